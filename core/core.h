@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * core.h — the core engine's private structures (never installed).
+ *
+ *   pool.c       pool regions: hugetlbfs file, DPDK external memory, mbufs
+ *   attach.c     the attach socket (control thread): NFs come and go
+ *   nf.c         an NF instance: private region, rings, reclaiming buffers
+ *   datapath.c   RX and TX loops (the only per-packet code)
+ *   validate.c   checks on every descriptor an NF returns
+ *   telemetry.c  counters through DPDK telemetry and at exit
+ *   main.c       options, ports, lcores, shutdown
+ */
+#ifndef CORE_H
+#define CORE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "cfg.h"
+#include "cls.h"
+#include "netvm_abi.h"
+#include "nvm_ring.h"
+#include "validate.h"
+
+#define CORE_MAX_NFS 64       /* attached NF instances at once */
+#define CORE_MAX_INSTANCES 16 /* instances of one role */
+#define CORE_MAX_POOLS 8      /* NUMA sockets with a pool */
+#define CORE_BURST 32
+#define CORE_CHAIN_NONE 0xffff /* packet created by an NF: no chain */
+
+/* What the core keeps per mbuf, in the mbuf's private area (host memory
+ * the guests never see). */
+struct core_mbuf_meta {
+	uint16_t chain; /* chain index, or CORE_CHAIN_NONE */
+	uint8_t step;   /* position in the chain */
+	uint8_t in_port;
+	uint16_t role;  /* role to deliver to next */
+	uint16_t pad;
+	uint32_t hash;  /* flow hash */
+};
+
+static inline struct core_mbuf_meta *
+core_meta(struct rte_mbuf *m)
+{
+	return (struct core_mbuf_meta *)rte_mbuf_to_priv(m);
+}
+
+/* A pool region: one per NUMA socket in use. */
+struct core_pool {
+	unsigned int id;
+	int socket;
+	int fd;
+	char path[512];
+	uint8_t *base;
+	size_t size;
+	size_t page_size;
+	uint64_t bufs_off;
+	uint32_t stride;
+	uint32_t stride_shift;
+	uint32_t count;
+	struct rte_mempool *mp;
+	struct rte_mbuf **by_idx; /* buffer index → mbuf */
+	uint16_t *owner;          /* buffer index → NF id, or CORE_OWNER_CORE */
+	rte_iova_t *iovas;        /* IO address of each page */
+	unsigned int n_pages;
+	bool registered;          /* extmem registered */
+};
+
+/* Buffer index of an mbuf of pool @p (its data buffer is in the region). */
+static inline uint32_t
+core_pool_idx(const struct core_pool *p, const struct rte_mbuf *m)
+{
+	return (uint32_t)(((uintptr_t)m->buf_addr - (uintptr_t)p->base - p->bufs_off) >>
+			  p->stride_shift);
+}
+
+/* The core's side of one NF queue's rings. */
+struct core_nf_queue {
+	struct nvm_ring_prod rx;
+	struct nvm_ring_cons tx;
+	struct nvm_ring_prod alloc;
+};
+
+/* Counters of one NF, each written by one lcore only. */
+struct core_nf_stats {
+	uint64_t rx;       /* packets given (RX side) */
+	uint64_t allocs;   /* fresh buffers given (RX side) */
+	uint64_t tx;       /* descriptors returned (TX side) */
+	uint64_t returned; /* buffers accepted back (TX side) */
+	uint64_t reclaimed;
+};
+
+struct core_nf {
+	uint16_t id;
+	uint16_t role;
+	uint16_t nb_queues;
+	int sock;
+	int doorbell;
+	int priv_fd;
+	uint8_t *priv;
+	size_t priv_size;
+	struct core_pool *pool;
+	struct core_nf_queue q[NVM_MAX_QUEUES];
+	struct core_nf_stats st;
+	uint64_t ring_corrupt_seen;
+};
+
+/* What the datapath sees of the NFs: replaced whole, freed after a QSBR
+ * grace period, so the lcores never take a lock. */
+struct core_view {
+	unsigned int nb_nfs;
+	struct core_nf *nfs[CORE_MAX_NFS];
+	uint8_t role_known[CFG_MAX_ROLES]; /* named by the config or served */
+	uint16_t nb_inst[CFG_MAX_ROLES];
+	struct core_nf *inst[CFG_MAX_ROLES][CORE_MAX_INSTANCES];
+};
+
+/* Per-lcore datapath counters. */
+struct core_lcore_stats {
+	uint64_t drops[CORE_DROP_MAX];
+	uint64_t cross_pool_copies;
+	uint64_t rx_cycles, rx_pkts; /* port RX → NF rings */
+	uint64_t tx_cycles, tx_pkts; /* NF rings → port TX / next NF */
+} __rte_cache_aligned;
+
+struct core_port_stats {
+	uint64_t rx;
+	uint64_t tx;
+	uint64_t tx_drop;
+} __rte_cache_aligned;
+
+enum core_dp_role { CORE_DP_RX = 1, CORE_DP_TX = 2, CORE_DP_BOTH = 3 };
+
+struct core {
+	struct cfg cfg;
+	const char *cfg_path;
+	char prefix[64];
+	struct cls *cls;
+	unsigned int wait_nfs;
+
+	struct core_pool pools[CORE_MAX_POOLS];
+	unsigned int nb_pools;
+	int pool_of_socket[RTE_MAX_NUMA_NODES]; /* index in pools, or -1 */
+
+	uint16_t nb_ports;
+	struct core_port_stats port_st[RTE_MAX_ETHPORTS];
+	uint8_t role_used[CFG_MAX_ROLES]; /* role named by the config */
+
+	/* NF table, owned by the control thread; nf_lock guards it against
+	 * the telemetry thread. The datapath only reads *view. */
+	pthread_mutex_t nf_lock;
+	struct core_nf *nfs[CORE_MAX_NFS];
+	struct core_view *view;
+	unsigned int nb_attached;
+	struct rte_rcu_qsbr *qsbr;
+
+	struct rte_ring *fwd; /* TX lcore → RX lcore, split mode only */
+	struct core_lcore_stats lst[2];
+
+	int listen_fd;
+	pthread_t ctl_thread;
+	volatile bool quit;     /* datapath lcores stop */
+	volatile bool ctl_quit; /* control thread stops */
+};
+
+/* pool.c */
+int core_pool_create(struct core *c, struct core_pool *p, unsigned int id, int socket,
+		     char *err, size_t errlen);
+void core_pool_fill_ports(struct core *c);
+void core_pool_destroy(struct core_pool *p);
+unsigned int core_pool_free_count(const struct core_pool *p);
+
+/* nf.c */
+struct core_nf *core_nf_create(struct core *c, uint16_t id, uint16_t role, uint16_t nb_queues,
+			       char *err, size_t errlen);
+void core_nf_reclaim(struct core *c, struct core_nf *nf);
+void core_nf_destroy(struct core_nf *nf);
+uint64_t core_nf_held(const struct core_nf *nf);
+
+/* attach.c */
+int core_attach_open(struct core *c, char *err, size_t errlen);
+int core_attach_start(struct core *c);
+void core_attach_stop(struct core *c);
+void core_detach_all(struct core *c);
+
+/* datapath.c */
+int core_dp_loop(void *arg); /* arg: struct core_dp_args */
+struct core_dp_args {
+	struct core *c;
+	enum core_dp_role role;
+	unsigned int tid; /* QSBR thread id, 0 or 1 */
+};
+
+/* telemetry.c */
+int core_telemetry_register(struct core *c);
+void core_stats_print(struct core *c, FILE *f, const char *prefix);
+
+#endif /* CORE_H */

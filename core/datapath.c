@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The datapath: the only per-packet code of the core engine.
+ *
+ *   RX side: port → classify → chain's first role → an instance's rx ring;
+ *            fresh buffers onto the NFs' alloc rings.
+ *   TX side: NF tx rings → validate → DROP / OUT(port) / TO_ROLE / NEXT.
+ *
+ * One lcore may run both sides (single-lcore mode) or each side has its own
+ * lcore; then only the RX side writes NF rx rings, and packets the TX side
+ * forwards to another NF go through c->fwd. Nothing here logs or allocates:
+ * every packet that is not passed on is counted under a drop reason.
+ */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "core.h"
+
+#define DP_ALLOC_REFILL_EVERY 64 /* loop iterations between alloc ring top-ups */
+
+/* Descriptors bound for one queue of one NF, flushed once per burst. */
+struct dp_stage {
+	struct core_nf *nf;
+	uint16_t q;
+	uint16_t n;
+	struct nvm_desc d[CORE_BURST];
+	struct rte_mbuf *m[CORE_BURST];
+};
+
+struct dp {
+	struct core *c;
+	struct core_lcore_stats *st;
+	const struct core_view *view;
+	unsigned int nb_stages;
+	uint8_t stage_of[CORE_MAX_NFS][NVM_MAX_QUEUES]; /* stage index + 1, 0 = none */
+	struct dp_stage stages[CORE_BURST];
+	uint16_t nb_tx[RTE_MAX_ETHPORTS];
+	struct rte_mbuf *tx[RTE_MAX_ETHPORTS][CORE_BURST];
+};
+
+static inline void
+drop(struct dp *dp, struct rte_mbuf *m, enum core_drop why)
+{
+	dp->st->drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Put the staged descriptors on the NFs' rx rings. */
+static void
+stages_flush(struct dp *dp)
+{
+	unsigned int s, i;
+
+	for (s = 0; s < dp->nb_stages; s++) {
+		struct dp_stage *st = &dp->stages[s];
+		struct core_nf *nf = st->nf;
+		struct nvm_ring_prod *rx = &nf->q[st->q].rx;
+		uint16_t *owner = nf->pool->owner;
+		uint64_t corrupt = rx->corrupt;
+		uint32_t k;
+
+		for (i = 0; i < st->n; i++)
+			owner[st->d[i].buf] = nf->id;
+		k = nvm_ring_enqueue_burst(rx, st->d, st->n);
+		nf->st.rx += k;
+		for (i = k; i < st->n; i++) {
+			owner[st->d[i].buf] = CORE_OWNER_CORE;
+			drop(dp, st->m[i], CORE_DROP_nf_ring_full);
+		}
+		dp->st->drops[CORE_DROP_ring_corrupt] += rx->corrupt - corrupt;
+		dp->stage_of[nf->id][st->q] = 0;
+	}
+	dp->nb_stages = 0;
+}
+
+/* Bring a packet of another pool into @nf's pool: the only copy NetVM
+ * makes, between NUMA sockets. Returns the new mbuf or NULL. */
+static struct rte_mbuf *
+cross_pool(struct dp *dp, struct rte_mbuf *m, const struct core_nf *nf)
+{
+	struct rte_mbuf *n = rte_pktmbuf_copy(m, nf->pool->mp, 0, UINT32_MAX);
+
+	if (n == NULL) {
+		drop(dp, m, CORE_DROP_no_buffer);
+		return NULL;
+	}
+	*core_meta(n) = *core_meta(m);
+	rte_pktmbuf_free(m);
+	dp->st->cross_pool_copies++;
+	return n;
+}
+
+/* Stage each packet for an instance of the role in its meta: the flow hash
+ * picks the instance and its queue, so a flow always takes the same path. */
+static void
+deliver(struct dp *dp, struct rte_mbuf **m, unsigned int n)
+{
+	const struct core_view *v = dp->view;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct core_mbuf_meta *meta = core_meta(m[i]);
+		uint16_t ni = v->nb_inst[meta->role];
+		struct core_nf *nf;
+		struct dp_stage *st;
+		struct nvm_desc *d;
+		uint16_t q;
+
+		if (ni == 0) {
+			drop(dp, m[i], CORE_DROP_no_instance);
+			continue;
+		}
+		nf = v->inst[meta->role][cls_pick(meta->hash, ni)];
+		q = nf->nb_queues == 1 ? 0 : cls_pick(__builtin_bswap32(meta->hash), nf->nb_queues);
+		if (unlikely(m[i]->pool != nf->pool->mp)) {
+			m[i] = cross_pool(dp, m[i], nf);
+			if (m[i] == NULL)
+				continue;
+		}
+		if (dp->stage_of[nf->id][q] == 0) {
+			st = &dp->stages[dp->nb_stages++];
+			st->nf = nf;
+			st->q = q;
+			st->n = 0;
+			dp->stage_of[nf->id][q] = (uint8_t)dp->nb_stages;
+		} else {
+			st = &dp->stages[dp->stage_of[nf->id][q] - 1];
+		}
+		d = &st->d[st->n];
+		d->buf = core_pool_idx(nf->pool, m[i]);
+		d->data_off = m[i]->data_off;
+		d->len = m[i]->data_len;
+		d->action = 0;
+		d->port = meta->in_port;
+		d->arg = 0;
+		d->hash = meta->hash;
+		st->m[st->n++] = m[i];
+	}
+	stages_flush(dp);
+}
+
+/* Receive a burst from one port queue, classify it, hand it to the NFs. */
+static unsigned int
+rx_port(struct dp *dp, uint16_t port, uint16_t queue)
+{
+	const struct cfg *cfg = &dp->c->cfg;
+	struct rte_mbuf *m[CORE_BURST], *pass[CORE_BURST];
+	struct cls_key keys[CORE_BURST];
+	const struct cls_key *kp[CORE_BURST];
+	struct rte_mbuf *km[CORE_BURST];
+	uint32_t rules[CORE_BURST];
+	uint16_t n, i, k = 0, np = 0;
+	uint64_t t0;
+
+	n = rte_eth_rx_burst(port, queue, m, CORE_BURST);
+	if (n == 0)
+		return 0;
+	t0 = rte_rdtsc();
+	dp->c->port_st[port].rx += n;
+	for (i = 0; i < n; i++) {
+		if (unlikely(m[i]->nb_segs != 1) ||
+		    cls_key_extract(rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, port,
+				    &keys[k]) < 0) {
+			drop(dp, m[i], CORE_DROP_malformed);
+			continue;
+		}
+		kp[k] = &keys[k];
+		km[k++] = m[i];
+	}
+	cls_match(dp->c->cls, kp, k, rules);
+	for (i = 0; i < k; i++) {
+		uint16_t target = cls_rule_target(dp->c->cls, rules[i]);
+		struct core_mbuf_meta *meta;
+
+		if (target == CFG_TARGET_DROP) {
+			drop(dp, km[i], rules[i] == CLS_NO_RULE ? CORE_DROP_no_rule
+								: CORE_DROP_rule_drop);
+			continue;
+		}
+		meta = core_meta(km[i]);
+		meta->chain = target;
+		meta->step = 0;
+		meta->in_port = (uint8_t)port;
+		meta->role = cfg->chains[target].roles[0];
+		meta->hash = cls_flow_hash(kp[i]);
+		pass[np++] = km[i];
+	}
+	deliver(dp, pass, np);
+	dp->st->rx_cycles += rte_rdtsc() - t0;
+	dp->st->rx_pkts += n;
+	return n;
+}
+
+/* Keep every NF's alloc rings stocked with fresh buffers it then owns. */
+static void
+alloc_refill(struct dp *dp)
+{
+	const struct core_view *v = dp->view;
+	unsigned int i, q, j;
+
+	for (i = 0; i < v->nb_nfs; i++) {
+		struct core_nf *nf = v->nfs[i];
+
+		for (q = 0; q < nf->nb_queues; q++) {
+			struct nvm_ring_prod *al = &nf->q[q].alloc;
+			uint32_t room = nvm_ring_free_count(al, al->size);
+			struct rte_mbuf *m[CORE_BURST];
+			struct nvm_desc d[CORE_BURST];
+			uint32_t k;
+
+			if (room < CORE_BURST / 2)
+				continue;
+			if (room > CORE_BURST)
+				room = CORE_BURST;
+			if (rte_pktmbuf_alloc_bulk(nf->pool->mp, m, room) < 0)
+				continue;
+			for (j = 0; j < room; j++) {
+				struct core_mbuf_meta *meta = core_meta(m[j]);
+
+				meta->chain = CORE_CHAIN_NONE;
+				meta->step = 0;
+				meta->in_port = 0;
+				meta->hash = 0;
+				memset(&d[j], 0, sizeof(d[j]));
+				d[j].buf = core_pool_idx(nf->pool, m[j]);
+				d[j].data_off = m[j]->data_off;
+				nf->pool->owner[d[j].buf] = nf->id;
+			}
+			k = nvm_ring_enqueue_burst(al, d, room);
+			nf->st.allocs += k;
+			for (j = k; j < room; j++) {
+				nf->pool->owner[d[j].buf] = CORE_OWNER_CORE;
+				rte_pktmbuf_free(m[j]);
+			}
+		}
+	}
+}
+
+static inline void
+tx_stage(struct dp *dp, uint16_t port, struct rte_mbuf *m)
+{
+	dp->tx[port][dp->nb_tx[port]++] = m;
+	if (dp->nb_tx[port] == CORE_BURST) {
+		uint16_t k = rte_eth_tx_burst(port, 0, dp->tx[port], CORE_BURST), i;
+
+		dp->c->port_st[port].tx += k;
+		for (i = k; i < CORE_BURST; i++) {
+			dp->c->port_st[port].tx_drop++;
+			drop(dp, dp->tx[port][i], CORE_DROP_tx_full);
+		}
+		dp->nb_tx[port] = 0;
+	}
+}
+
+static void
+tx_flush(struct dp *dp)
+{
+	uint16_t port, i;
+
+	for (port = 0; port < dp->c->nb_ports; port++) {
+		uint16_t n = dp->nb_tx[port], k;
+
+		if (n == 0)
+			continue;
+		k = rte_eth_tx_burst(port, 0, dp->tx[port], n);
+		dp->c->port_st[port].tx += k;
+		for (i = k; i < n; i++) {
+			dp->c->port_st[port].tx_drop++;
+			drop(dp, dp->tx[port][i], CORE_DROP_tx_full);
+		}
+		dp->nb_tx[port] = 0;
+	}
+}
+
+/* Pass packets going to another role on: directly when this lcore also
+ * runs the RX side, else through the forward ring. */
+static void
+forward(struct dp *dp, struct rte_mbuf **m, unsigned int n, bool direct)
+{
+	unsigned int k, i;
+
+	if (n == 0)
+		return;
+	if (direct) {
+		deliver(dp, m, n);
+		return;
+	}
+	k = rte_ring_sp_enqueue_burst(dp->c->fwd, (void **)m, n, NULL);
+	for (i = k; i < n; i++)
+		drop(dp, m[i], CORE_DROP_nf_ring_full);
+}
+
+/* Drain one NF queue's tx ring: validate each descriptor, then act. */
+static unsigned int
+tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
+{
+	const struct cfg *cfg = &dp->c->cfg;
+	struct core_nf_queue *q = &nf->q[qi];
+	struct core_pool *p = nf->pool;
+	struct nvm_desc d[CORE_BURST];
+	struct rte_mbuf *fwd[CORE_BURST];
+	struct core_vctx v = {
+		.buf_count = p->count, .buf_stride = p->stride,
+		.nb_ports = dp->c->nb_ports, .nf_id = nf->id,
+		.owner = p->owner, .role_known = dp->view->role_known,
+	};
+	uint64_t corrupt = q->tx.corrupt, t0;
+	uint32_t n, i, nf_fwd = 0;
+
+	n = nvm_ring_dequeue_burst(&q->tx, d, CORE_BURST);
+	if (unlikely(q->tx.corrupt != corrupt))
+		dp->st->drops[CORE_DROP_ring_corrupt] += q->tx.corrupt - corrupt;
+	if (n == 0)
+		return 0;
+	t0 = rte_rdtsc();
+	nf->st.tx += n;
+	for (i = 0; i < n; i++) {
+		struct core_verdict vr = core_validate(&v, &d[i]);
+		struct core_mbuf_meta *meta;
+		struct rte_mbuf *m;
+
+		if (!vr.owned) {
+			dp->st->drops[vr.reason]++;
+			continue;
+		}
+		m = p->by_idx[d[i].buf];
+		p->owner[d[i].buf] = CORE_OWNER_CORE;
+		nf->st.returned++;
+		if (vr.reason != CORE_DROP_MAX) {
+			drop(dp, m, (enum core_drop)vr.reason);
+			continue;
+		}
+		meta = core_meta(m);
+		switch (d[i].action) {
+		case NVM_ACT_DROP:
+			drop(dp, m, CORE_DROP_nf_drop);
+			continue;
+		case NVM_ACT_NEXT:
+			if (meta->chain == CORE_CHAIN_NONE ||
+			    meta->step + 1u >= cfg->chains[meta->chain].len) {
+				drop(dp, m, CORE_DROP_chain_end);
+				continue;
+			}
+			meta->step++;
+			meta->role = cfg->chains[meta->chain].roles[meta->step];
+			break;
+		case NVM_ACT_TO_ROLE:
+			meta->role = d[i].arg;
+			break;
+		default: /* NVM_ACT_OUT */
+			break;
+		}
+		m->data_off = d[i].data_off;
+		m->data_len = d[i].len;
+		m->pkt_len = d[i].len;
+		if (d[i].action == NVM_ACT_OUT)
+			tx_stage(dp, d[i].port, m);
+		else
+			fwd[nf_fwd++] = m;
+	}
+	forward(dp, fwd, nf_fwd, direct);
+	dp->st->tx_cycles += rte_rdtsc() - t0;
+	dp->st->tx_pkts += n;
+	return n;
+}
+
+/*
+ * The loop of one datapath lcore (arg: struct core_dp_args): RX side, TX
+ * side or both, until c->quit. Always returns 0.
+ */
+int
+core_dp_loop(void *arg)
+{
+	const struct core_dp_args *a = arg;
+	struct core *c = a->c;
+	struct dp *dp = rte_zmalloc("netvm_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
+	bool rx = a->role & CORE_DP_RX, tx = a->role & CORE_DP_TX;
+	bool direct = a->role == CORE_DP_BOTH;
+	unsigned int iter = 0;
+
+	if (dp == NULL) {
+		fprintf(stderr, "lcore %u: out of memory\n", rte_lcore_id());
+		c->quit = true;
+		return -ENOMEM;
+	}
+	dp->c = c;
+	dp->st = &c->lst[a->tid];
+	rte_rcu_qsbr_thread_online(c->qsbr, a->tid);
+	while (!c->quit) {
+		dp->view = __atomic_load_n(&c->view, __ATOMIC_ACQUIRE);
+		if (rx) {
+			uint16_t port, q;
+			struct rte_mbuf *m[CORE_BURST];
+			unsigned int n;
+
+			if (__atomic_load_n(&c->nb_attached, __ATOMIC_RELAXED) >= c->wait_nfs) {
+				c->wait_nfs = 0;
+				for (port = 0; port < c->nb_ports; port++)
+					for (q = 0; q < c->cfg.queues; q++)
+						rx_port(dp, port, q);
+			}
+			if (!direct) {
+				n = rte_ring_sc_dequeue_burst(c->fwd, (void **)m, CORE_BURST, NULL);
+				if (n > 0)
+					deliver(dp, m, n);
+			}
+			if (++iter % DP_ALLOC_REFILL_EVERY == 0)
+				alloc_refill(dp);
+		}
+		if (tx) {
+			const struct core_view *v = dp->view;
+			unsigned int i, q;
+
+			for (i = 0; i < v->nb_nfs; i++)
+				for (q = 0; q < v->nfs[i]->nb_queues; q++)
+					tx_nf(dp, v->nfs[i], q, direct);
+			tx_flush(dp);
+		}
+		rte_rcu_qsbr_quiescent(c->qsbr, a->tid);
+	}
+	rte_rcu_qsbr_thread_offline(c->qsbr, a->tid);
+	rte_free(dp);
+	return 0;
+}

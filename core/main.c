@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * netvm-core: the core engine.
+ *
+ *   netvm-core [EAL options] -- -c FILE [-s PATH] [--single-lcore]
+ *                               [--stats SECONDS] [--wait-nfs N]
+ *
+ * Ports are every ethdev the EAL probes (a NIC bound to vfio-pci, or any
+ * --vdev), in port-id order. Start-up: EAL, configuration, classifier, pool
+ * regions, ports, attach socket, datapath lcores. SIGINT/SIGTERM: stop the
+ * lcores, drain and close the ports, detach the NFs (taking back their
+ * buffers), print the final counters and check no buffer was lost.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "core.h"
+
+#define RX_DESC 1024
+#define TX_DESC 1024
+
+static struct core *g_core; /* for the signal handler only */
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (g_core != NULL)
+		g_core->quit = true;
+}
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [EAL options] -- -c FILE [options]\n"
+		"  -c, --config FILE    configuration (docs/config.md)\n"
+		"  -s, --socket PATH    NF attach socket (overrides core.socket)\n"
+		"      --single-lcore   RX and TX on one lcore (overrides core.single_lcore)\n"
+		"      --stats SECONDS  print counters every SECONDS (overrides core.stats_interval)\n"
+		"      --wait-nfs N     receive nothing until N NFs are attached\n"
+		"  -h, --help           this text\n"
+		"Ports are the DPDK devices the EAL options give (-a PCI, --vdev ...).\n",
+		prog);
+}
+
+static int
+parse_args(struct core *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "single-lcore", no_argument, NULL, 'L' },
+		{ "stats", required_argument, NULL, 'S' },
+		{ "wait-nfs", required_argument, NULL, 'W' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *socket = NULL;
+	long stats = -1, wait = 0;
+	bool single = false;
+	char err[512];
+	char *end;
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:s:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			c->cfg_path = optarg;
+			break;
+		case 's':
+			socket = optarg;
+			break;
+		case 'L':
+			single = true;
+			break;
+		case 'S':
+			stats = strtol(optarg, &end, 10);
+			if (*end != '\0' || stats < 0 || stats > 86400) {
+				fprintf(stderr, "--stats: '%s' is not 0..86400\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'W':
+			wait = strtol(optarg, &end, 10);
+			if (*end != '\0' || wait < 0 || wait > CORE_MAX_NFS) {
+				fprintf(stderr, "--wait-nfs: '%s' is not 0..%u\n", optarg, CORE_MAX_NFS);
+				return -EINVAL;
+			}
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			exit(0);
+		default:
+			usage(stderr, argv[0]);
+			return -EINVAL;
+		}
+	}
+	if (c->cfg_path == NULL) {
+		fprintf(stderr, "a configuration is required: -- -c FILE (see configs/)\n");
+		return -EINVAL;
+	}
+	r = cfg_load(c->cfg_path, &c->cfg, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "%s\n", err);
+		return r;
+	}
+	if (socket != NULL) {
+		if (strlen(socket) >= sizeof(c->cfg.socket_path)) {
+			fprintf(stderr, "--socket: path too long: %s\n", socket);
+			return -ENAMETOOLONG;
+		}
+		strcpy(c->cfg.socket_path, socket);
+	}
+	if (single)
+		c->cfg.single_lcore = true;
+	if (stats >= 0)
+		c->cfg.stats_interval = (uint32_t)stats;
+	c->wait_nfs = (unsigned int)wait;
+	return 0;
+}
+
+/* Mark the roles the configuration names: the only ones TO_ROLE may use
+ * besides those an attached NF serves. */
+static void
+roles_from_cfg(struct core *c)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < c->cfg.nb_chains; i++)
+		for (j = 0; j < c->cfg.chains[i].len; j++)
+			c->role_used[c->cfg.chains[i].roles[j]] = 1;
+	for (i = 0; i < CFG_MAX_ROLES; i++)
+		if (c->cfg.role_names[i][0] != '\0')
+			c->role_used[i] = 1;
+}
+
+/* One pool per NUMA socket that has a port (or the main lcore's). */
+static int
+pools_create(struct core *c)
+{
+	char err[512];
+	uint16_t port;
+	int s, r;
+
+	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		c->pool_of_socket[s] = -1;
+	for (port = 0; port <= c->nb_ports; port++) {
+		s = port < c->nb_ports ? rte_eth_dev_socket_id(port) : (int)rte_socket_id();
+		if (s < 0 || s >= RTE_MAX_NUMA_NODES)
+			s = 0;
+		if (c->pool_of_socket[s] >= 0)
+			continue;
+		r = core_pool_create(c, &c->pools[c->nb_pools], c->nb_pools, s, err, sizeof(err));
+		if (r < 0) {
+			fprintf(stderr, "pool on socket %d: %s\n", s, err);
+			core_pool_destroy(&c->pools[c->nb_pools]);
+			return r;
+		}
+		c->pool_of_socket[s] = (int)c->nb_pools++;
+	}
+	return 0;
+}
+
+static int
+port_init(struct core *c, uint16_t port)
+{
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	struct rte_ether_addr mac;
+	uint16_t q, nq = (uint16_t)c->cfg.queues;
+	int s = rte_eth_dev_socket_id(port), r;
+	struct core_pool *pool;
+
+	if (s < 0 || s >= RTE_MAX_NUMA_NODES)
+		s = 0;
+	pool = &c->pools[c->pool_of_socket[s]];
+	r = rte_eth_dev_info_get(port, &info);
+	if (r < 0)
+		return r;
+	if (nq > info.max_rx_queues || nq > info.max_tx_queues) {
+		fprintf(stderr, "port %u (%s): %u queues asked, the device has %u rx / %u tx\n",
+			port, info.driver_name, nq, info.max_rx_queues, info.max_tx_queues);
+		return -EINVAL;
+	}
+	if (nq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP)) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
+	}
+	r = rte_eth_dev_configure(port, nq, nq, &conf);
+	for (q = 0; r == 0 && q < nq; q++)
+		r = rte_eth_rx_queue_setup(port, q, RX_DESC, (unsigned int)s, NULL, pool->mp);
+	for (q = 0; r == 0 && q < nq; q++)
+		r = rte_eth_tx_queue_setup(port, q, TX_DESC, (unsigned int)s, NULL);
+	if (r == 0)
+		r = rte_eth_dev_start(port);
+	if (r < 0) {
+		fprintf(stderr, "port %u (%s): %s\n", port, info.driver_name, rte_strerror(-r));
+		return r;
+	}
+	rte_eth_promiscuous_enable(port); /* not every device can: not an error */
+	rte_eth_macaddr_get(port, &mac);
+	printf("port %u: %s MAC " RTE_ETHER_ADDR_PRT_FMT "\n", port, info.driver_name,
+	       RTE_ETHER_ADDR_BYTES(&mac));
+	return 0;
+}
+
+/* Stop the ports, freeing what they hold, so pcap files are complete and
+ * every buffer is back in its pool. */
+static void
+ports_close(struct core *c)
+{
+	uint16_t port;
+
+	for (port = 0; port < c->nb_ports; port++) {
+		rte_eth_dev_stop(port);
+		rte_eth_dev_close(port);
+	}
+}
+
+/* Is every buffer back where it belongs? Prints and returns 0, or -1. */
+static int
+pools_check(struct core *c)
+{
+	unsigned int i;
+	int r = 0;
+
+	for (i = 0; i < c->nb_pools; i++) {
+		unsigned int free_count = core_pool_free_count(&c->pools[i]);
+
+		if (free_count != c->pools[i].count) {
+			fprintf(stderr, "pool %u: %u of %u buffers free at exit: %u lost\n", i,
+				free_count, c->pools[i].count, c->pools[i].count - free_count);
+			r = -1;
+		}
+	}
+	return r;
+}
+
+static int
+start_lcores(struct core *c, struct core_dp_args *args)
+{
+	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
+
+	args[0] = (struct core_dp_args){ c, CORE_DP_BOTH, 0 };
+	if (c->cfg.single_lcore)
+		return 0;
+	if (worker >= RTE_MAX_LCORE) {
+		fprintf(stderr, "RX and TX on separate lcores need two (-l 0,1); "
+			"or use --single-lcore\n");
+		return -EINVAL;
+	}
+	args[0].role = CORE_DP_RX;
+	args[1] = (struct core_dp_args){ c, CORE_DP_TX, 1 };
+	return rte_eal_remote_launch(core_dp_loop, &args[1], worker);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct core_dp_args args[2];
+	struct core *c;
+	char err[512];
+	uint16_t port;
+	size_t qsz;
+	int r, status = 1;
+
+	r = rte_eal_init(argc, argv);
+	if (r < 0) {
+		fprintf(stderr, "netvm-core: DPDK EAL: %s (hugepages reserved and mounted? run "
+			"scripts/setup.sh)\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= r;
+	argv += r;
+	argv[0] = (char *)"netvm-core";
+
+	c = rte_zmalloc("netvm_core", sizeof(*c), RTE_CACHE_LINE_SIZE);
+	if (c == NULL) {
+		fprintf(stderr, "netvm-core: out of memory\n");
+		goto out_eal;
+	}
+	c->listen_fd = -1;
+	pthread_mutex_init(&c->nf_lock, NULL);
+	snprintf(c->prefix, sizeof(c->prefix), "%s", basename((char *)rte_eal_get_runtime_dir()));
+	if (parse_args(c, argc, argv) < 0)
+		goto out_core;
+	roles_from_cfg(c);
+
+	c->nb_ports = rte_eth_dev_count_avail();
+	if (c->nb_ports == 0) {
+		fprintf(stderr, "netvm-core: no ports: give DPDK devices in the EAL options "
+			"(-a PCI-ADDRESS, or --vdev net_pcap0,iface=eth0 ...)\n");
+		goto out_cfg;
+	}
+	if (c->nb_ports > NVM_MAX_PORTS) {
+		fprintf(stderr, "netvm-core: %u ports, at most %u\n", c->nb_ports, NVM_MAX_PORTS);
+		goto out_cfg;
+	}
+	c->cls = cls_create(&c->cfg, (int)rte_socket_id(), err, sizeof(err));
+	if (c->cls == NULL) {
+		fprintf(stderr, "netvm-core: classifier: %s\n", err);
+		goto out_cfg;
+	}
+	qsz = rte_rcu_qsbr_get_memsize(2);
+	c->qsbr = rte_zmalloc("netvm_qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (c->qsbr == NULL || rte_rcu_qsbr_init(c->qsbr, 2) < 0)
+		goto out_cls;
+	rte_rcu_qsbr_thread_register(c->qsbr, 0);
+	rte_rcu_qsbr_thread_register(c->qsbr, 1);
+	c->fwd = rte_ring_create("netvm_fwd", 4096, (int)rte_socket_id(),
+				 RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (c->fwd == NULL)
+		goto out_cls;
+
+	if (pools_create(c) < 0)
+		goto out_pools;
+	for (port = 0; port < c->nb_ports; port++)
+		if (port_init(c, port) < 0)
+			goto out_ports;
+	core_pool_fill_ports(c);
+	if (core_attach_open(c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "netvm-core: %s\n", err);
+		goto out_ports;
+	}
+	if (core_telemetry_register(c) < 0)
+		fprintf(stderr, "netvm-core: telemetry off (registering /netvm/stats failed)\n");
+
+	g_core = c;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	if (core_attach_start(c) < 0) {
+		fprintf(stderr, "netvm-core: cannot start the control thread\n");
+		goto out_socket;
+	}
+	if (start_lcores(c, args) < 0) {
+		c->quit = true;
+		goto out_ctl;
+	}
+	printf("netvm-core: %u port(s), %u pool(s) of %u buffers, %s mode, NFs attach at %s\n",
+	       c->nb_ports, c->nb_pools, c->cfg.pool_buffers,
+	       c->cfg.single_lcore ? "single-lcore" : "RX/TX lcore", c->cfg.socket_path);
+	fflush(stdout);
+	core_dp_loop(&args[0]);
+	rte_eal_mp_wait_lcore();
+	status = 0;
+out_ctl:
+	core_attach_stop(c);
+out_socket:
+	if (c->listen_fd >= 0) {
+		close(c->listen_fd);
+		unlink(c->cfg.socket_path);
+	}
+out_ports:
+	ports_close(c);
+	core_detach_all(c);
+	if (c->fwd != NULL) {
+		void *m = NULL;
+
+		while (rte_ring_dequeue(c->fwd, &m) == 0)
+			rte_pktmbuf_free(m);
+	}
+	if (status == 0) {
+		core_stats_print(c, stdout, "stat");
+		if (pools_check(c) < 0)
+			status = 1;
+	}
+out_pools:
+	for (unsigned int i = 0; i < c->nb_pools; i++)
+		core_pool_destroy(&c->pools[i]);
+	rte_ring_free(c->fwd);
+out_cls:
+	rte_free(c->qsbr);
+	cls_free(c->cls);
+out_cfg:
+	cfg_free(&c->cfg);
+out_core:
+	rte_free(c);
+out_eal:
+	rte_eal_cleanup();
+	return status;
+}

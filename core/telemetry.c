@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters: one walk over everything the core counts, shown through DPDK
+ * telemetry (/netvm/stats, readable with dpdk-telemetry.py) and printed as
+ * "stat NAME VALUE" lines (periodically with --stats, and at exit).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <rte_telemetry.h>
+
+#include "core.h"
+
+typedef void (*stat_fn)(void *arg, const char *name, uint64_t value);
+
+/* Call @fn for every counter. Takes nf_lock: control path only. */
+static void
+stats_walk(struct core *c, stat_fn fn, void *arg)
+{
+	char name[64];
+	uint64_t drops[CORE_DROP_MAX] = { 0 }, rxc = 0, rxp = 0, txc = 0, txp = 0, copies = 0;
+	unsigned int i, r;
+	uint16_t port;
+
+	for (port = 0; port < c->nb_ports; port++) {
+		snprintf(name, sizeof(name), "port%u_rx", port);
+		fn(arg, name, c->port_st[port].rx);
+		snprintf(name, sizeof(name), "port%u_tx", port);
+		fn(arg, name, c->port_st[port].tx);
+		snprintf(name, sizeof(name), "port%u_tx_drop", port);
+		fn(arg, name, c->port_st[port].tx_drop);
+	}
+	pthread_mutex_lock(&c->nf_lock);
+	fn(arg, "nfs_attached", c->nb_attached);
+	for (i = 0; i < CORE_MAX_NFS; i++) {
+		const struct core_nf *nf = c->nfs[i];
+
+		if (nf == NULL)
+			continue;
+		snprintf(name, sizeof(name), "nf%u_role", nf->id);
+		fn(arg, name, nf->role);
+		snprintf(name, sizeof(name), "nf%u_rx", nf->id);
+		fn(arg, name, nf->st.rx);
+		snprintf(name, sizeof(name), "nf%u_tx", nf->id);
+		fn(arg, name, nf->st.tx);
+		snprintf(name, sizeof(name), "nf%u_allocs", nf->id);
+		fn(arg, name, nf->st.allocs);
+		snprintf(name, sizeof(name), "nf%u_held", nf->id);
+		fn(arg, name, core_nf_held(nf));
+	}
+	pthread_mutex_unlock(&c->nf_lock);
+	for (i = 0; i < c->nb_pools; i++) {
+		snprintf(name, sizeof(name), "pool%u_total", i);
+		fn(arg, name, c->pools[i].count);
+		snprintf(name, sizeof(name), "pool%u_free", i);
+		fn(arg, name, core_pool_free_count(&c->pools[i]));
+	}
+	for (i = 0; i < 2; i++) {
+		for (r = 0; r < CORE_DROP_MAX; r++)
+			drops[r] += c->lst[i].drops[r];
+		rxc += c->lst[i].rx_cycles;
+		rxp += c->lst[i].rx_pkts;
+		txc += c->lst[i].tx_cycles;
+		txp += c->lst[i].tx_pkts;
+		copies += c->lst[i].cross_pool_copies;
+	}
+	for (r = 0; r < CORE_DROP_MAX; r++) {
+		snprintf(name, sizeof(name), "drop_%s", core_drop_name(r));
+		fn(arg, name, drops[r]);
+	}
+	fn(arg, "cross_pool_copies", copies);
+	/* Cycles per packet of each stage, in hundredths for the integer API. */
+	fn(arg, "cycles_rx_x100", rxp ? rxc * 100 / rxp : 0);
+	fn(arg, "cycles_tx_x100", txp ? txc * 100 / txp : 0);
+	fn(arg, "stage_rx_pkts", rxp);
+	fn(arg, "stage_tx_pkts", txp);
+}
+
+struct print_arg {
+	FILE *f;
+	const char *prefix;
+};
+
+static void
+print_one(void *arg, const char *name, uint64_t value)
+{
+	const struct print_arg *p = arg;
+
+	fprintf(p->f, "%s %s %" PRIu64 "\n", p->prefix, name, value);
+}
+
+/* Print every counter as "PREFIX NAME VALUE" lines to @f. */
+void
+core_stats_print(struct core *c, FILE *f, const char *prefix)
+{
+	struct print_arg p = { f, prefix };
+
+	stats_walk(c, print_one, &p);
+	fflush(f);
+}
+
+static void
+tel_one(void *arg, const char *name, uint64_t value)
+{
+	rte_tel_data_add_dict_u64(arg, name, value);
+}
+
+static struct core *tel_core; /* the one core engine of this process */
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	stats_walk(tel_core, tel_one, d);
+	return 0;
+}
+
+/* Register the /netvm/ telemetry commands. Returns 0 or a negative errno. */
+int
+core_telemetry_register(struct core *c)
+{
+	tel_core = c;
+	return rte_telemetry_register_cmd("/netvm/stats", tel_stats,
+					  "NetVM core engine counters: ports, NFs, pools, drop "
+					  "reasons, cycles per packet. No parameters");
+}

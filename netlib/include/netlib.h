@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * netlib.h — what an NF developer links against.
+ *
+ * An NF is one C file: a struct nl_nf with a per-packet (or burst) callback,
+ * and NL_NF_MAIN(). netlib attaches to the core engine, maps the pool and the
+ * NF's private region, runs one polling loop per thread (one ring set each),
+ * calls the callback for every packet and carries out the returned action.
+ * Argument parsing, signals and statistics are done here, not in the apps.
+ *
+ * Error convention: functions returning int give 0 (or a count) on success
+ * and a negative errno on failure; constructors give a pointer or NULL.
+ */
+#ifndef NETLIB_H
+#define NETLIB_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "netvm_abi.h"
+
+struct nl_ctx;   /* one attached NF instance */
+struct nl_queue; /* one thread's ring set */
+
+/* A packet handed to a callback; valid until the callback returns. */
+struct nl_pkt {
+	uint8_t *data;   /* first packet byte, inside the shared pool region */
+	uint16_t len;    /* packet length */
+	uint8_t in_port; /* port the packet arrived on */
+	uint8_t out_port;  /* set by nl_out() */
+	uint16_t role;     /* set by nl_to_role() */
+	uint32_t hash;     /* flow hash computed by the core engine */
+	struct nl_queue *q;   /* queue this packet is processed on */
+	struct nvm_desc desc; /* the descriptor (netlib internal) */
+};
+
+/* Callback results: return NL_DROP, NL_NEXT, nl_out(p, port) or nl_to_role(p, role). */
+#define NL_DROP NVM_ACT_DROP
+#define NL_NEXT NVM_ACT_NEXT
+
+/* Send the packet out of port @port. */
+static inline int
+nl_out(struct nl_pkt *p, unsigned int port)
+{
+	p->out_port = (uint8_t)port;
+	return NVM_ACT_OUT;
+}
+
+/* Hand the packet to an instance of role @role (the core spreads by flow). */
+static inline int
+nl_to_role(struct nl_pkt *p, unsigned int role)
+{
+	p->role = (uint16_t)role;
+	return NVM_ACT_TO_ROLE;
+}
+
+/*
+ * An NF. Only name and one of pkt/burst are required.
+ *
+ * init:  parse the app's own arguments (those after "--"); store state in
+ *        *state. Return 0 or a negative errno (netlib prints usage and exits).
+ * pkt:   one packet; return the action.
+ * burst: n packets; write each packet's action to actions[i]. Used instead
+ *        of pkt when set.
+ * stats: print the app's own counters (called at exit and with --stats).
+ * fini:  free state.
+ */
+struct nl_nf {
+	const char *name;
+	const char *usage; /* help text for the app's own options */
+	int (*init)(struct nl_ctx *ctx, int argc, char **argv, void **state);
+	int (*pkt)(struct nl_pkt *pkt, void *state);
+	void (*burst)(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state);
+	void (*stats)(void *state, FILE *f);
+	void (*fini)(void *state);
+};
+
+/*
+ * Run NF @nf: parse netlib's options (see nl_usage()), attach, run until
+ * SIGINT/SIGTERM or until the core engine goes away, detach. Returns the
+ * process exit status.
+ */
+int nl_main(int argc, char **argv, const struct nl_nf *nf);
+
+#define NL_NF_MAIN(nf) \
+	int main(int argc, char **argv) { return nl_main(argc, argv, &(nf)); }
+
+/* Number of ports the core engine has (from the pool header). */
+unsigned int nl_nb_ports(const struct nl_ctx *ctx);
+
+/* Copy the MAC address of port @port to @mac; -EINVAL if no such port. */
+int nl_port_mac(const struct nl_ctx *ctx, unsigned int port, uint8_t mac[6]);
+
+/* Role this instance serves. */
+unsigned int nl_role(const struct nl_ctx *ctx);
+
+/*
+ * Take a fresh buffer for a packet the NF creates (a reply, a copy).
+ * Returns NULL when none is available right now (count it and go on).
+ * The packet starts empty (len 0) with the pool's headroom; fill p->data and
+ * set p->len (at most nl_pkt_room(p)), then nl_pkt_emit() it.
+ */
+struct nl_pkt *nl_pkt_alloc(struct nl_queue *q);
+
+/* Bytes available from p->data to the end of its buffer. */
+uint32_t nl_pkt_room(const struct nl_pkt *p);
+
+/*
+ * Give a packet from nl_pkt_alloc() to the core with @action (NL_DROP gives
+ * the buffer back). Returns 0 or -ENOBUFS if the ring to the core is full (the
+ * buffer is then still the NF's: emit it again or drop it later).
+ */
+int nl_pkt_emit(struct nl_queue *q, struct nl_pkt *p, int action);
+
+/* Move the start of packet data by @delta bytes (negative: prepend room).
+ * Returns 0 or -EINVAL if the packet would leave its buffer. */
+int nl_pkt_adj(struct nl_pkt *p, int delta);
+
+#endif /* NETLIB_H */

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * netvm_abi.h — the shared-memory ABI between the NetVM core engine and NFs.
+ *
+ * This header is the contract; docs/abi.md explains it in prose. It is shared,
+ * unchanged, by the core engine (DPDK), netlib (no DPDK) and guest tools, so it
+ * includes nothing but fixed-width types. Nothing in shared memory is a
+ * pointer: every party maps a region at a different address, so everything is
+ * an offset from the start of its region.
+ *
+ *   pool region (one hugetlbfs file per NUMA socket in use; core writes the
+ *   header once, NIC/core/NFs read and write packet bytes)
+ *
+ *   0                 bufs_off                                   region_size
+ *   +-----------------+------------+------------+-----+------------+
+ *   | nvm_pool_hdr    | buffer 0   | buffer 1   | ... | buffer n-1 |
+ *   | + port table    | buf_stride | buf_stride |     |            |
+ *   +-----------------+------------+------------+-----+------------+
+ *
+ *   address of buffer i = base + bufs_off + i * buf_stride   (O(1), no search)
+ *   first packet byte   = address of buffer d.buf + d.data_off
+ *
+ *   private region (one per NF instance; its rings and status)
+ *
+ *   0                      ring_off[0]          ring_off[1] ...
+ *   +----------------------+--------------------+----------------+
+ *   | nvm_priv_hdr         | queue 0: rx ring   | queue 0: tx    | ... alloc
+ *   +----------------------+--------------------+----------------+
+ *
+ * Rings are single-producer/single-consumer. Producer and consumer indexes
+ * are free-running 32-bit counters on separate cache lines; slot = idx & mask.
+ * The producer writes slots then publishes prod with a release store; the
+ * consumer reads prod with an acquire load, reads slots, then publishes cons
+ * with a release store. Neither side trusts the index the other side wrote:
+ * see docs/abi.md, "What a guest may do wrong".
+ */
+#ifndef NETVM_ABI_H
+#define NETVM_ABI_H
+
+#include <stdint.h>
+
+#define NVM_ABI_VERSION 1u
+
+#define NVM_POOL_MAGIC 0x4e564d50u /* "NVMP" */
+#define NVM_PRIV_MAGIC 0x4e564d52u /* "NVMR" */
+
+#define NVM_CACHE_LINE 64u
+#define NVM_MAX_PORTS 32u     /* entries in the pool header's port table */
+#define NVM_MAX_QUEUES 8u     /* ring pairs (threads) per NF instance */
+#define NVM_ROLE_NONE 0xffffu /* "no role" in a descriptor's arg */
+
+/* What an NF asks the core engine to do with a packet (nvm_desc.action). */
+enum nvm_action {
+	NVM_ACT_DROP = 0,    /* give the buffer back to the pool */
+	NVM_ACT_OUT = 1,     /* transmit on port nvm_desc.port */
+	NVM_ACT_TO_ROLE = 2, /* hand to an instance of role nvm_desc.arg */
+	NVM_ACT_NEXT = 3,    /* next role of the packet's service chain */
+	NVM_ACT_MAX = 4,
+};
+
+/*
+ * A descriptor: 16 bytes, the only thing that moves between core and NF.
+ * On a core→NF ring: buf, data_off, len, port (input port), hash (flow hash).
+ * On the NF→core ring: buf, data_off, len, action, port (OUT), arg (TO_ROLE).
+ * On the alloc ring: buf only; the NF owns the buffer from then on.
+ */
+struct nvm_desc {
+	uint32_t buf;      /* buffer index in the pool region */
+	uint16_t data_off; /* offset of the first packet byte inside the buffer */
+	uint16_t len;      /* packet length in bytes */
+	uint8_t action;    /* enum nvm_action (NF→core only) */
+	uint8_t port;      /* input port (core→NF) or output port (OUT) */
+	uint16_t arg;      /* role for NVM_ACT_TO_ROLE */
+	uint32_t hash;     /* flow hash computed by the core (core→NF) */
+};
+_Static_assert(sizeof(struct nvm_desc) == 16, "descriptor is 16 bytes");
+
+/* Producer and consumer indexes on separate cache lines; slots follow. */
+struct nvm_ring {
+	volatile uint32_t prod;
+	uint8_t pad0[NVM_CACHE_LINE - 4];
+	volatile uint32_t cons;
+	uint8_t pad1[NVM_CACHE_LINE - 4];
+	uint32_t size; /* slots, a power of two; informative, never trusted */
+	uint32_t mask;
+	uint8_t pad2[NVM_CACHE_LINE - 8];
+	struct nvm_desc slots[];
+};
+_Static_assert(sizeof(struct nvm_ring) == 3 * NVM_CACHE_LINE, "ring header");
+
+/* One entry of the pool header's port table, so NFs know the ports. */
+struct nvm_port_info {
+	uint8_t mac[6];
+	uint8_t up;
+	uint8_t pad;
+};
+_Static_assert(sizeof(struct nvm_port_info) == 8, "port info is 8 bytes");
+
+/* At offset 0 of a pool region. Written by the core once; read-only to NFs. */
+struct nvm_pool_hdr {
+	uint32_t magic;      /* NVM_POOL_MAGIC */
+	uint32_t version;    /* NVM_ABI_VERSION */
+	uint64_t region_size;
+	uint64_t bufs_off;   /* offset of buffer 0 */
+	uint32_t buf_stride; /* bytes per buffer, a power of two */
+	uint32_t buf_count;
+	uint32_t headroom;   /* default data_off of a received packet */
+	uint32_t socket_id;  /* NUMA socket the region lives on */
+	uint32_t pool_id;    /* index of this pool (trust group × socket) */
+	uint32_t nb_ports;
+	struct nvm_port_info ports[NVM_MAX_PORTS];
+	uint8_t pad[16];
+};
+_Static_assert(sizeof(struct nvm_pool_hdr) == 5 * NVM_CACHE_LINE, "pool header");
+
+/* NF states, written by the NF into nvm_priv_hdr.nf_state. */
+enum nvm_nf_state {
+	NVM_NF_ATTACHING = 0,
+	NVM_NF_RUNNING = 1,
+	NVM_NF_STOPPING = 2,
+};
+
+/* Ring set of one queue (thread) of an NF: offsets from the region start. */
+struct nvm_queue_desc {
+	uint64_t rx_off;    /* core → NF packets */
+	uint64_t tx_off;    /* NF → core packets and returned buffers */
+	uint64_t alloc_off; /* core → NF fresh buffers */
+	uint64_t pad;
+};
+_Static_assert(sizeof(struct nvm_queue_desc) == 32, "queue descriptor");
+
+/*
+ * At offset 0 of a private region. The core writes everything above the
+ * "NF writes" line before the NF learns of the region; the NF writes below.
+ */
+struct nvm_priv_hdr {
+	uint32_t magic;   /* NVM_PRIV_MAGIC */
+	uint32_t version; /* NVM_ABI_VERSION */
+	uint64_t region_size;
+	uint32_t nf_id;      /* instance id given by the core */
+	uint16_t role;       /* role this instance serves */
+	uint16_t nb_queues;  /* ring sets that follow */
+	uint32_t ring_size;  /* slots per rx/tx ring */
+	uint32_t alloc_size; /* slots per alloc ring */
+	uint32_t pool_id;    /* which pool region the descriptors refer to */
+	uint32_t pad0;
+	uint8_t pad1[NVM_CACHE_LINE - 40];
+	struct nvm_queue_desc queues[NVM_MAX_QUEUES];
+	/* ---- NF writes ---- */
+	volatile uint32_t nf_state; /* enum nvm_nf_state */
+	volatile uint32_t sleeping; /* 1: NF blocks on its doorbell, ring it */
+	uint8_t pad2[NVM_CACHE_LINE - 8];
+};
+_Static_assert(sizeof(struct nvm_priv_hdr) == 2 * NVM_CACHE_LINE + 32 * NVM_MAX_QUEUES,
+	       "private header");
+
+/* Bytes a ring of n slots occupies, rounded to a cache line. */
+#define NVM_RING_BYTES(n) \
+	((sizeof(struct nvm_ring) + (uint64_t)(n) * sizeof(struct nvm_desc) + NVM_CACHE_LINE - 1) & \
+	 ~(uint64_t)(NVM_CACHE_LINE - 1))
+
+/*
+ * Attach protocol (docs/abi.md): the framing of QEMU's ivshmem server
+ * protocol — every message is one little-endian int64, optionally carrying
+ * one file descriptor by SCM_RIGHTS.
+ *
+ * Host-process NF on the core's attach socket:
+ *   NF   → core: NVM_HELLO_MAGIC, NVM_ABI_VERSION, role, nb_queues
+ *   core → NF:   0 (protocol version), nf_id, -1 + private region fd,
+ *                NVM_MSG_POOL + pool region fd, nf_id + doorbell eventfd
+ *   or     core → NF: NVM_MSG_ERROR, -errno   (then closes)
+ * A closed socket means the NF is gone: the core reclaims its buffers.
+ */
+#define NVM_HELLO_MAGIC 0x4e564d48454c4cll /* "NVMHELL" */
+#define NVM_MSG_POOL (-2ll)
+#define NVM_MSG_ERROR (-3ll)
+
+#endif /* NETVM_ABI_H */

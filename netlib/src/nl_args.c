@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* netlib's command line: the options every NF has, so no app parses them. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nl_priv.h"
+
+#define NL_DEFAULT_SOCKET "/run/netvm/core.sock"
+
+/* Print the options netlib understands, then the app's own. */
+void
+nl_usage(FILE *f, const char *prog, const struct nl_nf *nf)
+{
+	fprintf(f,
+		"usage: %s [netlib options] [-- app options]\n"
+		"netlib options:\n"
+		"  -s, --socket PATH      core engine attach socket (default %s)\n"
+		"  -r, --role N           role this instance serves (0..255, required)\n"
+		"  -q, --queues N         ring pairs = threads (1..%u, default 1)\n"
+		"      --stats SECONDS    print counters every SECONDS (default: at exit)\n"
+		"      --idle-sleep-us N  sleep N us when idle instead of polling (default 0)\n"
+		"      --transport NAME   how to reach the core: host (default)\n"
+		"  -h, --help             this text\n",
+		prog, NL_DEFAULT_SOCKET, NVM_MAX_QUEUES);
+	if (nf->usage != NULL)
+		fprintf(f, "%s options:\n%s", nf->name, nf->usage);
+}
+
+/* Parse a whole decimal number in [lo, hi] into *out; -EINVAL otherwise. */
+static int
+parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s == '\0' || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/*
+ * Parse netlib's options from argv up to "--"; what follows goes to the app
+ * with argv[0] set to the NF's name. Returns 0, 1 for --help, or -EINVAL
+ * after printing what is wrong.
+ */
+int
+nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "stats", required_argument, NULL, 'S' },
+		{ "idle-sleep-us", required_argument, NULL, 'I' },
+		{ "transport", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *prog = argv[0];
+	unsigned long v;
+	int opt, i;
+
+	memset(o, 0, sizeof(*o));
+	o->socket_path = NL_DEFAULT_SOCKET;
+	o->role = -1;
+	o->nb_queues = 1;
+	o->transport = "host";
+
+	/* Split at "--" ourselves so getopt never sees the app's options. */
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			break;
+	if (i < argc) {
+		o->app_argc = argc - i;
+		o->app_argv = &argv[i];
+		argv[i] = (char *)nf->name;
+	} else {
+		static char *noargs[2];
+
+		noargs[0] = (char *)nf->name;
+		o->app_argc = 1;
+		o->app_argv = noargs;
+	}
+	argc = i;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "s:r:q:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			o->socket_path = optarg;
+			break;
+		case 'r':
+			if (parse_uint(optarg, 0, 255, &v) < 0)
+				goto bad;
+			o->role = (int)v;
+			break;
+		case 'q':
+			if (parse_uint(optarg, 1, NVM_MAX_QUEUES, &v) < 0)
+				goto bad;
+			o->nb_queues = (unsigned int)v;
+			break;
+		case 'S':
+			if (parse_uint(optarg, 0, 86400, &v) < 0)
+				goto bad;
+			o->stats_interval = (unsigned int)v;
+			break;
+		case 'I':
+			if (parse_uint(optarg, 0, 1000000, &v) < 0)
+				goto bad;
+			o->idle_sleep_us = (unsigned int)v;
+			break;
+		case 'T':
+			o->transport = optarg;
+			break;
+		case 'h':
+			nl_usage(stdout, prog, nf);
+			return 1;
+		default:
+			nl_usage(stderr, prog, nf);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s' (app options go after --)\n",
+			prog, argv[optind]);
+		return -EINVAL;
+	}
+	if (o->role < 0) {
+		fprintf(stderr, "%s: --role is required\n", prog);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "%s: bad value '%s' for option %s\n", prog, optarg, argv[optind - 1]);
+	return -EINVAL;
+}

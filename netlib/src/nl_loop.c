@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-thread loop: take a burst of descriptors from the rx ring, turn
+ * them into packets, call the NF, put the results on the tx ring. No locks,
+ * no allocation, no logging: only counters.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nl_priv.h"
+
+static inline uint8_t *
+buf_addr(const struct nl_ctx *ctx, uint32_t buf)
+{
+	return ctx->pool + ctx->pool_hdr.bufs_off + (uint64_t)buf * ctx->pool_hdr.buf_stride;
+}
+
+/* Is the descriptor's packet inside the pool? The core is trusted to be
+ * right, but a wrong pointer here would be a crash, so it costs two compares. */
+static inline int
+desc_ok(const struct nl_ctx *ctx, const struct nvm_desc *d)
+{
+	return d->buf < ctx->pool_hdr.buf_count &&
+	       (uint32_t)d->data_off + d->len <= ctx->pool_hdr.buf_stride;
+}
+
+/* Fill the descriptor of @p for the core from what the NF left in it. */
+static inline int
+pkt_to_desc(const struct nl_ctx *ctx, struct nl_pkt *p, int action)
+{
+	struct nvm_desc *d = &p->desc;
+	uint64_t off = (uint64_t)(p->data - buf_addr(ctx, d->buf));
+
+	if (off + p->len > ctx->pool_hdr.buf_stride)
+		return -EINVAL;
+	d->data_off = (uint16_t)off;
+	d->len = p->len;
+	d->action = (uint8_t)action;
+	d->port = p->out_port;
+	d->arg = p->role;
+	return 0;
+}
+
+/* Set up every queue's ring views from the checked private header.
+ * Returns 0 or -ENOMEM. */
+int
+nl_queues_setup(struct nl_ctx *ctx)
+{
+	const struct nvm_priv_hdr *rh = &ctx->priv_hdr;
+	unsigned int q, i;
+
+	ctx->nb_queues = rh->nb_queues;
+	ctx->queues = calloc(ctx->nb_queues, sizeof(*ctx->queues));
+	if (ctx->queues == NULL)
+		return -ENOMEM;
+	for (q = 0; q < ctx->nb_queues; q++) {
+		struct nl_queue *nq = &ctx->queues[q];
+
+		nq->ctx = ctx;
+		nq->id = q;
+		nvm_ring_cons_attach(&nq->rx, (struct nvm_ring *)(ctx->priv + rh->queues[q].rx_off),
+				     rh->ring_size);
+		nvm_ring_prod_attach(&nq->tx, (struct nvm_ring *)(ctx->priv + rh->queues[q].tx_off),
+				     rh->ring_size);
+		nvm_ring_cons_attach(&nq->alloc,
+				     (struct nvm_ring *)(ctx->priv + rh->queues[q].alloc_off),
+				     rh->alloc_size);
+		for (i = 0; i < NL_ALLOC_OUTSTANDING; i++)
+			nq->free_pkts[i] = &nq->alloc_pkts[i];
+		nq->nb_free_pkts = NL_ALLOC_OUTSTANDING;
+	}
+	return 0;
+}
+
+/* Put @n descriptors on the tx ring, waiting for room: the core drains it.
+ * Gives up only when asked to stop (the core reclaims what is left). */
+static void
+tx_all(struct nl_queue *q, struct nvm_desc *d, uint32_t n)
+{
+	while (n > 0) {
+		uint32_t k = nvm_ring_enqueue_burst(&q->tx, d, n);
+
+		q->st.tx += k;
+		d += k;
+		n -= k;
+		if (n > 0 && q->ctx->stop)
+			return;
+	}
+}
+
+static void
+idle(const struct nl_ctx *ctx)
+{
+	if (ctx->opts.idle_sleep_us > 0) {
+		struct timespec ts = { 0, (long)ctx->opts.idle_sleep_us * 1000 };
+
+		nanosleep(&ts, NULL);
+	} else {
+		__builtin_ia32_pause();
+	}
+}
+
+/* The body of one queue's thread. */
+void *
+nl_queue_run(void *arg)
+{
+	struct nl_queue *q = arg;
+	struct nl_ctx *ctx = q->ctx;
+	const struct nl_nf *nf = ctx->nf;
+	struct nvm_desc in[NL_BURST], out[NL_BURST];
+	struct nl_pkt *pp[NL_BURST];
+	uint8_t actions[NL_BURST];
+	unsigned int empty = 0;
+
+	while (!ctx->stop) {
+		uint32_t n = nvm_ring_dequeue_burst(&q->rx, in, NL_BURST);
+		uint32_t i, k = 0, nout = 0;
+
+		if (n == 0) {
+			if (++empty >= 256) {
+				idle(ctx);
+				empty = 0;
+			}
+			continue;
+		}
+		empty = 0;
+		q->st.rx += n;
+		for (i = 0; i < n; i++) {
+			struct nl_pkt *p = &q->pkts[k];
+
+			if (!desc_ok(ctx, &in[i])) {
+				q->st.bad_desc++;
+				continue;
+			}
+			p->desc = in[i];
+			p->data = buf_addr(ctx, in[i].buf) + in[i].data_off;
+			p->len = in[i].len;
+			p->in_port = in[i].port;
+			p->out_port = 0;
+			p->role = NVM_ROLE_NONE;
+			p->hash = in[i].hash;
+			p->q = q;
+			pp[k++] = p;
+		}
+		if (nf->burst != NULL) {
+			nf->burst(pp, (uint16_t)k, actions, ctx->state);
+		} else {
+			for (i = 0; i < k; i++)
+				actions[i] = (uint8_t)nf->pkt(pp[i], ctx->state);
+		}
+		for (i = 0; i < k; i++) {
+			if (pkt_to_desc(ctx, pp[i], actions[i]) < 0) {
+				q->st.bad_len++;
+				pp[i]->desc.action = NVM_ACT_DROP;
+				pp[i]->desc.len = 0;
+				pp[i]->desc.data_off = 0;
+			}
+			out[nout++] = pp[i]->desc;
+		}
+		tx_all(q, out, nout);
+	}
+	return NULL;
+}
+
+/* Take a fresh buffer from this queue's alloc ring. Returns NULL if the
+ * ring is empty or NL_ALLOC_OUTSTANDING packets are already out. */
+struct nl_pkt *
+nl_pkt_alloc(struct nl_queue *q)
+{
+	const struct nl_ctx *ctx = q->ctx;
+	struct nvm_desc d;
+	struct nl_pkt *p;
+
+	if (q->nb_free_pkts == 0 || nvm_ring_dequeue_burst(&q->alloc, &d, 1) == 0) {
+		q->st.alloc_fail++;
+		return NULL;
+	}
+	if (d.buf >= ctx->pool_hdr.buf_count) {
+		q->st.bad_desc++;
+		q->st.alloc_fail++;
+		return NULL;
+	}
+	p = q->free_pkts[--q->nb_free_pkts];
+	memset(&p->desc, 0, sizeof(p->desc));
+	p->desc.buf = d.buf;
+	p->data = buf_addr(ctx, d.buf) + ctx->pool_hdr.headroom;
+	p->len = 0;
+	p->in_port = 0;
+	p->out_port = 0;
+	p->role = NVM_ROLE_NONE;
+	p->hash = 0;
+	p->q = q;
+	q->st.alloc_ok++;
+	return p;
+}
+
+/* Bytes from p->data to the end of the packet's buffer. */
+uint32_t
+nl_pkt_room(const struct nl_pkt *p)
+{
+	const struct nl_ctx *ctx = p->q->ctx;
+
+	return (uint32_t)(buf_addr(ctx, p->desc.buf) + ctx->pool_hdr.buf_stride - p->data);
+}
+
+/* Hand a packet from nl_pkt_alloc() to the core with @action. Returns 0,
+ * -EINVAL if it left its buffer, or -ENOBUFS if the tx ring is full. */
+int
+nl_pkt_emit(struct nl_queue *q, struct nl_pkt *p, int action)
+{
+	if (p < q->alloc_pkts || p >= q->alloc_pkts + NL_ALLOC_OUTSTANDING)
+		return -EINVAL;
+	if (pkt_to_desc(q->ctx, p, action) < 0)
+		return -EINVAL;
+	if (nvm_ring_enqueue_burst(&q->tx, &p->desc, 1) == 0)
+		return -ENOBUFS;
+	q->st.tx++;
+	q->free_pkts[q->nb_free_pkts++] = p;
+	return 0;
+}
+
+/* Move the start of the packet by @delta bytes. Returns 0, or -EINVAL if
+ * the packet would leave its buffer. */
+int
+nl_pkt_adj(struct nl_pkt *p, int delta)
+{
+	const struct nl_ctx *ctx = p->q->ctx;
+	uint8_t *start = buf_addr(ctx, p->desc.buf);
+	uint8_t *data = p->data + delta;
+
+	if (data < start || (delta > 0 && (uint32_t)delta > p->len) ||
+	    data + p->len - delta > start + ctx->pool_hdr.buf_stride)
+		return -EINVAL;
+	p->data = data;
+	p->len = (uint16_t)(p->len - delta);
+	return 0;
+}

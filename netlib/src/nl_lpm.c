@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nl_lpm.c — DIR-24-8 longest-prefix match (see nl_lpm.h for the layout).
+ *
+ * A table entry is 32 bits:
+ *
+ *   31     30    29..24   23..0
+ *   VALID  EXT   depth    next hop, or tbl8 group index when EXT
+ *
+ * EXT is only ever set in tbl24. Besides the two tables, the prefixes
+ * themselves are kept in a small hash table (the "rules"): adding needs it to
+ * refuse duplicates, deleting needs it to find the prefix that takes over.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nl_lpm.h"
+
+#define E_VALID (1u << 31)
+#define E_EXT (1u << 30)
+#define E_DEPTH_SHIFT 24
+#define E_DEPTH(e) (((e) >> E_DEPTH_SHIFT) & 0x3fu)
+#define E_VAL(e) ((e) & 0xffffffu)
+
+#define TBL24_ENTRIES (1u << 24)
+#define TBL8_ENTRIES 256u
+#define RULES_MIN 64u
+#define RULE_NONE UINT32_MAX
+
+struct lpm_rule {
+	uint32_t prefix;
+	uint16_t nh;
+	uint8_t depth;
+	uint8_t used;
+};
+
+struct nl_lpm {
+	uint32_t *tbl24;       /* TBL24_ENTRIES entries */
+	uint32_t *tbl8;        /* max_tbl8 groups of TBL8_ENTRIES */
+	uint32_t *free_groups; /* stack of unused group indexes */
+	uint32_t nb_free;
+	uint32_t max_tbl8;
+	struct lpm_rule *rules; /* open addressing, linear probing */
+	uint32_t rules_mask;
+	uint32_t nb_rules;
+};
+
+static inline uint32_t
+lpm_mask(uint8_t depth)
+{
+	return depth == 0 ? 0 : ~0u << (32 - depth);
+}
+
+static inline uint32_t *
+lpm_group(const struct nl_lpm *lpm, uint32_t g)
+{
+	return lpm->tbl8 + (size_t)g * TBL8_ENTRIES;
+}
+
+/* murmur3's 32-bit finaliser over the prefix and its length. */
+static inline uint32_t
+rule_hash(uint32_t prefix, uint8_t depth)
+{
+	uint32_t h = prefix ^ (depth * 0x9e3779b9u);
+
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+/* Slot of rule @prefix/@depth, or RULE_NONE. */
+static uint32_t
+rule_find(const struct nl_lpm *lpm, uint32_t prefix, uint8_t depth)
+{
+	uint32_t i = rule_hash(prefix, depth) & lpm->rules_mask;
+
+	for (;; i = (i + 1) & lpm->rules_mask) {
+		const struct lpm_rule *r = &lpm->rules[i];
+
+		if (!r->used)
+			return RULE_NONE;
+		if (r->prefix == prefix && r->depth == depth)
+			return i;
+	}
+}
+
+static void
+rule_place(struct lpm_rule *rules, uint32_t mask, const struct lpm_rule *r)
+{
+	uint32_t i = rule_hash(r->prefix, r->depth) & mask;
+
+	while (rules[i].used)
+		i = (i + 1) & mask;
+	rules[i] = *r;
+}
+
+/* Insert a rule known to be absent, keeping the rule table at most half full. */
+static int
+rule_insert(struct nl_lpm *lpm, uint32_t prefix, uint8_t depth, uint16_t nh)
+{
+	struct lpm_rule r = { .prefix = prefix, .nh = nh, .depth = depth, .used = 1 };
+	uint32_t size = lpm->rules_mask + 1;
+
+	if ((lpm->nb_rules + 1) * 2 > size) {
+		struct lpm_rule *bigger = calloc((size_t)size * 2, sizeof(*bigger));
+		uint32_t i;
+
+		if (bigger == NULL)
+			return -ENOMEM;
+		for (i = 0; i < size; i++)
+			if (lpm->rules[i].used)
+				rule_place(bigger, size * 2 - 1, &lpm->rules[i]);
+		free(lpm->rules);
+		lpm->rules = bigger;
+		lpm->rules_mask = size * 2 - 1;
+	}
+	rule_place(lpm->rules, lpm->rules_mask, &r);
+	lpm->nb_rules++;
+	return 0;
+}
+
+/* Remove the rule in slot @i, shifting later members of its cluster back. */
+static void
+rule_remove(struct nl_lpm *lpm, uint32_t i)
+{
+	uint32_t mask = lpm->rules_mask, j = i, home;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!lpm->rules[j].used)
+			break;
+		home = rule_hash(lpm->rules[j].prefix, lpm->rules[j].depth) & mask;
+		/* The rule in j may stay if its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		lpm->rules[i] = lpm->rules[j];
+		i = j;
+	}
+	lpm->rules[i].used = 0;
+	lpm->nb_rules--;
+}
+
+/*
+ * Whether entry @e gets overwritten: when adding a prefix of length @depth,
+ * entries that are empty or come from a shorter prefix; when deleting it,
+ * entries that this very prefix wrote (no other prefix of the same length
+ * covers the same addresses).
+ */
+static inline bool
+entry_selected(uint32_t e, uint8_t depth, bool del)
+{
+	if (del)
+		return (e & E_VALID) && E_DEPTH(e) == depth;
+	return !(e & E_VALID) || E_DEPTH(e) < depth;
+}
+
+static void
+fill_tbl8(uint32_t *tbl, uint32_t n, uint8_t depth, uint32_t val, bool del)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (entry_selected(tbl[i], depth, del))
+			tbl[i] = val;
+}
+
+static void
+fill_tbl24(struct nl_lpm *lpm, uint32_t first, uint32_t n, uint8_t depth, uint32_t val, bool del)
+{
+	uint32_t i, e;
+
+	for (i = first; i < first + n; i++) {
+		e = lpm->tbl24[i];
+		if (e & E_EXT)
+			fill_tbl8(lpm_group(lpm, E_VAL(e)), TBL8_ENTRIES, depth, val, del);
+		else if (entry_selected(e, depth, del))
+			lpm->tbl24[i] = val;
+	}
+}
+
+/* Entry of the longest prefix shorter than @depth covering @ip, or 0 (empty). */
+static uint32_t
+covering_entry(const struct nl_lpm *lpm, uint32_t ip, uint8_t depth)
+{
+	uint32_t slot;
+	int d;
+
+	for (d = (int)depth - 1; d >= 0; d--) {
+		slot = rule_find(lpm, ip & lpm_mask((uint8_t)d), (uint8_t)d);
+		if (slot != RULE_NONE)
+			return E_VALID | (uint32_t)d << E_DEPTH_SHIFT | lpm->rules[slot].nh;
+	}
+	return 0;
+}
+
+/* Give tbl24 entry @i24's group back once no prefix longer than /24 uses it. */
+static void
+group_recycle(struct nl_lpm *lpm, uint32_t i24)
+{
+	uint32_t g = E_VAL(lpm->tbl24[i24]);
+	uint32_t *grp = lpm_group(lpm, g);
+	uint32_t j;
+
+	for (j = 0; j < TBL8_ENTRIES; j++)
+		if ((grp[j] & E_VALID) && E_DEPTH(grp[j]) > 24)
+			return;
+	/* What is left all comes from the same prefix <= /24 (or none). */
+	lpm->tbl24[i24] = grp[0];
+	lpm->free_groups[lpm->nb_free++] = g;
+}
+
+struct nl_lpm *
+nl_lpm_create(uint32_t max_tbl8)
+{
+	struct nl_lpm *lpm;
+	uint32_t g;
+
+	if (max_tbl8 > NL_LPM_MAX_TBL8) {
+		errno = EINVAL;
+		return NULL;
+	}
+	lpm = calloc(1, sizeof(*lpm));
+	if (lpm == NULL)
+		return NULL;
+	lpm->max_tbl8 = max_tbl8;
+	lpm->tbl24 = calloc(TBL24_ENTRIES, sizeof(uint32_t));
+	lpm->rules = calloc(RULES_MIN, sizeof(struct lpm_rule));
+	lpm->rules_mask = RULES_MIN - 1;
+	if (max_tbl8 > 0) {
+		lpm->tbl8 = calloc((size_t)max_tbl8 * TBL8_ENTRIES, sizeof(uint32_t));
+		lpm->free_groups = calloc(max_tbl8, sizeof(uint32_t));
+	}
+	if (lpm->tbl24 == NULL || lpm->rules == NULL ||
+	    (max_tbl8 > 0 && (lpm->tbl8 == NULL || lpm->free_groups == NULL))) {
+		nl_lpm_free(lpm);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (g = 0; g < max_tbl8; g++)
+		lpm->free_groups[g] = max_tbl8 - 1 - g;
+	lpm->nb_free = max_tbl8;
+	return lpm;
+}
+
+void
+nl_lpm_free(struct nl_lpm *lpm)
+{
+	if (lpm == NULL)
+		return;
+	free(lpm->tbl24);
+	free(lpm->tbl8);
+	free(lpm->free_groups);
+	free(lpm->rules);
+	free(lpm);
+}
+
+int
+nl_lpm_add(struct nl_lpm *lpm, uint32_t ip, uint8_t depth, uint16_t nh)
+{
+	uint32_t val, i24, e, g, *grp, j;
+	int rc;
+
+	if (depth > 32)
+		return -EINVAL;
+	ip &= lpm_mask(depth);
+	if (rule_find(lpm, ip, depth) != RULE_NONE)
+		return -EEXIST;
+	i24 = ip >> 8;
+	if (depth > 24 && !(lpm->tbl24[i24] & E_EXT) && lpm->nb_free == 0)
+		return -ENOSPC;
+	rc = rule_insert(lpm, ip, depth, nh);
+	if (rc < 0)
+		return rc;
+
+	val = E_VALID | (uint32_t)depth << E_DEPTH_SHIFT | nh;
+	if (depth <= 24) {
+		fill_tbl24(lpm, i24, 1u << (24 - depth), depth, val, false);
+		return 0;
+	}
+	e = lpm->tbl24[i24];
+	if (e & E_EXT) {
+		fill_tbl8(lpm_group(lpm, E_VAL(e)) + (ip & 0xff), 1u << (32 - depth), depth, val, false);
+		return 0;
+	}
+	/* First long prefix in this /24: a group starts as a copy of the tbl24 entry. */
+	g = lpm->free_groups[--lpm->nb_free];
+	grp = lpm_group(lpm, g);
+	for (j = 0; j < TBL8_ENTRIES; j++)
+		grp[j] = e;
+	fill_tbl8(grp + (ip & 0xff), 1u << (32 - depth), depth, val, false);
+	__atomic_store_n(&lpm->tbl24[i24], E_VALID | E_EXT | g, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int
+nl_lpm_del(struct nl_lpm *lpm, uint32_t ip, uint8_t depth)
+{
+	uint32_t slot, val, i24;
+
+	if (depth > 32)
+		return -EINVAL;
+	ip &= lpm_mask(depth);
+	slot = rule_find(lpm, ip, depth);
+	if (slot == RULE_NONE)
+		return -ENOENT;
+	rule_remove(lpm, slot);
+
+	val = covering_entry(lpm, ip, depth);
+	i24 = ip >> 8;
+	if (depth <= 24) {
+		fill_tbl24(lpm, i24, 1u << (24 - depth), depth, val, true);
+		return 0;
+	}
+	fill_tbl8(lpm_group(lpm, E_VAL(lpm->tbl24[i24])) + (ip & 0xff), 1u << (32 - depth),
+		  depth, val, true);
+	group_recycle(lpm, i24);
+	return 0;
+}
+
+int
+nl_lpm_rule_get(const struct nl_lpm *lpm, uint32_t ip, uint8_t depth, uint16_t *nh)
+{
+	uint32_t slot;
+
+	if (depth > 32)
+		return -EINVAL;
+	slot = rule_find(lpm, ip & lpm_mask(depth), depth);
+	if (slot == RULE_NONE)
+		return -ENOENT;
+	*nh = lpm->rules[slot].nh;
+	return 0;
+}
+
+int
+nl_lpm_lookup(const struct nl_lpm *lpm, uint32_t ip, uint16_t *nh)
+{
+	uint32_t e = lpm->tbl24[ip >> 8];
+
+	if (e & E_EXT)
+		e = lpm_group(lpm, E_VAL(e))[ip & 0xff];
+	if (!(e & E_VALID))
+		return -ENOENT;
+	*nh = (uint16_t)e;
+	return 0;
+}
+
+int
+nl_lpm_lookup_burst(const struct nl_lpm *lpm, const uint32_t *ips, uint16_t *nhs,
+		    unsigned int n, uint64_t *hit_mask)
+{
+	uint32_t e[NL_LPM_BURST_MAX];
+	uint64_t mask = 0;
+	unsigned int i;
+	int hits = 0;
+
+	if (n > NL_LPM_BURST_MAX)
+		return -EINVAL;
+	/* Issue all tbl24 loads first so their cache misses overlap. */
+	for (i = 0; i < n; i++)
+		e[i] = lpm->tbl24[ips[i] >> 8];
+	for (i = 0; i < n; i++) {
+		if (e[i] & E_EXT)
+			e[i] = lpm_group(lpm, E_VAL(e[i]))[ips[i] & 0xff];
+		if (e[i] & E_VALID) {
+			nhs[i] = (uint16_t)e[i];
+			mask |= 1ull << i;
+			hits++;
+		}
+	}
+	*hit_mask = mask;
+	return hits;
+}
+
+uint32_t
+nl_lpm_count(const struct nl_lpm *lpm)
+{
+	return lpm->nb_rules;
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nl_main(): the ceremony every NF shares — options, attach, one thread per
+ * queue, signals, statistics, detach — so an NF is only its callback.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nl_priv.h"
+
+static volatile sig_atomic_t nl_signalled;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	nl_signalled = 1;
+}
+
+/* Number of ports the core engine has. */
+unsigned int
+nl_nb_ports(const struct nl_ctx *ctx)
+{
+	return ctx->pool_hdr.nb_ports;
+}
+
+/* Copy port @port's MAC to @mac. Returns 0 or -EINVAL for no such port. */
+int
+nl_port_mac(const struct nl_ctx *ctx, unsigned int port, uint8_t mac[6])
+{
+	if (port >= ctx->pool_hdr.nb_ports)
+		return -EINVAL;
+	memcpy(mac, ctx->pool_hdr.ports[port].mac, 6);
+	return 0;
+}
+
+/* Role this instance serves. */
+unsigned int
+nl_role(const struct nl_ctx *ctx)
+{
+	return ctx->priv_hdr.role;
+}
+
+static void
+stats_print(const struct nl_ctx *ctx, FILE *f)
+{
+	struct nl_queue_stats t = { 0 };
+	unsigned int q;
+
+	for (q = 0; q < ctx->nb_queues; q++) {
+		const struct nl_queue_stats *s = &ctx->queues[q].st;
+
+		t.rx += s->rx;
+		t.tx += s->tx;
+		t.bad_desc += s->bad_desc;
+		t.bad_len += s->bad_len;
+		t.alloc_ok += s->alloc_ok;
+		t.alloc_fail += s->alloc_fail;
+	}
+	fprintf(f, "rx %llu\ntx %llu\nbad_desc %llu\nbad_len %llu\nalloc_ok %llu\nalloc_fail %llu\n",
+		(unsigned long long)t.rx, (unsigned long long)t.tx,
+		(unsigned long long)t.bad_desc, (unsigned long long)t.bad_len,
+		(unsigned long long)t.alloc_ok, (unsigned long long)t.alloc_fail);
+	if (ctx->nf->stats != NULL)
+		ctx->nf->stats(ctx->state, f);
+	fflush(f);
+}
+
+static const struct nl_transport *
+transport_find(const char *name)
+{
+	if (strcmp(name, nl_transport_host.name) == 0)
+		return &nl_transport_host;
+	return NULL;
+}
+
+static int
+start_queues(struct nl_ctx *ctx)
+{
+	sigset_t all, old;
+	unsigned int q;
+	int r = 0;
+
+	/* Queue threads never take signals: the main thread does. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (q = 0; q < ctx->nb_queues; q++) {
+		r = -pthread_create(&ctx->queues[q].thread, NULL, nl_queue_run, &ctx->queues[q]);
+		if (r < 0)
+			break;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r < 0) {
+		ctx->stop = 1;
+		while (q-- > 0)
+			pthread_join(ctx->queues[q].thread, NULL);
+	}
+	return r;
+}
+
+/* Run NF @nf with the process's arguments; returns the exit status. */
+int
+nl_main(int argc, char **argv, const struct nl_nf *nf)
+{
+	struct nl_ctx ctx = { .nf = nf, .sock = -1, .doorbell_fd = -1 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	const char *prog = argv[0];
+	char err[256] = "";
+	time_t last = time(NULL);
+	int r, status = 0;
+	unsigned int q;
+
+	r = nl_args_parse(argc, argv, nf, &ctx.opts);
+	if (r != 0)
+		return r > 0 ? 0 : 2;
+	if (nf->pkt == NULL && nf->burst == NULL) {
+		fprintf(stderr, "%s: NF defines neither pkt nor burst\n", prog);
+		return 2;
+	}
+	ctx.tp = transport_find(ctx.opts.transport);
+	if (ctx.tp == NULL) {
+		fprintf(stderr, "%s: unknown transport '%s' (known: host)\n", prog, ctx.opts.transport);
+		return 2;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	r = ctx.tp->attach(&ctx, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err[0] ? err : strerror(-r));
+		ctx.tp->detach(&ctx);
+		return 1;
+	}
+	if (nl_queues_setup(&ctx) < 0) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		ctx.tp->detach(&ctx);
+		return 1;
+	}
+	if (nf->init != NULL) {
+		r = nf->init(&ctx, ctx.opts.app_argc, ctx.opts.app_argv, &ctx.state);
+		if (r < 0) {
+			fprintf(stderr, "%s: %s: %s\n", prog, nf->name, strerror(-r));
+			nl_usage(stderr, prog, nf);
+			status = 2;
+			goto out;
+		}
+	}
+	r = start_queues(&ctx);
+	if (r < 0) {
+		fprintf(stderr, "%s: starting threads: %s\n", prog, strerror(-r));
+		status = 1;
+		goto out_fini;
+	}
+	__atomic_store_n(&((struct nvm_priv_hdr *)ctx.priv)->nf_state, NVM_NF_RUNNING,
+			 __ATOMIC_RELEASE);
+	fprintf(stderr, "%s: attached as instance %u of role %u, %u queue(s)\n", prog,
+		ctx.nf_id, ctx.priv_hdr.role, ctx.nb_queues);
+
+	while (!nl_signalled) {
+		if (ctx.tp->core_gone(&ctx, 200)) {
+			fprintf(stderr, "%s: the core engine closed the connection\n", prog);
+			status = 1;
+			break;
+		}
+		if (ctx.opts.stats_interval > 0 && time(NULL) - last >= ctx.opts.stats_interval) {
+			last = time(NULL);
+			stats_print(&ctx, stdout);
+		}
+	}
+	ctx.stop = 1;
+	for (q = 0; q < ctx.nb_queues; q++)
+		pthread_join(ctx.queues[q].thread, NULL);
+	((struct nvm_priv_hdr *)ctx.priv)->nf_state = NVM_NF_STOPPING;
+	stats_print(&ctx, stdout);
+out_fini:
+	if (nf->fini != NULL)
+		nf->fini(ctx.state);
+out:
+	ctx.tp->detach(&ctx);
+	free(ctx.queues);
+	return status;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* netlib internals: never installed, never included by NFs. */
+#ifndef NL_PRIV_H
+#define NL_PRIV_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netlib.h"
+#include "nvm_ring.h"
+
+#define NL_BURST 32
+#define NL_ALLOC_OUTSTANDING 64 /* packets from nl_pkt_alloc() not yet emitted, per queue */
+
+/* netlib's own command-line options (those before "--"). */
+struct nl_opts {
+	const char *socket_path;
+	int role;
+	unsigned int nb_queues;
+	unsigned int stats_interval; /* seconds, 0 = only at exit */
+	unsigned int idle_sleep_us;  /* 0 = always poll */
+	const char *transport;       /* "host" */
+	int app_argc;
+	char **app_argv;
+};
+
+/* Per-queue counters, printed by nl_stats_print(). */
+struct nl_queue_stats {
+	uint64_t rx;        /* packets received from the core */
+	uint64_t tx;        /* descriptors returned to the core */
+	uint64_t bad_desc;  /* descriptors from the core outside the pool */
+	uint64_t bad_len;   /* packets the NF left outside their buffer (dropped) */
+	uint64_t alloc_ok;  /* nl_pkt_alloc() successes */
+	uint64_t alloc_fail;
+};
+
+struct nl_queue {
+	struct nl_ctx *ctx;
+	unsigned int id;
+	struct nvm_ring_cons rx;
+	struct nvm_ring_prod tx;
+	struct nvm_ring_cons alloc;
+	struct nl_queue_stats st;
+	pthread_t thread;
+	struct nl_pkt *free_pkts[NL_ALLOC_OUTSTANDING];
+	unsigned int nb_free_pkts;
+	struct nl_pkt alloc_pkts[NL_ALLOC_OUTSTANDING];
+	struct nl_pkt pkts[NL_BURST];
+};
+
+/*
+ * A transport finds and maps the regions. Host processes use the core's
+ * attach socket; guests (a later transport) use the UIO devices.
+ */
+struct nl_transport {
+	const char *name;
+	/* Attach and map the pool and private regions into ctx. 0 or -errno,
+	 * with a message in err. */
+	int (*attach)(struct nl_ctx *ctx, char *err, size_t errlen);
+	/* Returns 1 if the core is gone, 0 if not, after waiting up to @ms. */
+	int (*core_gone)(struct nl_ctx *ctx, int ms);
+	/* Unmap and close everything attach() set up. */
+	void (*detach)(struct nl_ctx *ctx);
+};
+
+extern const struct nl_transport nl_transport_host;
+
+struct nl_ctx {
+	const struct nl_nf *nf;
+	void *state;
+	struct nl_opts opts;
+	const struct nl_transport *tp;
+
+	/* filled by the transport */
+	int sock;
+	int doorbell_fd;
+	uint32_t nf_id;
+	uint8_t *pool;
+	size_t pool_size;
+	uint8_t *priv;
+	size_t priv_size;
+
+	/* validated private copies of the shared headers */
+	struct nvm_pool_hdr pool_hdr;
+	struct nvm_priv_hdr priv_hdr;
+
+	unsigned int nb_queues;
+	struct nl_queue *queues;
+	volatile int stop;
+};
+
+/* nl_args.c */
+int nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o);
+void nl_usage(FILE *f, const char *prog, const struct nl_nf *nf);
+
+/* nl_attach.c: header checks shared by transports */
+int nl_regions_check(struct nl_ctx *ctx, char *err, size_t errlen);
+
+/* nl_loop.c */
+int nl_queues_setup(struct nl_ctx *ctx);
+void *nl_queue_run(void *arg);
+
+#endif /* NL_PRIV_H */
