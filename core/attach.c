@@ -270,7 +270,7 @@ ctl_main(void *arg)
 		}
 		if (c->cfg.stats_interval > 0 && time(NULL) - last >= (time_t)c->cfg.stats_interval) {
 			last = time(NULL);
-			core_stats_print(c, stdout, "stats");
+			core_stats_print(c, stdout, "stats", true);
 		}
 	}
 	close(epfd);

@@ -198,6 +198,6 @@ struct core_dp_args {
 
 /* telemetry.c */
 int core_telemetry_register(struct core *c);
-void core_stats_print(struct core *c, FILE *f, const char *prefix);
+void core_stats_print(struct core *c, FILE *f, const char *prefix, bool nonzero);
 
 #endif /* CORE_H */

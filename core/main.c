@@ -373,7 +373,7 @@ out_ports:
 			rte_pktmbuf_free(m);
 	}
 	if (status == 0) {
-		core_stats_print(c, stdout, "stat");
+		core_stats_print(c, stdout, "stat", false);
 		if (pools_check(c) < 0)
 			status = 1;
 	}

@@ -79,6 +79,7 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 struct print_arg {
 	FILE *f;
 	const char *prefix;
+	bool nonzero;
 };
 
 static void
@@ -86,14 +87,16 @@ print_one(void *arg, const char *name, uint64_t value)
 {
 	const struct print_arg *p = arg;
 
-	fprintf(p->f, "%s %s %" PRIu64 "\n", p->prefix, name, value);
+	if (value != 0 || !p->nonzero)
+		fprintf(p->f, "%s %s %" PRIu64 "\n", p->prefix, name, value);
 }
 
-/* Print every counter as "PREFIX NAME VALUE" lines to @f. */
+/* Print the counters as "PREFIX NAME VALUE" lines to @f: all of them, or
+ * only those not zero. */
 void
-core_stats_print(struct core *c, FILE *f, const char *prefix)
+core_stats_print(struct core *c, FILE *f, const char *prefix, bool nonzero)
 {
-	struct print_arg p = { f, prefix };
+	struct print_arg p = { f, prefix, nonzero };
 
 	stats_walk(c, print_one, &p);
 	fflush(f);

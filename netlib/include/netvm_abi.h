@@ -154,6 +154,14 @@ struct nvm_priv_hdr {
 _Static_assert(sizeof(struct nvm_priv_hdr) == 2 * NVM_CACHE_LINE + 32 * NVM_MAX_QUEUES,
 	       "private header");
 
+/* Offset of buffer @buf from the start of the pool region: O(1), no search.
+ * The caller checks buf < h->buf_count (against its own copy of the header). */
+static inline uint64_t
+nvm_buf_offset(const struct nvm_pool_hdr *h, uint32_t buf)
+{
+	return h->bufs_off + (uint64_t)buf * h->buf_stride;
+}
+
 /* Bytes a ring of n slots occupies, rounded to a cache line. */
 #define NVM_RING_BYTES(n) \
 	((sizeof(struct nvm_ring) + (uint64_t)(n) * sizeof(struct nvm_desc) + NVM_CACHE_LINE - 1) & \

@@ -15,7 +15,7 @@
 static inline uint8_t *
 buf_addr(const struct nl_ctx *ctx, uint32_t buf)
 {
-	return ctx->pool + ctx->pool_hdr.bufs_off + (uint64_t)buf * ctx->pool_hdr.buf_stride;
+	return ctx->pool + nvm_buf_offset(&ctx->pool_hdr, buf);
 }
 
 /* Is the descriptor's packet inside the pool? The core is trusted to be

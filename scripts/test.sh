@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Run every NetVM test suite. Does all set-up itself (packages, hugepages,
+# build) through scripts/setup.sh, so it works on a fresh Debian 12 machine.
+#
+#   scripts/test.sh                 all suites
+#   scripts/test.sh unit functional only these suites
+#
+# Suites: unit (cmocka), functional (core + NFs over net_pcap), netns (real
+# kernel traffic through veth pairs), fault (killed NFs, garbage from NFs,
+# bad configs). Needs root (hugepages, namespaces).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${NETVM_BUILD:-build}
+
+scripts/setup.sh
+
+suites=("$@")
+[[ ${#suites[@]} -gt 0 ]] || suites=(unit functional netns fault)
+args=()
+for s in "${suites[@]}"; do args+=(--suite "$s"); done
+
+status=0
+meson test -C "$build" --print-errorlogs --num-processes 1 "${args[@]}" || status=$?
+
+# One closing line any CI can read.
+python3 - "$build/meson-logs/testlog.json" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+with open(sys.argv[1]) as f:
+    for line in f:
+        r = json.loads(line)["result"]
+        if r == "OK" or r == "EXPECTEDFAIL":
+            passed += 1
+        elif r == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+exit $status

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Descriptor validation (validate.h): every rejection reason, the buffer
+ * being taken back exactly when it is the NF's; and O(1) translation between
+ * buffer index, region offset and mbuf. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core.h"
+
+#define NBUF 64
+#define STRIDE 2048
+
+static uint16_t owner[NBUF];
+static uint8_t role_known[256];
+
+static struct core_vctx
+vctx(uint16_t nf)
+{
+	struct core_vctx v = {
+		.buf_count = NBUF, .buf_stride = STRIDE, .nb_ports = 2,
+		.nf_id = nf, .owner = owner, .role_known = role_known,
+	};
+	return v;
+}
+
+static void
+reset(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NBUF; i++)
+		owner[i] = CORE_OWNER_CORE;
+	memset(role_known, 0, sizeof(role_known));
+	owner[5] = 3;  /* NF 3 holds buffer 5 */
+	owner[6] = 4;  /* NF 4 holds buffer 6 */
+	role_known[7] = 1;
+}
+
+static struct nvm_desc
+desc(uint32_t buf, uint8_t action)
+{
+	struct nvm_desc d = { .buf = buf, .data_off = 128, .len = 60, .action = action };
+
+	return d;
+}
+
+#define VERDICT(d, reason_, owned_)                                  \
+	do {                                                         \
+		struct core_vctx v_ = vctx(3);                       \
+		struct core_verdict r_ = core_validate(&v_, &(d));   \
+		assert_int_equal(r_.reason, (reason_));              \
+		assert_int_equal(r_.owned, (owned_));                \
+	} while (0)
+
+static void
+test_accepts_good(void **state)
+{
+	struct nvm_desc d;
+
+	(void)state;
+	reset();
+	d = desc(5, NVM_ACT_OUT);
+	d.port = 1;
+	VERDICT(d, CORE_DROP_MAX, 1);
+	d = desc(5, NVM_ACT_TO_ROLE);
+	d.arg = 7;
+	VERDICT(d, CORE_DROP_MAX, 1);
+	d = desc(5, NVM_ACT_NEXT);
+	VERDICT(d, CORE_DROP_MAX, 1);
+	d = desc(5, NVM_ACT_DROP);
+	d.len = 0; /* a returned buffer needs no contents */
+	VERDICT(d, CORE_DROP_MAX, 1);
+	d = desc(5, NVM_ACT_OUT);
+	d.data_off = 0;
+	d.len = STRIDE; /* exactly the whole buffer */
+	VERDICT(d, CORE_DROP_MAX, 1);
+}
+
+static void
+test_rejects(void **state)
+{
+	struct nvm_desc d;
+
+	(void)state;
+	reset();
+	d = desc(NBUF, NVM_ACT_OUT);
+	VERDICT(d, CORE_DROP_bad_buf, 0);
+	d = desc(0xffffffffu, NVM_ACT_DROP);
+	VERDICT(d, CORE_DROP_bad_buf, 0);
+	d = desc(6, NVM_ACT_OUT); /* NF 4's buffer */
+	VERDICT(d, CORE_DROP_not_owned, 0);
+	d = desc(0, NVM_ACT_OUT); /* the core's own buffer */
+	VERDICT(d, CORE_DROP_not_owned, 0);
+	d = desc(5, NVM_ACT_MAX);
+	VERDICT(d, CORE_DROP_bad_action, 1);
+	d = desc(5, 0xff);
+	VERDICT(d, CORE_DROP_bad_action, 1);
+	d = desc(5, NVM_ACT_OUT);
+	d.port = 2;
+	VERDICT(d, CORE_DROP_bad_port, 1);
+	d = desc(5, NVM_ACT_TO_ROLE);
+	d.arg = 8;
+	VERDICT(d, CORE_DROP_bad_role, 1);
+	d.arg = 0xffff;
+	VERDICT(d, CORE_DROP_bad_role, 1);
+	d = desc(5, NVM_ACT_OUT);
+	d.data_off = STRIDE - 10;
+	d.len = 11;
+	VERDICT(d, CORE_DROP_bad_offset, 1);
+	d = desc(5, NVM_ACT_NEXT);
+	d.data_off = 0xffff;
+	d.len = 0xffff; /* must not wrap around */
+	VERDICT(d, CORE_DROP_bad_offset, 1);
+	d = desc(5, NVM_ACT_NEXT);
+	d.len = 0;
+	VERDICT(d, CORE_DROP_bad_offset, 1);
+}
+
+static void
+test_drop_names(void **state)
+{
+	(void)state;
+	assert_string_equal(core_drop_name(CORE_DROP_bad_buf), "bad_buf");
+	assert_string_equal(core_drop_name(CORE_DROP_ring_corrupt), "ring_corrupt");
+	assert_string_equal(core_drop_name(CORE_DROP_MAX), "?");
+}
+
+static void
+test_translation(void **state)
+{
+	static uint8_t region[1 << 16] __attribute__((aligned(4096)));
+	struct nvm_pool_hdr h = { .bufs_off = 2048, .buf_stride = 2048, .buf_count = 31 };
+	struct core_pool p = {
+		.base = region, .bufs_off = 2048, .stride = 2048, .stride_shift = 11, .count = 31,
+	};
+	struct rte_mbuf m;
+	uint32_t i;
+
+	(void)state;
+	for (i = 0; i < h.buf_count; i++) {
+		memset(&m, 0, sizeof(m));
+		m.buf_addr = region + nvm_buf_offset(&h, i);
+		/* offset → address and address → index agree, both ways */
+		assert_int_equal(nvm_buf_offset(&h, i), 2048 + (uint64_t)i * 2048);
+		assert_int_equal(core_pool_idx(&p, &m), i);
+	}
+	h.buf_stride = 4096;
+	assert_int_equal(nvm_buf_offset(&h, 0xffffffffu), 2048 + 0xffffffffull * 4096);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_accepts_good),
+		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_drop_names),
+		cmocka_unit_test(test_translation),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
