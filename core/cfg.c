@@ -1,0 +1,807 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cfg.c — parse and check the core engine's configuration file.
+ *
+ * libconfig reads the syntax; everything else is checked here, in one pass
+ * over a declarative schema: unknown keys, wrong types and out-of-range
+ * values are errors naming the file, line and key. Nothing is defaulted
+ * silently: a key is either absent (its documented default applies) or
+ * correct.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libconfig.h>
+
+#include "cfg.h"
+
+#define CFG_ELEM_LEN 24 /* "rules[16383]" */
+#define CFG_KEY_LEN 96  /* "rules[16383].name", "chains[4095].roles[7]" */
+#define CFG_NO_CHAIN 0xffff
+#define CFG_DIM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Parse state of one file. */
+struct cfg_ctx {
+	const char *name; /* file name used in messages */
+	char *err;
+	size_t errlen;
+	struct cfg *c;
+	unsigned int chains_cap;
+	uint16_t implicit[CFG_MAX_ROLES]; /* role -> its implicit chain, or CFG_NO_CHAIN */
+};
+
+static const char *
+cfg_type_name(const config_setting_t *s)
+{
+	static const char *const names[] = {
+		[CONFIG_TYPE_GROUP] = "a group { }", [CONFIG_TYPE_INT] = "an integer",
+		[CONFIG_TYPE_INT64] = "an integer", [CONFIG_TYPE_FLOAT] = "a float",
+		[CONFIG_TYPE_STRING] = "a string", [CONFIG_TYPE_BOOL] = "a boolean",
+		[CONFIG_TYPE_ARRAY] = "an array [ ]", [CONFIG_TYPE_LIST] = "a list ( )",
+	};
+	unsigned int t = (unsigned int)config_setting_type(s);
+
+	return t < CFG_DIM(names) && names[t] != NULL ? names[t] : "nothing";
+}
+
+/* Write "FILE:LINE: KEY: message" for setting @s and return -EINVAL. */
+static int __attribute__((format(printf, 4, 5)))
+cfg_fail(struct cfg_ctx *x, const config_setting_t *s, const char *key, const char *fmt, ...)
+{
+	const char *file = x->name;
+	unsigned int line = 0;
+	va_list ap;
+	int n;
+
+	/* Scalars inside arrays may carry no line: use the nearest parent's. */
+	for (; s != NULL && line == 0; s = config_setting_parent(s)) {
+		line = config_setting_source_line(s);
+		if (config_setting_source_file(s) != NULL)
+			file = config_setting_source_file(s);
+	}
+	if (x->err == NULL || x->errlen == 0)
+		return -EINVAL;
+	n = snprintf(x->err, x->errlen, "%s:%u: %s: ", file, line, key);
+	if (n >= 0 && (size_t)n < x->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static int
+cfg_get_int(struct cfg_ctx *x, const config_setting_t *s, const char *key, long long min,
+	    long long max, long long *out)
+{
+	long long v;
+
+	*out = 0;
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+		return cfg_fail(x, s, key, "expected an integer, got %s", cfg_type_name(s));
+	v = config_setting_get_int64(s);
+	if (v < min || v > max)
+		return cfg_fail(x, s, key, "%lld is out of range %lld..%lld", v, min, max);
+	*out = v;
+	return 0;
+}
+
+static int
+cfg_get_string(struct cfg_ctx *x, const config_setting_t *s, const char *key, size_t size,
+	       const char **out)
+{
+	const char *v;
+
+	*out = "";
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return cfg_fail(x, s, key, "expected a string, got %s", cfg_type_name(s));
+	v = config_setting_get_string(s);
+	if (v[0] == '\0')
+		return cfg_fail(x, s, key, "must not be empty");
+	if (strlen(v) >= size)
+		return cfg_fail(x, s, key, "longer than %zu characters", size - 1);
+	*out = v;
+	return 0;
+}
+
+/* A role or chain name: 1..31 of [A-Za-z0-9_.-]. */
+static int
+cfg_get_name(struct cfg_ctx *x, const config_setting_t *s, const char *key, const char **out)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.";
+	int rc;
+
+	rc = cfg_get_string(x, s, key, CFG_NAME_LEN, out);
+	if (rc == 0 && (*out)[strspn(*out, ok)] != '\0')
+		rc = cfg_fail(x, s, key, "'%s': use only letters, digits, '_', '-', '.'", *out);
+	return rc;
+}
+
+/* A list of groups; an empty array "[]" is accepted as an empty list. */
+static int
+cfg_check_list(struct cfg_ctx *x, const config_setting_t *s, const char *key)
+{
+	if (config_setting_type(s) == CONFIG_TYPE_LIST)
+		return 0;
+	if (config_setting_type(s) == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0)
+		return 0;
+	return cfg_fail(x, s, key, "expected a list ( { ... }, ... ), got %s", cfg_type_name(s));
+}
+
+/* ---- core = { ... } ---- */
+
+enum cfg_kind { CFG_K_STR, CFG_K_U32, CFG_K_BOOL };
+
+struct cfg_field {
+	const char *key;
+	enum cfg_kind kind;
+	size_t off;  /* in struct cfg */
+	size_t size; /* CFG_K_STR: buffer size */
+	uint32_t min, max;
+	bool pow2;
+};
+
+#define CFG_STR(k, m) \
+	{ k, CFG_K_STR, offsetof(struct cfg, m), sizeof(((struct cfg *)0)->m), 0, 0, false }
+#define CFG_U32(k, m, lo, hi, p2) { k, CFG_K_U32, offsetof(struct cfg, m), 0, lo, hi, p2 }
+#define CFG_BOOL(k, m) { k, CFG_K_BOOL, offsetof(struct cfg, m), 0, 0, 0, false }
+
+static const struct cfg_field cfg_core_fields[] = {
+	CFG_STR("socket", socket_path),
+	CFG_STR("hugepage_dir", hugepage_dir),
+	CFG_U32("pool_buffers", pool_buffers, 1024, 4194304, false),
+	CFG_U32("buffer_size", buffer_size, 1024, 65536, true),
+	CFG_U32("ring_size", ring_size, 64, 65536, true),
+	CFG_U32("alloc_ring_size", alloc_ring_size, 16, 4096, true),
+	CFG_U32("queues", queues, 1, 16, false),
+	CFG_BOOL("single_lcore", single_lcore),
+	CFG_U32("stats_interval", stats_interval, 0, 86400, false),
+};
+
+static int
+cfg_parse_field(struct cfg_ctx *x, const struct cfg_field *f, const config_setting_t *s,
+		const char *key)
+{
+	uint8_t *dst = (uint8_t *)x->c + f->off;
+	const char *str;
+	long long v;
+	int rc;
+
+	switch (f->kind) {
+	case CFG_K_STR:
+		rc = cfg_get_string(x, s, key, f->size, &str);
+		if (rc == 0)
+			memcpy(dst, str, strlen(str) + 1);
+		return rc;
+	case CFG_K_U32:
+		rc = cfg_get_int(x, s, key, f->min, f->max, &v);
+		if (rc < 0)
+			return rc;
+		if (f->pow2 && (v & (v - 1)) != 0)
+			return cfg_fail(x, s, key, "%lld is not a power of two", v);
+		*(uint32_t *)(void *)dst = (uint32_t)v;
+		return 0;
+	case CFG_K_BOOL:
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			return cfg_fail(x, s, key, "expected true or false, got %s",
+					cfg_type_name(s));
+		*(bool *)(void *)dst = config_setting_get_bool(s) != 0;
+		return 0;
+	}
+	return cfg_fail(x, s, key, "internal schema error");
+}
+
+static int
+cfg_parse_core(struct cfg_ctx *x, const config_setting_t *core)
+{
+	char key[CFG_KEY_LEN];
+	unsigned int i, j;
+	int rc;
+
+	if (!config_setting_is_group(core))
+		return cfg_fail(x, core, "core", "expected a group { ... }, got %s",
+				cfg_type_name(core));
+	for (i = 0; i < (unsigned int)config_setting_length(core); i++) {
+		const config_setting_t *s = config_setting_get_elem(core, i);
+		const char *name = config_setting_name(s);
+
+		snprintf(key, sizeof(key), "core.%s", name);
+		for (j = 0; j < CFG_DIM(cfg_core_fields); j++)
+			if (strcmp(name, cfg_core_fields[j].key) == 0)
+				break;
+		if (j == CFG_DIM(cfg_core_fields))
+			return cfg_fail(x, s, key, "unknown key");
+		rc = cfg_parse_field(x, &cfg_core_fields[j], s, key);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Check that @g is a group whose members are exactly the @n keys @names
+ * (all required); store them in @found in that order.
+ */
+static int
+cfg_members(struct cfg_ctx *x, const config_setting_t *g, const char *key, const char *shape,
+	    const char *const names[], unsigned int n, const config_setting_t *found[])
+{
+	char mkey[CFG_KEY_LEN];
+	unsigned int i, j;
+
+	if (!config_setting_is_group(g))
+		return cfg_fail(x, g, key, "expected a group %s, got %s", shape, cfg_type_name(g));
+	memset(found, 0, n * sizeof(*found));
+	for (i = 0; i < (unsigned int)config_setting_length(g); i++) {
+		const config_setting_t *m = config_setting_get_elem(g, i);
+
+		for (j = 0; j < n && strcmp(config_setting_name(m), names[j]) != 0; j++)
+			;
+		if (j == n) {
+			snprintf(mkey, sizeof(mkey), "%s.%s", key, config_setting_name(m));
+			return cfg_fail(x, m, mkey, "unknown key");
+		}
+		found[j] = m;
+	}
+	for (j = 0; j < n; j++)
+		if (found[j] == NULL)
+			return cfg_fail(x, g, key, "missing key '%s'", names[j]);
+	return 0;
+}
+
+/* ---- roles = ( { id = N; name = "..."; }, ... ) ---- */
+
+static int
+cfg_parse_roles(struct cfg_ctx *x, const config_setting_t *roles)
+{
+	static const char *const names[] = { "id", "name" };
+	char key[CFG_ELEM_LEN], mkey[CFG_KEY_LEN];
+	const config_setting_t *m[2];
+	unsigned int i, j;
+	const char *name;
+	long long id;
+	int rc;
+
+	rc = cfg_check_list(x, roles, "roles");
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < (unsigned int)config_setting_length(roles); i++) {
+		snprintf(key, sizeof(key), "roles[%u]", i);
+		rc = cfg_members(x, config_setting_get_elem(roles, i), key,
+				 "{ id = N; name = \"...\"; }", names, 2, m);
+		if (rc < 0)
+			return rc;
+		snprintf(mkey, sizeof(mkey), "%s.id", key);
+		rc = cfg_get_int(x, m[0], mkey, 0, CFG_MAX_ROLES - 1, &id);
+		if (rc < 0)
+			return rc;
+		if (x->c->role_names[id][0] != '\0')
+			return cfg_fail(x, m[0], mkey, "duplicate role id %lld", id);
+		snprintf(mkey, sizeof(mkey), "%s.name", key);
+		rc = cfg_get_name(x, m[1], mkey, &name);
+		if (rc < 0)
+			return rc;
+		for (j = 0; j < CFG_MAX_ROLES; j++)
+			if (strcmp(x->c->role_names[j], name) == 0)
+				return cfg_fail(x, m[1], mkey, "duplicate role name '%s' (role %u)",
+						name, j);
+		memcpy(x->c->role_names[id], name, strlen(name) + 1);
+	}
+	return 0;
+}
+
+/* ---- chains = ( { name = "..."; roles = [ ... ]; }, ... ) ---- */
+
+static struct cfg_chain *
+cfg_chain_append(struct cfg_ctx *x)
+{
+	struct cfg_chain *ch;
+
+	if (x->c->nb_chains == x->chains_cap) {
+		unsigned int cap = x->chains_cap ? 2 * x->chains_cap : 16;
+
+		ch = realloc(x->c->chains, cap * sizeof(*ch));
+		if (ch == NULL)
+			return NULL;
+		x->c->chains = ch;
+		x->chains_cap = cap;
+	}
+	ch = &x->c->chains[x->c->nb_chains++];
+	memset(ch, 0, sizeof(*ch));
+	return ch;
+}
+
+static int
+cfg_chain_roles(struct cfg_ctx *x, const config_setting_t *s, const char *key,
+		struct cfg_chain *ch)
+{
+	char ekey[CFG_KEY_LEN + CFG_ELEM_LEN];
+	unsigned int i, n;
+	long long v;
+	int rc;
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY)
+		return cfg_fail(x, s, key, "expected an array [ role, ... ], got %s",
+				cfg_type_name(s));
+	n = (unsigned int)config_setting_length(s);
+	if (n < 1 || n > CFG_MAX_CHAIN_LEN)
+		return cfg_fail(x, s, key, "%u roles; a chain has 1..%u", n, CFG_MAX_CHAIN_LEN);
+	for (i = 0; i < n; i++) {
+		snprintf(ekey, sizeof(ekey), "%s[%u]", key, i);
+		rc = cfg_get_int(x, config_setting_get_elem(s, i), ekey, 0, CFG_MAX_ROLES - 1, &v);
+		if (rc < 0)
+			return rc;
+		ch->roles[i] = (uint16_t)v;
+	}
+	ch->len = (uint8_t)n;
+	return 0;
+}
+
+static int
+cfg_parse_chains(struct cfg_ctx *x, const config_setting_t *chains)
+{
+	static const char *const names[] = { "name", "roles" };
+	char key[CFG_ELEM_LEN], mkey[CFG_KEY_LEN];
+	const config_setting_t *m[2];
+	struct cfg_chain *ch;
+	unsigned int i, j, n;
+	const char *name;
+	int rc;
+
+	rc = cfg_check_list(x, chains, "chains");
+	if (rc < 0)
+		return rc;
+	n = (unsigned int)config_setting_length(chains);
+	if (n > CFG_MAX_CHAINS)
+		return cfg_fail(x, chains, "chains", "%u chains; at most %u", n, CFG_MAX_CHAINS);
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "chains[%u]", i);
+		rc = cfg_members(x, config_setting_get_elem(chains, i), key,
+				 "{ name = \"...\"; roles = [ ... ]; }", names, 2, m);
+		if (rc < 0)
+			return rc;
+		snprintf(mkey, sizeof(mkey), "%s.name", key);
+		rc = cfg_get_name(x, m[0], mkey, &name);
+		if (rc < 0)
+			return rc;
+		for (j = 0; j < x->c->nb_chains; j++)
+			if (strcmp(x->c->chains[j].name, name) == 0)
+				return cfg_fail(x, m[0], mkey, "duplicate chain name '%s'", name);
+		ch = cfg_chain_append(x);
+		if (ch == NULL)
+			return cfg_fail(x, m[0], mkey, "out of memory");
+		memcpy(ch->name, name, strlen(name) + 1);
+		snprintf(mkey, sizeof(mkey), "%s.roles", key);
+		rc = cfg_chain_roles(x, m[1], mkey, ch);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- targets: role = N | chain = "name" | action = "drop" ---- */
+
+static bool
+cfg_is_target_key(const char *name)
+{
+	return strcmp(name, "role") == 0 || strcmp(name, "chain") == 0 ||
+	       strcmp(name, "action") == 0;
+}
+
+/* The implicit one-role chain of @role, created on first use. */
+static int
+cfg_implicit_chain(struct cfg_ctx *x, const config_setting_t *s, const char *key, uint16_t role,
+		   uint16_t *target)
+{
+	struct cfg_chain *ch;
+
+	if (x->implicit[role] == CFG_NO_CHAIN) {
+		ch = cfg_chain_append(x);
+		if (ch == NULL)
+			return cfg_fail(x, s, key, "out of memory");
+		snprintf(ch->name, sizeof(ch->name), "role:%u", role);
+		ch->len = 1;
+		ch->roles[0] = role;
+		x->implicit[role] = (uint16_t)(x->c->nb_chains - 1);
+	}
+	*target = x->implicit[role];
+	return 0;
+}
+
+static int
+cfg_parse_target(struct cfg_ctx *x, const config_setting_t *s, const char *key,
+		 uint16_t *target)
+{
+	const char *name = config_setting_name(s);
+	const char *str;
+	unsigned int i;
+	long long v;
+	int rc;
+
+	if (strcmp(name, "role") == 0) {
+		rc = cfg_get_int(x, s, key, 0, CFG_MAX_ROLES - 1, &v);
+		if (rc < 0)
+			return rc;
+		return cfg_implicit_chain(x, s, key, (uint16_t)v, target);
+	}
+	if (strcmp(name, "chain") == 0) {
+		rc = cfg_get_string(x, s, key, CFG_NAME_LEN, &str);
+		if (rc < 0)
+			return rc;
+		for (i = 0; i < x->c->nb_chains && strcmp(x->c->chains[i].name, str) != 0; i++)
+			;
+		*target = (uint16_t)i;
+		if (i == x->c->nb_chains)
+			return cfg_fail(x, s, key, "unknown chain '%s' (define it in chains)", str);
+		return 0;
+	}
+	rc = cfg_get_string(x, s, key, CFG_NAME_LEN, &str);
+	if (rc < 0)
+		return rc;
+	if (strcmp(str, "drop") != 0)
+		return cfg_fail(x, s, key, "unknown action '%s' (the only action is \"drop\")", str);
+	*target = CFG_TARGET_DROP;
+	return 0;
+}
+
+/* ---- match keys ---- */
+
+/* "a.b.c.d/len" or "a.b.c.d" (= /32), host bits zero. */
+static int
+cfg_parse_prefix(struct cfg_ctx *x, const config_setting_t *s, const char *key, uint32_t *ip,
+		 uint8_t *len)
+{
+	char addr[INET_ADDRSTRLEN];
+	const char *str, *slash;
+	struct in_addr in;
+	unsigned long l = 32;
+	char *end;
+	int rc;
+
+	rc = cfg_get_string(x, s, key, 32, &str);
+	if (rc < 0)
+		return rc;
+	slash = strchr(str, '/');
+	if ((slash ? (size_t)(slash - str) : strlen(str)) >= sizeof(addr))
+		return cfg_fail(x, s, key, "'%s' is not an IPv4 prefix (a.b.c.d/len)", str);
+	memcpy(addr, str, slash ? (size_t)(slash - str) : strlen(str) + 1);
+	if (slash != NULL) {
+		addr[slash - str] = '\0';
+		errno = 0;
+		l = strtoul(slash + 1, &end, 10);
+		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || errno != 0 || l > 32)
+			return cfg_fail(x, s, key, "'%s': prefix length must be 0..32", str);
+	}
+	if (inet_pton(AF_INET, addr, &in) != 1)
+		return cfg_fail(x, s, key, "'%s' is not an IPv4 prefix (a.b.c.d/len)", str);
+	*ip = ntohl(in.s_addr);
+	*len = (uint8_t)l;
+	if (l < 32 && (*ip & (0xffffffffu >> l)) != 0)
+		return cfg_fail(x, s, key, "'%s' has bits set after the /%lu prefix", str, l);
+	return 0;
+}
+
+/* "N", "A-B" (A <= B <= 65535) or an integer N. */
+static int
+cfg_parse_ports(struct cfg_ctx *x, const config_setting_t *s, const char *key, uint16_t *lo,
+		uint16_t *hi)
+{
+	unsigned long a, b;
+	const char *str;
+	char *end;
+	long long v;
+	int rc;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		rc = cfg_get_int(x, s, key, 0, 65535, &v);
+		if (rc == 0)
+			*lo = *hi = (uint16_t)v;
+		return rc;
+	}
+	str = config_setting_get_string(s);
+	if (str[0] < '0' || str[0] > '9')
+		goto bad;
+	errno = 0;
+	a = b = strtoul(str, &end, 10);
+	if (*end == '-') {
+		if (end[1] < '0' || end[1] > '9')
+			goto bad;
+		b = strtoul(end + 1, &end, 10);
+	}
+	if (*end != '\0' || errno != 0)
+		goto bad;
+	if (a > 65535 || b > 65535)
+		return cfg_fail(x, s, key, "'%s': ports are 0..65535", str);
+	if (a > b)
+		return cfg_fail(x, s, key, "'%s': range is empty (%lu > %lu)", str, a, b);
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+bad:
+	return cfg_fail(x, s, key, "'%s' is not a port or range (N or A-B)", str);
+}
+
+static int
+cfg_parse_proto(struct cfg_ctx *x, const config_setting_t *s, const char *key, uint8_t *proto)
+{
+	static const struct { const char *name; uint8_t num; } names[] = {
+		{ "icmp", 1 }, { "tcp", 6 }, { "udp", 17 },
+	};
+	const char *str;
+	unsigned int i;
+	long long v;
+	int rc;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		rc = cfg_get_int(x, s, key, 0, 255, &v);
+		if (rc == 0)
+			*proto = (uint8_t)v;
+		return rc;
+	}
+	str = config_setting_get_string(s);
+	for (i = 0; i < CFG_DIM(names); i++) {
+		if (strcmp(str, names[i].name) == 0) {
+			*proto = names[i].num;
+			return 0;
+		}
+	}
+	return cfg_fail(x, s, key, "unknown protocol '%s' (tcp, udp, icmp or 0..255)", str);
+}
+
+static int
+cfg_parse_match(struct cfg_ctx *x, const config_setting_t *m, const char *key,
+		struct cfg_rule *r)
+{
+	const char *name = config_setting_name(m);
+	long long v;
+	int rc;
+
+	if (strcmp(name, "in_port") == 0) {
+		rc = cfg_get_int(x, m, key, 0, CFG_MAX_PORTS - 1, &v);
+		if (rc == 0)
+			r->in_port = (uint16_t)v;
+		return rc;
+	}
+	if (strcmp(name, "proto") == 0)
+		return cfg_parse_proto(x, m, key, &r->proto);
+	if (strcmp(name, "src") == 0)
+		return cfg_parse_prefix(x, m, key, &r->src_ip, &r->src_len);
+	if (strcmp(name, "dst") == 0)
+		return cfg_parse_prefix(x, m, key, &r->dst_ip, &r->dst_len);
+	if (strcmp(name, "sport") == 0)
+		return cfg_parse_ports(x, m, key, &r->sport_lo, &r->sport_hi);
+	if (strcmp(name, "dport") == 0)
+		return cfg_parse_ports(x, m, key, &r->dport_lo, &r->dport_hi);
+	return cfg_fail(x, m, key, "unknown key");
+}
+
+/*
+ * The members of a rule (@match true) or of default (@match false): match
+ * keys and exactly one target.
+ */
+static int
+cfg_parse_entry(struct cfg_ctx *x, const config_setting_t *g, const char *key, bool match,
+		struct cfg_rule *r)
+{
+	const config_setting_t *first = NULL;
+	char mkey[CFG_KEY_LEN];
+	unsigned int i;
+	int rc;
+
+	if (!config_setting_is_group(g))
+		return cfg_fail(x, g, key, "expected a group { ... }, got %s", cfg_type_name(g));
+	for (i = 0; i < (unsigned int)config_setting_length(g); i++) {
+		const config_setting_t *m = config_setting_get_elem(g, i);
+		const char *name = config_setting_name(m);
+
+		snprintf(mkey, sizeof(mkey), "%s.%s", key, name);
+		if (cfg_is_target_key(name)) {
+			if (first != NULL)
+				return cfg_fail(x, m, mkey, "second target (%s already given); "
+						"give exactly one of role, chain, action",
+						config_setting_name(first));
+			first = m;
+			rc = cfg_parse_target(x, m, mkey, &r->target);
+		} else if (match) {
+			rc = cfg_parse_match(x, m, mkey, r);
+		} else {
+			rc = cfg_fail(x, m, mkey, "unknown key (default takes one of role, chain, action)");
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (first == NULL)
+		return cfg_fail(x, g, key, "no target; give one of role, chain, action");
+	return 0;
+}
+
+static int
+cfg_parse_rules(struct cfg_ctx *x, const config_setting_t *rules)
+{
+	char key[CFG_ELEM_LEN];
+	unsigned int i, n;
+	int rc;
+
+	rc = cfg_check_list(x, rules, "rules");
+	if (rc < 0)
+		return rc;
+	n = (unsigned int)config_setting_length(rules);
+	if (n > CFG_MAX_RULES)
+		return cfg_fail(x, rules, "rules", "%u rules; at most %u", n, CFG_MAX_RULES);
+	if (n == 0)
+		return 0;
+	x->c->rules = calloc(n, sizeof(*x->c->rules));
+	if (x->c->rules == NULL)
+		return cfg_fail(x, rules, "rules", "out of memory");
+	for (i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(rules, i);
+		struct cfg_rule *r = &x->c->rules[i];
+
+		r->line = config_setting_source_line(g);
+		r->in_port = CFG_ANY_PORT;
+		r->sport_hi = r->dport_hi = 65535;
+		x->c->nb_rules = i + 1;
+		snprintf(key, sizeof(key), "rules[%u]", i);
+		rc = cfg_parse_entry(x, g, key, true, r);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- the file ---- */
+
+static int
+cfg_parse_default(struct cfg_ctx *x, const config_setting_t *s)
+{
+	struct cfg_rule def;
+	int rc;
+
+	rc = cfg_parse_entry(x, s, "default", false, &def);
+	if (rc == 0)
+		x->c->default_target = def.target;
+	return rc;
+}
+
+/* The sections, in the order they are checked: chains before the rules and default naming them. */
+static const struct {
+	const char *key;
+	int (*parse)(struct cfg_ctx *x, const config_setting_t *s);
+} cfg_sections[] = {
+	{ "core", cfg_parse_core },
+	{ "roles", cfg_parse_roles },
+	{ "chains", cfg_parse_chains },
+	{ "rules", cfg_parse_rules },
+	{ "default", cfg_parse_default },
+};
+
+static int
+cfg_parse_root(struct cfg_ctx *x, const config_setting_t *root)
+{
+	const config_setting_t *s;
+	unsigned int i, j;
+	int rc;
+
+	for (i = 0; i < (unsigned int)config_setting_length(root); i++) {
+		s = config_setting_get_elem(root, i);
+		for (j = 0; j < CFG_DIM(cfg_sections); j++)
+			if (strcmp(config_setting_name(s), cfg_sections[j].key) == 0)
+				break;
+		if (j == CFG_DIM(cfg_sections))
+			return cfg_fail(x, s, config_setting_name(s),
+					"unknown key (expected core, roles, chains, rules, default)");
+	}
+	for (j = 0; j < CFG_DIM(cfg_sections); j++) {
+		s = config_setting_get_member(root, cfg_sections[j].key);
+		if (s != NULL && (rc = cfg_sections[j].parse(x, s)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+void
+cfg_defaults(struct cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->socket_path, sizeof(c->socket_path), "%s", CFG_DEF_SOCKET);
+	snprintf(c->hugepage_dir, sizeof(c->hugepage_dir), "%s", CFG_DEF_HUGEPAGE_DIR);
+	c->pool_buffers = CFG_DEF_POOL_BUFFERS;
+	c->buffer_size = CFG_DEF_BUFFER_SIZE;
+	c->ring_size = CFG_DEF_RING_SIZE;
+	c->alloc_ring_size = CFG_DEF_ALLOC_RING_SIZE;
+	c->queues = CFG_DEF_QUEUES;
+	c->default_target = CFG_TARGET_DROP;
+}
+
+void
+cfg_free(struct cfg *c)
+{
+	free(c->chains);
+	free(c->rules);
+	cfg_defaults(c);
+}
+
+/* Check the text libconfig has read into @lc; on error @c is reset. */
+static int
+cfg_build(config_t *lc, const char *name, struct cfg *c, char *err, size_t errlen)
+{
+	struct cfg_ctx x = { .name = name, .err = err, .errlen = errlen, .c = c };
+	int rc;
+
+	cfg_defaults(c);
+	memset(x.implicit, 0xff, sizeof(x.implicit));
+	rc = cfg_parse_root(&x, config_root_setting(lc));
+	if (rc < 0)
+		cfg_free(c);
+	else if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	return rc;
+}
+
+static int
+cfg_syntax_error(const config_t *lc, const char *name, struct cfg *c, char *err, size_t errlen)
+{
+	const char *file = config_error_file(lc) ? config_error_file(lc) : name;
+
+	cfg_defaults(c);
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s:%d: syntax: %s", file, config_error_line(lc),
+			 config_error_text(lc));
+	return -EINVAL;
+}
+
+int
+cfg_parse_string(const char *text, const char *name, struct cfg *c, char *err, size_t errlen)
+{
+	config_t lc;
+	int rc;
+
+	config_init(&lc);
+	config_set_auto_convert(&lc, 0);
+	if (config_read_string(&lc, text) != CONFIG_TRUE)
+		rc = cfg_syntax_error(&lc, name, c, err, errlen);
+	else
+		rc = cfg_build(&lc, name, c, err, errlen);
+	config_destroy(&lc);
+	return rc;
+}
+
+int
+cfg_load(const char *path, struct cfg *c, char *err, size_t errlen)
+{
+	struct stat st;
+	config_t lc;
+	FILE *f;
+	int rc;
+
+	/* libconfig reports any open failure as one I/O error: find the errno first. */
+	f = fopen(path, "r");
+	rc = f == NULL ? -errno : fstat(fileno(f), &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : 0;
+	if (f != NULL)
+		fclose(f);
+	if (rc < 0) {
+		cfg_defaults(c);
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-rc));
+		return rc;
+	}
+	config_init(&lc);
+	config_set_auto_convert(&lc, 0);
+	if (config_read_file(&lc, path) == CONFIG_TRUE) {
+		rc = cfg_build(&lc, path, c, err, errlen);
+	} else if (config_error_type(&lc) == CONFIG_ERR_FILE_IO) {
+		cfg_defaults(c);
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: cannot read: %s", path, config_error_text(&lc));
+		rc = -EIO;
+	} else {
+		rc = cfg_syntax_error(&lc, path, c, err, errlen);
+	}
+	config_destroy(&lc);
+	return rc;
+}

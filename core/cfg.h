@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cfg.h — the core engine's configuration file (libconfig syntax).
+ *
+ * One schema, one parser: the file is read into a struct cfg that holds
+ * everything already checked (ranges, names, references), so the rest of the
+ * core never re-validates. docs/config.md is the reference of the format.
+ *
+ * Errors: every function returning int gives 0 on success or a negative
+ * errno; a message "FILE:LINE: KEY: what is wrong" is written to the
+ * caller's buffer. Nothing here logs, exits or needs DPDK.
+ */
+#ifndef NETVM_CFG_H
+#define NETVM_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_MAX_CHAIN_LEN 8   /* roles in one chain */
+#define CFG_MAX_ROLES 256     /* role ids are 0..255 */
+#define CFG_MAX_PORTS 32      /* in_port is 0..31 */
+#define CFG_MAX_CHAINS 4096   /* named chains in a file */
+#define CFG_MAX_RULES 16384   /* rules in a file */
+#define CFG_NAME_LEN 32       /* role and chain names, with the NUL */
+#define CFG_ANY_PORT 0xffff   /* cfg_rule.in_port: any port */
+#define CFG_TARGET_DROP 0xffff /* rule/default target: drop */
+
+/* Defaults of the core group (docs/config.md). */
+#define CFG_DEF_SOCKET "/run/netvm/core.sock"
+#define CFG_DEF_HUGEPAGE_DIR "/dev/hugepages"
+#define CFG_DEF_POOL_BUFFERS 16384
+#define CFG_DEF_BUFFER_SIZE 2048
+#define CFG_DEF_RING_SIZE 1024
+#define CFG_DEF_ALLOC_RING_SIZE 64
+#define CFG_DEF_QUEUES 1
+
+/*
+ * A service chain: the roles a packet visits in order. Chains named in the
+ * file come first, in file order; then one implicit chain per role used as
+ * a "role = N" target (named "role:N", each role once).
+ */
+struct cfg_chain {
+	char name[CFG_NAME_LEN];
+	uint8_t len;
+	uint16_t roles[CFG_MAX_CHAIN_LEN];
+};
+
+/* A classification rule; a zero prefix or a full port range means "any". */
+struct cfg_rule {
+	unsigned int line;        /* line in the config file */
+	uint16_t in_port;         /* CFG_ANY_PORT = any */
+	uint8_t proto;            /* 0 = any */
+	uint32_t src_ip, dst_ip;  /* host byte order, host bits zero */
+	uint8_t src_len, dst_len; /* prefix lengths, 0 = any */
+	uint16_t sport_lo, sport_hi, dport_lo, dport_hi; /* inclusive */
+	uint16_t target;          /* chain index, or CFG_TARGET_DROP */
+};
+
+struct cfg {
+	char socket_path[108]; /* sizeof(sun_path) */
+	char hugepage_dir[256];
+	uint32_t pool_buffers;
+	uint32_t buffer_size;
+	uint32_t ring_size;
+	uint32_t alloc_ring_size;
+	uint32_t queues;
+	uint32_t stats_interval; /* seconds, 0 = never */
+	bool single_lcore;
+	char role_names[CFG_MAX_ROLES][CFG_NAME_LEN]; /* "" when unnamed */
+	unsigned int nb_chains;
+	struct cfg_chain *chains;
+	unsigned int nb_rules;
+	struct cfg_rule *rules;  /* first match wins, in file order */
+	uint16_t default_target; /* chain index, or CFG_TARGET_DROP */
+};
+
+/* Fill @c with the defaults of an empty file (no rules, default drop); cannot fail. */
+void cfg_defaults(struct cfg *c);
+
+/*
+ * Read the file at @path into @c (overwritten; release with cfg_free()).
+ * Returns 0; -ENOENT, -EACCES, -EISDIR... when the file cannot be opened
+ * ("FILE: cannot open: REASON" in @err); -EIO when it cannot be read; or
+ * -EINVAL for any mistake in it ("FILE:LINE: KEY: what is wrong"). On
+ * failure @c holds the defaults, owning no memory.
+ */
+int cfg_load(const char *path, struct cfg *c, char *err, size_t errlen);
+
+/*
+ * Parse configuration text @text as if it came from a file called @name
+ * (used in messages). Returns 0, or -EINVAL with @err filled and @c set to
+ * the defaults, as cfg_load() does.
+ */
+int cfg_parse_string(const char *text, const char *name, struct cfg *c, char *err,
+		     size_t errlen);
+
+/* Free what cfg_load() or cfg_parse_string() allocated, reset @c to the defaults; cannot fail. */
+void cfg_free(struct cfg *c);
+
+#endif /* NETVM_CFG_H */

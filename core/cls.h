@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cls.h — the core engine's packet classifier: frame -> service chain.
+ *
+ * A received frame is reduced to a struct cls_key (cls_key_extract), the
+ * key is matched against the configuration's rules, first match in file
+ * order wins (cls_classify, on DPDK's rte_acl), and the flow hash picks
+ * which instance of a role gets the packet (cls_flow_hash, cls_pick), so
+ * that one flow always reaches the same instance and is never reordered.
+ *
+ * Semantics of a key that is not IPv4 (ARP, IPv6, ...): it carries only its
+ * input port, and matches only rules that constrain nothing but in_port.
+ *
+ * cls_create/cls_free are control path (they allocate); the rest is fast
+ * path: no allocation, no logging, no failure.
+ */
+#ifndef NETVM_CLS_H
+#define NETVM_CLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cfg.h"
+
+/*
+ * The classification key, laid out for rte_acl: the first field is one
+ * byte, the others are read in groups of four consecutive bytes (offsets
+ * 4, 8, 12, 16). Addresses and ports are in network byte order, as on the
+ * wire. Padding is always zero.
+ */
+struct cls_key {
+	uint8_t proto;   /* IPv4 protocol; 0 when not IPv4 */
+	uint8_t pad0[3];
+	uint32_t src_ip; /* network order */
+	uint32_t dst_ip; /* network order */
+	uint16_t sport;  /* network order; 0 unless TCP/UDP and not a later fragment */
+	uint16_t dport;  /* network order; as sport */
+	uint8_t in_port; /* input port */
+	uint8_t ipv4;    /* 1 for an IPv4 frame, 0 for other traffic */
+	uint16_t pad1;
+};
+_Static_assert(sizeof(struct cls_key) == 20, "cls_key layout");
+
+#define CLS_NO_RULE 0xffffffffu /* cls_match(): no rule matched */
+
+struct cls;
+
+/*
+ * Extract the key of the frame of @len bytes at @frame that arrived on port
+ * @in_port (< 256), reading no byte at or past @len. One 802.1Q tag is
+ * skipped; a non-first IPv4 fragment gets ports 0. Returns 1 for IPv4 (key
+ * filled), 0 for other traffic (key holds only in_port), or -EINVAL for a
+ * frame shorter than an Ethernet header or a truncated or malformed IPv4
+ * packet (bad version, header length, total length, or L4 header cut
+ * short), with the key zeroed but for in_port.
+ */
+int cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls_key *key);
+
+/* Return the CRC32-C hash of the key's 5-tuple (same flow, same hash); cannot fail. */
+uint32_t cls_flow_hash(const struct cls_key *key);
+
+/*
+ * Build a classifier for the rules of @c, memory on NUMA socket @socket_id
+ * (or SOCKET_ID_ANY). Needs the EAL. Returns the classifier, or NULL with a
+ * message in @err when a rule's target is not a chain of @c or rte_acl
+ * fails (no memory).
+ */
+struct cls *cls_create(const struct cfg *c, int socket_id, char *err, size_t errlen);
+
+/* Release a classifier (NULL is ignored); cannot fail. */
+void cls_free(struct cls *cls);
+
+/*
+ * For each of the @n keys, set targets[i] to the target (chain index or
+ * CFG_TARGET_DROP) of the first rule it matches, else to the configuration's
+ * default target; cannot fail.
+ */
+void cls_classify(const struct cls *cls, const struct cls_key *const keys[], uint16_t n,
+		  uint16_t *targets);
+
+/*
+ * For each of the @n keys, set rules[i] to the index in cfg.rules of the
+ * first rule it matches, or CLS_NO_RULE (tells a default drop from a rule's
+ * drop); cannot fail.
+ */
+void cls_match(const struct cls *cls, const struct cls_key *const keys[], uint16_t n,
+	       uint32_t *rules);
+
+/*
+ * Return the target (chain index or CFG_TARGET_DROP) of rule @rule, or the
+ * default target when @rule is CLS_NO_RULE (or any index past the rules).
+ */
+uint16_t cls_rule_target(const struct cls *cls, uint32_t rule);
+
+/* The instance among @n (n >= 1) that gets flow hash @h; stable for a given n. */
+static inline uint16_t
+cls_pick(uint32_t h, uint16_t n)
+{
+	return (uint16_t)(((uint64_t)h * n) >> 32);
+}
+
+#endif /* NETVM_CLS_H */
