@@ -19,6 +19,8 @@
 #include "core.h"
 
 #define DP_ALLOC_REFILL_EVERY 64 /* loop iterations between alloc ring top-ups */
+#define DP_TX_BURSTS 4           /* bursts drained per NF queue per iteration: the TX side
+				  * must outpace RX, or NFs stall on full tx rings */
 
 /* Descriptors bound for one queue of one NF, flushed once per burst. */
 struct dp_stage {
@@ -411,11 +413,13 @@ core_dp_loop(void *arg)
 		}
 		if (tx) {
 			const struct core_view *v = dp->view;
-			unsigned int i, q;
+			unsigned int i, q, b;
 
 			for (i = 0; i < v->nb_nfs; i++)
 				for (q = 0; q < v->nfs[i]->nb_queues; q++)
-					tx_nf(dp, v->nfs[i], q, direct);
+					for (b = 0; b < DP_TX_BURSTS; b++)
+						if (tx_nf(dp, v->nfs[i], q, direct) < CORE_BURST)
+							break;
 			tx_flush(dp);
 		}
 		rte_rcu_qsbr_quiescent(c->qsbr, a->tid);
