@@ -241,6 +241,7 @@ ctl_main(void *arg)
 {
 	struct core *c = arg;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = LISTEN_TAG };
+	struct core_port_stats prev[NVM_MAX_PORTS] = { 0 };
 	time_t last = time(NULL);
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
 
@@ -269,6 +270,7 @@ ctl_main(void *arg)
 			}
 		}
 		if (c->cfg.stats_interval > 0 && time(NULL) - last >= (time_t)c->cfg.stats_interval) {
+			core_rates_print(c, stdout, prev, (double)(time(NULL) - last));
 			last = time(NULL);
 			core_stats_print(c, stdout, "stats", true);
 		}

@@ -199,5 +199,6 @@ struct core_dp_args {
 /* telemetry.c */
 int core_telemetry_register(struct core *c);
 void core_stats_print(struct core *c, FILE *f, const char *prefix, bool nonzero);
+void core_rates_print(struct core *c, FILE *f, struct core_port_stats *prev, double secs);
 
 #endif /* CORE_H */

@@ -102,6 +102,24 @@ core_stats_print(struct core *c, FILE *f, const char *prefix, bool nonzero)
 	fflush(f);
 }
 
+/* Print each port's packet rates since @prev (updated) over @secs seconds. */
+void
+core_rates_print(struct core *c, FILE *f, struct core_port_stats *prev, double secs)
+{
+	uint16_t port;
+
+	if (secs <= 0)
+		return;
+	for (port = 0; port < c->nb_ports && port < NVM_MAX_PORTS; port++) {
+		struct core_port_stats now = c->port_st[port];
+
+		fprintf(f, "rate port%u rx %.3f Mpps tx %.3f Mpps\n", port,
+			(double)(now.rx - prev[port].rx) / secs / 1e6,
+			(double)(now.tx - prev[port].tx) / secs / 1e6);
+		prev[port] = now;
+	}
+}
+
 static void
 tel_one(void *arg, const char *name, uint64_t value)
 {
