@@ -192,10 +192,12 @@ attach_one(struct core *c, int epfd, int fd)
 	}
 	pthread_mutex_lock(&c->nf_lock);
 	c->nfs[slot] = nf;
-	c->nb_attached++;
 	pthread_mutex_unlock(&c->nf_lock);
 	if (view_publish(c) < 0)
 		fprintf(stderr, "attach: out of memory publishing NF %u\n", nf->id);
+	pthread_mutex_lock(&c->nf_lock);
+	c->nb_attached++; /* counted once the datapath can reach it */
+	pthread_mutex_unlock(&c->nf_lock);
 	printf("nf %u attached: role %u, %u queue(s)\n", nf->id, nf->role, nf->nb_queues);
 	fflush(stdout);
 }

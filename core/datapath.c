@@ -397,7 +397,8 @@ core_dp_loop(void *arg)
 			struct rte_mbuf *m[CORE_BURST];
 			unsigned int n;
 
-			if (__atomic_load_n(&c->nb_attached, __ATOMIC_RELAXED) >= c->wait_nfs) {
+			/* Judge by the view packets will be delivered with. */
+			if (dp->view->nb_nfs >= c->wait_nfs) {
 				c->wait_nfs = 0;
 				for (port = 0; port < c->nb_ports; port++)
 					for (q = 0; q < c->cfg.queues; q++)

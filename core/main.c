@@ -201,6 +201,12 @@ port_init(struct core *c, uint16_t port)
 	r = rte_eth_dev_configure(port, nq, nq, &conf);
 	for (q = 0; r == 0 && q < nq; q++)
 		r = rte_eth_rx_queue_setup(port, q, RX_DESC, (unsigned int)s, NULL, pool->mp);
+	if (r < 0) {
+		fprintf(stderr, "port %u (%s): receive queue: %s (a buffer holds %u bytes after the "
+			"headroom: if the device needs more, raise core.buffer_size)\n", port,
+			info.driver_name, rte_strerror(-r), pool->stride - RTE_PKTMBUF_HEADROOM);
+		return r;
+	}
 	for (q = 0; r == 0 && q < nq; q++)
 		r = rte_eth_tx_queue_setup(port, q, TX_DESC, (unsigned int)s, NULL);
 	if (r == 0)
@@ -278,8 +284,9 @@ main(int argc, char **argv)
 
 	r = rte_eal_init(argc, argv);
 	if (r < 0) {
-		fprintf(stderr, "netvm-core: DPDK EAL: %s (hugepages reserved and mounted? run "
-			"scripts/setup.sh)\n", rte_strerror(rte_errno));
+		fprintf(stderr, "netvm-core: DPDK EAL: %s (check the EAL options and --vdev "
+			"devices above; hugepages must be reserved and mounted: scripts/setup.sh)\n",
+			rte_strerror(rte_errno));
 		return 1;
 	}
 	argc -= r;
