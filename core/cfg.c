@@ -155,7 +155,7 @@ static const struct cfg_field cfg_core_fields[] = {
 	CFG_STR("socket", socket_path),
 	CFG_STR("hugepage_dir", hugepage_dir),
 	CFG_U32("pool_buffers", pool_buffers, 1024, 4194304, false),
-	CFG_U32("buffer_size", buffer_size, 1024, 65536, true),
+	CFG_U32("buffer_size", buffer_size, 1024, 32768, true),
 	CFG_U32("ring_size", ring_size, 64, 65536, true),
 	CFG_U32("alloc_ring_size", alloc_ring_size, 16, 4096, true),
 	CFG_U32("queues", queues, 1, 16, false),

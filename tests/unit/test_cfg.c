@@ -250,7 +250,7 @@ test_limits(void **state)
 		"rules = ( { in_port = 0; proto = 1; sport = \"0-0\"; dport = 0;\n"
 		"  src = \"0.0.0.0/0\"; role = 0; } );\n";
 	static const char hi[] =
-		"core = { pool_buffers = 4194304; buffer_size = 65536; ring_size = 65536;\n"
+		"core = { pool_buffers = 4194304; buffer_size = 32768; ring_size = 65536;\n"
 		"  alloc_ring_size = 4096; queues = 16; stats_interval = 86400; };\n"
 		"roles = ( { id = 255; name = \"abcdefghijklmnopqrstuvwxyz01234\"; } );\n"
 		"rules = ( { in_port = 31; proto = 255; sport = \"65535-65535\"; dport = \"0-65535\";\n"
@@ -271,7 +271,7 @@ test_limits(void **state)
 	if (cfg_parse_string(hi, "hi.conf", &c, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	assert_int_equal(c.pool_buffers, 4194304);
-	assert_int_equal(c.buffer_size, 65536);
+	assert_int_equal(c.buffer_size, 32768);
 	assert_int_equal(c.ring_size, 65536);
 	assert_int_equal(c.alloc_ring_size, 4096);
 	assert_int_equal(c.queues, 16);

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""startup_errors: the core (and an NF) refuse bad start-up input with a clear message.
+
+Each case must end the core by itself (no hang), with a non-zero exit status
+that is not a signal, a message on stderr naming what is wrong (config
+FILE:LINE, the socket path, the hugepage directory, the device), and no pool
+file left in the hugepage directory.
+"""
+
+import os
+import socket
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+from nvtest import check, pcaps  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+from nvtest.proc import Core, Proc  # noqa: E402
+
+GOOD = """core = {
+  pool_buffers = 4096;
+};
+rules = ( { in_port = 0; role = 1; } );
+default = { action = "drop"; };
+"""
+
+# (name, config text, line the error is on, words the message must contain)
+BAD_CONFIGS = [
+    ("syntax error", 'core = {\n  pool_buffers = 4096;\n  ring_size = = 256;\n};\n', 3, []),
+    ("unknown key", 'core = {\n  pool_buffers = 4096;\n\n  pool_bufers = 4096;\n};\n', 4,
+     ["pool_bufers"]),
+    ("wrong type", 'core = {\n  pool_buffers = "many";\n};\n', 2, ["pool_buffers"]),
+    ("out of range", 'core = {\n  pool_buffers = 4096;\n  ring_size = 1000;\n};\n', 3,
+     ["ring_size"]),
+    ("unknown chain", 'core = { pool_buffers = 4096; };\nrules = (\n'
+     '  { in_port = 0; role = 1; },\n  { dst = "10.0.0.0/8"; chain = "nope"; }\n);\n', 4,
+     ["nope"]),
+    ("rule with two targets", 'core = { pool_buffers = 4096; };\nrules = (\n'
+     '  { in_port = 0; role = 1; action = "drop"; }\n);\n', 3, []),
+]
+
+
+def expect_failure(env, chk, what, core, words, timeout=30.0):
+    """Run @core until it exits; check it failed cleanly and said @words on stderr."""
+    try:
+        core.start()
+    except OSError as exc:
+        chk.ok(False, f"{what}: core runs", str(exc))
+        return
+    rc = core.wait(timeout)
+    if rc is None:
+        core.kill()
+        chk.ok(False, f"{what}: core exits by itself", f"still running after {timeout:.0f} s")
+        return
+    err = core.stderr()
+    chk.ok(rc > 0, f"{what}: non-zero exit, not a signal", f"status {rc}:{core.tail()}")
+    missing = [w for w in words if w not in err]
+    chk.ok(err.strip() and not missing, f"{what}: stderr names {words or 'the error'}",
+           f"missing {missing}; stderr:{core.tail()}")
+    chk.eq(nvenv.pool_files(core.prefix), [], f"{what}: no pool file left in {nvenv.HUGE_DIR}")
+
+
+def main():
+    env = nvenv.setup("startup_errors", timeout=280, description=__doc__)
+    chk = check.Checker("startup_errors")
+    nvenv.require_root(chk)
+    nvenv.require_hugepages(chk)
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.BRIDGE_BIN])
+    empty = env.path("empty.pcap")
+    pcaps.write(empty, [])
+    null_port = ["net_null0,no-rx=1"]
+
+    chk.section("bad configuration files")
+    for i, (name, text, line, words) in enumerate(BAD_CONFIGS):
+        path = env.path(f"bad{i}.conf")
+        with open(path, "w") as f:
+            f.write(text)
+        core = Core(env, "e", None, null_port, config_path=path)
+        expect_failure(env, chk, f"config {name}", core, [f"{path}:{line}"] + words)
+
+    missing = env.path("no-such.conf")
+    core = Core(env, "e", None, null_port, config_path=missing)
+    expect_failure(env, chk, "missing config file", core, [missing])
+
+    chk.section("attach socket already in use")
+    sock_path = env.path("busy.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(sock_path)
+    listener.listen(1)
+    env.add_cleanup(listener.close)
+    core = Core(env, "e", GOOD, null_port, socket=sock_path)
+    expect_failure(env, chk, "socket in use", core, [sock_path])
+    chk.ok(os.path.exists(sock_path), "the other owner's socket file is left alone")
+
+    chk.section("no hugepages")
+    nohuge = GOOD.replace("pool_buffers = 4096;",
+                          'pool_buffers = 4096;\n  hugepage_dir = "/nonexistent";')
+    core = Core(env, "e", nohuge, null_port)
+    expect_failure(env, chk, "hugepage_dir = /nonexistent", core, ["/nonexistent"])
+    plain_dir = env.path("not-hugetlbfs")
+    os.mkdir(plain_dir)
+    core = Core(env, "e", GOOD, null_port, eal_extra=["--huge-dir", plain_dir])
+    expect_failure(env, chk, "--huge-dir on a plain directory", core, [])
+
+    chk.section("bad devices")
+    core = Core(env, "e", GOOD, ["net_pcap0,rx_pcap=/nonexistent/in.pcap,tx_pcap=" +
+                                 env.path("o.pcap")])
+    expect_failure(env, chk, "net_pcap with a missing rx_pcap", core, [])
+    core = Core(env, "e", GOOD, ["net_nosuchdriver0"])
+    expect_failure(env, chk, "unknown vdev driver", core, [])
+    core = Core(env, "e", GOOD, [f"net_pcap0,rx_pcap={empty},bogus_arg=1"])
+    expect_failure(env, chk, "unknown vdev argument", core, [])
+
+    chk.section("an NF with no core engine")
+    nocore = env.path("no-core.sock")
+    nf = Proc(env, "bridge-no-core", [env.binary(nvenv.BRIDGE_BIN) or nvenv.BRIDGE_BIN,
+                                      "-s", nocore, "-r", "1"])
+    try:
+        nf.start()
+        rc = nf.wait(15)
+    except OSError as exc:
+        rc = f"cannot run: {exc}"
+    if rc is None:
+        nf.kill()
+    chk.ok(isinstance(rc, int) and rc > 0, "bridge without a core exits non-zero by itself",
+           f"status {rc}")
+    chk.ok(nocore in nf.stderr(), "its message names the socket path", nf.tail())
+    env.done(chk)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,278 @@
+"""The core engine and NF processes: start, wait until ready, stop, read their counters.
+
+Every process runs in its own session (process group), logs to files in the
+work directory, and is killed (SIGKILL to the group) by the cleanup stack if
+the test ends before stopping it. Every wait has a deadline.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+from . import env as nvenv
+from .telemetry import Telemetry, TelemetryError, nf_ids, socket_path
+
+STAT_LINE = re.compile(r"^stat (\S+) (-?\d+)\s*$")
+COUNTER_LINE = re.compile(r"^(\S+)\s+(-?\d+)\s*$")
+MAC_LINE = re.compile(r"^port (\d+): (\S+) MAC ((?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2})\s*$")
+
+
+def nf_cpu():
+    """The CPU NFs are pinned to: 1 when there are two, leaving CPU 0 to the core."""
+    return "1" if (os.cpu_count() or 1) > 1 else "0"
+
+
+class Proc:
+    """A child process in its own process group, with stdout/stderr in files."""
+
+    def __init__(self, env, name, argv):
+        self.env = env
+        self.name = name
+        self.argv = argv
+        self.out_path = env.path(f"{name}.out")
+        self.err_path = env.path(f"{name}.err")
+        self.popen = None
+        self.returncode = None
+        env.add_cleanup(self.kill)
+
+    def start(self):
+        """Spawn the process. Raises OSError when the program cannot be run."""
+        with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
+            self.popen = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+                                          stdout=out, stderr=err,
+                                          start_new_session=True)
+        print(f"  start {self.name} (pid {self.popen.pid}): {' '.join(self.argv)}",
+              flush=True)
+
+    @property
+    def pid(self):
+        return self.popen.pid if self.popen else None
+
+    def alive(self):
+        """True while the process runs."""
+        return self.popen is not None and self.popen.poll() is None
+
+    def wait(self, timeout):
+        """Wait for exit; the exit status (negative: killed by that signal) or None."""
+        if self.popen is None:
+            return self.returncode
+        try:
+            self.returncode = self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        return self.returncode
+
+    def send_signal(self, sig):
+        """Send @sig to the process (not its group); ignored when it has exited."""
+        if self.alive():
+            try:
+                os.kill(self.popen.pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def stop(self, sig=signal.SIGINT, timeout=15.0):
+        """Send @sig, wait up to @timeout; a hung process is killed. Exit status or None."""
+        if self.popen is None:
+            return None
+        if self.popen.poll() is not None:
+            self.returncode = self.popen.returncode
+            return self.returncode
+        self.send_signal(sig)
+        rc = self.wait(timeout)
+        if rc is None:
+            print(f"  {self.name} did not exit {timeout:.0f} s after signal {int(sig)}; killing",
+                  flush=True)
+            self.kill()
+            return None
+        return rc
+
+    def kill(self):
+        """SIGKILL the whole process group and reap the process."""
+        if self.popen is None:
+            return
+        if self.popen.poll() is None:
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.popen.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        else:
+            # the group may outlive its leader
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.returncode = self.popen.returncode
+
+    def stdout(self):
+        """Everything the process wrote to stdout so far."""
+        try:
+            with open(self.out_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def stderr(self):
+        """Everything the process wrote to stderr so far."""
+        try:
+            with open(self.err_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def tail(self, n=15):
+        """The last @n lines of stderr and stdout, for failure messages."""
+        lines = (self.stderr().splitlines()[-n:] + ["--- stdout:"] +
+                 self.stdout().splitlines()[-n:])
+        return "\n      ".join([""] + lines)
+
+
+class Core(Proc):
+    """netvm-core with its own file prefix, config file and attach socket."""
+
+    def __init__(self, env, tag, config, vdevs, lcores="0", single_lcore=True,
+                 wait_nfs=None, eal_extra=(), app_extra=(), socket=None, config_path=None):
+        self.prefix = env.unique(tag)
+        # registered before Proc's kill, so it runs after it (cleanup is LIFO)
+        env.add_cleanup(lambda: nvenv.remove_prefix_files(self.prefix))
+        self.sock = socket or env.path(f"{self.prefix}.sock")
+        self.config_path = config_path or env.path(f"{self.prefix}.conf")
+        if config is not None:
+            with open(self.config_path, "w") as f:
+                f.write(config)
+        argv = [env.binary(nvenv.CORE_BIN) or os.path.join(env.build_dir, nvenv.CORE_BIN),
+                "-l", lcores, "--file-prefix", self.prefix, "--no-pci"]
+        for vdev in vdevs:
+            argv += ["--vdev", vdev]
+        argv += list(eal_extra)
+        argv += ["--", "-c", self.config_path, "-s", self.sock]
+        if single_lcore:
+            argv.append("--single-lcore")
+        if wait_nfs is not None:
+            argv += ["--wait-nfs", str(wait_nfs)]
+        argv += list(app_extra)
+        super().__init__(env, f"core-{self.prefix}", argv)
+        self.tel = Telemetry(socket_path(self.prefix))
+        env.add_cleanup(self.tel.close)
+        self.final = {}
+
+    def start_ready(self, timeout=30.0):
+        """Start and wait until telemetry answers and the attach socket exists.
+
+        Returns None when ready, else a message saying what went wrong."""
+        try:
+            self.start()
+        except OSError as exc:
+            return f"cannot run {self.argv[0]}: {exc}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                return f"core exited with status {self.wait(1)} during start-up:{self.tail()}"
+            if os.path.exists(self.sock):
+                try:
+                    self.tel.stats()
+                    return None
+                except TelemetryError:
+                    pass
+            time.sleep(0.1)
+        return (f"core not ready after {timeout:.0f} s (attach socket {self.sock}, "
+                f"telemetry {self.tel.path}):{self.tail()}")
+
+    def stats(self):
+        """Live counters through telemetry; {} when unreachable."""
+        try:
+            return self.tel.stats()
+        except TelemetryError:
+            return {}
+
+    def stop_stats(self, timeout=20.0):
+        """SIGINT the core; return (exit status or None, {name: value} of its stat lines)."""
+        self.tel.close()
+        rc = self.stop(signal.SIGINT, timeout)
+        self.final = parse_stat_lines(self.stdout())
+        return rc, self.final
+
+    def port_macs(self):
+        """{port: (driver, 'aa:bb:..')} from the core's 'port P: <driver> MAC ..' lines."""
+        macs = {}
+        for line in self.stdout().splitlines():
+            m = MAC_LINE.match(line.strip())
+            if m:
+                macs[int(m.group(1))] = (m.group(2), m.group(3).lower())
+        return macs
+
+
+class Nf(Proc):
+    """A netlib NF process (netvm-l3fwd, netvm-bridge) attached to @core."""
+
+    def __init__(self, env, core, binary, role, app_args=(), queues=None, cpu=None, name=None):
+        self.core = core
+        self.role = role
+        self.id = None
+        argv = ["taskset", "-c", cpu or nf_cpu(),
+                env.binary(binary) or os.path.join(env.build_dir, binary),
+                "-s", core.sock, "-r", str(role)]
+        if queues is not None:
+            argv += ["-q", str(queues)]
+        if app_args:
+            argv += ["--"] + list(app_args)
+        label = name or f"{os.path.basename(binary)}-r{role}"
+        super().__init__(env, f"{label}-{env.unique('')}", argv)
+        self.counters = {}
+
+    def start_attached(self, timeout=20.0):
+        """Start and wait for a new instance of our role in the core's counters.
+
+        Sets self.id. Returns None when attached, else a message."""
+        before = set(nf_ids(self.core.stats(), self.role))
+        try:
+            self.start()
+        except OSError as exc:
+            return f"cannot run {self.argv}: {exc}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                return f"{self.name} exited with status {self.wait(1)}:{self.tail()}"
+            new = set(nf_ids(self.core.stats(), self.role)) - before
+            if new:
+                self.id = min(new)
+                return None
+            time.sleep(0.05)
+        return f"{self.name} not seen attached (nf<I>_role == {self.role}) after {timeout:.0f} s"
+
+    def stop_counters(self, timeout=15.0):
+        """SIGINT the NF; return (exit status or None, {name: value} it printed)."""
+        rc = self.stop(signal.SIGINT, timeout)
+        self.counters = parse_counter_lines(self.stdout())
+        return rc, self.counters
+
+
+def parse_stat_lines(text):
+    """{name: value} of the 'stat NAME VALUE' lines in @text (later lines win)."""
+    out = {}
+    for line in text.splitlines():
+        m = STAT_LINE.match(line.strip())
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
+
+
+def parse_counter_lines(text):
+    """{name: value} of the 'NAME VALUE' lines in @text (later lines win)."""
+    out = {}
+    for line in text.splitlines():
+        m = COUNTER_LINE.match(line.strip())
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
+
+
+def run(argv, timeout=30.0, check=True, **kw):
+    """Run a short command; returns CompletedProcess. Raises on failure when @check."""
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                          check=check, **kw)
