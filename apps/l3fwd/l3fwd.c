@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * l3fwd — the L3 forwarder NF. It routes IPv4 packets either by longest-prefix
+ * match on the destination (--mode lpm --routes FILE) or by exact 5-tuple
+ * (--mode hash --flows FILE), the two lookups of the NetVM paper's forwarder.
+ * File formats: docs/l3fwd.md.
+ *
+ * For every packet, in this order:
+ *   not IPv4                       drop, counted not_ipv4
+ *   truncated or malformed         drop, counted malformed
+ *   wrong IPv4 header checksum     drop, counted bad_cksum
+ *   TTL <= 1                       drop, counted ttl_expired
+ *   no route (no flow)             drop, counted no_route
+ *   route to a port the core lacks drop, counted bad_port
+ *   otherwise: dst MAC := next hop's MAC, src MAC := out port's MAC,
+ *              TTL - 1 with an incremental checksum update (RFC 1624),
+ *              out of the route's port, counted forwarded
+ *
+ * Why netlib's own nl_lpm / nl_flowtab and not DPDK's rte_lpm / rte_hash:
+ * this program runs inside guest VMs, and a guest image carries netlib and
+ * nothing else. DPDK's tables come with the EAL (hugepage and lcore setup, a
+ * memory model that wants the whole process) and make a static NF binary
+ * many megabytes large, for two data structures. nl_lpm is the same DIR-24-8
+ * scheme as rte_lpm and nl_flowtab hashes with the same CRC32-C, in plain C;
+ * tests/bench/bench_lookup.c measures them against DPDK's, side by side.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netlib.h"
+#include "nl_flowtab.h"
+#include "nl_hdr.h"
+#include "nl_lpm.h"
+#include "nl_routes.h"
+
+#define L3FWD_BURST NL_LPM_BURST_MAX
+_Static_assert(NL_LPM_BURST_MAX == NL_FLOWTAB_BURST_MAX, "one burst size for both lookups");
+
+/* Verdicts, one counter each. */
+#define L3FWD_COUNTERS(X) \
+	X(forwarded) X(not_ipv4) X(malformed) X(bad_cksum) X(ttl_expired) X(no_route) X(bad_port)
+
+enum l3fwd_counter {
+#define X(name) C_##name,
+	L3FWD_COUNTERS(X)
+#undef X
+	C_MAX
+};
+
+static const char *const counter_names[C_MAX] = {
+#define X(name) #name,
+	L3FWD_COUNTERS(X)
+#undef X
+};
+
+/* A next hop ready to write: both MACs of the new Ethernet header, the port. */
+struct l3fwd_hop {
+	uint8_t macs[12]; /* destination (next hop), then source (out port) */
+	uint16_t port;
+	uint8_t port_ok;  /* the core engine has this port */
+};
+
+struct l3fwd {
+	int hash_mode;           /* 0: LPM on the destination, 1: exact 5-tuple */
+	struct nl_routes *rt;    /* the table; its values index hops[] */
+	struct l3fwd_hop *hops;
+	uint64_t counters[C_MAX]; /* shared by the queue threads: atomic adds */
+};
+
+/* The checks before the lookup: the drop reason, or C_forwarded to go on. */
+static enum l3fwd_counter
+l3fwd_check(const struct nl_pkt *p, struct nl_parsed *pp)
+{
+	int rc = nl_parse(p->data, p->len, pp);
+	const struct nl_ipv4_hdr *ip;
+
+	if (pp->ethertype != NL_ETHERTYPE_IPV4)
+		return C_not_ipv4;
+	if (rc < 0)
+		return C_malformed;
+	ip = (const struct nl_ipv4_hdr *)(p->data + pp->l3_off);
+	if (nl_ipv4_hdr_cksum_verify(ip) < 0)
+		return C_bad_cksum;
+	if (ip->ttl <= 1)
+		return C_ttl_expired;
+	return C_forwarded;
+}
+
+/* The hash-mode key; packets without ports (ICMP, later fragments) use 0, 0. */
+static void
+l3fwd_key(const struct nl_parsed *pp, struct nl_flow_key *k)
+{
+	*k = (struct nl_flow_key){
+		.src_ip = pp->src.v4, .dst_ip = pp->dst.v4,
+		.sport = pp->sport, .dport = pp->dport, .proto = pp->proto,
+	};
+}
+
+/* Rewrite @p for next hop @nh and return its action; *@verdict says why. */
+static int
+l3fwd_forward(const struct l3fwd *s, struct nl_pkt *p, const struct nl_parsed *pp, uint32_t nh,
+	      enum l3fwd_counter *verdict)
+{
+	const struct l3fwd_hop *hop = &s->hops[nh];
+
+	if (!hop->port_ok) {
+		*verdict = C_bad_port;
+		return NL_DROP;
+	}
+	memcpy(p->data, hop->macs, sizeof(hop->macs));
+	nl_ipv4_dec_ttl((struct nl_ipv4_hdr *)(p->data + pp->l3_off));
+	*verdict = C_forwarded;
+	return nl_out(p, hop->port);
+}
+
+static void
+l3fwd_count(struct l3fwd *s, const uint64_t *cnt)
+{
+	int c;
+
+	for (c = 0; c < C_MAX; c++)
+		if (cnt[c] != 0)
+			__atomic_fetch_add(&s->counters[c], cnt[c], __ATOMIC_RELAXED);
+}
+
+/* One packet at a time: the whole algorithm in one place. */
+static int
+l3fwd_pkt(struct nl_pkt *p, void *state)
+{
+	struct l3fwd *s = state;
+	enum l3fwd_counter verdict;
+	struct nl_parsed pp;
+	struct nl_flow_key key;
+	uint32_t nh = 0;
+	uint16_t nh16;
+	int action = NL_DROP, rc;
+
+	verdict = l3fwd_check(p, &pp);
+	if (verdict == C_forwarded) {
+		if (s->hash_mode) {
+			l3fwd_key(&pp, &key);
+			rc = nl_flowtab_lookup(s->rt->flows, &key, &nh);
+		} else {
+			rc = nl_lpm_lookup(s->rt->lpm, pp.dst.v4, &nh16);
+			nh = nh16;
+		}
+		if (rc < 0)
+			verdict = C_no_route;
+		else
+			action = l3fwd_forward(s, p, &pp, nh, &verdict);
+	}
+	__atomic_fetch_add(&s->counters[verdict], 1, __ATOMIC_RELAXED);
+	return action;
+}
+
+/* Up to L3FWD_BURST packets: check all, look up the survivors at once, forward. */
+static void
+l3fwd_chunk(struct l3fwd *s, struct nl_pkt **pkts, unsigned int n, uint8_t *actions,
+	    uint64_t *cnt)
+{
+	struct nl_parsed pp[L3FWD_BURST];
+	struct nl_flow_key keys[L3FWD_BURST];
+	uint32_t dst[L3FWD_BURST], nh[L3FWD_BURST];
+	uint16_t nh16[L3FWD_BURST];
+	uint8_t idx[L3FWD_BURST];
+	enum l3fwd_counter verdict;
+	unsigned int i, j, m = 0;
+	uint64_t hit = 0;
+
+	for (i = 0; i < n; i++) {
+		actions[i] = NL_DROP;
+		verdict = l3fwd_check(pkts[i], &pp[i]);
+		if (verdict != C_forwarded) {
+			cnt[verdict]++;
+			continue;
+		}
+		if (s->hash_mode)
+			l3fwd_key(&pp[i], &keys[m]);
+		else
+			dst[m] = pp[i].dst.v4;
+		idx[m++] = (uint8_t)i;
+	}
+
+	if (s->hash_mode) {
+		nl_flowtab_lookup_burst(s->rt->flows, keys, nh, m, &hit);
+	} else {
+		nl_lpm_lookup_burst(s->rt->lpm, dst, nh16, m, &hit);
+		for (j = 0; j < m; j++)
+			nh[j] = (hit >> j & 1) ? nh16[j] : 0;
+	}
+
+	for (j = 0; j < m; j++) {
+		i = idx[j];
+		verdict = C_no_route;
+		if (hit >> j & 1)
+			actions[i] = (uint8_t)l3fwd_forward(s, pkts[i], &pp[i], nh[j], &verdict);
+		cnt[verdict]++;
+	}
+}
+
+static void
+l3fwd_burst(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state)
+{
+	struct l3fwd *s = state;
+	uint64_t cnt[C_MAX] = { 0 };
+	unsigned int i, k;
+
+	for (i = 0; i < n; i += k) {
+		k = n - i < L3FWD_BURST ? n - i : L3FWD_BURST;
+		l3fwd_chunk(s, pkts + i, k, actions + i, cnt);
+	}
+	l3fwd_count(s, cnt);
+}
+
+/* Resolve every next hop once: its MACs, and whether its port exists. */
+static int
+l3fwd_hops(struct l3fwd *s, struct nl_ctx *ctx, const char *prog, const char *file)
+{
+	unsigned int nb_ports = nl_nb_ports(ctx), missing = 0;
+	uint32_t i;
+
+	s->hops = calloc(s->rt->nb_nh ? s->rt->nb_nh : 1, sizeof(*s->hops));
+	if (s->hops == NULL)
+		return -ENOMEM;
+	for (i = 0; i < s->rt->nb_nh; i++) {
+		const struct nl_nexthop *nh = &s->rt->nh[i];
+		struct l3fwd_hop *hop = &s->hops[i];
+
+		memcpy(hop->macs, nh->mac, 6);
+		hop->port = nh->port;
+		hop->port_ok = nh->port < nb_ports &&
+			       nl_port_mac(ctx, nh->port, hop->macs + 6) == 0;
+		missing += !hop->port_ok;
+	}
+	if (missing > 0)
+		fprintf(stderr, "%s: %s: %u next hop(s) use a port the core engine does not have "
+			"(it has %u); their packets are dropped as bad_port\n",
+			prog, file, missing, nb_ports);
+	return 0;
+}
+
+static void
+l3fwd_fini(void *state)
+{
+	struct l3fwd *s = state;
+
+	if (s == NULL)
+		return;
+	nl_routes_free(s->rt);
+	free(s->hops);
+	free(s);
+}
+
+static int
+l3fwd_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
+{
+	static const struct option opts[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "routes", required_argument, NULL, 'r' },
+		{ "flows", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *prog = argv[0], *mode = NULL, *routes = NULL, *flows = NULL, *file;
+	struct l3fwd *s;
+	char err[256];
+	int c, rc;
+
+	optind = 0; /* netlib ran getopt on its own options before */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'm')
+			mode = optarg;
+		else if (c == 'r')
+			routes = optarg;
+		else if (c == 'f')
+			flows = optarg;
+		else
+			return -EINVAL; /* getopt has said what is wrong */
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+		return -EINVAL;
+	}
+	if (mode == NULL || (strcmp(mode, "lpm") != 0 && strcmp(mode, "hash") != 0)) {
+		fprintf(stderr, "%s: --mode lpm or --mode hash is required\n", prog);
+		return -EINVAL;
+	}
+	if (strcmp(mode, "lpm") == 0 ? (routes == NULL || flows != NULL) :
+				       (flows == NULL || routes != NULL)) {
+		fprintf(stderr, "%s: --mode lpm takes --routes FILE, "
+			"--mode hash takes --flows FILE\n", prog);
+		return -EINVAL;
+	}
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->hash_mode = flows != NULL;
+	file = s->hash_mode ? flows : routes;
+	s->rt = s->hash_mode ? nl_routes_load_flows(file, err, sizeof(err)) :
+			       nl_routes_load_lpm(file, err, sizeof(err));
+	if (s->rt == NULL) {
+		rc = -errno;
+		fprintf(stderr, "%s: %s\n", prog, err);
+		l3fwd_fini(s);
+		return rc;
+	}
+	rc = l3fwd_hops(s, ctx, prog, file);
+	if (rc < 0) {
+		l3fwd_fini(s);
+		return rc;
+	}
+	fprintf(stderr, "%s: %s mode, %u %s, %u next hop(s) from %s\n", prog, mode,
+		s->rt->nb_entries, s->hash_mode ? "flows" : "routes", s->rt->nb_nh, file);
+	*state = s;
+	return 0;
+}
+
+static void
+l3fwd_stats(void *state, FILE *f)
+{
+	struct l3fwd *s = state;
+	int c;
+
+	for (c = 0; c < C_MAX; c++)
+		fprintf(f, "%s %" PRIu64 "\n", counter_names[c],
+			__atomic_load_n(&s->counters[c], __ATOMIC_RELAXED));
+}
+
+static const struct nl_nf l3fwd = {
+	.name = "l3fwd",
+	.usage = "  --mode lpm --routes FILE   longest-prefix match on the destination address\n"
+		 "  --mode hash --flows FILE   exact match on the IPv4 5-tuple\n"
+		 "  (file formats: docs/l3fwd.md)\n",
+	.init = l3fwd_init,
+	.pkt = l3fwd_pkt,
+	.burst = l3fwd_burst,
+	.stats = l3fwd_stats,
+	.fini = l3fwd_fini,
+};
+
+NL_NF_MAIN(l3fwd)

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nl_routes.h — route files (LPM) and flow files (exact 5-tuple) for
+ * forwarding NFs, parsed into ready-to-use lookup tables.
+ *
+ * Formats (docs/l3fwd.md has the full description), one entry per line,
+ * fields separated by blanks, '#' starts a comment, blank lines are skipped:
+ *
+ *   route file:  PREFIX/LEN PORT [NEXTHOP_MAC]        10.0.2.0/24 1 02:00:00:00:02:02
+ *   flow file:   SRC DST PROTO SPORT DPORT PORT [NEXTHOP_MAC]
+ *                                                     10.0.1.2 10.0.2.2 udp 5000 53 1
+ *
+ * A missing NEXTHOP_MAC means 02:00:00:00:00:PP with PP the port number in
+ * hex (a locally administered address, the same on every run). Prefixes must
+ * have no host bits set; PROTO is tcp, udp, icmp or a number 0-255; PORT is
+ * 0 to NVM_MAX_PORTS - 1. A prefix or 5-tuple listed twice is an error.
+ *
+ * Errors are written to a caller buffer as "FILE:LINE: what is wrong", e.g.
+ * "routes.txt:7: bad prefix '10.0.0/33'".
+ */
+#ifndef NL_ROUTES_H
+#define NL_ROUTES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nl_flowtab.h"
+#include "nl_lpm.h"
+
+#define NL_ROUTES_MAX_NH 65536u /* distinct next hops: the LPM stores 16 bits */
+
+/* Where a matching packet goes. */
+struct nl_nexthop {
+	uint8_t mac[6]; /* destination MAC to write into the packet */
+	uint16_t port;  /* output port */
+};
+_Static_assert(sizeof(struct nl_nexthop) == 8, "next hop is 8 bytes");
+
+/* One line of a route file. */
+struct nl_route {
+	uint32_t prefix; /* host order, host bits zero */
+	uint8_t depth;
+	struct nl_nexthop nh;
+};
+
+/* One line of a flow file. */
+struct nl_flow {
+	struct nl_flow_key key;
+	struct nl_nexthop nh;
+};
+
+/*
+ * A loaded file: exactly one of lpm and flows is set. The table's value for
+ * an address or 5-tuple is an index into nh[].
+ */
+struct nl_routes {
+	struct nl_lpm *lpm;
+	struct nl_flowtab *flows;
+	struct nl_nexthop *nh;
+	uint32_t nb_nh;      /* distinct next hops */
+	uint32_t nb_entries; /* routes or flows loaded */
+};
+
+/*
+ * Parse one route-file line into @r. Returns 1 for a route, 0 for a blank or
+ * comment line, or -EINVAL with the reason (no file or line) in @err.
+ */
+int nl_routes_parse_route(const char *line, struct nl_route *r, char *err, size_t errlen);
+
+/*
+ * Parse one flow-file line into @f. Returns 1 for a flow, 0 for a blank or
+ * comment line, or -EINVAL with the reason (no file or line) in @err.
+ */
+int nl_routes_parse_flow(const char *line, struct nl_flow *f, char *err, size_t errlen);
+
+/*
+ * Read a route file from @f, naming it @name in messages, into a new LPM
+ * table sized for it. Returns NULL with errno set (EINVAL for a bad line or
+ * a duplicate, ENOSPC for too many next hops, ENOMEM, or a read error) and
+ * "NAME:LINE: reason" in @err.
+ */
+struct nl_routes *nl_routes_read_lpm(FILE *f, const char *name, char *err, size_t errlen);
+
+/*
+ * Same as nl_routes_read_lpm() for a flow file, into a new flow table.
+ * Returns NULL with errno set and "NAME:LINE: reason" in @err on failure.
+ */
+struct nl_routes *nl_routes_read_flows(FILE *f, const char *name, char *err, size_t errlen);
+
+/*
+ * Open and read route file @path (nl_routes_read_lpm()). Returns NULL with
+ * errno set and the reason in @err, "PATH: No such file..." included.
+ */
+struct nl_routes *nl_routes_load_lpm(const char *path, char *err, size_t errlen);
+
+/* Open and read flow file @path; returns NULL with errno set and @err filled. */
+struct nl_routes *nl_routes_load_flows(const char *path, char *err, size_t errlen);
+
+/* Free @rt and its tables (NULL is allowed); it cannot fail. */
+void nl_routes_free(struct nl_routes *rt);
+
+#endif /* NL_ROUTES_H */

@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nl_routes.c — route and flow file parsers (formats in nl_routes.h and
+ * docs/l3fwd.md). A file is read whole first, so the lookup table can be
+ * sized for it exactly; next hops that repeat are stored once.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netvm_abi.h"
+#include "nl_routes.h"
+
+#define MAX_FIELDS 8  /* more than any line has, so the first extra one is kept */
+#define FIELD_MAX 48  /* no valid field is longer */
+#define WHY_MAX 256
+#define NH_INDEX_SIZE (2 * NL_ROUTES_MAX_NH) /* next-hop dedup hash, half full at most */
+#define ROUTE_FORMAT "PREFIX/LEN PORT [NEXTHOP_MAC]"
+#define FLOW_FORMAT "SRC DST PROTO SPORT DPORT PORT [NEXTHOP_MAC]"
+
+struct field {
+	const char *s;
+	int len;
+};
+
+/* One parsed line, kept until the table is built. */
+struct entry {
+	struct nl_route route;
+	struct nl_flow flow;
+	uint32_t nh;
+	unsigned int line;
+};
+
+struct loader {
+	const char *name;
+	char *err;
+	size_t errlen;
+	struct nl_routes *rt;
+	uint32_t nh_size;    /* slots allocated in rt->nh */
+	uint32_t *nh_index;  /* hash slot -> next-hop index + 1, 0 = empty */
+	struct entry *ent;
+	uint32_t nb_ent, ent_size;
+};
+
+static void
+vreport(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+	if (err != NULL && errlen > 0)
+		vsnprintf(err, errlen, fmt, ap);
+}
+
+/* Write the message to @err (if given) and return @rc. */
+static int __attribute__((format(printf, 4, 5)))
+fail(int rc, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(err, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* fail() for a bad line: -EINVAL. */
+static int __attribute__((format(printf, 3, 4)))
+invalid(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Split @line into blank-separated fields up to a '#'; returns how many there are. */
+static int
+split(const char *line, struct field *f)
+{
+	const char *p = line, *start;
+	int n = 0;
+
+	while (*p != '\0' && *p != '#') {
+		if (isspace((unsigned char)*p)) {
+			p++;
+			continue;
+		}
+		for (start = p; *p != '\0' && *p != '#' && !isspace((unsigned char)*p); p++)
+			;
+		if (n < MAX_FIELDS)
+			f[n] = (struct field){ start, (int)(p - start) };
+		n++;
+	}
+	return n;
+}
+
+/* Copy field @f into @buf as a C string; false if it does not fit. */
+static bool
+field_str(const struct field *f, char *buf)
+{
+	if (f->len >= FIELD_MAX)
+		return false;
+	memcpy(buf, f->s, (size_t)f->len);
+	buf[f->len] = '\0';
+	return true;
+}
+
+/* Decimal digits only, value <= @max. */
+static bool
+parse_uint(const struct field *f, unsigned long max, unsigned long *v)
+{
+	int i;
+
+	if (f->len < 1 || f->len > 10)
+		return false;
+	*v = 0;
+	for (i = 0; i < f->len; i++) {
+		if (!isdigit((unsigned char)f->s[i]))
+			return false;
+		*v = *v * 10 + (unsigned long)(f->s[i] - '0');
+	}
+	return *v <= max;
+}
+
+/* Dotted quad (exactly four decimal parts) to a host-order address. */
+static bool
+parse_ipv4(const struct field *f, uint32_t *ip)
+{
+	char buf[FIELD_MAX];
+	struct in_addr a;
+
+	if (!field_str(f, buf) || inet_pton(AF_INET, buf, &a) != 1)
+		return false;
+	*ip = ntohl(a.s_addr);
+	return true;
+}
+
+static int
+parse_prefix(const struct field *f, struct nl_route *r, char *err, size_t errlen)
+{
+	const char *slash = memchr(f->s, '/', (size_t)f->len);
+	struct field addr, len;
+	unsigned long depth;
+	char net[INET_ADDRSTRLEN];
+	struct in_addr a;
+	uint32_t mask;
+
+	if (slash == NULL)
+		return invalid(err, errlen, "bad prefix '%.*s' (want A.B.C.D/LEN)", f->len, f->s);
+	addr = (struct field){ f->s, (int)(slash - f->s) };
+	len = (struct field){ slash + 1, f->len - addr.len - 1 };
+	if (!parse_ipv4(&addr, &r->prefix) || !parse_uint(&len, 32, &depth))
+		return invalid(err, errlen, "bad prefix '%.*s'", f->len, f->s);
+	r->depth = (uint8_t)depth;
+	mask = depth == 0 ? 0 : ~0u << (32 - depth);
+	if (r->prefix & ~mask) {
+		a.s_addr = htonl(r->prefix & mask);
+		inet_ntop(AF_INET, &a, net, sizeof(net));
+		return invalid(err, errlen,
+			       "bad prefix '%.*s': host bits set (did you mean %s/%lu?)",
+			       f->len, f->s, net, depth);
+	}
+	return 0;
+}
+
+/* Exactly xx:xx:xx:xx:xx:xx, hex digits of either case. */
+static bool
+parse_mac(const struct field *f, uint8_t mac[6])
+{
+	int i;
+
+	if (f->len != 17)
+		return false;
+	for (i = 0; i < 6; i++) {
+		const char *h = f->s + 3 * i;
+		char hex[3] = { h[0], h[1], '\0' };
+
+		if (!isxdigit((unsigned char)h[0]) || !isxdigit((unsigned char)h[1]) ||
+		    (i < 5 && h[2] != ':'))
+			return false;
+		mac[i] = (uint8_t)strtoul(hex, NULL, 16);
+	}
+	return true;
+}
+
+/* PORT and optional NEXTHOP_MAC, the last one or two fields of both formats. */
+static int
+parse_nexthop(const struct field *port, const struct field *mac, struct nl_nexthop *nh,
+	      char *err, size_t errlen)
+{
+	unsigned long v;
+
+	if (!parse_uint(port, NVM_MAX_PORTS - 1, &v))
+		return invalid(err, errlen, "bad port '%.*s' (0-%u)", port->len, port->s,
+			       NVM_MAX_PORTS - 1);
+	nh->port = (uint16_t)v;
+	if (mac == NULL) { /* the documented default: 02:00:00:00:00:<port> */
+		static const uint8_t def[6] = { 0x02, 0, 0, 0, 0, 0 };
+
+		memcpy(nh->mac, def, 6);
+		nh->mac[5] = (uint8_t)v;
+		return 0;
+	}
+	if (!parse_mac(mac, nh->mac))
+		return invalid(err, errlen, "bad MAC '%.*s' (want xx:xx:xx:xx:xx:xx)",
+			       mac->len, mac->s);
+	return 0;
+}
+
+int
+nl_routes_parse_route(const char *line, struct nl_route *r, char *err, size_t errlen)
+{
+	struct field f[MAX_FIELDS];
+	int n = split(line, f), rc;
+
+	if (n == 0)
+		return 0;
+	if (n < 2)
+		return invalid(err, errlen, "missing port (want %s)", ROUTE_FORMAT);
+	if (n > 3)
+		return invalid(err, errlen, "unexpected '%.*s' (want %s)", f[3].len, f[3].s,
+			       ROUTE_FORMAT);
+	memset(r, 0, sizeof(*r));
+	rc = parse_prefix(&f[0], r, err, errlen);
+	if (rc == 0)
+		rc = parse_nexthop(&f[1], n == 3 ? &f[2] : NULL, &r->nh, err, errlen);
+	return rc < 0 ? rc : 1;
+}
+
+static bool
+parse_proto(const struct field *f, uint8_t *proto)
+{
+	static const struct { const char *name; uint8_t num; } names[] = {
+		{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 },
+	};
+	unsigned long v;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((size_t)f->len == strlen(names[i].name) &&
+		    strncasecmp(f->s, names[i].name, (size_t)f->len) == 0) {
+			*proto = names[i].num;
+			return true;
+		}
+	}
+	if (!parse_uint(f, 255, &v))
+		return false;
+	*proto = (uint8_t)v;
+	return true;
+}
+
+int
+nl_routes_parse_flow(const char *line, struct nl_flow *fl, char *err, size_t errlen)
+{
+	struct field f[MAX_FIELDS];
+	struct nl_flow_key *k = &fl->key;
+	unsigned long sport, dport;
+	int n = split(line, f), rc;
+
+	if (n == 0)
+		return 0;
+	if (n < 6)
+		return invalid(err, errlen, "missing fields (want %s)", FLOW_FORMAT);
+	if (n > 7)
+		return invalid(err, errlen, "unexpected '%.*s' (want %s)", f[7].len, f[7].s,
+			       FLOW_FORMAT);
+	memset(fl, 0, sizeof(*fl));
+	if (!parse_ipv4(&f[0], &k->src_ip))
+		return invalid(err, errlen, "bad source address '%.*s'", f[0].len, f[0].s);
+	if (!parse_ipv4(&f[1], &k->dst_ip))
+		return invalid(err, errlen, "bad destination address '%.*s'", f[1].len, f[1].s);
+	if (!parse_proto(&f[2], &k->proto))
+		return invalid(err, errlen, "bad protocol '%.*s' (tcp, udp, icmp or 0-255)",
+			       f[2].len, f[2].s);
+	if (!parse_uint(&f[3], 65535, &sport))
+		return invalid(err, errlen, "bad source port '%.*s' (0-65535)", f[3].len, f[3].s);
+	if (!parse_uint(&f[4], 65535, &dport))
+		return invalid(err, errlen, "bad destination port '%.*s' (0-65535)",
+			       f[4].len, f[4].s);
+	k->sport = (uint16_t)sport;
+	k->dport = (uint16_t)dport;
+	rc = parse_nexthop(&f[5], n == 7 ? &f[6] : NULL, &fl->nh, err, errlen);
+	return rc < 0 ? rc : 1;
+}
+
+/* Index of next hop @nh, added if new; -ENOSPC past NL_ROUTES_MAX_NH, or -ENOMEM. */
+static int64_t
+nh_intern(struct loader *ld, const struct nl_nexthop *nh)
+{
+	struct nl_routes *rt = ld->rt;
+	uint32_t i = nl_crc32c(nh, sizeof(*nh), 0xffffffffu) & (NH_INDEX_SIZE - 1);
+
+	for (; ld->nh_index[i] != 0; i = (i + 1) & (NH_INDEX_SIZE - 1))
+		if (memcmp(&rt->nh[ld->nh_index[i] - 1], nh, sizeof(*nh)) == 0)
+			return ld->nh_index[i] - 1;
+	if (rt->nb_nh == NL_ROUTES_MAX_NH)
+		return -ENOSPC;
+	if (rt->nb_nh == ld->nh_size) {
+		uint32_t size = ld->nh_size ? ld->nh_size * 2 : 16;
+		struct nl_nexthop *bigger = realloc(rt->nh, size * sizeof(*bigger));
+
+		if (bigger == NULL)
+			return -ENOMEM;
+		rt->nh = bigger;
+		ld->nh_size = size;
+	}
+	rt->nh[rt->nb_nh] = *nh;
+	ld->nh_index[i] = ++rt->nb_nh;
+	return rt->nb_nh - 1;
+}
+
+static int
+entry_append(struct loader *ld, const struct entry *e)
+{
+	if (ld->nb_ent == ld->ent_size) {
+		uint32_t size = ld->ent_size ? ld->ent_size * 2 : 64;
+		struct entry *bigger = realloc(ld->ent, size * sizeof(*bigger));
+
+		if (bigger == NULL)
+			return -ENOMEM;
+		ld->ent = bigger;
+		ld->ent_size = size;
+	}
+	ld->ent[ld->nb_ent++] = *e;
+	return 0;
+}
+
+/* Read every line of @f into ld->ent; errno-style result, message in ld->err. */
+static int
+read_lines(struct loader *ld, FILE *f, bool flows)
+{
+	char why[WHY_MAX], *buf = NULL;
+	size_t cap = 0;
+	struct entry e;
+	unsigned int lineno = 0;
+	int64_t nh;
+	int rc = 0;
+
+	while (getline(&buf, &cap, f) >= 0) {
+		lineno++;
+		memset(&e, 0, sizeof(e));
+		e.line = lineno;
+		rc = flows ? nl_routes_parse_flow(buf, &e.flow, why, sizeof(why)) :
+			     nl_routes_parse_route(buf, &e.route, why, sizeof(why));
+		if (rc < 0) {
+			fail(rc, ld->err, ld->errlen, "%s:%u: %s", ld->name, lineno, why);
+			break;
+		}
+		if (rc == 0)
+			continue;
+		nh = nh_intern(ld, flows ? &e.flow.nh : &e.route.nh);
+		if (nh == -ENOSPC) {
+			rc = fail(-ENOSPC, ld->err, ld->errlen,
+				  "%s:%u: too many next hops (at most %u distinct PORT/MAC pairs)",
+				  ld->name, lineno, NL_ROUTES_MAX_NH);
+			break;
+		}
+		e.nh = (uint32_t)nh;
+		rc = nh < 0 ? (int)nh : entry_append(ld, &e);
+		if (rc < 0) {
+			fail(rc, ld->err, ld->errlen, "%s:%u: %s", ld->name, lineno, strerror(-rc));
+			break;
+		}
+	}
+	if (rc >= 0 && ferror(f))
+		rc = fail(-EIO, ld->err, ld->errlen, "%s: read error", ld->name);
+	free(buf);
+	return rc < 0 ? rc : 0;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* tbl8 groups the routes need: one per /24 holding a prefix longer than /24. */
+static int64_t
+count_tbl8(const struct loader *ld)
+{
+	uint32_t *blocks = malloc((ld->nb_ent ? ld->nb_ent : 1) * sizeof(uint32_t));
+	uint32_t i, n = 0, groups = 0;
+
+	if (blocks == NULL)
+		return -ENOMEM;
+	for (i = 0; i < ld->nb_ent; i++)
+		if (ld->ent[i].route.depth > 24)
+			blocks[n++] = ld->ent[i].route.prefix >> 8;
+	qsort(blocks, n, sizeof(uint32_t), cmp_u32);
+	for (i = 0; i < n; i++)
+		if (i == 0 || blocks[i] != blocks[i - 1])
+			groups++;
+	free(blocks);
+	return groups;
+}
+
+static int
+build_lpm(struct loader *ld)
+{
+	int64_t groups = count_tbl8(ld);
+	char net[INET_ADDRSTRLEN];
+	struct in_addr a;
+	uint32_t i;
+	int rc;
+
+	if (groups >= 0)
+		ld->rt->lpm = nl_lpm_create((uint32_t)groups);
+	if (ld->rt->lpm == NULL)
+		return fail(-ENOMEM, ld->err, ld->errlen, "%s: %s", ld->name, strerror(ENOMEM));
+	for (i = 0; i < ld->nb_ent; i++) {
+		const struct entry *e = &ld->ent[i];
+
+		rc = nl_lpm_add(ld->rt->lpm, e->route.prefix, e->route.depth, (uint16_t)e->nh);
+		if (rc == -EEXIST) {
+			a.s_addr = htonl(e->route.prefix);
+			inet_ntop(AF_INET, &a, net, sizeof(net));
+			return invalid(ld->err, ld->errlen, "%s:%u: duplicate route %s/%u",
+				       ld->name, e->line, net, e->route.depth);
+		}
+		if (rc < 0)
+			return fail(rc, ld->err, ld->errlen, "%s:%u: %s", ld->name, e->line,
+				    strerror(-rc));
+	}
+	return 0;
+}
+
+static int
+build_flows(struct loader *ld)
+{
+	uint32_t i;
+	int rc;
+
+	ld->rt->flows = nl_flowtab_create(ld->nb_ent ? ld->nb_ent : 1);
+	if (ld->rt->flows == NULL)
+		return fail(-errno, ld->err, ld->errlen, "%s: %s", ld->name, strerror(errno));
+	for (i = 0; i < ld->nb_ent; i++) {
+		rc = nl_flowtab_add(ld->rt->flows, &ld->ent[i].flow.key, ld->ent[i].nh);
+		if (rc == -EEXIST)
+			return invalid(ld->err, ld->errlen, "%s:%u: duplicate flow",
+				       ld->name, ld->ent[i].line);
+		if (rc < 0)
+			return fail(rc, ld->err, ld->errlen, "%s:%u: %s", ld->name,
+				    ld->ent[i].line, strerror(-rc));
+	}
+	return 0;
+}
+
+static struct nl_routes *
+routes_read(FILE *f, const char *name, bool flows, char *err, size_t errlen)
+{
+	struct loader ld = { .name = name, .err = err, .errlen = errlen };
+	int rc = -ENOMEM;
+
+	ld.rt = calloc(1, sizeof(*ld.rt));
+	ld.nh_index = calloc(NH_INDEX_SIZE, sizeof(uint32_t));
+	if (ld.rt == NULL || ld.nh_index == NULL)
+		fail(rc, err, errlen, "%s: %s", name, strerror(ENOMEM));
+	else if ((rc = read_lines(&ld, f, flows)) == 0)
+		rc = flows ? build_flows(&ld) : build_lpm(&ld);
+	if (rc == 0)
+		ld.rt->nb_entries = ld.nb_ent;
+	free(ld.nh_index);
+	free(ld.ent);
+	if (rc < 0) {
+		nl_routes_free(ld.rt);
+		errno = -rc;
+		return NULL;
+	}
+	return ld.rt;
+}
+
+struct nl_routes *
+nl_routes_read_lpm(FILE *f, const char *name, char *err, size_t errlen)
+{
+	return routes_read(f, name, false, err, errlen);
+}
+
+struct nl_routes *
+nl_routes_read_flows(FILE *f, const char *name, char *err, size_t errlen)
+{
+	return routes_read(f, name, true, err, errlen);
+}
+
+static struct nl_routes *
+routes_load(const char *path, bool flows, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	struct nl_routes *rt;
+	int saved;
+
+	if (f == NULL) {
+		saved = errno;
+		fail(-saved, err, errlen, "%s: %s", path, strerror(saved));
+		errno = saved;
+		return NULL;
+	}
+	rt = routes_read(f, path, flows, err, errlen);
+	saved = errno;
+	fclose(f);
+	errno = saved;
+	return rt;
+}
+
+struct nl_routes *
+nl_routes_load_lpm(const char *path, char *err, size_t errlen)
+{
+	return routes_load(path, false, err, errlen);
+}
+
+struct nl_routes *
+nl_routes_load_flows(const char *path, char *err, size_t errlen)
+{
+	return routes_load(path, true, err, errlen);
+}
+
+void
+nl_routes_free(struct nl_routes *rt)
+{
+	if (rt == NULL)
+		return;
+	nl_lpm_free(rt->lpm);
+	nl_flowtab_free(rt->flows);
+	free(rt->nh);
+	free(rt);
+}
