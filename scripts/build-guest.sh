@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# build-guest.sh — build the guest image NetVM NFs run in under QEMU.
+#
+# The guest is Debian's 6.1 kernel, booted as an uncompressed ELF (PVH entry,
+# no bootloader, seconds under TCG), and a busybox initramfs holding the UIO
+# driver for ivshmem (guest-uio-driver/), the probe tool and an /init that runs
+# the command of the kernel parameter netvm.run= and powers off. Steps:
+#   1. packages: qemu-system-x86 busybox-static cpio gcc make xz-utils and
+#      linux-headers-<release> of the guest kernel, when missing
+#   2. kernel: apt-get download linux-image-<release>, unpack vmlinuz and
+#      uio.ko, extract vmlinux from vmlinuz (the XZ stream after the decompressor)
+#   3. netvm_uio.ko against the headers, nvm_uio_probe linked statically
+#   4. initramfs.cpio.gz (cpio newc, gzip)
+# Steps 1-3 are skipped when their output is there and up to date; a second
+# run only repacks the initramfs. Run it as root (apt-get, device nodes).
+#
+# Usage: scripts/build-guest.sh
+# Environment:
+#   NETVM_GUEST_DIR=DIR        output directory (default build/guest, relative to the tree)
+#   NETVM_GUEST_KERNEL=REL     guest kernel release, e.g. 6.1.0-28-amd64 (default: the one
+#                              already built, else the newest 6.1.0-N-amd64 in the archive)
+#   NETVM_GUEST_EXTRA="src:dst ..."  more files for the initramfs, e.g. static NFs:
+#                              "build/apps/bridge/netvm-bridge:/bin/netvm-bridge"
+set -euo pipefail
+
+TREE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+GUEST=${NETVM_GUEST_DIR:-build/guest}
+case "$GUEST" in
+/*) ;;
+*) GUEST="$TREE/$GUEST" ;;
+esac
+EXTRA=${NETVM_GUEST_EXTRA:-}
+
+PACKAGES="qemu-system-x86 busybox-static cpio gcc make xz-utils"
+BUSYBOX=/bin/busybox
+DRIVER="$TREE/guest-uio-driver"
+INIT="$TREE/scripts/lib/guest/init"
+
+usage() {
+	sed -n '/^# Usage:/,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+}
+
+die() {
+	echo "build-guest: error: $*" >&2
+	exit 1
+}
+
+say() {
+	echo "build-guest: $*"
+}
+
+for arg in "$@"; do
+	case "$arg" in
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; die "unknown argument '$arg'" ;;
+	esac
+done
+
+[ "$(id -u)" -eq 0 ] || die "run as root (apt-get installs packages; the initramfs needs /dev/console)"
+mkdir -p "$GUEST"
+log="$GUEST/build.log"
+: >"$log"
+
+# --- 1. packages ------------------------------------------------------------
+
+missing_packages() {
+	local pkg status
+	for pkg in "$@"; do
+		status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+		[ "$status" = installed ] || echo "$pkg"
+	done
+}
+
+apt_install() {
+	say "installing: $*"
+	apt-get update -q >>"$log" 2>&1 ||
+		die "apt-get update failed (is the package archive reachable?); see $log"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
+		>>"$log" 2>&1 || die "apt-get install $* failed; see $log"
+}
+
+# The guest kernel release: asked for, already built, or the newest in the archive
+# that has both an image and headers.
+kernel_releases() {
+	apt-cache search --names-only "^linux-$1-6\\.1\\.0-[0-9]+-amd64\$" |
+		sed -n "s/^linux-$1-\\(6\\.1\\.0-[0-9]*-amd64\\) .*/\\1/p" | sort
+}
+
+REL=${NETVM_GUEST_KERNEL:-}
+if [ -z "$REL" ] && [ -f "$GUEST/kernel.version" ] && [ -f "$GUEST/vmlinux" ]; then
+	REL=$(cat "$GUEST/kernel.version")
+fi
+if [ -z "$REL" ]; then
+	if [ -z "$(kernel_releases image)" ]; then
+		apt-get update -q >>"$log" 2>&1 || true
+	fi
+	REL=$(comm -12 <(kernel_releases image) <(kernel_releases headers) | sort -V | tail -n 1)
+	[ -n "$REL" ] || die "no linux-image-6.1.0-N-amd64 with matching headers in the archive;" \
+		"set NETVM_GUEST_KERNEL to a release that has both"
+fi
+case "$REL" in
+*[!A-Za-z0-9.+-]*|'') die "NETVM_GUEST_KERNEL='$REL' is not a kernel release like 6.1.0-28-amd64" ;;
+esac
+KDIR=/usr/src/linux-headers-$REL
+
+# shellcheck disable=SC2086 # one word per package
+missing=$(missing_packages $PACKAGES "linux-headers-$REL")
+# shellcheck disable=SC2086
+[ -z "$missing" ] || apt_install $missing
+[ -f "$KDIR/Makefile" ] || die "$KDIR/Makefile is missing although linux-headers-$REL is installed"
+say "packages: present; guest kernel $REL"
+
+# --- 2. kernel --------------------------------------------------------------
+
+# Prints the offsets of the XZ magic (FD 37 7A 58 5A 00) in file $1.
+xz_offsets() {
+	LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$1" | cut -d: -f1
+}
+
+if [ ! -f "$GUEST/vmlinux" ] || [ ! -f "$GUEST/uio.ko" ] ||
+	[ "$(cat "$GUEST/kernel.version" 2>/dev/null)" != "$REL" ]; then
+	rm -rf "$GUEST/pkg"
+	mkdir -p "$GUEST/pkg"
+	# apt-get download writes into the current directory.
+	(cd "$GUEST/pkg" && apt-get download "linux-image-$REL" >>"$log" 2>&1) ||
+		die "apt-get download linux-image-$REL failed; see $log"
+	# Only two files of the package are needed: the kernel and the UIO core module.
+	dpkg-deb --fsys-tarfile "$GUEST"/pkg/linux-image-"$REL"_*.deb |
+		tar -x -C "$GUEST/pkg" --wildcards "./boot/vmlinuz-$REL" \
+			"*/modules/$REL/kernel/drivers/uio/uio.ko" ||
+		die "cannot unpack vmlinuz and uio.ko from linux-image-$REL"
+	vmlinuz="$GUEST/pkg/boot/vmlinuz-$REL"
+	uio_ko=$(find "$GUEST/pkg" -name uio.ko | head -n 1)
+	[ -n "$uio_ko" ] || die "linux-image-$REL has no uio.ko"
+	rm -f "$GUEST/vmlinux.tmp"
+	for off in $(xz_offsets "$vmlinuz"); do
+		tail -c +"$((off + 1))" "$vmlinuz" | xz -dc --single-stream \
+			>"$GUEST/vmlinux.tmp" 2>/dev/null || true
+		if [ "$(head -c 4 "$GUEST/vmlinux.tmp" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+			break
+		fi
+		rm -f "$GUEST/vmlinux.tmp"
+	done
+	[ -f "$GUEST/vmlinux.tmp" ] || die "no XZ-compressed ELF kernel found in $vmlinuz"
+	mv "$GUEST/vmlinux.tmp" "$GUEST/vmlinux"
+	cp "$uio_ko" "$GUEST/uio.ko"
+	echo "$REL" >"$GUEST/kernel.version"
+	rm -rf "$GUEST/pkg"
+	kernel_msg="extracted from linux-image-$REL"
+else
+	kernel_msg="up to date"
+fi
+say "kernel: $kernel_msg"
+
+# --- 3. module and probe ------------------------------------------------------
+
+# True when file $1 is missing or older than any of the others.
+stale() {
+	local out=$1 f
+	shift
+	[ -f "$out" ] || return 0
+	for f in "$@"; do
+		[ "$f" -nt "$out" ] && return 0
+	done
+	return 1
+}
+
+if stale "$GUEST/netvm_uio.ko" "$DRIVER/netvm_uio.c" "$DRIVER/Kbuild" "$KDIR/Makefile" ||
+	[ "$(cat "$GUEST/module.version" 2>/dev/null)" != "$REL" ]; then
+	"$DRIVER/kbuild.sh" "$KDIR" "$GUEST/kbuild" "$GUEST/netvm_uio.ko" >>"$log" 2>&1 ||
+		die "building netvm_uio.ko against $KDIR failed; see $log"
+	echo "$REL" >"$GUEST/module.version"
+	module_msg="built"
+else
+	module_msg="up to date"
+fi
+
+PROBE_SRC="$DRIVER/tools/nvm_uio_probe.c"
+ABI_H="$TREE/netlib/include/netvm_abi.h"
+if stale "$GUEST/nvm_uio_probe" "$PROBE_SRC" "$ABI_H"; then
+	gcc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -static -I"$TREE/netlib/include" \
+		-o "$GUEST/nvm_uio_probe" "$PROBE_SRC" >>"$log" 2>&1 ||
+		die "building nvm_uio_probe failed; see $log"
+	probe_msg="built"
+else
+	probe_msg="up to date"
+fi
+say "module: $module_msg; probe: $probe_msg"
+
+# --- 4. initramfs -------------------------------------------------------------
+
+root="$GUEST/initramfs.d"
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,run,lib/modules}
+cp "$BUSYBOX" "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+cp "$INIT" "$root/init"
+chmod 755 "$root/init"
+cp "$GUEST/uio.ko" "$GUEST/netvm_uio.ko" "$root/lib/modules/"
+cp "$GUEST/nvm_uio_probe" "$root/bin/"
+mknod -m 600 "$root/dev/console" c 5 1
+mknod -m 666 "$root/dev/null" c 1 3
+
+for pair in $EXTRA; do
+	src=${pair%%:*}
+	dst=${pair#*:}
+	if [ "$src" = "$pair" ] || [ -z "$src" ] || [ "${dst#/}" = "$dst" ]; then
+		die "NETVM_GUEST_EXTRA entry '$pair' is not src:/absolute/dst"
+	fi
+	case "$src" in
+	/*) ;;
+	*) src="$TREE/$src" ;;
+	esac
+	[ -f "$src" ] || die "NETVM_GUEST_EXTRA: $src does not exist"
+	if LC_ALL=C readelf -l "$src" 2>/dev/null | grep -q 'program interpreter'; then
+		die "NETVM_GUEST_EXTRA: $src is dynamically linked; the guest has no shared" \
+			"libraries (build it with -Dstatic_nf=true)"
+	fi
+	mkdir -p "$root$(dirname "$dst")"
+	cp "$src" "$root$dst"
+done
+
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio -o -0 -H newc --quiet -R 0:0 | gzip -n -9) >"$GUEST/initramfs.cpio.gz.tmp" ||
+	die "cannot pack the initramfs"
+mv "$GUEST/initramfs.cpio.gz.tmp" "$GUEST/initramfs.cpio.gz"
+rm -rf "$root"
+say "initramfs: $(du -k "$GUEST/initramfs.cpio.gz" | cut -f1) KiB"
+
+say "kernel    $GUEST/vmlinux ($REL)"
+say "initramfs $GUEST/initramfs.cpio.gz"
+say "module    $GUEST/netvm_uio.ko"
+say "boot:     qemu-system-x86_64 -accel tcg -m 256 -nodefaults -display none -serial stdio -no-reboot" \
+	"-kernel $GUEST/vmlinux -initrd $GUEST/initramfs.cpio.gz" \
+	"-append 'console=ttyS0 panic=-1 quiet netvm.run=/bin/nvm_uio_probe'"
