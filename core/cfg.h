@@ -29,7 +29,7 @@
 /* Defaults of the core group (docs/config.md). */
 #define CFG_DEF_SOCKET "/run/netvm/core.sock"
 #define CFG_DEF_HUGEPAGE_DIR "/dev/hugepages"
-#define CFG_DEF_POOL_BUFFERS 16384
+#define CFG_DEF_POOL_BUFFERS 16383
 #define CFG_DEF_BUFFER_SIZE 2048
 #define CFG_DEF_RING_SIZE 1024
 #define CFG_DEF_ALLOC_RING_SIZE 64

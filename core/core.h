@@ -93,6 +93,7 @@ struct core_nf_stats {
 	uint64_t tx;       /* descriptors returned (TX side) */
 	uint64_t returned; /* buffers accepted back (TX side) */
 	uint64_t reclaimed;
+	uint64_t doorbells; /* times the RX side woke the NF */
 };
 
 struct core_nf {
@@ -107,6 +108,7 @@ struct core_nf {
 	struct core_pool *pool;
 	struct core_nf_queue q[NVM_MAX_QUEUES];
 	struct core_nf_stats st;
+	uint64_t last_ring;  /* TSC of the last doorbell (RX side) */
 	uint64_t ring_corrupt_seen;
 };
 

@@ -11,6 +11,8 @@
  * forwards to another NF go through c->fwd. Nothing here logs or allocates:
  * every packet that is not passed on is counted under a drop reason.
  */
+#include <unistd.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -18,7 +20,8 @@
 
 #include "core.h"
 
-#define DP_ALLOC_REFILL_EVERY 64 /* loop iterations between alloc ring top-ups */
+#define DP_ALLOC_REFILL_EVERY 16 /* loop iterations between alloc ring top-ups */
+#define DP_RING_MIN_US 50         /* a sleeping NF's doorbell rings at most this often */
 #define DP_TX_BURSTS 4           /* bursts drained per NF queue per iteration: the TX side
 				  * must outpace RX, or NFs stall on full tx rings */
 
@@ -49,6 +52,29 @@ drop(struct dp *dp, struct rte_mbuf *m, enum core_drop why)
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * Wake NF @nf if it said it sleeps. The fence pairs with the NF's between
+ * setting `sleeping` and looking at its ring again, so a wake-up is never
+ * lost. The flag is the NF's to write: a lying NF gets at most one
+ * doorbell (a system call) per DP_RING_MIN_US from the core.
+ */
+static inline void
+doorbell(struct core_nf *nf)
+{
+	const struct nvm_priv_hdr *h = (const struct nvm_priv_hdr *)nf->priv;
+	uint64_t now, one = 1;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (likely(__atomic_load_n(&h->sleeping, __ATOMIC_RELAXED) == 0))
+		return;
+	now = rte_rdtsc();
+	if (now - nf->last_ring < rte_get_tsc_hz() / 1000000 * DP_RING_MIN_US)
+		return;
+	nf->last_ring = now;
+	if (write(nf->doorbell, &one, sizeof(one)) == sizeof(one))
+		nf->st.doorbells++;
+}
+
 /* Put the staged descriptors on the NFs' rx rings. */
 static void
 stages_flush(struct dp *dp)
@@ -67,6 +93,8 @@ stages_flush(struct dp *dp)
 			owner[st->d[i].buf] = nf->id;
 		k = nvm_ring_enqueue_burst(rx, st->d, st->n);
 		nf->st.rx += k;
+		if (k > 0)
+			doorbell(nf);
 		for (i = k; i < st->n; i++) {
 			owner[st->d[i].buf] = CORE_OWNER_CORE;
 			drop(dp, st->m[i], CORE_DROP_nf_ring_full);

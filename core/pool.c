@@ -50,7 +50,13 @@ region_map(struct core *c, struct core_pool *p, char *err, size_t errlen)
 		return -ENOENT;
 	}
 	p->page_size = (size_t)sfs.f_bsize;
-	p->size = RTE_ALIGN_CEIL(p->bufs_off + (uint64_t)p->count * p->stride, p->page_size);
+	/* A power of two: QEMU's ivshmem maps the region as a PCI BAR. */
+	p->size = rte_align64pow2(RTE_ALIGN_CEIL(p->bufs_off + (uint64_t)p->count * p->stride,
+						 p->page_size));
+	if ((p->size - p->bufs_off) / p->stride > p->count + p->count / 4)
+		printf("pool %u: region rounded up to %zu MiB, a power of two as ivshmem needs; "
+		       "pool_buffers = %llu would use all of it\n", p->id, p->size >> 20,
+		       (unsigned long long)((p->size - p->bufs_off) / p->stride));
 	snprintf(p->path, sizeof(p->path), "%s/netvm-%s-pool%u", c->cfg.hugepage_dir, c->prefix,
 		 p->id);
 	unlink(p->path); /* a stale file of a previous run with this prefix */

@@ -47,6 +47,8 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 		fn(arg, name, nf->st.allocs);
 		snprintf(name, sizeof(name), "nf%u_held", nf->id);
 		fn(arg, name, core_nf_held(nf));
+		snprintf(name, sizeof(name), "nf%u_doorbells", nf->id);
+		fn(arg, name, nf->st.doorbells);
 	}
 	pthread_mutex_unlock(&c->nf_lock);
 	for (i = 0; i < c->nb_pools; i++) {
@@ -138,12 +140,45 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int
+tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char name[64];
+	unsigned int i;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < tel_core->nb_pools; i++) {
+		const struct core_pool *p = &tel_core->pools[i];
+
+		snprintf(name, sizeof(name), "pool%u_path", i);
+		rte_tel_data_add_dict_string(d, name, p->path);
+		snprintf(name, sizeof(name), "pool%u_size", i);
+		rte_tel_data_add_dict_u64(d, name, p->size);
+		snprintf(name, sizeof(name), "pool%u_buffers", i);
+		rte_tel_data_add_dict_u64(d, name, p->count);
+		snprintf(name, sizeof(name), "pool%u_stride", i);
+		rte_tel_data_add_dict_u64(d, name, p->stride);
+		snprintf(name, sizeof(name), "pool%u_socket", i);
+		rte_tel_data_add_dict_int(d, name, p->socket);
+	}
+	return 0;
+}
+
 /* Register the /netvm/ telemetry commands. Returns 0 or a negative errno. */
 int
 core_telemetry_register(struct core *c)
 {
+	int r;
+
 	tel_core = c;
-	return rte_telemetry_register_cmd("/netvm/stats", tel_stats,
-					  "NetVM core engine counters: ports, NFs, pools, drop "
-					  "reasons, cycles per packet. No parameters");
+	r = rte_telemetry_register_cmd("/netvm/stats", tel_stats,
+				       "NetVM core engine counters: ports, NFs, pools, drop "
+				       "reasons, cycles per packet. No parameters");
+	if (r == 0)
+		r = rte_telemetry_register_cmd("/netvm/pools", tel_pools,
+					       "NetVM pool regions: file, size (a power of two), "
+					       "buffers, stride, NUMA socket. No parameters");
+	return r;
 }

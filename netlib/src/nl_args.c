@@ -21,7 +21,8 @@ nl_usage(FILE *f, const char *prog, const struct nl_nf *nf)
 		"  -r, --role N           role this instance serves (0..255, required)\n"
 		"  -q, --queues N         ring pairs = threads (1..%u, default 1)\n"
 		"      --stats SECONDS    print counters every SECONDS (default: at exit)\n"
-		"      --idle-sleep-us N  sleep N us when idle instead of polling (default 0)\n"
+		"      --sleep-after-us N after N us with no packets, block on the doorbell\n"
+		"                         until the core rings it (default 0: always poll)\n"
 		"      --transport NAME   how to reach the core: host (default)\n"
 		"  -h, --help             this text\n",
 		prog, NL_DEFAULT_SOCKET, NVM_MAX_QUEUES);
@@ -59,7 +60,7 @@ nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o)
 		{ "role", required_argument, NULL, 'r' },
 		{ "queues", required_argument, NULL, 'q' },
 		{ "stats", required_argument, NULL, 'S' },
-		{ "idle-sleep-us", required_argument, NULL, 'I' },
+		{ "sleep-after-us", required_argument, NULL, 'I' },
 		{ "transport", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -113,9 +114,9 @@ nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o)
 			o->stats_interval = (unsigned int)v;
 			break;
 		case 'I':
-			if (parse_uint(optarg, 0, 1000000, &v) < 0)
+			if (parse_uint(optarg, 0, 10000000, &v) < 0)
 				goto bad;
-			o->idle_sleep_us = (unsigned int)v;
+			o->sleep_after_us = (unsigned int)v;
 			break;
 		case 'T':
 			o->transport = optarg;

@@ -91,16 +91,57 @@ tx_all(struct nl_queue *q, struct nvm_desc *d, uint32_t n)
 	}
 }
 
-static void
-idle(const struct nl_ctx *ctx)
+static uint64_t
+now_us(void)
 {
-	if (ctx->opts.idle_sleep_us > 0) {
-		struct timespec ts = { 0, (long)ctx->opts.idle_sleep_us * 1000 };
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/*
+ * Nothing to do since *idle_since (0: not idle yet). With --sleep-after-us,
+ * once that long has passed, say so in the private header and block on the
+ * doorbell: the core rings it when it gives this NF work. The flag is set,
+ * then the ring is checked again (with a full fence, which the core mirrors
+ * between its enqueue and its reading of the flag), so no wake-up is lost.
+ * Only queue 0 sleeps on the doorbell (there is one per NF); other queues
+ * nap for 50 us instead.
+ */
+static void
+idle(struct nl_queue *q, uint64_t *idle_since)
+{
+	struct nl_ctx *ctx = q->ctx;
+	struct nvm_priv_hdr *h = (struct nvm_priv_hdr *)ctx->priv;
+	uint64_t now;
+
+	if (ctx->opts.sleep_after_us == 0) {
+		__builtin_ia32_pause();
+		return;
+	}
+	now = now_us();
+	if (*idle_since == 0) {
+		*idle_since = now;
+		return;
+	}
+	if (now - *idle_since < ctx->opts.sleep_after_us)
+		return;
+	if (q->id != 0) {
+		struct timespec ts = { 0, 50000 };
 
 		nanosleep(&ts, NULL);
-	} else {
-		__builtin_ia32_pause();
+		return;
 	}
+	__atomic_store_n(&h->sleeping, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (nvm_ring_count(&q->rx, 1) == 0 && !ctx->stop) {
+		q->st.sleeps++;
+		if (ctx->tp->wait(ctx, 100) == 1)
+			q->st.wakeups++;
+	}
+	__atomic_store_n(&h->sleeping, 0, __ATOMIC_RELAXED);
+	*idle_since = 0;
 }
 
 /* The body of one queue's thread. */
@@ -114,6 +155,7 @@ nl_queue_run(void *arg)
 	struct nl_pkt *pp[NL_BURST];
 	uint8_t actions[NL_BURST];
 	unsigned int empty = 0;
+	uint64_t idle_since = 0;
 
 	while (!ctx->stop) {
 		uint32_t n = nvm_ring_dequeue_burst(&q->rx, in, NL_BURST);
@@ -121,12 +163,13 @@ nl_queue_run(void *arg)
 
 		if (n == 0) {
 			if (++empty >= 256) {
-				idle(ctx);
+				idle(q, &idle_since);
 				empty = 0;
 			}
 			continue;
 		}
 		empty = 0;
+		idle_since = 0;
 		q->st.rx += n;
 		for (i = 0; i < n; i++) {
 			struct nl_pkt *p = &q->pkts[k];

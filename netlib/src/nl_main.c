@@ -60,11 +60,15 @@ stats_print(const struct nl_ctx *ctx, FILE *f)
 		t.bad_len += s->bad_len;
 		t.alloc_ok += s->alloc_ok;
 		t.alloc_fail += s->alloc_fail;
+		t.sleeps += s->sleeps;
+		t.wakeups += s->wakeups;
 	}
 	fprintf(f, "rx %llu\ntx %llu\nbad_desc %llu\nbad_len %llu\nalloc_ok %llu\nalloc_fail %llu\n",
 		(unsigned long long)t.rx, (unsigned long long)t.tx,
 		(unsigned long long)t.bad_desc, (unsigned long long)t.bad_len,
 		(unsigned long long)t.alloc_ok, (unsigned long long)t.alloc_fail);
+	fprintf(f, "sleeps %llu\nwakeups %llu\n", (unsigned long long)t.sleeps,
+		(unsigned long long)t.wakeups);
 	if (ctx->nf->stats != NULL)
 		ctx->nf->stats(ctx->state, f);
 	fflush(f);

@@ -19,7 +19,7 @@ struct nl_opts {
 	int role;
 	unsigned int nb_queues;
 	unsigned int stats_interval; /* seconds, 0 = only at exit */
-	unsigned int idle_sleep_us;  /* 0 = always poll */
+	unsigned int sleep_after_us; /* idle time before sleeping on the doorbell; 0 = poll */
 	const char *transport;       /* "host" */
 	int app_argc;
 	char **app_argv;
@@ -33,6 +33,8 @@ struct nl_queue_stats {
 	uint64_t bad_len;   /* packets the NF left outside their buffer (dropped) */
 	uint64_t alloc_ok;  /* nl_pkt_alloc() successes */
 	uint64_t alloc_fail;
+	uint64_t sleeps;    /* times the queue blocked on the doorbell */
+	uint64_t wakeups;   /* of which ended by the doorbell */
 };
 
 struct nl_queue {
@@ -58,6 +60,9 @@ struct nl_transport {
 	/* Attach and map the pool and private regions into ctx. 0 or -errno,
 	 * with a message in err. */
 	int (*attach)(struct nl_ctx *ctx, char *err, size_t errlen);
+	/* Block until the doorbell rings or @ms pass. Returns 1 if it rang,
+	 * 0 on time-out, or a negative errno. */
+	int (*wait)(struct nl_ctx *ctx, int ms);
 	/* Returns 1 if the core is gone, 0 if not, after waiting up to @ms. */
 	int (*core_gone)(struct nl_ctx *ctx, int ms);
 	/* Unmap and close everything attach() set up. */

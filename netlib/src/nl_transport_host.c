@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -136,6 +137,22 @@ host_attach(struct nl_ctx *ctx, char *err, size_t errlen)
 }
 
 static int
+host_wait(struct nl_ctx *ctx, int ms)
+{
+	struct pollfd pfd = { .fd = ctx->doorbell_fd, .events = POLLIN };
+	uint64_t v;
+	int r = poll(&pfd, 1, ms);
+
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return 0;
+	if (read(ctx->doorbell_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 1;
+}
+
+static int
 host_core_gone(struct nl_ctx *ctx, int ms)
 {
 	int64_t v;
@@ -166,6 +183,7 @@ host_detach(struct nl_ctx *ctx)
 const struct nl_transport nl_transport_host = {
 	.name = "host",
 	.attach = host_attach,
+	.wait = host_wait,
 	.core_gone = host_core_gone,
 	.detach = host_detach,
 };

@@ -48,7 +48,7 @@ assert_is_defaults(const struct cfg *c)
 
 	assert_string_equal(c->socket_path, "/run/netvm/core.sock");
 	assert_string_equal(c->hugepage_dir, "/dev/hugepages");
-	assert_int_equal(c->pool_buffers, 16384);
+	assert_int_equal(c->pool_buffers, 16383);
 	assert_int_equal(c->buffer_size, 2048);
 	assert_int_equal(c->ring_size, 1024);
 	assert_int_equal(c->alloc_ring_size, 64);
@@ -417,7 +417,7 @@ test_errors(void **state)
 		}
 		/* A failed parse leaves the defaults and owns nothing. */
 		if (c.chains != NULL || c.rules != NULL || c.nb_chains != 0 || c.nb_rules != 0 ||
-		    c.pool_buffers != 16384) {
+		    c.pool_buffers != 16383) {
 			print_error("case %u: configuration not reset after the error\n", i);
 			failed++;
 		}
