@@ -7,7 +7,8 @@
 #
 # Suites: unit (cmocka), functional (core + NFs over net_pcap), netns (real
 # kernel traffic through veth pairs), fault (killed NFs, garbage from NFs,
-# bad configs). Needs root (hugepages, namespaces).
+# bad configs), vm (QEMU guests under TCG; scripts/build-guest.sh builds the
+# image first). Needs root (hugepages, namespaces).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${NETVM_BUILD:-build}
@@ -15,9 +16,13 @@ build=${NETVM_BUILD:-build}
 scripts/setup.sh
 
 suites=("$@")
-[[ ${#suites[@]} -gt 0 ]] || suites=(unit functional netns fault)
+[[ ${#suites[@]} -gt 0 ]] || suites=(unit functional netns fault vm)
 args=()
-for s in "${suites[@]}"; do args+=(--suite "$s"); done
+for s in "${suites[@]}"; do
+	args+=(--suite "$s")
+	# The vm suite boots a guest image: Debian's kernel, busybox, the driver.
+	[[ $s != vm ]] || scripts/build-guest.sh
+done
 
 status=0
 meson test -C "$build" --print-errorlogs --num-processes 1 "${args[@]}" || status=$?
