@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Minimal client of a DPDK process's telemetry socket (protocol v2).
+
+The socket is /var/run/dpdk/<file-prefix>/dpdk_telemetry.v2 for root
+(XDG_RUNTIME_DIR/dpdk/<file-prefix>/ otherwise), AF_UNIX SOCK_SEQPACKET. On
+connect the server sends one JSON greeting holding max_output_len; each
+command is one message and gets one JSON reply {"<command>": value}.
+
+Usage:
+  telemetry.py -f PREFIX [-n COUNT] [-i SECONDS] COMMAND
+      print COUNT replies, SECONDS apart, one JSON line each:
+      {"t": <monotonic seconds>, "reply": <value of the reply>}
+  telemetry.py -f PREFIX --until KEY=MIN [--timeout SECONDS] COMMAND
+      wait until the socket answers and reply[KEY] >= MIN (exit 1 on timeout)
+"""
+
+import argparse
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+
+
+def socket_path(prefix):
+    """Path of the telemetry socket of the DPDK process with this file prefix."""
+    if os.geteuid() == 0:
+        base = "/var/run/dpdk"
+    else:
+        base = os.path.join(os.environ.get("XDG_RUNTIME_DIR", tempfile.gettempdir()), "dpdk")
+    return os.path.join(base, prefix, "dpdk_telemetry.v2")
+
+
+class Telemetry:
+    """One connection; raises OSError or ValueError when the server misbehaves."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.sock.connect(path)
+            greeting = json.loads(self.sock.recv(4096).decode())
+        except (OSError, ValueError):
+            self.sock.close()
+            raise
+        self.max_len = int(greeting.get("max_output_len", 16384))
+
+    def query(self, command):
+        """Send one command; return the value of its reply (None if unknown)."""
+        self.sock.send(command.encode())
+        reply = json.loads(self.sock.recv(self.max_len).decode())
+        return reply.get(command.split(",", 1)[0])
+
+    def close(self):
+        self.sock.close()
+
+
+def wait_until(path, command, key, minimum, timeout):
+    """Poll until reply[key] >= minimum; return the reply, or None on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            tel = Telemetry(path)
+            try:
+                while time.monotonic() < deadline:
+                    reply = tel.query(command)
+                    if isinstance(reply, dict) and reply.get(key, -1) >= minimum:
+                        return reply
+                    time.sleep(0.1)
+            finally:
+                tel.close()
+        except (OSError, ValueError):
+            time.sleep(0.1)
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Query a DPDK telemetry socket.")
+    ap.add_argument("-f", "--file-prefix", required=True)
+    ap.add_argument("-n", "--count", type=int, default=1)
+    ap.add_argument("-i", "--interval", type=float, default=1.0)
+    ap.add_argument("--until", metavar="KEY=MIN")
+    ap.add_argument("--timeout", type=float, default=10.0)
+    ap.add_argument("command")
+    args = ap.parse_args()
+    path = socket_path(args.file_prefix)
+
+    if args.until:
+        key, _, minimum = args.until.partition("=")
+        reply = wait_until(path, args.command, key, int(minimum or 1), args.timeout)
+        if reply is None:
+            print(f"telemetry: {path}: no reply with {key} >= {minimum} "
+                  f"within {args.timeout:g} s", file=sys.stderr)
+            return 1
+        return 0
+
+    try:
+        tel = Telemetry(path)
+    except (OSError, ValueError) as e:
+        print(f"telemetry: {path}: {e}", file=sys.stderr)
+        return 1
+    try:
+        start = time.monotonic()
+        for i in range(args.count):
+            # Keep a fixed schedule so the query time does not add up.
+            delay = start + i * args.interval - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            t = time.monotonic()
+            reply = tel.query(args.command)
+            t = (t + time.monotonic()) / 2
+            print(json.dumps({"t": t, "reply": reply}), flush=True)
+    except (OSError, ValueError) as e:
+        print(f"telemetry: {path}: {e}", file=sys.stderr)
+        return 1
+    finally:
+        tel.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
