@@ -5,24 +5,29 @@
 #
 # The guest is Debian's 6.1 kernel, booted as an uncompressed ELF (PVH entry,
 # no bootloader, seconds under TCG), and a busybox initramfs holding the UIO
-# driver for ivshmem (guest-uio-driver/), the probe tool and an /init that runs
-# the command of the kernel parameter netvm.run= and powers off. Steps:
-#   1. packages: qemu-system-x86 busybox-static cpio gcc make xz-utils and
-#      linux-headers-<release> of the guest kernel, when missing
+# driver for ivshmem (guest-uio-driver/), the probe tool, the NFs linked
+# statically, and an /init that writes the files of netvm.file= parameters,
+# runs the command of the kernel parameter netvm.run= and powers off. Steps:
+#   1. packages: qemu-system-x86 busybox-static cpio gcc make xz-utils meson
+#      ninja-build and linux-headers-<release> of the guest kernel, when missing
 #   2. kernel: apt-get download linux-image-<release>, unpack vmlinuz and
 #      uio.ko, extract vmlinux from vmlinuz (the XZ stream after the decompressor)
-#   3. netvm_uio.ko against the headers, nvm_uio_probe linked statically
+#   3. netvm_uio.ko against the headers, nvm_uio_probe and the VM tests' tool
+#      guest_garbage linked statically; netvm-l3fwd and netvm-bridge built with
+#      -Dstatic_nf=true in their own meson build directory (nf-build/)
 #   4. initramfs.cpio.gz (cpio newc, gzip)
 # Steps 1-3 are skipped when their output is there and up to date; a second
-# run only repacks the initramfs. Run it as root (apt-get, device nodes).
+# run only rebuilds what changed and repacks the initramfs. Run it as root
+# (apt-get, device nodes).
 #
 # Usage: scripts/build-guest.sh
 # Environment:
 #   NETVM_GUEST_DIR=DIR        output directory (default build/guest, relative to the tree)
 #   NETVM_GUEST_KERNEL=REL     guest kernel release, e.g. 6.1.0-28-amd64 (default: the one
 #                              already built, else the newest 6.1.0-N-amd64 in the archive)
-#   NETVM_GUEST_EXTRA="src:dst ..."  more files for the initramfs, e.g. static NFs:
-#                              "build/apps/bridge/netvm-bridge:/bin/netvm-bridge"
+#   NETVM_GUEST_EXTRA="src:dst ..."  more files for the initramfs, e.g. a static NF of
+#                              one's own: "build-static/apps/my/my-nf:/bin/my-nf"
+#                              (netvm-l3fwd and netvm-bridge are always in /bin)
 set -euo pipefail
 
 TREE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,10 +38,13 @@ case "$GUEST" in
 esac
 EXTRA=${NETVM_GUEST_EXTRA:-}
 
-PACKAGES="qemu-system-x86 busybox-static cpio gcc make xz-utils"
+PACKAGES="qemu-system-x86 busybox-static cpio gcc make xz-utils meson ninja-build"
 BUSYBOX=/bin/busybox
 DRIVER="$TREE/guest-uio-driver"
 INIT="$TREE/scripts/lib/guest/init"
+NF_BUILD="$GUEST/nf-build"
+# NFs of the image: meson target -> path in the guest.
+NF_TARGETS="apps/l3fwd/netvm-l3fwd apps/bridge/netvm-bridge"
 
 usage() {
 	sed -n '/^# Usage:/,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
@@ -154,7 +162,7 @@ else
 fi
 say "kernel: $kernel_msg"
 
-# --- 3. module and probe ------------------------------------------------------
+# --- 3. module, tools and NFs --------------------------------------------------
 
 # True when file $1 is missing or older than any of the others.
 stale() {
@@ -187,7 +195,30 @@ if stale "$GUEST/nvm_uio_probe" "$PROBE_SRC" "$ABI_H"; then
 else
 	probe_msg="up to date"
 fi
-say "module: $module_msg; probe: $probe_msg"
+
+GARBAGE_SRC="$TREE/tests/vm/guest_garbage.c"
+RING_H="$TREE/netlib/include/nvm_ring.h"
+if stale "$GUEST/guest_garbage" "$GARBAGE_SRC" "$ABI_H" "$RING_H"; then
+	gcc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -static -I"$TREE/netlib/include" \
+		-o "$GUEST/guest_garbage" "$GARBAGE_SRC" >>"$log" 2>&1 ||
+		die "building guest_garbage failed; see $log"
+	garbage_msg="built"
+else
+	garbage_msg="up to date"
+fi
+say "module: $module_msg; probe: $probe_msg; guest_garbage: $garbage_msg"
+
+# The NFs: the tree's own meson build, linked statically (the guest has no
+# shared libraries), without the core engine, the tests or the module.
+if [ ! -f "$NF_BUILD/build.ninja" ]; then
+	meson setup "$NF_BUILD" "$TREE" --buildtype=release -Dstatic_nf=true \
+		-Dcore=disabled -Dtests=disabled -Dguest_driver=disabled >>"$log" 2>&1 ||
+		die "meson setup of $NF_BUILD failed; see $log"
+fi
+# shellcheck disable=SC2086 # one word per target
+ninja -C "$NF_BUILD" $NF_TARGETS >>"$log" 2>&1 ||
+	die "building the static NFs in $NF_BUILD failed; see $log"
+say "NFs: $(for t in $NF_TARGETS; do basename "$t"; done | tr '\n' ' ')(static, $NF_BUILD)"
 
 # --- 4. initramfs -------------------------------------------------------------
 
@@ -199,7 +230,10 @@ ln -s busybox "$root/bin/sh"
 cp "$INIT" "$root/init"
 chmod 755 "$root/init"
 cp "$GUEST/uio.ko" "$GUEST/netvm_uio.ko" "$root/lib/modules/"
-cp "$GUEST/nvm_uio_probe" "$root/bin/"
+cp "$GUEST/nvm_uio_probe" "$GUEST/guest_garbage" "$root/bin/"
+for t in $NF_TARGETS; do
+	cp "$NF_BUILD/$t" "$root/bin/"
+done
 mknod -m 600 "$root/dev/console" c 5 1
 mknod -m 666 "$root/dev/null" c 1 3
 
@@ -235,3 +269,5 @@ say "module    $GUEST/netvm_uio.ko"
 say "boot:     qemu-system-x86_64 -accel tcg -m 256 -nodefaults -display none -serial stdio -no-reboot" \
 	"-kernel $GUEST/vmlinux -initrd $GUEST/initramfs.cpio.gz" \
 	"-append 'console=ttyS0 panic=-1 quiet netvm.run=/bin/nvm_uio_probe'"
+say "NFs:      /bin/netvm-l3fwd /bin/netvm-bridge (--transport uio); files for them:" \
+	"netvm.file=/PATH:BASE64 on the kernel command line (docs/guest.md)"

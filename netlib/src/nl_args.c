@@ -23,7 +23,8 @@ nl_usage(FILE *f, const char *prog, const struct nl_nf *nf)
 		"      --stats SECONDS    print counters every SECONDS (default: at exit)\n"
 		"      --sleep-after-us N after N us with no packets, block on the doorbell\n"
 		"                         until the core rings it (default 0: always poll)\n"
-		"      --transport NAME   how to reach the core: host (default)\n"
+		"      --transport NAME   how to reach the core: host (the attach socket,\n"
+		"                         default) or uio (inside a VM: the ivshmem devices)\n"
 		"  -h, --help             this text\n",
 		prog, NL_DEFAULT_SOCKET, NVM_MAX_QUEUES);
 	if (nf->usage != NULL)

@@ -79,6 +79,8 @@ transport_find(const char *name)
 {
 	if (strcmp(name, nl_transport_host.name) == 0)
 		return &nl_transport_host;
+	if (strcmp(name, nl_transport_uio.name) == 0)
+		return &nl_transport_uio;
 	return NULL;
 }
 
@@ -127,7 +129,8 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 	}
 	ctx.tp = transport_find(ctx.opts.transport);
 	if (ctx.tp == NULL) {
-		fprintf(stderr, "%s: unknown transport '%s' (known: host)\n", prog, ctx.opts.transport);
+		fprintf(stderr, "%s: unknown transport '%s' (known: host, uio)\n", prog,
+			ctx.opts.transport);
 		return 2;
 	}
 	sigaction(SIGINT, &sa, NULL);

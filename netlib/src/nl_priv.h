@@ -20,7 +20,7 @@ struct nl_opts {
 	unsigned int nb_queues;
 	unsigned int stats_interval; /* seconds, 0 = only at exit */
 	unsigned int sleep_after_us; /* idle time before sleeping on the doorbell; 0 = poll */
-	const char *transport;       /* "host" */
+	const char *transport;       /* "host" or "uio" */
 	int app_argc;
 	char **app_argv;
 };
@@ -53,7 +53,8 @@ struct nl_queue {
 
 /*
  * A transport finds and maps the regions. Host processes use the core's
- * attach socket; guests (a later transport) use the UIO devices.
+ * attach socket (nl_transport_host.c); guests map the ivshmem devices
+ * through UIO (nl_transport_uio.c).
  */
 struct nl_transport {
 	const char *name;
@@ -69,7 +70,8 @@ struct nl_transport {
 	void (*detach)(struct nl_ctx *ctx);
 };
 
-extern const struct nl_transport nl_transport_host;
+extern const struct nl_transport nl_transport_host; /* nl_transport_host.c */
+extern const struct nl_transport nl_transport_uio;  /* nl_transport_uio.c */
 
 struct nl_ctx {
 	const struct nl_nf *nf;
