@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr.h — netvm-manager internals (never installed).
+ *
+ * The manager is one single-threaded epoll loop (mgr_main.c) over: signals,
+ * a 200 ms tick, the control socket (mgr_ctl.c), and per VM its core
+ * connection and the events of its ivshmem server thread (mgr_ivshmem.c).
+ * A VM (mgr_vm.c) is: an attachment to the core made on its behalf
+ * (mgr_attach.c), the chardev socket QEMU's ivshmem-doorbell connects to,
+ * and a QEMU started by a launcher (mgr_launcher.h).
+ *
+ *   netvm-core  <--attach socket-->  manager  <--chardev socket-->  QEMU
+ *       |  pool fd, private fd, doorbell       private fd, doorbell    |
+ *       +----------- pool hugetlbfs file (memory-backend-file) --------+
+ *
+ * Error convention: 0 or a negative errno; messages for the operator in a
+ * caller's buffer (char *err, size_t errlen). Nothing here calls exit().
+ */
+#ifndef NETVM_MGR_H
+#define NETVM_MGR_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mgr_cfg.h"
+
+struct json_object;
+struct mgr_launcher;
+
+#define MGR_ERR_LEN 512
+#define MGR_TICK_MS 200
+#define MGR_CMDLINE_MAX 2047 /* x86 guest kernel: COMMAND_LINE_SIZE - 1 */
+
+/* ---- mgr_attach.c: the core connection held on a VM's behalf ---- */
+
+struct mgr_attach {
+	int sock;        /* open while the VM lives; closing it detaches */
+	int priv_fd;     /* the private region (memfd) */
+	int pool_fd;     /* the pool region */
+	int doorbell_fd; /* the core writes it to wake the NF */
+	uint32_t nf_id;
+	uint64_t priv_size;
+	uint64_t pool_size;
+};
+
+void mgr_attach_init(struct mgr_attach *a);
+int mgr_attach_open(struct mgr_attach *a, const char *path, unsigned int role,
+		    unsigned int queues, char *err, size_t errlen);
+void mgr_attach_close(struct mgr_attach *a);
+
+/* ---- mgr_ivshmem.c: the ivshmem server of one VM's chardev socket ---- */
+
+enum mgr_ivs_event {
+	MGR_IVS_CONNECTED = 'C',    /* QEMU connected and got its regions */
+	MGR_IVS_DISCONNECTED = 'D', /* QEMU's connection closed */
+	MGR_IVS_REFUSED = 'R',      /* another peer tried to connect */
+	MGR_IVS_FAILED = 'F',       /* the handshake with QEMU failed */
+};
+
+struct mgr_ivs {
+	char path[MGR_CFG_SOCK_LEN];
+	int listen_fd;
+	int conn_fd;
+	int stop_fd;      /* eventfd: the thread stops when it is written */
+	int notify[2];    /* pipe: one enum mgr_ivs_event byte per event */
+	int64_t peer_id;
+	int shm_fd;
+	int doorbell_fd;
+	bool served;      /* one peer per server: later ones are refused */
+	bool running;
+	pthread_t thread;
+};
+
+void mgr_ivs_init(struct mgr_ivs *s);
+int mgr_ivs_start(struct mgr_ivs *s, const char *path, int64_t peer_id, int shm_fd,
+		  int doorbell_fd, gid_t gid, char *err, size_t errlen);
+int mgr_ivs_event(struct mgr_ivs *s);
+void mgr_ivs_stop(struct mgr_ivs *s);
+
+/* ---- mgr_tel.c: the core's DPDK telemetry ---- */
+
+struct mgr_pool_info {
+	char path[MGR_CFG_PATH_LEN];
+	uint64_t size;
+};
+
+void mgr_tel_path(const struct mgr_cfg *c, char *path, size_t len);
+int mgr_tel_query(const char *path, const char *cmd, struct json_object **out, char *err,
+		  size_t errlen);
+int mgr_tel_pool_of(const char *path, int pool_fd, struct mgr_pool_info *pool, char *err,
+		    size_t errlen);
+
+/* ---- mgr_vm.c: one VM's life ---- */
+
+enum mgr_vm_state {
+	MGR_VM_STOPPED,  /* not started, or stopped by the operator */
+	MGR_VM_STARTING, /* QEMU started, its chardev not connected yet */
+	MGR_VM_RUNNING,  /* QEMU holds its regions */
+	MGR_VM_BACKOFF,  /* went down; restarts at restart_at_ms */
+	MGR_VM_FAILED,   /* went down and stays down (policy or restart limit) */
+};
+
+struct mgr;
+
+/* epoll tags: what a ready fd belongs to. */
+enum mgr_tag_kind { MGR_TAG_SIGNAL, MGR_TAG_TIMER, MGR_TAG_CTL, MGR_TAG_CORE, MGR_TAG_IVS };
+
+struct mgr_tag {
+	enum mgr_tag_kind kind;
+	struct mgr_vm *vm;
+};
+
+struct mgr_vm {
+	struct mgr *m;
+	const struct mgr_vm_cfg *cfg;
+	const struct mgr_launcher *launcher;
+	enum mgr_vm_state state;
+	struct mgr_attach att;
+	struct mgr_ivs ivs;
+	struct mgr_pool_info pool;
+	struct mgr_tag core_tag, ivs_tag;
+	char sock_path[MGR_CFG_SOCK_LEN];     /* <state_dir>/<name>.sock */
+	char pid_path[MGR_CFG_PATH_LEN];      /* <state_dir>/<name>.pid */
+	char console_path[MGR_CFG_PATH_LEN];  /* <state_dir>/<name>.console */
+	char log_path[MGR_CFG_PATH_LEN];      /* <state_dir>/<name>.log: QEMU's stderr */
+	/* launcher state */
+	pid_t pid;            /* QEMU's pid, 0 when none */
+	bool pid_is_child;    /* started by this manager (waitpid works) */
+	void *lpriv;          /* launcher-private */
+	bool exit_clean;      /* set by is_running() == 0: the guest powered off */
+	char exit_how[128];   /* "exit status 0", "killed by signal 9", ... */
+	/* restart policy */
+	unsigned int restarts; /* restarts in a row (reset after stable_s running) */
+	unsigned int starts;   /* starts since the manager started */
+	uint64_t started_ms;   /* when it was (re)started */
+	uint64_t running_ms;   /* when its chardev connected */
+	uint64_t restart_at_ms;
+	char last_down[1024];  /* why it last went down */
+	char error[MGR_ERR_LEN]; /* the last start error */
+};
+
+int mgr_vm_init(struct mgr *m, struct mgr_vm *vm, const struct mgr_vm_cfg *cfg, char *err,
+		size_t errlen);
+int mgr_vm_start(struct mgr_vm *vm, char *err, size_t errlen);
+int mgr_vm_cmdline(const struct mgr_vm *vm, char *buf, size_t len, char *err, size_t errlen);
+int mgr_vm_stop(struct mgr_vm *vm);
+void mgr_vm_event(struct mgr_vm *vm, enum mgr_tag_kind kind);
+void mgr_vm_autostart(struct mgr_vm *vm);
+void mgr_vm_tick(struct mgr_vm *vm, uint64_t now_ms);
+void mgr_vm_adopt_stale(struct mgr_vm *vm);
+const char *mgr_vm_state_name(enum mgr_vm_state s);
+
+/* ---- mgr_state.c: the state directory ---- */
+
+int mgr_state_dir_open(const struct mgr_cfg *c, char *err, size_t errlen);
+int mgr_state_pid_write(const char *path, pid_t pid);
+pid_t mgr_state_pid_read(const char *path);
+bool mgr_state_pid_is_vm(pid_t pid, const char *sock_path);
+void mgr_state_kill(pid_t pid);
+void mgr_state_orphans(const struct mgr_cfg *c);
+
+/* ---- mgr_ctl.c: the control socket of netvmctl ---- */
+
+int mgr_ctl_open(struct mgr *m, char *err, size_t errlen);
+void mgr_ctl_serve(struct mgr *m);
+void mgr_ctl_close(struct mgr *m);
+
+/* ---- mgr_main.c: the manager ---- */
+
+struct mgr {
+	struct mgr_cfg cfg;
+	const char *cfg_path;
+	char tel_path[MGR_CFG_PATH_LEN]; /* the core's telemetry socket */
+	int epfd;
+	int sig_fd;
+	int timer_fd;
+	int ctl_fd;
+	gid_t kvm_gid;         /* group QEMU runs as under libvirt, or -1 */
+	struct mgr_tag sig_tag, timer_tag, ctl_tag;
+	unsigned int nb_vms;
+	struct mgr_vm *vms;
+	bool quit;
+};
+
+uint64_t mgr_now_ms(void);
+int mgr_watch(struct mgr *m, int fd, struct mgr_tag *tag);
+void mgr_unwatch(struct mgr *m, int fd);
+struct mgr_vm *mgr_find_vm(struct mgr *m, const char *name);
+void mgr_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* NETVM_MGR_H */

@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_cfg.c — parse and check the manager's configuration file.
+ *
+ * libconfig reads the syntax; each object (manager, core, a VM) is then
+ * checked against its own declarative schema, in one generic pass: unknown
+ * keys, wrong types, out-of-range values and missing required keys are
+ * errors naming the file, line and key. Rules between keys of one VM
+ * (kernel or disk, initrd only with a kernel) follow the schema pass.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libconfig.h>
+
+#include "mgr_cfg.h"
+
+#define MGR_KEY_LEN 96
+#define MGR_DIM(a) (sizeof(a) / sizeof((a)[0]))
+#define MGR_MAX_FIELDS 16
+
+/* Parse state of one file. */
+struct mgr_cfg_ctx {
+	const char *name; /* file name used in messages */
+	char dir[PATH_MAX]; /* absolute directory of the file */
+	char *err;
+	size_t errlen;
+};
+
+enum mgr_kind {
+	K_STR,  /* a non-empty string */
+	K_PATH, /* a path; relative ones are taken from the file's directory */
+	K_FILE, /* a K_PATH that must name a readable file */
+	K_NAME, /* [A-Za-z0-9_.-]+ */
+	K_CMD,  /* a command line for the kernel's netvm.run="..." */
+	K_U32,
+	K_BOOL,
+	K_ENUM,
+	K_FILES, /* [ "GUEST_PATH:HOST_FILE", ... ] (struct mgr_vm_cfg only) */
+};
+
+/* One key of an object: where it goes in the object's struct and its rules. */
+struct mgr_field {
+	const char *key;
+	enum mgr_kind kind;
+	size_t off;
+	size_t size;                /* strings: buffer size; K_U32: 2 or 4 bytes */
+	uint32_t min, max;          /* K_U32 */
+	const char *const *names;   /* K_ENUM: value i is names[i], NULL-terminated */
+	bool required;
+};
+
+static const char *const mgr_launcher_names[] = { "qemu", "libvirt", NULL };
+static const char *const mgr_restart_names[] = { "never", "on-failure", "always", NULL };
+
+#define F_STR(k, s, m, kind, req) \
+	{ k, kind, offsetof(s, m), sizeof(((s *)0)->m), 0, 0, NULL, req }
+#define F_U32(k, s, m, lo, hi, req) \
+	{ k, K_U32, offsetof(s, m), sizeof(((s *)0)->m), lo, hi, NULL, req }
+#define F_BOOL(k, s, m) { k, K_BOOL, offsetof(s, m), 0, 0, 0, NULL, false }
+#define F_ENUM(k, s, m, n) { k, K_ENUM, offsetof(s, m), 0, 0, 0, n, false }
+
+/* manager = { ... } */
+static const struct mgr_field mgr_manager_schema[] = {
+	F_STR("socket", struct mgr_cfg, socket_path, K_PATH, false),
+	F_STR("state_dir", struct mgr_cfg, state_dir, K_PATH, false),
+	F_STR("qemu", struct mgr_cfg, qemu, K_STR, false),
+	F_STR("libvirt_uri", struct mgr_cfg, libvirt_uri, K_STR, false),
+	F_U32("restart_backoff_ms", struct mgr_cfg, backoff_ms, 10, 3600000, false),
+	F_U32("restart_backoff_max_ms", struct mgr_cfg, backoff_max_ms, 10, 3600000, false),
+	F_U32("restart_limit", struct mgr_cfg, restart_limit, 0, 1000000, false),
+	F_U32("stable_after_s", struct mgr_cfg, stable_s, 1, 86400, false),
+	F_U32("connect_timeout_s", struct mgr_cfg, connect_s, 1, 3600, false),
+	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
+};
+
+/* core = { ... } */
+static const struct mgr_field mgr_core_schema[] = {
+	F_STR("socket", struct mgr_cfg, core_socket, K_PATH, false),
+	F_STR("file_prefix", struct mgr_cfg, file_prefix, K_NAME, false),
+	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
+};
+
+/* vms = ( { ... }, ... ) */
+static const struct mgr_field mgr_vm_schema[] = {
+	F_STR("name", struct mgr_vm_cfg, name, K_NAME, true),
+	F_U32("role", struct mgr_vm_cfg, role, 0, 255, true),
+	F_U32("queues", struct mgr_vm_cfg, queues, 1, 8, false),
+	F_U32("vcpus", struct mgr_vm_cfg, vcpus, 1, 64, false),
+	F_U32("memory", struct mgr_vm_cfg, memory_mib, 32, 1048576, false),
+	F_STR("kernel", struct mgr_vm_cfg, kernel, K_FILE, false),
+	F_STR("initrd", struct mgr_vm_cfg, initrd, K_FILE, false),
+	F_STR("disk", struct mgr_vm_cfg, disk, K_FILE, false),
+	F_STR("nf", struct mgr_vm_cfg, nf, K_CMD, false),
+	{ "files", K_FILES, 0, 0, 0, 0, NULL, false },
+	F_ENUM("launcher", struct mgr_vm_cfg, launcher, mgr_launcher_names),
+	F_ENUM("restart", struct mgr_vm_cfg, restart, mgr_restart_names),
+	F_BOOL("autostart", struct mgr_vm_cfg, autostart),
+	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
+};
+
+static const char *
+mgr_type_name(const config_setting_t *s)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_GROUP: return "a group { }";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64: return "an integer";
+	case CONFIG_TYPE_FLOAT: return "a float";
+	case CONFIG_TYPE_STRING: return "a string";
+	case CONFIG_TYPE_BOOL: return "a boolean";
+	case CONFIG_TYPE_ARRAY: return "an array [ ]";
+	case CONFIG_TYPE_LIST: return "a list ( )";
+	default: return "nothing";
+	}
+}
+
+/* Write "FILE:LINE: KEY: message" for setting @s and return -EINVAL. */
+static int __attribute__((format(printf, 4, 5)))
+mgr_fail(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key, const char *fmt, ...)
+{
+	const char *file = x->name;
+	unsigned int line = 0;
+	va_list ap;
+	int n;
+
+	/* Scalars inside arrays may carry no line: use the nearest parent's. */
+	for (; s != NULL && line == 0; s = config_setting_parent(s)) {
+		line = config_setting_source_line(s);
+		if (config_setting_source_file(s) != NULL)
+			file = config_setting_source_file(s);
+	}
+	if (x->err == NULL || x->errlen == 0)
+		return -EINVAL;
+	n = snprintf(x->err, x->errlen, "%s:%u: %s: ", file, line, key);
+	if (n >= 0 && (size_t)n < x->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static int
+mgr_get_string(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key, size_t size,
+	       const char **out)
+{
+	const char *v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return mgr_fail(x, s, key, "expected a string, got %s", mgr_type_name(s));
+	v = config_setting_get_string(s);
+	if (v[0] == '\0')
+		return mgr_fail(x, s, key, "must not be empty");
+	if (strlen(v) >= size)
+		return mgr_fail(x, s, key, "longer than %zu characters", size - 1);
+	*out = v;
+	return 0;
+}
+
+/* Store @v in @dst (of @size bytes), made absolute against the file's directory. */
+static int
+mgr_get_path(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key, const char *v,
+	     char *dst, size_t size)
+{
+	int n;
+
+	if (v[0] == '/')
+		n = snprintf(dst, size, "%s", v);
+	else
+		n = snprintf(dst, size, "%s/%s", x->dir, v);
+	if (n < 0 || (size_t)n >= size)
+		return mgr_fail(x, s, key, "'%s' in %s is longer than %zu characters", v, x->dir,
+				size - 1);
+	return 0;
+}
+
+/* files = [ "/etc/routes:routes.txt", ... ]: what the guest's /init writes. */
+static int
+mgr_parse_files(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key,
+		struct mgr_vm_cfg *vm)
+{
+	char ekey[MGR_KEY_LEN + 16];
+	unsigned int i, n;
+	int rc;
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY)
+		return mgr_fail(x, s, key, "expected an array [ \"GUEST_PATH:HOST_FILE\", ... ], "
+				"got %s", mgr_type_name(s));
+	n = (unsigned int)config_setting_length(s);
+	if (n > MGR_CFG_MAX_FILES)
+		return mgr_fail(x, s, key, "%u files, at most %u", n, MGR_CFG_MAX_FILES);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		const char *v, *colon;
+		size_t glen;
+
+		snprintf(ekey, sizeof(ekey), "%s[%u]", key, i);
+		rc = mgr_get_string(x, e, ekey, MGR_CFG_PATH_LEN, &v);
+		if (rc < 0)
+			return rc;
+		colon = strchr(v, ':');
+		glen = colon != NULL ? (size_t)(colon - v) : 0;
+		if (v[0] != '/' || colon == NULL || colon[1] == '\0' ||
+		    strcspn(v, " \t\"") < glen || glen >= MGR_CFG_GUEST_PATH_LEN)
+			return mgr_fail(x, e, ekey, "'%s' is not \"/GUEST/PATH:HOST_FILE\" (an "
+					"absolute guest path without spaces, at most %u characters)", v,
+					MGR_CFG_GUEST_PATH_LEN - 1);
+		memcpy(vm->files[i].guest, v, glen);
+		vm->files[i].guest[glen] = '\0';
+		rc = mgr_get_path(x, e, ekey, colon + 1, vm->files[i].host,
+				  sizeof(vm->files[i].host));
+		if (rc == 0 && access(vm->files[i].host, R_OK) < 0)
+			return mgr_fail(x, e, ekey, "%s: %s", vm->files[i].host, strerror(errno));
+		if (rc < 0)
+			return rc;
+	}
+	vm->nb_files = n;
+	return 0;
+}
+
+static int
+mgr_parse_field(struct mgr_cfg_ctx *x, const struct mgr_field *f, const config_setting_t *s,
+		const char *key, void *obj)
+{
+	static const char name_ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789_-.";
+	char *dst = (char *)obj + f->off;
+	const char *str = NULL;
+	long long v;
+	unsigned int i;
+	int rc;
+
+	switch (f->kind) {
+	case K_U32:
+		if (config_setting_type(s) != CONFIG_TYPE_INT &&
+		    config_setting_type(s) != CONFIG_TYPE_INT64)
+			return mgr_fail(x, s, key, "expected an integer, got %s", mgr_type_name(s));
+		v = config_setting_get_int64(s);
+		if (v < f->min || v > f->max)
+			return mgr_fail(x, s, key, "%lld is out of range %u..%u", v, f->min, f->max);
+		if (f->size == sizeof(uint16_t))
+			*(uint16_t *)(void *)dst = (uint16_t)v;
+		else
+			*(uint32_t *)(void *)dst = (uint32_t)v;
+		return 0;
+	case K_BOOL:
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			return mgr_fail(x, s, key, "expected true or false, got %s",
+					mgr_type_name(s));
+		*(bool *)(void *)dst = config_setting_get_bool(s) != 0;
+		return 0;
+	case K_ENUM:
+		if (config_setting_type(s) != CONFIG_TYPE_STRING)
+			return mgr_fail(x, s, key, "expected a string, got %s", mgr_type_name(s));
+		str = config_setting_get_string(s);
+		for (i = 0; f->names[i] != NULL; i++)
+			if (strcmp(str, f->names[i]) == 0)
+				break;
+		if (f->names[i] == NULL) {
+			char list[128] = "";
+
+			for (i = 0; f->names[i] != NULL; i++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s\"%s\"",
+					 i ? ", " : "", f->names[i]);
+			return mgr_fail(x, s, key, "'%s' is not one of %s", str, list);
+		}
+		*(int *)(void *)dst = (int)i;
+		return 0;
+	case K_FILES:
+		return mgr_parse_files(x, s, key, obj);
+	default:
+		break;
+	}
+	rc = mgr_get_string(x, s, key, f->size, &str);
+	if (rc < 0)
+		return rc;
+	switch (f->kind) {
+	case K_NAME:
+		if (str[strspn(str, name_ok)] != '\0')
+			return mgr_fail(x, s, key, "'%s': use only letters, digits, '_', '-', '.'",
+					str);
+		break;
+	case K_CMD:
+		if (strpbrk(str, "\"\n\r") != NULL)
+			return mgr_fail(x, s, key, "must not hold a double quote or a line break "
+					"(it is passed as netvm.run=\"...\" on the kernel command line)");
+		break;
+	case K_PATH:
+		return mgr_get_path(x, s, key, str, dst, f->size);
+	case K_FILE:
+		rc = mgr_get_path(x, s, key, str, dst, f->size);
+		if (rc == 0 && access(dst, R_OK) < 0)
+			return mgr_fail(x, s, key, "%s: %s", dst, strerror(errno));
+		return rc;
+	default:
+		break;
+	}
+	memcpy(dst, str, strlen(str) + 1);
+	return 0;
+}
+
+/*
+ * Check group @g against @schema and store its values in @obj. @found gets
+ * the setting of each schema key (NULL when absent), in schema order.
+ */
+static int
+mgr_parse_object(struct mgr_cfg_ctx *x, const config_setting_t *g, const char *key,
+		 const struct mgr_field *schema, void *obj, const config_setting_t **found)
+{
+	char mkey[MGR_KEY_LEN];
+	unsigned int i, j;
+	int rc;
+
+	if (!config_setting_is_group(g))
+		return mgr_fail(x, g, key, "expected a group { ... }, got %s", mgr_type_name(g));
+	for (j = 0; schema[j].key != NULL; j++)
+		found[j] = NULL;
+	for (i = 0; i < (unsigned int)config_setting_length(g); i++) {
+		const config_setting_t *m = config_setting_get_elem(g, i);
+		const char *name = config_setting_name(m);
+
+		snprintf(mkey, sizeof(mkey), "%s.%s", key, name);
+		for (j = 0; schema[j].key != NULL && strcmp(name, schema[j].key) != 0; j++)
+			;
+		if (schema[j].key == NULL)
+			return mgr_fail(x, m, mkey, "unknown key");
+		found[j] = m;
+		rc = mgr_parse_field(x, &schema[j], m, mkey, obj);
+		if (rc < 0)
+			return rc;
+	}
+	for (j = 0; schema[j].key != NULL; j++)
+		if (schema[j].required && found[j] == NULL)
+			return mgr_fail(x, g, key, "missing key '%s'", schema[j].key);
+	return 0;
+}
+
+/* Index of @key in @schema; the key is always there (a programming error otherwise). */
+static unsigned int
+mgr_field_idx(const struct mgr_field *schema, const char *key)
+{
+	unsigned int j;
+
+	for (j = 0; schema[j].key != NULL && strcmp(schema[j].key, key) != 0; j++)
+		;
+	return j;
+}
+
+static void
+mgr_vm_defaults(struct mgr_vm_cfg *vm)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->queues = 1;
+	vm->vcpus = 1;
+	vm->memory_mib = 256;
+	vm->launcher = MGR_LAUNCH_QEMU;
+	vm->restart = MGR_RESTART_ON_FAILURE;
+	vm->autostart = true;
+}
+
+static int
+mgr_parse_vm(struct mgr_cfg_ctx *x, const config_setting_t *g, const char *key,
+	     struct mgr_vm_cfg *vm)
+{
+	const config_setting_t *found[MGR_MAX_FIELDS];
+	const config_setting_t *kernel, *disk, *initrd, *launcher, *files;
+	int rc;
+
+	mgr_vm_defaults(vm);
+	vm->line = config_setting_source_line(g);
+	rc = mgr_parse_object(x, g, key, mgr_vm_schema, vm, found);
+	if (rc < 0)
+		return rc;
+	kernel = found[mgr_field_idx(mgr_vm_schema, "kernel")];
+	disk = found[mgr_field_idx(mgr_vm_schema, "disk")];
+	initrd = found[mgr_field_idx(mgr_vm_schema, "initrd")];
+	launcher = found[mgr_field_idx(mgr_vm_schema, "launcher")];
+	files = found[mgr_field_idx(mgr_vm_schema, "files")];
+	vm->launcher_line = launcher != NULL ? config_setting_source_line(launcher) : vm->line;
+	if (kernel == NULL && disk == NULL)
+		return mgr_fail(x, g, key, "missing key 'kernel' or 'disk' (what the VM boots)");
+	if (kernel != NULL && disk != NULL)
+		return mgr_fail(x, disk, key, "give 'kernel' or 'disk', not both");
+	if (initrd != NULL && kernel == NULL)
+		return mgr_fail(x, initrd, key, "'initrd' needs 'kernel'");
+	if (files != NULL && vm->nb_files > 0 && kernel == NULL)
+		return mgr_fail(x, files, key, "'files' needs 'kernel' (they go on the kernel "
+				"command line)");
+	return 0;
+}
+
+static int
+mgr_parse_vms(struct mgr_cfg_ctx *x, const config_setting_t *list, struct mgr_cfg *c)
+{
+	char key[MGR_KEY_LEN];
+	unsigned int i, j, n;
+	int rc;
+
+	if (config_setting_type(list) != CONFIG_TYPE_LIST &&
+	    !(config_setting_type(list) == CONFIG_TYPE_ARRAY && config_setting_length(list) == 0))
+		return mgr_fail(x, list, "vms", "expected a list ( { ... }, ... ), got %s",
+				mgr_type_name(list));
+	n = (unsigned int)config_setting_length(list);
+	if (n > MGR_CFG_MAX_VMS)
+		return mgr_fail(x, list, "vms", "%u VMs, at most %u (the core attaches %u NFs)", n,
+				MGR_CFG_MAX_VMS, MGR_CFG_MAX_VMS);
+	if (n == 0)
+		return 0;
+	c->vms = calloc(n, sizeof(*c->vms));
+	if (c->vms == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, i);
+
+		snprintf(key, sizeof(key), "vms[%u]", i);
+		rc = mgr_parse_vm(x, g, key, &c->vms[i]);
+		if (rc < 0)
+			return rc;
+		c->nb_vms = i + 1;
+		for (j = 0; j < i; j++)
+			if (strcmp(c->vms[j].name, c->vms[i].name) == 0) {
+				snprintf(key, sizeof(key), "vms[%u].name", i);
+				return mgr_fail(x, config_setting_get_member(g, "name"), key,
+						"duplicate VM name '%s' (vms[%u], line %u)",
+						c->vms[i].name, j, c->vms[j].line);
+			}
+	}
+	return 0;
+}
+
+static int
+mgr_parse_root(struct mgr_cfg_ctx *x, const config_setting_t *root, struct mgr_cfg *c)
+{
+	const config_setting_t *found[MGR_MAX_FIELDS];
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < (unsigned int)config_setting_length(root); i++) {
+		const config_setting_t *s = config_setting_get_elem(root, i);
+		const char *name = config_setting_name(s);
+
+		if (strcmp(name, "manager") == 0)
+			rc = mgr_parse_object(x, s, "manager", mgr_manager_schema, c, found);
+		else if (strcmp(name, "core") == 0)
+			rc = mgr_parse_object(x, s, "core", mgr_core_schema, c, found);
+		else if (strcmp(name, "vms") == 0)
+			rc = mgr_parse_vms(x, s, c);
+		else
+			rc = mgr_fail(x, s, name, "unknown key (expected manager, core or vms)");
+		if (rc < 0)
+			return rc;
+	}
+	if (c->backoff_max_ms < c->backoff_ms)
+		return mgr_fail(x, config_setting_get_member(root, "manager"),
+				"manager.restart_backoff_max_ms",
+				"%u is less than restart_backoff_ms (%u)", c->backoff_max_ms,
+				c->backoff_ms);
+	return 0;
+}
+
+void
+mgr_cfg_defaults(struct mgr_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->socket_path, sizeof(c->socket_path), "%s", MGR_CFG_DEF_SOCKET);
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", MGR_CFG_DEF_STATE_DIR);
+	snprintf(c->qemu, sizeof(c->qemu), "%s", MGR_CFG_DEF_QEMU);
+	snprintf(c->libvirt_uri, sizeof(c->libvirt_uri), "%s", MGR_CFG_DEF_LIBVIRT_URI);
+	c->backoff_ms = MGR_CFG_DEF_BACKOFF_MS;
+	c->backoff_max_ms = MGR_CFG_DEF_BACKOFF_MAX_MS;
+	c->restart_limit = MGR_CFG_DEF_RESTART_LIMIT;
+	c->stable_s = MGR_CFG_DEF_STABLE_S;
+	c->connect_s = MGR_CFG_DEF_CONNECT_S;
+	snprintf(c->core_socket, sizeof(c->core_socket), "%s", MGR_CFG_DEF_CORE_SOCKET);
+	snprintf(c->file_prefix, sizeof(c->file_prefix), "%s", MGR_CFG_DEF_FILE_PREFIX);
+}
+
+void
+mgr_cfg_free(struct mgr_cfg *c)
+{
+	free(c->vms);
+	mgr_cfg_defaults(c);
+}
+
+/* Set x->dir to the absolute directory holding @path. */
+static int
+mgr_file_dir(struct mgr_cfg_ctx *x, const char *path)
+{
+	char copy[PATH_MAX];
+
+	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
+		return -ENAMETOOLONG;
+	if (realpath(dirname(copy), x->dir) == NULL)
+		return -errno;
+	return 0;
+}
+
+int
+mgr_cfg_load(const char *path, struct mgr_cfg *c, char *err, size_t errlen)
+{
+	struct mgr_cfg_ctx x = { .name = path, .err = err, .errlen = errlen };
+	struct stat st;
+	config_t lc;
+	FILE *f;
+	int rc;
+
+	mgr_cfg_defaults(c);
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	/* libconfig reports any open failure as one I/O error: find the errno first. */
+	f = fopen(path, "r");
+	rc = f == NULL ? -errno : fstat(fileno(f), &st) < 0 ? -errno :
+	     S_ISDIR(st.st_mode) ? -EISDIR : mgr_file_dir(&x, path);
+	if (f != NULL)
+		fclose(f);
+	if (rc < 0) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-rc));
+		return rc;
+	}
+	config_init(&lc);
+	config_set_auto_convert(&lc, 0);
+	if (config_read_file(&lc, path) != CONFIG_TRUE) {
+		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO) {
+			snprintf(err, errlen, "%s: cannot read: %s", path, config_error_text(&lc));
+			rc = -EIO;
+		} else {
+			snprintf(err, errlen, "%s:%d: syntax: %s",
+				 config_error_file(&lc) ? config_error_file(&lc) : path,
+				 config_error_line(&lc), config_error_text(&lc));
+			rc = -EINVAL;
+		}
+	} else {
+		rc = mgr_parse_root(&x, config_root_setting(&lc), c);
+		if (rc == -ENOMEM)
+			snprintf(err, errlen, "%s: out of memory", path);
+	}
+	config_destroy(&lc);
+	if (rc < 0)
+		mgr_cfg_free(c);
+	return rc;
+}
+
+const struct mgr_vm_cfg *
+mgr_cfg_vm(const struct mgr_cfg *c, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nb_vms; i++)
+		if (strcmp(c->vms[i].name, name) == 0)
+			return &c->vms[i];
+	return NULL;
+}
+
+const char *
+mgr_cfg_launcher_name(enum mgr_launcher_kind k)
+{
+	return (unsigned int)k < MGR_DIM(mgr_launcher_names) - 1 ? mgr_launcher_names[k] : "?";
+}
+
+const char *
+mgr_cfg_restart_name(enum mgr_restart r)
+{
+	return (unsigned int)r < MGR_DIM(mgr_restart_names) - 1 ? mgr_restart_names[r] : "?";
+}

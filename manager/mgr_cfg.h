@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_cfg.h — the manager's configuration file (libconfig syntax).
+ *
+ * One schema per object (manager, core, one VM), one parser: the file is
+ * read into a struct mgr_cfg that holds everything already checked, so the
+ * rest of the manager never re-validates. docs/manager.md is the reference.
+ *
+ * Errors: functions returning int give 0 or a negative errno, with a message
+ * "FILE:LINE: KEY: what is wrong" in the caller's buffer. Nothing here logs,
+ * exits or touches a VM.
+ */
+#ifndef NETVM_MGR_CFG_H
+#define NETVM_MGR_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MGR_CFG_NAME_LEN 32   /* VM names, with the NUL */
+#define MGR_CFG_PATH_LEN 256  /* file paths, with the NUL */
+#define MGR_CFG_SOCK_LEN 108  /* unix socket paths: sizeof(sun_path) */
+#define MGR_CFG_NF_LEN 1024   /* the NF command line, with the NUL */
+#define MGR_CFG_MAX_VMS 64    /* the core engine attaches at most 64 NFs */
+#define MGR_CFG_MAX_FILES 8   /* files written into a guest at boot */
+#define MGR_CFG_GUEST_PATH_LEN 128
+
+/* Defaults (docs/manager.md). */
+#define MGR_CFG_DEF_SOCKET "/run/netvm/manager.sock"
+#define MGR_CFG_DEF_STATE_DIR "/run/netvm/vms"
+#define MGR_CFG_DEF_CORE_SOCKET "/run/netvm/core.sock"
+#define MGR_CFG_DEF_FILE_PREFIX "netvm"
+#define MGR_CFG_DEF_QEMU "qemu-system-x86_64"
+#define MGR_CFG_DEF_LIBVIRT_URI "qemu:///system"
+#define MGR_CFG_DEF_BACKOFF_MS 1000
+#define MGR_CFG_DEF_BACKOFF_MAX_MS 30000
+#define MGR_CFG_DEF_RESTART_LIMIT 5
+#define MGR_CFG_DEF_STABLE_S 60
+#define MGR_CFG_DEF_CONNECT_S 30
+
+enum mgr_launcher_kind {
+	MGR_LAUNCH_QEMU = 0,
+	MGR_LAUNCH_LIBVIRT = 1,
+};
+
+enum mgr_restart {
+	MGR_RESTART_NEVER = 0,      /* a VM that goes down stays down */
+	MGR_RESTART_ON_FAILURE = 1, /* restarted unless the guest powered off cleanly */
+	MGR_RESTART_ALWAYS = 2,     /* restarted whenever it goes down by itself */
+};
+
+/* One VM: an NF instance the manager attaches on the VM's behalf. */
+struct mgr_vm_cfg {
+	char name[MGR_CFG_NAME_LEN];
+	unsigned int line;    /* line of the VM's group in the file */
+	uint16_t role;        /* 0..255 */
+	uint16_t queues;      /* 1..8 ring sets */
+	uint32_t vcpus;
+	uint32_t memory_mib;
+	char kernel[MGR_CFG_PATH_LEN]; /* absolute; "" when booting a disk */
+	char initrd[MGR_CFG_PATH_LEN]; /* absolute or "" */
+	char disk[MGR_CFG_PATH_LEN];   /* absolute; "" when booting a kernel */
+	char nf[MGR_CFG_NF_LEN];       /* the guest's NF command, may be "" */
+	unsigned int nb_files;         /* files the guest's /init writes (kernel boot) */
+	struct {
+		char guest[MGR_CFG_GUEST_PATH_LEN]; /* absolute path in the guest */
+		char host[MGR_CFG_PATH_LEN];        /* absolute path of the content */
+	} files[MGR_CFG_MAX_FILES];
+	enum mgr_launcher_kind launcher;
+	unsigned int launcher_line;
+	enum mgr_restart restart;
+	bool autostart;
+};
+
+struct mgr_cfg {
+	char socket_path[MGR_CFG_SOCK_LEN]; /* control socket of netvmctl */
+	char state_dir[MGR_CFG_PATH_LEN];   /* chardev sockets, pidfiles, consoles */
+	char qemu[MGR_CFG_PATH_LEN];        /* QEMU binary, a path or a name on $PATH */
+	char libvirt_uri[MGR_CFG_PATH_LEN];
+	uint32_t backoff_ms;     /* first restart delay */
+	uint32_t backoff_max_ms; /* the delay doubles up to this */
+	uint32_t restart_limit;  /* restarts in a row before giving up */
+	uint32_t stable_s;       /* running this long resets the restart count */
+	uint32_t connect_s;      /* QEMU must connect its chardev within this */
+	char core_socket[MGR_CFG_SOCK_LEN];
+	char file_prefix[64];    /* the core's EAL --file-prefix (telemetry) */
+	unsigned int nb_vms;
+	struct mgr_vm_cfg *vms;
+};
+
+/* Fill @c with the defaults of an empty file (no VMs); cannot fail. */
+void mgr_cfg_defaults(struct mgr_cfg *c);
+
+/*
+ * Read the file at @path into @c (overwritten; release with mgr_cfg_free()).
+ * Relative paths in it are taken from the file's directory. Returns 0;
+ * -ENOENT, -EACCES... when it cannot be opened ("FILE: cannot open: REASON"
+ * in @err); -ENOMEM; or -EINVAL for any mistake ("FILE:LINE: KEY: what is
+ * wrong"). On failure @c holds the defaults, owning no memory.
+ */
+int mgr_cfg_load(const char *path, struct mgr_cfg *c, char *err, size_t errlen);
+
+/* Free what mgr_cfg_load() allocated and reset @c to the defaults; cannot fail. */
+void mgr_cfg_free(struct mgr_cfg *c);
+
+/* The VM called @name in @c, or NULL when there is none. */
+const struct mgr_vm_cfg *mgr_cfg_vm(const struct mgr_cfg *c, const char *name);
+
+/* The configuration's spelling of launcher @k ("qemu", "libvirt"), or "?" for
+ * a value that is none of them. */
+const char *mgr_cfg_launcher_name(enum mgr_launcher_kind k);
+
+/* The configuration's spelling of policy @r ("never", "on-failure", "always"),
+ * or "?" for a value that is none of them. */
+const char *mgr_cfg_restart_name(enum mgr_restart r);
+
+#endif /* NETVM_MGR_CFG_H */

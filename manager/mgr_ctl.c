@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_ctl.c — the control socket netvmctl talks to.
+ *
+ * Protocol: a unix stream socket (manager.socket, mode 0600). The client
+ * sends one request line; the manager answers one JSON object and closes.
+ *
+ *   vm list             {"ok": true, "vms": [ {name, state, launcher, ...} ]}
+ *   vm start NAME       {"ok": true} or {"ok": false, "error": "..."}
+ *   vm stop NAME        {"ok": true}
+ *   nf list             {"ok": true, "nfs": [ {id, vm, role, rx, ...} ]}
+ *   stats               {"ok": true, "stats": { the core's /netvm/stats }}
+ *
+ * Requests are served one at a time in the manager's loop; each is short
+ * (a telemetry query at most, or stopping one QEMU).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "mgr.h"
+#include "mgr_launcher.h"
+
+#define MGR_CTL_REQ_LEN 256
+#define MGR_CTL_READ_MS 1000
+
+/*
+ * Listen on the configured control socket. A socket where another manager
+ * answers is an error; a stale one is replaced. Returns 0 or a negative
+ * errno with a message in @err.
+ */
+int
+mgr_ctl_open(struct mgr *m, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = m->cfg.socket_path;
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "manager.socket too long (max %zu): %s",
+			 sizeof(sa.sun_path) - 1, path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(fd);
+		snprintf(err, errlen, "%s is in use by a running netvm-manager (stop it, or give "
+			 "another manager.socket)", path);
+		return -EADDRINUSE;
+	}
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
+	    listen(fd, 8) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cannot listen on %s: %s (manager.socket)", path,
+			 strerror(-r));
+		close(fd);
+		return r;
+	}
+	m->ctl_fd = fd;
+	return 0;
+}
+
+/* Close the control socket and remove its file; cannot fail. */
+void
+mgr_ctl_close(struct mgr *m)
+{
+	if (m->ctl_fd < 0)
+		return;
+	close(m->ctl_fd);
+	unlink(m->cfg.socket_path);
+	m->ctl_fd = -1;
+}
+
+static struct json_object *
+ctl_error(const char *fmt, const char *arg)
+{
+	struct json_object *o = json_object_new_object();
+	char msg[MGR_ERR_LEN];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	return o;
+}
+
+static struct json_object *
+ctl_ok(void)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	return o;
+}
+
+static struct json_object *
+ctl_vm_json(const struct mgr_vm *vm, uint64_t now)
+{
+	struct json_object *o = json_object_new_object();
+	bool up = vm->state == MGR_VM_STARTING || vm->state == MGR_VM_RUNNING;
+
+	json_object_object_add(o, "name", json_object_new_string(vm->cfg->name));
+	json_object_object_add(o, "state", json_object_new_string(mgr_vm_state_name(vm->state)));
+	json_object_object_add(o, "launcher", json_object_new_string(vm->launcher->name));
+	json_object_object_add(o, "role", json_object_new_int(vm->cfg->role));
+	json_object_object_add(o, "nf_id", up ? json_object_new_int((int)vm->att.nf_id) : NULL);
+	json_object_object_add(o, "pid", up && vm->pid > 0 ? json_object_new_int(vm->pid) : NULL);
+	json_object_object_add(o, "uptime_s", vm->state == MGR_VM_RUNNING ?
+			       json_object_new_int64((int64_t)(now - vm->running_ms) / 1000) : NULL);
+	json_object_object_add(o, "starts", json_object_new_int((int)vm->starts));
+	json_object_object_add(o, "restarts", json_object_new_int((int)vm->restarts));
+	json_object_object_add(o, "restart", json_object_new_string(
+				       mgr_cfg_restart_name(vm->cfg->restart)));
+	json_object_object_add(o, "restart_in_ms", vm->state == MGR_VM_BACKOFF ?
+			       json_object_new_int64(vm->restart_at_ms > now ?
+						     (int64_t)(vm->restart_at_ms - now) : 0) : NULL);
+	json_object_object_add(o, "chardev", json_object_new_string(vm->sock_path));
+	json_object_object_add(o, "console", json_object_new_string(vm->console_path));
+	json_object_object_add(o, "last_down", vm->last_down[0] ?
+			       json_object_new_string(vm->last_down) : NULL);
+	json_object_object_add(o, "error", vm->error[0] ? json_object_new_string(vm->error) : NULL);
+	return o;
+}
+
+static struct json_object *
+ctl_vm_list(struct mgr *m)
+{
+	struct json_object *o = ctl_ok(), *a = json_object_new_array();
+	uint64_t now = mgr_now_ms();
+	unsigned int i;
+
+	for (i = 0; i < m->nb_vms; i++)
+		json_object_array_add(a, ctl_vm_json(&m->vms[i], now));
+	json_object_object_add(o, "vms", a);
+	return o;
+}
+
+static struct json_object *
+ctl_vm_start_stop(struct mgr *m, const char *name, bool start)
+{
+	struct mgr_vm *vm = mgr_find_vm(m, name);
+	char err[MGR_ERR_LEN];
+
+	if (vm == NULL)
+		return ctl_error("no VM called '%s' in the manager's configuration", name);
+	if (!start) {
+		mgr_vm_stop(vm);
+		return ctl_ok();
+	}
+	vm->restarts = 0;
+	if (mgr_vm_start(vm, err, sizeof(err)) < 0) {
+		if (vm->state != MGR_VM_STARTING && vm->state != MGR_VM_RUNNING)
+			vm->state = MGR_VM_FAILED;
+		return ctl_error("%s", err);
+	}
+	return ctl_ok();
+}
+
+/* The core's counters, or an error object. */
+static struct json_object *
+ctl_core_stats(struct mgr *m, struct json_object **stats)
+{
+	char err[MGR_ERR_LEN];
+
+	if (mgr_tel_query(m->tel_path, "/netvm/stats", stats, err, sizeof(err)) < 0)
+		return ctl_error("%s", err);
+	if (!json_object_is_type(*stats, json_type_object)) {
+		json_object_put(*stats);
+		*stats = NULL;
+		return ctl_error("%s", "/netvm/stats: the core's reply is not an object");
+	}
+	return NULL;
+}
+
+/* NF id of counter name "nf<ID>_<field>" and its field, or -1. */
+static long
+ctl_nf_key(const char *key, const char **field)
+{
+	char *end;
+	long id;
+
+	if (strncmp(key, "nf", 2) != 0 || key[2] < '0' || key[2] > '9')
+		return -1;
+	id = strtol(key + 2, &end, 10);
+	if (*end != '_' || end[1] == '\0')
+		return -1;
+	*field = end + 1;
+	return id;
+}
+
+static struct json_object *
+ctl_nf_list(struct mgr *m)
+{
+	struct json_object *stats, *o, *a, *nf, *byid = json_object_new_object();
+	const char *field;
+	char idkey[24];
+	unsigned int i;
+	long id;
+
+	o = ctl_core_stats(m, &stats);
+	if (o != NULL) {
+		json_object_put(byid);
+		return o;
+	}
+	json_object_object_foreach(stats, key, val) {
+		id = ctl_nf_key(key, &field);
+		if (id < 0)
+			continue;
+		snprintf(idkey, sizeof(idkey), "%ld", id);
+		if (!json_object_object_get_ex(byid, idkey, &nf)) {
+			nf = json_object_new_object();
+			json_object_object_add(nf, "id", json_object_new_int((int)id));
+			json_object_object_add(nf, "vm", NULL);
+			for (i = 0; i < m->nb_vms; i++) {
+				const struct mgr_vm *vm = &m->vms[i];
+
+				if ((vm->state == MGR_VM_STARTING || vm->state == MGR_VM_RUNNING) &&
+				    vm->att.nf_id == (uint32_t)id)
+					json_object_object_add(nf, "vm", json_object_new_string(
+								       vm->cfg->name));
+			}
+			json_object_object_add(byid, idkey, nf);
+		}
+		json_object_object_add(nf, field, json_object_get(val));
+	}
+	a = json_object_new_array();
+	json_object_object_foreach(byid, k2, v2) {
+		(void)k2;
+		json_object_array_add(a, json_object_get(v2));
+	}
+	json_object_put(byid);
+	json_object_put(stats);
+	o = ctl_ok();
+	json_object_object_add(o, "nfs", a);
+	return o;
+}
+
+static struct json_object *
+ctl_stats(struct mgr *m)
+{
+	struct json_object *stats, *o = ctl_core_stats(m, &stats);
+
+	if (o != NULL)
+		return o;
+	o = ctl_ok();
+	json_object_object_add(o, "stats", stats);
+	return o;
+}
+
+static struct json_object *
+ctl_dispatch(struct mgr *m, char *req)
+{
+	char *words[4] = { NULL };
+	char *save = NULL, *w;
+	unsigned int n = 0;
+
+	for (w = strtok_r(req, " \t\r\n", &save); w != NULL && n < 4;
+	     w = strtok_r(NULL, " \t\r\n", &save))
+		words[n++] = w;
+	if (n == 2 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "list") == 0)
+		return ctl_vm_list(m);
+	if (n == 3 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "start") == 0)
+		return ctl_vm_start_stop(m, words[2], true);
+	if (n == 3 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "stop") == 0)
+		return ctl_vm_start_stop(m, words[2], false);
+	if (n == 2 && strcmp(words[0], "nf") == 0 && strcmp(words[1], "list") == 0)
+		return ctl_nf_list(m);
+	if (n == 1 && strcmp(words[0], "stats") == 0)
+		return ctl_stats(m);
+	return ctl_error("unknown request '%s' (vm list|start NAME|stop NAME, nf list, stats)",
+			 n > 0 ? words[0] : "");
+}
+
+/* Read one request line from @fd within MGR_CTL_READ_MS. */
+static int
+ctl_read(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got + 1 < len) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, MGR_CTL_READ_MS) <= 0)
+			return -ETIMEDOUT;
+		n = recv(fd, buf + got, len - 1 - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (memchr(buf, '\n', got) != NULL)
+			break;
+	}
+	buf[got] = '\0';
+	return got > 0 ? 0 : -ECONNRESET;
+}
+
+/* Accept one netvmctl connection, answer its request and close it; cannot
+ * fail (a client that misbehaves is dropped). */
+void
+mgr_ctl_serve(struct mgr *m)
+{
+	char req[MGR_CTL_REQ_LEN];
+	struct json_object *reply;
+	const char *text;
+	size_t off, len;
+	int fd = accept4(m->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	struct timeval tv = { .tv_sec = MGR_CTL_READ_MS / 1000 };
+
+	if (fd < 0)
+		return;
+	/* A client that does not read its answer must not hold the manager up. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (ctl_read(fd, req, sizeof(req)) < 0) {
+		close(fd);
+		return;
+	}
+	reply = ctl_dispatch(m, req);
+	text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
+	len = strlen(text);
+	for (off = 0; off < len;) {
+		ssize_t n = send(fd, text + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	json_object_put(reply);
+	close(fd);
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_ivshmem.c — the ivshmem server of one VM's chardev socket.
+ *
+ * QEMU's ivshmem-doorbell device connects to <state_dir>/<name>.sock and
+ * expects the ivshmem server protocol (QEMU's docs/specs/ivshmem-spec, the
+ * framing of nvm_msg.h): version 0, its peer id, -1 with the shared memory
+ * fd, then its own id with its vector-0 eventfd. The manager gives the VM's
+ * private region as the shared memory and the core's doorbell eventfd as the
+ * VM's interrupt, so a core write to the doorbell is an MSI-X interrupt in
+ * the guest. No other peer exists: the guest cannot interrupt anyone.
+ *
+ * One thread per server, because QEMU reads the first messages while it
+ * starts, and a launcher (libvirt) may block the main loop until QEMU has
+ * started. The thread serves one peer in its lifetime and refuses others;
+ * it tells the main loop what happened through a pipe, one byte per event.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "mgr.h"
+#include "nvm_msg.h"
+
+/* Reset @s to "not serving"; cannot fail. */
+void
+mgr_ivs_init(struct mgr_ivs *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->listen_fd = s->conn_fd = s->stop_fd = -1;
+	s->notify[0] = s->notify[1] = -1;
+}
+
+static void
+mgr_ivs_notify(struct mgr_ivs *s, enum mgr_ivs_event ev)
+{
+	char c = (char)ev;
+	ssize_t n;
+
+	do
+		n = write(s->notify[1], &c, 1);
+	while (n < 0 && errno == EINTR);
+}
+
+/* Send the server protocol's greeting to the new peer. */
+static int
+mgr_ivs_greet(struct mgr_ivs *s, int fd)
+{
+	int r = nvm_msg_send(fd, 0, -1);
+
+	if (r == 0)
+		r = nvm_msg_send(fd, s->peer_id, -1);
+	if (r == 0)
+		r = nvm_msg_send(fd, -1, s->shm_fd);
+	if (r == 0)
+		r = nvm_msg_send(fd, s->peer_id, s->doorbell_fd);
+	return r;
+}
+
+static void
+mgr_ivs_accept(struct mgr_ivs *s)
+{
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (s->served) {
+		close(fd);
+		mgr_ivs_notify(s, MGR_IVS_REFUSED);
+		return;
+	}
+	s->served = true;
+	if (mgr_ivs_greet(s, fd) < 0) {
+		close(fd);
+		mgr_ivs_notify(s, MGR_IVS_FAILED);
+		return;
+	}
+	s->conn_fd = fd;
+	mgr_ivs_notify(s, MGR_IVS_CONNECTED);
+}
+
+static void *
+mgr_ivs_main(void *arg)
+{
+	struct mgr_ivs *s = arg;
+
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = s->stop_fd, .events = POLLIN },
+			{ .fd = s->listen_fd, .events = POLLIN },
+			{ .fd = s->conn_fd, .events = POLLIN | POLLRDHUP },
+		};
+		char buf[64];
+
+		if (poll(p, s->conn_fd >= 0 ? 3 : 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents)
+			break;
+		if (p[1].revents & POLLIN)
+			mgr_ivs_accept(s);
+		/* QEMU never sends: bytes are ignored, only the end matters. */
+		if (s->conn_fd >= 0 && p[2].revents) {
+			ssize_t n = recv(s->conn_fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) ||
+			    (p[2].revents & (POLLHUP | POLLRDHUP | POLLERR))) {
+				close(s->conn_fd);
+				s->conn_fd = -1;
+				mgr_ivs_notify(s, MGR_IVS_DISCONNECTED);
+			}
+		}
+	}
+	return NULL;
+}
+
+static int
+mgr_ivs_listen(struct mgr_ivs *s, gid_t gid, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int r;
+
+	strcpy(sa.sun_path, s->path);
+	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->listen_fd < 0)
+		return -errno;
+	unlink(s->path); /* ours: the state directory belongs to this manager */
+	if (bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(s->listen_fd, 4) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cannot listen on %s: %s", s->path, strerror(-r));
+		return r;
+	}
+	/* QEMU under libvirt runs as libvirt-qemu:kvm; connecting needs write access. */
+	if (gid != (gid_t)-1 && (chown(s->path, (uid_t)-1, gid) < 0 || chmod(s->path, 0660) < 0)) {
+		r = -errno;
+		snprintf(err, errlen, "cannot give %s to group %u: %s", s->path, (unsigned int)gid,
+			 strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/*
+ * Listen on @path and serve one QEMU peer with id @peer_id: @shm_fd as the
+ * shared memory, @doorbell_fd as its vector-0 interrupt (the descriptors stay
+ * the caller's). @gid: group to give the socket to (mode 0660), or -1.
+ * Returns 0, or a negative errno with a message in @err (@s is then stopped).
+ */
+int
+mgr_ivs_start(struct mgr_ivs *s, const char *path, int64_t peer_id, int shm_fd, int doorbell_fd,
+	      gid_t gid, char *err, size_t errlen)
+{
+	int r;
+
+	mgr_ivs_init(s);
+	if (snprintf(s->path, sizeof(s->path), "%s", path) >= (int)sizeof(s->path)) {
+		snprintf(err, errlen, "chardev socket path too long (max %zu): %s",
+			 sizeof(s->path) - 1, path);
+		return -ENAMETOOLONG;
+	}
+	s->peer_id = peer_id;
+	s->shm_fd = shm_fd;
+	s->doorbell_fd = doorbell_fd;
+	s->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (s->stop_fd < 0 || pipe2(s->notify, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "ivshmem server: %s", strerror(-r));
+		mgr_ivs_stop(s);
+		return r;
+	}
+	r = mgr_ivs_listen(s, gid, err, errlen);
+	if (r < 0) {
+		mgr_ivs_stop(s);
+		return r;
+	}
+	r = -pthread_create(&s->thread, NULL, mgr_ivs_main, s);
+	if (r < 0) {
+		snprintf(err, errlen, "ivshmem server thread: %s", strerror(-r));
+		mgr_ivs_stop(s);
+		return r;
+	}
+	s->running = true;
+	return 0;
+}
+
+/* The next event the server thread reported (enum mgr_ivs_event), or
+ * -EAGAIN when there is none. */
+int
+mgr_ivs_event(struct mgr_ivs *s)
+{
+	unsigned char c;
+	ssize_t n;
+
+	if (s->notify[0] < 0)
+		return -EAGAIN;
+	do
+		n = read(s->notify[0], &c, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? (int)c : -EAGAIN;
+}
+
+/* Stop the thread, close the connection and the socket, remove its file;
+ * safe on a stopped @s; cannot fail. */
+void
+mgr_ivs_stop(struct mgr_ivs *s)
+{
+	int *fds[] = { &s->listen_fd, &s->conn_fd, &s->stop_fd, &s->notify[0], &s->notify[1] };
+	unsigned int i;
+
+	if (s->running) {
+		eventfd_write(s->stop_fd, 1);
+		pthread_join(s->thread, NULL);
+		s->running = false;
+	}
+	if (s->listen_fd >= 0)
+		unlink(s->path);
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}

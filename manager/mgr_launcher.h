@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_launcher.h — how a VM's QEMU is started and watched, behind one table
+ * of function pointers: QEMU run directly (mgr_qemu.c) or through libvirt
+ * (mgr_libvirt.c). The manager's VM logic (mgr_vm.c) calls only these.
+ *
+ * Before start() the manager has attached to the core on the VM's behalf and
+ * is serving the VM's chardev socket; a launcher only has to make QEMU run
+ * with the two ivshmem devices of struct mgr_vm_boot and keep its own state
+ * in struct mgr_vm (pid, launcher-private pointer).
+ */
+#ifndef NETVM_MGR_LAUNCHER_H
+#define NETVM_MGR_LAUNCHER_H
+
+#include <stddef.h>
+
+struct mgr_vm;
+
+struct mgr_launcher {
+	/* "qemu", "libvirt": the spelling of the configuration's launcher key. */
+	const char *name;
+
+	/*
+	 * Start the VM's QEMU without waiting for the guest. Returns 0, or a
+	 * negative errno with a message for the operator in @err (QEMU is not
+	 * left running then).
+	 */
+	int (*start)(struct mgr_vm *vm, char *err, size_t errlen);
+
+	/*
+	 * Stop the VM's QEMU: ask it to quit, kill it when it has not after a
+	 * few seconds, and forget it. Safe when it is not running. Returns 0
+	 * or a negative errno when it could not be stopped.
+	 */
+	int (*stop)(struct mgr_vm *vm);
+
+	/*
+	 * Whether the VM's QEMU runs: 1 yes, 0 no (then vm->exit_clean and
+	 * vm->exit_how say how it ended, when known), or a negative errno when
+	 * it cannot be told.
+	 */
+	int (*is_running)(struct mgr_vm *vm);
+};
+
+extern const struct mgr_launcher mgr_launcher_qemu;
+extern const struct mgr_launcher mgr_launcher_libvirt;
+
+/* The launcher of kind @kind (enum mgr_launcher_kind), or NULL when this
+ * netvm-manager was built without it. */
+const struct mgr_launcher *mgr_launcher_get(int kind);
+
+#endif /* NETVM_MGR_LAUNCHER_H */

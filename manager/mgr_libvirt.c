@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_libvirt.c — the "libvirt" launcher: libvirtd runs QEMU.
+ *
+ * The VM is a persistent domain "netvm-<name>" (manager.libvirt_uri),
+ * defined and started by the manager, destroyed and undefined when it goes
+ * down; persistent so that its state reason (shutdown, crashed, destroyed)
+ * can still be read after QEMU is gone. The private region is libvirt's own
+ * <shmem> ivshmem-doorbell with <server path=<state_dir>/<name>.sock/>; the
+ * pool, a hugetlbfs file libvirt cannot describe as shmem (it would back it
+ * with /dev/shm), is passed with <qemu:commandline> as the same
+ * memory-backend-file + ivshmem-plain arguments the qemu launcher uses.
+ *
+ * QEMU then runs as libvirt-qemu:kvm, and libvirt does not know the pool
+ * file: the manager gives the pool file and the chardev socket to group kvm
+ * with mode 0660, and turns libvirt's relabelling off for the domain
+ * (<seclabel type='none'/>) so that it does not chown the kernel, initrd or
+ * disk image. Starting libvirtd/virtlogd is the system's job, not this file's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "mgr.h"
+#include "mgr_launcher.h"
+
+#define LV_XML_LEN 16384
+#define LV_LOG_DIR "/var/log/libvirt/qemu" /* libvirt's, for qemu:///system */
+
+struct lv_xml {
+	char cmdline[MGR_CMDLINE_MAX + 1];
+	char buf[LV_XML_LEN];
+	size_t len;
+	bool overflow;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+lv_put(struct lv_xml *x, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (x->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(x->buf + x->len, sizeof(x->buf) - x->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(x->buf) - x->len)
+		x->overflow = true;
+	else
+		x->len += (size_t)n;
+}
+
+/* @s escaped for XML text and attribute values, into @buf. */
+static const char *
+lv_esc(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 7 < len; s++) {
+		switch (*s) {
+		case '&': o += (size_t)snprintf(buf + o, len - o, "&amp;"); break;
+		case '<': o += (size_t)snprintf(buf + o, len - o, "&lt;"); break;
+		case '>': o += (size_t)snprintf(buf + o, len - o, "&gt;"); break;
+		case '"': o += (size_t)snprintf(buf + o, len - o, "&quot;"); break;
+		case '\'': o += (size_t)snprintf(buf + o, len - o, "&apos;"); break;
+		default: buf[o++] = *s; break;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* @s with every ',' doubled for QEMU's option syntax, into @buf. */
+static const char *
+lv_qemu_esc(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 2 < len; s++) {
+		buf[o++] = *s;
+		if (*s == ',')
+			buf[o++] = ',';
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static bool
+lv_has_kvm(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static void
+lv_build(const struct mgr_vm *vm, const char *cmdline, struct lv_xml *x)
+{
+	const struct mgr_vm_cfg *v = vm->cfg;
+	const struct mgr_cfg *c = &vm->m->cfg;
+	char e[6 * MGR_CMDLINE_MAX], q[2 * MGR_CFG_NF_LEN], arg[2 * MGR_CFG_NF_LEN + 128];
+	size_t dl = strlen(v->disk);
+
+	lv_put(x, "<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n",
+	       lv_has_kvm() ? "kvm" : "qemu");
+	lv_put(x, "  <name>netvm-%s</name>\n", v->name);
+	lv_put(x, "  <memory unit='MiB'>%u</memory>\n  <vcpu>%u</vcpu>\n", v->memory_mib, v->vcpus);
+	lv_put(x, "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n");
+	if (v->kernel[0] != '\0') {
+		lv_put(x, "    <kernel>%s</kernel>\n", lv_esc(v->kernel, e, sizeof(e)));
+		if (v->initrd[0] != '\0')
+			lv_put(x, "    <initrd>%s</initrd>\n", lv_esc(v->initrd, e, sizeof(e)));
+		lv_put(x, "    <cmdline>%s</cmdline>\n", lv_esc(cmdline, e, sizeof(e)));
+	}
+	lv_put(x, "  </os>\n  <features><acpi/></features>\n");
+	lv_put(x, "  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n"
+	       "  <on_crash>destroy</on_crash>\n  <devices>\n");
+	if (c->qemu[0] == '/')
+		lv_put(x, "    <emulator>%s</emulator>\n", lv_esc(c->qemu, e, sizeof(e)));
+	if (v->disk[0] != '\0')
+		lv_put(x, "    <disk type='file' device='disk'><driver name='qemu' type='%s'/>"
+		       "<source file='%s'/><target dev='vda' bus='virtio'/></disk>\n",
+		       dl > 6 && strcmp(v->disk + dl - 6, ".qcow2") == 0 ? "qcow2" : "raw",
+		       lv_esc(v->disk, e, sizeof(e)));
+	lv_put(x, "    <controller type='usb' model='none'/>\n    <memballoon model='none'/>\n");
+	lv_put(x, "    <serial type='file'><source path='%s'/><target port='0'/></serial>\n",
+	       lv_esc(vm->console_path, e, sizeof(e)));
+	lv_put(x, "    <shmem name='netvm-%s'><model type='ivshmem-doorbell'/>"
+	       "<server path='%s'/><msi vectors='1'/></shmem>\n", v->name,
+	       lv_esc(vm->sock_path, e, sizeof(e)));
+	lv_put(x, "  </devices>\n  <seclabel type='none'/>\n  <qemu:commandline>\n");
+	snprintf(arg, sizeof(arg), "memory-backend-file,id=netvm-pool,mem-path=%s,size=%llu,"
+		 "share=on", lv_qemu_esc(vm->pool.path, q, sizeof(q)),
+		 (unsigned long long)vm->pool.size);
+	lv_put(x, "    <qemu:arg value='-object'/>\n    <qemu:arg value='%s'/>\n",
+	       lv_esc(arg, e, sizeof(e)));
+	/* The last PCI slot: libvirt places its own devices from the first one up. */
+	lv_put(x, "    <qemu:arg value='-device'/>\n"
+	       "    <qemu:arg value='ivshmem-plain,memdev=netvm-pool,addr=0x1f'/>\n");
+	if (v->disk[0] != '\0' && v->nf[0] != '\0') {
+		snprintf(arg, sizeof(arg), "name=opt/netvm/run,string=%s",
+			 lv_qemu_esc(v->nf, q, sizeof(q)));
+		lv_put(x, "    <qemu:arg value='-fw_cfg'/>\n    <qemu:arg value='%s'/>\n",
+		       lv_esc(arg, e, sizeof(e)));
+	}
+	lv_put(x, "  </qemu:commandline>\n</domain>\n");
+}
+
+static void
+lv_error(char *err, size_t errlen, const char *what)
+{
+	const char *msg = virGetLastErrorMessage();
+
+	snprintf(err, errlen, "libvirt: %s: %s", what, msg != NULL ? msg : "unknown error");
+}
+
+/* libvirt prints every error to stderr by default; the manager reports them itself. */
+static void
+lv_quiet(void *arg, virErrorPtr e)
+{
+	(void)arg;
+	(void)e;
+}
+
+/* The VM's connection to libvirtd, opened when needed (NULL: see @err). */
+static virConnectPtr
+lv_conn(struct mgr_vm *vm, char *err, size_t errlen)
+{
+	virConnectPtr conn = vm->lpriv;
+
+	if (conn != NULL && virConnectIsAlive(conn) == 1)
+		return conn;
+	if (conn != NULL)
+		virConnectClose(conn);
+	virSetErrorFunc(NULL, lv_quiet);
+	conn = virConnectOpen(vm->m->cfg.libvirt_uri);
+	vm->lpriv = conn;
+	if (conn == NULL) {
+		char what[MGR_CFG_PATH_LEN + 64];
+
+		snprintf(what, sizeof(what), "cannot connect to %s (is libvirtd running? "
+			 "manager.libvirt_uri)", vm->m->cfg.libvirt_uri);
+		lv_error(err, errlen, what);
+	}
+	return conn;
+}
+
+static virDomainPtr
+lv_domain(struct mgr_vm *vm, virConnectPtr conn)
+{
+	char name[MGR_CFG_NAME_LEN + 8];
+
+	snprintf(name, sizeof(name), "netvm-%s", vm->cfg->name);
+	return virDomainLookupByName(conn, name);
+}
+
+/* Give @path to group kvm, mode 0660, for QEMU running as libvirt-qemu. */
+static int
+lv_share(const struct mgr_vm *vm, const char *path, char *err, size_t errlen)
+{
+	int r;
+
+	if (vm->m->kvm_gid == (gid_t)-1) {
+		snprintf(err, errlen, "there is no group 'kvm' for QEMU under libvirt to open %s",
+			 path);
+		return -ENOENT;
+	}
+	if (chown(path, (uid_t)-1, vm->m->kvm_gid) < 0 || chmod(path, 0660) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cannot give %s to group kvm (mode 0660): %s", path,
+			 strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/* QEMU's pid from libvirt's pidfile, 0 when unknown (for messages only). */
+static pid_t
+lv_pid(const struct mgr_vm *vm)
+{
+	char path[MGR_CFG_NAME_LEN + 64];
+
+	snprintf(path, sizeof(path), "/run/libvirt/qemu/netvm-%s.pid", vm->cfg->name);
+	return mgr_state_pid_read(path);
+}
+
+static int
+lv_start(struct mgr_vm *vm, char *err, size_t errlen)
+{
+	struct lv_xml *x = calloc(1, sizeof(*x));
+	char path[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 8];
+	virConnectPtr conn;
+	virDomainPtr dom;
+	FILE *f;
+	int r;
+
+	if (x == NULL)
+		return -ENOMEM;
+	if (vm->cfg->kernel[0] != '\0' &&
+	    (r = mgr_vm_cmdline(vm, x->cmdline, sizeof(x->cmdline), err, errlen)) < 0) {
+		free(x);
+		return r;
+	}
+	lv_build(vm, x->cmdline, x);
+	if (x->overflow) {
+		free(x);
+		snprintf(err, errlen, "the domain XML is longer than %d bytes", LV_XML_LEN);
+		return -E2BIG;
+	}
+	/* The XML is kept beside the other files, for the operator. */
+	snprintf(path, sizeof(path), "%s/%s.xml", vm->m->cfg.state_dir, vm->cfg->name);
+	f = fopen(path, "we");
+	if (f != NULL) {
+		fputs(x->buf, f);
+		fclose(f);
+	}
+	conn = lv_conn(vm, err, errlen);
+	r = conn == NULL ? -ECONNREFUSED : lv_share(vm, vm->pool.path, err, errlen);
+	if (r < 0) {
+		free(x);
+		return r;
+	}
+	dom = virDomainDefineXML(conn, x->buf);
+	free(x);
+	if (dom == NULL) {
+		lv_error(err, errlen, "defining the domain");
+		return -EINVAL;
+	}
+	if (virDomainCreate(dom) < 0) {
+		lv_error(err, errlen, "starting the domain");
+		virDomainUndefine(dom);
+		virDomainFree(dom);
+		return -EIO;
+	}
+	virDomainFree(dom);
+	vm->pid = lv_pid(vm);
+	vm->pid_is_child = false;
+	/* QEMU's messages go to libvirt's log, not the state directory. */
+	snprintf(vm->log_path, sizeof(vm->log_path), "%s/netvm-%s.log", LV_LOG_DIR, vm->cfg->name);
+	return 0;
+}
+
+static int
+lv_is_running(struct mgr_vm *vm)
+{
+	static const char *const reasons[] = {
+		[VIR_DOMAIN_SHUTOFF_UNKNOWN] = "unknown", [VIR_DOMAIN_SHUTOFF_SHUTDOWN] = "shutdown",
+		[VIR_DOMAIN_SHUTOFF_DESTROYED] = "destroyed", [VIR_DOMAIN_SHUTOFF_CRASHED] = "crashed",
+		[VIR_DOMAIN_SHUTOFF_MIGRATED] = "migrated", [VIR_DOMAIN_SHUTOFF_SAVED] = "saved",
+		[VIR_DOMAIN_SHUTOFF_FAILED] = "failed", [VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT] = "snapshot",
+	};
+	char err[MGR_ERR_LEN];
+	virConnectPtr conn = lv_conn(vm, err, sizeof(err));
+	virDomainPtr dom;
+	int state, reason, r;
+
+	if (conn == NULL)
+		return -ECONNREFUSED;
+	dom = lv_domain(vm, conn);
+	if (dom == NULL) {
+		snprintf(vm->exit_how, sizeof(vm->exit_how), "libvirt: domain netvm-%s is gone",
+			 vm->cfg->name);
+		vm->exit_clean = false;
+		vm->pid = 0;
+		return 0;
+	}
+	r = virDomainGetState(dom, &state, &reason, 0);
+	virDomainFree(dom);
+	if (r < 0)
+		return -EIO;
+	if (state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_CRASHED) {
+		if (vm->pid <= 0)
+			vm->pid = lv_pid(vm);
+		return 1;
+	}
+	snprintf(vm->exit_how, sizeof(vm->exit_how), "libvirt: domain shut off (%s)",
+		 state == VIR_DOMAIN_CRASHED ? "crashed" :
+		 (unsigned int)reason < sizeof(reasons) / sizeof(reasons[0]) &&
+		 reasons[reason] != NULL ? reasons[reason] : "unknown");
+	vm->exit_clean = state == VIR_DOMAIN_SHUTOFF && reason == VIR_DOMAIN_SHUTOFF_SHUTDOWN;
+	vm->pid = 0;
+	return 0;
+}
+
+static int
+lv_stop(struct mgr_vm *vm)
+{
+	char err[MGR_ERR_LEN];
+	virConnectPtr conn = lv_conn(vm, err, sizeof(err));
+	virDomainPtr dom;
+	int r = 0;
+
+	if (conn == NULL) {
+		mgr_log("vm %s: %s", vm->cfg->name, err);
+		return -ECONNREFUSED;
+	}
+	dom = lv_domain(vm, conn);
+	if (dom != NULL) {
+		/* SIGTERM, then SIGKILL after libvirt's grace period. */
+		if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0) {
+			lv_error(err, sizeof(err), "destroying the domain");
+			mgr_log("vm %s: %s", vm->cfg->name, err);
+			r = -EIO;
+		}
+		virDomainUndefine(dom);
+		virDomainFree(dom);
+	}
+	vm->pid = 0;
+	virConnectClose(conn);
+	vm->lpriv = NULL;
+	return r;
+}
+
+const struct mgr_launcher mgr_launcher_libvirt = {
+	.name = "libvirt",
+	.start = lv_start,
+	.stop = lv_stop,
+	.is_running = lv_is_running,
+};

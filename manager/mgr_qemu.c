@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_qemu.c — the "qemu" launcher: the manager runs QEMU itself.
+ *
+ *   qemu-system-x86_64 -name netvm-<name> -accel kvm|tcg -machine pc
+ *     -m <memory> -smp <vcpus> -nographic -nodefaults -no-user-config
+ *     -no-reboot -monitor none -serial file:<state_dir>/<name>.console
+ *     -object memory-backend-file,id=netvm-pool,mem-path=<pool>,size=<size>,share=on
+ *     -device ivshmem-plain,memdev=netvm-pool,addr=0x10
+ *     -chardev socket,path=<state_dir>/<name>.sock,id=netvm-bell
+ *     -device ivshmem-doorbell,chardev=netvm-bell,vectors=1,addr=0x11
+ *     -kernel K [-initrd I]
+ *     -append 'console=ttyS0 panic=-1 quiet netvm.run="<nf>" [netvm.file=/PATH:BASE64]...'
+ *   or, for a disk image:
+ *     -drive file=<disk>,if=virtio,format=qcow2|raw [-fw_cfg name=opt/netvm/run,string=<nf>]
+ *
+ * QEMU is a child of the manager in its own session, stdout/stderr to
+ * <state_dir>/<name>.log, its pid in <state_dir>/<name>.pid. KVM is used
+ * when /dev/kvm can be opened, TCG otherwise.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mgr.h"
+#include "mgr_launcher.h"
+
+#define QEMU_MAX_ARGS 48
+#define QEMU_STOP_WAIT_MS 3000
+
+struct qemu_argv {
+	char *v[QEMU_MAX_ARGS + 1];
+	unsigned int n;
+	bool oom;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+qemu_arg(struct qemu_argv *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (a->n == QEMU_MAX_ARGS) {
+		a->oom = true;
+		return;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0) {
+		a->oom = true;
+		s = NULL;
+	}
+	va_end(ap);
+	if (s != NULL)
+		a->v[a->n++] = s;
+}
+
+static void
+qemu_argv_free(struct qemu_argv *a)
+{
+	while (a->n > 0)
+		free(a->v[--a->n]);
+}
+
+/* @s with every ',' doubled, as QEMU's option syntax wants (into @buf). */
+static const char *
+qemu_esc(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 2 < len; s++) {
+		buf[o++] = *s;
+		if (*s == ',')
+			buf[o++] = ',';
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static bool
+qemu_has_kvm(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static void
+qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline,
+	   struct qemu_argv *a)
+{
+	const struct mgr_vm_cfg *v = vm->cfg;
+	char e1[2 * MGR_CFG_PATH_LEN], e2[2 * MGR_CFG_NF_LEN];
+	size_t dl = strlen(v->disk);
+
+	qemu_arg(a, "%s", c->qemu);
+	qemu_arg(a, "-name");
+	qemu_arg(a, "netvm-%s", v->name);
+	qemu_arg(a, "-accel");
+	qemu_arg(a, "%s", qemu_has_kvm() ? "kvm" : "tcg");
+	qemu_arg(a, "-machine");
+	qemu_arg(a, "pc");
+	qemu_arg(a, "-m");
+	qemu_arg(a, "%u", v->memory_mib);
+	qemu_arg(a, "-smp");
+	qemu_arg(a, "%u", v->vcpus);
+	qemu_arg(a, "-nographic");
+	qemu_arg(a, "-nodefaults");
+	qemu_arg(a, "-no-user-config");
+	qemu_arg(a, "-no-reboot");
+	qemu_arg(a, "-monitor");
+	qemu_arg(a, "none");
+	qemu_arg(a, "-serial");
+	qemu_arg(a, "file:%s", qemu_esc(vm->console_path, e1, sizeof(e1)));
+	qemu_arg(a, "-object");
+	qemu_arg(a, "memory-backend-file,id=netvm-pool,mem-path=%s,size=%llu,share=on",
+		 qemu_esc(vm->pool.path, e1, sizeof(e1)), (unsigned long long)vm->pool.size);
+	qemu_arg(a, "-device");
+	qemu_arg(a, "ivshmem-plain,memdev=netvm-pool,addr=0x10");
+	qemu_arg(a, "-chardev");
+	qemu_arg(a, "socket,path=%s,id=netvm-bell", qemu_esc(vm->sock_path, e1, sizeof(e1)));
+	qemu_arg(a, "-device");
+	qemu_arg(a, "ivshmem-doorbell,chardev=netvm-bell,vectors=1,addr=0x11");
+	if (v->kernel[0] != '\0') {
+		qemu_arg(a, "-kernel");
+		qemu_arg(a, "%s", v->kernel);
+		if (v->initrd[0] != '\0') {
+			qemu_arg(a, "-initrd");
+			qemu_arg(a, "%s", v->initrd);
+		}
+		qemu_arg(a, "-append");
+		qemu_arg(a, "%s", cmdline);
+	} else {
+		qemu_arg(a, "-drive");
+		qemu_arg(a, "file=%s,if=virtio,format=%s", qemu_esc(v->disk, e1, sizeof(e1)),
+			 dl > 6 && strcmp(v->disk + dl - 6, ".qcow2") == 0 ? "qcow2" : "raw");
+		if (v->nf[0] != '\0') {
+			qemu_arg(a, "-fw_cfg");
+			qemu_arg(a, "name=opt/netvm/run,string=%s", qemu_esc(v->nf, e2, sizeof(e2)));
+		}
+	}
+}
+
+/* In the child: the exec, or its errno written to @errfd. */
+static void __attribute__((noreturn))
+qemu_child(struct qemu_argv *a, int logfd, int errfd)
+{
+	int devnull = open("/dev/null", O_RDONLY);
+	int e;
+
+	setsid();
+	/* fd 3 reports a failed exec; every other descriptor of the manager is closed. */
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0 ||
+	    dup2(errfd, 3) < 0 || fcntl(3, F_SETFD, FD_CLOEXEC) < 0) {
+		e = errno;
+		if (write(errfd, &e, sizeof(e)) < 0)
+			_exit(126);
+		_exit(126);
+	}
+	closefrom(4);
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execvp(a->v[0], a->v);
+	e = errno;
+	if (write(3, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static int
+qemu_start(struct mgr_vm *vm, char *err, size_t errlen)
+{
+	struct qemu_argv a = { .n = 0 };
+	char cmdline[MGR_CMDLINE_MAX + 1] = "";
+	int logfd, pfd[2], e = 0, r;
+	ssize_t n;
+	pid_t pid;
+
+	if (vm->cfg->kernel[0] != '\0') {
+		r = mgr_vm_cmdline(vm, cmdline, sizeof(cmdline), err, errlen);
+		if (r < 0)
+			return r;
+	}
+	qemu_build(vm, &vm->m->cfg, cmdline, &a);
+	if (a.oom) {
+		qemu_argv_free(&a);
+		snprintf(err, errlen, "out of memory building QEMU's command line");
+		return -ENOMEM;
+	}
+	a.v[a.n] = NULL;
+	logfd = open(vm->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (logfd < 0 || pipe2(pfd, O_CLOEXEC) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s: %s", vm->log_path, strerror(-r));
+		if (logfd >= 0)
+			close(logfd);
+		qemu_argv_free(&a);
+		return r;
+	}
+	pid = fork();
+	if (pid == 0)
+		qemu_child(&a, logfd, pfd[1]);
+	r = pid < 0 ? -errno : 0;
+	close(pfd[1]);
+	close(logfd);
+	if (pid > 0) {
+		do
+			n = read(pfd[0], &e, sizeof(e));
+		while (n < 0 && errno == EINTR);
+		if (n == (ssize_t)sizeof(e)) {
+			/* exec failed: the child has exited */
+			waitpid(pid, NULL, 0);
+			r = -e;
+		}
+	}
+	close(pfd[0]);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot run %s: %s (manager.qemu)", a.v[0], strerror(-r));
+		qemu_argv_free(&a);
+		return r;
+	}
+	qemu_argv_free(&a);
+	vm->pid = pid;
+	vm->pid_is_child = true;
+	if (mgr_state_pid_write(vm->pid_path, pid) < 0)
+		mgr_log("vm %s: cannot write %s: %s (a restarted manager will not find QEMU "
+			"pid %d)", vm->cfg->name, vm->pid_path, strerror(errno), (int)pid);
+	return 0;
+}
+
+static void
+qemu_gone(struct mgr_vm *vm, int status)
+{
+	if (WIFEXITED(status)) {
+		snprintf(vm->exit_how, sizeof(vm->exit_how), "QEMU exited with status %d",
+			 WEXITSTATUS(status));
+		vm->exit_clean = WEXITSTATUS(status) == 0;
+	} else if (WIFSIGNALED(status)) {
+		snprintf(vm->exit_how, sizeof(vm->exit_how), "QEMU killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+		vm->exit_clean = false;
+	}
+	unlink(vm->pid_path);
+	vm->pid = 0;
+}
+
+static int
+qemu_is_running(struct mgr_vm *vm)
+{
+	int status;
+	pid_t r;
+
+	if (vm->pid <= 0)
+		return 0;
+	if (vm->pid_is_child) {
+		do
+			r = waitpid(vm->pid, &status, WNOHANG);
+		while (r < 0 && errno == EINTR);
+		if (r == 0)
+			return 1;
+		if (r == vm->pid) {
+			qemu_gone(vm, status);
+			return 0;
+		}
+		vm->pid_is_child = false; /* ECHILD: someone reaped it; fall back to /proc */
+	}
+	if (mgr_state_pid_is_vm(vm->pid, vm->sock_path))
+		return 1;
+	snprintf(vm->exit_how, sizeof(vm->exit_how), "QEMU pid %d is gone", (int)vm->pid);
+	vm->exit_clean = false;
+	unlink(vm->pid_path);
+	vm->pid = 0;
+	return 0;
+}
+
+static int
+qemu_stop(struct mgr_vm *vm)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	int waited, status;
+
+	if (vm->pid <= 0 || qemu_is_running(vm) == 0)
+		return 0;
+	if (!vm->pid_is_child) {
+		mgr_state_kill(vm->pid);
+		unlink(vm->pid_path);
+		vm->pid = 0;
+		return 0;
+	}
+	kill(vm->pid, SIGTERM); /* QEMU quits cleanly on SIGTERM */
+	for (waited = 0; waited < QEMU_STOP_WAIT_MS; waited += 50) {
+		if (qemu_is_running(vm) == 0)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	kill(vm->pid, SIGKILL);
+	if (waitpid(vm->pid, &status, 0) == vm->pid)
+		qemu_gone(vm, status);
+	else
+		vm->pid = 0;
+	return 0;
+}
+
+const struct mgr_launcher mgr_launcher_qemu = {
+	.name = "qemu",
+	.start = qemu_start,
+	.stop = qemu_stop,
+	.is_running = qemu_is_running,
+};

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_state.c — the state directory: what a manager leaves for the next one.
+ *
+ * Per VM, <state_dir>/<name>.sock (the chardev socket), <name>.pid (QEMU's
+ * pid, for the qemu launcher), <name>.console (the guest's serial port) and
+ * <name>.log (QEMU's own messages). A QEMU is recognised as one of ours only
+ * when its pid is in a pidfile AND its command line names the VM's chardev
+ * socket, so a recycled pid is never killed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mgr.h"
+
+#define MGR_STATE_KILL_WAIT_MS 3000
+
+/* mkdir -p of @path with mode 0755. */
+static int
+mgr_mkdir_p(const char *path)
+{
+	char buf[MGR_CFG_PATH_LEN];
+	char *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Create the state directory of @c (and its parents) if missing, mode 0755
+ * so QEMU running as another user (libvirt) can reach the sockets in it.
+ * Returns 0 or a negative errno with a message in @err.
+ */
+int
+mgr_state_dir_open(const struct mgr_cfg *c, char *err, size_t errlen)
+{
+	struct stat st;
+	int r = mgr_mkdir_p(c->state_dir);
+
+	if (r == 0 && stat(c->state_dir, &st) < 0)
+		r = -errno;
+	else if (r == 0 && !S_ISDIR(st.st_mode))
+		r = -ENOTDIR;
+	if (r < 0)
+		snprintf(err, errlen, "state directory %s: %s (manager.state_dir)", c->state_dir,
+			 strerror(-r));
+	return r;
+}
+
+/* Write @pid to the pidfile @path (replaced atomically). Returns 0 or a negative errno. */
+int
+mgr_state_pid_write(const char *path, pid_t pid)
+{
+	char tmp[MGR_CFG_PATH_LEN + 8];
+	FILE *f;
+	int r = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (f == NULL)
+		return -errno;
+	if (fprintf(f, "%d\n", (int)pid) < 0)
+		r = -EIO;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+/* The pid in pidfile @path, or 0 when there is none or it is not a pid. */
+pid_t
+mgr_state_pid_read(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	long v = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%ld", &v) != 1 || v <= 1 || v > INT_MAX)
+		v = 0;
+	fclose(f);
+	return (pid_t)v;
+}
+
+/* Whether process @pid runs and its command line names @sock_path; false
+ * when it cannot be read. */
+bool
+mgr_state_pid_is_vm(pid_t pid, const char *sock_path)
+{
+	char path[64], buf[8192];
+	size_t n, i, len = strlen(sock_path);
+	FILE *f;
+
+	if (pid <= 1)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	/* Arguments are NUL-separated; the path is inside one of them. */
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = '\n';
+	buf[n] = '\0';
+	for (i = 0; len > 0 && i + len <= n; i++)
+		if (memcmp(buf + i, sock_path, len) == 0 &&
+		    (i + len == n || strchr(",\n", buf[i + len]) != NULL))
+			return true;
+	return false;
+}
+
+/* Stop process @pid, not a child of ours (no waitpid): SIGTERM, then SIGKILL
+ * when it still runs after a few seconds; cannot fail. */
+void
+mgr_state_kill(pid_t pid)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	int waited;
+
+	kill(pid, SIGTERM);
+	for (waited = 0; waited < MGR_STATE_KILL_WAIT_MS && kill(pid, 0) == 0; waited += 50)
+		nanosleep(&ts, NULL);
+	if (kill(pid, 0) == 0)
+		kill(pid, SIGKILL);
+}
+
+/*
+ * Stop the QEMUs a previous manager started for VMs that are no longer in
+ * @c (pidfiles in the state directory with no configured VM), and remove
+ * their files; cannot fail (what cannot be removed is left).
+ */
+void
+mgr_state_orphans(const struct mgr_cfg *c)
+{
+	DIR *d = opendir(c->state_dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char name[MGR_CFG_NAME_LEN], file[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16];
+		char sock[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16];
+		size_t len = strlen(e->d_name);
+		pid_t pid;
+
+		if (len <= 4 || len - 4 >= sizeof(name) || strcmp(e->d_name + len - 4, ".pid") != 0)
+			continue;
+		memcpy(name, e->d_name, len - 4);
+		name[len - 4] = '\0';
+		if (mgr_cfg_vm(c, name) != NULL)
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", c->state_dir, e->d_name);
+		snprintf(sock, sizeof(sock), "%s/%s.sock", c->state_dir, name);
+		pid = mgr_state_pid_read(file);
+		if (pid > 0 && mgr_state_pid_is_vm(pid, sock)) {
+			mgr_log("vm %s: not configured any more; stopping QEMU pid %d left by a "
+				"previous netvm-manager", name, (int)pid);
+			mgr_state_kill(pid);
+		}
+		unlink(file);
+		unlink(sock);
+	}
+	closedir(d);
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_tel.c — a client of the core engine's DPDK telemetry socket.
+ *
+ * Protocol (DPDK telemetry v2): AF_UNIX SOCK_SEQPACKET at
+ * /var/run/dpdk/<file_prefix>/dpdk_telemetry.v2; the server greets with one
+ * JSON object holding "max_output_len"; each command sent gets one JSON
+ * object {"<command>": <data>} back, <data> null for an unknown command.
+ * One connection per query: queries are rare (VM start, netvmctl).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "mgr.h"
+
+#define MGR_TEL_RUN_DIR "/var/run/dpdk"
+#define MGR_TEL_SOCKET "dpdk_telemetry.v2"
+#define MGR_TEL_TIMEOUT_MS 2000
+#define MGR_TEL_MAX_REPLY (1 << 20)
+#define MGR_TEL_MAX_POOLS 64
+
+/* Write the path of the core's telemetry socket for @c to @path; cannot fail. */
+void
+mgr_tel_path(const struct mgr_cfg *c, char *path, size_t len)
+{
+	snprintf(path, len, "%s/%s/%s", MGR_TEL_RUN_DIR, c->file_prefix, MGR_TEL_SOCKET);
+}
+
+/* Receive one message of at most @len bytes within the time-out. */
+static ssize_t
+mgr_tel_recv(int fd, char *buf, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, MGR_TEL_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -ETIMEDOUT;
+	r = (int)recv(fd, buf, len, 0);
+	return r < 0 ? -errno : r;
+}
+
+static int
+mgr_tel_connect(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "telemetry socket path too long: %s", path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cannot reach the core engine's telemetry at %s: %s (is "
+			 "netvm-core running with --file-prefix as core.file_prefix says?)", path,
+			 strerror(-r));
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/*
+ * Send @cmd to the telemetry socket at @path and store the data of the reply
+ * (reply[cmd], a new reference the caller puts) in *@out. Returns 0, -ENOENT
+ * when the command is unknown to the core, or another negative errno, with a
+ * message in @err.
+ */
+int
+mgr_tel_query(const char *path, const char *cmd, struct json_object **out, char *err,
+	      size_t errlen)
+{
+	struct json_object *reply, *data;
+	char *buf = malloc(MGR_TEL_MAX_REPLY + 1);
+	ssize_t n;
+	int fd, r = 0;
+
+	*out = NULL;
+	if (buf == NULL)
+		return -ENOMEM;
+	fd = mgr_tel_connect(path, err, errlen);
+	if (fd < 0) {
+		free(buf);
+		return fd;
+	}
+	n = mgr_tel_recv(fd, buf, MGR_TEL_MAX_REPLY); /* the greeting */
+	if (n > 0 && send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) < 0)
+		n = -errno;
+	if (n > 0)
+		n = mgr_tel_recv(fd, buf, MGR_TEL_MAX_REPLY);
+	close(fd);
+	if (n <= 0) {
+		r = n < 0 ? (int)n : -ECONNRESET;
+		snprintf(err, errlen, "telemetry %s: %s: %s", path, cmd, strerror(-r));
+		free(buf);
+		return r;
+	}
+	buf[n] = '\0';
+	reply = json_tokener_parse(buf);
+	free(buf);
+	if (reply == NULL || !json_object_object_get_ex(reply, cmd, &data)) {
+		snprintf(err, errlen, "telemetry %s: %s: the reply is not {\"%s\": ...}", path, cmd,
+			 cmd);
+		json_object_put(reply);
+		return -EPROTO;
+	}
+	if (data == NULL) {
+		snprintf(err, errlen, "the core engine does not know the telemetry command %s "
+			 "(a netvm-core older than this netvm-manager?)", cmd);
+		json_object_put(reply);
+		return -ENOENT;
+	}
+	*out = json_object_get(data);
+	json_object_put(reply);
+	return 0;
+}
+
+/*
+ * Find, in the core's /netvm/pools, the pool file @pool_fd (received on
+ * attach) is: store its path and size in @pool. Returns 0, or a negative
+ * errno with a message in @err (-ENOENT: no pool listed is that file).
+ */
+int
+mgr_tel_pool_of(const char *path, int pool_fd, struct mgr_pool_info *pool, char *err,
+		size_t errlen)
+{
+	struct json_object *pools, *jpath, *jsize;
+	struct stat want, st;
+	char key[32];
+	unsigned int k;
+	int r;
+
+	if (fstat(pool_fd, &want) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "pool region: %s", strerror(-r));
+		return r;
+	}
+	r = mgr_tel_query(path, "/netvm/pools", &pools, err, errlen);
+	if (r < 0)
+		return r;
+	r = -ENOENT;
+	snprintf(err, errlen, "none of the pools the core lists in /netvm/pools is the file it "
+		 "gave on attach");
+	for (k = 0; k < MGR_TEL_MAX_POOLS; k++) {
+		snprintf(key, sizeof(key), "pool%u_path", k);
+		if (!json_object_object_get_ex(pools, key, &jpath))
+			break;
+		snprintf(key, sizeof(key), "pool%u_size", k);
+		if (!json_object_object_get_ex(pools, key, &jsize) ||
+		    !json_object_is_type(jpath, json_type_string) ||
+		    !json_object_is_type(jsize, json_type_int)) {
+			snprintf(err, errlen, "/netvm/pools: pool%u has no string path and integer "
+				 "size", k);
+			r = -EPROTO;
+			break;
+		}
+		if (stat(json_object_get_string(jpath), &st) == 0 && st.st_dev == want.st_dev &&
+		    st.st_ino == want.st_ino) {
+			snprintf(pool->path, sizeof(pool->path), "%s", json_object_get_string(jpath));
+			pool->size = (uint64_t)json_object_get_int64(jsize);
+			r = 0;
+			err[0] = '\0';
+			break;
+		}
+	}
+	json_object_put(pools);
+	return r;
+}

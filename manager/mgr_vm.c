@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_vm.c — one VM's life: start, watch, go down, restart.
+ *
+ *   STOPPED --start--> STARTING --QEMU connects its chardev--> RUNNING
+ *      ^                  |                                      |
+ *      |  stop            +------ QEMU exits, chardev closes, ---+
+ *      |                  |       core closes the attachment
+ *      |                  v
+ *      +-- clean exit -- down --policy--> BACKOFF --delay--> (start again)
+ *                         |
+ *                         +--never / limit reached--> FAILED
+ *
+ * Starting a VM: attach to the core on its behalf, find the pool file in
+ * the core's telemetry, serve its chardev socket, then let the launcher run
+ * QEMU. Going down undoes all of it; closing the attachment is what makes
+ * the core reclaim the VM's buffers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mgr.h"
+#include "mgr_launcher.h"
+
+#define MGR_DOWN_WAIT_MS 1000 /* for QEMU to exit by itself once its connection closed */
+
+static const char *const mgr_vm_states[] = {
+	[MGR_VM_STOPPED] = "stopped", [MGR_VM_STARTING] = "starting",
+	[MGR_VM_RUNNING] = "running", [MGR_VM_BACKOFF] = "down",
+	[MGR_VM_FAILED] = "failed",
+};
+
+/* The name netvmctl shows for state @s ("?" for none); cannot fail. */
+const char *
+mgr_vm_state_name(enum mgr_vm_state s)
+{
+	return (unsigned int)s < sizeof(mgr_vm_states) / sizeof(mgr_vm_states[0]) ?
+	       mgr_vm_states[s] : "?";
+}
+
+static int
+mgr_vm_path(char *dst, size_t len, const char *dir, const char *name, const char *ext)
+{
+	int n = snprintf(dst, len, "%s/%s.%s", dir, name, ext);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Set up @vm for VM @cfg of manager @m: its paths and launcher; nothing is
+ * started. Returns 0, or a negative errno with a message naming the
+ * configuration line in @err (a path too long, a launcher not built in).
+ */
+int
+mgr_vm_init(struct mgr *m, struct mgr_vm *vm, const struct mgr_vm_cfg *cfg, char *err,
+	    size_t errlen)
+{
+	const char *dir = m->cfg.state_dir;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->m = m;
+	vm->cfg = cfg;
+	vm->state = MGR_VM_STOPPED;
+	mgr_attach_init(&vm->att);
+	mgr_ivs_init(&vm->ivs);
+	vm->core_tag = (struct mgr_tag){ MGR_TAG_CORE, vm };
+	vm->ivs_tag = (struct mgr_tag){ MGR_TAG_IVS, vm };
+	vm->launcher = mgr_launcher_get(cfg->launcher);
+	if (vm->launcher == NULL) {
+		snprintf(err, errlen, "%s:%u: vm %s: launcher \"%s\": this netvm-manager was built "
+			 "without it (install libvirt-dev and rebuild)", m->cfg_path,
+			 cfg->launcher_line, cfg->name, mgr_cfg_launcher_name(cfg->launcher));
+		return -ENOTSUP;
+	}
+	if (mgr_vm_path(vm->sock_path, sizeof(vm->sock_path), dir, cfg->name, "sock") < 0 ||
+	    mgr_vm_path(vm->pid_path, sizeof(vm->pid_path), dir, cfg->name, "pid") < 0 ||
+	    mgr_vm_path(vm->console_path, sizeof(vm->console_path), dir, cfg->name, "console") < 0 ||
+	    mgr_vm_path(vm->log_path, sizeof(vm->log_path), dir, cfg->name, "log") < 0) {
+		snprintf(err, errlen, "%s:%u: vm %s: %s/%s.sock is longer than a unix socket path "
+			 "(%zu characters): shorten manager.state_dir", m->cfg_path, cfg->line,
+			 cfg->name, dir, cfg->name, sizeof(vm->sock_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* Undo a start, whatever part of it was done. */
+static void
+mgr_vm_teardown(struct mgr_vm *vm)
+{
+	if (vm->att.sock >= 0)
+		mgr_unwatch(vm->m, vm->att.sock);
+	if (vm->ivs.notify[0] >= 0)
+		mgr_unwatch(vm->m, vm->ivs.notify[0]);
+	/* QEMU first: it then holds nothing of the attachment when that goes. */
+	if (vm->launcher->stop(vm) < 0)
+		mgr_log("vm %s: could not stop QEMU (pid %d)", vm->cfg->name, (int)vm->pid);
+	mgr_ivs_stop(&vm->ivs);
+	mgr_attach_close(&vm->att);
+}
+
+static bool
+mgr_pow2(uint64_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+/* Attach, find the pool, serve the chardev: everything before QEMU. */
+static int
+mgr_vm_prepare(struct mgr_vm *vm, char *err, size_t errlen)
+{
+	const struct mgr_vm_cfg *c = vm->cfg;
+	struct mgr *m = vm->m;
+	gid_t gid = c->launcher == MGR_LAUNCH_LIBVIRT ? m->kvm_gid : (gid_t)-1;
+	int r;
+
+	r = mgr_attach_open(&vm->att, m->cfg.core_socket, c->role, c->queues, err, errlen);
+	if (r < 0)
+		return r;
+	r = mgr_tel_pool_of(m->tel_path, vm->att.pool_fd, &vm->pool, err, errlen);
+	if (r < 0)
+		return r;
+	if (vm->pool.size != vm->att.pool_size) {
+		snprintf(err, errlen, "the core's telemetry gives pool %s %llu bytes, the file has "
+			 "%llu", vm->pool.path, (unsigned long long)vm->pool.size,
+			 (unsigned long long)vm->att.pool_size);
+		return -EPROTO;
+	}
+	if (!mgr_pow2(vm->pool.size)) {
+		snprintf(err, errlen, "pool %s is %llu bytes, not a power of two: QEMU's "
+			 "ivshmem-plain cannot map it (choose the core's pool_buffers so that "
+			 "(pool_buffers + 1) x buffer_size is a power of two, e.g. 16383 x 2048)",
+			 vm->pool.path, (unsigned long long)vm->pool.size);
+		return -EINVAL;
+	}
+	if (!mgr_pow2(vm->att.priv_size)) {
+		snprintf(err, errlen, "the core gave a private region of %llu bytes, not a power "
+			 "of two: ivshmem-doorbell cannot map it",
+			 (unsigned long long)vm->att.priv_size);
+		return -EINVAL;
+	}
+	/* The console shows this boot only. */
+	unlink(vm->console_path);
+	r = mgr_ivs_start(&vm->ivs, vm->sock_path, vm->att.nf_id, vm->att.priv_fd,
+			  vm->att.doorbell_fd, gid, err, errlen);
+	if (r < 0)
+		return r;
+	if ((r = mgr_watch(m, vm->att.sock, &vm->core_tag)) < 0 ||
+	    (r = mgr_watch(m, vm->ivs.notify[0], &vm->ivs_tag)) < 0) {
+		snprintf(err, errlen, "epoll: %s", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/*
+ * Start VM @vm now: attach it to the core, serve its chardev socket, start
+ * QEMU. Returns 0, -EALREADY when it runs, or a negative errno with a
+ * message for the operator in @err (nothing is left running then).
+ */
+int
+mgr_vm_start(struct mgr_vm *vm, char *err, size_t errlen)
+{
+	int r;
+
+	if (vm->state == MGR_VM_STARTING || vm->state == MGR_VM_RUNNING) {
+		snprintf(err, errlen, "vm %s is %s already", vm->cfg->name,
+			 mgr_vm_state_name(vm->state));
+		return -EALREADY;
+	}
+	vm->exit_how[0] = '\0';
+	vm->exit_clean = false;
+	r = mgr_vm_prepare(vm, err, errlen);
+	if (r == 0)
+		r = vm->launcher->start(vm, err, errlen);
+	if (r < 0) {
+		mgr_vm_teardown(vm);
+		snprintf(vm->error, sizeof(vm->error), "%s", err);
+		return r;
+	}
+	vm->error[0] = '\0';
+	vm->state = MGR_VM_STARTING;
+	vm->started_ms = mgr_now_ms();
+	vm->starts++;
+	mgr_log("vm %s: starting (%s launcher, pid %d): nf id %u, role %u, pool %s (%llu MiB), "
+		"chardev %s", vm->cfg->name, vm->launcher->name, (int)vm->pid, vm->att.nf_id,
+		vm->cfg->role, vm->pool.path, (unsigned long long)(vm->pool.size >> 20),
+		vm->sock_path);
+	return 0;
+}
+
+static size_t
+mgr_b64(const uint8_t *in, size_t n, char *out)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
+			     (i + 2 < n ? in[i + 2] : 0);
+
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < n ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/*
+ * Write the guest kernel's command line of @vm to @buf (at most
+ * MGR_CMDLINE_MAX characters): the console, netvm.run="<nf>", and one
+ * netvm.file=/PATH:BASE64 per configured file, read now. Returns 0, or a
+ * negative errno with a message in @err (a file unreadable, the line too long).
+ */
+int
+mgr_vm_cmdline(const struct mgr_vm *vm, char *buf, size_t len, char *err, size_t errlen)
+{
+	const struct mgr_vm_cfg *c = vm->cfg;
+	uint8_t data[MGR_CMDLINE_MAX];
+	char b64[MGR_CMDLINE_MAX * 2];
+	size_t n, used;
+	unsigned int i;
+	FILE *f;
+
+	used = (size_t)snprintf(buf, len, "console=ttyS0 panic=-1 quiet");
+	if (c->nf[0] != '\0')
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
+					 " netvm.run=\"%s\"", c->nf);
+	for (i = 0; i < c->nb_files && used < len; i++) {
+		f = fopen(c->files[i].host, "re");
+		if (f == NULL) {
+			int r = -errno;
+
+			snprintf(err, errlen, "%s (files of vm %s): %s", c->files[i].host, c->name,
+				 strerror(-r));
+			return r;
+		}
+		n = fread(data, 1, sizeof(data), f);
+		fclose(f);
+		mgr_b64(data, n, b64);
+		used += (size_t)snprintf(buf + used, len - used, " netvm.file=%s:%s",
+					 c->files[i].guest, b64);
+	}
+	if (used >= len || used > MGR_CMDLINE_MAX) {
+		snprintf(err, errlen, "vm %s: the kernel command line (nf and files, base64) is "
+			 "longer than the guest kernel takes (%d characters): shorten nf or the "
+			 "files", c->name, MGR_CMDLINE_MAX);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/* Stop VM @vm at the operator's request; it stays stopped. Returns 0 (a VM
+ * that was not running is left as it is). */
+int
+mgr_vm_stop(struct mgr_vm *vm)
+{
+	enum mgr_vm_state was = vm->state;
+
+	mgr_vm_teardown(vm);
+	vm->state = MGR_VM_STOPPED;
+	vm->restarts = 0;
+	if (was == MGR_VM_STARTING || was == MGR_VM_RUNNING)
+		mgr_log("vm %s: stopped", vm->cfg->name);
+	return 0;
+}
+
+/* Apply the restart policy to a VM that went down (or failed to start). */
+static void
+mgr_vm_policy(struct mgr_vm *vm, const char *why, bool clean)
+{
+	const struct mgr_cfg *c = &vm->m->cfg;
+	uint64_t delay;
+	unsigned int i;
+
+	if (vm->cfg->restart == MGR_RESTART_NEVER ||
+	    (vm->cfg->restart == MGR_RESTART_ON_FAILURE && clean)) {
+		vm->state = clean ? MGR_VM_STOPPED : MGR_VM_FAILED;
+		mgr_log("vm %s: down: %s; not restarted (restart = \"%s\")", vm->cfg->name, why,
+			mgr_cfg_restart_name(vm->cfg->restart));
+		return;
+	}
+	if (vm->restarts >= c->restart_limit) {
+		vm->state = MGR_VM_FAILED;
+		mgr_log("vm %s: down: %s; not restarted: %u restarts in a row, the limit "
+			"(manager.restart_limit); 'netvmctl vm start %s' tries again",
+			vm->cfg->name, why, vm->restarts, vm->cfg->name);
+		return;
+	}
+	delay = c->backoff_ms;
+	for (i = 0; i < vm->restarts && delay < c->backoff_max_ms; i++)
+		delay *= 2;
+	if (delay > c->backoff_max_ms)
+		delay = c->backoff_max_ms;
+	vm->restarts++;
+	vm->restart_at_ms = mgr_now_ms() + delay;
+	vm->state = MGR_VM_BACKOFF;
+	mgr_log("vm %s: down: %s; restart %u of at most %u in %llu ms", vm->cfg->name, why,
+		vm->restarts, c->restart_limit, (unsigned long long)delay);
+}
+
+/* The last line QEMU wrote to its log, for messages ("" when none). */
+static void
+mgr_vm_log_tail(const struct mgr_vm *vm, char *buf, size_t len)
+{
+	char line[256];
+	FILE *f = fopen(vm->log_path, "re");
+
+	buf[0] = '\0';
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (line[0] != '\n')
+			snprintf(buf, len, "%s", line);
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* VM @vm went down by itself: tear it down, say why, apply the policy. */
+static void
+mgr_vm_down(struct mgr_vm *vm, const char *why)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	char tail[256];
+	bool stopped;
+	int waited;
+
+	/* A chardev or core connection that closed usually means QEMU is exiting:
+	 * give it a moment, so that how it ended is known. */
+	for (waited = 0; waited < MGR_DOWN_WAIT_MS && vm->launcher->is_running(vm) == 1;
+	     waited += 50)
+		nanosleep(&ts, NULL);
+	stopped = vm->launcher->is_running(vm) == 1;
+	mgr_vm_teardown(vm);
+	if (stopped) {
+		/* however QEMU took it, it did not end by itself */
+		snprintf(vm->exit_how, sizeof(vm->exit_how), "QEMU stopped by the manager");
+		vm->exit_clean = false;
+	}
+	mgr_vm_log_tail(vm, tail, sizeof(tail));
+	snprintf(vm->last_down, sizeof(vm->last_down), "%s (%s)%s%s", why,
+		 vm->exit_how[0] ? vm->exit_how : "exit unknown", tail[0] && !vm->exit_clean ?
+		 ": " : "", tail[0] && !vm->exit_clean ? tail : "");
+	mgr_vm_policy(vm, vm->last_down, vm->exit_clean);
+}
+
+/* Handle a ready descriptor of @vm: its core connection or its chardev
+ * server's events; cannot fail (problems take the VM down). */
+void
+mgr_vm_event(struct mgr_vm *vm, enum mgr_tag_kind kind)
+{
+	int ev;
+
+	if (kind == MGR_TAG_CORE) {
+		if (vm->state == MGR_VM_STARTING || vm->state == MGR_VM_RUNNING)
+			mgr_vm_down(vm, "the core engine closed the VM's attachment");
+		return;
+	}
+	while ((ev = mgr_ivs_event(&vm->ivs)) >= 0) {
+		switch (ev) {
+		case MGR_IVS_CONNECTED:
+			vm->state = MGR_VM_RUNNING;
+			vm->running_ms = mgr_now_ms();
+			mgr_log("vm %s: running: QEMU (pid %d) holds its private region, nf id %u",
+				vm->cfg->name, (int)vm->pid, vm->att.nf_id);
+			break;
+		case MGR_IVS_REFUSED:
+			mgr_log("vm %s: refused a second connection to %s (one QEMU per VM)",
+				vm->cfg->name, vm->sock_path);
+			break;
+		case MGR_IVS_FAILED:
+			mgr_vm_down(vm, "the ivshmem handshake with QEMU failed");
+			return;
+		case MGR_IVS_DISCONNECTED:
+			mgr_vm_down(vm, "QEMU closed its chardev connection");
+			return;
+		}
+	}
+}
+
+/* Start @vm as the manager starts; a failure is logged and handled by the
+ * restart policy like a VM that went down; cannot fail. */
+void
+mgr_vm_autostart(struct mgr_vm *vm)
+{
+	char err[MGR_ERR_LEN];
+
+	if (mgr_vm_start(vm, err, sizeof(err)) < 0) {
+		snprintf(vm->last_down, sizeof(vm->last_down), "start failed: %s", err);
+		mgr_vm_policy(vm, vm->last_down, false);
+	}
+}
+
+/* Periodic work of @vm at time @now_ms: notice a QEMU that exited, a chardev
+ * never connected, a restart that is due; cannot fail. */
+void
+mgr_vm_tick(struct mgr_vm *vm, uint64_t now_ms)
+{
+	const struct mgr_cfg *c = &vm->m->cfg;
+	char err[MGR_ERR_LEN];
+
+	switch (vm->state) {
+	case MGR_VM_STARTING:
+	case MGR_VM_RUNNING:
+		if (vm->launcher->is_running(vm) == 0) {
+			mgr_vm_down(vm, "QEMU exited");
+		} else if (vm->state == MGR_VM_STARTING &&
+			   now_ms - vm->started_ms > (uint64_t)c->connect_s * 1000) {
+			snprintf(err, sizeof(err), "QEMU did not connect to %s within %u s "
+				 "(manager.connect_timeout_s)", vm->sock_path, c->connect_s);
+			mgr_vm_down(vm, err);
+		} else if (vm->state == MGR_VM_RUNNING && vm->restarts > 0 &&
+			   now_ms - vm->running_ms > (uint64_t)c->stable_s * 1000) {
+			vm->restarts = 0;
+		}
+		break;
+	case MGR_VM_BACKOFF:
+		if (now_ms < vm->restart_at_ms)
+			break;
+		if (mgr_vm_start(vm, err, sizeof(err)) < 0) {
+			snprintf(vm->last_down, sizeof(vm->last_down), "restart failed: %s", err);
+			mgr_vm_policy(vm, vm->last_down, false);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * At manager start: stop a QEMU a previous manager left running for @vm.
+ * It cannot be re-adopted: its core attachment closed with that manager, so
+ * the core has reclaimed its buffers and freed its private region, and a
+ * running guest cannot be given a new one. Its files are removed; cannot fail.
+ */
+void
+mgr_vm_adopt_stale(struct mgr_vm *vm)
+{
+	vm->pid = mgr_state_pid_read(vm->pid_path);
+	vm->pid_is_child = false;
+	if (vm->launcher->is_running(vm) == 1) {
+		mgr_log("vm %s: QEMU (%s launcher, pid %d) left running by a previous "
+			"netvm-manager; its core attachment ended with that manager, so it is "
+			"stopped (autostart starts it anew)", vm->cfg->name, vm->launcher->name,
+			(int)vm->pid);
+		vm->launcher->stop(vm);
+	}
+	vm->pid = 0;
+	unlink(vm->pid_path);
+	unlink(vm->sock_path);
+}

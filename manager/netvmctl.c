@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * netvmctl — the operator's command line for netvm-manager.
+ *
+ *   netvmctl [-s SOCKET] [--json] vm list | vm start NAME | vm stop NAME
+ *   netvmctl [-s SOCKET] [--json] nf list | stats
+ *
+ * Sends the command as one line to the manager's control socket
+ * (manager.socket; mgr_ctl.c has the protocol), reads its JSON answer and
+ * prints it as tables, or as JSON with --json. Exit status: 0 done, 1 the
+ * manager refused or could not be reached, 2 usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "mgr_cfg.h"
+#include "netvmctl.h"
+
+#define CTL_MAX_REPLY (4u << 20)
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [-s SOCKET] [--json] COMMAND\n"
+		"  vm list          the configured VMs and their state\n"
+		"  vm start NAME    start a VM (again)\n"
+		"  vm stop NAME     stop a VM; it stays stopped\n"
+		"  nf list          NFs attached to the core engine, with their VM\n"
+		"  stats            the core engine's counters: ports, NFs, pools, drops\n"
+		"options:\n"
+		"  -s, --socket SOCKET  the manager's control socket (default %s)\n"
+		"  -j, --json           print the manager's answer as JSON\n"
+		"  -h, --help           this text\n",
+		prog, MGR_CFG_DEF_SOCKET);
+}
+
+/* Send @req to the manager at @path; the whole answer in a malloc'd string. */
+static char *
+ctl_ask(const char *path, const char *req)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = 0, cap = 65536;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "netvmctl: socket path too long: %s\n", path);
+		return NULL;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "netvmctl: cannot reach netvm-manager at %s: %s (is it running? "
+			"-s gives another socket)\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, "netvmctl: %s: %s\n", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	shutdown(fd, SHUT_WR);
+	buf = malloc(cap);
+	while (buf != NULL) {
+		if (len + 1 == cap) {
+			char *bigger = cap < CTL_MAX_REPLY ? realloc(buf, cap * 2) : NULL;
+
+			if (bigger == NULL) {
+				free(buf);
+				buf = NULL;
+				fprintf(stderr, "netvmctl: the answer is too large\n");
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		n = recv(fd, buf + len, cap - 1 - len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "netvmctl: %s: %s\n", path, strerror(errno));
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		if (n == 0) {
+			buf[len] = '\0';
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	return buf;
+}
+
+/* The request line of command @argv; -EINVAL when it is not a command. */
+static int
+ctl_request(int n, char **argv, char *req, size_t len)
+{
+	if (n == 2 && strcmp(argv[0], "vm") == 0 && strcmp(argv[1], "list") == 0)
+		snprintf(req, len, "vm list\n");
+	else if (n == 3 && strcmp(argv[0], "vm") == 0 &&
+		 (strcmp(argv[1], "start") == 0 || strcmp(argv[1], "stop") == 0) &&
+		 argv[2][0] != '\0' && argv[2][strcspn(argv[2], " \t\r\n")] == '\0' &&
+		 strlen(argv[2]) < MGR_CFG_NAME_LEN)
+		snprintf(req, len, "vm %s %s\n", argv[1], argv[2]);
+	else if (n == 2 && strcmp(argv[0], "nf") == 0 && strcmp(argv[1], "list") == 0)
+		snprintf(req, len, "nf list\n");
+	else if (n == 1 && strcmp(argv[0], "stats") == 0)
+		snprintf(req, len, "stats\n");
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = MGR_CFG_DEF_SOCKET;
+	struct json_object *reply, *ok, *err;
+	bool json = false;
+	char req[256], *text;
+	int opt, r = 0;
+
+	while ((opt = getopt_long(argc, argv, "+s:jh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			path = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return 2;
+		}
+	}
+	if (ctl_request(argc - optind, argv + optind, req, sizeof(req)) < 0) {
+		usage(stderr, argv[0]);
+		return 2;
+	}
+	text = ctl_ask(path, req);
+	if (text == NULL)
+		return 1;
+	reply = json_tokener_parse(text);
+	if (reply == NULL || !json_object_object_get_ex(reply, "ok", &ok)) {
+		fprintf(stderr, "netvmctl: the manager's answer is not JSON: %.200s\n", text);
+		free(text);
+		json_object_put(reply);
+		return 1;
+	}
+	free(text);
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else if (!json_object_get_boolean(ok)) {
+		json_object_object_get_ex(reply, "error", &err);
+		fprintf(stderr, "netvmctl: %s\n", err ? json_object_get_string(err) : "failed");
+	} else if (strcmp(req, "vm list\n") == 0) {
+		r = ctl_show_vms(reply, stdout);
+	} else if (strcmp(req, "nf list\n") == 0) {
+		r = ctl_show_nfs(reply, stdout);
+	} else if (strcmp(req, "stats\n") == 0) {
+		r = ctl_show_stats(reply, stdout);
+	}
+	if (r < 0)
+		fprintf(stderr, "netvmctl: unexpected answer from the manager\n");
+	r = r < 0 || !json_object_get_boolean(ok) ? 1 : 0;
+	json_object_put(reply);
+	return r;
+}

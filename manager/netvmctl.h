@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * netvmctl.h — the operator CLI's pieces: netvmctl.c asks the manager,
+ * netvmctl_show.c prints its JSON answers as tables.
+ */
+#ifndef NETVM_NETVMCTL_H
+#define NETVM_NETVMCTL_H
+
+#include <stdio.h>
+
+struct json_object;
+
+/* Print the "vms" of a "vm list" answer as a table to @f. Returns 0, or
+ * -EPROTO when the answer does not have that shape. */
+int ctl_show_vms(struct json_object *reply, FILE *f);
+
+/* Print the "nfs" of an "nf list" answer as a table to @f. Returns 0 or -EPROTO. */
+int ctl_show_nfs(struct json_object *reply, FILE *f);
+
+/* Print the "stats" of a "stats" answer as tables (ports, NFs, pools, drop
+ * reasons, the rest) to @f. Returns 0 or -EPROTO. */
+int ctl_show_stats(struct json_object *reply, FILE *f);
+
+#endif /* NETVM_NETVMCTL_H */

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the manager's configuration parser (manager/mgr_cfg.c):
+ * defaults, a file using every key, one mistake of each kind (the message
+ * must name the file, the line — counted here, independently of the parser —
+ * and the key), files that cannot be opened, and the example files.
+ *
+ * Usage: test_mgr_cfg [SOURCE_ROOT]   (configs/vm-*.conf are read from there)
+ */
+#include <errno.h>
+#include <glob.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mgr_cfg.h"
+
+#ifndef NETVM_SOURCE_ROOT
+#define NETVM_SOURCE_ROOT "."
+#endif
+
+static const char *source_root = NETVM_SOURCE_ROOT;
+static char dir[256]; /* a scratch directory with the files VMs boot */
+
+/* Line (1-based) of the first occurrence of @needle in @text. */
+static unsigned int
+line_of(const char *text, const char *needle)
+{
+	const char *at = strstr(text, needle);
+	unsigned int line = 1;
+
+	assert_non_null(at);
+	for (; text < at; text++)
+		if (*text == '\n')
+			line++;
+	return line;
+}
+
+/* Write @text to <dir>/@name; the path goes to @path. */
+static void
+write_file(const char *name, const char *text, char *path, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static int
+setup_dir(void **state)
+{
+	char path[512];
+	const char *tmp = getenv("TMPDIR");
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/test_mgr_cfg.XXXXXX", tmp != NULL && tmp[0] ? tmp : P_tmpdir);
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	write_file("vmlinux", "kernel", path, sizeof(path));
+	write_file("initrd.img", "initrd", path, sizeof(path));
+	write_file("disk.qcow2", "disk", path, sizeof(path));
+	return 0;
+}
+
+static int
+teardown_dir(void **state)
+{
+	char cmd[512];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+assert_defaults(const struct mgr_cfg *c)
+{
+	assert_string_equal(c->socket_path, "/run/netvm/manager.sock");
+	assert_string_equal(c->state_dir, "/run/netvm/vms");
+	assert_string_equal(c->qemu, "qemu-system-x86_64");
+	assert_string_equal(c->libvirt_uri, "qemu:///system");
+	assert_int_equal(c->backoff_ms, 1000);
+	assert_int_equal(c->backoff_max_ms, 30000);
+	assert_int_equal(c->restart_limit, 5);
+	assert_int_equal(c->stable_s, 60);
+	assert_int_equal(c->connect_s, 30);
+	assert_string_equal(c->core_socket, "/run/netvm/core.sock");
+	assert_string_equal(c->file_prefix, "netvm");
+	assert_int_equal(c->nb_vms, 0);
+	assert_null(c->vms);
+}
+
+static void
+test_defaults(void **state)
+{
+	char err[256], path[512];
+	struct mgr_cfg c;
+
+	(void)state;
+	memset(&c, 0x5a, sizeof(c));
+	mgr_cfg_defaults(&c);
+	assert_defaults(&c);
+	write_file("empty.conf", "", path, sizeof(path));
+	assert_int_equal(mgr_cfg_load(path, &c, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_defaults(&c);
+	mgr_cfg_free(&c);
+}
+
+static const char full_conf[] =
+	"manager = { socket = \"/run/x/m.sock\"; state_dir = \"state\";\n"
+	"  qemu = \"/usr/bin/qemu-system-x86_64\"; libvirt_uri = \"qemu:///session\";\n"
+	"  restart_backoff_ms = 250; restart_backoff_max_ms = 4000; restart_limit = 7;\n"
+	"  stable_after_s = 9; connect_timeout_s = 11; };\n"
+	"core = { socket = \"/run/x/core.sock\"; file_prefix = \"pfx-1\"; };\n"
+	"vms = (\n"
+	"  { name = \"fw1\"; role = 2; queues = 3; vcpus = 2; memory = 512;\n"
+	"    kernel = \"vmlinux\"; initrd = \"initrd.img\";\n"
+	"    files = [ \"/etc/routes:initrd.img\", \"/etc/x/k:/dev/null\" ];\n"
+	"    nf = \"/bin/netvm-l3fwd -r 2 --transport uio -- --mode lpm\";\n"
+	"    launcher = \"libvirt\"; restart = \"always\"; autostart = false; },\n"
+	"  { name = \"d.2_x\"; role = 0; disk = \"disk.qcow2\"; }\n"
+	");\n";
+
+static void
+test_full(void **state)
+{
+	char err[256], path[512], want[512];
+	const struct mgr_vm_cfg *v;
+	struct mgr_cfg c;
+
+	(void)state;
+	write_file("full.conf", full_conf, path, sizeof(path));
+	assert_int_equal(mgr_cfg_load(path, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.socket_path, "/run/x/m.sock");
+	snprintf(want, sizeof(want), "%s/state", dir); /* relative: from the file's directory */
+	assert_string_equal(c.state_dir, want);
+	assert_string_equal(c.qemu, "/usr/bin/qemu-system-x86_64");
+	assert_string_equal(c.libvirt_uri, "qemu:///session");
+	assert_int_equal(c.backoff_ms, 250);
+	assert_int_equal(c.backoff_max_ms, 4000);
+	assert_int_equal(c.restart_limit, 7);
+	assert_int_equal(c.stable_s, 9);
+	assert_int_equal(c.connect_s, 11);
+	assert_string_equal(c.core_socket, "/run/x/core.sock");
+	assert_string_equal(c.file_prefix, "pfx-1");
+	assert_int_equal(c.nb_vms, 2);
+
+	v = mgr_cfg_vm(&c, "fw1");
+	assert_non_null(v);
+	assert_ptr_equal(v, &c.vms[0]);
+	assert_int_equal(v->line, line_of(full_conf, "{ name = \"fw1\""));
+	assert_int_equal(v->role, 2);
+	assert_int_equal(v->queues, 3);
+	assert_int_equal(v->vcpus, 2);
+	assert_int_equal(v->memory_mib, 512);
+	snprintf(want, sizeof(want), "%s/vmlinux", dir);
+	assert_string_equal(v->kernel, want);
+	snprintf(want, sizeof(want), "%s/initrd.img", dir);
+	assert_string_equal(v->initrd, want);
+	assert_string_equal(v->disk, "");
+	assert_int_equal(v->nb_files, 2);
+	assert_string_equal(v->files[0].guest, "/etc/routes");
+	snprintf(want, sizeof(want), "%s/initrd.img", dir);
+	assert_string_equal(v->files[0].host, want);
+	assert_string_equal(v->files[1].guest, "/etc/x/k");
+	assert_string_equal(v->files[1].host, "/dev/null");
+	assert_string_equal(v->nf, "/bin/netvm-l3fwd -r 2 --transport uio -- --mode lpm");
+	assert_int_equal(v->launcher, MGR_LAUNCH_LIBVIRT);
+	assert_int_equal(v->launcher_line, line_of(full_conf, "launcher = \"libvirt\""));
+	assert_int_equal(v->restart, MGR_RESTART_ALWAYS);
+	assert_false(v->autostart);
+
+	/* The second VM: only the required keys, the rest defaulted. */
+	v = mgr_cfg_vm(&c, "d.2_x");
+	assert_ptr_equal(v, &c.vms[1]);
+	assert_int_equal(v->role, 0);
+	assert_int_equal(v->queues, 1);
+	assert_int_equal(v->vcpus, 1);
+	assert_int_equal(v->memory_mib, 256);
+	assert_string_equal(v->kernel, "");
+	snprintf(want, sizeof(want), "%s/disk.qcow2", dir);
+	assert_string_equal(v->disk, want);
+	assert_string_equal(v->nf, "");
+	assert_int_equal(v->nb_files, 0);
+	assert_int_equal(v->launcher, MGR_LAUNCH_QEMU);
+	assert_int_equal(v->restart, MGR_RESTART_ON_FAILURE);
+	assert_true(v->autostart);
+	assert_null(mgr_cfg_vm(&c, "fw2"));
+
+	assert_string_equal(mgr_cfg_launcher_name(MGR_LAUNCH_QEMU), "qemu");
+	assert_string_equal(mgr_cfg_launcher_name(MGR_LAUNCH_LIBVIRT), "libvirt");
+	assert_string_equal(mgr_cfg_restart_name(MGR_RESTART_NEVER), "never");
+	assert_string_equal(mgr_cfg_restart_name(MGR_RESTART_ON_FAILURE), "on-failure");
+	assert_string_equal(mgr_cfg_restart_name(MGR_RESTART_ALWAYS), "always");
+	mgr_cfg_free(&c);
+	assert_defaults(&c);
+}
+
+/*
+ * One mistake: @text must be refused with -EINVAL and the message
+ * "<file>:<line of @at>: @key: ..." containing @phrase; @c stays the defaults.
+ */
+static void
+expect_error(const char *text, const char *at, const char *key, const char *phrase)
+{
+	char err[512], path[512], head[768];
+	struct mgr_cfg c;
+
+	write_file("bad.conf", text, path, sizeof(path));
+	memset(&c, 0x5a, sizeof(c));
+	if (mgr_cfg_load(path, &c, err, sizeof(err)) != -EINVAL)
+		fail_msg("for\n%s\nexpected -EINVAL, got \"%s\"", text, err);
+	snprintf(head, sizeof(head), "%s:%u: %s: ", path, line_of(text, at), key);
+	if (strncmp(err, head, strlen(head)) != 0 || strstr(err, phrase) == NULL)
+		fail_msg("for\n%s\nexpected \"%s...%s...\"\n     got \"%s\"", text, head, phrase,
+			 err);
+	assert_defaults(&c);
+}
+
+#define VM_HEAD "vms = (\n  { name = \"a\"; role = 1; kernel = \"vmlinux\";\n"
+
+static void
+test_errors(void **state)
+{
+	(void)state;
+	/* syntax */
+	expect_error("manager = {\n  socket = ;\n};\n", "socket", "syntax", "syntax");
+	/* unknown keys, at every level */
+	expect_error("manager = {};\ncores = {};\n", "cores", "cores", "unknown key");
+	expect_error("manager = {\n  sock = \"/x\";\n};\n", "sock", "manager.sock", "unknown key");
+	expect_error("core = {\n  prefix = \"p\";\n};\n", "prefix", "core.prefix", "unknown key");
+	expect_error(VM_HEAD "    cpus = 2; }\n);\n", "cpus", "vms[0].cpus", "unknown key");
+	/* types */
+	expect_error(VM_HEAD "    memory = \"256\"; }\n);\n", "memory", "vms[0].memory",
+		     "expected an integer, got a string");
+	expect_error("manager = {\n  restart_limit = 1.5; };\n", "restart_limit",
+		     "manager.restart_limit", "expected an integer, got a float");
+	expect_error(VM_HEAD "    autostart = 1; }\n);\n", "autostart", "vms[0].autostart",
+		     "expected true or false");
+	expect_error("core = {\n  socket = 5; };\n", "socket", "core.socket", "expected a string");
+	expect_error("manager = ( 1 );\n", "manager", "manager", "expected a group");
+	expect_error("vms = {\n  name = \"a\"; };\n", "vms", "vms", "expected a list");
+	/* ranges */
+	expect_error(VM_HEAD "    queues = 9; }\n);\n", "queues", "vms[0].queues",
+		     "9 is out of range 1..8");
+	expect_error("vms = (\n  { name = \"a\";\n    role = 256; kernel = \"vmlinux\"; }\n);\n",
+		     "role", "vms[0].role", "256 is out of range 0..255");
+	expect_error("manager = {\n  restart_backoff_ms = 5; };\n", "restart_backoff_ms",
+		     "manager.restart_backoff_ms", "out of range");
+	expect_error("manager = {\n  restart_backoff_ms = 5000;\n  restart_backoff_max_ms = 100; };\n",
+		     "manager", "manager.restart_backoff_max_ms", "less than restart_backoff_ms");
+	/* values */
+	expect_error(VM_HEAD "    launcher = \"xen\"; }\n);\n", "launcher", "vms[0].launcher",
+		     "'xen' is not one of \"qemu\", \"libvirt\"");
+	expect_error(VM_HEAD "    restart = \"sometimes\"; }\n);\n", "restart", "vms[0].restart",
+		     "\"never\", \"on-failure\", \"always\"");
+	expect_error("vms = (\n  { name = \"a b\"; role = 1; kernel = \"vmlinux\"; }\n);\n",
+		     "name", "vms[0].name", "use only letters");
+	expect_error("core = {\n  file_prefix = \"\"; };\n", "file_prefix", "core.file_prefix",
+		     "must not be empty");
+	expect_error(VM_HEAD "    nf = \"/bin/sh -c \\\"x\\\"\"; }\n);\n", "nf", "vms[0].nf",
+		     "double quote");
+	expect_error(VM_HEAD "    initrd = \"no-such-file\"; }\n);\n", "initrd", "vms[0].initrd",
+		     "no-such-file: No such file or directory");
+	expect_error(VM_HEAD "    files = [ \"etc/routes:vmlinux\" ]; }\n);\n", "files",
+		     "vms[0].files[0]", "is not \"/GUEST/PATH:HOST_FILE\"");
+	expect_error(VM_HEAD "    files = [ \"/etc/routes\" ]; }\n);\n", "files", "vms[0].files[0]",
+		     "is not \"/GUEST/PATH:HOST_FILE\"");
+	expect_error(VM_HEAD "    files = [ \"/etc/routes:absent.txt\" ]; }\n);\n", "files",
+		     "vms[0].files[0]", "absent.txt: No such file or directory");
+	expect_error(VM_HEAD "    files = \"/etc/routes:vmlinux\"; }\n);\n", "files", "vms[0].files",
+		     "expected an array");
+	/* required keys and rules between keys */
+	expect_error("vms = (\n  { role = 1; kernel = \"vmlinux\"; }\n);\n", "{ role", "vms[0]",
+		     "missing key 'name'");
+	expect_error("vms = (\n  { name = \"a\"; role = 1; }\n);\n", "{ name", "vms[0]",
+		     "missing key 'kernel' or 'disk'");
+	expect_error(VM_HEAD "    disk = \"disk.qcow2\"; }\n);\n", "disk", "vms[0]",
+		     "not both");
+	expect_error("vms = (\n  { name = \"a\"; role = 1; disk = \"disk.qcow2\";\n"
+		     "    initrd = \"initrd.img\"; }\n);\n", "initrd", "vms[0]", "needs 'kernel'");
+	expect_error("vms = (\n  { name = \"a\"; role = 1; disk = \"disk.qcow2\";\n"
+		     "    files = [ \"/etc/r:vmlinux\" ]; }\n);\n", "files", "vms[0]",
+		     "'files' needs 'kernel'");
+	expect_error("vms = (\n  { name = \"a\"; role = 1; kernel = \"vmlinux\"; },\n"
+		     "  { name = \"a\"; role = 2; kernel = \"vmlinux\"; }\n);\n",
+		     "{ name = \"a\"; role = 2", "vms[1].name", "duplicate VM name 'a'");
+}
+
+static void
+test_too_many_vms(void **state)
+{
+	char text[8192] = "vms = (\n";
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i <= MGR_CFG_MAX_VMS; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "  { name = \"v%u\"; role = 1; kernel = \"vmlinux\"; }%s\n", i,
+			 i < MGR_CFG_MAX_VMS ? "," : "");
+	strcat(text, ");\n");
+	expect_error(text, "vms", "vms", "65 VMs, at most 64");
+}
+
+static void
+test_cannot_open(void **state)
+{
+	char err[256], path[512];
+	struct mgr_cfg c;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/absent.conf", dir);
+	assert_int_equal(mgr_cfg_load(path, &c, err, sizeof(err)), -ENOENT);
+	assert_true(strncmp(err, path, strlen(path)) == 0);
+	assert_non_null(strstr(err, "cannot open"));
+	assert_defaults(&c);
+	assert_int_equal(mgr_cfg_load(dir, &c, err, sizeof(err)), -EISDIR);
+	assert_non_null(strstr(err, "cannot open"));
+}
+
+/* configs/vm-*.conf: valid, but for the guest image when it is not built. */
+static void
+test_examples(void **state)
+{
+	char pattern[512], err[512];
+	struct mgr_cfg c;
+	glob_t g;
+	size_t i;
+
+	(void)state;
+	snprintf(pattern, sizeof(pattern), "%s/configs/vm-*.conf", source_root);
+	assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+	assert_true(g.gl_pathc >= 1);
+	for (i = 0; i < g.gl_pathc; i++) {
+		int r = mgr_cfg_load(g.gl_pathv[i], &c, err, sizeof(err));
+
+		if (r == 0) {
+			assert_true(c.nb_vms >= 1);
+			mgr_cfg_free(&c);
+			continue;
+		}
+		if (strstr(err, "No such file or directory") == NULL ||
+		    (strstr(err, ".kernel: ") == NULL && strstr(err, ".initrd: ") == NULL &&
+		     strstr(err, ".disk: ") == NULL))
+			fail_msg("%s: %s", g.gl_pathv[i], err);
+	}
+	globfree(&g);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_too_many_vms),
+		cmocka_unit_test(test_cannot_open),
+		cmocka_unit_test(test_examples),
+	};
+
+	if (argc > 1)
+		source_root = argv[1];
+	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+}
