@@ -17,7 +17,6 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
-#include <rte_prefetch.h>
 
 #include "core.h"
 
@@ -190,11 +189,6 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		return 0;
 	t0 = rte_rdtsc();
 	dp->c->port_st[port].rx += n;
-	/* Headers and metadata of the whole burst, fetched in parallel. */
-	for (i = 0; i < n; i++) {
-		rte_prefetch0(rte_pktmbuf_mtod(m[i], void *));
-		rte_prefetch0(core_meta(m[i]));
-	}
 	for (i = 0; i < n; i++) {
 		if (unlikely(m[i]->nb_segs != 1) ||
 		    cls_key_extract(rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, port,
@@ -352,9 +346,6 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 		return 0;
 	t0 = rte_rdtsc();
 	nf->st.tx += n;
-	for (i = 0; i < n; i++)
-		if (likely(d[i].buf < p->count))
-			rte_prefetch0(p->by_idx[d[i].buf]);
 	for (i = 0; i < n; i++) {
 		struct core_verdict vr = core_validate(&v, &d[i]);
 		struct core_mbuf_meta *meta;
