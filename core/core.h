@@ -94,6 +94,7 @@ struct core_nf_stats {
 	uint64_t returned; /* buffers accepted back (TX side) */
 	uint64_t reclaimed;
 	uint64_t doorbells; /* times the RX side woke the NF */
+	uint64_t alloc_capped; /* alloc refills refused: the NF held its limit */
 };
 
 struct core_nf {
@@ -109,6 +110,7 @@ struct core_nf {
 	struct core_nf_queue q[NVM_MAX_QUEUES];
 	struct core_nf_stats st;
 	uint64_t last_ring;  /* TSC of the last doorbell (RX side) */
+	uint64_t held_max;   /* fresh buffers stop when it holds this many */
 	uint64_t ring_corrupt_seen;
 };
 

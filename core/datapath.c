@@ -232,6 +232,7 @@ alloc_refill(struct dp *dp)
 
 	for (i = 0; i < v->nb_nfs; i++) {
 		struct core_nf *nf = v->nfs[i];
+		uint64_t held = core_nf_held(nf);
 
 		for (q = 0; q < nf->nb_queues; q++) {
 			struct nvm_ring_prod *al = &nf->q[q].alloc;
@@ -244,6 +245,10 @@ alloc_refill(struct dp *dp)
 				continue;
 			if (room > CORE_BURST)
 				room = CORE_BURST;
+			if (held + room > nf->held_max) {
+				nf->st.alloc_capped++;
+				continue;
+			}
 			if (rte_pktmbuf_alloc_bulk(nf->pool->mp, m, room) < 0)
 				continue;
 			for (j = 0; j < room; j++) {
@@ -260,6 +265,7 @@ alloc_refill(struct dp *dp)
 			}
 			k = nvm_ring_enqueue_burst(al, d, room);
 			nf->st.allocs += k;
+			held += k;
 			for (j = k; j < room; j++) {
 				nf->pool->owner[d[j].buf] = CORE_OWNER_CORE;
 				rte_pktmbuf_free(m[j]);

@@ -56,6 +56,12 @@ core_nf_create(struct core *c, uint16_t id, uint16_t role, uint16_t nb_queues, c
 	nf->sock = nf->doorbell = nf->priv_fd = -1;
 	pidx = c->pool_of_socket[rte_socket_id() < RTE_MAX_NUMA_NODES ? rte_socket_id() : 0];
 	nf->pool = &c->pools[pidx >= 0 ? pidx : 0];
+	/* All an honest NF can hold: full rx, tx and alloc rings per queue, and
+	 * a burst plus the packets it allocated in hand. An NF that takes fresh
+	 * buffers and never gives them back stops getting them there, so it
+	 * cannot empty the pool. */
+	nf->held_max = (uint64_t)nb_queues *
+		       (2 * c->cfg.ring_size + c->cfg.alloc_ring_size + 2 * NVM_CACHE_LINE);
 
 	nf->priv_size = region_size(off + nb_queues * (2 * ring_bytes + alloc_bytes));
 	snprintf(name, sizeof(name), "netvm-nf%u", id);

@@ -49,6 +49,8 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 		fn(arg, name, core_nf_held(nf));
 		snprintf(name, sizeof(name), "nf%u_doorbells", nf->id);
 		fn(arg, name, nf->st.doorbells);
+		snprintf(name, sizeof(name), "nf%u_alloc_capped", nf->id);
+		fn(arg, name, nf->st.alloc_capped);
 	}
 	pthread_mutex_unlock(&c->nf_lock);
 	for (i = 0; i < c->nb_pools; i++) {

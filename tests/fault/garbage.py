@@ -198,6 +198,27 @@ def main():
     chk.ok(core.alive(), "core alive after the garbage")
     port1_grows(chk, core, "after the garbage")
 
+    chk.section("a raw NF hoarding fresh buffers cannot empty the pool")
+    # docs/abi.md: an NF gets no more fresh buffers once it holds what full
+    # rings could hold, (2 x ring_size + alloc_ring_size + 128) per queue;
+    # ring_size 256 in CONFIG, alloc_ring_size left at its default of 64.
+    limit = 2 * 256 + 64 + 128
+    taken = 0
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        taken += len(raw.alloc.dequeue(raw.alloc.size))
+        time.sleep(0.005)
+    st = core.stats()
+    held = st.get(f"nf{raw.nf_id}_held", 0)
+    chk.ok(taken > 0, f"the raw NF took {taken} fresh buffers from its alloc ring")
+    chk.ok(held <= limit, f"it holds at most {limit} buffers", f"{held_key}={held}")
+    chk.ok(st.get(f"nf{raw.nf_id}_alloc_capped", 0) > 0, "the core counted refused refills",
+           str(st.get(f"nf{raw.nf_id}_alloc_capped")))
+    chk.ok(st.get("pool0_free", 0) > st.get("pool0_total", 0) - limit - 2 * 1024,
+           "the pool keeps its free buffers",
+           f"pool0_free={st.get('pool0_free')} of {st.get('pool0_total')}")
+    port1_grows(chk, core, "while the raw NF hoards")
+
     chk.section("producer index far ahead")
     before = drops(core.stats()).get("ring_corrupt", 0)
     raw.tx.prod = (raw.tx.cons + 0x80000000) & 0xffffffff
