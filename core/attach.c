@@ -123,10 +123,19 @@ attach_one(struct core *c, int epfd, int fd)
 	struct core_nf *nf = NULL;
 	char err[256];
 	unsigned int i, slot;
-	int dummy, r;
+	struct timespec t0, t;
+	int dummy = -1, r;
 
+	/* One deadline for the whole hello: the control thread serves every NF,
+	 * a client that dribbles must not hold it longer than that. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < 4; i++) {
-		r = nvm_msg_recv(fd, &hello[i], &dummy, HELLO_TIMEOUT_MS);
+		long left;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = HELLO_TIMEOUT_MS - ((t.tv_sec - t0.tv_sec) * 1000 +
+					   (t.tv_nsec - t0.tv_nsec) / 1000000);
+		r = left > 0 ? nvm_msg_recv(fd, &hello[i], &dummy, (int)left) : -ETIMEDOUT;
 		if (dummy >= 0)
 			close(dummy);
 		if (r < 0) {
