@@ -5,13 +5,35 @@
  * "stat NAME VALUE" lines (periodically with --stats, and at exit).
  */
 #include <inttypes.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <rte_telemetry.h>
 
 #include "core.h"
 
 typedef void (*stat_fn)(void *arg, const char *name, uint64_t value);
+
+/* Call @fn for every counter of NF @nf. */
+static void
+nf_walk(const struct core_nf *nf, stat_fn fn, void *arg)
+{
+	static const char *const names[] = {
+		"role", "rx", "tx", "allocs", "held", "doorbells", "alloc_capped",
+	};
+	const uint64_t values[] = {
+		nf->role, nf->st.rx, nf->st.tx, nf->st.allocs, core_nf_held(nf),
+		nf->st.doorbells, nf->st.alloc_capped,
+	};
+	char name[64];
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(names); i++) {
+		snprintf(name, sizeof(name), "nf%u_%s", nf->id, names[i]);
+		fn(arg, name, values[i]);
+	}
+}
 
 /* Call @fn for every counter. Takes nf_lock: control path only. */
 static void
@@ -30,29 +52,6 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 		snprintf(name, sizeof(name), "port%u_tx_drop", port);
 		fn(arg, name, c->port_st[port].tx_drop);
 	}
-	pthread_mutex_lock(&c->nf_lock);
-	fn(arg, "nfs_attached", c->nb_attached);
-	for (i = 0; i < CORE_MAX_NFS; i++) {
-		const struct core_nf *nf = c->nfs[i];
-
-		if (nf == NULL)
-			continue;
-		snprintf(name, sizeof(name), "nf%u_role", nf->id);
-		fn(arg, name, nf->role);
-		snprintf(name, sizeof(name), "nf%u_rx", nf->id);
-		fn(arg, name, nf->st.rx);
-		snprintf(name, sizeof(name), "nf%u_tx", nf->id);
-		fn(arg, name, nf->st.tx);
-		snprintf(name, sizeof(name), "nf%u_allocs", nf->id);
-		fn(arg, name, nf->st.allocs);
-		snprintf(name, sizeof(name), "nf%u_held", nf->id);
-		fn(arg, name, core_nf_held(nf));
-		snprintf(name, sizeof(name), "nf%u_doorbells", nf->id);
-		fn(arg, name, nf->st.doorbells);
-		snprintf(name, sizeof(name), "nf%u_alloc_capped", nf->id);
-		fn(arg, name, nf->st.alloc_capped);
-	}
-	pthread_mutex_unlock(&c->nf_lock);
 	for (i = 0; i < c->nb_pools; i++) {
 		snprintf(name, sizeof(name), "pool%u_total", i);
 		fn(arg, name, c->pools[i].count);
@@ -78,6 +77,18 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 	fn(arg, "cycles_tx_x100", txp ? txc * 100 / txp : 0);
 	fn(arg, "stage_rx_pkts", rxp);
 	fn(arg, "stage_tx_pkts", txp);
+	/* Last: with many NFs, DPDK's telemetry dictionary (256 entries) may
+	 * cut here; /netvm/nf,ID always gives one NF whole. */
+	pthread_mutex_lock(&c->nf_lock);
+	fn(arg, "nfs_attached", c->nb_attached);
+	for (i = 0; i < CORE_MAX_NFS; i++) {
+		const struct core_nf *nf = c->nfs[i];
+
+		if (nf == NULL)
+			continue;
+		nf_walk(nf, fn, arg);
+	}
+	pthread_mutex_unlock(&c->nf_lock);
 }
 
 struct print_arg {
@@ -143,6 +154,29 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
+tel_nf(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char *end;
+	unsigned long id;
+	int r = -EINVAL;
+
+	(void)cmd;
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	id = strtoul(params, &end, 10);
+	if (*end != '\0' || id >= CORE_MAX_NFS)
+		return -EINVAL;
+	pthread_mutex_lock(&tel_core->nf_lock);
+	if (tel_core->nfs[id] != NULL) {
+		rte_tel_data_start_dict(d);
+		nf_walk(tel_core->nfs[id], tel_one, d);
+		r = 0;
+	}
+	pthread_mutex_unlock(&tel_core->nf_lock);
+	return r;
+}
+
+static int
 tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	char name[64];
@@ -178,6 +212,9 @@ core_telemetry_register(struct core *c)
 	r = rte_telemetry_register_cmd("/netvm/stats", tel_stats,
 				       "NetVM core engine counters: ports, NFs, pools, drop "
 				       "reasons, cycles per packet. No parameters");
+	if (r == 0)
+		r = rte_telemetry_register_cmd("/netvm/nf", tel_nf,
+					       "Counters of one NF instance. Parameter: its id");
 	if (r == 0)
 		r = rte_telemetry_register_cmd("/netvm/pools", tel_pools,
 					       "NetVM pool regions: file, size (a power of two), "
