@@ -19,119 +19,8 @@
 #include <libconfig.h>
 
 #include "cfg.h"
+#include "cfg_priv.h"
 
-#define CFG_ELEM_LEN 24 /* "rules[16383]" */
-#define CFG_KEY_LEN 96  /* "rules[16383].name", "chains[4095].roles[7]" */
-#define CFG_NO_CHAIN 0xffff
-#define CFG_DIM(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Parse state of one file. */
-struct cfg_ctx {
-	const char *name; /* file name used in messages */
-	char *err;
-	size_t errlen;
-	struct cfg *c;
-	unsigned int chains_cap;
-	uint16_t implicit[CFG_MAX_ROLES]; /* role -> its implicit chain, or CFG_NO_CHAIN */
-};
-
-static const char *
-cfg_type_name(const config_setting_t *s)
-{
-	static const char *const names[] = {
-		[CONFIG_TYPE_GROUP] = "a group { }", [CONFIG_TYPE_INT] = "an integer",
-		[CONFIG_TYPE_INT64] = "an integer", [CONFIG_TYPE_FLOAT] = "a float",
-		[CONFIG_TYPE_STRING] = "a string", [CONFIG_TYPE_BOOL] = "a boolean",
-		[CONFIG_TYPE_ARRAY] = "an array [ ]", [CONFIG_TYPE_LIST] = "a list ( )",
-	};
-	unsigned int t = (unsigned int)config_setting_type(s);
-
-	return t < CFG_DIM(names) && names[t] != NULL ? names[t] : "nothing";
-}
-
-/* Write "FILE:LINE: KEY: message" for setting @s and return -EINVAL. */
-static int __attribute__((format(printf, 4, 5)))
-cfg_fail(struct cfg_ctx *x, const config_setting_t *s, const char *key, const char *fmt, ...)
-{
-	const char *file = x->name;
-	unsigned int line = 0;
-	va_list ap;
-	int n;
-
-	/* Scalars inside arrays may carry no line: use the nearest parent's. */
-	for (; s != NULL && line == 0; s = config_setting_parent(s)) {
-		line = config_setting_source_line(s);
-		if (config_setting_source_file(s) != NULL)
-			file = config_setting_source_file(s);
-	}
-	if (x->err == NULL || x->errlen == 0)
-		return -EINVAL;
-	n = snprintf(x->err, x->errlen, "%s:%u: %s: ", file, line, key);
-	if (n >= 0 && (size_t)n < x->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
-static int
-cfg_get_int(struct cfg_ctx *x, const config_setting_t *s, const char *key, long long min,
-	    long long max, long long *out)
-{
-	long long v;
-
-	*out = 0;
-	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
-		return cfg_fail(x, s, key, "expected an integer, got %s", cfg_type_name(s));
-	v = config_setting_get_int64(s);
-	if (v < min || v > max)
-		return cfg_fail(x, s, key, "%lld is out of range %lld..%lld", v, min, max);
-	*out = v;
-	return 0;
-}
-
-static int
-cfg_get_string(struct cfg_ctx *x, const config_setting_t *s, const char *key, size_t size,
-	       const char **out)
-{
-	const char *v;
-
-	*out = "";
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return cfg_fail(x, s, key, "expected a string, got %s", cfg_type_name(s));
-	v = config_setting_get_string(s);
-	if (v[0] == '\0')
-		return cfg_fail(x, s, key, "must not be empty");
-	if (strlen(v) >= size)
-		return cfg_fail(x, s, key, "longer than %zu characters", size - 1);
-	*out = v;
-	return 0;
-}
-
-/* A role or chain name: 1..31 of [A-Za-z0-9_.-]. */
-static int
-cfg_get_name(struct cfg_ctx *x, const config_setting_t *s, const char *key, const char **out)
-{
-	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.";
-	int rc;
-
-	rc = cfg_get_string(x, s, key, CFG_NAME_LEN, out);
-	if (rc == 0 && (*out)[strspn(*out, ok)] != '\0')
-		rc = cfg_fail(x, s, key, "'%s': use only letters, digits, '_', '-', '.'", *out);
-	return rc;
-}
-
-/* A list of groups; an empty array "[]" is accepted as an empty list. */
-static int
-cfg_check_list(struct cfg_ctx *x, const config_setting_t *s, const char *key)
-{
-	if (config_setting_type(s) == CONFIG_TYPE_LIST)
-		return 0;
-	if (config_setting_type(s) == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0)
-		return 0;
-	return cfg_fail(x, s, key, "expected a list ( { ... }, ... ), got %s", cfg_type_name(s));
-}
 
 /* ---- core = { ... } ---- */
 
@@ -220,37 +109,6 @@ cfg_parse_core(struct cfg_ctx *x, const config_setting_t *core)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
-}
-
-/*
- * Check that @g is a group whose members are exactly the @n keys @names
- * (all required); store them in @found in that order.
- */
-static int
-cfg_members(struct cfg_ctx *x, const config_setting_t *g, const char *key, const char *shape,
-	    const char *const names[], unsigned int n, const config_setting_t *found[])
-{
-	char mkey[CFG_KEY_LEN];
-	unsigned int i, j;
-
-	if (!config_setting_is_group(g))
-		return cfg_fail(x, g, key, "expected a group %s, got %s", shape, cfg_type_name(g));
-	memset(found, 0, n * sizeof(*found));
-	for (i = 0; i < (unsigned int)config_setting_length(g); i++) {
-		const config_setting_t *m = config_setting_get_elem(g, i);
-
-		for (j = 0; j < n && strcmp(config_setting_name(m), names[j]) != 0; j++)
-			;
-		if (j == n) {
-			snprintf(mkey, sizeof(mkey), "%s.%s", key, config_setting_name(m));
-			return cfg_fail(x, m, mkey, "unknown key");
-		}
-		found[j] = m;
-	}
-	for (j = 0; j < n; j++)
-		if (found[j] == NULL)
-			return cfg_fail(x, g, key, "missing key '%s'", names[j]);
 	return 0;
 }
 
@@ -675,6 +533,7 @@ static const struct {
 } cfg_sections[] = {
 	{ "core", cfg_parse_core },
 	{ "roles", cfg_parse_roles },
+	{ "trust_groups", cfg_parse_groups },
 	{ "chains", cfg_parse_chains },
 	{ "rules", cfg_parse_rules },
 	{ "default", cfg_parse_default },
@@ -694,7 +553,8 @@ cfg_parse_root(struct cfg_ctx *x, const config_setting_t *root)
 				break;
 		if (j == CFG_DIM(cfg_sections))
 			return cfg_fail(x, s, config_setting_name(s),
-					"unknown key (expected core, roles, chains, rules, default)");
+					"unknown key (expected core, roles, trust_groups, chains, rules, "
+					"default)");
 	}
 	for (j = 0; j < CFG_DIM(cfg_sections); j++) {
 		s = config_setting_get_member(root, cfg_sections[j].key);
@@ -716,6 +576,8 @@ cfg_defaults(struct cfg *c)
 	c->alloc_ring_size = CFG_DEF_ALLOC_RING_SIZE;
 	c->queues = CFG_DEF_QUEUES;
 	c->default_target = CFG_TARGET_DROP;
+	c->nb_groups = 1;
+	snprintf(c->group_names[0], sizeof(c->group_names[0]), "default");
 }
 
 void

@@ -25,6 +25,7 @@
 #define CFG_NAME_LEN 32       /* role and chain names, with the NUL */
 #define CFG_ANY_PORT 0xffff   /* cfg_rule.in_port: any port */
 #define CFG_TARGET_DROP 0xffff /* rule/default target: drop */
+#define CFG_MAX_GROUPS 8      /* trust groups, the implicit "default" included */
 
 /* Defaults of the core group (docs/config.md). */
 #define CFG_DEF_SOCKET "/run/netvm/core.sock"
@@ -73,6 +74,11 @@ struct cfg {
 	unsigned int nb_rules;
 	struct cfg_rule *rules;  /* first match wins, in file order */
 	uint16_t default_target; /* chain index, or CFG_TARGET_DROP */
+	/* Trust groups: group 0 is "default" (every role not listed); each
+	 * group's NFs get pool regions of their own (docs/config.md). */
+	unsigned int nb_groups;
+	char group_names[CFG_MAX_GROUPS][CFG_NAME_LEN];
+	uint8_t role_group[CFG_MAX_ROLES];
 };
 
 /* Fill @c with the defaults of an empty file (no rules, default drop); cannot fail. */

@@ -29,7 +29,7 @@
 
 #define CORE_MAX_NFS 64       /* attached NF instances at once */
 #define CORE_MAX_INSTANCES 16 /* instances of one role */
-#define CORE_MAX_POOLS 8      /* NUMA sockets with a pool */
+#define CORE_MAX_POOLS 8      /* pools: trust groups x NUMA sockets */
 #define CORE_BURST 32
 #define CORE_CHAIN_NONE 0xffff /* packet created by an NF: no chain */
 
@@ -53,6 +53,7 @@ core_meta(struct rte_mbuf *m)
 /* A pool region: one per NUMA socket in use. */
 struct core_pool {
 	unsigned int id;
+	unsigned int group; /* trust group (cfg.group_names) */
 	int socket;
 	int fd;
 	char path[512];
@@ -149,7 +150,8 @@ struct core {
 
 	struct core_pool pools[CORE_MAX_POOLS];
 	unsigned int nb_pools;
-	int pool_of_socket[RTE_MAX_NUMA_NODES]; /* index in pools, or -1 */
+	/* index in pools of trust group g's pool on NUMA socket s, or -1 */
+	int pool_of[CFG_MAX_GROUPS][RTE_MAX_NUMA_NODES];
 
 	uint16_t nb_ports;
 	struct core_port_stats port_st[RTE_MAX_ETHPORTS];

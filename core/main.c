@@ -146,29 +146,57 @@ roles_from_cfg(struct core *c)
 			c->role_used[i] = 1;
 }
 
-/* One pool per NUMA socket that has a port (or the main lcore's). */
+static int
+pool_add(struct core *c, unsigned int group, int socket)
+{
+	char err[512];
+	int r;
+
+	if (c->pool_of[group][socket] >= 0)
+		return 0;
+	if (c->nb_pools == CORE_MAX_POOLS) {
+		fprintf(stderr, "netvm-core: more than %u pools (trust groups x NUMA sockets)\n",
+			CORE_MAX_POOLS);
+		return -ENOSPC;
+	}
+	r = core_pool_create(c, &c->pools[c->nb_pools], c->nb_pools, socket, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "pool of trust group '%s' on socket %d: %s\n",
+			c->cfg.group_names[group], socket, err);
+		core_pool_destroy(&c->pools[c->nb_pools]);
+		return r;
+	}
+	c->pools[c->nb_pools].group = group;
+	c->pool_of[group][socket] = (int)c->nb_pools++;
+	return 0;
+}
+
+/* The pools: the default trust group's on every NUMA socket that has a port
+ * (ports receive into them) and on the main lcore's; every other trust
+ * group's on the main lcore's socket, where NFs attach. */
 static int
 pools_create(struct core *c)
 {
-	char err[512];
+	unsigned int g;
 	uint16_t port;
 	int s, r;
 
-	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
-		c->pool_of_socket[s] = -1;
+	for (g = 0; g < CFG_MAX_GROUPS; g++)
+		for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
+			c->pool_of[g][s] = -1;
 	for (port = 0; port <= c->nb_ports; port++) {
 		s = port < c->nb_ports ? rte_eth_dev_socket_id(port) : (int)rte_socket_id();
 		if (s < 0 || s >= RTE_MAX_NUMA_NODES)
 			s = 0;
-		if (c->pool_of_socket[s] >= 0)
-			continue;
-		r = core_pool_create(c, &c->pools[c->nb_pools], c->nb_pools, s, err, sizeof(err));
-		if (r < 0) {
-			fprintf(stderr, "pool on socket %d: %s\n", s, err);
-			core_pool_destroy(&c->pools[c->nb_pools]);
+		r = pool_add(c, 0, s);
+		if (r < 0)
 			return r;
-		}
-		c->pool_of_socket[s] = (int)c->nb_pools++;
+	}
+	s = (int)rte_socket_id() < RTE_MAX_NUMA_NODES ? (int)rte_socket_id() : 0;
+	for (g = 1; g < c->cfg.nb_groups; g++) {
+		r = pool_add(c, g, s);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -185,7 +213,7 @@ port_init(struct core *c, uint16_t port)
 
 	if (s < 0 || s >= RTE_MAX_NUMA_NODES)
 		s = 0;
-	pool = &c->pools[c->pool_of_socket[s]];
+	pool = &c->pools[c->pool_of[0][s]];
 	r = rte_eth_dev_info_get(port, &info);
 	if (r < 0)
 		return r;

@@ -54,7 +54,10 @@ core_nf_create(struct core *c, uint16_t id, uint16_t role, uint16_t nb_queues, c
 	nf->role = role;
 	nf->nb_queues = nb_queues;
 	nf->sock = nf->doorbell = nf->priv_fd = -1;
-	pidx = c->pool_of_socket[rte_socket_id() < RTE_MAX_NUMA_NODES ? rte_socket_id() : 0];
+	/* The pool of the role's trust group on the main lcore's socket: a
+	 * packet from elsewhere is copied into it on delivery. */
+	pidx = c->pool_of[c->cfg.role_group[role]]
+			 [rte_socket_id() < RTE_MAX_NUMA_NODES ? rte_socket_id() : 0];
 	nf->pool = &c->pools[pidx >= 0 ? pidx : 0];
 	/* All an honest NF can hold: full rx, tx and alloc rings per queue, and
 	 * a burst plus the packets it allocated in hand. An NF that takes fresh

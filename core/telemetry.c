@@ -198,6 +198,8 @@ tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, name, p->stride);
 		snprintf(name, sizeof(name), "pool%u_socket", i);
 		rte_tel_data_add_dict_int(d, name, p->socket);
+		snprintf(name, sizeof(name), "pool%u_group", i);
+		rte_tel_data_add_dict_string(d, name, tel_core->cfg.group_names[p->group]);
 	}
 	return 0;
 }

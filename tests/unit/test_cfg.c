@@ -209,6 +209,31 @@ test_full(void **state)
 }
 
 static void
+test_trust_groups(void **state)
+{
+	static const char text[] =
+		"trust_groups = (\n"
+		"  { name = \"tenant-a\"; roles = [ 3, 4 ]; },\n"
+		"  { name = \"tenant-b\"; roles = [ 7 ]; }\n"
+		");\n";
+	char err[256] = "";
+	struct cfg c;
+
+	(void)state;
+	assert_int_equal(cfg_parse_string(text, "t.conf", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nb_groups, 3);
+	assert_string_equal(c.group_names[0], "default");
+	assert_string_equal(c.group_names[1], "tenant-a");
+	assert_string_equal(c.group_names[2], "tenant-b");
+	assert_int_equal(c.role_group[3], 1);
+	assert_int_equal(c.role_group[4], 1);
+	assert_int_equal(c.role_group[7], 2);
+	assert_int_equal(c.role_group[1], 0);
+	assert_int_equal(c.role_group[5], 0);
+	cfg_free(&c);
+}
+
+static void
 test_default_targets(void **state)
 {
 	static const uint16_t r9[] = { 9 }, ab[] = { 3, 4 };
@@ -343,6 +368,23 @@ static const struct bad_case bad_cases[] = {
 	{ "rules = (\n  { dport = 65536; role = 1; }\n);\n", "t.conf:2: rules[0].dport: 65536 is out of range" },
 	{ "chains = (\n  { name = \"a\";\n    roles = [ 1, 300 ]; }\n);\n",
 	  "t.conf:3: chains[0].roles[1]: 300 is out of range" },
+	{ "trust_groups = (\n  { name = \"t\"; roles = [ 1 ]; },\n  { name = \"u\"; roles = [ 2, 1 ]; }\n);\n",
+	  "t.conf:3: trust_groups[1].roles[1]: role 1 is already in trust group 't'" },
+	{ "trust_groups = (\n  { name = \"t\"; roles = [ 1 ]; },\n  { name = \"t\"; roles = [ 2 ]; }\n);\n",
+	  "t.conf:3: trust_groups[1].name: duplicate trust group 't'" },
+	{ "trust_groups = (\n  { name = \"default\"; roles = [ 1 ]; }\n);\n",
+	  "t.conf:2: trust_groups[0].name: duplicate trust group 'default'" },
+	{ "trust_groups = (\n  { name = \"t\"; roles = [ 256 ]; }\n);\n",
+	  "t.conf:2: trust_groups[0].roles[0]: 256 is out of range" },
+	{ "trust_groups = (\n  { name = \"t\"; roles = [ ]; }\n);\n",
+	  "t.conf:2: trust_groups[0].roles: expected a non-empty array" },
+	{ "trust_groups = (\n  { name = \"t\"; roles = [ 1 ]; colour = 1; }\n);\n",
+	  "t.conf:2: trust_groups[0].colour: unknown key" },
+	{ "trust_groups = ( { name = \"a\"; roles = [ 1 ]; }, { name = \"b\"; roles = [ 2 ]; },\n"
+	  "  { name = \"c\"; roles = [ 3 ]; }, { name = \"d\"; roles = [ 4 ]; },\n"
+	  "  { name = \"e\"; roles = [ 5 ]; }, { name = \"f\"; roles = [ 6 ]; },\n"
+	  "  { name = \"g\"; roles = [ 7 ]; },\n  { name = \"h\"; roles = [ 8 ]; } );\n",
+	  "t.conf:5: trust_groups[7]: at most 7 trust groups besides \"default\"" },
 	{ "chains = (\n  { name = \"a\";\n    roles = [ 1, \"x\" ]; }\n);\n", "t.conf:3: syntax: " },
 	/* prefixes and port ranges */
 	{ "rules = (\n  { src = \"10.0.0.0/33\"; role = 1; }\n);\n", "t.conf:2: rules[0].src: '10.0.0.0/33'" },
@@ -578,6 +620,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_default_targets),
+		cmocka_unit_test(test_trust_groups),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_error_no_buffer),

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cfg_priv.h — what the configuration parser's files share (never
+ * installed): the parse state and the checked getters, each of which writes
+ * "FILE:LINE: KEY: what is wrong" and returns -EINVAL on a bad value.
+ */
+#ifndef NETVM_CFG_PRIV_H
+#define NETVM_CFG_PRIV_H
+
+#include <libconfig.h>
+
+#include "cfg.h"
+
+#define CFG_ELEM_LEN 24 /* "rules[16383]" */
+#define CFG_KEY_LEN 96  /* "rules[16383].name", "chains[4095].roles[7]" */
+#define CFG_NO_CHAIN 0xffff
+#define CFG_DIM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Parse state of one file. */
+struct cfg_ctx {
+	const char *name; /* file name used in messages */
+	char *err;
+	size_t errlen;
+	struct cfg *c;
+	unsigned int chains_cap;
+	uint16_t implicit[CFG_MAX_ROLES]; /* role -> its implicit chain, or CFG_NO_CHAIN */
+};
+
+/* Name of the type of @s, for messages. */
+const char *cfg_type_name(const config_setting_t *s);
+/* Write the error for @s (its line) and @key; returns -EINVAL. */
+int cfg_fail(struct cfg_ctx *x, const config_setting_t *s, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* An integer in [min, max] into *out; 0 or -EINVAL. */
+int cfg_get_int(struct cfg_ctx *x, const config_setting_t *s, const char *key, long long min,
+		long long max, long long *out);
+/* A non-empty string shorter than @size; 0 or -EINVAL. */
+int cfg_get_string(struct cfg_ctx *x, const config_setting_t *s, const char *key, size_t size,
+		   const char **out);
+/* A role, chain or group name; 0 or -EINVAL. */
+int cfg_get_name(struct cfg_ctx *x, const config_setting_t *s, const char *key, const char **out);
+/* @s is a list of groups (or an empty array); 0 or -EINVAL. */
+int cfg_check_list(struct cfg_ctx *x, const config_setting_t *s, const char *key);
+/* @g is a group with exactly the @n keys @names, stored in @found; 0 or -EINVAL. */
+int cfg_members(struct cfg_ctx *x, const config_setting_t *g, const char *key, const char *shape,
+		const char *const names[], unsigned int n, const config_setting_t *found[]);
+/* trust_groups = ( { name = "..."; roles = [ ... ]; }, ... ); 0 or -EINVAL. */
+int cfg_parse_groups(struct cfg_ctx *x, const config_setting_t *groups);
+
+#endif /* NETVM_CFG_PRIV_H */

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cfg_util.c — the checked getters every section parser uses: each value is
+ * read with its type and range checked, and a bad one is reported with the
+ * file, line and key.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cfg_priv.h"
+
+const char *
+cfg_type_name(const config_setting_t *s)
+{
+	static const char *const names[] = {
+		[CONFIG_TYPE_GROUP] = "a group { }", [CONFIG_TYPE_INT] = "an integer",
+		[CONFIG_TYPE_INT64] = "an integer", [CONFIG_TYPE_FLOAT] = "a float",
+		[CONFIG_TYPE_STRING] = "a string", [CONFIG_TYPE_BOOL] = "a boolean",
+		[CONFIG_TYPE_ARRAY] = "an array [ ]", [CONFIG_TYPE_LIST] = "a list ( )",
+	};
+	unsigned int t = (unsigned int)config_setting_type(s);
+
+	return t < CFG_DIM(names) && names[t] != NULL ? names[t] : "nothing";
+}
+
+/* Write "FILE:LINE: KEY: message" for setting @s and return -EINVAL. */
+int
+cfg_fail(struct cfg_ctx *x, const config_setting_t *s, const char *key, const char *fmt, ...)
+{
+	const char *file = x->name;
+	unsigned int line = 0;
+	va_list ap;
+	int n;
+
+	/* Scalars inside arrays may carry no line: use the nearest parent's. */
+	for (; s != NULL && line == 0; s = config_setting_parent(s)) {
+		line = config_setting_source_line(s);
+		if (config_setting_source_file(s) != NULL)
+			file = config_setting_source_file(s);
+	}
+	if (x->err == NULL || x->errlen == 0)
+		return -EINVAL;
+	n = snprintf(x->err, x->errlen, "%s:%u: %s: ", file, line, key);
+	if (n >= 0 && (size_t)n < x->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+int
+cfg_get_int(struct cfg_ctx *x, const config_setting_t *s, const char *key, long long min,
+	    long long max, long long *out)
+{
+	long long v;
+
+	*out = 0;
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+		return cfg_fail(x, s, key, "expected an integer, got %s", cfg_type_name(s));
+	v = config_setting_get_int64(s);
+	if (v < min || v > max)
+		return cfg_fail(x, s, key, "%lld is out of range %lld..%lld", v, min, max);
+	*out = v;
+	return 0;
+}
+
+int
+cfg_get_string(struct cfg_ctx *x, const config_setting_t *s, const char *key, size_t size,
+	       const char **out)
+{
+	const char *v;
+
+	*out = "";
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return cfg_fail(x, s, key, "expected a string, got %s", cfg_type_name(s));
+	v = config_setting_get_string(s);
+	if (v[0] == '\0')
+		return cfg_fail(x, s, key, "must not be empty");
+	if (strlen(v) >= size)
+		return cfg_fail(x, s, key, "longer than %zu characters", size - 1);
+	*out = v;
+	return 0;
+}
+
+/* A role or chain name: 1..31 of [A-Za-z0-9_.-]. */
+int
+cfg_get_name(struct cfg_ctx *x, const config_setting_t *s, const char *key, const char **out)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.";
+	int rc;
+
+	rc = cfg_get_string(x, s, key, CFG_NAME_LEN, out);
+	if (rc == 0 && (*out)[strspn(*out, ok)] != '\0')
+		rc = cfg_fail(x, s, key, "'%s': use only letters, digits, '_', '-', '.'", *out);
+	return rc;
+}
+
+/* A list of groups; an empty array "[]" is accepted as an empty list. */
+int
+cfg_check_list(struct cfg_ctx *x, const config_setting_t *s, const char *key)
+{
+	if (config_setting_type(s) == CONFIG_TYPE_LIST)
+		return 0;
+	if (config_setting_type(s) == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0)
+		return 0;
+	return cfg_fail(x, s, key, "expected a list ( { ... }, ... ), got %s", cfg_type_name(s));
+}
+
+/*
+ * Check that @g is a group whose members are exactly the @n keys @names
+ * (all required); store them in @found in that order.
+ */
+int
+cfg_members(struct cfg_ctx *x, const config_setting_t *g, const char *key, const char *shape,
+	    const char *const names[], unsigned int n, const config_setting_t *found[])
+{
+	char mkey[CFG_KEY_LEN];
+	unsigned int i, j;
+
+	if (!config_setting_is_group(g))
+		return cfg_fail(x, g, key, "expected a group %s, got %s", shape, cfg_type_name(g));
+	memset(found, 0, n * sizeof(*found));
+	for (i = 0; i < (unsigned int)config_setting_length(g); i++) {
+		const config_setting_t *m = config_setting_get_elem(g, i);
+
+		for (j = 0; j < n && strcmp(config_setting_name(m), names[j]) != 0; j++)
+			;
+		if (j == n) {
+			snprintf(mkey, sizeof(mkey), "%s.%s", key, config_setting_name(m));
+			return cfg_fail(x, m, mkey, "unknown key");
+		}
+		found[j] = m;
+	}
+	for (j = 0; j < n; j++)
+		if (found[j] == NULL)
+			return cfg_fail(x, g, key, "missing key '%s'", names[j]);
+	return 0;
+}
+
