@@ -42,6 +42,7 @@ struct cfg_field {
 
 static const struct cfg_field cfg_core_fields[] = {
 	CFG_STR("socket", socket_path),
+	CFG_STR("file_prefix", file_prefix),
 	CFG_STR("hugepage_dir", hugepage_dir),
 	CFG_U32("pool_buffers", pool_buffers, 1024, 4194304, false),
 	CFG_U32("buffer_size", buffer_size, 1024, 32768, true),
@@ -537,6 +538,9 @@ static const struct {
 	{ "chains", cfg_parse_chains },
 	{ "rules", cfg_parse_rules },
 	{ "default", cfg_parse_default },
+	/* The manager's, in the same file: netvm-manager checks them. */
+	{ "manager", NULL },
+	{ "vms", NULL },
 };
 
 static int
@@ -554,11 +558,12 @@ cfg_parse_root(struct cfg_ctx *x, const config_setting_t *root)
 		if (j == CFG_DIM(cfg_sections))
 			return cfg_fail(x, s, config_setting_name(s),
 					"unknown key (expected core, roles, trust_groups, chains, rules, "
-					"default)");
+					"default, manager, vms)");
 	}
 	for (j = 0; j < CFG_DIM(cfg_sections); j++) {
 		s = config_setting_get_member(root, cfg_sections[j].key);
-		if (s != NULL && (rc = cfg_sections[j].parse(x, s)) < 0)
+		if (s != NULL && cfg_sections[j].parse != NULL &&
+		    (rc = cfg_sections[j].parse(x, s)) < 0)
 			return rc;
 	}
 	return 0;

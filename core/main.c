@@ -331,6 +331,12 @@ main(int argc, char **argv)
 	snprintf(c->prefix, sizeof(c->prefix), "%s", basename((char *)rte_eal_get_runtime_dir()));
 	if (parse_args(c, argc, argv) < 0)
 		goto out_core;
+	if (c->cfg.file_prefix[0] != '\0' && strcmp(c->cfg.file_prefix, c->prefix) != 0) {
+		fprintf(stderr, "netvm-core: %s: core.file_prefix is '%s' but DPDK runs with '%s': "
+			"start with --file-prefix %s\n", c->cfg_path, c->cfg.file_prefix, c->prefix,
+			c->cfg.file_prefix);
+		goto out_cfg;
+	}
 	roles_from_cfg(c);
 
 	c->nb_ports = rte_eth_dev_count_avail();

@@ -20,6 +20,7 @@
 
 #include <libconfig.h>
 
+#include "cfg.h"
 #include "mgr_cfg.h"
 
 #define MGR_KEY_LEN 96
@@ -44,6 +45,7 @@ enum mgr_kind {
 	K_BOOL,
 	K_ENUM,
 	K_FILES, /* [ "GUEST_PATH:HOST_FILE", ... ] (struct mgr_vm_cfg only) */
+	K_CORE,  /* the core engine's key: checked by the core's parser (cfg.h) */
 };
 
 /* One key of an object: where it goes in the object's struct and its rules. */
@@ -85,6 +87,15 @@ static const struct mgr_field mgr_manager_schema[] = {
 static const struct mgr_field mgr_core_schema[] = {
 	F_STR("socket", struct mgr_cfg, core_socket, K_PATH, false),
 	F_STR("file_prefix", struct mgr_cfg, file_prefix, K_NAME, false),
+	/* The core engine's own keys, when one file serves both. */
+	{ "hugepage_dir", K_CORE, 0, 0, 0, 0, NULL, false },
+	{ "pool_buffers", K_CORE, 0, 0, 0, 0, NULL, false },
+	{ "buffer_size", K_CORE, 0, 0, 0, 0, NULL, false },
+	{ "ring_size", K_CORE, 0, 0, 0, 0, NULL, false },
+	{ "alloc_ring_size", K_CORE, 0, 0, 0, 0, NULL, false },
+	{ "queues", K_CORE, 0, 0, 0, 0, NULL, false },
+	{ "single_lcore", K_CORE, 0, 0, 0, 0, NULL, false },
+	{ "stats_interval", K_CORE, 0, 0, 0, 0, NULL, false },
 	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
 };
 
@@ -239,6 +250,8 @@ mgr_parse_field(struct mgr_cfg_ctx *x, const struct mgr_field *f, const config_s
 	int rc;
 
 	switch (f->kind) {
+	case K_CORE:
+		return 0;
 	case K_U32:
 		if (config_setting_type(s) != CONFIG_TYPE_INT &&
 		    config_setting_type(s) != CONFIG_TYPE_INT64)
@@ -436,6 +449,21 @@ mgr_parse_vms(struct mgr_cfg_ctx *x, const config_setting_t *list, struct mgr_cf
 	return 0;
 }
 
+/* Top-level sections of the core engine's configuration (docs/config.md). */
+static bool
+mgr_is_core_section(const char *name)
+{
+	static const char *const core_sections[] = {
+		"roles", "trust_groups", "chains", "rules", "default",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(core_sections) / sizeof(core_sections[0]); i++)
+		if (strcmp(name, core_sections[i]) == 0)
+			return true;
+	return false;
+}
+
 static int
 mgr_parse_root(struct mgr_cfg_ctx *x, const config_setting_t *root, struct mgr_cfg *c)
 {
@@ -453,8 +481,11 @@ mgr_parse_root(struct mgr_cfg_ctx *x, const config_setting_t *root, struct mgr_c
 			rc = mgr_parse_object(x, s, "core", mgr_core_schema, c, found);
 		else if (strcmp(name, "vms") == 0)
 			rc = mgr_parse_vms(x, s, c);
+		else if (mgr_is_core_section(name))
+			rc = 0; /* the core engine's: mgr_cfg_load() has its parser check it */
 		else
-			rc = mgr_fail(x, s, name, "unknown key (expected manager, core or vms)");
+			rc = mgr_fail(x, s, name, "unknown key (expected manager, core, vms, or the "
+				      "core engine's roles, trust_groups, chains, rules, default)");
 		if (rc < 0)
 			return rc;
 	}
@@ -544,6 +575,15 @@ mgr_cfg_load(const char *path, struct mgr_cfg *c, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: out of memory", path);
 	}
 	config_destroy(&lc);
+	if (rc == 0) {
+		/* One file may describe the core engine too: the core's own parser
+		 * checks its part, so both programs agree on what the file says. */
+		struct cfg core;
+
+		rc = cfg_load(path, &core, err, errlen);
+		if (rc == 0)
+			cfg_free(&core);
+	}
 	if (rc < 0)
 		mgr_cfg_free(c);
 	return rc;

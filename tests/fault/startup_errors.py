@@ -82,6 +82,12 @@ def main():
     core = Core(env, "e", None, null_port, config_path=missing)
     expect_failure(env, chk, "missing config file", core, [missing])
 
+    other = GOOD.replace("pool_buffers = 4096;",
+                         'pool_buffers = 4096;\n  file_prefix = "someone-else";')
+    core = Core(env, "e", other, null_port)
+    expect_failure(env, chk, "core.file_prefix that is not the EAL's", core,
+                   ["someone-else", "--file-prefix"])
+
     chk.section("attach socket already in use")
     sock_path = env.path("busy.sock")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

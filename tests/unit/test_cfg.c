@@ -233,6 +233,27 @@ test_trust_groups(void **state)
 	cfg_free(&c);
 }
 
+/* The manager's sections may share the file; core.file_prefix is read. */
+static void
+test_manager_sections(void **state)
+{
+	static const char text[] =
+		"core = { file_prefix = \"one\"; };\n"
+		"manager = { state_dir = \"/run/netvm/vms\"; };\n"
+		"vms = ( { name = \"a\"; role = 1; } );\n"
+		"default = { role = 1; };\n";
+	char err[256] = "";
+	struct cfg c;
+
+	(void)state;
+	assert_int_equal(cfg_parse_string(text, "t.conf", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.file_prefix, "one");
+	cfg_free(&c);
+	assert_int_equal(cfg_parse_string("colour = 1;\n", "t.conf", &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "t.conf:1: colour: unknown key"));
+}
+
 static void
 test_default_targets(void **state)
 {
@@ -621,6 +642,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_default_targets),
 		cmocka_unit_test(test_trust_groups),
+		cmocka_unit_test(test_manager_sections),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_error_no_buffer),

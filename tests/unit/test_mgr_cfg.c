@@ -299,6 +299,41 @@ test_errors(void **state)
 		     "{ name = \"a\"; role = 2", "vms[1].name", "duplicate VM name 'a'");
 }
 
+/* One file for the core engine and the manager: each reads its part, and the
+ * core's part is checked by the core's own parser. */
+static void
+test_one_file(void **state)
+{
+	static const char text[] =
+		"core = { socket = \"/run/netvm/one.sock\"; file_prefix = \"one\";\n"
+		"  pool_buffers = 4095; buffer_size = 4096; single_lcore = true; };\n"
+		"roles = ( { id = 1; name = \"router\"; } );\n"
+		"trust_groups = ( { name = \"t\"; roles = [ 2 ]; } );\n"
+		"chains = ( { name = \"c\"; roles = [ 1, 2 ]; } );\n"
+		"rules = ( { dport = \"53\"; chain = \"c\"; } );\n"
+		"default = { role = 1; };\n"
+		VM_HEAD "    nf = \"/bin/netvm-l3fwd -r 1 --transport uio\"; } );\n";
+	char err[512], path[512];
+	struct mgr_cfg c;
+
+	(void)state;
+	write_file("one.conf", text, path, sizeof(path));
+	if (mgr_cfg_load(path, &c, err, sizeof(err)) != 0)
+		fail_msg("one file for both: %s", err);
+	assert_string_equal(c.core_socket, "/run/netvm/one.sock");
+	assert_string_equal(c.file_prefix, "one");
+	assert_int_equal(c.nb_vms, 1);
+	mgr_cfg_free(&c);
+	/* An error in the core's part is the manager's error too, with its line. */
+	expect_error("rules = (\n  { dport = \"70000\"; role = 1; }\n);\n", "dport",
+		     "rules[0].dport", "ports are 0..65535");
+	expect_error("core = {\n  pool_buffers = 7;\n};\n", "pool_buffers", "core.pool_buffers",
+		     "out of range");
+	expect_error("trust_groups = (\n  { name = \"t\"; roles = [ 1 ]; },\n"
+		     "  { name = \"u\"; roles = [ 1 ]; }\n);\n", "\"u\"",
+		     "trust_groups[1].roles[0]", "already in trust group");
+}
+
 static void
 test_too_many_vms(void **state)
 {
@@ -367,6 +402,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_too_many_vms),
+		cmocka_unit_test(test_one_file),
 		cmocka_unit_test(test_cannot_open),
 		cmocka_unit_test(test_examples),
 	};
