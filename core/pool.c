@@ -53,9 +53,12 @@ region_map(struct core *c, struct core_pool *p, char *err, size_t errlen)
 	/* A power of two: QEMU's ivshmem maps the region as a PCI BAR. */
 	p->size = rte_align64pow2(RTE_ALIGN_CEIL(p->bufs_off + (uint64_t)p->count * p->stride,
 						 p->page_size));
+	printf("pool %u: %u buffers of %u bytes in a %zu MiB region (a power of two, as a VM's "
+	       "ivshmem BAR must be)\n", p->id, p->count, p->stride, p->size >> 20);
 	if ((p->size - p->bufs_off) / p->stride > p->count + p->count / 4)
-		printf("pool %u: region rounded up to %zu MiB, a power of two as ivshmem needs; "
-		       "pool_buffers = %llu would use all of it\n", p->id, p->size >> 20,
+		printf("pool %u: rounding left %llu buffers' room unused: pool_buffers = %llu would "
+		       "use the region fully\n", p->id,
+		       (unsigned long long)((p->size - p->bufs_off) / p->stride - p->count),
 		       (unsigned long long)((p->size - p->bufs_off) / p->stride));
 	snprintf(p->path, sizeof(p->path), "%s/netvm-%s-pool%u", c->cfg.hugepage_dir, c->prefix,
 		 p->id);
