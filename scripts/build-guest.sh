@@ -9,7 +9,8 @@
 # statically, and an /init that writes the files of netvm.file= parameters,
 # runs the command of the kernel parameter netvm.run= and powers off. Steps:
 #   1. packages: qemu-system-x86 busybox-static cpio gcc make xz-utils meson
-#      ninja-build and linux-headers-<release> of the guest kernel, when missing
+#      ninja-build dkms and linux-headers-<release> of the guest kernel, when
+#      missing (dkms: the vm suite checks the driver's DKMS configuration)
 #   2. kernel: apt-get download linux-image-<release>, unpack vmlinuz and
 #      uio.ko, extract vmlinux from vmlinuz (the XZ stream after the decompressor)
 #   3. netvm_uio.ko against the headers, nvm_uio_probe and the VM tests' tool
@@ -38,7 +39,7 @@ case "$GUEST" in
 esac
 EXTRA=${NETVM_GUEST_EXTRA:-}
 
-PACKAGES="qemu-system-x86 busybox-static cpio gcc make xz-utils meson ninja-build"
+PACKAGES="qemu-system-x86 busybox-static cpio gcc make xz-utils meson ninja-build dkms"
 BUSYBOX=/bin/busybox
 DRIVER="$TREE/guest-uio-driver"
 INIT="$TREE/scripts/lib/guest/init"
