@@ -12,6 +12,7 @@
 #ifndef NETVM_MGR_LAUNCHER_H
 #define NETVM_MGR_LAUNCHER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct mgr_vm;
@@ -48,5 +49,10 @@ extern const struct mgr_launcher mgr_launcher_libvirt;
 /* The launcher of kind @kind (enum mgr_launcher_kind), or NULL when this
  * netvm-manager was built without it. */
 const struct mgr_launcher *mgr_launcher_get(int kind);
+
+/* Shared by the launchers (mgr_qemu.c): @s with every ',' doubled for QEMU's
+ * option syntax, into @buf; whether /dev/kvm is usable. */
+const char *mgr_qemu_esc(const char *s, char *buf, size_t len);
+bool mgr_have_kvm(void);
 
 #endif /* NETVM_MGR_LAUNCHER_H */

@@ -79,32 +79,6 @@ lv_esc(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-/* @s with every ',' doubled for QEMU's option syntax, into @buf. */
-static const char *
-lv_qemu_esc(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 2 < len; s++) {
-		buf[o++] = *s;
-		if (*s == ',')
-			buf[o++] = ',';
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-static bool
-lv_has_kvm(void)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
 static void
 lv_build(const struct mgr_vm *vm, const char *cmdline, struct lv_xml *x)
 {
@@ -114,7 +88,7 @@ lv_build(const struct mgr_vm *vm, const char *cmdline, struct lv_xml *x)
 	size_t dl = strlen(v->disk);
 
 	lv_put(x, "<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n",
-	       lv_has_kvm() ? "kvm" : "qemu");
+	       mgr_have_kvm() ? "kvm" : "qemu");
 	lv_put(x, "  <name>netvm-%s</name>\n", v->name);
 	lv_put(x, "  <memory unit='MiB'>%u</memory>\n  <vcpu>%u</vcpu>\n", v->memory_mib, v->vcpus);
 	lv_put(x, "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n");
@@ -142,7 +116,7 @@ lv_build(const struct mgr_vm *vm, const char *cmdline, struct lv_xml *x)
 	       lv_esc(vm->sock_path, e, sizeof(e)));
 	lv_put(x, "  </devices>\n  <seclabel type='none'/>\n  <qemu:commandline>\n");
 	snprintf(arg, sizeof(arg), "memory-backend-file,id=netvm-pool,mem-path=%s,size=%llu,"
-		 "share=on", lv_qemu_esc(vm->pool.path, q, sizeof(q)),
+		 "share=on", mgr_qemu_esc(vm->pool.path, q, sizeof(q)),
 		 (unsigned long long)vm->pool.size);
 	lv_put(x, "    <qemu:arg value='-object'/>\n    <qemu:arg value='%s'/>\n",
 	       lv_esc(arg, e, sizeof(e)));
@@ -151,7 +125,7 @@ lv_build(const struct mgr_vm *vm, const char *cmdline, struct lv_xml *x)
 	       "    <qemu:arg value='ivshmem-plain,memdev=netvm-pool,addr=0x1f'/>\n");
 	if (v->disk[0] != '\0' && v->nf[0] != '\0') {
 		snprintf(arg, sizeof(arg), "name=opt/netvm/run,string=%s",
-			 lv_qemu_esc(v->nf, q, sizeof(q)));
+			 mgr_qemu_esc(v->nf, q, sizeof(q)));
 		lv_put(x, "    <qemu:arg value='-fw_cfg'/>\n    <qemu:arg value='%s'/>\n",
 		       lv_esc(arg, e, sizeof(e)));
 	}

@@ -68,9 +68,10 @@ qemu_argv_free(struct qemu_argv *a)
 		free(a->v[--a->n]);
 }
 
-/* @s with every ',' doubled, as QEMU's option syntax wants (into @buf). */
-static const char *
-qemu_esc(const char *s, char *buf, size_t len)
+/* @s with every ',' doubled, as QEMU's option syntax wants, into @buf
+ * (cut short if @len is too small); returns @buf. */
+const char *
+mgr_qemu_esc(const char *s, char *buf, size_t len)
 {
 	size_t o = 0;
 
@@ -83,8 +84,9 @@ qemu_esc(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-static bool
-qemu_has_kvm(void)
+/* Whether /dev/kvm can be opened: QEMU then runs guests with -accel kvm. */
+bool
+mgr_have_kvm(void)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
@@ -106,7 +108,7 @@ qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline
 	qemu_arg(a, "-name");
 	qemu_arg(a, "netvm-%s", v->name);
 	qemu_arg(a, "-accel");
-	qemu_arg(a, "%s", qemu_has_kvm() ? "kvm" : "tcg");
+	qemu_arg(a, "%s", mgr_have_kvm() ? "kvm" : "tcg");
 	qemu_arg(a, "-machine");
 	qemu_arg(a, "pc");
 	qemu_arg(a, "-m");
@@ -120,14 +122,14 @@ qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline
 	qemu_arg(a, "-monitor");
 	qemu_arg(a, "none");
 	qemu_arg(a, "-serial");
-	qemu_arg(a, "file:%s", qemu_esc(vm->console_path, e1, sizeof(e1)));
+	qemu_arg(a, "file:%s", mgr_qemu_esc(vm->console_path, e1, sizeof(e1)));
 	qemu_arg(a, "-object");
 	qemu_arg(a, "memory-backend-file,id=netvm-pool,mem-path=%s,size=%llu,share=on",
-		 qemu_esc(vm->pool.path, e1, sizeof(e1)), (unsigned long long)vm->pool.size);
+		 mgr_qemu_esc(vm->pool.path, e1, sizeof(e1)), (unsigned long long)vm->pool.size);
 	qemu_arg(a, "-device");
 	qemu_arg(a, "ivshmem-plain,memdev=netvm-pool,addr=0x10");
 	qemu_arg(a, "-chardev");
-	qemu_arg(a, "socket,path=%s,id=netvm-bell", qemu_esc(vm->sock_path, e1, sizeof(e1)));
+	qemu_arg(a, "socket,path=%s,id=netvm-bell", mgr_qemu_esc(vm->sock_path, e1, sizeof(e1)));
 	qemu_arg(a, "-device");
 	qemu_arg(a, "ivshmem-doorbell,chardev=netvm-bell,vectors=1,addr=0x11");
 	if (v->kernel[0] != '\0') {
@@ -141,11 +143,11 @@ qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline
 		qemu_arg(a, "%s", cmdline);
 	} else {
 		qemu_arg(a, "-drive");
-		qemu_arg(a, "file=%s,if=virtio,format=%s", qemu_esc(v->disk, e1, sizeof(e1)),
+		qemu_arg(a, "file=%s,if=virtio,format=%s", mgr_qemu_esc(v->disk, e1, sizeof(e1)),
 			 dl > 6 && strcmp(v->disk + dl - 6, ".qcow2") == 0 ? "qcow2" : "raw");
 		if (v->nf[0] != '\0') {
 			qemu_arg(a, "-fw_cfg");
-			qemu_arg(a, "name=opt/netvm/run,string=%s", qemu_esc(v->nf, e2, sizeof(e2)));
+			qemu_arg(a, "name=opt/netvm/run,string=%s", mgr_qemu_esc(v->nf, e2, sizeof(e2)));
 		}
 	}
 }

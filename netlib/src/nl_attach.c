@@ -5,8 +5,10 @@
  * header field is checked before any offset is used.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nl_priv.h"
 
@@ -21,6 +23,27 @@ static int
 in_region(uint64_t off, uint64_t len, uint64_t size)
 {
 	return off <= size && len <= size - off;
+}
+
+/*
+ * Wait up to @ms for doorbell @fd (an eventfd, or a UIO device whose reads
+ * are @size bytes) and consume what it says. Returns 1 if it rang, 0 on
+ * time-out, or a negative errno.
+ */
+int
+nl_doorbell_wait(int fd, int ms, size_t size)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t v;
+	int r = poll(&pfd, 1, ms);
+
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return 0;
+	if (read(fd, &v, size) < 0 && errno != EAGAIN)
+		return -errno;
+	return 1;
 }
 
 /*

@@ -101,8 +101,9 @@ struct nl_ctx {
 int nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o);
 void nl_usage(FILE *f, const char *prog, const struct nl_nf *nf);
 
-/* nl_attach.c: header checks shared by transports */
+/* nl_attach.c: what the transports share */
 int nl_regions_check(struct nl_ctx *ctx, char *err, size_t errlen);
+int nl_doorbell_wait(int fd, int ms, size_t size);
 
 /* nl_loop.c */
 int nl_queues_setup(struct nl_ctx *ctx);

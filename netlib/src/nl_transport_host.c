@@ -139,17 +139,7 @@ host_attach(struct nl_ctx *ctx, char *err, size_t errlen)
 static int
 host_wait(struct nl_ctx *ctx, int ms)
 {
-	struct pollfd pfd = { .fd = ctx->doorbell_fd, .events = POLLIN };
-	uint64_t v;
-	int r = poll(&pfd, 1, ms);
-
-	if (r < 0)
-		return -errno;
-	if (r == 0)
-		return 0;
-	if (read(ctx->doorbell_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		return -errno;
-	return 1;
+	return nl_doorbell_wait(ctx->doorbell_fd, ms, sizeof(uint64_t)); /* an eventfd */
 }
 
 static int

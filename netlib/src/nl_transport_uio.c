@@ -377,18 +377,8 @@ out:
 static int
 uio_wait(struct nl_ctx *ctx, int ms)
 {
-	struct pollfd pfd = { .fd = ctx->doorbell_fd, .events = POLLIN };
-	uint32_t count;
-	int r = poll(&pfd, 1, ms);
-
-	if (r < 0)
-		return -errno;
-	if (r == 0)
-		return 0;
 	/* UIO reads exactly 4 bytes: the interrupt count. */
-	if (read(ctx->doorbell_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
-		return -errno;
-	return 1;
+	return nl_doorbell_wait(ctx->doorbell_fd, ms, sizeof(uint32_t));
 }
 
 static int
