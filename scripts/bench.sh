@@ -1,184 +1,85 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# bench.sh — 64-byte round-trip packet rates: NetVM against DPDK-only setups.
+# bench.sh — NetVM benchmark suites (docs/benchmarks.md).
 #
-# Setups (docs/benchmarks.md draws them); CPU 0 plays the switch, CPU 1 the NF:
-#   testpmd-io  dpdk-testpmd io forwarding between two net_null ports on one
-#               forwarding core (CPU 0): the no-NF limit
-#   ring        one dpdk-testpmd, lcore A (CPU 0): net_null -> net_ring0,
-#               lcore B (CPU 1): net_ring0 -> net_ring1, lcore A: net_ring1 ->
-#               net_null; every packet crosses between the CPUs twice
-#   memif       switch testpmd (CPU 0): net_null <-> net_memif server; NF
-#               testpmd (CPU 1): memif client, zero-copy, sends all back
-#   netvm       netvm-core on CPU 0 (--single-lcore) with two net_null ports,
-#               netvm-bridge (role 1, port 0 <-> port 1) on CPU 1
-# Rate = packets/s sent on the sink port(s) of the path, i.e. packets that
-# made the whole round trip. Each setup runs K trials; the table shows the
-# median and the spread, then netvm's rate over each other setup's.
-#
-# Usage: scripts/bench.sh
+# Usage: scripts/bench.sh SUITE      (no SUITE: peers, as before)
+#   rate     forwarded vs offered rate, netvm-pktgen <-> memif <-> core + l3fwd,
+#            and a zero-loss rate by binary search (RFC 2544-style, not compliant)
+#   size     forwarding rate by frame size, 64..1518
+#   chain    chains of 1..N bridge NFs (NETVM_BENCH_CHAIN_MAX, default 3)
+#   latency  p50/p99/p99.9 latency by offered load
+#   cycles   per-stage cycles per packet from the core's counters
+#   peers    64 B round trip: NetVM against testpmd io, net_ring, memif
+#   all      every suite, then report.md (paper figures and link limits beside)
 # Environment:
-#   NETVM_BENCH_TRIALS=K     trials per setup (default 3)
-#   NETVM_BENCH_SECONDS=S    measured seconds per trial (default 5)
-#   NETVM_BENCH_CASES=LIST   setups to run (default "testpmd-io ring memif netvm")
-#   NETVM_BENCH_OUT=DIR      results parent directory (default bench-results)
-#   NETVM_BUILD=DIR          NetVM build directory (default build)
-# Output: the table on stdout; raw logs, per-trial JSON and summary.json in
-# <results parent>/<timestamp>/. Needs root and hugepages (scripts/setup.sh).
+#   NETVM_BENCH_TRIALS=K       trials per point (default 3)
+#   NETVM_BENCH_SECONDS=S      seconds per trial (default 2; peers: 5, at least 2)
+#   NETVM_BENCH_POINTS=N       points per sweep (default: all of them)
+#   NETVM_BENCH_SEARCH_STEPS=N zero-loss search steps (default 6)
+#   NETVM_BENCH_LOSS_TOL=R     loss ratio the zero-loss search accepts (default 0)
+#   NETVM_BENCH_CHAIN_MAX=N    longest chain (default 3)
+#   NETVM_BENCH_PKTGEN_CPU=C   CPU of the generator (default 1, beside the NFs)
+#   NETVM_BENCH_OUT=DIR        results parent directory (default bench-results)
+#   NETVM_BUILD=DIR            NetVM build directory (default build)
+# Output: bench-results/<timestamp>/<suite>/ holds <suite>.json, <suite>.md,
+# PNG plots and the logs; 'all' adds report.md. Needs root, hugepages and
+# gnuplot (scripts/setup.sh).
 set -euo pipefail
 
 TREE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LIB="$TREE/scripts/lib"
-# shellcheck source-path=SCRIPTDIR source=lib/bench_common.sh
-. "$LIB/bench_common.sh"
-# shellcheck source-path=SCRIPTDIR source=lib/testpmd_ctl.sh
-. "$LIB/testpmd_ctl.sh"
+SUITES="peers rate size chain latency cycles"
 
-TRIALS=${NETVM_BENCH_TRIALS:-3}
-SECS=${NETVM_BENCH_SECONDS:-5}
-CASES=${NETVM_BENCH_CASES:-"testpmd-io ring memif netvm"}
-BUILD=$(bench_abspath "${NETVM_BUILD:-build}")
-OUT=$(bench_abspath "${NETVM_BENCH_OUT:-bench-results}")/$(date +%Y%m%d-%H%M%S)
-SW_CPU=0 # the switch side: testpmd forwarding core, netvm-core
-NF_CPU=1 # the NF side
-CORE_BIN="$BUILD/core/netvm-core"
-BRIDGE_BIN="$BUILD/apps/bridge/netvm-bridge"
+die() {
+	echo "bench: error: $*" >&2
+	exit 1
+}
 
-bench_check_args "$@"
-for case in $CASES; do
-	case "$case" in
-	testpmd-io|ring|memif|netvm) ;;
-	*) bench_die "unknown setup '$case' in NETVM_BENCH_CASES (testpmd-io ring memif netvm)" ;;
+abspath() {
+	case "$1" in
+	/*) echo "$1" ;;
+	*) echo "$TREE/$1" ;;
 	esac
-done
-bench_check_machine
+}
+
+suite=${1:-peers}
+case "$suite" in
+-h|--help)
+	sed -n '/^# bench.sh/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+	exit 0
+	;;
+all|peers|rate|size|chain|latency|cycles) ;;
+*) die "unknown suite '$suite' (all $SUITES; --help)" ;;
+esac
+[ $# -le 1 ] || die "one suite at a time (settings are environment variables, see --help)"
+[ "$(id -u)" -eq 0 ] || die "run as root (DPDK needs hugepages and physical addresses)"
+command -v gnuplot >/dev/null || die "gnuplot not found: run scripts/setup.sh"
+export NETVM_BUILD
+NETVM_BUILD=$(abspath "${NETVM_BUILD:-build}")
+OUT=$(abspath "${NETVM_BENCH_OUT:-bench-results}")/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
-RUN=$(mktemp -d -t netvm-bench.XXXXXX)
-PFX="nvb$$-" # DPDK file prefix stem: every process of this run starts with it
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM
 
-printf '{"date": "%s", "trials": %d, "seconds": %d}\n' \
-	"$(date +%Y-%m-%dT%H:%M:%S%z)" "$TRIALS" "$SECS" >"$OUT/run.json"
-
-# report CASE TRIAL ARGS...: turn a trial's logs into CASE.TRIAL.trial.json
-# and print its rate.
-report() {
-	local case=$1 trial=$2
-	shift 2
-	python3 "$LIB/bench_report.py" "$@" --case "$case" --trial "$trial" \
-		--out "$OUT/$case.$trial.trial.json"
-}
-
-run_testpmd_io() {
-	local t=$1
-	local log="$OUT/testpmd-io.$t.log"
-	tp_start io "$log" -l "$SW_CPU,$NF_CPU" --main-lcore "$NF_CPU" \
-		--file-prefix "${PFX}io" --vdev net_null0 --vdev net_null1 -- \
-		--nb-cores=1
-	tp_trial io io || true
-	report testpmd-io "$t" testpmd --log "$log" --sink 0,1 --cycles "fwd=$log"
-}
-
-run_ring() {
-	local t=$1
-	local log="$OUT/ring.$t.log"
-	# Ports: 0 net_null, 1 net_ring0, 2 net_ring1 (a net_ring port gives back
-	# on RX what it was sent). Chained over the order 1,2,0 the streams are
-	# 1->2, 2->0, 0->1; the first forwarding lcore (B) gets the first one.
-	tp_start ring "$log" --lcores "0@$NF_CPU,1@$NF_CPU,2@$SW_CPU" \
-		--main-lcore 0 --file-prefix "${PFX}ring" \
-		--vdev net_null0 --vdev net_ring0 --vdev net_ring1 -- \
-		--nb-cores=2 --port-topology=chained --portlist=1,2,0
-	tp_trial ring ring || true
-	report ring "$t" testpmd --log "$log" --sink 0 --cycles "all=$log"
-}
-
-run_memif() {
-	local t=$1
-	local sw="$OUT/memif.$t.switch.log" nf="$OUT/memif.$t.nf.log"
-	local sock="$RUN/memif.sock" memif
-	memif="socket=$sock,socket-abstract=no"
-	rm -f "$sock"
-	tp_start sw "$sw" -l "$SW_CPU,$NF_CPU" --main-lcore "$NF_CPU" \
-		--file-prefix "${PFX}sw" --vdev net_null0 \
-		--vdev "net_memif0,role=server,$memif" -- --nb-cores=1
-	# The client fails to probe until the server's socket exists.
-	if tp_wait_prompt sw 0; then
-		tp_start nf "$nf" -l "$SW_CPU,$NF_CPU" --main-lcore "$SW_CPU" \
-			--single-file-segments --file-prefix "${PFX}nf" \
-			--vdev "net_memif0,role=client,$memif,zero-copy=yes" -- \
-			--nb-cores=1 --port-topology=loop
-		tp_trial sw nf sw || true
+# run_suite NAME: one suite into $OUT/NAME; its exit status.
+run_suite() {
+	local dir="$OUT/$1"
+	mkdir -p "$dir"
+	if [ "$1" = peers ]; then
+		NETVM_BENCH_DIR=$dir "$LIB/bench_peers.sh" &&
+			python3 "$LIB/bench_page.py" peers "$dir"
 	else
-		tp_quit sw
+		(cd "$LIB" && python3 bench_suites.py "$1" "$dir")
 	fi
-	report memif "$t" testpmd --log "$sw" --sink 0 \
-		--cycles "switch=$sw" --cycles "nf=$nf"
 }
 
-run_netvm() {
-	local t=$1
-	local core_log="$OUT/netvm.$t.core.log" nf_log="$OUT/netvm.$t.nf.log"
-	local samples="$OUT/netvm.$t.telemetry.jsonl" conf="$RUN/netvm.conf"
-	local sock="$RUN/core.sock" prefix="${PFX}nv" core bridge note=""
-	cat >"$conf" <<-EOF
-		core = { socket = "$sock"; pool_buffers = 8192; };
-		default = { role = 1; };
-	EOF
-	rm -f "$sock"
-	"$CORE_BIN" -l "$SW_CPU" --file-prefix "$prefix" --no-pci \
-		--vdev net_null0,size=64 --vdev net_null1,size=64 -- \
-		-c "$conf" -s "$sock" --single-lcore --stats 0 --wait-nfs 1 \
-		</dev/null >"$core_log" 2>&1 &
-	core=$!
-	bench_track "$core"
-	if bench_wait_file "$sock" 15 "$core"; then
-		taskset -c "$NF_CPU" "$BRIDGE_BIN" -s "$sock" -r 1 </dev/null >"$nf_log" 2>&1 &
-		bridge=$!
-		bench_track "$bridge"
-		if python3 "$LIB/telemetry.py" -f "$prefix" --until nfs_attached=1 \
-			--timeout 15 /netvm/stats 2>"$RUN/telemetry.err"; then
-			sleep 1 # warm-up
-			python3 "$LIB/telemetry.py" -f "$prefix" -n $((SECS + 1)) -i 1 \
-				/netvm/stats >"$samples" 2>"$RUN/telemetry.err" ||
-				note="telemetry failed: $(head -n1 "$RUN/telemetry.err")"
-		else
-			note="no NF attached within 15 s ($(head -n1 "$RUN/telemetry.err"))"
-		fi
-		# The core first: its final counters cover the whole trial, and
-		# the bridge then sees the connection close.
-		bench_stop "$core"
-		bench_stop "$bridge"
-	else
-		note="netvm-core did not open $sock"
-		bench_stop "$core"
-	fi
-	report netvm "$t" netvm --samples "$samples" --core-log "$core_log" \
-		${note:+--note "$note"}
-}
-
-echo "bench: $TRIALS trials x ${SECS} s per setup; results in $OUT"
-if cc -O2 -std=gnu11 -pthread -o "$RUN/pingpong" "$LIB/pingpong.c" 2>"$OUT/pingpong.txt" &&
-	"$RUN/pingpong" "$SW_CPU" "$NF_CPU" >"$OUT/pingpong.txt" 2>&1; then
-	echo "  cache-line round trip: $(cut -d' ' -f2 "$OUT/pingpong.txt") ns"
-else
-	echo "  cache-line round trip: not measured ($(head -n1 "$OUT/pingpong.txt"))"
-fi
-
-for case in $CASES; do
-	fn="run_${case//-/_}"
-	if [ "$case" = netvm ] && { [ ! -x "$CORE_BIN" ] || [ ! -x "$BRIDGE_BIN" ]; }; then
-		echo "not built: $CORE_BIN or $BRIDGE_BIN (run scripts/setup.sh)" \
-			>"$OUT/netvm.skipped"
-		echo "  netvm: skipped, $(cat "$OUT/netvm.skipped")"
-		continue
-	fi
-	for t in $(seq 1 "$TRIALS"); do
-		"$fn" "$t"
+rc=0
+if [ "$suite" = all ]; then
+	for s in $SUITES; do
+		run_suite "$s" || { echo "bench: suite $s failed" >&2; rc=1; }
 	done
-done
-
-echo
-python3 "$LIB/bench_report.py" summary "$OUT" --pingpong "$OUT/pingpong.txt"
+	python3 "$LIB/bench_page.py" all "$OUT"
+	echo "bench: report in $OUT/report.md"
+else
+	run_suite "$suite" || rc=1
+fi
+exit $rc

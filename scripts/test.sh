@@ -9,8 +9,9 @@
 # kernel traffic through veth pairs), fault (killed NFs, garbage from NFs,
 # bad configs), vm (QEMU guests under TCG), manager (netvm-manager and
 # netvmctl with the QEMU and libvirt launchers); for the last two
-# scripts/build-guest.sh builds the guest image first. Needs root (hugepages,
-# namespaces, libvirtd).
+# scripts/build-guest.sh builds the guest image first; bench-smoke (every
+# benchmark suite on a tiny budget: outputs well-formed, no speed thresholds).
+# Needs root (hugepages, namespaces, libvirtd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${NETVM_BUILD:-build}
@@ -18,7 +19,7 @@ build=${NETVM_BUILD:-build}
 scripts/setup.sh
 
 suites=("$@")
-[[ ${#suites[@]} -gt 0 ]] || suites=(unit functional netns fault vm manager)
+[[ ${#suites[@]} -gt 0 ]] || suites=(unit functional netns fault vm manager bench-smoke)
 args=()
 need_guest=0
 for s in "${suites[@]}"; do

@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# bench_common.sh — shell helpers for scripts/bench.sh: argument and machine
-# checks, and the bookkeeping that stops every process a run started and
-# removes its DPDK files (hugepage files, runtime directories) on exit.
+# bench_common.sh — shell helpers for the peers suite (bench_peers.sh):
+# argument and machine checks, and the bookkeeping that stops every process
+# a run started and removes its DPDK files (hugepage files, runtime
+# directories) on exit.
 # Sourced, not run. Expects TREE; uses PFX and RUN once they are set.
 
 BENCH_PIDS=""
@@ -25,7 +26,7 @@ bench_check_args() {
 	case "${1:-}" in
 	"") ;;
 	-h|--help)
-		sed -n '/^# bench.sh/,/^set -euo/p' "$TREE/scripts/bench.sh" |
+		sed -n '/^# bench_peers.sh/,/^set -euo/p' "$TREE/scripts/lib/bench_peers.sh" |
 			sed '$d; s/^# \{0,1\}//'
 		exit 0
 		;;

@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The generator-driven benchmark suites of scripts/bench.sh.
+
+    bench_suites.py SUITE OUTDIR      SUITE in rate, size, chain, latency, cycles
+
+Every trial is netvm-pktgen <-> memif <-> netvm-core <-> NF(s) (see
+bench_trial.py). A suite writes into OUTDIR: SUITE.json (machine, settings,
+every trial, medians and spreads), SUITE.md (a Markdown table), PNG plots
+(with their gnuplot .dat and .gp) and run/ (every process's log).
+Settings come from the environment (docs/benchmarks.md):
+NETVM_BENCH_TRIALS, NETVM_BENCH_SECONDS, NETVM_BENCH_POINTS,
+NETVM_BENCH_SEARCH_STEPS, NETVM_BENCH_LOSS_TOL, NETVM_BENCH_CHAIN_MAX,
+NETVM_BUILD, NETVM_BENCH_PKTGEN_CPU, NETVM_BENCH_NF_SLEEP_US.
+"""
+
+import json
+import os
+import statistics
+import sys
+
+import bench_machine
+import bench_plot
+import bench_trial
+
+L3FWD = ("apps/l3fwd/netvm-l3fwd", 1, ["--mode", "lpm", "--routes", "routes"])
+RATES_MPPS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]
+SIZES = [64, 128, 256, 512, 1024, 1280, 1518]
+LAT_LOADS_MPPS = [0.01, 0.02, 0.05, 0.1, 0.2]
+RFC_NOTE = ("RFC 2544-style binary search for the highest rate without loss, with "
+            "short trials: not RFC 2544 compliant (which wants 60 s trials, a real "
+            "link and several frame sizes)")
+CPU_NOTE = ("2-CPU machine: the generator (netvm-pktgen --yield) runs on CPU {pg}, "
+            "the NF(s) on CPU 1, netvm-core polls on CPU {core}. Processes that share a "
+            "CPU are time-sliced by the kernel, which bounds the rate and adds "
+            "milliseconds of latency: these figures measure the machine, not NetVM's "
+            "limits (see the peers suite for the path alone).")
+
+
+def env_num(name, default, kind=float):
+    try:
+        return kind(os.environ.get(name, default))
+    except ValueError:
+        sys.exit(f"bench: {name} must be a number")
+
+
+def spread(values):
+    """{median, min, max, n} of a list of numbers (zeros when empty)."""
+    if not values:
+        return {"median": 0, "min": 0, "max": 0, "n": 0}
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "n": len(values)}
+
+
+def pick(points, n):
+    """n points spread evenly over the list, ends included."""
+    if n <= 0 or n >= len(points):
+        return list(points)
+    if n == 1:
+        return [points[-1]]
+    return [points[round(i * (len(points) - 1) / (n - 1))] for i in range(n)]
+
+
+class Suite:
+    def __init__(self, name, out):
+        self.name, self.out = name, out
+        self.trials = env_num("NETVM_BENCH_TRIALS", 3, int)
+        self.seconds = env_num("NETVM_BENCH_SECONDS", 2)
+        self.points = env_num("NETVM_BENCH_POINTS", 0, int)
+        build = os.environ.get("NETVM_BUILD", "build")
+        pg_cpu = env_num("NETVM_BENCH_PKTGEN_CPU", 1, int)
+        sleep_us = env_num("NETVM_BENCH_NF_SLEEP_US", 0, int)
+        nf_args = ["--sleep-after-us", str(sleep_us)] if sleep_us > 0 else []
+        os.makedirs(out, exist_ok=True)
+        self.setup = bench_trial.Setup(os.path.abspath(build), out, f"nvs{os.getpid()}-",
+                                       pg_cpu=pg_cpu, core_cpu=0, nf_cpu=1, nf_args=nf_args)
+        self.doc = {"suite": name, "machine": bench_machine.describe(),
+                    "settings": {"trials": self.trials, "seconds": self.seconds,
+                                 "pktgen_cpu": pg_cpu, "core_cpu": 0, "nf_cpu": 1,
+                                 "nf_sleep_after_us": sleep_us},
+                    "note": CPU_NOTE.format(pg=pg_cpu, core=0), "points": [], "plots": []}
+
+    def trial_set(self, label, n=None, **kw):
+        """Run n trials (default: the configured number); return their results."""
+        runs = []
+        for _ in range(n or self.trials):
+            try:
+                runs.append(bench_trial.run(self.setup, f"{self.name}-{label}", **kw))
+            except bench_trial.TrialError as e:
+                print(f"bench: {self.name} {label}: {e}", file=sys.stderr)
+            finally:
+                self.setup.cleanup()
+        return runs
+
+    def point(self, x, runs, extra=None):
+        """Summarise the trials of one point of the sweep and keep it."""
+        pg = [r["pktgen"] for r in runs]
+        p = {"x": x, "trials": len(runs),
+             "offered_mpps": spread([q["offered_pps"] / 1e6 for q in pg]),
+             "tx_mpps": spread([q["tx_pps"] / 1e6 for q in pg]),
+             "rx_mpps": spread([q["rx_pps"] / 1e6 for q in pg]),
+             "rx_gbps": spread([q["rx_gbps"] for q in pg]),
+             "loss_ratio": spread([q["loss_ratio"] for q in pg]),
+             "latency_ns": {k: spread([q["latency_ns"][k] for q in pg
+                                       if q["latency_ns"]["samples"]])
+                            for k in ("p50", "p99", "p999")},
+             "cycles_rx": spread([r["core"].get("cycles_rx_x100", 0) / 100 for r in runs]),
+             "cycles_tx": spread([r["core"].get("cycles_tx_x100", 0) / 100 for r in runs]),
+             "raw": [{"pktgen": r["pktgen"], "core": r["core"], "nfs": r["nfs"],
+                      "dir": os.path.relpath(r["dir"], self.out)} for r in runs]}
+        if extra:
+            p.update(extra)
+        self.doc["points"].append(p)
+        print(f"  {self.name} {x}: {len(runs)} trial(s), forwarded "
+              f"{p['rx_mpps']['median']:.3f} Mpps, loss {p['loss_ratio']['median']:.4f}",
+              flush=True)
+        return p
+
+    def series(self, key, sub=None, scale=1.0, xs=None):
+        pts = []
+        for p in self.doc["points"]:
+            s = p[key][sub] if sub else p[key]
+            if s["n"]:
+                pts.append((p["x"] if xs is None else xs(p), s["median"] * scale,
+                            s["min"] * scale, s["max"] * scale))
+        return pts
+
+    def plot(self, fname, *args, **kw):
+        if not bench_plot.available():
+            self.doc.setdefault("errors", []).append("gnuplot not installed: no plots")
+            return
+        try:
+            bench_plot.plot(os.path.join(self.out, fname), *args, **kw)
+            self.doc["plots"].append(fname)
+        except RuntimeError as e:
+            self.doc.setdefault("errors", []).append(str(e))
+
+    def finish(self, columns):
+        """Write SUITE.json and SUITE.md; columns: [(header, fn(point) -> str)]."""
+        with open(os.path.join(self.out, self.name + ".json"), "w") as f:
+            json.dump(self.doc, f, indent=1)
+        m = self.doc["machine"]
+        lines = [f"## {self.name}", "",
+                 f"{m['cpu_model']}, {m['cpus']} CPUs at {m['cpu_mhz']} MHz, DPDK {m['dpdk']}; "
+                 f"median [min - max] of {self.trials} trial(s) of {self.seconds:g} s.", "",
+                 self.doc["note"], ""]
+        for key in ("method", "result"):
+            if key in self.doc:
+                lines += [self.doc[key], ""]
+        lines.append("| " + " | ".join(h for h, _ in columns) + " |")
+        lines.append("|" + "|".join("---" for _ in columns) + "|")
+        for p in self.doc["points"]:
+            lines.append("| " + " | ".join(fn(p) for _, fn in columns) + " |")
+        lines.append("")
+        lines += [f"![{p}]({p})" for p in self.doc["plots"]]
+        lines += [f"- error: {e}" for e in self.doc.get("errors", [])]
+        with open(os.path.join(self.out, self.name + ".md"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        ok = all(p["trials"] for p in self.doc["points"]) and self.doc["points"]
+        return 0 if ok else 1
+
+
+def fmt(s, digits=3):
+    if not s["n"]:
+        return "-"
+    return f"{s['median']:.{digits}f} [{s['min']:.{digits}f} - {s['max']:.{digits}f}]"
+
+
+def suite_rate(s):
+    for r in pick(RATES_MPPS, s.points) + ["max"]:
+        rate = 0 if r == "max" else r * 1e6
+        s.point(r, s.trial_set(f"{r}", nfs=[L3FWD], seconds=s.seconds, rate_pps=rate))
+    # Zero-loss rate: bisect between 0 and a bit above the most the path
+    # forwarded at any point (no rate above that can be loss-free).
+    steps = env_num("NETVM_BENCH_SEARCH_STEPS", 6, int)
+    tol = env_num("NETVM_BENCH_LOSS_TOL", 0.0)
+    hi = 1.2e6 * max(p["rx_mpps"]["max"] for p in s.doc["points"]) or 1e6
+    lo, best, search = 0.0, 0.0, []
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        runs = s.trial_set(f"search-{mid:.0f}", n=1, nfs=[L3FWD], seconds=s.seconds,
+                           rate_pps=mid)
+        loss = runs[0]["pktgen"]["loss_ratio"] if runs else 1.0
+        passed = bool(runs) and loss <= tol
+        search.append({"rate_pps": mid, "loss_ratio": loss, "pass": passed})
+        if passed:
+            lo = best = mid
+        else:
+            hi = mid
+    s.doc["zero_loss"] = {"rate_mpps": best / 1e6, "loss_tolerance": tol, "steps": search,
+                          "label": RFC_NOTE}
+    s.doc["method"] = ("Forwarded rate (frames back at the generator) against the target "
+                       "rate through netvm-core and netvm-l3fwd (LPM); 'max' is unpaced. "
+                       "'offered' is what the generator achieved (below the target when "
+                       "its CPU is taken); loss is offered minus forwarded. "
+                       + RFC_NOTE + ".")
+    s.doc["result"] = f"Zero-loss rate (loss <= {tol:g}): {best / 1e6:.4f} Mpps."
+    pts = [p for p in s.doc["points"] if p["x"] != "max"]
+    s.plot("rate.png", "Forwarded vs offered rate, 64 B, core + l3fwd", "target rate (Mpps)",
+           "Mpps", [("forwarded", [(p["x"], p["rx_mpps"]["median"], p["rx_mpps"]["min"],
+                                   p["rx_mpps"]["max"]) for p in pts]),
+                    ("offered (what the generator achieved)",
+                     [(p["x"], p["offered_mpps"]["median"], p["offered_mpps"]["min"],
+                       p["offered_mpps"]["max"]) for p in pts]),
+                    ("target", [(p["x"], p["x"], p["x"], p["x"]) for p in pts])], logx=True)
+    return s.finish([("target Mpps", lambda p: str(p["x"])),
+                     ("offered Mpps", lambda p: fmt(p["offered_mpps"])),
+                     ("forwarded Mpps", lambda p: fmt(p["rx_mpps"])),
+                     ("loss ratio", lambda p: fmt(p["loss_ratio"], 4))])
+
+
+def suite_size(s):
+    for size in pick(SIZES, s.points):
+        s.point(size, s.trial_set(f"{size}", nfs=[L3FWD], seconds=s.seconds, size=size))
+    s.doc["method"] = "Unpaced forwarding rate through netvm-core and netvm-l3fwd by frame size."
+    s.plot("size_mpps.png", "Forwarding rate by frame size", "frame size (B)", "Mpps",
+           [("forwarded", s.series("rx_mpps"))])
+    s.plot("size_gbps.png", "Forwarded throughput by frame size", "frame size (B)", "Gbit/s",
+           [("forwarded", s.series("rx_gbps"))])
+    return s.finish([("size B", lambda p: str(p["x"])),
+                     ("forwarded Mpps", lambda p: fmt(p["rx_mpps"])),
+                     ("Gbit/s", lambda p: fmt(p["rx_gbps"]))])
+
+
+def suite_chain(s):
+    nmax = env_num("NETVM_BENCH_CHAIN_MAX", 3, int)
+    for n in pick(list(range(1, nmax + 1)), s.points):
+        roles = ", ".join(str(i) for i in range(1, n + 1))
+        config = f'chains = ( {{ name = "c{n}"; roles = [{roles}]; }} );\n' \
+                 f'default = {{ chain = "c{n}"; }};'
+        nfs = [("apps/bridge/netvm-bridge", i, ["--next"] if i < n else [])
+               for i in range(1, n + 1)]
+        s.point(n, s.trial_set(f"{n}", nfs=nfs, config=config, seconds=s.seconds))
+    s.doc["method"] = ("Unpaced 64 B rate through chains of 1..N bridge NFs (all NFs but the "
+                       "last return NEXT). All NFs share CPU 1 with the generator: on 2 CPUs a "
+                       "longer chain splits one CPU more ways, which is not what the paper's "
+                       "chains on separate cores measure.")
+    s.plot("chain.png", "64 B rate by chain length (bridge NFs)", "NFs in the chain", "Mpps",
+           [("forwarded", s.series("rx_mpps"))])
+    return s.finish([("NFs", lambda p: str(p["x"])),
+                     ("forwarded Mpps", lambda p: fmt(p["rx_mpps"])),
+                     ("loss ratio", lambda p: fmt(p["loss_ratio"], 4))])
+
+
+def suite_latency(s):
+    for load in pick(LAT_LOADS_MPPS, s.points):
+        s.point(load, s.trial_set(f"{load}", nfs=[L3FWD], seconds=s.seconds,
+                                  rate_pps=load * 1e6))
+    s.doc["method"] = ("Generator-to-generator latency (TSC stamp in each frame, histogram of "
+                       "16 ns bins up to 65 us, 4 us above) by offered load, 64 B, core + l3fwd.")
+    s.plot("latency.png", "Latency by offered load, 64 B", "offered (Mpps)", "latency (us)",
+           [(k, s.series("latency_ns", k, 1e-3)) for k in ("p50", "p99", "p999")],
+           logx=True, logy=True)
+    return s.finish([("target Mpps", lambda p: str(p["x"])),
+                     ("offered Mpps", lambda p: fmt(p["offered_mpps"])),
+                     ("p50 us", lambda p: fmt(_us(p["latency_ns"]["p50"]), 1)),
+                     ("p99 us", lambda p: fmt(_us(p["latency_ns"]["p99"]), 1)),
+                     ("p99.9 us", lambda p: fmt(_us(p["latency_ns"]["p999"]), 1)),
+                     ("loss ratio", lambda p: fmt(p["loss_ratio"], 4))])
+
+
+def _us(s):
+    return {k: (v / 1e3 if k != "n" else v) for k, v in s.items()}
+
+
+def suite_cycles(s):
+    p = s.point("l3fwd", s.trial_set("l3fwd", nfs=[L3FWD], seconds=s.seconds))
+    hz = [r["pktgen"]["tsc_hz"] for r in p["raw"]]
+    # Both CPUs' cycles over the packets forwarded: everything the path cost.
+    p["cycles_total"] = spread([2 * r["pktgen"]["tsc_hz"] / r["pktgen"]["rx_pps"]
+                                for r in p["raw"] if r["pktgen"]["rx_pps"]])
+    p["tsc_hz"] = hz[0] if hz else 0
+    s.doc["method"] = ("Per-packet cost of the core's stages from its counters: cycles_rx "
+                       "(port RX to NF rings, per packet received) and cycles_tx (NF rings to "
+                       "port TX, per descriptor); 'all' is both CPUs' cycles over the packets "
+                       "forwarded. NF-side stage counters are not collected.")
+    stages = [("cycles_rx", "core RX stage"), ("cycles_tx", "core TX stage"),
+              ("cycles_total", "all, 2 CPUs")]
+    s.plot("cycles.png", "Cycles per packet by stage, 64 B, core + l3fwd", "stage", "cycles",
+           [("cycles", [(label, p[k]["median"], p[k]["min"], p[k]["max"])
+                        for k, label in stages])], bars=True, logy=True)
+    return s.finish([("stage", lambda q: "core + l3fwd"),
+                     ("RX cycles/pkt", lambda q: fmt(q["cycles_rx"], 1)),
+                     ("TX cycles/pkt", lambda q: fmt(q["cycles_tx"], 1)),
+                     ("all cycles/pkt", lambda q: fmt(q["cycles_total"], 0))])
+
+
+SUITES = {"rate": suite_rate, "size": suite_size, "chain": suite_chain,
+          "latency": suite_latency, "cycles": suite_cycles}
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] not in SUITES:
+        sys.exit(f"usage: bench_suites.py {{{'|'.join(SUITES)}}} OUTDIR")
+    name, out = sys.argv[1], sys.argv[2]
+    s = Suite(name, out)
+    print(f"bench: suite {name}: {s.trials} trial(s) x {s.seconds:g} s; results in {out}",
+          flush=True)
+    try:
+        return SUITES[name](s)
+    finally:
+        s.setup.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""One benchmark trial: netvm-pktgen <-> memif <-> netvm-core <-> NF(s).
+
+    netvm-pktgen (memif servers 0 and 1)          CPU pg_cpu
+        port 0 ==memif==> netvm-core port 0       CPU core_cpu, --single-lcore
+                          -> NF role 1 [-> role 2 ...]   CPU nf_cpu
+        port 1 <==memif== netvm-core port 1
+
+The generator starts first (a memif client cannot probe before its server's
+socket exists), then the core, then the NFs; once telemetry shows every NF
+attached, SIGUSR1 starts the traffic. The generator writes its result and
+holds its ports open until the core and the NFs have stopped (a memif peer
+closing under traffic can crash the other side).
+"""
+
+import glob
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import telemetry
+
+MEMIF = "net_memif{i},role={role},socket={dir}/m{i}.sock,socket-abstract=no"
+
+
+class TrialError(Exception):
+    """A step of the trial failed; the message says which and where the log is."""
+
+
+class Setup:
+    """Where the binaries are, which CPUs to use, where to put the logs."""
+
+    def __init__(self, build, logdir, stem, pg_cpu=1, core_cpu=0, nf_cpu=1, nf_args=()):
+        self.build = build
+        self.nf_args = list(nf_args)  # netlib options for every NF
+        self.logdir = logdir
+        self.stem = stem  # DPDK file prefix stem, unique to this run
+        self.pg_cpu, self.core_cpu, self.nf_cpu = pg_cpu, core_cpu, nf_cpu
+        self.count = 0
+
+    def binary(self, rel):
+        path = os.path.join(self.build, rel)
+        if not os.access(path, os.X_OK):
+            raise TrialError(f"{path} is not built (meson setup + ninja, or scripts/setup.sh)")
+        return path
+
+    def cleanup(self):
+        """Remove the hugepage files and runtime folders of this run's processes."""
+        for path in glob.glob(f"/dev/hugepages/{self.stem}*"):
+            os.unlink(path)
+        for path in glob.glob(f"/var/run/dpdk/{self.stem}*"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _stop(proc, timeout=10):
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _wait_path(path, timeout, proc, what):
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if proc.poll() is not None:
+            raise TrialError(f"{what} exited ({proc.returncode}) before creating {path}")
+        if time.monotonic() > deadline:
+            raise TrialError(f"{what} did not create {path} within {timeout} s")
+        time.sleep(0.05)
+
+
+def parse_stats(text, prefix="stat "):
+    """The 'stat NAME VALUE' lines of a netvm-core output, as a dict."""
+    out = {}
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            parts = line.split()
+            if len(parts) == 3 and parts[2].isdigit():
+                out[parts[1]] = int(parts[2])
+    return out
+
+
+def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="64",
+        rate_pps=0, flows=1, extra_pg=()):
+    """Run one trial; return {"pktgen": result, "core": counters, "logs": ...}.
+
+    nfs: list of (binary relative to the build dir, role, [app options]).
+    Raises TrialError when a process fails; its log is in setup.logdir.
+    """
+    setup.count += 1
+    tag = f"{name}.{setup.count}"
+    work = os.path.join(setup.logdir, "run", tag)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    prefix = f"{setup.stem}{setup.count}-"
+    sock = os.path.join(work, "core.sock")
+    result = os.path.join(work, "pktgen.json")
+    with open(os.path.join(work, "core.conf"), "w") as f:
+        f.write(f'core = {{ socket = "{sock}"; pool_buffers = 8192; }};\n{config}\n')
+    with open(os.path.join(work, "routes"), "w") as f:
+        f.write("10.0.2.0/24 1 02:00:00:00:02:02\n")
+    pg_cmd = [setup.binary("apps/pktgen/netvm-pktgen"), "-l", str(setup.pg_cpu),
+              "--file-prefix", prefix + "pg", "--no-pci",
+              "--vdev", MEMIF.format(i=0, role="server", dir=work),
+              "--vdev", MEMIF.format(i=1, role="server", dir=work), "--",
+              "-T", str(seconds), "-s", str(size), "-f", str(flows),
+              "--dst-ip", "10.0.2.1", "--wait-signal", "--hold", "-o", result,
+              "--link-timeout", "20"]
+    if rate_pps:
+        pg_cmd += ["-R", str(int(rate_pps))]
+    if setup.pg_cpu in (setup.nf_cpu, setup.core_cpu):
+        pg_cmd.append("--yield")  # give the CPU away when idle
+    pg_cmd += list(extra_pg)
+    core_cmd = [setup.binary("core/netvm-core"), "-l", str(setup.core_cpu),
+                "--file-prefix", prefix + "core", "--no-pci",
+                "--vdev", MEMIF.format(i=0, role="client", dir=work),
+                "--vdev", MEMIF.format(i=1, role="client", dir=work), "--",
+                "-c", os.path.join(work, "core.conf"), "-s", sock, "--single-lcore",
+                "--wait-nfs", str(len(nfs))]
+    procs = {}
+    logs = {}
+
+    def start(key, cmd, cpu=None):
+        logs[key] = os.path.join(work, key + ".log")
+        if cpu is not None:
+            cmd = ["taskset", "-c", str(cpu)] + cmd
+        with open(logs[key], "w") as log:
+            procs[key] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
+                                          stderr=subprocess.STDOUT, cwd=work)
+        return procs[key]
+
+    try:
+        pg = start("pktgen", pg_cmd)
+        for i in (0, 1):
+            _wait_path(os.path.join(work, f"m{i}.sock"), 15, pg, "netvm-pktgen")
+        core = start("core", core_cmd)
+        _wait_path(sock, 15, core, "netvm-core")
+        for i, (binary, role, opts) in enumerate(nfs):
+            cmd = [setup.binary(binary), "-s", sock, "-r", str(role)] + setup.nf_args
+            if opts:
+                cmd += ["--"] + list(opts)
+            start(f"nf{i}", cmd, cpu=setup.nf_cpu)
+        tel = telemetry.socket_path(prefix + "core")
+        if telemetry.wait_until(tel, "/netvm/stats", "nfs_attached", len(nfs), 15) is None:
+            raise TrialError(f"{tag}: the NFs did not attach within 15 s (logs in {work})")
+        pg.send_signal(signal.SIGUSR1)
+        _wait_path(result, seconds + 30, pg, "netvm-pktgen")
+    finally:
+        # The core first (its counters cover the trial), then the NFs, then
+        # the generator, whose ports the core had open.
+        for key in ["core"] + [k for k in procs if k.startswith("nf")] + ["pktgen"]:
+            _stop(procs.get(key))
+    with open(result) as f:
+        pgres = json.load(f)
+    with open(logs["core"]) as f:
+        core_stats = parse_stats(f.read())
+    nf_stats = {}
+    for key in procs:
+        if key.startswith("nf"):
+            with open(logs[key]) as f:
+                nf_stats[key] = parse_stats(f.read(), prefix="")
+    return {"trial": tag, "pktgen": pgres, "core": core_stats, "nfs": nf_stats, "dir": work}

@@ -1,0 +1,186 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""bench-smoke: every suite of scripts/bench.sh with a tiny budget.
+
+Checks that each suite ends well and leaves well-formed results: the JSON
+parses and has the keys docs/benchmarks.md lists, forwarded rates are above
+zero, plots are PNG files, tables are Markdown tables. No speed threshold.
+First, netvm-pktgen alone over a net_ring loopback port: at a paced
+1 Mpps for 1 s every frame it sends must come back, in order.
+
+    smoke.py --build-dir BUILD      (root, hugepages, gnuplot; exit 77 if missing)
+"""
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+TREE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+BUDGET = {"NETVM_BENCH_TRIALS": "1", "NETVM_BENCH_SECONDS": "1", "NETVM_BENCH_POINTS": "2",
+          "NETVM_BENCH_SEARCH_STEPS": "2", "NETVM_BENCH_CHAIN_MAX": "2"}
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+def is_png(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read(8) == PNG_MAGIC
+    except OSError:
+        return False
+
+
+def is_table(path):
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return False
+    return "\n|---" in text and text.count("\n| ") >= 2
+
+
+def pktgen_loopback(build):
+    """netvm-pktgen on a net_ring port: 1 Mpps x 1 s, everything back in order."""
+    prefix = f"nvsmoke{os.getpid()}"
+    cmd = [os.path.join(build, "apps/pktgen/netvm-pktgen"), "-l", "1",
+           "--file-prefix", prefix, "--no-pci", "--vdev", "net_ring0",
+           "--", "-r", "0", "-R", "1M", "-T", "1"]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+        for path in glob.glob(f"/dev/hugepages/{prefix}*"):
+            os.unlink(path)
+    if not check(r.returncode == 0, "pktgen loopback exits 0"):
+        print(r.stderr[-2000:])
+        return
+    try:
+        res = json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        check(False, f"pktgen prints one JSON line (got {r.stdout[:200]!r})")
+        return
+    check(900_000 <= res["offered"] <= 1_001_000,
+          f"pktgen offers 1 Mpps x 1 s (offered {res['offered']})")
+    check(res["rx"] == res["sent"] and res["marked"] == res["sent"],
+          f"every frame comes back stamped (sent {res['sent']}, rx {res['rx']}, "
+          f"marked {res['marked']})")
+    check(res["seq_gaps"] == 0 and res["out_of_order"] == 0, "no gap, no reordering")
+    lat = res["latency_ns"]
+    check(0 < lat["p50"] <= lat["p99"] <= lat["p999"] <= lat["max"] + 16,
+          f"latency percentiles ordered ({lat})")
+
+
+def run_suite(name, out, extra_env=None):
+    env = dict(os.environ, **BUDGET, NETVM_BENCH_OUT=out)
+    env.update(extra_env or {})
+    r = subprocess.run([os.path.join(TREE, "scripts/bench.sh"), name], env=env,
+                       capture_output=True, text=True, timeout=300)
+    ok = check(r.returncode == 0, f"bench.sh {name} exits 0")
+    if not ok:
+        print(r.stdout[-2000:] + r.stderr[-2000:])
+    dirs = sorted(glob.glob(os.path.join(out, "*", name)))
+    check(bool(dirs), f"{name}: results folder")
+    return dirs[-1] if dirs else None
+
+
+def check_generated(name, d):
+    try:
+        with open(os.path.join(d, name + ".json")) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        check(False, f"{name}.json parses ({e})")
+        return
+    for key in ("suite", "machine", "settings", "points", "plots", "note"):
+        check(key in doc, f"{name}.json has '{key}'")
+    m = doc.get("machine", {})
+    check(all(k in m for k in ("cpu_model", "cpus", "cpu_mhz", "dpdk")),
+          f"{name}: machine recorded ({m})")
+    pts = doc.get("points", [])
+    check(len(pts) >= 1, f"{name}: {len(pts)} point(s)")
+    for p in pts:
+        check(p.get("trials", 0) >= 1 and p["rx_mpps"]["median"] > 0,
+              f"{name} {p.get('x')}: forwarded rate > 0 ({p.get('rx_mpps')})")
+        for key in ("offered_mpps", "loss_ratio", "latency_ns", "cycles_rx", "raw"):
+            check(key in p, f"{name} {p.get('x')}: has '{key}'")
+    check(len(doc.get("plots", [])) >= 1, f"{name}: plots listed")
+    for png in doc.get("plots", []):
+        check(is_png(os.path.join(d, png)), f"{name}: {png} is a PNG")
+    check(is_table(os.path.join(d, name + ".md")), f"{name}.md holds a table")
+    if name == "rate":
+        z = doc.get("zero_loss", {})
+        check(len(z.get("steps", [])) == 2 and z.get("rate_mpps", -1) >= 0
+              and "not RFC 2544 compliant" in z.get("label", ""),
+              f"rate: zero-loss search recorded ({z.get('rate_mpps')})")
+    if name == "latency" and pts:
+        check(pts[0]["latency_ns"]["p50"]["median"] > 0, "latency: p50 > 0")
+    if name == "cycles" and pts:
+        check(pts[0]["cycles_rx"]["median"] > 0 and pts[0]["cycles_tx"]["median"] > 0,
+              "cycles: core RX and TX stage cycles > 0")
+
+
+def check_peers(d):
+    try:
+        with open(os.path.join(d, "summary.json")) as f:
+            s = json.load(f)
+    except (OSError, ValueError) as e:
+        check(False, f"peers summary.json parses ({e})")
+        return
+    nv = s.get("results", {}).get("netvm", {})
+    check(nv.get("status") == "ok" and (nv.get("rate_mpps") or {}).get("median", 0) > 0,
+          f"peers: netvm ok with a rate > 0 ({nv.get('status')}, {nv.get('rate_mpps')})")
+    check(is_png(os.path.join(d, "peers.png")), "peers: peers.png is a PNG")
+    check(is_table(os.path.join(d, "peers.md")), "peers.md holds a table")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build-dir", required=True)
+    args = ap.parse_args()
+    build = os.path.abspath(args.build_dir)
+    free = 0
+    try:
+        with open("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages") as f:
+            free = int(f.read())
+    except OSError:
+        pass
+    if os.geteuid() != 0 or free < 256 or not shutil.which("gnuplot"):
+        print("skip: needs root, 256 free 2 MiB hugepages and gnuplot (scripts/setup.sh)")
+        return 77
+    for rel in ("apps/pktgen/netvm-pktgen", "core/netvm-core", "apps/l3fwd/netvm-l3fwd",
+                "apps/bridge/netvm-bridge"):
+        if not check(os.access(os.path.join(build, rel), os.X_OK), f"{rel} is built"):
+            return 1
+    out = tempfile.mkdtemp(prefix="netvm-bench-smoke.")
+    os.environ["NETVM_BUILD"] = build
+    try:
+        pktgen_loopback(build)
+        for name in ("rate", "size", "chain", "latency", "cycles"):
+            d = run_suite(name, out)
+            if d:
+                check_generated(name, d)
+        d = run_suite("peers", out, {"NETVM_BENCH_SECONDS": "2", "NETVM_BENCH_CASES": "netvm"})
+        if d:
+            check_peers(d)
+    finally:
+        if not failures:
+            shutil.rmtree(out, ignore_errors=True)
+        else:
+            print(f"results kept in {out}")
+    print(f"bench-smoke: {len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
