@@ -125,12 +125,33 @@ struct core_view {
 	struct core_nf *inst[CFG_MAX_ROLES][CORE_MAX_INSTANCES];
 };
 
+/*
+ * Datapath stages whose TSC cycles are counted (the NetVM paper's Table I;
+ * netlib counts the NF's own): meson option stage_cycles=false compiles the
+ * counting out.
+ *   NIC_CORE  port RX burst and classification
+ *   CORE_NF   putting descriptors on NF rx rings (and doorbells)
+ *   NF_CORE   NF tx rings: copy-out, validation, actions, passing on to NFs
+ *   CORE_NIC  port TX bursts
+ */
+enum core_stage { CORE_STAGE_NIC_CORE, CORE_STAGE_CORE_NF, CORE_STAGE_NF_CORE,
+		  CORE_STAGE_CORE_NIC, CORE_STAGE_MAX };
+
+#ifndef NETVM_STAGE_CYCLES
+#define NETVM_STAGE_CYCLES 1
+#endif
+#if NETVM_STAGE_CYCLES
+#define CORE_STAGE_NOW() rte_rdtsc()
+#else
+#define CORE_STAGE_NOW() 0
+#endif
+
 /* Per-lcore datapath counters. */
 struct core_lcore_stats {
 	uint64_t drops[CORE_DROP_MAX];
 	uint64_t cross_pool_copies;
-	uint64_t rx_cycles, rx_pkts; /* port RX → NF rings */
-	uint64_t tx_cycles, tx_pkts; /* NF rings → port TX / next NF */
+	uint64_t stage_cycles[CORE_STAGE_MAX];
+	uint64_t stage_pkts[CORE_STAGE_MAX];
 } __rte_cache_aligned;
 
 struct core_port_stats {

@@ -41,6 +41,7 @@ struct dp {
 	unsigned int nb_stages;
 	uint8_t stage_of[CORE_MAX_NFS][NVM_MAX_QUEUES]; /* stage index + 1, 0 = none */
 	struct dp_stage stages[CORE_BURST];
+	uint64_t nic_cycles; /* CORE_NIC cycles inside the current NF_CORE window */
 	uint16_t nb_tx[RTE_MAX_ETHPORTS];
 	struct rte_mbuf *tx[RTE_MAX_ETHPORTS][CORE_BURST];
 };
@@ -182,12 +183,11 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	struct rte_mbuf *km[CORE_BURST];
 	uint32_t rules[CORE_BURST];
 	uint16_t n, i, k = 0, np = 0;
-	uint64_t t0;
+	uint64_t t0 = CORE_STAGE_NOW(), t1;
 
 	n = rte_eth_rx_burst(port, queue, m, CORE_BURST);
 	if (n == 0)
 		return 0;
-	t0 = rte_rdtsc();
 	dp->c->port_st[port].rx += n;
 	for (i = 0; i < n; i++) {
 		if (unlikely(m[i]->nb_segs != 1) ||
@@ -217,9 +217,12 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		meta->hash = cls_flow_hash(kp[i]);
 		pass[np++] = km[i];
 	}
+	t1 = CORE_STAGE_NOW();
 	deliver(dp, pass, np);
-	dp->st->rx_cycles += rte_rdtsc() - t0;
-	dp->st->rx_pkts += n;
+	dp->st->stage_cycles[CORE_STAGE_NIC_CORE] += t1 - t0;
+	dp->st->stage_pkts[CORE_STAGE_NIC_CORE] += n;
+	dp->st->stage_cycles[CORE_STAGE_CORE_NF] += CORE_STAGE_NOW() - t1;
+	dp->st->stage_pkts[CORE_STAGE_CORE_NF] += np;
 	return n;
 }
 
@@ -274,40 +277,42 @@ alloc_refill(struct dp *dp)
 	}
 }
 
+/* Send what is staged for @port; what the device does not take is dropped. */
+static void
+port_tx(struct dp *dp, uint16_t port)
+{
+	uint16_t n = dp->nb_tx[port], k, i;
+	uint64_t t0 = CORE_STAGE_NOW(), dt;
+
+	k = rte_eth_tx_burst(port, 0, dp->tx[port], n);
+	dp->c->port_st[port].tx += k;
+	for (i = k; i < n; i++) {
+		dp->c->port_st[port].tx_drop++;
+		drop(dp, dp->tx[port][i], CORE_DROP_tx_full);
+	}
+	dp->nb_tx[port] = 0;
+	dt = CORE_STAGE_NOW() - t0;
+	dp->st->stage_cycles[CORE_STAGE_CORE_NIC] += dt;
+	dp->st->stage_pkts[CORE_STAGE_CORE_NIC] += n;
+	dp->nic_cycles += dt;
+}
+
 static inline void
 tx_stage(struct dp *dp, uint16_t port, struct rte_mbuf *m)
 {
 	dp->tx[port][dp->nb_tx[port]++] = m;
-	if (dp->nb_tx[port] == CORE_BURST) {
-		uint16_t k = rte_eth_tx_burst(port, 0, dp->tx[port], CORE_BURST), i;
-
-		dp->c->port_st[port].tx += k;
-		for (i = k; i < CORE_BURST; i++) {
-			dp->c->port_st[port].tx_drop++;
-			drop(dp, dp->tx[port][i], CORE_DROP_tx_full);
-		}
-		dp->nb_tx[port] = 0;
-	}
+	if (dp->nb_tx[port] == CORE_BURST)
+		port_tx(dp, port);
 }
 
 static void
 tx_flush(struct dp *dp)
 {
-	uint16_t port, i;
+	uint16_t port;
 
-	for (port = 0; port < dp->c->nb_ports; port++) {
-		uint16_t n = dp->nb_tx[port], k;
-
-		if (n == 0)
-			continue;
-		k = rte_eth_tx_burst(port, 0, dp->tx[port], n);
-		dp->c->port_st[port].tx += k;
-		for (i = k; i < n; i++) {
-			dp->c->port_st[port].tx_drop++;
-			drop(dp, dp->tx[port][i], CORE_DROP_tx_full);
-		}
-		dp->nb_tx[port] = 0;
-	}
+	for (port = 0; port < dp->c->nb_ports; port++)
+		if (dp->nb_tx[port] > 0)
+			port_tx(dp, port);
 }
 
 /* Pass packets going to another role on: directly when this lcore also
@@ -342,7 +347,7 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 		.nb_ports = dp->c->nb_ports, .nf_id = nf->id,
 		.owner = p->owner, .role_known = dp->view->role_known,
 	};
-	uint64_t corrupt = q->tx.corrupt, t0;
+	uint64_t corrupt = q->tx.corrupt, t0 = CORE_STAGE_NOW();
 	uint32_t n, i, nf_fwd = 0;
 
 	n = nvm_ring_dequeue_burst(&q->tx, d, CORE_BURST);
@@ -350,7 +355,7 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 		dp->st->drops[CORE_DROP_ring_corrupt] += q->tx.corrupt - corrupt;
 	if (n == 0)
 		return 0;
-	t0 = rte_rdtsc();
+	dp->nic_cycles = 0;
 	nf->st.tx += n;
 	for (i = 0; i < n; i++) {
 		struct core_verdict vr = core_validate(&v, &d[i]);
@@ -397,8 +402,8 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 			fwd[nf_fwd++] = m;
 	}
 	forward(dp, fwd, nf_fwd, direct);
-	dp->st->tx_cycles += rte_rdtsc() - t0;
-	dp->st->tx_pkts += n;
+	dp->st->stage_cycles[CORE_STAGE_NF_CORE] += CORE_STAGE_NOW() - t0 - dp->nic_cycles;
+	dp->st->stage_pkts[CORE_STAGE_NF_CORE] += n;
 	return n;
 }
 

@@ -40,7 +40,11 @@ static void
 stats_walk(struct core *c, stat_fn fn, void *arg)
 {
 	char name[64];
-	uint64_t drops[CORE_DROP_MAX] = { 0 }, rxc = 0, rxp = 0, txc = 0, txp = 0, copies = 0;
+	static const char *const stage_names[CORE_STAGE_MAX] = {
+		"nic_core", "core_nf", "nf_core", "core_nic",
+	};
+	uint64_t drops[CORE_DROP_MAX] = { 0 }, cyc[CORE_STAGE_MAX] = { 0 };
+	uint64_t pkts[CORE_STAGE_MAX] = { 0 }, copies = 0;
 	unsigned int i, r;
 	uint16_t port;
 
@@ -61,10 +65,10 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 	for (i = 0; i < 2; i++) {
 		for (r = 0; r < CORE_DROP_MAX; r++)
 			drops[r] += c->lst[i].drops[r];
-		rxc += c->lst[i].rx_cycles;
-		rxp += c->lst[i].rx_pkts;
-		txc += c->lst[i].tx_cycles;
-		txp += c->lst[i].tx_pkts;
+		for (r = 0; r < CORE_STAGE_MAX; r++) {
+			cyc[r] += c->lst[i].stage_cycles[r];
+			pkts[r] += c->lst[i].stage_pkts[r];
+		}
 		copies += c->lst[i].cross_pool_copies;
 	}
 	for (r = 0; r < CORE_DROP_MAX; r++) {
@@ -72,11 +76,20 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 		fn(arg, name, drops[r]);
 	}
 	fn(arg, "cross_pool_copies", copies);
-	/* Cycles per packet of each stage, in hundredths for the integer API. */
-	fn(arg, "cycles_rx_x100", rxp ? rxc * 100 / rxp : 0);
-	fn(arg, "cycles_tx_x100", txp ? txc * 100 / txp : 0);
-	fn(arg, "stage_rx_pkts", rxp);
-	fn(arg, "stage_tx_pkts", txp);
+	/* Cycles per packet, in hundredths for the integer API: of each stage,
+	 * and of the RX side (NIC_CORE + CORE_NF per packet received) and the TX
+	 * side (NF_CORE + CORE_NIC per descriptor returned). */
+	fn(arg, "stage_cycles_on", NETVM_STAGE_CYCLES);
+	for (r = 0; r < CORE_STAGE_MAX; r++) {
+		snprintf(name, sizeof(name), "cycles_%s_x100", stage_names[r]);
+		fn(arg, name, pkts[r] ? cyc[r] * 100 / pkts[r] : 0);
+	}
+	fn(arg, "cycles_rx_x100", pkts[CORE_STAGE_NIC_CORE] ?
+		(cyc[CORE_STAGE_NIC_CORE] + cyc[CORE_STAGE_CORE_NF]) * 100 / pkts[CORE_STAGE_NIC_CORE] : 0);
+	fn(arg, "cycles_tx_x100", pkts[CORE_STAGE_NF_CORE] ?
+		(cyc[CORE_STAGE_NF_CORE] + cyc[CORE_STAGE_CORE_NIC]) * 100 / pkts[CORE_STAGE_NF_CORE] : 0);
+	fn(arg, "stage_rx_pkts", pkts[CORE_STAGE_NIC_CORE]);
+	fn(arg, "stage_tx_pkts", pkts[CORE_STAGE_NF_CORE]);
 	/* Last: with many NFs, DPDK's telemetry dictionary (256 entries) may
 	 * cut here; /netvm/nf,ID always gives one NF whole. */
 	pthread_mutex_lock(&c->nf_lock);

@@ -12,6 +12,17 @@
 
 #include "nl_priv.h"
 
+/* The NF side of the per-stage cycle counts (meson option stage_cycles). */
+#ifndef NETVM_STAGE_CYCLES
+#define NETVM_STAGE_CYCLES 1
+#endif
+#if NETVM_STAGE_CYCLES && defined(__x86_64__)
+#include <x86intrin.h>
+#define NL_STAGE_NOW() __rdtsc()
+#else
+#define NL_STAGE_NOW() 0
+#endif
+
 static inline uint8_t *
 buf_addr(const struct nl_ctx *ctx, uint32_t buf)
 {
@@ -158,6 +169,7 @@ nl_queue_run(void *arg)
 	uint64_t idle_since = 0;
 
 	while (!ctx->stop) {
+		uint64_t t0 = NL_STAGE_NOW(), t1, t2;
 		uint32_t n = nvm_ring_dequeue_burst(&q->rx, in, NL_BURST);
 		uint32_t i, k = 0, nout = 0;
 
@@ -188,12 +200,14 @@ nl_queue_run(void *arg)
 			p->q = q;
 			pp[k++] = p;
 		}
+		t1 = NL_STAGE_NOW();
 		if (nf->burst != NULL) {
 			nf->burst(pp, (uint16_t)k, actions, ctx->state);
 		} else {
 			for (i = 0; i < k; i++)
 				actions[i] = (uint8_t)nf->pkt(pp[i], ctx->state);
 		}
+		t2 = NL_STAGE_NOW();
 		for (i = 0; i < k; i++) {
 			if (pkt_to_desc(ctx, pp[i], actions[i]) < 0) {
 				q->st.bad_len++;
@@ -204,6 +218,8 @@ nl_queue_run(void *arg)
 			out[nout++] = pp[i]->desc;
 		}
 		tx_all(q, out, nout);
+		q->st.cycles_app += t2 - t1;
+		q->st.cycles_io += (t1 - t0) + (NL_STAGE_NOW() - t2);
 	}
 	return NULL;
 }

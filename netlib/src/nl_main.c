@@ -61,6 +61,8 @@ stats_print(const struct nl_ctx *ctx, FILE *f)
 		t.alloc_ok += s->alloc_ok;
 		t.alloc_fail += s->alloc_fail;
 		t.sleeps += s->sleeps;
+		t.cycles_app += s->cycles_app;
+		t.cycles_io += s->cycles_io;
 		t.wakeups += s->wakeups;
 	}
 	fprintf(f, "rx %llu\ntx %llu\nbad_desc %llu\nbad_len %llu\nalloc_ok %llu\nalloc_fail %llu\n",
@@ -69,6 +71,10 @@ stats_print(const struct nl_ctx *ctx, FILE *f)
 		(unsigned long long)t.alloc_ok, (unsigned long long)t.alloc_fail);
 	fprintf(f, "sleeps %llu\nwakeups %llu\n", (unsigned long long)t.sleeps,
 		(unsigned long long)t.wakeups);
+	/* TSC cycles per packet received, in hundredths, as the core counts. */
+	fprintf(f, "cycles_app_x100 %llu\ncycles_io_x100 %llu\n",
+		(unsigned long long)(t.rx ? t.cycles_app * 100 / t.rx : 0),
+		(unsigned long long)(t.rx ? t.cycles_io * 100 / t.rx : 0));
 	if (ctx->nf->stats != NULL)
 		ctx->nf->stats(ctx->state, f);
 	fflush(f);

@@ -33,6 +33,8 @@ struct nl_queue_stats {
 	uint64_t bad_len;   /* packets the NF left outside their buffer (dropped) */
 	uint64_t alloc_ok;  /* nl_pkt_alloc() successes */
 	uint64_t alloc_fail;
+	uint64_t cycles_app; /* TSC cycles in the NF's callbacks */
+	uint64_t cycles_io;  /* TSC cycles moving descriptors (and waiting for room) */
 	uint64_t sleeps;    /* times the queue blocked on the doorbell */
 	uint64_t wakeups;   /* of which ended by the doorbell */
 };

@@ -77,13 +77,14 @@ def _wait_path(path, timeout, proc, what):
 
 
 def parse_stats(text, prefix="stat "):
-    """The 'stat NAME VALUE' lines of a netvm-core output, as a dict."""
+    """The 'PREFIX NAME VALUE' lines of an output as a dict: netvm-core's
+    'stat NAME VALUE', or an NF's 'NAME VALUE' with prefix ''."""
     out = {}
     for line in text.splitlines():
         if line.startswith(prefix):
-            parts = line.split()
-            if len(parts) == 3 and parts[2].isdigit():
-                out[parts[1]] = int(parts[2])
+            parts = line[len(prefix):].split()
+            if len(parts) == 2 and parts[1].isdigit():
+                out[parts[0]] = int(parts[1])
     return out
 
 

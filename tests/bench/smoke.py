@@ -128,6 +128,10 @@ def check_generated(name, d):
     if name == "cycles" and pts:
         check(pts[0]["cycles_rx"]["median"] > 0 and pts[0]["cycles_tx"]["median"] > 0,
               "cycles: core RX and TX stage cycles > 0")
+        stages = ("nic_core", "core_nf", "nf_app", "nf_io", "nf_core", "core_nic")
+        check(all(pts[0]["cycles_" + k]["median"] > 0 for k in stages),
+              "cycles: every stage of the path (core and NF) has cycles > 0: " +
+              str({k: pts[0]["cycles_" + k]["median"] for k in stages}))
 
 
 def check_peers(d):
