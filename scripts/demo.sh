@@ -11,24 +11,91 @@
 # and the core sends it out of port 1. Counters are printed every second,
 # then the final ones.
 #
-# Environment: NETVM_DEMO_SECONDS (default 5), NETVM_BUILD (default build).
+# With --vm (or NETVM_DEMO_VM=1) netvm-l3fwd runs inside a QEMU VM started by
+# netvm-manager instead of as a host process (scripts/build-guest.sh is run
+# first to build the guest image); the same traffic, the VM's counters as the
+# core counts them, then a clean stop. Without KVM the VM runs under TCG and
+# forwards far fewer packets.
+#
+#   scripts/demo.sh --vm
+#
+# Environment: NETVM_DEMO_SECONDS (default 5), NETVM_BUILD (default build),
+# NETVM_DEMO_VM (1: as --vm), NETVM_GUEST_DIR (guest image, default build/guest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${NETVM_BUILD:-build}
 secs=${NETVM_DEMO_SECONDS:-5}
+vm=${NETVM_DEMO_VM:-0}
+case "${1:-}" in
+--vm) vm=1 ;;
+"") ;;
+*) echo "usage: scripts/demo.sh [--vm]" >&2; exit 2 ;;
+esac
 
 scripts/setup.sh
+guest=${NETVM_GUEST_DIR:-build/guest}
+if [[ $vm == 1 ]]; then
+	scripts/build-guest.sh
+fi
 
 work=$(mktemp -d /tmp/netvm-demo.XXXXXX)
 core_pid=
 nf_pid=
+mgr_pid=
 cleanup() {
 	[[ -n $nf_pid ]] && kill -INT "$nf_pid" 2>/dev/null || true
+	[[ -n $mgr_pid ]] && kill -TERM "$mgr_pid" 2>/dev/null && wait "$mgr_pid" 2>/dev/null || true
 	[[ -n $core_pid ]] && kill -INT "$core_pid" 2>/dev/null || true
 	wait 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
+
+# The L3 forwarder in a VM: netvm-manager attaches it to the core as role 1
+# and boots the guest image with the route file written into it.
+demo_vm() {
+	local msock=$work/manager.sock guest_abs
+	guest_abs=$(cd "$guest" && pwd)
+	cat > "$work/manager.conf" <<-EOF
+		manager = { socket = "$msock"; state_dir = "$work/vms"; };
+		core = { socket = "$sock"; file_prefix = "netvm-demo"; };
+		vms = ( { name = "l3fwd"; role = 1; queues = 1; vcpus = 1; memory = 256;
+		  kernel = "$guest_abs/vmlinux"; initrd = "$guest_abs/initramfs.cpio.gz";
+		  files = [ "/etc/routes:$PWD/configs/default.routes" ];
+		  nf = "/bin/netvm-l3fwd --transport uio -r 1 -- --mode lpm --routes /etc/routes";
+		  launcher = "qemu"; restart = "never"; } );
+	EOF
+	if [[ -w /dev/kvm ]]; then
+		echo "== starting netvm-manager: netvm-l3fwd (role 1) in a QEMU VM (KVM)"
+	else
+		echo "== starting netvm-manager: netvm-l3fwd (role 1) in a QEMU VM"
+		echo "   (no KVM: the guest runs under TCG, emulated, and forwards far fewer"
+		echo "    packets than the host-process demo)"
+	fi
+	"$build/manager/netvm-manager" -c "$work/manager.conf" > "$work/manager.out" 2>&1 &
+	mgr_pid=$!
+	local state=
+	for _ in $(seq 300); do
+		state=$("$build/manager/netvmctl" -s "$msock" vm list 2>/dev/null |
+			awk '$1 == "l3fwd" { print $2 }') || true
+		[[ $state == running ]] && break
+		kill -0 "$mgr_pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	if [[ $state != running ]]; then
+		echo "demo: the VM did not start (state '$state'):" >&2
+		tail -n 20 "$work/manager.out" "$work/vms/l3fwd.console" >&2 2>/dev/null || true
+		exit 1
+	fi
+	echo "== VM running; forwarding for $secs s"
+	sleep "$secs"
+	echo "== the VM's NF as the core counts it (netvmctl stats)"
+	"$build/manager/netvmctl" -s "$msock" stats || true
+	echo "== stopping"
+	kill -TERM "$mgr_pid"
+	wait "$mgr_pid" || true
+	mgr_pid=
+}
 
 /usr/bin/python3 scripts/lib/gen_traffic.py "$work/traffic.pcap" --flows 512 --size 64
 
@@ -47,18 +114,22 @@ for _ in $(seq 50); do
 	sleep 0.2
 done
 
-echo "== starting netvm-l3fwd (role 1, configs/default.routes) on CPU 1"
-taskset -c 1 "$build/apps/l3fwd/netvm-l3fwd" -r 1 -- --mode lpm --routes configs/default.routes \
-	> "$work/l3fwd.out" &
-nf_pid=$!
+if [[ $vm == 1 ]]; then
+	demo_vm
+else
+	echo "== starting netvm-l3fwd (role 1, configs/default.routes) on CPU 1"
+	taskset -c 1 "$build/apps/l3fwd/netvm-l3fwd" -r 1 -- --mode lpm --routes configs/default.routes \
+		> "$work/l3fwd.out" &
+	nf_pid=$!
 
-sleep "$secs"
-echo "== stopping"
-kill -INT "$nf_pid"
-wait "$nf_pid" || true
-nf_pid=
-echo "== netvm-l3fwd counters"
-cat "$work/l3fwd.out"
+	sleep "$secs"
+	echo "== stopping"
+	kill -INT "$nf_pid"
+	wait "$nf_pid" || true
+	nf_pid=
+	echo "== netvm-l3fwd counters"
+	cat "$work/l3fwd.out"
+fi
 echo "== core engine final counters"
 kill -INT "$core_pid"
 wait "$core_pid" || { echo "demo: the core engine reported an error" >&2; exit 1; }
