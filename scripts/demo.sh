@@ -5,7 +5,8 @@
 #   scripts/demo.sh
 #
 # Port 0 replays generated traffic in a loop (net_pcap, 10.0.1.0/24 ->
-# 10.0.2.0/24), port 1 transmits into /dev/null. The core engine classifies
+# 10.0.2.0/24), port 1 is a null device that discards what it is sent
+# (net_null, receiving nothing). The core engine classifies
 # every packet to role 1 (configs/default.conf); netvm-l3fwd routes it with
 # configs/default.routes, rewriting MACs and TTL in place in the shared pool,
 # and the core sends it out of port 1. Counters are printed every second,
@@ -102,7 +103,7 @@ demo_vm() {
 echo "== starting the core engine (configs/default.conf)"
 "$build/core/netvm-core" -l 0 --file-prefix netvm-demo --no-pci \
 	--vdev "net_pcap0,rx_pcap=$work/traffic.pcap,tx_pcap=/dev/null,infinite_rx=1" \
-	--vdev "net_pcap1,tx_pcap=/dev/null" \
+	--vdev "net_null0,no-rx=1" \
 	--log-level=lib.eal:error \
 	-- -c configs/default.conf --wait-nfs 1 &
 core_pid=$!
