@@ -69,7 +69,8 @@ def report(d):
     lines = ["# NetVM benchmark report", "",
              f"Machine: {m['cpu_model']}, {m['cpus']} CPUs at {m['cpu_mhz']} MHz, "
              f"kernel {m['kernel']}, DPDK {m['dpdk']}. No NIC: every port is a DPDK virtual "
-             "device (net_null, net_ring, net_memif), so the figures below measure the "
+             "device (net_null, net_ring, net_memif, net_vhost, virtio_user), so the figures "
+             "below measure the "
              "software path only, on 2 CPUs shared by every process of a setup.", "",
              "## Reference points", "",
              "| NetVM paper (Hwang et al., NSDI 2014; Xeon, 10 GbE NICs) | figure |",

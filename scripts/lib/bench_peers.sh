@@ -12,17 +12,25 @@
 #               net_null; every packet crosses between the CPUs twice
 #   memif       switch testpmd (CPU 0): net_null <-> net_memif server; NF
 #               testpmd (CPU 1): memif client, zero-copy, sends all back
+#   memif-copy  as memif, without zero-copy (the client copies every packet)
+#   memif-macswap  as memif, the NF testpmd forwarding with "macswap"
+#   vhost       switch testpmd (CPU 0): net_null <-> net_vhost (vhost-user
+#               server); NF testpmd (CPU 1): virtio_user, sends all back
 #   netvm       netvm-core on CPU 0 (--single-lcore) with two net_null ports,
 #               netvm-bridge (role 1, port 0 <-> port 1) on CPU 1
+#   netvm-macswap  as netvm with netvm-macswap (the bridge, swapping MACs)
 # Rate = packets/s sent on the sink port(s) of the path, i.e. packets that
 # made the whole round trip. Each setup runs K trials; the table shows the
-# median and the spread, then netvm's rate over each other setup's.
+# median and the spread, then netvm's rate over each other setup's and
+# netvm-macswap's over memif-macswap's.
 #
 # Usage: scripts/bench.sh peers (or this script with NETVM_BENCH_DIR set)
 # Environment:
 #   NETVM_BENCH_TRIALS=K     trials per setup (default 3)
 #   NETVM_BENCH_SECONDS=S    measured seconds per trial (default 5)
-#   NETVM_BENCH_CASES=LIST   setups to run (default "testpmd-io ring memif netvm")
+#   NETVM_BENCH_CASES=LIST   setups to run (default: all, "testpmd-io ring
+#                            memif memif-copy memif-macswap vhost netvm
+#                            netvm-macswap")
 #   NETVM_BENCH_OUT=DIR      results parent directory (default bench-results)
 #   NETVM_BENCH_DIR=DIR      exact results directory (bench.sh sets it)
 #   NETVM_BUILD=DIR          NetVM build directory (default build)
@@ -39,19 +47,21 @@ LIB="$TREE/scripts/lib"
 
 TRIALS=${NETVM_BENCH_TRIALS:-3}
 SECS=${NETVM_BENCH_SECONDS:-5}
-CASES=${NETVM_BENCH_CASES:-"testpmd-io ring memif netvm"}
+ALL_CASES="testpmd-io ring memif memif-copy memif-macswap vhost netvm netvm-macswap"
+CASES=${NETVM_BENCH_CASES:-$ALL_CASES}
 BUILD=$(bench_abspath "${NETVM_BUILD:-build}")
 OUT=${NETVM_BENCH_DIR:-$(bench_abspath "${NETVM_BENCH_OUT:-bench-results}")/$(date +%Y%m%d-%H%M%S)}
 SW_CPU=0 # the switch side: testpmd forwarding core, netvm-core
 NF_CPU=1 # the NF side
 CORE_BIN="$BUILD/core/netvm-core"
 BRIDGE_BIN="$BUILD/apps/bridge/netvm-bridge"
+MACSWAP_BIN="$BUILD/apps/macswap/netvm-macswap"
 
 bench_check_args "$@"
 for case in $CASES; do
 	case "$case" in
-	testpmd-io|ring|memif|netvm) ;;
-	*) bench_die "unknown setup '$case' in NETVM_BENCH_CASES (testpmd-io ring memif netvm)" ;;
+	testpmd-io|ring|memif|memif-copy|memif-macswap|vhost|netvm|netvm-macswap) ;;
+	*) bench_die "unknown setup '$case' in NETVM_BENCH_CASES ($ALL_CASES)" ;;
 	esac
 done
 bench_check_machine
@@ -97,33 +107,61 @@ run_ring() {
 	report ring "$t" testpmd --log "$log" --sink 0 --cycles "all=$log"
 }
 
-run_memif() {
-	local t=$1
-	local sw="$OUT/memif.$t.switch.log" nf="$OUT/memif.$t.nf.log"
-	local sock="$RUN/memif.sock" memif
-	memif="socket=$sock,socket-abstract=no"
+# run_pair CASE TRIAL FWD SWITCH-VDEV NF-VDEV: switch testpmd (CPU 0) with
+# net_null and SWITCH-VDEV, whose socket the NF testpmd (CPU 1) joins with
+# NF-VDEV, forwarding everything back in mode FWD. SOCK in the vdev
+# arguments stands for the socket's path.
+run_pair() {
+	local case=$1 t=$2 fwd=$3
+	local sw="$OUT/$case.$t.switch.log" nf="$OUT/$case.$t.nf.log"
+	local sock="$RUN/$case.sock"
+	local sw_vdev=${4//SOCK/$sock} nf_vdev=${5//SOCK/$sock}
 	rm -f "$sock"
 	tp_start sw "$sw" -l "$SW_CPU,$NF_CPU" --main-lcore "$NF_CPU" \
-		--file-prefix "${PFX}sw" --vdev net_null0 \
-		--vdev "net_memif0,role=server,$memif" -- --nb-cores=1
-	# The client fails to probe until the server's socket exists.
+		--file-prefix "${PFX}sw" --vdev net_null0 --vdev "$sw_vdev" -- \
+		--nb-cores=1
+	# The NF fails to probe until the switch's socket exists.
 	if tp_wait_prompt sw 0; then
-		tp_start nf "$nf" -l "$SW_CPU,$NF_CPU" --main-lcore "$SW_CPU" \
-			--single-file-segments --file-prefix "${PFX}nf" \
-			--vdev "net_memif0,role=client,$memif,zero-copy=yes" -- \
+		TP_FWD=$fwd tp_start nf "$nf" -l "$SW_CPU,$NF_CPU" \
+			--main-lcore "$SW_CPU" --single-file-segments \
+			--file-prefix "${PFX}nf" --vdev "$nf_vdev" -- \
 			--nb-cores=1 --port-topology=loop
 		tp_trial sw nf sw || true
 	else
 		tp_quit sw
 	fi
-	report memif "$t" testpmd --log "$sw" --sink 0 \
+	report "$case" "$t" testpmd --log "$sw" --sink 0 \
 		--cycles "switch=$sw" --cycles "nf=$nf"
 }
 
-run_netvm() {
-	local t=$1
-	local core_log="$OUT/netvm.$t.core.log" nf_log="$OUT/netvm.$t.nf.log"
-	local samples="$OUT/netvm.$t.telemetry.jsonl" conf="$RUN/netvm.conf"
+MEMIF="socket=SOCK,socket-abstract=no"
+
+run_memif() {
+	run_pair memif "$1" io "net_memif0,role=server,$MEMIF" \
+		"net_memif0,role=client,$MEMIF,zero-copy=yes"
+}
+
+run_memif_copy() {
+	run_pair memif-copy "$1" io "net_memif0,role=server,$MEMIF" \
+		"net_memif0,role=client,$MEMIF"
+}
+
+run_memif_macswap() {
+	run_pair memif-macswap "$1" macswap "net_memif0,role=server,$MEMIF" \
+		"net_memif0,role=client,$MEMIF,zero-copy=yes"
+}
+
+run_vhost() {
+	run_pair vhost "$1" io "net_vhost0,iface=SOCK,queues=1" \
+		"virtio_user0,path=SOCK"
+}
+
+# run_nf CASE TRIAL NF-BINARY: netvm-core (CPU 0) with two net_null ports,
+# NF-BINARY (role 1) on CPU 1.
+run_nf() {
+	local case=$1 t=$2 nf_bin=$3
+	local core_log="$OUT/$case.$t.core.log" nf_log="$OUT/$case.$t.nf.log"
+	local samples="$OUT/$case.$t.telemetry.jsonl" conf="$RUN/netvm.conf"
 	local sock="$RUN/core.sock" prefix="${PFX}nv" core bridge note=""
 	cat >"$conf" <<-EOF
 		core = { socket = "$sock"; pool_buffers = 8192; };
@@ -137,7 +175,7 @@ run_netvm() {
 	core=$!
 	bench_track "$core"
 	if bench_wait_file "$sock" 15 "$core"; then
-		taskset -c "$NF_CPU" "$BRIDGE_BIN" -s "$sock" -r 1 </dev/null >"$nf_log" 2>&1 &
+		taskset -c "$NF_CPU" "$nf_bin" -s "$sock" -r 1 </dev/null >"$nf_log" 2>&1 &
 		bridge=$!
 		bench_track "$bridge"
 		if python3 "$LIB/telemetry.py" -f "$prefix" --until nfs_attached=1 \
@@ -157,8 +195,16 @@ run_netvm() {
 		note="netvm-core did not open $sock"
 		bench_stop "$core"
 	fi
-	report netvm "$t" netvm --samples "$samples" --core-log "$core_log" \
+	report "$case" "$t" netvm --samples "$samples" --core-log "$core_log" \
 		${note:+--note "$note"}
+}
+
+run_netvm() {
+	run_nf netvm "$1" "$BRIDGE_BIN"
+}
+
+run_netvm_macswap() {
+	run_nf netvm-macswap "$1" "$MACSWAP_BIN"
 }
 
 echo "bench: $TRIALS trials x ${SECS} s per setup; results in $OUT"
@@ -171,10 +217,15 @@ fi
 
 for case in $CASES; do
 	fn="run_${case//-/_}"
-	if [ "$case" = netvm ] && { [ ! -x "$CORE_BIN" ] || [ ! -x "$BRIDGE_BIN" ]; }; then
-		echo "not built: $CORE_BIN or $BRIDGE_BIN (run scripts/setup.sh)" \
-			>"$OUT/netvm.skipped"
-		echo "  netvm: skipped, $(cat "$OUT/netvm.skipped")"
+	nf_bin=""
+	case "$case" in
+	netvm) nf_bin=$BRIDGE_BIN ;;
+	netvm-macswap) nf_bin=$MACSWAP_BIN ;;
+	esac
+	if [ -n "$nf_bin" ] && { [ ! -x "$CORE_BIN" ] || [ ! -x "$nf_bin" ]; }; then
+		echo "not built: $CORE_BIN or $nf_bin (run scripts/setup.sh)" \
+			>"$OUT/$case.skipped"
+		echo "  $case: skipped, $(cat "$OUT/$case.skipped")"
 		continue
 	fi
 	for t in $(seq 1 "$TRIALS"); do

@@ -35,9 +35,15 @@ CASES = [
     ("testpmd-io", "testpmd-io"),
     ("ring", "net_ring pipeline"),
     ("memif", "memif zero-copy"),
+    ("memif-copy", "memif copy"),
+    ("vhost", "vhost-user virtio"),
     ("netvm", "netvm"),
+    ("memif-macswap", "memif zc macswap"),
+    ("netvm-macswap", "netvm macswap"),
 ]
-BASELINES = ["ring", "memif", "testpmd-io"]
+# (numerator, denominator) case ids of the ratios printed.
+RATIOS = [("netvm", c) for c in ("ring", "memif", "memif-copy", "vhost", "testpmd-io")] + \
+    [("netvm-macswap", "memif-macswap")]
 
 CYCLES_RE = re.compile(r"CPU cycles/packet=([\d.]+) \(total cycles=(\d+) / "
                        r"total \S+ packets=(\d+)\) at (\d+) MHz")
@@ -213,13 +219,16 @@ def collect(directory):
 
 
 def ratios(results):
+    """Ratio of the median rates per RATIOS pair whose cases both ran."""
     out = {}
-    net = results.get("netvm", {}).get("rate_mpps")
-    for cid in BASELINES:
-        name = dict(CASES)[cid]
-        base = results.get(cid, {}).get("rate_mpps")
-        key = f"netvm / {name}"
-        out[key] = round(net["median"] / base["median"], 4) if net and base else None
+    names = dict(CASES)
+    for num, den in RATIOS:
+        if num not in results or den not in results:
+            continue
+        a = results[num].get("rate_mpps")
+        b = results[den].get("rate_mpps")
+        key = f"{names[num]} / {names[den]}"
+        out[key] = round(a["median"] / b["median"], 4) if a and b else None
     return out
 
 
@@ -273,7 +282,7 @@ def summary(args):
             print(f"{name:<20} {e['status']}: {e.get('note', '')}")
     print()
     for key, val in doc["ratios"].items():
-        print(f"{key:<30} {val:.3f}" if val is not None else f"{key:<30} n/a")
+        print(f"{key:<34} {val:.3f}" if val is not None else f"{key:<34} n/a")
     print(f"\nJSON: {os.path.join(directory, 'summary.json')}")
     return 0
 

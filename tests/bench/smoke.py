@@ -24,6 +24,8 @@ TREE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 BUDGET = {"NETVM_BENCH_TRIALS": "1", "NETVM_BENCH_SECONDS": "1", "NETVM_BENCH_POINTS": "2",
           "NETVM_BENCH_SEARCH_STEPS": "2", "NETVM_BENCH_CHAIN_MAX": "2"}
+# The peers setups the smoke run measures (one trial of 2 s each).
+PEERS_CASES = ("memif-copy", "memif-macswap", "vhost", "netvm", "netvm-macswap")
 failures = []
 
 
@@ -141,9 +143,15 @@ def check_peers(d):
     except (OSError, ValueError) as e:
         check(False, f"peers summary.json parses ({e})")
         return
-    nv = s.get("results", {}).get("netvm", {})
-    check(nv.get("status") == "ok" and (nv.get("rate_mpps") or {}).get("median", 0) > 0,
-          f"peers: netvm ok with a rate > 0 ({nv.get('status')}, {nv.get('rate_mpps')})")
+    for case in PEERS_CASES:
+        e = s.get("results", {}).get(case, {})
+        check(e.get("status") == "ok" and (e.get("rate_mpps") or {}).get("median", 0) > 0,
+              f"peers: {case} ok with a rate > 0 ({e.get('status')}, {e.get('rate_mpps')})")
+    ratios = s.get("ratios", {})
+    for key in ("netvm / memif copy", "netvm / vhost-user virtio",
+                "netvm macswap / memif zc macswap"):
+        check(isinstance(ratios.get(key), (int, float)) and ratios[key] > 0,
+              f"peers: ratio '{key}' > 0 ({ratios.get(key)})")
     check(is_png(os.path.join(d, "peers.png")), "peers: peers.png is a PNG")
     check(is_table(os.path.join(d, "peers.md")), "peers.md holds a table")
 
@@ -163,7 +171,7 @@ def main():
         print("skip: needs root, 256 free 2 MiB hugepages and gnuplot (scripts/setup.sh)")
         return 77
     for rel in ("apps/pktgen/netvm-pktgen", "core/netvm-core", "apps/l3fwd/netvm-l3fwd",
-                "apps/bridge/netvm-bridge"):
+                "apps/bridge/netvm-bridge", "apps/macswap/netvm-macswap"):
         if not check(os.access(os.path.join(build, rel), os.X_OK), f"{rel} is built"):
             return 1
     out = tempfile.mkdtemp(prefix="netvm-bench-smoke.")
@@ -174,7 +182,8 @@ def main():
             d = run_suite(name, out)
             if d:
                 check_generated(name, d)
-        d = run_suite("peers", out, {"NETVM_BENCH_SECONDS": "2", "NETVM_BENCH_CASES": "netvm"})
+        d = run_suite("peers", out, {"NETVM_BENCH_SECONDS": "2",
+                                       "NETVM_BENCH_CASES": " ".join(PEERS_CASES)})
         if d:
             check_peers(d)
     finally:

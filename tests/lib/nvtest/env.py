@@ -22,6 +22,7 @@ MIN_FREE_HUGEPAGES = 64  # 128 MiB: EAL memory plus a 4096-buffer pool
 CORE_BIN = "core/netvm-core"
 L3FWD_BIN = "apps/l3fwd/netvm-l3fwd"
 BRIDGE_BIN = "apps/bridge/netvm-bridge"
+MACSWAP_BIN = "apps/macswap/netvm-macswap"
 
 
 class TestEnv:
