@@ -47,6 +47,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from nvtest.telemetry import Telemetry, TelemetryError, socket_path  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ivshmem_server import ChardevServer  # noqa: E402
+
 HELLO_MAGIC = 0x4e564d48454c4c  # netvm_abi.h NVM_HELLO_MAGIC
 ABI_VERSION = 1                 # NVM_ABI_VERSION
 MSG_POOL = -2                   # NVM_MSG_POOL
@@ -173,57 +176,23 @@ def pool_file(link, file_prefix, hugepage_dir=HUGE_DIR):
     return path, size
 
 
-class DoorbellServer:
+class DoorbellServer(ChardevServer):
     """QEMU's ivshmem-doorbell chardev for one VM: the server side of the
     ivshmem protocol, the VM being the only peer."""
 
+    accept_timeout = QEMU_CONNECT_TIMEOUT
+
     def __init__(self, path, peer_id, shm_fd, vector_fds):
-        self.path = path
+        super().__init__(path)
         self.peer_id = peer_id
         self.shm_fd = shm_fd
         self.vector_fds = vector_fds
-        self.error = None
-        self.served = threading.Event()
-        self._conn = None
-        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._listener.bind(path)
-        self._listener.listen(1)
-        self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    def start(self):
-        """Accept QEMU in the background (it connects while it starts)."""
-        self._thread.start()
-
-    def _send(self, value, fd=None):
-        data = struct.pack("<q", value)
-        if fd is None:
-            self._conn.sendall(data)
-        else:
-            socket.send_fds(self._conn, [data], [fd])
-
-    def _serve(self):
-        try:
-            self._listener.settimeout(QEMU_CONNECT_TIMEOUT)
-            self._conn, _ = self._listener.accept()
-            self._send(0)                      # protocol version
-            self._send(self.peer_id)           # the VM's id (its IVPosition)
-            self._send(-1, self.shm_fd)        # the shared memory: the private region
-            for fd in self.vector_fds:         # the VM's own vectors: core -> guest
-                self._send(self.peer_id, fd)
-            self.served.set()
-        except OSError as exc:
-            self.error = f"ivshmem-doorbell chardev {self.path}: {exc}"
-
-    def close(self):
-        """Close the connection and the socket; remove the socket file."""
-        for s in (self._conn, self._listener):
-            if s is not None:
-                s.close()
-        self._conn = self._listener = None
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
+    def messages(self):
+        # protocol version; the VM's id (its IVPosition); the private region
+        # as the shared memory; the VM's own vectors (core -> guest interrupt)
+        return ([(0, None), (self.peer_id, None), (-1, self.shm_fd)] +
+                [(self.peer_id, fd) for fd in self.vector_fds])
 
 
 def guest_dir(source_dir=None):

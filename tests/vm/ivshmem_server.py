@@ -27,21 +27,26 @@ HOST_ID = 0
 GUEST_ID = 1
 
 
-class IvshmemServer:
-    """Serves one client on @path; the host is peer HOST_ID, the client GUEST_ID."""
+class ChardevServer:
+    """The server side of one ivshmem chardev socket at @path: accepts one
+    client in the background and sends it messages(), a list of (value, fd or
+    None). Subclasses say what to send."""
 
-    def __init__(self, path, shm_fd, vectors=1):
+    accept_timeout = 60.0
+
+    def __init__(self, path):
         self.path = path
-        self.shm_fd = shm_fd
-        self.vectors = vectors
-        self.host_efds = [os.eventfd(0) for _ in range(vectors)]
-        self.guest_efds = [os.eventfd(0) for _ in range(vectors)]
         self.error = None
+        self.served = threading.Event()
         self._conn = None
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._listener.bind(path)
         self._listener.listen(1)
         self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def messages(self):
+        """The protocol messages for the client, in order."""
+        raise NotImplementedError
 
     def start(self):
         """Accept the client in the background (QEMU connects while it starts)."""
@@ -56,18 +61,41 @@ class IvshmemServer:
 
     def _serve(self):
         try:
-            self._listener.settimeout(60)
+            self._listener.settimeout(self.accept_timeout)
             self._conn, _ = self._listener.accept()
             self._conn.settimeout(10)
-            self._send(0)
-            self._send(GUEST_ID)
-            self._send(-1, self.shm_fd)
-            for efd in self.host_efds:
-                self._send(HOST_ID, efd)
-            for efd in self.guest_efds:
-                self._send(GUEST_ID, efd)
+            for value, fd in self.messages():
+                self._send(value, fd)
+            self.served.set()
         except OSError as exc:
-            self.error = f"ivshmem server: {exc}"
+            self.error = f"ivshmem chardev {self.path}: {exc}"
+
+    def close(self):
+        """Close the connection and the socket; remove the socket file."""
+        for sock in (self._conn, self._listener):
+            if sock is not None:
+                sock.close()
+        self._conn = self._listener = None
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+
+class IvshmemServer(ChardevServer):
+    """Serves one client on @path; the host is peer HOST_ID, the client GUEST_ID."""
+
+    def __init__(self, path, shm_fd, vectors=1):
+        super().__init__(path)
+        self.shm_fd = shm_fd
+        self.vectors = vectors
+        self.host_efds = [os.eventfd(0) for _ in range(vectors)]
+        self.guest_efds = [os.eventfd(0) for _ in range(vectors)]
+
+    def messages(self):
+        return ([(0, None), (GUEST_ID, None), (-1, self.shm_fd)] +
+                [(HOST_ID, efd) for efd in self.host_efds] +
+                [(GUEST_ID, efd) for efd in self.guest_efds])
 
     def wait_doorbell(self, timeout, vector=0):
         """Wait for the guest to ring the host's vector; returns the eventfd count or 0."""
@@ -82,13 +110,7 @@ class IvshmemServer:
 
     def close(self):
         """Close the connection, the socket and every eventfd; remove the socket file."""
-        for sock in (self._conn, self._listener):
-            if sock is not None:
-                sock.close()
+        super().close()
         for efd in self.host_efds + self.guest_efds:
             os.close(efd)
         self.host_efds = self.guest_efds = []
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass

@@ -136,7 +136,13 @@ def wait_guest_nf(chk, vm, tag):
     if not chk.eq(vm.nf_state(), "running", f"{tag}: the guest NF runs (private header)"):
         print(tail, flush=True)
         return False
-    return chk.ok(f"attached as instance {vm.nf_id} of role {vm.role}" in vm.console(),
+    # netlib marks the header running, then prints: the serial line may lag.
+    said = f"attached as instance {vm.nf_id} of role {vm.role}"
+    deadline = time.monotonic() + 10
+    while said not in vm.console() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    tail = "\n    " + "\n    ".join(vm.console().splitlines()[-15:])
+    return chk.ok(said in vm.console(),
                   f"{tag}: the guest NF says it is instance {vm.nf_id} of role {vm.role}", tail)
 
 
