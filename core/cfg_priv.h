@@ -10,6 +10,7 @@
 #include <libconfig.h>
 
 #include "cfg.h"
+#include "cfg_report.h"
 
 #define CFG_ELEM_LEN 24 /* "rules[16383]" */
 #define CFG_KEY_LEN 96  /* "rules[16383].name", "chains[4095].roles[7]" */
@@ -26,8 +27,6 @@ struct cfg_ctx {
 	uint16_t implicit[CFG_MAX_ROLES]; /* role -> its implicit chain, or CFG_NO_CHAIN */
 };
 
-/* Name of the type of @s, for messages. */
-const char *cfg_type_name(const config_setting_t *s);
 /* Write the error for @s (its line) and @key; returns -EINVAL. */
 int cfg_fail(struct cfg_ctx *x, const config_setting_t *s, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -25,13 +25,17 @@ cfg_type_name(const config_setting_t *s)
 	return t < CFG_DIM(names) && names[t] != NULL ? names[t] : "nothing";
 }
 
-/* Write "FILE:LINE: KEY: message" for setting @s and return -EINVAL. */
+/*
+ * Write "FILE:LINE: KEY: message" for setting @s of file @name into @err
+ * (nothing when @err is NULL) and return -EINVAL. Shared with the manager's
+ * parser, so both programs word their errors alike.
+ */
 int
-cfg_fail(struct cfg_ctx *x, const config_setting_t *s, const char *key, const char *fmt, ...)
+cfg_report(const char *name, char *err, size_t errlen, const config_setting_t *s,
+	   const char *key, const char *fmt, va_list ap)
 {
-	const char *file = x->name;
+	const char *file = name;
 	unsigned int line = 0;
-	va_list ap;
 	int n;
 
 	/* Scalars inside arrays may carry no line: use the nearest parent's. */
@@ -40,15 +44,25 @@ cfg_fail(struct cfg_ctx *x, const config_setting_t *s, const char *key, const ch
 		if (config_setting_source_file(s) != NULL)
 			file = config_setting_source_file(s);
 	}
-	if (x->err == NULL || x->errlen == 0)
+	if (err == NULL || errlen == 0)
 		return -EINVAL;
-	n = snprintf(x->err, x->errlen, "%s:%u: %s: ", file, line, key);
-	if (n >= 0 && (size_t)n < x->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	n = snprintf(err, errlen, "%s:%u: %s: ", file, line, key);
+	if (n >= 0 && (size_t)n < errlen)
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
 	return -EINVAL;
+}
+
+/* Write "FILE:LINE: KEY: message" for setting @s and return -EINVAL. */
+int
+cfg_fail(struct cfg_ctx *x, const config_setting_t *s, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = cfg_report(x->name, x->err, x->errlen, s, key, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 int

@@ -21,6 +21,7 @@
 #include <libconfig.h>
 
 #include "cfg.h"
+#include "cfg_report.h"
 #include "mgr_cfg.h"
 
 #define MGR_KEY_LEN 96
@@ -117,46 +118,17 @@ static const struct mgr_field mgr_vm_schema[] = {
 	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
 };
 
-static const char *
-mgr_type_name(const config_setting_t *s)
-{
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_GROUP: return "a group { }";
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64: return "an integer";
-	case CONFIG_TYPE_FLOAT: return "a float";
-	case CONFIG_TYPE_STRING: return "a string";
-	case CONFIG_TYPE_BOOL: return "a boolean";
-	case CONFIG_TYPE_ARRAY: return "an array [ ]";
-	case CONFIG_TYPE_LIST: return "a list ( )";
-	default: return "nothing";
-	}
-}
-
 /* Write "FILE:LINE: KEY: message" for setting @s and return -EINVAL. */
 static int __attribute__((format(printf, 4, 5)))
 mgr_fail(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key, const char *fmt, ...)
 {
-	const char *file = x->name;
-	unsigned int line = 0;
 	va_list ap;
-	int n;
+	int r;
 
-	/* Scalars inside arrays may carry no line: use the nearest parent's. */
-	for (; s != NULL && line == 0; s = config_setting_parent(s)) {
-		line = config_setting_source_line(s);
-		if (config_setting_source_file(s) != NULL)
-			file = config_setting_source_file(s);
-	}
-	if (x->err == NULL || x->errlen == 0)
-		return -EINVAL;
-	n = snprintf(x->err, x->errlen, "%s:%u: %s: ", file, line, key);
-	if (n >= 0 && (size_t)n < x->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
+	va_start(ap, fmt);
+	r = cfg_report(x->name, x->err, x->errlen, s, key, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 static int
@@ -166,7 +138,7 @@ mgr_get_string(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key
 	const char *v;
 
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return mgr_fail(x, s, key, "expected a string, got %s", mgr_type_name(s));
+		return mgr_fail(x, s, key, "expected a string, got %s", cfg_type_name(s));
 	v = config_setting_get_string(s);
 	if (v[0] == '\0')
 		return mgr_fail(x, s, key, "must not be empty");
@@ -204,7 +176,7 @@ mgr_parse_files(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *ke
 
 	if (config_setting_type(s) != CONFIG_TYPE_ARRAY)
 		return mgr_fail(x, s, key, "expected an array [ \"GUEST_PATH:HOST_FILE\", ... ], "
-				"got %s", mgr_type_name(s));
+				"got %s", cfg_type_name(s));
 	n = (unsigned int)config_setting_length(s);
 	if (n > MGR_CFG_MAX_FILES)
 		return mgr_fail(x, s, key, "%u files, at most %u", n, MGR_CFG_MAX_FILES);
@@ -255,7 +227,7 @@ mgr_parse_field(struct mgr_cfg_ctx *x, const struct mgr_field *f, const config_s
 	case K_U32:
 		if (config_setting_type(s) != CONFIG_TYPE_INT &&
 		    config_setting_type(s) != CONFIG_TYPE_INT64)
-			return mgr_fail(x, s, key, "expected an integer, got %s", mgr_type_name(s));
+			return mgr_fail(x, s, key, "expected an integer, got %s", cfg_type_name(s));
 		v = config_setting_get_int64(s);
 		if (v < f->min || v > f->max)
 			return mgr_fail(x, s, key, "%lld is out of range %u..%u", v, f->min, f->max);
@@ -267,12 +239,12 @@ mgr_parse_field(struct mgr_cfg_ctx *x, const struct mgr_field *f, const config_s
 	case K_BOOL:
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 			return mgr_fail(x, s, key, "expected true or false, got %s",
-					mgr_type_name(s));
+					cfg_type_name(s));
 		*(bool *)(void *)dst = config_setting_get_bool(s) != 0;
 		return 0;
 	case K_ENUM:
 		if (config_setting_type(s) != CONFIG_TYPE_STRING)
-			return mgr_fail(x, s, key, "expected a string, got %s", mgr_type_name(s));
+			return mgr_fail(x, s, key, "expected a string, got %s", cfg_type_name(s));
 		str = config_setting_get_string(s);
 		for (i = 0; f->names[i] != NULL; i++)
 			if (strcmp(str, f->names[i]) == 0)
@@ -333,7 +305,7 @@ mgr_parse_object(struct mgr_cfg_ctx *x, const config_setting_t *g, const char *k
 	int rc;
 
 	if (!config_setting_is_group(g))
-		return mgr_fail(x, g, key, "expected a group { ... }, got %s", mgr_type_name(g));
+		return mgr_fail(x, g, key, "expected a group { ... }, got %s", cfg_type_name(g));
 	for (j = 0; schema[j].key != NULL; j++)
 		found[j] = NULL;
 	for (i = 0; i < (unsigned int)config_setting_length(g); i++) {
@@ -420,7 +392,7 @@ mgr_parse_vms(struct mgr_cfg_ctx *x, const config_setting_t *list, struct mgr_cf
 	if (config_setting_type(list) != CONFIG_TYPE_LIST &&
 	    !(config_setting_type(list) == CONFIG_TYPE_ARRAY && config_setting_length(list) == 0))
 		return mgr_fail(x, list, "vms", "expected a list ( { ... }, ... ), got %s",
-				mgr_type_name(list));
+				cfg_type_name(list));
 	n = (unsigned int)config_setting_length(list);
 	if (n > MGR_CFG_MAX_VMS)
 		return mgr_fail(x, list, "vms", "%u VMs, at most %u (the core attaches %u NFs)", n,
