@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The attach socket and the control thread. NFs connect, say hello, and get
- * their regions (docs/abi.md, "Attach protocol"); a closed connection means
- * the NF is gone and every buffer it held is taken back. The datapath is
- * told through a new core_view published with a QSBR grace period: the
- * lcores never lock.
+ * their regions (docs/abi.md, "Attach protocol"); an NF joins the datapath
+ * once its private header says it runs, and a closed connection means the NF
+ * is gone and every buffer it held is taken back (a manager's lease outlives
+ * its connection for core.lease_s, for a new manager to adopt it). The
+ * datapath is told through a new core_view published with a QSBR grace
+ * period: the lcores never lock.
  */
 #include <errno.h>
 #include <poll.h>
@@ -70,7 +72,7 @@ core_attach_open(struct core *c, char *err, size_t errlen)
 	return 0;
 }
 
-/* Build the view the datapath will see from the NF table. */
+/* Build the view the datapath will see from the NF table: the live NFs. */
 static struct core_view *
 view_build(const struct core *c)
 {
@@ -83,7 +85,7 @@ view_build(const struct core *c)
 	for (i = 0; i < CORE_MAX_NFS; i++) {
 		struct core_nf *nf = c->nfs[i];
 
-		if (nf == NULL)
+		if (nf == NULL || !nf->live)
 			continue;
 		v->nfs[v->nb_nfs++] = nf;
 		v->role_known[nf->role] = 1;
@@ -108,76 +110,51 @@ view_publish(struct core *c)
 	return 0;
 }
 
+static uint64_t
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
 static void
 refuse(int fd, int code)
 {
 	nvm_msg_send(fd, NVM_MSG_ERROR, -1);
 	nvm_msg_send(fd, -(int64_t)code, -1);
+	close(fd);
 }
 
-/* Read the hello of a new connection, make the NF, send it its regions. */
-static void
-attach_one(struct core *c, int epfd, int fd)
+/* Read @n hello values into @v, all within HELLO_TIMEOUT_MS of @t0: the
+ * control thread serves every NF, a client that dribbles must not hold it. */
+static int
+hello_read(int fd, int64_t *v, unsigned int n, uint64_t t0)
 {
-	int64_t hello[4];
-	struct core_nf *nf = NULL;
-	char err[256];
-	unsigned int i, slot;
-	struct timespec t0, t;
+	unsigned int i;
 	int dummy = -1, r;
 
-	/* One deadline for the whole hello: the control thread serves every NF,
-	 * a client that dribbles must not hold it longer than that. */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < 4; i++) {
-		long left;
+	for (i = 0; i < n; i++) {
+		int64_t left = HELLO_TIMEOUT_MS - (int64_t)(now_ms() - t0);
 
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = HELLO_TIMEOUT_MS - ((t.tv_sec - t0.tv_sec) * 1000 +
-					   (t.tv_nsec - t0.tv_nsec) / 1000000);
-		r = left > 0 ? nvm_msg_recv(fd, &hello[i], &dummy, (int)left) : -ETIMEDOUT;
+		r = left > 0 ? nvm_msg_recv(fd, &v[i], &dummy, (int)left) : -ETIMEDOUT;
 		if (dummy >= 0)
 			close(dummy);
-		if (r < 0) {
-			fprintf(stderr, "attach: no valid hello: %s\n", strerror(-r));
-			close(fd);
-			return;
-		}
+		if (r < 0)
+			return r;
 	}
-	if (hello[0] != NVM_HELLO_MAGIC || hello[1] != NVM_ABI_VERSION) {
-		fprintf(stderr, "attach: refused: hello magic %#llx version %lld (want version %u)\n",
-			(unsigned long long)hello[0], (long long)hello[1], NVM_ABI_VERSION);
-		refuse(fd, EPROTO);
-		close(fd);
-		return;
-	}
-	if (hello[2] < 0 || hello[2] >= CFG_MAX_ROLES || hello[3] < 1 ||
-	    hello[3] > NVM_MAX_QUEUES) {
-		fprintf(stderr, "attach: refused: role %lld / %lld queues out of range\n",
-			(long long)hello[2], (long long)hello[3]);
-		refuse(fd, EINVAL);
-		close(fd);
-		return;
-	}
-	for (slot = 0; slot < CORE_MAX_NFS && c->nfs[slot] != NULL; slot++)
-		;
-	if (slot == CORE_MAX_NFS) {
-		fprintf(stderr, "attach: refused: %u NFs attached already\n", CORE_MAX_NFS);
-		refuse(fd, ENOSPC);
-		close(fd);
-		return;
-	}
-	nf = core_nf_create(c, (uint16_t)slot, (uint16_t)hello[2], (uint16_t)hello[3], err,
-			    sizeof(err));
-	if (nf == NULL) {
-		fprintf(stderr, "attach: %s\n", err);
-		refuse(fd, ENOMEM);
-		close(fd);
-		return;
-	}
-	nf->sock = fd;
-	/* ivshmem framing: version, id, -1 + region; then our pool; then the
-	 * NF's own id with its doorbell. */
+	return 0;
+}
+
+/* Send @nf its regions (ivshmem framing: version, id, -1 + region; then our
+ * pool; then the NF's own id with its doorbell) and watch its socket. */
+static int
+handshake_send(int epfd, struct core_nf *nf, unsigned int slot)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.u32 = slot };
+	int fd = nf->sock, r;
+
 	r = nvm_msg_send(fd, 0, -1);
 	if (r == 0)
 		r = nvm_msg_send(fd, nf->id, -1);
@@ -189,26 +166,112 @@ attach_one(struct core *c, int epfd, int fd)
 		r = nvm_msg_send(fd, nf->id, nf->doorbell);
 	if (r < 0) {
 		fprintf(stderr, "attach: NF %u went away during the handshake\n", nf->id);
-		core_nf_destroy(nf);
-		return;
+		return r;
 	}
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.u32 = slot };
-
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		fprintf(stderr, "attach: epoll: %s\n", strerror(errno));
+		r = -errno;
+		fprintf(stderr, "attach: epoll: %s\n", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/* A new manager takes over the orphaned lease of instance @id. */
+static void
+adopt_one(struct core *c, int epfd, int fd, int64_t id, uint64_t token)
+{
+	struct core_nf *nf = id >= 0 && id < CORE_MAX_NFS ? c->nfs[id] : NULL;
+
+	if (nf == NULL || !nf->leased || nf->token != token) {
+		fprintf(stderr, "attach: refused: no leased instance %lld with that token\n",
+			(long long)id);
+		refuse(fd, ENOENT);
+		return;
+	}
+	if (!nf->orphaned) {
+		fprintf(stderr, "attach: refused: instance %lld is held by its manager\n",
+			(long long)id);
+		refuse(fd, EBUSY);
+		return;
+	}
+	nf->sock = fd;
+	if (handshake_send(epfd, nf, (unsigned int)id) < 0) {
+		close(fd);
+		nf->sock = -1; /* still orphaned: the lease runs on */
+		return;
+	}
+	pthread_mutex_lock(&c->nf_lock);
+	nf->orphaned = false;
+	pthread_mutex_unlock(&c->nf_lock);
+	printf("nf %u adopted: a new manager holds its lease\n", nf->id);
+	fflush(stdout);
+}
+
+/* Read the hello of a new connection: make the NF and send it its regions,
+ * or give an orphaned lease to a new manager. */
+static void
+attach_one(struct core *c, int epfd, int fd)
+{
+	int64_t hello[5];
+	struct core_nf *nf = NULL;
+	char err[256];
+	unsigned int slot;
+	uint64_t t0 = now_ms();
+	int r;
+
+	r = hello_read(fd, hello, 4, t0);
+	if (r == 0 && hello[0] == NVM_LEASE_MAGIC)
+		r = hello_read(fd, &hello[4], 1, t0);
+	if (r < 0) {
+		fprintf(stderr, "attach: no valid hello: %s\n", strerror(-r));
+		close(fd);
+		return;
+	}
+	if ((hello[0] != NVM_HELLO_MAGIC && hello[0] != NVM_LEASE_MAGIC &&
+	     hello[0] != NVM_ADOPT_MAGIC) || hello[1] != NVM_ABI_VERSION) {
+		fprintf(stderr, "attach: refused: hello magic %#llx version %lld (want version %u)\n",
+			(unsigned long long)hello[0], (long long)hello[1], NVM_ABI_VERSION);
+		refuse(fd, EPROTO);
+		return;
+	}
+	if (hello[0] == NVM_ADOPT_MAGIC) {
+		adopt_one(c, epfd, fd, hello[2], (uint64_t)hello[3]);
+		return;
+	}
+	if (hello[2] < 0 || hello[2] >= CFG_MAX_ROLES || hello[3] < 1 ||
+	    hello[3] > NVM_MAX_QUEUES || (hello[0] == NVM_LEASE_MAGIC && hello[4] == 0)) {
+		fprintf(stderr, "attach: refused: role %lld / %lld queues out of range%s\n",
+			(long long)hello[2], (long long)hello[3],
+			hello[0] == NVM_LEASE_MAGIC && hello[4] == 0 ? ", or a lease token of 0" : "");
+		refuse(fd, EINVAL);
+		return;
+	}
+	for (slot = 0; slot < CORE_MAX_NFS && c->nfs[slot] != NULL; slot++)
+		;
+	if (slot == CORE_MAX_NFS) {
+		fprintf(stderr, "attach: refused: %u NFs attached already\n", CORE_MAX_NFS);
+		refuse(fd, ENOSPC);
+		return;
+	}
+	nf = core_nf_create(c, (uint16_t)slot, (uint16_t)hello[2], (uint16_t)hello[3], err,
+			    sizeof(err));
+	if (nf == NULL) {
+		fprintf(stderr, "attach: %s\n", err);
+		refuse(fd, ENOMEM);
+		return;
+	}
+	nf->sock = fd;
+	nf->leased = hello[0] == NVM_LEASE_MAGIC;
+	nf->token = nf->leased ? (uint64_t)hello[4] : 0;
+	if (handshake_send(epfd, nf, slot) < 0) {
 		core_nf_destroy(nf);
 		return;
 	}
+	/* In the table (telemetry shows it), not yet in the view: the datapath
+	 * delivers to it once its NF says it runs (ctl_poll_nfs). */
 	pthread_mutex_lock(&c->nf_lock);
 	c->nfs[slot] = nf;
 	pthread_mutex_unlock(&c->nf_lock);
-	if (view_publish(c) < 0)
-		fprintf(stderr, "attach: out of memory publishing NF %u\n", nf->id);
-	pthread_mutex_lock(&c->nf_lock);
-	c->nb_attached++; /* counted once the datapath can reach it */
-	pthread_mutex_unlock(&c->nf_lock);
-	printf("nf %u attached: role %u, %u queue(s)\n", nf->id, nf->role, nf->nb_queues);
-	fflush(stdout);
 }
 
 /* NF in @slot is gone: take it out of the datapath, then take its buffers. */
@@ -221,9 +284,10 @@ detach_one(struct core *c, unsigned int slot)
 		return;
 	pthread_mutex_lock(&c->nf_lock);
 	c->nfs[slot] = NULL;
-	c->nb_attached--;
+	if (nf->reachable)
+		c->nb_attached--;
 	pthread_mutex_unlock(&c->nf_lock);
-	while (view_publish(c) < 0) {
+	while (nf->live && view_publish(c) < 0) {
 		struct timespec ts = { 0, 1000000 };
 
 		nanosleep(&ts, NULL); /* the old view must go before the NF does */
@@ -245,7 +309,96 @@ core_detach_all(struct core *c)
 		detach_one(c, i);
 }
 
+/*
+ * The socket of the NF in @slot is readable: a manager ending its lease
+ * (NVM_MSG_DETACH), or closed. An NF's socket closing detaches it; a lease's
+ * socket closing without NVM_MSG_DETACH orphans it: it keeps forwarding for
+ * core.lease_s seconds, for a new manager to adopt it.
+ */
+static void
+nf_sock_event(struct core *c, int epfd, unsigned int slot)
+{
+	struct core_nf *nf = c->nfs[slot];
+	int64_t v = 0;
+	int fd = -1, r;
+
+	r = nvm_msg_recv(nf->sock, &v, &fd, 0);
+	if (fd >= 0)
+		close(fd);
+	epoll_ctl(epfd, EPOLL_CTL_DEL, nf->sock, NULL);
+	if (!nf->leased || c->cfg.lease_s == 0 || (r == 0 && v == NVM_MSG_DETACH)) {
+		detach_one(c, slot);
+		return;
+	}
+	close(nf->sock);
+	nf->sock = -1;
+	pthread_mutex_lock(&c->nf_lock);
+	nf->orphaned = true;
+	pthread_mutex_unlock(&c->nf_lock);
+	nf->orphan_until_ms = now_ms() + (uint64_t)c->cfg.lease_s * 1000;
+	printf("nf %u orphaned: its manager's connection closed; it keeps its rings for "
+	       "%u s (core.lease_s) for a new manager to adopt it\n", nf->id, c->cfg.lease_s);
+	fflush(stdout);
+}
+
+/*
+ * Per control-thread round: an NF whose private header says it runs joins
+ * the datapath; an orphan past its lease is detached. Returns whether an NF
+ * is still waiting to run (the control thread then polls faster).
+ */
+static bool
+ctl_poll_nfs(struct core *c)
+{
+	bool waiting = false, joined[CORE_MAX_NFS] = { false }, any = false;
+	uint64_t now = now_ms();
+	unsigned int i;
+
+	for (i = 0; i < CORE_MAX_NFS; i++) {
+		struct core_nf *nf = c->nfs[i];
+
+		if (nf == NULL)
+			continue;
+		if (nf->orphaned && now >= nf->orphan_until_ms) {
+			printf("nf %u: no manager adopted it within %u s (core.lease_s)\n", nf->id,
+			       c->cfg.lease_s);
+			detach_one(c, i);
+			continue;
+		}
+		if (nf->live)
+			continue;
+		if (__atomic_load_n(&((struct nvm_priv_hdr *)nf->priv)->nf_state,
+				    __ATOMIC_ACQUIRE) != NVM_NF_RUNNING) {
+			waiting = true;
+			continue;
+		}
+		nf->live = joined[i] = any = true;
+	}
+	if (!any)
+		return waiting;
+	while (view_publish(c) < 0) {
+		struct timespec ts = { 0, 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	for (i = 0; i < CORE_MAX_NFS; i++) {
+		struct core_nf *nf = c->nfs[i];
+
+		if (!joined[i])
+			continue;
+		pthread_mutex_lock(&c->nf_lock);
+		nf->reachable = true; /* shown, and counted, once the datapath can reach it */
+		c->nb_attached++;
+		pthread_mutex_unlock(&c->nf_lock);
+		printf("nf %u attached: role %u, %u queue(s)%s\n", nf->id, nf->role,
+		       nf->nb_queues, nf->leased ? ", leased by a manager" : "");
+	}
+	fflush(stdout);
+	return waiting;
+}
+
 #define LISTEN_TAG 0xffffffffu
+#define CTL_POLL_MS 200      /* control round when no NF is waiting to run */
+#define CTL_WAIT_POLL_MS 2   /* ... and when one is */
 
 static void *
 ctl_main(void *arg)
@@ -255,6 +408,7 @@ ctl_main(void *arg)
 	struct core_port_stats prev[NVM_MAX_PORTS] = { 0 };
 	time_t last = time(NULL);
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
+	bool waiting = false;
 
 	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, c->listen_fd, &ev) < 0) {
 		fprintf(stderr, "control thread: epoll: %s\n", strerror(errno));
@@ -263,7 +417,7 @@ ctl_main(void *arg)
 	}
 	while (!c->ctl_quit) {
 		struct epoll_event evs[16];
-		int n = epoll_wait(epfd, evs, 16, 200), i;
+		int n = epoll_wait(epfd, evs, 16, waiting ? CTL_WAIT_POLL_MS : CTL_POLL_MS), i;
 
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.u32 == LISTEN_TAG) {
@@ -273,13 +427,11 @@ ctl_main(void *arg)
 					attach_one(c, epfd, fd);
 				continue;
 			}
-			/* The NF sends nothing after hello: readable means closed
-			 * (or misbehaving, which we treat the same). */
-			if (evs[i].data.u32 < CORE_MAX_NFS && c->nfs[evs[i].data.u32] != NULL) {
-				epoll_ctl(epfd, EPOLL_CTL_DEL, c->nfs[evs[i].data.u32]->sock, NULL);
-				detach_one(c, evs[i].data.u32);
-			}
+			if (evs[i].data.u32 < CORE_MAX_NFS && c->nfs[evs[i].data.u32] != NULL &&
+			    c->nfs[evs[i].data.u32]->sock >= 0)
+				nf_sock_event(c, epfd, evs[i].data.u32);
 		}
+		waiting = ctl_poll_nfs(c);
 		if (c->cfg.stats_interval > 0 && time(NULL) - last >= (time_t)c->cfg.stats_interval) {
 			core_rates_print(c, stdout, prev, (double)(time(NULL) - last));
 			last = time(NULL);

@@ -51,6 +51,7 @@ static const struct cfg_field cfg_core_fields[] = {
 	CFG_U32("queues", queues, 1, 16, false),
 	CFG_BOOL("single_lcore", single_lcore),
 	CFG_U32("stats_interval", stats_interval, 0, 86400, false),
+	CFG_U32("lease_s", lease_s, 0, 86400, false),
 };
 
 static int
@@ -580,6 +581,7 @@ cfg_defaults(struct cfg *c)
 	c->ring_size = CFG_DEF_RING_SIZE;
 	c->alloc_ring_size = CFG_DEF_ALLOC_RING_SIZE;
 	c->queues = CFG_DEF_QUEUES;
+	c->lease_s = CFG_DEF_LEASE_S;
 	c->default_target = CFG_TARGET_DROP;
 	c->nb_groups = 1;
 	snprintf(c->group_names[0], sizeof(c->group_names[0]), "default");

@@ -35,6 +35,7 @@
 #define CFG_DEF_RING_SIZE 1024
 #define CFG_DEF_ALLOC_RING_SIZE 64
 #define CFG_DEF_QUEUES 1
+#define CFG_DEF_LEASE_S 30
 
 /*
  * A service chain: the roles a packet visits in order. Chains named in the
@@ -68,6 +69,7 @@ struct cfg {
 	uint32_t alloc_ring_size;
 	uint32_t queues;
 	uint32_t stats_interval; /* seconds, 0 = never */
+	uint32_t lease_s;        /* a manager's orphaned attachment lives this long */
 	bool single_lcore;
 	char role_names[CFG_MAX_ROLES][CFG_NAME_LEN]; /* "" when unnamed */
 	unsigned int nb_chains;

@@ -113,6 +113,13 @@ struct core_nf {
 	uint64_t last_ring;  /* TSC of the last doorbell (RX side) */
 	uint64_t held_max;   /* fresh buffers stop when it holds this many */
 	uint64_t ring_corrupt_seen;
+	/* written by the control thread; telemetry reads those marked nf_lock */
+	bool live;            /* in the datapath's view: its NF said it runs */
+	bool reachable;       /* nf_lock: live, and that view is published */
+	bool leased;          /* attached by a manager (NVM_LEASE_MAGIC) */
+	bool orphaned;        /* nf_lock: leased, its manager's connection gone */
+	uint64_t token;       /* the lease's secret */
+	uint64_t orphan_until_ms; /* detached then unless adopted */
 };
 
 /* What the datapath sees of the NFs: replaced whole, freed after a QSBR

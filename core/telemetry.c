@@ -20,11 +20,12 @@ static void
 nf_walk(const struct core_nf *nf, stat_fn fn, void *arg)
 {
 	static const char *const names[] = {
-		"role", "rx", "tx", "allocs", "held", "doorbells", "alloc_capped",
+		"role", "rx", "tx", "allocs", "held", "doorbells", "alloc_capped", "live",
+		"orphaned",
 	};
 	const uint64_t values[] = {
 		nf->role, nf->st.rx, nf->st.tx, nf->st.allocs, core_nf_held(nf),
-		nf->st.doorbells, nf->st.alloc_capped,
+		nf->st.doorbells, nf->st.alloc_capped, nf->reachable, nf->orphaned,
 	};
 	char name[64];
 	unsigned int i;

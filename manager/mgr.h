@@ -41,6 +41,7 @@ struct mgr_attach {
 	int pool_fd;     /* the pool region */
 	int doorbell_fd; /* the core writes it to wake the NF */
 	uint32_t nf_id;
+	uint64_t token;  /* the lease's secret, 0 when not attached */
 	uint64_t priv_size;
 	uint64_t pool_size;
 };
@@ -48,7 +49,10 @@ struct mgr_attach {
 void mgr_attach_init(struct mgr_attach *a);
 int mgr_attach_open(struct mgr_attach *a, const char *path, unsigned int role,
 		    unsigned int queues, char *err, size_t errlen);
+int mgr_attach_adopt(struct mgr_attach *a, const char *path, uint32_t nf_id, uint64_t token,
+		     char *err, size_t errlen);
 void mgr_attach_close(struct mgr_attach *a);
+void mgr_attach_drop(struct mgr_attach *a);
 
 /* ---- mgr_ivshmem.c: the ivshmem server of one VM's chardev socket ---- */
 
@@ -89,6 +93,7 @@ struct mgr_pool_info {
 void mgr_tel_path(const struct mgr_cfg *c, char *path, size_t len);
 int mgr_tel_query(const char *path, const char *cmd, struct json_object **out, char *err,
 		  size_t errlen);
+int mgr_tel_nf_live(const char *path, uint32_t nf_id, char *err, size_t errlen);
 int mgr_tel_pool_of(const char *path, int pool_fd, struct mgr_pool_info *pool, char *err,
 		    size_t errlen);
 
@@ -97,7 +102,8 @@ int mgr_tel_pool_of(const char *path, int pool_fd, struct mgr_pool_info *pool, c
 enum mgr_vm_state {
 	MGR_VM_STOPPED,  /* not started, or stopped by the operator */
 	MGR_VM_STARTING, /* QEMU started, its chardev not connected yet */
-	MGR_VM_RUNNING,  /* QEMU holds its regions */
+	MGR_VM_BOOTING,  /* QEMU holds its regions, the guest's NF does not run yet */
+	MGR_VM_RUNNING,  /* the core delivers to the guest's NF */
 	MGR_VM_BACKOFF,  /* went down; restarts at restart_at_ms */
 	MGR_VM_FAILED,   /* went down and stays down (policy or restart limit) */
 };
@@ -125,6 +131,7 @@ struct mgr_vm {
 	char pid_path[MGR_CFG_PATH_LEN];      /* <state_dir>/<name>.pid */
 	char console_path[MGR_CFG_PATH_LEN];  /* <state_dir>/<name>.console */
 	char log_path[MGR_CFG_PATH_LEN];      /* <state_dir>/<name>.log: QEMU's stderr */
+	char lease_path[MGR_CFG_PATH_LEN];    /* <state_dir>/<name>.lease: its core lease */
 	/* launcher state */
 	pid_t pid;            /* QEMU's pid, 0 when none */
 	bool pid_is_child;    /* started by this manager (waitpid works) */
@@ -135,7 +142,9 @@ struct mgr_vm {
 	unsigned int restarts; /* restarts in a row (reset after stable_s running) */
 	unsigned int starts;   /* starts since the manager started */
 	uint64_t started_ms;   /* when it was (re)started */
-	uint64_t running_ms;   /* when its chardev connected */
+	uint64_t booting_ms;   /* when its chardev connected */
+	uint64_t running_ms;   /* when its NF started running */
+	bool adopted;          /* taken over from a previous manager */
 	uint64_t restart_at_ms;
 	char last_down[1024];  /* why it last went down */
 	char error[MGR_ERR_LEN]; /* the last start error */
@@ -145,11 +154,15 @@ int mgr_vm_init(struct mgr *m, struct mgr_vm *vm, const struct mgr_vm_cfg *cfg, 
 		size_t errlen);
 int mgr_vm_start(struct mgr_vm *vm, char *err, size_t errlen);
 int mgr_vm_cmdline(const struct mgr_vm *vm, char *buf, size_t len, char *err, size_t errlen);
+int mgr_vm_fw_file(const struct mgr_vm *vm, unsigned int i, char *path, size_t len, char *err,
+		   size_t errlen);
 int mgr_vm_stop(struct mgr_vm *vm);
 void mgr_vm_event(struct mgr_vm *vm, enum mgr_tag_kind kind);
 void mgr_vm_autostart(struct mgr_vm *vm);
 void mgr_vm_tick(struct mgr_vm *vm, uint64_t now_ms);
-void mgr_vm_adopt_stale(struct mgr_vm *vm);
+void mgr_vm_adopt(struct mgr_vm *vm);
+void mgr_vm_leave(struct mgr_vm *vm);
+bool mgr_vm_up(const struct mgr_vm *vm);
 const char *mgr_vm_state_name(enum mgr_vm_state s);
 
 /* ---- mgr_state.c: the state directory ---- */
@@ -157,6 +170,9 @@ const char *mgr_vm_state_name(enum mgr_vm_state s);
 int mgr_state_dir_open(const struct mgr_cfg *c, char *err, size_t errlen);
 int mgr_state_pid_write(const char *path, pid_t pid);
 pid_t mgr_state_pid_read(const char *path);
+int mgr_state_lease_write(const char *path, uint32_t nf_id, uint64_t token);
+int mgr_state_lease_read(const char *path, uint32_t *nf_id, uint64_t *token);
+void mgr_state_lease_end(const struct mgr_cfg *c, const char *path);
 bool mgr_state_pid_is_vm(pid_t pid, const char *sock_path);
 void mgr_state_kill(pid_t pid);
 void mgr_state_orphans(const struct mgr_cfg *c);

@@ -2,14 +2,18 @@
 /*
  * mgr_attach.c — attach to the core engine on a VM's behalf.
  *
- * The manager speaks the host NF attach protocol (docs/abi.md, "Attach
- * protocol") exactly like netlib's host transport, but maps nothing: it keeps
- * the file descriptors to hand them to QEMU, and keeps the connection open as
- * long as the VM lives. Closing it makes the core reclaim every buffer.
+ * The manager speaks the attach protocol (docs/abi.md, "Attach protocol")
+ * like netlib's host transport, but with a lease (NVM_LEASE_MAGIC and a
+ * random token) and mapping nothing: it keeps the file descriptors to hand
+ * them to QEMU, and the connection open as long as the VM lives. Ending the
+ * lease (NVM_MSG_DETACH, then closing) makes the core reclaim every buffer;
+ * a manager that dies leaves the lease orphaned, and the next manager adopts
+ * it with the instance id and the token (NVM_ADOPT_MAGIC).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -80,15 +84,16 @@ mgr_fd_size(int fd, uint64_t *size)
 	return 0;
 }
 
+/* Send the @n values of @hello, read the regions the core answers with. */
 static int
-mgr_handshake(struct mgr_attach *a, unsigned int role, unsigned int queues, char *err,
+mgr_handshake(struct mgr_attach *a, const int64_t *hello, unsigned int n, char *err,
 	      size_t errlen)
 {
-	const int64_t hello[4] = { NVM_HELLO_MAGIC, NVM_ABI_VERSION, role, queues };
+	unsigned int i;
 	int64_t v;
-	int fd, r, i;
+	int fd, r;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < n; i++) {
 		r = nvm_msg_send(a->sock, hello[i], -1);
 		if (r < 0) {
 			snprintf(err, errlen, "attach: sending the hello: %s", strerror(-r));
@@ -132,14 +137,9 @@ mgr_handshake(struct mgr_attach *a, unsigned int role, unsigned int queues, char
 	return 0;
 }
 
-/*
- * Attach to the core at @path as an NF of @role with @queues ring sets and
- * keep the connection and the three descriptors in @a. Returns 0, or a
- * negative errno with a message in @err (@a is then closed).
- */
-int
-mgr_attach_open(struct mgr_attach *a, const char *path, unsigned int role, unsigned int queues,
-		char *err, size_t errlen)
+/* Connect @a to the core's attach socket at @path. */
+static int
+mgr_attach_connect(struct mgr_attach *a, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int r;
@@ -161,19 +161,78 @@ mgr_attach_open(struct mgr_attach *a, const char *path, unsigned int role, unsig
 		snprintf(err, errlen, "cannot reach the core engine at %s: %s (is netvm-core "
 			 "running? core.socket in the manager's configuration)", path,
 			 strerror(-r));
-		mgr_attach_close(a);
+		mgr_attach_drop(a);
 		return r;
 	}
-	r = mgr_handshake(a, role, queues, err, errlen);
-	if (r < 0)
-		mgr_attach_close(a);
-	return r;
+	return 0;
 }
 
-/* Close the connection (the core then reclaims the NF's buffers) and the
- * descriptors; safe on a closed @a; cannot fail. */
+/*
+ * Attach to the core at @path as an NF of @role with @queues ring sets,
+ * under a lease with a fresh token, and keep the connection and the three
+ * descriptors in @a. Returns 0, or a negative errno with a message in @err
+ * (@a is then closed).
+ */
+int
+mgr_attach_open(struct mgr_attach *a, const char *path, unsigned int role, unsigned int queues,
+		char *err, size_t errlen)
+{
+	int64_t hello[5] = { NVM_LEASE_MAGIC, NVM_ABI_VERSION, role, queues, 0 };
+	uint64_t token = 0;
+	int r = mgr_attach_connect(a, path, err, errlen);
+
+	if (r < 0)
+		return r;
+	while (token == 0)
+		if (getrandom(&token, sizeof(token), 0) != (ssize_t)sizeof(token)) {
+			r = -errno;
+			snprintf(err, errlen, "getrandom: %s", strerror(-r));
+			mgr_attach_drop(a);
+			return r;
+		}
+	hello[4] = (int64_t)token;
+	r = mgr_handshake(a, hello, 5, err, errlen);
+	if (r < 0) {
+		mgr_attach_drop(a);
+		return r;
+	}
+	a->token = token;
+	return 0;
+}
+
+/*
+ * Take over the orphaned lease of instance @nf_id with @token, left by a
+ * manager that died: @a gets the same regions back. Returns 0, or a negative
+ * errno with a message in @err (-ENOENT: the core has no such lease, e.g. it
+ * expired; -EBUSY: another manager holds it).
+ */
+int
+mgr_attach_adopt(struct mgr_attach *a, const char *path, uint32_t nf_id, uint64_t token,
+		 char *err, size_t errlen)
+{
+	const int64_t hello[4] = { NVM_ADOPT_MAGIC, NVM_ABI_VERSION, nf_id, (int64_t)token };
+	int r = mgr_attach_connect(a, path, err, errlen);
+
+	if (r < 0)
+		return r;
+	r = mgr_handshake(a, hello, 4, err, errlen);
+	if (r == 0 && a->nf_id != nf_id) {
+		snprintf(err, errlen, "attach: adopted instance %u, the core answered %u", nf_id,
+			 a->nf_id);
+		r = -EPROTO;
+	}
+	if (r < 0) {
+		mgr_attach_drop(a);
+		return r;
+	}
+	a->token = token;
+	return 0;
+}
+
+/* Close the connection and the descriptors without ending the lease (the
+ * core keeps the instance for core.lease_s); safe on a closed @a. */
 void
-mgr_attach_close(struct mgr_attach *a)
+mgr_attach_drop(struct mgr_attach *a)
 {
 	int *fds[] = { &a->sock, &a->priv_fd, &a->pool_fd, &a->doorbell_fd };
 	unsigned int i;
@@ -183,4 +242,15 @@ mgr_attach_close(struct mgr_attach *a)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+	a->token = 0;
+}
+
+/* End the lease (the core then reclaims the NF's buffers) and close
+ * everything; safe on a closed @a; cannot fail. */
+void
+mgr_attach_close(struct mgr_attach *a)
+{
+	if (a->sock >= 0 && a->token != 0)
+		nvm_msg_send(a->sock, NVM_MSG_DETACH, -1);
+	mgr_attach_drop(a);
 }

@@ -81,6 +81,8 @@ static const struct mgr_field mgr_manager_schema[] = {
 	F_U32("restart_limit", struct mgr_cfg, restart_limit, 0, 1000000, false),
 	F_U32("stable_after_s", struct mgr_cfg, stable_s, 1, 86400, false),
 	F_U32("connect_timeout_s", struct mgr_cfg, connect_s, 1, 3600, false),
+	F_U32("boot_timeout_s", struct mgr_cfg, boot_s, 1, 86400, false),
+	F_BOOL("keep_vms_on_exit", struct mgr_cfg, keep_vms),
 	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
 };
 
@@ -97,6 +99,7 @@ static const struct mgr_field mgr_core_schema[] = {
 	{ "queues", K_CORE, 0, 0, 0, 0, NULL, false },
 	{ "single_lcore", K_CORE, 0, 0, 0, 0, NULL, false },
 	{ "stats_interval", K_CORE, 0, 0, 0, 0, NULL, false },
+	{ "lease_s", K_CORE, 0, 0, 0, 0, NULL, false },
 	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
 };
 
@@ -356,7 +359,7 @@ mgr_parse_vm(struct mgr_cfg_ctx *x, const config_setting_t *g, const char *key,
 	     struct mgr_vm_cfg *vm)
 {
 	const config_setting_t *found[MGR_MAX_FIELDS];
-	const config_setting_t *kernel, *disk, *initrd, *launcher, *files;
+	const config_setting_t *kernel, *disk, *initrd, *launcher;
 	int rc;
 
 	mgr_vm_defaults(vm);
@@ -368,7 +371,6 @@ mgr_parse_vm(struct mgr_cfg_ctx *x, const config_setting_t *g, const char *key,
 	disk = found[mgr_field_idx(mgr_vm_schema, "disk")];
 	initrd = found[mgr_field_idx(mgr_vm_schema, "initrd")];
 	launcher = found[mgr_field_idx(mgr_vm_schema, "launcher")];
-	files = found[mgr_field_idx(mgr_vm_schema, "files")];
 	vm->launcher_line = launcher != NULL ? config_setting_source_line(launcher) : vm->line;
 	if (kernel == NULL && disk == NULL)
 		return mgr_fail(x, g, key, "missing key 'kernel' or 'disk' (what the VM boots)");
@@ -376,9 +378,6 @@ mgr_parse_vm(struct mgr_cfg_ctx *x, const config_setting_t *g, const char *key,
 		return mgr_fail(x, disk, key, "give 'kernel' or 'disk', not both");
 	if (initrd != NULL && kernel == NULL)
 		return mgr_fail(x, initrd, key, "'initrd' needs 'kernel'");
-	if (files != NULL && vm->nb_files > 0 && kernel == NULL)
-		return mgr_fail(x, files, key, "'files' needs 'kernel' (they go on the kernel "
-				"command line)");
 	return 0;
 }
 
@@ -482,6 +481,7 @@ mgr_cfg_defaults(struct mgr_cfg *c)
 	c->restart_limit = MGR_CFG_DEF_RESTART_LIMIT;
 	c->stable_s = MGR_CFG_DEF_STABLE_S;
 	c->connect_s = MGR_CFG_DEF_CONNECT_S;
+	c->boot_s = MGR_CFG_DEF_BOOT_S;
 	snprintf(c->core_socket, sizeof(c->core_socket), "%s", MGR_CFG_DEF_CORE_SOCKET);
 	snprintf(c->file_prefix, sizeof(c->file_prefix), "%s", MGR_CFG_DEF_FILE_PREFIX);
 }

@@ -37,6 +37,7 @@
 #define MGR_CFG_DEF_RESTART_LIMIT 5
 #define MGR_CFG_DEF_STABLE_S 60
 #define MGR_CFG_DEF_CONNECT_S 30
+#define MGR_CFG_DEF_BOOT_S 300
 
 enum mgr_launcher_kind {
 	MGR_LAUNCH_QEMU = 0,
@@ -61,7 +62,7 @@ struct mgr_vm_cfg {
 	char initrd[MGR_CFG_PATH_LEN]; /* absolute or "" */
 	char disk[MGR_CFG_PATH_LEN];   /* absolute; "" when booting a kernel */
 	char nf[MGR_CFG_NF_LEN];       /* the guest's NF command, may be "" */
-	unsigned int nb_files;         /* files the guest's /init writes (kernel boot) */
+	unsigned int nb_files;         /* files the guest's /init writes (cmdline or fw_cfg) */
 	struct {
 		char guest[MGR_CFG_GUEST_PATH_LEN]; /* absolute path in the guest */
 		char host[MGR_CFG_PATH_LEN];        /* absolute path of the content */
@@ -82,6 +83,8 @@ struct mgr_cfg {
 	uint32_t restart_limit;  /* restarts in a row before giving up */
 	uint32_t stable_s;       /* running this long resets the restart count */
 	uint32_t connect_s;      /* QEMU must connect its chardev within this */
+	uint32_t boot_s;         /* ... and the guest's NF run within this after */
+	bool keep_vms;           /* on SIGTERM, leave the VMs running (adopted later) */
 	char core_socket[MGR_CFG_SOCK_LEN];
 	char file_prefix[64];    /* the core's EAL --file-prefix (telemetry) */
 	unsigned int nb_vms;

@@ -109,7 +109,7 @@ static struct json_object *
 ctl_vm_json(const struct mgr_vm *vm, uint64_t now)
 {
 	struct json_object *o = json_object_new_object();
-	bool up = vm->state == MGR_VM_STARTING || vm->state == MGR_VM_RUNNING;
+	bool up = mgr_vm_up(vm);
 
 	json_object_object_add(o, "name", json_object_new_string(vm->cfg->name));
 	json_object_object_add(o, "state", json_object_new_string(mgr_vm_state_name(vm->state)));
@@ -119,6 +119,7 @@ ctl_vm_json(const struct mgr_vm *vm, uint64_t now)
 	json_object_object_add(o, "pid", up && vm->pid > 0 ? json_object_new_int(vm->pid) : NULL);
 	json_object_object_add(o, "uptime_s", vm->state == MGR_VM_RUNNING ?
 			       json_object_new_int64((int64_t)(now - vm->running_ms) / 1000) : NULL);
+	json_object_object_add(o, "adopted", json_object_new_boolean(vm->adopted));
 	json_object_object_add(o, "starts", json_object_new_int((int)vm->starts));
 	json_object_object_add(o, "restarts", json_object_new_int((int)vm->restarts));
 	json_object_object_add(o, "restart", json_object_new_string(
@@ -161,7 +162,7 @@ ctl_vm_start_stop(struct mgr *m, const char *name, bool start)
 	}
 	vm->restarts = 0;
 	if (mgr_vm_start(vm, err, sizeof(err)) < 0) {
-		if (vm->state != MGR_VM_STARTING && vm->state != MGR_VM_RUNNING)
+		if (!mgr_vm_up(vm))
 			vm->state = MGR_VM_FAILED;
 		return ctl_error("%s", err);
 	}
@@ -226,8 +227,7 @@ ctl_nf_list(struct mgr *m)
 			for (i = 0; i < m->nb_vms; i++) {
 				const struct mgr_vm *vm = &m->vms[i];
 
-				if ((vm->state == MGR_VM_STARTING || vm->state == MGR_VM_RUNNING) &&
-				    vm->att.nf_id == (uint32_t)id)
+				if (mgr_vm_up(vm) && vm->att.nf_id == (uint32_t)id)
 					json_object_object_add(nf, "vm", json_object_new_string(
 								       vm->cfg->name));
 			}

@@ -7,8 +7,9 @@
  *   netvm-manager [-c FILE] [--check]
  *
  * Start-up: configuration, state directory, QEMUs a previous manager left
- * (stopped: see mgr_vm_adopt_stale()), control socket, then every VM with
- * autostart. SIGINT/SIGTERM stop every VM and exit.
+ * (adopted with their core leases, or stopped: see mgr_vm_adopt()), control
+ * socket, then every VM with autostart not adopted. SIGINT/SIGTERM stop
+ * every VM and exit (or leave them running: manager.keep_vms_on_exit).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -248,8 +249,12 @@ mgr_shutdown(struct mgr *m)
 {
 	unsigned int i;
 
-	for (i = 0; i < m->nb_vms; i++)
-		mgr_vm_stop(&m->vms[i]);
+	for (i = 0; i < m->nb_vms; i++) {
+		if (m->cfg.keep_vms)
+			mgr_vm_leave(&m->vms[i]);
+		else
+			mgr_vm_stop(&m->vms[i]);
+	}
 	mgr_ctl_close(m);
 	free(m->vms);
 	mgr_cfg_free(&m->cfg);
@@ -305,9 +310,9 @@ main(int argc, char **argv)
 		m.cfg.socket_path, m.cfg.core_socket, m.tel_path);
 	mgr_state_orphans(&m.cfg);
 	for (i = 0; i < m.nb_vms; i++)
-		mgr_vm_adopt_stale(&m.vms[i]);
+		mgr_vm_adopt(&m.vms[i]);
 	for (i = 0; i < m.nb_vms; i++)
-		if (m.vms[i].cfg->autostart)
+		if (m.vms[i].cfg->autostart && m.vms[i].state == MGR_VM_STOPPED)
 			mgr_vm_autostart(&m.vms[i]);
 	mgr_loop(&m);
 	mgr_shutdown(&m);

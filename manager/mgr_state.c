@@ -3,7 +3,8 @@
  * mgr_state.c — the state directory: what a manager leaves for the next one.
  *
  * Per VM, <state_dir>/<name>.sock (the chardev socket), <name>.pid (QEMU's
- * pid, for the qemu launcher), <name>.console (the guest's serial port) and
+ * pid, for the qemu launcher), <name>.lease (its core lease: instance id and
+ * token, mode 0600), <name>.console (the guest's serial port) and
  * <name>.log (QEMU's own messages). A QEMU is recognised as one of ours only
  * when its pid is in a pidfile AND its command line names the VM's chardev
  * socket, so a recycled pid is never killed.
@@ -11,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -66,9 +68,9 @@ mgr_state_dir_open(const struct mgr_cfg *c, char *err, size_t errlen)
 	return r;
 }
 
-/* Write @pid to the pidfile @path (replaced atomically). Returns 0 or a negative errno. */
-int
-mgr_state_pid_write(const char *path, pid_t pid)
+/* Write @text to @path (replaced atomically). Returns 0 or a negative errno. */
+static int
+mgr_state_write(const char *path, const char *text)
 {
 	char tmp[MGR_CFG_PATH_LEN + 8];
 	FILE *f;
@@ -78,7 +80,7 @@ mgr_state_pid_write(const char *path, pid_t pid)
 	f = fopen(tmp, "we");
 	if (f == NULL)
 		return -errno;
-	if (fprintf(f, "%d\n", (int)pid) < 0)
+	if (fputs(text, f) < 0)
 		r = -EIO;
 	if (fclose(f) != 0 && r == 0)
 		r = -errno;
@@ -87,6 +89,16 @@ mgr_state_pid_write(const char *path, pid_t pid)
 	if (r < 0)
 		unlink(tmp);
 	return r;
+}
+
+/* Write @pid to the pidfile @path (replaced atomically). Returns 0 or a negative errno. */
+int
+mgr_state_pid_write(const char *path, pid_t pid)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%d\n", (int)pid);
+	return mgr_state_write(path, text);
 }
 
 /* The pid in pidfile @path, or 0 when there is none or it is not a pid. */
@@ -102,6 +114,36 @@ mgr_state_pid_read(const char *path)
 		v = 0;
 	fclose(f);
 	return (pid_t)v;
+}
+
+/* Write the core lease of a VM (instance @nf_id, @token) to @path, mode
+ * 0600: what the next manager adopts it with. Returns 0 or a negative errno. */
+int
+mgr_state_lease_write(const char *path, uint32_t nf_id, uint64_t token)
+{
+	char text[64];
+	mode_t old = umask(077);
+	int r;
+
+	snprintf(text, sizeof(text), "%u %" PRIx64 "\n", nf_id, token);
+	r = mgr_state_write(path, text);
+	umask(old);
+	return r;
+}
+
+/* Read the lease file @path. Returns 0, or -ENOENT when there is none, or
+ * -EINVAL when it does not hold a lease. */
+int
+mgr_state_lease_read(const char *path, uint32_t *nf_id, uint64_t *token)
+{
+	FILE *f = fopen(path, "re");
+	int n;
+
+	if (f == NULL)
+		return -ENOENT;
+	n = fscanf(f, "%" SCNu32 " %" SCNx64, nf_id, token);
+	fclose(f);
+	return n == 2 && *token != 0 ? 0 : -EINVAL;
 }
 
 /* Whether process @pid runs and its command line names @sock_path; false
@@ -148,6 +190,23 @@ mgr_state_kill(pid_t pid)
 		kill(pid, SIGKILL);
 }
 
+/* End the core lease in lease file @path, if the core still holds it, so
+ * that it reclaims the buffers now rather than when the lease expires; remove
+ * the file; cannot fail. */
+void
+mgr_state_lease_end(const struct mgr_cfg *c, const char *path)
+{
+	struct mgr_attach a;
+	char err[MGR_ERR_LEN];
+	uint64_t token;
+	uint32_t id;
+
+	if (mgr_state_lease_read(path, &id, &token) == 0 &&
+	    mgr_attach_adopt(&a, c->core_socket, id, token, err, sizeof(err)) == 0)
+		mgr_attach_close(&a);
+	unlink(path);
+}
+
 /*
  * Stop the QEMUs a previous manager started for VMs that are no longer in
  * @c (pidfiles in the state directory with no configured VM), and remove
@@ -183,6 +242,8 @@ mgr_state_orphans(const struct mgr_cfg *c)
 		}
 		unlink(file);
 		unlink(sock);
+		snprintf(file, sizeof(file), "%s/%s.lease", c->state_dir, name);
+		mgr_state_lease_end(c, file);
 	}
 	closedir(d);
 }

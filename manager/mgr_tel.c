@@ -89,7 +89,7 @@ mgr_tel_query(const char *path, const char *cmd, struct json_object **out, char 
 	      size_t errlen)
 {
 	struct json_object *reply, *data;
-	char *buf = malloc(MGR_TEL_MAX_REPLY + 1);
+	char *buf = malloc(MGR_TEL_MAX_REPLY + 1), key[128];
 	ssize_t n;
 	int fd, r = 0;
 
@@ -116,7 +116,9 @@ mgr_tel_query(const char *path, const char *cmd, struct json_object **out, char 
 	buf[n] = '\0';
 	reply = json_tokener_parse(buf);
 	free(buf);
-	if (reply == NULL || !json_object_object_get_ex(reply, cmd, &data)) {
+	/* the reply's key is the command without its parameter */
+	snprintf(key, sizeof(key), "%.*s", (int)strcspn(cmd, ","), cmd);
+	if (reply == NULL || !json_object_object_get_ex(reply, key, &data)) {
 		snprintf(err, errlen, "telemetry %s: %s: the reply is not {\"%s\": ...}", path, cmd,
 			 cmd);
 		json_object_put(reply);
@@ -182,5 +184,34 @@ mgr_tel_pool_of(const char *path, int pool_fd, struct mgr_pool_info *pool, char 
 		}
 	}
 	json_object_put(pools);
+	return r;
+}
+
+/*
+ * Whether the core's instance @nf_id is live (its NF runs and the datapath
+ * delivers to it), from /netvm/nf,ID: 1 yes, 0 not yet, or a negative errno
+ * with a message in @err (-ENOENT: the core has no such instance).
+ */
+int
+mgr_tel_nf_live(const char *path, uint32_t nf_id, char *err, size_t errlen)
+{
+	struct json_object *o, *v;
+	char cmd[64], key[64];
+	int r;
+
+	snprintf(cmd, sizeof(cmd), "/netvm/nf,%u", nf_id);
+	snprintf(key, sizeof(key), "nf%u_live", nf_id);
+	r = mgr_tel_query(path, cmd, &o, err, errlen);
+	if (r == -ENOENT) /* a null reply: no such instance */
+		snprintf(err, errlen, "the core has no instance %u", nf_id);
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(o, key, &v)) {
+		snprintf(err, errlen, "the core has no instance %u", nf_id);
+		json_object_put(o);
+		return -ENOENT;
+	}
+	r = json_object_get_int64(v) == 1;
+	json_object_put(o);
 	return r;
 }

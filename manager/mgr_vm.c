@@ -2,24 +2,30 @@
 /*
  * mgr_vm.c — one VM's life: start, watch, go down, restart.
  *
- *   STOPPED --start--> STARTING --QEMU connects its chardev--> RUNNING
- *      ^                  |                                      |
- *      |  stop            +------ QEMU exits, chardev closes, ---+
- *      |                  |       core closes the attachment
+ *   STOPPED --start--> STARTING --QEMU connects--> BOOTING --the guest's--> RUNNING
+ *      ^                  |          its chardev       |      NF runs        |
+ *      |  stop            +--- QEMU exits, chardev closes, core closes the --+
+ *      |                  |    attachment, connect or boot timeout
  *      |                  v
  *      +-- clean exit -- down --policy--> BACKOFF --delay--> (start again)
  *                         |
  *                         +--never / limit reached--> FAILED
  *
- * Starting a VM: attach to the core on its behalf, find the pool file in
- * the core's telemetry, serve its chardev socket, then let the launcher run
- * QEMU. Going down undoes all of it; closing the attachment is what makes
- * the core reclaim the VM's buffers.
+ * Starting a VM: attach to the core on its behalf (a lease, written to
+ * <name>.lease), find the pool file in the core's telemetry, serve its
+ * chardev socket, then let the launcher run QEMU. The guest's NF runs when
+ * the core's telemetry says its instance is live. Going down undoes all of
+ * it; ending the lease is what makes the core reclaim the VM's buffers.
+ *
+ * A manager that dies leaves its VMs running and their leases orphaned in
+ * the core, which keeps forwarding through them for core.lease_s; the next
+ * manager adopts each QEMU still running with its lease (mgr_vm_adopt()).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,7 +36,7 @@
 
 static const char *const mgr_vm_states[] = {
 	[MGR_VM_STOPPED] = "stopped", [MGR_VM_STARTING] = "starting",
-	[MGR_VM_RUNNING] = "running", [MGR_VM_BACKOFF] = "down",
+	[MGR_VM_BOOTING] = "booting", [MGR_VM_RUNNING] = "running", [MGR_VM_BACKOFF] = "down",
 	[MGR_VM_FAILED] = "failed",
 };
 
@@ -79,7 +85,8 @@ mgr_vm_init(struct mgr *m, struct mgr_vm *vm, const struct mgr_vm_cfg *cfg, char
 	if (mgr_vm_path(vm->sock_path, sizeof(vm->sock_path), dir, cfg->name, "sock") < 0 ||
 	    mgr_vm_path(vm->pid_path, sizeof(vm->pid_path), dir, cfg->name, "pid") < 0 ||
 	    mgr_vm_path(vm->console_path, sizeof(vm->console_path), dir, cfg->name, "console") < 0 ||
-	    mgr_vm_path(vm->log_path, sizeof(vm->log_path), dir, cfg->name, "log") < 0) {
+	    mgr_vm_path(vm->log_path, sizeof(vm->log_path), dir, cfg->name, "log") < 0 ||
+	    mgr_vm_path(vm->lease_path, sizeof(vm->lease_path), dir, cfg->name, "lease") < 0) {
 		snprintf(err, errlen, "%s:%u: vm %s: %s/%s.sock is longer than a unix socket path "
 			 "(%zu characters): shorten manager.state_dir", m->cfg_path, cfg->line,
 			 cfg->name, dir, cfg->name, sizeof(vm->sock_path) - 1);
@@ -101,6 +108,16 @@ mgr_vm_teardown(struct mgr_vm *vm)
 		mgr_log("vm %s: could not stop QEMU (pid %d)", vm->cfg->name, (int)vm->pid);
 	mgr_ivs_stop(&vm->ivs);
 	mgr_attach_close(&vm->att);
+	unlink(vm->lease_path);
+	vm->adopted = false;
+}
+
+/* Whether @vm's QEMU is up (starting, booting or running); cannot fail. */
+bool
+mgr_vm_up(const struct mgr_vm *vm)
+{
+	return vm->state == MGR_VM_STARTING || vm->state == MGR_VM_BOOTING ||
+	       vm->state == MGR_VM_RUNNING;
 }
 
 static bool
@@ -121,6 +138,11 @@ mgr_vm_prepare(struct mgr_vm *vm, char *err, size_t errlen)
 	r = mgr_attach_open(&vm->att, m->cfg.core_socket, c->role, c->queues, err, errlen);
 	if (r < 0)
 		return r;
+	r = mgr_state_lease_write(vm->lease_path, vm->att.nf_id, vm->att.token);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", vm->lease_path, strerror(-r));
+		return r;
+	}
 	r = mgr_tel_pool_of(m->tel_path, vm->att.pool_fd, &vm->pool, err, errlen);
 	if (r < 0)
 		return r;
@@ -167,7 +189,7 @@ mgr_vm_start(struct mgr_vm *vm, char *err, size_t errlen)
 {
 	int r;
 
-	if (vm->state == MGR_VM_STARTING || vm->state == MGR_VM_RUNNING) {
+	if (mgr_vm_up(vm)) {
 		snprintf(err, errlen, "vm %s is %s already", vm->cfg->name,
 			 mgr_vm_state_name(vm->state));
 		return -EALREADY;
@@ -358,16 +380,16 @@ mgr_vm_event(struct mgr_vm *vm, enum mgr_tag_kind kind)
 	int ev;
 
 	if (kind == MGR_TAG_CORE) {
-		if (vm->state == MGR_VM_STARTING || vm->state == MGR_VM_RUNNING)
+		if (mgr_vm_up(vm))
 			mgr_vm_down(vm, "the core engine closed the VM's attachment");
 		return;
 	}
 	while ((ev = mgr_ivs_event(&vm->ivs)) >= 0) {
 		switch (ev) {
 		case MGR_IVS_CONNECTED:
-			vm->state = MGR_VM_RUNNING;
-			vm->running_ms = mgr_now_ms();
-			mgr_log("vm %s: running: QEMU (pid %d) holds its private region, nf id %u",
+			vm->state = MGR_VM_BOOTING;
+			vm->booting_ms = mgr_now_ms();
+			mgr_log("vm %s: booting: QEMU (pid %d) holds its private region, nf id %u",
 				vm->cfg->name, (int)vm->pid, vm->att.nf_id);
 			break;
 		case MGR_IVS_REFUSED:
@@ -397,8 +419,35 @@ mgr_vm_autostart(struct mgr_vm *vm)
 	}
 }
 
+/* @vm is booting: running once the core says its NF is live; down when it
+ * is not within manager.boot_timeout_s. */
+static void
+mgr_vm_tick_booting(struct mgr_vm *vm, uint64_t now_ms)
+{
+	const struct mgr_cfg *c = &vm->m->cfg;
+	char err[MGR_ERR_LEN];
+	int r = mgr_tel_nf_live(vm->m->tel_path, vm->att.nf_id, err, sizeof(err));
+
+	if (r == 1) {
+		vm->state = MGR_VM_RUNNING;
+		vm->running_ms = now_ms;
+		mgr_log("vm %s: running: the guest's NF runs, the core delivers to nf id %u "
+			"(%llu ms after QEMU connected)", vm->cfg->name, vm->att.nf_id,
+			(unsigned long long)(now_ms - vm->booting_ms));
+		return;
+	}
+	if (r < 0 && r != -ECONNREFUSED && r != -ENOENT && r != -ECONNRESET)
+		mgr_log("vm %s: cannot ask the core whether its NF runs: %s", vm->cfg->name, err);
+	if (now_ms - vm->booting_ms > (uint64_t)c->boot_s * 1000) {
+		snprintf(err, sizeof(err), "the guest's NF did not start running within %u s of "
+			 "QEMU connecting (manager.boot_timeout_s; see %s)", c->boot_s,
+			 vm->console_path);
+		mgr_vm_down(vm, err);
+	}
+}
+
 /* Periodic work of @vm at time @now_ms: notice a QEMU that exited, a chardev
- * never connected, a restart that is due; cannot fail. */
+ * never connected, a guest NF that started, a restart that is due; cannot fail. */
 void
 mgr_vm_tick(struct mgr_vm *vm, uint64_t now_ms)
 {
@@ -407,6 +456,7 @@ mgr_vm_tick(struct mgr_vm *vm, uint64_t now_ms)
 
 	switch (vm->state) {
 	case MGR_VM_STARTING:
+	case MGR_VM_BOOTING:
 	case MGR_VM_RUNNING:
 		if (vm->launcher->is_running(vm) == 0) {
 			mgr_vm_down(vm, "QEMU exited");
@@ -415,6 +465,8 @@ mgr_vm_tick(struct mgr_vm *vm, uint64_t now_ms)
 			snprintf(err, sizeof(err), "QEMU did not connect to %s within %u s "
 				 "(manager.connect_timeout_s)", vm->sock_path, c->connect_s);
 			mgr_vm_down(vm, err);
+		} else if (vm->state == MGR_VM_BOOTING) {
+			mgr_vm_tick_booting(vm, now_ms);
 		} else if (vm->state == MGR_VM_RUNNING && vm->restarts > 0 &&
 			   now_ms - vm->running_ms > (uint64_t)c->stable_s * 1000) {
 			vm->restarts = 0;
@@ -433,25 +485,86 @@ mgr_vm_tick(struct mgr_vm *vm, uint64_t now_ms)
 	}
 }
 
+/* Take over @vm's QEMU, running, and its lease from a previous manager.
+ * Returns 0, or a negative errno with a message in @err (nothing is kept). */
+static int
+mgr_vm_adopt_lease(struct mgr_vm *vm, char *err, size_t errlen)
+{
+	struct mgr *m = vm->m;
+	uint64_t token;
+	uint32_t id;
+	int r;
+
+	r = mgr_state_lease_read(vm->lease_path, &id, &token);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", vm->lease_path,
+			 r == -ENOENT ? "none" : "not a lease");
+		return r;
+	}
+	r = mgr_attach_adopt(&vm->att, m->cfg.core_socket, id, token, err, errlen);
+	if (r == 0)
+		r = mgr_tel_pool_of(m->tel_path, vm->att.pool_fd, &vm->pool, err, errlen);
+	if (r == 0 && (r = mgr_watch(m, vm->att.sock, &vm->core_tag)) < 0)
+		snprintf(err, errlen, "epoll: %s", strerror(-r));
+	if (r < 0)
+		mgr_attach_drop(&vm->att);
+	return r;
+}
+
 /*
- * At manager start: stop a QEMU a previous manager left running for @vm.
- * It cannot be re-adopted: its core attachment closed with that manager, so
- * the core has reclaimed its buffers and freed its private region, and a
- * running guest cannot be given a new one. Its files are removed; cannot fail.
+ * At manager start: take over the QEMU a previous manager left running for
+ * @vm, with its core lease; the VM is then booting (running once the core
+ * says its NF is live, at the next tick) and watched through its pid. A
+ * QEMU whose lease cannot be adopted (it expired: the core has reclaimed its
+ * buffers, and a running guest cannot be given new regions) is stopped.
+ * Files of a VM not running are removed; cannot fail.
  */
 void
-mgr_vm_adopt_stale(struct mgr_vm *vm)
+mgr_vm_adopt(struct mgr_vm *vm)
 {
+	char err[MGR_ERR_LEN];
+
 	vm->pid = mgr_state_pid_read(vm->pid_path);
 	vm->pid_is_child = false;
 	if (vm->launcher->is_running(vm) == 1) {
+		if (mgr_vm_adopt_lease(vm, err, sizeof(err)) == 0) {
+			vm->state = MGR_VM_BOOTING;
+			vm->adopted = true;
+			vm->started_ms = vm->booting_ms = mgr_now_ms();
+			vm->starts++;
+			/* QEMU's chardev connection ended with the old manager; it
+			 * does not reconnect, and needs nothing more from it. */
+			unlink(vm->sock_path);
+			mgr_log("vm %s: adopted QEMU (%s launcher, pid %d) left running by a "
+				"previous netvm-manager, with its core lease: nf id %u",
+				vm->cfg->name, vm->launcher->name, (int)vm->pid, vm->att.nf_id);
+			return;
+		}
 		mgr_log("vm %s: QEMU (%s launcher, pid %d) left running by a previous "
-			"netvm-manager; its core attachment ended with that manager, so it is "
-			"stopped (autostart starts it anew)", vm->cfg->name, vm->launcher->name,
-			(int)vm->pid);
+			"netvm-manager cannot be adopted (its core lease: %s); it is stopped "
+			"(autostart starts it anew)", vm->cfg->name, vm->launcher->name,
+			(int)vm->pid, err);
 		vm->launcher->stop(vm);
 	}
 	vm->pid = 0;
 	unlink(vm->pid_path);
 	unlink(vm->sock_path);
+	mgr_state_lease_end(&vm->m->cfg, vm->lease_path);
+}
+
+/* At manager exit with manager.keep_vms_on_exit: leave @vm's QEMU running
+ * and its lease to the next manager (pidfile and lease file stay); cannot fail. */
+void
+mgr_vm_leave(struct mgr_vm *vm)
+{
+	if (!mgr_vm_up(vm))
+		return;
+	if (vm->att.sock >= 0)
+		mgr_unwatch(vm->m, vm->att.sock);
+	if (vm->ivs.notify[0] >= 0)
+		mgr_unwatch(vm->m, vm->ivs.notify[0]);
+	mgr_ivs_stop(&vm->ivs);
+	mgr_attach_drop(&vm->att);
+	mgr_log("vm %s: left running (pid %d) for the next netvm-manager "
+		"(manager.keep_vms_on_exit)", vm->cfg->name, (int)vm->pid);
 }

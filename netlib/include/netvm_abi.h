@@ -178,9 +178,24 @@ nvm_buf_offset(const struct nvm_pool_hdr *h, uint32_t buf)
  *                NVM_MSG_POOL + pool region fd, nf_id + doorbell eventfd
  *   or     core → NF: NVM_MSG_ERROR, -errno   (then closes)
  * A closed socket means the NF is gone: the core reclaims its buffers.
+ *
+ * A manager attaching on a VM's behalf takes a lease instead:
+ *   manager → core: NVM_LEASE_MAGIC, NVM_ABI_VERSION, role, nb_queues, token
+ * (token: a non-zero secret of the manager's), answered as above. The manager
+ * ends the attachment with NVM_MSG_DETACH before closing. When its socket
+ * closes without it (the manager died), the instance stays attached and keeps
+ * forwarding for core.lease_s seconds, during which a new manager takes it over:
+ *   manager → core: NVM_ADOPT_MAGIC, NVM_ABI_VERSION, nf_id, token
+ * answered as above (the same regions); past the lease it is detached.
+ *
+ * Whatever the hello, the core delivers to an instance only once it has read
+ * nf_state == NVM_NF_RUNNING in its private header.
  */
 #define NVM_HELLO_MAGIC 0x4e564d48454c4cll /* "NVMHELL" */
+#define NVM_LEASE_MAGIC 0x4e564d4c454153ll /* "NVMLEAS" */
+#define NVM_ADOPT_MAGIC 0x4e564d41444f50ll /* "NVMADOP" */
 #define NVM_MSG_POOL (-2ll)
 #define NVM_MSG_ERROR (-3ll)
+#define NVM_MSG_DETACH (-4ll)
 
 #endif /* NETVM_ABI_H */

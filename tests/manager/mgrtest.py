@@ -20,16 +20,19 @@ from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import Core, Proc  # noqa: E402
 
 SKIP = 77
+ROLE = 2
 MANAGER_BIN = "manager/netvm-manager"
 NETVMCTL_BIN = "manager/netvmctl"
-PROBE_NF = "/bin/nvm_uio_probe; sleep 100000"  # lists the regions, then keeps the VM up
-ROLE = 2
+# lists the regions the guest sees, then runs an NF (nothing sends it traffic)
+PROBE_NF = f"/bin/nvm_uio_probe; /bin/netvm-bridge --transport uio -r {ROLE}"
 KIND_RE = re.compile(r"^uio\d+: .*map1=(0x[0-9a-f]+) .*kind=(\w+)\s*$")
 
 # A pool of 4095 buffers of 2048 bytes plus the header slot: 8 MiB, a power of two.
-CORE_CONFIG = """
-core = { pool_buffers = 4095; buffer_size = 2048; ring_size = 256; };
-default = { action = "drop"; };
+# A manager's orphaned lease lives LEASE_S seconds.
+LEASE_S = 4
+CORE_CONFIG = f"""
+core = {{ pool_buffers = 4095; buffer_size = 2048; ring_size = 256; lease_s = {LEASE_S}; }};
+default = {{ action = "drop"; }};
 """
 
 
@@ -283,12 +286,33 @@ def lifecycle(env, chk, core, mgr, name, launcher):
            f"pid {vm2.get('pid')}, killed {pid}")
     chk.eq(vm2.get("restarts"), 1, "restart: vm list counts one restart")
 
-    chk.section("kill -9 the manager, start it again: the old QEMU is replaced")
-    old = vm2.get("pid")
+    chk.section("kill -9 the manager: the core keeps the VM's lease, a new manager adopts it")
+    old, nf_id = vm2.get("pid"), vm2.get("nf_id")
     mgr.kill()
-    ok, st = core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 10)
-    chk.ok(ok, "the manager's death detached the VM from the core",
-           f"nfs_attached {st.get('nfs_attached')}")
+    ok, st = core.tel.wait_for(lambda s: s.get(f"nf{nf_id}_orphaned") == 1, 5)
+    chk.ok(ok and st.get("nfs_attached") == 1 and st.get(f"nf{nf_id}_live") == 1,
+           f"the manager's death orphans the lease: nf{nf_id} stays attached and live",
+           f"orphaned {st.get(f'nf{nf_id}_orphaned')}, nfs_attached {st.get('nfs_attached')}")
+    chk.ok(pid_alive(old), "QEMU runs on without its manager", f"pid {old}")
+    err = mgr.start_ready()
+    if not chk.ok(err is None, "the manager starts again", err or ""):
+        return
+    vm3 = check_up(chk, core, mgr, name, "adopted")
+    chk.ok(vm3.get("pid") == old and vm3.get("nf_id") == nf_id and vm3.get("adopted") is True,
+           "vm list: the same QEMU and core instance, adopted",
+           f"pid {vm3.get('pid')} (was {old}), nf_id {vm3.get('nf_id')} (was {nf_id}), "
+           f"adopted {vm3.get('adopted')}")
+    chk.eq(core.stats().get(f"nf{nf_id}_orphaned"), 0, "the core's lease is held again")
+    chk.ok("adopted QEMU" in mgr.stdout(), "the manager says it adopted the QEMU", mgr.tail())
+
+    chk.section(f"kill -9 the manager for longer than core.lease_s ({LEASE_S} s): the core "
+                "detaches the VM, the next manager replaces its QEMU")
+    mgr.kill()
+    ok, st = core.tel.wait_for(lambda s: s.get("nfs_attached") == 0 and
+                               s.get("pool0_free") == s.get("pool0_total"), LEASE_S + 5)
+    chk.ok(ok, "past the lease the core detaches the VM and takes every buffer back",
+           f"nfs_attached {st.get('nfs_attached')}, free {st.get('pool0_free')} of "
+           f"{st.get('pool0_total')}")
     err = mgr.start_ready()
     if not chk.ok(err is None, "the manager starts again", err or ""):
         return
@@ -296,11 +320,11 @@ def lifecycle(env, chk, core, mgr, name, launcher):
     deadline = time.monotonic() + 10
     while pid_alive(old) and time.monotonic() < deadline:
         time.sleep(0.1)
-    chk.ok(not pid_alive(old), "the QEMU the old manager left is stopped", f"pid {old}")
-    chk.ok(vm3.get("pid") not in (None, old), "the VM runs in a new QEMU",
-           f"pid {vm3.get('pid')}, old {old}")
-    chk.ok("left running by a previous netvm-manager" in mgr.stdout(),
-           "the manager says it replaced the QEMU left running", mgr.tail())
+    chk.ok(not pid_alive(old), "the QEMU whose lease expired is stopped", f"pid {old}")
+    chk.ok(vm3.get("pid") not in (None, old) and vm3.get("adopted") is False,
+           "the VM runs in a new QEMU", f"pid {vm3.get('pid')}, old {old}")
+    chk.ok("cannot be adopted" in mgr.stdout(),
+           "the manager says why it replaced the QEMU left running", mgr.tail())
 
     chk.section("netvmctl vm stop / vm start")
     rc, out = mgr.netvmctl("vm", "stop", name)

@@ -226,7 +226,8 @@ class Nf(Proc):
         self.counters = {}
 
     def start_attached(self, timeout=20.0):
-        """Start and wait for a new instance of our role in the core's counters.
+        """Start and wait for a new instance of our role in the core's counters,
+        live (in the datapath: its NF said it runs).
 
         Sets self.id. Returns None when attached, else a message."""
         before = set(nf_ids(self.core.stats(), self.role))
@@ -238,12 +239,14 @@ class Nf(Proc):
         while time.monotonic() < deadline:
             if not self.alive():
                 return f"{self.name} exited with status {self.wait(1)}:{self.tail()}"
-            new = set(nf_ids(self.core.stats(), self.role)) - before
+            st = self.core.stats()
+            new = {i for i in set(nf_ids(st, self.role)) - before
+                   if st.get(f"nf{i}_live") == 1}
             if new:
                 self.id = min(new)
                 return None
             time.sleep(0.05)
-        return f"{self.name} not seen attached (nf<I>_role == {self.role}) after {timeout:.0f} s"
+        return f"{self.name} not seen attached (nf<I>_role == {self.role}, nf<I>_live == 1) after {timeout:.0f} s"
 
     def stop_counters(self, timeout=15.0):
         """SIGINT the NF; return (exit status or None, {name: value} it printed)."""
