@@ -12,10 +12,13 @@
 
   ping      ping both ways passes through the VM; the core counts the VM's
             instance; netvmctl --json nf list and stats show it
-  kill      QEMU killed (SIGKILL) during a ping flood: netvmctl vm list shows
-            the VM down, the core has every buffer back (free + held by other
-            NFs == total); restart = "on-failure" brings it back and ping
-            passes again
+  adopt     netvm-manager killed (SIGKILL) during a ping flood: the flood
+            still goes through the VM and ping passes with no manager (the
+            core keeps the VM's lease); a new manager adopts the same QEMU
+  kill      QEMU (adopted: not the new manager's child) killed (SIGKILL)
+            during a ping flood: netvmctl vm list shows the VM down, the core
+            has every buffer back (free + held by other NFs == total);
+            restart = "on-failure" brings it back and ping passes again
 
 Needs root, hugepages, iproute2, ethtool, ping and the guest image with
 netvm-l3fwd: exits 77 (skipped) when scripts/build-guest.sh has not built it.
@@ -125,24 +128,60 @@ def pool_whole(st, gone):
             st.get("pool0_free", -1) + held == st["pool0_total"])
 
 
-def case_kill(env, chk, core, mgr, vm, a, b):
-    """SIGKILL QEMU during a ping flood: down, pool whole, restarted, ping again."""
-    chk.section("kill: QEMU killed (SIGKILL) during a ping flood")
-    flood = Proc(env, "ping-flood", a.exec_argv([nvenv.which("ping") or "ping", "-n", "-q",
-                                                  "-i", "0.01", "-c", "3000", b.addr]))
-    flood.start()
+def flood(env, a, b):
+    """A ping flood from @a to @b, started."""
+    proc = Proc(env, "ping-flood", a.exec_argv([nvenv.which("ping") or "ping", "-n", "-q",
+                                                 "-i", "0.01", "-c", "3000", b.addr]))
+    proc.start()
+    return proc
+
+
+def flows(chk, core, vm, tag, what):
+    """Check that nf<I>_rx of @vm grows by 20 within 10 s."""
     key = f"nf{vm['nf_id']}_rx"
     before = core.stats().get(key, 0)
     ok, st = core.tel.wait_for(lambda s: s.get(key, 0) >= before + 20, 10)
-    chk.ok(ok, f"kill: the flood goes through the VM ({key} {before} -> {st.get(key)})")
+    return chk.ok(ok, f"{tag}: {what} ({key} {before} -> {st.get(key)})")
+
+
+def case_adopt(env, chk, core, mgr, vm, a, b):
+    """SIGKILL the manager during a flood: traffic goes on, a new manager adopts the VM."""
+    chk.section("adopt: netvm-manager killed (SIGKILL) during a ping flood")
+    pf = flood(env, a, b)
+    flows(chk, core, vm, "adopt", "the flood goes through the VM")
+    mgr.kill()
+    ok, st = core.tel.wait_for(lambda s: s.get(f"nf{vm['nf_id']}_orphaned") == 1, 5)
+    chk.ok(ok, f"adopt: the core keeps the VM's lease (nf{vm['nf_id']}_orphaned == 1)")
+    flows(chk, core, vm, "adopt", "with no manager, the flood still goes through the VM")
+    pf.stop(signal.SIGINT, 5)
+    ok1, _, _, out = ping(a, b.addr)
+    chk.ok(ok1, f"adopt: with no manager, ping {a.addr} -> {b.addr} passes", out[-300:])
+    err = mgr.start_ready()
+    if not chk.ok(err is None, "adopt: netvm-manager starts again", err or ""):
+        return None
+    vm2 = wait_running(chk, core, mgr, "adopt")
+    if vm2 is None:
+        return None
+    chk.ok(vm2.get("adopted") is True and vm2.get("pid") == vm["pid"] and
+           vm2.get("nf_id") == vm["nf_id"], "adopt: the new manager adopted the same QEMU and "
+           "core instance", f"{vm2}")
+    ping_both(chk, core, vm2, a, b, "adopt")
+    return vm2
+
+
+def case_kill(env, chk, core, mgr, vm, a, b):
+    """SIGKILL QEMU during a ping flood: down, pool whole, restarted, ping again."""
+    chk.section("kill: QEMU (adopted) killed (SIGKILL) during a ping flood")
+    pf = flood(env, a, b)
+    flows(chk, core, vm, "kill", "the flood goes through the VM")
     os.kill(vm["pid"], signal.SIGKILL)
     ok, down = mgr.wait_vm(VM, lambda v: v["state"] not in ("running", "starting"), 15)
-    chk.ok(ok and down["state"] == "down" and "signal 9" in (down.get("last_down") or ""),
-           "kill: netvmctl vm list shows the VM down, killed by signal 9", f"last seen {down}")
+    chk.ok(ok and down["state"] == "down" and "QEMU exited" in (down.get("last_down") or ""),
+           "kill: netvmctl vm list shows the VM down, QEMU exited", f"last seen {down}")
     ok, st = core.tel.wait_for(lambda s: pool_whole(s, vm["nf_id"]), 5)
     chk.ok(ok, "kill: the core has every buffer back (pool0_free + held by other NFs == "
            "pool0_total)", f"pool0_free={st.get('pool0_free')} total={st.get('pool0_total')}")
-    flood.stop(signal.SIGINT, 5)
+    pf.stop(signal.SIGINT, 5)
     chk.section("restart: restart = on-failure brings the VM back")
     vm2 = wait_running(chk, core, mgr, "restart")
     if vm2 is None:
@@ -192,7 +231,9 @@ def main():
         print(f"  (both pings passed {time.monotonic() - start:.1f} s after the VM started)",
               flush=True)
         check_ctl(chk, mgr, vm)
-        case_kill(env, chk, core, mgr, vm, a, b)
+        vm = case_adopt(env, chk, core, mgr, vm, a, b)
+        if vm is not None:
+            case_kill(env, chk, core, mgr, vm, a, b)
 
     chk.section("shutdown")
     chk.eq(mgr.stop(15, 30), 0, "netvm-manager exits 0 on SIGTERM")
