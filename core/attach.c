@@ -25,6 +25,9 @@
 #include "nvm_msg.h"
 
 #define HELLO_TIMEOUT_MS 2000
+#define CTL_POLL_MS 200      /* control round when no NF is waiting to run */
+#define CTL_JOIN_POLL_MS 2   /* ... when one attached less than a second ago */
+#define CTL_BOOT_POLL_MS 20  /* ... when one has waited longer (a VM booting) */
 
 /*
  * Open the listening socket at cfg.socket_path. A path where another core
@@ -261,6 +264,7 @@ attach_one(struct core *c, int epfd, int fd)
 		return;
 	}
 	nf->sock = fd;
+	nf->attached_ms = now_ms();
 	nf->leased = hello[0] == NVM_LEASE_MAGIC;
 	nf->token = nf->leased ? (uint64_t)hello[4] : 0;
 	if (handshake_send(epfd, nf, slot) < 0) {
@@ -343,13 +347,16 @@ nf_sock_event(struct core *c, int epfd, unsigned int slot)
 
 /*
  * Per control-thread round: an NF whose private header says it runs joins
- * the datapath; an orphan past its lease is detached. Returns whether an NF
- * is still waiting to run (the control thread then polls faster).
+ * the datapath; an orphan past its lease is detached. Returns how long the
+ * control thread may wait for the next round: short while an NF that
+ * attached less than a second ago waits to run (a host NF runs at once),
+ * longer while one waits longer (a VM booting), CTL_POLL_MS otherwise.
  */
-static bool
+static int
 ctl_poll_nfs(struct core *c)
 {
-	bool waiting = false, joined[CORE_MAX_NFS] = { false }, any = false;
+	bool joined[CORE_MAX_NFS] = { false }, any = false;
+	int wait_ms = CTL_POLL_MS;
 	uint64_t now = now_ms();
 	unsigned int i;
 
@@ -368,13 +375,15 @@ ctl_poll_nfs(struct core *c)
 			continue;
 		if (__atomic_load_n(&((struct nvm_priv_hdr *)nf->priv)->nf_state,
 				    __ATOMIC_ACQUIRE) != NVM_NF_RUNNING) {
-			waiting = true;
+			int w = now - nf->attached_ms < 1000 ? CTL_JOIN_POLL_MS : CTL_BOOT_POLL_MS;
+
+			wait_ms = w < wait_ms ? w : wait_ms;
 			continue;
 		}
 		nf->live = joined[i] = any = true;
 	}
 	if (!any)
-		return waiting;
+		return wait_ms;
 	while (view_publish(c) < 0) {
 		struct timespec ts = { 0, 1000000 };
 
@@ -393,12 +402,10 @@ ctl_poll_nfs(struct core *c)
 		       nf->nb_queues, nf->leased ? ", leased by a manager" : "");
 	}
 	fflush(stdout);
-	return waiting;
+	return wait_ms;
 }
 
 #define LISTEN_TAG 0xffffffffu
-#define CTL_POLL_MS 200      /* control round when no NF is waiting to run */
-#define CTL_WAIT_POLL_MS 2   /* ... and when one is */
 
 static void *
 ctl_main(void *arg)
@@ -408,7 +415,7 @@ ctl_main(void *arg)
 	struct core_port_stats prev[NVM_MAX_PORTS] = { 0 };
 	time_t last = time(NULL);
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
-	bool waiting = false;
+	int wait_ms = CTL_POLL_MS;
 
 	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, c->listen_fd, &ev) < 0) {
 		fprintf(stderr, "control thread: epoll: %s\n", strerror(errno));
@@ -417,7 +424,7 @@ ctl_main(void *arg)
 	}
 	while (!c->ctl_quit) {
 		struct epoll_event evs[16];
-		int n = epoll_wait(epfd, evs, 16, waiting ? CTL_WAIT_POLL_MS : CTL_POLL_MS), i;
+		int n = epoll_wait(epfd, evs, 16, wait_ms), i;
 
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.u32 == LISTEN_TAG) {
@@ -431,7 +438,7 @@ ctl_main(void *arg)
 			    c->nfs[evs[i].data.u32]->sock >= 0)
 				nf_sock_event(c, epfd, evs[i].data.u32);
 		}
-		waiting = ctl_poll_nfs(c);
+		wait_ms = ctl_poll_nfs(c);
 		if (c->cfg.stats_interval > 0 && time(NULL) - last >= (time_t)c->cfg.stats_interval) {
 			core_rates_print(c, stdout, prev, (double)(time(NULL) - last));
 			last = time(NULL);

@@ -119,6 +119,7 @@ struct core_nf {
 	bool leased;          /* attached by a manager (NVM_LEASE_MAGIC) */
 	bool orphaned;        /* nf_lock: leased, its manager's connection gone */
 	uint64_t token;       /* the lease's secret */
+	uint64_t attached_ms; /* when its handshake ended (CLOCK_MONOTONIC) */
 	uint64_t orphan_until_ms; /* detached then unless adopted */
 };
 

@@ -62,6 +62,7 @@ struct mgr_field {
 
 static const char *const mgr_launcher_names[] = { "qemu", "libvirt", NULL };
 static const char *const mgr_restart_names[] = { "never", "on-failure", "always", NULL };
+static const char *const mgr_accel_names[] = { "auto", "kvm", "tcg", NULL };
 
 #define F_STR(k, s, m, kind, req) \
 	{ k, kind, offsetof(s, m), sizeof(((s *)0)->m), 0, 0, NULL, req }
@@ -76,6 +77,7 @@ static const struct mgr_field mgr_manager_schema[] = {
 	F_STR("state_dir", struct mgr_cfg, state_dir, K_PATH, false),
 	F_STR("qemu", struct mgr_cfg, qemu, K_STR, false),
 	F_STR("libvirt_uri", struct mgr_cfg, libvirt_uri, K_STR, false),
+	F_ENUM("accel", struct mgr_cfg, accel, mgr_accel_names),
 	F_U32("restart_backoff_ms", struct mgr_cfg, backoff_ms, 10, 3600000, false),
 	F_U32("restart_backoff_max_ms", struct mgr_cfg, backoff_max_ms, 10, 3600000, false),
 	F_U32("restart_limit", struct mgr_cfg, restart_limit, 0, 1000000, false),
@@ -582,4 +584,10 @@ const char *
 mgr_cfg_restart_name(enum mgr_restart r)
 {
 	return (unsigned int)r < MGR_DIM(mgr_restart_names) - 1 ? mgr_restart_names[r] : "?";
+}
+
+const char *
+mgr_cfg_accel_name(enum mgr_accel a)
+{
+	return (unsigned int)a < MGR_DIM(mgr_accel_names) - 1 ? mgr_accel_names[a] : "?";
 }

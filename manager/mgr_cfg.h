@@ -44,6 +44,12 @@ enum mgr_launcher_kind {
 	MGR_LAUNCH_LIBVIRT = 1,
 };
 
+enum mgr_accel {
+	MGR_ACCEL_AUTO = 0, /* KVM when /dev/kvm opens, TCG otherwise */
+	MGR_ACCEL_KVM = 1,  /* KVM or the VM does not start */
+	MGR_ACCEL_TCG = 2,  /* always TCG (emulation) */
+};
+
 enum mgr_restart {
 	MGR_RESTART_NEVER = 0,      /* a VM that goes down stays down */
 	MGR_RESTART_ON_FAILURE = 1, /* restarted unless the guest powered off cleanly */
@@ -78,6 +84,7 @@ struct mgr_cfg {
 	char state_dir[MGR_CFG_PATH_LEN];   /* chardev sockets, pidfiles, consoles */
 	char qemu[MGR_CFG_PATH_LEN];        /* QEMU binary, a path or a name on $PATH */
 	char libvirt_uri[MGR_CFG_PATH_LEN];
+	enum mgr_accel accel;    /* how QEMU runs the guests */
 	uint32_t backoff_ms;     /* first restart delay */
 	uint32_t backoff_max_ms; /* the delay doubles up to this */
 	uint32_t restart_limit;  /* restarts in a row before giving up */
@@ -112,6 +119,10 @@ const struct mgr_vm_cfg *mgr_cfg_vm(const struct mgr_cfg *c, const char *name);
 /* The configuration's spelling of launcher @k ("qemu", "libvirt"), or "?" for
  * a value that is none of them. */
 const char *mgr_cfg_launcher_name(enum mgr_launcher_kind k);
+
+/* The configuration's spelling of accelerator choice @a ("auto", "kvm",
+ * "tcg"), or "?" for a value that is none of them. */
+const char *mgr_cfg_accel_name(enum mgr_accel a);
 
 /* The configuration's spelling of policy @r ("never", "on-failure", "always"),
  * or "?" for a value that is none of them. */

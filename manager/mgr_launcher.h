@@ -50,9 +50,18 @@ extern const struct mgr_launcher mgr_launcher_libvirt;
  * netvm-manager was built without it. */
 const struct mgr_launcher *mgr_launcher_get(int kind);
 
+struct mgr_cfg;
+
 /* Shared by the launchers (mgr_qemu.c): @s with every ',' doubled for QEMU's
- * option syntax, into @buf; whether /dev/kvm is usable. */
+ * option syntax, into @buf. */
 const char *mgr_qemu_esc(const char *s, char *buf, size_t len);
-bool mgr_have_kvm(void);
+
+/*
+ * Whether QEMU runs the guests under KVM, by manager.accel: 1 KVM, 0 TCG, or
+ * a negative errno with the reason in @err when accel = "kvm" and /dev/kvm
+ * cannot be opened. "auto" is KVM when /dev/kvm opens: it cannot tell a host
+ * whose KVM opens but fails to run guests (accel = "tcg" is for those).
+ */
+int mgr_accel_kvm(const struct mgr_cfg *c, char *err, size_t errlen);
 
 #endif /* NETVM_MGR_LAUNCHER_H */

@@ -37,6 +37,8 @@
 
 struct lv_xml {
 	char cmdline[MGR_CMDLINE_MAX + 1];
+	/* a disk-booted guest's files, for QEMU's firmware config */
+	char fw_file[MGR_CFG_MAX_FILES][MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16];
 	char buf[LV_XML_LEN];
 	size_t len;
 	bool overflow;
@@ -80,15 +82,16 @@ lv_esc(const char *s, char *buf, size_t len)
 }
 
 static void
-lv_build(const struct mgr_vm *vm, const char *cmdline, struct lv_xml *x)
+lv_build(const struct mgr_vm *vm, const char *cmdline, bool kvm, struct lv_xml *x)
 {
 	const struct mgr_vm_cfg *v = vm->cfg;
 	const struct mgr_cfg *c = &vm->m->cfg;
 	char e[6 * MGR_CMDLINE_MAX], q[2 * MGR_CFG_NF_LEN], arg[2 * MGR_CFG_NF_LEN + 128];
 	size_t dl = strlen(v->disk);
+	unsigned int i;
 
 	lv_put(x, "<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n",
-	       mgr_have_kvm() ? "kvm" : "qemu");
+	       kvm ? "kvm" : "qemu");
 	lv_put(x, "  <name>netvm-%s</name>\n", v->name);
 	lv_put(x, "  <memory unit='MiB'>%u</memory>\n  <vcpu>%u</vcpu>\n", v->memory_mib, v->vcpus);
 	lv_put(x, "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n");
@@ -126,6 +129,12 @@ lv_build(const struct mgr_vm *vm, const char *cmdline, struct lv_xml *x)
 	if (v->disk[0] != '\0' && v->nf[0] != '\0') {
 		snprintf(arg, sizeof(arg), "name=opt/netvm/run,string=%s",
 			 mgr_qemu_esc(v->nf, q, sizeof(q)));
+		lv_put(x, "    <qemu:arg value='-fw_cfg'/>\n    <qemu:arg value='%s'/>\n",
+		       lv_esc(arg, e, sizeof(e)));
+	}
+	for (i = 0; v->disk[0] != '\0' && i < v->nb_files; i++) {
+		snprintf(arg, sizeof(arg), "name=opt/netvm/file%u,file=%s", i,
+			 mgr_qemu_esc(x->fw_file[i], q, sizeof(q)));
 		lv_put(x, "    <qemu:arg value='-fw_cfg'/>\n    <qemu:arg value='%s'/>\n",
 		       lv_esc(arg, e, sizeof(e)));
 	}
@@ -217,17 +226,30 @@ lv_start(struct mgr_vm *vm, char *err, size_t errlen)
 	char path[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 8];
 	virConnectPtr conn;
 	virDomainPtr dom;
+	unsigned int i;
 	FILE *f;
-	int r;
+	int r, kvm;
 
 	if (x == NULL)
 		return -ENOMEM;
+	kvm = mgr_accel_kvm(&vm->m->cfg, err, errlen);
+	if (kvm < 0) {
+		free(x);
+		return kvm;
+	}
 	if (vm->cfg->kernel[0] != '\0' &&
 	    (r = mgr_vm_cmdline(vm, x->cmdline, sizeof(x->cmdline), err, errlen)) < 0) {
 		free(x);
 		return r;
 	}
-	lv_build(vm, x->cmdline, x);
+	for (i = 0; vm->cfg->disk[0] != '\0' && i < vm->cfg->nb_files; i++) {
+		r = mgr_vm_fw_file(vm, i, x->fw_file[i], sizeof(x->fw_file[i]), err, errlen);
+		if (r < 0) {
+			free(x);
+			return r;
+		}
+	}
+	lv_build(vm, x->cmdline, kvm != 0, x);
 	if (x->overflow) {
 		free(x);
 		snprintf(err, errlen, "the domain XML is longer than %d bytes", LV_XML_LEN);

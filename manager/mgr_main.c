@@ -260,6 +260,20 @@ mgr_shutdown(struct mgr *m)
 	mgr_cfg_free(&m->cfg);
 }
 
+/* Say once how the guests will run (manager.accel). */
+static void
+mgr_log_accel(const struct mgr_cfg *c)
+{
+	char err[256] = "";
+	int kvm = mgr_accel_kvm(c, err, sizeof(err));
+
+	if (kvm < 0)
+		mgr_log("%s: no VM can start", err);
+	else
+		mgr_log("guests run under %s (manager.accel = \"%s\")", kvm ? "KVM" : "TCG",
+			mgr_cfg_accel_name(c->accel));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -308,6 +322,7 @@ main(int argc, char **argv)
 	}
 	mgr_log("%s: %u VM(s); control socket %s; core %s, telemetry %s", m.cfg_path, m.nb_vms,
 		m.cfg.socket_path, m.cfg.core_socket, m.tel_path);
+	mgr_log_accel(&m.cfg);
 	mgr_state_orphans(&m.cfg);
 	for (i = 0; i < m.nb_vms; i++)
 		mgr_vm_adopt(&m.vms[i]);

@@ -13,10 +13,11 @@
  *     -append 'console=ttyS0 panic=-1 quiet netvm.run="<nf>" [netvm.file=/PATH:BASE64]...'
  *   or, for a disk image:
  *     -drive file=<disk>,if=virtio,format=qcow2|raw [-fw_cfg name=opt/netvm/run,string=<nf>]
+ *     [-fw_cfg name=opt/netvm/file<N>,file=<state_dir>/<name>.file<N>]...
  *
  * QEMU is a child of the manager in its own session, stdout/stderr to
- * <state_dir>/<name>.log, its pid in <state_dir>/<name>.pid. KVM is used
- * when /dev/kvm can be opened, TCG otherwise.
+ * <state_dir>/<name>.log, its pid in <state_dir>/<name>.pid. KVM or TCG as
+ * manager.accel says (mgr_accel_kvm()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +33,7 @@
 #include "mgr.h"
 #include "mgr_launcher.h"
 
-#define QEMU_MAX_ARGS 48
+#define QEMU_MAX_ARGS 64
 #define QEMU_STOP_WAIT_MS 3000
 
 struct qemu_argv {
@@ -84,20 +85,27 @@ mgr_qemu_esc(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-/* Whether /dev/kvm can be opened: QEMU then runs guests with -accel kvm. */
-bool
-mgr_have_kvm(void)
+int
+mgr_accel_kvm(const struct mgr_cfg *c, char *err, size_t errlen)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int fd;
 
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
+	if (c->accel == MGR_ACCEL_TCG)
+		return 0;
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	if (c->accel == MGR_ACCEL_AUTO)
+		return 0;
+	fd = -errno;
+	snprintf(err, errlen, "manager.accel is \"kvm\" but /dev/kvm: %s", strerror(-fd));
+	return fd;
 }
 
 static void
-qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline,
+qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline, bool kvm,
 	   struct qemu_argv *a)
 {
 	const struct mgr_vm_cfg *v = vm->cfg;
@@ -108,7 +116,7 @@ qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline
 	qemu_arg(a, "-name");
 	qemu_arg(a, "netvm-%s", v->name);
 	qemu_arg(a, "-accel");
-	qemu_arg(a, "%s", mgr_have_kvm() ? "kvm" : "tcg");
+	qemu_arg(a, "%s", kvm ? "kvm" : "tcg");
 	qemu_arg(a, "-machine");
 	qemu_arg(a, "pc");
 	qemu_arg(a, "-m");
@@ -180,21 +188,47 @@ qemu_child(struct qemu_argv *a, int logfd, int errfd)
 	_exit(127);
 }
 
+/* A disk-booted guest's files: one firmware config file each, written now. */
+static int
+qemu_fw_files(const struct mgr_vm *vm, struct qemu_argv *a, char *err, size_t errlen)
+{
+	char path[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16], e[2 * sizeof(path)];
+	unsigned int i;
+	int r;
+
+	for (i = 0; vm->cfg->disk[0] != '\0' && i < vm->cfg->nb_files; i++) {
+		r = mgr_vm_fw_file(vm, i, path, sizeof(path), err, errlen);
+		if (r < 0)
+			return r;
+		qemu_arg(a, "-fw_cfg");
+		qemu_arg(a, "name=opt/netvm/file%u,file=%s", i, mgr_qemu_esc(path, e, sizeof(e)));
+	}
+	return 0;
+}
+
 static int
 qemu_start(struct mgr_vm *vm, char *err, size_t errlen)
 {
 	struct qemu_argv a = { .n = 0 };
 	char cmdline[MGR_CMDLINE_MAX + 1] = "";
-	int logfd, pfd[2], e = 0, r;
+	int logfd, pfd[2], e = 0, r, kvm;
 	ssize_t n;
 	pid_t pid;
 
+	kvm = mgr_accel_kvm(&vm->m->cfg, err, errlen);
+	if (kvm < 0)
+		return kvm;
 	if (vm->cfg->kernel[0] != '\0') {
 		r = mgr_vm_cmdline(vm, cmdline, sizeof(cmdline), err, errlen);
 		if (r < 0)
 			return r;
 	}
-	qemu_build(vm, &vm->m->cfg, cmdline, &a);
+	qemu_build(vm, &vm->m->cfg, cmdline, kvm != 0, &a);
+	r = qemu_fw_files(vm, &a, err, errlen);
+	if (r < 0) {
+		qemu_argv_free(&a);
+		return r;
+	}
 	if (a.oom) {
 		qemu_argv_free(&a);
 		snprintf(err, errlen, "out of memory building QEMU's command line");

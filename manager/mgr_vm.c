@@ -278,17 +278,75 @@ mgr_vm_cmdline(const struct mgr_vm *vm, char *buf, size_t len, char *err, size_t
 	return 0;
 }
 
+/*
+ * Write file @i of @vm's `files` for a disk-booted guest, whose /init reads it
+ * from QEMU's firmware config (opt/netvm/file<i>): "/GUEST/PATH:BASE64", the
+ * format of netvm.file=, into <state_dir>/<name>.file<i> (mode 0644: QEMU
+ * reads it, also as libvirt's unprivileged user), named in @path. Unlike the
+ * kernel command line this bounds no size. Returns 0, or a negative errno with
+ * a message in @err (the host file unreadable, the state file not writable).
+ */
+int
+mgr_vm_fw_file(const struct mgr_vm *vm, unsigned int i, char *path, size_t len, char *err,
+	       size_t errlen)
+{
+	const struct mgr_vm_cfg *c = vm->cfg;
+	uint8_t data[3 * 1024];
+	char b64[4 * 1024 + 1];
+	FILE *in, *out;
+	size_t n;
+	int r = 0;
+
+	if (snprintf(path, len, "%s/%s.file%u", vm->m->cfg.state_dir, c->name, i) >= (int)len) {
+		snprintf(err, errlen, "vm %s: %s/%s.file%u: path too long", c->name,
+			 vm->m->cfg.state_dir, c->name, i);
+		return -ENAMETOOLONG;
+	}
+	in = fopen(c->files[i].host, "re");
+	if (in == NULL) {
+		r = -errno;
+		snprintf(err, errlen, "%s (files of vm %s): %s", c->files[i].host, c->name,
+			 strerror(-r));
+		return r;
+	}
+	unlink(path);
+	out = fopen(path, "wxe");
+	if (out == NULL) {
+		r = -errno;
+		snprintf(err, errlen, "vm %s: %s: %s", c->name, path, strerror(-r));
+		fclose(in);
+		return r;
+	}
+	fchmod(fileno(out), 0644);
+	fprintf(out, "%s:", c->files[i].guest);
+	/* Whole chunks are multiples of 3 bytes: padding only at the end. */
+	while ((n = fread(data, 1, sizeof(data), in)) > 0) {
+		mgr_b64(data, n, b64);
+		fputs(b64, out);
+	}
+	if (ferror(in)) {
+		r = -EIO;
+		snprintf(err, errlen, "%s (files of vm %s): read error", c->files[i].host, c->name);
+	}
+	fclose(in);
+	if (fclose(out) != 0 && r == 0) {
+		r = -errno;
+		snprintf(err, errlen, "vm %s: %s: %s", c->name, path, strerror(-r));
+	}
+	return r;
+}
+
 /* Stop VM @vm at the operator's request; it stays stopped. Returns 0 (a VM
  * that was not running is left as it is). */
 int
 mgr_vm_stop(struct mgr_vm *vm)
 {
-	enum mgr_vm_state was = vm->state;
+	bool was_up = mgr_vm_up(vm);
 
 	mgr_vm_teardown(vm);
 	vm->state = MGR_VM_STOPPED;
 	vm->restarts = 0;
-	if (was == MGR_VM_STARTING || was == MGR_VM_RUNNING)
+	if (was_up)
 		mgr_log("vm %s: stopped", vm->cfg->name);
 	return 0;
 }

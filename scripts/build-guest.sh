@@ -7,16 +7,30 @@
 # no bootloader, seconds under TCG), and a busybox initramfs holding the UIO
 # driver for ivshmem (guest-uio-driver/), the probe tool, the NFs linked
 # statically, and an /init that writes the files of netvm.file= parameters,
-# runs the command of the kernel parameter netvm.run= and powers off. Steps:
+# runs the command of the kernel parameter netvm.run= and powers off (without
+# netvm.run=, both come from QEMU's firmware config: opt/netvm/run and
+# opt/netvm/file<N>). The same kernel (bzImage) and initramfs also go into a
+# bootable disk image, for VMs booted from a disk. Steps:
 #   1. packages: qemu-system-x86 busybox-static cpio gcc make xz-utils meson
-#      ninja-build dkms and linux-headers-<release> of the guest kernel, when
-#      missing (dkms: the vm suite checks the driver's DKMS configuration)
-#   2. kernel: apt-get download linux-image-<release>, unpack vmlinuz and
-#      uio.ko, extract vmlinux from vmlinuz (the XZ stream after the decompressor)
+#      ninja-build dkms dosfstools mtools syslinux syslinux-common and
+#      linux-headers-<release> of the guest kernel, when missing (dkms: the vm
+#      suite checks the driver's DKMS configuration)
+#   2. kernel: apt-get download linux-image-<release>, unpack vmlinuz, uio.ko
+#      and qemu_fw_cfg.ko, extract vmlinux from vmlinuz (the XZ stream after
+#      the decompressor)
 #   3. netvm_uio.ko against the headers, nvm_uio_probe and the VM tests' tool
 #      guest_garbage linked statically; netvm-l3fwd and netvm-bridge built with
 #      -Dstatic_nf=true in their own meson build directory (nf-build/)
 #   4. initramfs.cpio.gz (cpio newc, gzip)
+#   5. disk.img: a raw FAT image without partition table (mkfs.vfat, files
+#      copied with mcopy: no loop device, no mount) holding vmlinuz, the
+#      initramfs and syslinux.cfg, made bootable by `syslinux --install`
+#   6. accel: whether this machine's KVM runs the guest. /dev/kvm may open
+#      and still fail (a nested host whose KVM cannot emulate what the guest
+#      kernel does): the image is booted once with -accel kvm and must reach
+#      its /init within 30 s. The answer, "kvm" or "tcg" and why, goes to
+#      DIR/accel; the tests and the demo pass it to QEMU and to
+#      netvm-manager (manager.accel)
 # Steps 1-3 are skipped when their output is there and up to date; a second
 # run only rebuilds what changed and repacks the initramfs. Run it as root
 # (apt-get, device nodes).
@@ -39,7 +53,8 @@ case "$GUEST" in
 esac
 EXTRA=${NETVM_GUEST_EXTRA:-}
 
-PACKAGES="qemu-system-x86 busybox-static cpio gcc make xz-utils meson ninja-build dkms"
+PACKAGES="qemu-system-x86 busybox-static cpio gcc make xz-utils meson ninja-build dkms
+	dosfstools mtools syslinux syslinux-common"
 BUSYBOX=/bin/busybox
 DRIVER="$TREE/guest-uio-driver"
 INIT="$TREE/scripts/lib/guest/init"
@@ -128,21 +143,26 @@ xz_offsets() {
 	LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$1" | cut -d: -f1
 }
 
-if [ ! -f "$GUEST/vmlinux" ] || [ ! -f "$GUEST/uio.ko" ] ||
+if [ ! -f "$GUEST/vmlinux" ] || [ ! -f "$GUEST/vmlinuz" ] || [ ! -f "$GUEST/uio.ko" ] ||
+	[ ! -f "$GUEST/qemu_fw_cfg.ko" ] ||
 	[ "$(cat "$GUEST/kernel.version" 2>/dev/null)" != "$REL" ]; then
 	rm -rf "$GUEST/pkg"
 	mkdir -p "$GUEST/pkg"
 	# apt-get download writes into the current directory.
 	(cd "$GUEST/pkg" && apt-get download "linux-image-$REL" >>"$log" 2>&1) ||
 		die "apt-get download linux-image-$REL failed; see $log"
-	# Only two files of the package are needed: the kernel and the UIO core module.
+	# Only three files of the package are needed: the kernel, the UIO core
+	# module and the firmware config driver (neither module depends on another).
 	dpkg-deb --fsys-tarfile "$GUEST"/pkg/linux-image-"$REL"_*.deb |
 		tar -x -C "$GUEST/pkg" --wildcards "./boot/vmlinuz-$REL" \
-			"*/modules/$REL/kernel/drivers/uio/uio.ko" ||
-		die "cannot unpack vmlinuz and uio.ko from linux-image-$REL"
+			"*/modules/$REL/kernel/drivers/uio/uio.ko" \
+			"*/modules/$REL/kernel/drivers/firmware/qemu_fw_cfg.ko" ||
+		die "cannot unpack vmlinuz, uio.ko and qemu_fw_cfg.ko from linux-image-$REL"
 	vmlinuz="$GUEST/pkg/boot/vmlinuz-$REL"
 	uio_ko=$(find "$GUEST/pkg" -name uio.ko | head -n 1)
 	[ -n "$uio_ko" ] || die "linux-image-$REL has no uio.ko"
+	fw_cfg_ko=$(find "$GUEST/pkg" -name qemu_fw_cfg.ko | head -n 1)
+	[ -n "$fw_cfg_ko" ] || die "linux-image-$REL has no qemu_fw_cfg.ko"
 	rm -f "$GUEST/vmlinux.tmp"
 	for off in $(xz_offsets "$vmlinuz"); do
 		tail -c +"$((off + 1))" "$vmlinuz" | xz -dc --single-stream \
@@ -154,7 +174,9 @@ if [ ! -f "$GUEST/vmlinux" ] || [ ! -f "$GUEST/uio.ko" ] ||
 	done
 	[ -f "$GUEST/vmlinux.tmp" ] || die "no XZ-compressed ELF kernel found in $vmlinuz"
 	mv "$GUEST/vmlinux.tmp" "$GUEST/vmlinux"
+	cp "$vmlinuz" "$GUEST/vmlinuz"
 	cp "$uio_ko" "$GUEST/uio.ko"
+	cp "$fw_cfg_ko" "$GUEST/qemu_fw_cfg.ko"
 	echo "$REL" >"$GUEST/kernel.version"
 	rm -rf "$GUEST/pkg"
 	kernel_msg="extracted from linux-image-$REL"
@@ -230,7 +252,7 @@ cp "$BUSYBOX" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 cp "$INIT" "$root/init"
 chmod 755 "$root/init"
-cp "$GUEST/uio.ko" "$GUEST/netvm_uio.ko" "$root/lib/modules/"
+cp "$GUEST/uio.ko" "$GUEST/netvm_uio.ko" "$GUEST/qemu_fw_cfg.ko" "$root/lib/modules/"
 cp "$GUEST/nvm_uio_probe" "$GUEST/guest_garbage" "$root/bin/"
 for t in $NF_TARGETS; do
 	cp "$NF_BUILD/$t" "$root/bin/"
@@ -264,11 +286,74 @@ mv "$GUEST/initramfs.cpio.gz.tmp" "$GUEST/initramfs.cpio.gz"
 rm -rf "$root"
 say "initramfs: $(du -k "$GUEST/initramfs.cpio.gz" | cut -f1) KiB"
 
+# --- 5. disk image ------------------------------------------------------------
+
+# An unpartitioned FAT file system ("superfloppy") whose boot sector is
+# syslinux's: SeaBIOS loads sector 0 of the virtio disk, syslinux loads the
+# kernel and the initramfs. The command line names no NF: /init then reads it
+# from fw_cfg, so one image serves every VM. mtools works on the image file
+# itself (MTOOLS_SKIP_CHECK: the geometry of an image file is not a floppy's).
+export MTOOLS_SKIP_CHECK=1
+disk_tmp="$GUEST/disk.img.tmp"
+rm -f "$disk_tmp"
+kib=$(( ($(stat -c %s "$GUEST/vmlinuz") + $(stat -c %s "$GUEST/initramfs.cpio.gz")) / 1024 + 4096 ))
+mkfs.vfat -C -n NETVM -i 4e564d31 "$disk_tmp" "$kib" >>"$log" 2>&1 ||
+	die "mkfs.vfat of $disk_tmp failed; see $log"
+syslinux --install "$disk_tmp" >>"$log" 2>&1 || die "syslinux --install $disk_tmp failed; see $log"
+printf '%s\n' "DEFAULT netvm" "PROMPT 0" "TIMEOUT 0" "LABEL netvm" "  LINUX /vmlinuz" \
+	"  INITRD /initrd.gz" "  APPEND console=ttyS0 panic=-1 quiet" >"$GUEST/syslinux.cfg"
+{
+	mcopy -i "$disk_tmp" "$GUEST/vmlinuz" ::/vmlinuz &&
+		mcopy -i "$disk_tmp" "$GUEST/initramfs.cpio.gz" ::/initrd.gz &&
+		mcopy -i "$disk_tmp" "$GUEST/syslinux.cfg" ::/syslinux.cfg
+} >>"$log" 2>&1 || die "mcopy into $disk_tmp failed; see $log"
+rm -f "$GUEST/syslinux.cfg"
+mv "$disk_tmp" "$GUEST/disk.img"
+say "disk: $(du -k "$GUEST/disk.img" | cut -f1) KiB (raw, syslinux)"
+
+# --- 6. accelerator -----------------------------------------------------------
+
+accel_check() {
+	local out="$GUEST/accel.log" pid i
+	if [ ! -e /dev/kvm ]; then
+		echo "tcg: no /dev/kvm"
+		return
+	fi
+	if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
+		echo "tcg: /dev/kvm is not readable and writable"
+		return
+	fi
+	qemu-system-x86_64 -accel kvm -m 256 -nodefaults -no-user-config -display none \
+		-serial stdio -no-reboot -kernel "$GUEST/vmlinux" -initrd "$GUEST/initramfs.cpio.gz" \
+		-append 'console=ttyS0 panic=-1 quiet netvm.run=/bin/true' >"$out" 2>&1 &
+	pid=$!
+	# A failing KVM pauses the guest rather than ending QEMU: poll, then kill.
+	for i in $(seq 150); do
+		grep -q -e 'netvm-init: exit status' -e 'KVM internal error' "$out" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	if grep -q 'netvm-init: exit status' "$out"; then
+		echo "kvm: the guest booted under KVM in $((i / 5)) s"
+	elif grep -q 'KVM internal error' "$out"; then
+		echo "tcg: /dev/kvm opens but KVM fails to run the guest (KVM internal error, $out)"
+	else
+		echo "tcg: /dev/kvm opens but the guest did not reach its /init under KVM in 30 s ($out)"
+	fi
+}
+accel_check >"$GUEST/accel"
+say "accel: $(cat "$GUEST/accel")"
+
 say "kernel    $GUEST/vmlinux ($REL)"
 say "initramfs $GUEST/initramfs.cpio.gz"
 say "module    $GUEST/netvm_uio.ko"
+say "disk      $GUEST/disk.img (vmlinuz + initramfs, syslinux)"
 say "boot:     qemu-system-x86_64 -accel tcg -m 256 -nodefaults -display none -serial stdio -no-reboot" \
 	"-kernel $GUEST/vmlinux -initrd $GUEST/initramfs.cpio.gz" \
 	"-append 'console=ttyS0 panic=-1 quiet netvm.run=/bin/nvm_uio_probe'"
 say "NFs:      /bin/netvm-l3fwd /bin/netvm-bridge (--transport uio); files for them:" \
 	"netvm.file=/PATH:BASE64 on the kernel command line (docs/guest.md)"
+say "disk boot: qemu-system-x86_64 ... -drive file=$GUEST/disk.img,if=virtio,format=raw" \
+	"-fw_cfg name=opt/netvm/run,string=/bin/nvm_uio_probe"

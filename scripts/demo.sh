@@ -15,8 +15,9 @@
 # With --vm (or NETVM_DEMO_VM=1) netvm-l3fwd runs inside a QEMU VM started by
 # netvm-manager instead of as a host process (scripts/build-guest.sh is run
 # first to build the guest image); the same traffic, the VM's counters as the
-# core counts them, then a clean stop. Without KVM the VM runs under TCG and
-# forwards far fewer packets.
+# core counts them, then a clean stop. The VM runs under KVM when
+# build-guest.sh could boot the image with it on this machine (its verdict is
+# in build/guest/accel), under TCG otherwise, forwarding far fewer packets.
 #
 #   scripts/demo.sh --vm
 #
@@ -55,10 +56,11 @@ trap cleanup EXIT
 # The L3 forwarder in a VM: netvm-manager attaches it to the core as role 1
 # and boots the guest image with the route file written into it.
 demo_vm() {
-	local msock=$work/manager.sock guest_abs
+	local msock=$work/manager.sock guest_abs accel
 	guest_abs=$(cd "$guest" && pwd)
+	accel=$(cut -d: -f1 "$guest/accel")
 	cat > "$work/manager.conf" <<-EOF
-		manager = { socket = "$msock"; state_dir = "$work/vms"; };
+		manager = { socket = "$msock"; state_dir = "$work/vms"; accel = "$accel"; };
 		core = { socket = "$sock"; file_prefix = "netvm-demo"; };
 		vms = ( { name = "l3fwd"; role = 1; queues = 1; vcpus = 1; memory = 256;
 		  kernel = "$guest_abs/vmlinux"; initrd = "$guest_abs/initramfs.cpio.gz";
@@ -66,12 +68,12 @@ demo_vm() {
 		  nf = "/bin/netvm-l3fwd --transport uio -r 1 -- --mode lpm --routes /etc/routes";
 		  launcher = "qemu"; restart = "never"; } );
 	EOF
-	if [[ -w /dev/kvm ]]; then
+	if [[ $accel == kvm ]]; then
 		echo "== starting netvm-manager: netvm-l3fwd (role 1) in a QEMU VM (KVM)"
 	else
 		echo "== starting netvm-manager: netvm-l3fwd (role 1) in a QEMU VM"
-		echo "   (no KVM: the guest runs under TCG, emulated, and forwards far fewer"
-		echo "    packets than the host-process demo)"
+		echo "   ($(cat "$guest/accel"): the guest runs under TCG, emulated, and"
+		echo "    forwards far fewer packets than the host-process demo)"
 	fi
 	"$build/manager/netvm-manager" -c "$work/manager.conf" > "$work/manager.out" 2>&1 &
 	mgr_pid=$!

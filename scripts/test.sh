@@ -8,9 +8,10 @@
 # Suites: unit (cmocka), functional (core + NFs over net_pcap), netns (real
 # kernel traffic through veth pairs), fault (killed NFs, garbage from NFs,
 # bad configs), vm (QEMU guests under TCG), manager (netvm-manager and
-# netvmctl with the QEMU and libvirt launchers); for the last two
-# scripts/build-guest.sh builds the guest image first; bench-smoke (every
-# benchmark suite on a tiny budget: outputs well-formed, no speed thresholds).
+# netvmctl with the QEMU and libvirt launchers, a VM booted from a disk
+# image); for the last two scripts/build-guest.sh builds the guest image and
+# its disk image first; bench-smoke (every benchmark suite on a tiny budget:
+# outputs well-formed, no speed thresholds).
 # Needs root (hugepages, namespaces, libvirtd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,8 @@ args=()
 need_guest=0
 for s in "${suites[@]}"; do
 	args+=(--suite "$s")
-	# The vm suite boots a guest image: Debian's kernel, busybox, the driver.
+	# The vm and manager suites boot a guest image: Debian's kernel, busybox,
+	# the driver; the manager suite also its disk image (disk.img).
 	[[ $s != vm && $s != manager ]] || need_guest=1
 done
 [[ $need_guest == 0 ]] || scripts/build-guest.sh

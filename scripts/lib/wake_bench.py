@@ -37,6 +37,7 @@ sys.path.insert(0, os.path.join(SRC, "tests", "vm"))
 
 import glue  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
+from nvtest import guest as nvguest  # noqa: E402
 from nvtest import netns as nvnetns  # noqa: E402
 from nvtest.proc import Core, Proc, nf_cpu  # noqa: E402
 from nvtest.telemetry import nf_ids  # noqa: E402
@@ -136,7 +137,7 @@ def host_run(env, core, a, b, routes, sleeping, pings):
 
 def vm_run(env, core, a, b, routes, sleeping, pings):
     """netvm-l3fwd in a QEMU guest (glue), polling or sleeping; its row."""
-    accel = "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
+    accel = nvguest.accel(glue.guest_dir())
     label = f"vm/{accel} " + ("sleep" if sleeping else "poll")
     opt = f" --sleep-after-us {SLEEP_US}" if sleeping else ""
     with open(routes, "rb") as f:

@@ -16,7 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
-from nvtest import env as nvenv  # noqa: E402
+from nvtest import guest as nvguest  # noqa: E402
 from nvtest.proc import Core, Proc  # noqa: E402
 
 SKIP = 77
@@ -36,24 +36,17 @@ default = {{ action = "drop"; }};
 """
 
 
-def guest_image(env):
-    """(kernel, initrd) of scripts/build-guest.sh's image, or exit 77 when it is missing."""
-    gdir = os.environ.get("NETVM_GUEST_DIR", "build/guest")
-    if not os.path.isabs(gdir):
-        gdir = os.path.join(env.source_dir, gdir)
-    kernel = os.path.join(gdir, "vmlinux")
-    initrd = os.path.join(gdir, "initramfs.cpio.gz")
-    for path in (kernel, initrd):
-        if not os.path.isfile(path):
-            print(f"{env.name}: skipped: {path} is missing; run scripts/build-guest.sh "
-                  f"(NETVM_GUEST_DIR={gdir})", flush=True)
-            env.failed = False
-            sys.exit(SKIP)
-    if nvenv.which("qemu-system-x86_64") is None:
-        print(f"{env.name}: skipped: qemu-system-x86_64 is not installed", flush=True)
+def guest_image(env, names=("vmlinux", "initramfs.cpio.gz")):
+    """Paths of @names in scripts/build-guest.sh's image, or exit 77 when one is missing."""
+    gdir = nvguest.guest_dir(env.source_dir)
+    what = nvguest.missing(gdir, names)
+    if what:
+        print(f"{env.name}: skipped: {what} is missing; run scripts/build-guest.sh "
+              f"(NETVM_GUEST_DIR={gdir})", flush=True)
         env.failed = False
         sys.exit(SKIP)
-    return kernel, initrd
+    print(f"{env.name}: guests under {nvguest.accel_line(gdir)}", flush=True)
+    return tuple(os.path.join(gdir, n) for n in names)
 
 
 def start_core(env, chk):
@@ -76,8 +69,10 @@ class Manager(Proc):
         # QEMU runs in its own session and outlives a killed manager
         env.add_cleanup(self.kill_qemus)
         with open(self.conf, "w") as f:
+            # KVM or TCG as build-guest.sh found this machine (manager.accel)
+            accel = nvguest.accel(nvguest.guest_dir(env.source_dir))
             f.write(f'manager = {{ socket = "{self.sock}"; state_dir = "{self.state_dir}";'
-                    f' {manager_extra} }};\n')
+                    f' accel = "{accel}"; {manager_extra} }};\n')
             f.write(f'core = {{ socket = "{core.sock}"; file_prefix = "{core.prefix}"; }};\n')
             f.write("vms = (\n" + ",\n".join(vms) + "\n);\n")
         super().__init__(env, name, [env.binary(MANAGER_BIN), "-c", self.conf])

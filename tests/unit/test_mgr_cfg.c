@@ -90,6 +90,7 @@ assert_defaults(const struct mgr_cfg *c)
 	assert_string_equal(c->state_dir, "/run/netvm/vms");
 	assert_string_equal(c->qemu, "qemu-system-x86_64");
 	assert_string_equal(c->libvirt_uri, "qemu:///system");
+	assert_int_equal(c->accel, MGR_ACCEL_AUTO);
 	assert_int_equal(c->backoff_ms, 1000);
 	assert_int_equal(c->backoff_max_ms, 30000);
 	assert_int_equal(c->restart_limit, 5);
@@ -121,6 +122,7 @@ test_defaults(void **state)
 static const char full_conf[] =
 	"manager = { socket = \"/run/x/m.sock\"; state_dir = \"state\";\n"
 	"  qemu = \"/usr/bin/qemu-system-x86_64\"; libvirt_uri = \"qemu:///session\";\n"
+	"  accel = \"tcg\";\n"
 	"  restart_backoff_ms = 250; restart_backoff_max_ms = 4000; restart_limit = 7;\n"
 	"  stable_after_s = 9; connect_timeout_s = 11; };\n"
 	"core = { socket = \"/run/x/core.sock\"; file_prefix = \"pfx-1\"; };\n"
@@ -130,7 +132,8 @@ static const char full_conf[] =
 	"    files = [ \"/etc/routes:initrd.img\", \"/etc/x/k:/dev/null\" ];\n"
 	"    nf = \"/bin/netvm-l3fwd -r 2 --transport uio -- --mode lpm\";\n"
 	"    launcher = \"libvirt\"; restart = \"always\"; autostart = false; },\n"
-	"  { name = \"d.2_x\"; role = 0; disk = \"disk.qcow2\"; }\n"
+	"  { name = \"d.2_x\"; role = 0; disk = \"disk.qcow2\"; },\n"
+	"  { name = \"d3\"; role = 1; disk = \"disk.qcow2\"; files = [ \"/etc/r:/dev/null\" ]; }\n"
 	");\n";
 
 static void
@@ -148,6 +151,7 @@ test_full(void **state)
 	assert_string_equal(c.state_dir, want);
 	assert_string_equal(c.qemu, "/usr/bin/qemu-system-x86_64");
 	assert_string_equal(c.libvirt_uri, "qemu:///session");
+	assert_int_equal(c.accel, MGR_ACCEL_TCG);
 	assert_int_equal(c.backoff_ms, 250);
 	assert_int_equal(c.backoff_max_ms, 4000);
 	assert_int_equal(c.restart_limit, 7);
@@ -155,7 +159,7 @@ test_full(void **state)
 	assert_int_equal(c.connect_s, 11);
 	assert_string_equal(c.core_socket, "/run/x/core.sock");
 	assert_string_equal(c.file_prefix, "pfx-1");
-	assert_int_equal(c.nb_vms, 2);
+	assert_int_equal(c.nb_vms, 3);
 
 	v = mgr_cfg_vm(&c, "fw1");
 	assert_non_null(v);
@@ -197,6 +201,12 @@ test_full(void **state)
 	assert_int_equal(v->launcher, MGR_LAUNCH_QEMU);
 	assert_int_equal(v->restart, MGR_RESTART_ON_FAILURE);
 	assert_true(v->autostart);
+	/* The third: files with a disk (they reach the guest through fw_cfg). */
+	v = mgr_cfg_vm(&c, "d3");
+	assert_non_null(v);
+	assert_int_equal(v->nb_files, 1);
+	assert_string_equal(v->files[0].guest, "/etc/r");
+	assert_string_equal(v->files[0].host, "/dev/null");
 	assert_null(mgr_cfg_vm(&c, "fw2"));
 
 	assert_string_equal(mgr_cfg_launcher_name(MGR_LAUNCH_QEMU), "qemu");
@@ -204,6 +214,10 @@ test_full(void **state)
 	assert_string_equal(mgr_cfg_restart_name(MGR_RESTART_NEVER), "never");
 	assert_string_equal(mgr_cfg_restart_name(MGR_RESTART_ON_FAILURE), "on-failure");
 	assert_string_equal(mgr_cfg_restart_name(MGR_RESTART_ALWAYS), "always");
+	assert_string_equal(mgr_cfg_accel_name(MGR_ACCEL_AUTO), "auto");
+	assert_string_equal(mgr_cfg_accel_name(MGR_ACCEL_KVM), "kvm");
+	assert_string_equal(mgr_cfg_accel_name(MGR_ACCEL_TCG), "tcg");
+	assert_string_equal(mgr_cfg_accel_name((enum mgr_accel)7), "?");
 	mgr_cfg_free(&c);
 	assert_defaults(&c);
 }
@@ -262,6 +276,8 @@ test_errors(void **state)
 	expect_error("manager = {\n  restart_backoff_ms = 5000;\n  restart_backoff_max_ms = 100; };\n",
 		     "manager", "manager.restart_backoff_max_ms", "less than restart_backoff_ms");
 	/* values */
+	expect_error("manager = {\n  accel = \"xen\"; };\n", "accel", "manager.accel",
+		     "'xen' is not one of \"auto\", \"kvm\", \"tcg\"");
 	expect_error(VM_HEAD "    launcher = \"xen\"; }\n);\n", "launcher", "vms[0].launcher",
 		     "'xen' is not one of \"qemu\", \"libvirt\"");
 	expect_error(VM_HEAD "    restart = \"sometimes\"; }\n);\n", "restart", "vms[0].restart",
@@ -291,9 +307,6 @@ test_errors(void **state)
 		     "not both");
 	expect_error("vms = (\n  { name = \"a\"; role = 1; disk = \"disk.qcow2\";\n"
 		     "    initrd = \"initrd.img\"; }\n);\n", "initrd", "vms[0]", "needs 'kernel'");
-	expect_error("vms = (\n  { name = \"a\"; role = 1; disk = \"disk.qcow2\";\n"
-		     "    files = [ \"/etc/r:vmlinux\" ]; }\n);\n", "files", "vms[0]",
-		     "'files' needs 'kernel'");
 	expect_error("vms = (\n  { name = \"a\"; role = 1; kernel = \"vmlinux\"; },\n"
 		     "  { name = \"a\"; role = 2; kernel = \"vmlinux\"; }\n);\n",
 		     "{ name = \"a\"; role = 2", "vms[1].name", "duplicate VM name 'a'");

@@ -45,6 +45,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
+from nvtest import guest as nvguest  # noqa: E402
 from nvtest.telemetry import Telemetry, TelemetryError, socket_path  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -195,14 +196,7 @@ class DoorbellServer(ChardevServer):
                 [(self.peer_id, fd) for fd in self.vector_fds])
 
 
-def guest_dir(source_dir=None):
-    """The directory of scripts/build-guest.sh's image (NETVM_GUEST_DIR or build/guest)."""
-    gdir = os.environ.get("NETVM_GUEST_DIR", "build/guest")
-    if not os.path.isabs(gdir):
-        root = source_dir or os.path.normpath(
-            os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-        gdir = os.path.join(root, gdir)
-    return gdir
+guest_dir = nvguest.guest_dir
 
 
 def qemu_binary():
@@ -210,12 +204,7 @@ def qemu_binary():
     return shutil.which("qemu-system-x86_64", path=os.environ.get("PATH", "") + ":/usr/bin")
 
 
-def image_missing(gdir):
-    """What is missing to boot the guest image in @gdir (a path or a program), or None."""
-    for name in ("vmlinux", "initramfs.cpio.gz"):
-        if not os.path.isfile(os.path.join(gdir, name)):
-            return os.path.join(gdir, name)
-    return None if qemu_binary() else "qemu-system-x86_64"
+image_missing = nvguest.missing
 
 
 def kernel_cmdline(command, files):
@@ -266,8 +255,7 @@ class Vm:
 
     def qemu_argv(self, pool_path, pool_size, chardev):
         """The QEMU command line: the image, the pool and the private region."""
-        accel = "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
-        return [qemu_binary(), "-accel", accel, "-machine", "pc",
+        return [qemu_binary(), "-accel", nvguest.accel(self.gdir), "-machine", "pc",
                 "-m", str(self.memory_mb), "-nodefaults", "-no-user-config",
                 "-display", "none", "-serial", "stdio", "-no-reboot",
                 "-kernel", os.path.join(self.gdir, "vmlinux"),

@@ -52,6 +52,7 @@ sys.path.insert(0, HERE)
 import glue  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
+from nvtest import guest as nvguest  # noqa: E402
 from nvtest import netns as nvnetns  # noqa: E402
 from nvtest.proc import Core, Nf, Proc, run  # noqa: E402
 from nvtest.telemetry import drops, nf_ids  # noqa: E402
@@ -192,7 +193,7 @@ def case_vm(chk, core, vm, a, b):
            f"vm: {key} grows by at least 2 x the {rep1 + rep2} replies (request + reply)")
     rtts = [r for r in (rtt1, rtt2) if r is not None]
     if rtts:
-        print(f"  ping RTT through the VM ({'kvm' if os.access('/dev/kvm', os.W_OK) else 'tcg'}"
+        print(f"  ping RTT through the VM ({nvguest.accel(glue.guest_dir())}"
               f"): avg {sum(rtts) / len(rtts):.3f} ms ({', '.join(f'{r:.3f}' for r in rtts)})",
               flush=True)
     return rtts

@@ -2,8 +2,8 @@
 """vm smoke: a QEMU guest reads and writes host memory through ivshmem and netvm_uio.
 
 Boots the guest image of scripts/build-guest.sh (vmlinux + initramfs) under
-QEMU (TCG, or KVM when /dev/kvm exists); the guest's /init loads netvm_uio
-and runs nvm_uio_probe. Cases:
+QEMU (KVM or TCG, as build-guest.sh found this machine: DIR/accel); the
+guest's /init loads netvm_uio and runs nvm_uio_probe. Cases:
 
   plain     one ivshmem-plain device on a hugetlbfs file holding known bytes
             at offset 0 and near its end: the guest must print them, and the
@@ -36,6 +36,7 @@ sys.path.insert(0, HERE)
 
 from ivshmem_server import GUEST_ID, HOST_ID, IvshmemServer  # noqa: E402
 from nvtest import check  # noqa: E402
+from nvtest import guest as nvguest  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 
 SKIP = 77
@@ -52,21 +53,16 @@ class Guest:
     """The guest image and how to boot it."""
 
     def __init__(self, env):
-        gdir = os.environ.get("NETVM_GUEST_DIR", "build/guest")
-        if not os.path.isabs(gdir):
-            gdir = os.path.join(env.source_dir, gdir)
+        gdir = nvguest.guest_dir(env.source_dir)
         self.dir = gdir
         self.kernel = os.path.join(gdir, "vmlinux")
         self.initrd = os.path.join(gdir, "initramfs.cpio.gz")
-        self.qemu = nvenv.which("qemu-system-x86_64")
-        self.accel = "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
+        self.qemu = nvenv.which(nvguest.QEMU)
+        self.accel = None  # "kvm" or "tcg", read once nothing is missing
 
     def missing(self):
         """What is missing to boot the guest, or None."""
-        for path in (self.kernel, self.initrd):
-            if not os.path.isfile(path):
-                return path
-        return None if self.qemu else "qemu-system-x86_64"
+        return nvguest.missing(self.dir)
 
 
 class Run:
@@ -303,12 +299,13 @@ def main():
               f"(NETVM_GUEST_DIR={guest.dir})", flush=True)
         env.failed = False
         sys.exit(SKIP)
+    guest.accel = nvguest.accel(guest.dir)
     nvenv.require_root(chk)
     mounted, _, free = nvenv.hugepage_status()
     if not mounted or free < 8:
         chk.fatal("hugepages available", f"need hugetlbfs on {HUGE_DIR} with 8 free 2 MiB "
                   f"pages, have {free} (run scripts/setup.sh)")
-    print(f"vm_smoke: {guest.accel}, kernel {guest.kernel}", flush=True)
+    print(f"vm_smoke: {nvguest.accel_line(guest.dir)}; kernel {guest.kernel}", flush=True)
     for case in (case_plain, case_two, case_doorbell):
         start = time.monotonic()
         case(env, chk, guest)

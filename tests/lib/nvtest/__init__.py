@@ -11,4 +11,5 @@ Modules, in the order a test uses them:
   pcaprun    one pcap replay through core + NFs, and the counter checks
   netns      network namespaces joined to the core by veth pairs
   rawnf      a raw attacher speaking the attach protocol and ring ABI
+  guest      the guest image of scripts/build-guest.sh and its accelerator
 """

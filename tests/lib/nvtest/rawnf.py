@@ -12,9 +12,12 @@ import struct
 import time
 
 HELLO_MAGIC = 0x4e564d48454c4c
+LEASE_MAGIC = 0x4e564d4c454153
+ADOPT_MAGIC = 0x4e564d41444f50
 ABI_VERSION = 1
 MSG_POOL = -2
 MSG_ERROR = -3
+MSG_DETACH = -4
 POOL_MAGIC = 0x4e564d50
 PRIV_MAGIC = 0x4e564d52
 CACHE_LINE = 64
@@ -148,12 +151,14 @@ class RawNf:
     """One attached instance; rings of queue 0 as .rx, .tx, .alloc."""
 
     def __init__(self, sock_path, role, nb_queues=1, timeout=5.0, magic=HELLO_MAGIC,
-                 version=ABI_VERSION):
+                 version=ABI_VERSION, hello=None):
         """Attach as role @role. Raises AttachError (or OSError) and leaves nothing open.
 
-        @magic and @version may be changed to send a bad hello."""
+        @magic and @version may be changed to send a bad hello; @hello, a list
+        of int64, replaces the whole hello (a lease's or an adoption's)."""
         self.magic = magic
         self.version = version
+        self.hello = hello
         self.role = role
         self.fds = []
         self.priv = self.pool = None
@@ -168,7 +173,8 @@ class RawNf:
 
     def _attach(self, sock_path, role, nb_queues):
         self.sock.connect(sock_path)
-        self.sock.sendall(struct.pack("<4q", self.magic, self.version, role, nb_queues))
+        hello = self.hello or [self.magic, self.version, role, nb_queues]
+        self.sock.sendall(struct.pack(f"<{len(hello)}q", *hello))
         self.proto_version, _ = self._msg()
         if self.proto_version == MSG_ERROR:
             err, _ = self._msg()
