@@ -99,12 +99,7 @@ def main():
     chk.ok(b2_ == a2, "drop_no_instance stops growing", f"{a} -> {b} -> {a2} -> {b2_}")
 
     chk.section("shutdown")
-    rc, final = core.stop_stats()
-    chk.eq(rc, 0, "core exits 0 on SIGINT")
-    total = final.get("pool0_total")
-    chk.ok(total is not None and total > 0 and final.get("pool0_free") == total,
-           "no buffer leaked: final pool0_free == pool0_total",
-           f"pool0_free={final.get('pool0_free')}, pool0_total={total}")
+    final = core.stop_checked(chk)
     chk.eq(nvenv.pool_files(core.prefix), [], "core removed its pool region file at exit")
     chk.gt(final.get("drop_no_instance"), 0, "final stat drop_no_instance")
     for nf in (b2, b1b):

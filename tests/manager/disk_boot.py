@@ -41,15 +41,12 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "vm"))
 
 import mgrtest  # noqa: E402
-from l3fwd_vm import ping  # noqa: E402
 from manager_libvirt import DAEMONS, URI, stop_daemon, virsh  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
-from nvtest import netns as nvnetns  # noqa: E402
-from nvtest.proc import Core  # noqa: E402
+from traffic import ping_both  # noqa: E402
 
 ROLE = 1
-PINGS = 5
 ROUTES_PATH = "/etc/netvm/routes"
 ROUTES_MIN_BYTES = 3000  # more than the guest kernel's command line takes
 BOOT_TIMEOUT = 90  # start to the NF running; TCG: about 12 s through SeaBIOS and syslinux
@@ -157,23 +154,6 @@ def check_booted_from_disk(chk, mgr, name, vm, disk, launcher):
                xml[-600:])
 
 
-def vm_nf_rx(core, vm):
-    """nf<I>_rx of the VM's instance in the core's counters (0 when absent)."""
-    return core.stats().get(f"nf{vm.get('nf_id')}_rx", 0)
-
-
-def ping_both(chk, core, vm, a, b, tag):
-    """Ping both ways through the VM; the VM's instance must count the packets."""
-    rx0 = vm_nf_rx(core, vm)
-    # the guest NF may still be starting: the first try gets generous retries
-    ok1, rep1, _, out1 = ping(a, b.addr, tries=6)
-    chk.ok(ok1, f"{tag}: ping {a.addr} -> {b.addr}: {PINGS} of {PINGS} replies", out1[-300:])
-    ok2, rep2, _, out2 = ping(b, a.addr)
-    chk.ok(ok2, f"{tag}: ping {b.addr} -> {a.addr}: {PINGS} of {PINGS} replies", out2[-300:])
-    chk.ge(vm_nf_rx(core, vm) - rx0, 2 * (rep1 + rep2),
-           f"{tag}: nf{vm.get('nf_id')}_rx grows by at least 2 x the {rep1 + rep2} replies")
-
-
 def pool_whole(st):
     """No NF attached and every buffer free."""
     return (st.get("nfs_attached") == 0 and "pool0_total" in st and
@@ -235,31 +215,14 @@ def main():
     env = nvenv.setup("disk_boot", 280, __doc__)
     chk = check.Checker("disk_boot")
     disk, = mgrtest.guest_image(env, ("disk.img",))
-    nvenv.require_root(chk)
-    nvenv.require_hugepages(chk)
-    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, mgrtest.MANAGER_BIN,
-                                      mgrtest.NETVMCTL_BIN])
-    for prog in ("ip", "ethtool", "ping"):
-        if nvenv.which(prog) is None:
-            chk.fatal(f"{prog} installed", f"{prog} not found")
     # Under libvirt QEMU runs as libvirt-qemu: it must reach the sockets and the
     # fw_cfg files in the manager's state directory inside the work directory.
     os.chmod(env.workdir, 0o711)
 
     chk.section("namespaces and core")
-    try:
-        a, b = nvnetns.make_pair(env)
-    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
-        chk.fatal("namespaces and veth pairs set up", f"{exc}: {getattr(exc, 'stderr', '')}")
-    a.set_gateway_mac(a.host_mac)
-    b.set_gateway_mac(b.host_mac)
+    a, b, core = mgrtest.net_core(env, chk, "dk", CONFIG)
     routes = env.path("routes")
     routes_len = write_routes(routes, a, b)
-    core = Core(env, "dk", CONFIG, [f"net_af_packet0,iface={a.host_if}",
-                                    f"net_af_packet1,iface={b.host_if}"])
-    err = core.start_ready()
-    if not chk.ok(err is None, "core starts on the two host-end veths", err or ""):
-        env.done(chk)
 
     run_launcher(env, chk, core, a, b, disk, routes, routes_len, "qemu")
     why = libvirtd_ready(env)
@@ -269,11 +232,7 @@ def main():
         print(f"-- libvirt: not run: {why}", flush=True)
 
     chk.section("shutdown")
-    rc, final = core.stop_stats()
-    chk.eq(rc, 0, "core exits 0 on SIGINT")
-    chk.ok(final.get("pool0_total", 0) > 0 and final.get("pool0_free") == final["pool0_total"],
-           "no buffer leaked: final pool0_free == pool0_total",
-           f"pool0_free={final.get('pool0_free')}, pool0_total={final.get('pool0_total')}")
+    core.stop_checked(chk)
     env.done(chk)
 
 

@@ -16,7 +16,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
+from nvtest import env as nvenv  # noqa: E402
 from nvtest import guest as nvguest  # noqa: E402
+from nvtest import netns as nvnetns  # noqa: E402
 from nvtest.proc import Core, Proc  # noqa: E402
 
 SKIP = 77
@@ -47,6 +49,32 @@ def guest_image(env, names=("vmlinux", "initramfs.cpio.gz")):
         sys.exit(SKIP)
     print(f"{env.name}: guests under {nvguest.accel_line(gdir)}", flush=True)
     return tuple(os.path.join(gdir, n) for n in names)
+
+
+def net_core(env, chk, tag, config):
+    """Two namespaces joined to a core by veth pairs (core on their host ends).
+
+    Checks root, hugepages, the binaries and ip/ethtool/ping first. Returns
+    (a, b, core): the namespaces, their gateway MACs set to the core's ports.
+    """
+    nvenv.require_root(chk)
+    nvenv.require_hugepages(chk)
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, MANAGER_BIN, NETVMCTL_BIN])
+    for prog in ("ip", "ethtool", "ping"):
+        if nvenv.which(prog) is None:
+            chk.fatal(f"{prog} installed", f"{prog} not found")
+    try:
+        a, b = nvnetns.make_pair(env)
+    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
+        chk.fatal("namespaces and veth pairs set up", f"{exc}: {getattr(exc, 'stderr', '')}")
+    a.set_gateway_mac(a.host_mac)
+    b.set_gateway_mac(b.host_mac)
+    core = Core(env, tag, config, [f"net_af_packet0,iface={a.host_if}",
+                                   f"net_af_packet1,iface={b.host_if}"])
+    err = core.start_ready()
+    if not chk.ok(err is None, "core starts on the two host-end veths", err or ""):
+        env.done(chk)
+    return a, b, core
 
 
 def start_core(env, chk):

@@ -26,7 +26,6 @@ netvm-l3fwd: exits 77 (skipped) when scripts/build-guest.sh has not built it.
 
 import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -38,8 +37,7 @@ import mgrtest  # noqa: E402
 from l3fwd_vm import ping  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
-from nvtest import netns as nvnetns  # noqa: E402
-from nvtest.proc import Core, Proc  # noqa: E402
+from nvtest.proc import Proc  # noqa: E402
 from nvtest.telemetry import nf_ids  # noqa: E402
 
 ROLE = 1
@@ -196,29 +194,12 @@ def main():
     env = nvenv.setup("traffic", 150, __doc__)
     chk = check.Checker("traffic")
     kernel, initrd = mgrtest.guest_image(env)
-    nvenv.require_root(chk)
-    nvenv.require_hugepages(chk)
-    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, mgrtest.MANAGER_BIN,
-                                      mgrtest.NETVMCTL_BIN])
-    for prog in ("ip", "ethtool", "ping"):
-        if nvenv.which(prog) is None:
-            chk.fatal(f"{prog} installed", f"{prog} not found")
 
     chk.section("namespaces, core, manager")
-    try:
-        a, b = nvnetns.make_pair(env)
-    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
-        chk.fatal("namespaces and veth pairs set up", f"{exc}: {getattr(exc, 'stderr', '')}")
-    a.set_gateway_mac(a.host_mac)
-    b.set_gateway_mac(b.host_mac)
+    a, b, core = mgrtest.net_core(env, chk, "tr", CONFIG)
     routes = env.path("routes")
     with open(routes, "w") as f:
         f.write(f"10.0.1.0/24 0 {a.ns_mac}\n10.0.2.0/24 1 {b.ns_mac}\n")
-    core = Core(env, "tr", CONFIG, [f"net_af_packet0,iface={a.host_if}",
-                                    f"net_af_packet1,iface={b.host_if}"])
-    err = core.start_ready()
-    if not chk.ok(err is None, "core starts on the two host-end veths", err or ""):
-        env.done(chk)
     mgr = mgrtest.Manager(env, core, [vm_config(kernel, initrd, routes)], MANAGER_EXTRA)
     err = mgr.start_ready()
     if err:
@@ -237,11 +218,7 @@ def main():
 
     chk.section("shutdown")
     chk.eq(mgr.stop(15, 30), 0, "netvm-manager exits 0 on SIGTERM")
-    rc, final = core.stop_stats()
-    chk.eq(rc, 0, "core exits 0 on SIGINT")
-    chk.ok(final.get("pool0_total", 0) > 0 and final.get("pool0_free") == final["pool0_total"],
-           "no buffer leaked: final pool0_free == pool0_total",
-           f"pool0_free={final.get('pool0_free')}, pool0_total={final.get('pool0_total')}")
+    core.stop_checked(chk)
     env.done(chk)
 
 

@@ -123,12 +123,7 @@ def main():
 
     chk.section("shutdown")
     nf.stop_counters()
-    rc, final = core.stop_stats()
-    chk.eq(rc, 0, "core exits 0 on SIGINT")
-    total = final.get("pool0_total")
-    chk.ok(total is not None and total > 0 and final.get("pool0_free") == total,
-           "no buffer leaked: final pool0_free == pool0_total",
-           f"pool0_free={final.get('pool0_free')}, pool0_total={total}")
+    core.stop_checked(chk)
     macs = core.port_macs()
     chk.eq({p: m for p, (_d, m) in macs.items()}, {0: a.host_mac, 1: b.host_mac},
            "core reports the host-end veth MACs for its af_packet ports")

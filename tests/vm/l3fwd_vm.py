@@ -359,12 +359,7 @@ def main():
     chk.section("shutdown")
     if bridge is not None:
         chk.eq(bridge.stop_counters()[0], 0, "host bridge exits 0 on SIGINT")
-    rc, final = core.stop_stats()
-    chk.eq(rc, 0, "core exits 0 on SIGINT")
-    total = final.get("pool0_total")
-    chk.ok(total is not None and total > 0 and final.get("pool0_free") == total,
-           "no buffer leaked: final pool0_free == pool0_total",
-           f"pool0_free={final.get('pool0_free')}, pool0_total={total}")
+    core.stop_checked(chk)
     env.done(chk)
 
 

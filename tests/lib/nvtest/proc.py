@@ -197,6 +197,16 @@ class Core(Proc):
         self.final = parse_stat_lines(self.stdout())
         return rc, self.final
 
+    def stop_checked(self, chk, timeout=20.0):
+        """stop_stats(), checking the exit status is 0 and no buffer leaked; the final stats."""
+        rc, final = self.stop_stats(timeout)
+        chk.eq(rc, 0, "core exits 0 on SIGINT")
+        total = final.get("pool0_total")
+        chk.ok(total is not None and total > 0 and final.get("pool0_free") == total,
+               "no buffer leaked: final pool0_free == pool0_total",
+               f"pool0_free={final.get('pool0_free')}, pool0_total={total}")
+        return final
+
     def port_macs(self):
         """{port: (driver, 'aa:bb:..')} from the core's 'port P: <driver> MAC ..' lines."""
         macs = {}
