@@ -224,6 +224,7 @@ mgr_state_orphans(const struct mgr_cfg *c)
 		char name[MGR_CFG_NAME_LEN], file[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16];
 		char sock[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16];
 		size_t len = strlen(e->d_name);
+		unsigned int i;
 		pid_t pid;
 
 		if (len <= 4 || len - 4 >= sizeof(name) || strcmp(e->d_name + len - 4, ".pid") != 0)
@@ -242,6 +243,10 @@ mgr_state_orphans(const struct mgr_cfg *c)
 		}
 		unlink(file);
 		unlink(sock);
+		for (i = 0; i < MGR_CFG_MAX_FILES; i++) { /* its fw_cfg files (mgr_vm_fw_file) */
+			snprintf(file, sizeof(file), "%s/%s.file%u", c->state_dir, name, i);
+			unlink(file);
+		}
 		snprintf(file, sizeof(file), "%s/%s.lease", c->state_dir, name);
 		mgr_state_lease_end(c, file);
 	}

@@ -95,6 +95,19 @@ mgr_vm_init(struct mgr *m, struct mgr_vm *vm, const struct mgr_vm_cfg *cfg, char
 	return 0;
 }
 
+/* Remove the fw_cfg files of mgr_vm_fw_file(): QEMU read them when it started. */
+static void
+mgr_vm_fw_files_remove(const struct mgr_vm *vm)
+{
+	char path[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16];
+	unsigned int i;
+
+	for (i = 0; vm->cfg->disk[0] != '\0' && i < vm->cfg->nb_files; i++)
+		if (snprintf(path, sizeof(path), "%s/%s.file%u", vm->m->cfg.state_dir,
+			     vm->cfg->name, i) < (int)sizeof(path))
+			unlink(path);
+}
+
 /* Undo a start, whatever part of it was done. */
 static void
 mgr_vm_teardown(struct mgr_vm *vm)
@@ -109,6 +122,7 @@ mgr_vm_teardown(struct mgr_vm *vm)
 	mgr_ivs_stop(&vm->ivs);
 	mgr_attach_close(&vm->att);
 	unlink(vm->lease_path);
+	mgr_vm_fw_files_remove(vm);
 	vm->adopted = false;
 }
 

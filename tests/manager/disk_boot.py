@@ -203,7 +203,10 @@ def run_launcher(env, chk, core, a, b, disk, routes, routes_len, launcher):
     ping_both(chk, core, vm, a, b, tag)
 
     chk.section(f"{tag}: stop")
+    fw_file = os.path.join(mgr.state_dir, f"{name}.file0")
+    chk.ok(os.path.isfile(fw_file), f"{tag}: while the VM runs, {name}.file0 (fw_cfg) is there")
     chk.eq(mgr.stop(15, 30), 0, f"{tag}: netvm-manager exits 0 on SIGTERM")
+    chk.ok(not os.path.exists(fw_file), f"{tag}: the VM stopped, {name}.file0 is removed")
     ok, st = core.tel.wait_for(pool_whole, 10)
     chk.ok(ok, f"{tag}: the VM is detached and every buffer is back",
            f"nfs_attached={st.get('nfs_attached')} pool0_free={st.get('pool0_free')} "
