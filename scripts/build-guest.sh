@@ -30,7 +30,8 @@
 #      kernel does): the image is booted once with -accel kvm and must reach
 #      its /init within 30 s. The answer, "kvm" or "tcg" and why, goes to
 #      DIR/accel; the tests and the demo pass it to QEMU and to
-#      netvm-manager (manager.accel)
+#      netvm-manager (manager.accel). Checked again when the kernel, the
+#      host's boot or its /dev/kvm changes
 # Steps 1-3 are skipped when their output is there and up to date; a second
 # run only rebuilds what changed and repacks the initramfs. Run it as root
 # (apt-get, device nodes).
@@ -343,8 +344,17 @@ accel_check() {
 		echo "tcg: /dev/kvm opens but the guest did not reach its /init under KVM in 30 s ($out)"
 	fi
 }
-accel_check >"$GUEST/accel"
-say "accel: $(cat "$GUEST/accel")"
+# The verdict holds for this kernel on this host until it reboots (or its
+# /dev/kvm comes or goes): checked again only then.
+accel_key="$REL $(cat /proc/sys/kernel/random/boot_id) $(ls -l /dev/kvm 2>&1)"
+if [ -f "$GUEST/accel" ] && [ "$(cat "$GUEST/accel.key" 2>/dev/null)" = "$accel_key" ]; then
+	say "accel: $(cat "$GUEST/accel") (checked earlier since this host booted)"
+else
+	accel_check >"$GUEST/accel.tmp"
+	mv "$GUEST/accel.tmp" "$GUEST/accel"
+	printf '%s\n' "$accel_key" >"$GUEST/accel.key"
+	say "accel: $(cat "$GUEST/accel")"
+fi
 
 say "kernel    $GUEST/vmlinux ($REL)"
 say "initramfs $GUEST/initramfs.cpio.gz"
