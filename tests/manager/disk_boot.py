@@ -17,13 +17,17 @@ which the manager writes from the VM's `files` key. The route file is padded
 with comments beyond what the kernel command line could carry (2047 bytes).
 For each launcher, qemu then libvirt:
 
+  accel     the manager's configuration sets manager.accel to build-guest.sh's
+            verdict (build/guest/accel): the manager says it, QEMU gets
+            -accel <it> (qemu) or the domain type kvm/qemu (libvirt)
   boot      QEMU boots the disk (-drive / <disk>, no kernel given); the VM runs
             and the core has its instance for role 1
   fw_cfg    the guest console shows the command taken from fw_cfg, the route
             file written with its exact size, and l3fwd started
   ping      ping both ways passes through the VM; the core counts the VM's
             instance (nf<I>_rx)
-  stop      SIGTERM to the manager: the VM is detached, every buffer is back
+  stop      SIGTERM to the manager: the VM is detached, every buffer is back,
+            its fw_cfg file copy in the state directory removed
 
 The libvirt round needs libvirtd (started when not running, as in
 manager_libvirt.py); without it that round is reported as not run. Needs
@@ -44,6 +48,7 @@ import mgrtest  # noqa: E402
 from manager_libvirt import DAEMONS, URI, stop_daemon, virsh  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
+from nvtest import guest as nvguest  # noqa: E402
 from traffic import ping_both  # noqa: E402
 
 ROLE = 1
@@ -133,6 +138,23 @@ def qemu_argv(pid):
         return []
 
 
+def check_accel(chk, mgr, name, vm, launcher, accel):
+    """QEMU runs with the accelerator of manager.accel (@accel, build-guest.sh's
+    verdict): the manager says so, QEMU's argv (qemu) or the domain XML has it."""
+    chk.ok(f'guests run under {accel.upper()} (manager.accel = "{accel}")' in mgr.stdout(),
+           f"{launcher}: the manager says guests run under {accel.upper()}", mgr.tail())
+    if launcher == "qemu":
+        argv = qemu_argv(vm.get("pid"))
+        at = argv.index("-accel") if "-accel" in argv else -1
+        chk.ok(at >= 0 and argv[at + 1:at + 2] == [accel],
+               f"qemu: QEMU's command line has -accel {accel}", " ".join(argv))
+    else:
+        xml = read_text(os.path.join(mgr.state_dir, f"{name}.xml"))
+        dom = "kvm" if accel == "kvm" else "qemu"
+        chk.ok(f"<domain type='{dom}'" in xml, f"libvirt: the domain's type is '{dom}'",
+               xml[:200])
+
+
 def check_booted_from_disk(chk, mgr, name, vm, disk, launcher):
     """QEMU was given the disk and no kernel: by its argv (qemu) or the domain XML."""
     if launcher == "qemu":
@@ -174,6 +196,11 @@ def run_launcher(env, chk, core, a, b, disk, routes, routes_len, launcher):
     if not chk.ok(err is None, f"{tag}: netvm-manager starts", err or ""):
         return
     start = time.monotonic()
+    # checked while it boots: with the wrong accelerator it may never run
+    ok, vm = mgr.wait_vm(name, lambda v: v.get("pid") is not None, 30)
+    if chk.ok(ok, f"{tag}: QEMU started (vm list gives its pid)", f"last seen {vm}"):
+        check_accel(chk, mgr, name, vm, launcher,
+                    nvguest.accel(nvguest.guest_dir(env.source_dir)))
     ok, vm = mgr.wait_vm(name, lambda v: v["state"] == "running", BOOT_TIMEOUT)
     if not chk.ok(ok, f"{tag}: netvmctl vm list shows {name} running", f"last seen {vm}"
                   + mgr.tail()):
