@@ -34,7 +34,6 @@ import argparse
 import base64
 import mmap
 import os
-import shutil
 import signal
 import socket
 import struct
@@ -45,6 +44,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
+from nvtest import env as nvenv  # noqa: E402
 from nvtest import guest as nvguest  # noqa: E402
 from nvtest.telemetry import Telemetry, TelemetryError, socket_path  # noqa: E402
 
@@ -199,11 +199,6 @@ class DoorbellServer(ChardevServer):
 guest_dir = nvguest.guest_dir
 
 
-def qemu_binary():
-    """Full path of qemu-system-x86_64, or None."""
-    return shutil.which("qemu-system-x86_64", path=os.environ.get("PATH", "") + ":/usr/bin")
-
-
 image_missing = nvguest.missing
 
 
@@ -255,7 +250,7 @@ class Vm:
 
     def qemu_argv(self, pool_path, pool_size, chardev):
         """The QEMU command line: the image, the pool and the private region."""
-        return [qemu_binary(), "-accel", nvguest.accel(self.gdir), "-machine", "pc",
+        return [nvenv.which(nvguest.QEMU), "-accel", nvguest.accel(self.gdir), "-machine", "pc",
                 "-m", str(self.memory_mb), "-nodefaults", "-no-user-config",
                 "-display", "none", "-serial", "stdio", "-no-reboot",
                 "-kernel", os.path.join(self.gdir, "vmlinux"),
