@@ -58,16 +58,29 @@ class Steps:
         return st, drops(st)
 
     def run(self, what, descs, expect, alt_expect=None):
-        """Send @descs; the drop counters must move exactly by @expect (or @alt_expect)."""
+        """Send @descs; the drop counters must move exactly by @expect (or @alt_expect).
+
+        Waits for the events themselves: the core counted every descriptor
+        in nf<I>_tx and the drop counters moved by as many as expected (or
+        the wait ran out), then compares the deltas exactly."""
         st0, d0 = self.snapshot()
         consumed = self.raw.send(descs)
-        time.sleep(0.15)
-        st1, d1 = self.snapshot()
         self.chk.ok(consumed, f"{what}: core consumed the {len(descs)} descriptor(s)",
                     f"tx prod {self.raw.tx.prod}, cons {self.raw.tx.cons}")
-        delta = {k: d1.get(k, 0) - d0.get(k, 0) for k in set(d0) | set(d1)
-                 if k not in IGNORED and d1.get(k, 0) != d0.get(k, 0)}
         want = [e for e in (expect, alt_expect) if e is not None]
+        n_drops = min(sum(e.values()) for e in want)
+
+        def delta_of(d1):
+            return {k: d1.get(k, 0) - d0.get(k, 0) for k in set(d0) | set(d1)
+                    if k not in IGNORED and d1.get(k, 0) != d0.get(k, 0)}
+
+        def settled(st):
+            return (st.get(self.tx_key, 0) - st0.get(self.tx_key, 0) >= len(descs)
+                    and sum(delta_of(drops(st)).values()) >= n_drops)
+
+        self.core.tel.wait_for(settled, 10)
+        st1, d1 = self.snapshot()
+        delta = delta_of(d1)
         self.chk.ok(delta in want, f"{what}: drop counters move by {' or '.join(map(str, want))}",
                     f"moved by {delta}")
         if self.tx_key in st0 and self.tx_key in st1:
@@ -80,11 +93,10 @@ class Steps:
 
 
 def port1_grows(chk, core, what):
+    """Check the bridge's port 1 transmits more (waits for it, 10 s at most)."""
     a = core.stats().get("port1_tx")
-    time.sleep(0.7)
-    b = core.stats().get("port1_tx")
-    return chk.ok(a is not None and b is not None and b > a,
-                  f"bridge still forwards {what}", f"port1_tx {a} -> {b}")
+    ok, st = core.tel.wait_for(lambda s: a is not None and s.get("port1_tx", -1) > a, 10)
+    return chk.ok(ok, f"bridge still forwards {what}", f"port1_tx {a} -> {st.get('port1_tx')}")
 
 
 def main():
@@ -153,9 +165,8 @@ def main():
     same = sum(1 for d in got if raw.packet(d) in frames)
     chk.eq(same, TAKE, "packet bytes read from the mapped pool equal the pcap's frames")
     # the core refills the ring; wait until it is full so 'held' stops moving
-    deadline = time.monotonic() + 5
-    while raw.rx.count() < raw.rx.size and time.monotonic() < deadline:
-        time.sleep(0.05)
+    ok, _ = core.tel.wait_for(lambda s: raw.rx.count() == raw.rx.size, 10)
+    chk.ok(ok, "the core fills the raw NF's rx ring again", f"{raw.rx.count()} of {raw.rx.size}")
     port1_grows(chk, core, "while the raw NF is attached")
 
     chk.section("garbage, one kind at a time")
@@ -207,11 +218,15 @@ def main():
     # rings could hold, (2 x ring_size + alloc_ring_size + 128) per queue;
     # ring_size 256 in CONFIG, alloc_ring_size left at its default of 64.
     limit = 2 * 256 + 64 + 128
+    # take every fresh buffer offered until the core refuses a refill
     taken = 0
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         taken += len(raw.alloc.dequeue(raw.alloc.size))
+        if core.stats().get(f"nf{raw.nf_id}_alloc_capped", 0) > 0:
+            break
         time.sleep(0.005)
+    taken += len(raw.alloc.dequeue(raw.alloc.size))
     st = core.stats()
     held = st.get(f"nf{raw.nf_id}_held", 0)
     chk.ok(taken > 0, f"the raw NF took {taken} fresh buffers from its alloc ring")

@@ -166,14 +166,17 @@ def run_core_queues(env, chk):
     if not chk.ok(err is None, f"{tag}: bridge -q {QUEUES} attaches", err or ""):
         return
     chk.eq(queues_seen(nf), QUEUES, f"{tag}: netlib reports {QUEUES} queues at attach")
-    a = core.stats()
-    time.sleep(1.5)
-    b = core.stats()
     for key in ("port0_rx", "port1_tx", f"nf{nf.id}_rx", f"nf{nf.id}_tx"):
-        chk.ok(b.get(key, 0) > a.get(key, 0), f"{tag}: {key} grows",
-               f"{a.get(key)} -> {b.get(key)}")
+        ok, before, after = core.tel.wait_grows(key)
+        chk.ok(ok, f"{tag}: {key} grows", f"{before} -> {after}")
+    b = core.stats()
     chk.eq(b.get("port0_tx"), 0, f"{tag}: nothing goes out of port 0 (port 1 receives nothing)")
+    deadline = time.monotonic() + 10
     qrx = port_queue_rx(core, 0)
+    while time.monotonic() < deadline and not (isinstance(qrx, list) and len(qrx) >= QUEUES
+                                                 and all(n > 0 for n in qrx[:QUEUES])):
+        time.sleep(0.1)
+        qrx = port_queue_rx(core, 0)
     chk.ok(isinstance(qrx, list) and len(qrx) >= QUEUES and all(n > 0 for n in qrx[:QUEUES]),
            f"{tag}: the core reads every RX queue of port 0 (/ethdev/stats,0 q_ipackets)",
            f"{qrx}")

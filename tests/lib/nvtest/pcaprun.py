@@ -56,7 +56,7 @@ def accounted(stats):
     return tx + sum(drops(stats).values())
 
 
-def wait_drained(core, n_in, timeout=60.0, settle=2.0):
+def wait_drained(core, n_in, timeout=60.0, settle=10.0):
     """Wait until port 0 received @n_in packets and all of them are accounted for.
 
     Returns (drained, stats). If the counts stop moving for @settle seconds

@@ -114,6 +114,24 @@ class Telemetry:
                 return False, last
             time.sleep(interval)
 
+    def wait_grows(self, key, timeout=10.0):
+        """Wait until counter @key exceeds its present value; (ok, before, after)."""
+        before = self.stats().get(key)
+        ok, st = self.wait_for(lambda s: before is not None and s.get(key, -1) > before,
+                               timeout)
+        return ok, before, st.get(key)
+
+    def wait_still(self, key, window=0.5, timeout=10.0):
+        """Wait until counter @key stays put for @window seconds; (ok, last values seen)."""
+        deadline = time.monotonic() + timeout
+        seen = [self.stats().get(key)]
+        while time.monotonic() < deadline:
+            time.sleep(window)
+            seen.append(self.stats().get(key))
+            if seen[-1] is not None and seen[-1] == seen[-2]:
+                return True, seen[-3:]
+        return False, seen[-3:]
+
 
 def drops(stats):
     """The drop_<reason> counters of a stats dict, without the prefix."""
