@@ -16,6 +16,11 @@
  *              TTL - 1 with an incremental checksum update (RFC 1624),
  *              out of the route's port, counted forwarded
  *
+ * SIGHUP re-reads the route (flow) file: the new table is built beside the
+ * one in use and replaces it with one pointer store, so every packet sees
+ * either the old table or the new one, none is lost; a file with an error
+ * is refused and the old table stays.
+ *
  * Why netlib's own nl_lpm / nl_flowtab and not DPDK's rte_lpm / rte_hash:
  * this program runs inside guest VMs, and a guest image carries netlib and
  * nothing else. DPDK's tables come with the EAL (hugepage and lcore setup, a
@@ -64,10 +69,17 @@ struct l3fwd_hop {
 	uint8_t port_ok;  /* the core engine has this port */
 };
 
-struct l3fwd {
-	int hash_mode;           /* 0: LPM on the destination, 1: exact 5-tuple */
+/* What one route (flow) file gives: replaced whole on reload. */
+struct l3fwd_table {
 	struct nl_routes *rt;    /* the table; its values index hops[] */
 	struct l3fwd_hop *hops;
+};
+
+struct l3fwd {
+	int hash_mode;           /* 0: LPM on the destination, 1: exact 5-tuple */
+	const char *file;        /* route or flow file, read again on SIGHUP */
+	const char *prog;
+	struct l3fwd_table *tab; /* read once per burst (acquire), swapped on reload */
 	uint64_t counters[C_MAX]; /* shared by the queue threads: atomic adds */
 };
 
@@ -102,10 +114,10 @@ l3fwd_key(const struct nl_parsed *pp, struct nl_flow_key *k)
 
 /* Rewrite @p for next hop @nh and return its action; *@verdict says why. */
 static int
-l3fwd_forward(const struct l3fwd *s, struct nl_pkt *p, const struct nl_parsed *pp, uint32_t nh,
-	      enum l3fwd_counter *verdict)
+l3fwd_forward(const struct l3fwd_table *t, struct nl_pkt *p, const struct nl_parsed *pp,
+	      uint32_t nh, enum l3fwd_counter *verdict)
 {
-	const struct l3fwd_hop *hop = &s->hops[nh];
+	const struct l3fwd_hop *hop = &t->hops[nh];
 
 	if (!hop->port_ok) {
 		*verdict = C_bad_port;
@@ -132,6 +144,7 @@ static int
 l3fwd_pkt(struct nl_pkt *p, void *state)
 {
 	struct l3fwd *s = state;
+	const struct l3fwd_table *t = __atomic_load_n(&s->tab, __ATOMIC_ACQUIRE);
 	enum l3fwd_counter verdict;
 	struct nl_parsed pp;
 	struct nl_flow_key key;
@@ -143,15 +156,15 @@ l3fwd_pkt(struct nl_pkt *p, void *state)
 	if (verdict == C_forwarded) {
 		if (s->hash_mode) {
 			l3fwd_key(&pp, &key);
-			rc = nl_flowtab_lookup(s->rt->flows, &key, &nh);
+			rc = nl_flowtab_lookup(t->rt->flows, &key, &nh);
 		} else {
-			rc = nl_lpm_lookup(s->rt->lpm, pp.dst.v4, &nh16);
+			rc = nl_lpm_lookup(t->rt->lpm, pp.dst.v4, &nh16);
 			nh = nh16;
 		}
 		if (rc < 0)
 			verdict = C_no_route;
 		else
-			action = l3fwd_forward(s, p, &pp, nh, &verdict);
+			action = l3fwd_forward(t, p, &pp, nh, &verdict);
 	}
 	__atomic_fetch_add(&s->counters[verdict], 1, __ATOMIC_RELAXED);
 	return action;
@@ -159,8 +172,8 @@ l3fwd_pkt(struct nl_pkt *p, void *state)
 
 /* Up to L3FWD_BURST packets: check all, look up the survivors at once, forward. */
 static void
-l3fwd_chunk(struct l3fwd *s, struct nl_pkt **pkts, unsigned int n, uint8_t *actions,
-	    uint64_t *cnt)
+l3fwd_chunk(const struct l3fwd *s, const struct l3fwd_table *t, struct nl_pkt **pkts,
+	    unsigned int n, uint8_t *actions, uint64_t *cnt)
 {
 	struct nl_parsed pp[L3FWD_BURST];
 	struct nl_flow_key keys[L3FWD_BURST];
@@ -186,9 +199,9 @@ l3fwd_chunk(struct l3fwd *s, struct nl_pkt **pkts, unsigned int n, uint8_t *acti
 	}
 
 	if (s->hash_mode) {
-		nl_flowtab_lookup_burst(s->rt->flows, keys, nh, m, &hit);
+		nl_flowtab_lookup_burst(t->rt->flows, keys, nh, m, &hit);
 	} else {
-		nl_lpm_lookup_burst(s->rt->lpm, dst, nh16, m, &hit);
+		nl_lpm_lookup_burst(t->rt->lpm, dst, nh16, m, &hit);
 		for (j = 0; j < m; j++)
 			nh[j] = (hit >> j & 1) ? nh16[j] : 0;
 	}
@@ -197,7 +210,7 @@ l3fwd_chunk(struct l3fwd *s, struct nl_pkt **pkts, unsigned int n, uint8_t *acti
 		i = idx[j];
 		verdict = C_no_route;
 		if (hit >> j & 1)
-			actions[i] = (uint8_t)l3fwd_forward(s, pkts[i], &pp[i], nh[j], &verdict);
+			actions[i] = (uint8_t)l3fwd_forward(t, pkts[i], &pp[i], nh[j], &verdict);
 		cnt[verdict]++;
 	}
 }
@@ -206,29 +219,30 @@ static void
 l3fwd_burst(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state)
 {
 	struct l3fwd *s = state;
+	const struct l3fwd_table *t = __atomic_load_n(&s->tab, __ATOMIC_ACQUIRE);
 	uint64_t cnt[C_MAX] = { 0 };
 	unsigned int i, k;
 
 	for (i = 0; i < n; i += k) {
 		k = n - i < L3FWD_BURST ? n - i : L3FWD_BURST;
-		l3fwd_chunk(s, pkts + i, k, actions + i, cnt);
+		l3fwd_chunk(s, t, pkts + i, k, actions + i, cnt);
 	}
 	l3fwd_count(s, cnt);
 }
 
-/* Resolve every next hop once: its MACs, and whether its port exists. */
+/* Resolve every next hop of @t once: its MACs, and whether its port exists. */
 static int
-l3fwd_hops(struct l3fwd *s, struct nl_ctx *ctx, const char *prog, const char *file)
+l3fwd_hops(struct l3fwd_table *t, struct nl_ctx *ctx, const char *prog, const char *file)
 {
 	unsigned int nb_ports = nl_nb_ports(ctx), missing = 0;
 	uint32_t i;
 
-	s->hops = calloc(s->rt->nb_nh ? s->rt->nb_nh : 1, sizeof(*s->hops));
-	if (s->hops == NULL)
+	t->hops = calloc(t->rt->nb_nh ? t->rt->nb_nh : 1, sizeof(*t->hops));
+	if (t->hops == NULL)
 		return -ENOMEM;
-	for (i = 0; i < s->rt->nb_nh; i++) {
-		const struct nl_nexthop *nh = &s->rt->nh[i];
-		struct l3fwd_hop *hop = &s->hops[i];
+	for (i = 0; i < t->rt->nb_nh; i++) {
+		const struct nl_nexthop *nh = &t->rt->nh[i];
+		struct l3fwd_hop *hop = &t->hops[i];
 
 		memcpy(hop->macs, nh->mac, 6);
 		hop->port = nh->port;
@@ -244,15 +258,70 @@ l3fwd_hops(struct l3fwd *s, struct nl_ctx *ctx, const char *prog, const char *fi
 }
 
 static void
+l3fwd_table_free(struct l3fwd_table *t)
+{
+	if (t == NULL)
+		return;
+	nl_routes_free(t->rt);
+	free(t->hops);
+	free(t);
+}
+
+/* Read s->file into a new table; NULL with a negative errno in *@rc after saying why. */
+static struct l3fwd_table *
+l3fwd_table_load(const struct l3fwd *s, struct nl_ctx *ctx, int *rc)
+{
+	struct l3fwd_table *t = calloc(1, sizeof(*t));
+	char err[256];
+
+	if (t == NULL) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	t->rt = s->hash_mode ? nl_routes_load_flows(s->file, err, sizeof(err)) :
+			       nl_routes_load_lpm(s->file, err, sizeof(err));
+	if (t->rt == NULL) {
+		*rc = -errno;
+		fprintf(stderr, "%s: %s\n", s->prog, err);
+		l3fwd_table_free(t);
+		return NULL;
+	}
+	*rc = l3fwd_hops(t, ctx, s->prog, s->file);
+	if (*rc < 0) {
+		l3fwd_table_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void
 l3fwd_fini(void *state)
 {
 	struct l3fwd *s = state;
 
 	if (s == NULL)
 		return;
-	nl_routes_free(s->rt);
-	free(s->hops);
+	l3fwd_table_free(s->tab);
 	free(s);
+}
+
+/* SIGHUP: the file again, into a new table that replaces the old one whole. */
+static int
+l3fwd_reload(struct nl_ctx *ctx, void *state)
+{
+	struct l3fwd *s = state;
+	struct l3fwd_table *t, *old;
+	int rc;
+
+	t = l3fwd_table_load(s, ctx, &rc);
+	if (t == NULL)
+		return rc;
+	old = __atomic_exchange_n(&s->tab, t, __ATOMIC_ACQ_REL);
+	nl_quiesce(ctx); /* no queue thread still reads the old table */
+	l3fwd_table_free(old);
+	fprintf(stderr, "%s: %u %s, %u next hop(s) from %s\n", s->prog, t->rt->nb_entries,
+		s->hash_mode ? "flows" : "routes", t->rt->nb_nh, s->file);
+	return 0;
 }
 
 static int
@@ -264,9 +333,8 @@ l3fwd_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 		{ "flows", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *prog = argv[0], *mode = NULL, *routes = NULL, *flows = NULL, *file;
+	const char *prog = argv[0], *mode = NULL, *routes = NULL, *flows = NULL;
 	struct l3fwd *s;
-	char err[256];
 	int c, rc;
 
 	optind = 0; /* netlib ran getopt on its own options before */
@@ -299,22 +367,16 @@ l3fwd_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 	if (s == NULL)
 		return -ENOMEM;
 	s->hash_mode = flows != NULL;
-	file = s->hash_mode ? flows : routes;
-	s->rt = s->hash_mode ? nl_routes_load_flows(file, err, sizeof(err)) :
-			       nl_routes_load_lpm(file, err, sizeof(err));
-	if (s->rt == NULL) {
-		rc = -errno;
-		fprintf(stderr, "%s: %s\n", prog, err);
-		l3fwd_fini(s);
-		return rc;
-	}
-	rc = l3fwd_hops(s, ctx, prog, file);
-	if (rc < 0) {
-		l3fwd_fini(s);
+	s->file = s->hash_mode ? flows : routes;
+	s->prog = prog;
+	s->tab = l3fwd_table_load(s, ctx, &rc);
+	if (s->tab == NULL) {
+		free(s);
 		return rc;
 	}
 	fprintf(stderr, "%s: %s mode, %u %s, %u next hop(s) from %s\n", prog, mode,
-		s->rt->nb_entries, s->hash_mode ? "flows" : "routes", s->rt->nb_nh, file);
+		s->tab->rt->nb_entries, s->hash_mode ? "flows" : "routes", s->tab->rt->nb_nh,
+		s->file);
 	*state = s;
 	return 0;
 }
@@ -339,6 +401,7 @@ static const struct nl_nf l3fwd = {
 	.pkt = l3fwd_pkt,
 	.burst = l3fwd_burst,
 	.stats = l3fwd_stats,
+	.reload = l3fwd_reload,
 	.fini = l3fwd_fini,
 };
 

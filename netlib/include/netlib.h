@@ -63,6 +63,13 @@ nl_to_role(struct nl_pkt *p, unsigned int role)
  * burst: n packets; write each packet's action to actions[i]. Used instead
  *        of pkt when set.
  * stats: print the app's own counters (called at exit and with --stats).
+ * reload: SIGHUP arrived: re-read configuration (rules, routes) into state.
+ *        Called from netlib's main thread while the queue threads keep
+ *        calling pkt/burst, so build the new tables beside the old ones,
+ *        publish them with one atomic pointer store, then nl_quiesce() before
+ *        freeing the old ones. Return 0, or a negative errno after printing
+ *        why: the NF then runs on with what it had. Without a reload hook
+ *        SIGHUP is logged and ignored (it never ends the NF).
  * fini:  free state.
  */
 struct nl_nf {
@@ -72,6 +79,7 @@ struct nl_nf {
 	int (*pkt)(struct nl_pkt *pkt, void *state);
 	void (*burst)(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state);
 	void (*stats)(void *state, FILE *f);
+	int (*reload)(struct nl_ctx *ctx, void *state);
 	void (*fini)(void *state);
 };
 
@@ -93,6 +101,14 @@ int nl_port_mac(const struct nl_ctx *ctx, unsigned int port, uint8_t mac[6]);
 
 /* Role this instance serves. */
 unsigned int nl_role(const struct nl_ctx *ctx);
+
+/*
+ * Wait until every queue thread has finished the burst it was in when this
+ * was called (or is stopping), so that nothing it read before still holds a
+ * pointer the caller replaced: after it, old tables can be freed. Call it
+ * from the main thread (a reload hook), never from pkt/burst. Returns 0.
+ */
+int nl_quiesce(struct nl_ctx *ctx);
 
 /*
  * Take a fresh buffer for a packet the NF creates (a reply, a copy).

@@ -169,9 +169,19 @@ nl_queue_run(void *arg)
 	uint64_t idle_since = 0;
 
 	while (!ctx->stop) {
-		uint64_t t0 = NL_STAGE_NOW(), t1, t2;
-		uint32_t n = nvm_ring_dequeue_burst(&q->rx, in, NL_BURST);
-		uint32_t i, k = 0, nout = 0;
+		uint64_t t0, t1, t2;
+		uint32_t n, i, k = 0, nout = 0;
+
+		/*
+		 * A new round: nothing read in the last one is held any more.
+		 * The fence orders this store before every load of the round,
+		 * so once nl_quiesce() sees it change, loads after it see what
+		 * was published before nl_quiesce() was called.
+		 */
+		__atomic_store_n(&q->seq, q->seq + 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		t0 = NL_STAGE_NOW();
+		n = nvm_ring_dequeue_burst(&q->rx, in, NL_BURST);
 
 		if (n == 0) {
 			if (++empty >= 256) {

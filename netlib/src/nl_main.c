@@ -13,12 +13,56 @@
 #include "nl_priv.h"
 
 static volatile sig_atomic_t nl_signalled;
+static volatile sig_atomic_t nl_hangup;
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	nl_signalled = 1;
+	if (sig == SIGHUP)
+		nl_hangup = 1;
+	else
+		nl_signalled = 1;
+}
+
+/* Wait until every queue thread has begun a new round since the call. */
+int
+nl_quiesce(struct nl_ctx *ctx)
+{
+	struct timespec ts = { 0, 200000 };
+	uint64_t seen[NVM_MAX_QUEUES];
+	unsigned int q;
+
+	/* what the caller published is visible before the rounds we wait for */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (q = 0; q < ctx->nb_queues; q++)
+		seen[q] = __atomic_load_n(&ctx->queues[q].seq, __ATOMIC_RELAXED);
+	for (q = 0; q < ctx->nb_queues; q++)
+		while (!ctx->stop && __atomic_load_n(&ctx->queues[q].seq, __ATOMIC_ACQUIRE) == seen[q])
+			nanosleep(&ts, NULL);
+	return 0;
+}
+
+/* SIGHUP: hand it to the NF's reload hook, or say there is none; never stop. */
+static void
+hangup(struct nl_ctx *ctx, const char *prog)
+{
+	int r;
+
+	if (ctx->nf->reload == NULL) {
+		ctx->reload_failed++;
+		fprintf(stderr, "%s: SIGHUP: %s has no reload hook; running on unchanged\n", prog,
+			ctx->nf->name);
+		return;
+	}
+	r = ctx->nf->reload(ctx, ctx->state);
+	if (r < 0) {
+		ctx->reload_failed++;
+		fprintf(stderr, "%s: SIGHUP: reload failed (%s); running on with what it had\n",
+			prog, strerror(-r));
+		return;
+	}
+	ctx->reloads++;
+	fprintf(stderr, "%s: SIGHUP: reloaded\n", prog);
 }
 
 /* Number of ports the core engine has. */
@@ -71,6 +115,8 @@ stats_print(const struct nl_ctx *ctx, FILE *f)
 		(unsigned long long)t.alloc_ok, (unsigned long long)t.alloc_fail);
 	fprintf(f, "sleeps %llu\nwakeups %llu\n", (unsigned long long)t.sleeps,
 		(unsigned long long)t.wakeups);
+	fprintf(f, "reloads %llu\nreload_failed %llu\n", (unsigned long long)ctx->reloads,
+		(unsigned long long)ctx->reload_failed);
 	/* TSC cycles per packet received, in hundredths, as the core counts. */
 	fprintf(f, "cycles_app_x100 %llu\ncycles_io_x100 %llu\n",
 		(unsigned long long)(t.rx ? t.cycles_app * 100 / t.rx : 0),
@@ -141,6 +187,7 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	r = ctx.tp->attach(&ctx, err, sizeof(err));
@@ -175,6 +222,10 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 		ctx.nf_id, ctx.priv_hdr.role, ctx.nb_queues);
 
 	while (!nl_signalled) {
+		if (nl_hangup) {
+			nl_hangup = 0;
+			hangup(&ctx, prog);
+		}
 		if (ctx.tp->core_gone(&ctx, 200)) {
 			fprintf(stderr, "%s: the core engine closed the connection\n", prog);
 			status = 1;

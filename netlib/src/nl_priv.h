@@ -46,6 +46,7 @@ struct nl_queue {
 	struct nvm_ring_prod tx;
 	struct nvm_ring_cons alloc;
 	struct nl_queue_stats st;
+	uint64_t seq;       /* loop rounds begun; read by nl_quiesce() */
 	pthread_t thread;
 	struct nl_pkt *free_pkts[NL_ALLOC_OUTSTANDING];
 	unsigned int nb_free_pkts;
@@ -97,6 +98,8 @@ struct nl_ctx {
 	unsigned int nb_queues;
 	struct nl_queue *queues;
 	volatile int stop;
+	uint64_t reloads;        /* SIGHUPs the reload hook took */
+	uint64_t reload_failed;  /* SIGHUPs it refused (or no hook) */
 };
 
 /* nl_args.c */
