@@ -271,10 +271,10 @@ def check_down(chk, core, mgr, name, tag, how):
            f"{tag}: netvmctl vm list shows {name} down, restart pending", f"last seen {vm}")
     chk.ok(how in (vm.get("last_down") or ""), f"{tag}: the reason names '{how}'",
            f"last_down: {vm.get('last_down')}")
-    ok, st = core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 5)
+    ok, st = core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 15)
     chk.ok(ok, f"{tag}: core telemetry nfs_attached back to 0",
            f"nfs_attached {st.get('nfs_attached')}")
-    ok, st = core.tel.wait_for(lambda s: s.get("pool0_free") == s.get("pool0_total"), 5)
+    ok, st = core.tel.wait_for(lambda s: s.get("pool0_free") == s.get("pool0_total"), 15)
     chk.ok(ok, f"{tag}: pool0_free == pool0_total (every buffer reclaimed)",
            f"free {st.get('pool0_free')} of {st.get('pool0_total')}")
 
@@ -355,7 +355,7 @@ def lifecycle(env, chk, core, mgr, name, launcher):
     chk.eq(mgr.vm(name).get("state"), "stopped", "vm list shows the VM stopped")
     chk.ok(not pid_alive(vm3.get("pid")), "QEMU is gone after vm stop")
     ok, st = core.tel.wait_for(lambda s: s.get("nfs_attached") == 0 and
-                               s.get("pool0_free") == s.get("pool0_total"), 5)
+                               s.get("pool0_free") == s.get("pool0_total"), 15)
     chk.ok(ok, "after vm stop: no NF attached, every buffer free", str(st.get("pool0_free")))
     time.sleep(1)
     chk.eq(mgr.vm(name).get("state"), "stopped", "a stopped VM is not restarted")
@@ -371,6 +371,6 @@ def lifecycle(env, chk, core, mgr, name, launcher):
     rc = mgr.stop(15, 30)
     chk.eq(rc, 0, "netvm-manager exits with status 0 on SIGTERM")
     chk.ok(last is not None and not pid_alive(last), "its QEMU is gone", f"pid {last}")
-    ok, st = core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 5)
+    ok, st = core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 15)
     chk.ok(ok, "no NF left attached to the core", str(st.get("nfs_attached")))
     chk.ok(not os.path.exists(mgr.sock), "the control socket is removed")
