@@ -233,7 +233,7 @@ core_telemetry_register(struct core *c)
 					       "Counters of one NF instance. Parameter: its id");
 	if (r == 0)
 		r = rte_telemetry_register_cmd("/netvm/pools", tel_pools,
-					       "NetVM pool regions: file, size (a power of two), "
-					       "buffers, stride, NUMA socket. No parameters");
+					       "NetVM pool regions: memfd name, size (a power of two), "
+					       "buffers, stride, NUMA socket, trust group. No parameters");
 	return r;
 }
