@@ -55,8 +55,9 @@ struct core_pool {
 	unsigned int id;
 	unsigned int group; /* trust group (cfg.group_names) */
 	int socket;
-	int fd;
-	char path[512];
+	int fd;               /* the sealed hugetlb memfd */
+	char path[512];       /* its name (/proc/PID/fd shows /memfd:NAME) */
+	struct nvm_pool_hdr hdr; /* the header as the core wrote it */
 	uint8_t *base;
 	size_t size;
 	size_t page_size;
@@ -207,6 +208,7 @@ struct core {
 int core_pool_create(struct core *c, struct core_pool *p, unsigned int id, int socket,
 		     char *err, size_t errlen);
 void core_pool_fill_ports(struct core *c);
+void core_pool_hdr_restore(struct core_pool *p);
 void core_pool_destroy(struct core_pool *p);
 unsigned int core_pool_free_count(const struct core_pool *p);
 

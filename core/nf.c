@@ -5,6 +5,7 @@
  * held when it goes away.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -59,6 +60,9 @@ core_nf_create(struct core *c, uint16_t id, uint16_t role, uint16_t nb_queues, c
 	pidx = c->pool_of[c->cfg.role_group[role]]
 			 [rte_socket_id() < RTE_MAX_NUMA_NODES ? rte_socket_id() : 0];
 	nf->pool = &c->pools[pidx >= 0 ? pidx : 0];
+	/* This NF reads the pool header once it has the regions; another
+	 * NF may have written over it since the core did. */
+	core_pool_hdr_restore(nf->pool);
 	/* All an honest NF can hold: full rx, tx and alloc rings per queue, and
 	 * a burst plus the packets it allocated in hand. An NF that takes fresh
 	 * buffers and never gives them back stops getting them there, so it
@@ -68,8 +72,11 @@ core_nf_create(struct core *c, uint16_t id, uint16_t role, uint16_t nb_queues, c
 
 	nf->priv_size = region_size(off + nb_queues * (2 * ring_bytes + alloc_bytes));
 	snprintf(name, sizeof(name), "netvm-nf%u", id);
-	nf->priv_fd = memfd_create(name, MFD_CLOEXEC);
-	if (nf->priv_fd < 0 || ftruncate(nf->priv_fd, (off_t)nf->priv_size) < 0) {
+	nf->priv_fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	/* The NF holds this fd: sealed, it cannot truncate the region under
+	 * the core (a SIGBUS in the datapath). */
+	if (nf->priv_fd < 0 || ftruncate(nf->priv_fd, (off_t)nf->priv_size) < 0 ||
+	    fcntl(nf->priv_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
 		snprintf(err, errlen, "private region for NF %u: %s", id, strerror(errno));
 		goto fail;
 	}

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Pool regions. A pool region is one hugetlbfs file, mapped shared, laid
- * out as netvm_abi.h says (header, then buf_count buffers of buf_stride
- * bytes). It is registered as DPDK external memory and the mbuf pool is
+ * Pool regions. A pool region is one hugetlb memfd (a file with no name in
+ * any directory: only those the core hands its fd to can map it), mapped
+ * shared, laid out as netvm_abi.h says (header, then buf_count buffers of
+ * buf_stride bytes). Its size is sealed, so no NF can truncate it under
+ * the core; the core keeps its own copy of the header and writes it again
+ * before each attach, so an NF that scribbles on it misleads no later NF. It is registered as DPDK external memory and the mbuf pool is
  * built with pinned external buffers in it: the mbuf headers stay in the
  * core's own memory (a guest cannot corrupt them), the packet bytes are
  * written by the port straight into the region every NF maps.
@@ -27,6 +30,9 @@
 #include "core.h"
 
 #define HUGETLBFS_MAGIC 0x958458f6
+#ifndef MFD_HUGE_SHIFT
+#define MFD_HUGE_SHIFT 26 /* linux/memfd.h */
+#endif
 
 static uint32_t
 log2u(uint32_t v)
@@ -34,8 +40,8 @@ log2u(uint32_t v)
 	return 31 - (uint32_t)__builtin_clz(v);
 }
 
-/* Make and map the hugetlbfs file, reserving its pages up front so a
- * shortage is an error now rather than a SIGBUS later. */
+/* Make, size, seal and map the hugetlb memfd, reserving its pages up front
+ * so a shortage is an error now rather than a SIGBUS later. */
 static int
 region_map(struct core *c, struct core_pool *p, char *err, size_t errlen)
 {
@@ -60,13 +66,15 @@ region_map(struct core *c, struct core_pool *p, char *err, size_t errlen)
 		       "use the region fully\n", p->id,
 		       (unsigned long long)((p->size - p->bufs_off) / p->stride - p->count),
 		       (unsigned long long)((p->size - p->bufs_off) / p->stride));
-	snprintf(p->path, sizeof(p->path), "%s/netvm-%s-pool%u", c->cfg.hugepage_dir, c->prefix,
-		 p->id);
-	unlink(p->path); /* a stale file of a previous run with this prefix */
-	p->fd = open(p->path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	snprintf(p->path, sizeof(p->path), "netvm-%s-pool%u", c->prefix, p->id);
+	/* The hugepage size of hugepage_dir's mount, as MFD_HUGE_* encodes it. */
+	p->fd = memfd_create(p->path, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB |
+					      ((unsigned int)__builtin_ctzl(p->page_size)
+					       << MFD_HUGE_SHIFT));
 	if (p->fd < 0) {
 		r = -errno;
-		snprintf(err, errlen, "cannot create pool file %s: %s", p->path, strerror(-r));
+		snprintf(err, errlen, "cannot create pool region %s (a hugetlb memfd of %zu KiB "
+			 "pages): %s", p->path, p->page_size >> 10, strerror(-r));
 		return r;
 	}
 	r = fallocate(p->fd, 0, 0, (off_t)p->size);
@@ -79,11 +87,17 @@ region_map(struct core *c, struct core_pool *p, char *err, size_t errlen)
 			 strerror(-r));
 		return r;
 	}
+	/* An NF holds this fd: truncating it would SIGBUS the core. */
+	if (fcntl(p->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cannot seal pool region %s: %s", p->path, strerror(-r));
+		return r;
+	}
 	p->base = mmap(NULL, p->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, p->fd, 0);
 	if (p->base == MAP_FAILED) {
 		r = -errno;
 		p->base = NULL;
-		snprintf(err, errlen, "cannot map pool file %s: %s", p->path, strerror(-r));
+		snprintf(err, errlen, "cannot map pool region %s: %s", p->path, strerror(-r));
 		return r;
 	}
 	return 0;
@@ -177,8 +191,7 @@ core_pool_create(struct core *c, struct core_pool *p, unsigned int id, int socke
 	if (r < 0)
 		return r;
 
-	h = (struct nvm_pool_hdr *)p->base;
-	memset(h, 0, sizeof(*h));
+	h = &p->hdr;
 	h->magic = NVM_POOL_MAGIC;
 	h->version = NVM_ABI_VERSION;
 	h->region_size = p->size;
@@ -188,6 +201,7 @@ core_pool_create(struct core *c, struct core_pool *p, unsigned int id, int socke
 	h->headroom = RTE_PKTMBUF_HEADROOM;
 	h->socket_id = (uint32_t)socket;
 	h->pool_id = id;
+	core_pool_hdr_restore(p);
 
 	n_pages = (unsigned int)(p->size / p->page_size);
 	iovas = p->iovas = calloc(n_pages, sizeof(*iovas));
@@ -249,7 +263,8 @@ out:
 	return r;
 }
 
-/* Write the port table into every pool header, for the NFs. */
+/* Write the port table into every pool header (the core's copy and the
+ * region's), for the NFs. */
 void
 core_pool_fill_ports(struct core *c)
 {
@@ -257,7 +272,7 @@ core_pool_fill_ports(struct core *c)
 	uint16_t port;
 
 	for (k = 0; k < c->nb_pools; k++) {
-		struct nvm_pool_hdr *h = (struct nvm_pool_hdr *)c->pools[k].base;
+		struct nvm_pool_hdr *h = &c->pools[k].hdr;
 
 		h->nb_ports = c->nb_ports;
 		for (port = 0; port < c->nb_ports && port < NVM_MAX_PORTS; port++) {
@@ -269,7 +284,16 @@ core_pool_fill_ports(struct core *c)
 			if (rte_eth_link_get_nowait(port, &link) == 0)
 				h->ports[port].up = link.link_status;
 		}
+		core_pool_hdr_restore(&c->pools[k]);
 	}
+}
+
+/* Write the core's own copy of pool @p's header over the region's: an NF
+ * may have scribbled on it, and the next NF to attach reads it. */
+void
+core_pool_hdr_restore(struct core_pool *p)
+{
+	memcpy(p->base, &p->hdr, sizeof(p->hdr));
 }
 
 /* Buffers of pool @p that are free (in the mempool, caches included). */
@@ -279,8 +303,7 @@ core_pool_free_count(const struct core_pool *p)
 	return p->mp != NULL ? rte_mempool_avail_count(p->mp) : 0;
 }
 
-/* Free everything core_pool_create() made, even half-made, and remove
- * the file. */
+/* Free everything core_pool_create() made, even half-made. */
 void
 core_pool_destroy(struct core_pool *p)
 {
@@ -305,10 +328,8 @@ core_pool_destroy(struct core_pool *p)
 	}
 	if (p->base != NULL)
 		munmap(p->base, p->size);
-	if (p->fd >= 0) {
+	if (p->fd >= 0)
 		close(p->fd);
-		unlink(p->path);
-	}
 	rte_free(p->by_idx);
 	rte_free(p->owner);
 	free(p->iovas);

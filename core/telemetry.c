@@ -202,7 +202,7 @@ tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (i = 0; i < tel_core->nb_pools; i++) {
 		const struct core_pool *p = &tel_core->pools[i];
 
-		snprintf(name, sizeof(name), "pool%u_path", i);
+		snprintf(name, sizeof(name), "pool%u_name", i);
 		rte_tel_data_add_dict_string(d, name, p->path);
 		snprintf(name, sizeof(name), "pool%u_size", i);
 		rte_tel_data_add_dict_u64(d, name, p->size);
@@ -233,7 +233,7 @@ core_telemetry_register(struct core *c)
 					       "Counters of one NF instance. Parameter: its id");
 	if (r == 0)
 		r = rte_telemetry_register_cmd("/netvm/pools", tel_pools,
-					       "NetVM pool regions: file, size (a power of two), "
-					       "buffers, stride, NUMA socket. No parameters");
+					       "NetVM pool regions: memfd name, size (a power of two), "
+					       "buffers, stride, NUMA socket, trust group. No parameters");
 	return r;
 }

@@ -85,8 +85,10 @@ void mgr_ivs_stop(struct mgr_ivs *s);
 
 /* ---- mgr_tel.c: the core's DPDK telemetry ---- */
 
+/* The pool region the core gave on attach (a sealed hugetlb memfd: no file
+ * in any directory; QEMU gets the fd itself). */
 struct mgr_pool_info {
-	char path[MGR_CFG_PATH_LEN];
+	char name[MGR_CFG_PATH_LEN]; /* as /proc/self/fd shows it, for messages */
 	uint64_t size;
 };
 
@@ -94,8 +96,6 @@ void mgr_tel_path(const struct mgr_cfg *c, char *path, size_t len);
 int mgr_tel_query(const char *path, const char *cmd, struct json_object **out, char *err,
 		  size_t errlen);
 int mgr_tel_nf_live(const char *path, uint32_t nf_id, char *err, size_t errlen);
-int mgr_tel_pool_of(const char *path, int pool_fd, struct mgr_pool_info *pool, char *err,
-		    size_t errlen);
 
 /* ---- mgr_vm.c: one VM's life ---- */
 

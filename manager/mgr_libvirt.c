@@ -6,16 +6,21 @@
  * defined and started by the manager, destroyed and undefined when it goes
  * down; persistent so that its state reason (shutdown, crashed, destroyed)
  * can still be read after QEMU is gone. The private region is libvirt's own
- * <shmem> ivshmem-doorbell with <server path=<state_dir>/<name>.sock/>; the
- * pool, a hugetlbfs file libvirt cannot describe as shmem (it would back it
- * with /dev/shm), is passed with <qemu:commandline> as the same
- * memory-backend-file + ivshmem-plain arguments the qemu launcher uses.
+ * <shmem> ivshmem-doorbell with <server path=<state_dir>/<name>.sock/>.
  *
- * QEMU then runs as libvirt-qemu:kvm, and libvirt does not know the pool
- * file: the manager gives the pool file and the chardev socket to group kvm
- * with mode 0660, and turns libvirt's relabelling off for the domain
- * (<seclabel type='none'/>) so that it does not chown the kernel, initrd or
- * disk image. Starting libvirtd/virtlogd is the system's job, not this file's.
+ * The pool is a sealed hugetlb memfd with no name in any directory, which
+ * no domain XML can describe: the domain is started paused, the manager
+ * hands the pool fd to that domain's QEMU over libvirt's monitor (QMP
+ * add-fd), adds memory-backend-file mem-path=/proc/self/fd/<that fd> and an
+ * ivshmem-plain device on it, and resumes the domain. A QEMU thus maps the
+ * pool of its own VM's trust group and no other: there is no pool file for
+ * it to open.
+ *
+ * QEMU runs as libvirt-qemu:kvm: the manager gives the chardev socket to
+ * group kvm with mode 0660, and turns libvirt's relabelling off for the
+ * domain (<seclabel type='none'/>) so that it does not chown the kernel,
+ * initrd or disk image. Starting libvirtd/virtlogd is the system's job, not
+ * this file's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +31,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -117,15 +124,12 @@ lv_build(const struct mgr_vm *vm, const char *cmdline, bool kvm, struct lv_xml *
 	lv_put(x, "    <shmem name='netvm-%s'><model type='ivshmem-doorbell'/>"
 	       "<server path='%s'/><msi vectors='1'/></shmem>\n", v->name,
 	       lv_esc(vm->sock_path, e, sizeof(e)));
-	lv_put(x, "  </devices>\n  <seclabel type='none'/>\n  <qemu:commandline>\n");
-	snprintf(arg, sizeof(arg), "memory-backend-file,id=netvm-pool,mem-path=%s,size=%llu,"
-		 "share=on", mgr_qemu_esc(vm->pool.path, q, sizeof(q)),
-		 (unsigned long long)vm->pool.size);
-	lv_put(x, "    <qemu:arg value='-object'/>\n    <qemu:arg value='%s'/>\n",
-	       lv_esc(arg, e, sizeof(e)));
-	/* The last PCI slot: libvirt places its own devices from the first one up. */
-	lv_put(x, "    <qemu:arg value='-device'/>\n"
-	       "    <qemu:arg value='ivshmem-plain,memdev=netvm-pool,addr=0x1f'/>\n");
+	lv_put(x, "  </devices>\n  <seclabel type='none'/>\n");
+	if (v->disk[0] == '\0' || (v->nf[0] == '\0' && v->nb_files == 0)) {
+		lv_put(x, "</domain>\n");
+		return;
+	}
+	lv_put(x, "  <qemu:commandline>\n");
 	if (v->disk[0] != '\0' && v->nf[0] != '\0') {
 		snprintf(arg, sizeof(arg), "name=opt/netvm/run,string=%s",
 			 mgr_qemu_esc(v->nf, q, sizeof(q)));
@@ -189,24 +193,62 @@ lv_domain(struct mgr_vm *vm, virConnectPtr conn)
 	return virDomainLookupByName(conn, name);
 }
 
-/* Give @path to group kvm, mode 0660, for QEMU running as libvirt-qemu. */
+/* Run QMP command @cmd in domain @dom's QEMU, passing @fd with it when it is
+ * not -1; store the "return" member's integer @key in @val when @key is not
+ * NULL. Returns 0, or a negative errno with a message in @err. */
 static int
-lv_share(const struct mgr_vm *vm, const char *path, char *err, size_t errlen)
+lv_qmp(virDomainPtr dom, const char *cmd, int fd, const char *key, int64_t *val, char *err,
+       size_t errlen)
 {
+	struct json_object *reply, *ret, *v;
+	char *result = NULL;
 	int r;
 
-	if (vm->m->kvm_gid == (gid_t)-1) {
-		snprintf(err, errlen, "there is no group 'kvm' for QEMU under libvirt to open %s",
-			 path);
-		return -ENOENT;
+	r = virDomainQemuMonitorCommandWithFiles(dom, cmd, fd >= 0 ? 1 : 0, fd >= 0 ? &fd : NULL,
+						 NULL, NULL, &result, 0);
+	if (r < 0) {
+		lv_error(err, errlen, "QEMU monitor");
+		return -EIO;
 	}
-	if (chown(path, (uid_t)-1, vm->m->kvm_gid) < 0 || chmod(path, 0660) < 0) {
-		r = -errno;
-		snprintf(err, errlen, "cannot give %s to group kvm (mode 0660): %s", path,
-			 strerror(-r));
+	reply = json_tokener_parse(result);
+	r = 0;
+	if (reply == NULL || !json_object_object_get_ex(reply, "return", &ret) ||
+	    (key != NULL && (!json_object_object_get_ex(ret, key, &v) ||
+			     !json_object_is_type(v, json_type_int)))) {
+		snprintf(err, errlen, "QEMU monitor: %s answered %.300s", cmd, result);
+		r = -EPROTO;
+	} else if (key != NULL) {
+		*val = json_object_get_int64(v);
+	}
+	json_object_put(reply);
+	free(result);
+	return r;
+}
+
+/* Give paused domain @dom's QEMU the pool region: its fd (QMP add-fd), a
+ * memory backend on /proc/self/fd/<fd> and an ivshmem-plain device in the
+ * last PCI slot (libvirt places its own devices from the first one up). */
+static int
+lv_pool(struct mgr_vm *vm, virDomainPtr dom, char *err, size_t errlen)
+{
+	char cmd[512];
+	int64_t fd = -1;
+	int r;
+
+	r = lv_qmp(dom, "{\"execute\":\"add-fd\"}", vm->att.pool_fd, "fd", &fd, err, errlen);
+	if (r < 0)
 		return r;
-	}
-	return 0;
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":"
+		 "\"memory-backend-file\",\"id\":\"netvm-pool\",\"mem-path\":"
+		 "\"/proc/self/fd/%lld\",\"size\":%llu,\"share\":true}}",
+		 (long long)fd, (unsigned long long)vm->pool.size);
+	r = lv_qmp(dom, cmd, -1, NULL, NULL, err, errlen);
+	if (r < 0)
+		return r;
+	return lv_qmp(dom, "{\"execute\":\"device_add\",\"arguments\":{\"driver\":"
+		      "\"ivshmem-plain\",\"id\":\"netvm-pool-dev\",\"memdev\":\"netvm-pool\","
+		      "\"addr\":\"0x1f\"}}", -1, NULL, NULL, err, errlen);
 }
 
 /* QEMU's pid from libvirt's pidfile, 0 when unknown (for messages only). */
@@ -263,10 +305,9 @@ lv_start(struct mgr_vm *vm, char *err, size_t errlen)
 		fclose(f);
 	}
 	conn = lv_conn(vm, err, errlen);
-	r = conn == NULL ? -ECONNREFUSED : lv_share(vm, vm->pool.path, err, errlen);
-	if (r < 0) {
+	if (conn == NULL) {
 		free(x);
-		return r;
+		return -ECONNREFUSED;
 	}
 	dom = virDomainDefineXML(conn, x->buf);
 	free(x);
@@ -274,11 +315,22 @@ lv_start(struct mgr_vm *vm, char *err, size_t errlen)
 		lv_error(err, errlen, "defining the domain");
 		return -EINVAL;
 	}
-	if (virDomainCreate(dom) < 0) {
+	if (virDomainCreateWithFlags(dom, VIR_DOMAIN_START_PAUSED) < 0) {
 		lv_error(err, errlen, "starting the domain");
 		virDomainUndefine(dom);
 		virDomainFree(dom);
 		return -EIO;
+	}
+	r = lv_pool(vm, dom, err, errlen);
+	if (r == 0 && virDomainResume(dom) < 0) {
+		lv_error(err, errlen, "resuming the domain");
+		r = -EIO;
+	}
+	if (r < 0) {
+		virDomainDestroy(dom);
+		virDomainUndefine(dom);
+		virDomainFree(dom);
+		return r;
 	}
 	virDomainFree(dom);
 	vm->pid = lv_pid(vm);

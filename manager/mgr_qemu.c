@@ -5,7 +5,7 @@
  *   qemu-system-x86_64 -name netvm-<name> -accel kvm|tcg -machine pc
  *     -m <memory> -smp <vcpus> -nographic -nodefaults -no-user-config
  *     -no-reboot -monitor none -serial file:<state_dir>/<name>.console
- *     -object memory-backend-file,id=netvm-pool,mem-path=<pool>,size=<size>,share=on
+ *     -object memory-backend-file,id=netvm-pool,mem-path=/proc/self/fd/4,size=<size>,share=on
  *     -device ivshmem-plain,memdev=netvm-pool,addr=0x10
  *     -chardev socket,path=<state_dir>/<name>.sock,id=netvm-bell
  *     -device ivshmem-doorbell,chardev=netvm-bell,vectors=1,addr=0x11
@@ -16,7 +16,9 @@
  *     [-fw_cfg name=opt/netvm/file<N>,file=<state_dir>/<name>.file<N>]...
  *
  * QEMU is a child of the manager in its own session, stdout/stderr to
- * <state_dir>/<name>.log, its pid in <state_dir>/<name>.pid. KVM or TCG as
+ * <state_dir>/<name>.log, its pid in <state_dir>/<name>.pid. The pool region
+ * is a sealed hugetlb memfd with no name in any directory: QEMU inherits the
+ * fd the core gave the manager as fd 4 and opens it as /proc/self/fd/4. KVM or TCG as
  * manager.accel says (mgr_accel_kvm()).
  */
 #include <errno.h>
@@ -35,6 +37,7 @@
 
 #define QEMU_MAX_ARGS 64
 #define QEMU_STOP_WAIT_MS 3000
+#define QEMU_POOL_FD 4 /* the pool region's fd in QEMU: it has no file name */
 
 struct qemu_argv {
 	char *v[QEMU_MAX_ARGS + 1];
@@ -132,8 +135,9 @@ qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline
 	qemu_arg(a, "-serial");
 	qemu_arg(a, "file:%s", mgr_qemu_esc(vm->console_path, e1, sizeof(e1)));
 	qemu_arg(a, "-object");
-	qemu_arg(a, "memory-backend-file,id=netvm-pool,mem-path=%s,size=%llu,share=on",
-		 mgr_qemu_esc(vm->pool.path, e1, sizeof(e1)), (unsigned long long)vm->pool.size);
+	/* The pool region has no file: QEMU inherits its fd (qemu_child()). */
+	qemu_arg(a, "memory-backend-file,id=netvm-pool,mem-path=/proc/self/fd/%d,size=%llu,"
+		 "share=on", QEMU_POOL_FD, (unsigned long long)vm->pool.size);
 	qemu_arg(a, "-device");
 	qemu_arg(a, "ivshmem-plain,memdev=netvm-pool,addr=0x10");
 	qemu_arg(a, "-chardev");
@@ -160,23 +164,27 @@ qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline
 	}
 }
 
-/* In the child: the exec, or its errno written to @errfd. */
+/* In the child: the exec, or its errno written to @errfd. QEMU inherits the
+ * pool region @poolfd as QEMU_POOL_FD. */
 static void __attribute__((noreturn))
-qemu_child(struct qemu_argv *a, int logfd, int errfd)
+qemu_child(struct qemu_argv *a, int logfd, int errfd, int poolfd)
 {
 	int devnull = open("/dev/null", O_RDONLY);
+	int pool = fcntl(poolfd, F_DUPFD_CLOEXEC, QEMU_POOL_FD + 1);
 	int e;
 
 	setsid();
-	/* fd 3 reports a failed exec; every other descriptor of the manager is closed. */
-	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0 ||
-	    dup2(errfd, 3) < 0 || fcntl(3, F_SETFD, FD_CLOEXEC) < 0) {
+	/* fd 3 reports a failed exec, fd 4 is the pool; every other descriptor
+	 * of the manager is closed. */
+	if (devnull < 0 || pool < 0 || dup2(devnull, 0) < 0 || dup2(logfd, 1) < 0 ||
+	    dup2(logfd, 2) < 0 || dup2(errfd, 3) < 0 || fcntl(3, F_SETFD, FD_CLOEXEC) < 0 ||
+	    dup2(pool, QEMU_POOL_FD) < 0) {
 		e = errno;
 		if (write(errfd, &e, sizeof(e)) < 0)
 			_exit(126);
 		_exit(126);
 	}
-	closefrom(4);
+	closefrom(QEMU_POOL_FD + 1);
 	sigset_t none;
 
 	sigemptyset(&none);
@@ -246,7 +254,7 @@ qemu_start(struct mgr_vm *vm, char *err, size_t errlen)
 	}
 	pid = fork();
 	if (pid == 0)
-		qemu_child(&a, logfd, pfd[1]);
+		qemu_child(&a, logfd, pfd[1], vm->att.pool_fd);
 	r = pid < 0 ? -errno : 0;
 	close(pfd[1]);
 	close(logfd);

@@ -136,58 +136,6 @@ mgr_tel_query(const char *path, const char *cmd, struct json_object **out, char 
 }
 
 /*
- * Find, in the core's /netvm/pools, the pool file @pool_fd (received on
- * attach) is: store its path and size in @pool. Returns 0, or a negative
- * errno with a message in @err (-ENOENT: no pool listed is that file).
- */
-int
-mgr_tel_pool_of(const char *path, int pool_fd, struct mgr_pool_info *pool, char *err,
-		size_t errlen)
-{
-	struct json_object *pools, *jpath, *jsize;
-	struct stat want, st;
-	char key[32];
-	unsigned int k;
-	int r;
-
-	if (fstat(pool_fd, &want) < 0) {
-		r = -errno;
-		snprintf(err, errlen, "pool region: %s", strerror(-r));
-		return r;
-	}
-	r = mgr_tel_query(path, "/netvm/pools", &pools, err, errlen);
-	if (r < 0)
-		return r;
-	r = -ENOENT;
-	snprintf(err, errlen, "none of the pools the core lists in /netvm/pools is the file it "
-		 "gave on attach");
-	for (k = 0; k < MGR_TEL_MAX_POOLS; k++) {
-		snprintf(key, sizeof(key), "pool%u_path", k);
-		if (!json_object_object_get_ex(pools, key, &jpath))
-			break;
-		snprintf(key, sizeof(key), "pool%u_size", k);
-		if (!json_object_object_get_ex(pools, key, &jsize) ||
-		    !json_object_is_type(jpath, json_type_string) ||
-		    !json_object_is_type(jsize, json_type_int)) {
-			snprintf(err, errlen, "/netvm/pools: pool%u has no string path and integer "
-				 "size", k);
-			r = -EPROTO;
-			break;
-		}
-		if (stat(json_object_get_string(jpath), &st) == 0 && st.st_dev == want.st_dev &&
-		    st.st_ino == want.st_ino) {
-			snprintf(pool->path, sizeof(pool->path), "%s", json_object_get_string(jpath));
-			pool->size = (uint64_t)json_object_get_int64(jsize);
-			r = 0;
-			err[0] = '\0';
-			break;
-		}
-	}
-	json_object_put(pools);
-	return r;
-}
-
-/*
  * Whether the core's instance @nf_id is live (its NF runs and the datapath
  * delivers to it), from /netvm/nf,ID: 1 yes, 0 not yet, or a negative errno
  * with a message in @err (-ENOENT: the core has no such instance).

@@ -12,7 +12,7 @@
  *                         +--never / limit reached--> FAILED
  *
  * Starting a VM: attach to the core on its behalf (a lease, written to
- * <name>.lease), find the pool file in the core's telemetry, serve its
+ * <name>.lease; the core gives the regions' fds), serve its
  * chardev socket, then let the launcher run QEMU. The guest's NF runs when
  * the core's telemetry says its instance is live. Going down undoes all of
  * it; ending the lease is what makes the core reclaim the VM's buffers.
@@ -140,7 +140,20 @@ mgr_pow2(uint64_t v)
 	return v != 0 && (v & (v - 1)) == 0;
 }
 
-/* Attach, find the pool, serve the chardev: everything before QEMU. */
+/* What the pool region the core gave is: its size, and its name for messages. */
+static void
+pool_info(struct mgr_vm *vm)
+{
+	char link[64];
+	ssize_t n;
+
+	vm->pool.size = vm->att.pool_size;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", vm->att.pool_fd);
+	n = readlink(link, vm->pool.name, sizeof(vm->pool.name) - 1);
+	vm->pool.name[n > 0 ? n : 0] = '\0';
+}
+
+/* Attach, take the pool's measure, serve the chardev: everything before QEMU. */
 static int
 mgr_vm_prepare(struct mgr_vm *vm, char *err, size_t errlen)
 {
@@ -157,20 +170,12 @@ mgr_vm_prepare(struct mgr_vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot write %s: %s", vm->lease_path, strerror(-r));
 		return r;
 	}
-	r = mgr_tel_pool_of(m->tel_path, vm->att.pool_fd, &vm->pool, err, errlen);
-	if (r < 0)
-		return r;
-	if (vm->pool.size != vm->att.pool_size) {
-		snprintf(err, errlen, "the core's telemetry gives pool %s %llu bytes, the file has "
-			 "%llu", vm->pool.path, (unsigned long long)vm->pool.size,
-			 (unsigned long long)vm->att.pool_size);
-		return -EPROTO;
-	}
+	pool_info(vm);
 	if (!mgr_pow2(vm->pool.size)) {
 		snprintf(err, errlen, "pool %s is %llu bytes, not a power of two: QEMU's "
 			 "ivshmem-plain cannot map it (choose the core's pool_buffers so that "
 			 "(pool_buffers + 1) x buffer_size is a power of two, e.g. 16383 x 2048)",
-			 vm->pool.path, (unsigned long long)vm->pool.size);
+			 vm->pool.name, (unsigned long long)vm->pool.size);
 		return -EINVAL;
 	}
 	if (!mgr_pow2(vm->att.priv_size)) {
@@ -224,7 +229,7 @@ mgr_vm_start(struct mgr_vm *vm, char *err, size_t errlen)
 	vm->starts++;
 	mgr_log("vm %s: starting (%s launcher, pid %d): nf id %u, role %u, pool %s (%llu MiB), "
 		"chardev %s", vm->cfg->name, vm->launcher->name, (int)vm->pid, vm->att.nf_id,
-		vm->cfg->role, vm->pool.path, (unsigned long long)(vm->pool.size >> 20),
+		vm->cfg->role, vm->pool.name, (unsigned long long)(vm->pool.size >> 20),
 		vm->sock_path);
 	return 0;
 }
@@ -575,7 +580,7 @@ mgr_vm_adopt_lease(struct mgr_vm *vm, char *err, size_t errlen)
 	}
 	r = mgr_attach_adopt(&vm->att, m->cfg.core_socket, id, token, err, errlen);
 	if (r == 0)
-		r = mgr_tel_pool_of(m->tel_path, vm->att.pool_fd, &vm->pool, err, errlen);
+		pool_info(vm);
 	if (r == 0 && (r = mgr_watch(m, vm->att.sock, &vm->core_tag)) < 0)
 		snprintf(err, errlen, "epoll: %s", strerror(-r));
 	if (r < 0)

@@ -223,9 +223,9 @@ def refused_second_peer(sock_path):
 
 
 def pool_info(core):
-    """(path, size) of pool 0 from the core's /netvm/pools telemetry."""
+    """(name, size) of pool 0 from the core's /netvm/pools telemetry."""
     data = core.tel.command("/netvm/pools")
-    return data["pool0_path"], data["pool0_size"]
+    return data["pool0_name"], data["pool0_size"]
 
 
 def vm_config(name, kernel, initrd, launcher):

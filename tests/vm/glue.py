@@ -9,15 +9,15 @@ What the glue does for a VM, in order:
      and its doorbell eventfd (docs/abi.md, "Attach protocol"). The connection
      stays open while the VM lives: closing it makes the core take back every
      buffer the VM held;
-  2. finds the pool's hugetlbfs file: telemetry /netvm/pools (pool<K>_path,
-     pool<K>_size), else <hugepage_dir>/netvm-<file-prefix>-pool<K>; it must be
-     the very file the core passed (same inode) and a power of two in size;
+  2. checks the pool region (a sealed hugetlb memfd, no file name) is a power
+     of two in size;
   3. serves QEMU's ivshmem-doorbell chardev (ivshmem server protocol, QEMU
      docs/specs/ivshmem-spec): version 0, the VM's peer id (its instance id),
      -1 + the PRIVATE region fd, then the VM's id + the DOORBELL eventfd as its
      vector 0, so a core write to the eventfd is an MSI-X interrupt in the guest;
   4. boots QEMU with scripts/build-guest.sh's image, the pool as ivshmem-plain
-     (memory-backend-file on the pool file, share=on) and the private region as
+     (QEMU inherits the pool fd N: memory-backend-file,
+     mem-path=/proc/self/fd/N, share=on) and the private region as
      ivshmem-doorbell; the guest's /init runs the command given (netvm.run=)
      after writing the files given (netvm.file=/PATH:BASE64);
   5. closes the core connection the moment QEMU exits, however it exits.
@@ -46,7 +46,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from nvtest import env as nvenv  # noqa: E402
 from nvtest import guest as nvguest  # noqa: E402
-from nvtest.telemetry import Telemetry, TelemetryError, socket_path  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ivshmem_server import ChardevServer  # noqa: E402
@@ -55,7 +54,6 @@ HELLO_MAGIC = 0x4e564d48454c4c  # netvm_abi.h NVM_HELLO_MAGIC
 ABI_VERSION = 1                 # NVM_ABI_VERSION
 MSG_POOL = -2                   # NVM_MSG_POOL
 MSG_ERROR = -3                  # NVM_MSG_ERROR
-POOL_ID_OFF = 40                # struct nvm_pool_hdr.pool_id
 PRIV_NF_STATE_OFF = 320         # struct nvm_priv_hdr.nf_state
 NF_STATES = {0: "attaching", 1: "running", 2: "stopping"}
 HUGE_DIR = "/dev/hugepages"
@@ -145,36 +143,15 @@ def is_pow2(n):
     return n > 0 and n & (n - 1) == 0
 
 
-def pool_file(link, file_prefix, hugepage_dir=HUGE_DIR):
-    """(path, size) of the pool region the core passed on @link. Raises GlueError."""
-    pool_id = struct.unpack("<I", os.pread(link.pool_fd, 4, POOL_ID_OFF))[0]
-    path = size = None
-    tel = Telemetry(socket_path(file_prefix))
-    try:
-        pools = tel.command("/netvm/pools")
-        if isinstance(pools, dict):
-            path = pools.get(f"pool{pool_id}_path")
-            size = pools.get(f"pool{pool_id}_size")
-    except TelemetryError:
-        pass  # a core without /netvm/pools: the file name is the ABI's
-    finally:
-        tel.close()
-    if path is None:
-        path = os.path.join(hugepage_dir, f"netvm-{file_prefix}-pool{pool_id}")
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise GlueError(f"pool region file {path}: {exc} (wrong --file-prefix or "
-                        "--hugepage-dir?)") from exc
-    mine = os.fstat(link.pool_fd)
-    if (st.st_dev, st.st_ino) != (mine.st_dev, mine.st_ino):
-        raise GlueError(f"{path} is not the pool region the core passed (wrong --file-prefix?)")
-    size = size or st.st_size
+def pool_size(link):
+    """Size of the pool region the core passed on @link (it has no file name:
+    QEMU inherits the fd). Raises GlueError."""
+    size = os.fstat(link.pool_fd).st_size
     if not is_pow2(size):
-        raise GlueError(f"pool region {path} is {size} bytes, not a power of two: QEMU's "
+        raise GlueError(f"pool region of {size} bytes, not a power of two: QEMU's "
                         "ivshmem refuses it (use a core that rounds it up, or "
                         "pool_buffers = 2^k - 1)")
-    return path, size
+    return size
 
 
 class DoorbellServer(ChardevServer):
@@ -248,15 +225,16 @@ class Vm:
         self._priv = None
         self._watcher = None
 
-    def qemu_argv(self, pool_path, pool_size, chardev):
-        """The QEMU command line: the image, the pool and the private region."""
+    def qemu_argv(self, pool_size, chardev):
+        """The QEMU command line: the image, the pool (QEMU inherits the link's
+        pool fd, see start()) and the private region."""
         return [nvenv.which(nvguest.QEMU), "-accel", nvguest.accel(self.gdir), "-machine", "pc",
                 "-m", str(self.memory_mb), "-nodefaults", "-no-user-config",
                 "-display", "none", "-serial", "stdio", "-no-reboot",
                 "-kernel", os.path.join(self.gdir, "vmlinux"),
                 "-initrd", os.path.join(self.gdir, "initramfs.cpio.gz"),
                 "-append", kernel_cmdline(self.command, self.files),
-                "-object", f"memory-backend-file,id=nvpool,mem-path={qemu_opt(pool_path)},"
+                "-object", f"memory-backend-file,id=nvpool,mem-path=/proc/self/fd/{self.link.pool_fd},"
                 f"size={pool_size},share=on",
                 "-device", "ivshmem-plain,memdev=nvpool",
                 "-chardev", f"socket,path={qemu_opt(chardev)},id=nvpriv",
@@ -270,18 +248,19 @@ class Vm:
         self.link = CoreLink(self.core_socket, self.role, self.queues)
         self.nf_id = self.link.nf_id
         try:
-            pool_path, pool_size = pool_file(self.link, self.file_prefix, self.hugepage_dir)
+            size = pool_size(self.link)
             self._priv = mmap.mmap(self.link.priv_fd, 0)
             chardev = os.path.join(self.workdir or "/tmp", f"{self.tag}-{os.getpid()}.bell")
             self.server = DoorbellServer(chardev, self.nf_id, self.link.priv_fd,
                                          [self.link.doorbell_fd])
             self.server.start()
-            argv = self.qemu_argv(pool_path, pool_size, chardev)
+            argv = self.qemu_argv(size, chardev)
             out = open(self.console_path, "wb") if self.console_path else None
             try:
                 self.qemu = subprocess.Popen(argv, stdin=subprocess.PIPE if out else None,
                                              stdout=out, stderr=subprocess.STDOUT if out else None,
-                                             start_new_session=True)
+                                             start_new_session=True,
+                                             pass_fds=(self.link.pool_fd,))
             finally:
                 if out:
                     out.close()

@@ -192,6 +192,7 @@ class RawNf:
         if val != self.nf_id or self.doorbell_fd is None:
             raise AttachError(f"expected nf_id {self.nf_id} + eventfd, got {val} "
                               f"fd={self.doorbell_fd}")
+        self.priv_fd, self.pool_fd = priv_fd, pool_fd
         self.priv = mmap.mmap(priv_fd, 0)
         self.pool = mmap.mmap(pool_fd, 0)
         self._read_headers()
