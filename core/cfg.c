@@ -89,18 +89,18 @@ cfg_parse_field(struct cfg_ctx *x, const struct cfg_field *f, const config_setti
 	return cfg_fail(x, s, key, "internal schema error");
 }
 
-/* Fill in the buffer budgets left out (a quarter and half of pool_buffers)
- * and check neither exceeds what holds it. Returns 0 or -EINVAL. */
+/* Fill in the buffer budgets left out (three quarters of pool_buffers for
+ * a group, all of the group's for one NF) and check neither exceeds what
+ * holds it. Returns 0 or -EINVAL. */
 static int
 cfg_budgets(struct cfg_ctx *x, const config_setting_t *core)
 {
 	struct cfg *c = x->c;
 
 	if (c->group_buffers == 0)
-		c->group_buffers = c->pool_buffers / 2;
+		c->group_buffers = c->pool_buffers - c->pool_buffers / 4;
 	if (c->nf_buffers == 0)
-		c->nf_buffers = c->group_buffers < c->pool_buffers / 4 ? c->group_buffers
-									: c->pool_buffers / 4;
+		c->nf_buffers = c->group_buffers;
 	if (c->group_buffers > c->pool_buffers)
 		return cfg_fail(x, config_setting_get_member(core, "group_buffers"),
 				"core.group_buffers", "%u is more than pool_buffers (%u)",
@@ -609,8 +609,8 @@ cfg_defaults(struct cfg *c)
 	c->alloc_ring_size = CFG_DEF_ALLOC_RING_SIZE;
 	c->queues = CFG_DEF_QUEUES;
 	c->lease_s = CFG_DEF_LEASE_S;
-	c->group_buffers = CFG_DEF_POOL_BUFFERS / 2;
-	c->nf_buffers = CFG_DEF_POOL_BUFFERS / 4;
+	c->group_buffers = CFG_DEF_POOL_BUFFERS - CFG_DEF_POOL_BUFFERS / 4;
+	c->nf_buffers = c->group_buffers;
 	c->default_target = CFG_TARGET_DROP;
 	c->nb_groups = 1;
 	snprintf(c->group_names[0], sizeof(c->group_names[0]), "default");

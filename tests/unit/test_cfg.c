@@ -285,7 +285,8 @@ test_default_targets(void **state)
 	cfg_free(&c);
 }
 
-/* The buffer budgets: a half and a quarter of pool_buffers unless given. */
+/* The buffer budgets: three quarters of pool_buffers for a group, the
+ * group's for one NF, unless given. */
 static void
 test_budgets(void **state)
 {
@@ -295,14 +296,14 @@ test_budgets(void **state)
 	(void)state;
 	if (cfg_parse_string("", "t.conf", &c, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
-	assert_int_equal(c.group_buffers, 8191);
-	assert_int_equal(c.nf_buffers, 4095);
+	assert_int_equal(c.group_buffers, 12288);
+	assert_int_equal(c.nf_buffers, 12288);
 	cfg_free(&c);
 	if (cfg_parse_string("core = { pool_buffers = 4096; };\n", "t.conf", &c, err,
 			     sizeof(err)) != 0)
 		fail_msg("%s", err);
-	assert_int_equal(c.group_buffers, 2048);
-	assert_int_equal(c.nf_buffers, 1024);
+	assert_int_equal(c.group_buffers, 3072);
+	assert_int_equal(c.nf_buffers, 3072);
 	cfg_free(&c);
 	if (cfg_parse_string("core = { nf_buffers = 100; pool_buffers = 4096;\n"
 			     "  group_buffers = 3000; };\n", "t.conf", &c, err, sizeof(err)) != 0)
@@ -377,8 +378,8 @@ static const struct bad_case bad_cases[] = {
 	{ "core = {\n  queues = 2;\n  qeues = 2;\n};\n", "t.conf:3: core.qeues: unknown key" },
 	{ "core = {\n  pool_buffers = 2048;\n  group_buffers = 2049;\n};\n",
 	  "t.conf:3: core.group_buffers: 2049 is more than pool_buffers (2048)" },
-	{ "core = {\n  nf_buffers = 9000;\n};\n",
-	  "t.conf:2: core.nf_buffers: 9000 is more than group_buffers (8191)" },
+	{ "core = {\n  nf_buffers = 13000;\n};\n",
+	  "t.conf:2: core.nf_buffers: 13000 is more than group_buffers (12288)" },
 	{ "core = {\n  nf_buffers = 0;\n};\n", "t.conf:2: core.nf_buffers: 0 is out of range" },
 	{ "roles = (\n  { id = 1; name = \"a\";\n    nmae = \"b\"; } );\n",
 	  "t.conf:3: roles[0].nmae: unknown key" },
