@@ -52,6 +52,8 @@ static const struct cfg_field cfg_core_fields[] = {
 	CFG_BOOL("single_lcore", single_lcore),
 	CFG_U32("stats_interval", stats_interval, 0, 86400, false),
 	CFG_U32("lease_s", lease_s, 0, 86400, false),
+	CFG_U32("nf_buffers", nf_buffers, 1, 4194304, false),
+	CFG_U32("group_buffers", group_buffers, 1, 4194304, false),
 };
 
 static int
@@ -87,6 +89,29 @@ cfg_parse_field(struct cfg_ctx *x, const struct cfg_field *f, const config_setti
 	return cfg_fail(x, s, key, "internal schema error");
 }
 
+/* Fill in the buffer budgets left out (three quarters of pool_buffers for
+ * a group, all of the group's for one NF) and check neither exceeds what
+ * holds it. Returns 0 or -EINVAL. */
+static int
+cfg_budgets(struct cfg_ctx *x, const config_setting_t *core)
+{
+	struct cfg *c = x->c;
+
+	if (c->group_buffers == 0)
+		c->group_buffers = c->pool_buffers - c->pool_buffers / 4;
+	if (c->nf_buffers == 0)
+		c->nf_buffers = c->group_buffers;
+	if (c->group_buffers > c->pool_buffers)
+		return cfg_fail(x, config_setting_get_member(core, "group_buffers"),
+				"core.group_buffers", "%u is more than pool_buffers (%u)",
+				c->group_buffers, c->pool_buffers);
+	if (c->nf_buffers > c->group_buffers)
+		return cfg_fail(x, config_setting_get_member(core, "nf_buffers"),
+				"core.nf_buffers", "%u is more than group_buffers (%u)",
+				c->nf_buffers, c->group_buffers);
+	return 0;
+}
+
 static int
 cfg_parse_core(struct cfg_ctx *x, const config_setting_t *core)
 {
@@ -97,6 +122,8 @@ cfg_parse_core(struct cfg_ctx *x, const config_setting_t *core)
 	if (!config_setting_is_group(core))
 		return cfg_fail(x, core, "core", "expected a group { ... }, got %s",
 				cfg_type_name(core));
+	/* derived from pool_buffers unless given */
+	x->c->nf_buffers = x->c->group_buffers = 0;
 	for (i = 0; i < (unsigned int)config_setting_length(core); i++) {
 		const config_setting_t *s = config_setting_get_elem(core, i);
 		const char *name = config_setting_name(s);
@@ -111,7 +138,7 @@ cfg_parse_core(struct cfg_ctx *x, const config_setting_t *core)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return cfg_budgets(x, core);
 }
 
 /* ---- roles = ( { id = N; name = "..."; }, ... ) ---- */
@@ -582,6 +609,8 @@ cfg_defaults(struct cfg *c)
 	c->alloc_ring_size = CFG_DEF_ALLOC_RING_SIZE;
 	c->queues = CFG_DEF_QUEUES;
 	c->lease_s = CFG_DEF_LEASE_S;
+	c->group_buffers = CFG_DEF_POOL_BUFFERS - CFG_DEF_POOL_BUFFERS / 4;
+	c->nf_buffers = c->group_buffers;
 	c->default_target = CFG_TARGET_DROP;
 	c->nb_groups = 1;
 	snprintf(c->group_names[0], sizeof(c->group_names[0]), "default");

@@ -70,6 +70,8 @@ struct cfg {
 	uint32_t queues;
 	uint32_t stats_interval; /* seconds, 0 = never */
 	uint32_t lease_s;        /* a manager's orphaned attachment lives this long */
+	uint32_t nf_buffers;     /* most buffers one NF instance may hold */
+	uint32_t group_buffers;  /* most buffers the NFs of one trust group may hold together */
 	bool single_lcore;
 	char role_names[CFG_MAX_ROLES][CFG_NAME_LEN]; /* "" when unnamed */
 	unsigned int nb_chains;

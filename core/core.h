@@ -71,7 +71,30 @@ struct core_pool {
 	rte_iova_t *iovas;        /* IO address of each page */
 	unsigned int n_pages;
 	bool registered;          /* extmem registered */
+	/* Buffers this pool's NFs (one trust group) hold: given - taken -
+	 * reclaimed, each counter with one writer. */
+	uint64_t nf_budget;                     /* most they may hold together */
+	uint64_t nf_given __rte_cache_aligned;  /* RX side: delivered and allocated */
+	uint64_t nf_taken __rte_cache_aligned;  /* TX side: accepted back */
+	uint64_t nf_reclaimed;                  /* control thread: taken from gone NFs */
 };
+
+/* Add @n to counter @ctr, which only the calling thread writes and others
+ * may read (core_nf_held(), core_pool_nf_held()). */
+static inline void
+core_ctr_add(uint64_t *ctr, uint64_t n)
+{
+	__atomic_store_n(ctr, __atomic_load_n(ctr, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+/* Buffers the NFs of pool @p hold now. */
+static inline uint64_t
+core_pool_nf_held(const struct core_pool *p)
+{
+	return __atomic_load_n(&p->nf_given, __ATOMIC_RELAXED) -
+	       __atomic_load_n(&p->nf_taken, __ATOMIC_RELAXED) -
+	       __atomic_load_n(&p->nf_reclaimed, __ATOMIC_RELAXED);
+}
 
 /* Buffer index of an mbuf of pool @p (its data buffer is in the region). */
 static inline uint32_t
@@ -96,7 +119,7 @@ struct core_nf_stats {
 	uint64_t returned; /* buffers accepted back (TX side) */
 	uint64_t reclaimed;
 	uint64_t doorbells; /* times the RX side woke the NF */
-	uint64_t alloc_capped; /* alloc refills refused: the NF held its limit */
+	uint64_t alloc_capped; /* alloc refills refused or cut short by the budget */
 };
 
 struct core_nf {
@@ -112,7 +135,9 @@ struct core_nf {
 	struct core_nf_queue q[NVM_MAX_QUEUES];
 	struct core_nf_stats st;
 	uint64_t last_ring;  /* TSC of the last doorbell (RX side) */
-	uint64_t held_max;   /* fresh buffers stop when it holds this many */
+	bool ring_due;       /* RX side: the NF armed its doorbell, the ring waits for
+			      * the rate limit */
+	uint64_t budget;     /* most buffers it may hold (docs/abi.md §5) */
 	uint64_t ring_corrupt_seen;
 	/* written by the control thread; telemetry reads those marked nf_lock */
 	bool live;            /* in the datapath's view: its NF said it runs */

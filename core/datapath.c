@@ -21,7 +21,7 @@
 #include "core.h"
 
 #define DP_ALLOC_REFILL_EVERY 16 /* loop iterations between alloc ring top-ups */
-#define DP_RING_MIN_US 50         /* a sleeping NF's doorbell rings at most this often */
+#define DP_RING_MIN_US 50         /* one NF's doorbell rings at most this often */
 #define DP_TX_BURSTS 4           /* bursts drained per NF queue per iteration: the TX side
 				  * must outpace RX, or NFs stall on full tx rings */
 
@@ -41,6 +41,7 @@ struct dp {
 	unsigned int nb_stages;
 	uint8_t stage_of[CORE_MAX_NFS][NVM_MAX_QUEUES]; /* stage index + 1, 0 = none */
 	struct dp_stage stages[CORE_BURST];
+	unsigned int nb_due; /* NFs whose doorbell ring was deferred (ring_due) */
 	uint64_t nic_cycles; /* CORE_NIC cycles inside the current NF_CORE window */
 	uint16_t nb_tx[RTE_MAX_ETHPORTS];
 	struct rte_mbuf *tx[RTE_MAX_ETHPORTS][CORE_BURST];
@@ -53,30 +54,83 @@ drop(struct dp *dp, struct rte_mbuf *m, enum core_drop why)
 	rte_pktmbuf_free(m);
 }
 
-/*
- * Wake NF @nf if it said it sleeps. The fence pairs with the NF's between
- * setting `sleeping` and looking at its ring again, so a wake-up is never
- * lost. The flag is the NF's to write: a lying NF gets at most one
- * doorbell (a system call) per DP_RING_MIN_US from the core.
- */
-static inline void
-doorbell(struct core_nf *nf)
+/* Write NF @nf's doorbell unless it was rung less than DP_RING_MIN_US ago;
+ * then it stays due and the RX loop tries again (doorbells_due()). */
+static void
+doorbell_ring(struct dp *dp, struct core_nf *nf)
 {
-	const struct nvm_priv_hdr *h = (const struct nvm_priv_hdr *)nf->priv;
-	uint64_t now, one = 1;
+	uint64_t now = rte_rdtsc(), one = 1;
 
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (likely(__atomic_load_n(&h->sleeping, __ATOMIC_RELAXED) == 0))
+	if (now - nf->last_ring < rte_get_tsc_hz() / 1000000 * DP_RING_MIN_US) {
+		if (!nf->ring_due) {
+			nf->ring_due = true;
+			dp->nb_due++;
+		}
 		return;
-	now = rte_rdtsc();
-	if (now - nf->last_ring < rte_get_tsc_hz() / 1000000 * DP_RING_MIN_US)
-		return;
+	}
+	nf->ring_due = false;
 	nf->last_ring = now;
 	if (write(nf->doorbell, &one, sizeof(one)) == sizeof(one))
 		nf->st.doorbells++;
 }
 
-/* Put the staged descriptors on the NFs' rx rings. */
+/*
+ * Wake NF @nf if it armed its doorbell (`sleeping`, docs/abi.md §4). The
+ * fence pairs with the NF's between arming and looking at its ring again;
+ * the core disarms the flag as it takes the wake-up on, so the NF is owed
+ * exactly one ring, which is never dropped: a ring due within DP_RING_MIN_US
+ * of the last one is deferred, not skipped. An NF that re-arms all the time
+ * costs the core at most one system call per DP_RING_MIN_US.
+ */
+static inline void
+doorbell(struct dp *dp, struct core_nf *nf)
+{
+	struct nvm_priv_hdr *h = (struct nvm_priv_hdr *)nf->priv;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (likely(__atomic_load_n(&h->sleeping, __ATOMIC_RELAXED) == 0))
+		return;
+	if (__atomic_exchange_n(&h->sleeping, 0, __ATOMIC_SEQ_CST) == 0)
+		return; /* it woke up by itself meanwhile */
+	doorbell_ring(dp, nf);
+}
+
+/* Ring the doorbells deferred by the rate limit whose time has come. */
+static void
+doorbells_due(struct dp *dp)
+{
+	const struct core_view *v = dp->view;
+	unsigned int i, due = 0;
+
+	for (i = 0; i < v->nb_nfs; i++) {
+		if (!v->nfs[i]->ring_due)
+			continue;
+		doorbell_ring(dp, v->nfs[i]);
+		due += v->nfs[i]->ring_due;
+	}
+	dp->nb_due = due; /* an NF that left the view is forgotten */
+}
+
+/* How many more buffers NF @nf may be given: what is left of its own
+ * budget and of its trust group's (its pool's). Both counts are taken now;
+ * what the TX side takes back meanwhile only makes them larger. */
+static inline uint32_t
+budget_left(const struct core_nf *nf)
+{
+	uint64_t held = core_nf_held(nf), gheld = core_pool_nf_held(nf->pool);
+	uint64_t a = held < nf->budget ? nf->budget - held : 0;
+	uint64_t b = gheld < nf->pool->nf_budget ? nf->pool->nf_budget - gheld : 0;
+
+	return (uint32_t)RTE_MIN(RTE_MIN(a, b), (uint64_t)UINT32_MAX);
+}
+
+/*
+ * Put the staged descriptors on the NFs' rx rings. Room on the ring and in
+ * the budgets is reserved first, and only the buffers that will be enqueued
+ * are marked as the NF's: a buffer once marked is the NF's for good (only
+ * the TX side or a reclaim takes it back), so an NF returning buffers it
+ * was never given cannot race with a take-back here.
+ */
 static void
 stages_flush(struct dp *dp)
 {
@@ -85,21 +139,28 @@ stages_flush(struct dp *dp)
 	for (s = 0; s < dp->nb_stages; s++) {
 		struct dp_stage *st = &dp->stages[s];
 		struct core_nf *nf = st->nf;
+		struct core_pool *p = nf->pool;
 		struct nvm_ring_prod *rx = &nf->q[st->q].rx;
-		uint16_t *owner = nf->pool->owner;
 		uint64_t corrupt = rx->corrupt;
-		uint32_t k;
+		uint32_t fit = RTE_MIN((uint32_t)st->n, nvm_ring_free_count(rx, st->n));
+		uint32_t k = RTE_MIN(fit, budget_left(nf));
 
-		for (i = 0; i < st->n; i++)
-			owner[st->d[i].buf] = nf->id;
-		k = nvm_ring_enqueue_burst(rx, st->d, st->n);
-		nf->st.rx += k;
-		if (k > 0)
-			doorbell(nf);
-		for (i = k; i < st->n; i++) {
-			owner[st->d[i].buf] = CORE_OWNER_CORE;
-			drop(dp, st->m[i], CORE_DROP_nf_ring_full);
+		/* counted as held before the NF can see them, so a count read
+		 * elsewhere never goes below zero */
+		core_ctr_add(&nf->st.rx, k);
+		core_ctr_add(&p->nf_given, k);
+		for (i = 0; i < k; i++)
+			__atomic_store_n(&p->owner[st->d[i].buf], nf->id, __ATOMIC_RELEASE);
+		if (k > 0) {
+			/* cannot enqueue fewer: the room was counted above and only
+			 * this lcore produces on the ring */
+			nvm_ring_enqueue_burst(rx, st->d, k);
+			doorbell(dp, nf);
 		}
+		for (i = k; i < fit; i++)
+			drop(dp, st->m[i], CORE_DROP_nf_budget);
+		for (i = fit; i < st->n; i++)
+			drop(dp, st->m[i], CORE_DROP_nf_ring_full);
 		dp->st->drops[CORE_DROP_ring_corrupt] += rx->corrupt - corrupt;
 		dp->stage_of[nf->id][st->q] = 0;
 	}
@@ -226,7 +287,8 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	return n;
 }
 
-/* Keep every NF's alloc rings stocked with fresh buffers it then owns. */
+/* Keep every NF's alloc rings stocked with fresh buffers it then owns, as
+ * far as its budget goes. Like stages_flush(), marks only what is enqueued. */
 static void
 alloc_refill(struct dp *dp)
 {
@@ -235,25 +297,31 @@ alloc_refill(struct dp *dp)
 
 	for (i = 0; i < v->nb_nfs; i++) {
 		struct core_nf *nf = v->nfs[i];
-		uint64_t held = core_nf_held(nf);
+		struct core_pool *p = nf->pool;
 
 		for (q = 0; q < nf->nb_queues; q++) {
 			struct nvm_ring_prod *al = &nf->q[q].alloc;
-			uint32_t room = nvm_ring_free_count(al, al->size);
+			uint64_t corrupt = al->corrupt;
+			uint32_t room = nvm_ring_free_count(al, al->size), left;
 			struct rte_mbuf *m[CORE_BURST];
 			struct nvm_desc d[CORE_BURST];
-			uint32_t k;
 
+			dp->st->drops[CORE_DROP_ring_corrupt] += al->corrupt - corrupt;
 			if (room < CORE_BURST / 2)
 				continue;
 			if (room > CORE_BURST)
 				room = CORE_BURST;
-			if (held + room > nf->held_max) {
+			left = budget_left(nf);
+			if (left < room) {
 				nf->st.alloc_capped++;
-				continue;
+				room = left;
+				if (room == 0)
+					continue;
 			}
-			if (rte_pktmbuf_alloc_bulk(nf->pool->mp, m, room) < 0)
+			if (rte_pktmbuf_alloc_bulk(p->mp, m, room) < 0)
 				continue;
+			core_ctr_add(&nf->st.allocs, room);
+			core_ctr_add(&p->nf_given, room);
 			for (j = 0; j < room; j++) {
 				struct core_mbuf_meta *meta = core_meta(m[j]);
 
@@ -262,17 +330,12 @@ alloc_refill(struct dp *dp)
 				meta->in_port = 0;
 				meta->hash = 0;
 				memset(&d[j], 0, sizeof(d[j]));
-				d[j].buf = core_pool_idx(nf->pool, m[j]);
+				d[j].buf = core_pool_idx(p, m[j]);
 				d[j].data_off = m[j]->data_off;
-				nf->pool->owner[d[j].buf] = nf->id;
+				__atomic_store_n(&p->owner[d[j].buf], nf->id, __ATOMIC_RELEASE);
 			}
-			k = nvm_ring_enqueue_burst(al, d, room);
-			nf->st.allocs += k;
-			held += k;
-			for (j = k; j < room; j++) {
-				nf->pool->owner[d[j].buf] = CORE_OWNER_CORE;
-				rte_pktmbuf_free(m[j]);
-			}
+			/* all fit: room was counted above, only this lcore produces */
+			nvm_ring_enqueue_burst(al, d, room);
 		}
 	}
 }
@@ -348,7 +411,7 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 		.owner = p->owner, .role_known = dp->view->role_known,
 	};
 	uint64_t corrupt = q->tx.corrupt, t0 = CORE_STAGE_NOW();
-	uint32_t n, i, nf_fwd = 0;
+	uint32_t n, i, nf_fwd = 0, taken = 0;
 
 	n = nvm_ring_dequeue_burst(&q->tx, d, CORE_BURST);
 	if (unlikely(q->tx.corrupt != corrupt))
@@ -367,8 +430,8 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 			continue;
 		}
 		m = p->by_idx[d[i].buf];
-		p->owner[d[i].buf] = CORE_OWNER_CORE;
-		nf->st.returned++;
+		__atomic_store_n(&p->owner[d[i].buf], CORE_OWNER_CORE, __ATOMIC_RELAXED);
+		taken++;
 		if (vr.reason != CORE_DROP_MAX) {
 			drop(dp, m, (enum core_drop)vr.reason);
 			continue;
@@ -401,6 +464,8 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 		else
 			fwd[nf_fwd++] = m;
 	}
+	core_ctr_add(&nf->st.returned, taken);
+	core_ctr_add(&p->nf_taken, taken);
 	forward(dp, fwd, nf_fwd, direct);
 	dp->st->stage_cycles[CORE_STAGE_NF_CORE] += CORE_STAGE_NOW() - t0 - dp->nic_cycles;
 	dp->st->stage_pkts[CORE_STAGE_NF_CORE] += n;
@@ -450,6 +515,8 @@ core_dp_loop(void *arg)
 			}
 			if (++iter % DP_ALLOC_REFILL_EVERY == 0)
 				alloc_refill(dp);
+			if (dp->nb_due > 0)
+				doorbells_due(dp);
 		}
 		if (tx) {
 			const struct core_view *v = dp->view;

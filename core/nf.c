@@ -63,12 +63,15 @@ core_nf_create(struct core *c, uint16_t id, uint16_t role, uint16_t nb_queues, c
 	/* This NF reads the pool header once it has the regions; another
 	 * NF may have written over it since the core did. */
 	core_pool_hdr_restore(nf->pool);
-	/* All an honest NF can hold: full rx, tx and alloc rings per queue, and
-	 * a burst plus the packets it allocated in hand. An NF that takes fresh
-	 * buffers and never gives them back stops getting them there, so it
-	 * cannot empty the pool. */
-	nf->held_max = (uint64_t)nb_queues *
-		       (2 * c->cfg.ring_size + c->cfg.alloc_ring_size + 2 * NVM_CACHE_LINE);
+	/* Its budget: all an honest NF can hold (full rx, tx and alloc rings per
+	 * queue, and a burst plus the packets it allocated in hand), at most
+	 * core.nf_buffers. Past it, it gets no fresh buffers and no packets;
+	 * its trust group's pool has a budget of its own (core.group_buffers),
+	 * so neither one instance nor many can empty the pool. */
+	nf->budget = RTE_MIN((uint64_t)nb_queues * (2 * c->cfg.ring_size +
+						    c->cfg.alloc_ring_size + 2 * NVM_CACHE_LINE),
+			     (uint64_t)c->cfg.nf_buffers);
+	nf->pool->nf_budget = c->cfg.group_buffers;
 
 	nf->priv_size = region_size(off + nb_queues * (2 * ring_bytes + alloc_bytes));
 	snprintf(name, sizeof(name), "netvm-nf%u", id);
@@ -129,7 +132,10 @@ fail:
 uint64_t
 core_nf_held(const struct core_nf *nf)
 {
-	return nf->st.rx + nf->st.allocs - nf->st.returned - nf->st.reclaimed;
+	return __atomic_load_n(&nf->st.rx, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&nf->st.allocs, __ATOMIC_RELAXED) -
+	       __atomic_load_n(&nf->st.returned, __ATOMIC_RELAXED) -
+	       __atomic_load_n(&nf->st.reclaimed, __ATOMIC_RELAXED);
 }
 
 /*
@@ -141,16 +147,19 @@ void
 core_nf_reclaim(struct core *c, struct core_nf *nf)
 {
 	struct core_pool *p = nf->pool;
+	uint64_t n = 0;
 	uint32_t i;
 
 	(void)c;
 	for (i = 0; i < p->count; i++) {
-		if (p->owner[i] != nf->id)
+		if (__atomic_load_n(&p->owner[i], __ATOMIC_ACQUIRE) != nf->id)
 			continue;
-		p->owner[i] = CORE_OWNER_CORE;
+		__atomic_store_n(&p->owner[i], CORE_OWNER_CORE, __ATOMIC_RELAXED);
 		rte_pktmbuf_free(p->by_idx[i]);
-		nf->st.reclaimed++;
+		n++;
 	}
+	core_ctr_add(&nf->st.reclaimed, n);
+	core_ctr_add(&p->nf_reclaimed, n);
 }
 
 /* Close and unmap what core_nf_create() made, and free @nf. */

@@ -27,7 +27,8 @@
 	X(nf_drop)      /* the NF returned DROP */                           \
 	X(tx_full)      /* the port did not take the packet */               \
 	X(ring_corrupt) /* an NF ring index was impossible */                \
-	X(no_buffer)    /* no free buffer for a cross-pool copy */
+	X(no_buffer)    /* no free buffer for a cross-pool copy */            \
+	X(nf_budget)    /* the NF or its trust group holds its budget */
 
 enum core_drop {
 #define CORE_DROP_ENUM(n) CORE_DROP_##n,
@@ -72,7 +73,8 @@ core_validate(const struct core_vctx *v, const struct nvm_desc *d)
 		r.reason = CORE_DROP_bad_buf;
 		return r;
 	}
-	if (v->owner[d->buf] != v->nf_id) {
+	/* Another lcore writes owner entries (it hands buffers out). */
+	if (__atomic_load_n(&v->owner[d->buf], __ATOMIC_ACQUIRE) != v->nf_id) {
 		r.reason = CORE_DROP_not_owned;
 		return r;
 	}

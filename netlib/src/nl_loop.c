@@ -113,12 +113,15 @@ now_us(void)
 
 /*
  * Nothing to do since *idle_since (0: not idle yet). With --sleep-after-us,
- * once that long has passed, say so in the private header and block on the
- * doorbell: the core rings it when it gives this NF work. The flag is set,
- * then the ring is checked again (with a full fence, which the core mirrors
- * between its enqueue and its reading of the flag), so no wake-up is lost.
- * Only queue 0 sleeps on the doorbell (there is one per NF); other queues
- * nap for 50 us instead.
+ * once that long has passed, arm the doorbell (`sleeping` = 1 in the private
+ * header) and block on it: the core, when it gives this NF work, disarms
+ * the flag and rings (docs/abi.md §4). The flag is set, then the ring is
+ * checked again (with a full fence, which the core mirrors between its
+ * enqueue and its reading of the flag), so no wake-up is lost. A sleep that
+ * times out with packets waiting while the flag is still armed means the
+ * core did not take a wake-up on: counted as missed_wakeups. Only queue 0
+ * sleeps on the doorbell (there is one per NF); other queues nap for 50 us
+ * instead.
  */
 static void
 idle(struct nl_queue *q, uint64_t *idle_since)
@@ -150,6 +153,9 @@ idle(struct nl_queue *q, uint64_t *idle_since)
 		q->st.sleeps++;
 		if (ctx->tp->wait(ctx, 100) == 1)
 			q->st.wakeups++;
+		else if (__atomic_exchange_n(&h->sleeping, 0, __ATOMIC_SEQ_CST) != 0 &&
+			 nvm_ring_count(&q->rx, 1) > 0)
+			q->st.missed_wakeups++;
 	}
 	__atomic_store_n(&h->sleeping, 0, __ATOMIC_RELAXED);
 	*idle_since = 0;

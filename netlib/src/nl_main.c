@@ -108,13 +108,15 @@ stats_print(const struct nl_ctx *ctx, FILE *f)
 		t.cycles_app += s->cycles_app;
 		t.cycles_io += s->cycles_io;
 		t.wakeups += s->wakeups;
+		t.missed_wakeups += s->missed_wakeups;
 	}
 	fprintf(f, "rx %llu\ntx %llu\nbad_desc %llu\nbad_len %llu\nalloc_ok %llu\nalloc_fail %llu\n",
 		(unsigned long long)t.rx, (unsigned long long)t.tx,
 		(unsigned long long)t.bad_desc, (unsigned long long)t.bad_len,
 		(unsigned long long)t.alloc_ok, (unsigned long long)t.alloc_fail);
-	fprintf(f, "sleeps %llu\nwakeups %llu\n", (unsigned long long)t.sleeps,
-		(unsigned long long)t.wakeups);
+	fprintf(f, "sleeps %llu\nwakeups %llu\nmissed_wakeups %llu\n",
+		(unsigned long long)t.sleeps, (unsigned long long)t.wakeups,
+		(unsigned long long)t.missed_wakeups);
 	fprintf(f, "reloads %llu\nreload_failed %llu\n", (unsigned long long)ctx->reloads,
 		(unsigned long long)ctx->reload_failed);
 	/* TSC cycles per packet received, in hundredths, as the core counts. */

@@ -37,6 +37,8 @@ struct nl_queue_stats {
 	uint64_t cycles_io;  /* TSC cycles moving descriptors (and waiting for room) */
 	uint64_t sleeps;    /* times the queue blocked on the doorbell */
 	uint64_t wakeups;   /* of which ended by the doorbell */
+	uint64_t missed_wakeups; /* of the others: packets waited, the core had not
+				  * taken the wake-up on (a lost wake-up) */
 };
 
 struct nl_queue {

@@ -285,6 +285,40 @@ test_default_targets(void **state)
 	cfg_free(&c);
 }
 
+/* The buffer budgets: three quarters of pool_buffers for a group, the
+ * group's for one NF, unless given. */
+static void
+test_budgets(void **state)
+{
+	char err[256];
+	struct cfg c;
+
+	(void)state;
+	if (cfg_parse_string("", "t.conf", &c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(c.group_buffers, 12288);
+	assert_int_equal(c.nf_buffers, 12288);
+	cfg_free(&c);
+	if (cfg_parse_string("core = { pool_buffers = 4096; };\n", "t.conf", &c, err,
+			     sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(c.group_buffers, 3072);
+	assert_int_equal(c.nf_buffers, 3072);
+	cfg_free(&c);
+	if (cfg_parse_string("core = { nf_buffers = 100; pool_buffers = 4096;\n"
+			     "  group_buffers = 3000; };\n", "t.conf", &c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(c.group_buffers, 3000);
+	assert_int_equal(c.nf_buffers, 100);
+	cfg_free(&c);
+	if (cfg_parse_string("core = { group_buffers = 300; };\n", "t.conf", &c, err,
+			     sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(c.group_buffers, 300);
+	assert_int_equal(c.nf_buffers, 300);
+	cfg_free(&c);
+}
+
 /* The ends of every range are accepted. */
 static void
 test_limits(void **state)
@@ -342,6 +376,11 @@ static const struct bad_case bad_cases[] = {
 	/* unknown keys */
 	{ "core = {};\n\nrulez = ();\n", "t.conf:3: rulez: unknown key" },
 	{ "core = {\n  queues = 2;\n  qeues = 2;\n};\n", "t.conf:3: core.qeues: unknown key" },
+	{ "core = {\n  pool_buffers = 2048;\n  group_buffers = 2049;\n};\n",
+	  "t.conf:3: core.group_buffers: 2049 is more than pool_buffers (2048)" },
+	{ "core = {\n  nf_buffers = 13000;\n};\n",
+	  "t.conf:2: core.nf_buffers: 13000 is more than group_buffers (12288)" },
+	{ "core = {\n  nf_buffers = 0;\n};\n", "t.conf:2: core.nf_buffers: 0 is out of range" },
 	{ "roles = (\n  { id = 1; name = \"a\";\n    nmae = \"b\"; } );\n",
 	  "t.conf:3: roles[0].nmae: unknown key" },
 	{ "chains = ( { name = \"a\"; roles = [1]; },\n { name = \"b\"; role = [1]; } );\n",
@@ -643,6 +682,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_default_targets),
 		cmocka_unit_test(test_trust_groups),
 		cmocka_unit_test(test_manager_sections),
+		cmocka_unit_test(test_budgets),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_error_no_buffer),
