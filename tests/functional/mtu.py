@@ -12,7 +12,9 @@ ethdev's default, 1500, as net_pcap sets none), or TO_ROLE / NEXT:
   * MTU + 1 and a 30000-byte frame (in a 32 KiB buffer), DF set:
     drop_frag_needed; the same without DF: IPv4 fragments, which must equal
     scapy's fragment() of the packet byte for byte and reassemble, with
-    scapy's defragment(), to the original packet;
+    scapy's defragment(), to the original packet; a 4000-byte packet with
+    IPv4 options: the first fragment carries them all, the later ones only
+    the option whose copied flag is set (RFC 791);
   * over the MTU but not fragmentable (not IPv4; an IPv4 header whose total
     length is not the frame's): drop_frame_mtu.
 
@@ -26,7 +28,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
-from scapy.layers.inet import IP, UDP, defragment, fragment  # noqa: E402
+from scapy.layers.inet import (IP, UDP, IPOption_LSRR, IPOption_RR, defragment,  # noqa: E402
+                               fragment)
 from scapy.layers.l2 import Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
 
@@ -49,10 +52,11 @@ default = { action = "drop"; };
 SRC_MAC, DST_MAC = "02:00:00:00:00:01", "02:00:00:00:00:02"
 
 
-def ipv4_frame(size, df, ident):
+def ipv4_frame(size, df, ident, options=()):
     """An Ethernet/IPv4/UDP frame of exactly @size bytes, DF set when @df."""
     hdr = Ether(src=SRC_MAC, dst=DST_MAC) / IP(src="10.3.0.1", dst="10.9.0.1", id=ident,
-                                                 ttl=33, flags="DF" if df else 0) / \
+                                                 ttl=33, flags="DF" if df else 0,
+                                                 options=list(options)) / \
         UDP(sport=4000 + ident, dport=5000)
     fill = size - len(hdr)
     body = bytes((ident + i) & 0xff for i in range(fill))
@@ -98,8 +102,12 @@ class Run:
         if frags:
             self.expect["frag_packets"] += 1
             self.expect["frag_out"] += frags
-        self.expect["port0_tx"] += len(sent)
-        self.out += list(sent)
+        if sent is None:  # fragments checked by the caller
+            self.expect["port0_tx"] += frags
+            self.out.append(None)
+        else:
+            self.expect["port0_tx"] += len(sent)
+            self.out += list(sent)
 
         def settled(st):
             d_now = drops(st)
@@ -166,6 +174,17 @@ def main():
     big_frags = expected_fragments(big)
     run.step(f"30000 bytes without DF leaves as {len(big_frags)} fragments", big,
              sent=big_frags, frags=len(big_frags))
+    # Record Route (not copied into later fragments) then Loose Source Route
+    # (copied): RFC 791 says which options the later fragments carry.
+    opts = [IPOption_RR(routers=["10.7.0.1"]), IPOption_LSRR(routers=["10.7.0.2"])]
+    with_opts = ipv4_frame(4000, False, 9, opts)
+    ihl = (with_opts[ETH_LEN] & 0xf) * 4
+    lsrr = bytes(IPOption_LSRR(routers=["10.7.0.2"]))
+    later_ihl = 20 + (len(lsrr) + 3) // 4 * 4
+    per_frag = (MTU - ihl) // 8 * 8
+    n_opts = -(-(4000 - ETH_LEN - ihl) // per_frag)
+    run.step(f"4000 bytes with IPv4 options leaves as {n_opts} fragments", with_opts,
+             sent=None, frags=n_opts)
     not_ip = bytearray(ipv4_frame(MTU + ETH_LEN + 1, False, 7))
     not_ip[12:14] = b"\x88\xb5"  # a local experimental ethertype
     run.step("MTU + 1, not IPv4", bytes(not_ip), drop="frame_mtu")
@@ -184,13 +203,24 @@ def main():
         got = pcaps.read(out_pcap)
     except (OSError, ValueError) as exc:
         chk.fatal("port 0's capture is readable", str(exc))
-    diffs = pcaps.compare(run.out, got)
-    chk.ok(not diffs, f"port 0 sent exactly the {len(run.out)} expected frames, in order",
+    # the frames before and after the options packet's fragments are known
+    cut = run.out.index(None)
+    head, tail = run.out[:cut], run.out[cut + 1:]
+    opt_frags = got[len(head):len(got) - len(tail)]
+    diffs = pcaps.compare(head + tail, got[:len(head)] + got[len(got) - len(tail):])
+    chk.ok(not diffs, f"port 0 sent exactly the {len(head + tail)} expected frames, in order",
            "; ".join(diffs[:5]))
+    chk.eq(len(opt_frags), n_opts, "the options packet's fragments are between them")
+    opts_of = lambda f: f[ETH_LEN + 20:ETH_LEN + (f[ETH_LEN] & 0xf) * 4]  # noqa: E731
+    chk.ok(len(opt_frags) > 1 and opts_of(opt_frags[0]) == opts_of(with_opts)
+           and all(opts_of(f) == lsrr + b"\0" * (later_ihl - 20 - len(lsrr))
+                   for f in opt_frags[1:]),
+           "the first fragment carries every option, the later ones only Loose Source Route",
+           " ".join(f[ETH_LEN:ETH_LEN + 40].hex() for f in opt_frags[:2]))
     longest = max((len(f) for f in got), default=0)
     chk.ok(longest <= MTU + ETH_LEN, f"no frame on the wire is longer than {MTU + ETH_LEN}",
            f"longest {longest}")
-    for name, orig in (("MTU + 1", over), ("30000 bytes", big)):
+    for name, orig in (("MTU + 1", over), ("30000 bytes", big), ("with options", with_opts)):
         ident = IP(orig[ETH_LEN:]).id
         pieces = [Ether(f) for f in got if len(f) >= 34 and f[12:14] == b"\x08\x00"
                   and IP(f[ETH_LEN:]).id == ident]
