@@ -7,6 +7,7 @@
  *   nf.c         an NF instance: private region, rings, reclaiming buffers
  *   datapath.c   RX and TX loops (the only per-packet code)
  *   validate.c   checks on every descriptor an NF returns
+ *   egress.c     frames longer than a port's MTU: IPv4 fragmentation
  *   telemetry.c  counters through DPDK telemetry and at exit
  *   main.c       options, ports, lcores, shutdown
  */
@@ -32,6 +33,7 @@
 #define CORE_MAX_POOLS 8      /* pools: trust groups x NUMA sockets */
 #define CORE_BURST 32
 #define CORE_CHAIN_NONE 0xffff /* packet created by an NF: no chain */
+#define CORE_FRAG_MAX 64       /* fragments one packet may become */
 
 /* What the core keeps per mbuf, in the mbuf's private area (host memory
  * the guests never see). */
@@ -184,6 +186,8 @@ enum core_stage { CORE_STAGE_NIC_CORE, CORE_STAGE_CORE_NF, CORE_STAGE_NF_CORE,
 struct core_lcore_stats {
 	uint64_t drops[CORE_DROP_MAX];
 	uint64_t cross_pool_copies;
+	uint64_t frag_packets;   /* IPv4 packets sent as fragments */
+	uint64_t frag_out;       /* fragments made of them */
 	uint64_t stage_cycles[CORE_STAGE_MAX];
 	uint64_t stage_pkts[CORE_STAGE_MAX];
 } __rte_cache_aligned;
@@ -210,6 +214,13 @@ struct core {
 
 	uint16_t nb_ports;
 	struct core_port_stats port_st[RTE_MAX_ETHPORTS];
+	uint16_t port_mtu[RTE_MAX_ETHPORTS];       /* the device's MTU */
+	uint32_t port_frame_max[RTE_MAX_ETHPORTS]; /* MTU + Ethernet header */
+	/* IPv4 fragments: headers (direct) and references into the packet
+	 * (indirect), both in the core's private memory, never in a pool
+	 * region an NF maps. */
+	struct rte_mempool *frag_direct;
+	struct rte_mempool *frag_indirect;
 	uint8_t role_used[CFG_MAX_ROLES]; /* role named by the config */
 
 	/* NF table, owned by the control thread; nf_lock guards it against
@@ -257,6 +268,12 @@ struct core_dp_args {
 	enum core_dp_role role;
 	unsigned int tid; /* QSBR thread id, 0 or 1 */
 };
+
+/* egress.c */
+int core_frag_pools_create(struct core *c, unsigned int tx_desc, char *err, size_t errlen);
+void core_frag_pools_free(struct core *c);
+int core_frag_ipv4(struct core *c, struct rte_mbuf *m, uint16_t mtu, struct rte_mbuf **out,
+		   unsigned int max, enum core_drop *why);
 
 /* telemetry.c */
 int core_telemetry_register(struct core *c);

@@ -4,7 +4,8 @@
  *
  *   RX side: port → classify → chain's first role → an instance's rx ring;
  *            fresh buffers onto the NFs' alloc rings.
- *   TX side: NF tx rings → validate → DROP / OUT(port) / TO_ROLE / NEXT.
+ *   TX side: NF tx rings → validate → DROP / OUT(port) / TO_ROLE / NEXT;
+ *            OUT longer than the port's MTU: IPv4 fragments (egress.c).
  *
  * One lcore may run both sides (single-lcore mode) or each side has its own
  * lcore; then only the RX side writes NF rx rings, and packets the TX side
@@ -378,6 +379,36 @@ tx_flush(struct dp *dp)
 			port_tx(dp, port);
 }
 
+/* A frame longer than port @port's MTU allows: an IPv4 packet without DF
+ * leaves as fragments; anything else is dropped under its reason. */
+static void
+tx_oversize(struct dp *dp, uint16_t port, struct rte_mbuf *m)
+{
+	struct rte_mbuf *frag[CORE_FRAG_MAX];
+	enum core_drop why;
+	int n, i;
+
+	n = core_frag_ipv4(dp->c, m, dp->c->port_mtu[port], frag, CORE_FRAG_MAX, &why);
+	if (n < 0) {
+		drop(dp, m, why);
+		return;
+	}
+	dp->st->frag_packets++;
+	dp->st->frag_out += (uint64_t)n;
+	for (i = 0; i < n; i++)
+		tx_stage(dp, port, frag[i]);
+}
+
+/* Stage a packet for @port, checking its length against the port's MTU. */
+static inline void
+tx_out(struct dp *dp, uint16_t port, struct rte_mbuf *m)
+{
+	if (unlikely(m->data_len > dp->c->port_frame_max[port]))
+		tx_oversize(dp, port, m);
+	else
+		tx_stage(dp, port, m);
+}
+
 /* Pass packets going to another role on: directly when this lcore also
  * runs the RX side, else through the forward ring. */
 static void
@@ -460,7 +491,7 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 		m->data_len = d[i].len;
 		m->pkt_len = d[i].len;
 		if (d[i].action == NVM_ACT_OUT)
-			tx_stage(dp, d[i].port, m);
+			tx_out(dp, d[i].port, m);
 		else
 			fwd[nf_fwd++] = m;
 	}

@@ -226,7 +226,16 @@ port_init(struct core *c, uint16_t port)
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
 	}
+	/* IPv4 fragments are chains: a header mbuf, then the payload in place */
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	r = rte_eth_dev_configure(port, nq, nq, &conf);
+	if (r == 0 && (rte_eth_dev_get_mtu(port, &c->port_mtu[port]) < 0 ||
+		       c->port_mtu[port] < RTE_ETHER_MIN_MTU)) {
+		fprintf(stderr, "port %u (%s): MTU %u: below the %u bytes IPv4 needs\n", port,
+			info.driver_name, c->port_mtu[port], RTE_ETHER_MIN_MTU);
+		return -EINVAL;
+	}
 	for (q = 0; r == 0 && q < nq; q++)
 		r = rte_eth_rx_queue_setup(port, q, RX_DESC, (unsigned int)s, NULL, pool->mp);
 	if (r < 0) {
@@ -245,8 +254,11 @@ port_init(struct core *c, uint16_t port)
 	}
 	rte_eth_promiscuous_enable(port); /* not every device can: not an error */
 	rte_eth_macaddr_get(port, &mac);
+	c->port_frame_max[port] = c->port_mtu[port] + RTE_ETHER_HDR_LEN;
 	printf("port %u: %s MAC " RTE_ETHER_ADDR_PRT_FMT "\n", port, info.driver_name,
 	       RTE_ETHER_ADDR_BYTES(&mac));
+	printf("port %u: MTU %u: longer IPv4 packets leave as fragments\n", port,
+	       c->port_mtu[port]);
 	return 0;
 }
 
@@ -367,6 +379,10 @@ main(int argc, char **argv)
 
 	if (pools_create(c) < 0)
 		goto out_pools;
+	if (core_frag_pools_create(c, TX_DESC, err, sizeof(err)) < 0) {
+		fprintf(stderr, "netvm-core: %s\n", err);
+		goto out_pools;
+	}
 	for (port = 0; port < c->nb_ports; port++)
 		if (port_init(c, port) < 0)
 			goto out_ports;
@@ -419,6 +435,7 @@ out_ports:
 			status = 1;
 	}
 out_pools:
+	core_frag_pools_free(c);
 	for (unsigned int i = 0; i < c->nb_pools; i++)
 		core_pool_destroy(&c->pools[i]);
 	rte_ring_free(c->fwd);

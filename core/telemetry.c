@@ -45,7 +45,7 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 		"nic_core", "core_nf", "nf_core", "core_nic",
 	};
 	uint64_t drops[CORE_DROP_MAX] = { 0 }, cyc[CORE_STAGE_MAX] = { 0 };
-	uint64_t pkts[CORE_STAGE_MAX] = { 0 }, copies = 0;
+	uint64_t pkts[CORE_STAGE_MAX] = { 0 }, copies = 0, fragd = 0, frags = 0;
 	unsigned int i, r;
 	uint16_t port;
 
@@ -71,12 +71,16 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 			pkts[r] += c->lst[i].stage_pkts[r];
 		}
 		copies += c->lst[i].cross_pool_copies;
+		fragd += c->lst[i].frag_packets;
+		frags += c->lst[i].frag_out;
 	}
 	for (r = 0; r < CORE_DROP_MAX; r++) {
 		snprintf(name, sizeof(name), "drop_%s", core_drop_name(r));
 		fn(arg, name, drops[r]);
 	}
 	fn(arg, "cross_pool_copies", copies);
+	fn(arg, "frag_packets", fragd);
+	fn(arg, "frag_out", frags);
 	/* Cycles per packet, in hundredths for the integer API: of each stage,
 	 * and of the RX side (NIC_CORE + CORE_NF per packet received) and the TX
 	 * side (NF_CORE + CORE_NIC per descriptor returned). */

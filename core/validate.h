@@ -20,14 +20,17 @@
 	X(bad_buf)      /* buffer index outside the pool */                  \
 	X(not_owned)    /* buffer not held by that NF */                     \
 	X(bad_offset)   /* data_off/len outside the buffer, or empty */      \
+	X(frame_short)  /* shorter than an Ethernet header */                \
 	X(bad_action)   /* unknown action */                                 \
 	X(bad_port)     /* OUT to a port that does not exist */              \
 	X(bad_role)     /* TO_ROLE a role nothing serves or names */         \
 	X(chain_end)    /* NEXT after the last role of the chain */          \
 	X(nf_drop)      /* the NF returned DROP */                           \
 	X(tx_full)      /* the port did not take the packet */               \
+	X(frame_mtu)    /* over the port's MTU, cannot be fragmented */      \
+	X(frag_needed)  /* IPv4 over the port's MTU with DF set */           \
 	X(ring_corrupt) /* an NF ring index was impossible */                \
-	X(no_buffer)    /* no free buffer for a cross-pool copy */            \
+	X(no_buffer)    /* no free buffer for a cross-pool copy or fragment */ \
 	X(nf_budget)    /* the NF or its trust group holds its budget */
 
 enum core_drop {
@@ -41,6 +44,7 @@ enum core_drop {
 const char *core_drop_name(unsigned int r);
 
 #define CORE_OWNER_CORE 0xffffu
+#define CORE_FRAME_MIN 14 /* bytes: an Ethernet header */
 
 /* What the validator needs to know, all from the core's private memory. */
 struct core_vctx {
@@ -96,9 +100,12 @@ core_validate(const struct core_vctx *v, const struct nvm_desc *d)
 		r.reason = CORE_DROP_bad_action;
 		return r;
 	}
-	if (r.reason == CORE_DROP_MAX &&
-	    (d->len == 0 || (uint32_t)d->data_off + d->len > v->buf_stride))
+	if (r.reason != CORE_DROP_MAX)
+		return r;
+	if (d->len == 0 || (uint32_t)d->data_off + d->len > v->buf_stride)
 		r.reason = CORE_DROP_bad_offset;
+	else if (d->len < CORE_FRAME_MIN)
+		r.reason = CORE_DROP_frame_short;
 	return r;
 }
 

@@ -10,6 +10,13 @@ Each namespace reaches its gateway (10.0.x.1) at the MAC of its host-end veth,
 which is the MAC the af_packet port sends from; l3fwd's routes send each
 subnet out of its port to the namespace-side MAC. ping both ways and an
 iperf3 TCP run must pass, and the core's counters must show the packets.
+
+An 8000-byte ping must pass too: the sender's kernel fragments it for the
+veth's 1500-byte MTU, the af_packet port's socket reassembles it (DPDK's
+net_af_packet asks the kernel to), so an 8042-byte frame reaches l3fwd; the
+core must send it out of the other port as IPv4 fragments that fit the
+port's MTU (1500: ethdev's default, as net_af_packet sets none), which the
+other namespace reassembles.
 """
 
 import json
@@ -25,11 +32,14 @@ from nvtest import env as nvenv  # noqa: E402
 from nvtest import netns as nvnetns  # noqa: E402
 from nvtest.proc import Core, Nf, Proc  # noqa: E402
 
-# net_af_packet's frames (framesz 2048 by default) need 2016 bytes of mbuf
-# data room: more than a 2048-byte buffer leaves after its headroom.
+# net_af_packet's frames must hold a reassembled 8042-byte ping (framesz
+# 12288; blocksz a multiple of it), and an mbuf's data room must hold a
+# frame: 12256 bytes, more than a 12288-byte buffer leaves after its headroom.
+AF_PACKET_ARGS = "framesz=12288,blocksz=12288"
+BIG_PING = 8000
 CONFIG = """core = {
   pool_buffers = 4096;
-  buffer_size = 4096;
+  buffer_size = 16384;
 };
 rules = ( { in_port = 0; role = 1; }, { in_port = 1; role = 1; } );
 default = { action = "drop"; };
@@ -45,12 +55,15 @@ def run_in(ns, argv, timeout):
         return subprocess.CompletedProcess(exc.cmd, -1, exc.stdout or "", "timeout")
 
 
-def ping(chk, src, dst_addr):
-    r = run_in(src, [nvenv.which("ping") or "ping", "-c", "5", "-W", "2", "-i", "0.2",
-                     dst_addr], timeout=30)
+def ping(chk, src, dst_addr, size=None):
+    extra = ["-s", str(size)] if size else []
+    r = run_in(src, [nvenv.which("ping") or "ping", "-c", "5", "-W", "2", "-i", "0.2"] + extra
+               + [dst_addr], timeout=30)
     last = " / ".join(r.stdout.strip().splitlines()[-2:])
+    what = f" of {size} bytes" if size else ""
     return chk.ok(r.returncode == 0 and " 0% packet loss" in r.stdout,
-                  f"ping {src.addr} -> {dst_addr}: 5 of 5 replies", f"{last} {r.stderr.strip()}")
+                  f"ping{what} {src.addr} -> {dst_addr}: 5 of 5 replies",
+                  f"{last} {r.stderr.strip()}")
 
 
 def main():
@@ -77,8 +90,9 @@ def main():
         f.write(f"10.0.1.0/24 0 {a.ns_mac}\n10.0.2.0/24 1 {b.ns_mac}\n")
 
     chk.section("core and l3fwd")
-    core = Core(env, "n", CONFIG, [f"net_af_packet0,iface={a.host_if}",
-                                   f"net_af_packet1,iface={b.host_if}"], wait_nfs=1)
+    core = Core(env, "n", CONFIG, [f"net_af_packet0,iface={a.host_if},{AF_PACKET_ARGS}",
+                                   f"net_af_packet1,iface={b.host_if},{AF_PACKET_ARGS}"],
+                wait_nfs=1)
     err = core.start_ready()
     if not chk.ok(err is None, "core starts on the two host-end veths", err or ""):
         env.done(chk)
@@ -90,6 +104,15 @@ def main():
     chk.section("traffic")
     ping(chk, a, b.addr)
     ping(chk, b, a.addr)
+    st0 = core.stats()
+    ping(chk, a, b.addr, BIG_PING)
+    ping(chk, b, a.addr, BIG_PING)
+    st1 = core.stats()
+    # 10 requests + 10 replies of 8028 IPv4 bytes: 6 fragments each at MTU 1500
+    chk.eq(st1.get("frag_packets", 0) - st0.get("frag_packets", 0), 20,
+           "the core sent each 8000-byte request and reply as fragments")
+    chk.eq(st1.get("frag_out", 0) - st0.get("frag_out", 0), 20 * 6,
+           "6 fragments each (8008 bytes of IPv4 payload, 1480 a fragment)")
     server = Proc(env, "iperf3-server", b.exec_argv([nvenv.which("iperf3"), "-s", "-1",
                                                       "-B", b.addr]))
     server.start()

@@ -121,6 +121,35 @@ test_rejects(void **state)
 }
 
 static void
+test_frame_short(void **state)
+{
+	static const uint8_t actions[] = { NVM_ACT_OUT, NVM_ACT_TO_ROLE, NVM_ACT_NEXT };
+	struct nvm_desc d;
+	unsigned int i;
+
+	(void)state;
+	reset();
+	for (i = 0; i < sizeof(actions); i++) {
+		d = desc(5, actions[i]);
+		d.port = 1;
+		d.arg = 7;
+		d.len = 1;
+		VERDICT(d, CORE_DROP_frame_short, 1);
+		d.len = 13; /* one byte short of an Ethernet header */
+		VERDICT(d, CORE_DROP_frame_short, 1);
+		d.len = 14;
+		VERDICT(d, CORE_DROP_MAX, 1);
+	}
+	d = desc(5, NVM_ACT_DROP);
+	d.len = 1; /* a returned buffer needs no frame */
+	VERDICT(d, CORE_DROP_MAX, 1);
+	d = desc(5, NVM_ACT_OUT);
+	d.port = 9; /* the port is judged first */
+	d.len = 1;
+	VERDICT(d, CORE_DROP_bad_port, 1);
+}
+
+static void
 test_drop_names(void **state)
 {
 	(void)state;
@@ -158,6 +187,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accepts_good),
 		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_frame_short),
 		cmocka_unit_test(test_drop_names),
 		cmocka_unit_test(test_translation),
 	};
