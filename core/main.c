@@ -419,6 +419,7 @@ out_ports:
 			status = 1;
 	}
 out_pools:
+	core_telemetry_unregister(c); /* its readers are done before anything is freed */
 	for (unsigned int i = 0; i < c->nb_pools; i++)
 		core_pool_destroy(&c->pools[i]);
 	rte_ring_free(c->fwd);
