@@ -44,6 +44,7 @@ ONE_BYTE = 200
 MAX_DELAY_S = 0.100   # the property: bad connections cost a good NF at most this
 MAX_PENDING = 32      # docs/abi.md: hellos the core waits for at once
 CONNECT_TIMEOUT_S = 5.0
+FDS_BUDGET_S = 30     # the fds section takes well under 1 s with a core that serves its socket
 CONFIG = """core = {
   pool_buffers = 4096;
   ring_size = 256;
@@ -68,13 +69,15 @@ def wait_for(pred, timeout):
         time.sleep(0.05)
 
 
-def connect(path):
-    """A blocking connection to @path; the connect waits at most CONNECT_TIMEOUT_S
+def connect(path, timeout=CONNECT_TIMEOUT_S):
+    """A blocking connection to @path; the connect waits at most @timeout s
     for the core to accept (a unix socket's connect waits for room in the
     backlog as long as SO_SNDTIMEO says)."""
+    if timeout <= 0:
+        raise TimeoutError("no time left")
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
-                 struct.pack("ll", int(CONNECT_TIMEOUT_S), 0))
+                 struct.pack("ll", int(timeout), int(timeout % 1 * 1e6)))
     try:
         s.connect(path)
     except OSError:
@@ -85,14 +88,17 @@ def connect(path):
 
 def bad_connections(path, silent, one_byte):
     """Open @silent connections that send nothing and @one_byte that send one
-    byte. Returns (sockets, None), or (sockets so far, why) when the core
-    stopped accepting."""
+    byte, all within CONNECT_TIMEOUT_S (a core serving its socket accepts them
+    in milliseconds). Returns (sockets, None), or (sockets so far, why) when
+    the core stopped accepting them."""
     socks = []
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S
     for i in range(silent + one_byte):
         try:
-            s = connect(path)
+            s = connect(path, deadline - time.monotonic())
         except OSError as exc:
-            return socks, f"connection {i + 1}: {exc}"
+            return socks, (f"connection {i + 1} not accepted within {CONNECT_TIMEOUT_S:.0f} s "
+                           f"of the first: {exc}")
         socks.append(s)
         if i >= silent:
             s.send(b"\x4c")
@@ -185,12 +191,14 @@ def extra_fds(chk, core):
     chk.ok(wait_for(lambda: no_nf(core), 10), "no NF attached")
     fds0 = core_fds(core)
     sent = 0
+    deadline = time.monotonic() + FDS_BUDGET_S
     for nfds in (2, 3, 8):
         for _ in range(100):
             try:
-                s = connect(core.sock)
-            except OSError:
-                continue
+                s = connect(core.sock, deadline - time.monotonic())
+            except OSError as exc:
+                chk.ok(False, f"the core answers 300 hellos within {FDS_BUDGET_S} s", str(exc))
+                return
             s.settimeout(CONNECT_TIMEOUT_S)
             sent += nfds
             try:
