@@ -7,9 +7,15 @@
  * its connection for core.lease_s, for a new manager to adopt it). The
  * datapath is told through a new core_view published with a QSBR grace
  * period: the lcores never lock.
+ *
+ * Nothing a client sends can hold the control thread: every socket is
+ * non-blocking, a connection whose hello is not whole yet waits in a table
+ * of CTL_MAX_PENDING with a deadline (HELLO_TIMEOUT_MS), and when the table
+ * is full the oldest one is closed to make room. Each such end is counted
+ * (struct core_ctl_stats).
  */
 #include <errno.h>
-#include <poll.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -28,6 +34,29 @@
 #define CTL_POLL_MS 200      /* control round when no NF is waiting to run */
 #define CTL_JOIN_POLL_MS 2   /* ... when one attached less than a second ago */
 #define CTL_BOOT_POLL_MS 20  /* ... when one has waited longer (a VM booting) */
+#define CTL_MAX_PENDING 32   /* connections whose hello is not whole yet */
+#define CTL_ACCEPT_BURST 64  /* connections accepted per control round */
+
+#define LISTEN_TAG 0xffffffffu
+#define CONN_TAG 0x10000u    /* epoll tag of pending connection i: CONN_TAG + i */
+
+/* A connection whose hello is not whole yet. */
+struct ctl_conn {
+	int fd;               /* -1: free */
+	uint64_t deadline_ms; /* closed then (CLOCK_MONOTONIC) */
+	uint64_t seq;         /* accept order: the oldest goes first */
+	struct nvm_msg_rx rx; /* the message being received */
+	int64_t hello[5];
+	unsigned int n;       /* hello values received */
+};
+
+/* The control thread's own state. */
+struct ctl {
+	struct core *c;
+	int epfd;
+	uint64_t seq;
+	struct ctl_conn conns[CTL_MAX_PENDING];
+};
 
 /*
  * Open the listening socket at cfg.socket_path. A path where another core
@@ -65,7 +94,8 @@ core_attach_open(struct core *c, char *err, size_t errlen)
 		return -EADDRINUSE;
 	}
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(-r));
 		close(fd);
@@ -122,32 +152,14 @@ now_ms(void)
 	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
+/* Answer a hello with the error @code and close; counted. */
 static void
-refuse(int fd, int code)
+refuse(struct core *c, int fd, int code)
 {
+	c->ctl_st.refused++;
 	nvm_msg_send(fd, NVM_MSG_ERROR, -1);
 	nvm_msg_send(fd, -(int64_t)code, -1);
 	close(fd);
-}
-
-/* Read @n hello values into @v, all within HELLO_TIMEOUT_MS of @t0: the
- * control thread serves every NF, a client that dribbles must not hold it. */
-static int
-hello_read(int fd, int64_t *v, unsigned int n, uint64_t t0)
-{
-	unsigned int i;
-	int dummy = -1, r;
-
-	for (i = 0; i < n; i++) {
-		int64_t left = HELLO_TIMEOUT_MS - (int64_t)(now_ms() - t0);
-
-		r = left > 0 ? nvm_msg_recv(fd, &v[i], &dummy, (int)left) : -ETIMEDOUT;
-		if (dummy >= 0)
-			close(dummy);
-		if (r < 0)
-			return r;
-	}
-	return 0;
 }
 
 /* Send @nf its regions (ivshmem framing: version, id, -1 + region; then our
@@ -188,13 +200,13 @@ adopt_one(struct core *c, int epfd, int fd, int64_t id, uint64_t token)
 	if (nf == NULL || !nf->leased || nf->token != token) {
 		fprintf(stderr, "attach: refused: no leased instance %lld with that token\n",
 			(long long)id);
-		refuse(fd, ENOENT);
+		refuse(c, fd, ENOENT);
 		return;
 	}
 	if (!nf->orphaned) {
 		fprintf(stderr, "attach: refused: instance %lld is held by its manager\n",
 			(long long)id);
-		refuse(fd, EBUSY);
+		refuse(c, fd, EBUSY);
 		return;
 	}
 	nf->sock = fd;
@@ -210,31 +222,20 @@ adopt_one(struct core *c, int epfd, int fd, int64_t id, uint64_t token)
 	fflush(stdout);
 }
 
-/* Read the hello of a new connection: make the NF and send it its regions,
- * or give an orphaned lease to a new manager. */
+/* A whole hello came on @fd: make the NF and send it its regions, or give
+ * an orphaned lease to a new manager, or refuse. */
 static void
-attach_one(struct core *c, int epfd, int fd)
+attach_one(struct core *c, int epfd, int fd, const int64_t *hello)
 {
-	int64_t hello[5];
 	struct core_nf *nf = NULL;
 	char err[256];
 	unsigned int slot;
-	uint64_t t0 = now_ms();
-	int r;
 
-	r = hello_read(fd, hello, 4, t0);
-	if (r == 0 && hello[0] == NVM_LEASE_MAGIC)
-		r = hello_read(fd, &hello[4], 1, t0);
-	if (r < 0) {
-		fprintf(stderr, "attach: no valid hello: %s\n", strerror(-r));
-		close(fd);
-		return;
-	}
 	if ((hello[0] != NVM_HELLO_MAGIC && hello[0] != NVM_LEASE_MAGIC &&
 	     hello[0] != NVM_ADOPT_MAGIC) || hello[1] != NVM_ABI_VERSION) {
 		fprintf(stderr, "attach: refused: hello magic %#llx version %lld (want version %u)\n",
 			(unsigned long long)hello[0], (long long)hello[1], NVM_ABI_VERSION);
-		refuse(fd, EPROTO);
+		refuse(c, fd, EPROTO);
 		return;
 	}
 	if (hello[0] == NVM_ADOPT_MAGIC) {
@@ -246,21 +247,21 @@ attach_one(struct core *c, int epfd, int fd)
 		fprintf(stderr, "attach: refused: role %lld / %lld queues out of range%s\n",
 			(long long)hello[2], (long long)hello[3],
 			hello[0] == NVM_LEASE_MAGIC && hello[4] == 0 ? ", or a lease token of 0" : "");
-		refuse(fd, EINVAL);
+		refuse(c, fd, EINVAL);
 		return;
 	}
 	for (slot = 0; slot < CORE_MAX_NFS && c->nfs[slot] != NULL; slot++)
 		;
 	if (slot == CORE_MAX_NFS) {
 		fprintf(stderr, "attach: refused: %u NFs attached already\n", CORE_MAX_NFS);
-		refuse(fd, ENOSPC);
+		refuse(c, fd, ENOSPC);
 		return;
 	}
 	nf = core_nf_create(c, (uint16_t)slot, (uint16_t)hello[2], (uint16_t)hello[3], err,
 			    sizeof(err));
 	if (nf == NULL) {
 		fprintf(stderr, "attach: %s\n", err);
-		refuse(fd, ENOMEM);
+		refuse(c, fd, ENOMEM);
 		return;
 	}
 	nf->sock = fd;
@@ -303,7 +304,8 @@ detach_one(struct core *c, unsigned int slot)
 	core_nf_destroy(nf);
 }
 
-/* Detach every NF (at shutdown, after the lcores stopped). */
+/* Detach every NF and free the datapath's view (at shutdown, after the
+ * lcores stopped). */
 void
 core_detach_all(struct core *c)
 {
@@ -311,26 +313,34 @@ core_detach_all(struct core *c)
 
 	for (i = 0; i < CORE_MAX_NFS; i++)
 		detach_one(c, i);
+	free(c->view);
+	c->view = NULL;
 }
 
 /*
  * The socket of the NF in @slot is readable: a manager ending its lease
  * (NVM_MSG_DETACH), or closed. An NF's socket closing detaches it; a lease's
  * socket closing without NVM_MSG_DETACH orphans it: it keeps forwarding for
- * core.lease_s seconds, for a new manager to adopt it.
+ * core.lease_s seconds, for a new manager to adopt it. Anything but a whole
+ * NVM_MSG_DETACH, even a part of a message, is taken as a close.
  */
 static void
 nf_sock_event(struct core *c, int epfd, unsigned int slot)
 {
 	struct core_nf *nf = c->nfs[slot];
+	struct nvm_msg_rx rx;
 	int64_t v = 0;
 	int fd = -1, r;
 
-	r = nvm_msg_recv(nf->sock, &v, &fd, 0);
+	nvm_msg_rx_init(&rx);
+	r = nvm_msg_read(nf->sock, &rx, &v, &fd);
 	if (fd >= 0)
 		close(fd);
+	if (r == 0 && rx.got == 0)
+		return; /* nothing after all */
+	nvm_msg_rx_reset(&rx);
 	epoll_ctl(epfd, EPOLL_CTL_DEL, nf->sock, NULL);
-	if (!nf->leased || c->cfg.lease_s == 0 || (r == 0 && v == NVM_MSG_DETACH)) {
+	if (!nf->leased || c->cfg.lease_s == 0 || (r == 1 && v == NVM_MSG_DETACH)) {
 		detach_one(c, slot);
 		return;
 	}
@@ -343,6 +353,116 @@ nf_sock_event(struct core *c, int epfd, unsigned int slot)
 	printf("nf %u orphaned: its manager's connection closed; it keeps its rings for "
 	       "%u s (core.lease_s) for a new manager to adopt it\n", nf->id, c->cfg.lease_s);
 	fflush(stdout);
+}
+
+/* Take pending connection @i out of the table; returns its socket. */
+static int
+conn_take(struct ctl *ctl, unsigned int i)
+{
+	struct ctl_conn *cn = &ctl->conns[i];
+	int fd = cn->fd;
+
+	epoll_ctl(ctl->epfd, EPOLL_CTL_DEL, fd, NULL);
+	nvm_msg_rx_reset(&cn->rx);
+	cn->fd = -1;
+	return fd;
+}
+
+/* Close pending connection @i, counting why in @counter. */
+static void
+conn_close(struct ctl *ctl, unsigned int i, uint64_t *counter)
+{
+	close(conn_take(ctl, i));
+	(*counter)++;
+}
+
+/* Read what has arrived on pending connection @i; a whole hello goes to
+ * attach_one, a broken one is closed. */
+static void
+conn_read(struct ctl *ctl, unsigned int i)
+{
+	struct ctl_conn *cn = &ctl->conns[i];
+	struct core *c = ctl->c;
+
+	for (;;) {
+		int64_t v = 0, hello[5];
+		int fd = -1, r = nvm_msg_read(cn->fd, &cn->rx, &v, &fd);
+
+		if (fd >= 0)
+			close(fd); /* a hello carries no descriptor */
+		if (r == 0)
+			return; /* the rest later, or the deadline */
+		if (r < 0) {
+			conn_close(ctl, i, &c->ctl_st.broken);
+			return;
+		}
+		cn->hello[cn->n++] = v;
+		if (cn->n < 4 || (cn->n == 4 && cn->hello[0] == NVM_LEASE_MAGIC))
+			continue;
+		memcpy(hello, cn->hello, sizeof(hello));
+		fd = conn_take(ctl, i);
+		attach_one(c, ctl->epfd, fd, hello);
+		return;
+	}
+}
+
+/* Accept the connections waiting on the listening socket, each into a free
+ * slot of the pending table or, when it is full, the oldest one's. */
+static void
+ctl_accept(struct ctl *ctl)
+{
+	struct core *c = ctl->c;
+	unsigned int k, i;
+
+	for (k = 0; k < CTL_ACCEPT_BURST; k++) {
+		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
+		unsigned int oldest = 0;
+
+		if (fd < 0)
+			return;
+		for (i = 0; i < CTL_MAX_PENDING && ctl->conns[i].fd >= 0; i++)
+			if (ctl->conns[i].seq < ctl->conns[oldest].seq)
+				oldest = i;
+		if (i == CTL_MAX_PENDING) {
+			conn_close(ctl, oldest, &c->ctl_st.overflow);
+			i = oldest;
+		}
+		ev.data.u32 = CONN_TAG + i;
+		if (epoll_ctl(ctl->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			close(fd);
+			c->ctl_st.broken++;
+			continue;
+		}
+		ctl->conns[i] = (struct ctl_conn){
+			.fd = fd, .deadline_ms = now_ms() + HELLO_TIMEOUT_MS, .seq = ctl->seq++,
+		};
+		nvm_msg_rx_init(&ctl->conns[i].rx);
+		conn_read(ctl, i); /* the hello is often there already */
+	}
+}
+
+/* Close the pending connections past their deadline. Returns how long until
+ * the next deadline, at most @wait_ms. */
+static int
+conns_expire(struct ctl *ctl, int wait_ms)
+{
+	uint64_t now = now_ms();
+	unsigned int i;
+
+	for (i = 0; i < CTL_MAX_PENDING; i++) {
+		struct ctl_conn *cn = &ctl->conns[i];
+
+		if (cn->fd < 0)
+			continue;
+		if (now >= cn->deadline_ms) {
+			conn_close(ctl, i, &ctl->c->ctl_st.timeouts);
+			continue;
+		}
+		if (cn->deadline_ms - now < (uint64_t)wait_ms)
+			wait_ms = (int)(cn->deadline_ms - now);
+	}
+	return wait_ms;
 }
 
 /*
@@ -405,8 +525,6 @@ ctl_poll_nfs(struct core *c)
 	return wait_ms;
 }
 
-#define LISTEN_TAG 0xffffffffu
-
 static void *
 ctl_main(void *arg)
 {
@@ -414,38 +532,54 @@ ctl_main(void *arg)
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = LISTEN_TAG };
 	struct core_port_stats prev[NVM_MAX_PORTS] = { 0 };
 	time_t last = time(NULL);
-	int epfd = epoll_create1(EPOLL_CLOEXEC);
+	struct ctl *ctl = calloc(1, sizeof(*ctl));
 	int wait_ms = CTL_POLL_MS;
+	unsigned int i;
 
-	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, c->listen_fd, &ev) < 0) {
-		fprintf(stderr, "control thread: epoll: %s\n", strerror(errno));
+	if (ctl == NULL) {
+		fprintf(stderr, "control thread: out of memory\n");
 		c->quit = true; /* no NF could ever attach: stop everything */
+		return NULL;
+	}
+	ctl->c = c;
+	for (i = 0; i < CTL_MAX_PENDING; i++)
+		ctl->conns[i].fd = -1;
+	ctl->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (ctl->epfd < 0 || epoll_ctl(ctl->epfd, EPOLL_CTL_ADD, c->listen_fd, &ev) < 0) {
+		fprintf(stderr, "control thread: epoll: %s\n", strerror(errno));
+		if (ctl->epfd >= 0)
+			close(ctl->epfd);
+		free(ctl);
+		c->quit = true;
 		return NULL;
 	}
 	while (!c->ctl_quit) {
 		struct epoll_event evs[16];
-		int n = epoll_wait(epfd, evs, 16, wait_ms), i;
+		int n = epoll_wait(ctl->epfd, evs, 16, wait_ms), k;
 
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.u32 == LISTEN_TAG) {
-				int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		for (k = 0; k < n; k++) {
+			uint32_t tag = evs[k].data.u32;
 
-				if (fd >= 0)
-					attach_one(c, epfd, fd);
-				continue;
-			}
-			if (evs[i].data.u32 < CORE_MAX_NFS && c->nfs[evs[i].data.u32] != NULL &&
-			    c->nfs[evs[i].data.u32]->sock >= 0)
-				nf_sock_event(c, epfd, evs[i].data.u32);
+			if (tag == LISTEN_TAG)
+				ctl_accept(ctl);
+			else if (tag >= CONN_TAG && tag - CONN_TAG < CTL_MAX_PENDING) {
+				if (ctl->conns[tag - CONN_TAG].fd >= 0)
+					conn_read(ctl, tag - CONN_TAG);
+			} else if (tag < CORE_MAX_NFS && c->nfs[tag] != NULL && c->nfs[tag]->sock >= 0)
+				nf_sock_event(c, ctl->epfd, tag);
 		}
-		wait_ms = ctl_poll_nfs(c);
+		wait_ms = conns_expire(ctl, ctl_poll_nfs(c));
 		if (c->cfg.stats_interval > 0 && time(NULL) - last >= (time_t)c->cfg.stats_interval) {
 			core_rates_print(c, stdout, prev, (double)(time(NULL) - last));
 			last = time(NULL);
 			core_stats_print(c, stdout, "stats", true);
 		}
 	}
-	close(epfd);
+	for (i = 0; i < CTL_MAX_PENDING; i++)
+		if (ctl->conns[i].fd >= 0)
+			close(conn_take(ctl, i));
+	close(ctl->epfd);
+	free(ctl);
 	return NULL;
 }
 
@@ -454,11 +588,17 @@ int
 core_attach_start(struct core *c)
 {
 	struct core_view *v = view_build(c);
+	int r;
 
 	if (v == NULL)
 		return -ENOMEM;
 	c->view = v;
-	return -rte_ctrl_thread_create(&c->ctl_thread, "netvm-ctl", NULL, ctl_main, c);
+	r = rte_ctrl_thread_create(&c->ctl_thread, "netvm-ctl", NULL, ctl_main, c);
+	if (r != 0) {
+		c->view = NULL;
+		free(v);
+	}
+	return -r;
 }
 
 /* Stop the control thread and close the listening socket. */

@@ -192,6 +192,14 @@ struct core_lcore_stats {
 	uint64_t stage_pkts[CORE_STAGE_MAX];
 } __rte_cache_aligned;
 
+/* The attach socket's refusals, written by the control thread. */
+struct core_ctl_stats {
+	uint64_t refused;  /* hellos answered NVM_MSG_ERROR */
+	uint64_t timeouts; /* connections closed: no whole hello within 2 s */
+	uint64_t overflow; /* connections closed: the oldest of a full pending table */
+	uint64_t broken;   /* connections closed: closed or malformed mid-hello */
+};
+
 struct core_port_stats {
 	uint64_t rx;
 	uint64_t tx;
@@ -235,6 +243,7 @@ struct core {
 	struct core_lcore_stats lst[2];
 
 	int listen_fd;
+	struct core_ctl_stats ctl_st;
 	pthread_t ctl_thread;
 	volatile bool quit;     /* datapath lcores stop */
 	volatile bool ctl_quit; /* control thread stops */
@@ -277,6 +286,7 @@ int core_frag_ipv4(struct core *c, struct rte_mbuf *m, uint16_t mtu, struct rte_
 
 /* telemetry.c */
 int core_telemetry_register(struct core *c);
+void core_telemetry_unregister(struct core *c);
 void core_stats_print(struct core *c, FILE *f, const char *prefix, bool nonzero);
 void core_rates_print(struct core *c, FILE *f, struct core_port_stats *prev, double secs);
 

@@ -435,6 +435,7 @@ out_ports:
 			status = 1;
 	}
 out_pools:
+	core_telemetry_unregister(c); /* its readers are done before anything is freed */
 	core_frag_pools_free(c);
 	for (unsigned int i = 0; i < c->nb_pools; i++)
 		core_pool_destroy(&c->pools[i]);

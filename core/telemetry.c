@@ -95,6 +95,10 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 		(cyc[CORE_STAGE_NF_CORE] + cyc[CORE_STAGE_CORE_NIC]) * 100 / pkts[CORE_STAGE_NF_CORE] : 0);
 	fn(arg, "stage_rx_pkts", pkts[CORE_STAGE_NIC_CORE]);
 	fn(arg, "stage_tx_pkts", pkts[CORE_STAGE_NF_CORE]);
+	fn(arg, "attach_refused", c->ctl_st.refused);
+	fn(arg, "attach_timeouts", c->ctl_st.timeouts);
+	fn(arg, "attach_overflow", c->ctl_st.overflow);
+	fn(arg, "attach_broken", c->ctl_st.broken);
 	/* Last: with many NFs, DPDK's telemetry dictionary (256 entries) may
 	 * cut here; /netvm/nf,ID always gives one NF whole. */
 	pthread_mutex_lock(&c->nf_lock);
@@ -159,16 +163,28 @@ tel_one(void *arg, const char *name, uint64_t value)
 	rte_tel_data_add_dict_u64(arg, name, value);
 }
 
-static struct core *tel_core; /* the one core engine of this process */
+/* The one core engine of this process, NULL once it is going away. DPDK's
+ * telemetry threads call the handlers at any time and cannot be told to
+ * stop: each handler holds tel_lock while it reads the core, and
+ * core_telemetry_unregister() takes it before the core is freed. */
+static struct core *tel_core;
+static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	int r = -ENODEV;
+
 	(void)cmd;
 	(void)params;
-	rte_tel_data_start_dict(d);
-	stats_walk(tel_core, tel_one, d);
-	return 0;
+	pthread_mutex_lock(&tel_lock);
+	if (tel_core != NULL) {
+		rte_tel_data_start_dict(d);
+		stats_walk(tel_core, tel_one, d);
+		r = 0;
+	}
+	pthread_mutex_unlock(&tel_lock);
+	return r;
 }
 
 static int
@@ -184,6 +200,11 @@ tel_nf(const char *cmd, const char *params, struct rte_tel_data *d)
 	id = strtoul(params, &end, 10);
 	if (*end != '\0' || id >= CORE_MAX_NFS)
 		return -EINVAL;
+	pthread_mutex_lock(&tel_lock);
+	if (tel_core == NULL) {
+		pthread_mutex_unlock(&tel_lock);
+		return -ENODEV;
+	}
 	pthread_mutex_lock(&tel_core->nf_lock);
 	if (tel_core->nfs[id] != NULL) {
 		rte_tel_data_start_dict(d);
@@ -191,6 +212,7 @@ tel_nf(const char *cmd, const char *params, struct rte_tel_data *d)
 		r = 0;
 	}
 	pthread_mutex_unlock(&tel_core->nf_lock);
+	pthread_mutex_unlock(&tel_lock);
 	return r;
 }
 
@@ -202,6 +224,11 @@ tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	(void)cmd;
 	(void)params;
+	pthread_mutex_lock(&tel_lock);
+	if (tel_core == NULL) {
+		pthread_mutex_unlock(&tel_lock);
+		return -ENODEV;
+	}
 	rte_tel_data_start_dict(d);
 	for (i = 0; i < tel_core->nb_pools; i++) {
 		const struct core_pool *p = &tel_core->pools[i];
@@ -219,6 +246,7 @@ tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(name, sizeof(name), "pool%u_group", i);
 		rte_tel_data_add_dict_string(d, name, tel_core->cfg.group_names[p->group]);
 	}
+	pthread_mutex_unlock(&tel_lock);
 	return 0;
 }
 
@@ -228,7 +256,9 @@ core_telemetry_register(struct core *c)
 {
 	int r;
 
+	pthread_mutex_lock(&tel_lock);
 	tel_core = c;
+	pthread_mutex_unlock(&tel_lock);
 	r = rte_telemetry_register_cmd("/netvm/stats", tel_stats,
 				       "NetVM core engine counters: ports, NFs, pools, drop "
 				       "reasons, cycles per packet. No parameters");
@@ -240,4 +270,15 @@ core_telemetry_register(struct core *c)
 					       "NetVM pool regions: memfd name, size (a power of two), "
 					       "buffers, stride, NUMA socket, trust group. No parameters");
 	return r;
+}
+
+/* Make the /netvm/ commands answer nothing from now on, waiting for those
+ * reading @c: called before @c's pools and NFs are freed; cannot fail. */
+void
+core_telemetry_unregister(struct core *c)
+{
+	pthread_mutex_lock(&tel_lock);
+	if (tel_core == c)
+		tel_core = NULL;
+	pthread_mutex_unlock(&tel_lock);
 }

@@ -6,7 +6,7 @@
  * a 200 ms tick, the control socket (mgr_ctl.c), and per VM its core
  * connection and the events of its ivshmem server thread (mgr_ivshmem.c).
  * A VM (mgr_vm.c) is: an attachment to the core made on its behalf
- * (mgr_attach.c), the chardev socket QEMU's ivshmem-doorbell connects to,
+ * (netlib's nvm_attach.h), the chardev socket QEMU's ivshmem-doorbell connects to,
  * and a QEMU started by a launcher (mgr_launcher.h).
  *
  *   netvm-core  <--attach socket-->  manager  <--chardev socket-->  QEMU
@@ -25,6 +25,7 @@
 #include <sys/types.h>
 
 #include "mgr_cfg.h"
+#include "nvm_attach.h"
 
 struct json_object;
 struct mgr_launcher;
@@ -33,26 +34,10 @@ struct mgr_launcher;
 #define MGR_TICK_MS 200
 #define MGR_CMDLINE_MAX 2047 /* x86 guest kernel: COMMAND_LINE_SIZE - 1 */
 
-/* ---- mgr_attach.c: the core connection held on a VM's behalf ---- */
-
-struct mgr_attach {
-	int sock;        /* open while the VM lives; closing it detaches */
-	int priv_fd;     /* the private region (memfd) */
-	int pool_fd;     /* the pool region */
-	int doorbell_fd; /* the core writes it to wake the NF */
-	uint32_t nf_id;
-	uint64_t token;  /* the lease's secret, 0 when not attached */
-	uint64_t priv_size;
-	uint64_t pool_size;
-};
-
-void mgr_attach_init(struct mgr_attach *a);
-int mgr_attach_open(struct mgr_attach *a, const char *path, unsigned int role,
-		    unsigned int queues, char *err, size_t errlen);
-int mgr_attach_adopt(struct mgr_attach *a, const char *path, uint32_t nf_id, uint64_t token,
-		     char *err, size_t errlen);
-void mgr_attach_close(struct mgr_attach *a);
-void mgr_attach_drop(struct mgr_attach *a);
+/* The core connection held on a VM's behalf is netlib's attach client
+ * (nvm_attach.h), under a lease: closing the socket without
+ * nvm_attach_close() leaves it orphaned for the next manager. */
+#define MGR_ATTACH_TIMEOUT_MS 5000
 
 /* ---- mgr_ivshmem.c: the ivshmem server of one VM's chardev socket ---- */
 
@@ -123,7 +108,7 @@ struct mgr_vm {
 	const struct mgr_vm_cfg *cfg;
 	const struct mgr_launcher *launcher;
 	enum mgr_vm_state state;
-	struct mgr_attach att;
+	struct nvm_attach att;
 	struct mgr_ivs ivs;
 	struct mgr_pool_info pool;
 	struct mgr_tag core_tag, ivs_tag;

@@ -196,14 +196,15 @@ mgr_state_kill(pid_t pid)
 void
 mgr_state_lease_end(const struct mgr_cfg *c, const char *path)
 {
-	struct mgr_attach a;
+	struct nvm_attach a;
 	char err[MGR_ERR_LEN];
 	uint64_t token;
 	uint32_t id;
 
 	if (mgr_state_lease_read(path, &id, &token) == 0 &&
-	    mgr_attach_adopt(&a, c->core_socket, id, token, err, sizeof(err)) == 0)
-		mgr_attach_close(&a);
+	    nvm_attach_adopt(&a, c->core_socket, id, token, MGR_ATTACH_TIMEOUT_MS, err,
+			     sizeof(err)) == 0)
+		nvm_attach_close(&a);
 	unlink(path);
 }
 

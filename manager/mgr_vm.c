@@ -71,7 +71,7 @@ mgr_vm_init(struct mgr *m, struct mgr_vm *vm, const struct mgr_vm_cfg *cfg, char
 	vm->m = m;
 	vm->cfg = cfg;
 	vm->state = MGR_VM_STOPPED;
-	mgr_attach_init(&vm->att);
+	nvm_attach_init(&vm->att);
 	mgr_ivs_init(&vm->ivs);
 	vm->core_tag = (struct mgr_tag){ MGR_TAG_CORE, vm };
 	vm->ivs_tag = (struct mgr_tag){ MGR_TAG_IVS, vm };
@@ -120,7 +120,7 @@ mgr_vm_teardown(struct mgr_vm *vm)
 	if (vm->launcher->stop(vm) < 0)
 		mgr_log("vm %s: could not stop QEMU (pid %d)", vm->cfg->name, (int)vm->pid);
 	mgr_ivs_stop(&vm->ivs);
-	mgr_attach_close(&vm->att);
+	nvm_attach_close(&vm->att);
 	unlink(vm->lease_path);
 	mgr_vm_fw_files_remove(vm);
 	vm->adopted = false;
@@ -162,7 +162,8 @@ mgr_vm_prepare(struct mgr_vm *vm, char *err, size_t errlen)
 	gid_t gid = c->launcher == MGR_LAUNCH_LIBVIRT ? m->kvm_gid : (gid_t)-1;
 	int r;
 
-	r = mgr_attach_open(&vm->att, m->cfg.core_socket, c->role, c->queues, err, errlen);
+	r = nvm_attach_lease(&vm->att, m->cfg.core_socket, c->role, c->queues,
+			     MGR_ATTACH_TIMEOUT_MS, err, errlen);
 	if (r < 0)
 		return r;
 	r = mgr_state_lease_write(vm->lease_path, vm->att.nf_id, vm->att.token);
@@ -578,13 +579,14 @@ mgr_vm_adopt_lease(struct mgr_vm *vm, char *err, size_t errlen)
 			 r == -ENOENT ? "none" : "not a lease");
 		return r;
 	}
-	r = mgr_attach_adopt(&vm->att, m->cfg.core_socket, id, token, err, errlen);
+	r = nvm_attach_adopt(&vm->att, m->cfg.core_socket, id, token, MGR_ATTACH_TIMEOUT_MS, err,
+			     errlen);
 	if (r == 0)
 		pool_info(vm);
 	if (r == 0 && (r = mgr_watch(m, vm->att.sock, &vm->core_tag)) < 0)
 		snprintf(err, errlen, "epoll: %s", strerror(-r));
 	if (r < 0)
-		mgr_attach_drop(&vm->att);
+		nvm_attach_drop(&vm->att);
 	return r;
 }
 
@@ -641,7 +643,7 @@ mgr_vm_leave(struct mgr_vm *vm)
 	if (vm->ivs.notify[0] >= 0)
 		mgr_unwatch(vm->m, vm->ivs.notify[0]);
 	mgr_ivs_stop(&vm->ivs);
-	mgr_attach_drop(&vm->att);
+	nvm_attach_drop(&vm->att);
 	mgr_log("vm %s: left running (pid %d) for the next netvm-manager "
 		"(manager.keep_vms_on_exit)", vm->cfg->name, (int)vm->pid);
 }

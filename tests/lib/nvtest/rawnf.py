@@ -164,7 +164,12 @@ class RawNf:
         self.priv = self.pool = None
         self.priv_u32 = None
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
+        # connect() as netlib does: blocking, so that it waits (at most
+        # @timeout, SO_SNDTIMEO) while the core's listen backlog is full,
+        # where a socket with a Python time-out fails at once with EAGAIN
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
+                             struct.pack("ll", int(timeout), int(timeout % 1 * 1e6)))
+        self.timeout = timeout
         try:
             self._attach(sock_path, role, nb_queues)
         except Exception:
@@ -173,6 +178,7 @@ class RawNf:
 
     def _attach(self, sock_path, role, nb_queues):
         self.sock.connect(sock_path)
+        self.sock.settimeout(self.timeout)
         hello = self.hello or [self.magic, self.version, role, nb_queues]
         self.sock.sendall(struct.pack(f"<{len(hello)}q", *hello))
         self.proto_version, _ = self._msg()
