@@ -84,6 +84,7 @@ struct cfg {
 	unsigned int nb_groups;
 	char group_names[CFG_MAX_GROUPS][CFG_NAME_LEN];
 	uint8_t role_group[CFG_MAX_ROLES];
+	uint8_t port_group[CFG_MAX_PORTS]; /* whose pool the port receives into */
 };
 
 /* Fill @c with the defaults of an empty file (no rules, default drop); cannot fail. */

@@ -1,25 +1,57 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * cfg_groups.c — trust_groups = ( { name = "..."; roles = [ ... ]; }, ... ).
+ * cfg_groups.c — trust_groups = ( { name = "..."; roles = [ ... ];
+ *                                  ports = [ ... ]; }, ... ).
  *
  * NFs of one trust group share pool regions and so trust each other with
  * packet bytes; another group's NFs get pools of their own, and a packet
  * crosses between groups only as a copy. Every role not listed is in the
- * group "default" (group 0).
+ * group "default" (group 0). A port listed in a group's `ports` receives
+ * into that group's pool (its packets for the group's NFs are never in
+ * another group's memory); every other port into the default group's.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cfg_priv.h"
 
-/* Parse the trust_groups list into c->group_names and c->role_group.
- * Returns 0 or -EINVAL with the file, line and key. */
+/* Parse @ports, the array trust_groups[..].ports at @key, into
+ * c->port_group for group @g. Returns 0 or -EINVAL with the key. */
+static int
+cfg_group_ports(struct cfg_ctx *x, const config_setting_t *ports, const char *key, unsigned int g)
+{
+	struct cfg *c = x->c;
+	unsigned int j;
+	long long port;
+	int rc;
+
+	if (!config_setting_is_array(ports) || config_setting_length(ports) == 0)
+		return cfg_fail(x, ports, key, "expected a non-empty array [ N, ... ], got %s",
+				cfg_type_name(ports));
+	for (j = 0; j < (unsigned int)config_setting_length(ports); j++) {
+		const config_setting_t *e = config_setting_get_elem(ports, j);
+		char pkey[CFG_KEY_LEN + 16];
+
+		snprintf(pkey, sizeof(pkey), "%s[%u]", key, j);
+		rc = cfg_get_int(x, e, pkey, 0, CFG_MAX_PORTS - 1, &port);
+		if (rc < 0)
+			return rc;
+		if (c->port_group[port] != 0)
+			return cfg_fail(x, e, pkey, "port %lld already receives into trust group '%s'",
+					port, c->group_names[c->port_group[port]]);
+		c->port_group[port] = (uint8_t)g;
+	}
+	return 0;
+}
+
+/* Parse the trust_groups list into c->group_names, c->role_group and
+ * c->port_group. Returns 0 or -EINVAL with the file, line and key. */
 int
 cfg_parse_groups(struct cfg_ctx *x, const config_setting_t *groups)
 {
-	static const char *const names[] = { "name", "roles" };
+	static const char *const names[] = { "name", "roles", "ports" };
 	char key[48], mkey[CFG_KEY_LEN];
-	const config_setting_t *m[2];
+	const config_setting_t *m[3];
 	struct cfg *c = x->c;
 	unsigned int i, j, g;
 	const char *name;
@@ -35,8 +67,9 @@ cfg_parse_groups(struct cfg_ctx *x, const config_setting_t *groups)
 			return cfg_fail(x, config_setting_get_elem(groups, i), key,
 					"at most %u trust groups besides \"default\"",
 					CFG_MAX_GROUPS - 1);
-		rc = cfg_members(x, config_setting_get_elem(groups, i), key,
-				 "{ name = \"...\"; roles = [ ... ]; }", names, 2, m);
+		rc = cfg_members_opt(x, config_setting_get_elem(groups, i), key,
+				     "{ name = \"...\"; roles = [ ... ]; [ports = [ ... ];] }",
+				     names, 3, 2, m);
 		if (rc < 0)
 			return rc;
 		snprintf(mkey, sizeof(mkey), "%s.name", key);
@@ -66,6 +99,12 @@ cfg_parse_groups(struct cfg_ctx *x, const config_setting_t *groups)
 						"role %lld is already in trust group '%s'", role,
 						c->group_names[c->role_group[role]]);
 			c->role_group[role] = (uint8_t)g;
+		}
+		if (m[2] != NULL) {
+			snprintf(mkey, sizeof(mkey), "%s.ports", key);
+			rc = cfg_group_ports(x, m[2], mkey, g);
+			if (rc < 0)
+				return rc;
 		}
 	}
 	return 0;

@@ -41,6 +41,9 @@ int cfg_get_name(struct cfg_ctx *x, const config_setting_t *s, const char *key, 
 /* @s is a list of groups (or an empty array); 0 or -EINVAL. */
 int cfg_check_list(struct cfg_ctx *x, const config_setting_t *s, const char *key);
 /* @g is a group with exactly the @n keys @names, stored in @found; 0 or -EINVAL. */
+int cfg_members_opt(struct cfg_ctx *x, const config_setting_t *g, const char *key,
+		    const char *shape, const char *const names[], unsigned int n,
+		    unsigned int nreq, const config_setting_t *found[]);
 int cfg_members(struct cfg_ctx *x, const config_setting_t *g, const char *key, const char *shape,
 		const char *const names[], unsigned int n, const config_setting_t *found[]);
 /* trust_groups = ( { name = "..."; roles = [ ... ]; }, ... ); 0 or -EINVAL. */

@@ -124,12 +124,14 @@ cfg_check_list(struct cfg_ctx *x, const config_setting_t *s, const char *key)
 }
 
 /*
- * Check that @g is a group whose members are exactly the @n keys @names
- * (all required); store them in @found in that order.
+ * Check that @g is a group whose members are among the @n keys @names, the
+ * first @nreq of them required; store them in @found in that order (NULL
+ * for an optional key not given). Returns 0 or -EINVAL with the reason.
  */
 int
-cfg_members(struct cfg_ctx *x, const config_setting_t *g, const char *key, const char *shape,
-	    const char *const names[], unsigned int n, const config_setting_t *found[])
+cfg_members_opt(struct cfg_ctx *x, const config_setting_t *g, const char *key,
+		const char *shape, const char *const names[], unsigned int n, unsigned int nreq,
+		const config_setting_t *found[])
 {
 	char mkey[CFG_KEY_LEN];
 	unsigned int i, j;
@@ -148,9 +150,17 @@ cfg_members(struct cfg_ctx *x, const config_setting_t *g, const char *key, const
 		}
 		found[j] = m;
 	}
-	for (j = 0; j < n; j++)
+	for (j = 0; j < nreq; j++)
 		if (found[j] == NULL)
 			return cfg_fail(x, g, key, "missing key '%s'", names[j]);
 	return 0;
+}
+
+/* cfg_members_opt() with every key required. */
+int
+cfg_members(struct cfg_ctx *x, const config_setting_t *g, const char *key, const char *shape,
+	    const char *const names[], unsigned int n, const config_setting_t *found[])
+{
+	return cfg_members_opt(x, g, key, shape, names, n, n, found);
 }
 

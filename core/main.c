@@ -171,9 +171,10 @@ pool_add(struct core *c, unsigned int group, int socket)
 	return 0;
 }
 
-/* The pools: the default trust group's on every NUMA socket that has a port
- * (ports receive into them) and on the main lcore's; every other trust
- * group's on the main lcore's socket, where NFs attach. */
+/* The pools: each port's receive group's (the default trust group's unless
+ * the port is in a group's `ports`) on the port's NUMA socket, the default
+ * group's on the main lcore's; every other trust group's on the main
+ * lcore's socket, where NFs attach. */
 static int
 pools_create(struct core *c)
 {
@@ -184,11 +185,19 @@ pools_create(struct core *c)
 	for (g = 0; g < CFG_MAX_GROUPS; g++)
 		for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
 			c->pool_of[g][s] = -1;
+	for (port = c->nb_ports; port < CFG_MAX_PORTS; port++)
+		if (c->cfg.port_group[port] != 0) {
+			fprintf(stderr, "netvm-core: trust group '%s' lists port %u, but there are "
+				"only %u port(s) (ports 0..%u, from the EAL options)\n",
+				c->cfg.group_names[c->cfg.port_group[port]], port, c->nb_ports,
+				c->nb_ports ? c->nb_ports - 1u : 0u);
+			return -EINVAL;
+		}
 	for (port = 0; port <= c->nb_ports; port++) {
 		s = port < c->nb_ports ? rte_eth_dev_socket_id(port) : (int)rte_socket_id();
 		if (s < 0 || s >= RTE_MAX_NUMA_NODES)
 			s = 0;
-		r = pool_add(c, 0, s);
+		r = pool_add(c, port < c->nb_ports ? c->cfg.port_group[port] : 0, s);
 		if (r < 0)
 			return r;
 	}
@@ -213,7 +222,7 @@ port_init(struct core *c, uint16_t port)
 
 	if (s < 0 || s >= RTE_MAX_NUMA_NODES)
 		s = 0;
-	pool = &c->pools[c->pool_of[0][s]];
+	pool = &c->pools[c->pool_of[c->cfg.port_group[port]][s]];
 	r = rte_eth_dev_info_get(port, &info);
 	if (r < 0)
 		return r;

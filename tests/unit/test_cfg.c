@@ -214,14 +214,17 @@ test_trust_groups(void **state)
 	static const char text[] =
 		"trust_groups = (\n"
 		"  { name = \"tenant-a\"; roles = [ 3, 4 ]; },\n"
-		"  { name = \"tenant-b\"; roles = [ 7 ]; }\n"
+		"  { name = \"tenant-b\"; roles = [ 7 ]; ports = [ 2, 0 ]; }\n"
 		");\n";
 	char err[256] = "";
 	struct cfg c;
+	unsigned int p;
 
 	(void)state;
 	assert_int_equal(cfg_parse_string(text, "t.conf", &c, err, sizeof(err)), 0);
 	assert_int_equal(c.nb_groups, 3);
+	for (p = 0; p < CFG_MAX_PORTS; p++)
+		assert_int_equal(c.port_group[p], p == 0 || p == 2 ? 2 : 0);
 	assert_string_equal(c.group_names[0], "default");
 	assert_string_equal(c.group_names[1], "tenant-a");
 	assert_string_equal(c.group_names[2], "tenant-b");
@@ -440,6 +443,15 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:2: trust_groups[0].roles: expected a non-empty array" },
 	{ "trust_groups = (\n  { name = \"t\"; roles = [ 1 ]; colour = 1; }\n);\n",
 	  "t.conf:2: trust_groups[0].colour: unknown key" },
+	{ "trust_groups = (\n  { name = \"t\"; ports = [ 1 ]; }\n);\n",
+	  "t.conf:2: trust_groups[0]: missing key 'roles'" },
+	{ "trust_groups = (\n  { name = \"t\"; roles = [ 1 ]; ports = [ 32 ]; }\n);\n",
+	  "t.conf:2: trust_groups[0].ports[0]: 32 is out of range" },
+	{ "trust_groups = (\n  { name = \"t\"; roles = [ 1 ]; ports = [ ]; }\n);\n",
+	  "t.conf:2: trust_groups[0].ports: expected a non-empty array" },
+	{ "trust_groups = (\n  { name = \"t\"; roles = [ 1 ]; ports = [ 1 ]; },\n"
+	  "  { name = \"u\"; roles = [ 2 ]; ports = [ 0, 1 ]; }\n);\n",
+	  "t.conf:3: trust_groups[1].ports[1]: port 1 already receives into trust group 't'" },
 	{ "trust_groups = ( { name = \"a\"; roles = [ 1 ]; }, { name = \"b\"; roles = [ 2 ]; },\n"
 	  "  { name = \"c\"; roles = [ 3 ]; }, { name = \"d\"; roles = [ 4 ]; },\n"
 	  "  { name = \"e\"; roles = [ 5 ]; }, { name = \"f\"; roles = [ 6 ]; },\n"
