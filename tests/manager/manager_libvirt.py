@@ -45,11 +45,27 @@ def skip(env, why):
 
 
 def stop_daemon(pidfile):
-    """SIGTERM the daemon whose pid is in @pidfile (one this test started)."""
+    """SIGTERM the daemon whose pid is in @pidfile (one this test started) and
+    wait until it is gone (SIGKILL after 15 s), so that the next test that
+    needs it starts a new one rather than finding this one still exiting."""
     try:
         with open(pidfile) as f:
-            os.kill(int(f.read().strip()), signal.SIGTERM)
+            pid = int(f.read().strip())
+        os.kill(pid, signal.SIGTERM)
     except (OSError, ValueError):
+        return
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return  # exited, not reaped yet
+        except (OSError, IndexError):
+            return
+        time.sleep(0.1)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
         pass
 
 
