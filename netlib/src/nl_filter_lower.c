@@ -210,6 +210,10 @@ resolve_type(struct nlf_parser *p, struct nlf_prim *pr)
 	};
 	const struct nlf_prev *pv = pr->nqual == 0 && p->prev.valid ? &p->prev : NULL;
 
+	if (pr->header == H_TRANSP && pr->type != T_RAW) {
+		nlf_error(p, pr->col, "'transp' needs '[POS:LEN]'");
+		return -1;
+	}
 	if (pr->type == T_HOST && (pr->data == D_ETHER || pr->header == H_ETHER))
 		pr->type = T_ETHER;
 	if (pr->type == T_NONE) {
@@ -260,10 +264,8 @@ resolve_type(struct nlf_parser *p, struct nlf_prim *pr)
 		return -1;
 	}
 	if ((pr->header == H_ETHER && pr->type != T_ETHER) ||
-	    (pr->header == H_IP && pr->type == T_ETHER) ||
-	    (pr->header == H_TRANSP && pr->type != T_RAW)) {
-		nlf_error(p, pr->col, pr->header == H_TRANSP ? "'transp' needs '[POS:LEN]'" :
-			  pr->header == H_IP ? "a MAC address is no 'ip' value" :
+	    (pr->header == H_IP && pr->type == T_ETHER)) {
+		nlf_error(p, pr->col, pr->header == H_IP ? "a MAC address is no 'ip' value" :
 			  "'ether' goes with 'host' and a MAC address only");
 		return -1;
 	}

@@ -409,8 +409,9 @@ data_word(const struct nlf_tok *t)
 static int
 name_allowed(const struct nlf_prim *pr, int db)
 {
-	int pro = pr->proto;
+	int pro = pr->type == T_NONE ? pr->proto : NLF_PROTO_NONE;
 
+	/* a type picks its table; the protocol only narrows bare words */
 	switch (db) {
 	case NLF_DB_PROTO:
 		return pr->type == T_NONE || pr->type == T_PROTO;
@@ -438,6 +439,12 @@ parse_name(struct nlf_parser *p, struct nlf_prim *pr, const struct nlf_tok *t)
 	int db, found = -1, nfound = 0;
 	char name[256];
 
+	if (nlf_tok_is(t, "tcpudp") && name_allowed(pr, NLF_DB_PROTO)) {
+		pr->data = D_NAME;
+		pr->data_db = NLF_DB_PROTO;
+		pr->val = NLF_PROTO_TCPUDP;
+		return 0;
+	}
 	for (db = 0; db < NLF_NDB; db++)
 		if (name_allowed(pr, db) && nlf_name_lookup(db, t, &v) == 0) {
 			if (nfound++ && !(found == NLF_DB_PORT && db == NLF_DB_PORT)) {
