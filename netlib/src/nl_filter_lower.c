@@ -240,8 +240,10 @@ resolve_type(struct nlf_parser *p, struct nlf_prim *pr)
 			pr->header = pv->header;
 			pr->raw_pos = pv->raw_pos;
 			pr->raw_len = pv->raw_len;
-			if (pr->proto == NLF_PROTO_NONE && (pv->type == T_PORT || pv->type == T_RAW))
+			if (pr->proto == NLF_PROTO_NONE && (pv->type == T_PORT || pv->type == T_RAW)) {
 				pr->proto = pv->proto;
+				pr->proto_col = pr->col;
+			}
 			break;
 		default:
 			if (pr->proto == NLF_PROTO_NONE) {
@@ -254,8 +256,10 @@ resolve_type(struct nlf_parser *p, struct nlf_prim *pr)
 		    (pr->type == T_HOST || pr->type == T_NET || pr->type == T_PORT ||
 		     pr->type == T_ETHER))
 			pr->srcdst = pv->srcdst;
-		if (pv && pr->type == T_PORT && pr->proto == NLF_PROTO_NONE)
+		if (pv && pr->type == T_PORT && pr->proto == NLF_PROTO_NONE) {
 			pr->proto = pv->proto;
+			pr->proto_col = pr->col;
+		}
 	}
 	if (pr->srcdst != SD_NONE && pr->type != T_HOST && pr->type != T_NET &&
 	    pr->type != T_PORT && pr->type != T_ETHER) {
@@ -287,8 +291,12 @@ implied_proto(struct nlf_parser *p, struct nlf_prim *pr)
 	}
 	if (pr->proto == want || (want == NLF_PROTO_TCPUDP && (pr->proto == 6 || pr->proto == 17)))
 		return 0;
-	nlf_error(p, pr->proto_col, "'%s' does not apply to protocol %d", nlf_type_name(pr->type),
-		  pr->proto == NLF_PROTO_TCPUDP ? -1 : pr->proto);
+	if (pr->proto == NLF_PROTO_TCPUDP)
+		nlf_error(p, pr->proto_col, "'%s' does not apply to 'tcpudp'",
+			  nlf_type_name(pr->type));
+	else
+		nlf_error(p, pr->proto_col, "'%s' does not apply to protocol %d",
+			  nlf_type_name(pr->type), pr->proto);
 	return -1;
 }
 

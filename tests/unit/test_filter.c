@@ -213,6 +213,8 @@ test_errors(void **state)
 	expect_error("tcp opt & 3 syn", "column 9: mask not allowed with 'tcp opt'");
 	expect_error("udp opt syn", "does not apply to protocol 17");
 	expect_error("udp win 5", "does not apply to protocol 17");
+	expect_error("tcpudp opt syn", "column 1: 'tcp opt' does not apply to 'tcpudp'");
+	expect_error("icmp or www", "column 9: 'port' does not apply to protocol 1");
 	expect_error("tcp icmp", "transport protocol specified twice");
 	expect_error("src dst host 1.2.3.4", "'src' or 'dst' specified twice");
 	expect_error("host host 1.2.3.4", "type specified twice");
@@ -333,6 +335,8 @@ test_limits(void **state)
 			}
 			s[n] = 0;
 			f = nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err));
+			if (!f && (strncmp(err, "rule 0, column ", 15) || err[15] < '1' || err[15] > '9'))
+				fail_msg("'%s': error without a column: '%s'", s, err);
 			if (f) {
 				struct pkt t = tcp4(IP(1, 2, 3, 4), 2, 80, 4, TCPF_SYN);
 
