@@ -59,26 +59,27 @@ compile(unsigned int n, const struct nl_filter_opts *opts, char *err, size_t err
 				goto oom;
 			goto inval;
 		}
+		/* all rules chained: a miss goes on with the next rule */
+		entry = nlf_build(b, &tree, root, -(out + 2), entry);
+		if (entry == INT32_MIN)
+			goto oom;
 		if (per_rule) {
-			/* one program per rule: a miss says "next rule" */
+			/* and one program per rule for the index: a miss says "next" */
 			entries[i] = nlf_build(b, &tree, root, -(out + 2), NLF_CONTINUE_T);
 			if (entries[i] == INT32_MIN)
 				goto oom;
 			nlf_ranges_note(ranges, i, &tree, root);
-		} else {
-			entry = nlf_build(b, &tree, root, -(out + 2), entry);
-			if (entry == INT32_MIN)
-				goto oom;
 		}
 	}
 	f = nlf_builder_finish(b, entry, entries, per_rule ? n : 0);
 	if (!f)
 		goto oom;
-	if (per_rule) {
+	if (per_rule && (f->idx = nlf_index_build(ranges, entries))) {
 		f->nrules = n;
 		f->rule_entry = entries;
-		f->idx = nlf_index_build(ranges, entries); /* NULL: every rule is tried */
+		entries = NULL;
 	}
+	free(entries);
 	nlf_ranges_free(ranges);
 	nlf_builder_free(b);
 	free(tree.v);
@@ -306,6 +307,7 @@ run(const struct nl_filter *f, int32_t pc, const struct views *v)
 }
 
 /* Run the rule programs of @list (in rule order) to the first result. */
+/* Run the rule programs of @list (in rule order) to the first result. */
 static inline int
 run_rules(const struct nl_filter *f, const int32_t *list, uint32_t n, const struct views *v)
 {
@@ -326,15 +328,13 @@ match_views(const struct nl_filter *f, const struct views *v)
 	const struct nlf_index *x = f->idx;
 	uint32_t len, w, a, b;
 
-	if (!f->nrules)
-		return run(f, f->entry, v);
 	if (!x)
-		return run_rules(f, f->rule_entry, f->nrules, v);
+		return run(f, f->entry, v);
 	len = v->bl[x->base];
 	if (len == 0) /* no such header: only rules that do not need the field */
 		return run_rules(f, x->absent, x->nabsent, v);
-	if (len < (uint32_t)x->off + 4)
-		return run_rules(f, f->rule_entry, f->nrules, v);
+	if (len < (uint32_t)x->off + 4) /* part of the field: every rule, chained */
+		return run(f, f->entry, v);
 	w = (load_be32(v->bp[x->base], x->off, len) & x->mask) >> x->shift;
 	a = 0;
 	b = x->nint; /* lo[a] <= w < lo[b] */
@@ -405,11 +405,8 @@ nl_filter_dump(const struct nl_filter *f, char *buf, size_t len)
 		   (snprintf(s, sizeof(s), "out %d", -(x) - 2), s))
 	if (cap)
 		out[0] = 0;
-	if (!f->nrules)
-		ADD("entry %s\n", TGT(t[0], f->entry));
-	else if (!f->idx)
-		ADD("%u rules, one program each, no index\n", f->nrules);
-	else
+	ADD("entry %s\n", TGT(t[0], f->entry));
+	if (f->idx)
 		ADD("%u rules, one program each, index on %s[%u] & %08x: %u intervals, "
 		    "%u entries, %u rules without the header\n", f->nrules, bases[f->idx->base],
 		    f->idx->off, f->idx->mask, f->idx->nint, f->idx->start[f->idx->nint],

@@ -49,8 +49,8 @@ struct nlf_insn {
 #define NLF_CONTINUE_T (-(NL_FILTER_MAX_OUTPUTS + 3))
 #define NLF_CONTINUE_R (NL_FILTER_MAX_OUTPUTS + 1)
 
-/* Rule sets at least this long get one program per rule and maybe an index. */
-#define NLF_INDEX_MIN_RULES 16
+/* Rule sets at least this long also get one program per rule, for an index. */
+#define NLF_INDEX_MIN_RULES 4
 
 /*
  * An index over one header field (nl_filter_index.c): the field's values
@@ -71,16 +71,16 @@ struct nlf_index {
 };
 
 /*
- * A compiled filter: one program (entry), or for NLF_INDEX_MIN_RULES rules
- * and more one program per rule (rule_entry[], run in order until one
- * gives a result other than NLF_CONTINUE_R) with an optional index.
+ * A compiled filter: one program trying the rules in order (entry), and when
+ * an index pays off, one program per rule (rule_entry[], run in the order an
+ * index list gives until one returns a result other than NLF_CONTINUE_R).
  */
 struct nl_filter {
 	int32_t entry;
 	uint32_t n;
-	uint32_t nrules;       /* 0: the single program */
+	uint32_t nrules;       /* 0 without an index */
 	int32_t *rule_entry;
-	struct nlf_index *idx; /* NULL: try every rule */
+	struct nlf_index *idx; /* NULL: the single program */
 	struct nlf_insn insn[];
 };
 
