@@ -326,7 +326,8 @@ static inline int
 match_views(const struct nl_filter *f, const struct views *v)
 {
 	const struct nlf_index *x = f->idx;
-	uint32_t len, w, a, b;
+	const uint32_t *lo;
+	uint32_t len, w, a, n, half;
 
 	if (!x)
 		return run(f, f->entry, v);
@@ -336,16 +337,12 @@ match_views(const struct nl_filter *f, const struct views *v)
 	if (len < (uint32_t)x->off + 4) /* part of the field: every rule, chained */
 		return run(f, f->entry, v);
 	w = (load_be32(v->bp[x->base], x->off, len) & x->mask) >> x->shift;
-	a = 0;
-	b = x->nint; /* lo[a] <= w < lo[b] */
-	while (b - a > 1) {
-		uint32_t m = a + (b - a) / 2;
-
-		if (x->lo[m] <= w)
-			a = m;
-		else
-			b = m;
+	lo = x->lo; /* the last bound <= w (lo[0] is 0), without branches */
+	for (n = x->nint; n > 1; n -= half) {
+		half = n / 2;
+		lo = lo[half] <= w ? lo + half : lo;
 	}
+	a = (uint32_t)(lo - x->lo);
 	return run_rules(f, x->ent + x->start[a], x->start[a + 1] - x->start[a], v);
 }
 
