@@ -69,7 +69,7 @@ struct nl_filter_opts {
  * Compile @n rules (pattern + output; first match wins). A pattern that is
  * exactly "-", "any" or "all", or empty, matches everything. Returns the
  * filter, or NULL with a message in @err (errno EINVAL; ENOMEM when out of
- * memory, ERANGE when the program would exceed 2^31 instructions).
+ * memory or the program would exceed 2^28 instructions).
  */
 struct nl_filter *nl_filter_compile(const struct nl_filter_rule *rules, unsigned int n,
 				    const struct nl_filter_opts *opts, char *err, size_t errlen);

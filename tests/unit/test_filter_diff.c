@@ -523,7 +523,7 @@ test_differential(void **state)
 	(void)state;
 	for (k = 0; k < 6; k++)
 		text[k] = malloc(1 << 16);
-	for (k = 0; k < 3000; k++) {
+	for (k = 0; k < 8000; k++) {
 		unsigned int nrules = 1 + rnd(&g, 4);
 		struct nl_filter *f;
 
@@ -585,7 +585,7 @@ test_differential_many(void **state)
 	(void)state;
 	for (k = 0; k < 80; k++)
 		text[k] = texts[k];
-	for (k = 0; k < 150; k++) {
+	for (k = 0; k < 400; k++) {
 		unsigned int nrules = 16 + rnd(&g, 64);
 		struct nl_filter *f;
 
