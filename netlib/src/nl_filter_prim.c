@@ -128,18 +128,19 @@ parse_prefix(const char *s, uint32_t len, uint32_t *addr, uint32_t *mask)
 	return 0;
 }
 
-/* 6 groups of 1-2 hex digits separated by ':'. */
+/* 6 groups of 1-2 hex digits separated by ':' (or all by '-'). */
 static int
 parse_ether(const char *s, uint32_t len, uint8_t mac[6])
 {
 	uint32_t i, part = 0;
 	int n = 0, digits = 0;
+	char sep = memchr(s, ':', len) ? ':' : '-';
 
 	for (i = 0; i <= len; i++) {
-		char c = i < len ? s[i] : ':';
+		char c = i < len ? s[i] : sep;
 		int d;
 
-		if (c == ':') {
+		if (c == sep) {
 			if (!digits || n == 6)
 				return -1;
 			mac[n++] = (uint8_t)part;

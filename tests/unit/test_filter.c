@@ -733,6 +733,8 @@ test_ether(void **state)
 	YES("ether host != 1:2:3:4:5:6", &t);
 	NO("ether host != 0:1:2:3:4:5", &t);
 	YES("src 0:1:2:3:4:5 or 9:9:9:9:9:9", &t);
+	YES("src ether host 00-01-02-03-04-05", &t);
+	expect_error("src ether host 00-01:02-03-04-05", "unknown name '00-01:02-03-04-05'");
 	t.has_eth = 0;
 	NO("ether host 10:20:30:40:50:60", &t);
 	YES("not ether host 10:20:30:40:50:60", &t);
