@@ -278,7 +278,11 @@ views_set(struct views *v, const uint8_t *l3, uint32_t l3_len, const uint8_t *l2
 			v->bp[NLF_TRANSP] = l3 + hl;
 			v->bl[NLF_TRANSP] = l3_len - hl;
 		}
-	} else if (l3_len >= 40 && l3[0] >> 4 == 6) {
+	} else if (l3_len >= 1 && l3[0] >> 4 == 6) {
+		v->bp[NLF_IP6] = l3;
+		v->bl[NLF_IP6] = l3_len;
+	}
+	if (l3_len >= 40 && l3[0] >> 4 == 6) {
 		v->meta[0] = l3[6];
 		v->bl[NLF_META] = 4;
 		v->bp[NLF_TRANSP] = l3 + 40;
@@ -382,7 +386,8 @@ nl_filter_match_burst(const struct nl_filter *f, const uint8_t *const *l3,
 size_t
 nl_filter_dump(const struct nl_filter *f, char *buf, size_t len)
 {
-	static const char *const bases[NLF_NBASES] = { "l3", "ip4", "proto", "transp", "l2" };
+	static const char *const bases[NLF_NBASES] = { "l3", "ip4", "proto", "transp", "l2",
+							"ip6" };
 	static const char *const ops[] = { "==", ">", "<" };
 	size_t used = 0;
 	uint32_t i;

@@ -141,6 +141,32 @@ host_one(struct lower *lw, const struct nlf_prim *pr, int dst)
 	return test(lw, NLF_IP4, dst ? 16 : 12, m, pr->val, NLF_EQ);
 }
 
+/* An IPv6 address or prefix: one test per word the prefix reaches. */
+static int32_t
+host6_one(struct lower *lw, const struct nlf_prim *pr, int dst)
+{
+	const uint8_t *a = pr->a6;
+	uint16_t off = dst ? 24 : 8;
+	int32_t acc = -1;
+	int w;
+
+	for (w = 3; w >= 0; w--) {
+		uint32_t bits = pr->a6_len > 32u * (uint32_t)w ? pr->a6_len - 32u * (uint32_t)w : 0;
+		uint32_t m = bits >= 32 ? 0xffffffffu : bits ? ~0u << (32 - bits) : 0;
+		uint32_t v = (uint32_t)a[4 * w] << 24 | (uint32_t)a[4 * w + 1] << 16 |
+			     (uint32_t)a[4 * w + 2] << 8 | a[4 * w + 3];
+		int32_t tst;
+
+		if (!m && (w > 0 || acc >= 0))
+			continue; /* beyond the prefix (a /0 keeps one test: "is IPv6") */
+		tst = test(lw, NLF_IP6, (uint16_t)(off + 4 * w), m, v, NLF_EQ);
+		acc = acc < 0 ? tst : node2(lw, NLF_AND, tst, acc);
+		if (acc < 0)
+			return -1;
+	}
+	return acc;
+}
+
 static int32_t
 ether_one(struct lower *lw, const struct nlf_prim *pr, int dst)
 {
@@ -223,6 +249,9 @@ resolve_type(struct nlf_parser *p, struct nlf_prim *pr)
 			break;
 		case D_NET:
 			pr->type = T_NET;
+			break;
+		case D_ADDR6:
+			pr->type = pr->a6_len == 128 ? T_HOST : T_NET;
 			break;
 		case D_ETHER:
 			pr->type = T_ETHER;
@@ -343,6 +372,15 @@ lower_body(struct lower *lw, struct nlf_prim *pr)
 	switch (pr->type) {
 	case T_HOST:
 	case T_NET:
+		if (pr->data == D_ADDR6) {
+			if (pr->has_mask) {
+				nlf_error(p, pr->mask_col, "mask not allowed with an IPv6 address");
+				return -1;
+			}
+			if (no_rel_mask(p, pr, 1) < 0)
+				return -1;
+			return negate(lw, srcdst(lw, pr->srcdst, host6_one, pr), neg);
+		}
 		if (pr->data != D_ADDR && pr->data != D_NET)
 			return bad_value(p, pr);
 		if (no_rel_mask(p, pr, 1) < 0)

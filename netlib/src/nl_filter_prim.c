@@ -9,6 +9,7 @@
  * not all in the packet is false; its own negations (!=, >=, <=) apply to
  * the comparison, inside that rule, and its protocol check stays outside.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +162,35 @@ parse_ether(const char *s, uint32_t len, uint8_t mac[6])
 		part = part * 16 + (uint32_t)d;
 	}
 	return n == 6 ? 0 : -1;
+}
+
+/* An IPv6 address, optionally /LEN (0-128); the address is masked. */
+static int
+parse_addr6(const char *s, uint32_t len, uint8_t a[16], uint32_t *plen)
+{
+	char buf[64];
+	const char *slash = memchr(s, '/', len);
+	uint32_t alen = slash ? (uint32_t)(slash - s) : len, l = 128, i;
+
+	if (!memchr(s, ':', alen) || alen >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, alen);
+	buf[alen] = 0;
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return -1;
+	if (slash) {
+		uint32_t rest = len - alen - 1;
+
+		if (rest == 0 || rest > 3 || parse_uint(slash + 1, rest, &l) < 0)
+			return -1;
+		if (l > 128)
+			return -2;
+	}
+	for (i = 0; i < 16; i++) /* clear the host bits */
+		if (l < 8 * (i + 1))
+			a[i] &= (uint8_t)(l <= 8 * i ? 0 : 0xff00u >> (l - 8 * i));
+	*plen = l;
+	return 0;
 }
 
 /* The keyword of primitive type @type, for messages; it cannot fail. */
@@ -537,6 +567,15 @@ parse_data(struct nlf_parser *p, struct nlf_prim *pr)
 	}
 	if (parse_ether(t->s, t->len, pr->mac) == 0) {
 		pr->data = D_ETHER;
+		return 0;
+	}
+	if ((rc = parse_addr6(t->s, t->len, pr->a6, &pr->a6_len)) != -1) {
+		if (rc == -2) {
+			nlf_error(p, t->col, "prefix length out of range in '%.*s' (0-128)",
+				  (int)t->len, t->s);
+			return -1;
+		}
+		pr->data = D_ADDR6;
 		return 0;
 	}
 	return parse_name(p, pr, t);

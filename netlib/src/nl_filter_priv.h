@@ -24,6 +24,7 @@ enum nlf_base {
 	NLF_META,   /* byte 0: the IP protocol (IPv4 protocol, IPv6 next header) */
 	NLF_TRANSP, /* the transport header: IPv4 first fragments, IPv6 (fixed header) */
 	NLF_L2,     /* the Ethernet header */
+	NLF_IP6,    /* the network header when it is IPv6 (addresses) */
 	NLF_NBASES
 };
 
@@ -197,7 +198,7 @@ enum nlf_ptype {
 };
 enum { SD_NONE, SD_SRC, SD_DST, SD_OR, SD_AND };          /* src / dst qualifiers */
 enum { H_NONE, H_IP, H_ETHER, H_TRANSP };                 /* header qualifiers */
-enum { D_NONE, D_INT, D_ADDR, D_NET, D_ETHER, D_NAME };   /* kinds of data */
+enum { D_NONE, D_INT, D_ADDR, D_NET, D_ETHER, D_NAME, D_ADDR6 }; /* kinds of data */
 enum { R_EQ, R_NE, R_LT, R_GT, R_LE, R_GE };              /* relations */
 
 #define NLF_PROTO_NONE (-1)
@@ -214,6 +215,8 @@ struct nlf_prim {
 	int data;
 	uint32_t val, dmask, data_col, data_db;
 	uint8_t mac[6];
+	uint8_t a6[16];     /* D_ADDR6, with its prefix length */
+	uint32_t a6_len;
 	const struct nlf_tok *data_tok;
 };
 

@@ -231,6 +231,11 @@ test_errors(void **state)
 	expect_error("ip host 0:1:2:3:4:5", "no 'ip' value");
 	expect_error("transp 5", "'transp' needs '[POS:LEN]'");
 	expect_error("ip ttl 99999999999", "out of range");
+	expect_error("host 2000::/129", "column 6: prefix length out of range");
+	expect_error("src host & 1 == 2000::", "column 10: mask not allowed with an IPv6 address");
+	expect_error("host > 2000::", "relation not allowed with 'host'");
+	expect_error("port 2000::", "'2000::' is not a valid value for 'port'");
+	expect_error("host 2000:::1", "unknown name '2000:::1'");
 }
 
 static void
@@ -773,6 +778,13 @@ test_ipv6(void **state)
 	NO("src host 10.0.0.1", &p);
 	NO("dst host 192.168.1.2", &p);
 	YES("not host 10.0.0.1", &p);
+	{
+		struct pkt t = tcp4(A1, A2, 1, 2, 0);
+
+		NO("net ::/0", &t);
+		NO("host ::a00:1", &t);
+		YES("not net ::/0", &t);
+	}
 	NO("ip frag", &p);
 	YES("unfrag", &p);
 	NO("icmp", &p);
@@ -780,6 +792,33 @@ test_ipv6(void **state)
 	YES("ip proto 58", &p);
 	NO("icmp type 0", &p);
 	p.b[6] = 6;
+	/* IPv6 addresses: source 2000:0:a00:1:c0a8:102::, destination 2000:: */
+	YES("src host 2000:0:a00:1:c0a8:102::", &p);
+	YES("host 2000::", &p);
+	YES("dst 2000::", &p);
+	NO("src host 2000::", &p);
+	YES("src host != 2000::", &p);
+	NO("host != 2000::", &p);
+	YES("dst net 2000::/16", &p);
+	YES("src net 2000::/16", &p);
+	YES("src net 2000:0:a00::/48", &p);
+	NO("src net 2000:0:a01::/48", &p);
+	YES("src 2000:0:a00:1::/64", &p);
+	NO("src 2000:0:a00:2::/64", &p);
+	YES("src 2000:0:a00:1:ffff::/64", &p); /* host bits ignored */
+	YES("src 2000:0:a00:1:c0a8:1ff::/88", &p);
+	NO("src 2000:0:a00:1:c0a8:1ff::/89", &p);
+	YES("src 2000:0:0::/36", &p); /* 0a00: the 37th bit onwards differ */
+	NO("src 2000:0:1000::/36", &p);
+	YES("src 2000:0:a00:1:c0a8:102::/127", &p);
+	YES("net ::/0", &p);
+	YES("tcp and dst port 80 and src net 2000::/8", &p);
+	p.len = 30; /* cut in the source address */
+	YES("src host 2000:0:a00:1:c0a8:102::", &p);
+	NO("dst host 2000::", &p);
+	YES("dst net 2000::/16", &p); /* its two bytes are there */
+	YES("net 2000::/16", &p);     /* both addresses: their first two bytes */
+	NO("net 2000::/64", &p);      /* both addresses: 8 bytes of the destination */
 	p.len = 39;
 	NO("tcp", &p);
 	YES("ip vers 6", &p);
