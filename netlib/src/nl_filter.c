@@ -4,6 +4,7 @@
  * running the decision program on packets.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,18 @@
 #include "nl_hdr.h"
 
 static void
-set_err(char *err, size_t errlen, const char *fmt, unsigned int rule, long v)
+set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
 {
-	if (err && errlen)
-		snprintf(err, errlen, fmt, rule, v);
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }
 
 /* Compile @n rules, each given (pattern, columns before it, output) by @rule_of. */
@@ -48,7 +57,7 @@ compile(unsigned int n, const struct nl_filter_opts *opts, char *err, size_t err
 			goto inval;
 		if (out < NL_FILTER_DROP || out >= NL_FILTER_MAX_OUTPUTS ||
 		    (opts && opts->noutputs && out >= (int)opts->noutputs)) {
-			set_err(err, errlen, "rule %u: output %ld out of range", i, out);
+			set_err(err, errlen, "rule %u: output %d out of range", i, out);
 			goto inval;
 		}
 		tree.n = 0;
@@ -85,7 +94,7 @@ compile(unsigned int n, const struct nl_filter_opts *opts, char *err, size_t err
 	free(tree.v);
 	return f;
 oom:
-	set_err(err, errlen, "rule %u: out of memory%.0ld", i, 0);
+	set_err(err, errlen, "rule %u: out of memory", i);
 	errno = ENOMEM;
 	goto out;
 inval:
@@ -208,7 +217,7 @@ nl_filter_compile_classifier(const char *const *patterns, unsigned int n,
 			     const struct nl_filter_opts *opts, char *err, size_t errlen)
 {
 	if (n > NL_FILTER_MAX_OUTPUTS) {
-		set_err(err, errlen, "rule %u: too many patterns (%ld at most)", n,
+		set_err(err, errlen, "rule %u: too many patterns (%d at most)", n,
 			NL_FILTER_MAX_OUTPUTS);
 		errno = EINVAL;
 		return NULL;

@@ -2,9 +2,10 @@
 /*
  * nl_filter_priv.h — internals of nl_filter shared by its files: the names
  * (nl_filter_names.c), the parser (nl_filter_parse.c) that turns a pattern
- * into a tree of word tests (nl_filter_prim.c lowers one primitive), the
- * compiler of trees into the decision program (nl_filter_compile.c) and the
- * matcher (nl_filter.c). Never installed.
+ * into a tree of word tests (nl_filter_prim.c parses one primitive,
+ * nl_filter_lower.c lowers it), the compiler of trees into the decision
+ * program (nl_filter_compile.c), the field index (nl_filter_index.c) and the
+ * API and matcher (nl_filter.c). Never installed.
  */
 #ifndef NL_FILTER_PRIV_H
 #define NL_FILTER_PRIV_H

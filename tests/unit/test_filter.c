@@ -111,6 +111,9 @@ icmp4(uint32_t src, uint32_t dst, uint8_t type, uint8_t code)
 	return p;
 }
 
+#define A1 IP(10, 0, 0, 1)
+#define A2 IP(192, 168, 1, 2)
+
 #define TCPF_FIN 0x01
 #define TCPF_SYN 0x02
 #define TCPF_RST 0x04
@@ -257,6 +260,40 @@ test_errors_ipfilter(void **state)
 	assert_string_equal(err, "rule 2, column 7: unknown name 'tcpx'");
 }
 
+/* The plain API: explicit outputs, drop on match, output range checks. */
+static void
+test_rules_api(void **state)
+{
+	const struct nl_filter_rule rules[] = {
+		{ "tcp and dst port 22", NL_FILTER_DROP }, { "tcp", 3 }, { "udp", 0 }, { "-", 1 },
+	};
+	const struct nl_filter_rule bad[] = { { "tcp", 70000 } }, bad2[] = { { "tcp", 2 } };
+	struct nl_filter_opts o = { .noutputs = 2 };
+	struct pkt t22 = tcp4(A1, A2, 1, 22, 0), t80 = tcp4(A1, A2, 1, 80, 0);
+	struct pkt u = udp4(A1, A2, 1, 22), g = ip4(47, A1, A2, 0);
+	struct nl_filter *f;
+	char err[256];
+
+	(void)state;
+	f = nl_filter_compile(rules, 4, NULL, err, sizeof(err));
+	assert_non_null(f);
+	assert_true(nl_filter_size(f) > 0);
+	assert_int_equal(run(f, &t22), -1);
+	assert_int_equal(run(f, &t80), 3);
+	assert_int_equal(run(f, &u), 0);
+	assert_int_equal(run(f, &g), 1);
+	nl_filter_free(f);
+	assert_null(nl_filter_compile(bad, 1, NULL, err, sizeof(err)));
+	assert_string_equal(err, "rule 0: output 70000 out of range");
+	assert_null(nl_filter_compile(bad2, 1, &o, err, sizeof(err)));
+	assert_string_equal(err, "rule 0: output 2 out of range");
+	f = nl_filter_compile(NULL, 0, NULL, err, sizeof(err)); /* no rules: drop all */
+	assert_non_null(f);
+	assert_int_equal(run(f, &t80), -1);
+	nl_filter_free(f);
+	nl_filter_free(NULL);
+}
+
 /* Nesting is bounded, long and odd inputs are refused or compiled, never crash. */
 static void
 test_limits(void **state)
@@ -355,8 +392,6 @@ test_limits(void **state)
 
 /* ---- primitives --------------------------------------------------------- */
 
-#define A1 IP(10, 0, 0, 1)
-#define A2 IP(192, 168, 1, 2)
 
 static void
 test_addresses(void **state)
@@ -1201,6 +1236,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_errors_ipfilter),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_rules_api),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_fields),
