@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -593,7 +594,7 @@ static void
 test_udp(void **state)
 {
 	struct nl_ct *ct = table(64);
-	struct nl_ct_pkt out = udp(&H4a, 5353, &H4b, 53), back = udp(&H4b, 53, &H4a, 5353);
+	struct nl_ct_pkt out = udp(&H4a, 5353, &H4b, 53), back = udp(&H4b, 53, &H4a, 5353), loop;
 	struct nl_ct_result r;
 	struct nl_ct_stats st;
 
@@ -611,18 +612,23 @@ test_udp(void **state)
 	/* Other ports, other connection. */
 	assert_int_equal(lookup(ct, udp(&H4a, 5354, &H4b, 53), 100003), NL_CT_NEW);
 	assert_int_equal(lookup(ct, udp(&H4a, 5353, &H4b, 54), 100003), NL_CT_NEW);
+	/* Both ends on one host: the ports tell the directions apart. */
+	loop = udp(&H4a, 7000, &H4a, 6000);
+	assert_int_equal(fw(ct, &loop, 100003, &r), NL_CT_NEW);
+	expect_ok(ct, udp(&H4a, 6000, &H4a, 7000), 100003, NL_CT_DIR_REPLY, NL_CT_UDP_REPLIED);
+	expect_ok(ct, udp(&H4a, 7000, &H4a, 6000), 100003, NL_CT_DIR_ORIG, NL_CT_UDP_REPLIED);
 	/* TCP with the same ports is not the UDP connection. */
 	assert_int_equal(lookup(ct, tcp(&H4a, 5353, &H4b, 53, SYN, 1, 0), 100003), NL_CT_NEW);
 	nl_ct_stats_get(ct, &st);
-	assert_int_equal(st.created, 2);
+	assert_int_equal(st.created, 3);
 	assert_int_equal(st.expired, 1); /* the first, reclaimed by the second */
-	assert_int_equal(st.entries, 1); /* the second: expired, not reclaimed yet */
-	assert_int_equal(st.state[NL_CT_UDP_REPLIED], 1);
+	assert_int_equal(st.entries, 2); /* the second: expired, not reclaimed yet */
+	assert_int_equal(st.state[NL_CT_UDP_REPLIED], 2);
 	assert_int_equal(nl_ct_expire(ct, 100002 + TO_UDP_REPLIED - 1, 1000), 0);
-	assert_int_equal(nl_ct_expire(ct, 100002 + TO_UDP_REPLIED, 1000), 1);
+	assert_int_equal(nl_ct_expire(ct, 100003 + TO_UDP_REPLIED, 1000), 2);
 	nl_ct_stats_get(ct, &st);
 	assert_int_equal(st.entries, 0);
-	assert_int_equal(st.expired, 2);
+	assert_int_equal(st.expired, 3);
 	assert_int_equal(st.state[NL_CT_UDP_REPLIED], 0);
 	nl_ct_free(ct);
 }
@@ -838,12 +844,14 @@ xrand(uint64_t *s)
  * established connections: the table never holds more than its capacity,
  * every refused or pushed-out connection is counted, and no established
  * connection is lost (they are assured, hence never evicted).
+ * (The SYNs come within 1 s: nothing expires.)
  */
 static void
 test_syn_flood(void **state)
 {
 	enum { CAP = 4096, EST = 300, FLOOD = 100000 };
-	struct nl_ct *ct = table(CAP);
+	struct nl_ct_config cfg = { .capacity = CAP };
+	struct nl_ct *ct;
 	struct nl_ct_result r;
 	struct nl_ct_stats st;
 	uint64_t seed = 42, refused = 0, ok = 0;
@@ -851,6 +859,13 @@ test_syn_flood(void **state)
 	int i, rc;
 
 	(void)state;
+	/*
+	 * Established connections expire before the flood's SYN_SENT ones here:
+	 * only their protection keeps them from being the first to go.
+	 */
+	cfg.timeout_ms[NL_CT_TCP_ESTABLISHED] = 60000;
+	ct = nl_ct_new(&cfg);
+	assert_non_null(ct);
 	for (i = 0; i < EST; i++) {
 		c.a[2] = (uint8_t)(i >> 8);
 		c.a[3] = (uint8_t)i;
@@ -1226,69 +1241,96 @@ test_random_vs_model(void **state)
 
 /* ---- two threads, both directions of the same connections ------------------ */
 
-#define T_FLOWS 2000
+#define T_FLOWS 8
+#define T_ROUNDS 20000
 
 struct t_arg {
 	struct nl_ct *ct;
+	unsigned int *arrived; /* spinning barrier: threads that reached round r */
 	int reply;
 	int creates;
 };
 
+/* Wait until both threads have reached round @round (spinning, now and then yielding). */
+static void
+t_barrier(unsigned int *arrived, int round)
+{
+	unsigned int spins = 0;
+
+	__atomic_fetch_add(arrived, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(arrived, __ATOMIC_ACQUIRE) < 2u * ((unsigned int)round + 1))
+		if (++spins % 4096 == 0)
+			sched_yield(); /* the other thread may not be running */
+}
+
+/*
+ * Round r happens at time r * 1000 s, when everything from round r - 1 has
+ * expired: each round, both threads leave the barrier together and race to
+ * create the same few connections again, one from each end.
+ */
 static void *
 t_run(void *arg)
 {
 	struct t_arg *t = arg;
+	struct nl_ct_pkt p[T_FLOWS];
 	int round, i;
 
-	for (round = 0; round < 20; round++) {
-		for (i = 0; i < T_FLOWS; i++) {
-			struct host h = { 0, { 10, 9, (uint8_t)(i >> 8), (uint8_t)i } };
-			uint8_t buf[128];
-			struct nl_parsed pp;
-			struct nl_ct_pkt p;
-			struct nl_ct_result r;
-			size_t n = t->reply ? udp_frame(buf, &H4b, 53, &h, 3000) :
-					      udp_frame(buf, &h, 3000, &H4b, 53);
-			int st, rc;
+	for (i = 0; i < T_FLOWS; i++) {
+		struct host h = { 0, { 10, 9, 0, (uint8_t)i } };
+		uint8_t buf[128];
+		struct nl_parsed pp;
+		size_t n = t->reply ? udp_frame(buf, &H4b, 53, &h, 3000) :
+				      udp_frame(buf, &h, 3000, &H4b, 53);
 
-			if (nl_parse(buf, (uint32_t)n, &pp) != 0 ||
-			    nl_ct_pkt_init(buf, (uint32_t)n, &pp, &p) != 0)
-				return NULL;
-			st = nl_ct_track(t->ct, &p, 1, &r);
-			if (st == NL_CT_NEW) {
-				rc = nl_ct_create(t->ct, &p, 1, &r);
-				if (rc == 0)
-					t->creates++;
-				else if (rc == -EEXIST) /* the other thread was first */
-					nl_ct_update(t->ct, &p, 1, &r);
-			}
+		if (nl_parse(buf, (uint32_t)n, &pp) != 0 ||
+		    nl_ct_pkt_init(buf, (uint32_t)n, &pp, &p[i]) != 0)
+			return NULL;
+	}
+	for (round = 0; round < T_ROUNDS; round++) {
+		uint64_t now = (uint64_t)round * 1000000;
+
+		t_barrier(t->arrived, round);
+		for (i = 0; i < T_FLOWS; i++) {
+			struct nl_ct_result r;
+			int rc;
+
+			if (nl_ct_track(t->ct, &p[i], now, &r) != NL_CT_NEW)
+				continue;
+			rc = nl_ct_create(t->ct, &p[i], now, &r);
+			if (rc == 0)
+				t->creates++;
+			else if (rc == -EEXIST) /* the other thread was first */
+				nl_ct_update(t->ct, &p[i], now, &r);
 		}
 	}
 	return NULL;
 }
 
+/* Two queue threads, one direction each, on the same connections. */
 static void
 test_two_threads(void **state)
 {
+	unsigned int arrived = 0;
 	struct t_arg t[2];
 	pthread_t th[2];
 	struct nl_ct_stats st;
 	int i;
 
 	(void)state;
-	t[0] = (struct t_arg){ .ct = table(32768), .reply = 0 };
-	t[1] = (struct t_arg){ .ct = t[0].ct, .reply = 1 };
+	t[0] = (struct t_arg){ .ct = table(4096), .arrived = &arrived, .reply = 0 };
+	t[1] = (struct t_arg){ .ct = t[0].ct, .arrived = &arrived, .reply = 1 };
 	for (i = 0; i < 2; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, t_run, &t[i]), 0);
 	for (i = 0; i < 2; i++)
 		assert_int_equal(pthread_join(th[i], NULL), 0);
 	nl_ct_stats_get(t[0].ct, &st);
-	/* Each connection was created exactly once, whichever direction came first. */
-	assert_int_equal(t[0].creates + t[1].creates, T_FLOWS);
-	assert_int_equal(st.created, T_FLOWS);
+	/* Each connection was created exactly once a round, whichever direction came first. */
+	assert_int_equal(t[0].creates + t[1].creates, T_FLOWS * T_ROUNDS);
+	assert_int_equal(st.created, T_FLOWS * T_ROUNDS);
+	assert_int_equal(st.expired, T_FLOWS * (T_ROUNDS - 1));
 	assert_int_equal(st.entries, T_FLOWS);
 	assert_int_equal(st.evicted, 0);
-	assert_int_equal(st.state[NL_CT_UDP_REPLIED], T_FLOWS);
+	assert_int_equal(st.state[NL_CT_UDP_REPLIED] + st.state[NL_CT_UDP_UNREPLIED], T_FLOWS);
 	nl_ct_free(t[0].ct);
 }
 
