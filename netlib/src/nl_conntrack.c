@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * nl_conntrack.c — the connection table and the per-protocol state machines
- * (nl_conntrack.h, docs/conntrack.md).
+ * nl_conntrack.c — the connection table (nl_conntrack.h, docs/conntrack.md).
  *
  * Layout: an array of buckets (one cache line each: a spinlock and the
  * signatures of its NL_CT_BUCKET_WAYS entries, 0 for a free way) beside an
  * array of entries (one cache line each), NL_CT_BUCKET_WAYS per bucket. A
- * lookup reads the bucket line, then the entry whose signature matches.
+ * key has two candidate buckets, both derived from its hash; a new entry
+ * goes into the one with more free ways, and never moves afterwards. A
+ * lookup reads the first bucket's line, then the entry whose signature
+ * matches, and only on a miss the second bucket.
+ *
+ * Locks: a lookup or update holds one bucket lock at a time; a create holds
+ * both of the key's buckets (lower index first), so two creates of one key
+ * cannot both succeed.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -14,27 +20,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "nl_conntrack.h"
+#include "nl_ct_priv.h"
 
 #define WAYS NL_CT_BUCKET_WAYS
 #define SIG_USED 1u /* set in every stored signature: 0 marks a free way */
-
-/* Entry flags. */
-#define F_SIMOPEN 0x01          /* SYNs crossed: simultaneous open */
-#define F_FIN_SEEN(side) (0x02u << (side))
-#define F_FIN_ACKED(side) (0x08u << (side))
-
-struct ct_entry {
-	struct nl_ct_key key;
-	uint64_t expire;     /* ms */
-	uint32_t fin_end[2]; /* by side: sequence number just after its FIN */
-	uint8_t state;
-	uint8_t orig_side;   /* the side that opened the connection */
-	uint8_t synack_side; /* the side that sent the SYN+ACK */
-	uint8_t flags;       /* F_* */
-	uint8_t pad[4];
-};
-_Static_assert(sizeof(struct ct_entry) == 64, "an entry is one cache line");
 
 struct ct_bucket {
 	uint32_t lock;
@@ -78,20 +67,22 @@ cpu_relax(void)
 }
 
 static inline void
-b_lock(const struct nl_ct *ct, struct ct_bucket *b)
+b_lock(const struct nl_ct *ct, uint32_t bi)
 {
+	uint32_t *l = &ct->buckets[bi].lock;
+
 	if (ct->flags & NL_CT_F_NO_LOCK)
 		return;
-	while (__atomic_exchange_n(&b->lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&b->lock, __ATOMIC_RELAXED))
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(l, __ATOMIC_RELAXED))
 			cpu_relax();
 }
 
 static inline void
-b_unlock(const struct nl_ct *ct, struct ct_bucket *b)
+b_unlock(const struct nl_ct *ct, uint32_t bi)
 {
 	if (!(ct->flags & NL_CT_F_NO_LOCK))
-		__atomic_store_n(&b->lock, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&ct->buckets[bi].lock, 0, __ATOMIC_RELEASE);
 }
 
 static inline void
@@ -103,14 +94,21 @@ cnt_add(struct nl_ct *ct, unsigned int c, int64_t v)
 		__atomic_fetch_add(&ct->cnt[c], (uint64_t)v, __ATOMIC_RELAXED);
 }
 
-static inline void
-set_state(struct nl_ct *ct, struct ct_entry *e, unsigned int st)
+static inline struct ct_entry *
+entry(const struct nl_ct *ct, uint32_t bi, unsigned int w)
 {
-	if (e->state != st) {
-		cnt_add(ct, C_STATE0 + e->state, -1);
-		cnt_add(ct, C_STATE0 + st, 1);
-		e->state = (uint8_t)st;
-	}
+	return &ct->entries[(size_t)bi * WAYS + w];
+}
+
+/* The two candidate buckets of @hash in b[]; returns 1 when they are the same. */
+static inline unsigned int
+buckets_of(const struct nl_ct *ct, uint32_t hash, uint32_t b[2])
+{
+	uint32_t alt = hash * 0x9e3779b1u; /* Fibonacci hashing: other bits than the mask's */
+
+	b[0] = hash & ct->mask;
+	b[1] = (alt ^ alt >> 16) & ct->mask;
+	return b[1] == b[0] ? 1 : 2;
 }
 
 static inline bool
@@ -127,69 +125,36 @@ assured(unsigned int st)
 	       st == NL_CT_UDP_REPLIED;
 }
 
-/* Free way @w of bucket @b (entry @e); the caller counts why. */
+/* Free way @w of bucket @bi; the caller counts why. */
 static inline void
-way_free(struct nl_ct *ct, struct ct_bucket *b, unsigned int w, const struct ct_entry *e)
+way_free(struct nl_ct *ct, uint32_t bi, unsigned int w)
 {
-	b->sig[w] = 0;
-	cnt_add(ct, C_STATE0 + e->state, -1);
+	ct->buckets[bi].sig[w] = 0;
+	cnt_add(ct, C_STATE0 + entry(ct, bi, w)->state, -1);
 }
 
 /*
- * Way of bucket @bi holding the live entry of @p's key, or -1. @hint is a
- * slot from an earlier lookup, tried first.
+ * Way of bucket @bi holding @p's key (live only when @live), or -1. @hint
+ * is a slot from an earlier lookup, tried first.
  */
 static int
-find(const struct nl_ct *ct, uint32_t bi, const struct nl_ct_pkt *p, uint64_t now,
+find(const struct nl_ct *ct, uint32_t bi, const struct nl_ct_pkt *p, uint64_t now, bool live,
      uint32_t hint)
 {
 	const struct ct_bucket *b = &ct->buckets[bi];
-	const struct ct_entry *e = &ct->entries[(size_t)bi * WAYS];
+	const struct ct_entry *e = entry(ct, bi, 0);
 	uint32_t sig = p->hash | SIG_USED;
 	unsigned int w;
 
 	if (hint / WAYS == bi) {
 		w = hint % WAYS;
-		if (b->sig[w] == sig && key_eq(&e[w].key, &p->key) && now < e[w].expire)
+		if (b->sig[w] == sig && key_eq(&e[w].key, &p->key) && (!live || now < e[w].expire))
 			return (int)w;
 	}
 	for (w = 0; w < WAYS; w++)
-		if (b->sig[w] == sig && key_eq(&e[w].key, &p->key) && now < e[w].expire)
+		if (b->sig[w] == sig && key_eq(&e[w].key, &p->key) && (!live || now < e[w].expire))
 			return (int)w;
 	return -1;
-}
-
-/* Way of bucket @bi holding @p's key, live or expired, or -1. */
-static int
-find_any(const struct nl_ct *ct, uint32_t bi, const struct nl_ct_pkt *p)
-{
-	const struct ct_bucket *b = &ct->buckets[bi];
-	const struct ct_entry *e = &ct->entries[(size_t)bi * WAYS];
-	uint32_t sig = p->hash | SIG_USED;
-	unsigned int w;
-
-	for (w = 0; w < WAYS; w++)
-		if (b->sig[w] == sig && key_eq(&e[w].key, &p->key))
-			return (int)w;
-	return -1;
-}
-
-/* Status of a packet for which there is no connection. */
-static int
-status_without_entry(const struct nl_ct_pkt *p)
-{
-	switch (p->kind) {
-	case NL_CT_K_UNTRACKED:
-		return NL_CT_UNTRACKED;
-	case NL_CT_K_UDP:
-	case NL_CT_K_ECHO_REQUEST:
-		return NL_CT_NEW;
-	case NL_CT_K_TCP:
-		return (p->tcp_flags & (NL_CT_TCP_SYN | NL_CT_TCP_ACK | NL_CT_TCP_RST |
-					NL_CT_TCP_FIN)) == NL_CT_TCP_SYN ? NL_CT_NEW : NL_CT_INVALID;
-	default:
-		return NL_CT_INVALID;
-	}
 }
 
 static void
@@ -203,144 +168,25 @@ fill_result(const struct ct_entry *e, const struct nl_ct_pkt *p, uint32_t slot,
 	res->expire = e->expire;
 }
 
-/* TCP state once established: from the FINs seen and acknowledged. */
-static unsigned int
-closing_state(unsigned int fl)
-{
-	unsigned int seen = !!(fl & F_FIN_SEEN(0)) + !!(fl & F_FIN_SEEN(1));
-	unsigned int acked = !!(fl & F_FIN_ACKED(0)) + !!(fl & F_FIN_ACKED(1));
-
-	if (seen == 0)
-		return NL_CT_TCP_ESTABLISHED;
-	if (seen == 1)
-		return acked ? NL_CT_TCP_CLOSE_WAIT : NL_CT_TCP_FIN_WAIT;
-	return acked == 2 ? NL_CT_TCP_TIME_WAIT : NL_CT_TCP_LAST_ACK;
-}
-
-/* A SYN or SYN+ACK on @e: the new state, or -EPROTO. */
-static int
-tcp_syn(struct ct_entry *e, unsigned int side, bool orig, bool ack)
-{
-	unsigned int st = e->state;
-
-	if (!ack) {
-		if (st == NL_CT_TCP_SYN_SENT) {
-			if (!orig)
-				e->flags |= F_SIMOPEN;
-			return orig ? (int)st : NL_CT_TCP_SYN_SENT2;
-		}
-		if (st == NL_CT_TCP_SYN_SENT2 ||
-		    (st == NL_CT_TCP_SYN_RECV && (orig || (e->flags & F_SIMOPEN))))
-			return (int)st; /* retransmitted */
-		if ((st == NL_CT_TCP_TIME_WAIT || st == NL_CT_TCP_CLOSE) && orig) {
-			e->flags = 0; /* the same end opens the tuple again */
-			return NL_CT_TCP_SYN_SENT;
-		}
-		return -EPROTO;
-	}
-	switch (st) {
-	case NL_CT_TCP_SYN_SENT:
-		if (orig)
-			return -EPROTO;
-		e->synack_side = (uint8_t)side;
-		return NL_CT_TCP_SYN_RECV;
-	case NL_CT_TCP_SYN_SENT2:
-		e->synack_side = (uint8_t)side;
-		return NL_CT_TCP_SYN_RECV;
-	case NL_CT_TCP_SYN_RECV:
-		if (side == e->synack_side)
-			return (int)st;
-		return (e->flags & F_SIMOPEN) ? NL_CT_TCP_ESTABLISHED : -EPROTO;
-	case NL_CT_TCP_ESTABLISHED:
-		return side == e->synack_side ? (int)st : -EPROTO; /* final ACK was lost */
-	default:
-		return -EPROTO;
-	}
-}
-
-/* Run the TCP machine on a copy of @e: the new entry in *@out, or -EPROTO. */
-static int
-tcp_step(const struct ct_entry *e, const struct nl_ct_pkt *p, struct ct_entry *out)
-{
-	unsigned int f = p->tcp_flags, side = p->side, other = !side;
-	bool orig = side == e->orig_side;
-	int st;
-
-	*out = *e;
-	if (f & NL_CT_TCP_RST) {
-		if (f & NL_CT_TCP_SYN)
-			return -EPROTO;
-		out->state = NL_CT_TCP_CLOSE;
-		return 0;
-	}
-	if (f & NL_CT_TCP_SYN) {
-		if (f & NL_CT_TCP_FIN)
-			return -EPROTO;
-		st = tcp_syn(out, side, orig, f & NL_CT_TCP_ACK);
-		if (st < 0)
-			return st;
-		out->state = (uint8_t)st;
-		return 0;
-	}
-	if (!(f & NL_CT_TCP_ACK))
-		return -EPROTO; /* after the SYNs, every segment carries ACK */
-	if (e->state == NL_CT_TCP_SYN_RECV) {
-		if (side == e->synack_side)
-			return -EPROTO;
-	} else if (e->state < NL_CT_TCP_ESTABLISHED || e->state > NL_CT_TCP_TIME_WAIT) {
-		return -EPROTO; /* SYN_SENT, SYN_SENT2: ACK of nothing; CLOSE */
-	}
-	if ((out->flags & F_FIN_SEEN(other)) && !(out->flags & F_FIN_ACKED(other)) &&
-	    (int32_t)(p->ack - out->fin_end[other]) >= 0)
-		out->flags |= F_FIN_ACKED(other);
-	if ((f & NL_CT_TCP_FIN) && !(out->flags & F_FIN_SEEN(side))) {
-		out->flags |= F_FIN_SEEN(side);
-		out->fin_end[side] = p->seq + p->payload_len + 1;
-	}
-	out->state = (uint8_t)closing_state(out->flags);
-	return 0;
-}
-
 /* Apply @p to the live entry @e (lock held): 0 or -EPROTO (counted). */
 static int
 advance(struct nl_ct *ct, struct ct_entry *e, const struct nl_ct_pkt *p, uint64_t now)
 {
-	bool reply = (p->side ^ e->orig_side) != 0;
 	struct ct_entry n;
-	unsigned int st = e->state;
 
-	switch (p->kind) {
-	case NL_CT_K_ICMP_ERROR:
-		return 0; /* related: valid, changes nothing */
-	case NL_CT_K_TCP:
-		if (tcp_step(e, p, &n) < 0)
-			goto invalid;
-		st = n.state;
-		n.state = e->state; /* set_state() moves the counts */
-		*e = n;
-		break;
-	case NL_CT_K_UDP:
-		if (reply)
-			st = NL_CT_UDP_REPLIED;
-		break;
-	case NL_CT_K_ECHO_REQUEST:
-		if (reply)
-			goto invalid;
-		break;
-	case NL_CT_K_ECHO_REPLY:
-		if (!reply)
-			goto invalid;
-		st = NL_CT_ICMP_REPLIED;
-		break;
-	default:
-		goto invalid;
+	if (nl_ct_step(e, p, &n) < 0) {
+		cnt_add(ct, C_INVALID, 1);
+		return -EPROTO;
 	}
-	set_state(ct, e, st);
-	e->expire = now + ct->timeout[st];
+	if (p->kind == NL_CT_K_ICMP_ERROR)
+		return 0; /* related: the connection is left as it is */
+	if (n.state != e->state) {
+		cnt_add(ct, C_STATE0 + e->state, -1);
+		cnt_add(ct, C_STATE0 + n.state, 1);
+	}
+	n.expire = now + ct->timeout[n.state];
+	*e = n;
 	return 0;
-invalid:
-	cnt_add(ct, C_INVALID, 1);
-	return -EPROTO;
 }
 
 struct nl_ct *
@@ -406,59 +252,57 @@ nl_ct_state_name(unsigned int state)
 	return state < NL_CT_STATE_MAX ? state_names[state] : "?";
 }
 
-/* Lookup and, when @update, update, with bucket @bi locked. */
+/* Status of a packet for which there is no connection (counted when invalid). */
 static int
-lookup_locked(struct nl_ct *ct, uint32_t bi, const struct nl_ct_pkt *p, uint64_t now,
-	      struct nl_ct_result *res, bool update)
-{
-	struct ct_entry *e;
-	int w, st;
-
-	w = find(ct, bi, p, now, res->slot);
-	if (w < 0) {
-		st = status_without_entry(p);
-		if (st == NL_CT_INVALID)
-			cnt_add(ct, C_INVALID, 1);
-		return st;
-	}
-	e = &ct->entries[(size_t)bi * WAYS + (unsigned int)w];
-	if (update)
-		res->valid = advance(ct, e, p, now) == 0;
-	fill_result(e, p, bi * WAYS + (uint32_t)w, res);
-	return NL_CT_FOUND;
-}
-
-/* Untracked and malformed packets never reach the table: their status. */
-static int
-not_in_table(struct nl_ct *ct, const struct nl_ct_pkt *p)
+status_without_entry(struct nl_ct *ct, const struct nl_ct_pkt *p)
 {
 	if (p->kind == NL_CT_K_UNTRACKED)
 		return NL_CT_UNTRACKED;
+	if (nl_ct_first_state(p) >= 0)
+		return NL_CT_NEW;
 	cnt_add(ct, C_INVALID, 1);
 	return NL_CT_INVALID;
 }
 
+/*
+ * Find @p's live connection, one bucket locked at a time, and when @update
+ * apply @p to it. Returns the status; res->valid is the update's verdict.
+ */
 static int
 lookup_common(struct nl_ct *ct, const struct nl_ct_pkt *p, uint64_t now,
 	      struct nl_ct_result *res, bool update)
 {
-	uint32_t bi = p->hash & ct->mask;
-	int st;
+	uint32_t b[2], hint = res->slot;
+	unsigned int nb, k;
+	int w;
 
 	memset(res, 0, sizeof(*res));
 	res->slot = UINT32_MAX;
 	if (p->kind == NL_CT_K_UNTRACKED || p->kind == NL_CT_K_MALFORMED)
-		return not_in_table(ct, p);
-	b_lock(ct, &ct->buckets[bi]);
-	st = lookup_locked(ct, bi, p, now, res, update);
-	b_unlock(ct, &ct->buckets[bi]);
-	return st;
+		return status_without_entry(ct, p);
+	nb = buckets_of(ct, p->hash, b);
+	for (k = 0; k < nb; k++) {
+		b_lock(ct, b[k]);
+		w = find(ct, b[k], p, now, true, hint);
+		if (w >= 0) {
+			struct ct_entry *e = entry(ct, b[k], (unsigned int)w);
+
+			if (update)
+				res->valid = advance(ct, e, p, now) == 0;
+			fill_result(e, p, b[k] * WAYS + (uint32_t)w, res);
+			b_unlock(ct, b[k]);
+			return NL_CT_FOUND;
+		}
+		b_unlock(ct, b[k]);
+	}
+	return status_without_entry(ct, p);
 }
 
 int
 nl_ct_lookup(struct nl_ct *ct, const struct nl_ct_pkt *p, uint64_t now,
 	     struct nl_ct_result *res)
 {
+	res->slot = UINT32_MAX;
 	return lookup_common(ct, p, now, res, false);
 }
 
@@ -466,6 +310,7 @@ int
 nl_ct_track(struct nl_ct *ct, const struct nl_ct_pkt *p, uint64_t now,
 	    struct nl_ct_result *res)
 {
+	res->slot = UINT32_MAX;
 	return lookup_common(ct, p, now, res, true);
 }
 
@@ -473,102 +318,152 @@ int
 nl_ct_update(struct nl_ct *ct, const struct nl_ct_pkt *p, uint64_t now,
 	     struct nl_ct_result *res)
 {
-	uint32_t bi = p->hash & ct->mask;
-	struct ct_entry *e;
-	int w, rc = -ENOENT;
+	uint32_t b[2], hint = res->slot;
+	unsigned int nb, k;
+	int w, rc;
 
 	if (p->kind == NL_CT_K_UNTRACKED || p->kind == NL_CT_K_MALFORMED)
 		return -ENOENT;
-	b_lock(ct, &ct->buckets[bi]);
-	w = find(ct, bi, p, now, res->slot);
-	if (w >= 0) {
-		e = &ct->entries[(size_t)bi * WAYS + (unsigned int)w];
-		rc = advance(ct, e, p, now);
-		fill_result(e, p, bi * WAYS + (uint32_t)w, res);
-		res->valid = rc == 0;
+	nb = buckets_of(ct, p->hash, b);
+	if (nb == 2 && hint / WAYS == b[1]) { /* where the lookup found it */
+		b[1] = b[0];
+		b[0] = hint / WAYS;
 	}
-	b_unlock(ct, &ct->buckets[bi]);
-	return rc;
+	for (k = 0; k < nb; k++) {
+		b_lock(ct, b[k]);
+		w = find(ct, b[k], p, now, true, hint);
+		if (w >= 0) {
+			struct ct_entry *e = entry(ct, b[k], (unsigned int)w);
+
+			rc = advance(ct, e, p, now);
+			fill_result(e, p, b[k] * WAYS + (uint32_t)w, res);
+			res->valid = rc == 0;
+			b_unlock(ct, b[k]);
+			return rc;
+		}
+		b_unlock(ct, b[k]);
+	}
+	return -ENOENT;
 }
 
 /*
- * Way for a new entry in bucket @bi (lock held): a free one, an expired one
- * (reclaimed), or the unassured one closest to expiry (evicted); -1 if every
- * way holds a live assured connection.
+ * A way for a new entry among buckets @b[0..@nb) (locks held): a free way
+ * of the bucket with more of them, else an expired entry (reclaimed), else
+ * the unassured entry closest to expiry (evicted). Stores the bucket in
+ * *@bi and returns the way, or -1 when every way holds a live assured
+ * connection.
  */
 static int
-pick_way(struct nl_ct *ct, uint32_t bi, uint64_t now)
+pick_way(struct nl_ct *ct, const uint32_t *b, unsigned int nb, uint64_t now, uint32_t *bi)
 {
-	struct ct_bucket *b = &ct->buckets[bi];
-	struct ct_entry *e = &ct->entries[(size_t)bi * WAYS];
-	int w, victim = -1;
+	unsigned int k, w, nfree[2] = { 0, 0 }, best = 0;
+	int vw = -1;
+	uint32_t vb = 0;
 
-	for (w = 0; w < (int)WAYS; w++)
-		if (b->sig[w] == 0)
-			return w;
-	for (w = 0; w < (int)WAYS; w++) {
-		if (now >= e[w].expire) {
-			way_free(ct, b, (unsigned int)w, &e[w]);
-			cnt_add(ct, C_EXPIRED, 1);
-			return w;
+	for (k = 0; k < nb; k++)
+		for (w = 0; w < WAYS; w++)
+			nfree[k] += ct->buckets[b[k]].sig[w] == 0;
+	if (nfree[0] + nfree[1] > 0) {
+		best = nfree[1] > nfree[0];
+		*bi = b[best];
+		for (w = 0; ct->buckets[*bi].sig[w] != 0; w++)
+			;
+		return (int)w;
+	}
+	for (k = 0; k < nb; k++) {
+		for (w = 0; w < WAYS; w++) {
+			const struct ct_entry *e = entry(ct, b[k], w);
+
+			if (now >= e->expire) {
+				way_free(ct, b[k], w);
+				cnt_add(ct, C_EXPIRED, 1);
+				*bi = b[k];
+				return (int)w;
+			}
+			if (!assured(e->state) &&
+			    (vw < 0 || e->expire < entry(ct, vb, (unsigned int)vw)->expire)) {
+				vw = (int)w;
+				vb = b[k];
+			}
 		}
-		if (!assured(e[w].state) && (victim < 0 || e[w].expire < e[victim].expire))
-			victim = w;
 	}
-	if (victim >= 0) {
-		way_free(ct, b, (unsigned int)victim, &e[victim]);
+	if (vw >= 0) {
+		way_free(ct, vb, (unsigned int)vw);
 		cnt_add(ct, C_EVICTED, 1);
+		*bi = vb;
 	}
-	return victim;
+	return vw;
+}
+
+/* Create with the key's buckets @b[0..@nb) locked; see nl_ct_create(). */
+static int
+create_locked(struct nl_ct *ct, const struct nl_ct_pkt *p, int st, uint64_t now,
+	      const uint32_t *b, unsigned int nb, struct nl_ct_result *res)
+{
+	struct ct_entry *e;
+	unsigned int k;
+	uint32_t bi = 0;
+	int w = -1;
+
+	for (k = 0; k < nb && w < 0; k++) {
+		w = find(ct, b[k], p, now, false, UINT32_MAX);
+		bi = b[k];
+	}
+	if (w >= 0 && now < entry(ct, bi, (unsigned int)w)->expire) {
+		fill_result(entry(ct, bi, (unsigned int)w), p, bi * WAYS + (uint32_t)w, res);
+		return -EEXIST;
+	}
+	if (w >= 0) { /* the key's own expired entry: reclaim it */
+		way_free(ct, bi, (unsigned int)w);
+		cnt_add(ct, C_EXPIRED, 1);
+	} else {
+		w = pick_way(ct, b, nb, now, &bi);
+		if (w < 0) {
+			cnt_add(ct, C_FULL, 1);
+			return -ENOSPC;
+		}
+	}
+	e = entry(ct, bi, (unsigned int)w);
+	memset(e, 0, sizeof(*e));
+	e->key = p->key;
+	e->orig_side = p->side;
+	e->state = (uint8_t)st;
+	e->expire = now + ct->timeout[st];
+	ct->buckets[bi].sig[w] = p->hash | SIG_USED;
+	cnt_add(ct, C_STATE0 + (unsigned int)st, 1);
+	cnt_add(ct, C_CREATED, 1);
+	fill_result(e, p, bi * WAYS + (uint32_t)w, res);
+	res->valid = 1;
+	return 0;
 }
 
 int
 nl_ct_create(struct nl_ct *ct, const struct nl_ct_pkt *p, uint64_t now,
 	     struct nl_ct_result *res)
 {
-	uint32_t bi = p->hash & ct->mask;
-	struct ct_bucket *b = &ct->buckets[bi];
-	struct ct_entry *e;
-	unsigned int st;
-	int w, rc = 0;
+	uint32_t b[2];
+	unsigned int nb;
+	int st, rc;
 
 	memset(res, 0, sizeof(*res));
 	res->slot = UINT32_MAX;
-	if (status_without_entry(p) != NL_CT_NEW)
+	st = nl_ct_first_state(p);
+	if (st < 0)
 		return -EINVAL;
-	st = p->kind == NL_CT_K_TCP ? NL_CT_TCP_SYN_SENT :
-	     p->kind == NL_CT_K_UDP ? NL_CT_UDP_UNREPLIED : NL_CT_ICMP_UNREPLIED;
-	b_lock(ct, b);
-	w = find_any(ct, bi, p);
-	if (w >= 0 && now < ct->entries[(size_t)bi * WAYS + (unsigned int)w].expire) {
-		rc = -EEXIST;
-	} else if (w >= 0) { /* the key's own expired entry: reclaim it */
-		way_free(ct, b, (unsigned int)w, &ct->entries[(size_t)bi * WAYS + (unsigned int)w]);
-		cnt_add(ct, C_EXPIRED, 1);
-	} else {
-		w = pick_way(ct, bi, now);
-		if (w < 0) {
-			cnt_add(ct, C_FULL, 1);
-			rc = -ENOSPC;
-		}
+	nb = buckets_of(ct, p->hash, b);
+	if (nb == 2 && b[1] < b[0]) { /* lock order: lower index first */
+		uint32_t t = b[0];
+
+		b[0] = b[1];
+		b[1] = t;
 	}
-	if (rc == 0) {
-		e = &ct->entries[(size_t)bi * WAYS + (unsigned int)w];
-		memset(e, 0, sizeof(*e));
-		e->key = p->key;
-		e->orig_side = p->side;
-		e->state = (uint8_t)st;
-		e->expire = now + ct->timeout[st];
-		b->sig[w] = p->hash | SIG_USED;
-		cnt_add(ct, C_STATE0 + st, 1);
-		cnt_add(ct, C_CREATED, 1);
-	}
-	if (w >= 0) {
-		e = &ct->entries[(size_t)bi * WAYS + (unsigned int)w];
-		fill_result(e, p, bi * WAYS + (uint32_t)w, res);
-		res->valid = 1;
-	}
-	b_unlock(ct, b);
+	b_lock(ct, b[0]);
+	if (nb == 2)
+		b_lock(ct, b[1]);
+	rc = create_locked(ct, p, st, now, b, nb, res);
+	if (nb == 2)
+		b_unlock(ct, b[1]);
+	b_unlock(ct, b[0]);
 	return rc;
 }
 
@@ -582,13 +477,12 @@ nl_ct_expire(struct nl_ct *ct, uint64_t now, uint32_t nb_buckets)
 		nb_buckets = ct->mask + 1;
 	bi = __atomic_fetch_add(&ct->cursor, nb_buckets, __ATOMIC_RELAXED);
 	for (n = 0; n < nb_buckets; n++, bi++) {
-		struct ct_bucket *b = &ct->buckets[bi & ct->mask];
-		struct ct_entry *e = &ct->entries[(size_t)(bi & ct->mask) * WAYS];
+		uint32_t b = bi & ct->mask;
 
 		b_lock(ct, b);
 		for (w = 0; w < WAYS; w++) {
-			if (b->sig[w] != 0 && now >= e[w].expire) {
-				way_free(ct, b, w, &e[w]);
+			if (ct->buckets[b].sig[w] != 0 && now >= entry(ct, b, w)->expire) {
+				way_free(ct, b, w);
 				freed++;
 			}
 		}

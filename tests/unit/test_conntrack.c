@@ -840,6 +840,39 @@ xrand(uint64_t *s)
 }
 
 /*
+ * Each key has two candidate buckets: a table takes 60% of its capacity in
+ * random connections before it has to evict any (one bucket per key would
+ * start evicting at about a quarter).
+ */
+static void
+test_fill_level(void **state)
+{
+	enum { CAP = 16384 };
+	struct nl_ct *ct = table(CAP);
+	struct nl_ct_result r;
+	struct nl_ct_stats st;
+	uint64_t seed = 99;
+	int i;
+
+	(void)state;
+	for (i = 0; i < CAP * 6 / 10; i++) {
+		uint32_t a = (uint32_t)xrand(&seed);
+		struct host h = { 0, { 0 } };
+		struct nl_ct_pkt p;
+
+		memcpy(h.a, &a, 4);
+		p = udp(&h, (uint16_t)xrand(&seed), &H4b, 53);
+		if (fw(ct, &p, 0, &r) != NL_CT_NEW)
+			continue; /* drawn twice */
+	}
+	nl_ct_stats_get(ct, &st);
+	assert_int_equal(st.evicted, 0);
+	assert_int_equal(st.entries, st.created);
+	assert_true(st.created > CAP * 6 / 10 - 10);
+	nl_ct_free(ct);
+}
+
+/*
  * A SYN flood from random sources into a 4096-entry table holding 300
  * established connections: the table never holds more than its capacity,
  * every refused or pushed-out connection is counted, and no established
@@ -1350,6 +1383,7 @@ main(void)
 		cmocka_unit_test(test_icmp_errors),
 		cmocka_unit_test(test_families_apart),
 		cmocka_unit_test(test_eviction),
+		cmocka_unit_test(test_fill_level),
 		cmocka_unit_test(test_syn_flood),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_random_vs_model),
