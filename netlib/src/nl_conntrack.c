@@ -114,8 +114,14 @@ buckets_of(const struct nl_ct *ct, uint32_t hash, uint32_t b[2])
 static inline bool
 key_eq(const struct nl_ct_key *a, const struct nl_ct_key *b)
 {
-	return memcmp(a, b, sizeof(*a)) == 0;
+	uint64_t x[5], y[5];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) |
+		(x[4] ^ y[4])) == 0;
 }
+_Static_assert(sizeof(struct nl_ct_key) == 40, "key_eq() compares 5 words");
 
 /* Assured connections are never evicted for a new one. */
 static inline bool
@@ -130,7 +136,7 @@ static inline void
 way_free(struct nl_ct *ct, uint32_t bi, unsigned int w)
 {
 	ct->buckets[bi].sig[w] = 0;
-	cnt_add(ct, C_STATE0 + entry(ct, bi, w)->state, -1);
+	cnt_add(ct, C_STATE0 + entry(ct, bi, w)->c.state, -1);
 }
 
 /*
@@ -161,8 +167,8 @@ static void
 fill_result(const struct ct_entry *e, const struct nl_ct_pkt *p, uint32_t slot,
 	    struct nl_ct_result *res)
 {
-	res->dir = (uint8_t)(p->side ^ e->orig_side);
-	res->state = e->state;
+	res->dir = (uint8_t)(p->side ^ e->c.orig_side);
+	res->state = e->c.state;
 	res->related = p->kind == NL_CT_K_ICMP_ERROR;
 	res->slot = slot;
 	res->expire = e->expire;
@@ -172,20 +178,20 @@ fill_result(const struct ct_entry *e, const struct nl_ct_pkt *p, uint32_t slot,
 static int
 advance(struct nl_ct *ct, struct ct_entry *e, const struct nl_ct_pkt *p, uint64_t now)
 {
-	struct ct_entry n;
+	struct ct_conn n;
 
-	if (nl_ct_step(e, p, &n) < 0) {
+	if (nl_ct_step(&e->c, p, &n) < 0) {
 		cnt_add(ct, C_INVALID, 1);
 		return -EPROTO;
 	}
 	if (p->kind == NL_CT_K_ICMP_ERROR)
 		return 0; /* related: the connection is left as it is */
-	if (n.state != e->state) {
-		cnt_add(ct, C_STATE0 + e->state, -1);
+	if (n.state != e->c.state) {
+		cnt_add(ct, C_STATE0 + e->c.state, -1);
 		cnt_add(ct, C_STATE0 + n.state, 1);
 	}
-	n.expire = now + ct->timeout[n.state];
-	*e = n;
+	e->expire = now + ct->timeout[n.state];
+	e->c = n;
 	return 0;
 }
 
@@ -281,6 +287,8 @@ lookup_common(struct nl_ct *ct, const struct nl_ct_pkt *p, uint64_t now,
 	if (p->kind == NL_CT_K_UNTRACKED || p->kind == NL_CT_K_MALFORMED)
 		return status_without_entry(ct, p);
 	nb = buckets_of(ct, p->hash, b);
+	if (nb == 2) /* half the entries live in their second bucket */
+		__builtin_prefetch(&ct->buckets[b[1]]);
 	for (k = 0; k < nb; k++) {
 		b_lock(ct, b[k]);
 		w = find(ct, b[k], p, now, true, hint);
@@ -380,7 +388,7 @@ pick_way(struct nl_ct *ct, const uint32_t *b, unsigned int nb, uint64_t now, uin
 				*bi = b[k];
 				return (int)w;
 			}
-			if (!assured(e->state) &&
+			if (!assured(e->c.state) &&
 			    (vw < 0 || e->expire < entry(ct, vb, (unsigned int)vw)->expire)) {
 				vw = (int)w;
 				vb = b[k];
@@ -426,8 +434,8 @@ create_locked(struct nl_ct *ct, const struct nl_ct_pkt *p, int st, uint64_t now,
 	e = entry(ct, bi, (unsigned int)w);
 	memset(e, 0, sizeof(*e));
 	e->key = p->key;
-	e->orig_side = p->side;
-	e->state = (uint8_t)st;
+	e->c.orig_side = p->side;
+	e->c.state = (uint8_t)st;
 	e->expire = now + ct->timeout[st];
 	ct->buckets[bi].sig[w] = p->hash | SIG_USED;
 	cnt_add(ct, C_STATE0 + (unsigned int)st, 1);

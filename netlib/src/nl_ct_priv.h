@@ -16,25 +16,30 @@
 #define CT_F_FIN_SEEN(side) (0x02u << (side))
 #define CT_F_FIN_ACKED(side) (0x08u << (side))
 
-/* One connection: one cache line. */
-struct ct_entry {
-	struct nl_ct_key key;
-	uint64_t expire;     /* ms */
+/* What the state machines read and change: copied, stepped, written back. */
+struct ct_conn {
 	uint32_t fin_end[2]; /* by side: sequence number just after its FIN */
 	uint8_t state;       /* enum nl_ct_state */
 	uint8_t orig_side;   /* the side that opened the connection */
 	uint8_t synack_side; /* the side that sent the SYN+ACK */
 	uint8_t flags;       /* CT_F_* */
+};
+
+/* One connection: one cache line. */
+struct ct_entry {
+	struct nl_ct_key key;
+	uint64_t expire; /* ms */
+	struct ct_conn c;
 	uint8_t pad[4];
 };
 _Static_assert(sizeof(struct ct_entry) == 64, "an entry is one cache line");
 
 /*
- * Run packet @p through the state machine of its protocol on a copy of
- * entry @e: *@out is @e with the new state and flags. Returns 0 when @p is
- * valid for @e's state, or -EPROTO (then *@out is to be ignored).
+ * Run packet @p through the state machine of its protocol, from connection
+ * state @c: *@out is the state after it. Returns 0 when @p is valid for
+ * @c, or -EPROTO (then *@out is to be ignored).
  */
-int nl_ct_step(const struct ct_entry *e, const struct nl_ct_pkt *p, struct ct_entry *out);
+int nl_ct_step(const struct ct_conn *c, const struct nl_ct_pkt *p, struct ct_conn *out);
 
 /* State a connection opened by @p starts in; -EINVAL if @p cannot open one. */
 int nl_ct_first_state(const struct nl_ct_pkt *p);

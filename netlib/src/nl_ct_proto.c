@@ -30,7 +30,7 @@ closing_state(unsigned int fl)
 
 /* A SYN or SYN+ACK on @e: the new state, or -EPROTO. */
 static int
-tcp_syn(struct ct_entry *e, unsigned int side, bool orig, bool ack)
+tcp_syn(struct ct_conn *e, unsigned int side, bool orig, bool ack)
 {
 	unsigned int st = e->state;
 
@@ -71,7 +71,7 @@ tcp_syn(struct ct_entry *e, unsigned int side, bool orig, bool ack)
 
 /* Run the TCP machine on a copy of @e: the new entry in *@out, or -EPROTO. */
 static int
-tcp_step(const struct ct_entry *e, const struct nl_ct_pkt *p, struct ct_entry *out)
+tcp_step(const struct ct_conn *e, const struct nl_ct_pkt *p, struct ct_conn *out)
 {
 	unsigned int f = p->tcp_flags, side = p->side, other = !side;
 	bool orig = side == e->orig_side;
@@ -113,7 +113,7 @@ tcp_step(const struct ct_entry *e, const struct nl_ct_pkt *p, struct ct_entry *o
 }
 
 int
-nl_ct_step(const struct ct_entry *e, const struct nl_ct_pkt *p, struct ct_entry *out)
+nl_ct_step(const struct ct_conn *e, const struct nl_ct_pkt *p, struct ct_conn *out)
 {
 	bool reply = (p->side ^ e->orig_side) != 0;
 

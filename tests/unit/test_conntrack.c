@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "nl_conntrack.h"
+#include "nl_flowtab.h"
 #include "nl_hdr.h"
 
 #define FIN 0x01
@@ -771,6 +772,9 @@ test_families_apart(void **state)
 	assert_int_equal(lookup(ct, b, 0), NL_CT_NEW);
 	assert_int_equal(fw(ct, &b, 0, &r), NL_CT_NEW);
 	assert_int_not_equal(memcmp(&a.key, &b.key, sizeof(a.key)), 0);
+	/* The hash is the CRC32-C register over the key's 40 bytes (as rte_hash_crc gives). */
+	assert_int_equal(a.hash, nl_crc32c_sw(&a.key, sizeof(a.key), 0xffffffffu));
+	assert_int_equal(b.hash, nl_crc32c_sw(&b.key, sizeof(b.key), 0xffffffffu));
 	nl_ct_free(ct);
 }
 
@@ -1275,7 +1279,7 @@ test_random_vs_model(void **state)
 /* ---- two threads, both directions of the same connections ------------------ */
 
 #define T_FLOWS 8
-#define T_ROUNDS 20000
+#define T_ROUNDS 50000
 
 struct t_arg {
 	struct nl_ct *ct;
