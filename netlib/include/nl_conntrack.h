@@ -54,6 +54,7 @@
 #include "nl_hdr.h"
 
 #define NL_CT_BUCKET_WAYS 8u       /* entries per bucket */
+#define NL_CT_BURST_MAX 64u        /* packets per nl_ct_track_burst() */
 #define NL_CT_MAX_CAPACITY (1u << 26) /* largest table, in entries */
 
 /*
@@ -242,6 +243,15 @@ int nl_ct_update(struct nl_ct *ct, const struct nl_ct_pkt *p, uint64_t now,
  */
 int nl_ct_track(struct nl_ct *ct, const struct nl_ct_pkt *p, uint64_t now,
 		struct nl_ct_result *res);
+
+/*
+ * nl_ct_track() for the @n (<= NL_CT_BURST_MAX) packets @p[0..n), their
+ * table lines fetched from memory all at once first: status[i] and res[i]
+ * are those of nl_ct_track() for p[i], in order. Returns @n, or -EINVAL if
+ * @n is too large.
+ */
+int nl_ct_track_burst(struct nl_ct *ct, const struct nl_ct_pkt *p, unsigned int n,
+		      uint64_t now, uint8_t *status, struct nl_ct_result *res);
 
 /*
  * Reclaim the expired entries of the next @nb_buckets buckets (a cursor

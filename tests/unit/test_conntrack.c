@@ -947,6 +947,56 @@ test_syn_flood(void **state)
 	nl_ct_free(ct);
 }
 
+/* A burst gives what the packets one by one would, in order. */
+static void
+test_track_burst(void **state)
+{
+	static const struct host c1 = { 0, { 10, 1, 0, 1 } }, c2 = { 0, { 10, 1, 0, 2 } },
+				 c3 = { 1, { 0xfd, [15] = 3 } }, s3 = { 1, { 0xfd, [15] = 4 } };
+	struct nl_ct *ct = table(64);
+	struct nl_ct_pkt p[NL_CT_BURST_MAX + 1];
+	struct nl_ct_result r[NL_CT_BURST_MAX + 1];
+	uint8_t st[NL_CT_BURST_MAX + 1], arp[60] = { [12] = 0x08, [13] = 0x06 };
+	static const struct {
+		uint8_t status, dir, state, valid;
+	} want[] = {
+		{ NL_CT_FOUND, NL_CT_DIR_ORIG, NL_CT_TCP_ESTABLISHED, 1 },
+		{ NL_CT_FOUND, NL_CT_DIR_REPLY, NL_CT_TCP_ESTABLISHED, 1 },
+		{ NL_CT_FOUND, NL_CT_DIR_ORIG, NL_CT_TCP_FIN_WAIT, 1 },
+		{ NL_CT_FOUND, NL_CT_DIR_REPLY, NL_CT_TCP_CLOSE_WAIT, 1 },
+		{ NL_CT_FOUND, NL_CT_DIR_ORIG, NL_CT_TCP_ESTABLISHED, 0 }, /* SYN */
+		{ NL_CT_NEW, 0, 0, 0 },
+		{ NL_CT_INVALID, 0, 0, 0 },
+		{ NL_CT_UNTRACKED, 0, 0, 0 },
+	};
+	unsigned int i;
+
+	(void)state;
+	handshake(ct, &c1, &H4b, 0);
+	handshake(ct, &c2, &H4b, 0);
+	handshake(ct, &c3, &s3, 0);
+	p[0] = tcp(&c1, 1000, &H4b, 80, ACK, 101, 501);
+	p[1] = tcp(&H4b, 80, &c2, 1000, ACK, 501, 101);
+	p[2] = tcp(&c3, 1000, &s3, 80, FIN | ACK, 101, 501);
+	p[3] = tcp(&s3, 80, &c3, 1000, ACK, 501, 102);
+	p[4] = tcp(&c1, 1000, &H4b, 80, SYN, 7, 0);
+	p[5] = tcp(&c1, 1001, &H4b, 80, SYN, 7, 0);
+	p[6] = tcp(&c1, 1001, &H4b, 80, ACK, 7, 0);
+	assert_int_equal(classify(arp, sizeof(arp), &p[7]), 0);
+	assert_int_equal(nl_ct_track_burst(ct, p, 8, 1, st, r), 8);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(st[i], want[i].status);
+		if (st[i] != NL_CT_FOUND)
+			continue;
+		assert_int_equal(r[i].dir, want[i].dir);
+		assert_int_equal(r[i].state, want[i].state);
+		assert_int_equal(r[i].valid, want[i].valid);
+	}
+	assert_int_equal(nl_ct_track_burst(ct, p, 0, 1, st, r), 0);
+	assert_int_equal(nl_ct_track_burst(ct, p, NL_CT_BURST_MAX + 1, 1, st, r), -EINVAL);
+	nl_ct_free(ct);
+}
+
 /* Truncated and bogus headers: classified as malformed, invalid, never a crash. */
 static void
 test_malformed(void **state)
@@ -1389,6 +1439,7 @@ main(void)
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_fill_level),
 		cmocka_unit_test(test_syn_flood),
+		cmocka_unit_test(test_track_burst),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_random_vs_model),
 		cmocka_unit_test(test_two_threads),
