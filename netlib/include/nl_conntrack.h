@@ -22,13 +22,14 @@
  * the two separate calls are there for callers that look before they act.
  *
  * Memory: nl_ct_new() allocates everything; nothing after it allocates. The
- * table is split into buckets of NL_CT_BUCKET_WAYS entries; a connection
- * lives in the bucket of its key's hash. A new connection whose bucket is
- * full first reuses an expired entry, else evicts the bucket's unassured
- * entry closest to expiry (counted "evicted"); a bucket holding nothing but
- * assured connections (TCP from ESTABLISHED until the close is complete, UDP
- * that has seen a reply) refuses the new one (counted "full"), so floods of
- * new connections cannot push established ones out.
+ * table is split into buckets of NL_CT_BUCKET_WAYS entries; a key has two
+ * candidate buckets and its connection lives in one of them. A new
+ * connection whose two buckets are full first reuses an expired entry, else
+ * evicts their unassured entry closest to expiry (counted "evicted"); when
+ * both hold nothing but assured connections (TCP from ESTABLISHED until the
+ * close is complete, UDP that has seen a reply) the new one is refused
+ * (counted "full"), so floods of new connections cannot push established
+ * ones out.
  *
  * Time: every call takes @now in milliseconds from any monotonic clock the
  * caller chooses (nl_ct_now_ms() reads CLOCK_MONOTONIC); timeouts are in
@@ -38,8 +39,9 @@
  *
  * Threads: the table is shared by every queue thread (both directions of a
  * connection may arrive on different queues). Each bucket has a spinlock,
- * held for one lookup, update or create; tables created with
- * NL_CT_F_NO_LOCK skip it and must be used by one thread at a time.
+ * held for one lookup or update (a create holds the key's two); tables
+ * created with NL_CT_F_NO_LOCK skip them and must be used by one thread at
+ * a time.
  *
  * Full description (states, timeouts, counters): docs/conntrack.md.
  *
@@ -136,7 +138,7 @@ _Static_assert(sizeof(struct nl_ct_key) == 40, "conntrack key is 40 bytes");
 /* One packet as the tracker sees it; filled by nl_ct_pkt_init(). */
 struct nl_ct_pkt {
 	struct nl_ct_key key;
-	uint32_t hash;        /* of key */
+	uint32_t hash;        /* CRC32-C register of key (0: untracked, malformed) */
 	uint8_t kind;         /* enum nl_ct_kind */
 	uint8_t side;         /* which end of key sent it (for an ICMP error: the
 			       * end the quoted packet was sent to) */
