@@ -1044,7 +1044,7 @@ test_malformed(void **state)
 	assert_int_equal(classify(buf, n, &p), 0);
 	assert_int_equal(p.kind, NL_CT_K_UNTRACKED);
 
-	/* Random mutations of valid frames of every kind: whatever parses is classified. */
+	/* Random mutations and cuts of valid frames of every kind, tracked. */
 	for (i = 0; i < 200000; i++) {
 		switch (i % 5) {
 		case 0: n = tcp_frame(buf, &H4a, 1, &H4b, 2, SYN, 1, 0, 4); break;
@@ -1062,8 +1062,8 @@ test_malformed(void **state)
 		for (k = (int)(xrand(&seed) % 4); k >= 0; k--)
 			buf[xrand(&seed) % n] = (uint8_t)xrand(&seed);
 		n -= xrand(&seed) % 3 == 0 ? xrand(&seed) % n : 0;
-		if (nl_parse(buf, (uint32_t)n, &pp) != 0)
-			continue;
+		/* Even what nl_parse() refused: its partial record must be safe too. */
+		nl_parse(buf, (uint32_t)n, &pp);
 		nl_ct_pkt_init(buf, (uint32_t)n, &pp, &p);
 		if (nl_ct_track(ct, &p, (uint64_t)i, &r) == NL_CT_NEW)
 			nl_ct_create(ct, &p, (uint64_t)i, &r);
