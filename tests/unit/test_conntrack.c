@@ -947,6 +947,62 @@ test_syn_flood(void **state)
 	nl_ct_free(ct);
 }
 
+/* The two-step API: look, then update; the connection may be gone between them. */
+static void
+test_lookup_then_update(void **state)
+{
+	const struct host *c = &H4a, *s = &H4b;
+	struct nl_ct *ct = table(8); /* one bucket */
+	struct nl_ct_pkt syn = C_(SYN, 100, 0), synack = S_(SYN | ACK, 500, 101), u;
+	struct nl_ct_result r, r2;
+	struct nl_ct_stats st;
+	int i;
+
+	(void)state;
+	assert_int_equal(nl_ct_lookup(ct, &syn, 0, &r), NL_CT_NEW);
+	assert_int_equal(nl_ct_update(ct, &syn, 0, &r), -ENOENT);
+	assert_int_equal(nl_ct_create(ct, &syn, 0, &r), 0);
+	assert_int_equal(nl_ct_lookup(ct, &synack, 1, &r), NL_CT_FOUND);
+	assert_int_equal(r.state, NL_CT_TCP_SYN_SENT); /* a lookup changes nothing */
+	assert_int_equal(r.dir, NL_CT_DIR_REPLY);
+	assert_int_equal(nl_ct_lookup(ct, &synack, 1, &r2), NL_CT_FOUND);
+	assert_int_equal(r2.state, NL_CT_TCP_SYN_SENT);
+	assert_int_equal(nl_ct_update(ct, &synack, 1, &r), 0);
+	assert_int_equal(r.state, NL_CT_TCP_SYN_RECV);
+	assert_true(r.valid);
+	assert_int_equal(r.expire, 1 + TO_SYN_RECV);
+	assert_int_equal(nl_ct_update(ct, &syn, 2, &r), 0); /* SYN again: retransmission */
+	r.slot = 12345; /* a wrong hint is only a hint */
+	assert_int_equal(nl_ct_update(ct, &synack, 2, &r), 0);
+	assert_int_equal(nl_ct_update(ct, &(struct nl_ct_pkt){ 0 }, 2, &r), -ENOENT);
+	r.slot = UINT32_MAX;
+	assert_int_equal(nl_ct_update(ct, &syn, 3, &r), 0);
+	{
+		struct nl_ct_pkt bad = S_(ACK, 501, 101);
+
+		assert_int_equal(nl_ct_lookup(ct, &bad, 3, &r), NL_CT_FOUND);
+		assert_int_equal(nl_ct_update(ct, &bad, 3, &r), -EPROTO);
+		assert_false(r.valid);
+		assert_int_equal(r.state, NL_CT_TCP_SYN_RECV);
+	}
+	/*
+	 * Found, then pushed out by eight newer connections before the update
+	 * (at 40 s, when it expires at 60 s and they at 70 s: it goes first).
+	 */
+	assert_int_equal(nl_ct_lookup(ct, &synack, 40000, &r), NL_CT_FOUND);
+	for (i = 0; i < 8; i++) {
+		u = udp(&H4r, (uint16_t)(100 + i), &H4b, 53);
+		assert_int_equal(nl_ct_create(ct, &u, 40000, &r2), 0);
+	}
+	assert_int_equal(nl_ct_update(ct, &synack, 40001, &r), -ENOENT);
+	nl_ct_stats_get(ct, &st);
+	assert_int_equal(st.evicted, 1);
+	assert_int_equal(st.invalid, 1);
+	assert_int_equal(st.state[NL_CT_TCP_SYN_RECV], 0);
+	assert_int_equal(st.state[NL_CT_UDP_UNREPLIED], 8);
+	nl_ct_free(ct);
+}
+
 /* A burst gives what the packets one by one would, in order. */
 static void
 test_track_burst(void **state)
@@ -1439,6 +1495,7 @@ main(void)
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_fill_level),
 		cmocka_unit_test(test_syn_flood),
+		cmocka_unit_test(test_lookup_then_update),
 		cmocka_unit_test(test_track_burst),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_random_vs_model),
