@@ -445,6 +445,80 @@ test_two_threads(void **state)
 	nl_ct_free(t[0].ct);
 }
 
+/*
+ * Two threads opening different connections into a table of 64 entries
+ * (eight buckets, so their buckets overlap all the time), everything expired
+ * again each round: when it is over, the connections the counters say are in
+ * the table are exactly those a lookup finds. A create that took a way
+ * another create was filling would leave the counters one too high.
+ */
+#define F_KEYS 96
+#define F_ROUNDS 4000
+
+struct f_arg {
+	struct nl_ct *ct;
+	unsigned int *arrived;
+	struct nl_ct_pkt p[F_KEYS];
+};
+
+static void *
+f_run(void *arg)
+{
+	struct f_arg *t = arg;
+	int round, i;
+
+	for (round = 0; round < F_ROUNDS; round++) {
+		uint64_t now = (uint64_t)round * 1000000;
+		struct nl_ct_result r;
+
+		t_barrier(t->arrived, round);
+		for (i = 0; i < F_KEYS; i++)
+			if (nl_ct_create(t->ct, &t->p[i], now, &r) != 0)
+				return NULL;
+	}
+	return NULL;
+}
+
+static void
+test_two_threads_creating(void **state)
+{
+	static struct f_arg t[2];
+	unsigned int arrived = 0, live = 0;
+	uint64_t last = (uint64_t)(F_ROUNDS - 1) * 1000000;
+	pthread_t th[2];
+	struct nl_ct_stats st;
+	struct nl_ct *ct = table(64);
+	int i, k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		t[k].ct = ct;
+		t[k].arrived = &arrived;
+		for (i = 0; i < F_KEYS; i++) {
+			struct host h = { 0, { 10, 7, (uint8_t)k, (uint8_t)i } };
+
+			t[k].p[i] = udp(&h, 4000, &H4b, 53);
+		}
+	}
+	for (k = 0; k < 2; k++)
+		assert_int_equal(pthread_create(&th[k], NULL, f_run, &t[k]), 0);
+	for (k = 0; k < 2; k++)
+		assert_int_equal(pthread_join(th[k], NULL), 0);
+	nl_ct_expire(ct, last, 1000); /* what earlier rounds left */
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < F_KEYS; i++) {
+			struct nl_ct_result r;
+
+			live += nl_ct_lookup(ct, &t[k].p[i], last, &r) == NL_CT_FOUND;
+		}
+	nl_ct_stats_get(ct, &st);
+	assert_int_equal(st.created, 2 * F_KEYS * F_ROUNDS);
+	assert_int_equal(st.entries, live);
+	assert_int_equal(live, 64); /* 192 keys a round into 64 entries: full */
+	assert_int_equal(st.entries, st.created - st.expired - st.evicted);
+	nl_ct_free(ct);
+}
+
 int
 main(void)
 {
@@ -452,6 +526,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_random_vs_model),
 		cmocka_unit_test(test_two_threads),
+		cmocka_unit_test(test_two_threads_creating),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
