@@ -29,6 +29,8 @@
 #define CTL_JOIN_POLL_MS 2   /* ... when one attached less than a second ago */
 #define CTL_BOOT_POLL_MS 20  /* ... when one has waited longer (a VM booting) */
 
+_Static_assert(NVM_MAX_ROLES == CFG_MAX_ROLES, "a hello names any role of the configuration");
+
 /*
  * Open the listening socket at cfg.socket_path. A path where another core
  * engine answers is an error; a stale one (nobody listening) is replaced.
@@ -215,34 +217,36 @@ adopt_one(struct core *c, int epfd, int fd, int64_t id, uint64_t token)
 static void
 attach_one(struct core *c, int epfd, int fd)
 {
-	int64_t hello[5];
+	int64_t hello[NVM_HELLO_MAX];
+	struct nvm_hello h;
 	struct core_nf *nf = NULL;
 	char err[256];
-	unsigned int slot;
+	unsigned int slot, n = 4;
 	uint64_t t0 = now_ms();
 	int r;
 
-	r = hello_read(fd, hello, 4, t0);
-	if (r == 0 && hello[0] == NVM_LEASE_MAGIC)
-		r = hello_read(fd, &hello[4], 1, t0);
+	r = hello_read(fd, hello, n, t0);
+	if (r == 0 && nvm_hello_len(hello[0]) > n) {
+		r = hello_read(fd, &hello[n], nvm_hello_len(hello[0]) - n, t0);
+		n = nvm_hello_len(hello[0]);
+	}
 	if (r < 0) {
 		fprintf(stderr, "attach: no valid hello: %s\n", strerror(-r));
 		close(fd);
 		return;
 	}
-	if ((hello[0] != NVM_HELLO_MAGIC && hello[0] != NVM_LEASE_MAGIC &&
-	     hello[0] != NVM_ADOPT_MAGIC) || hello[1] != NVM_ABI_VERSION) {
+	r = nvm_hello_decode(hello, n, &h);
+	if (r == -EPROTO) {
 		fprintf(stderr, "attach: refused: hello magic %#llx version %lld (want version %u)\n",
 			(unsigned long long)hello[0], (long long)hello[1], NVM_ABI_VERSION);
 		refuse(fd, EPROTO);
 		return;
 	}
-	if (hello[0] == NVM_ADOPT_MAGIC) {
-		adopt_one(c, epfd, fd, hello[2], (uint64_t)hello[3]);
+	if (r == 0 && h.kind == NVM_HELLO_ADOPT) {
+		adopt_one(c, epfd, fd, h.nf_id, h.token);
 		return;
 	}
-	if (hello[2] < 0 || hello[2] >= CFG_MAX_ROLES || hello[3] < 1 ||
-	    hello[3] > NVM_MAX_QUEUES || (hello[0] == NVM_LEASE_MAGIC && hello[4] == 0)) {
+	if (r < 0) {
 		fprintf(stderr, "attach: refused: role %lld / %lld queues out of range%s\n",
 			(long long)hello[2], (long long)hello[3],
 			hello[0] == NVM_LEASE_MAGIC && hello[4] == 0 ? ", or a lease token of 0" : "");
@@ -256,8 +260,7 @@ attach_one(struct core *c, int epfd, int fd)
 		refuse(fd, ENOSPC);
 		return;
 	}
-	nf = core_nf_create(c, (uint16_t)slot, (uint16_t)hello[2], (uint16_t)hello[3], err,
-			    sizeof(err));
+	nf = core_nf_create(c, (uint16_t)slot, h.role, h.queues, err, sizeof(err));
 	if (nf == NULL) {
 		fprintf(stderr, "attach: %s\n", err);
 		refuse(fd, ENOMEM);
@@ -265,8 +268,8 @@ attach_one(struct core *c, int epfd, int fd)
 	}
 	nf->sock = fd;
 	nf->attached_ms = now_ms();
-	nf->leased = hello[0] == NVM_LEASE_MAGIC;
-	nf->token = nf->leased ? (uint64_t)hello[4] : 0;
+	nf->leased = h.kind == NVM_HELLO_LEASE;
+	nf->token = h.token;
 	if (handshake_send(epfd, nf, slot) < 0) {
 		core_nf_destroy(nf);
 		return;
