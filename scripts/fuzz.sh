@@ -71,7 +71,8 @@ if [ -n "$missing" ]; then
 		die "apt-get install failed for:$missing"
 fi
 
-log="$BUILD.log"
+mkdir -p "$BUILD"
+log="$BUILD/fuzz-build.log"
 if [ ! -f "$BUILD/meson-private/coredata.dat" ]; then
 	CC=clang meson setup "$BUILD" "$TREE" -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dbuildtype=debugoptimized -Dguest_driver=disabled \
