@@ -3,11 +3,12 @@
 
 Port 0 is a veth end (net_af_packet) that this script feeds with UDP frames
 from the peer end, so traffic starts and stops when the script says; port 1
-is a net_null sink. dst 10.1/16 goes to role 1, 10.2/16 to role 2 (one
-bridge each, forwarding to port 1), 10.3/16 to role 3 (raw NFs of
+is a net_null sink. dst 10.1/16 goes to role 1 (a bridge), 10.2/16 to
+role 2 (nf_dup of tests/functional: it copies every packet into a buffer it
+allocates), both forwarding to port 1; 10.3/16 to role 3 (raw NFs of
 tests/lib/nvtest/rawnf.py). Each round, under traffic:
 
-  kill      kill -9 the bridge of role 1 (then, next round, of role 2): it is
+  kill      kill -9 the NF of role 1 (then, next round, of role 2): it is
             detached, a new one attaches and forwards
   churn     raw NFs attach, run, take packets and close holding them, again
             and again
@@ -15,7 +16,7 @@ tests/lib/nvtest/rawnf.py). Each round, under traffic:
             indexes past the pool, buffers it does not hold, offsets past the
             buffer, unknown actions; each drop_<reason> counter moves by
             exactly the number forged
-  quiesce   traffic stops, the bridges go (one by SIGINT, one by kill -9),
+  quiesce   traffic stops, the NFs go (one by SIGINT, one by kill -9),
             and the pool must be whole again: pool0_free back to its figure
             with no NF and no traffic, measured before the first round
 
@@ -42,6 +43,7 @@ from nvtest.rawnf import ACT_DROP, ACT_OUT, NF_RUNNING, Desc, RawNf  # noqa: E40
 
 NETS = {1: "10.1.0.0/16", 2: "10.2.0.0/16", 3: "10.3.0.0/16"}
 RAW_ROLE = 3
+NF_DUP_BIN = "tests/functional/nf_dup"
 # net_af_packet's frames need 2016 bytes of mbuf data room (tests/netns).
 CONFIG = """core = {
   pool_buffers = 2048;
@@ -135,11 +137,13 @@ def grows(core, key):
     return ok
 
 
-def bridge(env, chk, core, role):
-    """A bridge NF of @role, attached and live; None (check failed) if not."""
-    nf = Nf(env, core, nvenv.BRIDGE_BIN, role)
+def start_nf(env, chk, core, role):
+    """The NF of @role (1: a bridge, 2: nf_dup), attached and live; None (check failed) if not."""
+    binary = nvenv.BRIDGE_BIN if role == 1 else NF_DUP_BIN
+    nf = Nf(env, core, binary, role)
     err = nf.start_attached()
-    return nf if chk.ok(err is None, f"bridge of role {role} attaches", err or "") else None
+    return nf if chk.ok(err is None, f"{os.path.basename(binary)} of role {role} attaches",
+                        err or "") else None
 
 
 def churn(chk, core, fig):
@@ -218,21 +222,21 @@ def one_round(env, chk, core, sender, idle, n):
     fig = {"attach": 0, "kills": 0, "held": 0, "forged": 0}
     t0 = time.monotonic()
     sent0 = sender.sent
-    b1 = bridge(env, chk, core, 1)
-    b2 = bridge(env, chk, core, 2)
+    b1 = start_nf(env, chk, core, 1)
+    b2 = start_nf(env, chk, core, 2)
     sender.running.set()
     if b1 and b2:
         chk.ok(grows(core, f"nf{b1.id}_rx") and grows(core, f"nf{b2.id}_rx"),
-               "traffic reaches both bridges")
-        # kill -9 one bridge mid-traffic; a new one takes its role
+               "traffic reaches both NFs")
+        # kill -9 one NF mid-traffic; a new one takes its role
         victim_role = 1 + n % 2
         victim = b1 if victim_role == 1 else b2
         victim.send_signal(signal.SIGKILL)
         fig["kills"] += 1
-        chk.ok(gone(core, victim.id), f"bridge of role {victim_role} killed (-9): detached")
-        again = bridge(env, chk, core, victim_role)
+        chk.ok(gone(core, victim.id), f"NF of role {victim_role} killed (-9): detached")
+        again = start_nf(env, chk, core, victim_role)
         if again:
-            chk.ok(grows(core, f"nf{again.id}_rx"), f"the new bridge of role {victim_role} "
+            chk.ok(grows(core, f"nf{again.id}_rx"), f"the new NF of role {victim_role} "
                    "gets traffic")
         if victim_role == 1:
             b1 = again
@@ -279,7 +283,7 @@ def main():
     chk = check.Checker("soak")
     nvenv.require_root(chk)
     nvenv.require_hugepages(chk)
-    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.BRIDGE_BIN])
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.BRIDGE_BIN, NF_DUP_BIN])
 
     core_if, peer_if = make_veth(env)
     frames = {role: [p.frame for p in traffic.simple_flows(role, [net], 16)]
