@@ -104,30 +104,43 @@ model_dup(const struct fz_line *l, int n, bool flows)
 	return false;
 }
 
+/* Look @ip up and compare with the scan of the lines. */
+static void
+check_addr(const struct nl_routes *rt, const struct fz_line *l, int n, uint32_t ip)
+{
+	int want = model_lpm(l, n, ip);
+	uint16_t nh = 0;
+	int rc = nl_lpm_lookup(rt->lpm, ip, &nh);
+
+	FUZZ_CHECK((rc == 0) == (want >= 0), "lookup %#x: rc %d, scan says %d", ip, rc, want);
+	if (rc == 0) {
+		FUZZ_CHECK(nh < rt->nb_nh, "next hop index %u of %u", nh, rt->nb_nh);
+		FUZZ_CHECK(same_nh(&rt->nh[nh], &l[want].r.nh),
+			   "lookup %#x: wrong next hop (want line route %#x/%u)", ip,
+			   l[want].r.prefix, l[want].r.depth);
+	}
+}
+
+#define FZ_SWEEPS 8 /* /24 blocks swept address by address */
+
 static void
 check_lpm(const struct nl_routes *rt, const struct fz_line *l, int n)
 {
-	int i, k;
+	int i, sweeps = 0;
+	uint32_t a;
 
 	for (i = 0; i < n; i++) {
 		uint32_t mask = l[i].r.depth == 0 ? 0 : ~0u << (32 - l[i].r.depth);
-		uint32_t probes[4] = { l[i].r.prefix, l[i].r.prefix | ~mask,
-				       l[i].r.prefix - 1, (l[i].r.prefix | ~mask) + 1 };
 
-		for (k = 0; k < 4; k++) {
-			int want = model_lpm(l, n, probes[k]);
-			uint16_t nh = 0;
-			int rc = nl_lpm_lookup(rt->lpm, probes[k], &nh);
-
-			FUZZ_CHECK((rc == 0) == (want >= 0), "lookup %#x: rc %d, scan says %d",
-				   probes[k], rc, want);
-			if (rc == 0) {
-				FUZZ_CHECK(nh < rt->nb_nh, "next hop index %u of %u", nh, rt->nb_nh);
-				FUZZ_CHECK(same_nh(&rt->nh[nh], &l[want].r.nh),
-					   "lookup %#x: wrong next hop (want line route %#x/%u)",
-					   probes[k], l[want].r.prefix, l[want].r.depth);
-			}
-		}
+		/* the edges of each prefix, inside and out */
+		check_addr(rt, l, n, l[i].r.prefix);
+		check_addr(rt, l, n, l[i].r.prefix | ~mask);
+		check_addr(rt, l, n, l[i].r.prefix - 1);
+		check_addr(rt, l, n, (l[i].r.prefix | ~mask) + 1);
+		/* a prefix longer than /24 splits its /24: every address of it */
+		if (l[i].r.depth > 24 && sweeps++ < FZ_SWEEPS)
+			for (a = 0; a < 256; a++)
+				check_addr(rt, l, n, (l[i].r.prefix & ~0xffu) | a);
 	}
 }
 
