@@ -3,13 +3,16 @@
  * fuzz_mgr_cfg.c — the manager's configuration parser (manager/mgr_cfg.c)
  * on any file: refused with a message naming the file and the defaults
  * left, or read into a struct mgr_cfg that keeps the promises of mgr_cfg.h.
- * The file is an anonymous memory file, reached by its /proc/self/fd path.
+ * The file is written into a private directory that also holds a few small
+ * files ("vmlinux", "initrd", "disk.img", "routes"), so that relative paths
+ * in it name files that exist and VMs can be accepted.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -54,19 +57,75 @@ check_loaded(const struct mgr_cfg *c)
 	}
 }
 
+static char fz_dir[64];
+static const char *const fz_files[] = { "vmlinux", "initrd", "disk.img", "routes" };
+
+static void
+fz_dir_remove(void)
+{
+	char p[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(fz_files) / sizeof(fz_files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", fz_dir, fz_files[i]);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/fuzz.conf", fz_dir);
+	unlink(p);
+	rmdir(fz_dir);
+}
+
+/* The private directory, made on first use; NULL if it cannot be. */
+static const char *
+fz_dir_get(void)
+{
+	const char *base = getenv("TMPDIR");
+	struct stat st;
+	char p[128];
+	size_t i;
+
+	if (fz_dir[0] != '\0')
+		return fz_dir;
+	/* memory, not a disk: a file is written per input */
+	if (base == NULL)
+		base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp";
+	snprintf(fz_dir, sizeof(fz_dir), "%s/fuzz_mgr_cfg.XXXXXX", base);
+	if (mkdtemp(fz_dir) == NULL) {
+		fz_dir[0] = '\0';
+		return NULL;
+	}
+	atexit(fz_dir_remove);
+	for (i = 0; i < sizeof(fz_files) / sizeof(fz_files[0]); i++) {
+		int fd;
+
+		snprintf(p, sizeof(p), "%s/%s", fz_dir, fz_files[i]);
+		fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, "x\n", 2) != 2) {
+			if (fd >= 0)
+				close(fd);
+			return NULL;
+		}
+		close(fd);
+	}
+	return fz_dir;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mgr_cfg *c = malloc(sizeof(*c)), *def = malloc(sizeof(*def));
-	char path[64], err[512];
+	const char *dir = fz_dir_get();
+	char path[128], err[512];
 	int fd = -1, rc;
 
-	if (c == NULL || def == NULL || size > 65536)
+	if (c == NULL || def == NULL || dir == NULL || size > 65536)
 		goto out;
-	fd = memfd_create("fuzz.conf", MFD_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/fuzz.conf", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
 		goto out;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	close(fd);
+	fd = -1;
 	err[0] = '\0';
 	rc = mgr_cfg_load(path, c, err, sizeof(err));
 	FUZZ_CHECK(rc == 0 || rc == -EINVAL || rc == -ENOMEM, "returned %d (%s)", rc, err);
