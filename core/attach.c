@@ -46,7 +46,7 @@ struct ctl_conn {
 	uint64_t deadline_ms; /* closed then (CLOCK_MONOTONIC) */
 	uint64_t seq;         /* accept order: the oldest goes first */
 	struct nvm_msg_rx rx; /* the message being received */
-	int64_t hello[5];
+	int64_t hello[NVM_HELLO_MAX];
 	unsigned int n;       /* hello values received */
 };
 
@@ -57,6 +57,8 @@ struct ctl {
 	uint64_t seq;
 	struct ctl_conn conns[CTL_MAX_PENDING];
 };
+
+_Static_assert(NVM_MAX_ROLES == CFG_MAX_ROLES, "a hello names any role of the configuration");
 
 /*
  * Open the listening socket at cfg.socket_path. A path where another core
@@ -228,22 +230,22 @@ static void
 attach_one(struct core *c, int epfd, int fd, const int64_t *hello)
 {
 	struct core_nf *nf = NULL;
+	struct nvm_hello h;
 	char err[256];
 	unsigned int slot;
+	int r = nvm_hello_decode(hello, nvm_hello_len(hello[0]), &h);
 
-	if ((hello[0] != NVM_HELLO_MAGIC && hello[0] != NVM_LEASE_MAGIC &&
-	     hello[0] != NVM_ADOPT_MAGIC) || hello[1] != NVM_ABI_VERSION) {
+	if (r == -EPROTO) {
 		fprintf(stderr, "attach: refused: hello magic %#llx version %lld (want version %u)\n",
 			(unsigned long long)hello[0], (long long)hello[1], NVM_ABI_VERSION);
 		refuse(c, fd, EPROTO);
 		return;
 	}
-	if (hello[0] == NVM_ADOPT_MAGIC) {
-		adopt_one(c, epfd, fd, hello[2], (uint64_t)hello[3]);
+	if (r == 0 && h.kind == NVM_HELLO_ADOPT) {
+		adopt_one(c, epfd, fd, h.nf_id, h.token);
 		return;
 	}
-	if (hello[2] < 0 || hello[2] >= CFG_MAX_ROLES || hello[3] < 1 ||
-	    hello[3] > NVM_MAX_QUEUES || (hello[0] == NVM_LEASE_MAGIC && hello[4] == 0)) {
+	if (r < 0) {
 		fprintf(stderr, "attach: refused: role %lld / %lld queues out of range%s\n",
 			(long long)hello[2], (long long)hello[3],
 			hello[0] == NVM_LEASE_MAGIC && hello[4] == 0 ? ", or a lease token of 0" : "");
@@ -257,8 +259,7 @@ attach_one(struct core *c, int epfd, int fd, const int64_t *hello)
 		refuse(c, fd, ENOSPC);
 		return;
 	}
-	nf = core_nf_create(c, (uint16_t)slot, (uint16_t)hello[2], (uint16_t)hello[3], err,
-			    sizeof(err));
+	nf = core_nf_create(c, (uint16_t)slot, h.role, h.queues, err, sizeof(err));
 	if (nf == NULL) {
 		fprintf(stderr, "attach: %s\n", err);
 		refuse(c, fd, ENOMEM);
@@ -266,8 +267,8 @@ attach_one(struct core *c, int epfd, int fd, const int64_t *hello)
 	}
 	nf->sock = fd;
 	nf->attached_ms = now_ms();
-	nf->leased = hello[0] == NVM_LEASE_MAGIC;
-	nf->token = nf->leased ? (uint64_t)hello[4] : 0;
+	nf->leased = h.kind == NVM_HELLO_LEASE;
+	nf->token = h.token;
 	if (handshake_send(epfd, nf, slot) < 0) {
 		core_nf_destroy(nf);
 		return;
@@ -385,7 +386,7 @@ conn_read(struct ctl *ctl, unsigned int i)
 	struct core *c = ctl->c;
 
 	for (;;) {
-		int64_t v = 0, hello[5];
+		int64_t v = 0, hello[NVM_HELLO_MAX];
 		int fd = -1, r = nvm_msg_read(cn->fd, &cn->rx, &v, &fd);
 
 		if (fd >= 0)
@@ -397,7 +398,7 @@ conn_read(struct ctl *ctl, unsigned int i)
 			return;
 		}
 		cn->hello[cn->n++] = v;
-		if (cn->n < 4 || (cn->n == 4 && cn->hello[0] == NVM_LEASE_MAGIC))
+		if (cn->n < nvm_hello_len(cn->hello[0]))
 			continue;
 		memcpy(hello, cn->hello, sizeof(hello));
 		fd = conn_take(ctl, i);

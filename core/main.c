@@ -450,6 +450,7 @@ out_pools:
 		core_pool_destroy(&c->pools[i]);
 	rte_ring_free(c->fwd);
 out_cls:
+	free(c->view); /* the last one published; no lcore reads it any more */
 	rte_free(c->qsbr);
 	cls_free(c->cls);
 out_cfg:

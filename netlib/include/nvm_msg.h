@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netvm_abi.h"
+
 /* Descriptors one receive takes in at most (and closes all but one of); the
  * kernel closes those of a message that carries more. */
 #define NVM_MSG_MAX_FDS 16
@@ -151,9 +153,10 @@ nvm_msg_read(int sock, struct nvm_msg_rx *rx, int64_t *v, int *fd)
 /*
  * Receive one message into *v and, if one came with it, a descriptor into
  * *fd (else -1), waiting at most @timeout_ms (-1: forever) for all of it.
- * Returns 0, -ETIMEDOUT, -ECONNRESET when the peer closed, -EPROTO for a
- * message cut short or carrying several descriptors (none is kept), or
- * -errno.
+ * Returns 0; -ETIMEDOUT when nothing came; -ECONNRESET when the peer closed;
+ * -EPROTO for a message cut short (by a close, or by the time running out
+ * with part of it read: the stream is out of step, drop the connection) or
+ * carrying several descriptors (none is kept); or -errno.
  */
 static inline int
 nvm_msg_recv(int sock, int64_t *v, int *fd, int timeout_ms)
@@ -190,7 +193,7 @@ nvm_msg_recv(int sock, int64_t *v, int *fd, int timeout_ms)
 			break;
 		}
 		if (r == 0) {
-			r = -ETIMEDOUT;
+			r = rx.got > 0 || rx.fd >= 0 ? -EPROTO : -ETIMEDOUT;
 			break;
 		}
 	}
@@ -198,6 +201,62 @@ nvm_msg_recv(int sock, int64_t *v, int *fd, int timeout_ms)
 		return 0;
 	nvm_msg_rx_reset(&rx);
 	return r;
+}
+
+#define NVM_HELLO_MAX 5     /* values in the longest hello (a lease) */
+#define NVM_MAX_ROLES 256u  /* roles a hello may name: 0..255 */
+
+/* What a hello asks for (docs/abi.md). */
+enum nvm_hello_kind {
+	NVM_HELLO_NF,    /* a host NF attaches itself */
+	NVM_HELLO_LEASE, /* a manager attaches on a VM's behalf */
+	NVM_HELLO_ADOPT, /* a manager takes over an orphaned lease */
+};
+
+/* A hello, decoded and range-checked. */
+struct nvm_hello {
+	enum nvm_hello_kind kind;
+	uint16_t role;   /* NF, LEASE: 0..NVM_MAX_ROLES-1 */
+	uint16_t queues; /* NF, LEASE: 1..NVM_MAX_QUEUES */
+	int64_t nf_id;   /* ADOPT: as sent; the core looks it up */
+	uint64_t token;  /* LEASE: non-zero; ADOPT: as sent */
+};
+
+/* How many values a hello that starts with @magic has: 5 for a lease, else 4
+ * (an unknown magic too: it is read whole, then refused); cannot fail. */
+static inline unsigned int
+nvm_hello_len(int64_t magic)
+{
+	return magic == NVM_LEASE_MAGIC ? 5 : 4;
+}
+
+/*
+ * Decode the @n values @v of a hello into *h. Returns 0; -EPROTO for an
+ * unknown magic or ABI version, or fewer values than nvm_hello_len() asks
+ * for; -EINVAL for a role or queue count out of range or a lease token of 0.
+ */
+static inline int
+nvm_hello_decode(const int64_t *v, unsigned int n, struct nvm_hello *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (n < 2 || (v[0] != NVM_HELLO_MAGIC && v[0] != NVM_LEASE_MAGIC &&
+		      v[0] != NVM_ADOPT_MAGIC) || v[1] != NVM_ABI_VERSION ||
+	    n < nvm_hello_len(v[0]))
+		return -EPROTO;
+	if (v[0] == NVM_ADOPT_MAGIC) {
+		h->kind = NVM_HELLO_ADOPT;
+		h->nf_id = v[2];
+		h->token = (uint64_t)v[3];
+		return 0;
+	}
+	if (v[2] < 0 || v[2] >= NVM_MAX_ROLES || v[3] < 1 || v[3] > NVM_MAX_QUEUES ||
+	    (v[0] == NVM_LEASE_MAGIC && v[4] == 0))
+		return -EINVAL;
+	h->kind = v[0] == NVM_LEASE_MAGIC ? NVM_HELLO_LEASE : NVM_HELLO_NF;
+	h->role = (uint16_t)v[2];
+	h->queues = (uint16_t)v[3];
+	h->token = h->kind == NVM_HELLO_LEASE ? (uint64_t)v[4] : 0;
+	return 0;
 }
 
 #endif /* NVM_MSG_H */

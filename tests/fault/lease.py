@@ -88,6 +88,17 @@ def drop_no_instance(core):
     return core.stats().get("drop_no_instance", 0)
 
 
+def wait_events(core, nf_id, since, count, timeout=10.0):
+    """Wait until the core's log has @count events about @nf_id after line
+    @since (the log line may follow the telemetry by a moment); the events."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = log_events(core, nf_id, since)
+        if len(got) >= count or time.monotonic() >= deadline:
+            return got
+        time.sleep(0.05)
+
+
 def send_drained(core, inj, frames, what, chk):
     """Send @frames into port 0 and wait until the core has received them all."""
     inj.send(frames)
@@ -204,7 +215,7 @@ def main():
     chk.ok(ok, f"the instance is gone and every buffer back before its lease "
            f"({LEASE_S} s) could have expired", f"free {st.get('pool0_free')} of "
            f"{st.get('pool0_total')} after {time.monotonic() - t0:.1f} s")
-    chk.eq(log_events(core, nf_id, mark2), ["attached", "orphaned", "adopted", "detached"],
+    chk.eq(wait_events(core, nf_id, mark2, 4), ["attached", "orphaned", "adopted", "detached"],
            f"the core's log for nf {nf_id}: detached by the message, never expired")
     second.close()
 
@@ -232,7 +243,7 @@ def main():
     ok, st = core.tel.wait_for(whole, 10)
     chk.ok(ok, "its buffers are all reclaimed (pool0_free == pool0_total)",
            f"free {st.get('pool0_free')} of {st.get('pool0_total')}")
-    chk.eq(log_events(core, nf3, mark3), ["attached", "orphaned", "expired", "detached"],
+    chk.eq(wait_events(core, nf3, mark3, 4), ["attached", "orphaned", "expired", "detached"],
            f"the core's log for nf {nf3}: orphaned, lease expired, then detached")
     refused(chk, core.sock, adopt_hello(nf3, TOKEN + 1), "adopting an expired lease", "ENOENT")
     third.close()

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# soak.sh — rounds of kill -9 of NFs, attach/detach churn and forged
+# descriptors under traffic; after each round the pool must be whole and the
+# core alive (tests/soak/soak.py says exactly what a round does).
+#
+# Prints one line per round, then "N rounds in S s, M buffers lost (must be
+# 0)"; exits non-zero on any lost buffer, a dead core or a failed check.
+#
+# Usage: scripts/soak.sh [--rounds N | --seconds S]
+#   --rounds N    run N rounds (default 3)
+#   --seconds S   run rounds until S seconds have passed
+# Environment:
+#   NETVM_BUILD=DIR   build directory (default build); scripts/setup.sh builds it
+# Needs root and hugepages, as scripts/test.sh.
+set -euo pipefail
+
+TREE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${NETVM_BUILD:-build}
+case "$BUILD" in
+/*) ;;
+*) BUILD="$TREE/$BUILD" ;;
+esac
+
+usage() {
+	sed -n '/^# Usage:/,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+}
+
+args=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--rounds|--seconds)
+		[ $# -ge 2 ] || { usage >&2; exit 2; }
+		case "$2" in
+		''|*[!0-9]*) echo "soak: error: $1 needs a whole number, not '$2'" >&2; exit 2 ;;
+		esac
+		args+=("$1" "$2")
+		shift 2
+		;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; echo "soak: error: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+
+NETVM_BUILD="$BUILD" "$TREE/scripts/setup.sh"
+# Debian's python3: the tests need its scapy.
+exec /usr/bin/python3 "$TREE/tests/soak/soak.py" --build-dir "$BUILD" --source-dir "$TREE" \
+	"${args[@]}"
