@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nl_filter.c — compiling rule sets (IPFilter and IPClassifier forms) and
+ * running the decision program on packets.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nl_filter_priv.h"
+#include "nl_hdr.h"
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, unsigned int rule, long v)
+{
+	if (err && errlen)
+		snprintf(err, errlen, fmt, rule, v);
+}
+
+/* Compile @n rules, each given (pattern, columns before it, output) by @rule_of. */
+static struct nl_filter *
+compile(unsigned int n, const struct nl_filter_opts *opts, char *err, size_t errlen,
+	int (*rule_of)(const void *ctx, unsigned int i, const char **pat, size_t *len,
+		       uint32_t *col0, int *output, char *err, size_t errlen),
+	const void *ctx)
+{
+	struct nlf_builder *b = nlf_builder_new();
+	struct nlf_tree tree = { 0 };
+	struct nl_filter *f = NULL;
+	int32_t entry = -1; /* no rule matched: drop */
+	unsigned int i = n;
+
+	if (err && errlen)
+		err[0] = 0;
+	if (!b)
+		goto oom;
+	while (i-- > 0) {
+		const char *pat;
+		size_t len;
+		uint32_t col0;
+		int out;
+		int32_t root;
+
+		if (rule_of(ctx, i, &pat, &len, &col0, &out, err, errlen) < 0)
+			goto inval;
+		if (out < NL_FILTER_DROP || out >= NL_FILTER_MAX_OUTPUTS ||
+		    (opts && opts->noutputs && out >= (int)opts->noutputs)) {
+			set_err(err, errlen, "rule %u: output %ld out of range", i, out);
+			goto inval;
+		}
+		tree.n = 0;
+		tree.oom = 0;
+		root = nlf_parse_pattern(pat, len, i, col0, opts, &tree, err, errlen);
+		if (root < 0) {
+			if (tree.oom)
+				goto oom;
+			goto inval;
+		}
+		entry = nlf_build(b, &tree, root, -(out + 2), entry);
+		if (entry == INT32_MIN)
+			goto oom;
+	}
+	f = nlf_builder_finish(b, entry);
+	if (!f)
+		goto oom;
+	nlf_builder_free(b);
+	free(tree.v);
+	return f;
+oom:
+	set_err(err, errlen, "rule %u: out of memory%.0ld", i, 0);
+	errno = ENOMEM;
+	goto out;
+inval:
+	errno = EINVAL;
+out:
+	nlf_builder_free(b);
+	free(tree.v);
+	return NULL;
+}
+
+static int
+rule_plain(const void *ctx, unsigned int i, const char **pat, size_t *len, uint32_t *col0,
+	   int *output, char *err, size_t errlen)
+{
+	const struct nl_filter_rule *r = (const struct nl_filter_rule *)ctx + i;
+
+	(void)err;
+	(void)errlen;
+	*pat = r->pattern ? r->pattern : "";
+	*len = strlen(*pat);
+	*col0 = 0;
+	*output = r->output;
+	return 0;
+}
+
+/*
+ * Compile @n rules (pattern + output; first match wins). Returns the filter,
+ * or NULL with a message in @err (errno EINVAL or ENOMEM).
+ */
+struct nl_filter *
+nl_filter_compile(const struct nl_filter_rule *rules, unsigned int n,
+		  const struct nl_filter_opts *opts, char *err, size_t errlen)
+{
+	return compile(n, opts, err, errlen, rule_plain, rules);
+}
+
+struct ipf_ctx {
+	const char *const *rules;
+	const struct nl_filter_opts *opts;
+};
+
+/* Split "ACTION PATTERN": allow, deny, drop or an output number. */
+static int
+rule_ipfilter(const void *ctx, unsigned int i, const char **pat, size_t *len, uint32_t *col0,
+	      int *output, char *err, size_t errlen)
+{
+	const struct ipf_ctx *c = ctx;
+	const char *s = c->rules[i] ? c->rules[i] : "", *w, *e;
+	unsigned int nout = c->opts ? c->opts->noutputs : 0;
+	size_t wl;
+
+	for (w = s; *w == ' ' || *w == '\t' || *w == '\n' || *w == '\r'; w++)
+		;
+	for (e = w; *e && *e != ' ' && *e != '\t' && *e != '\n' && *e != '\r'; e++)
+		;
+	wl = (size_t)(e - w);
+	if (wl == 5 && !memcmp(w, "allow", 5)) {
+		*output = 0;
+	} else if ((wl == 4 && !memcmp(w, "deny", 4)) || (wl == 4 && !memcmp(w, "drop", 4))) {
+		*output = NL_FILTER_DROP;
+	} else if (wl > 0 && wl < 10 && strspn(w, "0123456789") >= wl) {
+		long v = strtol(w, NULL, 10);
+
+		if (nout && v >= (long)nout) {
+			if (err && errlen)
+				snprintf(err, errlen, "rule %u, column %u: slot '%ld' out of range "
+					 "(%u outputs)", i, (unsigned int)(w - s) + 1, v, nout);
+			return -1;
+		}
+		*output = (int)(v < NL_FILTER_MAX_OUTPUTS ? v : NL_FILTER_MAX_OUTPUTS);
+	} else {
+		if (err && errlen)
+			snprintf(err, errlen, "rule %u, column %u: %s '%.*s' (expected allow, deny, "
+				 "drop or an output number)", i, (unsigned int)(w - s) + 1,
+				 wl ? "unknown action" : "missing action", (int)(wl > 64 ? 64 : wl), w);
+		return -1;
+	}
+	*pat = e;
+	*len = strlen(e);
+	*col0 = (uint32_t)(e - s);
+	return 0;
+}
+
+/*
+ * Compile IPFilter arguments ("ACTION PATTERN" each). Returns the filter, or
+ * NULL with a message in @err.
+ */
+struct nl_filter *
+nl_filter_compile_ipfilter(const char *const *rules, unsigned int n,
+			   const struct nl_filter_opts *opts, char *err, size_t errlen)
+{
+	struct ipf_ctx c = { rules, opts };
+
+	return compile(n, opts, err, errlen, rule_ipfilter, &c);
+}
+
+static int
+rule_classifier(const void *ctx, unsigned int i, const char **pat, size_t *len,
+		uint32_t *col0, int *output, char *err, size_t errlen)
+{
+	const char *const *p = ctx;
+
+	(void)err;
+	(void)errlen;
+	*pat = p[i] ? p[i] : "";
+	*len = strlen(*pat);
+	*col0 = 0;
+	*output = (int)i;
+	return 0;
+}
+
+/*
+ * Compile IPClassifier arguments: pattern i sends its packets to output i.
+ * Returns the filter, or NULL with a message in @err.
+ */
+struct nl_filter *
+nl_filter_compile_classifier(const char *const *patterns, unsigned int n,
+			     const struct nl_filter_opts *opts, char *err, size_t errlen)
+{
+	if (n > NL_FILTER_MAX_OUTPUTS) {
+		set_err(err, errlen, "rule %u: too many patterns (%ld at most)", n,
+			NL_FILTER_MAX_OUTPUTS);
+		errno = EINVAL;
+		return NULL;
+	}
+	return compile(n, opts, err, errlen, rule_classifier, patterns);
+}
+
+/* Free @f (NULL is allowed); it cannot fail. */
+void
+nl_filter_free(struct nl_filter *f)
+{
+	free(f);
+}
+
+/* Return the number of instructions of @f's decision program; it cannot fail. */
+uint32_t
+nl_filter_size(const struct nl_filter *f)
+{
+	return f->n;
+}
+
+static inline uint32_t
+load_be32(const uint8_t *p, uint32_t off, uint32_t len)
+{
+	uint32_t w = 0, i;
+
+	if (off + 4 <= len) {
+		memcpy(&w, p + off, 4);
+		return nl_ntoh32(w);
+	}
+	for (i = 0; i < 4; i++) /* the bytes past the end are outside the mask */
+		w = w << 8 | (off + i < len ? p[off + i] : 0);
+	return w;
+}
+
+/*
+ * Classify one packet (@l3: IP header, @l3_len bytes; @l2: Ethernet header
+ * or NULL). Returns the output of the first matching rule, or -1 (drop).
+ */
+int
+nl_filter_match(const struct nl_filter *f, const uint8_t *l3, uint32_t l3_len,
+		const uint8_t *l2)
+{
+	const uint8_t *bp[NLF_NBASES];
+	uint32_t bl[NLF_NBASES] = { 0 };
+	uint8_t meta[4] = { 0 };
+	int32_t pc = f->entry;
+
+	bp[NLF_L3] = bp[NLF_IP4] = bp[NLF_TRANSP] = l3;
+	bp[NLF_META] = meta;
+	bp[NLF_L2] = l2;
+	bl[NLF_L3] = l3_len;
+	bl[NLF_L2] = l2 ? 14 : 0;
+	if (l3_len >= 1 && l3[0] >> 4 == 4) {
+		uint32_t hl = (l3[0] & 0xfu) * 4;
+
+		bl[NLF_IP4] = l3_len;
+		if (l3_len >= 10) {
+			meta[0] = l3[9];
+			bl[NLF_META] = 4;
+		}
+		if (l3_len >= 20 && hl >= 20 && hl <= l3_len && !(l3[6] & 0x1f) && !l3[7]) {
+			bp[NLF_TRANSP] = l3 + hl;
+			bl[NLF_TRANSP] = l3_len - hl;
+		}
+	} else if (l3_len >= 40 && l3[0] >> 4 == 6) {
+		meta[0] = l3[6];
+		bl[NLF_META] = 4;
+		bp[NLF_TRANSP] = l3 + 40;
+		bl[NLF_TRANSP] = l3_len - 40;
+	}
+	while (pc >= 0) {
+		const struct nlf_insn *in = &f->insn[pc];
+		uint32_t len = bl[in->base], w;
+		int r;
+
+		if (in->need > len) {
+			pc = in->shrt;
+			continue;
+		}
+		w = load_be32(bp[in->base], in->off, len) & in->mask;
+		r = in->op == NLF_EQ ? w == in->val : in->op == NLF_GT ? w > in->val : w < in->val;
+		pc = r ? in->yes : in->no;
+	}
+	return -pc - 2;
+}
+
+/* Classify @n (<= NL_FILTER_BURST_MAX) packets into @out; returns @n or -EINVAL. */
+int
+nl_filter_match_burst(const struct nl_filter *f, const uint8_t *const *l3,
+		      const uint32_t *l3_len, const uint8_t *const *l2, int *out,
+		      unsigned int n)
+{
+	unsigned int i;
+
+	if (n > NL_FILTER_BURST_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		out[i] = nl_filter_match(f, l3[i], l3_len[i], l2 ? l2[i] : NULL);
+	return (int)n;
+}
+
+/*
+ * Write a readable listing of @f's program to @buf (at most @len bytes,
+ * NUL-terminated). Returns the length the full listing needs, like snprintf.
+ */
+size_t
+nl_filter_dump(const struct nl_filter *f, char *buf, size_t len)
+{
+	static const char *const bases[NLF_NBASES] = { "l3", "ip4", "proto", "transp", "l2" };
+	static const char *const ops[] = { "==", ">", "<" };
+	size_t used = 0;
+	uint32_t i;
+	char t[3][16];
+
+#define ADD(...) do { \
+		int k_ = snprintf(buf ? buf + (used < len ? used : len) : NULL, \
+				  used < len ? len - used : 0, __VA_ARGS__); \
+		if (k_ > 0) used += (size_t)k_; \
+	} while (0)
+#define TGT(s, x) ((x) >= 0 ? (snprintf(s, sizeof(s), "%d", (x)), s) : \
+		   (x) == -1 ? "drop" : (snprintf(s, sizeof(s), "out %d", -(x) - 2), s))
+	if (buf && len)
+		buf[0] = 0;
+	ADD("entry %s\n", TGT(t[0], f->entry));
+	for (i = 0; i < f->n; i++) {
+		const struct nlf_insn *x = &f->insn[i];
+
+		ADD("%4u  %s[%u] & %08x %s %08x  yes %s  no %s  (need %u, else %s)\n", i,
+		    bases[x->base], x->off, x->mask, ops[x->op], x->val, TGT(t[0], x->yes),
+		    TGT(t[1], x->no), x->need, TGT(t[2], x->shrt));
+	}
+#undef ADD
+#undef TGT
+	return used;
+}

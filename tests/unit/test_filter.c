@@ -1,0 +1,1080 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_filter — nl_filter against packets built byte by byte here: parse
+ * errors with their rule and column, every primitive of the language, short
+ * packets, fragments, IP options, qualifier inheritance, relations implying
+ * the protocol, and the verbatim examples of Click's documentation with
+ * outputs worked out by hand. test_filter_diff.c compares the compiled
+ * program with an evaluator of its own over random expressions and packets.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "nl_filter.h"
+
+#define IP(a, b, c, d) \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+
+/* A packet: IP header on, and optionally an Ethernet header. */
+struct pkt {
+	uint8_t b[128];
+	uint32_t len;
+	uint8_t eth[14];
+	int has_eth;
+};
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* IPv4 header with @optwords words of NOP options; the transport header follows. */
+static struct pkt
+ip4(uint8_t proto, uint32_t src, uint32_t dst, unsigned int optwords)
+{
+	struct pkt p;
+	unsigned int hl = 20 + 4 * optwords;
+
+	memset(&p, 0, sizeof(p));
+	p.b[0] = (uint8_t)(0x40 | (hl / 4));
+	put16(p.b + 4, 0x1234); /* id */
+	p.b[8] = 64;            /* ttl */
+	p.b[9] = proto;
+	put32(p.b + 12, src);
+	put32(p.b + 16, dst);
+	memset(p.b + 20, 1, hl - 20); /* NOP options */
+	p.len = hl;
+	put16(p.b + 2, (uint16_t)p.len);
+	return p;
+}
+
+static unsigned int
+hlen(const struct pkt *p)
+{
+	return (p->b[0] & 0xfu) * 4;
+}
+
+static struct pkt
+tcp4(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	struct pkt p = ip4(6, src, dst, 0);
+	uint8_t *t = p.b + 20;
+
+	put16(t, sport);
+	put16(t + 2, dport);
+	t[12] = 0x50;
+	t[13] = flags;
+	put16(t + 14, 8192);
+	p.len += 20;
+	put16(p.b + 2, (uint16_t)p.len);
+	return p;
+}
+
+static struct pkt
+udp4(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport)
+{
+	struct pkt p = ip4(17, src, dst, 0);
+
+	put16(p.b + 20, sport);
+	put16(p.b + 22, dport);
+	put16(p.b + 24, 8);
+	p.len += 8;
+	put16(p.b + 2, (uint16_t)p.len);
+	return p;
+}
+
+static struct pkt
+icmp4(uint32_t src, uint32_t dst, uint8_t type, uint8_t code)
+{
+	struct pkt p = ip4(1, src, dst, 0);
+
+	p.b[20] = type;
+	p.b[21] = code;
+	p.len += 8;
+	put16(p.b + 2, (uint16_t)p.len);
+	return p;
+}
+
+#define TCPF_FIN 0x01
+#define TCPF_SYN 0x02
+#define TCPF_RST 0x04
+#define TCPF_PSH 0x08
+#define TCPF_ACK 0x10
+#define TCPF_URG 0x20
+
+static void
+set_eth(struct pkt *p, const uint8_t dst[6], const uint8_t src[6])
+{
+	memcpy(p->eth, dst, 6);
+	memcpy(p->eth + 6, src, 6);
+	p->eth[12] = 0x08;
+	p->eth[13] = 0x00;
+	p->has_eth = 1;
+}
+
+static int
+run(const struct nl_filter *f, const struct pkt *p)
+{
+	const uint8_t *l3 = p->b, *l2 = p->has_eth ? p->eth : NULL;
+	uint32_t len = p->len;
+	int out = -7, r = nl_filter_match(f, p->b, p->len, l2);
+
+	/* the burst path must agree */
+	assert_int_equal(nl_filter_match_burst(f, &l3, &len, p->has_eth ? &l2 : NULL, &out, 1), 1);
+	assert_int_equal(out, r);
+	return r;
+}
+
+static struct nl_filter *
+classifier(const char *const *pats, unsigned int n)
+{
+	char err[256];
+	struct nl_filter *f = nl_filter_compile_classifier(pats, n, NULL, err, sizeof(err));
+
+	if (!f)
+		fail_msg("compile failed: %s", err);
+	return f;
+}
+
+/* Does the one pattern @pat match @p? */
+static int
+m(const char *pat, const struct pkt *p)
+{
+	struct nl_filter *f = classifier(&pat, 1);
+	int r = run(f, p);
+
+	nl_filter_free(f);
+	assert_true(r == 0 || r == -1);
+	return r == 0;
+}
+
+#define YES(pat, p) do { if (!m(pat, p)) fail_msg("'%s' should match (line %d)", pat, __LINE__); } while (0)
+#define NO(pat, p) do { if (m(pat, p)) fail_msg("'%s' should not match (line %d)", pat, __LINE__); } while (0)
+
+/* ---- errors ------------------------------------------------------------ */
+
+static void
+expect_error(const char *pat, const char *want)
+{
+	char err[256];
+	struct nl_filter *f = nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err));
+
+	if (f) {
+		nl_filter_free(f);
+		fail_msg("'%s' compiled, expected error '%s'", pat, want);
+	}
+	if (!strstr(err, want))
+		fail_msg("'%s': error '%s' does not contain '%s'", pat, err, want);
+}
+
+static void
+test_errors(void **state)
+{
+	(void)state;
+	expect_error("tcpx", "rule 0, column 1: unknown name 'tcpx'");
+	expect_error("ip proto tcpx", "rule 0, column 10: unknown protocol 'tcpx'");
+	expect_error("tcp )", "rule 0, column 5: garbage after expression at ')'");
+	expect_error("tcp ? udp", "rule 0, column 10: missing ':' in ternary expression");
+	expect_error("tcp ? udp or icmp", "column 18: missing ':' in ternary expression");
+	expect_error("src port 70000", "column 10: value 70000 out of range");
+	expect_error("ip ttl > 256", "value 256 out of range");
+	expect_error("ip vers 16", "value 16 out of range");
+	expect_error("ip tos & 0 == 1", "column 10: zero mask");
+	expect_error("ip tos & 256 == 1", "mask 0x100 out of range");
+	expect_error("ip[3:2] 1", "column 3: field [3:2] straddles a 4-byte word");
+	expect_error("ip[0:5] 1", "LEN in '[POS:LEN]' is 5");
+	expect_error("ip[0:0] 1", "LEN in '[POS:LEN]' is 0");
+	expect_error("ip[x] 1", "syntax error after '['");
+	expect_error("ip[4 1", "missing ']'");
+	expect_error("(tcp", "column 5: missing ')'");
+	expect_error("tcp and", "missing test after 'and'");
+	expect_error("not", "column 4: missing test after 'not'");
+	expect_error("src ttl 5", "column 1: 'src' or 'dst' is meaningless with 'ttl'");
+	expect_error("ip ttl", "value missing in 'ttl' test");
+	expect_error("echo", "'echo' is ambiguous");
+	expect_error("80", "column 1: a bare number needs 'port'");
+	expect_error("host > 1.2.3.4", "column 6: relation not allowed with 'host'");
+	expect_error("tcp opt & 3 syn", "column 9: mask not allowed with 'tcp opt'");
+	expect_error("udp opt syn", "does not apply to protocol 17");
+	expect_error("udp win 5", "does not apply to protocol 17");
+	expect_error("tcpudp opt syn", "column 1: 'tcp opt' does not apply to 'tcpudp'");
+	expect_error("icmp or www", "column 9: 'port' does not apply to protocol 1");
+	expect_error("tcp icmp", "transport protocol specified twice");
+	expect_error("src dst host 1.2.3.4", "'src' or 'dst' specified twice");
+	expect_error("host host 1.2.3.4", "type specified twice");
+	expect_error("ip frag 1", "'frag' takes no value");
+	expect_error("port 1.2.3.4", "'1.2.3.4' is not a valid value for 'port'");
+	expect_error("net 10.0.0.0/33", "prefix length out of range");
+	expect_error("ip ttl >", "missing value after the relation at column 8");
+	expect_error("port foo", "unknown port 'foo'");
+	expect_error("icmp type foo", "unknown ICMP type 'foo'");
+	expect_error("tcp opt foo", "unknown TCP flag 'foo'");
+	expect_error("tcp ; udp", "garbage after expression at ';'");
+	expect_error("()", "expected a test at ')'");
+	expect_error("ether host 1.2.3.4", "'1.2.3.4' is not a valid value for 'ether host'");
+	expect_error("ip host 0:1:2:3:4:5", "no 'ip' value");
+	expect_error("transp 5", "'transp' needs '[POS:LEN]'");
+	expect_error("ip ttl 99999999999", "out of range");
+}
+
+static void
+test_errors_ipfilter(void **state)
+{
+	struct nl_filter_opts o = { .noutputs = 2 };
+	const char *r1[] = { "allow tcp", "7 udp" };
+	const char *r2[] = { "frobnicate tcp" };
+	const char *r3[] = { "allow tcp", "1 udp", "deny  tcpx" };
+	char err[256];
+
+	(void)state;
+	assert_null(nl_filter_compile_ipfilter(r1, 2, &o, err, sizeof(err)));
+	assert_string_equal(err, "rule 1, column 1: slot '7' out of range (2 outputs)");
+	assert_null(nl_filter_compile_ipfilter(r2, 1, &o, err, sizeof(err)));
+	assert_non_null(strstr(err, "rule 0, column 1: unknown action 'frobnicate'"));
+	/* columns count from the start of the rule, action included */
+	assert_null(nl_filter_compile_ipfilter(r3, 3, &o, err, sizeof(err)));
+	assert_string_equal(err, "rule 2, column 7: unknown name 'tcpx'");
+}
+
+/* Nesting is bounded, long and odd inputs are refused or compiled, never crash. */
+static void
+test_limits(void **state)
+{
+	char *s = malloc(200000), err[256];
+	const char *pat = s;
+	struct nl_filter *f;
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 1000; i++)
+		n += (size_t)sprintf(s + n, "(");
+	n += (size_t)sprintf(s + n, "tcp");
+	for (i = 0; i < 1000; i++)
+		n += (size_t)sprintf(s + n, ")");
+	assert_null(nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "nested too deeply"));
+	for (n = 0, i = 0; i < 5000; i++)
+		n += (size_t)sprintf(s + n, "not ");
+	sprintf(s + n, "tcp");
+	assert_null(nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "nested too deeply"));
+	for (n = 0, i = 0; i < 5000; i++)
+		n += (size_t)sprintf(s + n, "tcp ? udp : ");
+	sprintf(s + n, "icmp");
+	assert_null(nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "nested too deeply"));
+	/* 60 levels is fine: "not" x 30 around ( ) x 30 */
+	for (n = 0, i = 0; i < 30; i++)
+		n += (size_t)sprintf(s + n, "not (");
+	n += (size_t)sprintf(s + n, "tcp");
+	for (i = 0; i < 30; i++)
+		n += (size_t)sprintf(s + n, ")");
+	f = nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err));
+	assert_non_null(f);
+	{
+		struct pkt t = tcp4(1, 2, 3, 4, 0), u = udp4(1, 2, 3, 4);
+
+		assert_int_equal(run(f, &t), 0); /* 30 negations: even */
+		assert_int_equal(run(f, &u), -1);
+	}
+	nl_filter_free(f);
+	/* a long flat pattern: 3000 alternatives, no recursion per term */
+	for (n = 0, i = 0; i < 3000; i++)
+		n += (size_t)sprintf(s + n, "%sdst port %zu", i ? " or " : "", i + 1);
+	f = nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err));
+	assert_non_null(f);
+	{
+		struct pkt t = tcp4(1, 2, 3, 2999, 0), u = tcp4(1, 2, 3, 3001, 0);
+
+		assert_int_equal(run(f, &t), 0);
+		assert_int_equal(run(f, &u), -1);
+	}
+	nl_filter_free(f);
+	/* too long */
+	memset(s, 'a', 70000);
+	s[70000] = 0;
+	assert_null(nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "too long"));
+	/* every byte value and short random token soup: no crash, no leak */
+	{
+		static const char *const words[] = {
+			"tcp", "udp", "src", "dst", "and", "or", "not", "!", "(", ")", "?", ":",
+			"port", "80", "host", "1.2.3.4", "10.0.0.0/8", "[", "]", "&", "==", "!=",
+			">", "<=", "ip", "transp", "ether", "0:1:2:3:4:5", "syn", "opt", "type",
+			"echo", "www", "mask", "255.0.0.0", "&&", "||", "-", "true", "false",
+			"ttl", "3:1", "0x10", "frag", "unfrag", "icmp", "net", "win", "ect", "ce",
+		};
+		uint64_t rnd = 12345;
+		int k, j;
+
+		for (k = 0; k < 20000; k++) {
+			n = 0;
+			for (j = (int)(rnd % 12); j >= 0; j--) {
+				rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+				if ((rnd >> 60) == 0)
+					s[n++] = (char)(rnd >> 40); /* any byte */
+				else
+					n += (size_t)sprintf(s + n, "%s ",
+							     words[(rnd >> 33) % (sizeof(words) / sizeof(words[0]))]);
+			}
+			s[n] = 0;
+			f = nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err));
+			if (!f && (strncmp(err, "rule 0, column ", 15) || err[15] < '1' || err[15] > '9'))
+				fail_msg("'%s': error without a column: '%s'", s, err);
+			if (f) {
+				struct pkt t = tcp4(IP(1, 2, 3, 4), 2, 80, 4, TCPF_SYN);
+
+				(void)run(f, &t);
+				nl_filter_free(f);
+			}
+		}
+	}
+	free(s);
+}
+
+/* ---- primitives --------------------------------------------------------- */
+
+#define A1 IP(10, 0, 0, 1)
+#define A2 IP(192, 168, 1, 2)
+
+static void
+test_addresses(void **state)
+{
+	struct pkt t = tcp4(A1, A2, 1000, 80, TCPF_SYN), same = tcp4(A1, A1, 1, 2, 0);
+
+	(void)state;
+	YES("host 10.0.0.1", &t);
+	YES("host 192.168.1.2", &t);
+	YES("src host 10.0.0.1", &t);
+	NO("dst host 10.0.0.1", &t);
+	NO("src and dst host 10.0.0.1", &t);
+	YES("src and dst host 10.0.0.1", &same);
+	YES("src && dst host 10.0.0.1", &same);
+	YES("src or dst host 192.168.1.2", &t);
+	YES("10.0.0.1", &t);
+	YES("src 10.0.0.1", &t);
+	NO("dst 10.0.0.1", &t);
+	YES("net 10.0.0.0/8", &t);
+	YES("src net 10.0.0.0 mask 255.0.0.0", &t);
+	NO("dst net 10.0.0.0/8", &t);
+	YES("192.168.0.0/16", &t);
+	YES("10.0.0.0/255.255.255.0", &t);
+	NO("10.0.1.0/24", &t);
+	YES("net 0.0.0.0/0", &t);
+	YES("src host != 10.0.0.2", &t);
+	NO("src host != 10.0.0.1", &t);
+	YES("host != 1.1.1.1", &t);
+	NO("host != 10.0.0.1", &t); /* not (src or dst) */
+	YES("src host & 255.0.0.0 == 10.0.0.0", &t);
+	YES("src & 8.0.0.0 = 8.0.0.0", &t);  /* 10 = 8 + 2 */
+	NO("src & 4.0.0.0 = 4.0.0.0", &t);
+	/* the direction carries over to a bare address */
+	YES("src 1.1.1.1 or 10.0.0.1", &t);
+	NO("dst 1.1.1.1 or 10.0.0.1", &t);
+	YES("dst 1.1.1.1 or 192.168.1.2", &t);
+}
+
+static void
+test_ports(void **state)
+{
+	struct pkt t = tcp4(A1, A2, 1000, 80, TCPF_SYN), u = udp4(A1, A2, 53, 5353);
+	struct pkt i = icmp4(A1, A2, 8, 0), t81 = tcp4(A1, A2, 81, 9, 0);
+
+	(void)state;
+	YES("port 80", &t);
+	YES("tcp port 80", &t);
+	NO("udp port 80", &t);
+	YES("dst port 80", &t);
+	NO("src port 80", &t);
+	YES("src port 1000", &t);
+	YES("src or dst port 1000", &t);
+	NO("src and dst port 80", &t);
+	YES("port www", &t);
+	YES("www", &t);
+	YES("tcp www", &t);
+	NO("port 80", &i);
+	YES("udp port domain", &u);
+	YES("src port dns", &u);
+	YES("dst port 5353", &u);
+	NO("tcp port 53", &u);
+	YES("dst port > 1023", &u);
+	NO("dst port > 1023", &t);
+	YES("dst port < 81", &t);
+	NO("dst port < 80", &t);
+	YES("dst port <= 80", &t);
+	YES("dst port >= 80", &t);
+	NO("dst port >= 81", &t);
+	/* relations imply the protocol; "not" does not */
+	YES("src tcp port != 5", &t);
+	NO("src tcp port != 5", &u);
+	NO("src tcp port != 5", &i);
+	YES("!(src tcp port 5)", &t);
+	YES("!(src tcp port 5)", &u);
+	YES("!(src tcp port 5)", &i);
+	YES("not src tcp port 5", &i);
+	NO("src tcp port > 5", &u);
+	NO("port != 80", &t);  /* neither port may be 80 */
+	YES("port != 80", &u);
+	NO("port != 80", &i);
+	NO("icmp type != 3", &t);
+	/* masks */
+	YES("src tcp port & 10 == 8", &t); /* 1000 = 0x3e8 */
+	YES("src port & 0xf == 8", &t);
+	NO("src port & 0xf == 9", &t);
+	NO("src port & 0xf > 8", &t);
+	YES("src port & 0xf > 7", &t);
+	/* inheritance: type, direction and protocol */
+	YES("src port 80 or 1000", &t);
+	NO("src port 80 or 81", &t);
+	YES("src port 80 or 81", &t81);
+	NO("src port 1 or 80", &t); /* dport is 80, but the 80 is a source port */
+	YES("dst tcp port 8000 or 80", &t);
+	NO("dst tcp port 8000 or 53", &u);
+	YES("dst udp port 1 or 5353", &u);
+	NO("dst udp port 1 or 80", &t);
+	NO("src port 1 or www", &t);
+	YES("dst port 1 or www", &t);
+}
+
+static void
+test_fields(void **state)
+{
+	struct pkt t = tcp4(A1, A2, 1000, 80, TCPF_SYN | TCPF_ACK);
+	struct pkt i = icmp4(A1, A2, 8, 0), i11 = icmp4(A1, A2, 11, 0);
+	struct pkt g = ip4(2, A1, A2, 0), ipip = ip4(4, A1, A2, 0);
+
+	(void)state;
+	YES("ip vers 4", &t);
+	NO("ip vers 6", &t);
+	YES("ip hl 5", &t);
+	NO("ip hl 6", &t);
+	YES("ip id 0x1234", &t);
+	YES("ip id 4660", &t);
+	YES("ip ttl 64", &t);
+	YES("ip ttl > 63", &t);
+	NO("ip ttl > 64", &t);
+	YES("ip ttl < 65", &t);
+	NO("ip ttl < 64", &t);
+	YES("ip ttl >= 64", &t);
+	YES("ip ttl <= 64", &t);
+	NO("ip ttl <= 63", &t);
+	YES("ip ttl != 63", &t);
+	YES("ip ttl 5 or 64", &t); /* inherited field */
+	YES("ip len 40", &t);
+	NO("ip len 41", &t);
+	t.b[1] = 0xb9; /* DSCP 46, ECN 01 */
+	YES("ip tos 0xb9", &t);
+	YES("ip tos 185", &t);
+	YES("ip dscp 46", &t);
+	NO("ip dscp 47", &t);
+	YES("ip ect", &t);
+	YES("ip ect 1", &t);
+	NO("ip ce", &t);
+	YES("ip tos & 0xfc == 0xb8", &t);
+	t.b[1] = 0xbb;
+	YES("ip ce", &t);
+	YES("ip ect", &t);
+	t.b[1] = 0xb8;
+	NO("ip ect", &t);
+	NO("ip ce", &t);
+	YES("ip proto 6", &t);
+	YES("proto tcp", &t);
+	YES("ip proto tcp", &t);
+	NO("ip proto 17", &t);
+	YES("ip proto != 17", &t);
+	YES("ip proto < 7", &t);
+	YES("ip proto > 5 and ip proto < 7", &t);
+	YES("tcpudp", &t);
+	YES("proto tcpudp", &t);
+	NO("proto tcpudp", &i);
+	YES("proto != tcpudp", &i);
+	YES("igmp", &g);
+	YES("ipip", &ipip);
+	NO("tcp", &g);
+	/* TCP flags: all the named bits set */
+	YES("syn", &t);
+	YES("ack", &t);
+	YES("tcp opt syn", &t);
+	NO("fin", &t);
+	NO("rst", &t);
+	NO("psh", &t);
+	NO("urg", &t);
+	YES("syn ack", &t);
+	YES("syn and ack", &t);
+	NO("syn and not ack", &t);
+	YES("tcp opt 18", &t);
+	NO("tcp opt 19", &t);
+	NO("syn", &i);
+	YES("tcp win 8192", &t);
+	YES("tcp win > 100", &t);
+	NO("tcp win 8191", &t);
+	/* ICMP */
+	YES("icmp type echo", &i);
+	YES("icmp type 8", &i);
+	NO("icmp type echo-reply", &i);
+	YES("icmp type != 0", &i);
+	YES("icmp type > 3", &i);
+	NO("icmp type != 8", &i);
+	YES("not icmp type 0", &t);
+	YES("timeexceeded", &i11);
+	YES("icmp type timeexceeded or 8", &i11);
+	expect_error("icmp type timeexceeded or echo", "column 27: 'echo' is ambiguous");
+	YES("icmp type 3 or 8", &i);
+	YES("icmp echo", &i);
+	NO("port echo", &i);
+	YES("icmp", &i);
+	YES("proto icmp", &i);
+}
+
+static void
+test_raw_and_short(void **state)
+{
+	struct pkt t = tcp4(A1, A2, 1000, 80, TCPF_SYN), i = icmp4(A1, A2, 8, 0);
+	struct pkt p;
+
+	(void)state;
+	YES("ip[9] 6", &t);
+	NO("ip[9] == 17", &t);
+	YES("ip[12:4] == 0x0a000001", &t);
+	YES("ip[12,15] == 0x0a000001", &t);
+	YES("ip[0] & 0xf0 == 0x40", &t);
+	YES("ip[2:2] > 20", &t);
+	YES("ip[ 2 : 2 ] 40", &t);
+	YES("transp[13] & 2 != 0", &t);
+	YES("tcp[13] & 2 != 0", &t);
+	NO("udp[13] & 2 != 0", &t);
+	YES("tcp[2:2] 80", &t);
+	YES("tcp[2:2] 1 or 80", &t);
+	YES("icmp[0] 8", &i);
+	NO("tcp[0] 0", &i);
+	/* bytes beyond the packet make a primitive false, "not" true */
+	p = ip4(6, A1, A2, 0);
+	p.b[20] = 0x12;
+	p.len = 21;
+	NO("transp[1]&128==0", &p);
+	YES("not (transp[1]&128==0)", &p);
+	YES("transp[0] 0x12", &p);
+	YES("tcp", &p);
+	p.len = 19;
+	NO("ip[19]&128==0", &p);
+	YES("not ip[19]&128==0", &p);
+	YES("ip[18] 1", &p); /* 192.168.1.2 */
+	/* a TCP header cut after the source port */
+	p = tcp4(A1, A2, 1000, 80, TCPF_SYN);
+	p.len = 22;
+	NO("tcp port 80", &p);
+	YES("src port 1000", &p);
+	NO("tcp port != 80", &p);
+	YES("not tcp port 80", &p);
+	NO("syn", &p);
+	YES("tcp", &p);
+	p.len = 33; /* flags are byte 13 */
+	NO("syn", &p);
+	p.len = 34;
+	YES("syn", &p);
+	/* addresses cut */
+	p.len = 17;
+	YES("src host 10.0.0.1", &p);
+	NO("dst host 192.168.1.2", &p);
+	NO("host 10.0.0.1", &p); /* names both addresses */
+	p.len = 5;
+	NO("tcp", &p);
+	YES("ip vers 4", &p);
+	NO("ip ttl 64", &p);
+	YES("not ip ttl 64", &p);
+	NO("ip proto != 6", &p);
+	p.len = 0;
+	NO("ip vers 4", &p);
+	NO("tcp", &p);
+	YES("true", &p);
+	YES("-", &p);
+	YES("not tcp", &p);
+}
+
+static void
+test_fragments_options(void **state)
+{
+	struct pkt t = tcp4(A1, A2, 1000, 80, TCPF_SYN), i = icmp4(A1, A2, 8, 0);
+	struct pkt o;
+
+	(void)state;
+	t.b[6] = 0x20; /* MF: first fragment */
+	YES("ip frag", &t);
+	NO("ip unfrag", &t);
+	NO("unfrag", &t);
+	YES("tcp port 80", &t);
+	YES("syn", &t);
+	t.b[6] = 0x20;
+	t.b[7] = 0xb9; /* offset 185: not the first */
+	YES("ip frag", &t);
+	YES("tcp", &t);
+	YES("ip[9] 6", &t);
+	NO("tcp port 80", &t);
+	NO("port 80", &t);
+	NO("tcp port != 80", &t);
+	YES("not tcp port 80", &t);
+	NO("syn", &t);
+	NO("tcp opt syn", &t);
+	NO("tcp win 8192", &t);
+	NO("transp[0:2] 1000", &t);
+	NO("tcp[0:2] 1000", &t);
+	t.b[6] = 0x00; /* last fragment, offset 185 */
+	YES("ip frag", &t);
+	NO("dst port 80", &t);
+	i.b[7] = 1;
+	NO("icmp type 8", &i);
+	NO("icmp type != 0", &i);
+	t.b[6] = 0x40; /* DF only */
+	t.b[7] = 0;
+	NO("ip frag", &t);
+	YES("unfrag", &t);
+	YES("dst port 80", &t);
+	/* two words of options: the transport header is at 28 */
+	o = ip4(6, A1, A2, 2);
+	put16(o.b + 28, 1000);
+	put16(o.b + 30, 80);
+	o.b[28 + 12] = 0x50;
+	o.b[28 + 13] = TCPF_SYN;
+	o.len = 48;
+	put16(o.b + 2, 48);
+	YES("tcp dst port 80", &o);
+	YES("src port 1000", &o);
+	NO("src port 257", &o); /* the NOP bytes at 20 */
+	YES("syn", &o);
+	YES("ip hl 7", &o);
+	YES("transp[0:2] 1000", &o);
+	YES("ip[20] 1", &o);
+	/* a header length below 5 words or beyond the packet: no transport header */
+	o.b[0] = 0x44;
+	NO("tcp port 80", &o);
+	YES("tcp", &o);
+	o.b[0] = 0x4f; /* 60 bytes > 48 */
+	NO("tcp port 80", &o);
+	NO("transp[0] 3", &o);
+	(void)hlen;
+}
+
+static void
+test_grammar(void **state)
+{
+	struct pkt t = tcp4(A1, A2, 1000, 80, TCPF_SYN), u = udp4(A1, A2, 53, 5353);
+	struct pkt i = icmp4(A1, A2, 8, 0), i0 = icmp4(A1, A2, 0, 0);
+	struct pkt t81 = tcp4(A1, A2, 1000, 81, TCPF_SYN | TCPF_ACK);
+
+	(void)state;
+	YES("tcp or udp and ip ttl 5", &t); /* and binds tighter than or */
+	NO("tcp or udp and ip ttl 5", &u);
+	YES("(tcp or udp) and ip ttl 64", &u);
+	YES("not tcp and udp", &u);         /* not binds tightest */
+	NO("not tcp and udp", &t);
+	NO("not tcp or udp", &t);
+	YES("! tcp || udp", &u);
+	YES("tcp ? dst port 80 : udp", &t);
+	NO("tcp ? dst port 80 : udp", &t81);
+	YES("tcp ? dst port 80 : udp", &u);
+	NO("tcp ? dst port 80 : udp", &i);
+	YES("tcp ? syn : icmp ? icmp type echo : udp", &i); /* right-associative */
+	NO("tcp ? syn : icmp ? icmp type echo : udp", &i0);
+	YES("tcp ? syn : icmp ? icmp type echo : udp", &u);
+	YES("udp or tcp ? syn : false", &t81); /* ?: binds loosest */
+	NO("udp or tcp ? ack and not syn : true", &t81);
+	YES("tcp && ( udp || syn )", &t);
+	YES("tcp syn", &t);
+	NO("tcp fin", &t);
+	YES("true", &t);
+	NO("false", &t);
+	YES("not false", &t);
+	YES("-", &t);
+	YES("any", &t);
+	YES("all", &t);
+	YES("", &t);
+	YES("   ", &t);
+	NO("!(syn and !ack)", &t);
+	YES("!(syn and !ack)", &t81);
+	YES("dest port 80", &t);
+	YES("tcp and not (dst port 81 or src port 81)", &t);
+	YES("ip ttl==64&&tcp", &t);
+}
+
+static void
+test_ether(void **state)
+{
+	static const uint8_t d[6] = { 0x10, 0x20, 0x30, 0x40, 0x50, 0x60 };
+	static const uint8_t s[6] = { 0, 1, 2, 3, 4, 5 };
+	struct pkt t = tcp4(A1, A2, 1000, 80, TCPF_SYN);
+
+	(void)state;
+	set_eth(&t, d, s);
+	YES("ether host 10:20:30:40:50:60", &t);
+	YES("dst ether host 10:20:30:40:50:60", &t);
+	NO("src ether host 10:20:30:40:50:60", &t);
+	YES("src 0:1:2:3:4:5", &t);
+	YES("src ether host 00:01:02:03:04:05", &t);
+	NO("dst 0:1:2:3:4:5", &t);
+	NO("src ether host 05:04:03:02:01:00", &t);
+	NO("src ether host 0:1:2:3:4:6", &t);
+	NO("src ether host 1:1:2:3:4:5", &t);
+	YES("ether host != 1:2:3:4:5:6", &t);
+	NO("ether host != 0:1:2:3:4:5", &t);
+	YES("src 0:1:2:3:4:5 or 9:9:9:9:9:9", &t);
+	t.has_eth = 0;
+	NO("ether host 10:20:30:40:50:60", &t);
+	YES("not ether host 10:20:30:40:50:60", &t);
+	NO("ether host != 1:2:3:4:5:6", &t);
+}
+
+static void
+test_ipv6(void **state)
+{
+	struct pkt p;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.b[0] = 0x60;
+	put16(p.b + 4, 20);
+	p.b[6] = 6;
+	p.b[7] = 64;
+	p.b[8] = 0x20;
+	put32(p.b + 12, A1); /* where an IPv4 source would be */
+	put32(p.b + 16, A2);
+	p.b[24] = 0x20;
+	put16(p.b + 40, 1000);
+	put16(p.b + 42, 80);
+	p.b[52] = 0x50;
+	p.b[53] = TCPF_SYN;
+	p.len = 60;
+	YES("tcp", &p);
+	YES("tcp port 80", &p);
+	YES("dst port 80", &p);
+	YES("syn", &p);
+	YES("ip vers 6", &p);
+	YES("ip proto 6", &p);
+	YES("transp[0:2] 1000", &p);
+	YES("ip[6] 6", &p);
+	NO("ip ttl 64", &p);
+	NO("src host 10.0.0.1", &p);
+	NO("dst host 192.168.1.2", &p);
+	YES("not host 10.0.0.1", &p);
+	NO("ip frag", &p);
+	YES("unfrag", &p);
+	NO("icmp", &p);
+	p.b[6] = 58;
+	YES("ip proto 58", &p);
+	NO("icmp type 0", &p);
+	p.b[6] = 6;
+	p.len = 39;
+	NO("tcp", &p);
+	YES("ip vers 6", &p);
+}
+
+struct name_def {
+	const char *name;
+	uint32_t addr, mask;
+};
+
+static int
+resolve(void *ctx, const char *name, uint32_t *addr, uint32_t *mask)
+{
+	const struct name_def *d;
+
+	for (d = ctx; d->name; d++)
+		if (!strcmp(d->name, name)) {
+			*addr = d->addr;
+			*mask = d->mask;
+			return 0;
+		}
+	return -1;
+}
+
+/* A firewall of our own with named networks, as the firewall NF defines them. */
+static void
+test_names_hook(void **state)
+{
+	static const struct name_def defs[] = {
+		{ "INSIDE", IP(192, 0, 2, 0), 0xffffff00 },
+		{ "GATEWAY", IP(198, 51, 100, 10), 0xffffffff },
+		{ "MAIL", IP(192, 0, 2, 25), 0xffffffff },
+		{ NULL, 0, 0 },
+	};
+	struct nl_filter_opts o = { .resolve = resolve, .resolve_ctx = (void *)defs,
+				    .noutputs = 2 };
+	const char *rules[] = {
+		"deny src INSIDE",
+		"allow src GATEWAY && dst MAIL && tcp && dst port smtp",
+		"allow dst INSIDE && tcp && src port > 1023 && dst port 22",
+		"1 dst net INSIDE and icmp type echo",
+		"drop all",
+	};
+	const char *bad[] = { "allow src NOWHERE" }, *badport[] = { "allow port INSIDE" };
+	struct nl_filter *f;
+	struct pkt p;
+	char err[256];
+
+	(void)state;
+	f = nl_filter_compile_ipfilter(rules, 5, &o, err, sizeof(err));
+	if (!f)
+		fail_msg("%s", err);
+	p = tcp4(IP(192, 0, 2, 7), IP(192, 0, 2, 25), 2000, 25, TCPF_SYN);
+	assert_int_equal(run(f, &p), -1); /* spoofed inside source */
+	p = tcp4(IP(198, 51, 100, 10), IP(192, 0, 2, 25), 2000, 25, TCPF_SYN);
+	assert_int_equal(run(f, &p), 0);
+	p = tcp4(IP(198, 51, 100, 11), IP(192, 0, 2, 25), 2000, 25, TCPF_SYN);
+	assert_int_equal(run(f, &p), -1);
+	p = tcp4(IP(203, 0, 113, 1), IP(192, 0, 2, 9), 2000, 22, TCPF_SYN);
+	assert_int_equal(run(f, &p), 0);
+	p = tcp4(IP(203, 0, 113, 1), IP(192, 0, 2, 9), 1023, 22, TCPF_SYN);
+	assert_int_equal(run(f, &p), -1);
+	p = icmp4(IP(203, 0, 113, 1), IP(192, 0, 2, 200), 8, 0);
+	assert_int_equal(run(f, &p), 1);
+	p = icmp4(IP(203, 0, 113, 1), IP(192, 0, 3, 200), 8, 0);
+	assert_int_equal(run(f, &p), -1);
+	nl_filter_free(f);
+	assert_null(nl_filter_compile_ipfilter(bad, 1, &o, err, sizeof(err)));
+	assert_string_equal(err, "rule 0, column 11: unknown name 'NOWHERE'");
+	assert_null(nl_filter_compile_ipfilter(badport, 1, &o, err, sizeof(err)));
+	assert_string_equal(err, "rule 0, column 12: unknown port 'INSIDE'");
+}
+
+/* ---- Click's examples, verbatim, outputs worked out by hand ------------- */
+
+static struct nl_filter *
+ipfilter(const char *const *rules, unsigned int n, unsigned int noutputs)
+{
+	struct nl_filter_opts o = { .noutputs = noutputs };
+	char err[256];
+	struct nl_filter *f = nl_filter_compile_ipfilter(rules, n, &o, err, sizeof(err));
+
+	if (!f)
+		fail_msg("compile failed: %s", err);
+	return f;
+}
+
+static void
+test_click_examples(void **state)
+{
+	struct nl_filter *f;
+	struct pkt p;
+	(void)state;
+
+	{ /* IPFilter(allow icmp && icmp type echo) */
+		const char *r[] = { "allow icmp && icmp type echo" };
+
+		f = ipfilter(r, 1, 1);
+		p = icmp4(A1, A2, 8, 0);
+		assert_int_equal(run(f, &p), 0);
+		p = icmp4(A1, A2, 0, 0);
+		assert_int_equal(run(f, &p), -1);
+		p = tcp4(A1, A2, 8, 8, 0);
+		assert_int_equal(run(f, &p), -1);
+		nl_filter_free(f);
+	}
+	{ /* IPClassifier(icmp type echo, -) */
+		const char *r[] = { "icmp type echo", "-" };
+
+		f = classifier(r, 2);
+		p = icmp4(A1, A2, 8, 0);
+		assert_int_equal(run(f, &p), 0);
+		p = icmp4(A1, A2, 0, 0);
+		assert_int_equal(run(f, &p), 1);
+		p = udp4(A1, A2, 8, 8);
+		assert_int_equal(run(f, &p), 1);
+		nl_filter_free(f);
+	}
+	{
+		const char *r[] = { "10.0.0.0/24 and syn", "10.0.0.0/24 and fin ack",
+				    "10.0.0.0/24 and tcp", "-" };
+
+		f = classifier(r, 4);
+		p = tcp4(IP(10, 0, 0, 5), A2, 1, 2, TCPF_SYN);
+		assert_int_equal(run(f, &p), 0);
+		p = tcp4(IP(10, 0, 0, 5), A2, 1, 2, TCPF_FIN | TCPF_ACK);
+		assert_int_equal(run(f, &p), 1);
+		p = tcp4(IP(10, 0, 0, 5), A2, 1, 2, TCPF_ACK);
+		assert_int_equal(run(f, &p), 2);
+		p = tcp4(IP(10, 0, 0, 5), A2, 1, 2, TCPF_FIN);
+		assert_int_equal(run(f, &p), 2);
+		p = udp4(IP(10, 0, 0, 5), A2, 1, 2);
+		assert_int_equal(run(f, &p), 3);
+		p = tcp4(IP(10, 0, 1, 5), IP(1, 1, 1, 1), 1, 2, TCPF_SYN);
+		assert_int_equal(run(f, &p), 3);
+		p = tcp4(IP(1, 1, 1, 1), IP(10, 0, 0, 9), 1, 2, TCPF_SYN); /* src or dst */
+		assert_int_equal(run(f, &p), 0);
+		nl_filter_free(f);
+	}
+	{
+		const char *r[] = { "dst tcp port 8000 or 8080", "dst tcp port > 1023", "tcp" };
+
+		f = classifier(r, 3);
+		p = tcp4(A1, A2, 5, 8080, 0);
+		assert_int_equal(run(f, &p), 0);
+		p = tcp4(A1, A2, 5, 8000, 0);
+		assert_int_equal(run(f, &p), 0);
+		p = tcp4(A1, A2, 8080, 2000, 0);
+		assert_int_equal(run(f, &p), 1);
+		p = tcp4(A1, A2, 8080, 1024, 0);
+		assert_int_equal(run(f, &p), 1);
+		p = tcp4(A1, A2, 8080, 1023, 0);
+		assert_int_equal(run(f, &p), 2);
+		p = tcp4(A1, A2, 5, 80, 0);
+		assert_int_equal(run(f, &p), 2);
+		p = udp4(A1, A2, 5, 8080);
+		assert_int_equal(run(f, &p), -1);
+		nl_filter_free(f);
+	}
+	{
+		const char *r[] = { "0 udp dst port netbios-ns", "1 udp dst port 5353",
+				    "2 udp src port bootpc", "3 128.230.206.0/24", "4 -" };
+
+		f = ipfilter(r, 5, 5);
+		p = udp4(A1, A2, 137, 137);
+		assert_int_equal(run(f, &p), 0);
+		p = udp4(A1, A2, 5353, 5353);
+		assert_int_equal(run(f, &p), 1);
+		p = udp4(A1, A2, 68, 67);
+		assert_int_equal(run(f, &p), 2);
+		p = tcp4(IP(128, 230, 206, 7), A2, 68, 137, 0);
+		assert_int_equal(run(f, &p), 3);
+		p = tcp4(A1, A2, 68, 137, 0);
+		assert_int_equal(run(f, &p), 4);
+		p = udp4(A1, A2, 67, 138);
+		assert_int_equal(run(f, &p), 4);
+		nl_filter_free(f);
+	}
+	{
+		const char *r[] = { "proto icmp", "dst port 53",
+				    "(proto tcp and !(syn and !ack)) or (tcpudp port >= 1024)", "-" };
+
+		f = classifier(r, 4);
+		p = icmp4(A1, A2, 3, 0);
+		assert_int_equal(run(f, &p), 0);
+		p = udp4(A1, A2, 5000, 53);
+		assert_int_equal(run(f, &p), 1);
+		p = tcp4(A1, A2, 5000, 53, TCPF_SYN);
+		assert_int_equal(run(f, &p), 1);
+		p = tcp4(A1, A2, 1000, 80, TCPF_SYN);         /* a SYN, port 1000 < 1024 */
+		assert_int_equal(run(f, &p), 3);
+		p = tcp4(A1, A2, 2000, 3000, TCPF_SYN);       /* both ports >= 1024 */
+		assert_int_equal(run(f, &p), 2);
+		p = tcp4(A1, A2, 80, 1000, TCPF_SYN | TCPF_ACK);
+		assert_int_equal(run(f, &p), 2);
+		p = udp4(A1, A2, 5000, 6000);
+		assert_int_equal(run(f, &p), 2);
+		p = udp4(A1, A2, 5000, 80);                   /* ">=" is "not <": both */
+		assert_int_equal(run(f, &p), 3);
+		p = ip4(47, A1, A2, 0);
+		assert_int_equal(run(f, &p), 3);
+		nl_filter_free(f);
+	}
+	{
+		const char *r[] = { "allow tcp && dst 10.0.0.0/32 && src 2.0.0.0/32", "allow all" };
+
+		f = ipfilter(r, 2, 1);
+		p = tcp4(IP(2, 0, 0, 0), IP(10, 0, 0, 0), 1, 2, 0);
+		assert_int_equal(run(f, &p), 0);
+		p = udp4(A1, A2, 1, 2);
+		assert_int_equal(run(f, &p), 0);
+		nl_filter_free(f);
+	}
+	{
+		static const uint8_t m0[6] = { 0, 1, 2, 3, 4, 5 }, m1[6] = { 0x10, 0x20, 0x30, 0x40, 0x50, 0x60 };
+		static const uint8_t m2[6] = { 9, 0xa, 0xb, 0xc, 0xd, 0xe }, mx[6] = { 7, 7, 7, 7, 7, 7 };
+		const char *r[] = { "allow src 0:1:2:3:4:5", "allow src 10.0.0.0 & 8.0.0.0 = 8.0.0.0",
+				    "allow dst 10:20:30:40:50:60", "allow host 9:A:B:C:D:E", "deny all" };
+
+		f = ipfilter(r, 5, 1);
+		p = tcp4(A2, A2, 1, 2, 0);
+		set_eth(&p, mx, m0);
+		assert_int_equal(run(f, &p), 0);
+		set_eth(&p, mx, mx);
+		assert_int_equal(run(f, &p), -1);
+		p.b[12] = 10; /* src 10.168.1.2: not 10.0.0.0 */
+		assert_int_equal(run(f, &p), -1);
+		put32(p.b + 12, IP(10, 0, 0, 0)); /* src host 10.0.0.0 and src & 8.0.0.0 */
+		assert_int_equal(run(f, &p), 0);
+		put32(p.b + 12, A2);
+		set_eth(&p, m1, mx);
+		assert_int_equal(run(f, &p), 0);
+		set_eth(&p, mx, m1); /* 10:20:.. as the source: not rule 2 */
+		assert_int_equal(run(f, &p), -1);
+		set_eth(&p, mx, m2);
+		assert_int_equal(run(f, &p), 0);
+		set_eth(&p, m2, mx);
+		assert_int_equal(run(f, &p), 0);
+		p.has_eth = 0;
+		assert_int_equal(run(f, &p), -1);
+		nl_filter_free(f);
+	}
+	{
+		const char *r0[] = { "0 ip[19]&128==0" }, *r1[] = { "0 transp[1]&128==0", "1 -" };
+		const char *r2[] = { "0 transp[1]&128==0" }, *r3[] = { "0 not (transp[1]&128==0)" };
+		const char *r4[] = { "0 not (transp[1]<16)" };
+		struct nl_filter *f0 = ipfilter(r0, 1, 1), *f1 = ipfilter(r1, 2, 2);
+		struct nl_filter *f2 = ipfilter(r2, 1, 1), *f3 = ipfilter(r3, 1, 1);
+		struct nl_filter *f4 = ipfilter(r4, 1, 1);
+
+		p = udp4(A1, IP(10, 0, 0, 1), 1, 2);
+		assert_int_equal(run(f0, &p), 0);
+		p = udp4(A1, IP(10, 0, 0, 200), 1, 2);
+		assert_int_equal(run(f0, &p), -1);
+		p = ip4(17, A1, A2, 0);
+		p.b[20] = 0;
+		p.len = 21; /* a 21-byte packet */
+		assert_int_equal(run(f1, &p), 1);
+		assert_int_equal(run(f2, &p), -1);
+		assert_int_equal(run(f3, &p), 0);
+		assert_int_equal(run(f4, &p), 0);
+		p.len = 22;
+		p.b[21] = 0x05;
+		assert_int_equal(run(f1, &p), 0);
+		assert_int_equal(run(f4, &p), -1); /* 5 < 16 */
+		p.b[21] = 0x85;
+		assert_int_equal(run(f1, &p), 1);
+		assert_int_equal(run(f3, &p), 0);
+		assert_int_equal(run(f4, &p), 0);
+		p.b[21] = 16;
+		assert_int_equal(run(f4, &p), 0);
+		nl_filter_free(f0);
+		nl_filter_free(f1);
+		nl_filter_free(f2);
+		nl_filter_free(f3);
+		nl_filter_free(f4);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_errors_ipfilter),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_raw_and_short),
+		cmocka_unit_test(test_fragments_options),
+		cmocka_unit_test(test_grammar),
+		cmocka_unit_test(test_ether),
+		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_names_hook),
+		cmocka_unit_test(test_click_examples),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
