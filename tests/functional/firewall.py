@@ -38,10 +38,8 @@ from scapy.layers.l2 import ARP, Ether  # noqa: E402
 
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
-from nvtest.capture import Capture  # noqa: E402
-from nvtest.inject import Injector  # noqa: E402
-from nvtest.proc import Core, Nf  # noqa: E402
-from nvtest.telemetry import drops  # noqa: E402
+from nvtest.proc import Nf  # noqa: E402
+from nvtest.twoport import TwoPorts  # noqa: E402
 
 CONFIG = """core = {
   pool_buffers = 4096;
@@ -139,38 +137,6 @@ STEPS = [
     ("an echo reply nobody asked for", 1,
      outside(IP(src=WEB, dst=A), ICMP(type=0, id=99, seq=1)), None, "stray", None),
 ]
-
-
-class Rig:
-    """Core with two injectable, captured ports, and the firewall."""
-
-    def __init__(self, env, chk):
-        self.env, self.chk = env, chk
-        self.inj = [Injector(env, "fa"), Injector(env, "fb")]
-        self.cap = [Capture(env, i) for i in self.inj]
-        self.core = Core(env, "fw", CONFIG, [self.inj[0].vdev(0), self.inj[1].vdev(1)])
-        self.nf = None
-
-    def through(self, st):
-        """Frames the core has finished with: sent out of a port or dropped."""
-        return st.get("port0_tx", 0) + st.get("port1_tx", 0) + sum(drops(st).values())
-
-    def send(self, port, frames, what):
-        """Send @frames into @port; wait until the core is through with all of them."""
-        st0 = self.core.stats()
-        self.inj[port].send(frames)
-        ok, st = self.core.tel.wait_for(
-            lambda s: self.through(s) - self.through(st0) >= len(frames), 10)
-        if not ok:
-            self.chk.ok(False, f"{what}: through the core", f"stats {st}")
-        return ok
-
-    def captured(self, expected_counts):
-        """Wait for @expected_counts frames on ports 0 and 1; the captures, taken."""
-        for port, n in enumerate(expected_counts):
-            self.cap[port].wait_count(n, timeout=5)
-        time.sleep(0.2)  # a frame too many would show up now
-        return [c.take() for c in self.cap]
 
 
 def write(path, text):
@@ -275,7 +241,7 @@ def main():
     nvenv.require_root(chk)
     nvenv.require_hugepages(chk)
     nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.FIREWALL_BIN])
-    rig = Rig(env, chk)
+    rig = TwoPorts(env, chk, "fw", CONFIG)
     err = rig.core.start_ready()
     if not chk.ok(err is None, "core starts", err or ""):
         env.done(chk)
