@@ -18,8 +18,11 @@
  * and links the patterns in order. Identical sub-programs are stored once
  * and a branch whose outcome is decided by the test it leaves (the same
  * protocol test in the next rule, another value of the same field) jumps past
- * it. Matching walks that program: no recursion, no allocation, no locks; a
- * compiled filter is read-only and may be shared by any number of threads.
+ * it. From 4 rules on, an index over one header field (the addresses, ports
+ * or protocol that the rules require, whichever splits them best) sends a
+ * packet straight to the few rules that may match it. Matching walks the
+ * program: no recursion, no allocation, no locks; a compiled filter is
+ * read-only and may be shared by any number of threads.
  *
  * Errors: constructors return a filter, or NULL with a message in @err
  * naming the rule (its index in the array, from 0) and the column (from 1):
@@ -66,7 +69,7 @@ struct nl_filter_opts {
  * Compile @n rules (pattern + output; first match wins). A pattern that is
  * exactly "-", "any" or "all", or empty, matches everything. Returns the
  * filter, or NULL with a message in @err (errno EINVAL; ENOMEM when out of
- * memory, ERANGE when the program would exceed 2^31 instructions).
+ * memory or the program would exceed 2^28 instructions).
  */
 struct nl_filter *nl_filter_compile(const struct nl_filter_rule *rules, unsigned int n,
 				    const struct nl_filter_opts *opts, char *err, size_t errlen);

@@ -28,12 +28,14 @@ compile(unsigned int n, const struct nl_filter_opts *opts, char *err, size_t err
 	struct nlf_builder *b = nlf_builder_new();
 	struct nlf_tree tree = { 0 };
 	struct nl_filter *f = NULL;
-	int32_t entry = -1; /* no rule matched: drop */
+	int per_rule = n >= NLF_INDEX_MIN_RULES;
+	struct nlf_ranges *ranges = per_rule ? nlf_ranges_new(n) : NULL;
+	int32_t entry = -1, *entries = per_rule ? malloc(n * sizeof(*entries)) : NULL;
 	unsigned int i = n;
 
 	if (err && errlen)
 		err[0] = 0;
-	if (!b)
+	if (!b || (per_rule && (!ranges || !entries)))
 		goto oom;
 	while (i-- > 0) {
 		const char *pat;
@@ -57,13 +59,28 @@ compile(unsigned int n, const struct nl_filter_opts *opts, char *err, size_t err
 				goto oom;
 			goto inval;
 		}
+		/* all rules chained: a miss goes on with the next rule */
 		entry = nlf_build(b, &tree, root, -(out + 2), entry);
 		if (entry == INT32_MIN)
 			goto oom;
+		if (per_rule) {
+			/* and one program per rule for the index: a miss says "next" */
+			entries[i] = nlf_build(b, &tree, root, -(out + 2), NLF_CONTINUE_T);
+			if (entries[i] == INT32_MIN)
+				goto oom;
+			nlf_ranges_note(ranges, i, &tree, root);
+		}
 	}
-	f = nlf_builder_finish(b, entry);
+	f = nlf_builder_finish(b, entry, entries, per_rule ? n : 0);
 	if (!f)
 		goto oom;
+	if (per_rule && (f->idx = nlf_index_build(ranges, entries))) {
+		f->nrules = n;
+		f->rule_entry = entries;
+		entries = NULL;
+	}
+	free(entries);
+	nlf_ranges_free(ranges);
 	nlf_builder_free(b);
 	free(tree.v);
 	return f;
@@ -74,6 +91,8 @@ oom:
 inval:
 	errno = EINVAL;
 out:
+	nlf_ranges_free(ranges);
+	free(entries);
 	nlf_builder_free(b);
 	free(tree.v);
 	return NULL;
@@ -201,6 +220,10 @@ nl_filter_compile_classifier(const char *const *patterns, unsigned int n,
 void
 nl_filter_free(struct nl_filter *f)
 {
+	if (!f)
+		return;
+	nlf_index_free(f->idx);
+	free(f->rule_entry);
 	free(f);
 }
 
@@ -225,6 +248,104 @@ load_be32(const uint8_t *p, uint32_t off, uint32_t len)
 	return w;
 }
 
+/* The headers of one packet: where each base starts and how much of it there is. */
+struct views {
+	const uint8_t *bp[NLF_NBASES];
+	uint32_t bl[NLF_NBASES];
+	uint8_t meta[4];
+};
+
+static inline void
+views_set(struct views *v, const uint8_t *l3, uint32_t l3_len, const uint8_t *l2)
+{
+	memset(v->bl, 0, sizeof(v->bl));
+	memset(v->meta, 0, sizeof(v->meta));
+	v->bp[NLF_L3] = v->bp[NLF_IP4] = v->bp[NLF_TRANSP] = l3;
+	v->bp[NLF_META] = v->meta;
+	v->bp[NLF_L2] = l2;
+	v->bl[NLF_L3] = l3_len;
+	v->bl[NLF_L2] = l2 ? 14 : 0;
+	if (l3_len >= 1 && l3[0] >> 4 == 4) {
+		uint32_t hl = (l3[0] & 0xfu) * 4;
+
+		v->bl[NLF_IP4] = l3_len;
+		if (l3_len >= 10) {
+			v->meta[0] = l3[9];
+			v->bl[NLF_META] = 4;
+		}
+		/* the transport header: first fragments with a sane header length */
+		if (l3_len >= 20 && hl >= 20 && hl <= l3_len && !(l3[6] & 0x1f) && !l3[7]) {
+			v->bp[NLF_TRANSP] = l3 + hl;
+			v->bl[NLF_TRANSP] = l3_len - hl;
+		}
+	} else if (l3_len >= 40 && l3[0] >> 4 == 6) {
+		v->meta[0] = l3[6];
+		v->bl[NLF_META] = 4;
+		v->bp[NLF_TRANSP] = l3 + 40;
+		v->bl[NLF_TRANSP] = l3_len - 40;
+	}
+}
+
+/* Run the program from @pc to its result. */
+static inline int
+run(const struct nl_filter *f, int32_t pc, const struct views *v)
+{
+	while (pc >= 0) {
+		const struct nlf_insn *in = &f->insn[pc];
+		uint32_t len = v->bl[in->base], w;
+		int r;
+
+		if (in->need > len) {
+			pc = in->shrt;
+			continue;
+		}
+		w = load_be32(v->bp[in->base], in->off, len) & in->mask;
+		r = in->op == NLF_EQ ? w == in->val : in->op == NLF_GT ? w > in->val : w < in->val;
+		pc = r ? in->yes : in->no;
+	}
+	return -pc - 2;
+}
+
+/* Run the rule programs of @list (in rule order) to the first result. */
+/* Run the rule programs of @list (in rule order) to the first result. */
+static inline int
+run_rules(const struct nl_filter *f, const int32_t *list, uint32_t n, const struct views *v)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		int r = run(f, list[i], v);
+
+		if (r != NLF_CONTINUE_R)
+			return r;
+	}
+	return NL_FILTER_DROP;
+}
+
+static inline int
+match_views(const struct nl_filter *f, const struct views *v)
+{
+	const struct nlf_index *x = f->idx;
+	const uint32_t *lo;
+	uint32_t len, w, a, n, half;
+
+	if (!x)
+		return run(f, f->entry, v);
+	len = v->bl[x->base];
+	if (len == 0) /* no such header: only rules that do not need the field */
+		return run_rules(f, x->absent, x->nabsent, v);
+	if (len < (uint32_t)x->off + 4) /* part of the field: every rule, chained */
+		return run(f, f->entry, v);
+	w = (load_be32(v->bp[x->base], x->off, len) & x->mask) >> x->shift;
+	lo = x->lo; /* the last bound <= w (lo[0] is 0), without branches */
+	for (n = x->nint; n > 1; n -= half) {
+		half = n / 2;
+		lo = lo[half] <= w ? lo + half : lo;
+	}
+	a = (uint32_t)(lo - x->lo);
+	return run_rules(f, x->ent + x->start[a], x->start[a + 1] - x->start[a], v);
+}
+
 /*
  * Classify one packet (@l3: IP header, @l3_len bytes; @l2: Ethernet header
  * or NULL). Returns the output of the first matching rule, or -1 (drop).
@@ -233,48 +354,10 @@ int
 nl_filter_match(const struct nl_filter *f, const uint8_t *l3, uint32_t l3_len,
 		const uint8_t *l2)
 {
-	const uint8_t *bp[NLF_NBASES];
-	uint32_t bl[NLF_NBASES] = { 0 };
-	uint8_t meta[4] = { 0 };
-	int32_t pc = f->entry;
+	struct views v;
 
-	bp[NLF_L3] = bp[NLF_IP4] = bp[NLF_TRANSP] = l3;
-	bp[NLF_META] = meta;
-	bp[NLF_L2] = l2;
-	bl[NLF_L3] = l3_len;
-	bl[NLF_L2] = l2 ? 14 : 0;
-	if (l3_len >= 1 && l3[0] >> 4 == 4) {
-		uint32_t hl = (l3[0] & 0xfu) * 4;
-
-		bl[NLF_IP4] = l3_len;
-		if (l3_len >= 10) {
-			meta[0] = l3[9];
-			bl[NLF_META] = 4;
-		}
-		if (l3_len >= 20 && hl >= 20 && hl <= l3_len && !(l3[6] & 0x1f) && !l3[7]) {
-			bp[NLF_TRANSP] = l3 + hl;
-			bl[NLF_TRANSP] = l3_len - hl;
-		}
-	} else if (l3_len >= 40 && l3[0] >> 4 == 6) {
-		meta[0] = l3[6];
-		bl[NLF_META] = 4;
-		bp[NLF_TRANSP] = l3 + 40;
-		bl[NLF_TRANSP] = l3_len - 40;
-	}
-	while (pc >= 0) {
-		const struct nlf_insn *in = &f->insn[pc];
-		uint32_t len = bl[in->base], w;
-		int r;
-
-		if (in->need > len) {
-			pc = in->shrt;
-			continue;
-		}
-		w = load_be32(bp[in->base], in->off, len) & in->mask;
-		r = in->op == NLF_EQ ? w == in->val : in->op == NLF_GT ? w > in->val : w < in->val;
-		pc = r ? in->yes : in->no;
-	}
-	return -pc - 2;
+	views_set(&v, l3, l3_len, l2);
+	return match_views(f, &v);
 }
 
 /* Classify @n (<= NL_FILTER_BURST_MAX) packets into @out; returns @n or -EINVAL. */
@@ -305,16 +388,28 @@ nl_filter_dump(const struct nl_filter *f, char *buf, size_t len)
 	uint32_t i;
 	char t[3][16];
 
+	char none[1];
+	char *out = buf ? buf : none;
+	size_t cap = buf ? len : 0;
+
 #define ADD(...) do { \
-		int k_ = snprintf(buf ? buf + (used < len ? used : len) : NULL, \
-				  used < len ? len - used : 0, __VA_ARGS__); \
+		int k_ = snprintf(out + (used < cap ? used : cap), used < cap ? cap - used : 0, \
+				  __VA_ARGS__); \
 		if (k_ > 0) used += (size_t)k_; \
 	} while (0)
 #define TGT(s, x) ((x) >= 0 ? (snprintf(s, sizeof(s), "%d", (x)), s) : \
-		   (x) == -1 ? "drop" : (snprintf(s, sizeof(s), "out %d", -(x) - 2), s))
-	if (buf && len)
-		buf[0] = 0;
+		   (x) == -1 ? "drop" : (x) == NLF_CONTINUE_T ? "next rule" : \
+		   (snprintf(s, sizeof(s), "out %d", -(x) - 2), s))
+	if (cap)
+		out[0] = 0;
 	ADD("entry %s\n", TGT(t[0], f->entry));
+	if (f->idx)
+		ADD("%u rules, one program each, index on %s[%u] & %08x: %u intervals, "
+		    "%u entries, %u rules without the header\n", f->nrules, bases[f->idx->base],
+		    f->idx->off, f->idx->mask, f->idx->nint, f->idx->start[f->idx->nint],
+		    f->idx->nabsent);
+	for (i = 0; i < f->nrules; i++)
+		ADD("rule %u: entry %s\n", i, TGT(t[0], f->rule_entry[i]));
 	for (i = 0; i < f->n; i++) {
 		const struct nlf_insn *x = &f->insn[i];
 

@@ -270,10 +270,11 @@ nlf_build(struct nlf_builder *b, const struct nlf_tree *t, int32_t root, int32_t
 
 /*
  * Turn the builder's instructions into a filter whose entry is @entry, in
- * execution order; returns NULL when out of memory. @b is left empty.
+ * execution order, renumbering the @n targets of @entries in place too;
+ * returns NULL when out of memory. @b is left empty.
  */
 struct nl_filter *
-nlf_builder_finish(struct nlf_builder *b, int32_t entry)
+nlf_builder_finish(struct nlf_builder *b, int32_t entry, int32_t *entries, uint32_t n_entries)
 {
 	struct nl_filter *f = malloc(sizeof(*f) + (size_t)b->n * sizeof(struct nlf_insn));
 	uint32_t i, n = b->n;
@@ -281,8 +282,11 @@ nlf_builder_finish(struct nlf_builder *b, int32_t entry)
 #define REMAP(t) ((t) >= 0 ? (int32_t)(n - 1 - (uint32_t)(t)) : (t))
 	if (!f)
 		return NULL;
+	memset(f, 0, sizeof(*f));
 	f->n = n;
 	f->entry = REMAP(entry);
+	for (i = 0; i < n_entries; i++)
+		entries[i] = REMAP(entries[i]);
 	for (i = 0; i < n; i++) {
 		struct nlf_insn x = b->v[i];
 

@@ -45,11 +45,68 @@ struct nlf_insn {
 	int32_t yes, no, shrt;
 };
 
+/* Target (and result) of a rule program that does not match: try the next rule. */
+#define NLF_CONTINUE_T (-(NL_FILTER_MAX_OUTPUTS + 3))
+#define NLF_CONTINUE_R (NL_FILTER_MAX_OUTPUTS + 1)
+
+/* Rule sets at least this long also get one program per rule, for an index. */
+#define NLF_INDEX_MIN_RULES 4
+
+/*
+ * An index over one header field (nl_filter_index.c): the field's values
+ * split into intervals, each with the rules (their program entries, in rule
+ * order) that may match a packet whose field lies in it. Rules whose
+ * patterns do not require a range of the field are in every list.
+ */
+struct nlf_index {
+	uint8_t base, shift;
+	uint16_t off;
+	uint32_t mask;
+	uint32_t nint;      /* intervals */
+	uint32_t *lo;       /* their lower bounds, ascending, lo[0] == 0 */
+	uint32_t *start;    /* nint + 1 offsets into ent */
+	int32_t *ent;
+	uint32_t nabsent;   /* rules that may match when the header is absent */
+	int32_t *absent;
+};
+
+/*
+ * A compiled filter: one program trying the rules in order (entry), and when
+ * an index pays off, one program per rule (rule_entry[], run in the order an
+ * index list gives until one returns a result other than NLF_CONTINUE_R).
+ */
 struct nl_filter {
 	int32_t entry;
 	uint32_t n;
+	uint32_t nrules;       /* 0 without an index */
+	int32_t *rule_entry;
+	struct nlf_index *idx; /* NULL: the single program */
 	struct nlf_insn insn[];
 };
+
+/* Per-rule facts the index is built from (nl_filter_index.c). */
+struct nlf_ranges;
+struct nlf_tree;
+
+/* Create room for the field ranges of @nrules rules; NULL when out of memory. */
+struct nlf_ranges *nlf_ranges_new(uint32_t nrules);
+
+/* Free @r (NULL allowed); it cannot fail. */
+void nlf_ranges_free(struct nlf_ranges *r);
+
+/* Record which range of each indexable field rule @rule (tree @t, @root) requires. */
+void nlf_ranges_note(struct nlf_ranges *r, uint32_t rule, const struct nlf_tree *t,
+		     int32_t root);
+
+/*
+ * Build the index over the field that narrows the rules most, for rules whose
+ * program entries are @entries (final numbering). Returns it, or NULL when no
+ * field is worth it or out of memory (the filter then tries every rule).
+ */
+struct nlf_index *nlf_index_build(const struct nlf_ranges *r, const int32_t *entries);
+
+/* Free @x (NULL allowed); it cannot fail. */
+void nlf_index_free(struct nlf_index *x);
 
 /* Expression tree of one pattern. Children are indices into the node pool. */
 enum nlf_kind {
@@ -194,8 +251,10 @@ int32_t nlf_build(struct nlf_builder *b, const struct nlf_tree *t, int32_t root,
 
 /*
  * Turn the builder's instructions into a filter whose entry is @entry, in
- * execution order; returns NULL when out of memory. @b is left empty.
+ * execution order, renumbering the @n targets of @entries in place too;
+ * returns NULL when out of memory. @b is left empty.
  */
-struct nl_filter *nlf_builder_finish(struct nlf_builder *b, int32_t entry);
+struct nl_filter *nlf_builder_finish(struct nlf_builder *b, int32_t entry, int32_t *entries,
+				     uint32_t n);
 
 #endif /* NL_FILTER_PRIV_H */

@@ -8,7 +8,7 @@
  * packet once and must agree (else exit 1); then each side classifies the
  * packet set in bursts of 64, timed with the TSC, median of the trials,
  * printed as cycles per packet and millions of packets per second. Sets of
- * many rules use fewer packets (at most 2^26 / RULES) so a run stays short.
+ * many rules use fewer packets (at most 2^28 / RULES) so a run stays short.
  *
  *   bench-filter [-n PACKETS] [-t TRIALS] [-s SEED] [-r RULES,...]
  *
@@ -264,8 +264,8 @@ run_set(const struct bench_opts *o, uint32_t nrules, double hz)
 {
 	struct rule *rules = calloc(nrules, sizeof(*rules));
 	struct nl_rule_arr { struct nl_filter_rule *v; } nr = { calloc(nrules, sizeof(*nr.v)) };
-	uint32_t npkts = o->packets < (1u << 26) / nrules ? o->packets :
-			 ((1u << 26) / nrules + BURST - 1) / BURST * BURST;
+	uint32_t npkts = o->packets < (1u << 28) / nrules ? o->packets :
+			 ((1u << 28) / nrules + BURST - 1) / BURST * BURST;
 	uint8_t *pkts = malloc((size_t)npkts * PKT_LEN);
 	const uint8_t **ptrs = malloc(npkts * sizeof(*ptrs));
 	uint64_t s = o->seed + nrules, a[MAX_TRIALS], b[MAX_TRIALS], t0;
@@ -311,6 +311,15 @@ run_set(const struct bench_opts *o, uint32_t nrules, double hz)
 	printf("%5u rules: %u instructions (built in %.3f s; rte_acl %.3f s), %u packets, "
 	       "%.1f%% matched, %u disagreements\n", nrules, nl_filter_size(f), nl_build,
 	       acl_build_t, npkts, 100.0 * hits / npkts, bad);
+	{
+		char line[512], *ix, *nl;
+
+		nl_filter_dump(f, line, sizeof(line));
+		ix = strstr(line, "index on");
+		if (ix && (nl = strchr(ix, '\n')))
+			*nl = 0;
+		printf("      %s\n", ix ? ix : "no index: one program, rules in order");
+	}
 	if (bad)
 		goto out;
 	for (i = 0; i < o->trials; i++) {

@@ -1057,6 +1057,102 @@ test_click_examples(void **state)
 	}
 }
 
+/*
+ * Rule sets long enough for the per-rule programs and the field index, with
+ * boundaries right next to the packets' values; expected outputs by formula.
+ */
+static void
+test_index(void **state)
+{
+	static char text[3][40][64];
+	const char *pats[40];
+	struct nl_filter *f;
+	char *dump = malloc(1 << 16);
+	struct pkt p;
+	int i, d;
+
+	(void)state;
+	/* rule i < 39: 2000 - 10 i < dst port < 2010 - 10 i; rule 39: tcp */
+	for (i = 0; i < 40; i++) {
+		snprintf(text[0][i], sizeof(text[0][i]), i == 39 ? "tcp" :
+			 "dst tcp port > %d and dst port < %d", 2000 - 10 * i, 2010 - 10 * i);
+		pats[i] = text[0][i];
+	}
+	f = classifier(pats, 40);
+	nl_filter_dump(f, dump, 1 << 16);
+	assert_non_null(strstr(dump, "index on transp[0] & 0000ffff"));
+	for (d = 1590; d <= 2010; d++) {
+		int want = 39;
+
+		for (i = 0; i < 39; i++)
+			if (2000 - 10 * i < d && d < 2010 - 10 * i) {
+				want = i;
+				break;
+			}
+		p = tcp4(A1, A2, 7, (uint16_t)d, 0);
+		assert_int_equal(run(f, &p), want);
+		p = udp4(A1, A2, 7, (uint16_t)d);
+		assert_int_equal(run(f, &p), -1);
+	}
+	p = tcp4(A1, A2, 7, 1995, 0);
+	p.len = 22; /* a transport header too short for the index */
+	assert_int_equal(run(f, &p), 39);
+	nl_filter_free(f);
+	/* nested ranges (no index pays off): dst port < 100 + 10 i, "udp" in the middle */
+	for (i = 0; i < 40; i++) {
+		snprintf(text[1][i], sizeof(text[1][i]), i == 20 ? "udp" : "dst port < %d",
+			 100 + 10 * i);
+		pats[i] = text[1][i];
+	}
+	f = classifier(pats, 40);
+	for (d = 90; d <= 520; d++) {
+		int want = -1;
+
+		for (i = 0; i < 40 && want < 0; i++)
+			if (i == 20 ? 0 : d < 100 + 10 * i)
+				want = i;
+		p = tcp4(A1, A2, 7, (uint16_t)d, 0);
+		assert_int_equal(run(f, &p), want);
+		p = udp4(A1, A2, 7, (uint16_t)d);
+		assert_int_equal(run(f, &p), want >= 0 && want < 20 ? want : 20);
+	}
+	nl_filter_free(f);
+	/* rule i: dst net 10.i.0.0/16 (i < 30), then 10.0.0.0/8, then src host 1.1.1.1 */
+	for (i = 0; i < 32; i++) {
+		if (i < 30)
+			snprintf(text[2][i], sizeof(text[2][i]), "dst net 10.%d.0.0/16", i);
+		else
+			snprintf(text[2][i], sizeof(text[2][i]), i == 30 ? "dst 10.0.0.0/8" :
+				 "src host 1.1.1.1");
+		pats[i] = text[2][i];
+	}
+	f = classifier(pats, 32);
+	nl_filter_dump(f, dump, 1 << 16);
+	assert_non_null(strstr(dump, "index on ip4[16]"));
+	for (d = 0; d < 40; d++) {
+		p = tcp4(IP(1, 1, 1, 1), IP(10, d, 255, 255), 1, 2, 0);
+		assert_int_equal(run(f, &p), d < 30 ? d : 30);
+		p = tcp4(IP(1, 1, 1, 2), IP(10, d, 0, 0), 1, 2, 0);
+		assert_int_equal(run(f, &p), d < 30 ? d : 30);
+		p = tcp4(IP(1, 1, 1, 1), IP(11, d, 0, 0), 1, 2, 0);
+		assert_int_equal(run(f, &p), 31);
+		p = tcp4(IP(1, 1, 1, 2), IP(9, 255, d, 0), 1, 2, 0);
+		assert_int_equal(run(f, &p), -1);
+	}
+	p = tcp4(IP(1, 1, 1, 1), IP(10, 3, 0, 0), 1, 2, 0);
+	p.len = 18; /* cut in the destination: only the /8 and /16 bytes */
+	assert_int_equal(run(f, &p), 3);
+	p.len = 17;
+	assert_int_equal(run(f, &p), 30);
+	p.len = 16;
+	assert_int_equal(run(f, &p), 31);
+	p.b[0] = 0x60; /* not IPv4: none of them */
+	p.len = 60;
+	assert_int_equal(run(f, &p), -1);
+	nl_filter_free(f);
+	free(dump);
+}
+
 int
 main(void)
 {
@@ -1074,6 +1170,7 @@ main(void)
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_names_hook),
 		cmocka_unit_test(test_click_examples),
+		cmocka_unit_test(test_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,7 +92,7 @@ rnd(struct rgen *g, uint32_t n)
 
 static const uint32_t addr_pool[] = { IP(10, 0, 0, 1), IP(10, 0, 0, 2), IP(10, 1, 0, 1),
 				      IP(192, 168, 1, 2), IP(8, 8, 8, 8) };
-static const uint32_t port_pool[] = { 0, 53, 80, 1023, 1024, 5353, 65535 };
+static const uint32_t port_pool[] = { 0, 53, 80, 1023, 1024, 5353, 65535, 52, 54, 79, 81, 1025 };
 static const uint8_t proto_pool[] = { 1, 6, 17, 47 };
 static const uint32_t flag_vals[] = { 1, 2, 4, 8, 16, 32 };
 static const char *const flag_names[] = { "fin", "syn", "rst", "psh", "ack", "urg" };
@@ -134,7 +134,7 @@ rand_prim(struct rgen *g, struct rprim *p)
 	}
 	case K_PORT:
 		p->proto = (int)rnd(g, 3) == 0 ? 6 : rnd(g, 2) ? -1 : 17;
-		p->v = rval(g, 0xffff, port_pool, 7);
+		p->v = rval(g, 0xffff, port_pool, sizeof(port_pool) / sizeof(port_pool[0]));
 		break;
 	case K_ICMPTYPE:
 	case K_TTL:
@@ -185,6 +185,29 @@ rand_expr(struct rgen *g, int depth)
 		g->e[i].b = rand_expr(g, depth + 1);
 	if (k == X_COND)
 		g->e[i].c = rand_expr(g, depth + 1);
+	return i;
+}
+
+/* A rule that requires a range of one field (what an index keys on) and more. */
+static int
+anchored_expr(struct rgen *g, int kind, int sd)
+{
+	int i = g->n++, a = g->n++;
+
+	memset(&g->e[i], 0, sizeof(g->e[i]));
+	memset(&g->e[a], 0, sizeof(g->e[a]));
+	g->e[i].kind = X_AND;
+	g->e[i].a = a;
+	g->e[a].kind = X_PRIM;
+	do
+		rand_prim(g, &g->e[a].p);
+	while (g->e[a].p.kind != kind);
+	if (rnd(g, 8))
+		g->e[a].p.sd = sd;
+	g->e[i].b = rnd(g, 3) ? rand_expr(g, 2) : -1;
+	if (g->e[i].b < 0) { /* just the anchor */
+		g->e[i] = g->e[a];
+	}
 	return i;
 }
 
@@ -500,7 +523,7 @@ test_differential(void **state)
 	(void)state;
 	for (k = 0; k < 6; k++)
 		text[k] = malloc(1 << 16);
-	for (k = 0; k < 3000; k++) {
+	for (k = 0; k < 8000; k++) {
 		unsigned int nrules = 1 + rnd(&g, 4);
 		struct nl_filter *f;
 
@@ -549,11 +572,78 @@ test_differential(void **state)
 }
 
 
+/* Rule sets long enough for one program per rule and an index. */
+static void
+test_differential_many(void **state)
+{
+	struct rgen g = { .s = 0xd1ff };
+	static char texts[80][2048];
+	const char *text[80];
+	int roots[80], k, j, q, indexed = 0, matched = 0, checked = 0;
+	char err[256], *dump = malloc(1 << 20);
+
+	(void)state;
+	for (k = 0; k < 80; k++)
+		text[k] = texts[k];
+	for (k = 0; k < 400; k++) {
+		unsigned int nrules = 16 + rnd(&g, 64);
+		struct nl_filter *f;
+
+		/* one generator per rule keeps every rule's tree */
+		{
+			static const int kinds[] = { K_HOST, K_NET, K_PORT, K_PROTO, K_NET, K_PORT };
+			static struct rgen rg[80];
+			int kind = PICK(&g, kinds), sd = (int)rnd(&g, 2);
+
+			for (j = 0; j < (int)nrules; j++) {
+				rg[j].s = g.s + (uint64_t)j * 0x9e3779b97f4a7c15ull;
+				rg[j].n = 0;
+				roots[j] = rnd(&g, 10) < 9 ? anchored_expr(&rg[j], kind, sd) :
+							      rand_expr(&rg[j], (int)rnd(&g, 3));
+				print_expr(&rg[j], texts[j], roots[j]);
+			}
+			g.s += 0x632be59bd9b4e019ull;
+			f = nl_filter_compile_classifier(text, nrules, NULL, err, sizeof(err));
+			if (!f)
+				fail_msg("case %d: %s", k, err);
+			nl_filter_dump(f, dump, 1 << 20);
+			indexed += strstr(dump, "index on") != NULL;
+			for (q = 0; q < 300; q++) {
+				struct pkt p;
+				struct view v;
+				int want = -1, got;
+
+				rand_pkt(&g, &p);
+				v = view_of(&p);
+				for (j = 0; j < (int)nrules && want < 0; j++)
+					if (ref_eval(&rg[j], roots[j], &v))
+						want = j;
+				got = run(f, &p);
+				if (got != want) {
+					fprintf(stderr, "%s", dump);
+					for (j = 0; j < (int)nrules; j++)
+						fprintf(stderr, "rule %d: %s\n", j, text[j]);
+					fail_msg("case %d packet %d (%u bytes): got %d, reference %d", k, q,
+						 p.len, got, want);
+				}
+				checked++;
+				matched += want >= 0;
+			}
+		}
+		nl_filter_free(f);
+	}
+	/* the index must have been used, and not every packet missed */
+	assert_true(indexed > 20);
+	assert_true(matched > checked / 10);
+	free(dump);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_differential),
+		cmocka_unit_test(test_differential_many),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
