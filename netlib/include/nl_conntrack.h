@@ -22,13 +22,14 @@
  * the two separate calls are there for callers that look before they act.
  *
  * Memory: nl_ct_new() allocates everything; nothing after it allocates. The
- * table is split into buckets of NL_CT_BUCKET_WAYS entries; a connection
- * lives in the bucket of its key's hash. A new connection whose bucket is
- * full first reuses an expired entry, else evicts the bucket's unassured
- * entry closest to expiry (counted "evicted"); a bucket holding nothing but
- * assured connections (TCP from ESTABLISHED until the close is complete, UDP
- * that has seen a reply) refuses the new one (counted "full"), so floods of
- * new connections cannot push established ones out.
+ * table is split into buckets of NL_CT_BUCKET_WAYS entries; a key has two
+ * candidate buckets and its connection lives in one of them. A new
+ * connection whose two buckets are full first reuses an expired entry, else
+ * evicts their unassured entry closest to expiry (counted "evicted"); when
+ * both hold nothing but assured connections (TCP from ESTABLISHED until the
+ * close is complete, UDP that has seen a reply) the new one is refused
+ * (counted "full"), so floods of new connections cannot push established
+ * ones out.
  *
  * Time: every call takes @now in milliseconds from any monotonic clock the
  * caller chooses (nl_ct_now_ms() reads CLOCK_MONOTONIC); timeouts are in
@@ -38,8 +39,9 @@
  *
  * Threads: the table is shared by every queue thread (both directions of a
  * connection may arrive on different queues). Each bucket has a spinlock,
- * held for one lookup, update or create; tables created with
- * NL_CT_F_NO_LOCK skip it and must be used by one thread at a time.
+ * held for one lookup or update (a create holds the key's two); tables
+ * created with NL_CT_F_NO_LOCK skip them and must be used by one thread at
+ * a time.
  *
  * Full description (states, timeouts, counters): docs/conntrack.md.
  *
@@ -54,6 +56,7 @@
 #include "nl_hdr.h"
 
 #define NL_CT_BUCKET_WAYS 8u       /* entries per bucket */
+#define NL_CT_BURST_MAX 64u        /* packets per nl_ct_track_burst() */
 #define NL_CT_MAX_CAPACITY (1u << 26) /* largest table, in entries */
 
 /*
@@ -135,7 +138,7 @@ _Static_assert(sizeof(struct nl_ct_key) == 40, "conntrack key is 40 bytes");
 /* One packet as the tracker sees it; filled by nl_ct_pkt_init(). */
 struct nl_ct_pkt {
 	struct nl_ct_key key;
-	uint32_t hash;        /* of key */
+	uint32_t hash;        /* CRC32-C register of key (0: untracked, malformed) */
 	uint8_t kind;         /* enum nl_ct_kind */
 	uint8_t side;         /* which end of key sent it (for an ICMP error: the
 			       * end the quoted packet was sent to) */
@@ -242,6 +245,15 @@ int nl_ct_update(struct nl_ct *ct, const struct nl_ct_pkt *p, uint64_t now,
  */
 int nl_ct_track(struct nl_ct *ct, const struct nl_ct_pkt *p, uint64_t now,
 		struct nl_ct_result *res);
+
+/*
+ * nl_ct_track() for the @n (<= NL_CT_BURST_MAX) packets @p[0..n), their
+ * table lines fetched from memory all at once first: status[i] and res[i]
+ * are those of nl_ct_track() for p[i], in order. Returns @n, or -EINVAL if
+ * @n is too large.
+ */
+int nl_ct_track_burst(struct nl_ct *ct, const struct nl_ct_pkt *p, unsigned int n,
+		      uint64_t now, uint8_t *status, struct nl_ct_result *res);
 
 /*
  * Reclaim the expired entries of the next @nb_buckets buckets (a cursor

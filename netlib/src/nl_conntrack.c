@@ -322,6 +322,51 @@ nl_ct_track(struct nl_ct *ct, const struct nl_ct_pkt *p, uint64_t now,
 	return lookup_common(ct, p, now, res, true);
 }
 
+/* Prefetch the entry of bucket @bi whose signature is @sig, if any; false if none. */
+static bool
+prefetch_entry(const struct nl_ct *ct, uint32_t bi, uint32_t sig)
+{
+	const struct ct_bucket *b = &ct->buckets[bi];
+	unsigned int w;
+
+	for (w = 0; w < WAYS; w++) {
+		/* Read without the lock: only a guess of where to prefetch. */
+		if (__atomic_load_n(&b->sig[w], __ATOMIC_RELAXED) == sig) {
+			__builtin_prefetch(entry(ct, bi, w));
+			return true;
+		}
+	}
+	return false;
+}
+
+int
+nl_ct_track_burst(struct nl_ct *ct, const struct nl_ct_pkt *p, unsigned int n, uint64_t now,
+		  uint8_t *status, struct nl_ct_result *res)
+{
+	uint32_t b[NL_CT_BURST_MAX][2];
+	uint8_t nb[NL_CT_BURST_MAX];
+	unsigned int i;
+
+	if (n > NL_CT_BURST_MAX)
+		return -EINVAL;
+	/* Bucket lines first, then the entry lines they point to, then the work. */
+	for (i = 0; i < n; i++) {
+		nb[i] = (uint8_t)buckets_of(ct, p[i].hash, b[i]);
+		__builtin_prefetch(&ct->buckets[b[i][0]]);
+		if (nb[i] == 2)
+			__builtin_prefetch(&ct->buckets[b[i][1]]);
+	}
+	for (i = 0; i < n; i++)
+		if (p[i].kind != NL_CT_K_UNTRACKED && p[i].kind != NL_CT_K_MALFORMED &&
+		    !prefetch_entry(ct, b[i][0], p[i].hash | SIG_USED) && nb[i] == 2)
+			prefetch_entry(ct, b[i][1], p[i].hash | SIG_USED);
+	for (i = 0; i < n; i++) {
+		res[i].slot = UINT32_MAX;
+		status[i] = (uint8_t)lookup_common(ct, &p[i], now, &res[i], true);
+	}
+	return (int)n;
+}
+
 int
 nl_ct_update(struct nl_ct *ct, const struct nl_ct_pkt *p, uint64_t now,
 	     struct nl_ct_result *res)

@@ -10,16 +10,12 @@
 
 #include "nl_ct_priv.h"
 
-#define F_SIMOPEN CT_F_SIMOPEN
-#define F_FIN_SEEN CT_F_FIN_SEEN
-#define F_FIN_ACKED CT_F_FIN_ACKED
-
 /* TCP state once established: from the FINs seen and acknowledged. */
 static unsigned int
 closing_state(unsigned int fl)
 {
-	unsigned int seen = !!(fl & F_FIN_SEEN(0)) + !!(fl & F_FIN_SEEN(1));
-	unsigned int acked = !!(fl & F_FIN_ACKED(0)) + !!(fl & F_FIN_ACKED(1));
+	unsigned int seen = !!(fl & CT_F_FIN_SEEN(0)) + !!(fl & CT_F_FIN_SEEN(1));
+	unsigned int acked = !!(fl & CT_F_FIN_ACKED(0)) + !!(fl & CT_F_FIN_ACKED(1));
 
 	if (seen == 0)
 		return NL_CT_TCP_ESTABLISHED;
@@ -37,11 +33,11 @@ tcp_syn(struct ct_conn *e, unsigned int side, bool orig, bool ack)
 	if (!ack) {
 		if (st == NL_CT_TCP_SYN_SENT) {
 			if (!orig)
-				e->flags |= F_SIMOPEN;
+				e->flags |= CT_F_SIMOPEN;
 			return orig ? (int)st : NL_CT_TCP_SYN_SENT2;
 		}
 		if (st == NL_CT_TCP_SYN_SENT2 ||
-		    (st == NL_CT_TCP_SYN_RECV && (orig || (e->flags & F_SIMOPEN))))
+		    (st == NL_CT_TCP_SYN_RECV && (orig || (e->flags & CT_F_SIMOPEN))))
 			return (int)st; /* retransmitted */
 		if ((st == NL_CT_TCP_TIME_WAIT || st == NL_CT_TCP_CLOSE) && orig) {
 			e->flags = 0; /* the same end opens the tuple again */
@@ -61,7 +57,7 @@ tcp_syn(struct ct_conn *e, unsigned int side, bool orig, bool ack)
 	case NL_CT_TCP_SYN_RECV:
 		if (side == e->synack_side)
 			return (int)st;
-		return (e->flags & F_SIMOPEN) ? NL_CT_TCP_ESTABLISHED : -EPROTO;
+		return (e->flags & CT_F_SIMOPEN) ? NL_CT_TCP_ESTABLISHED : -EPROTO;
 	case NL_CT_TCP_ESTABLISHED:
 		return side == e->synack_side ? (int)st : -EPROTO; /* final ACK was lost */
 	default:
@@ -101,11 +97,11 @@ tcp_step(const struct ct_conn *e, const struct nl_ct_pkt *p, struct ct_conn *out
 	} else if (e->state < NL_CT_TCP_ESTABLISHED || e->state > NL_CT_TCP_TIME_WAIT) {
 		return -EPROTO; /* SYN_SENT, SYN_SENT2: ACK of nothing; CLOSE */
 	}
-	if ((out->flags & F_FIN_SEEN(other)) && !(out->flags & F_FIN_ACKED(other)) &&
+	if ((out->flags & CT_F_FIN_SEEN(other)) && !(out->flags & CT_F_FIN_ACKED(other)) &&
 	    (int32_t)(p->ack - out->fin_end[other]) >= 0)
-		out->flags |= F_FIN_ACKED(other);
-	if ((f & NL_CT_TCP_FIN) && !(out->flags & F_FIN_SEEN(side))) {
-		out->flags |= F_FIN_SEEN(side);
+		out->flags |= CT_F_FIN_ACKED(other);
+	if ((f & NL_CT_TCP_FIN) && !(out->flags & CT_F_FIN_SEEN(side))) {
+		out->flags |= CT_F_FIN_SEEN(side);
 		out->fin_end[side] = p->seq + p->payload_len + 1;
 	}
 	out->state = (uint8_t)closing_state(out->flags);
