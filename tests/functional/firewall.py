@@ -12,8 +12,9 @@ captures is known.
             and direction (dir) conditions; an output mapped to "out 1";
             replies of allowed connections (TCP, UDP, ICMP echo) pass with no
             rule; an ICMP error about a known connection passes; an ACK out
-            of nowhere and an unsolicited echo reply are dropped, but a
-            "stateless" rule lets such an ACK through; ARP is not IP
+            of nowhere and an unsolicited echo reply are dropped, even when an
+            allow rule matches their tuple, but a "stateless" rule lets such
+            an ACK through; ARP is not IP
   reload    SIGHUP with rules that deny new web connections: the connection
             opened before goes on both ways, a new one is denied; a file with
             an unknown protocol is refused with its line, column and rule
@@ -104,6 +105,8 @@ STEPS = [
     ("its ACK", 0, ACK, 1, "established", None),
     ("its data", 0, DATA, 1, "established", None),
     ("the data's ACK", 1, DATA_ACK, 0, "established", None),
+    ("an ACK out of nowhere inside -> web:80 (rule 1's tuple, but no SYN)", 0,
+     inside(IP(src=A, dst=WEB), TCP(sport=40009, dport=80, flags="A")), None, "stray", None),
     ("an ACK out of nowhere from outside", 1,
      outside(IP(src="10.0.2.99", dst=A), TCP(sport=80, dport=41000, flags="A")),
      None, "stray", None),
