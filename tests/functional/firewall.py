@@ -63,7 +63,8 @@ allow icmp and icmp type echo
 """
 # v2: inside may open no new web connection any more
 RULES_V2 = RULES_V1.replace("in 0 allow tcp and dst port 80", "in 0 deny tcp and dst port 80")
-# line 6, rule 2: "tcpx" is no protocol; the pattern starts in column 15
+# line 6, rule 2: "tcpx" is neither a protocol nor a defined name; the pattern
+# starts in column 15
 RULES_BAD = RULES_V1.replace("dir 0>1 allow udp and", "dir 0>1 allow tcpx and")
 BAD_WHERE = ":6:15: rule 2:"
 
