@@ -24,8 +24,9 @@ outside, nothing may come in except replies".
             query from A to B:53 gets its answer; the VM's instance received
             them; the firewall counts the connections allowed_new, the
             replies established, and rules 1 and 2 matched
-  refused   curl from B to an HTTP server in A:80 and to A:22 get nothing; a
-            UDP datagram from B to A:53 gets no answer; the core's
+  refused   curl from B to an HTTP server in A:80 gets nothing; a TCP
+            connection from B to a listener in A:22 times out; a UDP
+            datagram from B to A:53 gets no answer; the core's
             drop_nf_drop grows by at least those 3 packets and the
             firewall's no_match by at least 3
   stop      netvmctl vm stop: the VM is stopped, its QEMU gone, the core has
@@ -64,6 +65,28 @@ NF = (f"/bin/netvm-firewall --transport uio -r {FW_ROLE} --stats 1 -- "
       f"--rules {RULES_GUEST}")
 BOOT_TIMEOUT = 90  # start to guest NF attached and running (TCG: ~5 s)
 TRIES = 3  # the allowed requests: the first ones may meet a guest just started
+
+# accepts TCP connections on a port (A:22 in the test) and closes them
+TCP_LISTENER = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(16)
+while True:
+    s.accept()[0].close()
+"""
+# one TCP connection attempt: prints connected, timeout or the error
+TCP_CONNECT = """
+import socket, sys
+try:
+    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5).close()
+    print("connected")
+except socket.timeout:
+    print("timeout")
+except OSError as exc:
+    print(exc)
+"""
 
 # configs/fw-chain.conf's roles, chain and rules; 4095 buffers + the header
 # slot = 4096 x 4 KiB = 16 MiB, a power of two (QEMU maps the pool as a BAR);
@@ -239,14 +262,18 @@ def main():
     udp_a = Proc(env, "udp-a", a.exec_argv([sys.executable, "-c", UDP_SERVER, a.addr]))
     udp_a.start()
     chk.ok(listening(a, "u", 53), "UDP server listens in A:53")
+    ssh_a = Proc(env, "tcp22-a", a.exec_argv([sys.executable, "-c", TCP_LISTENER, a.addr,
+                                              "22"]))
+    ssh_a.start()
+    chk.ok(listening(a, "t", 22), "a TCP listener in A:22")
     c2 = counter_blocks(read_text(console))[-1]
     st0 = core.stats()
     r = curl(b, f"http://{a.addr}/index.html")
     chk.ok(r.returncode != 0 and r.stdout == "", "curl B -> A:80 gets nothing",
            f"rc={r.returncode} out={r.stdout[:80]!r}")
-    r = curl(b, f"http://{a.addr}:22/")
-    chk.ok(r.returncode != 0 and r.stdout == "", "curl B -> A:22 gets nothing",
-           f"rc={r.returncode} out={r.stdout[:80]!r}")
+    r = run_in(b, [sys.executable, "-c", TCP_CONNECT, a.addr, "22"], timeout=20)
+    chk.eq(r.stdout.strip(), "timeout", "a TCP connection B -> A:22 (a listener there) "
+           "times out")
     r = run_in(b, [sys.executable, "-c", UDP_CLIENT, a.addr], timeout=15)
     chk.eq(r.stdout.strip(), "timeout", "a UDP datagram B -> A:53 gets no answer")
     st1 = core.stats()
@@ -259,7 +286,7 @@ def main():
            f"before {c2.get('no_match')}, last block {c3}")
     print(f"  firewall counters in the VM: { {k: v for k, v in c3.items() if v} }",
           flush=True)
-    for p in (srv_a, srv_b, udp_a, udp_b):
+    for p in (srv_a, srv_b, udp_a, udp_b, ssh_a):
         p.stop(timeout=5)
 
     chk.section("stop: netvmctl vm stop")
