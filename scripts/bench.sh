@@ -11,6 +11,8 @@
 #   latency  p50/p99/p99.9 latency by offered load
 #   cycles   per-stage cycles per packet from the core's counters
 #   peers    64 B round trip: NetVM against testpmd io, net_ring, memif
+#   firewall 64 B rate of core + firewall (10/1000/10000 rules, 1/64K flows)
+#            against core + bridge in the same run (not part of 'all')
 #   all      every suite, then report.md (paper figures and link limits beside)
 # Environment:
 #   NETVM_BENCH_TRIALS=K       trials per point (default 3)
@@ -49,8 +51,8 @@ case "$suite" in
 	sed -n '/^# bench.sh/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 	exit 0
 	;;
-all|peers|rate|size|chain|latency|cycles) ;;
-*) die "unknown suite '$suite' (all $SUITES; --help)" ;;
+all|peers|rate|size|chain|latency|cycles|firewall) ;;
+*) die "unknown suite '$suite' (all $SUITES firewall; --help)" ;;
 esac
 [ $# -le 1 ] || die "one suite at a time (settings are environment variables, see --help)"
 [ "$(id -u)" -eq 0 ] || die "run as root (DPDK needs hugepages and physical addresses)"

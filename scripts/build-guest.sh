@@ -19,8 +19,9 @@
 #      and qemu_fw_cfg.ko, extract vmlinux from vmlinuz (the XZ stream after
 #      the decompressor)
 #   3. netvm_uio.ko against the headers, nvm_uio_probe and the VM tests' tool
-#      guest_garbage linked statically; netvm-l3fwd and netvm-bridge built with
-#      -Dstatic_nf=true in their own meson build directory (nf-build/)
+#      guest_garbage linked statically; netvm-l3fwd, netvm-bridge and
+#      netvm-firewall built with -Dstatic_nf=true in their own meson build
+#      directory (nf-build/)
 #   4. initramfs.cpio.gz (cpio newc, gzip)
 #   5. disk.img: a raw FAT image without partition table (mkfs.vfat, files
 #      copied with mcopy: no loop device, no mount) holding vmlinuz, the
@@ -43,7 +44,8 @@
 #                              already built, else the newest 6.1.0-N-amd64 in the archive)
 #   NETVM_GUEST_EXTRA="src:dst ..."  more files for the initramfs, e.g. a static NF of
 #                              one's own: "build-static/apps/my/my-nf:/bin/my-nf"
-#                              (netvm-l3fwd and netvm-bridge are always in /bin)
+#                              (netvm-l3fwd, netvm-bridge and netvm-firewall are
+#                              always in /bin)
 set -euo pipefail
 
 TREE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -61,7 +63,7 @@ DRIVER="$TREE/guest-uio-driver"
 INIT="$TREE/scripts/lib/guest/init"
 NF_BUILD="$GUEST/nf-build"
 # NFs of the image: meson target -> path in the guest.
-NF_TARGETS="apps/l3fwd/netvm-l3fwd apps/bridge/netvm-bridge"
+NF_TARGETS="apps/l3fwd/netvm-l3fwd apps/bridge/netvm-bridge apps/firewall/netvm-firewall"
 
 usage() {
 	sed -n '/^# Usage:/,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
@@ -363,7 +365,8 @@ say "disk      $GUEST/disk.img (vmlinuz + initramfs, syslinux)"
 say "boot:     qemu-system-x86_64 -accel tcg -m 256 -nodefaults -display none -serial stdio -no-reboot" \
 	"-kernel $GUEST/vmlinux -initrd $GUEST/initramfs.cpio.gz" \
 	"-append 'console=ttyS0 panic=-1 quiet netvm.run=/bin/nvm_uio_probe'"
-say "NFs:      /bin/netvm-l3fwd /bin/netvm-bridge (--transport uio); files for them:" \
+say "NFs:      /bin/netvm-l3fwd /bin/netvm-bridge /bin/netvm-firewall (--transport uio);" \
+	"files for them (routes, rules):" \
 	"netvm.file=/PATH:BASE64 on the kernel command line (docs/guest.md)"
 say "disk boot: qemu-system-x86_64 ... -drive file=$GUEST/disk.img,if=virtio,format=raw" \
 	"-fw_cfg name=opt/netvm/run,string=/bin/nvm_uio_probe"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The generator-driven benchmark suites of scripts/bench.sh.
 
-    bench_suites.py SUITE OUTDIR      SUITE in rate, size, chain, latency, cycles
+    bench_suites.py SUITE OUTDIR      SUITE in rate, size, chain, latency, cycles, firewall
 
 Every trial is netvm-pktgen <-> memif <-> netvm-core <-> NF(s) (see
 bench_trial.py). A suite writes into OUTDIR: SUITE.json (machine, settings,
@@ -259,6 +259,61 @@ def suite_latency(s):
                      ("loss ratio", lambda p: fmt(p["loss_ratio"], 4))])
 
 
+FIREWALL = "apps/firewall/netvm-firewall"
+FW_RULES = [10, 1000, 10000]
+FW_FLOWS = [1, 65536]
+FW_CONNS = 131072  # twice the most flows: no eviction in the 64K case
+
+
+def fw_rules_file(path, n, stateless):
+    """@n rules: n - 1 deny rules no generated packet matches, then "allow udp"."""
+    pre = "stateless " if stateless else ""
+    with open(path, "w") as f:
+        f.write(f"# {n} rules; netvm-pktgen's UDP packets match only the last\n")
+        for i in range(n - 1):
+            f.write(f"{pre}deny udp and src host 172.16.{i // 250}.{i % 250 + 1} "
+                    f"and dst port 5001\n")
+        f.write(f"{pre}allow udp\n")
+
+
+def suite_firewall(s):
+    base = s.point("bridge", s.trial_set("bridge", nfs=[("apps/bridge/netvm-bridge", 1, [])],
+                                         seconds=s.seconds),
+                   {"rules": 0, "flows": 1, "stateless": False})
+    cases = [(n, f, False) for n in FW_RULES for f in FW_FLOWS] + [(n, 1, True) for n in FW_RULES]
+    for n, flows, stateless in pick(cases, s.points):
+        label = f"fw-{n}r-{'64K' if flows > 1 else '1'}f" + ("-sl" if stateless else "")
+        rules = os.path.join(s.out, label + ".rules")
+        fw_rules_file(rules, n, stateless)
+        opts = ["--rules", rules, "--conns", str(FW_CONNS)]
+        s.point(label, s.trial_set(label, nfs=[(FIREWALL, 1, opts)], seconds=s.seconds,
+                                   flows=flows),
+                {"rules": n, "flows": flows, "stateless": stateless})
+    bridge = base["rx_mpps"]["median"] if base["rx_mpps"]["n"] else 0
+    for p in s.doc["points"]:
+        m = p["rx_mpps"]["median"] if p["rx_mpps"]["n"] else 0
+        p["vs_bridge"] = m / bridge if bridge else None
+    s.doc["method"] = ("Unpaced 64 B UDP rate through netvm-core and one NF: netvm-bridge (the "
+                       "baseline, same run) or netvm-firewall with N rules, of which only the "
+                       "last matches the generated packets, and 1 or 65536 flows (netvm-pktgen "
+                       "--flows: source address and port vary), each a connection in a table of "
+                       f"{FW_CONNS} entries. Stateful: the first packet of a flow goes through "
+                       "the rules and opens a connection, the others are found in the table. "
+                       "'-sl': every rule 'stateless', so every packet goes through the rules "
+                       "(after a table lookup that finds nothing).")
+    s.plot("firewall.png", "64 B rate: core + firewall vs core + bridge", "case", "Mpps",
+           [("forwarded", [(p["x"], p["rx_mpps"]["median"], p["rx_mpps"]["min"],
+                            p["rx_mpps"]["max"]) for p in s.doc["points"] if p["rx_mpps"]["n"]])],
+           bars=True)
+    return s.finish([("case", lambda p: str(p["x"])),
+                     ("rules", lambda p: str(p["rules"])),
+                     ("flows", lambda p: str(p["flows"])),
+                     ("forwarded Mpps", lambda p: fmt(p["rx_mpps"])),
+                     ("/ bridge", lambda p: "-" if p.get("vs_bridge") is None
+                      else f"{p['vs_bridge']:.2f}"),
+                     ("loss ratio", lambda p: fmt(p["loss_ratio"], 4))])
+
+
 def _us(s):
     return {k: (v / 1e3 if k != "n" else v) for k, v in s.items()}
 
@@ -300,7 +355,7 @@ def suite_cycles(s):
 
 
 SUITES = {"rate": suite_rate, "size": suite_size, "chain": suite_chain,
-          "latency": suite_latency, "cycles": suite_cycles}
+          "latency": suite_latency, "cycles": suite_cycles, "firewall": suite_firewall}
 
 
 def main():

@@ -10,6 +10,8 @@ Modules, in the order a test uses them:
   pcaps      pcap files and packet-by-packet comparison
   pcaprun    one pcap replay through core + NFs, and the counter checks
   netns      network namespaces joined to the core by veth pairs
+  capture    what a core port sends, captured on an inject pair
+  twoport    a core on two inject pairs, sent to and captured frame by frame
   rawnf      a raw attacher speaking the attach protocol and ring ABI
   guest      the guest image of scripts/build-guest.sh and its accelerator
 """

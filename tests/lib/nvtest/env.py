@@ -23,6 +23,7 @@ CORE_BIN = "core/netvm-core"
 L3FWD_BIN = "apps/l3fwd/netvm-l3fwd"
 BRIDGE_BIN = "apps/bridge/netvm-bridge"
 MACSWAP_BIN = "apps/macswap/netvm-macswap"
+FIREWALL_BIN = "apps/firewall/netvm-firewall"
 
 
 class TestEnv:

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * firewall — a stateful firewall NF: Click's IPFilter rules (nl_filter) per
+ * input port, and connection tracking (nl_conntrack) so that the packets of
+ * a connection the rules let open pass both ways without a rule. Rules file
+ * and behaviour: docs/firewall.md.
+ *
+ * For every packet, in this order:
+ *   not IPv4/IPv6                         drop, counted not_ip
+ *   truncated or malformed headers        drop, counted malformed
+ *   of a known connection, fits its state allow action, counted established
+ *     an ICMP error about one             allow action, counted related
+ *     does not fit its state              drop, counted ct_invalid
+ *   may open a connection (SYN, UDP, echo request), or is not tracked:
+ *     the rules of its input port, first match wins:
+ *       no rule matches                   drop, counted no_match
+ *       deny, or an output mapped to drop drop, counted denied
+ *       allows, may open a connection     the connection is created, the
+ *                                         rule's action, counted allowed_new
+ *         (table refuses it: only established connections in its bucket)
+ *                                         drop, counted ct_full
+ *       allows, stateless or not tracked  the rule's action, counted allowed_nostate
+ *   of no connection and cannot open one (an ACK out of nowhere, an echo
+ *   reply or ICMP error nobody asked for): only the "stateless" rules:
+ *       one allows it                     the rule's action, counted allowed_nostate
+ *       one denies it                     drop, counted denied
+ *       none matches                      drop, counted stray
+ *   the action sends out of a port the core engine lacks: drop, counted bad_port
+ *
+ * SIGHUP re-reads the rules file into a new rule set beside the one in use,
+ * swapped with one pointer store; the connection table stays, so
+ * established connections go on. A file with an error is refused, with its
+ * line and column, and the old rules stay.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fw.h"
+#include "netlib.h"
+#include "nl_conntrack.h"
+#include "nl_hdr.h"
+
+#define FW_COUNTERS(X) \
+	X(established) X(related) X(allowed_new) X(allowed_nostate) X(denied) X(no_match) \
+	X(stray) X(ct_invalid) X(ct_full) X(not_ip) X(malformed) X(bad_port)
+
+enum fw_counter {
+#define X(name) C_##name,
+	FW_COUNTERS(X)
+#undef X
+	C_MAX
+};
+
+static const char *const counter_names[C_MAX] = {
+#define X(name) #name,
+	FW_COUNTERS(X)
+#undef X
+};
+
+#define FW_DEFAULT_CONNS 65536u
+#define FW_RULES_LISTED 64u /* above this many rules, only those that matched are printed */
+
+struct fw {
+	const char *rules_file; /* read again on SIGHUP */
+	const char *prog;
+	unsigned int nb_ports;
+	struct fw_ruleset *rs;  /* read once per burst (acquire), swapped on reload */
+	struct nl_ct *ct;       /* kept across reloads */
+	uint64_t counters[C_MAX]; /* shared by the queue threads: atomic adds */
+};
+
+/* Carry out action @a for @p; *@c becomes bad_port when its port does not exist. */
+static int
+fw_act(const struct fw *s, const struct fw_action *a, struct nl_pkt *p, enum fw_counter *c)
+{
+	unsigned int port;
+
+	switch (a->kind) {
+	case FW_ACT_PAIR:
+	case FW_ACT_OUT:
+		port = a->kind == FW_ACT_PAIR ? p->in_port ^ 1u : a->arg;
+		if (port >= s->nb_ports) {
+			*c = C_bad_port;
+			return NL_DROP;
+		}
+		return nl_out(p, port);
+	case FW_ACT_ROLE:
+		return nl_to_role(p, a->arg);
+	case FW_ACT_NEXT:
+		return NL_NEXT;
+	default:
+		*c = C_denied;
+		return NL_DROP;
+	}
+}
+
+/* The rule of @f matching @p, or NULL; counted to that rule. */
+static struct fw_rule *
+fw_match(const struct fw_ruleset *rs, const struct nl_filter *f, const struct nl_pkt *p,
+	 const struct nl_parsed *pp)
+{
+	struct fw_rule *r;
+	int i;
+
+	if (f == NULL)
+		return NULL;
+	i = nl_filter_match(f, p->data + pp->l3_off, pp->l3_len, p->data);
+	if (i < 0 || (uint32_t)i >= rs->nb_rules)
+		return NULL;
+	r = &rs->rules[i];
+	__atomic_fetch_add(&r->packets, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&r->bytes, p->len, __ATOMIC_RELAXED);
+	return r;
+}
+
+/* A packet the rules decide: @status says whether it may open a connection. */
+static int
+fw_rules(struct fw *s, const struct fw_ruleset *rs, struct nl_pkt *p, const struct nl_parsed *pp,
+	 const struct nl_ct_pkt *cp, int status, uint64_t now, enum fw_counter *c)
+{
+	const struct nl_filter *f = status == NL_CT_INVALID ? rs->stray[p->in_port] :
+							      rs->filt[p->in_port];
+	const struct fw_rule *r = fw_match(rs, f, p, pp);
+	struct nl_ct_result res;
+	int rc;
+
+	if (r == NULL) {
+		*c = status == NL_CT_INVALID ? C_stray : C_no_match;
+		return NL_DROP;
+	}
+	if (r->verdict == FW_V_DENY || r->act.kind == FW_ACT_DROP) {
+		*c = C_denied;
+		return NL_DROP;
+	}
+	*c = C_allowed_nostate;
+	if (status == NL_CT_NEW && !r->stateless) {
+		rc = nl_ct_create(s->ct, cp, now, &res);
+		if (rc == -EEXIST) /* another queue created it meanwhile */
+			rc = nl_ct_update(s->ct, cp, now, &res);
+		if (rc == -ENOSPC) {
+			*c = C_ct_full;
+			return NL_DROP;
+		}
+		if (rc == 0)
+			*c = C_allowed_new;
+	}
+	return fw_act(s, &r->act, p, c);
+}
+
+/* One packet: its action, and the counter that says why in *@c. */
+static int
+fw_packet(struct fw *s, const struct fw_ruleset *rs, struct nl_pkt *p, uint64_t now,
+	  enum fw_counter *c)
+{
+	struct nl_parsed pp;
+	struct nl_ct_pkt cp;
+	struct nl_ct_result res;
+	int rc = nl_parse(p->data, p->len, &pp), status;
+
+	if (pp.ethertype != NL_ETHERTYPE_IPV4 && pp.ethertype != NL_ETHERTYPE_IPV6) {
+		*c = C_not_ip;
+		return NL_DROP;
+	}
+	if (rc < 0 || nl_ct_pkt_init(p->data, p->len, &pp, &cp) < 0) {
+		*c = C_malformed;
+		return NL_DROP;
+	}
+	if (p->in_port >= rs->nb_ports) {
+		*c = C_bad_port;
+		return NL_DROP;
+	}
+	status = nl_ct_track(s->ct, &cp, now, &res);
+	if (status == NL_CT_FOUND) {
+		if (!res.valid) {
+			*c = C_ct_invalid;
+			return NL_DROP;
+		}
+		*c = res.related ? C_related : C_established;
+		return fw_act(s, &rs->allow, p, c);
+	}
+	return fw_rules(s, rs, p, &pp, &cp, status, now, c);
+}
+
+static void
+fw_burst(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state)
+{
+	struct fw *s = state;
+	const struct fw_ruleset *rs = __atomic_load_n(&s->rs, __ATOMIC_ACQUIRE);
+	uint64_t now = nl_ct_now_ms(), cnt[C_MAX] = { 0 };
+	enum fw_counter c;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		actions[i] = (uint8_t)fw_packet(s, rs, pkts[i], now, &c);
+		cnt[c]++;
+	}
+	for (i = 0; i < C_MAX; i++)
+		if (cnt[i] != 0)
+			__atomic_fetch_add(&s->counters[i], cnt[i], __ATOMIC_RELAXED);
+	nl_ct_expire(s->ct, now, 1); /* reclaim one bucket per burst: counters stay current */
+}
+
+/* Read the rules file; NULL with a negative errno in *@rc after saying why. */
+static struct fw_ruleset *
+fw_load(const struct fw *s, int *rc)
+{
+	struct fw_ruleset *rs;
+	char err[1024];
+
+	rs = fw_rules_load(s->rules_file, s->nb_ports, err, sizeof(err));
+	if (rs == NULL) {
+		*rc = -errno;
+		fprintf(stderr, "%s: %s\n", s->prog, err);
+		return NULL;
+	}
+	*rc = 0;
+	return rs;
+}
+
+static void
+fw_loaded(const struct fw *s, const struct fw_ruleset *rs)
+{
+	char act[32];
+
+	fprintf(stderr, "%s: %u rule(s) (%u stateless), %u name(s), allow = %s, from %s\n",
+		s->prog, rs->nb_rules, rs->nb_stateless, rs->nb_defs,
+		fw_action_str(&rs->allow, act, sizeof(act)), s->rules_file);
+}
+
+/* The counters of the rules of @rs that matched something, when it is replaced. */
+static void
+fw_counts_print(const struct fw *s, const struct fw_ruleset *rs, FILE *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < rs->nb_rules; i++)
+		if (rs->rules[i].packets != 0)
+			fprintf(f, "%s: replaced rule %u (line %u): %" PRIu64 " packets, %" PRIu64
+				" bytes\n", s->prog, i + 1, rs->rules[i].line, rs->rules[i].packets,
+				rs->rules[i].bytes);
+}
+
+/* SIGHUP: the rules again, into a new rule set that replaces the old one whole. */
+static int
+fw_reload(struct nl_ctx *ctx, void *state)
+{
+	struct fw *s = state;
+	struct fw_ruleset *rs, *old;
+	int rc;
+
+	rs = fw_load(s, &rc);
+	if (rs == NULL)
+		return rc;
+	old = __atomic_exchange_n(&s->rs, rs, __ATOMIC_ACQ_REL);
+	nl_quiesce(ctx); /* no queue thread still reads the old rule set */
+	fw_counts_print(s, old, stderr);
+	fw_rules_free(old);
+	fw_loaded(s, rs);
+	return 0;
+}
+
+static void
+fw_fini(void *state)
+{
+	struct fw *s = state;
+
+	if (s == NULL)
+		return;
+	fw_rules_free(s->rs);
+	nl_ct_free(s->ct);
+	free(s);
+}
+
+static int
+fw_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "conns", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nl_ct_config cfg = { .capacity = FW_DEFAULT_CONNS };
+	const char *prog = argv[0], *rules = NULL;
+	unsigned long conns;
+	struct fw *s;
+	char *end;
+	int c, rc;
+
+	optind = 0; /* netlib ran getopt on its own options before */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'r') {
+			rules = optarg;
+		} else if (c == 'c') {
+			errno = 0;
+			conns = strtoul(optarg, &end, 10);
+			if (errno || *end != '\0' || optarg[0] == '-' || conns < NL_CT_BUCKET_WAYS ||
+			    conns > NL_CT_MAX_CAPACITY) {
+				fprintf(stderr, "%s: --conns '%s': a number of connections %u..%u\n",
+					prog, optarg, NL_CT_BUCKET_WAYS, NL_CT_MAX_CAPACITY);
+				return -EINVAL;
+			}
+			cfg.capacity = (uint32_t)conns;
+		} else {
+			return -EINVAL; /* getopt has said what is wrong */
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+		return -EINVAL;
+	}
+	if (rules == NULL) {
+		fprintf(stderr, "%s: --rules FILE is required\n", prog);
+		return -EINVAL;
+	}
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->rules_file = rules;
+	s->prog = prog;
+	s->nb_ports = nl_nb_ports(ctx);
+	s->ct = nl_ct_new(&cfg);
+	if (s->ct == NULL) {
+		rc = -errno;
+		fprintf(stderr, "%s: connection table of %u entries: %s\n", prog, cfg.capacity,
+			strerror(errno));
+		free(s);
+		return rc;
+	}
+	s->rs = fw_load(s, &rc);
+	if (s->rs == NULL) {
+		nl_ct_free(s->ct);
+		free(s);
+		return rc;
+	}
+	fw_loaded(s, s->rs);
+	fprintf(stderr, "%s: connection table of %u entries\n", prog, nl_ct_capacity(s->ct));
+	*state = s;
+	return 0;
+}
+
+static void
+fw_stats(void *state, FILE *f)
+{
+	struct fw *s = state;
+	const struct fw_ruleset *rs = __atomic_load_n(&s->rs, __ATOMIC_ACQUIRE);
+	struct nl_ct_stats st;
+	uint64_t pk, by;
+	uint32_t i;
+	int c;
+
+	for (c = 0; c < C_MAX; c++)
+		fprintf(f, "%s %" PRIu64 "\n", counter_names[c],
+			__atomic_load_n(&s->counters[c], __ATOMIC_RELAXED));
+	nl_ct_stats_get(s->ct, &st);
+	fprintf(f, "ct_entries %" PRIu64 "\nct_created %" PRIu64 "\nct_expired %" PRIu64
+		"\nct_evicted %" PRIu64 "\nct_refused %" PRIu64 "\nct_invalid_pkts %" PRIu64 "\n",
+		st.entries, st.created, st.expired, st.evicted, st.full, st.invalid);
+	for (i = 0; i < rs->nb_rules; i++) {
+		pk = __atomic_load_n(&rs->rules[i].packets, __ATOMIC_RELAXED);
+		by = __atomic_load_n(&rs->rules[i].bytes, __ATOMIC_RELAXED);
+		if (pk == 0 && rs->nb_rules > FW_RULES_LISTED)
+			continue;
+		fprintf(f, "rule%u_packets %" PRIu64 "\nrule%u_bytes %" PRIu64 "\n", i + 1, pk,
+			i + 1, by);
+	}
+}
+
+static const struct nl_nf firewall = {
+	.name = "firewall",
+	.usage = "  --rules FILE   the rules (docs/firewall.md); SIGHUP reads it again\n"
+		 "  --conns N      connection table size (default 65536)\n",
+	.init = fw_init,
+	.burst = fw_burst,
+	.stats = fw_stats,
+	.reload = fw_reload,
+	.fini = fw_fini,
+};
+
+NL_NF_MAIN(firewall)
