@@ -17,7 +17,10 @@
 # netvmctl with the QEMU and libvirt launchers, a VM booted from a disk
 # image); for the last two scripts/build-guest.sh builds the guest image and
 # its disk image first; bench-smoke (every benchmark suite on a tiny budget:
-# outputs well-formed, no speed thresholds).
+# outputs well-formed, no speed thresholds); sanitize (unit, functional and
+# fault again on an AddressSanitizer + UndefinedBehaviorSanitizer build:
+# scripts/sanitize.sh); fuzz (every libFuzzer target for
+# NETVM_FUZZ_SECONDS, default 10, after its corpus: scripts/fuzz.sh).
 # Needs root (hugepages, namespaces, libvirtd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,10 +51,17 @@ done
 
 scripts/setup.sh
 
-[[ ${#suites[@]} -gt 0 ]] || suites=(unit functional netns fault vm manager bench-smoke)
+[[ ${#suites[@]} -gt 0 ]] ||
+	suites=(unit functional netns fault vm manager bench-smoke sanitize fuzz)
 args=()
 need_guest=0
+extra=()
 for s in "${suites[@]}"; do
+	# sanitize and fuzz are scripts of their own, with their own builds
+	if [[ $s == sanitize || $s == fuzz ]]; then
+		extra+=("$s")
+		continue
+	fi
 	args+=(--suite "$s")
 	# The vm and manager suites boot a guest image: Debian's kernel, busybox,
 	# the driver; the manager suite also its disk image (disk.img).
@@ -72,14 +82,38 @@ if [[ -n $load_cpu ]]; then
 fi
 
 status=0
-meson test -C "$build" --print-errorlogs --num-processes 1 --repeat "$repeat" "${args[@]}" ||
-	status=$?
+extra_passed=0
+extra_failed=0
+for s in "${extra[@]}"; do
+	for ((i = 0; i < repeat; i++)); do
+		if [[ $s == sanitize ]]; then
+			rc=0
+			scripts/sanitize.sh || rc=$?
+		else
+			rc=0
+			scripts/fuzz.sh "${NETVM_FUZZ_SECONDS:-10}" || rc=$?
+		fi
+		if [[ $rc == 0 ]]; then
+			extra_passed=$((extra_passed + 1))
+		else
+			extra_failed=$((extra_failed + 1))
+			status=1
+		fi
+	done
+done
+if [[ ${#args[@]} -gt 0 ]]; then
+	meson test -C "$build" --print-errorlogs --num-processes 1 --repeat "$repeat" \
+		"${args[@]}" || status=$?
+else
+	: >"$build/meson-logs/testlog.json"
+fi
 stop_spinner
 
 # One closing line any CI can read.
-if python3 - "$build/meson-logs/testlog.json" <<'PY'
+if python3 - "$build/meson-logs/testlog.json" "$extra_passed" "$extra_failed" <<'PY'
 import json, sys
-passed = failed = skipped = 0
+# sanitize and fuzz runs count as one test each
+passed, failed, skipped = int(sys.argv[2]), int(sys.argv[3]), 0
 with open(sys.argv[1]) as f:
     for line in f:
         r = json.loads(line)["result"]
