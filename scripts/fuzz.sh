@@ -13,12 +13,12 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #   SECONDS   fuzzing time per target (default 20; 0: replay the corpus only)
-#   TARGET    cfg mgr_cfg routes hdr cls msg validate (default: all)
+#   TARGET    cfg mgr_cfg routes hdr cls msg validate filter (default: all)
 # Environment:
 #   NETVM_FUZZ_BUILD=DIR   build directory (default build-fuzz, relative to the tree)
 set -euo pipefail
 
-TARGETS_ALL="cfg mgr_cfg routes hdr cls msg validate"
+TARGETS_ALL="cfg mgr_cfg routes hdr cls msg validate filter"
 # Debian packages for the clang build (libFuzzer is in libclang-rt-dev).
 PACKAGES="clang libclang-rt-dev"
 
