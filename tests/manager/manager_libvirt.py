@@ -45,28 +45,37 @@ def skip(env, why):
 
 
 def stop_daemon(pidfile):
-    """SIGTERM the daemon whose pid is in @pidfile (one this test started) and
-    wait until it is gone (SIGKILL after 15 s), so that the next test that
-    needs it starts a new one rather than finding this one still exiting."""
+    """SIGTERM the daemon whose pid is in @pidfile (one this test started) and wait
+    up to 30 s for it to exit, so that the next test does not find it going away."""
     try:
         with open(pidfile) as f:
             pid = int(f.read().strip())
         os.kill(pid, signal.SIGTERM)
     except (OSError, ValueError):
         return
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    return  # exited, not reaped yet
-        except (OSError, IndexError):
-            return
+    deadline = time.monotonic() + 30
+    while mgrtest.pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
+
+
+def daemon_running(name):
+    """Whether a live process (not a zombie) has the command name @name.
+
+    A daemon that forked into the background has pid 1 as its parent; where
+    pid 1 does not reap (a container's shell), the ones stopped earlier stay as
+    zombies, which pgrep would still count as running."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() != name:
+                    continue
+        except OSError:
+            continue
+        if mgrtest.pid_alive(int(pid)):
+            return True
+    return False
 
 
 def ensure_libvirtd(env):
@@ -77,7 +86,7 @@ def ensure_libvirtd(env):
         binary = nvenv.which(name)
         if binary is None:
             skip(env, f"{name} is not installed (apt-get install libvirt-daemon-system)")
-        if subprocess.run(["pgrep", "-x", name], capture_output=True).returncode == 0:
+        if daemon_running(name):
             continue
         res = subprocess.run([binary, "-d"], capture_output=True, text=True, timeout=30)
         if res.returncode != 0:
