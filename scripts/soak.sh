@@ -8,11 +8,16 @@
 # Prints one line per round, then "N rounds in S s, M buffers lost (must be
 # 0)"; exits non-zero on any lost buffer, a dead core or a failed check.
 #
-# Usage: scripts/soak.sh [--rounds N | --seconds S]
+# Usage: scripts/soak.sh [--rounds N | --seconds S] [--vm]
 #   --rounds N    run N rounds (default 3)
 #   --seconds S   run rounds until S seconds have passed
+#   --vm          also run a VM by netvm-manager (a guest bridge serving role 4,
+#                 restart = "on-failure") and kill -9 its QEMU under traffic
+#                 every round: restarted, receiving, its buffers reclaimed;
+#                 needs the guest image of scripts/build-guest.sh
 # Environment:
-#   NETVM_BUILD=DIR   build directory (default build); scripts/setup.sh builds it
+#   NETVM_BUILD=DIR       build directory (default build); scripts/setup.sh builds it
+#   NETVM_GUEST_DIR=DIR   guest image for --vm (default build/guest)
 # Needs root and hugepages, as scripts/test.sh.
 set -euo pipefail
 
@@ -28,6 +33,7 @@ usage() {
 }
 
 args=()
+vm=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds|--seconds)
@@ -38,10 +44,26 @@ while [ $# -gt 0 ]; do
 		args+=("$1" "$2")
 		shift 2
 		;;
+	--vm) args+=("$1"); vm=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; echo "soak: error: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
+
+if [ "$vm" = 1 ]; then
+	GUEST=${NETVM_GUEST_DIR:-build/guest}
+	case "$GUEST" in
+	/*) ;;
+	*) GUEST="$TREE/$GUEST" ;;
+	esac
+	for f in vmlinux initramfs.cpio.gz accel; do
+		if [ ! -f "$GUEST/$f" ]; then
+			echo "soak: error: --vm needs the guest image: $GUEST/$f is missing;" \
+				"run scripts/build-guest.sh" >&2
+			exit 1
+		fi
+	done
+fi
 
 NETVM_BUILD="$BUILD" "$TREE/scripts/setup.sh"
 # Debian's python3: the tests need its scapy.
