@@ -117,22 +117,10 @@ tokenize(const char *s, size_t len, uint32_t col0, struct nlf_tok **out)
 	return n;
 }
 
-static const struct nlf_tok *
-cur(const struct nlf_parser *p)
-{
-	return p->pos < p->ntok ? &p->tok[p->pos] : NULL;
-}
-
-static uint32_t
-cur_col(const struct nlf_parser *p)
-{
-	return p->pos < p->ntok ? p->tok[p->pos].col : p->end_col;
-}
-
 static int
 at(const struct nlf_parser *p, const char *w)
 {
-	const struct nlf_tok *t = cur(p);
+	const struct nlf_tok *t = nlf_cur(p);
 
 	return t && nlf_tok_is(t, w);
 }
@@ -141,7 +129,7 @@ at(const struct nlf_parser *p, const char *w)
 static int
 at_stop(const struct nlf_parser *p)
 {
-	return !cur(p) || at(p, ")") || at(p, "or") || at(p, "||") || at(p, "?") ||
+	return !nlf_cur(p) || at(p, ")") || at(p, "or") || at(p, "||") || at(p, "?") ||
 	       at(p, ":") || at(p, "and") || at(p, "&&");
 }
 
@@ -151,7 +139,7 @@ static int
 enter(struct nlf_parser *p)
 {
 	if (++p->depth > NL_FILTER_MAX_DEPTH) {
-		nlf_error(p, cur_col(p), "expression nested too deeply (more than %d levels)",
+		nlf_error(p, nlf_cur_col(p), "expression nested too deeply (more than %d levels)",
 			  NL_FILTER_MAX_DEPTH);
 		return -1;
 	}
@@ -172,7 +160,7 @@ unary(struct nlf_parser *p, int kind, int32_t kid)
 static int32_t
 parse_factor(struct nlf_parser *p)
 {
-	const struct nlf_tok *t = cur(p);
+	const struct nlf_tok *t = nlf_cur(p);
 	int32_t n;
 
 	if (at_stop(p))
@@ -187,7 +175,7 @@ parse_factor(struct nlf_parser *p)
 		p->pos++;
 		n = parse_factor(p);
 		if (n == -2)
-			nlf_error(p, cur_col(p), "missing test after '%.*s'", (int)t->len, t->s);
+			nlf_error(p, nlf_cur_col(p), "missing test after '%.*s'", (int)t->len, t->s);
 		p->depth--;
 		return n < 0 ? -1 : unary(p, NLF_NOT, n);
 	}
@@ -197,7 +185,7 @@ parse_factor(struct nlf_parser *p)
 		p->pos++;
 		n = parse_expr(p);
 		if (n >= 0 && !at(p, ")")) {
-			nlf_error(p, cur_col(p), "missing ')' for the '(' at column %u", t->col);
+			nlf_error(p, nlf_cur_col(p), "missing ')' for the '(' at column %u", t->col);
 			n = -1;
 		}
 		p->pos++;
@@ -213,8 +201,8 @@ parse_term(struct nlf_parser *p)
 	int32_t list = -1, f = parse_factor(p);
 
 	if (f == -2)
-		nlf_error(p, cur_col(p), cur(p) ? "expected a test at '%.*s'" : "expected a test%.*s",
-			  cur(p) ? (int)cur(p)->len : 0, cur(p) ? cur(p)->s : "");
+		nlf_error(p, nlf_cur_col(p), nlf_cur(p) ? "expected a test at '%.*s'" : "expected a test%.*s",
+			  nlf_cur(p) ? (int)nlf_cur(p)->len : 0, nlf_cur(p) ? nlf_cur(p)->s : "");
 	while (f >= 0 && !p->failed) {
 		int explicit_and = at(p, "and") || at(p, "&&");
 		int32_t g;
@@ -224,7 +212,7 @@ parse_term(struct nlf_parser *p)
 		g = parse_factor(p);
 		if (g == -2) {
 			if (explicit_and)
-				nlf_error(p, cur_col(p), "missing test after 'and'");
+				nlf_error(p, nlf_cur_col(p), "missing test after 'and'");
 			break;
 		}
 		if (g < 0)
@@ -275,7 +263,7 @@ parse_expr(struct nlf_parser *p)
 
 	if (c < 0 || !at(p, "?"))
 		return c;
-	qcol = cur_col(p);
+	qcol = nlf_cur_col(p);
 	if (enter(p) < 0)
 		return -1;
 	p->pos++;
@@ -283,7 +271,7 @@ parse_expr(struct nlf_parser *p)
 	if (x < 0)
 		return -1;
 	if (!at(p, ":")) {
-		nlf_error(p, cur_col(p), "missing ':' in ternary expression (the '?' at column %u)",
+		nlf_error(p, nlf_cur_col(p), "missing ':' in ternary expression (the '?' at column %u)",
 			  qcol);
 		return -1;
 	}
@@ -337,8 +325,8 @@ nlf_parse_pattern(const char *text, size_t len, unsigned int rule, uint32_t col0
 	else {
 		root = parse_expr(&p);
 		if (root >= 0 && p.pos < p.ntok)
-			nlf_error(&p, cur_col(&p), "garbage after expression at '%.*s'",
-				  (int)cur(&p)->len, cur(&p)->s);
+			nlf_error(&p, nlf_cur_col(&p), "garbage after expression at '%.*s'",
+				  (int)nlf_cur(&p)->len, nlf_cur(&p)->s);
 	}
 	if (tree->oom && !p.failed)
 		nlf_error(&p, 1, "out of memory");

@@ -26,18 +26,6 @@ static const struct {
 	{ "ect", T_ECT }, { "ce", T_CE },
 };
 
-static const struct nlf_tok *
-cur(const struct nlf_parser *p)
-{
-	return p->pos < p->ntok ? &p->tok[p->pos] : NULL;
-}
-
-static uint32_t
-cur_col(const struct nlf_parser *p)
-{
-	return p->pos < p->ntok ? p->tok[p->pos].col : p->end_col;
-}
-
 static int
 at(const struct nlf_parser *p, unsigned int ahead, const char *w)
 {
@@ -235,7 +223,7 @@ parse_quals(struct nlf_parser *p, struct nlf_prim *pr)
 	uint32_t v;
 	size_t i;
 
-	while ((t = cur(p))) {
+	while ((t = nlf_cur(p))) {
 		int sd = SD_NONE, skip = 1;
 
 		if (nlf_tok_is(t, "src")) {
@@ -313,11 +301,11 @@ parse_brackets(struct nlf_parser *p, struct nlf_prim *pr)
 {
 	char buf[48];
 	size_t n = 0;
-	uint32_t col = cur_col(p), pos, len = 1, end;
+	uint32_t col = nlf_cur_col(p), pos, len = 1, end;
 	char *sep;
 
-	for (p->pos++; cur(p) && !at(p, 0, "]"); p->pos++) {
-		const struct nlf_tok *t = cur(p);
+	for (p->pos++; nlf_cur(p) && !at(p, 0, "]"); p->pos++) {
+		const struct nlf_tok *t = nlf_cur(p);
 
 		if (n + t->len >= sizeof(buf)) {
 			nlf_error(p, t->col, "syntax error in '[POS:LEN]'");
@@ -326,8 +314,8 @@ parse_brackets(struct nlf_parser *p, struct nlf_prim *pr)
 		memcpy(buf + n, t->s, t->len);
 		n += t->len;
 	}
-	if (!cur(p)) {
-		nlf_error(p, cur_col(p), "missing ']' for the '[' at column %u", col);
+	if (!nlf_cur(p)) {
+		nlf_error(p, nlf_cur_col(p), "missing ']' for the '[' at column %u", col);
 		return -1;
 	}
 	p->pos++;
@@ -371,9 +359,9 @@ parse_mask(struct nlf_parser *p, struct nlf_prim *pr)
 	const struct nlf_tok *t;
 	int rc;
 
-	pr->mask_col = cur_col(p);
+	pr->mask_col = nlf_cur_col(p);
 	p->pos++;
-	t = cur(p);
+	t = nlf_cur(p);
 	if (!t) {
 		nlf_error(p, pr->mask_col, "missing mask after '&'");
 		return -1;
@@ -410,7 +398,7 @@ parse_rel(struct nlf_parser *p, struct nlf_prim *pr)
 		if (at(p, 0, rels[i].w)) {
 			pr->rel = rels[i].rel;
 			pr->has_rel = 1;
-			pr->rel_col = cur_col(p);
+			pr->rel_col = nlf_cur_col(p);
 			p->pos++;
 			return 0;
 		}
@@ -524,7 +512,7 @@ parse_name(struct nlf_parser *p, struct nlf_prim *pr, const struct nlf_tok *t)
 static int
 parse_data(struct nlf_parser *p, struct nlf_prim *pr)
 {
-	const struct nlf_tok *t = cur(p);
+	const struct nlf_tok *t = nlf_cur(p);
 	int rc;
 
 	if (!t || !data_word(t))
@@ -590,7 +578,7 @@ int32_t
 nlf_parse_prim(struct nlf_parser *p)
 {
 	struct nlf_prim pr;
-	uint32_t start = p->pos, col = cur_col(p);
+	uint32_t start = p->pos, col = nlf_cur_col(p);
 
 	memset(&pr, 0, sizeof(pr));
 	pr.proto = NLF_PROTO_NONE;
@@ -611,11 +599,11 @@ nlf_parse_prim(struct nlf_parser *p)
 	if (pr.nqual == 0 && pr.type == T_NONE && pr.data == D_NONE && !pr.has_mask &&
 	    !pr.has_rel) {
 		/* only "not" words: the test they negate is missing */
-		nlf_error(p, cur_col(p), "missing test after 'not'");
+		nlf_error(p, nlf_cur_col(p), "missing test after 'not'");
 		return -1;
 	}
 	if (pr.has_rel && pr.data == D_NONE) {
-		nlf_error(p, cur_col(p), "missing value after the relation at column %u",
+		nlf_error(p, nlf_cur_col(p), "missing value after the relation at column %u",
 			  pr.rel_col);
 		return -1;
 	}

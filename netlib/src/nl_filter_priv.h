@@ -168,6 +168,20 @@ struct nlf_parser {
 	} prev;
 };
 
+/* The token at the parser's position, or NULL past the last one. */
+static inline const struct nlf_tok *
+nlf_cur(const struct nlf_parser *p)
+{
+	return p->pos < p->ntok ? &p->tok[p->pos] : NULL;
+}
+
+/* The column of the token at the parser's position (past the end: the end). */
+static inline uint32_t
+nlf_cur_col(const struct nlf_parser *p)
+{
+	return p->pos < p->ntok ? p->tok[p->pos].col : p->end_col;
+}
+
 /* Record the first error of @p at column @col (printf format). */
 void nlf_error(struct nlf_parser *p, uint32_t col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
