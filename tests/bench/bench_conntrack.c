@@ -41,6 +41,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 
+#include "bench_util.h"
 #include "nl_conntrack.h"
 #include "nl_hdr.h"
 
@@ -65,30 +66,6 @@ struct ct_data {
 };
 
 static volatile uint64_t sink;
-
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(uint64_t *v, uint32_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return n % 2 ? (double)v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
 
 /* An Ethernet/IPv4/TCP frame from @src:@sp to @dst:@dp with @flags. */
 static uint16_t

@@ -27,6 +27,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
+#include "bench_util.h"
 #include "nl_filter.h"
 
 #define BURST 64u
@@ -69,35 +70,10 @@ struct bench_opts {
 
 static volatile uint64_t sink;
 
-/* xorshift64*: a fixed sequence for a given seed. */
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
-}
-
 static uint32_t
 mask_of(unsigned int len)
 {
 	return len == 0 ? 0 : ~0u << (32 - len);
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(uint64_t *v, uint32_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return n % 2 ? (double)v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
 static void

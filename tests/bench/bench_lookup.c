@@ -28,6 +28,7 @@
 #include <rte_hash_crc.h>
 #include <rte_lpm.h>
 
+#include "bench_util.h"
 #include "nl_flowtab.h"
 #include "nl_lpm.h"
 
@@ -63,35 +64,10 @@ struct result {
 
 static volatile uint64_t sink; /* keeps the lookups from being optimised away */
 
-/* xorshift64*: a fixed sequence for a given seed. */
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
-}
-
 static uint32_t
 mask_of(unsigned int depth)
 {
 	return depth == 0 ? 0 : ~0u << (32 - depth);
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(uint64_t *v, uint32_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return n % 2 ? (double)v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
 /* Internet-like prefix lengths: mostly /24, then /16-/23, /25-/32, /8-/15. */
