@@ -51,7 +51,8 @@ spec_accepts(const struct core_vctx *v, const struct nvm_desc *d)
 		return 0;
 	if (d->action > NVM_ACT_NEXT)
 		return 0;
-	return d->len > 0 && (uint64_t)d->data_off + d->len <= v->buf_stride;
+	/* a frame that leaves the NF holds at least an Ethernet header */
+	return d->len >= 14 && (uint64_t)d->data_off + d->len <= v->buf_stride;
 }
 
 int
