@@ -89,6 +89,7 @@ fz_dir_get(void)
 	/* memory, not a disk: a file is written per input */
 	if (base == NULL)
 		base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp";
+	/* a mkdtemp(3) template: a private directory for the files a VM names */
 	snprintf(fz_dir, sizeof(fz_dir), "%s/fuzz_mgr_cfg.XXXXXX", base);
 	if (mkdtemp(fz_dir) == NULL) {
 		fz_dir[0] = '\0';

@@ -53,6 +53,7 @@ struct fake {
 	pthread_t thread;
 };
 
+/* mkdtemp(3) template: the directory of the scripted cores' sockets, made once */
 static char dir[] = "/tmp/nvm_attach_XXXXXX";
 
 static unsigned int
