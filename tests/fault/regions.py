@@ -2,9 +2,13 @@
 """regions: a raw NF truncates, punches and scribbles on the regions it was given.
 
 The raw NF (tests/lib/nvtest/rawnf.py) attaches as role 3 and holds the fds
-of its private region and of the pool. Port 0 replays a pcap endlessly, dst
-10.1/16 to a well-behaved bridge (role 1, out of port 1, a net_null sink).
-The raw NF then, one step at a time:
+of its private region and of the pool. Port 0 is a veth pair the test writes
+frames into (nvtest.inject): dst 10.1/16 to a well-behaved bridge (role 1,
+out of port 1, a net_null sink), dst 10.3/16 to the raw NF, which never
+returns them. Fresh frames are sent at each check; they are not copies kept
+in pool buffers (as net_pcap's infinite_rx keeps them), so a punched hole
+cannot turn the test's own traffic into zeroes. The raw NF then, one step at
+a time:
 
   1. truncates its private region (to 0, and larger): refused (EPERM, the
      memfd's size is sealed) -- before, the core died of SIGBUS;
@@ -15,8 +19,9 @@ The raw NF then, one step at a time:
   4. punches a hole over the pool's first hugepage (the header's page): the
      core lives on, forwards, and later NFs attach with the right header.
 
-After every step the core must be alive and the bridge forwarding; at the
-end every buffer must be back in the pool.
+After every step the core must be alive and the bridge must forward every
+frame sent to it (port1_tx grows by exactly that many); at the end every
+buffer must be back in the pool.
 """
 
 import ctypes
@@ -26,17 +31,19 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
-from nvtest import check, pcaps, rawnf, traffic  # noqa: E402
+from nvtest import check, rawnf, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
+from nvtest.inject import Injector, drained  # noqa: E402
 from nvtest.proc import Core, Nf  # noqa: E402
 from nvtest.rawnf import NF_RUNNING, RawNf  # noqa: E402
 
 RAW_ROLE = 3
 POOL_BUFFERS = 4096
-BUFFER_SIZE = 2048      # the documented default of core.buffer_size
+BUFFER_SIZE = 4096      # net_af_packet needs more than its 2048-byte frames
 HUGEPAGE = 2 << 20      # the machine's hugepages (scripts/setup.sh reserves 2 MiB pages)
 CONFIG = f"""core = {{
   pool_buffers = {POOL_BUFFERS};
+  buffer_size = {BUFFER_SIZE};
   ring_size = 256;
 }};
 rules = (
@@ -49,12 +56,27 @@ FALLOC_FL_KEEP_SIZE = 1
 FALLOC_FL_PUNCH_HOLE = 2
 
 
-def forwards(chk, core, what):
-    """The bridge's port keeps sending: port1_tx grows within 10 s."""
+class Traffic:
+    """The frames of one check: @n_bridge to the bridge, the rest to the raw NF."""
+
+    def __init__(self, inj, seed):
+        gen = traffic.simple_flows(seed, ["10.1.0.0/16", "10.3.0.0/16"], 32)
+        self.inj = inj
+        self.frames = [bytes(p.frame) for p in gen]
+        self.n_bridge = sum(1 for p in gen if p.tuple5[1].startswith("10.1."))
+
+
+def forwards(chk, core, tr, what):
+    """Send a batch; port 0 takes it all and port1_tx grows by its bridge frames."""
     a = core.stats().get("port1_tx", 0)
-    ok, st = core.tel.wait_for(lambda s: s.get("port1_tx", 0) > a, timeout=10)
-    return chk.ok(core.alive() and ok, f"core alive and the bridge forwards {what}",
-                  f"alive={core.alive()}, port1_tx {a} -> {st.get('port1_tx')}")
+    tr.inj.send(tr.frames)
+    ok, st = core.tel.wait_for(drained(0, tr.inj.sent), timeout=10)
+    if not chk.ok(core.alive() and ok, f"core alive and port 0 takes the frames {what}",
+                  f"alive={core.alive()}, port0_rx {st.get('port0_rx')} of {tr.inj.sent}"):
+        return False
+    ok, st = core.tel.wait_for(lambda s: s.get("port1_tx", 0) >= a + tr.n_bridge, timeout=10)
+    return chk.eq(st.get("port1_tx", 0) - a, tr.n_bridge,
+                  f"the bridge forwards every frame sent to it {what}")
 
 
 def header(raw):
@@ -106,12 +128,9 @@ def main():
     nvenv.require_hugepages(chk)
     nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.BRIDGE_BIN])
 
-    gen = traffic.simple_flows(21, ["10.1.0.0/16", "10.3.0.0/16"], 64)
-    flows = env.path("flows.pcap")
-    pcaps.write(flows, [p.frame for p in gen])
-    core = Core(env, "r", CONFIG,
-                [f"net_pcap0,rx_pcap={flows},infinite_rx=1", "net_null0,no-rx=1"],
-                wait_nfs=2)
+    inj = Injector(env)
+    tr = Traffic(inj, 21)
+    core = Core(env, "r", CONFIG, [inj.vdev(0), "net_null0,no-rx=1"], wait_nfs=2)
     err = core.start_ready()
     if not chk.ok(err is None, "core starts", err or ""):
         env.done(chk)
@@ -129,15 +148,15 @@ def main():
     chk.eq((want["magic"], want["buf_count"], want["buf_stride"], want["nb_ports"]),
            (rawnf.POOL_MAGIC, POOL_BUFFERS, BUFFER_SIZE, 2),
            "pool header: magic, the configured buffers and size, 2 ports")
-    forwards(chk, core, "with the raw NF attached")
+    forwards(chk, core, tr, "with the raw NF attached")
 
     chk.section("truncating the private region")
     truncate_refused(chk, raw.priv_fd, "private region")
-    forwards(chk, core, "after the private region's truncation")
+    forwards(chk, core, tr, "after the private region's truncation")
 
     chk.section("truncating the pool region")
     truncate_refused(chk, raw.pool_fd, "pool region")
-    forwards(chk, core, "after the pool region's truncation")
+    forwards(chk, core, tr, "after the pool region's truncation")
 
     chk.section("random bytes over the pool header")
     raw.pool[0:rawnf.POOL_HDR_SIZE] = os.urandom(rawnf.POOL_HDR_SIZE)
@@ -146,7 +165,7 @@ def main():
     attach_checked(chk, core, want, "after the scribbling")
     raw.pool[0:rawnf.POOL_HDR_SIZE] = os.urandom(rawnf.POOL_HDR_SIZE)
     netlib_attaches(chk, env, core, "after scribbling")
-    forwards(chk, core, "after the scribbling")
+    forwards(chk, core, tr, "after the scribbling")
 
     chk.section("a hole punched over the pool's first hugepage")
     libc = ctypes.CDLL(None, use_errno=True)
@@ -156,7 +175,7 @@ def main():
     # (docs/abi.md section 5): the core must live through it.
     chk.ok(True, "punching a hole: " + ("done" if r == 0 else
                                         os.strerror(ctypes.get_errno())))
-    forwards(chk, core, "after the punched hole")
+    forwards(chk, core, tr, "after the punched hole")
     attach_checked(chk, core, want, "after the punched hole")
     netlib_attaches(chk, env, core, "after punching")
 
