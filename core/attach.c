@@ -298,6 +298,7 @@ detach_one(struct core *c, unsigned int slot)
 
 		nanosleep(&ts, NULL); /* the old view must go before the NF does */
 	}
+	core_cmd_nf_gone(c, nf);
 	core_nf_reclaim(c, nf);
 	printf("nf %u detached: role %u, %llu buffer(s) reclaimed\n", nf->id, nf->role,
 	       (unsigned long long)nf->st.reclaimed);
@@ -546,6 +547,11 @@ ctl_main(void *arg)
 	for (i = 0; i < CTL_MAX_PENDING; i++)
 		ctl->conns[i].fd = -1;
 	ctl->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (ctl->epfd >= 0 && c->cmd_fd >= 0) {
+		struct epoll_event cev = { .events = EPOLLIN, .data.u32 = CORE_CMD_LISTEN };
+
+		epoll_ctl(ctl->epfd, EPOLL_CTL_ADD, c->cmd_fd, &cev);
+	}
 	if (ctl->epfd < 0 || epoll_ctl(ctl->epfd, EPOLL_CTL_ADD, c->listen_fd, &ev) < 0) {
 		fprintf(stderr, "control thread: epoll: %s\n", strerror(errno));
 		if (ctl->epfd >= 0)
@@ -563,13 +569,16 @@ ctl_main(void *arg)
 
 			if (tag == LISTEN_TAG)
 				ctl_accept(ctl);
+			else if (tag == CORE_CMD_LISTEN ||
+				 (tag >= CORE_CMD_TAG && tag - CORE_CMD_TAG < CORE_CMD_CLIENTS))
+				core_cmd_event(c, ctl->epfd, tag);
 			else if (tag >= CONN_TAG && tag - CONN_TAG < CTL_MAX_PENDING) {
 				if (ctl->conns[tag - CONN_TAG].fd >= 0)
 					conn_read(ctl, tag - CONN_TAG);
 			} else if (tag < CORE_MAX_NFS && c->nfs[tag] != NULL && c->nfs[tag]->sock >= 0)
 				nf_sock_event(c, ctl->epfd, tag);
 		}
-		wait_ms = conns_expire(ctl, ctl_poll_nfs(c));
+		wait_ms = core_cmd_round(c, conns_expire(ctl, ctl_poll_nfs(c)));
 		if (c->cfg.stats_interval > 0 && time(NULL) - last >= (time_t)c->cfg.stats_interval) {
 			core_rates_print(c, stdout, prev, (double)(time(NULL) - last));
 			last = time(NULL);
@@ -579,6 +588,7 @@ ctl_main(void *arg)
 	for (i = 0; i < CTL_MAX_PENDING; i++)
 		if (ctl->conns[i].fd >= 0)
 			close(conn_take(ctl, i));
+	core_cmd_stop(c);
 	close(ctl->epfd);
 	free(ctl);
 	return NULL;

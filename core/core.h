@@ -25,12 +25,18 @@
 #include "cfg.h"
 #include "cls.h"
 #include "netvm_abi.h"
+#include "nvm_ctl.h"
 #include "nvm_ring.h"
 #include "validate.h"
 
 #define CORE_MAX_NFS 64       /* attached NF instances at once */
 #define CORE_MAX_INSTANCES 16 /* instances of one role */
 #define CORE_MAX_POOLS 8      /* pools: trust groups x NUMA sockets */
+#define CORE_CTL_PIPE 65536u  /* data bytes of each control pipe of an NF */
+#define CORE_NF_STATS 256u    /* counters an NF may publish */
+#define CORE_CMD_CLIENTS 16   /* command socket clients at once */
+#define CORE_CMD_TAG 0x20000u /* epoll tag of command client i: CORE_CMD_TAG + i */
+#define CORE_CMD_LISTEN 0xfffffffeu /* epoll tag of the command socket */
 #define CORE_BURST 32
 #define CORE_CHAIN_NONE 0xffff /* packet created by an NF: no chain */
 #define CORE_FRAG_MAX 64       /* fragments one packet may become */
@@ -124,6 +130,18 @@ struct core_nf_stats {
 	uint64_t alloc_capped; /* alloc refills refused or cut short by the budget */
 };
 
+/* An NF's control channel, as the control thread drives it (cmd.c). */
+struct core_nf_cmd {
+	struct nvm_pipe_end req, ans;
+	struct nvm_ctl_msg out; /* the request being written */
+	struct nvm_ctl_msg in;  /* the answer being read */
+	char *body;             /* the request's text until it is in the pipe */
+	uint32_t seq;           /* of the last request */
+	int client;             /* index of the client waiting for the answer, or -1 */
+	const char *broken;     /* why the channel is closed for good, or NULL */
+	struct nvm_stats *stats; /* the counters the NF publishes (telemetry reads) */
+};
+
 struct core_nf {
 	uint16_t id;
 	uint16_t role;
@@ -149,6 +167,7 @@ struct core_nf {
 	uint64_t token;       /* the lease's secret */
 	uint64_t attached_ms; /* when its handshake ended (CLOCK_MONOTONIC) */
 	uint64_t orphan_until_ms; /* detached then unless adopted */
+	struct core_nf_cmd cmd;   /* control thread only */
 };
 
 /* What the datapath sees of the NFs: replaced whole, freed after a QSBR
@@ -200,6 +219,17 @@ struct core_ctl_stats {
 	uint64_t broken;   /* connections closed: closed or malformed mid-hello */
 };
 
+/* The command socket's work, written by the control thread. */
+struct core_cmd_stats {
+	uint64_t sent;      /* commands handed to an NF */
+	uint64_t answered;  /* answers relayed */
+	uint64_t errors;    /* requests refused (bad line, no such NF, busy, ...) */
+	uint64_t timeouts;  /* no answer, or no whole request, in time */
+	uint64_t abandoned; /* clients gone before their answer */
+	uint64_t stale;     /* answers nobody waited for any more, skipped */
+	uint64_t broken;    /* NF channels closed for an impossible index or frame */
+};
+
 struct core_port_stats {
 	uint64_t rx;
 	uint64_t tx;
@@ -244,10 +274,24 @@ struct core {
 
 	int listen_fd;
 	struct core_ctl_stats ctl_st;
+	int cmd_fd;                      /* the command socket (cmd.c) */
+	struct cmd_client *cmd_clients;  /* CORE_CMD_CLIENTS of them */
+	struct core_cmd_stats cmd_st;
 	pthread_t ctl_thread;
 	volatile bool quit;     /* datapath lcores stop */
 	volatile bool ctl_quit; /* control thread stops */
 };
+
+/* cmd.c: the command socket, NFs' control channels */
+int core_cmd_path(const struct core *c, char *buf, size_t len);
+int core_cmd_open(struct core *c, char *err, size_t errlen);
+void core_cmd_close(struct core *c);
+uint64_t core_cmd_bytes(void);
+void core_cmd_nf_init(struct core_nf *nf, uint64_t off);
+void core_cmd_nf_gone(struct core *c, struct core_nf *nf);
+void core_cmd_event(struct core *c, int epfd, uint32_t tag);
+int core_cmd_round(struct core *c, int wait_ms);
+void core_cmd_stop(struct core *c);
 
 /* pool.c */
 int core_pool_create(struct core *c, struct core_pool *p, unsigned int id, int socket,

@@ -348,6 +348,7 @@ main(int argc, char **argv)
 		goto out_eal;
 	}
 	c->listen_fd = -1;
+	c->cmd_fd = -1;
 	pthread_mutex_init(&c->nf_lock, NULL);
 	snprintf(c->prefix, sizeof(c->prefix), "%s", basename((char *)rte_eal_get_runtime_dir()));
 	if (parse_args(c, argc, argv) < 0)
@@ -400,6 +401,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "netvm-core: %s\n", err);
 		goto out_ports;
 	}
+	if (core_cmd_open(c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "netvm-core: %s\n", err);
+		goto out_socket;
+	}
 	if (core_telemetry_register(c) < 0)
 		fprintf(stderr, "netvm-core: telemetry off (registering /netvm/stats failed)\n");
 
@@ -425,6 +430,7 @@ main(int argc, char **argv)
 out_ctl:
 	core_attach_stop(c);
 out_socket:
+	core_cmd_close(c);
 	if (c->listen_fd >= 0) {
 		close(c->listen_fd);
 		unlink(c->cfg.socket_path);

@@ -73,7 +73,8 @@ core_nf_create(struct core *c, uint16_t id, uint16_t role, uint16_t nb_queues, c
 			     (uint64_t)c->cfg.nf_buffers);
 	nf->pool->nf_budget = c->cfg.group_buffers;
 
-	nf->priv_size = region_size(off + nb_queues * (2 * ring_bytes + alloc_bytes));
+	nf->priv_size = region_size(off + nb_queues * (2 * ring_bytes + alloc_bytes) +
+				    core_cmd_bytes());
 	snprintf(name, sizeof(name), "netvm-nf%u", id);
 	nf->priv_fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	/* The NF holds this fd: sealed, it cannot truncate the region under
@@ -122,6 +123,7 @@ core_nf_create(struct core *c, uint16_t id, uint16_t role, uint16_t nb_queues, c
 		nvm_ring_prod_attach(&nf->q[q].alloc, al, c->cfg.alloc_ring_size);
 		off += 2 * ring_bytes + alloc_bytes;
 	}
+	core_cmd_nf_init(nf, off);
 	return nf;
 fail:
 	core_nf_destroy(nf);

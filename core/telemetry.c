@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
+#include <stdbool.h>
+#include <string.h>
 
 #include <rte_telemetry.h>
 
@@ -99,6 +102,13 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 	fn(arg, "attach_timeouts", c->ctl_st.timeouts);
 	fn(arg, "attach_overflow", c->ctl_st.overflow);
 	fn(arg, "attach_broken", c->ctl_st.broken);
+	fn(arg, "cmd_sent", c->cmd_st.sent);
+	fn(arg, "cmd_answered", c->cmd_st.answered);
+	fn(arg, "cmd_errors", c->cmd_st.errors);
+	fn(arg, "cmd_timeouts", c->cmd_st.timeouts);
+	fn(arg, "cmd_abandoned", c->cmd_st.abandoned);
+	fn(arg, "cmd_stale", c->cmd_st.stale);
+	fn(arg, "cmd_broken", c->cmd_st.broken);
 	/* Last: with many NFs, DPDK's telemetry dictionary (256 entries) may
 	 * cut here; /netvm/nf,ID always gives one NF whole. */
 	pthread_mutex_lock(&c->nf_lock);
@@ -216,6 +226,83 @@ tel_nf(const char *cmd, const char *params, struct rte_tel_data *d)
 	return r;
 }
 
+/* A name an NF published: 1..23 characters of [A-Za-z0-9_.-], NUL-ended. */
+static bool
+stat_name_ok(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < NVM_STAT_NAME && name[i] != '\0'; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != '.' &&
+		    name[i] != '-')
+			return false;
+	return i > 0 && i < NVM_STAT_NAME;
+}
+
+/*
+ * Copy the counters NF @nf publishes into @d. The table is the NF's: it is
+ * copied out under its sequence count (a few tries), then every name is
+ * checked; an NF rewriting it all the time, or writing nonsense, shows
+ * "nf_counters_unreadable" or skips those entries.
+ */
+static void
+nf_counters(const struct core_nf *nf, struct rte_tel_data *d)
+{
+	const struct nvm_stats *t = nf->cmd.stats; /* where the core put it */
+	static struct nvm_stat copy[CORE_NF_STATS]; /* under tel_lock */
+	unsigned int i, n = 0, tries;
+	uint32_t s0, s1;
+
+	for (tries = 0; tries < 8; tries++) {
+		s0 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
+		if (s0 & 1)
+			continue;
+		n = RTE_MIN(__atomic_load_n(&t->count, __ATOMIC_RELAXED), CORE_NF_STATS);
+		memcpy(copy, (const void *)t->slots, n * sizeof(copy[0]));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s1 = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+		if (s0 == s1)
+			break;
+	}
+	if (tries == 8) {
+		rte_tel_data_add_dict_u64(d, "nf_counters_unreadable", 1);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (stat_name_ok(copy[i].name))
+			rte_tel_data_add_dict_u64(d, copy[i].name, copy[i].value);
+	}
+}
+
+static int
+tel_nf_counters(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char *end;
+	unsigned long id;
+	int r = -EINVAL;
+
+	(void)cmd;
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	id = strtoul(params, &end, 10);
+	if (*end != '\0' || id >= CORE_MAX_NFS)
+		return -EINVAL;
+	pthread_mutex_lock(&tel_lock);
+	if (tel_core == NULL) {
+		pthread_mutex_unlock(&tel_lock);
+		return -ENODEV;
+	}
+	pthread_mutex_lock(&tel_core->nf_lock);
+	if (tel_core->nfs[id] != NULL) {
+		rte_tel_data_start_dict(d);
+		nf_counters(tel_core->nfs[id], d);
+		r = 0;
+	}
+	pthread_mutex_unlock(&tel_core->nf_lock);
+	pthread_mutex_unlock(&tel_lock);
+	return r;
+}
+
 static int
 tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -265,6 +352,10 @@ core_telemetry_register(struct core *c)
 	if (r == 0)
 		r = rte_telemetry_register_cmd("/netvm/nf", tel_nf,
 					       "Counters of one NF instance. Parameter: its id");
+	if (r == 0)
+		r = rte_telemetry_register_cmd("/netvm/nf_counters", tel_nf_counters,
+					       "Counters an NF instance publishes (netlib's and its "
+					       "own). Parameter: its id");
 	if (r == 0)
 		r = rte_telemetry_register_cmd("/netvm/pools", tel_pools,
 					       "NetVM pool regions: memfd name, size (a power of two), "

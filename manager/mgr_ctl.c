@@ -145,6 +145,8 @@ ctl_vm_list(struct mgr *m)
 	for (i = 0; i < m->nb_vms; i++)
 		json_object_array_add(a, ctl_vm_json(&m->vms[i], now));
 	json_object_object_add(o, "vms", a);
+	/* netvmctl's "vm cmd" and "nf cmd" talk to the core's command socket */
+	json_object_object_add(o, "core_socket", json_object_new_string(m->cfg.core_socket));
 	return o;
 }
 

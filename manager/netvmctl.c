@@ -4,8 +4,12 @@
  *
  *   netvmctl [-s SOCKET] [--json] vm list | vm start NAME | vm stop NAME
  *   netvmctl [-s SOCKET] [--json] nf list | stats
+ *   netvmctl [-c CORE_SOCKET] [-f FILE] [-t SECONDS] [--json] nf cmd ID WORD...
+ *   netvmctl [-s SOCKET] [-f FILE] [-t SECONDS] [--json] vm cmd NAME WORD...
  *
- * Sends the command as one line to the manager's control socket
+ * "nf cmd" and "vm cmd" go to the NF through the core engine's command
+ * socket (netvmctl_nf.c); the rest
+ * sends the command as one line to the manager's control socket
  * (manager.socket; mgr_ctl.c has the protocol), reads its JSON answer and
  * prints it as tables, or as JSON with --json. Exit status: 0 done, 1 the
  * manager refused or could not be reached, 2 usage.
@@ -36,11 +40,18 @@ usage(FILE *f, const char *prog)
 		"  vm stop NAME     stop a VM; it stays stopped\n"
 		"  nf list          NFs attached to the core engine, with their VM\n"
 		"  stats            the core engine's counters: ports, NFs, pools, drops\n"
+		"  nf cmd ID WORD...    a command for NF instance ID (try 'help'), through the\n"
+		"                       core engine; prints the NF's answer\n"
+		"  vm cmd NAME WORD...  the same for the NF of VM NAME\n"
 		"options:\n"
 		"  -s, --socket SOCKET  the manager's control socket (default %s)\n"
-		"  -j, --json           print the manager's answer as JSON\n"
+		"  -c, --core SOCKET    the core engine's attach socket, for nf cmd (default %s;\n"
+		"                       vm cmd asks the manager)\n"
+		"  -f, --file FILE      send FILE's bytes after the command's words ('-': stdin)\n"
+		"  -t, --timeout SECONDS  how long the NF may take to answer (default 10)\n"
+		"  -j, --json           print the answer as JSON\n"
 		"  -h, --help           this text\n",
-		prog, MGR_CFG_DEF_SOCKET);
+		prog, MGR_CFG_DEF_SOCKET, MGR_CFG_DEF_CORE_SOCKET);
 }
 
 /* Send @req to the manager at @path; the whole answer in a malloc'd string. */
@@ -131,19 +142,36 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "core", required_argument, NULL, 'c' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = MGR_CFG_DEF_SOCKET;
+	const char *path = MGR_CFG_DEF_SOCKET, *core = NULL, *file = NULL;
 	struct json_object *reply, *ok, *err;
+	unsigned long timeout_s = 10;
 	bool json = false;
-	char req[256], *text;
+	char req[256], *text, *end;
 	int opt, r = 0;
 
-	while ((opt = getopt_long(argc, argv, "+s:jh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:c:f:t:jh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			path = optarg;
+			break;
+		case 'c':
+			core = optarg;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 't':
+			timeout_s = strtoul(optarg, &end, 10);
+			if (*end != '\0' || timeout_s == 0 || timeout_s > 600) {
+				fprintf(stderr, "netvmctl: --timeout: 1..600 seconds\n");
+				return 2;
+			}
 			break;
 		case 'j':
 			json = true;
@@ -156,8 +184,41 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (ctl_request(argc - optind, argv + optind, req, sizeof(req)) < 0) {
-		usage(stderr, argv[0]);
+	argc -= optind;
+	argv += optind;
+	if (argc >= 4 && strcmp(argv[1], "cmd") == 0 && strcmp(argv[0], "nf") == 0) {
+		unsigned long id = strtoul(argv[2], &end, 10);
+
+		if (*end != '\0' || argv[2][0] == '\0' || id > 0xffff) {
+			fprintf(stderr, "netvmctl: nf cmd: '%s' is not an NF instance id\n", argv[2]);
+			return 2;
+		}
+		return ctl_nf_cmd(core ? core : MGR_CFG_DEF_CORE_SOCKET, (unsigned int)id,
+				  argc - 3, argv + 3, file, (unsigned int)timeout_s, json);
+	}
+	if (argc >= 4 && strcmp(argv[1], "cmd") == 0 && strcmp(argv[0], "vm") == 0) {
+		const char *core_sock = MGR_CFG_DEF_CORE_SOCKET;
+		int id;
+
+		text = ctl_ask(path, "vm list\n");
+		if (text == NULL)
+			return 1;
+		reply = json_tokener_parse(text);
+		free(text);
+		id = reply != NULL ? ctl_vm_nf_id(reply, argv[2], &core_sock) : -1;
+		if (reply == NULL)
+			fprintf(stderr, "netvmctl: the manager's answer is not JSON\n");
+		r = id < 0 ? 1 : ctl_nf_cmd(core ? core : core_sock, (unsigned int)id, argc - 3,
+					    argv + 3, file, (unsigned int)timeout_s, json);
+		json_object_put(reply);
+		return r;
+	}
+	if (file != NULL) {
+		fprintf(stderr, "netvmctl: --file goes with nf cmd and vm cmd only\n");
+		return 2;
+	}
+	if (ctl_request(argc, argv, req, sizeof(req)) < 0) {
+		usage(stderr, "netvmctl");
 		return 2;
 	}
 	text = ctl_ask(path, req);

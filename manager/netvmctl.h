@@ -6,6 +6,7 @@
 #ifndef NETVM_NETVMCTL_H
 #define NETVM_NETVMCTL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct json_object;
@@ -20,5 +21,10 @@ int ctl_show_nfs(struct json_object *reply, FILE *f);
 /* Print the "stats" of a "stats" answer as tables (ports, NFs, pools, drop
  * reasons, the rest) to @f. Returns 0 or -EPROTO. */
 int ctl_show_stats(struct json_object *reply, FILE *f);
+
+/* netvmctl_nf.c: commands for NFs through the core's command socket. */
+int ctl_vm_nf_id(struct json_object *reply, const char *name, const char **core_sock);
+int ctl_nf_cmd(const char *core_sock, unsigned int id, int n, char **words, const char *file,
+	       unsigned int timeout_s, bool json);
 
 #endif /* NETVM_NETVMCTL_H */

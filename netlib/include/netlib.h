@@ -55,6 +55,19 @@ nl_to_role(struct nl_pkt *p, unsigned int role)
 }
 
 /*
+ * A command from the control channel: the words of its first line, and what
+ * follows that line (a file's contents, say), NUL-terminated. The answer is
+ * text written to @out.
+ */
+struct nl_cmd {
+	int argc;
+	char **argv;
+	const char *data;
+	size_t len;
+	FILE *out;
+};
+
+/*
  * An NF. Only name and one of pkt/burst are required.
  *
  * init:  parse the app's own arguments (those after "--"); store state in
@@ -70,6 +83,12 @@ nl_to_role(struct nl_pkt *p, unsigned int role)
  *        freeing the old ones. Return 0, or a negative errno after printing
  *        why: the NF then runs on with what it had. Without a reload hook
  *        SIGHUP is logged and ignored (it never ends the NF).
+ * command: a command from the control channel (`netvmctl nf cmd ID ...`,
+ *        docs/netlib.md): called from the main thread, like reload. Write
+ *        the answer to cmd->out; return 0, -ENOTSUP for a command the NF
+ *        does not know, or another negative errno (say why in cmd->out).
+ *        netlib answers `help`, `stats` and `reload` itself.
+ * commands: one line per command the NF knows, for `help`.
  * fini:  free state.
  */
 struct nl_nf {
@@ -80,6 +99,8 @@ struct nl_nf {
 	void (*burst)(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state);
 	void (*stats)(void *state, FILE *f);
 	int (*reload)(struct nl_ctx *ctx, void *state);
+	int (*command)(struct nl_ctx *ctx, void *state, struct nl_cmd *cmd);
+	const char *commands;
 	void (*fini)(void *state);
 };
 

@@ -20,12 +20,12 @@
  *   address of buffer i = base + bufs_off + i * buf_stride   (O(1), no search)
  *   first packet byte   = address of buffer d.buf + d.data_off
  *
- *   private region (one per NF instance; its rings and status)
+ *   private region (one per NF instance; its rings, status and control)
  *
- *   0                      ring_off[0]          ring_off[1] ...
- *   +----------------------+--------------------+----------------+
- *   | nvm_priv_hdr         | queue 0: rx ring   | queue 0: tx    | ... alloc
- *   +----------------------+--------------------+----------------+
+ *   0                      ring_off[0]          ring_off[1] ...  ctl_off        stats_off
+ *   +----------------------+--------------------+-------------+--+--------------+-----------+
+ *   | nvm_priv_hdr         | queue 0: rx ring   | queue 0: tx | ...| req, answer | counters  |
+ *   +----------------------+--------------------+-------------+--+--------------+-----------+
  *
  * Rings are single-producer/single-consumer. Producer and consumer indexes
  * are free-running 32-bit counters on separate cache lines; slot = idx & mask.
@@ -39,7 +39,7 @@
 
 #include <stdint.h>
 
-#define NVM_ABI_VERSION 1u
+#define NVM_ABI_VERSION 2u
 
 #define NVM_POOL_MAGIC 0x4e564d50u /* "NVMP" */
 #define NVM_PRIV_MAGIC 0x4e564d52u /* "NVMR" */
@@ -143,8 +143,11 @@ struct nvm_priv_hdr {
 	uint32_t ring_size;  /* slots per rx/tx ring */
 	uint32_t alloc_size; /* slots per alloc ring */
 	uint32_t pool_id;    /* which pool region the descriptors refer to */
+	uint32_t ctl_size;   /* data bytes of each control pipe, a power of two */
+	uint64_t ctl_off;    /* request pipe; the answer pipe follows it (§7) */
+	uint64_t stats_off;  /* the NF's published counters (struct nvm_stats) */
+	uint32_t stats_slots; /* entries of nvm_stats.slots */
 	uint32_t pad0;
-	uint8_t pad1[NVM_CACHE_LINE - 40];
 	struct nvm_queue_desc queues[NVM_MAX_QUEUES];
 	/* ---- NF writes ---- */
 	volatile uint32_t nf_state; /* enum nvm_nf_state */
@@ -153,6 +156,56 @@ struct nvm_priv_hdr {
 };
 _Static_assert(sizeof(struct nvm_priv_hdr) == 2 * NVM_CACHE_LINE + 32 * NVM_MAX_QUEUES,
 	       "private header");
+
+/*
+ * Control channel (docs/abi.md §7): two byte pipes in the private region,
+ * requests core → NF and answers NF → core, each a stream of messages: an
+ * nvm_ctl_hdr and `len` bytes of text. The same single-producer/single-
+ * consumer discipline as the descriptor rings, with bytes for slots.
+ */
+struct nvm_pipe {
+	volatile uint32_t prod; /* bytes written, free-running */
+	uint8_t pad0[NVM_CACHE_LINE - 4];
+	volatile uint32_t cons; /* bytes read, free-running */
+	uint8_t pad1[NVM_CACHE_LINE - 4];
+	uint32_t size;          /* informative, never trusted */
+	uint8_t pad2[NVM_CACHE_LINE - 4];
+	uint8_t data[];
+};
+_Static_assert(sizeof(struct nvm_pipe) == 3 * NVM_CACHE_LINE, "pipe header");
+
+#define NVM_PIPE_BYTES(n) (sizeof(struct nvm_pipe) + (uint64_t)(n))
+
+#define NVM_CTL_MAGIC 0x434d564eu  /* "NVMC" */
+#define NVM_CTL_MAX_LEN (16u << 20) /* longest request or answer text */
+
+struct nvm_ctl_hdr {
+	uint32_t magic;  /* NVM_CTL_MAGIC */
+	uint32_t seq;    /* the request's number; its answer repeats it */
+	int32_t status;  /* answer: 0 or a negative errno; request: 0 */
+	uint32_t len;    /* bytes of text that follow */
+};
+_Static_assert(sizeof(struct nvm_ctl_hdr) == 16, "control message header");
+
+/*
+ * Counters an NF publishes for the core's telemetry: a table it rewrites
+ * under a sequence count (odd while it writes), read by the core, which
+ * checks every name. Names are NUL-terminated in their 24 bytes.
+ */
+#define NVM_STAT_NAME 24u
+struct nvm_stat {
+	char name[NVM_STAT_NAME];
+	uint64_t value;
+};
+_Static_assert(sizeof(struct nvm_stat) == 32, "published counter");
+
+struct nvm_stats {
+	volatile uint32_t seq; /* odd while the NF rewrites the table */
+	uint32_t count;        /* slots in use */
+	uint8_t pad[NVM_CACHE_LINE - 8];
+	struct nvm_stat slots[];
+};
+_Static_assert(sizeof(struct nvm_stats) == NVM_CACHE_LINE, "published counters header");
 
 /* Offset of buffer @buf from the start of the pool region: O(1), no search.
  * The caller checks buf < h->buf_count (against its own copy of the header). */

@@ -102,5 +102,14 @@ nl_regions_check(struct nl_ctx *ctx, char *err, size_t errlen)
 			return -EPROTO;
 		}
 	}
+	if (!is_pow2(rh->ctl_size) || rh->ctl_size < 64 ||
+	    !in_region(rh->ctl_off, 2 * NVM_PIPE_BYTES(rh->ctl_size), rh->region_size) ||
+	    rh->ctl_off % NVM_CACHE_LINE != 0 || rh->stats_off % NVM_CACHE_LINE != 0 ||
+	    !in_region(rh->stats_off,
+		       sizeof(struct nvm_stats) + (uint64_t)rh->stats_slots * sizeof(struct nvm_stat),
+		       rh->region_size)) {
+		snprintf(err, errlen, "control pipes or counter table outside the private region");
+		return -EPROTO;
+	}
 	return 0;
 }

@@ -12,6 +12,8 @@
 
 #include "nl_priv.h"
 
+#define NL_MAIN_POLL_MS 20 /* the main thread's round: signals, commands, the core */
+
 static volatile sig_atomic_t nl_signalled;
 static volatile sig_atomic_t nl_hangup;
 
@@ -42,27 +44,29 @@ nl_quiesce(struct nl_ctx *ctx)
 	return 0;
 }
 
-/* SIGHUP: hand it to the NF's reload hook, or say there is none; never stop. */
-static void
-hangup(struct nl_ctx *ctx, const char *prog)
+/* SIGHUP or the `reload` command (@why): hand it to the NF's reload hook, or
+ * say there is none; never stop. Returns 0 or a negative errno. */
+int
+nl_reload(struct nl_ctx *ctx, const char *why)
 {
 	int r;
 
 	if (ctx->nf->reload == NULL) {
 		ctx->reload_failed++;
-		fprintf(stderr, "%s: SIGHUP: %s has no reload hook; running on unchanged\n", prog,
-			ctx->nf->name);
-		return;
+		fprintf(stderr, "%s: %s: %s has no reload hook; running on unchanged\n",
+			ctx->nf->name, why, ctx->nf->name);
+		return -ENOTSUP;
 	}
 	r = ctx->nf->reload(ctx, ctx->state);
 	if (r < 0) {
 		ctx->reload_failed++;
-		fprintf(stderr, "%s: SIGHUP: reload failed (%s); running on with what it had\n",
-			prog, strerror(-r));
-		return;
+		fprintf(stderr, "%s: %s: reload failed (%s); running on with what it had\n",
+			ctx->nf->name, why, strerror(-r));
+		return r;
 	}
 	ctx->reloads++;
-	fprintf(stderr, "%s: SIGHUP: reloaded\n", prog);
+	fprintf(stderr, "%s: %s: reloaded\n", ctx->nf->name, why);
+	return 0;
 }
 
 /* Number of ports the core engine has. */
@@ -89,8 +93,8 @@ nl_role(const struct nl_ctx *ctx)
 	return ctx->priv_hdr.role;
 }
 
-static void
-stats_print(const struct nl_ctx *ctx, FILE *f)
+void
+nl_stats_print(const struct nl_ctx *ctx, FILE *f)
 {
 	struct nl_queue_stats t = { 0 };
 	unsigned int q;
@@ -119,6 +123,8 @@ stats_print(const struct nl_ctx *ctx, FILE *f)
 		(unsigned long long)t.missed_wakeups);
 	fprintf(f, "reloads %llu\nreload_failed %llu\n", (unsigned long long)ctx->reloads,
 		(unsigned long long)ctx->reload_failed);
+	fprintf(f, "commands %llu\ncommand_failed %llu\n", (unsigned long long)ctx->ctl.commands,
+		(unsigned long long)ctx->ctl.failed);
 	/* TSC cycles per packet received, in hundredths, as the core counts. */
 	fprintf(f, "cycles_app_x100 %llu\ncycles_io_x100 %llu\n",
 		(unsigned long long)(t.rx ? t.cycles_app * 100 / t.rx : 0),
@@ -218,6 +224,7 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 		status = 1;
 		goto out_fini;
 	}
+	nl_ctl_init(&ctx);
 	__atomic_store_n(&((struct nvm_priv_hdr *)ctx.priv)->nf_state, NVM_NF_RUNNING,
 			 __ATOMIC_RELEASE);
 	fprintf(stderr, "%s: attached as instance %u of role %u, %u queue(s)\n", prog,
@@ -226,27 +233,29 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 	while (!nl_signalled) {
 		if (nl_hangup) {
 			nl_hangup = 0;
-			hangup(&ctx, prog);
+			nl_reload(&ctx, "SIGHUP");
 		}
-		if (ctx.tp->core_gone(&ctx, 200)) {
+		nl_ctl_poll(&ctx, prog);
+		if (ctx.tp->core_gone(&ctx, NL_MAIN_POLL_MS)) {
 			fprintf(stderr, "%s: the core engine closed the connection\n", prog);
 			status = 1;
 			break;
 		}
 		if (ctx.opts.stats_interval > 0 && time(NULL) - last >= ctx.opts.stats_interval) {
 			last = time(NULL);
-			stats_print(&ctx, stdout);
+			nl_stats_print(&ctx, stdout);
 		}
 	}
 	ctx.stop = 1;
 	for (q = 0; q < ctx.nb_queues; q++)
 		pthread_join(ctx.queues[q].thread, NULL);
 	((struct nvm_priv_hdr *)ctx.priv)->nf_state = NVM_NF_STOPPING;
-	stats_print(&ctx, stdout);
+	nl_stats_print(&ctx, stdout);
 out_fini:
 	if (nf->fini != NULL)
 		nf->fini(ctx.state);
 out:
+	nl_ctl_fini(&ctx);
 	ctx.tp->detach(&ctx);
 	free(ctx.queues);
 	return status;

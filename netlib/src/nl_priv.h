@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "netlib.h"
+#include "nvm_ctl.h"
 #include "nvm_ring.h"
 
 #define NL_BURST 32
@@ -78,6 +79,21 @@ struct nl_transport {
 extern const struct nl_transport nl_transport_host; /* nl_transport_host.c */
 extern const struct nl_transport nl_transport_uio;  /* nl_transport_uio.c */
 
+/* The NF's side of the control channel (nl_ctl.c), main thread only. */
+struct nl_ctl {
+	int ready;                /* the pipes are set up and intact */
+	int broken;
+	struct nvm_pipe_end req, ans;
+	struct nvm_ctl_msg in;    /* the request being read */
+	struct nvm_ctl_msg out;   /* the answer being written */
+	char *answer;             /* its text */
+	struct nvm_stats *stats;  /* published counters */
+	uint32_t slots;
+	uint64_t published_ms;
+	uint64_t commands;        /* commands served */
+	uint64_t failed;          /* of which answered with an error */
+};
+
 struct nl_ctx {
 	const struct nl_nf *nf;
 	void *state;
@@ -102,6 +118,7 @@ struct nl_ctx {
 	volatile int stop;
 	uint64_t reloads;        /* SIGHUPs the reload hook took */
 	uint64_t reload_failed;  /* SIGHUPs it refused (or no hook) */
+	struct nl_ctl ctl;
 };
 
 /* nl_args.c */
@@ -111,6 +128,15 @@ void nl_usage(FILE *f, const char *prog, const struct nl_nf *nf);
 /* nl_attach.c: what the transports share */
 int nl_regions_check(struct nl_ctx *ctx, char *err, size_t errlen);
 int nl_doorbell_wait(int fd, int ms, size_t size);
+
+/* nl_main.c */
+void nl_stats_print(const struct nl_ctx *ctx, FILE *f);
+int nl_reload(struct nl_ctx *ctx, const char *why);
+
+/* nl_ctl.c */
+void nl_ctl_init(struct nl_ctx *ctx);
+void nl_ctl_poll(struct nl_ctx *ctx, const char *prog);
+void nl_ctl_fini(struct nl_ctx *ctx);
 
 /* nl_loop.c */
 int nl_queues_setup(struct nl_ctx *ctx);

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * netvmctl nf cmd / vm cmd: a command for an NF through the core engine's
+ * command socket (<core.socket>.ctl, docs/core.md "Commands"), which relays
+ * it over the NF's control channel (docs/abi.md §7), host process or guest.
+ *
+ *   netvmctl [-c CORE_SOCKET] [-f FILE] [-t SECONDS] nf cmd ID WORD...
+ *   netvmctl [-f FILE] [-t SECONDS] vm cmd NAME WORD...
+ *
+ * The words are the command's first line; with -f the file's bytes follow it
+ * (FILE "-": standard input), so a file reaches an NF in a VM as well.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "netvm_abi.h"
+#include "netvmctl.h"
+
+#define FILE_MAX NVM_CTL_MAX_LEN
+
+/* Read all of @path ("-": stdin) into a malloc'd buffer. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	size_t cap = 65536, n = 0;
+	char *buf;
+
+	if (f == NULL) {
+		fprintf(stderr, "netvmctl: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(cap);
+	while (buf != NULL) {
+		size_t got;
+
+		if (n == cap) {
+			char *bigger = cap < FILE_MAX ? realloc(buf, cap * 2) : NULL;
+
+			if (bigger == NULL) {
+				fprintf(stderr, "netvmctl: %s: larger than %u bytes\n", path, FILE_MAX);
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0) {
+			if (ferror(f)) {
+				fprintf(stderr, "netvmctl: %s: read error\n", path);
+				free(buf);
+				buf = NULL;
+			}
+			break;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	*len = n;
+	return buf;
+}
+
+/* Read exactly @len bytes (0 at a clean end before any). */
+static int
+read_all(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = recv(fd, buf + got, len - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Send @req (@len bytes) for NF @id to the command socket of the core whose
+ * attach socket is @core_sock; the answer's status in *status and its text
+ * (malloc'd, NUL-terminated) in *answer. Returns 0, or -1 after saying why.
+ */
+static int
+core_ask(const char *core_sock, unsigned int id, const char *req, size_t len,
+	 unsigned int timeout_s, int *status, char **answer)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char head[64], c;
+	size_t alen, i = 0;
+	int fd, n;
+
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.ctl", core_sock) >=
+	    sizeof(sa.sun_path)) {
+		fprintf(stderr, "netvmctl: socket path too long: %s.ctl\n", core_sock);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "netvmctl: cannot reach the core engine's command socket %s: %s "
+			"(is netvm-core running? -c gives its attach socket)\n", sa.sun_path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	n = snprintf(head, sizeof(head), "nf %u %zu %u\n", id, len, timeout_s * 1000);
+	if (send(fd, head, (size_t)n, MSG_NOSIGNAL) < 0 ||
+	    send(fd, req, len, MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, "netvmctl: %s: %s\n", sa.sun_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* "STATUS LEN\n" then LEN bytes */
+	while (i < sizeof(head) - 1 && read_all(fd, &c, 1) == 0 && c != '\n')
+		head[i++] = c;
+	head[i] = '\0';
+	if (sscanf(head, "%d %zu", status, &alen) != 2 || alen > NVM_CTL_MAX_LEN) {
+		fprintf(stderr, "netvmctl: no answer from the core engine%s%s\n",
+			head[0] ? ": " : " (it closed the connection)", head);
+		close(fd);
+		return -1;
+	}
+	*answer = malloc(alen + 1);
+	if (*answer == NULL || read_all(fd, *answer, alen) < 0) {
+		fprintf(stderr, "netvmctl: the answer was cut short\n");
+		free(*answer);
+		close(fd);
+		return -1;
+	}
+	(*answer)[alen] = '\0';
+	close(fd);
+	return 0;
+}
+
+/* The NF instance id of VM @name and the manager's core socket, from the
+ * manager's "vm list" answer @reply. Returns the id or -1 after saying why. */
+int
+ctl_vm_nf_id(struct json_object *reply, const char *name, const char **core_sock)
+{
+	struct json_object *vms, *sock;
+	size_t i;
+
+	if (json_object_object_get_ex(reply, "core_socket", &sock))
+		*core_sock = json_object_get_string(sock);
+	if (!json_object_object_get_ex(reply, "vms", &vms) ||
+	    !json_object_is_type(vms, json_type_array)) {
+		fprintf(stderr, "netvmctl: unexpected answer from the manager\n");
+		return -1;
+	}
+	for (i = 0; i < json_object_array_length(vms); i++) {
+		struct json_object *vm = json_object_array_get_idx(vms, i), *v, *id;
+
+		if (!json_object_object_get_ex(vm, "name", &v) ||
+		    strcmp(json_object_get_string(v), name) != 0)
+			continue;
+		if (!json_object_object_get_ex(vm, "nf_id", &id) || id == NULL) {
+			fprintf(stderr, "netvmctl: VM %s has no NF attached now (see 'vm list')\n",
+				name);
+			return -1;
+		}
+		return json_object_get_int(id);
+	}
+	fprintf(stderr, "netvmctl: no VM named %s (see 'vm list')\n", name);
+	return -1;
+}
+
+/*
+ * Send the command @words (@n of them) and the file @file (or none) to NF
+ * @id; print the answer. Returns the exit status: 0, 1 (refused or failed).
+ */
+int
+ctl_nf_cmd(const char *core_sock, unsigned int id, int n, char **words, const char *file,
+	   unsigned int timeout_s, bool json)
+{
+	size_t len = 0, flen = 0, i;
+	char *req, *data = NULL, *answer = NULL;
+	int status = 0, r;
+
+	if (file != NULL && (data = slurp(file, &flen)) == NULL)
+		return 1;
+	for (i = 0; i < (size_t)n; i++)
+		len += strlen(words[i]) + 1;
+	if (len + flen > NVM_CTL_MAX_LEN) {
+		fprintf(stderr, "netvmctl: the command is longer than %u bytes\n", NVM_CTL_MAX_LEN);
+		free(data);
+		return 1;
+	}
+	req = malloc(len + flen + 1);
+	if (req == NULL) {
+		fprintf(stderr, "netvmctl: out of memory\n");
+		free(data);
+		return 1;
+	}
+	len = 0;
+	for (i = 0; i < (size_t)n; i++)
+		len += (size_t)sprintf(req + len, "%s%s", words[i], i + 1 < (size_t)n ? " " : "\n");
+	if (flen > 0)
+		memcpy(req + len, data, flen);
+	free(data);
+	r = core_ask(core_sock, id, req, len + flen, timeout_s, &status, &answer);
+	free(req);
+	if (r < 0)
+		return 1;
+	if (json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "ok", json_object_new_boolean(status == 0));
+		json_object_object_add(o, "status", json_object_new_int(status));
+		json_object_object_add(o, "answer", json_object_new_string(answer));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else if (status == 0) {
+		fputs(answer, stdout);
+	} else {
+		fprintf(stderr, "netvmctl: nf %u: %s%s%s", id, strerror(-status),
+			answer[0] ? ": " : "\n", answer);
+		if (answer[0] && answer[strlen(answer) - 1] != '\n')
+			fputc('\n', stderr);
+	}
+	free(answer);
+	return status == 0 ? 0 : 1;
+}
