@@ -341,6 +341,15 @@ client_write(struct cmd_client *cl)
 		}
 		cl->out_done += (size_t)n;
 	}
+	/* what the client sent beyond its request (or after an error cut it
+	 * short) is read away first: closing on unread bytes would reset the
+	 * connection, and the client could lose the answer */
+	for (int k = 0; k < 64; k++) {
+		char sink[1024];
+
+		if (recv(cl->fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
+			break;
+	}
 	client_free(cl);
 }
 

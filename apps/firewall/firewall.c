@@ -70,6 +70,7 @@ struct fw {
 	unsigned int nb_ports;
 	struct fw_ruleset *rs;  /* read once per burst (acquire), swapped on reload */
 	struct nl_ct *ct;       /* kept across reloads */
+	char from[128];         /* where the rules in force came from (main thread) */
 	uint64_t counters[C_MAX]; /* shared by the queue threads: atomic adds */
 };
 
@@ -221,45 +222,126 @@ fw_load(const struct fw *s, int *rc)
 	return rs;
 }
 
+/* Say what @rs is, from @from, to @f (each line after @prefix). */
 static void
-fw_loaded(const struct fw *s, const struct fw_ruleset *rs)
+fw_loaded(const struct fw_ruleset *rs, const char *from, const char *prefix, FILE *f)
 {
 	char act[32];
 
-	fprintf(stderr, "%s: %u rule(s) (%u stateless), %u name(s), allow = %s, from %s\n",
-		s->prog, rs->nb_rules, rs->nb_stateless, rs->nb_defs,
-		fw_action_str(&rs->allow, act, sizeof(act)), s->rules_file);
+	fprintf(f, "%s%u rule(s) (%u stateless), %u name(s), allow = %s, from %s\n", prefix,
+		rs->nb_rules, rs->nb_stateless, rs->nb_defs,
+		fw_action_str(&rs->allow, act, sizeof(act)), from);
 }
 
 /* The counters of the rules of @rs that matched something, when it is replaced. */
 static void
-fw_counts_print(const struct fw *s, const struct fw_ruleset *rs, FILE *f)
+fw_counts_print(const struct fw_ruleset *rs, const char *prefix, FILE *f)
 {
 	uint32_t i;
 
 	for (i = 0; i < rs->nb_rules; i++)
 		if (rs->rules[i].packets != 0)
-			fprintf(f, "%s: replaced rule %u (line %u): %" PRIu64 " packets, %" PRIu64
-				" bytes\n", s->prog, i + 1, rs->rules[i].line, rs->rules[i].packets,
+			fprintf(f, "%sreplaced rule %u (line %u): %" PRIu64 " packets, %" PRIu64
+				" bytes\n", prefix, i + 1, rs->rules[i].line, rs->rules[i].packets,
 				rs->rules[i].bytes);
 }
 
-/* SIGHUP: the rules again, into a new rule set that replaces the old one whole. */
+/*
+ * Put @rs in force in place of the rule set in use, which is freed once no
+ * queue thread reads it: every packet sees the old rules or the new ones,
+ * the connection table stays. What was replaced goes to stderr and, for a
+ * command, to @answer too.
+ */
+static void
+fw_swap(struct nl_ctx *ctx, struct fw *s, struct fw_ruleset *rs, const char *from, FILE *answer)
+{
+	struct fw_ruleset *old;
+	char prefix[64];
+
+	old = __atomic_exchange_n(&s->rs, rs, __ATOMIC_ACQ_REL);
+	nl_quiesce(ctx); /* no queue thread still reads the old rule set */
+	snprintf(prefix, sizeof(prefix), "%s: ", s->prog);
+	fw_counts_print(old, prefix, stderr);
+	fw_loaded(rs, from, prefix, stderr);
+	if (answer != NULL) {
+		fw_counts_print(old, "", answer);
+		fw_loaded(rs, from, "", answer);
+	}
+	fw_rules_free(old);
+	snprintf(s->from, sizeof(s->from), "%s", from);
+}
+
+/* SIGHUP (or the reload command): the rules file again, replacing the rules
+ * in force whole, even those a command loaded. */
 static int
 fw_reload(struct nl_ctx *ctx, void *state)
 {
 	struct fw *s = state;
-	struct fw_ruleset *rs, *old;
+	struct fw_ruleset *rs;
 	int rc;
 
 	rs = fw_load(s, &rc);
 	if (rs == NULL)
 		return rc;
-	old = __atomic_exchange_n(&s->rs, rs, __ATOMIC_ACQ_REL);
-	nl_quiesce(ctx); /* no queue thread still reads the old rule set */
-	fw_counts_print(s, old, stderr);
-	fw_rules_free(old);
-	fw_loaded(s, rs);
+	fw_swap(ctx, s, rs, s->rules_file, NULL);
+	return 0;
+}
+
+/* `rules show`: the rules in force, with their counters. */
+static void
+fw_show(const struct fw *s, FILE *f)
+{
+	const struct fw_ruleset *rs = __atomic_load_n(&s->rs, __ATOMIC_ACQUIRE);
+	uint32_t i;
+
+	fw_loaded(rs, s->from, "", f);
+	for (i = 0; i < rs->nb_rules; i++)
+		fprintf(f, "%u\tline %u\t%" PRIu64 " packets\t%" PRIu64 " bytes\t%s\n", i + 1,
+			rs->rules[i].line, __atomic_load_n(&rs->rules[i].packets, __ATOMIC_RELAXED),
+			__atomic_load_n(&rs->rules[i].bytes, __ATOMIC_RELAXED), rs->rules[i].text);
+}
+
+/*
+ * Commands (docs/firewall.md "Commands"):
+ *   rules load [NAME]   the command's data is a rules file: put it in force
+ *   rules check [NAME]  compile it only, say whether it would load
+ *   rules show          the rules in force and their counters
+ */
+static int
+fw_command(struct nl_ctx *ctx, void *state, struct nl_cmd *cmd)
+{
+	struct fw *s = state;
+	struct fw_ruleset *rs;
+	const char *name;
+	char err[1024];
+
+	if (cmd->argc < 2 || strcmp(cmd->argv[0], "rules") != 0)
+		return -ENOTSUP;
+	if (strcmp(cmd->argv[1], "show") == 0 && cmd->argc == 2) {
+		fw_show(s, cmd->out);
+		return 0;
+	}
+	if ((strcmp(cmd->argv[1], "load") != 0 && strcmp(cmd->argv[1], "check") != 0) ||
+	    cmd->argc > 3) {
+		fprintf(cmd->out, "usage: rules load [NAME] | rules check [NAME] (the rules file "
+			"as the command's data) | rules show\n");
+		return -EINVAL;
+	}
+	name = cmd->argc == 3 ? cmd->argv[2] : "rules";
+	rs = fw_rules_parse(cmd->data, cmd->len, name, s->nb_ports, err, sizeof(err));
+	if (rs == NULL) {
+		int rc = -errno;
+
+		fprintf(cmd->out, "%s\n", err);
+		fprintf(stderr, "%s: rules %s refused: %s\n", s->prog, cmd->argv[1], err);
+		return rc;
+	}
+	if (strcmp(cmd->argv[1], "check") == 0) {
+		fw_loaded(rs, name, "would load: ", cmd->out);
+		fw_rules_free(rs);
+		return 0;
+	}
+	fw_swap(ctx, s, rs, name, cmd->out);
 	return 0;
 }
 
@@ -287,7 +369,7 @@ fw_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 	const char *prog = argv[0], *rules = NULL;
 	unsigned long conns;
 	struct fw *s;
-	char *end;
+	char *end, prefix[64];
 	int c, rc;
 
 	optind = 0; /* netlib ran getopt on its own options before */
@@ -337,7 +419,9 @@ fw_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 		free(s);
 		return rc;
 	}
-	fw_loaded(s, s->rs);
+	snprintf(prefix, sizeof(prefix), "%s: ", prog);
+	snprintf(s->from, sizeof(s->from), "%s", rules);
+	fw_loaded(s->rs, rules, prefix, stderr);
 	fprintf(stderr, "%s: connection table of %u entries\n", prog, nl_ct_capacity(s->ct));
 	*state = s;
 	return 0;
@@ -378,6 +462,10 @@ static const struct nl_nf firewall = {
 	.burst = fw_burst,
 	.stats = fw_stats,
 	.reload = fw_reload,
+	.command = fw_command,
+	.commands = "rules load [NAME]   put the rules file sent as data in force (netvmctl -f FILE)\n"
+		    "rules check [NAME]  compile it only: would it load?\n"
+		    "rules show          the rules in force, with their packet and byte counters\n",
 	.fini = fw_fini,
 };
 

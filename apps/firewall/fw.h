@@ -52,6 +52,7 @@ struct fw_rule {
 	uint16_t output;      /* FW_V_OUTPUT: the output number */
 	struct fw_action act; /* resolved action (allow and outputs) */
 	char *pattern;
+	char *text;           /* the rule as written, conditions included, no comment */
 	uint64_t packets, bytes; /* counters: atomic adds */
 };
 
@@ -88,6 +89,11 @@ struct fw_ruleset {
  */
 struct fw_ruleset *fw_rules_load(const char *path, unsigned int nb_ports, char *err,
 				 size_t errlen);
+
+/* The same for the @len bytes of rules at @text (a command's data), named
+ * @name in messages ("name:LINE:COLUMN: ..."). */
+struct fw_ruleset *fw_rules_parse(const char *text, size_t len, const char *name,
+				  unsigned int nb_ports, char *err, size_t errlen);
 
 /* Free @rs (NULL is allowed); it cannot fail. */
 void fw_rules_free(struct fw_ruleset *rs);

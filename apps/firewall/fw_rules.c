@@ -306,7 +306,7 @@ parse_rule(struct fw_parse *P, const char *line, const char **pos, struct fw_wor
 {
 	struct fw_ruleset *rs = P->rs;
 	struct fw_rule r = { .line = P->line, .in_ports = FW_ALL_PORTS };
-	const char *pat;
+	const char *pat, *first = w.s;
 	uint32_t mask;
 	size_t plen;
 	long out;
@@ -375,8 +375,12 @@ parse_rule(struct fw_parse *P, const char *line, const char **pos, struct fw_wor
 	}
 	r.pat_col = (uint32_t)(pat - line) + 1;
 	r.pattern = strdup(pat);
-	if (r.pattern == NULL)
+	r.text = strdup(first);
+	if (r.pattern == NULL || r.text == NULL) {
+		free(r.pattern);
+		free(r.text);
 		goto nomem;
+	}
 	rs->rules[rs->nb_rules++] = r;
 	rs->nb_stateless += r.stateless;
 	return 0;
@@ -554,9 +558,10 @@ out:
 	return rc;
 }
 
-/* Read and compile @path; NULL with errno and a message in @err. */
-struct fw_ruleset *
-fw_rules_load(const char *path, unsigned int nb_ports, char *err, size_t errlen)
+/* Read and compile the rules of @f (NULL: no rules at all), naming them
+ * @name in messages; NULL with errno and a message in @err. */
+static struct fw_ruleset *
+rules_read(FILE *f, const char *name, unsigned int nb_ports, char *err, size_t errlen)
 {
 	struct fw_parse *P = calloc(1, sizeof(*P));
 	struct fw_ruleset *rs = calloc(1, sizeof(*rs));
@@ -564,25 +569,18 @@ fw_rules_load(const char *path, unsigned int nb_ports, char *err, size_t errlen)
 	size_t cap = 0;
 	ssize_t n;
 	uint32_t i;
-	FILE *f = NULL;
 	int e = EINVAL;
 
 	if (P == NULL || rs == NULL) {
 		e = ENOMEM;
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, "%s: out of memory", name);
 		goto fail;
 	}
-	*P = (struct fw_parse){ .path = path, .err = err, .errlen = errlen, .rs = rs };
+	*P = (struct fw_parse){ .path = name, .err = err, .errlen = errlen, .rs = rs };
 	rs->nb_ports = nb_ports ? (nb_ports < FW_MAX_PORTS ? nb_ports : FW_MAX_PORTS) : 1;
 	rs->allow.kind = FW_ACT_PAIR;
-	f = fopen(path, "r");
-	if (f == NULL) {
-		e = errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		goto fail;
-	}
 	errno = 0;
-	while ((n = getline(&line, &cap, f)) >= 0) {
+	while (f != NULL && (n = getline(&line, &cap, f)) >= 0) {
 		P->line++;
 		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
@@ -594,9 +592,9 @@ fw_rules_load(const char *path, unsigned int nb_ports, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (ferror(f)) {
+	if (f != NULL && ferror(f)) {
 		e = EIO;
-		snprintf(err, errlen, "%s: read error", path);
+		snprintf(err, errlen, "%s: read error", name);
 		goto fail;
 	}
 	for (i = 0; i < rs->nb_rules; i++)
@@ -608,17 +606,58 @@ fw_rules_load(const char *path, unsigned int nb_ports, char *err, size_t errlen)
 		goto fail;
 	}
 	free(line);
-	fclose(f);
 	free(P);
 	return rs;
 fail:
 	free(line);
-	if (f != NULL)
-		fclose(f);
 	free(P);
 	fw_rules_free(rs);
 	errno = e;
 	return NULL;
+}
+
+/* Read and compile the file @path; NULL with errno and a message in @err. */
+struct fw_ruleset *
+fw_rules_load(const char *path, unsigned int nb_ports, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	struct fw_ruleset *rs;
+	int e;
+
+	if (f == NULL) {
+		e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	rs = rules_read(f, path, nb_ports, err, errlen);
+	e = errno;
+	fclose(f);
+	errno = e;
+	return rs;
+}
+
+/* Compile the @len bytes of rules at @text, named @name in messages. */
+struct fw_ruleset *
+fw_rules_parse(const char *text, size_t len, const char *name, unsigned int nb_ports, char *err,
+	       size_t errlen)
+{
+	FILE *f = len > 0 ? fmemopen((void *)(uintptr_t)text, len, "r") : NULL;
+	struct fw_ruleset *rs;
+	int e;
+
+	if (len > 0 && f == NULL) {
+		e = errno;
+		snprintf(err, errlen, "%s: %s", name, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	rs = rules_read(f, name, nb_ports, err, errlen);
+	e = errno;
+	if (f != NULL)
+		fclose(f);
+	errno = e;
+	return rs;
 }
 
 void
@@ -630,8 +669,10 @@ fw_rules_free(struct fw_ruleset *rs)
 		return;
 	for (i = 0; i < rs->nb_progs; i++)
 		nl_filter_free(rs->progs[i]);
-	for (i = 0; i < rs->nb_rules; i++)
+	for (i = 0; i < rs->nb_rules; i++) {
 		free(rs->rules[i].pattern);
+		free(rs->rules[i].text);
+	}
 	for (i = 0; i < rs->nb_defs; i++)
 		free(rs->defs[i].name);
 	free(rs->rules);

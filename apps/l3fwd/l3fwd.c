@@ -267,9 +267,12 @@ l3fwd_table_free(struct l3fwd_table *t)
 	free(t);
 }
 
-/* Read s->file into a new table; NULL with a negative errno in *@rc after saying why. */
+/* Read the routes (flows) of @f, named @name, into a new table; NULL with a
+ * negative errno in *@rc after saying why (to stderr, and to @answer if
+ * not NULL). @f NULL: the file s->file. */
 static struct l3fwd_table *
-l3fwd_table_load(const struct l3fwd *s, struct nl_ctx *ctx, int *rc)
+l3fwd_table_load(const struct l3fwd *s, struct nl_ctx *ctx, FILE *f, const char *name,
+		 FILE *answer, int *rc)
 {
 	struct l3fwd_table *t = calloc(1, sizeof(*t));
 	char err[256];
@@ -278,15 +281,21 @@ l3fwd_table_load(const struct l3fwd *s, struct nl_ctx *ctx, int *rc)
 		*rc = -ENOMEM;
 		return NULL;
 	}
-	t->rt = s->hash_mode ? nl_routes_load_flows(s->file, err, sizeof(err)) :
-			       nl_routes_load_lpm(s->file, err, sizeof(err));
+	if (f == NULL)
+		t->rt = s->hash_mode ? nl_routes_load_flows(s->file, err, sizeof(err)) :
+				       nl_routes_load_lpm(s->file, err, sizeof(err));
+	else
+		t->rt = s->hash_mode ? nl_routes_read_flows(f, name, err, sizeof(err)) :
+				       nl_routes_read_lpm(f, name, err, sizeof(err));
 	if (t->rt == NULL) {
 		*rc = -errno;
 		fprintf(stderr, "%s: %s\n", s->prog, err);
+		if (answer != NULL)
+			fprintf(answer, "%s\n", err);
 		l3fwd_table_free(t);
 		return NULL;
 	}
-	*rc = l3fwd_hops(t, ctx, s->prog, s->file);
+	*rc = l3fwd_hops(t, ctx, s->prog, name);
 	if (*rc < 0) {
 		l3fwd_table_free(t);
 		return NULL;
@@ -305,22 +314,68 @@ l3fwd_fini(void *state)
 	free(s);
 }
 
-/* SIGHUP: the file again, into a new table that replaces the old one whole. */
+/* Put @t in force in place of the table in use, freed once no queue thread
+ * reads it; say so to stderr and @answer (if not NULL). */
+static void
+l3fwd_swap(struct nl_ctx *ctx, struct l3fwd *s, struct l3fwd_table *t, const char *from,
+	   FILE *answer)
+{
+	struct l3fwd_table *old = __atomic_exchange_n(&s->tab, t, __ATOMIC_ACQ_REL);
+
+	nl_quiesce(ctx); /* no queue thread still reads the old table */
+	l3fwd_table_free(old);
+	fprintf(stderr, "%s: %u %s, %u next hop(s) from %s\n", s->prog, t->rt->nb_entries,
+		s->hash_mode ? "flows" : "routes", t->rt->nb_nh, from);
+	if (answer != NULL)
+		fprintf(answer, "%u %s, %u next hop(s) from %s\n", t->rt->nb_entries,
+			s->hash_mode ? "flows" : "routes", t->rt->nb_nh, from);
+}
+
+/* SIGHUP (or the reload command): the file again, into a new table that
+ * replaces the one in use whole. */
 static int
 l3fwd_reload(struct nl_ctx *ctx, void *state)
 {
 	struct l3fwd *s = state;
-	struct l3fwd_table *t, *old;
+	struct l3fwd_table *t;
 	int rc;
 
-	t = l3fwd_table_load(s, ctx, &rc);
+	t = l3fwd_table_load(s, ctx, NULL, s->file, NULL, &rc);
 	if (t == NULL)
 		return rc;
-	old = __atomic_exchange_n(&s->tab, t, __ATOMIC_ACQ_REL);
-	nl_quiesce(ctx); /* no queue thread still reads the old table */
-	l3fwd_table_free(old);
-	fprintf(stderr, "%s: %u %s, %u next hop(s) from %s\n", s->prog, t->rt->nb_entries,
-		s->hash_mode ? "flows" : "routes", t->rt->nb_nh, s->file);
+	l3fwd_swap(ctx, s, t, s->file, NULL);
+	return 0;
+}
+
+/* `routes load [NAME]`: the command's data is a route (flow) file, in the
+ * format of --routes: it replaces the table in use whole. */
+static int
+l3fwd_command(struct nl_ctx *ctx, void *state, struct nl_cmd *cmd)
+{
+	struct l3fwd *s = state;
+	struct l3fwd_table *t;
+	const char *name;
+	FILE *f;
+	int rc;
+
+	if (cmd->argc < 1 || strcmp(cmd->argv[0], "routes") != 0)
+		return -ENOTSUP;
+	if (cmd->argc < 2 || strcmp(cmd->argv[1], "load") != 0 || cmd->argc > 3) {
+		fprintf(cmd->out, "usage: routes load [NAME] (the file as the command's data)\n");
+		return -EINVAL;
+	}
+	name = cmd->argc == 3 ? cmd->argv[2] : "routes";
+	f = fmemopen((void *)(uintptr_t)(cmd->len > 0 ? cmd->data : "\n"),
+		     cmd->len > 0 ? cmd->len : 1, "r");
+	if (f == NULL) {
+		fprintf(cmd->out, "%s\n", strerror(errno));
+		return -errno;
+	}
+	t = l3fwd_table_load(s, ctx, f, name, cmd->out, &rc);
+	fclose(f);
+	if (t == NULL)
+		return rc;
+	l3fwd_swap(ctx, s, t, name, cmd->out);
 	return 0;
 }
 
@@ -369,7 +424,7 @@ l3fwd_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 	s->hash_mode = flows != NULL;
 	s->file = s->hash_mode ? flows : routes;
 	s->prog = prog;
-	s->tab = l3fwd_table_load(s, ctx, &rc);
+	s->tab = l3fwd_table_load(s, ctx, NULL, s->file, NULL, &rc);
 	if (s->tab == NULL) {
 		free(s);
 		return rc;
@@ -402,6 +457,9 @@ static const struct nl_nf l3fwd = {
 	.burst = l3fwd_burst,
 	.stats = l3fwd_stats,
 	.reload = l3fwd_reload,
+	.command = l3fwd_command,
+	.commands = "routes load [NAME]  put the route (flow) file sent as data in force "
+		    "(netvmctl -f FILE)\n",
 	.fini = l3fwd_fini,
 };
 

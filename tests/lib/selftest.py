@@ -25,7 +25,7 @@ from scapy.layers.inet import IP, UDP  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 from scapy.utils import rdpcap  # noqa: E402
 
-from nvtest import check, model, pcaps, rawnf, traffic  # noqa: E402
+from nvtest import check, ctl, model, pcaps, rawnf, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest import netns as nvnetns  # noqa: E402
 from nvtest.proc import Proc  # noqa: E402
@@ -201,7 +201,11 @@ int main(void)
 	P(nvm_priv_hdr, region_size); P(nvm_priv_hdr, nf_id); P(nvm_priv_hdr, role);
 	P(nvm_priv_hdr, nb_queues); P(nvm_priv_hdr, ring_size); P(nvm_priv_hdr, alloc_size);
 	P(nvm_priv_hdr, pool_id); P(nvm_priv_hdr, queues); P(nvm_priv_hdr, nf_state);
-	P(nvm_priv_hdr, sleeping);
+	P(nvm_priv_hdr, sleeping); P(nvm_priv_hdr, ctl_size); P(nvm_priv_hdr, ctl_off);
+	P(nvm_priv_hdr, stats_off); P(nvm_priv_hdr, stats_slots);
+	P(nvm_pipe, prod); P(nvm_pipe, cons); P(nvm_pipe, data);
+	P(nvm_stats, seq); P(nvm_stats, count); P(nvm_stats, slots);
+	printf("ctl_magic %u\nctl_max %u\n", NVM_CTL_MAGIC, NVM_CTL_MAX_LEN);
 	printf("hello %lld\nversion %u\npool_magic %u\npriv_magic %u\n",
 	       (long long)NVM_HELLO_MAGIC, NVM_ABI_VERSION, NVM_POOL_MAGIC, NVM_PRIV_MAGIC);
 	printf("msg_pool %lld\nmsg_error %lld\n", (long long)NVM_MSG_POOL, (long long)NVM_MSG_ERROR);
@@ -247,6 +251,12 @@ def test_abi(env, chk):
         "nvm_priv_hdr.alloc_size": 28, "nvm_priv_hdr.pool_id": 32,
         "nvm_priv_hdr.queues": r.PRIV_QUEUES_OFF, "nvm_priv_hdr.nf_state": r.PRIV_NF_STATE_OFF,
         "nvm_priv_hdr.sleeping": r.PRIV_SLEEPING_OFF,
+        "nvm_priv_hdr.ctl_size": 36, "nvm_priv_hdr.ctl_off": 40, "nvm_priv_hdr.stats_off": 48,
+        "nvm_priv_hdr.stats_slots": 56,
+        "nvm_pipe.prod": ctl.PIPE_PROD, "nvm_pipe.cons": ctl.PIPE_CONS,
+        "nvm_pipe.data": ctl.PIPE_DATA, "nvm_stats.seq": 0, "nvm_stats.count": 4,
+        "nvm_stats.slots": ctl.STATS_SLOTS, "ctl_magic": ctl.CTL_MAGIC,
+        "ctl_max": ctl.CTL_MAX_LEN,
         "hello": r.HELLO_MAGIC, "version": r.ABI_VERSION, "pool_magic": r.POOL_MAGIC,
         "priv_magic": r.PRIV_MAGIC, "msg_pool": r.MSG_POOL, "msg_error": r.MSG_ERROR,
     }
@@ -255,7 +265,7 @@ def test_abi(env, chk):
     chk.eq(got.get("act"), f"{r.ACT_DROP} {r.ACT_OUT} {r.ACT_TO_ROLE} {r.ACT_NEXT} {r.ACT_MAX}",
            "action numbers")
     # the Struct layouts give the same field offsets
-    chk.eq(rawnf.PRIV_HDR.size, 36, "private header struct covers magic..pool_id")
+    chk.eq(rawnf.PRIV_HDR.size, 60, "private header struct covers magic..stats_slots")
     chk.eq(rawnf.POOL_HDR.size, 48, "pool header struct covers magic..nb_ports")
 
 

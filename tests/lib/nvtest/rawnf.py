@@ -32,7 +32,8 @@ RING_PROD, RING_CONS, RING_SIZE, RING_MASK, RING_SLOTS = 0, 64, 128, 132, 192
 POOL_HDR = struct.Struct("<IIQQIIIIII")   # magic .. nb_ports; port table follows at 48
 POOL_PORTS_OFF = 48
 POOL_HDR_SIZE = 5 * CACHE_LINE
-PRIV_HDR = struct.Struct("<IIQIHHIII")    # magic .. pool_id
+PRIV_HDR = struct.Struct("<IIQIHHIIIIQQI")  # magic .. pool_id, ctl_size, ctl_off,
+                                            # stats_off, stats_slots
 PRIV_QUEUES_OFF = 64
 QUEUE_DESC = struct.Struct("<QQQQ")       # rx_off, tx_off, alloc_off, pad
 PRIV_NF_STATE_OFF = PRIV_QUEUES_OFF + 32 * MAX_QUEUES
@@ -223,7 +224,8 @@ class RawNf:
 
     def _read_headers(self):
         (magic, version, self.priv_size, nf_id, self.hdr_role, self.nb_queues,
-         self.ring_size, self.alloc_size, self.pool_id) = PRIV_HDR.unpack_from(self.priv, 0)
+         self.ring_size, self.alloc_size, self.pool_id, self.ctl_size, self.ctl_off,
+         self.stats_off, self.stats_slots) = PRIV_HDR.unpack_from(self.priv, 0)
         if magic != PRIV_MAGIC or version != ABI_VERSION:
             raise AttachError(f"private region magic {magic:#x} version {version}")
         if nf_id != self.nf_id:

@@ -82,9 +82,10 @@ class Telemetry:
                 reply = json.loads(raw.decode())
             except ValueError as exc:
                 raise TelemetryError(f"{cmd}: reply is not JSON: {raw[:120]!r}") from exc
-            if not isinstance(reply, dict) or cmd not in reply:
+            key = cmd.split(",", 1)[0]  # the reply names the command without parameters
+            if not isinstance(reply, dict) or key not in reply:
                 raise TelemetryError(f"{cmd}: unexpected reply {raw[:120]!r}")
-            return reply[cmd]
+            return reply[key]
         raise TelemetryError(f"{cmd}: no reply")
 
     def stats(self):
