@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The command socket (`<core.socket>.ctl`, docs/core.md "Commands"): an
+ * The command socket (`<core.socket>.ctl`, docs/control.md): an
  * operator's tool (netvmctl) sends a command for an NF; the control thread
  * writes it into the NF's request pipe, reads the answer from its answer
  * pipe (docs/abi.md §7) and sends it back.
@@ -446,9 +446,12 @@ cmd_accept(struct core *c, int epfd)
 		for (i = 0; i < CORE_CMD_CLIENTS && c->cmd_clients[i].st != CL_FREE; i++)
 			;
 		if (i == CORE_CMD_CLIENTS) {
-			static const char busy[] = "-16 40\ntoo many command clients; try again\n";
+			static const char why[] = "too many command clients; try again\n";
+			char busy[64];
+			int n = snprintf(busy, sizeof(busy), "%d %zu\n%s", -EBUSY, sizeof(why) - 1,
+					 why);
 
-			send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			send(fd, busy, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 			close(fd);
 			c->cmd_st.errors++;
 			continue;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * netvmctl nf cmd / vm cmd: a command for an NF through the core engine's
- * command socket (<core.socket>.ctl, docs/core.md "Commands"), which relays
+ * command socket (<core.socket>.ctl, docs/control.md), which relays
  * it over the NF's control channel (docs/abi.md §7), host process or guest.
  *
  *   netvmctl [-c CORE_SOCKET] [-f FILE] [-t SECONDS] nf cmd ID WORD...

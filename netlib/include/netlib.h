@@ -84,7 +84,7 @@ struct nl_cmd {
  *        why: the NF then runs on with what it had. Without a reload hook
  *        SIGHUP is logged and ignored (it never ends the NF).
  * command: a command from the control channel (`netvmctl nf cmd ID ...`,
- *        docs/netlib.md): called from the main thread, like reload. Write
+ *        docs/control.md): called from the main thread, like reload. Write
  *        the answer to cmd->out; return 0, -ENOTSUP for a command the NF
  *        does not know, or another negative errno (say why in cmd->out).
  *        netlib answers `help`, `stats` and `reload` itself.
