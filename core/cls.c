@@ -124,14 +124,24 @@ cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls
 	return 1;
 }
 
+/* Symmetric: the two ends (address, port) are hashed in a fixed order, the
+ * lower first, so both directions of a connection hash alike and reach the
+ * same instance (a stateful NF sees the whole connection). */
 uint32_t
 cls_flow_hash(const struct cls_key *key)
 {
-	uint32_t h;
+	uint32_t h, lo_ip = key->src_ip, hi_ip = key->dst_ip;
+	uint16_t lo_port = key->sport, hi_port = key->dport;
 
-	h = rte_hash_crc_4byte(key->src_ip, CLS_HASH_SEED);
-	h = rte_hash_crc_4byte(key->dst_ip, h);
-	h = rte_hash_crc_4byte((uint32_t)key->sport << 16 | key->dport, h);
+	if (lo_ip > hi_ip || (lo_ip == hi_ip && lo_port > hi_port)) {
+		lo_ip = key->dst_ip;
+		hi_ip = key->src_ip;
+		lo_port = key->dport;
+		hi_port = key->sport;
+	}
+	h = rte_hash_crc_4byte(lo_ip, CLS_HASH_SEED);
+	h = rte_hash_crc_4byte(hi_ip, h);
+	h = rte_hash_crc_4byte((uint32_t)lo_port << 16 | hi_port, h);
 	return rte_hash_crc_1byte(key->proto, h);
 }
 

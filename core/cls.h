@@ -56,7 +56,8 @@ struct cls;
  */
 int cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls_key *key);
 
-/* Return the CRC32-C hash of the key's 5-tuple (same flow, same hash); cannot fail. */
+/* Return the CRC32-C hash of the key's 5-tuple (same flow, same hash), symmetric:
+ * both directions of a connection hash alike. Cannot fail. */
 uint32_t cls_flow_hash(const struct cls_key *key);
 
 /*

@@ -940,6 +940,27 @@ test_flow_hash(void **state)
 	b = a;
 	b.proto = 17;
 	assert_int_not_equal(cls_flow_hash(&b), h);
+
+	/* Symmetric: the reply direction hashes alike (one stateful instance
+	 * sees both), also with equal addresses and only the ports swapped. */
+	b = a;
+	b.src_ip = a.dst_ip;
+	b.dst_ip = a.src_ip;
+	b.sport = a.dport;
+	b.dport = a.sport;
+	assert_int_equal(cls_flow_hash(&b), h);
+	b.src_ip = b.dst_ip;
+	a = b;
+	b.sport = a.dport;
+	b.dport = a.sport;
+	assert_int_equal(cls_flow_hash(&b), cls_flow_hash(&a));
+	/* swapping only the addresses, or only the ports, is another flow */
+	b = a;
+	b.src_ip ^= htonl(7);
+	h = cls_flow_hash(&b);
+	b.sport = a.dport;
+	b.dport = a.sport;
+	assert_int_not_equal(cls_flow_hash(&b), h);
 }
 
 /* Spread of @nb flows from @gen over 2..4 instances; each must get > 10%. */

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""firewall_instances: two firewall instances of one role see whole connections.
+
+Ports 0 ("inside") and 1 ("outside") are veth pairs written into and
+captured (nvtest.twoport); every packet goes to role 1, served by two
+netvm-firewall instances with the same rules: inside may open TCP to port
+80, nothing opens from outside. The core spreads flows over the instances by
+its flow hash; the reply of a connection passes only if it reaches the
+instance that saw the connection open (the other one has no such connection
+and drops it as stray). So with 64 connections:
+
+  - every SYN leaves by port 1 and every SYN+ACK by port 0 (64 each): the
+    hash sends both directions of a connection to the same instance;
+  - the instances' allowed_new add up to 64 and established to 64, with no
+    stray anywhere, and each instance opened some of them (the spread).
+
+With a hash that is not symmetric, about half of the SYN+ACKs reach the
+wrong instance and are dropped (counted stray): the test fails.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+from scapy.layers.inet import IP, TCP  # noqa: E402
+from scapy.layers.l2 import Ether  # noqa: E402
+
+from nvtest import check  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+from nvtest.proc import Nf  # noqa: E402
+from nvtest.twoport import TwoPorts  # noqa: E402
+
+CONFIG = """core = {
+  pool_buffers = 4096;
+  buffer_size = 4096;
+};
+rules = ( { in_port = 0; role = 1; }, { in_port = 1; role = 1; } );
+default = { action = "drop"; };
+"""
+RULES = "in 0 allow tcp and dst port 80\n"
+IN_MAC, OUT_MAC = "02:00:00:00:01:02", "02:00:00:00:02:02"
+CONNS = 64
+
+
+def pad(pkt):
+    raw = bytes(pkt)
+    return raw + b"\0" * max(0, 60 - len(raw))
+
+
+def conn(i):
+    """SYN from inside and its SYN+ACK from outside, connection @i."""
+    a, b = f"10.0.{1 + i % 3}.{2 + i}", f"10.9.{i % 5}.{100 + i}"
+    sport = 30000 + 7 * i
+    syn = pad(Ether(src=IN_MAC, dst=OUT_MAC) / IP(src=a, dst=b)
+              / TCP(sport=sport, dport=80, flags="S", seq=100))
+    synack = pad(Ether(src=OUT_MAC, dst=IN_MAC) / IP(src=b, dst=a)
+                 / TCP(sport=80, dport=sport, flags="SA", seq=900, ack=101))
+    return syn, synack
+
+
+def main():
+    env = nvenv.setup("firewall_instances", timeout=170, description=__doc__)
+    chk = check.Checker("firewall_instances")
+    nvenv.require_root(chk)
+    nvenv.require_hugepages(chk)
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.FIREWALL_BIN])
+    rig = TwoPorts(env, chk, "fi", CONFIG)
+    err = rig.core.start_ready()
+    if not chk.ok(err is None, "core starts", err or ""):
+        env.done(chk)
+    rules = env.path("fw.rules")
+    with open(rules, "w") as f:
+        f.write(RULES)
+    fws = []
+    for k in range(2):
+        nf = Nf(env, rig.core, nvenv.FIREWALL_BIN, 1, ["--rules", rules], name=f"fw{k}")
+        err = nf.start_attached()
+        if not chk.ok(err is None, f"firewall instance {k} attaches", err or ""):
+            env.done(chk)
+        fws.append(nf)
+
+    pairs = [conn(i) for i in range(CONNS)]
+    for i, (syn, _) in enumerate(pairs):
+        rig.send(0, [syn], f"SYN {i}")
+    for i, (_, synack) in enumerate(pairs):
+        rig.send(1, [synack], f"SYN+ACK {i}")
+    got = rig.captured([CONNS, CONNS])
+    chk.eq(sorted(got[1]), sorted(p[0] for p in pairs), f"all {CONNS} SYNs left by port 1")
+    chk.eq(sorted(got[0]), sorted(p[1] for p in pairs),
+           f"all {CONNS} SYN+ACKs left by port 0: each reached its connection's instance")
+
+    counts = []
+    for k, nf in enumerate(fws):
+        rc, c = nf.stop_counters()
+        chk.eq(rc, 0, f"instance {k} exits 0")
+        counts.append(c)
+    total = {key: sum(c.get(key, 0) for c in counts)
+             for key in ("allowed_new", "established", "stray", "no_match")}
+    chk.eq(total, {"allowed_new": CONNS, "established": CONNS, "stray": 0, "no_match": 0},
+           "together: every connection opened once, every reply established, none stray")
+    for k, c in enumerate(counts):
+        chk.ok(c.get("allowed_new", 0) == c.get("established", 0) and c.get("allowed_new", 0) > 0,
+               f"instance {k} opened some connections and saw each one's reply",
+               f"allowed_new {c.get('allowed_new')}, established {c.get('established')}")
+    rig.core.stop_checked(chk)
+    env.done(chk)
+
+
+if __name__ == "__main__":
+    main()
