@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ struct cmd_client {
 	uint32_t len, got, wait_ms;
 	char *body;
 	char *out; /* "STATUS LEN\n" + answer */
+	bool eof;  /* the client shut its side for writing */
 	size_t out_len, out_done;
 };
 
@@ -308,18 +310,25 @@ client_read(struct core *c, struct cmd_client *cl, int idx)
 		} else {
 			char sink[256];
 
+			if (cl->eof)
+				return;
 			n = read(cl->fd, sink, sizeof(sink)); /* after the request: ignored */
 			if (n > 0)
 				continue;
 		}
+		if (n == 0 && (cl->st == CL_WAIT || cl->st == CL_SEND)) {
+			/* the client shut its side for writing: it may still read the
+			 * answer; a client gone for good shows when the answer is sent */
+			cl->eof = true;
+			return;
+		}
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			/* closed before the answer: forget it (the NF's answer is skipped) */
+			/* gone before its answer: forget it (the NF's answer is skipped) */
 			struct core_nf *nf = nf_of(c, cl->nf_id);
 
 			if (cl->st == CL_WAIT && nf != NULL && nf->cmd.client == idx)
 				nf->cmd.client = -1;
-			if (cl->st == CL_LINE || cl->st == CL_BODY || cl->st == CL_WAIT)
-				c->cmd_st.abandoned++;
+			c->cmd_st.abandoned++;
 			client_free(cl);
 		}
 		return;
@@ -328,7 +337,7 @@ client_read(struct core *c, struct cmd_client *cl, int idx)
 
 /* Send what client @cl's socket takes of its answer. */
 static void
-client_write(struct cmd_client *cl)
+client_write(struct core *c, struct cmd_client *cl)
 {
 	while (cl->out_done < cl->out_len) {
 		ssize_t n = send(cl->fd, cl->out + cl->out_done, cl->out_len - cl->out_done,
@@ -337,6 +346,7 @@ client_write(struct cmd_client *cl)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
+			c->cmd_st.abandoned++; /* gone before it had its answer */
 			break;
 		}
 		cl->out_done += (size_t)n;
@@ -483,7 +493,7 @@ core_cmd_event(struct core *c, int epfd, uint32_t tag)
 		return;
 	client_read(c, cl, (int)(tag - CORE_CMD_TAG));
 	if (cl->st == CL_SEND)
-		client_write(cl);
+		client_write(c, cl);
 }
 
 /*
@@ -510,7 +520,7 @@ core_cmd_round(struct core *c, int wait_ms)
 		struct core_nf *nf;
 
 		if (cl->st == CL_SEND)
-			client_write(cl);
+			client_write(c, cl);
 		if (cl->st == CL_FREE || now < cl->deadline_ms) {
 			busy |= cl->st == CL_SEND;
 			continue;
@@ -528,14 +538,14 @@ core_cmd_round(struct core *c, int wait_ms)
 							   nf->cmd.req.pos ?
 					     " (it has not read the command: it does not serve "
 					     "netlib's control channel)" : "");
-			client_write(cl);
+			client_write(c, cl);
 			break;
 		case CL_LINE:
 		case CL_BODY:
 			c->cmd_st.timeouts++;
 			client_error(c, cl, -ETIMEDOUT, "request not whole within %d ms",
 				     CMD_READ_MS);
-			client_write(cl);
+			client_write(c, cl);
 			break;
 		default: /* CL_SEND: the client does not read its answer */
 			c->cmd_st.timeouts++;

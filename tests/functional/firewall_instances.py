@@ -91,8 +91,16 @@ def main():
                            "connection's instance")):
         want = [p[k] for p in pairs]
         missing = [i for i, f in enumerate(want) if f not in got[port]]
-        chk.ok(sorted(got[port]) == sorted(want), what,
-               f"{len(got[port])} frames; connections missing: {missing}")
+        extra = [Ether(f).summary() for f in got[port] if f not in want]
+        # distinct frames: a loaded machine's net_af_packet can send a frame
+        # twice (its TX ring kicked again after a failed sendto); what this
+        # test checks is which connections' frames came through at all
+        chk.ok(set(got[port]) == set(want), what,
+               f"{len(got[port])} frames; connections missing: {missing}; "
+               f"{len(extra)} other frames, the first: {extra[:4]}")
+        if len(got[port]) != len(set(got[port])):
+            print(f"  info  port {port}: {len(got[port]) - len(set(got[port]))} frames sent "
+                  "twice by the port", flush=True)
 
     counts = []
     for k, nf in enumerate(fws):

@@ -29,6 +29,14 @@ outside, nothing may come in except replies".
             datagram from B to A:53 gets no answer; the core's
             drop_nf_drop grows by at least those 3 packets and the
             firewall's no_match by at least 3
+  commands  through netvmctl vm cmd, into the guest's firewall over its
+            control channel: rules show names the file and its 3 rules;
+            rules load of the file plus "in 1 allow tcp and dst port 80":
+            curl B -> A:80 now fetches the page; a file with an error is
+            refused (its NAME:LINE:COLUMN) and the page still comes; the
+            shipped file loaded again: curl B -> A:80 gets nothing. The
+            guest firewall's counters show in the core's telemetry
+            (/netvm/nf_counters) as its console prints them
   stop      netvmctl vm stop: the VM is stopped, its QEMU gone, the core has
             every buffer back (free + held by l3fwd == total); then nothing
             passes A -> B any more: the core drops it, the chain's first
@@ -41,6 +49,7 @@ when the image predates netvm-firewall (run scripts/build-guest.sh again).
 
 import gzip
 import os
+import subprocess
 import sys
 import time
 
@@ -177,6 +186,60 @@ def retry(fn, good, tries=TRIES):
             return r, i
 
 
+def vm_cmd(mgr, *words, data=None):
+    """netvmctl vm cmd VM WORDS (with @data as -f -): (exit status, stdout, stderr)."""
+    argv = [mgr.ctl, "-s", mgr.sock, "-t", "30"] + (["-f", "-"] if data is not None else [])
+    res = subprocess.run(argv + ["vm", "cmd", VM] + list(words), input=data,
+                         capture_output=True, timeout=60)
+    return res.returncode, res.stdout.decode(errors="replace"), res.stderr.decode(
+        errors="replace")
+
+
+def commands_part(chk, mgr, core, nf_id, a, b, rules, console):
+    """Rules changed in the guest through netvmctl vm cmd; counters in telemetry."""
+    chk.section("commands: rules into the guest through netvmctl vm cmd")
+    with open(rules, "rb") as f:
+        shipped = f.read()
+    rc, out, err = vm_cmd(mgr, "rules", "show")
+    lines = out.splitlines()
+    chk.ok(rc == 0 and lines and lines[0].endswith(f"from {RULES_GUEST}") and len(lines) == 4,
+           "rules show: the guest's rules file and its 3 rules", f"rc={rc} {out} {err}")
+    url_a = f"http://{a.addr}/index.html"
+    opened = shipped + b"in 1 allow tcp and dst port 80\n"
+    rc, out, err = vm_cmd(mgr, "rules", "load", "open80.rules", data=opened)
+    chk.ok(rc == 0 and "4 rule(s)" in out and "from open80.rules" in out,
+           "rules load of the file plus an inbound rule: exit 0, 4 rules",
+           f"rc={rc} {out} {err}")
+    r, n = retry(lambda: curl(b, url_a), lambda r: r.returncode == 0 and r.stdout == PAGE)
+    chk.ok(r.returncode == 0 and r.stdout == PAGE,
+           f"now curl B -> A:80 fetches the page (try {n} of {TRIES})",
+           f"rc={r.returncode} {r.stderr[-200:]}")
+    rc, out, err = vm_cmd(mgr, "rules", "load", "bad.rules",
+                          data=opened + b"in 1 allow tcp and dst port http2\n")
+    chk.ok(rc == 1 and "bad.rules:18:" in err and "http2" in err,
+           "a file with an error is refused, naming bad.rules:18 and 'http2'", f"rc={rc} {err}")
+    r = curl(b, url_a)
+    chk.ok(r.returncode == 0 and r.stdout == PAGE, "the rules in force stay: the page comes",
+           f"rc={r.returncode} {r.stderr[-200:]}")
+    rc, out, err = vm_cmd(mgr, "rules", "load", "firewall.rules", data=shipped)
+    chk.ok(rc == 0 and "3 rule(s)" in out, "the shipped file again", f"rc={rc} {out} {err}")
+    r = curl(b, url_a)
+    chk.ok(r.returncode != 0 and r.stdout == "", "curl B -> A:80 gets nothing again",
+           f"rc={r.returncode} out={r.stdout[:80]!r}")
+    # the guest NF's counters, published to the core's telemetry
+    ok, tel = False, {}
+    deadline = time.monotonic() + 20
+    while not ok and time.monotonic() < deadline:
+        tel = core.tel.command(f"/netvm/nf_counters,{nf_id}")
+        block = counter_blocks(read_text(console))[-1]
+        ok = (isinstance(tel, dict) and tel.get("allowed_new", 0) >= 3 and
+              tel.get("commands", 0) >= 4 and
+              all(tel.get(k) == block.get(k) for k in ("allowed_new", "no_match", "stray")))
+        time.sleep(0.5)
+    chk.ok(ok, "/netvm/nf_counters: the guest's counters (allowed_new >= 3, 4 commands), "
+           "as its console prints them", f"telemetry {tel}")
+
+
 def main():
     """Run the scenario; exit 0 when every check passed."""
     env = nvenv.setup("firewall_vm", 240, __doc__)
@@ -286,6 +349,7 @@ def main():
            f"before {c2.get('no_match')}, last block {c3}")
     print(f"  firewall counters in the VM: { {k: v for k, v in c3.items() if v} }",
           flush=True)
+    commands_part(chk, mgr, core, nf_id, a, b, rules, console)
     for p in (srv_a, srv_b, udp_a, udp_b, ssh_a):
         p.stop(timeout=5)
 
