@@ -92,15 +92,16 @@ def main():
         want = [p[k] for p in pairs]
         missing = [i for i, f in enumerate(want) if f not in got[port]]
         extra = [Ether(f).summary() for f in got[port] if f not in want]
-        # distinct frames: a loaded machine's net_af_packet can send a frame
-        # twice (its TX ring kicked again after a failed sendto); what this
-        # test checks is which connections' frames came through at all
+        # distinct frames: once in about 20 runs on a loaded machine port 1
+        # carried more frames than the 64 SYNs while both firewalls' counters
+        # were exact (no frame of another kind was named then); what this test
+        # checks is which connections' frames came through, and the counters
         chk.ok(set(got[port]) == set(want), what,
                f"{len(got[port])} frames; connections missing: {missing}; "
                f"{len(extra)} other frames, the first: {extra[:4]}")
         if len(got[port]) != len(set(got[port])):
-            print(f"  info  port {port}: {len(got[port]) - len(set(got[port]))} frames sent "
-                  "twice by the port", flush=True)
+            print(f"  info  port {port}: {len(got[port]) - len(set(got[port]))} frames "
+                  "captured twice", flush=True)
 
     counts = []
     for k, nf in enumerate(fws):
