@@ -197,14 +197,17 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	return r;
 }
 
+/* Answer a command whose parameter is an NF id: @fn fills @d for that NF,
+ * under nf_lock. Returns 0, -EINVAL for a bad id or no such NF attached,
+ * -ENODEV when the core is going away. */
 static int
-tel_nf(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_for_nf(const char *params, struct rte_tel_data *d,
+	   void (*fn)(const struct core_nf *nf, struct rte_tel_data *d))
 {
 	char *end;
 	unsigned long id;
 	int r = -EINVAL;
 
-	(void)cmd;
 	if (params == NULL || *params == '\0')
 		return -EINVAL;
 	id = strtoul(params, &end, 10);
@@ -218,12 +221,25 @@ tel_nf(const char *cmd, const char *params, struct rte_tel_data *d)
 	pthread_mutex_lock(&tel_core->nf_lock);
 	if (tel_core->nfs[id] != NULL) {
 		rte_tel_data_start_dict(d);
-		nf_walk(tel_core->nfs[id], tel_one, d);
+		fn(tel_core->nfs[id], d);
 		r = 0;
 	}
 	pthread_mutex_unlock(&tel_core->nf_lock);
 	pthread_mutex_unlock(&tel_lock);
 	return r;
+}
+
+static void
+nf_walk_tel(const struct core_nf *nf, struct rte_tel_data *d)
+{
+	nf_walk(nf, tel_one, d);
+}
+
+static int
+tel_nf(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return tel_for_nf(params, d, nf_walk_tel);
 }
 
 /* A name an NF published: 1..23 characters of [A-Za-z0-9_.-], NUL-ended. */
@@ -277,30 +293,8 @@ nf_counters(const struct core_nf *nf, struct rte_tel_data *d)
 static int
 tel_nf_counters(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	char *end;
-	unsigned long id;
-	int r = -EINVAL;
-
 	(void)cmd;
-	if (params == NULL || *params == '\0')
-		return -EINVAL;
-	id = strtoul(params, &end, 10);
-	if (*end != '\0' || id >= CORE_MAX_NFS)
-		return -EINVAL;
-	pthread_mutex_lock(&tel_lock);
-	if (tel_core == NULL) {
-		pthread_mutex_unlock(&tel_lock);
-		return -ENODEV;
-	}
-	pthread_mutex_lock(&tel_core->nf_lock);
-	if (tel_core->nfs[id] != NULL) {
-		rte_tel_data_start_dict(d);
-		nf_counters(tel_core->nfs[id], d);
-		r = 0;
-	}
-	pthread_mutex_unlock(&tel_core->nf_lock);
-	pthread_mutex_unlock(&tel_lock);
-	return r;
+	return tel_for_nf(params, d, nf_counters);
 }
 
 static int

@@ -37,15 +37,9 @@ from scapy.layers.l2 import Ether  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import Nf  # noqa: E402
+from nvtest.fwframes import CONFIG, IN_MAC, OUT_MAC, pad  # noqa: E402
 from nvtest.twoport import TwoPorts  # noqa: E402
 
-CONFIG = """core = {
-  pool_buffers = 4096;
-  buffer_size = 4096;
-};
-rules = ( { in_port = 0; role = 1; }, { in_port = 1; role = 1; } );
-default = { action = "drop"; };
-"""
 GOOD = "in 0 allow tcp\nin 0 allow udp\n"
 # (file text, where the error must point: ":LINE:COL:" or ":LINE:", words it must name)
 BAD_LINES = [
@@ -60,7 +54,6 @@ BAD_LINES = [
     ("allow = out 7\n", ":1:13:", "port 7"),
     ("in 0 allow t\x00cp\n", ":1:13:", "NUL"),
 ]
-IN_MAC, OUT_MAC = "02:00:00:00:01:02", "02:00:00:00:02:02"
 NRULES = 10000
 FLOOD = 20000
 CONNS = 1024
@@ -69,11 +62,6 @@ CONNS = 1024
 def write(path, data):
     with open(path, "wb" if isinstance(data, bytes) else "w") as f:
         f.write(data)
-
-
-def pad(pkt):
-    raw = bytes(pkt)
-    return raw + b"\0" * max(0, 60 - len(raw))
 
 
 def lines_with(nf, needle):

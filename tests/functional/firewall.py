@@ -40,15 +40,9 @@ from scapy.layers.l2 import ARP, Ether  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import Nf  # noqa: E402
+from nvtest.fwframes import CONFIG, IN_MAC, inside, outside, pad  # noqa: E402
 from nvtest.twoport import TwoPorts  # noqa: E402
 
-CONFIG = """core = {
-  pool_buffers = 4096;
-  buffer_size = 4096;
-};
-rules = ( { in_port = 0; role = 1; }, { in_port = 1; role = 1; } );
-default = { action = "drop"; };
-"""
 
 RULES_V1 = """# port 0 is inside, port 1 outside
 define inside 10.0.1.0/24
@@ -68,23 +62,8 @@ RULES_V2 = RULES_V1.replace("in 0 allow tcp and dst port 80", "in 0 deny tcp and
 RULES_BAD = RULES_V1.replace("dir 0>1 allow udp and", "dir 0>1 allow tcpx and")
 BAD_WHERE = ":6:15: rule 2:"
 
-IN_MAC, OUT_MAC = "02:00:00:00:01:02", "02:00:00:00:02:02"
 COUNTERS = ["established", "related", "allowed_new", "allowed_nostate", "denied",
             "no_match", "stray", "ct_invalid", "ct_full", "not_ip", "malformed", "bad_port"]
-
-
-def pad(pkt):
-    """The frame's bytes, padded to the Ethernet minimum of 60."""
-    raw = bytes(pkt)
-    return raw + b"\0" * max(0, 60 - len(raw))
-
-
-def inside(ip, l4):
-    return pad(Ether(src=IN_MAC, dst=OUT_MAC) / ip / l4)
-
-
-def outside(ip, l4):
-    return pad(Ether(src=OUT_MAC, dst=IN_MAC) / ip / l4)
 
 
 A, WEB, DNS = "10.0.1.2", "10.0.2.80", "10.0.2.53"

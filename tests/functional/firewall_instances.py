@@ -29,33 +29,19 @@ from scapy.layers.l2 import Ether  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import Nf  # noqa: E402
+from nvtest.fwframes import CONFIG, inside, outside  # noqa: E402
 from nvtest.twoport import TwoPorts  # noqa: E402
 
-CONFIG = """core = {
-  pool_buffers = 4096;
-  buffer_size = 4096;
-};
-rules = ( { in_port = 0; role = 1; }, { in_port = 1; role = 1; } );
-default = { action = "drop"; };
-"""
 RULES = "in 0 allow tcp and dst port 80\n"
-IN_MAC, OUT_MAC = "02:00:00:00:01:02", "02:00:00:00:02:02"
 CONNS = 64
-
-
-def pad(pkt):
-    raw = bytes(pkt)
-    return raw + b"\0" * max(0, 60 - len(raw))
 
 
 def conn(i):
     """SYN from inside and its SYN+ACK from outside, connection @i."""
     a, b = f"10.0.{1 + i % 3}.{2 + i}", f"10.9.{i % 5}.{100 + i}"
     sport = 30000 + 7 * i
-    syn = pad(Ether(src=IN_MAC, dst=OUT_MAC) / IP(src=a, dst=b)
-              / TCP(sport=sport, dport=80, flags="S", seq=100))
-    synack = pad(Ether(src=OUT_MAC, dst=IN_MAC) / IP(src=b, dst=a)
-                 / TCP(sport=80, dport=sport, flags="SA", seq=900, ack=101))
+    syn = inside(IP(src=a, dst=b), TCP(sport=sport, dport=80, flags="S", seq=100))
+    synack = outside(IP(src=b, dst=a), TCP(sport=80, dport=sport, flags="SA", seq=900, ack=101))
     return syn, synack
 
 

@@ -34,21 +34,14 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from scapy.layers.inet import IP, TCP, UDP  # noqa: E402
-from scapy.layers.l2 import Ether  # noqa: E402
 
 from nvtest import check, ctl  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import Nf  # noqa: E402
 from nvtest.rawnf import NF_RUNNING, RawNf  # noqa: E402
+from nvtest.fwframes import CONFIG, inside, outside  # noqa: E402
 from nvtest.twoport import TwoPorts  # noqa: E402
 
-CONFIG = """core = {
-  pool_buffers = 4096;
-  buffer_size = 4096;
-};
-rules = ( { in_port = 0; role = 1; }, { in_port = 1; role = 1; } );
-default = { action = "drop"; };
-"""
 
 RULES_V1 = """# port 0 is inside, port 1 outside
 define inside 10.0.1.0/24
@@ -64,21 +57,7 @@ RULES_BAD = RULES_V1.replace("dir 0>1 allow udp and", "dir 0>1 allow tcpx and")
 ROUTES = "10.0.0.0/8 1\n192.168.0.0/16 0\n"
 ROUTES_BAD = "10.0.0.0/8 1\n10.0.0.300/8 0\n"
 
-IN_MAC, OUT_MAC = "02:00:00:00:01:02", "02:00:00:00:02:02"
 A, WEB, DNS = "10.0.1.2", "10.0.2.80", "10.0.2.53"
-
-
-def pad(pkt):
-    raw = bytes(pkt)
-    return raw + b"\0" * max(0, 60 - len(raw))
-
-
-def inside(ip, l4):
-    return pad(Ether(src=IN_MAC, dst=OUT_MAC) / ip / l4)
-
-
-def outside(ip, l4):
-    return pad(Ether(src=OUT_MAC, dst=IN_MAC) / ip / l4)
 
 
 SYN = inside(IP(src=A, dst=WEB), TCP(sport=40000, dport=80, flags="S", seq=1000))
