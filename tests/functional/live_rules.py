@@ -20,7 +20,8 @@ it to the next role of its chain. Half the frames go to 10.1/16, half to
             changes (same rule list, same split of the traffic)
   traffic   20 changes (rules, chains through pre, reloads) while a closed-loop
             sender runs: every frame port 0 received left by port 1, no drop
-            of any reason, and both the core's change counters are exact
+            of any reason, and both the core's change counters are exact;
+            then again on a core with RX and TX on two lcores
 
 The expected counts come from what the test sent and the rules it wrote.
 """
@@ -295,8 +296,35 @@ def traffic_part(t):
     t.chk.ge(pre, 1, "pre saw frames of chain via during the changes")
 
 
+def start(env, chk, tag, config, inj, split_lcores):
+    """A core on @inj's port and a sink, with left, right and pre attached; None on failure."""
+    core = Core(env, tag, config, [inj.vdev(0), "net_null0,no-rx=1"],
+                lcores="0,1" if split_lcores else "0", single_lcore=not split_lcores)
+    err = core.start_ready()
+    if not chk.ok(err is None, "core starts", err or ""):
+        return None, None
+    nfs = [Nf(env, core, nvenv.BRIDGE_BIN, 1, name="left"),
+           Nf(env, core, nvenv.BRIDGE_BIN, 2, name="right"),
+           Nf(env, core, nvenv.BRIDGE_BIN, 3, ["--next"], name="pre")]
+    for nf in nfs:
+        err = nf.start_attached()
+        if not chk.ok(err is None, f"{nf.name} attaches", err or ""):
+            return None, None
+    return core, nfs
+
+
+def stop(chk, t):
+    st = t.core.stats()
+    chk.eq(st.get("cfg_changes"), t.changes, f"cfg_changes counted {t.changes}")
+    chk.eq(st.get("cfg_refused"), t.refused, f"cfg_refused counted {t.refused}")
+    for nf in t.nfs:
+        rc, _ = nf.stop_counters()
+        chk.eq(rc, 0, f"{nf.name} exits 0")
+    t.core.stop_checked(chk)
+
+
 def main():
-    env = nvenv.setup("live_rules", timeout=280, description=__doc__)
+    env = nvenv.setup("live_rules", timeout=290, description=__doc__)
     chk = check.Checker("live_rules")
     nvenv.require_root(chk)
     nvenv.require_hugepages(chk)
@@ -304,30 +332,25 @@ def main():
     frames = [bytes(p.frame) for p in traffic.simple_flows(11, ["10.1.0.0/16", "10.2.0.0/16"],
                                                             2 * HALF)]
     inj = Injector(env)
-    core = Core(env, "lr", CONFIG, [inj.vdev(0), "net_null0,no-rx=1"])
-    err = core.start_ready()
-    if not chk.ok(err is None, "core starts", err or ""):
+    core, nfs = start(env, chk, "lr", CONFIG, inj, False)
+    if core is None:
         env.done(chk)
-    nfs = [Nf(env, core, nvenv.BRIDGE_BIN, 1, name="left"),
-           Nf(env, core, nvenv.BRIDGE_BIN, 2, name="right"),
-           Nf(env, core, nvenv.BRIDGE_BIN, 3, ["--next"], name="pre")]
-    for nf in nfs:
-        err = nf.start_attached()
-        if not chk.ok(err is None, f"{nf.name} attaches", err or ""):
-            env.done(chk)
     t = Live(env, chk, core, inj, frames, nfs)
     rules_part(t)
     chains_part(t)
     reload_part(t)
     refused_part(t)
     traffic_part(t)
-    st = core.stats()
-    chk.eq(st.get("cfg_changes"), t.changes, f"cfg_changes counted {t.changes}")
-    chk.eq(st.get("cfg_refused"), t.refused, f"cfg_refused counted {t.refused}")
-    for nf in nfs:
-        rc, _ = nf.stop_counters()
-        chk.eq(rc, 0, f"{nf.name} exits 0")
-    core.stop_checked(chk)
+    stop(chk, t)
+
+    chk.section("again with RX and TX on two lcores (chain steps cross the forward ring)")
+    inj = Injector(env, tag="k")
+    core, nfs = start(env, chk, "ls", RELOAD, inj, True)
+    if core is None:
+        env.done(chk)
+    t = Live(env, chk, core, inj, frames, nfs)
+    traffic_part(t)
+    stop(chk, t)
     env.done(chk)
 
 
