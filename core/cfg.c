@@ -471,7 +471,7 @@ cfg_parse_match(struct cfg_ctx *x, const config_setting_t *m, const char *key,
  * The members of a rule (@match true) or of default (@match false): match
  * keys and exactly one target.
  */
-static int
+int
 cfg_parse_entry(struct cfg_ctx *x, const config_setting_t *g, const char *key, bool match,
 		struct cfg_rule *r)
 {
@@ -538,121 +538,6 @@ cfg_parse_rules(struct cfg_ctx *x, const config_setting_t *rules)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
-}
-
-/*
- * Parse @text, rules as they appear inside "rules = ( ... );", against the
- * chains of @c (a "role = N" target may append an implicit chain to @c).
- * Used by the core's "rule add" command: the same keys, the same checks and
- * messages as the file, with @name in place of the file name.
- */
-int
-cfg_rules_parse(struct cfg *c, const char *text, const char *name, struct cfg_rule **out,
-		unsigned int *nb, char *err, size_t errlen)
-{
-	struct cfg_ctx x = { .name = name, .err = err, .errlen = errlen, .c = c,
-			     .chains_cap = c->nb_chains };
-	const config_setting_t *root, *rules;
-	struct cfg_rule *r = NULL;
-	char key[CFG_ELEM_LEN];
-	unsigned int i, n, role;
-	size_t len = strlen(text);
-	char *doc, tail;
-	config_t lc;
-	int rc;
-
-	*out = NULL;
-	*nb = 0;
-	memset(x.implicit, 0xff, sizeof(x.implicit));
-	for (i = 0; i < c->nb_chains; i++)
-		if (sscanf(c->chains[i].name, "role:%u%c", &role, &tail) == 1 &&
-		    role < CFG_MAX_ROLES)
-			x.implicit[role] = (uint16_t)i;
-	/* the text starts on line 1, as the operator wrote it */
-	doc = malloc(len + 16);
-	if (doc == NULL) {
-		snprintf(err, errlen, "%s: out of memory", name);
-		return -ENOMEM;
-	}
-	snprintf(doc, len + 16, "rules = ( %s\n);", text);
-	config_init(&lc);
-	config_set_auto_convert(&lc, 0);
-	if (config_read_string(&lc, doc) != CONFIG_TRUE) {
-		snprintf(err, errlen, "%s:%d: syntax: %s (a rule is { KEY = VALUE; ... })", name,
-			 config_error_line(&lc), config_error_text(&lc));
-		rc = -EINVAL;
-		goto out;
-	}
-	root = config_root_setting(&lc);
-	rules = config_setting_get_member(root, "rules");
-	if (config_setting_length(root) != 1 || rules == NULL ||
-	    config_setting_type(rules) != CONFIG_TYPE_LIST) {
-		snprintf(err, errlen, "%s: expected rules { KEY = VALUE; ... }, separated by commas",
-			 name);
-		rc = -EINVAL;
-		goto out;
-	}
-	n = (unsigned int)config_setting_length(rules);
-	rc = -EINVAL;
-	if (n == 0 || n > CFG_MAX_RULES) {
-		snprintf(err, errlen, "%s: %u rules; give 1..%u", name, n, CFG_MAX_RULES);
-		goto out;
-	}
-	r = calloc(n, sizeof(*r));
-	if (r == NULL) {
-		snprintf(err, errlen, "%s: out of memory", name);
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		r[i].in_port = CFG_ANY_PORT;
-		r[i].sport_hi = r[i].dport_hi = 65535;
-		snprintf(key, sizeof(key), "rule[%u]", i);
-		rc = cfg_parse_entry(&x, config_setting_get_elem(rules, i), key, true, &r[i]);
-		if (rc < 0)
-			goto out;
-		r[i].line = 0; /* not from the file */
-	}
-	*out = r;
-	*nb = n;
-	r = NULL;
-	if (errlen > 0)
-		err[0] = '\0';
-	rc = 0;
-out:
-	free(r);
-	config_destroy(&lc);
-	free(doc);
-	return rc;
-}
-
-/*
- * Parse one target, as in a rule or default ("role = N", "chain = NAME" or
- * "action = \"drop\"", in braces), against the chains of @c: 0 with *target
- * set, or -EINVAL with the reason.
- */
-int
-cfg_target_parse(struct cfg *c, const char *text, const char *name, uint16_t *target,
-		 char *err, size_t errlen)
-{
-	struct cfg_rule *r;
-	unsigned int n;
-	int rc;
-
-	rc = cfg_rules_parse(c, text, name, &r, &n, err, errlen);
-	if (rc < 0)
-		return rc;
-	if (n != 1 || r[0].in_port != CFG_ANY_PORT || r[0].proto != 0 || r[0].src_len != 0 ||
-	    r[0].dst_len != 0 || r[0].sport_lo != 0 || r[0].sport_hi != 65535 ||
-	    r[0].dport_lo != 0 || r[0].dport_hi != 65535) {
-		snprintf(err, errlen, "%s: default takes one target and no match keys: "
-			 "{ role = N; } or { chain = \"NAME\"; } or { action = \"drop\"; }", name);
-		free(r);
-		return -EINVAL;
-	}
-	*target = r[0].target;
-	free(r);
 	return 0;
 }
 
