@@ -41,12 +41,15 @@
 static int
 chain_slot(struct core *c, const struct cfg_chain *ch)
 {
-	struct core_chain want = { .len = ch->len };
+	struct core_chain want;
 	unsigned int i;
 
-	memcpy(want.roles, ch->roles, sizeof(want.roles));
+	memset(&want, 0, sizeof(want));
+	want.len = ch->len;
+	memcpy(want.roles, ch->roles, ch->len * sizeof(want.roles[0]));
 	for (i = 0; i < c->nb_slots; i++)
-		if (memcmp(&c->chain_tab[i], &want, sizeof(want)) == 0)
+		if (c->chain_tab[i].len == want.len &&
+		    memcmp(c->chain_tab[i].roles, want.roles, want.len * sizeof(want.roles[0])) == 0)
 			return (int)i;
 	if (c->nb_slots == CORE_CHAIN_SLOTS)
 		return -ENOSPC;
