@@ -131,9 +131,9 @@ view_build(const struct core *c)
 }
 
 /* Publish a view built from the current table and wait until no lcore
- * can still be using the old one. Returns 0 or -ENOMEM. */
-static int
-view_publish(struct core *c)
+ * can still be using the old one. Returns 0 or -ENOMEM (the old view stays). */
+int
+core_view_publish(struct core *c)
 {
 	struct core_view *v = view_build(c), *old;
 
@@ -293,7 +293,7 @@ detach_one(struct core *c, unsigned int slot)
 	if (nf->reachable)
 		c->nb_attached--;
 	pthread_mutex_unlock(&c->nf_lock);
-	while (nf->live && view_publish(c) < 0) {
+	while (nf->live && core_view_publish(c) < 0) {
 		struct timespec ts = { 0, 1000000 };
 
 		nanosleep(&ts, NULL); /* the old view must go before the NF does */
@@ -506,7 +506,7 @@ ctl_poll_nfs(struct core *c)
 	}
 	if (!any)
 		return wait_ms;
-	while (view_publish(c) < 0) {
+	while (core_view_publish(c) < 0) {
 		struct timespec ts = { 0, 1000000 };
 
 		nanosleep(&ts, NULL);

@@ -471,7 +471,7 @@ cfg_parse_match(struct cfg_ctx *x, const config_setting_t *m, const char *key,
  * The members of a rule (@match true) or of default (@match false): match
  * keys and exactly one target.
  */
-static int
+int
 cfg_parse_entry(struct cfg_ctx *x, const config_setting_t *g, const char *key, bool match,
 		struct cfg_rule *r)
 {

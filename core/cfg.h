@@ -110,4 +110,69 @@ int cfg_parse_string(const char *text, const char *name, struct cfg *c, char *er
 /* Free what cfg_load() or cfg_parse_string() allocated, reset @c to the defaults; cannot fail. */
 void cfg_free(struct cfg *c);
 
+/*
+ * Changing a configuration (the core's commands, docs/control.md "Core
+ * commands"). Each works on a struct cfg the caller owns, normally a copy of
+ * the one in force (cfg_copy): on failure the copy may be half changed and is
+ * thrown away, so the configuration in force never is. Errors are -EINVAL
+ * (or -ENOMEM, -ENOSPC) with the reason in @err; @name stands for the file
+ * name in messages about rule text.
+ */
+
+/* Deep-copy @src into @dst (which owns nothing). 0 or -ENOMEM (@dst then holds the defaults). */
+int cfg_copy(struct cfg *dst, const struct cfg *src);
+
+/* Parse @text, rules as inside "rules = ( ... );", against the chains of @c
+ * (a "role = N" target may append an implicit chain to @c): *out (malloc'd)
+ * holds *nb rules. 0, -EINVAL or -ENOMEM. */
+int cfg_rules_parse(struct cfg *c, const char *text, const char *name, struct cfg_rule **out,
+		    unsigned int *nb, char *err, size_t errlen);
+
+/* Parse a default's target "{ role = N; }", "{ chain = NAME; }" or "{ action = "drop"; }"
+ * into *target. 0 or -EINVAL. */
+int cfg_target_parse(struct cfg *c, const char *text, const char *name, uint16_t *target,
+		     char *err, size_t errlen);
+
+/* Insert the rules of @text before rule @at (@at == nb_rules appends).
+ * 0, -ERANGE (@at past the end), -EINVAL, -ENOSPC or -ENOMEM. */
+int cfg_rule_add(struct cfg *c, unsigned int at, const char *text, const char *name, char *err,
+		 size_t errlen);
+
+/* Delete rule @at; implicit "role:N" chains no rule or default uses any
+ * more go with it. 0 or -ERANGE. */
+int cfg_rule_del(struct cfg *c, unsigned int at, char *err, size_t errlen);
+
+/* Set the default target from @text (as cfg_target_parse). 0 or -EINVAL. */
+int cfg_default_set(struct cfg *c, const char *text, const char *name, char *err, size_t errlen);
+
+/* Define chain @name, or change its roles: @roles is "R[,R...]", each a role
+ * id or name. 0, -EINVAL or -ENOSPC. */
+int cfg_chain_set(struct cfg *c, const char *name, const char *roles, char *err, size_t errlen);
+
+/* Delete chain @name; refused (-EBUSY) while a rule or the default names it,
+ * -ENOENT when there is none. */
+int cfg_chain_del(struct cfg *c, const char *name, char *err, size_t errlen);
+
+/* Name role @id @name ("-": no name any more). 0 or -EINVAL (bad or taken name). */
+int cfg_role_name(struct cfg *c, unsigned int id, const char *name, char *err, size_t errlen);
+
+/*
+ * Check that @next changes nothing of @run that needs a restart (the core
+ * section's sizes and paths, the trust groups); the core section's socket,
+ * single_lcore and stats_interval are taken from @run (the command line may
+ * have overridden them). 0 or -EINVAL naming the first such key.
+ */
+int cfg_restart_check(const struct cfg *run, struct cfg *next, char *err, size_t errlen);
+
+/* Move the rules, chains, default, role names and lease of @next into @run
+ * (the old ones are freed); @next is left with the defaults. Cannot fail. */
+void cfg_take(struct cfg *run, struct cfg *next);
+
+/* Write rule @r of @c as the file would hold it ("{ dst = "10.1.0.0/16"; chain = "fw"; }")
+ * into @buf. Returns the length snprintf() would give. */
+int cfg_rule_format(const struct cfg *c, const struct cfg_rule *r, char *buf, size_t len);
+
+/* Write target @t of @c ("chain = "fw"", "role = 3", "action = "drop"") into @buf. */
+int cfg_target_format(const struct cfg *c, uint16_t t, char *buf, size_t len);
+
 #endif /* NETVM_CFG_H */

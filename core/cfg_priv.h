@@ -46,6 +46,10 @@ int cfg_members_opt(struct cfg_ctx *x, const config_setting_t *g, const char *ke
 		    unsigned int nreq, const config_setting_t *found[]);
 int cfg_members(struct cfg_ctx *x, const config_setting_t *g, const char *key, const char *shape,
 		const char *const names[], unsigned int n, const config_setting_t *found[]);
+/* The members of a rule (@match true) or of default: match keys and exactly
+ * one target, into @r; 0 or -EINVAL. */
+int cfg_parse_entry(struct cfg_ctx *x, const config_setting_t *g, const char *key, bool match,
+		    struct cfg_rule *r);
 /* trust_groups = ( { name = "..."; roles = [ ... ]; }, ... ); 0 or -EINVAL. */
 int cfg_parse_groups(struct cfg_ctx *x, const config_setting_t *groups);
 

@@ -6,6 +6,8 @@
  * pipe (docs/abi.md §7) and sends it back.
  *
  *   client → core: "nf ID LEN [TIMEOUT_MS]\n" then LEN bytes (the command)
+ *                   "core LEN\n" then LEN bytes: a command for the core
+ *                   itself (cmd_core.c), run at once in the control thread
  *   core → client: "STATUS LEN\n" then LEN bytes (the answer), and closes
  *
  * Like the attach socket, nothing here waits: clients are non-blocking
@@ -39,6 +41,7 @@
 #define CMD_SEND_MS 10000         /* ... and to read the answer */
 #define CMD_DEFAULT_WAIT_MS 10000 /* the NF's answer, unless the request says */
 #define CMD_MAX_WAIT_MS 600000
+#define CMD_CORE 0xffffffffu      /* cmd_client.nf_id of a "core" request */
 
 enum client_state { CL_FREE, CL_LINE, CL_BODY, CL_WAIT, CL_SEND };
 
@@ -48,7 +51,7 @@ struct cmd_client {
 	uint64_t deadline_ms;
 	char line[CMD_LINE_MAX];
 	uint32_t line_len;
-	unsigned int nf_id;
+	unsigned int nf_id; /* CMD_CORE: a command for the core itself */
 	uint32_t len, got, wait_ms;
 	char *body;
 	char *out; /* "STATUS LEN\n" + answer */
@@ -213,11 +216,38 @@ nf_of(struct core *c, unsigned int id)
 	return id < CORE_MAX_NFS ? c->nfs[id] : NULL;
 }
 
+/* A command for the core itself: run it now, answer with what it says. */
+static void
+client_core(struct core *c, struct cmd_client *cl)
+{
+	char *out = NULL;
+	size_t out_len = 0;
+	int r;
+
+	r = core_cmd_core(c, cl->body, cl->len, &out, &out_len);
+	if (out == NULL) {
+		client_error(c, cl, -ENOMEM, "out of memory");
+		return;
+	}
+	if (r < 0)
+		c->cmd_st.errors++;
+	else
+		c->cmd_st.answered++;
+	client_answer(c, cl, r, out, out_len);
+	free(out);
+}
+
 /* The request of @cl is whole: hand it to its NF's channel. */
 static void
 client_submit(struct core *c, struct cmd_client *cl, int idx)
 {
-	struct core_nf *nf = nf_of(c, cl->nf_id);
+	struct core_nf *nf;
+
+	if (cl->nf_id == CMD_CORE) {
+		client_core(c, cl);
+		return;
+	}
+	nf = nf_of(c, cl->nf_id);
 
 	if (nf == NULL) {
 		client_error(c, cl, -ENOENT, "no NF %u is attached", cl->nf_id);
@@ -242,7 +272,7 @@ client_submit(struct core *c, struct cmd_client *cl, int idx)
 	c->cmd_st.sent++;
 }
 
-/* Parse "nf ID LEN [TIMEOUT_MS]". */
+/* Parse "nf ID LEN [TIMEOUT_MS]" or "core LEN". */
 static int
 parse_line(struct cmd_client *cl)
 {
@@ -251,6 +281,15 @@ parse_line(struct cmd_client *cl)
 	int n;
 
 	cl->line[cl->line_len - 1] = '\0';
+	n = sscanf(cl->line, "core %lu %c", &len, &extra);
+	if (n == 1) {
+		if (len == 0 || len > NVM_CTL_MAX_LEN)
+			return -ERANGE;
+		cl->nf_id = CMD_CORE;
+		cl->len = (uint32_t)len;
+		cl->wait_ms = CMD_DEFAULT_WAIT_MS;
+		return 0;
+	}
 	n = sscanf(cl->line, "nf %lu %lu %lu %c", &id, &len, &wait, &extra);
 	if (n != 2 && n != 3)
 		return -EINVAL;
@@ -276,7 +315,8 @@ client_read(struct core *c, struct cmd_client *cl, int idx)
 
 				if (r < 0) {
 					client_error(c, cl, r, "bad request: want 'nf ID LEN "
-						     "[TIMEOUT_MS]' (LEN 1..%u, TIMEOUT_MS 1..%u)",
+						     "[TIMEOUT_MS]' or 'core LEN' (LEN 1..%u, "
+						     "TIMEOUT_MS 1..%u)",
 						     NVM_CTL_MAX_LEN, CMD_MAX_WAIT_MS);
 					return;
 				}

@@ -5,6 +5,8 @@
  *   pool.c       pool regions: hugetlbfs file, DPDK external memory, mbufs
  *   attach.c     the attach socket (control thread): NFs come and go
  *   nf.c         an NF instance: private region, rings, reclaiming buffers
+ *   rules.c      the classifier and chains the datapath sees, changed live
+ *   cmd_core.c   the core's own commands (rule, chain, role, reload)
  *   datapath.c   RX and TX loops (the only per-packet code)
  *   validate.c   checks on every descriptor an NF returns
  *   egress.c     frames longer than a port's MTU: IPv4 fragmentation
@@ -40,11 +42,12 @@
 #define CORE_BURST 32
 #define CORE_CHAIN_NONE 0xffff /* packet created by an NF: no chain */
 #define CORE_FRAG_MAX 64       /* fragments one packet may become */
+#define CORE_CHAIN_SLOTS 16384 /* distinct role sequences since start (rules.c) */
 
 /* What the core keeps per mbuf, in the mbuf's private area (host memory
  * the guests never see). */
 struct core_mbuf_meta {
-	uint16_t chain; /* chain index, or CORE_CHAIN_NONE */
+	uint16_t chain; /* slot in core.chain_tab (rules.c), or CORE_CHAIN_NONE */
 	uint8_t step;   /* position in the chain */
 	uint8_t in_port;
 	uint16_t role;  /* role to deliver to next */
@@ -230,6 +233,31 @@ struct core_cmd_stats {
 	uint64_t broken;    /* NF channels closed for an impossible index or frame */
 };
 
+/*
+ * A chain as the datapath follows it: a role sequence. core.chain_tab holds
+ * them append-only and deduplicated, an entry never changes once written,
+ * so a packet's meta.chain stays valid however the configuration changes
+ * while it sits in an NF's ring (rules.c).
+ */
+struct core_chain {
+	uint8_t len;
+	uint16_t roles[CFG_MAX_CHAIN_LEN];
+};
+
+/* What the datapath classifies with: replaced whole by a change, freed
+ * after a QSBR grace period (rules.c). */
+struct core_rules {
+	struct cls *cls;
+	uint32_t nb_chains;
+	uint16_t slot[]; /* chain index in the cfg -> core.chain_tab slot */
+};
+
+/* Configuration changes by command, written by the control thread. */
+struct core_cfg_stats {
+	uint64_t changes; /* changes in force */
+	uint64_t refused; /* changes refused (nothing changed) */
+};
+
 struct core_port_stats {
 	uint64_t rx;
 	uint64_t tx;
@@ -242,7 +270,12 @@ struct core {
 	struct cfg cfg;
 	const char *cfg_path;
 	char prefix[64];
-	struct cls *cls;
+	/* Classification state: c->cfg's rules and chains are the control
+	 * thread's; the datapath reads only *rules and chain_tab (rules.c). */
+	struct core_rules *rules;
+	struct core_chain *chain_tab; /* CORE_CHAIN_SLOTS, append-only */
+	unsigned int nb_slots;        /* entries of chain_tab in use */
+	struct core_cfg_stats cfg_st;
 	unsigned int wait_nfs;
 
 	struct core_pool pools[CORE_MAX_POOLS];
@@ -293,6 +326,14 @@ void core_cmd_event(struct core *c, int epfd, uint32_t tag);
 int core_cmd_round(struct core *c, int wait_ms);
 void core_cmd_stop(struct core *c);
 
+/* cmd_core.c */
+int core_cmd_core(struct core *c, const char *text, size_t len, char **out, size_t *out_len);
+
+/* rules.c */
+int core_rules_init(struct core *c, char *err, size_t errlen);
+int core_rules_apply(struct core *c, struct cfg *next, char *err, size_t errlen);
+void core_rules_free(struct core *c);
+
 /* pool.c */
 int core_pool_create(struct core *c, struct core_pool *p, unsigned int id, int socket,
 		     char *err, size_t errlen);
@@ -309,6 +350,7 @@ void core_nf_destroy(struct core_nf *nf);
 uint64_t core_nf_held(const struct core_nf *nf);
 
 /* attach.c */
+int core_view_publish(struct core *c);
 int core_attach_open(struct core *c, char *err, size_t errlen);
 int core_attach_start(struct core *c);
 void core_attach_stop(struct core *c);

@@ -39,6 +39,7 @@ struct dp {
 	struct core *c;
 	struct core_lcore_stats *st;
 	const struct core_view *view;
+	const struct core_rules *rules; /* the classification snapshot (rules.c) */
 	unsigned int nb_stages;
 	uint8_t stage_of[CORE_MAX_NFS][NVM_MAX_QUEUES]; /* stage index + 1, 0 = none */
 	struct dp_stage stages[CORE_BURST];
@@ -238,7 +239,8 @@ deliver(struct dp *dp, struct rte_mbuf **m, unsigned int n)
 static unsigned int
 rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 {
-	const struct cfg *cfg = &dp->c->cfg;
+	const struct core_rules *r = dp->rules;
+	const struct core_chain *tab = dp->c->chain_tab;
 	struct rte_mbuf *m[CORE_BURST], *pass[CORE_BURST];
 	struct cls_key keys[CORE_BURST];
 	const struct cls_key *kp[CORE_BURST];
@@ -261,21 +263,25 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		kp[k] = &keys[k];
 		km[k++] = m[i];
 	}
-	cls_match(dp->c->cls, kp, k, rules);
+	cls_match(r->cls, kp, k, rules);
 	for (i = 0; i < k; i++) {
-		uint16_t target = cls_rule_target(dp->c->cls, rules[i]);
+		uint16_t target = cls_rule_target(r->cls, rules[i]);
 		struct core_mbuf_meta *meta;
+		uint16_t slot;
 
 		if (target == CFG_TARGET_DROP) {
 			drop(dp, km[i], rules[i] == CLS_NO_RULE ? CORE_DROP_no_rule
 								: CORE_DROP_rule_drop);
 			continue;
 		}
+		/* the slot, not the configuration's chain index: the packet
+		 * keeps this role sequence whatever changes meanwhile */
+		slot = r->slot[target];
 		meta = core_meta(km[i]);
-		meta->chain = target;
+		meta->chain = slot;
 		meta->step = 0;
 		meta->in_port = (uint8_t)port;
-		meta->role = cfg->chains[target].roles[0];
+		meta->role = tab[slot].roles[0];
 		meta->hash = cls_flow_hash(kp[i]);
 		pass[np++] = km[i];
 	}
@@ -431,7 +437,7 @@ forward(struct dp *dp, struct rte_mbuf **m, unsigned int n, bool direct)
 static unsigned int
 tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 {
-	const struct cfg *cfg = &dp->c->cfg;
+	const struct core_chain *tab = dp->c->chain_tab;
 	struct core_nf_queue *q = &nf->q[qi];
 	struct core_pool *p = nf->pool;
 	struct nvm_desc d[CORE_BURST];
@@ -474,12 +480,12 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 			continue;
 		case NVM_ACT_NEXT:
 			if (meta->chain == CORE_CHAIN_NONE ||
-			    meta->step + 1u >= cfg->chains[meta->chain].len) {
+			    meta->step + 1u >= tab[meta->chain].len) {
 				drop(dp, m, CORE_DROP_chain_end);
 				continue;
 			}
 			meta->step++;
-			meta->role = cfg->chains[meta->chain].roles[meta->step];
+			meta->role = tab[meta->chain].roles[meta->step];
 			break;
 		case NVM_ACT_TO_ROLE:
 			meta->role = d[i].arg;
@@ -527,6 +533,7 @@ core_dp_loop(void *arg)
 	rte_rcu_qsbr_thread_online(c->qsbr, a->tid);
 	while (!c->quit) {
 		dp->view = __atomic_load_n(&c->view, __ATOMIC_ACQUIRE);
+		dp->rules = __atomic_load_n(&c->rules, __ATOMIC_ACQUIRE);
 		if (rx) {
 			uint16_t port, q;
 			struct rte_mbuf *m[CORE_BURST];

@@ -131,21 +131,6 @@ parse_args(struct core *c, int argc, char **argv)
 	return 0;
 }
 
-/* Mark the roles the configuration names: the only ones TO_ROLE may use
- * besides those an attached NF serves. */
-static void
-roles_from_cfg(struct core *c)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < c->cfg.nb_chains; i++)
-		for (j = 0; j < c->cfg.chains[i].len; j++)
-			c->role_used[c->cfg.chains[i].roles[j]] = 1;
-	for (i = 0; i < CFG_MAX_ROLES; i++)
-		if (c->cfg.role_names[i][0] != '\0')
-			c->role_used[i] = 1;
-}
-
 static int
 pool_add(struct core *c, unsigned int group, int socket)
 {
@@ -359,7 +344,6 @@ main(int argc, char **argv)
 			c->cfg.file_prefix);
 		goto out_cfg;
 	}
-	roles_from_cfg(c);
 
 	c->nb_ports = rte_eth_dev_count_avail();
 	if (c->nb_ports == 0) {
@@ -371,10 +355,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "netvm-core: %u ports, at most %u\n", c->nb_ports, NVM_MAX_PORTS);
 		goto out_cfg;
 	}
-	c->cls = cls_create(&c->cfg, (int)rte_socket_id(), err, sizeof(err));
-	if (c->cls == NULL) {
+	if (core_rules_init(c, err, sizeof(err)) < 0) {
 		fprintf(stderr, "netvm-core: classifier: %s\n", err);
-		goto out_cfg;
+		goto out_cls;
 	}
 	qsz = rte_rcu_qsbr_get_memsize(2);
 	c->qsbr = rte_zmalloc("netvm_qsbr", qsz, RTE_CACHE_LINE_SIZE);
@@ -458,7 +441,7 @@ out_pools:
 out_cls:
 	free(c->view); /* the last one published; no lcore reads it any more */
 	rte_free(c->qsbr);
-	cls_free(c->cls);
+	core_rules_free(c);
 out_cfg:
 	cfg_free(&c->cfg);
 out_core:

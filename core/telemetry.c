@@ -109,6 +109,8 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 	fn(arg, "cmd_abandoned", c->cmd_st.abandoned);
 	fn(arg, "cmd_stale", c->cmd_st.stale);
 	fn(arg, "cmd_broken", c->cmd_st.broken);
+	fn(arg, "cfg_changes", c->cfg_st.changes);
+	fn(arg, "cfg_refused", c->cfg_st.refused);
 	/* Last: with many NFs, DPDK's telemetry dictionary (256 entries) may
 	 * cut here; /netvm/nf,ID always gives one NF whole. */
 	pthread_mutex_lock(&c->nf_lock);

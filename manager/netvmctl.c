@@ -6,9 +6,13 @@
  *   netvmctl [-s SOCKET] [--json] nf list | stats
  *   netvmctl [-c CORE_SOCKET] [-f FILE] [-t SECONDS] [--json] nf cmd ID WORD...
  *   netvmctl [-s SOCKET] [-f FILE] [-t SECONDS] [--json] vm cmd NAME WORD...
+ *   netvmctl [-c CORE_SOCKET] [-f FILE] [--json] rule list|add|del ... |
+ *            default set ... | chain list|set|del ... | role list|name ... |
+ *            core reload FILE
  *
  * "nf cmd" and "vm cmd" go to the NF through the core engine's command
- * socket (netvmctl_nf.c); the rest
+ * socket (netvmctl_nf.c), rule/default/chain/role/core reload to the core
+ * itself through the same socket; the rest
  * sends the command as one line to the manager's control socket
  * (manager.socket; mgr_ctl.c has the protocol), reads its JSON answer and
  * prints it as tables, or as JSON with --json. Exit status: 0 done, 1 the
@@ -43,15 +47,56 @@ usage(FILE *f, const char *prog)
 		"  nf cmd ID WORD...    a command for NF instance ID (try 'help'), through the\n"
 		"                       core engine; prints the NF's answer\n"
 		"  vm cmd NAME WORD...  the same for the NF of VM NAME\n"
+		"core engine (through its command socket; docs/control.md):\n"
+		"  rule list | rule add [N] '{ KEY = VALUE; ... }' | rule del N\n"
+		"  default set '{ role = N; }'   (or chain = \"NAME\", action = \"drop\")\n"
+		"  chain list | chain set NAME ROLE[,ROLE...] | chain del NAME\n"
+		"  role list | role name ID NAME|-\n"
+		"  core reload FILE     put a whole configuration file in force\n"
 		"options:\n"
 		"  -s, --socket SOCKET  the manager's control socket (default %s)\n"
-		"  -c, --core SOCKET    the core engine's attach socket, for nf cmd (default %s;\n"
-		"                       vm cmd asks the manager)\n"
+		"  -c, --core SOCKET    the core engine's attach socket, for nf cmd and the core's\n"
+		"                       commands (default %s; vm cmd asks the manager)\n"
 		"  -f, --file FILE      send FILE's bytes after the command's words ('-': stdin)\n"
 		"  -t, --timeout SECONDS  how long the NF may take to answer (default 10)\n"
 		"  -j, --json           print the answer as JSON\n"
 		"  -h, --help           this text\n",
 		prog, MGR_CFG_DEF_SOCKET, MGR_CFG_DEF_CORE_SOCKET);
+}
+
+/*
+ * A command for the core itself (@argv: "rule add ...", "core reload FILE",
+ * ...): checked for its shape here, sent through the core's command socket.
+ * Returns the exit status: 0, 1 refused, 2 usage.
+ */
+static int
+ctl_core_words(const char *core_sock, int argc, char **argv, const char *file, bool json)
+{
+	static const struct { const char *obj, *verb; int min, max; } forms[] = {
+		{ "rule", "list", 2, 2 }, { "rule", "add", 3, 64 }, { "rule", "del", 3, 3 },
+		{ "default", "set", 3, 64 }, { "chain", "list", 2, 2 }, { "chain", "set", 4, 64 },
+		{ "chain", "del", 3, 3 }, { "role", "list", 2, 2 }, { "role", "name", 4, 4 },
+		{ "core", "reload", 3, 3 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		if (argc >= 2 && strcmp(argv[0], forms[i].obj) == 0 &&
+		    strcmp(argv[1], forms[i].verb) == 0)
+			break;
+	if (i == sizeof(forms) / sizeof(forms[0]) || argc < forms[i].min || argc > forms[i].max) {
+		fprintf(stderr, "netvmctl: %s: see 'netvmctl --help' for the core's commands\n",
+			argv[0]);
+		return 2;
+	}
+	if (strcmp(argv[0], "core") == 0) {
+		if (file != NULL) {
+			fprintf(stderr, "netvmctl: core reload FILE takes no --file\n");
+			return 2;
+		}
+		return ctl_nf_cmd(core_sock, CTL_CORE, 1, argv + 1, argv[2], 10, json);
+	}
+	return ctl_nf_cmd(core_sock, CTL_CORE, argc, argv, file, 10, json);
 }
 
 /* Send @req to the manager at @path; the whole answer in a malloc'd string. */
@@ -186,6 +231,11 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (argc >= 1 && (strcmp(argv[0], "rule") == 0 || strcmp(argv[0], "chain") == 0 ||
+			  strcmp(argv[0], "role") == 0 || strcmp(argv[0], "default") == 0 ||
+			  strcmp(argv[0], "core") == 0))
+		return ctl_core_words(core ? core : MGR_CFG_DEF_CORE_SOCKET, argc, argv, file,
+				      json);
 	if (argc >= 4 && strcmp(argv[1], "cmd") == 0 && strcmp(argv[0], "nf") == 0) {
 		unsigned long id = strtoul(argv[2], &end, 10);
 
@@ -193,7 +243,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "netvmctl: nf cmd: '%s' is not an NF instance id\n", argv[2]);
 			return 2;
 		}
-		return ctl_nf_cmd(core ? core : MGR_CFG_DEF_CORE_SOCKET, (unsigned int)id,
+		return ctl_nf_cmd(core ? core : MGR_CFG_DEF_CORE_SOCKET, (int)id,
 				  argc - 3, argv + 3, file, (unsigned int)timeout_s, json);
 	}
 	if (argc >= 4 && strcmp(argv[1], "cmd") == 0 && strcmp(argv[0], "vm") == 0) {
@@ -208,7 +258,7 @@ main(int argc, char **argv)
 		id = reply != NULL ? ctl_vm_nf_id(reply, argv[2], &core_sock) : -1;
 		if (reply == NULL)
 			fprintf(stderr, "netvmctl: the manager's answer is not JSON\n");
-		r = id < 0 ? 1 : ctl_nf_cmd(core ? core : core_sock, (unsigned int)id, argc - 3,
+		r = id < 0 ? 1 : ctl_nf_cmd(core ? core : core_sock, id, argc - 3,
 					    argv + 3, file, (unsigned int)timeout_s, json);
 		json_object_put(reply);
 		return r;

@@ -22,9 +22,11 @@ int ctl_show_nfs(struct json_object *reply, FILE *f);
  * reasons, the rest) to @f. Returns 0 or -EPROTO. */
 int ctl_show_stats(struct json_object *reply, FILE *f);
 
-/* netvmctl_nf.c: commands for NFs through the core's command socket. */
+/* netvmctl_nf.c: commands for NFs, and for the core itself (id CTL_CORE),
+ * through the core's command socket. */
+#define CTL_CORE (-1)
 int ctl_vm_nf_id(struct json_object *reply, const char *name, const char **core_sock);
-int ctl_nf_cmd(const char *core_sock, unsigned int id, int n, char **words, const char *file,
+int ctl_nf_cmd(const char *core_sock, int id, int n, char **words, const char *file,
 	       unsigned int timeout_s, bool json);
 
 #endif /* NETVM_NETVMCTL_H */

@@ -89,12 +89,13 @@ read_all(int fd, char *buf, size_t len)
 }
 
 /*
- * Send @req (@len bytes) for NF @id to the command socket of the core whose
- * attach socket is @core_sock; the answer's status in *status and its text
- * (malloc'd, NUL-terminated) in *answer. Returns 0, or -1 after saying why.
+ * Send @req (@len bytes) for NF @id (CTL_CORE: for the core itself) to the
+ * command socket of the core whose attach socket is @core_sock; the
+ * answer's status in *status and its text (malloc'd, NUL-terminated) in
+ * *answer. Returns 0, or -1 after saying why.
  */
 static int
-core_ask(const char *core_sock, unsigned int id, const char *req, size_t len,
+core_ask(const char *core_sock, int id, const char *req, size_t len,
 	 unsigned int timeout_s, int *status, char **answer)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -116,7 +117,10 @@ core_ask(const char *core_sock, unsigned int id, const char *req, size_t len,
 			close(fd);
 		return -1;
 	}
-	n = snprintf(head, sizeof(head), "nf %u %zu %u\n", id, len, timeout_s * 1000);
+	if (id == CTL_CORE)
+		n = snprintf(head, sizeof(head), "core %zu\n", len);
+	else
+		n = snprintf(head, sizeof(head), "nf %d %zu %u\n", id, len, timeout_s * 1000);
 	if (send(fd, head, (size_t)n, MSG_NOSIGNAL) < 0 ||
 	    send(fd, req, len, MSG_NOSIGNAL) < 0) {
 		fprintf(stderr, "netvmctl: %s: %s\n", sa.sun_path, strerror(errno));
@@ -179,10 +183,11 @@ ctl_vm_nf_id(struct json_object *reply, const char *name, const char **core_sock
 
 /*
  * Send the command @words (@n of them) and the file @file (or none) to NF
- * @id; print the answer. Returns the exit status: 0, 1 (refused or failed).
+ * @id, or to the core itself when @id is CTL_CORE; print the answer.
+ * Returns the exit status: 0, 1 (refused or failed).
  */
 int
-ctl_nf_cmd(const char *core_sock, unsigned int id, int n, char **words, const char *file,
+ctl_nf_cmd(const char *core_sock, int id, int n, char **words, const char *file,
 	   unsigned int timeout_s, bool json)
 {
 	size_t len = 0, flen = 0, i;
@@ -226,7 +231,13 @@ ctl_nf_cmd(const char *core_sock, unsigned int id, int n, char **words, const ch
 	} else if (status == 0) {
 		fputs(answer, stdout);
 	} else {
-		fprintf(stderr, "netvmctl: nf %u: %s%s%s", id, strerror(-status),
+		char who[32];
+
+		if (id == CTL_CORE)
+			snprintf(who, sizeof(who), "core");
+		else
+			snprintf(who, sizeof(who), "nf %d", id);
+		fprintf(stderr, "netvmctl: %s: %s%s%s", who, strerror(-status),
 			answer[0] ? ": " : "\n", answer);
 		if (answer[0] && answer[strlen(answer) - 1] != '\n')
 			fputc('\n', stderr);

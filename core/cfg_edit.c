@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cfg_edit.c — changes to a configuration: the core's runtime commands
+ * (rule add/del, chain set/del, role name, default) and the checks of a
+ * whole file given to a running core.
+ *
+ * Every change is made on a copy (cfg_copy) and goes through the parser's
+ * own code (cfg_rules_parse for rule text), so a rule given by command is
+ * checked exactly like one in the file. No DPDK, no logging.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg_priv.h"
+
+static const char cfg_name_chars[] =
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.";
+
+static int
+cfg_err(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+cfg_err(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+static bool
+cfg_name_ok(const char *name)
+{
+	return name[0] != '\0' && strlen(name) < CFG_NAME_LEN &&
+	       name[strspn(name, cfg_name_chars)] == '\0';
+}
+
+/*
+ * Parse @text, rules as they appear inside "rules = ( ... );", against the
+ * chains of @c (a "role = N" target may append an implicit chain to @c).
+ * Used by the core's "rule add" command: the same keys, the same checks and
+ * messages as the file, with @name in place of the file name.
+ */
+int
+cfg_rules_parse(struct cfg *c, const char *text, const char *name, struct cfg_rule **out,
+		unsigned int *nb, char *err, size_t errlen)
+{
+	struct cfg_ctx x = { .name = name, .err = err, .errlen = errlen, .c = c,
+			     .chains_cap = c->nb_chains };
+	const config_setting_t *root, *rules;
+	struct cfg_rule *r = NULL;
+	char key[CFG_ELEM_LEN];
+	unsigned int i, n, role;
+	size_t len = strlen(text);
+	char *doc, tail;
+	config_t lc;
+	int rc;
+
+	*out = NULL;
+	*nb = 0;
+	memset(x.implicit, 0xff, sizeof(x.implicit));
+	for (i = 0; i < c->nb_chains; i++)
+		if (sscanf(c->chains[i].name, "role:%u%c", &role, &tail) == 1 &&
+		    role < CFG_MAX_ROLES)
+			x.implicit[role] = (uint16_t)i;
+	/* the text starts on line 1, as the operator wrote it */
+	doc = malloc(len + 16);
+	if (doc == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	snprintf(doc, len + 16, "rules = ( %s\n);", text);
+	config_init(&lc);
+	config_set_auto_convert(&lc, 0);
+	if (config_read_string(&lc, doc) != CONFIG_TRUE) {
+		snprintf(err, errlen, "%s:%d: syntax: %s (a rule is { KEY = VALUE; ... })", name,
+			 config_error_line(&lc), config_error_text(&lc));
+		rc = -EINVAL;
+		goto out;
+	}
+	root = config_root_setting(&lc);
+	rules = config_setting_get_member(root, "rules");
+	if (config_setting_length(root) != 1 || rules == NULL ||
+	    config_setting_type(rules) != CONFIG_TYPE_LIST) {
+		snprintf(err, errlen, "%s: expected rules { KEY = VALUE; ... }, separated by commas",
+			 name);
+		rc = -EINVAL;
+		goto out;
+	}
+	n = (unsigned int)config_setting_length(rules);
+	rc = -EINVAL;
+	if (n == 0 || n > CFG_MAX_RULES) {
+		snprintf(err, errlen, "%s: %u rules; give 1..%u", name, n, CFG_MAX_RULES);
+		goto out;
+	}
+	r = calloc(n, sizeof(*r));
+	if (r == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		r[i].in_port = CFG_ANY_PORT;
+		r[i].sport_hi = r[i].dport_hi = 65535;
+		snprintf(key, sizeof(key), "rule[%u]", i);
+		rc = cfg_parse_entry(&x, config_setting_get_elem(rules, i), key, true, &r[i]);
+		if (rc < 0)
+			goto out;
+		r[i].line = 0; /* not from the file */
+	}
+	*out = r;
+	*nb = n;
+	r = NULL;
+	if (errlen > 0)
+		err[0] = '\0';
+	rc = 0;
+out:
+	free(r);
+	config_destroy(&lc);
+	free(doc);
+	return rc;
+}
+
+/*
+ * Parse one target, as in a rule or default ("role = N", "chain = NAME" or
+ * "action = \"drop\"", in braces), against the chains of @c: 0 with *target
+ * set, or -EINVAL with the reason.
+ */
+int
+cfg_target_parse(struct cfg *c, const char *text, const char *name, uint16_t *target,
+		 char *err, size_t errlen)
+{
+	struct cfg_rule *r;
+	unsigned int n;
+	int rc;
+
+	rc = cfg_rules_parse(c, text, name, &r, &n, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (n != 1 || r[0].in_port != CFG_ANY_PORT || r[0].proto != 0 || r[0].src_len != 0 ||
+	    r[0].dst_len != 0 || r[0].sport_lo != 0 || r[0].sport_hi != 65535 ||
+	    r[0].dport_lo != 0 || r[0].dport_hi != 65535) {
+		snprintf(err, errlen, "%s: default takes one target and no match keys: "
+			 "{ role = N; } or { chain = \"NAME\"; } or { action = \"drop\"; }", name);
+		free(r);
+		return -EINVAL;
+	}
+	*target = r[0].target;
+	free(r);
+	return 0;
+}
+
+int
+cfg_copy(struct cfg *dst, const struct cfg *src)
+{
+	*dst = *src;
+	dst->chains = NULL;
+	dst->rules = NULL;
+	if (src->nb_chains > 0) {
+		dst->chains = malloc(src->nb_chains * sizeof(*dst->chains));
+		if (dst->chains == NULL)
+			goto nomem;
+		memcpy(dst->chains, src->chains, src->nb_chains * sizeof(*dst->chains));
+	}
+	if (src->nb_rules > 0) {
+		dst->rules = malloc(src->nb_rules * sizeof(*dst->rules));
+		if (dst->rules == NULL)
+			goto nomem;
+		memcpy(dst->rules, src->rules, src->nb_rules * sizeof(*dst->rules));
+	}
+	return 0;
+nomem:
+	cfg_free(dst);
+	return -ENOMEM;
+}
+
+int
+cfg_rule_add(struct cfg *c, unsigned int at, const char *text, const char *name, char *err,
+	     size_t errlen)
+{
+	struct cfg_rule *add, *all;
+	unsigned int n;
+	int rc;
+
+	if (at > c->nb_rules)
+		return cfg_err(err, errlen, -ERANGE, "rule %u: there are %u rules (0..%u); "
+			       "'rule add %u' appends", at, c->nb_rules, c->nb_rules, c->nb_rules);
+	rc = cfg_rules_parse(c, text, name, &add, &n, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (c->nb_rules + n > CFG_MAX_RULES) {
+		free(add);
+		return cfg_err(err, errlen, -ENOSPC, "%u rules in force and %u more: at most %u",
+			       c->nb_rules, n, CFG_MAX_RULES);
+	}
+	all = realloc(c->rules, (c->nb_rules + n) * sizeof(*all));
+	if (all == NULL) {
+		free(add);
+		return cfg_err(err, errlen, -ENOMEM, "out of memory");
+	}
+	memmove(&all[at + n], &all[at], (c->nb_rules - at) * sizeof(*all));
+	memcpy(&all[at], add, n * sizeof(*all));
+	free(add);
+	c->rules = all;
+	c->nb_rules += n;
+	return 0;
+}
+
+static bool
+cfg_chain_used(const struct cfg *c, unsigned int ch, unsigned int *rule)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nb_rules; i++) {
+		if (c->rules[i].target == ch) {
+			*rule = i;
+			return true;
+		}
+	}
+	*rule = CFG_MAX_RULES;
+	return c->default_target == ch;
+}
+
+/* Remove chain @ch (nothing targets it) and renumber the targets after it. */
+static void
+cfg_chain_remove(struct cfg *c, unsigned int ch)
+{
+	unsigned int i;
+
+	memmove(&c->chains[ch], &c->chains[ch + 1], (c->nb_chains - ch - 1) * sizeof(*c->chains));
+	c->nb_chains--;
+	for (i = 0; i < c->nb_rules; i++)
+		if (c->rules[i].target != CFG_TARGET_DROP && c->rules[i].target > ch)
+			c->rules[i].target--;
+	if (c->default_target != CFG_TARGET_DROP && c->default_target > ch)
+		c->default_target--;
+}
+
+/* Drop the implicit chains ("role:N") nothing targets any more. */
+static void
+cfg_implicit_gc(struct cfg *c)
+{
+	unsigned int i = c->nb_chains, rule;
+
+	while (i-- > 0)
+		if (strncmp(c->chains[i].name, "role:", 5) == 0 && !cfg_chain_used(c, i, &rule))
+			cfg_chain_remove(c, i);
+}
+
+int
+cfg_rule_del(struct cfg *c, unsigned int at, char *err, size_t errlen)
+{
+	if (at >= c->nb_rules)
+		return cfg_err(err, errlen, -ERANGE, "no rule %u: there are %u rules%s", at,
+			       c->nb_rules, c->nb_rules ? " ('rule list' numbers them)" : "");
+	memmove(&c->rules[at], &c->rules[at + 1], (c->nb_rules - at - 1) * sizeof(*c->rules));
+	c->nb_rules--;
+	cfg_implicit_gc(c);
+	return 0;
+}
+
+int
+cfg_default_set(struct cfg *c, const char *text, const char *name, char *err, size_t errlen)
+{
+	uint16_t t;
+	int rc = cfg_target_parse(c, text, name, &t, err, errlen);
+
+	if (rc == 0) {
+		c->default_target = t;
+		cfg_implicit_gc(c);
+	}
+	return rc;
+}
+
+/* Role @word: an id 0..255 or the name of one. 0 or -EINVAL. */
+static int
+cfg_role_of(const struct cfg *c, const char *word, uint16_t *role)
+{
+	unsigned long v;
+	unsigned int i;
+	char *end;
+
+	if (word[0] >= '0' && word[0] <= '9') {
+		v = strtoul(word, &end, 10);
+		if (*end != '\0' || v >= CFG_MAX_ROLES)
+			return -EINVAL;
+		*role = (uint16_t)v;
+		return 0;
+	}
+	for (i = 0; i < CFG_MAX_ROLES; i++) {
+		if (strcmp(c->role_names[i], word) == 0) {
+			*role = (uint16_t)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int
+cfg_chain_set(struct cfg *c, const char *name, const char *roles, char *err, size_t errlen)
+{
+	struct cfg_chain ch = { .len = 0 };
+	char buf[256], *save = NULL, *w;
+	unsigned int i;
+
+	if (!cfg_name_ok(name))
+		return cfg_err(err, errlen, -EINVAL, "chain '%s': a name is 1..%u of letters, "
+			       "digits, '_', '-', '.'", name, CFG_NAME_LEN - 1);
+	if (strlen(roles) >= sizeof(buf))
+		return cfg_err(err, errlen, -EINVAL, "chain %s: role list too long", name);
+	strcpy(buf, roles);
+	for (w = strtok_r(buf, ", \t", &save); w != NULL; w = strtok_r(NULL, ", \t", &save)) {
+		if (ch.len == CFG_MAX_CHAIN_LEN)
+			return cfg_err(err, errlen, -EINVAL, "chain %s: more than %u roles", name,
+				       CFG_MAX_CHAIN_LEN);
+		if (cfg_role_of(c, w, &ch.roles[ch.len]) < 0)
+			return cfg_err(err, errlen, -EINVAL, "chain %s: unknown role '%s' (a role "
+				       "is an id 0..%u or a name from 'role list')", name, w,
+				       CFG_MAX_ROLES - 1);
+		ch.len++;
+	}
+	if (ch.len == 0)
+		return cfg_err(err, errlen, -EINVAL, "chain %s: no roles; give 1..%u, "
+			       "separated by commas", name, CFG_MAX_CHAIN_LEN);
+	memcpy(ch.name, name, strlen(name) + 1);
+	for (i = 0; i < c->nb_chains && strcmp(c->chains[i].name, name) != 0; i++)
+		;
+	if (i == c->nb_chains) {
+		struct cfg_chain *all;
+
+		if (c->nb_chains == CFG_MAX_CHAINS)
+			return cfg_err(err, errlen, -ENOSPC, "chain %s: %u chains already, at most %u",
+				       name, c->nb_chains, CFG_MAX_CHAINS);
+		all = realloc(c->chains, (c->nb_chains + 1) * sizeof(*all));
+		if (all == NULL)
+			return cfg_err(err, errlen, -ENOMEM, "out of memory");
+		c->chains = all;
+		c->nb_chains++;
+	}
+	c->chains[i] = ch;
+	return 0;
+}
+
+int
+cfg_chain_del(struct cfg *c, const char *name, char *err, size_t errlen)
+{
+	unsigned int i, rule;
+
+	for (i = 0; i < c->nb_chains && strcmp(c->chains[i].name, name) != 0; i++)
+		;
+	if (i == c->nb_chains)
+		return cfg_err(err, errlen, -ENOENT, "no chain '%s' ('chain list' shows them)", name);
+	if (cfg_chain_used(c, i, &rule)) {
+		if (rule == CFG_MAX_RULES)
+			return cfg_err(err, errlen, -EBUSY, "chain %s is the default target; "
+				       "change the default first", name);
+		return cfg_err(err, errlen, -EBUSY, "chain %s is the target of rule %u; delete or "
+			       "change that rule first", name, rule);
+	}
+	cfg_chain_remove(c, i);
+	return 0;
+}
+
+int
+cfg_role_name(struct cfg *c, unsigned int id, const char *name, char *err, size_t errlen)
+{
+	unsigned int i;
+
+	if (id >= CFG_MAX_ROLES)
+		return cfg_err(err, errlen, -EINVAL, "role %u: roles are 0..%u", id,
+			       CFG_MAX_ROLES - 1);
+	if (strcmp(name, "-") == 0) {
+		c->role_names[id][0] = '\0';
+		return 0;
+	}
+	if (!cfg_name_ok(name) || (name[0] >= '0' && name[0] <= '9'))
+		return cfg_err(err, errlen, -EINVAL, "role %u: '%s': a name is 1..%u of letters, "
+			       "digits, '_', '-', '.', not starting with a digit", id, name,
+			       CFG_NAME_LEN - 1);
+	for (i = 0; i < CFG_MAX_ROLES; i++)
+		if (i != id && strcmp(c->role_names[i], name) == 0)
+			return cfg_err(err, errlen, -EINVAL, "role %u: the name '%s' is role %u's",
+				       id, name, i);
+	memcpy(c->role_names[id], name, strlen(name) + 1);
+	return 0;
+}
+
+#define CFG_SAME(k, m)                                                                   \
+	do {                                                                             \
+		if (memcmp(&run->m, &next->m, sizeof(run->m)) != 0)                      \
+			return cfg_err(err, errlen, -EINVAL, "%s differs from the one in "  \
+				       "force; it changes only with a restart", k);          \
+	} while (0)
+
+int
+cfg_restart_check(const struct cfg *run, struct cfg *next, char *err, size_t errlen)
+{
+	CFG_SAME("core.file_prefix", file_prefix);
+	CFG_SAME("core.hugepage_dir", hugepage_dir);
+	CFG_SAME("core.pool_buffers", pool_buffers);
+	CFG_SAME("core.buffer_size", buffer_size);
+	CFG_SAME("core.ring_size", ring_size);
+	CFG_SAME("core.alloc_ring_size", alloc_ring_size);
+	CFG_SAME("core.queues", queues);
+	CFG_SAME("core.nf_buffers", nf_buffers);
+	CFG_SAME("core.group_buffers", group_buffers);
+	CFG_SAME("trust_groups", nb_groups);
+	CFG_SAME("trust_groups", group_names);
+	CFG_SAME("trust_groups (roles)", role_group);
+	CFG_SAME("trust_groups (ports)", port_group);
+	memcpy(next->socket_path, run->socket_path, sizeof(next->socket_path));
+	next->single_lcore = run->single_lcore;
+	next->stats_interval = run->stats_interval;
+	return 0;
+}
+
+void
+cfg_take(struct cfg *run, struct cfg *next)
+{
+	free(run->chains);
+	free(run->rules);
+	memcpy(run->role_names, next->role_names, sizeof(run->role_names));
+	run->nb_chains = next->nb_chains;
+	run->chains = next->chains;
+	run->nb_rules = next->nb_rules;
+	run->rules = next->rules;
+	run->default_target = next->default_target;
+	run->lease_s = next->lease_s;
+	next->chains = NULL;
+	next->rules = NULL;
+	cfg_free(next);
+}
+
+int
+cfg_target_format(const struct cfg *c, uint16_t t, char *buf, size_t len)
+{
+	unsigned int role;
+	char tail;
+
+	if (t == CFG_TARGET_DROP || t >= c->nb_chains)
+		return snprintf(buf, len, "action = \"drop\";");
+	if (sscanf(c->chains[t].name, "role:%u%c", &role, &tail) == 1)
+		return snprintf(buf, len, "role = %u;", role);
+	return snprintf(buf, len, "chain = \"%s\";", c->chains[t].name);
+}
+
+static void
+cfg_prefix_format(char *buf, size_t len, uint32_t ip, uint8_t plen)
+{
+	snprintf(buf, len, "%u.%u.%u.%u/%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+		 ip & 0xff, plen);
+}
+
+int
+cfg_rule_format(const struct cfg *c, const struct cfg_rule *r, char *buf, size_t len)
+{
+	char tmp[64], tgt[64];
+	size_t n = 0;
+
+#define CFG_PUT(...)                                                              \
+	do {                                                                      \
+		int k = snprintf(buf + RTE_MIN_SZ(n, len), len > n ? len - n : 0, \
+				 __VA_ARGS__);                                    \
+		n += k > 0 ? (size_t)k : 0;                                       \
+	} while (0)
+#define RTE_MIN_SZ(a, b) ((a) < (b) ? (a) : (b))
+	CFG_PUT("{ ");
+	if (r->in_port != CFG_ANY_PORT)
+		CFG_PUT("in_port = %u; ", r->in_port);
+	if (r->proto != 0)
+		CFG_PUT(r->proto == 6 ? "proto = \"tcp\"; " : r->proto == 17 ? "proto = \"udp\"; " :
+			r->proto == 1 ? "proto = \"icmp\"; " : "proto = %u; ", r->proto);
+	if (r->src_len != 0) {
+		cfg_prefix_format(tmp, sizeof(tmp), r->src_ip, r->src_len);
+		CFG_PUT("src = \"%s\"; ", tmp);
+	}
+	if (r->dst_len != 0) {
+		cfg_prefix_format(tmp, sizeof(tmp), r->dst_ip, r->dst_len);
+		CFG_PUT("dst = \"%s\"; ", tmp);
+	}
+	if (r->sport_lo != 0 || r->sport_hi != 65535)
+		CFG_PUT(r->sport_lo == r->sport_hi ? "sport = %u; " : "sport = \"%u-%u\"; ",
+			r->sport_lo, r->sport_hi);
+	if (r->dport_lo != 0 || r->dport_hi != 65535)
+		CFG_PUT(r->dport_lo == r->dport_hi ? "dport = %u; " : "dport = \"%u-%u\"; ",
+			r->dport_lo, r->dport_hi);
+	cfg_target_format(c, r->target, tgt, sizeof(tgt));
+	CFG_PUT("%s }", tgt);
+#undef CFG_PUT
+#undef RTE_MIN_SZ
+	return (int)n;
+}

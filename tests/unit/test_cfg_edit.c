@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the configuration changes the core's commands make
+ * (core/cfg_edit.c, cfg_rules_parse in core/cfg.c): rule text parsed like
+ * the file's, inserts and deletes, implicit chains that come and go,
+ * chains defined, changed and deleted, role names, the keys a reload may
+ * not change, and rules written back as the file would hold them. Every
+ * refusal must leave the configuration as it was when the caller throws
+ * the copy away, and say why.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cfg.h"
+
+static const char base_text[] =
+	"roles = ( { id = 1; name = \"left\"; }, { id = 2; name = \"right\"; } );\n"
+	"chains = ( { name = \"via\"; roles = [ 1, 2 ]; } );\n"
+	"rules = ( { in_port = 0; proto = \"udp\"; dport = \"53-60\"; role = 1; },\n"
+	"          { src = \"10.0.0.0/8\"; chain = \"via\"; } );\n"
+	"default = { action = \"drop\"; };\n";
+
+static void
+load(struct cfg *c)
+{
+	char err[256];
+
+	assert_int_equal(cfg_parse_string(base_text, "base", c, err, sizeof(err)), 0);
+	assert_int_equal(c->nb_chains, 2); /* via, role:1 */
+	assert_int_equal(c->nb_rules, 2);
+}
+
+/* Rule @i of @c as the file would hold it. */
+static const char *
+fmt(const struct cfg *c, unsigned int i)
+{
+	static char buf[256];
+
+	cfg_rule_format(c, &c->rules[i], buf, sizeof(buf));
+	return buf;
+}
+
+static void
+test_format(void **state)
+{
+	struct cfg c;
+
+	(void)state;
+	load(&c);
+	assert_string_equal(fmt(&c, 0), "{ in_port = 0; proto = \"udp\"; dport = \"53-60\"; role = 1; }");
+	assert_string_equal(fmt(&c, 1), "{ src = \"10.0.0.0/8\"; chain = \"via\"; }");
+	assert_int_equal(c.rules[0].line, 3);
+	cfg_free(&c);
+}
+
+static void
+test_rule_add_del(void **state)
+{
+	struct cfg c, d;
+	char err[256];
+
+	(void)state;
+	load(&c);
+	assert_int_equal(cfg_copy(&d, &c), 0);
+	assert_int_equal(cfg_rule_add(&d, 1, "{ dst = \"10.2.0.0/16\"; sport = 7; role = 2; },\n"
+				      "{ proto = 1; action = \"drop\"; }", "cmd", err, sizeof(err)), 0);
+	assert_int_equal(d.nb_rules, 4);
+	assert_string_equal(fmt(&d, 0), "{ in_port = 0; proto = \"udp\"; dport = \"53-60\"; role = 1; }");
+	assert_string_equal(fmt(&d, 1), "{ dst = \"10.2.0.0/16\"; sport = 7; role = 2; }");
+	assert_string_equal(fmt(&d, 2), "{ proto = \"icmp\"; action = \"drop\"; }");
+	assert_string_equal(fmt(&d, 3), "{ src = \"10.0.0.0/8\"; chain = \"via\"; }");
+	assert_int_equal(d.rules[1].line, 0);
+	assert_int_equal(d.nb_chains, 3);
+	assert_string_equal(d.chains[2].name, "role:2");
+	/* the copy changed, the original did not */
+	assert_int_equal(c.nb_rules, 2);
+	assert_int_equal(c.nb_chains, 2);
+	/* appending; an existing implicit chain is reused */
+	assert_int_equal(cfg_rule_add(&d, 4, "{ role = 1; }", "cmd", err, sizeof(err)), 0);
+	assert_int_equal(d.rules[4].target, 1);
+	assert_int_equal(d.nb_chains, 3);
+	/* deleting the only rule to role 2 takes role:2 with it */
+	assert_int_equal(cfg_rule_del(&d, 1, err, sizeof(err)), 0);
+	assert_int_equal(d.nb_rules, 4);
+	assert_int_equal(d.nb_chains, 2);
+	assert_string_equal(fmt(&d, 1), "{ proto = \"icmp\"; action = \"drop\"; }");
+	assert_int_equal(cfg_rule_del(&d, 4, err, sizeof(err)), -ERANGE);
+	assert_string_equal(err, "no rule 4: there are 4 rules ('rule list' numbers them)");
+	cfg_free(&d);
+	cfg_free(&c);
+}
+
+static void
+test_rule_add_errors(void **state)
+{
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{ "{ dst = \"10.3.0.0/33\"; role = 1; }",
+		  "cmd:1: rule[0].dst: '10.3.0.0/33': prefix length must be 0..32" },
+		{ "{ chain = \"nope\"; }", "cmd:1: rule[0].chain: unknown chain 'nope' (define it in chains)" },
+		{ "{ role = 1; },\n{ dsp = 3; role = 1; }", "cmd:2: rule[1].dsp: unknown key" },
+		{ "{ src = \"1.2.3.4\"; }", "cmd:1: rule[0]: no target; give one of role, chain, action" },
+		{ "{ role = 1; action = \"drop\"; }",
+		  "cmd:1: rule[0].action: second target (role already given); give exactly one of "
+		  "role, chain, action" },
+		{ "{ role = ; }", "cmd:1: syntax: syntax error (a rule is { KEY = VALUE; ... })" },
+		{ "{ role = 1; } ); x = ( 1", "cmd: expected rules { KEY = VALUE; ... }, separated by commas" },
+		{ "", "cmd: 0 rules; give 1..16384" },
+	};
+	struct cfg c, d;
+	char err[256];
+	unsigned int i;
+
+	(void)state;
+	load(&c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(cfg_copy(&d, &c), 0);
+		assert_int_equal(cfg_rule_add(&d, 0, bad[i].text, "cmd", err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad[i].msg);
+		cfg_free(&d);
+	}
+	assert_int_equal(cfg_copy(&d, &c), 0);
+	assert_int_equal(cfg_rule_add(&d, 3, "{ role = 1; }", "cmd", err, sizeof(err)), -ERANGE);
+	assert_string_equal(err, "rule 3: there are 2 rules (0..2); 'rule add 2' appends");
+	cfg_free(&d);
+	cfg_free(&c);
+}
+
+static void
+test_chains(void **state)
+{
+	struct cfg c;
+	char err[256];
+
+	(void)state;
+	load(&c);
+	assert_int_equal(cfg_chain_set(&c, "via", "right, 1", err, sizeof(err)), 0);
+	assert_int_equal(c.nb_chains, 2);
+	assert_int_equal(c.chains[0].len, 2);
+	assert_int_equal(c.chains[0].roles[0], 2);
+	assert_int_equal(c.chains[0].roles[1], 1);
+	assert_int_equal(cfg_chain_set(&c, "new", "7", err, sizeof(err)), 0);
+	assert_int_equal(c.nb_chains, 3);
+	assert_string_equal(c.chains[2].name, "new");
+	assert_int_equal(cfg_chain_set(&c, "x", "1,300", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "chain x: unknown role '300' (a role is an id 0..255 or a name "
+			    "from 'role list')");
+	assert_int_equal(cfg_chain_set(&c, "x", "", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "chain x: no roles; give 1..8, separated by commas");
+	assert_int_equal(cfg_chain_set(&c, "a:b", "1", err, sizeof(err)), -EINVAL);
+	assert_int_equal(cfg_chain_set(&c, "x", "1,1,1,1,1,1,1,1,1", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "chain x: more than 8 roles");
+	/* via is rule 1's target; "new" is nobody's */
+	assert_int_equal(cfg_chain_del(&c, "via", err, sizeof(err)), -EBUSY);
+	assert_string_equal(err, "chain via is the target of rule 1; delete or change that rule first");
+	assert_int_equal(cfg_chain_del(&c, "nope", err, sizeof(err)), -ENOENT);
+	/* deleting chain 0 renumbers the targets after it */
+	assert_int_equal(cfg_rule_del(&c, 1, err, sizeof(err)), 0);
+	assert_int_equal(cfg_chain_del(&c, "via", err, sizeof(err)), 0);
+	assert_int_equal(c.nb_chains, 2);
+	assert_string_equal(c.chains[0].name, "role:1");
+	assert_int_equal(c.rules[0].target, 0);
+	/* the default keeps a chain, implicit or not */
+	assert_int_equal(cfg_default_set(&c, "{ chain = \"new\"; }", "cmd", err, sizeof(err)), 0);
+	assert_int_equal(c.default_target, 1);
+	assert_int_equal(cfg_chain_del(&c, "new", err, sizeof(err)), -EBUSY);
+	assert_string_equal(err, "chain new is the default target; change the default first");
+	assert_int_equal(cfg_default_set(&c, "{ role = 9; }", "cmd", err, sizeof(err)), 0);
+	assert_string_equal(c.chains[c.default_target].name, "role:9");
+	assert_int_equal(cfg_default_set(&c, "{ in_port = 1; role = 9; }", "cmd", err,
+					 sizeof(err)), -EINVAL);
+	cfg_free(&c);
+}
+
+static void
+test_roles(void **state)
+{
+	struct cfg c;
+	char err[256];
+
+	(void)state;
+	load(&c);
+	assert_int_equal(cfg_role_name(&c, 3, "third", err, sizeof(err)), 0);
+	assert_string_equal(c.role_names[3], "third");
+	assert_int_equal(cfg_role_name(&c, 3, "left", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "role 3: the name 'left' is role 1's");
+	assert_int_equal(cfg_role_name(&c, 3, "9lives", err, sizeof(err)), -EINVAL);
+	assert_int_equal(cfg_role_name(&c, 256, "x", err, sizeof(err)), -EINVAL);
+	assert_int_equal(cfg_role_name(&c, 1, "-", err, sizeof(err)), 0);
+	assert_string_equal(c.role_names[1], "");
+	/* a chain by role name uses the names in force */
+	assert_int_equal(cfg_chain_set(&c, "x", "third", err, sizeof(err)), 0);
+	assert_int_equal(c.chains[c.nb_chains - 1].roles[0], 3);
+	cfg_free(&c);
+}
+
+static void
+test_restart_check(void **state)
+{
+	struct cfg run, next;
+	char err[256];
+
+	(void)state;
+	load(&run);
+	snprintf(run.socket_path, sizeof(run.socket_path), "/tmp/given-on-the-command-line");
+	run.single_lcore = true;
+	assert_int_equal(cfg_parse_string("core = { stats_interval = 5; lease_s = 7; };",
+					  "next", &next, err, sizeof(err)), 0);
+	assert_int_equal(cfg_restart_check(&run, &next, err, sizeof(err)), 0);
+	assert_string_equal(next.socket_path, "/tmp/given-on-the-command-line");
+	assert_true(next.single_lcore);
+	assert_int_equal(next.stats_interval, 0);
+	cfg_take(&run, &next);
+	assert_int_equal(run.lease_s, 7);
+	assert_int_equal(run.nb_rules, 0);
+	assert_int_equal(run.nb_chains, 0);
+	assert_string_equal(run.role_names[1], "");
+	assert_int_equal(cfg_parse_string("core = { ring_size = 2048; };", "next", &next, err,
+					  sizeof(err)), 0);
+	assert_int_equal(cfg_restart_check(&run, &next, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "core.ring_size differs from the one in force; it changes only "
+			    "with a restart");
+	cfg_free(&next);
+	assert_int_equal(cfg_parse_string("trust_groups = ( { name = \"g\"; roles = [ 4 ]; } );",
+					  "next", &next, err, sizeof(err)), 0);
+	assert_int_equal(cfg_restart_check(&run, &next, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "trust_groups differs from the one in force; it changes only "
+			    "with a restart");
+	cfg_free(&next);
+	cfg_free(&run);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_rule_add_del),
+		cmocka_unit_test(test_rule_add_errors),
+		cmocka_unit_test(test_chains),
+		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_restart_check),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
