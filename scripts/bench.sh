@@ -13,6 +13,8 @@
 #   peers    64 B round trip: NetVM against testpmd io, net_ring, memif
 #   firewall 64 B rate of core + firewall (10/1000/10000 rules, 1/64K flows)
 #            against core + bridge in the same run (not part of 'all')
+#   fib      a 200 000-route table: load time, one route added/deleted, lookups,
+#            against rte_lpm (tests/bench/bench-fib; not part of 'all')
 #   all      every suite, then report.md (paper figures and link limits beside)
 # Environment:
 #   NETVM_BENCH_TRIALS=K       trials per point (default 3)
@@ -51,8 +53,8 @@ case "$suite" in
 	sed -n '/^# bench.sh/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 	exit 0
 	;;
-all|peers|rate|size|chain|latency|cycles|firewall) ;;
-*) die "unknown suite '$suite' (all $SUITES firewall; --help)" ;;
+all|peers|rate|size|chain|latency|cycles|firewall|fib) ;;
+*) die "unknown suite '$suite' (all $SUITES firewall fib; --help)" ;;
 esac
 [ $# -le 1 ] || die "one suite at a time (settings are environment variables, see --help)"
 [ "$(id -u)" -eq 0 ] || die "run as root (DPDK needs hugepages and physical addresses)"
@@ -66,7 +68,10 @@ mkdir -p "$OUT"
 run_suite() {
 	local dir="$OUT/$1"
 	mkdir -p "$dir"
-	if [ "$1" = peers ]; then
+	if [ "$1" = fib ]; then
+		"$NETVM_BUILD/tests/bench/bench-fib" -t "${NETVM_BENCH_TRIALS:-3}" \
+			>"$dir/fib.txt" 2>"$dir/fib.log" && cat "$dir/fib.txt"
+	elif [ "$1" = peers ]; then
 		NETVM_BENCH_DIR=$dir "$LIB/bench_peers.sh" &&
 			python3 "$LIB/bench_page.py" peers "$dir"
 	else

@@ -21,6 +21,16 @@
  * either the old table or the new one, none is lost; a file with an error
  * is refused and the old table stays.
  *
+ * Commands (netvmctl nf cmd, docs/l3fwd.md): `routes load` replaces the table
+ * the same way; `routes add|del` change one route of the LPM table in use, in
+ * place, while the queue threads go on looking up in it without a lock:
+ * nl_lpm writes each entry with one atomic store, so a packet is routed by
+ * the table before or after the change, and keeps a tbl8 group it gives up
+ * intact until nl_lpm_reclaim(), which runs after nl_quiesce() (no queue
+ * thread can still be in it). A new next hop is written into hops[] (room
+ * for NL_ROUTES_MAX_NH from the start, never moved) before the route that
+ * uses it. A change costs what the change touches, not the table.
+ *
  * Why netlib's own nl_lpm / nl_flowtab and not DPDK's rte_lpm / rte_hash:
  * this program runs inside guest VMs, and a guest image carries netlib and
  * nothing else. DPDK's tables come with the EAL (hugepage and lcore setup, a
@@ -29,12 +39,14 @@
  * scheme as rte_lpm and nl_flowtab hashes with the same CRC32-C, in plain C;
  * tests/bench/bench_lookup.c measures them against DPDK's, side by side.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "netlib.h"
 #include "nl_flowtab.h"
@@ -72,7 +84,8 @@ struct l3fwd_hop {
 /* What one route (flow) file gives: replaced whole on reload. */
 struct l3fwd_table {
 	struct nl_routes *rt;    /* the table; its values index hops[] */
-	struct l3fwd_hop *hops;
+	struct l3fwd_hop *hops;  /* LPM mode: room for NL_ROUTES_MAX_NH, never moved */
+	uint32_t nb_hops;        /* hops[] resolved (rt->nh[] may have more) */
 };
 
 struct l3fwd {
@@ -230,6 +243,20 @@ l3fwd_burst(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state)
 	l3fwd_count(s, cnt);
 }
 
+/* Fill hops[@i] from rt->nh[@i]; returns whether its port exists. */
+static int
+l3fwd_hop_set(struct l3fwd_table *t, struct nl_ctx *ctx, uint32_t i)
+{
+	const struct nl_nexthop *nh = &t->rt->nh[i];
+	struct l3fwd_hop *hop = &t->hops[i];
+
+	memcpy(hop->macs, nh->mac, 6);
+	hop->port = nh->port;
+	hop->port_ok = nh->port < nl_nb_ports(ctx) &&
+		       nl_port_mac(ctx, nh->port, hop->macs + 6) == 0;
+	return hop->port_ok;
+}
+
 /* Resolve every next hop of @t once: its MACs, and whether its port exists. */
 static int
 l3fwd_hops(struct l3fwd_table *t, struct nl_ctx *ctx, const char *prog, const char *file)
@@ -237,19 +264,14 @@ l3fwd_hops(struct l3fwd_table *t, struct nl_ctx *ctx, const char *prog, const ch
 	unsigned int nb_ports = nl_nb_ports(ctx), missing = 0;
 	uint32_t i;
 
-	t->hops = calloc(t->rt->nb_nh ? t->rt->nb_nh : 1, sizeof(*t->hops));
+	/* LPM tables take routes at run time, so their next hops too. */
+	t->hops = calloc(t->rt->lpm != NULL ? NL_ROUTES_MAX_NH :
+			 t->rt->nb_nh ? t->rt->nb_nh : 1, sizeof(*t->hops));
 	if (t->hops == NULL)
 		return -ENOMEM;
-	for (i = 0; i < t->rt->nb_nh; i++) {
-		const struct nl_nexthop *nh = &t->rt->nh[i];
-		struct l3fwd_hop *hop = &t->hops[i];
-
-		memcpy(hop->macs, nh->mac, 6);
-		hop->port = nh->port;
-		hop->port_ok = nh->port < nb_ports &&
-			       nl_port_mac(ctx, nh->port, hop->macs + 6) == 0;
-		missing += !hop->port_ok;
-	}
+	for (i = 0; i < t->rt->nb_nh; i++)
+		missing += !l3fwd_hop_set(t, ctx, i);
+	t->nb_hops = t->rt->nb_nh;
 	if (missing > 0)
 		fprintf(stderr, "%s: %s: %u next hop(s) use a port the core engine does not have "
 			"(it has %u); their packets are dropped as bad_port\n",
@@ -347,24 +369,248 @@ l3fwd_reload(struct nl_ctx *ctx, void *state)
 	return 0;
 }
 
+/* ---- single routes: `routes add|del|list|show` (LPM mode) ---- */
+
+/* One route in the route-file format: "PREFIX/LEN PORT MAC". */
+static void
+l3fwd_route_print(FILE *out, uint32_t prefix, uint8_t depth, const struct nl_nexthop *nh)
+{
+	char a[INET_ADDRSTRLEN];
+	struct in_addr in = { .s_addr = htonl(prefix) };
+
+	inet_ntop(AF_INET, &in, a, sizeof(a));
+	fprintf(out, "%s/%u %u %02x:%02x:%02x:%02x:%02x:%02x", a, depth, nh->port, nh->mac[0],
+		nh->mac[1], nh->mac[2], nh->mac[3], nh->mac[4], nh->mac[5]);
+}
+
+/* `routes add PREFIX PORT [MAC]`: the words are one line of a route file. */
+static int
+l3fwd_route_add(struct nl_ctx *ctx, struct l3fwd_table *t, struct nl_cmd *cmd)
+{
+	char line[160], why[256];
+	uint8_t mac[6];
+	struct nl_route r;
+	int64_t idx;
+	uint16_t old;
+	int rc, i, n = 0;
+
+	if (cmd->argc < 4 || cmd->argc > 5) {
+		fprintf(cmd->out, "usage: routes add PREFIX/LEN PORT [NEXTHOP_MAC]\n");
+		return -EINVAL;
+	}
+	for (i = 2; i < cmd->argc && n < (int)sizeof(line); i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s ", cmd->argv[i]);
+	if (n >= (int)sizeof(line) || nl_routes_parse_route(line, &r, why, sizeof(why)) != 1) {
+		fprintf(cmd->out, "routes add: %s\n", n >= (int)sizeof(line) ? "too long" : why);
+		return -EINVAL;
+	}
+	if (r.nh.port >= nl_nb_ports(ctx) || nl_port_mac(ctx, r.nh.port, mac) != 0) {
+		fprintf(cmd->out, "routes add: port %u: the core engine has %u port(s)\n",
+			r.nh.port, nl_nb_ports(ctx));
+		return -EINVAL;
+	}
+	if (nl_lpm_rule_get(t->rt->lpm, r.prefix, r.depth, &old) == 0) {
+		fprintf(cmd->out, "routes add: ");
+		l3fwd_route_print(cmd->out, r.prefix, r.depth, &t->rt->nh[old]);
+		fprintf(cmd->out, " is in the table already (routes del it first)\n");
+		return -EEXIST;
+	}
+	idx = nl_routes_nexthop(t->rt, &r.nh);
+	if (idx < 0) {
+		fprintf(cmd->out, "routes add: %s\n", idx == -ENOSPC ?
+			"too many next hops (at most 65536 distinct PORT/MAC pairs)" :
+			strerror((int)-idx));
+		return (int)idx;
+	}
+	if ((uint32_t)idx == t->nb_hops) { /* a new next hop, before any route uses it */
+		l3fwd_hop_set(t, ctx, (uint32_t)idx);
+		t->nb_hops++;
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+	}
+	rc = nl_lpm_add(t->rt->lpm, r.prefix, r.depth, (uint16_t)idx);
+	if (rc < 0) {
+		fprintf(cmd->out, "routes add: %s\n", rc == -ENOSPC ?
+			"no tbl8 group left for a prefix longer than /24 in a new /24 "
+			"(routes load the whole table to make room)" : strerror(-rc));
+		return rc;
+	}
+	t->rt->nb_entries++;
+	fprintf(cmd->out, "added ");
+	l3fwd_route_print(cmd->out, r.prefix, r.depth, &r.nh);
+	fprintf(cmd->out, "\n");
+	return 0;
+}
+
+/* `routes del PREFIX`: its addresses fall back to the next shorter prefix. */
+static int
+l3fwd_route_del(struct nl_ctx *ctx, struct l3fwd_table *t, struct nl_cmd *cmd)
+{
+	char why[256];
+	uint32_t prefix;
+	uint8_t depth;
+	uint16_t nh;
+
+	if (cmd->argc != 3) {
+		fprintf(cmd->out, "usage: routes del PREFIX/LEN\n");
+		return -EINVAL;
+	}
+	if (nl_routes_parse_prefix(cmd->argv[2], &prefix, &depth, why, sizeof(why)) < 0) {
+		fprintf(cmd->out, "routes del: %s\n", why);
+		return -EINVAL;
+	}
+	if (nl_lpm_rule_get(t->rt->lpm, prefix, depth, &nh) < 0 ||
+	    nl_lpm_del(t->rt->lpm, prefix, depth) < 0) {
+		fprintf(cmd->out, "routes del: no route %s in the table\n", cmd->argv[2]);
+		return -ENOENT;
+	}
+	t->rt->nb_entries--;
+	if (nl_lpm_pending(t->rt->lpm) > 0) {
+		nl_quiesce(ctx); /* no queue thread is still in the group given up */
+		nl_lpm_reclaim(t->rt->lpm);
+	}
+	fprintf(cmd->out, "deleted ");
+	l3fwd_route_print(cmd->out, prefix, depth, &t->rt->nh[nh]);
+	fprintf(cmd->out, "\n");
+	return 0;
+}
+
+struct l3fwd_listed {
+	uint64_t key; /* prefix << 8 | depth: sorts by address, then length */
+	uint16_t nh;
+};
+
+struct l3fwd_list {
+	struct l3fwd_listed *v;
+	uint32_t n;
+};
+
+static int
+l3fwd_list_one(uint32_t prefix, uint8_t depth, uint16_t nh, void *arg)
+{
+	struct l3fwd_list *l = arg;
+
+	l->v[l->n++] = (struct l3fwd_listed){ (uint64_t)prefix << 8 | depth, nh };
+	return 0;
+}
+
+static int
+l3fwd_listed_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct l3fwd_listed *)a)->key;
+	uint64_t y = ((const struct l3fwd_listed *)b)->key;
+
+	return (x > y) - (x < y);
+}
+
+/* `routes list`: every route, sorted, in the route-file format. */
+static int
+l3fwd_route_list(const struct l3fwd_table *t, struct nl_cmd *cmd)
+{
+	struct l3fwd_list l = { calloc(nl_lpm_count(t->rt->lpm) + 1, sizeof(*l.v)), 0 };
+	uint32_t i;
+
+	if (l.v == NULL) {
+		fprintf(cmd->out, "routes list: %s\n", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	nl_lpm_foreach(t->rt->lpm, l3fwd_list_one, &l);
+	qsort(l.v, l.n, sizeof(*l.v), l3fwd_listed_cmp);
+	for (i = 0; i < l.n; i++) {
+		l3fwd_route_print(cmd->out, (uint32_t)(l.v[i].key >> 8), (uint8_t)l.v[i].key,
+				  &t->rt->nh[l.v[i].nh]);
+		fprintf(cmd->out, "\n");
+	}
+	free(l.v);
+	return 0;
+}
+
+/* `routes show A.B.C.D`: the route it takes; `routes show PREFIX/LEN`: that route. */
+static int
+l3fwd_route_show(const struct l3fwd_table *t, struct nl_cmd *cmd)
+{
+	const char *arg = cmd->argv[2];
+	char why[256];
+	struct in_addr in;
+	uint32_t prefix;
+	uint8_t depth;
+	uint16_t nh;
+
+	if (strchr(arg, '/') != NULL) {
+		if (nl_routes_parse_prefix(arg, &prefix, &depth, why, sizeof(why)) < 0) {
+			fprintf(cmd->out, "routes show: %s\n", why);
+			return -EINVAL;
+		}
+		if (nl_lpm_rule_get(t->rt->lpm, prefix, depth, &nh) < 0) {
+			fprintf(cmd->out, "routes show: no route %s in the table\n", arg);
+			return -ENOENT;
+		}
+	} else {
+		if (inet_pton(AF_INET, arg, &in) != 1) {
+			fprintf(cmd->out, "routes show: bad address '%s' (want A.B.C.D or "
+				"A.B.C.D/LEN)\n", arg);
+			return -EINVAL;
+		}
+		if (nl_lpm_match(t->rt->lpm, ntohl(in.s_addr), &depth, &nh) < 0) {
+			fprintf(cmd->out, "routes show: %s: no route (dropped as no_route)\n", arg);
+			return -ENOENT;
+		}
+		prefix = ntohl(in.s_addr) & (depth == 0 ? 0 : ~0u << (32 - depth));
+		fprintf(cmd->out, "%s via ", arg);
+	}
+	l3fwd_route_print(cmd->out, prefix, depth, &t->rt->nh[nh]);
+	fprintf(cmd->out, "%s\n", t->hops[nh].port_ok ? "" : " (no such port: bad_port)");
+	return 0;
+}
+
+/* `routes add|del|list|show`, on the LPM table in use. */
+static int
+l3fwd_route_cmd(struct nl_ctx *ctx, struct l3fwd *s, struct nl_cmd *cmd)
+{
+	struct l3fwd_table *t = s->tab; /* only this thread changes s->tab */
+	const char *what = cmd->argv[1];
+
+	if (s->hash_mode) {
+		fprintf(cmd->out, "routes %s: LPM mode only (in hash mode, change the flows "
+			"with routes load and a whole flow file)\n", what);
+		return -EINVAL;
+	}
+	if (strcmp(what, "add") == 0)
+		return l3fwd_route_add(ctx, t, cmd);
+	if (strcmp(what, "del") == 0)
+		return l3fwd_route_del(ctx, t, cmd);
+	if (strcmp(what, "list") == 0 && cmd->argc == 2)
+		return l3fwd_route_list(t, cmd);
+	if (strcmp(what, "show") == 0 && cmd->argc == 3)
+		return l3fwd_route_show(t, cmd);
+	fprintf(cmd->out, "usage: routes load [NAME] | add PREFIX PORT [MAC] | del PREFIX | "
+		"list | show ADDRESS|PREFIX\n");
+	return -EINVAL;
+}
+
 /* `routes load [NAME]`: the command's data is a route (flow) file, in the
- * format of --routes: it replaces the table in use whole. */
+ * format of --routes: it replaces the table in use whole. The other
+ * `routes` commands change or show single routes (above). */
 static int
 l3fwd_command(struct nl_ctx *ctx, void *state, struct nl_cmd *cmd)
 {
 	struct l3fwd *s = state;
 	struct l3fwd_table *t;
+	struct timespec t0, t1;
 	const char *name;
 	FILE *f;
 	int rc;
 
 	if (cmd->argc < 1 || strcmp(cmd->argv[0], "routes") != 0)
 		return -ENOTSUP;
-	if (cmd->argc < 2 || strcmp(cmd->argv[1], "load") != 0 || cmd->argc > 3) {
-		fprintf(cmd->out, "usage: routes load [NAME] (the file as the command's data)\n");
+	if (cmd->argc >= 2 && strcmp(cmd->argv[1], "load") != 0)
+		return l3fwd_route_cmd(ctx, s, cmd);
+	if (cmd->argc < 2 || cmd->argc > 3) {
+		fprintf(cmd->out, "usage: routes load [NAME] | add PREFIX PORT [MAC] | "
+			"del PREFIX | list | show ADDRESS|PREFIX\n");
 		return -EINVAL;
 	}
 	name = cmd->argc == 3 ? cmd->argv[2] : "routes";
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	f = fmemopen((void *)(uintptr_t)(cmd->len > 0 ? cmd->data : "\n"),
 		     cmd->len > 0 ? cmd->len : 1, "r");
 	if (f == NULL) {
@@ -376,6 +622,9 @@ l3fwd_command(struct nl_ctx *ctx, void *state, struct nl_cmd *cmd)
 	if (t == NULL)
 		return rc;
 	l3fwd_swap(ctx, s, t, name, cmd->out);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(cmd->out, "in force after %.1f ms\n",
+		(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	return 0;
 }
 
@@ -458,8 +707,13 @@ static const struct nl_nf l3fwd = {
 	.stats = l3fwd_stats,
 	.reload = l3fwd_reload,
 	.command = l3fwd_command,
-	.commands = "routes load [NAME]  put the route (flow) file sent as data in force "
-		    "(netvmctl -f FILE)\n",
+	.commands = "routes load [NAME]          put the route (flow) file sent as data in force "
+		    "(netvmctl -f FILE)\n"
+		    "routes add PREFIX PORT [MAC] add one route to the table in use (LPM mode)\n"
+		    "routes del PREFIX            delete one route from the table in use (LPM mode)\n"
+		    "routes list                  every route, in the route-file format (LPM mode)\n"
+		    "routes show ADDRESS|PREFIX   the route an address takes, or a prefix's "
+		    "(LPM mode)\n",
 	.fini = l3fwd_fini,
 };
 

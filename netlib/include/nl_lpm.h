@@ -15,9 +15,17 @@
  * longer one, and deleting a prefix uncovers the longest prefix under it.
  * A group is freed again when the last prefix longer than /24 in it goes.
  *
- * Memory: 64 MiB for tbl24 (touched lazily) + 1 KiB per tbl8 group.
- * Lookups may not run while the table is changed (one thread loads it, then
- * any number of threads look up).
+ * Memory: 64 MiB for tbl24 (touched lazily) + 1 KiB per tbl8 group, on
+ * transparent huge pages where the kernel offers them.
+ *
+ * Concurrency: one thread changes the table (add, del, reclaim, foreach, the
+ * rule functions), any number of threads look up at the same time, without
+ * a lock. Every entry is written with one atomic store, so a lookup during
+ * a change answers what the table said either before or after it. A group
+ * given up by nl_lpm_del() is not reused until nl_lpm_reclaim(), which the
+ * writer calls once every reader has finished the lookups it began before
+ * the del (a grace period, e.g. netlib's nl_quiesce()). A single-threaded
+ * user may call nl_lpm_reclaim() right after any del.
  *
  * Addresses are in host order. Prefix lengths 0 (default route) to 32.
  */
@@ -55,11 +63,32 @@ int nl_lpm_add(struct nl_lpm *lpm, uint32_t ip, uint8_t depth, uint16_t nh);
  */
 int nl_lpm_del(struct nl_lpm *lpm, uint32_t ip, uint8_t depth);
 
+/*
+ * Groups unlinked by nl_lpm_del() and not reusable yet; returns their
+ * number (0: nothing to reclaim). It cannot fail.
+ */
+uint32_t nl_lpm_pending(const struct nl_lpm *lpm);
+
+/*
+ * Make the pending groups free again. Call it only when no lookup that began
+ * before the dels that gave them up can still be running; it cannot fail.
+ */
+void nl_lpm_reclaim(struct nl_lpm *lpm);
+
+/* Return the number of tbl8 groups free for new long prefixes; it cannot fail. */
+uint32_t nl_lpm_free_groups(const struct nl_lpm *lpm);
+
 /* Find the next hop of the prefix @ip/@depth itself: 0, or -ENOENT / -EINVAL. */
 int nl_lpm_rule_get(const struct nl_lpm *lpm, uint32_t ip, uint8_t depth, uint16_t *nh);
 
 /* Longest-prefix match of @ip: stores the next hop in *@nh and returns 0, or -ENOENT. */
 int nl_lpm_lookup(const struct nl_lpm *lpm, uint32_t ip, uint16_t *nh);
+
+/*
+ * Longest-prefix match of @ip with the length of the prefix that matched:
+ * stores both and returns 0, or -ENOENT (nothing stored) on a miss.
+ */
+int nl_lpm_match(const struct nl_lpm *lpm, uint32_t ip, uint8_t *depth, uint16_t *nh);
 
 /*
  * Look up @n (<= NL_LPM_BURST_MAX) addresses: nhs[i] is set and bit i of
@@ -68,6 +97,15 @@ int nl_lpm_lookup(const struct nl_lpm *lpm, uint32_t ip, uint16_t *nh);
  */
 int nl_lpm_lookup_burst(const struct nl_lpm *lpm, const uint32_t *ips, uint16_t *nhs,
 			unsigned int n, uint64_t *hit_mask);
+
+/* Called by nl_lpm_foreach() for each prefix; non-zero stops the walk. */
+typedef int (*nl_lpm_walk_fn)(uint32_t prefix, uint8_t depth, uint16_t nh, void *arg);
+
+/*
+ * Call @fn for every prefix of @lpm, in no particular order (the table must
+ * not change meanwhile). Returns 0, or the first non-zero value of @fn.
+ */
+int nl_lpm_foreach(const struct nl_lpm *lpm, nl_lpm_walk_fn fn, void *arg);
 
 /* Return the number of prefixes in @lpm; it cannot fail. */
 uint32_t nl_lpm_count(const struct nl_lpm *lpm);

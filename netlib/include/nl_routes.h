@@ -29,6 +29,12 @@
 #include "nl_lpm.h"
 
 #define NL_ROUTES_MAX_NH 65536u /* distinct next hops: the LPM stores 16 bits */
+/*
+ * tbl8 groups an LPM table gets beyond what its file needs, so that prefixes
+ * longer than /24 can be added in that many more /24s at run time (1 KiB
+ * each, touched only when used).
+ */
+#define NL_ROUTES_TBL8_SPARE 16384u
 
 /* Where a matching packet goes. */
 struct nl_nexthop {
@@ -59,7 +65,9 @@ struct nl_routes {
 	struct nl_flowtab *flows;
 	struct nl_nexthop *nh;
 	uint32_t nb_nh;      /* distinct next hops */
-	uint32_t nb_entries; /* routes or flows loaded */
+	uint32_t nb_entries; /* routes or flows loaded (the caller counts changes) */
+	uint32_t nh_cap;     /* slots allocated in nh[] */
+	uint32_t *nh_index;  /* dedup hash of nh[]: slot -> index + 1, 0 = empty */
 };
 
 /*
@@ -67,6 +75,20 @@ struct nl_routes {
  * comment line, or -EINVAL with the reason (no file or line) in @err.
  */
 int nl_routes_parse_route(const char *line, struct nl_route *r, char *err, size_t errlen);
+
+/*
+ * Parse a prefix "A.B.C.D/LEN" (host bits zero) into @prefix and @depth.
+ * Returns 0, or -EINVAL with the reason in @err.
+ */
+int nl_routes_parse_prefix(const char *s, uint32_t *prefix, uint8_t *depth, char *err,
+			   size_t errlen);
+
+/*
+ * Index of next hop @nh in rt->nh[], appended if it is new (a route added at
+ * run time may bring one). Returns the index, -ENOSPC when the table already
+ * has NL_ROUTES_MAX_NH next hops, or -ENOMEM; next hops are never removed.
+ */
+int64_t nl_routes_nexthop(struct nl_routes *rt, const struct nl_nexthop *nh);
 
 /*
  * Parse one flow-file line into @f. Returns 1 for a flow, 0 for a blank or

@@ -241,6 +241,17 @@ nl_ctl_poll(struct nl_ctx *ctx, const char *prog)
 	cl->ready = 0;
 }
 
+/* Whether a request is arriving or an answer leaving: the main thread then
+ * polls every NL_CTL_BUSY_MS, so a file of megabytes crosses the 64 KiB
+ * pipes in tens of rounds of the core, not of 20 ms main-thread rounds. */
+int
+nl_ctl_busy(const struct nl_ctx *ctx)
+{
+	const struct nl_ctl *cl = &ctx->ctl;
+
+	return cl->ready && !cl->broken && (cl->in.done > 0 || cl->out.active);
+}
+
 /* Free what the channel holds (at exit). */
 void
 nl_ctl_fini(struct nl_ctx *ctx)

@@ -10,11 +10,33 @@
  * EXT is only ever set in tbl24. Besides the two tables, the prefixes
  * themselves are kept in a small hash table (the "rules"): adding needs it to
  * refuse duplicates, deleting needs it to find the prefix that takes over.
+ *
+ * Changes while lookups run (one writer, any number of readers, no lock):
+ *
+ *  - every entry is written with one 32-bit atomic store, once, with its
+ *    final value: a reader sees for each address either the entry before the
+ *    change or the one after it, never a torn or intermediate one;
+ *  - a new group is filled completely (a copy of the tbl24 entry it
+ *    replaces, then the new prefix) before the tbl24 entry pointing to it is
+ *    stored with release order; a reader that follows the pointer reads the
+ *    group's entries through that dependency;
+ *  - a group given up (its last prefix longer than /24 deleted) is first
+ *    unlinked from tbl24 and left as it was: a reader that loaded the old
+ *    tbl24 entry just before still reads valid entries from it. It goes on a
+ *    pending list, not the free list, until nl_lpm_reclaim(), which the
+ *    writer calls once no reader can still hold the old tbl24 entry (after a
+ *    grace period: netlib's nl_quiesce()).
+ *
+ * The rules hash, the free and pending lists belong to the writer alone.
+ * tbl24 and tbl8 are mapped with MADV_HUGEPAGE where the kernel offers
+ * transparent huge pages: 32 page faults instead of 16384 for a full tbl24,
+ * and far fewer TLB misses on lookups.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "nl_lpm.h"
 
@@ -36,11 +58,15 @@ struct lpm_rule {
 	uint8_t used;
 };
 
+#define HUGE_PAGE (2u << 20)
+
 struct nl_lpm {
 	uint32_t *tbl24;       /* TBL24_ENTRIES entries */
 	uint32_t *tbl8;        /* max_tbl8 groups of TBL8_ENTRIES */
 	uint32_t *free_groups; /* stack of unused group indexes */
 	uint32_t nb_free;
+	uint32_t *pending;     /* groups unlinked since the last nl_lpm_reclaim() */
+	uint32_t nb_pending;
 	uint32_t max_tbl8;
 	struct lpm_rule *rules; /* open addressing, linear probing */
 	uint32_t rules_mask;
@@ -57,6 +83,45 @@ static inline uint32_t *
 lpm_group(const struct nl_lpm *lpm, uint32_t g)
 {
 	return lpm->tbl8 + (size_t)g * TBL8_ENTRIES;
+}
+
+/* The only way the writer changes an entry readers may be loading. */
+static inline void
+entry_set(uint32_t *e, uint32_t val)
+{
+	__atomic_store_n(e, val, __ATOMIC_RELAXED);
+}
+
+static inline uint32_t
+entry_get(const uint32_t *e)
+{
+	return __atomic_load_n(e, __ATOMIC_RELAXED);
+}
+
+/* Zeroed memory for a table, on huge pages when the kernel has them; NULL on failure. */
+static void *
+table_alloc(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (size >= HUGE_PAGE)
+		(void)madvise(p, size, MADV_HUGEPAGE); /* a hint: fine if refused */
+	return p;
+}
+
+static void
+table_free(void *p, size_t size)
+{
+	if (p != NULL)
+		munmap(p, size);
+}
+
+static size_t
+tbl8_size(uint32_t max_tbl8)
+{
+	return (size_t)max_tbl8 * TBL8_ENTRIES * sizeof(uint32_t);
 }
 
 /* murmur3's 32-bit finaliser over the prefix and its length. */
@@ -166,7 +231,7 @@ fill_tbl8(uint32_t *tbl, uint32_t n, uint8_t depth, uint32_t val, bool del)
 
 	for (i = 0; i < n; i++)
 		if (entry_selected(tbl[i], depth, del))
-			tbl[i] = val;
+			entry_set(&tbl[i], val);
 }
 
 static void
@@ -179,7 +244,7 @@ fill_tbl24(struct nl_lpm *lpm, uint32_t first, uint32_t n, uint8_t depth, uint32
 		if (e & E_EXT)
 			fill_tbl8(lpm_group(lpm, E_VAL(e)), TBL8_ENTRIES, depth, val, del);
 		else if (entry_selected(e, depth, del))
-			lpm->tbl24[i] = val;
+			entry_set(&lpm->tbl24[i], val);
 	}
 }
 
@@ -198,7 +263,10 @@ covering_entry(const struct nl_lpm *lpm, uint32_t ip, uint8_t depth)
 	return 0;
 }
 
-/* Give tbl24 entry @i24's group back once no prefix longer than /24 uses it. */
+/*
+ * Unlink tbl24 entry @i24's group once no prefix longer than /24 uses it; the
+ * group stays intact for readers and waits on the pending list.
+ */
 static void
 group_recycle(struct nl_lpm *lpm, uint32_t i24)
 {
@@ -210,8 +278,8 @@ group_recycle(struct nl_lpm *lpm, uint32_t i24)
 		if ((grp[j] & E_VALID) && E_DEPTH(grp[j]) > 24)
 			return;
 	/* What is left all comes from the same prefix <= /24 (or none). */
-	lpm->tbl24[i24] = grp[0];
-	lpm->free_groups[lpm->nb_free++] = g;
+	__atomic_store_n(&lpm->tbl24[i24], grp[0], __ATOMIC_RELEASE);
+	lpm->pending[lpm->nb_pending++] = g;
 }
 
 struct nl_lpm *
@@ -228,15 +296,17 @@ nl_lpm_create(uint32_t max_tbl8)
 	if (lpm == NULL)
 		return NULL;
 	lpm->max_tbl8 = max_tbl8;
-	lpm->tbl24 = calloc(TBL24_ENTRIES, sizeof(uint32_t));
+	lpm->tbl24 = table_alloc(TBL24_ENTRIES * sizeof(uint32_t));
 	lpm->rules = calloc(RULES_MIN, sizeof(struct lpm_rule));
 	lpm->rules_mask = RULES_MIN - 1;
 	if (max_tbl8 > 0) {
-		lpm->tbl8 = calloc((size_t)max_tbl8 * TBL8_ENTRIES, sizeof(uint32_t));
+		lpm->tbl8 = table_alloc(tbl8_size(max_tbl8));
 		lpm->free_groups = calloc(max_tbl8, sizeof(uint32_t));
+		lpm->pending = calloc(max_tbl8, sizeof(uint32_t));
 	}
 	if (lpm->tbl24 == NULL || lpm->rules == NULL ||
-	    (max_tbl8 > 0 && (lpm->tbl8 == NULL || lpm->free_groups == NULL))) {
+	    (max_tbl8 > 0 && (lpm->tbl8 == NULL || lpm->free_groups == NULL ||
+			      lpm->pending == NULL))) {
 		nl_lpm_free(lpm);
 		errno = ENOMEM;
 		return NULL;
@@ -252,9 +322,10 @@ nl_lpm_free(struct nl_lpm *lpm)
 {
 	if (lpm == NULL)
 		return;
-	free(lpm->tbl24);
-	free(lpm->tbl8);
+	table_free(lpm->tbl24, TBL24_ENTRIES * sizeof(uint32_t));
+	table_free(lpm->tbl8, tbl8_size(lpm->max_tbl8));
 	free(lpm->free_groups);
+	free(lpm->pending);
 	free(lpm->rules);
 	free(lpm);
 }
@@ -292,7 +363,7 @@ nl_lpm_add(struct nl_lpm *lpm, uint32_t ip, uint8_t depth, uint16_t nh)
 	g = lpm->free_groups[--lpm->nb_free];
 	grp = lpm_group(lpm, g);
 	for (j = 0; j < TBL8_ENTRIES; j++)
-		grp[j] = e;
+		entry_set(&grp[j], e);
 	fill_tbl8(grp + (ip & 0xff), 1u << (32 - depth), depth, val, false);
 	__atomic_store_n(&lpm->tbl24[i24], E_VALID | E_EXT | g, __ATOMIC_RELEASE);
 	return 0;
@@ -337,15 +408,36 @@ nl_lpm_rule_get(const struct nl_lpm *lpm, uint32_t ip, uint8_t depth, uint16_t *
 	return 0;
 }
 
+/* The entry that answers @ip: tbl24's, or the one in its group. */
+static inline uint32_t
+entry_of(const struct nl_lpm *lpm, uint32_t ip)
+{
+	uint32_t e = entry_get(&lpm->tbl24[ip >> 8]);
+
+	if (e & E_EXT)
+		e = entry_get(&lpm_group(lpm, E_VAL(e))[ip & 0xff]);
+	return e;
+}
+
 int
 nl_lpm_lookup(const struct nl_lpm *lpm, uint32_t ip, uint16_t *nh)
 {
-	uint32_t e = lpm->tbl24[ip >> 8];
+	uint32_t e = entry_of(lpm, ip);
 
-	if (e & E_EXT)
-		e = lpm_group(lpm, E_VAL(e))[ip & 0xff];
 	if (!(e & E_VALID))
 		return -ENOENT;
+	*nh = (uint16_t)e;
+	return 0;
+}
+
+int
+nl_lpm_match(const struct nl_lpm *lpm, uint32_t ip, uint8_t *depth, uint16_t *nh)
+{
+	uint32_t e = entry_of(lpm, ip);
+
+	if (!(e & E_VALID))
+		return -ENOENT;
+	*depth = (uint8_t)E_DEPTH(e);
 	*nh = (uint16_t)e;
 	return 0;
 }
@@ -367,9 +459,9 @@ nl_lpm_lookup_burst(const struct nl_lpm *lpm, const uint32_t *ips, uint16_t *nhs
 	for (i = 0; i < n; i++)
 		idx[i] = ips[i] >> 8;
 	for (i = 0; i < n; i++) {
-		e[i] = lpm->tbl24[idx[i]];
+		e[i] = entry_get(&lpm->tbl24[idx[i]]);
 		if (__builtin_expect((e[i] & E_EXT) != 0, 0))
-			e[i] = lpm_group(lpm, E_VAL(e[i]))[ips[i] & 0xff];
+			e[i] = entry_get(&lpm_group(lpm, E_VAL(e[i]))[ips[i] & 0xff]);
 	}
 	for (i = 0; i < n; i++) {
 		nhs[i] = (uint16_t)e[i];
@@ -383,4 +475,38 @@ uint32_t
 nl_lpm_count(const struct nl_lpm *lpm)
 {
 	return lpm->nb_rules;
+}
+
+uint32_t
+nl_lpm_pending(const struct nl_lpm *lpm)
+{
+	return lpm->nb_pending;
+}
+
+void
+nl_lpm_reclaim(struct nl_lpm *lpm)
+{
+	while (lpm->nb_pending > 0)
+		lpm->free_groups[lpm->nb_free++] = lpm->pending[--lpm->nb_pending];
+}
+
+uint32_t
+nl_lpm_free_groups(const struct nl_lpm *lpm)
+{
+	return lpm->nb_free;
+}
+
+int
+nl_lpm_foreach(const struct nl_lpm *lpm, nl_lpm_walk_fn fn, void *arg)
+{
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i <= lpm->rules_mask; i++) {
+		const struct lpm_rule *r = &lpm->rules[i];
+
+		if (r->used && (rc = fn(r->prefix, r->depth, r->nh, arg)) != 0)
+			return rc;
+	}
+	return 0;
 }

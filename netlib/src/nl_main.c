@@ -13,6 +13,7 @@
 #include "nl_priv.h"
 
 #define NL_MAIN_POLL_MS 20 /* the main thread's round: signals, commands, the core */
+#define NL_CTL_BUSY_MS 1   /* its round while a command or an answer is in transit */
 
 static volatile sig_atomic_t nl_signalled;
 static volatile sig_atomic_t nl_hangup;
@@ -236,7 +237,7 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 			nl_reload(&ctx, "SIGHUP");
 		}
 		nl_ctl_poll(&ctx, prog);
-		if (ctx.tp->core_gone(&ctx, NL_MAIN_POLL_MS)) {
+		if (ctx.tp->core_gone(&ctx, nl_ctl_busy(&ctx) ? NL_CTL_BUSY_MS : NL_MAIN_POLL_MS)) {
 			fprintf(stderr, "%s: the core engine closed the connection\n", prog);
 			status = 1;
 			break;

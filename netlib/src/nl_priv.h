@@ -136,6 +136,7 @@ int nl_reload(struct nl_ctx *ctx, const char *why);
 /* nl_ctl.c */
 void nl_ctl_init(struct nl_ctx *ctx);
 void nl_ctl_poll(struct nl_ctx *ctx, const char *prog);
+int nl_ctl_busy(const struct nl_ctx *ctx);
 void nl_ctl_fini(struct nl_ctx *ctx);
 
 /* nl_loop.c */

@@ -40,8 +40,6 @@ struct loader {
 	char *err;
 	size_t errlen;
 	struct nl_routes *rt;
-	uint32_t nh_size;    /* slots allocated in rt->nh */
-	uint32_t *nh_index;  /* hash slot -> next-hop index + 1, 0 = empty */
 	struct entry *ent;
 	uint32_t nb_ent, ent_size;
 };
@@ -287,29 +285,42 @@ nl_routes_parse_flow(const char *line, struct nl_flow *fl, char *err, size_t err
 	return rc < 0 ? rc : 1;
 }
 
-/* Index of next hop @nh, added if new; -ENOSPC past NL_ROUTES_MAX_NH, or -ENOMEM. */
-static int64_t
-nh_intern(struct loader *ld, const struct nl_nexthop *nh)
+int
+nl_routes_parse_prefix(const char *s, uint32_t *prefix, uint8_t *depth, char *err,
+		       size_t errlen)
 {
-	struct nl_routes *rt = ld->rt;
+	struct field f = { s, (int)strlen(s) };
+	struct nl_route r;
+	int rc = parse_prefix(&f, &r, err, errlen);
+
+	if (rc == 0) {
+		*prefix = r.prefix;
+		*depth = r.depth;
+	}
+	return rc;
+}
+
+int64_t
+nl_routes_nexthop(struct nl_routes *rt, const struct nl_nexthop *nh)
+{
 	uint32_t i = nl_crc32c(nh, sizeof(*nh), 0xffffffffu) & (NH_INDEX_SIZE - 1);
 
-	for (; ld->nh_index[i] != 0; i = (i + 1) & (NH_INDEX_SIZE - 1))
-		if (memcmp(&rt->nh[ld->nh_index[i] - 1], nh, sizeof(*nh)) == 0)
-			return ld->nh_index[i] - 1;
+	for (; rt->nh_index[i] != 0; i = (i + 1) & (NH_INDEX_SIZE - 1))
+		if (memcmp(&rt->nh[rt->nh_index[i] - 1], nh, sizeof(*nh)) == 0)
+			return rt->nh_index[i] - 1;
 	if (rt->nb_nh == NL_ROUTES_MAX_NH)
 		return -ENOSPC;
-	if (rt->nb_nh == ld->nh_size) {
-		uint32_t size = ld->nh_size ? ld->nh_size * 2 : 16;
+	if (rt->nb_nh == rt->nh_cap) {
+		uint32_t size = rt->nh_cap ? rt->nh_cap * 2 : 16;
 		struct nl_nexthop *bigger = realloc(rt->nh, size * sizeof(*bigger));
 
 		if (bigger == NULL)
 			return -ENOMEM;
 		rt->nh = bigger;
-		ld->nh_size = size;
+		rt->nh_cap = size;
 	}
 	rt->nh[rt->nb_nh] = *nh;
-	ld->nh_index[i] = ++rt->nb_nh;
+	rt->nh_index[i] = ++rt->nb_nh;
 	return rt->nb_nh - 1;
 }
 
@@ -352,7 +363,7 @@ read_lines(struct loader *ld, FILE *f, bool flows)
 		}
 		if (rc == 0)
 			continue;
-		nh = nh_intern(ld, flows ? &e.flow.nh : &e.route.nh);
+		nh = nl_routes_nexthop(ld->rt, flows ? &e.flow.nh : &e.route.nh);
 		if (nh == -ENOSPC) {
 			rc = fail(-ENOSPC, ld->err, ld->errlen,
 				  "%s:%u: too many next hops (at most %u distinct PORT/MAC pairs)",
@@ -410,7 +421,7 @@ build_lpm(struct loader *ld)
 	int rc;
 
 	if (groups >= 0)
-		ld->rt->lpm = nl_lpm_create((uint32_t)groups);
+		ld->rt->lpm = nl_lpm_create((uint32_t)groups + NL_ROUTES_TBL8_SPARE);
 	if (ld->rt->lpm == NULL)
 		return fail(-ENOMEM, ld->err, ld->errlen, "%s: %s", ld->name, strerror(ENOMEM));
 	for (i = 0; i < ld->nb_ent; i++) {
@@ -458,14 +469,14 @@ routes_read(FILE *f, const char *name, bool flows, char *err, size_t errlen)
 	int rc = -ENOMEM;
 
 	ld.rt = calloc(1, sizeof(*ld.rt));
-	ld.nh_index = calloc(NH_INDEX_SIZE, sizeof(uint32_t));
-	if (ld.rt == NULL || ld.nh_index == NULL)
+	if (ld.rt != NULL)
+		ld.rt->nh_index = calloc(NH_INDEX_SIZE, sizeof(uint32_t));
+	if (ld.rt == NULL || ld.rt->nh_index == NULL)
 		fail(rc, err, errlen, "%s: %s", name, strerror(ENOMEM));
 	else if ((rc = read_lines(&ld, f, flows)) == 0)
 		rc = flows ? build_flows(&ld) : build_lpm(&ld);
 	if (rc == 0)
 		ld.rt->nb_entries = ld.nb_ent;
-	free(ld.nh_index);
 	free(ld.ent);
 	if (rc < 0) {
 		nl_routes_free(ld.rt);
@@ -527,5 +538,6 @@ nl_routes_free(struct nl_routes *rt)
 	nl_lpm_free(rt->lpm);
 	nl_flowtab_free(rt->flows);
 	free(rt->nh);
+	free(rt->nh_index);
 	free(rt);
 }

@@ -213,11 +213,21 @@ test_boundary_24_25(void **st)
 	assert_int_equal(lk(lpm, IP(192, 168, 1, 64)), 5);
 	assert_int_equal(lk(lpm, IP(192, 168, 1, 128)), 2);
 
-	/* Once the /24's last long prefix goes, its group is free again. */
+	/*
+	 * Once the /24's last long prefix goes, its group is unlinked, but only
+	 * free again after nl_lpm_reclaim() (readers may still be in it).
+	 */
 	assert_int_equal(nl_lpm_del(lpm, IP(192, 168, 1, 128), 25), 0);
 	assert_int_equal(nl_lpm_add(lpm, IP(192, 168, 2, 0), 25, 4), -ENOSPC);
+	assert_int_equal(nl_lpm_pending(lpm), 0);
 	assert_int_equal(nl_lpm_del(lpm, IP(192, 168, 1, 64), 26), 0);
 	assert_int_equal(lk(lpm, IP(192, 168, 1, 200)), 6);
+	assert_int_equal(nl_lpm_pending(lpm), 1);
+	assert_int_equal(nl_lpm_free_groups(lpm), 0);
+	assert_int_equal(nl_lpm_add(lpm, IP(192, 168, 2, 0), 25, 4), -ENOSPC);
+	nl_lpm_reclaim(lpm);
+	assert_int_equal(nl_lpm_pending(lpm), 0);
+	assert_int_equal(nl_lpm_free_groups(lpm), 1);
 	assert_int_equal(nl_lpm_add(lpm, IP(192, 168, 2, 0), 25, 4), 0);
 	assert_int_equal(lk(lpm, IP(192, 168, 2, 127)), 4);
 	assert_int_equal(lk(lpm, IP(192, 168, 2, 128)), 3);
@@ -327,6 +337,7 @@ test_random_vs_linear_scan(void **st)
 			continue;
 		assert_int_equal(nl_lpm_del(lpm, r[j].prefix, r[j].depth), 0);
 		assert_int_equal(nl_lpm_del(lpm, r[j].prefix, r[j].depth), -ENOENT);
+		nl_lpm_reclaim(lpm);
 		r[j].live = 0;
 		if (rand() % 4 == 0) {
 			r[j].nh = (uint16_t)rnd32();
@@ -348,6 +359,7 @@ test_random_vs_linear_scan(void **st)
 	for (i = 0; i < N; i++)
 		if (r[i].live)
 			assert_int_equal(nl_lpm_del(lpm, r[i].prefix, r[i].depth), 0);
+	nl_lpm_reclaim(lpm);
 	memset(r, 0, N * sizeof(*r));
 	check_all(lpm, r, N);
 	for (i = 0; i < 2048; i++)
