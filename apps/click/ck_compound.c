@@ -186,6 +186,26 @@ formals_ahead(struct ck_lex *lx)
 	return yes;
 }
 
+/* After an error inside a compound: skip to its closing '}' (consumed). */
+static void
+skip_block(struct ck_lex *lx)
+{
+	int depth = 0;
+
+	for (;;) {
+		struct ck_tok t = ck_lex_next(lx);
+
+		if (t.kind == CK_T_EOF || t.kind == CK_T_ERROR)
+			return;
+		if (t.kind == '(' && !ck_lex_config(lx, t.line))
+			return;
+		if (t.kind == '{')
+			depth++;
+		if (t.kind == '}' && depth-- == 0)
+			return;
+	}
+}
+
 static void
 add_alt(struct ck_front *fe, struct ck_class *c, uint32_t *cap, struct ck_alt a)
 {
@@ -215,8 +235,10 @@ ck_parse_compound(struct ck_pctx *p, const char *name, const char *landmark)
 		struct ck_tok t;
 		uint32_t i;
 
-		if (formals_ahead(p->lx) && parse_formals(p, body) < 0)
+		if (formals_ahead(p->lx) && parse_formals(p, body) < 0) {
+			skip_block(p->lx);
 			return NULL;
+		}
 		p->fe->depth++;
 		ck_parse_stmts(&sub, '}');
 		p->fe->depth--;

@@ -484,6 +484,38 @@ add_conn(struct ck_pctx *p, const struct ck_hook *a, const struct ck_hook *b, co
 	c->landmark = (char *)lm;
 }
 
+/* Give a lone element group of a '=>' connection the ports it uses inside (rule 7). */
+static void
+group_ports(struct ck_pctx *p, struct ck_eref *e, int out)
+{
+	const struct ck_scope *sc = p->sc;
+	int32_t d = out ? e->src : e->tgt;
+	uint32_t i, n = 0;
+
+	if (d < 0 || (out ? e->out_given : e->in_given) || sc->el[d].name[0] ||
+	    sc->el[d].kind == CK_D_ELEM)
+		return;
+	for (i = 0; i < sc->nconn; i++) {
+		if (out && sc->conn[i].to == (uint32_t)d && sc->conn[i].tport + 1 > n)
+			n = sc->conn[i].tport + 1;
+		if (!out && sc->conn[i].from == (uint32_t)d && sc->conn[i].fport + 1 > n)
+			n = sc->conn[i].fport + 1;
+	}
+	if (n <= 1)
+		return;
+	if (out) {
+		e->outp = ck_alloc(p->fe, n * sizeof(uint32_t));
+		e->nout = n;
+		e->out_given = 1;
+	} else {
+		e->inp = ck_alloc(p->fe, n * sizeof(uint32_t));
+		e->nin = n;
+		e->in_given = 1;
+	}
+	for (i = 0; i < n; i++)
+		(out ? e->outp : e->inp)[i] = i;
+}
+
 /* Connect the outputs of @l to the inputs of @r (rules 4-6); -1 after an error. */
 static int
 connect_lists(struct ck_pctx *p, struct ck_elist *l, struct ck_elist *r, int many,
@@ -493,6 +525,13 @@ connect_lists(struct ck_pctx *p, struct ck_elist *l, struct ck_elist *r, int man
 	uint32_t no, ni, nexp = 0, i, j;
 	int lo = (int)count_side(l, 1), ri = (int)count_side(r, 0);
 
+	if (many) {
+		/* a group on its own has as many ports as it uses inside */
+		group_ports(p, &l->v[0], 1);
+		group_ports(p, &r->v[0], 0);
+		lo = (int)count_side(l, 1);
+		ri = (int)count_side(r, 0);
+	}
 	if (many && l->n == 1 && !l->v[0].out_given && ri > 1) {
 		l->v[0].out_given = l->v[0].out_expand = 1;
 		nexp--; /* an implicit expansion does not count against '[]' */
