@@ -117,10 +117,35 @@ ck_cli_print_handlers(const struct ck_cli *c, struct ck_router *r)
 	return rc;
 }
 
+struct offline_ports {
+	const struct ck_cli *cli;
+	char *names[CK_CLI_MAX];
+	unsigned int n;
+};
+
+/* Offline, a device name without --port gets a port of its own (from 128 up). */
+static int
+offline_port(void *ctx, const char *name)
+{
+	struct offline_ports *o = ctx;
+	int p = ck_cli_port(o->cli, name);
+
+	if (p >= 0)
+		return p;
+	for (unsigned int i = 0; i < o->n; i++)
+		if (strcmp(o->names[i], name) == 0)
+			return 128 + (int)i;
+	if (o->n == CK_CLI_MAX || !(o->names[o->n] = strdup(name)))
+		return -1;
+	return 128 + (int)o->n++;
+}
+
 static int
 offline_main(int argc, char **argv)
 {
 	struct ck_cli cli = { 0 };
+	struct offline_ports ports = { &cli, { NULL }, 0 };
+	struct ck_platform plat = *ck_offline_platform();
 	struct ck_graph *g;
 	struct ck_router *r;
 	int rc;
@@ -130,9 +155,13 @@ offline_main(int argc, char **argv)
 	g = ck_cli_graph(&cli, stderr);
 	if (!g)
 		return 1;
-	r = ck_router_new(g, ck_offline_platform(), stderr);
+	plat.ctx = &ports;
+	plat.port = offline_port;
+	r = ck_router_new(g, &plat, stderr);
 	if (!r) {
 		ck_graph_free(g);
+		for (unsigned int i = 0; i < ports.n; i++)
+			free(ports.names[i]);
 		return 1;
 	}
 	if (cli.simtime)
@@ -142,6 +171,8 @@ offline_main(int argc, char **argv)
 	rc = ck_cli_print_handlers(&cli, r);
 	ck_router_free(r);
 	ck_graph_free(g);
+	for (unsigned int i = 0; i < ports.n; i++)
+		free(ports.names[i]);
 	return rc < 0 ? 1 : 0;
 }
 

@@ -21,7 +21,9 @@
 	X(IPFilter) X(IPClassifier) \
 	X(StaticIPLookup) X(LinearIPLookup) X(RadixIPLookup) \
 	X(Queue) X(SimpleQueue) X(Unqueue) X(RoundRobinSched) X(PrioSched) \
-	X(InfiniteSource) X(RatedSource) X(TimedSource)
+	X(InfiniteSource) X(RatedSource) X(TimedSource) \
+	X(IPPrint) X(AddressInfo) X(DriverManager) \
+	X(FromDevice) X(PollDevice) X(ToDevice) X(ToHost) X(FromHost) X(ToRole) X(ToChain)
 
 #define CK_DECLARE(n) extern const struct ck_element_class ck_class_##n;
 CK_ELEMENT_LIST(CK_DECLARE)

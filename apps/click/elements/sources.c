@@ -168,7 +168,7 @@ infinite_run(struct ck_element *e)
 		if (p)
 			ck_push_out(e, 0, p);
 	}
-	at_limit(e, s);
+	/* Like Click, the stop comes on the run after the last packet. */
 	return true;
 }
 

@@ -1,0 +1,795 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_click_elements.c — netvm-click's runtime and elements, offline. Every
+ * expected output below is written from the element's documentation
+ * (CLICK-SCOPE §b/§e, Click's element pages), not produced by this code.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ck_args.h"
+#include "ck_rt.h"
+#include "click_graph.h"
+
+struct run {
+	struct ck_router *r;
+	char *chat, *err;
+	size_t chat_len, err_len;
+	FILE *chatf, *errf;
+};
+
+static int
+start(struct run *x, struct tg *t)
+{
+	memset(x, 0, sizeof(*x));
+	x->chatf = open_memstream(&x->chat, &x->chat_len);
+	x->errf = open_memstream(&x->err, &x->err_len);
+	x->r = ck_router_new(&t->g, ck_offline_platform(), x->errf);
+	if (!x->r) {
+		fflush(x->errf);
+		return -1;
+	}
+	ck_router_set_chatter(x->r, x->chatf);
+	ck_router_set_simtime(x->r, true);
+	return 0;
+}
+
+static void
+finish(struct run *x)
+{
+	ck_router_free(x->r);
+	fclose(x->chatf);
+	fclose(x->errf);
+	free(x->chat);
+	free(x->err);
+}
+
+static const char *
+chat(struct run *x)
+{
+	fflush(x->chatf);
+	return x->chat ? x->chat : "";
+}
+
+static long
+hread(struct run *x, const char *spec)
+{
+	char *v = ck_handler_read_str(x->r, spec);
+	long n;
+
+	assert_non_null(v);
+	n = strtol(v, NULL, 10);
+	free(v);
+	return n;
+}
+
+/* Push @len bytes into input 0 of element @name, as a packet from outside. */
+static void
+inject(struct run *x, const char *name, const void *data, uint32_t len)
+{
+	struct ck_element *e = ck_router_find(x->r, name);
+	struct ck_pkt *p;
+
+	assert_non_null(e);
+	p = ck_pkt_new(e, len);
+	assert_non_null(p);
+	memcpy(p->data, data, len);
+	e->cls->push ? e->cls->push(e, 0, p) : (void)0;
+	if (!e->cls->push) {
+		p = e->cls->action(e, p);
+		if (p)
+			ck_push_out(e, 0, p);
+	}
+}
+
+/* 20-byte IPv4 header (UDP, TTL 64, 10.0.0.1 > 10.0.0.2, length 40, checksum
+ * 0x66c3 computed by hand), UDP 1234 > 53 length 20, 12 zero bytes. */
+static const uint8_t udp40[40] = {
+	0x45, 0x00, 0x00, 0x28, 0x00, 0x00, 0x00, 0x00, 0x40, 0x11, 0x66, 0xc3,
+	0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,
+	0x04, 0xd2, 0x00, 0x35, 0x00, 0x14, 0x00, 0x00,
+};
+
+/* ---- argument values ---- */
+
+static void
+test_args(void **state)
+{
+	uint32_t ip, mask;
+	uint8_t mac[6];
+	double t;
+	char *s, **v;
+	size_t l;
+	int n;
+	bool b;
+
+	(void)state;
+	assert_int_equal(ck_parse_prefix(NULL, "18.26.4/24", &ip, &mask, false), 0);
+	assert_memory_equal(&ip, "\x12\x1a\x04\x00", 4);
+	assert_memory_equal(&mask, "\xff\xff\xff\x00", 4);
+	assert_int_equal(ck_parse_prefix(NULL, "10.0.0.0/255.0.0.0", &ip, &mask, false), 0);
+	assert_memory_equal(&mask, "\xff\x00\x00\x00", 4);
+	assert_int_equal(ck_parse_prefix(NULL, "10.0.0.1", &ip, &mask, false), -EINVAL);
+	assert_int_equal(ck_parse_eth(NULL, "0-1-2-a-b-FF", mac), 0);
+	assert_memory_equal(mac, "\x00\x01\x02\x0a\x0b\xff", 6);
+	assert_int_equal(ck_parse_time("10ms", &t), 0);
+	assert_true(t > 0.0099 && t < 0.0101);
+	assert_int_equal(ck_parse_time("2min", &t), 0);
+	assert_true(t == 120);
+	assert_int_equal(ck_parse_bool("yes", &b), 0);
+	assert_true(b);
+	assert_int_equal(ck_parse_string("\"a\\tb\"\\<41 42>'c d'", &s, &l), 0);
+	assert_int_equal(l, 8);
+	assert_memory_equal(s, "a\tbABc d", 8);
+	free(s);
+	n = ck_args_split("a, \"b, c\" , (d, e), // comment\n f,", &v);
+	assert_int_equal(n, 4);
+	assert_string_equal(v[1], "\"b, c\"");
+	assert_string_equal(v[2], "(d, e)");
+	assert_string_equal(v[3], "f");
+	ck_args_free(v, n);
+}
+
+static void
+test_unknown_keyword(void **state)
+{
+	struct tg t;
+	struct run x;
+
+	(void)state;
+	tg_init(&t);
+	tg_add(&t, "q", "Queue", "10, FOO 3", "h", "l");
+	assert_int_equal(start(&x, &t), -1);
+	assert_non_null(strstr(x.err, "test: While configuring 'q :: Queue': "));
+	assert_non_null(strstr(x.err, "Router could not be initialized!"));
+	fclose(x.chatf);
+	fclose(x.errf);
+	free(x.chat);
+	free(x.err);
+}
+
+/* ---- Print, sources, scheduling ---- */
+
+static void
+test_print_format(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, p1, p2, p3, d;
+
+	(void)state;
+	tg_init(&t);
+	s = tg_add(&t, "s", "InfiniteSource", "\\<01 02 03 04 05 06>, 2, STOP true", "", "h");
+	p1 = tg_add(&t, "p1", "Print", "ok", "h", "h");
+	p2 = tg_add(&t, "p2", "Print", "x, 4", "h", "h");
+	p3 = tg_add(&t, "p3", "Print", "", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, s, 0, p1, 0);
+	tg_conn(&t, p1, 0, p2, 0);
+	tg_conn(&t, p2, 0, p3, 0);
+	tg_conn(&t, p3, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_string_equal(chat(&x),
+			    "ok:    6 | 01020304 0506\n"
+			    "x:    6 | 01020304\n"
+			    "   6 | 01020304 0506\n"
+			    "ok:    6 | 01020304 0506\n"
+			    "x:    6 | 01020304\n"
+			    "   6 | 01020304 0506\n");
+	assert_int_equal(hread(&x, "d.count"), 2);
+	finish(&x);
+}
+
+static void
+test_print_empty_label(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, p, d;
+
+	(void)state;
+	tg_init(&t);
+	s = tg_add(&t, "s", "InfiniteSource", "DATA \"\", LIMIT 1, STOP true", "", "h");
+	p = tg_add(&t, "p", "Print", "\"A B C\"", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, s, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_string_equal(chat(&x), "A B C:    0\n");
+	finish(&x);
+}
+
+static void
+test_two_sources_alternate(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t a, b, p, d;
+
+	(void)state;
+	tg_init(&t);
+	a = tg_add(&t, "a", "InfiniteSource", "\\<aa>, 3, STOP true", "", "h");
+	b = tg_add(&t, "b", "InfiniteSource", "\\<bb>, 3, STOP true", "", "h");
+	p = tg_add(&t, "p", "Print", "", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, a, 0, p, 0);
+	tg_conn(&t, b, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_string_equal(chat(&x), "   1 | aa\n   1 | bb\n   1 | aa\n   1 | bb\n"
+				      "   1 | aa\n   1 | bb\n");
+	finish(&x);
+}
+
+static void
+test_first_stop_ends_run(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t a, b, d;
+
+	(void)state;
+	tg_init(&t);
+	a = tg_add(&t, "a", "InfiniteSource", "\\<aa>, 2, STOP true", "", "h");
+	b = tg_add(&t, "b", "InfiniteSource", "\\<bb>, 4, STOP true", "", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, a, 0, d, 0);
+	tg_conn(&t, b, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_int_equal(hread(&x, "b.count"), 2);
+	finish(&x);
+
+	/* with a DriverManager waiting for two stop events, b runs to its limit */
+	tg_add(&t, "dm", "DriverManager", "wait_stop 2, stop", "", "");
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_int_equal(hread(&x, "b.count"), 4);
+	assert_int_equal(hread(&x, "d.count"), 6);
+	finish(&x);
+}
+
+/* ---- queues and pull ---- */
+
+static void
+test_queue_capacity(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t q, c;
+	uint8_t b = 1;
+
+	(void)state;
+	tg_init(&t);
+	q = tg_add(&t, "q", "Queue", "2", "h", "lh");
+	c = tg_add(&t, "over", "Counter", "", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_add(&t, "sink", "Idle", "", "l", "");
+	tg_conn(&t, q, 1, c, 0);
+	tg_conn(&t, c, 0, 2, 0);
+	tg_conn(&t, q, 0, 3, 0);
+	assert_int_equal(start(&x, &t), 0);
+	for (int i = 0; i < 5; i++)
+		inject(&x, "q", &b, 1);
+	assert_int_equal(hread(&x, "q.length"), 2);
+	assert_int_equal(hread(&x, "q.drops"), 3);
+	assert_int_equal(hread(&x, "over.count"), 3);
+	assert_int_equal(hread(&x, "q.highwater_length"), 2);
+	assert_int_equal(ck_handler_write(x.r, "q.capacity", "3", NULL), 0);
+	inject(&x, "q", &b, 1);
+	assert_int_equal(hread(&x, "q.length"), 3);
+	finish(&x);
+}
+
+static void
+test_pull_counter_discard(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, q, c, d;
+
+	(void)state;
+	tg_init(&t);
+	s = tg_add(&t, "s", "InfiniteSource", "\\<01>, 5", "", "h");
+	q = tg_add(&t, "q", "Queue", "200", "h", "l");
+	c = tg_add(&t, "c", "Counter", "", "l", "l");
+	d = tg_add(&t, "d", "Discard", "", "l", "");
+	tg_conn(&t, s, 0, q, 0);
+	tg_conn(&t, q, 0, c, 0);
+	tg_conn(&t, c, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_int_equal(hread(&x, "c.count"), 5);
+	assert_int_equal(hread(&x, "c.byte_count"), 5);
+	assert_int_equal(hread(&x, "q.length"), 0);
+	finish(&x);
+}
+
+static void
+sched_run(const char *sched, const char *expect)
+{
+	struct tg t;
+	struct run x;
+	uint32_t a, b, q1, q2, rr, u, p, d;
+
+	tg_init(&t);
+	a = tg_add(&t, "a", "InfiniteSource", "\\<01>, 2", "", "h");
+	b = tg_add(&t, "b", "InfiniteSource", "\\<02>, 2", "", "h");
+	q1 = tg_add(&t, "q1", "Queue", "", "h", "l");
+	q2 = tg_add(&t, "q2", "Queue", "", "h", "l");
+	rr = tg_add(&t, "rr", sched, "", "ll", "l");
+	u = tg_add(&t, "u", "Unqueue", "", "l", "h");
+	p = tg_add(&t, "p", "Print", "", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, a, 0, q1, 0);
+	tg_conn(&t, b, 0, q2, 0);
+	tg_conn(&t, q1, 0, rr, 0);
+	tg_conn(&t, q2, 0, rr, 1);
+	tg_conn(&t, rr, 0, u, 0);
+	tg_conn(&t, u, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_string_equal(chat(&x), expect);
+	finish(&x);
+}
+
+static void
+test_rrsched_priosched(void **state)
+{
+	(void)state;
+	sched_run("RoundRobinSched", "   1 | 01\n   1 | 02\n   1 | 01\n   1 | 02\n");
+	sched_run("PrioSched", "   1 | 01\n   1 | 01\n   1 | 02\n   1 | 02\n");
+}
+
+/* ---- push elements ---- */
+
+static void
+test_tee_clones(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t tee, p0, p1, e0, d0, d1;
+	const uint8_t two[2] = { 0xab, 0xcd };
+
+	(void)state;
+	tg_init(&t);
+	tee = tg_add(&t, "t", "Tee", "2", "h", "hh");
+	p0 = tg_add(&t, "p0", "Print", "zero", "h", "h");
+	e0 = tg_add(&t, "e0", "EtherMirror", "", "h", "h");
+	p1 = tg_add(&t, "p1", "Print", "one", "h", "h");
+	d0 = tg_add(&t, "d0", "Discard", "", "h", "");
+	d1 = tg_add(&t, "d1", "Discard", "", "h", "");
+	tg_conn(&t, tee, 0, p0, 0);
+	tg_conn(&t, p0, 0, e0, 0);
+	tg_conn(&t, e0, 0, d0, 0);
+	tg_conn(&t, tee, 1, p1, 0);
+	tg_conn(&t, p1, 0, d1, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "t", two, 2);
+	/* the copy goes to output 0 first, then the original to output 1 */
+	assert_string_equal(chat(&x), "zero:    2 | abcd\none:    2 | abcd\n");
+	assert_int_equal(hread(&x, "d0.count"), 1);
+	assert_int_equal(hread(&x, "d1.count"), 1);
+	finish(&x);
+}
+
+static void
+test_classifier(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t c;
+	uint8_t ip[20] = { 0 }, arp[22] = { 0 }, arpreply[22] = { 0 }, other[4] = { 0 };
+
+	(void)state;
+	tg_init(&t);
+	c = tg_add(&t, "c", "Classifier", "12/0800, 12/0806 20/0001, 12/08?6 !20/0001, -", "h",
+		   "hhhh");
+	for (uint32_t i = 0; i < 4; i++) {
+		static const char *names[] = { "n0", "n1", "n2", "n3" };
+
+		tg_add(&t, names[i], "Counter", "", "h", "h");
+		tg_conn(&t, c, i, 1 + 2 * i, 0);
+		tg_add(&t, "x", "Discard", "", "h", "");
+		tg_conn(&t, 1 + 2 * i, 0, 2 + 2 * i, 0);
+	}
+	assert_int_equal(start(&x, &t), 0);
+	ip[12] = 0x08;
+	arp[12] = 0x08, arp[13] = 0x06, arp[21] = 0x01;
+	arpreply[12] = 0x08, arpreply[13] = 0x06, arpreply[21] = 0x02;
+	inject(&x, "c", ip, sizeof(ip));
+	inject(&x, "c", arp, sizeof(arp));
+	inject(&x, "c", arpreply, sizeof(arpreply));
+	inject(&x, "c", arpreply, sizeof(arpreply));
+	inject(&x, "c", other, sizeof(other)); /* too short for offset 12: "-" */
+	assert_int_equal(hread(&x, "n0.count"), 1);
+	assert_int_equal(hread(&x, "n1.count"), 1);
+	assert_int_equal(hread(&x, "n2.count"), 2);
+	assert_int_equal(hread(&x, "n3.count"), 1);
+	finish(&x);
+}
+
+static void
+test_decipttl_checksum(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t m, dec, p, d, bad;
+	uint8_t pkt[40];
+
+	(void)state;
+	tg_init(&t);
+	m = tg_add(&t, "m", "CheckIPHeader", "", "h", "h");
+	dec = tg_add(&t, "dec", "DecIPTTL", "", "h", "hh");
+	p = tg_add(&t, "p", "Print", "MAXLENGTH 12", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	bad = tg_add(&t, "expired", "Counter", "", "h", "h");
+	tg_conn(&t, m, 0, dec, 0);
+	tg_conn(&t, dec, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	tg_conn(&t, dec, 1, bad, 0);
+	tg_add(&t, "d2", "Discard", "", "h", "");
+	tg_conn(&t, bad, 0, 5, 0);
+	assert_int_equal(start(&x, &t), 0);
+	memcpy(pkt, udp40, 40);
+	inject(&x, "m", pkt, 40);
+	/* TTL 0x40 → 0x3f; checksum 0x66c3 → 0x67c3 (RFC 1624, by hand) */
+	assert_string_equal(chat(&x), "  40 | 45000028 00000000 3f1167c3\n");
+	/* TTL 1 with its checksum (0xa5c3, by hand): output 1 */
+	pkt[8] = 0x01;
+	pkt[10] = 0xa5;
+	pkt[11] = 0xc3;
+	inject(&x, "m", pkt, 40);
+	assert_int_equal(hread(&x, "expired.count"), 1);
+	assert_int_equal(hread(&x, "d.count"), 1);
+	finish(&x);
+}
+
+static void
+test_checkipheader_bad(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t c, g, b;
+	uint8_t pkt[44];
+
+	(void)state;
+	tg_init(&t);
+	c = tg_add(&t, "chk", "CheckIPHeader", "", "h", "hh");
+	g = tg_add(&t, "good", "Discard", "", "h", "");
+	b = tg_add(&t, "bad", "Discard", "", "h", "");
+	tg_conn(&t, c, 0, g, 0);
+	tg_conn(&t, c, 1, b, 0);
+	assert_int_equal(start(&x, &t), 0);
+	memcpy(pkt, udp40, 40);
+	memset(pkt + 40, 0xee, 4); /* 4 trailing bytes: cut to the IP length */
+	inject(&x, "chk", pkt, 44);
+	pkt[11] ^= 1;
+	inject(&x, "chk", pkt, 44);
+	pkt[11] ^= 1;
+	pkt[0] = 0x65;
+	inject(&x, "chk", pkt, 44);
+	assert_int_equal(hread(&x, "good.count"), 1);
+	assert_int_equal(hread(&x, "bad.count"), 2);
+	assert_int_equal(hread(&x, "chk.drops"), 2);
+	fflush(x.errf);
+	assert_non_null(strstr(x.err, "chk: IP header check failed: bad IP checksum"));
+	assert_null(strstr(x.err, "bad IP version")); /* said once, not VERBOSE */
+	finish(&x);
+}
+
+static void
+test_encap_strip(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t e, p, s, u, p2, d;
+	const uint8_t two[2] = { 0xab, 0xcd };
+
+	(void)state;
+	tg_init(&t);
+	e = tg_add(&t, "e", "EtherEncap", "0x0800, 1:2:3:4:5:6, 0a:0b:0c:0d:0e:0f", "h", "h");
+	p = tg_add(&t, "p", "Print", "", "h", "h");
+	s = tg_add(&t, "s", "Strip", "14", "h", "h");
+	u = tg_add(&t, "u", "Unstrip", "2", "h", "h");
+	p2 = tg_add(&t, "p2", "Print", "", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, e, 0, p, 0);
+	tg_conn(&t, p, 0, s, 0);
+	tg_conn(&t, s, 0, u, 0);
+	tg_conn(&t, u, 0, p2, 0);
+	tg_conn(&t, p2, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "e", two, 2);
+	assert_string_equal(chat(&x), "  16 | 0a0b0c0d 0e0f0102 03040506 0800abcd\n"
+				      "   4 | 0800abcd\n");
+	finish(&x);
+}
+
+static void
+test_paint_switch(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t pt, ps, sw;
+	uint8_t b = 0;
+
+	(void)state;
+	tg_init(&t);
+	pt = tg_add(&t, "pt", "Paint", "2", "h", "h");
+	ps = tg_add(&t, "ps", "PaintSwitch", "", "h", "hhh");
+	for (int i = 0; i < 3; i++)
+		tg_add(&t, i == 0 ? "o0" : i == 1 ? "o1" : "o2", "Discard", "", "h", "");
+	tg_conn(&t, pt, 0, ps, 0);
+	for (uint32_t i = 0; i < 3; i++)
+		tg_conn(&t, ps, i, 2 + i, 0);
+	sw = tg_add(&t, "sw", "Switch", "1", "h", "hh");
+	tg_add(&t, "s0", "Discard", "", "h", "");
+	tg_add(&t, "s1", "Discard", "", "h", "");
+	tg_conn(&t, sw, 0, sw + 1, 0);
+	tg_conn(&t, sw, 1, sw + 2, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "pt", &b, 1);
+	assert_int_equal(hread(&x, "o2.count"), 1);
+	assert_int_equal(hread(&x, "o0.count") + hread(&x, "o1.count"), 0);
+	assert_int_equal(ck_handler_write(x.r, "pt.color", "255", NULL), 0);
+	inject(&x, "pt", &b, 1); /* 255: every output */
+	assert_int_equal(hread(&x, "o0.count"), 1);
+	assert_int_equal(hread(&x, "o1.count"), 1);
+	assert_int_equal(hread(&x, "o2.count"), 2);
+	inject(&x, "sw", &b, 1);
+	assert_int_equal(hread(&x, "s1.count"), 1);
+	assert_int_equal(ck_handler_write(x.r, "sw.switch", "0", NULL), 0);
+	assert_int_equal(hread(&x, "sw.switch"), 0);
+	inject(&x, "sw", &b, 1);
+	assert_int_equal(hread(&x, "s0.count"), 1);
+	assert_int_equal(ck_handler_write(x.r, "sw.nosuch", "0", NULL), -ENOENT);
+	finish(&x);
+}
+
+static void
+test_ipclassifier_ipfilter(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t m, c, f;
+	uint8_t pkt[40];
+
+	(void)state;
+	tg_init(&t);
+	m = tg_add(&t, "m", "MarkIPHeader", "", "h", "h");
+	c = tg_add(&t, "c", "IPClassifier", "tcp, udp port 53, -", "h", "hhh");
+	tg_add(&t, "tcp", "Discard", "", "h", "");
+	tg_add(&t, "dns", "Discard", "", "h", "");
+	tg_add(&t, "rest", "Discard", "", "h", "");
+	tg_conn(&t, m, 0, c, 0);
+	for (uint32_t i = 0; i < 3; i++)
+		tg_conn(&t, c, i, c + 1 + i, 0);
+	f = tg_add(&t, "f", "IPFilter", "deny src 10.0.0.9, allow udp", "h", "h");
+	tg_add(&t, "allowed", "Discard", "", "h", "");
+	tg_conn(&t, f, 0, f + 1, 0);
+	tg_add(&t, "m2", "MarkIPHeader", "", "h", "h");
+	tg_conn(&t, f + 2, 0, f, 0);
+	assert_int_equal(start(&x, &t), 0);
+	memcpy(pkt, udp40, 40);
+	inject(&x, "m", pkt, 40);
+	pkt[9] = 6;
+	inject(&x, "m", pkt, 40);
+	pkt[9] = 1;
+	inject(&x, "m", pkt, 40);
+	assert_int_equal(hread(&x, "tcp.count"), 1);
+	assert_int_equal(hread(&x, "dns.count"), 1);
+	assert_int_equal(hread(&x, "rest.count"), 1);
+	memcpy(pkt, udp40, 40);
+	inject(&x, "m2", pkt, 40);
+	pkt[15] = 9; /* src 10.0.0.9: denied */
+	inject(&x, "m2", pkt, 40);
+	pkt[15] = 1;
+	pkt[9] = 6;  /* tcp: no rule matches: dropped */
+	inject(&x, "m2", pkt, 40);
+	assert_int_equal(hread(&x, "allowed.count"), 1);
+	assert_int_equal(hread(&x, "f.drops"), 2);
+	finish(&x);
+}
+
+static void
+test_iplookup(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, l;
+	struct ck_element *q;
+	struct ck_pkt *p;
+	uint8_t b = 0;
+
+	(void)state;
+	tg_init(&t);
+	s = tg_add(&t, "s", "SetIPAddress", "10.1.2.3", "h", "h");
+	l = tg_add(&t, "l", "StaticIPLookup",
+		   "10.0.0.0/8 1, 10.1.0.0/16 10.1.0.254 2, 0.0.0.0/0 0", "h", "hhh");
+	tg_add(&t, "q0", "Queue", "", "h", "l");
+	tg_add(&t, "q1", "Queue", "", "h", "l");
+	tg_add(&t, "q2", "Queue", "", "h", "l");
+	tg_conn(&t, s, 0, l, 0);
+	for (uint32_t i = 0; i < 3; i++) {
+		tg_conn(&t, l, i, l + 1 + i, 0);
+		tg_add(&t, "idle", "Idle", "", "l", "");
+		tg_conn(&t, l + 1 + i, 0, l + 4 + i, 0);
+	}
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "s", &b, 1);
+	assert_int_equal(hread(&x, "q2.length"), 1);
+	q = ck_router_find(x.r, "q2");
+	p = q->cls->pull(q, 0);
+	assert_non_null(p);
+	assert_memory_equal(&p->a.dst_ip, "\x0a\x01\x00\xfe", 4); /* the gateway */
+	ck_pkt_kill(q, p);
+	finish(&x);
+}
+
+static void
+test_ipprint(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t ts, m, p, d;
+	uint8_t pkt[40];
+
+	(void)state;
+	tg_init(&t);
+	ts = tg_add(&t, "ts", "SetTimestamp", "1.5", "h", "h");
+	m = tg_add(&t, "m", "MarkIPHeader", "", "h", "h");
+	p = tg_add(&t, "p", "IPPrint", "lab", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, ts, 0, m, 0);
+	tg_conn(&t, m, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	memcpy(pkt, udp40, 40);
+	inject(&x, "ts", pkt, 40);
+	/* TCP SYN|ACK, seq 100, ack 7, header 20 bytes, no payload, window 512 */
+	memset(pkt + 20, 0, 20);
+	pkt[9] = 6;
+	pkt[20] = 0x00, pkt[21] = 0x50, pkt[22] = 0x1f, pkt[23] = 0x90;
+	pkt[27] = 100;
+	pkt[31] = 7;
+	pkt[32] = 0x50;
+	pkt[33] = 0x12;
+	pkt[34] = 0x02;
+	inject(&x, "ts", pkt, 40);
+	/* ICMP echo request id 3 seq 4 */
+	memset(pkt + 20, 0, 20);
+	pkt[9] = 1;
+	pkt[20] = 8;
+	pkt[25] = 3;
+	pkt[27] = 4;
+	inject(&x, "ts", pkt, 40);
+	assert_string_equal(chat(&x),
+			    "lab: 1.500000: 10.0.0.1.1234 > 10.0.0.2.53: udp 20\n"
+			    "lab: 1.500000: 10.0.0.1.80 > 10.0.0.2.8080: S 100:101(1,40,40) ack 7 win 512\n"
+			    "lab: 1.500000: 10.0.0.1 > 10.0.0.2: icmp: echo request (3, 4)\n");
+	finish(&x);
+}
+
+static void
+test_truncate_rrswitch(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t tr, p, rr;
+	const uint8_t four[4] = { 1, 2, 3, 4 };
+
+	(void)state;
+	tg_init(&t);
+	tr = tg_add(&t, "tr", "Truncate", "3", "h", "h");
+	p = tg_add(&t, "p", "Print", "", "h", "h");
+	rr = tg_add(&t, "rr", "RoundRobinSwitch", "", "h", "hh");
+	tg_add(&t, "a", "Discard", "", "h", "");
+	tg_add(&t, "b", "Discard", "", "h", "");
+	tg_conn(&t, tr, 0, p, 0);
+	tg_conn(&t, p, 0, rr, 0);
+	tg_conn(&t, rr, 0, rr + 1, 0);
+	tg_conn(&t, rr, 1, rr + 2, 0);
+	assert_int_equal(start(&x, &t), 0);
+	for (int i = 0; i < 3; i++)
+		inject(&x, "tr", four, 4);
+	assert_string_equal(chat(&x), "   3 | 010203\n   3 | 010203\n   3 | 010203\n");
+	assert_int_equal(hread(&x, "a.count"), 2);
+	assert_int_equal(hread(&x, "b.count"), 1);
+	finish(&x);
+}
+
+static void
+test_handlers_print(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, c, d;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	tg_init(&t);
+	s = tg_add(&t, "s", "InfiniteSource", "\\<00 11>, 3, STOP true", "", "h");
+	c = tg_add(&t, "c", "Counter", "", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, s, 0, c, 0);
+	tg_conn(&t, c, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	f = open_memstream(&out, &len);
+	assert_int_equal(ck_router_print_handler(x.r, "c.count", false, f, NULL), 0);
+	assert_int_equal(ck_router_print_handler(x.r, "*.count", true, f, NULL), 0);
+	assert_int_equal(ck_router_print_handler(x.r, "c.nosuch", false, f, NULL), -ENOENT);
+	fclose(f);
+	assert_string_equal(out, "3\ns.count:\n3\n\nc.count:\n3\n\nd.count:\n3\n\n");
+	free(out);
+	assert_int_equal(ck_handler_write(x.r, "c.reset", "", NULL), 0);
+	assert_int_equal(hread(&x, "c.count"), 0);
+	finish(&x);
+}
+
+static void
+test_drivermanager_wait(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, c, d;
+
+	(void)state;
+	tg_init(&t);
+	s = tg_add(&t, "s", "RatedSource", "\\<01>, 10", "", "h");
+	c = tg_add(&t, "c", "Counter", "", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, s, 0, c, 0);
+	tg_conn(&t, c, 0, d, 0);
+	tg_add(&t, "dm", "DriverManager", "wait 1s, write c.reset, wait 0.5s, stop", "", "");
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	/* 10 packets/s; the count is reset after 1 s, then 0.5 s more: 5 or 6 */
+	assert_in_range(hread(&x, "c.count"), 5, 6);
+	assert_in_range(hread(&x, "s.count"), 15, 16);
+	finish(&x);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_args),
+		cmocka_unit_test(test_unknown_keyword),
+		cmocka_unit_test(test_print_format),
+		cmocka_unit_test(test_print_empty_label),
+		cmocka_unit_test(test_two_sources_alternate),
+		cmocka_unit_test(test_first_stop_ends_run),
+		cmocka_unit_test(test_queue_capacity),
+		cmocka_unit_test(test_pull_counter_discard),
+		cmocka_unit_test(test_rrsched_priosched),
+		cmocka_unit_test(test_tee_clones),
+		cmocka_unit_test(test_classifier),
+		cmocka_unit_test(test_decipttl_checksum),
+		cmocka_unit_test(test_checkipheader_bad),
+		cmocka_unit_test(test_encap_strip),
+		cmocka_unit_test(test_paint_switch),
+		cmocka_unit_test(test_ipclassifier_ipfilter),
+		cmocka_unit_test(test_iplookup),
+		cmocka_unit_test(test_ipprint),
+		cmocka_unit_test(test_truncate_rrswitch),
+		cmocka_unit_test(test_handlers_print),
+		cmocka_unit_test(test_drivermanager_wait),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
