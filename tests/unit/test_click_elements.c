@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -764,6 +765,94 @@ test_drivermanager_wait(void **state)
 	finish(&x);
 }
 
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = calloc(1, 65536);
+
+	assert_non_null(f);
+	assert_non_null(b);
+	b[fread(b, 1, 65535, f)] = 0;
+	fclose(f);
+	return b;
+}
+
+static void
+test_ipsumdump_roundtrip(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, d;
+	char path[] = "/tmp/ck_tipsXXXXXX", conf[256], *out;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	tg_init(&t);
+	s = tg_add(&t, "s", "FromIPSummaryDump",
+		   "DATA \"!data ip_src ip_dst sport dport proto tcp_flags\\n"
+		   "1.0.0.1 2.0.0.2 10 20 T S\\n"
+		   "!proto U\\n"
+		   "1.0.0.1 2.0.0.2 10 20 - -\\n\", STOP true", "", "h");
+	snprintf(conf, sizeof(conf), "%s, FIELDS ip_src sport dport ip_proto tcp_flags ip_len ip_ttl",
+		 path);
+	d = tg_add(&t, "d", "ToIPSummaryDump", conf, "h", "");
+	tg_conn(&t, s, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_int_equal(hread(&x, "d.count"), 2);
+	finish(&x);
+	out = slurp(path);
+	assert_string_equal(out, "!IPSummaryDump 1.3\n"
+				 "!data ip_src sport dport ip_proto tcp_flags ip_len ip_ttl\n"
+				 "1.0.0.1 10 20 T S 40 100\n"
+				 "1.0.0.1 10 20 U - 28 100\n");
+	free(out);
+	unlink(path);
+}
+
+static void
+test_pcap_roundtrip(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, p, d;
+	char path[] = "/tmp/ck_pcapXXXXXX", conf[128];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	tg_init(&t);
+	s = tg_add(&t, "s", "FromIPSummaryDump",
+		   "DATA \"!data timestamp ip_src ip_dst sport dport ip_proto payload_len\\n"
+		   "1.000001 1.0.0.1 2.0.0.2 10 20 U 4\\n\", STOP true", "", "h");
+	p = tg_add(&t, "p", "IPPrint", "", "h", "h");
+	snprintf(conf, sizeof(conf), "%s, ENCAP IP", path);
+	d = tg_add(&t, "d", "ToDump", conf, "h", "");
+	tg_conn(&t, s, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_string_equal(chat(&x), "1.000001: 1.0.0.1.10 > 2.0.0.2.20: udp 12\n");
+	finish(&x);
+
+	tg_init(&t);
+	snprintf(conf, sizeof(conf), "%s, STOP true", path);
+	s = tg_add(&t, "s", "FromDump", conf, "", "h");
+	p = tg_add(&t, "p", "Print", "TIMESTAMP true, MAXLENGTH 4", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, s, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_string_equal(chat(&x), "1.000001:   32 | 45000020\n");
+	finish(&x);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -789,6 +878,8 @@ main(void)
 		cmocka_unit_test(test_truncate_rrswitch),
 		cmocka_unit_test(test_handlers_print),
 		cmocka_unit_test(test_drivermanager_wait),
+		cmocka_unit_test(test_ipsumdump_roundtrip),
+		cmocka_unit_test(test_pcap_roundtrip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

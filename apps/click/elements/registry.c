@@ -23,7 +23,8 @@
 	X(Queue) X(SimpleQueue) X(Unqueue) X(RoundRobinSched) X(PrioSched) \
 	X(InfiniteSource) X(RatedSource) X(TimedSource) \
 	X(IPPrint) X(AddressInfo) X(DriverManager) \
-	X(FromDevice) X(PollDevice) X(ToDevice) X(ToHost) X(FromHost) X(ToRole) X(ToChain)
+	X(FromDevice) X(PollDevice) X(ToDevice) X(ToHost) X(FromHost) X(ToRole) X(ToChain) \
+	X(FromIPSummaryDump) X(ToIPSummaryDump) X(FromDump) X(ToDump)
 
 #define CK_DECLARE(n) extern const struct ck_element_class ck_class_##n;
 CK_ELEMENT_LIST(CK_DECLARE)
