@@ -853,6 +853,107 @@ test_pcap_roundtrip(void **state)
 	unlink(path);
 }
 
+static void
+test_arpresponder(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t a, p;
+	uint8_t req[42] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0xaa, 0x08, 0x06,
+		0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
+		0, 0, 0, 0, 0, 0xaa, 10, 0, 0, 9, 0, 0, 0, 0, 0, 0, 10, 0, 0, 5,
+	};
+
+	(void)state;
+	tg_init(&t);
+	a = tg_add(&t, "a", "ARPResponder", "10.0.0.0/24 1:2:3:4:5:6", "h", "hh");
+	p = tg_add(&t, "p", "Print", "MAXLENGTH 42", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_add(&t, "other", "Discard", "", "h", "");
+	tg_conn(&t, a, 0, p, 0);
+	tg_conn(&t, p, 0, p + 1, 0);
+	tg_conn(&t, a, 1, p + 2, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "a", req, 42);
+	assert_string_equal(chat(&x), "  42 | 00000000 00aa0102 03040506 08060001 08000604 "
+				      "00020102 03040506 0a000005 00000000 00aa0a00 0009\n");
+	req[40] = 1; /* 10.0.1.5: not ours */
+	inject(&x, "a", req, 42);
+	assert_int_equal(hread(&x, "other.count"), 1);
+	assert_int_equal(hread(&x, "a.replies"), 1);
+	finish(&x);
+}
+
+static void
+test_ipfragmenter(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t m, f, c, p;
+	uint8_t pkt[40];
+
+	(void)state;
+	tg_init(&t);
+	m = tg_add(&t, "m", "MarkIPHeader", "", "h", "h");
+	f = tg_add(&t, "f", "IPFragmenter", "28", "h", "hh");
+	c = tg_add(&t, "c", "CheckIPHeader", "", "h", "hh");
+	p = tg_add(&t, "p", "IPPrint", "TIMESTAMP false", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_add(&t, "bad", "Discard", "", "h", "");
+	tg_add(&t, "df", "Discard", "", "h", "");
+	tg_conn(&t, m, 0, f, 0);
+	tg_conn(&t, f, 0, c, 0);
+	tg_conn(&t, c, 0, p, 0);
+	tg_conn(&t, p, 0, p + 1, 0);
+	tg_conn(&t, c, 1, p + 2, 0);
+	tg_conn(&t, f, 1, p + 3, 0);
+	assert_int_equal(start(&x, &t), 0);
+	memcpy(pkt, udp40, 40);
+	inject(&x, "m", pkt, 40);
+	assert_string_equal(chat(&x), "10.0.0.1.1234 > 10.0.0.2.53: udp 20 (frag 0:8@0+)\n"
+				      "10.0.0.1 > 10.0.0.2: udp (frag 0:8@8+)\n"
+				      "10.0.0.1 > 10.0.0.2: udp (frag 0:4@16)\n");
+	assert_int_equal(hread(&x, "bad.count"), 0);
+	pkt[6] = 0x40; /* DF */
+	inject(&x, "m", pkt, 40);
+	assert_int_equal(hread(&x, "df.count"), 1);
+	finish(&x);
+}
+
+static void
+test_icmperror(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t m, ie, c, ci, p;
+	uint8_t pkt[40];
+
+	(void)state;
+	tg_init(&t);
+	m = tg_add(&t, "m", "MarkIPHeader", "", "h", "h");
+	ie = tg_add(&t, "e", "ICMPError", "192.168.0.1, unreachable, port", "h", "h");
+	c = tg_add(&t, "c", "CheckIPHeader", "", "h", "h");
+	ci = tg_add(&t, "ci", "CheckICMPHeader", "", "h", "h");
+	p = tg_add(&t, "p", "IPPrint", "TIMESTAMP false, TTL true, LENGTH true", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, m, 0, ie, 0);
+	tg_conn(&t, ie, 0, c, 0);
+	tg_conn(&t, c, 0, ci, 0);
+	tg_conn(&t, ci, 0, p, 0);
+	tg_conn(&t, p, 0, p + 1, 0);
+	assert_int_equal(start(&x, &t), 0);
+	memcpy(pkt, udp40, 40);
+	inject(&x, "m", pkt, 40);
+	assert_string_equal(chat(&x), "ttl 255 length 68 192.168.0.1 > 10.0.0.1: icmp: type 3\n");
+	pkt[9] = 1;   /* an ICMP error (type 3) gets no error back */
+	pkt[20] = 3;
+	inject(&x, "m", pkt, 40);
+	assert_int_equal(hread(&x, "d.count"), 1);
+	assert_int_equal(hread(&x, "e.sent"), 1);
+	finish(&x);
+}
+
 int
 main(void)
 {
@@ -880,6 +981,9 @@ main(void)
 		cmocka_unit_test(test_drivermanager_wait),
 		cmocka_unit_test(test_ipsumdump_roundtrip),
 		cmocka_unit_test(test_pcap_roundtrip),
+		cmocka_unit_test(test_arpresponder),
+		cmocka_unit_test(test_ipfragmenter),
+		cmocka_unit_test(test_icmperror),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
