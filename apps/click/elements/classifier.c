@@ -114,7 +114,7 @@ classifier_configure(struct ck_element *e)
 	cl->n = cl->pat ? (unsigned int)n : 0;
 	for (int i = 0; i < n && rc == 0 && cl->pat; i++) {
 		char **w;
-		int nw = ck_args_words(args[i], &w);
+		int nwords = ck_args_words(args[i], &w), nw = nwords;
 
 		if (nw < 0) {
 			rc = ck_error(e, "out of memory");
@@ -127,7 +127,7 @@ classifier_configure(struct ck_element *e)
 		for (int j = 0; j < nw && rc == 0; j++)
 			if (parse_clause(w[j], &cl->pat[i].c[j]) < 0)
 				rc = ck_error(e, "pattern %d: bad clause '%s'", i, w[j]);
-		ck_args_free(w, nw);
+		ck_args_free(w, nwords);
 	}
 	ck_args_free(args, n);
 	return rc;
