@@ -954,6 +954,120 @@ test_icmperror(void **state)
 	finish(&x);
 }
 
+/* A platform that records the action of every packet leaving the graph. */
+struct rec {
+	int n;
+	int action[16];
+	unsigned int arg[16];
+};
+
+static struct ck_pkt *
+rec_alloc(void *ctx, uint32_t len)
+{
+	(void)ctx;
+	return ck_offline_platform()->alloc(NULL, len);
+}
+
+static void
+rec_finish(void *ctx, struct ck_pkt *p, enum ck_action a, unsigned int arg)
+{
+	struct rec *r = ctx;
+
+	if (r->n < 16) {
+		r->action[r->n] = (int)a;
+		r->arg[r->n++] = arg;
+	}
+	ck_offline_platform()->finish(NULL, p, a, arg);
+}
+
+static int
+rec_port(void *ctx, const char *name)
+{
+	(void)ctx;
+	return strcmp(name, "eth0") == 0 ? 0 : strcmp(name, "eth1") == 0 ? 1 : -1;
+}
+
+static uint64_t
+rec_now(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static void
+test_platform_actions(void **state)
+{
+	struct rec rec = { 0 };
+	const struct ck_platform plat = { "test", &rec, rec_alloc, rec_finish, rec_port, rec_now };
+	struct tg t;
+	struct ck_router *r;
+	uint32_t fd, c, q, td, role, chain;
+	struct ck_pkt *head = NULL, **tail = &head;
+	FILE *errf = fopen("/dev/null", "w");
+
+	(void)state;
+	tg_init(&t);
+	fd = tg_add(&t, "in", "FromDevice", "eth0", "", "h");
+	c = tg_add(&t, "c", "Classifier", "0/01, 0/02, 0/03, -", "h", "hhhh");
+	q = tg_add(&t, "q", "Queue", "", "h", "l");
+	td = tg_add(&t, "out", "ToDevice", "eth1", "l", "");
+	role = tg_add(&t, "r", "ToRole", "7", "h", "");
+	chain = tg_add(&t, "n", "ToChain", "", "h", "");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, fd, 0, c, 0);
+	tg_conn(&t, c, 0, q, 0);
+	tg_conn(&t, q, 0, td, 0);
+	tg_conn(&t, c, 1, role, 0);
+	tg_conn(&t, c, 2, chain, 0);
+	tg_conn(&t, c, 3, chain + 1, 0);
+	r = ck_router_new(&t.g, &plat, errf);
+	assert_non_null(r);
+	for (uint8_t b = 1; b <= 4; b++) {
+		struct ck_pkt *p = rec_alloc(NULL, 1);
+
+		p->data[0] = b;
+		*tail = p;
+		tail = &p->next;
+	}
+	assert_int_equal(ck_router_input(r, 0, head), 4);
+	assert_int_equal(rec.n, 3); /* role, chain, drop; the first waits in the Queue */
+	assert_int_equal(rec.action[0], CK_ACT_TO_ROLE);
+	assert_int_equal(rec.arg[0], 7);
+	assert_int_equal(rec.action[1], CK_ACT_NEXT);
+	assert_int_equal(rec.action[2], CK_ACT_DROP);
+	assert_true(ck_router_run_once(r));
+	assert_int_equal(rec.n, 4);
+	assert_int_equal(rec.action[3], CK_ACT_OUT);
+	assert_int_equal(rec.arg[3], 1);
+	/* a port nobody reads: dropped */
+	assert_int_equal(ck_router_input(r, 5, rec_alloc(NULL, 1)), 0);
+	assert_int_equal(rec.action[4], CK_ACT_DROP);
+	ck_router_free(r);
+
+	/* a device with no port is a configuration error */
+	t.e[td].config = (char *)"eth9";
+	assert_null(ck_router_new(&t.g, &plat, errf));
+	fclose(errf);
+}
+
+static void
+test_registry(void **state)
+{
+	const struct ck_element_class *const *c = ck_element_classes();
+	int n = 0;
+
+	(void)state;
+	for (; *c; c++, n++) {
+		assert_non_null((*c)->ports);
+		assert_non_null((*c)->processing);
+		assert_ptr_equal(ck_element_class_find((*c)->name), *c);
+		assert_true((*c)->push || (*c)->pull || (*c)->action || (*c)->run_task ||
+			    (*c)->configure);
+	}
+	assert_true(n >= 60);
+	assert_null(ck_element_class_find("NoSuchElement"));
+}
+
 int
 main(void)
 {
@@ -984,6 +1098,8 @@ main(void)
 		cmocka_unit_test(test_arpresponder),
 		cmocka_unit_test(test_ipfragmenter),
 		cmocka_unit_test(test_icmperror),
+		cmocka_unit_test(test_platform_actions),
+		cmocka_unit_test(test_registry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
