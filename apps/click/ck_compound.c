@@ -225,7 +225,7 @@ ck_parse_compound(struct ck_pctx *p, const char *name, const char *landmark)
 
 	c->name = ck_strdup(p->fe, name[0] ? name : "<anonymous>");
 	if (p->fe->depth >= CK_MAX_DEPTH) {
-		ck_error(p->fe, landmark, "compound elements nested too deeply");
+		ck_fe_error(p->fe, landmark, "compound elements nested too deeply");
 		return NULL;
 	}
 	for (;;) {
@@ -332,7 +332,7 @@ ck_do_define(struct ck_front *fe, struct ck_scope *sc, const char *config, const
 		while (*e && (isalnum((unsigned char)*e) || *e == '_'))
 			e++;
 		if (a[0] != '$' || e == a + 1 || (*e && !isspace((unsigned char)*e))) {
-			ck_error(fe, landmark, "bad define '%s' (expected '$NAME value')", a);
+			ck_fe_error(fe, landmark, "bad define '%s' (expected '$NAME value')", a);
 			continue;
 		}
 		name = ck_strndup(fe, a + 1, (size_t)(e - a - 1));
@@ -340,8 +340,8 @@ ck_do_define(struct ck_front *fe, struct ck_scope *sc, const char *config, const
 			if (strcmp(sc->def[j].name, name) == 0)
 				break;
 		if (j < sc->ndef) {
-			ck_error(fe, landmark, "redefinition of parameter '$%s'", name);
-			ck_error(fe, sc->def[j].landmark, "'$%s' previously defined here", name);
+			ck_fe_error(fe, landmark, "redefinition of parameter '$%s'", name);
+			ck_fe_error(fe, sc->def[j].landmark, "'$%s' previously defined here", name);
 			continue;
 		}
 		ck_grow(fe, (void **)&sc->def, &sc->capdef, sc->ndef, sizeof(*sc->def));
@@ -380,12 +380,12 @@ include_library(struct ck_pctx *p, const char *file, const char *landmark)
 		if (strcmp(fe->libs[i], path) == 0)
 			return; /* once */
 	if (fe->depth >= CK_MAX_DEPTH) {
-		ck_error(fe, landmark, "libraries nested too deeply");
+		ck_fe_error(fe, landmark, "libraries nested too deeply");
 		return;
 	}
 	f = fopen(path, "r");
 	if (!f) {
-		ck_error(fe, landmark, "%s: %s", path, strerror(errno));
+		ck_fe_error(fe, landmark, "%s: %s", path, strerror(errno));
 		return;
 	}
 	ck_grow(fe, (void **)&fe->libs, &fe->caplibs, fe->nlibs, sizeof(char *));
@@ -431,7 +431,7 @@ ck_do_require(struct ck_pctx *p, const char *config, const char *landmark)
 			continue;
 		if (strcmp(word, "library") == 0 && rest[0]) {
 			if (p->sc != fe->top)
-				ck_error(fe, landmark, "'require(library)' is only allowed at file scope");
+				ck_fe_error(fe, landmark, "'require(library)' is only allowed at file scope");
 			else
 				include_library(p, rest, landmark);
 			continue;
@@ -439,7 +439,7 @@ ck_do_require(struct ck_pctx *p, const char *config, const char *landmark)
 		if (strcmp(word, "package") == 0 && rest[0])
 			word = rest;
 		else if (rest[0]) {
-			ck_error(fe, landmark, "bad requirement '%s'", a);
+			ck_fe_error(fe, landmark, "bad requirement '%s'", a);
 			continue;
 		} else {
 			word = unquote(fe, word);

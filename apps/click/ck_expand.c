@@ -226,7 +226,7 @@ ck_expand(struct ck_front *fe, const struct ck_env *env, const char *s, const ch
 
 	expand_into(fe, env, s, strlen(s), &b, 0);
 	if (b.over) {
-		ck_error(fe, landmark, "configuration string too long after expansion");
+		ck_fe_error(fe, landmark, "configuration string too long after expansion");
 		return NULL;
 	}
 	return b.p ? b.p : ck_strdup(fe, "");
@@ -309,7 +309,7 @@ add_node(struct ck_fctx *fx, const char *name, const struct ck_class_info *prim,
 
 	if (fl->nnode >= CK_MAX_ELEMS) {
 		if (!fx->failed)
-			ck_error(fx->fe, landmark, "configuration too large (over %u elements)",
+			ck_fe_error(fx->fe, landmark, "configuration too large (over %u elements)",
 				 CK_MAX_ELEMS);
 		fx->failed = 1;
 		return 0;
@@ -334,7 +334,7 @@ add_flat_conn(struct ck_fctx *fx, uint32_t a, uint32_t ap, uint32_t b, uint32_t 
 
 	if (fl->nconn >= CK_MAX_CONNS) {
 		if (!fx->failed)
-			ck_error(fx->fe, lm, "configuration too large (over %u connections)",
+			ck_fe_error(fx->fe, lm, "configuration too large (over %u connections)",
 				 CK_MAX_CONNS);
 		fx->failed = 1;
 		return;
@@ -406,7 +406,7 @@ expand_elem(struct ck_fctx *fx, const struct ck_scope *sc, uint32_t i, const cha
 		}
 	}
 	if (!pick) {
-		ck_error(fe, d->landmark,
+		ck_fe_error(fe, d->landmark,
 			 "no match for '%s :: %s' with %u inputs, %u outputs and %u arguments",
 			 name, d->cls->name, nin, nout, nargs);
 		fx->failed = 1;
@@ -417,7 +417,7 @@ expand_elem(struct ck_fctx *fx, const struct ck_scope *sc, uint32_t i, const cha
 		return;
 	}
 	if (fe->depth >= 4 * CK_MAX_DEPTH) {
-		ck_error(fe, d->landmark, "compound elements nested too deeply");
+		ck_fe_error(fe, d->landmark, "compound elements nested too deeply");
 		fx->failed = 1;
 		return;
 	}
@@ -576,7 +576,7 @@ check_tunnels(struct ck_front *fe, const struct ck_flat *fl, const struct ck_sco
 		if (t->prim || (i > 0 && byto[i - 1].to == c->to && byto[i - 1].tport == c->tport))
 			continue;
 		if (first_from(byfrom, n, c->to, c->tport) == n)
-			ck_error(fe, t->landmark, t->out ? "%s output %u unused" : "%s has no input %u",
+			ck_fe_error(fe, t->landmark, t->out ? "%s output %u unused" : "%s has no input %u",
 				 t->what, c->tport);
 	}
 	for (i = 0; i < n; i++) {
@@ -587,7 +587,7 @@ check_tunnels(struct ck_front *fe, const struct ck_flat *fl, const struct ck_sco
 				byfrom[i - 1].fport == c->fport))
 			continue;
 		if (!has_into(byto, n, c->from, c->fport))
-			ck_error(fe, t->landmark, t->out ? "%s has no output %u" : "%s input %u unused",
+			ck_fe_error(fe, t->landmark, t->out ? "%s has no output %u" : "%s input %u unused",
 				 t->what, c->fport);
 	}
 }
@@ -636,7 +636,7 @@ ck_remove_tunnels(struct ck_front *fe, struct ck_flat *fl, struct ck_flat *out)
 				struct ck_sconn *d;
 
 				if (out->nconn >= CK_MAX_CONNS) {
-					ck_error(fe, c->landmark, "configuration too large (over %u connections)",
+					ck_fe_error(fe, c->landmark, "configuration too large (over %u connections)",
 						 CK_MAX_CONNS);
 					return -1;
 				}

@@ -145,7 +145,7 @@ check_ports(struct ck_chk *k)
 
 		if (ck_ports_parse(k->ci[e]->ports, 0, &ilo, &ihi) < 0 ||
 		    (eq = ck_ports_parse(k->ci[e]->ports, 1, &olo, &ohi)) < 0) {
-			ck_error(k->fe, el->landmark, "class '%s' has a bad port count '%s'",
+			ck_fe_error(k->fe, el->landmark, "class '%s' has a bad port count '%s'",
 				 k->ci[e]->name, k->ci[e]->ports);
 			continue;
 		}
@@ -167,11 +167,11 @@ check_ports(struct ck_chk *k)
 		const struct ck_conn *cn = &g->conns[c];
 
 		if (cn->to_port >= g->elems[cn->to].nin && !in_seen[cn->to][cn->to_port])
-			ck_error(k->fe, k->conn_lm[c], "'%s' has no input %u", k->decl[cn->to],
+			ck_fe_error(k->fe, k->conn_lm[c], "'%s' has no input %u", k->decl[cn->to],
 				 cn->to_port);
 		in_seen[cn->to][cn->to_port] = 1;
 		if (cn->from_port >= g->elems[cn->from].nout && !out_seen[cn->from][cn->from_port])
-			ck_error(k->fe, k->conn_lm[c], "'%s' has no output %u", k->decl[cn->from],
+			ck_fe_error(k->fe, k->conn_lm[c], "'%s' has no output %u", k->decl[cn->from],
 				 cn->from_port);
 		out_seen[cn->from][cn->from_port] = 1;
 	}
@@ -180,10 +180,10 @@ check_ports(struct ck_chk *k)
 
 		for (p = 0; p < el->nin; p++)
 			if (!in_seen[e][p])
-				ck_error(k->fe, el->landmark, "'%s' input %u unused", k->decl[e], p);
+				ck_fe_error(k->fe, el->landmark, "'%s' input %u unused", k->decl[e], p);
 		for (p = 0; p < el->nout; p++)
 			if (!out_seen[e][p])
-				ck_error(k->fe, el->landmark, "'%s' output %u unused", k->decl[e], p);
+				ck_fe_error(k->fe, el->landmark, "'%s' output %u unused", k->decl[e], p);
 	}
 	return k->fe->nerrors > before ? -1 : 0;
 }
@@ -262,7 +262,7 @@ check_processing(struct ck_chk *k)
 
 			if (*o && *in && *o != *in) {
 				if (!bad[c])
-					ck_error(fe, k->conn_lm[c], "'%s' %s output %u connected to '%s' %s input %u",
+					ck_fe_error(fe, k->conn_lm[c], "'%s' %s output %u connected to '%s' %s input %u",
 						 k->decl[cn->from], kind_str(*o), cn->from_port,
 						 k->decl[cn->to], kind_str(*in), cn->to_port);
 				bad[c] = 1;
@@ -281,7 +281,7 @@ check_processing(struct ck_chk *k)
 		uint8_t a = el->in_kind[fp[c].i], b = el->out_kind[fp[c].j];
 
 		if (a && b && a != b)
-			ck_error(fe, el->landmark, "agnostic '%s' in mixed context: %s input %u, %s output %u",
+			ck_fe_error(fe, el->landmark, "agnostic '%s' in mixed context: %s input %u, %s output %u",
 				 k->decl[fp[c].e], kind_str(a), fp[c].i, kind_str(b), fp[c].j);
 	}
 	if (fe->nerrors > before)
@@ -301,7 +301,7 @@ check_processing(struct ck_chk *k)
 		if (a->from == b->from && a->from_port == b->from_port &&
 		    g->elems[b->from].out_kind[b->from_port] == CK_PUSH &&
 		    !(c >= 2 && g->conns[c - 2].from == b->from && g->conns[c - 2].from_port == b->from_port))
-			ck_error(fe, k->conn_lm[c], "illegal reuse of '%s' push output %u",
+			ck_fe_error(fe, k->conn_lm[c], "illegal reuse of '%s' push output %u",
 				 k->decl[b->from], b->from_port);
 	}
 	{
@@ -315,7 +315,7 @@ check_processing(struct ck_chk *k)
 			if (g->elems[cn->to].in_kind[cn->to_port] != CK_PULL)
 				continue;
 			if (n[cn->to][cn->to_port]++ == 1)
-				ck_error(fe, k->conn_lm[c], "illegal reuse of '%s' pull input %u",
+				ck_fe_error(fe, k->conn_lm[c], "illegal reuse of '%s' pull input %u",
 					 k->decl[cn->to], cn->to_port);
 		}
 	}

@@ -120,7 +120,7 @@ verror(struct ck_front *fe, const char *landmark, const char *fmt, va_list ap)
 
 /* Report "LANDMARK: message" and count it; it cannot fail. */
 void
-ck_error(struct ck_front *fe, const char *landmark, const char *fmt, ...)
+ck_fe_error(struct ck_front *fe, const char *landmark, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -119,13 +119,13 @@ declare(struct ck_pctx *p, const char *name, struct ck_class *cls, const char *c
 	int32_t old;
 
 	if (ck_class_lookup(p->fe, p->sc, name)) {
-		ck_error(p->fe, landmark, "class '%s' used as element name", name);
+		ck_fe_error(p->fe, landmark, "class '%s' used as element name", name);
 		return -1;
 	}
 	old = find_decl(p->sc, name);
 	if (old >= 0) {
-		ck_error(p->fe, landmark, "redeclaration of element '%s'", name);
-		ck_error(p->fe, p->sc->el[old].landmark, "'%s' previously declared here", name);
+		ck_fe_error(p->fe, landmark, "redeclaration of element '%s'", name);
+		ck_fe_error(p->fe, p->sc->el[old].landmark, "'%s' previously declared here", name);
 		return -1;
 	}
 	return (int32_t)ck_scope_add(p->fe, p->sc, name, CK_D_ELEM, cls, config, landmark);
@@ -229,10 +229,10 @@ settle_pending(struct ck_pctx *p, struct ck_elist *l, struct ck_class *cls, cons
 			e->tgt = e->src = declare(p, e->pending, cls, config, e->landmark);
 		} else if (e->pending[0] >= 'A' && e->pending[0] <= 'Z') {
 			/* a class name Click has and this table lacks, used anonymously */
-			ck_error(p->fe, e->landmark, "unknown element class '%s'", e->pending);
+			ck_fe_error(p->fe, e->landmark, "unknown element class '%s'", e->pending);
 			e->tgt = e->src = -1;
 		} else {
-			ck_error(p->fe, e->landmark, "undeclared element '%s'", e->pending);
+			ck_fe_error(p->fe, e->landmark, "undeclared element '%s'", e->pending);
 			e->tgt = e->src = -1;
 		}
 		e->pending = NULL;
@@ -252,7 +252,7 @@ parse_ref(struct ck_pctx *p, struct ck_elist *l, struct ck_eref *e)
 		struct ck_group g, *saved = p->grp;
 
 		if (p->fe->depth >= CK_MAX_DEPTH) {
-			ck_error(p->fe, e->landmark, "element groups nested too deeply");
+			ck_fe_error(p->fe, e->landmark, "element groups nested too deeply");
 			return -1;
 		}
 		g.in = ck_scope_add(p->fe, p->sc, "", CK_D_TUNNEL, NULL, "", e->landmark);
@@ -427,9 +427,11 @@ side_hooks(struct ck_pctx *p, struct ck_elist *l, int out, int other_n, struct c
 		uint32_t k, np;
 		uint32_t *ports;
 
+		if (d == -1)
+			return 1; /* its error is reported: connect nothing, parse on */
 		if (d < 0) {
 			if (d == -2 || d == -3)
-				ck_error(p->fe, e->landmark, "'%s' has no %s", d == -2 ? "input" : "output",
+				ck_fe_error(p->fe, e->landmark, "'%s' has no %s", d == -2 ? "input" : "output",
 					 d == -2 ? "inputs" : "outputs");
 			return -1;
 		}
@@ -544,12 +546,12 @@ connect_lists(struct ck_pctx *p, struct ck_elist *l, struct ck_elist *r, int man
 	    side_hooks(p, r, 0, lo, &ih, &ni, &nexp) < 0)
 		return -1;
 	if ((int32_t)nexp > 1) {
-		ck_error(p->fe, lm, "syntax error: at most one '[]' per connection");
+		ck_fe_error(p->fe, lm, "syntax error: at most one '[]' per connection");
 		return -1;
 	}
 	if (!many) {
 		if (no > 1 && ni > 1) {
-			ck_error(p->fe, lm, "syntax error: many-to-many connections require '=>'");
+			ck_fe_error(p->fe, lm, "syntax error: many-to-many connections require '=>'");
 			return -1;
 		}
 		for (i = 0; i < no; i++)
@@ -558,7 +560,7 @@ connect_lists(struct ck_pctx *p, struct ck_elist *l, struct ck_elist *r, int man
 		return 0;
 	}
 	if (no != ni) {
-		ck_error(p->fe, lm, "connection mismatch: %u outputs connected to %u inputs", no, ni);
+		ck_fe_error(p->fe, lm, "connection mismatch: %u outputs connected to %u inputs", no, ni);
 		return -1;
 	}
 	for (i = 0; i < no; i++)

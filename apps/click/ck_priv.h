@@ -158,7 +158,7 @@ char *ck_printf(struct ck_front *fe, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void ck_grow(struct ck_front *fe, void **v, uint32_t *cap, uint32_t n, size_t sz);
 void ck_arena_free(struct ck_front *fe);
-void ck_error(struct ck_front *fe, const char *landmark, const char *fmt, ...)
+void ck_fe_error(struct ck_front *fe, const char *landmark, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void ck_lerror(struct ck_front *fe, const char *file, unsigned int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ck_handlers.c — read and write handlers by "ELEMENT.HANDLER": every
+ * element's generic ones (name, class, config, ports, handlers), its class's
+ * own, and the router's (stop, version, list); `-h` printing like click.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ck_router.h"
+
+static int
+h_name(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)h;
+	fprintf(f, "%s\n", e->name);
+	return 0;
+}
+
+static int
+h_class(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)h;
+	fprintf(f, "%s\n", e->cls->name);
+	return 0;
+}
+
+static int
+h_config(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)h;
+	fprintf(f, "%s\n", e->config);
+	return 0;
+}
+
+static int
+h_ports(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)h;
+	fprintf(f, "%u input%s\n", e->nin, e->nin == 1 ? "" : "s");
+	for (uint32_t i = 0; i < e->nin; i++)
+		fprintf(f, "%s\n", e->in_kind[i] == CK_PULL ? "pull" : "push");
+	fprintf(f, "%u output%s\n", e->nout, e->nout == 1 ? "" : "s");
+	for (uint32_t i = 0; i < e->nout; i++)
+		fprintf(f, "%s\n", e->out_kind[i] == CK_PULL ? "pull" : "push");
+	return 0;
+}
+
+static int h_handlers(struct ck_element *e, const struct ck_handler *h, FILE *f);
+
+static const struct ck_handler generic[] = {
+	{ "name", CK_H_READ, h_name, NULL, 0 },
+	{ "class", CK_H_READ, h_class, NULL, 0 },
+	{ "config", CK_H_READ, h_config, NULL, 0 },
+	{ "ports", CK_H_READ, h_ports, NULL, 0 },
+	{ "handlers", CK_H_READ, h_handlers, NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+static void
+list_handlers(const struct ck_handler *h, FILE *f)
+{
+	for (; h && h->name; h++)
+		fprintf(f, "%s\t%s%s\n", h->name, h->flags & CK_H_READ ? "r" : "",
+			h->flags & CK_H_WRITE ? "w" : "");
+}
+
+static int
+h_handlers(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)h;
+	list_handlers(generic, f);
+	list_handlers(e->cls->handlers, f);
+	return 0;
+}
+
+static const struct ck_handler *
+find_handler(const struct ck_element *e, const char *name)
+{
+	for (const struct ck_handler *h = e->cls->handlers; h && h->name; h++)
+		if (strcmp(h->name, name) == 0)
+			return h;
+	for (const struct ck_handler *h = generic; h->name; h++)
+		if (strcmp(h->name, name) == 0)
+			return h;
+	return NULL;
+}
+
+/* Split "ELEMENT.HANDLER" at its last dot; @elem gets NULL for a router handler. */
+static int
+split_spec(const char *spec, char *elem, size_t elen, const char **handler)
+{
+	const char *dot = strrchr(spec, '.');
+
+	if (!dot) {
+		elem[0] = 0;
+		*handler = spec;
+		return 0;
+	}
+	if ((size_t)(dot - spec) >= elen)
+		return -ENAMETOOLONG;
+	memcpy(elem, spec, (size_t)(dot - spec));
+	elem[dot - spec] = 0;
+	*handler = dot + 1;
+	return 0;
+}
+
+static int
+router_read(struct ck_router *r, const char *h, FILE *f)
+{
+	if (strcmp(h, "version") == 0) {
+		fprintf(f, "2.1 (netvm-click)\n");
+		return 0;
+	}
+	if (strcmp(h, "list") == 0) {
+		fprintf(f, "%u\n", r->n);
+		for (uint32_t i = 0; i < r->n; i++)
+			fprintf(f, "%s\n", r->elems[i].name);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Read a handler into @f. Returns 0, -ENOENT or -EPERM after a message on @errf. */
+int
+ck_handler_read(struct ck_router *r, const char *spec, FILE *f, FILE *errf)
+{
+	char ename[256];
+	const char *hname;
+	struct ck_element *e;
+	const struct ck_handler *h;
+
+	if (split_spec(spec, ename, sizeof(ename), &hname) < 0)
+		return -ENOENT;
+	if (!ename[0]) {
+		if (router_read(r, hname, f) == 0)
+			return 0;
+		if (errf)
+			fprintf(errf, "no global handler named '%s'\n", hname);
+		return -ENOENT;
+	}
+	e = ck_router_find(r, ename);
+	if (!e) {
+		if (errf)
+			fprintf(errf, "no element named '%s'\n", ename);
+		return -ENOENT;
+	}
+	h = find_handler(e, hname);
+	if (!h) {
+		if (errf)
+			fprintf(errf, "no '%s' handler for element '%s'\n", hname, ename);
+		return -ENOENT;
+	}
+	if (!(h->flags & CK_H_READ) || !h->read) {
+		if (errf)
+			fprintf(errf, "'%s' is not a read handler\n", spec);
+		return -EPERM;
+	}
+	return h->read(e, h, f);
+}
+
+/* Read a handler into a malloc'ed string. Returns it, or NULL. */
+char *
+ck_handler_read_str(struct ck_router *r, const char *spec)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc;
+
+	if (!f)
+		return NULL;
+	rc = ck_handler_read(r, spec, f, NULL);
+	fclose(f);
+	if (rc < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Write a handler. Returns 0 or a negative errno after a message on @errf. */
+int
+ck_handler_write(struct ck_router *r, const char *spec, const char *value, FILE *errf)
+{
+	char ename[256];
+	const char *hname;
+	struct ck_element *e;
+	const struct ck_handler *h;
+
+	if (split_spec(spec, ename, sizeof(ename), &hname) < 0)
+		return -ENOENT;
+	if (!ename[0]) {
+		if (strcmp(hname, "stop") == 0) {
+			ck_router_stop(r);
+			return 0;
+		}
+		if (errf)
+			fprintf(errf, "no global handler named '%s'\n", hname);
+		return -ENOENT;
+	}
+	e = ck_router_find(r, ename);
+	h = e ? find_handler(e, hname) : NULL;
+	if (!h) {
+		if (errf)
+			fprintf(errf, "no '%s' handler for element '%s'\n", hname, ename);
+		return -ENOENT;
+	}
+	if (!(h->flags & CK_H_WRITE) || !h->write) {
+		if (errf)
+			fprintf(errf, "'%s' is not a write handler\n", spec);
+		return -EPERM;
+	}
+	return h->write(e, h, value ? value : "", errf);
+}
+
+static void
+print_one(struct ck_router *r, struct ck_element *e, const struct ck_handler *h, bool names,
+	  FILE *out)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return;
+	h->read(e, h, f);
+	fclose(f);
+	(void)r;
+	if (names)
+		fprintf(out, "%s.%s:\n", e->name, h->name);
+	fputs(buf, out);
+	if (len > 0 && buf[len - 1] != '\n')
+		fputc('\n', out);
+	if (names)
+		fputc('\n', out);
+	free(buf);
+}
+
+/* Print matching read handlers like click -h. Returns 0 or -ENOENT. */
+int
+ck_router_print_handler(struct ck_router *r, const char *spec, bool names, FILE *out,
+			FILE *errf)
+{
+	char ename[256];
+	const char *hname;
+	int found = 0;
+
+	if (split_spec(spec, ename, sizeof(ename), &hname) < 0)
+		return -ENOENT;
+	if (!ename[0]) {
+		if (names)
+			fprintf(out, "%s:\n", hname);
+		if (router_read(r, hname, out) < 0) {
+			if (errf)
+				fprintf(errf, "no global handler named '%s'\n", hname);
+			return -ENOENT;
+		}
+		if (names)
+			fputc('\n', out);
+		return 0;
+	}
+	for (uint32_t i = 0; i < r->n; i++) {
+		struct ck_element *e = &r->elems[i];
+		const struct ck_handler *h;
+
+		if (fnmatch(ename, e->name, 0) != 0 && strcmp(ename, e->cls->name) != 0)
+			continue;
+		h = find_handler(e, hname);
+		if (!h || !(h->flags & CK_H_READ))
+			continue;
+		print_one(r, e, h, names, out);
+		found++;
+	}
+	if (!found) {
+		if (errf)
+			fprintf(errf, "no read handler matches '%s'\n", spec);
+		return -ENOENT;
+	}
+	return 0;
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ck_main.c — netvm-click's command line.
+ *
+ *   netvm-click --offline [-f FILE | -e EXPR | FILE] [NAME=VALUE...] [-h ELEM.HANDLER]
+ *               [-q] [--simtime]
+ *       runs the configuration like Click's userlevel driver, without the core
+ *       engine (FromDump/FromIPSummaryDump/InfiniteSource ... ToDump/Print/Discard).
+ *   netvm-click [netlib options] -- [-f FILE | -e EXPR] [--port NAME=N...] [-h ...]
+ *       runs it as an NF on netlib (ck_nf.c).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ck_cli.h"
+#include "elements/ck_elem.h"
+
+/* Parse click-style arguments. Returns 0 or -EINVAL. */
+int
+ck_cli_parse(struct ck_cli *c, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "--offline") == 0) {
+			continue;
+		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quit") == 0) {
+			c->quit = true;
+		} else if (strcmp(a, "--simtime") == 0) {
+			c->simtime = true;
+		} else if ((strcmp(a, "-f") == 0 || strcmp(a, "--file") == 0) && v) {
+			c->file = v, i++;
+		} else if ((strcmp(a, "-e") == 0 || strcmp(a, "--expression") == 0) && v) {
+			c->expr = v, i++;
+		} else if ((strcmp(a, "-h") == 0 || strcmp(a, "--handler") == 0) && v) {
+			if (c->nb_handlers == CK_CLI_MAX)
+				goto many;
+			c->handlers[c->nb_handlers++] = v, i++;
+		} else if (strcmp(a, "--port") == 0 && v) {
+			if (c->nb_ports == CK_CLI_MAX)
+				goto many;
+			c->ports[c->nb_ports++] = v, i++;
+		} else if (a[0] != '-' && strchr(a, '=')) {
+			if (c->nb_defs == CK_CLI_MAX)
+				goto many;
+			c->defs[c->nb_defs++] = a;
+		} else if (a[0] != '-' && !c->file && !c->expr) {
+			c->file = a;
+		} else {
+			fprintf(stderr, "netvm-click: unknown or incomplete option '%s'\n", a);
+			return -EINVAL;
+		}
+	}
+	return 0;
+many:
+	fprintf(stderr, "netvm-click: more than %d of one option\n", CK_CLI_MAX);
+	return -EINVAL;
+}
+
+/* Read and parse the configuration. Returns the graph or NULL. */
+struct ck_graph *
+ck_cli_graph(const struct ck_cli *c, FILE *errf)
+{
+	struct ck_graph *g;
+	char *text;
+	size_t len;
+	const char *name = c->file ? c->file : "<stdin>";
+
+	if (c->expr)
+		return ck_graph_parse(c->expr, "config", c->defs, c->nb_defs, errf);
+	text = ck_read_file(c->file ? c->file : "-", &len);
+	if (!text) {
+		fprintf(errf, "%s: %s\n", name, strerror(errno));
+		return NULL;
+	}
+	g = ck_graph_parse(text, name, c->defs, c->nb_defs, errf);
+	free(text);
+	return g;
+}
+
+/* Map a device name to a port. Returns the port or -1. */
+int
+ck_cli_port(const struct ck_cli *c, const char *name)
+{
+	size_t l = strlen(name);
+	char *end;
+	long v;
+
+	for (unsigned int i = 0; i < c->nb_ports; i++) {
+		const char *eq = strchr(c->ports[i], '=');
+
+		if (eq && (size_t)(eq - c->ports[i]) == l && strncmp(c->ports[i], name, l) == 0) {
+			v = strtol(eq + 1, &end, 10);
+			return *end || v < 0 ? -1 : (int)v;
+		}
+	}
+	v = strtol(name, &end, 10);
+	return *name && !*end && v >= 0 && v < 256 ? (int)v : -1;
+}
+
+/* Print the requested handlers. Returns 0 or -ENOENT. */
+int
+ck_cli_print_handlers(const struct ck_cli *c, struct ck_router *r)
+{
+	int rc = 0;
+	bool names = c->nb_handlers > 1;
+
+	for (unsigned int i = 0; i < c->nb_handlers; i++) {
+		bool glob = strpbrk(c->handlers[i], "*?[") != NULL;
+
+		if (ck_router_print_handler(r, c->handlers[i], names || glob, stdout, stderr) < 0)
+			rc = -ENOENT;
+	}
+	fflush(stdout);
+	return rc;
+}
+
+struct offline_ports {
+	const struct ck_cli *cli;
+	char *names[CK_CLI_MAX];
+	unsigned int n;
+};
+
+/* Offline, a device name without --port gets a port of its own (from 128 up). */
+static int
+offline_port(void *ctx, const char *name)
+{
+	struct offline_ports *o = ctx;
+	int p = ck_cli_port(o->cli, name);
+
+	if (p >= 0)
+		return p;
+	for (unsigned int i = 0; i < o->n; i++)
+		if (strcmp(o->names[i], name) == 0)
+			return 128 + (int)i;
+	if (o->n == CK_CLI_MAX || !(o->names[o->n] = strdup(name)))
+		return -1;
+	return 128 + (int)o->n++;
+}
+
+static int
+offline_main(int argc, char **argv)
+{
+	struct ck_cli cli = { 0 };
+	struct offline_ports ports = { &cli, { NULL }, 0 };
+	struct ck_platform plat = *ck_offline_platform();
+	struct ck_graph *g;
+	struct ck_router *r;
+	int rc;
+
+	if (ck_cli_parse(&cli, argc - 1, argv + 1) < 0)
+		return 1;
+	g = ck_cli_graph(&cli, stderr);
+	if (!g)
+		return 1;
+	plat.ctx = &ports;
+	plat.port = offline_port;
+	r = ck_router_new(g, &plat, stderr);
+	if (!r) {
+		ck_graph_free(g);
+		for (unsigned int i = 0; i < ports.n; i++)
+			free(ports.names[i]);
+		return 1;
+	}
+	if (cli.simtime)
+		ck_router_set_simtime(r, true);
+	if (!cli.quit)
+		ck_router_run(r);
+	rc = ck_cli_print_handlers(&cli, r);
+	ck_router_free(r);
+	ck_graph_free(g);
+	for (unsigned int i = 0; i < ports.n; i++)
+		free(ports.names[i]);
+	return rc < 0 ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--offline") == 0)
+			return offline_main(argc, argv);
+	return ck_nf_main(argc, argv);
+}

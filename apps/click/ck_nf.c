@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ck_nf.c — netvm-click as an NF on netlib (docs/click.md, "The runtime").
+ *
+ * Each queue thread has its own router (made from the same graph on its
+ * first burst), so elements never share state across threads. A burst is
+ * delivered to the FromDevice/PollDevice of each packet's input port, then
+ * the tasks run (ToDevice pulls its Queue) until nothing moves. Every input
+ * packet gets exactly one action in actions[]: ToDevice(port) → OUT,
+ * ToRole(r) → TO_ROLE, ToChain → NEXT, killed → DROP. A packet an element
+ * still holds when the callback returns (in a Queue) is copied into a buffer
+ * from nl_pkt_alloc() and its original dropped; packets made by elements
+ * (clones, replies) come from nl_pkt_alloc() and leave with nl_pkt_emit().
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ck_cli.h"
+#include "ck_rt.h"
+#include "netlib.h"
+
+#define NF_MAX_QUEUES 64
+#define NF_NB_DESC 8192      /* ck_pkt descriptors per queue (held + in flight) */
+#define NF_HEADROOM 64       /* data offset in fresh buffers */
+#define NF_BURST 256
+
+struct nfq;
+
+struct click_nf {
+	struct ck_cli cli;
+	struct ck_graph *g;
+	struct nl_ctx *ctx;
+	pthread_mutex_t lock;
+	struct nfq *q[NF_MAX_QUEUES];
+	unsigned int nq;
+	uint64_t no_router;
+};
+
+struct nfq {
+	struct click_nf *nf;
+	struct nl_queue *q;
+	struct ck_router *r;
+	struct ck_platform plat;
+	struct ck_pkt desc[NF_NB_DESC];
+	struct ck_pkt *free[NF_NB_DESC];
+	unsigned int nfree;
+	struct ck_pkt *in[NF_BURST];   /* this burst's input packets, by slot */
+	struct nl_pkt **pkts;
+	uint8_t *actions;
+	uint64_t spilled, spill_fail, emit_fail, desc_fail;
+};
+
+static struct ck_pkt *
+get_desc(struct nfq *x)
+{
+	if (x->nfree == 0) {
+		x->desc_fail++;
+		return NULL;
+	}
+	return x->free[--x->nfree];
+}
+
+static void
+put_desc(struct nfq *x, struct ck_pkt *p)
+{
+	p->plat = NULL;
+	x->free[x->nfree++] = p;
+}
+
+static struct ck_pkt *
+nf_alloc(void *ctx, uint32_t len)
+{
+	struct nfq *x = ctx;
+	struct nl_pkt *nl = nl_pkt_alloc(x->q);
+	struct ck_pkt *p;
+
+	if (!nl)
+		return NULL;
+	p = get_desc(x);
+	if (!p || nl_pkt_room(nl) < NF_HEADROOM + len) {
+		if (p)
+			put_desc(x, p);
+		nl_pkt_emit(x->q, nl, NL_DROP);
+		return NULL;
+	}
+	memset(p, 0, sizeof(*p));
+	p->head = nl->data;
+	p->end = nl->data + nl_pkt_room(nl);
+	p->data = p->head + NF_HEADROOM;
+	p->len = len;
+	p->plat = nl;
+	p->kind = CK_PK_ALLOC;
+	return p;
+}
+
+static int
+nl_action(struct nl_pkt *nl, enum ck_action a, unsigned int arg)
+{
+	switch (a) {
+	case CK_ACT_OUT:
+		return nl_out(nl, arg);
+	case CK_ACT_TO_ROLE:
+		return nl_to_role(nl, arg);
+	case CK_ACT_NEXT:
+		return NL_NEXT;
+	default:
+		return NL_DROP;
+	}
+}
+
+static void
+nf_finish(void *ctx, struct ck_pkt *p, enum ck_action a, unsigned int arg)
+{
+	struct nfq *x = ctx;
+	struct nl_pkt *nl = p->plat;
+
+	if (nl) {
+		nl->data = p->data;
+		nl->len = (uint16_t)p->len;
+		if (p->kind == CK_PK_INPUT) {
+			x->actions[p->slot] = (uint8_t)nl_action(nl, a, arg);
+			x->in[p->slot] = NULL;
+		} else if (nl_pkt_emit(x->q, nl, nl_action(nl, a, arg)) < 0) {
+			x->emit_fail++;
+			nl_pkt_emit(x->q, nl, NL_DROP);
+		}
+	}
+	put_desc(x, p);
+}
+
+static uint64_t
+nf_now(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int
+nf_port(void *ctx, const char *name)
+{
+	struct nfq *x = ctx;
+
+	return ck_cli_port(&x->nf->cli, name);
+}
+
+static uint8_t *
+move_ptr(uint8_t *ptr, const uint8_t *from, uint8_t *to)
+{
+	return ptr ? to + (ptr - from) : NULL;
+}
+
+/* An input packet still held after the graph ran: copy it into a fresh buffer. */
+static void
+spill(struct nfq *x, struct ck_pkt *p)
+{
+	struct nl_pkt *old = p->plat, *nl = nl_pkt_alloc(x->q);
+	uint32_t front = (uint32_t)(p->data - p->head);
+
+	x->actions[p->slot] = NL_DROP;
+	x->in[p->slot] = NULL;
+	if (front > NF_HEADROOM)
+		front = NF_HEADROOM;
+	if (!nl || nl_pkt_room(nl) < NF_HEADROOM + p->len) {
+		if (nl)
+			nl_pkt_emit(x->q, nl, NL_DROP);
+		x->spill_fail++;
+		p->plat = NULL; /* dropped when it leaves the graph */
+		p->kind = CK_PK_ALLOC;
+		p->len = 0;
+		return;
+	}
+	(void)old;
+	memcpy(nl->data + NF_HEADROOM - front, p->data - front, p->len + front);
+	p->a.mac = move_ptr(p->a.mac, p->data, nl->data + NF_HEADROOM);
+	p->a.ip = move_ptr(p->a.ip, p->data, nl->data + NF_HEADROOM);
+	p->head = nl->data;
+	p->end = nl->data + nl_pkt_room(nl);
+	p->data = nl->data + NF_HEADROOM;
+	p->plat = nl;
+	p->kind = CK_PK_ALLOC;
+	x->spilled++;
+}
+
+static struct nfq *
+queue_state(struct click_nf *nf, struct nl_queue *q)
+{
+	struct nfq *x = NULL;
+
+	unsigned int nq = __atomic_load_n(&nf->nq, __ATOMIC_ACQUIRE);
+
+	for (unsigned int i = 0; i < nq; i++)
+		if (nf->q[i]->q == q)
+			return nf->q[i];
+	/* First burst of this queue: build its router (once per thread). */
+	pthread_mutex_lock(&nf->lock);
+	if (nf->nq < NF_MAX_QUEUES)
+		x = calloc(1, sizeof(*x));
+	if (x) {
+		x->nf = nf;
+		x->q = q;
+		for (unsigned int i = 0; i < NF_NB_DESC; i++)
+			x->free[x->nfree++] = &x->desc[NF_NB_DESC - 1 - i];
+		x->plat = (struct ck_platform){ "netlib", x, nf_alloc, nf_finish, nf_port, nf_now };
+		x->r = ck_router_new(nf->g, &x->plat, stderr);
+		if (!x->r) {
+			free(x);
+			x = NULL;
+		} else {
+			nf->q[nf->nq] = x;
+			__atomic_store_n(&nf->nq, nf->nq + 1, __ATOMIC_RELEASE);
+		}
+	}
+	pthread_mutex_unlock(&nf->lock);
+	return x;
+}
+
+static void
+click_burst(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state)
+{
+	struct click_nf *nf = state;
+	struct nfq *x = n ? queue_state(nf, pkts[0]->q) : NULL;
+	uint16_t i = 0;
+
+	if (!x) {
+		for (i = 0; i < n; i++)
+			actions[i] = NL_DROP;
+		nf->no_router += n;
+		return;
+	}
+	x->pkts = pkts;
+	x->actions = actions;
+	for (i = NF_BURST; i < n; i++)
+		actions[i] = NL_DROP; /* netlib's bursts are smaller; never taken */
+	if (n > NF_BURST)
+		n = NF_BURST;
+	i = 0;
+	while (i < n) {
+		struct ck_pkt *head = NULL, **tail = &head;
+		uint8_t port = pkts[i]->in_port;
+
+		/* a run of packets from one port is one batch */
+		for (; i < n && pkts[i]->in_port == port; i++) {
+			struct nl_pkt *nl = pkts[i];
+			struct ck_pkt *p = get_desc(x);
+
+			actions[i] = NL_DROP;
+			if (!p)
+				continue;
+			memset(p, 0, sizeof(*p));
+			p->head = nl->data - nl->desc.data_off;
+			p->data = nl->data;
+			p->len = nl->len;
+			p->end = nl->data + nl_pkt_room(nl);
+			p->plat = nl;
+			p->kind = CK_PK_INPUT;
+			p->slot = i;
+			p->in_port = port;
+			x->in[i] = p;
+			*tail = p;
+			tail = &p->next;
+		}
+		ck_router_input(x->r, port, head);
+	}
+	for (int k = 0; k < 64 && ck_router_run_once(x->r); k++)
+		;
+	for (i = 0; i < n; i++)
+		if (x->in[i])
+			spill(x, x->in[i]);
+}
+
+static int
+click_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
+{
+	struct click_nf *nf = calloc(1, sizeof(*nf));
+
+	if (!nf)
+		return -ENOMEM;
+	if (ck_cli_parse(&nf->cli, argc, argv) < 0) {
+		free(nf);
+		return -EINVAL;
+	}
+	nf->ctx = ctx;
+	pthread_mutex_init(&nf->lock, NULL);
+	nf->g = ck_cli_graph(&nf->cli, stderr);
+	if (!nf->g) {
+		free(nf);
+		return -EINVAL;
+	}
+	*state = nf;
+	return 0;
+}
+
+static void
+click_stats(void *state, FILE *f)
+{
+	struct click_nf *nf = state;
+
+	for (unsigned int i = 0; i < nf->nq; i++) {
+		struct nfq *x = nf->q[i];
+
+		fprintf(f, "click queue %u: spilled %llu spill_fail %llu emit_fail %llu desc_fail %llu\n",
+			i, (unsigned long long)x->spilled, (unsigned long long)x->spill_fail,
+			(unsigned long long)x->emit_fail, (unsigned long long)x->desc_fail);
+		ck_cli_print_handlers(&nf->cli, x->r);
+	}
+}
+
+static void
+click_fini(void *state)
+{
+	struct click_nf *nf = state;
+
+	for (unsigned int i = 0; i < nf->nq; i++) {
+		ck_router_free(nf->q[i]->r);
+		free(nf->q[i]);
+	}
+	ck_graph_free(nf->g);
+	free(nf);
+}
+
+static const struct nl_nf click_nf_def = {
+	.name = "click",
+	.usage = "  -f FILE | -e EXPR      the Click configuration\n"
+		 "  NAME=VALUE             define a configuration parameter\n"
+		 "  --port NAME=N          device NAME is core port N (numbers need no mapping)\n"
+		 "  -h ELEMENT.HANDLER     print a read handler at exit\n",
+	.init = click_init,
+	.burst = click_burst,
+	.stats = click_stats,
+	.fini = click_fini,
+};
+
+/* Run as an NF. Returns the process exit status. */
+int
+ck_nf_main(int argc, char **argv)
+{
+	return nl_main(argc, argv, &click_nf_def);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ck_router.h — the router's private state (ck_run.c, ck_handlers.c); not
+ * for elements, which use ck_rt.h.
+ */
+#ifndef CK_ROUTER_H
+#define CK_ROUTER_H
+
+#include "ck_rt.h"
+
+#define CK_MAX_PORTS 256
+
+struct ck_addr {
+	char *name;
+	char kind;        /* 'i' IPv4, 'e' Ethernet */
+	uint8_t val[6];
+	uint32_t mask;    /* IPv4 mask, network order */
+};
+
+struct ck_router {
+	const struct ck_platform *plat;
+	FILE *errf, *chatter;
+	struct ck_element *elems;
+	uint32_t n;
+	struct ck_element **tasks;  /* configuration order */
+	uint32_t ntasks;
+	struct ck_timer *timers;    /* every registered timer */
+	int runcount;
+	bool stopped, initialized;
+	struct ck_element *driver;  /* the DriverManager, or NULL */
+	bool simtime;
+	uint64_t simnow;
+	struct ck_addr *addrs;
+	uint32_t naddrs;
+	struct ck_element *rx[CK_MAX_PORTS]; /* FromDevice of each port */
+	uint64_t unbound_drops;
+};
+
+#endif /* CK_ROUTER_H */

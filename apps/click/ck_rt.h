@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ck_rt.h — the runtime of netvm-click, as elements see it (docs/click.md,
+ * "Writing an element").
+ *
+ *   ck_graph (front end) --ck_router_new()--> ck_router
+ *        elements[]  one struct ck_element per graph element, in configuration order
+ *        tasks       elements whose class has run_task, run round-robin in that order
+ *        timers      one-shot timers, earliest first
+ *        runcount    starts at 1; every please_stop subtracts 1; <= 0 ends the run
+ *
+ * A packet (struct ck_pkt) is a window [data, data + len) into a buffer
+ * [head, end). The buffer is a netlib pool buffer on the platform and a
+ * malloc'ed one offline; the platform (struct ck_platform) allocates fresh
+ * packets and gives every packet leaving the graph its final action, so the
+ * elements have one code path for both.
+ *
+ * Error convention (CONTRIBUTING.md): constructors return a pointer or NULL,
+ * other functions 0 (or a count) or a negative errno.
+ */
+#ifndef CK_RT_H
+#define CK_RT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ck_graph.h"
+
+struct ck_router;
+struct ck_element;
+struct ck_pkt;
+
+/* Packet type annotation (Click's PACKET_TYPE values). */
+enum ck_ptype {
+	CK_PT_HOST = 0,
+	CK_PT_BROADCAST = 1,
+	CK_PT_MULTICAST = 2,
+	CK_PT_OTHERHOST = 3,
+	CK_PT_OUTGOING = 4,
+};
+
+/* Annotations an element may read and set (CLICK-SCOPE §e.5). Header
+ * pointers point into the packet's buffer; clones translate them. */
+struct ck_anno {
+	int64_t ts_sec;       /* timestamp; 0.0 when unset */
+	uint32_t ts_usec;
+	uint32_t dst_ip;      /* destination-IP annotation, network order */
+	uint8_t *mac;         /* MAC header, or NULL */
+	uint8_t *ip;          /* IP header, or NULL */
+	uint32_t extra_len;   /* bytes cut off by Truncate */
+	uint8_t paint;
+	uint8_t ptype;        /* enum ck_ptype */
+	uint8_t fix_ip_src;
+	uint8_t param_off;
+};
+
+/* Where a packet came from: it decides how it is released. */
+enum ck_pkt_kind {
+	CK_PK_HEAP,   /* offline: malloc'ed with its buffer */
+	CK_PK_INPUT,  /* platform: a packet of the NF callback (one action, set on return) */
+	CK_PK_ALLOC,  /* platform: from nl_pkt_alloc(), leaves through nl_pkt_emit() */
+};
+
+struct ck_pkt {
+	uint8_t *data;
+	uint32_t len;
+	uint8_t *head, *end;   /* the buffer */
+	struct ck_pkt *next;   /* batch or queue link */
+	void *plat;            /* the platform's packet (struct nl_pkt), NULL offline */
+	uint8_t kind;          /* enum ck_pkt_kind */
+	uint8_t in_port;       /* device port it arrived on (platform) */
+	uint16_t slot;         /* platform: index of its action slot */
+	struct ck_anno a;
+};
+
+/* How a packet leaves the graph (the NetVM actions). */
+enum ck_action {
+	CK_ACT_DROP,
+	CK_ACT_OUT,     /* arg: port */
+	CK_ACT_TO_ROLE, /* arg: role */
+	CK_ACT_NEXT,
+};
+
+/*
+ * What the runtime needs from where it runs: netlib (apps/click/ck_nf.c) or
+ * the offline driver (ck_pkt.c). Every pointer is called from the thread
+ * running the router.
+ */
+struct ck_platform {
+	const char *name;       /* "offline", "netlib" */
+	void *ctx;
+	/* A fresh packet of @len bytes (data uninitialised) with headroom; NULL
+	 * when no buffer is free (the caller counts a drop). */
+	struct ck_pkt *(*alloc)(void *ctx, uint32_t len);
+	/* Give @p its final @action (arg: port or role) and release it. */
+	void (*finish)(void *ctx, struct ck_pkt *p, enum ck_action action, unsigned int arg);
+	/* Port number of device @name, or -1 when unknown. May be NULL. */
+	int (*port)(void *ctx, const char *name);
+	/* Wall-clock time in nanoseconds. */
+	uint64_t (*now)(void *ctx);
+};
+
+/* The offline platform: malloc'ed packets, the real clock; it cannot fail. */
+const struct ck_platform *ck_offline_platform(void);
+
+/* ---- handlers ---- */
+
+#define CK_H_READ 1
+#define CK_H_WRITE 2
+
+struct ck_handler {
+	const char *name;
+	unsigned int flags; /* CK_H_READ | CK_H_WRITE */
+	/* Write the value (ending in '\n' when non-empty) to @f. */
+	int (*read)(struct ck_element *e, const struct ck_handler *h, FILE *f);
+	/* Apply @value; return 0 or a negative errno after writing why to @errf. */
+	int (*write)(struct ck_element *e, const struct ck_handler *h, const char *value, FILE *errf);
+	intptr_t arg;
+};
+
+/* ---- element classes ---- */
+
+struct ck_element_class {
+	const char *name;
+	const char *ports;       /* same strings as the front end's ck_classes[] */
+	const char *processing;
+	const char *flow;
+	size_t priv_size;        /* zeroed private state, e->priv */
+	int configure_phase;     /* lower first (AddressInfo: -1) */
+	/* Parse e->config. Return 0 or -EINVAL after ck_error(). */
+	int (*configure)(struct ck_element *e);
+	/* After every element is configured. Return 0 or a negative errno after ck_error(). */
+	int (*initialize)(struct ck_element *e);
+	/* Push @p into input @port; the element owns it from here. */
+	void (*push)(struct ck_element *e, unsigned int port, struct ck_pkt *p);
+	/* Push a batch (linked by ->next); NULL: the runtime loops over push. */
+	void (*push_batch)(struct ck_element *e, unsigned int port, struct ck_pkt *head);
+	/* Pull a packet from output @port, or NULL. */
+	struct ck_pkt *(*pull)(struct ck_element *e, unsigned int port);
+	/* Agnostic one-in one-out elements: transform @p, return it for output 0
+	 * or NULL when it was consumed (killed or sent elsewhere). The runtime
+	 * builds push, pull and batch paths from it (Click's simple_action). */
+	struct ck_pkt *(*action)(struct ck_element *e, struct ck_pkt *p);
+	/* Scheduled task; return true when it did work. */
+	bool (*run_task)(struct ck_element *e);
+	/* The router stopped; called once per DriverManager stop event (DriverManager only). */
+	void (*stop_event)(struct ck_element *e);
+	const struct ck_handler *handlers; /* terminated by a NULL name; may be NULL */
+	void (*cleanup)(struct ck_element *e);
+};
+
+struct ck_peer {
+	struct ck_element *e;
+	unsigned int port;
+};
+
+struct ck_element {
+	struct ck_router *r;
+	const struct ck_element_class *cls;
+	const char *name, *config, *landmark;
+	uint32_t idx;
+	uint32_t nin, nout;
+	const uint8_t *in_kind, *out_kind;  /* CK_PUSH / CK_PULL */
+	struct ck_peer *out;   /* push outputs: the one input each feeds */
+	struct ck_peer *in;    /* pull inputs: the one output each pulls from */
+	void *priv;
+	bool task;             /* has a task in the scheduler */
+	bool scheduled;        /* the task runs (ck_task_unschedule() clears it) */
+	uint64_t drops;        /* packets killed by the runtime on its behalf */
+};
+
+/* ---- timers ---- */
+
+struct ck_timer {
+	uint64_t expiry;       /* ns, router clock */
+	struct ck_element *e;
+	void (*fire)(struct ck_element *e, struct ck_timer *t);
+	bool scheduled;
+	struct ck_timer *next_all; /* the router's list of every timer */
+};
+
+/* ---- the runtime, for elements ---- */
+
+/* Kill @p (the DROP action), counted for @e. */
+void ck_pkt_kill(struct ck_element *e, struct ck_pkt *p);
+/* Give @p its final action, e.g. ToDevice → CK_ACT_OUT. */
+void ck_pkt_finish(struct ck_element *e, struct ck_pkt *p, enum ck_action a, unsigned int arg);
+/* A fresh packet of @len bytes; NULL (counted) when none is free. */
+struct ck_pkt *ck_pkt_new(struct ck_element *e, uint32_t len);
+/* A copy of @p (data and annotations) in a fresh buffer; NULL when none is free. */
+struct ck_pkt *ck_pkt_clone(struct ck_element *e, const struct ck_pkt *p);
+/* Prepend @n bytes (headroom); returns the new data pointer, or NULL when the
+ * buffer has no room (the packet is then unchanged). */
+uint8_t *ck_pkt_push(struct ck_pkt *p, uint32_t n);
+/* Remove @n bytes from the front (at most len). */
+void ck_pkt_pull(struct ck_pkt *p, uint32_t n);
+/* Append @n bytes (tailroom); returns a pointer to them or NULL. */
+uint8_t *ck_pkt_put(struct ck_pkt *p, uint32_t n);
+/* Remove @n bytes from the end (at most len). */
+void ck_pkt_take(struct ck_pkt *p, uint32_t n);
+
+/* The IP header annotation's transport header, or NULL. */
+static inline uint8_t *
+ck_pkt_transport(const struct ck_pkt *p)
+{
+	return p->a.ip ? p->a.ip + ((p->a.ip[0] & 0x0f) << 2) : NULL;
+}
+
+/* Bytes of the packet from @ptr to its end (0 when @ptr is outside). */
+static inline uint32_t
+ck_pkt_avail(const struct ck_pkt *p, const uint8_t *ptr)
+{
+	if (ptr == NULL || ptr < p->data || ptr > p->data + p->len)
+		return 0;
+	return (uint32_t)(p->data + p->len - ptr);
+}
+
+/* Push @p out of output @port of @e (killed when that output is not connected). */
+void ck_push_out(struct ck_element *e, unsigned int port, struct ck_pkt *p);
+/* Push a batch out of @port. */
+void ck_push_out_batch(struct ck_element *e, unsigned int port, struct ck_pkt *head);
+/* Pull a packet from input @port of @e, or NULL. */
+struct ck_pkt *ck_pull_in(struct ck_element *e, unsigned int port);
+
+/* Take the task off the scheduler / put it back. */
+void ck_task_unschedule(struct ck_element *e);
+void ck_task_reschedule(struct ck_element *e);
+
+/* Register @t (owned by the element) with the router; it cannot fail. */
+void ck_timer_init(struct ck_element *e, struct ck_timer *t,
+		   void (*fire)(struct ck_element *, struct ck_timer *));
+void ck_timer_schedule_at(struct ck_timer *t, uint64_t when_ns);
+void ck_timer_schedule_after(struct ck_timer *t, uint64_t delta_ns);
+void ck_timer_unschedule(struct ck_timer *t);
+
+/* The router's clock, in nanoseconds. */
+uint64_t ck_now(const struct ck_router *r);
+/* Set @p's timestamp annotation to now. */
+void ck_pkt_stamp(const struct ck_router *r, struct ck_pkt *p);
+
+/* A source finished (Click's please_stop_driver): subtract 1 from the run count. */
+void ck_please_stop(struct ck_router *r);
+/* End the run at once. */
+void ck_router_stop(struct ck_router *r);
+/* Whether the run is over. */
+bool ck_router_stopped(const struct ck_router *r);
+/* The router's diagnostic stream (stderr unless redirected); never NULL. */
+FILE *ck_errf(const struct ck_router *r);
+/* The stream Print/IPPrint write to (stderr by default); never NULL. */
+FILE *ck_chatter(const struct ck_router *r);
+/* The platform (device port names). */
+const struct ck_platform *ck_router_platform(const struct ck_router *r);
+
+/* Write "LANDMARK: While configuring 'NAME :: CLASS': MESSAGE\n" to the
+ * router's error stream. Returns -EINVAL, for "return ck_error(...)". */
+int ck_error(const struct ck_element *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Bind @e (FromDevice) as the reader of device port @port. Returns 0,
+ * -EINVAL (port out of range) or -EEXIST (another element reads it). */
+int ck_router_bind_rx(struct ck_router *r, unsigned int port, struct ck_element *e);
+
+/* The element named @name, or NULL. */
+struct ck_element *ck_router_find(const struct ck_router *r, const char *name);
+
+/* Register an AddressInfo name: kind 'i' IPv4 (ip, mask), 'e' Ethernet.
+ * Returns 0 or -ENOMEM. */
+int ck_addr_define(struct ck_router *r, const char *name, char kind, const uint8_t *val,
+		   uint32_t mask);
+/* Look a name up: 0, or -ENOENT. */
+int ck_addr_lookup(const struct ck_router *r, const char *name, char kind, uint8_t *val,
+		   uint32_t *mask);
+
+/* ---- handlers ---- */
+
+/* Read "ELEMENT.HANDLER" into @f. Returns 0, -ENOENT (no such handler) or
+ * -EPERM (not readable), after writing why to @errf (may be NULL). */
+int ck_handler_read(struct ck_router *r, const char *spec, FILE *f, FILE *errf);
+/* Write @value to "ELEMENT.HANDLER". Returns 0 or a negative errno after
+ * writing why to @errf (may be NULL). */
+int ck_handler_write(struct ck_router *r, const char *spec, const char *value, FILE *errf);
+/* Read "ELEMENT.HANDLER" into a malloc'ed string; NULL when there is no such
+ * readable handler. */
+char *ck_handler_read_str(struct ck_router *r, const char *spec);
+
+/* ---- the router, for its drivers ---- */
+
+/* Instantiate, configure and initialise @g on @p. Returns the router, or NULL
+ * after writing every error to @errf and "Router could not be initialized!". */
+struct ck_router *ck_router_new(const struct ck_graph *g, const struct ck_platform *p,
+				FILE *errf);
+/* Use simulated time (Click's --simtime): the clock starts at 1000000000 s and
+ * jumps to the next timer when nothing else runs. */
+void ck_router_set_simtime(struct ck_router *r, bool on);
+/* Send Print/IPPrint output to @f instead of stderr. */
+void ck_router_set_chatter(struct ck_router *r, FILE *f);
+/* Run tasks and timers until the run count reaches 0, a stop, or (offline)
+ * nothing is left to do. Returns 0. */
+int ck_router_run(struct ck_router *r);
+/* One scheduler round (every scheduled task once, then expired timers).
+ * Returns true when anything ran. */
+bool ck_router_run_once(struct ck_router *r);
+/* Deliver received packets (a batch) to the FromDevice/PollDevice elements of
+ * @port; packets of a port no element reads are killed. Returns the number delivered. */
+unsigned int ck_router_input(struct ck_router *r, unsigned int port, struct ck_pkt *head);
+/* Print the read handlers matching @spec (globs allowed in the element part)
+ * like click -h: "NAME.HANDLER:\nVALUE\n" when @names, else just the value.
+ * Returns 0 or -ENOENT after a message on @errf. */
+int ck_router_print_handler(struct ck_router *r, const char *spec, bool names, FILE *out,
+			    FILE *errf);
+/* Number of elements, and element @i. */
+uint32_t ck_router_nb_elements(const struct ck_router *r);
+struct ck_element *ck_router_element(const struct ck_router *r, uint32_t i);
+/* Run every element's cleanup, free every held packet, free @r (NULL allowed). */
+void ck_router_free(struct ck_router *r);
+
+/* ---- the element registry (elements/registry.c) ---- */
+
+/* The class named @name, or NULL. */
+const struct ck_element_class *ck_element_class_find(const char *name);
+/* Every class, NULL-terminated. */
+const struct ck_element_class *const *ck_element_classes(void);
+
+#endif /* CK_RT_H */

@@ -1,0 +1,581 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ck_run.c — the router: instantiation from a ck_graph, push and pull calls,
+ * the task scheduler, timers and driver stop counting (docs/click.md, "The
+ * runtime"). Handlers are in ck_handlers.c, packets in ck_pkt.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ck_router.h"
+
+/* Write a configuration error for @e. Returns -EINVAL. */
+int
+ck_error(const struct ck_element *e, const char *fmt, ...)
+{
+	FILE *f = ck_errf(e->r);
+	va_list ap;
+
+	fprintf(f, "%s: While configuring '%s :: %s': ", e->landmark, e->name, e->cls->name);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	return -EINVAL;
+}
+
+/* Return the error stream. */
+FILE *
+ck_errf(const struct ck_router *r)
+{
+	return r->errf ? r->errf : stderr;
+}
+
+/* Return the stream Print and IPPrint write to. */
+FILE *
+ck_chatter(const struct ck_router *r)
+{
+	return r->chatter ? r->chatter : ck_errf(r);
+}
+
+/* Return the platform the router runs on. */
+const struct ck_platform *
+ck_router_platform(const struct ck_router *r)
+{
+	return r->plat;
+}
+
+/* Return the router clock in ns. */
+uint64_t
+ck_now(const struct ck_router *r)
+{
+	if (r->simtime)
+		return r->simnow;
+	return r->plat->now(r->plat->ctx);
+}
+
+/* Stamp @p with the router clock; it cannot fail. */
+void
+ck_pkt_stamp(const struct ck_router *r, struct ck_pkt *p)
+{
+	uint64_t t = ck_now(r);
+
+	p->a.ts_sec = (int64_t)(t / 1000000000u);
+	p->a.ts_usec = (uint32_t)(t % 1000000000u / 1000u);
+}
+
+/* A source is done: count the stop, or tell the DriverManager. */
+void
+ck_please_stop(struct ck_router *r)
+{
+	if (r->driver && r->driver->cls->stop_event) {
+		r->driver->cls->stop_event(r->driver);
+		return;
+	}
+	if (--r->runcount <= 0)
+		r->stopped = true;
+}
+
+/* End the run now. */
+void
+ck_router_stop(struct ck_router *r)
+{
+	r->stopped = true;
+}
+
+/* Whether the run has ended. */
+bool
+ck_router_stopped(const struct ck_router *r)
+{
+	return r->stopped;
+}
+
+/* ---- push and pull ---- */
+
+/* Push @p into @d's input @port, through its simple action when it has one. */
+static void
+push_into(struct ck_element *d, unsigned int port, struct ck_pkt *p)
+{
+	while (!d->cls->push) {
+		p = d->cls->action(d, p);
+		if (!p)
+			return;
+		if (d->nout == 0 || !d->out[0].e) {
+			ck_pkt_kill(d, p);
+			return;
+		}
+		port = d->out[0].port;
+		d = d->out[0].e;
+	}
+	d->cls->push(d, port, p);
+}
+
+/* Push @p out of @e's output @port; it cannot fail (unconnected: killed). */
+void
+ck_push_out(struct ck_element *e, unsigned int port, struct ck_pkt *p)
+{
+	if (port >= e->nout || !e->out[port].e) {
+		ck_pkt_kill(e, p);
+		return;
+	}
+	push_into(e->out[port].e, e->out[port].port, p);
+}
+
+/* Push the batch @head out of @e's output @port; it cannot fail. */
+void
+ck_push_out_batch(struct ck_element *e, unsigned int port, struct ck_pkt *head)
+{
+	struct ck_element *d;
+	unsigned int dport;
+
+	if (!head)
+		return;
+	if (port >= e->nout || !e->out[port].e) {
+		while (head) {
+			struct ck_pkt *n = head->next;
+
+			ck_pkt_kill(e, head);
+			head = n;
+		}
+		return;
+	}
+	d = e->out[port].e;
+	dport = e->out[port].port;
+	if (d->cls->push_batch) {
+		d->cls->push_batch(d, dport, head);
+	} else if (!d->cls->push && d->cls->action) {
+		struct ck_pkt *out = NULL, **tail = &out;
+
+		while (head) {
+			struct ck_pkt *n = head->next, *q;
+
+			head->next = NULL;
+			q = d->cls->action(d, head);
+			if (q) {
+				q->next = NULL;
+				*tail = q;
+				tail = &q->next;
+			}
+			head = n;
+		}
+		ck_push_out_batch(d, 0, out);
+	} else {
+		while (head) {
+			struct ck_pkt *n = head->next;
+
+			head->next = NULL;
+			d->cls->push(d, dport, head);
+			head = n;
+		}
+	}
+}
+
+/* Pull from @e's input @port. Returns a packet or NULL. */
+struct ck_pkt *
+ck_pull_in(struct ck_element *e, unsigned int port)
+{
+	struct ck_element *s;
+	unsigned int sport;
+
+	if (port >= e->nin || !e->in[port].e)
+		return NULL;
+	s = e->in[port].e;
+	sport = e->in[port].port;
+	if (s->cls->pull)
+		return s->cls->pull(s, sport);
+	if (s->cls->action) {
+		struct ck_pkt *p = ck_pull_in(s, 0);
+
+		return p ? s->cls->action(s, p) : NULL;
+	}
+	return NULL;
+}
+
+/* ---- tasks and timers ---- */
+
+/* Stop running @e's task. */
+void
+ck_task_unschedule(struct ck_element *e)
+{
+	e->scheduled = false;
+}
+
+/* Run @e's task again. */
+void
+ck_task_reschedule(struct ck_element *e)
+{
+	if (e->task)
+		e->scheduled = true;
+}
+
+/* Register timer @t of @e; it cannot fail. */
+void
+ck_timer_init(struct ck_element *e, struct ck_timer *t,
+	      void (*fire)(struct ck_element *, struct ck_timer *))
+{
+	t->e = e;
+	t->fire = fire;
+	t->scheduled = false;
+	t->next_all = e->r->timers;
+	e->r->timers = t;
+}
+
+/* Schedule @t at @when_ns (router clock). */
+void
+ck_timer_schedule_at(struct ck_timer *t, uint64_t when_ns)
+{
+	t->expiry = when_ns;
+	t->scheduled = true;
+}
+
+/* Schedule @t @delta_ns from now. */
+void
+ck_timer_schedule_after(struct ck_timer *t, uint64_t delta_ns)
+{
+	ck_timer_schedule_at(t, ck_now(t->e->r) + delta_ns);
+}
+
+/* Cancel @t. */
+void
+ck_timer_unschedule(struct ck_timer *t)
+{
+	t->scheduled = false;
+}
+
+static struct ck_timer *
+first_timer(const struct ck_router *r)
+{
+	struct ck_timer *best = NULL;
+
+	for (struct ck_timer *t = r->timers; t; t = t->next_all)
+		if (t->scheduled && (!best || t->expiry < best->expiry))
+			best = t;
+	return best;
+}
+
+static bool
+run_timers(struct ck_router *r)
+{
+	uint64_t now = ck_now(r);
+	bool ran = false;
+
+	/* Fire each expired timer once per round, earliest first. */
+	for (unsigned int k = 0; k < 1024 && !r->stopped; k++) {
+		struct ck_timer *t = first_timer(r);
+
+		if (!t || t->expiry > now)
+			break;
+		t->scheduled = false;
+		t->fire(t->e, t);
+		ran = true;
+	}
+	return ran;
+}
+
+/* Run every scheduled task once, then the expired timers. Returns whether anything ran. */
+bool
+ck_router_run_once(struct ck_router *r)
+{
+	bool worked = false;
+
+	for (uint32_t i = 0; i < r->ntasks && !r->stopped; i++) {
+		struct ck_element *e = r->tasks[i];
+
+		if (e->scheduled && e->cls->run_task(e))
+			worked = true;
+	}
+	if (!r->stopped && run_timers(r))
+		worked = true;
+	return worked;
+}
+
+/* Run until stopped or idle. Returns 0. */
+int
+ck_router_run(struct ck_router *r)
+{
+	while (!r->stopped) {
+		struct ck_timer *t;
+
+		if (ck_router_run_once(r))
+			continue;
+		if (r->stopped)
+			break;
+		t = first_timer(r);
+		if (!t) {
+			r->stopped = true; /* nothing can happen any more */
+			break;
+		}
+		if (r->simtime) {
+			if (t->expiry > r->simnow)
+				r->simnow = t->expiry;
+		} else {
+			uint64_t now = ck_now(r);
+
+			if (t->expiry > now) {
+				uint64_t d = t->expiry - now;
+				struct timespec ts = { (time_t)(d / 1000000000u),
+						       (long)(d % 1000000000u) };
+
+				nanosleep(&ts, NULL);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Use the simulated clock. */
+void
+ck_router_set_simtime(struct ck_router *r, bool on)
+{
+	r->simtime = on;
+	r->simnow = 1000000000ull * 1000000000ull;
+}
+
+/* Redirect Print/IPPrint output. */
+void
+ck_router_set_chatter(struct ck_router *r, FILE *f)
+{
+	r->chatter = f;
+}
+
+/* Bind @e as the reader of device port @port. Returns 0 or -EEXIST. */
+int
+ck_router_bind_rx(struct ck_router *r, unsigned int port, struct ck_element *e)
+{
+	if (port >= CK_MAX_PORTS)
+		return -EINVAL;
+	if (r->rx[port])
+		return -EEXIST;
+	r->rx[port] = e;
+	return 0;
+}
+
+/* Push a received batch into the reader of @port. Returns how many were delivered. */
+unsigned int
+ck_router_input(struct ck_router *r, unsigned int port, struct ck_pkt *head)
+{
+	struct ck_element *e = port < CK_MAX_PORTS ? r->rx[port] : NULL;
+	unsigned int n = 0;
+
+	for (struct ck_pkt *p = head; p; p = p->next)
+		n++;
+	if (!e) {
+		while (head) {
+			struct ck_pkt *nx = head->next;
+
+			r->unbound_drops++;
+			r->plat->finish(r->plat->ctx, head, CK_ACT_DROP, 0);
+			head = nx;
+		}
+		return 0;
+	}
+	ck_push_out_batch(e, 0, head);
+	return n;
+}
+
+/* ---- AddressInfo names ---- */
+
+/* Define an address name. Returns 0 or -ENOMEM. */
+int
+ck_addr_define(struct ck_router *r, const char *name, char kind, const uint8_t *val,
+	       uint32_t mask)
+{
+	struct ck_addr *a = realloc(r->addrs, (r->naddrs + 1) * sizeof(*a));
+
+	if (!a)
+		return -ENOMEM;
+	r->addrs = a;
+	a = &r->addrs[r->naddrs];
+	memset(a, 0, sizeof(*a));
+	a->name = strdup(name);
+	if (!a->name)
+		return -ENOMEM;
+	a->kind = kind;
+	memcpy(a->val, val, kind == 'e' ? 6 : 4);
+	a->mask = mask;
+	r->naddrs++;
+	return 0;
+}
+
+/* Look up an address name. Returns 0 or -ENOENT. */
+int
+ck_addr_lookup(const struct ck_router *r, const char *name, char kind, uint8_t *val,
+	       uint32_t *mask)
+{
+	for (uint32_t i = 0; i < r->naddrs; i++) {
+		const struct ck_addr *a = &r->addrs[i];
+
+		if (a->kind == kind && strcmp(a->name, name) == 0) {
+			memcpy(val, a->val, kind == 'e' ? 6 : 4);
+			*mask = a->mask;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* ---- instantiation ---- */
+
+/* Find an element by name. Returns it or NULL. */
+struct ck_element *
+ck_router_find(const struct ck_router *r, const char *name)
+{
+	for (uint32_t i = 0; i < r->n; i++)
+		if (strcmp(r->elems[i].name, name) == 0)
+			return &r->elems[i];
+	return NULL;
+}
+
+/* Return the number of elements. */
+uint32_t
+ck_router_nb_elements(const struct ck_router *r)
+{
+	return r->n;
+}
+
+/* Return element @i, or NULL. */
+struct ck_element *
+ck_router_element(const struct ck_router *r, uint32_t i)
+{
+	return i < r->n ? &r->elems[i] : NULL;
+}
+
+static int
+build_elements(struct ck_router *r, const struct ck_graph *g)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < g->nb_elems; i++) {
+		const struct ck_elem *ge = &g->elems[i];
+		struct ck_element *e = &r->elems[i];
+
+		e->r = r;
+		e->idx = i;
+		e->name = ge->name;
+		e->config = ge->config ? ge->config : "";
+		e->landmark = ge->landmark ? ge->landmark : "config";
+		e->nin = ge->nin;
+		e->nout = ge->nout;
+		e->in_kind = ge->in_kind;
+		e->out_kind = ge->out_kind;
+		e->cls = ck_element_class_find(ge->class_name);
+		if (!e->cls) {
+			fprintf(ck_errf(r), "%s: unknown element class '%s'\n", e->landmark,
+				ge->class_name);
+			rc = -ENOENT;
+			continue;
+		}
+		e->out = calloc(e->nout + 1, sizeof(*e->out));
+		e->in = calloc(e->nin + 1, sizeof(*e->in));
+		e->priv = calloc(1, e->cls->priv_size ? e->cls->priv_size : 1);
+		if (!e->out || !e->in || !e->priv)
+			return -ENOMEM;
+		if (e->cls->stop_event) {
+			if (r->driver) {
+				fprintf(ck_errf(r), "%s: a router has at most one DriverManager\n",
+					e->landmark);
+				rc = -EINVAL;
+			}
+			r->driver = e;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < g->nb_conns; i++) {
+		const struct ck_conn *c = &g->conns[i];
+		struct ck_element *f, *t;
+
+		if (c->from >= r->n || c->to >= r->n)
+			return -EINVAL;
+		f = &r->elems[c->from];
+		t = &r->elems[c->to];
+		if (c->from_port >= f->nout || c->to_port >= t->nin)
+			return -EINVAL;
+		if (f->out_kind && f->out_kind[c->from_port] == CK_PUSH)
+			f->out[c->from_port] = (struct ck_peer){ t, c->to_port };
+		if (t->in_kind && t->in_kind[c->to_port] == CK_PULL)
+			t->in[c->to_port] = (struct ck_peer){ f, c->from_port };
+	}
+	return 0;
+}
+
+/* Instantiate @g. Returns the router, or NULL after messages on @errf. */
+struct ck_router *
+ck_router_new(const struct ck_graph *g, const struct ck_platform *p, FILE *errf)
+{
+	struct ck_router *r = calloc(1, sizeof(*r));
+	int rc = 0;
+
+	if (!r)
+		return NULL;
+	r->plat = p;
+	r->errf = errf;
+	r->runcount = 1;
+	r->n = g->nb_elems;
+	r->elems = calloc(r->n + 1, sizeof(*r->elems));
+	r->tasks = calloc(r->n + 1, sizeof(*r->tasks));
+	if (!r->elems || !r->tasks) {
+		free(r->elems);
+		free(r->tasks);
+		free(r);
+		return NULL;
+	}
+	rc = build_elements(r, g);
+	for (int phase = -1; phase <= 1 && rc == 0; phase++) {
+		for (uint32_t i = 0; i < r->n; i++) {
+			struct ck_element *e = &r->elems[i];
+
+			if (e->cls->configure_phase == phase && e->cls->configure &&
+			    e->cls->configure(e) < 0)
+				rc = -EINVAL;
+		}
+	}
+	for (uint32_t i = 0; i < r->n && rc == 0; i++) {
+		struct ck_element *e = &r->elems[i];
+
+		if (e->cls->run_task) {
+			e->task = true;
+			e->scheduled = true;
+			r->tasks[r->ntasks++] = e;
+		}
+	}
+	for (uint32_t i = 0; i < r->n && rc == 0; i++) {
+		struct ck_element *e = &r->elems[i];
+
+		if (e->cls->initialize && e->cls->initialize(e) < 0)
+			rc = -EINVAL;
+	}
+	if (rc < 0) {
+		fprintf(ck_errf(r), "Router could not be initialized!\n");
+		ck_router_free(r);
+		return NULL;
+	}
+	r->initialized = true;
+	return r;
+}
+
+/* Clean up and free @r; it cannot fail. */
+void
+ck_router_free(struct ck_router *r)
+{
+	if (!r)
+		return;
+	for (uint32_t i = 0; i < r->n; i++) {
+		struct ck_element *e = &r->elems[i];
+
+		if (e->cls && e->cls->cleanup && e->priv)
+			e->cls->cleanup(e);
+		free(e->out);
+		free(e->in);
+		free(e->priv);
+	}
+	for (uint32_t i = 0; i < r->naddrs; i++)
+		free(r->addrs[i].name);
+	free(r->addrs);
+	free(r->elems);
+	free(r->tasks);
+	free(r);
+}

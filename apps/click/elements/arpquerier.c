@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ARPQuerier(IP, ETH [, CAPACITY, ENTRY_PACKET_CAPACITY, TIMEOUT]) or
+ * ARPQuerier(NAME) — input 0: IP packets, next hop from the destination-IP
+ * annotation (the IP destination when it is 0); a known next hop gets an
+ * Ethernet header (ETH → its address, type 0x0800) and leaves on output 0,
+ * 255.255.255.255 goes to the Ethernet broadcast address. An unknown one is
+ * held (ENTRY_PACKET_CAPACITY per address, default 8; CAPACITY in all,
+ * default 2048; beyond: dropped and counted) and an ARP query is sent on
+ * output 1 (output 0 when there is one output), at most one per address
+ * every 100 ms. Input 1: ARP replies (Ethernet frames) fill the table and
+ * release the held packets in order. Entries older than TIMEOUT (300 s) are
+ * asked again. Handlers: table, queries, responses, drops.
+ */
+#include <arpa/inet.h>
+
+#include "ck_elem.h"
+
+#define ARPQ_HELD_DEFAULT 8
+
+struct arpq_entry {
+	uint32_t ip;
+	uint8_t eth[6];
+	bool known;
+	uint64_t when_ns, query_ns;
+	struct ck_pkt *head, **tail;
+	unsigned int nheld;
+};
+
+struct arpq {
+	uint32_t ip;
+	uint8_t eth[6];
+	int64_t capacity, entry_capacity;
+	double timeout;
+	struct arpq_entry *t;
+	unsigned int n, cap;
+	uint64_t held, queries, responses, drops;
+};
+
+static int
+arpq_configure(struct ck_element *e)
+{
+	struct arpq *x = CK_PRIV(e, struct arpq);
+	struct ck_bytes ign[4] = { { 0 } };
+	bool have_eth = false;
+	const struct ck_argdesc a[] = {
+		{ "IP", CK_A_IP, &x->ip, CK_POS | CK_MAND, NULL },
+		{ "ETH", CK_A_ETH, x->eth, CK_POS, &have_eth },
+		{ "CAPACITY", CK_A_INT, &x->capacity, 0, NULL },
+		{ "ENTRY_PACKET_CAPACITY", CK_A_INT, &x->entry_capacity, 0, NULL },
+		{ "TIMEOUT", CK_A_TIME, &x->timeout, 0, NULL },
+		{ "POLL_TIMEOUT", CK_A_WORD, &ign[0], 0, NULL },
+		{ "BROADCAST", CK_A_WORD, &ign[1], 0, NULL },
+		{ "ENTRY_CAPACITY", CK_A_WORD, &ign[2], 0, NULL },
+		{ "TABLE", CK_A_WORD, &ign[3], 0, NULL },
+	};
+	int rc;
+
+	x->capacity = 2048;
+	x->entry_capacity = ARPQ_HELD_DEFAULT;
+	x->timeout = 300;
+	rc = ck_args_parse(e, a, 9);
+	for (int i = 0; i < 4; i++)
+		free(ign[i].p);
+	if (rc == 0 && !have_eth) {
+		/* ARPQuerier(NAME): the Ethernet address of the same AddressInfo name */
+		char **w;
+		int n = ck_args_split(e->config, &w);
+
+		if (n < 1 || ck_parse_eth(e->r, w[0], x->eth) < 0)
+			rc = ck_error(e, "missing mandatory ETH argument");
+		if (n >= 0)
+			ck_args_free(w, n);
+	}
+	return rc;
+}
+
+static struct arpq_entry *
+entry(struct arpq *x, uint32_t ip, bool create)
+{
+	for (unsigned int i = 0; i < x->n; i++)
+		if (x->t[i].ip == ip)
+			return &x->t[i];
+	if (!create)
+		return NULL;
+	if (x->n == x->cap) {
+		/* the table only grows on the control path's scale: one entry per neighbour */
+		unsigned int nc = x->cap ? x->cap * 2 : 16;
+		struct arpq_entry *nt = realloc(x->t, nc * sizeof(*nt));
+
+		if (!nt)
+			return NULL;
+		for (unsigned int i = 0; i < x->n; i++)
+			if (nt[i].head == NULL)
+				nt[i].tail = &nt[i].head;
+			else {
+				struct ck_pkt *p = nt[i].head;
+
+				while (p->next)
+					p = p->next;
+				nt[i].tail = &p->next;
+			}
+		x->t = nt;
+		x->cap = nc;
+	}
+	memset(&x->t[x->n], 0, sizeof(x->t[x->n]));
+	x->t[x->n].ip = ip;
+	x->t[x->n].tail = &x->t[x->n].head;
+	return &x->t[x->n++];
+}
+
+static void
+send_query(struct ck_element *e, struct arpq *x, uint32_t ip)
+{
+	struct ck_pkt *q = ck_pkt_new(e, 42);
+	uint8_t *d;
+
+	if (!q)
+		return;
+	d = q->data;
+	memset(d, 0xff, 6);
+	memcpy(d + 6, x->eth, 6);
+	d[12] = 0x08, d[13] = 0x06;
+	d[14] = 0, d[15] = 1, d[16] = 0x08, d[17] = 0, d[18] = 6, d[19] = 4, d[20] = 0, d[21] = 1;
+	memcpy(d + 22, x->eth, 6);
+	memcpy(d + 28, &x->ip, 4);
+	memset(d + 32, 0, 6);
+	memcpy(d + 38, &ip, 4);
+	q->a.mac = d;
+	x->queries++;
+	ck_push_out(e, e->nout > 1 ? 1 : 0, q);
+}
+
+static void
+encap_out(struct ck_element *e, struct arpq *x, struct ck_pkt *p, const uint8_t *dst)
+{
+	uint8_t *h = ck_pkt_push(p, 14);
+
+	if (!h) {
+		x->drops++;
+		ck_pkt_kill(e, p);
+		return;
+	}
+	memcpy(h, dst, 6);
+	memcpy(h + 6, x->eth, 6);
+	h[12] = 0x08, h[13] = 0x00;
+	p->a.mac = h;
+	ck_push_out(e, 0, p);
+}
+
+static void
+arpq_ip(struct ck_element *e, struct arpq *x, struct ck_pkt *p)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint32_t dst = p->a.dst_ip;
+	uint64_t now = ck_now(e->r);
+	struct arpq_entry *en;
+
+	if (!dst && ck_ip_hdr(p))
+		dst = ((struct nl_ipv4_hdr *)p->a.ip)->dst;
+	if (dst == 0xffffffffu) {
+		encap_out(e, x, p, bcast);
+		return;
+	}
+	en = entry(x, dst, true);
+	if (!en) {
+		x->drops++;
+		ck_pkt_kill(e, p);
+		return;
+	}
+	if (en->known && now - en->when_ns < (uint64_t)(x->timeout * 1e9)) {
+		encap_out(e, x, p, en->eth);
+		return;
+	}
+	en->known = false;
+	if (en->nheld >= (uint64_t)x->entry_capacity || x->held >= (uint64_t)x->capacity) {
+		x->drops++;
+		ck_pkt_kill(e, p);
+	} else {
+		p->next = NULL;
+		*en->tail = p;
+		en->tail = &p->next;
+		en->nheld++;
+		x->held++;
+	}
+	if (en->query_ns == 0 || now - en->query_ns >= 100000000u) {
+		en->query_ns = now ? now : 1;
+		send_query(e, x, dst);
+	}
+}
+
+static void
+arpq_reply(struct ck_element *e, struct arpq *x, struct ck_pkt *p)
+{
+	const uint8_t *d = p->data;
+	struct arpq_entry *en;
+	uint32_t spa;
+
+	if (p->len < 42 || d[12] != 0x08 || d[13] != 0x06 || d[21] != 2 || d[18] != 6 ||
+	    d[19] != 4) {
+		ck_pkt_kill(e, p);
+		return;
+	}
+	memcpy(&spa, d + 28, 4);
+	en = entry(x, spa, true);
+	if (en) {
+		struct ck_pkt *q = en->head;
+
+		memcpy(en->eth, d + 22, 6);
+		en->known = true;
+		en->when_ns = ck_now(e->r);
+		en->head = NULL;
+		en->tail = &en->head;
+		x->held -= en->nheld;
+		en->nheld = 0;
+		x->responses++;
+		while (q) {
+			struct ck_pkt *nx = q->next;
+
+			q->next = NULL;
+			encap_out(e, x, q, en->eth);
+			q = nx;
+		}
+	}
+	ck_pkt_kill(e, p);
+}
+
+static void
+arpq_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
+{
+	struct arpq *x = CK_PRIV(e, struct arpq);
+
+	if (port == 0)
+		arpq_ip(e, x, p);
+	else
+		arpq_reply(e, x, p);
+}
+
+static int
+arpq_table(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	struct arpq *x = CK_PRIV(e, struct arpq);
+
+	(void)h;
+	for (unsigned int i = 0; i < x->n; i++) {
+		char b[16];
+		const uint8_t *m = x->t[i].eth;
+
+		fprintf(f, "%s %d %02X-%02X-%02X-%02X-%02X-%02X\n", ck_ip_str(x->t[i].ip, b),
+			x->t[i].known, m[0], m[1], m[2], m[3], m[4], m[5]);
+	}
+	return 0;
+}
+
+static void
+arpq_cleanup(struct ck_element *e)
+{
+	struct arpq *x = CK_PRIV(e, struct arpq);
+
+	for (unsigned int i = 0; i < x->n; i++) {
+		while (x->t[i].head) {
+			struct ck_pkt *n = x->t[i].head->next;
+
+			ck_pkt_kill(e, x->t[i].head);
+			x->t[i].head = n;
+		}
+	}
+	free(x->t);
+}
+
+static const struct ck_handler arpq_handlers[] = {
+	{ "table", CK_H_READ, arpq_table, NULL, 0 },
+	{ "queries", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, queries) },
+	{ "responses", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, responses) },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, drops) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+const struct ck_element_class ck_class_ARPQuerier = {
+	.name = "ARPQuerier", .ports = "2/1-2", .processing = "h/h",
+	.priv_size = sizeof(struct arpq), .configure = arpq_configure,
+	.push = arpq_push, .cleanup = arpq_cleanup, .handlers = arpq_handlers,
+};

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ck_elem.h — what every element file includes: the runtime (ck_rt.h), the
+ * argument parsers (ck_args.h), netlib's headers and checksums (nl_hdr.h),
+ * and a few helpers shared by the element files.
+ */
+#ifndef CK_ELEM_H
+#define CK_ELEM_H
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../ck_args.h"
+#include "../ck_rt.h"
+#include "nl_hdr.h"
+
+#define CK_PRIV(e, type) ((type *)(e)->priv)
+#define CK_NS_PER_SEC 1000000000ull
+
+/* A read handler printing the uint64_t at byte offset h->arg of e->priv. */
+int ck_h_read_u64(struct ck_element *e, const struct ck_handler *h, FILE *f);
+/* A read handler printing the int at byte offset h->arg of e->priv. */
+int ck_h_read_int(struct ck_element *e, const struct ck_handler *h, FILE *f);
+
+/* The IP header annotation if at least a minimal, in-packet IPv4 header sits
+ * there, else NULL. */
+struct nl_ipv4_hdr *ck_ip_hdr(const struct ck_pkt *p);
+
+/* Kill every packet of a batch on behalf of @e; it cannot fail. */
+void ck_kill_batch(struct ck_element *e, struct ck_pkt *head);
+
+/* Read a whole file ("-" = stdin) into a malloc'ed, NUL-terminated buffer.
+ * Returns it (length in *@len) or NULL with errno set. */
+char *ck_read_file(const char *name, size_t *len);
+
+#endif /* CK_ELEM_H */

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Device binding (docs/click.md, "Running it"):
+ *   FromDevice(DEVNAME, ...), PollDevice(DEVNAME, ...) — receive from core port
+ *     DEVNAME (a number, or a name given by --port NAME=N); offline they emit nothing.
+ *   ToDevice(DEVNAME, BURST) — pulls up to BURST (default 1) packets per task run
+ *     and sends them out of that port (action OUT); offline it counts and frees them.
+ *   ToHost([DEVNAME]) — discards (NetVM has no host stack port); FromHost emits nothing.
+ *   ToRole(ROLE) — hands packets to an instance of role ROLE (TO_ROLE).
+ *   ToChain — passes packets to the next NF of the service chain (NEXT).
+ * Other userlevel keywords (PROMISC, SNIFFER, METHOD, ...) are accepted and ignored.
+ */
+#include "ck_elem.h"
+
+struct device {
+	int port;
+	int64_t burst, role;
+	uint64_t count;
+};
+
+static int
+device_configure(struct ck_element *e)
+{
+	struct device *d = CK_PRIV(e, struct device);
+	char **args;
+	int n = ck_args_split(e->config, &args), rc = 0;
+	const struct ck_platform *pl = ck_router_platform(e->r);
+
+	if (n < 0)
+		return ck_error(e, "out of memory");
+	d->burst = 1;
+	d->port = -1;
+	if (n < 1 || strchr(args[0], ' ')) {
+		rc = ck_error(e, "missing mandatory DEVNAME argument");
+	} else {
+		d->port = pl->port ? pl->port(pl->ctx, args[0]) : -1;
+		if (d->port < 0)
+			rc = ck_error(e, "device '%s' is no port (give --port %s=N)", args[0],
+				      args[0]);
+	}
+	for (int i = 1; i < n && rc == 0; i++)
+		if (strncmp(args[i], "BURST ", 6) == 0 && ck_parse_int(args[i] + 6, &d->burst) < 0)
+			rc = ck_error(e, "BURST: expected integer");
+	ck_args_free(args, n);
+	if (rc == 0 && d->burst < 1)
+		rc = ck_error(e, "BURST must be positive");
+	return rc;
+}
+
+static int
+fromdevice_initialize(struct ck_element *e)
+{
+	struct device *d = CK_PRIV(e, struct device);
+
+	if (ck_router_bind_rx(e->r, (unsigned int)d->port, e) < 0)
+		return ck_error(e, "port %d is already read by another element", d->port);
+	return 0;
+}
+
+static void
+fromdevice_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
+{
+	/* ck_router_input() pushes received batches "into" the device element's output */
+	(void)port;
+	CK_PRIV(e, struct device)->count++;
+	ck_push_out(e, 0, p);
+}
+
+static bool
+todevice_run(struct ck_element *e)
+{
+	struct device *d = CK_PRIV(e, struct device);
+	bool worked = false;
+
+	for (int64_t i = 0; i < d->burst; i++) {
+		struct ck_pkt *p = ck_pull_in(e, 0);
+
+		if (!p)
+			break;
+		d->count++;
+		ck_pkt_finish(e, p, CK_ACT_OUT, (unsigned int)d->port);
+		worked = true;
+	}
+	return worked;
+}
+
+static int
+todevice_initialize(struct ck_element *e)
+{
+	if (e->in_kind[0] != CK_PULL)
+		ck_task_unschedule(e);
+	return 0;
+}
+
+static void
+todevice_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
+{
+	struct device *d = CK_PRIV(e, struct device);
+
+	(void)port;
+	d->count++;
+	ck_pkt_finish(e, p, CK_ACT_OUT, (unsigned int)d->port);
+}
+
+static int
+noarg_configure(struct ck_element *e)
+{
+	(void)e;
+	return 0;
+}
+
+static void
+tohost_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
+{
+	(void)port;
+	CK_PRIV(e, struct device)->count++;
+	ck_pkt_kill(e, p);
+}
+
+static int
+torole_configure(struct ck_element *e)
+{
+	const struct ck_argdesc a[] = {
+		{ "ROLE", CK_A_INT, &CK_PRIV(e, struct device)->role, CK_POS | CK_MAND, NULL },
+	};
+
+	if (ck_args_parse(e, a, 1) < 0)
+		return -EINVAL;
+	if (CK_PRIV(e, struct device)->role < 0 || CK_PRIV(e, struct device)->role > 65535)
+		return ck_error(e, "ROLE must be 0..65535");
+	return 0;
+}
+
+static void
+torole_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
+{
+	struct device *d = CK_PRIV(e, struct device);
+
+	(void)port;
+	d->count++;
+	ck_pkt_finish(e, p, CK_ACT_TO_ROLE, (unsigned int)d->role);
+}
+
+static void
+tochain_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
+{
+	(void)port;
+	CK_PRIV(e, struct device)->count++;
+	ck_pkt_finish(e, p, CK_ACT_NEXT, 0);
+}
+
+static const struct ck_handler device_handlers[] = {
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct device, count) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+#define DEVCLASS(n, p, pr, ...) \
+	const struct ck_element_class ck_class_##n = { .name = #n, .ports = p, .processing = pr, \
+		.priv_size = sizeof(struct device), .handlers = device_handlers, __VA_ARGS__ }
+
+DEVCLASS(FromDevice, "0/1-2", "h/h", .configure = device_configure,
+	 .initialize = fromdevice_initialize, .push = fromdevice_push);
+DEVCLASS(PollDevice, "0/1", "h/h", .configure = device_configure,
+	 .initialize = fromdevice_initialize, .push = fromdevice_push);
+DEVCLASS(ToDevice, "1/0-2", "l/h", .configure = device_configure,
+	 .initialize = todevice_initialize, .push = todevice_push, .run_task = todevice_run);
+DEVCLASS(ToHost, "1/0", "h/h", .configure = noarg_configure, .push = tohost_push);
+DEVCLASS(FromHost, "0/1", "h/h", .configure = noarg_configure);
+DEVCLASS(ToRole, "1/0", "h/h", .configure = torole_configure, .push = torole_push);
+DEVCLASS(ToChain, "1/0", "h/h", .push = tochain_push);

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Discard — drops every packet. Pushed to, it kills at once; with a pull
+ * input its task pulls up to BURST packets per run and kills them.
+ * Handlers: count, reset_counts (w), active (rw).
+ */
+#include "ck_elem.h"
+
+struct discard {
+	uint64_t count;
+	int64_t burst;
+	bool active;
+};
+
+static int
+discard_configure(struct ck_element *e)
+{
+	struct discard *d = CK_PRIV(e, struct discard);
+	const struct ck_argdesc a[] = {
+		{ "ACTIVE", CK_A_BOOL, &d->active, 0, NULL },
+		{ "BURST", CK_A_INT, &d->burst, 0, NULL },
+	};
+
+	d->active = true;
+	d->burst = 8;
+	if (ck_args_parse(e, a, 2) < 0)
+		return -EINVAL;
+	if (d->burst < 1)
+		return ck_error(e, "BURST must be positive");
+	return 0;
+}
+
+static int
+discard_initialize(struct ck_element *e)
+{
+	struct discard *d = CK_PRIV(e, struct discard);
+
+	if (e->in_kind[0] != CK_PULL || !d->active)
+		ck_task_unschedule(e);
+	return 0;
+}
+
+static void
+discard_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
+{
+	(void)port;
+	CK_PRIV(e, struct discard)->count++;
+	ck_pkt_kill(e, p);
+}
+
+static void
+discard_push_batch(struct ck_element *e, unsigned int port, struct ck_pkt *head)
+{
+	(void)port;
+	for (struct ck_pkt *p = head; p; p = p->next)
+		CK_PRIV(e, struct discard)->count++;
+	ck_kill_batch(e, head);
+}
+
+static bool
+discard_run(struct ck_element *e)
+{
+	struct discard *d = CK_PRIV(e, struct discard);
+	bool worked = false;
+
+	for (int64_t i = 0; i < d->burst; i++) {
+		struct ck_pkt *p = ck_pull_in(e, 0);
+
+		if (!p)
+			break;
+		d->count++;
+		ck_pkt_kill(e, p);
+		worked = true;
+	}
+	return worked;
+}
+
+static int
+discard_reset(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	(void)h, (void)v, (void)errf;
+	CK_PRIV(e, struct discard)->count = 0;
+	return 0;
+}
+
+static int
+discard_read_active(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)h;
+	fprintf(f, "%s\n", CK_PRIV(e, struct discard)->active ? "true" : "false");
+	return 0;
+}
+
+static int
+discard_write_active(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	struct discard *d = CK_PRIV(e, struct discard);
+
+	(void)h;
+	if (ck_parse_bool(v, &d->active) < 0) {
+		if (errf)
+			fprintf(errf, "active: expected boolean\n");
+		return -EINVAL;
+	}
+	if (d->active && e->in_kind[0] == CK_PULL)
+		ck_task_reschedule(e);
+	else
+		ck_task_unschedule(e);
+	return 0;
+}
+
+static const struct ck_handler discard_handlers[] = {
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct discard, count) },
+	{ "reset_counts", CK_H_WRITE, NULL, discard_reset, 0 },
+	{ "active", CK_H_READ | CK_H_WRITE, discard_read_active, discard_write_active, 0 },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+const struct ck_element_class ck_class_Discard = {
+	.name = "Discard",
+	.ports = "1/0",
+	.processing = "a/a",
+	.priv_size = sizeof(struct discard),
+	.configure = discard_configure,
+	.initialize = discard_initialize,
+	.push = discard_push,
+	.push_batch = discard_push_batch,
+	.run_task = discard_run,
+	.handlers = discard_handlers,
+};

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * FromIPSummaryDump(FILENAME, STOP, ACTIVE, ZERO, CHECKSUM, PROTO, DATA, FIELDS)
+ * — makes an IPv4 packet from each line of an IP summary dump: a "!data F1 F2
+ * ..." line names the fields (synonyms allowed, ipsumdump.c), "!proto P" sets
+ * the default protocol, other "!" and empty lines are skipped. Defaults:
+ * protocol TCP, TTL 100, bytes zero; TCP gets a 20-byte header, UDP and ICMP
+ * 8; ip_len or payload_len set the length; the IP checksum is always
+ * computed, transport checksums with CHECKSUM true. "link"/"paint" set the
+ * PAINT annotation, timestamps the timestamp annotation; the IP header
+ * annotation is set. One packet per task run (or per pull); at the end, STOP
+ * true stops the driver.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+
+#include "ck_elem.h"
+#include "ipsumdump.h"
+
+#define FIPS_MAX_FIELDS 32
+
+struct fips {
+	struct ck_bytes file, data, fields;
+	char *text;
+	size_t pos, len;
+	bool stop, active, checksum, zero, done;
+	int64_t proto;
+	enum ipsd_field f[FIPS_MAX_FIELDS];
+	unsigned int nf;
+	uint64_t count;
+};
+
+static int
+set_fields(struct fips *x, const char *s)
+{
+	char **w;
+	int n = ck_args_words(s, &w);
+
+	if (n < 0)
+		return -ENOMEM;
+	x->nf = 0;
+	for (int i = 0; i < n && x->nf < FIPS_MAX_FIELDS; i++)
+		x->f[x->nf++] = ipsd_field_find(w[i]);
+	ck_args_free(w, n);
+	return 0;
+}
+
+static int
+fips_configure(struct ck_element *e)
+{
+	struct fips *x = CK_PRIV(e, struct fips);
+	struct ck_bytes proto = { 0 }, timing = { 0 }, sample = { 0 };
+	bool mp = false, allow = false;
+	const struct ck_argdesc a[] = {
+		{ "FILENAME", CK_A_STRING, &x->file, CK_POS, NULL },
+		{ "STOP", CK_A_BOOL, &x->stop, 0, NULL },
+		{ "ACTIVE", CK_A_BOOL, &x->active, 0, NULL },
+		{ "ZERO", CK_A_BOOL, &x->zero, 0, NULL },
+		{ "CHECKSUM", CK_A_BOOL, &x->checksum, 0, NULL },
+		{ "PROTO", CK_A_WORD, &proto, 0, NULL },
+		{ "DATA", CK_A_STRING, &x->data, 0, NULL },
+		{ "FIELDS", CK_A_STRING, &x->fields, 0, NULL },
+		{ "TIMING", CK_A_WORD, &timing, 0, NULL },
+		{ "SAMPLE", CK_A_WORD, &sample, 0, NULL },
+		{ "MULTIPACKET", CK_A_BOOL, &mp, 0, NULL },
+		{ "ALLOW_NONEXISTENT", CK_A_BOOL, &allow, 0, NULL },
+	};
+	int rc;
+
+	x->active = true;
+	x->zero = true;
+	x->proto = NL_IPPROTO_TCP;
+	rc = ck_args_parse(e, a, 12);
+	if (rc == 0 && proto.p && ck_parse_int(proto.p, &x->proto) < 0) {
+		x->proto = proto.p[0] == 'U' ? NL_IPPROTO_UDP : proto.p[0] == 'I' ? NL_IPPROTO_ICMP :
+			   NL_IPPROTO_TCP;
+	}
+	if (rc == 0 && !x->file.p && !x->data.p)
+		rc = ck_error(e, "missing mandatory FILENAME or DATA argument");
+	if (rc == 0 && x->fields.p && set_fields(x, x->fields.p) < 0)
+		rc = ck_error(e, "out of memory");
+	free(proto.p);
+	free(timing.p);
+	free(sample.p);
+	return rc;
+}
+
+static int
+fips_initialize(struct ck_element *e)
+{
+	struct fips *x = CK_PRIV(e, struct fips);
+
+	if (x->data.p) {
+		x->text = strdup(x->data.p);
+		x->len = x->data.len;
+	} else {
+		x->text = ck_read_file(x->file.p, &x->len);
+		if (!x->text)
+			return ck_error(e, "%s: %s", x->file.p, strerror(errno));
+	}
+	if (!x->text)
+		return ck_error(e, "out of memory");
+	if (e->out_kind[0] != CK_PUSH || !x->active)
+		ck_task_unschedule(e);
+	return 0;
+}
+
+static int
+tcp_flags(const char *s)
+{
+	static const char letters[] = "FSRPAUEW";
+	int f = 0;
+
+	if (isdigit((unsigned char)*s))
+		return (int)strtol(s, NULL, 0);
+	for (; *s; s++) {
+		const char *l = strchr(letters, *s == 'C' ? 'W' : *s);
+
+		if (*s != '.' && l)
+			f |= 1 << (l - letters);
+	}
+	return f;
+}
+
+/* Build a packet from one line. Returns it or NULL (no buffer / bad line). */
+static struct ck_pkt *
+make(struct ck_element *e, struct fips *x, char *line)
+{
+	char **w;
+	int n = ck_args_words(line, &w);
+	uint32_t src = 0, dst = 0, seq = 0, ack = 0;
+	int64_t v[IPSD_ICMP_CODE + 1] = { 0 };
+	bool have[IPSD_ICMP_CODE + 1] = { false };
+	struct ck_bytes payload = { 0 };
+	int64_t sec = 0, usec = 0;
+	uint32_t thl, plen, iplen;
+	int proto = (int)x->proto;
+	struct ck_pkt *p = NULL;
+	struct nl_ipv4_hdr *ip;
+	uint8_t *th;
+
+	if (n < 0)
+		return NULL;
+	for (int i = 0; i < n && (unsigned int)i < x->nf; i++) {
+		enum ipsd_field f = x->f[i];
+		const char *s = w[i];
+
+		if (f == IPSD_NONE || strcmp(s, "-") == 0)
+			continue;
+		have[f] = true;
+		switch (f) {
+		case IPSD_TIMESTAMP: {
+			char *dot;
+
+			sec = strtoll(s, &dot, 10);
+			if (*dot == '.') {
+				char frac[7] = "000000";
+
+				for (int k = 0; k < 6 && isdigit((unsigned char)dot[1 + k]); k++)
+					frac[k] = dot[1 + k];
+				usec = strtoll(frac, NULL, 10);
+			}
+			break;
+		}
+		case IPSD_SRC:
+			ck_parse_ip(e->r, s, &src);
+			break;
+		case IPSD_DST:
+			ck_parse_ip(e->r, s, &dst);
+			break;
+		case IPSD_PROTO:
+			proto = s[0] == 'T' ? 6 : s[0] == 'U' ? 17 : s[0] == 'I' ? 1 : atoi(s);
+			break;
+		case IPSD_FLAGS:
+			v[f] = tcp_flags(s);
+			break;
+		case IPSD_SEQ:
+			seq = (uint32_t)strtoul(s, NULL, 10);
+			break;
+		case IPSD_ACK:
+			ack = (uint32_t)strtoul(s, NULL, 10);
+			break;
+		case IPSD_PAYLOAD:
+			ck_parse_string(s, &payload.p, &payload.len);
+			break;
+		case IPSD_PAINT:
+			v[f] = s[0] == '>' ? 0 : s[0] == '<' ? 1 : strtoll(s, NULL, 0);
+			break;
+		default:
+			v[f] = strtoll(s, NULL, 0);
+		}
+	}
+	if (have[IPSD_TS_SEC])
+		sec = v[IPSD_TS_SEC];
+	if (have[IPSD_TS_USEC])
+		usec = v[IPSD_TS_USEC];
+	thl = proto == 6 ? 20 : proto == 17 || proto == 1 ? 8 : 0;
+	plen = payload.p ? (uint32_t)payload.len : 0;
+	if (have[IPSD_PAYLOAD_LEN] && v[IPSD_PAYLOAD_LEN] >= 0)
+		plen = (uint32_t)v[IPSD_PAYLOAD_LEN];
+	iplen = 20 + thl + plen;
+	if (have[IPSD_LEN] && v[IPSD_LEN] >= 20)
+		iplen = (uint32_t)v[IPSD_LEN];
+	if (iplen > 65535)
+		iplen = 65535;
+	p = ck_pkt_new(e, iplen < 20 + thl ? 20 + thl : iplen);
+	if (!p)
+		goto out;
+	memset(p->data, 0, p->len);
+	ip = (struct nl_ipv4_hdr *)p->data;
+	ip->ver_ihl = 0x45;
+	ip->tos = have[IPSD_TOS] ? (uint8_t)v[IPSD_TOS] : 0;
+	ip->total_len = nl_hton16((uint16_t)iplen);
+	ip->id = nl_hton16(have[IPSD_ID] ? (uint16_t)v[IPSD_ID] : 0);
+	ip->ttl = have[IPSD_TTL] ? (uint8_t)v[IPSD_TTL] : 100;
+	ip->proto = (uint8_t)proto;
+	ip->src = src;
+	ip->dst = dst;
+	th = p->data + 20;
+	if (thl >= 8 && proto != 1) {
+		th[0] = (uint8_t)(v[IPSD_SPORT] >> 8) * have[IPSD_SPORT];
+		th[1] = (uint8_t)v[IPSD_SPORT] * have[IPSD_SPORT];
+		th[2] = (uint8_t)(v[IPSD_DPORT] >> 8) * have[IPSD_DPORT];
+		th[3] = (uint8_t)v[IPSD_DPORT] * have[IPSD_DPORT];
+	}
+	if (proto == 6) {
+		struct nl_tcp_hdr *t = (struct nl_tcp_hdr *)th;
+
+		t->seq = htonl(seq);
+		t->ack = htonl(ack);
+		t->data_off = 0x50;
+		t->flags = have[IPSD_FLAGS] ? (uint8_t)v[IPSD_FLAGS] : 0x10;
+		t->window = nl_hton16(have[IPSD_WIN] ? (uint16_t)v[IPSD_WIN] : 0);
+	} else if (proto == 17) {
+		((struct nl_udp_hdr *)th)->len = nl_hton16((uint16_t)(iplen - 20));
+	} else if (proto == 1) {
+		th[0] = have[IPSD_ICMP_TYPE] ? (uint8_t)v[IPSD_ICMP_TYPE] : 0;
+		th[1] = have[IPSD_ICMP_CODE] ? (uint8_t)v[IPSD_ICMP_CODE] : 0;
+	}
+	if (payload.p && 20 + thl < p->len)
+		memcpy(th + thl, payload.p,
+		       payload.len < p->len - 20 - thl ? payload.len : p->len - 20 - thl);
+	ip->cksum = nl_ipv4_hdr_cksum(ip);
+	if (x->checksum && p->len >= iplen) {
+		if (proto == 6)
+			((struct nl_tcp_hdr *)th)->cksum = nl_ipv4_l4_cksum(ip, th, iplen - 20);
+		else if (proto == 17)
+			((struct nl_udp_hdr *)th)->cksum = nl_ipv4_l4_cksum(ip, th, iplen - 20);
+		else if (proto == 1)
+			memcpy(th + 2, &(uint16_t){ nl_cksum(th, iplen - 20, 0) }, 2);
+	}
+	p->a.ip = p->data;
+	p->a.ts_sec = sec;
+	p->a.ts_usec = (uint32_t)usec;
+	if (have[IPSD_PAINT])
+		p->a.paint = (uint8_t)v[IPSD_PAINT];
+out:
+	free(payload.p);
+	ck_args_free(w, n);
+	return p;
+}
+
+/* The next packet of the dump, or NULL at its end. */
+static struct ck_pkt *
+next_packet(struct ck_element *e, struct fips *x)
+{
+	while (x->pos < x->len) {
+		char *line = x->text + x->pos, *nl = strchr(line, '\n');
+		struct ck_pkt *p;
+
+		if (nl)
+			*nl = 0;
+		x->pos = nl ? (size_t)(nl - x->text) + 1 : x->len;
+		while (isspace((unsigned char)*line))
+			line++;
+		if (strncmp(line, "!data", 5) == 0) {
+			set_fields(x, line + 5);
+			continue;
+		}
+		if (strncmp(line, "!proto", 6) == 0) {
+			const char *s = line + 6;
+
+			while (isspace((unsigned char)*s))
+				s++;
+			x->proto = *s == 'U' ? 17 : *s == 'I' ? 1 : *s == 'T' ? 6 : atoi(s);
+			continue;
+		}
+		if (*line == 0 || *line == '!' || *line == '#')
+			continue;
+		p = make(e, x, line);
+		if (p) {
+			x->count++;
+			return p;
+		}
+	}
+	if (!x->done) {
+		x->done = true;
+		ck_task_unschedule(e);
+		if (x->stop)
+			ck_please_stop(e->r);
+	}
+	return NULL;
+}
+
+static bool
+fips_run(struct ck_element *e)
+{
+	struct ck_pkt *p = next_packet(e, CK_PRIV(e, struct fips));
+
+	if (!p)
+		return false;
+	ck_push_out(e, 0, p);
+	return true;
+}
+
+static struct ck_pkt *
+fips_pull(struct ck_element *e, unsigned int port)
+{
+	struct fips *x = CK_PRIV(e, struct fips);
+
+	(void)port;
+	return x->active ? next_packet(e, x) : NULL;
+}
+
+static void
+fips_cleanup(struct ck_element *e)
+{
+	struct fips *x = CK_PRIV(e, struct fips);
+
+	free(x->file.p);
+	free(x->data.p);
+	free(x->fields.p);
+	free(x->text);
+}
+
+static const struct ck_handler fips_handlers[] = {
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct fips, count) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+const struct ck_element_class ck_class_FromIPSummaryDump = {
+	.name = "FromIPSummaryDump", .ports = "0/1", .processing = "a/a",
+	.priv_size = sizeof(struct fips), .configure = fips_configure,
+	.initialize = fips_initialize, .run_task = fips_run, .pull = fips_pull,
+	.cleanup = fips_cleanup, .handlers = fips_handlers,
+};

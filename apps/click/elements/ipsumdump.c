@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ipsumdump.c — IP summary dump field names and their synonyms. */
+#include <string.h>
+
+#include "ipsumdump.h"
+
+static const struct {
+	const char *name;
+	enum ipsd_field f;
+} names[] = {
+	{ "timestamp", IPSD_TIMESTAMP }, { "ts", IPSD_TIMESTAMP },
+	{ "ts_sec", IPSD_TS_SEC }, { "sec", IPSD_TS_SEC },
+	{ "ts_usec", IPSD_TS_USEC }, { "usec", IPSD_TS_USEC },
+	{ "ip_src", IPSD_SRC }, { "src", IPSD_SRC }, { "saddr", IPSD_SRC },
+	{ "ip_dst", IPSD_DST }, { "dst", IPSD_DST }, { "daddr", IPSD_DST },
+	{ "sport", IPSD_SPORT }, { "tcp_sport", IPSD_SPORT }, { "udp_sport", IPSD_SPORT },
+	{ "dport", IPSD_DPORT }, { "tcp_dport", IPSD_DPORT }, { "udp_dport", IPSD_DPORT },
+	{ "ip_proto", IPSD_PROTO }, { "proto", IPSD_PROTO },
+	{ "ip_len", IPSD_LEN }, { "len", IPSD_LEN }, { "length", IPSD_LEN },
+	{ "ip_id", IPSD_ID }, { "id", IPSD_ID },
+	{ "ip_ttl", IPSD_TTL }, { "ttl", IPSD_TTL },
+	{ "ip_tos", IPSD_TOS }, { "tos", IPSD_TOS },
+	{ "tcp_seq", IPSD_SEQ }, { "seq", IPSD_SEQ },
+	{ "tcp_ack", IPSD_ACK }, { "ack", IPSD_ACK },
+	{ "tcp_flags", IPSD_FLAGS }, { "flags", IPSD_FLAGS },
+	{ "tcp_window", IPSD_WIN }, { "win", IPSD_WIN },
+	{ "payload_len", IPSD_PAYLOAD_LEN }, { "payload_length", IPSD_PAYLOAD_LEN },
+	{ "payload", IPSD_PAYLOAD },
+	{ "paint", IPSD_PAINT }, { "link", IPSD_PAINT }, { "direction", IPSD_PAINT },
+	{ "count", IPSD_COUNT }, { "pkt_count", IPSD_COUNT },
+	{ "icmp_type", IPSD_ICMP_TYPE }, { "icmp_code", IPSD_ICMP_CODE },
+};
+
+static const char *const canonical[] = {
+	"timestamp", "ts_sec", "ts_usec", "ip_src", "ip_dst", "sport", "dport", "ip_proto",
+	"ip_len", "ip_id", "ip_ttl", "ip_tos", "tcp_seq", "tcp_ack", "tcp_flags", "tcp_window",
+	"payload_len", "payload", "paint", "count", "icmp_type", "icmp_code",
+};
+
+/* Find a field by name or synonym. Returns it, or IPSD_NONE. */
+enum ipsd_field
+ipsd_field_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i].name, name) == 0)
+			return names[i].f;
+	return IPSD_NONE;
+}
+
+/* Return the canonical name of a field ("?" for none). */
+const char *
+ipsd_field_name(enum ipsd_field f)
+{
+	return f >= 0 && (size_t)f < sizeof(canonical) / sizeof(canonical[0]) ? canonical[f] : "?";
+}

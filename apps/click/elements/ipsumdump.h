@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ipsumdump.h — the IP summary dump fields FromIPSummaryDump and
+ * ToIPSummaryDump share (ipsumdump.c). */
+#ifndef CK_IPSUMDUMP_H
+#define CK_IPSUMDUMP_H
+
+enum ipsd_field {
+	IPSD_NONE = -1,
+	IPSD_TIMESTAMP, IPSD_TS_SEC, IPSD_TS_USEC, IPSD_SRC, IPSD_DST, IPSD_SPORT, IPSD_DPORT,
+	IPSD_PROTO, IPSD_LEN, IPSD_ID, IPSD_TTL, IPSD_TOS, IPSD_SEQ, IPSD_ACK, IPSD_FLAGS,
+	IPSD_WIN, IPSD_PAYLOAD_LEN, IPSD_PAYLOAD, IPSD_PAINT, IPSD_COUNT, IPSD_ICMP_TYPE,
+	IPSD_ICMP_CODE,
+};
+
+/* The field a name or synonym means ("src" → IPSD_SRC), or IPSD_NONE. */
+enum ipsd_field ipsd_field_find(const char *name);
+/* The canonical name of @f ("ip_src"). */
+const char *ipsd_field_name(enum ipsd_field f);
+
+#endif /* CK_IPSUMDUMP_H */

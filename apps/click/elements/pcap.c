@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * FromDump(FILENAME, STOP, FORCE_IP, ACTIVE, ...) — reads a pcap file (either
+ * byte order, micro- or nanosecond timestamps; link types Ethernet (1) and
+ * raw IPv4 (12, 101, 228)): one packet per task run or pull, with the
+ * timestamp, MAC and IP header annotations (IPv4 only) and the cut-off length
+ * as extra length. FORCE_IP: non-IPv4 packets go to output 1 or are dropped.
+ * At the end STOP true stops the driver. START/END/TIMING are ignored.
+ * ToDump(FILENAME, SNAPLEN, ENCAP, EXTRA_LENGTH) — writes a pcap file
+ * (microseconds, host byte order); with output 0 connected packets go on.
+ */
+#include <inttypes.h>
+
+#include "ck_elem.h"
+
+struct pcap {
+	struct ck_bytes file, encap;
+	bool stop, force_ip, active, extra, swap, nano, done;
+	int64_t snaplen;
+	uint32_t linktype;
+	FILE *f;
+	uint64_t count;
+};
+
+static uint32_t
+rd32(const uint8_t *b, bool swap)
+{
+	uint32_t v;
+
+	memcpy(&v, b, 4);
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+static int
+fromdump_configure(struct ck_element *e)
+{
+	struct pcap *x = CK_PRIV(e, struct pcap);
+	struct ck_bytes ign[6] = { { 0 } };
+	const struct ck_argdesc a[] = {
+		{ "FILENAME", CK_A_STRING, &x->file, CK_POS | CK_MAND, NULL },
+		{ "STOP", CK_A_BOOL, &x->stop, 0, NULL },
+		{ "FORCE_IP", CK_A_BOOL, &x->force_ip, 0, NULL },
+		{ "ACTIVE", CK_A_BOOL, &x->active, 0, NULL },
+		{ "TIMING", CK_A_WORD, &ign[0], 0, NULL },
+		{ "START", CK_A_WORD, &ign[1], 0, NULL },
+		{ "END", CK_A_WORD, &ign[2], 0, NULL },
+		{ "SAMPLE", CK_A_WORD, &ign[3], 0, NULL },
+		{ "MMAP", CK_A_WORD, &ign[4], 0, NULL },
+		{ "INTERVAL", CK_A_WORD, &ign[5], 0, NULL },
+	};
+	int rc;
+
+	x->active = true;
+	rc = ck_args_parse(e, a, 10);
+	for (int i = 0; i < 6; i++)
+		free(ign[i].p);
+	return rc;
+}
+
+static int
+fromdump_initialize(struct ck_element *e)
+{
+	struct pcap *x = CK_PRIV(e, struct pcap);
+	uint8_t h[24];
+	uint32_t magic;
+
+	x->f = strcmp(x->file.p, "-") == 0 ? stdin : fopen(x->file.p, "rb");
+	if (!x->f)
+		return ck_error(e, "%s: %s", x->file.p, strerror(errno));
+	if (fread(h, 1, 24, x->f) != 24)
+		return ck_error(e, "%s: not a pcap file (too short)", x->file.p);
+	memcpy(&magic, h, 4);
+	if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du) {
+		x->swap = false;
+	} else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u) {
+		x->swap = true;
+		magic = __builtin_bswap32(magic);
+	} else {
+		return ck_error(e, "%s: not a pcap file (bad magic)", x->file.p);
+	}
+	x->nano = magic == 0xa1b23c4du;
+	x->linktype = rd32(h + 20, x->swap);
+	if (x->linktype != 1 && x->linktype != 12 && x->linktype != 101 && x->linktype != 228)
+		return ck_error(e, "%s: link type %u is not supported", x->file.p, x->linktype);
+	if (e->out_kind[0] != CK_PUSH || !x->active)
+		ck_task_unschedule(e);
+	return 0;
+}
+
+/* Read the next record. Returns a packet, or NULL at the end (or no buffer). */
+static struct ck_pkt *
+read_packet(struct ck_element *e, struct pcap *x, bool *is_ip)
+{
+	uint8_t h[16];
+	uint32_t caplen, origlen;
+	struct ck_pkt *p;
+
+	*is_ip = false;
+	if (x->done || fread(h, 1, 16, x->f) != 16)
+		goto end;
+	caplen = rd32(h + 8, x->swap);
+	origlen = rd32(h + 12, x->swap);
+	if (caplen > 262144)
+		goto end;
+	p = ck_pkt_new(e, caplen);
+	if (!p) {
+		fseek(x->f, caplen, SEEK_CUR);
+		return NULL;
+	}
+	if (fread(p->data, 1, caplen, x->f) != caplen) {
+		ck_pkt_kill(e, p);
+		goto end;
+	}
+	p->a.ts_sec = rd32(h, x->swap);
+	p->a.ts_usec = rd32(h + 4, x->swap) / (x->nano ? 1000u : 1u);
+	p->a.extra_len = origlen > caplen ? origlen - caplen : 0;
+	if (x->linktype == 1) {
+		p->a.mac = p->data;
+		if (caplen >= 34 && p->data[12] == 0x08 && p->data[13] == 0x00 &&
+		    (p->data[14] >> 4) == 4) {
+			p->a.ip = p->data + 14;
+			*is_ip = true;
+		}
+	} else if (caplen >= 20 && (p->data[0] >> 4) == 4) {
+		p->a.ip = p->data;
+		*is_ip = true;
+	}
+	x->count++;
+	return p;
+end:
+	if (!x->done) {
+		x->done = true;
+		ck_task_unschedule(e);
+		if (x->stop)
+			ck_please_stop(e->r);
+	}
+	return NULL;
+}
+
+static bool
+fromdump_run(struct ck_element *e)
+{
+	struct pcap *x = CK_PRIV(e, struct pcap);
+	bool ip;
+	struct ck_pkt *p = read_packet(e, x, &ip);
+
+	if (!p)
+		return !x->done;
+	ck_push_out(e, x->force_ip && !ip ? 1 : 0, p);
+	return true;
+}
+
+static struct ck_pkt *
+fromdump_pull(struct ck_element *e, unsigned int port)
+{
+	struct pcap *x = CK_PRIV(e, struct pcap);
+
+	(void)port;
+	while (x->active && !x->done) {
+		bool ip;
+		struct ck_pkt *p = read_packet(e, x, &ip);
+
+		if (!p)
+			return NULL;
+		if (!x->force_ip || ip)
+			return p;
+		ck_push_out(e, 1, p);
+	}
+	return NULL;
+}
+
+static void
+pcap_cleanup(struct ck_element *e)
+{
+	struct pcap *x = CK_PRIV(e, struct pcap);
+
+	if (x->f && x->f != stdin && x->f != stdout)
+		fclose(x->f);
+	else if (x->f == stdout)
+		fflush(x->f);
+	free(x->file.p);
+	free(x->encap.p);
+}
+
+static int
+todump_configure(struct ck_element *e)
+{
+	struct pcap *x = CK_PRIV(e, struct pcap);
+	bool nano = false, unbuf = false;
+	struct ck_bytes use = { 0 };
+	const struct ck_argdesc a[] = {
+		{ "FILENAME", CK_A_STRING, &x->file, CK_POS | CK_MAND, NULL },
+		{ "SNAPLEN", CK_A_INT, &x->snaplen, CK_POS, NULL },
+		{ "ENCAP", CK_A_WORD, &x->encap, CK_POS, NULL },
+		{ "EXTRA_LENGTH", CK_A_BOOL, &x->extra, 0, NULL },
+		{ "NANO", CK_A_BOOL, &nano, 0, NULL },
+		{ "UNBUFFERED", CK_A_BOOL, &unbuf, 0, NULL },
+		{ "USE_ENCAP_FROM", CK_A_WORD, &use, 0, NULL },
+	};
+	int rc;
+
+	x->snaplen = 2000;
+	x->extra = true;
+	x->linktype = 1;
+	rc = ck_args_parse(e, a, 7);
+	free(use.p);
+	if (rc == 0 && x->encap.p) {
+		if (strcasecmp(x->encap.p, "ETHER") == 0)
+			x->linktype = 1;
+		else if (strcasecmp(x->encap.p, "IP") == 0)
+			x->linktype = 12;
+		else
+			rc = ck_error(e, "ENCAP: expected ETHER or IP");
+	}
+	return rc;
+}
+
+static int
+todump_initialize(struct ck_element *e)
+{
+	struct pcap *x = CK_PRIV(e, struct pcap);
+	uint32_t h[6] = { 0xa1b2c3d4u, 2 | 4u << 16, 0, 0, (uint32_t)x->snaplen, x->linktype };
+
+	x->f = strcmp(x->file.p, "-") == 0 ? stdout : fopen(x->file.p, "wb");
+	if (!x->f)
+		return ck_error(e, "%s: %s", x->file.p, strerror(errno));
+	fwrite(h, 4, 6, x->f);
+	if (e->in_kind[0] != CK_PULL)
+		ck_task_unschedule(e);
+	return 0;
+}
+
+static struct ck_pkt *
+todump_action(struct ck_element *e, struct ck_pkt *p)
+{
+	struct pcap *x = CK_PRIV(e, struct pcap);
+	uint32_t cap = p->len < (uint64_t)x->snaplen ? p->len : (uint32_t)x->snaplen;
+	uint32_t r[4] = { (uint32_t)p->a.ts_sec, p->a.ts_usec, cap,
+			  p->len + (x->extra ? p->a.extra_len : 0) };
+
+	fwrite(r, 4, 4, x->f);
+	fwrite(p->data, 1, cap, x->f);
+	x->count++;
+	if (e->nout == 0) {
+		ck_pkt_kill(e, p);
+		return NULL;
+	}
+	return p;
+}
+
+static bool
+todump_run(struct ck_element *e)
+{
+	struct ck_pkt *p = ck_pull_in(e, 0);
+
+	if (!p)
+		return false;
+	p = todump_action(e, p);
+	if (p)
+		ck_push_out(e, 0, p);
+	return true;
+}
+
+static const struct ck_handler pcap_handlers[] = {
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct pcap, count) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+const struct ck_element_class ck_class_FromDump = {
+	.name = "FromDump", .ports = "0/1-2", .processing = "a/ah",
+	.priv_size = sizeof(struct pcap), .configure = fromdump_configure,
+	.initialize = fromdump_initialize, .run_task = fromdump_run, .pull = fromdump_pull,
+	.cleanup = pcap_cleanup, .handlers = pcap_handlers,
+};
+
+const struct ck_element_class ck_class_ToDump = {
+	.name = "ToDump", .ports = "1/0-1", .processing = "a/a",
+	.priv_size = sizeof(struct pcap), .configure = todump_configure,
+	.initialize = todump_initialize, .action = todump_action, .run_task = todump_run,
+	.cleanup = pcap_cleanup, .handlers = pcap_handlers,
+};

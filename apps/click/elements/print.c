@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Print([LABEL, MAXLENGTH], TIMESTAMP, CONTENTS, ACTIVE, PRINTANNO) — one
+ * line per packet on the chatter stream:
+ *   "LABEL: " (no label: nothing), "SEC.USEC: " with TIMESTAMP true, the
+ *   length as %4d, then " | " and up to MAXLENGTH (24) bytes in hex, in
+ *   4-byte groups separated by a space (CONTENTS ASCII: printable chars,
+ *   '.' for others; CONTENTS false: no bytes).
+ */
+#include <inttypes.h>
+
+#include "ck_elem.h"
+
+struct print {
+	struct ck_bytes label, contents;
+	int64_t maxlength;
+	bool timestamp, active;
+	int mode; /* 0 none, 1 hex, 2 ascii */
+};
+
+static int
+print_configure(struct ck_element *e)
+{
+	struct print *pr = CK_PRIV(e, struct print);
+	bool anno = false, cpu = false;
+	int64_t headroom = 0;
+	const struct ck_argdesc a[] = {
+		{ "LABEL", CK_A_STRING, &pr->label, CK_POS, NULL },
+		{ "MAXLENGTH", CK_A_INT, &pr->maxlength, CK_POS, NULL },
+		{ "LENGTH", CK_A_INT, &pr->maxlength, 0, NULL },
+		{ "NBYTES", CK_A_INT, &pr->maxlength, 0, NULL },
+		{ "TIMESTAMP", CK_A_BOOL, &pr->timestamp, 0, NULL },
+		{ "CONTENTS", CK_A_WORD, &pr->contents, 0, NULL },
+		{ "ACTIVE", CK_A_BOOL, &pr->active, 0, NULL },
+		{ "PRINTANNO", CK_A_BOOL, &anno, 0, NULL },
+		{ "CPU", CK_A_BOOL, &cpu, 0, NULL },
+		{ "HEADROOM", CK_A_INT, &headroom, 0, NULL },
+	};
+
+	pr->maxlength = 24;
+	pr->active = true;
+	pr->mode = 1;
+	if (ck_args_parse(e, a, 10) < 0)
+		return -EINVAL;
+	if (pr->contents.p) {
+		const char *c = pr->contents.p;
+		bool b;
+
+		if (strcasecmp(c, "hex") == 0)
+			pr->mode = 1;
+		else if (strcasecmp(c, "ascii") == 0)
+			pr->mode = 2;
+		else if (ck_parse_bool(c, &b) == 0)
+			pr->mode = b ? 1 : 0;
+		else
+			return ck_error(e, "CONTENTS: expected HEX, ASCII or a boolean");
+	}
+	return 0;
+}
+
+static struct ck_pkt *
+print_action(struct ck_element *e, struct ck_pkt *p)
+{
+	struct print *pr = CK_PRIV(e, struct print);
+	FILE *f = ck_chatter(e->r);
+	char line[4096];
+	size_t n = 0;
+	uint32_t bytes = p->len;
+
+	if (!pr->active)
+		return p;
+	if (pr->label.p && pr->label.len)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s: ", pr->label.p);
+	if (pr->timestamp)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%" PRId64 ".%06u: ",
+				      p->a.ts_sec, p->a.ts_usec);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "%4u", p->len);
+	if (pr->maxlength >= 0 && bytes > (uint64_t)pr->maxlength)
+		bytes = (uint32_t)pr->maxlength;
+	if (bytes > 1000)
+		bytes = 1000;
+	if (pr->mode && bytes > 0) {
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " | ");
+		for (uint32_t i = 0; i < bytes && n + 8 < sizeof(line); i++) {
+			if (pr->mode == 1) {
+				if (i > 0 && i % 4 == 0)
+					line[n++] = ' ';
+				n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x", p->data[i]);
+			} else {
+				if (i > 0 && i % 8 == 0)
+					line[n++] = ' ';
+				line[n++] = p->data[i] >= 32 && p->data[i] < 127 ? (char)p->data[i] : '.';
+			}
+		}
+	}
+	line[n] = 0;
+	fprintf(f, "%s\n", line);
+	return p;
+}
+
+static void
+print_cleanup(struct ck_element *e)
+{
+	struct print *pr = CK_PRIV(e, struct print);
+
+	free(pr->label.p);
+	free(pr->contents.p);
+}
+
+const struct ck_element_class ck_class_Print = {
+	.name = "Print",
+	.ports = "1/1",
+	.processing = "a/a",
+	.priv_size = sizeof(struct print),
+	.configure = print_configure,
+	.action = print_action,
+	.cleanup = print_cleanup,
+};

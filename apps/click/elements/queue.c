@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Queue([CAPACITY]) and SimpleQueue([CAPACITY]) — FIFO (default capacity
+ * 1000): push input, pull output 0; a packet arriving at a full queue goes
+ * to push output 1 when connected, else it is dropped and counted. Handlers:
+ * length, highwater_length, capacity (rw), drops, reset_counts (w), reset (w:
+ * drop every queued packet).
+ */
+#include "ck_elem.h"
+
+struct queue {
+	struct ck_pkt *head, **tail;
+	int64_t capacity;
+	uint64_t length, highwater_length, drops;
+};
+
+static int
+queue_configure(struct ck_element *e)
+{
+	struct queue *q = CK_PRIV(e, struct queue);
+	const struct ck_argdesc a[] = {
+		{ "CAPACITY", CK_A_INT, &q->capacity, CK_POS, NULL },
+	};
+
+	q->capacity = 1000;
+	q->tail = &q->head;
+	if (ck_args_parse(e, a, 1) < 0)
+		return -EINVAL;
+	if (q->capacity < 0)
+		return ck_error(e, "CAPACITY must be >= 0");
+	return 0;
+}
+
+static void
+queue_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
+{
+	struct queue *q = CK_PRIV(e, struct queue);
+
+	(void)port;
+	if (q->length >= (uint64_t)q->capacity) {
+		q->drops++;
+		ck_push_out(e, 1, p);
+		return;
+	}
+	p->next = NULL;
+	*q->tail = p;
+	q->tail = &p->next;
+	if (++q->length > q->highwater_length)
+		q->highwater_length = q->length;
+}
+
+static void
+queue_push_batch(struct ck_element *e, unsigned int port, struct ck_pkt *head)
+{
+	while (head) {
+		struct ck_pkt *n = head->next;
+
+		queue_push(e, port, head);
+		head = n;
+	}
+}
+
+static struct ck_pkt *
+queue_pull(struct ck_element *e, unsigned int port)
+{
+	struct queue *q = CK_PRIV(e, struct queue);
+	struct ck_pkt *p = q->head;
+
+	(void)port;
+	if (!p)
+		return NULL;
+	q->head = p->next;
+	if (!q->head)
+		q->tail = &q->head;
+	p->next = NULL;
+	q->length--;
+	return p;
+}
+
+static int
+queue_reset_counts(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	struct queue *q = CK_PRIV(e, struct queue);
+
+	(void)h, (void)v, (void)errf;
+	q->drops = 0;
+	q->highwater_length = q->length;
+	return 0;
+}
+
+static int
+queue_reset(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	struct ck_pkt *p;
+
+	(void)h, (void)v, (void)errf;
+	while ((p = queue_pull(e, 0)) != NULL)
+		ck_pkt_kill(e, p);
+	return 0;
+}
+
+static int
+queue_write_capacity(struct ck_element *e, const struct ck_handler *h, const char *v,
+		     FILE *errf)
+{
+	int64_t c;
+
+	(void)h;
+	if (ck_parse_int(v, &c) < 0 || c < 0) {
+		if (errf)
+			fprintf(errf, "capacity: expected a count\n");
+		return -EINVAL;
+	}
+	CK_PRIV(e, struct queue)->capacity = c;
+	return 0;
+}
+
+static void
+queue_cleanup(struct ck_element *e)
+{
+	struct queue *q = CK_PRIV(e, struct queue);
+
+	if (q->tail)
+		queue_reset(e, NULL, NULL, NULL);
+}
+
+static const struct ck_handler queue_handlers[] = {
+	{ "length", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct queue, length) },
+	{ "highwater_length", CK_H_READ, ck_h_read_u64, NULL,
+	  offsetof(struct queue, highwater_length) },
+	{ "capacity", CK_H_READ | CK_H_WRITE, ck_h_read_u64, queue_write_capacity,
+	  offsetof(struct queue, capacity) },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct queue, drops) },
+	{ "reset_counts", CK_H_WRITE, NULL, queue_reset_counts, 0 },
+	{ "reset", CK_H_WRITE, NULL, queue_reset, 0 },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+const struct ck_element_class ck_class_Queue = {
+	.name = "Queue", .ports = "1/1-2", .processing = "h/lh",
+	.priv_size = sizeof(struct queue), .configure = queue_configure,
+	.push = queue_push, .push_batch = queue_push_batch, .pull = queue_pull,
+	.handlers = queue_handlers, .cleanup = queue_cleanup,
+};
+
+const struct ck_element_class ck_class_SimpleQueue = {
+	.name = "SimpleQueue", .ports = "1/1-2", .processing = "h/lh",
+	.priv_size = sizeof(struct queue), .configure = queue_configure,
+	.push = queue_push, .push_batch = queue_push_batch, .pull = queue_pull,
+	.handlers = queue_handlers, .cleanup = queue_cleanup,
+};

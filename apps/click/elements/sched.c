@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unqueue([ACTIVE, LIMIT, BURST]) — a task pulls up to BURST (default 1)
+ * packets per run from its input and pushes them; LIMIT caps the total.
+ * RoundRobinSched — each pull tries the inputs round-robin, starting after
+ * the one that last gave a packet. PrioSched — each pull tries input 0
+ * first, then 1, ...
+ */
+#include "ck_elem.h"
+
+struct sched {
+	bool active;
+	int64_t limit, burst;
+	uint64_t count;
+	unsigned int next;
+};
+
+static int
+unqueue_configure(struct ck_element *e)
+{
+	struct sched *s = CK_PRIV(e, struct sched);
+	const struct ck_argdesc a[] = {
+		{ "ACTIVE", CK_A_BOOL, &s->active, 0, NULL },
+		{ "LIMIT", CK_A_INT, &s->limit, 0, NULL },
+		{ "BURST", CK_A_INT, &s->burst, CK_POS, NULL },
+	};
+
+	s->active = true;
+	s->limit = -1;
+	s->burst = 1;
+	if (ck_args_parse(e, a, 3) < 0)
+		return -EINVAL;
+	if (s->burst < 1)
+		return ck_error(e, "BURST must be positive");
+	return 0;
+}
+
+static int
+unqueue_initialize(struct ck_element *e)
+{
+	if (!CK_PRIV(e, struct sched)->active)
+		ck_task_unschedule(e);
+	return 0;
+}
+
+static bool
+unqueue_run(struct ck_element *e)
+{
+	struct sched *s = CK_PRIV(e, struct sched);
+	bool worked = false;
+
+	for (int64_t i = 0; i < s->burst; i++) {
+		struct ck_pkt *p;
+
+		if (s->limit >= 0 && s->count >= (uint64_t)s->limit)
+			break;
+		p = ck_pull_in(e, 0);
+		if (!p)
+			break;
+		s->count++;
+		ck_push_out(e, 0, p);
+		worked = true;
+	}
+	return worked;
+}
+
+static const struct ck_handler unqueue_handlers[] = {
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct sched, count) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+const struct ck_element_class ck_class_Unqueue = {
+	.name = "Unqueue", .ports = "1/1", .processing = "l/h",
+	.priv_size = sizeof(struct sched), .configure = unqueue_configure,
+	.initialize = unqueue_initialize, .run_task = unqueue_run,
+	.handlers = unqueue_handlers,
+};
+
+static struct ck_pkt *
+rrsched_pull(struct ck_element *e, unsigned int port)
+{
+	struct sched *s = CK_PRIV(e, struct sched);
+
+	(void)port;
+	for (unsigned int k = 0; k < e->nin; k++) {
+		unsigned int i = (s->next + k) % e->nin;
+		struct ck_pkt *p = ck_pull_in(e, i);
+
+		if (p) {
+			s->next = (i + 1) % e->nin;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static struct ck_pkt *
+priosched_pull(struct ck_element *e, unsigned int port)
+{
+	(void)port;
+	for (unsigned int i = 0; i < e->nin; i++) {
+		struct ck_pkt *p = ck_pull_in(e, i);
+
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
+const struct ck_element_class ck_class_RoundRobinSched = {
+	.name = "RoundRobinSched", .ports = "-/1", .processing = "l/l",
+	.priv_size = sizeof(struct sched), .pull = rrsched_pull,
+};
+
+const struct ck_element_class ck_class_PrioSched = {
+	.name = "PrioSched", .ports = "-/1", .processing = "l/l",
+	.pull = priosched_pull,
+};

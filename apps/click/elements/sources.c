@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Packet sources (all: DATA, LIMIT (-1 = no limit), STOP, ACTIVE, LENGTH):
+ *   InfiniteSource([DATA, LIMIT, BURST, ACTIVE], TIMESTAMP) — BURST packets per
+ *     task run in push mode; in pull mode a packet per pull.
+ *   RatedSource([DATA, RATE, LIMIT, ACTIVE], BANDWIDTH) — RATE packets per second
+ *     (default 10), timer-driven; in pull mode a packet per pull when due.
+ *   TimedSource([INTERVAL, DATA], LIMIT) — a packet every INTERVAL (0.5 s).
+ * When LIMIT packets have gone, STOP true stops the driver. The default
+ * DATA is 64 zero bytes; LENGTH pads (zeros) or cuts DATA.
+ */
+#include "ck_elem.h"
+
+struct source {
+	struct ck_bytes data;
+	int64_t limit, burst, length;
+	double rate, interval, bandwidth;
+	bool stop, active, timestamp;
+	uint64_t count;
+	uint64_t start_ns;
+	struct ck_timer timer;
+	bool done;
+};
+
+static int
+source_configure(struct ck_element *e)
+{
+	struct source *s = CK_PRIV(e, struct source);
+	struct ck_bytes endcall = { 0 }, headroom = { 0 };
+	bool have_len = false, have_bw = false;
+	char kind = e->cls->name[0]; /* 'I', 'R', 'T' */
+	struct ck_argdesc a[12];
+	unsigned int n = 0;
+	int rc;
+
+	s->limit = -1;
+	s->burst = 1;
+	s->rate = 10;
+	s->interval = 0.5;
+	s->active = true;
+	s->timestamp = true;
+	if (kind == 'T')
+		a[n++] = (struct ck_argdesc){ "INTERVAL", CK_A_TIME, &s->interval, CK_POS, NULL };
+	a[n++] = (struct ck_argdesc){ "DATA", CK_A_STRING, &s->data, CK_POS, NULL };
+	if (kind == 'R')
+		a[n++] = (struct ck_argdesc){ "RATE", CK_A_REAL, &s->rate, CK_POS, NULL };
+	a[n++] = (struct ck_argdesc){ "LIMIT", CK_A_INT, &s->limit, kind == 'T' ? 0 : CK_POS, NULL };
+	if (kind == 'I')
+		a[n++] = (struct ck_argdesc){ "BURST", CK_A_INT, &s->burst, CK_POS, NULL };
+	a[n++] = (struct ck_argdesc){ "ACTIVE", CK_A_BOOL, &s->active, kind == 'T' ? 0 : CK_POS, NULL };
+	a[n++] = (struct ck_argdesc){ "STOP", CK_A_BOOL, &s->stop, 0, NULL };
+	a[n++] = (struct ck_argdesc){ "LENGTH", CK_A_INT, &s->length, 0, &have_len };
+	a[n++] = (struct ck_argdesc){ "TIMESTAMP", CK_A_BOOL, &s->timestamp, 0, NULL };
+	a[n++] = (struct ck_argdesc){ "END_CALL", CK_A_WORD, &endcall, 0, NULL };
+	a[n++] = (struct ck_argdesc){ "HEADROOM", CK_A_WORD, &headroom, 0, NULL };
+	if (kind == 'R')
+		a[n++] = (struct ck_argdesc){ "BANDWIDTH", CK_A_BW, &s->bandwidth, 0, &have_bw };
+	rc = ck_args_parse(e, a, n);
+	if (rc == 0 && endcall.p)
+		rc = ck_error(e, "END_CALL is not supported");
+	free(endcall.p);
+	free(headroom.p);
+	if (rc < 0)
+		return rc;
+	if (!s->data.p) {
+		s->data.p = calloc(1, 64);
+		s->data.len = 64;
+		if (!s->data.p)
+			return ck_error(e, "out of memory");
+	}
+	if (have_len) {
+		char *d;
+
+		if (s->length < 0 || s->length > 65535)
+			return ck_error(e, "LENGTH must be 0..65535");
+		d = calloc(1, (size_t)s->length + 1);
+		if (!d)
+			return ck_error(e, "out of memory");
+		memcpy(d, s->data.p, s->data.len < (size_t)s->length ? s->data.len : (size_t)s->length);
+		free(s->data.p);
+		s->data.p = d;
+		s->data.len = (size_t)s->length;
+	}
+	if (have_bw && s->data.len)
+		s->rate = s->bandwidth / (double)s->data.len;
+	if (s->burst < 1)
+		return ck_error(e, "BURST must be positive");
+	if ((kind == 'R' && s->rate <= 0) || (kind == 'T' && s->interval <= 0))
+		return ck_error(e, "the rate must be positive");
+	return 0;
+}
+
+static struct ck_pkt *
+make(struct ck_element *e, struct source *s)
+{
+	struct ck_pkt *p = ck_pkt_new(e, (uint32_t)s->data.len);
+
+	if (!p)
+		return NULL;
+	memcpy(p->data, s->data.p, s->data.len);
+	if (s->timestamp)
+		ck_pkt_stamp(e->r, p);
+	s->count++;
+	return p;
+}
+
+static bool
+at_limit(struct ck_element *e, struct source *s)
+{
+	if (s->limit < 0 || s->count < (uint64_t)s->limit)
+		return false;
+	if (!s->done) {
+		s->done = true;
+		ck_task_unschedule(e);
+		if (s->stop)
+			ck_please_stop(e->r);
+	}
+	return true;
+}
+
+static void
+source_timer(struct ck_element *e, struct ck_timer *t)
+{
+	struct source *s = CK_PRIV(e, struct source);
+	struct ck_pkt *p;
+	double period = e->cls->name[0] == 'R' ? 1.0 / s->rate : s->interval;
+
+	if (!s->active || at_limit(e, s))
+		return;
+	p = make(e, s);
+	if (p)
+		ck_push_out(e, 0, p);
+	if (!at_limit(e, s))
+		ck_timer_schedule_at(t, s->start_ns + (uint64_t)((double)s->count * period * 1e9));
+}
+
+static int
+source_initialize(struct ck_element *e)
+{
+	struct source *s = CK_PRIV(e, struct source);
+	char kind = e->cls->name[0];
+
+	ck_timer_init(e, &s->timer, source_timer);
+	s->start_ns = ck_now(e->r);
+	if (kind != 'I' || e->out_kind[0] != CK_PUSH || !s->active)
+		ck_task_unschedule(e);
+	if (kind != 'I' && e->out_kind[0] == CK_PUSH && s->active) {
+		if (kind == 'T')
+			s->start_ns += (uint64_t)(s->interval * 1e9);
+		ck_timer_schedule_at(&s->timer, s->start_ns);
+	}
+	if (s->limit == 0)
+		at_limit(e, s);
+	return 0;
+}
+
+static bool
+infinite_run(struct ck_element *e)
+{
+	struct source *s = CK_PRIV(e, struct source);
+
+	for (int64_t i = 0; i < s->burst; i++) {
+		struct ck_pkt *p;
+
+		if (at_limit(e, s))
+			return i > 0;
+		p = make(e, s);
+		if (p)
+			ck_push_out(e, 0, p);
+	}
+	/* Like Click, the stop comes on the run after the last packet. */
+	return true;
+}
+
+static struct ck_pkt *
+source_pull(struct ck_element *e, unsigned int port)
+{
+	struct source *s = CK_PRIV(e, struct source);
+
+	(void)port;
+	if (!s->active || at_limit(e, s))
+		return NULL;
+	if (e->cls->name[0] == 'R' &&
+	    ck_now(e->r) < s->start_ns + (uint64_t)((double)s->count / s->rate * 1e9))
+		return NULL;
+	return make(e, s);
+}
+
+static int
+source_write_active(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	struct source *s = CK_PRIV(e, struct source);
+
+	(void)h;
+	if (ck_parse_bool(v, &s->active) < 0) {
+		if (errf)
+			fprintf(errf, "active: expected boolean\n");
+		return -EINVAL;
+	}
+	if (s->active && !s->done && e->cls->name[0] == 'I' && e->out_kind[0] == CK_PUSH)
+		ck_task_reschedule(e);
+	if (s->active && !s->done && e->cls->name[0] != 'I' && !s->timer.scheduled)
+		ck_timer_schedule_after(&s->timer, 0);
+	return 0;
+}
+
+static int
+source_read_active(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)h;
+	fprintf(f, "%s\n", CK_PRIV(e, struct source)->active ? "true" : "false");
+	return 0;
+}
+
+static int
+source_reset(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	struct source *s = CK_PRIV(e, struct source);
+
+	(void)h, (void)v, (void)errf;
+	s->count = 0;
+	s->done = false;
+	s->start_ns = ck_now(e->r);
+	if (e->cls->name[0] == 'I' && e->out_kind[0] == CK_PUSH && s->active)
+		ck_task_reschedule(e);
+	return 0;
+}
+
+static void
+source_cleanup(struct ck_element *e)
+{
+	free(CK_PRIV(e, struct source)->data.p);
+}
+
+static const struct ck_handler source_handlers[] = {
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct source, count) },
+	{ "active", CK_H_READ | CK_H_WRITE, source_read_active, source_write_active, 0 },
+	{ "reset", CK_H_WRITE, NULL, source_reset, 0 },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+const struct ck_element_class ck_class_InfiniteSource = {
+	.name = "InfiniteSource", .ports = "0/1", .processing = "a/a",
+	.priv_size = sizeof(struct source), .configure = source_configure,
+	.initialize = source_initialize, .run_task = infinite_run, .pull = source_pull,
+	.handlers = source_handlers, .cleanup = source_cleanup,
+};
+
+const struct ck_element_class ck_class_RatedSource = {
+	.name = "RatedSource", .ports = "0/1", .processing = "a/a",
+	.priv_size = sizeof(struct source), .configure = source_configure,
+	.initialize = source_initialize, .pull = source_pull,
+	.handlers = source_handlers, .cleanup = source_cleanup,
+};
+
+const struct ck_element_class ck_class_TimedSource = {
+	.name = "TimedSource", .ports = "0/1", .processing = "h/h",
+	.priv_size = sizeof(struct source), .configure = source_configure,
+	.initialize = source_initialize,
+	.handlers = source_handlers, .cleanup = source_cleanup,
+};

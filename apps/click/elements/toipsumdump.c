@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ToIPSummaryDump(FILENAME, FIELDS, HEADER, BANNER) — writes "!IPSummaryDump
+ * 1.3" and "!data FIELDS" (canonical names) then one line per packet to
+ * FILENAME ("-": stdout), fields separated by a space, "-" where a field does
+ * not apply (ports of non-TCP/UDP packets, TCP fields of others). Default
+ * FIELDS: ip_src ip_dst. tcp_flags are letters FSRPAUEW ("." for none);
+ * ip_proto is T, U, I or a number. With output 0 connected the packets go on.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+
+#include "ck_elem.h"
+#include "ipsumdump.h"
+
+struct tips {
+	struct ck_bytes file, fields, banner;
+	bool header;
+	FILE *f;
+	enum ipsd_field fl[32];
+	unsigned int nf;
+	uint64_t count;
+};
+
+static int
+tips_configure(struct ck_element *e)
+{
+	struct tips *x = CK_PRIV(e, struct tips);
+	bool verbose = false, mp = false, bad = false, careful = false, extra = true;
+	const struct ck_argdesc a[] = {
+		{ "FILENAME", CK_A_STRING, &x->file, CK_POS | CK_MAND, NULL },
+		{ "FIELDS", CK_A_STRING, &x->fields, 0, NULL },
+		{ "CONTENTS", CK_A_STRING, &x->fields, 0, NULL },
+		{ "HEADER", CK_A_BOOL, &x->header, 0, NULL },
+		{ "BANNER", CK_A_STRING, &x->banner, 0, NULL },
+		{ "VERBOSE", CK_A_BOOL, &verbose, 0, NULL },
+		{ "MULTIPACKET", CK_A_BOOL, &mp, 0, NULL },
+		{ "BAD_PACKETS", CK_A_BOOL, &bad, 0, NULL },
+		{ "CAREFUL_TRUNC", CK_A_BOOL, &careful, 0, NULL },
+		{ "EXTRA_LENGTH", CK_A_BOOL, &extra, 0, NULL },
+	};
+	char **w;
+	int n;
+
+	x->header = true;
+	if (ck_args_parse(e, a, 10) < 0)
+		return -EINVAL;
+	n = ck_args_words(x->fields.p ? x->fields.p : "ip_src ip_dst", &w);
+	if (n < 0)
+		return ck_error(e, "out of memory");
+	for (int i = 0; i < n && x->nf < 32; i++) {
+		x->fl[x->nf] = ipsd_field_find(w[i]);
+		if (x->fl[x->nf] == IPSD_NONE || x->fl[x->nf] == IPSD_PAYLOAD) {
+			ck_error(e, "unknown field '%s'", w[i]);
+			ck_args_free(w, n);
+			return -EINVAL;
+		}
+		x->nf++;
+	}
+	ck_args_free(w, n);
+	return 0;
+}
+
+static int
+tips_initialize(struct ck_element *e)
+{
+	struct tips *x = CK_PRIV(e, struct tips);
+
+	x->f = strcmp(x->file.p, "-") == 0 ? stdout : fopen(x->file.p, "w");
+	if (!x->f)
+		return ck_error(e, "%s: %s", x->file.p, strerror(errno));
+	if (x->header) {
+		fprintf(x->f, "!IPSummaryDump 1.3\n");
+		if (x->banner.p)
+			fprintf(x->f, "!creator %s\n", x->banner.p);
+		fprintf(x->f, "!data");
+		for (unsigned int i = 0; i < x->nf; i++)
+			fprintf(x->f, " %s", ipsd_field_name(x->fl[i]));
+		fprintf(x->f, "\n");
+	}
+	if (e->in_kind[0] != CK_PULL)
+		ck_task_unschedule(e);
+	return 0;
+}
+
+static void
+field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p)
+{
+	const struct nl_ipv4_hdr *ip = ck_ip_hdr(p);
+	uint32_t hl = ip ? (ip->ver_ihl & 0x0f) * 4u : 0;
+	const uint8_t *th = ip ? p->a.ip + hl : NULL;
+	uint32_t tav = th ? ck_pkt_avail(p, th) : 0;
+	bool first = ip && (nl_ntoh16(ip->frag_off) & NL_IPV4_OFF_MASK) == 0;
+	bool ports = first && (ip->proto == 6 || ip->proto == 17) && tav >= 4;
+	bool tcp = first && ip->proto == 6 && tav >= 20;
+	char b[16];
+
+	switch (fl) {
+	case IPSD_TIMESTAMP:
+		fprintf(f, "%" PRId64 ".%06u", p->a.ts_sec, p->a.ts_usec);
+		return;
+	case IPSD_TS_SEC:
+		fprintf(f, "%" PRId64, p->a.ts_sec);
+		return;
+	case IPSD_TS_USEC:
+		fprintf(f, "%u", p->a.ts_usec);
+		return;
+	case IPSD_PAINT:
+		fprintf(f, "%u", p->a.paint);
+		return;
+	case IPSD_COUNT:
+		fprintf(f, "1");
+		return;
+	default:
+		break;
+	}
+	if (!ip) {
+		fputc('-', f);
+		return;
+	}
+	switch (fl) {
+	case IPSD_SRC: fputs(ck_ip_str(ip->src, b), f); break;
+	case IPSD_DST: fputs(ck_ip_str(ip->dst, b), f); break;
+	case IPSD_PROTO:
+		if (ip->proto == 6 || ip->proto == 17 || ip->proto == 1)
+			fputc(ip->proto == 6 ? 'T' : ip->proto == 17 ? 'U' : 'I', f);
+		else
+			fprintf(f, "%u", ip->proto);
+		break;
+	case IPSD_LEN: fprintf(f, "%u", nl_ntoh16(ip->total_len) + p->a.extra_len); break;
+	case IPSD_ID: fprintf(f, "%u", nl_ntoh16(ip->id)); break;
+	case IPSD_TTL: fprintf(f, "%u", ip->ttl); break;
+	case IPSD_TOS: fprintf(f, "%u", ip->tos); break;
+	case IPSD_SPORT:
+		ports ? fprintf(f, "%u", th[0] << 8 | th[1]) : fputc('-', f);
+		break;
+	case IPSD_DPORT:
+		ports ? fprintf(f, "%u", th[2] << 8 | th[3]) : fputc('-', f);
+		break;
+	case IPSD_SEQ:
+		tcp ? fprintf(f, "%u", ntohl(((const struct nl_tcp_hdr *)th)->seq)) : fputc('-', f);
+		break;
+	case IPSD_ACK:
+		tcp ? fprintf(f, "%u", ntohl(((const struct nl_tcp_hdr *)th)->ack)) : fputc('-', f);
+		break;
+	case IPSD_WIN:
+		tcp ? fprintf(f, "%u", nl_ntoh16(((const struct nl_tcp_hdr *)th)->window)) :
+		      fputc('-', f);
+		break;
+	case IPSD_FLAGS:
+		if (!tcp) {
+			fputc('-', f);
+		} else {
+			uint8_t fl8 = ((const struct nl_tcp_hdr *)th)->flags;
+
+			for (int i = 0; i < 8; i++)
+				if (fl8 & (1 << i))
+					fputc("FSRPAUEW"[i], f);
+			if (!fl8)
+				fputc('.', f);
+		}
+		break;
+	case IPSD_PAYLOAD_LEN: {
+		uint32_t len = nl_ntoh16(ip->total_len) + p->a.extra_len, h = hl;
+
+		if (tcp)
+			h += (((const struct nl_tcp_hdr *)th)->data_off >> 4) * 4u;
+		else if (first && (ip->proto == 17 || ip->proto == 1))
+			h += 8;
+		fprintf(f, "%u", len > h ? len - h : 0);
+		break;
+	}
+	case IPSD_ICMP_TYPE:
+	case IPSD_ICMP_CODE:
+		if (first && ip->proto == 1 && tav >= 2)
+			fprintf(f, "%u", th[fl == IPSD_ICMP_TYPE ? 0 : 1]);
+		else
+			fputc('-', f);
+		break;
+	default:
+		fputc('-', f);
+	}
+}
+
+static void
+write_line(struct tips *x, const struct ck_pkt *p)
+{
+	for (unsigned int i = 0; i < x->nf; i++) {
+		if (i)
+			fputc(' ', x->f);
+		field(x->f, x->fl[i], p);
+	}
+	fputc('\n', x->f);
+	x->count++;
+}
+
+static struct ck_pkt *
+tips_action(struct ck_element *e, struct ck_pkt *p)
+{
+	write_line(CK_PRIV(e, struct tips), p);
+	if (e->nout == 0) {
+		ck_pkt_kill(e, p);
+		return NULL;
+	}
+	return p;
+}
+
+static bool
+tips_run(struct ck_element *e)
+{
+	struct ck_pkt *p = ck_pull_in(e, 0);
+
+	if (!p)
+		return false;
+	p = tips_action(e, p);
+	if (p)
+		ck_push_out(e, 0, p);
+	return true;
+}
+
+static void
+tips_cleanup(struct ck_element *e)
+{
+	struct tips *x = CK_PRIV(e, struct tips);
+
+	if (x->f && x->f != stdout)
+		fclose(x->f);
+	else if (x->f)
+		fflush(x->f);
+	free(x->file.p);
+	free(x->fields.p);
+	free(x->banner.p);
+}
+
+static const struct ck_handler tips_handlers[] = {
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct tips, count) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+const struct ck_element_class ck_class_ToIPSummaryDump = {
+	.name = "ToIPSummaryDump", .ports = "1/0-1", .processing = "a/h",
+	.priv_size = sizeof(struct tips), .configure = tips_configure,
+	.initialize = tips_initialize, .action = tips_action, .run_task = tips_run,
+	.cleanup = tips_cleanup, .handlers = tips_handlers,
+};

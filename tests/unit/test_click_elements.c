@@ -1,0 +1,738 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_click_elements.c — netvm-click's elements, offline. Every expected
+ * output below is written from the element's documentation (CLICK-SCOPE
+ * §b/§e, Click's element pages), not produced by this code.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ck_args.h"
+#include "ck_rt.h"
+#include "click_test.h"
+
+/* ---- argument values ---- */
+
+static void
+test_print_format(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, p1, p2, p3, d;
+
+	(void)state;
+	tg_init(&t);
+	s = tg_add(&t, "s", "InfiniteSource", "\\<01 02 03 04 05 06>, 2, STOP true", "", "h");
+	p1 = tg_add(&t, "p1", "Print", "ok", "h", "h");
+	p2 = tg_add(&t, "p2", "Print", "x, 4", "h", "h");
+	p3 = tg_add(&t, "p3", "Print", "", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, s, 0, p1, 0);
+	tg_conn(&t, p1, 0, p2, 0);
+	tg_conn(&t, p2, 0, p3, 0);
+	tg_conn(&t, p3, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_string_equal(chat(&x),
+			    "ok:    6 | 01020304 0506\n"
+			    "x:    6 | 01020304\n"
+			    "   6 | 01020304 0506\n"
+			    "ok:    6 | 01020304 0506\n"
+			    "x:    6 | 01020304\n"
+			    "   6 | 01020304 0506\n");
+	assert_int_equal(hread(&x, "d.count"), 2);
+	finish(&x);
+}
+
+static void
+test_print_empty_label(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, p, d;
+
+	(void)state;
+	tg_init(&t);
+	s = tg_add(&t, "s", "InfiniteSource", "DATA \"\", LIMIT 1, STOP true", "", "h");
+	p = tg_add(&t, "p", "Print", "\"A B C\"", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, s, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_string_equal(chat(&x), "A B C:    0\n");
+	finish(&x);
+}
+
+static void
+test_tee_clones(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t tee, p0, p1, e0, d0, d1;
+	const uint8_t two[2] = { 0xab, 0xcd };
+
+	(void)state;
+	tg_init(&t);
+	tee = tg_add(&t, "t", "Tee", "2", "h", "hh");
+	p0 = tg_add(&t, "p0", "Print", "zero", "h", "h");
+	e0 = tg_add(&t, "e0", "EtherMirror", "", "h", "h");
+	p1 = tg_add(&t, "p1", "Print", "one", "h", "h");
+	d0 = tg_add(&t, "d0", "Discard", "", "h", "");
+	d1 = tg_add(&t, "d1", "Discard", "", "h", "");
+	tg_conn(&t, tee, 0, p0, 0);
+	tg_conn(&t, p0, 0, e0, 0);
+	tg_conn(&t, e0, 0, d0, 0);
+	tg_conn(&t, tee, 1, p1, 0);
+	tg_conn(&t, p1, 0, d1, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "t", two, 2);
+	/* the copy goes to output 0 first, then the original to output 1 */
+	assert_string_equal(chat(&x), "zero:    2 | abcd\none:    2 | abcd\n");
+	assert_int_equal(hread(&x, "d0.count"), 1);
+	assert_int_equal(hread(&x, "d1.count"), 1);
+	finish(&x);
+}
+
+static void
+test_classifier(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t c;
+	uint8_t ip[20] = { 0 }, arp[22] = { 0 }, arpreply[22] = { 0 }, other[4] = { 0 };
+
+	(void)state;
+	tg_init(&t);
+	c = tg_add(&t, "c", "Classifier", "12/0800, 12/0806 20/0001, 12/08?6 !20/0001, -", "h",
+		   "hhhh");
+	for (uint32_t i = 0; i < 4; i++) {
+		static const char *names[] = { "n0", "n1", "n2", "n3" };
+
+		tg_add(&t, names[i], "Counter", "", "h", "h");
+		tg_conn(&t, c, i, 1 + 2 * i, 0);
+		tg_add(&t, "x", "Discard", "", "h", "");
+		tg_conn(&t, 1 + 2 * i, 0, 2 + 2 * i, 0);
+	}
+	assert_int_equal(start(&x, &t), 0);
+	ip[12] = 0x08;
+	arp[12] = 0x08, arp[13] = 0x06, arp[21] = 0x01;
+	arpreply[12] = 0x08, arpreply[13] = 0x06, arpreply[21] = 0x02;
+	inject(&x, "c", ip, sizeof(ip));
+	inject(&x, "c", arp, sizeof(arp));
+	inject(&x, "c", arpreply, sizeof(arpreply));
+	inject(&x, "c", arpreply, sizeof(arpreply));
+	inject(&x, "c", other, sizeof(other)); /* too short for offset 12: "-" */
+	assert_int_equal(hread(&x, "n0.count"), 1);
+	assert_int_equal(hread(&x, "n1.count"), 1);
+	assert_int_equal(hread(&x, "n2.count"), 2);
+	assert_int_equal(hread(&x, "n3.count"), 1);
+	finish(&x);
+}
+
+static void
+test_decipttl_checksum(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t m, dec, p, d, bad;
+	uint8_t pkt[40];
+
+	(void)state;
+	tg_init(&t);
+	m = tg_add(&t, "m", "CheckIPHeader", "", "h", "h");
+	dec = tg_add(&t, "dec", "DecIPTTL", "", "h", "hh");
+	p = tg_add(&t, "p", "Print", "MAXLENGTH 12", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	bad = tg_add(&t, "expired", "Counter", "", "h", "h");
+	tg_conn(&t, m, 0, dec, 0);
+	tg_conn(&t, dec, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	tg_conn(&t, dec, 1, bad, 0);
+	tg_add(&t, "d2", "Discard", "", "h", "");
+	tg_conn(&t, bad, 0, 5, 0);
+	assert_int_equal(start(&x, &t), 0);
+	memcpy(pkt, udp40, 40);
+	inject(&x, "m", pkt, 40);
+	/* TTL 0x40 → 0x3f; checksum 0x66c3 → 0x67c3 (RFC 1624, by hand) */
+	assert_string_equal(chat(&x), "  40 | 45000028 00000000 3f1167c3\n");
+	/* TTL 1 with its checksum (0xa5c3, by hand): output 1 */
+	pkt[8] = 0x01;
+	pkt[10] = 0xa5;
+	pkt[11] = 0xc3;
+	inject(&x, "m", pkt, 40);
+	assert_int_equal(hread(&x, "expired.count"), 1);
+	assert_int_equal(hread(&x, "d.count"), 1);
+	finish(&x);
+}
+
+static void
+test_checkipheader_bad(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t c, g, b;
+	uint8_t pkt[44];
+
+	(void)state;
+	tg_init(&t);
+	c = tg_add(&t, "chk", "CheckIPHeader", "", "h", "hh");
+	g = tg_add(&t, "good", "Discard", "", "h", "");
+	b = tg_add(&t, "bad", "Discard", "", "h", "");
+	tg_conn(&t, c, 0, g, 0);
+	tg_conn(&t, c, 1, b, 0);
+	assert_int_equal(start(&x, &t), 0);
+	memcpy(pkt, udp40, 40);
+	memset(pkt + 40, 0xee, 4); /* 4 trailing bytes: cut to the IP length */
+	inject(&x, "chk", pkt, 44);
+	pkt[11] ^= 1;
+	inject(&x, "chk", pkt, 44);
+	pkt[11] ^= 1;
+	pkt[0] = 0x65;
+	inject(&x, "chk", pkt, 44);
+	assert_int_equal(hread(&x, "good.count"), 1);
+	assert_int_equal(hread(&x, "bad.count"), 2);
+	assert_int_equal(hread(&x, "chk.drops"), 2);
+	fflush(x.errf);
+	assert_non_null(strstr(x.err, "chk: IP header check failed: bad IP checksum"));
+	assert_null(strstr(x.err, "bad IP version")); /* said once, not VERBOSE */
+	finish(&x);
+}
+
+static void
+test_encap_strip(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t e, p, s, u, p2, d;
+	const uint8_t two[2] = { 0xab, 0xcd };
+
+	(void)state;
+	tg_init(&t);
+	e = tg_add(&t, "e", "EtherEncap", "0x0800, 1:2:3:4:5:6, 0a:0b:0c:0d:0e:0f", "h", "h");
+	p = tg_add(&t, "p", "Print", "", "h", "h");
+	s = tg_add(&t, "s", "Strip", "14", "h", "h");
+	u = tg_add(&t, "u", "Unstrip", "2", "h", "h");
+	p2 = tg_add(&t, "p2", "Print", "", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, e, 0, p, 0);
+	tg_conn(&t, p, 0, s, 0);
+	tg_conn(&t, s, 0, u, 0);
+	tg_conn(&t, u, 0, p2, 0);
+	tg_conn(&t, p2, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "e", two, 2);
+	assert_string_equal(chat(&x), "  16 | 0a0b0c0d 0e0f0102 03040506 0800abcd\n"
+				      "   4 | 0800abcd\n");
+	finish(&x);
+}
+
+static void
+test_paint_switch(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t pt, ps, sw;
+	uint8_t b = 0;
+
+	(void)state;
+	tg_init(&t);
+	pt = tg_add(&t, "pt", "Paint", "2", "h", "h");
+	ps = tg_add(&t, "ps", "PaintSwitch", "", "h", "hhh");
+	for (int i = 0; i < 3; i++)
+		tg_add(&t, i == 0 ? "o0" : i == 1 ? "o1" : "o2", "Discard", "", "h", "");
+	tg_conn(&t, pt, 0, ps, 0);
+	for (uint32_t i = 0; i < 3; i++)
+		tg_conn(&t, ps, i, 2 + i, 0);
+	sw = tg_add(&t, "sw", "Switch", "1", "h", "hh");
+	tg_add(&t, "s0", "Discard", "", "h", "");
+	tg_add(&t, "s1", "Discard", "", "h", "");
+	tg_conn(&t, sw, 0, sw + 1, 0);
+	tg_conn(&t, sw, 1, sw + 2, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "pt", &b, 1);
+	assert_int_equal(hread(&x, "o2.count"), 1);
+	assert_int_equal(hread(&x, "o0.count") + hread(&x, "o1.count"), 0);
+	assert_int_equal(ck_handler_write(x.r, "pt.color", "255", NULL), 0);
+	inject(&x, "pt", &b, 1); /* 255: every output */
+	assert_int_equal(hread(&x, "o0.count"), 1);
+	assert_int_equal(hread(&x, "o1.count"), 1);
+	assert_int_equal(hread(&x, "o2.count"), 2);
+	inject(&x, "sw", &b, 1);
+	assert_int_equal(hread(&x, "s1.count"), 1);
+	assert_int_equal(ck_handler_write(x.r, "sw.switch", "0", NULL), 0);
+	assert_int_equal(hread(&x, "sw.switch"), 0);
+	inject(&x, "sw", &b, 1);
+	assert_int_equal(hread(&x, "s0.count"), 1);
+	assert_int_equal(ck_handler_write(x.r, "sw.nosuch", "0", NULL), -ENOENT);
+	finish(&x);
+}
+
+static void
+test_ipclassifier_ipfilter(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t m, c, f;
+	uint8_t pkt[40];
+
+	(void)state;
+	tg_init(&t);
+	m = tg_add(&t, "m", "MarkIPHeader", "", "h", "h");
+	c = tg_add(&t, "c", "IPClassifier", "tcp, udp port 53, -", "h", "hhh");
+	tg_add(&t, "tcp", "Discard", "", "h", "");
+	tg_add(&t, "dns", "Discard", "", "h", "");
+	tg_add(&t, "rest", "Discard", "", "h", "");
+	tg_conn(&t, m, 0, c, 0);
+	for (uint32_t i = 0; i < 3; i++)
+		tg_conn(&t, c, i, c + 1 + i, 0);
+	f = tg_add(&t, "f", "IPFilter", "deny src 10.0.0.9, allow udp", "h", "h");
+	tg_add(&t, "allowed", "Discard", "", "h", "");
+	tg_conn(&t, f, 0, f + 1, 0);
+	tg_add(&t, "m2", "MarkIPHeader", "", "h", "h");
+	tg_conn(&t, f + 2, 0, f, 0);
+	assert_int_equal(start(&x, &t), 0);
+	memcpy(pkt, udp40, 40);
+	inject(&x, "m", pkt, 40);
+	pkt[9] = 6;
+	inject(&x, "m", pkt, 40);
+	pkt[9] = 1;
+	inject(&x, "m", pkt, 40);
+	assert_int_equal(hread(&x, "tcp.count"), 1);
+	assert_int_equal(hread(&x, "dns.count"), 1);
+	assert_int_equal(hread(&x, "rest.count"), 1);
+	memcpy(pkt, udp40, 40);
+	inject(&x, "m2", pkt, 40);
+	pkt[15] = 9; /* src 10.0.0.9: denied */
+	inject(&x, "m2", pkt, 40);
+	pkt[15] = 1;
+	pkt[9] = 6;  /* tcp: no rule matches: dropped */
+	inject(&x, "m2", pkt, 40);
+	assert_int_equal(hread(&x, "allowed.count"), 1);
+	assert_int_equal(hread(&x, "f.drops"), 2);
+	finish(&x);
+}
+
+static void
+test_iplookup(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, l;
+	struct ck_element *q;
+	struct ck_pkt *p;
+	uint8_t b = 0;
+
+	(void)state;
+	tg_init(&t);
+	s = tg_add(&t, "s", "SetIPAddress", "10.1.2.3", "h", "h");
+	l = tg_add(&t, "l", "StaticIPLookup",
+		   "10.0.0.0/8 1, 10.1.0.0/16 10.1.0.254 2, 0.0.0.0/0 0", "h", "hhh");
+	tg_add(&t, "q0", "Queue", "", "h", "l");
+	tg_add(&t, "q1", "Queue", "", "h", "l");
+	tg_add(&t, "q2", "Queue", "", "h", "l");
+	tg_conn(&t, s, 0, l, 0);
+	for (uint32_t i = 0; i < 3; i++) {
+		tg_conn(&t, l, i, l + 1 + i, 0);
+		tg_add(&t, "idle", "Idle", "", "l", "");
+		tg_conn(&t, l + 1 + i, 0, l + 4 + i, 0);
+	}
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "s", &b, 1);
+	assert_int_equal(hread(&x, "q2.length"), 1);
+	q = ck_router_find(x.r, "q2");
+	p = q->cls->pull(q, 0);
+	assert_non_null(p);
+	assert_memory_equal(&p->a.dst_ip, "\x0a\x01\x00\xfe", 4); /* the gateway */
+	ck_pkt_kill(q, p);
+	finish(&x);
+}
+
+static void
+test_ipprint(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t ts, m, p, d;
+	uint8_t pkt[40];
+
+	(void)state;
+	tg_init(&t);
+	ts = tg_add(&t, "ts", "SetTimestamp", "1.5", "h", "h");
+	m = tg_add(&t, "m", "MarkIPHeader", "", "h", "h");
+	p = tg_add(&t, "p", "IPPrint", "lab", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, ts, 0, m, 0);
+	tg_conn(&t, m, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	memcpy(pkt, udp40, 40);
+	inject(&x, "ts", pkt, 40);
+	/* TCP SYN|ACK, seq 100, ack 7, header 20 bytes, no payload, window 512 */
+	memset(pkt + 20, 0, 20);
+	pkt[9] = 6;
+	pkt[20] = 0x00, pkt[21] = 0x50, pkt[22] = 0x1f, pkt[23] = 0x90;
+	pkt[27] = 100;
+	pkt[31] = 7;
+	pkt[32] = 0x50;
+	pkt[33] = 0x12;
+	pkt[34] = 0x02;
+	inject(&x, "ts", pkt, 40);
+	/* ICMP echo request id 3 seq 4 */
+	memset(pkt + 20, 0, 20);
+	pkt[9] = 1;
+	pkt[20] = 8;
+	pkt[25] = 3;
+	pkt[27] = 4;
+	inject(&x, "ts", pkt, 40);
+	assert_string_equal(chat(&x),
+			    "lab: 1.500000: 10.0.0.1.1234 > 10.0.0.2.53: udp 20\n"
+			    "lab: 1.500000: 10.0.0.1.80 > 10.0.0.2.8080: S 100:101(1,40,40) ack 7 win 512\n"
+			    "lab: 1.500000: 10.0.0.1 > 10.0.0.2: icmp: echo request (3, 4)\n");
+	finish(&x);
+}
+
+static void
+test_truncate_rrswitch(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t tr, p, rr;
+	const uint8_t four[4] = { 1, 2, 3, 4 };
+
+	(void)state;
+	tg_init(&t);
+	tr = tg_add(&t, "tr", "Truncate", "3", "h", "h");
+	p = tg_add(&t, "p", "Print", "", "h", "h");
+	rr = tg_add(&t, "rr", "RoundRobinSwitch", "", "h", "hh");
+	tg_add(&t, "a", "Discard", "", "h", "");
+	tg_add(&t, "b", "Discard", "", "h", "");
+	tg_conn(&t, tr, 0, p, 0);
+	tg_conn(&t, p, 0, rr, 0);
+	tg_conn(&t, rr, 0, rr + 1, 0);
+	tg_conn(&t, rr, 1, rr + 2, 0);
+	assert_int_equal(start(&x, &t), 0);
+	for (int i = 0; i < 3; i++)
+		inject(&x, "tr", four, 4);
+	assert_string_equal(chat(&x), "   3 | 010203\n   3 | 010203\n   3 | 010203\n");
+	assert_int_equal(hread(&x, "a.count"), 2);
+	assert_int_equal(hread(&x, "b.count"), 1);
+	finish(&x);
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = calloc(1, 65536);
+
+	assert_non_null(f);
+	assert_non_null(b);
+	b[fread(b, 1, 65535, f)] = 0;
+	fclose(f);
+	return b;
+}
+
+static void
+test_ipsumdump_roundtrip(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, d;
+	char path[] = "/tmp/ck_tipsXXXXXX", conf[256], *out;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	tg_init(&t);
+	s = tg_add(&t, "s", "FromIPSummaryDump",
+		   "DATA \"!data ip_src ip_dst sport dport proto tcp_flags\\n"
+		   "1.0.0.1 2.0.0.2 10 20 T S\\n"
+		   "!proto U\\n"
+		   "1.0.0.1 2.0.0.2 10 20 - -\\n\", STOP true", "", "h");
+	snprintf(conf, sizeof(conf), "%s, FIELDS ip_src sport dport ip_proto tcp_flags ip_len ip_ttl",
+		 path);
+	d = tg_add(&t, "d", "ToIPSummaryDump", conf, "h", "");
+	tg_conn(&t, s, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_int_equal(hread(&x, "d.count"), 2);
+	finish(&x);
+	out = slurp(path);
+	assert_string_equal(out, "!IPSummaryDump 1.3\n"
+				 "!data ip_src sport dport ip_proto tcp_flags ip_len ip_ttl\n"
+				 "1.0.0.1 10 20 T S 40 100\n"
+				 "1.0.0.1 10 20 U - 28 100\n");
+	free(out);
+	unlink(path);
+}
+
+static void
+test_pcap_roundtrip(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, p, d;
+	char path[] = "/tmp/ck_pcapXXXXXX", conf[128];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	tg_init(&t);
+	s = tg_add(&t, "s", "FromIPSummaryDump",
+		   "DATA \"!data timestamp ip_src ip_dst sport dport ip_proto payload_len\\n"
+		   "1.000001 1.0.0.1 2.0.0.2 10 20 U 4\\n\", STOP true", "", "h");
+	p = tg_add(&t, "p", "IPPrint", "", "h", "h");
+	snprintf(conf, sizeof(conf), "%s, ENCAP IP", path);
+	d = tg_add(&t, "d", "ToDump", conf, "h", "");
+	tg_conn(&t, s, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_string_equal(chat(&x), "1.000001: 1.0.0.1.10 > 2.0.0.2.20: udp 12\n");
+	finish(&x);
+
+	tg_init(&t);
+	snprintf(conf, sizeof(conf), "%s, STOP true", path);
+	s = tg_add(&t, "s", "FromDump", conf, "", "h");
+	p = tg_add(&t, "p", "Print", "TIMESTAMP true, MAXLENGTH 4", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, s, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_string_equal(chat(&x), "1.000001:   32 | 45000020\n");
+	finish(&x);
+	unlink(path);
+}
+
+static void
+test_arpresponder(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t a, p;
+	uint8_t req[42] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0xaa, 0x08, 0x06,
+		0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
+		0, 0, 0, 0, 0, 0xaa, 10, 0, 0, 9, 0, 0, 0, 0, 0, 0, 10, 0, 0, 5,
+	};
+
+	(void)state;
+	tg_init(&t);
+	a = tg_add(&t, "a", "ARPResponder", "10.0.0.0/24 1:2:3:4:5:6", "h", "hh");
+	p = tg_add(&t, "p", "Print", "MAXLENGTH 42", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_add(&t, "other", "Discard", "", "h", "");
+	tg_conn(&t, a, 0, p, 0);
+	tg_conn(&t, p, 0, p + 1, 0);
+	tg_conn(&t, a, 1, p + 2, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "a", req, 42);
+	assert_string_equal(chat(&x), "  42 | 00000000 00aa0102 03040506 08060001 08000604 "
+				      "00020102 03040506 0a000005 00000000 00aa0a00 0009\n");
+	req[40] = 1; /* 10.0.1.5: not ours */
+	inject(&x, "a", req, 42);
+	assert_int_equal(hread(&x, "other.count"), 1);
+	assert_int_equal(hread(&x, "a.replies"), 1);
+	finish(&x);
+}
+
+static void
+test_ipfragmenter(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t m, f, c, p;
+	uint8_t pkt[40];
+
+	(void)state;
+	tg_init(&t);
+	m = tg_add(&t, "m", "MarkIPHeader", "", "h", "h");
+	f = tg_add(&t, "f", "IPFragmenter", "28", "h", "hh");
+	c = tg_add(&t, "c", "CheckIPHeader", "", "h", "hh");
+	p = tg_add(&t, "p", "IPPrint", "TIMESTAMP false", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_add(&t, "bad", "Discard", "", "h", "");
+	tg_add(&t, "df", "Discard", "", "h", "");
+	tg_conn(&t, m, 0, f, 0);
+	tg_conn(&t, f, 0, c, 0);
+	tg_conn(&t, c, 0, p, 0);
+	tg_conn(&t, p, 0, p + 1, 0);
+	tg_conn(&t, c, 1, p + 2, 0);
+	tg_conn(&t, f, 1, p + 3, 0);
+	assert_int_equal(start(&x, &t), 0);
+	memcpy(pkt, udp40, 40);
+	inject(&x, "m", pkt, 40);
+	assert_string_equal(chat(&x), "10.0.0.1.1234 > 10.0.0.2.53: udp 20 (frag 0:8@0+)\n"
+				      "10.0.0.1 > 10.0.0.2: udp (frag 0:8@8+)\n"
+				      "10.0.0.1 > 10.0.0.2: udp (frag 0:4@16)\n");
+	assert_int_equal(hread(&x, "bad.count"), 0);
+	pkt[6] = 0x40; /* DF */
+	inject(&x, "m", pkt, 40);
+	assert_int_equal(hread(&x, "df.count"), 1);
+	finish(&x);
+}
+
+static void
+test_icmperror(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t m, ie, c, ci, p;
+	uint8_t pkt[40];
+
+	(void)state;
+	tg_init(&t);
+	m = tg_add(&t, "m", "MarkIPHeader", "", "h", "h");
+	ie = tg_add(&t, "e", "ICMPError", "192.168.0.1, unreachable, port", "h", "h");
+	c = tg_add(&t, "c", "CheckIPHeader", "", "h", "h");
+	ci = tg_add(&t, "ci", "CheckICMPHeader", "", "h", "h");
+	p = tg_add(&t, "p", "IPPrint", "TIMESTAMP false, TTL true, LENGTH true", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, m, 0, ie, 0);
+	tg_conn(&t, ie, 0, c, 0);
+	tg_conn(&t, c, 0, ci, 0);
+	tg_conn(&t, ci, 0, p, 0);
+	tg_conn(&t, p, 0, p + 1, 0);
+	assert_int_equal(start(&x, &t), 0);
+	memcpy(pkt, udp40, 40);
+	inject(&x, "m", pkt, 40);
+	assert_string_equal(chat(&x), "ttl 255 length 68 192.168.0.1 > 10.0.0.1: icmp: type 3\n");
+	pkt[9] = 1;   /* an ICMP error (type 3) gets no error back */
+	pkt[20] = 3;
+	inject(&x, "m", pkt, 40);
+	assert_int_equal(hread(&x, "d.count"), 1);
+	assert_int_equal(hread(&x, "e.sent"), 1);
+	finish(&x);
+}
+
+/* A platform that records the action of every packet leaving the graph. */
+static void
+test_arpquerier(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t c, a, p, qp;
+	struct ck_element *ae;
+	struct ck_pkt *rp;
+	uint8_t reply[42] = {
+		0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x08, 0x06,
+		0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x02,
+		0, 0, 0, 0, 0, 2, 10, 0, 0, 2, 0, 0, 0, 0, 0, 1, 10, 0, 0, 1,
+	};
+
+	(void)state;
+	tg_init(&t);
+	c = tg_add(&t, "c", "CheckIPHeader", "", "h", "h");
+	a = tg_add(&t, "a", "ARPQuerier", "10.0.0.1, 0:0:0:0:0:1", "hh", "hh");
+	p = tg_add(&t, "p", "Print", "ip, 16", "h", "h");
+	qp = tg_add(&t, "qp", "Print", "q, 42", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_add(&t, "dq", "Discard", "", "h", "");
+	tg_conn(&t, c, 0, a, 0);
+	tg_conn(&t, a, 0, p, 0);
+	tg_conn(&t, a, 1, qp, 0);
+	tg_conn(&t, p, 0, qp + 1, 0);
+	tg_conn(&t, qp, 0, qp + 2, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "c", udp40, 40); /* to 10.0.0.2: unknown, held, query sent */
+	assert_string_equal(chat(&x), "q:   42 | ffffffff ffff0000 00000001 08060001 08000604 "
+				      "00010000 00000001 0a000001 00000000 00000a00 0002\n");
+	ae = ck_router_find(x.r, "a");
+	rp = ck_pkt_new(ae, 42);
+	memcpy(rp->data, reply, 42);
+	ae->cls->push(ae, 1, rp);
+	inject(&x, "c", udp40, 40); /* now known: straight out */
+	assert_string_equal(chat(&x) + strlen("q:   42 | ffffffff ffff0000 00000001 08060001 "
+					      "08000604 00010000 00000001 0a000001 00000000 "
+					      "00000a00 0002\n"),
+			    "ip:   54 | 00000000 00020000 00000001 08004500\n"
+			    "ip:   54 | 00000000 00020000 00000001 08004500\n");
+	assert_int_equal(hread(&x, "a.queries"), 1);
+	assert_int_equal(hread(&x, "a.responses"), 1);
+	finish(&x);
+}
+
+/* IPGWOptions: Record Route gets MYADDR at its pointer, the checksum follows;
+ * a pointer below 4 is a parameter problem at its byte (offset 22). Packets
+ * and checksums computed by hand (RFC 791, RFC 1071). */
+static void
+test_ipgwoptions(void **state)
+{
+	static const uint8_t rr_in[36] = {
+		0x47, 0x00, 0x00, 0x24, 0x00, 0x00, 0x00, 0x00, 0x40, 0x11, 0x58, 0xbf,
+		0x0a, 0x00, 0x00, 0x02, 0x0a, 0x00, 0x01, 0x02,
+		0x07, 0x07, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, /* RR, one empty slot */
+		0x13, 0x69, 0x13, 0x69, 0x00, 0x08, 0x00, 0x00,
+	};
+	struct tg t;
+	struct run x;
+	uint32_t m, gw, p, d, bad;
+	uint8_t pkt[36];
+
+	(void)state;
+	tg_init(&t);
+	m = tg_add(&t, "m", "CheckIPHeader", "", "h", "h");
+	gw = tg_add(&t, "gw", "IPGWOptions", "10.0.0.1", "h", "hh");
+	p = tg_add(&t, "p", "Print", "MAXLENGTH 28", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	bad = tg_add(&t, "bad", "Counter", "", "h", "h");
+	tg_conn(&t, m, 0, gw, 0);
+	tg_conn(&t, gw, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	tg_conn(&t, gw, 1, bad, 0);
+	tg_add(&t, "d2", "Discard", "", "h", "");
+	tg_conn(&t, bad, 0, 5, 0);
+	assert_int_equal(start(&x, &t), 0);
+	memcpy(pkt, rr_in, sizeof(pkt));
+	inject(&x, "m", pkt, sizeof(pkt));
+	assert_string_equal(chat(&x), "  36 | 47000024 00000000 401153b5 0a000002 0a000102 "
+				      "0707080a 00000100\n");
+	/* pointer 2: bad, at byte 22 (the checksum fixed for it by hand: 0x5abf) */
+	memcpy(pkt, rr_in, sizeof(pkt));
+	pkt[22] = 0x02;
+	pkt[10] = 0x5a;
+	inject(&x, "m", pkt, sizeof(pkt));
+	assert_int_equal(hread(&x, "bad.count"), 1);
+	assert_int_equal(hread(&x, "d.count"), 1);
+	finish(&x);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_print_format),
+		cmocka_unit_test(test_print_empty_label),
+		cmocka_unit_test(test_tee_clones),
+		cmocka_unit_test(test_classifier),
+		cmocka_unit_test(test_decipttl_checksum),
+		cmocka_unit_test(test_ipgwoptions),
+		cmocka_unit_test(test_checkipheader_bad),
+		cmocka_unit_test(test_encap_strip),
+		cmocka_unit_test(test_paint_switch),
+		cmocka_unit_test(test_ipclassifier_ipfilter),
+		cmocka_unit_test(test_iplookup),
+		cmocka_unit_test(test_ipprint),
+		cmocka_unit_test(test_truncate_rrswitch),
+		cmocka_unit_test(test_ipsumdump_roundtrip),
+		cmocka_unit_test(test_pcap_roundtrip),
+		cmocka_unit_test(test_arpresponder),
+		cmocka_unit_test(test_ipfragmenter),
+		cmocka_unit_test(test_icmperror),
+		cmocka_unit_test(test_arpquerier),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
