@@ -586,10 +586,10 @@ static void
 test_conf_files(void **state)
 {
 	static const char *const mazu[] = { "ScheduleInfo", "ToHostSniffers", "IPRewriterPatterns",
-					    "TCPRewriter", "FTPPortMapper", NULL };
+					    "TCPRewriter", "FTPPortMapper", "IPRewriter", NULL };
 	static const char *const thomer[] = { "ToHostSniffers", "ScheduleInfo", "IPRewriterPatterns",
-					      "ICMPPingRewriter", "ICMPRewriter", NULL };
-	static const char *const urewrite[] = { "IPMirror", NULL };
+					      "ICMPPingRewriter", "ICMPRewriter", "IPRewriter", NULL };
+	static const char *const urewrite[] = { "IPMirror", "IPRewriter", "UDPIPEncap", NULL };
 	static const char *const clickpat[] = { "IPOutputCombo", "IPInputCombo", NULL };
 	static const char *const pings[] = { "IPReassembler", "ICMPPingResponder", NULL };
 
