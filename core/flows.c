@@ -239,7 +239,7 @@ core_flows_expire(struct core_flows *fl, uint64_t now, unsigned int max)
 	for (i = 0; i < max && i < fl->nb_pos; i++) {
 		struct flow_ent *e = &fl->ents[p];
 
-		if (e->used && now - e->seen > fl->idle_tsc) {
+		if (e->used && (int64_t)(now - e->seen) > (int64_t)fl->idle_tsc) {
 			rte_hash_del_key(fl->h, &e->key);
 			unplace(fl, e);
 			e->used = 0;
