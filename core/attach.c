@@ -124,8 +124,10 @@ view_build(const struct core *c)
 			continue;
 		v->nfs[v->nb_nfs++] = nf;
 		v->role_known[nf->role] = 1;
-		if (v->nb_inst[nf->role] < CORE_MAX_INSTANCES)
+		if (v->nb_inst[nf->role] < CORE_MAX_INSTANCES) {
 			v->inst[nf->role][v->nb_inst[nf->role]++] = nf;
+			v->by_id[nf->id] = nf;
+		}
 	}
 	return v;
 }

@@ -54,6 +54,9 @@ static const struct cfg_field cfg_core_fields[] = {
 	CFG_U32("lease_s", lease_s, 0, 86400, false),
 	CFG_U32("nf_buffers", nf_buffers, 1, 4194304, false),
 	CFG_U32("group_buffers", group_buffers, 1, 4194304, false),
+	CFG_STR("placement", placement_name),
+	CFG_U32("flow_table_size", flow_table_size, 1024, 16777216, false),
+	CFG_U32("flow_idle_ms", flow_idle_ms, 1, 3600000, false),
 };
 
 static int
@@ -138,6 +141,13 @@ cfg_parse_core(struct cfg_ctx *x, const config_setting_t *core)
 		if (rc < 0)
 			return rc;
 	}
+	if (strcmp(x->c->placement_name, "hash") == 0)
+		x->c->placement_load = false;
+	else if (strcmp(x->c->placement_name, "load") == 0)
+		x->c->placement_load = true;
+	else
+		return cfg_fail(x, config_setting_get_member(core, "placement"), "core.placement",
+				"'%s' is neither \"hash\" nor \"load\"", x->c->placement_name);
 	return cfg_budgets(x, core);
 }
 
@@ -609,6 +619,10 @@ cfg_defaults(struct cfg *c)
 	c->alloc_ring_size = CFG_DEF_ALLOC_RING_SIZE;
 	c->queues = CFG_DEF_QUEUES;
 	c->lease_s = CFG_DEF_LEASE_S;
+	snprintf(c->placement_name, sizeof(c->placement_name), "load");
+	c->placement_load = true;
+	c->flow_table_size = CFG_DEF_FLOW_TABLE_SIZE;
+	c->flow_idle_ms = CFG_DEF_FLOW_IDLE_MS;
 	c->group_buffers = CFG_DEF_POOL_BUFFERS - CFG_DEF_POOL_BUFFERS / 4;
 	c->nf_buffers = c->group_buffers;
 	c->default_target = CFG_TARGET_DROP;

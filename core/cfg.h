@@ -36,6 +36,8 @@
 #define CFG_DEF_ALLOC_RING_SIZE 64
 #define CFG_DEF_QUEUES 1
 #define CFG_DEF_LEASE_S 30
+#define CFG_DEF_FLOW_TABLE_SIZE 65536
+#define CFG_DEF_FLOW_IDLE_MS 5000
 
 /*
  * A service chain: the roles a packet visits in order. Chains named in the
@@ -73,6 +75,10 @@ struct cfg {
 	uint32_t nf_buffers;     /* most buffers one NF instance may hold */
 	uint32_t group_buffers;  /* most buffers the NFs of one trust group may hold together */
 	bool single_lcore;
+	char placement_name[16]; /* "hash" or "load" (core.placement) */
+	bool placement_load;     /* "load": new flows to the least-loaded instance */
+	uint32_t flow_table_size; /* flows the table holds (placement "load") */
+	uint32_t flow_idle_ms;   /* a flow idle this long is forgotten */
 	char role_names[CFG_MAX_ROLES][CFG_NAME_LEN]; /* "" when unnamed */
 	unsigned int nb_chains;
 	struct cfg_chain *chains;

@@ -413,6 +413,9 @@ cfg_restart_check(const struct cfg *run, struct cfg *next, char *err, size_t err
 	CFG_SAME("core.queues", queues);
 	CFG_SAME("core.nf_buffers", nf_buffers);
 	CFG_SAME("core.group_buffers", group_buffers);
+	CFG_SAME("core.placement", placement_name);
+	CFG_SAME("core.flow_table_size", flow_table_size);
+	CFG_SAME("core.flow_idle_ms", flow_idle_ms);
 	CFG_SAME("trust_groups", nb_groups);
 	CFG_SAME("trust_groups", group_names);
 	CFG_SAME("trust_groups (roles)", role_group);

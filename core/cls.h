@@ -4,9 +4,10 @@
  *
  * A received frame is reduced to a struct cls_key (cls_key_extract), the
  * key is matched against the configuration's rules, first match in file
- * order wins (cls_classify, on DPDK's rte_acl), and the flow hash picks
- * which instance of a role gets the packet (cls_flow_hash, cls_pick), so
- * that one flow always reaches the same instance and is never reordered.
+ * order wins (cls_classify, on DPDK's rte_acl), and the flow hash names
+ * the packet's flow (cls_flow_hash): the flow table (flows.h) keeps a flow
+ * on one instance of a role, or with core.placement = "hash" cls_pick
+ * chooses it, so that one flow always reaches the same instance.
  *
  * Semantics of a key that is not IPv4 (ARP, IPv6, ...): it carries only its
  * input port, and matches only rules that constrain nothing but in_port.

@@ -8,6 +8,7 @@
  *   rules.c      the classifier and chains the datapath sees, changed live
  *   cmd_core.c   the core's own commands (rule, chain, role, reload)
  *   datapath.c   RX and TX loops (the only per-packet code)
+ *   flows.c      the flow table: which instance each flow is on
  *   validate.c   checks on every descriptor an NF returns
  *   egress.c     frames longer than a port's MTU: IPv4 fragmentation
  *   telemetry.c  counters through DPDK telemetry and at exit
@@ -26,6 +27,7 @@
 
 #include "cfg.h"
 #include "cls.h"
+#include "flows.h"
 #include "netvm_abi.h"
 #include "nvm_ctl.h"
 #include "nvm_ring.h"
@@ -131,6 +133,7 @@ struct core_nf_stats {
 	uint64_t reclaimed;
 	uint64_t doorbells; /* times the RX side woke the NF */
 	uint64_t alloc_capped; /* alloc refills refused or cut short by the budget */
+	uint64_t placed;   /* flows placed on it by the flow table (RX side) */
 };
 
 /* An NF's control channel, as the control thread drives it (cmd.c). */
@@ -147,6 +150,7 @@ struct core_nf_cmd {
 
 struct core_nf {
 	uint16_t id;
+	uint32_t gen;        /* never the same for two NFs of one core's life */
 	uint16_t role;
 	uint16_t nb_queues;
 	int sock;
@@ -181,6 +185,7 @@ struct core_view {
 	uint8_t role_known[CFG_MAX_ROLES]; /* named by the config or served */
 	uint16_t nb_inst[CFG_MAX_ROLES];
 	struct core_nf *inst[CFG_MAX_ROLES][CORE_MAX_INSTANCES];
+	struct core_nf *by_id[CORE_MAX_NFS]; /* the NFs of inst[][], by id, else NULL */
 };
 
 /*
@@ -303,6 +308,9 @@ struct core {
 	struct rte_rcu_qsbr *qsbr;
 
 	struct rte_ring *fwd; /* TX lcore → RX lcore, split mode only */
+	/* core.placement = "load": the RX side's flow table (flows.h), else NULL */
+	struct core_flows *flows;
+	uint32_t nf_gen;      /* control thread: the last generation given to an NF */
 	struct core_lcore_stats lst[2];
 
 	int listen_fd;

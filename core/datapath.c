@@ -22,6 +22,7 @@
 #include "core.h"
 
 #define DP_ALLOC_REFILL_EVERY 16 /* loop iterations between alloc ring top-ups */
+#define DP_EXPIRE_SWEEP 256       /* flow table entries looked at per refill */
 #define DP_RING_MIN_US 50         /* one NF's doorbell rings at most this often */
 #define DP_TX_BURSTS 4           /* bursts drained per NF queue per iteration: the TX side
 				  * must outpace RX, or NFs stall on full tx rings */
@@ -186,27 +187,55 @@ cross_pool(struct dp *dp, struct rte_mbuf *m, const struct core_nf *nf)
 	return n;
 }
 
-/* Stage each packet for an instance of the role in its meta: the flow hash
- * picks the instance and its queue, so a flow always takes the same path. */
+/* The instance each of the @n packets goes to (NULL: its role has none):
+ * by the flow table when there is one, else by flow hash alone. */
+static inline void
+choose(struct dp *dp, struct rte_mbuf **m, unsigned int n, struct core_nf **to)
+{
+	const struct core_view *v = dp->view;
+	uint16_t role[CORE_BURST];
+	uint32_t hash[CORE_BURST];
+	unsigned int i;
+
+	if (dp->c->flows == NULL) {
+		for (i = 0; i < n; i++) {
+			const struct core_mbuf_meta *meta = core_meta(m[i]);
+			uint16_t ni = v->nb_inst[meta->role];
+
+			to[i] = ni == 0 ? NULL : v->inst[meta->role][cls_pick(meta->hash, ni)];
+		}
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct core_mbuf_meta *meta = core_meta(m[i]);
+
+		role[i] = meta->role;
+		hash[i] = meta->hash;
+	}
+	core_flows_place(dp->c->flows, v, role, hash, n, rte_rdtsc(), to);
+}
+
+/* Stage each packet for the instance of the role in its meta that its flow
+ * is on (choose()); the flow hash picks the queue, so a flow always takes
+ * the same path. */
 static void
 deliver(struct dp *dp, struct rte_mbuf **m, unsigned int n)
 {
-	const struct core_view *v = dp->view;
+	struct core_nf *to[CORE_BURST];
 	unsigned int i;
 
+	choose(dp, m, n, to);
 	for (i = 0; i < n; i++) {
 		struct core_mbuf_meta *meta = core_meta(m[i]);
-		uint16_t ni = v->nb_inst[meta->role];
-		struct core_nf *nf;
+		struct core_nf *nf = to[i];
 		struct dp_stage *st;
 		struct nvm_desc *d;
 		uint16_t q;
 
-		if (ni == 0) {
+		if (nf == NULL) {
 			drop(dp, m[i], CORE_DROP_no_instance);
 			continue;
 		}
-		nf = v->inst[meta->role][cls_pick(meta->hash, ni)];
 		q = nf->nb_queues == 1 ? 0 : cls_pick(__builtin_bswap32(meta->hash), nf->nb_queues);
 		if (unlikely(m[i]->pool != nf->pool->mp)) {
 			m[i] = cross_pool(dp, m[i], nf);
@@ -551,8 +580,11 @@ core_dp_loop(void *arg)
 				if (n > 0)
 					deliver(dp, m, n);
 			}
-			if (++iter % DP_ALLOC_REFILL_EVERY == 0)
+			if (++iter % DP_ALLOC_REFILL_EVERY == 0) {
 				alloc_refill(dp);
+				if (c->flows != NULL)
+					core_flows_expire(c->flows, rte_rdtsc(), DP_EXPIRE_SWEEP);
+			}
 			if (dp->nb_due > 0)
 				doorbells_due(dp);
 		}

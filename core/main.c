@@ -369,6 +369,15 @@ main(int argc, char **argv)
 				 RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (c->fwd == NULL)
 		goto out_cls;
+	if (c->cfg.placement_load) {
+		c->flows = core_flows_create(c->cfg.flow_table_size, c->cfg.flow_idle_ms,
+					     (int)rte_socket_id(), err, sizeof(err));
+		if (c->flows == NULL) {
+			fprintf(stderr, "netvm-core: %s (lower core.flow_table_size, or "
+				"core.placement = \"hash\")\n", err);
+			goto out_cls;
+		}
+	}
 
 	if (pools_create(c) < 0)
 		goto out_pools;
@@ -403,9 +412,10 @@ main(int argc, char **argv)
 		c->quit = true;
 		goto out_ctl;
 	}
-	printf("netvm-core: %u port(s), %u pool(s) of %u buffers, %s mode, NFs attach at %s\n",
-	       c->nb_ports, c->nb_pools, c->cfg.pool_buffers,
-	       c->cfg.single_lcore ? "single-lcore" : "RX/TX lcore", c->cfg.socket_path);
+	printf("netvm-core: %u port(s), %u pool(s) of %u buffers, %s mode, placement %s, "
+	       "NFs attach at %s\n", c->nb_ports, c->nb_pools, c->cfg.pool_buffers,
+	       c->cfg.single_lcore ? "single-lcore" : "RX/TX lcore", c->cfg.placement_name,
+	       c->cfg.socket_path);
 	fflush(stdout);
 	core_dp_loop(&args[0]);
 	rte_eal_mp_wait_lcore();
@@ -439,6 +449,7 @@ out_pools:
 		core_pool_destroy(&c->pools[i]);
 	rte_ring_free(c->fwd);
 out_cls:
+	core_flows_free(c->flows); /* the lcores are done with it */
 	free(c->view); /* the last one published; no lcore reads it any more */
 	rte_free(c->qsbr);
 	core_rules_free(c);

@@ -52,6 +52,7 @@ core_nf_create(struct core *c, uint16_t id, uint16_t role, uint16_t nb_queues, c
 		return NULL;
 	}
 	nf->id = id;
+	nf->gen = ++c->nf_gen;
 	nf->role = role;
 	nf->nb_queues = nb_queues;
 	nf->sock = nf->doorbell = nf->priv_fd = -1;

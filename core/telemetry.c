@@ -18,17 +18,41 @@
 
 typedef void (*stat_fn)(void *arg, const char *name, uint64_t value);
 
-/* Call @fn for every counter of NF @nf. */
+/* Descriptors on NF @nf's rx rings, read from the shared indexes (the
+ * datapath's own copy of its index is not ours to read); a queue whose
+ * indexes are impossible counts as full. */
+static uint64_t
+nf_ring_load(const struct core_nf *nf)
+{
+	uint64_t load = 0;
+	unsigned int q;
+
+	for (q = 0; q < nf->nb_queues; q++) {
+		const struct nvm_ring *r = nf->q[q].rx.r;
+		uint32_t used;
+
+		if (r == NULL)
+			continue;
+		used = __atomic_load_n(&r->prod, __ATOMIC_RELAXED) -
+		       __atomic_load_n(&r->cons, __ATOMIC_RELAXED);
+		load += used > nf->q[q].rx.size ? nf->q[q].rx.size : used;
+	}
+	return load;
+}
+
+/* Call @fn for every counter of NF @nf (@fl: the flow table, or NULL). */
 static void
-nf_walk(const struct core_nf *nf, stat_fn fn, void *arg)
+nf_walk(const struct core_nf *nf, const struct core_flows *fl, stat_fn fn, void *arg)
 {
 	static const char *const names[] = {
 		"role", "rx", "tx", "allocs", "held", "doorbells", "alloc_capped", "live",
-		"orphaned",
+		"orphaned", "placed", "flows", "load",
 	};
 	const uint64_t values[] = {
 		nf->role, nf->st.rx, nf->st.tx, nf->st.allocs, core_nf_held(nf),
 		nf->st.doorbells, nf->st.alloc_capped, nf->reachable, nf->orphaned,
+		__atomic_load_n(&nf->st.placed, __ATOMIC_RELAXED),
+		fl == NULL ? 0 : core_flows_of(fl, nf->id, nf->gen), nf_ring_load(nf),
 	};
 	char name[64];
 	unsigned int i;
@@ -49,6 +73,7 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 	};
 	uint64_t drops[CORE_DROP_MAX] = { 0 }, cyc[CORE_STAGE_MAX] = { 0 };
 	uint64_t pkts[CORE_STAGE_MAX] = { 0 }, copies = 0, fragd = 0, frags = 0;
+	struct core_flows_stats fst = { 0 };
 	unsigned int i, r;
 	uint16_t port;
 
@@ -111,6 +136,13 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 	fn(arg, "cmd_broken", c->cmd_st.broken);
 	fn(arg, "cfg_changes", c->cfg_st.changes);
 	fn(arg, "cfg_refused", c->cfg_st.refused);
+	if (c->flows != NULL)
+		core_flows_stats_get(c->flows, &fst);
+	fn(arg, "placement_load", c->flows != NULL);
+	fn(arg, "flows_active", fst.active);
+	fn(arg, "flows_expired", fst.expired);
+	fn(arg, "flows_replaced", fst.replaced);
+	fn(arg, "flow_table_full", fst.full);
 	/* Last: with many NFs, DPDK's telemetry dictionary (256 entries) may
 	 * cut here; /netvm/nf,ID always gives one NF whole. */
 	pthread_mutex_lock(&c->nf_lock);
@@ -120,7 +152,7 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 
 		if (nf == NULL)
 			continue;
-		nf_walk(nf, fn, arg);
+		nf_walk(nf, c->flows, fn, arg);
 	}
 	pthread_mutex_unlock(&c->nf_lock);
 }
@@ -234,7 +266,7 @@ tel_for_nf(const char *params, struct rte_tel_data *d,
 static void
 nf_walk_tel(const struct core_nf *nf, struct rte_tel_data *d)
 {
-	nf_walk(nf, tel_one, d);
+	nf_walk(nf, tel_core->flows, tel_one, d);
 }
 
 static int

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The core's flow table (flows.h): rte_hash for the keys, and beside it an
+ * array of entries indexed by the key's position in the hash, as DPDK's
+ * l3fwd does, so a burst costs one rte_hash_lookup_bulk() and a hit costs
+ * no second lookup. The hash is created without DPDK's multi-thread flags:
+ * only the owning lcore ever touches it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "core.h"
+#include "flows.h"
+
+#define FLOWS_BULK 64 /* RTE_HASH_LOOKUP_BULK_MAX */
+
+struct flow_key {
+	uint32_t hash;
+	uint16_t role;
+	uint16_t pad;
+};
+
+struct flow_ent {
+	struct flow_key key;
+	uint64_t seen; /* TSC of the last packet */
+	uint32_t gen;  /* of the NF the flow is on */
+	uint16_t nf;   /* its id */
+	uint8_t used;
+};
+
+struct core_flows {
+	struct rte_hash *h;
+	struct flow_ent *ents; /* by key position */
+	uint32_t nb_pos;
+	uint32_t sweep;        /* the next position core_flows_expire() looks at */
+	uint64_t idle_tsc;
+	uint32_t call;         /* core_flows_place() calls, tags base[] */
+	uint32_t stamp[CORE_MAX_NFS]; /* base[i] was read during call stamp[i] */
+	uint32_t base[CORE_MAX_NFS];  /* NF i's load: ring, plus packets given this call */
+	/* written by the owning lcore, read by telemetry */
+	struct core_flows_stats st;
+	uint32_t nf_gen[CORE_MAX_NFS];  /* generation nf_flows[i] counts for */
+	uint64_t nf_flows[CORE_MAX_NFS];
+};
+
+static inline void
+ctr_set(uint64_t *ctr, uint64_t v)
+{
+	__atomic_store_n(ctr, v, __ATOMIC_RELAXED);
+}
+
+uint32_t
+core_flows_nf_load(const struct core_nf *nf)
+{
+	uint32_t q, load = 0;
+
+	for (q = 0; q < nf->nb_queues; q++) {
+		const struct nvm_ring_prod *p = &nf->q[q].rx;
+		uint32_t used = p->head - __atomic_load_n(&p->r->cons, __ATOMIC_RELAXED);
+
+		load += used > p->size ? p->size : used;
+	}
+	return load;
+}
+
+struct core_flows *
+core_flows_create(uint32_t size, uint32_t idle_ms, int socket, char *err, size_t errlen)
+{
+	static uint32_t seq; /* names must differ while two tables exist */
+	struct rte_hash_parameters hp = {
+		.entries = size,
+		.key_len = sizeof(struct flow_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+	};
+	struct core_flows *fl;
+	char name[RTE_HASH_NAMESIZE];
+	int32_t max;
+
+	fl = rte_zmalloc_socket("netvm_flows", sizeof(*fl), RTE_CACHE_LINE_SIZE, socket);
+	if (fl == NULL) {
+		snprintf(err, errlen, "flow table: out of memory");
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "netvm_flows%u", __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	hp.name = name;
+	fl->h = rte_hash_create(&hp);
+	if (fl->h == NULL) {
+		snprintf(err, errlen, "flow table: rte_hash_create(%u entries): %s", size,
+			 rte_strerror(rte_errno));
+		rte_free(fl);
+		return NULL;
+	}
+	max = rte_hash_max_key_id(fl->h);
+	fl->nb_pos = max < 0 ? size : (uint32_t)max + 1;
+	fl->ents = rte_zmalloc_socket("netvm_flow_ents", sizeof(*fl->ents) * fl->nb_pos,
+				      RTE_CACHE_LINE_SIZE, socket);
+	if (fl->ents == NULL) {
+		snprintf(err, errlen, "flow table: out of memory for %u entries", fl->nb_pos);
+		rte_hash_free(fl->h);
+		rte_free(fl);
+		return NULL;
+	}
+	fl->idle_tsc = rte_get_tsc_hz() / 1000 * idle_ms;
+	return fl;
+}
+
+void
+core_flows_free(struct core_flows *fl)
+{
+	if (fl == NULL)
+		return;
+	rte_hash_free(fl->h);
+	rte_free(fl->ents);
+	rte_free(fl);
+}
+
+/* The entry @e stops counting for its NF. */
+static inline void
+unplace(struct core_flows *fl, const struct flow_ent *e)
+{
+	if (fl->nf_gen[e->nf] == e->gen)
+		ctr_set(&fl->nf_flows[e->nf], fl->nf_flows[e->nf] - 1);
+}
+
+/* Put entry @e's flow on the least-loaded instance of its role in @v. */
+static struct core_nf *
+place(struct core_flows *fl, const struct core_view *v, struct flow_ent *e)
+{
+	uint16_t ni = v->nb_inst[e->key.role], i;
+	struct core_nf *const *inst = v->inst[e->key.role];
+	uint32_t load[CORE_MAX_INSTANCES];
+	struct core_nf *nf;
+
+	for (i = 0; i < ni; i++) {
+		uint16_t id = inst[i]->id;
+
+		if (fl->stamp[id] != fl->call) {
+			fl->stamp[id] = fl->call;
+			fl->base[id] = core_flows_nf_load(inst[i]);
+		}
+		load[i] = fl->base[id];
+	}
+	nf = inst[ni == 1 ? 0 : core_flows_least(load, ni, e->key.hash)];
+	e->nf = nf->id;
+	e->gen = nf->gen;
+	if (fl->nf_gen[nf->id] != nf->gen) {
+		ctr_set(&fl->nf_flows[nf->id], 0);
+		__atomic_store_n(&fl->nf_gen[nf->id], nf->gen, __ATOMIC_RELAXED);
+	}
+	ctr_set(&fl->nf_flows[nf->id], fl->nf_flows[nf->id] + 1);
+	core_ctr_add(&nf->st.placed, 1);
+	return nf;
+}
+
+/* The instance of known flow @e, placed again if it left @v. */
+static inline struct core_nf *
+known(struct core_flows *fl, const struct core_view *v, struct flow_ent *e)
+{
+	struct core_nf *nf = v->by_id[e->nf];
+
+	if (likely(nf != NULL && nf->gen == e->gen))
+		return nf;
+	unplace(fl, e);
+	core_ctr_add(&fl->st.replaced, 1);
+	return place(fl, v, e);
+}
+
+void
+core_flows_place(struct core_flows *fl, const struct core_view *v, const uint16_t *role,
+		 const uint32_t *hash, unsigned int n, uint64_t now, struct core_nf **out)
+{
+	struct flow_key keys[FLOWS_BULK];
+	const void *kp[FLOWS_BULK];
+	int32_t pos[FLOWS_BULK];
+	uint8_t idx[FLOWS_BULK];
+	unsigned int i, k = 0;
+
+	fl->call++;
+	for (i = 0; i < n; i++) {
+		out[i] = NULL;
+		if (v->nb_inst[role[i]] == 0)
+			continue;
+		keys[k] = (struct flow_key){ .hash = hash[i], .role = role[i] };
+		kp[k] = &keys[k];
+		idx[k++] = (uint8_t)i;
+	}
+	if (k == 0)
+		return;
+	rte_hash_lookup_bulk(fl->h, kp, k, pos);
+	for (i = 0; i < k; i++) {
+		struct flow_ent *e;
+		struct core_nf *nf;
+		int32_t p = pos[i];
+
+		if (p < 0) {
+			/* new, or added by an earlier packet of this burst */
+			p = rte_hash_add_key(fl->h, kp[i]);
+			if (unlikely(p < 0 || (uint32_t)p >= fl->nb_pos)) {
+				if (p >= 0)
+					rte_hash_del_key(fl->h, kp[i]);
+				core_ctr_add(&fl->st.full, 1);
+				nf = v->inst[keys[i].role][cls_pick(keys[i].hash,
+								    v->nb_inst[keys[i].role])];
+				goto given;
+			}
+		}
+		e = &fl->ents[p];
+		if (e->used) {
+			nf = known(fl, v, e);
+		} else {
+			e->key = keys[i];
+			e->used = 1;
+			core_ctr_add(&fl->st.active, 1);
+			nf = place(fl, v, e);
+		}
+		e->seen = now;
+given:
+		/* what this call gives an NF counts as load for the next new flow */
+		if (fl->stamp[nf->id] == fl->call)
+			fl->base[nf->id]++;
+		out[idx[i]] = nf;
+	}
+}
+
+unsigned int
+core_flows_expire(struct core_flows *fl, uint64_t now, unsigned int max)
+{
+	unsigned int i, gone = 0;
+	uint32_t p = fl->sweep;
+
+	for (i = 0; i < max && i < fl->nb_pos; i++) {
+		struct flow_ent *e = &fl->ents[p];
+
+		if (e->used && (int64_t)(now - e->seen) > (int64_t)fl->idle_tsc) {
+			rte_hash_del_key(fl->h, &e->key);
+			unplace(fl, e);
+			e->used = 0;
+			gone++;
+		}
+		if (++p == fl->nb_pos)
+			p = 0;
+	}
+	fl->sweep = p;
+	if (gone > 0) {
+		ctr_set(&fl->st.active, fl->st.active - gone);
+		core_ctr_add(&fl->st.expired, gone);
+	}
+	return gone;
+}
+
+void
+core_flows_stats_get(const struct core_flows *fl, struct core_flows_stats *st)
+{
+	st->active = __atomic_load_n(&fl->st.active, __ATOMIC_RELAXED);
+	st->full = __atomic_load_n(&fl->st.full, __ATOMIC_RELAXED);
+	st->expired = __atomic_load_n(&fl->st.expired, __ATOMIC_RELAXED);
+	st->replaced = __atomic_load_n(&fl->st.replaced, __ATOMIC_RELAXED);
+}
+
+uint64_t
+core_flows_of(const struct core_flows *fl, uint16_t id, uint32_t gen)
+{
+	if (id >= CORE_MAX_NFS || __atomic_load_n(&fl->nf_gen[id], __ATOMIC_RELAXED) != gen)
+		return 0;
+	return __atomic_load_n(&fl->nf_flows[id], __ATOMIC_RELAXED);
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the core's flow table (core/flows.c): the least-loaded
+ * choice and its tie rule, flows staying on their instance, load given
+ * within one burst, instances that leave, idle expiry, a full table. The
+ * instances are fake NFs whose one rx ring holds as many descriptors as a
+ * test says. Prints the cost of a burst of known flows, per packet.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+
+#include "core.h"
+#include "flows.h"
+
+#define ROLE 1
+
+struct fake {
+	struct core_nf nf[3];
+	struct nvm_ring ring[3];
+	struct core_view v;
+};
+
+static void
+fake_init(struct fake *f, unsigned int n)
+{
+	unsigned int i;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < n; i++) {
+		f->nf[i].id = (uint16_t)(10 + i);
+		f->nf[i].gen = 100 + i;
+		f->nf[i].role = ROLE;
+		f->nf[i].nb_queues = 1;
+		f->nf[i].q[0].rx.r = &f->ring[i];
+		f->nf[i].q[0].rx.size = 1024;
+		f->v.inst[ROLE][i] = &f->nf[i];
+		f->v.by_id[f->nf[i].id] = &f->nf[i];
+	}
+	f->v.nb_inst[ROLE] = (uint16_t)n;
+}
+
+/* Make NF @i's ring hold @n descriptors. */
+static void
+fake_load(struct fake *f, unsigned int i, uint32_t n)
+{
+	f->nf[i].q[0].rx.head = 5000 + n;
+	f->ring[i].cons = 5000;
+}
+
+/* Place flows with hashes @h (all of ROLE) in one call; out gets NF indexes. */
+static void
+place(struct core_flows *fl, struct fake *f, const uint32_t *h, unsigned int n, uint64_t now,
+      int *out)
+{
+	uint16_t role[64];
+	struct core_nf *to[64];
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		role[i] = ROLE;
+	core_flows_place(fl, &f->v, role, h, n, now, to);
+	for (i = 0; i < n; i++)
+		out[i] = to[i] == NULL ? -1 : (int)(to[i] - f->nf);
+}
+
+static struct core_flows *
+table(uint32_t size, uint32_t idle_ms)
+{
+	char err[256];
+	struct core_flows *fl = core_flows_create(size, idle_ms, SOCKET_ID_ANY, err, sizeof(err));
+
+	if (fl == NULL)
+		fail_msg("%s", err);
+	return fl;
+}
+
+static void
+test_least(void **state)
+{
+	const uint32_t l3[] = { 5, 3, 3 }, l2[] = { 0, 0 }, l4[] = { 2, 1, 1, 1 };
+
+	(void)state;
+	/* cls_pick(0, n) is 0, cls_pick(0xffffffff, n) is n - 1 */
+	assert_int_equal(core_flows_least(l3, 3, 0), 1);
+	assert_int_equal(core_flows_least(l3, 3, 0xffffffffu), 2);
+	assert_int_equal(core_flows_least(l2, 2, 0), 0);
+	assert_int_equal(core_flows_least(l2, 2, 0xffffffffu), 1);
+	/* start at 2 (0x80000000 of 4), wrap: 2 is one of the least */
+	assert_int_equal(core_flows_least(l4, 4, 0x80000000u), 2);
+	assert_int_equal(core_flows_least(l4, 1, 0x80000000u), 0);
+}
+
+static void
+test_sticky_and_burst(void **state)
+{
+	struct core_flows *fl = table(1024, 1000);
+	struct core_flows_stats st;
+	struct fake f;
+	uint32_t h[4] = { 1, 2, 3, 4 };
+	int out[4];
+
+	(void)state;
+	fake_init(&f, 2);
+	fake_load(&f, 0, 10);
+	place(fl, &f, &h[0], 1, 1, out);
+	assert_int_equal(out[0], 1); /* B is empty */
+	fake_load(&f, 1, 20);
+	place(fl, &f, &h[0], 1, 2, out);
+	assert_int_equal(out[0], 1); /* still B, though now the fuller */
+	place(fl, &f, &h[1], 1, 3, out);
+	assert_int_equal(out[0], 0); /* a new flow: A (10 < 20) */
+	assert_int_equal(core_flows_of(fl, 10, 100), 1);
+	assert_int_equal(core_flows_of(fl, 11, 101), 1);
+	assert_int_equal(core_flows_of(fl, 11, 999), 0);
+
+	/* empty rings: a burst of new flows alternates, each packet counting */
+	fake_load(&f, 0, 0);
+	fake_load(&f, 1, 0);
+	h[0] = 100, h[1] = 101, h[2] = 102, h[3] = 103; /* cls_pick(h, 2) == 0 */
+	place(fl, &f, h, 4, 4, out);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(out[1], 1);
+	assert_int_equal(out[2], 0);
+	assert_int_equal(out[3], 1);
+	/* the same new flow twice in a burst: one entry, one instance */
+	h[0] = 200, h[1] = 200;
+	place(fl, &f, h, 2, 5, out);
+	assert_int_equal(out[0], out[1]);
+	core_flows_stats_get(fl, &st);
+	assert_int_equal(st.active, 7);
+	assert_int_equal(f.nf[0].st.placed + f.nf[1].st.placed, 7);
+	core_flows_free(fl);
+}
+
+static void
+test_instance_leaves(void **state)
+{
+	struct core_flows *fl = table(1024, 1000);
+	struct core_flows_stats st;
+	struct fake f;
+	uint32_t h[2] = { 7, 8 };
+	int out[2];
+
+	(void)state;
+	fake_init(&f, 2);
+	fake_load(&f, 0, 5);
+	place(fl, &f, h, 2, 1, out); /* both on B */
+	assert_int_equal(out[0], 1);
+	assert_int_equal(out[1], 1);
+	/* B leaves the view; its id comes back as another NF (new generation) */
+	f.v.nb_inst[ROLE] = 1;
+	f.v.by_id[11] = NULL;
+	place(fl, &f, h, 1, 2, out);
+	assert_int_equal(out[0], 0);
+	f.nf[1].gen = 555;
+	f.v.inst[ROLE][1] = &f.nf[1];
+	f.v.by_id[11] = &f.nf[1];
+	f.v.nb_inst[ROLE] = 2;
+	place(fl, &f, &h[1], 1, 3, out); /* the id's new NF is not the old one */
+	core_flows_stats_get(fl, &st);
+	assert_int_equal(st.replaced, 2);
+	assert_int_equal(st.active, 2);
+	place(fl, &f, h, 1, 4, out);
+	assert_int_equal(out[0], 0); /* placed again once, stays */
+	assert_int_equal(core_flows_of(fl, 11, 101), 0);
+	core_flows_free(fl);
+}
+
+static void
+test_expire(void **state)
+{
+	struct core_flows *fl = table(1024, 10);
+	uint64_t ms = rte_get_tsc_hz() / 1000, t = 1000 * ms;
+	struct core_flows_stats st;
+	struct fake f;
+	uint32_t h[3] = { 1, 2, 3 };
+	int out[3];
+
+	(void)state;
+	fake_init(&f, 2);
+	place(fl, &f, h, 3, t, out);
+	place(fl, &f, h, 1, t + 8 * ms, out); /* flow 1 seen again */
+	assert_int_equal(core_flows_expire(fl, t + 5 * ms, 100000), 0);
+	assert_int_equal(core_flows_expire(fl, t + 15 * ms, 100000), 2);
+	core_flows_stats_get(fl, &st);
+	assert_int_equal(st.active, 1);
+	assert_int_equal(st.expired, 2);
+	assert_int_equal(core_flows_expire(fl, t + 30 * ms, 100000), 1);
+	core_flows_stats_get(fl, &st);
+	assert_int_equal(st.active, 0);
+	assert_int_equal(core_flows_of(fl, 10, 100) + core_flows_of(fl, 11, 101), 0);
+	core_flows_free(fl);
+}
+
+static void
+test_full(void **state)
+{
+	struct core_flows *fl = table(1024, 1000);
+	struct core_flows_stats st;
+	struct fake f;
+	uint32_t h[32];
+	int out[32];
+	unsigned int i, j;
+
+	(void)state;
+	fake_init(&f, 3);
+	for (i = 0; i < 64; i++) {
+		for (j = 0; j < 32; j++)
+			h[j] = (i * 32 + j) * 2654435761u;
+		place(fl, &f, h, 32, 1, out);
+		for (j = 0; j < 32; j++)
+			assert_true(out[j] >= 0);
+	}
+	core_flows_stats_get(fl, &st);
+	assert_true(st.full > 0);
+	assert_true(st.active <= 1024);
+	assert_int_equal(st.active + st.full, 2048);
+	core_flows_free(fl);
+}
+
+static void
+test_cost(void **state)
+{
+	struct core_flows *fl = table(65536, 1000);
+	struct fake f;
+	uint32_t h[32];
+	int out[32];
+	unsigned int i, j, rounds = 20000;
+	uint64_t t0;
+
+	(void)state;
+	fake_init(&f, 2);
+	for (j = 0; j < 32; j++)
+		h[j] = j * 2654435761u;
+	place(fl, &f, h, 32, 1, out);
+	t0 = rte_rdtsc();
+	for (i = 0; i < rounds; i++)
+		place(fl, &f, h, 32, 2, out);
+	printf("flow table: %.1f cycles per packet (bursts of 32 known flows)\n",
+	       (double)(rte_rdtsc() - t0) / (rounds * 32.0));
+	core_flows_free(fl);
+}
+
+static int
+eal_setup(void **state)
+{
+	char a0[] = "test_flows", a1[] = "--no-huge", a2[] = "--no-pci", a3[] = "-m", a4[] = "256",
+	     a5[] = "--no-shconf", a6[] = "--no-telemetry", a7[] = "--log-level=3";
+	char *argv[] = { a0, a1, a2, a3, a4, a5, a6, a7, NULL };
+
+	(void)state;
+	if (rte_eal_init(8, argv) < 0) {
+		fprintf(stderr, "rte_eal_init failed\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+eal_teardown(void **state)
+{
+	(void)state;
+	return rte_eal_cleanup();
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_least),
+		cmocka_unit_test(test_sticky_and_burst),
+		cmocka_unit_test(test_instance_leaves),
+		cmocka_unit_test(test_expire),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_cost),
+	};
+
+	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
+}
