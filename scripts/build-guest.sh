@@ -63,7 +63,8 @@ DRIVER="$TREE/guest-uio-driver"
 INIT="$TREE/scripts/lib/guest/init"
 NF_BUILD="$GUEST/nf-build"
 # NFs of the image: meson target -> path in the guest.
-NF_TARGETS="apps/l3fwd/netvm-l3fwd apps/bridge/netvm-bridge apps/firewall/netvm-firewall"
+NF_TARGETS="apps/l3fwd/netvm-l3fwd apps/bridge/netvm-bridge apps/firewall/netvm-firewall
+	apps/click/netvm-click"
 
 usage() {
 	sed -n '/^# Usage:/,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
