@@ -127,17 +127,8 @@ def ping(chk, src, dst, count=5):
                   f"{last} {r.stderr.strip()}")
 
 
-def main():
-    env = nvenv.setup("click_router", timeout=380, description=__doc__)
-    chk = check.Checker("click_router")
-    nvenv.require_root(chk)
-    nvenv.require_hugepages(chk)
-    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, CLICK_BIN])
-    for prog in ("ip", "ethtool", "ping", "curl", "ss", "traceroute"):
-        if nvenv.which(prog) is None:
-            chk.fatal(f"{prog} installed", f"{prog} not found (scripts/setup.sh installs it)")
-
-    chk.section("namespaces (no static neighbours)")
+def namespaces(env, chk):
+    """Namespaces A and B in the configuration's subnets, no static neighbours; (a, b)."""
     pid = os.getpid()
     a = nvnetns.NsLink(env, f"nvA-{pid}", f"nva{pid}h", f"nva{pid}n", "18.26.4.2/24", ROUTER_A)
     b = nvnetns.NsLink(env, f"nvB-{pid}", f"nvb{pid}h", f"nvb{pid}n", "1.0.0.2/8", ROUTER_B)
@@ -146,24 +137,17 @@ def main():
         b.create()
     except (subprocess.CalledProcessError, FileNotFoundError) as exc:
         chk.fatal("namespaces and veth pairs set up", f"{exc}: {getattr(exc, 'stderr', '')}")
-    conf = router_config(env, env.source_dir)
-    if conf is None:
-        chk.fatal("the generated configuration has the default route", DEFAULT_ROUTE)
+    return a, b
 
-    chk.section("core and netvm-click (make-ip-conf.default.click)")
-    core = Core(env, "ckr", CONFIG, [f"net_af_packet0,iface={a.host_if},{AF_PACKET_ARGS}",
-                                     f"net_af_packet1,iface={b.host_if},{AF_PACKET_ARGS}"])
-    err = core.start_ready()
-    if not chk.ok(err is None, "core starts", err or ""):
-        env.done(chk)
-    args = ["-f", conf, "--port", "eth0=0", "--port", "eth1=1"]
-    for h in HANDLERS:
-        args += ["-h", h]
-    ck = Nf(env, core, CLICK_BIN, 1, args, name="click")
-    err = ck.start_attached()
-    if not chk.ok(err is None, "netvm-click attaches (role 1)", err or ""):
-        env.done(chk)
 
+def require_tools(chk):
+    for prog in ("ip", "ethtool", "ping", "curl", "ss", "traceroute"):
+        if nvenv.which(prog) is None:
+            chk.fatal(f"{prog} installed", f"{prog} not found (scripts/setup.sh installs it)")
+
+
+def client_checks(env, chk, a, b):
+    """ping, ARP, curl, traceroute and the unreachable destination through the router."""
     chk.section("ping and ARP")
     ping(chk, a, b.addr)
     ping(chk, b, a.addr)
@@ -207,10 +191,9 @@ def main():
            "ping 5.5.5.5: 'Destination Net Unreachable' from the router",
            r.stdout.strip()[-300:])
 
-    chk.section("handlers")
-    rc, _ = ck.stop_counters()
-    chk.eq(rc, 0, "netvm-click exits 0")
-    h = handler_values(ck.stdout())
+
+def handler_checks(chk, h):
+    """The router's -h values @h after client_checks()."""
     print(f"  handlers: {h}", flush=True)
     chk.ge(h.get("ar0.replies"), 1, "ar0 answered A's ARP query for 18.26.4.92")
     # B usually learns 1.0.0.1 from arpq1's query for B (A pings first), so
@@ -227,6 +210,42 @@ def main():
     # 5 pings each way, their replies, curl's segments, traceroute's answers
     chk.ge(h.get("todevice0.count"), 10 + 3 + 2, "todevice0 sent the replies and errors to A")
     chk.ge(h.get("todevice1.count"), 10 + 2, "todevice1 sent to B")
+
+
+def main():
+    env = nvenv.setup("click_router", timeout=380, description=__doc__)
+    chk = check.Checker("click_router")
+    nvenv.require_root(chk)
+    nvenv.require_hugepages(chk)
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, CLICK_BIN])
+    require_tools(chk)
+
+    chk.section("namespaces (no static neighbours)")
+    a, b = namespaces(env, chk)
+    conf = router_config(env, env.source_dir)
+    if conf is None:
+        chk.fatal("the generated configuration has the default route", DEFAULT_ROUTE)
+
+    chk.section("core and netvm-click (make-ip-conf.default.click)")
+    core = Core(env, "ckr", CONFIG, [f"net_af_packet0,iface={a.host_if},{AF_PACKET_ARGS}",
+                                     f"net_af_packet1,iface={b.host_if},{AF_PACKET_ARGS}"])
+    err = core.start_ready()
+    if not chk.ok(err is None, "core starts", err or ""):
+        env.done(chk)
+    args = ["-f", conf, "--port", "eth0=0", "--port", "eth1=1"]
+    for h in HANDLERS:
+        args += ["-h", h]
+    ck = Nf(env, core, CLICK_BIN, 1, args, name="click")
+    err = ck.start_attached()
+    if not chk.ok(err is None, "netvm-click attaches (role 1)", err or ""):
+        env.done(chk)
+
+    client_checks(env, chk, a, b)
+
+    chk.section("handlers")
+    rc, _ = ck.stop_counters()
+    chk.eq(rc, 0, "netvm-click exits 0")
+    handler_checks(chk, handler_values(ck.stdout()))
     core.stop_checked(chk)
     env.done(chk)
 
