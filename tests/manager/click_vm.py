@@ -7,9 +7,10 @@
                             └─ core (role 1) ──┘
                                    │ rings
           VM "click" started by netvm-manager (launcher qemu):
-          netvm-click --transport uio -r 1 -- -f /etc/netvm/router.click
-          --port eth0=0 --port eth1=1 (the configuration written into the
-          guest by the manager's `files`)
+          booted from the guest's disk.img, netvm-click --transport uio
+          -r 1 -- -f /etc/netvm/router.click --port eth0=0 --port eth1=1
+          (the configuration written into the guest by the manager's
+          `files`, through fw_cfg: it is too long for the kernel command line)
 
 The same router and the same checks as tests/netns/click_router.py (its
 docstring says what they are), with netvm-click in the guest instead of a
@@ -54,10 +55,13 @@ default = {{ action = "drop"; }};
 """
 
 
-def vm_config(kernel, initrd, conf):
-    """The one VM: netvm-click over UIO, its configuration written into the guest."""
+def vm_config(disk, conf):
+    """The one VM: netvm-click over UIO, its configuration written into the guest.
+
+    It boots the guest's disk image, so that its NF command and files come
+    through fw_cfg: the configuration is too long for the kernel command line."""
     return (f'  {{ name = "{VM}"; role = {ROLE}; queues = 1; vcpus = 1; memory = 256;\n'
-            f'    kernel = "{kernel}"; initrd = "{initrd}";\n'
+            f'    disk = "{disk}";\n'
             f'    files = [ "{CONF_GUEST}:{conf}" ];\n'
             f'    nf = "{NF}"; launcher = "qemu"; restart = "never"; }}')
 
@@ -66,7 +70,8 @@ def main():
     """Run the scenario; exit 0 when every check passed."""
     env = nvenv.setup("click_vm", 280, __doc__)
     chk = check.Checker("click_vm")
-    kernel, initrd = mgrtest.guest_image(env)
+    _, initrd = mgrtest.guest_image(env)
+    disk, = mgrtest.guest_image(env, ("disk.img",))
     if not image_has(initrd, "bin/netvm-click"):
         chk.fatal("the guest image has /bin/netvm-click",
                   f"{initrd} predates it: run scripts/build-guest.sh again")
@@ -86,7 +91,7 @@ def main():
     err = core.start_ready()
     if not chk.ok(err is None, "core starts", err or ""):
         env.done(chk)
-    mgr = mgrtest.Manager(env, core, [vm_config(kernel, initrd, conf)])
+    mgr = mgrtest.Manager(env, core, [vm_config(disk, conf)])
     err = mgr.start_ready()
     if err:
         chk.fatal("netvm-manager starts", err)
