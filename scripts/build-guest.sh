@@ -63,7 +63,8 @@ DRIVER="$TREE/guest-uio-driver"
 INIT="$TREE/scripts/lib/guest/init"
 NF_BUILD="$GUEST/nf-build"
 # NFs of the image: meson target -> path in the guest.
-NF_TARGETS="apps/l3fwd/netvm-l3fwd apps/bridge/netvm-bridge apps/firewall/netvm-firewall"
+NF_TARGETS="apps/l3fwd/netvm-l3fwd apps/bridge/netvm-bridge apps/firewall/netvm-firewall
+	apps/click/netvm-click"
 
 usage() {
 	sed -n '/^# Usage:/,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
@@ -365,7 +366,7 @@ say "disk      $GUEST/disk.img (vmlinuz + initramfs, syslinux)"
 say "boot:     qemu-system-x86_64 -accel tcg -m 256 -nodefaults -display none -serial stdio -no-reboot" \
 	"-kernel $GUEST/vmlinux -initrd $GUEST/initramfs.cpio.gz" \
 	"-append 'console=ttyS0 panic=-1 quiet netvm.run=/bin/nvm_uio_probe'"
-say "NFs:      /bin/netvm-l3fwd /bin/netvm-bridge /bin/netvm-firewall (--transport uio);" \
+say "NFs:      /bin/netvm-l3fwd /bin/netvm-bridge /bin/netvm-firewall /bin/netvm-click (--transport uio);" \
 	"files for them (routes, rules):" \
 	"netvm.file=/PATH:BASE64 on the kernel command line (docs/guest.md)"
 say "disk boot: qemu-system-x86_64 ... -drive file=$GUEST/disk.img,if=virtio,format=raw" \

@@ -90,7 +90,11 @@
 	/* control and stateful */                                    \
 	X(DriverManager, "-/-", "ah/ah", "#/#")                       \
 	X(ARPQuerier, "2/1-2", "h/h", NULL)                           \
-	X(IPGWOptions, "1/1-2", "a/ah", NULL)
+	X(IPGWOptions, "1/1-2", "a/ah", NULL)                         \
+	X(ICMPPingResponder, "1/1-2", "a/ah", NULL)                   \
+	X(IPMirror, "1/1", "a/a", NULL)                               \
+	X(IPEncap, "1/1", "a/a", NULL)                                \
+	X(UDPIPEncap, "1/1", "a/a", NULL)
 
 #define CK_DEFINE_CLASS(c, p, q, f) \
 	static const struct ck_class_info ck_class_##c = { #c, p, q, f };

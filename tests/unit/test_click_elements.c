@@ -617,6 +617,103 @@ test_icmperror(void **state)
 	finish(&x);
 }
 
+/* IPEncap then UDPIPEncap; the checksums below were summed by hand. */
+static void
+test_ipencap_udpipencap(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t en, p, u, q;
+	const uint8_t four[4] = { 1, 2, 3, 4 }, two[2] = { 0xab, 0xcd };
+
+	(void)state;
+	tg_init(&t);
+	en = tg_add(&t, "en", "IPEncap", "ipip, 10.0.0.1, 10.0.0.2", "h", "h");
+	p = tg_add(&t, "p", "Print", "MAXLENGTH 40", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	u = tg_add(&t, "u", "UDPIPEncap", "10.0.0.1, 1234, 10.0.0.2, 53", "h", "h");
+	q = tg_add(&t, "q", "Print", "MAXLENGTH 40", "h", "h");
+	tg_add(&t, "d2", "Discard", "", "h", "");
+	tg_conn(&t, en, 0, p, 0);
+	tg_conn(&t, p, 0, p + 1, 0);
+	tg_conn(&t, u, 0, q, 0);
+	tg_conn(&t, q, 0, q + 1, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "en", four, 4);
+	inject(&x, "en", four, 4);
+	inject(&x, "u", two, 2);
+	/* TTL 250, protocol 4, IDs 0 then 1 */
+	assert_string_equal(chat(&x),
+			    "  24 | 45000018 00000000 fa04acdf 0a000001 0a000002 01020304\n"
+			    "  24 | 45000018 00010000 fa04acde 0a000001 0a000002 01020304\n"
+			    "  30 | 4500001e 00000000 fa11accc 0a000001 0a000002 04d20035 "
+			    "000a3b03 abcd\n");
+	assert_int_equal(hread(&x, "en.count"), 2);
+	assert_int_equal(hread(&x, "u.count"), 1);
+	finish(&x);
+}
+
+static void
+test_ipmirror(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t m, mi, p;
+
+	(void)state;
+	tg_init(&t);
+	m = tg_add(&t, "m", "MarkIPHeader", "", "h", "h");
+	mi = tg_add(&t, "mi", "IPMirror", "", "h", "h");
+	p = tg_add(&t, "p", "Print", "MAXLENGTH 24", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, m, 0, mi, 0);
+	tg_conn(&t, mi, 0, p, 0);
+	tg_conn(&t, p, 0, p + 1, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "m", udp40, 40);
+	/* addresses and ports swapped, the header checksum as it was */
+	assert_string_equal(chat(&x), "  40 | 45000028 00000000 401166c3 0a000002 0a000001 "
+				      "003504d2\n");
+	finish(&x);
+}
+
+static void
+test_icmppingresponder(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t m, r, p;
+	/* echo request 10.0.0.1 > 10.0.0.2, id 0x1234 seq 1, TTL 64 */
+	uint8_t req[28] = {
+		0x45, 0x00, 0x00, 0x1c, 0x00, 0x00, 0x00, 0x00, 0x40, 0x01, 0x66, 0xdf,
+		0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,
+		0x08, 0x00, 0xe5, 0xca, 0x12, 0x34, 0x00, 0x01,
+	};
+
+	(void)state;
+	tg_init(&t);
+	m = tg_add(&t, "m", "MarkIPHeader", "", "h", "h");
+	r = tg_add(&t, "r", "ICMPPingResponder", "", "h", "hh");
+	p = tg_add(&t, "p", "Print", "MAXLENGTH 28", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_add(&t, "o", "Discard", "", "h", "");
+	tg_conn(&t, m, 0, r, 0);
+	tg_conn(&t, r, 0, p, 0);
+	tg_conn(&t, p, 0, p + 1, 0);
+	tg_conn(&t, r, 1, p + 2, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "m", req, 28);
+	/* reply 10.0.0.2 > 10.0.0.1, TTL 255, type 0, checksums summed by hand */
+	assert_string_equal(chat(&x), "  28 | 4500001c 00000000 ff01a7de 0a000002 0a000001 "
+				      "0000edca 12340001\n");
+	req[20] = 0; /* an echo reply is no request: output 1 */
+	inject(&x, "m", req, 28);
+	inject(&x, "m", udp40, 40);
+	assert_int_equal(hread(&x, "o.count"), 2);
+	assert_int_equal(hread(&x, "r.count"), 1);
+	finish(&x);
+}
+
 /* A platform that records the action of every packet leaving the graph. */
 static void
 test_arpquerier(void **state)
@@ -732,6 +829,9 @@ main(void)
 		cmocka_unit_test(test_ipfragmenter),
 		cmocka_unit_test(test_icmperror),
 		cmocka_unit_test(test_arpquerier),
+		cmocka_unit_test(test_ipencap_udpipencap),
+		cmocka_unit_test(test_ipmirror),
+		cmocka_unit_test(test_icmppingresponder),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

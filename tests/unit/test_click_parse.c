@@ -589,9 +589,9 @@ test_conf_files(void **state)
 					    "TCPRewriter", "FTPPortMapper", "IPRewriter", NULL };
 	static const char *const thomer[] = { "ToHostSniffers", "ScheduleInfo", "IPRewriterPatterns",
 					      "ICMPPingRewriter", "ICMPRewriter", "IPRewriter", NULL };
-	static const char *const urewrite[] = { "IPMirror", "IPRewriter", "UDPIPEncap", NULL };
+	static const char *const urewrite[] = { "IPRewriter", NULL };
 	static const char *const clickpat[] = { "IPOutputCombo", "IPInputCombo", NULL };
-	static const char *const pings[] = { "IPReassembler", "ICMPPingResponder", NULL };
+	static const char *const pings[] = { "IPReassembler", NULL };
 
 	(void)state;
 	/* accepted */
