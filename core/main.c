@@ -50,8 +50,34 @@ usage(FILE *f, const char *prog)
 		"      --stats SECONDS  print counters every SECONDS (overrides core.stats_interval)\n"
 		"      --wait-nfs N     receive nothing until N NFs are attached\n"
 		"  -h, --help           this text\n"
-		"Ports are the DPDK devices the EAL options give (-a PCI, --vdev ...).\n",
-		prog);
+		"Ports are the DPDK devices the EAL options give (-a PCI, --vdev ...).\n"
+		"DPDK's EAL options: %s -h -- (the EAL's own usage).\n",
+		prog, prog);
+}
+
+/* Is -h or --help among the core's own arguments (after "--"), or given
+ * with no "--" at all? Then the usage is printed before DPDK starts: the
+ * EAL would initialise (hugepages, devices) or print only its own usage. */
+static bool
+help_asked(int argc, char **argv)
+{
+	int i, dashes = -1;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dashes = i;
+			break;
+		}
+	for (i = dashes < 0 ? 1 : dashes + 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+		/* the value of -c or -s is a path, never an option */
+		if (dashes >= 0 && (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "-s") == 0 ||
+				    strcmp(argv[i], "--config") == 0 ||
+				    strcmp(argv[i], "--socket") == 0))
+			i++;
+	}
+	return false;
 }
 
 static int
@@ -316,6 +342,10 @@ main(int argc, char **argv)
 	size_t qsz;
 	int r, status = 1;
 
+	if (help_asked(argc, argv)) {
+		usage(stdout, "netvm-core");
+		return 0;
+	}
 	r = rte_eal_init(argc, argv);
 	if (r < 0) {
 		fprintf(stderr, "netvm-core: DPDK EAL: %s (check the EAL options and --vdev "
