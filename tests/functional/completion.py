@@ -30,7 +30,7 @@ esac
 
 # (command line, the cursor at its end; expected COMPREPLY, as a set)
 CASES = [
-    ("netvmctl ", {"vm", "nf", "stats", "rule", "default", "chain", "role", "core"}),
+    ("netvmctl ", {"vm", "nf", "stats", "metrics", "rule", "default", "chain", "role", "core"}),
     ("netvmctl v", {"vm"}),
     ("netvmctl vm ", {"list", "start", "stop", "cmd"}),
     ("netvmctl nf ", {"list", "cmd"}),
@@ -91,7 +91,7 @@ def main():
         chk.ok(True, "netvmctl not built: skipped")
     else:
         usage = subprocess.run([ctl, "--help"], capture_output=True, text=True).stdout
-        for cmd in ("vm list", "vm start", "vm stop", "vm cmd", "nf list", "nf cmd", "stats",
+        for cmd in ("vm list", "vm start", "vm stop", "vm cmd", "nf list", "nf cmd", "stats", "metrics",
                     "rule list", "rule add", "rule del", "default set", "chain list",
                     "chain set", "chain del", "role list", "role name", "core reload"):
             chk.ok(cmd in usage, f"netvmctl --help names '{cmd}'")
