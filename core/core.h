@@ -269,6 +269,15 @@ struct core_port_stats {
 	uint64_t tx_drop;
 } __rte_cache_aligned;
 
+/* An af_packet port's sockets, whose ring-full drops the core reads
+ * (afpacket.c). */
+#define CORE_AFP_MAX_FDS 16
+struct core_afp_ring {
+	int fds[CORE_AFP_MAX_FDS];
+	unsigned int nb_fds;
+	uint64_t drops; /* since start-up */
+};
+
 enum core_dp_role { CORE_DP_RX = 1, CORE_DP_TX = 2, CORE_DP_BOTH = 3 };
 
 struct core {
@@ -292,6 +301,8 @@ struct core {
 	struct core_port_stats port_st[RTE_MAX_ETHPORTS];
 	uint16_t port_mtu[RTE_MAX_ETHPORTS];       /* the device's MTU */
 	uint32_t port_frame_max[RTE_MAX_ETHPORTS]; /* MTU + Ethernet header */
+	uint64_t port_imissed[RTE_MAX_ETHPORTS];   /* last rte_eth_stats.imissed read */
+	struct core_afp_ring afp[RTE_MAX_ETHPORTS];
 	/* IPv4 fragments: headers (direct) and references into the packet
 	 * (indirect), both in the core's private memory, never in a pool
 	 * region an NF maps. */
@@ -379,6 +390,13 @@ int core_frag_ipv4(struct core *c, struct rte_mbuf *m, uint16_t mtu, struct rte_
 		   unsigned int max, enum core_drop *why);
 
 /* telemetry.c */
+struct rte_eth_dev_info;
+int core_afp_check(uint16_t port, const struct rte_eth_dev_info *info, uint32_t room, FILE *warn,
+		   char *err, size_t errlen);
+void core_afp_ring_open(struct core *c, uint16_t port, unsigned int ifindex);
+uint64_t core_afp_ring_drops(struct core *c, uint16_t port);
+void core_afp_ring_close(struct core *c, uint16_t port);
+
 int core_telemetry_register(struct core *c);
 void core_telemetry_unregister(struct core *c);
 void core_stats_print(struct core *c, FILE *f, const char *prefix, bool nonzero);

@@ -50,8 +50,34 @@ usage(FILE *f, const char *prog)
 		"      --stats SECONDS  print counters every SECONDS (overrides core.stats_interval)\n"
 		"      --wait-nfs N     receive nothing until N NFs are attached\n"
 		"  -h, --help           this text\n"
-		"Ports are the DPDK devices the EAL options give (-a PCI, --vdev ...).\n",
-		prog);
+		"Ports are the DPDK devices the EAL options give (-a PCI, --vdev ...).\n"
+		"DPDK's EAL options: %s -h -- (the EAL's own usage).\n",
+		prog, prog);
+}
+
+/* Is -h or --help among the core's own arguments (after "--"), or given
+ * with no "--" at all? Then the usage is printed before DPDK starts: the
+ * EAL would initialise (hugepages, devices) or print only its own usage. */
+static bool
+help_asked(int argc, char **argv)
+{
+	int i, dashes = -1;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dashes = i;
+			break;
+		}
+	for (i = dashes < 0 ? 1 : dashes + 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+		/* the value of -c or -s is a path, never an option */
+		if (dashes >= 0 && (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "-s") == 0 ||
+				    strcmp(argv[i], "--config") == 0 ||
+				    strcmp(argv[i], "--socket") == 0))
+			i++;
+	}
+	return false;
 }
 
 static int
@@ -204,6 +230,7 @@ port_init(struct core *c, uint16_t port)
 	uint16_t q, nq = (uint16_t)c->cfg.queues;
 	int s = rte_eth_dev_socket_id(port), r;
 	struct core_pool *pool;
+	char err[512];
 
 	if (s < 0 || s >= RTE_MAX_NUMA_NODES)
 		s = 0;
@@ -215,6 +242,12 @@ port_init(struct core *c, uint16_t port)
 		fprintf(stderr, "port %u (%s): %u queues asked, the device has %u rx / %u tx\n",
 			port, info.driver_name, nq, info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
+	}
+	r = core_afp_check(port, &info, rte_pktmbuf_data_room_size(pool->mp) -
+			   RTE_PKTMBUF_HEADROOM, stderr, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "netvm-core: %s\n", err);
+		return r;
 	}
 	if (nq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP)) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
@@ -247,6 +280,8 @@ port_init(struct core *c, uint16_t port)
 		return r;
 	}
 	rte_eth_promiscuous_enable(port); /* not every device can: not an error */
+	if (strcmp(info.driver_name, "net_af_packet") == 0)
+		core_afp_ring_open(c, port, info.if_index);
 	rte_eth_macaddr_get(port, &mac);
 	c->port_frame_max[port] = c->port_mtu[port] + RTE_ETHER_HDR_LEN;
 	printf("port %u: %s MAC " RTE_ETHER_ADDR_PRT_FMT "\n", port, info.driver_name,
@@ -264,6 +299,11 @@ ports_close(struct core *c)
 	uint16_t port;
 
 	for (port = 0; port < c->nb_ports; port++) {
+		struct rte_eth_stats st;
+
+		core_afp_ring_close(c, port);
+		if (rte_eth_stats_get(port, &st) == 0)
+			c->port_imissed[port] = st.imissed;
 		rte_eth_dev_stop(port);
 		rte_eth_dev_close(port);
 	}
@@ -316,6 +356,10 @@ main(int argc, char **argv)
 	size_t qsz;
 	int r, status = 1;
 
+	if (help_asked(argc, argv)) {
+		usage(stdout, "netvm-core");
+		return 0;
+	}
 	r = rte_eal_init(argc, argv);
 	if (r < 0) {
 		fprintf(stderr, "netvm-core: DPDK EAL: %s (check the EAL options and --vdev "

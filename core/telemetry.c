@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
 #include "core.h"
@@ -63,6 +64,19 @@ nf_walk(const struct core_nf *nf, const struct core_flows *fl, stat_fn fn, void 
 	}
 }
 
+/* Packets port @port lost before the core saw them: the device's imissed
+ * (the last value read while the port ran, once it is closed) and, for
+ * af_packet, the kernel's receive-ring drops. */
+static uint64_t
+port_rx_missed(struct core *c, uint16_t port)
+{
+	struct rte_eth_stats st;
+
+	if (!c->quit && rte_eth_stats_get(port, &st) == 0)
+		c->port_imissed[port] = st.imissed;
+	return c->port_imissed[port] + core_afp_ring_drops(c, port);
+}
+
 /* Call @fn for every counter. Takes nf_lock: control path only. */
 static void
 stats_walk(struct core *c, stat_fn fn, void *arg)
@@ -84,6 +98,8 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 		fn(arg, name, c->port_st[port].tx);
 		snprintf(name, sizeof(name), "port%u_tx_drop", port);
 		fn(arg, name, c->port_st[port].tx_drop);
+		snprintf(name, sizeof(name), "port%u_rx_missed", port);
+		fn(arg, name, port_rx_missed(c, port));
 	}
 	for (i = 0; i < c->nb_pools; i++) {
 		snprintf(name, sizeof(name), "pool%u_total", i);

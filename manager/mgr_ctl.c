@@ -10,6 +10,8 @@
  *   vm stop NAME        {"ok": true}
  *   nf list             {"ok": true, "nfs": [ {id, vm, role, rx, ...} ]}
  *   stats               {"ok": true, "stats": { the core's /netvm/stats }}
+ *   metrics             {"ok": true, "stats": {...}, "nf_counters": {"ID": {...}},
+ *                        "nf_vms": {"ID": "VM name"}}
  *
  * Requests are served one at a time in the manager's loop; each is short
  * (a telemetry query at most, or stopping one QEMU).
@@ -261,6 +263,48 @@ ctl_stats(struct mgr *m)
 	return o;
 }
 
+/* The core's counters and every attached NF's published counters
+ * (/netvm/nf_counters,ID), with the VM each NF runs in: what
+ * `netvmctl metrics` prints. An NF whose counters cannot be read is left
+ * out of "nf_counters". */
+static struct json_object *
+ctl_metrics(struct mgr *m)
+{
+	struct json_object *stats, *o = ctl_core_stats(m, &stats), *nfc, *vms, *one;
+	char err[MGR_ERR_LEN], cmd[64], idkey[24];
+	const char *field;
+	unsigned int i;
+	long id;
+
+	if (o != NULL)
+		return o;
+	nfc = json_object_new_object();
+	vms = json_object_new_object();
+	json_object_object_foreach(stats, key, val) {
+		(void)val;
+		id = ctl_nf_key(key, &field);
+		if (id < 0 || strcmp(field, "role") != 0)
+			continue;
+		snprintf(idkey, sizeof(idkey), "%ld", id);
+		snprintf(cmd, sizeof(cmd), "/netvm/nf_counters,%ld", id);
+		if (mgr_tel_query(m->tel_path, cmd, &one, err, sizeof(err)) == 0) {
+			if (json_object_is_type(one, json_type_object))
+				json_object_object_add(nfc, idkey, one);
+			else
+				json_object_put(one);
+		}
+		for (i = 0; i < m->nb_vms; i++)
+			if (mgr_vm_up(&m->vms[i]) && m->vms[i].att.nf_id == (uint32_t)id)
+				json_object_object_add(vms, idkey,
+						       json_object_new_string(m->vms[i].cfg->name));
+	}
+	o = ctl_ok();
+	json_object_object_add(o, "stats", stats);
+	json_object_object_add(o, "nf_counters", nfc);
+	json_object_object_add(o, "nf_vms", vms);
+	return o;
+}
+
 static struct json_object *
 ctl_dispatch(struct mgr *m, char *req)
 {
@@ -281,7 +325,10 @@ ctl_dispatch(struct mgr *m, char *req)
 		return ctl_nf_list(m);
 	if (n == 1 && strcmp(words[0], "stats") == 0)
 		return ctl_stats(m);
-	return ctl_error("unknown request '%s' (vm list|start NAME|stop NAME, nf list, stats)",
+	if (n == 1 && strcmp(words[0], "metrics") == 0)
+		return ctl_metrics(m);
+	return ctl_error("unknown request '%s' (vm list|start NAME|stop NAME, nf list, stats, "
+			 "metrics)",
 			 n > 0 ? words[0] : "");
 }
 

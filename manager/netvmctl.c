@@ -3,7 +3,7 @@
  * netvmctl — the operator's command line for netvm-manager.
  *
  *   netvmctl [-s SOCKET] [--json] vm list | vm start NAME | vm stop NAME
- *   netvmctl [-s SOCKET] [--json] nf list | stats
+ *   netvmctl [-s SOCKET] [--json] nf list | stats | metrics
  *   netvmctl [-c CORE_SOCKET] [-f FILE] [-t SECONDS] [--json] nf cmd ID WORD...
  *   netvmctl [-s SOCKET] [-f FILE] [-t SECONDS] [--json] vm cmd NAME WORD...
  *   netvmctl [-c CORE_SOCKET] [-f FILE] [--json] rule list|add|del ... |
@@ -44,6 +44,7 @@ usage(FILE *f, const char *prog)
 		"  vm stop NAME     stop a VM; it stays stopped\n"
 		"  nf list          NFs attached to the core engine, with their VM\n"
 		"  stats            the core engine's counters: ports, NFs, pools, drops\n"
+		"  metrics          the core's and every NF's counters, Prometheus text format\n"
 		"  nf cmd ID WORD...    a command for NF instance ID (try 'help'), through the\n"
 		"                       core engine; prints the NF's answer\n"
 		"  vm cmd NAME WORD...  the same for the NF of VM NAME\n"
@@ -176,6 +177,8 @@ ctl_request(int n, char **argv, char *req, size_t len)
 		snprintf(req, len, "nf list\n");
 	else if (n == 1 && strcmp(argv[0], "stats") == 0)
 		snprintf(req, len, "stats\n");
+	else if (n == 1 && strcmp(argv[0], "metrics") == 0)
+		snprintf(req, len, "metrics\n");
 	else
 		return -EINVAL;
 	return 0;
@@ -294,6 +297,8 @@ main(int argc, char **argv)
 		r = ctl_show_nfs(reply, stdout);
 	} else if (strcmp(req, "stats\n") == 0) {
 		r = ctl_show_stats(reply, stdout);
+	} else if (strcmp(req, "metrics\n") == 0) {
+		r = ctl_show_metrics(reply, stdout);
 	}
 	if (r < 0)
 		fprintf(stderr, "netvmctl: unexpected answer from the manager\n");

@@ -22,6 +22,10 @@ int ctl_show_nfs(struct json_object *reply, FILE *f);
  * reasons, the rest) to @f. Returns 0 or -EPROTO. */
 int ctl_show_stats(struct json_object *reply, FILE *f);
 
+/* netvmctl_metrics.c: print a "metrics" answer in the Prometheus text
+ * exposition format (docs/operations-basics.md). Returns 0 or -EPROTO. */
+int ctl_show_metrics(struct json_object *reply, FILE *f);
+
 /* netvmctl_nf.c: commands for NFs, and for the core itself (id CTL_CORE),
  * through the core's command socket. */
 #define CTL_CORE (-1)

@@ -21,20 +21,52 @@
 #
 #   scripts/demo.sh --vm
 #
+# With --netns, real applications instead: two network namespaces joined by
+# veth pairs to the core's net_af_packet ports, the NF between them (l3fwd
+# by default; bridge; firewall in the chain firewall -> l3fwd), then ping,
+# a curl download checked by sha256 and an iperf3 run
+# (scripts/lib/demo_netns.sh, docs/quickstart.md). Exit status 0 when every
+# step worked.
+#
+#   scripts/demo.sh --netns [--nf l3fwd|bridge|firewall]
+#
 # Environment: NETVM_DEMO_SECONDS (default 5), NETVM_BUILD (default build),
-# NETVM_DEMO_VM (1: as --vm), NETVM_GUEST_DIR (guest image, default build/guest).
+# NETVM_DEMO_VM (1: as --vm), NETVM_GUEST_DIR (guest image, default build/guest),
+# NETVM_DEMO_IPERF_SECONDS (--netns: the iperf3 run, default 5),
+# NETVM_SKIP_SETUP (1: do not run scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${NETVM_BUILD:-build}
 secs=${NETVM_DEMO_SECONDS:-5}
 vm=${NETVM_DEMO_VM:-0}
-case "${1:-}" in
---vm) vm=1 ;;
-"") ;;
-*) echo "usage: scripts/demo.sh [--vm]" >&2; exit 2 ;;
+netns=0
+nf=l3fwd
+usage="usage: scripts/demo.sh [--vm | --netns [--nf l3fwd|bridge|firewall]]"
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--vm) vm=1 ;;
+	--netns) netns=1 ;;
+	--nf)
+		[[ $# -ge 2 ]] || { echo "$usage" >&2; exit 2; }
+		nf=$2
+		shift
+		;;
+	*) echo "$usage" >&2; exit 2 ;;
+	esac
+	shift
+done
+case $nf in
+l3fwd | bridge | firewall) ;;
+*) echo "demo: --nf $nf: not l3fwd, bridge or firewall" >&2; exit 2 ;;
 esac
+if [[ $vm == 1 && $netns == 1 ]]; then
+	echo "demo: --vm and --netns do not go together" >&2
+	exit 2
+fi
 
-scripts/setup.sh
+if [[ ${NETVM_SKIP_SETUP:-0} != 1 ]]; then
+	scripts/setup.sh
+fi
 guest=${NETVM_GUEST_DIR:-build/guest}
 if [[ $vm == 1 ]]; then
 	scripts/build-guest.sh
@@ -43,15 +75,27 @@ fi
 work=$(mktemp -d /tmp/netvm-demo.XXXXXX)
 core_pid=
 nf_pid=
+nf2_pid=
 mgr_pid=
+netns_cleanup() { :; }
 cleanup() {
+	[[ -n $nf2_pid ]] && kill -INT "$nf2_pid" 2>/dev/null || true
 	[[ -n $nf_pid ]] && kill -INT "$nf_pid" 2>/dev/null || true
 	[[ -n $mgr_pid ]] && kill -TERM "$mgr_pid" 2>/dev/null && wait "$mgr_pid" 2>/dev/null || true
 	[[ -n $core_pid ]] && kill -INT "$core_pid" 2>/dev/null || true
+	netns_cleanup # its servers too, before waiting for every child
 	wait 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [[ $netns == 1 ]]; then
+	# shellcheck source=scripts/lib/demo_netns.sh
+	. scripts/lib/demo_netns.sh
+	demo_netns "$nf"
+	exit
+fi
 
 # The L3 forwarder in a VM: netvm-manager attaches it to the core as role 1
 # and boots the guest image with the route file written into it.

@@ -9,6 +9,7 @@ file left in the hugepage directory.
 
 import os
 import socket
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -60,6 +61,29 @@ def expect_failure(env, chk, what, core, words, timeout=30.0):
     chk.eq(nvenv.pool_files(core.prefix), [], f"{what}: no pool file left in {nvenv.HUGE_DIR}")
 
 
+def check_help(env, chk):
+    """--help, before or after "--", prints the usage and starts no DPDK."""
+    core_bin = env.binary(nvenv.CORE_BIN) or os.path.join(env.build_dir, nvenv.CORE_BIN)
+    prefix = env.unique("help")
+    env.add_cleanup(lambda: nvenv.remove_prefix_files(prefix))
+    for args in (["--help"], ["-h"], ["--file-prefix", prefix, "--", "--help"],
+                 ["--file-prefix", prefix, "--", "-c", "x.conf", "-h"]):
+        what = "netvm-core " + " ".join(args)
+        try:
+            res = subprocess.run([core_bin] + args, capture_output=True, text=True, timeout=20)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            chk.ok(False, f"{what}: runs", str(exc))
+            continue
+        chk.eq(res.returncode, 0, f"{what}: exit status 0")
+        chk.ok("usage: netvm-core" in res.stdout and "--config" in res.stdout,
+               f"{what}: prints the core's usage", f"stdout: {res.stdout!r}")
+        chk.ok("EAL:" not in res.stdout + res.stderr, f"{what}: DPDK not started",
+               f"output: {(res.stdout + res.stderr)[-400:]!r}")
+    chk.ok(not os.path.exists(os.path.join("/var/run/dpdk", prefix)) and
+           not nvenv.prefix_files(prefix),
+           "--help: no DPDK runtime directory or hugepage file for its prefix", prefix)
+
+
 def main():
     env = nvenv.setup("startup_errors", timeout=280, description=__doc__)
     chk = check.Checker("startup_errors")
@@ -69,6 +93,9 @@ def main():
     empty = env.path("empty.pcap")
     pcaps.write(empty, [])
     null_port = ["net_null0,no-rx=1"]
+
+    chk.section("--help")
+    check_help(env, chk)
 
     chk.section("bad configuration files")
     for i, (name, text, line, words) in enumerate(BAD_CONFIGS):

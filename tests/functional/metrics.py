@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""metrics: `netvmctl metrics` prints the core's and the NFs' counters in Prometheus text format.
+
+A pcap goes through the core and a bridge (port 0 -> port 1); packets to
+port 1's rule-less input are dropped as no_rule. netvm-manager (no VMs)
+answers `netvmctl metrics`. Its output must pass a checker of the text
+exposition format written here (HELP and TYPE once per family, before its
+samples; each family's samples together; names and labels well formed;
+counters named *_total; values numbers; no sample twice), and its values
+must be the core's counters read through telemetry: ports, drops by
+reason, pool, the NF's counters with its role, and what the NF publishes.
+The checker itself must reject broken texts.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+from nvtest import check, pcaps, traffic  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+from nvtest.proc import Core, Nf, Proc  # noqa: E402
+
+MANAGER_BIN = "manager/netvm-manager"
+NETVMCTL_BIN = "manager/netvmctl"
+CONFIG = """core = { pool_buffers = 3000; };
+rules = ( { in_port = 0; role = 1; } );
+default = { action = "drop"; };
+"""
+NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+SAMPLE = re.compile(rf"^({NAME})(?:\{{(.*)\}})? (\S+)$")
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(,|$)')
+TYPES = ("counter", "gauge", "histogram", "summary", "untyped")
+
+
+def parse_prometheus(text):
+    """Check @text against the text exposition format (0.0.4).
+
+    Returns (errors, {(name, frozenset of (label, value)): value}, {name: type})."""
+    errors, samples, types, helps, done = [], {}, {}, set(), set()
+    current = None
+    if text and not text.endswith("\n"):
+        errors.append("the text does not end with a newline")
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            parts = line.split(None, 3)
+            if len(parts) >= 3 and parts[1] in ("HELP", "TYPE"):
+                name = parts[2]
+                if not re.fullmatch(NAME, name):
+                    errors.append(f"{n}: bad metric name {name!r}")
+                if name in done:
+                    errors.append(f"{n}: {parts[1]} of {name} after its family ended")
+                if parts[1] == "HELP":
+                    if name in helps:
+                        errors.append(f"{n}: second HELP for {name}")
+                    helps.add(name)
+                else:
+                    if name in types:
+                        errors.append(f"{n}: second TYPE for {name}")
+                    if len(parts) != 4 or parts[3] not in TYPES:
+                        errors.append(f"{n}: bad TYPE line {line!r}")
+                    elif name in {s[0] for s in samples}:
+                        errors.append(f"{n}: TYPE of {name} after its samples")
+                    else:
+                        types[name] = parts[3]
+                if current is not None and current != name:
+                    done.add(current)
+                current = name
+            continue
+        m = SAMPLE.match(line)
+        if not m:
+            errors.append(f"{n}: not a sample: {line!r}")
+            continue
+        name, labels_text, value = m.groups()
+        labels = []
+        if labels_text:
+            pos = 0
+            while pos < len(labels_text):
+                lm = LABEL.match(labels_text, pos)
+                if not lm:
+                    errors.append(f"{n}: bad labels {labels_text!r}")
+                    break
+                labels.append((lm.group(1), lm.group(2)))
+                pos = lm.end()
+            if len({k for k, _ in labels}) != len(labels):
+                errors.append(f"{n}: a label twice")
+        try:
+            num = float(value)
+        except ValueError:
+            errors.append(f"{n}: value {value!r} is not a number")
+            num = None
+        if name in done:
+            errors.append(f"{n}: sample of {name} apart from its family")
+        if current is not None and current != name:
+            done.add(current)
+        current = name
+        if name not in types:
+            errors.append(f"{n}: {name} has no TYPE line before it")
+        if types.get(name) == "counter" and not name.endswith("_total"):
+            errors.append(f"{n}: counter {name} is not named *_total")
+        key = (name, frozenset(labels))
+        if key in samples:
+            errors.append(f"{n}: {name}{{{labels_text}}} twice")
+        samples[key] = num
+    for name in types:
+        if name not in helps:
+            errors.append(f"{name}: no HELP line")
+    return errors, samples, types
+
+
+def checker_selftest(chk):
+    good = ("# HELP a_total x\n# TYPE a_total counter\na_total{port=\"0\"} 1\n"
+            "a_total{port=\"1\"} 2\n# HELP g y\n# TYPE g gauge\ng 3.5\n")
+    errs, samples, _ = parse_prometheus(good)
+    chk.ok(not errs and samples[("g", frozenset())] == 3.5, "checker accepts a good text",
+           str(errs))
+    bad = {
+        "a second TYPE": good + "# TYPE g gauge\n",
+        "a family split": good + 'a_total{port="2"} 4\n',
+        "a counter not *_total": "# HELP c x\n# TYPE c counter\nc 1\n",
+        "a bad label": '# HELP g x\n# TYPE g gauge\ng{port=0} 1\n',
+        "no TYPE": "g 1\n",
+        "a value not a number": "# HELP g x\n# TYPE g gauge\ng one\n",
+        "a sample twice": "# HELP g x\n# TYPE g gauge\ng 1\ng 2\n",
+    }
+    for what, text in bad.items():
+        errs, _, _ = parse_prometheus(text)
+        chk.ok(errs, f"checker rejects {what}")
+
+
+def main():
+    env = nvenv.setup("metrics", timeout=110, description=__doc__)
+    chk = check.Checker("metrics")
+    chk.section("the format checker")
+    checker_selftest(chk)
+    nvenv.require_root(chk)
+    nvenv.require_hugepages(chk)
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.BRIDGE_BIN, MANAGER_BIN,
+                                      NETVMCTL_BIN])
+
+    chk.section("core, bridge, manager")
+    frames = [p.frame for p in traffic.simple_flows(5, ["10.1.0.0/16", "10.2.0.0/16"], 200)]
+    in_pcap, drop_pcap = env.path("in.pcap"), env.path("drop.pcap")
+    pcaps.write(in_pcap, frames)
+    pcaps.write(drop_pcap, frames[:7])
+    core = Core(env, "mt", CONFIG,
+                [f"net_pcap0,rx_pcap={in_pcap},tx_pcap={env.path('out0.pcap')}",
+                 f"net_pcap1,rx_pcap={drop_pcap},tx_pcap={env.path('out1.pcap')}"],
+                wait_nfs=1)
+    err = core.start_ready()
+    if not chk.ok(err is None, "core starts", err or ""):
+        env.done(chk)
+    nf = Nf(env, core, nvenv.BRIDGE_BIN, 1, name="bridge")
+    err = nf.start_attached()
+    if not chk.ok(err is None, "bridge attaches", err or ""):
+        env.done(chk)
+    want = {"port0_rx": len(frames), "port1_tx": len(frames), "port1_rx": 7, "drop_no_rule": 7}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        stats = core.stats()
+        if all(stats.get(k) == v for k, v in want.items()):
+            break
+        time.sleep(0.1)
+    chk.eq({k: stats.get(k) for k in want}, want,
+           f"{len(frames)} packets through the bridge, 7 dropped (no rule)")
+    msock, mconf = env.path("manager.sock"), env.path("manager.conf")
+    with open(mconf, "w") as f:
+        f.write(f'manager = {{ socket = "{msock}"; state_dir = "{env.path("vms")}"; }};\n'
+                f'core = {{ socket = "{core.sock}"; file_prefix = "{core.prefix}"; }};\n'
+                "vms = ();\n")
+    mgr = Proc(env, "manager", [env.binary(MANAGER_BIN), "-c", mconf])
+    mgr.start()
+    ctl = env.binary(NETVMCTL_BIN)
+    out, rc = "", None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        r = subprocess.run([ctl, "-s", msock, "metrics"], capture_output=True, text=True,
+                           timeout=30)
+        out, rc = r.stdout, r.returncode
+        if rc == 0 or not mgr.alive():
+            break
+        time.sleep(0.2)
+    if not chk.eq(rc, 0, "netvmctl metrics exits 0"):
+        print(f"  {r.stderr}{mgr.tail()}", flush=True)
+        env.done(chk)
+    stats = core.stats()
+
+    chk.section("the text")
+    errs, samples, types = parse_prometheus(out)
+    chk.eq(errs, [], "netvmctl metrics is valid Prometheus text")
+
+    def val(name, **labels):
+        return samples.get((name, frozenset(labels.items())))
+
+    chk.section("the values")
+    chk.eq(val("netvm_port_rx_packets_total", port="0"), stats.get("port0_rx"),
+           "netvm_port_rx_packets_total{port=0} == port0_rx")
+    chk.eq(val("netvm_port_rx_packets_total", port="0"), len(frames), "... == packets sent")
+    chk.eq(val("netvm_port_tx_packets_total", port="1"), stats.get("port1_tx"),
+           "netvm_port_tx_packets_total{port=1} == port1_tx")
+    chk.eq(val("netvm_port_rx_missed_total", port="0"), stats.get("port0_rx_missed"),
+           "netvm_port_rx_missed_total{port=0} == port0_rx_missed")
+    chk.eq(val("netvm_drops_total", reason="no_rule"), stats.get("drop_no_rule"),
+           "netvm_drops_total{reason=no_rule} == drop_no_rule")
+    chk.eq(val("netvm_drops_total", reason="no_rule"), 7, "... == the 7 packets port 1 got")
+    chk.eq(val("netvm_pool_buffers", pool="0"), 3000, "netvm_pool_buffers{pool=0} == 3000")
+    nid = str(nf.id)
+    chk.eq(val("netvm_nf_rx_packets_total", nf=nid, role="1"), stats.get(f"nf{nid}_rx"),
+           f"netvm_nf_rx_packets_total{{nf={nid},role=1}} == nf{nid}_rx")
+    chk.eq(val("netvm_nfs_attached"), 1, "netvm_nfs_attached == 1")
+    chk.eq(types.get("netvm_drops_total"), "counter", "netvm_drops_total is a counter")
+    published = [k for k in samples if k[0] == "netvm_nf_counter"
+                 and ("nf", nid) in k[1] and ("role", "1") in k[1]]
+    chk.ok(published, "the bridge's published counters, labelled nf and role",
+           out[-600:])
+    reasons = {dict(k[1]).get("reason") for k in samples if k[0] == "netvm_drops_total"}
+    chk.eq(sorted(reasons), sorted(k[5:] for k in stats if k.startswith("drop_")),
+           "one netvm_drops_total sample per drop reason")
+    with open(os.path.join(env.source_dir, "packaging", "grafana", "netvm.json")) as f:
+        dash = f.read()
+    used = set(re.findall(r"netvm_[a-z0-9_]+", dash))
+    chk.ok(used and used <= set(types), "the Grafana dashboard uses only these metric names",
+           str(sorted(used - set(types))))
+    mgr.stop()
+    env.done(chk)
+
+
+if __name__ == "__main__":
+    main()

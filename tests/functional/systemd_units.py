@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""systemd_units: the systemd units in packaging/systemd pass `systemd-analyze verify`.
+
+The units are configured as meson does (@bindir@: a directory of links to
+the built programs; /bin/true for one not built) and verified together;
+a unit with a relative ExecStart must fail the same verification, so a
+verifier that accepts anything is noticed. The core's ExecReload must be
+`netvmctl ... core reload` of its configuration file. Exit 77 (skipped)
+without systemd-analyze.
+"""
+
+import glob
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+from nvtest import check  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+
+PROGRAMS = {"netvm-core": "core/netvm-core", "netvmctl": "manager/netvmctl",
+            "netvm-manager": "manager/netvm-manager"}
+
+
+def verify(units):
+    """(return code, output) of systemd-analyze verify on @units."""
+    r = subprocess.run(["systemd-analyze", "verify", "--man=no"] + units,
+                       capture_output=True, text=True, timeout=60)
+    return r.returncode, (r.stdout + r.stderr).strip()
+
+
+def main():
+    if nvenv.which("systemd-analyze") is None:
+        print("systemd_units: systemd-analyze not found: skipped")
+        sys.exit(77)
+    env = nvenv.setup("systemd_units", timeout=90, description=__doc__)
+    chk = check.Checker("systemd_units")
+    src = os.path.join(env.source_dir, "packaging", "systemd")
+    bindir = env.path("bin")
+    os.mkdir(bindir)
+    for name, rel in PROGRAMS.items():
+        os.symlink(env.binary(rel) or "/bin/true", os.path.join(bindir, name))
+    units = []
+    for path in sorted(glob.glob(os.path.join(src, "*.in"))):
+        with open(path) as f:
+            text = f.read().replace("@bindir@", bindir).replace("@docdir@", env.path("doc"))
+        out = env.path(os.path.basename(path)[:-3])
+        with open(out, "w") as f:
+            f.write(text)
+        units.append(out)
+    units.append(os.path.join(src, "netvm.target"))
+    names = sorted(os.path.basename(u) for u in units)
+    chk.eq(names, ["netvm-core.service", "netvm-hugepages.service", "netvm-manager.service",
+                   "netvm.target"], "the units")
+    chk.ok(not any("@" in open(u).read() for u in units), "every @VAR@ is configured")
+
+    rc, out = verify(units)
+    chk.ok(rc == 0 and not out, "systemd-analyze verify: no complaint", f"rc={rc}: {out}")
+
+    with open(env.path("netvm-core.service")) as f:
+        core = f.read()
+    chk.ok(re.search(r"^ExecReload=\S*/netvmctl .*core reload \$\{NETVM_CONFIG\}$", core,
+                     re.M) is not None, "netvm-core: ExecReload is netvmctl core reload")
+    chk.ok(re.search(r"^ExecStart=\S*/netvm-core .*-- -c \$\{NETVM_CONFIG\}", core, re.M)
+           is not None, "netvm-core: ExecStart reads NETVM_CONFIG")
+
+    broken = env.path("netvm-broken.service")
+    with open(broken, "w") as f:
+        f.write(core.replace(f"ExecStart={bindir}/", "ExecStart=bin/"))
+    rc, out = verify([broken])
+    chk.ok(rc != 0 or "bin/" in out, "a relative ExecStart fails the same verification",
+           f"rc={rc}: {out}")
+    env.done(chk)
+
+
+if __name__ == "__main__":
+    main()
