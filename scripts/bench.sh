@@ -13,6 +13,9 @@
 #   peers    64 B round trip: NetVM against testpmd io, net_ring, memif
 #   firewall 64 B rate of core + firewall (10/1000/10000 rules, 1/64K flows)
 #            against core + bridge in the same run (not part of 'all')
+#   click    64 B rate of core + the Click IP router (configs/click-router.click)
+#            against core + l3fwd (LPM, the same routes) in the same run, and
+#            each Click element's cycles per packet (not part of 'all')
 #   fib      a 200 000-route table: load time, one route added/deleted, lookups,
 #            against rte_lpm (tests/bench/bench-fib; not part of 'all')
 #   all      every suite, then report.md (paper figures and link limits beside)
@@ -53,8 +56,8 @@ case "$suite" in
 	sed -n '/^# bench.sh/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 	exit 0
 	;;
-all|peers|rate|size|chain|latency|cycles|firewall|fib) ;;
-*) die "unknown suite '$suite' (all $SUITES firewall fib; --help)" ;;
+all|peers|rate|size|chain|latency|cycles|firewall|click|fib) ;;
+*) die "unknown suite '$suite' (all $SUITES firewall click fib; --help)" ;;
 esac
 [ $# -le 1 ] || die "one suite at a time (settings are environment variables, see --help)"
 [ "$(id -u)" -eq 0 ] || die "run as root (DPDK needs hugepages and physical addresses)"

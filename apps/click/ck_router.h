@@ -34,6 +34,7 @@ struct ck_router {
 	uint32_t naddrs;
 	struct ck_element *rx[CK_MAX_PORTS]; /* FromDevice of each port */
 	uint64_t unbound_drops;
+	uint64_t cyc_nested;  /* cycles of the elements called inside the timed one */
 };
 
 #endif /* CK_ROUTER_H */

@@ -169,6 +169,8 @@ struct ck_element {
 	bool task;             /* has a task in the scheduler */
 	bool scheduled;        /* the task runs (ck_task_unschedule() clears it) */
 	uint64_t drops;        /* packets killed by the runtime on its behalf */
+	uint64_t cycles;       /* TSC cycles in its push/action, nested elements excluded */
+	uint64_t cycle_pkts;   /* packets those cycles were spent on */
 };
 
 /* ---- timers ---- */
@@ -246,6 +248,9 @@ void ck_please_stop(struct ck_router *r);
 void ck_router_stop(struct ck_router *r);
 /* Whether the run is over. */
 bool ck_router_stopped(const struct ck_router *r);
+/* Whether elements' cycles (the `cycles` handler) are counted: meson option
+ * stage_cycles on an x86-64 build; it cannot fail. */
+bool ck_cycles_enabled(void);
 /* The router's diagnostic stream (stderr unless redirected); never NULL. */
 FILE *ck_errf(const struct ck_router *r);
 /* The stream Print/IPPrint write to (stderr by default); never NULL. */

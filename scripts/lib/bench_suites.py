@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The generator-driven benchmark suites of scripts/bench.sh.
 
-    bench_suites.py SUITE OUTDIR      SUITE in rate, size, chain, latency, cycles, firewall
+    bench_suites.py SUITE OUTDIR      SUITE in rate, size, chain, latency, cycles, firewall, click
 
 Every trial is netvm-pktgen <-> memif <-> netvm-core <-> NF(s) (see
 bench_trial.py). A suite writes into OUTDIR: SUITE.json (machine, settings,
@@ -16,6 +16,7 @@ NETVM_BUILD, NETVM_BENCH_PKTGEN_CPU, NETVM_BENCH_NF_SLEEP_US.
 
 import json
 import os
+import re
 import statistics
 import sys
 
@@ -314,6 +315,83 @@ def suite_firewall(s):
                      ("loss ratio", lambda p: fmt(p["loss_ratio"], 4))])
 
 
+CLICK = "apps/click/netvm-click"
+TREE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CLICK_CONF = os.path.join(TREE, "configs", "click-router.click")
+CLICK_ROUTES = os.path.join(TREE, "configs", "click-router.routes")
+CLICK_TARGET = 0.5  # the Click router's rate / l3fwd's that the suite aims at
+
+
+def click_element_cycles(log):
+    """{element: cycles per packet} from netvm-click's `-h '*.cycles'` lines
+    ("NAME.cycles:" then the value x100) in an NF log; the first queue's."""
+    out = {}
+    with open(log) as f:
+        lines = f.read().splitlines()
+    for i, line in enumerate(lines[:-1]):
+        m = re.fullmatch(r"(\S+)\.cycles:", line)
+        if m and m.group(1) not in out and lines[i + 1].strip().isdigit():
+            out[m.group(1)] = int(lines[i + 1]) / 100
+    return out
+
+
+def suite_click(s):
+    l3fwd = ("apps/l3fwd/netvm-l3fwd", 1, ["--mode", "lpm", "--routes", CLICK_ROUTES])
+    click = (CLICK, 1, ["-f", CLICK_CONF, "--port", "eth0=0", "--port", "eth1=1",
+                        "-h", "*.cycles"])
+    for label, nf in (("l3fwd", l3fwd), ("click", click)):
+        p = s.point(label, s.trial_set(label, nfs=[nf], seconds=s.seconds))
+        p["cycles_nf_app"] = spread([nf.get("cycles_app_x100", 0) / 100 for r in p["raw"]
+                                     for nf in r["nfs"].values()])
+    base, ck = s.doc["points"]
+    ratio = (ck["rx_mpps"]["median"] / base["rx_mpps"]["median"]
+             if base["rx_mpps"]["n"] and ck["rx_mpps"]["n"] and base["rx_mpps"]["median"]
+             else None)
+    for p in s.doc["points"]:
+        p["vs_l3fwd"] = None
+    if ratio is not None:
+        ck["vs_l3fwd"], base["vs_l3fwd"] = ratio, 1.0
+    # Per-element cycles: each trial's NF log, median over the trials.
+    per = {}
+    order = []
+    for r in ck["raw"]:
+        log = os.path.join(s.out, r["dir"], "nf0.log")
+        if not os.path.exists(log):
+            continue
+        for name, c in click_element_cycles(log).items():
+            if name not in per:
+                order.append(name)
+            per.setdefault(name, []).append(c)
+    s.doc["click_elements"] = {n: spread(per[n]) for n in order}
+    rows = ["| element | cycles/pkt |", "|---|---|"]
+    rows += [f"| {n} | {fmt(s.doc['click_elements'][n], 1)} |" for n in order]
+    total = sum(s.doc["click_elements"][n]["median"] for n in order)
+    rows.append(f"| sum of the medians | {total:.1f} |")
+    verdict = "-" if ratio is None else (f"{ratio:.2f}x l3fwd: target {CLICK_TARGET}x "
+                                         + ("met" if ratio >= CLICK_TARGET else "NOT met"))
+    s.doc["result"] = ("Click router / l3fwd: " + verdict + ".\n\n"
+                       "Cycles per packet of each element's own push/action work "
+                       "(handler `cycles`, meson option stage_cycles; elements the batch "
+                       "passes without a call, such as FromDevice, read 0):\n\n"
+                       + "\n".join(rows))
+    s.doc["method"] = ("Unpaced 64 B UDP rate through netvm-core and one NF, in the same run: "
+                       "netvm-l3fwd --mode lpm with configs/click-router.routes (the baseline), "
+                       "then netvm-click running configs/click-router.click (Strip, "
+                       "CheckIPHeader, GetIPAddress, StaticIPLookup, DecIPTTL, EtherEncap, "
+                       "push ToDevice: the same routes and next hops, no ARP). 'NF app' is "
+                       "netlib's count of cycles per packet in the NF's callback.")
+    s.plot("click.png", "64 B rate: core + Click IP router vs core + l3fwd", "NF", "Mpps",
+           [("forwarded", [(p["x"], p["rx_mpps"]["median"], p["rx_mpps"]["min"],
+                            p["rx_mpps"]["max"]) for p in s.doc["points"] if p["rx_mpps"]["n"]])],
+           bars=True)
+    return s.finish([("NF", lambda p: str(p["x"])),
+                     ("forwarded Mpps", lambda p: fmt(p["rx_mpps"])),
+                     ("/ l3fwd", lambda p: "-" if p.get("vs_l3fwd") is None
+                      else f"{p['vs_l3fwd']:.2f}"),
+                     ("NF app cycles/pkt", lambda p: fmt(p["cycles_nf_app"], 1)),
+                     ("loss ratio", lambda p: fmt(p["loss_ratio"], 4))])
+
+
 def _us(s):
     return {k: (v / 1e3 if k != "n" else v) for k, v in s.items()}
 
@@ -355,7 +433,8 @@ def suite_cycles(s):
 
 
 SUITES = {"rate": suite_rate, "size": suite_size, "chain": suite_chain,
-          "latency": suite_latency, "cycles": suite_cycles, "firewall": suite_firewall}
+          "latency": suite_latency, "cycles": suite_cycles, "firewall": suite_firewall,
+          "click": suite_click}
 
 
 def main():

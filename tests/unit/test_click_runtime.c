@@ -80,6 +80,64 @@ test_unknown_keyword(void **state)
 
 /* ---- Print, sources, scheduling ---- */
 
+/* Per-element cycles: every packet pushed through an element is counted
+ * once, one at a time and in a batch; the handler reads cycles x100 per
+ * packet (0 when the build counts no cycles). */
+static void
+test_element_cycles(void **state)
+{
+	struct tg t;
+	struct run x;
+	struct ck_pkt *head = NULL, **tail = &head;
+	struct ck_element *src, *strip, *cnt, *dis;
+	uint32_t s, st, c, d;
+	const uint64_t want = ck_cycles_enabled() ? 14 : 0;
+	char *list;
+
+	(void)state;
+	tg_init(&t);
+	s = tg_add(&t, "s", "InfiniteSource", "LENGTH 60, LIMIT 10, STOP true", "", "h");
+	st = tg_add(&t, "st", "Strip", "14", "h", "h");
+	c = tg_add(&t, "c", "Counter", "", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, s, 0, st, 0);
+	tg_conn(&t, st, 0, c, 0);
+	tg_conn(&t, c, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	src = ck_router_find(x.r, "s");
+	strip = ck_router_find(x.r, "st");
+	cnt = ck_router_find(x.r, "c");
+	dis = ck_router_find(x.r, "d");
+	/* 4 more as one batch: one timed call per element for all of them */
+	for (int i = 0; i < 4; i++) {
+		struct ck_pkt *p = ck_pkt_new(src, 60);
+
+		assert_non_null(p);
+		memset(p->data, 0, 60);
+		*tail = p;
+		tail = &p->next;
+	}
+	ck_push_out_batch(src, 0, head);
+	assert_int_equal(hread(&x, "c.count"), 14);
+	assert_int_equal(strip->cycle_pkts, want);
+	assert_int_equal(cnt->cycle_pkts, want);
+	assert_int_equal(dis->cycle_pkts, want);
+	assert_int_equal(src->cycle_pkts, 0); /* a task: not timed */
+	assert_int_equal(hread(&x, "s.cycles"), 0);
+	if (want) {
+		assert_true(hread(&x, "st.cycles") > 0);
+		assert_int_equal(hread(&x, "st.cycles"), (long)(strip->cycles * 100 / 14));
+	} else {
+		assert_int_equal(hread(&x, "st.cycles"), 0);
+	}
+	list = ck_handler_read_str(x.r, "st.handlers");
+	assert_non_null(list);
+	assert_non_null(strstr(list, "cycles\tr\n"));
+	free(list);
+	finish(&x);
+}
+
 static void
 test_two_sources_alternate(void **state)
 {
@@ -423,6 +481,7 @@ main(void)
 		cmocka_unit_test(test_drivermanager_wait),
 		cmocka_unit_test(test_platform_actions),
 		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_element_cycles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
