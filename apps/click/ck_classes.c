@@ -37,6 +37,7 @@
 	X(DecIPTTL, "1/1-2", "a/ah", NULL)                            \
 	X(GetIPAddress, "1/1", "a/a", NULL)                           \
 	X(IPFragmenter, "1/1-2", "h/h", NULL)                         \
+	X(IPReassembler, "1/1-2", "a/ah", NULL)                       \
 	X(ICMPError, "1/1", "a/a", NULL)                              \
 	X(AddressInfo, "0/0", "a/a", NULL)                            \
 	X(StaticIPLookup, "1/-", "h/h", NULL)                         \

@@ -378,8 +378,11 @@ def suite_click(s):
                        "netvm-l3fwd --mode lpm with configs/click-router.routes (the baseline), "
                        "then netvm-click running configs/click-router.click (Strip, "
                        "CheckIPHeader, GetIPAddress, StaticIPLookup, DecIPTTL, EtherEncap, "
-                       "push ToDevice: the same routes and next hops, no ARP). 'NF app' is "
-                       "netlib's count of cycles per packet in the NF's callback.")
+                       "Queue, ToDevice: the same routes and next hops, no ARP). 'NF app' is "
+                       "netlib's count of cycles per packet in the NF's callback, the "
+                       "NFs' CPU cost with the generator's time slices left out. The "
+                       "element counters are on (stage_cycles) and cost each timed call "
+                       "two TSC reads, which the element figures include.")
     s.plot("click.png", "64 B rate: core + Click IP router vs core + l3fwd", "NF", "Mpps",
            [("forwarded", [(p["x"], p["rx_mpps"]["median"], p["rx_mpps"]["min"],
                             p["rx_mpps"]["max"]) for p in s.doc["points"] if p["rx_mpps"]["n"]])],

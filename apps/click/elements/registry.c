@@ -25,7 +25,7 @@
 	X(IPPrint) X(AddressInfo) X(DriverManager) \
 	X(FromDevice) X(PollDevice) X(ToDevice) X(ToHost) X(FromHost) X(ToRole) X(ToChain) \
 	X(FromIPSummaryDump) X(ToIPSummaryDump) X(FromDump) X(ToDump) \
-	X(ARPResponder) X(ICMPError) X(IPFragmenter) X(ARPQuerier) X(IPGWOptions) \
+	X(ARPResponder) X(ICMPError) X(IPFragmenter) X(IPReassembler) X(ARPQuerier) X(IPGWOptions) \
 	X(ICMPPingResponder) X(IPMirror) X(IPEncap) X(UDPIPEncap)
 
 #define CK_DECLARE(n) extern const struct ck_element_class ck_class_##n;
