@@ -584,6 +584,220 @@ test_ipfragmenter(void **state)
 	finish(&x);
 }
 
+/* A UDP fragment, written field by field: IPv4 header (ID @id, TTL 64,
+ * 10.0.0.1 > 10.0.0.2, checksum left 0: IPReassembler does not read it),
+ * fragment offset field @fo (flags included) and @n data bytes taken from
+ * @data at byte offset (fo & 0x1fff) * 8. Returns the packet's length. */
+static uint32_t
+ipr_frag(uint8_t *buf, uint16_t id, uint16_t fo, const uint8_t *data, uint32_t n)
+{
+	uint32_t len = 20 + n;
+
+	memset(buf, 0, 20);
+	buf[0] = 0x45;
+	buf[2] = (uint8_t)(len >> 8);
+	buf[3] = (uint8_t)len;
+	buf[4] = (uint8_t)(id >> 8);
+	buf[5] = (uint8_t)id;
+	buf[6] = (uint8_t)(fo >> 8);
+	buf[7] = (uint8_t)fo;
+	buf[8] = 64;
+	buf[9] = 17;
+	buf[12] = 10, buf[15] = 1;
+	buf[16] = 10, buf[19] = 2;
+	memcpy(buf + 20, data + (fo & 0x1fff) * 8u, n);
+	return len;
+}
+
+/* m :: MarkIPHeader -> r :: IPReassembler -> c :: CheckIPHeader -> Print
+ * ("", 64) -> Discard; r[1] (when @two) -> Print("exp", 64) -> Discard. */
+static void
+ipr_graph(struct tg *t, const char *conf, bool two)
+{
+	uint32_t m, r, c, p, e;
+
+	tg_init(t);
+	m = tg_add(t, "m", "MarkIPHeader", "", "h", "h");
+	r = tg_add(t, "r", "IPReassembler", conf, "h", two ? "hh" : "h");
+	c = tg_add(t, "c", "CheckIPHeader", "", "h", "hh");
+	p = tg_add(t, "p", "Print", ", 64", "h", "h");
+	tg_add(t, "d", "Discard", "", "h", "");
+	tg_add(t, "bad", "Discard", "", "h", "");
+	tg_conn(t, m, 0, r, 0);
+	tg_conn(t, r, 0, c, 0);
+	tg_conn(t, c, 0, p, 0);
+	tg_conn(t, p, 0, p + 1, 0);
+	tg_conn(t, c, 1, p + 2, 0);
+	if (two) {
+		e = tg_add(t, "exp", "Print", "exp, 64", "h", "h");
+		tg_add(t, "ed", "Discard", "", "h", "");
+		tg_conn(t, r, 1, e, 0);
+		tg_conn(t, e, 0, e + 1, 0);
+	}
+}
+
+/* The 24 data bytes 00..17 as one packet: total length 44, no flags,
+ * checksum 0x548b (4500+002c+1234+0000+4011+0a00+0001+0a00+0002 = ab74,
+ * complemented), worked out by hand. */
+#define IPR_WHOLE "  44 | 4500002c 12340000 4011548b 0a000001 0a000002 00010203 04050607 " \
+		  "08090a0b 0c0d0e0f 10111213 14151617\n"
+
+static void
+test_ipreassembler(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint8_t data[24], pkt[64];
+	uint32_t n;
+	size_t base;
+
+	(void)state;
+	for (int i = 0; i < 24; i++)
+		data[i] = (uint8_t)i;
+	ipr_graph(&t, "", false);
+	assert_int_equal(start(&x, &t), 0);
+	/* not a fragment: through unchanged */
+	inject(&x, "m", udp40, 40);
+	assert_string_equal(chat(&x), "  40 | 45000028 00000000 401166c3 0a000001 0a000002 "
+				      "04d20035 00140000 00000000 00000000 00000000\n");
+	base = strlen(chat(&x));
+	/* in order: 8 bytes at 0 (MF), 8 at 8 (MF), 8 at 16 (last) */
+	n = ipr_frag(pkt, 0x1234, 0x2000 | 0, data, 8);
+	inject(&x, "m", pkt, n);
+	n = ipr_frag(pkt, 0x1234, 0x2000 | 1, data, 8);
+	inject(&x, "m", pkt, n);
+	/* held: nothing out yet; 2 x (28 + 64) + 40 charged */
+	assert_int_equal(strlen(chat(&x)), base);
+	assert_int_equal(hread(&x, "r.mem_used"), 224);
+	n = ipr_frag(pkt, 0x1234, 2, data, 8);
+	inject(&x, "m", pkt, n);
+	assert_string_equal(chat(&x) + base, IPR_WHOLE);
+	/* out of order: last, first, middle */
+	n = ipr_frag(pkt, 0x1234, 2, data, 8);
+	inject(&x, "m", pkt, n);
+	n = ipr_frag(pkt, 0x1234, 0x2000 | 0, data, 8);
+	inject(&x, "m", pkt, n);
+	assert_int_equal(strlen(chat(&x)), base + strlen(IPR_WHOLE));
+	n = ipr_frag(pkt, 0x1234, 0x2000 | 1, data, 8);
+	inject(&x, "m", pkt, n);
+	assert_string_equal(chat(&x) + base + strlen(IPR_WHOLE), IPR_WHOLE);
+	assert_int_equal(hread(&x, "r.reassembled"), 2);
+	assert_int_equal(hread(&x, "r.mem_used"), 0);
+	assert_int_equal(hread(&x, "bad.count"), 0);
+	assert_int_equal(hread(&x, "r.drops"), 0);
+	finish(&x);
+}
+
+static void
+test_ipreassembler_overlap(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint8_t a[32], b[32], pkt[64];
+	uint32_t n;
+
+	(void)state;
+	for (int i = 0; i < 32; i++) {
+		a[i] = (uint8_t)i;
+		b[i] = (uint8_t)(0x80 + i);
+	}
+	ipr_graph(&t, "", false);
+	assert_int_equal(start(&x, &t), 0);
+	/* 16 bytes at 0 (MF) from a, then 16 at 8 (last) from b: bytes 8..15
+	 * overlap and the later-starting fragment's win */
+	n = ipr_frag(pkt, 0x1234, 0x2000 | 0, a, 16);
+	inject(&x, "m", pkt, n);
+	n = ipr_frag(pkt, 0x1234, 1, b, 16);
+	inject(&x, "m", pkt, n);
+	assert_string_equal(chat(&x), "  44 | 4500002c 12340000 4011548b 0a000001 0a000002 "
+				      "00010203 04050607 88898a8b 8c8d8e8f 90919293 94959697\n");
+	/* malformed: a non-last fragment of 7 bytes */
+	n = ipr_frag(pkt, 0x1234, 0x2000 | 0, a, 7);
+	inject(&x, "m", pkt, n);
+	assert_int_equal(hread(&x, "r.drops"), 1);
+	/* held: 8 bytes at 0, and the last 8 at 16 (the whole is 24 bytes) */
+	n = ipr_frag(pkt, 0x1234, 0x2000 | 0, a, 8);
+	inject(&x, "m", pkt, n);
+	n = ipr_frag(pkt, 0x1234, 2, a, 8);
+	inject(&x, "m", pkt, n);
+	/* malformed: 8 bytes at 24, past that end; an empty non-last one */
+	n = ipr_frag(pkt, 0x1234, 0x2000 | 3, a, 8);
+	inject(&x, "m", pkt, n);
+	n = ipr_frag(pkt, 0x1234, 0x2000 | 1, a, 0);
+	inject(&x, "m", pkt, n);
+	assert_int_equal(hread(&x, "r.drops"), 3);
+	assert_int_equal(hread(&x, "r.reassembled"), 1);
+	assert_int_equal(hread(&x, "r.mem_used"), 40 + 2 * (28 + 64));
+	finish(&x);
+}
+
+static void
+test_ipreassembler_expiry(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint8_t data[24], pkt[64];
+	uint32_t n;
+	const uint64_t t0 = 1000000000ull * 1000000000ull; /* --simtime's start */
+
+	(void)state;
+	for (int i = 0; i < 24; i++)
+		data[i] = (uint8_t)i;
+	ipr_graph(&t, "", true);
+	assert_int_equal(start(&x, &t), 0);
+	/* the middle fragment never comes */
+	n = ipr_frag(pkt, 0x1234, 0x2000 | 0, data, 8);
+	inject(&x, "m", pkt, n);
+	n = ipr_frag(pkt, 0x1234, 2, data, 8);
+	inject(&x, "m", pkt, n);
+	ck_router_run(x.r);
+	/* checked at +10 s, +20 s, then dropped at +30 s; the timer is not
+	 * armed again and the run ends there */
+	assert_true(ck_now(x.r) == t0 + 30000000000ull);
+	assert_string_equal(chat(&x), "exp:   44 | 4500002c 12340000 4011548b 0a000001 0a000002 "
+				      "00010203 04050607 00000000 00000000 10111213 14151617\n");
+	assert_int_equal(hread(&x, "r.drops"), 2);
+	assert_int_equal(hread(&x, "r.mem_used"), 0);
+	finish(&x);
+}
+
+static void
+test_ipreassembler_himem(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint8_t data[24] = { 0 }, pkt[64];
+	uint32_t n;
+
+	(void)state;
+	ipr_graph(&t, "HIMEM 1024", false);
+	assert_int_equal(start(&x, &t), 0);
+	/* first fragments of packets 1..7: 7 x (40 + 28 + 64) = 924 <= 1024 */
+	for (uint16_t id = 1; id <= 7; id++) {
+		n = ipr_frag(pkt, id, 0x2000 | 0, data, 8);
+		inject(&x, "m", pkt, n);
+	}
+	assert_int_equal(hread(&x, "r.mem_used"), 924);
+	assert_int_equal(hread(&x, "r.drops"), 0);
+	/* the 8th would make 1056 > 1024: the oldest sets go until
+	 * 132 more fit under 768 (3/4): 1, 2 and 3 (924 -> 528), then + 132 */
+	n = ipr_frag(pkt, 8, 0x2000 | 0, data, 8);
+	inject(&x, "m", pkt, n);
+	assert_int_equal(hread(&x, "r.mem_used"), 660);
+	assert_int_equal(hread(&x, "r.drops"), 3);
+	/* packet 4 is still held: its last fragment completes it; packet 3's
+	 * last fragment starts a new set instead */
+	n = ipr_frag(pkt, 4, 1, data, 8);
+	inject(&x, "m", pkt, n);
+	assert_int_equal(hread(&x, "r.reassembled"), 1);
+	assert_int_equal(hread(&x, "bad.count"), 0);
+	n = ipr_frag(pkt, 3, 1, data, 8);
+	inject(&x, "m", pkt, n);
+	assert_int_equal(hread(&x, "r.reassembled"), 1);
+	assert_int_equal(hread(&x, "r.mem_used"), 660 - 132 + 132);
+	finish(&x);
+}
+
 static void
 test_icmperror(void **state)
 {
@@ -827,6 +1041,10 @@ main(void)
 		cmocka_unit_test(test_pcap_roundtrip),
 		cmocka_unit_test(test_arpresponder),
 		cmocka_unit_test(test_ipfragmenter),
+		cmocka_unit_test(test_ipreassembler),
+		cmocka_unit_test(test_ipreassembler_overlap),
+		cmocka_unit_test(test_ipreassembler_expiry),
+		cmocka_unit_test(test_ipreassembler_himem),
 		cmocka_unit_test(test_icmperror),
 		cmocka_unit_test(test_arpquerier),
 		cmocka_unit_test(test_ipencap_udpipencap),
