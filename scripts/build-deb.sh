@@ -70,8 +70,8 @@ missing_packages() {
 }
 
 if [ "$DEPS" -eq 1 ]; then
-	# shellcheck disable=SC2046 # one word per package
-	tools=$(missing_packages dpkg-dev debhelper devscripts equivs fakeroot build-essential)
+	tools=$(missing_packages dpkg-dev debhelper devscripts equivs fakeroot build-essential |
+		tr '\n' ' ')
 	if [ -n "$tools" ] || ! (cd "$TREE" && dpkg-checkbuilddeps >/dev/null 2>&1); then
 		if [ -n "$SUDO" ]; then
 			command -v sudo >/dev/null || die "not root and sudo is not installed"
@@ -83,7 +83,7 @@ if [ "$DEPS" -eq 1 ]; then
 			# shellcheck disable=SC2086 # one word per package
 			$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 				--no-install-recommends $tools >/dev/null ||
-				die "apt-get install $(echo $tools) failed"
+				die "apt-get install $tools failed"
 		fi
 		deps_dir=$(mktemp -d)
 		trap 'rm -rf "$deps_dir"' EXIT
