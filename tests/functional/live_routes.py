@@ -28,7 +28,6 @@ import ipaddress
 import os
 import random
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -38,9 +37,10 @@ from scapy.layers.l2 import Ether  # noqa: E402
 
 from nvtest import check, ctl, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
+from nvtest.closedloop import Sender  # noqa: E402
 from nvtest.inject import Injector, drained  # noqa: E402
 from nvtest.proc import Core, Nf  # noqa: E402
-from nvtest.telemetry import Telemetry, drops  # noqa: E402
+from nvtest.telemetry import drops  # noqa: E402
 
 CONFIG = """core = {
   pool_buffers = 4096;
@@ -103,42 +103,6 @@ def expected_ports(frames, routes):
 
 def counts(ports):
     return (ports.count(1), ports.count(2), ports.count(None))
-
-
-class Sender:
-    """Sends @frames into @inj batch after batch from a thread until stopped;
-    a batch goes only when every frame of the last one left by port 1 or 2 or
-    was dropped (closed loop, as in reload.py), so every frame must come out."""
-
-    def __init__(self, core, inj, frames):
-        self.inj, self.frames = inj, frames
-        self.tel = Telemetry(core.tel.path)
-        self.stop = threading.Event()
-        self.stuck = None
-        self.batches = 0
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _through(self, st):
-        out = st.get("port1_tx", 0) + st.get("port2_tx", 0) + sum(drops(st).values())
-        return st.get("port0_rx", 0) >= self.inj.sent and out >= st.get("port0_rx", 0)
-
-    def _run(self):
-        while not self.stop.is_set():
-            self.inj.send(self.frames)
-            ok, st = self.tel.wait_for(self._through, 20)
-            if not ok:
-                self.stuck = st
-                return
-            self.batches += 1
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
-        self.tel.close()
 
 
 def sent_through(chk, core, inj, frames, what):
@@ -235,7 +199,7 @@ def changes_under_traffic(chk, rc_, core, inj, frames):
     chk.section(f"{CHANGES} changes while traffic flows")
     st0 = core.stats()
     failed = []
-    with Sender(core, inj, frames) as sender:
+    with Sender(core, inj, frames, out_ports=(1, 2), timeout=20) as sender:
         for i in range(CHANGES // 4):
             # the /24 the traffic uses, and a long prefix that needs a tbl8 group
             for words in (("add", MORE_SPECIFIC, "2"), ("add", f"10.2.{1 + i}.128/25", "2"),
@@ -267,7 +231,7 @@ def big_load(chk, env, rc_, core, inj, frames, want_base):
     with open(path, "w") as f:
         f.write(text)
     st0 = core.stats()
-    with Sender(core, inj, frames) as sender:
+    with Sender(core, inj, frames, out_ports=(1, 2), timeout=20) as sender:
         time.sleep(0.3)
         t0 = time.monotonic()
         rc, out, err = rc_("load", "big.routes", opts=["-f", path, "-t", "60"])

@@ -28,15 +28,15 @@ The expected counts come from what the test sent and the rules it wrote.
 
 import os
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from nvtest import check, ctl, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
+from nvtest.closedloop import Sender  # noqa: E402
 from nvtest.inject import Injector, drained  # noqa: E402
 from nvtest.proc import Core, Nf  # noqa: E402
-from nvtest.telemetry import Telemetry, drops  # noqa: E402
+from nvtest.telemetry import drops  # noqa: E402
 
 CORE_PART = """core = {
   pool_buffers = 4096;
@@ -71,43 +71,6 @@ class Ctl:
 
     def __call__(self, *args):
         return ctl.netvmctl(self.env, ["-c", self.core.sock] + list(args))
-
-
-class Sender:
-    """Sends @frames into @inj batch after batch from a thread until stopped.
-
-    Closed loop: a batch goes only when every frame of the last one left by
-    port 1 or was dropped, so no ring overflows however slow the machine is."""
-
-    def __init__(self, core, inj, frames):
-        self.inj, self.frames = inj, frames
-        self.tel = Telemetry(core.tel.path)
-        self.stop = threading.Event()
-        self.stuck = None
-        self.batches = 0
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _through(self, st):
-        return (st.get("port0_rx", 0) >= self.inj.sent and
-                st.get("port1_tx", 0) + sum(drops(st).values()) >= st.get("port0_rx", 0))
-
-    def _run(self):
-        while not self.stop.is_set():
-            self.inj.send(self.frames)
-            ok, st = self.tel.wait_for(self._through, 10)
-            if not ok:
-                self.stuck = st
-                return
-            self.batches += 1
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
-        self.tel.close()
 
 
 def split(chk, core, inj, frames, nfs, what):

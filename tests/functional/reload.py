@@ -22,16 +22,15 @@ The expected counts come from what the test sent and the routes it wrote.
 import os
 import signal
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from nvtest import check, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
+from nvtest.closedloop import Sender  # noqa: E402
 from nvtest.inject import Injector, drained  # noqa: E402
 from nvtest.proc import Core, Nf  # noqa: E402
-from nvtest.telemetry import Telemetry, drops  # noqa: E402
 
 CONFIG = """core = {
   pool_buffers = 4096;
@@ -65,42 +64,6 @@ def wait_line(nf, needle, count, timeout=10.0):
             return True
         time.sleep(0.05)
     return False
-
-
-class Sender:
-    """Sends @frames into @inj batch after batch from a thread until stopped.
-
-    Closed loop: a batch goes only when every frame of the last one left
-    by port 1 or was dropped, so no ring overflows however slow the machine
-    is and every frame sent must come out."""
-
-    def __init__(self, core, inj, frames):
-        self.inj, self.frames = inj, frames
-        self.tel = Telemetry(core.tel.path)
-        self.stop = threading.Event()
-        self.stuck = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _through(self, st):
-        return (st.get("port0_rx", 0) >= self.inj.sent and
-                st.get("port1_tx", 0) + sum(drops(st).values()) >= st.get("port0_rx", 0))
-
-    def _run(self):
-        while not self.stop.is_set():
-            self.inj.send(self.frames)
-            ok, st = self.tel.wait_for(self._through, 10)
-            if not ok:
-                self.stuck = st
-                return
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
-        self.tel.close()
 
 
 def sent_through(chk, core, inj, frames, what):
