@@ -208,12 +208,14 @@ nl_ctl_poll(struct nl_ctx *ctx, const char *prog)
 	uint64_t now = mono_ms();
 	int r;
 
-	if (!cl->ready)
-		return;
+	if (cl->stats == NULL)
+		return; /* before nl_ctl_init() */
 	if (now - cl->published_ms >= PUBLISH_MS) {
-		publish(ctx);
+		publish(ctx); /* also after the pipes broke: the table is apart */
 		cl->published_ms = now;
 	}
+	if (!cl->ready)
+		return;
 	while (!cl->broken) {
 		if (cl->out.active) {
 			r = nvm_ctl_send(&cl->ans, &cl->out);
