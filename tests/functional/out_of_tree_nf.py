@@ -16,6 +16,7 @@ PKG_CONFIG_SYSROOT_DIR pointing into it):
 """
 
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -52,6 +53,17 @@ NL_NF_MAIN(oot)
 # a prefix of the path or an exact name).
 ALLOWED_DIRS = ("bin/netvm", "include/netvm/", "share/bash-completion/completions/netvmctl",
                 "share/netvm/", "share/doc/netvm/", "lib/systemd/system/netvm")
+
+
+def sanitize_flags(build_dir):
+    """[-fsanitize=...] when @build_dir is configured with b_sanitize, else []."""
+    try:
+        with open(os.path.join(build_dir, "meson-info", "intro-buildoptions.json")) as f:
+            opts = {o["name"]: o["value"] for o in json.load(f)}
+    except (OSError, ValueError, KeyError):
+        return []
+    value = opts.get("b_sanitize", "none")
+    return [] if value in ("none", "", None) else [f"-fsanitize={value}"]
 
 
 def run(cmd, env=None, cwd=None):
@@ -137,8 +149,11 @@ def main():
     with open(src, "w") as f:
         f.write(NF_SOURCE)
     nf = env.path("oot-bridge")
+    # a sanitizer build (scripts/sanitize.sh) installs an instrumented
+    # libnetlib.a: its users link with the same -fsanitize, as any NF built
+    # against such an installation would
     rc, _, err = run(["cc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", nf, src]
-                     + cflags + libs)
+                     + cflags + libs + sanitize_flags(env.build_dir))
     if not chk.eq(rc, 0, "cc oot_bridge.c $(pkg-config --cflags --libs netlib)"):
         chk.fatal("NF built", err.strip()[:2000])
     rc, deps, _ = run(["cc", "-std=c11", "-M", src] + cflags)
