@@ -46,15 +46,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from nvtest import env as nvenv  # noqa: E402
 from nvtest import guest as nvguest  # noqa: E402
+from nvtest import rawnf  # noqa: E402  (the ABI's constants, checked by lib_selftest)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ivshmem_server import ChardevServer  # noqa: E402
 
-HELLO_MAGIC = 0x4e564d48454c4c  # netvm_abi.h NVM_HELLO_MAGIC
-ABI_VERSION = 1                 # NVM_ABI_VERSION
-MSG_POOL = -2                   # NVM_MSG_POOL
-MSG_ERROR = -3                  # NVM_MSG_ERROR
-PRIV_NF_STATE_OFF = 320         # struct nvm_priv_hdr.nf_state
+HELLO_MAGIC = rawnf.HELLO_MAGIC
+ABI_VERSION = rawnf.ABI_VERSION
+MSG_POOL = rawnf.MSG_POOL
+MSG_ERROR = rawnf.MSG_ERROR
+PRIV_NF_STATE_OFF = rawnf.PRIV_NF_STATE_OFF
 NF_STATES = {0: "attaching", 1: "running", 2: "stopping"}
 HUGE_DIR = "/dev/hugepages"
 CMDLINE_MAX = 2047              # x86 COMMAND_LINE_SIZE - 1
