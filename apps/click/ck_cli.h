@@ -36,8 +36,8 @@ struct ck_graph *ck_cli_graph(const struct ck_cli *c, FILE *errf);
 /* Port number for device @name from --port NAME=N or a plain number; -1 if none. */
 int ck_cli_port(const struct ck_cli *c, const char *name);
 
-/* Print the -h handlers of @r to stdout. Returns 0, or -ENOENT if one had no match. */
-int ck_cli_print_handlers(const struct ck_cli *c, struct ck_router *r);
+/* Print the -h handlers of @r to @out. Returns 0, or -ENOENT if one had no match. */
+int ck_cli_print_handlers(const struct ck_cli *c, struct ck_router *r, FILE *out);
 
 /* Run as an NF on netlib (ck_nf.c). Returns the process exit status. */
 int ck_nf_main(int argc, char **argv);

@@ -193,13 +193,18 @@ expand_into(struct ck_front *fe, const struct ck_env *env, const char *s, size_t
 			size_t j = i + 2;
 			int nest = 0;
 
-			while (j < n && (s[j] != '}' || nest)) {
+			/* a parameter never spans a quote: "${y-"}" is text */
+			while (j < n && (s[j] != '}' || nest) && s[j] != '"' && s[j] != '\'') {
 				nest += s[j] == '{' ? 1 : s[j] == '}' ? -1 : 0;
 				j++;
 			}
-			if (j >= n || expand_braced(fe, env, s + i + 2, j - i - 2, b, dq, depth) < 0)
-				sb_put(fe, b, s + i, (j < n ? j + 1 : n) - i);
-			i = j < n ? j + 1 : n;
+			if (j >= n || s[j] != '}') {
+				sb_put(fe, b, s + i++, 1);
+				continue;
+			}
+			if (expand_braced(fe, env, s + i + 2, j - i - 2, b, dq, depth) < 0)
+				sb_put(fe, b, s + i, j + 1 - i);
+			i = j + 1;
 		} else if (c == '$' && i + 1 < n && var_char((unsigned char)s[i + 1])) {
 			size_t j = i + 1;
 			const char *v;

@@ -107,14 +107,32 @@ ck_arena_free(struct ck_front *fe)
 	}
 }
 
+#define CK_MSG_MAX 300 /* bytes of a message shown; the rest is cut with "..." */
+
+/* Write one message line: what it quotes of the configuration (a config
+ * string, a define) may hold newlines and bytes that are not text, so those
+ * are shown escaped and a long message is cut: one error, one line. */
 static void
 verror(struct ck_front *fe, const char *landmark, const char *fmt, va_list ap)
 {
+	char msg[CK_MSG_MAX + 1];
+	int n;
+
 	fe->nerrors++;
 	if (!fe->errf)
 		return;
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	fprintf(fe->errf, "%s: ", landmark);
-	vfprintf(fe->errf, fmt, ap);
+	for (const unsigned char *c = (const unsigned char *)msg; *c; c++) {
+		if (*c == '\n')
+			fputs("\\n", fe->errf);
+		else if (*c < 0x20 || *c == 0x7f)
+			fprintf(fe->errf, "\\x%02x", *c);
+		else
+			fputc(*c, fe->errf);
+	}
+	if (n > CK_MSG_MAX)
+		fputs("...", fe->errf);
 	fputc('\n', fe->errf);
 }
 

@@ -102,7 +102,7 @@ ck_cli_port(const struct ck_cli *c, const char *name)
 
 /* Print the requested handlers. Returns 0 or -ENOENT. */
 int
-ck_cli_print_handlers(const struct ck_cli *c, struct ck_router *r)
+ck_cli_print_handlers(const struct ck_cli *c, struct ck_router *r, FILE *out)
 {
 	int rc = 0;
 	bool names = c->nb_handlers > 1;
@@ -110,10 +110,10 @@ ck_cli_print_handlers(const struct ck_cli *c, struct ck_router *r)
 	for (unsigned int i = 0; i < c->nb_handlers; i++) {
 		bool glob = strpbrk(c->handlers[i], "*?[") != NULL;
 
-		if (ck_router_print_handler(r, c->handlers[i], names || glob, stdout, stderr) < 0)
+		if (ck_router_print_handler(r, c->handlers[i], names || glob, out, stderr) < 0)
 			rc = -ENOENT;
 	}
-	fflush(stdout);
+	fflush(out);
 	return rc;
 }
 
@@ -168,7 +168,7 @@ offline_main(int argc, char **argv)
 		ck_router_set_simtime(r, true);
 	if (!cli.quit)
 		ck_router_run(r);
-	rc = ck_cli_print_handlers(&cli, r);
+	rc = ck_cli_print_handlers(&cli, r, stdout);
 	ck_router_free(r);
 	ck_graph_free(g);
 	for (unsigned int i = 0; i < ports.n; i++)

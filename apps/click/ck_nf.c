@@ -306,7 +306,7 @@ click_stats(void *state, FILE *f)
 		fprintf(f, "click queue %u: spilled %llu spill_fail %llu emit_fail %llu desc_fail %llu\n",
 			i, (unsigned long long)x->spilled, (unsigned long long)x->spill_fail,
 			(unsigned long long)x->emit_fail, (unsigned long long)x->desc_fail);
-		ck_cli_print_handlers(&nf->cli, x->r);
+		ck_cli_print_handlers(&nf->cli, x->r, f);
 	}
 }
 
