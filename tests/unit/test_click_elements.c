@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "ck_args.h"
+#include "ck_graph.h"
 #include "ck_rt.h"
 #include "click_test.h"
 
@@ -1450,6 +1451,69 @@ test_iprewriter_config_errors(void **state)
 	finish(&x);
 }
 
+/* tests/click/conf/urewrite.click, parsed and run offline: two UDP flows
+ * NATed to 8.0.0.2 with a port in 1000-2000, mirrored back and mapped to
+ * their original flows on output 1. */
+static void
+test_iprewriter_urewrite_conf(void **state)
+{
+	char path[1024], *text, *out = NULL, *l;
+	size_t len, olen = 0;
+	FILE *f, *of;
+	struct ck_graph *g;
+	struct ck_router *r;
+	unsigned int p1 = 0, p2 = 0, p, n0 = 0, n1 = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/tests/click/conf/urewrite.click", NETVM_SOURCE_ROOT);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	len = (size_t)ftell(f);
+	fseek(f, 0, SEEK_SET);
+	text = calloc(1, len + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, len, f), len);
+	fclose(f);
+	g = ck_graph_parse(text, "urewrite.click", NULL, 0, stderr);
+	free(text);
+	assert_non_null(g);
+	of = open_memstream(&out, &olen);
+	r = ck_router_new(g, ck_offline_platform(), stderr);
+	assert_non_null(r);
+	ck_router_set_simtime(r, true);
+	ck_router_set_chatter(r, of);
+	ck_router_run(r);
+	fflush(of);
+	/* 3 packets of each source, each printed at is, rw0, isR and rw1 */
+	for (l = out; l && *l; l = strchr(l, '\n') + 1) {
+		int end1 = 0, end2 = 0;
+
+		/* %n is set only when the whole line matched */
+		sscanf(l, "rw0: %*s 8.0.0.2.%u > 2.0.0.2.100: udp 30%n", &p, &end1);
+		if (end1 == 0)
+			sscanf(l, "rw0: %*s 8.0.0.2.%u > 1.0.0.2.100: udp 30%n", &p, &end2);
+		if (end1) {
+			assert_true(p >= 1000 && p <= 2000 && (!p1 || p == p1));
+			p1 = p, n0++;
+		} else if (end2) {
+			assert_true(p >= 1000 && p <= 2000 && (!p2 || p == p2));
+			p2 = p, n0++;
+		} else if (strstr(l, "rw1: ") == l) {
+			assert_true(strstr(l, ": 2.0.0.2.100 > 1.0.0.2.50: udp 30\n") ||
+				    strstr(l, ": 1.0.0.2.100 > 10.0.0.2.50: udp 30\n"));
+			n1++;
+		}
+	}
+	assert_int_equal(n0, 6);
+	assert_int_equal(n1, 6);
+	assert_true(p1 != p2);
+	ck_router_free(r);
+	ck_graph_free(g);
+	fclose(of);
+	free(out);
+}
+
 int
 main(void)
 {
@@ -1487,6 +1551,7 @@ main(void)
 		cmocka_unit_test(test_iprewriter_expiry),
 		cmocka_unit_test(test_iprewriter_capacity),
 		cmocka_unit_test(test_iprewriter_config_errors),
+		cmocka_unit_test(test_iprewriter_urewrite_conf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
