@@ -49,67 +49,7 @@
  * directions, as Click prints them), nmappings and table_size, size,
  * capacity, mapping_failures.
  */
-#include "ck_elem.h"
-
-#define RW_MAX_INPUTS 64
-
-enum rw_kind { RW_DROP, RW_PASS, RW_KEEP, RW_PATTERN };
-
-/* TCP state bits; the DONE/DATA bit of direction d is bit << d. */
-#define RW_DONE 0x01 /* and 0x02 */
-#define RW_DATA 0x04 /* and 0x08: payload seen */
-#define RW_SEEN 0x10 /* and 0x20: UDP packet seen */
-
-struct rw_key {
-	uint32_t saddr, daddr; /* network order */
-	uint16_t sport, dport; /* network order */
-	uint8_t proto;
-	uint8_t pad[3];        /* zero: keys compare with memcmp */
-};
-
-/* One mapping: k[0] the forward flow, k[1] the reply flow, both as they
- * arrive; a packet of k[d] becomes the reverse of k[!d]. */
-struct rw_flow {
-	struct rw_key k[2];
-	int32_t hnext[2];      /* hash chains (entry 2 * flow + d); hnext[0] links the free list */
-	uint64_t expiry, guarantee; /* ns, router clock */
-	uint32_t npkts;
-	uint16_t out[2];
-	uint8_t input, state;
-	bool used;
-};
-
-struct rw_pattern {
-	uint32_t saddr, daddr;   /* network order; 0 = unchanged */
-	uint16_t sport, dport;   /* host order; 0 = unchanged */
-	uint32_t variation;      /* ports sport..sport+variation */
-	uint32_t next;           /* the next variation tried in sequence */
-	bool sequential, same_first;
-};
-
-struct rw_input {
-	uint8_t kind;            /* enum rw_kind */
-	uint16_t fout, rout;
-	struct rw_pattern pat;
-};
-
-struct rw {
-	struct rw_input in[RW_MAX_INPUTS];
-	uint32_t nin;
-	double tcp_to, tcp_done_to, tcp_nodata_to, tcp_guar;
-	double udp_to, udp_stream_to, udp_guar, reap_iv;
-	uint64_t ns_tcp, ns_tcp_done, ns_tcp_nodata, ns_tcp_guar;
-	uint64_t ns_udp, ns_udp_stream, ns_udp_guar, ns_reap;
-	int64_t capacity;
-	bool dst_anno;
-	struct rw_flow *flows;
-	int32_t *bucket;
-	uint32_t mask;           /* buckets - 1 */
-	int32_t free;
-	uint64_t nmappings, failures;
-	uint64_t rng;
-	struct ck_timer reap;
-};
+#include "iprewriter.h"
 
 /* ---- configuration ---- */
 
@@ -367,177 +307,6 @@ rw_cleanup(struct ck_element *e)
 	x->bucket = NULL;
 }
 
-/* ---- the table ---- */
-
-static inline uint32_t
-key_hash(const struct rw_key *k)
-{
-	uint64_t h = ((uint64_t)k->saddr << 32 | k->daddr) * 0x9e3779b97f4a7c15ull;
-
-	h ^= ((uint64_t)k->sport << 24 | (uint64_t)k->dport << 8 | k->proto) * 0xc2b2ae3d27d4eb4full;
-	return (uint32_t)(h >> 32) ^ (uint32_t)h;
-}
-
-static inline struct rw_key
-key_reverse(const struct rw_key *k)
-{
-	struct rw_key r = { k->daddr, k->saddr, k->dport, k->sport, k->proto, { 0 } };
-
-	return r;
-}
-
-/* Entry (2 * flow + direction) holding @k, or -1. */
-static int32_t
-table_find(const struct rw *x, const struct rw_key *k)
-{
-	int32_t id = x->bucket[key_hash(k) & x->mask];
-
-	while (id >= 0) {
-		const struct rw_flow *f = &x->flows[id >> 1];
-
-		if (memcmp(&f->k[id & 1], k, sizeof(*k)) == 0)
-			return id;
-		id = f->hnext[id & 1];
-	}
-	return -1;
-}
-
-static void
-unlink_entry(struct rw *x, int32_t id)
-{
-	struct rw_flow *f = &x->flows[id >> 1];
-	int32_t *pp = &x->bucket[key_hash(&f->k[id & 1]) & x->mask];
-
-	while (*pp >= 0 && *pp != id)
-		pp = &x->flows[*pp >> 1].hnext[*pp & 1];
-	if (*pp == id)
-		*pp = f->hnext[id & 1];
-}
-
-static void
-flow_free(struct rw *x, struct rw_flow *f)
-{
-	int32_t i = (int32_t)(f - x->flows);
-
-	unlink_entry(x, 2 * i);
-	unlink_entry(x, 2 * i + 1);
-	f->used = false;
-	f->hnext[0] = x->free;
-	x->free = i;
-	x->nmappings--;
-}
-
-/* Entry holding @k, freeing it (and answering -1) when it has expired. */
-static int32_t
-table_lookup(struct rw *x, const struct rw_key *k, uint64_t now)
-{
-	int32_t id = table_find(x, k);
-
-	if (id >= 0 && x->flows[id >> 1].expiry <= now) {
-		flow_free(x, &x->flows[id >> 1]);
-		id = -1;
-	}
-	return id;
-}
-
-/* A free flow: expired ones are freed first, then the unguaranteed flow
- * that expires first is evicted. NULL when every flow is guaranteed. */
-static struct rw_flow *
-flow_alloc(struct rw *x, uint64_t now)
-{
-	struct rw_flow *f, *victim = NULL;
-	uint32_t cap = (uint32_t)x->capacity;
-
-	if (x->free < 0) {
-		for (uint32_t i = 0; i < cap; i++) {
-			f = &x->flows[i];
-			if (f->used && f->expiry <= now)
-				flow_free(x, f);
-			else if (f->used && f->guarantee <= now &&
-				 (!victim || f->expiry < victim->expiry))
-				victim = f;
-		}
-		if (x->free < 0 && victim)
-			flow_free(x, victim);
-		if (x->free < 0)
-			return NULL;
-	}
-	f = &x->flows[x->free];
-	x->free = f->hnext[0];
-	memset(f, 0, sizeof(*f));
-	f->used = true;
-	x->nmappings++;
-	return f;
-}
-
-static void
-flow_link(struct rw *x, struct rw_flow *f)
-{
-	int32_t i = (int32_t)(f - x->flows);
-
-	for (int d = 0; d < 2; d++) {
-		int32_t *b = &x->bucket[key_hash(&f->k[d]) & x->mask];
-
-		f->hnext[d] = *b;
-		*b = 2 * i + d;
-	}
-}
-
-static uint64_t
-rng_next(struct rw *x)
-{
-	x->rng ^= x->rng << 13;
-	x->rng ^= x->rng >> 7;
-	x->rng ^= x->rng << 17;
-	return x->rng;
-}
-
-/* Rewrite @k by the pattern into @out. Returns 0, or -1 when no port of the
- * range is free. */
-static int
-pattern_apply(struct rw *x, struct rw_pattern *pt, const struct rw_key *k, struct rw_key *out,
-	      uint64_t now)
-{
-	struct rw_key rev;
-	uint32_t val, sp = nl_ntoh16(k->sport);
-
-	*out = *k;
-	if (pt->saddr)
-		out->saddr = pt->saddr;
-	if (pt->sport)
-		out->sport = nl_hton16(pt->sport);
-	if (pt->daddr)
-		out->daddr = pt->daddr;
-	if (pt->dport)
-		out->dport = nl_hton16(pt->dport);
-	if (pt->variation == 0)
-		return 0;
-	/* a port is free when no reply entry already answers to it */
-	rev = key_reverse(out);
-	if (pt->same_first && sp >= pt->sport && sp - pt->sport <= pt->variation) {
-		rev.dport = k->sport;
-		if (table_lookup(x, &rev, now) < 0) {
-			val = sp - pt->sport;
-			goto found;
-		}
-	}
-	if (pt->sequential)
-		val = pt->next > pt->variation ? 0 : pt->next;
-	else
-		val = (uint32_t)(rng_next(x) % ((uint64_t)pt->variation + 1));
-	for (uint32_t n = 0; n <= pt->variation; n++) {
-		rev.dport = nl_hton16((uint16_t)(pt->sport + val));
-		if (table_lookup(x, &rev, now) < 0)
-			goto found;
-		val = val == pt->variation ? 0 : val + 1;
-	}
-	return -1;
-found:
-	out->sport = rev.dport;
-	pt->next = val + 1;
-	return 0;
-}
-
 /* ---- the packet path ---- */
 
 static void
@@ -640,7 +409,7 @@ rw_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 	memcpy(&k.dport, l4 + 2, 2);
 	k.proto = ip->proto;
 	now = ck_now(e->r);
-	id = table_lookup(x, &k, now);
+	id = rw_table_lookup(x, &k, now);
 	if (id >= 0) {
 		f = &x->flows[id >> 1];
 		d = (unsigned int)(id & 1);
@@ -654,22 +423,22 @@ rw_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 		nk = k;
 		break;
 	case RW_PATTERN:
-		if (pattern_apply(x, &in->pat, &k, &nk, now) < 0)
+		if (rw_pattern_apply(x, &in->pat, &k, &nk, now) < 0)
 			goto fail;
 		break;
 	default:
 		ck_pkt_kill(e, p);
 		return;
 	}
-	f = flow_alloc(x, now);
+	f = rw_flow_alloc(x, now);
 	if (!f)
 		goto fail;
 	f->k[0] = k;
-	f->k[1] = key_reverse(&nk);
+	f->k[1] = rw_key_reverse(&nk);
 	f->out[0] = in->fout;
 	f->out[1] = in->rout;
 	f->input = (uint8_t)port;
-	flow_link(x, f);
+	rw_flow_link(x, f);
 	if (!x->reap.scheduled)
 		ck_timer_schedule_after(&x->reap, x->ns_reap);
 	d = 0;
@@ -698,7 +467,7 @@ rw_reap(struct ck_element *e, struct ck_timer *t)
 
 	for (uint32_t i = 0; i < (uint32_t)x->capacity; i++)
 		if (x->flows[i].used && x->flows[i].expiry <= now)
-			flow_free(x, &x->flows[i]);
+			rw_flow_free(x, &x->flows[i]);
 	if (x->nmappings)
 		ck_timer_schedule_after(t, x->ns_reap);
 }
@@ -719,7 +488,7 @@ static void
 print_entry(struct ck_element *e, FILE *f, const struct rw_flow *fl, unsigned int d,
 	    const char *proto, uint64_t now)
 {
-	struct rw_key to = key_reverse(&fl->k[!d]);
+	struct rw_key to = rw_key_reverse(&fl->k[!d]);
 
 	print_flow_id(f, &fl->k[d], proto);
 	fputs(" => ", f);
