@@ -95,7 +95,8 @@
 	X(ICMPPingResponder, "1/1-2", "a/ah", NULL)                   \
 	X(IPMirror, "1/1", "a/a", NULL)                               \
 	X(IPEncap, "1/1", "a/a", NULL)                                \
-	X(UDPIPEncap, "1/1", "a/a", NULL)
+	X(UDPIPEncap, "1/1", "a/a", NULL)                             \
+	X(IPRewriter, "1-/1-", "h/h", NULL)
 
 #define CK_DEFINE_CLASS(c, p, q, f) \
 	static const struct ck_class_info ck_class_##c = { #c, p, q, f };

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "ck_args.h"
+#include "ck_graph.h"
 #include "ck_rt.h"
 #include "click_test.h"
 
@@ -1020,6 +1021,499 @@ test_ipgwoptions(void **state)
 	finish(&x);
 }
 
+/* ---- IPRewriter ---- */
+
+/* The reference checksum: RFC 1071 over @len bytes plus @sum, folded and
+ * complemented, summing big-endian 16-bit words (independent of nl_hdr.h). */
+static uint16_t
+ref_cksum(const uint8_t *b, uint32_t len, uint32_t sum)
+{
+	for (uint32_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)b[i] << 8 | b[i + 1];
+	if (len & 1)
+		sum += (uint32_t)b[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void
+put16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *b, uint32_t v)
+{
+	put16(b, (uint16_t)(v >> 16));
+	put16(b + 2, (uint16_t)v);
+}
+
+#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+
+/* An IPv4 TCP (proto 6, 20-byte header, @flags, @plen payload bytes 0xaa) or
+ * UDP (proto 17, @plen payload bytes; checksum 0 unless @ck) packet from
+ * @src:@sp to @dst:@dp, every checksum computed with ref_cksum(). Returns
+ * its length. */
+static uint32_t
+rw_pkt(uint8_t *b, uint8_t proto, uint32_t src, uint16_t sp, uint32_t dst, uint16_t dp,
+       uint8_t flags, uint32_t plen, bool ck)
+{
+	uint32_t hl = proto == 6 ? 20 : 8, len = 20 + hl + plen, sum;
+	uint8_t *l4 = b + 20;
+
+	memset(b, 0, len);
+	b[0] = 0x45;
+	put16(b + 2, (uint16_t)len);
+	b[8] = 64;
+	b[9] = proto;
+	put32(b + 12, src);
+	put32(b + 16, dst);
+	put16(b + 10, ref_cksum(b, 20, 0));
+	put16(l4, sp);
+	put16(l4 + 2, dp);
+	memset(l4 + hl, 0xaa, plen);
+	if (proto == 6) {
+		put32(l4 + 4, 1);
+		l4[12] = 0x50;
+		l4[13] = flags;
+		put16(l4 + 14, 0x1000);
+	} else {
+		put16(l4 + 4, (uint16_t)(hl + plen));
+	}
+	if (proto == 6 || ck) {
+		/* pseudo-header: addresses, protocol, length */
+		sum = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + proto +
+		      hl + plen;
+		put16(l4 + (proto == 6 ? 16 : 6), ref_cksum(l4, hl + plen, sum));
+	}
+	return len;
+}
+
+/* The line Print("LABEL", 64) writes for @b. */
+static char *
+print_line(char *out, const char *label, const uint8_t *b, uint32_t len)
+{
+	int n = sprintf(out, "%s: %4u | ", label, len);
+
+	for (uint32_t i = 0; i < len && i < 64; i++)
+		n += sprintf(out + n, "%s%02x", i > 0 && i % 4 == 0 ? " " : "", b[i]);
+	strcpy(out + n, "\n");
+	return out;
+}
+
+/* rw :: IPRewriter(CONF) with @nin inputs fed by MarkIPHeader m0, m1, ...
+ * and two outputs, each to Print("oN", 64) -> cN :: Counter -> Discard. */
+static void
+rw_graph(struct tg *t, const char *conf, unsigned int nin)
+{
+	static const char *const mn[] = { "m0", "m1", "m2" };
+	static const char *const pn[] = { "o0", "o1" };
+	static const char *const pc[] = { "o0, 64", "o1, 64" };
+	static const char *const cn[] = { "c0", "c1" };
+	uint32_t rw, m, p;
+
+	tg_init(t);
+	rw = tg_add(t, "rw", "IPRewriter", conf, nin == 1 ? "h" : nin == 2 ? "hh" : "hhh", "hh");
+	for (unsigned int i = 0; i < nin; i++) {
+		m = tg_add(t, mn[i], "MarkIPHeader", "", "h", "h");
+		tg_conn(t, m, 0, rw, i);
+	}
+	for (unsigned int o = 0; o < 2; o++) {
+		p = tg_add(t, pn[o], "Print", pc[o], "h", "h");
+		tg_add(t, cn[o], "Counter", "", "h", "h");
+		tg_add(t, "", "Discard", "", "h", "");
+		t->e[p + 2].name = o ? "d1" : "d0";
+		tg_conn(t, rw, o, p, 0);
+		tg_conn(t, p, 0, p + 1, 0);
+		tg_conn(t, p + 1, 0, p + 2, 0);
+	}
+}
+
+/* What Print wrote after byte @from. */
+static const char *
+chat_from(struct run *x, size_t *from)
+{
+	const char *c = chat(x) + *from;
+
+	*from = strlen(chat(x));
+	return c;
+}
+
+static void
+test_iprewriter_pattern(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint8_t in[64], want[64];
+	char line[256];
+	uint32_t n;
+	size_t at = 0;
+	const uint32_t a = IP4(10, 0, 0, 1), s = IP4(1, 2, 3, 4), nat = IP4(8, 0, 0, 2);
+
+	(void)state;
+	/* the reference is the real checksum: udp40's header sums to 0x66c3 */
+	assert_int_equal(ref_cksum(udp40, 20, 0), 0);
+	n = rw_pkt(in, 17, IP4(10, 0, 0, 1), 1234, IP4(10, 0, 0, 2), 53, 0, 12, false);
+	assert_int_equal(n, 40);
+	assert_memory_equal(in, udp40, 28); /* udp40's payload is zeros, ours 0xaa */
+
+	rw_graph(&t, "pattern 8.0.0.2 1000-2000# - - 0 1, drop", 2);
+	assert_int_equal(start(&x, &t), 0);
+	/* a SYN 10.0.0.1:1234 > 1.2.3.4:80 leaves from 8.0.0.2:1000 (the first
+	 * port in sequence) on output 0 */
+	n = rw_pkt(in, 6, a, 1234, s, 80, 0x02, 0, false);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 6, nat, 1000, s, 80, 0x02, 0, false);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	/* its SYN-ACK (on the 'drop' input) is mapped back, to output 1 */
+	n = rw_pkt(in, 6, s, 80, nat, 1000, 0x12, 0, false);
+	inject(&x, "m1", in, n);
+	rw_pkt(want, 6, s, 80, a, 1234, 0x12, 0, false);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o1", want, n));
+	/* data from the inside, with payload: the same mapping */
+	n = rw_pkt(in, 6, a, 1234, s, 80, 0x10, 5, false);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 6, nat, 1000, s, 80, 0x10, 5, false);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	/* a second flow gets the next port */
+	n = rw_pkt(in, 6, a, 1235, s, 80, 0x02, 0, false);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 6, nat, 1001, s, 80, 0x02, 0, false);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	/* a packet to a port nobody mapped, on the 'drop' input: dropped */
+	n = rw_pkt(in, 6, s, 80, nat, 1005, 0x12, 0, false);
+	inject(&x, "m1", in, n);
+	assert_string_equal(chat_from(&x, &at), "");
+	assert_int_equal(hread(&x, "c0.count"), 3);
+	assert_int_equal(hread(&x, "c1.count"), 1);
+	assert_int_equal(hread(&x, "rw.nmappings"), 2);
+	assert_int_equal(hread(&x, "rw.mapping_failures"), 0);
+	/* no payload both ways yet: TCP_NODATA_TIMEOUT (300 s) */
+	{
+		char *tb = ck_handler_read_str(x.r, "rw.table");
+
+		assert_non_null(tb);
+		assert_string_equal(tb, "(10.0.0.1, 1234, 1.2.3.4, 80, tcp) => "
+					"(8.0.0.2, 1000, 1.2.3.4, 80) [*0 1] i0 exp300\n"
+					"(10.0.0.1, 1235, 1.2.3.4, 80, tcp) => "
+					"(8.0.0.2, 1001, 1.2.3.4, 80) [*0 1] i0 exp300\n");
+		free(tb);
+		tb = ck_handler_read_str(x.r, "rw.tcp_table");
+		assert_non_null(tb);
+		assert_non_null(strstr(tb, "(1.2.3.4, 80, 8.0.0.2, 1000) => "
+					   "(1.2.3.4, 80, 10.0.0.1, 1234) [0 *1] i0 exp300\n"));
+		free(tb);
+	}
+	finish(&x);
+}
+
+/* The source port of the packet Print showed last (bytes 20-21). */
+static unsigned int
+last_sport(struct run *x)
+{
+	const char *c = chat(x), *l;
+	size_t i = strlen(c);
+	unsigned int g[6];
+
+	assert_true(i > 0);
+	for (i--; i > 0 && c[i - 1] != '\n'; i--)
+		;
+	l = c + i;
+	assert_int_equal(sscanf(strchr(l, '|') + 1, "%x %x %x %x %x %x", &g[0], &g[1], &g[2],
+				&g[3], &g[4], &g[5]), 6);
+	return g[5] >> 16;
+}
+
+static void
+test_iprewriter_port_range(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint8_t in[64];
+	uint32_t n;
+	unsigned int seen = 0, p;
+	const uint32_t a = IP4(10, 0, 0, 1), s = IP4(1, 2, 3, 4);
+
+	(void)state;
+	rw_graph(&t, "pattern 8.0.0.2 1000-1003 - - 0 1", 1);
+	assert_int_equal(start(&x, &t), 0);
+	/* a source port inside the range is kept when it is free */
+	n = rw_pkt(in, 17, a, 1002, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	assert_int_equal(last_sport(&x), 1002);
+	seen |= 1u << 2;
+	/* others take some free port of the range, each a different one */
+	for (uint16_t sp = 50; sp < 53; sp++) {
+		n = rw_pkt(in, 17, a, sp, s, 53, 0, 4, true);
+		inject(&x, "m0", in, n);
+		p = last_sport(&x);
+		assert_true(p >= 1000 && p <= 1003);
+		assert_false(seen & (1u << (p - 1000)));
+		seen |= 1u << (p - 1000);
+	}
+	assert_int_equal(hread(&x, "c0.count"), 4);
+	/* the range is exhausted: a mapping failure, the packet dropped */
+	n = rw_pkt(in, 17, a, 60, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	assert_int_equal(hread(&x, "c0.count"), 4);
+	assert_int_equal(hread(&x, "rw.mapping_failures"), 1);
+	assert_int_equal(hread(&x, "rw.nmappings"), 4);
+	/* an existing flow still passes */
+	n = rw_pkt(in, 17, a, 51, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	assert_int_equal(hread(&x, "c0.count"), 5);
+	finish(&x);
+}
+
+static void
+test_iprewriter_pass_keep_drop(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint8_t in[64], want[64];
+	char line[256];
+	uint32_t n;
+	size_t at = 0;
+	const uint32_t a = IP4(10, 0, 0, 1), s = IP4(1, 2, 3, 4);
+
+	(void)state;
+	rw_graph(&t, "pass 1, keep 0 1, drop", 3);
+	assert_int_equal(start(&x, &t), 0);
+	/* pass: unchanged to output 1, no mapping; ICMP too */
+	n = rw_pkt(in, 6, a, 1234, s, 80, 0x02, 0, false);
+	inject(&x, "m0", in, n);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o1", in, n));
+	assert_int_equal(hread(&x, "rw.nmappings"), 0);
+	in[9] = 1; /* protocol ICMP (the checksums no longer matter) */
+	inject(&x, "m0", in, n);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o1", in, n));
+	/* keep: unchanged to output 0 and a mapping; its reply, arriving on the
+	 * 'drop' input, unchanged to output 1 */
+	n = rw_pkt(in, 17, a, 5000, s, 53, 0, 4, true);
+	inject(&x, "m1", in, n);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", in, n));
+	assert_int_equal(hread(&x, "rw.nmappings"), 1);
+	n = rw_pkt(in, 17, s, 53, a, 5000, 0, 4, true);
+	memcpy(want, in, n);
+	inject(&x, "m2", in, n);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o1", want, n));
+	/* drop: a new flow goes nowhere */
+	n = rw_pkt(in, 17, s, 54, a, 5000, 0, 4, true);
+	inject(&x, "m2", in, n);
+	/* keep drops what is not TCP/UDP and non-first fragments, even of a
+	 * mapped flow */
+	n = rw_pkt(in, 17, a, 5000, s, 53, 0, 4, true);
+	in[9] = 1;
+	inject(&x, "m1", in, n);
+	n = rw_pkt(in, 17, a, 5000, s, 53, 0, 4, true);
+	in[7] = 1; /* offset 8 */
+	inject(&x, "m1", in, n);
+	assert_string_equal(chat_from(&x, &at), "");
+	assert_int_equal(hread(&x, "c0.count"), 1);
+	assert_int_equal(hread(&x, "c1.count"), 3);
+	assert_int_equal(hread(&x, "rw.nmappings"), 1);
+	assert_int_equal(hread(&x, "rw.mapping_failures"), 0);
+	finish(&x);
+}
+
+static void
+test_iprewriter_udp_checksum(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint8_t in[64], want[64];
+	char line[256];
+	uint32_t n;
+	size_t at = 0;
+	const uint32_t a = IP4(192, 168, 1, 7), dns = IP4(9, 9, 9, 9);
+
+	(void)state;
+	/* '-' fields: only the destination changes */
+	rw_graph(&t, "pattern - - 9.9.9.9 53 0 1", 1);
+	assert_int_equal(start(&x, &t), 0);
+	/* no UDP checksum (0): it stays 0, the IP header checksum is updated */
+	n = rw_pkt(in, 17, a, 3333, IP4(10, 1, 1, 1), 5353, 0, 6, false);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 17, a, 3333, dns, 53, 0, 6, false);
+	assert_int_equal(want[26] | want[27], 0);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	/* with a checksum: rewritten so that it is right for the new header */
+	n = rw_pkt(in, 17, a, 3334, IP4(10, 1, 1, 1), 5353, 0, 7, true);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 17, a, 3334, dns, 53, 0, 7, true);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	/* the reply comes back from 9.9.9.9:53 as from 10.1.1.1:5353, on output 1 */
+	n = rw_pkt(in, 17, dns, 53, a, 3334, 0, 7, true);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 17, IP4(10, 1, 1, 1), 5353, a, 3334, 0, 7, true);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o1", want, n));
+	finish(&x);
+}
+
+static void
+test_iprewriter_expiry(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint8_t in[64];
+	uint32_t n;
+	const uint64_t t0 = 1000000000ull * 1000000000ull; /* --simtime's start */
+	const uint32_t a = IP4(10, 0, 0, 1), s = IP4(1, 2, 3, 4), nat = IP4(8, 0, 0, 2);
+
+	(void)state;
+	rw_graph(&t, "pattern 8.0.0.2 1000 - - 0 1, drop, UDP_TIMEOUT 10, REAP_INTERVAL 4", 2);
+	assert_int_equal(start(&x, &t), 0);
+	n = rw_pkt(in, 17, a, 7, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	n = rw_pkt(in, 17, s, 53, nat, 1000, 0, 4, true);
+	inject(&x, "m1", in, n);
+	assert_int_equal(hread(&x, "c1.count"), 1);
+	assert_int_equal(hread(&x, "rw.nmappings"), 1);
+	/* reaped at +4 and +8 (still live), freed at +12 (expired at +10); the
+	 * timer is not armed again and the run ends there */
+	ck_router_run(x.r);
+	assert_true(ck_now(x.r) == t0 + 12000000000ull);
+	assert_int_equal(hread(&x, "rw.nmappings"), 0);
+	/* the reply no longer maps: dropped on the 'drop' input */
+	inject(&x, "m1", in, n);
+	assert_int_equal(hread(&x, "c1.count"), 1);
+	finish(&x);
+}
+
+static void
+test_iprewriter_capacity(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint8_t in[64];
+	uint32_t n;
+	const uint32_t a = IP4(10, 0, 0, 1), s = IP4(1, 2, 3, 4);
+
+	(void)state;
+	/* two mappings, both guaranteed (5 s): the third flow fails */
+	rw_graph(&t, "pattern 8.0.0.2 1000-1999# - - 0 1, MAPPING_CAPACITY 2", 1);
+	assert_int_equal(start(&x, &t), 0);
+	for (uint16_t sp = 1; sp <= 3; sp++) {
+		n = rw_pkt(in, 17, a, sp, s, 53, 0, 4, true);
+		inject(&x, "m0", in, n);
+	}
+	assert_int_equal(hread(&x, "c0.count"), 2);
+	assert_int_equal(hread(&x, "rw.nmappings"), 2);
+	assert_int_equal(hread(&x, "rw.mapping_failures"), 1);
+	assert_int_equal(hread(&x, "rw.capacity"), 2);
+	finish(&x);
+
+	/* without a guarantee the mapping expiring first (the first) is evicted */
+	rw_graph(&t, "pattern 8.0.0.2 1000-1999# - - 0 1, MAPPING_CAPACITY 2, UDP_GUARANTEE 0", 1);
+	assert_int_equal(start(&x, &t), 0);
+	for (uint16_t sp = 1; sp <= 3; sp++) {
+		n = rw_pkt(in, 17, a, sp, s, 53, 0, 4, true);
+		inject(&x, "m0", in, n);
+	}
+	assert_int_equal(hread(&x, "c0.count"), 3);
+	assert_int_equal(hread(&x, "rw.nmappings"), 2);
+	assert_int_equal(hread(&x, "rw.mapping_failures"), 0);
+	{
+		char *tb = ck_handler_read_str(x.r, "rw.table");
+
+		assert_non_null(tb);
+		assert_null(strstr(tb, "(10.0.0.1, 1, "));
+		assert_non_null(strstr(tb, "(10.0.0.1, 3, 1.2.3.4, 53, udp) => "
+					   "(8.0.0.2, 1002, 1.2.3.4, 53)"));
+		free(tb);
+	}
+	finish(&x);
+}
+
+static void
+test_iprewriter_config_errors(void **state)
+{
+	static const char *const bad[] = {
+		"pattern 8.0.0.2 1000-999 - - 0 1", "pattern 8.0.0.2 1000 - - 0 2",
+		"pattern x 1000 - - 0 1", "keep 0", "pass 5", "frob", "drop, drop",
+		"pattern NAT 0 1", "drop, MAPPING_CAPACITY 0", "drop, UDP_TIMEOUT x",
+	};
+	struct tg t;
+	struct run x;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rw_graph(&t, bad[i], 1);
+		assert_int_equal(start(&x, &t), -1);
+		assert_non_null(strstr(x.err, "IPRewriter"));
+		finish(&x);
+	}
+	rw_graph(&t, "pattern 8.0.0.2 1000-2000? - - 0 1, TCP_TIMEOUT 1h, DST_ANNO false", 1);
+	assert_int_equal(start(&x, &t), 0);
+	finish(&x);
+}
+
+/* tests/click/conf/urewrite.click, parsed and run offline: two UDP flows
+ * NATed to 8.0.0.2 with a port in 1000-2000, mirrored back and mapped to
+ * their original flows on output 1. */
+static void
+test_iprewriter_urewrite_conf(void **state)
+{
+	char path[1024], *text, *out = NULL, *l;
+	size_t len, olen = 0;
+	FILE *f, *of;
+	struct ck_graph *g;
+	struct ck_router *r;
+	unsigned int p1 = 0, p2 = 0, p, n0 = 0, n1 = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/tests/click/conf/urewrite.click", NETVM_SOURCE_ROOT);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	len = (size_t)ftell(f);
+	fseek(f, 0, SEEK_SET);
+	text = calloc(1, len + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, len, f), len);
+	fclose(f);
+	g = ck_graph_parse(text, "urewrite.click", NULL, 0, stderr);
+	free(text);
+	assert_non_null(g);
+	of = open_memstream(&out, &olen);
+	r = ck_router_new(g, ck_offline_platform(), stderr);
+	assert_non_null(r);
+	ck_router_set_simtime(r, true);
+	ck_router_set_chatter(r, of);
+	ck_router_run(r);
+	fflush(of);
+	/* 3 packets of each source, each printed at is, rw0, isR and rw1 */
+	for (l = out; l && *l; l = strchr(l, '\n') + 1) {
+		int end1 = 0, end2 = 0;
+
+		/* %n is set only when the whole line matched */
+		sscanf(l, "rw0: %*s 8.0.0.2.%u > 2.0.0.2.100: udp 30%n", &p, &end1);
+		if (end1 == 0)
+			sscanf(l, "rw0: %*s 8.0.0.2.%u > 1.0.0.2.100: udp 30%n", &p, &end2);
+		if (end1) {
+			assert_true(p >= 1000 && p <= 2000 && (!p1 || p == p1));
+			p1 = p, n0++;
+		} else if (end2) {
+			assert_true(p >= 1000 && p <= 2000 && (!p2 || p == p2));
+			p2 = p, n0++;
+		} else if (strstr(l, "rw1: ") == l) {
+			assert_true(strstr(l, ": 2.0.0.2.100 > 1.0.0.2.50: udp 30\n") ||
+				    strstr(l, ": 1.0.0.2.100 > 10.0.0.2.50: udp 30\n"));
+			n1++;
+		}
+	}
+	assert_int_equal(n0, 6);
+	assert_int_equal(n1, 6);
+	assert_true(p1 != p2);
+	ck_router_free(r);
+	ck_graph_free(g);
+	fclose(of);
+	free(out);
+}
+
 int
 main(void)
 {
@@ -1050,6 +1544,14 @@ main(void)
 		cmocka_unit_test(test_ipencap_udpipencap),
 		cmocka_unit_test(test_ipmirror),
 		cmocka_unit_test(test_icmppingresponder),
+		cmocka_unit_test(test_iprewriter_pattern),
+		cmocka_unit_test(test_iprewriter_port_range),
+		cmocka_unit_test(test_iprewriter_pass_keep_drop),
+		cmocka_unit_test(test_iprewriter_udp_checksum),
+		cmocka_unit_test(test_iprewriter_expiry),
+		cmocka_unit_test(test_iprewriter_capacity),
+		cmocka_unit_test(test_iprewriter_config_errors),
+		cmocka_unit_test(test_iprewriter_urewrite_conf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,7 +26,7 @@
 	X(FromDevice) X(PollDevice) X(ToDevice) X(ToHost) X(FromHost) X(ToRole) X(ToChain) \
 	X(FromIPSummaryDump) X(ToIPSummaryDump) X(FromDump) X(ToDump) \
 	X(ARPResponder) X(ICMPError) X(IPFragmenter) X(IPReassembler) X(ARPQuerier) X(IPGWOptions) \
-	X(ICMPPingResponder) X(IPMirror) X(IPEncap) X(UDPIPEncap)
+	X(ICMPPingResponder) X(IPMirror) X(IPEncap) X(UDPIPEncap) X(IPRewriter)
 
 #define CK_DECLARE(n) extern const struct ck_element_class ck_class_##n;
 CK_ELEMENT_LIST(CK_DECLARE)

@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPRewriter(INPUTSPEC1, ..., INPUTSPECn [, KEYWORDS]) — stateful NAPT for
+ * TCP and UDP (needs the IP header annotation).
+ *
+ * A flow is (source address, source port, destination address, destination
+ * port, protocol). Each mapping ties a flow as it arrives to the flow it is
+ * rewritten into, and installs the reverse pair for replies:
+ *
+ *   forward  (SA, SP, DA, DP) => (SA', SP', DA', DP')   leaves on FOUT
+ *   reply    (DA', DP', SA', SP') => (DA, DP, SA, SP)   leaves on ROUT
+ *
+ * A packet that matches either entry (on any input) is rewritten and leaves
+ * on that entry's output. Otherwise the INPUTSPEC of its input decides:
+ *
+ *   drop | discard        the packet is dropped
+ *   pass OUT | nochange OUT   sent to OUT unchanged, no mapping
+ *   keep FOUT ROUT        a mapping that changes nothing
+ *   pattern SADDR SPORT DADDR DPORT FOUT ROUT
+ *                         '-' leaves a field unchanged; SPORT may be a range
+ *                         L-H: the packet's own source port when it is in
+ *                         the range and free, else a random free port; 'L-H#'
+ *                         takes free ports in sequence, 'L-H?' always random.
+ *                         No free port: a mapping failure, the packet dropped.
+ *
+ * Packets that are not TCP or UDP, non-first fragments and truncated
+ * transport headers are dropped unless their input is a 'pass' input, which
+ * sends them to its output (ICMP errors are left to other elements).
+ *
+ * Checksums are updated incrementally (RFC 1624): the IP header over the
+ * addresses, TCP/UDP over the pseudo-header addresses and the ports; a UDP
+ * checksum of 0 (none) stays 0.
+ *
+ * Timeouts (seconds): TCP_TIMEOUT (86400, payload seen both ways),
+ * TCP_NODATA_TIMEOUT (300), TCP_DONE_TIMEOUT (240, after RST or FIN both
+ * ways), UDP_TIMEOUT (300), UDP_STREAMING_TIMEOUT (UDP_TIMEOUT; 3 packets and
+ * both directions seen), TCP_GUARANTEE / UDP_GUARANTEE (5: a mapping younger
+ * than this since its last packet is never evicted). A mapping past its
+ * expiry is gone for lookups; a timer armed only while mappings exist frees
+ * them every REAP_INTERVAL (900).
+ *
+ * The table holds MAPPING_CAPACITY mappings (65536), allocated when the
+ * router starts. A new flow when it is full first frees expired mappings,
+ * then evicts the unguaranteed one that expires first; when every mapping is
+ * guaranteed the packet is dropped and counted in mapping_failures.
+ *
+ * DST_ANNO (true) sets the destination-IP annotation to the new destination.
+ * Handlers: table (one mapping per line), tcp_table and udp_table (both
+ * directions, as Click prints them), nmappings and table_size, size,
+ * capacity, mapping_failures.
+ */
+#include "iprewriter.h"
+
+/* ---- configuration ---- */
+
+static int
+parse_port(const char *s, int64_t *v)
+{
+	return ck_parse_int(s, v) == 0 && *v > 0 && *v < 65536 ? 0 : -EINVAL;
+}
+
+/* SPORT: "-", a port, or "L-H" with an optional '#' or '?'. */
+static int
+parse_sport(const char *w, struct rw_pattern *pt)
+{
+	char buf[32], *dash;
+	size_t n = strlen(w);
+	int64_t lo, hi;
+
+	pt->same_first = true;
+	if (strcmp(w, "-") == 0)
+		return 0;
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, w, n + 1);
+	if (buf[n - 1] == '#' || buf[n - 1] == '?') {
+		pt->sequential = buf[n - 1] == '#';
+		pt->same_first = false;
+		buf[--n] = 0;
+	}
+	dash = strchr(buf, '-');
+	if (!dash) {
+		if (parse_port(buf, &lo) < 0)
+			return -EINVAL;
+		pt->sport = (uint16_t)lo;
+		return 0;
+	}
+	*dash = 0;
+	if (ck_parse_int(buf, &lo) < 0 || ck_parse_int(dash + 1, &hi) < 0 || lo < 0 ||
+	    hi < lo || hi > 65535)
+		return -EINVAL;
+	pt->sport = (uint16_t)lo;
+	pt->variation = (uint32_t)(hi - lo);
+	return 0;
+}
+
+static int
+parse_outputs(struct ck_element *e, char **w, struct rw_input *in, unsigned int i)
+{
+	int64_t f, r;
+
+	if (ck_parse_int(w[0], &f) < 0 || f < 0 || f >= e->nout)
+		return ck_error(e, "INPUTSPEC %u: bad forward output '%s' (%u outputs)", i, w[0],
+				e->nout);
+	if (ck_parse_int(w[1], &r) < 0 || r < 0 || r >= e->nout)
+		return ck_error(e, "INPUTSPEC %u: bad reply output '%s' (%u outputs)", i, w[1],
+				e->nout);
+	in->fout = (uint16_t)f;
+	in->rout = (uint16_t)r;
+	return 0;
+}
+
+static int
+parse_inputspec(struct ck_element *e, char **w, int nw, struct rw_input *in, unsigned int i)
+{
+	struct rw_pattern *pt = &in->pat;
+	int64_t v;
+
+	if (strcmp(w[0], "drop") == 0 || strcmp(w[0], "discard") == 0) {
+		if (nw != 1)
+			return ck_error(e, "INPUTSPEC %u: '%s' takes no arguments", i, w[0]);
+		in->kind = RW_DROP;
+		return 0;
+	}
+	if (strcmp(w[0], "pass") == 0 || strcmp(w[0], "nochange") == 0) {
+		if (nw != 2 || ck_parse_int(w[1], &v) < 0 || v < 0 || v >= e->nout)
+			return ck_error(e, "INPUTSPEC %u: expected '%s OUTPUT' (%u outputs)", i,
+					w[0], e->nout);
+		in->kind = RW_PASS;
+		in->fout = (uint16_t)v;
+		return 0;
+	}
+	if (strcmp(w[0], "keep") == 0) {
+		if (nw != 3)
+			return ck_error(e, "INPUTSPEC %u: expected 'keep FOUTPUT ROUTPUT'", i);
+		in->kind = RW_KEEP;
+		return parse_outputs(e, w + 1, in, i);
+	}
+	if (strcmp(w[0], "pattern") == 0) {
+		if (nw == 4)
+			return ck_error(e, "INPUTSPEC %u: no such pattern '%s' (named patterns "
+					"need IPRewriterPatterns, not implemented)", i, w[1]);
+		if (nw != 7)
+			return ck_error(e, "INPUTSPEC %u: expected 'pattern SADDR SPORT DADDR "
+					"DPORT FOUTPUT ROUTPUT'", i);
+		in->kind = RW_PATTERN;
+		if (strcmp(w[1], "-") != 0 && ck_parse_ip(e->r, w[1], &pt->saddr) < 0)
+			return ck_error(e, "INPUTSPEC %u: bad source address '%s'", i, w[1]);
+		if (parse_sport(w[2], pt) < 0)
+			return ck_error(e, "INPUTSPEC %u: bad source port '%s'", i, w[2]);
+		if (strcmp(w[3], "-") != 0 && ck_parse_ip(e->r, w[3], &pt->daddr) < 0)
+			return ck_error(e, "INPUTSPEC %u: bad destination address '%s'", i, w[3]);
+		if (strcmp(w[4], "-") != 0) {
+			if (parse_port(w[4], &v) < 0)
+				return ck_error(e, "INPUTSPEC %u: bad destination port '%s'", i,
+						w[4]);
+			pt->dport = (uint16_t)v;
+		}
+		return parse_outputs(e, w + 5, in, i);
+	}
+	return ck_error(e, "INPUTSPEC %u: unknown '%s' (expected drop, pass, keep or pattern; "
+			"mapper elements are not implemented)", i, w[0]);
+}
+
+static const struct {
+	const char *kw;
+	size_t off;
+} rw_times[] = {
+	{ "TCP_TIMEOUT", offsetof(struct rw, tcp_to) },
+	{ "TCP_DONE_TIMEOUT", offsetof(struct rw, tcp_done_to) },
+	{ "TCP_NODATA_TIMEOUT", offsetof(struct rw, tcp_nodata_to) },
+	{ "TCP_GUARANTEE", offsetof(struct rw, tcp_guar) },
+	{ "UDP_TIMEOUT", offsetof(struct rw, udp_to) },
+	{ "UDP_STREAMING_TIMEOUT", offsetof(struct rw, udp_stream_to) },
+	{ "UDP_GUARANTEE", offsetof(struct rw, udp_guar) },
+	{ "REAP_INTERVAL", offsetof(struct rw, reap_iv) },
+};
+
+/* A keyword argument: 1 when @w[0] is one, 0 when it is not, -EINVAL after an error. */
+static int
+parse_keyword(struct ck_element *e, struct rw *x, char **w, int nw, bool *stream_given)
+{
+	for (size_t k = 0; k < sizeof(rw_times) / sizeof(rw_times[0]); k++) {
+		double *d = (double *)((char *)x + rw_times[k].off);
+
+		if (strcmp(w[0], rw_times[k].kw) != 0)
+			continue;
+		if (nw != 2 || ck_parse_time(w[1], d) < 0 || *d < 0 || *d > 1e7)
+			return ck_error(e, "%s: expected a time in seconds", w[0]);
+		if (rw_times[k].off == offsetof(struct rw, udp_stream_to))
+			*stream_given = true;
+		return 1;
+	}
+	if (strcmp(w[0], "MAPPING_CAPACITY") == 0) {
+		if (nw != 2 || ck_parse_int(w[1], &x->capacity) < 0 || x->capacity < 1 ||
+		    x->capacity > (1 << 24))
+			return ck_error(e, "MAPPING_CAPACITY: expected a number 1..16777216 "
+					"(sharing another element's capacity is not implemented)");
+		return 1;
+	}
+	if (strcmp(w[0], "DST_ANNO") == 0) {
+		if (nw != 2 || ck_parse_bool(w[1], &x->dst_anno) < 0)
+			return ck_error(e, "DST_ANNO: expected a boolean");
+		return 1;
+	}
+	return 0;
+}
+
+static uint64_t
+to_ns(double s)
+{
+	return (uint64_t)(s * (double)CK_NS_PER_SEC + 0.5);
+}
+
+static int
+rw_configure(struct ck_element *e)
+{
+	struct rw *x = CK_PRIV(e, struct rw);
+	char **args = NULL, **w;
+	int n, nw, rc = 0;
+	bool stream_given = false;
+
+	x->tcp_to = 86400;
+	x->tcp_done_to = 240;
+	x->tcp_nodata_to = 300;
+	x->tcp_guar = 5;
+	x->udp_to = 300;
+	x->udp_guar = 5;
+	x->reap_iv = 900;
+	x->capacity = 65536;
+	x->dst_anno = true;
+	n = ck_args_split(e->config ? e->config : "", &args);
+	if (n < 0)
+		return ck_error(e, "out of memory");
+	for (int i = 0; i < n && rc == 0; i++) {
+		nw = ck_args_words(args[i], &w);
+		if (nw < 0) {
+			rc = ck_error(e, "out of memory");
+			break;
+		}
+		if (nw == 0)
+			rc = ck_error(e, "argument %d is empty", i + 1);
+		else if ((rc = parse_keyword(e, x, w, nw, &stream_given)) == 1)
+			rc = 0;
+		else if (rc == 0 && x->nin >= RW_MAX_INPUTS)
+			rc = ck_error(e, "too many INPUTSPECs (at most %d)", RW_MAX_INPUTS);
+		else if (rc == 0 && (rc = parse_inputspec(e, w, nw, &x->in[x->nin], x->nin)) == 0)
+			x->nin++;
+		ck_args_free(w, nw);
+	}
+	ck_args_free(args, n);
+	if (rc < 0)
+		return -EINVAL;
+	if (x->nin != e->nin)
+		return ck_error(e, "%u INPUTSPECs for %u inputs: need one per input", x->nin,
+				e->nin);
+	if (!stream_given)
+		x->udp_stream_to = x->udp_to;
+	if (x->reap_iv < 0.001)
+		return ck_error(e, "REAP_INTERVAL must be at least 1ms");
+	x->ns_tcp = to_ns(x->tcp_to);
+	x->ns_tcp_done = to_ns(x->tcp_done_to);
+	x->ns_tcp_nodata = to_ns(x->tcp_nodata_to);
+	x->ns_tcp_guar = to_ns(x->tcp_guar);
+	x->ns_udp = to_ns(x->udp_to);
+	x->ns_udp_stream = to_ns(x->udp_stream_to);
+	x->ns_udp_guar = to_ns(x->udp_guar);
+	x->ns_reap = to_ns(x->reap_iv);
+	return 0;
+}
+
+static void rw_reap(struct ck_element *e, struct ck_timer *t);
+
+static int
+rw_initialize(struct ck_element *e)
+{
+	struct rw *x = CK_PRIV(e, struct rw);
+	uint32_t cap = (uint32_t)x->capacity, nb = 1;
+
+	while (nb < 2 * cap)
+		nb <<= 1;
+	x->flows = calloc(cap, sizeof(*x->flows));
+	x->bucket = malloc(nb * sizeof(*x->bucket));
+	if (!x->flows || !x->bucket)
+		return ck_error(e, "out of memory for %u mappings", cap);
+	x->mask = nb - 1;
+	for (uint32_t i = 0; i < nb; i++)
+		x->bucket[i] = -1;
+	x->free = -1;
+	for (uint32_t i = cap; i-- > 0;) {
+		x->flows[i].hnext[0] = x->free;
+		x->free = (int32_t)i;
+	}
+	x->rng = ck_now(e->r) ^ ((uint64_t)e->idx << 32) ^ 0x9e3779b97f4a7c15ull;
+	ck_timer_init(e, &x->reap, rw_reap);
+	return 0;
+}
+
+static void
+rw_cleanup(struct ck_element *e)
+{
+	struct rw *x = CK_PRIV(e, struct rw);
+
+	free(x->flows);
+	free(x->bucket);
+	x->flows = NULL;
+	x->bucket = NULL;
+}
+
+/* ---- the packet path ---- */
+
+static void
+refresh(struct rw *x, struct rw_flow *f, unsigned int d, const struct nl_ipv4_hdr *ip,
+	const uint8_t *l4, uint64_t now)
+{
+	uint64_t to, guar;
+
+	f->npkts++;
+	if (f->k[0].proto == NL_IPPROTO_TCP) {
+		uint8_t fl = l4[13];
+		uint32_t hl = nl_ipv4_hdr_len(ip), thl = (uint32_t)(l4[12] >> 4) * 4;
+
+		if (fl & 0x04) /* RST */
+			f->state |= RW_DONE | (RW_DONE << 1);
+		else if (fl & 0x01) /* FIN */
+			f->state |= (uint8_t)(RW_DONE << d);
+		else if (fl & 0x02) /* SYN */
+			f->state &= (uint8_t)~(RW_DONE << d);
+		if (nl_ntoh16(ip->total_len) > hl + thl)
+			f->state |= (uint8_t)(RW_DATA << d);
+		if ((f->state & (RW_DONE | RW_DONE << 1)) == (RW_DONE | RW_DONE << 1))
+			to = x->ns_tcp_done;
+		else if ((f->state & (RW_DATA | RW_DATA << 1)) == (RW_DATA | RW_DATA << 1))
+			to = x->ns_tcp;
+		else
+			to = x->ns_tcp_nodata;
+		guar = x->ns_tcp_guar;
+	} else {
+		f->state |= (uint8_t)(RW_SEEN << d);
+		if (f->npkts >= 3 && (f->state & (RW_SEEN | RW_SEEN << 1)) == (RW_SEEN | RW_SEEN << 1))
+			to = x->ns_udp_stream;
+		else
+			to = x->ns_udp;
+		guar = x->ns_udp_guar;
+	}
+	f->expiry = now + to;
+	f->guarantee = now + guar;
+}
+
+static inline uint16_t
+csum32(uint16_t c, uint32_t old, uint32_t new)
+{
+	c = nl_cksum_update16(c, (uint16_t)old, (uint16_t)new);
+	return nl_cksum_update16(c, (uint16_t)(old >> 16), (uint16_t)(new >> 16));
+}
+
+/* Rewrite the packet of entry @d of @f into the reverse of the other entry. */
+static void
+rewrite(struct rw *x, struct ck_pkt *p, struct nl_ipv4_hdr *ip, uint8_t *l4,
+	const struct rw_flow *f, unsigned int d)
+{
+	const struct rw_key *o = &f->k[!d];
+	uint16_t *ports = (uint16_t *)(void *)l4, *sum;
+	uint32_t src = ip->src, dst = ip->dst;
+
+	ip->cksum = csum32(csum32(ip->cksum, src, o->daddr), dst, o->saddr);
+	ip->src = o->daddr;
+	ip->dst = o->saddr;
+	if (x->dst_anno)
+		p->a.dst_ip = o->saddr;
+	sum = (uint16_t *)(void *)(l4 + (f->k[0].proto == NL_IPPROTO_TCP ? 16 : 6));
+	if (f->k[0].proto == NL_IPPROTO_TCP || *sum != 0) {
+		uint16_t c = csum32(csum32(*sum, src, o->daddr), dst, o->saddr);
+
+		c = nl_cksum_update16(c, ports[0], o->dport);
+		c = nl_cksum_update16(c, ports[1], o->sport);
+		if (c == 0 && f->k[0].proto == NL_IPPROTO_UDP)
+			c = 0xffff;
+		*sum = c;
+	}
+	ports[0] = o->dport;
+	ports[1] = o->sport;
+}
+
+static void
+rw_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
+{
+	struct rw *x = CK_PRIV(e, struct rw);
+	struct rw_input *in = &x->in[port < x->nin ? port : 0];
+	struct nl_ipv4_hdr *ip = ck_ip_hdr(p);
+	struct rw_key k = { 0 }, nk;
+	struct rw_flow *f;
+	uint64_t now;
+	uint8_t *l4;
+	uint32_t need;
+	int32_t id;
+	unsigned int d;
+
+	if (!ip)
+		goto other;
+	l4 = (uint8_t *)ip + nl_ipv4_hdr_len(ip);
+	need = ip->proto == NL_IPPROTO_TCP ? 18 : 8;
+	if ((ip->proto != NL_IPPROTO_TCP && ip->proto != NL_IPPROTO_UDP) ||
+	    nl_ipv4_frag_offset(ip) != 0 || nl_ipv4_hdr_len(ip) < 20 || ck_pkt_avail(p, l4) < need)
+		goto other;
+	k.saddr = ip->src;
+	k.daddr = ip->dst;
+	memcpy(&k.sport, l4, 2);
+	memcpy(&k.dport, l4 + 2, 2);
+	k.proto = ip->proto;
+	now = ck_now(e->r);
+	id = rw_table_lookup(x, &k, now);
+	if (id >= 0) {
+		f = &x->flows[id >> 1];
+		d = (unsigned int)(id & 1);
+		goto apply;
+	}
+	switch (in->kind) {
+	case RW_PASS:
+		ck_push_out(e, in->fout, p);
+		return;
+	case RW_KEEP:
+		nk = k;
+		break;
+	case RW_PATTERN:
+		if (rw_pattern_apply(x, &in->pat, &k, &nk, now) < 0)
+			goto fail;
+		break;
+	default:
+		ck_pkt_kill(e, p);
+		return;
+	}
+	f = rw_flow_alloc(x, now);
+	if (!f)
+		goto fail;
+	f->k[0] = k;
+	f->k[1] = rw_key_reverse(&nk);
+	f->out[0] = in->fout;
+	f->out[1] = in->rout;
+	f->input = (uint8_t)port;
+	rw_flow_link(x, f);
+	if (!x->reap.scheduled)
+		ck_timer_schedule_after(&x->reap, x->ns_reap);
+	d = 0;
+apply:
+	refresh(x, f, d, ip, l4, now);
+	rewrite(x, p, ip, l4, f, d);
+	ck_push_out(e, f->out[d], p);
+	return;
+fail:
+	x->failures++;
+	ck_pkt_kill(e, p);
+	return;
+other:
+	if (in->kind == RW_PASS)
+		ck_push_out(e, in->fout, p);
+	else
+		ck_pkt_kill(e, p);
+}
+
+/* Timer: frees expired mappings; armed again while any is left. */
+static void
+rw_reap(struct ck_element *e, struct ck_timer *t)
+{
+	struct rw *x = CK_PRIV(e, struct rw);
+	uint64_t now = ck_now(e->r);
+
+	for (uint32_t i = 0; i < (uint32_t)x->capacity; i++)
+		if (x->flows[i].used && x->flows[i].expiry <= now)
+			rw_flow_free(x, &x->flows[i]);
+	if (x->nmappings)
+		ck_timer_schedule_after(t, x->ns_reap);
+}
+
+/* ---- handlers ---- */
+
+static void
+print_flow_id(FILE *f, const struct rw_key *k, const char *proto)
+{
+	char a[16], b[16];
+
+	fprintf(f, "(%s, %u, %s, %u%s%s)", ck_ip_str(k->saddr, a), nl_ntoh16(k->sport),
+		ck_ip_str(k->daddr, b), nl_ntoh16(k->dport), proto ? ", " : "", proto ? proto : "");
+}
+
+/* Entry @d of @fl: "FLOW => REWRITTEN [*F R] iN expS" (Click's form). */
+static void
+print_entry(struct ck_element *e, FILE *f, const struct rw_flow *fl, unsigned int d,
+	    const char *proto, uint64_t now)
+{
+	struct rw_key to = rw_key_reverse(&fl->k[!d]);
+
+	print_flow_id(f, &fl->k[d], proto);
+	fputs(" => ", f);
+	print_flow_id(f, &to, NULL);
+	fprintf(f, " [%s%u %s%u] i%u exp%llu\n", d ? "" : "*", fl->out[0], d ? "*" : "",
+		fl->out[1], fl->input,
+		(unsigned long long)((fl->expiry - now + CK_NS_PER_SEC / 2) / CK_NS_PER_SEC));
+	(void)e;
+}
+
+static int
+rw_table(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	struct rw *x = CK_PRIV(e, struct rw);
+	uint64_t now = ck_now(e->r);
+
+	for (uint32_t i = 0; x->flows && i < (uint32_t)x->capacity; i++) {
+		const struct rw_flow *fl = &x->flows[i];
+		bool tcp = fl->k[0].proto == NL_IPPROTO_TCP;
+
+		if (!fl->used || fl->expiry <= now)
+			continue;
+		if (h->arg == 0) {
+			print_entry(e, f, fl, 0, tcp ? "tcp" : "udp", now);
+		} else if ((h->arg == NL_IPPROTO_TCP) == tcp) {
+			print_entry(e, f, fl, 0, NULL, now);
+			print_entry(e, f, fl, 1, NULL, now);
+		}
+	}
+	return 0;
+}
+
+static int
+rw_read_capacity(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)h;
+	fprintf(f, "%lld\n", (long long)CK_PRIV(e, struct rw)->capacity);
+	return 0;
+}
+
+static const struct ck_handler rw_handlers[] = {
+	{ "table", CK_H_READ, rw_table, NULL, 0 },
+	{ "tcp_table", CK_H_READ, rw_table, NULL, NL_IPPROTO_TCP },
+	{ "udp_table", CK_H_READ, rw_table, NULL, NL_IPPROTO_UDP },
+	{ "nmappings", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings) },
+	{ "table_size", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings) },
+	{ "size", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings) },
+	{ "capacity", CK_H_READ, rw_read_capacity, NULL, 0 },
+	{ "mapping_failures", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, failures) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+const struct ck_element_class ck_class_IPRewriter = {
+	.name = "IPRewriter", .ports = "1-/1-", .processing = "h/h",
+	.priv_size = sizeof(struct rw),
+	.configure = rw_configure,
+	.initialize = rw_initialize,
+	.push = rw_push,
+	.handlers = rw_handlers,
+	.cleanup = rw_cleanup,
+};
