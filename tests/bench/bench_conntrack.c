@@ -28,6 +28,7 @@
  *   bench-conntrack [-c CONNS] [-n LOOKUPS] [-t TRIALS] [-s SEED]
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -423,7 +424,6 @@ bench(const struct bench_opts *o, uint32_t conns, double hz)
 static int
 parse_opts(int argc, char **argv, struct bench_opts *o)
 {
-	char *end;
 	int c;
 
 	while ((c = getopt(argc, argv, "c:n:t:s:h")) != -1) {
@@ -434,13 +434,9 @@ parse_opts(int argc, char **argv, struct bench_opts *o)
 				"usage: %s [-c CONNS] [-n LOOKUPS] [-t TRIALS] [-s SEED]\n", argv[0]);
 			return c == 'h' ? 1 : -EINVAL;
 		}
-		errno = 0;
-		v = strtoull(optarg, &end, 0);
-		if (errno != 0 || *end != '\0' || v == 0 || (c != 's' && v > (1u << 24)) ||
-		    (c == 't' && v > MAX_TRIALS)) {
-			fprintf(stderr, "%s: bad value '%s' for -%c\n", argv[0], optarg, c);
+		if (bench_opt_value(argv[0], c, optarg,
+				    c == 's' ? ULLONG_MAX : c == 't' ? MAX_TRIALS : (1u << 24), &v) < 0)
 			return -EINVAL;
-		}
 		if (c == 'c')
 			o->conns = (uint32_t)v;
 		else if (c == 'n')
@@ -457,8 +453,6 @@ parse_opts(int argc, char **argv, struct bench_opts *o)
 int
 main(int argc, char **argv)
 {
-	char *eal_argv[] = { argv[0], "--no-huge", "--no-pci", "-m", "512", "--no-shconf",
-			     "-l", "0", "--log-level", "lib.*:error", NULL };
 	struct bench_opts o = { .conns = 65536, .lookups = 1u << 22, .trials = 5, .seed = 7 };
 	double hz;
 	int rc;
@@ -466,10 +460,8 @@ main(int argc, char **argv)
 	rc = parse_opts(argc, argv, &o);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	if (rte_eal_init((int)(sizeof(eal_argv) / sizeof(eal_argv[0])) - 1, eal_argv) < 0) {
-		fprintf(stderr, "bench-conntrack: EAL init failed: %s\n", rte_strerror(rte_errno));
+	if (bench_eal_init("bench-conntrack", argv[0], "512") < 0)
 		return 1;
-	}
 	hz = (double)rte_get_tsc_hz();
 	printf("bench-conntrack: TSC %.2f GHz, %u trials (median), seed %" PRIu64 "\n",
 	       hz / 1e9, o.trials, o.seed);

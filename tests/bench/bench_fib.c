@@ -24,6 +24,7 @@
  * them; the EAL runs without hugepages or devices (as bench-lookup).
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -348,7 +349,6 @@ static int
 parse_opts(int argc, char **argv, struct bench_opts *o)
 {
 	unsigned long long v;
-	char *end;
 	int c;
 
 	while ((c = getopt(argc, argv, "r:u:n:t:s:h")) != -1) {
@@ -357,13 +357,9 @@ parse_opts(int argc, char **argv, struct bench_opts *o)
 				"[-n LOOKUPS] [-t TRIALS] [-s SEED]\n", argv[0]);
 			return c == 'h' ? 1 : -EINVAL;
 		}
-		errno = 0;
-		v = strtoull(optarg, &end, 0);
-		if (errno != 0 || *end != '\0' || v == 0 || (c != 's' && v > (1u << 26)) ||
-		    (c == 't' && v > MAX_TRIALS)) {
-			fprintf(stderr, "%s: bad value '%s' for -%c\n", argv[0], optarg, c);
+		if (bench_opt_value(argv[0], c, optarg,
+				    c == 's' ? ULLONG_MAX : c == 't' ? MAX_TRIALS : (1u << 26), &v) < 0)
 			return -EINVAL;
-		}
 		if (c == 'r')
 			o->routes = (uint32_t)v;
 		else if (c == 'u')
@@ -381,8 +377,6 @@ parse_opts(int argc, char **argv, struct bench_opts *o)
 int
 main(int argc, char **argv)
 {
-	char *eal_argv[] = { argv[0], "--no-huge", "--no-pci", "-m", "1024", "--no-shconf",
-			     "-l", "0", "--log-level", "lib.*:error", NULL };
 	struct bench_opts o = { .routes = 200000, .updates = 10000, .lookups = 1u << 22,
 				.trials = 5, .seed = 1996 };
 	uint64_t file_c[MAX_TRIALS], build_c[MAX_TRIALS], rte_c[MAX_TRIALS] = { 0 }, s;
@@ -398,10 +392,8 @@ main(int argc, char **argv)
 	rc = parse_opts(argc, argv, &o);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	if (rte_eal_init((int)(sizeof(eal_argv) / sizeof(eal_argv[0])) - 1, eal_argv) < 0) {
-		fprintf(stderr, "bench-fib: EAL init failed: %s\n", rte_strerror(rte_errno));
+	if (bench_eal_init("bench-fib", argv[0], "1024") < 0)
 		return 1;
-	}
 	s = o.seed;
 	set.mask = 1;
 	while (set.mask < 2 * (o.routes + o.updates))

@@ -16,6 +16,7 @@
  * hugepages or devices.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -344,13 +345,9 @@ parse_opts(int argc, char **argv, struct bench_opts *o)
 			}
 			continue;
 		}
-		errno = 0;
-		v = strtoull(optarg, &end, 0);
-		if (errno || *end || v == 0 || (c == 't' && v > MAX_TRIALS) ||
-		    (c == 'n' && v > (1u << 26))) {
-			fprintf(stderr, "%s: bad value '%s' for -%c\n", argv[0], optarg, c);
+		if (bench_opt_value(argv[0], c, optarg,
+				    c == 't' ? MAX_TRIALS : c == 'n' ? 1u << 26 : ULLONG_MAX, &v) < 0)
 			return -EINVAL;
-		}
 		if (c == 'n')
 			o->packets = (uint32_t)(v + BURST - 1) / BURST * BURST;
 		else if (c == 't')
@@ -364,8 +361,6 @@ parse_opts(int argc, char **argv, struct bench_opts *o)
 int
 main(int argc, char **argv)
 {
-	char *eal_argv[] = { argv[0], "--no-huge", "--no-pci", "-m", "512", "--no-shconf",
-			     "-l", "0", "--log-level", "lib.*:error", NULL };
 	struct bench_opts o = { .packets = 1u << 16, .trials = 3, .seed = 20151,
 				.nsets = 3, .sets = { 10, 1000, 10000 } };
 	double hz;
@@ -375,10 +370,8 @@ main(int argc, char **argv)
 	rc = parse_opts(argc, argv, &o);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	if (rte_eal_init((int)(sizeof(eal_argv) / sizeof(eal_argv[0])) - 1, eal_argv) < 0) {
-		fprintf(stderr, "bench-filter: EAL init failed: %s\n", rte_strerror(rte_errno));
+	if (bench_eal_init("bench-filter", argv[0], "512") < 0)
 		return 1;
-	}
 	hz = (double)rte_get_tsc_hz();
 	printf("bench-filter: TSC %.2f GHz, %u trials (median), bursts of %u, seed %" PRIu64 "\n",
 	       hz / 1e9, o.trials, BURST, o.seed);

@@ -15,6 +15,7 @@
  * The EAL runs without hugepages or devices, so this works on any machine.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -375,7 +376,6 @@ print_results(const struct result *r, unsigned int n, double hz)
 static int
 parse_opts(int argc, char **argv, struct bench_opts *o)
 {
-	char *end;
 	int c;
 
 	while ((c = getopt(argc, argv, "r:f:n:t:s:h")) != -1) {
@@ -386,13 +386,9 @@ parse_opts(int argc, char **argv, struct bench_opts *o)
 				"[-n LOOKUPS] [-t TRIALS] [-s SEED]\n", argv[0]);
 			return c == 'h' ? 1 : -EINVAL;
 		}
-		errno = 0;
-		v = strtoull(optarg, &end, 0);
-		if (errno != 0 || *end != '\0' || v == 0 || (c != 's' && v > UINT32_MAX) ||
-		    (c == 't' && v > MAX_TRIALS)) {
-			fprintf(stderr, "%s: bad value '%s' for -%c\n", argv[0], optarg, c);
+		if (bench_opt_value(argv[0], c, optarg,
+				    c == 's' ? ULLONG_MAX : c == 't' ? MAX_TRIALS : UINT32_MAX, &v) < 0)
 			return -EINVAL;
-		}
 		if (c == 'r')
 			o->routes = (uint32_t)v;
 		else if (c == 'f')
@@ -410,8 +406,6 @@ parse_opts(int argc, char **argv, struct bench_opts *o)
 int
 main(int argc, char **argv)
 {
-	char *eal_argv[] = { argv[0], "--no-huge", "--no-pci", "-m", "512", "--no-shconf",
-			     "-l", "0", "--log-level", "lib.*:error", NULL };
 	struct bench_opts o = { .routes = 100000, .flows = 65536, .lookups = 1u << 22,
 				.trials = 5, .seed = 20151 };
 	struct result res[4] = {
@@ -426,10 +420,8 @@ main(int argc, char **argv)
 	rc = parse_opts(argc, argv, &o);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	if (rte_eal_init((int)(sizeof(eal_argv) / sizeof(eal_argv[0])) - 1, eal_argv) < 0) {
-		fprintf(stderr, "bench-lookup: EAL init failed: %s\n", rte_strerror(rte_errno));
+	if (bench_eal_init("bench-lookup", argv[0], "512") < 0)
 		return 1;
-	}
 	hz = (double)rte_get_tsc_hz();
 	printf("bench-lookup: TSC %.2f GHz, %u trials (median), seed %" PRIu64 "\n", hz / 1e9,
 	       o.trials, o.seed);

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_util.h — what the lookup benchmarks share: a repeatable random
- * sequence and the median of a set of trials.
+ * sequence, the median of a set of trials, their options' values and how
+ * they start DPDK (no hugepages, no devices, one lcore).
  */
 #ifndef NETVM_BENCH_UTIL_H
 #define NETVM_BENCH_UTIL_H
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
 
 /* xorshift64*: a fixed sequence for a given seed (*@s, never 0). */
 static inline uint64_t
@@ -33,6 +39,38 @@ median(uint64_t *v, uint32_t n)
 {
 	qsort(v, n, sizeof(*v), cmp_u64);
 	return n % 2 ? (double)v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+/* The value @arg of option -@c of @prog: a number 1..@max into *@v.
+ * Returns 0, or -EINVAL after saying what is wrong. */
+static inline int
+bench_opt_value(const char *prog, int c, const char *arg, unsigned long long max,
+		unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(arg, &end, 0);
+	if (errno != 0 || *end != '\0' || *v == 0 || *v > max) {
+		fprintf(stderr, "%s: bad value '%s' for -%c\n", prog, arg, c);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Start DPDK for @name (the program @argv0) with @mem_mb MiB of ordinary
+ * memory, no hugepages, no devices, lcore 0. Returns 0, or -1 after saying why. */
+static inline int
+bench_eal_init(const char *name, char *argv0, const char *mem_mb)
+{
+	char *eal_argv[] = { argv0, "--no-huge", "--no-pci", "-m", (char *)mem_mb, "--no-shconf",
+			     "-l", "0", "--log-level", "lib.*:error", NULL };
+
+	if (rte_eal_init((int)(sizeof(eal_argv) / sizeof(eal_argv[0])) - 1, eal_argv) < 0) {
+		fprintf(stderr, "%s: EAL init failed: %s\n", name, rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
 }
 
 #endif /* NETVM_BENCH_UTIL_H */
