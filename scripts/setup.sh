@@ -18,7 +18,7 @@ set -euo pipefail
 # Debian packages the project needs to build, test and benchmark.
 PACKAGES="dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config gcc
 	libnuma-dev libconfig-dev libcmocka-dev libpcap-dev python3 python3-scapy
-	iperf3 iproute2 iputils-ping ethtool tcpdump gnuplot-nox traceroute curl
+	iperf3 iproute2 iputils-ping ethtool tcpdump gnuplot-nox traceroute curl systemd
 	libjson-c-dev libvirt-dev libvirt-daemon-system libvirt-clients qemu-system-x86"
 
 HUGEPAGES=${NETVM_HUGEPAGES:-1024}

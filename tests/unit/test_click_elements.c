@@ -448,7 +448,7 @@ test_ipsumdump_roundtrip(void **state)
 	struct tg t;
 	struct run x;
 	uint32_t s, d;
-	char path[] = "/tmp/ck_tipsXXXXXX", conf[256], *out;
+	char path[] = "/tmp/ck_tipsXXXXXX", conf[256], *out; /* a mkstemp(3) template */
 	int fd = mkstemp(path);
 
 	(void)state;
@@ -483,7 +483,7 @@ test_pcap_roundtrip(void **state)
 	struct tg t;
 	struct run x;
 	uint32_t s, p, d;
-	char path[] = "/tmp/ck_pcapXXXXXX", conf[128];
+	char path[] = "/tmp/ck_pcapXXXXXX", conf[128]; /* a mkstemp(3) template */
 	int fd = mkstemp(path);
 
 	(void)state;

@@ -311,7 +311,7 @@ test_rule13_define(void **state)
 static void
 test_rule14_require(void **state)
 {
-	char dir[] = "/tmp/ck_test_XXXXXX", path[128], main_file[128], *out;
+	char dir[] = "/tmp/ck_test_XXXXXX", path[128], main_file[128], *out; /* mkdtemp(3) */
 	struct ck_graph *g;
 	FILE *f;
 
