@@ -17,7 +17,8 @@
 #            against core + l3fwd (LPM, the same routes) in the same run, and
 #            each Click element's cycles per packet (not part of 'all')
 #   fib      a 200 000-route table: load time, one route added/deleted, lookups,
-#            against rte_lpm (tests/bench/bench-fib; not part of 'all')
+#            against rte_lpm, then IPv6 against rte_lpm6 (tests/bench/bench-fib;
+#            not part of 'all')
 #   all      every suite, then report.md (paper figures and link limits beside)
 # Environment:
 #   NETVM_BENCH_TRIALS=K       trials per point (default 3)

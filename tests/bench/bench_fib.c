@@ -5,7 +5,7 @@
  * table costs, and the lookup rate before and after those changes; DPDK's
  * rte_lpm, given the same routes in the same run, is the baseline.
  *
- *   bench-fib [-r ROUTES] [-u UPDATES] [-n LOOKUPS] [-t TRIALS] [-s SEED]
+ *   bench-fib [-r ROUTES] [-R IPV6_ROUTES] [-u UPDATES] [-n LOOKUPS] [-t TRIALS] [-s SEED]
  *
  * The table has the prefix lengths of a public IPv4 BGP table (BGP_SHARE
  * below), random prefixes, four next hops. Figures:
@@ -19,6 +19,9 @@
  *   lookup   bursts of 64, half the addresses inside a route, before the
  *            updates and after them; the two tables must agree on every
  *            address (exit 1 otherwise)
+ *
+ * Then the same for IPv6: -R routes (50 000) in nl_lpm6 and rte_lpm6
+ * (bench_fib6.c).
  *
  * Median of several trials for load and lookup (rte_lpm's build: one). Times only, no assertion on
  * them; the EAL runs without hugepages or devices (as bench-lookup).
@@ -36,6 +39,7 @@
 #include <rte_errno.h>
 #include <rte_lpm.h>
 
+#include "bench_fib6.h"
 #include "bench_util.h"
 #include "nl_lpm.h"
 #include "nl_routes.h"
@@ -60,6 +64,7 @@ static const uint32_t BGP_SHARE[33] = {
 
 struct bench_opts {
 	uint32_t routes, updates, lookups, trials;
+	uint32_t routes6; /* -R: the IPv6 part's table (bench_fib6.c) */
 	uint64_t seed;
 };
 
@@ -130,18 +135,6 @@ route_file(const struct route *r, uint32_t n, size_t *len)
 			     r[i].prefix >> 8 & 255, r[i].prefix & 255, r[i].depth, r[i].nh);
 	*len = (size_t)(p - text);
 	return text;
-}
-
-static double
-cyc_ms(uint64_t c)
-{
-	return (double)c * 1e3 / (double)rte_get_tsc_hz();
-}
-
-static double
-cyc_ns(double c)
-{
-	return c * 1e9 / (double)rte_get_tsc_hz();
 }
 
 /* nl_routes_read_lpm() of @text: the table (the caller frees it) and *@cyc. */
@@ -280,35 +273,6 @@ lookups(const struct bench_opts *o, const struct nl_lpm *nl, const struct rte_lp
 	       hz * o->lookups / median(b, o->trials) / 1e6);
 }
 
-static int
-cmp_cyc(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-
-	return (a > b) - (a < b);
-}
-
-/* Mean and median of @n per-change times, in ns. */
-static void
-print_changes(const char *what, uint64_t *c, uint32_t n, uint64_t *rc, uint32_t rn)
-{
-	uint64_t sum = 0, rsum = 0;
-	uint32_t i;
-
-	for (i = 0; i < n; i++)
-		sum += c[i];
-	for (i = 0; i < rn; i++)
-		rsum += rc[i];
-	qsort(c, n, sizeof(*c), cmp_cyc);
-	qsort(rc, rn, sizeof(*rc), cmp_cyc);
-	printf("%-24s %12.0f %12.0f   ns mean\n", what, cyc_ns((double)sum / n),
-	       cyc_ns((double)rsum / rn));
-	printf("%-24s %12.0f %12.0f   ns median\n", "", cyc_ns((double)c[n / 2]),
-	       cyc_ns((double)rc[rn / 2]));
-	printf("%-24s %12.0f %12.0f   ns max\n", "", cyc_ns((double)c[n - 1]),
-	       cyc_ns((double)rc[rn - 1]));
-}
-
 /* Add @n routes @u to both full tables one at a time, then delete them. */
 static int
 updates(struct nl_lpm *nl, struct rte_lpm *rte, const struct route *u, uint32_t n)
@@ -351,10 +315,10 @@ parse_opts(int argc, char **argv, struct bench_opts *o)
 	unsigned long long v;
 	int c;
 
-	while ((c = getopt(argc, argv, "r:u:n:t:s:h")) != -1) {
+	while ((c = getopt(argc, argv, "r:R:u:n:t:s:h")) != -1) {
 		if (c == 'h' || c == '?') {
-			fprintf(c == 'h' ? stdout : stderr, "usage: %s [-r ROUTES] [-u UPDATES] "
-				"[-n LOOKUPS] [-t TRIALS] [-s SEED]\n", argv[0]);
+			fprintf(c == 'h' ? stdout : stderr, "usage: %s [-r ROUTES] [-R IPV6_ROUTES] "
+				"[-u UPDATES] [-n LOOKUPS] [-t TRIALS] [-s SEED]\n", argv[0]);
 			return c == 'h' ? 1 : -EINVAL;
 		}
 		if (bench_opt_value(argv[0], c, optarg,
@@ -362,6 +326,8 @@ parse_opts(int argc, char **argv, struct bench_opts *o)
 			return -EINVAL;
 		if (c == 'r')
 			o->routes = (uint32_t)v;
+		else if (c == 'R')
+			o->routes6 = (uint32_t)v;
 		else if (c == 'u')
 			o->updates = (uint32_t)v;
 		else if (c == 'n')
@@ -378,7 +344,7 @@ int
 main(int argc, char **argv)
 {
 	struct bench_opts o = { .routes = 200000, .updates = 10000, .lookups = 1u << 22,
-				.trials = 5, .seed = 1996 };
+				.trials = 5, .seed = 1996, .routes6 = 50000 };
 	uint64_t file_c[MAX_TRIALS], build_c[MAX_TRIALS], rte_c[MAX_TRIALS] = { 0 }, s;
 	struct prefix_set set = { 0 };
 	struct route *r = NULL, *u = NULL;
@@ -446,6 +412,8 @@ main(int argc, char **argv)
 		rc = compare(rt, rte, ips, o.lookups);
 	if (rc == 0)
 		lookups(&o, rt->lpm, rte, ips, "lookup, after updates");
+	if (rc == 0)
+		rc = bench_fib6(o.routes6, o.updates, o.lookups, o.trials, o.seed);
 out:
 	if (rc == -ENOMEM)
 		fprintf(stderr, "bench-fib: out of memory\n");

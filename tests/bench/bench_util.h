@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_util.h — what the lookup benchmarks share: a repeatable random
- * sequence, the median of a set of trials, their options' values and how
- * they start DPDK (no hugepages, no devices, one lcore).
+ * sequence, the median of a set of trials, cycle conversions, the printing
+ * of per-change times, their options' values and how they start DPDK (no
+ * hugepages, no devices, one lcore).
  */
 #ifndef NETVM_BENCH_UTIL_H
 #define NETVM_BENCH_UTIL_H
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 
@@ -71,6 +73,42 @@ bench_eal_init(const char *name, char *argv0, const char *mem_mb)
 		return -1;
 	}
 	return 0;
+}
+
+/* @c TSC cycles in milliseconds; it cannot fail. */
+static inline double
+cyc_ms(uint64_t c)
+{
+	return (double)c * 1e3 / (double)rte_get_tsc_hz();
+}
+
+/* @c TSC cycles in nanoseconds; it cannot fail. */
+static inline double
+cyc_ns(double c)
+{
+	return c * 1e9 / (double)rte_get_tsc_hz();
+}
+
+/* Print the mean, median and max of @n (ours) and @rn (DPDK's) per-change times in ns;
+ * sorts both arrays. */
+static inline void
+print_changes(const char *what, uint64_t *c, uint32_t n, uint64_t *rc, uint32_t rn)
+{
+	uint64_t sum = 0, rsum = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		sum += c[i];
+	for (i = 0; i < rn; i++)
+		rsum += rc[i];
+	qsort(c, n, sizeof(*c), cmp_u64);
+	qsort(rc, rn, sizeof(*rc), cmp_u64);
+	printf("%-24s %12.0f %12.0f   ns mean\n", what, cyc_ns((double)sum / n),
+	       cyc_ns((double)rsum / rn));
+	printf("%-24s %12.0f %12.0f   ns median\n", "", cyc_ns((double)c[n / 2]),
+	       cyc_ns((double)rc[rn / 2]));
+	printf("%-24s %12.0f %12.0f   ns max\n", "", cyc_ns((double)c[n - 1]),
+	       cyc_ns((double)rc[rn - 1]));
 }
 
 #endif /* NETVM_BENCH_UTIL_H */
