@@ -7,12 +7,14 @@
  * fields separated by blanks, '#' starts a comment, blank lines are skipped:
  *
  *   route file:  PREFIX/LEN PORT [NEXTHOP_MAC]        10.0.2.0/24 1 02:00:00:00:02:02
+ *                                                     2001:db8:2::/48 1 02:00:00:00:02:02
  *   flow file:   SRC DST PROTO SPORT DPORT PORT [NEXTHOP_MAC]
  *                                                     10.0.1.2 10.0.2.2 udp 5000 53 1
  *
  * A missing NEXTHOP_MAC means 02:00:00:00:00:PP with PP the port number in
- * hex (a locally administered address, the same on every run). Prefixes must
- * have no host bits set; PROTO is tcp, udp, icmp or a number 0-255; PORT is
+ * hex (a locally administered address, the same on every run). A route
+ * file mixes IPv4 (A.B.C.D/0-32) and IPv6 (any inet_pton() form, /0-128)
+ * prefixes; flow files are IPv4 only. Prefixes must have no host bits set; PROTO is tcp, udp, icmp or a number 0-255; PORT is
  * 0 to NVM_MAX_PORTS - 1. A prefix or 5-tuple listed twice is an error.
  *
  * Errors are written to a caller buffer as "FILE:LINE: what is wrong", e.g.
@@ -27,6 +29,7 @@
 
 #include "nl_flowtab.h"
 #include "nl_lpm.h"
+#include "nl_lpm6.h"
 
 #define NL_ROUTES_MAX_NH 65536u /* distinct next hops: the LPM stores 16 bits */
 /*
@@ -35,6 +38,12 @@
  * each, touched only when used).
  */
 #define NL_ROUTES_TBL8_SPARE 16384u
+/*
+ * The same for IPv6: nl_lpm6 groups beyond what the file needs (a /48 added
+ * at run time in a new place needs up to four; 1 KiB each, touched only
+ * when used).
+ */
+#define NL_ROUTES_GROUP6_SPARE 16384u
 
 /* Where a matching packet goes. */
 struct nl_nexthop {
@@ -45,8 +54,10 @@ _Static_assert(sizeof(struct nl_nexthop) == 8, "next hop is 8 bytes");
 
 /* One line of a route file. */
 struct nl_route {
-	uint32_t prefix; /* host order, host bits zero */
-	uint8_t depth;
+	uint32_t prefix;     /* IPv4: host order, host bits zero */
+	uint8_t prefix6[16]; /* IPv6: network order, host bits zero */
+	uint8_t family;      /* 4 or 6 */
+	uint8_t depth;       /* 0-32 or 0-128 */
 	struct nl_nexthop nh;
 };
 
@@ -57,11 +68,14 @@ struct nl_flow {
 };
 
 /*
- * A loaded file: exactly one of lpm and flows is set. The table's value for
- * an address or 5-tuple is an index into nh[].
+ * A loaded file: a route file sets lpm and lpm6 (both always, so that either
+ * family can be added at run time), a flow file sets flows. The table's
+ * value for an address or 5-tuple is an index into nh[], shared by both
+ * families.
  */
 struct nl_routes {
 	struct nl_lpm *lpm;
+	struct nl_lpm6 *lpm6;
 	struct nl_flowtab *flows;
 	struct nl_nexthop *nh;
 	uint32_t nb_nh;      /* distinct next hops */
@@ -82,6 +96,19 @@ int nl_routes_parse_route(const char *line, struct nl_route *r, char *err, size_
  */
 int nl_routes_parse_prefix(const char *s, uint32_t *prefix, uint8_t *depth, char *err,
 			   size_t errlen);
+
+/*
+ * Parse a prefix of either family, "A.B.C.D/LEN" or "X:X::X/LEN" (host bits
+ * zero), into @r's family, prefix (or prefix6) and depth; the next hop is
+ * left alone. Returns 0, or -EINVAL with the reason in @err.
+ */
+int nl_routes_parse_net(const char *s, struct nl_route *r, char *err, size_t errlen);
+
+/*
+ * Write @r's prefix as "A.B.C.D/LEN" or "X:X::X/LEN" (inet_ntop()'s form)
+ * into @buf of @len bytes (>= 64 always suffices); returns @buf.
+ */
+const char *nl_routes_net_str(const struct nl_route *r, char *buf, size_t len);
 
 /*
  * Index of next hop @nh in rt->nh[], appended if it is new (a route added at

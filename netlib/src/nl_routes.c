@@ -16,7 +16,7 @@
 #include "nl_routes.h"
 
 #define MAX_FIELDS 8  /* more than any line has, so the first extra one is kept */
-#define FIELD_MAX 48  /* no valid field is longer */
+#define FIELD_MAX 64  /* no valid field is longer (an IPv6 prefix: 43 + /128) */
 #define WHY_MAX 256
 #define NH_INDEX_SIZE (2 * NL_ROUTES_MAX_NH) /* next-hop dedup hash, half full at most */
 #define ROUTE_FORMAT "PREFIX/LEN PORT [NEXTHOP_MAC]"
@@ -138,6 +138,25 @@ parse_ipv4(const struct field *f, uint32_t *ip)
 }
 
 static int
+parse_prefix6(const struct field *f, const struct field *addr, unsigned long depth,
+	      struct nl_route *r, char *err, size_t errlen)
+{
+	char buf[FIELD_MAX];
+	struct nl_route masked;
+
+	if (!field_str(addr, buf) || inet_pton(AF_INET6, buf, r->prefix6) != 1 || depth > 128)
+		return invalid(err, errlen, "bad prefix '%.*s'", f->len, f->s);
+	r->family = 6;
+	r->depth = (uint8_t)depth;
+	masked = *r;
+	nl_lpm6_mask(masked.prefix6, r->prefix6, r->depth);
+	if (memcmp(masked.prefix6, r->prefix6, 16) != 0)
+		return invalid(err, errlen, "bad prefix '%.*s': host bits set (did you mean %s?)",
+			       f->len, f->s, nl_routes_net_str(&masked, buf, sizeof(buf)));
+	return 0;
+}
+
+static int
 parse_prefix(const struct field *f, struct nl_route *r, char *err, size_t errlen)
 {
 	const char *slash = memchr(f->s, '/', (size_t)f->len);
@@ -148,11 +167,17 @@ parse_prefix(const struct field *f, struct nl_route *r, char *err, size_t errlen
 	uint32_t mask;
 
 	if (slash == NULL)
-		return invalid(err, errlen, "bad prefix '%.*s' (want A.B.C.D/LEN)", f->len, f->s);
+		return invalid(err, errlen, "bad prefix '%.*s' (want A.B.C.D/LEN or X:X::X/LEN)",
+			       f->len, f->s);
 	addr = (struct field){ f->s, (int)(slash - f->s) };
 	len = (struct field){ slash + 1, f->len - addr.len - 1 };
-	if (!parse_ipv4(&addr, &r->prefix) || !parse_uint(&len, 32, &depth))
+	if (!parse_uint(&len, 128, &depth))
 		return invalid(err, errlen, "bad prefix '%.*s'", f->len, f->s);
+	if (memchr(addr.s, ':', (size_t)addr.len) != NULL)
+		return parse_prefix6(f, &addr, depth, r, err, errlen);
+	if (!parse_ipv4(&addr, &r->prefix) || depth > 32)
+		return invalid(err, errlen, "bad prefix '%.*s'", f->len, f->s);
+	r->family = 4;
 	r->depth = (uint8_t)depth;
 	mask = depth == 0 ? 0 : ~0u << (32 - depth);
 	if (r->prefix & ~mask) {
@@ -163,6 +188,20 @@ parse_prefix(const struct field *f, struct nl_route *r, char *err, size_t errlen
 			       f->len, f->s, net, depth);
 	}
 	return 0;
+}
+
+const char *
+nl_routes_net_str(const struct nl_route *r, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	struct in_addr in = { .s_addr = htonl(r->prefix) };
+
+	if (r->family == 6)
+		inet_ntop(AF_INET6, r->prefix6, a, sizeof(a));
+	else
+		inet_ntop(AF_INET, &in, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, r->depth);
+	return buf;
 }
 
 /* Exactly xx:xx:xx:xx:xx:xx, hex digits of either case. */
@@ -286,13 +325,23 @@ nl_routes_parse_flow(const char *line, struct nl_flow *fl, char *err, size_t err
 }
 
 int
+nl_routes_parse_net(const char *s, struct nl_route *r, char *err, size_t errlen)
+{
+	struct field f = { s, (int)strlen(s) };
+
+	memset(r, 0, sizeof(*r));
+	return parse_prefix(&f, r, err, errlen);
+}
+
+int
 nl_routes_parse_prefix(const char *s, uint32_t *prefix, uint8_t *depth, char *err,
 		       size_t errlen)
 {
-	struct field f = { s, (int)strlen(s) };
 	struct nl_route r;
-	int rc = parse_prefix(&f, &r, err, errlen);
+	int rc = nl_routes_parse_net(s, &r, err, errlen);
 
+	if (rc == 0 && r.family != 4)
+		rc = invalid(err, errlen, "bad prefix '%s' (want A.B.C.D/LEN)", s);
 	if (rc == 0) {
 		*prefix = r.prefix;
 		*depth = r.depth;
@@ -391,7 +440,7 @@ cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* tbl8 groups the routes need: one per /24 holding a prefix longer than /24. */
+/* tbl8 groups the IPv4 routes need: one per /24 holding a prefix longer than /24. */
 static int64_t
 count_tbl8(const struct loader *ld)
 {
@@ -401,7 +450,7 @@ count_tbl8(const struct loader *ld)
 	if (blocks == NULL)
 		return -ENOMEM;
 	for (i = 0; i < ld->nb_ent; i++)
-		if (ld->ent[i].route.depth > 24)
+		if (ld->ent[i].route.family == 4 && ld->ent[i].route.depth > 24)
 			blocks[n++] = ld->ent[i].route.prefix >> 8;
 	qsort(blocks, n, sizeof(uint32_t), cmp_u32);
 	for (i = 0; i < n; i++)
@@ -411,29 +460,44 @@ count_tbl8(const struct loader *ld)
 	return groups;
 }
 
+/* nl_lpm6 groups the IPv6 routes need at most: those below /16 on each one's path. */
+static uint32_t
+count_groups6(const struct loader *ld)
+{
+	uint32_t i, groups = 0;
+	uint8_t d;
+
+	for (i = 0; i < ld->nb_ent; i++) {
+		d = ld->ent[i].route.depth;
+		if (ld->ent[i].route.family == 6 && d > 16)
+			groups += (d - 1u) / 8u - 1u;
+	}
+	return groups;
+}
+
 static int
 build_lpm(struct loader *ld)
 {
 	int64_t groups = count_tbl8(ld);
-	char net[INET_ADDRSTRLEN];
-	struct in_addr a;
-	uint32_t i;
+	uint32_t i, groups6 = count_groups6(ld);
+	char net[64];
 	int rc;
 
 	if (groups >= 0)
 		ld->rt->lpm = nl_lpm_create((uint32_t)groups + NL_ROUTES_TBL8_SPARE);
-	if (ld->rt->lpm == NULL)
+	if (groups6 <= NL_LPM6_MAX_GROUPS - NL_ROUTES_GROUP6_SPARE)
+		ld->rt->lpm6 = nl_lpm6_create(groups6 + NL_ROUTES_GROUP6_SPARE);
+	if (ld->rt->lpm == NULL || ld->rt->lpm6 == NULL)
 		return fail(-ENOMEM, ld->err, ld->errlen, "%s: %s", ld->name, strerror(ENOMEM));
 	for (i = 0; i < ld->nb_ent; i++) {
 		const struct entry *e = &ld->ent[i];
+		const struct nl_route *r = &e->route;
 
-		rc = nl_lpm_add(ld->rt->lpm, e->route.prefix, e->route.depth, (uint16_t)e->nh);
-		if (rc == -EEXIST) {
-			a.s_addr = htonl(e->route.prefix);
-			inet_ntop(AF_INET, &a, net, sizeof(net));
-			return invalid(ld->err, ld->errlen, "%s:%u: duplicate route %s/%u",
-				       ld->name, e->line, net, e->route.depth);
-		}
+		rc = r->family == 6 ? nl_lpm6_add(ld->rt->lpm6, r->prefix6, r->depth, (uint16_t)e->nh) :
+				      nl_lpm_add(ld->rt->lpm, r->prefix, r->depth, (uint16_t)e->nh);
+		if (rc == -EEXIST)
+			return invalid(ld->err, ld->errlen, "%s:%u: duplicate route %s",
+				       ld->name, e->line, nl_routes_net_str(r, net, sizeof(net)));
 		if (rc < 0)
 			return fail(rc, ld->err, ld->errlen, "%s:%u: %s", ld->name, e->line,
 				    strerror(-rc));
@@ -536,6 +600,7 @@ nl_routes_free(struct nl_routes *rt)
 	if (rt == NULL)
 		return;
 	nl_lpm_free(rt->lpm);
+	nl_lpm6_free(rt->lpm6);
 	nl_flowtab_free(rt->flows);
 	free(rt->nh);
 	free(rt->nh_index);

@@ -76,7 +76,7 @@ prefix_match(const struct nl_route *r, uint32_t ip)
 {
 	uint32_t mask = r->depth == 0 ? 0 : ~0u << (32 - r->depth);
 
-	return (ip & mask) == r->prefix;
+	return r->family == 4 && (ip & mask) == r->prefix; /* IPv6 routes: their own table */
 }
 
 /* Longest-prefix match by scanning: the index of the route, or -1. */
@@ -99,7 +99,9 @@ model_dup(const struct fz_line *l, int n, bool flows)
 	for (i = 0; i < n; i++)
 		for (j = 0; j < i; j++)
 			if (flows ? memcmp(&l[i].f.key, &l[j].f.key, sizeof(l[i].f.key)) == 0 :
-				    (l[i].r.prefix == l[j].r.prefix && l[i].r.depth == l[j].r.depth))
+				    (l[i].r.family == l[j].r.family && l[i].r.depth == l[j].r.depth &&
+				     l[i].r.prefix == l[j].r.prefix &&
+				     memcmp(l[i].r.prefix6, l[j].r.prefix6, 16) == 0))
 				return true;
 	return false;
 }

@@ -4,6 +4,7 @@
  * an error that names the file and the line, good files load into tables
  * that answer as the file says, next hops are shared, duplicates refused.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -101,7 +102,7 @@ static const struct bad_line {
 	{ "10.0.0.0/-8 1", "bad prefix '10.0.0.0/-8'" },
 	{ "10.0.0.0/8x 1", "bad prefix '10.0.0.0/8x'" },
 	{ "ten.0.0.0/8 1", "bad prefix 'ten.0.0.0/8'" },
-	{ "10.0.0.0 1", "bad prefix '10.0.0.0' (want A.B.C.D/LEN)" },
+	{ "10.0.0.0 1", "bad prefix '10.0.0.0' (want A.B.C.D/LEN or X:X::X/LEN)" },
 	{ "10.0.2.1/24 1", "bad prefix '10.0.2.1/24': host bits set (did you mean 10.0.2.0/24?)" },
 	{ "10.0.2.0/24", "missing port " ROUTE_WANT },
 	{ "10.0.2.0/24 32", "bad port '32' (0-31)" },
@@ -287,6 +288,77 @@ test_load_lpm(void **st)
 	assert_string_equal(err, "routes.txt:3: duplicate route 10.0.2.0/24");
 }
 
+static void
+test_ipv6_routes(void **st)
+{
+	static const char text[] =
+		"10.0.2.0/24          1   02:00:00:00:02:02\n"
+		"2001:db8:2::/48      1   02:00:00:00:02:02   # same next hop as 10.0.2.0/24\n"
+		"2001:db8:2:1::7/128  0\n"
+		"2001:0db8:0001::/48  0   02:00:00:00:01:02\n"
+		"::/0                 3\n";
+	struct nl_routes *rt;
+	struct nl_route r;
+	uint8_t a[16];
+	uint16_t nh;
+	char err[128], net[64];
+
+	(void)st;
+	assert_int_equal(route("2001:db8::/32 2 02:00:00:00:00:aa", &r), 1);
+	assert_int_equal(r.family, 6);
+	assert_int_equal(r.depth, 32);
+	assert_int_equal(r.prefix6[1], 0x01);
+	assert_int_equal(r.prefix6[3], 0xb8);
+	assert_int_equal(r.nh.port, 2);
+	assert_string_equal(nl_routes_net_str(&r, net, sizeof(net)), "2001:db8::/32");
+	assert_int_equal(route("::ffff:10.0.0.0/104 1", &r), 1); /* a v4-mapped prefix is IPv6 */
+	assert_int_equal(r.family, 6);
+	assert_int_equal(route("10.0.0.0/8 1", &r), 1);
+	assert_int_equal(r.family, 4);
+	assert_int_equal(route("2001:db8::1/64 1", &r), -EINVAL);
+	assert_string_equal(msg, "bad prefix '2001:db8::1/64': host bits set "
+			    "(did you mean 2001:db8::/64?)");
+	assert_int_equal(route("2001:db8::/129 1", &r), -EINVAL);
+	assert_string_equal(msg, "bad prefix '2001:db8::/129'");
+	assert_int_equal(route("2001:db8:::/48 1", &r), -EINVAL);
+	assert_string_equal(msg, "bad prefix '2001:db8:::/48'");
+	assert_int_equal(route("10.0.0.0/33 1", &r), -EINVAL);
+	assert_int_equal(nl_routes_parse_net("fe80::/10", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.family, 6);
+	assert_int_equal(r.depth, 10);
+
+	rt = read_text(text, "routes.txt", 0, err, sizeof(err));
+	assert_non_null(rt);
+	assert_non_null(rt->lpm6);
+	assert_int_equal(rt->nb_entries, 5);
+	assert_int_equal(rt->nb_nh, 4); /* one next hop for both families */
+	assert_int_equal(nl_lpm_count(rt->lpm), 1);
+	assert_int_equal(nl_lpm6_count(rt->lpm6), 4);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:2:1::7", a), 1);
+	assert_int_equal(nl_lpm6_lookup(rt->lpm6, a, &nh), 0);
+	assert_int_equal(rt->nh[nh].port, 0);
+	assert_int_equal(rt->nh[nh].mac[5], 0x00);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:2:1::8", a), 1);
+	assert_int_equal(nl_lpm6_lookup(rt->lpm6, a, &nh), 0);
+	assert_int_equal(rt->nh[nh].port, 1);
+	assert_int_equal(rt->nh[nh].mac[4], 0x02);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:1:ffff::1", a), 1);
+	assert_int_equal(nl_lpm6_lookup(rt->lpm6, a, &nh), 0);
+	assert_int_equal(rt->nh[nh].mac[4], 0x01);
+	assert_int_equal(inet_pton(AF_INET6, "fe80::1", a), 1);
+	assert_int_equal(nl_lpm6_lookup(rt->lpm6, a, &nh), 0);
+	assert_int_equal(rt->nh[nh].port, 3);
+	/* 10.0.2.1 is not an IPv6 address: the IPv4 table alone answers it. */
+	assert_int_equal(nl_lpm_lookup(rt->lpm, IP(10, 0, 2, 1), &nh), 0);
+	assert_int_equal(nl_lpm_lookup(rt->lpm, IP(11, 0, 0, 1), &nh), -ENOENT);
+	nl_routes_free(rt);
+
+	/* The same prefix twice, written differently. */
+	assert_null(read_text("2001:db8:2::/48 1\n2001:0db8:0002:0000::/48 2\n",
+			      "routes.txt", 0, err, sizeof(err)));
+	assert_string_equal(err, "routes.txt:2: duplicate route 2001:db8:2::/48");
+}
+
 /* Many prefixes longer than /24, each in its own /24: the table is sized for them. */
 static void
 test_load_many_long_prefixes(void **st)
@@ -423,6 +495,7 @@ main(void)
 		cmocka_unit_test(test_file_error_names_line),
 		cmocka_unit_test(test_file_each_bad_line),
 		cmocka_unit_test(test_load_lpm),
+		cmocka_unit_test(test_ipv6_routes),
 		cmocka_unit_test(test_load_many_long_prefixes),
 		cmocka_unit_test(test_too_many_next_hops),
 		cmocka_unit_test(test_load_flows),
