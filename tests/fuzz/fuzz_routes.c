@@ -49,10 +49,18 @@ model_parse(char *text, size_t len, bool flows, struct fz_line *out)
 			return -1;
 		}
 		if (rc == 1) {
-			if (!flows) {
+			if (!flows && out[n].r.family == 6) {
+				uint8_t m[16];
+
+				nl_lpm6_mask(m, out[n].r.prefix6, out[n].r.depth);
+				FUZZ_CHECK(out[n].r.depth <= 128 &&
+					   memcmp(m, out[n].r.prefix6, 16) == 0,
+					   "IPv6 route /%u kept host bits", out[n].r.depth);
+			} else if (!flows) {
 				uint8_t d = out[n].r.depth;
 				uint32_t mask = d == 0 ? 0 : ~0u << (32 - d);
 
+				FUZZ_CHECK(out[n].r.family == 4, "route of family %u", out[n].r.family);
 				FUZZ_CHECK(d <= 32 && (out[n].r.prefix & ~mask) == 0,
 					   "route %#x/%u kept host bits", out[n].r.prefix, d);
 			}
