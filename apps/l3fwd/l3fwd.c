@@ -1,19 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * l3fwd — the L3 forwarder NF. It routes IPv4 packets either by longest-prefix
- * match on the destination (--mode lpm --routes FILE) or by exact 5-tuple
- * (--mode hash --flows FILE), the two lookups of the NetVM paper's forwarder.
- * File formats: docs/l3fwd.md.
+ * l3fwd — the L3 forwarder NF. It routes IPv4 and IPv6 packets either by
+ * longest-prefix match on the destination (--mode lpm --routes FILE; one
+ * file, prefixes of both families) or by exact IPv4 5-tuple (--mode hash
+ * --flows FILE), the two lookups of the NetVM paper's forwarder. File
+ * formats: docs/l3fwd.md.
  *
  * For every packet, in this order:
- *   not IPv4                       drop, counted not_ipv4
+ *   neither IPv4 nor IPv6          drop, counted not_ip
  *   truncated or malformed         drop, counted malformed
- *   wrong IPv4 header checksum     drop, counted bad_cksum
- *   TTL <= 1                       drop, counted ttl_expired
- *   no route (no flow)             drop, counted no_route
+ *   wrong IPv4 header checksum     drop, counted bad_cksum (IPv6 has none)
+ *   TTL (hop limit) <= 1           drop, counted ttl_expired
+ *   no route (no flow; hash mode   drop, counted no_route
+ *   has none for IPv6)
  *   route to a port the core lacks drop, counted bad_port
  *   otherwise: dst MAC := next hop's MAC, src MAC := out port's MAC,
- *              TTL - 1 with an incremental checksum update (RFC 1624),
+ *              IPv4: TTL - 1 with an incremental checksum update (RFC 1624),
+ *              IPv6: hop limit - 1,
  *              out of the route's port, counted forwarded
  *
  * SIGHUP re-reads the route (flow) file: the new table is built beside the
@@ -24,10 +27,10 @@
  * Commands (netvmctl nf cmd, docs/l3fwd.md): `routes load` replaces the table
  * the same way; `routes add|del` change one route of the LPM table in use, in
  * place, while the queue threads go on looking up in it without a lock:
- * nl_lpm writes each entry with one atomic store, so a packet is routed by
- * the table before or after the change, and keeps a tbl8 group it gives up
- * intact until nl_lpm_reclaim(), which runs after nl_quiesce() (no queue
- * thread can still be in it). A new next hop is written into hops[] (room
+ * nl_lpm (nl_lpm6) writes each entry with one atomic store, so a packet is
+ * routed by the table before or after the change, and keeps a group it
+ * gives up intact until nl_lpm_reclaim() (nl_lpm6_reclaim()), which runs
+ * after nl_quiesce() (no queue thread can still be in it). A new next hop is written into hops[] (room
  * for NL_ROUTES_MAX_NH from the start, never moved) before the route that
  * uses it. A change costs what the change touches, not the table.
  *
@@ -52,14 +55,16 @@
 #include "nl_flowtab.h"
 #include "nl_hdr.h"
 #include "nl_lpm.h"
+#include "nl_lpm6.h"
 #include "nl_routes.h"
 
 #define L3FWD_BURST NL_LPM_BURST_MAX
-_Static_assert(NL_LPM_BURST_MAX == NL_FLOWTAB_BURST_MAX, "one burst size for both lookups");
+_Static_assert(NL_LPM_BURST_MAX == NL_FLOWTAB_BURST_MAX &&
+	       NL_LPM_BURST_MAX == NL_LPM6_BURST_MAX, "one burst size for all lookups");
 
 /* Verdicts, one counter each. */
 #define L3FWD_COUNTERS(X) \
-	X(forwarded) X(not_ipv4) X(malformed) X(bad_cksum) X(ttl_expired) X(no_route) X(bad_port)
+	X(forwarded) X(not_ip) X(malformed) X(bad_cksum) X(ttl_expired) X(no_route) X(bad_port)
 
 enum l3fwd_counter {
 #define X(name) C_##name,
@@ -103,10 +108,13 @@ l3fwd_check(const struct nl_pkt *p, struct nl_parsed *pp)
 	int rc = nl_parse(p->data, p->len, pp);
 	const struct nl_ipv4_hdr *ip;
 
-	if (pp->ethertype != NL_ETHERTYPE_IPV4)
-		return C_not_ipv4;
+	if (pp->ethertype != NL_ETHERTYPE_IPV4 && pp->ethertype != NL_ETHERTYPE_IPV6)
+		return C_not_ip;
 	if (rc < 0)
 		return C_malformed;
+	if (pp->ip_version == 6)
+		return ((const struct nl_ipv6_hdr *)(p->data + pp->l3_off))->hop_limit <= 1 ?
+			       C_ttl_expired : C_forwarded;
 	ip = (const struct nl_ipv4_hdr *)(p->data + pp->l3_off);
 	if (nl_ipv4_hdr_cksum_verify(ip) < 0)
 		return C_bad_cksum;
@@ -137,7 +145,10 @@ l3fwd_forward(const struct l3fwd_table *t, struct nl_pkt *p, const struct nl_par
 		return NL_DROP;
 	}
 	memcpy(p->data, hop->macs, sizeof(hop->macs));
-	nl_ipv4_dec_ttl((struct nl_ipv4_hdr *)(p->data + pp->l3_off));
+	if (pp->ip_version == 6)
+		((struct nl_ipv6_hdr *)(p->data + pp->l3_off))->hop_limit--;
+	else
+		nl_ipv4_dec_ttl((struct nl_ipv4_hdr *)(p->data + pp->l3_off));
 	*verdict = C_forwarded;
 	return nl_out(p, hop->port);
 }
@@ -167,9 +178,14 @@ l3fwd_pkt(struct nl_pkt *p, void *state)
 
 	verdict = l3fwd_check(p, &pp);
 	if (verdict == C_forwarded) {
-		if (s->hash_mode) {
+		if (s->hash_mode && pp.ip_version == 6) {
+			rc = -ENOENT; /* flow files are IPv4 only */
+		} else if (s->hash_mode) {
 			l3fwd_key(&pp, &key);
 			rc = nl_flowtab_lookup(t->rt->flows, &key, &nh);
+		} else if (pp.ip_version == 6) {
+			rc = nl_lpm6_lookup(t->rt->lpm6, pp.dst.v6, &nh16);
+			nh = nh16;
 		} else {
 			rc = nl_lpm_lookup(t->rt->lpm, pp.dst.v4, &nh16);
 			nh = nh16;
@@ -183,7 +199,28 @@ l3fwd_pkt(struct nl_pkt *p, void *state)
 	return action;
 }
 
-/* Up to L3FWD_BURST packets: check all, look up the survivors at once, forward. */
+/* Forward (or count) the @m packets idx[] of a chunk whose lookups gave @nh and @hit. */
+static void
+l3fwd_chunk_out(const struct l3fwd_table *t, struct nl_pkt **pkts,
+		const struct nl_parsed *pp, const uint8_t *idx, unsigned int m,
+		const uint32_t *nh, uint64_t hit, uint8_t *actions, uint64_t *cnt)
+{
+	enum l3fwd_counter verdict;
+	unsigned int i, j;
+
+	for (j = 0; j < m; j++) {
+		i = idx[j];
+		verdict = C_no_route;
+		if (hit >> j & 1)
+			actions[i] = (uint8_t)l3fwd_forward(t, pkts[i], &pp[i], nh[j], &verdict);
+		cnt[verdict]++;
+	}
+}
+
+/*
+ * Up to L3FWD_BURST packets: check all, look up the survivors of each family
+ * at once, forward.
+ */
 static void
 l3fwd_chunk(const struct l3fwd *s, const struct l3fwd_table *t, struct nl_pkt **pkts,
 	    unsigned int n, uint8_t *actions, uint64_t *cnt)
@@ -191,15 +228,24 @@ l3fwd_chunk(const struct l3fwd *s, const struct l3fwd_table *t, struct nl_pkt **
 	struct nl_parsed pp[L3FWD_BURST];
 	struct nl_flow_key keys[L3FWD_BURST];
 	uint32_t dst[L3FWD_BURST], nh[L3FWD_BURST];
+	uint8_t dst6[L3FWD_BURST][16];
 	uint16_t nh16[L3FWD_BURST];
-	uint8_t idx[L3FWD_BURST];
+	uint8_t idx[L3FWD_BURST], idx6[L3FWD_BURST];
 	enum l3fwd_counter verdict;
-	unsigned int i, j, m = 0;
+	unsigned int i, j, m = 0, m6 = 0;
 	uint64_t hit = 0;
 
 	for (i = 0; i < n; i++) {
 		actions[i] = NL_DROP;
 		verdict = l3fwd_check(pkts[i], &pp[i]);
+		if (verdict == C_forwarded && pp[i].ip_version == 6) {
+			if (!s->hash_mode) { /* flow files are IPv4 only: no_route */
+				memcpy(dst6[m6], pp[i].dst.v6, 16);
+				idx6[m6++] = (uint8_t)i;
+				continue;
+			}
+			verdict = C_no_route;
+		}
 		if (verdict != C_forwarded) {
 			cnt[verdict]++;
 			continue;
@@ -218,14 +264,13 @@ l3fwd_chunk(const struct l3fwd *s, const struct l3fwd_table *t, struct nl_pkt **
 		for (j = 0; j < m; j++)
 			nh[j] = (hit >> j & 1) ? nh16[j] : 0;
 	}
-
-	for (j = 0; j < m; j++) {
-		i = idx[j];
-		verdict = C_no_route;
-		if (hit >> j & 1)
-			actions[i] = (uint8_t)l3fwd_forward(t, pkts[i], &pp[i], nh[j], &verdict);
-		cnt[verdict]++;
-	}
+	l3fwd_chunk_out(t, pkts, pp, idx, m, nh, hit, actions, cnt);
+	if (m6 == 0)
+		return;
+	nl_lpm6_lookup_burst(t->rt->lpm6, (const uint8_t(*)[16])dst6, nh16, m6, &hit);
+	for (j = 0; j < m6; j++)
+		nh[j] = (hit >> j & 1) ? nh16[j] : 0;
+	l3fwd_chunk_out(t, pkts, pp, idx6, m6, nh, hit, actions, cnt);
 }
 
 static void
@@ -369,18 +414,25 @@ l3fwd_reload(struct nl_ctx *ctx, void *state)
 	return 0;
 }
 
-/* ---- single routes: `routes add|del|list|show` (LPM mode) ---- */
+/* ---- single routes: `routes add|del|list|show` (LPM mode, either family) ---- */
 
 /* One route in the route-file format: "PREFIX/LEN PORT MAC". */
 static void
-l3fwd_route_print(FILE *out, uint32_t prefix, uint8_t depth, const struct nl_nexthop *nh)
+l3fwd_route_print(FILE *out, const struct nl_route *r, const struct nl_nexthop *nh)
 {
-	char a[INET_ADDRSTRLEN];
-	struct in_addr in = { .s_addr = htonl(prefix) };
+	char net[64];
 
-	inet_ntop(AF_INET, &in, a, sizeof(a));
-	fprintf(out, "%s/%u %u %02x:%02x:%02x:%02x:%02x:%02x", a, depth, nh->port, nh->mac[0],
-		nh->mac[1], nh->mac[2], nh->mac[3], nh->mac[4], nh->mac[5]);
+	fprintf(out, "%s %u %02x:%02x:%02x:%02x:%02x:%02x",
+		nl_routes_net_str(r, net, sizeof(net)), nh->port, nh->mac[0], nh->mac[1],
+		nh->mac[2], nh->mac[3], nh->mac[4], nh->mac[5]);
+}
+
+/* The next hop of prefix @r itself, from the table of its family: 0 or -ENOENT. */
+static int
+l3fwd_rule_get(const struct nl_routes *rt, const struct nl_route *r, uint16_t *nh)
+{
+	return r->family == 6 ? nl_lpm6_rule_get(rt->lpm6, r->prefix6, r->depth, nh) :
+				nl_lpm_rule_get(rt->lpm, r->prefix, r->depth, nh);
 }
 
 /* `routes add PREFIX PORT [MAC]`: the words are one line of a route file. */
@@ -409,9 +461,9 @@ l3fwd_route_add(struct nl_ctx *ctx, struct l3fwd_table *t, struct nl_cmd *cmd)
 			r.nh.port, nl_nb_ports(ctx));
 		return -EINVAL;
 	}
-	if (nl_lpm_rule_get(t->rt->lpm, r.prefix, r.depth, &old) == 0) {
+	if (l3fwd_rule_get(t->rt, &r, &old) == 0) {
 		fprintf(cmd->out, "routes add: ");
-		l3fwd_route_print(cmd->out, r.prefix, r.depth, &t->rt->nh[old]);
+		l3fwd_route_print(cmd->out, &r, &t->rt->nh[old]);
 		fprintf(cmd->out, " is in the table already (routes del it first)\n");
 		return -EEXIST;
 	}
@@ -427,16 +479,19 @@ l3fwd_route_add(struct nl_ctx *ctx, struct l3fwd_table *t, struct nl_cmd *cmd)
 		t->nb_hops++;
 		__atomic_thread_fence(__ATOMIC_RELEASE);
 	}
-	rc = nl_lpm_add(t->rt->lpm, r.prefix, r.depth, (uint16_t)idx);
+	rc = r.family == 6 ? nl_lpm6_add(t->rt->lpm6, r.prefix6, r.depth, (uint16_t)idx) :
+			     nl_lpm_add(t->rt->lpm, r.prefix, r.depth, (uint16_t)idx);
 	if (rc < 0) {
-		fprintf(cmd->out, "routes add: %s\n", rc == -ENOSPC ?
+		fprintf(cmd->out, "routes add: %s\n", rc != -ENOSPC ? strerror(-rc) :
+			r.family == 6 ? "no group left for this IPv6 prefix (routes load the whole "
+					"table to make room)" :
 			"no tbl8 group left for a prefix longer than /24 in a new /24 "
-			"(routes load the whole table to make room)" : strerror(-rc));
+			"(routes load the whole table to make room)");
 		return rc;
 	}
 	t->rt->nb_entries++;
 	fprintf(cmd->out, "added ");
-	l3fwd_route_print(cmd->out, r.prefix, r.depth, &r.nh);
+	l3fwd_route_print(cmd->out, &r, &r.nh);
 	fprintf(cmd->out, "\n");
 	return 0;
 }
@@ -445,37 +500,39 @@ l3fwd_route_add(struct nl_ctx *ctx, struct l3fwd_table *t, struct nl_cmd *cmd)
 static int
 l3fwd_route_del(struct nl_ctx *ctx, struct l3fwd_table *t, struct nl_cmd *cmd)
 {
+	struct nl_route r;
 	char why[256];
-	uint32_t prefix;
-	uint8_t depth;
 	uint16_t nh;
 
 	if (cmd->argc != 3) {
 		fprintf(cmd->out, "usage: routes del PREFIX/LEN\n");
 		return -EINVAL;
 	}
-	if (nl_routes_parse_prefix(cmd->argv[2], &prefix, &depth, why, sizeof(why)) < 0) {
+	if (nl_routes_parse_net(cmd->argv[2], &r, why, sizeof(why)) < 0) {
 		fprintf(cmd->out, "routes del: %s\n", why);
 		return -EINVAL;
 	}
-	if (nl_lpm_rule_get(t->rt->lpm, prefix, depth, &nh) < 0 ||
-	    nl_lpm_del(t->rt->lpm, prefix, depth) < 0) {
+	if (l3fwd_rule_get(t->rt, &r, &nh) < 0 ||
+	    (r.family == 6 ? nl_lpm6_del(t->rt->lpm6, r.prefix6, r.depth) :
+			     nl_lpm_del(t->rt->lpm, r.prefix, r.depth)) < 0) {
 		fprintf(cmd->out, "routes del: no route %s in the table\n", cmd->argv[2]);
 		return -ENOENT;
 	}
 	t->rt->nb_entries--;
-	if (nl_lpm_pending(t->rt->lpm) > 0) {
-		nl_quiesce(ctx); /* no queue thread is still in the group given up */
+	if (nl_lpm_pending(t->rt->lpm) > 0 || nl_lpm6_pending(t->rt->lpm6) > 0) {
+		nl_quiesce(ctx); /* no queue thread is still in a group given up */
 		nl_lpm_reclaim(t->rt->lpm);
+		nl_lpm6_reclaim(t->rt->lpm6);
 	}
 	fprintf(cmd->out, "deleted ");
-	l3fwd_route_print(cmd->out, prefix, depth, &t->rt->nh[nh]);
+	l3fwd_route_print(cmd->out, &r, &t->rt->nh[nh]);
 	fprintf(cmd->out, "\n");
 	return 0;
 }
 
+/* A route of `routes list`: IPv4 ones sort before IPv6 ones, then by address and length. */
 struct l3fwd_listed {
-	uint64_t key; /* prefix << 8 | depth: sorts by address, then length */
+	struct nl_route r;
 	uint16_t nh;
 };
 
@@ -489,75 +546,114 @@ l3fwd_list_one(uint32_t prefix, uint8_t depth, uint16_t nh, void *arg)
 {
 	struct l3fwd_list *l = arg;
 
-	l->v[l->n++] = (struct l3fwd_listed){ (uint64_t)prefix << 8 | depth, nh };
+	l->v[l->n++] = (struct l3fwd_listed){ .r = { .prefix = prefix, .family = 4,
+						     .depth = depth }, .nh = nh };
+	return 0;
+}
+
+static int
+l3fwd_list_one6(const uint8_t prefix[16], uint8_t depth, uint16_t nh, void *arg)
+{
+	struct l3fwd_list *l = arg;
+	struct l3fwd_listed *e = &l->v[l->n++];
+
+	*e = (struct l3fwd_listed){ .r = { .family = 6, .depth = depth }, .nh = nh };
+	memcpy(e->r.prefix6, prefix, 16);
 	return 0;
 }
 
 static int
 l3fwd_listed_cmp(const void *a, const void *b)
 {
-	uint64_t x = ((const struct l3fwd_listed *)a)->key;
-	uint64_t y = ((const struct l3fwd_listed *)b)->key;
+	const struct nl_route *x = &((const struct l3fwd_listed *)a)->r;
+	const struct nl_route *y = &((const struct l3fwd_listed *)b)->r;
+	int c = (x->family > y->family) - (x->family < y->family);
 
-	return (x > y) - (x < y);
+	if (c == 0)
+		c = x->family == 6 ? memcmp(x->prefix6, y->prefix6, 16) :
+				     (x->prefix > y->prefix) - (x->prefix < y->prefix);
+	return c != 0 ? c : (x->depth > y->depth) - (x->depth < y->depth);
 }
 
 /* `routes list`: every route, sorted, in the route-file format. */
 static int
 l3fwd_route_list(const struct l3fwd_table *t, struct nl_cmd *cmd)
 {
-	struct l3fwd_list l = { calloc(nl_lpm_count(t->rt->lpm) + 1, sizeof(*l.v)), 0 };
-	uint32_t i;
+	uint32_t total = nl_lpm_count(t->rt->lpm) + nl_lpm6_count(t->rt->lpm6), i;
+	struct l3fwd_list l = { calloc(total + 1, sizeof(*l.v)), 0 };
 
 	if (l.v == NULL) {
 		fprintf(cmd->out, "routes list: %s\n", strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	nl_lpm_foreach(t->rt->lpm, l3fwd_list_one, &l);
+	nl_lpm6_foreach(t->rt->lpm6, l3fwd_list_one6, &l);
 	qsort(l.v, l.n, sizeof(*l.v), l3fwd_listed_cmp);
 	for (i = 0; i < l.n; i++) {
-		l3fwd_route_print(cmd->out, (uint32_t)(l.v[i].key >> 8), (uint8_t)l.v[i].key,
-				  &t->rt->nh[l.v[i].nh]);
+		l3fwd_route_print(cmd->out, &l.v[i].r, &t->rt->nh[l.v[i].nh]);
 		fprintf(cmd->out, "\n");
 	}
 	free(l.v);
 	return 0;
 }
 
-/* `routes show A.B.C.D`: the route it takes; `routes show PREFIX/LEN`: that route. */
+/* The route address @arg takes into @r and *@nh: 0, -EINVAL (not an address) or -ENOENT. */
+static int
+l3fwd_route_of(const struct l3fwd_table *t, const char *arg, struct nl_route *r, uint16_t *nh)
+{
+	uint8_t a[16];
+	struct in_addr in;
+
+	memset(r, 0, sizeof(*r));
+	if (inet_pton(AF_INET, arg, &in) == 1) {
+		r->family = 4;
+		if (nl_lpm_match(t->rt->lpm, ntohl(in.s_addr), &r->depth, nh) < 0)
+			return -ENOENT;
+		r->prefix = ntohl(in.s_addr) & (r->depth == 0 ? 0 : ~0u << (32 - r->depth));
+		return 0;
+	}
+	if (inet_pton(AF_INET6, arg, a) != 1)
+		return -EINVAL;
+	r->family = 6;
+	if (nl_lpm6_match(t->rt->lpm6, a, &r->depth, nh) < 0)
+		return -ENOENT;
+	nl_lpm6_mask(r->prefix6, a, r->depth);
+	return 0;
+}
+
+/* `routes show ADDRESS`: the route it takes; `routes show PREFIX/LEN`: that route. */
 static int
 l3fwd_route_show(const struct l3fwd_table *t, struct nl_cmd *cmd)
 {
 	const char *arg = cmd->argv[2];
+	struct nl_route r;
 	char why[256];
-	struct in_addr in;
-	uint32_t prefix;
-	uint8_t depth;
 	uint16_t nh;
+	int rc;
 
 	if (strchr(arg, '/') != NULL) {
-		if (nl_routes_parse_prefix(arg, &prefix, &depth, why, sizeof(why)) < 0) {
+		if (nl_routes_parse_net(arg, &r, why, sizeof(why)) < 0) {
 			fprintf(cmd->out, "routes show: %s\n", why);
 			return -EINVAL;
 		}
-		if (nl_lpm_rule_get(t->rt->lpm, prefix, depth, &nh) < 0) {
+		if (l3fwd_rule_get(t->rt, &r, &nh) < 0) {
 			fprintf(cmd->out, "routes show: no route %s in the table\n", arg);
 			return -ENOENT;
 		}
 	} else {
-		if (inet_pton(AF_INET, arg, &in) != 1) {
-			fprintf(cmd->out, "routes show: bad address '%s' (want A.B.C.D or "
-				"A.B.C.D/LEN)\n", arg);
-			return -EINVAL;
+		rc = l3fwd_route_of(t, arg, &r, &nh);
+		if (rc == -EINVAL) {
+			fprintf(cmd->out, "routes show: bad address '%s' (want an IPv4 or IPv6 "
+				"address, or a PREFIX/LEN)\n", arg);
+			return rc;
 		}
-		if (nl_lpm_match(t->rt->lpm, ntohl(in.s_addr), &depth, &nh) < 0) {
+		if (rc < 0) {
 			fprintf(cmd->out, "routes show: %s: no route (dropped as no_route)\n", arg);
-			return -ENOENT;
+			return rc;
 		}
-		prefix = ntohl(in.s_addr) & (depth == 0 ? 0 : ~0u << (32 - depth));
 		fprintf(cmd->out, "%s via ", arg);
 	}
-	l3fwd_route_print(cmd->out, prefix, depth, &t->rt->nh[nh]);
+	l3fwd_route_print(cmd->out, &r, &t->rt->nh[nh]);
 	fprintf(cmd->out, "%s\n", t->hops[nh].port_ok ? "" : " (no such port: bad_port)");
 	return 0;
 }
@@ -699,7 +795,8 @@ l3fwd_stats(void *state, FILE *f)
 static const struct nl_nf l3fwd = {
 	.name = "l3fwd",
 	.usage = "  --mode lpm --routes FILE   longest-prefix match on the destination address\n"
-		 "  --mode hash --flows FILE   exact match on the IPv4 5-tuple\n"
+		 "                             (IPv4 and IPv6 prefixes in one file)\n"
+		 "  --mode hash --flows FILE   exact match on the IPv4 5-tuple (IPv6: no_route)\n"
 		 "  (file formats: docs/l3fwd.md)\n",
 	.init = l3fwd_init,
 	.pkt = l3fwd_pkt,

@@ -2,14 +2,16 @@
 
 Nothing here calls project code: the frame parser is written out below, the
 IPv4 checksum comes from scapy, longest-prefix match is a linear scan with
-Python's ipaddress module. Tests compare the real output with this model.
+Python's ipaddress module (both families). Tests compare the real output with
+this model.
 
 Verdicts, in the order l3fwd checks them (the core drops "malformed" at RX):
-  malformed    IPv4 frame that is truncated or inconsistent (core: drop_malformed)
-  not_ipv4     ARP, IPv6, ...                (l3fwd counter not_ipv4)
+  malformed    IP frame that is truncated or inconsistent (core: drop_malformed)
+  not_ip       ARP, ... (neither IPv4 nor IPv6) (l3fwd counter not_ip)
   bad_cksum    IPv4 header checksum wrong     (l3fwd counter bad_cksum)
-  ttl_expired  TTL <= 1                       (l3fwd counter ttl_expired)
-  no_route     no route / no flow entry       (l3fwd counter no_route)
+  ttl_expired  TTL (IPv6: hop limit) <= 1     (l3fwd counter ttl_expired)
+  no_route     no route / no flow entry (hash mode: every IPv6 frame)
+                                              (l3fwd counter no_route)
   bad_port     route to a port the core lacks (l3fwd counter bad_port)
   forwarded    sent out of a port             (l3fwd counter forwarded)
 """
@@ -21,12 +23,13 @@ from collections import Counter, defaultdict
 from scapy.utils import checksum as inet_checksum
 
 ETH_IPV4 = 0x0800
+ETH_IPV6 = 0x86dd
 ETH_VLAN = 0x8100
 PROTO_TCP = 6
 PROTO_UDP = 17
 PROTO_NAMES = {PROTO_TCP: "tcp", PROTO_UDP: "udp"}
 
-L3FWD_DROPS = ("not_ipv4", "bad_cksum", "ttl_expired", "no_route", "bad_port")
+L3FWD_DROPS = ("not_ip", "bad_cksum", "ttl_expired", "no_route", "bad_port")
 
 
 def mac_bytes(mac):
@@ -68,6 +71,8 @@ def parse(frame):
         l3 = 18
     p.ethertype = etype
     p.l3 = l3
+    if etype == ETH_IPV6:
+        return parse_ipv6(frame, p)
     if etype != ETH_IPV4:
         return p
     avail = len(frame) - l3
@@ -97,10 +102,35 @@ def parse(frame):
     return p
 
 
+def parse_ipv6(frame, p):
+    """The IPv6 part of parse(): fixed header, TCP/UDP ports when the next
+    header is TCP or UDP itself (the model knows no extension headers)."""
+    l3 = p.l3
+    avail = len(frame) - l3
+    if avail < 40:
+        p.malformed = True
+        return p
+    plen = struct.unpack_from("!H", frame, l3 + 4)[0]
+    if plen + 40 > avail:
+        p.malformed = True
+        return p
+    p.total_len = 40 + plen
+    p.proto = frame[l3 + 6]
+    p.ttl = frame[l3 + 7]
+    p.src = ipaddress.IPv6Address(bytes(frame[l3 + 8:l3 + 24]))
+    p.dst = ipaddress.IPv6Address(bytes(frame[l3 + 24:l3 + 40]))
+    if p.proto in (PROTO_TCP, PROTO_UDP):
+        if plen < (20 if p.proto == PROTO_TCP else 8):
+            p.malformed = True
+            return p
+        p.sport, p.dport = struct.unpack_from("!HH", frame, l3 + 40)
+    return p
+
+
 def flow_key(frame):
-    """(src, dst, proto, sport, dport) of an IPv4 frame, None for anything else."""
+    """(src, dst, proto, sport, dport) of an IP frame, None for anything else."""
     p = parse(frame)
-    if p.ethertype != ETH_IPV4 or p.malformed:
+    if p.ethertype not in (ETH_IPV4, ETH_IPV6) or p.malformed:
         return None
     return (str(p.src), str(p.dst), p.proto, p.sport, p.dport)
 
@@ -111,10 +141,11 @@ def ipv4_cksum_ok(frame, p):
 
 
 class LpmTable:
-    """Routes 'PREFIX/LEN PORT NEXTHOP_MAC'; lookup is a linear longest-prefix scan."""
+    """Routes 'PREFIX/LEN PORT NEXTHOP_MAC' of either family; lookup is a
+    linear longest-prefix scan over the routes of the address's family."""
 
     def __init__(self, routes):
-        self.routes = [(ipaddress.IPv4Network(pfx), port, mac.lower())
+        self.routes = [(ipaddress.ip_network(pfx), port, mac.lower())
                        for pfx, port, mac in routes]
 
     def write(self, path):
@@ -128,7 +159,7 @@ class LpmTable:
         """(port, mac) for parsed frame @p, or None."""
         best = None
         for net, port, mac in self.routes:
-            if p.dst in net and (best is None or net.prefixlen > best[0].prefixlen):
+            if net.version == p.dst.version and p.dst in net and (best is None or net.prefixlen > best[0].prefixlen):
                 best = (net, port, mac)
         return None if best is None else (best[1], best[2])
 
@@ -150,8 +181,8 @@ class FlowTable:
                         f"{port} {mac}\n")
 
     def lookup(self, p):
-        """(port, mac) for parsed frame @p, or None (only TCP/UDP can match)."""
-        if p.proto not in (PROTO_TCP, PROTO_UDP):
+        """(port, mac) for parsed frame @p, or None (only IPv4 TCP/UDP can match)."""
+        if p.proto not in (PROTO_TCP, PROTO_UDP) or p.ethertype != ETH_IPV4:
             return None
         return self.flows.get((str(p.src), str(p.dst), p.proto, p.sport, p.dport))
 
@@ -162,11 +193,11 @@ def l3fwd(frame, table, port_macs):
     @table: LpmTable or FlowTable; @port_macs: {port: 'aa:..'} of the core's
     ports (their count is the number of ports)."""
     p = parse(frame)
-    if p.ethertype != ETH_IPV4:
-        return "not_ipv4", None, None
+    if p.ethertype not in (ETH_IPV4, ETH_IPV6):
+        return "not_ip", None, None
     if p.malformed:
         return "malformed", None, None
-    if not ipv4_cksum_ok(frame, p):
+    if p.ethertype == ETH_IPV4 and not ipv4_cksum_ok(frame, p):
         return "bad_cksum", None, None
     if p.ttl <= 1:
         return "ttl_expired", None, None
@@ -180,6 +211,9 @@ def l3fwd(frame, table, port_macs):
     out[0:6] = mac_bytes(nh_mac)
     out[6:12] = mac_bytes(port_macs[port])
     l3 = p.l3
+    if p.ethertype == ETH_IPV6:  # hop limit - 1, no header checksum
+        out[l3 + 7] = p.ttl - 1
+        return "forwarded", port, bytes(out)
     out[l3 + 8] = p.ttl - 1
     out[l3 + 10:l3 + 12] = b"\0\0"
     out[l3 + 10:l3 + 12] = struct.pack("!H", inet_checksum(bytes(out[l3:l3 + p.ihl * 4])))

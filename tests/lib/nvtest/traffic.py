@@ -11,7 +11,7 @@ import random
 import struct
 
 from scapy.layers.inet import ICMP, IP, TCP, UDP
-from scapy.layers.inet6 import IPv6
+from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6
 from scapy.layers.l2 import ARP, Ether
 
 IN_SRC_MAC = "02:00:00:00:00:01"
@@ -31,6 +31,21 @@ ROUTABLE_NETS = ["10.1.0.0/16", "10.1.7.0/24", "10.2.0.0/16", "10.3.0.0/25",
                  "10.3.0.128/25", "172.16.0.0/12"]
 UNROUTABLE_NETS = ["10.200.0.0/16", "192.168.0.0/16", "10.3.1.0/24", "11.0.0.0/8"]
 
+# IPv6 routes in the same file as IPv4 ones: a /64 in a /48, a /127 and a /128
+# in that /64, a /20 (not on a byte boundary), a /16.
+LPM_ROUTES6 = LPM_ROUTES + [
+    ("2001:db8:1::/48", 1, "02:00:00:00:61:01"),
+    ("2001:db8:1:7::/64", 0, "02:00:00:00:61:07"),
+    ("2001:db8:1:7::10/127", 1, "02:00:00:00:61:10"),
+    ("2001:db8:1:7::11/128", 0, "02:00:00:00:61:11"),
+    ("2001:db8:2::/48", 1, "02:00:00:00:62:02"),
+    ("2001:1000::/20", 0, "02:00:00:00:62:20"),
+    ("fd00::/16", 1, "02:00:00:00:fd:00"),
+]
+ROUTABLE_NETS6 = ["2001:db8:1::/48", "2001:db8:1:7::/64", "2001:db8:1:7::10/127",
+                  "2001:db8:1:7::11/128", "2001:db8:2::/48", "2001:1000::/20", "fd00::/16"]
+UNROUTABLE_NETS6 = ["2001:db8:3::/48", "2001:db9::/32", "2001:2000::/20", "3fff::/16"]
+
 
 class GenPacket:
     """A generated frame, what it was built to be, and its flow (index, seq) if any."""
@@ -45,7 +60,9 @@ class GenPacket:
 
 def random_addr(rng, net):
     """A random host address inside network @net (a string)."""
-    n = ipaddress.IPv4Network(net)
+    n = ipaddress.ip_network(net)
+    if n.num_addresses <= 2:
+        return str(n.network_address + rng.randrange(n.num_addresses))
     return str(n.network_address + rng.randrange(1, n.num_addresses - 1))
 
 
@@ -71,6 +88,69 @@ def build_l4(rng, tuple5, ttl, size, tag):
     if len(frame) != size:
         raise AssertionError(f"built {len(frame)} bytes, wanted {size}")
     return frame
+
+
+def build_l4_6(rng, tuple5, hlim, size, tag):
+    """An Ethernet/IPv6/TCP|UDP|ICMPv6 echo frame of exactly @size bytes, payload
+    starting with @tag."""
+    src, dst, proto, sport, dport = tuple5
+    ip = IPv6(src=src, dst=dst, hlim=hlim, fl=rng.randrange(1 << 20))
+    if proto == 6:
+        l4 = TCP(sport=sport, dport=dport, flags="PA", seq=rng.randrange(1 << 32),
+                 ack=rng.randrange(1 << 32), window=8192)
+        hdrs = 14 + 40 + 20
+    elif proto == 17:
+        l4 = UDP(sport=sport, dport=dport)
+        hdrs = 14 + 40 + 8
+    else:
+        l4 = ICMPv6EchoRequest(id=sport, seq=dport)
+        hdrs = 14 + 40 + 8
+    fill = size - hdrs - len(tag)
+    payload = tag + bytes(rng.randrange(256) for _ in range(fill))
+    frame = bytes(Ether(src=IN_SRC_MAC, dst=IN_DST_MAC) / ip / l4 / payload)
+    if len(frame) != size:
+        raise AssertionError(f"built {len(frame)} bytes, wanted {size}")
+    return frame
+
+
+def mixed_traffic6(seed=6262, nb_flows=120, pkts_per_flow=(2, 5)):
+    """IPv6 flows to the networks of LPM_ROUTES6 (96..1500 bytes) in between IPv4
+    ones, hop limits 0/1/2, unroutable IPv6 destinations, ICMPv6 echoes and ARP."""
+    rng = random.Random(seed)
+
+    def flow6(nets, protos=(6, 17)):
+        return (random_addr(rng, "2001:db8:ff::/48"), random_addr(rng, rng.choice(nets)),
+                rng.choice(protos), rng.randrange(1024, 65536), rng.randrange(1, 65536))
+
+    pkts = []
+    for fi in range(nb_flows):
+        t = flow6(ROUTABLE_NETS6)
+        for seq in range(rng.randint(*pkts_per_flow)):
+            size = 1500 if seq == 0 and fi % 7 == 0 else rng.randint(96, 1500)
+            pkts.append(GenPacket(build_l4_6(rng, t, 64, size, tag(fi, seq)), "forwarded",
+                                  fi, seq, t))
+    extra = []
+    fi = nb_flows
+    for hlim, kind in [(0, "ttl_expired"), (1, "ttl_expired"), (2, "forwarded")] * 4:
+        t = flow6(ROUTABLE_NETS6)
+        extra.append(GenPacket(build_l4_6(rng, t, hlim, 200, tag(fi, 0)), kind, fi, 0, t))
+        fi += 1
+    for _ in range(12):
+        t = flow6(UNROUTABLE_NETS6)
+        extra.append(GenPacket(build_l4_6(rng, t, 64, 300, tag(fi, 0)), "no_route", fi, 0, t))
+        fi += 1
+    for _ in range(8):
+        t = flow6(ROUTABLE_NETS6, protos=(58,))
+        extra.append(GenPacket(build_l4_6(rng, t, 64, 120, tag(fi, 0)), "forwarded", fi, 0, t))
+        fi += 1
+    for _ in range(20):
+        t = random_flow(rng, ROUTABLE_NETS)
+        extra.append(GenPacket(build_l4(rng, t, 64, 200, tag(fi, 0)), "forwarded", fi, 0, t))
+        fi += 1
+    for _ in range(3):
+        extra.append(GenPacket(bytes(Ether(src=IN_SRC_MAC, dst="ff:ff:ff:ff:ff:ff") /
+                                     ARP(psrc="10.0.0.1", pdst="10.1.0.1")), "not_ip"))
+    return merge_keeping_flow_order(rng, pkts, extra)
 
 
 def tag(flow, seq):
@@ -163,10 +243,10 @@ def mixed_traffic(seed=4242, nb_flows=210, pkts_per_flow=(2, 6)):
         fi += 1
     extra += malformed_frames()
     extra.append(GenPacket(bytes(Ether(src=IN_SRC_MAC, dst="ff:ff:ff:ff:ff:ff") /
-                                 ARP(psrc="10.0.0.1", pdst="10.1.0.1")), "not_ipv4"))
+                                 ARP(psrc="10.0.0.1", pdst="10.1.0.1")), "not_ip"))
     extra.append(GenPacket(bytes(Ether(src=IN_SRC_MAC, dst=IN_DST_MAC) /
                                  IPv6(src="2001:db8::1", dst="2001:db8::2") /
-                                 UDP(sport=5, dport=6) / (b"v6" * 20)), "not_ipv4"))
+                                 UDP(sport=5, dport=6) / (b"v6" * 20)), "no_route"))
     return merge_keeping_flow_order(rng, pkts, extra)
 
 
