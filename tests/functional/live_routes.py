@@ -38,7 +38,7 @@ from scapy.layers.l2 import Ether  # noqa: E402
 from nvtest import check, ctl, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.closedloop import Sender  # noqa: E402
-from nvtest.inject import Injector, drained  # noqa: E402
+from nvtest.inject import Injector, drained, sent_through  # noqa: E402
 from nvtest.proc import Core, Nf  # noqa: E402
 from nvtest.telemetry import drops  # noqa: E402
 
@@ -103,19 +103,6 @@ def expected_ports(frames, routes):
 
 def counts(ports):
     return (ports.count(1), ports.count(2), ports.count(None))
-
-
-def sent_through(chk, core, inj, frames, what):
-    """Send @frames once; (port1_tx, port2_tx, drop_nf_drop) deltas."""
-    keys = ("port1_tx", "port2_tx", "drop_nf_drop")
-    st0 = core.stats()
-    inj.send(frames)
-    ok, st = core.tel.wait_for(
-        lambda s: drained(0, inj.sent)(s) and
-        sum(s.get(k, 0) - st0.get(k, 0) for k in keys) >= len(frames), 10)
-    chk.ok(ok, f"{what}: the {len(frames)} frames are through",
-           f"port0_rx {st.get('port0_rx')} of {inj.sent} sent")
-    return tuple(st.get(k, 0) - st0.get(k, 0) for k in keys)
 
 
 class L3fwdCtl:

@@ -33,7 +33,7 @@ from scapy.layers.l2 import Ether  # noqa: E402
 
 from nvtest import check, ctl, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
-from nvtest.inject import Injector, drained  # noqa: E402
+from nvtest.inject import Injector, sent_through  # noqa: E402
 from nvtest.proc import Core, Nf  # noqa: E402
 
 CONFIG = """core = {
@@ -73,19 +73,6 @@ def expected_ports(frames, routes):
                 best = (net, port)
         out.append(best[1] if best else None)
     return (out.count(1), out.count(2), out.count(None))
-
-
-def sent_through(chk, core, inj, frames, what):
-    """Send @frames once; (port1_tx, port2_tx, drop_nf_drop) deltas."""
-    keys = ("port1_tx", "port2_tx", "drop_nf_drop")
-    st0 = core.stats()
-    inj.send(frames)
-    ok, st = core.tel.wait_for(
-        lambda s: drained(0, inj.sent)(s) and
-        sum(s.get(k, 0) - st0.get(k, 0) for k in keys) >= len(frames), 10)
-    chk.ok(ok, f"{what}: the {len(frames)} frames are through",
-           f"port0_rx {st.get('port0_rx')} of {inj.sent} sent")
-    return tuple(st.get(k, 0) - st0.get(k, 0) for k in keys)
 
 
 def one_route(chk, rc_, core, inj, frames):

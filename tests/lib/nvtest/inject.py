@@ -63,3 +63,16 @@ class Injector:
 def drained(port, sent):
     """Predicate over core stats: port @port has received all @sent frames."""
     return lambda st: st.get(f"port{port}_rx", -1) >= sent
+
+
+def sent_through(chk, core, inj, frames, what, keys=("port1_tx", "port2_tx", "drop_nf_drop")):
+    """Send @frames once into port 0 through @inj and wait until they are all
+    accounted for in the counters @keys of @core; returns the deltas of @keys."""
+    st0 = core.stats()
+    inj.send(frames)
+    ok, st = core.tel.wait_for(
+        lambda s: drained(0, inj.sent)(s) and
+        sum(s.get(k, 0) - st0.get(k, 0) for k in keys) >= len(frames), 10)
+    chk.ok(ok, f"{what}: the {len(frames)} frames are through",
+           f"port0_rx {st.get('port0_rx')} of {inj.sent} sent")
+    return tuple(st.get(k, 0) - st0.get(k, 0) for k in keys)
