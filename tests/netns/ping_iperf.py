@@ -19,18 +19,16 @@ port's MTU (1500: ethdev's default, as net_af_packet sets none), which the
 other namespace reassembles.
 """
 
-import json
 import os
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest import netns as nvnetns  # noqa: E402
-from nvtest.proc import Core, Nf, Proc  # noqa: E402
+from nvtest.proc import Core, Nf  # noqa: E402
 
 # net_af_packet's frames must hold a reassembled 8042-byte ping (framesz
 # 12288; blocksz a multiple of it), and an mbuf's data room must hold a
@@ -44,26 +42,6 @@ CONFIG = """core = {
 rules = ( { in_port = 0; role = 1; }, { in_port = 1; role = 1; } );
 default = { action = "drop"; };
 """
-
-
-def run_in(ns, argv, timeout):
-    """Run @argv in namespace @ns; CompletedProcess (returncode None-safe on timeout)."""
-    try:
-        return subprocess.run(ns.exec_argv(argv), capture_output=True, text=True,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        return subprocess.CompletedProcess(exc.cmd, -1, exc.stdout or "", "timeout")
-
-
-def ping(chk, src, dst_addr, size=None):
-    extra = ["-s", str(size)] if size else []
-    r = run_in(src, [nvenv.which("ping") or "ping", "-c", "5", "-W", "2", "-i", "0.2"] + extra
-               + [dst_addr], timeout=30)
-    last = " / ".join(r.stdout.strip().splitlines()[-2:])
-    what = f" of {size} bytes" if size else ""
-    return chk.ok(r.returncode == 0 and " 0% packet loss" in r.stdout,
-                  f"ping{what} {src.addr} -> {dst_addr}: 5 of 5 replies",
-                  f"{last} {r.stderr.strip()}")
 
 
 def main():
@@ -102,42 +80,20 @@ def main():
         env.done(chk)
 
     chk.section("traffic")
-    ping(chk, a, b.addr)
-    ping(chk, b, a.addr)
+    nvnetns.ping(chk, a, b.addr)
+    nvnetns.ping(chk, b, a.addr)
     st0 = core.stats()
-    ping(chk, a, b.addr, BIG_PING)
-    ping(chk, b, a.addr, BIG_PING)
+    nvnetns.ping(chk, a, b.addr, BIG_PING)
+    nvnetns.ping(chk, b, a.addr, BIG_PING)
     st1 = core.stats()
     # 10 requests + 10 replies of 8028 IPv4 bytes: 6 fragments each at MTU 1500
     chk.eq(st1.get("frag_packets", 0) - st0.get("frag_packets", 0), 20,
            "the core sent each 8000-byte request and reply as fragments")
     chk.eq(st1.get("frag_out", 0) - st0.get("frag_out", 0), 20 * 6,
            "6 fragments each (8008 bytes of IPv4 payload, 1480 a fragment)")
-    server = Proc(env, "iperf3-server", b.exec_argv([nvenv.which("iperf3"), "-s", "-1",
-                                                      "-B", b.addr]))
-    server.start()
-    deadline = time.monotonic() + 10
-    listening = False
-    while time.monotonic() < deadline and not listening:
-        r = run_in(b, ["ss", "-Hltn", "sport = :5201"], timeout=5)
-        listening = "5201" in r.stdout
-        if not listening:
-            time.sleep(0.1)
-    chk.ok(listening, "iperf3 server listens in B")
-    r = run_in(a, [nvenv.which("iperf3"), "-c", b.addr, "-t", "3", "-J", "--connect-timeout",
-                   "5000"], timeout=40)
-    bps = None
-    try:
-        result = json.loads(r.stdout)
-        bps = result["end"]["sum_received"]["bits_per_second"]
-    except (ValueError, KeyError, TypeError):
-        pass
-    chk.ok(r.returncode == 0 and bps is not None and bps > 0,
-           "iperf3 A -> B completes with > 0 bits/s",
-           f"rc={r.returncode} bps={bps} {r.stderr.strip()[-300:]} {r.stdout[-300:]}")
+    bps = nvnetns.iperf3(env, chk, a, b, b.addr)
     if bps:
         print(f"  iperf3 through the core: {bps / 1e6:.1f} Mbit/s", flush=True)
-    server.stop(timeout=5)
 
     st = core.stats()
     for key in ("port0_rx", "port0_tx", "port1_rx", "port1_tx"):

@@ -6,10 +6,13 @@ traffic stays between the test's namespaces. Offloads are turned off on both
 ends so that frames carry real checksums and never exceed the MTU.
 """
 
+import json
 import os
+import subprocess
+import time
 
 from . import env as nvenv
-from .proc import run
+from .proc import Proc, run
 
 OFFLOADS_OFF = ["tx", "off", "rx", "off", "tso", "off", "gso", "off", "gro", "off"]
 
@@ -50,6 +53,7 @@ class NsLink:
         self.cidr = cidr
         self.addr = cidr.split("/")[0]
         self.gw = gw
+        self.addr6 = None
         self.host_mac = None
         self.ns_mac = None
 
@@ -86,6 +90,20 @@ class NsLink:
         run([tool("ip"), "-n", self.ns, "neigh", "replace", self.gw, "lladdr", mac,
              "dev", self.ns_if, "nud", "permanent"])
 
+    def add_ipv6(self, cidr6, gw6, gw_mac):
+        """Give the namespace side IPv6 address @cidr6 (no duplicate address
+        detection: the forwarder carries no multicast to answer it), a default
+        route via @gw6 and a static neighbour entry: @gw6 is at @gw_mac (the
+        core port's MAC; l3fwd does no neighbour discovery)."""
+        ip = tool("ip")
+        run(self.exec_argv(["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0"]))
+        run(self.exec_argv(["sysctl", "-q", "-w", f"net.ipv6.conf.{self.ns_if}.disable_ipv6=0"]))
+        run([ip, "-n", self.ns, "-6", "addr", "add", cidr6, "dev", self.ns_if, "nodad"])
+        run([ip, "-n", self.ns, "-6", "route", "add", "default", "via", gw6, "dev", self.ns_if])
+        run([ip, "-n", self.ns, "-6", "neigh", "replace", gw6, "lladdr", gw_mac,
+             "dev", self.ns_if, "nud", "permanent"])
+        self.addr6 = cidr6.split("/")[0]
+
     def exists(self):
         """True while the namespace exists."""
         return os.path.exists(f"/var/run/netns/{self.ns}")
@@ -111,3 +129,53 @@ def make_pair(env):
     a.create()
     b.create()
     return a, b
+
+
+def run_in(ns, argv, timeout):
+    """Run @argv in namespace @ns; a CompletedProcess, returncode -1 on timeout."""
+    try:
+        return subprocess.run(ns.exec_argv(argv), capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        return subprocess.CompletedProcess(exc.cmd, -1, exc.stdout or "", "timeout")
+
+
+def ping(chk, src, dst_addr, size=None):
+    """Check that 5 pings (of @size bytes) from namespace @src to @dst_addr
+    (IPv4 or IPv6) all get a reply; returns the check's result."""
+    extra = ["-s", str(size)] if size else []
+    r = run_in(src, [tool("ping"), "-c", "5", "-W", "2", "-i", "0.2"] + extra + [dst_addr],
+               timeout=30)
+    last = " / ".join(r.stdout.strip().splitlines()[-2:])
+    what = f" of {size} bytes" if size else ""
+    return chk.ok(r.returncode == 0 and " 0% packet loss" in r.stdout,
+                  f"ping{what} {src.ns} -> {dst_addr}: 5 of 5 replies",
+                  f"{last} {r.stderr.strip()}")
+
+
+def iperf3(env, chk, client, server, addr, seconds=3):
+    """Check that an iperf3 TCP run of @seconds from namespace @client to a
+    server in namespace @server bound at @addr (IPv4 or IPv6) completes;
+    returns the received bits/s, or None."""
+    srv = Proc(env, "iperf3-server", server.exec_argv([tool("iperf3"), "-s", "-1", "-B", addr]))
+    srv.start()
+    deadline = time.monotonic() + 10
+    listening = False
+    while time.monotonic() < deadline and not listening:
+        r = run_in(server, ["ss", "-Hltn", "sport = :5201"], timeout=5)
+        listening = "5201" in r.stdout
+        if not listening:
+            time.sleep(0.1)
+    chk.ok(listening, f"iperf3 server listens in {server.ns} at {addr}")
+    r = run_in(client, [tool("iperf3"), "-c", addr, "-t", str(seconds), "-J",
+                        "--connect-timeout", "5000"], timeout=40 + seconds)
+    bps = None
+    try:
+        bps = json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"]
+    except (ValueError, KeyError, TypeError):
+        pass
+    chk.ok(r.returncode == 0 and bps is not None and bps > 0,
+           f"iperf3 {client.ns} -> {addr} completes with > 0 bits/s",
+           f"rc={r.returncode} bps={bps} {r.stderr.strip()[-300:]} {r.stdout[-300:]}")
+    srv.stop(timeout=5)
+    return bps
