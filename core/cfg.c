@@ -348,39 +348,83 @@ cfg_parse_target(struct cfg_ctx *x, const config_setting_t *s, const char *key,
 
 /* ---- match keys ---- */
 
-/* "a.b.c.d/len" or "a.b.c.d" (= /32), host bits zero. */
-static int
-cfg_parse_prefix(struct cfg_ctx *x, const config_setting_t *s, const char *key, uint32_t *ip,
-		 uint8_t *len)
+/* Whether @bytes (@n bytes, network order) have a bit set after the first @len. */
+static bool
+cfg_host_bits(const uint8_t *bytes, unsigned int n, unsigned long len)
 {
-	char addr[INET_ADDRSTRLEN];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		unsigned long first = i * 8ul;
+
+		if (first + 8 <= len)
+			continue;
+		if ((bytes[i] & (first >= len ? 0xffu : 0xffu >> (len - first))) != 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * "a.b.c.d/len" or "a.b.c.d" (= /32), or an IPv6 "x:y::z/len" or address
+ * (= /128), host bits zero, into the src (@dst false) or dst prefix of @r.
+ * A prefix of length > 0 sets the rule's family; the two prefixes of a
+ * rule must be of one family.
+ */
+static int
+cfg_parse_prefix(struct cfg_ctx *x, const config_setting_t *s, const char *key,
+		 struct cfg_rule *r, bool dst)
+{
+	char addr[INET6_ADDRSTRLEN];
 	const char *str, *slash;
-	struct in_addr in;
-	unsigned long l = 32;
+	uint8_t bytes[16];
+	unsigned long l, max;
+	size_t alen;
+	uint8_t family;
 	char *end;
 	int rc;
 
-	rc = cfg_get_string(x, s, key, 32, &str);
+	rc = cfg_get_string(x, s, key, 64, &str);
 	if (rc < 0)
 		return rc;
 	slash = strchr(str, '/');
-	if ((slash ? (size_t)(slash - str) : strlen(str)) >= sizeof(addr))
-		return cfg_fail(x, s, key, "'%s' is not an IPv4 prefix (a.b.c.d/len)", str);
-	memcpy(addr, str, slash ? (size_t)(slash - str) : strlen(str) + 1);
+	alen = slash ? (size_t)(slash - str) : strlen(str);
+	if (alen >= sizeof(addr))
+		goto bad;
+	memcpy(addr, str, alen);
+	addr[alen] = '\0';
+	family = strchr(addr, ':') != NULL ? 6 : 4;
+	max = family == 6 ? 128 : 32;
+	l = max;
+	if (inet_pton(family == 6 ? AF_INET6 : AF_INET, addr, bytes) != 1)
+		goto bad;
 	if (slash != NULL) {
-		addr[slash - str] = '\0';
 		errno = 0;
 		l = strtoul(slash + 1, &end, 10);
-		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || errno != 0 || l > 32)
-			return cfg_fail(x, s, key, "'%s': prefix length must be 0..32", str);
+		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || errno != 0 || l > max)
+			return cfg_fail(x, s, key, "'%s': prefix length must be 0..%lu", str, max);
 	}
-	if (inet_pton(AF_INET, addr, &in) != 1)
-		return cfg_fail(x, s, key, "'%s' is not an IPv4 prefix (a.b.c.d/len)", str);
-	*ip = ntohl(in.s_addr);
-	*len = (uint8_t)l;
-	if (l < 32 && (*ip & (0xffffffffu >> l)) != 0)
+	if (cfg_host_bits(bytes, family == 6 ? 16 : 4, l))
 		return cfg_fail(x, s, key, "'%s' has bits set after the /%lu prefix", str, l);
+	if (l > 0 && r->family != 0 && r->family != family)
+		return cfg_fail(x, s, key, "'%s' is an IPv%u prefix, the rule's other prefix IPv%u: "
+				"a rule matches one family (write two rules)", str, family,
+				r->family);
+	if (l > 0)
+		r->family = family;
+	if (family == 6) {
+		memcpy(dst ? r->dst_ip6 : r->src_ip6, bytes, 16);
+	} else {
+		uint32_t ip = (uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 |
+			      (uint32_t)bytes[2] << 8 | bytes[3];
+
+		*(dst ? &r->dst_ip : &r->src_ip) = ip;
+	}
+	*(dst ? &r->dst_len : &r->src_len) = (uint8_t)l;
 	return 0;
+bad:
+	return cfg_fail(x, s, key, "'%s' is neither an IPv4 prefix (a.b.c.d/len) nor an IPv6 "
+			"prefix (x:y::z/len)", str);
 }
 
 /* "N", "A-B" (A <= B <= 65535) or an integer N. */
@@ -427,7 +471,7 @@ static int
 cfg_parse_proto(struct cfg_ctx *x, const config_setting_t *s, const char *key, uint8_t *proto)
 {
 	static const struct { const char *name; uint8_t num; } names[] = {
-		{ "icmp", 1 }, { "tcp", 6 }, { "udp", 17 },
+		{ "icmp", 1 }, { "tcp", 6 }, { "udp", 17 }, { "icmp6", 58 },
 	};
 	const char *str;
 	unsigned int i;
@@ -447,7 +491,7 @@ cfg_parse_proto(struct cfg_ctx *x, const config_setting_t *s, const char *key, u
 			return 0;
 		}
 	}
-	return cfg_fail(x, s, key, "unknown protocol '%s' (tcp, udp, icmp or 0..255)", str);
+	return cfg_fail(x, s, key, "unknown protocol '%s' (tcp, udp, icmp, icmp6 or 0..255)", str);
 }
 
 static int
@@ -467,9 +511,9 @@ cfg_parse_match(struct cfg_ctx *x, const config_setting_t *m, const char *key,
 	if (strcmp(name, "proto") == 0)
 		return cfg_parse_proto(x, m, key, &r->proto);
 	if (strcmp(name, "src") == 0)
-		return cfg_parse_prefix(x, m, key, &r->src_ip, &r->src_len);
+		return cfg_parse_prefix(x, m, key, r, false);
 	if (strcmp(name, "dst") == 0)
-		return cfg_parse_prefix(x, m, key, &r->dst_ip, &r->dst_len);
+		return cfg_parse_prefix(x, m, key, r, true);
 	if (strcmp(name, "sport") == 0)
 		return cfg_parse_ports(x, m, key, &r->sport_lo, &r->sport_hi);
 	if (strcmp(name, "dport") == 0)

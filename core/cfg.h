@@ -50,13 +50,19 @@ struct cfg_chain {
 	uint16_t roles[CFG_MAX_CHAIN_LEN];
 };
 
-/* A classification rule; a zero prefix or a full port range means "any". */
+/*
+ * A classification rule; a zero prefix or a full port range means "any".
+ * The prefixes (when not /0) are of one family, which the rule then only
+ * matches: IPv4 in src_ip/dst_ip, IPv6 in src_ip6/dst_ip6.
+ */
 struct cfg_rule {
 	unsigned int line;        /* line in the config file */
 	uint16_t in_port;         /* CFG_ANY_PORT = any */
 	uint8_t proto;            /* 0 = any */
-	uint32_t src_ip, dst_ip;  /* host byte order, host bits zero */
-	uint8_t src_len, dst_len; /* prefix lengths, 0 = any */
+	uint8_t family;           /* 4 or 6: the prefixes' family; 0: no prefix */
+	uint32_t src_ip, dst_ip;  /* IPv4, host byte order, host bits zero */
+	uint8_t src_ip6[16], dst_ip6[16]; /* IPv6, network byte order, host bits zero */
+	uint8_t src_len, dst_len; /* prefix lengths (0..32 or 0..128), 0 = any */
 	uint16_t sport_lo, sport_hi, dport_lo, dport_hi; /* inclusive */
 	uint16_t target;          /* chain index, or CFG_TARGET_DROP */
 };

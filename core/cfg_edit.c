@@ -8,6 +8,7 @@
  * own code (cfg_rules_parse for rule text), so a rule given by command is
  * checked exactly like one in the file. No DPDK, no logging.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -456,11 +457,20 @@ cfg_target_format(const struct cfg *c, uint16_t t, char *buf, size_t len)
 	return snprintf(buf, len, "chain = \"%s\";", c->chains[t].name);
 }
 
+/* The src (@dst false) or dst prefix of @r as "a.b.c.d/len" or "x:y::z/len". */
 static void
-cfg_prefix_format(char *buf, size_t len, uint32_t ip, uint8_t plen)
+cfg_prefix_format(char *buf, size_t len, const struct cfg_rule *r, bool dst)
 {
+	uint32_t ip = dst ? r->dst_ip : r->src_ip;
+	char a6[INET6_ADDRSTRLEN];
+
+	if (r->family == 6) {
+		inet_ntop(AF_INET6, dst ? r->dst_ip6 : r->src_ip6, a6, sizeof(a6));
+		snprintf(buf, len, "%s/%u", a6, dst ? r->dst_len : r->src_len);
+		return;
+	}
 	snprintf(buf, len, "%u.%u.%u.%u/%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
-		 ip & 0xff, plen);
+		 ip & 0xff, dst ? r->dst_len : r->src_len);
 }
 
 int
@@ -481,13 +491,14 @@ cfg_rule_format(const struct cfg *c, const struct cfg_rule *r, char *buf, size_t
 		CFG_PUT("in_port = %u; ", r->in_port);
 	if (r->proto != 0)
 		CFG_PUT(r->proto == 6 ? "proto = \"tcp\"; " : r->proto == 17 ? "proto = \"udp\"; " :
-			r->proto == 1 ? "proto = \"icmp\"; " : "proto = %u; ", r->proto);
+			r->proto == 1 ? "proto = \"icmp\"; " :
+			r->proto == 58 ? "proto = \"icmp6\"; " : "proto = %u; ", r->proto);
 	if (r->src_len != 0) {
-		cfg_prefix_format(tmp, sizeof(tmp), r->src_ip, r->src_len);
+		cfg_prefix_format(tmp, sizeof(tmp), r, false);
 		CFG_PUT("src = \"%s\"; ", tmp);
 	}
 	if (r->dst_len != 0) {
-		cfg_prefix_format(tmp, sizeof(tmp), r->dst_ip, r->dst_len);
+		cfg_prefix_format(tmp, sizeof(tmp), r, true);
 		CFG_PUT("dst = \"%s\"; ", tmp);
 	}
 	if (r->sport_lo != 0 || r->sport_hi != 65535)

@@ -9,8 +9,12 @@
  * on one instance of a role, or with core.placement = "hash" cls_pick
  * chooses it, so that one flow always reaches the same instance.
  *
- * Semantics of a key that is not IPv4 (ARP, IPv6, ...): it carries only its
- * input port, and matches only rules that constrain nothing but in_port.
+ * IPv4 and IPv6 have a key each (struct cls_key, struct cls_key6) and an
+ * rte_acl context each: a rule with IPv4 prefixes is in the first only, one
+ * with IPv6 prefixes in the second only, one without prefixes in both, so
+ * an IPv4 packet costs what it did before IPv6 was classified. The key of a
+ * frame that is neither (ARP, ...) is an IPv4 key carrying only its input
+ * port: it matches only rules that constrain nothing but in_port.
  *
  * cls_create/cls_free are control path (they allocate); the rest is fast
  * path: no allocation, no logging, no failure.
@@ -42,6 +46,30 @@ struct cls_key {
 };
 _Static_assert(sizeof(struct cls_key) == 20, "cls_key layout");
 
+/*
+ * The IPv6 key, laid out for rte_acl like struct cls_key (each address is
+ * four 4-byte fields). proto is the next header of the fixed header (its
+ * first extension header, if any); the ports are read only when that is
+ * TCP or UDP.
+ */
+struct cls_key6 {
+	uint8_t proto;    /* next header of the fixed IPv6 header */
+	uint8_t pad0[3];
+	uint8_t src[16];  /* as on the wire */
+	uint8_t dst[16];
+	uint16_t sport;   /* network order; 0 unless next header is TCP/UDP */
+	uint16_t dport;
+	uint8_t in_port;
+	uint8_t pad1;
+	uint16_t pad2;
+};
+_Static_assert(sizeof(struct cls_key6) == 44, "cls_key6 layout");
+
+/* cls_key_extract() results. */
+#define CLS_OTHER 0 /* neither IPv4 nor IPv6: key holds in_port */
+#define CLS_IPV4 1  /* key filled */
+#define CLS_IPV6 2  /* key6 filled */
+
 #define CLS_NO_RULE 0xffffffffu /* cls_match(): no rule matched */
 
 struct cls;
@@ -49,17 +77,23 @@ struct cls;
 /*
  * Extract the key of the frame of @len bytes at @frame that arrived on port
  * @in_port (< 256), reading no byte at or past @len. One 802.1Q tag is
- * skipped; a non-first IPv4 fragment gets ports 0. Returns 1 for IPv4 (key
- * filled), 0 for other traffic (key holds only in_port), or -EINVAL for a
- * frame shorter than an Ethernet header or a truncated or malformed IPv4
- * packet (bad version, header length, total length, or L4 header cut
- * short), with the key zeroed but for in_port.
+ * skipped; a non-first IPv4 fragment gets ports 0. Returns CLS_IPV4 (@key
+ * filled), CLS_IPV6 (@key6 filled; @key holds only in_port), CLS_OTHER
+ * (@key holds only in_port), or -EINVAL for a frame shorter than an Ethernet header,
+ * a truncated or malformed IPv4 packet (bad version, header length, total
+ * length, or L4 header cut short) or IPv6 packet (bad version, fixed header
+ * or payload length past the frame, TCP/UDP header cut short), with @key
+ * zeroed but for in_port.
  */
-int cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls_key *key);
+int cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls_key *key,
+		    struct cls_key6 *key6);
 
 /* Return the CRC32-C hash of the key's 5-tuple (same flow, same hash), symmetric:
  * both directions of a connection hash alike. Cannot fail. */
 uint32_t cls_flow_hash(const struct cls_key *key);
+
+/* As cls_flow_hash(), for an IPv6 key. Cannot fail. */
+uint32_t cls_flow_hash6(const struct cls_key6 *key);
 
 /*
  * Build a classifier for the rules of @c, memory on NUMA socket @socket_id
@@ -87,6 +121,10 @@ void cls_classify(const struct cls *cls, const struct cls_key *const keys[], uin
  */
 void cls_match(const struct cls *cls, const struct cls_key *const keys[], uint16_t n,
 	       uint32_t *rules);
+
+/* As cls_match(), for @n IPv6 keys; cannot fail. */
+void cls_match6(const struct cls *cls, const struct cls_key6 *const keys[], uint16_t n,
+		uint32_t *rules);
 
 /*
  * Return the target (chain index or CFG_TARGET_DROP) of rule @rule, or the

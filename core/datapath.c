@@ -12,6 +12,7 @@
  * forwards to another NF go through c->fwd. Nothing here logs or allocates:
  * every packet that is not passed on is counted under a drop reason.
  */
+#include <errno.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -264,55 +265,87 @@ deliver(struct dp *dp, struct rte_mbuf **m, unsigned int n)
 	stages_flush(dp);
 }
 
-/* Receive a burst from one port queue, classify it, hand it to the NFs. */
+/* Put packet @m, that matched rule @rule (or CLS_NO_RULE) of snapshot @r,
+ * on its chain: its metadata, or NULL when it was dropped. */
+static inline struct core_mbuf_meta *
+rx_chain(struct dp *dp, const struct core_rules *r, struct rte_mbuf *m, uint32_t rule,
+	 uint16_t port)
+{
+	uint16_t target = cls_rule_target(r->cls, rule);
+	struct core_mbuf_meta *meta;
+	uint16_t slot;
+
+	if (target == CFG_TARGET_DROP) {
+		drop(dp, m, rule == CLS_NO_RULE ? CORE_DROP_no_rule : CORE_DROP_rule_drop);
+		return NULL;
+	}
+	/* the slot, not the configuration's chain index: the packet keeps
+	 * this role sequence whatever changes meanwhile */
+	slot = r->slot[target];
+	meta = core_meta(m);
+	meta->chain = slot;
+	meta->step = 0;
+	meta->in_port = (uint8_t)port;
+	meta->role = dp->c->chain_tab[slot].roles[0];
+	return meta;
+}
+
+/*
+ * Receive a burst from one port queue, classify it, hand it to the NFs.
+ * IPv4 (and other) frames and IPv6 frames are classified in two groups;
+ * the IPv6 ones are handed on after the others of the burst.
+ */
 static unsigned int
 rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 {
 	const struct core_rules *r = dp->rules;
-	const struct core_chain *tab = dp->c->chain_tab;
 	struct rte_mbuf *m[CORE_BURST], *pass[CORE_BURST];
 	struct cls_key keys[CORE_BURST];
+	struct cls_key6 keys6[CORE_BURST];
 	const struct cls_key *kp[CORE_BURST];
-	struct rte_mbuf *km[CORE_BURST];
+	const struct cls_key6 *kp6[CORE_BURST];
+	struct rte_mbuf *km[CORE_BURST], *km6[CORE_BURST];
 	uint32_t rules[CORE_BURST];
-	uint16_t n, i, k = 0, np = 0;
+	uint16_t n, i, k = 0, k6 = 0, np = 0;
 	uint64_t t0 = CORE_STAGE_NOW(), t1;
+	struct core_mbuf_meta *meta;
+	int rc;
 
 	n = rte_eth_rx_burst(port, queue, m, CORE_BURST);
 	if (n == 0)
 		return 0;
 	dp->c->port_st[port].rx += n;
 	for (i = 0; i < n; i++) {
-		if (unlikely(m[i]->nb_segs != 1) ||
-		    cls_key_extract(rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, port,
-				    &keys[k]) < 0) {
+		rc = unlikely(m[i]->nb_segs != 1) ? -EINVAL :
+		     cls_key_extract(rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, port,
+				     &keys[k], &keys6[k6]);
+		if (rc < 0) {
 			drop(dp, m[i], CORE_DROP_malformed);
-			continue;
+		} else if (unlikely(rc == CLS_IPV6)) {
+			kp6[k6] = &keys6[k6];
+			km6[k6++] = m[i];
+		} else {
+			kp[k] = &keys[k];
+			km[k++] = m[i];
 		}
-		kp[k] = &keys[k];
-		km[k++] = m[i];
 	}
 	cls_match(r->cls, kp, k, rules);
 	for (i = 0; i < k; i++) {
-		uint16_t target = cls_rule_target(r->cls, rules[i]);
-		struct core_mbuf_meta *meta;
-		uint16_t slot;
-
-		if (target == CFG_TARGET_DROP) {
-			drop(dp, km[i], rules[i] == CLS_NO_RULE ? CORE_DROP_no_rule
-								: CORE_DROP_rule_drop);
-			continue;
+		meta = rx_chain(dp, r, km[i], rules[i], port);
+		if (meta != NULL) {
+			meta->hash = cls_flow_hash(kp[i]);
+			pass[np++] = km[i];
 		}
-		/* the slot, not the configuration's chain index: the packet
-		 * keeps this role sequence whatever changes meanwhile */
-		slot = r->slot[target];
-		meta = core_meta(km[i]);
-		meta->chain = slot;
-		meta->step = 0;
-		meta->in_port = (uint8_t)port;
-		meta->role = tab[slot].roles[0];
-		meta->hash = cls_flow_hash(kp[i]);
-		pass[np++] = km[i];
+	}
+	if (k6 != 0) {
+		cls_match6(r->cls, kp6, k6, rules);
+		for (i = 0; i < k6; i++) {
+			meta = rx_chain(dp, r, km6[i], rules[i], port);
+			if (meta != NULL) {
+				meta->hash = cls_flow_hash6(kp6[i]);
+				pass[np++] = km6[i];
+			}
+		}
 	}
 	t1 = CORE_STAGE_NOW();
 	deliver(dp, pass, np);

@@ -21,6 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *frame = data + 1;
 	struct nl_parsed p;
 	struct cls_key key, zero;
+	struct cls_key6 key6;
 	uint32_t len;
 	uint16_t in_port;
 	int rk, rp;
@@ -29,10 +30,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	in_port = data[0];
 	len = (uint32_t)(size - 1);
-	rk = cls_key_extract(frame, len, in_port, &key);
+	rk = cls_key_extract(frame, len, in_port, &key, &key6);
 	rp = nl_parse(frame, len, &p);
 
-	FUZZ_CHECK(rk == 1 || rk == 0 || rk == -EINVAL, "returned %d", rk);
+	FUZZ_CHECK(rk == CLS_IPV4 || rk == CLS_IPV6 || rk == CLS_OTHER || rk == -EINVAL,
+		   "returned %d", rk);
 	FUZZ_CHECK(key.in_port == in_port, "in_port %u, frame came on %u", key.in_port, in_port);
 	FUZZ_CHECK(key.pad0[0] == 0 && key.pad0[1] == 0 && key.pad0[2] == 0 && key.pad1 == 0,
 		   "padding not zero");
@@ -44,6 +46,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (len < NL_ETHER_HDR_LEN) {
 		FUZZ_CHECK(rk == -EINVAL && rp == -EINVAL, "short frame: cls %d nl %d", rk, rp);
+		return 0;
+	}
+	if (p.ethertype == NL_ETHERTYPE_IPV6) {
+		/* IPv6: what netlib accepts the core accepts (netlib also walks
+		 * the extension headers), with the same addresses and ports */
+		FUZZ_CHECK(rp != 0 || rk == CLS_IPV6, "IPv6 frame of %u bytes: cls %d, nl_parse %d",
+			   len, rk, rp);
+		if (rk != CLS_IPV6)
+			return 0;
+		FUZZ_CHECK(key6.in_port == in_port && key6.pad1 == 0 && key6.pad2 == 0,
+			   "IPv6 key: in_port or padding");
+		FUZZ_CHECK(cls_flow_hash6(&key6) == cls_flow_hash6(&key6), "hash not stable");
+		if (rp != 0)
+			return 0;
+		FUZZ_CHECK(memcmp(key6.src, p.src.v6, 16) == 0 && memcmp(key6.dst, p.dst.v6, 16) == 0,
+			   "IPv6 addresses differ");
+		if (key6.proto == p.proto && p.has_ports)
+			FUZZ_CHECK(key6.sport == htons(p.sport) && key6.dport == htons(p.dport),
+				   "IPv6 ports differ");
 		return 0;
 	}
 	if (p.ethertype != NL_ETHERTYPE_IPV4) {

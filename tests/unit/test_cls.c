@@ -32,6 +32,7 @@
 #endif
 
 static const char *source_root = NETVM_SOURCE_ROOT;
+static struct cls_key6 k6_scratch; /* the IPv6 key when a test expects none */
 
 /* ---- deterministic random numbers (xorshift64*) ---- */
 
@@ -153,7 +154,7 @@ extract_exact(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls_k
 
 	assert_non_null(copy);
 	memcpy(copy, frame, len);
-	rc = cls_key_extract(copy, len, in_port, key);
+	rc = cls_key_extract(copy, len, in_port, key, &k6_scratch);
 	free(copy);
 	return rc;
 }
@@ -239,7 +240,7 @@ test_extract_udp_tcp(void **state)
 static void
 test_extract_not_ipv4(void **state)
 {
-	static const uint16_t types[] = { 0x0806, 0x86dd, 0x88a8, 0x88cc };
+	static const uint16_t types[] = { 0x0806, 0x88a8, 0x88cc }; /* IPv6: test_extract_ipv6 */
 	struct pkt_spec s = udp_spec;
 	uint8_t buf[2048];
 	struct cls_key k;
@@ -904,6 +905,234 @@ test_random_vs_reference(void **state)
 
 /* ---- flow hash and instance choice ---- */
 
+/* ---- IPv6 ---- */
+
+/* An IPv6 frame: next header @nh, @l4 bytes after the fixed header (a TCP or
+ * UDP header with @sport/@dport at their start), payload length field
+ * 40-less frame plus @plen_adj. Returns the frame length. */
+static uint32_t
+build_frame6(uint8_t *buf, bool vlan, uint8_t nh, const char *src, const char *dst,
+	     uint16_t sport, uint16_t dport, uint32_t l4, int plen_adj)
+{
+	uint32_t off = 12;
+	uint8_t *ip;
+
+	memset(buf, 0, 2048);
+	buf[0] = 0x02;
+	buf[6] = 0x02;
+	if (vlan) {
+		wr16(buf + off, 0x8100);
+		wr16(buf + off + 2, 0x0064);
+		off += 4;
+	}
+	wr16(buf + off, 0x86dd);
+	ip = buf + off + 2;
+	ip[0] = 0x60;
+	wr16(ip + 4, (uint16_t)((int)l4 + plen_adj));
+	ip[6] = nh;
+	ip[7] = 64;
+	assert_int_equal(inet_pton(AF_INET6, src, ip + 8), 1);
+	assert_int_equal(inet_pton(AF_INET6, dst, ip + 24), 1);
+	if (l4 >= 4) {
+		wr16(ip + 40, sport);
+		wr16(ip + 42, dport);
+	}
+	return off + 2 + 40 + l4;
+}
+
+static void
+assert_key6(const struct cls_key6 *k, uint8_t in_port, uint8_t proto, const char *src,
+	    const char *dst, uint16_t sport, uint16_t dport)
+{
+	uint8_t a[16], b[16];
+
+	assert_int_equal(inet_pton(AF_INET6, src, a), 1);
+	assert_int_equal(inet_pton(AF_INET6, dst, b), 1);
+	assert_int_equal(k->in_port, in_port);
+	assert_int_equal(k->proto, proto);
+	assert_memory_equal(k->src, a, 16);
+	assert_memory_equal(k->dst, b, 16);
+	assert_int_equal(k->sport, htons(sport));
+	assert_int_equal(k->dport, htons(dport));
+	assert_true(k->pad0[0] == 0 && k->pad0[1] == 0 && k->pad0[2] == 0 && k->pad1 == 0 &&
+		    k->pad2 == 0);
+}
+
+/* Extract from an exact copy: IPv6 goes to key6, the IPv4 key holds only in_port. */
+static int
+extract6(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls_key6 *k6)
+{
+	uint8_t *copy = malloc(len);
+	struct cls_key k;
+	int rc;
+
+	assert_non_null(copy);
+	memcpy(copy, frame, len);
+	memset(k6, 0xff, sizeof(*k6));
+	rc = cls_key_extract(copy, len, in_port, &k, k6);
+	free(copy);
+	assert_key(&k, (uint8_t)in_port, 0, 0, 0, 0, 0, 0);
+	return rc;
+}
+
+static void
+test_extract_ipv6(void **state)
+{
+	uint8_t buf[2048];
+	struct cls_key6 k6;
+	uint32_t len;
+
+	(void)state;
+	len = build_frame6(buf, false, 6, "2001:db8:1::2", "2001:db8:2::2", 40000, 80, 20, 0);
+	assert_int_equal(extract6(buf, len, 3, &k6), CLS_IPV6);
+	assert_key6(&k6, 3, 6, "2001:db8:1::2", "2001:db8:2::2", 40000, 80);
+	/* UDP behind a VLAN tag, with Ethernet padding after the packet */
+	len = build_frame6(buf, true, 17, "fe80::1", "ff02::fb", 5353, 5353, 8, 0);
+	assert_int_equal(extract6(buf, len + 10, 1, &k6), CLS_IPV6);
+	assert_key6(&k6, 1, 17, "fe80::1", "ff02::fb", 5353, 5353);
+	/* ICMPv6: no ports */
+	len = build_frame6(buf, false, 58, "::1", "::2", 0x8000, 0x1234, 8, 0);
+	assert_int_equal(extract6(buf, len, 0, &k6), CLS_IPV6);
+	assert_key6(&k6, 0, 58, "::1", "::2", 0, 0);
+	/* an extension header (fragment, 44) first: proto is 44, no ports */
+	len = build_frame6(buf, false, 44, "2001:db8::1", "2001:db8::2", 0x0600, 0, 8, 0);
+	assert_int_equal(extract6(buf, len, 0, &k6), CLS_IPV6);
+	assert_key6(&k6, 0, 44, "2001:db8::1", "2001:db8::2", 0, 0);
+	/* truncated and malformed: a cut fixed header, payload past the frame,
+	 * a cut TCP or UDP header, version 4 in an IPv6 ethertype */
+	len = build_frame6(buf, false, 6, "2001:db8::1", "2001:db8::2", 1, 2, 20, 0);
+	assert_int_equal(extract6(buf, 14 + 39, 0, &k6), -EINVAL);
+	assert_int_equal(extract6(buf, len - 1, 0, &k6), -EINVAL);
+	len = build_frame6(buf, false, 6, "2001:db8::1", "2001:db8::2", 1, 2, 19, 0);
+	assert_int_equal(extract6(buf, len, 0, &k6), -EINVAL);
+	len = build_frame6(buf, false, 17, "2001:db8::1", "2001:db8::2", 1, 2, 7, 0);
+	assert_int_equal(extract6(buf, len, 0, &k6), -EINVAL);
+	len = build_frame6(buf, false, 17, "2001:db8::1", "2001:db8::2", 1, 2, 8, 1);
+	assert_int_equal(extract6(buf, len, 0, &k6), -EINVAL);
+	len = build_frame6(buf, false, 17, "2001:db8::1", "2001:db8::2", 1, 2, 8, 0);
+	buf[14] = 0x40;
+	assert_int_equal(extract6(buf, len, 0, &k6), -EINVAL);
+}
+
+static void
+make_key6(struct cls_key6 *k, uint8_t in_port, uint8_t proto, const char *src, const char *dst,
+	  uint16_t sport, uint16_t dport)
+{
+	memset(k, 0, sizeof(*k));
+	k->in_port = in_port;
+	k->proto = proto;
+	assert_int_equal(inet_pton(AF_INET6, src, k->src), 1);
+	assert_int_equal(inet_pton(AF_INET6, dst, k->dst), 1);
+	k->sport = htons(sport);
+	k->dport = htons(dport);
+}
+
+static uint32_t
+match6_one(const struct cls *cls, const struct cls_key6 *k)
+{
+	const struct cls_key6 *keys[1] = { k };
+	uint32_t rule = 0x12345678;
+
+	cls_match6(cls, keys, 1, &rule);
+	return rule;
+}
+
+static void
+test_match_ipv6(void **state)
+{
+	static const char text[] =
+		"rules = (\n"
+		"  { src = \"2001:db8:1::/48\"; dport = 80; role = 1; },\n"  /* 0 */
+		"  { dst = \"2001:db8:8000::/33\"; role = 2; },\n"         /* 1 */
+		"  { src = \"10.0.0.0/8\"; role = 3; },\n"                 /* 2 */
+		"  { dst = \"2001:db8::1:0:0/100\"; role = 7; },\n"        /* 3 */
+		"  { proto = \"tcp\"; role = 4; },\n"                      /* 4 */
+		"  { in_port = 2; role = 5; },\n"                          /* 5 */
+		"  { src = \"::/0\"; dst = \"::1\"; proto = \"icmp6\"; role = 6; }\n" /* 6 */
+		");\n";
+	struct cls *cls;
+	struct cfg c;
+	char err[256];
+	struct cls_key6 k6;
+	struct cls_key k;
+
+	(void)state;
+	if (cfg_parse_string(text, "t.conf", &c, err, sizeof(err)) != 0)
+		fail_msg("config: %s", err);
+	assert_int_equal(c.rules[0].family, 6);
+	assert_int_equal(c.rules[2].family, 4);
+	assert_int_equal(c.rules[4].family, 0);
+	assert_int_equal(c.rules[6].family, 6);
+	cls = cls_create(&c, SOCKET_ID_ANY, err, sizeof(err));
+	if (cls == NULL)
+		fail_msg("cls_create: %s", err);
+	make_key6(&k6, 0, 6, "2001:db8:1:ffff::5", "2001:db8:2::2", 40000, 80);
+	assert_int_equal(match6_one(cls, &k6), 0);
+	make_key6(&k6, 0, 6, "2001:db8:1:ffff::5", "2001:db8:2::2", 40000, 81);
+	assert_int_equal(match6_one(cls, &k6), 4);
+	make_key6(&k6, 0, 6, "2001:db8:2::5", "2001:db8:1::2", 80, 80);
+	assert_int_equal(match6_one(cls, &k6), 4); /* the /48 is the source's */
+	/* a /33: the first bit of the second 32-bit word */
+	make_key6(&k6, 0, 17, "::9", "2001:db8:8000::1", 1, 2);
+	assert_int_equal(match6_one(cls, &k6), 1);
+	make_key6(&k6, 0, 17, "::9", "2001:db8:7fff:ffff::1", 1, 2);
+	assert_int_equal(match6_one(cls, &k6), CLS_NO_RULE);
+	/* a /100: inside the fourth word */
+	make_key6(&k6, 0, 17, "::9", "2001:db8::1:fff:ffff", 1, 2);
+	assert_int_equal(match6_one(cls, &k6), 3);
+	make_key6(&k6, 0, 17, "::9", "2001:db8::1:1000:0", 1, 2);
+	assert_int_equal(match6_one(cls, &k6), CLS_NO_RULE);
+	make_key6(&k6, 2, 17, "::9", "2001:db8::1:1000:0", 1, 2);
+	assert_int_equal(match6_one(cls, &k6), 5);
+	make_key6(&k6, 0, 58, "fe80::1", "::1", 0, 0);
+	assert_int_equal(match6_one(cls, &k6), 6);
+	make_key6(&k6, 0, 1, "fe80::1", "::1", 0, 0); /* "icmp" is not ICMPv6 */
+	assert_int_equal(match6_one(cls, &k6), CLS_NO_RULE);
+	/* IPv4 keys never match IPv6-only rules, and rules without prefixes
+	 * match both families */
+	make_key(&k, 0, 17, 0x0a010203, 0x20010db8, 1, 80);
+	{
+		const struct cls_key *keys[1] = { &k };
+		uint32_t rule;
+
+		cls_match(cls, keys, 1, &rule);
+		assert_int_equal(rule, 2);
+		make_key(&k, 0, 6, 0x0b010203, 0x20010db8, 1, 80);
+		cls_match(cls, keys, 1, &rule);
+		assert_int_equal(rule, 4);
+		make_key(&k, 0, 58, 0x0b010203, 0x00000001, 0, 0);
+		cls_match(cls, keys, 1, &rule);
+		assert_int_equal(rule, CLS_NO_RULE);
+	}
+	cls_free(cls);
+	cfg_free(&c);
+}
+
+static void
+test_flow_hash6(void **state)
+{
+	struct cls_key6 a, b;
+	uint32_t h;
+
+	(void)state;
+	make_key6(&a, 0, 6, "2001:db8:1::2", "2001:db8:2::2", 40000, 80);
+	make_key6(&b, 1, 6, "2001:db8:2::2", "2001:db8:1::2", 80, 40000);
+	h = cls_flow_hash6(&a);
+	assert_int_equal(cls_flow_hash6(&b), h); /* both directions, any port */
+	make_key6(&b, 0, 6, "2001:db8:1::2", "2001:db8:2::2", 40001, 80);
+	assert_int_not_equal(cls_flow_hash6(&b), h);
+	make_key6(&b, 0, 6, "2001:db8:1::3", "2001:db8:2::2", 40000, 80);
+	assert_int_not_equal(cls_flow_hash6(&b), h);
+	make_key6(&b, 0, 6, "2001:db8:1::2", "2001:db8:2::2:0", 40000, 80);
+	assert_int_not_equal(cls_flow_hash6(&b), h);
+	make_key6(&b, 0, 17, "2001:db8:1::2", "2001:db8:2::2", 40000, 80);
+	assert_int_not_equal(cls_flow_hash6(&b), h);
+	/* same address both ends: the ports decide the order */
+	make_key6(&a, 0, 17, "::1", "::1", 5000, 6000);
+	make_key6(&b, 0, 17, "::1", "::1", 6000, 5000);
+	assert_int_equal(cls_flow_hash6(&a), cls_flow_hash6(&b));
+}
+
 static void
 test_flow_hash(void **state)
 {
@@ -914,12 +1143,12 @@ test_flow_hash(void **state)
 
 	(void)state;
 	len = build_frame(buf, &s);
-	assert_int_equal(cls_key_extract(buf, len, 0, &a), 1);
+	assert_int_equal(cls_key_extract(buf, len, 0, &a, &k6_scratch), 1);
 	/* Same 5-tuple, other port, a VLAN tag, a payload: same hash. */
 	s.vlan = true;
 	s.payload = 100;
 	len = build_frame(buf, &s);
-	assert_int_equal(cls_key_extract(buf, len, 3, &b), 1);
+	assert_int_equal(cls_key_extract(buf, len, 3, &b, &k6_scratch), 1);
 	h = cls_flow_hash(&a);
 	assert_int_equal(cls_flow_hash(&b), h);
 	assert_int_equal(cls_flow_hash(&a), h);
@@ -1062,26 +1291,26 @@ test_example_chain(void **state)
 	s.dst = 0x0a000207;
 	s.dport = 80;
 	len = build_frame(buf, &s);
-	assert_int_equal(cls_key_extract(buf, len, 0, &k), 1);
+	assert_int_equal(cls_key_extract(buf, len, 0, &k, &k6_scratch), 1);
 	assert_int_equal(target_one(&f, &k), 0);
-	assert_int_equal(cls_key_extract(buf, len, 1, &k), 1);
+	assert_int_equal(cls_key_extract(buf, len, 1, &k, &k6_scratch), 1);
 	assert_int_equal(target_one(&f, &k), 1);
 	s.src = 0xc0a84205;
 	len = build_frame(buf, &s);
-	assert_int_equal(cls_key_extract(buf, len, 0, &k), 1);
+	assert_int_equal(cls_key_extract(buf, len, 0, &k, &k6_scratch), 1);
 	assert_int_equal(target_one(&f, &k), CFG_TARGET_DROP);
 	s = udp_spec;
 	s.dport = 5999;
 	len = build_frame(buf, &s);
-	assert_int_equal(cls_key_extract(buf, len, 0, &k), 1);
+	assert_int_equal(cls_key_extract(buf, len, 0, &k, &k6_scratch), 1);
 	assert_int_equal(target_one(&f, &k), 0);
 	s.dport = 6000;
 	len = build_frame(buf, &s);
-	assert_int_equal(cls_key_extract(buf, len, 0, &k), 1);
+	assert_int_equal(cls_key_extract(buf, len, 0, &k, &k6_scratch), 1);
 	assert_int_equal(target_one(&f, &k), 1);
 	s.ethertype = 0x0806;
 	len = build_frame(buf, &s);
-	assert_int_equal(cls_key_extract(buf, len, 0, &k), 0);
+	assert_int_equal(cls_key_extract(buf, len, 0, &k, &k6_scratch), 0);
 	assert_int_equal(target_one(&f, &k), 1);
 	fixture_free(&f);
 }
@@ -1118,6 +1347,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_extract_truncated),
 		cmocka_unit_test(test_extract_malformed),
 		cmocka_unit_test(test_extract_fragments),
+		cmocka_unit_test(test_extract_ipv6),
+		cmocka_unit_test(test_match_ipv6),
+		cmocka_unit_test(test_flow_hash6),
 		cmocka_unit_test(test_rule_order),
 		cmocka_unit_test(test_port_ranges),
 		cmocka_unit_test(test_prefixes),
