@@ -7,11 +7,12 @@ netvm-firewall instances with the same rules: inside may open TCP to port
 80, nothing opens from outside. The core spreads flows over the instances by
 its flow hash; the reply of a connection passes only if it reaches the
 instance that saw the connection open (the other one has no such connection
-and drops it as stray). So with 64 connections:
+and drops it as stray). So with 64 IPv4 and 64 IPv6 connections:
 
-  - every SYN leaves by port 1 and every SYN+ACK by port 0 (64 each): the
-    hash sends both directions of a connection to the same instance;
-  - the instances' allowed_new add up to 64 and established to 64, with no
+  - every SYN leaves by port 1 and every SYN+ACK by port 0 (128 each): the
+    hash (cls_flow_hash, cls_flow_hash6) sends both directions of a
+    connection to the same instance;
+  - the instances' allowed_new add up to 128 and established to 128, with no
     stray anywhere, and each instance opened some of them (the spread).
 
 With a hash that is not symmetric, about half of the SYN+ACKs reach the
@@ -24,6 +25,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from scapy.layers.inet import IP, TCP  # noqa: E402
+from scapy.layers.inet6 import IPv6  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 
 from nvtest import check  # noqa: E402
@@ -33,15 +35,18 @@ from nvtest.fwframes import CONFIG, inside, outside  # noqa: E402
 from nvtest.twoport import TwoPorts  # noqa: E402
 
 RULES = "in 0 allow tcp and dst port 80\n"
-CONNS = 64
+CONNS = 128  # the first half IPv4, the second IPv6
 
 
 def conn(i):
     """SYN from inside and its SYN+ACK from outside, connection @i."""
-    a, b = f"10.0.{1 + i % 3}.{2 + i}", f"10.9.{i % 5}.{100 + i}"
+    if i < CONNS // 2:
+        a, b, ip = f"10.0.{1 + i % 3}.{2 + i}", f"10.9.{i % 5}.{100 + i}", IP
+    else:
+        a, b, ip = f"2001:db8:{1 + i % 3}::{2 + i:x}", f"2001:db8:9:{i % 5}::{100 + i:x}", IPv6
     sport = 30000 + 7 * i
-    syn = inside(IP(src=a, dst=b), TCP(sport=sport, dport=80, flags="S", seq=100))
-    synack = outside(IP(src=b, dst=a), TCP(sport=80, dport=sport, flags="SA", seq=900, ack=101))
+    syn = inside(ip(src=a, dst=b), TCP(sport=sport, dport=80, flags="S", seq=100))
+    synack = outside(ip(src=b, dst=a), TCP(sport=80, dport=sport, flags="SA", seq=900, ack=101))
     return syn, synack
 
 
