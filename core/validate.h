@@ -12,7 +12,7 @@
 #include "netvm_abi.h"
 
 #define CORE_DROP_REASONS(X)                                                  \
-	X(malformed)    /* truncated or malformed IPv4 frame at RX */        \
+	X(malformed)    /* truncated or malformed IPv4/IPv6 frame at RX */   \
 	X(no_rule)      /* matched no rule, default is drop */               \
 	X(rule_drop)    /* a rule says drop */                               \
 	X(no_instance)  /* no NF attached for the role */                    \
