@@ -24,6 +24,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "cfg_syslog.h"
 #include "core.h"
 
 #define RX_DESC 1024
@@ -49,6 +50,7 @@ usage(FILE *f, const char *prog)
 		"      --single-lcore   RX and TX on one lcore (overrides core.single_lcore)\n"
 		"      --stats SECONDS  print counters every SECONDS (overrides core.stats_interval)\n"
 		"      --wait-nfs N     receive nothing until N NFs are attached\n"
+		"      --syslog         messages to syslog (daemon facility), not stdout/stderr\n"
 		"  -h, --help           this text\n"
 		"Ports are the DPDK devices the EAL options give (-a PCI, --vdev ...).\n"
 		"DPDK's EAL options: %s -h -- (the EAL's own usage).\n",
@@ -89,6 +91,7 @@ parse_args(struct core *c, int argc, char **argv)
 		{ "single-lcore", no_argument, NULL, 'L' },
 		{ "stats", required_argument, NULL, 'S' },
 		{ "wait-nfs", required_argument, NULL, 'W' },
+		{ "syslog", no_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -124,6 +127,16 @@ parse_args(struct core *c, int argc, char **argv)
 				fprintf(stderr, "--wait-nfs: '%s' is not 0..%u\n", optarg, CORE_MAX_NFS);
 				return -EINVAL;
 			}
+			break;
+		case 'Y':
+			r = cfg_syslog_redirect("netvm-core");
+			if (r < 0) {
+				fprintf(stderr, "--syslog: %s\n", strerror(-r));
+				return r;
+			}
+			/* DPDK's messages once, through the new stdout (its default
+			 * stream writes to stderr and to syslog) */
+			rte_openlog_stream(stdout);
 			break;
 		case 'h':
 			usage(stdout, argv[0]);

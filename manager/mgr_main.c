@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfg_syslog.h"
 #include "mgr.h"
 #include "mgr_launcher.h"
 
@@ -108,9 +109,10 @@ mgr_launcher_get(int kind)
 static void
 usage(const char *prog)
 {
-	printf("usage: %s [-c FILE] [--check]\n"
+	printf("usage: %s [-c FILE] [--check] [--syslog]\n"
 	       "  -c, --config FILE  configuration (default %s; docs/manager.md)\n"
 	       "      --check        check the configuration and exit\n"
+	       "      --syslog       messages to syslog (daemon facility), not stdout/stderr\n"
 	       "  -h, --help         this text\n", prog, MGR_DEF_CONFIG);
 }
 
@@ -280,6 +282,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "syslog", no_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -297,6 +300,13 @@ main(int argc, char **argv)
 			break;
 		case 'k':
 			check_only = true;
+			break;
+		case 'y':
+			opt = cfg_syslog_redirect("netvm-manager");
+			if (opt < 0) {
+				fprintf(stderr, "netvm-manager: --syslog: %s\n", strerror(-opt));
+				return 1;
+			}
 			break;
 		case 'h':
 			usage(argv[0]);
