@@ -305,6 +305,46 @@ ctl_metrics(struct mgr *m)
 	return o;
 }
 
+/* The counters NF @arg publishes (/netvm/nf_counters,ID, drop reasons
+ * among them): what `netvmctl nf counters ID` prints. */
+static struct json_object *
+ctl_nf_counters(struct mgr *m, const char *arg)
+{
+	char err[MGR_ERR_LEN], cmd[64], *end;
+	struct json_object *one, *o, *stats;
+	bool known;
+	long id;
+
+	errno = 0;
+	id = strtol(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0 || id > 65535)
+		return ctl_error("nf counters: '%s' is not an NF instance id (netvmctl nf list)",
+				 arg);
+	/* the core's telemetry answers null for an unknown id as for an
+	 * unknown command: tell the two apart with its NF list */
+	o = ctl_core_stats(m, &stats);
+	if (o != NULL)
+		return o;
+	snprintf(cmd, sizeof(cmd), "nf%ld_role", id);
+	known = json_object_object_get_ex(stats, cmd, NULL);
+	json_object_put(stats);
+	if (!known)
+		return ctl_error("nf counters: no NF instance %s is attached to the core "
+				 "(netvmctl nf list)", arg);
+	snprintf(cmd, sizeof(cmd), "/netvm/nf_counters,%ld", id);
+	if (mgr_tel_query(m->tel_path, cmd, &one, err, sizeof(err)) < 0)
+		return ctl_error("nf counters: %s", err);
+	if (!json_object_is_type(one, json_type_object)) {
+		json_object_put(one);
+		return ctl_error("nf counters: NF instance %s left the core (netvmctl nf list)",
+				 arg);
+	}
+	o = ctl_ok();
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "counters", one);
+	return o;
+}
+
 static struct json_object *
 ctl_dispatch(struct mgr *m, char *req)
 {
@@ -323,12 +363,14 @@ ctl_dispatch(struct mgr *m, char *req)
 		return ctl_vm_start_stop(m, words[2], false);
 	if (n == 2 && strcmp(words[0], "nf") == 0 && strcmp(words[1], "list") == 0)
 		return ctl_nf_list(m);
+	if (n == 3 && strcmp(words[0], "nf") == 0 && strcmp(words[1], "counters") == 0)
+		return ctl_nf_counters(m, words[2]);
 	if (n == 1 && strcmp(words[0], "stats") == 0)
 		return ctl_stats(m);
 	if (n == 1 && strcmp(words[0], "metrics") == 0)
 		return ctl_metrics(m);
-	return ctl_error("unknown request '%s' (vm list|start NAME|stop NAME, nf list, stats, "
-			 "metrics)",
+	return ctl_error("unknown request '%s' (vm list|start NAME|stop NAME, nf list, "
+			 "nf counters ID, stats, metrics)",
 			 n > 0 ? words[0] : "");
 }
 

@@ -3,7 +3,7 @@
  * netvmctl — the operator's command line for netvm-manager.
  *
  *   netvmctl [-s SOCKET] [--json] vm list | vm start NAME | vm stop NAME
- *   netvmctl [-s SOCKET] [--json] nf list | stats | metrics
+ *   netvmctl [-s SOCKET] [--json] nf list | nf counters ID | stats | metrics
  *   netvmctl [-c CORE_SOCKET] [-f FILE] [-t SECONDS] [--json] nf cmd ID WORD...
  *   netvmctl [-s SOCKET] [-f FILE] [-t SECONDS] [--json] vm cmd NAME WORD...
  *   netvmctl [-c CORE_SOCKET] [-f FILE] [--json] rule list|add|del ... |
@@ -43,6 +43,8 @@ usage(FILE *f, const char *prog)
 		"  vm start NAME    start a VM (again)\n"
 		"  vm stop NAME     stop a VM; it stays stopped\n"
 		"  nf list          NFs attached to the core engine, with their VM\n"
+		"  nf counters ID   the counters NF instance ID publishes (its drop reasons\n"
+		"                   among them), through the core's telemetry\n"
 		"  stats            the core engine's counters: ports, NFs, pools, drops\n"
 		"  metrics          the core's and every NF's counters, Prometheus text format\n"
 		"  nf cmd ID WORD...    a command for NF instance ID (try 'help'), through the\n"
@@ -175,6 +177,10 @@ ctl_request(int n, char **argv, char *req, size_t len)
 		snprintf(req, len, "vm %s %s\n", argv[1], argv[2]);
 	else if (n == 2 && strcmp(argv[0], "nf") == 0 && strcmp(argv[1], "list") == 0)
 		snprintf(req, len, "nf list\n");
+	else if (n == 3 && strcmp(argv[0], "nf") == 0 && strcmp(argv[1], "counters") == 0 &&
+		 argv[2][0] != '\0' && argv[2][strcspn(argv[2], " \t\r\n")] == '\0' &&
+		 strlen(argv[2]) < 16)
+		snprintf(req, len, "nf counters %s\n", argv[2]);
 	else if (n == 1 && strcmp(argv[0], "stats") == 0)
 		snprintf(req, len, "stats\n");
 	else if (n == 1 && strcmp(argv[0], "metrics") == 0)
@@ -295,6 +301,8 @@ main(int argc, char **argv)
 		r = ctl_show_vms(reply, stdout);
 	} else if (strcmp(req, "nf list\n") == 0) {
 		r = ctl_show_nfs(reply, stdout);
+	} else if (strncmp(req, "nf counters ", 12) == 0) {
+		r = ctl_show_nf_counters(reply, stdout);
 	} else if (strcmp(req, "stats\n") == 0) {
 		r = ctl_show_stats(reply, stdout);
 	} else if (strcmp(req, "metrics\n") == 0) {

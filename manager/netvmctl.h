@@ -22,6 +22,10 @@ int ctl_show_nfs(struct json_object *reply, FILE *f);
  * reasons, the rest) to @f. Returns 0 or -EPROTO. */
 int ctl_show_stats(struct json_object *reply, FILE *f);
 
+/* Print the "counters" of an "nf counters ID" answer as a table (name,
+ * value, in the NF's order) to @f. Returns 0 or -EPROTO. */
+int ctl_show_nf_counters(struct json_object *reply, FILE *f);
+
 /* netvmctl_metrics.c: print a "metrics" answer in the Prometheus text
  * exposition format (docs/operations-basics.md). Returns 0 or -EPROTO. */
 int ctl_show_metrics(struct json_object *reply, FILE *f);

@@ -302,3 +302,29 @@ ctl_show_stats(struct json_object *reply, FILE *f)
 	tbl_print(&other, f, "other counters:");
 	return 0;
 }
+
+int
+ctl_show_nf_counters(struct json_object *reply, FILE *f)
+{
+	struct json_object *counters, *id;
+	char title[64];
+	struct tbl t;
+
+	if (!json_object_object_get_ex(reply, "counters", &counters) ||
+	    !json_object_is_type(counters, json_type_object) ||
+	    !json_object_object_get_ex(reply, "id", &id))
+		return -EPROTO;
+	if (tbl_init(&t) < 0)
+		return -ENOMEM;
+	tbl_col(&t, "COUNTER", false);
+	tbl_col(&t, "VALUE", true);
+	json_object_object_foreach(counters, key, val) {
+		int row = tbl_row(&t);
+
+		tbl_set(&t, row, "COUNTER", false, key);
+		tbl_set(&t, row, "VALUE", true, tbl_val(val));
+	}
+	snprintf(title, sizeof(title), "nf %ld counters:", (long)json_object_get_int64(id));
+	tbl_print(&t, f, title);
+	return 0;
+}

@@ -24,6 +24,7 @@ FAKE = """#!/bin/sh
 echo "$@" >> "$(dirname "$0")/args"
 case "$*" in
 *"--json vm list"*) echo '[ { "name": "l3fwd", "state": "running" }, { "name": "fw1", "state": "stopped" } ]' ;;
+*"--json nf list"*) echo '{ "ok": true, "nfs": [ { "id": 3, "vm": "l3fwd", "role": 1 }, { "id": 12, "vm": null, "role": 2 } ] }' ;;
 *) exit 1 ;;
 esac
 """
@@ -33,7 +34,9 @@ CASES = [
     ("netvmctl ", {"vm", "nf", "stats", "metrics", "rule", "default", "chain", "role", "core"}),
     ("netvmctl v", {"vm"}),
     ("netvmctl vm ", {"list", "start", "stop", "cmd"}),
-    ("netvmctl nf ", {"list", "cmd"}),
+    ("netvmctl nf ", {"list", "counters", "cmd"}),
+    ("netvmctl nf counters ", {"3", "12"}),
+    ("netvmctl nf counters 1", {"12"}),
     ("netvmctl rule ", {"list", "add", "del"}),
     ("netvmctl chain ", {"list", "set", "del"}),
     ("netvmctl role ", {"list", "name"}),
@@ -91,7 +94,8 @@ def main():
         chk.ok(True, "netvmctl not built: skipped")
     else:
         usage = subprocess.run([ctl, "--help"], capture_output=True, text=True).stdout
-        for cmd in ("vm list", "vm start", "vm stop", "vm cmd", "nf list", "nf cmd", "stats", "metrics",
+        for cmd in ("vm list", "vm start", "vm stop", "vm cmd", "nf list", "nf counters", "nf cmd", "stats",
+                    "metrics",
                     "rule list", "rule add", "rule del", "default set", "chain list",
                     "chain set", "chain del", "role list", "role name", "core reload"):
             chk.ok(cmd in usage, f"netvmctl --help names '{cmd}'")
