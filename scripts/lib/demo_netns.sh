@@ -13,7 +13,10 @@
 # ARP); bridge joins one subnet (B is 10.0.1.3/24, ARP passes through);
 # firewall runs configs/firewall.rules in the chain firewall -> l3fwd
 # (configs/fw-chain.conf). Then ping, a curl download checked by sha256 and
-# an iperf3 run, from A to B. docs/quickstart.md explains each step.
+# an iperf3 run, from A to B; with l3fwd also a ping -6 between
+# 2001:db8:1::2/64 and 2001:db8:2::2/64 (addresses without duplicate address
+# detection, static neighbour entries: l3fwd does no neighbour discovery).
+# docs/quickstart.md explains each step.
 
 NS_A=netvm-demo-a
 NS_B=netvm-demo-b
@@ -54,6 +57,16 @@ netns_link() {
 	if [[ -n $gw ]]; then
 		ip -n "$ns" route add default via "$gw" dev "$nif"
 	fi
+}
+
+# netns_ipv6 NS IF CIDR GATEWAY MAC: IPv6 on in NS, address CIDR without
+# DAD, default route via GATEWAY, which is at MAC (a static entry).
+netns_ipv6() {
+	ip netns exec "$1" sysctl -q -w net.ipv6.conf.all.disable_ipv6=0 \
+		"net.ipv6.conf.$2.disable_ipv6=0"
+	ip -n "$1" -6 addr add "$3" dev "$2" nodad
+	ip -n "$1" -6 route add default via "$4" dev "$2"
+	ip -n "$1" -6 neigh replace "$4" lladdr "$5" dev "$2" nud permanent
 }
 
 ns_mac() {
@@ -131,6 +144,14 @@ demo_netns() {
 		ip -n "$NS_A" neigh replace 10.0.1.1 lladdr "$mac0" dev "$IF_A-ns" nud permanent
 		ip -n "$NS_B" neigh replace 10.0.2.1 lladdr "$mac1" dev "$IF_B-ns" nud permanent
 		printf '10.0.1.0/24 0 %s\n10.0.2.0/24 1 %s\n' "$ns_mac_a" "$ns_mac_b" > "$work/routes"
+		if [[ $nf == l3fwd ]]; then
+			echo "== IPv6: 2001:db8:1::2/64 and 2001:db8:2::2/64 (nodad), gateways" \
+				"2001:db8:x::1 at the same MACs"
+			netns_ipv6 "$NS_A" "$IF_A-ns" 2001:db8:1::2/64 2001:db8:1::1 "$mac0"
+			netns_ipv6 "$NS_B" "$IF_B-ns" 2001:db8:2::2/64 2001:db8:2::1 "$mac1"
+			printf '2001:db8:1::/64 0 %s\n2001:db8:2::/64 1 %s\n' "$ns_mac_a" \
+				"$ns_mac_b" >> "$work/routes"
+		fi
 		echo "== starting netvm-l3fwd (role 1): $(tr '\n' ';' < "$work/routes")"
 		"$build/apps/l3fwd/netvm-l3fwd" -s "$sock" -r 1 -- --mode lpm --routes "$work/routes" \
 			> "$work/l3fwd.out" 2>&1 &
@@ -155,6 +176,10 @@ demo_netns() {
 	local status=0 want got
 	echo "== ping 10.0.1.2 -> $addr_b"
 	ip netns exec "$NS_A" ping -c 3 -i 0.2 -W 2 "$addr_b" || status=1
+	if [[ $nf == l3fwd ]]; then
+		echo "== ping -6 2001:db8:1::2 -> 2001:db8:2::2"
+		ip netns exec "$NS_A" ping -6 -c 3 -i 0.2 -W 2 2001:db8:2::2 || status=1
+	fi
 
 	echo "== curl: a 4 MiB file from an HTTP server in $NS_B (port 80)"
 	mkdir -p "$work/www"

@@ -42,6 +42,9 @@ def main():
         tail = "\n    " + "\n    ".join(str(out).splitlines()[-25:])
         chk.eq(rc, 0, f"--nf {nf}: exit status 0")
         chk.ok(" 0% packet loss" in out, f"--nf {nf}: ping with no loss", tail)
+        if nf == "l3fwd":
+            chk.ok("== ping -6 " in out and out.count(" 0% packet loss") == 2,
+                   f"--nf {nf}: ping -6 with no loss too", tail)
         sent = re.search(r"^sha256 sent +([0-9a-f]{64})$", out, re.M)
         got = re.search(r"^sha256 received +([0-9a-f]{64})$", out, re.M)
         chk.ok(sent and got and sent.group(1) == got.group(1) and "sha256: match" in out,
