@@ -22,9 +22,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from nvtest import check, pcaps, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
-from nvtest.proc import Core, Nf, Proc  # noqa: E402
+from nvtest.proc import Core, Manager, Nf  # noqa: E402
 
-MANAGER_BIN = "manager/netvm-manager"
+MANAGER_BIN = Manager.BIN
 NETVMCTL_BIN = "manager/netvmctl"
 CONFIG = """core = { pool_buffers = 3000; };
 rules = ( { in_port = 0; role = 1; } );
@@ -168,12 +168,8 @@ def main():
         time.sleep(0.1)
     chk.eq({k: stats.get(k) for k in want}, want,
            f"{len(frames)} packets through the bridge, 7 dropped (no rule)")
-    msock, mconf = env.path("manager.sock"), env.path("manager.conf")
-    with open(mconf, "w") as f:
-        f.write(f'manager = {{ socket = "{msock}"; state_dir = "{env.path("vms")}"; }};\n'
-                f'core = {{ socket = "{core.sock}"; file_prefix = "{core.prefix}"; }};\n'
-                "vms = ();\n")
-    mgr = Proc(env, "manager", [env.binary(MANAGER_BIN), "-c", mconf])
+    mgr = Manager(env, core)
+    msock = mgr.sock
     mgr.start()
     ctl = env.binary(NETVMCTL_BIN)
     out, rc = "", None

@@ -30,9 +30,8 @@ from scapy.layers.l2 import ARP, Ether  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.inject import Injector  # noqa: E402
-from nvtest.proc import Core, Nf, Proc  # noqa: E402
+from nvtest.proc import Core, Manager, Nf  # noqa: E402
 
-MANAGER_BIN = "manager/netvm-manager"
 NETVMCTL_BIN = "manager/netvmctl"
 CONFIG = """core = {
   pool_buffers = 2048;
@@ -75,7 +74,7 @@ def main():
     chk = check.Checker("nf_counters")
     nvenv.require_root(chk)
     nvenv.require_hugepages(chk)
-    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.L3FWD_BIN, MANAGER_BIN, NETVMCTL_BIN])
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.L3FWD_BIN, Manager.BIN, NETVMCTL_BIN])
     inj = Injector(env)
     core = Core(env, "nc", CONFIG, [inj.vdev(0), "net_null0,no-rx=1"])
     err = core.start_ready()
@@ -88,12 +87,8 @@ def main():
     err = nf.start_attached()
     if not chk.ok(err is None, "l3fwd attaches", err or ""):
         env.done(chk)
-    msock, mconf = env.path("manager.sock"), env.path("manager.conf")
-    with open(mconf, "w") as f:
-        f.write(f'manager = {{ socket = "{msock}"; state_dir = "{env.path("vms")}"; }};\n'
-                f'core = {{ socket = "{core.sock}"; file_prefix = "{core.prefix}"; }};\n'
-                "vms = ();\n")
-    mgr = Proc(env, "manager", [env.binary(MANAGER_BIN), "-c", mconf])
+    mgr = Manager(env, core)
+    msock = mgr.sock
     mgr.start()
 
     def ctl(*args):

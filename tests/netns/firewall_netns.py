@@ -71,13 +71,7 @@ except socket.timeout:
 """
 
 
-def run_in(ns, argv, timeout):
-    """Run @argv in namespace @ns; CompletedProcess (returncode -1 on timeout)."""
-    try:
-        return subprocess.run(ns.exec_argv(argv), capture_output=True, text=True,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        return subprocess.CompletedProcess(exc.cmd, -1, exc.stdout or "", "timeout")
+run_in = nvnetns.run_in
 
 
 def listening(ns, proto, port, timeout=10.0):

@@ -217,6 +217,20 @@ class Core(Proc):
         return macs
 
 
+class Manager(Proc):
+    """netvm-manager with no VMs, for @core; netvmctl reaches it at self.sock."""
+
+    BIN = "manager/netvm-manager"
+
+    def __init__(self, env, core, name="manager"):
+        self.sock, self.conf = env.path(f"{name}.sock"), env.path(f"{name}.conf")
+        with open(self.conf, "w") as f:
+            f.write(f'manager = {{ socket = "{self.sock}"; state_dir = "{env.path("vms")}"; }};\n'
+                    f'core = {{ socket = "{core.sock}"; file_prefix = "{core.prefix}"; }};\n'
+                    "vms = ();\n")
+        super().__init__(env, name, [env.binary(self.BIN), "-c", self.conf])
+
+
 class Nf(Proc):
     """A netlib NF process (netvm-l3fwd, netvm-bridge) attached to @core."""
 
