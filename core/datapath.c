@@ -265,6 +265,8 @@ deliver(struct dp *dp, struct rte_mbuf **m, unsigned int n)
 	stages_flush(dp);
 }
 
+#define RX_DROPPED UINT16_MAX
+
 /* Put packet @m, that matched rule @rule (or CLS_NO_RULE) of snapshot @r,
  * on its chain: its metadata, or NULL when it was dropped. */
 static inline struct core_mbuf_meta *
@@ -292,8 +294,8 @@ rx_chain(struct dp *dp, const struct core_rules *r, struct rte_mbuf *m, uint32_t
 
 /*
  * Receive a burst from one port queue, classify it, hand it to the NFs.
- * IPv4 (and other) frames and IPv6 frames are classified in two groups;
- * the IPv6 ones are handed on after the others of the burst.
+ * IPv4 (and other) frames and IPv6 frames are classified in two groups,
+ * then handed on in the order they arrived.
  */
 static unsigned int
 rx_port(struct dp *dp, uint16_t port, uint16_t queue)
@@ -304,8 +306,10 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	struct cls_key6 keys6[CORE_BURST];
 	const struct cls_key *kp[CORE_BURST];
 	const struct cls_key6 *kp6[CORE_BURST];
-	struct rte_mbuf *km[CORE_BURST], *km6[CORE_BURST];
-	uint32_t rules[CORE_BURST];
+	uint32_t rules[CORE_BURST], rules6[CORE_BURST];
+	/* per received frame: its index in its group, or RX_DROPPED */
+	uint16_t at[CORE_BURST];
+	bool v6[CORE_BURST];
 	uint16_t n, i, k = 0, k6 = 0, np = 0;
 	uint64_t t0 = CORE_STAGE_NOW(), t1;
 	struct core_mbuf_meta *meta;
@@ -319,33 +323,29 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		rc = unlikely(m[i]->nb_segs != 1) ? -EINVAL :
 		     cls_key_extract(rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, port,
 				     &keys[k], &keys6[k6]);
+		v6[i] = rc == CLS_IPV6;
 		if (rc < 0) {
 			drop(dp, m[i], CORE_DROP_malformed);
-		} else if (unlikely(rc == CLS_IPV6)) {
+			at[i] = RX_DROPPED;
+		} else if (unlikely(v6[i])) {
 			kp6[k6] = &keys6[k6];
-			km6[k6++] = m[i];
+			at[i] = k6++;
 		} else {
 			kp[k] = &keys[k];
-			km[k++] = m[i];
+			at[i] = k++;
 		}
 	}
 	cls_match(r->cls, kp, k, rules);
-	for (i = 0; i < k; i++) {
-		meta = rx_chain(dp, r, km[i], rules[i], port);
-		if (meta != NULL) {
-			meta->hash = cls_flow_hash(kp[i]);
-			pass[np++] = km[i];
-		}
-	}
-	if (k6 != 0) {
-		cls_match6(r->cls, kp6, k6, rules);
-		for (i = 0; i < k6; i++) {
-			meta = rx_chain(dp, r, km6[i], rules[i], port);
-			if (meta != NULL) {
-				meta->hash = cls_flow_hash6(kp6[i]);
-				pass[np++] = km6[i];
-			}
-		}
+	if (unlikely(k6 != 0))
+		cls_match6(r->cls, kp6, k6, rules6);
+	for (i = 0; i < n; i++) {
+		if (at[i] == RX_DROPPED)
+			continue;
+		meta = rx_chain(dp, r, m[i], v6[i] ? rules6[at[i]] : rules[at[i]], port);
+		if (meta == NULL)
+			continue;
+		meta->hash = v6[i] ? cls_flow_hash6(kp6[at[i]]) : cls_flow_hash(kp[at[i]]);
+		pass[np++] = m[i];
 	}
 	t1 = CORE_STAGE_NOW();
 	deliver(dp, pass, np);
