@@ -125,7 +125,11 @@ help(FILE *f)
 	      "chain del NAME                 delete a chain no rule uses\n"
 	      "role list                      roles named, used or served: ID NAME instances=N\n"
 	      "role name ID NAME|-            name a role (- takes its name away)\n"
-	      "reload                         put the configuration sent as data in force\n", f);
+	      "reload                         put the configuration sent as data in force\n"
+	      "instance drain|undrain ID      place no new flow on instance ID / place again\n"
+	      "dos list                       the attack detector's limit and offenders\n"
+	      "dos set src_pps N              list sources over N packets/s (0: off)\n"
+	      "dos clear                      empty the offender list\n", f);
 }
 
 /*
@@ -223,6 +227,44 @@ reload(struct core *c, const char *data, struct cfg *next, char *err, size_t err
 }
 
 /*
+ * "instance drain ID" / "instance undrain ID": the flow table places no new
+ * flow on instance ID while another instance of its role takes them; its
+ * flows stay on it (nf<ID>_flows says how many are left). Control thread.
+ */
+static int
+instance(struct core *c, char *p, FILE *f, char *err, size_t errlen)
+{
+	char *verb = word(&p), *a = word(&p);
+	bool drain = strcmp(verb, "drain") == 0;
+	long id = number(a);
+	struct core_nf *nf;
+
+	if ((!drain && strcmp(verb, "undrain") != 0) || id < 0 || id >= CORE_MAX_NFS ||
+	    *word(&p) != '\0') {
+		snprintf(err, errlen, "instance drain ID | instance undrain ID");
+		return -EINVAL;
+	}
+	if (c->flows == NULL) {
+		snprintf(err, errlen, "instance %s: needs core.placement = \"load\" (with "
+			 "\"hash\" placement an instance's flows cannot stay on it)", verb);
+		return -ENOTSUP;
+	}
+	pthread_mutex_lock(&c->nf_lock);
+	nf = c->nfs[id];
+	if (nf != NULL)
+		__atomic_store_n(&nf->draining, drain, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&c->nf_lock);
+	if (nf == NULL) {
+		snprintf(err, errlen, "instance %s: no instance %ld (see 'nf list')", verb, id);
+		return -ENOENT;
+	}
+	fprintf(f, "instance %ld %s\n", id, drain ? "draining: no new flows" : "takes new flows");
+	printf("instance %ld %s\n", id, drain ? "draining" : "undrained");
+	fflush(stdout);
+	return 0;
+}
+
+/*
  * Run core command @text (@len bytes, NUL after them): the first line is
  * the command, the rest its data. The answer (malloc'd, *out_len bytes) in
  * *out. Returns 0, or a negative errno with the reason as the answer
@@ -268,6 +310,10 @@ core_cmd_core(struct core *c, const char *text, size_t len, char **out, size_t *
 		list_chains(c, f);
 	} else if (strcmp(verb, "role") == 0 && strcmp(p, "list") == 0) {
 		list_roles(c, f);
+	} else if (strcmp(verb, "dos") == 0) {
+		rc = core_dos_cmd(c->dos, p, f, err, sizeof(err));
+	} else if (strcmp(verb, "instance") == 0) {
+		rc = instance(c, p, f, err, sizeof(err));
 	} else {
 		changing = true;
 		if (strcmp(verb, "reload") == 0 && *word(&p) == '\0') {

@@ -27,6 +27,7 @@
 
 #include "cfg.h"
 #include "cls.h"
+#include "dos.h"
 #include "flows.h"
 #include "netvm_abi.h"
 #include "nvm_ctl.h"
@@ -170,6 +171,8 @@ struct core_nf {
 	bool live;            /* in the datapath's view: its NF said it runs */
 	bool reachable;       /* nf_lock: live, and that view is published */
 	bool leased;          /* attached by a manager (NVM_LEASE_MAGIC) */
+	bool draining;        /* atomic: the flow table places no new flow on it */
+	int32_t pid;          /* of the attaching process (SO_PEERCRED), 0 if unknown */
 	bool orphaned;        /* nf_lock: leased, its manager's connection gone */
 	uint64_t token;       /* the lease's secret */
 	uint64_t attached_ms; /* when its handshake ended (CLOCK_MONOTONIC) */
@@ -321,6 +324,7 @@ struct core {
 	struct rte_ring *fwd; /* TX lcore → RX lcore, split mode only */
 	/* core.placement = "load": the RX side's flow table (flows.h), else NULL */
 	struct core_flows *flows;
+	struct core_dos *dos; /* the attack detector (dos.h), RX side */
 	uint32_t nf_gen;      /* control thread: the last generation given to an NF */
 	struct core_lcore_stats lst[2];
 

@@ -292,6 +292,7 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		kp[k] = &keys[k];
 		km[k++] = m[i];
 	}
+	core_dos_count(dp->c->dos, kp, k, rte_rdtsc());
 	cls_match(r->cls, kp, k, rules);
 	for (i = 0; i < k; i++) {
 		uint16_t target = cls_rule_target(r->cls, rules[i]);

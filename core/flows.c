@@ -146,7 +146,9 @@ place(struct core_flows *fl, const struct core_view *v, struct flow_ent *e)
 			fl->stamp[id] = fl->call;
 			fl->base[id] = core_flows_nf_load(inst[i]);
 		}
-		load[i] = fl->base[id];
+		/* a draining instance takes no new flow while another can */
+		load[i] = __atomic_load_n(&inst[i]->draining, __ATOMIC_RELAXED) ? UINT32_MAX :
+			  fl->base[id];
 	}
 	nf = inst[ni == 1 ? 0 : core_flows_least(load, ni, e->key.hash)];
 	e->nf = nf->id;
