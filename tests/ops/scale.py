@@ -30,7 +30,7 @@ from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 
 SLOW_BIN = "tests/functional/nf_slow"
-CONFIG = """core = { buffer_size = 4096; flow_idle_ms = 800; };
+CONFIG = """core = { buffer_size = 4096; ring_size = 4096; flow_idle_ms = 800; };
 rules = ( { in_port = 0; role = 1; } );
 default = { action = "drop"; };
 """
@@ -144,7 +144,7 @@ def main():
             most = max(most, len(alive(p)))
             if reached is None and p.get("running") == 3:
                 reached = time.monotonic()
-            if reached is not None and time.monotonic() - reached > 2.0:
+            if reached is not None and time.monotonic() - reached > 1.0:
                 break
         time.sleep(max(0.0, t0 + rnd * 0.02 - time.monotonic()))
     while live:  # finish the flows begun
