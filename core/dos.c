@@ -134,28 +134,15 @@ core_dos_stats_get(const struct core_dos *d, struct core_dos_stats *st)
 	rte_spinlock_unlock(&w->lock);
 }
 
-/* The next word of *p, NUL-terminated in place; "" at the end. */
-static char *
-dos_word(char **p)
-{
-	char *w;
-
-	*p += strspn(*p, " \t\r");
-	w = *p;
-	*p += strcspn(*p, " \t\r");
-	if (**p != '\0')
-		*(*p)++ = '\0';
-	return w;
-}
-
 int
 core_dos_cmd(struct core_dos *d, char *args, FILE *f, char *err, size_t errlen)
 {
-	char *verb = dos_word(&args), *key, *val, *end, ip[INET_ADDRSTRLEN];
+	char verb[16] = "", key[16] = "", val[24] = "", more[2], *end, ip[INET_ADDRSTRLEN];
+	int words = sscanf(args, "%15s %15s %23s %1s", verb, key, val, more);
 	unsigned long long pps;
 	unsigned int i;
 
-	if (strcmp(verb, "list") == 0 && *dos_word(&args) == '\0') {
+	if (strcmp(verb, "list") == 0 && words == 1) {
 		fprintf(f, "src_pps %" PRIu64 "\n", __atomic_load_n(&d->src_pps, __ATOMIC_RELAXED));
 		rte_spinlock_lock(&d->lock);
 		for (i = 0; i < d->nb; i++)
@@ -165,7 +152,7 @@ core_dos_cmd(struct core_dos *d, char *args, FILE *f, char *err, size_t errlen)
 		rte_spinlock_unlock(&d->lock);
 		return 0;
 	}
-	if (strcmp(verb, "clear") == 0 && *dos_word(&args) == '\0') {
+	if (strcmp(verb, "clear") == 0 && words == 1) {
 		rte_spinlock_lock(&d->lock);
 		d->nb = 0;
 		rte_spinlock_unlock(&d->lock);
@@ -173,11 +160,9 @@ core_dos_cmd(struct core_dos *d, char *args, FILE *f, char *err, size_t errlen)
 		return 0;
 	}
 	if (strcmp(verb, "set") == 0) {
-		key = dos_word(&args);
-		val = dos_word(&args);
 		pps = strtoull(val, &end, 10);
-		if (strcmp(key, "src_pps") != 0 || val[0] < '0' || val[0] > '9' || *end != '\0' ||
-		    *dos_word(&args) != '\0' || pps > 100000000ull) {
+		if (words != 3 || strcmp(key, "src_pps") != 0 || val[0] < '0' || val[0] > '9' ||
+		    *end != '\0' || pps > 100000000ull) {
 			snprintf(err, errlen, "dos set src_pps N: N packets per second from one "
 				 "source, 0..100000000 (0: off)");
 			return -EINVAL;
