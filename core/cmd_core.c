@@ -126,7 +126,8 @@ help(FILE *f)
 	      "role list                      roles named, used or served: ID NAME instances=N\n"
 	      "role name ID NAME|-            name a role (- takes its name away)\n"
 	      "reload                         put the configuration sent as data in force\n"
-	      "instance drain|undrain ID      place no new flow on instance ID / place again\n"
+	      "instance drain|handover|undrain ID  no new flow on instance ID (handover: move its\n"
+	      "                               flows once it is empty) / place again\n"
 	      "dos list                       the attack detector's limit and offenders\n"
 	      "dos set src_pps N              list sources over N packets/s (0: off)\n"
 	      "dos clear                      empty the offender list\n", f);
@@ -227,21 +228,33 @@ reload(struct core *c, const char *data, struct cfg *next, char *err, size_t err
 }
 
 /*
- * "instance drain ID" / "instance undrain ID": the flow table places no new
- * flow on instance ID while another instance of its role takes them; its
- * flows stay on it (nf<ID>_flows says how many are left). Control thread.
+ * "instance drain ID", "instance handover ID", "instance undrain ID": the
+ * flow table places no new flow on instance ID while another instance of
+ * its role takes them; with drain its flows stay on it, with handover they
+ * move to the other instances once it has no packet in flight (flows.h);
+ * nf<ID>_flows says how many are left. Control thread.
  */
 static int
 instance(struct core *c, char *p, FILE *f, char *err, size_t errlen)
 {
+	static const char *const verbs[] = {
+		[CORE_DRAIN_OFF] = "undrain", [CORE_DRAIN_KEEP] = "drain",
+		[CORE_DRAIN_HANDOVER] = "handover",
+	};
+	static const char *const says[] = {
+		[CORE_DRAIN_OFF] = "takes new flows",
+		[CORE_DRAIN_KEEP] = "draining: no new flows",
+		[CORE_DRAIN_HANDOVER] = "handed over: no new flows, its flows move once it is empty",
+	};
 	char *verb = word(&p), *a = word(&p);
-	bool drain = strcmp(verb, "drain") == 0;
 	long id = number(a);
 	struct core_nf *nf;
+	unsigned int how;
 
-	if ((!drain && strcmp(verb, "undrain") != 0) || id < 0 || id >= CORE_MAX_NFS ||
-	    *word(&p) != '\0') {
-		snprintf(err, errlen, "instance drain ID | instance undrain ID");
+	for (how = 0; how < RTE_DIM(verbs) && strcmp(verb, verbs[how]) != 0; how++)
+		;
+	if (how == RTE_DIM(verbs) || id < 0 || id >= CORE_MAX_NFS || *word(&p) != '\0') {
+		snprintf(err, errlen, "instance drain|handover|undrain ID");
 		return -EINVAL;
 	}
 	if (c->flows == NULL) {
@@ -252,14 +265,14 @@ instance(struct core *c, char *p, FILE *f, char *err, size_t errlen)
 	pthread_mutex_lock(&c->nf_lock);
 	nf = c->nfs[id];
 	if (nf != NULL)
-		__atomic_store_n(&nf->draining, drain, __ATOMIC_RELAXED);
+		__atomic_store_n(&nf->draining, (uint8_t)how, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&c->nf_lock);
 	if (nf == NULL) {
 		snprintf(err, errlen, "instance %s: no instance %ld (see 'nf list')", verb, id);
 		return -ENOENT;
 	}
-	fprintf(f, "instance %ld %s\n", id, drain ? "draining: no new flows" : "takes new flows");
-	printf("instance %ld %s\n", id, drain ? "draining" : "undrained");
+	fprintf(f, "instance %ld %s\n", id, says[how]);
+	printf("instance %ld %s\n", id, says[how]);
 	fflush(stdout);
 	return 0;
 }

@@ -149,6 +149,14 @@ struct core_nf_cmd {
 	struct nvm_stats *stats; /* the counters the NF publishes (telemetry reads) */
 };
 
+/* What "instance drain|handover|undrain" asked of an instance (flows.h). */
+enum core_drain {
+	CORE_DRAIN_OFF,      /* takes new flows */
+	CORE_DRAIN_KEEP,     /* no new flow; its flows stay on it */
+	CORE_DRAIN_HANDOVER, /* no new flow; its flows move to the role's other
+			      * instances once it has no packet in flight */
+};
+
 struct core_nf {
 	uint16_t id;
 	uint32_t gen;        /* never the same for two NFs of one core's life */
@@ -171,7 +179,8 @@ struct core_nf {
 	bool live;            /* in the datapath's view: its NF said it runs */
 	bool reachable;       /* nf_lock: live, and that view is published */
 	bool leased;          /* attached by a manager (NVM_LEASE_MAGIC) */
-	bool draining;        /* atomic: the flow table places no new flow on it */
+	uint8_t draining;     /* atomic, enum core_drain: the flow table places no
+			       * new flow on it (and, HANDOVER, moves its flows) */
 	int32_t pid;          /* of the attaching process (SO_PEERCRED), 0 if unknown */
 	bool orphaned;        /* nf_lock: leased, its manager's connection gone */
 	uint64_t token;       /* the lease's secret */

@@ -160,6 +160,7 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 	fn(arg, "flows_active", fst.active);
 	fn(arg, "flows_expired", fst.expired);
 	fn(arg, "flows_replaced", fst.replaced);
+	fn(arg, "flows_moved", fst.moved);
 	fn(arg, "flow_table_full", fst.full);
 	core_dos_stats_get(c->dos, &dst);
 	fn(arg, "dos_src_pps", dst.src_pps);

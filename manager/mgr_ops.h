@@ -38,6 +38,7 @@ struct mgr_unit {
 	uint64_t started_ms;
 	uint64_t live_ms;      /* when the core first showed it live */
 	uint64_t drain_ms;     /* when its drain began */
+	uint64_t handover_ms;  /* when its flows were handed over, 0: not */
 	char log_path[MGR_CFG_PATH_LEN];
 };
 

@@ -261,6 +261,7 @@ pol_drain(struct mgr_pol *p, uint64_t now, const char *why)
 		return;
 	p->last_action_ms = now;
 	u->drain_ms = now;
+	u->handover_ms = 0;
 	if (mgr_core_cmd(p->m, &ans, err, sizeof(err), "instance drain %d", u->nf_id) < 0) {
 		pol_log(p, "%s: draining %s (nf %d) refused (%s): stopping it now", why, u->name,
 			u->nf_id, err);
@@ -273,6 +274,49 @@ pol_drain(struct mgr_pol *p, uint64_t now, const char *why)
 	free(ans);
 }
 
+/*
+ * Stop draining unit @u of @p once it is empty: no flow left on it, nothing
+ * on its rx rings, every packet given back. A drain that outlasts drain_ms
+ * hands its flows over ("instance handover": they move to the other
+ * instances when it has no packet in flight, lossless and in order); one
+ * that outlasts another drain_ms (the instance never empty, or no other
+ * instance to take the flows) is stopped with what it holds.
+ */
+static void
+pol_drained(struct mgr_pol *p, struct mgr_unit *u, struct json_object *stats, uint64_t now)
+{
+	int64_t flows = stat_of(stats, u->nf_id, "flows"), load = stat_of(stats, u->nf_id, "load");
+	int64_t rx = stat_of(stats, u->nf_id, "rx"), tx = stat_of(stats, u->nf_id, "tx");
+	char err[MGR_ERR_LEN], *ans = NULL;
+	uint64_t waited = now - u->drain_ms;
+
+	if (flows == 0 && load == 0 && tx >= rx) {
+		pol_log(p, "%s drained (%s after %llu ms): stopped", u->name,
+			u->handover_ms ? "its flows handed over" : "no flow left",
+			(unsigned long long)waited);
+	} else if (waited < p->cfg->drain_ms) {
+		return;
+	} else if (u->handover_ms == 0) {
+		u->handover_ms = now;
+		if (mgr_core_cmd(p->m, &ans, err, sizeof(err), "instance handover %d", u->nf_id) < 0)
+			pol_log(p, "%s: handing over %lld flows after drain_ms refused (%s)", u->name,
+				(long long)flows, err);
+		else
+			pol_log(p, "%s: %lld flows after drain_ms %u: handed over to the other "
+				"instances", u->name, (long long)flows, p->cfg->drain_ms);
+		free(ans);
+		return;
+	} else if (now - u->handover_ms < p->cfg->drain_ms) {
+		return;
+	} else {
+		pol_log(p, "%s not empty %u ms after its handover (%lld flows, %lld waiting): "
+			"stopped, what it holds is lost", u->name, p->cfg->drain_ms,
+			(long long)flows, (long long)load);
+	}
+	p->meth->stop(p, u);
+	u->state = MGR_UNIT_STOPPED;
+}
+
 /* Follow each unit of @p: live, gone, drained. */
 static void
 pol_watch(struct mgr_pol *p, struct json_object *stats, uint64_t now)
@@ -282,7 +326,6 @@ pol_watch(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 
 	for (k = 0; k < p->cfg->max; k++) {
 		struct mgr_unit *u = &p->units[k];
-		int64_t flows;
 
 		if (u->state == MGR_UNIT_STOPPED)
 			continue;
@@ -306,14 +349,7 @@ pol_watch(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 			p->meth->stop(p, u);
 			u->state = MGR_UNIT_STOPPED;
 		} else if (u->state == MGR_UNIT_DRAINING) {
-			flows = stat_of(stats, u->nf_id, "flows");
-			if (flows == 0 || now - u->drain_ms >= p->cfg->drain_ms) {
-				pol_log(p, "%s drained (%lld flows left after %llu ms): stopped",
-					u->name, (long long)flows,
-					(unsigned long long)(now - u->drain_ms));
-				p->meth->stop(p, u);
-				u->state = MGR_UNIT_STOPPED;
-			}
+			pol_drained(p, u, stats, now);
 		}
 	}
 }

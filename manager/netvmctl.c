@@ -54,7 +54,8 @@ usage(FILE *f, const char *prog)
 		"  chain list | chain set NAME ROLE[,ROLE...] | chain del NAME\n"
 		"  role list | role name ID NAME|-\n"
 		"  core reload FILE     put a whole configuration file in force\n"
-		"  instance drain|undrain ID  place no new flow on instance ID / place again\n"
+		"  instance drain|handover|undrain ID  no new flow on instance ID (handover: its\n"
+		"                   flows move once it is empty) / place again\n"
 		"  dos list | dos set src_pps N | dos clear   the core's attack detector\n"
 		"manager operations (docs/operations.md):\n"
 		"  scale list       scaling policies: instances, load, last decisions\n"
@@ -83,8 +84,8 @@ ctl_core_words(const char *core_sock, int argc, char **argv, const char *file, b
 		{ "default", "set", 3, 64 }, { "chain", "list", 2, 2 }, { "chain", "set", 4, 64 },
 		{ "chain", "del", 3, 3 }, { "role", "list", 2, 2 }, { "role", "name", 4, 4 },
 		{ "core", "reload", 3, 3 }, { "instance", "drain", 3, 3 },
-		{ "instance", "undrain", 3, 3 }, { "dos", "list", 2, 2 }, { "dos", "set", 4, 4 },
-		{ "dos", "clear", 2, 2 },
+		{ "instance", "handover", 3, 3 }, { "instance", "undrain", 3, 3 },
+		{ "dos", "list", 2, 2 }, { "dos", "set", 4, 4 }, { "dos", "clear", 2, 2 },
 	};
 	unsigned int i;
 

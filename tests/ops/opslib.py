@@ -108,3 +108,28 @@ def manager(env, chk, core, extra):
     if not chk.ok(err is None, "netvm-manager starts", err or ""):
         env.done(chk)
     return mgr
+
+
+def pol(mgr, i=0):
+    """Policy @i of `netvmctl scale list`, or {}."""
+    rc, out = mgr.netvmctl("scale", "list")
+    if rc != 0 or not isinstance(out, dict) or len(out.get("policies") or []) <= i:
+        return {}
+    return out["policies"][i]
+
+
+def alive(p):
+    """The instances of policy @p that are not stopped."""
+    return [u for u in p.get("instances", []) if u["state"] != "stopped"]
+
+
+def wait_pol(mgr, pred, timeout):
+    """Wait until pred(policy) holds: (True, policy), or (False, the last one)."""
+    deadline = time.monotonic() + timeout
+    p = {}
+    while time.monotonic() < deadline:
+        p = pol(mgr)
+        if p and pred(p):
+            return True, p
+        time.sleep(0.1)
+    return False, p

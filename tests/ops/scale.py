@@ -45,28 +45,6 @@ def policy(slow):
 """
 
 
-def pol(mgr):
-    rc, out = mgr.netvmctl("scale", "list")
-    if rc != 0 or not isinstance(out, dict) or not out.get("policies"):
-        return {}
-    return out["policies"][0]
-
-
-def alive(p):
-    return [u for u in p.get("instances", []) if u["state"] != "stopped"]
-
-
-def wait_pol(mgr, pred, timeout):
-    deadline = time.monotonic() + timeout
-    p = {}
-    while time.monotonic() < deadline:
-        p = pol(mgr)
-        if p and pred(p):
-            return True, p
-        time.sleep(0.1)
-    return False, p
-
-
 def bad_configs(env, chk, mgr_bin):
     """Each bad policy refused by --check, naming line and key."""
     cases = [
@@ -115,7 +93,7 @@ def main():
 
     rig = opslib.Rig(env, chk, "sc", CONFIG)
     mgr = opslib.manager(env, chk, rig.core, policy(env.binary(SLOW_BIN)))
-    ok, p = wait_pol(mgr, lambda p: p["running"] == 1, 30)
+    ok, p = opslib.wait_pol(mgr, lambda p: p["running"] == 1, 30)
     chk.ok(ok, "min: one instance runs", str(p))
 
     chk.section("hold: a short burst does not scale out")
@@ -123,9 +101,9 @@ def main():
     rig.send(burst)
     ok, st = rig.through(60)
     chk.ok(ok, "the burst is through", f"port0_rx {st.get('port0_rx')}")
-    p = pol(mgr)
+    p = opslib.pol(mgr)
     chk.eq(p.get("scale_outs"), 0, "no scale-out for a burst shorter than out_hold_ms")
-    chk.eq(len(alive(p)), 1, "still one instance")
+    chk.eq(len(opslib.alive(p)), 1, "still one instance")
 
     chk.section("out: under load the role grows to max, and no more")
     most, flow, rnd = 1, 0, 0
@@ -140,8 +118,8 @@ def main():
         rnd += 1
         if rnd % 5 == 0:
             rig.collect()  # the capture socket's buffer holds a few thousand frames
-            p = pol(mgr)
-            most = max(most, len(alive(p)))
+            p = opslib.pol(mgr)
+            most = max(most, len(opslib.alive(p)))
             if reached is None and p.get("running") == 3:
                 reached = time.monotonic()
             if reached is not None and time.monotonic() - reached > 1.0:
@@ -152,9 +130,9 @@ def main():
         rig.send(live)
         rig.collect()
         time.sleep(0.02)
-    chk.ok(reached is not None, "the role reached max: 3 instances running", str(pol(mgr)))
+    chk.ok(reached is not None, "the role reached max: 3 instances running", str(opslib.pol(mgr)))
     chk.ok(most <= 3, f"never more than max instances (most seen {most})")
-    p = pol(mgr)
+    p = opslib.pol(mgr)
     chk.ge(p.get("scale_outs", 0), 2, "two scale-outs (1 -> 2 -> 3)")
     chk.ok(any("scale out" in d for d in p.get("decisions", [])),
            "the decisions say why", str(p.get("decisions")))
@@ -162,7 +140,7 @@ def main():
     chk.section("in: no traffic, back to min")
     ok, st = rig.through(90)
     chk.ok(ok, "every frame is through", f"port0_rx {st.get('port0_rx')} of {rig.inj.sent}")
-    ok, p = wait_pol(mgr, lambda p: len(alive(p)) == 1 and p["running"] == 1, 90)
+    ok, p = opslib.wait_pol(mgr, lambda p: len(opslib.alive(p)) == 1 and p["running"] == 1, 90)
     chk.ok(ok, "back to min: one instance", str(p))
     ins = [d for d in p.get("decisions", []) if d.startswith("scale in")]
     chk.ge(len(ins), 1, "scale-in decisions logged")
