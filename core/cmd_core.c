@@ -130,6 +130,7 @@ help(FILE *f)
 	      "                               flows once it is empty) / place again\n"
 	      "dos list                       the attack detector's limit and offenders\n"
 	      "dos set src_pps N              list sources over N packets/s (0: off)\n"
+	      "dos set syn_pps N              list roles getting over N TCP SYNs/s (0: off)\n"
 	      "dos clear                      empty the offender list\n", f);
 }
 

@@ -276,7 +276,7 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	struct rte_mbuf *km[CORE_BURST];
 	uint32_t rules[CORE_BURST];
 	uint16_t n, i, k = 0, np = 0;
-	uint64_t t0 = CORE_STAGE_NOW(), t1;
+	uint64_t t0 = CORE_STAGE_NOW(), t1, now;
 
 	n = rte_eth_rx_burst(port, queue, m, CORE_BURST);
 	if (n == 0)
@@ -292,7 +292,8 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		kp[k] = &keys[k];
 		km[k++] = m[i];
 	}
-	core_dos_count(dp->c->dos, kp, k, rte_rdtsc());
+	now = rte_rdtsc();
+	core_dos_count(dp->c->dos, kp, k, now);
 	cls_match(r->cls, kp, k, rules);
 	for (i = 0; i < k; i++) {
 		uint16_t target = cls_rule_target(r->cls, rules[i]);
@@ -313,6 +314,9 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		meta->in_port = (uint8_t)port;
 		meta->role = tab[slot].roles[0];
 		meta->hash = cls_flow_hash(kp[i]);
+		if (kp[i]->proto == 6) /* TCP */
+			core_dos_syn(dp->c->dos, kp[i], rte_pktmbuf_mtod(km[i], const uint8_t *),
+				     km[i]->data_len, meta->role, now);
 		pass[np++] = km[i];
 	}
 	t1 = CORE_STAGE_NOW();

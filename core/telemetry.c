@@ -164,6 +164,8 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 	fn(arg, "flow_table_full", fst.full);
 	core_dos_stats_get(c->dos, &dst);
 	fn(arg, "dos_src_pps", dst.src_pps);
+	fn(arg, "dos_syn_pps", dst.syn_pps);
+	fn(arg, "dos_syn_roles", dst.syn_roles);
 	fn(arg, "dos_events", dst.events);
 	fn(arg, "dos_offenders", dst.offenders);
 	fn(arg, "dos_list_full", dst.list_full);

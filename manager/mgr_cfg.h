@@ -108,7 +108,9 @@ struct mgr_scale_cfg {
 struct mgr_dos_cfg {
 	bool on;
 	unsigned int line;
-	uint32_t src_pps;                  /* the core's per-source limit */
+	uint32_t src_pps;                  /* the core's per-source limit; 0: off */
+	uint32_t syn_pps;                  /* its per-role TCP SYN limit; 0: off */
+	uint32_t hold_ms;                  /* quiet this long: the filter goes; 0: stays */
 	char chain[MGR_CFG_CHAIN_LEN];     /* the victim's chain */
 	uint16_t filter_role;              /* the role the filter serves */
 	char filter[MGR_CFG_NF_LEN];       /* the filter NF's command, without -s/-r */

@@ -36,7 +36,9 @@ static const struct mgr_field mgr_scale_schema[] = {
 
 /* dos = { ... } */
 static const struct mgr_field mgr_dos_schema[] = {
-	F_U32("src_pps", struct mgr_dos_cfg, src_pps, 1, 100000000, true),
+	F_U32("src_pps", struct mgr_dos_cfg, src_pps, 0, 100000000, false),
+	F_U32("syn_pps", struct mgr_dos_cfg, syn_pps, 0, 100000000, false),
+	F_U32("hold_ms", struct mgr_dos_cfg, hold_ms, 0, 3600000, false),
 	F_STR("chain", struct mgr_dos_cfg, chain, K_NAME, true),
 	F_U32("filter_role", struct mgr_dos_cfg, filter_role, 0, 255, true),
 	F_STR("filter", struct mgr_dos_cfg, filter, K_STR, true),
@@ -159,7 +161,11 @@ mgr_cfg_ops_parse(struct mgr_cfg_ctx *x, const config_setting_t *s, struct mgr_c
 
 	if (strcmp(config_setting_name(s), "scale") == 0)
 		return mgr_parse_scale(x, s, c);
+	memset(&c->dos, 0, sizeof(c->dos));
+	c->dos.hold_ms = 5000;
 	rc = mgr_parse_object(x, s, "dos", mgr_dos_schema, &c->dos, found);
+	if (rc == 0 && c->dos.src_pps == 0 && c->dos.syn_pps == 0)
+		rc = mgr_fail(x, s, "dos", "detects nothing: give src_pps or syn_pps (packets/s)");
 	c->dos.on = rc == 0;
 	c->dos.line = config_setting_source_line(s);
 	return rc;

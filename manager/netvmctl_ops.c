@@ -69,14 +69,22 @@ ctl_show_dos(struct json_object *reply, FILE *f)
 		fprintf(f, "no DoS response (the configuration has no dos group)\n");
 		return 0;
 	}
-	fprintf(f, "limit %s packets/s per source (armed: %s); filter role %s in front of "
-		"chain %s\n", str(d, "src_pps"), str(d, "armed"), str(d, "filter_role"),
-		str(d, "chain"));
+	fprintf(f, "limits %s packets/s per source, %s SYNs/s per role (0: off; armed: %s); "
+		"filter role %s in front of chain %s; ends after %s ms quiet (0: never)\n",
+		str(d, "src_pps"), str(d, "syn_pps"), str(d, "armed"), str(d, "filter_role"),
+		str(d, "chain"), str(d, "hold_ms"));
+	fprintf(f, "attack: %s, quiet for %s ms; mitigations %s, ended %s\n",
+		json_object_get_boolean(json_object_object_get(d, "active")) ? "on" : "none",
+		str(d, "quiet_ms"), str(d, "mitigations"), str(d, "ends"));
 	fprintf(f, "filter nf %s pid %s; in the chain: %s; mitigation %s ms after detection\n",
 		str(d, "filter_nf_id"), str(d, "filter_pid"), str(d, "inserted"),
 		str(d, "mitigation_ms"));
 	fprintf(f, "blocked:");
 	if (json_object_object_get_ex(d, "blocked", &b))
+		for (i = 0; i < json_object_array_length(b); i++)
+			fprintf(f, " %s", json_object_get_string(json_object_array_get_idx(b, i)));
+	fprintf(f, "\nSYN-flooded roles:");
+	if (json_object_object_get_ex(d, "syn_roles", &b))
 		for (i = 0; i < json_object_array_length(b); i++)
 			fprintf(f, " %s", json_object_get_string(json_object_array_get_idx(b, i)));
 	fprintf(f, "\nlast: %s\n", str(d, "last"));

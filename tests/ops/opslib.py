@@ -11,7 +11,7 @@ from collections import defaultdict
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "manager"))
 
-from scapy.layers.inet import IP, UDP  # noqa: E402
+from scapy.layers.inet import IP, TCP, UDP  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 
 from mgrtest import MANAGER_BIN, NETVMCTL_BIN, Manager  # noqa: E402
@@ -22,19 +22,22 @@ from nvtest.proc import Core, Proc  # noqa: E402
 PAYLOAD = 14 + 20 + 8
 
 
-def frame(flow, seq, src=None):
-    """Flow @flow's packet @seq: UDP carrying (flow, seq)."""
+def frame(flow, seq, src=None, tcp=None):
+    """Flow @flow's packet @seq: UDP, or TCP with flags @tcp ("A", "S"),
+    carrying (flow, seq)."""
     src = src or f"10.0.{(flow >> 8) & 255}.{flow & 255}"
+    l4 = (UDP(sport=1000 + (flow & 0x7fff), dport=2000) if tcp is None else
+          TCP(sport=1000 + (flow & 0x7fff), dport=80, flags=tcp, seq=1000 + seq, ack=1))
     return bytes(Ether(src="02:00:00:00:01:01", dst="02:00:00:00:01:02") /
-                 IP(src=src, dst="10.1.0.1") / UDP(sport=1000 + (flow & 0x7fff), dport=2000) /
-                 (struct.pack("!II", flow, seq) + bytes(56)))
+                 IP(src=src, dst="10.1.0.1") / l4 / (struct.pack("!II", flow, seq) + bytes(56)))
 
 
 def parse(data):
     """(flow, seq) of a captured frame, or None."""
-    if len(data) < PAYLOAD + 8:
+    off = PAYLOAD + (12 if len(data) > 23 and data[23] == 6 else 0)  # TCP: 20-byte header
+    if len(data) < off + 8:
         return None
-    return struct.unpack_from("!II", data, PAYLOAD)
+    return struct.unpack_from("!II", data, off)
 
 
 class Rig:
@@ -52,12 +55,12 @@ class Rig:
         self.got = defaultdict(list)  # flow -> seqs in output order
         self.lock = threading.Lock()
 
-    def send(self, flows, src=None):
-        """One packet of each of @flows."""
+    def send(self, flows, src=None, tcp=None):
+        """One packet of each of @flows (@src, @tcp: see frame())."""
         frames = []
         with self.lock:
             for f in flows:
-                frames.append(frame(f, self.sent[f], src))
+                frames.append(frame(f, self.sent[f], src, tcp))
                 self.sent[f] += 1
         self.inj.send(frames)
 
