@@ -187,6 +187,8 @@ mgr_scale_init(struct mgr *m, char *err, size_t errlen)
 
 		p->m = m;
 		p->cfg = &m->cfg.scale[i];
+		/* one table per method; another method (a booted idle VM that
+		 * gets the NF on demand) is one more table and one more case */
 		p->meth = p->cfg->method == MGR_METHOD_VM ? &method_vm : &method_process;
 		for (k = 0; k < p->cfg->max; k++) {
 			struct mgr_unit *u = &p->units[k];

@@ -57,12 +57,12 @@ class Rig:
 
     def send(self, flows, src=None, tcp=None):
         """One packet of each of @flows (@src, @tcp: see frame())."""
-        frames = []
-        with self.lock:
+        with self.lock:  # a Flood thread sends too
+            frames = []
             for f in flows:
                 frames.append(frame(f, self.sent[f], src, tcp))
                 self.sent[f] += 1
-        self.inj.send(frames)
+            self.inj.send(frames)
 
     def collect(self):
         for data in self.cap.take():
@@ -136,3 +136,22 @@ def wait_pol(mgr, pred, timeout):
             return True, p
         time.sleep(0.1)
     return False, p
+
+
+class Flood(threading.Thread):
+    """Calls @burst(i) (i = 0, 1, ...) every @period s until stop()."""
+
+    def __init__(self, burst, period=0.1):
+        super().__init__(daemon=True)
+        self.burst, self.period, self.n = burst, period, 0
+        self.halt = threading.Event()
+        self.start()
+
+    def run(self):
+        while not self.halt.wait(self.period):
+            self.burst(self.n)
+            self.n += 1
+
+    def stop(self):
+        self.halt.set()
+        self.join()

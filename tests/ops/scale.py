@@ -65,6 +65,10 @@ def bad_configs(env, chk, mgr_bin):
          r"scale\[0\]\.vms: no VM 'nope'"),
         ("dos without chain", 'dos = { src_pps = 100; filter_role = 9; filter = "x"; };',
          r"dos: missing key 'chain'"),
+        ("dos detects nothing", 'dos = { chain = "c"; filter_role = 9; filter = "x"; };',
+         r":1: dos: detects nothing: give src_pps or syn_pps"),
+        ("dos hold_ms too long", 'dos = { syn_pps = 10; hold_ms = 3600001; chain = "c"; '
+         'filter_role = 9; filter = "x"; };', r"dos\.hold_ms: 3600001 is out of range"),
         ("dos filter role scaled", 'scale = ( { role = 9; command = "x"; max = 2; } );\n'
          'dos = { src_pps = 100; chain = "c"; filter_role = 9; filter = "x"; };',
          r"dos\.filter_role: role 9 is scaled"),
