@@ -160,11 +160,7 @@ def main():
     print(f"drain: {sum(rig.sent.values())} packets, {len(rig.sent)} flows, flows_moved "
           f"{st.get('flows_moved')}; decisions: {dec}", flush=True)
 
-    rc = mgr.stop()
-    chk.eq(rc, 0, "netvm-manager exits 0 on SIGINT (stops its instances)")
-    rig.core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 15)
-    rig.core.stop_checked(chk)
-    env.done(chk)
+    opslib.finish(env, chk, rig, mgr)
 
 
 if __name__ == "__main__":

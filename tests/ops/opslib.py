@@ -155,3 +155,12 @@ class Flood(threading.Thread):
     def stop(self):
         self.halt.set()
         self.join()
+
+
+def finish(env, chk, rig, mgr, what="stops its instances"):
+    """Stop the manager (exit 0 checked), then the core (no buffer leaked), and end."""
+    rc = mgr.stop()
+    chk.eq(rc, 0, f"netvm-manager exits 0 on SIGINT ({what})")
+    rig.core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 15)
+    rig.core.stop_checked(chk)
+    env.done(chk)
