@@ -226,6 +226,17 @@ adopt_one(struct core *c, int epfd, int fd, int64_t id, uint64_t token)
 	fflush(stdout);
 }
 
+/* The pid of the process at the other end of @fd, or 0 when unknown (a VM's
+ * is its manager's). */
+static int32_t
+peer_pid(int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 ? (int32_t)cr.pid : 0;
+}
+
 /* A whole hello came on @fd: make the NF and send it its regions, or give
  * an orphaned lease to a new manager, or refuse. */
 static void
@@ -268,6 +279,7 @@ attach_one(struct core *c, int epfd, int fd, const int64_t *hello)
 		return;
 	}
 	nf->sock = fd;
+	nf->pid = peer_pid(fd);
 	nf->attached_ms = now_ms();
 	nf->leased = h.kind == NVM_HELLO_LEASE;
 	nf->token = h.token;

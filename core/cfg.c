@@ -623,6 +623,8 @@ static const struct {
 	/* The manager's, in the same file: netvm-manager checks them. */
 	{ "manager", NULL },
 	{ "vms", NULL },
+	{ "scale", NULL },
+	{ "dos", NULL },
 };
 
 static int
@@ -640,7 +642,7 @@ cfg_parse_root(struct cfg_ctx *x, const config_setting_t *root)
 		if (j == CFG_DIM(cfg_sections))
 			return cfg_fail(x, s, config_setting_name(s),
 					"unknown key (expected core, roles, trust_groups, chains, rules, "
-					"default, manager, vms)");
+					"default, manager, vms, scale, dos)");
 	}
 	for (j = 0; j < CFG_DIM(cfg_sections); j++) {
 		s = config_setting_get_member(root, cfg_sections[j].key);

@@ -125,7 +125,13 @@ help(FILE *f)
 	      "chain del NAME                 delete a chain no rule uses\n"
 	      "role list                      roles named, used or served: ID NAME instances=N\n"
 	      "role name ID NAME|-            name a role (- takes its name away)\n"
-	      "reload                         put the configuration sent as data in force\n", f);
+	      "reload                         put the configuration sent as data in force\n"
+	      "instance drain|handover|undrain ID  no new flow on instance ID (handover: move its\n"
+	      "                               flows once it is empty) / place again\n"
+	      "dos list                       the attack detector's limit and offenders\n"
+	      "dos set src_pps N              list sources over N packets/s (0: off)\n"
+	      "dos set syn_pps N              list roles getting over N TCP SYNs/s (0: off)\n"
+	      "dos clear                      empty the offender list\n", f);
 }
 
 /*
@@ -223,6 +229,56 @@ reload(struct core *c, const char *data, struct cfg *next, char *err, size_t err
 }
 
 /*
+ * "instance drain ID", "instance handover ID", "instance undrain ID": the
+ * flow table places no new flow on instance ID while another instance of
+ * its role takes them; with drain its flows stay on it, with handover they
+ * move to the other instances once it has no packet in flight (flows.h);
+ * nf<ID>_flows says how many are left. Control thread.
+ */
+static int
+instance(struct core *c, char *p, FILE *f, char *err, size_t errlen)
+{
+	static const char *const verbs[] = {
+		[CORE_DRAIN_OFF] = "undrain", [CORE_DRAIN_KEEP] = "drain",
+		[CORE_DRAIN_HANDOVER] = "handover",
+	};
+	static const char *const says[] = {
+		[CORE_DRAIN_OFF] = "takes new flows",
+		[CORE_DRAIN_KEEP] = "draining: no new flows",
+		[CORE_DRAIN_HANDOVER] = "handed over: no new flows, its flows move once it is empty",
+	};
+	char *verb = word(&p), *a = word(&p);
+	long id = number(a);
+	struct core_nf *nf;
+	unsigned int how;
+
+	for (how = 0; how < RTE_DIM(verbs) && strcmp(verb, verbs[how]) != 0; how++)
+		;
+	if (how == RTE_DIM(verbs) || id < 0 || id >= CORE_MAX_NFS || *word(&p) != '\0') {
+		snprintf(err, errlen, "instance drain|handover|undrain ID");
+		return -EINVAL;
+	}
+	if (c->flows == NULL) {
+		snprintf(err, errlen, "instance %s: needs core.placement = \"load\" (with "
+			 "\"hash\" placement an instance's flows cannot stay on it)", verb);
+		return -ENOTSUP;
+	}
+	pthread_mutex_lock(&c->nf_lock);
+	nf = c->nfs[id];
+	if (nf != NULL)
+		__atomic_store_n(&nf->draining, (uint8_t)how, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&c->nf_lock);
+	if (nf == NULL) {
+		snprintf(err, errlen, "instance %s: no instance %ld (see 'nf list')", verb, id);
+		return -ENOENT;
+	}
+	fprintf(f, "instance %ld %s\n", id, says[how]);
+	printf("instance %ld %s\n", id, says[how]);
+	fflush(stdout);
+	return 0;
+}
+
+/*
  * Run core command @text (@len bytes, NUL after them): the first line is
  * the command, the rest its data. The answer (malloc'd, *out_len bytes) in
  * *out. Returns 0, or a negative errno with the reason as the answer
@@ -268,6 +324,10 @@ core_cmd_core(struct core *c, const char *text, size_t len, char **out, size_t *
 		list_chains(c, f);
 	} else if (strcmp(verb, "role") == 0 && strcmp(p, "list") == 0) {
 		list_roles(c, f);
+	} else if (strcmp(verb, "dos") == 0) {
+		rc = core_dos_cmd(c->dos, p, f, err, sizeof(err));
+	} else if (strcmp(verb, "instance") == 0) {
+		rc = instance(c, p, f, err, sizeof(err));
 	} else {
 		changing = true;
 		if (strcmp(verb, "reload") == 0 && *word(&p) == '\0') {

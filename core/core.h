@@ -27,6 +27,7 @@
 
 #include "cfg.h"
 #include "cls.h"
+#include "dos.h"
 #include "flows.h"
 #include "netvm_abi.h"
 #include "nvm_ctl.h"
@@ -148,6 +149,14 @@ struct core_nf_cmd {
 	struct nvm_stats *stats; /* the counters the NF publishes (telemetry reads) */
 };
 
+/* What "instance drain|handover|undrain" asked of an instance (flows.h). */
+enum core_drain {
+	CORE_DRAIN_OFF,      /* takes new flows */
+	CORE_DRAIN_KEEP,     /* no new flow; its flows stay on it */
+	CORE_DRAIN_HANDOVER, /* no new flow; its flows move to the role's other
+			      * instances once it has no packet in flight */
+};
+
 struct core_nf {
 	uint16_t id;
 	uint32_t gen;        /* never the same for two NFs of one core's life */
@@ -170,6 +179,9 @@ struct core_nf {
 	bool live;            /* in the datapath's view: its NF said it runs */
 	bool reachable;       /* nf_lock: live, and that view is published */
 	bool leased;          /* attached by a manager (NVM_LEASE_MAGIC) */
+	uint8_t draining;     /* atomic, enum core_drain: the flow table places no
+			       * new flow on it (and, HANDOVER, moves its flows) */
+	int32_t pid;          /* of the attaching process (SO_PEERCRED), 0 if unknown */
 	bool orphaned;        /* nf_lock: leased, its manager's connection gone */
 	uint64_t token;       /* the lease's secret */
 	uint64_t attached_ms; /* when its handshake ended (CLOCK_MONOTONIC) */
@@ -321,6 +333,7 @@ struct core {
 	struct rte_ring *fwd; /* TX lcore → RX lcore, split mode only */
 	/* core.placement = "load": the RX side's flow table (flows.h), else NULL */
 	struct core_flows *flows;
+	struct core_dos *dos; /* the attack detector (dos.h), RX side */
 	uint32_t nf_gen;      /* control thread: the last generation given to an NF */
 	struct core_lcore_stats lst[2];
 

@@ -311,7 +311,7 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	uint16_t at[CORE_BURST];
 	bool v6[CORE_BURST];
 	uint16_t n, i, k = 0, k6 = 0, np = 0;
-	uint64_t t0 = CORE_STAGE_NOW(), t1;
+	uint64_t t0 = CORE_STAGE_NOW(), t1, now;
 	struct core_mbuf_meta *meta;
 	int rc;
 
@@ -335,6 +335,8 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 			at[i] = k++;
 		}
 	}
+	now = rte_rdtsc();
+	core_dos_count(dp->c->dos, kp, k, now);
 	cls_match(r->cls, kp, k, rules);
 	if (unlikely(k6 != 0))
 		cls_match6(r->cls, kp6, k6, rules6);
@@ -344,7 +346,15 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		meta = rx_chain(dp, r, m[i], v6[i] ? rules6[at[i]] : rules[at[i]], port);
 		if (meta == NULL)
 			continue;
-		meta->hash = v6[i] ? cls_flow_hash6(kp6[at[i]]) : cls_flow_hash(kp[at[i]]);
+		if (v6[i]) {
+			meta->hash = cls_flow_hash6(kp6[at[i]]);
+		} else {
+			meta->hash = cls_flow_hash(kp[at[i]]);
+			if (kp[at[i]]->proto == 6) /* TCP */
+				core_dos_syn(dp->c->dos, kp[at[i]],
+					     rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len,
+					     meta->role, now);
+		}
 		pass[np++] = m[i];
 	}
 	t1 = CORE_STAGE_NOW();

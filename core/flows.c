@@ -44,6 +44,9 @@ struct core_flows {
 	uint32_t call;         /* core_flows_place() calls, tags base[] */
 	uint32_t stamp[CORE_MAX_NFS]; /* base[i] was read during call stamp[i] */
 	uint32_t base[CORE_MAX_NFS];  /* NF i's load: ring, plus packets given this call */
+	uint32_t given[CORE_MAX_NFS]; /* the last call that gave NF i a packet */
+	uint32_t empty_gen[CORE_MAX_NFS]; /* NF i (this generation) was seen empty while
+					   * handed over: its flows move */
 	/* written by the owning lcore, read by telemetry */
 	struct core_flows_stats st;
 	uint32_t nf_gen[CORE_MAX_NFS];  /* generation nf_flows[i] counts for */
@@ -146,7 +149,10 @@ place(struct core_flows *fl, const struct core_view *v, struct flow_ent *e)
 			fl->stamp[id] = fl->call;
 			fl->base[id] = core_flows_nf_load(inst[i]);
 		}
-		load[i] = fl->base[id];
+		/* a draining instance takes no new flow while another can */
+		load[i] = __atomic_load_n(&inst[i]->draining, __ATOMIC_RELAXED) != CORE_DRAIN_OFF ?
+			  UINT32_MAX :
+			  fl->base[id];
 	}
 	nf = inst[ni == 1 ? 0 : core_flows_least(load, ni, e->key.hash)];
 	e->nf = nf->id;
@@ -160,14 +166,41 @@ place(struct core_flows *fl, const struct core_view *v, struct flow_ent *e)
 	return nf;
 }
 
-/* The instance of known flow @e, placed again if it left @v. */
+/* Whether handed-over instance @nf has no packet in flight, so that its
+ * flows may move (flows.h); once true, true for its generation. */
+static bool
+emptied(struct core_flows *fl, const struct core_nf *nf)
+{
+	uint32_t q;
+
+	if (fl->empty_gen[nf->id] == nf->gen)
+		return true;
+	if (fl->given[nf->id] == fl->call ||
+	    __atomic_load_n(&nf->st.returned, __ATOMIC_RELAXED) <
+	    __atomic_load_n(&nf->st.rx, __ATOMIC_RELAXED))
+		return false;
+	for (q = 0; q < nf->nb_queues; q++)
+		if (nf->q[q].rx.head != __atomic_load_n(&nf->q[q].rx.r->cons, __ATOMIC_ACQUIRE))
+			return false;
+	fl->empty_gen[nf->id] = nf->gen;
+	return true;
+}
+
+/* The instance of known flow @e, placed again if it left @v, or moved if
+ * its instance is handed over and empty. */
 static inline struct core_nf *
 known(struct core_flows *fl, const struct core_view *v, struct flow_ent *e)
 {
 	struct core_nf *nf = v->by_id[e->nf];
 
-	if (likely(nf != NULL && nf->gen == e->gen))
-		return nf;
+	if (likely(nf != NULL && nf->gen == e->gen)) {
+		if (likely(__atomic_load_n(&nf->draining, __ATOMIC_RELAXED) !=
+			   CORE_DRAIN_HANDOVER) || v->nb_inst[e->key.role] < 2 || !emptied(fl, nf))
+			return nf;
+		unplace(fl, e);
+		core_ctr_add(&fl->st.moved, 1);
+		return place(fl, v, e);
+	}
 	unplace(fl, e);
 	core_ctr_add(&fl->st.replaced, 1);
 	return place(fl, v, e);
@@ -226,6 +259,7 @@ given:
 		/* what this call gives an NF counts as load for the next new flow */
 		if (fl->stamp[nf->id] == fl->call)
 			fl->base[nf->id]++;
+		fl->given[nf->id] = fl->call;
 		out[idx[i]] = nf;
 	}
 }
@@ -263,6 +297,7 @@ core_flows_stats_get(const struct core_flows *fl, struct core_flows_stats *st)
 	st->full = __atomic_load_n(&fl->st.full, __ATOMIC_RELAXED);
 	st->expired = __atomic_load_n(&fl->st.expired, __ATOMIC_RELAXED);
 	st->replaced = __atomic_load_n(&fl->st.replaced, __ATOMIC_RELAXED);
+	st->moved = __atomic_load_n(&fl->st.moved, __ATOMIC_RELAXED);
 }
 
 uint64_t

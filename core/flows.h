@@ -15,6 +15,15 @@
  * and expiry all run there, so the rte_hash needs no locks; the counters
  * are written there with relaxed stores and read by telemetry.
  *
+ * An instance being handed over (CORE_DRAIN_HANDOVER) keeps its flows until
+ * the first moment it has no packet in flight: its rx rings are empty,
+ * every packet given to it has come back (st.returned >= st.rx) and none
+ * was given to it in the current burst. From then on each of its flows is
+ * placed anew on its next packet, so a flow's packets before and after the
+ * move cannot overtake each other and none is lost. (For an NF that also
+ * sends buffers of its own, returned counts those too: the check may then
+ * pass a little early.)
+ *
  * An entry names its instance by NF id and generation (struct core_nf.gen,
  * never reused), checked against the current view on every hit: an entry
  * never leads to a freed NF, and one whose instance left is placed anew.
@@ -40,6 +49,7 @@ struct core_flows_stats {
 	uint64_t full;     /* new flows placed by hash: the table was full */
 	uint64_t expired;  /* entries removed after core.flow_idle_ms idle */
 	uint64_t replaced; /* flows placed again: their instance had left */
+	uint64_t moved;    /* flows handed over from an instance to another */
 };
 
 /*

@@ -426,6 +426,11 @@ main(int argc, char **argv)
 				 RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (c->fwd == NULL)
 		goto out_cls;
+	c->dos = core_dos_create((int)rte_socket_id());
+	if (c->dos == NULL) {
+		fprintf(stderr, "netvm-core: the attack detector: out of memory\n");
+		goto out_cls;
+	}
 	if (c->cfg.placement_load) {
 		c->flows = core_flows_create(c->cfg.flow_table_size, c->cfg.flow_idle_ms,
 					     (int)rte_socket_id(), err, sizeof(err));
@@ -507,6 +512,7 @@ out_pools:
 	rte_ring_free(c->fwd);
 out_cls:
 	core_flows_free(c->flows); /* the lcores are done with it */
+	core_dos_free(c->dos);
 	free(c->view); /* the last one published; no lcore reads it any more */
 	rte_free(c->qsbr);
 	core_rules_free(c);

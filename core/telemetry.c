@@ -47,13 +47,14 @@ nf_walk(const struct core_nf *nf, const struct core_flows *fl, stat_fn fn, void 
 {
 	static const char *const names[] = {
 		"role", "rx", "tx", "allocs", "held", "doorbells", "alloc_capped", "live",
-		"orphaned", "placed", "flows", "load",
+		"orphaned", "placed", "flows", "load", "draining", "pid",
 	};
 	const uint64_t values[] = {
 		nf->role, nf->st.rx, nf->st.tx, nf->st.allocs, core_nf_held(nf),
 		nf->st.doorbells, nf->st.alloc_capped, nf->reachable, nf->orphaned,
 		__atomic_load_n(&nf->st.placed, __ATOMIC_RELAXED),
 		fl == NULL ? 0 : core_flows_of(fl, nf->id, nf->gen), nf_ring_load(nf),
+		__atomic_load_n(&nf->draining, __ATOMIC_RELAXED), (uint64_t)nf->pid,
 	};
 	char name[64];
 	unsigned int i;
@@ -88,6 +89,7 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 	uint64_t drops[CORE_DROP_MAX] = { 0 }, cyc[CORE_STAGE_MAX] = { 0 };
 	uint64_t pkts[CORE_STAGE_MAX] = { 0 }, copies = 0, fragd = 0, frags = 0;
 	struct core_flows_stats fst = { 0 };
+	struct core_dos_stats dst;
 	unsigned int i, r;
 	uint16_t port;
 
@@ -158,7 +160,15 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 	fn(arg, "flows_active", fst.active);
 	fn(arg, "flows_expired", fst.expired);
 	fn(arg, "flows_replaced", fst.replaced);
+	fn(arg, "flows_moved", fst.moved);
 	fn(arg, "flow_table_full", fst.full);
+	core_dos_stats_get(c->dos, &dst);
+	fn(arg, "dos_src_pps", dst.src_pps);
+	fn(arg, "dos_syn_pps", dst.syn_pps);
+	fn(arg, "dos_syn_roles", dst.syn_roles);
+	fn(arg, "dos_events", dst.events);
+	fn(arg, "dos_offenders", dst.offenders);
+	fn(arg, "dos_list_full", dst.list_full);
 	/* Last: with many NFs, DPDK's telemetry dictionary (256 entries) may
 	 * cut here; /netvm/nf,ID always gives one NF whole. */
 	pthread_mutex_lock(&c->nf_lock);

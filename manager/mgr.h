@@ -29,6 +29,8 @@
 
 struct json_object;
 struct mgr_launcher;
+struct mgr_pol;
+struct mgr_dos;
 
 #define MGR_ERR_LEN 512
 #define MGR_TICK_MS 200
@@ -182,6 +184,8 @@ struct mgr {
 	struct mgr_tag sig_tag, timer_tag, ctl_tag;
 	unsigned int nb_vms;
 	struct mgr_vm *vms;
+	struct mgr_pol *pols;      /* one per m->cfg.scale (mgr_scale.c) */
+	struct mgr_dos *dos;       /* m->cfg.dos's state (mgr_dos.c), or NULL */
 	bool quit;
 };
 

@@ -23,53 +23,11 @@
 #include "cfg.h"
 #include "cfg_report.h"
 #include "mgr_cfg.h"
-
-#define MGR_KEY_LEN 96
-#define MGR_DIM(a) (sizeof(a) / sizeof((a)[0]))
-#define MGR_MAX_FIELDS 16
-
-/* Parse state of one file. */
-struct mgr_cfg_ctx {
-	const char *name; /* file name used in messages */
-	char dir[PATH_MAX]; /* absolute directory of the file */
-	char *err;
-	size_t errlen;
-};
-
-enum mgr_kind {
-	K_STR,  /* a non-empty string */
-	K_PATH, /* a path; relative ones are taken from the file's directory */
-	K_FILE, /* a K_PATH that must name a readable file */
-	K_NAME, /* [A-Za-z0-9_.-]+ */
-	K_CMD,  /* a command line for the kernel's netvm.run="..." */
-	K_U32,
-	K_BOOL,
-	K_ENUM,
-	K_FILES, /* [ "GUEST_PATH:HOST_FILE", ... ] (struct mgr_vm_cfg only) */
-	K_CORE,  /* the core engine's key: checked by the core's parser (cfg.h) */
-};
-
-/* One key of an object: where it goes in the object's struct and its rules. */
-struct mgr_field {
-	const char *key;
-	enum mgr_kind kind;
-	size_t off;
-	size_t size;                /* strings: buffer size; K_U32: 2 or 4 bytes */
-	uint32_t min, max;          /* K_U32 */
-	const char *const *names;   /* K_ENUM: value i is names[i], NULL-terminated */
-	bool required;
-};
+#include "mgr_cfg_priv.h"
 
 static const char *const mgr_launcher_names[] = { "qemu", "libvirt", NULL };
 static const char *const mgr_restart_names[] = { "never", "on-failure", "always", NULL };
 static const char *const mgr_accel_names[] = { "auto", "kvm", "tcg", NULL };
-
-#define F_STR(k, s, m, kind, req) \
-	{ k, kind, offsetof(s, m), sizeof(((s *)0)->m), 0, 0, NULL, req }
-#define F_U32(k, s, m, lo, hi, req) \
-	{ k, K_U32, offsetof(s, m), sizeof(((s *)0)->m), lo, hi, NULL, req }
-#define F_BOOL(k, s, m) { k, K_BOOL, offsetof(s, m), 0, 0, 0, NULL, false }
-#define F_ENUM(k, s, m, n) { k, K_ENUM, offsetof(s, m), 0, 0, 0, n, false }
 
 /* manager = { ... } */
 static const struct mgr_field mgr_manager_schema[] = {
@@ -124,7 +82,7 @@ static const struct mgr_field mgr_vm_schema[] = {
 };
 
 /* Write "FILE:LINE: KEY: message" for setting @s and return -EINVAL. */
-static int __attribute__((format(printf, 4, 5)))
+int
 mgr_fail(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key, const char *fmt, ...)
 {
 	va_list ap;
@@ -228,6 +186,7 @@ mgr_parse_field(struct mgr_cfg_ctx *x, const struct mgr_field *f, const config_s
 
 	switch (f->kind) {
 	case K_CORE:
+	case K_OWN:
 		return 0;
 	case K_U32:
 		if (config_setting_type(s) != CONFIG_TYPE_INT &&
@@ -301,7 +260,7 @@ mgr_parse_field(struct mgr_cfg_ctx *x, const struct mgr_field *f, const config_s
  * Check group @g against @schema and store its values in @obj. @found gets
  * the setting of each schema key (NULL when absent), in schema order.
  */
-static int
+int
 mgr_parse_object(struct mgr_cfg_ctx *x, const config_setting_t *g, const char *key,
 		 const struct mgr_field *schema, void *obj, const config_setting_t **found)
 {
@@ -334,7 +293,7 @@ mgr_parse_object(struct mgr_cfg_ctx *x, const config_setting_t *g, const char *k
 }
 
 /* Index of @key in @schema; the key is always there (a programming error otherwise). */
-static unsigned int
+unsigned int
 mgr_field_idx(const struct mgr_field *schema, const char *key)
 {
 	unsigned int j;
@@ -454,10 +413,12 @@ mgr_parse_root(struct mgr_cfg_ctx *x, const config_setting_t *root, struct mgr_c
 			rc = mgr_parse_object(x, s, "core", mgr_core_schema, c, found);
 		else if (strcmp(name, "vms") == 0)
 			rc = mgr_parse_vms(x, s, c);
+		else if (strcmp(name, "scale") == 0 || strcmp(name, "dos") == 0)
+			rc = mgr_cfg_ops_parse(x, s, c);
 		else if (mgr_is_core_section(name))
 			rc = 0; /* the core engine's: mgr_cfg_load() has its parser check it */
 		else
-			rc = mgr_fail(x, s, name, "unknown key (expected manager, core, vms, or the "
+			rc = mgr_fail(x, s, name, "unknown key (expected manager, core, vms, scale, dos, or the "
 				      "core engine's roles, trust_groups, chains, rules, default)");
 		if (rc < 0)
 			return rc;
@@ -467,7 +428,7 @@ mgr_parse_root(struct mgr_cfg_ctx *x, const config_setting_t *root, struct mgr_c
 				"manager.restart_backoff_max_ms",
 				"%u is less than restart_backoff_ms (%u)", c->backoff_max_ms,
 				c->backoff_ms);
-	return 0;
+	return mgr_cfg_ops_check(x, root, c);
 }
 
 void
@@ -492,6 +453,7 @@ void
 mgr_cfg_free(struct mgr_cfg *c)
 {
 	free(c->vms);
+	free(c->scale);
 	mgr_cfg_defaults(c);
 }
 

@@ -79,6 +79,43 @@ struct mgr_vm_cfg {
 	bool autostart;
 };
 
+/* How an instance of a scaled role is started (mgr_scale.c's methods). */
+enum mgr_method {
+	MGR_METHOD_PROCESS = 0, /* a host process the manager runs (mgr_proc.c) */
+	MGR_METHOD_VM = 1,      /* one of the configuration's VMs, cold-booted */
+};
+
+#define MGR_CFG_MAX_UNITS 16 /* instances of one role: the core's limit */
+#define MGR_CFG_MAX_SCALE 16 /* scaled roles */
+#define MGR_CFG_CHAIN_LEN 32
+
+/* scale = ( { role = N; ... } ): the instances of one role and when to
+ * start and stop them (docs/operations.md "Scaling"). */
+struct mgr_scale_cfg {
+	unsigned int line;
+	uint16_t role;
+	int method;                   /* enum mgr_method */
+	int metric;                   /* 0: "load", the only one */
+	char command[MGR_CFG_NF_LEN]; /* method process: the NF without -s/-r */
+	unsigned int nb_vms;          /* method vm: the VMs, started in order */
+	char vms[MGR_CFG_MAX_UNITS][MGR_CFG_NAME_LEN];
+	uint32_t min, max;
+	uint32_t out_above, in_below; /* mean rx-ring load per instance */
+	uint32_t out_hold_ms, in_hold_ms, cooldown_ms, drain_ms;
+};
+
+/* dos = { ... }: the response to an attack the core detects. */
+struct mgr_dos_cfg {
+	bool on;
+	unsigned int line;
+	uint32_t src_pps;                  /* the core's per-source limit; 0: off */
+	uint32_t syn_pps;                  /* its per-role TCP SYN limit; 0: off */
+	uint32_t hold_ms;                  /* quiet this long: the filter goes; 0: stays */
+	char chain[MGR_CFG_CHAIN_LEN];     /* the victim's chain */
+	uint16_t filter_role;              /* the role the filter serves */
+	char filter[MGR_CFG_NF_LEN];       /* the filter NF's command, without -s/-r */
+};
+
 struct mgr_cfg {
 	char socket_path[MGR_CFG_SOCK_LEN]; /* control socket of netvmctl */
 	char state_dir[MGR_CFG_PATH_LEN];   /* chardev sockets, pidfiles, consoles */
@@ -96,6 +133,9 @@ struct mgr_cfg {
 	char file_prefix[64];    /* the core's EAL --file-prefix (telemetry) */
 	unsigned int nb_vms;
 	struct mgr_vm_cfg *vms;
+	unsigned int nb_scale;
+	struct mgr_scale_cfg *scale;
+	struct mgr_dos_cfg dos;
 };
 
 /* Fill @c with the defaults of an empty file (no VMs); cannot fail. */

@@ -12,6 +12,8 @@
  *   stats               {"ok": true, "stats": { the core's /netvm/stats }}
  *   metrics             {"ok": true, "stats": {...}, "nf_counters": {"ID": {...}},
  *                        "nf_vms": {"ID": "VM name"}}
+ *   scale list          {"ok": true, "policies": [ {role, min, max, instances, ...} ]}
+ *   dos                 {"ok": true, "dos": {on, blocked, inserted, mitigation_ms, ...}}
  *
  * Requests are served one at a time in the manager's loop; each is short
  * (a telemetry query at most, or stopping one QEMU).
@@ -31,6 +33,7 @@
 
 #include "mgr.h"
 #include "mgr_launcher.h"
+#include "mgr_ops.h"
 
 #define MGR_CTL_REQ_LEN 256
 #define MGR_CTL_READ_MS 1000
@@ -205,6 +208,16 @@ ctl_nf_key(const char *key, const char **field)
 	return id;
 }
 
+/* The manager's host process behind NF @id, if any: "proc" in @nf. */
+static void
+ctl_nf_proc(struct mgr *m, struct json_object *nf, int id)
+{
+	const struct mgr_unit *u = mgr_ops_unit_of(m, id);
+
+	json_object_object_add(nf, "proc", u != NULL && u->pid > 0 ?
+			       json_object_new_string(u->name) : NULL);
+}
+
 static struct json_object *
 ctl_nf_list(struct mgr *m)
 {
@@ -235,6 +248,7 @@ ctl_nf_list(struct mgr *m)
 					json_object_object_add(nf, "vm", json_object_new_string(
 								       vm->cfg->name));
 			}
+			ctl_nf_proc(m, nf, (int)id);
 			json_object_object_add(byid, idkey, nf);
 		}
 		json_object_object_add(nf, field, json_object_get(val));
@@ -369,8 +383,20 @@ ctl_dispatch(struct mgr *m, char *req)
 		return ctl_stats(m);
 	if (n == 1 && strcmp(words[0], "metrics") == 0)
 		return ctl_metrics(m);
+	if (n == 2 && strcmp(words[0], "scale") == 0 && strcmp(words[1], "list") == 0) {
+		struct json_object *o = ctl_ok();
+
+		json_object_object_add(o, "policies", mgr_scale_json(m));
+		return o;
+	}
+	if (n == 1 && strcmp(words[0], "dos") == 0) {
+		struct json_object *o = ctl_ok();
+
+		json_object_object_add(o, "dos", mgr_dos_json(m));
+		return o;
+	}
 	return ctl_error("unknown request '%s' (vm list|start NAME|stop NAME, nf list, "
-			 "nf counters ID, stats, metrics)",
+			 "nf counters ID, stats, metrics, scale list, dos)",
 			 n > 0 ? words[0] : "");
 }
 

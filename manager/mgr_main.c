@@ -28,6 +28,7 @@
 #include "cfg_syslog.h"
 #include "mgr.h"
 #include "mgr_launcher.h"
+#include "mgr_ops.h"
 
 #define MGR_DEF_CONFIG "/etc/netvm/manager.conf"
 
@@ -175,6 +176,8 @@ mgr_setup(struct mgr *m, bool check_only, char *err, size_t errlen)
 	}
 	if (check_only)
 		return 0;
+	if ((r = mgr_scale_init(m, err, errlen)) < 0 || (r = mgr_dos_init(m, err, errlen)) < 0)
+		return r;
 	mgr_tel_path(&m->cfg, m->tel_path, sizeof(m->tel_path));
 	g = getgrnam("kvm");
 	m->kvm_gid = g != NULL ? g->gr_gid : (gid_t)-1;
@@ -231,6 +234,7 @@ mgr_loop(struct mgr *m)
 					break;
 				for (i = 0; i < m->nb_vms; i++)
 					mgr_vm_tick(&m->vms[i], mgr_now_ms());
+				mgr_ops_tick(m, mgr_now_ms());
 				break;
 			case MGR_TAG_CTL:
 				mgr_ctl_serve(m);
@@ -251,6 +255,8 @@ mgr_shutdown(struct mgr *m)
 {
 	unsigned int i;
 
+	mgr_dos_stop(m);
+	mgr_scale_stop(m); /* its VMs are stopped below in any case */
 	for (i = 0; i < m->nb_vms; i++) {
 		if (m->cfg.keep_vms)
 			mgr_vm_leave(&m->vms[i]);

@@ -56,6 +56,12 @@ usage(FILE *f, const char *prog)
 		"  chain list | chain set NAME ROLE[,ROLE...] | chain del NAME\n"
 		"  role list | role name ID NAME|-\n"
 		"  core reload FILE     put a whole configuration file in force\n"
+		"  instance drain|handover|undrain ID  no new flow on instance ID (handover: its\n"
+		"                   flows move once it is empty) / place again\n"
+		"  dos list | dos set src_pps N | dos clear   the core's attack detector\n"
+		"manager operations (docs/operations.md):\n"
+		"  scale list       scaling policies: instances, load, last decisions\n"
+		"  dos              the DoS response: sources blocked, the filter, times\n"
 		"options:\n"
 		"  -s, --socket SOCKET  the manager's control socket (default %s)\n"
 		"  -c, --core SOCKET    the core engine's attach socket, for nf cmd and the core's\n"
@@ -79,7 +85,9 @@ ctl_core_words(const char *core_sock, int argc, char **argv, const char *file, b
 		{ "rule", "list", 2, 2 }, { "rule", "add", 3, 64 }, { "rule", "del", 3, 3 },
 		{ "default", "set", 3, 64 }, { "chain", "list", 2, 2 }, { "chain", "set", 4, 64 },
 		{ "chain", "del", 3, 3 }, { "role", "list", 2, 2 }, { "role", "name", 4, 4 },
-		{ "core", "reload", 3, 3 },
+		{ "core", "reload", 3, 3 }, { "instance", "drain", 3, 3 },
+		{ "instance", "handover", 3, 3 }, { "instance", "undrain", 3, 3 },
+		{ "dos", "list", 2, 2 }, { "dos", "set", 4, 4 }, { "dos", "clear", 2, 2 },
 	};
 	unsigned int i;
 
@@ -185,6 +193,10 @@ ctl_request(int n, char **argv, char *req, size_t len)
 		snprintf(req, len, "stats\n");
 	else if (n == 1 && strcmp(argv[0], "metrics") == 0)
 		snprintf(req, len, "metrics\n");
+	else if (n == 2 && strcmp(argv[0], "scale") == 0 && strcmp(argv[1], "list") == 0)
+		snprintf(req, len, "scale list\n");
+	else if (n == 1 && strcmp(argv[0], "dos") == 0)
+		snprintf(req, len, "dos\n");
 	else
 		return -EINVAL;
 	return 0;
@@ -242,7 +254,8 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc >= 1 && (strcmp(argv[0], "rule") == 0 || strcmp(argv[0], "chain") == 0 ||
 			  strcmp(argv[0], "role") == 0 || strcmp(argv[0], "default") == 0 ||
-			  strcmp(argv[0], "core") == 0))
+			  strcmp(argv[0], "core") == 0 || strcmp(argv[0], "instance") == 0 ||
+			  (strcmp(argv[0], "dos") == 0 && argc > 1)))
 		return ctl_core_words(core ? core : MGR_CFG_DEF_CORE_SOCKET, argc, argv, file,
 				      json);
 	if (argc >= 4 && strcmp(argv[1], "cmd") == 0 && strcmp(argv[0], "nf") == 0) {
@@ -307,6 +320,10 @@ main(int argc, char **argv)
 		r = ctl_show_stats(reply, stdout);
 	} else if (strcmp(req, "metrics\n") == 0) {
 		r = ctl_show_metrics(reply, stdout);
+	} else if (strcmp(req, "scale list\n") == 0) {
+		r = ctl_show_scale(reply, stdout);
+	} else if (strcmp(req, "dos\n") == 0) {
+		r = ctl_show_dos(reply, stdout);
 	}
 	if (r < 0)
 		fprintf(stderr, "netvmctl: unexpected answer from the manager\n");

@@ -30,6 +30,11 @@ int ctl_show_nf_counters(struct json_object *reply, FILE *f);
  * exposition format (docs/operations-basics.md). Returns 0 or -EPROTO. */
 int ctl_show_metrics(struct json_object *reply, FILE *f);
 
+/* netvmctl_ops.c: print a "scale list" answer (policies, instances, last
+ * decisions) or a "dos" answer to @f. Return 0 or -EPROTO. */
+int ctl_show_scale(struct json_object *reply, FILE *f);
+int ctl_show_dos(struct json_object *reply, FILE *f);
+
 /* netvmctl_nf.c: commands for NFs, and for the core itself (id CTL_CORE),
  * through the core's command socket. */
 #define CTL_CORE (-1)

@@ -14,12 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
+#include "mgr_corecmd.h"
 #include "netvm_abi.h"
 #include "netvmctl.h"
 
@@ -70,82 +68,19 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* Read exactly @len bytes (0 at a clean end before any). */
-static int
-read_all(int fd, char *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = recv(fd, buf + got, len - got, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EPIPE;
-		got += (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Send @req (@len bytes) for NF @id (CTL_CORE: for the core itself) to the
- * command socket of the core whose attach socket is @core_sock; the
- * answer's status in *status and its text (malloc'd, NUL-terminated) in
- * *answer. Returns 0, or -1 after saying why.
- */
+/* Send @req to NF @id (CTL_CORE: the core) through mgr_core_ask(); 0, or -1
+ * after saying why. */
 static int
 core_ask(const char *core_sock, int id, const char *req, size_t len,
 	 unsigned int timeout_s, int *status, char **answer)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char head[64], c;
-	size_t alen, i = 0;
-	int fd, n;
+	char err[512];
 
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.ctl", core_sock) >=
-	    sizeof(sa.sun_path)) {
-		fprintf(stderr, "netvmctl: socket path too long: %s.ctl\n", core_sock);
+	if (mgr_core_ask(core_sock, id == CTL_CORE ? MGR_CORE_SELF : id, req, len,
+			 timeout_s * 1000, status, answer, err, sizeof(err)) < 0) {
+		fprintf(stderr, "netvmctl: %s\n", err);
 		return -1;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "netvmctl: cannot reach the core engine's command socket %s: %s "
-			"(is netvm-core running? -c gives its attach socket)\n", sa.sun_path,
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (id == CTL_CORE)
-		n = snprintf(head, sizeof(head), "core %zu\n", len);
-	else
-		n = snprintf(head, sizeof(head), "nf %d %zu %u\n", id, len, timeout_s * 1000);
-	if (send(fd, head, (size_t)n, MSG_NOSIGNAL) < 0 ||
-	    send(fd, req, len, MSG_NOSIGNAL) < 0) {
-		fprintf(stderr, "netvmctl: %s: %s\n", sa.sun_path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	/* "STATUS LEN\n" then LEN bytes */
-	while (i < sizeof(head) - 1 && read_all(fd, &c, 1) == 0 && c != '\n')
-		head[i++] = c;
-	head[i] = '\0';
-	if (sscanf(head, "%d %zu", status, &alen) != 2 || alen > NVM_CTL_MAX_LEN) {
-		fprintf(stderr, "netvmctl: no answer from the core engine%s%s\n",
-			head[0] ? ": " : " (it closed the connection)", head);
-		close(fd);
-		return -1;
-	}
-	*answer = malloc(alen + 1);
-	if (*answer == NULL || read_all(fd, *answer, alen) < 0) {
-		fprintf(stderr, "netvmctl: the answer was cut short\n");
-		free(*answer);
-		close(fd);
-		return -1;
-	}
-	(*answer)[alen] = '\0';
-	close(fd);
 	return 0;
 }
 

@@ -19,6 +19,9 @@
 #   fib      a 200 000-route table: load time, one route added/deleted, lookups,
 #            against rte_lpm, then IPv6 against rte_lpm6 (tests/bench/bench-fib;
 #            not part of 'all')
+#   dos      the DoS response (tests/ops/dos.py) per trial: attack start to
+#            mitigation and legitimate packets lost; median, min, max (not
+#            part of 'all')
 #   all      every suite, then report.md (paper figures and link limits beside)
 # Environment:
 #   NETVM_BENCH_TRIALS=K       trials per point (default 3)
@@ -57,8 +60,8 @@ case "$suite" in
 	sed -n '/^# bench.sh/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 	exit 0
 	;;
-all|peers|rate|size|chain|latency|cycles|firewall|click|fib) ;;
-*) die "unknown suite '$suite' (all $SUITES firewall click fib; --help)" ;;
+all|peers|rate|size|chain|latency|cycles|firewall|click|fib|dos) ;;
+*) die "unknown suite '$suite' (all $SUITES firewall click fib dos; --help)" ;;
 esac
 [ $# -le 1 ] || die "one suite at a time (settings are environment variables, see --help)"
 [ "$(id -u)" -eq 0 ] || die "run as root (DPDK needs hugepages and physical addresses)"
@@ -75,6 +78,8 @@ run_suite() {
 	if [ "$1" = fib ]; then
 		"$NETVM_BUILD/tests/bench/bench-fib" -t "${NETVM_BENCH_TRIALS:-3}" \
 			>"$dir/fib.txt" 2>"$dir/fib.log" && cat "$dir/fib.txt"
+	elif [ "$1" = dos ]; then
+		python3 "$LIB/bench_dos.py" "$dir"
 	elif [ "$1" = peers ]; then
 		NETVM_BENCH_DIR=$dir "$LIB/bench_peers.sh" &&
 			python3 "$LIB/bench_page.py" peers "$dir"

@@ -11,7 +11,8 @@
 #                                   assumptions; --load=CPU picks the CPU,
 #                                   default 0, where the core engine polls)
 #
-# Suites: unit (cmocka), functional (core + NFs over net_pcap), netns (real
+# Suites: unit (cmocka), functional (core + NFs over net_pcap), ops (scaling,
+# the DoS response, live changes, flow placement), netns (real
 # kernel traffic through veth pairs), fault (killed NFs, garbage from NFs,
 # bad configs), vm (QEMU guests under TCG), manager (netvm-manager and
 # netvmctl with the QEMU and libvirt launchers, a VM booted from a disk
@@ -52,7 +53,7 @@ done
 scripts/setup.sh
 
 [[ ${#suites[@]} -gt 0 ]] ||
-	suites=(unit functional netns fault vm manager bench-smoke sanitize fuzz)
+	suites=(unit functional ops netns fault vm manager bench-smoke sanitize fuzz)
 args=()
 need_guest=0
 extra=()

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""bench-smoke: every suite of scripts/bench.sh with a tiny budget.
+"""bench-smoke: every suite of scripts/bench.sh with a tiny budget (dos: one trial).
 
 Checks that each suite ends well and leaves well-formed results: the JSON
 parses and has the keys docs/benchmarks.md lists, forwarded rates are above
@@ -156,6 +156,24 @@ def check_peers(d):
     check(is_table(os.path.join(d, "peers.md")), "peers.md holds a table")
 
 
+def check_dos(d):
+    """bench.sh dos (one trial): figures present, mitigations seen, table written."""
+    try:
+        with open(os.path.join(d, "dos.json")) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        check(False, f"dos.json parses ({e})")
+        return
+    s = doc.get("summary", {})
+    for key in ("src_mitigation_s", "syn_mitigation_s"):
+        check(s.get(key) is not None and s[key]["median"] > 0,
+              f"dos: {key} measured ({s.get(key)})")
+    for key in ("src_legit_lost", "syn_legit_lost"):
+        check(s.get(key) is not None and s[key]["min"] >= 0, f"dos: {key} counted ({s.get(key)})")
+    check(len(doc.get("trials", [])) == 1 and "machine" in doc, "dos: one trial, machine recorded")
+    check(is_table(os.path.join(d, "dos.md")), "dos: dos.md is a table")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build-dir", required=True)
@@ -186,6 +204,9 @@ def main():
                                        "NETVM_BENCH_CASES": " ".join(PEERS_CASES)})
         if d:
             check_peers(d)
+        d = run_suite("dos", out)
+        if d:
+            check_dos(d)
     finally:
         if not failures:
             shutil.rmtree(out, ignore_errors=True)

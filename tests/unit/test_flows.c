@@ -2,7 +2,8 @@
 /*
  * Unit tests of the core's flow table (core/flows.c): the least-loaded
  * choice and its tie rule, flows staying on their instance, load given
- * within one burst, instances that leave, idle expiry, a full table. The
+ * within one burst, instances that leave, drain and handover, idle expiry,
+ * a full table. The
  * instances are fake NFs whose one rx ring holds as many descriptors as a
  * test says. Prints the cost of a burst of known flows, per packet.
  */
@@ -175,6 +176,63 @@ test_instance_leaves(void **state)
 	core_flows_free(fl);
 }
 
+/* A drained instance takes no new flow and keeps its own; handed over, its
+ * flows move only once it has nothing in flight (ring empty, every packet
+ * given back). */
+static void
+test_drain_handover(void **state)
+{
+	struct core_flows *fl = table(1024, 1000);
+	struct core_flows_stats st;
+	struct fake f;
+	uint32_t h[2] = { 7, 8 };
+	int out[2];
+
+	(void)state;
+	fake_init(&f, 2);
+	fake_load(&f, 0, 5);
+	place(fl, &f, h, 2, 1, out); /* both on B (empty) */
+	assert_int_equal(out[0], 1);
+	assert_int_equal(out[1], 1);
+	f.nf[1].draining = CORE_DRAIN_KEEP;
+	place(fl, &f, (uint32_t[]){ 9 }, 1, 2, out);
+	assert_int_equal(out[0], 0); /* new flow: not on the drained B, though A is fuller */
+	place(fl, &f, h, 2, 3, out);
+	assert_int_equal(out[0], 1); /* B's flows stay on B */
+	assert_int_equal(out[1], 1);
+
+	f.nf[1].draining = CORE_DRAIN_HANDOVER;
+	fake_load(&f, 1, 3);         /* B's ring holds packets: no move */
+	place(fl, &f, h, 1, 4, out);
+	assert_int_equal(out[0], 1);
+	fake_load(&f, 1, 0);
+	f.nf[1].st.rx = 10;          /* B holds 2 of the packets it was given */
+	f.nf[1].st.returned = 8;
+	place(fl, &f, h, 1, 5, out);
+	assert_int_equal(out[0], 1);
+	place(fl, &f, h, 2, 6, out); /* a burst of both: both stay */
+	assert_int_equal(out[0], 1);
+	assert_int_equal(out[1], 1);
+	f.nf[1].st.rx = 12;          /* that burst was given to B ... */
+	f.nf[1].st.returned = 12;    /* ... and every packet came back: both move to A */
+	place(fl, &f, h, 2, 7, out);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(out[1], 0);
+	core_flows_stats_get(fl, &st);
+	assert_int_equal(st.moved, 2);
+	assert_int_equal(core_flows_of(fl, 11, 101), 0);
+	assert_int_equal(core_flows_of(fl, 10, 100), 3);
+
+	/* the only instance of its role keeps its flows, handed over or not */
+	f.nf[0].draining = CORE_DRAIN_HANDOVER;
+	f.v.nb_inst[ROLE] = 1;
+	place(fl, &f, h, 2, 8, out);
+	assert_int_equal(out[0], 0);
+	core_flows_stats_get(fl, &st);
+	assert_int_equal(st.moved, 2);
+	core_flows_free(fl);
+}
+
 static void
 test_expire(void **state)
 {
@@ -279,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_least),
 		cmocka_unit_test(test_sticky_and_burst),
 		cmocka_unit_test(test_instance_leaves),
+		cmocka_unit_test(test_drain_handover),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_cost),

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The core's attack detector (dos.h). Per window of CORE_DOS_WINDOW_MS the
+ * table counts each IPv4 source's packets; a slot belongs to one source per
+ * window (a slot last written in an earlier window is free). A source's
+ * count reaching the limit lists it, under a spinlock that only that event
+ * and the control thread's list/clear take: once per heavy source and
+ * window, never per packet.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_spinlock.h>
+
+#include "dos.h"
+
+struct dos_slot {
+	uint32_t ip;   /* network order */
+	uint32_t win;  /* window the count is for */
+	uint32_t cnt;
+};
+
+struct dos_offender {
+	uint32_t ip;        /* network order */
+	uint64_t since_ms;  /* when it was listed, ms since the core started */
+	uint64_t last_ms;   /* the last window it was over the limit in */
+};
+
+/* A role's SYNs in one window (RX side), and whether it is listed. */
+struct dos_role {
+	uint32_t win;
+	uint32_t cnt;
+	uint8_t listed;     /* under lock */
+	uint64_t since_ms;  /* under lock */
+	uint64_t last_ms;   /* under lock */
+};
+
+struct core_dos {
+	/* control thread writes, RX side reads */
+	uint64_t src_pps;
+	uint32_t limit;        /* packets per window; 0: off */
+	uint64_t syn_pps;
+	uint32_t syn_limit;    /* SYNs per window and role; 0: off */
+	/* RX side only */
+	uint64_t win_tsc;
+	uint64_t start_tsc;
+	struct dos_slot slot[CORE_DOS_SLOTS];
+	/* the list: under lock */
+	rte_spinlock_t lock;
+	unsigned int nb;
+	struct dos_offender off[CORE_DOS_MAX_OFFENDERS];
+	uint64_t events;
+	uint64_t list_full;
+	unsigned int nb_roles;
+	struct dos_role role[CFG_MAX_ROLES]; /* win, cnt: RX side; the rest under lock */
+};
+
+/* Milliseconds since the core started at TSC @now. */
+static inline uint64_t
+dos_ms(const struct core_dos *d, uint64_t now)
+{
+	return (now - d->start_tsc) * CORE_DOS_WINDOW_MS / d->win_tsc;
+}
+
+struct core_dos *
+core_dos_create(int socket)
+{
+	struct core_dos *d = rte_zmalloc_socket("netvm_dos", sizeof(*d), RTE_CACHE_LINE_SIZE,
+						socket);
+
+	if (d == NULL)
+		return NULL;
+	rte_spinlock_init(&d->lock);
+	d->win_tsc = rte_get_tsc_hz() / 1000 * CORE_DOS_WINDOW_MS;
+	d->start_tsc = rte_rdtsc();
+	return d;
+}
+
+void
+core_dos_free(struct core_dos *d)
+{
+	rte_free(d);
+}
+
+/* List source @ip (RX side), or note that a listed one is over again. */
+static void
+dos_list(struct core_dos *d, uint32_t ip, uint64_t now)
+{
+	uint64_t ms = dos_ms(d, now);
+	unsigned int i;
+
+	rte_spinlock_lock(&d->lock);
+	for (i = 0; i < d->nb && d->off[i].ip != ip; i++)
+		;
+	if (i < d->nb) {
+		d->off[i].last_ms = ms;
+	} else if (d->nb == CORE_DOS_MAX_OFFENDERS) {
+		d->list_full++;
+	} else {
+		d->off[d->nb].ip = ip;
+		d->off[d->nb].since_ms = d->off[d->nb].last_ms = ms;
+		d->nb++;
+		d->events++;
+	}
+	rte_spinlock_unlock(&d->lock);
+}
+
+void
+core_dos_syn(struct core_dos *d, const struct cls_key *k, const uint8_t *frame, uint32_t len,
+	     uint16_t role, uint64_t now)
+{
+	uint32_t limit = __atomic_load_n(&d->syn_limit, __ATOMIC_RELAXED), win, l3 = 14, l4;
+	struct dos_role *r;
+
+	if (limit == 0 || !k->ipv4 || k->proto != 6 || role >= CFG_MAX_ROLES)
+		return;
+	if (frame[12] == 0x81 && frame[13] == 0x00)
+		l3 += 4; /* one 802.1Q tag, as cls_key_extract skips */
+	l4 = l3 + (uint32_t)(frame[l3] & 0x0f) * 4;
+	/* a later fragment has no TCP header; the flags byte must be there */
+	if ((((frame[l3 + 6] & 0x1f) << 8) | frame[l3 + 7]) != 0 || l4 + 14 > len ||
+	    (frame[l4 + 13] & 0x12) != 0x02)
+		return;
+	r = &d->role[role];
+	win = (uint32_t)((now - d->start_tsc) / d->win_tsc);
+	if (r->win != win) {
+		r->win = win;
+		r->cnt = 0;
+	}
+	if (++r->cnt != limit)
+		return;
+	rte_spinlock_lock(&d->lock);
+	r->last_ms = dos_ms(d, now);
+	if (!r->listed) {
+		r->listed = 1;
+		r->since_ms = r->last_ms;
+		d->nb_roles++;
+		d->events++;
+	}
+	rte_spinlock_unlock(&d->lock);
+}
+
+void
+core_dos_count(struct core_dos *d, const struct cls_key *const *kp, unsigned int n,
+	       uint64_t now)
+{
+	uint32_t limit = __atomic_load_n(&d->limit, __ATOMIC_RELAXED), win;
+	unsigned int i;
+
+	if (limit == 0)
+		return;
+	win = (uint32_t)((now - d->start_tsc) / d->win_tsc);
+	for (i = 0; i < n; i++) {
+		const struct cls_key *k = kp[i];
+		struct dos_slot *s;
+
+		if (!k->ipv4)
+			continue;
+		s = &d->slot[(k->src_ip * 2654435761u) >> (32 - 12)];
+		if (s->win != win || s->ip != k->src_ip) {
+			if (s->win == win && s->cnt > limit / 2)
+				continue; /* a heavy source holds the slot this window */
+			s->ip = k->src_ip;
+			s->win = win;
+			s->cnt = 0;
+		}
+		if (++s->cnt == limit)
+			dos_list(d, k->src_ip, now);
+	}
+}
+
+_Static_assert(CORE_DOS_SLOTS == 1 << 12, "the slot hash takes 12 bits");
+
+void
+core_dos_stats_get(const struct core_dos *d, struct core_dos_stats *st)
+{
+	struct core_dos *w = (struct core_dos *)(uintptr_t)d; /* the lock only */
+
+	st->src_pps = __atomic_load_n(&d->src_pps, __ATOMIC_RELAXED);
+	st->syn_pps = __atomic_load_n(&d->syn_pps, __ATOMIC_RELAXED);
+	rte_spinlock_lock(&w->lock);
+	st->syn_roles = d->nb_roles;
+	st->events = d->events;
+	st->offenders = d->nb;
+	st->list_full = d->list_full;
+	rte_spinlock_unlock(&w->lock);
+}
+
+/* "dos set KEY N": the limit @key (src_pps or syn_pps) to @val. */
+static int
+dos_set(struct core_dos *d, const char *key, const char *val, FILE *f, char *err, size_t errlen)
+{
+	bool syn = strcmp(key, "syn_pps") == 0;
+	unsigned long long pps;
+	uint32_t limit;
+	char *end;
+
+	pps = strtoull(val, &end, 10);
+	if ((!syn && strcmp(key, "src_pps") != 0) || val[0] < '0' || val[0] > '9' ||
+	    *end != '\0' || pps > 100000000ull) {
+		snprintf(err, errlen, "dos set src_pps|syn_pps N: N packets per second from one "
+			 "source, or TCP SYNs into one role, 0..100000000 (0: off)");
+		return -EINVAL;
+	}
+	/* a non-zero rate below one packet per window still counts */
+	limit = pps == 0 ? 0 : (uint32_t)RTE_MAX(pps * CORE_DOS_WINDOW_MS / 1000, 1ull);
+	__atomic_store_n(syn ? &d->syn_pps : &d->src_pps, pps, __ATOMIC_RELAXED);
+	__atomic_store_n(syn ? &d->syn_limit : &d->limit, limit, __ATOMIC_RELAXED);
+	fprintf(f, "%s %llu (over %u %s in %u ms)\n", key, pps, limit,
+		syn ? "SYNs into a role" : "packets from a source", CORE_DOS_WINDOW_MS);
+	return 0;
+}
+
+int
+core_dos_cmd(struct core_dos *d, char *args, FILE *f, char *err, size_t errlen)
+{
+	char verb[16] = "", key[16] = "", val[24] = "", more[2], ip[INET_ADDRSTRLEN];
+	int words = sscanf(args, "%15s %15s %23s %1s", verb, key, val, more);
+	uint64_t ms = dos_ms(d, rte_rdtsc());
+	unsigned int i;
+
+	if (strcmp(verb, "list") == 0 && words == 1) {
+		fprintf(f, "src_pps %" PRIu64 "\nsyn_pps %" PRIu64 "\n",
+			__atomic_load_n(&d->src_pps, __ATOMIC_RELAXED),
+			__atomic_load_n(&d->syn_pps, __ATOMIC_RELAXED));
+		rte_spinlock_lock(&d->lock);
+		for (i = 0; i < d->nb; i++)
+			fprintf(f, "offender %s since_ms %" PRIu64 " quiet_ms %" PRIu64 "\n",
+				inet_ntop(AF_INET, &d->off[i].ip, ip, sizeof(ip)),
+				d->off[i].since_ms, ms - d->off[i].last_ms);
+		for (i = 0; i < CFG_MAX_ROLES; i++)
+			if (d->role[i].listed)
+				fprintf(f, "syn_role %u since_ms %" PRIu64 " quiet_ms %" PRIu64 "\n",
+					i, d->role[i].since_ms, ms - d->role[i].last_ms);
+		rte_spinlock_unlock(&d->lock);
+		return 0;
+	}
+	if (strcmp(verb, "clear") == 0 && words == 1) {
+		rte_spinlock_lock(&d->lock);
+		d->nb = 0;
+		d->nb_roles = 0;
+		for (i = 0; i < CFG_MAX_ROLES; i++)
+			d->role[i].listed = 0;
+		rte_spinlock_unlock(&d->lock);
+		fprintf(f, "offenders cleared\n");
+		return 0;
+	}
+	if (strcmp(verb, "set") == 0 && words == 3)
+		return dos_set(d, key, val, f, err, errlen);
+	snprintf(err, errlen, "dos list | dos set src_pps|syn_pps N | dos clear");
+	return -EINVAL;
+}

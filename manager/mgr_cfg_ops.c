@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_cfg_ops.c — the configuration of a running system's operations:
+ * "scale" (per role: how many instances, started how, on what load) and
+ * "dos" (the response to an attack the core detects). Same schema
+ * machinery as the rest of the file (mgr_cfg_priv.h); docs/operations.md.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg_report.h"
+#include "mgr_cfg_priv.h"
+
+static const char *const mgr_method_names[] = { "process", "vm", NULL };
+static const char *const mgr_metric_names[] = { "load", NULL };
+
+/* scale = ( { ... }, ... ) */
+static const struct mgr_field mgr_scale_schema[] = {
+	F_U32("role", struct mgr_scale_cfg, role, 0, 255, true),
+	F_ENUM("method", struct mgr_scale_cfg, method, mgr_method_names),
+	F_STR("command", struct mgr_scale_cfg, command, K_STR, false),
+	{ "vms", K_OWN, 0, 0, 0, 0, NULL, false },
+	F_U32("min", struct mgr_scale_cfg, min, 0, MGR_CFG_MAX_UNITS, false),
+	F_U32("max", struct mgr_scale_cfg, max, 1, MGR_CFG_MAX_UNITS, true),
+	F_ENUM("metric", struct mgr_scale_cfg, metric, mgr_metric_names),
+	F_U32("out_above", struct mgr_scale_cfg, out_above, 1, 1u << 24, false),
+	F_U32("in_below", struct mgr_scale_cfg, in_below, 0, 1u << 24, false),
+	F_U32("out_hold_ms", struct mgr_scale_cfg, out_hold_ms, 0, 3600000, false),
+	F_U32("in_hold_ms", struct mgr_scale_cfg, in_hold_ms, 0, 3600000, false),
+	F_U32("cooldown_ms", struct mgr_scale_cfg, cooldown_ms, 0, 3600000, false),
+	F_U32("drain_ms", struct mgr_scale_cfg, drain_ms, 0, 3600000, false),
+	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
+};
+
+/* dos = { ... } */
+static const struct mgr_field mgr_dos_schema[] = {
+	F_U32("src_pps", struct mgr_dos_cfg, src_pps, 0, 100000000, false),
+	F_U32("syn_pps", struct mgr_dos_cfg, syn_pps, 0, 100000000, false),
+	F_U32("hold_ms", struct mgr_dos_cfg, hold_ms, 0, 3600000, false),
+	F_STR("chain", struct mgr_dos_cfg, chain, K_NAME, true),
+	F_U32("filter_role", struct mgr_dos_cfg, filter_role, 0, 255, true),
+	F_STR("filter", struct mgr_dos_cfg, filter, K_STR, true),
+	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
+};
+
+static void
+mgr_scale_defaults(struct mgr_scale_cfg *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->method = MGR_METHOD_PROCESS;
+	p->min = 1;
+	p->out_above = 32;
+	p->in_below = 2;
+	p->out_hold_ms = 1000;
+	p->in_hold_ms = 5000;
+	p->cooldown_ms = 2000;
+	p->drain_ms = 10000;
+}
+
+/* "vms = [ "NAME", ... ]" of policy @p. */
+static int
+mgr_scale_vms(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key,
+	      struct mgr_scale_cfg *p)
+{
+	unsigned int i, n = (unsigned int)config_setting_length(s);
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
+		return mgr_fail(x, s, key, "expected [ \"VM\", ... ], got %s", cfg_type_name(s));
+	if (n == 0 || n > MGR_CFG_MAX_UNITS)
+		return mgr_fail(x, s, key, "%u VMs; give 1..%u", n, MGR_CFG_MAX_UNITS);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		const char *v = config_setting_get_string(e);
+
+		if (v == NULL || v[0] == '\0' || strlen(v) >= MGR_CFG_NAME_LEN)
+			return mgr_fail(x, e, key, "element %u: expected a VM name", i);
+		snprintf(p->vms[i], sizeof(p->vms[i]), "%s", v);
+	}
+	p->nb_vms = n;
+	return 0;
+}
+
+static int
+mgr_parse_scale_one(struct mgr_cfg_ctx *x, const config_setting_t *g, const char *key,
+		    struct mgr_scale_cfg *p)
+{
+	const config_setting_t *found[MGR_MAX_FIELDS], *vms, *cmd;
+	char mkey[MGR_KEY_LEN + 8];
+	int rc;
+
+	mgr_scale_defaults(p);
+	p->line = config_setting_source_line(g);
+	rc = mgr_parse_object(x, g, key, mgr_scale_schema, p, found);
+	if (rc < 0)
+		return rc;
+	vms = found[mgr_field_idx(mgr_scale_schema, "vms")];
+	cmd = found[mgr_field_idx(mgr_scale_schema, "command")];
+	snprintf(mkey, sizeof(mkey), "%s.vms", key);
+	if (vms != NULL && (rc = mgr_scale_vms(x, vms, mkey, p)) < 0)
+		return rc;
+	if (p->method == MGR_METHOD_PROCESS && (cmd == NULL || vms != NULL))
+		return mgr_fail(x, g, key, "method \"process\" needs 'command' (the NF to run, "
+				"without -s and -r) and no 'vms'");
+	if (p->method == MGR_METHOD_VM && (vms == NULL || cmd != NULL))
+		return mgr_fail(x, g, key, "method \"vm\" needs 'vms' (VMs of the vms list) and "
+				"no 'command' (each VM's nf says what runs)");
+	if (p->min > p->max)
+		return mgr_fail(x, g, key, "min %u is above max %u", p->min, p->max);
+	if (p->method == MGR_METHOD_VM && p->max > p->nb_vms)
+		return mgr_fail(x, g, key, "max %u but only %u VMs in 'vms'", p->max, p->nb_vms);
+	if (p->in_below >= p->out_above)
+		return mgr_fail(x, g, key, "in_below %u must be below out_above %u (the band "
+				"between them keeps the count steady)", p->in_below, p->out_above);
+	return 0;
+}
+
+static int
+mgr_parse_scale(struct mgr_cfg_ctx *x, const config_setting_t *list, struct mgr_cfg *c)
+{
+	char key[MGR_KEY_LEN];
+	unsigned int i, j, n;
+	int rc;
+
+	if (config_setting_type(list) != CONFIG_TYPE_LIST)
+		return mgr_fail(x, list, "scale", "expected a list ( { ... }, ... ), got %s",
+				cfg_type_name(list));
+	n = (unsigned int)config_setting_length(list);
+	if (n > MGR_CFG_MAX_SCALE)
+		return mgr_fail(x, list, "scale", "%u policies, at most %u", n, MGR_CFG_MAX_SCALE);
+	if (n == 0)
+		return 0;
+	c->scale = calloc(n, sizeof(*c->scale));
+	if (c->scale == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, i);
+
+		snprintf(key, sizeof(key), "scale[%u]", i);
+		rc = mgr_parse_scale_one(x, g, key, &c->scale[i]);
+		if (rc < 0)
+			return rc;
+		c->nb_scale = i + 1;
+		for (j = 0; j < i; j++)
+			if (c->scale[j].role == c->scale[i].role) {
+				snprintf(key, sizeof(key), "scale[%u].role", i);
+				return mgr_fail(x, config_setting_get_member(g, "role"), key,
+						"role %u has a policy already (scale[%u], line %u)",
+						c->scale[i].role, j, c->scale[j].line);
+			}
+	}
+	return 0;
+}
+
+int
+mgr_cfg_ops_parse(struct mgr_cfg_ctx *x, const config_setting_t *s, struct mgr_cfg *c)
+{
+	const config_setting_t *found[MGR_MAX_FIELDS];
+	int rc;
+
+	if (strcmp(config_setting_name(s), "scale") == 0)
+		return mgr_parse_scale(x, s, c);
+	memset(&c->dos, 0, sizeof(c->dos));
+	c->dos.hold_ms = 5000;
+	rc = mgr_parse_object(x, s, "dos", mgr_dos_schema, &c->dos, found);
+	if (rc == 0 && c->dos.src_pps == 0 && c->dos.syn_pps == 0)
+		rc = mgr_fail(x, s, "dos", "detects nothing: give src_pps or syn_pps (packets/s)");
+	c->dos.on = rc == 0;
+	c->dos.line = config_setting_source_line(s);
+	return rc;
+}
+
+int
+mgr_cfg_ops_check(struct mgr_cfg_ctx *x, const config_setting_t *root, const struct mgr_cfg *c)
+{
+	const config_setting_t *list = config_setting_get_member(root, "scale");
+	char key[MGR_KEY_LEN];
+	unsigned int i, k;
+
+	for (i = 0; i < c->nb_scale; i++) {
+		const struct mgr_scale_cfg *p = &c->scale[i];
+		const config_setting_t *g = config_setting_get_elem(list, i);
+
+		snprintf(key, sizeof(key), "scale[%u].vms", i);
+		for (k = 0; k < p->nb_vms; k++) {
+			const struct mgr_vm_cfg *vm = mgr_cfg_vm(c, p->vms[k]);
+
+			if (vm == NULL)
+				return mgr_fail(x, g, key, "no VM '%s' in the vms list", p->vms[k]);
+			if (vm->role != p->role || vm->autostart)
+				return mgr_fail(x, g, key, "VM '%s' (line %u) must have role = %u and "
+						"autostart = false: the policy starts it", vm->name,
+						vm->line, p->role);
+		}
+		if (c->dos.on && c->dos.filter_role == p->role) {
+			snprintf(key, sizeof(key), "dos.filter_role");
+			return mgr_fail(x, config_setting_get_member(root, "dos"), key,
+					"role %u is scaled by scale[%u] (line %u); the filter needs "
+					"a role of its own", p->role, i, p->line);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_dos.c — the DoS response: the core's detector lists sources over
+ * dos.src_pps and roles getting over dos.syn_pps TCP SYNs (core/dos.h);
+ * the manager, every tick, reads those lists ("dos list") and, for entries
+ * it has not seen yet:
+ *
+ *   1. writes <state_dir>/dos.rules: "stateless deny src host A" per
+ *      source, "stateless deny tcp and syn and not ack" once a role is
+ *      SYN-flooded (no new TCP connection; those established go on), then
+ *      "stateless allow all" (allowed packets go on along the chain:
+ *      "allow = next");
+ *   2. starts the filter NF (dos.filter, a host process of role
+ *      dos.filter_role with "-- --rules <state_dir>/dos.rules"), or, when
+ *      it runs already, sends it "rules load" through its control channel;
+ *   3. once the filter is live, puts its role in front of the victim's
+ *      chain with the core's live change "chain set CHAIN FILTER,ROLES...".
+ *
+ * When every entry has been quiet (not over its limit) for dos.hold_ms, the
+ * mitigation ends: the chain gets its roles back, the filter is stopped and
+ * the core's lists are cleared ("dos clear"); a new attack starts it anew.
+ *
+ * The times are logged and kept for `netvmctl dos`: when the manager first
+ * saw an offender, when the chain had the filter (mitigated), when it ended.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "mgr.h"
+#include "mgr_corecmd.h"
+#include "mgr_ops.h"
+
+#define DOS_MAX_BLOCKED 64 /* core/dos.h's CORE_DOS_MAX_OFFENDERS */
+#define DOS_IP_LEN 16
+
+struct mgr_dos {
+	bool armed;            /* the core's detector has dos.src_pps and syn_pps */
+	struct mgr_unit filter;
+	char rules_path[MGR_CFG_PATH_LEN];
+	unsigned int nb_blocked;
+	char blocked[DOS_MAX_BLOCKED][DOS_IP_LEN];
+	uint8_t syn_role[256];  /* roles the core lists as SYN-flooded */
+	unsigned int nb_syn;
+	uint64_t quiet_ms;      /* the least quiet_ms of the core's entries */
+	unsigned int nb_loaded; /* entries (sources + SYN roles) in the filter's rules */
+	bool inserted;          /* the chain has the filter */
+	uint64_t seen_ms;       /* first offender seen */
+	uint64_t mitigated_ms;  /* the chain had the filter */
+	char chain_before[128]; /* the chain's roles before */
+	uint64_t mitigations, ends;
+	uint64_t ended_ms;      /* the last mitigation ended */
+	char last[256];         /* the last event */
+};
+
+/* Log an event of the response and keep it for netvmctl. */
+static void __attribute__((format(printf, 2, 3)))
+dos_log(struct mgr_dos *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->last, sizeof(d->last), fmt, ap);
+	va_end(ap);
+	mgr_log("dos: %s", d->last);
+}
+
+/* Set up the response of m->cfg.dos (nothing when off). 0 or -ENOMEM. */
+int
+mgr_dos_init(struct mgr *m, char *err, size_t errlen)
+{
+	struct mgr_dos *d;
+
+	if (!m->cfg.dos.on)
+		return 0;
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	d->filter.nf_id = -1;
+	snprintf(d->filter.name, sizeof(d->filter.name), "dos-filter");
+	if (snprintf(d->rules_path, sizeof(d->rules_path), "%s/dos.rules", m->cfg.state_dir) >=
+	    (int)sizeof(d->rules_path)) {
+		free(d);
+		snprintf(err, errlen, "manager.state_dir too long for dos.rules");
+		return -ENAMETOOLONG;
+	}
+	m->dos = d;
+	return 0;
+}
+
+const struct mgr_unit *
+mgr_dos_unit(struct mgr *m)
+{
+	return m->dos != NULL && m->dos->filter.state != MGR_UNIT_STOPPED ? &m->dos->filter : NULL;
+}
+
+/* The rules text for the blocked sources (malloc'd). */
+static char *
+dos_rules(const struct mgr_dos *d, size_t *len)
+{
+	char *text = NULL;
+	unsigned int i;
+	FILE *f = open_memstream(&text, len);
+
+	if (f == NULL)
+		return NULL;
+	fprintf(f, "# written by netvm-manager: what its DoS response drops\n"
+		"allow = next\n");
+	for (i = 0; i < d->nb_blocked; i++)
+		fprintf(f, "stateless deny src host %s\n", d->blocked[i]);
+	if (d->nb_syn > 0)
+		fprintf(f, "stateless deny tcp and syn and not ack\n");
+	fprintf(f, "stateless allow all\n");
+	fclose(f);
+	return text;
+}
+
+/* Take the entries of the core's "dos list" answer @ans; how many are new.
+ * d->quiet_ms: how long the least quiet of them has been under its limit. */
+static unsigned int
+dos_take(struct mgr_dos *d, char *ans)
+{
+	char *save = NULL, *line, ip[DOS_IP_LEN + 1];
+	unsigned long long since, quiet;
+	unsigned int i, role, added = 0, entries = 0;
+
+	d->quiet_ms = UINT64_MAX;
+	for (line = strtok_r(ans, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "syn_role %u since_ms %llu quiet_ms %llu", &role, &since,
+			   &quiet) == 3 && role < 256) {
+			entries++;
+			d->quiet_ms = quiet < d->quiet_ms ? quiet : d->quiet_ms;
+			if (!d->syn_role[role]) {
+				d->syn_role[role] = 1;
+				d->nb_syn++;
+				added++;
+			}
+			continue;
+		}
+		if (sscanf(line, "offender %16s since_ms %llu quiet_ms %llu", ip, &since,
+			   &quiet) != 3 || strlen(ip) >= DOS_IP_LEN)
+			continue;
+		entries++;
+		d->quiet_ms = quiet < d->quiet_ms ? quiet : d->quiet_ms;
+		for (i = 0; i < d->nb_blocked && strcmp(d->blocked[i], ip) != 0; i++)
+			;
+		if (i < d->nb_blocked || d->nb_blocked == DOS_MAX_BLOCKED)
+			continue;
+		snprintf(d->blocked[d->nb_blocked++], DOS_IP_LEN, "%s", ip);
+		added++;
+	}
+	return added; /* no entry (a "dos clear" by hand): quiet_ms stays UINT64_MAX */
+}
+
+/*
+ * The attack is over: every entry quiet for dos.hold_ms. Give the chain its
+ * roles back, stop the filter, clear the core's lists and start afresh.
+ */
+static void
+dos_end(struct mgr *m, struct mgr_dos *d, uint64_t now)
+{
+	const struct mgr_dos_cfg *c = &m->cfg.dos;
+	char err[MGR_ERR_LEN], *ans = NULL;
+	unsigned long long quiet = d->quiet_ms == UINT64_MAX ? 0 : d->quiet_ms;
+
+	if (d->inserted && d->chain_before[0] != '\0' &&
+	    mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %s", c->chain,
+			 d->chain_before) < 0) {
+		dos_log(d, "taking the filter out of chain %s: %s (tried again next tick)", c->chain,
+			err);
+		free(ans);
+		return;
+	}
+	free(ans);
+	ans = NULL;
+	if (mgr_core_cmd(m, &ans, err, sizeof(err), "dos clear") < 0)
+		dos_log(d, "dos clear: %s", err);
+	free(ans);
+	mgr_proc_stop(&d->filter);
+	d->filter.state = MGR_UNIT_STOPPED;
+	d->filter.nf_id = -1;
+	d->ends++;
+	d->ended_ms = now;
+	dos_log(d, "mitigation ended: quiet for %llu ms (hold_ms %u), chain %s = %s again, "
+		"%s stopped, %u source(s) and %u SYN-flooded role(s) forgotten",
+		quiet, c->hold_ms, c->chain,
+		d->chain_before[0] ? d->chain_before : "(unchanged)", d->filter.name,
+		d->nb_blocked, d->nb_syn);
+	d->nb_blocked = d->nb_syn = d->nb_loaded = 0;
+	memset(d->syn_role, 0, sizeof(d->syn_role));
+	d->inserted = false;
+	d->seen_ms = d->mitigated_ms = 0;
+	d->chain_before[0] = '\0';
+}
+
+/* Put the filter's role first in the victim's chain, unless it is there. */
+static void
+dos_insert(struct mgr *m, struct mgr_dos *d, uint64_t now)
+{
+	const struct mgr_dos_cfg *c = &m->cfg.dos;
+	char err[MGR_ERR_LEN], *ans = NULL, *line, *save = NULL, name[64], roles[128];
+	char first[8];
+	bool found = false;
+
+	if (mgr_core_cmd(m, &ans, err, sizeof(err), "chain list") < 0) {
+		dos_log(d, "chain list: %s", err);
+		free(ans);
+		return;
+	}
+	for (line = strtok_r(ans, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%63s %127s", name, roles) == 2 && strcmp(name, c->chain) == 0) {
+			found = true;
+			break;
+		}
+	free(ans);
+	ans = NULL;
+	if (!found) {
+		dos_log(d, "no chain '%s' in the core (dos.chain): the filter runs outside "
+			"any chain", c->chain);
+		d->inserted = true;
+		return;
+	}
+	snprintf(first, sizeof(first), "%u", c->filter_role);
+	if (strncmp(roles, first, strlen(first)) == 0 &&
+	    (roles[strlen(first)] == ',' || roles[strlen(first)] == '\0')) {
+		d->inserted = true;
+	} else if (mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %u,%s", c->chain,
+				c->filter_role, roles) < 0) {
+		dos_log(d, "putting the filter in chain %s: %s", c->chain, err);
+		free(ans);
+		return;
+	} else {
+		snprintf(d->chain_before, sizeof(d->chain_before), "%s", roles);
+		d->inserted = true;
+	}
+	free(ans);
+	d->mitigated_ms = now;
+	dos_log(d, "mitigation in force: chain %s = %u,%s, %u source(s) dropped by %s (nf %d), "
+		"%llu ms after the first offender was seen", c->chain, c->filter_role,
+		d->chain_before[0] ? d->chain_before : roles, d->nb_blocked, d->filter.name,
+		d->filter.nf_id, (unsigned long long)(now - d->seen_ms));
+}
+
+/* Give the running filter the rules in force (its control channel). */
+static void
+dos_reload(struct mgr *m, struct mgr_dos *d, const char *text, size_t len)
+{
+	char err[MGR_ERR_LEN], *req, *ans = NULL;
+	size_t hl = strlen("rules load dos.rules\n");
+	int status = 0;
+
+	req = malloc(hl + len);
+	if (req == NULL)
+		return;
+	memcpy(req, "rules load dos.rules\n", hl);
+	memcpy(req + hl, text, len);
+	if (mgr_core_ask(m->cfg.core_socket, d->filter.nf_id, req, hl + len, 5000, &status, &ans,
+			 err, sizeof(err)) < 0 || status != 0)
+		dos_log(d, "rules load into %s (nf %d): %s", d->filter.name, d->filter.nf_id,
+			status != 0 && ans ? ans : err);
+	else
+		d->nb_loaded = d->nb_blocked + d->nb_syn;
+	free(req);
+	free(ans);
+}
+
+void
+mgr_dos_tick(struct mgr *m, struct json_object *stats, uint64_t now)
+{
+	struct mgr_dos *d = m->dos;
+	char err[MGR_ERR_LEN], cmd[MGR_CFG_NF_LEN + MGR_CFG_PATH_LEN + 16], *ans = NULL, *text;
+	unsigned int added;
+	size_t len;
+	FILE *f;
+
+	if (d == NULL || stats == NULL)
+		return;
+	if (!d->armed) {
+		if (mgr_core_cmd(m, &ans, err, sizeof(err), "dos set src_pps %u",
+				 m->cfg.dos.src_pps) == 0) {
+			free(ans);
+			ans = NULL;
+			d->armed = mgr_core_cmd(m, &ans, err, sizeof(err), "dos set syn_pps %u",
+						m->cfg.dos.syn_pps) == 0;
+		}
+		if (d->armed)
+			dos_log(d, "the core lists sources over %u packets/s and roles over %u "
+				"SYNs/s (0: off); the filter goes in front of chain %s as role %u",
+				m->cfg.dos.src_pps, m->cfg.dos.syn_pps, m->cfg.dos.chain,
+				m->cfg.dos.filter_role);
+		free(ans);
+		return;
+	}
+	if (mgr_core_cmd(m, &ans, err, sizeof(err), "dos list") < 0) {
+		free(ans);
+		return;
+	}
+	added = dos_take(d, ans);
+	free(ans);
+	if (added > 0) {
+		if (d->seen_ms == 0) {
+			d->seen_ms = now;
+			d->mitigations++;
+		}
+		dos_log(d, "%u new entr%s: %u source(s), %u SYN-flooded role(s)", added,
+			added == 1 ? "y" : "ies", d->nb_blocked, d->nb_syn);
+	}
+	if (d->nb_blocked + d->nb_syn == 0)
+		return;
+	if (added == 0 && m->cfg.dos.hold_ms > 0 && d->quiet_ms >= m->cfg.dos.hold_ms &&
+	    (d->inserted || d->filter.state == MGR_UNIT_STOPPED)) {
+		dos_end(m, d, now);
+		return;
+	}
+	if (d->filter.state != MGR_UNIT_STOPPED &&
+	    mgr_proc_poll(&d->filter, stats, err, sizeof(err)) == 0) {
+		dos_log(d, "%s went down (%s): started again", d->filter.name, err);
+		d->filter.state = MGR_UNIT_STOPPED;
+	}
+	text = dos_rules(d, &len);
+	if (text == NULL)
+		return;
+	if (d->filter.state == MGR_UNIT_STOPPED) {
+		f = fopen(d->rules_path, "w");
+		if (f == NULL || fwrite(text, 1, len, f) != len) {
+			dos_log(d, "%s: %s", d->rules_path, strerror(errno));
+			if (f != NULL)
+				fclose(f);
+			free(text);
+			return;
+		}
+		fclose(f);
+		snprintf(cmd, sizeof(cmd), "%s -- --rules %s", m->cfg.dos.filter, d->rules_path);
+		if (mgr_proc_start(m, &d->filter, m->cfg.dos.filter_role, cmd, err, sizeof(err)) < 0) {
+			dos_log(d, "starting the filter: %s", err);
+		} else {
+			d->filter.state = MGR_UNIT_STARTING;
+			d->filter.started_ms = now;
+			d->nb_loaded = d->nb_blocked + d->nb_syn;
+			dos_log(d, "starting %s (pid %d): %u source(s) to drop%s", d->filter.name,
+				(int)d->filter.pid, d->nb_blocked,
+				d->nb_syn ? ", and new TCP connections" : "");
+		}
+	} else if (d->filter.nf_id >= 0) {
+		if (d->filter.state == MGR_UNIT_STARTING) {
+			d->filter.state = MGR_UNIT_RUNNING;
+			d->filter.live_ms = now;
+		}
+		if (d->nb_loaded != d->nb_blocked + d->nb_syn)
+			dos_reload(m, d, text, len);
+		if (!d->inserted)
+			dos_insert(m, d, now);
+	}
+	free(text);
+}
+
+/* Stop the filter (the manager ends); the chain keeps its role. */
+void
+mgr_dos_stop(struct mgr *m)
+{
+	if (m->dos == NULL)
+		return;
+	mgr_proc_stop(&m->dos->filter);
+	free(m->dos);
+	m->dos = NULL;
+}
+
+/* The response's state for "netvmctl dos" (a new reference). */
+struct json_object *
+mgr_dos_json(struct mgr *m)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	const struct mgr_dos *d = m->dos;
+	unsigned int i;
+
+	json_object_object_add(o, "on", json_object_new_boolean(d != NULL));
+	if (d == NULL)
+		return o;
+	json_object_object_add(o, "src_pps", json_object_new_int((int)m->cfg.dos.src_pps));
+	json_object_object_add(o, "syn_pps", json_object_new_int((int)m->cfg.dos.syn_pps));
+	json_object_object_add(o, "hold_ms", json_object_new_int((int)m->cfg.dos.hold_ms));
+	json_object_object_add(o, "chain", json_object_new_string(m->cfg.dos.chain));
+	json_object_object_add(o, "filter_role", json_object_new_int(m->cfg.dos.filter_role));
+	json_object_object_add(o, "armed", json_object_new_boolean(d->armed));
+	for (i = 0; i < d->nb_blocked; i++)
+		json_object_array_add(a, json_object_new_string(d->blocked[i]));
+	json_object_object_add(o, "blocked", a);
+	a = json_object_new_array();
+	for (i = 0; i < 256; i++)
+		if (d->syn_role[i])
+			json_object_array_add(a, json_object_new_int((int)i));
+	json_object_object_add(o, "syn_roles", a);
+	json_object_object_add(o, "active", json_object_new_boolean(d->nb_blocked + d->nb_syn > 0));
+	json_object_object_add(o, "quiet_ms", d->nb_blocked + d->nb_syn > 0 &&
+			       d->quiet_ms != UINT64_MAX ?
+			       json_object_new_int64((int64_t)d->quiet_ms) : NULL);
+	json_object_object_add(o, "mitigations", json_object_new_int64((int64_t)d->mitigations));
+	json_object_object_add(o, "ends", json_object_new_int64((int64_t)d->ends));
+	json_object_object_add(o, "filter_nf_id", d->filter.nf_id >= 0 ?
+			       json_object_new_int(d->filter.nf_id) : NULL);
+	json_object_object_add(o, "filter_pid", d->filter.pid > 0 ?
+			       json_object_new_int(d->filter.pid) : NULL);
+	json_object_object_add(o, "inserted", json_object_new_boolean(d->inserted));
+	json_object_object_add(o, "mitigation_ms", d->mitigated_ms ?
+			       json_object_new_int64((int64_t)(d->mitigated_ms - d->seen_ms)) :
+			       NULL);
+	json_object_object_add(o, "last", json_object_new_string(d->last));
+	return o;
+}

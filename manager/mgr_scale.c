@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_scale.c — scaling policies: the instances of a role started and
+ * stopped by the core's load counters, with hysteresis.
+ *
+ * Every tick (MGR_TICK_MS) the manager reads the core's counters once and,
+ * per policy, takes the mean of nf<I>_load (descriptors waiting on the rx
+ * rings) over the role's running instances:
+ *
+ *   below min instances              start one (at most one per backoff)
+ *   mean > out_above for out_hold_ms start one, up to max
+ *   mean < in_below for in_hold_ms   drain the newest, down to min
+ *
+ * never two actions within cooldown_ms, and none while an instance starts
+ * or drains. Draining ("instance drain ID" to the core) keeps the flows an
+ * instance has and places new ones elsewhere; it is stopped when the core
+ * says it has no flow left (nf<I>_flows, flows idle core.flow_idle_ms are
+ * forgotten) or after drain_ms. Every decision is logged and kept for
+ * `netvmctl scale list`.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "mgr.h"
+#include "mgr_corecmd.h"
+#include "mgr_ops.h"
+
+#define POL_LOG 8 /* decisions kept per policy */
+
+struct mgr_pol {
+	struct mgr *m;
+	const struct mgr_scale_cfg *cfg;
+	const struct mgr_inst_method *meth;
+	struct mgr_unit units[MGR_CFG_MAX_UNITS];
+	uint64_t above_since, below_since; /* 0: not now */
+	uint64_t last_action_ms;
+	uint64_t last_start_ms;
+	uint32_t mean_load;
+	unsigned int running;
+	uint64_t outs, ins;
+	unsigned int nb_log, log_next;
+	char log[POL_LOG][256];
+};
+
+int
+mgr_core_cmd(struct mgr *m, char **answer, char *err, size_t errlen, const char *fmt, ...)
+{
+	char req[512];
+	va_list ap;
+	int status = 0, r, n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(req, sizeof(req), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(req)) {
+		snprintf(err, errlen, "core command too long");
+		return -E2BIG;
+	}
+	*answer = NULL;
+	r = mgr_core_ask(m->cfg.core_socket, MGR_CORE_SELF, req, (size_t)n, 5000, &status, answer,
+			 err, errlen);
+	if (r == 0 && status != 0) {
+		snprintf(err, errlen, "core: %s: %s", req, *answer ? *answer : strerror(-status));
+		err[strcspn(err, "\n")] = '\0';
+		r = status < 0 ? status : -EINVAL;
+	}
+	return r;
+}
+
+/* Log a decision of @p and keep it for netvmctl. */
+static void __attribute__((format(printf, 2, 3)))
+pol_log(struct mgr_pol *p, const char *fmt, ...)
+{
+	char *slot = p->log[p->log_next];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(slot, sizeof(p->log[0]), fmt, ap);
+	va_end(ap);
+	mgr_log("scale role %u: %s", p->cfg->role, slot);
+	p->log_next = (p->log_next + 1) % POL_LOG;
+	if (p->nb_log < POL_LOG)
+		p->nb_log++;
+}
+
+/* ---- method "process" ---- */
+
+static int
+proc_start(struct mgr_pol *p, struct mgr_unit *u, char *err, size_t errlen)
+{
+	return mgr_proc_start(p->m, u, p->cfg->role, p->cfg->command, err, errlen);
+}
+
+static int
+proc_poll(struct mgr_pol *p, struct mgr_unit *u, struct json_object *stats, char *err,
+	  size_t errlen)
+{
+	(void)p;
+	return mgr_proc_poll(u, stats, err, errlen);
+}
+
+static void
+proc_stop(struct mgr_pol *p, struct mgr_unit *u)
+{
+	(void)p;
+	mgr_proc_stop(u);
+}
+
+static const struct mgr_inst_method method_process = {
+	.name = "process", .start = proc_start, .poll = proc_poll, .stop = proc_stop,
+};
+
+/* ---- method "vm": a configured VM, cold-booted by mgr_vm.c ---- */
+
+static int
+vm_start(struct mgr_pol *p, struct mgr_unit *u, char *err, size_t errlen)
+{
+	u->vm = mgr_find_vm(p->m, u->name);
+	if (u->vm == NULL) {
+		snprintf(err, errlen, "no VM %s", u->name);
+		return -ENOENT;
+	}
+	u->vm->restarts = 0;
+	u->nf_id = -1;
+	return mgr_vm_start(u->vm, err, errlen);
+}
+
+static int
+vm_poll(struct mgr_pol *p, struct mgr_unit *u, struct json_object *stats, char *err,
+	size_t errlen)
+{
+	(void)p;
+	(void)stats;
+	switch (u->vm->state) {
+	case MGR_VM_RUNNING:
+		u->nf_id = (int)u->vm->att.nf_id;
+		return 1;
+	case MGR_VM_STARTING:
+	case MGR_VM_BOOTING:
+	case MGR_VM_BACKOFF: /* its restart policy brings it back */
+		u->nf_id = -1;
+		return 1;
+	default:
+		snprintf(err, errlen, "VM %s", u->vm->last_down[0] ? u->vm->last_down : "stopped");
+		return 0;
+	}
+}
+
+static void
+vm_stop(struct mgr_pol *p, struct mgr_unit *u)
+{
+	(void)p;
+	if (u->vm != NULL)
+		mgr_vm_stop(u->vm);
+	u->nf_id = -1;
+}
+
+static const struct mgr_inst_method method_vm = {
+	.name = "vm", .start = vm_start, .poll = vm_poll, .stop = vm_stop,
+};
+
+/* ---- the policy ---- */
+
+/*
+ * Set up a policy per m->cfg.scale; nothing starts before the first tick.
+ * Returns 0 or -ENOMEM.
+ */
+int
+mgr_scale_init(struct mgr *m, char *err, size_t errlen)
+{
+	unsigned int i, k;
+
+	if (m->cfg.nb_scale == 0)
+		return 0;
+	m->pols = calloc(m->cfg.nb_scale, sizeof(*m->pols));
+	if (m->pols == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < m->cfg.nb_scale; i++) {
+		struct mgr_pol *p = &m->pols[i];
+
+		p->m = m;
+		p->cfg = &m->cfg.scale[i];
+		/* one table per method; another method (a booted idle VM that
+		 * gets the NF on demand) is one more table and one more case */
+		p->meth = p->cfg->method == MGR_METHOD_VM ? &method_vm : &method_process;
+		for (k = 0; k < p->cfg->max; k++) {
+			struct mgr_unit *u = &p->units[k];
+
+			u->nf_id = -1;
+			if (p->cfg->method == MGR_METHOD_VM)
+				snprintf(u->name, sizeof(u->name), "%s", p->cfg->vms[k]);
+			else
+				snprintf(u->name, sizeof(u->name), "r%u-%u", p->cfg->role, k + 1);
+		}
+	}
+	return 0;
+}
+
+static unsigned int
+pol_count(const struct mgr_pol *p, enum mgr_unit_state s)
+{
+	unsigned int k, n = 0;
+
+	for (k = 0; k < p->cfg->max; k++)
+		n += p->units[k].state == s;
+	return n;
+}
+
+static int64_t
+stat_of(struct json_object *stats, int nf_id, const char *field)
+{
+	struct json_object *v;
+	char key[48];
+
+	snprintf(key, sizeof(key), "nf%d_%s", nf_id, field);
+	if (stats == NULL || !json_object_object_get_ex(stats, key, &v))
+		return -1;
+	return json_object_get_int64(v);
+}
+
+/* Start the first stopped unit of @p; why in the log. */
+static void
+pol_start(struct mgr_pol *p, uint64_t now, const char *why)
+{
+	char err[MGR_ERR_LEN];
+	unsigned int k;
+
+	for (k = 0; k < p->cfg->max && p->units[k].state != MGR_UNIT_STOPPED; k++)
+		;
+	if (k == p->cfg->max)
+		return;
+	p->last_action_ms = p->last_start_ms = now;
+	if (p->meth->start(p, &p->units[k], err, sizeof(err)) < 0) {
+		pol_log(p, "%s: starting %s failed: %s", why, p->units[k].name, err);
+		return;
+	}
+	p->units[k].state = MGR_UNIT_STARTING;
+	p->units[k].started_ms = now;
+	p->units[k].live_ms = 0;
+	pol_log(p, "%s: starting %s (%s)", why, p->units[k].name, p->meth->name);
+}
+
+/* Drain the newest running unit of @p (stop it at once if the core cannot). */
+static void
+pol_drain(struct mgr_pol *p, uint64_t now, const char *why)
+{
+	struct mgr_unit *u = NULL;
+	char err[MGR_ERR_LEN], *ans = NULL;
+	unsigned int k;
+
+	for (k = 0; k < p->cfg->max; k++)
+		if (p->units[k].state == MGR_UNIT_RUNNING &&
+		    (u == NULL || p->units[k].started_ms >= u->started_ms))
+			u = &p->units[k];
+	if (u == NULL)
+		return;
+	p->last_action_ms = now;
+	u->drain_ms = now;
+	u->handover_ms = 0;
+	if (mgr_core_cmd(p->m, &ans, err, sizeof(err), "instance drain %d", u->nf_id) < 0) {
+		pol_log(p, "%s: draining %s (nf %d) refused (%s): stopping it now", why, u->name,
+			u->nf_id, err);
+		p->meth->stop(p, u);
+		u->state = MGR_UNIT_STOPPED;
+	} else {
+		u->state = MGR_UNIT_DRAINING;
+		pol_log(p, "%s: draining %s (nf %d)", why, u->name, u->nf_id);
+	}
+	free(ans);
+}
+
+/*
+ * Stop draining unit @u of @p once it is empty: no flow left on it, nothing
+ * on its rx rings, every packet given back. A drain that outlasts drain_ms
+ * hands its flows over ("instance handover": they move to the other
+ * instances when it has no packet in flight, lossless and in order); one
+ * that outlasts another drain_ms (the instance never empty, or no other
+ * instance to take the flows) is stopped with what it holds.
+ */
+static void
+pol_drained(struct mgr_pol *p, struct mgr_unit *u, struct json_object *stats, uint64_t now)
+{
+	int64_t flows = stat_of(stats, u->nf_id, "flows"), load = stat_of(stats, u->nf_id, "load");
+	int64_t rx = stat_of(stats, u->nf_id, "rx"), tx = stat_of(stats, u->nf_id, "tx");
+	char err[MGR_ERR_LEN], *ans = NULL;
+	uint64_t waited = now - u->drain_ms;
+
+	if (flows == 0 && load == 0 && tx >= rx) {
+		pol_log(p, "%s drained (%s after %llu ms): stopped", u->name,
+			u->handover_ms ? "its flows handed over" : "no flow left",
+			(unsigned long long)waited);
+	} else if (waited < p->cfg->drain_ms) {
+		return;
+	} else if (u->handover_ms == 0) {
+		u->handover_ms = now;
+		if (mgr_core_cmd(p->m, &ans, err, sizeof(err), "instance handover %d", u->nf_id) < 0)
+			pol_log(p, "%s: handing over %lld flows after drain_ms refused (%s)", u->name,
+				(long long)flows, err);
+		else
+			pol_log(p, "%s: %lld flows after drain_ms %u: handed over to the other "
+				"instances", u->name, (long long)flows, p->cfg->drain_ms);
+		free(ans);
+		return;
+	} else if (now - u->handover_ms < p->cfg->drain_ms) {
+		return;
+	} else {
+		pol_log(p, "%s not empty %u ms after its handover (%lld flows, %lld waiting): "
+			"stopped, what it holds is lost", u->name, p->cfg->drain_ms,
+			(long long)flows, (long long)load);
+	}
+	p->meth->stop(p, u);
+	u->state = MGR_UNIT_STOPPED;
+}
+
+/* Follow each unit of @p: live, gone, drained. */
+static void
+pol_watch(struct mgr_pol *p, struct json_object *stats, uint64_t now)
+{
+	char err[MGR_ERR_LEN];
+	unsigned int k;
+
+	for (k = 0; k < p->cfg->max; k++) {
+		struct mgr_unit *u = &p->units[k];
+
+		if (u->state == MGR_UNIT_STOPPED)
+			continue;
+		if (p->meth->poll(p, u, stats, err, sizeof(err)) == 0) {
+			pol_log(p, "%s %s: %s", u->name,
+				u->state == MGR_UNIT_DRAINING ? "ended while draining" : "went down",
+				err);
+			p->meth->stop(p, u);
+			u->state = MGR_UNIT_STOPPED;
+			continue;
+		}
+		if (u->state == MGR_UNIT_STARTING && u->nf_id >= 0) {
+			u->state = MGR_UNIT_RUNNING;
+			u->live_ms = now;
+			pol_log(p, "%s runs as nf %d, %llu ms after its start", u->name, u->nf_id,
+				(unsigned long long)(now - u->started_ms));
+		} else if (u->state == MGR_UNIT_STARTING &&
+			   now - u->started_ms > (uint64_t)p->m->cfg.boot_s * 1000) {
+			pol_log(p, "%s not live after %u s (manager.boot_timeout_s): stopped",
+				u->name, p->m->cfg.boot_s);
+			p->meth->stop(p, u);
+			u->state = MGR_UNIT_STOPPED;
+		} else if (u->state == MGR_UNIT_DRAINING) {
+			pol_drained(p, u, stats, now);
+		}
+	}
+}
+
+static void
+pol_tick(struct mgr_pol *p, struct json_object *stats, uint64_t now)
+{
+	const struct mgr_scale_cfg *c = p->cfg;
+	unsigned int k, active, busy;
+	uint64_t sum = 0;
+	char why[160];
+
+	pol_watch(p, stats, now);
+	p->running = 0;
+	for (k = 0; k < c->max; k++) {
+		int64_t load;
+
+		if (p->units[k].state != MGR_UNIT_RUNNING)
+			continue;
+		load = stat_of(stats, p->units[k].nf_id, "load");
+		sum += load > 0 ? (uint64_t)load : 0;
+		p->running++;
+	}
+	p->mean_load = p->running ? (uint32_t)(sum / p->running) : 0;
+	active = p->running + pol_count(p, MGR_UNIT_STARTING);
+	busy = pol_count(p, MGR_UNIT_STARTING) + pol_count(p, MGR_UNIT_DRAINING);
+	if (stats == NULL)
+		return; /* the core is not there: no decision on no data */
+	if (active < c->min) {
+		if (now - p->last_start_ms >= p->m->cfg.backoff_ms || p->last_start_ms == 0)
+			pol_start(p, now, "below min");
+		return;
+	}
+	if (p->running == 0) {
+		p->above_since = p->below_since = 0;
+		return;
+	}
+	p->above_since = p->mean_load > c->out_above ? (p->above_since ? p->above_since : now) : 0;
+	p->below_since = p->mean_load < c->in_below ? (p->below_since ? p->below_since : now) : 0;
+	if (busy > 0 || (p->last_action_ms != 0 && now - p->last_action_ms < c->cooldown_ms))
+		return;
+	if (p->above_since && now - p->above_since >= c->out_hold_ms && active < c->max) {
+		snprintf(why, sizeof(why), "scale out: mean load %u > out_above %u for %llu ms, "
+			 "%u -> %u instances", p->mean_load, c->out_above,
+			 (unsigned long long)(now - p->above_since), active, active + 1);
+		p->outs++;
+		p->above_since = 0;
+		pol_start(p, now, why);
+	} else if (p->below_since && now - p->below_since >= c->in_hold_ms && active > c->min) {
+		snprintf(why, sizeof(why), "scale in: mean load %u < in_below %u for %llu ms, "
+			 "%u -> %u instances", p->mean_load, c->in_below,
+			 (unsigned long long)(now - p->below_since), active, active - 1);
+		p->ins++;
+		p->below_since = 0;
+		pol_drain(p, now, why);
+	}
+}
+
+void
+mgr_scale_tick(struct mgr *m, struct json_object *stats, uint64_t now)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->cfg.nb_scale; i++)
+		pol_tick(&m->pols[i], stats, now);
+}
+
+/* Stop every unit of every policy (the manager ends); cannot fail. */
+void
+mgr_scale_stop(struct mgr *m)
+{
+	unsigned int i, k;
+
+	for (i = 0; m->pols != NULL && i < m->cfg.nb_scale; i++) {
+		struct mgr_pol *p = &m->pols[i];
+
+		for (k = 0; k < p->cfg->max; k++)
+			if (p->units[k].state != MGR_UNIT_STOPPED) {
+				p->meth->stop(p, &p->units[k]);
+				p->units[k].state = MGR_UNIT_STOPPED;
+			}
+	}
+	free(m->pols);
+	m->pols = NULL;
+}
+
+static const char *const unit_states[] = {
+	[MGR_UNIT_STOPPED] = "stopped", [MGR_UNIT_STARTING] = "starting",
+	[MGR_UNIT_RUNNING] = "running", [MGR_UNIT_DRAINING] = "draining",
+};
+
+/* The JSON netvmctl shows of unit @u. */
+static struct json_object *
+unit_json(const struct mgr_unit *u, const char *method)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(u->name));
+	json_object_object_add(o, "method", json_object_new_string(method));
+	json_object_object_add(o, "state", json_object_new_string(unit_states[u->state]));
+	json_object_object_add(o, "nf_id", u->nf_id >= 0 ? json_object_new_int(u->nf_id) : NULL);
+	json_object_object_add(o, "pid", u->pid > 0 ? json_object_new_int(u->pid) : NULL);
+	json_object_object_add(o, "log", u->log_path[0] ? json_object_new_string(u->log_path) :
+			       NULL);
+	return o;
+}
+
+/* Every policy's state, instances and last decisions: the "scale list"
+ * answer's "policies" (a new reference). */
+struct json_object *
+mgr_scale_json(struct mgr *m)
+{
+	struct json_object *a = json_object_new_array();
+	unsigned int i, k;
+
+	for (i = 0; i < m->cfg.nb_scale; i++) {
+		const struct mgr_pol *p = &m->pols[i];
+		const struct mgr_scale_cfg *c = p->cfg;
+		struct json_object *o = json_object_new_object(), *us, *log;
+
+		json_object_object_add(o, "role", json_object_new_int(c->role));
+		json_object_object_add(o, "method", json_object_new_string(p->meth->name));
+		json_object_object_add(o, "min", json_object_new_int((int)c->min));
+		json_object_object_add(o, "max", json_object_new_int((int)c->max));
+		json_object_object_add(o, "out_above", json_object_new_int((int)c->out_above));
+		json_object_object_add(o, "in_below", json_object_new_int((int)c->in_below));
+		json_object_object_add(o, "mean_load", json_object_new_int((int)p->mean_load));
+		json_object_object_add(o, "running", json_object_new_int((int)p->running));
+		json_object_object_add(o, "scale_outs", json_object_new_int64((int64_t)p->outs));
+		json_object_object_add(o, "scale_ins", json_object_new_int64((int64_t)p->ins));
+		us = json_object_new_array();
+		for (k = 0; k < c->max; k++)
+			json_object_array_add(us, unit_json(&p->units[k], p->meth->name));
+		json_object_object_add(o, "instances", us);
+		log = json_object_new_array();
+		for (k = 0; k < p->nb_log; k++)
+			json_object_array_add(log, json_object_new_string(
+				p->log[(p->log_next + POL_LOG - p->nb_log + k) % POL_LOG]));
+		json_object_object_add(o, "decisions", log);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+const struct mgr_unit *
+mgr_ops_unit_of(struct mgr *m, int nf_id)
+{
+	const struct mgr_unit *d = mgr_dos_unit(m);
+	unsigned int i, k;
+
+	for (i = 0; m->pols != NULL && i < m->cfg.nb_scale; i++)
+		for (k = 0; k < m->pols[i].cfg->max; k++)
+			if (m->pols[i].units[k].state != MGR_UNIT_STOPPED &&
+			    m->pols[i].units[k].nf_id == nf_id && nf_id >= 0)
+				return &m->pols[i].units[k];
+	return d != NULL && d->nf_id == nf_id && nf_id >= 0 ? d : NULL;
+}
+
+void
+mgr_ops_tick(struct mgr *m, uint64_t now)
+{
+	struct json_object *stats = NULL;
+	char err[MGR_ERR_LEN];
+
+	if (m->cfg.nb_scale == 0 && !m->cfg.dos.on)
+		return;
+	if (mgr_tel_query(m->tel_path, "/netvm/stats", &stats, err, sizeof(err)) < 0 ||
+	    !json_object_is_type(stats, json_type_object)) {
+		json_object_put(stats);
+		stats = NULL;
+	}
+	mgr_scale_tick(m, stats, now);
+	mgr_dos_tick(m, stats, now);
+	json_object_put(stats);
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * netvmctl scale list / dos: the manager's operations, as text.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "netvmctl.h"
+
+/* Member @k of @o as text ("-" when absent or null). */
+static const char *
+str(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || v == NULL)
+		return "-";
+	return json_object_get_string(v);
+}
+
+int
+ctl_show_scale(struct json_object *reply, FILE *f)
+{
+	struct json_object *pols, *us, *log;
+	size_t i, k;
+
+	if (!json_object_object_get_ex(reply, "policies", &pols) ||
+	    !json_object_is_type(pols, json_type_array))
+		return -EPROTO;
+	if (json_object_array_length(pols) == 0)
+		fprintf(f, "no scaling policy (the configuration's scale list is empty)\n");
+	for (i = 0; i < json_object_array_length(pols); i++) {
+		struct json_object *p = json_object_array_get_idx(pols, i);
+
+		fprintf(f, "role %s: %s, min %s max %s, running %s, mean load %s "
+			"(out above %s, in below %s), scale-outs %s, scale-ins %s\n",
+			str(p, "role"), str(p, "method"), str(p, "min"), str(p, "max"),
+			str(p, "running"), str(p, "mean_load"), str(p, "out_above"),
+			str(p, "in_below"), str(p, "scale_outs"), str(p, "scale_ins"));
+		fprintf(f, "  %-16s %-9s %-6s %-8s %s\n", "INSTANCE", "STATE", "NF", "PID", "LOG");
+		if (json_object_object_get_ex(p, "instances", &us))
+			for (k = 0; k < json_object_array_length(us); k++) {
+				struct json_object *u = json_object_array_get_idx(us, k);
+
+				fprintf(f, "  %-16s %-9s %-6s %-8s %s\n", str(u, "name"),
+					str(u, "state"), str(u, "nf_id"), str(u, "pid"),
+					str(u, "log"));
+			}
+		if (json_object_object_get_ex(p, "decisions", &log))
+			for (k = 0; k < json_object_array_length(log); k++)
+				fprintf(f, "  > %s\n",
+					json_object_get_string(json_object_array_get_idx(log, k)));
+	}
+	return 0;
+}
+
+int
+ctl_show_dos(struct json_object *reply, FILE *f)
+{
+	struct json_object *d, *b;
+	size_t i;
+
+	if (!json_object_object_get_ex(reply, "dos", &d) || d == NULL)
+		return -EPROTO;
+	if (!json_object_get_boolean(json_object_object_get(d, "on"))) {
+		fprintf(f, "no DoS response (the configuration has no dos group)\n");
+		return 0;
+	}
+	fprintf(f, "limits %s packets/s per source, %s SYNs/s per role (0: off; armed: %s); "
+		"filter role %s in front of chain %s; ends after %s ms quiet (0: never)\n",
+		str(d, "src_pps"), str(d, "syn_pps"), str(d, "armed"), str(d, "filter_role"),
+		str(d, "chain"), str(d, "hold_ms"));
+	fprintf(f, "attack: %s, quiet for %s ms; mitigations %s, ended %s\n",
+		json_object_get_boolean(json_object_object_get(d, "active")) ? "on" : "none",
+		str(d, "quiet_ms"), str(d, "mitigations"), str(d, "ends"));
+	fprintf(f, "filter nf %s pid %s; in the chain: %s; mitigation %s ms after detection\n",
+		str(d, "filter_nf_id"), str(d, "filter_pid"), str(d, "inserted"),
+		str(d, "mitigation_ms"));
+	fprintf(f, "blocked:");
+	if (json_object_object_get_ex(d, "blocked", &b))
+		for (i = 0; i < json_object_array_length(b); i++)
+			fprintf(f, " %s", json_object_get_string(json_object_array_get_idx(b, i)));
+	fprintf(f, "\nSYN-flooded roles:");
+	if (json_object_object_get_ex(d, "syn_roles", &b))
+		for (i = 0; i < json_object_array_length(b); i++)
+			fprintf(f, " %s", json_object_get_string(json_object_array_get_idx(b, i)));
+	fprintf(f, "\nlast: %s\n", str(d, "last"));
+	return 0;
+}

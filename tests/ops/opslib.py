@@ -1,0 +1,166 @@
+"""Helpers of the ops suite: a core between an injected and a captured port,
+and netvm-manager running host-process NFs (no guest image needed)."""
+
+import os
+import struct
+import sys
+import threading
+import time
+from collections import defaultdict
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "manager"))
+
+from scapy.layers.inet import IP, TCP, UDP  # noqa: E402
+from scapy.layers.l2 import Ether  # noqa: E402
+
+from mgrtest import MANAGER_BIN, NETVMCTL_BIN, Manager  # noqa: E402
+from nvtest.capture import Capture  # noqa: E402
+from nvtest.inject import Injector  # noqa: E402
+from nvtest.proc import Core, Proc  # noqa: E402
+
+PAYLOAD = 14 + 20 + 8
+
+
+def frame(flow, seq, src=None, tcp=None):
+    """Flow @flow's packet @seq: UDP, or TCP with flags @tcp ("A", "S"),
+    carrying (flow, seq)."""
+    src = src or f"10.0.{(flow >> 8) & 255}.{flow & 255}"
+    l4 = (UDP(sport=1000 + (flow & 0x7fff), dport=2000) if tcp is None else
+          TCP(sport=1000 + (flow & 0x7fff), dport=80, flags=tcp, seq=1000 + seq, ack=1))
+    return bytes(Ether(src="02:00:00:00:01:01", dst="02:00:00:00:01:02") /
+                 IP(src=src, dst="10.1.0.1") / l4 / (struct.pack("!II", flow, seq) + bytes(56)))
+
+
+def parse(data):
+    """(flow, seq) of a captured frame, or None."""
+    off = PAYLOAD + (12 if len(data) > 23 and data[23] == 6 else 0)  # TCP: 20-byte header
+    if len(data) < off + 8:
+        return None
+    return struct.unpack_from("!II", data, off)
+
+
+class Rig:
+    """Core with port 0 injected and port 1 captured, and what went through."""
+
+    def __init__(self, env, chk, tag, config):
+        self.inj = Injector(env)
+        self.out = Injector(env, tag="k")
+        self.cap = Capture(env, self.out)
+        self.core = Core(env, tag, config, [self.inj.vdev(0), self.out.vdev(1)])
+        err = self.core.start_ready()
+        if not chk.ok(err is None, "core starts", err or ""):
+            env.done(chk)
+        self.sent = defaultdict(int)  # flow -> packets sent
+        self.got = defaultdict(list)  # flow -> seqs in output order
+        self.lock = threading.Lock()
+
+    def send(self, flows, src=None, tcp=None):
+        """One packet of each of @flows (@src, @tcp: see frame())."""
+        with self.lock:  # a Flood thread sends too
+            frames = []
+            for f in flows:
+                frames.append(frame(f, self.sent[f], src, tcp))
+                self.sent[f] += 1
+            self.inj.send(frames)
+
+    def collect(self):
+        for data in self.cap.take():
+            p = parse(data)
+            if p is not None:
+                self.got[p[0]].append(p[1])
+
+    def through(self, timeout=60.0):
+        """Wait until port 0 took every frame and each left or was dropped."""
+        sent = self.inj.sent
+        ok, st = self.core.tel.wait_for(
+            lambda s: s.get("port0_rx", -1) >= sent and
+            s.get("port1_tx", 0) + sum(v for k, v in s.items() if k.startswith("drop_")) >= sent,
+            timeout)
+        time.sleep(0.3)
+        self.collect()
+        return ok, st
+
+    def lost(self, flows):
+        return {f: self.sent[f] - len(self.got[f]) for f in flows
+                if self.sent[f] != len(self.got[f])}
+
+    def reordered(self, flows):
+        return [f for f in flows if any(b <= a for a, b in zip(self.got[f], self.got[f][1:]))]
+
+
+class HostManager(Manager):
+    """netvm-manager with no VM (no guest image needed) and @extra sections."""
+
+    def __init__(self, env, core, extra):  # pylint: disable=super-init-not-called
+        self.state_dir = env.path("vms")
+        self.sock = env.path("manager.sock")
+        self.conf = env.path("manager.conf")
+        with open(self.conf, "w") as f:
+            f.write(f'manager = {{ socket = "{self.sock}"; state_dir = "{self.state_dir}"; }};\n'
+                    f'core = {{ socket = "{core.sock}"; file_prefix = "{core.prefix}"; }};\n'
+                    + extra)
+        Proc.__init__(self, env, "manager", [env.binary(MANAGER_BIN), "-c", self.conf])
+        self.ctl = env.binary(NETVMCTL_BIN)
+
+
+def manager(env, chk, core, extra):
+    """netvm-manager for @core, no VM, with @extra sections (scale, dos)."""
+    mgr = HostManager(env, core, extra)
+    err = mgr.start_ready()
+    if not chk.ok(err is None, "netvm-manager starts", err or ""):
+        env.done(chk)
+    return mgr
+
+
+def pol(mgr, i=0):
+    """Policy @i of `netvmctl scale list`, or {}."""
+    rc, out = mgr.netvmctl("scale", "list")
+    if rc != 0 or not isinstance(out, dict) or len(out.get("policies") or []) <= i:
+        return {}
+    return out["policies"][i]
+
+
+def alive(p):
+    """The instances of policy @p that are not stopped."""
+    return [u for u in p.get("instances", []) if u["state"] != "stopped"]
+
+
+def wait_pol(mgr, pred, timeout):
+    """Wait until pred(policy) holds: (True, policy), or (False, the last one)."""
+    deadline = time.monotonic() + timeout
+    p = {}
+    while time.monotonic() < deadline:
+        p = pol(mgr)
+        if p and pred(p):
+            return True, p
+        time.sleep(0.1)
+    return False, p
+
+
+class Flood(threading.Thread):
+    """Calls @burst(i) (i = 0, 1, ...) every @period s until stop()."""
+
+    def __init__(self, burst, period=0.1):
+        super().__init__(daemon=True)
+        self.burst, self.period, self.n = burst, period, 0
+        self.halt = threading.Event()
+        self.start()
+
+    def run(self):
+        while not self.halt.wait(self.period):
+            self.burst(self.n)
+            self.n += 1
+
+    def stop(self):
+        self.halt.set()
+        self.join()
+
+
+def finish(env, chk, rig, mgr, what="stops its instances"):
+    """Stop the manager (exit 0 checked), then the core (no buffer leaked), and end."""
+    rc = mgr.stop()
+    chk.eq(rc, 0, f"netvm-manager exits 0 on SIGINT ({what})")
+    rig.core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 15)
+    rig.core.stop_checked(chk)
+    env.done(chk)
