@@ -23,6 +23,8 @@
 #            64..1518 B, each against its first point (not part of 'all')
 #   profile  perf record (cpu-clock) of netvm-core in the peers netvm setup:
 #            the top functions per stage (not part of 'all')
+#   instr    instructions per packet of netvm-core's datapath under callgrind
+#            (drop, bridge round trip): exact, whatever the load (not in 'all')
 #   all      every suite, then report.md (paper figures and link limits beside)
 # Environment:
 #   NETVM_BENCH_TRIALS=K       trials per point (default 3)
@@ -64,8 +66,8 @@ case "$suite" in
 	sed -n '/^# bench.sh/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 	exit 0
 	;;
-all|peers|rate|size|chain|latency|cycles|firewall|click|fib|scale|profile) ;;
-*) die "unknown suite '$suite' (all $SUITES firewall click fib scale profile; --help)" ;;
+all|peers|rate|size|chain|latency|cycles|firewall|click|fib|scale|profile|instr) ;;
+*) die "unknown suite '$suite' (all $SUITES firewall click fib scale profile instr; --help)" ;;
 esac
 [ $# -le 1 ] || die "one suite at a time (settings are environment variables, see --help)"
 [ "$(id -u)" -eq 0 ] || die "run as root (DPDK needs hugepages and physical addresses)"
@@ -84,8 +86,8 @@ run_suite() {
 			>"$dir/fib.txt" 2>"$dir/fib.log" && cat "$dir/fib.txt"
 	elif [ "$1" = scale ]; then
 		(cd "$LIB" && python3 bench_scale.py "$dir")
-	elif [ "$1" = profile ]; then
-		(cd "$LIB" && python3 bench_profile.py "$dir")
+	elif [ "$1" = profile ] || [ "$1" = instr ]; then
+		(cd "$LIB" && python3 "bench_$1.py" "$dir")
 	elif [ "$1" = peers ]; then
 		NETVM_BENCH_DIR=$dir "$LIB/bench_peers.sh" &&
 			python3 "$LIB/bench_page.py" peers "$dir"
