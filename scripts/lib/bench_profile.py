@@ -28,9 +28,10 @@ import telemetry
 # Which stage of the path (docs/benchmarks.md, suite cycles) a function
 # belongs to; static helpers the compiler inlined show as their caller.
 STAGES = [
-    ("NIC->core", r"rx_port|cls_|rte_acl|acl_|eth_null_rx|null_rx|rte_eth_rx"),
+    ("NIC->core", r"rx_port|cls_|rte_acl|acl_|eth_null_rx|null_rx|rte_eth_rx|"
+                  r"librte_net_null"),
     ("core->NF", r"deliver|stages_flush|choose|core_flows_place|flows_|doorbell|"
-                 r"nvm_ring_enqueue|budget_left|rte_hash"),
+                 r"nvm_ring_enqueue|budget_left|rte_hash|librte_hash"),
     ("NF->core", r"tx_nf|core_validate|nvm_ring_dequeue|forward"),
     ("core->NIC", r"port_tx|tx_flush|tx_stage|eth_null_tx|null_tx|rte_eth_tx"),
     ("buffers", r"mempool|mbuf|alloc_refill|free"),
@@ -39,9 +40,10 @@ STAGES = [
 TOP = 20
 
 
-def stage_of(symbol):
+def stage_of(symbol, dso=""):
+    """The stage of a function, by its name or (unresolved) its object's."""
     for name, pat in STAGES:
-        if re.search(pat, symbol):
+        if re.search(pat, symbol) or re.search(pat, dso):
             return name
     return "other"
 
@@ -52,7 +54,8 @@ def parse_report(text):
     for line in text.splitlines():
         m = re.match(r"\s*([\d.]+)%\s+(\S+)\s+\[[.k]\]\s+(.+?)\s*$", line)
         if m:
-            out.append((float(m.group(1)), m.group(2), m.group(3)))
+            sym = re.sub(r"(\s+-)+$", "", m.group(3))  # perf's empty columns
+            out.append((float(m.group(1)), m.group(2), sym))
     return out
 
 
@@ -121,11 +124,11 @@ def main():
     if not rows:
         sys.exit(f"bench: perf report gave no samples ({rep.stderr.strip()[-300:]})")
     share = {}
-    for pct, _, sym in rows:
-        share[stage_of(sym)] = share.get(stage_of(sym), 0) + pct
+    for pct, dso, sym in rows:
+        share[stage_of(sym, dso)] = share.get(stage_of(sym, dso), 0) + pct
     doc = {"suite": "profile", "machine": bench_machine.describe(), "seconds": seconds,
            "cacheline_rtt_ns": rtt, "stage_share_pct": share,
-           "top": [{"pct": p, "dso": d, "symbol": s, "stage": stage_of(s)}
+           "top": [{"pct": p, "dso": d, "symbol": s, "stage": stage_of(s, d)}
                    for p, d, s in rows[:TOP]]}
     with open(os.path.join(out, "profile.json"), "w") as f:
         json.dump(doc, f, indent=1)
