@@ -20,18 +20,16 @@ Per packet = instructions / packets the ports received. Writes instr.json,
 instr.md and every log.
 """
 
-import glob
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
 
 import telemetry
-from bench_trial import parse_stats
+from bench_trial import parse_stats, tool_suite_args, remove_dpdk_files, stop
 
 CASES = {"drop": 'default = { action = "drop"; };', "bridge": "default = { role = 1; };"}
 
@@ -68,18 +66,10 @@ def run_case(out, build, name, seconds):
                 raise RuntimeError("netvm-bridge did not attach (bridge.nf.log)")
         time.sleep(seconds)
     finally:
-        for p in (core, nf):
-            if p is not None and p.poll() is None:
-                p.send_signal(signal.SIGINT)
-                try:
-                    p.wait(60)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+        stop(core, 60)  # valgrind writes its profile as the core exits
+        stop(nf)
         log.close()
-        for path in glob.glob(f"/dev/hugepages/{prefix}*"):
-            os.unlink(path)
-        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+        remove_dpdk_files(prefix)
     with open(os.path.join(out, f"{name}.core.log")) as f:
         st = parse_stats(f.read())
     with open(cg) as f:
@@ -93,14 +83,7 @@ def run_case(out, build, name, seconds):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: bench_instr.py OUTDIR")
-    out = os.path.abspath(sys.argv[1])
-    build = os.path.abspath(os.environ.get("NETVM_BUILD", "build"))
-    seconds = float(os.environ.get("NETVM_BENCH_SECONDS", "20"))
-    if not shutil.which("valgrind"):
-        sys.exit("bench: valgrind not found: run scripts/setup.sh")
-    os.makedirs(out, exist_ok=True)
+    out, build, seconds = tool_suite_args("bench_instr.py", "valgrind", "valgrind", "20")
     res = {}
     for name in os.environ.get("NETVM_BENCH_CASES", " ".join(CASES)).split():
         if name not in CASES:

@@ -12,18 +12,17 @@ profile.md (the top functions, each with the stage it belongs to, and the
 share of each stage), profile.json, perf.txt (perf report) and the logs.
 """
 
-import glob
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
 
 import bench_machine
 import telemetry
+from bench_trial import tool_suite_args, remove_dpdk_files, stop
 
 # Which stage of the path (docs/benchmarks.md, suite cycles) a function
 # belongs to; static helpers the compiler inlined show as their caller.
@@ -60,14 +59,7 @@ def parse_report(text):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: bench_profile.py OUTDIR")
-    out = os.path.abspath(sys.argv[1])
-    build = os.path.abspath(os.environ.get("NETVM_BUILD", "build"))
-    seconds = int(os.environ.get("NETVM_BENCH_SECONDS", "5"))
-    if not shutil.which("perf"):
-        sys.exit("bench: perf not found: run scripts/setup.sh (linux-perf)")
-    os.makedirs(out, exist_ok=True)
+    out, build, seconds = tool_suite_args("bench_profile.py", "perf", "linux-perf", "5")
     prefix = f"nvprof{os.getpid()}"
     sock, conf = os.path.join(out, "core.sock"), os.path.join(out, "core.conf")
     with open(conf, "w") as f:
@@ -100,22 +92,14 @@ def main():
         time.sleep(1)  # warm-up
         data = os.path.join(out, "perf.data")
         rec = subprocess.run(["perf", "record", "-e", "cpu-clock", "-F", "4999", "-o", data,
-                              "-p", str(core.pid), "--", "sleep", str(seconds)],
+                              "-p", str(core.pid), "--", "sleep", f"{seconds:g}"],
                              capture_output=True, text=True)
         if rec.returncode != 0:
             sys.exit(f"bench: perf record failed: {rec.stderr.strip()[-500:]}")
     finally:
         for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGINT)
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-        for path in glob.glob(f"/dev/hugepages/{prefix}*"):
-            os.unlink(path)
-        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+            stop(p)
+        remove_dpdk_files(prefix)
     rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--sort", "dso,symbol",
                           "--percent-limit", "0.2"], capture_output=True, text=True)
     with open(os.path.join(out, "perf.txt"), "w") as f:
@@ -134,7 +118,7 @@ def main():
         json.dump(doc, f, indent=1)
     lines = ["## profile", "",
              f"netvm-core + netvm-bridge (peers 'netvm' setup), perf record -e cpu-clock "
-             f"of netvm-core for {seconds} s; cache-line round trip "
+             f"of netvm-core for {seconds:g} s; cache-line round trip "
              f"{'not measured' if rtt is None else '%.0f ns' % rtt['median']}.", "",
              "| stage | share of the core's samples % |", "|---|---|"]
     lines += [f"| {k} | {v:.1f} |" for k, v in sorted(share.items(), key=lambda kv: -kv[1])]

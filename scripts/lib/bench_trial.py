@@ -19,6 +19,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import telemetry
@@ -50,16 +51,23 @@ class Setup:
 
     def cleanup(self):
         """Remove the hugepage files and runtime folders of this run's processes."""
-        for path in glob.glob(f"/dev/hugepages/{self.stem}*"):
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                pass  # its process was still exiting and removed it itself
-        for path in glob.glob(f"/var/run/dpdk/{self.stem}*"):
-            shutil.rmtree(path, ignore_errors=True)
+        remove_dpdk_files(self.stem)
 
 
-def _stop(proc, timeout=10):
+def remove_dpdk_files(stem):
+    """Remove the hugepage files and runtime folders of the DPDK processes
+    whose file prefix starts with stem (once they have exited)."""
+    for path in glob.glob(f"/dev/hugepages/{stem}*"):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass  # its process was still exiting and removed it itself
+    for path in glob.glob(f"/var/run/dpdk/{stem}*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def stop(proc, timeout=10):
+    """SIGINT proc (None or exited: nothing), then SIGKILL after timeout s."""
     if proc is None or proc.poll() is not None:
         return
     proc.send_signal(signal.SIGINT)
@@ -164,7 +172,7 @@ def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="
         # The core first (its counters cover the trial), then the NFs, then
         # the generator, whose ports the core had open.
         for key in ["core"] + [k for k in procs if k.startswith("nf")] + ["pktgen"]:
-            _stop(procs.get(key))
+            stop(procs.get(key))
     with open(result) as f:
         pgres = json.load(f)
     with open(logs["core"]) as f:
@@ -175,3 +183,17 @@ def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="
             with open(logs[key]) as f:
                 nf_stats[key] = parse_stats(f.read(), prefix="")
     return {"trial": tag, "pktgen": pgres, "core": core_stats, "nfs": nf_stats, "dir": work}
+
+
+def tool_suite_args(script, tool, package, default_seconds):
+    """(OUTDIR made absolute and created, build dir, seconds) of a suite run as
+    `script OUTDIR` that needs `tool` (Debian package `package`); exits with
+    a message on a wrong command line or a missing tool."""
+    if len(sys.argv) != 2:
+        sys.exit(f"usage: {script} OUTDIR")
+    if not shutil.which(tool):
+        sys.exit(f"bench: {tool} not found: run scripts/setup.sh ({package})")
+    out = os.path.abspath(sys.argv[1])
+    os.makedirs(out, exist_ok=True)
+    return (out, os.path.abspath(os.environ.get("NETVM_BUILD", "build")),
+            float(os.environ.get("NETVM_BENCH_SECONDS", default_seconds)))

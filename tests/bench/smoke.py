@@ -139,13 +139,20 @@ def check_generated(name, d):
 SCALE_SWEEPS = ("rules", "flows", "instances", "chain", "routes", "size")
 
 
+def load_json(path, what):
+    """The JSON document at path, or None after a failed check named what."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        check(False, f"{what} parses ({e})")
+        return None
+
+
 def check_scale(d):
     """scale: two points per sweep, each with a cost and its ratios to the first."""
-    try:
-        with open(os.path.join(d, "scale.json")) as f:
-            doc = json.load(f)
-    except (OSError, ValueError) as e:
-        check(False, f"scale.json parses ({e})")
+    doc = load_json(os.path.join(d, "scale.json"), "scale.json")
+    if doc is None:
         return
     for sweep in SCALE_SWEEPS:
         pts = [p for p in doc.get("points", []) if p.get("sweep") == sweep]
@@ -167,11 +174,8 @@ def check_scale(d):
 
 
 def check_peers(d):
-    try:
-        with open(os.path.join(d, "summary.json")) as f:
-            s = json.load(f)
-    except (OSError, ValueError) as e:
-        check(False, f"peers summary.json parses ({e})")
+    s = load_json(os.path.join(d, "summary.json"), "peers summary.json")
+    if s is None:
         return
     for case in PEERS_CASES:
         e = s.get("results", {}).get(case, {})
