@@ -22,6 +22,13 @@
 #   dos      the DoS response (tests/ops/dos.py) per trial: attack start to
 #            mitigation and legitimate packets lost; median, min, max (not
 #            part of 'all')
+#   scale    how cost grows: rate and cycles per packet against 1..16384 rules,
+#            1..1M flows, 1..16 instances, chains of 1..8, 10..1M l3fwd routes,
+#            64..1518 B, each against its first point (not part of 'all')
+#   profile  perf record (cpu-clock) of netvm-core in the peers netvm setup:
+#            the top functions per stage (not part of 'all')
+#   instr    instructions per packet of netvm-core's datapath under callgrind
+#            (drop, bridge round trip): exact, whatever the load (not in 'all')
 #   all      every suite, then report.md (paper figures and link limits beside)
 # Environment:
 #   NETVM_BENCH_TRIALS=K       trials per point (default 3)
@@ -30,6 +37,9 @@
 #   NETVM_BENCH_SEARCH_STEPS=N zero-loss search steps (default 6)
 #   NETVM_BENCH_LOSS_TOL=R     loss ratio the zero-loss search accepts (default 0)
 #   NETVM_BENCH_CHAIN_MAX=N    longest chain (default 3)
+#   NETVM_BENCH_SCALE="S ..."  sweeps of 'scale' (default: rules flows instances
+#                              chain routes size)
+#   NETVM_BENCH_SCALE_MAX=N    'scale': largest rule, flow and route count (default: all)
 #   NETVM_BENCH_PKTGEN_CPU=C   CPU of the generator (default 1, beside the NFs)
 #   NETVM_BENCH_OUT=DIR        results parent directory (default bench-results)
 #   NETVM_BUILD=DIR            NetVM build directory (default build)
@@ -60,8 +70,8 @@ case "$suite" in
 	sed -n '/^# bench.sh/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 	exit 0
 	;;
-all|peers|rate|size|chain|latency|cycles|firewall|click|fib|dos) ;;
-*) die "unknown suite '$suite' (all $SUITES firewall click fib dos; --help)" ;;
+all|peers|rate|size|chain|latency|cycles|firewall|click|fib|dos|scale|profile|instr) ;;
+*) die "unknown suite '$suite' (all $SUITES firewall click fib dos scale profile instr; --help)" ;;
 esac
 [ $# -le 1 ] || die "one suite at a time (settings are environment variables, see --help)"
 [ "$(id -u)" -eq 0 ] || die "run as root (DPDK needs hugepages and physical addresses)"
@@ -80,6 +90,10 @@ run_suite() {
 			>"$dir/fib.txt" 2>"$dir/fib.log" && cat "$dir/fib.txt"
 	elif [ "$1" = dos ]; then
 		python3 "$LIB/bench_dos.py" "$dir"
+	elif [ "$1" = scale ]; then
+		(cd "$LIB" && python3 bench_scale.py "$dir")
+	elif [ "$1" = profile ] || [ "$1" = instr ]; then
+		(cd "$LIB" && python3 "bench_$1.py" "$dir")
 	elif [ "$1" = peers ]; then
 		NETVM_BENCH_DIR=$dir "$LIB/bench_peers.sh" &&
 			python3 "$LIB/bench_page.py" peers "$dir"

@@ -56,7 +56,7 @@ usage(FILE *f, const char *prog)
 		"      --link-gbps G     link speed for --rate-pct (default 10)\n"
 		"  -s, --size N|imix     frame size with FCS, 64..1518 (default 64),\n"
 		"                        or IMIX: 7:4:1 of 64, 570 and 1518 B\n"
-		"  -f, --flows N         flows: source address and source port + 0..N-1 (default 1)\n"
+		"  -f, --flows N         flows: source address and source port + 0..N-1, N <= 1048576 (default 1)\n"
 		"      --src-ip A --dst-ip A --sport P --dport P   first flow (10.0.1.1 10.0.2.1 1024 5001)\n"
 		"      --dst-mac M       destination MAC (default 02:00:00:00:00:01)\n"
 		"      --pcap FILE       replay FILE in a loop instead (no latency: frames are not stamped)\n"

@@ -28,7 +28,7 @@
 #define PG_TPL_LEN (PG_HDR_LEN + PG_STAMP_LEN)
 #define PG_FCS 4			/* sizes are frame sizes, FCS included */
 #define PG_WIRE_EXTRA 20		/* preamble 8 + inter-frame gap 12 */
-#define PG_MAX_FLOWS 65536
+#define PG_MAX_FLOWS 1048576	/* 2^20: the scale suite goes up to 1 000 000 */
 #define PG_IMIX_LEN 12
 /* Latency histogram: 16 ns bins below 65.5 us, 4.096 us bins above. */
 #define PG_HIST_FINE_SHIFT 4

@@ -223,14 +223,21 @@ def suite_size(s):
                      ("Gbit/s", lambda p: fmt(p["rx_gbps"]))])
 
 
+def bridge_chain(n):
+    """(configuration, NFs) of a chain of n bridges on roles 1..n, the
+    default for every packet; all bridges but the last return NEXT."""
+    roles = ", ".join(str(i) for i in range(1, n + 1))
+    config = (f'chains = ( {{ name = "c{n}"; roles = [{roles}]; }} );\n'
+              f'default = {{ chain = "c{n}"; }};')
+    nfs = [("apps/bridge/netvm-bridge", i, ["--next"] if i < n else [])
+           for i in range(1, n + 1)]
+    return config, nfs
+
+
 def suite_chain(s):
     nmax = env_num("NETVM_BENCH_CHAIN_MAX", 3, int)
     for n in pick(list(range(1, nmax + 1)), s.points):
-        roles = ", ".join(str(i) for i in range(1, n + 1))
-        config = f'chains = ( {{ name = "c{n}"; roles = [{roles}]; }} );\n' \
-                 f'default = {{ chain = "c{n}"; }};'
-        nfs = [("apps/bridge/netvm-bridge", i, ["--next"] if i < n else [])
-               for i in range(1, n + 1)]
+        config, nfs = bridge_chain(n)
         s.point(n, s.trial_set(f"{n}", nfs=nfs, config=config, seconds=s.seconds))
     s.doc["method"] = ("Unpaced 64 B rate through chains of 1..N bridge NFs (all NFs but the "
                        "last return NEXT). All NFs share CPU 1 with the generator: on 2 CPUs a "
@@ -399,6 +406,21 @@ def _us(s):
     return {k: (v / 1e3 if k != "n" else v) for k, v in s.items()}
 
 
+def stage_cycles(p):
+    """Add the stages' cycles per packet (cycles_nic_core, cycles_core_nf,
+    cycles_nf_app, cycles_nf_io, cycles_nf_core, cycles_core_nic: spreads
+    over the trials, NF figures over every NF of every trial) to point p."""
+    for key, src in (("nic_core", "core"), ("core_nf", "core"), ("nf_app", "nf"),
+                     ("nf_io", "nf"), ("nf_core", "core"), ("core_nic", "core")):
+        if src == "core":
+            vals = [r["core"].get(f"cycles_{key}_x100", 0) / 100 for r in p["raw"]]
+        else:
+            name = "cycles_app_x100" if key == "nf_app" else "cycles_io_x100"
+            vals = [nf.get(name, 0) / 100 for r in p["raw"] for nf in r["nfs"].values()]
+        p["cycles_" + key] = spread(vals)
+    return p
+
+
 def suite_cycles(s):
     p = s.point("l3fwd", s.trial_set("l3fwd", nfs=[L3FWD], seconds=s.seconds))
     hz = [r["pktgen"]["tsc_hz"] for r in p["raw"]]
@@ -408,14 +430,7 @@ def suite_cycles(s):
     p["tsc_hz"] = hz[0] if hz else 0
     # The paper's Table I stages: the core's TSC counters and netlib's (both
     # compiled out with meson -Dstage_cycles=false, when they read 0).
-    for key, src in (("nic_core", "core"), ("core_nf", "core"), ("nf_app", "nf"),
-                     ("nf_io", "nf"), ("nf_core", "core"), ("core_nic", "core")):
-        if src == "core":
-            vals = [r["core"].get(f"cycles_{key}_x100", 0) / 100 for r in p["raw"]]
-        else:
-            name = "cycles_app_x100" if key == "nf_app" else "cycles_io_x100"
-            vals = [nf.get(name, 0) / 100 for r in p["raw"] for nf in r["nfs"].values()]
-        p["cycles_" + key] = spread(vals)
+    stage_cycles(p)
     s.doc["method"] = ("Per-packet cost of each stage from TSC counters (meson option "
                        "stage_cycles): NIC->core (port RX burst and classification), "
                        "core->NF (rx ring enqueue), NF app (l3fwd's callback), NF I/O "

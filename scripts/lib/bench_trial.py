@@ -19,6 +19,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import telemetry
@@ -35,6 +36,7 @@ class Setup:
 
     def __init__(self, build, logdir, stem, pg_cpu=1, core_cpu=0, nf_cpu=1, nf_args=()):
         self.build = build
+        self.timeout = 15  # seconds a process may take to start (large tables: more)
         self.nf_args = list(nf_args)  # netlib options for every NF
         self.logdir = logdir
         self.stem = stem  # DPDK file prefix stem, unique to this run
@@ -49,13 +51,23 @@ class Setup:
 
     def cleanup(self):
         """Remove the hugepage files and runtime folders of this run's processes."""
-        for path in glob.glob(f"/dev/hugepages/{self.stem}*"):
+        remove_dpdk_files(self.stem)
+
+
+def remove_dpdk_files(stem):
+    """Remove the hugepage files and runtime folders of the DPDK processes
+    whose file prefix starts with stem (once they have exited)."""
+    for path in glob.glob(f"/dev/hugepages/{stem}*"):
+        try:
             os.unlink(path)
-        for path in glob.glob(f"/var/run/dpdk/{self.stem}*"):
-            shutil.rmtree(path, ignore_errors=True)
+        except FileNotFoundError:
+            pass  # its process was still exiting and removed it itself
+    for path in glob.glob(f"/var/run/dpdk/{stem}*"):
+        shutil.rmtree(path, ignore_errors=True)
 
 
-def _stop(proc, timeout=10):
+def stop(proc, timeout=10):
+    """SIGINT proc (None or exited: nothing), then SIGKILL after timeout s."""
     if proc is None or proc.poll() is not None:
         return
     proc.send_signal(signal.SIGINT)
@@ -89,10 +101,11 @@ def parse_stats(text, prefix="stat "):
 
 
 def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="64",
-        rate_pps=0, flows=1, extra_pg=()):
+        rate_pps=0, flows=1, extra_pg=(), core_opts=""):
     """Run one trial; return {"pktgen": result, "core": counters, "logs": ...}.
 
     nfs: list of (binary relative to the build dir, role, [app options]).
+    core_opts: more settings of the configuration's core group ("k = v; ...").
     Raises TrialError when a process fails; its log is in setup.logdir.
     """
     setup.count += 1
@@ -104,7 +117,7 @@ def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="
     sock = os.path.join(work, "core.sock")
     result = os.path.join(work, "pktgen.json")
     with open(os.path.join(work, "core.conf"), "w") as f:
-        f.write(f'core = {{ socket = "{sock}"; pool_buffers = 8192; }};\n{config}\n')
+        f.write(f'core = {{ socket = "{sock}"; pool_buffers = 8192; {core_opts} }};\n{config}\n')
     with open(os.path.join(work, "routes"), "w") as f:
         f.write("10.0.2.0/24 1 02:00:00:00:02:02\n")
     pg_cmd = [setup.binary("apps/pktgen/netvm-pktgen"), "-l", str(setup.pg_cpu),
@@ -142,22 +155,24 @@ def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="
         for i in (0, 1):
             _wait_path(os.path.join(work, f"m{i}.sock"), 15, pg, "netvm-pktgen")
         core = start("core", core_cmd)
-        _wait_path(sock, 15, core, "netvm-core")
+        _wait_path(sock, setup.timeout, core, "netvm-core")
         for i, (binary, role, opts) in enumerate(nfs):
             cmd = [setup.binary(binary), "-s", sock, "-r", str(role)] + setup.nf_args
             if opts:
                 cmd += ["--"] + list(opts)
             start(f"nf{i}", cmd, cpu=setup.nf_cpu)
         tel = telemetry.socket_path(prefix + "core")
-        if telemetry.wait_until(tel, "/netvm/stats", "nfs_attached", len(nfs), 15) is None:
-            raise TrialError(f"{tag}: the NFs did not attach within 15 s (logs in {work})")
+        if telemetry.wait_until(tel, "/netvm/stats", "nfs_attached", len(nfs),
+                                setup.timeout) is None:
+            raise TrialError(f"{tag}: the NFs did not attach within {setup.timeout} s "
+                             f"(logs in {work})")
         pg.send_signal(signal.SIGUSR1)
         _wait_path(result, seconds + 30, pg, "netvm-pktgen")
     finally:
         # The core first (its counters cover the trial), then the NFs, then
         # the generator, whose ports the core had open.
         for key in ["core"] + [k for k in procs if k.startswith("nf")] + ["pktgen"]:
-            _stop(procs.get(key))
+            stop(procs.get(key))
     with open(result) as f:
         pgres = json.load(f)
     with open(logs["core"]) as f:
@@ -168,3 +183,17 @@ def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="
             with open(logs[key]) as f:
                 nf_stats[key] = parse_stats(f.read(), prefix="")
     return {"trial": tag, "pktgen": pgres, "core": core_stats, "nfs": nf_stats, "dir": work}
+
+
+def tool_suite_args(script, tool, package, default_seconds):
+    """(OUTDIR made absolute and created, build dir, seconds) of a suite run as
+    `script OUTDIR` that needs `tool` (Debian package `package`); exits with
+    a message on a wrong command line or a missing tool."""
+    if len(sys.argv) != 2:
+        sys.exit(f"usage: {script} OUTDIR")
+    if not shutil.which(tool):
+        sys.exit(f"bench: {tool} not found: run scripts/setup.sh ({package})")
+    out = os.path.abspath(sys.argv[1])
+    os.makedirs(out, exist_ok=True)
+    return (out, os.path.abspath(os.environ.get("NETVM_BUILD", "build")),
+            float(os.environ.get("NETVM_BENCH_SECONDS", default_seconds)))

@@ -136,12 +136,46 @@ def check_generated(name, d):
               str({k: pts[0]["cycles_" + k]["median"] for k in stages}))
 
 
-def check_peers(d):
+SCALE_SWEEPS = ("rules", "flows", "instances", "chain", "routes", "size")
+
+
+def load_json(path, what):
+    """The JSON document at path, or None after a failed check named what."""
     try:
-        with open(os.path.join(d, "summary.json")) as f:
-            s = json.load(f)
+        with open(path) as f:
+            return json.load(f)
     except (OSError, ValueError) as e:
-        check(False, f"peers summary.json parses ({e})")
+        check(False, f"{what} parses ({e})")
+        return None
+
+
+def check_scale(d):
+    """scale: two points per sweep, each with a cost and its ratios to the first."""
+    doc = load_json(os.path.join(d, "scale.json"), "scale.json")
+    if doc is None:
+        return
+    for sweep in SCALE_SWEEPS:
+        pts = [p for p in doc.get("points", []) if p.get("sweep") == sweep]
+        if not check(len(pts) == 2, f"scale {sweep}: 2 points ({[p.get('n') for p in pts]})"):
+            continue
+        check(pts[0]["n"] < pts[1]["n"], f"scale {sweep}: points grow ({pts[0]['n']}, {pts[1]['n']})")
+        check(pts[0]["rate_vs_first"] == 1.0 and pts[0]["cost_vs_first"] == 1.0,
+              f"scale {sweep}: the first point is the baseline")
+        check(all(p["cost"]["median"] > 0 for p in pts),
+              f"scale {sweep}: cycles per packet > 0 ({[p['cost']['median'] for p in pts]})")
+        check(isinstance(pts[1]["rate_vs_first"], float) and pts[1]["rate_vs_first"] > 0,
+              f"scale {sweep}: rate against the first point ({pts[1]['rate_vs_first']})")
+        png = "scale_size.png" if sweep == "size" else f"scale_{sweep}.png"
+        check(png in doc.get("plots", []), f"scale {sweep}: {png} listed")
+    check(len(doc.get("shape", [])) == len(SCALE_SWEEPS), "scale: one shape line per sweep")
+    m = doc.get("machine", {})
+    check("cacheline_rtt_ns_before" in m and "cacheline_rtt_ns_after" in m,
+          "scale: cache-line round trip recorded before and after")
+
+
+def check_peers(d):
+    s = load_json(os.path.join(d, "summary.json"), "peers summary.json")
+    if s is None:
         return
     for case in PEERS_CASES:
         e = s.get("results", {}).get(case, {})
@@ -200,6 +234,10 @@ def main():
             d = run_suite(name, out)
             if d:
                 check_generated(name, d)
+        d = run_suite("scale", out, {"NETVM_BENCH_SCALE_MAX": "1000"})
+        if d:
+            check_generated("scale", d)
+            check_scale(d)
         d = run_suite("peers", out, {"NETVM_BENCH_SECONDS": "2",
                                        "NETVM_BENCH_CASES": " ".join(PEERS_CASES)})
         if d:

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""scripts/bench.sh instr: instructions per packet of netvm-core's datapath.
+
+    bench_instr.py OUTDIR
+
+netvm-core runs under `valgrind --tool=callgrind --toggle-collect=core_dp_loop`
+(everything the datapath loop executes, the DPDK drivers and mempool
+included) with two net_null ports, for NETVM_BENCH_SECONDS (default 20) of
+valgrind's slow time. An instruction count does not depend on the machine's
+load, so two builds compare exactly (NETVM_BUILD; run the suite once per
+build). Cases:
+
+    drop    default action "drop", no NF: port RX, key extraction, flow
+            hash, classification, drop (counted, buffer freed)
+    bridge  default role 1, netvm-bridge on CPU 1 (natively): the round
+            trip RX, classify, deliver, return, validate, TX
+
+Per packet = instructions / packets the ports received. Writes instr.json,
+instr.md and every log.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import telemetry
+from bench_trial import parse_stats, tool_suite_args, remove_dpdk_files, stop
+
+CASES = {"drop": 'default = { action = "drop"; };', "bridge": "default = { role = 1; };"}
+
+
+def run_case(out, build, name, seconds):
+    prefix = f"nvinstr{os.getpid()}{name}"
+    sock, conf = os.path.join(out, f"{name}.sock"), os.path.join(out, f"{name}.conf")
+    cg = os.path.join(out, f"callgrind.{name}.out")
+    with open(conf, "w") as f:
+        f.write(f'core = {{ socket = "{sock}"; pool_buffers = 8192; }};\n{CASES[name]}\n')
+    nf = None
+    log = open(os.path.join(out, f"{name}.core.log"), "w")
+    core = subprocess.Popen(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}",
+         "--toggle-collect=core_dp_loop", os.path.join(build, "core/netvm-core"), "-l", "0",
+         "--file-prefix", prefix, "--no-pci", "--vdev", "net_null0,size=64",
+         "--vdev", "net_null1,size=64", "--", "-c", conf, "-s", sock, "--single-lcore",
+         "--wait-nfs", "1" if name == "bridge" else "0"],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while not os.path.exists(sock):
+            if core.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"netvm-core did not open {sock} ({name}.core.log)")
+            time.sleep(0.1)
+        if name == "bridge":
+            with open(os.path.join(out, "bridge.nf.log"), "w") as f:
+                nf = subprocess.Popen(["taskset", "-c", "1",
+                                       os.path.join(build, "apps/bridge/netvm-bridge"),
+                                       "-s", sock, "-r", "1"], stdin=subprocess.DEVNULL,
+                                      stdout=f, stderr=subprocess.STDOUT)
+            if telemetry.wait_until(telemetry.socket_path(prefix), "/netvm/stats",
+                                    "nfs_attached", 1, 120) is None:
+                raise RuntimeError("netvm-bridge did not attach (bridge.nf.log)")
+        time.sleep(seconds)
+    finally:
+        stop(core, 60)  # valgrind writes its profile as the core exits
+        stop(nf)
+        log.close()
+        remove_dpdk_files(prefix)
+    with open(os.path.join(out, f"{name}.core.log")) as f:
+        st = parse_stats(f.read())
+    with open(cg) as f:
+        m = re.search(r"^(?:summary|totals): (\d+)", f.read(), re.M)
+    rx = sum(v for k, v in st.items() if re.fullmatch(r"port\d+_rx", k))
+    tx = sum(v for k, v in st.items() if re.fullmatch(r"port\d+_tx", k))
+    instr = int(m.group(1)) if m else 0
+    return {"instructions": instr, "rx": rx, "tx": tx,
+            "per_rx": instr / rx if rx else None, "per_tx": instr / tx if tx else None,
+            "drops": {k: v for k, v in st.items() if k.startswith("drop_") and v}}
+
+
+def main():
+    out, build, seconds = tool_suite_args("bench_instr.py", "valgrind", "valgrind", "20")
+    res = {}
+    for name in os.environ.get("NETVM_BENCH_CASES", " ".join(CASES)).split():
+        if name not in CASES:
+            sys.exit(f"bench: unknown instr case '{name}' ({' '.join(CASES)})")
+        try:
+            res[name] = run_case(out, build, name, seconds)
+        except RuntimeError as e:
+            sys.exit(f"bench: instr {name}: {e} (an NF times out its handshake when "
+                     "valgrind's core is too slow: run on an idle machine)")
+    with open(os.path.join(out, "instr.json"), "w") as f:
+        json.dump({"suite": "instr", "build": build, "seconds": seconds, "cases": res}, f,
+                  indent=1)
+    lines = ["| case | packets received | sent | instructions / packet received |"
+             " / packet sent | drops |", "|---|---|---|---|---|---|"]
+    for name, r in res.items():
+        per_tx = "-" if r["per_tx"] is None else f"{r['per_tx']:.1f}"
+        per_rx = "-" if r["per_rx"] is None else f"{r['per_rx']:.1f}"
+        lines.append(f"| {name} | {r['rx']} | {r['tx']} | {per_rx} | {per_tx} | "
+                     + ", ".join(f"{k} {v}" for k, v in r["drops"].items()) + " |")
+    with open(os.path.join(out, "instr.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0 if all(r["rx"] for r in res.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
