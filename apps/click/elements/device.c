@@ -5,7 +5,8 @@
  *     DEVNAME (a number, or a name given by --port NAME=N); offline they emit nothing.
  *   ToDevice(DEVNAME, BURST) — pulls up to BURST (default 1) packets per task run
  *     and sends them out of that port (action OUT); offline it counts and frees them.
- *   ToHost([DEVNAME]) — discards (NetVM has no host stack port); FromHost emits nothing.
+ *   ToHost([DEVNAME]), ToHostSniffers([DEVNAME]) — discard (NetVM has no host
+ *     stack port); FromHost emits nothing.
  *   ToRole(ROLE) — hands packets to an instance of role ROLE (TO_ROLE).
  *   ToChain — passes packets to the next NF of the service chain (NEXT).
  * Other userlevel keywords (PROMISC, SNIFFER, METHOD, ...) are accepted and ignored.
@@ -165,6 +166,7 @@ DEVCLASS(PollDevice, "0/1", "h/h", .configure = device_configure,
 DEVCLASS(ToDevice, "1/0-2", "l/h", .configure = device_configure,
 	 .initialize = todevice_initialize, .push = todevice_push, .run_task = todevice_run);
 DEVCLASS(ToHost, "1/0", "h/h", .configure = noarg_configure, .push = tohost_push);
+DEVCLASS(ToHostSniffers, "1/0", "h/h", .configure = noarg_configure, .push = tohost_push);
 DEVCLASS(FromHost, "0/1", "h/h", .configure = noarg_configure);
 DEVCLASS(ToRole, "1/0", "h/h", .configure = torole_configure, .push = torole_push);
 DEVCLASS(ToChain, "1/0", "h/h", .push = tochain_push);

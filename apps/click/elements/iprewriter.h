@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * iprewriter.h — IPRewriter's private state (iprewriter.c: configuration,
- * packet path, handlers; iprewriter_table.c: the mapping table and the
- * pattern's port choice). Not installed.
+ * iprewriter.h — the rewriter family's shared state and engine. One engine,
+ * one table: IPRewriter (TCP and UDP), TCPRewriter (TCP, with sequence-number
+ * deltas) and ICMPPingRewriter (echo identifiers) are the same code in three
+ * modes (iprewriter.c: configuration, packet path, handlers;
+ * iprewriter_table.c: the mapping table and the pattern's port choice).
+ * IPRewriterPatterns, ICMPRewriter and FTPPortMapper use the functions below
+ * on the rewriters they name. Not installed.
  *
  * The table is allocated once, when the router starts: MAPPING_CAPACITY
  * flows, each with two entries (forward, reply) chained in a hash table of
@@ -22,6 +26,15 @@ enum rw_kind { RW_DROP, RW_PASS, RW_KEEP, RW_PATTERN };
 #define RW_DATA 0x04 /* and 0x08: payload seen */
 #define RW_SEEN 0x10 /* and 0x20: UDP packet seen */
 
+/* What a rewriter element maps. */
+enum rw_mode {
+	RW_MODE_IP,       /* IPRewriter: TCP and UDP */
+	RW_MODE_TCP,      /* TCPRewriter: TCP, sequence-number deltas */
+	RW_MODE_PING,     /* ICMPPingRewriter: echo request/reply identifiers */
+};
+
+/* A flow key. TCP/UDP: the ports. ICMP echo: a request is (src, dst, ident,
+ * 0), a reply (src, dst, 0, ident), so a request's reverse is its reply. */
 struct rw_key {
 	uint32_t saddr, daddr; /* network order */
 	uint16_t sport, dport; /* network order */
@@ -36,6 +49,10 @@ struct rw_flow {
 	int32_t hnext[2];      /* hash chains (entry 2 * flow + d); hnext[0] links the free list */
 	uint64_t expiry, guarantee; /* ns, router clock */
 	uint32_t npkts;
+	/* TCPRewriter: direction d's sequence numbers after trigger[d] move by
+	 * ndelta[d], those up to it by odelta[d]; the other way's acks back */
+	uint32_t trigger[2];
+	int32_t odelta[2], ndelta[2];
 	uint16_t out[2];
 	uint8_t input, state;
 	bool used;
@@ -56,6 +73,7 @@ struct rw_input {
 };
 
 struct rw {
+	uint8_t mode;            /* enum rw_mode */
 	struct rw_input in[RW_MAX_INPUTS];
 	uint32_t nin;
 	double tcp_to, tcp_done_to, tcp_nodata_to, tcp_guar;
@@ -95,5 +113,32 @@ void rw_flow_free(struct rw *x, struct rw_flow *f);
 /* Rewrite @k by @pt into @out. Returns 0, or -1 when no port of the range is free. */
 int rw_pattern_apply(struct rw *x, struct rw_pattern *pt, const struct rw_key *k,
 		     struct rw_key *out, uint64_t now);
+
+/* ---- the engine, for the family's elements (iprewriter.c) ---- */
+
+/* The rewriter state of @e when @e is an IPRewriter, TCPRewriter or
+ * ICMPPingRewriter; NULL otherwise. */
+struct rw *rw_of(struct ck_element *e);
+/* Install a mapping for the flow @k as if its first packet had arrived on
+ * input @input of rewriter @e (that input's INPUTSPEC decides). Returns the
+ * flow, or NULL when the input is no pattern/keep input, no port is free or
+ * the table is full (counted in mapping_failures). An existing mapping of @k
+ * is returned as it is. */
+struct rw_flow *rw_install(struct ck_element *e, unsigned int input, const struct rw_key *k);
+/* The flow @k that the mapping of @f turns it into (its direction @d). */
+void rw_flow_map(const struct rw_flow *f, unsigned int d, struct rw_key *out);
+
+/* A pattern's words "SADDR SPORT DADDR DPORT" (4 words at @w) into @pt.
+ * Returns 0, or -EINVAL after a message naming INPUTSPEC @i. */
+int rw_parse_pattern(struct ck_element *e, char **w, struct rw_pattern *pt, unsigned int i);
+/* The pattern named @name by an IPRewriterPatterns element of @r, or NULL. */
+const struct rw_pattern *rw_patterns_find(struct ck_router *r, const char *name);
+
+/* Configuration, initialisation, cleanup and handlers of the three rewriters. */
+int rw_configure(struct ck_element *e);
+int rw_initialize(struct ck_element *e);
+void rw_cleanup(struct ck_element *e);
+void rw_push(struct ck_element *e, unsigned int port, struct ck_pkt *p);
+extern const struct ck_handler rw_handlers[];
 
 #endif /* CK_IPREWRITER_H */
