@@ -274,7 +274,8 @@ struct ck_element *ck_router_find(const struct ck_router *r, const char *name);
  * Returns 0 or -ENOMEM. */
 int ck_addr_define(struct ck_router *r, const char *name, char kind, const uint8_t *val,
 		   uint32_t mask);
-/* Look a name up: 0, or -ENOENT. */
+/* Look a name up: 0, or -ENOENT. Kind 'p' is an IPv4 name's prefix entry
+ * (not /32) when it has one, else its first IPv4 entry. */
 int ck_addr_lookup(const struct ck_router *r, const char *name, char kind, uint8_t *val,
 		   uint32_t *mask);
 

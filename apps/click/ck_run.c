@@ -478,6 +478,18 @@ int
 ck_addr_lookup(const struct ck_router *r, const char *name, char kind, uint8_t *val,
 	       uint32_t *mask)
 {
+	/* 'p': the name's prefix (an IPv4 entry not /32) when it has one */
+	for (uint32_t i = 0; kind == 'p' && i < r->naddrs; i++) {
+		const struct ck_addr *a = &r->addrs[i];
+
+		if (a->kind == 'i' && a->mask != 0xffffffffu && strcmp(a->name, name) == 0) {
+			memcpy(val, a->val, 4);
+			*mask = a->mask;
+			return 0;
+		}
+	}
+	if (kind == 'p')
+		kind = 'i';
 	for (uint32_t i = 0; i < r->naddrs; i++) {
 		const struct ck_addr *a = &r->addrs[i];
 

@@ -153,12 +153,53 @@ def mazu(env, chk):
          "mazu: the server's data connection reaches the PORT address 10.0.0.5:50000")
 
 
+def thomer(env, chk):
+    """thomer-nat.click: pings through ICMPPingRewriter, UDP NAT, an ICMP error
+    about a NATed flow through ICMPRewriter, the firewall."""
+    mac, gw = "00:0d:87:9d:1c:e9", "00:20:6f:14:54:c2"
+    h5 = "00:00:00:00:00:05"
+    ex, inn = "66.58.65.90", "192.168.1.1"
+    quoted = IP(src=ex, dst="8.8.8.8", ttl=1, id=9) / UDP(sport=50555, dport=53) / Raw(b"q")
+    trace = frames([
+        (1, Ether(src=h5, dst=mac) / IP(src="192.168.1.5", dst="8.8.8.8") / ICMP(type=8, id=77, seq=1)),
+        (2, Ether(src=gw, dst=mac) / IP(src="8.8.8.8", dst=ex) / ICMP(type=0, id=77, seq=1)),
+        (3, Ether(src=h5, dst=mac) / ARP(op=2, hwsrc=h5, psrc="192.168.1.5", hwdst=mac, pdst=inn)),
+        (4, Ether(src=h5, dst=mac) / IP(src="192.168.1.5", dst="8.8.8.8") / UDP(sport=50555, dport=53) / Raw(b"q")),
+        (5, Ether(src=gw, dst=mac) / IP(src="9.9.9.9", dst=ex) / ICMP(type=11, code=0) / bytes(quoted)[:28]),
+        (6, Ether(src=gw, dst=mac) / IP(src="5.6.7.8", dst=ex) / TCP(sport=1000, dport=80, flags="S")),
+        (7, Ether(src=gw, dst=mac) / IP(src="5.6.7.8", dst=ex) / ICMP(type=0, id=4242)),
+    ])
+    rc, got, err = run(env, "thomer-nat.click", {"eth0": trace}, ["eth0"])
+    chk.eq(rc, 0, "thomer-nat.click ran" + (f": {err}" if err else ""))
+    g = got["eth0"]
+    # port 80 from outside is below 4096: Discard; an unexpected echo reply
+    # has no mapping in ICMPPingRewriter: dropped
+    chk.eq(len(g), 5, "thomer: 5 packets out of eth0 (hand count)")
+    g += [None] * 5
+    out = Ether(src=mac, dst=gw)
+    same(chk, g[0], out / IP(src=ex, dst="8.8.8.8") / ICMP(type=8, id=77, seq=1),
+         "thomer: the ping leaves from 66.58.65.90 (ICMPPingRewriter keeps the free identifier)")
+    same(chk, g[1], Ether(src=mac, dst=BCAST) / ARP(op=1, hwsrc=mac, psrc=inn, hwdst="00:00:00:00:00:00",
+                                                   pdst="192.168.1.5"),
+         "thomer: the echo reply for 192.168.1.5 waits on an ARP query")
+    same(chk, g[2], Ether(src=mac, dst=h5) / IP(src="8.8.8.8", dst="192.168.1.5") / ICMP(type=0, id=77, seq=1),
+         "thomer: the echo reply mapped back to 192.168.1.5")
+    same(chk, g[3], out / IP(src=ex, dst="8.8.8.8") / UDP(sport=50555, dport=53) / Raw(b"q"),
+         "thomer: UDP NATed by pattern NAT (IPRewriterPatterns)")
+    back = IP(src="192.168.1.5", dst="8.8.8.8", ttl=1, id=9) / UDP(sport=50555, dport=53) / Raw(b"q")
+    same(chk, g[4], Ether(src=mac, dst=h5) / IP(src="9.9.9.9", dst="192.168.1.5") / ICMP(type=11, code=0)
+         / bytes(back)[:28],
+         "thomer: the time-exceeded about the NATed flow reaches 192.168.1.5, its quote rewritten")
+
+
 def main():
     env = nvenv.setup("click_nat", timeout=200, description=__doc__)
     chk = check.Checker("click_nat")
     nvenv.require_binaries(env, chk, [CLICK])
     chk.section("mazu-nat.click")
     mazu(env, chk)
+    chk.section("thomer-nat.click")
+    thomer(env, chk)
     env.done(chk)
 
 
