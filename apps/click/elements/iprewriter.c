@@ -732,13 +732,4 @@ const struct ck_handler rw_handlers[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
-const struct ck_element_class ck_class_IPRewriter = {
-	.name = "IPRewriter", .ports = "1-/1-", .processing = "h/h",
-	.priv_size = sizeof(struct rw),
-	.configure_phase = 1, /* after IPRewriterPatterns */
-	.configure = rw_configure,
-	.initialize = rw_initialize,
-	.push = rw_push,
-	.handlers = rw_handlers,
-	.cleanup = rw_cleanup,
-};
+RW_CLASS(IPRewriter);

@@ -141,4 +141,14 @@ void rw_cleanup(struct ck_element *e);
 void rw_push(struct ck_element *e, unsigned int port, struct ck_pkt *p);
 extern const struct ck_handler rw_handlers[];
 
+/* The class of a rewriter on this engine (the mode comes from the class). */
+#define RW_CLASS(n)                                                            \
+	const struct ck_element_class ck_class_##n = {                         \
+		.name = #n, .ports = "1-/1-", .processing = "h/h",            \
+		.priv_size = sizeof(struct rw),                                \
+		.configure_phase = 1, /* after IPRewriterPatterns */           \
+		.configure = rw_configure, .initialize = rw_initialize,        \
+		.push = rw_push, .handlers = rw_handlers, .cleanup = rw_cleanup, \
+	}
+
 #endif /* CK_IPREWRITER_H */

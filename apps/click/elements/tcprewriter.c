@@ -16,13 +16,4 @@
  */
 #include "iprewriter.h"
 
-const struct ck_element_class ck_class_TCPRewriter = {
-	.name = "TCPRewriter", .ports = "1-/1-", .processing = "h/h",
-	.priv_size = sizeof(struct rw),
-	.configure_phase = 1, /* after IPRewriterPatterns */
-	.configure = rw_configure,
-	.initialize = rw_initialize,
-	.push = rw_push,
-	.handlers = rw_handlers,
-	.cleanup = rw_cleanup,
-};
+RW_CLASS(TCPRewriter);
