@@ -308,6 +308,9 @@ int ck_router_run(struct ck_router *r);
 /* One scheduler round (every scheduled task once, then expired timers).
  * Returns true when anything ran. */
 bool ck_router_run_once(struct ck_router *r);
+/* When the earliest scheduled timer expires (ns, router clock); UINT64_MAX
+ * when none is scheduled. */
+uint64_t ck_router_next_timer(const struct ck_router *r);
 /* Deliver received packets (a batch) to the FromDevice/PollDevice elements of
  * @port; packets of a port no element reads are killed. Returns the number delivered. */
 unsigned int ck_router_input(struct ck_router *r, unsigned int port, struct ck_pkt *head);

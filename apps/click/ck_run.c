@@ -365,6 +365,15 @@ ck_router_run_once(struct ck_router *r)
 	return worked;
 }
 
+/* Expiry of the earliest scheduled timer (ns, router clock), or UINT64_MAX. */
+uint64_t
+ck_router_next_timer(const struct ck_router *r)
+{
+	const struct ck_timer *t = first_timer(r);
+
+	return t ? t->expiry : UINT64_MAX;
+}
+
 /* Run until stopped or idle. Returns 0. */
 int
 ck_router_run(struct ck_router *r)
