@@ -90,6 +90,7 @@
 	X(PullTee, "1/1-", "l/lh", NULL)                              \
 	/* control and stateful */                                    \
 	X(DriverManager, "-/-", "ah/ah", "#/#")                       \
+	X(Script, "-/-", "ah/ah", "#/#")                              \
 	X(ARPQuerier, "2/1-2", "h/h", NULL)                           \
 	X(IPGWOptions, "1/1-2", "a/ah", NULL)                         \
 	X(ICMPPingResponder, "1/1-2", "a/ah", NULL)                   \

@@ -97,7 +97,7 @@ find_handler(const struct ck_element *e, const char *name)
 	for (const struct ck_handler *h = generic; h->name; h++)
 		if (strcmp(h->name, name) == 0)
 			return h;
-	return NULL;
+	return e->cls->lookup_handler ? e->cls->lookup_handler((struct ck_element *)e, name) : NULL;
 }
 
 /* Split "ELEMENT.HANDLER" at its last dot; @elem gets NULL for a router handler. */

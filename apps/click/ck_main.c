@@ -170,11 +170,10 @@ offline_main(int argc, char **argv)
 	plat.port = offline_port;
 	if (ck_offdev_open(&dev, &cli, &plat, stderr) == 0) {
 		devplat = ck_offdev_platform(&dev);
+		devplat.simtime = cli.simtime;
 		r = ck_router_new(g, &devplat, stderr);
 	}
 	if (r) {
-		if (cli.simtime)
-			ck_router_set_simtime(r, true);
 		/* with input traces, the run ends when they do */
 		if (!cli.quit && cli.nb_from)
 			rc = ck_offdev_run(&dev, r, stderr);

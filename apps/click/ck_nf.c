@@ -208,7 +208,7 @@ queue_state(struct click_nf *nf, struct nl_queue *q)
 		x->q = q;
 		for (unsigned int i = 0; i < NF_NB_DESC; i++)
 			x->free[x->nfree++] = &x->desc[NF_NB_DESC - 1 - i];
-		x->plat = (struct ck_platform){ "netlib", x, nf_alloc, nf_finish, nf_port, nf_now };
+		x->plat = (struct ck_platform){ "netlib", x, nf_alloc, nf_finish, nf_port, nf_now, false };
 		x->r = ck_router_new(nf->g, &x->plat, stderr);
 		if (!x->r) {
 			free(x);

@@ -100,6 +100,9 @@ struct ck_platform {
 	int (*port)(void *ctx, const char *name);
 	/* Wall-clock time in nanoseconds. */
 	uint64_t (*now)(void *ctx);
+	/* Run on Click's simulated clock from the start (--simtime): timers
+	 * armed while initialising are on it too. */
+	bool simtime;
 };
 
 /* The offline platform: malloc'ed packets, the real clock; it cannot fail. */
@@ -148,6 +151,9 @@ struct ck_element_class {
 	/* The router stopped; called once per DriverManager stop event (DriverManager only). */
 	void (*stop_event)(struct ck_element *e);
 	const struct ck_handler *handlers; /* terminated by a NULL name; may be NULL */
+	/* A handler not in @handlers (Script's exported variables, PROXY), or
+	 * NULL; the result may be used until the next call. May be NULL. */
+	const struct ck_handler *(*lookup_handler)(struct ck_element *e, const char *name);
 	void (*cleanup)(struct ck_element *e);
 };
 
@@ -255,6 +261,13 @@ bool ck_cycles_enabled(void);
 FILE *ck_errf(const struct ck_router *r);
 /* The stream Print/IPPrint write to (stderr by default); never NULL. */
 FILE *ck_chatter(const struct ck_router *r);
+/* The stream Script/DriverManager `print` and `read` write to (stdout by
+ * default); never NULL. */
+FILE *ck_output(const struct ck_router *r);
+/* Make @e the router's driver (DriverManager, Script TYPE DRIVER): stop
+ * events go to its class's stop_event. Returns 0, or -EEXIST when another
+ * element already is. */
+int ck_router_claim_driver(struct ck_element *e);
 /* The platform (device port names). */
 const struct ck_platform *ck_router_platform(const struct ck_router *r);
 
@@ -302,6 +315,8 @@ struct ck_router *ck_router_new(const struct ck_graph *g, const struct ck_platfo
 void ck_router_set_simtime(struct ck_router *r, bool on);
 /* Send Print/IPPrint output to @f instead of stderr. */
 void ck_router_set_chatter(struct ck_router *r, FILE *f);
+/* Send Script/DriverManager output to @f instead of stdout. */
+void ck_router_set_output(struct ck_router *r, FILE *f);
 /* Run tasks and timers until the run count reaches 0, a stop, or (offline)
  * nothing is left to do. Returns 0. */
 int ck_router_run(struct ck_router *r);

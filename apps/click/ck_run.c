@@ -133,6 +133,16 @@ ck_please_stop(struct ck_router *r)
 		r->stopped = true;
 }
 
+/* Make @e the driver. Returns 0 or -EEXIST. */
+int
+ck_router_claim_driver(struct ck_element *e)
+{
+	if (e->r->driver && e->r->driver != e)
+		return -EEXIST;
+	e->r->driver = e;
+	return 0;
+}
+
 /* End the run now. */
 void
 ck_router_stop(struct ck_router *r)
@@ -408,6 +418,20 @@ ck_router_run(struct ck_router *r)
 	return 0;
 }
 
+/* Script output stream. */
+FILE *
+ck_output(const struct ck_router *r)
+{
+	return r->out ? r->out : stdout;
+}
+
+/* Send Script output to @f. */
+void
+ck_router_set_output(struct ck_router *r, FILE *f)
+{
+	r->out = f;
+}
+
 /* Use the simulated clock. */
 void
 ck_router_set_simtime(struct ck_router *r, bool on)
@@ -567,14 +591,6 @@ build_elements(struct ck_router *r, const struct ck_graph *g)
 		e->priv = calloc(1, e->cls->priv_size ? e->cls->priv_size : 1);
 		if (!e->out || !e->in || !e->priv)
 			return -ENOMEM;
-		if (e->cls->stop_event) {
-			if (r->driver) {
-				fprintf(ck_errf(r), "%s: a router has at most one DriverManager\n",
-					e->landmark);
-				rc = -EINVAL;
-			}
-			r->driver = e;
-		}
 	}
 	if (rc < 0)
 		return rc;
@@ -608,6 +624,8 @@ ck_router_new(const struct ck_graph *g, const struct ck_platform *p, FILE *errf)
 	r->plat = p;
 	r->errf = errf;
 	r->runcount = 1;
+	if (p->simtime)
+		ck_router_set_simtime(r, true);
 	r->n = g->nb_elems;
 	r->elems = calloc(r->n + 1, sizeof(*r->elems));
 	r->tasks = calloc(r->n + 1, sizeof(*r->tasks));

@@ -15,6 +15,9 @@ One Click NF on a core whose port 1 receives nothing at all:
       with scapy); UDP_TIMEOUT 1 s, REAP_INTERVAL 0.5 s: with no further
       traffic the reap timer frees it, so `rw.nmappings` printed at exit is 0
       (without timers between packets it would stay 1).
+  sc :: Script(export n 0, label l, wait 0.2s, set n $(add $n 1), goto l)
+      Script's wait timer runs on the platform: `sc.n` at exit is between 5
+      and elapsed / 0.2 + 1.
 """
 
 import os
@@ -53,7 +56,8 @@ def click_config():
             "FromDevice(0) -> Strip(14) -> CheckIPHeader\n"
             " -> rw :: IPRewriter(pattern 10.9.9.9 5000-5999 - - 0 0, UDP_TIMEOUT 1,"
             " REAP_INTERVAL 0.5)\n"
-            " -> Unstrip(14) -> Queue(100) -> ToDevice(0);\n")
+            " -> Unstrip(14) -> Queue(100) -> ToDevice(0);\n"
+            "sc :: Script(export n 0, label l, wait 0.2s, set n $(add $n 1), goto l);\n")
 
 
 def expected_rewritten(sport):
@@ -98,7 +102,8 @@ def main():
     if not chk.ok(err is None, "core starts", err or ""):
         env.done(chk)
     ck = Nf(env, core, CLICK_BIN, 1,
-            ["-f", conf, "-h", "rs.count", "-h", "rw.nmappings", "-h", "rw.mapping_failures"],
+            ["-f", conf, "-h", "rs.count", "-h", "rw.nmappings", "-h", "rw.mapping_failures",
+             "-h", "sc.n"],
             name="click")
     t0 = time.monotonic()
     err = ck.start_attached()
@@ -136,6 +141,10 @@ def main():
            f"{sum(f != SRC_FRAME for f in frames1)} differ")
     chk.ok(h.get("rs.count", 0) >= len(frames1), "rs.count covers what left port 1",
            f"rs.count={h.get('rs.count')}, frames={len(frames1)}")
+
+    chk.ok(5 <= h.get("sc.n", 0) <= elapsed / 0.2 + 1,
+           f"Script's `wait 0.2s` loop ran with no traffic (sc.n={h.get('sc.n')}, "
+           f"{elapsed:.1f} s)")
 
     frames0 = pcaps.read(out0)
     got = frames0[0] if len(frames0) == 1 else b""

@@ -381,7 +381,7 @@ static void
 test_platform_actions(void **state)
 {
 	struct rec rec = { 0 };
-	const struct ck_platform plat = { "test", &rec, rec_alloc, rec_finish, rec_port, rec_now };
+	const struct ck_platform plat = { "test", &rec, rec_alloc, rec_finish, rec_port, rec_now, false };
 	struct tg t;
 	struct ck_router *r;
 	uint32_t fd, c, q, td, role, chain;

@@ -22,7 +22,7 @@
 	X(StaticIPLookup) X(LinearIPLookup) X(RadixIPLookup) \
 	X(Queue) X(SimpleQueue) X(Unqueue) X(RoundRobinSched) X(PrioSched) \
 	X(InfiniteSource) X(RatedSource) X(TimedSource) \
-	X(IPPrint) X(AddressInfo) X(DriverManager) \
+	X(IPPrint) X(AddressInfo) X(DriverManager) X(Script) \
 	X(FromDevice) X(PollDevice) X(ToDevice) X(ToHost) X(FromHost) X(ToRole) X(ToChain) \
 	X(FromIPSummaryDump) X(ToIPSummaryDump) X(FromDump) X(ToDump) \
 	X(ARPResponder) X(ICMPError) X(IPFragmenter) X(IPReassembler) X(ARPQuerier) X(IPGWOptions) \
