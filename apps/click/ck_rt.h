@@ -123,6 +123,18 @@ struct ck_handler {
 	intptr_t arg;
 };
 
+/* ---- notifiers (Click's empty notification) ---- */
+
+#define CK_NOTIFIER_LISTENERS 4
+
+/* An element's "has packets" signal on a pull output (a Queue's); the
+ * tasks that pull from it listen and sleep while it is empty. */
+struct ck_notifier {
+	bool nonempty;
+	uint8_t nlisteners;
+	struct ck_element *listeners[CK_NOTIFIER_LISTENERS];
+};
+
 /* ---- element classes ---- */
 
 struct ck_element_class {
@@ -154,6 +166,8 @@ struct ck_element_class {
 	/* A handler not in @handlers (Script's exported variables, PROXY), or
 	 * NULL; the result may be used until the next call. May be NULL. */
 	const struct ck_handler *(*lookup_handler)(struct ck_element *e, const char *name);
+	/* The empty notifier of pull output @port, or NULL (pullers then poll). */
+	struct ck_notifier *(*notifier)(struct ck_element *e, unsigned int port);
 	void (*cleanup)(struct ck_element *e);
 };
 
@@ -174,6 +188,7 @@ struct ck_element {
 	void *priv;
 	bool task;             /* has a task in the scheduler */
 	bool scheduled;        /* the task runs (ck_task_unschedule() clears it) */
+	uint64_t task_runs;    /* times the scheduler ran the task */
 	uint64_t drops;        /* packets killed by the runtime on its behalf */
 	uint64_t cycles;       /* TSC cycles in its push/action, nested elements excluded */
 	uint64_t cycle_pkts;   /* packets those cycles were spent on */
@@ -235,6 +250,16 @@ struct ck_pkt *ck_pull_in(struct ck_element *e, unsigned int port);
 /* Take the task off the scheduler / put it back. */
 void ck_task_unschedule(struct ck_element *e);
 void ck_task_reschedule(struct ck_element *e);
+
+/* The empty notifier of what @e's pull input @port pulls from, looking
+ * upstream through action (one-in one-out) elements; NULL when there is
+ * none (a puller then polls every round). */
+struct ck_notifier *ck_pull_notifier(struct ck_element *e, unsigned int port);
+/* Make @e's task a listener of @n: it is rescheduled when @n turns nonempty.
+ * Returns 0, or -ENOSPC (the caller then polls). */
+int ck_notifier_listen(struct ck_notifier *n, struct ck_element *e);
+/* Set @n's state; turning nonempty reschedules its listeners. */
+void ck_notifier_set(struct ck_notifier *n, bool nonempty);
 
 /* Register @t (owned by the element) with the router; it cannot fail. */
 void ck_timer_init(struct ck_element *e, struct ck_timer *t,

@@ -294,6 +294,48 @@ ck_task_reschedule(struct ck_element *e)
 		e->scheduled = true;
 }
 
+/* The notifier upstream of @e's pull input @port, or NULL. */
+struct ck_notifier *
+ck_pull_notifier(struct ck_element *e, unsigned int port)
+{
+	struct ck_element *s;
+	unsigned int sport;
+
+	if (port >= e->nin || !e->in[port].e)
+		return NULL;
+	s = e->in[port].e;
+	sport = e->in[port].port;
+	for (uint32_t hops = 0; hops <= e->r->n; hops++) {
+		if (s->cls->notifier)
+			return s->cls->notifier(s, sport);
+		if (s->cls->pull || !s->cls->action || s->nin == 0 || !s->in[0].e)
+			return NULL;
+		sport = s->in[0].port;
+		s = s->in[0].e;
+	}
+	return NULL;
+}
+
+/* Add @e to @n's listeners. Returns 0 or -ENOSPC. */
+int
+ck_notifier_listen(struct ck_notifier *n, struct ck_element *e)
+{
+	if (n->nlisteners >= CK_NOTIFIER_LISTENERS)
+		return -ENOSPC;
+	n->listeners[n->nlisteners++] = e;
+	return 0;
+}
+
+/* Set @n; nonempty wakes its listeners. */
+void
+ck_notifier_set(struct ck_notifier *n, bool nonempty)
+{
+	if (nonempty && !n->nonempty)
+		for (unsigned int i = 0; i < n->nlisteners; i++)
+			ck_task_reschedule(n->listeners[i]);
+	n->nonempty = nonempty;
+}
+
 /* Register timer @t of @e; it cannot fail. */
 void
 ck_timer_init(struct ck_element *e, struct ck_timer *t,
@@ -367,7 +409,10 @@ ck_router_run_once(struct ck_router *r)
 	for (uint32_t i = 0; i < r->ntasks && !r->stopped; i++) {
 		struct ck_element *e = r->tasks[i];
 
-		if (e->scheduled && e->cls->run_task(e))
+		if (!e->scheduled)
+			continue;
+		e->task_runs++;
+		if (e->cls->run_task(e))
 			worked = true;
 	}
 	if (!r->stopped && run_timers(r))

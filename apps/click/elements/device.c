@@ -17,6 +17,7 @@ struct device {
 	int port;
 	int64_t burst, role;
 	uint64_t count;
+	struct ck_notifier *upstream; /* ToDevice: sleeps while it is empty */
 };
 
 static int
@@ -82,14 +83,23 @@ todevice_run(struct ck_element *e)
 		ck_pkt_finish(e, p, CK_ACT_OUT, (unsigned int)d->port);
 		worked = true;
 	}
+	if (d->upstream && !d->upstream->nonempty)
+		ck_task_unschedule(e); /* until the queue has packets again */
 	return worked;
 }
 
 static int
 todevice_initialize(struct ck_element *e)
 {
-	if (e->in_kind[0] != CK_PULL)
+	struct device *d = CK_PRIV(e, struct device);
+
+	if (e->in_kind[0] != CK_PULL) {
 		ck_task_unschedule(e);
+		return 0;
+	}
+	d->upstream = ck_pull_notifier(e, 0);
+	if (d->upstream && ck_notifier_listen(d->upstream, e) < 0)
+		d->upstream = NULL;
 	return 0;
 }
 
