@@ -256,17 +256,26 @@ ck_push_out_batch(struct ck_element *e, unsigned int port, struct ck_pkt *head)
 	}
 }
 
+/* The element (and its output, *@sport) that @e's pull input @port pulls
+ * from, or NULL when it is not connected. */
+static struct ck_element *
+pull_peer(const struct ck_element *e, unsigned int port, unsigned int *sport)
+{
+	if (port >= e->nin || !e->in[port].e)
+		return NULL;
+	*sport = e->in[port].port;
+	return e->in[port].e;
+}
+
 /* Pull from @e's input @port. Returns a packet or NULL. */
 struct ck_pkt *
 ck_pull_in(struct ck_element *e, unsigned int port)
 {
-	struct ck_element *s;
 	unsigned int sport;
+	struct ck_element *s = pull_peer(e, port, &sport);
 
-	if (port >= e->nin || !e->in[port].e)
+	if (!s)
 		return NULL;
-	s = e->in[port].e;
-	sport = e->in[port].port;
 	if (s->cls->pull)
 		return s->cls->pull(s, sport);
 	if (s->cls->action) {
@@ -298,20 +307,16 @@ ck_task_reschedule(struct ck_element *e)
 struct ck_notifier *
 ck_pull_notifier(struct ck_element *e, unsigned int port)
 {
-	struct ck_element *s;
 	unsigned int sport;
+	struct ck_element *s = pull_peer(e, port, &sport);
 
-	if (port >= e->nin || !e->in[port].e)
-		return NULL;
-	s = e->in[port].e;
-	sport = e->in[port].port;
-	for (uint32_t hops = 0; hops <= e->r->n; hops++) {
+	/* at most one hop per element: a pull path has no cycle, but be sure */
+	for (uint32_t hops = 0; s && hops <= e->r->n; hops++) {
 		if (s->cls->notifier)
 			return s->cls->notifier(s, sport);
-		if (s->cls->pull || !s->cls->action || s->nin == 0 || !s->in[0].e)
+		if (s->cls->pull || !s->cls->action)
 			return NULL;
-		sport = s->in[0].port;
-		s = s->in[0].e;
+		s = pull_peer(s, 0, &sport);
 	}
 	return NULL;
 }

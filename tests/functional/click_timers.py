@@ -21,7 +21,6 @@ One Click NF on a core whose port 1 receives nothing at all:
 """
 
 import os
-import re
 import sys
 import time
 
@@ -31,7 +30,7 @@ from scapy.all import IP, UDP, Ether, raw  # noqa: E402
 
 from nvtest import check, pcaps  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
-from nvtest.proc import Core, Nf  # noqa: E402
+from nvtest.proc import Core, Nf, parse_click_handlers  # noqa: E402
 
 CLICK_BIN = "apps/click/netvm-click"
 RATE = 20
@@ -68,17 +67,6 @@ def expected_rewritten(sport):
     del p[IP].chksum
     del p[UDP].chksum
     return raw(p)
-
-
-def handler_values(text):
-    """{'elem.handler': int} from -h output (NAME.HANDLER: then the value)."""
-    out = {}
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        m = re.match(r"^(\S+\.\S+):$", line.strip())
-        if m and i + 1 < len(lines) and re.match(r"^\d+$", lines[i + 1].strip()):
-            out[m.group(1)] = int(lines[i + 1].strip())
-    return out
 
 
 def main():
@@ -126,7 +114,7 @@ def main():
     chk.eq(final.get("port1_rx"), 0, "port 1 received nothing")
     chk.eq(final.get("port0_rx"), 1, "port 0 received the one UDP packet")
 
-    h = handler_values(ck.stdout())
+    h = parse_click_handlers(ck.stdout())
     frames1 = pcaps.read(out1)
     allowed = int(RATE * elapsed) + 5
     # a second's worth at least (the run lasts 4 s or more): without timers
