@@ -1428,6 +1428,92 @@ test_iprewriter_capacity(void **state)
 	finish(&x);
 }
 
+/* MAPPING_CAPACITY NAME: two rewriters share r1's capacity of 3 mappings
+ * (guaranteed 5 s, so none is evicted): r1 takes 2, r2 then gets 1 and its
+ * second flow fails; a rewriter or a chain of sharing that does not exist
+ * is an error naming it. */
+static void
+test_iprewriter_shared_capacity(void **state)
+{
+	static const struct {
+		const char *conf2, *msg;
+	} bad[] = {
+		{ "pattern 8.0.0.3 - - - 0 0, MAPPING_CAPACITY nosuch",
+		  "'nosuch' is no other IPRewriter, TCPRewriter or ICMPPingRewriter" },
+		{ "pattern 8.0.0.3 - - - 0 0, MAPPING_CAPACITY m1",
+		  "'m1' is no other IPRewriter" },
+		{ "pattern 8.0.0.3 - - - 0 0, MAPPING_CAPACITY r2",
+		  "'r2' is no other IPRewriter" },
+	};
+	struct tg t;
+	struct run x;
+	uint8_t in[64];
+	uint32_t n, r1, r2, m1, m2, c1, c2, d;
+	const uint32_t a = IP4(10, 0, 0, 1), s = IP4(1, 2, 3, 4);
+
+	(void)state;
+	tg_init(&t);
+	r1 = tg_add(&t, "r1", "IPRewriter", "pattern 8.0.0.2 1000-1999# - - 0 0, MAPPING_CAPACITY 3",
+		    "h", "h");
+	r2 = tg_add(&t, "r2", "IPRewriter", "pattern 8.0.0.3 2000-2999# - - 0 0, MAPPING_CAPACITY r1",
+		    "h", "h");
+	m1 = tg_add(&t, "m1", "MarkIPHeader", "", "h", "h");
+	m2 = tg_add(&t, "m2", "MarkIPHeader", "", "h", "h");
+	c1 = tg_add(&t, "c1", "Counter", "", "h", "h");
+	c2 = tg_add(&t, "c2", "Counter", "", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, m1, 0, r1, 0);
+	tg_conn(&t, m2, 0, r2, 0);
+	tg_conn(&t, r1, 0, c1, 0);
+	tg_conn(&t, r2, 0, c2, 0);
+	tg_conn(&t, c1, 0, d, 0);
+	tg_conn(&t, c2, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	for (uint16_t sp = 1; sp <= 2; sp++) {
+		n = rw_pkt(in, 17, a, sp, s, 53, 0, 4, true);
+		inject(&x, "m1", in, n);
+	}
+	for (uint16_t sp = 1; sp <= 2; sp++) {
+		n = rw_pkt(in, 17, a, sp, s, 53, 0, 4, true);
+		inject(&x, "m2", in, n);
+	}
+	assert_int_equal(hread(&x, "c1.count"), 2);
+	assert_int_equal(hread(&x, "c2.count"), 1);
+	assert_int_equal(hread(&x, "r1.nmappings"), 2);
+	assert_int_equal(hread(&x, "r2.nmappings"), 1);
+	assert_int_equal(hread(&x, "r2.mapping_failures"), 1);
+	assert_int_equal(hread(&x, "r2.capacity"), 3);
+	/* r1 is full too, counting r2's mapping */
+	n = rw_pkt(in, 17, a, 9, s, 53, 0, 4, true);
+	inject(&x, "m1", in, n);
+	assert_int_equal(hread(&x, "r1.mapping_failures"), 1);
+	/* a known flow still maps */
+	n = rw_pkt(in, 17, a, 1, s, 53, 0, 4, true);
+	inject(&x, "m2", in, n);
+	assert_int_equal(hread(&x, "c2.count"), 2);
+	finish(&x);
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		tg_init(&t);
+		r1 = tg_add(&t, "r1", "IPRewriter",
+			    i == 2 ? "pattern 8.0.0.2 - - - 0 0, MAPPING_CAPACITY r2"
+				   : "pattern 8.0.0.2 - - - 0 0", "h", "h");
+		r2 = tg_add(&t, "r2", "IPRewriter", bad[i].conf2, "h", "h");
+		m1 = tg_add(&t, "m1", "MarkIPHeader", "", "h", "h");
+		d = tg_add(&t, "d", "Discard", "", "h", "");
+		tg_conn(&t, m1, 0, r1, 0);
+		tg_conn(&t, r1, 0, r2, 0);
+		tg_conn(&t, r2, 0, d, 0);
+		assert_int_equal(start(&x, &t), -1);
+		fflush(x.errf);
+		if (i == 2)
+			assert_non_null(strstr(x.err, "shares another rewriter's capacity itself"));
+		else
+			assert_non_null(strstr(x.err, bad[i].msg));
+		finish(&x);
+	}
+}
+
 static void
 test_iprewriter_config_errors(void **state)
 {
@@ -1730,6 +1816,7 @@ main(void)
 		cmocka_unit_test(test_iprewriter_udp_checksum),
 		cmocka_unit_test(test_iprewriter_expiry),
 		cmocka_unit_test(test_iprewriter_capacity),
+		cmocka_unit_test(test_iprewriter_shared_capacity),
 		cmocka_unit_test(test_iprewriter_config_errors),
 		cmocka_unit_test(test_iprewriter_urewrite_conf),
 		cmocka_unit_test(test_tcprewriter_named_pattern),

@@ -44,7 +44,9 @@
  * them every REAP_INTERVAL (900).
  *
  * The table holds MAPPING_CAPACITY mappings (65536), allocated when the
- * router starts. A new flow when it is full first frees expired mappings,
+ * router starts; MAPPING_CAPACITY NAME (another rewriter, which names no
+ * other itself) shares that one's capacity: each keeps its own table, and
+ * the mappings of all of them count against it. A new flow when it is full first frees expired mappings,
  * then evicts the unguaranteed one that expires first; when every mapping is
  * guaranteed the packet is dropped and counted in mapping_failures.
  *
@@ -53,6 +55,8 @@
  * directions, as Click prints them), nmappings and table_size, size,
  * capacity, mapping_failures.
  */
+#include <ctype.h>
+
 #include "iprewriter.h"
 
 /* ---- configuration ---- */
@@ -245,10 +249,16 @@ parse_keyword(struct ck_element *e, struct rw *x, char **w, int nw, bool *stream
 		return 1;
 	}
 	if (strcmp(w[0], "MAPPING_CAPACITY") == 0) {
+		if (nw == 2 && ck_parse_int(w[1], &x->capacity) < 0 &&
+		    (isalpha((unsigned char)w[1][0]) || w[1][0] == '_')) {
+			free(x->cap_name);
+			x->cap_name = strdup(w[1]); /* a rewriter's name: resolved at initialize */
+			return x->cap_name ? 1 : ck_error(e, "out of memory");
+		}
 		if (nw != 2 || ck_parse_int(w[1], &x->capacity) < 0 || x->capacity < 1 ||
 		    x->capacity > (1 << 24))
 			return ck_error(e, "MAPPING_CAPACITY: expected a number 1..16777216 "
-					"(sharing another element's capacity is not implemented)");
+					"or a rewriter's name");
 		return 1;
 	}
 	if (strcmp(w[0], "DST_ANNO") == 0) {
@@ -350,8 +360,22 @@ int
 rw_initialize(struct ck_element *e)
 {
 	struct rw *x = CK_PRIV(e, struct rw);
-	uint32_t cap = (uint32_t)x->capacity, nb = 1;
+	uint32_t cap, nb = 1;
 
+	x->group = x;
+	if (x->cap_name) {
+		struct rw *y = rw_of(ck_router_find(e->r, x->cap_name));
+
+		if (!y || y == x)
+			return ck_error(e, "MAPPING_CAPACITY: '%s' is no other IPRewriter, "
+					"TCPRewriter or ICMPPingRewriter", x->cap_name);
+		if (y->cap_name)
+			return ck_error(e, "MAPPING_CAPACITY: '%s' shares another rewriter's "
+					"capacity itself; name that one", x->cap_name);
+		x->capacity = y->capacity;
+		x->group = y;
+	}
+	cap = (uint32_t)x->capacity;
 	while (nb < 2 * cap)
 		nb <<= 1;
 	x->flows = calloc(cap, sizeof(*x->flows));
@@ -379,8 +403,10 @@ rw_cleanup(struct ck_element *e)
 
 	free(x->flows);
 	free(x->bucket);
+	free(x->cap_name);
 	x->flows = NULL;
 	x->bucket = NULL;
+	x->cap_name = NULL;
 }
 
 /* ---- the packet path ---- */

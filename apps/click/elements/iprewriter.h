@@ -10,7 +10,9 @@
  *
  * The table is allocated once, when the router starts: MAPPING_CAPACITY
  * flows, each with two entries (forward, reply) chained in a hash table of
- * int32_t indices (entry = 2 * flow + direction, -1 ends a chain).
+ * int32_t indices (entry = 2 * flow + direction, -1 ends a chain). A
+ * rewriter whose MAPPING_CAPACITY names another keeps its own table but
+ * counts its mappings against the other's capacity (group->used).
  */
 #ifndef CK_IPREWRITER_H
 #define CK_IPREWRITER_H
@@ -81,6 +83,9 @@ struct rw {
 	uint64_t ns_tcp, ns_tcp_done, ns_tcp_nodata, ns_tcp_guar;
 	uint64_t ns_udp, ns_udp_stream, ns_udp_guar, ns_reap;
 	int64_t capacity;
+	char *cap_name;          /* MAPPING_CAPACITY NAME: the rewriter whose capacity we share */
+	struct rw *group;        /* whose `used` counts against capacity: itself, or that one */
+	uint64_t used;           /* mappings of every rewriter sharing this one's capacity */
 	bool dst_anno;
 	struct rw_flow *flows;
 	int32_t *bucket;
