@@ -101,6 +101,7 @@
 	X(TCPRewriter, "1-/1-", "h/h", NULL)                          \
 	X(ICMPPingRewriter, "1-/1-", "h/h", NULL)                     \
 	X(IPRewriterPatterns, "0/0", "a/a", NULL)                     \
+	X(RoundRobinIPMapper, "0/0", "a/a", NULL)                     \
 	X(ICMPRewriter, "1/1-2", "h/h", NULL)                         \
 	X(FTPPortMapper, "1/1", "a/a", NULL)                          \
 	X(ScheduleInfo, "0/0", "a/a", NULL)                           \

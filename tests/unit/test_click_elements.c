@@ -1514,6 +1514,75 @@ test_iprewriter_shared_capacity(void **state)
 	}
 }
 
+/* RoundRobinIPMapper as an INPUTSPEC: new flows take its patterns in turn
+ * (each with its own sequential port), replies come back through the
+ * mapping to the pattern's reply output; errors name the mapper. */
+static void
+test_roundrobinipmapper(void **state)
+{
+	static const struct {
+		const char *mconf, *msg;
+	} bad[] = {
+		{ "8.0.0.2 1000 - - 0 5", "mapper 'm' names output 5 (2 outputs)" },
+		{ "8.0.0.2 1000 - -", "pattern 1: expected 'SADDR SPORT DADDR DPORT FOUTPUT ROUTPUT'" },
+		{ "NOPE 0 1", "pattern 1: no pattern named 'NOPE'" },
+	};
+	struct tg t;
+	struct run x;
+	uint8_t in[64], want[64];
+	char line[256];
+	uint32_t n;
+	size_t at = 0;
+	const uint32_t a = IP4(10, 0, 0, 1), s = IP4(1, 2, 3, 4);
+	const uint32_t n2 = IP4(8, 0, 0, 2), n3 = IP4(8, 0, 0, 3);
+
+	(void)state;
+	rw_graph(&t, "m", 1);
+	tg_add(&t, "m", "RoundRobinIPMapper",
+	       "8.0.0.2 1000-1999# - - 0 1, pattern 8.0.0.3 2000-2999# - - 0 1", "", "");
+	assert_int_equal(start(&x, &t), 0);
+	/* flows 1, 2, 3 from 10.0.0.1 ports 7, 8, 9: patterns 1, 2, 1 */
+	n = rw_pkt(in, 17, a, 7, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 17, n2, 1000, s, 53, 0, 4, true);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	n = rw_pkt(in, 17, a, 8, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 17, n3, 2000, s, 53, 0, 4, true);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	n = rw_pkt(in, 17, a, 9, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 17, n2, 1001, s, 53, 0, 4, true);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	/* flow 1 again: its mapping, not the next pattern */
+	n = rw_pkt(in, 17, a, 7, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 17, n2, 1000, s, 53, 0, 4, true);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	/* the reply to flow 2 goes back to 10.0.0.1:8 on output 1 */
+	n = rw_pkt(in, 17, s, 53, n3, 2000, 0, 4, true);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 17, s, 53, a, 8, 0, 4, true);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o1", want, n));
+	assert_int_equal(hread(&x, "rw.nmappings"), 3);
+	finish(&x);
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		rw_graph(&t, "m", 1);
+		tg_add(&t, "m", "RoundRobinIPMapper", bad[i].mconf, "", "");
+		assert_int_equal(start(&x, &t), -1);
+		fflush(x.errf);
+		assert_non_null(strstr(x.err, bad[i].msg));
+		finish(&x);
+	}
+	/* an element that is no mapper */
+	rw_graph(&t, "o0", 1);
+	assert_int_equal(start(&x, &t), -1);
+	fflush(x.errf);
+	assert_non_null(strstr(x.err, "INPUTSPEC 0: element 'o0' is no mapper (RoundRobinIPMapper)"));
+	finish(&x);
+}
+
 static void
 test_iprewriter_config_errors(void **state)
 {
@@ -1817,6 +1886,7 @@ main(void)
 		cmocka_unit_test(test_iprewriter_expiry),
 		cmocka_unit_test(test_iprewriter_capacity),
 		cmocka_unit_test(test_iprewriter_shared_capacity),
+		cmocka_unit_test(test_roundrobinipmapper),
 		cmocka_unit_test(test_iprewriter_config_errors),
 		cmocka_unit_test(test_iprewriter_urewrite_conf),
 		cmocka_unit_test(test_tcprewriter_named_pattern),

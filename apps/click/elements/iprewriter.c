@@ -23,6 +23,8 @@
  *                         takes free ports in sequence, 'L-H?' always random.
  *                         No free port: a mapping failure, the packet dropped.
  *   pattern NAME FOUT ROUT  a pattern an IPRewriterPatterns element names
+ *   MAPPER                the name of a RoundRobinIPMapper: each new flow
+ *                         takes its next pattern (and its outputs) in turn
  *
  * The same engine (iprewriter.h) runs TCPRewriter (tcprewriter.c) and
  * ICMPPingRewriter (icmppingrewriter.c); their modes are marked below.
@@ -183,9 +185,22 @@ parse_inputspec(struct ck_element *e, char **w, int nw, struct rw_input *in, uns
 			return -EINVAL;
 		return parse_outputs(e, w + 5, in, i);
 	}
-	if (ck_router_find(e->r, w[0]))
-		return ck_error(e, "INPUTSPEC %u: element '%s' as a mapper is not implemented "
-				"(expected drop, pass, keep or pattern)", i, w[0]);
+	if (ck_router_find(e->r, w[0])) {
+		struct ck_element *m = ck_router_find(e->r, w[0]);
+		int top = rw_mapper_max_output(m);
+
+		if (top < 0)
+			return ck_error(e, "INPUTSPEC %u: element '%s' is no mapper (RoundRobinIPMapper)",
+					i, w[0]);
+		if (nw != 1)
+			return ck_error(e, "INPUTSPEC %u: a mapper takes no arguments", i);
+		if ((unsigned int)top >= e->nout)
+			return ck_error(e, "INPUTSPEC %u: mapper '%s' names output %d (%u outputs)",
+					i, w[0], top, e->nout);
+		in->kind = RW_MAPPER;
+		in->mapper = m;
+		return 0;
+	}
 	return ck_error(e, "INPUTSPEC %u: unknown '%s' (expected drop, pass, keep or pattern)",
 			i, w[0]);
 }
@@ -570,6 +585,10 @@ new_flow(struct rw *x, unsigned int port, const struct rw_key *k, uint64_t now)
 	struct rw_key nk = *k;
 	struct rw_flow *f;
 
+	if (in->kind == RW_MAPPER)
+		in = rw_mapper_next(in->mapper); /* its next pattern and outputs */
+	if (!in)
+		goto fail;
 	if (in->kind == RW_PATTERN && rw_pattern_apply(x, &in->pat, k, &nk, now) < 0)
 		goto fail;
 	f = rw_flow_alloc(x, now);
@@ -604,7 +623,8 @@ rw_install(struct ck_element *e, unsigned int input, const struct rw_key *k)
 	id = rw_table_lookup(x, k, now);
 	if (id >= 0)
 		return &x->flows[id >> 1];
-	if (x->in[input].kind != RW_PATTERN && x->in[input].kind != RW_KEEP)
+	if (x->in[input].kind != RW_PATTERN && x->in[input].kind != RW_KEEP &&
+	    x->in[input].kind != RW_MAPPER)
 		return NULL;
 	f = new_flow(x, input, k, now);
 	if (f) {

@@ -21,7 +21,7 @@
 
 #define RW_MAX_INPUTS 64
 
-enum rw_kind { RW_DROP, RW_PASS, RW_KEEP, RW_PATTERN };
+enum rw_kind { RW_DROP, RW_PASS, RW_KEEP, RW_PATTERN, RW_MAPPER };
 
 /* TCP state bits; the DONE/DATA bit of direction d is bit << d. */
 #define RW_DONE 0x01 /* and 0x02 */
@@ -72,6 +72,7 @@ struct rw_input {
 	uint8_t kind;            /* enum rw_kind */
 	uint16_t fout, rout;
 	struct rw_pattern pat;
+	struct ck_element *mapper; /* RW_MAPPER: RoundRobinIPMapper, picks pattern and outputs */
 };
 
 struct rw {
@@ -138,6 +139,12 @@ void rw_flow_map(const struct rw_flow *f, unsigned int d, struct rw_key *out);
 int rw_parse_pattern(struct ck_element *e, char **w, struct rw_pattern *pt, unsigned int i);
 /* The pattern named @name by an IPRewriterPatterns element of @r, or NULL. */
 const struct rw_pattern *rw_patterns_find(struct ck_router *r, const char *name);
+
+/* The next pattern (with its outputs) of mapper element @m in turn, or NULL
+ * when @m is no RoundRobinIPMapper (roundrobinipmapper.c). */
+struct rw_input *rw_mapper_next(struct ck_element *m);
+/* The largest output a pattern of mapper @m names, or -1 when @m is no mapper. */
+int rw_mapper_max_output(struct ck_element *m);
 
 /* Configuration, initialisation, cleanup and handlers of the three rewriters. */
 int rw_configure(struct ck_element *e);

@@ -28,6 +28,7 @@
 	X(ARPResponder) X(ICMPError) X(IPFragmenter) X(IPReassembler) X(ARPQuerier) X(IPGWOptions) \
 	X(ICMPPingResponder) X(IPMirror) X(IPEncap) X(UDPIPEncap) X(IPRewriter) \
 	X(TCPRewriter) X(ICMPPingRewriter) X(IPRewriterPatterns) X(ICMPRewriter) X(FTPPortMapper) \
+	X(RoundRobinIPMapper) \
 	X(ScheduleInfo) X(ToHostSniffers)
 
 #define CK_DECLARE(n) extern const struct ck_element_class ck_class_##n;
