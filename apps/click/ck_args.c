@@ -362,7 +362,9 @@ ck_parse_prefix(const struct ck_router *r, const char *s, uint32_t *ip, uint32_t
 				return 0;
 			return -EINVAL;
 		}
-		if (r && ck_addr_lookup(r, s, 'i', (uint8_t *)ip, mask) == 0) {
+		/* a name for an address and a prefix: the prefix, unless hosts are
+		 * welcome (then the first one AddressInfo gave) */
+		if (r && ck_addr_lookup(r, s, allow_host ? 'i' : 'p', (uint8_t *)ip, mask) == 0) {
 			if (!allow_host && *mask == 0xffffffffu)
 				return -EINVAL;
 			*ip &= *mask;

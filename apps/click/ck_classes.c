@@ -90,13 +90,22 @@
 	X(PullTee, "1/1-", "l/lh", NULL)                              \
 	/* control and stateful */                                    \
 	X(DriverManager, "-/-", "ah/ah", "#/#")                       \
+	X(Script, "-/-", "ah/ah", "#/#")                              \
 	X(ARPQuerier, "2/1-2", "h/h", NULL)                           \
 	X(IPGWOptions, "1/1-2", "a/ah", NULL)                         \
 	X(ICMPPingResponder, "1/1-2", "a/ah", NULL)                   \
 	X(IPMirror, "1/1", "a/a", NULL)                               \
 	X(IPEncap, "1/1", "a/a", NULL)                                \
 	X(UDPIPEncap, "1/1", "a/a", NULL)                             \
-	X(IPRewriter, "1-/1-", "h/h", NULL)
+	X(IPRewriter, "1-/1-", "h/h", NULL)                           \
+	X(TCPRewriter, "1-/1-", "h/h", NULL)                          \
+	X(ICMPPingRewriter, "1-/1-", "h/h", NULL)                     \
+	X(IPRewriterPatterns, "0/0", "a/a", NULL)                     \
+	X(RoundRobinIPMapper, "0/0", "a/a", NULL)                     \
+	X(ICMPRewriter, "1/1-2", "h/h", NULL)                         \
+	X(FTPPortMapper, "1/1", "a/a", NULL)                          \
+	X(ScheduleInfo, "0/0", "a/a", NULL)                           \
+	X(ToHostSniffers, "1/0", "h/h", NULL)
 
 #define CK_DEFINE_CLASS(c, p, q, f) \
 	static const struct ck_class_info ck_class_##c = { #c, p, q, f };

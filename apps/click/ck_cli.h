@@ -22,6 +22,10 @@ struct ck_cli {
 	unsigned int nb_handlers;
 	const char *ports[CK_CLI_MAX];    /* --port NAME=N */
 	unsigned int nb_ports;
+	const char *from_pcap[CK_CLI_MAX]; /* offline: --from-pcap DEV=FILE */
+	unsigned int nb_from;
+	const char *to_pcap[CK_CLI_MAX];   /* offline: --to-pcap DEV=FILE */
+	unsigned int nb_to;
 	bool quit;              /* -q: initialise only */
 	bool simtime;           /* --simtime */
 };

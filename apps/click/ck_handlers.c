@@ -59,8 +59,31 @@ h_cycles(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	return 0;
 }
 
+static int
+h_scheduled(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)h;
+	fprintf(f, "%s\n", e->scheduled ? "true" : "false");
+	return 0;
+}
+
+static int
+h_task_runs(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)h;
+	fprintf(f, "%llu\n", (unsigned long long)e->task_runs);
+	return 0;
+}
+
 static int h_handlers(struct ck_element *e, const struct ck_handler *h, FILE *f);
 
+/* Whether @e has generic handler @h: `scheduled` and `task_runs` only on
+ * elements with a task. */
+static bool
+has_generic(const struct ck_element *e, const struct ck_handler *h)
+{
+	return e->task || (h->read != h_scheduled && h->read != h_task_runs);
+}
 static const struct ck_handler generic[] = {
 	{ "name", CK_H_READ, h_name, NULL, 0 },
 	{ "class", CK_H_READ, h_class, NULL, 0 },
@@ -68,23 +91,26 @@ static const struct ck_handler generic[] = {
 	{ "ports", CK_H_READ, h_ports, NULL, 0 },
 	{ "handlers", CK_H_READ, h_handlers, NULL, 0 },
 	{ "cycles", CK_H_READ, h_cycles, NULL, 0 },
+	{ "scheduled", CK_H_READ, h_scheduled, NULL, 0 },
+	{ "task_runs", CK_H_READ, h_task_runs, NULL, 0 },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
 static void
-list_handlers(const struct ck_handler *h, FILE *f)
+list_handlers(const struct ck_element *e, const struct ck_handler *h, FILE *f)
 {
 	for (; h && h->name; h++)
-		fprintf(f, "%s\t%s%s\n", h->name, h->flags & CK_H_READ ? "r" : "",
-			h->flags & CK_H_WRITE ? "w" : "");
+		if (h->read == NULL || has_generic(e, h))
+			fprintf(f, "%s\t%s%s\n", h->name, h->flags & CK_H_READ ? "r" : "",
+				h->flags & CK_H_WRITE ? "w" : "");
 }
 
 static int
 h_handlers(struct ck_element *e, const struct ck_handler *h, FILE *f)
 {
 	(void)h;
-	list_handlers(generic, f);
-	list_handlers(e->cls->handlers, f);
+	list_handlers(e, generic, f);
+	list_handlers(e, e->cls->handlers, f);
 	return 0;
 }
 
@@ -95,9 +121,9 @@ find_handler(const struct ck_element *e, const char *name)
 		if (strcmp(h->name, name) == 0)
 			return h;
 	for (const struct ck_handler *h = generic; h->name; h++)
-		if (strcmp(h->name, name) == 0)
+		if (strcmp(h->name, name) == 0 && has_generic(e, h))
 			return h;
-	return NULL;
+	return e->cls->lookup_handler ? e->cls->lookup_handler((struct ck_element *)e, name) : NULL;
 }
 
 /* Split "ELEMENT.HANDLER" at its last dot; @elem gets NULL for a router handler. */

@@ -3,9 +3,10 @@
  * ck_main.c — netvm-click's command line.
  *
  *   netvm-click --offline [-f FILE | -e EXPR | FILE] [NAME=VALUE...] [-h ELEM.HANDLER]
- *               [-q] [--simtime]
+ *               [-q] [--simtime] [--from-pcap DEV=FILE] [--to-pcap DEV=FILE]
  *       runs the configuration like Click's userlevel driver, without the core
- *       engine (FromDump/FromIPSummaryDump/InfiniteSource ... ToDump/Print/Discard).
+ *       engine (FromDump/FromIPSummaryDump/InfiniteSource ... ToDump/Print/Discard),
+ *       devices bound to pcap files (ck_offdev.c).
  *   netvm-click [netlib options] -- [-f FILE | -e EXPR] [--port NAME=N...] [-h ...]
  *       runs it as an NF on netlib (ck_nf.c).
  */
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "ck_cli.h"
+#include "ck_offdev.h"
 #include "elements/ck_elem.h"
 
 /* Parse click-style arguments. Returns 0 or -EINVAL. */
@@ -42,6 +44,14 @@ ck_cli_parse(struct ck_cli *c, int argc, char **argv)
 			if (c->nb_ports == CK_CLI_MAX)
 				goto many;
 			c->ports[c->nb_ports++] = v, i++;
+		} else if (strcmp(a, "--from-pcap") == 0 && v) {
+			if (c->nb_from == CK_CLI_MAX)
+				goto many;
+			c->from_pcap[c->nb_from++] = v, i++;
+		} else if (strcmp(a, "--to-pcap") == 0 && v) {
+			if (c->nb_to == CK_CLI_MAX)
+				goto many;
+			c->to_pcap[c->nb_to++] = v, i++;
 		} else if (a[0] != '-' && strchr(a, '=')) {
 			if (c->nb_defs == CK_CLI_MAX)
 				goto many;
@@ -145,10 +155,11 @@ offline_main(int argc, char **argv)
 {
 	struct ck_cli cli = { 0 };
 	struct offline_ports ports = { &cli, { NULL }, 0 };
-	struct ck_platform plat = *ck_offline_platform();
+	struct ck_platform plat = *ck_offline_platform(), devplat;
+	struct ck_offdev dev;
 	struct ck_graph *g;
-	struct ck_router *r;
-	int rc;
+	struct ck_router *r = NULL;
+	int rc = 0;
 
 	if (ck_cli_parse(&cli, argc - 1, argv + 1) < 0)
 		return 1;
@@ -157,19 +168,24 @@ offline_main(int argc, char **argv)
 		return 1;
 	plat.ctx = &ports;
 	plat.port = offline_port;
-	r = ck_router_new(g, &plat, stderr);
-	if (!r) {
-		ck_graph_free(g);
-		for (unsigned int i = 0; i < ports.n; i++)
-			free(ports.names[i]);
-		return 1;
+	if (ck_offdev_open(&dev, &cli, &plat, stderr) == 0) {
+		devplat = ck_offdev_platform(&dev);
+		devplat.simtime = cli.simtime;
+		r = ck_router_new(g, &devplat, stderr);
 	}
-	if (cli.simtime)
-		ck_router_set_simtime(r, true);
-	if (!cli.quit)
-		ck_router_run(r);
-	rc = ck_cli_print_handlers(&cli, r, stdout);
-	ck_router_free(r);
+	if (r) {
+		/* with input traces, the run ends when they do */
+		if (!cli.quit && cli.nb_from)
+			rc = ck_offdev_run(&dev, r, stderr);
+		else if (!cli.quit)
+			ck_router_run(r);
+		if (ck_cli_print_handlers(&cli, r, stdout) < 0)
+			rc = -ENOENT;
+		ck_router_free(r);
+	} else {
+		rc = -EINVAL;
+	}
+	ck_offdev_close(&dev);
 	ck_graph_free(g);
 	for (unsigned int i = 0; i < ports.n; i++)
 		free(ports.names[i]);

@@ -11,6 +11,8 @@
  * still holds when the callback returns (in a Queue) is copied into a buffer
  * from nl_pkt_alloc() and its original dropped; packets made by elements
  * (clones, replies) come from nl_pkt_alloc() and leave with nl_pkt_emit().
+ * Between packets, netlib's idle hook runs the due timers and the tasks
+ * (sources, Unqueue, reap timers), so they need no traffic.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -35,6 +37,7 @@ struct click_nf {
 	pthread_mutex_t lock;
 	struct nfq *q[NF_MAX_QUEUES];
 	unsigned int nq;
+	bool broken;          /* a router could not be initialised (said once) */
 	uint64_t no_router;
 };
 
@@ -196,20 +199,21 @@ queue_state(struct click_nf *nf, struct nl_queue *q)
 	for (unsigned int i = 0; i < nq; i++)
 		if (nf->q[i]->q == q)
 			return nf->q[i];
-	/* First burst of this queue: build its router (once per thread). */
+	/* First call on this queue: build its router (once per thread). */
 	pthread_mutex_lock(&nf->lock);
-	if (nf->nq < NF_MAX_QUEUES)
+	if (nf->nq < NF_MAX_QUEUES && !nf->broken)
 		x = calloc(1, sizeof(*x));
 	if (x) {
 		x->nf = nf;
 		x->q = q;
 		for (unsigned int i = 0; i < NF_NB_DESC; i++)
 			x->free[x->nfree++] = &x->desc[NF_NB_DESC - 1 - i];
-		x->plat = (struct ck_platform){ "netlib", x, nf_alloc, nf_finish, nf_port, nf_now };
+		x->plat = (struct ck_platform){ "netlib", x, nf_alloc, nf_finish, nf_port, nf_now, false };
 		x->r = ck_router_new(nf->g, &x->plat, stderr);
 		if (!x->r) {
 			free(x);
 			x = NULL;
+			nf->broken = true;
 		} else {
 			nf->q[nf->nq] = x;
 			__atomic_store_n(&nf->nq, nf->nq + 1, __ATOMIC_RELEASE);
@@ -273,6 +277,25 @@ click_burst(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state)
 			spill(x, x->in[i]);
 }
 
+/* netlib's idle hook: no packet waits; run due timers and the tasks once.
+ * Returns 0 after work, else the microseconds to the next timer. */
+static uint64_t
+click_idle(struct nl_queue *q, void *state)
+{
+	struct nfq *x = queue_state(state, q);
+	uint64_t next, now;
+
+	if (!x)
+		return NL_IDLE_NEVER;
+	if (ck_router_run_once(x->r))
+		return 0;
+	next = ck_router_next_timer(x->r);
+	if (next == UINT64_MAX)
+		return NL_IDLE_NEVER;
+	now = ck_now(x->r);
+	return next > now ? (next - now) / 1000 + 1 : 0;
+}
+
 static int
 click_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 {
@@ -331,6 +354,7 @@ static const struct nl_nf click_nf_def = {
 		 "  -h ELEMENT.HANDLER     print a read handler at exit\n",
 	.init = click_init,
 	.burst = click_burst,
+	.idle = click_idle,
 	.stats = click_stats,
 	.fini = click_fini,
 };

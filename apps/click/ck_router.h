@@ -19,7 +19,7 @@ struct ck_addr {
 
 struct ck_router {
 	const struct ck_platform *plat;
-	FILE *errf, *chatter;
+	FILE *errf, *chatter, *out;
 	struct ck_element *elems;
 	uint32_t n;
 	struct ck_element **tasks;  /* configuration order */

@@ -100,6 +100,9 @@ struct ck_platform {
 	int (*port)(void *ctx, const char *name);
 	/* Wall-clock time in nanoseconds. */
 	uint64_t (*now)(void *ctx);
+	/* Run on Click's simulated clock from the start (--simtime): timers
+	 * armed while initialising are on it too. */
+	bool simtime;
 };
 
 /* The offline platform: malloc'ed packets, the real clock; it cannot fail. */
@@ -118,6 +121,18 @@ struct ck_handler {
 	/* Apply @value; return 0 or a negative errno after writing why to @errf. */
 	int (*write)(struct ck_element *e, const struct ck_handler *h, const char *value, FILE *errf);
 	intptr_t arg;
+};
+
+/* ---- notifiers (Click's empty notification) ---- */
+
+#define CK_NOTIFIER_LISTENERS 4
+
+/* An element's "has packets" signal on a pull output (a Queue's); the
+ * tasks that pull from it listen and sleep while it is empty. */
+struct ck_notifier {
+	bool nonempty;
+	uint8_t nlisteners;
+	struct ck_element *listeners[CK_NOTIFIER_LISTENERS];
 };
 
 /* ---- element classes ---- */
@@ -148,6 +163,11 @@ struct ck_element_class {
 	/* The router stopped; called once per DriverManager stop event (DriverManager only). */
 	void (*stop_event)(struct ck_element *e);
 	const struct ck_handler *handlers; /* terminated by a NULL name; may be NULL */
+	/* A handler not in @handlers (Script's exported variables, PROXY), or
+	 * NULL; the result may be used until the next call. May be NULL. */
+	const struct ck_handler *(*lookup_handler)(struct ck_element *e, const char *name);
+	/* The empty notifier of pull output @port, or NULL (pullers then poll). */
+	struct ck_notifier *(*notifier)(struct ck_element *e, unsigned int port);
 	void (*cleanup)(struct ck_element *e);
 };
 
@@ -168,6 +188,7 @@ struct ck_element {
 	void *priv;
 	bool task;             /* has a task in the scheduler */
 	bool scheduled;        /* the task runs (ck_task_unschedule() clears it) */
+	uint64_t task_runs;    /* times the scheduler ran the task */
 	uint64_t drops;        /* packets killed by the runtime on its behalf */
 	uint64_t cycles;       /* TSC cycles in its push/action, nested elements excluded */
 	uint64_t cycle_pkts;   /* packets those cycles were spent on */
@@ -230,6 +251,16 @@ struct ck_pkt *ck_pull_in(struct ck_element *e, unsigned int port);
 void ck_task_unschedule(struct ck_element *e);
 void ck_task_reschedule(struct ck_element *e);
 
+/* The empty notifier of what @e's pull input @port pulls from, looking
+ * upstream through action (one-in one-out) elements; NULL when there is
+ * none (a puller then polls every round). */
+struct ck_notifier *ck_pull_notifier(struct ck_element *e, unsigned int port);
+/* Make @e's task a listener of @n: it is rescheduled when @n turns nonempty.
+ * Returns 0, or -ENOSPC (the caller then polls). */
+int ck_notifier_listen(struct ck_notifier *n, struct ck_element *e);
+/* Set @n's state; turning nonempty reschedules its listeners. */
+void ck_notifier_set(struct ck_notifier *n, bool nonempty);
+
 /* Register @t (owned by the element) with the router; it cannot fail. */
 void ck_timer_init(struct ck_element *e, struct ck_timer *t,
 		   void (*fire)(struct ck_element *, struct ck_timer *));
@@ -255,6 +286,13 @@ bool ck_cycles_enabled(void);
 FILE *ck_errf(const struct ck_router *r);
 /* The stream Print/IPPrint write to (stderr by default); never NULL. */
 FILE *ck_chatter(const struct ck_router *r);
+/* The stream Script/DriverManager `print` and `read` write to (stdout by
+ * default); never NULL. */
+FILE *ck_output(const struct ck_router *r);
+/* Make @e the router's driver (DriverManager, Script TYPE DRIVER): stop
+ * events go to its class's stop_event. Returns 0, or -EEXIST when another
+ * element already is. */
+int ck_router_claim_driver(struct ck_element *e);
 /* The platform (device port names). */
 const struct ck_platform *ck_router_platform(const struct ck_router *r);
 
@@ -274,7 +312,8 @@ struct ck_element *ck_router_find(const struct ck_router *r, const char *name);
  * Returns 0 or -ENOMEM. */
 int ck_addr_define(struct ck_router *r, const char *name, char kind, const uint8_t *val,
 		   uint32_t mask);
-/* Look a name up: 0, or -ENOENT. */
+/* Look a name up: 0, or -ENOENT. Kind 'p' is an IPv4 name's prefix entry
+ * (not /32) when it has one, else its first IPv4 entry. */
 int ck_addr_lookup(const struct ck_router *r, const char *name, char kind, uint8_t *val,
 		   uint32_t *mask);
 
@@ -301,12 +340,17 @@ struct ck_router *ck_router_new(const struct ck_graph *g, const struct ck_platfo
 void ck_router_set_simtime(struct ck_router *r, bool on);
 /* Send Print/IPPrint output to @f instead of stderr. */
 void ck_router_set_chatter(struct ck_router *r, FILE *f);
+/* Send Script/DriverManager output to @f instead of stdout. */
+void ck_router_set_output(struct ck_router *r, FILE *f);
 /* Run tasks and timers until the run count reaches 0, a stop, or (offline)
  * nothing is left to do. Returns 0. */
 int ck_router_run(struct ck_router *r);
 /* One scheduler round (every scheduled task once, then expired timers).
  * Returns true when anything ran. */
 bool ck_router_run_once(struct ck_router *r);
+/* When the earliest scheduled timer expires (ns, router clock); UINT64_MAX
+ * when none is scheduled. */
+uint64_t ck_router_next_timer(const struct ck_router *r);
 /* Deliver received packets (a batch) to the FromDevice/PollDevice elements of
  * @port; packets of a port no element reads are killed. Returns the number delivered. */
 unsigned int ck_router_input(struct ck_router *r, unsigned int port, struct ck_pkt *head);

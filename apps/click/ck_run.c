@@ -133,6 +133,16 @@ ck_please_stop(struct ck_router *r)
 		r->stopped = true;
 }
 
+/* Make @e the driver. Returns 0 or -EEXIST. */
+int
+ck_router_claim_driver(struct ck_element *e)
+{
+	if (e->r->driver && e->r->driver != e)
+		return -EEXIST;
+	e->r->driver = e;
+	return 0;
+}
+
 /* End the run now. */
 void
 ck_router_stop(struct ck_router *r)
@@ -246,17 +256,26 @@ ck_push_out_batch(struct ck_element *e, unsigned int port, struct ck_pkt *head)
 	}
 }
 
+/* The element (and its output, *@sport) that @e's pull input @port pulls
+ * from, or NULL when it is not connected. */
+static struct ck_element *
+pull_peer(const struct ck_element *e, unsigned int port, unsigned int *sport)
+{
+	if (port >= e->nin || !e->in[port].e)
+		return NULL;
+	*sport = e->in[port].port;
+	return e->in[port].e;
+}
+
 /* Pull from @e's input @port. Returns a packet or NULL. */
 struct ck_pkt *
 ck_pull_in(struct ck_element *e, unsigned int port)
 {
-	struct ck_element *s;
 	unsigned int sport;
+	struct ck_element *s = pull_peer(e, port, &sport);
 
-	if (port >= e->nin || !e->in[port].e)
+	if (!s)
 		return NULL;
-	s = e->in[port].e;
-	sport = e->in[port].port;
 	if (s->cls->pull)
 		return s->cls->pull(s, sport);
 	if (s->cls->action) {
@@ -282,6 +301,44 @@ ck_task_reschedule(struct ck_element *e)
 {
 	if (e->task)
 		e->scheduled = true;
+}
+
+/* The notifier upstream of @e's pull input @port, or NULL. */
+struct ck_notifier *
+ck_pull_notifier(struct ck_element *e, unsigned int port)
+{
+	unsigned int sport;
+	struct ck_element *s = pull_peer(e, port, &sport);
+
+	/* at most one hop per element: a pull path has no cycle, but be sure */
+	for (uint32_t hops = 0; s && hops <= e->r->n; hops++) {
+		if (s->cls->notifier)
+			return s->cls->notifier(s, sport);
+		if (s->cls->pull || !s->cls->action)
+			return NULL;
+		s = pull_peer(s, 0, &sport);
+	}
+	return NULL;
+}
+
+/* Add @e to @n's listeners. Returns 0 or -ENOSPC. */
+int
+ck_notifier_listen(struct ck_notifier *n, struct ck_element *e)
+{
+	if (n->nlisteners >= CK_NOTIFIER_LISTENERS)
+		return -ENOSPC;
+	n->listeners[n->nlisteners++] = e;
+	return 0;
+}
+
+/* Set @n; nonempty wakes its listeners. */
+void
+ck_notifier_set(struct ck_notifier *n, bool nonempty)
+{
+	if (nonempty && !n->nonempty)
+		for (unsigned int i = 0; i < n->nlisteners; i++)
+			ck_task_reschedule(n->listeners[i]);
+	n->nonempty = nonempty;
 }
 
 /* Register timer @t of @e; it cannot fail. */
@@ -357,12 +414,24 @@ ck_router_run_once(struct ck_router *r)
 	for (uint32_t i = 0; i < r->ntasks && !r->stopped; i++) {
 		struct ck_element *e = r->tasks[i];
 
-		if (e->scheduled && e->cls->run_task(e))
+		if (!e->scheduled)
+			continue;
+		e->task_runs++;
+		if (e->cls->run_task(e))
 			worked = true;
 	}
 	if (!r->stopped && run_timers(r))
 		worked = true;
 	return worked;
+}
+
+/* Expiry of the earliest scheduled timer (ns, router clock), or UINT64_MAX. */
+uint64_t
+ck_router_next_timer(const struct ck_router *r)
+{
+	const struct ck_timer *t = first_timer(r);
+
+	return t ? t->expiry : UINT64_MAX;
 }
 
 /* Run until stopped or idle. Returns 0. */
@@ -397,6 +466,20 @@ ck_router_run(struct ck_router *r)
 		}
 	}
 	return 0;
+}
+
+/* Script output stream. */
+FILE *
+ck_output(const struct ck_router *r)
+{
+	return r->out ? r->out : stdout;
+}
+
+/* Send Script output to @f. */
+void
+ck_router_set_output(struct ck_router *r, FILE *f)
+{
+	r->out = f;
 }
 
 /* Use the simulated clock. */
@@ -478,6 +561,18 @@ int
 ck_addr_lookup(const struct ck_router *r, const char *name, char kind, uint8_t *val,
 	       uint32_t *mask)
 {
+	/* 'p': the name's prefix (an IPv4 entry not /32) when it has one */
+	for (uint32_t i = 0; kind == 'p' && i < r->naddrs; i++) {
+		const struct ck_addr *a = &r->addrs[i];
+
+		if (a->kind == 'i' && a->mask != 0xffffffffu && strcmp(a->name, name) == 0) {
+			memcpy(val, a->val, 4);
+			*mask = a->mask;
+			return 0;
+		}
+	}
+	if (kind == 'p')
+		kind = 'i';
 	for (uint32_t i = 0; i < r->naddrs; i++) {
 		const struct ck_addr *a = &r->addrs[i];
 
@@ -546,14 +641,6 @@ build_elements(struct ck_router *r, const struct ck_graph *g)
 		e->priv = calloc(1, e->cls->priv_size ? e->cls->priv_size : 1);
 		if (!e->out || !e->in || !e->priv)
 			return -ENOMEM;
-		if (e->cls->stop_event) {
-			if (r->driver) {
-				fprintf(ck_errf(r), "%s: a router has at most one DriverManager\n",
-					e->landmark);
-				rc = -EINVAL;
-			}
-			r->driver = e;
-		}
 	}
 	if (rc < 0)
 		return rc;
@@ -587,6 +674,8 @@ ck_router_new(const struct ck_graph *g, const struct ck_platform *p, FILE *errf)
 	r->plat = p;
 	r->errf = errf;
 	r->runcount = 1;
+	if (p->simtime)
+		ck_router_set_simtime(r, true);
 	r->n = g->nb_elems;
 	r->elems = calloc(r->n + 1, sizeof(*r->elems));
 	r->tasks = calloc(r->n + 1, sizeof(*r->tasks));

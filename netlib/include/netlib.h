@@ -89,6 +89,14 @@ struct nl_cmd {
  *        does not know, or another negative errno (say why in cmd->out).
  *        netlib answers `help`, `stats` and `reload` itself.
  * commands: one line per command the NF knows, for `help`.
+ * idle:  the queue's rx ring was empty: do the work that does not wait for
+ *        packets (timers, packet sources; packets from nl_pkt_alloc()).
+ *        Called from the queue's own thread, like pkt/burst, after every
+ *        empty poll. Return 0 when it did work (netlib polls again at once
+ *        and does not count the round as idle), else the microseconds until
+ *        it next has something to do, NL_IDLE_NEVER when only packets can
+ *        give it work: with --sleep-after-us a queue sleeps no longer than
+ *        that. Optional.
  * fini:  free state.
  */
 struct nl_nf {
@@ -101,8 +109,12 @@ struct nl_nf {
 	int (*reload)(struct nl_ctx *ctx, void *state);
 	int (*command)(struct nl_ctx *ctx, void *state, struct nl_cmd *cmd);
 	const char *commands;
+	uint64_t (*idle)(struct nl_queue *q, void *state);
 	void (*fini)(void *state);
 };
+
+/* nl_nf.idle's answer when nothing is due until packets arrive. */
+#define NL_IDLE_NEVER UINT64_MAX
 
 /*
  * Run NF @nf: parse netlib's options (see nl_usage()), attach, run until

@@ -63,6 +63,10 @@ struct nl_filter_opts {
 	nl_filter_resolve_fn resolve; /* may be NULL: no names */
 	void *resolve_ctx;
 	unsigned int noutputs;        /* outputs above this are errors; 0: no limit */
+	/* may be NULL: `net NAME` resolves with @resolve too. A name can stand
+	 * for an address and a prefix (Click's AddressInfo); after `net` this
+	 * one is asked first, and resolve when it returns -1. */
+	nl_filter_resolve_fn resolve_net;
 };
 
 /*

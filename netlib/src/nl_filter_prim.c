@@ -498,7 +498,9 @@ parse_name(struct nlf_parser *p, struct nlf_prim *pr, const struct nlf_tok *t)
 	if (p->opts && p->opts->resolve && t->len < sizeof(name)) {
 		memcpy(name, t->s, t->len);
 		name[t->len] = 0;
-		if (p->opts->resolve(p->opts->resolve_ctx, name, &pr->val, &pr->dmask) == 0) {
+		if ((pr->type == T_NET && p->opts->resolve_net &&
+		     p->opts->resolve_net(p->opts->resolve_ctx, name, &pr->val, &pr->dmask) == 0) ||
+		    p->opts->resolve(p->opts->resolve_ctx, name, &pr->val, &pr->dmask) == 0) {
 			pr->data = pr->dmask == 0xffffffffu ? D_ADDR : D_NET;
 			pr->val &= pr->dmask;
 			return 0;

@@ -121,14 +121,16 @@ now_us(void)
  * times out with packets waiting while the flag is still armed means the
  * core did not take a wake-up on: counted as missed_wakeups. Only queue 0
  * sleeps on the doorbell (there is one per NF); other queues nap for 50 us
- * instead.
+ * instead. @due_us is when the NF's idle hook next has work (NL_IDLE_NEVER:
+ * never): a sleep ends by then, and under 1 ms the queue keeps polling.
  */
 static void
-idle(struct nl_queue *q, uint64_t *idle_since)
+idle(struct nl_queue *q, uint64_t *idle_since, uint64_t due_us)
 {
 	struct nl_ctx *ctx = q->ctx;
 	struct nvm_priv_hdr *h = (struct nvm_priv_hdr *)ctx->priv;
 	uint64_t now;
+	int ms = 100;
 
 	if (ctx->opts.sleep_after_us == 0) {
 		__builtin_ia32_pause();
@@ -147,11 +149,15 @@ idle(struct nl_queue *q, uint64_t *idle_since)
 		nanosleep(&ts, NULL);
 		return;
 	}
+	if (due_us < 1000)
+		return;
+	if (due_us / 1000 < (uint64_t)ms)
+		ms = (int)(due_us / 1000);
 	__atomic_store_n(&h->sleeping, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (nvm_ring_count(&q->rx, 1) == 0 && !ctx->stop) {
 		q->st.sleeps++;
-		if (ctx->tp->wait(ctx, 100) == 1)
+		if (ctx->tp->wait(ctx, ms) == 1)
 			q->st.wakeups++;
 		else if (__atomic_exchange_n(&h->sleeping, 0, __ATOMIC_SEQ_CST) != 0 &&
 			 nvm_ring_count(&q->rx, 1) > 0)
@@ -190,8 +196,20 @@ nl_queue_run(void *arg)
 		n = nvm_ring_dequeue_burst(&q->rx, in, NL_BURST);
 
 		if (n == 0) {
+			uint64_t due_us = NL_IDLE_NEVER;
+
+			if (nf->idle != NULL) {
+				t1 = NL_STAGE_NOW();
+				due_us = nf->idle(q, ctx->state);
+				q->st.cycles_app += NL_STAGE_NOW() - t1;
+				if (due_us == 0) {
+					empty = 0;
+					idle_since = 0;
+					continue;
+				}
+			}
 			if (++empty >= 256) {
-				idle(q, &idle_since);
+				idle(q, &idle_since, due_us);
 				empty = 0;
 			}
 			continue;

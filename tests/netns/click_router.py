@@ -32,7 +32,6 @@ unreachable, net)` back into the table.
 """
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -42,7 +41,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest import netns as nvnetns  # noqa: E402
-from nvtest.proc import Core, Nf, Proc  # noqa: E402
+from nvtest.proc import Core, Nf, Proc, parse_click_handlers  # noqa: E402
 
 CLICK_BIN = "apps/click/netvm-click"
 AF_PACKET_ARGS = "framesz=2048,blocksz=4096"
@@ -99,17 +98,6 @@ def router_config(env, source_dir):
     with open(path, "w") as f:
         f.write(text)
     return path
-
-
-def handler_values(text):
-    """{'elem.handler': int} from netvm-click's -h output (NAME.HANDLER: then value)."""
-    out = {}
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        m = re.match(r"^(\S+\.\S+):$", line.strip())
-        if m and i + 1 < len(lines) and re.match(r"^\d+$", lines[i + 1].strip()):
-            out[m.group(1)] = int(lines[i + 1].strip())
-    return out
 
 
 def ping(chk, src, dst, count=5):
@@ -239,7 +227,7 @@ def main():
     chk.section("handlers")
     rc, _ = ck.stop_counters()
     chk.eq(rc, 0, "netvm-click exits 0")
-    handler_checks(chk, handler_values(ck.stdout()))
+    handler_checks(chk, parse_click_handlers(ck.stdout()))
     core.stop_checked(chk)
     env.done(chk)
 

@@ -1428,6 +1428,161 @@ test_iprewriter_capacity(void **state)
 	finish(&x);
 }
 
+/* MAPPING_CAPACITY NAME: two rewriters share r1's capacity of 3 mappings
+ * (guaranteed 5 s, so none is evicted): r1 takes 2, r2 then gets 1 and its
+ * second flow fails; a rewriter or a chain of sharing that does not exist
+ * is an error naming it. */
+static void
+test_iprewriter_shared_capacity(void **state)
+{
+	static const struct {
+		const char *conf2, *msg;
+	} bad[] = {
+		{ "pattern 8.0.0.3 - - - 0 0, MAPPING_CAPACITY nosuch",
+		  "'nosuch' is no other IPRewriter, TCPRewriter or ICMPPingRewriter" },
+		{ "pattern 8.0.0.3 - - - 0 0, MAPPING_CAPACITY m1",
+		  "'m1' is no other IPRewriter" },
+		{ "pattern 8.0.0.3 - - - 0 0, MAPPING_CAPACITY r2",
+		  "'r2' is no other IPRewriter" },
+	};
+	struct tg t;
+	struct run x;
+	uint8_t in[64];
+	uint32_t n, r1, r2, m1, m2, c1, c2, d;
+	const uint32_t a = IP4(10, 0, 0, 1), s = IP4(1, 2, 3, 4);
+
+	(void)state;
+	tg_init(&t);
+	r1 = tg_add(&t, "r1", "IPRewriter", "pattern 8.0.0.2 1000-1999# - - 0 0, MAPPING_CAPACITY 3",
+		    "h", "h");
+	r2 = tg_add(&t, "r2", "IPRewriter", "pattern 8.0.0.3 2000-2999# - - 0 0, MAPPING_CAPACITY r1",
+		    "h", "h");
+	m1 = tg_add(&t, "m1", "MarkIPHeader", "", "h", "h");
+	m2 = tg_add(&t, "m2", "MarkIPHeader", "", "h", "h");
+	c1 = tg_add(&t, "c1", "Counter", "", "h", "h");
+	c2 = tg_add(&t, "c2", "Counter", "", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, m1, 0, r1, 0);
+	tg_conn(&t, m2, 0, r2, 0);
+	tg_conn(&t, r1, 0, c1, 0);
+	tg_conn(&t, r2, 0, c2, 0);
+	tg_conn(&t, c1, 0, d, 0);
+	tg_conn(&t, c2, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	for (uint16_t sp = 1; sp <= 2; sp++) {
+		n = rw_pkt(in, 17, a, sp, s, 53, 0, 4, true);
+		inject(&x, "m1", in, n);
+	}
+	for (uint16_t sp = 1; sp <= 2; sp++) {
+		n = rw_pkt(in, 17, a, sp, s, 53, 0, 4, true);
+		inject(&x, "m2", in, n);
+	}
+	assert_int_equal(hread(&x, "c1.count"), 2);
+	assert_int_equal(hread(&x, "c2.count"), 1);
+	assert_int_equal(hread(&x, "r1.nmappings"), 2);
+	assert_int_equal(hread(&x, "r2.nmappings"), 1);
+	assert_int_equal(hread(&x, "r2.mapping_failures"), 1);
+	assert_int_equal(hread(&x, "r2.capacity"), 3);
+	/* r1 is full too, counting r2's mapping */
+	n = rw_pkt(in, 17, a, 9, s, 53, 0, 4, true);
+	inject(&x, "m1", in, n);
+	assert_int_equal(hread(&x, "r1.mapping_failures"), 1);
+	/* a known flow still maps */
+	n = rw_pkt(in, 17, a, 1, s, 53, 0, 4, true);
+	inject(&x, "m2", in, n);
+	assert_int_equal(hread(&x, "c2.count"), 2);
+	finish(&x);
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		tg_init(&t);
+		r1 = tg_add(&t, "r1", "IPRewriter",
+			    i == 2 ? "pattern 8.0.0.2 - - - 0 0, MAPPING_CAPACITY r2"
+				   : "pattern 8.0.0.2 - - - 0 0", "h", "h");
+		r2 = tg_add(&t, "r2", "IPRewriter", bad[i].conf2, "h", "h");
+		m1 = tg_add(&t, "m1", "MarkIPHeader", "", "h", "h");
+		d = tg_add(&t, "d", "Discard", "", "h", "");
+		tg_conn(&t, m1, 0, r1, 0);
+		tg_conn(&t, r1, 0, r2, 0);
+		tg_conn(&t, r2, 0, d, 0);
+		assert_int_equal(start(&x, &t), -1);
+		fflush(x.errf);
+		if (i == 2)
+			assert_non_null(strstr(x.err, "shares another rewriter's capacity itself"));
+		else
+			assert_non_null(strstr(x.err, bad[i].msg));
+		finish(&x);
+	}
+}
+
+/* RoundRobinIPMapper as an INPUTSPEC: new flows take its patterns in turn
+ * (each with its own sequential port), replies come back through the
+ * mapping to the pattern's reply output; errors name the mapper. */
+static void
+test_roundrobinipmapper(void **state)
+{
+	static const struct {
+		const char *mconf, *msg;
+	} bad[] = {
+		{ "8.0.0.2 1000 - - 0 5", "mapper 'm' names output 5 (2 outputs)" },
+		{ "8.0.0.2 1000 - -", "pattern 1: expected 'SADDR SPORT DADDR DPORT FOUTPUT ROUTPUT'" },
+		{ "NOPE 0 1", "pattern 1: no pattern named 'NOPE'" },
+	};
+	struct tg t;
+	struct run x;
+	uint8_t in[64], want[64];
+	char line[256];
+	uint32_t n;
+	size_t at = 0;
+	const uint32_t a = IP4(10, 0, 0, 1), s = IP4(1, 2, 3, 4);
+	const uint32_t n2 = IP4(8, 0, 0, 2), n3 = IP4(8, 0, 0, 3);
+
+	(void)state;
+	rw_graph(&t, "m", 1);
+	tg_add(&t, "m", "RoundRobinIPMapper",
+	       "8.0.0.2 1000-1999# - - 0 1, pattern 8.0.0.3 2000-2999# - - 0 1", "", "");
+	assert_int_equal(start(&x, &t), 0);
+	/* flows 1, 2, 3 from 10.0.0.1 ports 7, 8, 9: patterns 1, 2, 1 */
+	n = rw_pkt(in, 17, a, 7, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 17, n2, 1000, s, 53, 0, 4, true);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	n = rw_pkt(in, 17, a, 8, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 17, n3, 2000, s, 53, 0, 4, true);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	n = rw_pkt(in, 17, a, 9, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 17, n2, 1001, s, 53, 0, 4, true);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	/* flow 1 again: its mapping, not the next pattern */
+	n = rw_pkt(in, 17, a, 7, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 17, n2, 1000, s, 53, 0, 4, true);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	/* the reply to flow 2 goes back to 10.0.0.1:8 on output 1 */
+	n = rw_pkt(in, 17, s, 53, n3, 2000, 0, 4, true);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 17, s, 53, a, 8, 0, 4, true);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o1", want, n));
+	assert_int_equal(hread(&x, "rw.nmappings"), 3);
+	finish(&x);
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		rw_graph(&t, "m", 1);
+		tg_add(&t, "m", "RoundRobinIPMapper", bad[i].mconf, "", "");
+		assert_int_equal(start(&x, &t), -1);
+		fflush(x.errf);
+		assert_non_null(strstr(x.err, bad[i].msg));
+		finish(&x);
+	}
+	/* an element that is no mapper */
+	rw_graph(&t, "o0", 1);
+	assert_int_equal(start(&x, &t), -1);
+	fflush(x.errf);
+	assert_non_null(strstr(x.err, "INPUTSPEC 0: element 'o0' is no mapper (RoundRobinIPMapper)"));
+	finish(&x);
+}
+
 static void
 test_iprewriter_config_errors(void **state)
 {
@@ -1514,6 +1669,186 @@ test_iprewriter_urewrite_conf(void **state)
 	free(out);
 }
 
+/* IPRewriterPatterns names a pattern; TCPRewriter (IPRewriter's engine) uses
+ * it by name, maps TCP and drops UDP arriving on a pattern input. */
+static void
+test_tcprewriter_named_pattern(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint8_t in[64], want[64];
+	char line[256];
+	uint32_t n;
+	size_t at = 0;
+	const uint32_t a = IP4(10, 0, 0, 1), s = IP4(1, 2, 3, 4), nat = IP4(8, 0, 0, 2);
+
+	(void)state;
+	rw_graph(&t, "pattern NAT 0 1, drop", 2);
+	t.e[0].class_name = "TCPRewriter";
+	tg_add(&t, "pats", "IPRewriterPatterns", "NAT 8.0.0.2 1000-2000# - -", "", "");
+	assert_int_equal(start(&x, &t), 0);
+	n = rw_pkt(in, 6, a, 1234, s, 80, 0x02, 0, false);
+	inject(&x, "m0", in, n);
+	rw_pkt(want, 6, nat, 1000, s, 80, 0x02, 0, false);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	n = rw_pkt(in, 6, s, 80, nat, 1000, 0x12, 3, false);
+	inject(&x, "m1", in, n);
+	rw_pkt(want, 6, s, 80, a, 1234, 0x12, 3, false);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o1", want, n));
+	/* UDP is not TCPRewriter's: dropped on the pattern input */
+	n = rw_pkt(in, 17, a, 1234, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	assert_string_equal(chat_from(&x, &at), "");
+	assert_int_equal(hread(&x, "rw.nmappings"), 1);
+	finish(&x);
+
+	/* unknown names and malformed patterns are errors naming the element */
+	rw_graph(&t, "pattern NOPE 0 1, drop", 2);
+	tg_add(&t, "pats", "IPRewriterPatterns", "NAT 8.0.0.2 1000-2000# - -", "", "");
+	assert_int_equal(start(&x, &t), -1);
+	assert_non_null(strstr(x.err, "no pattern named 'NOPE'"));
+	finish(&x);
+	rw_graph(&t, "drop", 1);
+	tg_add(&t, "pats", "IPRewriterPatterns", "NAT 8.0.0.2 1000-2000#", "", "");
+	assert_int_equal(start(&x, &t), -1);
+	assert_non_null(strstr(x.err, "expected 'NAME SADDR SPORT DADDR DPORT'"));
+	finish(&x);
+}
+
+/* An ICMP echo (type 8 request or 0 reply), identifier @id, sequence 1, 4
+ * bytes of data, checksums by ref_cksum(). Returns its length (32). */
+static uint32_t
+ping_pkt(uint8_t *b, uint8_t type, uint32_t src, uint32_t dst, uint16_t id)
+{
+	memset(b, 0, 32);
+	b[0] = 0x45;
+	put16(b + 2, 32);
+	b[8] = 64;
+	b[9] = 1;
+	put32(b + 12, src);
+	put32(b + 16, dst);
+	put16(b + 10, ref_cksum(b, 20, 0));
+	b[20] = type;
+	put16(b + 24, id);
+	put16(b + 26, 1);
+	memset(b + 28, 0x5a, 4);
+	put16(b + 22, ref_cksum(b + 20, 12, 0));
+	return 32;
+}
+
+/* ICMPPingRewriter(SRC, DST), the form thomer-nat.click uses. */
+static void
+test_icmppingrewriter(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint8_t in[64], want[64];
+	char line[256];
+	uint32_t n;
+	size_t at = 0;
+	const uint32_t a = IP4(10, 0, 0, 1), b = IP4(10, 0, 0, 2), s = IP4(1, 2, 3, 4);
+	const uint32_t nat = IP4(8, 0, 0, 2);
+
+	(void)state;
+	rw_graph(&t, "8.0.0.2, -", 1);
+	t.e[0].class_name = "ICMPPingRewriter";
+	assert_int_equal(start(&x, &t), 0);
+	/* a request leaves from 8.0.0.2 with its own (free) identifier */
+	n = ping_pkt(in, 8, a, s, 77);
+	inject(&x, "m0", in, n);
+	ping_pkt(want, 8, nat, s, 77);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o0", want, n));
+	/* its reply comes back to 10.0.0.1 on output 1 */
+	n = ping_pkt(in, 0, s, nat, 77);
+	inject(&x, "m0", in, n);
+	ping_pkt(want, 0, s, a, 77);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "o1", want, n));
+	/* a reply nobody asked for is dropped, and makes no mapping */
+	n = ping_pkt(in, 0, s, nat, 99);
+	inject(&x, "m0", in, n);
+	assert_string_equal(chat_from(&x, &at), "");
+	/* another host with the same identifier gets another one */
+	n = ping_pkt(in, 8, b, s, 77);
+	inject(&x, "m0", in, n);
+	assert_int_equal(hread(&x, "c0.count"), 2);
+	assert_int_equal(hread(&x, "rw.nmappings"), 2);
+	{
+		char *tb = ck_handler_read_str(x.r, "rw.table");
+
+		assert_non_null(tb);
+		assert_non_null(strstr(tb, "(10.0.0.1, 77, 1.2.3.4, 0, icmp) => (8.0.0.2, 77, 1.2.3.4, 0)"));
+		assert_non_null(strstr(tb, "(10.0.0.2, 77, 1.2.3.4, 0, icmp) => (8.0.0.2, "));
+		assert_null(strstr(tb, "(10.0.0.2, 77, 1.2.3.4, 0, icmp) => (8.0.0.2, 77,"));
+		free(tb);
+	}
+	finish(&x);
+}
+
+/* ICMPRewriter: a time-exceeded about a NATed UDP flow goes back to the
+ * inside host, its quote rewritten; an error quoting no mapping goes to 1. */
+static void
+test_icmprewriter(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint8_t in[96], err[96], want[96], q[64];
+	char line[256];
+	uint32_t n, ir, m;
+	size_t at = 0;
+	const uint32_t a = IP4(10, 0, 0, 1), s = IP4(1, 2, 3, 4), nat = IP4(8, 0, 0, 2);
+	const uint32_t rt = IP4(9, 9, 9, 9);
+
+	(void)state;
+	rw_graph(&t, "pattern 8.0.0.2 - - - 0 1", 1);
+	m = tg_add(&t, "me", "MarkIPHeader", "", "h", "h");
+	ir = tg_add(&t, "ir", "ICMPRewriter", "rw", "h", "hh");
+	tg_conn(&t, m, 0, ir, 0);
+	{
+		uint32_t p0 = tg_add(&t, "e0", "Print", "e0, 96", "h", "h");
+		uint32_t d0 = tg_add(&t, "de0", "Discard", "", "h", "");
+		uint32_t p1 = tg_add(&t, "e1", "Print", "e1, 96", "h", "h");
+		uint32_t d1 = tg_add(&t, "de1", "Discard", "", "h", "");
+
+		tg_conn(&t, ir, 0, p0, 0);
+		tg_conn(&t, p0, 0, d0, 0);
+		tg_conn(&t, ir, 1, p1, 0);
+		tg_conn(&t, p1, 0, d1, 0);
+	}
+	assert_int_equal(start(&x, &t), 0);
+	n = rw_pkt(in, 17, a, 5000, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	(void)chat_from(&x, &at);
+	/* the router's error quotes the packet as it left: 8.0.0.2:5000 > 1.2.3.4:53 */
+	rw_pkt(q, 17, nat, 5000, s, 53, 0, 4, true);
+#define ERR_PKT(buf, dst, quote)                                                    \
+	do {                                                                        \
+		memset(buf, 0, 56);                                                 \
+		buf[0] = 0x45;                                                      \
+		put16(buf + 2, 56);                                                 \
+		buf[8] = 64;                                                        \
+		buf[9] = 1;                                                         \
+		put32(buf + 12, rt);                                                \
+		put32(buf + 16, dst);                                               \
+		put16(buf + 10, ref_cksum(buf, 20, 0));                             \
+		buf[20] = 11;                                                       \
+		memcpy(buf + 28, quote, 28);                                        \
+		put16(buf + 22, ref_cksum(buf + 20, 36, 0));                        \
+	} while (0)
+	ERR_PKT(err, nat, q);
+	inject(&x, "me", err, 56);
+	rw_pkt(q, 17, a, 5000, s, 53, 0, 4, true);
+	ERR_PKT(want, a, q);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "e0", want, 56));
+	/* no mapping for 8.0.0.2:5001: output 1, unchanged */
+	rw_pkt(q, 17, nat, 5001, s, 53, 0, 4, true);
+	ERR_PKT(err, nat, q);
+	inject(&x, "me", err, 56);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "e1", err, 56));
+#undef ERR_PKT
+	assert_int_equal(hread(&x, "ir.count"), 1);
+	finish(&x);
+}
+
 int
 main(void)
 {
@@ -1550,8 +1885,13 @@ main(void)
 		cmocka_unit_test(test_iprewriter_udp_checksum),
 		cmocka_unit_test(test_iprewriter_expiry),
 		cmocka_unit_test(test_iprewriter_capacity),
+		cmocka_unit_test(test_iprewriter_shared_capacity),
+		cmocka_unit_test(test_roundrobinipmapper),
 		cmocka_unit_test(test_iprewriter_config_errors),
 		cmocka_unit_test(test_iprewriter_urewrite_conf),
+		cmocka_unit_test(test_tcprewriter_named_pattern),
+		cmocka_unit_test(test_icmppingrewriter),
+		cmocka_unit_test(test_icmprewriter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -338,6 +338,99 @@ test_drivermanager_wait(void **state)
 	finish(&x);
 }
 
+static char *
+hstr(struct run *x, const char *spec)
+{
+	char *v = ck_handler_read_str(x->r, spec);
+
+	assert_non_null(v);
+	return v;
+}
+
+static void
+assert_scheduled(struct run *x, const char *spec, bool want)
+{
+	char *v = hstr(x, spec);
+
+	assert_string_equal(v, want ? "true\n" : "false\n");
+	free(v);
+}
+
+/*
+ * Notifiers: Unqueue and ToDevice (through a pulled Counter) do not run
+ * while their Queue is empty, though another task keeps the scheduler
+ * busy for 500 rounds; packets in the Queue wake them, and they sleep again
+ * once it is drained.
+ */
+static void
+test_notifiers(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t i, d, id, q, u, c, d2, id2, q2, c2, td;
+	char *list;
+
+	(void)state;
+	tg_init(&t);
+	i = tg_add(&t, "i", "InfiniteSource", "\\<00>, 500", "", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	id = tg_add(&t, "id", "Idle", "", "", "h");
+	q = tg_add(&t, "q", "Queue", "", "h", "l");
+	u = tg_add(&t, "u", "Unqueue", "", "l", "h");
+	c = tg_add(&t, "c", "Counter", "", "h", "h");
+	d2 = tg_add(&t, "d2", "Discard", "", "h", "");
+	id2 = tg_add(&t, "id2", "Idle", "", "", "h");
+	q2 = tg_add(&t, "q2", "Queue", "", "h", "l");
+	c2 = tg_add(&t, "c2", "Counter", "", "l", "l");
+	td = tg_add(&t, "td", "ToDevice", "0", "l", "");
+	tg_conn(&t, i, 0, d, 0);
+	tg_conn(&t, id, 0, q, 0);
+	tg_conn(&t, q, 0, u, 0);
+	tg_conn(&t, u, 0, c, 0);
+	tg_conn(&t, c, 0, d2, 0);
+	tg_conn(&t, id2, 0, q2, 0);
+	tg_conn(&t, q2, 0, c2, 0);
+	tg_conn(&t, c2, 0, td, 0);
+	assert_int_equal(start(&x, &t), 0);
+	for (int k = 0; k < 600; k++)
+		ck_router_run_once(x.r);
+	assert_int_equal(hread(&x, "i.count"), 500);
+	/* each ran once, found its queue empty and went to sleep */
+	assert_int_equal(hread(&x, "u.task_runs"), 1);
+	assert_int_equal(hread(&x, "td.task_runs"), 1);
+	assert_true(hread(&x, "i.task_runs") >= 500); /* the scheduler went round 500 times */
+	assert_scheduled(&x, "u.scheduled", false);
+	assert_scheduled(&x, "td.scheduled", false);
+
+	/* busy: three packets wake Unqueue, two wake ToDevice */
+	for (int k = 0; k < 3; k++)
+		inject(&x, "q", udp40, sizeof(udp40));
+	for (int k = 0; k < 2; k++)
+		inject(&x, "q2", udp40, sizeof(udp40));
+	assert_scheduled(&x, "u.scheduled", true);
+	assert_scheduled(&x, "td.scheduled", true);
+	for (int k = 0; k < 10; k++)
+		ck_router_run_once(x.r);
+	assert_int_equal(hread(&x, "c.count"), 3);
+	assert_int_equal(hread(&x, "u.count"), 3);
+	assert_int_equal(hread(&x, "c2.count"), 2);
+	assert_int_equal(hread(&x, "td.count"), 2);
+	/* one run per packet (BURST 1), the last one draining the queue */
+	assert_int_equal(hread(&x, "u.task_runs"), 1 + 3);
+	assert_int_equal(hread(&x, "td.task_runs"), 1 + 2);
+	assert_scheduled(&x, "u.scheduled", false);
+	assert_scheduled(&x, "td.scheduled", false);
+	/* only elements with a task have the task handlers */
+	assert_null(ck_handler_read_str(x.r, "q.task_runs"));
+	list = hstr(&x, "u.handlers");
+	assert_non_null(strstr(list, "task_runs\tr\n"));
+	free(list);
+	list = hstr(&x, "q.handlers");
+	assert_null(strstr(list, "task_runs"));
+	free(list);
+	finish(&x);
+}
+
 struct rec {
 	int n;
 	int action[16];
@@ -381,7 +474,7 @@ static void
 test_platform_actions(void **state)
 {
 	struct rec rec = { 0 };
-	const struct ck_platform plat = { "test", &rec, rec_alloc, rec_finish, rec_port, rec_now };
+	const struct ck_platform plat = { "test", &rec, rec_alloc, rec_finish, rec_port, rec_now, false };
 	struct tg t;
 	struct ck_router *r;
 	uint32_t fd, c, q, td, role, chain;
@@ -482,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_platform_actions),
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_element_cycles),
+		cmocka_unit_test(test_notifiers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -927,6 +927,57 @@ test_names_hook(void **state)
 	assert_string_equal(err, "rule 0, column 12: unknown port 'INSIDE'");
 }
 
+static const struct name_def net_defs[] = {
+	{ "intern", IP(10, 0, 0, 0), 0xff000000 },
+	{ NULL, 0, 0 },
+};
+
+/* resolve_net: the prefixes of net_defs (whatever @ctx says). */
+static int
+resolve_prefix(void *ctx, const char *name, uint32_t *addr, uint32_t *mask)
+{
+	(void)ctx;
+	return resolve((void *)net_defs, name, addr, mask);
+}
+
+/* A name for an address and a prefix (Click's AddressInfo): the address
+ * after `host`, the prefix after `net` through resolve_net. */
+static void
+test_names_net(void **state)
+{
+	static const struct name_def hosts[] = {
+		{ "intern", IP(10, 0, 0, 1), 0xffffffff },
+		{ NULL, 0, 0 },
+	};
+	struct nl_filter_opts o = { .resolve = resolve, .resolve_ctx = (void *)hosts,
+				    .noutputs = 3 };
+	const char *rules[] = { "0 dst host intern", "1 dst net intern", "2 -" };
+	struct nl_filter *f;
+	struct pkt p;
+	char err[256];
+
+	(void)state;
+	/* without resolve_net, `net intern` is the address too */
+	f = nl_filter_compile_ipfilter(rules, 3, &o, err, sizeof(err));
+	if (!f)
+		fail_msg("%s", err);
+	p = tcp4(IP(1, 2, 3, 4), IP(10, 0, 0, 5), 2000, 80, TCPF_SYN);
+	assert_int_equal(run(f, &p), 2);
+	nl_filter_free(f);
+	/* with it, `net intern` is the prefix and `host intern` the address */
+	o.resolve_net = resolve_prefix;
+	f = nl_filter_compile_ipfilter(rules, 3, &o, err, sizeof(err));
+	if (!f)
+		fail_msg("%s", err);
+	p = tcp4(IP(1, 2, 3, 4), IP(10, 0, 0, 5), 2000, 80, TCPF_SYN);
+	assert_int_equal(run(f, &p), 1);
+	p = tcp4(IP(1, 2, 3, 4), IP(10, 0, 0, 1), 2000, 80, TCPF_SYN);
+	assert_int_equal(run(f, &p), 0);
+	p = tcp4(IP(1, 2, 3, 4), IP(11, 0, 0, 1), 2000, 80, TCPF_SYN);
+	assert_int_equal(run(f, &p), 2);
+	nl_filter_free(f);
+}
+
 /* ---- Click's examples, verbatim, outputs worked out by hand ------------- */
 
 static struct nl_filter *
@@ -1246,6 +1297,7 @@ main(void)
 		cmocka_unit_test(test_ether),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_names_hook),
+		cmocka_unit_test(test_names_net),
 		cmocka_unit_test(test_click_examples),
 		cmocka_unit_test(test_index),
 	};

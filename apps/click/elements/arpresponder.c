@@ -3,7 +3,9 @@
  * ARPResponder(IP/MASK [IP/MASK...] ETH, ...) — an Ethernet ARP request for an
  * address in one of the prefixes is turned, in place, into the reply from
  * that entry's ETH (output 0); every other packet goes to output 1 or is
- * dropped. A bare address is a /32.
+ * dropped. A bare address is a /32. An argument of one AddressInfo NAME
+ * (`ARPResponder(extern)`) answers for NAME's address with NAME's Ethernet
+ * address.
  */
 #include "ck_elem.h"
 
@@ -34,6 +36,23 @@ arpresp_configure(struct ck_element *e)
 		int nw = ck_args_words(args[i], &w);
 		uint8_t eth[6];
 
+		if (nw == 1 && ck_parse_eth(e->r, w[0], eth) == 0) {
+			struct arp_entry *ne = realloc(x->e, (x->n + 1) * sizeof(*ne));
+			uint32_t ip;
+
+			if (ne)
+				x->e = ne;
+			if (!ne || ck_parse_ip(e->r, w[0], &ip) < 0) {
+				rc = ck_error(e, "argument %d: '%s' names no IP address", i + 1, w[0]);
+			} else {
+				ne[x->n].ip = ip;
+				ne[x->n].mask = 0xffffffffu;
+				memcpy(ne[x->n].eth, eth, 6);
+				x->n++;
+			}
+			ck_args_free(w, nw);
+			continue;
+		}
 		if (nw < 2 || ck_parse_eth(e->r, w[nw - 1], eth) < 0) {
 			rc = ck_error(e, "argument %d: expected 'IP/MASK [IP/MASK...] ETH'", i + 1);
 		}

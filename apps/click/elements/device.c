@@ -5,7 +5,8 @@
  *     DEVNAME (a number, or a name given by --port NAME=N); offline they emit nothing.
  *   ToDevice(DEVNAME, BURST) — pulls up to BURST (default 1) packets per task run
  *     and sends them out of that port (action OUT); offline it counts and frees them.
- *   ToHost([DEVNAME]) — discards (NetVM has no host stack port); FromHost emits nothing.
+ *   ToHost([DEVNAME]), ToHostSniffers([DEVNAME]) — discard (NetVM has no host
+ *     stack port); FromHost emits nothing.
  *   ToRole(ROLE) — hands packets to an instance of role ROLE (TO_ROLE).
  *   ToChain — passes packets to the next NF of the service chain (NEXT).
  * Other userlevel keywords (PROMISC, SNIFFER, METHOD, ...) are accepted and ignored.
@@ -16,6 +17,7 @@ struct device {
 	int port;
 	int64_t burst, role;
 	uint64_t count;
+	struct ck_notifier *upstream; /* ToDevice: sleeps while it is empty */
 };
 
 static int
@@ -81,14 +83,23 @@ todevice_run(struct ck_element *e)
 		ck_pkt_finish(e, p, CK_ACT_OUT, (unsigned int)d->port);
 		worked = true;
 	}
+	if (d->upstream && !d->upstream->nonempty)
+		ck_task_unschedule(e); /* until the queue has packets again */
 	return worked;
 }
 
 static int
 todevice_initialize(struct ck_element *e)
 {
-	if (e->in_kind[0] != CK_PULL)
+	struct device *d = CK_PRIV(e, struct device);
+
+	if (e->in_kind[0] != CK_PULL) {
 		ck_task_unschedule(e);
+		return 0;
+	}
+	d->upstream = ck_pull_notifier(e, 0);
+	if (d->upstream && ck_notifier_listen(d->upstream, e) < 0)
+		d->upstream = NULL;
 	return 0;
 }
 
@@ -165,6 +176,7 @@ DEVCLASS(PollDevice, "0/1", "h/h", .configure = device_configure,
 DEVCLASS(ToDevice, "1/0-2", "l/h", .configure = device_configure,
 	 .initialize = todevice_initialize, .push = todevice_push, .run_task = todevice_run);
 DEVCLASS(ToHost, "1/0", "h/h", .configure = noarg_configure, .push = tohost_push);
+DEVCLASS(ToHostSniffers, "1/0", "h/h", .configure = noarg_configure, .push = tohost_push);
 DEVCLASS(FromHost, "0/1", "h/h", .configure = noarg_configure);
 DEVCLASS(ToRole, "1/0", "h/h", .configure = torole_configure, .push = torole_push);
 DEVCLASS(ToChain, "1/0", "h/h", .push = tochain_push);

@@ -25,11 +25,24 @@ resolve(void *ctx, const char *name, uint32_t *addr, uint32_t *mask)
 	return 0;
 }
 
+/* After `net`: a name's prefix when AddressInfo gave it one. */
+static int
+resolve_net(void *ctx, const char *name, uint32_t *addr, uint32_t *mask)
+{
+	uint32_t a, m;
+
+	if (ck_parse_prefix(ctx, name, &a, &m, false) < 0)
+		return -1;
+	*addr = nl_ntoh32(a);
+	*mask = nl_ntoh32(m);
+	return 0;
+}
+
 static int
 ipfilter_configure(struct ck_element *e)
 {
 	struct ipfilter *x = CK_PRIV(e, struct ipfilter);
-	struct nl_filter_opts o = { resolve, e->r, e->nout };
+	struct nl_filter_opts o = { resolve, e->r, e->nout, resolve_net };
 	char **args, err[256];
 	int n = ck_args_split(e->config, &args);
 

@@ -22,6 +22,12 @@
  *                         the range and free, else a random free port; 'L-H#'
  *                         takes free ports in sequence, 'L-H?' always random.
  *                         No free port: a mapping failure, the packet dropped.
+ *   pattern NAME FOUT ROUT  a pattern an IPRewriterPatterns element names
+ *   MAPPER                the name of a RoundRobinIPMapper: each new flow
+ *                         takes its next pattern (and its outputs) in turn
+ *
+ * The same engine (iprewriter.h) runs TCPRewriter (tcprewriter.c) and
+ * ICMPPingRewriter (icmppingrewriter.c); their modes are marked below.
  *
  * Packets that are not TCP or UDP, non-first fragments and truncated
  * transport headers are dropped unless their input is a 'pass' input, which
@@ -40,7 +46,9 @@
  * them every REAP_INTERVAL (900).
  *
  * The table holds MAPPING_CAPACITY mappings (65536), allocated when the
- * router starts. A new flow when it is full first frees expired mappings,
+ * router starts; MAPPING_CAPACITY NAME (another rewriter, which names no
+ * other itself) shares that one's capacity: each keeps its own table, and
+ * the mappings of all of them count against it. A new flow when it is full first frees expired mappings,
  * then evicts the unguaranteed one that expires first; when every mapping is
  * guaranteed the packet is dropped and counted in mapping_failures.
  *
@@ -49,6 +57,8 @@
  * directions, as Click prints them), nmappings and table_size, size,
  * capacity, mapping_failures.
  */
+#include <ctype.h>
+
 #include "iprewriter.h"
 
 /* ---- configuration ---- */
@@ -110,10 +120,30 @@ parse_outputs(struct ck_element *e, char **w, struct rw_input *in, unsigned int 
 	return 0;
 }
 
+/* "SADDR SPORT DADDR DPORT" ('-' = unchanged). Returns 0 or -EINVAL after a message. */
+int
+rw_parse_pattern(struct ck_element *e, char **w, struct rw_pattern *pt, unsigned int i)
+{
+	int64_t v;
+
+	memset(pt, 0, sizeof(*pt));
+	if (strcmp(w[0], "-") != 0 && ck_parse_ip(e->r, w[0], &pt->saddr) < 0)
+		return ck_error(e, "INPUTSPEC %u: bad source address '%s'", i, w[0]);
+	if (parse_sport(w[1], pt) < 0)
+		return ck_error(e, "INPUTSPEC %u: bad source port '%s'", i, w[1]);
+	if (strcmp(w[2], "-") != 0 && ck_parse_ip(e->r, w[2], &pt->daddr) < 0)
+		return ck_error(e, "INPUTSPEC %u: bad destination address '%s'", i, w[2]);
+	if (strcmp(w[3], "-") != 0) {
+		if (parse_port(w[3], &v) < 0)
+			return ck_error(e, "INPUTSPEC %u: bad destination port '%s'", i, w[3]);
+		pt->dport = (uint16_t)v;
+	}
+	return 0;
+}
+
 static int
 parse_inputspec(struct ck_element *e, char **w, int nw, struct rw_input *in, unsigned int i)
 {
-	struct rw_pattern *pt = &in->pat;
 	int64_t v;
 
 	if (strcmp(w[0], "drop") == 0 || strcmp(w[0], "discard") == 0) {
@@ -137,43 +167,85 @@ parse_inputspec(struct ck_element *e, char **w, int nw, struct rw_input *in, uns
 		return parse_outputs(e, w + 1, in, i);
 	}
 	if (strcmp(w[0], "pattern") == 0) {
-		if (nw == 4)
-			return ck_error(e, "INPUTSPEC %u: no such pattern '%s' (named patterns "
-					"need IPRewriterPatterns, not implemented)", i, w[1]);
+		in->kind = RW_PATTERN;
+		if (nw == 4) {
+			const struct rw_pattern *named = rw_patterns_find(e->r, w[1]);
+
+			if (!named)
+				return ck_error(e, "INPUTSPEC %u: no pattern named '%s' (declare it "
+						"in an IPRewriterPatterns)", i, w[1]);
+			in->pat = *named;
+			return parse_outputs(e, w + 2, in, i);
+		}
 		if (nw != 7)
 			return ck_error(e, "INPUTSPEC %u: expected 'pattern SADDR SPORT DADDR "
-					"DPORT FOUTPUT ROUTPUT'", i);
-		in->kind = RW_PATTERN;
-		if (strcmp(w[1], "-") != 0 && ck_parse_ip(e->r, w[1], &pt->saddr) < 0)
-			return ck_error(e, "INPUTSPEC %u: bad source address '%s'", i, w[1]);
-		if (parse_sport(w[2], pt) < 0)
-			return ck_error(e, "INPUTSPEC %u: bad source port '%s'", i, w[2]);
-		if (strcmp(w[3], "-") != 0 && ck_parse_ip(e->r, w[3], &pt->daddr) < 0)
-			return ck_error(e, "INPUTSPEC %u: bad destination address '%s'", i, w[3]);
-		if (strcmp(w[4], "-") != 0) {
-			if (parse_port(w[4], &v) < 0)
-				return ck_error(e, "INPUTSPEC %u: bad destination port '%s'", i,
-						w[4]);
-			pt->dport = (uint16_t)v;
-		}
+					"DPORT FOUTPUT ROUTPUT' or 'pattern NAME FOUTPUT ROUTPUT'",
+					i);
+		if (rw_parse_pattern(e, w + 1, &in->pat, i) < 0)
+			return -EINVAL;
 		return parse_outputs(e, w + 5, in, i);
 	}
-	return ck_error(e, "INPUTSPEC %u: unknown '%s' (expected drop, pass, keep or pattern; "
-			"mapper elements are not implemented)", i, w[0]);
+	if (ck_router_find(e->r, w[0])) {
+		struct ck_element *m = ck_router_find(e->r, w[0]);
+		int top = rw_mapper_max_output(m);
+
+		if (top < 0)
+			return ck_error(e, "INPUTSPEC %u: element '%s' is no mapper (RoundRobinIPMapper)",
+					i, w[0]);
+		if (nw != 1)
+			return ck_error(e, "INPUTSPEC %u: a mapper takes no arguments", i);
+		if ((unsigned int)top >= e->nout)
+			return ck_error(e, "INPUTSPEC %u: mapper '%s' names output %d (%u outputs)",
+					i, w[0], top, e->nout);
+		in->kind = RW_MAPPER;
+		in->mapper = m;
+		return 0;
+	}
+	return ck_error(e, "INPUTSPEC %u: unknown '%s' (expected drop, pass, keep or pattern)",
+			i, w[0]);
 }
+
+/* ICMPPingRewriter's older form (SRC, DST): requests from input 0 leave with
+ * source SRC and destination DST ('-' = unchanged) and a free identifier
+ * (their own when free) on output 0; their replies on output 1 (or 0). */
+static int
+parse_ping_pair(struct ck_element *e, char **args, int n, struct rw *x)
+{
+	struct rw_input *in = &x->in[0];
+
+	if (n != 2 || strchr(args[0], ' ') || strchr(args[1], ' '))
+		return 0;
+	if ((strcmp(args[0], "-") != 0 && ck_parse_ip(e->r, args[0], &in->pat.saddr) < 0) ||
+	    (strcmp(args[1], "-") != 0 && ck_parse_ip(e->r, args[1], &in->pat.daddr) < 0))
+		return 0;
+	in->kind = RW_PATTERN;
+	in->pat.variation = 65535;
+	in->pat.same_first = true;
+	in->fout = 0;
+	in->rout = e->nout > 1 ? 1 : 0;
+	x->nin = 1;
+	return 1;
+}
+
+#define RW_NAPT ((1u << RW_MODE_IP) | (1u << RW_MODE_TCP))
+#define RW_PING (1u << RW_MODE_PING)
 
 static const struct {
 	const char *kw;
 	size_t off;
+	unsigned int modes;      /* the rewriters that take it: 1 << enum rw_mode */
 } rw_times[] = {
-	{ "TCP_TIMEOUT", offsetof(struct rw, tcp_to) },
-	{ "TCP_DONE_TIMEOUT", offsetof(struct rw, tcp_done_to) },
-	{ "TCP_NODATA_TIMEOUT", offsetof(struct rw, tcp_nodata_to) },
-	{ "TCP_GUARANTEE", offsetof(struct rw, tcp_guar) },
-	{ "UDP_TIMEOUT", offsetof(struct rw, udp_to) },
-	{ "UDP_STREAMING_TIMEOUT", offsetof(struct rw, udp_stream_to) },
-	{ "UDP_GUARANTEE", offsetof(struct rw, udp_guar) },
-	{ "REAP_INTERVAL", offsetof(struct rw, reap_iv) },
+	{ "TCP_TIMEOUT", offsetof(struct rw, tcp_to), RW_NAPT },
+	{ "TCP_DONE_TIMEOUT", offsetof(struct rw, tcp_done_to), RW_NAPT },
+	{ "TCP_NODATA_TIMEOUT", offsetof(struct rw, tcp_nodata_to), RW_NAPT },
+	{ "TCP_GUARANTEE", offsetof(struct rw, tcp_guar), RW_NAPT },
+	{ "UDP_TIMEOUT", offsetof(struct rw, udp_to), RW_NAPT },
+	{ "UDP_STREAMING_TIMEOUT", offsetof(struct rw, udp_stream_to), RW_NAPT },
+	{ "UDP_GUARANTEE", offsetof(struct rw, udp_guar), RW_NAPT },
+	{ "REAP_INTERVAL", offsetof(struct rw, reap_iv), RW_NAPT | RW_PING },
+	/* ICMPPingRewriter's names for its one timeout and guarantee */
+	{ "TIMEOUT", offsetof(struct rw, udp_to), RW_PING },
+	{ "GUARANTEE", offsetof(struct rw, udp_guar), RW_PING },
 };
 
 /* A keyword argument: 1 when @w[0] is one, 0 when it is not, -EINVAL after an error. */
@@ -183,7 +255,7 @@ parse_keyword(struct ck_element *e, struct rw *x, char **w, int nw, bool *stream
 	for (size_t k = 0; k < sizeof(rw_times) / sizeof(rw_times[0]); k++) {
 		double *d = (double *)((char *)x + rw_times[k].off);
 
-		if (strcmp(w[0], rw_times[k].kw) != 0)
+		if (strcmp(w[0], rw_times[k].kw) != 0 || !(rw_times[k].modes & (1u << x->mode)))
 			continue;
 		if (nw != 2 || ck_parse_time(w[1], d) < 0 || *d < 0 || *d > 1e7)
 			return ck_error(e, "%s: expected a time in seconds", w[0]);
@@ -192,10 +264,16 @@ parse_keyword(struct ck_element *e, struct rw *x, char **w, int nw, bool *stream
 		return 1;
 	}
 	if (strcmp(w[0], "MAPPING_CAPACITY") == 0) {
+		if (nw == 2 && ck_parse_int(w[1], &x->capacity) < 0 &&
+		    (isalpha((unsigned char)w[1][0]) || w[1][0] == '_')) {
+			free(x->cap_name);
+			x->cap_name = strdup(w[1]); /* a rewriter's name: resolved at initialize */
+			return x->cap_name ? 1 : ck_error(e, "out of memory");
+		}
 		if (nw != 2 || ck_parse_int(w[1], &x->capacity) < 0 || x->capacity < 1 ||
 		    x->capacity > (1 << 24))
 			return ck_error(e, "MAPPING_CAPACITY: expected a number 1..16777216 "
-					"(sharing another element's capacity is not implemented)");
+					"or a rewriter's name");
 		return 1;
 	}
 	if (strcmp(w[0], "DST_ANNO") == 0) {
@@ -212,7 +290,21 @@ to_ns(double s)
 	return (uint64_t)(s * (double)CK_NS_PER_SEC + 0.5);
 }
 
-static int
+extern const struct ck_element_class ck_class_IPRewriter, ck_class_TCPRewriter,
+	ck_class_ICMPPingRewriter;
+
+/* The rewriter state of @e, or NULL when @e is no rewriter. */
+struct rw *
+rw_of(struct ck_element *e)
+{
+	if (e && (e->cls == &ck_class_IPRewriter || e->cls == &ck_class_TCPRewriter ||
+		  e->cls == &ck_class_ICMPPingRewriter))
+		return CK_PRIV(e, struct rw);
+	return NULL;
+}
+
+/* Configure IPRewriter, TCPRewriter or ICMPPingRewriter. Returns 0 or -EINVAL. */
+int
 rw_configure(struct ck_element *e)
 {
 	struct rw *x = CK_PRIV(e, struct rw);
@@ -220,6 +312,8 @@ rw_configure(struct ck_element *e)
 	int n, nw, rc = 0;
 	bool stream_given = false;
 
+	x->mode = e->cls == &ck_class_TCPRewriter ? RW_MODE_TCP
+		  : e->cls == &ck_class_ICMPPingRewriter ? RW_MODE_PING : RW_MODE_IP;
 	x->tcp_to = 86400;
 	x->tcp_done_to = 240;
 	x->tcp_nodata_to = 300;
@@ -232,7 +326,9 @@ rw_configure(struct ck_element *e)
 	n = ck_args_split(e->config ? e->config : "", &args);
 	if (n < 0)
 		return ck_error(e, "out of memory");
-	for (int i = 0; i < n && rc == 0; i++) {
+	/* ICMPPingRewriter(SRC, DST) takes both arguments at once */
+	for (int i = x->mode == RW_MODE_PING && parse_ping_pair(e, args, n, x) ? n : 0;
+	     i < n && rc == 0; i++) {
 		nw = ck_args_words(args[i], &w);
 		if (nw < 0) {
 			rc = ck_error(e, "out of memory");
@@ -251,9 +347,12 @@ rw_configure(struct ck_element *e)
 	ck_args_free(args, n);
 	if (rc < 0)
 		return -EINVAL;
-	if (x->nin != e->nin)
+	if (x->nin != e->nin && !(x->mode == RW_MODE_PING && x->nin == 1 &&
+				  x->in[0].kind == RW_PATTERN && e->nin <= 2))
 		return ck_error(e, "%u INPUTSPECs for %u inputs: need one per input", x->nin,
 				e->nin);
+	if (x->nin < e->nin)  /* the older ICMPPingRewriter(SRC, DST): input 1 as input 0 */
+		x->in[x->nin++] = x->in[0];
 	if (!stream_given)
 		x->udp_stream_to = x->udp_to;
 	if (x->reap_iv < 0.001)
@@ -271,12 +370,27 @@ rw_configure(struct ck_element *e)
 
 static void rw_reap(struct ck_element *e, struct ck_timer *t);
 
-static int
+/* Allocate the table. Returns 0 or -ENOMEM after a message. */
+int
 rw_initialize(struct ck_element *e)
 {
 	struct rw *x = CK_PRIV(e, struct rw);
-	uint32_t cap = (uint32_t)x->capacity, nb = 1;
+	uint32_t cap, nb = 1;
 
+	x->group = x;
+	if (x->cap_name) {
+		struct rw *y = rw_of(ck_router_find(e->r, x->cap_name));
+
+		if (!y || y == x)
+			return ck_error(e, "MAPPING_CAPACITY: '%s' is no other IPRewriter, "
+					"TCPRewriter or ICMPPingRewriter", x->cap_name);
+		if (y->cap_name)
+			return ck_error(e, "MAPPING_CAPACITY: '%s' shares another rewriter's "
+					"capacity itself; name that one", x->cap_name);
+		x->capacity = y->capacity;
+		x->group = y;
+	}
+	cap = (uint32_t)x->capacity;
 	while (nb < 2 * cap)
 		nb <<= 1;
 	x->flows = calloc(cap, sizeof(*x->flows));
@@ -296,15 +410,18 @@ rw_initialize(struct ck_element *e)
 	return 0;
 }
 
-static void
+/* Free the table; it cannot fail. */
+void
 rw_cleanup(struct ck_element *e)
 {
 	struct rw *x = CK_PRIV(e, struct rw);
 
 	free(x->flows);
 	free(x->bucket);
+	free(x->cap_name);
 	x->flows = NULL;
 	x->bucket = NULL;
+	x->cap_name = NULL;
 }
 
 /* ---- the packet path ---- */
@@ -354,6 +471,42 @@ csum32(uint16_t c, uint32_t old, uint32_t new)
 	return nl_cksum_update16(c, (uint16_t)(old >> 16), (uint16_t)(new >> 16));
 }
 
+/* Sequence-number arithmetic modulo 2^32 (RFC 793). */
+static inline bool
+seq_gt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+/* TCPRewriter: move the sequence number of a packet of direction @d and its
+ * acknowledgement (of the other direction's bytes) by the deltas that
+ * FTPPortMapper's edits left. Returns the checksum updated. */
+static uint16_t
+apply_deltas(const struct rw_flow *f, unsigned int d, uint8_t *l4, uint16_t c)
+{
+	unsigned int o = !d;
+	uint32_t seq, ack, v;
+
+	memcpy(&seq, l4 + 4, 4);
+	memcpy(&ack, l4 + 8, 4);
+	if (f->odelta[d] || f->ndelta[d]) {
+		v = nl_ntoh32(seq);
+		v += (uint32_t)(seq_gt(v, f->trigger[d]) ? f->ndelta[d] : f->odelta[d]);
+		c = csum32(c, seq, nl_hton32(v));
+		v = nl_hton32(v);
+		memcpy(l4 + 4, &v, 4);
+	}
+	if ((l4[13] & 0x10) && (f->odelta[o] || f->ndelta[o])) {
+		v = nl_ntoh32(ack);
+		v -= (uint32_t)(seq_gt(v, f->trigger[o] + (uint32_t)f->ndelta[o]) ? f->ndelta[o]
+										 : f->odelta[o]);
+		c = csum32(c, ack, nl_hton32(v));
+		v = nl_hton32(v);
+		memcpy(l4 + 8, &v, 4);
+	}
+	return c;
+}
+
 /* Rewrite the packet of entry @d of @f into the reverse of the other entry. */
 static void
 rewrite(struct rw *x, struct ck_pkt *p, struct nl_ipv4_hdr *ip, uint8_t *l4,
@@ -362,19 +515,31 @@ rewrite(struct rw *x, struct ck_pkt *p, struct nl_ipv4_hdr *ip, uint8_t *l4,
 	const struct rw_key *o = &f->k[!d];
 	uint16_t *ports = (uint16_t *)(void *)l4, *sum;
 	uint32_t src = ip->src, dst = ip->dst;
+	uint8_t proto = f->k[0].proto;
 
 	ip->cksum = csum32(csum32(ip->cksum, src, o->daddr), dst, o->saddr);
 	ip->src = o->daddr;
 	ip->dst = o->saddr;
 	if (x->dst_anno)
 		p->a.dst_ip = o->saddr;
-	sum = (uint16_t *)(void *)(l4 + (f->k[0].proto == NL_IPPROTO_TCP ? 16 : 6));
-	if (f->k[0].proto == NL_IPPROTO_TCP || *sum != 0) {
+	if (proto == NL_IPPROTO_ICMP) {
+		/* echo: the identifier (bytes 4-5); ICMP sums no pseudo-header */
+		uint16_t id = d == 0 ? o->dport : o->sport;
+
+		sum = &ports[1];
+		*sum = nl_cksum_update16(*sum, ports[2], id);
+		ports[2] = id;
+		return;
+	}
+	sum = (uint16_t *)(void *)(l4 + (proto == NL_IPPROTO_TCP ? 16 : 6));
+	if (proto == NL_IPPROTO_TCP || *sum != 0) {
 		uint16_t c = csum32(csum32(*sum, src, o->daddr), dst, o->saddr);
 
 		c = nl_cksum_update16(c, ports[0], o->dport);
 		c = nl_cksum_update16(c, ports[1], o->sport);
-		if (c == 0 && f->k[0].proto == NL_IPPROTO_UDP)
+		if (proto == NL_IPPROTO_TCP && x->mode == RW_MODE_TCP)
+			c = apply_deltas(f, d, l4, c);
+		if (c == 0 && proto == NL_IPPROTO_UDP)
 			c = 0xffff;
 		*sum = c;
 	}
@@ -382,58 +547,54 @@ rewrite(struct rw *x, struct ck_pkt *p, struct nl_ipv4_hdr *ip, uint8_t *l4,
 	ports[1] = o->sport;
 }
 
-static void
-rw_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
+/* The flow of @ip for rewriter @x into @k. Returns 1 for a flow, 2 for an
+ * echo reply (which never makes a mapping), 0 for a packet the rewriter
+ * does not map. */
+static int
+packet_key(const struct rw *x, const struct ck_pkt *p, const struct nl_ipv4_hdr *ip,
+	   const uint8_t *l4, struct rw_key *k)
 {
-	struct rw *x = CK_PRIV(e, struct rw);
-	struct rw_input *in = &x->in[port < x->nin ? port : 0];
-	struct nl_ipv4_hdr *ip = ck_ip_hdr(p);
-	struct rw_key k = { 0 }, nk;
-	struct rw_flow *f;
-	uint64_t now;
-	uint8_t *l4;
-	uint32_t need;
-	int32_t id;
-	unsigned int d;
+	uint32_t avail = ck_pkt_avail(p, l4);
 
-	if (!ip)
-		goto other;
-	l4 = (uint8_t *)ip + nl_ipv4_hdr_len(ip);
-	need = ip->proto == NL_IPPROTO_TCP ? 18 : 8;
-	if ((ip->proto != NL_IPPROTO_TCP && ip->proto != NL_IPPROTO_UDP) ||
-	    nl_ipv4_frag_offset(ip) != 0 || nl_ipv4_hdr_len(ip) < 20 || ck_pkt_avail(p, l4) < need)
-		goto other;
-	k.saddr = ip->src;
-	k.daddr = ip->dst;
-	memcpy(&k.sport, l4, 2);
-	memcpy(&k.dport, l4 + 2, 2);
-	k.proto = ip->proto;
-	now = ck_now(e->r);
-	id = rw_table_lookup(x, &k, now);
-	if (id >= 0) {
-		f = &x->flows[id >> 1];
-		d = (unsigned int)(id & 1);
-		goto apply;
+	if (nl_ipv4_frag_offset(ip) != 0 || nl_ipv4_hdr_len(ip) < 20)
+		return 0;
+	k->saddr = ip->src;
+	k->daddr = ip->dst;
+	k->proto = ip->proto;
+	if (x->mode == RW_MODE_PING) {
+		if (ip->proto != NL_IPPROTO_ICMP || avail < 8 || (l4[0] != 8 && l4[0] != 0))
+			return 0;
+		memcpy(l4[0] == 8 ? &k->sport : &k->dport, l4 + 4, 2);
+		return l4[0] == 8 ? 1 : 2;
 	}
-	switch (in->kind) {
-	case RW_PASS:
-		ck_push_out(e, in->fout, p);
-		return;
-	case RW_KEEP:
-		nk = k;
-		break;
-	case RW_PATTERN:
-		if (rw_pattern_apply(x, &in->pat, &k, &nk, now) < 0)
-			goto fail;
-		break;
-	default:
-		ck_pkt_kill(e, p);
-		return;
-	}
+	if (ip->proto != NL_IPPROTO_TCP && (ip->proto != NL_IPPROTO_UDP || x->mode == RW_MODE_TCP))
+		return 0;
+	if (avail < (ip->proto == NL_IPPROTO_TCP ? 18u : 8u))
+		return 0;
+	memcpy(&k->sport, l4, 2);
+	memcpy(&k->dport, l4 + 2, 2);
+	return 1;
+}
+
+/* A new mapping of @k by INPUTSPEC @port. Returns it, or NULL (a mapping
+ * failure, counted) when no port is free or the table is full. */
+static struct rw_flow *
+new_flow(struct rw *x, unsigned int port, const struct rw_key *k, uint64_t now)
+{
+	struct rw_input *in = &x->in[port];
+	struct rw_key nk = *k;
+	struct rw_flow *f;
+
+	if (in->kind == RW_MAPPER)
+		in = rw_mapper_next(in->mapper); /* its next pattern and outputs */
+	if (!in)
+		goto fail;
+	if (in->kind == RW_PATTERN && rw_pattern_apply(x, &in->pat, k, &nk, now) < 0)
+		goto fail;
 	f = rw_flow_alloc(x, now);
 	if (!f)
 		goto fail;
-	f->k[0] = k;
+	f->k[0] = *k;
 	f->k[1] = rw_key_reverse(&nk);
 	f->out[0] = in->fout;
 	f->out[1] = in->rout;
@@ -441,15 +602,90 @@ rw_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 	rw_flow_link(x, f);
 	if (!x->reap.scheduled)
 		ck_timer_schedule_after(&x->reap, x->ns_reap);
-	d = 0;
-apply:
+	return f;
+fail:
+	x->failures++;
+	return NULL;
+}
+
+/* Install a mapping for @k as if it had arrived on @input of @e. Returns the
+ * flow (an existing one as it is), or NULL. */
+struct rw_flow *
+rw_install(struct ck_element *e, unsigned int input, const struct rw_key *k)
+{
+	struct rw *x = rw_of(e);
+	uint64_t now = ck_now(e->r);
+	struct rw_flow *f;
+	int32_t id;
+
+	if (!x || input >= x->nin)
+		return NULL;
+	id = rw_table_lookup(x, k, now);
+	if (id >= 0)
+		return &x->flows[id >> 1];
+	if (x->in[input].kind != RW_PATTERN && x->in[input].kind != RW_KEEP &&
+	    x->in[input].kind != RW_MAPPER)
+		return NULL;
+	f = new_flow(x, input, k, now);
+	if (f) {
+		bool tcp = k->proto == NL_IPPROTO_TCP;
+
+		f->expiry = now + (tcp ? x->ns_tcp_nodata : x->ns_udp);
+		f->guarantee = now + (tcp ? x->ns_tcp_guar : x->ns_udp_guar);
+	}
+	return f;
+}
+
+/* The flow @f's mapping turns direction @d's flow into. */
+void
+rw_flow_map(const struct rw_flow *f, unsigned int d, struct rw_key *out)
+{
+	*out = rw_key_reverse(&f->k[!d]);
+}
+
+/* Push path of the three rewriters. */
+void
+rw_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
+{
+	struct rw *x = CK_PRIV(e, struct rw);
+	struct rw_input *in = &x->in[port < x->nin ? port : 0];
+	struct nl_ipv4_hdr *ip = ck_ip_hdr(p);
+	struct rw_key k = { 0 };
+	struct rw_flow *f;
+	uint64_t now;
+	uint8_t *l4;
+	int32_t id;
+	int kind;
+	unsigned int d;
+
+	if (!ip)
+		goto other;
+	l4 = (uint8_t *)ip + nl_ipv4_hdr_len(ip);
+	kind = packet_key(x, p, ip, l4, &k);
+	if (kind == 0)
+		goto other;
+	now = ck_now(e->r);
+	id = rw_table_lookup(x, &k, now);
+	if (id >= 0) {
+		f = &x->flows[id >> 1];
+		d = (unsigned int)(id & 1);
+	} else if (in->kind == RW_PASS) {
+		ck_push_out(e, in->fout, p);
+		return;
+	} else if (in->kind == RW_DROP || kind == 2) {
+		ck_pkt_kill(e, p);
+		return;
+	} else {
+		f = new_flow(x, port, &k, now);
+		if (!f) {
+			ck_pkt_kill(e, p);
+			return;
+		}
+		d = 0;
+	}
 	refresh(x, f, d, ip, l4, now);
 	rewrite(x, p, ip, l4, f, d);
 	ck_push_out(e, f->out[d], p);
-	return;
-fail:
-	x->failures++;
-	ck_pkt_kill(e, p);
 	return;
 other:
 	if (in->kind == RW_PASS)
@@ -508,11 +744,12 @@ rw_table(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	for (uint32_t i = 0; x->flows && i < (uint32_t)x->capacity; i++) {
 		const struct rw_flow *fl = &x->flows[i];
 		bool tcp = fl->k[0].proto == NL_IPPROTO_TCP;
+		const char *proto = tcp ? "tcp" : fl->k[0].proto == NL_IPPROTO_UDP ? "udp" : "icmp";
 
 		if (!fl->used || fl->expiry <= now)
 			continue;
 		if (h->arg == 0) {
-			print_entry(e, f, fl, 0, tcp ? "tcp" : "udp", now);
+			print_entry(e, f, fl, 0, proto, now);
 		} else if ((h->arg == NL_IPPROTO_TCP) == tcp) {
 			print_entry(e, f, fl, 0, NULL, now);
 			print_entry(e, f, fl, 1, NULL, now);
@@ -529,7 +766,7 @@ rw_read_capacity(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	return 0;
 }
 
-static const struct ck_handler rw_handlers[] = {
+const struct ck_handler rw_handlers[] = {
 	{ "table", CK_H_READ, rw_table, NULL, 0 },
 	{ "tcp_table", CK_H_READ, rw_table, NULL, NL_IPPROTO_TCP },
 	{ "udp_table", CK_H_READ, rw_table, NULL, NL_IPPROTO_UDP },
@@ -541,12 +778,4 @@ static const struct ck_handler rw_handlers[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
-const struct ck_element_class ck_class_IPRewriter = {
-	.name = "IPRewriter", .ports = "1-/1-", .processing = "h/h",
-	.priv_size = sizeof(struct rw),
-	.configure = rw_configure,
-	.initialize = rw_initialize,
-	.push = rw_push,
-	.handlers = rw_handlers,
-	.cleanup = rw_cleanup,
-};
+RW_CLASS(IPRewriter);

@@ -56,6 +56,7 @@ rw_flow_free(struct rw *x, struct rw_flow *f)
 	f->hnext[0] = x->free;
 	x->free = i;
 	x->nmappings--;
+	x->group->used--;
 }
 
 /* The entry (2 * flow + direction) holding @k. Returns it, or -1 when there
@@ -72,16 +73,17 @@ rw_table_lookup(struct rw *x, const struct rw_key *k, uint64_t now)
 	return id;
 }
 
-/* A free flow: expired ones are freed first, then the unguaranteed flow
- * that expires first is evicted. Returns the flow (zeroed, marked used), or
- * NULL when every flow is guaranteed. */
+/* A free flow: when the table (or the capacity shared with other
+ * rewriters) is full, this table's expired flows are freed first, then its
+ * unguaranteed flow that expires first is evicted. Returns the flow (zeroed,
+ * marked used), or NULL when that leaves no room. */
 struct rw_flow *
 rw_flow_alloc(struct rw *x, uint64_t now)
 {
 	struct rw_flow *f, *victim = NULL;
 	uint32_t cap = (uint32_t)x->capacity;
 
-	if (x->free < 0) {
+	if (x->free < 0 || x->group->used >= cap) {
 		for (uint32_t i = 0; i < cap; i++) {
 			f = &x->flows[i];
 			if (f->used && f->expiry <= now)
@@ -90,9 +92,9 @@ rw_flow_alloc(struct rw *x, uint64_t now)
 				 (!victim || f->expiry < victim->expiry))
 				victim = f;
 		}
-		if (x->free < 0 && victim)
+		if ((x->free < 0 || x->group->used >= cap) && victim)
 			rw_flow_free(x, victim);
-		if (x->free < 0)
+		if (x->free < 0 || x->group->used >= cap)
 			return NULL;
 	}
 	f = &x->flows[x->free];
@@ -100,6 +102,7 @@ rw_flow_alloc(struct rw *x, uint64_t now)
 	memset(f, 0, sizeof(*f));
 	f->used = true;
 	x->nmappings++;
+	x->group->used++;
 	return f;
 }
 

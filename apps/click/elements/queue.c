@@ -4,7 +4,8 @@
  * 1000): push input, pull output 0; a packet arriving at a full queue goes
  * to push output 1 when connected, else it is dropped and counted. Handlers:
  * length, highwater_length, capacity (rw), drops, reset_counts (w), reset (w:
- * drop every queued packet).
+ * drop every queued packet). Output 0 has an empty notifier: the tasks
+ * pulling from it (Unqueue, ToDevice) sleep while the queue is empty.
  */
 #include "ck_elem.h"
 
@@ -12,6 +13,7 @@ struct queue {
 	struct ck_pkt *head, **tail;
 	int64_t capacity;
 	uint64_t length, highwater_length, drops;
+	struct ck_notifier empty; /* nonempty while packets wait */
 };
 
 static int
@@ -47,6 +49,7 @@ queue_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 	q->tail = &p->next;
 	if (++q->length > q->highwater_length)
 		q->highwater_length = q->length;
+	ck_notifier_set(&q->empty, true);
 }
 
 static void
@@ -73,8 +76,16 @@ queue_pull(struct ck_element *e, unsigned int port)
 	if (!q->head)
 		q->tail = &q->head;
 	p->next = NULL;
-	q->length--;
+	if (--q->length == 0)
+		ck_notifier_set(&q->empty, false);
 	return p;
+}
+
+/* Output 0's empty notifier (pullers sleep while the queue is empty). */
+static struct ck_notifier *
+queue_notifier(struct ck_element *e, unsigned int port)
+{
+	return port == 0 ? &CK_PRIV(e, struct queue)->empty : NULL;
 }
 
 static int
@@ -140,12 +151,12 @@ const struct ck_element_class ck_class_Queue = {
 	.name = "Queue", .ports = "1/1-2", .processing = "h/lh",
 	.priv_size = sizeof(struct queue), .configure = queue_configure,
 	.push = queue_push, .push_batch = queue_push_batch, .pull = queue_pull,
-	.handlers = queue_handlers, .cleanup = queue_cleanup,
+	.notifier = queue_notifier, .handlers = queue_handlers, .cleanup = queue_cleanup,
 };
 
 const struct ck_element_class ck_class_SimpleQueue = {
 	.name = "SimpleQueue", .ports = "1/1-2", .processing = "h/lh",
 	.priv_size = sizeof(struct queue), .configure = queue_configure,
 	.push = queue_push, .push_batch = queue_push_batch, .pull = queue_pull,
-	.handlers = queue_handlers, .cleanup = queue_cleanup,
+	.notifier = queue_notifier, .handlers = queue_handlers, .cleanup = queue_cleanup,
 };

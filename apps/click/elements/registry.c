@@ -22,11 +22,14 @@
 	X(StaticIPLookup) X(LinearIPLookup) X(RadixIPLookup) \
 	X(Queue) X(SimpleQueue) X(Unqueue) X(RoundRobinSched) X(PrioSched) \
 	X(InfiniteSource) X(RatedSource) X(TimedSource) \
-	X(IPPrint) X(AddressInfo) X(DriverManager) \
+	X(IPPrint) X(AddressInfo) X(DriverManager) X(Script) \
 	X(FromDevice) X(PollDevice) X(ToDevice) X(ToHost) X(FromHost) X(ToRole) X(ToChain) \
 	X(FromIPSummaryDump) X(ToIPSummaryDump) X(FromDump) X(ToDump) \
 	X(ARPResponder) X(ICMPError) X(IPFragmenter) X(IPReassembler) X(ARPQuerier) X(IPGWOptions) \
-	X(ICMPPingResponder) X(IPMirror) X(IPEncap) X(UDPIPEncap) X(IPRewriter)
+	X(ICMPPingResponder) X(IPMirror) X(IPEncap) X(UDPIPEncap) X(IPRewriter) \
+	X(TCPRewriter) X(ICMPPingRewriter) X(IPRewriterPatterns) X(ICMPRewriter) X(FTPPortMapper) \
+	X(RoundRobinIPMapper) \
+	X(ScheduleInfo) X(ToHostSniffers)
 
 #define CK_DECLARE(n) extern const struct ck_element_class ck_class_##n;
 CK_ELEMENT_LIST(CK_DECLARE)

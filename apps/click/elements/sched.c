@@ -13,6 +13,7 @@ struct sched {
 	int64_t limit, burst;
 	uint64_t count;
 	unsigned int next;
+	struct ck_notifier *upstream; /* Unqueue: sleeps while it is empty */
 };
 
 static int
@@ -38,8 +39,15 @@ unqueue_configure(struct ck_element *e)
 static int
 unqueue_initialize(struct ck_element *e)
 {
-	if (!CK_PRIV(e, struct sched)->active)
+	struct sched *s = CK_PRIV(e, struct sched);
+
+	if (!s->active) {
 		ck_task_unschedule(e);
+		return 0;
+	}
+	s->upstream = ck_pull_notifier(e, 0);
+	if (s->upstream && ck_notifier_listen(s->upstream, e) < 0)
+		s->upstream = NULL;
 	return 0;
 }
 
@@ -61,6 +69,8 @@ unqueue_run(struct ck_element *e)
 		ck_push_out(e, 0, p);
 		worked = true;
 	}
+	if (s->upstream && !s->upstream->nonempty)
+		ck_task_unschedule(e); /* until the queue has packets again */
 	return worked;
 }
 

@@ -299,6 +299,17 @@ def parse_counter_lines(text):
     return out
 
 
+def parse_click_handlers(text):
+    """{'elem.handler': int} from netvm-click's -h output (NAME.HANDLER: then the value)."""
+    out = {}
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\S+\.\S+):$", line.strip())
+        if m and i + 1 < len(lines) and re.match(r"^\d+$", lines[i + 1].strip()):
+            out[m.group(1)] = int(lines[i + 1].strip())
+    return out
+
+
 def run(argv, timeout=30.0, check=True, **kw):
     """Run a short command; returns CompletedProcess. Raises on failure when @check."""
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,

@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Script([TYPE T,] INSTRUCTION, ...) — Click's control language (CLICK-SCOPE
+ * §b "Script"). TYPE ACTIVE (default) runs when the router starts; PASSIVE
+ * runs on each call of its `run` handler; PROXY also runs when any other
+ * handler name of the element is read or written ($0 = that name, $args =
+ * the written value); DRIVER steps on the router's stop events like
+ * DriverManager and ends the run when it ends. Instructions:
+ *   set VAR EXPR, init VAR EXPR (once, at start), export VAR [EXPR] (init,
+ *     and VAR becomes a read/write handler)
+ *   print [>FILE | >>FILE] TEXT, printn ..., read ELEM.HANDLER, write ELEM.HANDLER [ARGS]
+ *   wait TIME, pause [N] (wait_stop [N]): N `step` writes (DRIVER: stop events)
+ *   label L, goto L [COND], loop, end (exit), stop, return [VALUE], error [TEXT]
+ * Arguments are expanded (script_expr.c) when the instruction runs. A run
+ * does at most 100000 instructions in one go, then yields to the scheduler
+ * (a timer due now), so `loop` without `wait` never hangs the router.
+ */
+#include <ctype.h>
+
+#include "script.h"
+
+#define SC_BUDGET 100000
+
+static const struct {
+	const char *name;
+	enum sc_op op;
+} sc_ops[] = {
+	{ "set", SC_SET }, { "init", SC_INIT }, { "export", SC_EXPORT },
+	{ "print", SC_PRINT }, { "printn", SC_PRINTN }, { "read", SC_READ },
+	{ "write", SC_WRITE }, { "wait", SC_WAIT }, { "wait_time", SC_WAIT },
+	{ "pause", SC_PAUSE }, { "wait_stop", SC_PAUSE }, { "label", SC_LABEL },
+	{ "goto", SC_GOTO }, { "loop", SC_LOOP }, { "end", SC_END }, { "exit", SC_END },
+	{ "stop", SC_STOP }, { "return", SC_RETURN }, { "error", SC_ERROR },
+};
+
+/* Split @s into its first word (*w, malloc'ed, NULL when none) and the rest. */
+static const char *
+first_word(const char *s, char **w)
+{
+	size_t l;
+
+	s += strspn(s, " \t\r\n");
+	l = strcspn(s, " \t\r\n");
+	*w = l ? strndup(s, l) : NULL;
+	s += l;
+	return s + strspn(s, " \t\r\n");
+}
+
+static int
+parse_insn(struct ck_element *e, const char *s, struct sc_insn *in)
+{
+	char *op;
+	const char *rest = first_word(s, &op);
+	unsigned int k;
+
+	in->n = 1;
+	in->target = -1;
+	for (k = 0; op && k < sizeof(sc_ops) / sizeof(*sc_ops); k++)
+		if (strcmp(op, sc_ops[k].name) == 0)
+			break;
+	if (!op || k == sizeof(sc_ops) / sizeof(*sc_ops)) {
+		int rc = ck_error(e, "unknown instruction '%s'", op ? op : s);
+
+		free(op);
+		return rc;
+	}
+	free(op);
+	in->op = sc_ops[k].op;
+	switch (in->op) {
+	case SC_SET: case SC_INIT: case SC_EXPORT: case SC_LABEL: case SC_GOTO:
+	case SC_READ: case SC_WRITE:
+		rest = first_word(rest, &in->word);
+		if (!in->word)
+			return ck_error(e, "'%s' needs an argument", sc_ops[k].name);
+		if ((in->op == SC_SET || in->op == SC_INIT) && !*rest)
+			return ck_error(e, "'%s %s' needs a value", sc_ops[k].name, in->word);
+		break;
+	case SC_PRINT: case SC_PRINTN:
+		if (*rest == '>') {
+			in->append = rest[1] == '>';
+			rest = first_word(rest + (in->append ? 2 : 1), &in->word);
+			if (!in->word)
+				return ck_error(e, "'print >' needs a file name");
+		}
+		break;
+	case SC_WAIT:
+		if (ck_parse_time(rest, &in->t) < 0)
+			return ck_error(e, "bad time '%s'", rest);
+		rest = "";
+		break;
+	case SC_PAUSE:
+		if (*rest && (ck_parse_int(rest, &in->n) < 0 || in->n < 0))
+			return ck_error(e, "bad count '%s'", rest);
+		rest = "";
+		break;
+	default:
+		break;
+	}
+	in->rest = strdup(rest);
+	return in->rest ? 0 : ck_error(e, "out of memory");
+}
+
+/* Parse the configuration as instructions. Returns 0 or -EINVAL. */
+int
+sc_configure(struct ck_element *e, bool typed)
+{
+	struct script *s = CK_PRIV(e, struct script);
+	char **args;
+	int n = ck_args_split(e->config, &args), first = 0, rc = 0;
+
+	if (n < 0)
+		return ck_error(e, "out of memory");
+	if (typed && n > 0 && strncmp(args[0], "TYPE", 4) == 0 &&
+	    (args[0][4] == ' ' || args[0][4] == '\t')) {
+		char *t;
+
+		first_word(args[0] + 4, &t);
+		if (t && strcmp(t, "ACTIVE") == 0)
+			s->type = SC_ACTIVE;
+		else if (t && strcmp(t, "PASSIVE") == 0)
+			s->type = SC_PASSIVE;
+		else if (t && strcmp(t, "PROXY") == 0)
+			s->type = SC_PROXY;
+		else if (t && strcmp(t, "DRIVER") == 0)
+			s->type = SC_DRIVER;
+		else
+			rc = ck_error(e, "TYPE %s not supported (ACTIVE, PASSIVE, PROXY, DRIVER)",
+				      t ? t : "");
+		free(t);
+		first = 1;
+	}
+	s->in = calloc((size_t)n + 2, sizeof(*s->in));
+	if (!s->in)
+		rc = ck_error(e, "out of memory");
+	for (int i = first; i < n && rc == 0; i++)
+		rc = parse_insn(e, args[i], &s->in[s->n++]);
+	ck_args_free(args, n);
+	if (rc == 0 && s->n == 0 && s->type == SC_DRIVER) {
+		/* DriverManager with no instructions: wait for one stop event, stop */
+		s->in[0] = (struct sc_insn){ .op = SC_PAUSE, .n = 1, .rest = strdup("") };
+		s->in[1] = (struct sc_insn){ .op = SC_STOP, .rest = strdup("") };
+		s->n = 2;
+	}
+	for (unsigned int i = 0; rc == 0 && i < s->n; i++) {
+		struct sc_insn *in = &s->in[i];
+
+		if (in->op != SC_GOTO)
+			continue;
+		for (unsigned int j = 0; j < s->n; j++)
+			if (s->in[j].op == SC_LABEL && strcmp(s->in[j].word, in->word) == 0)
+				in->target = (int)j;
+		if (in->target < 0)
+			rc = ck_error(e, "no label '%s'", in->word);
+	}
+	if (rc == 0 && s->type == SC_DRIVER && ck_router_claim_driver(e) < 0)
+		rc = ck_error(e, "a router has at most one DriverManager or DRIVER script");
+	return rc;
+}
+
+/* Unquote a "..." or '...' value in place of @s (freed). */
+static char *
+unquote(char *s)
+{
+	char *v;
+	size_t l;
+
+	if (s && (s[0] == '"' || s[0] == '\'') && ck_parse_string(s, &v, &l) == 0) {
+		free(s);
+		return v;
+	}
+	return s;
+}
+
+static void
+do_print(struct ck_element *e, const struct sc_insn *in)
+{
+	char *t = unquote(sc_expand(e, in->rest));
+	FILE *f = in->word ? fopen(in->word, in->append ? "a" : "w") : ck_output(e->r);
+
+	if (!f)
+		fprintf(ck_errf(e->r), "%s: %s: %s: %s\n", e->landmark, e->name, in->word,
+			strerror(errno));
+	else if (t)
+		fprintf(f, in->op == SC_PRINTN ? "%s" : "%s\n", t);
+	if (f && in->word)
+		fclose(f);
+	else if (f)
+		fflush(f);
+	free(t);
+}
+
+static void
+do_read(struct ck_element *e, const struct sc_insn *in)
+{
+	char *h = sc_expand(e, in->word);
+	char *v = h ? ck_handler_read_str(e->r, h) : NULL;
+	size_t l = v ? strlen(v) : 0;
+	FILE *f = ck_output(e->r);
+
+	if (!v)
+		fprintf(ck_errf(e->r), "%s: %s: no read handler '%s'\n", e->landmark, e->name,
+			h ? h : in->word);
+	else
+		fprintf(f, "%s:\n%s%s", h, v, l && v[l - 1] != '\n' ? "\n" : "");
+	fflush(f);
+	free(v);
+	free(h);
+}
+
+static void
+do_write(struct ck_element *e, const struct sc_insn *in)
+{
+	char *h = sc_expand(e, in->word);
+	char *v = unquote(sc_expand(e, in->rest));
+
+	if (h && v)
+		ck_handler_write(e->r, h, v, ck_errf(e->r));
+	free(h);
+	free(v);
+}
+
+/* The script ended (end of instructions, end, return, error). */
+static void
+finished(struct ck_element *e)
+{
+	struct script *s = CK_PRIV(e, struct script);
+
+	s->done = true;
+	s->waiting = 0;
+	if (s->type == SC_DRIVER)
+		ck_router_stop(e->r);
+}
+
+/* Run from s->ip until the script waits or ends. */
+static void
+sc_step(struct ck_element *e)
+{
+	struct script *s = CK_PRIV(e, struct script);
+	unsigned int budget = SC_BUDGET;
+
+	if (s->running)
+		return; /* a handler the script called ran it again: no recursion */
+	s->running = true;
+	while (!s->done) {
+		struct sc_insn *in;
+		char *v;
+
+		if (s->ip >= s->n) {
+			finished(e);
+			break;
+		}
+		if (budget-- == 0) {
+			ck_timer_schedule_after(&s->timer, 0); /* go on next round */
+			break;
+		}
+		in = &s->in[s->ip];
+		switch (in->op) {
+		case SC_SET:
+			v = sc_expand(e, in->rest);
+			if (v)
+				sc_var_set(s, in->word, v);
+			free(v);
+			break;
+		case SC_INIT: case SC_EXPORT: case SC_LABEL:
+			break;
+		case SC_PRINT: case SC_PRINTN:
+			do_print(e, in);
+			break;
+		case SC_READ:
+			do_read(e, in);
+			break;
+		case SC_WRITE:
+			do_write(e, in);
+			break;
+		case SC_WAIT:
+			if (!s->waiting_time) {
+				s->waiting_time = true;
+				ck_timer_schedule_after(&s->timer, (uint64_t)(in->t * 1e9));
+				s->running = false;
+				return;
+			}
+			s->waiting_time = false;
+			break;
+		case SC_PAUSE:
+			if (s->waiting == 0)
+				s->waiting = in->n;
+			while (s->waiting > 0 && s->events > 0)
+				s->waiting--, s->events--;
+			if (s->waiting > 0) {
+				s->running = false;
+				return;
+			}
+			break;
+		case SC_GOTO:
+			v = in->rest[0] ? sc_expand(e, in->rest) : NULL;
+			if (!in->rest[0] || (v && sc_truth(v))) {
+				free(v);
+				s->ip = (unsigned int)in->target;
+				continue;
+			}
+			free(v);
+			break;
+		case SC_LOOP:
+			s->ip = 0;
+			continue;
+		case SC_STOP:
+			ck_router_stop(e->r);
+			s->ip++;
+			s->running = false;
+			return;
+		case SC_RETURN: case SC_END: case SC_ERROR:
+			if (in->op == SC_RETURN) {
+				free(s->retval);
+				s->retval = unquote(sc_expand(e, in->rest));
+			} else if (in->op == SC_ERROR) {
+				v = unquote(sc_expand(e, in->rest));
+				fprintf(ck_errf(e->r), "%s: %s: %s\n", e->landmark, e->name,
+					v && *v ? v : "error");
+				free(v);
+			}
+			finished(e);
+			break;
+		}
+		if (!s->done)
+			s->ip++;
+	}
+	s->running = false;
+}
+
+static void
+sc_timer(struct ck_element *e, struct ck_timer *t)
+{
+	(void)t;
+	sc_step(e);
+}
+
+/* Set init/export variables; start ACTIVE and DRIVER scripts (a timer due
+ * now, so every element is ready first). Returns 0 or -ENOMEM. */
+int
+sc_initialize(struct ck_element *e)
+{
+	struct script *s = CK_PRIV(e, struct script);
+
+	ck_timer_init(e, &s->timer, sc_timer);
+	for (unsigned int i = 0; i < s->n; i++) {
+		struct sc_insn *in = &s->in[i];
+		char *v;
+
+		if (in->op != SC_INIT && in->op != SC_EXPORT)
+			continue;
+		v = sc_expand(e, in->rest);
+		if (!v || sc_var_set(s, in->word, v) < 0) {
+			free(v);
+			return ck_error(e, "out of memory");
+		}
+		free(v);
+		if (in->op == SC_EXPORT)
+			for (unsigned int k = 0; k < s->nvars; k++)
+				if (strcmp(s->vars[k].name, in->word) == 0)
+					s->vars[k].exported = true;
+	}
+	if (s->type == SC_ACTIVE || s->type == SC_DRIVER)
+		ck_timer_schedule_after(&s->timer, 0);
+	else
+		s->done = true; /* until `run` */
+	return 0;
+}
+
+/* A driver stop event (DRIVER): a `pause` may go on. */
+void
+sc_stop_event(struct ck_element *e)
+{
+	struct script *s = CK_PRIV(e, struct script);
+
+	s->events++;
+	if (s->waiting > 0 && !s->waiting_time)
+		sc_step(e);
+}
+
+/* Run the script from the start (PASSIVE/PROXY, `run`): $0 and $args set. */
+static void
+run_from_start(struct ck_element *e, const char *name, const char *args)
+{
+	struct script *s = CK_PRIV(e, struct script);
+
+	if (s->running)
+		return;
+	sc_var_set(s, "0", name);
+	sc_var_set(s, "args", args);
+	free(s->retval);
+	s->retval = NULL;
+	s->ip = 0;
+	s->done = false;
+	s->waiting = 0;
+	s->waiting_time = false;
+	ck_timer_unschedule(&s->timer);
+	sc_step(e);
+}
+
+static int
+h_run_read(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	struct script *s = CK_PRIV(e, struct script);
+
+	run_from_start(e, h->name, "");
+	if (s->retval && *s->retval)
+		fprintf(f, "%s\n", s->retval);
+	return 0;
+}
+
+static int
+h_run_write(struct ck_element *e, const struct ck_handler *h, const char *value, FILE *errf)
+{
+	(void)errf;
+	run_from_start(e, h->name, value);
+	return 0;
+}
+
+static int
+h_step(struct ck_element *e, const struct ck_handler *h, const char *value, FILE *errf)
+{
+	struct script *s = CK_PRIV(e, struct script);
+	int64_t n = 1;
+
+	(void)h;
+	if (*value && (ck_parse_int(value, &n) < 0 || n < 0)) {
+		if (errf)
+			fprintf(errf, "%s.step: bad count '%s'\n", e->name, value);
+		return -EINVAL;
+	}
+	s->events += (uint64_t)n;
+	if (s->waiting > 0 && !s->waiting_time)
+		sc_step(e);
+	return 0;
+}
+
+static int
+h_var_read(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	const char *v = sc_var_get(CK_PRIV(e, struct script), h->name);
+
+	fprintf(f, "%s\n", v ? v : "");
+	return 0;
+}
+
+static int
+h_var_write(struct ck_element *e, const struct ck_handler *h, const char *value, FILE *errf)
+{
+	(void)errf;
+	return sc_var_set(CK_PRIV(e, struct script), h->name, value);
+}
+
+const struct ck_handler sc_handlers[] = {
+	{ "run", CK_H_READ | CK_H_WRITE, h_run_read, h_run_write, 0 },
+	{ "step", CK_H_WRITE, NULL, h_step, 0 },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+/* An exported variable's handler, or (PROXY) any other name's: the one
+ * handler struct of the element, valid until the next lookup. */
+const struct ck_handler *
+sc_lookup_handler(struct ck_element *e, const char *name)
+{
+	struct script *s = CK_PRIV(e, struct script);
+	bool exported = false;
+
+	for (unsigned int i = 0; i < s->nvars; i++)
+		if (s->vars[i].exported && strcmp(s->vars[i].name, name) == 0)
+			exported = true;
+	if (!exported && s->type != SC_PROXY)
+		return NULL;
+	free(s->hname);
+	s->hname = strdup(name);
+	if (!s->hname)
+		return NULL;
+	s->h = exported ?
+		(struct ck_handler){ s->hname, CK_H_READ | CK_H_WRITE, h_var_read, h_var_write, 0 } :
+		(struct ck_handler){ s->hname, CK_H_READ | CK_H_WRITE, h_run_read, h_run_write, 0 };
+	return &s->h;
+}
+
+/* Free what configure and the runs allocated. */
+void
+sc_cleanup(struct ck_element *e)
+{
+	struct script *s = CK_PRIV(e, struct script);
+
+	for (unsigned int i = 0; s->in && i < s->n; i++) {
+		free(s->in[i].word);
+		free(s->in[i].rest);
+	}
+	free(s->in);
+	for (unsigned int i = 0; i < s->nvars; i++) {
+		free(s->vars[i].name);
+		free(s->vars[i].val);
+	}
+	free(s->vars);
+	free(s->retval);
+	free(s->hname);
+}
+
+/* Packets pass from input i to output i (push and pull). */
+void
+sc_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
+{
+	ck_push_out(e, port, p);
+}
+
+struct ck_pkt *
+sc_pull(struct ck_element *e, unsigned int port)
+{
+	return ck_pull_in(e, port);
+}
+
+static int
+script_configure(struct ck_element *e)
+{
+	return sc_configure(e, true);
+}
+
+const struct ck_element_class ck_class_Script = {
+	.name = "Script", .ports = "-/-", .processing = "ah/ah", .flow = "#/#",
+	.priv_size = sizeof(struct script), .configure = script_configure,
+	.initialize = sc_initialize, .push = sc_push, .pull = sc_pull,
+	.stop_event = sc_stop_event, .cleanup = sc_cleanup,
+	.handlers = sc_handlers, .lookup_handler = sc_lookup_handler,
+};

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * script.h — the control language Script and DriverManager share
+ * (script.c runs it, script_expr.c expands $VAR and $(...)).
+ */
+#ifndef CK_SCRIPT_H
+#define CK_SCRIPT_H
+
+#include "ck_elem.h"
+
+enum sc_type { SC_ACTIVE, SC_PASSIVE, SC_PROXY, SC_DRIVER };
+
+enum sc_op {
+	SC_SET, SC_INIT, SC_EXPORT, SC_PRINT, SC_PRINTN, SC_READ, SC_WRITE, SC_WAIT,
+	SC_PAUSE, SC_LABEL, SC_GOTO, SC_LOOP, SC_END, SC_STOP, SC_RETURN, SC_ERROR,
+};
+
+struct sc_insn {
+	enum sc_op op;
+	char *word;   /* variable, label, handler or file (print >FILE) */
+	char *rest;   /* expression, condition, arguments, text */
+	bool append;  /* print >>FILE */
+	double t;     /* wait TIME */
+	int64_t n;    /* pause N */
+	int target;   /* goto: the label's index */
+};
+
+struct sc_var {
+	char *name, *val;
+	bool exported;
+};
+
+struct script {
+	enum sc_type type;
+	struct sc_insn *in;
+	unsigned int n, ip;
+	struct sc_var *vars;
+	unsigned int nvars;
+	int64_t waiting;    /* pause: events still awaited */
+	uint64_t events;    /* stop events (DRIVER) and `step` writes not consumed */
+	bool waiting_time, running, done;
+	char *retval;       /* `return VALUE` of the last run */
+	struct ck_timer timer;
+	struct ck_handler h;  /* what lookup_handler hands out (one at a time) */
+	char *hname;
+};
+
+/* Parse e->config as instructions (after an optional TYPE argument when
+ * @typed); DriverManager's default when empty. Returns 0 or -EINVAL. */
+int sc_configure(struct ck_element *e, bool typed);
+/* Set `init`/`export` variables; start an ACTIVE or DRIVER script. */
+int sc_initialize(struct ck_element *e);
+void sc_stop_event(struct ck_element *e);
+void sc_cleanup(struct ck_element *e);
+void sc_push(struct ck_element *e, unsigned int port, struct ck_pkt *p);
+struct ck_pkt *sc_pull(struct ck_element *e, unsigned int port);
+const struct ck_handler *sc_lookup_handler(struct ck_element *e, const char *name);
+extern const struct ck_handler sc_handlers[];
+
+/* Variables. */
+const char *sc_var_get(const struct script *s, const char *name);
+int sc_var_set(struct script *s, const char *name, const char *val);
+/* @text with $VAR, ${VAR} and $(...) expanded (malloc'ed), NULL on no memory. */
+char *sc_expand(struct ck_element *e, const char *text);
+/* Whether expanded @text is true (true, yes, 1, a non-zero number). */
+bool sc_truth(const char *text);
+
+#endif /* CK_SCRIPT_H */

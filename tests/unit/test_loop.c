@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * netlib's queue loop (nl_loop.c) and the NF's idle hook: called while the
+ * rx ring is empty, packets it makes with nl_pkt_alloc() reach the tx ring,
+ * a hook that keeps working keeps the queue awake, and a sleeping queue
+ * wakes by the time the hook asks for. The loop runs in the test's thread
+ * on regions in ordinary memory, with a transport whose wait only records.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "nl_priv.h"
+
+#define RING 64
+#define NBUF 8
+#define STRIDE 2048
+
+struct loop_env {
+	struct nl_ctx ctx;
+	struct nl_nf nf;
+	uint8_t *priv;
+	struct nvm_ring_prod to_nf_rx, to_nf_alloc; /* the core's side */
+	struct nvm_ring_cons from_nf_tx;
+	/* what the hook does and saw */
+	unsigned int idle_calls, stop_after, work_calls, bursts;
+	uint64_t due_us;
+	int emit_rc;
+	int wait_ms[16];
+	unsigned int waits;
+};
+
+static struct loop_env *cur;
+
+static uint64_t
+hook_idle(struct nl_queue *q, void *state)
+{
+	struct loop_env *env = state;
+
+	(void)q;
+	if (++env->idle_calls >= env->stop_after)
+		env->ctx.stop = 1;
+	if (env->idle_calls <= env->work_calls)
+		return 0;
+	return env->due_us;
+}
+
+/* The hook makes one packet on its first call and sends it out of port 1. */
+static uint64_t
+hook_emit(struct nl_queue *q, void *state)
+{
+	struct loop_env *env = state;
+
+	if (env->idle_calls++ == 0) {
+		struct nl_pkt *p = nl_pkt_alloc(q);
+
+		assert_non_null(p);
+		memset(p->data, 0xab, 60);
+		p->len = 60;
+		env->emit_rc = nl_pkt_emit(q, p, nl_out(p, 1));
+	}
+	if (env->idle_calls >= env->stop_after)
+		env->ctx.stop = 1;
+	return NL_IDLE_NEVER;
+}
+
+static void
+hook_burst(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state)
+{
+	struct loop_env *env = state;
+
+	for (uint16_t i = 0; i < n; i++)
+		actions[i] = (uint8_t)nl_out(pkts[i], 0);
+	env->bursts++;
+	env->ctx.stop = 1;
+}
+
+static int
+fake_wait(struct nl_ctx *ctx, int ms)
+{
+	(void)ctx;
+	if (cur->waits < 16)
+		cur->wait_ms[cur->waits] = ms;
+	cur->waits++;
+	if (cur->waits >= 3)
+		cur->ctx.stop = 1;
+	return 0;
+}
+
+static const struct nl_transport fake_tp = { .name = "fake", .wait = fake_wait };
+
+static struct loop_env *
+env_new(uint64_t (*idle)(struct nl_queue *, void *))
+{
+	struct loop_env *env = calloc(1, sizeof(*env));
+	struct nvm_priv_hdr *h;
+	uint64_t off = sizeof(struct nvm_priv_hdr);
+
+	assert_non_null(env);
+	env->nf = (struct nl_nf){ .name = "test", .burst = hook_burst, .idle = idle };
+	env->ctx.nf = &env->nf;
+	env->ctx.state = env;
+	env->ctx.tp = &fake_tp;
+	env->ctx.pool_hdr.buf_count = NBUF;
+	env->ctx.pool_hdr.buf_stride = STRIDE;
+	env->ctx.pool_hdr.headroom = 128;
+	env->ctx.pool = calloc(NBUF, STRIDE);
+	assert_non_null(env->ctx.pool);
+	assert_int_equal(posix_memalign((void **)&env->priv, 64, off + 3 * NVM_RING_BYTES(RING)), 0);
+	memset(env->priv, 0, off + 3 * NVM_RING_BYTES(RING));
+	h = (struct nvm_priv_hdr *)env->priv;
+	h->nb_queues = 1;
+	h->ring_size = RING;
+	h->alloc_size = RING;
+	h->queues[0].rx_off = off;
+	h->queues[0].tx_off = off + NVM_RING_BYTES(RING);
+	h->queues[0].alloc_off = off + 2 * NVM_RING_BYTES(RING);
+	env->ctx.priv = env->priv;
+	env->ctx.priv_hdr = *h;
+	for (int i = 0; i < 3; i++)
+		nvm_ring_init((struct nvm_ring *)(env->priv + off + i * NVM_RING_BYTES(RING)), RING);
+	nvm_ring_prod_attach(&env->to_nf_rx, (struct nvm_ring *)(env->priv + h->queues[0].rx_off),
+			     RING);
+	nvm_ring_prod_attach(&env->to_nf_alloc,
+			     (struct nvm_ring *)(env->priv + h->queues[0].alloc_off), RING);
+	nvm_ring_cons_attach(&env->from_nf_tx, (struct nvm_ring *)(env->priv + h->queues[0].tx_off),
+			     RING);
+	assert_int_equal(nl_queues_setup(&env->ctx), 0);
+	env->due_us = NL_IDLE_NEVER;
+	cur = env;
+	return env;
+}
+
+static void
+env_free(struct loop_env *env)
+{
+	free(env->ctx.queues);
+	free(env->ctx.pool);
+	free(env->priv);
+	free(env);
+	cur = NULL;
+}
+
+/* An empty rx ring: the hook is called (over and over), burst never. */
+static void
+test_idle_called_without_packets(void **state)
+{
+	struct loop_env *env = env_new(hook_idle);
+
+	(void)state;
+	env->stop_after = 1000;
+	nl_queue_run(&env->ctx.queues[0]);
+	assert_int_equal(env->idle_calls, 1000);
+	assert_int_equal(env->bursts, 0);
+	assert_int_equal(env->waits, 0); /* no --sleep-after-us: never sleeps */
+	env_free(env);
+}
+
+/* A packet made in the hook reaches the tx ring with its action and port. */
+static void
+test_idle_packet_leaves(void **state)
+{
+	struct loop_env *env = env_new(hook_emit);
+	struct nvm_desc d = { .buf = 3 }, out;
+
+	(void)state;
+	env->stop_after = 10;
+	assert_int_equal(nvm_ring_enqueue_burst(&env->to_nf_alloc, &d, 1), 1);
+	nl_queue_run(&env->ctx.queues[0]);
+	assert_int_equal(env->emit_rc, 0);
+	assert_int_equal(nvm_ring_dequeue_burst(&env->from_nf_tx, &out, 1), 1);
+	assert_int_equal(out.buf, 3);
+	assert_int_equal(out.len, 60);
+	assert_int_equal(out.action, NVM_ACT_OUT);
+	assert_int_equal(out.port, 1);
+	assert_int_equal(out.data_off, 128);
+	assert_int_equal(env->ctx.queues[0].st.tx, 1);
+	env_free(env);
+}
+
+/* Packets still go to burst while a hook exists. */
+static void
+test_packets_still_reach_burst(void **state)
+{
+	struct loop_env *env = env_new(hook_idle);
+	struct nvm_desc d = { .buf = 2, .data_off = 128, .len = 64 };
+
+	(void)state;
+	env->stop_after = 1u << 30;
+	assert_int_equal(nvm_ring_enqueue_burst(&env->to_nf_rx, &d, 1), 1);
+	nl_queue_run(&env->ctx.queues[0]);
+	assert_int_equal(env->bursts, 1);
+	env_free(env);
+}
+
+/* With --sleep-after-us, the sleep ends by the hook's next due time. */
+static void
+test_sleep_bounded_by_due(void **state)
+{
+	struct loop_env *env = env_new(hook_idle);
+
+	(void)state;
+	env->ctx.opts.sleep_after_us = 1;
+	env->stop_after = 1u << 30;
+	env->due_us = 5000; /* 5 ms */
+	nl_queue_run(&env->ctx.queues[0]);
+	assert_int_equal(env->waits, 3);
+	assert_int_equal(env->wait_ms[0], 5);
+	assert_int_equal(env->wait_ms[2], 5);
+	env_free(env);
+
+	env = env_new(hook_idle);
+	env->ctx.opts.sleep_after_us = 1;
+	env->stop_after = 1u << 30;
+	nl_queue_run(&env->ctx.queues[0]); /* NL_IDLE_NEVER: the usual 100 ms */
+	assert_int_equal(env->wait_ms[0], 100);
+	env_free(env);
+}
+
+/* A hook that keeps working, or is due in under 1 ms, keeps the queue awake. */
+static void
+test_no_sleep_while_busy(void **state)
+{
+	struct loop_env *env = env_new(hook_idle);
+
+	(void)state;
+	env->ctx.opts.sleep_after_us = 1;
+	env->work_calls = 100000;
+	env->stop_after = 100000;
+	nl_queue_run(&env->ctx.queues[0]);
+	assert_int_equal(env->waits, 0);
+	env_free(env);
+
+	env = env_new(hook_idle);
+	env->ctx.opts.sleep_after_us = 1;
+	env->due_us = 500;
+	env->stop_after = 100000;
+	nl_queue_run(&env->ctx.queues[0]);
+	assert_int_equal(env->waits, 0);
+	env_free(env);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_idle_called_without_packets),
+		cmocka_unit_test(test_idle_packet_leaves),
+		cmocka_unit_test(test_packets_still_reach_burst),
+		cmocka_unit_test(test_sleep_bounded_by_due),
+		cmocka_unit_test(test_no_sleep_while_busy),
+	};
+
+	alarm(60); /* a loop that never calls the hook never stops: fail, not hang */
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
