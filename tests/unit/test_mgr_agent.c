@@ -119,8 +119,6 @@ test_request(void **state)
 	assert_int_equal(a.verb, MGR_AGENT_PONG);
 
 	/* an answer to another request */
-	guest_says(g, "");
-	ag.len = 0;
 	assert_int_equal(mgr_agent_send(&ag, "status", NULL, err, sizeof(err)), 0);
 	guest_says(g, "none 99\n");
 	assert_int_equal(mgr_agent_poll(&ag, 1000, &a, err, sizeof(err)), 1);
@@ -142,8 +140,12 @@ test_request(void **state)
 	/* an error answer carries the guest's text */
 	while (read(g, req, sizeof(req)) > 0)
 		;
-	ag.seq = 41;
-	guest_says(g, "");
+	assert_int_equal(mgr_agent_send(&ag, "run", "2 /bin/nf", err, sizeof(err)), 0);
+	guest_says(g, "error 2 only 1 of 2 ivshmem devices\n");
+	assert_int_equal(mgr_agent_poll(&ag, 1000, &a, err, sizeof(err)), 1);
+	assert_int_equal(a.verb, MGR_AGENT_ERROR);
+	assert_int_equal(a.seq, ag.seq);
+	assert_string_equal(a.text, "only 1 of 2 ivshmem devices");
 	mgr_agent_close(&ag);
 	close(g);
 
