@@ -95,6 +95,7 @@ mgr_agent_init(struct mgr_agent *ag)
 {
 	ag->fd = -1;
 	ag->len = 0;
+	ag->seq = 0;
 }
 
 /* Close @ag's connection; safe when closed; cannot fail. */

@@ -140,6 +140,7 @@ test_request(void **state)
 	/* an error answer carries the guest's text */
 	while (read(g, req, sizeof(req)) > 0)
 		;
+	assert_int_equal(ag.seq, 1);
 	assert_int_equal(mgr_agent_send(&ag, "run", "2 /bin/nf", err, sizeof(err)), 0);
 	guest_says(g, "error 2 only 1 of 2 ivshmem devices\n");
 	assert_int_equal(mgr_agent_poll(&ag, 1000, &a, err, sizeof(err)), 1);
