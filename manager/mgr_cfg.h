@@ -89,6 +89,7 @@ struct mgr_idle_cfg {
 	char kernel[MGR_CFG_PATH_LEN]; /* absolute; its /init runs netvm-agent */
 	char initrd[MGR_CFG_PATH_LEN]; /* absolute or "" */
 	uint32_t timeout_ms; /* a provisioning step (QMP, agent, NF live) waits at most this */
+	bool template;       /* restored from a saved idle VM instead of booted */
 	unsigned int line;   /* line of the group, 0 when absent */
 };
 

@@ -98,34 +98,50 @@ mgr_idle_init(struct mgr *m, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	m->idle = p;
-	for (i = 0; i < p->nb; i++) {
-		struct mgr_idle_vm *v = &p->vms[i];
+	for (i = 0; i <= p->nb; i++) {
+		struct mgr_idle_vm *v = i < p->nb ? &p->vms[i] : &p->tpl.vm;
+		char name[16];
 
-		v->m = m;
-		snprintf(v->name, sizeof(v->name), "idle%u", i);
-		mgr_qmp_init(&v->qmp);
-		mgr_agent_init(&v->agent);
-		nvm_attach_init(&v->att);
-		mgr_ivs_init(&v->ivs);
-		v->fdset = -1;
-		if (idle_path(v->qmp_path, sizeof(v->qmp_path), m, v->name, "qmp") < 0 ||
-		    idle_path(v->agent_path, sizeof(v->agent_path), m, v->name, "agent") < 0 ||
-		    idle_path(v->bell_path, sizeof(v->bell_path), m, v->name, "sock") < 0 ||
-		    idle_path(v->console_path, sizeof(v->console_path), m, v->name, "console") < 0 ||
-		    idle_path(v->log_path, sizeof(v->log_path), m, v->name, "log") < 0 ||
-		    idle_path(v->pid_path, sizeof(v->pid_path), m, v->name, "pid") < 0) {
+		snprintf(name, sizeof(name), i < p->nb ? "idle%u" : "idle-tpl", i);
+		if (mgr_idle_vm_init(v, m, name) < 0 ||
+		    idle_path(p->tpl.path, sizeof(p->tpl.path), m, "idle", "template") < 0) {
 			snprintf(err, errlen, "%s:%u: idle: %s/%s.agent is longer than a unix socket "
 				 "path: shorten manager.state_dir", m->cfg_path, c->line,
-				 m->cfg.state_dir, v->name);
+				 m->cfg.state_dir, name);
 			return -ENAMETOOLONG;
 		}
 	}
+	p->tpl.vm.template = true;
 	return 0;
 }
 
-/* Start @v's QEMU (no ivshmem device); 0 or a negative errno with a message. */
-static int
-idle_boot(struct mgr_idle_vm *v, char *err, size_t errlen)
+/* Set up slot @v named @name of manager @m (no QEMU); 0 or -ENAMETOOLONG
+ * when a path under manager.state_dir does not fit. */
+int
+mgr_idle_vm_init(struct mgr_idle_vm *v, struct mgr *m, const char *name)
+{
+	v->m = m;
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	mgr_qmp_init(&v->qmp);
+	mgr_agent_init(&v->agent);
+	nvm_attach_init(&v->att);
+	mgr_ivs_init(&v->ivs);
+	v->fdset = -1;
+	if (idle_path(v->qmp_path, sizeof(v->qmp_path), m, v->name, "qmp") < 0 ||
+	    idle_path(v->agent_path, sizeof(v->agent_path), m, v->name, "agent") < 0 ||
+	    idle_path(v->bell_path, sizeof(v->bell_path), m, v->name, "sock") < 0 ||
+	    idle_path(v->console_path, sizeof(v->console_path), m, v->name, "console") < 0 ||
+	    idle_path(v->log_path, sizeof(v->log_path), m, v->name, "log") < 0 ||
+	    idle_path(v->pid_path, sizeof(v->pid_path), m, v->name, "pid") < 0)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Start @v's QEMU (no ivshmem device), waiting for a migration stream
+ * (-incoming defer: mgr_idle_tpl_restore()) when @incoming; 0 or a negative
+ * errno with a message. */
+int
+mgr_idle_boot(struct mgr_idle_vm *v, bool incoming, char *err, size_t errlen)
 {
 	const struct mgr_cfg *c = &v->m->cfg;
 	char a[IDLE_MAX_ARGS][MGR_CFG_PATH_LEN + 64];
@@ -159,6 +175,8 @@ idle_boot(struct mgr_idle_vm *v, char *err, size_t errlen)
 	if (c->idle.initrd[0] != '\0')
 		ARG("-initrd"), ARG("%s", c->idle.initrd);
 	ARG("-append"), ARG("console=ttyS0 panic=-1 quiet netvm.agent");
+	if (incoming)
+		ARG("-incoming"), ARG("defer");
 #undef ARG
 	for (i = 0; i < n; i++)
 		argv[i] = a[i];
@@ -185,7 +203,8 @@ idle_boot(struct mgr_idle_vm *v, char *err, size_t errlen)
 	v->state = MGR_IDLE_BOOTING;
 	v->booted_ms = mgr_now_ms();
 	v->ping_ms = 0;
-	mgr_log("idle vm %s: booting (pid %d)", v->name, (int)pid);
+	v->restored = incoming;
+	mgr_log("idle vm %s: %s (pid %d)", v->name, incoming ? "restoring" : "booting", (int)pid);
 	return 0;
 }
 
@@ -202,9 +221,10 @@ idle_nf_release(struct mgr_idle_vm *v)
 }
 
 /* Kill @v's QEMU, whatever it was doing, and free everything it held; the
- * slot is empty (the next tick boots a new one); cannot fail. */
-static void
-idle_destroy(struct mgr_idle_vm *v, const char *why)
+ * slot is empty (the next tick boots a new one); @why becomes its
+ * last_error; cannot fail. */
+void
+mgr_idle_destroy(struct mgr_idle_vm *v, const char *why)
 {
 	char prev[MGR_CFG_PATH_LEN + 8];
 	int status;
@@ -225,14 +245,19 @@ idle_destroy(struct mgr_idle_vm *v, const char *why)
 		rename(v->console_path, prev);
 	if (v->pid > 0)
 		mgr_log("idle vm %s: destroyed (pid %d): %s", v->name, (int)v->pid, why);
+	snprintf(v->last_error, sizeof(v->last_error), "%s", why);
 	v->pid = 0;
 	v->state = MGR_IDLE_EMPTY;
-	v->m->idle->replaced++;
+	v->restored = false;
+	if (!v->template)
+		v->m->idle->replaced++;
 }
 
-/* A booting VM: connect to its agent, ping it; ready at the first pong. */
-static void
-idle_tick_booting(struct mgr_idle_vm *v, uint64_t now)
+/* Booting VM @v at @now: connect to its agent, ping it; ready at the first
+ * pong (a restored VM's clock set then); cannot fail (a VM that does not
+ * get there in manager.boot_timeout_s is destroyed). */
+void
+mgr_idle_tick_booting(struct mgr_idle_vm *v, uint64_t now)
 {
 	struct mgr_agent_answer a;
 	char err[MGR_ERR_LEN];
@@ -241,7 +266,7 @@ idle_tick_booting(struct mgr_idle_vm *v, uint64_t now)
 	if (now - v->booted_ms > (uint64_t)v->m->cfg.boot_s * 1000) {
 		snprintf(err, sizeof(err), "its agent did not answer within %u s "
 			 "(manager.boot_timeout_s; see %s)", v->m->cfg.boot_s, v->console_path);
-		idle_destroy(v, err);
+		mgr_idle_destroy(v, err);
 		return;
 	}
 	if (v->agent.fd < 0 && mgr_agent_connect(&v->agent, v->agent_path, err, sizeof(err)) < 0)
@@ -261,16 +286,20 @@ idle_tick_booting(struct mgr_idle_vm *v, uint64_t now)
 			break;
 	}
 	if (r == 1) {
-		r = mgr_qmp_connect(&v->qmp, v->qmp_path, (int)v->m->cfg.idle.timeout_ms, err,
-				    sizeof(err));
+		r = v->qmp.fd >= 0 ? 0 : mgr_qmp_connect(&v->qmp, v->qmp_path,
+							  (int)v->m->cfg.idle.timeout_ms, err,
+							  sizeof(err));
+		if (r == 0 && v->restored)
+			r = mgr_idle_tpl_clock(v, err, sizeof(err));
 		if (r < 0) {
-			idle_destroy(v, err);
+			mgr_idle_destroy(v, err);
 			return;
 		}
 		v->state = MGR_IDLE_READY;
 		v->ready_ms = now;
-		mgr_log("idle vm %s: idle, its agent answers (%llu ms after QEMU started)",
-			v->name, (unsigned long long)(now - v->booted_ms));
+		mgr_log("idle vm %s: idle, its agent answers (%llu ms after QEMU started%s)",
+			v->name, (unsigned long long)(now - v->booted_ms),
+			v->restored ? ", restored from the template" : "");
 		return;
 	}
 	if (now - v->ping_ms >= IDLE_PING_MS) {
@@ -308,7 +337,7 @@ idle_tick_busy(struct mgr_idle_vm *v, uint64_t now)
 				      &a, err, sizeof(err));
 		if (r < 0) {
 			snprintf(why, sizeof(why), "while it ran nf id %u: %s", v->att.nf_id, err);
-			idle_destroy(v, why);
+			mgr_idle_destroy(v, why);
 			return;
 		}
 		if (a.verb == MGR_AGENT_RUNNING)
@@ -335,6 +364,8 @@ mgr_idle_tick(struct mgr *m, uint64_t now_ms)
 	unsigned int i;
 	int status;
 
+	if (p != NULL && p->nb > 0 && m->cfg.idle.template)
+		mgr_idle_tpl_tick(m, now_ms);
 	for (i = 0; p != NULL && i < p->nb; i++) {
 		struct mgr_idle_vm *v = &p->vms[i];
 
@@ -344,18 +375,26 @@ mgr_idle_tick(struct mgr *m, uint64_t now_ms)
 				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 			v->pid = 0;
 			mgr_log("idle vm %s: %s", v->name, why);
-			idle_destroy(v, why);
+			mgr_idle_destroy(v, why);
 		}
 		switch (v->state) {
 		case MGR_IDLE_EMPTY:
 			if (now_ms < v->booted_ms + m->cfg.backoff_ms)
 				break; /* a failed boot is retried after restart_backoff_ms */
+			if (m->cfg.idle.template) {
+				if (!mgr_idle_tpl_ready(m))
+					break; /* no cold boot instead: it waits for the template */
+				v->booted_ms = now_ms;
+				if (mgr_idle_tpl_restore(v, err, sizeof(err)) < 0)
+					mgr_log("idle vm %s: cannot restore it: %s", v->name, err);
+				break;
+			}
 			v->booted_ms = now_ms;
-			if (idle_boot(v, err, sizeof(err)) < 0)
+			if (mgr_idle_boot(v, false, err, sizeof(err)) < 0)
 				mgr_log("idle vm %s: cannot boot: %s", v->name, err);
 			break;
 		case MGR_IDLE_BOOTING:
-			idle_tick_booting(v, now_ms);
+			mgr_idle_tick_booting(v, now_ms);
 			break;
 		case MGR_IDLE_BUSY:
 			idle_tick_busy(v, now_ms);
@@ -366,9 +405,11 @@ mgr_idle_tick(struct mgr *m, uint64_t now_ms)
 	}
 }
 
-/* A QMP command { "execute": @name, "arguments": @args } (args consumed). */
-static int
-idle_qmp(struct mgr_idle_vm *v, const char *name, struct json_object *args, int fd,
+/* QMP command { "execute": @name, "arguments": @args } (@args consumed) to
+ * @v's QEMU with @fd attached when >= 0, bounded by idle.timeout_ms: 0 with
+ * the "return" value in *@ret (when not NULL), or mgr_qmp_cmd()'s errors. */
+int
+mgr_idle_qmp(struct mgr_idle_vm *v, const char *name, struct json_object *args, int fd,
 	 struct json_object **ret, char *err, size_t errlen)
 {
 	struct json_object *cmd = json_object_new_object();
@@ -402,7 +443,7 @@ idle_plug(struct mgr_idle_vm *v, char *err, size_t errlen)
 	int64_t fd;
 	int r;
 
-	r = idle_qmp(v, "add-fd", NULL, v->att.pool_fd, &ret, err, errlen);
+	r = mgr_idle_qmp(v, "add-fd", NULL, v->att.pool_fd, &ret, err, errlen);
 	if (r < 0)
 		return r;
 	if (!json_object_object_get_ex(ret, "fd", &o) || !json_object_is_type(o, json_type_int) ||
@@ -420,12 +461,12 @@ idle_plug(struct mgr_idle_vm *v, char *err, size_t errlen)
 	json_object_object_add(o, "mem-path", json_object_new_string(path));
 	json_object_object_add(o, "size", json_object_new_uint64(v->att.pool_size));
 	json_object_object_add(o, "share", json_object_new_boolean(1));
-	if ((r = idle_qmp(v, "object-add", o, -1, NULL, err, errlen)) < 0)
+	if ((r = mgr_idle_qmp(v, "object-add", o, -1, NULL, err, errlen)) < 0)
 		return r;
 	o = idle_args("driver", "ivshmem-plain", "id", "netvm-pool-dev");
 	json_object_object_add(o, "memdev", json_object_new_string("netvm-pool"));
 	json_object_object_add(o, "addr", json_object_new_string("0x10"));
-	if ((r = idle_qmp(v, "device_add", o, -1, NULL, err, errlen)) < 0)
+	if ((r = mgr_idle_qmp(v, "device_add", o, -1, NULL, err, errlen)) < 0)
 		return r;
 	addr = json_object_new_object();
 	json_object_object_add(addr, "type", json_object_new_string("unix"));
@@ -438,13 +479,13 @@ idle_plug(struct mgr_idle_vm *v, char *err, size_t errlen)
 	json_object_object_add(o, "data", be);
 	be = idle_args("id", "netvm-bell", NULL, NULL);
 	json_object_object_add(be, "backend", o);
-	if ((r = idle_qmp(v, "chardev-add", be, -1, NULL, err, errlen)) < 0)
+	if ((r = mgr_idle_qmp(v, "chardev-add", be, -1, NULL, err, errlen)) < 0)
 		return r;
 	o = idle_args("driver", "ivshmem-doorbell", "id", "netvm-bell-dev");
 	json_object_object_add(o, "chardev", json_object_new_string("netvm-bell"));
 	json_object_object_add(o, "vectors", json_object_new_int(1));
 	json_object_object_add(o, "addr", json_object_new_string("0x11"));
-	return idle_qmp(v, "device_add", o, -1, NULL, err, errlen);
+	return mgr_idle_qmp(v, "device_add", o, -1, NULL, err, errlen);
 }
 
 static bool
@@ -552,15 +593,17 @@ mgr_idle_start_nf(struct mgr *m, uint16_t role, uint16_t queues, const char *cmd
 		booting += p->vms[i].state == MGR_IDLE_BOOTING;
 	}
 	if (v == NULL) {
-		snprintf(err, errlen, "no idle VM is ready (%u booting; idle.count = %u)", booting,
-			 p != NULL ? p->nb : 0);
+		snprintf(err, errlen, "no idle VM is ready (%u booting; idle.count = %u%s%.300s)",
+			 booting, p != NULL ? p->nb : 0,
+			 p != NULL && p->tpl.error[0] ? "; idle template: " : "",
+			 p != NULL ? p->tpl.error : "");
 		return NULL;
 	}
 	if (idle_provision(v, role, queues, cmdline, msg, sizeof(msg)) < 0) {
 		snprintf(err, errlen, "idle vm %s: %.400s; the VM is destroyed and replaced", v->name,
 			 msg);
+		mgr_idle_destroy(v, msg);
 		snprintf(v->last_error, sizeof(v->last_error), "%s", err);
-		idle_destroy(v, msg);
 		return NULL;
 	}
 	v->state = MGR_IDLE_BUSY;
@@ -580,7 +623,7 @@ mgr_idle_start_nf(struct mgr *m, uint16_t role, uint16_t queues, const char *cmd
 static int
 idle_unplug(struct mgr_idle_vm *v, const char *id, char *err, size_t errlen)
 {
-	int r = idle_qmp(v, "device_del", idle_args("id", id, NULL, NULL), -1, NULL, err, errlen);
+	int r = mgr_idle_qmp(v, "device_del", idle_args("id", id, NULL, NULL), -1, NULL, err, errlen);
 
 	return r < 0 ? r : mgr_qmp_wait_deleted(&v->qmp, &id, 1, (int)v->m->cfg.idle.timeout_ms,
 						err, errlen);
@@ -616,24 +659,24 @@ mgr_idle_stop_nf(struct mgr_idle_vm *v, char *err, size_t errlen)
 	if (r == 0)
 		r = idle_unplug(v, "netvm-pool-dev", msg, sizeof(msg));
 	if (r == 0)
-		r = idle_qmp(v, "chardev-remove", idle_args("id", "netvm-bell", NULL, NULL), -1,
+		r = mgr_idle_qmp(v, "chardev-remove", idle_args("id", "netvm-bell", NULL, NULL), -1,
 			     NULL, msg, sizeof(msg));
 	if (r == 0)
-		r = idle_qmp(v, "object-del", idle_args("id", "netvm-pool", NULL, NULL), -1, NULL,
+		r = mgr_idle_qmp(v, "object-del", idle_args("id", "netvm-pool", NULL, NULL), -1, NULL,
 			     msg, sizeof(msg));
 	if (r == 0 && v->fdset >= 0) {
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "fdset-id", json_object_new_int64(v->fdset));
-		r = idle_qmp(v, "remove-fd", o, -1, NULL, msg, sizeof(msg));
+		r = mgr_idle_qmp(v, "remove-fd", o, -1, NULL, msg, sizeof(msg));
 	}
 	if (r == 0)
 		r = mgr_agent_request(&v->agent, "ping", NULL, timeout, &a, msg, sizeof(msg));
 	if (r < 0) {
 		snprintf(err, errlen, "nf id %u stopped; idle vm %s destroyed and replaced: %.400s", id,
 			 v->name, msg);
+		mgr_idle_destroy(v, msg);
 		snprintf(v->last_error, sizeof(v->last_error), "%s", err);
-		idle_destroy(v, msg);
 		return 0;
 	}
 	idle_nf_release(v);
@@ -695,12 +738,13 @@ mgr_idle_shutdown(struct mgr *m)
 
 	if (p == NULL)
 		return;
+	mgr_idle_tpl_shutdown(m);
 	for (i = 0; i < p->nb; i++) {
 		struct mgr_idle_vm *v = &p->vms[i];
 
 		unlink(v->bell_path);
 		if (v->pid > 0 || v->att.sock >= 0)
-			idle_destroy(v, "the manager stops");
+			mgr_idle_destroy(v, "the manager stops");
 	}
 	free(p->vms);
 	free(p);

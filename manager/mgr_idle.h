@@ -129,7 +129,27 @@ struct mgr_idle_vm {
 	uint64_t nf_started_ms;
 	uint32_t guest_pid;
 	unsigned int timing_ms[4]; /* attach, hot-plug, agent start, NF live */
+	bool template;        /* the VM the template is saved from (mgr_idle_tpl.c) */
+	bool restored;        /* started from the template: its clock is set when idle */
 	char last_error[MGR_ERR_LEN];
+};
+
+/* The template (idle.template = true): one idle VM saved to a file with its
+ * RAM and devices, from which the pool's VMs are restored. */
+enum mgr_idle_tpl_state {
+	MGR_TPL_NONE,   /* none yet (or it failed: remade after restart_backoff_ms) */
+	MGR_TPL_MAKING, /* its VM boots: saved once its agent answers */
+	MGR_TPL_READY,  /* saved: VMs are restored from it */
+};
+
+struct mgr_idle_tpl {
+	enum mgr_idle_tpl_state state;
+	struct mgr_idle_vm vm;         /* "idle-tpl", while MAKING */
+	char path[MGR_CFG_PATH_LEN];   /* <state_dir>/idle.template */
+	uint64_t failed_ms;            /* when it last failed */
+	uint64_t bytes;                /* its size */
+	unsigned int save_ms, made, restores;
+	char error[MGR_ERR_LEN];       /* why it last failed */
 };
 
 struct mgr_idle {
@@ -137,6 +157,7 @@ struct mgr_idle {
 	unsigned int nb;
 	struct mgr_idle_vm *vms;
 	unsigned int provisioned, replaced;
+	struct mgr_idle_tpl tpl;
 };
 
 int mgr_idle_init(struct mgr *m, char *err, size_t errlen);
@@ -147,6 +168,22 @@ int mgr_idle_stop_nf(struct mgr_idle_vm *v, char *err, size_t errlen);
 struct mgr_idle_vm *mgr_idle_find_nf(struct mgr *m, uint32_t nf_id);
 struct json_object *mgr_idle_json(const struct mgr_idle_vm *v, uint64_t now_ms);
 void mgr_idle_shutdown(struct mgr *m);
+
+/* inside mgr_idle*.c only */
+int mgr_idle_vm_init(struct mgr_idle_vm *v, struct mgr *m, const char *name);
+int mgr_idle_boot(struct mgr_idle_vm *v, bool incoming, char *err, size_t errlen);
+void mgr_idle_destroy(struct mgr_idle_vm *v, const char *why);
+void mgr_idle_tick_booting(struct mgr_idle_vm *v, uint64_t now_ms);
+int mgr_idle_qmp(struct mgr_idle_vm *v, const char *name, struct json_object *args, int fd,
+		 struct json_object **ret, char *err, size_t errlen);
+
+/* mgr_idle_tpl.c: the template */
+void mgr_idle_tpl_tick(struct mgr *m, uint64_t now_ms);
+bool mgr_idle_tpl_ready(const struct mgr *m);
+int mgr_idle_tpl_restore(struct mgr_idle_vm *v, char *err, size_t errlen);
+int mgr_idle_tpl_clock(struct mgr_idle_vm *v, char *err, size_t errlen);
+struct json_object *mgr_idle_tpl_json(const struct mgr *m);
+void mgr_idle_tpl_shutdown(struct mgr *m);
 
 /* mgr_idle_ctl.c */
 struct json_object *mgr_idle_ctl(struct mgr *m, const char *req);

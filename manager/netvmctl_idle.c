@@ -136,5 +136,11 @@ ctl_show_idle(const char *req, struct json_object *reply, FILE *f)
 	}
 	fprintf(f, "provisioned %s, replaced %s\n", idle_str(reply, "provisioned", "0"),
 		idle_str(reply, "replaced", "0"));
+	if (json_object_object_get_ex(reply, "template", &t) && t != NULL)
+		fprintf(f, "template %s: %s KiB, saved in %s ms, %s restore(s)%s%s\n",
+			idle_str(t, "state", "?"), idle_str(t, "bytes", "0"),
+			idle_str(t, "save_ms", "0"), idle_str(t, "restores", "0"),
+			json_object_object_get_ex(t, "error", &a) && a != NULL ? "; last error: " : "",
+			a != NULL ? json_object_get_string(a) : "");
 	return 0;
 }
