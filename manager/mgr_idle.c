@@ -240,9 +240,12 @@ mgr_idle_destroy(struct mgr_idle_vm *v, const char *why)
 	unlink(v->qmp_path);
 	unlink(v->agent_path);
 	unlink(v->pid_path);
-	/* the destroyed VM's console stays for a look: <name>.console.prev */
+	/* the destroyed VM's console and QEMU's output stay for a look:
+	 * <name>.console.prev, <name>.log.prev */
 	if (snprintf(prev, sizeof(prev), "%s.prev", v->console_path) < (int)sizeof(prev))
 		rename(v->console_path, prev);
+	if (snprintf(prev, sizeof(prev), "%s.prev", v->log_path) < (int)sizeof(prev))
+		rename(v->log_path, prev);
 	if (v->pid > 0)
 		mgr_log("idle vm %s: destroyed (pid %d): %s", v->name, (int)v->pid, why);
 	snprintf(v->last_error, sizeof(v->last_error), "%s", why);
@@ -351,6 +354,24 @@ idle_tick_busy(struct mgr_idle_vm *v, uint64_t now)
 		mgr_log("idle vm %s: %s", v->name, err);
 }
 
+/* Whether @v's QEMU exited; it is then destroyed (the slot empty, the
+ * reason in its last_error). Cannot fail. */
+bool
+mgr_idle_reap(struct mgr_idle_vm *v)
+{
+	char why[64];
+	int status;
+
+	if (v->pid <= 0 || waitpid(v->pid, &status, WNOHANG) != v->pid)
+		return false;
+	snprintf(why, sizeof(why), "QEMU exited (%s %d)", WIFSIGNALED(status) ? "signal" : "status",
+		 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	v->pid = 0;
+	mgr_log("idle vm %s: %s", v->name, why);
+	mgr_idle_destroy(v, why);
+	return true;
+}
+
 /*
  * Periodic work of the idle pool at @now_ms: reap QEMUs that exited, boot
  * empty slots (the refill), notice booting VMs whose agent answers, check
@@ -360,23 +381,15 @@ void
 mgr_idle_tick(struct mgr *m, uint64_t now_ms)
 {
 	struct mgr_idle *p = m->idle;
-	char err[MGR_ERR_LEN], why[MGR_ERR_LEN + 32];
+	char err[MGR_ERR_LEN];
 	unsigned int i;
-	int status;
 
 	if (p != NULL && p->nb > 0 && m->cfg.idle.template)
 		mgr_idle_tpl_tick(m, now_ms);
 	for (i = 0; p != NULL && i < p->nb; i++) {
 		struct mgr_idle_vm *v = &p->vms[i];
 
-		if (v->pid > 0 && waitpid(v->pid, &status, WNOHANG) == v->pid) {
-			snprintf(why, sizeof(why), "QEMU exited (%s %d)",
-				 WIFSIGNALED(status) ? "signal" : "status",
-				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-			v->pid = 0;
-			mgr_log("idle vm %s: %s", v->name, why);
-			mgr_idle_destroy(v, why);
-		}
+		mgr_idle_reap(v);
 		switch (v->state) {
 		case MGR_IDLE_EMPTY:
 			if (now_ms < v->booted_ms + m->cfg.backoff_ms)
@@ -588,7 +601,7 @@ mgr_idle_start_nf(struct mgr *m, uint16_t role, uint16_t queues, const char *cmd
 		return NULL;
 	}
 	for (i = 0; p != NULL && i < p->nb && v == NULL; i++) {
-		if (p->vms[i].state == MGR_IDLE_READY)
+		if (p->vms[i].state == MGR_IDLE_READY && !mgr_idle_reap(&p->vms[i]))
 			v = &p->vms[i];
 		booting += p->vms[i].state == MGR_IDLE_BOOTING;
 	}

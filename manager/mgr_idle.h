@@ -173,6 +173,7 @@ void mgr_idle_shutdown(struct mgr *m);
 int mgr_idle_vm_init(struct mgr_idle_vm *v, struct mgr *m, const char *name);
 int mgr_idle_boot(struct mgr_idle_vm *v, bool incoming, char *err, size_t errlen);
 void mgr_idle_destroy(struct mgr_idle_vm *v, const char *why);
+bool mgr_idle_reap(struct mgr_idle_vm *v);
 void mgr_idle_tick_booting(struct mgr_idle_vm *v, uint64_t now_ms);
 int mgr_idle_qmp(struct mgr_idle_vm *v, const char *name, struct json_object *args, int fd,
 		 struct json_object **ret, char *err, size_t errlen);

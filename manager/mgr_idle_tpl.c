@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -184,7 +183,6 @@ mgr_idle_tpl_tick(struct mgr *m, uint64_t now_ms)
 	struct mgr_idle_tpl *t = &m->idle->tpl;
 	struct mgr_idle_vm *v = &t->vm;
 	char err[MGR_ERR_LEN];
-	int status;
 
 	switch (t->state) {
 	case MGR_TPL_NONE:
@@ -197,13 +195,9 @@ mgr_idle_tpl_tick(struct mgr *m, uint64_t now_ms)
 		t->state = MGR_TPL_MAKING;
 		return;
 	case MGR_TPL_MAKING:
-		if (waitpid(v->pid, &status, WNOHANG) == v->pid) {
-			v->pid = 0;
-			mgr_idle_destroy(v, "QEMU exited");
-			tpl_fail(t, "its QEMU exited before it was saved (%s %d; see %s.prev and %s)",
-				 WIFSIGNALED(status) ? "signal" : "status",
-				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
-				 v->console_path, v->log_path);
+		if (mgr_idle_reap(v)) {
+			tpl_fail(t, "its QEMU exited before it was saved: %s (see %s.prev)",
+				 v->last_error, v->log_path);
 			return;
 		}
 		mgr_idle_tick_booting(v, now_ms);
