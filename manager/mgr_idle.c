@@ -621,6 +621,7 @@ mgr_idle_start_nf(struct mgr *m, uint16_t role, uint16_t queues, const char *cmd
 	}
 	v->state = MGR_IDLE_BUSY;
 	v->role = role;
+	v->queues = queues;
 	snprintf(v->cmdline, sizeof(v->cmdline), "%s", cmdline);
 	v->nf_started_ms = v->checked_ms = mgr_now_ms();
 	v->nfs++;

@@ -124,7 +124,7 @@ struct mgr_idle_vm {
 	struct nvm_attach att;
 	struct mgr_ivs ivs;
 	int64_t fdset;        /* QEMU's fd set holding the pool fd, -1 when none */
-	uint16_t role;
+	uint16_t role, queues;
 	char cmdline[MGR_CFG_NF_LEN];
 	uint64_t nf_started_ms;
 	uint32_t guest_pid;
@@ -185,6 +185,15 @@ int mgr_idle_tpl_restore(struct mgr_idle_vm *v, char *err, size_t errlen);
 int mgr_idle_tpl_clock(struct mgr_idle_vm *v, char *err, size_t errlen);
 struct json_object *mgr_idle_tpl_json(const struct mgr *m);
 void mgr_idle_tpl_shutdown(struct mgr *m);
+
+/* mgr_idle_move.c: an NF moved to another idle VM, its state handed over */
+struct mgr_idle_vm *mgr_idle_move_nf(struct mgr_idle_vm *from, const char *save,
+				     const char *load, unsigned int t[4], char *err,
+				     size_t errlen);
+
+/* mgr_nfcmd.c: a command for an NF through the core's command socket */
+int mgr_nf_cmd(const char *core_sock, uint32_t id, const char *req, size_t len,
+	       unsigned int timeout_ms, int *status, char **answer, char *err, size_t errlen);
 
 /* mgr_idle_ctl.c */
 struct json_object *mgr_idle_ctl(struct mgr *m, const char *req);

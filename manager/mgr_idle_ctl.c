@@ -9,6 +9,8 @@
  *   nf start ROLE QUEUES CMDLINE    {"ok": true, "nf_id": I, "vm": "idle0",
  *                                    "start_ms": [attach, hot-plug, agent, live]}
  *   nf stop ID                      {"ok": true, "message": "..."}
+ *   nf move ID [SAVE | LOAD]        {"ok": true, "nf_id": NEW, "vm": "idle1", "from": ID,
+ *                                    "move_ms": [save, start, load, stop]}
  */
 #include <errno.h>
 #include <stdio.h>
@@ -111,8 +113,47 @@ idle_ctl_stop(struct mgr *m, const char *args)
 	return idle_ctl_answer(true, "message", err);
 }
 
+static struct json_object *
+idle_ctl_move(struct mgr *m, char *args)
+{
+	long id = idle_ctl_num((const char **)&args, 0, 65535);
+	struct mgr_idle_vm *v;
+	struct json_object *o, *a;
+	char err[MGR_ERR_LEN], *save = NULL, *load = NULL, *bar;
+	unsigned int t[4], i;
+
+	if (id < 0)
+		return idle_ctl_answer(false, "error", "usage: nf move ID [SAVE-COMMAND | "
+				       "LOAD-COMMAND]");
+	if (*args != '\0') {
+		bar = strstr(args, " | ");
+		if (bar == NULL || bar == args || bar[3] == '\0')
+			return idle_ctl_answer(false, "error", "nf move: the state is saved and "
+					       "loaded by two commands: SAVE | LOAD");
+		*bar = '\0';
+		save = args;
+		load = bar + 3;
+	}
+	v = mgr_idle_find_nf(m, (uint32_t)id);
+	if (v == NULL) {
+		snprintf(err, sizeof(err), "no NF with id %ld runs in an idle VM", id);
+		return idle_ctl_answer(false, "error", err);
+	}
+	v = mgr_idle_move_nf(v, save, load, t, err, sizeof(err));
+	if (v == NULL)
+		return idle_ctl_answer(false, "error", err);
+	o = idle_ctl_answer(true, "vm", v->name);
+	json_object_object_add(o, "nf_id", json_object_new_int((int)v->att.nf_id));
+	json_object_object_add(o, "from", json_object_new_int((int)id));
+	a = json_object_new_array();
+	for (i = 0; i < 4; i++)
+		json_object_array_add(a, json_object_new_int((int)t[i]));
+	json_object_object_add(o, "move_ms", a);
+	return o;
+}
+
 /* The answer to request @req when it is one of the idle pool's (idle list,
- * nf start, nf stop), or NULL when it is not. */
+ * nf start, nf stop, nf move), or NULL when it is not. */
 struct json_object *
 mgr_idle_ctl(struct mgr *m, const char *req)
 {
@@ -128,5 +169,7 @@ mgr_idle_ctl(struct mgr *m, const char *req)
 		return idle_ctl_start(m, line + 9);
 	if (strncmp(line, "nf stop ", 8) == 0)
 		return idle_ctl_stop(m, line + 8);
+	if (strncmp(line, "nf move ", 8) == 0)
+		return idle_ctl_move(m, line + 8);
 	return NULL;
 }

@@ -5,7 +5,7 @@
  *   netvmctl [-s SOCKET] [--json] vm list | vm start NAME | vm stop NAME
  *   netvmctl [-s SOCKET] [--json] nf list | stats | metrics
  *   netvmctl [-s SOCKET] [--json] nf start --role R [--queues Q] -- CMDLINE... |
- *            nf stop ID | idle list
+ *            nf stop ID | nf move ID [--state SAVE LOAD] | idle list
  *   netvmctl [-c CORE_SOCKET] [-f FILE] [-t SECONDS] [--json] nf cmd ID WORD...
  *   netvmctl [-s SOCKET] [-f FILE] [-t SECONDS] [--json] vm cmd NAME WORD...
  *   netvmctl [-c CORE_SOCKET] [-f FILE] [--json] rule list|add|del ... |
@@ -48,6 +48,8 @@ usage(FILE *f, const char *prog)
 		"  nf start --role R [--queues Q] -- CMDLINE...\n"
 		"                   start an NF in an idle VM; prints its instance id\n"
 		"  nf stop ID       stop NF instance ID started so; its VM is idle again\n"
+		"  nf move ID [--state SAVE LOAD]  move it to another idle VM; its state\n"
+		"                   saved by NF command SAVE, loaded by LOAD\n"
 		"  idle list        the idle VMs and the NFs they run\n"
 		"  stats            the core engine's counters: ports, NFs, pools, drops\n"
 		"  metrics          the core's and every NF's counters, Prometheus text format\n"

@@ -4,6 +4,9 @@
  *
  *   netvmctl nf start --role R [--queues Q] -- CMDLINE...   an NF in an idle VM
  *   netvmctl nf stop ID                                     stop it
+ *   netvmctl nf move ID [--state SAVE LOAD]                 to another idle VM, the
+ *                                                           state handed over by two
+ *                                                           of the NF's commands
  *   netvmctl idle list                                      the idle VMs
  *
  * The request lines are mgr_idle_ctl.c's.
@@ -53,6 +56,23 @@ ctl_idle_request(int n, char **argv, char *req, size_t len)
 			return -EINVAL;
 		}
 		snprintf(req, len, "nf stop %s\n", argv[2]);
+		return 1;
+	}
+	if (strcmp(argv[1], "move") == 0) {
+		if ((n != 3 && n != 6) || idle_num(argv[2], 0, 65535) < 0 ||
+		    (n == 6 && (strcmp(argv[3], "--state") != 0 || argv[4][0] == '\0' ||
+				argv[5][0] == '\0' || strpbrk(argv[4], "\r\n|") != NULL ||
+				strpbrk(argv[5], "\r\n") != NULL))) {
+			fprintf(stderr, "netvmctl: usage: nf move ID [--state SAVE-COMMAND "
+				"LOAD-COMMAND] (each command one argument, SAVE without '|')\n");
+			return -EINVAL;
+		}
+		if ((size_t)snprintf(req, len, "nf move %s%s%s%s%s\n", argv[2], n == 6 ? " " : "",
+				     n == 6 ? argv[4] : "", n == 6 ? " | " : "",
+				     n == 6 ? argv[5] : "") >= len) {
+			fprintf(stderr, "netvmctl: nf move: the commands are too long\n");
+			return -EINVAL;
+		}
 		return 1;
 	}
 	if (strcmp(argv[1], "start") != 0)
@@ -106,6 +126,19 @@ ctl_show_idle(const char *req, struct json_object *reply, FILE *f)
 
 	if (strncmp(req, "nf stop", 7) == 0) {
 		fprintf(f, "%s\n", idle_str(reply, "message", "stopped"));
+		return 0;
+	}
+	if (strncmp(req, "nf move", 7) == 0) {
+		if (!json_object_object_get_ex(reply, "move_ms", &t) ||
+		    json_object_array_length(t) != 4)
+			return -EPROTO;
+		fprintf(f, "nf id %s moved to idle VM %s as nf id %s: save %d ms, start %d ms, "
+			"load %d ms, stop %d ms\n", idle_str(reply, "from", "?"),
+			idle_str(reply, "vm", "?"), idle_str(reply, "nf_id", "?"),
+			json_object_get_int(json_object_array_get_idx(t, 0)),
+			json_object_get_int(json_object_array_get_idx(t, 1)),
+			json_object_get_int(json_object_array_get_idx(t, 2)),
+			json_object_get_int(json_object_array_get_idx(t, 3)));
 		return 0;
 	}
 	if (strncmp(req, "nf start", 8) == 0) {
