@@ -65,14 +65,22 @@ tpl_fail(struct mgr_idle_tpl *t, const char *fmt, ...)
 	t->failed_ms = mgr_now_ms();
 }
 
-/* A QMP "getfd" of @fd under TPL_FDNAME for @v's QEMU. */
+/* @fd (closed here) handed to @v's QEMU as TPL_FDNAME (QMP getfd), then
+ * QMP @cmd ("migrate" or "migrate-incoming") with uri fd:TPL_FDNAME. */
 static int
-tpl_getfd(struct mgr_idle_vm *v, int fd, char *err, size_t errlen)
+tpl_migrate(struct mgr_idle_vm *v, int fd, const char *cmd, char *err, size_t errlen)
 {
 	struct json_object *o = json_object_new_object();
+	int r;
 
 	json_object_object_add(o, "fdname", json_object_new_string(TPL_FDNAME));
-	return mgr_idle_qmp(v, "getfd", o, fd, NULL, err, errlen);
+	r = mgr_idle_qmp(v, "getfd", o, fd, NULL, err, errlen);
+	close(fd);
+	if (r < 0)
+		return r;
+	o = json_object_new_object();
+	json_object_object_add(o, "uri", json_object_new_string("fd:" TPL_FDNAME));
+	return mgr_idle_qmp(v, cmd, o, -1, NULL, err, errlen);
 }
 
 /* A string member @key of QMP answer @ret, or "". */
@@ -133,7 +141,6 @@ tpl_save(struct mgr_idle_tpl *t)
 	struct mgr_idle_vm *v = &t->vm;
 	char tmp[MGR_CFG_PATH_LEN + 8], err[MGR_ERR_LEN];
 	uint64_t t0 = mgr_now_ms();
-	struct json_object *o;
 	struct stat st;
 	int fd, r;
 
@@ -143,13 +150,7 @@ tpl_save(struct mgr_idle_tpl *t)
 		tpl_fail(t, "cannot create %s: %s", tmp, strerror(errno));
 		return;
 	}
-	r = tpl_getfd(v, fd, err, sizeof(err));
-	close(fd);
-	if (r == 0) {
-		o = json_object_new_object();
-		json_object_object_add(o, "uri", json_object_new_string("fd:" TPL_FDNAME));
-		r = mgr_idle_qmp(v, "migrate", o, -1, NULL, err, sizeof(err));
-	}
+	r = tpl_migrate(v, fd, "migrate", err, sizeof(err));
 	if (r == 0)
 		r = tpl_wait_status(v, "query-migrate", "completed", "|failed|cancelled|",
 				    v->m->cfg.boot_s * 1000, err, sizeof(err));
@@ -231,7 +232,6 @@ mgr_idle_tpl_restore(struct mgr_idle_vm *v, char *err, size_t errlen)
 	struct mgr_idle_tpl *t = &v->m->idle->tpl;
 	unsigned int timeout = v->m->cfg.idle.timeout_ms;
 	uint64_t t0 = mgr_now_ms();
-	struct json_object *o;
 	char msg[MGR_ERR_LEN];
 	int fd, r;
 
@@ -247,14 +247,8 @@ mgr_idle_tpl_restore(struct mgr_idle_vm *v, char *err, size_t errlen)
 			r = -errno;
 			snprintf(msg, sizeof(msg), "%s: %s", t->path, strerror(errno));
 		} else {
-			r = tpl_getfd(v, fd, msg, sizeof(msg));
-			close(fd);
+			r = tpl_migrate(v, fd, "migrate-incoming", msg, sizeof(msg));
 		}
-	}
-	if (r == 0) {
-		o = json_object_new_object();
-		json_object_object_add(o, "uri", json_object_new_string("fd:" TPL_FDNAME));
-		r = mgr_idle_qmp(v, "migrate-incoming", o, -1, NULL, msg, sizeof(msg));
 	}
 	if (r == 0)
 		r = tpl_wait_status(v, "query-status", "running", "|internal-error|shutdown|",

@@ -117,11 +117,27 @@ idle_str(struct json_object *o, const char *key, const char *none)
 	       none;
 }
 
+/* The four step times of array @key of @reply into @ms; 0 or -EPROTO. */
+static int
+idle_times(struct json_object *reply, const char *key, int ms[4])
+{
+	struct json_object *t;
+	size_t i;
+
+	if (!json_object_object_get_ex(reply, key, &t) || !json_object_is_type(t, json_type_array) ||
+	    json_object_array_length(t) != 4)
+		return -EPROTO;
+	for (i = 0; i < 4; i++)
+		ms[i] = json_object_get_int(json_object_array_get_idx(t, i));
+	return 0;
+}
+
 /* Print the answer @reply of idle request @req to @f. Returns 0 or -EPROTO. */
 int
 ctl_show_idle(const char *req, struct json_object *reply, FILE *f)
 {
 	struct json_object *a, *t;
+	int ms[4];
 	size_t i;
 
 	if (strncmp(req, "nf stop", 7) == 0) {
@@ -129,29 +145,21 @@ ctl_show_idle(const char *req, struct json_object *reply, FILE *f)
 		return 0;
 	}
 	if (strncmp(req, "nf move", 7) == 0) {
-		if (!json_object_object_get_ex(reply, "move_ms", &t) ||
-		    json_object_array_length(t) != 4)
+		if (idle_times(reply, "move_ms", ms) < 0)
 			return -EPROTO;
 		fprintf(f, "nf id %s moved to idle VM %s as nf id %s: save %d ms, start %d ms, "
 			"load %d ms, stop %d ms\n", idle_str(reply, "from", "?"),
-			idle_str(reply, "vm", "?"), idle_str(reply, "nf_id", "?"),
-			json_object_get_int(json_object_array_get_idx(t, 0)),
-			json_object_get_int(json_object_array_get_idx(t, 1)),
-			json_object_get_int(json_object_array_get_idx(t, 2)),
-			json_object_get_int(json_object_array_get_idx(t, 3)));
+			idle_str(reply, "vm", "?"), idle_str(reply, "nf_id", "?"), ms[0], ms[1],
+			ms[2], ms[3]);
 		return 0;
 	}
 	if (strncmp(req, "nf start", 8) == 0) {
-		if (!json_object_object_get_ex(reply, "start_ms", &t) ||
-		    json_object_array_length(t) != 4)
+		if (idle_times(reply, "start_ms", ms) < 0)
 			return -EPROTO;
 		fprintf(f, "nf id %s runs in idle VM %s (role %s): attach %d ms, hot-plug %d ms, "
 			"agent %d ms, live %d ms\n", idle_str(reply, "nf_id", "?"),
-			idle_str(reply, "vm", "?"), idle_str(reply, "role", "?"),
-			json_object_get_int(json_object_array_get_idx(t, 0)),
-			json_object_get_int(json_object_array_get_idx(t, 1)),
-			json_object_get_int(json_object_array_get_idx(t, 2)),
-			json_object_get_int(json_object_array_get_idx(t, 3)));
+			idle_str(reply, "vm", "?"), idle_str(reply, "role", "?"), ms[0], ms[1], ms[2],
+			ms[3]);
 		return 0;
 	}
 	if (!json_object_object_get_ex(reply, "idle", &a) || !json_object_is_type(a, json_type_array))

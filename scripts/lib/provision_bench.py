@@ -39,7 +39,6 @@ sys.path.insert(0, os.path.join(SRC, "tests", "vm"))
 sys.path.insert(0, os.path.join(SRC, "tests", "manager"))
 
 import idle_vm  # noqa: E402
-import mgrtest  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.telemetry import nf_ids  # noqa: E402
@@ -163,19 +162,11 @@ def main():
     env = nvenv.setup("provision_bench", 1800, __doc__)
     chk = check.Checker("provision_bench")
     trials = int(os.environ.get("NETVM_BENCH_TRIALS", "3"))
-    kernel, initrd = mgrtest.guest_image(env)
-    a, b, core = mgrtest.net_core(env, chk, "pv", idle_vm.CONFIG)
-    a.set_gateway_mac(b.ns_mac)
-    b.set_gateway_mac(a.ns_mac)
-    cold = (f'  {{ name = "cold"; role = {idle_vm.ROLE}; queues = 1; vcpus = 1; memory = 256;\n'
-            f'    kernel = "{kernel}"; initrd = "{initrd}"; nf = "{idle_vm.BRIDGE}";\n'
-            f'    launcher = "qemu"; restart = "never"; autostart = false; }}')
-    mgr = mgrtest.Manager(env, core, [cold])
-    with open(mgr.conf, "a") as f:
-        f.write(idle_vm.idle_config(kernel, initrd).replace("};", "template = true; };"))
-    err = mgr.start_ready()
-    if err:
-        chk.fatal("netvm-manager starts", err)
+    cold = (f'  {{{{ name = "cold"; role = {idle_vm.ROLE}; queues = 1; vcpus = 1; '
+            f'memory = 256;\n    kernel = "{{kernel}}"; initrd = "{{initrd}}"; '
+            f'nf = "{idle_vm.BRIDGE}";\n    launcher = "qemu"; restart = "never"; '
+            f'autostart = false; }}}}')
+    a, b, core, mgr = idle_vm.start_idle(env, chk, "pv", template=True, vms=[cold])
     pinger = subprocess.Popen(a.exec_argv([nvenv.which("ping") or "ping", "-n", "-q", "-i",
                                            PING_INTERVAL, b.addr]),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

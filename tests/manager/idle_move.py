@@ -28,7 +28,6 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "vm"))
 
 import idle_vm  # noqa: E402
-import mgrtest  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 
@@ -122,16 +121,10 @@ def main():
     """Run the scenario; exit 0 when every check passed."""
     env = nvenv.setup("idle_move", 280, __doc__)
     chk = check.Checker("idle_move")
-    kernel, initrd = mgrtest.guest_image(env)
 
     chk.section("namespaces, core, manager with two idle VMs")
-    a, b, core = mgrtest.net_core(env, chk, "im", idle_vm.CONFIG)
-    mgr = mgrtest.Manager(env, core, [])
-    with open(mgr.conf, "a") as f:
-        f.write(idle_vm.idle_config(kernel, initrd).replace("count = 1", "count = 2"))
-    err = mgr.start_ready()
-    if err:
-        chk.fatal("netvm-manager starts", err)
+    # l3fwd rewrites MACs: each namespace's gateway is its core port
+    a, b, core, mgr = idle_vm.start_idle(env, chk, "im", count=2, bridge=False)
     ok, vms = wait_both_idle(mgr)
     if not chk.ok(ok, "idle0 and idle1 are idle", f"{vms}" + mgr.tail()):
         env.done(chk)

@@ -30,7 +30,6 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "vm"))
 
 import idle_vm  # noqa: E402
-import mgrtest  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 
@@ -147,18 +146,9 @@ def main():
     """Run the scenario; exit 0 when every check passed."""
     env = nvenv.setup("idle_template", 280, __doc__)
     chk = check.Checker("idle_template")
-    kernel, initrd = mgrtest.guest_image(env)
 
     chk.section("namespaces, core, manager with one idle VM from a template")
-    a, b, core = mgrtest.net_core(env, chk, "it", idle_vm.CONFIG)
-    a.set_gateway_mac(b.ns_mac)
-    b.set_gateway_mac(a.ns_mac)
-    mgr = mgrtest.Manager(env, core, [])
-    with open(mgr.conf, "a") as f:
-        f.write(idle_vm.idle_config(kernel, initrd).replace("};", "template = true; };"))
-    err = mgr.start_ready()
-    if err:
-        chk.fatal("netvm-manager starts", err)
+    a, b, core, mgr = idle_vm.start_idle(env, chk, "it", template=True)
 
     chk.section("restore: idle0 from the template")
     pid = wait_restored(chk, mgr, "restore")

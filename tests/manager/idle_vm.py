@@ -46,10 +46,29 @@ default = {{ action = "drop"; }};
 """
 
 
-def idle_config(kernel, initrd):
-    """The manager's idle group: one idle VM."""
-    return (f'idle = {{ count = 1; vcpus = 1; memory = 256; kernel = "{kernel}"; '
-            f'initrd = "{initrd}"; timeout_ms = {STEP_MS}; }};\n')
+def idle_config(kernel, initrd, count=1, template=False):
+    """The manager's idle group: @count idle VMs, restored from a template or not."""
+    return (f'idle = {{ count = {count}; vcpus = 1; memory = 256; kernel = "{kernel}"; '
+            f'initrd = "{initrd}"; timeout_ms = {STEP_MS}; '
+            f'template = {"true" if template else "false"}; }};\n')
+
+
+def start_idle(env, chk, tag, count=1, template=False, bridge=True, vms=()):
+    """Namespaces, core (every packet to ROLE) and netvm-manager with an idle group;
+    with @bridge each namespace's gateway is the other (a bridge keeps MACs).
+    Returns (a, b, core, mgr)."""
+    kernel, initrd = mgrtest.guest_image(env)
+    a, b, core = mgrtest.net_core(env, chk, tag, CONFIG)
+    if bridge:
+        a.set_gateway_mac(b.ns_mac)
+        b.set_gateway_mac(a.ns_mac)
+    mgr = mgrtest.Manager(env, core, [v.format(kernel=kernel, initrd=initrd) for v in vms])
+    with open(mgr.conf, "a") as f:
+        f.write(idle_config(kernel, initrd, count, template))
+    err = mgr.start_ready()
+    if err:
+        chk.fatal("netvm-manager starts", err)
+    return a, b, core, mgr
 
 
 def idle_list(mgr):
@@ -199,19 +218,9 @@ def main():
     """Run the scenario; exit 0 when every check passed."""
     env = nvenv.setup("idle_vm", 280, __doc__)
     chk = check.Checker("idle_vm")
-    kernel, initrd = mgrtest.guest_image(env)
 
     chk.section("namespaces, core, manager with one idle VM")
-    a, b, core = mgrtest.net_core(env, chk, "iv", CONFIG)
-    # a bridge does not rewrite MACs: each side's gateway is the other namespace
-    a.set_gateway_mac(b.ns_mac)
-    b.set_gateway_mac(a.ns_mac)
-    mgr = mgrtest.Manager(env, core, [])
-    with open(mgr.conf, "a") as f:
-        f.write(idle_config(kernel, initrd))
-    err = mgr.start_ready()
-    if err:
-        chk.fatal("netvm-manager starts", err)
+    a, b, core, mgr = start_idle(env, chk, "iv")
 
     chk.section("boot: the idle VM")
     ok, vm = wait_idle(mgr, BOOT_TIMEOUT)
