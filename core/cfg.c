@@ -581,6 +581,7 @@ static const struct {
 	{ "vms", NULL },
 	{ "scale", NULL },
 	{ "dos", NULL },
+	{ "idle", NULL },
 };
 
 static int
@@ -598,7 +599,7 @@ cfg_parse_root(struct cfg_ctx *x, const config_setting_t *root)
 		if (j == CFG_DIM(cfg_sections))
 			return cfg_fail(x, s, config_setting_name(s),
 					"unknown key (expected core, roles, trust_groups, chains, rules, "
-					"default, manager, vms, scale, dos)");
+					"default, manager, vms, scale, dos, idle)");
 	}
 	for (j = 0; j < CFG_DIM(cfg_sections); j++) {
 		s = config_setting_get_member(root, cfg_sections[j].key);
