@@ -191,10 +191,6 @@ struct mgr_idle_vm *mgr_idle_move_nf(struct mgr_idle_vm *from, const char *save,
 				     const char *load, unsigned int t[4], char *err,
 				     size_t errlen);
 
-/* mgr_nfcmd.c: a command for an NF through the core's command socket */
-int mgr_nf_cmd(const char *core_sock, uint32_t id, const char *req, size_t len,
-	       unsigned int timeout_ms, int *status, char **answer, char *err, size_t errlen);
-
 /* mgr_idle_ctl.c */
 struct json_object *mgr_idle_ctl(struct mgr *m, const char *req);
 

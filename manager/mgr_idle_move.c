@@ -23,38 +23,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mgr_corecmd.h"
 #include "mgr_idle.h"
 
-/* Command @cmd (+ @data, @dlen bytes) to NF @id; 0, or a negative errno
- * with the NF's or the exchange's reason in @err. The answer in *@answer
- * when not NULL (the caller frees it). */
+/* Command @cmd (+ @data, @dlen bytes) to NF @id: mgr_nf_ask() bounded by
+ * idle.timeout_ms. */
 static int
 move_cmd(struct mgr *m, uint32_t id, const char *cmd, const char *data, size_t dlen,
 	 char **answer, char *err, size_t errlen)
 {
-	size_t clen = strlen(cmd);
-	char *req = malloc(clen + 1 + dlen), *ans = NULL;
-	int status = 0, r;
-
-	if (req == NULL)
-		return -ENOMEM;
-	memcpy(req, cmd, clen);
-	req[clen] = '\n';
-	if (dlen > 0)
-		memcpy(req + clen + 1, data, dlen);
-	r = mgr_nf_cmd(m->cfg.core_socket, id, req, clen + 1 + dlen, m->cfg.idle.timeout_ms,
-		       &status, &ans, err, errlen);
-	free(req);
-	if (r == 0 && status != 0) {
-		snprintf(err, errlen, "nf %u refused '%s': %s: %.300s", id, cmd, strerror(-status),
-			 ans);
-		r = status < 0 ? status : -EIO;
-	}
-	if (r == 0 && answer != NULL)
-		*answer = ans;
-	else
-		free(ans);
-	return r;
+	return mgr_nf_ask(m->cfg.core_socket, (int)id, cmd, data, dlen, m->cfg.idle.timeout_ms,
+			  answer, err, errlen);
 }
 
 /*
