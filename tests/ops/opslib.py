@@ -164,3 +164,29 @@ def finish(env, chk, rig, mgr, what="stops its instances"):
     rig.core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 15)
     rig.core.stop_checked(chk)
     env.done(chk)
+
+
+class Stall(threading.Thread):
+    """Asks netvm-manager @what (netvmctl words) every @period s until stop():
+    the longest answer (s) is how long its loop was busy at most (a bound on
+    what provisioning blocks), .worst; answers that failed, .failed."""
+
+    def __init__(self, mgr, what=("vm", "list"), period=0.05):
+        super().__init__(daemon=True)
+        self.mgr, self.what, self.period = mgr, what, period
+        self.worst, self.asked, self.failed = 0.0, 0, 0
+        self.halt = threading.Event()
+        self.start()
+
+    def run(self):
+        while not self.halt.wait(self.period):
+            t = time.monotonic()
+            rc, _ = self.mgr.netvmctl(*self.what)
+            self.worst = max(self.worst, time.monotonic() - t)
+            self.asked += 1
+            self.failed += rc != 0
+
+    def stop(self):
+        self.halt.set()
+        self.join()
+        return self.worst
