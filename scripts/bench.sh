@@ -18,7 +18,8 @@
 #            each Click element's cycles per packet (not part of 'all')
 #   fib      a 200 000-route table: load time, one route added/deleted, lookups,
 #            against rte_lpm (tests/bench/bench-fib; not part of 'all')
-#   dos      the DoS response (tests/ops/dos.py) per trial: attack start to
+#   dos      the DoS response (tests/ops/dos.py, and dos_idle.py with the filter in
+#            an idle VM when the guest image is built) per trial: attack start to
 #            mitigation and legitimate packets lost; median, min, max (not
 #            part of 'all')
 #   provision  decision to first forwarded packet of an NF started by a VM's cold

@@ -255,13 +255,7 @@ def main():
     # one line for scripts/bench.sh dos
     print("dos-figures: " + json.dumps(figures), flush=True)
 
-    rc = mgr.stop()
-    chk.eq(rc, 0, "netvm-manager exits 0 (stops the filter)")
-    rc, _ = nf.stop_counters()
-    chk.eq(rc, 0, "the victim NF exits 0")
-    rig.core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 15)
-    rig.core.stop_checked(chk)
-    env.done(chk)
+    opslib.finish(env, chk, rig, mgr, "stops the filter", victim=nf)
 
 
 if __name__ == "__main__":

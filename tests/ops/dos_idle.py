@@ -28,7 +28,6 @@ import json
 import os
 import re
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -102,12 +101,7 @@ def main():
           f"{worst * 1000:.0f} ms", flush=True)
     print("dos-figures: " + json.dumps(figures), flush=True)
 
-    chk.eq(mgr.stop(15, 30), 0, "netvm-manager exits 0")
-    rc, _ = nf.stop_counters()
-    chk.eq(rc, 0, "the victim NF exits 0")
-    rig.core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 15)
-    rig.core.stop_checked(chk)
-    env.done(chk)
+    opslib.finish(env, chk, rig, mgr, "stops its idle VM", victim=nf, timeout=30.0)
 
 
 if __name__ == "__main__":

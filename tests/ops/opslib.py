@@ -157,10 +157,14 @@ class Flood(threading.Thread):
         self.join()
 
 
-def finish(env, chk, rig, mgr, what="stops its instances"):
-    """Stop the manager (exit 0 checked), then the core (no buffer leaked), and end."""
-    rc = mgr.stop()
+def finish(env, chk, rig, mgr, what="stops its instances", victim=None, timeout=15.0):
+    """Stop the manager (exit 0 checked; @timeout s: VMs take longer), then the
+    NF @victim when given, then the core (no buffer leaked), and end."""
+    rc = mgr.stop(timeout=timeout)
     chk.eq(rc, 0, f"netvm-manager exits 0 on SIGINT ({what})")
+    if victim is not None:
+        rc, _ = victim.stop_counters()
+        chk.eq(rc, 0, "the victim NF exits 0")
     rig.core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 15)
     rig.core.stop_checked(chk)
     env.done(chk)

@@ -204,11 +204,7 @@ def main():
           f"longest netvmctl answer during scale-out and scale-in ({stall.asked} asked, "
           f"{stall.failed} failed): {worst * 1000:.0f} ms", flush=True)
 
-    rc = mgr.stop(15, 30)
-    chk.eq(rc, 0, "netvm-manager exits 0 (stops its instances)")
-    rig.core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 15)
-    rig.core.stop_checked(chk)
-    env.done(chk)
+    opslib.finish(env, chk, rig, mgr, "stops its instances and idle VMs", timeout=30.0)
 
 
 if __name__ == "__main__":
