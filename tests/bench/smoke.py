@@ -172,6 +172,10 @@ def check_dos(d):
               f"dos: {key} measured ({s.get(key)})")
     for key in ("src_legit_lost", "syn_legit_lost"):
         check(s.get(key) is not None and s[key]["min"] >= 0, f"dos: {key} counted ({s.get(key)})")
+    if doc.get("trials") and "idle_mitigation_s" in doc["trials"][0]:  # the guest image is built
+        check(s.get("idle_mitigation_s") is not None and s["idle_mitigation_s"]["median"] > 0
+              and s.get("idle_provision_ms") is not None,
+              f"dos: the idle-VM filter measured ({s.get('idle_mitigation_s')})")
     check(len(doc.get("trials", [])) == 1 and "machine" in doc, "dos: one trial, machine recorded")
     check(is_table(os.path.join(d, "dos.md")), "dos: dos.md is a table")
 
