@@ -625,6 +625,7 @@ static const struct {
 	{ "vms", NULL },
 	{ "scale", NULL },
 	{ "dos", NULL },
+	{ "idle", NULL },
 };
 
 static int
@@ -642,7 +643,7 @@ cfg_parse_root(struct cfg_ctx *x, const config_setting_t *root)
 		if (j == CFG_DIM(cfg_sections))
 			return cfg_fail(x, s, config_setting_name(s),
 					"unknown key (expected core, roles, trust_groups, chains, rules, "
-					"default, manager, vms, scale, dos)");
+					"default, manager, vms, scale, dos, idle)");
 	}
 	for (j = 0; j < CFG_DIM(cfg_sections); j++) {
 		s = config_setting_get_member(root, cfg_sections[j].key);

@@ -28,6 +28,7 @@
 #include "nvm_attach.h"
 
 struct json_object;
+struct mgr_idle;
 struct mgr_launcher;
 struct mgr_pol;
 struct mgr_dos;
@@ -186,6 +187,7 @@ struct mgr {
 	struct mgr_vm *vms;
 	struct mgr_pol *pols;      /* one per m->cfg.scale (mgr_scale.c) */
 	struct mgr_dos *dos;       /* m->cfg.dos's state (mgr_dos.c), or NULL */
+	struct mgr_idle *idle;  /* the idle VM pool (mgr_idle.h), NULL when none */
 	bool quit;
 };
 

@@ -38,6 +38,7 @@
 #define MGR_CFG_DEF_STABLE_S 60
 #define MGR_CFG_DEF_CONNECT_S 30
 #define MGR_CFG_DEF_BOOT_S 300
+#define MGR_CFG_DEF_IDLE_TIMEOUT_MS 10000
 
 enum mgr_launcher_kind {
 	MGR_LAUNCH_QEMU = 0,
@@ -83,6 +84,7 @@ struct mgr_vm_cfg {
 enum mgr_method {
 	MGR_METHOD_PROCESS = 0, /* a host process the manager runs (mgr_proc.c) */
 	MGR_METHOD_VM = 1,      /* one of the configuration's VMs, cold-booted */
+	MGR_METHOD_IDLE = 2,    /* an NF provisioned into an idle VM (idle = {...}) */
 };
 
 #define MGR_CFG_MAX_UNITS 16 /* instances of one role: the core's limit */
@@ -96,12 +98,19 @@ struct mgr_scale_cfg {
 	uint16_t role;
 	int method;                   /* enum mgr_method */
 	int metric;                   /* 0: "load", the only one */
-	char command[MGR_CFG_NF_LEN]; /* method process: the NF without -s/-r */
+	char command[MGR_CFG_NF_LEN]; /* process: the NF without -s/-r; idle: the
+				       * guest's command line, as nf start takes it */
 	unsigned int nb_vms;          /* method vm: the VMs, started in order */
 	char vms[MGR_CFG_MAX_UNITS][MGR_CFG_NAME_LEN];
 	uint32_t min, max;
 	uint32_t out_above, in_below; /* mean rx-ring load per instance */
 	uint32_t out_hold_ms, in_hold_ms, cooldown_ms, drain_ms;
+};
+
+/* Where the DoS filter runs. */
+enum mgr_dos_method {
+	MGR_DOS_PROCESS = 0, /* a host process of the manager */
+	MGR_DOS_IDLE = 1,    /* provisioned into an idle VM (idle = {...}) */
 };
 
 /* dos = { ... }: the response to an attack the core detects. */
@@ -113,7 +122,22 @@ struct mgr_dos_cfg {
 	uint32_t hold_ms;                  /* quiet this long: the filter goes; 0: stays */
 	char chain[MGR_CFG_CHAIN_LEN];     /* the victim's chain */
 	uint16_t filter_role;              /* the role the filter serves */
-	char filter[MGR_CFG_NF_LEN];       /* the filter NF's command, without -s/-r */
+	int method;                        /* enum mgr_dos_method */
+	char filter[MGR_CFG_NF_LEN];       /* process: the filter NF's command without
+					    * -s/-r; idle: its guest command line */
+};
+
+/* idle = { ... }: booted VMs without an NF, into which NFs are provisioned
+ * (mgr_idle.c). count = 0 (the default): no idle VM. */
+struct mgr_idle_cfg {
+	uint32_t count;      /* idle VMs kept booted, 0..16 */
+	uint32_t vcpus;
+	uint32_t memory_mib;
+	char kernel[MGR_CFG_PATH_LEN]; /* absolute; its /init runs netvm-agent */
+	char initrd[MGR_CFG_PATH_LEN]; /* absolute or "" */
+	uint32_t timeout_ms; /* a provisioning step (QMP, agent, NF live) waits at most this */
+	bool template;       /* restored from a saved idle VM instead of booted */
+	unsigned int line;   /* line of the group, 0 when absent */
 };
 
 struct mgr_cfg {
@@ -136,6 +160,7 @@ struct mgr_cfg {
 	unsigned int nb_scale;
 	struct mgr_scale_cfg *scale;
 	struct mgr_dos_cfg dos;
+	struct mgr_idle_cfg idle;
 };
 
 /* Fill @c with the defaults of an empty file (no VMs); cannot fail. */

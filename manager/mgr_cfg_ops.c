@@ -13,7 +13,9 @@
 #include "cfg_report.h"
 #include "mgr_cfg_priv.h"
 
-static const char *const mgr_method_names[] = { "process", "vm", NULL };
+static const char *const mgr_method_names[] = { "process", "vm", "idle", NULL };
+/* where the DoS filter runs (enum mgr_dos_method) */
+static const char *const mgr_dos_method_names[] = { "process", "idle", NULL };
 static const char *const mgr_metric_names[] = { "load", NULL };
 
 /* scale = ( { ... }, ... ) */
@@ -42,6 +44,7 @@ static const struct mgr_field mgr_dos_schema[] = {
 	F_STR("chain", struct mgr_dos_cfg, chain, K_NAME, true),
 	F_U32("filter_role", struct mgr_dos_cfg, filter_role, 0, 255, true),
 	F_STR("filter", struct mgr_dos_cfg, filter, K_STR, true),
+	F_ENUM("method", struct mgr_dos_cfg, method, mgr_dos_method_names),
 	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
 };
 
@@ -103,6 +106,9 @@ mgr_parse_scale_one(struct mgr_cfg_ctx *x, const config_setting_t *g, const char
 	if (p->method == MGR_METHOD_PROCESS && (cmd == NULL || vms != NULL))
 		return mgr_fail(x, g, key, "method \"process\" needs 'command' (the NF to run, "
 				"without -s and -r) and no 'vms'");
+	if (p->method == MGR_METHOD_IDLE && (cmd == NULL || vms != NULL))
+		return mgr_fail(x, g, key, "method \"idle\" needs 'command' (the guest's command "
+				"line of the NF, as nf start takes it) and no 'vms'");
 	if (p->method == MGR_METHOD_VM && (vms == NULL || cmd != NULL))
 		return mgr_fail(x, g, key, "method \"vm\" needs 'vms' (VMs of the vms list) and "
 				"no 'command' (each VM's nf says what runs)");
@@ -182,6 +188,11 @@ mgr_cfg_ops_check(struct mgr_cfg_ctx *x, const config_setting_t *root, const str
 		const struct mgr_scale_cfg *p = &c->scale[i];
 		const config_setting_t *g = config_setting_get_elem(list, i);
 
+		snprintf(key, sizeof(key), "scale[%u].method", i);
+		if (p->method == MGR_METHOD_IDLE && c->idle.count == 0)
+			return mgr_fail(x, config_setting_get_member(g, "method"), key,
+					"\"idle\" needs idle VMs: an idle group with count >= 1");
+
 		snprintf(key, sizeof(key), "scale[%u].vms", i);
 		for (k = 0; k < p->nb_vms; k++) {
 			const struct mgr_vm_cfg *vm = mgr_cfg_vm(c, p->vms[k]);
@@ -199,6 +210,18 @@ mgr_cfg_ops_check(struct mgr_cfg_ctx *x, const config_setting_t *root, const str
 					"role %u is scaled by scale[%u] (line %u); the filter needs "
 					"a role of its own", p->role, i, p->line);
 		}
+	}
+	if (c->dos.on && c->dos.method == MGR_DOS_IDLE) {
+		const config_setting_t *d = config_setting_get_member(root, "dos");
+
+		if (c->idle.count == 0)
+			return mgr_fail(x, config_setting_get_member(d, "method"), "dos.method",
+					"\"idle\" needs idle VMs: an idle group with count >= 1");
+		/* the manager runs it as sh -c '...; exec FILTER -- --rules FILE' */
+		if (strchr(c->dos.filter, '\'') != NULL)
+			return mgr_fail(x, config_setting_get_member(d, "filter"), "dos.filter",
+					"with method \"idle\" the guest's command line cannot hold "
+					"a single quote (the manager wraps it in sh -c '...')");
 	}
 	return 0;
 }

@@ -1,31 +1,91 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mgr_corecmd.c — the core's command socket, client side (mgr_corecmd.h).
- * Request: "nf ID LEN TIMEOUT_MS\n" or "core LEN\n", then LEN bytes; answer:
- * "STATUS LEN\n", then LEN bytes.
+ * mgr_corecmd.c — the core engine's command socket, client side
+ * (<core.socket>.ctl, docs/control.md "The core's command socket"):
+ *
+ *   client -> core:  nf ID LEN TIMEOUT_MS\n  (or core LEN\n)  then LEN bytes
+ *   core -> client:  STATUS LEN\n                            then LEN bytes; then it closes
+ *
+ * For "nf" the core relays the request over the NF's control channel, host
+ * process or guest. Every read and write is bounded by one deadline (the
+ * NF's time-out plus a margin for the core's own answer), so a stuck core
+ * costs a time-out, never a hang. netvmctl and netvm-manager both use it.
  */
 #include <errno.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mgr_corecmd.h"
 #include "netvm_abi.h"
 
-/* Read exactly @len bytes. 0, or a negative errno (-EPIPE at an early end). */
+#define CORECMD_MARGIN_MS 2000 /* beyond the NF's time-out: the core's own answer */
+
+static uint64_t
+corecmd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Wait for @events on @fd until @deadline (corecmd_now_ms() time): 0 or -ETIMEDOUT. */
 static int
-read_all(int fd, char *buf, size_t len)
+corecmd_wait(int fd, short events, uint64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	uint64_t now;
+
+	for (;;) {
+		now = corecmd_now_ms();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if (poll(&p, 1, (int)(deadline - now)) > 0)
+			return 0;
+	}
+}
+
+/* All @len bytes of @buf to @fd by @deadline: 0 or a negative errno. */
+static int
+corecmd_send(int fd, const char *buf, size_t len, uint64_t deadline)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n;
+
+		if (corecmd_wait(fd, POLLOUT, deadline) < 0)
+			return -ETIMEDOUT;
+		n = send(fd, buf + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n < 0)
+			return -errno;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* Exactly @len bytes into @buf by @deadline; -EPIPE at an early end. */
+static int
+corecmd_recv(int fd, char *buf, size_t len, uint64_t deadline)
 {
 	size_t got = 0;
 
 	while (got < len) {
-		ssize_t n = recv(fd, buf + got, len - got, 0);
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
+		if (corecmd_wait(fd, POLLIN, deadline) < 0)
+			return -ETIMEDOUT;
+		n = recv(fd, buf + got, len - got, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n <= 0)
 			return n < 0 ? -errno : -EPIPE;
@@ -39,17 +99,21 @@ mgr_core_ask(const char *core_sock, int id, const char *req, size_t len,
 	     unsigned int timeout_ms, int *status, char **answer, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	/* the core answers an NF's command by the NF's time-out at the latest */
-	struct timeval tv = { .tv_sec = timeout_ms / 1000 + 5 };
-	char head[64], c;
+	uint64_t deadline = corecmd_now_ms() + timeout_ms + CORECMD_MARGIN_MS;
+	char head[64], who[24];
 	size_t alen, i = 0;
-	int fd, n, r;
+	int fd, r, n;
 
 	*answer = NULL;
+	if (id == MGR_CORE_SELF)
+		snprintf(who, sizeof(who), "the core");
+	else
+		snprintf(who, sizeof(who), "nf %d", id);
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.ctl", core_sock) >=
-	    sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s.ctl", core_sock);
-		return -ENAMETOOLONG;
+	    sizeof(sa.sun_path) || len == 0 || len > NVM_CTL_MAX_LEN) {
+		snprintf(err, errlen, "%s: the command (%zu bytes, 1..%u) or the socket path "
+			 "%s.ctl is too long", who, len, (unsigned int)NVM_CTL_MAX_LEN, core_sock);
+		return -EINVAL;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -61,35 +125,66 @@ mgr_core_ask(const char *core_sock, int id, const char *req, size_t len,
 			close(fd);
 		return r;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (id == MGR_CORE_SELF)
 		n = snprintf(head, sizeof(head), "core %zu\n", len);
 	else
 		n = snprintf(head, sizeof(head), "nf %d %zu %u\n", id, len, timeout_ms);
-	if (send(fd, head, (size_t)n, MSG_NOSIGNAL) < 0 || send(fd, req, len, MSG_NOSIGNAL) < 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s: %s", sa.sun_path, strerror(-r));
-		close(fd);
-		return r;
-	}
-	while (i < sizeof(head) - 1 && read_all(fd, &c, 1) == 0 && c != '\n')
-		head[i++] = c;
+	r = corecmd_send(fd, head, (size_t)n, deadline);
+	if (r == 0)
+		r = corecmd_send(fd, req, len, deadline);
+	/* "STATUS LEN\n" */
+	while (r == 0 && i < sizeof(head) - 1 &&
+	       (r = corecmd_recv(fd, head + i, 1, deadline)) == 0 && head[i] != '\n')
+		i++;
 	head[i] = '\0';
-	if (sscanf(head, "%d %zu", status, &alen) != 2 || alen > NVM_CTL_MAX_LEN) {
-		snprintf(err, errlen, "no answer from the core engine%s%s",
-			 head[0] ? ": " : " (it closed the connection)", head);
-		close(fd);
-		return -EPROTO;
-	}
-	*answer = malloc(alen + 1);
-	if (*answer == NULL || read_all(fd, *answer, alen) < 0) {
-		snprintf(err, errlen, "the core engine's answer was cut short");
+	if (r == 0 && (sscanf(head, "%d %zu", status, &alen) != 2 || alen > NVM_CTL_MAX_LEN))
+		r = -EPROTO;
+	if (r == 0 && (*answer = malloc(alen + 1)) == NULL)
+		r = -ENOMEM;
+	if (r == 0 && (r = corecmd_recv(fd, *answer, alen, deadline)) == 0)
+		(*answer)[alen] = '\0';
+	close(fd);
+	if (r < 0) {
 		free(*answer);
 		*answer = NULL;
-		close(fd);
-		return -EPROTO;
+		snprintf(err, errlen, "%s: the core engine's command socket %s: %s%s%.80s", who,
+			 sa.sun_path, r == -EPROTO ? "a malformed answer" :
+			 r == -EPIPE ? "it closed the connection" : strerror(-r),
+			 r == -EPROTO && head[0] ? ": " : "", r == -EPROTO ? head : "");
 	}
-	(*answer)[alen] = '\0';
-	close(fd);
-	return 0;
+	return r;
+}
+
+int
+mgr_nf_ask(const char *core_sock, int id, const char *cmd, const char *data, size_t dlen,
+	   unsigned int timeout_ms, char **answer, char *err, size_t errlen)
+{
+	size_t clen = strlen(cmd);
+	char *req = malloc(clen + 1 + dlen), *ans = NULL;
+	int status = 0, r;
+
+	if (answer != NULL)
+		*answer = NULL;
+	if (req == NULL) {
+		snprintf(err, errlen, "nf %d: out of memory", id);
+		return -ENOMEM;
+	}
+	memcpy(req, cmd, clen);
+	req[clen] = '\n';
+	if (dlen > 0)
+		memcpy(req + clen + 1, data, dlen);
+	r = mgr_core_ask(core_sock, id, req, clen + 1 + dlen, timeout_ms, &status, &ans, err,
+			 errlen);
+	free(req);
+	if (r == 0 && status != 0) {
+		snprintf(err, errlen, "nf %d refused '%s': %s: %.300s", id, cmd, strerror(-status),
+			 ans != NULL ? ans : "");
+		err[strcspn(err, "\n")] = '\0';
+		r = status < 0 ? status : -EIO;
+	}
+	if (r == 0 && answer != NULL)
+		*answer = ans;
+	else
+		free(ans);
+	return r;
 }

@@ -22,4 +22,14 @@
 int mgr_core_ask(const char *core_sock, int id, const char *req, size_t len,
 		 unsigned int timeout_ms, int *status, char **answer, char *err, size_t errlen);
 
+/*
+ * Command @cmd (its first line, no line break) with @data (@dlen bytes,
+ * may be 0) for NF instance @id, through mgr_core_ask(). Returns 0 with the
+ * answer in *@answer when @answer is not NULL (malloc'd; the caller frees
+ * it), or a negative errno with the reason in @err: the exchange failed,
+ * or the NF refused (its status, and its answer quoted).
+ */
+int mgr_nf_ask(const char *core_sock, int id, const char *cmd, const char *data, size_t dlen,
+	       unsigned int timeout_ms, char **answer, char *err, size_t errlen);
+
 #endif /* NETVM_MGR_CORECMD_H */

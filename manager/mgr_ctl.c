@@ -14,6 +14,8 @@
  *                        "nf_vms": {"ID": "VM name"}}
  *   scale list          {"ok": true, "policies": [ {role, min, max, instances, ...} ]}
  *   dos                 {"ok": true, "dos": {on, blocked, inserted, mitigation_ms, ...}}
+ *   idle list, nf start ROLE QUEUES CMDLINE, nf stop ID: the idle VM pool's
+ *                       (mgr_idle_ctl.c)
  *
  * Requests are served one at a time in the manager's loop; each is short
  * (a telemetry query at most, or stopping one QEMU).
@@ -32,10 +34,11 @@
 #include <json-c/json.h>
 
 #include "mgr.h"
+#include "mgr_idle.h"
 #include "mgr_launcher.h"
 #include "mgr_ops.h"
 
-#define MGR_CTL_REQ_LEN 256
+#define MGR_CTL_REQ_LEN 2048 /* nf start carries an NF command line */
 #define MGR_CTL_READ_MS 1000
 
 /*
@@ -365,7 +368,10 @@ ctl_dispatch(struct mgr *m, char *req)
 	char *words[4] = { NULL };
 	char *save = NULL, *w;
 	unsigned int n = 0;
+	struct json_object *idle = mgr_idle_ctl(m, req);
 
+	if (idle != NULL)
+		return idle;
 	for (w = strtok_r(req, " \t\r\n", &save); w != NULL && n < 4;
 	     w = strtok_r(NULL, " \t\r\n", &save))
 		words[n++] = w;
@@ -395,8 +401,8 @@ ctl_dispatch(struct mgr *m, char *req)
 		json_object_object_add(o, "dos", mgr_dos_json(m));
 		return o;
 	}
-	return ctl_error("unknown request '%s' (vm list|start NAME|stop NAME, nf list, "
-			 "nf counters ID, stats, metrics, scale list, dos)",
+	return ctl_error("unknown request '%s' (vm list|start NAME|stop NAME, nf list|start|stop, "
+			 "nf counters ID, idle list, stats, metrics, scale list, dos)",
 			 n > 0 ? words[0] : "");
 }
 

@@ -10,11 +10,17 @@
  *      SYN-flooded (no new TCP connection; those established go on), then
  *      "stateless allow all" (allowed packets go on along the chain:
  *      "allow = next");
- *   2. starts the filter NF (dos.filter, a host process of role
- *      dos.filter_role with "-- --rules <state_dir>/dos.rules"), or, when
- *      it runs already, sends it "rules load" through its control channel;
- *   3. once the filter is live, puts its role in front of the victim's
- *      chain with the core's live change "chain set CHAIN FILTER,ROLES...".
+ *   2. starts the filter NF (dos.filter, of role dos.filter_role) where
+ *      dos.method says: "process", a host process with "-- --rules
+ *      <state_dir>/dos.rules"; "idle", provisioned into an idle VM (the
+ *      guest's command line wrapped as sh -c '...; exec FILTER -- --rules
+ *      GUEST_FILE' with an allow-all file: its rules come in step 2b).
+ *      2b. When the filter runs and lacks entries, the manager sends it
+ *      "rules load" with the file's text through its control channel
+ *      (the core's command socket), host process or guest alike;
+ *   3. once the filter is live with every entry, puts its role in front of
+ *      the victim's chain with the core's live change "chain set CHAIN
+ *      FILTER,ROLES...".
  *
  * When every entry has been quiet (not over its limit) for dos.hold_ms, the
  * mitigation ends: the chain gets its roles back, the filter is stopped and
@@ -33,13 +39,17 @@
 
 #include "mgr.h"
 #include "mgr_corecmd.h"
+#include "mgr_idle.h"
 #include "mgr_ops.h"
 
 #define DOS_MAX_BLOCKED 64 /* core/dos.h's CORE_DOS_MAX_OFFENDERS */
 #define DOS_IP_LEN 16
+/* method idle: the rules file in the guest until the first "rules load" */
+#define DOS_GUEST_RULES "/tmp/netvm-dos.rules"
 
 struct mgr_dos {
 	bool armed;            /* the core's detector has dos.src_pps and syn_pps */
+	const struct mgr_inst_method *meth; /* where the filter runs (dos.method) */
 	struct mgr_unit filter;
 	char rules_path[MGR_CFG_PATH_LEN];
 	unsigned int nb_blocked;
@@ -83,6 +93,8 @@ mgr_dos_init(struct mgr *m, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	d->filter.nf_id = -1;
+	d->meth = mgr_inst_method(m->cfg.dos.method == MGR_DOS_IDLE ? MGR_METHOD_IDLE :
+				  MGR_METHOD_PROCESS);
 	snprintf(d->filter.name, sizeof(d->filter.name), "dos-filter");
 	if (snprintf(d->rules_path, sizeof(d->rules_path), "%s/dos.rules", m->cfg.state_dir) >=
 	    (int)sizeof(d->rules_path)) {
@@ -182,7 +194,7 @@ dos_end(struct mgr *m, struct mgr_dos *d, uint64_t now)
 	if (mgr_core_cmd(m, &ans, err, sizeof(err), "dos clear") < 0)
 		dos_log(d, "dos clear: %s", err);
 	free(ans);
-	mgr_proc_stop(&d->filter);
+	d->meth->stop(&d->filter);
 	d->filter.state = MGR_UNIT_STOPPED;
 	d->filter.nf_id = -1;
 	d->ends++;
@@ -251,33 +263,78 @@ dos_insert(struct mgr *m, struct mgr_dos *d, uint64_t now)
 static void
 dos_reload(struct mgr *m, struct mgr_dos *d, const char *text, size_t len)
 {
-	char err[MGR_ERR_LEN], *req, *ans = NULL;
-	size_t hl = strlen("rules load dos.rules\n");
-	int status = 0;
+	char err[MGR_ERR_LEN];
 
-	req = malloc(hl + len);
-	if (req == NULL)
-		return;
-	memcpy(req, "rules load dos.rules\n", hl);
-	memcpy(req + hl, text, len);
-	if (mgr_core_ask(m->cfg.core_socket, d->filter.nf_id, req, hl + len, 5000, &status, &ans,
-			 err, sizeof(err)) < 0 || status != 0)
-		dos_log(d, "rules load into %s (nf %d): %s", d->filter.name, d->filter.nf_id,
-			status != 0 && ans ? ans : err);
+	if (mgr_nf_ask(m->cfg.core_socket, d->filter.nf_id, "rules load dos.rules", text, len,
+		       5000, NULL, err, sizeof(err)) < 0)
+		dos_log(d, "rules load into %s (nf %d): %s (tried again next tick)",
+			d->filter.name, d->filter.nf_id, err);
 	else
 		d->nb_loaded = d->nb_blocked + d->nb_syn;
-	free(req);
-	free(ans);
+}
+
+/*
+ * Start the filter with rules @text (@len bytes) as dos.method says. 0, or
+ * a negative errno after logging why (tried again next tick).
+ */
+static int
+dos_start(struct mgr *m, struct mgr_dos *d, const char *text, size_t len, uint64_t now)
+{
+	const struct mgr_dos_cfg *c = &m->cfg.dos;
+	char err[MGR_ERR_LEN], cmd[MGR_CFG_NF_LEN + MGR_CFG_PATH_LEN + 160];
+	FILE *f;
+	int r;
+
+	if (c->method == MGR_DOS_IDLE) {
+		/* the guest cannot read the manager's file: its rules come by
+		 * "rules load" once it is live (d->nb_loaded 0 until then) */
+		r = snprintf(cmd, sizeof(cmd), "sh -c 'echo allow = next >" DOS_GUEST_RULES "; "
+			     "echo stateless allow all >>" DOS_GUEST_RULES "; exec %s -- --rules "
+			     DOS_GUEST_RULES "'", c->filter);
+		d->nb_loaded = 0;
+	} else {
+		f = fopen(d->rules_path, "w");
+		if (f == NULL || fwrite(text, 1, len, f) != len) {
+			dos_log(d, "%s: %s", d->rules_path, strerror(errno));
+			if (f != NULL)
+				fclose(f);
+			return -EIO;
+		}
+		fclose(f);
+		r = snprintf(cmd, sizeof(cmd), "%s -- --rules %s", c->filter, d->rules_path);
+		d->nb_loaded = d->nb_blocked + d->nb_syn;
+	}
+	if (r < 0 || (size_t)r >= MGR_CFG_NF_LEN) {
+		dos_log(d, "the filter's command line is too long (at most %d characters)",
+			MGR_CFG_NF_LEN - 1);
+		return -E2BIG;
+	}
+	r = d->meth->start(m, &d->filter, c->filter_role, cmd, err, sizeof(err));
+	if (r < 0) {
+		dos_log(d, "starting the filter (%s): %s", d->meth->name, err);
+		return r;
+	}
+	d->filter.state = MGR_UNIT_STARTING;
+	d->filter.started_ms = now;
+	if (d->filter.idle != NULL)
+		dos_log(d, "%s runs as nf %d in idle vm %s, %llu ms after the decision: %u "
+			"source(s) to drop%s", d->filter.name, d->filter.nf_id,
+			d->filter.idle->name, (unsigned long long)(mgr_now_ms() - now),
+			d->nb_blocked, d->nb_syn ? ", and new TCP connections" : "");
+	else
+		dos_log(d, "starting %s (pid %d): %u source(s) to drop%s", d->filter.name,
+			(int)d->filter.pid, d->nb_blocked,
+			d->nb_syn ? ", and new TCP connections" : "");
+	return 0;
 }
 
 void
 mgr_dos_tick(struct mgr *m, struct json_object *stats, uint64_t now)
 {
 	struct mgr_dos *d = m->dos;
-	char err[MGR_ERR_LEN], cmd[MGR_CFG_NF_LEN + MGR_CFG_PATH_LEN + 16], *ans = NULL, *text;
+	char err[MGR_ERR_LEN], *ans = NULL, *text;
 	unsigned int added;
 	size_t len;
-	FILE *f;
 
 	if (d == NULL || stats == NULL)
 		return;
@@ -319,43 +376,27 @@ mgr_dos_tick(struct mgr *m, struct json_object *stats, uint64_t now)
 		return;
 	}
 	if (d->filter.state != MGR_UNIT_STOPPED &&
-	    mgr_proc_poll(&d->filter, stats, err, sizeof(err)) == 0) {
+	    d->meth->poll(&d->filter, stats, err, sizeof(err)) == 0) {
 		dos_log(d, "%s went down (%s): started again", d->filter.name, err);
 		d->filter.state = MGR_UNIT_STOPPED;
 	}
 	text = dos_rules(d, &len);
 	if (text == NULL)
 		return;
-	if (d->filter.state == MGR_UNIT_STOPPED) {
-		f = fopen(d->rules_path, "w");
-		if (f == NULL || fwrite(text, 1, len, f) != len) {
-			dos_log(d, "%s: %s", d->rules_path, strerror(errno));
-			if (f != NULL)
-				fclose(f);
-			free(text);
-			return;
-		}
-		fclose(f);
-		snprintf(cmd, sizeof(cmd), "%s -- --rules %s", m->cfg.dos.filter, d->rules_path);
-		if (mgr_proc_start(m, &d->filter, m->cfg.dos.filter_role, cmd, err, sizeof(err)) < 0) {
-			dos_log(d, "starting the filter: %s", err);
-		} else {
-			d->filter.state = MGR_UNIT_STARTING;
-			d->filter.started_ms = now;
-			d->nb_loaded = d->nb_blocked + d->nb_syn;
-			dos_log(d, "starting %s (pid %d): %u source(s) to drop%s", d->filter.name,
-				(int)d->filter.pid, d->nb_blocked,
-				d->nb_syn ? ", and new TCP connections" : "");
-		}
-	} else if (d->filter.nf_id >= 0) {
+	if (d->filter.state == MGR_UNIT_STOPPED && dos_start(m, d, text, len, now) < 0) {
+		free(text);
+		return;
+	}
+	/* a filter in an idle VM is live once started: the same tick goes on */
+	if (d->filter.state != MGR_UNIT_STOPPED && d->filter.nf_id >= 0) {
 		if (d->filter.state == MGR_UNIT_STARTING) {
 			d->filter.state = MGR_UNIT_RUNNING;
 			d->filter.live_ms = now;
 		}
 		if (d->nb_loaded != d->nb_blocked + d->nb_syn)
 			dos_reload(m, d, text, len);
-		if (!d->inserted)
-			dos_insert(m, d, now);
+		if (!d->inserted && d->nb_loaded == d->nb_blocked + d->nb_syn)
+			dos_insert(m, d, mgr_now_ms());
 	}
 	free(text);
 }
@@ -366,7 +407,7 @@ mgr_dos_stop(struct mgr *m)
 {
 	if (m->dos == NULL)
 		return;
-	mgr_proc_stop(&m->dos->filter);
+	m->dos->meth->stop(&m->dos->filter);
 	free(m->dos);
 	m->dos = NULL;
 }
@@ -387,6 +428,7 @@ mgr_dos_json(struct mgr *m)
 	json_object_object_add(o, "hold_ms", json_object_new_int((int)m->cfg.dos.hold_ms));
 	json_object_object_add(o, "chain", json_object_new_string(m->cfg.dos.chain));
 	json_object_object_add(o, "filter_role", json_object_new_int(m->cfg.dos.filter_role));
+	json_object_object_add(o, "method", json_object_new_string(d->meth->name));
 	json_object_object_add(o, "armed", json_object_new_boolean(d->armed));
 	for (i = 0; i < d->nb_blocked; i++)
 		json_object_array_add(a, json_object_new_string(d->blocked[i]));
@@ -406,6 +448,8 @@ mgr_dos_json(struct mgr *m)
 			       json_object_new_int(d->filter.nf_id) : NULL);
 	json_object_object_add(o, "filter_pid", d->filter.pid > 0 ?
 			       json_object_new_int(d->filter.pid) : NULL);
+	json_object_object_add(o, "filter_vm", d->filter.idle != NULL ?
+			       json_object_new_string(d->filter.idle->name) : NULL);
 	json_object_object_add(o, "inserted", json_object_new_boolean(d->inserted));
 	json_object_object_add(o, "mitigation_ms", d->mitigated_ms ?
 			       json_object_new_int64((int64_t)(d->mitigated_ms - d->seen_ms)) :

@@ -5,8 +5,9 @@
  * (mgr_scale.c), host-process NFs (mgr_proc.c), the DoS response
  * (mgr_dos.c). docs/operations.md is the reference.
  *
- * "Start an instance of role R" is one call, mgr_method.start, whatever
- * runs it: a host process, or a configured VM cold-booted by the VM code.
+ * "Start an instance of role R" is one call, mgr_inst_method.start,
+ * whatever runs it: a host process, a configured VM cold-booted by the VM
+ * code, or an NF provisioned into an idle VM (mgr_idle.h).
  */
 #ifndef NETVM_MGR_OPS_H
 #define NETVM_MGR_OPS_H
@@ -19,6 +20,7 @@
 struct json_object;
 struct mgr;
 struct mgr_vm;
+struct mgr_idle_vm;
 struct mgr_pol;
 
 enum mgr_unit_state {
@@ -34,6 +36,7 @@ struct mgr_unit {
 	enum mgr_unit_state state;
 	pid_t pid;             /* method process */
 	struct mgr_vm *vm;     /* method vm */
+	struct mgr_idle_vm *idle; /* method idle: the VM that runs it */
 	int nf_id;             /* the core's instance id, -1 until live */
 	uint64_t started_ms;
 	uint64_t live_ms;      /* when the core first showed it live */
@@ -42,25 +45,33 @@ struct mgr_unit {
 	char log_path[MGR_CFG_PATH_LEN];
 };
 
-/* How an instance is started: one table per method. */
+/* How an instance is started: one table per method (enum mgr_method). */
 struct mgr_inst_method {
 	const char *name; /* the configuration's spelling */
-	/* Start unit @u of policy @p, without waiting for it. 0, or a
-	 * negative errno with the reason in @err. */
-	int (*start)(struct mgr_pol *p, struct mgr_unit *u, char *err, size_t errlen);
+	/* Start @u as an instance of role @role running @cmd (method vm: the
+	 * VM named u->name, @cmd unused). 0 once started (method idle: once
+	 * live, u->nf_id set), or a negative errno with the reason in @err. */
+	int (*start)(struct mgr *m, struct mgr_unit *u, uint16_t role, const char *cmd, char *err,
+		     size_t errlen);
 	/* Whether @u runs: 1 (u->nf_id set once live in @stats, the core's
 	 * counters or NULL), 0 gone (why in @err). */
-	int (*poll)(struct mgr_pol *p, struct mgr_unit *u, struct json_object *stats, char *err,
-		    size_t errlen);
+	int (*poll)(struct mgr_unit *u, struct json_object *stats, char *err, size_t errlen);
 	/* Stop @u and forget it; cannot fail. */
-	void (*stop)(struct mgr_pol *p, struct mgr_unit *u);
+	void (*stop)(struct mgr_unit *u);
 };
 
-/* mgr_proc.c */
+/* The table of @method (enum mgr_method). */
+const struct mgr_inst_method *mgr_inst_method(int method);
+
+/* mgr_proc.c: method "process" */
+extern const struct mgr_inst_method mgr_method_process;
 int mgr_proc_start(struct mgr *m, struct mgr_unit *u, uint16_t role, const char *cmd, char *err,
 		   size_t errlen);
 int mgr_proc_poll(struct mgr_unit *u, struct json_object *stats, char *err, size_t errlen);
 void mgr_proc_stop(struct mgr_unit *u);
+
+/* mgr_unit_idle.c: method "idle", an NF provisioned into an idle VM */
+extern const struct mgr_inst_method mgr_method_idle;
 
 /* mgr_scale.c: the policies of m->cfg.scale. */
 int mgr_scale_init(struct mgr *m, char *err, size_t errlen);

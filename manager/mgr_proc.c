@@ -184,3 +184,7 @@ mgr_proc_stop(struct mgr_unit *u)
 	u->pid = 0;
 	u->nf_id = -1;
 }
+
+const struct mgr_inst_method mgr_method_process = {
+	.name = "process", .start = mgr_proc_start, .poll = mgr_proc_poll, .stop = mgr_proc_stop,
+};

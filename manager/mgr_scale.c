@@ -28,6 +28,7 @@
 
 #include "mgr.h"
 #include "mgr_corecmd.h"
+#include "mgr_idle.h"
 #include "mgr_ops.h"
 
 #define POL_LOG 8 /* decisions kept per policy */
@@ -88,39 +89,15 @@ pol_log(struct mgr_pol *p, const char *fmt, ...)
 		p->nb_log++;
 }
 
-/* ---- method "process" ---- */
-
-static int
-proc_start(struct mgr_pol *p, struct mgr_unit *u, char *err, size_t errlen)
-{
-	return mgr_proc_start(p->m, u, p->cfg->role, p->cfg->command, err, errlen);
-}
-
-static int
-proc_poll(struct mgr_pol *p, struct mgr_unit *u, struct json_object *stats, char *err,
-	  size_t errlen)
-{
-	(void)p;
-	return mgr_proc_poll(u, stats, err, errlen);
-}
-
-static void
-proc_stop(struct mgr_pol *p, struct mgr_unit *u)
-{
-	(void)p;
-	mgr_proc_stop(u);
-}
-
-static const struct mgr_inst_method method_process = {
-	.name = "process", .start = proc_start, .poll = proc_poll, .stop = proc_stop,
-};
-
 /* ---- method "vm": a configured VM, cold-booted by mgr_vm.c ---- */
 
 static int
-vm_start(struct mgr_pol *p, struct mgr_unit *u, char *err, size_t errlen)
+vm_start(struct mgr *m, struct mgr_unit *u, uint16_t role, const char *cmd, char *err,
+	 size_t errlen)
 {
-	u->vm = mgr_find_vm(p->m, u->name);
+	(void)role;
+	(void)cmd;
+	u->vm = mgr_find_vm(m, u->name);
 	if (u->vm == NULL) {
 		snprintf(err, errlen, "no VM %s", u->name);
 		return -ENOENT;
@@ -131,10 +108,8 @@ vm_start(struct mgr_pol *p, struct mgr_unit *u, char *err, size_t errlen)
 }
 
 static int
-vm_poll(struct mgr_pol *p, struct mgr_unit *u, struct json_object *stats, char *err,
-	size_t errlen)
+vm_poll(struct mgr_unit *u, struct json_object *stats, char *err, size_t errlen)
 {
-	(void)p;
 	(void)stats;
 	switch (u->vm->state) {
 	case MGR_VM_RUNNING:
@@ -152,9 +127,8 @@ vm_poll(struct mgr_pol *p, struct mgr_unit *u, struct json_object *stats, char *
 }
 
 static void
-vm_stop(struct mgr_pol *p, struct mgr_unit *u)
+vm_stop(struct mgr_unit *u)
 {
-	(void)p;
 	if (u->vm != NULL)
 		mgr_vm_stop(u->vm);
 	u->nf_id = -1;
@@ -163,6 +137,19 @@ vm_stop(struct mgr_pol *p, struct mgr_unit *u)
 static const struct mgr_inst_method method_vm = {
 	.name = "vm", .start = vm_start, .poll = vm_poll, .stop = vm_stop,
 };
+
+const struct mgr_inst_method *
+mgr_inst_method(int method)
+{
+	switch (method) {
+	case MGR_METHOD_VM:
+		return &method_vm;
+	case MGR_METHOD_IDLE:
+		return &mgr_method_idle;
+	default:
+		return &mgr_method_process;
+	}
+}
 
 /* ---- the policy ---- */
 
@@ -187,9 +174,7 @@ mgr_scale_init(struct mgr *m, char *err, size_t errlen)
 
 		p->m = m;
 		p->cfg = &m->cfg.scale[i];
-		/* one table per method; another method (a booted idle VM that
-		 * gets the NF on demand) is one more table and one more case */
-		p->meth = p->cfg->method == MGR_METHOD_VM ? &method_vm : &method_process;
+		p->meth = mgr_inst_method(p->cfg->method);
 		for (k = 0; k < p->cfg->max; k++) {
 			struct mgr_unit *u = &p->units[k];
 
@@ -237,7 +222,8 @@ pol_start(struct mgr_pol *p, uint64_t now, const char *why)
 	if (k == p->cfg->max)
 		return;
 	p->last_action_ms = p->last_start_ms = now;
-	if (p->meth->start(p, &p->units[k], err, sizeof(err)) < 0) {
+	if (p->meth->start(p->m, &p->units[k], p->cfg->role, p->cfg->command, err,
+			   sizeof(err)) < 0) {
 		pol_log(p, "%s: starting %s failed: %s", why, p->units[k].name, err);
 		return;
 	}
@@ -267,7 +253,7 @@ pol_drain(struct mgr_pol *p, uint64_t now, const char *why)
 	if (mgr_core_cmd(p->m, &ans, err, sizeof(err), "instance drain %d", u->nf_id) < 0) {
 		pol_log(p, "%s: draining %s (nf %d) refused (%s): stopping it now", why, u->name,
 			u->nf_id, err);
-		p->meth->stop(p, u);
+		p->meth->stop(u);
 		u->state = MGR_UNIT_STOPPED;
 	} else {
 		u->state = MGR_UNIT_DRAINING;
@@ -315,7 +301,7 @@ pol_drained(struct mgr_pol *p, struct mgr_unit *u, struct json_object *stats, ui
 			"stopped, what it holds is lost", u->name, p->cfg->drain_ms,
 			(long long)flows, (long long)load);
 	}
-	p->meth->stop(p, u);
+	p->meth->stop(u);
 	u->state = MGR_UNIT_STOPPED;
 }
 
@@ -331,11 +317,11 @@ pol_watch(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 
 		if (u->state == MGR_UNIT_STOPPED)
 			continue;
-		if (p->meth->poll(p, u, stats, err, sizeof(err)) == 0) {
+		if (p->meth->poll(u, stats, err, sizeof(err)) == 0) {
 			pol_log(p, "%s %s: %s", u->name,
 				u->state == MGR_UNIT_DRAINING ? "ended while draining" : "went down",
 				err);
-			p->meth->stop(p, u);
+			p->meth->stop(u);
 			u->state = MGR_UNIT_STOPPED;
 			continue;
 		}
@@ -348,7 +334,7 @@ pol_watch(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 			   now - u->started_ms > (uint64_t)p->m->cfg.boot_s * 1000) {
 			pol_log(p, "%s not live after %u s (manager.boot_timeout_s): stopped",
 				u->name, p->m->cfg.boot_s);
-			p->meth->stop(p, u);
+			p->meth->stop(u);
 			u->state = MGR_UNIT_STOPPED;
 		} else if (u->state == MGR_UNIT_DRAINING) {
 			pol_drained(p, u, stats, now);
@@ -430,7 +416,7 @@ mgr_scale_stop(struct mgr *m)
 
 		for (k = 0; k < p->cfg->max; k++)
 			if (p->units[k].state != MGR_UNIT_STOPPED) {
-				p->meth->stop(p, &p->units[k]);
+				p->meth->stop(&p->units[k]);
 				p->units[k].state = MGR_UNIT_STOPPED;
 			}
 	}
@@ -454,6 +440,9 @@ unit_json(const struct mgr_unit *u, const char *method)
 	json_object_object_add(o, "state", json_object_new_string(unit_states[u->state]));
 	json_object_object_add(o, "nf_id", u->nf_id >= 0 ? json_object_new_int(u->nf_id) : NULL);
 	json_object_object_add(o, "pid", u->pid > 0 ? json_object_new_int(u->pid) : NULL);
+	/* method vm: the VM is the unit's name; method idle: the VM running it */
+	json_object_object_add(o, "vm", u->idle != NULL ? json_object_new_string(u->idle->name) :
+			       NULL);
 	json_object_object_add(o, "log", u->log_path[0] ? json_object_new_string(u->log_path) :
 			       NULL);
 	return o;

@@ -40,14 +40,15 @@ ctl_show_scale(struct json_object *reply, FILE *f)
 			str(p, "role"), str(p, "method"), str(p, "min"), str(p, "max"),
 			str(p, "running"), str(p, "mean_load"), str(p, "out_above"),
 			str(p, "in_below"), str(p, "scale_outs"), str(p, "scale_ins"));
-		fprintf(f, "  %-16s %-9s %-6s %-8s %s\n", "INSTANCE", "STATE", "NF", "PID", "LOG");
+		fprintf(f, "  %-16s %-9s %-6s %-8s %-8s %s\n", "INSTANCE", "STATE", "NF", "PID",
+			"VM", "LOG");
 		if (json_object_object_get_ex(p, "instances", &us))
 			for (k = 0; k < json_object_array_length(us); k++) {
 				struct json_object *u = json_object_array_get_idx(us, k);
 
-				fprintf(f, "  %-16s %-9s %-6s %-8s %s\n", str(u, "name"),
+				fprintf(f, "  %-16s %-9s %-6s %-8s %-8s %s\n", str(u, "name"),
 					str(u, "state"), str(u, "nf_id"), str(u, "pid"),
-					str(u, "log"));
+					str(u, "vm"), str(u, "log"));
 			}
 		if (json_object_object_get_ex(p, "decisions", &log))
 			for (k = 0; k < json_object_array_length(log); k++)
@@ -76,9 +77,9 @@ ctl_show_dos(struct json_object *reply, FILE *f)
 	fprintf(f, "attack: %s, quiet for %s ms; mitigations %s, ended %s\n",
 		json_object_get_boolean(json_object_object_get(d, "active")) ? "on" : "none",
 		str(d, "quiet_ms"), str(d, "mitigations"), str(d, "ends"));
-	fprintf(f, "filter nf %s pid %s; in the chain: %s; mitigation %s ms after detection\n",
-		str(d, "filter_nf_id"), str(d, "filter_pid"), str(d, "inserted"),
-		str(d, "mitigation_ms"));
+	fprintf(f, "filter (%s) nf %s pid %s vm %s; in the chain: %s; mitigation %s ms after "
+		"detection\n", str(d, "method"), str(d, "filter_nf_id"), str(d, "filter_pid"),
+		str(d, "filter_vm"), str(d, "inserted"), str(d, "mitigation_ms"));
 	fprintf(f, "blocked:");
 	if (json_object_object_get_ex(d, "blocked", &b))
 		for (i = 0; i < json_object_array_length(b); i++)

@@ -19,7 +19,8 @@
 #   fib      a 200 000-route table: load time, one route added/deleted, lookups,
 #            against rte_lpm, then IPv6 against rte_lpm6 (tests/bench/bench-fib;
 #            not part of 'all')
-#   dos      the DoS response (tests/ops/dos.py) per trial: attack start to
+#   dos      the DoS response (tests/ops/dos.py, and dos_idle.py with the filter in
+#            an idle VM when the guest image is built) per trial: attack start to
 #            mitigation and legitimate packets lost; median, min, max (not
 #            part of 'all')
 #   scale    how cost grows: rate and cycles per packet against 1..16384 rules,
@@ -29,6 +30,10 @@
 #            the top functions per stage (not part of 'all')
 #   instr    instructions per packet of netvm-core's datapath under callgrind
 #            (drop, bridge round trip): exact, whatever the load (not in 'all')
+#   provision  decision to first forwarded packet of an NF started by a VM's cold
+#            boot, by a restore from a template + provisioning, and by provisioning
+#            into an idle VM (scripts/lib/provision_bench.py; needs the guest image
+#            of scripts/build-guest.sh; not part of 'all')
 #   all      every suite, then report.md (paper figures and link limits beside)
 # Environment:
 #   NETVM_BENCH_TRIALS=K       trials per point (default 3)
@@ -70,8 +75,8 @@ case "$suite" in
 	sed -n '/^# bench.sh/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 	exit 0
 	;;
-all|peers|rate|size|chain|latency|cycles|firewall|click|fib|dos|scale|profile|instr) ;;
-*) die "unknown suite '$suite' (all $SUITES firewall click fib dos scale profile instr; --help)" ;;
+all|peers|rate|size|chain|latency|cycles|firewall|click|fib|dos|provision|scale|profile|instr) ;;
+*) die "unknown suite '$suite' (all $SUITES firewall click fib dos provision scale profile instr; --help)" ;;
 esac
 [ $# -le 1 ] || die "one suite at a time (settings are environment variables, see --help)"
 [ "$(id -u)" -eq 0 ] || die "run as root (DPDK needs hugepages and physical addresses)"
@@ -94,6 +99,10 @@ run_suite() {
 		(cd "$LIB" && python3 bench_scale.py "$dir")
 	elif [ "$1" = profile ] || [ "$1" = instr ]; then
 		(cd "$LIB" && python3 "bench_$1.py" "$dir")
+	elif [ "$1" = provision ]; then
+		NETVM_BENCH_DIR=$dir /usr/bin/python3 "$LIB/provision_bench.py" \
+			--build-dir "$NETVM_BUILD" >"$dir/provision.log" 2>&1 &&
+			cat "$dir/provision.md" || { tail -30 "$dir/provision.log" >&2; false; }
 	elif [ "$1" = peers ]; then
 		NETVM_BENCH_DIR=$dir "$LIB/bench_peers.sh" &&
 			python3 "$LIB/bench_page.py" peers "$dir"

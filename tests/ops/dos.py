@@ -78,33 +78,9 @@ def wait_end(env, rig, mgr, ends, legit, timeout=20):
     return None
 
 
-def main():
-    env = nvenv.setup("dos", timeout=200, description=__doc__)
-    chk = check.Checker("dos")
-    nvenv.require_root(chk)
-    nvenv.require_hugepages(chk)
-    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, SLOW_BIN, FW_BIN,
-                                      "manager/netvm-manager", "manager/netvmctl"])
-    rig = opslib.Rig(env, chk, "ds", CONFIG)
-    nf = Nf(env, rig.core, SLOW_BIN, 1, ["--mark", "1"], name="victim")
-    err = nf.start_attached()
-    if not chk.ok(err is None, "the victim NF (role 1) attaches", err or ""):
-        env.done(chk)
-    mgr = opslib.manager(env, chk, rig.core, f"""dos = {{ src_pps = 500; syn_pps = 300;
-  hold_ms = 3000; chain = "web"; filter_role = 9; filter = "{env.binary(FW_BIN)}"; }};
-""")
-    ok, st = rig.core.tel.wait_for(lambda s: s.get("dos_src_pps") == 500, 20)
-    chk.ok(ok, "the manager set the core's detector (dos_src_pps 500)", str(st.get("dos_src_pps")))
-
-    chk.section("legitimate traffic alone: nothing listed")
-    for _ in range(50):
-        rig.send(LEGIT)
-        time.sleep(0.02)
-    ok, st = rig.through(30)
-    chk.ok(ok, "legitimate traffic through")
-    chk.eq(st.get("dos_offenders"), 0, "no source listed (dos_offenders)")
-    chk.eq(rig.lost(LEGIT), {}, "every legitimate packet out of port 1")
-
+def case_source(env, chk, rig, mgr):
+    """One source floods: detected, filtered, the chain changed; afterwards the
+    attack is dropped and legitimate traffic passes. Its figures (a dict)."""
     chk.section("attack: detected, filtered, chain changed")
     legit_before = {f: rig.sent[f] for f in LEGIT}
     t0 = time.monotonic()
@@ -160,22 +136,68 @@ def main():
     chk.ok(not bad, "no legitimate flow reordered", str(bad))
 
     secs = (t_mitigated - t0) if t_mitigated else None
-    figures = {"src_mitigation_s": secs, "src_manager_ms": d.get("mitigation_ms"),
-               "src_legit_lost": lost_during, "src_legit_sent": lost_sent}
     print(f"dos: attack start to mitigation: {secs:.3f} s seen by the test; manager: "
           f"{d.get('mitigation_ms')} ms from detection to the chain change; legitimate "
           f"packets lost {lost_during} of {lost_sent} sent during the attack" if secs else
           "dos: no mitigation", flush=True)
+    return {"src_mitigation_s": secs, "src_manager_ms": d.get("mitigation_ms"),
+            "src_legit_lost": lost_during, "src_legit_sent": lost_sent}
 
+
+def case_end(env, chk, rig, mgr):
+    """The attack has stopped: after hold_ms the chain is 1 again, the filter
+    gone; legitimate traffic flows throughout. netvmctl dos's answer or None."""
     chk.section("end: the attack stops, the filter goes after hold_ms")
     ended = wait_end(env, rig, mgr, 1, lambda: rig.send(LEGIT))
     chk.ok(ended is not None, "netvmctl dos: the mitigation ended (ends 1)", str(ended))
     chk.eq(chain_roles(env, rig.core, "web"), "1", "the chain is 1 again")
     ok, st = rig.core.tel.wait_for(lambda s: s.get("nfs_attached") == 1, 15)
     chk.ok(ok, "the filter stopped: only the victim attached", str(st.get("nfs_attached")))
-    chk.ok(ended is not None and ended.get("filter_pid") is None and not ended.get("active"),
+    chk.ok(ended is not None and ended.get("filter_pid") is None and
+           ended.get("filter_vm") is None and not ended.get("active"),
            "netvmctl dos: no filter, no attack", str(ended))
     chk.ok("mitigation ended" in mgr.stdout(), "the manager logs the end", mgr.tail(5))
+    return ended
+
+
+def victim(env, chk, rig):
+    """nf_slow as role 1 (the victim), attached."""
+    nf = Nf(env, rig.core, SLOW_BIN, 1, ["--mark", "1"], name="victim")
+    err = nf.start_attached()
+    if not chk.ok(err is None, "the victim NF (role 1) attaches", err or ""):
+        env.done(chk)
+    return nf
+
+
+def quiet_start(chk, rig):
+    """Legitimate traffic alone lists nothing."""
+    chk.section("legitimate traffic alone: nothing listed")
+    for _ in range(50):
+        rig.send(LEGIT)
+        time.sleep(0.02)
+    ok, st = rig.through(30)
+    chk.ok(ok, "legitimate traffic through")
+    chk.eq(st.get("dos_offenders"), 0, "no source listed (dos_offenders)")
+    chk.eq(rig.lost(LEGIT), {}, "every legitimate packet out of port 1")
+
+
+def main():
+    env = nvenv.setup("dos", timeout=200, description=__doc__)
+    chk = check.Checker("dos")
+    nvenv.require_root(chk)
+    nvenv.require_hugepages(chk)
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, SLOW_BIN, FW_BIN,
+                                      "manager/netvm-manager", "manager/netvmctl"])
+    rig = opslib.Rig(env, chk, "ds", CONFIG)
+    nf = victim(env, chk, rig)
+    mgr = opslib.manager(env, chk, rig.core, f"""dos = {{ src_pps = 500; syn_pps = 300;
+  hold_ms = 3000; chain = "web"; filter_role = 9; filter = "{env.binary(FW_BIN)}"; }};
+""")
+    ok, st = rig.core.tel.wait_for(lambda s: s.get("dos_src_pps") == 500, 20)
+    chk.ok(ok, "the manager set the core's detector (dos_src_pps 500)", str(st.get("dos_src_pps")))
+    quiet_start(chk, rig)
+    figures = case_source(env, chk, rig, mgr)
+    case_end(env, chk, rig, mgr)
 
     chk.section("SYN flood from spoofed sources: new connections refused, established ones go on")
     tcp_legit = [f + 100 for f in LEGIT]
@@ -233,13 +255,7 @@ def main():
     # one line for scripts/bench.sh dos
     print("dos-figures: " + json.dumps(figures), flush=True)
 
-    rc = mgr.stop()
-    chk.eq(rc, 0, "netvm-manager exits 0 (stops the filter)")
-    rc, _ = nf.stop_counters()
-    chk.eq(rc, 0, "the victim NF exits 0")
-    rig.core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 15)
-    rig.core.stop_checked(chk)
-    env.done(chk)
+    opslib.finish(env, chk, rig, mgr, "stops the filter", victim=nf)
 
 
 if __name__ == "__main__":

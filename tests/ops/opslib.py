@@ -157,10 +157,40 @@ class Flood(threading.Thread):
         self.join()
 
 
-def finish(env, chk, rig, mgr, what="stops its instances"):
-    """Stop the manager (exit 0 checked), then the core (no buffer leaked), and end."""
-    rc = mgr.stop()
+def finish(env, chk, rig, mgr, what="stops its instances", victim=None, timeout=15.0):
+    """Stop the manager (exit 0 checked; @timeout s: VMs take longer), then the
+    NF @victim when given, then the core (no buffer leaked), and end."""
+    rc = mgr.stop(timeout=timeout)
     chk.eq(rc, 0, f"netvm-manager exits 0 on SIGINT ({what})")
+    if victim is not None:
+        rc, _ = victim.stop_counters()
+        chk.eq(rc, 0, "the victim NF exits 0")
     rig.core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 15)
     rig.core.stop_checked(chk)
     env.done(chk)
+
+
+class Stall(threading.Thread):
+    """Asks netvm-manager @what (netvmctl words) every @period s until stop():
+    the longest answer (s) is how long its loop was busy at most (a bound on
+    what provisioning blocks), .worst; answers that failed, .failed."""
+
+    def __init__(self, mgr, what=("vm", "list"), period=0.05):
+        super().__init__(daemon=True)
+        self.mgr, self.what, self.period = mgr, what, period
+        self.worst, self.asked, self.failed = 0.0, 0, 0
+        self.halt = threading.Event()
+        self.start()
+
+    def run(self):
+        while not self.halt.wait(self.period):
+            t = time.monotonic()
+            rc, _ = self.mgr.netvmctl(*self.what)
+            self.worst = max(self.worst, time.monotonic() - t)
+            self.asked += 1
+            self.failed += rc != 0
+
+    def stop(self):
+        self.halt.set()
+        self.join()
+        return self.worst

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests of the manager's configuration parser (manager/mgr_cfg.c):
- * defaults, a file using every key, one mistake of each kind (the message
+ * defaults, a file using every key, one mistake of each kind (also of the
+ * operations' sections: scale, dos, idle) (the message
  * must name the file, the line — counted here, independently of the parser —
  * and the key), files that cannot be opened, and the example files.
  *
@@ -378,6 +379,201 @@ test_cannot_open(void **state)
 	assert_non_null(strstr(err, "cannot open"));
 }
 
+/* ---- scale, dos and idle (manager/mgr_cfg_ops.c, docs/operations.md) ---- */
+
+#define IDLE_GROUP "idle = { count = 1; kernel = \"vmlinux\"; };\n"
+#define DOS_HEAD "dos = {\n  src_pps = 500; chain = \"web\"; filter_role = 9;\n"
+
+/* Keys left out take their documented defaults. */
+static void
+test_ops_defaults(void **state)
+{
+	static const char text[] =
+		"scale = ( { role = 3; command = \"/bin/nf\"; max = 2; } );\n"
+		"dos = { syn_pps = 10; chain = \"web\"; filter_role = 9; filter = \"/bin/fw\"; };\n";
+	const struct mgr_scale_cfg *p;
+	char err[512], path[512];
+	struct mgr_cfg c;
+
+	(void)state;
+	mgr_cfg_defaults(&c);
+	assert_int_equal(c.nb_scale, 0);
+	assert_false(c.dos.on);
+	assert_int_equal(c.idle.count, 0);
+	assert_int_equal(c.idle.vcpus, 1);
+	assert_int_equal(c.idle.memory_mib, 256);
+	assert_int_equal(c.idle.timeout_ms, 10000);
+	assert_false(c.idle.template);
+	write_file("ops-defaults.conf", text, path, sizeof(path));
+	if (mgr_cfg_load(path, &c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(c.nb_scale, 1);
+	p = &c.scale[0];
+	assert_int_equal(p->line, 1);
+	assert_int_equal(p->role, 3);
+	assert_int_equal(p->method, MGR_METHOD_PROCESS);
+	assert_string_equal(p->command, "/bin/nf");
+	assert_int_equal(p->min, 1);
+	assert_int_equal(p->max, 2);
+	assert_int_equal(p->out_above, 32);
+	assert_int_equal(p->in_below, 2);
+	assert_int_equal(p->out_hold_ms, 1000);
+	assert_int_equal(p->in_hold_ms, 5000);
+	assert_int_equal(p->cooldown_ms, 2000);
+	assert_int_equal(p->drain_ms, 10000);
+	assert_int_equal(p->nb_vms, 0);
+	assert_true(c.dos.on);
+	assert_int_equal(c.dos.line, 2);
+	assert_int_equal(c.dos.src_pps, 0);
+	assert_int_equal(c.dos.syn_pps, 10);
+	assert_int_equal(c.dos.hold_ms, 5000);
+	assert_int_equal(c.dos.method, MGR_DOS_PROCESS);
+	assert_string_equal(c.dos.chain, "web");
+	assert_int_equal(c.dos.filter_role, 9);
+	assert_string_equal(c.dos.filter, "/bin/fw");
+	assert_int_equal(c.idle.count, 0);
+	assert_int_equal(c.idle.line, 0);
+	mgr_cfg_free(&c);
+}
+
+/* Every key of the three, with method "idle" for a policy and the filter. */
+static void
+test_ops_full(void **state)
+{
+	static const char text[] =
+		"idle = { count = 2; vcpus = 2; memory = 128; kernel = \"vmlinux\";\n"
+		"  initrd = \"initrd.img\"; timeout_ms = 4000; template = true; };\n"
+		"scale = (\n"
+		"  { role = 1; method = \"idle\"; command = \"/bin/netvm-bridge -r 1\";\n"
+		"    min = 0; max = 2; metric = \"load\"; out_above = 40; in_below = 4;\n"
+		"    out_hold_ms = 10; in_hold_ms = 20; cooldown_ms = 30; drain_ms = 40; },\n"
+		"  { role = 2; method = \"vm\"; vms = [ \"a\" ]; max = 1; }\n"
+		");\n"
+		"dos = { src_pps = 7; syn_pps = 8; hold_ms = 0; chain = \"web\"; filter_role = 9;\n"
+		"  method = \"idle\"; filter = \"/bin/netvm-firewall --transport uio -r 9\"; };\n"
+		"vms = ( { name = \"a\"; role = 2; kernel = \"vmlinux\"; autostart = false; } );\n";
+	const struct mgr_scale_cfg *p;
+	char err[512], path[512], want[512];
+	struct mgr_cfg c;
+
+	(void)state;
+	write_file("ops-full.conf", text, path, sizeof(path));
+	if (mgr_cfg_load(path, &c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(c.idle.count, 2);
+	assert_int_equal(c.idle.vcpus, 2);
+	assert_int_equal(c.idle.memory_mib, 128);
+	snprintf(want, sizeof(want), "%s/vmlinux", dir);
+	assert_string_equal(c.idle.kernel, want);
+	snprintf(want, sizeof(want), "%s/initrd.img", dir);
+	assert_string_equal(c.idle.initrd, want);
+	assert_int_equal(c.idle.timeout_ms, 4000);
+	assert_true(c.idle.template);
+	assert_int_equal(c.idle.line, 1);
+	assert_int_equal(c.nb_scale, 2);
+	p = &c.scale[0];
+	assert_int_equal(p->line, line_of(text, "{ role = 1"));
+	assert_int_equal(p->method, MGR_METHOD_IDLE);
+	assert_string_equal(p->command, "/bin/netvm-bridge -r 1");
+	assert_int_equal(p->min, 0);
+	assert_int_equal(p->max, 2);
+	assert_int_equal(p->metric, 0);
+	assert_int_equal(p->out_above, 40);
+	assert_int_equal(p->in_below, 4);
+	assert_int_equal(p->out_hold_ms, 10);
+	assert_int_equal(p->in_hold_ms, 20);
+	assert_int_equal(p->cooldown_ms, 30);
+	assert_int_equal(p->drain_ms, 40);
+	p = &c.scale[1];
+	assert_int_equal(p->method, MGR_METHOD_VM);
+	assert_int_equal(p->nb_vms, 1);
+	assert_string_equal(p->vms[0], "a");
+	assert_true(c.dos.on);
+	assert_int_equal(c.dos.src_pps, 7);
+	assert_int_equal(c.dos.syn_pps, 8);
+	assert_int_equal(c.dos.hold_ms, 0);
+	assert_int_equal(c.dos.method, MGR_DOS_IDLE);
+	assert_string_equal(c.dos.filter, "/bin/netvm-firewall --transport uio -r 9");
+	mgr_cfg_free(&c);
+}
+
+/* Each mistake of the three sections: refused, FILE:LINE: KEY: and why. */
+static void
+test_ops_errors(void **state)
+{
+	char text[1024];
+
+	(void)state;
+	/* scale */
+	expect_error("scale = {\n  role = 1; };\n", "scale", "scale", "expected a list");
+	expect_error("scale = (\n  { role = 1; command = \"x\"; max = 1;\n    size = 2; }\n);\n",
+		     "size", "scale[0].size", "unknown key");
+	expect_error("scale = (\n  { command = \"x\"; max = 1; }\n);\n", "{ command", "scale[0]",
+		     "missing key 'role'");
+	expect_error("scale = (\n  { role = 1; command = \"x\"; }\n);\n", "{ role", "scale[0]",
+		     "missing key 'max'");
+	expect_error("scale = (\n  { role = 1; command = \"x\";\n    max = 17; }\n);\n", "max",
+		     "scale[0].max", "17 is out of range 1..16");
+	expect_error("scale = (\n  { role = 1; command = \"x\"; max = 1;\n"
+		     "    method = \"container\"; }\n);\n", "method", "scale[0].method",
+		     "'container' is not one of \"process\", \"vm\", \"idle\"");
+	expect_error("scale = (\n  { role = 1; command = \"x\"; max = 1;\n"
+		     "    metric = \"cpu\"; }\n);\n", "metric", "scale[0].metric", "not one of");
+	expect_error("scale = (\n  { role = 1; max = 2; }\n);\n", "{ role", "scale[0]",
+		     "method \"process\" needs 'command'");
+	expect_error("scale = (\n  { role = 1; method = \"vm\"; command = \"x\"; max = 1; }\n);\n",
+		     "{ role", "scale[0]", "method \"vm\" needs 'vms'");
+	expect_error(IDLE_GROUP "scale = (\n  { role = 1; method = \"idle\"; max = 2; }\n);\n",
+		     "{ role", "scale[0]", "method \"idle\" needs 'command'");
+	expect_error(IDLE_GROUP "scale = (\n  { role = 1; method = \"idle\"; command = \"x\";\n"
+		     "    vms = [ \"a\" ]; max = 1; }\n);\n", "{ role", "scale[0]",
+		     "and no 'vms'");
+	expect_error("scale = (\n  { role = 1; command = \"x\"; max = 1;\n"
+		     "    method = \"idle\"; }\n);\n", "method", "scale[0].method",
+		     "needs idle VMs: an idle group with count >= 1");
+	expect_error("idle = { count = 0; };\nscale = (\n  { role = 1; command = \"x\"; max = 1;\n"
+		     "    method = \"idle\"; }\n);\n", "method", "scale[0].method",
+		     "needs idle VMs");
+	expect_error("scale = (\n  { role = 1; command = \"x\"; min = 3; max = 2; }\n);\n", "{ role",
+		     "scale[0]", "min 3 is above max 2");
+	expect_error("scale = (\n  { role = 1; command = \"x\"; max = 2;\n"
+		     "    in_below = 40; out_above = 40; }\n);\n", "{ role", "scale[0]",
+		     "in_below 40 must be below out_above 40");
+	expect_error("scale = (\n  { role = 1; command = \"x\"; max = 1; },\n"
+		     "  { role = 1; command = \"y\"; max = 1; }\n);\n", "role = 1; command = \"y\"",
+		     "scale[1].role", "role 1 has a policy already (scale[0], line 2)");
+	expect_error("scale = (\n  { role = 1; method = \"vm\"; vms = [ \"a\" ]; max = 1; }\n);\n",
+		     "{ role", "scale[0].vms", "no VM 'a' in the vms list");
+	/* dos */
+	expect_error("dos = {\n  chain = \"web\"; filter_role = 9; filter = \"x\"; };\n", "dos",
+		     "dos", "detects nothing");
+	expect_error("dos = {\n  src_pps = 5; filter_role = 9; filter = \"x\"; };\n", "dos", "dos",
+		     "missing key 'chain'");
+	expect_error(DOS_HEAD "  filter = \"x\";\n  hold_ms = 3600001; };\n", "hold_ms",
+		     "dos.hold_ms", "out of range 0..3600000");
+	expect_error(DOS_HEAD "  filter = \"x\";\n  method = \"vm\"; };\n", "method", "dos.method",
+		     "'vm' is not one of \"process\", \"idle\"");
+	expect_error(DOS_HEAD "  filter = \"x\";\n  method = \"idle\"; };\n", "method",
+		     "dos.method", "needs idle VMs");
+	expect_error(IDLE_GROUP DOS_HEAD "  method = \"idle\";\n  filter = \"sh -c 'x'\"; };\n",
+		     "filter = ", "dos.filter", "cannot hold a single quote");
+	expect_error("scale = (\n  { role = 9; command = \"x\"; max = 1; }\n);\n"
+		     DOS_HEAD "  filter = \"x\"; };\n", "dos", "dos.filter_role",
+		     "role 9 is scaled by scale[0] (line 2)");
+	/* idle */
+	expect_error("idle = {\n  count = 17; kernel = \"vmlinux\"; };\n", "count", "idle.count",
+		     "17 is out of range 0..16");
+	expect_error("idle = {\n  count = 1; };\n", "idle", "idle", "missing key 'kernel'");
+	expect_error("idle = {\n  count = 1; kernel = \"vmlinux\";\n  timeout_ms = 50; };\n",
+		     "timeout_ms", "idle.timeout_ms", "50 is out of range 100..600000");
+	expect_error("idle = {\n  count = 1; kernel = \"vmlinux\";\n  spare = 2; };\n", "spare",
+		     "idle.spare", "unknown key");
+	expect_error("idle = {\n  count = 1; kernel = \"vmlinux\";\n  template = 1; };\n",
+		     "template", "idle.template", "expected true or false");
+	snprintf(text, sizeof(text), "idle = {\n  count = 1; kernel = \"absent-kernel\"; };\n");
+	expect_error(text, "kernel", "idle.kernel", "absent-kernel: No such file or directory");
+}
+
 /* configs/vm-*.conf: valid, but for the guest image when it is not built. */
 static void
 test_examples(void **state)
@@ -417,6 +613,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_too_many_vms),
 		cmocka_unit_test(test_one_file),
 		cmocka_unit_test(test_cannot_open),
+		cmocka_unit_test(test_ops_defaults),
+		cmocka_unit_test(test_ops_full),
+		cmocka_unit_test(test_ops_errors),
 		cmocka_unit_test(test_examples),
 	};
 
