@@ -64,9 +64,10 @@ for s in "${suites[@]}"; do
 		continue
 	fi
 	args+=(--suite "$s")
-	# The vm and manager suites boot a guest image: Debian's kernel, busybox,
-	# the driver; the manager suite also its disk image (disk.img).
-	[[ $s != vm && $s != manager ]] || need_guest=1
+	# The vm, manager and ops suites boot a guest image: Debian's kernel,
+	# busybox, the driver; the manager suite also its disk image (disk.img);
+	# ops provisions NFs into idle VMs.
+	[[ $s != vm && $s != manager && $s != ops ]] || need_guest=1
 done
 [[ $need_guest == 0 ]] || scripts/build-guest.sh
 
