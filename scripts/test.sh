@@ -12,12 +12,13 @@
 #                                   default 0, where the core engine polls)
 #
 # Suites: unit (cmocka), functional (core + NFs over net_pcap), ops (scaling,
-# the DoS response, live changes, flow placement), netns (real
+# the DoS response, live changes, flow placement, NFs provisioned into idle
+# VMs), netns (real
 # kernel traffic through veth pairs), fault (killed NFs, garbage from NFs,
 # bad configs), vm (QEMU guests under TCG), manager (netvm-manager and
 # netvmctl with the QEMU and libvirt launchers, a VM booted from a disk
-# image); for the last two scripts/build-guest.sh builds the guest image and
-# its disk image first; bench-smoke (every benchmark suite on a tiny budget:
+# image); for these two and ops scripts/build-guest.sh builds the guest
+# image and its disk image first; bench-smoke (every benchmark suite on a tiny budget:
 # outputs well-formed, no speed thresholds); sanitize (unit, functional and
 # fault again on an AddressSanitizer + UndefinedBehaviorSanitizer build:
 # scripts/sanitize.sh); fuzz (every libFuzzer target for
