@@ -223,6 +223,18 @@ cls_flow_hash(const struct cls_key *key)
 	return rte_hash_crc_1byte(key->proto, h);
 }
 
+/* The CRC of the 16 bytes at @p: the key's addresses are only 4-byte
+ * aligned, so they are loaded with memcpy, not as uint64_t. */
+static inline uint32_t
+cls_crc16(const uint8_t *p, uint32_t h)
+{
+	uint64_t w[2];
+
+	memcpy(w, p, sizeof(w));
+	h = rte_hash_crc_8byte(w[0], h);
+	return rte_hash_crc_8byte(w[1], h);
+}
+
 /* As cls_flow_hash(): the lower (address, port) end first. */
 uint32_t
 cls_flow_hash6(const struct cls_key6 *key)
@@ -238,8 +250,8 @@ cls_flow_hash6(const struct cls_key6 *key)
 		lo_port = key->dport;
 		hi_port = key->sport;
 	}
-	h = rte_hash_crc(lo_ip, sizeof(key->src), CLS_HASH_SEED);
-	h = rte_hash_crc(hi_ip, sizeof(key->dst), h);
+	h = cls_crc16(lo_ip, CLS_HASH_SEED);
+	h = cls_crc16(hi_ip, h);
 	h = rte_hash_crc_4byte((uint32_t)lo_port << 16 | hi_port, h);
 	return rte_hash_crc_1byte(key->proto, h);
 }
