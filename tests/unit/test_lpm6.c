@@ -422,7 +422,7 @@ reader(void *arg)
 			if (!(hit >> k & 1) || (nhs[k] != 1000 + b && nhs[k] != 2000 + b))
 				l->wrong++;
 		}
-		l->lookups += NL_LPM6_BURST_MAX;
+		__atomic_fetch_add(&l->lookups, NL_LPM6_BURST_MAX, __ATOMIC_RELAXED);
 		__atomic_store_n(&l->seq, l->seq + 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
@@ -444,6 +444,7 @@ test_concurrent_readers(void **st)
 	struct live l = { .lpm = nl_lpm6_create(16 * 4 + 16) };
 	uint8_t base[16] = { 0x20, 0x01, 0x0d, 0xb8 }, p[16], wide[16] = { 0x20, 0x01 };
 	struct timespec t0, t1;
+	long ns;
 	pthread_t th;
 	unsigned int b, k, changes = 0;
 	uint8_t depths[4];
@@ -481,7 +482,12 @@ test_concurrent_readers(void **st)
 		grace_period(&l);
 		nl_lpm6_reclaim(l.lpm);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-	} while ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 1500000000L);
+		ns = (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
+		/* 1.5 s at least, and until both sides did enough work: a loaded
+		 * machine may give either thread little CPU (60 s at most) */
+	} while (ns < 60000000000L &&
+		 (ns < 1500000000L || changes <= 1000 ||
+		  __atomic_load_n(&l.lookups, __ATOMIC_RELAXED) <= 10000));
 	__atomic_store_n(&l.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	print_message("%u changes, %llu concurrent lookups, %llu wrong\n", changes,

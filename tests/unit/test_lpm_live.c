@@ -296,7 +296,7 @@ reader(void *arg)
 					l->first_wrong = ips[k];
 			}
 		}
-		l->lookups += NL_LPM_BURST_MAX;
+		__atomic_fetch_add(&l->lookups, NL_LPM_BURST_MAX, __ATOMIC_RELAXED);
 		__atomic_store_n(&l->seq, l->seq + 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
@@ -317,6 +317,7 @@ test_concurrent_readers(void **st)
 {
 	struct live l = { .lpm = nl_lpm_create(4) }; /* few groups: reused all the time */
 	struct timespec t0, t1;
+	long ns;
 	pthread_t th;
 	unsigned int b, k, changes = 0;
 	uint32_t base;
@@ -349,7 +350,12 @@ test_concurrent_readers(void **st)
 		grace_period(&l);
 		nl_lpm_reclaim(l.lpm);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-	} while ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 1500000000L);
+		ns = (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
+		/* 1.5 s at least, and until both sides did enough work: a loaded
+		 * machine may give either thread little CPU (60 s at most) */
+	} while (ns < 60000000000L &&
+		 (ns < 1500000000L || changes <= 1000 ||
+		  __atomic_load_n(&l.lookups, __ATOMIC_RELAXED) <= 100000));
 	__atomic_store_n(&l.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	print_message("%u changes, %llu concurrent lookups, %llu wrong\n", changes,
