@@ -2,11 +2,12 @@
 """scale: a scaling policy starts and stops host-process instances of a role by load.
 
 The core sends everything from port 0 to role 1; the manager's policy for
-role 1 runs nf_slow (2 ms per packet, about 450 packets/s) as host
-processes, min 1, max 3. Every frame carries (flow, sequence number).
+role 1 runs nf_slow (10 ms per packet, about 90 packets/s: slow enough
+that the backlog outlasts a stall of the sender on a loaded machine) as
+host processes, min 1, max 3. Every frame carries (flow, sequence number).
 
   hold      a burst too short to last out_hold_ms does not scale out
-  out       ~1500 packets/s of flows 5 packets long: the role grows to max
+  out       ~600 packets/s of flows 5 packets long: the role grows to max
             (3 instances) and never beyond
   in        traffic stops: the instances drain (no new flows, their flows
             idle out) and stop, back to min, each scale-in decided after the
@@ -39,7 +40,7 @@ OUT_HOLD, IN_HOLD = 1500, 2500
 
 def policy(slow):
     return f"""scale = ( {{ role = 1; method = "process";
-  command = "{slow} -- --delay-us 2000 --mark 1";
+  command = "{slow} -- --delay-us 10000 --mark 1";
   min = 1; max = 3; out_above = 16; in_below = 2;
   out_hold_ms = {OUT_HOLD}; in_hold_ms = {IN_HOLD}; cooldown_ms = 500; drain_ms = 15000; }} );
 """
@@ -101,7 +102,7 @@ def main():
     chk.ok(ok, "min: one instance runs", str(p))
 
     chk.section("hold: a short burst does not scale out")
-    burst = list(range(100000, 100100))
+    burst = list(range(100000, 100060))
     rig.send(burst)
     ok, st = rig.through(60)
     chk.ok(ok, "the burst is through", f"port0_rx {st.get('port0_rx')}")
@@ -115,7 +116,8 @@ def main():
     t0 = time.monotonic()
     reached = None
     while time.monotonic() - t0 < 40:
-        # 6 new flows a round, each 5 packets long (one per round): 30 packets/round
+        # 6 new flows a round, each 5 packets long (one per round): 30 packets a
+        # round of 50 ms
         live = [f for f in live if rig.sent[f] < 5] + list(range(flow, flow + 6))
         flow += 6
         rig.send(live)
@@ -128,12 +130,12 @@ def main():
                 reached = time.monotonic()
             if reached is not None and time.monotonic() - reached > 1.0:
                 break
-        time.sleep(max(0.0, t0 + rnd * 0.02 - time.monotonic()))
+        time.sleep(max(0.0, t0 + rnd * 0.05 - time.monotonic()))
     while live:  # finish the flows begun
         live = [f for f in live if rig.sent[f] < 5]
         rig.send(live)
         rig.collect()
-        time.sleep(0.02)
+        time.sleep(0.05)
     chk.ok(reached is not None, "the role reached max: 3 instances running", str(opslib.pol(mgr)))
     chk.ok(most <= 3, f"never more than max instances (most seen {most})")
     p = opslib.pol(mgr)
