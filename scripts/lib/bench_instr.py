@@ -16,11 +16,10 @@ build). Cases:
     bridge  default role 1, netvm-bridge on CPU 1 (natively): the round
             trip RX, classify, deliver, return, validate, TX
 
-Callgrind's counts are zeroed (callgrind_control -z) once the core is up
-and, for bridge, the NF attached: the start and the wait for the NF's
-handshake (the loop idling, however long it takes) count for nothing.
-Per packet = instructions / packets the ports received since then. Writes
-instr.json, instr.md and every log.
+Per packet = instructions / packets the ports received. The loop's idle
+iterations while the bridge case waits for the NF's handshake count too:
+compare functions (callgrind_annotate --inclusive=yes: rx_port, deliver)
+for the per-packet path alone. Writes instr.json, instr.md and every log.
 """
 
 import json
@@ -41,24 +40,6 @@ CASES = {"drop": 'default = { action = "drop"; };', "bridge": "default = { role 
 def port_sum(st, what):
     """Sum of the portN_<what> counters of a stat dictionary."""
     return sum(v for k, v in st.items() if re.fullmatch(rf"port\d+_{what}", k))
-
-
-def zero_counts(pid, prefix):
-    """Zero callgrind's counts of process @pid, so that the start (EAL, the NF's
-    handshake) counts for nothing, and return the core's counters of that
-    moment (subtracted from the final ones)."""
-    rc = subprocess.run(["callgrind_control", "-z", str(pid)], stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL, timeout=120).returncode
-    if rc != 0:
-        raise RuntimeError(f"callgrind_control -z {pid} failed")
-    tel = telemetry.Telemetry(telemetry.socket_path(prefix))
-    try:
-        st = tel.query("/netvm/stats")
-    finally:
-        tel.close()
-    if not isinstance(st, dict):
-        raise RuntimeError("no /netvm/stats from netvm-core")
-    return st
 
 
 def start_bridge(out, build, sock, prefix, tries=NF_TRIES):
@@ -103,7 +84,6 @@ def run_case(out, build, name, seconds):
             time.sleep(0.1)
         if name == "bridge":
             nf = start_bridge(out, build, sock, prefix)
-        start = zero_counts(core.pid, prefix)
         time.sleep(seconds)
     finally:
         stop(core, 60)  # valgrind writes its profile as the core exits
@@ -114,8 +94,7 @@ def run_case(out, build, name, seconds):
         st = parse_stats(f.read())
     with open(cg) as f:
         m = re.search(r"^(?:summary|totals): (\d+)", f.read(), re.M)
-    rx = port_sum(st, "rx") - port_sum(start, "rx")
-    tx = port_sum(st, "tx") - port_sum(start, "tx")
+    rx, tx = port_sum(st, "rx"), port_sum(st, "tx")
     instr = int(m.group(1)) if m else 0
     return {"instructions": instr, "rx": rx, "tx": tx,
             "per_rx": instr / rx if rx else None, "per_tx": instr / tx if tx else None,
