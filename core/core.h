@@ -265,6 +265,7 @@ struct core_chain {
  * after a QSBR grace period (rules.c). */
 struct core_rules {
 	struct cls *cls;
+	uint32_t nb_rules;  /* 0: the default decides every packet (no cls_match) */
 	uint32_t nb_chains;
 	uint16_t slot[]; /* chain index in the cfg -> core.chain_tab slot */
 };

@@ -268,12 +268,13 @@ deliver(struct dp *dp, struct rte_mbuf **m, unsigned int n)
 #define RX_DROPPED UINT16_MAX
 
 /* Put packet @m, that matched rule @rule (or CLS_NO_RULE) of snapshot @r,
- * on its chain: its metadata, or NULL when it was dropped. */
+ * on its chain (@dflt: the default target, for CLS_NO_RULE): its metadata,
+ * or NULL when it was dropped. */
 static inline struct core_mbuf_meta *
 rx_chain(struct dp *dp, const struct core_rules *r, struct rte_mbuf *m, uint32_t rule,
-	 uint16_t port)
+	 uint16_t dflt, uint16_t port)
 {
-	uint16_t target = cls_rule_target(r->cls, rule);
+	uint16_t target = rule == CLS_NO_RULE ? dflt : cls_rule_target(r->cls, rule);
 	struct core_mbuf_meta *meta;
 	uint16_t slot;
 
@@ -295,7 +296,9 @@ rx_chain(struct dp *dp, const struct core_rules *r, struct rte_mbuf *m, uint32_t
 /*
  * Receive a burst from one port queue, classify it, hand it to the NFs.
  * IPv4 (and other) frames and IPv6 frames are classified in two groups,
- * then handed on in the order they arrived.
+ * then handed on in the order they arrived. Without rules the default
+ * decides: no cls_match (the keys are still extracted, for the flow hash,
+ * the DoS counters and the malformed-frame drop).
  */
 static unsigned int
 rx_port(struct dp *dp, uint16_t port, uint16_t queue)
@@ -310,7 +313,8 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	/* per received frame: its index in its group, or RX_DROPPED */
 	uint16_t at[CORE_BURST];
 	bool v6[CORE_BURST];
-	uint16_t n, i, k = 0, k6 = 0, np = 0;
+	uint16_t n, i, k = 0, k6 = 0, np = 0, dflt;
+	uint32_t rule;
 	uint64_t t0 = CORE_STAGE_NOW(), t1, now;
 	struct core_mbuf_meta *meta;
 	int rc;
@@ -337,13 +341,17 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	}
 	now = rte_rdtsc();
 	core_dos_count(dp->c->dos, kp, k, now);
-	cls_match(r->cls, kp, k, rules);
-	if (unlikely(k6 != 0))
-		cls_match6(r->cls, kp6, k6, rules6);
+	if (r->nb_rules != 0) {
+		cls_match(r->cls, kp, k, rules);
+		if (unlikely(k6 != 0))
+			cls_match6(r->cls, kp6, k6, rules6);
+	}
+	dflt = cls_rule_target(r->cls, CLS_NO_RULE);
 	for (i = 0; i < n; i++) {
 		if (at[i] == RX_DROPPED)
 			continue;
-		meta = rx_chain(dp, r, m[i], v6[i] ? rules6[at[i]] : rules[at[i]], port);
+		rule = r->nb_rules == 0 ? CLS_NO_RULE : v6[i] ? rules6[at[i]] : rules[at[i]];
+		meta = rx_chain(dp, r, m[i], rule, dflt, port);
 		if (meta == NULL)
 			continue;
 		if (v6[i]) {

@@ -2,9 +2,14 @@
 /*
  * The core's flow table (flows.h): rte_hash for the keys, and beside it an
  * array of entries indexed by the key's position in the hash, as DPDK's
- * l3fwd does, so a burst costs one rte_hash_lookup_bulk() and a hit costs
- * no second lookup. The hash is created without DPDK's multi-thread flags:
- * only the owning lcore ever touches it.
+ * l3fwd does, so a burst costs one rte_hash_lookup_with_hash_bulk() and a
+ * hit costs no second lookup. The hash is created without DPDK's
+ * multi-thread flags: only the owning lcore ever touches it.
+ *
+ * The key is 8 bytes (flow hash, role). Its signature is computed from the
+ * flow hash the classifier already has (flow_sig(), no CRC per packet), and
+ * keys compare as one 64-bit word (flow_key_cmp(), not memcmp). Packets of
+ * a burst that follow a packet of the same flow share its lookup.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,19 +18,20 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "core.h"
 #include "flows.h"
 
 #define FLOWS_BULK 64 /* RTE_HASH_LOOKUP_BULK_MAX */
+#define FLOWS_NONE UINT8_MAX /* run[]: no instance to look up */
 
 struct flow_key {
 	uint32_t hash;
 	uint16_t role;
 	uint16_t pad;
 };
+_Static_assert(sizeof(struct flow_key) == sizeof(uint64_t), "flow_key is one word");
 
 struct flow_ent {
 	struct flow_key key;
@@ -59,6 +65,44 @@ ctr_set(uint64_t *ctr, uint64_t v)
 	__atomic_store_n(ctr, v, __ATOMIC_RELAXED);
 }
 
+/* The rte_hash signature of the flow (@hash, @role): the flow hash (CRC32-C
+ * of the 5-tuple, so its bits are already mixed) with the role folded in. */
+static inline hash_sig_t
+flow_sig(uint32_t hash, uint16_t role)
+{
+	return hash ^ ((uint32_t)role * 0x9e3779b1u);
+}
+
+/* rte_hash's hash function for a key: flow_sig() of its fields, so that
+ * calls without a precomputed signature agree with those with one. */
+static uint32_t
+flow_key_sig(const void *key, uint32_t len, uint32_t init)
+{
+	const struct flow_key *k = key;
+
+	RTE_SET_USED(len);
+	RTE_SET_USED(init);
+	return flow_sig(k->hash, k->role);
+}
+
+/* The key as one word, for compares. */
+static inline uint64_t
+flow_key_word(const struct flow_key *k)
+{
+	uint64_t w;
+
+	memcpy(&w, k, sizeof(w));
+	return w;
+}
+
+/* rte_hash's key compare: 0 when equal, as memcmp. */
+static int
+flow_key_cmp(const void *a, const void *b, size_t len)
+{
+	RTE_SET_USED(len);
+	return flow_key_word(a) != flow_key_word(b);
+}
+
 uint32_t
 core_flows_nf_load(const struct core_nf *nf)
 {
@@ -80,7 +124,7 @@ core_flows_create(uint32_t size, uint32_t idle_ms, int socket, char *err, size_t
 	struct rte_hash_parameters hp = {
 		.entries = size,
 		.key_len = sizeof(struct flow_key),
-		.hash_func = rte_hash_crc,
+		.hash_func = flow_key_sig,
 		.socket_id = socket,
 	};
 	struct core_flows *fl;
@@ -101,6 +145,7 @@ core_flows_create(uint32_t size, uint32_t idle_ms, int socket, char *err, size_t
 		rte_free(fl);
 		return NULL;
 	}
+	rte_hash_set_cmp_func(fl->h, flow_key_cmp);
 	max = rte_hash_max_key_id(fl->h);
 	fl->nb_pos = max < 0 ? size : (uint32_t)max + 1;
 	fl->ents = rte_zmalloc_socket("netvm_flow_ents", sizeof(*fl->ents) * fl->nb_pos,
@@ -206,61 +251,87 @@ known(struct core_flows *fl, const struct core_view *v, struct flow_ent *e)
 	return place(fl, v, e);
 }
 
+/* The instance for flow key @key at table position @p (a lookup's result:
+ * negative when the key was not found), adding the key when it is new. */
+static struct core_nf *
+resolve(struct core_flows *fl, const struct core_view *v, const struct flow_key *key,
+	hash_sig_t sig, int32_t p, uint64_t now)
+{
+	struct flow_ent *e;
+	struct core_nf *nf;
+
+	if (p < 0) {
+		p = rte_hash_add_key_with_hash(fl->h, key, sig);
+		if (unlikely(p < 0 || (uint32_t)p >= fl->nb_pos)) {
+			if (p >= 0)
+				rte_hash_del_key_with_hash(fl->h, key, sig);
+			core_ctr_add(&fl->st.full, 1);
+			return v->inst[key->role][cls_pick(key->hash, v->nb_inst[key->role])];
+		}
+	}
+	e = &fl->ents[p];
+	if (e->used) {
+		nf = known(fl, v, e);
+	} else {
+		e->key = *key;
+		e->used = 1;
+		core_ctr_add(&fl->st.active, 1);
+		nf = place(fl, v, e);
+	}
+	e->seen = now;
+	return nf;
+}
+
 void
 core_flows_place(struct core_flows *fl, const struct core_view *v, const uint16_t *role,
 		 const uint32_t *hash, unsigned int n, uint64_t now, struct core_nf **out)
 {
 	struct flow_key keys[FLOWS_BULK];
 	const void *kp[FLOWS_BULK];
+	hash_sig_t sig[FLOWS_BULK];
 	int32_t pos[FLOWS_BULK];
-	uint8_t idx[FLOWS_BULK];
+	/* per packet: the key it shares with the packets before it (run of one
+	 * flow), or FLOWS_NONE; first[i]: packet i opens its run */
+	uint8_t run[FLOWS_BULK];
+	bool first[FLOWS_BULK];
+	struct core_nf *run_nf = NULL;
 	unsigned int i, k = 0;
 
 	fl->call++;
 	for (i = 0; i < n; i++) {
 		out[i] = NULL;
+		run[i] = FLOWS_NONE;
+		first[i] = false;
 		if (v->nb_inst[role[i]] == 0)
 			continue;
+		if (k > 0 && keys[k - 1].hash == hash[i] && keys[k - 1].role == role[i]) {
+			run[i] = (uint8_t)(k - 1);
+			continue;
+		}
 		keys[k] = (struct flow_key){ .hash = hash[i], .role = role[i] };
 		kp[k] = &keys[k];
-		idx[k++] = (uint8_t)i;
+		sig[k] = flow_sig(hash[i], role[i]);
+		first[i] = true;
+		run[i] = (uint8_t)k++;
 	}
 	if (k == 0)
 		return;
-	rte_hash_lookup_bulk(fl->h, kp, k, pos);
-	for (i = 0; i < k; i++) {
-		struct flow_ent *e;
+	rte_hash_lookup_with_hash_bulk(fl->h, kp, sig, k, pos);
+	for (i = 0; i < n; i++) {
 		struct core_nf *nf;
-		int32_t p = pos[i];
 
-		if (p < 0) {
-			/* new, or added by an earlier packet of this burst */
-			p = rte_hash_add_key(fl->h, kp[i]);
-			if (unlikely(p < 0 || (uint32_t)p >= fl->nb_pos)) {
-				if (p >= 0)
-					rte_hash_del_key(fl->h, kp[i]);
-				core_ctr_add(&fl->st.full, 1);
-				nf = v->inst[keys[i].role][cls_pick(keys[i].hash,
-								    v->nb_inst[keys[i].role])];
-				goto given;
-			}
-		}
-		e = &fl->ents[p];
-		if (e->used) {
-			nf = known(fl, v, e);
-		} else {
-			e->key = keys[i];
-			e->used = 1;
-			core_ctr_add(&fl->st.active, 1);
-			nf = place(fl, v, e);
-		}
-		e->seen = now;
-given:
+		if (run[i] == FLOWS_NONE)
+			continue;
+		/* in packet order, so that a new flow sees what this call gave
+		 * before it (base[] below) */
+		if (first[i])
+			run_nf = resolve(fl, v, &keys[run[i]], sig[run[i]], pos[run[i]], now);
+		nf = run_nf;
 		/* what this call gives an NF counts as load for the next new flow */
 		if (fl->stamp[nf->id] == fl->call)
 			fl->base[nf->id]++;
 		fl->given[nf->id] = fl->call;
-		out[idx[i]] = nf;
+		out[i] = nf;
 	}
 }
 
@@ -270,11 +341,14 @@ core_flows_expire(struct core_flows *fl, uint64_t now, unsigned int max)
 	unsigned int i, gone = 0;
 	uint32_t p = fl->sweep;
 
+	if (fl->st.active == 0)
+		return 0; /* nothing to sweep (an idle core) */
 	for (i = 0; i < max && i < fl->nb_pos; i++) {
 		struct flow_ent *e = &fl->ents[p];
 
 		if (e->used && (int64_t)(now - e->seen) > (int64_t)fl->idle_tsc) {
-			rte_hash_del_key(fl->h, &e->key);
+			rte_hash_del_key_with_hash(fl->h, &e->key,
+						   flow_sig(e->key.hash, e->key.role));
 			unplace(fl, e);
 			e->used = 0;
 			gone++;

@@ -81,6 +81,7 @@ rules_build(struct core *c, const struct cfg *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory for %u chains", cfg->nb_chains);
 		return NULL;
 	}
+	r->nb_rules = cfg->nb_rules;
 	r->nb_chains = cfg->nb_chains;
 	for (i = 0; i < cfg->nb_chains; i++) {
 		s = chain_slot(c, &cfg->chains[i]);

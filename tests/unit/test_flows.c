@@ -2,8 +2,9 @@
 /*
  * Unit tests of the core's flow table (core/flows.c): the least-loaded
  * choice and its tie rule, flows staying on their instance, load given
- * within one burst, instances that leave, drain and handover, idle expiry,
- * a full table. The
+ * within one burst, runs of one flow in a burst, instances that leave,
+ * drain and handover, idle expiry (and that it frees the hash), a full
+ * table. The
  * instances are fake NFs whose one rx ring holds as many descriptors as a
  * test says. Prints the cost of a burst of known flows, per packet.
  */
@@ -285,6 +286,75 @@ test_full(void **state)
 	core_flows_free(fl);
 }
 
+/* Packets of one flow in a row share a lookup, but each counts as load
+ * for the new flows after it; a run ends where the role changes. */
+static void
+test_runs(void **state)
+{
+	struct core_flows *fl = table(1024, 1000);
+	const uint16_t role[6] = { ROLE, ROLE, ROLE, ROLE, ROLE, ROLE + 1 };
+	const uint32_t h[6] = { 300, 300, 300, 301, 300, 300 };
+	struct core_flows_stats st;
+	struct core_nf *to[6];
+	struct fake f;
+
+	(void)state;
+	fake_init(&f, 2);
+	f.nf[2].id = 12;
+	f.nf[2].gen = 102;
+	f.nf[2].role = ROLE + 1;
+	f.nf[2].nb_queues = 1;
+	f.nf[2].q[0].rx.r = &f.ring[2];
+	f.nf[2].q[0].rx.size = 1024;
+	f.v.inst[ROLE + 1][0] = &f.nf[2];
+	f.v.by_id[12] = &f.nf[2];
+	f.v.nb_inst[ROLE + 1] = 1;
+	fake_load(&f, 1, 2);
+	core_flows_place(fl, &f.v, role, h, 6, 1, to);
+	assert_ptr_equal(to[0], &f.nf[0]); /* A: 0 < 2 */
+	assert_ptr_equal(to[1], &f.nf[0]);
+	assert_ptr_equal(to[2], &f.nf[0]);
+	assert_ptr_equal(to[3], &f.nf[1]); /* A now holds 3 of this call: B (2) */
+	assert_ptr_equal(to[4], &f.nf[0]); /* the flow again, after another */
+	assert_ptr_equal(to[5], &f.nf[2]); /* same hash, other role: another flow */
+	core_flows_stats_get(fl, &st);
+	assert_int_equal(st.active, 3);
+	assert_int_equal(core_flows_of(fl, 10, 100), 1);
+	assert_int_equal(core_flows_of(fl, 12, 102), 1);
+	core_flows_free(fl);
+}
+
+/* Expired entries leave the hash too: a table filled, emptied by expiry
+ * and filled again with other flows never reports itself full. */
+static void
+test_expire_frees(void **state)
+{
+	struct core_flows *fl = table(1024, 10);
+	uint64_t ms = rte_get_tsc_hz() / 1000, t = 1000 * ms;
+	struct core_flows_stats st;
+	struct fake f;
+	uint32_t h[32];
+	int out[32];
+	unsigned int r, i, j;
+
+	(void)state;
+	fake_init(&f, 2);
+	for (r = 0; r < 4; r++) {
+		for (i = 0; i < 16; i++) {
+			for (j = 0; j < 32; j++)
+				h[j] = ((r * 16 + i) * 32 + j) * 2654435761u;
+			place(fl, &f, h, 32, t, out);
+		}
+		t += 20 * ms;
+		assert_int_equal(core_flows_expire(fl, t, 1u << 20), 16 * 32);
+	}
+	core_flows_stats_get(fl, &st);
+	assert_int_equal(st.full, 0);
+	assert_int_equal(st.active, 0);
+	assert_int_equal(st.expired, 4 * 16 * 32);
+	core_flows_free(fl);
+}
+
 static void
 test_cost(void **state)
 {
@@ -340,6 +410,8 @@ main(void)
 		cmocka_unit_test(test_drain_handover),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_runs),
+		cmocka_unit_test(test_expire_frees),
 		cmocka_unit_test(test_cost),
 	};
 
