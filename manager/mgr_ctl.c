@@ -8,13 +8,16 @@
  *   vm list             {"ok": true, "vms": [ {name, state, launcher, ...} ]}
  *   vm start NAME       {"ok": true} or {"ok": false, "error": "..."}
  *   vm stop NAME        {"ok": true}
+ *   vm migrate NAME     {"ok": true, "old_pid": P, "pid": P, "setup_ms": N, "migrate_ms": N,
+ *                        "downtime_ms": N, "total_ms": N} (mgr_migrate.c)
  *   nf list             {"ok": true, "nfs": [ {id, vm, role, rx, ...} ]}
  *   stats               {"ok": true, "stats": { the core's /netvm/stats }}
  *   metrics             {"ok": true, "stats": {...}, "nf_counters": {"ID": {...}},
  *                        "nf_vms": {"ID": "VM name"}}
  *
  * Requests are served one at a time in the manager's loop; each is short
- * (a telemetry query at most, or stopping one QEMU).
+ * (a telemetry query at most, or stopping one QEMU), but for vm migrate,
+ * which holds the loop for the migration's time (about a second).
  */
 #include <errno.h>
 #include <poll.h>
@@ -31,6 +34,7 @@
 
 #include "mgr.h"
 #include "mgr_launcher.h"
+#include "mgr_migrate.h"
 
 #define MGR_CTL_REQ_LEN 256
 #define MGR_CTL_READ_MS 1000
@@ -171,6 +175,28 @@ ctl_vm_start_stop(struct mgr *m, const char *name, bool start)
 		return ctl_error("%s", err);
 	}
 	return ctl_ok();
+}
+
+static struct json_object *
+ctl_vm_migrate(struct mgr *m, const char *name)
+{
+	struct mgr_vm *vm = mgr_find_vm(m, name);
+	struct mgr_migrate_report rep;
+	char err[MGR_ERR_LEN];
+	struct json_object *o;
+
+	if (vm == NULL)
+		return ctl_error("no VM called '%s' in the manager's configuration", name);
+	if (mgr_migrate_vm(vm, &rep, err, sizeof(err)) < 0)
+		return ctl_error("%s", err);
+	o = ctl_ok();
+	json_object_object_add(o, "old_pid", json_object_new_int(rep.old_pid));
+	json_object_object_add(o, "pid", json_object_new_int(rep.new_pid));
+	json_object_object_add(o, "setup_ms", json_object_new_int64((int64_t)rep.setup_ms));
+	json_object_object_add(o, "migrate_ms", json_object_new_int64((int64_t)rep.migrate_ms));
+	json_object_object_add(o, "downtime_ms", json_object_new_int64((int64_t)rep.downtime_ms));
+	json_object_object_add(o, "total_ms", json_object_new_int64((int64_t)rep.total_ms));
+	return o;
 }
 
 /* The core's counters, or an error object. */
@@ -321,14 +347,16 @@ ctl_dispatch(struct mgr *m, char *req)
 		return ctl_vm_start_stop(m, words[2], true);
 	if (n == 3 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "stop") == 0)
 		return ctl_vm_start_stop(m, words[2], false);
+	if (n == 3 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "migrate") == 0)
+		return ctl_vm_migrate(m, words[2]);
 	if (n == 2 && strcmp(words[0], "nf") == 0 && strcmp(words[1], "list") == 0)
 		return ctl_nf_list(m);
 	if (n == 1 && strcmp(words[0], "stats") == 0)
 		return ctl_stats(m);
 	if (n == 1 && strcmp(words[0], "metrics") == 0)
 		return ctl_metrics(m);
-	return ctl_error("unknown request '%s' (vm list|start NAME|stop NAME, nf list, stats, "
-			 "metrics)",
+	return ctl_error("unknown request '%s' (vm list|start NAME|stop NAME|migrate NAME, nf "
+			 "list, stats, metrics)",
 			 n > 0 ? words[0] : "");
 }
 

@@ -2,7 +2,7 @@
 /*
  * netvmctl — the operator's command line for netvm-manager.
  *
- *   netvmctl [-s SOCKET] [--json] vm list | vm start NAME | vm stop NAME
+ *   netvmctl [-s SOCKET] [--json] vm list | vm start NAME | vm stop NAME | vm migrate NAME
  *   netvmctl [-s SOCKET] [--json] nf list | stats | metrics
  *   netvmctl [-c CORE_SOCKET] [-f FILE] [-t SECONDS] [--json] nf cmd ID WORD...
  *   netvmctl [-s SOCKET] [-f FILE] [-t SECONDS] [--json] vm cmd NAME WORD...
@@ -42,6 +42,8 @@ usage(FILE *f, const char *prog)
 		"  vm list          the configured VMs and their state\n"
 		"  vm start NAME    start a VM (again)\n"
 		"  vm stop NAME     stop a VM; it stays stopped\n"
+		"  vm migrate NAME  live-migrate a VM to a new QEMU on this host (needs the\n"
+		"                   patched QEMU: docs/qemu-patches.md)\n"
 		"  nf list          NFs attached to the core engine, with their VM\n"
 		"  stats            the core engine's counters: ports, NFs, pools, drops\n"
 		"  metrics          the core's and every NF's counters, Prometheus text format\n"
@@ -169,7 +171,8 @@ ctl_request(int n, char **argv, char *req, size_t len)
 	if (n == 2 && strcmp(argv[0], "vm") == 0 && strcmp(argv[1], "list") == 0)
 		snprintf(req, len, "vm list\n");
 	else if (n == 3 && strcmp(argv[0], "vm") == 0 &&
-		 (strcmp(argv[1], "start") == 0 || strcmp(argv[1], "stop") == 0) &&
+		 (strcmp(argv[1], "start") == 0 || strcmp(argv[1], "stop") == 0 ||
+		  strcmp(argv[1], "migrate") == 0) &&
 		 argv[2][0] != '\0' && argv[2][strcspn(argv[2], " \t\r\n")] == '\0' &&
 		 strlen(argv[2]) < MGR_CFG_NAME_LEN)
 		snprintf(req, len, "vm %s %s\n", argv[1], argv[2]);
@@ -299,6 +302,8 @@ main(int argc, char **argv)
 		r = ctl_show_stats(reply, stdout);
 	} else if (strcmp(req, "metrics\n") == 0) {
 		r = ctl_show_metrics(reply, stdout);
+	} else if (strncmp(req, "vm migrate ", 11) == 0) {
+		r = ctl_show_migrate(reply, req + 11, stdout);
 	}
 	if (r < 0)
 		fprintf(stderr, "netvmctl: unexpected answer from the manager\n");

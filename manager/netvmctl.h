@@ -25,6 +25,8 @@ int ctl_show_stats(struct json_object *reply, FILE *f);
 /* netvmctl_metrics.c: print a "metrics" answer in the Prometheus text
  * exposition format (docs/operations-basics.md). Returns 0 or -EPROTO. */
 int ctl_show_metrics(struct json_object *reply, FILE *f);
+/* The answer of "vm migrate NAME": old and new QEMU pid, time, downtime. */
+int ctl_show_migrate(struct json_object *reply, const char *name, FILE *f);
 
 /* netvmctl_nf.c: commands for NFs, and for the core itself (id CTL_CORE),
  * through the core's command socket. */

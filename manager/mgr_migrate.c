@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_migrate.c — `netvmctl vm migrate NAME`: live migration of a VM's QEMU
+ * to a new QEMU on the same host (a QEMU upgrade, moving a VM to other CPUs).
+ *
+ * It needs QEMU's ivshmem property x-shared-no-migrate (NetVM's patch
+ * series, docs/qemu-patches.md): with it the migration stream carries
+ * neither the pool nor the private region, and the destination maps them
+ * itself: the pool through the same inherited fd, the private region from
+ * the manager's ivshmem server, which greets the destination as it greeted
+ * the source (same peer id, same doorbell eventfd). The core never sees a
+ * change: the attachment is the manager's, the regions are the same, the
+ * guest's NF keeps its rings, and packets queue in them while the guest is
+ * stopped for the switch-over.
+ *
+ *   1. the source's QMP (<state_dir>/<name>.qmp) says it runs; the chardev
+ *      server lets one more QEMU in
+ *   2. the destination: the same command line with -incoming
+ *      unix:<state_dir>/<name>.mig, QMP at <name>.qmpd; it answers
+ *      query-status with "inmigrate"
+ *   3. migrate on the source, query-migrate until "completed"
+ *   4. the destination runs; the chardev server hands the VM's connection
+ *      over to it; <name>.qmpd becomes <name>.qmp; the source quits; the
+ *      VM's record (pid, pidfile) names the destination
+ * Any failure before step 4 kills the destination and leaves the VM in its
+ * source QEMU, which QEMU resumes after a failed migration.
+ *
+ * The request blocks the manager's loop for the migration's time (about a
+ * second for a 256 MiB guest under TCG); the chardev server runs in its own
+ * thread, so QEMU's handshake does not wait on the loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "mgr.h"
+#include "mgr_launcher.h"
+#include "mgr_migrate.h"
+
+#define MIG_PROPERTY "x-shared-no-migrate"
+#define MIG_QMP_START_MS 30000 /* destination started until its QMP answers */
+#define MIG_QMP_REPLY_MS 10000 /* one QMP command */
+#define MIG_STREAM_MS 120000   /* the migration itself */
+#define MIG_RUN_MS 10000       /* migration completed until the destination runs */
+#define MIG_QUIT_MS 5000       /* the source's quit */
+#define MIG_POLL_MS 20
+#define MIG_PROBE_MAX 65536
+
+/* ---- the capability: does manager.qemu have x-shared-no-migrate? ---- */
+
+/* Run `@qemu -device ivshmem-plain,help`: 1 when it lists the property. */
+static int
+mig_probe(const char *qemu)
+{
+	char *out = malloc(MIG_PROBE_MAX);
+	int pfd[2], status, found = 0;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (out == NULL || pipe2(pfd, O_CLOEXEC) < 0) {
+		free(out);
+		return 0;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(pfd[1], 1) < 0 ||
+		    dup2(pfd[1], 2) < 0)
+			_exit(127);
+		execlp(qemu, qemu, "-device", "ivshmem-plain,help", (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (pid > 0 && len + 1 < MIG_PROBE_MAX) {
+		n = read(pfd[0], out + len, MIG_PROBE_MAX - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(pfd[0]);
+	if (pid > 0) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		out[len] = '\0';
+		found = strstr(out, MIG_PROPERTY) != NULL;
+	}
+	free(out);
+	return found;
+}
+
+int
+mgr_migrate_capable(const char *qemu)
+{
+	static char known[MGR_CFG_PATH_LEN];
+	static int answer;
+
+	if (strcmp(known, qemu) != 0) {
+		answer = mig_probe(qemu);
+		snprintf(known, sizeof(known), "%s", qemu);
+	}
+	return answer;
+}
+
+int
+mgr_migrate_path(const struct mgr_vm *vm, const char *suffix, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s.%s", vm->m->cfg.state_dir, vm->cfg->name, suffix);
+
+	if (n < 0 || (size_t)n >= len || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* ---- a small QMP client ---- */
+
+struct mig_qmp {
+	int fd;
+	size_t len;
+	char buf[65536];
+};
+
+/* Whether process @pid (a child when @child) still runs. */
+static bool
+mig_alive(pid_t pid, bool child)
+{
+	int status;
+
+	if (child)
+		return waitpid(pid, &status, WNOHANG) == 0;
+	return kill(pid, 0) == 0;
+}
+
+static void
+mig_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* The next QMP message within @timeout_ms (events included), or NULL. */
+static struct json_object *
+qmp_read(struct mig_qmp *q, int timeout_ms)
+{
+	uint64_t deadline = mgr_now_ms() + (uint64_t)timeout_ms;
+
+	for (;;) {
+		char *nl = memchr(q->buf, '\n', q->len);
+		struct pollfd p = { .fd = q->fd, .events = POLLIN };
+		uint64_t now;
+		ssize_t n;
+
+		if (nl != NULL) {
+			struct json_object *o;
+
+			*nl = '\0';
+			o = json_tokener_parse(q->buf);
+			q->len -= (size_t)(nl + 1 - q->buf);
+			memmove(q->buf, nl + 1, q->len);
+			if (o != NULL)
+				return o;
+			continue;
+		}
+		if (q->len + 1 >= sizeof(q->buf))
+			return NULL; /* a message this large is not QMP's */
+		now = mgr_now_ms();
+		if (now >= deadline || poll(&p, 1, (int)(deadline - now)) <= 0)
+			return NULL;
+		n = recv(q->fd, q->buf + q->len, sizeof(q->buf) - 1 - q->len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return NULL;
+		q->len += (size_t)n;
+	}
+}
+
+/*
+ * Run QMP command @cmd (a JSON object's text); its "return" in @ret (owned
+ * by the caller, may be NULL). Returns 0, or -EIO with QEMU's error or the
+ * reason in @err.
+ */
+static int
+qmp_exec(struct mig_qmp *q, const char *cmd, struct json_object **ret, char *err, size_t errlen)
+{
+	size_t len = strlen(cmd), off = 0;
+	struct json_object *o, *v, *d;
+
+	if (ret != NULL)
+		*ret = NULL;
+	while (off < len) {
+		ssize_t n = send(q->fd, cmd + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "QMP: %s", strerror(errno));
+			return -EIO;
+		}
+		off += (size_t)n;
+	}
+	while ((o = qmp_read(q, MIG_QMP_REPLY_MS)) != NULL) {
+		if (json_object_object_get_ex(o, "return", &v)) {
+			if (ret != NULL)
+				*ret = json_object_get(v);
+			json_object_put(o);
+			return 0;
+		}
+		if (json_object_object_get_ex(o, "error", &v)) {
+			snprintf(err, errlen, "QMP: %s",
+				 json_object_object_get_ex(v, "desc", &d) ?
+				 json_object_get_string(d) : json_object_get_string(v));
+			json_object_put(o);
+			return -EIO;
+		}
+		json_object_put(o); /* an event */
+	}
+	snprintf(err, errlen, "QMP: no answer to %s within %d ms", cmd, MIG_QMP_REPLY_MS);
+	return -EIO;
+}
+
+static void
+qmp_close(struct mig_qmp *q)
+{
+	if (q->fd >= 0)
+		close(q->fd);
+	q->fd = -1;
+}
+
+/*
+ * Connect to the QMP socket @path of QEMU @pid within @timeout_ms (it may
+ * not listen yet) and leave the greeting's capability negotiation done.
+ */
+static int
+qmp_open(struct mig_qmp *q, const char *path, pid_t pid, bool child, int timeout_ms, char *err,
+	 size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint64_t deadline = mgr_now_ms() + (uint64_t)timeout_ms;
+	struct json_object *hello;
+
+	q->len = 0;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	for (;;) {
+		q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (q->fd < 0) {
+			snprintf(err, errlen, "QMP socket: %s", strerror(errno));
+			return -errno;
+		}
+		if (connect(q->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			break;
+		qmp_close(q);
+		if (!mig_alive(pid, child)) {
+			snprintf(err, errlen, "QEMU (pid %d) exited before its QMP socket %s "
+				 "answered", (int)pid, path);
+			return -ESRCH;
+		}
+		if (mgr_now_ms() >= deadline) {
+			snprintf(err, errlen, "QEMU's QMP socket %s: nobody listens after %d ms",
+				 path, timeout_ms);
+			return -ETIMEDOUT;
+		}
+		mig_sleep_ms(MIG_POLL_MS);
+	}
+	hello = qmp_read(q, MIG_QMP_REPLY_MS);
+	if (hello == NULL || !json_object_object_get_ex(hello, "QMP", NULL)) {
+		json_object_put(hello);
+		qmp_close(q);
+		snprintf(err, errlen, "%s: no QMP greeting", path);
+		return -EPROTO;
+	}
+	json_object_put(hello);
+	if (qmp_exec(q, "{\"execute\":\"qmp_capabilities\"}", NULL, err, errlen) < 0) {
+		qmp_close(q);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* The "status" of query-status ("running", "inmigrate", ...) into @buf. */
+static int
+qmp_status(struct mig_qmp *q, char *buf, size_t len, char *err, size_t errlen)
+{
+	struct json_object *r, *s;
+	int rc = qmp_exec(q, "{\"execute\":\"query-status\"}", &r, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	if (!json_object_object_get_ex(r, "status", &s)) {
+		json_object_put(r);
+		snprintf(err, errlen, "QMP: query-status without a status");
+		return -EPROTO;
+	}
+	snprintf(buf, len, "%s", json_object_get_string(s));
+	json_object_put(r);
+	return 0;
+}
+
+/* Integer member @key of @o, 0 when absent. */
+static uint64_t
+mig_u64(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? (uint64_t)json_object_get_int64(v) : 0;
+}
+
+/* ---- the migration ---- */
+
+/* Whether QEMU @pid was started with the property (its command line says so). */
+static bool
+mig_pid_migratable(pid_t pid)
+{
+	char path[64], buf[8192];
+	ssize_t n, i;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return strstr(buf, MIG_PROPERTY "=on") != NULL;
+}
+
+/* Why @vm cannot migrate now, into @err; 0 when it can. */
+static int
+mig_check(struct mgr_vm *vm, char *err, size_t errlen)
+{
+	const char *name = vm->cfg->name;
+
+	if (vm->launcher != &mgr_launcher_qemu) {
+		snprintf(err, errlen, "vm %s runs under the %s launcher: only launcher \"qemu\" "
+			 "migrates (libvirt cannot give ivshmem devices x-shared-no-migrate)", name,
+			 vm->launcher->name);
+		return -ENOTSUP;
+	}
+	if (vm->state != MGR_VM_RUNNING && vm->state != MGR_VM_BOOTING) {
+		snprintf(err, errlen, "vm %s is not running (%s)", name,
+			 mgr_vm_state_name(vm->state));
+		return -EINVAL;
+	}
+	if (!vm->ivs.running) {
+		snprintf(err, errlen, "vm %s was adopted from a previous netvm-manager: no chardev "
+			 "server can greet a destination QEMU; vm stop and vm start it first",
+			 name);
+		return -ENOTSUP;
+	}
+	if (!mig_pid_migratable(vm->pid)) {
+		snprintf(err, errlen, "vm %s: its QEMU (pid %d, manager.qemu \"%s\") has no "
+			 "ivshmem property " MIG_PROPERTY ": stock QEMU cannot migrate ivshmem "
+			 "devices without copying the shared pool over live packets. Build the "
+			 "patched QEMU (scripts/build-qemu.sh, docs/qemu-patches.md), set "
+			 "manager.qemu to it and restart the VM", name, (int)vm->pid,
+			 vm->m->cfg.qemu);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/* Wait until QEMU @pid (a child when @child) is gone; SIGKILL after @ms. */
+static void
+mig_reap(pid_t pid, bool child, unsigned int ms)
+{
+	unsigned int waited;
+	int status;
+
+	for (waited = 0; waited < ms; waited += MIG_POLL_MS) {
+		if (child ? waitpid(pid, &status, WNOHANG) != 0 : kill(pid, 0) != 0)
+			return;
+		mig_sleep_ms(MIG_POLL_MS);
+	}
+	kill(pid, SIGKILL);
+	if (child)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+}
+
+/* Poll the source's query-migrate until the end; its "return" on success. */
+static int
+mig_wait_stream(struct mig_qmp *src, struct json_object **info, char *err, size_t errlen)
+{
+	uint64_t deadline = mgr_now_ms() + MIG_STREAM_MS;
+	struct json_object *r, *s, *e;
+	const char *st;
+	int rc;
+
+	for (;;) {
+		rc = qmp_exec(src, "{\"execute\":\"query-migrate\"}", &r, err, errlen);
+		if (rc < 0)
+			return rc;
+		st = json_object_object_get_ex(r, "status", &s) ? json_object_get_string(s) : "";
+		if (strcmp(st, "completed") == 0) {
+			*info = r;
+			return 0;
+		}
+		if (strcmp(st, "failed") == 0 || strcmp(st, "cancelled") == 0) {
+			snprintf(err, errlen, "the migration %s: %s", st,
+				 json_object_object_get_ex(r, "error-desc", &e) ?
+				 json_object_get_string(e) : "QEMU gave no reason");
+			json_object_put(r);
+			return -EIO;
+		}
+		json_object_put(r);
+		if (mgr_now_ms() >= deadline) {
+			qmp_exec(src, "{\"execute\":\"migrate_cancel\"}", NULL, err, errlen);
+			snprintf(err, errlen, "the migration did not complete within %d s; cancelled",
+				 MIG_STREAM_MS / 1000);
+			return -ETIMEDOUT;
+		}
+		mig_sleep_ms(MIG_POLL_MS);
+	}
+}
+
+/* Wait until the destination runs. */
+static int
+mig_wait_running(struct mig_qmp *dst, char *err, size_t errlen)
+{
+	uint64_t deadline = mgr_now_ms() + MIG_RUN_MS;
+	char st[32];
+	int rc;
+
+	for (;;) {
+		rc = qmp_status(dst, st, sizeof(st), err, errlen);
+		if (rc < 0)
+			return rc;
+		if (strcmp(st, "running") == 0)
+			return 0;
+		if (strcmp(st, "inmigrate") != 0 && strcmp(st, "finish-migrate") != 0 &&
+		    strcmp(st, "prelaunch") != 0) {
+			snprintf(err, errlen, "the destination QEMU is \"%s\", not running", st);
+			return -EIO;
+		}
+		if (mgr_now_ms() >= deadline) {
+			snprintf(err, errlen, "the destination QEMU is still \"%s\" after %d s", st,
+				 MIG_RUN_MS / 1000);
+			return -ETIMEDOUT;
+		}
+		mig_sleep_ms(MIG_POLL_MS);
+	}
+}
+
+int
+mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, size_t errlen)
+{
+	char qmp[MGR_CFG_SOCK_LEN], qmpd[MGR_CFG_SOCK_LEN], mig[MGR_CFG_SOCK_LEN];
+	char cmd[MGR_CFG_SOCK_LEN + 64], st[32], why[MGR_ERR_LEN];
+	struct mig_qmp *src = NULL, *dst = NULL;
+	struct json_object *info = NULL;
+	uint64_t t0 = mgr_now_ms(), t1;
+	pid_t dpid = 0;
+	int r;
+
+	memset(rep, 0, sizeof(*rep));
+	r = mig_check(vm, err, errlen);
+	if (r < 0)
+		return r;
+	if (mgr_migrate_path(vm, "qmp", qmp, sizeof(qmp)) < 0 ||
+	    mgr_migrate_path(vm, "qmpd", qmpd, sizeof(qmpd)) < 0 ||
+	    mgr_migrate_path(vm, "mig", mig, sizeof(mig)) < 0) {
+		snprintf(err, errlen, "vm %s: %s/%s.qmpd is longer than a unix socket path: "
+			 "shorten manager.state_dir", vm->cfg->name, vm->m->cfg.state_dir,
+			 vm->cfg->name);
+		return -ENAMETOOLONG;
+	}
+	src = malloc(sizeof(*src));
+	dst = malloc(sizeof(*dst));
+	if (src == NULL || dst == NULL) {
+		free(src);
+		free(dst);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	src->fd = dst->fd = -1;
+
+	/* 1. the source */
+	r = qmp_open(src, qmp, vm->pid, false, MIG_QMP_REPLY_MS, why, sizeof(why));
+	if (r == 0)
+		r = qmp_status(src, st, sizeof(st), why, sizeof(why));
+	if (r == 0 && strcmp(st, "running") != 0) {
+		snprintf(why, sizeof(why), "the VM's QEMU is \"%s\", not running", st);
+		r = -EINVAL;
+	}
+	if (r < 0)
+		goto fail;
+	mgr_ivs_allow_successor(&vm->ivs);
+	unlink(qmpd);
+	unlink(mig);
+
+	/* 2. the destination */
+	r = mgr_qemu_spawn(vm, mig, &dpid, why, sizeof(why));
+	if (r < 0) {
+		dpid = 0;
+		goto fail;
+	}
+	r = qmp_open(dst, qmpd, dpid, true, MIG_QMP_START_MS, why, sizeof(why));
+	if (r == 0)
+		r = qmp_status(dst, st, sizeof(st), why, sizeof(why));
+	if (r == 0 && strcmp(st, "inmigrate") != 0) {
+		snprintf(why, sizeof(why), "the destination QEMU is \"%s\", not waiting for the "
+			 "stream", st);
+		r = -EIO;
+	}
+	if (r < 0)
+		goto fail;
+	t1 = mgr_now_ms();
+	rep->setup_ms = t1 - t0;
+
+	/* 3. the stream */
+	snprintf(cmd, sizeof(cmd), "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"unix:%s\"}}",
+		 mig);
+	r = qmp_exec(src, cmd, NULL, why, sizeof(why));
+	if (r == 0)
+		r = mig_wait_stream(src, &info, why, sizeof(why));
+	if (r == 0)
+		r = mig_wait_running(dst, why, sizeof(why));
+	if (r < 0)
+		goto fail;
+
+	/* 4. the switch: from here on the VM is the destination's */
+	mgr_ivs_handover(&vm->ivs, true);
+	if (rename(qmpd, qmp) < 0)
+		mgr_log("vm %s: cannot rename %s to %s: %s (a later migration cannot reach "
+			"QEMU)", vm->cfg->name, qmpd, qmp, strerror(errno));
+	rep->old_pid = vm->pid;
+	rep->new_pid = dpid;
+	qmp_exec(src, "{\"execute\":\"quit\"}", NULL, why, sizeof(why));
+	qmp_close(src);
+	mig_reap(vm->pid, vm->pid_is_child, MIG_QUIT_MS);
+	vm->pid = dpid;
+	vm->pid_is_child = true;
+	if (mgr_state_pid_write(vm->pid_path, dpid) < 0)
+		mgr_log("vm %s: cannot write %s: %s", vm->cfg->name, vm->pid_path,
+			strerror(errno));
+	unlink(mig);
+	rep->migrate_ms = mig_u64(info, "total-time");
+	rep->downtime_ms = mig_u64(info, "downtime");
+	rep->total_ms = mgr_now_ms() - t0;
+	json_object_put(info);
+	qmp_close(dst);
+	free(src);
+	free(dst);
+	mgr_log("vm %s: migrated to QEMU pid %d (was %d): %llu ms, downtime %llu ms",
+		vm->cfg->name, (int)rep->new_pid, (int)rep->old_pid,
+		(unsigned long long)rep->total_ms, (unsigned long long)rep->downtime_ms);
+	return 0;
+
+fail:
+	json_object_put(info);
+	if (dpid > 0) {
+		kill(dpid, SIGKILL);
+		mig_reap(dpid, true, MIG_QUIT_MS);
+	}
+	mgr_ivs_handover(&vm->ivs, false);
+	/* a source that completed its side and lost the destination resumes */
+	if (src->fd >= 0 && qmp_status(src, st, sizeof(st), err, errlen) == 0 &&
+	    strcmp(st, "postmigrate") == 0)
+		qmp_exec(src, "{\"execute\":\"cont\"}", NULL, err, errlen);
+	qmp_close(src);
+	qmp_close(dst);
+	free(src);
+	free(dst);
+	unlink(qmpd);
+	unlink(mig);
+	snprintf(err, errlen, "vm %s: migration failed, the VM runs on in QEMU pid %d: %s",
+		 vm->cfg->name, (int)vm->pid, why);
+	mgr_log("%s", err);
+	return r < 0 ? r : -EIO;
+}
