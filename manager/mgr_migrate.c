@@ -20,8 +20,9 @@
  *      query-status with "inmigrate"
  *   3. migrate on the source, query-migrate until "completed"
  *   4. the destination runs; the chardev server hands the VM's connection
- *      over to it; <name>.qmpd becomes <name>.qmp; the source quits; the
- *      VM's record (pid, pidfile) names the destination
+ *      over to it; the source quits (removing <name>.qmp); <name>.qmpd
+ *      becomes <name>.qmp; the VM's record (pid, pidfile) names the
+ *      destination
  * Any failure before step 4 kills the destination and leaves the VM in its
  * source QEMU, which QEMU resumes after a failed migration.
  *
@@ -541,14 +542,15 @@ mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, siz
 
 	/* 4. the switch: from here on the VM is the destination's */
 	mgr_ivs_handover(&vm->ivs, true);
-	if (rename(qmpd, qmp) < 0)
-		mgr_log("vm %s: cannot rename %s to %s: %s (a later migration cannot reach "
-			"QEMU)", vm->cfg->name, qmpd, qmp, strerror(errno));
 	rep->old_pid = vm->pid;
 	rep->new_pid = dpid;
 	qmp_exec(src, "{\"execute\":\"quit\"}", NULL, why, sizeof(why));
 	qmp_close(src);
 	mig_reap(vm->pid, vm->pid_is_child, MIG_QUIT_MS);
+	/* only now: the source removes its QMP socket's file as it quits */
+	if (rename(qmpd, qmp) < 0)
+		mgr_log("vm %s: cannot rename %s to %s: %s (a later migration cannot reach "
+			"QEMU)", vm->cfg->name, qmpd, qmp, strerror(errno));
 	vm->pid = dpid;
 	vm->pid_is_child = true;
 	if (mgr_state_pid_write(vm->pid_path, dpid) < 0)

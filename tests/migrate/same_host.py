@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""same_host: netvmctl vm migrate of an NF VM on one host while traffic goes through it.
+
+  nsA 10.0.1.2/24 ── veth ── core engine ── veth ── nsB 10.0.2.2/24
+                                  │ rings (role 1)
+              VM "l3fwd" (netvm-manager, launcher qemu, manager.qemu = the
+              QEMU of scripts/build-qemu.sh: ivshmem x-shared-no-migrate=on)
+
+  migrate   a ping flood A -> B (every 10 ms) through the VM while
+            `netvmctl vm migrate l3fwd` moves it to a new QEMU: ping counts 0
+            lost; a canary on the host keeps a counter in every 4 KiB page of
+            the pool and finds none written back (stock QEMU with master=on
+            writes the pages it sent back into the shared pool); vm list
+            shows the new QEMU pid with the same core instance; the old QEMU
+            is gone
+  again     a second migration (the new QEMU migrates in turn), flood and
+            canary as above
+  stop      vm stop after the migrations: the core has every buffer back
+
+Prints the migration's figures (QEMU's total time and downtime, the
+request's time). Needs root, hugepages, the guest image
+(scripts/build-guest.sh) and the patched QEMU (scripts/build-qemu.sh):
+exits 77 (skipped) without them.
+"""
+
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "manager"))
+sys.path.insert(0, os.path.join(HERE, "..", "vm"))
+
+import migtest  # noqa: E402
+import mgrtest  # noqa: E402
+import traffic  # noqa: E402
+from nvtest import check  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+
+VM = traffic.VM
+FLOOD = 400          # pings every 10 ms: about 4 s, the migration in the middle
+FLOOD_LEAD_S = 1.0   # flood before the migration starts
+
+
+def pid_gone(pid, timeout):
+    """Wait until process @pid no longer exists."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def migrate_under_flood(chk, core, mgr, vm, a, b, tag):
+    """Migrate @vm during a flood with the canary on; the new vm dict or None."""
+    canary = migtest.Canary(vm["pid"])
+    canary.start()
+    flood = migtest.Flood(a, b, FLOOD)
+    time.sleep(FLOOD_LEAD_S)
+    sweeps0 = canary.sweeps
+    t0 = time.monotonic()
+    rc, rep = mgr.netvmctl("vm", "migrate", VM)
+    took = time.monotonic() - t0
+    sweeps_during = canary.sweeps - sweeps0
+    sent, got, out = flood.result(60)
+    time.sleep(0.5)   # the canary goes on after the migration
+    canary.stop()
+    ok = chk.ok(rc == 0 and isinstance(rep, dict) and rep.get("ok") is True,
+                f"{tag}: netvmctl vm migrate {VM} succeeds", str(rep)[:600] + mgr.tail())
+    if ok:
+        print(f"  migration: QEMU total {rep.get('migrate_ms')} ms, downtime "
+              f"{rep.get('downtime_ms')} ms, destination set-up {rep.get('setup_ms')} ms, "
+              f"request {rep.get('total_ms')} ms ({took:.2f} s seen by netvmctl)", flush=True)
+        chk.ok(rep.get("pid") not in (None, vm["pid"]) and rep.get("old_pid") == vm["pid"],
+               f"{tag}: the answer names the old QEMU pid {vm['pid']} and a new one",
+               str(rep))
+    chk.ok(sent is not None and sent == FLOOD and got == sent,
+           f"{tag}: ping flood through the VM during the migration: {got} of {sent} "
+           f"replies, 0 lost", out[-300:])
+    chk.gt(sweeps_during, 0, f"{tag}: the canary swept the pool while the migration ran")
+    chk.eq(canary.nbad, 0, f"{tag}: no page of the pool written back in {canary.sweeps} "
+           f"sweeps of {canary.pages} pages (first bad: {canary.bad})")
+    if not ok:
+        return None
+    new = mgr.vm(VM)
+    chk.ok(new.get("state") == "running" and new.get("pid") == rep.get("pid") and
+           new.get("nf_id") == vm["nf_id"], f"{tag}: vm list shows {VM} running in the new "
+           f"QEMU, same core instance {vm['nf_id']}", str(new))
+    chk.ok(pid_gone(vm["pid"], 10), f"{tag}: the old QEMU (pid {vm['pid']}) is gone")
+    traffic.ping_both(chk, core, new, a, b, tag)
+    return new
+
+
+def main():
+    """Run the scenario; exit 0 when every check passed."""
+    env = nvenv.setup("same_host", 240, __doc__)
+    chk = check.Checker("same_host")
+    kernel, initrd = mgrtest.guest_image(env)
+    qemu = migtest.patched_qemu(env)
+
+    chk.section("namespaces, core, manager with the patched QEMU")
+    a, b, core = mgrtest.net_core(env, chk, "mh", traffic.CONFIG)
+    routes = env.path("routes")
+    with open(routes, "w") as f:
+        f.write(f"10.0.1.0/24 0 {a.ns_mac}\n10.0.2.0/24 1 {b.ns_mac}\n")
+    mgr = mgrtest.Manager(env, core, [traffic.vm_config(kernel, initrd, routes)],
+                          f'qemu = "{qemu}"; ' + traffic.MANAGER_EXTRA)
+    err = mgr.start_ready()
+    if err:
+        chk.fatal("netvm-manager starts", err)
+    vm = traffic.wait_running(chk, core, mgr, "start")
+    if vm is None or not traffic.ping_both(chk, core, vm, a, b, "start"):
+        chk.fatal("the VM routes before the migration")
+
+    chk.section("migrate: the VM moves to a new QEMU during a ping flood")
+    vm2 = migrate_under_flood(chk, core, mgr, vm, a, b, "migrate")
+    if vm2 is not None:
+        chk.section("again: the new QEMU migrates in turn")
+        vm3 = migrate_under_flood(chk, core, mgr, vm2, a, b, "again")
+        if vm3 is not None:
+            chk.eq(mgr.vm(VM).get("restarts"), 0, "again: no restart counted")
+
+    chk.section("stop: every buffer back")
+    rc, _ = mgr.netvmctl("vm", "stop", VM)
+    chk.eq(rc, 0, f"netvmctl vm stop {VM}")
+    ok, st = core.tel.wait_for(lambda s: traffic.pool_whole(s, vm["nf_id"]), 10)
+    chk.ok(ok, "the core has every buffer back (pool0_free + held by other NFs == "
+           "pool0_total)", f"pool0_free={st.get('pool0_free')} total={st.get('pool0_total')}")
+
+    chk.section("shutdown")
+    chk.eq(mgr.stop(15, 30), 0, "netvm-manager exits 0 on SIGTERM")
+    core.stop_checked(chk)
+    env.done(chk)
+
+
+if __name__ == "__main__":
+    main()
