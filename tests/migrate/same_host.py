@@ -4,7 +4,10 @@
   nsA 10.0.1.2/24 ── veth ── core engine ── veth ── nsB 10.0.2.2/24
                                   │ rings (role 1)
               VM "l3fwd" (netvm-manager, launcher qemu, manager.qemu = the
-              QEMU of scripts/build-qemu.sh: ivshmem x-shared-no-migrate=on)
+              QEMU of scripts/build-qemu.sh: ivshmem x-shared-no-migrate=on);
+              its NF sleeps on its doorbell after 1 ms without packets
+              (--sleep-after-us), so the pings between them wake it through
+              ivshmem-doorbell's interrupt
 
   migrate   a ping flood A -> B (every 10 ms) through the VM while
             `netvmctl vm migrate l3fwd` moves it to a new QEMU: ping counts 0
@@ -12,7 +15,13 @@
             the pool and finds none written back (stock QEMU with master=on
             writes the pages it sent back into the shared pool); vm list
             shows the new QEMU pid with the same core instance; the old QEMU
-            is gone
+            is gone; the NF was woken by its doorbell during the migration,
+            once for every ring: netlib's wakeups (`netvmctl vm cmd l3fwd
+            stats`) grow exactly as much as the core's nf<I>_doorbells (a
+            doorbell event taken by the QEMU that does not run, the incoming
+            destination or the finished source, would be a ring without a
+            wake-up; the NF would wait for its 100 ms time-out), and netlib
+            counts no missed_wakeups
   again     a second migration (the new QEMU migrates in turn), flood and
             canary as above
   stop      vm stop after the migrations: the core has every buffer back
@@ -24,6 +33,8 @@ exits 77 (skipped) without them.
 """
 
 import os
+import re
+import subprocess
 import sys
 import time
 
@@ -41,6 +52,15 @@ from nvtest import env as nvenv  # noqa: E402
 VM = traffic.VM
 FLOOD = 400          # pings every 10 ms: about 4 s, the migration in the middle
 FLOOD_LEAD_S = 1.0   # flood before the migration starts
+SETTLE_S = 1.0       # after the flood, before reading the wake-up counters
+SLEEP_OPTS = "--sleep-after-us 1000 "  # the NF blocks on its doorbell when idle
+
+
+def nf_counters(mgr):
+    """netlib's counters of the VM's NF ({name: value}) from `netvmctl vm cmd VM stats`."""
+    res = subprocess.run([mgr.ctl, "-s", mgr.sock, "-t", "30", "vm", "cmd", VM, "stats"],
+                         capture_output=True, text=True, timeout=60)
+    return {k: int(v) for k, v in re.findall(r"^(\w+) (\d+)$", res.stdout, re.M)}
 
 
 def pid_gone(pid, timeout):
@@ -57,6 +77,8 @@ def pid_gone(pid, timeout):
 
 def migrate_under_flood(chk, core, mgr, vm, a, b, tag):
     """Migrate @vm during a flood with the canary on; the new vm dict or None."""
+    rings_key = f"nf{vm['nf_id']}_doorbells"
+    before, rings0 = nf_counters(mgr), core.stats().get(rings_key)
     canary = migtest.Canary(vm["pid"])
     canary.start()
     flood = migtest.Flood(a, b, FLOOD)
@@ -82,6 +104,21 @@ def migrate_under_flood(chk, core, mgr, vm, a, b, tag):
            f"{tag}: ping flood through the VM during the migration: {got} of {sent} "
            f"replies, 0 lost", out[-300:])
     chk.gt(sweeps_during, 0, f"{tag}: the canary swept the pool while the migration ran")
+    time.sleep(SETTLE_S)  # the NF idles: its sleeps end by time-out, nothing rings
+    after, rings1 = nf_counters(mgr), core.stats().get(rings_key)
+    woke = after.get("wakeups", 0) - before.get("wakeups", 0)
+    rings = (rings1 or 0) - (rings0 or 0)
+    print(f"  doorbells rung by the core: {rings}, wake-ups by the doorbell in the guest: "
+          f"{woke}", flush=True)
+    chk.gt(woke, 0, f"{tag}: the NF slept and its doorbell woke it during the flood "
+           f"(wakeups +{woke})")
+    chk.ok(rings1 is not None and woke == rings, f"{tag}: every doorbell the core rang "
+           f"woke the guest's NF, none was taken by the QEMU not running ({rings} rung, "
+           f"{woke} wake-ups)")
+    chk.ok("missed_wakeups" in after and
+           after["missed_wakeups"] == before.get("missed_wakeups"),
+           f"{tag}: no wake-up missed across the migration (missed_wakeups "
+           f"{before.get('missed_wakeups')} -> {after.get('missed_wakeups')})", str(after))
     chk.eq(canary.nbad, 0, f"{tag}: no page of the pool written back in {canary.sweeps} "
            f"sweeps of {canary.pages} pages (first bad: {canary.bad})")
     if not ok:
@@ -107,7 +144,7 @@ def main():
     routes = env.path("routes")
     with open(routes, "w") as f:
         f.write(f"10.0.1.0/24 0 {a.ns_mac}\n10.0.2.0/24 1 {b.ns_mac}\n")
-    mgr = mgrtest.Manager(env, core, [traffic.vm_config(kernel, initrd, routes)],
+    mgr = mgrtest.Manager(env, core, [traffic.vm_config(kernel, initrd, routes, SLEEP_OPTS)],
                           f'qemu = "{qemu}"; ' + traffic.MANAGER_EXTRA)
     err = mgr.start_ready()
     if err:
