@@ -48,7 +48,12 @@ PACKAGES="libglib2.0-dev libpixman-1-dev dpkg-dev git meson ninja-build gcc make
 CONFIGURE_OPTS="--target-list=x86_64-softmmu --meson=meson --disable-docs
 	--without-default-features --enable-tcg --enable-kvm --disable-install-blobs
 	--disable-werror --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu"
+# shellcheck disable=SC2086 # the options on one line, as words
+OPTS_LINE=$(printf '%s ' $CONFIGURE_OPTS)
 GIT_ID=(-c user.name=netvm-build -c user.email=netvm-build@localhost)
+shopt -s nullglob
+SERIES=("$PATCHES"/*.patch)
+shopt -u nullglob
 
 usage() {
 	sed -n '/^# Usage:/,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
@@ -90,9 +95,8 @@ series_key() {
 	local f
 	{
 		echo "version $1"
-		echo "options" $CONFIGURE_OPTS
-		for f in "$PATCHES"/*.patch; do
-			[ -e "$f" ] || continue
+		echo "options $OPTS_LINE"
+		for f in "${SERIES[@]}"; do
 			echo "patch $(basename "$f") $(sha256sum <"$f" | cut -d' ' -f1)"
 		done
 	} | sha256sum | cut -d' ' -f1
@@ -111,7 +115,7 @@ if [ $print_only = 1 ]; then
 	exit 0
 fi
 if up_to_date; then
-	say "up to date: $BIN (qemu $VERSION, $(ls "$PATCHES"/*.patch 2>/dev/null | wc -l) patches)"
+	say "up to date: $BIN (qemu $VERSION, ${#SERIES[@]} patches)"
 	exit 0
 fi
 
@@ -192,8 +196,7 @@ fi
 "${GIT[@]}" checkout -q --detach debian >>"$log" 2>&1
 "${GIT[@]}" reset -q --hard debian >>"$log" 2>&1
 n=0
-for p in "$PATCHES"/*.patch; do
-	[ -e "$p" ] || continue
+for p in "${SERIES[@]}"; do
 	"${GIT[@]}" am -q --whitespace=nowarn "$p" >>"$log" 2>&1 || {
 		"${GIT[@]}" am --abort >/dev/null 2>&1 || true
 		die "$(basename "$p") does not apply to qemu $VERSION; see $log"
@@ -205,15 +208,13 @@ say "qemu $VERSION with $n patches from qemu-patches/"
 # --- 4. build ---------------------------------------------------------------
 
 OBJ="$DIR/obj"
-# shellcheck disable=SC2086 # one word per option
-if [ ! -f "$OBJ/build.ninja" ] || [ "$(cat "$OBJ/netvm-options" 2>/dev/null)" != "$(echo $CONFIGURE_OPTS)" ]; then
+if [ ! -f "$OBJ/build.ninja" ] || [ "$(cat "$OBJ/netvm-options" 2>/dev/null)" != "$OPTS_LINE" ]; then
 	say "configuring (x86_64-softmmu only)"
 	mkdir -p "$OBJ"
 	# shellcheck disable=SC2086
 	(cd "$OBJ" && ../src/configure $CONFIGURE_OPTS) >>"$log" 2>&1 ||
 		die "configure failed; see $log"
-	# shellcheck disable=SC2086
-	echo $CONFIGURE_OPTS >"$OBJ/netvm-options"
+	echo "$OPTS_LINE" >"$OBJ/netvm-options"
 fi
 say "compiling with $JOBS jobs (about 10 minutes on 2 CPUs the first time)"
 nice -n 10 make -C "$OBJ" -j"$JOBS" qemu-system-x86_64 >>"$log" 2>&1 ||

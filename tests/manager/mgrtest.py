@@ -175,6 +175,14 @@ class Manager(Proc):
             time.sleep(0.1)
 
 
+def shutdown(env, chk, mgr, core):
+    """End a scenario: SIGTERM the manager (exit 0), stop the core (no buffer leaked)."""
+    chk.section("shutdown")
+    chk.eq(mgr.stop(15, 30), 0, "netvm-manager exits 0 on SIGTERM")
+    core.stop_checked(chk)
+    env.done(chk)
+
+
 def console_regions(path):
     """{kind: map1 size} of the probe's lines on the guest console at @path."""
     out = {}

@@ -217,10 +217,7 @@ def main():
         if vm is not None:
             case_kill(env, chk, core, mgr, vm, a, b)
 
-    chk.section("shutdown")
-    chk.eq(mgr.stop(15, 30), 0, "netvm-manager exits 0 on SIGTERM")
-    core.stop_checked(chk)
-    env.done(chk)
+    mgrtest.shutdown(env, chk, mgr, core)
 
 
 if __name__ == "__main__":

@@ -77,10 +77,7 @@ def main():
     chk.ok(rc == 1 and "no VM called 'nosuchvm'" in out, "vm migrate of an unknown VM: "
            "refused", out.strip())
 
-    chk.section("shutdown")
-    chk.eq(mgr.stop(15, 30), 0, "netvm-manager exits 0 on SIGTERM")
-    core.stop_checked(chk)
-    env.done(chk)
+    mgrtest.shutdown(env, chk, mgr, core)
 
 
 if __name__ == "__main__":

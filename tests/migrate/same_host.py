@@ -168,10 +168,7 @@ def main():
     chk.ok(ok, "the core has every buffer back (pool0_free + held by other NFs == "
            "pool0_total)", f"pool0_free={st.get('pool0_free')} total={st.get('pool0_total')}")
 
-    chk.section("shutdown")
-    chk.eq(mgr.stop(15, 30), 0, "netvm-manager exits 0 on SIGTERM")
-    core.stop_checked(chk)
-    env.done(chk)
+    mgrtest.shutdown(env, chk, mgr, core)
 
 
 if __name__ == "__main__":
