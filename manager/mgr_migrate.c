@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -381,6 +382,28 @@ mig_check(struct mgr_vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/* Size of file @path, 0 when it cannot be read. */
+static off_t
+mig_file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+/* The first line QEMU wrote to log @path after offset @off, into @buf ("" when none). */
+static void
+mig_log_since(const char *path, off_t off, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? pread(fd, buf, len - 1, off) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
 /* Wait until QEMU @pid (a child when @child) is gone; SIGKILL after @ms. */
 static void
 mig_reap(pid_t pid, bool child, unsigned int ms)
@@ -467,10 +490,11 @@ int
 mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, size_t errlen)
 {
 	char qmp[MGR_CFG_SOCK_LEN], qmpd[MGR_CFG_SOCK_LEN], mig[MGR_CFG_SOCK_LEN];
-	char cmd[MGR_CFG_SOCK_LEN + 64], st[32], why[MGR_ERR_LEN];
+	char cmd[MGR_CFG_SOCK_LEN + 64], st[32], why[MGR_ERR_LEN], said[256];
 	struct mig_qmp *src = NULL, *dst = NULL;
 	struct json_object *info = NULL;
 	uint64_t t0 = mgr_now_ms(), t1;
+	off_t log0 = 0;
 	pid_t dpid = 0;
 	int r;
 
@@ -511,6 +535,7 @@ mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, siz
 	unlink(mig);
 
 	/* 2. the destination */
+	log0 = mig_file_size(vm->log_path);
 	r = mgr_qemu_spawn(vm, mig, &dpid, why, sizeof(why));
 	if (r < 0) {
 		dpid = 0;
@@ -571,9 +596,12 @@ mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, siz
 
 fail:
 	json_object_put(info);
+	said[0] = '\0';
 	if (dpid > 0) {
 		kill(dpid, SIGKILL);
 		mig_reap(dpid, true, MIG_QUIT_MS);
+		/* what the destination said, if anything: it appended to the log */
+		mig_log_since(vm->log_path, log0, said, sizeof(said));
 	}
 	mgr_ivs_handover(&vm->ivs, false);
 	/* a source that completed its side and lost the destination resumes */
@@ -586,8 +614,9 @@ fail:
 	free(dst);
 	unlink(qmpd);
 	unlink(mig);
-	snprintf(err, errlen, "vm %s: migration failed, the VM runs on in QEMU pid %d: %s",
-		 vm->cfg->name, (int)vm->pid, why);
+	snprintf(err, errlen, "vm %s: migration failed, the VM runs on in QEMU pid %d: %s%s%s",
+		 vm->cfg->name, (int)vm->pid, why, said[0] ? "; the destination QEMU said: " : "",
+		 said);
 	mgr_log("%s", err);
 	return r < 0 ? r : -EIO;
 }

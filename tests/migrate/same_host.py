@@ -9,6 +9,10 @@
               (--sleep-after-us), so the pings between them wake it through
               ivshmem-doorbell's interrupt
 
+  fail      the destination QEMU cannot take the stream (a directory sits
+            where its migration socket <state_dir>/l3fwd.mig goes): vm migrate
+            exits 1 with QEMU's own error, and the VM runs on in the same
+            QEMU, routing
   migrate   a ping flood A -> B (every 10 ms) through the VM while
             `netvmctl vm migrate l3fwd` moves it to a new QEMU: ping counts 0
             lost; a canary on the host keeps a counter in every 4 KiB page of
@@ -132,6 +136,23 @@ def migrate_under_flood(chk, core, mgr, vm, a, b, tag):
     return new
 
 
+def case_fail(chk, core, mgr, vm, a, b):
+    """A destination that dies at once: migration refused, the VM runs on."""
+    blocker = os.path.join(mgr.state_dir, f"{VM}.mig")
+    os.mkdir(blocker)
+    rc, out = mgr.netvmctl("vm", "migrate", VM, json_out=False)
+    os.rmdir(blocker)
+    chk.ok(rc == 1 and "migration failed, the VM runs on in QEMU pid" in out and
+           "the destination QEMU said:" in out and "Is a directory" in out,
+           "fail: vm migrate exits 1 with the destination QEMU's own error, the VM runs on",
+           out.strip())
+    now = mgr.vm(VM)
+    chk.ok(now.get("state") == "running" and now.get("pid") == vm["pid"] and
+           now.get("nf_id") == vm["nf_id"], "fail: vm list: the same QEMU, same instance",
+           str(now))
+    traffic.ping_both(chk, core, now, a, b, "fail")
+
+
 def main():
     """Run the scenario; exit 0 when every check passed."""
     env = nvenv.setup("same_host", 240, __doc__)
@@ -152,6 +173,9 @@ def main():
     vm = traffic.wait_running(chk, core, mgr, "start")
     if vm is None or not traffic.ping_both(chk, core, vm, a, b, "start"):
         chk.fatal("the VM routes before the migration")
+
+    chk.section("fail: the destination QEMU cannot start")
+    case_fail(chk, core, mgr, vm, a, b)
 
     chk.section("migrate: the VM moves to a new QEMU during a ping flood")
     vm2 = migrate_under_flood(chk, core, mgr, vm, a, b, "migrate")
