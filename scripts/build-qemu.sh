@@ -182,7 +182,8 @@ if [ ! -f "$DIR/src.version" ] || [ "$(cat "$DIR/src.version")" != "$VERSION" ] 
 			"the archive has: apt-cache showsrc qemu); see $log"
 	dpkg-source -x "$apt_dir"/dl/qemu_*.dsc "$SRC" >>"$log" 2>&1 ||
 		die "dpkg-source -x failed; see $log"
-	rm -rf "$SRC/.pc" "$apt_dir/dl"
+	# dpkg-source leaves a copy of the upstream tarball beside the tree
+	rm -rf "$SRC/.pc" "$apt_dir/dl" "$DIR"/qemu_*.orig.tar.*
 	"${GIT[@]}" init -q >>"$log" 2>&1
 	"${GIT[@]}" add -A >>"$log" 2>&1
 	"${GIT[@]}" commit -q -m "qemu $VERSION: Debian's source with Debian's patches" \
@@ -216,7 +217,7 @@ if [ ! -f "$OBJ/build.ninja" ] || [ "$(cat "$OBJ/netvm-options" 2>/dev/null)" !=
 		die "configure failed; see $log"
 	echo "$OPTS_LINE" >"$OBJ/netvm-options"
 fi
-say "compiling with $JOBS jobs (about 10 minutes on 2 CPUs the first time)"
+say "compiling with $JOBS jobs (6 to 10 minutes on 2 CPUs the first time)"
 nice -n 10 make -C "$OBJ" -j"$JOBS" qemu-system-x86_64 >>"$log" 2>&1 ||
 	die "make failed; see $log"
 
