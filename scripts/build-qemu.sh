@@ -217,7 +217,7 @@ if [ ! -f "$OBJ/build.ninja" ] || [ "$(cat "$OBJ/netvm-options" 2>/dev/null)" !=
 		die "configure failed; see $log"
 	echo "$OPTS_LINE" >"$OBJ/netvm-options"
 fi
-say "compiling with $JOBS jobs (6 to 10 minutes on 2 CPUs the first time)"
+say "compiling with $JOBS jobs (6 to 15 minutes on 2 CPUs the first time)"
 nice -n 10 make -C "$OBJ" -j"$JOBS" qemu-system-x86_64 >>"$log" 2>&1 ||
 	die "make failed; see $log"
 

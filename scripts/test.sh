@@ -18,7 +18,7 @@
 # image), migrate (netvmctl vm migrate: live migration of an NF VM under
 # traffic, and its refusal on stock QEMU); for these three
 # scripts/build-guest.sh builds the guest image and its disk image first,
-# and for migrate scripts/build-qemu.sh builds the patched QEMU (6 to 10
+# and for migrate scripts/build-qemu.sh builds the patched QEMU (6 to 15
 # minutes the first time, cached after; docs/qemu-patches.md); bench-smoke (every benchmark suite on a tiny budget:
 # outputs well-formed, no speed thresholds); sanitize (unit, functional and
 # fault again on an AddressSanitizer + UndefinedBehaviorSanitizer build:
