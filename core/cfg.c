@@ -579,6 +579,7 @@ static const struct {
 	/* The manager's, in the same file: netvm-manager checks them. */
 	{ "manager", NULL },
 	{ "vms", NULL },
+	{ "idle", NULL },
 };
 
 static int

@@ -28,6 +28,7 @@
 #include "nvm_attach.h"
 
 struct json_object;
+struct mgr_idle;
 struct mgr_launcher;
 
 #define MGR_ERR_LEN 512
@@ -195,6 +196,7 @@ struct mgr {
 	struct mgr_tag sig_tag, timer_tag, ctl_tag;
 	unsigned int nb_vms;
 	struct mgr_vm *vms;
+	struct mgr_idle *idle;  /* the idle VM pool (mgr_idle.h), NULL when none */
 	bool quit;
 };
 

@@ -123,6 +123,18 @@ static const struct mgr_field mgr_vm_schema[] = {
 	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
 };
 
+/* idle = { ... } */
+static const struct mgr_field mgr_idle_schema[] = {
+	F_U32("count", struct mgr_idle_cfg, count, 0, 16, false),
+	F_U32("vcpus", struct mgr_idle_cfg, vcpus, 1, 64, false),
+	F_U32("memory", struct mgr_idle_cfg, memory_mib, 32, 1048576, false),
+	F_STR("kernel", struct mgr_idle_cfg, kernel, K_FILE, false),
+	F_STR("initrd", struct mgr_idle_cfg, initrd, K_FILE, false),
+	F_U32("timeout_ms", struct mgr_idle_cfg, timeout_ms, 100, 600000, false),
+	F_BOOL("template", struct mgr_idle_cfg, template),
+	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
+};
+
 /* Write "FILE:LINE: KEY: message" for setting @s and return -EINVAL. */
 static int __attribute__((format(printf, 4, 5)))
 mgr_fail(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key, const char *fmt, ...)
@@ -422,6 +434,20 @@ mgr_parse_vms(struct mgr_cfg_ctx *x, const config_setting_t *list, struct mgr_cf
 	return 0;
 }
 
+static int
+mgr_parse_idle(struct mgr_cfg_ctx *x, const config_setting_t *g, struct mgr_idle_cfg *idle)
+{
+	const config_setting_t *found[MGR_MAX_FIELDS];
+	int rc;
+
+	idle->line = config_setting_source_line(g);
+	rc = mgr_parse_object(x, g, "idle", mgr_idle_schema, idle, found);
+	if (rc == 0 && idle->count > 0 && idle->kernel[0] == '\0')
+		rc = mgr_fail(x, g, "idle", "missing key 'kernel' (what the idle VMs boot; its "
+			      "/init must run netvm-agent)");
+	return rc;
+}
+
 /* Top-level sections of the core engine's configuration (docs/config.md). */
 static bool
 mgr_is_core_section(const char *name)
@@ -454,10 +480,12 @@ mgr_parse_root(struct mgr_cfg_ctx *x, const config_setting_t *root, struct mgr_c
 			rc = mgr_parse_object(x, s, "core", mgr_core_schema, c, found);
 		else if (strcmp(name, "vms") == 0)
 			rc = mgr_parse_vms(x, s, c);
+		else if (strcmp(name, "idle") == 0)
+			rc = mgr_parse_idle(x, s, &c->idle);
 		else if (mgr_is_core_section(name))
 			rc = 0; /* the core engine's: mgr_cfg_load() has its parser check it */
 		else
-			rc = mgr_fail(x, s, name, "unknown key (expected manager, core, vms, or the "
+			rc = mgr_fail(x, s, name, "unknown key (expected manager, core, vms, idle, or the "
 				      "core engine's roles, trust_groups, chains, rules, default)");
 		if (rc < 0)
 			return rc;
@@ -486,6 +514,9 @@ mgr_cfg_defaults(struct mgr_cfg *c)
 	c->boot_s = MGR_CFG_DEF_BOOT_S;
 	snprintf(c->core_socket, sizeof(c->core_socket), "%s", MGR_CFG_DEF_CORE_SOCKET);
 	snprintf(c->file_prefix, sizeof(c->file_prefix), "%s", MGR_CFG_DEF_FILE_PREFIX);
+	c->idle.vcpus = 1;
+	c->idle.memory_mib = 256;
+	c->idle.timeout_ms = MGR_CFG_DEF_IDLE_TIMEOUT_MS;
 }
 
 void

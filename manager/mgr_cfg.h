@@ -38,6 +38,7 @@
 #define MGR_CFG_DEF_STABLE_S 60
 #define MGR_CFG_DEF_CONNECT_S 30
 #define MGR_CFG_DEF_BOOT_S 300
+#define MGR_CFG_DEF_IDLE_TIMEOUT_MS 10000
 
 enum mgr_launcher_kind {
 	MGR_LAUNCH_QEMU = 0,
@@ -79,6 +80,19 @@ struct mgr_vm_cfg {
 	bool autostart;
 };
 
+/* idle = { ... }: booted VMs without an NF, into which NFs are provisioned
+ * (mgr_idle.c). count = 0 (the default): no idle VM. */
+struct mgr_idle_cfg {
+	uint32_t count;      /* idle VMs kept booted, 0..16 */
+	uint32_t vcpus;
+	uint32_t memory_mib;
+	char kernel[MGR_CFG_PATH_LEN]; /* absolute; its /init runs netvm-agent */
+	char initrd[MGR_CFG_PATH_LEN]; /* absolute or "" */
+	uint32_t timeout_ms; /* a provisioning step (QMP, agent, NF live) waits at most this */
+	bool template;       /* restored from a saved idle VM instead of booted */
+	unsigned int line;   /* line of the group, 0 when absent */
+};
+
 struct mgr_cfg {
 	char socket_path[MGR_CFG_SOCK_LEN]; /* control socket of netvmctl */
 	char state_dir[MGR_CFG_PATH_LEN];   /* chardev sockets, pidfiles, consoles */
@@ -96,6 +110,7 @@ struct mgr_cfg {
 	char file_prefix[64];    /* the core's EAL --file-prefix (telemetry) */
 	unsigned int nb_vms;
 	struct mgr_vm_cfg *vms;
+	struct mgr_idle_cfg idle;
 };
 
 /* Fill @c with the defaults of an empty file (no VMs); cannot fail. */

@@ -14,6 +14,8 @@
  *   stats               {"ok": true, "stats": { the core's /netvm/stats }}
  *   metrics             {"ok": true, "stats": {...}, "nf_counters": {"ID": {...}},
  *                        "nf_vms": {"ID": "VM name"}}
+ *   idle list, nf start ROLE QUEUES CMDLINE, nf stop ID: the idle VM pool's
+ *                       (mgr_idle_ctl.c)
  *
  * Requests are served one at a time in the manager's loop; each is short
  * (a telemetry query at most, or stopping one QEMU), but for vm migrate,
@@ -33,10 +35,11 @@
 #include <json-c/json.h>
 
 #include "mgr.h"
+#include "mgr_idle.h"
 #include "mgr_launcher.h"
 #include "mgr_migrate.h"
 
-#define MGR_CTL_REQ_LEN 256
+#define MGR_CTL_REQ_LEN 2048 /* nf start carries an NF command line */
 #define MGR_CTL_READ_MS 1000
 
 /*
@@ -337,7 +340,10 @@ ctl_dispatch(struct mgr *m, char *req)
 	char *words[4] = { NULL };
 	char *save = NULL, *w;
 	unsigned int n = 0;
+	struct json_object *idle = mgr_idle_ctl(m, req);
 
+	if (idle != NULL)
+		return idle;
 	for (w = strtok_r(req, " \t\r\n", &save); w != NULL && n < 4;
 	     w = strtok_r(NULL, " \t\r\n", &save))
 		words[n++] = w;
@@ -356,7 +362,7 @@ ctl_dispatch(struct mgr *m, char *req)
 	if (n == 1 && strcmp(words[0], "metrics") == 0)
 		return ctl_metrics(m);
 	return ctl_error("unknown request '%s' (vm list|start NAME|stop NAME|migrate NAME, nf "
-			 "list, stats, metrics)",
+			 "list|start|stop, idle list, stats, metrics)",
 			 n > 0 ? words[0] : "");
 }
 

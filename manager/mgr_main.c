@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "mgr.h"
+#include "mgr_idle.h"
 #include "mgr_launcher.h"
 
 #define MGR_DEF_CONFIG "/etc/netvm/manager.conf"
@@ -176,7 +177,8 @@ mgr_setup(struct mgr *m, bool check_only, char *err, size_t errlen)
 	mgr_tel_path(&m->cfg, m->tel_path, sizeof(m->tel_path));
 	g = getgrnam("kvm");
 	m->kvm_gid = g != NULL ? g->gr_gid : (gid_t)-1;
-	if ((r = mgr_state_dir_open(&m->cfg, err, errlen)) < 0 ||
+	if ((r = mgr_idle_init(m, err, errlen)) < 0 ||
+	    (r = mgr_state_dir_open(&m->cfg, err, errlen)) < 0 ||
 	    (r = mgr_setup_loop(m, err, errlen)) < 0 || (r = mgr_ctl_open(m, err, errlen)) < 0)
 		return r;
 	if ((r = mgr_watch(m, m->ctl_fd, &m->ctl_tag)) < 0) {
@@ -229,6 +231,7 @@ mgr_loop(struct mgr *m)
 					break;
 				for (i = 0; i < m->nb_vms; i++)
 					mgr_vm_tick(&m->vms[i], mgr_now_ms());
+				mgr_idle_tick(m, mgr_now_ms());
 				break;
 			case MGR_TAG_CTL:
 				mgr_ctl_serve(m);
@@ -255,6 +258,7 @@ mgr_shutdown(struct mgr *m)
 		else
 			mgr_vm_stop(&m->vms[i]);
 	}
+	mgr_idle_shutdown(m);
 	mgr_ctl_close(m);
 	free(m->vms);
 	mgr_cfg_free(&m->cfg);

@@ -4,6 +4,8 @@
  *
  *   netvmctl [-s SOCKET] [--json] vm list | vm start NAME | vm stop NAME | vm migrate NAME
  *   netvmctl [-s SOCKET] [--json] nf list | stats | metrics
+ *   netvmctl [-s SOCKET] [--json] nf start --role R [--queues Q] -- CMDLINE... |
+ *            nf stop ID | nf move ID [--state SAVE LOAD] | idle list
  *   netvmctl [-c CORE_SOCKET] [-f FILE] [-t SECONDS] [--json] nf cmd ID WORD...
  *   netvmctl [-s SOCKET] [-f FILE] [-t SECONDS] [--json] vm cmd NAME WORD...
  *   netvmctl [-c CORE_SOCKET] [-f FILE] [--json] rule list|add|del ... |
@@ -45,6 +47,12 @@ usage(FILE *f, const char *prog)
 		"  vm migrate NAME  live-migrate a VM to a new QEMU on this host (needs the\n"
 		"                   patched QEMU: docs/qemu-patches.md)\n"
 		"  nf list          NFs attached to the core engine, with their VM\n"
+		"  nf start --role R [--queues Q] -- CMDLINE...\n"
+		"                   start an NF in an idle VM; prints its instance id\n"
+		"  nf stop ID       stop NF instance ID started so; its VM is idle again\n"
+		"  nf move ID [--state SAVE LOAD]  move it to another idle VM; its state\n"
+		"                   saved by NF command SAVE, loaded by LOAD\n"
+		"  idle list        the idle VMs and the NFs they run\n"
 		"  stats            the core engine's counters: ports, NFs, pools, drops\n"
 		"  metrics          the core's and every NF's counters, Prometheus text format\n"
 		"  nf cmd ID WORD...    a command for NF instance ID (try 'help'), through the\n"
@@ -203,7 +211,7 @@ main(int argc, char **argv)
 	struct json_object *reply, *ok, *err;
 	unsigned long timeout_s = 10;
 	bool json = false;
-	char req[256], *text, *end;
+	char req[2048], *text, *end;
 	int opt, r = 0;
 
 	while ((opt = getopt_long(argc, argv, "+s:c:f:t:jh", longopts, NULL)) != -1) {
@@ -273,7 +281,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "netvmctl: --file goes with nf cmd and vm cmd only\n");
 		return 2;
 	}
-	if (ctl_request(argc, argv, req, sizeof(req)) < 0) {
+	r = ctl_idle_request(argc, argv, req, sizeof(req));
+	if (r < 0)
+		return 2;
+	if (r == 0 && ctl_request(argc, argv, req, sizeof(req)) < 0) {
 		usage(stderr, "netvmctl");
 		return 2;
 	}
@@ -304,6 +315,8 @@ main(int argc, char **argv)
 		r = ctl_show_metrics(reply, stdout);
 	} else if (strncmp(req, "vm migrate ", 11) == 0) {
 		r = ctl_show_migrate(reply, req + 11, stdout);
+	} else {
+		r = ctl_show_idle(req, reply, stdout);
 	}
 	if (r < 0)
 		fprintf(stderr, "netvmctl: unexpected answer from the manager\n");

@@ -35,4 +35,8 @@ int ctl_vm_nf_id(struct json_object *reply, const char *name, const char **core_
 int ctl_nf_cmd(const char *core_sock, int id, int n, char **words, const char *file,
 	       unsigned int timeout_s, bool json);
 
+/* netvmctl_idle.c: nf start, nf stop, idle list (the idle VM pool). */
+int ctl_idle_request(int n, char **argv, char *req, size_t len);
+int ctl_show_idle(const char *req, struct json_object *reply, FILE *f);
+
 #endif /* NETVM_NETVMCTL_H */

@@ -18,6 +18,10 @@
 #            each Click element's cycles per packet (not part of 'all')
 #   fib      a 200 000-route table: load time, one route added/deleted, lookups,
 #            against rte_lpm (tests/bench/bench-fib; not part of 'all')
+#   provision  decision to first forwarded packet of an NF started by a VM's cold
+#            boot, by a restore from a template + provisioning, and by provisioning
+#            into an idle VM (scripts/lib/provision_bench.py; needs the guest image
+#            of scripts/build-guest.sh; not part of 'all')
 #   all      every suite, then report.md (paper figures and link limits beside)
 # Environment:
 #   NETVM_BENCH_TRIALS=K       trials per point (default 3)
@@ -56,8 +60,8 @@ case "$suite" in
 	sed -n '/^# bench.sh/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 	exit 0
 	;;
-all|peers|rate|size|chain|latency|cycles|firewall|click|fib) ;;
-*) die "unknown suite '$suite' (all $SUITES firewall click fib; --help)" ;;
+all|peers|rate|size|chain|latency|cycles|firewall|click|fib|provision) ;;
+*) die "unknown suite '$suite' (all $SUITES firewall click fib provision; --help)" ;;
 esac
 [ $# -le 1 ] || die "one suite at a time (settings are environment variables, see --help)"
 [ "$(id -u)" -eq 0 ] || die "run as root (DPDK needs hugepages and physical addresses)"
@@ -74,6 +78,10 @@ run_suite() {
 	if [ "$1" = fib ]; then
 		"$NETVM_BUILD/tests/bench/bench-fib" -t "${NETVM_BENCH_TRIALS:-3}" \
 			>"$dir/fib.txt" 2>"$dir/fib.log" && cat "$dir/fib.txt"
+	elif [ "$1" = provision ]; then
+		NETVM_BENCH_DIR=$dir /usr/bin/python3 "$LIB/provision_bench.py" \
+			--build-dir "$NETVM_BUILD" >"$dir/provision.log" 2>&1 &&
+			cat "$dir/provision.md" || { tail -30 "$dir/provision.log" >&2; false; }
 	elif [ "$1" = peers ]; then
 		NETVM_BENCH_DIR=$dir "$LIB/bench_peers.sh" &&
 			python3 "$LIB/bench_page.py" peers "$dir"

@@ -61,6 +61,7 @@ PACKAGES="qemu-system-x86 busybox-static cpio gcc make xz-utils meson ninja-buil
 BUSYBOX=/bin/busybox
 DRIVER="$TREE/guest-uio-driver"
 INIT="$TREE/scripts/lib/guest/init"
+AGENT="$TREE/scripts/lib/guest/agent"
 NF_BUILD="$GUEST/nf-build"
 # NFs of the image: meson target -> path in the guest.
 NF_TARGETS="apps/l3fwd/netvm-l3fwd apps/bridge/netvm-bridge apps/firewall/netvm-firewall
@@ -256,6 +257,8 @@ cp "$BUSYBOX" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 cp "$INIT" "$root/init"
 chmod 755 "$root/init"
+cp "$AGENT" "$root/bin/netvm-agent"
+chmod 755 "$root/bin/netvm-agent"
 cp "$GUEST/uio.ko" "$GUEST/netvm_uio.ko" "$GUEST/qemu_fw_cfg.ko" "$root/lib/modules/"
 cp "$GUEST/nvm_uio_probe" "$GUEST/guest_garbage" "$root/bin/"
 for t in $NF_TARGETS; do

@@ -9,6 +9,8 @@ First, netvm-pktgen alone over a net_ring loopback port: at a paced
 1 Mpps for 1 s every frame it sends must come back, in order.
 
     smoke.py --build-dir BUILD      (root, hugepages, gnuplot; exit 77 if missing)
+    smoke.py --build-dir BUILD --provision   only the provision suite, one trial
+                                    each (it boots VMs; exit 77 without the guest image)
 """
 
 import argparse
@@ -156,9 +158,49 @@ def check_peers(d):
     check(is_table(os.path.join(d, "peers.md")), "peers.md holds a table")
 
 
+def check_provision(d):
+    """provision.json: each way of starting has its trials and a positive time
+    (no speed threshold)."""
+    try:
+        with open(os.path.join(d, "provision.json")) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        check(False, f"provision.json parses ({e})")
+        return
+    cases = doc.get("cases", {})
+    for name in ("cold", "restore", "idle"):
+        c = cases.get(name, {})
+        check(len(c.get("ms", [])) >= 1 and c.get("median", 0) > 0 and
+              c["min"] <= c["median"] <= c["max"], f"provision: {name} timed ({c})")
+    check(doc.get("poll_ms", 0) > 0, f"provision: the egress poll period ({doc.get('poll_ms')})")
+    check(is_table(os.path.join(d, "provision.md")), "provision.md holds a table")
+
+
+def smoke_provision(build):
+    """bench.sh provision with one trial of each way."""
+    sys.path.insert(0, os.path.join(TREE, "tests", "lib"))
+    from nvtest import guest as nvguest
+    what = nvguest.missing(nvguest.guest_dir(TREE))
+    if what:
+        print(f"skip: the provision suite needs the guest image: {what} (scripts/build-guest.sh)")
+        return 77
+    out = tempfile.mkdtemp(prefix="netvm-bench-smoke.")
+    d = run_suite("provision", out)
+    if d:
+        check_provision(d)
+    if not failures:
+        shutil.rmtree(out, ignore_errors=True)
+    else:
+        print(f"results kept in {out}")
+    print(f"bench-smoke provision: {len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build-dir", required=True)
+    ap.add_argument("--provision", action="store_true",
+                    help="only the provision suite (VMs under QEMU)")
     args = ap.parse_args()
     build = os.path.abspath(args.build_dir)
     free = 0
@@ -174,8 +216,10 @@ def main():
                 "apps/bridge/netvm-bridge", "apps/macswap/netvm-macswap"):
         if not check(os.access(os.path.join(build, rel), os.X_OK), f"{rel} is built"):
             return 1
-    out = tempfile.mkdtemp(prefix="netvm-bench-smoke.")
     os.environ["NETVM_BUILD"] = build
+    if args.provision:
+        return smoke_provision(build)
+    out = tempfile.mkdtemp(prefix="netvm-bench-smoke.")
     try:
         pktgen_loopback(build)
         for name in ("rate", "size", "chain", "latency", "cycles"):

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_agent.c — the host side of netvm-agent, the command channel of an
+ * idle VM (the guest's second serial port, a unix socket QEMU serves).
+ *
+ * Requests are lines "VERB SEQ [ARGS]"; answers are lines "VERB SEQ [VALUE]"
+ * with the request's SEQ (docs/guest.md §5). The guest is not trusted: an
+ * answer is at most MGR_AGENT_LINE bytes, printable ASCII, one of the known
+ * verbs, with decimal numbers that fit; anything else is -EPROTO, and a
+ * line nobody asked for (bytes waiting before a request) too.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "mgr_idle.h"
+
+static const char *const agent_verbs[] = {
+	[MGR_AGENT_PONG] = "pong",       [MGR_AGENT_STARTED] = "started",
+	[MGR_AGENT_STOPPED] = "stopped", [MGR_AGENT_RUNNING] = "running",
+	[MGR_AGENT_EXITED] = "exited",   [MGR_AGENT_NONE] = "none",
+	[MGR_AGENT_ERROR] = "error",
+};
+
+/* A decimal number of at most 10 digits that fits in 32 bits, ending at
+ * a space or the end of @s; 0 with *v and *end, or -EPROTO. */
+static int
+agent_u32(const char *s, uint32_t *v, const char **end)
+{
+	unsigned long long x = 0;
+	unsigned int n = 0;
+
+	while (s[n] >= '0' && s[n] <= '9' && n < 11)
+		x = x * 10 + (unsigned long long)(s[n++] - '0');
+	if (n == 0 || n > 10 || x > UINT32_MAX || (s[n] != '\0' && s[n] != ' '))
+		return -EPROTO;
+	*v = (uint32_t)x;
+	*end = s + n;
+	return 0;
+}
+
+/*
+ * Parse answer line @line (without its line end) into @a. Returns 0, or
+ * -EPROTO when it is not exactly one of: pong|none SEQ, started|stopped|
+ * running|exited SEQ NUMBER, error SEQ TEXT (printable ASCII).
+ */
+int
+mgr_agent_parse(const char *line, struct mgr_agent_answer *a)
+{
+	const char *p = line, *sp;
+	size_t vlen, i;
+
+	memset(a, 0, sizeof(*a));
+	if (strlen(line) > MGR_AGENT_LINE)
+		return -EPROTO;
+	for (i = 0; line[i] != '\0'; i++)
+		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] > 0x7e)
+			return -EPROTO;
+	sp = strchr(p, ' ');
+	if (sp == NULL)
+		return -EPROTO;
+	vlen = (size_t)(sp - p);
+	for (i = 0; i < sizeof(agent_verbs) / sizeof(agent_verbs[0]); i++)
+		if (strlen(agent_verbs[i]) == vlen && memcmp(agent_verbs[i], p, vlen) == 0)
+			break;
+	if (i == sizeof(agent_verbs) / sizeof(agent_verbs[0]))
+		return -EPROTO;
+	a->verb = (enum mgr_agent_verb)i;
+	if (agent_u32(sp + 1, &a->seq, &p) < 0)
+		return -EPROTO;
+	switch (a->verb) {
+	case MGR_AGENT_PONG:
+	case MGR_AGENT_NONE:
+		return *p == '\0' ? 0 : -EPROTO;
+	case MGR_AGENT_ERROR:
+		if (*p != ' ' || p[1] == '\0')
+			return -EPROTO;
+		snprintf(a->text, sizeof(a->text), "%s", p + 1);
+		return 0;
+	default:
+		if (*p != ' ' || agent_u32(p + 1, &a->value, &p) < 0 || *p != '\0')
+			return -EPROTO;
+		return 0;
+	}
+}
+
+/* Reset @ag to "not connected"; cannot fail. */
+void
+mgr_agent_init(struct mgr_agent *ag)
+{
+	ag->fd = -1;
+	ag->len = 0;
+	ag->seq = 0;
+}
+
+/* Close @ag's connection; safe when closed; cannot fail. */
+void
+mgr_agent_close(struct mgr_agent *ag)
+{
+	if (ag->fd >= 0)
+		close(ag->fd);
+	mgr_agent_init(ag);
+}
+
+/*
+ * Connect to the agent's serial port, QEMU's chardev socket @path. Returns
+ * 0, or a negative errno with a message in @err (-ENOENT, -ECONNREFUSED:
+ * QEMU is not listening yet).
+ */
+int
+mgr_agent_connect(struct mgr_agent *ag, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int r;
+
+	mgr_agent_close(ag);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ag->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (ag->fd < 0)
+		return -errno;
+	if (connect(ag->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "agent: cannot connect to %s: %s", path, strerror(-r));
+		mgr_agent_close(ag);
+		return r;
+	}
+	return 0;
+}
+
+/* Send request "VERB SEQ ARGS" with the next sequence number. Returns 0 or a
+ * negative errno with a message in @err. */
+int
+mgr_agent_send(struct mgr_agent *ag, const char *verb, const char *args, char *err,
+	       size_t errlen)
+{
+	char line[MGR_CFG_NF_LEN + 64];
+	size_t off = 0, len;
+	int n;
+
+	ag->seq++;
+	n = snprintf(line, sizeof(line), "%s %u%s%s\n", verb, ag->seq, args ? " " : "",
+		     args ? args : "");
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		snprintf(err, errlen, "agent: request too long");
+		return -E2BIG;
+	}
+	len = (size_t)n;
+	while (off < len) {
+		struct pollfd p = { .fd = ag->fd, .events = POLLOUT };
+		ssize_t w = send(ag->fd, line + off, len - off, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EAGAIN && poll(&p, 1, 1000) > 0)
+			continue;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			n = w < 0 ? -errno : -EIO;
+			snprintf(err, errlen, "agent: %s", strerror(-n));
+			return n;
+		}
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* Printable copy of the start of @s for messages. */
+static const char *
+agent_show(const char *s, size_t n, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n && o + 5 < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, (unsigned char)s[i] >= 0x20 &&
+				      (unsigned char)s[i] < 0x7f ? "%c" : "\\x%02x",
+				      (unsigned char)s[i]);
+	buf[o] = '\0';
+	return buf;
+}
+
+/*
+ * The next answer line, waiting at most @timeout_ms (0: only what is there).
+ * Returns 1 with @a, 0 when no whole line came in time, or a negative errno
+ * with a message: -EPROTO (garbage), -ECONNRESET (QEMU closed the port).
+ */
+int
+mgr_agent_poll(struct mgr_agent *ag, int timeout_ms, struct mgr_agent_answer *a, char *err,
+	       size_t errlen)
+{
+	uint64_t deadline = mgr_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	char show[96];
+
+	for (;;) {
+		char *nl = memchr(ag->buf, '\n', ag->len);
+		struct pollfd p = { .fd = ag->fd, .events = POLLIN };
+		uint64_t now;
+		ssize_t n;
+
+		if (nl != NULL) {
+			size_t used = (size_t)(nl + 1 - ag->buf);
+
+			*nl = '\0';
+			if (nl > ag->buf && nl[-1] == '\r')
+				nl[-1] = '\0';
+			if (mgr_agent_parse(ag->buf, a) < 0) {
+				snprintf(err, errlen, "agent: garbage answer \"%s\"",
+					 agent_show(ag->buf, strlen(ag->buf), show, sizeof(show)));
+				return -EPROTO;
+			}
+			ag->len -= used;
+			memmove(ag->buf, ag->buf + used, ag->len);
+			return 1;
+		}
+		if (ag->len >= MGR_AGENT_LINE + 1) {
+			snprintf(err, errlen, "agent: an answer longer than %d bytes: \"%s...\"",
+				 MGR_AGENT_LINE, agent_show(ag->buf, 24, show, sizeof(show)));
+			return -EPROTO;
+		}
+		n = recv(ag->fd, ag->buf + ag->len, sizeof(ag->buf) - ag->len, MSG_DONTWAIT);
+		if (n > 0) {
+			ag->len += (size_t)n;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			snprintf(err, errlen, "agent: the serial port closed (QEMU gone?)");
+			return -ECONNRESET;
+		}
+		now = mgr_now_ms();
+		if (now >= deadline)
+			return 0;
+		poll(&p, 1, (int)(deadline - now));
+	}
+}
+
+/*
+ * Send a request and wait at most @timeout_ms for its answer into @a. Bytes
+ * waiting before the request (the agent never speaks unasked) and an answer
+ * with another sequence number are -EPROTO; no answer in time -ETIMEDOUT;
+ * an "error" answer -EREMOTEIO with its text. Messages go to @err.
+ */
+int
+mgr_agent_request(struct mgr_agent *ag, const char *verb, const char *args, int timeout_ms,
+		  struct mgr_agent_answer *a, char *err, size_t errlen)
+{
+	char show[96];
+	ssize_t n;
+	int r;
+
+	n = recv(ag->fd, ag->buf + ag->len, sizeof(ag->buf) - ag->len, MSG_DONTWAIT);
+	if (n > 0)
+		ag->len += (size_t)n;
+	if (ag->len > 0) {
+		snprintf(err, errlen, "agent: output nobody asked for: \"%s\"",
+			 agent_show(ag->buf, ag->len < 32 ? ag->len : 32, show, sizeof(show)));
+		return -EPROTO;
+	}
+	r = mgr_agent_send(ag, verb, args, err, errlen);
+	if (r < 0)
+		return r;
+	r = mgr_agent_poll(ag, timeout_ms, a, err, errlen);
+	if (r == 0) {
+		snprintf(err, errlen, "agent: no answer to '%s' within %d ms", verb, timeout_ms);
+		return -ETIMEDOUT;
+	}
+	if (r < 0)
+		return r;
+	if (a->seq != ag->seq) {
+		snprintf(err, errlen, "agent: answer %u to request %u", a->seq, ag->seq);
+		return -EPROTO;
+	}
+	if (a->verb == MGR_AGENT_ERROR) {
+		snprintf(err, errlen, "agent: %s", a->text);
+		return -EREMOTEIO;
+	}
+	return 0;
+}

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mgr_qmp.c — a small QMP client for an idle VM's QEMU (mgr_idle.c).
+ *
+ * QMP (QEMU's docs/interop/qmp-spec) is one JSON object per line over a
+ * unix socket: a greeting, then "qmp_capabilities", then one command at a
+ * time whose answer is {"return": ...} or {"error": {"desc": ...}};
+ * asynchronous {"event": ...} objects may come in between. An fd rides
+ * with a command as SCM_RIGHTS (add-fd takes it).
+ *
+ * Every read has a deadline and a bounded buffer: a QEMU that stops
+ * answering, or whose line does not fit, is an error, never a hang.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "mgr_idle.h"
+
+/* Reset @q to "not connected"; cannot fail. */
+void
+mgr_qmp_init(struct mgr_qmp *q)
+{
+	q->fd = -1;
+	q->len = 0;
+}
+
+/* Close @q's connection; safe when closed; cannot fail. */
+void
+mgr_qmp_close(struct mgr_qmp *q)
+{
+	if (q->fd >= 0)
+		close(q->fd);
+	mgr_qmp_init(q);
+}
+
+/* The next JSON object QEMU sent, within @deadline_ms (mgr_now_ms() time):
+ * 0 with *out, -ETIMEDOUT, -ECONNRESET, -EPROTO (no JSON or too long). */
+static int
+qmp_read(struct mgr_qmp *q, uint64_t deadline_ms, struct json_object **out, char *err,
+	 size_t errlen)
+{
+	for (;;) {
+		char *nl = memchr(q->buf, '\n', q->len);
+		uint64_t now = mgr_now_ms();
+		struct pollfd p = { .fd = q->fd, .events = POLLIN };
+		ssize_t n;
+
+		if (nl != NULL) {
+			*nl = '\0';
+			*out = json_tokener_parse(q->buf);
+			q->len -= (size_t)(nl + 1 - q->buf);
+			memmove(q->buf, nl + 1, q->len);
+			if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
+				json_object_put(*out);
+				snprintf(err, errlen, "QMP: an answer that is not a JSON object");
+				return -EPROTO;
+			}
+			return 0;
+		}
+		if (q->len == sizeof(q->buf)) {
+			snprintf(err, errlen, "QMP: an answer longer than %zu bytes", sizeof(q->buf));
+			return -EPROTO;
+		}
+		if (now >= deadline_ms) {
+			snprintf(err, errlen, "QMP: QEMU did not answer in time");
+			return -ETIMEDOUT;
+		}
+		if (poll(&p, 1, (int)(deadline_ms - now)) < 0 && errno != EINTR)
+			return -errno;
+		if (p.revents == 0)
+			continue;
+		n = recv(q->fd, q->buf + q->len, sizeof(q->buf) - q->len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "QMP: QEMU closed the connection");
+			return -ECONNRESET;
+		}
+		q->len += (size_t)n;
+	}
+}
+
+/* Send @text (one line) with @fd as SCM_RIGHTS when @fd >= 0. */
+static int
+qmp_send(struct mgr_qmp *q, const char *text, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	size_t len = strlen(text), off = 0;
+
+	while (off < len) {
+		struct iovec iov = { .iov_base = (char *)text + off, .iov_len = len - off };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t n;
+
+		if (fd >= 0 && off == 0) {
+			struct cmsghdr *c;
+
+			mh.msg_control = cbuf;
+			mh.msg_controllen = sizeof(cbuf);
+			c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		}
+		n = sendmsg(q->fd, &mh, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Send command @cmd ({"execute": ..., "arguments": ...}; not consumed) with
+ * @fd attached when >= 0, and wait at most @timeout_ms for its answer;
+ * events meanwhile are skipped. Returns 0 with the "return" value in *@ret
+ * when @ret is not NULL (the caller puts it), or a negative errno with a
+ * message: -EIO when QEMU answered an error (its "desc"), -ETIMEDOUT,
+ * -ECONNRESET, -EPROTO.
+ */
+int
+mgr_qmp_cmd(struct mgr_qmp *q, struct json_object *cmd, int fd, int timeout_ms,
+	    struct json_object **ret, char *err, size_t errlen)
+{
+	uint64_t deadline = mgr_now_ms() + (uint64_t)timeout_ms;
+	const char *name = json_object_get_string(json_object_object_get(cmd, "execute"));
+	struct json_object *o, *v, *d;
+	char line[4096];
+	int r;
+
+	if (ret != NULL)
+		*ret = NULL;
+	snprintf(line, sizeof(line), "%s\n",
+		 json_object_to_json_string_ext(cmd, JSON_C_TO_STRING_PLAIN));
+	r = qmp_send(q, line, fd);
+	if (r < 0) {
+		snprintf(err, errlen, "QMP %s: %s", name, strerror(-r));
+		return r;
+	}
+	for (;;) {
+		r = qmp_read(q, deadline, &o, err, errlen);
+		if (r < 0)
+			return r;
+		if (json_object_object_get_ex(o, "return", &v)) {
+			if (ret != NULL)
+				*ret = json_object_get(v);
+			json_object_put(o);
+			return 0;
+		}
+		if (json_object_object_get_ex(o, "error", &v)) {
+			d = json_object_object_get(v, "desc");
+			snprintf(err, errlen, "QMP %s: %.300s", name,
+				 d != NULL ? json_object_get_string(d) : "error without desc");
+			json_object_put(o);
+			return -EIO;
+		}
+		json_object_put(o); /* an event */
+	}
+}
+
+/*
+ * Connect to QEMU's QMP socket @path (retried until it exists, at most
+ * @timeout_ms), read the greeting and leave negotiation mode. Returns 0, or
+ * a negative errno with a message in @err (@q is then closed).
+ */
+int
+mgr_qmp_connect(struct mgr_qmp *q, const char *path, int timeout_ms, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint64_t deadline = mgr_now_ms() + (uint64_t)timeout_ms;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct json_object *o, *cmd;
+	int r;
+
+	mgr_qmp_close(q);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	for (;;) {
+		q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (q->fd < 0)
+			return -errno;
+		if (connect(q->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			break;
+		r = -errno;
+		mgr_qmp_close(q);
+		if (mgr_now_ms() >= deadline) {
+			snprintf(err, errlen, "QMP: cannot connect to %s: %s", path, strerror(-r));
+			return r;
+		}
+		nanosleep(&ts, NULL);
+	}
+	r = qmp_read(q, deadline, &o, err, errlen);
+	if (r == 0) {
+		if (!json_object_object_get_ex(o, "QMP", NULL)) {
+			snprintf(err, errlen, "QMP: %s did not greet as QMP", path);
+			r = -EPROTO;
+		}
+		json_object_put(o);
+	}
+	if (r == 0) {
+		cmd = json_object_new_object();
+		json_object_object_add(cmd, "execute", json_object_new_string("qmp_capabilities"));
+		r = mgr_qmp_cmd(q, cmd, -1, timeout_ms, NULL, err, errlen);
+		json_object_put(cmd);
+	}
+	if (r < 0)
+		mgr_qmp_close(q);
+	return r;
+}
+
+/*
+ * Wait at most @timeout_ms for a DEVICE_DELETED event of each of the @n
+ * device ids @ids (device_del only asks the guest to eject). Returns 0, or
+ * a negative errno with a message naming the devices still there.
+ */
+int
+mgr_qmp_wait_deleted(struct mgr_qmp *q, const char *const *ids, unsigned int n, int timeout_ms,
+		     char *err, size_t errlen)
+{
+	uint64_t deadline = mgr_now_ms() + (uint64_t)timeout_ms;
+	bool gone[8] = { false };
+	unsigned int left = n, i;
+	struct json_object *o, *ev, *data, *dev;
+	int r;
+
+	if (n > sizeof(gone) / sizeof(gone[0]))
+		return -EINVAL;
+	while (left > 0) {
+		r = qmp_read(q, deadline, &o, err, errlen);
+		if (r < 0) {
+			for (i = 0; i < n; i++)
+				if (!gone[i]) {
+					snprintf(err + strlen(err), errlen - strlen(err),
+						 " (device %s not removed)", ids[i]);
+					break;
+				}
+			return r;
+		}
+		if (json_object_object_get_ex(o, "event", &ev) &&
+		    strcmp(json_object_get_string(ev), "DEVICE_DELETED") == 0 &&
+		    json_object_object_get_ex(o, "data", &data) &&
+		    json_object_object_get_ex(data, "device", &dev))
+			for (i = 0; i < n; i++)
+				if (!gone[i] && strcmp(json_object_get_string(dev), ids[i]) == 0) {
+					gone[i] = true;
+					left--;
+				}
+		json_object_put(o);
+	}
+	return 0;
+}

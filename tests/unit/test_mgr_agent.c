@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_mgr_agent.c — netvm-manager's side of the guest agent (mgr_agent.c):
+ * the answer parser against well-formed and hostile lines, and a request
+ * over a socket pair playing the guest (answers out of turn, too long,
+ * unasked, silent, closed).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mgr_idle.h"
+
+/* mgr_main.c's clock, which mgr_agent.c uses for its deadlines. */
+uint64_t
+mgr_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+test_parse_good(void **state)
+{
+	struct mgr_agent_answer a;
+
+	(void)state;
+	assert_int_equal(mgr_agent_parse("pong 7", &a), 0);
+	assert_int_equal(a.verb, MGR_AGENT_PONG);
+	assert_int_equal(a.seq, 7);
+	assert_int_equal(mgr_agent_parse("started 12 345", &a), 0);
+	assert_int_equal(a.verb, MGR_AGENT_STARTED);
+	assert_int_equal(a.seq, 12);
+	assert_int_equal(a.value, 345);
+	assert_int_equal(mgr_agent_parse("stopped 4294967295 143", &a), 0);
+	assert_int_equal(a.seq, 4294967295u);
+	assert_int_equal(a.value, 143);
+	assert_int_equal(mgr_agent_parse("exited 3 0", &a), 0);
+	assert_int_equal(a.verb, MGR_AGENT_EXITED);
+	assert_int_equal(mgr_agent_parse("none 3", &a), 0);
+	assert_int_equal(a.verb, MGR_AGENT_NONE);
+	assert_int_equal(mgr_agent_parse("error 5 only 1 of 2 ivshmem devices", &a), 0);
+	assert_int_equal(a.verb, MGR_AGENT_ERROR);
+	assert_string_equal(a.text, "only 1 of 2 ivshmem devices");
+}
+
+static void
+test_parse_hostile(void **state)
+{
+	static const char *const bad[] = {
+		"", "pong", "pong ", "pong x", "pong 7 8", "pong -1", "pong 07a",
+		"PONG 7", "started 1", "started 1 ", "started 1 2 3", "started 1 -2",
+		"started 1 4294967296", "started 99999999999 1", "stopped 1 1x",
+		"error 1", "error 1 ", "hello 1", " pong 1", "pong  1", "pong 1\t",
+		"started 1 2\x01", "error 1 caf\xc3\xa9", "run 1 2 /bin/sh",
+	};
+	char longline[MGR_AGENT_LINE + 8];
+	struct mgr_agent_answer a;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (mgr_agent_parse(bad[i], &a) != -EPROTO)
+			fail_msg("accepted hostile answer \"%s\"", bad[i]);
+	memset(longline, 'a', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	memcpy(longline, "error 1 ", 8);
+	assert_int_equal(mgr_agent_parse(longline, &a), -EPROTO);
+}
+
+/* A guest at the other end of a socket pair; @ag talks to it. */
+static int
+guest_pair(struct mgr_agent *ag)
+{
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	mgr_agent_init(ag);
+	ag->fd = sv[0];
+	return sv[1];
+}
+
+static void
+guest_says(int fd, const char *text)
+{
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+static void
+test_request(void **state)
+{
+	struct mgr_agent_answer a;
+	struct mgr_agent ag;
+	char err[MGR_ERR_LEN], req[64];
+	int g = guest_pair(&ag);
+	ssize_t n;
+
+	(void)state;
+	/* the answer is already waiting when the request is read: a request
+	 * with the next sequence number (1) */
+	ag.seq = 0;
+	assert_int_equal(mgr_agent_send(&ag, "ping", NULL, err, sizeof(err)), 0);
+	n = read(g, req, sizeof(req) - 1);
+	assert_true(n > 0);
+	req[n] = '\0';
+	assert_string_equal(req, "ping 1\n");
+	guest_says(g, "pong 1\r\n");
+	assert_int_equal(mgr_agent_poll(&ag, 1000, &a, err, sizeof(err)), 1);
+	assert_int_equal(a.verb, MGR_AGENT_PONG);
+
+	/* an answer to another request */
+	assert_int_equal(mgr_agent_send(&ag, "status", NULL, err, sizeof(err)), 0);
+	guest_says(g, "none 99\n");
+	assert_int_equal(mgr_agent_poll(&ag, 1000, &a, err, sizeof(err)), 1);
+	assert_int_not_equal(a.seq, ag.seq);
+
+	/* output nobody asked for is refused before the request goes out */
+	guest_says(g, "started 3 1\n");
+	usleep(10000);
+	assert_int_equal(mgr_agent_request(&ag, "status", NULL, 200, &a, err, sizeof(err)),
+			 -EPROTO);
+	assert_non_null(strstr(err, "nobody asked for"));
+	mgr_agent_close(&ag);
+	close(g);
+
+	/* silence: a time-out, not a hang */
+	g = guest_pair(&ag);
+	assert_int_equal(mgr_agent_request(&ag, "ping", NULL, 100, &a, err, sizeof(err)),
+			 -ETIMEDOUT);
+	/* an error answer carries the guest's text */
+	while (read(g, req, sizeof(req)) > 0)
+		;
+	assert_int_equal(ag.seq, 1);
+	assert_int_equal(mgr_agent_send(&ag, "run", "2 /bin/nf", err, sizeof(err)), 0);
+	guest_says(g, "error 2 only 1 of 2 ivshmem devices\n");
+	assert_int_equal(mgr_agent_poll(&ag, 1000, &a, err, sizeof(err)), 1);
+	assert_int_equal(a.verb, MGR_AGENT_ERROR);
+	assert_int_equal(a.seq, ag.seq);
+	assert_string_equal(a.text, "only 1 of 2 ivshmem devices");
+	mgr_agent_close(&ag);
+	close(g);
+
+	/* a line that never ends */
+	g = guest_pair(&ag);
+	memset(req, 'x', sizeof(req));
+	for (n = 0; n < 4; n++)
+		assert_int_equal(write(g, req, sizeof(req)), (ssize_t)sizeof(req));
+	assert_int_equal(mgr_agent_poll(&ag, 100, &a, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "longer than"));
+	mgr_agent_close(&ag);
+	close(g);
+
+	/* binary garbage, then the guest closes */
+	g = guest_pair(&ag);
+	guest_says(g, "\xff\xfe\x01garbage\n");
+	assert_int_equal(mgr_agent_poll(&ag, 100, &a, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "\\xff"));
+	ag.len = 0;
+	close(g);
+	assert_int_equal(mgr_agent_poll(&ag, 100, &a, err, sizeof(err)), -ECONNRESET);
+	mgr_agent_close(&ag);
+}
+
+static void
+test_request_error_answer(void **state)
+{
+	struct mgr_agent_answer a;
+	struct mgr_agent ag;
+	char err[MGR_ERR_LEN];
+	int g = guest_pair(&ag);
+
+	(void)state;
+	/* the guest answers the request it will get (seq 1) before it is sent:
+	 * only possible here, as the pair is a socket, not a serial line; it
+	 * must then count as output nobody asked for */
+	ag.seq = 0;
+	guest_says(g, "error 1 no such device\n");
+	usleep(10000);
+	assert_int_equal(mgr_agent_request(&ag, "run", "2 /bin/nf", 100, &a, err, sizeof(err)),
+			 -EPROTO);
+	mgr_agent_close(&ag);
+	close(g);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_hostile),
+		cmocka_unit_test(test_request),
+		cmocka_unit_test(test_request_error_answer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
