@@ -49,6 +49,7 @@
 #include "mgr.h"
 #include "mgr_launcher.h"
 #include "mgr_migrate.h"
+#include "mgr_qmp.h"
 
 #define MIG_PROPERTY "x-shared-no-migrate"
 #define MIG_QMP_START_MS 30000 /* destination started until its QMP answers */
@@ -128,25 +129,6 @@ mgr_migrate_path(const struct mgr_vm *vm, const char *suffix, char *buf, size_t 
 	return 0;
 }
 
-/* ---- a small QMP client ---- */
-
-struct mig_qmp {
-	int fd;
-	size_t len;
-	char buf[65536];
-};
-
-/* Whether process @pid (a child when @child) still runs. */
-static bool
-mig_alive(pid_t pid, bool child)
-{
-	int status;
-
-	if (child)
-		return waitpid(pid, &status, WNOHANG) == 0;
-	return kill(pid, 0) == 0;
-}
-
 static void
 mig_sleep_ms(unsigned int ms)
 {
@@ -155,162 +137,18 @@ mig_sleep_ms(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* The next QMP message within @timeout_ms (events included), or NULL. */
-static struct json_object *
-qmp_read(struct mig_qmp *q, int timeout_ms)
-{
-	uint64_t deadline = mgr_now_ms() + (uint64_t)timeout_ms;
-
-	for (;;) {
-		char *nl = memchr(q->buf, '\n', q->len);
-		struct pollfd p = { .fd = q->fd, .events = POLLIN };
-		uint64_t now;
-		ssize_t n;
-
-		if (nl != NULL) {
-			struct json_object *o;
-
-			*nl = '\0';
-			o = json_tokener_parse(q->buf);
-			q->len -= (size_t)(nl + 1 - q->buf);
-			memmove(q->buf, nl + 1, q->len);
-			if (o != NULL)
-				return o;
-			continue;
-		}
-		if (q->len + 1 >= sizeof(q->buf))
-			return NULL; /* a message this large is not QMP's */
-		now = mgr_now_ms();
-		if (now >= deadline || poll(&p, 1, (int)(deadline - now)) <= 0)
-			return NULL;
-		n = recv(q->fd, q->buf + q->len, sizeof(q->buf) - 1 - q->len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return NULL;
-		q->len += (size_t)n;
-	}
-}
-
-/*
- * Run QMP command @cmd (a JSON object's text); its "return" in @ret (owned
- * by the caller, may be NULL). Returns 0, or -EIO with QEMU's error or the
- * reason in @err.
- */
+/* QMP command @name (@args consumed, may be NULL) bounded by MIG_QMP_REPLY_MS. */
 static int
-qmp_exec(struct mig_qmp *q, const char *cmd, struct json_object **ret, char *err, size_t errlen)
+qmp_exec(struct mgr_qmp *q, const char *name, struct json_object *args, struct json_object **ret,
+	 char *err, size_t errlen)
 {
-	size_t len = strlen(cmd), off = 0;
-	struct json_object *o, *v, *d;
-
-	if (ret != NULL)
-		*ret = NULL;
-	while (off < len) {
-		ssize_t n = send(q->fd, cmd + off, len - off, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			snprintf(err, errlen, "QMP: %s", strerror(errno));
-			return -EIO;
-		}
-		off += (size_t)n;
-	}
-	while ((o = qmp_read(q, MIG_QMP_REPLY_MS)) != NULL) {
-		if (json_object_object_get_ex(o, "return", &v)) {
-			if (ret != NULL)
-				*ret = json_object_get(v);
-			json_object_put(o);
-			return 0;
-		}
-		if (json_object_object_get_ex(o, "error", &v)) {
-			snprintf(err, errlen, "QMP: %s",
-				 json_object_object_get_ex(v, "desc", &d) ?
-				 json_object_get_string(d) : json_object_get_string(v));
-			json_object_put(o);
-			return -EIO;
-		}
-		json_object_put(o); /* an event */
-	}
-	snprintf(err, errlen, "QMP: no answer to %s within %d ms", cmd, MIG_QMP_REPLY_MS);
-	return -EIO;
+	return mgr_qmp_exec(q, name, args, -1, MIG_QMP_REPLY_MS, ret, err, errlen);
 }
 
-static void
-qmp_close(struct mig_qmp *q)
-{
-	if (q->fd >= 0)
-		close(q->fd);
-	q->fd = -1;
-}
-
-/*
- * Connect to the QMP socket @path of QEMU @pid within @timeout_ms (it may
- * not listen yet) and leave the greeting's capability negotiation done.
- */
 static int
-qmp_open(struct mig_qmp *q, const char *path, pid_t pid, bool child, int timeout_ms, char *err,
-	 size_t errlen)
+qmp_status(struct mgr_qmp *q, char *buf, size_t len, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	uint64_t deadline = mgr_now_ms() + (uint64_t)timeout_ms;
-	struct json_object *hello;
-
-	q->len = 0;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	for (;;) {
-		q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (q->fd < 0) {
-			snprintf(err, errlen, "QMP socket: %s", strerror(errno));
-			return -errno;
-		}
-		if (connect(q->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			break;
-		qmp_close(q);
-		if (!mig_alive(pid, child)) {
-			snprintf(err, errlen, "QEMU (pid %d) exited before its QMP socket %s "
-				 "answered", (int)pid, path);
-			return -ESRCH;
-		}
-		if (mgr_now_ms() >= deadline) {
-			snprintf(err, errlen, "QEMU's QMP socket %s: nobody listens after %d ms",
-				 path, timeout_ms);
-			return -ETIMEDOUT;
-		}
-		mig_sleep_ms(MIG_POLL_MS);
-	}
-	hello = qmp_read(q, MIG_QMP_REPLY_MS);
-	if (hello == NULL || !json_object_object_get_ex(hello, "QMP", NULL)) {
-		json_object_put(hello);
-		qmp_close(q);
-		snprintf(err, errlen, "%s: no QMP greeting", path);
-		return -EPROTO;
-	}
-	json_object_put(hello);
-	if (qmp_exec(q, "{\"execute\":\"qmp_capabilities\"}", NULL, err, errlen) < 0) {
-		qmp_close(q);
-		return -EPROTO;
-	}
-	return 0;
-}
-
-/* The "status" of query-status ("running", "inmigrate", ...) into @buf. */
-static int
-qmp_status(struct mig_qmp *q, char *buf, size_t len, char *err, size_t errlen)
-{
-	struct json_object *r, *s;
-	int rc = qmp_exec(q, "{\"execute\":\"query-status\"}", &r, err, errlen);
-
-	if (rc < 0)
-		return rc;
-	if (!json_object_object_get_ex(r, "status", &s)) {
-		json_object_put(r);
-		snprintf(err, errlen, "QMP: query-status without a status");
-		return -EPROTO;
-	}
-	snprintf(buf, len, "%s", json_object_get_string(s));
-	json_object_put(r);
-	return 0;
+	return mgr_qmp_status(q, MIG_QMP_REPLY_MS, buf, len, err, errlen);
 }
 
 /* Integer member @key of @o, 0 when absent. */
@@ -424,7 +262,7 @@ mig_reap(pid_t pid, bool child, unsigned int ms)
 
 /* Poll the source's query-migrate until the end; its "return" on success. */
 static int
-mig_wait_stream(struct mig_qmp *src, struct json_object **info, char *err, size_t errlen)
+mig_wait_stream(struct mgr_qmp *src, struct json_object **info, char *err, size_t errlen)
 {
 	uint64_t deadline = mgr_now_ms() + MIG_STREAM_MS;
 	struct json_object *r, *s, *e;
@@ -432,7 +270,7 @@ mig_wait_stream(struct mig_qmp *src, struct json_object **info, char *err, size_
 	int rc;
 
 	for (;;) {
-		rc = qmp_exec(src, "{\"execute\":\"query-migrate\"}", &r, err, errlen);
+		rc = qmp_exec(src, "query-migrate", NULL, &r, err, errlen);
 		if (rc < 0)
 			return rc;
 		st = json_object_object_get_ex(r, "status", &s) ? json_object_get_string(s) : "";
@@ -449,7 +287,7 @@ mig_wait_stream(struct mig_qmp *src, struct json_object **info, char *err, size_
 		}
 		json_object_put(r);
 		if (mgr_now_ms() >= deadline) {
-			qmp_exec(src, "{\"execute\":\"migrate_cancel\"}", NULL, err, errlen);
+			qmp_exec(src, "migrate_cancel", NULL, NULL, err, errlen);
 			snprintf(err, errlen, "the migration did not complete within %d s; cancelled",
 				 MIG_STREAM_MS / 1000);
 			return -ETIMEDOUT;
@@ -460,7 +298,7 @@ mig_wait_stream(struct mig_qmp *src, struct json_object **info, char *err, size_
 
 /* Wait until the destination runs. */
 static int
-mig_wait_running(struct mig_qmp *dst, char *err, size_t errlen)
+mig_wait_running(struct mgr_qmp *dst, char *err, size_t errlen)
 {
 	uint64_t deadline = mgr_now_ms() + MIG_RUN_MS;
 	char st[32];
@@ -491,8 +329,8 @@ mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, siz
 {
 	char qmp[MGR_CFG_SOCK_LEN], qmpd[MGR_CFG_SOCK_LEN], mig[MGR_CFG_SOCK_LEN];
 	char cmd[MGR_CFG_SOCK_LEN + 64], st[32], why[MGR_ERR_LEN], said[256];
-	struct mig_qmp *src = NULL, *dst = NULL;
-	struct json_object *info = NULL;
+	struct mgr_qmp *src = NULL, *dst = NULL;
+	struct json_object *info = NULL, *args;
 	uint64_t t0 = mgr_now_ms(), t1;
 	off_t log0 = 0;
 	pid_t dpid = 0;
@@ -518,10 +356,11 @@ mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, siz
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	src->fd = dst->fd = -1;
+	mgr_qmp_init(src);
+	mgr_qmp_init(dst);
 
 	/* 1. the source */
-	r = qmp_open(src, qmp, vm->pid, false, MIG_QMP_REPLY_MS, why, sizeof(why));
+	r = mgr_qmp_connect_pid(src, qmp, vm->pid, MIG_QMP_REPLY_MS, why, sizeof(why));
 	if (r == 0)
 		r = qmp_status(src, st, sizeof(st), why, sizeof(why));
 	if (r == 0 && strcmp(st, "running") != 0) {
@@ -541,7 +380,7 @@ mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, siz
 		dpid = 0;
 		goto fail;
 	}
-	r = qmp_open(dst, qmpd, dpid, true, MIG_QMP_START_MS, why, sizeof(why));
+	r = mgr_qmp_connect_pid(dst, qmpd, dpid, MIG_QMP_START_MS, why, sizeof(why));
 	if (r == 0)
 		r = qmp_status(dst, st, sizeof(st), why, sizeof(why));
 	if (r == 0 && strcmp(st, "inmigrate") != 0) {
@@ -555,9 +394,10 @@ mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, siz
 	rep->setup_ms = t1 - t0;
 
 	/* 3. the stream */
-	snprintf(cmd, sizeof(cmd), "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"unix:%s\"}}",
-		 mig);
-	r = qmp_exec(src, cmd, NULL, why, sizeof(why));
+	snprintf(cmd, sizeof(cmd), "unix:%s", mig);
+	args = json_object_new_object();
+	json_object_object_add(args, "uri", json_object_new_string(cmd));
+	r = qmp_exec(src, "migrate", args, NULL, why, sizeof(why));
 	if (r == 0)
 		r = mig_wait_stream(src, &info, why, sizeof(why));
 	if (r == 0)
@@ -569,8 +409,8 @@ mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, siz
 	mgr_ivs_handover(&vm->ivs, true);
 	rep->old_pid = vm->pid;
 	rep->new_pid = dpid;
-	qmp_exec(src, "{\"execute\":\"quit\"}", NULL, why, sizeof(why));
-	qmp_close(src);
+	qmp_exec(src, "quit", NULL, NULL, why, sizeof(why));
+	mgr_qmp_close(src);
 	mig_reap(vm->pid, vm->pid_is_child, MIG_QUIT_MS);
 	/* only now: the source removes its QMP socket's file as it quits */
 	if (rename(qmpd, qmp) < 0)
@@ -586,7 +426,7 @@ mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, siz
 	rep->downtime_ms = mig_u64(info, "downtime");
 	rep->total_ms = mgr_now_ms() - t0;
 	json_object_put(info);
-	qmp_close(dst);
+	mgr_qmp_close(dst);
 	free(src);
 	free(dst);
 	mgr_log("vm %s: migrated to QEMU pid %d (was %d): %llu ms, downtime %llu ms",
@@ -607,9 +447,9 @@ fail:
 	/* a source that completed its side and lost the destination resumes */
 	if (src->fd >= 0 && qmp_status(src, st, sizeof(st), err, errlen) == 0 &&
 	    strcmp(st, "postmigrate") == 0)
-		qmp_exec(src, "{\"execute\":\"cont\"}", NULL, err, errlen);
-	qmp_close(src);
-	qmp_close(dst);
+		qmp_exec(src, "cont", NULL, NULL, err, errlen);
+	mgr_qmp_close(src);
+	mgr_qmp_close(dst);
 	free(src);
 	free(dst);
 	unlink(qmpd);
