@@ -118,7 +118,7 @@ mgr_accel_kvm(const struct mgr_cfg *c, char *err, size_t errlen)
 /* @incoming: the destination of a migration from this unix socket, or NULL. */
 static void
 qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline, bool kvm,
-	   const char *incoming, struct qemu_argv *a)
+	   const char *incoming, const char *qmp_suffix, struct qemu_argv *a)
 {
 	const struct mgr_vm_cfg *v = vm->cfg;
 	char e1[2 * MGR_CFG_PATH_LEN], e2[2 * MGR_CFG_NF_LEN], qmp[MGR_CFG_SOCK_LEN];
@@ -155,7 +155,7 @@ qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline
 		qemu_arg(a, "-incoming");
 		qemu_arg(a, "unix:%s", mgr_qemu_esc(incoming, e1, sizeof(e1)));
 	}
-	if (mgr_migrate_path(vm, incoming == NULL ? "qmp" : "qmpd", qmp, sizeof(qmp)) == 0) {
+	if (mgr_migrate_path(vm, qmp_suffix, qmp, sizeof(qmp)) == 0) {
 		qemu_arg(a, "-qmp");
 		qemu_arg(a, "unix:%s,server=on,wait=off", mgr_qemu_esc(qmp, e1, sizeof(e1)));
 	}
@@ -241,11 +241,13 @@ qemu_fw_files(const struct mgr_vm *vm, struct qemu_argv *a, char *err, size_t er
 
 /*
  * Run QEMU for @vm (the destination of a migration from the unix socket
- * @incoming, when not NULL) without waiting for the guest; its pid in @pid.
+ * @incoming, when not NULL), its QMP socket <state_dir>/<name>.<qmp_suffix>,
+ * without waiting for the guest; its pid in @pid.
  * Returns 0, or a negative errno with a message in @err.
  */
 int
-mgr_qemu_spawn(struct mgr_vm *vm, const char *incoming, pid_t *pidp, char *err, size_t errlen)
+mgr_qemu_spawn(struct mgr_vm *vm, const char *incoming, const char *qmp_suffix, pid_t *pidp,
+	       char *err, size_t errlen)
 {
 	struct qemu_argv a = { .n = 0 };
 	char cmdline[MGR_CMDLINE_MAX + 1] = "";
@@ -261,7 +263,7 @@ mgr_qemu_spawn(struct mgr_vm *vm, const char *incoming, pid_t *pidp, char *err, 
 		if (r < 0)
 			return r;
 	}
-	qemu_build(vm, &vm->m->cfg, cmdline, kvm != 0, incoming, &a);
+	qemu_build(vm, &vm->m->cfg, cmdline, kvm != 0, incoming, qmp_suffix, &a);
 	r = qemu_fw_files(vm, &a, err, errlen);
 	if (r < 0) {
 		qemu_argv_free(&a);
@@ -311,11 +313,14 @@ mgr_qemu_spawn(struct mgr_vm *vm, const char *incoming, pid_t *pidp, char *err, 
 	return 0;
 }
 
-static int
-qemu_start(struct mgr_vm *vm, char *err, size_t errlen)
+/* Start QEMU for @vm, the destination of a migration from unix socket
+ * @incoming when not NULL (its QMP socket then <name>.qmp too: no source
+ * QEMU of this VM runs on this host). */
+int
+mgr_qemu_start(struct mgr_vm *vm, const char *incoming, char *err, size_t errlen)
 {
 	pid_t pid;
-	int r = mgr_qemu_spawn(vm, NULL, &pid, err, errlen);
+	int r = mgr_qemu_spawn(vm, incoming, "qmp", &pid, err, errlen);
 
 	if (r < 0)
 		return r;
@@ -325,6 +330,12 @@ qemu_start(struct mgr_vm *vm, char *err, size_t errlen)
 		mgr_log("vm %s: cannot write %s: %s (a restarted manager will not find QEMU "
 			"pid %d)", vm->cfg->name, vm->pid_path, strerror(errno), (int)pid);
 	return 0;
+}
+
+static int
+qemu_start(struct mgr_vm *vm, char *err, size_t errlen)
+{
+	return mgr_qemu_start(vm, NULL, err, errlen);
 }
 
 static void

@@ -2,7 +2,8 @@
 /*
  * netvmctl — the operator's command line for netvm-manager.
  *
- *   netvmctl [-s SOCKET] [--json] vm list | vm start NAME | vm stop NAME | vm migrate NAME
+ *   netvmctl [-s SOCKET] [--json] vm list | vm start NAME | vm stop NAME |
+ *            vm migrate NAME [--to unix:MANAGER_SOCKET]
  *   netvmctl [-s SOCKET] [--json] nf list | stats | metrics
  *   netvmctl [-s SOCKET] [--json] nf start --role R [--queues Q] -- CMDLINE... |
  *            nf stop ID | nf move ID [--state SAVE LOAD] | idle list
@@ -46,6 +47,9 @@ usage(FILE *f, const char *prog)
 		"  vm stop NAME     stop a VM; it stays stopped\n"
 		"  vm migrate NAME  live-migrate a VM to a new QEMU on this host (needs the\n"
 		"                   patched QEMU: docs/qemu-patches.md)\n"
+		"  vm migrate NAME --to unix:MANAGER_SOCKET\n"
+		"                   move it to the netvm-manager of that control socket and its\n"
+		"                   core engine (another host); its NF re-attaches there\n"
 		"  nf list          NFs attached to the core engine, with their VM\n"
 		"  nf start --role R [--queues Q] -- CMDLINE...\n"
 		"                   start an NF in an idle VM; prints its instance id\n"
@@ -184,6 +188,12 @@ ctl_request(int n, char **argv, char *req, size_t len)
 		 argv[2][0] != '\0' && argv[2][strcspn(argv[2], " \t\r\n")] == '\0' &&
 		 strlen(argv[2]) < MGR_CFG_NAME_LEN)
 		snprintf(req, len, "vm %s %s\n", argv[1], argv[2]);
+	else if (n == 5 && strcmp(argv[0], "vm") == 0 && strcmp(argv[1], "migrate") == 0 &&
+		 strcmp(argv[3], "--to") == 0 && argv[2][0] != '\0' &&
+		 argv[2][strcspn(argv[2], " \t\r\n")] == '\0' &&
+		 strlen(argv[2]) < MGR_CFG_NAME_LEN && argv[4][0] != '\0' &&
+		 argv[4][strcspn(argv[4], " \t\r\n")] == '\0' && strlen(argv[4]) < MGR_CFG_SOCK_LEN + 8)
+		snprintf(req, len, "vm migrate %s %s\n", argv[2], argv[4]);
 	else if (n == 2 && strcmp(argv[0], "nf") == 0 && strcmp(argv[1], "list") == 0)
 		snprintf(req, len, "nf list\n");
 	else if (n == 1 && strcmp(argv[0], "stats") == 0)

@@ -317,8 +317,10 @@ ctl_show_migrate(struct json_object *reply, const char *name, FILE *f)
 			return -EPROTO;
 		v[i] = json_object_get_int64(o);
 	}
-	fprintf(f, "vm %.*s migrated: QEMU pid %lld -> %lld, %lld ms, downtime %lld ms\n",
-		(int)strcspn(name, "\n"), name, (long long)v[0], (long long)v[1], (long long)v[2],
-		(long long)v[3]);
+	fprintf(f, "vm %.*s migrated%s%s: QEMU pid %lld -> %lld, %lld ms, downtime %lld ms\n",
+		(int)strcspn(name, " \n"), name,
+		json_object_object_get_ex(reply, "to", &o) ? " to " : "",
+		json_object_object_get_ex(reply, "to", &o) ? json_object_get_string(o) : "",
+		(long long)v[0], (long long)v[1], (long long)v[2], (long long)v[3]);
 	return 0;
 }

@@ -149,7 +149,7 @@ idle(struct nl_queue *q, uint64_t *idle_since)
 	}
 	__atomic_store_n(&h->sleeping, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (nvm_ring_count(&q->rx, 1) == 0 && !ctx->stop) {
+	if (nvm_ring_count(&q->rx, 1) == 0 && !ctx->stop && !ctx->parking) {
 		q->st.sleeps++;
 		if (ctx->tp->wait(ctx, 100) == 1)
 			q->st.wakeups++;
@@ -174,7 +174,7 @@ nl_queue_run(void *arg)
 	unsigned int empty = 0;
 	uint64_t idle_since = 0;
 
-	while (!ctx->stop) {
+	while (!ctx->stop && !ctx->parking) {
 		uint64_t t0, t1, t2;
 		uint32_t n, i, k = 0, nout = 0;
 

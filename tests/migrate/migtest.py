@@ -39,6 +39,18 @@ def patched_qemu(env):
     return path
 
 
+def pid_gone(pid, timeout):
+    """Wait until process @pid no longer exists."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 class Canary:
     """Keeps a counter in the last 8 bytes of every 4 KiB page of the pool region.
 
@@ -51,8 +63,8 @@ class Canary:
     holds it by (it has no file name).
     """
 
-    def __init__(self, pid):
-        fd = os.open(f"/proc/{pid}/fd/{QEMU_POOL_FD}", os.O_RDWR)
+    def __init__(self, pid, path=None):
+        fd = os.open(path or f"/proc/{pid}/fd/{QEMU_POOL_FD}", os.O_RDWR)
         try:
             self.size = os.fstat(fd).st_size
             self.mm = mmap.mmap(fd, self.size, mmap.MAP_SHARED,
@@ -66,6 +78,19 @@ class Canary:
         self.nbad = 0
         self._stop = threading.Event()
         self._thread = None
+
+    @classmethod
+    def of_core(cls, core):
+        """The canary on @core's pool 0, opened through the core's own fd of it."""
+        fds = f"/proc/{core.pid}/fd"
+        for fd in os.listdir(fds):
+            try:
+                link = os.readlink(os.path.join(fds, fd))
+            except OSError:
+                continue
+            if link.startswith(f"/memfd:netvm-{core.prefix}-pool0"):
+                return cls(core.pid, os.path.join(fds, fd))
+        raise RuntimeError(f"no pool 0 among the fds of core {core.prefix}")
 
     def sweep(self):
         """Check every page's counter against the last sweep's, write the next one."""
@@ -106,9 +131,9 @@ class Canary:
 class Flood:
     """A ping flood from namespace @a to @b whose loss is counted by ping itself."""
 
-    def __init__(self, a, b, count, interval="0.01"):
-        argv = a.exec_argv([nvenv.which("ping") or "ping", "-n", "-q", "-i", interval,
-                            "-W", "5", "-c", str(count), b.addr])
+    def __init__(self, a, b, count, interval="0.01", quiet=True):
+        argv = a.exec_argv([nvenv.which("ping") or "ping", "-n", "-q" if quiet else "-D",
+                            "-i", interval, "-W", "5", "-c", str(count), b.addr])
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)
         self.out = ""
@@ -124,3 +149,8 @@ class Flood:
         if not m:
             return None, None, self.out
         return int(m.group(1)), int(m.group(2)), self.out
+
+    def reply_times(self):
+        """The host clock's times of the replies (a flood started with quiet=False)."""
+        return [float(t) for t in re.findall(r"^\[(\d+\.\d+)\] \d+ bytes from", self.out,
+                                             re.M)]

@@ -67,18 +67,6 @@ def nf_counters(mgr):
     return {k: int(v) for k, v in re.findall(r"^(\w+) (\d+)$", res.stdout, re.M)}
 
 
-def pid_gone(pid, timeout):
-    """Wait until process @pid no longer exists."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def migrate_under_flood(chk, core, mgr, vm, a, b, tag):
     """Migrate @vm during a flood with the canary on; the new vm dict or None."""
     rings_key = f"nf{vm['nf_id']}_doorbells"
@@ -131,7 +119,7 @@ def migrate_under_flood(chk, core, mgr, vm, a, b, tag):
     chk.ok(new.get("state") == "running" and new.get("pid") == rep.get("pid") and
            new.get("nf_id") == vm["nf_id"], f"{tag}: vm list shows {VM} running in the new "
            f"QEMU, same core instance {vm['nf_id']}", str(new))
-    chk.ok(pid_gone(vm["pid"], 10), f"{tag}: the old QEMU (pid {vm['pid']}) is gone")
+    chk.ok(migtest.pid_gone(vm["pid"], 10), f"{tag}: the old QEMU (pid {vm['pid']}) is gone")
     traffic.ping_both(chk, core, new, a, b, tag)
     return new
 
