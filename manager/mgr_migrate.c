@@ -261,6 +261,49 @@ mig_reap(pid_t pid, bool child, unsigned int ms)
 			;
 }
 
+/* A QMP client, not connected (malloc'd: its buffer is large); NULL with a
+ * message when out of memory. */
+static struct mgr_qmp *
+mig_qmp_new(char *err, size_t errlen)
+{
+	struct mgr_qmp *q = malloc(sizeof(*q));
+
+	if (q == NULL)
+		snprintf(err, errlen, "out of memory");
+	else
+		mgr_qmp_init(q);
+	return q;
+}
+
+/* Connect to the QMP socket @qmp of @vm's QEMU, which must be running. */
+static int
+mig_source_open(struct mgr_vm *vm, struct mgr_qmp *src, const char *qmp, char *err,
+		size_t errlen)
+{
+	char st[32];
+	int r = mgr_qmp_connect_pid(src, qmp, vm->pid, MIG_QMP_REPLY_MS, err, errlen);
+
+	if (r == 0)
+		r = qmp_status(src, st, sizeof(st), err, errlen);
+	if (r == 0 && strcmp(st, "running") != 0) {
+		snprintf(err, errlen, "the VM's QEMU is \"%s\", not running", st);
+		r = -EINVAL;
+	}
+	return r;
+}
+
+/* After a failed migration: a source that completed its side and lost the
+ * destination is resumed (QEMU leaves it stopped, "postmigrate"). */
+static void
+mig_source_resume(struct mgr_qmp *src, char *err, size_t errlen)
+{
+	char st[32];
+
+	if (src->fd >= 0 && qmp_status(src, st, sizeof(st), err, errlen) == 0 &&
+	    strcmp(st, "postmigrate") == 0)
+		qmp_exec(src, "cont", NULL, NULL, err, errlen);
+}
+
 /* Poll the source's query-migrate until the end; its "return" on success. */
 static int
 mig_wait_stream(struct mgr_qmp *src, struct json_object **info, char *err, size_t errlen)
@@ -349,25 +392,15 @@ mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, siz
 			 vm->cfg->name);
 		return -ENAMETOOLONG;
 	}
-	src = malloc(sizeof(*src));
-	dst = malloc(sizeof(*dst));
-	if (src == NULL || dst == NULL) {
+	src = mig_qmp_new(err, errlen);
+	dst = src != NULL ? mig_qmp_new(err, errlen) : NULL;
+	if (dst == NULL) {
 		free(src);
-		free(dst);
-		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	mgr_qmp_init(src);
-	mgr_qmp_init(dst);
 
 	/* 1. the source */
-	r = mgr_qmp_connect_pid(src, qmp, vm->pid, MIG_QMP_REPLY_MS, why, sizeof(why));
-	if (r == 0)
-		r = qmp_status(src, st, sizeof(st), why, sizeof(why));
-	if (r == 0 && strcmp(st, "running") != 0) {
-		snprintf(why, sizeof(why), "the VM's QEMU is \"%s\", not running", st);
-		r = -EINVAL;
-	}
+	r = mig_source_open(vm, src, qmp, why, sizeof(why));
 	if (r < 0)
 		goto fail;
 	mgr_ivs_allow_successor(&vm->ivs);
@@ -445,10 +478,7 @@ fail:
 		mig_log_since(vm->log_path, log0, said, sizeof(said));
 	}
 	mgr_ivs_handover(&vm->ivs, false);
-	/* a source that completed its side and lost the destination resumes */
-	if (src->fd >= 0 && qmp_status(src, st, sizeof(st), err, errlen) == 0 &&
-	    strcmp(st, "postmigrate") == 0)
-		qmp_exec(src, "cont", NULL, NULL, err, errlen);
+	mig_source_resume(src, err, errlen);
 	mgr_qmp_close(src);
 	mgr_qmp_close(dst);
 	free(src);
@@ -638,7 +668,7 @@ mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_report 
 		  char *err, size_t errlen)
 {
 	const char *name = vm->cfg->name, *peer = uri + 5;
-	char qmp[MGR_CFG_SOCK_LEN], req[MGR_CFG_NAME_LEN + 16], st[32], why[MGR_ERR_LEN];
+	char qmp[MGR_CFG_SOCK_LEN], req[MGR_CFG_NAME_LEN + 16], why[MGR_ERR_LEN];
 	struct mgr_migrate_incoming in = { .pid = 0 };
 	struct json_object *reply = NULL, *info = NULL, *args;
 	struct mgr_qmp *src = NULL;
@@ -666,21 +696,12 @@ mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_report 
 		snprintf(err, errlen, "vm %s: its QMP socket path is too long", name);
 		return -ENAMETOOLONG;
 	}
-	src = malloc(sizeof(*src));
-	if (src == NULL) {
-		snprintf(err, errlen, "out of memory");
+	src = mig_qmp_new(err, errlen);
+	if (src == NULL)
 		return -ENOMEM;
-	}
-	mgr_qmp_init(src);
 
 	/* 1. the source runs */
-	r = mgr_qmp_connect_pid(src, qmp, vm->pid, MIG_QMP_REPLY_MS, why, sizeof(why));
-	if (r == 0)
-		r = qmp_status(src, st, sizeof(st), why, sizeof(why));
-	if (r == 0 && strcmp(st, "running") != 0) {
-		snprintf(why, sizeof(why), "the VM's QEMU is \"%s\", not running", st);
-		r = -EINVAL;
-	}
+	r = mig_source_open(vm, src, qmp, why, sizeof(why));
 	if (r < 0)
 		goto fail;
 
@@ -751,10 +772,7 @@ fail:
 	json_object_put(info);
 	if (received)
 		mig_peer_stop(peer, name);
-	/* a source that completed its side and lost the destination resumes */
-	if (src->fd >= 0 && qmp_status(src, st, sizeof(st), err, errlen) == 0 &&
-	    strcmp(st, "postmigrate") == 0)
-		qmp_exec(src, "cont", NULL, NULL, err, errlen);
+	mig_source_resume(src, err, errlen);
 	mgr_qmp_close(src);
 	free(src);
 	if (parked && mig_nf_cmd(vm, "resume", err, errlen) < 0)
@@ -797,12 +815,9 @@ mgr_migrate_receive(struct mgr_vm *vm, struct mgr_migrate_incoming *in, char *er
 			 "socket", name);
 		return -ENAMETOOLONG;
 	}
-	q = malloc(sizeof(*q));
-	if (q == NULL) {
-		snprintf(err, errlen, "out of memory");
+	q = mig_qmp_new(err, errlen);
+	if (q == NULL)
 		return -ENOMEM;
-	}
-	mgr_qmp_init(q);
 	unlink(in->path);
 	unlink(qmp);
 	vm->restarts = 0;

@@ -247,7 +247,8 @@ nl_resume(struct nl_ctx *ctx, FILE *out)
  * A parked NF whose private region was replaced under its mapping (the
  * header no longer says NVM_NF_PARKED): check the new regions as at attach,
  * take the new rings, control pipes and counter table, keep the counters,
- * start the queues. The role and the number of queues must not change.
+ * start the queues. The role and the number of queues must not change;
+ * nl_main() then calls the NF's reload hook, if any.
  * Returns 0, or a negative errno with a message (the NF then exits).
  */
 static int
@@ -377,6 +378,9 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 			}
 			fprintf(stderr, "%s: re-attached as instance %u of role %u, %u queue(s)\n",
 				prog, ctx.nf_id, ctx.priv_hdr.role, ctx.nb_queues);
+			/* what the NF derived from the old core (its ports' MACs) anew */
+			if (nf->reload != NULL)
+				nl_reload(&ctx, "re-attach");
 		}
 		if (!replaced(&ctx))
 			nl_ctl_poll(&ctx, prog);

@@ -23,7 +23,8 @@ has the same VM configured with autostart = false.
             succeeds and names B's instance; host A's flood got replies
             before the move and host B's after it; the VM runs under manager
             B with that instance and routes C <-> D; the guest says it
-            re-attached; its counters went on (rx did not restart at 0);
+            re-attached and reloaded (l3fwd takes core B's port MACs); its
+            counters went on (rx did not restart at 0);
             manager A shows the VM stopped and its QEMU is gone; core A has
             every buffer back; a canary in every 4 KiB page of both pools
             (through each core's own fd of its pool) finds none written by
@@ -51,8 +52,6 @@ sys.path.insert(0, os.path.join(HERE, "..", "vm"))
 import migtest  # noqa: E402
 import mgrtest  # noqa: E402
 import traffic  # noqa: E402
-from nvtest import check  # noqa: E402
-from nvtest import env as nvenv  # noqa: E402
 from nvtest import netns as nvnetns  # noqa: E402
 
 VM = traffic.VM
@@ -164,6 +163,8 @@ def case_move(chk, hosts, mgr_a, mgr_b, vm):
         text = f.read()
     chk.ok(f"re-attached as instance {rep.get('nf_id')} of role {traffic.ROLE}" in text,
            "move: the guest's NF says it re-attached to core B's instance", text[-400:])
+    chk.ok("re-attach: reloaded" in text, "move: netlib ran l3fwd's reload hook after the "
+           "re-attach (its routes' port MACs are core B's)", text[-400:])
     after = nf_counters(mgr_b)
     chk.ok(after.get("rx", 0) > before.get("rx", 0) > 0,
            f"move: the NF's counters went on (rx {before.get('rx')} at A -> "
@@ -171,25 +172,18 @@ def case_move(chk, hosts, mgr_a, mgr_b, vm):
     left = mgr_a.vm(VM)
     chk.ok(left.get("state") == "stopped", f"move: manager A shows {VM} stopped", str(left))
     chk.ok(migtest.pid_gone(vm["pid"], 10), f"move: the QEMU at A (pid {vm['pid']}) is gone")
-    whole, st = core_a.tel.wait_for(lambda s: traffic.pool_whole(s, vm["nf_id"]), 10)
-    chk.ok(whole, "move: core A has every buffer back (pool0_free == pool0_total)",
-           f"pool0_free={st.get('pool0_free')} total={st.get('pool0_total')}")
+    migtest.check_pool_whole(chk, core_a, vm["nf_id"], "move: core A")
     return moved
 
 
 def main():
     """Run the scenario; exit 0 when every check passed."""
-    env = nvenv.setup("cross_host", 300, __doc__)
-    chk = check.Checker("cross_host")
-    kernel, initrd = mgrtest.guest_image(env)
-    qemu = migtest.patched_qemu(env)
+    env, chk, kernel, initrd, qemu = migtest.setup("cross_host", 300, __doc__)
 
     chk.section("two hosts: cores A and B, a manager each, the patched QEMU")
     a, b, core_a = mgrtest.net_core(env, chk, "xa", traffic.CONFIG)
     c, d, core_b = second_host(env, chk, a, b)
-    routes = env.path("routes")
-    with open(routes, "w") as f:
-        f.write(f"10.0.1.0/24 0 {a.ns_mac}\n10.0.2.0/24 1 {b.ns_mac}\n")
+    routes = migtest.routes_file(env, a, b)
     extra = f'qemu = "{qemu}"; ' + traffic.MANAGER_EXTRA
     vm_conf = traffic.vm_config(kernel, initrd, routes)
     mgr_a = mgrtest.Manager(env, core_a, [vm_conf], extra)
@@ -214,9 +208,7 @@ def main():
     rc, _ = mgr_b.netvmctl("vm", "stop", VM)
     chk.eq(rc, 0, f"netvmctl -s B vm stop {VM}")
     if moved is not None:
-        whole, st = core_b.tel.wait_for(lambda s: traffic.pool_whole(s, moved["nf_id"]), 10)
-        chk.ok(whole, "core B has every buffer back (pool0_free == pool0_total)",
-               f"pool0_free={st.get('pool0_free')} total={st.get('pool0_total')}")
+        migtest.check_pool_whole(chk, core_b, moved["nf_id"], "stop: core B")
     chk.eq(mgr_b.stop(15, 30), 0, "netvm-manager B exits 0 on SIGTERM")
     core_b.stop_checked(chk)
     mgrtest.shutdown(env, chk, mgr_a, core_a)

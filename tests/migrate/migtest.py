@@ -20,6 +20,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "manager"))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
 import mgrtest  # noqa: E402
+import traffic  # noqa: E402
+from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 
 PAGE = 4096         # the migration stream's page: what a stale copy would overwrite
@@ -37,6 +39,31 @@ def patched_qemu(env):
         env.failed = False
         sys.exit(mgrtest.SKIP)
     return path
+
+
+def setup(name, timeout, doc):
+    """(env, chk, kernel, initrd, qemu) of a scenario; exits 77 without the guest image or
+    the patched QEMU."""
+    env = nvenv.setup(name, timeout, doc)
+    chk = check.Checker(name)
+    kernel, initrd = mgrtest.guest_image(env)
+    return env, chk, kernel, initrd, patched_qemu(env)
+
+
+def routes_file(env, a, b):
+    """The guest l3fwd's route file: 10.0.1.0/24 to namespace @a on port 0, 10.0.2.0/24
+    to @b on port 1."""
+    routes = env.path("routes")
+    with open(routes, "w") as f:
+        f.write(f"10.0.1.0/24 0 {a.ns_mac}\n10.0.2.0/24 1 {b.ns_mac}\n")
+    return routes
+
+
+def check_pool_whole(chk, core, nf_id, what):
+    """Check that @core has every buffer back once instance @nf_id is gone."""
+    whole, st = core.tel.wait_for(lambda s: traffic.pool_whole(s, nf_id), 10)
+    chk.ok(whole, f"{what} has every buffer back (pool0_free + held by other NFs == "
+           "pool0_total)", f"pool0_free={st.get('pool0_free')} total={st.get('pool0_total')}")
 
 
 def pid_gone(pid, timeout):

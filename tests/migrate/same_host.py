@@ -50,8 +50,6 @@ sys.path.insert(0, os.path.join(HERE, "..", "vm"))
 import migtest  # noqa: E402
 import mgrtest  # noqa: E402
 import traffic  # noqa: E402
-from nvtest import check  # noqa: E402
-from nvtest import env as nvenv  # noqa: E402
 
 VM = traffic.VM
 FLOOD = 400          # pings every 10 ms: about 4 s, the migration in the middle
@@ -143,16 +141,11 @@ def case_fail(chk, core, mgr, vm, a, b):
 
 def main():
     """Run the scenario; exit 0 when every check passed."""
-    env = nvenv.setup("same_host", 240, __doc__)
-    chk = check.Checker("same_host")
-    kernel, initrd = mgrtest.guest_image(env)
-    qemu = migtest.patched_qemu(env)
+    env, chk, kernel, initrd, qemu = migtest.setup("same_host", 240, __doc__)
 
     chk.section("namespaces, core, manager with the patched QEMU")
     a, b, core = mgrtest.net_core(env, chk, "mh", traffic.CONFIG)
-    routes = env.path("routes")
-    with open(routes, "w") as f:
-        f.write(f"10.0.1.0/24 0 {a.ns_mac}\n10.0.2.0/24 1 {b.ns_mac}\n")
+    routes = migtest.routes_file(env, a, b)
     mgr = mgrtest.Manager(env, core, [traffic.vm_config(kernel, initrd, routes, SLEEP_OPTS)],
                           f'qemu = "{qemu}"; ' + traffic.MANAGER_EXTRA)
     err = mgr.start_ready()
@@ -176,9 +169,7 @@ def main():
     chk.section("stop: every buffer back")
     rc, _ = mgr.netvmctl("vm", "stop", VM)
     chk.eq(rc, 0, f"netvmctl vm stop {VM}")
-    ok, st = core.tel.wait_for(lambda s: traffic.pool_whole(s, vm["nf_id"]), 10)
-    chk.ok(ok, "the core has every buffer back (pool0_free + held by other NFs == "
-           "pool0_total)", f"pool0_free={st.get('pool0_free')} total={st.get('pool0_total')}")
+    migtest.check_pool_whole(chk, core, vm["nf_id"], "the core")
 
     mgrtest.shutdown(env, chk, mgr, core)
 
