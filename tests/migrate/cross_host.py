@@ -14,6 +14,10 @@ has the same VM configured with autostart = false.
 
   refused   --to a socket nobody listens on: exit 1, the reason, the VM runs
             on at A and routes; --to tcp:...: exit 1 asking for unix:PATH
+  dies      the destination's QEMU killed as soon as manager B shows it: vm
+            migrate exits 1, the VM runs on at A in the same QEMU and routes
+            (its NF resumed after `park`), manager B stopped its side, core
+            B has every buffer back
   move      ping floods A -> B on host A and C -> D on host B, every 10 ms,
             while `netvmctl -s A vm migrate l3fwd --to unix:B`: manager B
             starts the VM's QEMU attached to core B waiting for the stream,
@@ -40,8 +44,10 @@ QEMU (scripts/build-qemu.sh): exits 77 (skipped) without them.
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -104,6 +110,38 @@ def case_refused(chk, core_a, mgr_a, vm, a, b):
     chk.ok(now.get("state") == "running" and now.get("pid") == vm["pid"],
            "refused: the VM runs on at A in the same QEMU", str(now))
     traffic.ping_both(chk, core_a, now, a, b, "refused")
+
+
+def kill_when_up(mgr, stop):
+    """SIGKILL the QEMU of @mgr's VM as soon as it shows one (until @stop is set)."""
+    while not stop.is_set():
+        pid = mgr.vm(VM).get("pid")
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            return
+        time.sleep(0.02)
+
+
+def case_dies(chk, core_a, core_b, mgr_a, mgr_b, vm, a, b):
+    """The destination QEMU killed as it comes up: the NF resumes, the VM runs on at A."""
+    stop = threading.Event()
+    killer = threading.Thread(target=kill_when_up, args=(mgr_b, stop), daemon=True)
+    killer.start()
+    rc, out = mgr_a.netvmctl("vm", "migrate", VM, "--to", f"unix:{mgr_b.sock}",
+                             json_out=False)
+    stop.set()
+    killer.join(10)
+    chk.ok(rc == 1 and "the move to unix:" in out and "failed, the VM runs on here in QEMU "
+           f"pid {vm['pid']}" in out, "dies: vm migrate exits 1, the VM runs on at A",
+           out.strip())
+    now = mgr_a.vm(VM)
+    chk.ok(now.get("state") == "running" and now.get("pid") == vm["pid"] and
+           now.get("nf_id") == vm["nf_id"], "dies: manager A: the same QEMU, same instance",
+           str(now))
+    traffic.ping_both(chk, core_a, now, a, b, "dies")
+    ok, left = mgr_b.wait_vm(VM, lambda v: v["state"] == "stopped", 30)
+    chk.ok(ok, "dies: manager B stopped its side again", str(left) + mgr_b.tail())
+    migtest.check_pool_whole(chk, core_b, -1, "dies: core B")
 
 
 def case_move(chk, hosts, mgr_a, mgr_b, vm):
@@ -200,6 +238,9 @@ def main():
 
     chk.section("refused: destinations that cannot take the VM")
     case_refused(chk, core_a, mgr_a, vm, a, b)
+
+    chk.section("dies: the destination QEMU is killed during the move")
+    case_dies(chk, core_a, core_b, mgr_a, mgr_b, vm, a, b)
 
     chk.section("move: the VM moves to core B during the floods")
     moved = case_move(chk, ((a, b, core_a), (c, d, core_b)), mgr_a, mgr_b, vm)
