@@ -497,6 +497,8 @@ fail:
 #define MIG_PEER_MS 60000  /* one request to the destination manager */
 #define MIG_PEER_REPLY 16384
 #define MIG_PARK_MS 10000  /* the NF's park or resume command */
+#define MIG_PEER_RUN_MS 30000 /* the stream sent until the destination says "running" */
+#define MIG_PEER_POLL_MS 50
 
 /*
  * Send request @req (one line) to the netvm-manager listening on unix
@@ -610,6 +612,53 @@ mig_peer_stop(const char *path, const char *name)
 	    !mig_peer_ok(reply, err, sizeof(err)))
 		mgr_log("vm %s: could not stop it at the destination %s: %s", name, path, err);
 	json_object_put(reply);
+}
+
+/*
+ * Wait until the destination manager at @path shows VM @name "running" (its
+ * NF re-attached and live at its core). Returns 0, or -EIO when it shows it
+ * in another state than starting or booting, -ETIMEDOUT, or mig_peer()'s
+ * errors; the reason in @err.
+ */
+static int
+mig_peer_wait_running(const char *path, const char *name, char *err, size_t errlen)
+{
+	uint64_t deadline = mgr_now_ms() + MIG_PEER_RUN_MS;
+	struct json_object *reply, *vms, *vm, *o;
+	char st[32] = "";
+	size_t i;
+	int r;
+
+	for (;;) {
+		r = mig_peer(path, "vm list\n", MIG_PEER_MS, &reply, err, errlen);
+		if (r < 0)
+			return r;
+		st[0] = '\0';
+		if (json_object_object_get_ex(reply, "vms", &vms) &&
+		    json_object_is_type(vms, json_type_array))
+			for (i = 0; i < json_object_array_length(vms); i++) {
+				vm = json_object_array_get_idx(vms, i);
+				if (json_object_object_get_ex(vm, "name", &o) &&
+				    strcmp(json_object_get_string(o), name) == 0 &&
+				    json_object_object_get_ex(vm, "state", &o))
+					snprintf(st, sizeof(st), "%s", json_object_get_string(o));
+			}
+		json_object_put(reply);
+		if (strcmp(st, "running") == 0)
+			return 0;
+		if (strcmp(st, "starting") != 0 && strcmp(st, "booting") != 0) {
+			snprintf(err, errlen, "after the stream the destination manager shows vm %s "
+				 "\"%s\", not running (its log says why)", name, st);
+			return -EIO;
+		}
+		if (mgr_now_ms() >= deadline) {
+			snprintf(err, errlen, "the destination manager still shows vm %s \"%s\" %d s "
+				 "after the stream: its NF did not re-attach", name, st,
+				 MIG_PEER_RUN_MS / 1000);
+			return -ETIMEDOUT;
+		}
+		mig_sleep_ms(MIG_PEER_POLL_MS);
+	}
 }
 
 /* Command @word ("park" or "resume") for @vm's NF through the core's
@@ -746,10 +795,14 @@ mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_report 
 	r = qmp_exec(src, "migrate", args, NULL, why, sizeof(why));
 	if (r == 0)
 		r = mig_wait_stream(src, &info, why, sizeof(why));
+	/* 5. the destination runs it: its NF re-attached to the destination's
+	 * core (a destination that could not load the stream goes down) */
+	if (r == 0)
+		r = mig_peer_wait_running(peer, name, why, sizeof(why));
 	if (r < 0)
 		goto fail;
 
-	/* 5. the VM is the destination's: this side stops, the core takes
+	/* 6. the VM is the destination's: this side stops, the core takes
 	 * every buffer back with the attachment */
 	mgr_qmp_close(src);
 	free(src);
