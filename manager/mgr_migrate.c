@@ -28,7 +28,14 @@
  *
  * The request blocks the manager's loop for the migration's time (about a
  * second for a 256 MiB guest under TCG); the chardev server runs in its own
- * thread, so QEMU's handshake does not wait on the loop.
+ * thread, so QEMU's handshake does not wait on the loop. *
+ * `vm migrate NAME --to unix:MANAGER` (mgr_migrate_vm_to()) moves the VM to
+ * another manager and its core engine: there `vm receive NAME`
+ * (mgr_migrate_receive()) attaches it and starts its QEMU waiting for the
+ * stream; here the NF parks (netlib's `park` through the core's control
+ * channel), the source migrates, and once that manager shows the VM running
+ * (its NF re-attached to the new private region) this side stops as vm stop
+ * does. Steps and limits: docs/qemu-patches.md section 4.
  */
 #include <errno.h>
 #include <fcntl.h>
