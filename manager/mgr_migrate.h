@@ -73,6 +73,29 @@ int mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_rep
 int mgr_migrate_receive(struct mgr_vm *vm, struct mgr_migrate_incoming *in, char *err,
 			size_t errlen);
 
+/* ---- inside mgr_migrate*.c only ---- */
+
+struct json_object;
+struct mgr_qmp;
+
+#define MIG_PROPERTY "x-shared-no-migrate"
+#define MIG_QMP_START_MS 30000 /* destination started until its QMP answers */
+#define MIG_QMP_REPLY_MS 10000 /* one QMP command */
+
+void mgr_mig_sleep_ms(unsigned int ms);
+/* QMP command @name (@args consumed, may be NULL) bounded by MIG_QMP_REPLY_MS. */
+int mgr_mig_qmp(struct mgr_qmp *q, const char *name, struct json_object *args,
+		struct json_object **ret, char *err, size_t errlen);
+int mgr_mig_status(struct mgr_qmp *q, char *buf, size_t len, char *err, size_t errlen);
+uint64_t mgr_mig_u64(struct json_object *o, const char *key);
+int mgr_mig_check(struct mgr_vm *vm, char *err, size_t errlen);
+struct mgr_qmp *mgr_mig_qmp_new(char *err, size_t errlen);
+int mgr_mig_source_open(struct mgr_vm *vm, struct mgr_qmp *src, const char *qmp, char *err,
+			size_t errlen);
+void mgr_mig_source_resume(struct mgr_qmp *src, char *err, size_t errlen);
+int mgr_mig_wait_stream(struct mgr_qmp *src, struct json_object **info, char *err,
+			size_t errlen);
+
 /* mgr_qemu.c: run QEMU for @vm, as the destination of a migration from unix socket
  * @incoming when not NULL, QMP at <state_dir>/<name>.<qmp_suffix>; its pid in @pid. */
 int mgr_qemu_spawn(struct mgr_vm *vm, const char *incoming, const char *qmp_suffix, pid_t *pid,
