@@ -49,13 +49,14 @@ enum mgr_ivs_event {
 	MGR_IVS_DISCONNECTED = 'D', /* QEMU's connection closed */
 	MGR_IVS_REFUSED = 'R',      /* another peer tried to connect */
 	MGR_IVS_FAILED = 'F',       /* the handshake with QEMU failed */
+	MGR_IVS_SUCCESSOR = 'S',    /* a migration's destination QEMU connected */
 };
 
 struct mgr_ivs {
 	char path[MGR_CFG_SOCK_LEN];
 	int listen_fd;
 	int conn_fd;
-	int stop_fd;      /* eventfd: the thread stops when it is written */
+	int stop_fd;      /* eventfd: wakes the thread, to stop (stopping) or for a request */
 	int notify[2];    /* pipe: one enum mgr_ivs_event byte per event */
 	int64_t peer_id;
 	int shm_fd;
@@ -63,13 +64,25 @@ struct mgr_ivs {
 	bool served;      /* one peer per server: later ones are refused */
 	bool running;
 	pthread_t thread;
+	/* live migration (mgr_migrate.c): the destination QEMU connects while
+	 * the source still holds conn_fd; it becomes the peer on a handover */
+	pthread_mutex_t lock; /* guards what follows, between the thread and the loop */
+	pthread_cond_t done;  /* signalled when a request has been carried out */
+	bool stopping;
+	bool successor_ok;    /* one more peer may connect: the destination */
+	int next_fd;          /* the destination's connection, greeted, or -1 */
+	int request;          /* MGR_IVS_REQ_*, 0 when none is pending */
 };
+
+enum { MGR_IVS_REQ_HANDOVER = 1, MGR_IVS_REQ_CANCEL = 2 };
 
 void mgr_ivs_init(struct mgr_ivs *s);
 int mgr_ivs_start(struct mgr_ivs *s, const char *path, int64_t peer_id, int shm_fd,
 		  int doorbell_fd, gid_t gid, char *err, size_t errlen);
 int mgr_ivs_event(struct mgr_ivs *s);
 void mgr_ivs_stop(struct mgr_ivs *s);
+void mgr_ivs_allow_successor(struct mgr_ivs *s);
+void mgr_ivs_handover(struct mgr_ivs *s, bool commit);
 
 /* ---- mgr_tel.c: the core's DPDK telemetry ---- */
 

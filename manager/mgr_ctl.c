@@ -8,6 +8,11 @@
  *   vm list             {"ok": true, "vms": [ {name, state, launcher, ...} ]}
  *   vm start NAME       {"ok": true} or {"ok": false, "error": "..."}
  *   vm stop NAME        {"ok": true}
+ *   vm migrate NAME [URI] {"ok": true, "old_pid": P, "pid": P, "setup_ms": N, "migrate_ms": N,
+ *                        "downtime_ms": N, "total_ms": N[, "to": URI, "nf_id": I,
+ *                        "park_ms": N]} (mgr_migrate.c)
+ *   vm receive NAME     {"ok": true, "incoming": PATH, "pid": P, "nf_id": I, "pool_size": N,
+ *                        "priv_size": N}: the destination's side of vm migrate NAME URI
  *   nf list             {"ok": true, "nfs": [ {id, vm, role, rx, ...} ]}
  *   stats               {"ok": true, "stats": { the core's /netvm/stats }}
  *   metrics             {"ok": true, "stats": {...}, "nf_counters": {"ID": {...}},
@@ -18,7 +23,8 @@
  *                       (mgr_idle_ctl.c)
  *
  * Requests are served one at a time in the manager's loop; each is short
- * (a telemetry query at most, or stopping one QEMU).
+ * (a telemetry query at most, or stopping one QEMU), but for vm migrate,
+ * which holds the loop for the migration's time (about a second).
  */
 #include <errno.h>
 #include <poll.h>
@@ -37,6 +43,7 @@
 #include "mgr_idle.h"
 #include "mgr_launcher.h"
 #include "mgr_ops.h"
+#include "mgr_migrate.h"
 
 #define MGR_CTL_REQ_LEN 2048 /* nf start carries an NF command line */
 #define MGR_CTL_READ_MS 1000
@@ -177,6 +184,57 @@ ctl_vm_start_stop(struct mgr *m, const char *name, bool start)
 		return ctl_error("%s", err);
 	}
 	return ctl_ok();
+}
+
+/* vm migrate NAME [URI]: to a new QEMU here, or to the manager at URI. */
+static struct json_object *
+ctl_vm_migrate(struct mgr *m, const char *name, const char *uri)
+{
+	struct mgr_vm *vm = mgr_find_vm(m, name);
+	struct mgr_migrate_report rep;
+	char err[MGR_ERR_LEN];
+	struct json_object *o;
+
+	if (vm == NULL)
+		return ctl_error("no VM called '%s' in the manager's configuration", name);
+	if ((uri == NULL ? mgr_migrate_vm(vm, &rep, err, sizeof(err)) :
+			   mgr_migrate_vm_to(vm, uri, &rep, err, sizeof(err))) < 0)
+		return ctl_error("%s", err);
+	o = ctl_ok();
+	if (uri != NULL) {
+		json_object_object_add(o, "to", json_object_new_string(uri));
+		json_object_object_add(o, "nf_id", json_object_new_int64(rep.nf_id));
+		json_object_object_add(o, "park_ms", json_object_new_int64((int64_t)rep.park_ms));
+	}
+	json_object_object_add(o, "old_pid", json_object_new_int(rep.old_pid));
+	json_object_object_add(o, "pid", json_object_new_int(rep.new_pid));
+	json_object_object_add(o, "setup_ms", json_object_new_int64((int64_t)rep.setup_ms));
+	json_object_object_add(o, "migrate_ms", json_object_new_int64((int64_t)rep.migrate_ms));
+	json_object_object_add(o, "downtime_ms", json_object_new_int64((int64_t)rep.downtime_ms));
+	json_object_object_add(o, "total_ms", json_object_new_int64((int64_t)rep.total_ms));
+	return o;
+}
+
+/* vm receive NAME: another manager moves VM NAME here (mgr_migrate.c). */
+static struct json_object *
+ctl_vm_receive(struct mgr *m, const char *name)
+{
+	struct mgr_vm *vm = mgr_find_vm(m, name);
+	struct mgr_migrate_incoming in;
+	char err[MGR_ERR_LEN];
+	struct json_object *o;
+
+	if (vm == NULL)
+		return ctl_error("no VM called '%s' in the manager's configuration", name);
+	if (mgr_migrate_receive(vm, &in, err, sizeof(err)) < 0)
+		return ctl_error("%s", err);
+	o = ctl_ok();
+	json_object_object_add(o, "incoming", json_object_new_string(in.path));
+	json_object_object_add(o, "pid", json_object_new_int(in.pid));
+	json_object_object_add(o, "nf_id", json_object_new_int64(in.nf_id));
+	json_object_object_add(o, "pool_size", json_object_new_int64((int64_t)in.pool_size));
+	json_object_object_add(o, "priv_size", json_object_new_int64((int64_t)in.priv_size));
+	return o;
 }
 
 /* The core's counters, or an error object. */
@@ -350,7 +408,7 @@ ctl_nf_counters(struct mgr *m, const char *arg)
 				 "(netvmctl nf list)", arg);
 	snprintf(cmd, sizeof(cmd), "/netvm/nf_counters,%ld", id);
 	if (mgr_tel_query(m->tel_path, cmd, &one, err, sizeof(err)) < 0)
-		return ctl_error("nf counters: %s", err);
+		return ctl_error("nf counters: %.480s", err);
 	if (!json_object_is_type(one, json_type_object)) {
 		json_object_put(one);
 		return ctl_error("nf counters: NF instance %s left the core (netvmctl nf list)",
@@ -381,6 +439,10 @@ ctl_dispatch(struct mgr *m, char *req)
 		return ctl_vm_start_stop(m, words[2], true);
 	if (n == 3 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "stop") == 0)
 		return ctl_vm_start_stop(m, words[2], false);
+	if ((n == 3 || n == 4) && strcmp(words[0], "vm") == 0 && strcmp(words[1], "migrate") == 0)
+		return ctl_vm_migrate(m, words[2], words[3]);
+	if (n == 3 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "receive") == 0)
+		return ctl_vm_receive(m, words[2]);
 	if (n == 2 && strcmp(words[0], "nf") == 0 && strcmp(words[1], "list") == 0)
 		return ctl_nf_list(m);
 	if (n == 3 && strcmp(words[0], "nf") == 0 && strcmp(words[1], "counters") == 0)
@@ -401,8 +463,9 @@ ctl_dispatch(struct mgr *m, char *req)
 		json_object_object_add(o, "dos", mgr_dos_json(m));
 		return o;
 	}
-	return ctl_error("unknown request '%s' (vm list|start NAME|stop NAME, nf list|start|stop, "
-			 "nf counters ID, idle list, stats, metrics, scale list, dos)",
+	return ctl_error("unknown request '%s' (vm list|start NAME|stop NAME|migrate NAME [URI]|"
+			 "receive NAME, nf list|start|stop, nf counters ID, idle list, stats, metrics, "
+			 "scale list, dos)",
 			 n > 0 ? words[0] : "");
 }
 

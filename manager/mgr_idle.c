@@ -425,15 +425,8 @@ int
 mgr_idle_qmp(struct mgr_idle_vm *v, const char *name, struct json_object *args, int fd,
 	 struct json_object **ret, char *err, size_t errlen)
 {
-	struct json_object *cmd = json_object_new_object();
-	int r;
-
-	json_object_object_add(cmd, "execute", json_object_new_string(name));
-	if (args != NULL)
-		json_object_object_add(cmd, "arguments", args);
-	r = mgr_qmp_cmd(&v->qmp, cmd, fd, (int)v->m->cfg.idle.timeout_ms, ret, err, errlen);
-	json_object_put(cmd);
-	return r;
+	return mgr_qmp_exec(&v->qmp, name, args, fd, (int)v->m->cfg.idle.timeout_ms, ret, err,
+			    errlen);
 }
 
 static struct json_object *

@@ -30,27 +30,9 @@
 #include <sys/types.h>
 
 #include "mgr.h"
+#include "mgr_qmp.h"
 
 struct json_object;
-
-/* ---- mgr_qmp.c: a QMP client (one command at a time, with deadlines) ---- */
-
-#define MGR_QMP_BUF 8192
-
-struct mgr_qmp {
-	int fd;
-	size_t len;
-	char buf[MGR_QMP_BUF];
-};
-
-void mgr_qmp_init(struct mgr_qmp *q);
-int mgr_qmp_connect(struct mgr_qmp *q, const char *path, int timeout_ms, char *err,
-		    size_t errlen);
-int mgr_qmp_cmd(struct mgr_qmp *q, struct json_object *cmd, int fd, int timeout_ms,
-		struct json_object **ret, char *err, size_t errlen);
-int mgr_qmp_wait_deleted(struct mgr_qmp *q, const char *const *ids, unsigned int n,
-			 int timeout_ms, char *err, size_t errlen);
-void mgr_qmp_close(struct mgr_qmp *q);
 
 /* ---- mgr_agent.c: the guest agent's line protocol ---- */
 

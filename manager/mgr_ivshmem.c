@@ -14,6 +14,12 @@
  * starts, and a launcher (libvirt) may block the main loop until QEMU has
  * started. The thread serves one peer in its lifetime and refuses others;
  * it tells the main loop what happened through a pipe, one byte per event.
+ *
+ * A live migration (mgr_migrate.c) lets one more peer in: the destination
+ * QEMU gets the same greeting (same peer id, same private region, same
+ * doorbell eventfd) while the source stays connected. On a handover the
+ * source's connection is closed without a "disconnected" event and the
+ * destination's is the VM's; on a cancel the destination's is dropped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,8 +41,10 @@ void
 mgr_ivs_init(struct mgr_ivs *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->listen_fd = s->conn_fd = s->stop_fd = -1;
+	s->listen_fd = s->conn_fd = s->stop_fd = s->next_fd = -1;
 	s->notify[0] = s->notify[1] = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->done, NULL);
 }
 
 static void
@@ -72,6 +80,17 @@ mgr_ivs_accept(struct mgr_ivs *s)
 
 	if (fd < 0)
 		return;
+	if (s->served && s->successor_ok && s->next_fd < 0) {
+		/* a failed greeting is the migration's failure, not the VM's */
+		s->successor_ok = false;
+		if (mgr_ivs_greet(s, fd) < 0) {
+			close(fd);
+			return;
+		}
+		s->next_fd = fd;
+		mgr_ivs_notify(s, MGR_IVS_SUCCESSOR);
+		return;
+	}
 	if (s->served) {
 		close(fd);
 		mgr_ivs_notify(s, MGR_IVS_REFUSED);
@@ -87,6 +106,24 @@ mgr_ivs_accept(struct mgr_ivs *s)
 	mgr_ivs_notify(s, MGR_IVS_CONNECTED);
 }
 
+/* Carry out the loop's pending request (lock held). */
+static void
+mgr_ivs_request(struct mgr_ivs *s)
+{
+	if (s->request == MGR_IVS_REQ_HANDOVER && s->next_fd >= 0) {
+		if (s->conn_fd >= 0)
+			close(s->conn_fd);
+		s->conn_fd = s->next_fd;
+		s->next_fd = -1;
+	} else if (s->next_fd >= 0) {
+		close(s->next_fd);
+		s->next_fd = -1;
+	}
+	s->successor_ok = false;
+	s->request = 0;
+	pthread_cond_broadcast(&s->done);
+}
+
 static void *
 mgr_ivs_main(void *arg)
 {
@@ -100,13 +137,26 @@ mgr_ivs_main(void *arg)
 		};
 		char buf[64];
 
+		eventfd_t v;
+
 		if (poll(p, s->conn_fd >= 0 ? 3 : 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p[0].revents)
-			break;
+		pthread_mutex_lock(&s->lock);
+		if (p[0].revents) {
+			eventfd_read(s->stop_fd, &v);
+			if (s->stopping) {
+				pthread_mutex_unlock(&s->lock);
+				break;
+			}
+			if (s->request != 0) {
+				mgr_ivs_request(s);
+				pthread_mutex_unlock(&s->lock);
+				continue; /* conn_fd may have changed: poll again */
+			}
+		}
 		if (p[1].revents & POLLIN)
 			mgr_ivs_accept(s);
 		/* QEMU never sends: bytes are ignored, only the end matters. */
@@ -120,6 +170,7 @@ mgr_ivs_main(void *arg)
 				mgr_ivs_notify(s, MGR_IVS_DISCONNECTED);
 			}
 		}
+		pthread_mutex_unlock(&s->lock);
 	}
 	return NULL;
 }
@@ -215,10 +266,14 @@ mgr_ivs_event(struct mgr_ivs *s)
 void
 mgr_ivs_stop(struct mgr_ivs *s)
 {
-	int *fds[] = { &s->listen_fd, &s->conn_fd, &s->stop_fd, &s->notify[0], &s->notify[1] };
+	int *fds[] = { &s->listen_fd, &s->conn_fd, &s->next_fd, &s->stop_fd, &s->notify[0],
+		       &s->notify[1] };
 	unsigned int i;
 
 	if (s->running) {
+		pthread_mutex_lock(&s->lock);
+		s->stopping = true;
+		pthread_mutex_unlock(&s->lock);
 		eventfd_write(s->stop_fd, 1);
 		pthread_join(s->thread, NULL);
 		s->running = false;
@@ -230,4 +285,37 @@ mgr_ivs_stop(struct mgr_ivs *s)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+	s->stopping = s->successor_ok = false;
+	s->request = 0;
+}
+
+/* Let one more QEMU connect: the destination of a live migration of the
+ * VM; it gets the same greeting. */
+void
+mgr_ivs_allow_successor(struct mgr_ivs *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->successor_ok = true;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * End a migration: @commit, the destination's connection becomes the VM's
+ * and the source's is closed without an event; else the destination's is
+ * closed. Returns once the server thread has done it; cannot fail.
+ */
+void
+mgr_ivs_handover(struct mgr_ivs *s, bool commit)
+{
+	pthread_mutex_lock(&s->lock);
+	if (!s->running) {
+		s->successor_ok = false;
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	s->request = commit ? MGR_IVS_REQ_HANDOVER : MGR_IVS_REQ_CANCEL;
+	eventfd_write(s->stop_fd, 1);
+	while (s->request != 0)
+		pthread_cond_wait(&s->done, &s->lock);
+	pthread_mutex_unlock(&s->lock);
 }

@@ -5,10 +5,11 @@
  *   qemu-system-x86_64 -name netvm-<name> -accel kvm|tcg -machine pc
  *     -m <memory> -smp <vcpus> -nographic -nodefaults -no-user-config
  *     -no-reboot -monitor none -serial file:<state_dir>/<name>.console
+ *     -qmp unix:<state_dir>/<name>.qmp,server=on,wait=off
  *     -object memory-backend-file,id=netvm-pool,mem-path=/proc/self/fd/4,size=<size>,share=on
- *     -device ivshmem-plain,memdev=netvm-pool,addr=0x10
+ *     -device ivshmem-plain,memdev=netvm-pool,addr=0x10[,x-shared-no-migrate=on]
  *     -chardev socket,path=<state_dir>/<name>.sock,id=netvm-bell
- *     -device ivshmem-doorbell,chardev=netvm-bell,vectors=1,addr=0x11
+ *     -device ivshmem-doorbell,chardev=netvm-bell,vectors=1,addr=0x11[,x-shared-no-migrate=on]
  *     -kernel K [-initrd I]
  *     -append 'console=ttyS0 panic=-1 quiet netvm.run="<nf>" [netvm.file=/PATH:BASE64]...'
  *   or, for a disk image:
@@ -20,6 +21,12 @@
  * is a sealed hugetlb memfd with no name in any directory: QEMU inherits the
  * fd the core gave the manager as fd 4 and opens it as /proc/self/fd/4. KVM or TCG as
  * manager.accel says (mgr_accel_kvm()).
+ *
+ * x-shared-no-migrate=on when manager.qemu has it (NetVM's patched QEMU,
+ * docs/qemu-patches.md): the VM can then migrate (mgr_migrate.c). The
+ * destination of a migration is the same command line with
+ * -incoming unix:<state_dir>/<name>.mig, its QMP socket at <name>.qmpd and
+ * the console appended to (-chardev file,...,append=on).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +41,7 @@
 
 #include "mgr.h"
 #include "mgr_launcher.h"
+#include "mgr_migrate.h"
 
 #define QEMU_MAX_ARGS 64
 #define QEMU_STOP_WAIT_MS 3000
@@ -107,12 +115,14 @@ mgr_accel_kvm(const struct mgr_cfg *c, char *err, size_t errlen)
 	return fd;
 }
 
+/* @incoming: the destination of a migration from this unix socket, or NULL. */
 static void
 qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline, bool kvm,
-	   struct qemu_argv *a)
+	   const char *incoming, const char *qmp_suffix, struct qemu_argv *a)
 {
 	const struct mgr_vm_cfg *v = vm->cfg;
-	char e1[2 * MGR_CFG_PATH_LEN], e2[2 * MGR_CFG_NF_LEN];
+	char e1[2 * MGR_CFG_PATH_LEN], e2[2 * MGR_CFG_NF_LEN], qmp[MGR_CFG_SOCK_LEN];
+	const char *shared = mgr_migrate_capable(c->qemu) == 1 ? ",x-shared-no-migrate=on" : "";
 	size_t dl = strlen(v->disk);
 
 	qemu_arg(a, "%s", c->qemu);
@@ -132,18 +142,33 @@ qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline
 	qemu_arg(a, "-no-reboot");
 	qemu_arg(a, "-monitor");
 	qemu_arg(a, "none");
-	qemu_arg(a, "-serial");
-	qemu_arg(a, "file:%s", mgr_qemu_esc(vm->console_path, e1, sizeof(e1)));
+	if (incoming == NULL) {
+		qemu_arg(a, "-serial");
+		qemu_arg(a, "file:%s", mgr_qemu_esc(vm->console_path, e1, sizeof(e1)));
+	} else {
+		/* the source still writes the console: append to it */
+		qemu_arg(a, "-chardev");
+		qemu_arg(a, "file,id=netvm-console,path=%s,append=on",
+			 mgr_qemu_esc(vm->console_path, e1, sizeof(e1)));
+		qemu_arg(a, "-serial");
+		qemu_arg(a, "chardev:netvm-console");
+		qemu_arg(a, "-incoming");
+		qemu_arg(a, "unix:%s", mgr_qemu_esc(incoming, e1, sizeof(e1)));
+	}
+	if (mgr_migrate_path(vm, qmp_suffix, qmp, sizeof(qmp)) == 0) {
+		qemu_arg(a, "-qmp");
+		qemu_arg(a, "unix:%s,server=on,wait=off", mgr_qemu_esc(qmp, e1, sizeof(e1)));
+	}
 	qemu_arg(a, "-object");
 	/* The pool region has no file: QEMU inherits its fd (qemu_child()). */
 	qemu_arg(a, "memory-backend-file,id=netvm-pool,mem-path=/proc/self/fd/%d,size=%llu,"
 		 "share=on", QEMU_POOL_FD, (unsigned long long)vm->pool.size);
 	qemu_arg(a, "-device");
-	qemu_arg(a, "ivshmem-plain,memdev=netvm-pool,addr=0x10");
+	qemu_arg(a, "ivshmem-plain,memdev=netvm-pool,addr=0x10%s", shared);
 	qemu_arg(a, "-chardev");
 	qemu_arg(a, "socket,path=%s,id=netvm-bell", mgr_qemu_esc(vm->sock_path, e1, sizeof(e1)));
 	qemu_arg(a, "-device");
-	qemu_arg(a, "ivshmem-doorbell,chardev=netvm-bell,vectors=1,addr=0x11");
+	qemu_arg(a, "ivshmem-doorbell,chardev=netvm-bell,vectors=1,addr=0x11%s", shared);
 	if (v->kernel[0] != '\0') {
 		qemu_arg(a, "-kernel");
 		qemu_arg(a, "%s", v->kernel);
@@ -214,8 +239,15 @@ qemu_fw_files(const struct mgr_vm *vm, struct qemu_argv *a, char *err, size_t er
 	return 0;
 }
 
-static int
-qemu_start(struct mgr_vm *vm, char *err, size_t errlen)
+/*
+ * Run QEMU for @vm (the destination of a migration from the unix socket
+ * @incoming, when not NULL), its QMP socket <state_dir>/<name>.<qmp_suffix>,
+ * without waiting for the guest; its pid in @pid.
+ * Returns 0, or a negative errno with a message in @err.
+ */
+int
+mgr_qemu_spawn(struct mgr_vm *vm, const char *incoming, const char *qmp_suffix, pid_t *pidp,
+	       char *err, size_t errlen)
 {
 	struct qemu_argv a = { .n = 0 };
 	char cmdline[MGR_CMDLINE_MAX + 1] = "";
@@ -231,7 +263,7 @@ qemu_start(struct mgr_vm *vm, char *err, size_t errlen)
 		if (r < 0)
 			return r;
 	}
-	qemu_build(vm, &vm->m->cfg, cmdline, kvm != 0, &a);
+	qemu_build(vm, &vm->m->cfg, cmdline, kvm != 0, incoming, qmp_suffix, &a);
 	r = qemu_fw_files(vm, &a, err, errlen);
 	if (r < 0) {
 		qemu_argv_free(&a);
@@ -243,7 +275,9 @@ qemu_start(struct mgr_vm *vm, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	a.v[a.n] = NULL;
-	logfd = open(vm->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* a migration's destination appends to the source's log */
+	logfd = open(vm->log_path, O_WRONLY | O_CREAT | O_CLOEXEC |
+		     (incoming == NULL ? O_TRUNC : O_APPEND), 0644);
 	if (logfd < 0 || pipe2(pfd, O_CLOEXEC) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "%s: %s", vm->log_path, strerror(-r));
@@ -275,12 +309,33 @@ qemu_start(struct mgr_vm *vm, char *err, size_t errlen)
 		return r;
 	}
 	qemu_argv_free(&a);
+	*pidp = pid;
+	return 0;
+}
+
+/* Start QEMU for @vm, the destination of a migration from unix socket
+ * @incoming when not NULL (its QMP socket then <name>.qmp too: no source
+ * QEMU of this VM runs on this host). */
+int
+mgr_qemu_start(struct mgr_vm *vm, const char *incoming, char *err, size_t errlen)
+{
+	pid_t pid;
+	int r = mgr_qemu_spawn(vm, incoming, "qmp", &pid, err, errlen);
+
+	if (r < 0)
+		return r;
 	vm->pid = pid;
 	vm->pid_is_child = true;
 	if (mgr_state_pid_write(vm->pid_path, pid) < 0)
 		mgr_log("vm %s: cannot write %s: %s (a restarted manager will not find QEMU "
 			"pid %d)", vm->cfg->name, vm->pid_path, strerror(errno), (int)pid);
 	return 0;
+}
+
+static int
+qemu_start(struct mgr_vm *vm, char *err, size_t errlen)
+{
+	return mgr_qemu_start(vm, NULL, err, errlen);
 }
 
 static void

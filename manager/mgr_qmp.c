@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mgr_qmp.c — a small QMP client for an idle VM's QEMU (mgr_idle.c).
+ * mgr_qmp.c — the manager's QMP client: an idle VM's QEMU (mgr_idle.c), the
+ * source and destination QEMU of a migration (mgr_migrate.c).
  *
  * QMP (QEMU's docs/interop/qmp-spec) is one JSON object per line over a
  * unix socket: a greeting, then "qmp_capabilities", then one command at a
@@ -17,12 +18,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
-#include "mgr_idle.h"
+#include "mgr.h"
+#include "mgr_qmp.h"
 
 /* Reset @q to "not connected"; cannot fail. */
 void
@@ -169,6 +172,56 @@ mgr_qmp_cmd(struct mgr_qmp *q, struct json_object *cmd, int fd, int timeout_ms,
 	}
 }
 
+/* Command { "execute": @name, "arguments": @args } (@args consumed, may be
+ * NULL), as mgr_qmp_cmd(). */
+int
+mgr_qmp_exec(struct mgr_qmp *q, const char *name, struct json_object *args, int fd,
+	     int timeout_ms, struct json_object **ret, char *err, size_t errlen)
+{
+	struct json_object *cmd = json_object_new_object();
+	int r;
+
+	json_object_object_add(cmd, "execute", json_object_new_string(name));
+	if (args != NULL)
+		json_object_object_add(cmd, "arguments", args);
+	r = mgr_qmp_cmd(q, cmd, fd, timeout_ms, ret, err, errlen);
+	json_object_put(cmd);
+	return r;
+}
+
+/* query-status's "status" ("running", "inmigrate", ...) into @buf. */
+int
+mgr_qmp_status(struct mgr_qmp *q, int timeout_ms, char *buf, size_t len, char *err,
+	       size_t errlen)
+{
+	struct json_object *ret, *s;
+	int r = mgr_qmp_exec(q, "query-status", NULL, -1, timeout_ms, &ret, err, errlen);
+
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(ret, "status", &s) ||
+	    !json_object_is_type(s, json_type_string)) {
+		json_object_put(ret);
+		snprintf(err, errlen, "QMP query-status: an answer without a status");
+		return -EPROTO;
+	}
+	snprintf(buf, len, "%s", json_object_get_string(s));
+	json_object_put(ret);
+	return 0;
+}
+
+/* Whether process @pid runs: a child that exited (a zombie, not reaped here)
+ * does not. */
+static bool
+qmp_pid_alive(pid_t pid)
+{
+	siginfo_t si = { 0 };
+
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0)
+		return si.si_pid != pid;
+	return kill(pid, 0) == 0;
+}
+
 /*
  * Connect to QEMU's QMP socket @path (retried until it exists, at most
  * @timeout_ms), read the greeting and leave negotiation mode. Returns 0, or
@@ -176,6 +229,15 @@ mgr_qmp_cmd(struct mgr_qmp *q, struct json_object *cmd, int fd, int timeout_ms,
  */
 int
 mgr_qmp_connect(struct mgr_qmp *q, const char *path, int timeout_ms, char *err, size_t errlen)
+{
+	return mgr_qmp_connect_pid(q, path, 0, timeout_ms, err, errlen);
+}
+
+/* As mgr_qmp_connect(), and -ESRCH at once when QEMU @pid (> 0) exits
+ * before its socket answers. */
+int
+mgr_qmp_connect_pid(struct mgr_qmp *q, const char *path, pid_t pid, int timeout_ms, char *err,
+		    size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	uint64_t deadline = mgr_now_ms() + (uint64_t)timeout_ms;
@@ -193,6 +255,11 @@ mgr_qmp_connect(struct mgr_qmp *q, const char *path, int timeout_ms, char *err, 
 			break;
 		r = -errno;
 		mgr_qmp_close(q);
+		if (pid > 0 && !qmp_pid_alive(pid)) {
+			snprintf(err, errlen, "QEMU (pid %d) exited before its QMP socket %s "
+				 "answered", (int)pid, path);
+			return -ESRCH;
+		}
 		if (mgr_now_ms() >= deadline) {
 			snprintf(err, errlen, "QMP: cannot connect to %s: %s", path, strerror(-r));
 			return r;

@@ -31,6 +31,7 @@
 
 #include "mgr.h"
 #include "mgr_launcher.h"
+#include "mgr_migrate.h"
 
 #define MGR_DOWN_WAIT_MS 1000 /* for QEMU to exit by itself once its connection closed */
 
@@ -207,6 +208,14 @@ mgr_vm_prepare(struct mgr_vm *vm, char *err, size_t errlen)
 int
 mgr_vm_start(struct mgr_vm *vm, char *err, size_t errlen)
 {
+	return mgr_vm_start_incoming(vm, NULL, err, errlen);
+}
+
+/* As mgr_vm_start(); with @incoming (launcher qemu only) QEMU waits for a
+ * migration stream there instead of booting (mgr_migrate.c). */
+int
+mgr_vm_start_incoming(struct mgr_vm *vm, const char *incoming, char *err, size_t errlen)
+{
 	int r;
 
 	if (mgr_vm_up(vm)) {
@@ -218,7 +227,8 @@ mgr_vm_start(struct mgr_vm *vm, char *err, size_t errlen)
 	vm->exit_clean = false;
 	r = mgr_vm_prepare(vm, err, errlen);
 	if (r == 0)
-		r = vm->launcher->start(vm, err, errlen);
+		r = incoming != NULL ? mgr_qemu_start(vm, incoming, err, errlen) :
+				       vm->launcher->start(vm, err, errlen);
 	if (r < 0) {
 		mgr_vm_teardown(vm);
 		snprintf(vm->error, sizeof(vm->error), "%s", err);

@@ -2,7 +2,8 @@
 /*
  * netvmctl — the operator's command line for netvm-manager.
  *
- *   netvmctl [-s SOCKET] [--json] vm list | vm start NAME | vm stop NAME
+ *   netvmctl [-s SOCKET] [--json] vm list | vm start NAME | vm stop NAME |
+ *            vm migrate NAME [--to unix:MANAGER_SOCKET]
  *   netvmctl [-s SOCKET] [--json] nf list | nf counters ID | stats | metrics
  *   netvmctl [-s SOCKET] [--json] nf start --role R [--queues Q] -- CMDLINE... |
  *            nf stop ID | nf move ID [--state SAVE LOAD] | idle list
@@ -44,6 +45,11 @@ usage(FILE *f, const char *prog)
 		"  vm list          the configured VMs and their state\n"
 		"  vm start NAME    start a VM (again)\n"
 		"  vm stop NAME     stop a VM; it stays stopped\n"
+		"  vm migrate NAME  live-migrate a VM to a new QEMU on this host (needs the\n"
+		"                   patched QEMU: docs/qemu-patches.md)\n"
+		"  vm migrate NAME --to unix:MANAGER_SOCKET\n"
+		"                   move it to the netvm-manager of that control socket and its\n"
+		"                   core engine (another host); its NF re-attaches there\n"
 		"  nf list          NFs attached to the core engine, with their VM\n"
 		"  nf counters ID   the counters NF instance ID publishes (its drop reasons\n"
 		"                   among them), through the core's telemetry\n"
@@ -187,10 +193,17 @@ ctl_request(int n, char **argv, char *req, size_t len)
 	if (n == 2 && strcmp(argv[0], "vm") == 0 && strcmp(argv[1], "list") == 0)
 		snprintf(req, len, "vm list\n");
 	else if (n == 3 && strcmp(argv[0], "vm") == 0 &&
-		 (strcmp(argv[1], "start") == 0 || strcmp(argv[1], "stop") == 0) &&
+		 (strcmp(argv[1], "start") == 0 || strcmp(argv[1], "stop") == 0 ||
+		  strcmp(argv[1], "migrate") == 0) &&
 		 argv[2][0] != '\0' && argv[2][strcspn(argv[2], " \t\r\n")] == '\0' &&
 		 strlen(argv[2]) < MGR_CFG_NAME_LEN)
 		snprintf(req, len, "vm %s %s\n", argv[1], argv[2]);
+	else if (n == 5 && strcmp(argv[0], "vm") == 0 && strcmp(argv[1], "migrate") == 0 &&
+		 strcmp(argv[3], "--to") == 0 && argv[2][0] != '\0' &&
+		 argv[2][strcspn(argv[2], " \t\r\n")] == '\0' &&
+		 strlen(argv[2]) < MGR_CFG_NAME_LEN && argv[4][0] != '\0' &&
+		 argv[4][strcspn(argv[4], " \t\r\n")] == '\0' && strlen(argv[4]) < MGR_CFG_SOCK_LEN + 8)
+		snprintf(req, len, "vm migrate %s %s\n", argv[2], argv[4]);
 	else if (n == 2 && strcmp(argv[0], "nf") == 0 && strcmp(argv[1], "list") == 0)
 		snprintf(req, len, "nf list\n");
 	else if (n == 3 && strcmp(argv[0], "nf") == 0 && strcmp(argv[1], "counters") == 0 &&
@@ -335,6 +348,8 @@ main(int argc, char **argv)
 		r = ctl_show_scale(reply, stdout);
 	} else if (strcmp(req, "dos\n") == 0) {
 		r = ctl_show_dos(reply, stdout);
+	} else if (strncmp(req, "vm migrate ", 11) == 0) {
+		r = ctl_show_migrate(reply, req + 11, stdout);
 	} else {
 		r = ctl_show_idle(req, reply, stdout);
 	}

@@ -29,6 +29,8 @@ int ctl_show_nf_counters(struct json_object *reply, FILE *f);
 /* netvmctl_metrics.c: print a "metrics" answer in the Prometheus text
  * exposition format (docs/operations-basics.md). Returns 0 or -EPROTO. */
 int ctl_show_metrics(struct json_object *reply, FILE *f);
+/* The answer of "vm migrate NAME": old and new QEMU pid, time, downtime. */
+int ctl_show_migrate(struct json_object *reply, const char *name, FILE *f);
 
 /* netvmctl_ops.c: print a "scale list" answer (policies, instances, last
  * decisions) or a "dos" answer to @f. Return 0 or -EPROTO. */

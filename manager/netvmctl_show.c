@@ -328,3 +328,25 @@ ctl_show_nf_counters(struct json_object *reply, FILE *f)
 	tbl_print(&t, f, title);
 	return 0;
 }
+
+/* The answer of "vm migrate NAME" (@name: the request's rest, with its newline). */
+int
+ctl_show_migrate(struct json_object *reply, const char *name, FILE *f)
+{
+	static const char *const keys[] = { "old_pid", "pid", "total_ms", "downtime_ms" };
+	int64_t v[4];
+	struct json_object *o;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		if (!json_object_object_get_ex(reply, keys[i], &o))
+			return -EPROTO;
+		v[i] = json_object_get_int64(o);
+	}
+	fprintf(f, "vm %.*s migrated%s%s: QEMU pid %lld -> %lld, %lld ms, downtime %lld ms\n",
+		(int)strcspn(name, " \n"), name,
+		json_object_object_get_ex(reply, "to", &o) ? " to " : "",
+		json_object_object_get_ex(reply, "to", &o) ? json_object_get_string(o) : "",
+		(long long)v[0], (long long)v[1], (long long)v[2], (long long)v[3]);
+	return 0;
+}

@@ -17,9 +17,13 @@
 # kernel traffic through veth pairs), fault (killed NFs, garbage from NFs,
 # bad configs), vm (QEMU guests under TCG), manager (netvm-manager and
 # netvmctl with the QEMU and libvirt launchers, a VM booted from a disk
-# image); for these two and ops scripts/build-guest.sh builds the guest
-# image and its disk image first; bench-smoke (every benchmark suite on a tiny budget:
-# outputs well-formed, no speed thresholds); sanitize (unit, functional and
+# image), migrate (netvmctl vm migrate: live migration of an NF VM under
+# traffic, and its refusal on stock QEMU); for these three and ops
+# scripts/build-guest.sh builds the guest image and its disk image first,
+# and for migrate scripts/build-qemu.sh builds the patched QEMU (6 to 15
+# minutes the first time, cached after; docs/qemu-patches.md); bench-smoke
+# (every benchmark suite on a tiny budget: outputs well-formed, no speed
+# thresholds); sanitize (unit, functional and
 # fault again on an AddressSanitizer + UndefinedBehaviorSanitizer build:
 # scripts/sanitize.sh); fuzz (every libFuzzer target for
 # NETVM_FUZZ_SECONDS, default 10, after its corpus: scripts/fuzz.sh).
@@ -54,9 +58,10 @@ done
 scripts/setup.sh
 
 [[ ${#suites[@]} -gt 0 ]] ||
-	suites=(unit functional ops netns fault vm manager bench-smoke sanitize fuzz)
+	suites=(unit functional ops netns fault vm manager migrate bench-smoke sanitize fuzz)
 args=()
 need_guest=0
+need_qemu=0
 extra=()
 for s in "${suites[@]}"; do
 	# sanitize and fuzz are scripts of their own, with their own builds
@@ -65,12 +70,15 @@ for s in "${suites[@]}"; do
 		continue
 	fi
 	args+=(--suite "$s")
-	# The vm, manager and ops suites boot a guest image: Debian's kernel,
-	# busybox, the driver; the manager suite also its disk image (disk.img);
-	# ops provisions NFs into idle VMs.
-	[[ $s != vm && $s != manager && $s != ops ]] || need_guest=1
+	# The vm, manager, ops and migrate suites boot a guest image: Debian's
+	# kernel, busybox, the driver; the manager suite also its disk image
+	# (disk.img); ops provisions NFs into idle VMs; the migrate suite also
+	# needs the patched QEMU.
+	[[ $s != vm && $s != manager && $s != ops && $s != migrate ]] || need_guest=1
+	[[ $s != migrate ]] || need_qemu=1
 done
 [[ $need_guest == 0 ]] || scripts/build-guest.sh
+[[ $need_qemu == 0 ]] || scripts/build-qemu.sh
 
 spinner=
 stop_spinner() {

@@ -118,6 +118,7 @@ enum nvm_nf_state {
 	NVM_NF_ATTACHING = 0,
 	NVM_NF_RUNNING = 1,
 	NVM_NF_STOPPING = 2,
+	NVM_NF_PARKED = 3, /* queues stopped for a move (docs/control.md `park`) */
 };
 
 /* Ring set of one queue (thread) of an NF: offsets from the region start. */

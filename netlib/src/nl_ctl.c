@@ -71,6 +71,8 @@ help(const struct nl_ctx *ctx, FILE *out)
 {
 	fprintf(out, "help      this list\n"
 		     "stats     netlib's counters and the NF's, NAME VALUE per line\n"
+		     "park      stop the queues, every buffer on the rings (before a move)\n"
+		     "resume    run the parked queues again\n"
 		     "reload    what SIGHUP does: %s\n",
 		ctx->nf->reload != NULL ? "the NF re-reads its files" : "nothing (no reload hook)");
 	if (ctx->nf->commands != NULL)
@@ -116,6 +118,10 @@ dispatch(struct nl_ctx *ctx, char *text, size_t len, FILE *out)
 		nl_stats_print(ctx, out);
 		return 0;
 	}
+	if (strcmp(argv[0], "park") == 0 && r == 1)
+		return nl_park(ctx, out);
+	if (strcmp(argv[0], "resume") == 0 && r == 1)
+		return nl_resume(ctx, out);
 	if (strcmp(argv[0], "reload") == 0) {
 		r = nl_reload(ctx, "control channel");
 		fprintf(out, "%s\n", r == 0 ? "reloaded" : ctx->nf->reload == NULL ?

@@ -155,7 +155,7 @@ idle(struct nl_queue *q, uint64_t *idle_since, uint64_t due_us)
 		ms = (int)(due_us / 1000);
 	__atomic_store_n(&h->sleeping, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (nvm_ring_count(&q->rx, 1) == 0 && !ctx->stop) {
+	if (nvm_ring_count(&q->rx, 1) == 0 && !ctx->stop && !ctx->parking) {
 		q->st.sleeps++;
 		if (ctx->tp->wait(ctx, ms) == 1)
 			q->st.wakeups++;
@@ -180,7 +180,7 @@ nl_queue_run(void *arg)
 	unsigned int empty = 0;
 	uint64_t idle_since = 0;
 
-	while (!ctx->stop) {
+	while (!ctx->stop && !ctx->parking) {
 		uint64_t t0, t1, t2;
 		uint32_t n, i, k = 0, nout = 0;
 

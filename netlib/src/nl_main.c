@@ -4,6 +4,7 @@
  * queue, signals, statistics, detach — so an NF is only its callback.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,8 @@ nl_quiesce(struct nl_ctx *ctx)
 
 	/* what the caller published is visible before the rounds we wait for */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!ctx->queues_up)
+		return 0; /* parked: no queue thread holds anything */
 	for (q = 0; q < ctx->nb_queues; q++)
 		seen[q] = __atomic_load_n(&ctx->queues[q].seq, __ATOMIC_RELAXED);
 	for (q = 0; q < ctx->nb_queues; q++)
@@ -165,8 +168,140 @@ start_queues(struct nl_ctx *ctx)
 		ctx->stop = 1;
 		while (q-- > 0)
 			pthread_join(ctx->queues[q].thread, NULL);
+		return r;
 	}
-	return r;
+	ctx->queues_up = 1;
+	return 0;
+}
+
+/* End the queue threads after their round (@park) or for good; wait for them. */
+static void
+join_queues(struct nl_ctx *ctx, bool park)
+{
+	unsigned int q;
+
+	if (!ctx->queues_up)
+		return;
+	if (park)
+		ctx->parking = 1;
+	else
+		ctx->stop = 1;
+	for (q = 0; q < ctx->nb_queues; q++)
+		pthread_join(ctx->queues[q].thread, NULL);
+	ctx->parking = 0;
+	ctx->queues_up = 0;
+}
+
+static void
+set_nf_state(struct nl_ctx *ctx, enum nvm_nf_state st)
+{
+	__atomic_store_n(&((struct nvm_priv_hdr *)ctx->priv)->nf_state, st, __ATOMIC_RELEASE);
+}
+
+/*
+ * `park` (docs/control.md): every queue thread ends the round it is in and
+ * stops, so the NF holds no buffer outside its rings (what it forwarded is
+ * on the tx ring, what it did not read is on the rx ring: the core takes
+ * both back when the attachment goes); the private header says
+ * NVM_NF_PARKED. The main thread goes on serving commands and watching the
+ * header: `resume` starts the queues again on the same rings; a header that
+ * no longer says PARKED is a new attachment under the same mapping (the VM
+ * moved to another core: docs/qemu-patches.md) and nl_main() re-attaches.
+ */
+int
+nl_park(struct nl_ctx *ctx, FILE *out)
+{
+	if (ctx->parked) {
+		fprintf(out, "parked already\n");
+		return -EALREADY;
+	}
+	join_queues(ctx, true);
+	ctx->parked = 1;
+	set_nf_state(ctx, NVM_NF_PARKED);
+	fprintf(out, "parked: %u queue(s) stopped, every buffer on the rings\n", ctx->nb_queues);
+	return 0;
+}
+
+/* `resume`: the queues of a parked NF run again on the same rings. */
+int
+nl_resume(struct nl_ctx *ctx, FILE *out)
+{
+	int r;
+
+	if (!ctx->parked) {
+		fprintf(out, "not parked\n");
+		return -EINVAL;
+	}
+	r = start_queues(ctx);
+	if (r < 0) {
+		fprintf(out, "starting threads: %s; still parked\n", strerror(-r));
+		return r;
+	}
+	ctx->parked = 0;
+	set_nf_state(ctx, NVM_NF_RUNNING);
+	fprintf(out, "running\n");
+	return 0;
+}
+
+/*
+ * A parked NF whose private region was replaced under its mapping (the
+ * header no longer says NVM_NF_PARKED): check the new regions as at attach,
+ * take the new rings, control pipes and counter table, keep the counters,
+ * start the queues. The role and the number of queues must not change;
+ * nl_main() then calls the NF's reload hook, if any.
+ * Returns 0, or a negative errno with a message (the NF then exits).
+ */
+static int
+reattach(struct nl_ctx *ctx, char *err, size_t errlen)
+{
+	struct nl_queue_stats st[NVM_MAX_QUEUES];
+	uint16_t role = ctx->priv_hdr.role;
+	unsigned int nb = ctx->nb_queues, q;
+	uint64_t commands = ctx->ctl.commands, failed = ctx->ctl.failed;
+	int r;
+
+	r = nl_regions_check(ctx, err, errlen);
+	if (r < 0)
+		return r;
+	if (ctx->priv_hdr.role != role || ctx->priv_hdr.nb_queues != nb) {
+		snprintf(err, errlen, "the new private region serves role %u with %u queue(s), "
+			 "this NF role %u with %u", ctx->priv_hdr.role, ctx->priv_hdr.nb_queues,
+			 role, nb);
+		return -EPROTO;
+	}
+	for (q = 0; q < nb; q++)
+		st[q] = ctx->queues[q].st;
+	free(ctx->queues);
+	ctx->queues = NULL;
+	if (nl_queues_setup(ctx) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (q = 0; q < nb; q++)
+		ctx->queues[q].st = st[q];
+	ctx->nf_id = ctx->priv_hdr.nf_id;
+	nl_ctl_fini(ctx);
+	memset(&ctx->ctl, 0, sizeof(ctx->ctl));
+	nl_ctl_init(ctx);
+	ctx->ctl.commands = commands;
+	ctx->ctl.failed = failed;
+	r = start_queues(ctx);
+	if (r < 0) {
+		snprintf(err, errlen, "starting threads: %s", strerror(-r));
+		return r;
+	}
+	ctx->parked = 0;
+	set_nf_state(ctx, NVM_NF_RUNNING);
+	return 0;
+}
+
+/* Whether the parked NF's header was replaced (see nl_park()). */
+static bool
+replaced(const struct nl_ctx *ctx)
+{
+	return ctx->parked &&
+	       __atomic_load_n(&((const struct nvm_priv_hdr *)ctx->priv)->nf_state,
+			       __ATOMIC_ACQUIRE) != NVM_NF_PARKED;
 }
 
 /* Run NF @nf with the process's arguments; returns the exit status. */
@@ -179,7 +314,6 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 	char err[256] = "";
 	time_t last = time(NULL);
 	int r, status = 0;
-	unsigned int q;
 
 	r = nl_args_parse(argc, argv, nf, &ctx.opts);
 	if (r != 0)
@@ -226,8 +360,7 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 		goto out_fini;
 	}
 	nl_ctl_init(&ctx);
-	__atomic_store_n(&((struct nvm_priv_hdr *)ctx.priv)->nf_state, NVM_NF_RUNNING,
-			 __ATOMIC_RELEASE);
+	set_nf_state(&ctx, NVM_NF_RUNNING);
 	fprintf(stderr, "%s: attached as instance %u of role %u, %u queue(s)\n", prog,
 		ctx.nf_id, ctx.priv_hdr.role, ctx.nb_queues);
 
@@ -236,7 +369,21 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 			nl_hangup = 0;
 			nl_reload(&ctx, "SIGHUP");
 		}
-		nl_ctl_poll(&ctx, prog);
+		if (replaced(&ctx)) {
+			r = reattach(&ctx, err, sizeof(err));
+			if (r < 0) {
+				fprintf(stderr, "%s: re-attach: %s\n", prog, err);
+				status = 1;
+				break;
+			}
+			fprintf(stderr, "%s: re-attached as instance %u of role %u, %u queue(s)\n",
+				prog, ctx.nf_id, ctx.priv_hdr.role, ctx.nb_queues);
+			/* what the NF derived from the old core (its ports' MACs) anew */
+			if (nf->reload != NULL)
+				nl_reload(&ctx, "re-attach");
+		}
+		if (!replaced(&ctx))
+			nl_ctl_poll(&ctx, prog);
 		if (ctx.tp->core_gone(&ctx, nl_ctl_busy(&ctx) ? NL_CTL_BUSY_MS : NL_MAIN_POLL_MS)) {
 			fprintf(stderr, "%s: the core engine closed the connection\n", prog);
 			status = 1;
@@ -247,10 +394,8 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 			nl_stats_print(&ctx, stdout);
 		}
 	}
-	ctx.stop = 1;
-	for (q = 0; q < ctx.nb_queues; q++)
-		pthread_join(ctx.queues[q].thread, NULL);
-	((struct nvm_priv_hdr *)ctx.priv)->nf_state = NVM_NF_STOPPING;
+	join_queues(&ctx, false);
+	set_nf_state(&ctx, NVM_NF_STOPPING);
 	nl_stats_print(&ctx, stdout);
 out_fini:
 	if (nf->fini != NULL)

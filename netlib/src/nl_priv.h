@@ -116,6 +116,9 @@ struct nl_ctx {
 	unsigned int nb_queues;
 	struct nl_queue *queues;
 	volatile int stop;
+	volatile int parking;    /* the queue threads end at their round's end */
+	int queues_up;           /* the queue threads run */
+	int parked;              /* `park` stopped them (nl_park()) */
 	uint64_t reloads;        /* SIGHUPs the reload hook took */
 	uint64_t reload_failed;  /* SIGHUPs it refused (or no hook) */
 	struct nl_ctl ctl;
@@ -132,6 +135,8 @@ int nl_doorbell_wait(int fd, int ms, size_t size);
 /* nl_main.c */
 void nl_stats_print(const struct nl_ctx *ctx, FILE *f);
 int nl_reload(struct nl_ctx *ctx, const char *why);
+int nl_park(struct nl_ctx *ctx, FILE *out);
+int nl_resume(struct nl_ctx *ctx, FILE *out);
 
 /* nl_ctl.c */
 void nl_ctl_init(struct nl_ctx *ctx);

@@ -17,6 +17,9 @@ the test drives by hand (nvtest.rawnf, nvtest.ctl).
             10 000-rule file (six times the pipe) loads; 10 loads while
             established traffic flows lose no frame
   telemetry /netvm/nf_counters,ID shows what `stats` says, once traffic stops
+  park      `park`: the firewall answers commands but reads no packet; a second
+            park and a resume when running are refused; after `resume` the
+            frame that waited on its ring goes through
   l3fwd     `routes load` of a good and a bad route file
   core      bad request lines, lengths out of range, a client that goes away
             mid-request; a raw NF that never answers (time-out naming why),
@@ -210,6 +213,35 @@ def telemetry_part(chk, nv, core, fw):
            str(want)[:200])
 
 
+def nf_rx(nv, fw):
+    """netlib's rx counter of @fw (its `stats`), None when it does not answer."""
+    rc, out, _ = nv.nf(fw.id, "stats")
+    return dict(line.split() for line in out.splitlines()).get("rx") if rc == 0 else None
+
+
+def park_part(chk, nv, rig):
+    chk.section("park and resume: the queues stop, the rings keep the packets")
+    fw = rig.nf
+    rc, out, err = nv.nf(fw.id, "park")
+    chk.ok(rc == 0 and "parked: 1 queue(s) stopped" in out, "park: exit 0, says so",
+           f"rc={rc} {out} {err}")
+    rx0 = nf_rx(nv, fw)
+    rig.inj[0].send([DATA])
+    time.sleep(0.5)
+    chk.ok(rx0 is not None and nf_rx(nv, fw) == rx0, "parked: it still answers commands and "
+           "reads no packet (its rx stays at %s)" % rx0)
+    rc, out, err = nv.nf(fw.id, "park")
+    chk.ok(rc == 1 and "parked already" in err, "park again: exit 1, parked already",
+           f"rc={rc} {err}")
+    rc, out, err = nv.nf(fw.id, "resume")
+    chk.ok(rc == 0 and "running" in out, "resume: exit 0", f"rc={rc} {out} {err}")
+    chk.eq(rig.captured([0, 1]), [[], [DATA]], "the frame that waited on the ring while the "
+           "NF was parked goes through after resume")
+    rc, out, err = nv.nf(fw.id, "resume")
+    chk.ok(rc == 1 and "not parked" in err, "resume again: exit 1, not parked",
+           f"rc={rc} {err}")
+
+
 def l3fwd_part(chk, nv, l3):
     chk.section("l3fwd: routes load")
     rc, out, err = nv.nf(l3.id, "routes", "load", "new.routes", data=ROUTES.encode())
@@ -345,6 +377,7 @@ def main():
     netlib_part(chk, nv, rig.nf)
     rules_part(chk, nv, rig, rules)
     telemetry_part(chk, nv, rig.core, rig.nf)
+    park_part(chk, nv, rig)
     l3fwd_part(chk, nv, l3)
     core_part(chk, env, nv, rig.core, rig.nf)
     rc, counters = rig.nf.stop_counters()

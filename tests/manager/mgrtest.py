@@ -90,8 +90,9 @@ class Manager(Proc):
     """netvm-manager with a configuration written into the work directory."""
 
     def __init__(self, env, core, vms, manager_extra="", name="manager"):
-        self.state_dir = env.path("vms")
-        self.sock = env.path("manager.sock")
+        # a second manager (another simulated host) gets paths of its own
+        self.state_dir = env.path("vms" if name == "manager" else f"{name}-vms")
+        self.sock = env.path("manager.sock" if name == "manager" else f"{name}.sock")
         self.conf = env.path(f"{name}.conf")
         # registered before Proc's kill, so it runs after it (cleanup is LIFO):
         # QEMU runs in its own session and outlives a killed manager
@@ -173,6 +174,14 @@ class Manager(Proc):
             if time.monotonic() >= deadline:
                 return False, vm
             time.sleep(0.1)
+
+
+def shutdown(env, chk, mgr, core):
+    """End a scenario: SIGTERM the manager (exit 0), stop the core (no buffer leaked)."""
+    chk.section("shutdown")
+    chk.eq(mgr.stop(15, 30), 0, "netvm-manager exits 0 on SIGTERM")
+    core.stop_checked(chk)
+    env.done(chk)
 
 
 def console_regions(path):

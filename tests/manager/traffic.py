@@ -56,9 +56,10 @@ MANAGER_EXTRA = ("restart_backoff_ms = 2000; restart_backoff_max_ms = 4000; "
                  "restart_limit = 3; stable_after_s = 2;")
 
 
-def vm_config(kernel, initrd, routes_file):
-    """The one VM: l3fwd over UIO, its route file written into the guest."""
-    nf = (f"/bin/netvm-l3fwd --transport uio -r {ROLE} -- --mode lpm "
+def vm_config(kernel, initrd, routes_file, netlib_opts=""):
+    """The one VM: l3fwd over UIO (and netlib's @netlib_opts), its route file written
+    into the guest."""
+    nf = (f"/bin/netvm-l3fwd --transport uio -r {ROLE} {netlib_opts}-- --mode lpm "
           "--routes /etc/netvm/routes")
     return (f'  {{ name = "{VM}"; role = {ROLE}; queues = 1; vcpus = 1; memory = 256;\n'
             f'    kernel = "{kernel}"; initrd = "{initrd}";\n'
@@ -216,10 +217,7 @@ def main():
         if vm is not None:
             case_kill(env, chk, core, mgr, vm, a, b)
 
-    chk.section("shutdown")
-    chk.eq(mgr.stop(15, 30), 0, "netvm-manager exits 0 on SIGTERM")
-    core.stop_checked(chk)
-    env.done(chk)
+    mgrtest.shutdown(env, chk, mgr, core)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,183 @@
+"""Helpers of the migrate suite: the patched QEMU, the pool canary, a counted ping flood.
+
+The suite runs netvm-manager (tests/manager/mgrtest.py) with manager.qemu set
+to the QEMU that scripts/build-qemu.sh built from Debian's source and
+qemu-patches/ (docs/qemu-patches.md), and migrates a VM while traffic goes
+through it.
+"""
+
+import mmap
+import os
+import re
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "manager"))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+
+import mgrtest  # noqa: E402
+import traffic  # noqa: E402
+from nvtest import check  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+
+PAGE = 4096         # the migration stream's page: what a stale copy would overwrite
+QEMU_POOL_FD = 4    # QEMU holds the pool region as fd 4 (manager/mgr_qemu.c)
+
+
+def patched_qemu(env):
+    """The patched qemu-system-x86_64, or exit 77 when scripts/build-qemu.sh has not built it."""
+    res = subprocess.run([os.path.join(env.source_dir, "scripts", "build-qemu.sh"),
+                          "--print-binary"], capture_output=True, text=True)
+    path = res.stdout.strip()
+    if res.returncode != 0 or not os.access(path, os.X_OK):
+        print(f"{env.name}: skipped: the patched QEMU is not built or not up to date with "
+              "qemu-patches/; run scripts/build-qemu.sh", flush=True)
+        env.failed = False
+        sys.exit(mgrtest.SKIP)
+    return path
+
+
+def setup(name, timeout, doc):
+    """(env, chk, kernel, initrd, qemu) of a scenario; exits 77 without the guest image or
+    the patched QEMU."""
+    env = nvenv.setup(name, timeout, doc)
+    chk = check.Checker(name)
+    kernel, initrd = mgrtest.guest_image(env)
+    return env, chk, kernel, initrd, patched_qemu(env)
+
+
+def routes_file(env, a, b):
+    """The guest l3fwd's route file: 10.0.1.0/24 to namespace @a on port 0, 10.0.2.0/24
+    to @b on port 1."""
+    routes = env.path("routes")
+    with open(routes, "w") as f:
+        f.write(f"10.0.1.0/24 0 {a.ns_mac}\n10.0.2.0/24 1 {b.ns_mac}\n")
+    return routes
+
+
+def check_pool_whole(chk, core, nf_id, what):
+    """Check that @core has every buffer back once instance @nf_id is gone."""
+    whole, st = core.tel.wait_for(lambda s: traffic.pool_whole(s, nf_id), 10)
+    chk.ok(whole, f"{what} has every buffer back (pool0_free + held by other NFs == "
+           "pool0_total)", f"pool0_free={st.get('pool0_free')} total={st.get('pool0_total')}")
+
+
+def pid_gone(pid, timeout):
+    """Wait until process @pid no longer exists."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class Canary:
+    """Keeps a counter in the last 8 bytes of every 4 KiB page of the pool region.
+
+    The data path never writes there: the pool's buffers are 4 KiB, a packet
+    starts after the headroom and the tests' packets are far shorter; the
+    region's header ends at byte 320. A sweep checks that each page still
+    holds the previous sweep's counter, then writes the next one: a page that
+    anyone else wrote back (a migration copying a stale page into the shared
+    file) shows as an older counter. The pool is opened through the fd QEMU
+    holds it by (it has no file name).
+    """
+
+    def __init__(self, pid, path=None):
+        fd = os.open(path or f"/proc/{pid}/fd/{QEMU_POOL_FD}", os.O_RDWR)
+        try:
+            self.size = os.fstat(fd).st_size
+            self.mm = mmap.mmap(fd, self.size, mmap.MAP_SHARED,
+                                mmap.PROT_READ | mmap.PROT_WRITE)
+        finally:
+            os.close(fd)
+        self.pages = self.size // PAGE
+        self.gen = 0
+        self.sweeps = 0
+        self.bad = []            # (page, found, expected), the first ones
+        self.nbad = 0
+        self._stop = threading.Event()
+        self._thread = None
+
+    @classmethod
+    def of_core(cls, core):
+        """The canary on @core's pool 0, opened through the core's own fd of it."""
+        fds = f"/proc/{core.pid}/fd"
+        for fd in os.listdir(fds):
+            try:
+                link = os.readlink(os.path.join(fds, fd))
+            except OSError:
+                continue
+            if link.startswith(f"/memfd:netvm-{core.prefix}-pool0"):
+                return cls(core.pid, os.path.join(fds, fd))
+        raise RuntimeError(f"no pool 0 among the fds of core {core.prefix}")
+
+    def sweep(self):
+        """Check every page's counter against the last sweep's, write the next one."""
+        prev, gen = self.gen, self.gen + 1
+        mm, pack, unpack = self.mm, struct.pack_into, struct.unpack_from
+        for page in range(self.pages):
+            off = page * PAGE + PAGE - 8
+            if prev:
+                found = unpack("<Q", mm, off)[0]
+                if found != prev:
+                    self.nbad += 1
+                    if len(self.bad) < 5:
+                        self.bad.append((page, found, prev))
+            pack("<Q", mm, off, gen)
+        self.gen = gen
+        self.sweeps += 1
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.sweep()
+            time.sleep(0.001)
+
+    def start(self):
+        """Sweep in a thread until stop()."""
+        self.sweep()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        """Stop sweeping; one last sweep checks the pages once more."""
+        self._stop.set()
+        if self._thread:
+            self._thread.join(10)
+        self.sweep()
+        self.mm.close()
+
+
+class Flood:
+    """A ping flood from namespace @a to @b whose loss is counted by ping itself."""
+
+    def __init__(self, a, b, count, interval="0.01", quiet=True):
+        argv = a.exec_argv([nvenv.which("ping") or "ping", "-n", "-q" if quiet else "-D",
+                            "-i", interval, "-W", "5", "-c", str(count), b.addr])
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True)
+        self.out = ""
+
+    def result(self, timeout):
+        """(transmitted, received, ping's output) once it ended."""
+        try:
+            self.out, _ = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.out, _ = self.proc.communicate()
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", self.out)
+        if not m:
+            return None, None, self.out
+        return int(m.group(1)), int(m.group(2)), self.out
+
+    def reply_times(self):
+        """The host clock's times of the replies (a flood started with quiet=False)."""
+        return [float(t) for t in re.findall(r"^\[(\d+\.\d+)\] \d+ bytes from", self.out,
+                                             re.M)]
