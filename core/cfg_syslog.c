@@ -75,10 +75,32 @@ cfg_syslog_stream(int priority)
 	return f;
 }
 
+/* The streams that replaced stdout and stderr, and those they replaced. */
+static FILE *cfg_syslog_out, *cfg_syslog_err, *cfg_saved_out, *cfg_saved_err;
+
+/* At exit: the last partial lines sent, the streams closed (freed), stdout
+ * and stderr back to what they were for whatever runs after. */
+static void
+cfg_syslog_end(void)
+{
+	FILE *out = cfg_syslog_out, *err = cfg_syslog_err;
+
+	if (out == NULL)
+		return;
+	cfg_syslog_out = cfg_syslog_err = NULL;
+	stdout = cfg_saved_out;
+	stderr = cfg_saved_err;
+	fclose(out);
+	fclose(err);
+}
+
 int
 cfg_syslog_redirect(const char *ident)
 {
 	FILE *out, *err;
+
+	if (cfg_syslog_out != NULL)
+		return 0; /* already */
 
 	out = cfg_syslog_stream(LOG_INFO);
 	if (out == NULL)
@@ -94,7 +116,13 @@ cfg_syslog_redirect(const char *ident)
 	fflush(stdout);
 	fflush(stderr);
 	/* glibc's stdout and stderr are variables a program may set */
-	stdout = out;
-	stderr = err;
+	cfg_saved_out = stdout;
+	cfg_saved_err = stderr;
+	stdout = cfg_syslog_out = out;
+	stderr = cfg_syslog_err = err;
+	if (atexit(cfg_syslog_end) != 0) {
+		cfg_syslog_end();
+		return -ENOMEM;
+	}
 	return 0;
 }
