@@ -121,8 +121,11 @@ mgr_agent_connect(struct mgr_agent *ag, const char *path, char *err, size_t errl
 	mgr_agent_close(ag);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	ag->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (ag->fd < 0)
-		return -errno;
+	if (ag->fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "agent: socket: %s", strerror(-r));
+		return r;
+	}
 	if (connect(ag->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "agent: cannot connect to %s: %s", path, strerror(-r));
@@ -203,6 +206,11 @@ mgr_agent_poll(struct mgr_agent *ag, int timeout_ms, struct mgr_agent_answer *a,
 		if (nl != NULL) {
 			size_t used = (size_t)(nl + 1 - ag->buf);
 
+			/* a NUL inside the line would hide its rest from the checks */
+			if (memchr(ag->buf, '\0', (size_t)(nl - ag->buf)) != NULL) {
+				snprintf(err, errlen, "agent: garbage answer (a NUL byte in the line)");
+				return -EPROTO;
+			}
 			*nl = '\0';
 			if (nl > ag->buf && nl[-1] == '\r')
 				nl[-1] = '\0';

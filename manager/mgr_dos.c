@@ -401,12 +401,24 @@ mgr_dos_tick(struct mgr *m, struct json_object *stats, uint64_t now)
 	free(text);
 }
 
-/* Stop the filter (the manager ends); the chain keeps its role. */
+/* The manager ends: the victim's chain gets its roles back (its filter is
+ * about to stop, and a chain whose first role has no instance drops all),
+ * then the filter stops. */
 void
 mgr_dos_stop(struct mgr *m)
 {
-	if (m->dos == NULL)
+	struct mgr_dos *d = m->dos;
+	char err[MGR_ERR_LEN], *ans = NULL;
+
+	if (d == NULL)
 		return;
+	if (d->inserted && d->chain_before[0] != '\0' &&
+	    mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %s", m->cfg.dos.chain,
+			 d->chain_before) < 0)
+		dos_log(d, "at exit, taking the filter out of chain %s: %s (the chain drops "
+			"until it is set by hand: netvmctl chain set %s %s)", m->cfg.dos.chain, err,
+			m->cfg.dos.chain, d->chain_before);
+	free(ans);
 	m->dos->meth->stop(&m->dos->filter);
 	free(m->dos);
 	m->dos = NULL;

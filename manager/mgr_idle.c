@@ -508,9 +508,9 @@ idle_provision(struct mgr_idle_vm *v, uint16_t role, uint16_t queues, const char
 	const struct mgr_cfg *c = &v->m->cfg;
 	struct timespec ts = { 0, 5 * 1000 * 1000 };
 	struct mgr_agent_answer a;
-	char msg[MGR_ERR_LEN];
+	char msg[MGR_ERR_LEN], args[MGR_CFG_NF_LEN + 8];
 	uint64_t t0 = mgr_now_ms(), t;
-	int r;
+	int r, n;
 
 	v->fdset = -1;
 	r = nvm_attach_lease(&v->att, c->core_socket, role, queues, MGR_ATTACH_TIMEOUT_MS, msg,
@@ -538,9 +538,15 @@ idle_provision(struct mgr_idle_vm *v, uint16_t role, uint16_t queues, const char
 	}
 	v->timing_ms[1] = (unsigned int)(mgr_now_ms() - t);
 	t = mgr_now_ms();
-	snprintf(msg, sizeof(msg), IDLE_UIO_DEVICES " %s", cmdline);
-	r = mgr_agent_request(&v->agent, "run", msg, (int)c->idle.timeout_ms + 10000, &a, msg,
-			      sizeof(msg));
+	/* the arguments apart from msg: a command line may be longer than a message */
+	n = snprintf(args, sizeof(args), IDLE_UIO_DEVICES " %s", cmdline);
+	if (n < 0 || (size_t)n >= sizeof(args)) {
+		snprintf(msg, sizeof(msg), "the NF command line is too long for the agent");
+		r = -E2BIG;
+	} else {
+		r = mgr_agent_request(&v->agent, "run", args, (int)c->idle.timeout_ms + 10000, &a,
+				      msg, sizeof(msg));
+	}
 	if (r == 0 && a.verb != MGR_AGENT_STARTED) {
 		snprintf(msg, sizeof(msg), "agent: answered run with something else than started");
 		r = -EPROTO;

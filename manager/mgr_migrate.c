@@ -317,7 +317,10 @@ mgr_mig_wait_stream(struct mgr_qmp *src, struct json_object **info, char *err, s
 		rc = mgr_mig_qmp(src, "query-migrate", NULL, &r, err, errlen);
 		if (rc < 0)
 			return rc;
-		st = json_object_object_get_ex(r, "status", &s) ? json_object_get_string(s) : "";
+		st = json_object_object_get_ex(r, "status", &s) &&
+				     json_object_is_type(s, json_type_string)
+			     ? json_object_get_string(s)
+			     : "";
 		if (strcmp(st, "completed") == 0) {
 			*info = r;
 			return 0;

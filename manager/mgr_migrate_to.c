@@ -91,7 +91,13 @@ mig_peer(const char *path, const char *req, int timeout_ms, struct json_object *
 				 "%d s", path, timeout_ms / 1000);
 			goto out;
 		}
-		if (poll(&p, 1, (int)(deadline - now)) <= 0)
+		if (poll(&p, 1, (int)(deadline - now)) < 0 && errno != EINTR) {
+			r = -errno;
+			snprintf(err, errlen, "the destination manager (%s): poll: %s", path,
+				 strerror(-r));
+			goto out;
+		}
+		if (p.revents == 0)
 			continue;
 		n = recv(fd, buf + len, MIG_PEER_REPLY - 1 - len, 0);
 		if (n < 0 && errno == EINTR)
@@ -180,6 +186,7 @@ mig_peer_wait_running(const char *path, const char *name, char *err, size_t errl
 			for (i = 0; i < json_object_array_length(vms); i++) {
 				vm = json_object_array_get_idx(vms, i);
 				if (json_object_object_get_ex(vm, "name", &o) &&
+				    json_object_is_type(o, json_type_string) &&
 				    strcmp(json_object_get_string(o), name) == 0 &&
 				    json_object_object_get_ex(vm, "state", &o))
 					snprintf(st, sizeof(st), "%s", json_object_get_string(o));

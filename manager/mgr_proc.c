@@ -69,8 +69,11 @@ mgr_proc_start(struct mgr *m, struct mgr_unit *u, uint16_t role, const char *cmd
 	int fd, n = proc_argv(m, cmd, role, buf, sizeof(buf), rolebuf, argv);
 
 	if (n <= 0) {
-		snprintf(err, errlen, "%s: %s", u->name, n == 0 ? "empty command" :
-			 "more than 58 words in the command");
+		if (n == 0)
+			snprintf(err, errlen, "%s: empty command", u->name);
+		else /* proc_argv() adds 4 words and keeps room for the end */
+			snprintf(err, errlen, "%s: more than %d words in the command", u->name,
+				 PROC_MAX_ARGS - 10);
 		return -EINVAL;
 	}
 	if (snprintf(u->log_path, sizeof(u->log_path), "%s/%s.log", m->cfg.state_dir, u->name) >=

@@ -76,8 +76,12 @@ qmp_read(struct mgr_qmp *q, uint64_t deadline_ms, struct json_object **out, char
 			snprintf(err, errlen, "QMP: QEMU did not answer in time");
 			return -ETIMEDOUT;
 		}
-		if (poll(&p, 1, (int)(deadline_ms - now)) < 0 && errno != EINTR)
-			return -errno;
+		if (poll(&p, 1, (int)(deadline_ms - now)) < 0 && errno != EINTR) {
+			int e = errno;
+
+			snprintf(err, errlen, "QMP: poll: %s", strerror(e));
+			return -e;
+		}
 		if (p.revents == 0)
 			continue;
 		n = recv(q->fd, q->buf + q->len, sizeof(q->buf) - q->len, MSG_DONTWAIT);
@@ -144,8 +148,13 @@ mgr_qmp_cmd(struct mgr_qmp *q, struct json_object *cmd, int fd, int timeout_ms,
 
 	if (ret != NULL)
 		*ret = NULL;
-	snprintf(line, sizeof(line), "%s\n",
-		 json_object_to_json_string_ext(cmd, JSON_C_TO_STRING_PLAIN));
+	r = snprintf(line, sizeof(line), "%s\n",
+		     json_object_to_json_string_ext(cmd, JSON_C_TO_STRING_PLAIN));
+	if (r < 0 || (size_t)r >= sizeof(line)) {
+		snprintf(err, errlen, "QMP: command %s longer than %zu bytes", name ? name : "?",
+			 sizeof(line) - 1);
+		return -E2BIG;
+	}
 	r = qmp_send(q, line, fd);
 	if (r < 0) {
 		snprintf(err, errlen, "QMP %s: %s", name, strerror(-r));
@@ -314,9 +323,11 @@ mgr_qmp_wait_deleted(struct mgr_qmp *q, const char *const *ids, unsigned int n, 
 			return r;
 		}
 		if (json_object_object_get_ex(o, "event", &ev) &&
+		    json_object_is_type(ev, json_type_string) &&
 		    strcmp(json_object_get_string(ev), "DEVICE_DELETED") == 0 &&
 		    json_object_object_get_ex(o, "data", &data) &&
-		    json_object_object_get_ex(data, "device", &dev))
+		    json_object_object_get_ex(data, "device", &dev) &&
+		    json_object_is_type(dev, json_type_string))
 			for (i = 0; i < n; i++)
 				if (!gone[i] && strcmp(json_object_get_string(dev), ids[i]) == 0) {
 					gone[i] = true;

@@ -242,7 +242,7 @@ pol_drain(struct mgr_pol *p, uint64_t now, const char *why)
 	unsigned int k;
 
 	for (k = 0; k < p->cfg->max; k++)
-		if (p->units[k].state == MGR_UNIT_RUNNING &&
+		if (p->units[k].state == MGR_UNIT_RUNNING && p->units[k].nf_id >= 0 &&
 		    (u == NULL || p->units[k].started_ms >= u->started_ms))
 			u = &p->units[k];
 	if (u == NULL)
@@ -346,7 +346,7 @@ static void
 pol_tick(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 {
 	const struct mgr_scale_cfg *c = p->cfg;
-	unsigned int k, active, busy;
+	unsigned int k, active, busy, away = 0;
 	uint64_t sum = 0;
 	char why[160];
 
@@ -357,13 +357,19 @@ pol_tick(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 
 		if (p->units[k].state != MGR_UNIT_RUNNING)
 			continue;
+		if (p->units[k].nf_id < 0) {
+			/* a VM its restart policy brings back: no load to read, and
+			 * not a reason to scale in */
+			away++;
+			continue;
+		}
 		load = stat_of(stats, p->units[k].nf_id, "load");
 		sum += load > 0 ? (uint64_t)load : 0;
 		p->running++;
 	}
 	p->mean_load = p->running ? (uint32_t)(sum / p->running) : 0;
-	active = p->running + pol_count(p, MGR_UNIT_STARTING);
-	busy = pol_count(p, MGR_UNIT_STARTING) + pol_count(p, MGR_UNIT_DRAINING);
+	active = p->running + away + pol_count(p, MGR_UNIT_STARTING);
+	busy = away + pol_count(p, MGR_UNIT_STARTING) + pol_count(p, MGR_UNIT_DRAINING);
 	if (stats == NULL)
 		return; /* the core is not there: no decision on no data */
 	if (active < c->min) {

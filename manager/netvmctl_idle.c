@@ -84,7 +84,7 @@ ctl_idle_request(int n, char **argv, char *req, size_t len)
 			queues = idle_num(i + 1 < n ? argv[i + 1] : NULL, 1, 8);
 		else
 			break;
-		if (role == -2 || queues < 0)
+		if (role < 0 || queues < 0)
 			break;
 	}
 	if (i >= n || strcmp(argv[i], "--") != 0 || i + 1 >= n || role < 0 || queues < 0) {

@@ -160,6 +160,15 @@ test_request(void **state)
 	mgr_agent_close(&ag);
 	close(g);
 
+	/* a good answer with a NUL and garbage after it: the part after the
+	 * NUL must not escape the checks */
+	g = guest_pair(&ag);
+	assert_int_equal(write(g, "pong 1\0\xff\xfe\n", 10), 10);
+	assert_int_equal(mgr_agent_poll(&ag, 100, &a, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "NUL"));
+	mgr_agent_close(&ag);
+	close(g);
+
 	/* binary garbage, then the guest closes */
 	g = guest_pair(&ag);
 	guest_says(g, "\xff\xfe\x01garbage\n");

@@ -320,7 +320,9 @@ test_one_file(void **state)
 {
 	static const char text[] =
 		"core = { socket = \"/run/netvm/one.sock\"; file_prefix = \"one\";\n"
-		"  pool_buffers = 4095; buffer_size = 4096; single_lcore = true; };\n"
+		"  pool_buffers = 4095; buffer_size = 4096; single_lcore = true;\n"
+		"  nf_buffers = 512; group_buffers = 1024; placement = \"hash\";\n"
+		"  flow_table_size = 4096; flow_idle_ms = 500; };\n"
 		"roles = ( { id = 1; name = \"router\"; } );\n"
 		"trust_groups = ( { name = \"t\"; roles = [ 2 ]; } );\n"
 		"chains = ( { name = \"c\"; roles = [ 1, 2 ]; } );\n"
