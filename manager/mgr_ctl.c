@@ -464,7 +464,7 @@ ctl_dispatch(struct mgr *m, char *req)
 		return o;
 	}
 	return ctl_error("unknown request '%s' (vm list|start NAME|stop NAME|migrate NAME [URI]|"
-			 "receive NAME, nf list|start|stop, nf counters ID, idle list, stats, metrics, "
+			 "receive NAME, nf list|start|stop|move, nf counters ID, idle list, stats, metrics, "
 			 "scale list, dos)",
 			 n > 0 ? words[0] : "");
 }

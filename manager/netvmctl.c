@@ -72,7 +72,7 @@ usage(FILE *f, const char *prog)
 		"  core reload FILE     put a whole configuration file in force\n"
 		"  instance drain|handover|undrain ID  no new flow on instance ID (handover: its\n"
 		"                   flows move once it is empty) / place again\n"
-		"  dos list | dos set src_pps N | dos clear   the core's attack detector\n"
+		"  dos list | dos set src_pps|syn_pps N | dos clear   the core's attack detector\n"
 		"manager operations (docs/operations.md):\n"
 		"  scale list       scaling policies: instances, load, last decisions\n"
 		"  dos              the DoS response: sources blocked, the filter, times\n"

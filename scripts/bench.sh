@@ -42,6 +42,8 @@
 #   NETVM_BENCH_SEARCH_STEPS=N zero-loss search steps (default 6)
 #   NETVM_BENCH_LOSS_TOL=R     loss ratio the zero-loss search accepts (default 0)
 #   NETVM_BENCH_CHAIN_MAX=N    longest chain (default 3)
+#   NETVM_BENCH_NF_SLEEP_US=U  NFs block on the doorbell after U us idle (default 0: never)
+#   NETVM_BENCH_CASES="C ..."  setups of 'peers'; of 'instr': drop bridge
 #   NETVM_BENCH_SCALE="S ..."  sweeps of 'scale' (default: rules flows instances
 #                              chain routes size)
 #   NETVM_BENCH_SCALE_MAX=N    'scale': largest rule, flow and route count (default: all)
