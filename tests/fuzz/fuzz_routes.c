@@ -82,9 +82,12 @@ same_nh(const struct nl_nexthop *a, const struct nl_nexthop *b)
 static bool
 prefix_match(const struct nl_route *r, uint32_t ip)
 {
-	uint32_t mask = r->depth == 0 ? 0 : ~0u << (32 - r->depth);
+	uint32_t mask;
 
-	return r->family == 4 && (ip & mask) == r->prefix; /* IPv6 routes: their own table */
+	if (r->family != 4)
+		return false; /* IPv6 routes (depth up to 128): their own table */
+	mask = r->depth == 0 ? 0 : ~0u << (32 - r->depth);
+	return (ip & mask) == r->prefix;
 }
 
 /* Longest-prefix match by scanning: the index of the route, or -1. */
