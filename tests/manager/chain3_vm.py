@@ -58,7 +58,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "vm"))
 sys.path.insert(0, os.path.join(HERE, "..", "netns"))
 
 import mgrtest  # noqa: E402
-from click_router import handler_values  # noqa: E402
+from nvtest.proc import parse_click_handlers as handler_values  # noqa: E402
 from firewall_netns import PAGE, curl, http_server, run_in  # noqa: E402
 from firewall_vm import console_tail, image_has, read_text, retry  # noqa: E402
 from nvtest import check  # noqa: E402

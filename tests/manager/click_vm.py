@@ -34,8 +34,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "netns"))
 
 import mgrtest  # noqa: E402
 from click_router import (AF_PACKET_ARGS, DEFAULT_ROUTE, HANDLERS, client_checks,  # noqa: E402
-                          handler_checks, handler_values, namespaces, require_tools,
-                          router_config, run_in)
+                          handler_checks, namespaces, require_tools, router_config,
+                          run_in)
+from nvtest.proc import parse_click_handlers as handler_values  # noqa: E402
 from firewall_vm import console_tail, image_has, read_text  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
