@@ -95,6 +95,7 @@ static const struct mgr_field mgr_idle_schema[] = {
 	F_STR("initrd", struct mgr_idle_cfg, initrd, K_FILE, false),
 	F_U32("timeout_ms", struct mgr_idle_cfg, timeout_ms, 100, 600000, false),
 	F_BOOL("template", struct mgr_idle_cfg, template),
+	F_BOOL("reuse", struct mgr_idle_cfg, reuse),
 	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
 };
 

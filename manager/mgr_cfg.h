@@ -137,6 +137,7 @@ struct mgr_idle_cfg {
 	char initrd[MGR_CFG_PATH_LEN]; /* absolute or "" */
 	uint32_t timeout_ms; /* a provisioning step (QMP, agent, NF live) waits at most this */
 	bool template;       /* restored from a saved idle VM instead of booted */
+	bool reuse;          /* a VM takes another NF after one stopped (see mgr_idle.c) */
 	unsigned int line;   /* line of the group, 0 when absent */
 };
 

@@ -29,12 +29,14 @@
  *   4. the agent: "run SEQ 2 CMDLINE" (it waits for both UIO devices);
  *   5. the core's telemetry says the instance is live.
  * A failure at any step ends the lease, stops the server and destroys the
- * VM (its state is unknown); the next tick boots a replacement. Stopping
- * reverses it: the agent stops the NF, device_del (one device at a time,
- * waiting for DEVICE_DELETED), chardev-remove, object-del, remove-fd,
- * server stopped, lease ended; a VM that went through all of it cleanly
- * and answers a ping goes back to the pool, any other is destroyed and
- * replaced.
+ * VM (its state is unknown); the next tick boots a replacement. Stopping:
+ * the agent stops the NF; by default (idle.reuse false) the VM is then
+ * retired (killed, lease ended, a fresh VM fills the slot: stock QEMU 7.2
+ * was seen to crash on a second hot-plug after device_del). With reuse it
+ * reverses the start: device_del (one device at a time, waiting for
+ * DEVICE_DELETED), chardev-remove, object-del, remove-fd, server stopped,
+ * lease ended; a VM that went through all of it cleanly and answers a ping
+ * goes back to the pool, any other is destroyed and replaced.
  *
  * It all runs in the manager's loop and blocks it while it lasts (well
  * under a second normally, idle.timeout_ms per step at most).
@@ -223,8 +225,8 @@ idle_nf_release(struct mgr_idle_vm *v)
 /* Kill @v's QEMU, whatever it was doing, and free everything it held; the
  * slot is empty (the next tick boots a new one); @why becomes its
  * last_error; cannot fail. */
-void
-mgr_idle_destroy(struct mgr_idle_vm *v, const char *why)
+static void
+idle_kill(struct mgr_idle_vm *v, const char *why)
 {
 	char prev[MGR_CFG_PATH_LEN + 8];
 	int status;
@@ -252,6 +254,13 @@ mgr_idle_destroy(struct mgr_idle_vm *v, const char *why)
 	v->pid = 0;
 	v->state = MGR_IDLE_EMPTY;
 	v->restored = false;
+}
+
+/* idle_kill() for a failure: counted as replaced. */
+void
+mgr_idle_destroy(struct mgr_idle_vm *v, const char *why)
+{
+	idle_kill(v, why);
 	if (!v->template)
 		v->m->idle->replaced++;
 }
@@ -666,6 +675,18 @@ mgr_idle_stop_nf(struct mgr_idle_vm *v, char *err, size_t errlen)
 	if (r == 0 && a.verb != MGR_AGENT_STOPPED) {
 		snprintf(msg, sizeof(msg), "agent: answered stop with something else than stopped");
 		r = -EPROTO;
+	}
+	if (r == 0 && !v->m->cfg.idle.reuse) {
+		/* One NF per VM: stock QEMU 7.2 was seen to crash (SIGSEGV) when
+		 * ivshmem devices are plugged into a VM a second time after
+		 * device_del, so the VM is retired and a fresh one takes its slot
+		 * (idle.reuse = true keeps it; docs/manager.md section 11). */
+		snprintf(err, errlen, "nf id %u stopped; idle vm %s retired, a fresh VM takes its "
+			 "slot", id, v->name);
+		mgr_log("idle vm %s: %s", v->name, err);
+		idle_kill(v, err);
+		v->m->idle->retired++;
+		return 0;
 	}
 	if (r == 0)
 		r = idle_unplug(v, "netvm-bell-dev", msg, sizeof(msg));

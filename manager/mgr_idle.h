@@ -138,7 +138,7 @@ struct mgr_idle {
 	struct mgr *m;
 	unsigned int nb;
 	struct mgr_idle_vm *vms;
-	unsigned int provisioned, replaced;
+	unsigned int provisioned, replaced, retired;
 	struct mgr_idle_tpl tpl;
 };
 

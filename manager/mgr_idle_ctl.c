@@ -4,7 +4,7 @@
  * protocol, one request line, one JSON answer):
  *
  *   idle list                       {"ok": true, "idle": [ {name, state, ...} ],
- *                                    "provisioned": N, "replaced": N,
+ *                                    "provisioned": N, "replaced": N, "retired": N,
  *                                    "template": {state, bytes, ...} or null}
  *   nf start ROLE QUEUES CMDLINE    {"ok": true, "nf_id": I, "vm": "idle0",
  *                                    "start_ms": [attach, hot-plug, agent, live]}
@@ -64,6 +64,8 @@ idle_ctl_list(struct mgr *m)
 			       json_object_new_int(m->idle ? (int)m->idle->provisioned : 0));
 	json_object_object_add(o, "replaced",
 			       json_object_new_int(m->idle ? (int)m->idle->replaced : 0));
+	json_object_object_add(o, "retired",
+			       json_object_new_int(m->idle ? (int)m->idle->retired : 0));
 	if (m->idle != NULL)
 		json_object_object_add(o, "template", mgr_idle_tpl_json(m));
 	return o;

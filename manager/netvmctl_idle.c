@@ -175,8 +175,8 @@ ctl_show_idle(const char *req, struct json_object *reply, FILE *f)
 			idle_str(v, "nfs_run", "0"),
 			idle_str(v, "nf", idle_str(v, "last_error", "")));
 	}
-	fprintf(f, "provisioned %s, replaced %s\n", idle_str(reply, "provisioned", "0"),
-		idle_str(reply, "replaced", "0"));
+	fprintf(f, "provisioned %s, replaced %s, retired %s\n", idle_str(reply, "provisioned", "0"),
+		idle_str(reply, "replaced", "0"), idle_str(reply, "retired", "0"));
 	if (json_object_object_get_ex(reply, "template", &t) && t != NULL)
 		fprintf(f, "template %s: %s KiB, saved in %s ms, %s restore(s)%s%s\n",
 			idle_str(t, "state", "?"), idle_str(t, "bytes", "0"),

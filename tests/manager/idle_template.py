@@ -113,8 +113,7 @@ def case_refill(chk, core, mgr, a, b, pid):
            f"(guest {seen}, host {host:.0f}; the template is {age:.0f} s old)")
     ok1, _, _, out1 = idle_vm.ping(a, b.addr, tries=4)
     chk.ok(ok1, "refill: ping through the bridge in the restored VM", out1[-300:])
-    idle_vm.stop_nf(chk, core, mgr, out["nf_id"], pid, "refill")
-    return pid
+    return idle_vm.stop_nf(chk, core, mgr, out["nf_id"], pid, "refill")
 
 
 def case_corrupt(chk, mgr, pid):
@@ -159,8 +158,10 @@ def main():
               flush=True)
         nf = idle_vm.start_bridge(chk, core, mgr, a, b, "restore")
         if nf is not None:
-            idle_vm.stop_nf(chk, core, mgr, nf, pid, "restore")
-        pid = case_refill(chk, core, mgr, a, b, pid)
+            # the VM is retired: the fresh one in its slot is restored too
+            pid = idle_vm.stop_nf(chk, core, mgr, nf, pid, "restore")
+        if pid:
+            pid = case_refill(chk, core, mgr, a, b, pid)
     if pid is not None:
         case_corrupt(chk, mgr, pid)
 

@@ -10,8 +10,9 @@
   start      nf start --role 1 -- netvm-bridge: answered with a new instance id once
              the core has it; ping passes both ways through it (its nf<I>_rx grows)
   stop       nf stop ID: the core no longer has the instance, every buffer is back,
-             the VM is idle again (the same QEMU)
-  again      a second NF in the same VM, attached afresh: ping passes again
+             the VM is retired (its QEMU gone, idle list's retired grows) and a
+             fresh idle VM takes its slot (idle.reuse is false by default)
+  again      a second NF in the fresh VM, attached afresh: ping passes again
   garbage    an NF that writes garbage to the agent's serial port: the manager
              says so, destroys and replaces the VM, the core has every buffer back
   hang       a QEMU stopped (SIGSTOP) before nf start: a QMP time-out, a clear
@@ -138,18 +139,27 @@ def start_bridge(chk, core, mgr, a, b, tag):
 
 
 def stop_nf(chk, core, mgr, nf, pid, tag):
-    """nf stop @nf: the instance gone, the pool whole, the same QEMU idle again."""
+    """nf stop @nf: the instance gone, the pool whole, the VM (QEMU @pid) retired
+    and a fresh one idle in its slot; the fresh one's pid."""
+    retired = idle_list(mgr)[1].get("retired", 0)
     rc, out = mgr.netvmctl("nf", "stop", str(nf))
-    chk.ok(rc == 0 and "idle again" in str(out.get("message") if isinstance(out, dict)
-                                            else out),
-           f"{tag}: nf stop {nf}: the VM is idle again", f"{out}" + mgr.tail())
+    chk.ok(rc == 0 and "retired" in str(out.get("message") if isinstance(out, dict)
+                                         else out),
+           f"{tag}: nf stop {nf}: the VM is retired", f"{out}" + mgr.tail())
     ok, st = core.tel.wait_for(lambda s: pool_whole(s, nf), 5)
     chk.ok(ok, f"{tag}: the core has no instance {nf} and every buffer back",
            f"pool0_free={st.get('pool0_free')} total={st.get('pool0_total')} "
            f"role={st.get(f'nf{nf}_role')}")
-    vm = idle_list(mgr)[0].get("idle0", {})
-    chk.ok(vm.get("state") == "idle" and vm.get("pid") == pid,
-           f"{tag}: idle0 is idle in the same QEMU (pid {pid})", f"{vm}")
+    chk.eq(idle_list(mgr)[1].get("retired", 0), retired + 1, f"{tag}: idle list counts it "
+           "retired (not replaced: nothing failed)")
+    ok, vm = wait_idle(mgr, BOOT_TIMEOUT, not_pid=pid)
+    chk.ok(ok and not _alive(pid), f"{tag}: QEMU {pid} is gone, a fresh idle VM takes "
+           "idle0", f"{vm}")
+    return vm.get("pid")
+
+
+def _alive(pid):
+    return os.path.exists(f"/proc/{pid}") and not _zombie(pid)
 
 
 def case_garbage(chk, core, mgr, pid):
@@ -232,15 +242,15 @@ def main():
     chk.section("start and stop: netvm-bridge provisioned into the idle VM")
     nf = start_bridge(chk, core, mgr, a, b, "start")
     if nf is not None:
-        stop_nf(chk, core, mgr, nf, pid, "stop")
-        chk.section("again: a second NF in the same VM, attached afresh")
-        nf2 = start_bridge(chk, core, mgr, a, b, "again")
+        pid = stop_nf(chk, core, mgr, nf, pid, "stop")
+        chk.section("again: a second NF in the fresh VM, attached afresh")
+        nf2 = start_bridge(chk, core, mgr, a, b, "again") if pid else None
         if nf2 is not None:
-            vm = idle_list(mgr)[0].get("idle0", {})
-            chk.eq(vm.get("nfs_run"), 2, "again: idle list counts 2 NFs run in idle0 (a "
-                   "fresh attach each)")
-            stop_nf(chk, core, mgr, nf2, pid, "again")
-        pid = case_garbage(chk, core, mgr, pid)
+            chk.eq(idle_list(mgr)[1].get("provisioned"), 2, "again: idle list counts 2 NFs "
+                   "provisioned (a fresh attach each)")
+            pid = stop_nf(chk, core, mgr, nf2, pid, "again")
+        if pid:
+            pid = case_garbage(chk, core, mgr, pid)
         if pid:
             case_hang(chk, core, mgr, pid)
 
