@@ -63,10 +63,10 @@ class Traffic:
         self.short = [f for f in self.short if self.rig.sent[f] < 3]
         self.short += list(range(self.next_short, self.next_short + new_short))
         self.next_short += new_short
-        todo = [[f] for f in LONG] + [[f] for f in self.short]
-        for i, flows in enumerate(todo):
+        sends = [[f] for f in LONG] + [[f] for f in self.short]
+        for i, flows in enumerate(sends):
             self.rig.send(flows)
-            time.sleep(max(0.0, t0 + (i + 1) * 0.1 / len(todo) - time.monotonic()))
+            time.sleep(max(0.0, t0 + (i + 1) * 0.1 / len(sends) - time.monotonic()))
         self.rig.collect()
 
 
