@@ -8,8 +8,9 @@
  *   VALID  EXT   depth    next hop, or tbl8 group index when EXT
  *
  * EXT is only ever set in tbl24. Besides the two tables, the prefixes
- * themselves are kept in a small hash table (the "rules"): adding needs it to
- * refuse duplicates, deleting needs it to find the prefix that takes over.
+ * themselves are kept in a small hash table (the "rules", nl_lpm_rules.c):
+ * adding needs it to refuse duplicates, deleting needs it to find the prefix
+ * that takes over.
  *
  * Changes while lookups run (one writer, any number of readers, no lock):
  *
@@ -36,9 +37,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "nl_lpm.h"
+#include "nl_lpm_rules.h"
 
 #define E_VALID (1u << 31)
 #define E_EXT (1u << 30)
@@ -48,17 +49,6 @@
 
 #define TBL24_ENTRIES (1u << 24)
 #define TBL8_ENTRIES 256u
-#define RULES_MIN 64u
-#define RULE_NONE UINT32_MAX
-
-struct lpm_rule {
-	uint32_t prefix;
-	uint16_t nh;
-	uint8_t depth;
-	uint8_t used;
-};
-
-#define HUGE_PAGE (2u << 20)
 
 struct nl_lpm {
 	uint32_t *tbl24;       /* TBL24_ENTRIES entries */
@@ -68,9 +58,7 @@ struct nl_lpm {
 	uint32_t *pending;     /* groups unlinked since the last nl_lpm_reclaim() */
 	uint32_t nb_pending;
 	uint32_t max_tbl8;
-	struct lpm_rule *rules; /* open addressing, linear probing */
-	uint32_t rules_mask;
-	uint32_t nb_rules;
+	struct lpm_rules rules; /* 4-byte prefixes in host order */
 };
 
 static inline uint32_t
@@ -85,129 +73,23 @@ lpm_group(const struct nl_lpm *lpm, uint32_t g)
 	return lpm->tbl8 + (size_t)g * TBL8_ENTRIES;
 }
 
-/* The only way the writer changes an entry readers may be loading. */
-static inline void
-entry_set(uint32_t *e, uint32_t val)
-{
-	__atomic_store_n(e, val, __ATOMIC_RELAXED);
-}
-
-static inline uint32_t
-entry_get(const uint32_t *e)
-{
-	return __atomic_load_n(e, __ATOMIC_RELAXED);
-}
-
-/* Zeroed memory for a table, on huge pages when the kernel has them; NULL on failure. */
-static void *
-table_alloc(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	if (size >= HUGE_PAGE)
-		(void)madvise(p, size, MADV_HUGEPAGE); /* a hint: fine if refused */
-	return p;
-}
-
-static void
-table_free(void *p, size_t size)
-{
-	if (p != NULL)
-		munmap(p, size);
-}
-
 static size_t
 tbl8_size(uint32_t max_tbl8)
 {
 	return (size_t)max_tbl8 * TBL8_ENTRIES * sizeof(uint32_t);
 }
 
-/* murmur3's 32-bit finaliser over the prefix and its length. */
-static inline uint32_t
-rule_hash(uint32_t prefix, uint8_t depth)
-{
-	uint32_t h = prefix ^ (depth * 0x9e3779b9u);
-
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
-
-/* Slot of rule @prefix/@depth, or RULE_NONE. */
+/* Slot of rule @prefix/@depth, or LPM_RULE_NONE. */
 static uint32_t
 rule_find(const struct nl_lpm *lpm, uint32_t prefix, uint8_t depth)
 {
-	uint32_t i = rule_hash(prefix, depth) & lpm->rules_mask;
-
-	for (;; i = (i + 1) & lpm->rules_mask) {
-		const struct lpm_rule *r = &lpm->rules[i];
-
-		if (!r->used)
-			return RULE_NONE;
-		if (r->prefix == prefix && r->depth == depth)
-			return i;
-	}
+	return lpm_rules_find(&lpm->rules, &prefix, depth);
 }
 
-static void
-rule_place(struct lpm_rule *rules, uint32_t mask, const struct lpm_rule *r)
+static uint16_t
+rule_nh(const struct nl_lpm *lpm, uint32_t slot)
 {
-	uint32_t i = rule_hash(r->prefix, r->depth) & mask;
-
-	while (rules[i].used)
-		i = (i + 1) & mask;
-	rules[i] = *r;
-}
-
-/* Insert a rule known to be absent, keeping the rule table at most half full. */
-static int
-rule_insert(struct nl_lpm *lpm, uint32_t prefix, uint8_t depth, uint16_t nh)
-{
-	struct lpm_rule r = { .prefix = prefix, .nh = nh, .depth = depth, .used = 1 };
-	uint32_t size = lpm->rules_mask + 1;
-
-	if ((lpm->nb_rules + 1) * 2 > size) {
-		struct lpm_rule *bigger = calloc((size_t)size * 2, sizeof(*bigger));
-		uint32_t i;
-
-		if (bigger == NULL)
-			return -ENOMEM;
-		for (i = 0; i < size; i++)
-			if (lpm->rules[i].used)
-				rule_place(bigger, size * 2 - 1, &lpm->rules[i]);
-		free(lpm->rules);
-		lpm->rules = bigger;
-		lpm->rules_mask = size * 2 - 1;
-	}
-	rule_place(lpm->rules, lpm->rules_mask, &r);
-	lpm->nb_rules++;
-	return 0;
-}
-
-/* Remove the rule in slot @i, shifting later members of its cluster back. */
-static void
-rule_remove(struct nl_lpm *lpm, uint32_t i)
-{
-	uint32_t mask = lpm->rules_mask, j = i, home;
-
-	for (;;) {
-		j = (j + 1) & mask;
-		if (!lpm->rules[j].used)
-			break;
-		home = rule_hash(lpm->rules[j].prefix, lpm->rules[j].depth) & mask;
-		/* The rule in j may stay if its home lies cyclically in (i, j]. */
-		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
-			continue;
-		lpm->rules[i] = lpm->rules[j];
-		i = j;
-	}
-	lpm->rules[i].used = 0;
-	lpm->nb_rules--;
+	return lpm_rules_at(&lpm->rules, slot)->nh;
 }
 
 /*
@@ -231,7 +113,7 @@ fill_tbl8(uint32_t *tbl, uint32_t n, uint8_t depth, uint32_t val, bool del)
 
 	for (i = 0; i < n; i++)
 		if (entry_selected(tbl[i], depth, del))
-			entry_set(&tbl[i], val);
+			lpm_entry_set(&tbl[i], val);
 }
 
 static void
@@ -244,7 +126,7 @@ fill_tbl24(struct nl_lpm *lpm, uint32_t first, uint32_t n, uint8_t depth, uint32
 		if (e & E_EXT)
 			fill_tbl8(lpm_group(lpm, E_VAL(e)), TBL8_ENTRIES, depth, val, del);
 		else if (entry_selected(e, depth, del))
-			entry_set(&lpm->tbl24[i], val);
+			lpm_entry_set(&lpm->tbl24[i], val);
 	}
 }
 
@@ -257,8 +139,8 @@ covering_entry(const struct nl_lpm *lpm, uint32_t ip, uint8_t depth)
 
 	for (d = (int)depth - 1; d >= 0; d--) {
 		slot = rule_find(lpm, ip & lpm_mask((uint8_t)d), (uint8_t)d);
-		if (slot != RULE_NONE)
-			return E_VALID | (uint32_t)d << E_DEPTH_SHIFT | lpm->rules[slot].nh;
+		if (slot != LPM_RULE_NONE)
+			return E_VALID | (uint32_t)d << E_DEPTH_SHIFT | rule_nh(lpm, slot);
 	}
 	return 0;
 }
@@ -287,6 +169,7 @@ nl_lpm_create(uint32_t max_tbl8)
 {
 	struct nl_lpm *lpm;
 	uint32_t g;
+	int rc;
 
 	if (max_tbl8 > NL_LPM_MAX_TBL8) {
 		errno = EINVAL;
@@ -296,15 +179,14 @@ nl_lpm_create(uint32_t max_tbl8)
 	if (lpm == NULL)
 		return NULL;
 	lpm->max_tbl8 = max_tbl8;
-	lpm->tbl24 = table_alloc(TBL24_ENTRIES * sizeof(uint32_t));
-	lpm->rules = calloc(RULES_MIN, sizeof(struct lpm_rule));
-	lpm->rules_mask = RULES_MIN - 1;
+	lpm->tbl24 = lpm_table_alloc(TBL24_ENTRIES * sizeof(uint32_t));
+	rc = lpm_rules_init(&lpm->rules, sizeof(uint32_t));
 	if (max_tbl8 > 0) {
-		lpm->tbl8 = table_alloc(tbl8_size(max_tbl8));
+		lpm->tbl8 = lpm_table_alloc(tbl8_size(max_tbl8));
 		lpm->free_groups = calloc(max_tbl8, sizeof(uint32_t));
 		lpm->pending = calloc(max_tbl8, sizeof(uint32_t));
 	}
-	if (lpm->tbl24 == NULL || lpm->rules == NULL ||
+	if (lpm->tbl24 == NULL || rc < 0 ||
 	    (max_tbl8 > 0 && (lpm->tbl8 == NULL || lpm->free_groups == NULL ||
 			      lpm->pending == NULL))) {
 		nl_lpm_free(lpm);
@@ -322,11 +204,11 @@ nl_lpm_free(struct nl_lpm *lpm)
 {
 	if (lpm == NULL)
 		return;
-	table_free(lpm->tbl24, TBL24_ENTRIES * sizeof(uint32_t));
-	table_free(lpm->tbl8, tbl8_size(lpm->max_tbl8));
+	lpm_table_free(lpm->tbl24, TBL24_ENTRIES * sizeof(uint32_t));
+	lpm_table_free(lpm->tbl8, tbl8_size(lpm->max_tbl8));
 	free(lpm->free_groups);
 	free(lpm->pending);
-	free(lpm->rules);
+	lpm_rules_fini(&lpm->rules);
 	free(lpm);
 }
 
@@ -339,12 +221,12 @@ nl_lpm_add(struct nl_lpm *lpm, uint32_t ip, uint8_t depth, uint16_t nh)
 	if (depth > 32)
 		return -EINVAL;
 	ip &= lpm_mask(depth);
-	if (rule_find(lpm, ip, depth) != RULE_NONE)
+	if (rule_find(lpm, ip, depth) != LPM_RULE_NONE)
 		return -EEXIST;
 	i24 = ip >> 8;
 	if (depth > 24 && !(lpm->tbl24[i24] & E_EXT) && lpm->nb_free == 0)
 		return -ENOSPC;
-	rc = rule_insert(lpm, ip, depth, nh);
+	rc = lpm_rules_add(&lpm->rules, &ip, depth, nh);
 	if (rc < 0)
 		return rc;
 
@@ -363,7 +245,7 @@ nl_lpm_add(struct nl_lpm *lpm, uint32_t ip, uint8_t depth, uint16_t nh)
 	g = lpm->free_groups[--lpm->nb_free];
 	grp = lpm_group(lpm, g);
 	for (j = 0; j < TBL8_ENTRIES; j++)
-		entry_set(&grp[j], e);
+		lpm_entry_set(&grp[j], e);
 	fill_tbl8(grp + (ip & 0xff), 1u << (32 - depth), depth, val, false);
 	__atomic_store_n(&lpm->tbl24[i24], E_VALID | E_EXT | g, __ATOMIC_RELEASE);
 	return 0;
@@ -378,9 +260,9 @@ nl_lpm_del(struct nl_lpm *lpm, uint32_t ip, uint8_t depth)
 		return -EINVAL;
 	ip &= lpm_mask(depth);
 	slot = rule_find(lpm, ip, depth);
-	if (slot == RULE_NONE)
+	if (slot == LPM_RULE_NONE)
 		return -ENOENT;
-	rule_remove(lpm, slot);
+	lpm_rules_remove(&lpm->rules, slot);
 
 	val = covering_entry(lpm, ip, depth);
 	i24 = ip >> 8;
@@ -402,9 +284,9 @@ nl_lpm_rule_get(const struct nl_lpm *lpm, uint32_t ip, uint8_t depth, uint16_t *
 	if (depth > 32)
 		return -EINVAL;
 	slot = rule_find(lpm, ip & lpm_mask(depth), depth);
-	if (slot == RULE_NONE)
+	if (slot == LPM_RULE_NONE)
 		return -ENOENT;
-	*nh = lpm->rules[slot].nh;
+	*nh = rule_nh(lpm, slot);
 	return 0;
 }
 
@@ -412,10 +294,10 @@ nl_lpm_rule_get(const struct nl_lpm *lpm, uint32_t ip, uint8_t depth, uint16_t *
 static inline uint32_t
 entry_of(const struct nl_lpm *lpm, uint32_t ip)
 {
-	uint32_t e = entry_get(&lpm->tbl24[ip >> 8]);
+	uint32_t e = lpm_entry_get(&lpm->tbl24[ip >> 8]);
 
 	if (e & E_EXT)
-		e = entry_get(&lpm_group(lpm, E_VAL(e))[ip & 0xff]);
+		e = lpm_entry_get(&lpm_group(lpm, E_VAL(e))[ip & 0xff]);
 	return e;
 }
 
@@ -459,9 +341,9 @@ nl_lpm_lookup_burst(const struct nl_lpm *lpm, const uint32_t *ips, uint16_t *nhs
 	for (i = 0; i < n; i++)
 		idx[i] = ips[i] >> 8;
 	for (i = 0; i < n; i++) {
-		e[i] = entry_get(&lpm->tbl24[idx[i]]);
+		e[i] = lpm_entry_get(&lpm->tbl24[idx[i]]);
 		if (__builtin_expect((e[i] & E_EXT) != 0, 0))
-			e[i] = entry_get(&lpm_group(lpm, E_VAL(e[i]))[ips[i] & 0xff]);
+			e[i] = lpm_entry_get(&lpm_group(lpm, E_VAL(e[i]))[ips[i] & 0xff]);
 	}
 	for (i = 0; i < n; i++) {
 		nhs[i] = (uint16_t)e[i];
@@ -474,7 +356,7 @@ nl_lpm_lookup_burst(const struct nl_lpm *lpm, const uint32_t *ips, uint16_t *nhs
 uint32_t
 nl_lpm_count(const struct nl_lpm *lpm)
 {
-	return lpm->nb_rules;
+	return lpm->rules.count;
 }
 
 uint32_t
@@ -499,13 +381,16 @@ nl_lpm_free_groups(const struct nl_lpm *lpm)
 int
 nl_lpm_foreach(const struct nl_lpm *lpm, nl_lpm_walk_fn fn, void *arg)
 {
-	uint32_t i;
+	uint32_t i, prefix;
 	int rc;
 
-	for (i = 0; i <= lpm->rules_mask; i++) {
-		const struct lpm_rule *r = &lpm->rules[i];
+	for (i = 0; i <= lpm->rules.mask; i++) {
+		const struct lpm_rule *r = lpm_rules_at(&lpm->rules, i);
 
-		if (r->used && (rc = fn(r->prefix, r->depth, r->nh, arg)) != 0)
+		if (!r->used)
+			continue;
+		memcpy(&prefix, r->prefix, sizeof(prefix));
+		if ((rc = fn(prefix, r->depth, r->nh, arg)) != 0)
 			return rc;
 	}
 	return 0;

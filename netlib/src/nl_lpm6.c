@@ -7,8 +7,8 @@
  *   31     30    29..22   21..0
  *   VALID  EXT   depth    next hop, or group index when EXT
  *
- * The prefixes themselves are kept in a hash table (the "rules"), as in
- * nl_lpm.c: adding needs it to refuse duplicates, deleting needs it to find
+ * The prefixes themselves are kept in a hash table (the "rules",
+ * nl_lpm_rules.c, shared with nl_lpm.c): adding needs it to refuse duplicates, deleting needs it to find
  * the prefix that takes over the deleted one's addresses.
  *
  * Changes while lookups run (one writer, any number of readers, no lock)
@@ -29,9 +29,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "nl_lpm6.h"
+#include "nl_lpm_rules.h"
 
 #define E_VALID (1u << 31)
 #define E_EXT (1u << 30)
@@ -43,16 +43,6 @@
 #define GROUP_ENTRIES 256u
 #define FIRST_BYTES 2u   /* bytes that index tbl16 */
 #define FIRST_DEPTH 16u  /* longest prefix tbl16 answers alone */
-#define RULES_MIN 64u
-#define RULE_NONE UINT32_MAX
-#define HUGE_PAGE (2u << 20)
-
-struct lpm6_rule {
-	uint8_t prefix[16];
-	uint16_t nh;
-	uint8_t depth;
-	uint8_t used;
-};
 
 struct nl_lpm6 {
 	uint32_t *tbl16;       /* TBL16_ENTRIES entries */
@@ -62,9 +52,7 @@ struct nl_lpm6 {
 	uint32_t *pending;     /* groups unlinked since the last nl_lpm6_reclaim() */
 	uint32_t nb_pending;
 	uint32_t max_groups;
-	struct lpm6_rule *rules; /* open addressing, linear probing */
-	uint32_t rules_mask;
-	uint32_t nb_rules;
+	struct lpm_rules rules; /* 16-byte prefixes */
 };
 
 static inline uint32_t *
@@ -73,36 +61,10 @@ group_of(const struct nl_lpm6 *lpm, uint32_t g)
 	return lpm->groups + (size_t)g * GROUP_ENTRIES;
 }
 
-/* The only way the writer changes an entry readers may be loading. */
-static inline void
-entry_set(uint32_t *e, uint32_t val)
-{
-	__atomic_store_n(e, val, __ATOMIC_RELAXED);
-}
-
-static inline uint32_t
-entry_get(const uint32_t *e)
-{
-	return __atomic_load_n(e, __ATOMIC_RELAXED);
-}
-
 static inline uint32_t
 tbl16_index(const uint8_t ip[16])
 {
 	return (uint32_t)ip[0] << 8 | ip[1];
-}
-
-/* Zeroed memory for a table, on huge pages when the kernel has them; NULL on failure. */
-static void *
-table_alloc(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	if (size >= HUGE_PAGE)
-		(void)madvise(p, size, MADV_HUGEPAGE); /* a hint: fine if refused */
-	return p;
 }
 
 static size_t
@@ -126,91 +88,17 @@ nl_lpm6_mask(uint8_t out[16], const uint8_t ip[16], uint8_t depth)
 	}
 }
 
-/* FNV-1a over the prefix and its length, then murmur3's finaliser. */
-static uint32_t
-rule_hash(const uint8_t prefix[16], uint8_t depth)
-{
-	uint32_t h = 2166136261u ^ depth;
-	unsigned int i;
-
-	for (i = 0; i < 16; i++)
-		h = (h ^ prefix[i]) * 16777619u;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	return h;
-}
-
-/* Slot of rule @prefix/@depth, or RULE_NONE. */
+/* Slot of rule @prefix/@depth, or LPM_RULE_NONE. */
 static uint32_t
 rule_find(const struct nl_lpm6 *lpm, const uint8_t prefix[16], uint8_t depth)
 {
-	uint32_t i = rule_hash(prefix, depth) & lpm->rules_mask;
-
-	for (;; i = (i + 1) & lpm->rules_mask) {
-		const struct lpm6_rule *r = &lpm->rules[i];
-
-		if (!r->used)
-			return RULE_NONE;
-		if (r->depth == depth && memcmp(r->prefix, prefix, 16) == 0)
-			return i;
-	}
+	return lpm_rules_find(&lpm->rules, prefix, depth);
 }
 
-static void
-rule_place(struct lpm6_rule *rules, uint32_t mask, const struct lpm6_rule *r)
+static uint16_t
+rule_nh(const struct nl_lpm6 *lpm, uint32_t slot)
 {
-	uint32_t i = rule_hash(r->prefix, r->depth) & mask;
-
-	while (rules[i].used)
-		i = (i + 1) & mask;
-	rules[i] = *r;
-}
-
-/* Insert a rule known to be absent, keeping the rule table at most half full. */
-static int
-rule_insert(struct nl_lpm6 *lpm, const uint8_t prefix[16], uint8_t depth, uint16_t nh)
-{
-	struct lpm6_rule r = { .nh = nh, .depth = depth, .used = 1 };
-	uint32_t size = lpm->rules_mask + 1, i;
-
-	memcpy(r.prefix, prefix, 16);
-	if ((lpm->nb_rules + 1) * 2 > size) {
-		struct lpm6_rule *bigger = calloc((size_t)size * 2, sizeof(*bigger));
-
-		if (bigger == NULL)
-			return -ENOMEM;
-		for (i = 0; i < size; i++)
-			if (lpm->rules[i].used)
-				rule_place(bigger, size * 2 - 1, &lpm->rules[i]);
-		free(lpm->rules);
-		lpm->rules = bigger;
-		lpm->rules_mask = size * 2 - 1;
-	}
-	rule_place(lpm->rules, lpm->rules_mask, &r);
-	lpm->nb_rules++;
-	return 0;
-}
-
-/* Remove the rule in slot @i, shifting later members of its cluster back. */
-static void
-rule_remove(struct nl_lpm6 *lpm, uint32_t i)
-{
-	uint32_t mask = lpm->rules_mask, j = i, home;
-
-	for (;;) {
-		j = (j + 1) & mask;
-		if (!lpm->rules[j].used)
-			break;
-		home = rule_hash(lpm->rules[j].prefix, lpm->rules[j].depth) & mask;
-		/* The rule in j may stay if its home lies cyclically in (i, j]. */
-		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
-			continue;
-		lpm->rules[i] = lpm->rules[j];
-		i = j;
-	}
-	lpm->rules[i].used = 0;
-	lpm->nb_rules--;
+	return lpm_rules_at(&lpm->rules, slot)->nh;
 }
 
 /*
@@ -237,7 +125,7 @@ fill(struct nl_lpm6 *lpm, uint32_t *tbl, uint32_t n, uint8_t depth, uint32_t val
 		if (e & E_EXT)
 			fill(lpm, group_of(lpm, E_VAL(e)), GROUP_ENTRIES, depth, val, del);
 		else if (entry_selected(e, depth, del))
-			entry_set(&tbl[i], val);
+			lpm_entry_set(&tbl[i], val);
 	}
 }
 
@@ -252,8 +140,8 @@ covering_entry(const struct nl_lpm6 *lpm, const uint8_t ip[16], uint8_t depth)
 	for (d = (int)depth - 1; d >= 0; d--) {
 		nl_lpm6_mask(p, ip, (uint8_t)d);
 		slot = rule_find(lpm, p, (uint8_t)d);
-		if (slot != RULE_NONE)
-			return E_VALID | (uint32_t)d << E_DEPTH_SHIFT | lpm->rules[slot].nh;
+		if (slot != LPM_RULE_NONE)
+			return E_VALID | (uint32_t)d << E_DEPTH_SHIFT | rule_nh(lpm, slot);
 	}
 	return 0;
 }
@@ -289,6 +177,7 @@ nl_lpm6_create(uint32_t max_groups)
 {
 	struct nl_lpm6 *lpm;
 	uint32_t g;
+	int rc;
 
 	if (max_groups > NL_LPM6_MAX_GROUPS) {
 		errno = EINVAL;
@@ -298,15 +187,14 @@ nl_lpm6_create(uint32_t max_groups)
 	if (lpm == NULL)
 		return NULL;
 	lpm->max_groups = max_groups;
-	lpm->tbl16 = table_alloc(TBL16_ENTRIES * sizeof(uint32_t));
-	lpm->rules = calloc(RULES_MIN, sizeof(struct lpm6_rule));
-	lpm->rules_mask = RULES_MIN - 1;
+	lpm->tbl16 = lpm_table_alloc(TBL16_ENTRIES * sizeof(uint32_t));
+	rc = lpm_rules_init(&lpm->rules, 16);
 	if (max_groups > 0) {
-		lpm->groups = table_alloc(groups_size(max_groups));
+		lpm->groups = lpm_table_alloc(groups_size(max_groups));
 		lpm->free_groups = calloc(max_groups, sizeof(uint32_t));
 		lpm->pending = calloc(max_groups, sizeof(uint32_t));
 	}
-	if (lpm->tbl16 == NULL || lpm->rules == NULL ||
+	if (lpm->tbl16 == NULL || rc < 0 ||
 	    (max_groups > 0 && (lpm->groups == NULL || lpm->free_groups == NULL ||
 				lpm->pending == NULL))) {
 		nl_lpm6_free(lpm);
@@ -324,13 +212,11 @@ nl_lpm6_free(struct nl_lpm6 *lpm)
 {
 	if (lpm == NULL)
 		return;
-	if (lpm->tbl16 != NULL)
-		munmap(lpm->tbl16, TBL16_ENTRIES * sizeof(uint32_t));
-	if (lpm->groups != NULL)
-		munmap(lpm->groups, groups_size(lpm->max_groups));
+	lpm_table_free(lpm->tbl16, TBL16_ENTRIES * sizeof(uint32_t));
+	lpm_table_free(lpm->groups, groups_size(lpm->max_groups));
 	free(lpm->free_groups);
 	free(lpm->pending);
-	free(lpm->rules);
+	lpm_rules_fini(&lpm->rules);
 	free(lpm);
 }
 
@@ -345,11 +231,11 @@ nl_lpm6_add(struct nl_lpm6 *lpm, const uint8_t ip[16], uint8_t depth, uint16_t n
 	if (depth > 128)
 		return -EINVAL;
 	nl_lpm6_mask(p, ip, depth);
-	if (rule_find(lpm, p, depth) != RULE_NONE)
+	if (rule_find(lpm, p, depth) != LPM_RULE_NONE)
 		return -EEXIST;
 	if (groups_needed(lpm, p, depth) > lpm->nb_free)
 		return -ENOSPC;
-	rc = rule_insert(lpm, p, depth, nh);
+	rc = lpm_rules_add(&lpm->rules, p, depth, nh);
 	if (rc < 0)
 		return rc;
 
@@ -369,12 +255,12 @@ nl_lpm6_add(struct nl_lpm6 *lpm, const uint8_t ip[16], uint8_t depth, uint16_t n
 			g = lpm->free_groups[--lpm->nb_free];
 			grp = group_of(lpm, g);
 			for (j = 0; j < GROUP_ENTRIES; j++)
-				entry_set(&grp[j], e);
+				lpm_entry_set(&grp[j], e);
 			if (link == NULL) { /* the first new group: linked in last */
 				link = slot;
 				link_val = E_VALID | E_EXT | g;
 			} else { /* inside a new group no reader reaches yet */
-				entry_set(slot, E_VALID | E_EXT | g);
+				lpm_entry_set(slot, E_VALID | E_EXT | g);
 			}
 		}
 		slot = &grp[p[k]];
@@ -408,9 +294,9 @@ nl_lpm6_del(struct nl_lpm6 *lpm, const uint8_t ip[16], uint8_t depth)
 		return -EINVAL;
 	nl_lpm6_mask(p, ip, depth);
 	slot_id = rule_find(lpm, p, depth);
-	if (slot_id == RULE_NONE)
+	if (slot_id == LPM_RULE_NONE)
 		return -ENOENT;
-	rule_remove(lpm, slot_id);
+	lpm_rules_remove(&lpm->rules, slot_id);
 
 	val = covering_entry(lpm, p, depth);
 	slot = &lpm->tbl16[tbl16_index(p)];
@@ -447,9 +333,9 @@ nl_lpm6_rule_get(const struct nl_lpm6 *lpm, const uint8_t ip[16], uint8_t depth,
 		return -EINVAL;
 	nl_lpm6_mask(p, ip, depth);
 	slot = rule_find(lpm, p, depth);
-	if (slot == RULE_NONE)
+	if (slot == LPM_RULE_NONE)
 		return -ENOENT;
-	*nh = lpm->rules[slot].nh;
+	*nh = rule_nh(lpm, slot);
 	return 0;
 }
 
@@ -457,11 +343,11 @@ nl_lpm6_rule_get(const struct nl_lpm6 *lpm, const uint8_t ip[16], uint8_t depth,
 static inline uint32_t
 entry_of(const struct nl_lpm6 *lpm, const uint8_t ip[16])
 {
-	uint32_t e = entry_get(&lpm->tbl16[tbl16_index(ip)]);
+	uint32_t e = lpm_entry_get(&lpm->tbl16[tbl16_index(ip)]);
 	unsigned int k = FIRST_BYTES;
 
 	while ((e & E_EXT) && k < 16)
-		e = entry_get(&group_of(lpm, E_VAL(e))[ip[k++]]);
+		e = lpm_entry_get(&group_of(lpm, E_VAL(e))[ip[k++]]);
 	return e;
 }
 
@@ -500,10 +386,10 @@ nl_lpm6_lookup_burst(const struct nl_lpm6 *lpm, const uint8_t (*ips)[16], uint16
 		return -EINVAL;
 	/* First levels of all addresses, independent loads the CPU overlaps; then the rest. */
 	for (i = 0; i < n; i++)
-		e[i] = entry_get(&lpm->tbl16[tbl16_index(ips[i])]);
+		e[i] = lpm_entry_get(&lpm->tbl16[tbl16_index(ips[i])]);
 	for (i = 0; i < n; i++) {
 		for (k = FIRST_BYTES; (e[i] & E_EXT) && k < 16; k++)
-			e[i] = entry_get(&group_of(lpm, E_VAL(e[i]))[ips[i][k]]);
+			e[i] = lpm_entry_get(&group_of(lpm, E_VAL(e[i]))[ips[i][k]]);
 		nhs[i] = (uint16_t)e[i];
 		mask |= (uint64_t)(e[i] >> 31) << i; /* E_VALID */
 	}
@@ -514,7 +400,7 @@ nl_lpm6_lookup_burst(const struct nl_lpm6 *lpm, const uint8_t (*ips)[16], uint16
 uint32_t
 nl_lpm6_count(const struct nl_lpm6 *lpm)
 {
-	return lpm->nb_rules;
+	return lpm->rules.count;
 }
 
 uint32_t
@@ -542,8 +428,8 @@ nl_lpm6_foreach(const struct nl_lpm6 *lpm, nl_lpm6_walk_fn fn, void *arg)
 	uint32_t i;
 	int rc;
 
-	for (i = 0; i <= lpm->rules_mask; i++) {
-		const struct lpm6_rule *r = &lpm->rules[i];
+	for (i = 0; i <= lpm->rules.mask; i++) {
+		const struct lpm_rule *r = lpm_rules_at(&lpm->rules, i);
 
 		if (r->used && (rc = fn(r->prefix, r->depth, r->nh, arg)) != 0)
 			return rc;
