@@ -117,7 +117,8 @@ def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="
     sock = os.path.join(work, "core.sock")
     result = os.path.join(work, "pktgen.json")
     with open(os.path.join(work, "core.conf"), "w") as f:
-        f.write(f'core = {{ socket = "{sock}"; pool_buffers = 8192; {core_opts} }};\n{config}\n')
+        pool = "" if "pool_buffers" in core_opts else "pool_buffers = 8192; "
+        f.write(f'core = {{ socket = "{sock}"; {pool}{core_opts} }};\n{config}\n')
     with open(os.path.join(work, "routes"), "w") as f:
         f.write("10.0.2.0/24 1 02:00:00:00:02:02\n")
     pg_cmd = [setup.binary("apps/pktgen/netvm-pktgen"), "-l", str(setup.pg_cpu),

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""jumbo: frames of up to 9000 bytes of MTU pass core + bridge whole; longer ones are counted drops.
+
+The core runs with core.buffer_size = 16384 (16256 bytes of room after the
+headroom) and core.mtu = 9000 on two net_pcap ports; netvm-bridge sends
+everything from port 0 out of port 1. Port 0 replays, in this order:
+
+  * IPv4/UDP frames of 64, 1518, 1519, 4096, 8996 (a 9000-byte frame with
+    its FCS) and 9014 bytes (the MTU's IPv4 packet, DF set), an IPv6/UDP
+    frame of 9014 bytes: each must leave port 1 byte for byte as it came in,
+    in order, in one piece (no fragment: the port's MTU is 9000);
+  * an IPv4 frame of 9015 bytes with DF set: over the MTU, drop_frag_needed;
+  * an IPv4 frame of 16300 bytes: longer than one buffer's room, so net_pcap
+    hands the core a chain of two buffers and the core drops it as
+    drop_frame_room (at RX, before any NF sees it);
+  * one more 9014-byte frame, to show the core goes on after both drops.
+
+The core must report MTU 9000 on both ports, exit 0 and get every buffer back.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+from scapy.layers.inet import IP, UDP  # noqa: E402
+from scapy.layers.inet6 import IPv6  # noqa: E402
+from scapy.layers.l2 import Ether  # noqa: E402
+from scapy.packet import Raw  # noqa: E402
+
+from nvtest import check, pcaps  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+from nvtest.pcaprun import NfSpec, replay  # noqa: E402
+from nvtest.telemetry import drops  # noqa: E402
+
+MTU = 9000
+ROOM = 16384 - 128
+CORE_EXTRA = f"  buffer_size = 16384;\n  mtu = {MTU};\n"
+CONFIG = """default = { role = 1; };
+"""
+SRC_MAC, DST_MAC = "02:00:00:00:00:01", "02:00:00:00:00:02"
+
+
+def frame(size, ident, df=False, v6=False):
+    """An Ethernet/IP/UDP frame of exactly @size bytes whose payload bytes depend on @ident."""
+    l3 = IPv6(src="2001:db8::1", dst="2001:db8:2::1") if v6 else \
+        IP(src="10.0.0.1", dst="10.0.2.1", id=ident, flags="DF" if df else 0)
+    hdr = Ether(src=SRC_MAC, dst=DST_MAC) / l3 / UDP(sport=4000 + ident, dport=5000)
+    body = bytes((ident * 7 + i) & 0xff for i in range(size - len(hdr)))
+    out = bytes(hdr / Raw(body))
+    assert len(out) == size, (len(out), size)
+    return out
+
+
+def main():
+    env = nvenv.setup("jumbo", timeout=120, description=__doc__)
+    chk = check.Checker("jumbo")
+    nvenv.require_root(chk)
+    nvenv.require_hugepages(chk)
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.BRIDGE_BIN])
+    passing = [frame(64, 1), frame(1518, 2), frame(1519, 3), frame(4096, 4),
+               frame(MTU - 4, 5), frame(MTU + 14, 6, df=True), frame(MTU + 14, 7, v6=True)]
+    over_mtu = frame(MTU + 15, 8, df=True)
+    over_room = frame(16300, 9)
+    assert len(over_room) > ROOM
+    last = frame(MTU + 14, 10, df=True)
+    frames = passing + [over_mtu, over_room, last]
+    res = replay(env, chk, "jumbo", CONFIG, frames,
+                 [NfSpec(nvenv.BRIDGE_BIN, 1, [], "bridge")], core_extra=CORE_EXTRA)
+    if not res.started:
+        env.done(chk)
+    mtu_lines = [line for line in res.core.stdout().splitlines()
+                 if line.startswith("port ") and " MTU " in line]
+    chk.ok(sum(f"MTU {MTU}:" in line for line in mtu_lines) == 2,
+           f"both ports report MTU {MTU}", "\n".join(mtu_lines))
+    chk.eq(res.core_rc, 0, "core exits 0")
+    expected = passing + [last]
+    diffs = pcaps.compare(expected, res.out.get(1) or [])
+    chk.ok(not diffs, f"port 1 carries the {len(expected)} frames of up to {MTU + 14} bytes "
+           "byte for byte, in order", "; ".join(diffs[:5]))
+    chk.eq(len(res.out.get(0) or []), 0, "nothing leaves port 0")
+    got = {k: v for k, v in drops(res.final).items() if v}
+    chk.eq(got, {"frag_needed": 1, "frame_room": 1},
+           "exactly one drop_frag_needed (over the MTU, DF) and one drop_frame_room "
+           "(over a buffer's room)")
+    chk.eq(res.final.get("port0_rx"), len(frames), "port 0 received every frame")
+    chk.eq(res.final.get("frag_out"), 0, "nothing was fragmented")
+    chk.ok(res.final.get("pool0_free") == res.final.get("pool0_total"),
+           "pool whole at exit", f"{res.final.get('pool0_free')} of {res.final.get('pool0_total')}")
+    env.done(chk)
+
+
+if __name__ == "__main__":
+    main()
