@@ -16,6 +16,9 @@ everything from port 0 out of port 1. Port 0 replays, in this order:
   * one more 9014-byte frame, to show the core goes on after both drops.
 
 The core must report MTU 9000 on both ports, exit 0 and get every buffer back.
+Then the frames of the first list pass netvm-macswap, which writes into each
+buffer: port 1 must carry them with their MAC addresses swapped, nothing else
+changed, and nothing dropped.
 """
 
 import os
@@ -57,7 +60,7 @@ def main():
     chk = check.Checker("jumbo")
     nvenv.require_root(chk)
     nvenv.require_hugepages(chk)
-    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.BRIDGE_BIN])
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.BRIDGE_BIN, nvenv.MACSWAP_BIN])
     passing = [frame(64, 1), frame(1518, 2), frame(1519, 3), frame(4096, 4),
                frame(MTU - 4, 5), frame(MTU + 14, 6, df=True), frame(MTU + 14, 7, v6=True)]
     over_mtu = frame(MTU + 15, 8, df=True)
@@ -87,6 +90,16 @@ def main():
     chk.eq(res.final.get("frag_out"), 0, "nothing was fragmented")
     chk.ok(res.final.get("pool0_free") == res.final.get("pool0_total"),
            "pool whole at exit", f"{res.final.get('pool0_free')} of {res.final.get('pool0_total')}")
+
+    chk.section("an NF that writes the frame: netvm-macswap")
+    res = replay(env, chk, "jumbo-macswap", CONFIG, passing,
+                 [NfSpec(nvenv.MACSWAP_BIN, 1, [], "macswap")], core_extra=CORE_EXTRA)
+    if res.started:
+        swapped = [f[6:12] + f[0:6] + f[12:] for f in passing]
+        diffs = pcaps.compare(swapped, res.out.get(1) or [])
+        chk.ok(not diffs, f"port 1 carries the {len(passing)} frames MAC-swapped, the rest "
+               "byte for byte", "; ".join(diffs[:5]))
+        chk.eq({k: v for k, v in drops(res.final).items() if v}, {}, "no drop")
     env.done(chk)
 
 
