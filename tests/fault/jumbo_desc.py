@@ -32,7 +32,7 @@ from garbage import Steps  # noqa: E402
 from nvtest import check, pcaps, rawnf  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import Core  # noqa: E402
-from nvtest.rawnf import ACT_OUT, NF_RUNNING, RawNf  # noqa: E402
+from nvtest.rawnf import ACT_OUT  # noqa: E402
 
 RAW_ROLE = 3
 STRIDE = 16384
@@ -67,12 +67,7 @@ def main():
     err = core.start_ready()
     if not chk.ok(err is None, "core starts", err or ""):
         env.done(chk)
-    try:
-        raw = RawNf(core.sock, RAW_ROLE)
-    except (rawnf.AttachError, OSError) as exc:
-        chk.fatal("raw NF attaches", str(exc))
-    env.add_cleanup(raw.close)
-    raw.set_state(NF_RUNNING)
+    raw = rawnf.attach_running(env, chk, core.sock, RAW_ROLE)
     chk.eq(raw.buf_stride, STRIDE, f"the pool's buffers are {STRIDE} bytes")
     got = raw.receive(TAKE, timeout=10)
     if not chk.eq(len(got), TAKE, f"raw NF receives {TAKE} jumbo frames"):
