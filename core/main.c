@@ -239,8 +239,10 @@ pools_create(struct core *c)
  * carries longer frames anyway: DPDK 22.11's net_memif reports 1518-byte
  * frames to ethdev, which then refuses a larger MTU, but its receive copies
  * a frame into as many of the core's buffers as it needs (one, when the
- * buffer holds it) and its transmit splits one over as many 2048-byte slots.
- * On such a device the MTU is the core's alone (egress checks and fragments).
+ * buffer holds it) and its transmit splits one over as many slots as it
+ * needs (its bsize, 2048 by default; chains garble when its ring fills, so
+ * docs/config.md says to give bsize >= the frame). On such a device the MTU
+ * is the core's alone (egress checks and fragments).
  */
 static bool
 mtu_chained(const struct rte_eth_dev_info *info, uint32_t mtu)
@@ -323,9 +325,9 @@ port_init(struct core *c, uint16_t port)
 		core_afp_ring_open(c, port, info.if_index);
 	rte_eth_macaddr_get(port, &mac);
 	if (chained) {
-		printf("port %u: %s reports frames of at most %u bytes but carries longer ones "
-		       "in chained slots: MTU %u is the core's own\n", port, info.driver_name,
-		       info.max_rx_pktlen, c->cfg.mtu);
+		printf("port %u: %s reports frames of at most %u bytes to ethdev but carries "
+		       "longer ones (give it bsize >= the frame): MTU %u is the core's own\n", port,
+		       info.driver_name, info.max_rx_pktlen, c->cfg.mtu);
 		c->port_mtu[port] = (uint16_t)c->cfg.mtu;
 	}
 	c->port_frame_max[port] = c->port_mtu[port] + RTE_ETHER_HDR_LEN;
