@@ -45,7 +45,8 @@ static const struct cfg_field cfg_core_fields[] = {
 	CFG_STR("file_prefix", file_prefix),
 	CFG_STR("hugepage_dir", hugepage_dir),
 	CFG_U32("pool_buffers", pool_buffers, 1024, 4194304, false),
-	CFG_U32("buffer_size", buffer_size, 1024, 32768, true),
+	CFG_U32("buffer_size", buffer_size, 1024, CFG_MAX_BUFFER_SIZE, true),
+	CFG_U32("mtu", mtu, 0, CFG_MAX_MTU, false),
 	CFG_U32("ring_size", ring_size, 64, 65536, true),
 	CFG_U32("alloc_ring_size", alloc_ring_size, 16, 4096, true),
 	CFG_U32("queues", queues, 1, 16, false),
@@ -115,6 +116,29 @@ cfg_budgets(struct cfg_ctx *x, const config_setting_t *core)
 	return 0;
 }
 
+/* Check that a frame of core.mtu bytes plus its Ethernet header fits one
+ * buffer after the headroom (the core never chains buffers). Returns 0 or
+ * -EINVAL with a message naming the buffer_size that would do. */
+static int
+cfg_mtu_check(struct cfg_ctx *x, const config_setting_t *core)
+{
+	const struct cfg *c = x->c;
+	uint32_t frame = c->mtu + 14, room = c->buffer_size - CFG_HEADROOM, need = 1024;
+
+	if (c->mtu == 0 || (c->mtu >= 68 && frame <= room))
+		return 0;
+	if (c->mtu < 68)
+		return cfg_fail(x, config_setting_get_member(core, "mtu"), "core.mtu",
+				"%u is below IPv4's minimum of 68 (0 keeps each device's own)",
+				c->mtu);
+	while (need - CFG_HEADROOM < frame)
+		need *= 2;
+	return cfg_fail(x, config_setting_get_member(core, "mtu"), "core.mtu",
+			"%u needs frames of %u bytes, more than a buffer holds (%u: buffer_size "
+			"%u minus %u of headroom); set buffer_size = %u", c->mtu, frame, room,
+			c->buffer_size, CFG_HEADROOM, need);
+}
+
 static int
 cfg_parse_core(struct cfg_ctx *x, const config_setting_t *core)
 {
@@ -148,7 +172,8 @@ cfg_parse_core(struct cfg_ctx *x, const config_setting_t *core)
 	else
 		return cfg_fail(x, config_setting_get_member(core, "placement"), "core.placement",
 				"'%s' is neither \"hash\" nor \"load\"", x->c->placement_name);
-	return cfg_budgets(x, core);
+	rc = cfg_mtu_check(x, core);
+	return rc < 0 ? rc : cfg_budgets(x, core);
 }
 
 /* ---- roles = ( { id = N; name = "..."; }, ... ) ---- */

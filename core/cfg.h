@@ -32,6 +32,9 @@
 #define CFG_DEF_HUGEPAGE_DIR "/dev/hugepages"
 #define CFG_DEF_POOL_BUFFERS 16383
 #define CFG_DEF_BUFFER_SIZE 2048
+#define CFG_HEADROOM 128      /* a buffer's headroom (RTE_PKTMBUF_HEADROOM) */
+#define CFG_MAX_BUFFER_SIZE 32768
+#define CFG_MAX_MTU (CFG_MAX_BUFFER_SIZE - CFG_HEADROOM - 14) /* 14: Ethernet header */
 #define CFG_DEF_RING_SIZE 1024
 #define CFG_DEF_ALLOC_RING_SIZE 64
 #define CFG_DEF_QUEUES 1
@@ -73,6 +76,7 @@ struct cfg {
 	char hugepage_dir[256];
 	uint32_t pool_buffers;
 	uint32_t buffer_size;
+	uint32_t mtu;            /* the ports' MTU; 0 = each device's own */
 	uint32_t ring_size;
 	uint32_t alloc_ring_size;
 	uint32_t queues;

@@ -409,6 +409,7 @@ cfg_restart_check(const struct cfg *run, struct cfg *next, char *err, size_t err
 	CFG_SAME("core.hugepage_dir", hugepage_dir);
 	CFG_SAME("core.pool_buffers", pool_buffers);
 	CFG_SAME("core.buffer_size", buffer_size);
+	CFG_SAME("core.mtu", mtu);
 	CFG_SAME("core.ring_size", ring_size);
 	CFG_SAME("core.alloc_ring_size", alloc_ring_size);
 	CFG_SAME("core.queues", queues);

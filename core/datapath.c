@@ -324,11 +324,15 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		return 0;
 	dp->c->port_st[port].rx += n;
 	for (i = 0; i < n; i++) {
-		rc = unlikely(m[i]->nb_segs != 1) ? -EINVAL :
+		/* A device chains buffers for a frame longer than one buffer's room */
+		rc = unlikely(m[i]->nb_segs != 1) ? -EMSGSIZE :
 		     cls_key_extract(rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, port,
 				     &keys[k], &keys6[k6]);
 		v6[i] = rc == CLS_IPV6;
-		if (rc < 0) {
+		if (unlikely(rc == -EMSGSIZE)) {
+			drop(dp, m[i], CORE_DROP_frame_room);
+			at[i] = RX_DROPPED;
+		} else if (rc < 0) {
 			drop(dp, m[i], CORE_DROP_malformed);
 			at[i] = RX_DROPPED;
 		} else if (unlikely(v6[i])) {

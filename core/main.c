@@ -234,6 +234,23 @@ pools_create(struct core *c)
 	return 0;
 }
 
+/*
+ * Whether MTU @mtu is above what device @info reports, on a device that
+ * carries longer frames anyway: DPDK 22.11's net_memif reports 1518-byte
+ * frames to ethdev, which then refuses a larger MTU, but its receive copies
+ * a frame into as many of the core's buffers as it needs (one, when the
+ * buffer holds it) and its transmit splits one over as many slots as it
+ * needs (its bsize, 2048 by default; chains garble when its ring fills, so
+ * docs/config.md says to give bsize >= the frame). On such a device the MTU
+ * is the core's alone (egress checks and fragments).
+ */
+static bool
+mtu_chained(const struct rte_eth_dev_info *info, uint32_t mtu)
+{
+	return strcmp(info->driver_name, "net_memif") == 0 &&
+	       mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN > info->max_rx_pktlen;
+}
+
 static int
 port_init(struct core *c, uint16_t port)
 {
@@ -244,6 +261,7 @@ port_init(struct core *c, uint16_t port)
 	int s = rte_eth_dev_socket_id(port), r;
 	struct core_pool *pool;
 	char err[512];
+	bool chained;
 
 	if (s < 0 || s >= RTE_MAX_NUMA_NODES)
 		s = 0;
@@ -269,7 +287,17 @@ port_init(struct core *c, uint16_t port)
 	/* IPv4 fragments are chains: a header mbuf, then the payload in place */
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	/* core.mtu, checked against the buffers by the configuration; 0: ethdev's 1500 */
+	chained = c->cfg.mtu != 0 && mtu_chained(&info, c->cfg.mtu);
+	conf.rxmode.mtu = chained ? 0 : c->cfg.mtu;
 	r = rte_eth_dev_configure(port, nq, nq, &conf);
+	if (r < 0 && c->cfg.mtu != 0) {
+		fprintf(stderr, "port %u (%s): MTU %u refused (%s): the device takes an MTU of "
+			"%u..%u and frames of at most %u bytes; lower core.mtu\n", port,
+			info.driver_name, c->cfg.mtu, rte_strerror(-r), info.min_mtu, info.max_mtu,
+			info.max_rx_pktlen);
+		return r;
+	}
 	if (r == 0 && (rte_eth_dev_get_mtu(port, &c->port_mtu[port]) < 0 ||
 		       c->port_mtu[port] < RTE_ETHER_MIN_MTU)) {
 		fprintf(stderr, "port %u (%s): MTU %u: below the %u bytes IPv4 needs\n", port,
@@ -296,6 +324,12 @@ port_init(struct core *c, uint16_t port)
 	if (strcmp(info.driver_name, "net_af_packet") == 0)
 		core_afp_ring_open(c, port, info.if_index);
 	rte_eth_macaddr_get(port, &mac);
+	if (chained) {
+		printf("port %u: %s reports frames of at most %u bytes to ethdev but carries "
+		       "longer ones (give it bsize >= the frame): MTU %u is the core's own\n", port,
+		       info.driver_name, info.max_rx_pktlen, c->cfg.mtu);
+		c->port_mtu[port] = (uint16_t)c->cfg.mtu;
+	}
 	c->port_frame_max[port] = c->port_mtu[port] + RTE_ETHER_HDR_LEN;
 	printf("port %u: %s MAC " RTE_ETHER_ADDR_PRT_FMT "\n", port, info.driver_name,
 	       RTE_ETHER_ADDR_BYTES(&mac));

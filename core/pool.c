@@ -34,6 +34,8 @@
 #define MFD_HUGE_SHIFT 26 /* linux/memfd.h */
 #endif
 
+_Static_assert(CFG_HEADROOM == RTE_PKTMBUF_HEADROOM, "core.mtu's check assumes DPDK's headroom");
+
 static uint32_t
 log2u(uint32_t v)
 {

@@ -13,6 +13,7 @@
 
 #define CORE_DROP_REASONS(X)                                                  \
 	X(malformed)    /* truncated or malformed IPv4/IPv6 frame at RX */   \
+	X(frame_room)   /* received frame longer than one buffer's room */   \
 	X(no_rule)      /* matched no rule, default is drop */               \
 	X(rule_drop)    /* a rule says drop */                               \
 	X(no_instance)  /* no NF attached for the role */                    \

@@ -54,6 +54,7 @@ static const struct mgr_field mgr_core_schema[] = {
 	{ "hugepage_dir", K_CORE, 0, 0, 0, 0, NULL, false },
 	{ "pool_buffers", K_CORE, 0, 0, 0, 0, NULL, false },
 	{ "buffer_size", K_CORE, 0, 0, 0, 0, NULL, false },
+	{ "mtu", K_CORE, 0, 0, 0, 0, NULL, false },
 	{ "ring_size", K_CORE, 0, 0, 0, 0, NULL, false },
 	{ "alloc_ring_size", K_CORE, 0, 0, 0, 0, NULL, false },
 	{ "queues", K_CORE, 0, 0, 0, 0, NULL, false },

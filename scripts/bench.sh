@@ -6,7 +6,7 @@
 # Usage: scripts/bench.sh SUITE      (no SUITE: peers, as before)
 #   rate     forwarded vs offered rate, netvm-pktgen <-> memif <-> core + l3fwd,
 #            and a zero-loss rate by binary search (RFC 2544-style, not compliant)
-#   size     forwarding rate by frame size, 64..1518
+#   size     forwarding rate by frame size, 64..9000 (jumbo pool)
 #   chain    chains of 1..N bridge NFs (NETVM_BENCH_CHAIN_MAX, default 3)
 #   latency  p50/p99/p99.9 latency by offered load
 #   cycles   per-stage cycles per packet from the core's counters
@@ -25,7 +25,7 @@
 #            part of 'all')
 #   scale    how cost grows: rate and cycles per packet against 1..16384 rules,
 #            1..1M flows, 1..16 instances, chains of 1..8, 10..1M l3fwd routes,
-#            64..1518 B, each against its first point (not part of 'all')
+#            64..9000 B, each against its first point (not part of 'all')
 #   profile  perf record (cpu-clock) of netvm-core in the peers netvm setup:
 #            the top functions per stage (not part of 'all')
 #   instr    instructions per packet of netvm-core's datapath under callgrind

@@ -30,6 +30,7 @@
 #include "pktgen.h"
 
 #define NB_MBUFS 16383
+#define NB_MBUFS_JUMBO 8191 /* frames over 1518 B: buffers of up to 9 KiB, half as many */
 #define NB_DESC 1024
 
 static struct pg_ctx pg;
@@ -54,7 +55,7 @@ usage(FILE *f, const char *prog)
 		"  -R, --rate PPS        offered rate, packets/s, k/M suffixes (default: as fast as possible)\n"
 		"  -p, --rate-pct PCT    offered rate as a percentage of --link-gbps for the frame size\n"
 		"      --link-gbps G     link speed for --rate-pct (default 10)\n"
-		"  -s, --size N|imix     frame size with FCS, 64..1518 (default 64),\n"
+		"  -s, --size N|imix     frame size with FCS, 64..9000 (default 64),\n"
 		"                        or IMIX: 7:4:1 of 64, 570 and 1518 B\n"
 		"  -f, --flows N         flows: source address and source port + 0..N-1, N <= 1048576 (default 1)\n"
 		"      --src-ip A --dst-ip A --sport P --dport P   first flow (10.0.1.1 10.0.2.1 1024 5001)\n"
@@ -211,7 +212,7 @@ parse_args(struct pg_conf *c, struct pg_opts *o, int argc, char **argv)
 				c->size = 0;
 				break;
 			}
-			r = parse_uint(optarg, 1518, &v);
+			r = parse_uint(optarg, PG_MAX_SIZE, &v);
 			if (r == 0 && v < 64)
 				r = -EINVAL;
 			c->size = (unsigned int)v;
@@ -407,7 +408,7 @@ main(int argc, char **argv)
 {
 	struct pg_opts o = { .link_gbps = 10, .link_timeout = 30, .rx_port = -1 };
 	struct pg_conf *c = &pg.conf;
-	uint16_t port;
+	uint16_t port, room;
 	int n, r;
 
 	/* Before the EAL: a port probe may let a peer in, who may signal. */
@@ -443,8 +444,12 @@ main(int argc, char **argv)
 	}
 	pg.hz = rte_get_tsc_hz();
 	pg.rx.ns_mult = (uint64_t)(1e9 * (double)(1 << 20) / (double)pg.hz);
-	pg.mp = rte_pktmbuf_pool_create("pktgen", NB_MBUFS, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					rte_socket_id());
+	/* One buffer per frame: the room of the largest frame */
+	room = RTE_MBUF_DEFAULT_BUF_SIZE;
+	if (c->size > RTE_ETHER_MAX_LEN)
+		room = (uint16_t)RTE_ALIGN_CEIL(RTE_PKTMBUF_HEADROOM + c->size - PG_FCS, 64);
+	pg.mp = rte_pktmbuf_pool_create("pktgen", room > RTE_MBUF_DEFAULT_BUF_SIZE ?
+					NB_MBUFS_JUMBO : NB_MBUFS, 256, 0, room, rte_socket_id());
 	if (pg.mp == NULL) {
 		fprintf(stderr, "pktgen: mbuf pool: %s\n", rte_strerror(rte_errno));
 		r = -ENOMEM;

@@ -27,6 +27,7 @@
 #define PG_STAMP_LEN 18			/* marker 2 + sequence 8 + TSC 8 */
 #define PG_TPL_LEN (PG_HDR_LEN + PG_STAMP_LEN)
 #define PG_FCS 4			/* sizes are frame sizes, FCS included */
+#define PG_MAX_SIZE 9000		/* jumbo frames: the core's buffer_size = 16384 holds them */
 #define PG_WIRE_EXTRA 20		/* preamble 8 + inter-frame gap 12 */
 #define PG_MAX_FLOWS 1048576	/* 2^20: the scale suite goes up to 1 000 000 */
 #define PG_IMIX_LEN 12

@@ -17,7 +17,8 @@ same run:
     chain      chains of 1 .. 8 bridges                    cost: core per hop
     routes     netvm-l3fwd LPM routes 10 .. 1 000 000 (the prefix-length mix
                of a public BGP table)                      cost: the NF's callback
-    size       frame size 64 .. 1518 B                     Mpps and Gbit/s
+    size       frame size 64 .. 9000 B (every point with the jumbo pool,
+               bench_trial.JUMBO)                          Mpps and Gbit/s
 
 Trials are interleaved: round t runs trial t of every point of a sweep, so a
 change of the host's load during the run touches every point alike. The
@@ -32,6 +33,7 @@ import random
 import sys
 
 import bench_machine
+import bench_trial
 from bench_suites import Suite, bridge_chain, env_num, fmt, pick, spread, stage_cycles
 
 BRIDGE = ("apps/bridge/netvm-bridge", 1, [])
@@ -42,7 +44,7 @@ SWEEPS = {
     "instances": [1, 2, 4, 8, 16],
     "chain": [1, 2, 4, 8],
     "routes": [10, 1000, 100000, 500000, 1000000],
-    "size": [64, 128, 256, 512, 1024, 1518],
+    "size": [64, 128, 256, 512, 1024, 1518, 4096, 9000],
 }
 SIZED = ("rules", "flows", "routes")  # sweeps NETVM_BENCH_SCALE_MAX caps
 LINKS_GBPS = (10, 25, 40, 100)
@@ -130,7 +132,7 @@ def case(sweep, n, out):
         if not os.path.exists(path):
             routes_file(path, n)
         return {"nfs": [("apps/l3fwd/netvm-l3fwd", 1, ["--mode", "lpm", "--routes", path])]}
-    return {"size": n, "nfs": [BRIDGE]}
+    return {"size": n, "nfs": [BRIDGE], **bench_trial.JUMBO}
 
 
 def cost(sweep, p):
@@ -255,7 +257,14 @@ def main():
         ("rate / first", lambda p: _x(p["rate_vs_first"])),
         ("cost", lambda p: p["cost_what"]),
         ("cycles/pkt", lambda p: fmt(p["cost"], 1)),
-        ("cost / first", lambda p: _x(p["cost_vs_first"]))])
+        ("cost / first", lambda p: _x(p["cost_vs_first"])),
+        ("10/25/40/100 GbE Mpps", _links)])
+
+
+def _links(p):
+    """line rates of a size point, "" for the other sweeps"""
+    links = p.get("link_mpps")
+    return " / ".join(f"{links[g]:.3g}" for g in LINKS_GBPS) if links else ""
 
 
 def _x(v):

@@ -24,7 +24,12 @@ import time
 
 import telemetry
 
-MEMIF = "net_memif{i},role={role},socket={dir}/m{i}.sock,socket-abstract=no"
+MEMIF = "net_memif{i},role={role},socket={dir}/m{i}.sock,socket-abstract=no{extra}"
+# Frames up to 9000 B in one buffer each: the core's pool (docs/config.md
+# "Jumbo frames") and memif slots that hold a whole frame (DPDK 22.11's memif
+# garbles frames chained over several slots when its ring fills).
+JUMBO = {"core_opts": "pool_buffers = 4095; buffer_size = 16384; mtu = 9000;",
+         "memif_opts": ",bsize=16384"}
 
 
 class TrialError(Exception):
@@ -101,11 +106,12 @@ def parse_stats(text, prefix="stat "):
 
 
 def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="64",
-        rate_pps=0, flows=1, extra_pg=(), core_opts=""):
+        rate_pps=0, flows=1, extra_pg=(), core_opts="", memif_opts=""):
     """Run one trial; return {"pktgen": result, "core": counters, "logs": ...}.
 
     nfs: list of (binary relative to the build dir, role, [app options]).
     core_opts: more settings of the configuration's core group ("k = v; ...").
+    memif_opts: more arguments of every memif port (",bsize=16384").
     Raises TrialError when a process fails; its log is in setup.logdir.
     """
     setup.count += 1
@@ -117,13 +123,14 @@ def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="
     sock = os.path.join(work, "core.sock")
     result = os.path.join(work, "pktgen.json")
     with open(os.path.join(work, "core.conf"), "w") as f:
-        f.write(f'core = {{ socket = "{sock}"; pool_buffers = 8192; {core_opts} }};\n{config}\n')
+        pool = "" if "pool_buffers" in core_opts else "pool_buffers = 8192; "
+        f.write(f'core = {{ socket = "{sock}"; {pool}{core_opts} }};\n{config}\n')
     with open(os.path.join(work, "routes"), "w") as f:
         f.write("10.0.2.0/24 1 02:00:00:00:02:02\n")
     pg_cmd = [setup.binary("apps/pktgen/netvm-pktgen"), "-l", str(setup.pg_cpu),
               "--file-prefix", prefix + "pg", "--no-pci",
-              "--vdev", MEMIF.format(i=0, role="server", dir=work),
-              "--vdev", MEMIF.format(i=1, role="server", dir=work), "--",
+              "--vdev", MEMIF.format(i=0, role="server", dir=work, extra=memif_opts),
+              "--vdev", MEMIF.format(i=1, role="server", dir=work, extra=memif_opts), "--",
               "-T", str(seconds), "-s", str(size), "-f", str(flows),
               "--dst-ip", "10.0.2.1", "--wait-signal", "--hold", "-o", result,
               "--link-timeout", "20"]
@@ -134,8 +141,8 @@ def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="
     pg_cmd += list(extra_pg)
     core_cmd = [setup.binary("core/netvm-core"), "-l", str(setup.core_cpu),
                 "--file-prefix", prefix + "core", "--no-pci",
-                "--vdev", MEMIF.format(i=0, role="client", dir=work),
-                "--vdev", MEMIF.format(i=1, role="client", dir=work), "--",
+                "--vdev", MEMIF.format(i=0, role="client", dir=work, extra=memif_opts),
+                "--vdev", MEMIF.format(i=1, role="client", dir=work, extra=memif_opts), "--",
                 "-c", os.path.join(work, "core.conf"), "-s", sock, "--single-lcore",
                 "--wait-nfs", str(len(nfs))]
     procs = {}

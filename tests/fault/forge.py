@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from nvtest import check, pcaps, rawnf, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import Core, Nf  # noqa: E402
-from nvtest.rawnf import ACT_DROP, DESC, NF_RUNNING, RING_SLOTS, RawNf  # noqa: E402
+from nvtest.rawnf import ACT_DROP, DESC, RING_SLOTS  # noqa: E402
 
 SECS = float(os.environ.get("NETVM_FORGE_SECS", "15"))
 RAW_ROLE = 3
@@ -84,12 +84,7 @@ def main():
     err = bridge.start_attached()
     if not chk.ok(err is None, "bridge attaches (role 1)", err or ""):
         env.done(chk)
-    try:
-        raw = RawNf(core.sock, RAW_ROLE)
-    except (rawnf.AttachError, OSError) as exc:
-        chk.fatal("raw NF attaches", str(exc))
-    env.add_cleanup(raw.close)
-    raw.set_state(NF_RUNNING)
+    raw = rawnf.attach_running(env, chk, core.sock, RAW_ROLE)
     held_key = f"nf{raw.nf_id}_held"
     ok, st = core.tel.wait_for(lambda s: raw.rx.count() == RING and
                                s.get("drop_nf_ring_full", 0) > 0, timeout=10)

@@ -24,8 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from nvtest import check, pcaps, rawnf, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import Core, Nf  # noqa: E402
-from nvtest.rawnf import (ACT_DROP, ACT_NEXT, ACT_OUT, ACT_TO_ROLE, NF_RUNNING,  # noqa: E402
-                          RawNf)
+from nvtest.rawnf import ACT_DROP, ACT_NEXT, ACT_OUT, ACT_TO_ROLE, RawNf  # noqa: E402
 from nvtest.telemetry import drops, nf_keys  # noqa: E402
 
 RAW_ROLE = 3
@@ -144,12 +143,7 @@ def main():
            f"nfs_attached={st.get('nfs_attached')}")
 
     chk.section("raw attach")
-    try:
-        raw = RawNf(core.sock, RAW_ROLE)
-    except (rawnf.AttachError, OSError) as exc:
-        chk.fatal("raw NF attaches", str(exc))
-    env.add_cleanup(raw.close)
-    raw.set_state(NF_RUNNING)
+    raw = rawnf.attach_running(env, chk, core.sock, RAW_ROLE)
     chk.ok(True, f"raw NF attached: nf_id {raw.nf_id}, ring {raw.ring_size}, "
            f"{raw.buf_count} buffers of {raw.buf_stride} bytes, {raw.nb_ports} ports")
     st = core.stats()

@@ -38,6 +38,8 @@ BAD_CONFIGS = [
      ["nope"]),
     ("rule with two targets", 'core = { pool_buffers = 4096; };\nrules = (\n'
      '  { in_port = 0; role = 1; action = "drop"; }\n);\n', 3, []),
+    ("an MTU longer than a buffer", 'core = {\n  pool_buffers = 4096;\n  mtu = 9000;\n};\n', 3,
+     ["core.mtu", "set buffer_size = 16384"]),
 ]
 
 
@@ -143,6 +145,11 @@ def main():
     expect_failure(env, chk, "unknown vdev driver", core, [])
     core = Core(env, "e", GOOD, [f"net_pcap0,rx_pcap={empty},bogus_arg=1"])
     expect_failure(env, chk, "unknown vdev argument", core, [])
+    jumbo = GOOD.replace("pool_buffers = 4096;",
+                         "pool_buffers = 1024; buffer_size = 16384; mtu = 9000;")
+    core = Core(env, "e", jumbo, ["net_af_packet0,iface=lo"])
+    expect_failure(env, chk, "core.mtu 9000 on net_af_packet (DPDK 22.11 refuses it)", core,
+                   ["port 0 (net_af_packet): MTU 9000 refused", "lower core.mtu"])
 
     chk.section("an NF with no core engine")
     nocore = env.path("no-core.sock")

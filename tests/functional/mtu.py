@@ -36,7 +36,7 @@ from scapy.packet import Raw  # noqa: E402
 from nvtest import check, pcaps, rawnf  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import Core  # noqa: E402
-from nvtest.rawnf import ACT_NEXT, ACT_OUT, ACT_TO_ROLE, NF_RUNNING, RawNf  # noqa: E402
+from nvtest.rawnf import ACT_NEXT, ACT_OUT, ACT_TO_ROLE  # noqa: E402
 from nvtest.telemetry import drops  # noqa: E402
 
 RAW_ROLE = 3
@@ -135,12 +135,7 @@ def main():
     err = core.start_ready()
     if not chk.ok(err is None, "core starts", err or ""):
         env.done(chk)
-    try:
-        raw = RawNf(core.sock, RAW_ROLE)
-    except (rawnf.AttachError, OSError) as exc:
-        chk.fatal("raw NF attaches", str(exc))
-    env.add_cleanup(raw.close)
-    raw.set_state(NF_RUNNING)
+    raw = rawnf.attach_running(env, chk, core.sock, RAW_ROLE)
     chk.eq(raw.buf_stride, 32768, "buffers of 32 KiB")
     run = Run(chk, core, raw)
     if not chk.ok(run.take_buffers(16), "raw NF takes 16 fresh buffers from its alloc ring"):

@@ -50,6 +50,7 @@ assert_is_defaults(const struct cfg *c)
 	assert_string_equal(c->hugepage_dir, "/dev/hugepages");
 	assert_int_equal(c->pool_buffers, 16383);
 	assert_int_equal(c->buffer_size, 2048);
+	assert_int_equal(c->mtu, 0);
 	assert_int_equal(c->ring_size, 1024);
 	assert_int_equal(c->alloc_ring_size, 64);
 	assert_int_equal(c->queues, 1);
@@ -322,6 +323,41 @@ test_budgets(void **state)
 	cfg_free(&c);
 }
 
+/* core.mtu: 0 by default (each device's own); 68 up to what one buffer
+ * holds after the headroom, less the Ethernet header. */
+static void
+test_mtu(void **state)
+{
+	static const struct {
+		const char *text;
+		uint32_t mtu;
+	} ok[] = {
+		{ "core = { buffer_size = 2048; };\n", 0 },
+		{ "core = { mtu = 0; };\n", 0 },
+		{ "core = { mtu = 68; buffer_size = 1024; };\n", 68 },
+		{ "core = { mtu = 1500; };\n", 1500 },
+		{ "core = { mtu = 1906; };\n", 1906 },              /* 2048 - 128 - 14 */
+		{ "core = { buffer_size = 16384; mtu = 9000; };\n", 9000 },
+		{ "core = { buffer_size = 16384; mtu = 16242; };\n", 16242 },
+		{ "core = { buffer_size = 32768; mtu = 32626; };\n", 32626 },
+	};
+	char err[256];
+	struct cfg c;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (cfg_parse_string(ok[i].text, "t.conf", &c, err, sizeof(err)) != 0)
+			fail_msg("%s: %s", ok[i].text, err);
+		assert_int_equal(c.mtu, ok[i].mtu);
+		cfg_free(&c);
+	}
+	/* one byte over a 16384-byte buffer's room */
+	assert_int_equal(cfg_parse_string("core = { buffer_size = 16384; mtu = 16243; };\n",
+					  "t.conf", &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "set buffer_size = 32768"));
+}
+
 /* The ends of every range are accepted. */
 static void
 test_limits(void **state)
@@ -411,6 +447,15 @@ static const struct bad_case bad_cases[] = {
 	{ "core = {\n  pool_buffers = 4194305;\n};\n", "t.conf:2: core.pool_buffers: 4194305 is out of range" },
 	{ "core = {\n  buffer_size = 3072;\n};\n", "t.conf:2: core.buffer_size: 3072 is not a power of two" },
 	{ "core = {\n  buffer_size = 131072;\n};\n", "t.conf:2: core.buffer_size: 131072 is out of range" },
+	{ "core = {\n  mtu = 67;\n};\n", "t.conf:2: core.mtu: 67 is below IPv4's minimum of 68" },
+	{ "core = {\n  mtu = 1907;\n};\n",
+	  "t.conf:2: core.mtu: 1907 needs frames of 1921 bytes, more than a buffer holds (1920: "
+	  "buffer_size 2048 minus 128 of headroom); set buffer_size = 4096" },
+	{ "core = {\n  buffer_size = 8192;\n  mtu = 9000;\n};\n",
+	  "t.conf:3: core.mtu: 9000 needs frames of 9014 bytes, more than a buffer holds (8064: "
+	  "buffer_size 8192 minus 128 of headroom); set buffer_size = 16384" },
+	{ "core = {\n  mtu = 32627;\n};\n", "t.conf:2: core.mtu: 32627 is out of range" },
+	{ "core = {\n  mtu = -1;\n};\n", "t.conf:2: core.mtu: -1 is out of range" },
 	{ "core = {\n  ring_size = 100;\n};\n", "t.conf:2: core.ring_size: 100 is not a power of two" },
 	{ "core = {\n  ring_size = 32;\n};\n", "t.conf:2: core.ring_size: 32 is out of range" },
 	{ "core = {\n  alloc_ring_size = 8192;\n};\n", "t.conf:2: core.alloc_ring_size: 8192 is out of range" },
@@ -704,6 +749,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_manager_sections),
 		cmocka_unit_test(test_budgets),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_mtu),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_error_no_buffer),
 		cmocka_unit_test(test_error_truncated_buffer),

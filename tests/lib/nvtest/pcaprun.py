@@ -82,10 +82,12 @@ def wait_drained(core, n_in, timeout=60.0, settle=10.0):
     return False, stats
 
 
-def replay(env, chk, tag, config, frames, nf_specs, wait_nfs=None, split_lcores=False):
+def replay(env, chk, tag, config, frames, nf_specs, wait_nfs=None, split_lcores=False,
+           core_extra=""):
     """Replay @frames through a core configured with @config and NFs @nf_specs.
 
-    @split_lcores: RX and TX loops on lcores 0 and 1 instead of --single-lcore."""
+    @split_lcores: RX and TX loops on lcores 0 and 1 instead of --single-lcore.
+    @core_extra: more keys of the core group ("k = v;\n")."""
     res = PcapRun()
     in_pcap = env.path(f"{tag}-in.pcap")
     empty_pcap = env.path(f"{tag}-empty.pcap")
@@ -94,7 +96,8 @@ def replay(env, chk, tag, config, frames, nf_specs, wait_nfs=None, split_lcores=
     pcaps.write(empty_pcap, [])
     vdevs = [f"net_pcap0,rx_pcap={in_pcap},tx_pcap={out_pcap[0]}",
              f"net_pcap1,rx_pcap={empty_pcap},tx_pcap={out_pcap[1]}"]
-    core = Core(env, tag, CONFIG_HEAD + config, vdevs,
+    head = CONFIG_HEAD.replace("core = {\n", "core = {\n" + core_extra)
+    core = Core(env, tag, head + config, vdevs,
                 lcores="0,1" if split_lcores else "0", single_lcore=not split_lcores,
                 wait_nfs=len(nf_specs) if wait_nfs is None else wait_nfs)
     res.core = core

@@ -303,3 +303,16 @@ class RawNf:
             except OSError:
                 pass
         self.fds = []
+
+
+def attach_running(env, chk, sock_path, role):
+    """Attach a raw NF for @role at @sock_path, closed at @env's cleanup, in state RUNNING.
+
+    Ends the test through @chk.fatal when the core refuses or cannot be reached."""
+    try:
+        raw = RawNf(sock_path, role)
+    except (AttachError, OSError) as exc:
+        chk.fatal("raw NF attaches", str(exc))
+    env.add_cleanup(raw.close)
+    raw.set_state(NF_RUNNING)
+    return raw
