@@ -84,7 +84,7 @@ def main():
            "trials": runs, "summary": summary,
            "note": "tests/ops/dos.py: 16 legitimate sources at ~12 packets/s, one source at "
                    "~2000 packets/s (src_pps 500), then a SYN flood of ~500 SYNs/s from "
-                   "spoofed sources (syn_pps 300); the filter is netvm-firewall as a host "
+                   "spoofed sources (syn_pps 150); the filter is netvm-firewall as a host "
                    "process; then the one-source flood with src_pps 250 and the filter "
                    "provisioned into an idle VM (tests/ops/dos_idle.py; skipped without the "
                    "guest image)"}

@@ -17,7 +17,7 @@ legitimate packets lost meanwhile; nothing is asserted on times.
 Then the attack stops: after hold_ms (3 s) quiet the manager puts the chain
 back to 1 and stops the filter (netvmctl dos: ends 1), legitimate traffic
 flowing throughout. Then a SYN flood from spoofed sources (each source one
-SYN, so no source is over src_pps; over syn_pps = 300 SYNs/s into role 1)
+SYN, so no source is over src_pps; over syn_pps = 150 SYNs/s into role 1)
 while 16 established TCP connections go on: the core lists role 1 as
 SYN-flooded, the filter goes in front again and drops SYNs without ACK,
 every packet of the established connections passes; the flood stops and the
@@ -99,8 +99,9 @@ def case_source(env, chk, rig, mgr):
             break
         time.sleep(max(0.0, t0 + rnd * 0.02 - time.monotonic()))
     attack_before_end = attack
-    # the attack goes on (600 packets/s) while the test looks: it ends when the test says
-    keep = opslib.Flood(lambda i: rig.send(range(KEEP0 + 60 * i, KEEP0 + 60 * i + 60),
+    # the attack goes on (1500 packets/s, three times src_pps, so that a loaded sender
+    # does not fall under it for hold_ms and end the mitigation) while the test looks
+    keep = opslib.Flood(lambda i: rig.send(range(KEEP0 + 150 * i, KEEP0 + 150 * i + 150),
                                            src=ATTACKER))
     chk.ok(t_mitigated is not None, "the chain becomes 9,1: the filter in front of the victim",
            str(chain_roles(env, rig.core, "web")))
@@ -126,7 +127,7 @@ def case_source(env, chk, rig, mgr):
     chk.ok(ok, "every frame through or dropped")
     keep.stop()
     late = [f for f in list(range(attack_before_end, attack)) +
-            list(range(KEEP0, KEEP0 + 60 * keep.n)) if rig.got.get(f)]
+            list(range(KEEP0, KEEP0 + 150 * keep.n)) if rig.got.get(f)]
     chk.eq(len(late), 0, "no attack packet sent after mitigation leaves port 1")
     missing = {f: (rig.sent[f] - legit_mark[f]) - (len(rig.got[f]) - got_mark[f]) for f in LEGIT}
     chk.ok(all(v == 0 for v in missing.values()), "every legitimate packet after mitigation "
@@ -190,7 +191,7 @@ def main():
                                       "manager/netvm-manager", "manager/netvmctl"])
     rig = opslib.Rig(env, chk, "ds", CONFIG)
     nf = victim(env, chk, rig)
-    mgr = opslib.manager(env, chk, rig.core, f"""dos = {{ src_pps = 500; syn_pps = 300;
+    mgr = opslib.manager(env, chk, rig.core, f"""dos = {{ src_pps = 500; syn_pps = 150;
   hold_ms = 3000; chain = "web"; filter_role = 9; filter = "{env.binary(FW_BIN)}"; }};
 """)
     ok, st = rig.core.tel.wait_for(lambda s: s.get("dos_src_pps") == 500, 20)

@@ -3,7 +3,7 @@
 
 As tests/ops/dos.py's one-source case (chain "web" = [1], nf_slow the victim
 as a host process, 16 legitimate sources at about 12 packets/s, one source
-at about 2000 packets/s, then 600 while the test looks), but src_pps is 250
+at about 2000 packets/s, then 1500 while the test looks), but src_pps is 250
 (a guest under TCG takes a CPU: the test's sender may slow down, and an
 attack under the limit for hold_ms ends the mitigation early), the manager
 keeps one idle VM
