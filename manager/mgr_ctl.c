@@ -423,19 +423,29 @@ ctl_nf_counters(struct mgr *m, const char *arg)
 	return o;
 }
 
+/* Split @req into at most 4 @words (the rest NULL); their count. */
+static unsigned int
+ctl_words(char *req, char *words[4])
+{
+	char *save = NULL, *w;
+	unsigned int n = 0;
+
+	for (w = strtok_r(req, " \t\r\n", &save); w != NULL && n < 4;
+	     w = strtok_r(NULL, " \t\r\n", &save))
+		words[n++] = w;
+	return n;
+}
+
 static struct json_object *
 ctl_dispatch(struct mgr *m, char *req)
 {
 	char *words[4] = { NULL };
-	char *save = NULL, *w;
-	unsigned int n = 0;
 	struct json_object *idle = mgr_idle_ctl(m, req);
+	unsigned int n;
 
 	if (idle != NULL)
 		return idle;
-	for (w = strtok_r(req, " \t\r\n", &save); w != NULL && n < 4;
-	     w = strtok_r(NULL, " \t\r\n", &save))
-		words[n++] = w;
+	n = ctl_words(req, words);
 	if (n == 2 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "list") == 0)
 		return ctl_vm_list(m);
 	if (n == 3 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "start") == 0)
@@ -482,12 +492,8 @@ struct json_object *
 mgr_ctl_peer(struct mgr *m, char *req)
 {
 	char *words[4] = { NULL };
-	char *save = NULL, *w;
-	unsigned int n = 0;
+	unsigned int n = ctl_words(req, words);
 
-	for (w = strtok_r(req, " \t\r\n", &save); w != NULL && n < 4;
-	     w = strtok_r(NULL, " \t\r\n", &save))
-		words[n++] = w;
 	if (n == 2 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "list") == 0)
 		return ctl_vm_list(m);
 	if (n == 3 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "stop") == 0)

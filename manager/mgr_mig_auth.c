@@ -178,6 +178,26 @@ auth_mac(const struct mgr_auth_key *key, const char *label, const uint8_t *ns,
 	return ok ? 0 : -EIO;
 }
 
+/* Compare MAC @got with the key's MAC of @text (constant time): 0, -EACCES
+ * with @mismatch in @err, or -EIO. */
+static int
+auth_verify(const struct mgr_auth_key *key, const char *label, const uint8_t *ns,
+	    const uint8_t *nc, const char *text, const uint8_t got[MGR_AUTH_MAC],
+	    const char *mismatch, char *err, size_t errlen)
+{
+	uint8_t want[MGR_AUTH_MAC];
+
+	if (auth_mac(key, label, ns, nc, text, want) < 0) {
+		snprintf(err, errlen, "HMAC failed (libcrypto)");
+		return -EIO;
+	}
+	if (CRYPTO_memcmp(got, want, MGR_AUTH_MAC) != 0) {
+		snprintf(err, errlen, "%s", mismatch);
+		return -EACCES;
+	}
+	return 0;
+}
+
 void
 mgr_auth_hello(const uint8_t ns[MGR_AUTH_NONCE], char *buf, size_t len)
 {
@@ -223,7 +243,7 @@ mgr_auth_request_check(const struct mgr_auth_key *key, const uint8_t ns[MGR_AUTH
 		       char *err, size_t errlen)
 {
 	const size_t h = 2 * MGR_AUTH_NONCE;
-	uint8_t got[MGR_AUTH_MAC], want[MGR_AUTH_MAC];
+	uint8_t got[MGR_AUTH_MAC];
 
 	if (strnlen(line, 2 * h + 3) < 2 * h + 3 || line[h] != ' ' || line[2 * h + 1] != ' ' ||
 	    auth_unhex(line, nc, MGR_AUTH_NONCE) < 0 ||
@@ -234,16 +254,9 @@ mgr_auth_request_check(const struct mgr_auth_key *key, const uint8_t ns[MGR_AUTH
 		return -EPROTO;
 	}
 	*req = line + 2 * h + 2;
-	if (auth_mac(key, auth_label_req, ns, nc, *req, want) < 0) {
-		snprintf(err, errlen, "HMAC failed (libcrypto)");
-		return -EIO;
-	}
-	if (CRYPTO_memcmp(got, want, MGR_AUTH_MAC) != 0) {
-		snprintf(err, errlen, "its HMAC does not match this manager's key "
-			 "(manager.migrate_key differs, or the request was forged or replayed)");
-		return -EACCES;
-	}
-	return 0;
+	return auth_verify(key, auth_label_req, ns, nc, *req, got, "its HMAC does not match "
+			   "this manager's key (manager.migrate_key differs, or the request was "
+			   "forged or replayed)", err, errlen);
 }
 
 int
@@ -264,7 +277,7 @@ mgr_auth_answer_check(const struct mgr_auth_key *key, const uint8_t ns[MGR_AUTH_
 		      char *err, size_t errlen)
 {
 	const size_t h = 2 * MGR_AUTH_MAC;
-	uint8_t got[MGR_AUTH_MAC], want[MGR_AUTH_MAC];
+	uint8_t got[MGR_AUTH_MAC];
 
 	if (text[0] == '-' && text[1] == ' ') {
 		*answer = text + 2;
@@ -277,14 +290,7 @@ mgr_auth_answer_check(const struct mgr_auth_key *key, const uint8_t ns[MGR_AUTH_
 		return -EPROTO;
 	}
 	*answer = text + h + 1;
-	if (auth_mac(key, auth_label_ans, ns, nc, *answer, want) < 0) {
-		snprintf(err, errlen, "HMAC failed (libcrypto)");
-		return -EIO;
-	}
-	if (CRYPTO_memcmp(got, want, MGR_AUTH_MAC) != 0) {
-		snprintf(err, errlen, "the answer's HMAC does not match this manager's key: not "
-			 "the destination manager, or not the same manager.migrate_key");
-		return -EACCES;
-	}
-	return 0;
+	return auth_verify(key, auth_label_ans, ns, nc, *answer, got, "the answer's HMAC does "
+			   "not match this manager's key: not the destination manager, or not the "
+			   "same manager.migrate_key", err, errlen);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mgr_migrate_to.c — `netvmctl vm migrate NAME --to unix:MANAGER`: a VM
- * moves to another netvm-manager and its core engine (another host; here a
- * second core with its own file prefix and a second manager).
+ * mgr_migrate_to.c — `netvmctl vm migrate NAME --to tcp:HOST:PORT` (or
+ * `--to unix:MANAGER` on one machine): a VM moves to another netvm-manager
+ * and its core engine (another host; on one machine a second core with its
+ * own file prefix and a second manager). The requests to the destination
+ * manager go through mgr_mig_peer.c (over TCP authenticated, mgr_mig_auth.h).
  *
  * Source (mgr_migrate_vm_to())              destination (mgr_migrate_receive())
  *   vm receive NAME  ───────────────────────>  attach to its core, QEMU -incoming
@@ -16,12 +18,9 @@
  * at the source. Steps and limits: docs/qemu-patches.md section 4.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
