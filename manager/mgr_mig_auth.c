@@ -89,8 +89,7 @@ mgr_auth_hostport(const char *s, char *host, size_t hostlen, uint16_t *port, cha
 		if (colon != NULL && memchr(s, ':', hl) != NULL)
 			colon = NULL; /* an IPv6 address without brackets */
 	}
-	if (colon == NULL || hl == 0 || hl >= hostlen || memchr(h, ' ', hl) != NULL ||
-	    memchr(h, '/', hl) != NULL) {
+	if (colon == NULL || hl == 0 || hl >= hostlen || strcspn(h, " /[]") < hl) {
 		snprintf(err, errlen, "'%s' is not HOST:PORT (an IPv6 address in brackets: "
 			 "[::1]:7400)", s);
 		return -EINVAL;

@@ -83,7 +83,8 @@ test_hostport(void **state)
 {
 	static const char *const bad[] = {
 		"7400", ":7400", "host:", "host:0", "host:65536", "host:12x", "host:-1",
-		"::1:7400", "[::1]7400", "[::1]:", "[]:7400", "a b:7400", "a/b:1", "",
+		"::1:7400", "[::1]7400", "[::1]:", "[]:7400", "a b:7400", "a/b:1", "[[]:5",
+		"a]:5", "",
 	};
 	char host[MGR_AUTH_HOST_LEN], err[256], buf[300];
 	uint16_t port;
