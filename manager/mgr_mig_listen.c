@@ -169,10 +169,17 @@ migl_request(struct mgr *m, struct migl_conn *k)
 
 	k->line[strcspn(k->line, "\r\n")] = '\0';
 	rc = key == NULL ? -ENOMEM : mgr_auth_key_load(m->cfg.migrate_key, key, why, sizeof(why));
-	if (rc == 0)
-		rc = mgr_auth_request_check(key, k->ns, k->line, nc, &r, why, sizeof(why));
 	if (rc < 0) {
+		/* the peer learns no more than that: the path and the reason stay here */
 		mgr_log("migration port: request from %s refused: %s", k->peer, why);
+		snprintf(why, sizeof(why), "the destination manager cannot read its key "
+			 "(manager.migrate_key; its log says why)");
+	} else {
+		rc = mgr_auth_request_check(key, k->ns, k->line, nc, &r, why, sizeof(why));
+		if (rc < 0)
+			mgr_log("migration port: request from %s refused: %s", k->peer, why);
+	}
+	if (rc < 0) {
 		snprintf(msg, sizeof(msg), "authentication failed: %s", why);
 		reply = json_object_new_object();
 		json_object_object_add(reply, "ok", json_object_new_boolean(0));
