@@ -19,7 +19,9 @@ code, speaks docs/manager.md section 12's protocol:
             from another connection, a line that is not a request: each
             gets the unauthenticated refusal ("- {..authentication
             failed..}") and a log line with the peer's address; the VM stays
-            stopped
+            stopped; the key file made readable by others: requests refused
+            without naming the file (the log names it); mended: served again,
+            no restart
   stall     ten peers that connect and say nothing (more than the 8 the
             manager lets wait), one that sends a byte a second, one that
             sends 1000 bytes without a newline: netvmctl vm list still gets
@@ -132,7 +134,7 @@ def case_protocol(env, chk, mgr, sock, client):
            "protocol: the manager logs the authenticated requests", mgr.tail(5))
 
 
-def case_refused(env, chk, mgr, sock, client, port):
+def case_refused(env, chk, mgr, sock, client, port, key_path):
     """Requests that do not carry the key's MAC: refused without authentication, logged."""
     other = migtest.PortClient(port, os.urandom(32))
     ok, dash, text = other.ask(b"vm list")
@@ -160,6 +162,16 @@ def case_refused(env, chk, mgr, sock, client, port):
            out.count(" refused: ") >= 3, "refused: each one logged with the peer's address",
            mgr.tail(6))
     chk.eq(vm_state(env, sock), "stopped", "refused: the VM stays stopped")
+    # the key is read again for every request
+    os.chmod(key_path, 0o644)
+    ok, dash, text = client.ask(b"vm list")
+    chk.ok(not ok and dash and "cannot read its key" in text and key_path not in text,
+           "refused: a key file gone loose: refused without naming the file", text[:300])
+    chk.ok(migtest.wait_log(mgr, f"{key_path}: mode 0644", 10),
+           "refused: ... which the manager's log names", mgr.tail(3))
+    os.chmod(key_path, 0o600)
+    ok, _, text = client.ask(b"vm list")
+    chk.ok(ok, "refused: the key file mended, served again without a restart", text[:300])
 
 
 def dribble(port, stop):
@@ -258,7 +270,7 @@ def main():
     case_protocol(env, chk, mgr, sock, client)
 
     chk.section("refused: requests without the key's MAC")
-    case_refused(env, chk, mgr, sock, client, port)
+    case_refused(env, chk, mgr, sock, client, port, key_path)
 
     chk.section("stall: peers that stall mid-handshake")
     case_stall(env, chk, mgr, sock, client, port)
