@@ -112,7 +112,11 @@ enum mgr_vm_state {
 struct mgr;
 
 /* epoll tags: what a ready fd belongs to. */
-enum mgr_tag_kind { MGR_TAG_SIGNAL, MGR_TAG_TIMER, MGR_TAG_CTL, MGR_TAG_CORE, MGR_TAG_IVS };
+enum mgr_tag_kind {
+	MGR_TAG_SIGNAL, MGR_TAG_TIMER, MGR_TAG_CTL, MGR_TAG_CORE, MGR_TAG_IVS,
+	MGR_TAG_MIGL, /* the migration port's listening socket */
+	MGR_TAG_MIGC, /* one connection to it (mgr_mig_listen.c) */
+};
 
 struct mgr_tag {
 	enum mgr_tag_kind kind;
@@ -183,6 +187,16 @@ void mgr_state_orphans(const struct mgr_cfg *c);
 int mgr_ctl_open(struct mgr *m, char *err, size_t errlen);
 void mgr_ctl_serve(struct mgr *m);
 void mgr_ctl_close(struct mgr *m);
+struct json_object *mgr_ctl_peer(struct mgr *m, char *req);
+
+/* ---- mgr_mig_listen.c: the migration port (manager.migrate_listen) ---- */
+
+struct mgr_migl;
+
+int mgr_migl_open(struct mgr *m, char *err, size_t errlen);
+void mgr_migl_event(struct mgr *m, struct mgr_tag *t);
+void mgr_migl_tick(struct mgr *m, uint64_t now_ms);
+void mgr_migl_close(struct mgr *m);
 
 /* ---- mgr_main.c: the manager ---- */
 
@@ -201,6 +215,7 @@ struct mgr {
 	struct mgr_pol *pols;      /* one per m->cfg.scale (mgr_scale.c) */
 	struct mgr_dos *dos;       /* m->cfg.dos's state (mgr_dos.c), or NULL */
 	struct mgr_idle *idle;  /* the idle VM pool (mgr_idle.h), NULL when none */
+	struct mgr_migl *migl;  /* the migration port (mgr_mig_listen.c), NULL when none */
 	bool quit;
 };
 

@@ -8,6 +8,7 @@
  * errors naming the file, line and key. Rules between keys of one VM
  * (kernel or disk, initrd only with a kernel) follow the schema pass.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -24,6 +25,7 @@
 #include "cfg_report.h"
 #include "mgr_cfg.h"
 #include "mgr_cfg_priv.h"
+#include "mgr_mig_auth.h"
 
 static const char *const mgr_launcher_names[] = { "qemu", "libvirt", NULL };
 static const char *const mgr_restart_names[] = { "never", "on-failure", "always", NULL };
@@ -43,6 +45,9 @@ static const struct mgr_field mgr_manager_schema[] = {
 	F_U32("connect_timeout_s", struct mgr_cfg, connect_s, 1, 3600, false),
 	F_U32("boot_timeout_s", struct mgr_cfg, boot_s, 1, 86400, false),
 	F_BOOL("keep_vms_on_exit", struct mgr_cfg, keep_vms),
+	F_STR("migrate_listen", struct mgr_cfg, migrate_listen, K_STR, false),
+	{ "migrate_ports", K_OWN, 0, 0, 0, 0, NULL, false },
+	F_STR("migrate_key", struct mgr_cfg, migrate_key, K_PATH, false),
 	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
 };
 
@@ -414,6 +419,80 @@ mgr_parse_idle(struct mgr_cfg_ctx *x, const config_setting_t *g, struct mgr_idle
 	return rc;
 }
 
+/* migrate_ports = [ FIRST, LAST ]: QEMU's incoming ports, into c->migrate_ports. */
+static int
+mgr_parse_ports(struct mgr_cfg_ctx *x, const config_setting_t *s, struct mgr_cfg *c)
+{
+	const char *key = "manager.migrate_ports";
+	long long v[2];
+	unsigned int i;
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY || config_setting_length(s) != 2)
+		return mgr_fail(x, s, key, "expected [ FIRST, LAST ], got %s", cfg_type_name(s));
+	for (i = 0; i < 2; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+
+		if (config_setting_type(e) != CONFIG_TYPE_INT)
+			return mgr_fail(x, s, key, "expected two integers, got %s",
+					cfg_type_name(e));
+		v[i] = config_setting_get_int64(e);
+		if (v[i] < 1 || v[i] > 65535)
+			return mgr_fail(x, s, key, "%lld is not a port (1..65535)", v[i]);
+	}
+	if (v[0] > v[1])
+		return mgr_fail(x, s, key, "the first port %lld is above the last %lld", v[0],
+				v[1]);
+	c->migrate_ports[0] = (uint16_t)v[0];
+	c->migrate_ports[1] = (uint16_t)v[1];
+	return 0;
+}
+
+/* manager = { ... }: the schema, then the keys of migrations over TCP. */
+static int
+mgr_parse_manager(struct mgr_cfg_ctx *x, const config_setting_t *g, struct mgr_cfg *c)
+{
+	const config_setting_t *found[MGR_MAX_FIELDS], *listen, *ports, *key;
+	struct mgr_auth_key *k;
+	unsigned char addr[sizeof(struct in6_addr)];
+	char msg[MGR_CFG_PATH_LEN + 160];
+	int rc = mgr_parse_object(x, g, "manager", mgr_manager_schema, c, found);
+
+	if (rc < 0)
+		return rc;
+	listen = found[mgr_field_idx(mgr_manager_schema, "migrate_listen")];
+	ports = found[mgr_field_idx(mgr_manager_schema, "migrate_ports")];
+	key = found[mgr_field_idx(mgr_manager_schema, "migrate_key")];
+	if (listen != NULL) {
+		if (mgr_auth_hostport(c->migrate_listen, c->migrate_addr, sizeof(c->migrate_addr),
+				      &c->migrate_port, msg, sizeof(msg)) < 0)
+			return mgr_fail(x, listen, "manager.migrate_listen", "%s", msg);
+		if (inet_pton(AF_INET, c->migrate_addr, addr) != 1 &&
+		    inet_pton(AF_INET6, c->migrate_addr, addr) != 1)
+			return mgr_fail(x, listen, "manager.migrate_listen", "'%s' is not a numeric "
+					"IPv4 or IPv6 address (the address to listen on)",
+					c->migrate_addr);
+		if (key == NULL)
+			return mgr_fail(x, g, "manager", "migrate_listen needs migrate_key (the key "
+					"file the managers share: docs/manager.md section 12)");
+	}
+	if (ports != NULL && listen == NULL)
+		return mgr_fail(x, ports, "manager.migrate_ports", "only with migrate_listen "
+				"(they are the ports its incoming streams listen on)");
+	if (ports != NULL && (rc = mgr_parse_ports(x, ports, c)) < 0)
+		return rc;
+	if (key != NULL) {
+		k = malloc(sizeof(*k));
+		if (k == NULL)
+			return -ENOMEM;
+		rc = mgr_auth_key_load(c->migrate_key, k, msg, sizeof(msg));
+		memset(k, 0, sizeof(*k));
+		free(k);
+		if (rc < 0)
+			return mgr_fail(x, key, "manager.migrate_key", "%s", msg);
+	}
+	return 0;
+}
+
 /* Top-level sections of the core engine's configuration (docs/config.md). */
 static bool
 mgr_is_core_section(const char *name)
@@ -441,7 +520,7 @@ mgr_parse_root(struct mgr_cfg_ctx *x, const config_setting_t *root, struct mgr_c
 		const char *name = config_setting_name(s);
 
 		if (strcmp(name, "manager") == 0)
-			rc = mgr_parse_object(x, s, "manager", mgr_manager_schema, c, found);
+			rc = mgr_parse_manager(x, s, c);
 		else if (strcmp(name, "core") == 0)
 			rc = mgr_parse_object(x, s, "core", mgr_core_schema, c, found);
 		else if (strcmp(name, "vms") == 0)
@@ -486,6 +565,8 @@ mgr_cfg_defaults(struct mgr_cfg *c)
 	c->idle.vcpus = 1;
 	c->idle.memory_mib = 256;
 	c->idle.timeout_ms = MGR_CFG_DEF_IDLE_TIMEOUT_MS;
+	c->migrate_ports[0] = MGR_CFG_DEF_MIGRATE_PORT_LO;
+	c->migrate_ports[1] = MGR_CFG_DEF_MIGRATE_PORT_HI;
 }
 
 void

@@ -24,6 +24,7 @@
 #define MGR_CFG_MAX_VMS 64    /* the core engine attaches at most 64 NFs */
 #define MGR_CFG_MAX_FILES 8   /* files written into a guest at boot */
 #define MGR_CFG_GUEST_PATH_LEN 128
+#define MGR_CFG_HOST_LEN 256  /* a host name or address, with the NUL */
 
 /* Defaults (docs/manager.md). */
 #define MGR_CFG_DEF_SOCKET "/run/netvm/manager.sock"
@@ -39,6 +40,8 @@
 #define MGR_CFG_DEF_CONNECT_S 30
 #define MGR_CFG_DEF_BOOT_S 300
 #define MGR_CFG_DEF_IDLE_TIMEOUT_MS 10000
+#define MGR_CFG_DEF_MIGRATE_PORT_LO 49152 /* QEMU's incoming streams (migrate_ports) */
+#define MGR_CFG_DEF_MIGRATE_PORT_HI 49215
 
 enum mgr_launcher_kind {
 	MGR_LAUNCH_QEMU = 0,
@@ -156,6 +159,12 @@ struct mgr_cfg {
 	bool keep_vms;           /* on SIGTERM, leave the VMs running (adopted later) */
 	char core_socket[MGR_CFG_SOCK_LEN];
 	char file_prefix[64];    /* the core's EAL --file-prefix (telemetry) */
+	/* migrations over TCP (docs/manager.md section 12) */
+	char migrate_listen[MGR_CFG_HOST_LEN + 8]; /* "ADDR:PORT", "" when not listening */
+	char migrate_addr[MGR_CFG_HOST_LEN];       /* its numeric address, no brackets */
+	uint16_t migrate_port;                     /* its port */
+	uint16_t migrate_ports[2];                 /* QEMU's incoming ports: first, last */
+	char migrate_key[MGR_CFG_PATH_LEN];        /* the shared key file, "" when none */
 	unsigned int nb_vms;
 	struct mgr_vm_cfg *vms;
 	unsigned int nb_scale;

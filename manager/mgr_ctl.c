@@ -215,9 +215,10 @@ ctl_vm_migrate(struct mgr *m, const char *name, const char *uri)
 	return o;
 }
 
-/* vm receive NAME: another manager moves VM NAME here (mgr_migrate.c). */
+/* vm receive NAME: another manager moves VM NAME here (mgr_migrate_to.c),
+ * its stream over TCP when the request came so (@tcp). */
 static struct json_object *
-ctl_vm_receive(struct mgr *m, const char *name)
+ctl_vm_receive(struct mgr *m, const char *name, bool tcp)
 {
 	struct mgr_vm *vm = mgr_find_vm(m, name);
 	struct mgr_migrate_incoming in;
@@ -226,10 +227,12 @@ ctl_vm_receive(struct mgr *m, const char *name)
 
 	if (vm == NULL)
 		return ctl_error("no VM called '%s' in the manager's configuration", name);
-	if (mgr_migrate_receive(vm, &in, err, sizeof(err)) < 0)
+	if (mgr_migrate_receive(vm, tcp, &in, err, sizeof(err)) < 0)
 		return ctl_error("%s", err);
 	o = ctl_ok();
 	json_object_object_add(o, "incoming", json_object_new_string(in.path));
+	if (tcp)
+		json_object_object_add(o, "port", json_object_new_int(in.port));
 	json_object_object_add(o, "pid", json_object_new_int(in.pid));
 	json_object_object_add(o, "nf_id", json_object_new_int64(in.nf_id));
 	json_object_object_add(o, "pool_size", json_object_new_int64((int64_t)in.pool_size));
@@ -420,19 +423,29 @@ ctl_nf_counters(struct mgr *m, const char *arg)
 	return o;
 }
 
+/* Split @req into at most 4 @words (the rest NULL); their count. */
+static unsigned int
+ctl_words(char *req, char *words[4])
+{
+	char *save = NULL, *w;
+	unsigned int n = 0;
+
+	for (w = strtok_r(req, " \t\r\n", &save); w != NULL && n < 4;
+	     w = strtok_r(NULL, " \t\r\n", &save))
+		words[n++] = w;
+	return n;
+}
+
 static struct json_object *
 ctl_dispatch(struct mgr *m, char *req)
 {
 	char *words[4] = { NULL };
-	char *save = NULL, *w;
-	unsigned int n = 0;
 	struct json_object *idle = mgr_idle_ctl(m, req);
+	unsigned int n;
 
 	if (idle != NULL)
 		return idle;
-	for (w = strtok_r(req, " \t\r\n", &save); w != NULL && n < 4;
-	     w = strtok_r(NULL, " \t\r\n", &save))
-		words[n++] = w;
+	n = ctl_words(req, words);
 	if (n == 2 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "list") == 0)
 		return ctl_vm_list(m);
 	if (n == 3 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "start") == 0)
@@ -442,7 +455,7 @@ ctl_dispatch(struct mgr *m, char *req)
 	if ((n == 3 || n == 4) && strcmp(words[0], "vm") == 0 && strcmp(words[1], "migrate") == 0)
 		return ctl_vm_migrate(m, words[2], words[3]);
 	if (n == 3 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "receive") == 0)
-		return ctl_vm_receive(m, words[2]);
+		return ctl_vm_receive(m, words[2], false);
 	if (n == 2 && strcmp(words[0], "nf") == 0 && strcmp(words[1], "list") == 0)
 		return ctl_nf_list(m);
 	if (n == 3 && strcmp(words[0], "nf") == 0 && strcmp(words[1], "counters") == 0)
@@ -467,6 +480,28 @@ ctl_dispatch(struct mgr *m, char *req)
 			 "receive NAME, nf list|start|stop|move, nf counters ID, idle list, stats, metrics, "
 			 "scale list, dos)",
 			 n > 0 ? words[0] : "");
+}
+
+/*
+ * Answer request @req of another manager, authenticated on the migration
+ * port (mgr_mig_listen.c): only what a source manager asks during a move
+ * (vm receive NAME, vm list, vm stop NAME); anything else is refused.
+ * Returns a JSON answer; cannot fail.
+ */
+struct json_object *
+mgr_ctl_peer(struct mgr *m, char *req)
+{
+	char *words[4] = { NULL };
+	unsigned int n = ctl_words(req, words);
+
+	if (n == 2 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "list") == 0)
+		return ctl_vm_list(m);
+	if (n == 3 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "stop") == 0)
+		return ctl_vm_start_stop(m, words[2], false);
+	if (n == 3 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "receive") == 0)
+		return ctl_vm_receive(m, words[2], true);
+	return ctl_error("request '%s' is not one the migration port takes (vm receive NAME, "
+			 "vm list, vm stop NAME)", n > 0 ? words[0] : "");
 }
 
 /* Read one request line from @fd within MGR_CTL_READ_MS. */

@@ -190,7 +190,7 @@ mgr_setup(struct mgr *m, bool check_only, char *err, size_t errlen)
 		snprintf(err, errlen, "event loop: %s", strerror(-r));
 		return r;
 	}
-	return 0;
+	return mgr_migl_open(m, err, errlen);
 }
 
 static void
@@ -238,9 +238,14 @@ mgr_loop(struct mgr *m)
 					mgr_vm_tick(&m->vms[i], mgr_now_ms());
 				mgr_ops_tick(m, mgr_now_ms());
 				mgr_idle_tick(m, mgr_now_ms());
+				mgr_migl_tick(m, mgr_now_ms());
 				break;
 			case MGR_TAG_CTL:
 				mgr_ctl_serve(m);
+				break;
+			case MGR_TAG_MIGL:
+			case MGR_TAG_MIGC:
+				mgr_migl_event(m, t);
 				break;
 			case MGR_TAG_CORE:
 			case MGR_TAG_IVS:
@@ -267,6 +272,7 @@ mgr_shutdown(struct mgr *m)
 			mgr_vm_stop(&m->vms[i]);
 	}
 	mgr_idle_shutdown(m);
+	mgr_migl_close(m);
 	mgr_ctl_close(m);
 	free(m->vms);
 	mgr_cfg_free(&m->cfg);

@@ -7,12 +7,14 @@
 #ifndef NETVM_MGR_MIGRATE_H
 #define NETVM_MGR_MIGRATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "mgr_cfg.h"
 
+struct json_object;
 struct mgr_vm;
 
 /* What a migration took, for the operator. */
@@ -28,7 +30,9 @@ struct mgr_migrate_report {
 
 /* What a destination manager set up for an incoming VM (`vm receive`). */
 struct mgr_migrate_incoming {
-	char path[MGR_CFG_SOCK_LEN]; /* the unix socket its QEMU listens on */
+	char path[MGR_CFG_SOCK_LEN]; /* the unix socket its QEMU listens on, or
+				      * "tcp:ADDR:PORT" (a request over TCP) */
+	uint16_t port;               /* TCP: the port its QEMU listens on */
 	pid_t pid;
 	uint32_t nf_id;
 	uint64_t pool_size, priv_size;
@@ -54,7 +58,8 @@ int mgr_migrate_path(const struct mgr_vm *vm, const char *suffix, char *buf, siz
 int mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, size_t errlen);
 
 /*
- * Move @vm to the netvm-manager of control socket @uri ("unix:PATH"), which
+ * Move @vm to the netvm-manager at @uri ("unix:PATH" its control socket,
+ * "tcp:HOST:PORT" its migration port), which
  * serves another core engine (another host): that manager starts the VM as
  * the destination of a migration on its core's regions, the NF parks, the
  * VM migrates without the pool, this manager stops its side (the core takes
@@ -67,15 +72,42 @@ int mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_rep
 
 /*
  * The destination's side (`vm receive NAME`): start stopped VM @vm attached
- * to this manager's core, its QEMU waiting for the stream; @in says where.
+ * to this manager's core, its QEMU waiting for the stream (on a unix socket
+ * in the state directory, or with @tcp on manager.migrate_listen's address
+ * and the first free port of manager.migrate_ports); @in says where.
  * Returns 0, or a negative errno with the reason in @err (nothing runs).
  */
-int mgr_migrate_receive(struct mgr_vm *vm, struct mgr_migrate_incoming *in, char *err,
-			size_t errlen);
+int mgr_migrate_receive(struct mgr_vm *vm, bool tcp, struct mgr_migrate_incoming *in,
+			char *err, size_t errlen);
+
+/* ---- mgr_mig_peer.c: requests to the destination manager ---- */
+
+struct mgr_mig_peer {
+	char uri[MGR_CFG_HOST_LEN + 16];
+	bool tcp;
+	char path[MGR_CFG_SOCK_LEN];   /* unix: its control socket */
+	char host[MGR_CFG_HOST_LEN];   /* tcp: its address or name, no brackets */
+	uint16_t port;
+	const char *key_path;          /* tcp: manager.migrate_key */
+};
+
+/* @uri ("unix:PATH" or "tcp:HOST:PORT") into @p, for this manager's
+ * configuration @c. Returns 0, or -EINVAL with the reason in @err. */
+int mgr_mig_peer_parse(struct mgr_mig_peer *p, const char *uri, const struct mgr_cfg *c,
+		       char *err, size_t errlen);
+
+/*
+ * Send request @req (one line, no newline) to destination @p and parse its
+ * JSON answer into *@reply within @timeout_ms; over TCP, authenticated
+ * both ways (mgr_mig_auth.h). Returns 0; -EACCES when the destination
+ * refused our key, -ETIMEDOUT, -EPROTO, or another negative errno; the
+ * reason in @err.
+ */
+int mgr_mig_peer_ask(const struct mgr_mig_peer *p, const char *req, int timeout_ms,
+		     struct json_object **reply, char *err, size_t errlen);
 
 /* ---- inside mgr_migrate*.c only ---- */
 
-struct json_object;
 struct mgr_qmp;
 
 #define MIG_PROPERTY "x-shared-no-migrate"
@@ -96,8 +128,10 @@ void mgr_mig_source_resume(struct mgr_qmp *src, char *err, size_t errlen);
 int mgr_mig_wait_stream(struct mgr_qmp *src, struct json_object **info, char *err,
 			size_t errlen);
 
+#define MIG_INCOMING_DEFER "defer" /* @incoming: -incoming defer, then migrate-incoming */
+
 /* mgr_qemu.c: run QEMU for @vm, as the destination of a migration from unix socket
- * @incoming when not NULL, QMP at <state_dir>/<name>.<qmp_suffix>; its pid in @pid. */
+ * @incoming (or MIG_INCOMING_DEFER) when not NULL, QMP at <state_dir>/<name>.<qmp_suffix>; its pid in @pid. */
 int mgr_qemu_spawn(struct mgr_vm *vm, const char *incoming, const char *qmp_suffix, pid_t *pid,
 		   char *err, size_t errlen);
 /* mgr_qemu.c: the launcher's start, the destination of a migration from

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mgr_migrate_to.c — `netvmctl vm migrate NAME --to unix:MANAGER`: a VM
- * moves to another netvm-manager and its core engine (another host; here a
- * second core with its own file prefix and a second manager).
+ * mgr_migrate_to.c — `netvmctl vm migrate NAME --to tcp:HOST:PORT` (or
+ * `--to unix:MANAGER` on one machine): a VM moves to another netvm-manager
+ * and its core engine (another host; on one machine a second core with its
+ * own file prefix and a second manager). The requests to the destination
+ * manager go through mgr_mig_peer.c (over TCP authenticated, mgr_mig_auth.h).
  *
  * Source (mgr_migrate_vm_to())              destination (mgr_migrate_receive())
  *   vm receive NAME  ───────────────────────>  attach to its core, QEMU -incoming
@@ -16,12 +18,9 @@
  * at the source. Steps and limits: docs/qemu-patches.md section 4.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -30,107 +29,16 @@
 #include "mgr_corecmd.h"
 #include "mgr_idle.h"
 #include "mgr_launcher.h"
+#include "mgr_mig_auth.h"
 #include "mgr_migrate.h"
 #include "mgr_qmp.h"
 
 /* ---- to another host: a second netvm-manager and its core ---- */
 
 #define MIG_PEER_MS 60000  /* one request to the destination manager */
-#define MIG_PEER_REPLY 16384
 #define MIG_PARK_MS 10000  /* the NF's park or resume command */
 #define MIG_PEER_RUN_MS 30000 /* the stream sent until the destination says "running" */
 #define MIG_PEER_POLL_MS 50
-
-/*
- * Send request @req (one line) to the netvm-manager listening on unix
- * socket @path and parse its JSON answer into *@reply within @timeout_ms.
- * Returns 0, or a negative errno with a message in @err.
- */
-static int
-mig_peer(const char *path, const char *req, int timeout_ms, struct json_object **reply,
-	 char *err, size_t errlen)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	uint64_t deadline = mgr_now_ms() + (uint64_t)timeout_ms;
-	char *buf = malloc(MIG_PEER_REPLY);
-	size_t len = 0, off = 0;
-	int fd = -1, r = 0;
-
-	*reply = NULL;
-	if (buf == NULL)
-		return -ENOMEM;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		snprintf(err, errlen, "the destination manager's socket %s: %s", path,
-			 strerror(-r));
-		goto out;
-	}
-	while (off < strlen(req)) {
-		ssize_t n = send(fd, req + off, strlen(req) - off, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			snprintf(err, errlen, "%s: %s", path, strerror(-r));
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	shutdown(fd, SHUT_WR);
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		uint64_t now = mgr_now_ms();
-		ssize_t n;
-
-		if (now >= deadline) {
-			r = -ETIMEDOUT;
-			snprintf(err, errlen, "the destination manager (%s) did not answer within "
-				 "%d s", path, timeout_ms / 1000);
-			goto out;
-		}
-		if (poll(&p, 1, (int)(deadline - now)) < 0 && errno != EINTR) {
-			r = -errno;
-			snprintf(err, errlen, "the destination manager (%s): poll: %s", path,
-				 strerror(-r));
-			goto out;
-		}
-		if (p.revents == 0)
-			continue;
-		n = recv(fd, buf + len, MIG_PEER_REPLY - 1 - len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			snprintf(err, errlen, "%s: %s", path, strerror(-r));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == MIG_PEER_REPLY - 1) {
-			r = -EPROTO;
-			snprintf(err, errlen, "%s: an answer longer than %d bytes", path,
-				 MIG_PEER_REPLY - 1);
-			goto out;
-		}
-	}
-	buf[len] = '\0';
-	*reply = json_tokener_parse(buf);
-	if (*reply == NULL || !json_object_is_type(*reply, json_type_object)) {
-		json_object_put(*reply);
-		*reply = NULL;
-		r = -EPROTO;
-		snprintf(err, errlen, "%s: an answer that is not a JSON object", path);
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return r;
-}
 
 /* The destination manager's error of @reply (its "error"), when not "ok". */
 static bool
@@ -146,29 +54,31 @@ mig_peer_ok(struct json_object *reply, char *err, size_t errlen)
 	return false;
 }
 
-/* Ask the destination manager at @path to stop VM @name again (a failed
- * move); what it says is only logged. */
+/* Ask destination manager @peer to stop VM @name again (a failed move);
+ * what it says is only logged. */
 static void
-mig_peer_stop(const char *path, const char *name)
+mig_peer_stop(const struct mgr_mig_peer *peer, const char *name)
 {
 	char req[MGR_CFG_NAME_LEN + 16], err[MGR_ERR_LEN];
 	struct json_object *reply;
 
-	snprintf(req, sizeof(req), "vm stop %s\n", name);
-	if (mig_peer(path, req, MIG_PEER_MS, &reply, err, sizeof(err)) < 0 ||
+	snprintf(req, sizeof(req), "vm stop %s", name);
+	if (mgr_mig_peer_ask(peer, req, MIG_PEER_MS, &reply, err, sizeof(err)) < 0 ||
 	    !mig_peer_ok(reply, err, sizeof(err)))
-		mgr_log("vm %s: could not stop it at the destination %s: %s", name, path, err);
+		mgr_log("vm %s: could not stop it at the destination %s: %s", name, peer->uri,
+			err);
 	json_object_put(reply);
 }
 
 /*
- * Wait until the destination manager at @path shows VM @name "running" (its
- * NF re-attached and live at its core). Returns 0, or -EIO when it shows it
- * in another state than starting or booting, -ETIMEDOUT, or mig_peer()'s
- * errors; the reason in @err.
+ * Wait until destination manager @peer shows VM @name "running" (its NF
+ * re-attached and live at its core). Returns 0, or -EIO when it shows it in
+ * another state than starting or booting, -ETIMEDOUT, or
+ * mgr_mig_peer_ask()'s errors; the reason in @err.
  */
 static int
-mig_peer_wait_running(const char *path, const char *name, char *err, size_t errlen)
+mig_peer_wait_running(const struct mgr_mig_peer *peer, const char *name, char *err,
+		      size_t errlen)
 {
 	uint64_t deadline = mgr_now_ms() + MIG_PEER_RUN_MS;
 	struct json_object *reply, *vms, *vm, *o;
@@ -177,7 +87,7 @@ mig_peer_wait_running(const char *path, const char *name, char *err, size_t errl
 	int r;
 
 	for (;;) {
-		r = mig_peer(path, "vm list\n", MIG_PEER_MS, &reply, err, errlen);
+		r = mgr_mig_peer_ask(peer, "vm list", MIG_PEER_MS, &reply, err, errlen);
 		if (r < 0)
 			return r;
 		st[0] = '\0';
@@ -230,21 +140,25 @@ mig_json_u64(struct json_object *o, const char *key, uint64_t *v)
 	return true;
 }
 
-/* @reply of `vm receive` into @in; false when a member is missing. */
+/* @reply of `vm receive` from @peer into @in; false when a member is
+ * missing (over TCP: "port", the port the destination QEMU listens on). */
 static bool
-mig_incoming_parse(struct json_object *reply, struct mgr_migrate_incoming *in)
+mig_incoming_parse(const struct mgr_mig_peer *peer, struct json_object *reply,
+		   struct mgr_migrate_incoming *in)
 {
 	struct json_object *o;
-	uint64_t pid, id;
+	uint64_t pid, id, port = 0;
 
 	if (!json_object_object_get_ex(reply, "incoming", &o) ||
 	    !json_object_is_type(o, json_type_string) ||
 	    strlen(json_object_get_string(o)) >= sizeof(in->path) ||
 	    !mig_json_u64(reply, "pid", &pid) || !mig_json_u64(reply, "nf_id", &id) ||
 	    !mig_json_u64(reply, "pool_size", &in->pool_size) ||
-	    !mig_json_u64(reply, "priv_size", &in->priv_size))
+	    !mig_json_u64(reply, "priv_size", &in->priv_size) ||
+	    (peer->tcp && (!mig_json_u64(reply, "port", &port) || port == 0 || port > 65535)))
 		return false;
 	snprintf(in->path, sizeof(in->path), "%s", json_object_get_string(o));
+	in->port = (uint16_t)port;
 	in->pid = (pid_t)pid;
 	in->nf_id = (uint32_t)id;
 	return true;
@@ -254,8 +168,10 @@ int
 mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_report *rep,
 		  char *err, size_t errlen)
 {
-	const char *name = vm->cfg->name, *peer = uri + 5;
+	const char *name = vm->cfg->name;
 	char qmp[MGR_CFG_SOCK_LEN], req[MGR_CFG_NAME_LEN + 16], why[MGR_ERR_LEN];
+	char stream[MGR_CFG_HOST_LEN + 16];
+	struct mgr_mig_peer peer;
 	struct mgr_migrate_incoming in = { .pid = 0 };
 	struct json_object *reply = NULL, *info = NULL, *args;
 	struct mgr_qmp *src = NULL;
@@ -264,17 +180,10 @@ mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_report 
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
-	if (strncmp(uri, "unix:", 5) != 0 || peer[0] != '/' ||
-	    strlen(peer) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-		snprintf(err, errlen, "vm %s: destination '%s': give unix:PATH, PATH the absolute "
-			 "path of the destination netvm-manager's control socket (manager.socket)",
-			 name, uri);
-		return -EINVAL;
-	}
-	if (strcmp(peer, vm->m->cfg.socket_path) == 0) {
-		snprintf(err, errlen, "vm %s: %s is this manager: without --to, vm migrate moves "
-			 "the VM to a new QEMU on this host", name, uri);
-		return -EINVAL;
+	r = mgr_mig_peer_parse(&peer, uri, &vm->m->cfg, why, sizeof(why));
+	if (r < 0) {
+		snprintf(err, errlen, "vm %s: %s", name, why);
+		return r;
 	}
 	r = mgr_mig_check(vm, err, errlen);
 	if (r < 0)
@@ -293,13 +202,13 @@ mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_report 
 		goto fail;
 
 	/* 2. the destination manager attaches the VM to its core, QEMU waits */
-	snprintf(req, sizeof(req), "vm receive %s\n", name);
-	r = mig_peer(peer, req, MIG_PEER_MS, &reply, why, sizeof(why));
+	snprintf(req, sizeof(req), "vm receive %s", name);
+	r = mgr_mig_peer_ask(&peer, req, MIG_PEER_MS, &reply, why, sizeof(why));
 	if (r == 0 && !mig_peer_ok(reply, why, sizeof(why)))
 		r = -EIO;
-	if (r == 0 && !mig_incoming_parse(reply, &in)) {
+	if (r == 0 && !mig_incoming_parse(&peer, reply, &in)) {
 		snprintf(why, sizeof(why), "the destination manager's answer to vm receive lacks "
-			 "incoming, pid, nf_id, pool_size or priv_size");
+			 "incoming, pid, nf_id, pool_size, priv_size or (over TCP) port");
 		r = -EPROTO;
 	}
 	json_object_put(reply);
@@ -326,17 +235,23 @@ mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_report 
 	parked = true;
 	rep->park_ms = mgr_now_ms() - t1;
 
-	/* 4. the stream, without the pool and the private region */
+	/* 4. the stream, without the pool and the private region: to the host
+	 * this manager reached the destination manager at */
 	args = json_object_new_object();
-	snprintf(why, sizeof(why), "unix:%s", in.path);
-	json_object_object_add(args, "uri", json_object_new_string(why));
+	if (peer.tcp) {
+		memcpy(stream, "tcp:", 4);
+		mgr_auth_hostport_fmt(peer.host, in.port, stream + 4, sizeof(stream) - 4);
+	} else {
+		snprintf(stream, sizeof(stream), "unix:%s", in.path);
+	}
+	json_object_object_add(args, "uri", json_object_new_string(stream));
 	r = mgr_mig_qmp(src, "migrate", args, NULL, why, sizeof(why));
 	if (r == 0)
 		r = mgr_mig_wait_stream(src, &info, why, sizeof(why));
 	/* 5. the destination runs it: its NF re-attached to the destination's
 	 * core (a destination that could not load the stream goes down) */
 	if (r == 0)
-		r = mig_peer_wait_running(peer, name, why, sizeof(why));
+		r = mig_peer_wait_running(&peer, name, why, sizeof(why));
 	if (r < 0)
 		goto fail;
 
@@ -362,7 +277,7 @@ mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_report 
 fail:
 	json_object_put(info);
 	if (received)
-		mig_peer_stop(peer, name);
+		mig_peer_stop(&peer, name);
 	mgr_mig_source_resume(src, err, errlen);
 	mgr_qmp_close(src);
 	free(src);
@@ -374,8 +289,39 @@ fail:
 	return r < 0 ? r : -EIO;
 }
 
+/*
+ * QMP migrate-incoming on @q at manager.migrate_listen's address and the
+ * first port of manager.migrate_ports QEMU can bind; the port in @in.
+ * Returns 0, or the last port's error (-EADDRINUSE when every one is taken).
+ */
+static int
+mig_listen_tcp(struct mgr_vm *vm, struct mgr_qmp *q, struct mgr_migrate_incoming *in, char *err,
+	       size_t errlen)
+{
+	const struct mgr_cfg *c = &vm->m->cfg;
+	char uri[MGR_CFG_HOST_LEN + 16], why[MGR_ERR_LEN] = "";
+	struct json_object *args;
+	unsigned int port;
+
+	for (port = c->migrate_ports[0]; port <= c->migrate_ports[1]; port++) {
+		memcpy(uri, "tcp:", 4);
+		mgr_auth_hostport_fmt(c->migrate_addr, (uint16_t)port, uri + 4, sizeof(uri) - 4);
+		args = json_object_new_object();
+		json_object_object_add(args, "uri", json_object_new_string(uri));
+		if (mgr_mig_qmp(q, "migrate-incoming", args, NULL, why, sizeof(why)) == 0) {
+			snprintf(in->path, sizeof(in->path), "%s", uri);
+			in->port = (uint16_t)port;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "vm %s: its QEMU cannot listen on any port %u..%u of %s "
+		 "(manager.migrate_ports): %s", vm->cfg->name, c->migrate_ports[0],
+		 c->migrate_ports[1], c->migrate_addr, why);
+	return -EADDRINUSE;
+}
+
 int
-mgr_migrate_receive(struct mgr_vm *vm, struct mgr_migrate_incoming *in, char *err,
+mgr_migrate_receive(struct mgr_vm *vm, bool tcp, struct mgr_migrate_incoming *in, char *err,
 		    size_t errlen)
 {
 	const char *name = vm->cfg->name;
@@ -412,7 +358,7 @@ mgr_migrate_receive(struct mgr_vm *vm, struct mgr_migrate_incoming *in, char *er
 	unlink(in->path);
 	unlink(qmp);
 	vm->restarts = 0;
-	r = mgr_vm_start_incoming(vm, in->path, err, errlen);
+	r = mgr_vm_start_incoming(vm, tcp ? MIG_INCOMING_DEFER : in->path, err, errlen);
 	if (r < 0) {
 		free(q);
 		return r;
@@ -425,6 +371,8 @@ mgr_migrate_receive(struct mgr_vm *vm, struct mgr_migrate_incoming *in, char *er
 			 st);
 		r = -EIO;
 	}
+	if (r == 0 && tcp)
+		r = mig_listen_tcp(vm, q, in, err, errlen);
 	mgr_qmp_close(q);
 	free(q);
 	if (r < 0) {

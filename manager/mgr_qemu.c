@@ -115,7 +115,8 @@ mgr_accel_kvm(const struct mgr_cfg *c, char *err, size_t errlen)
 	return fd;
 }
 
-/* @incoming: the destination of a migration from this unix socket, or NULL. */
+/* @incoming: the destination of a migration from this unix socket (or
+ * MIG_INCOMING_DEFER: the address comes later, by QMP), or NULL. */
 static void
 qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline, bool kvm,
 	   const char *incoming, const char *qmp_suffix, struct qemu_argv *a)
@@ -153,7 +154,10 @@ qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline
 		qemu_arg(a, "-serial");
 		qemu_arg(a, "chardev:netvm-console");
 		qemu_arg(a, "-incoming");
-		qemu_arg(a, "unix:%s", mgr_qemu_esc(incoming, e1, sizeof(e1)));
+		if (strcmp(incoming, MIG_INCOMING_DEFER) == 0)
+			qemu_arg(a, "%s", incoming);
+		else
+			qemu_arg(a, "unix:%s", mgr_qemu_esc(incoming, e1, sizeof(e1)));
 	}
 	if (mgr_migrate_path(vm, qmp_suffix, qmp, sizeof(qmp)) == 0) {
 		qemu_arg(a, "-qmp");

@@ -3,7 +3,7 @@
  * netvmctl — the operator's command line for netvm-manager.
  *
  *   netvmctl [-s SOCKET] [--json] vm list | vm start NAME | vm stop NAME |
- *            vm migrate NAME [--to unix:MANAGER_SOCKET]
+ *            vm migrate NAME [--to unix:MANAGER_SOCKET | --to tcp:HOST:PORT]
  *   netvmctl [-s SOCKET] [--json] nf list | nf counters ID | stats | metrics
  *   netvmctl [-s SOCKET] [--json] nf start --role R [--queues Q] -- CMDLINE... |
  *            nf stop ID | nf move ID [--state SAVE LOAD] | idle list
@@ -47,9 +47,10 @@ usage(FILE *f, const char *prog)
 		"  vm stop NAME     stop a VM; it stays stopped\n"
 		"  vm migrate NAME  live-migrate a VM to a new QEMU on this host (needs the\n"
 		"                   patched QEMU: docs/qemu-patches.md)\n"
-		"  vm migrate NAME --to unix:MANAGER_SOCKET\n"
-		"                   move it to the netvm-manager of that control socket and its\n"
-		"                   core engine (another host); its NF re-attaches there\n"
+		"  vm migrate NAME --to tcp:HOST:PORT | --to unix:MANAGER_SOCKET\n"
+		"                   move it to the netvm-manager of that migration port\n"
+		"                   (manager.migrate_listen, another host) or control socket\n"
+		"                   (this machine) and its core engine; its NF re-attaches there\n"
 		"  nf list          NFs attached to the core engine, with their VM\n"
 		"  nf counters ID   the counters NF instance ID publishes (its drop reasons\n"
 		"                   among them), through the core's telemetry\n"

@@ -1,19 +1,14 @@
 #!/usr/bin/env python3
 """cross_host: netvmctl vm migrate NAME --to unix:MANAGER: an NF VM moves to another core.
 
-Two simulated hosts on one machine, each a core engine with its own file
-prefix, attach socket and pool, and a netvm-manager of its own:
-
-  host A:  nsA 10.0.1.2 ── veth ── core A ── veth ── nsB 10.0.2.2     manager A
-  host B:  nsC 10.0.1.2 ── veth ── core B ── veth ── nsD 10.0.2.2     manager B
-           (nsC and nsD have nsA's and nsB's MACs: the guest's route file
-           names them as next hops on either host)
-
+Two simulated hosts on one machine (hosts.py), each a core engine with its
+own file prefix, attach socket and pool, and a netvm-manager of its own.
 VM "l3fwd" runs under manager A (launcher qemu, the patched QEMU); manager B
 has the same VM configured with autostart = false.
 
   refused   --to a socket nobody listens on: exit 1, the reason, the VM runs
-            on at A and routes; --to tcp:...: exit 1 asking for unix:PATH
+            on at A and routes; --to tcp:... without manager.migrate_key:
+            exit 1 asking for it; --to ssh:...: exit 1 naming the two forms
   dies      the destination's QEMU killed as soon as manager B shows it: vm
             migrate exits 1, the VM runs on at A in the same QEMU and routes
             (its NF resumed after `park`), manager B stopped its side, core
@@ -43,9 +38,7 @@ QEMU (scripts/build-qemu.sh): exits 77 (skipped) without them.
 """
 
 import os
-import re
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -55,61 +48,29 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "manager"))
 sys.path.insert(0, os.path.join(HERE, "..", "vm"))
 
+import hosts  # noqa: E402
 import migtest  # noqa: E402
-import mgrtest  # noqa: E402
 import traffic  # noqa: E402
-from nvtest import netns as nvnetns  # noqa: E402
 
 VM = traffic.VM
-FLOOD = 600          # pings every 10 ms on each host: about 6 s, the move in the middle
-FLOOD_LEAD_S = 1.5   # flood before the move starts
-RUNNING_S = 60       # the VM running under manager B after the move
 
 
-def second_host(env, chk, a, b):
-    """Namespaces C and D (A's and B's addresses and MACs) and core B on their veths."""
-    pid = os.getpid()
-    c = nvnetns.NsLink(env, f"nvC-{pid}", f"nvc{pid}h", f"nvc{pid}n", a.cidr, a.gw)
-    d = nvnetns.NsLink(env, f"nvD-{pid}", f"nvd{pid}h", f"nvd{pid}n", b.cidr, b.gw)
-    try:
-        for ns, twin in ((c, a), (d, b)):
-            ns.create()
-            subprocess.run(["ip", "-n", ns.ns, "link", "set", "dev", ns.ns_if, "address",
-                            twin.ns_mac], check=True, capture_output=True, text=True)
-            ns.ns_mac = twin.ns_mac
-            ns.set_gateway_mac(ns.host_mac)
-    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
-        chk.fatal("host B's namespaces set up", f"{exc}: {getattr(exc, 'stderr', '')}")
-    core = mgrtest.Core(env, "xb", traffic.CONFIG, [f"net_af_packet0,iface={c.host_if}",
-                                                    f"net_af_packet1,iface={d.host_if}"])
-    err = core.start_ready()
-    if not chk.ok(err is None, "core B starts on host B's veths", err or ""):
-        env.done(chk)
-    return c, d, core
-
-
-def nf_counters(mgr):
-    """netlib's counters of the VM's NF under @mgr ({name: value})."""
-    res = subprocess.run([mgr.ctl, "-s", mgr.sock, "-t", "30", "vm", "cmd", VM, "stats"],
-                         capture_output=True, text=True, timeout=60)
-    return {k: int(v) for k, v in re.findall(r"^(\w+) (\d+)$", res.stdout, re.M)}
-
-
-def case_refused(chk, core_a, mgr_a, vm, a, b):
+def case_refused(chk, h):
     """Destinations that cannot take the VM: exit 1, the VM runs on at A."""
-    rc, out = mgr_a.netvmctl("vm", "migrate", VM, "--to",
-                             "unix:/nonexistent/netvm-manager.sock", json_out=False)
+    rc, out = h.mgr_a.netvmctl("vm", "migrate", VM, "--to",
+                               "unix:/nonexistent/netvm-manager.sock", json_out=False)
     chk.ok(rc == 1 and "the move to unix:/nonexistent/netvm-manager.sock failed, the VM "
            "runs on here" in out and "No such file or directory" in out,
            "refused: --to a socket nobody listens on: exit 1 with the reason", out.strip())
-    rc, out = mgr_a.netvmctl("vm", "migrate", VM, "--to", "tcp:192.0.2.1:4444",
-                             json_out=False)
-    chk.ok(rc == 1 and "give unix:PATH" in out,
-           "refused: --to tcp:...: exit 1 asking for unix:PATH", out.strip())
-    now = mgr_a.vm(VM)
-    chk.ok(now.get("state") == "running" and now.get("pid") == vm["pid"],
-           "refused: the VM runs on at A in the same QEMU", str(now))
-    traffic.ping_both(chk, core_a, now, a, b, "refused")
+    rc, out = h.mgr_a.netvmctl("vm", "migrate", VM, "--to", "tcp:192.0.2.1:4444",
+                               json_out=False)
+    chk.ok(rc == 1 and "needs manager.migrate_key" in out,
+           "refused: --to tcp:... without manager.migrate_key: exit 1 asking for it",
+           out.strip())
+    rc, out = h.mgr_a.netvmctl("vm", "migrate", VM, "--to", "ssh:192.0.2.1", json_out=False)
+    chk.ok(rc == 1 and "give tcp:HOST:PORT" in out and "or unix:PATH" in out,
+           "refused: --to ssh:...: exit 1 naming tcp:HOST:PORT and unix:PATH", out.strip())
+    hosts.runs_on_at_a(chk, h, "refused")
 
 
 def kill_when_up(mgr, stop):
@@ -122,96 +83,22 @@ def kill_when_up(mgr, stop):
         time.sleep(0.02)
 
 
-def case_dies(chk, core_a, core_b, mgr_a, mgr_b, vm, a, b):
+def case_dies(chk, h):
     """The destination QEMU killed as it comes up: the NF resumes, the VM runs on at A."""
     stop = threading.Event()
-    killer = threading.Thread(target=kill_when_up, args=(mgr_b, stop), daemon=True)
+    killer = threading.Thread(target=kill_when_up, args=(h.mgr_b, stop), daemon=True)
     killer.start()
-    rc, out = mgr_a.netvmctl("vm", "migrate", VM, "--to", f"unix:{mgr_b.sock}",
-                             json_out=False)
+    rc, out = h.mgr_a.netvmctl("vm", "migrate", VM, "--to", f"unix:{h.mgr_b.sock}",
+                               json_out=False)
     stop.set()
     killer.join(10)
     chk.ok(rc == 1 and "the move to unix:" in out and "failed, the VM runs on here in QEMU "
-           f"pid {vm['pid']}" in out, "dies: vm migrate exits 1, the VM runs on at A",
+           f"pid {h.vm['pid']}" in out, "dies: vm migrate exits 1, the VM runs on at A",
            out.strip())
-    now = mgr_a.vm(VM)
-    chk.ok(now.get("state") == "running" and now.get("pid") == vm["pid"] and
-           now.get("nf_id") == vm["nf_id"], "dies: manager A: the same QEMU, same instance",
-           str(now))
-    traffic.ping_both(chk, core_a, now, a, b, "dies")
-    ok, left = mgr_b.wait_vm(VM, lambda v: v["state"] == "stopped", 30)
-    chk.ok(ok, "dies: manager B stopped its side again", str(left) + mgr_b.tail())
-    migtest.check_pool_whole(chk, core_b, -1, "dies: core B")
-
-
-def case_move(chk, hosts, mgr_a, mgr_b, vm):
-    """Move the VM from A to B under two floods, with canaries on both pools."""
-    (a, b, core_a), (c, d, core_b) = hosts
-    before = nf_counters(mgr_a)
-    can_a, can_b = migtest.Canary.of_core(core_a), migtest.Canary.of_core(core_b)
-    can_a.start()
-    can_b.start()
-    flood_a = migtest.Flood(a, b, FLOOD, quiet=False)
-    flood_b = migtest.Flood(c, d, FLOOD, quiet=False)
-    time.sleep(FLOOD_LEAD_S)
-    t0 = time.monotonic()
-    rc, rep = mgr_a.netvmctl("vm", "migrate", VM, "--to", f"unix:{mgr_b.sock}")
-    took = time.monotonic() - t0
-    sent_a, got_a, out_a = flood_a.result(90)
-    sent_b, got_b, out_b = flood_b.result(90)
-    can_a.stop()
-    can_b.stop()
-    ok = chk.ok(rc == 0 and isinstance(rep, dict) and rep.get("ok") is True,
-                f"move: netvmctl vm migrate {VM} --to unix:B succeeds",
-                str(rep)[:600] + mgr_a.tail() + mgr_b.tail())
-    if ok:
-        print(f"  move: set-up at B {rep.get('setup_ms')} ms, park {rep.get('park_ms')} ms, "
-              f"QEMU total {rep.get('migrate_ms')} ms, downtime {rep.get('downtime_ms')} ms, "
-              f"request {rep.get('total_ms')} ms ({took:.2f} s seen by netvmctl)",
-              flush=True)
-        chk.ok(rep.get("to") == f"unix:{mgr_b.sock}" and rep.get("old_pid") == vm["pid"] and
-               isinstance(rep.get("nf_id"), int), "move: the answer names the destination, "
-               "the old QEMU and B's instance", str(rep))
-    times_a, times_b = flood_a.reply_times(), flood_b.reply_times()
-    chk.ok(sent_a == FLOOD and sent_b == FLOOD, "move: both floods ran to the end",
-           out_a[-200:] + out_b[-200:])
-    chk.gt(got_a or 0, 0, f"move: host A's flood got replies before the move ({got_a})")
-    chk.gt(got_b or 0, 0, f"move: host B's flood got replies after the move ({got_b})")
-    if times_a and times_b:
-        gap = times_b[0] - times_a[-1]
-        print(f"  data path: last reply on A to first reply on B {gap * 1000:.0f} ms, about "
-              f"{gap / 0.01:.0f} pings of a 10 ms flood lost in the move; replies: A "
-              f"{got_a} of {sent_a}, B {got_b} of {sent_b}", flush=True)
-        chk.ok(gap > 0, "move: every reply on B came after the last one on A (the NF served "
-               "one core at a time)", f"gap {gap:.3f} s")
-    chk.eq(can_a.nbad, 0, f"move: no page of core A's pool written by anyone else in "
-           f"{can_a.sweeps} sweeps of {can_a.pages} pages (first bad: {can_a.bad})")
-    chk.eq(can_b.nbad, 0, f"move: no page of core B's pool written by anyone else in "
-           f"{can_b.sweeps} sweeps of {can_b.pages} pages (first bad: {can_b.bad})")
-    if not ok:
-        return None
-    done, moved = mgr_b.wait_vm(VM, lambda v: v["state"] == "running", RUNNING_S)
-    chk.ok(done and moved.get("pid") == rep.get("pid") and
-           moved.get("nf_id") == rep.get("nf_id"), f"move: manager B shows {VM} running in "
-           f"QEMU pid {rep.get('pid')}, core B's instance {rep.get('nf_id')}",
-           str(moved) + mgr_b.tail())
-    traffic.ping_both(chk, core_b, moved, c, d, "moved")
-    console = os.path.join(mgr_b.state_dir, f"{VM}.console")
-    with open(console, errors="replace") as f:
-        text = f.read()
-    chk.ok(f"re-attached as instance {rep.get('nf_id')} of role {traffic.ROLE}" in text,
-           "move: the guest's NF says it re-attached to core B's instance", text[-400:])
-    chk.ok("re-attach: reloaded" in text, "move: netlib ran l3fwd's reload hook after the "
-           "re-attach (its routes' port MACs are core B's)", text[-400:])
-    after = nf_counters(mgr_b)
-    chk.ok(after.get("rx", 0) > before.get("rx", 0) > 0,
-           f"move: the NF's counters went on (rx {before.get('rx')} at A -> "
-           f"{after.get('rx')} at B)", str(after))
-    left = mgr_a.vm(VM)
-    chk.ok(left.get("state") == "stopped", f"move: manager A shows {VM} stopped", str(left))
-    chk.ok(migtest.pid_gone(vm["pid"], 10), f"move: the QEMU at A (pid {vm['pid']}) is gone")
-    migtest.check_pool_whole(chk, core_a, vm["nf_id"], "move: core A")
-    return moved
+    hosts.runs_on_at_a(chk, h, "dies")
+    ok, left = h.mgr_b.wait_vm(VM, lambda v: v["state"] == "stopped", 30)
+    chk.ok(ok, "dies: manager B stopped its side again", str(left) + h.mgr_b.tail())
+    migtest.check_pool_whole(chk, h.core_b, -1, "dies: core B")
 
 
 def main():
@@ -219,40 +106,17 @@ def main():
     env, chk, kernel, initrd, qemu = migtest.setup("cross_host", 300, __doc__)
 
     chk.section("two hosts: cores A and B, a manager each, the patched QEMU")
-    a, b, core_a = mgrtest.net_core(env, chk, "xa", traffic.CONFIG)
-    c, d, core_b = second_host(env, chk, a, b)
-    routes = migtest.routes_file(env, a, b)
-    extra = f'qemu = "{qemu}"; ' + traffic.MANAGER_EXTRA
-    vm_conf = traffic.vm_config(kernel, initrd, routes)
-    mgr_a = mgrtest.Manager(env, core_a, [vm_conf], extra)
-    mgr_b = mgrtest.Manager(env, core_b, [vm_conf.replace(
-        'launcher = "qemu";', 'launcher = "qemu"; autostart = false;')], extra, name="mgrb")
-    for mgr in (mgr_a, mgr_b):
-        err = mgr.start_ready()
-        if err:
-            chk.fatal(f"netvm-manager {mgr.name} starts", err)
-    vm = traffic.wait_running(chk, core_a, mgr_a, "start")
-    if vm is None or not traffic.ping_both(chk, core_a, vm, a, b, "start"):
-        chk.fatal("the VM routes at A before the move")
-    chk.eq(mgr_b.vm(VM).get("state"), "stopped", "start: manager B has the VM, stopped")
+    h = hosts.start(env, chk, kernel, initrd, qemu)
 
     chk.section("refused: destinations that cannot take the VM")
-    case_refused(chk, core_a, mgr_a, vm, a, b)
+    case_refused(chk, h)
 
     chk.section("dies: the destination QEMU is killed during the move")
-    case_dies(chk, core_a, core_b, mgr_a, mgr_b, vm, a, b)
+    case_dies(chk, h)
 
     chk.section("move: the VM moves to core B during the floods")
-    moved = case_move(chk, ((a, b, core_a), (c, d, core_b)), mgr_a, mgr_b, vm)
-
-    chk.section("stop: every buffer back at B")
-    rc, _ = mgr_b.netvmctl("vm", "stop", VM)
-    chk.eq(rc, 0, f"netvmctl -s B vm stop {VM}")
-    if moved is not None:
-        migtest.check_pool_whole(chk, core_b, moved["nf_id"], "stop: core B")
-    chk.eq(mgr_b.stop(15, 30), 0, "netvm-manager B exits 0 on SIGTERM")
-    core_b.stop_checked(chk)
-    mgrtest.shutdown(env, chk, mgr_a, core_a)
+    moved = hosts.case_move(chk, h, f"unix:{h.mgr_b.sock}")
+    hosts.finish(env, chk, h, moved)
 
 
 if __name__ == "__main__":

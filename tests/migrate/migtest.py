@@ -6,9 +6,12 @@ qemu-patches/ (docs/qemu-patches.md), and migrates a VM while traffic goes
 through it.
 """
 
+import hashlib
+import hmac
 import mmap
 import os
 import re
+import socket
 import struct
 import subprocess
 import sys
@@ -181,3 +184,108 @@ class Flood:
         """The host clock's times of the replies (a flood started with quiet=False)."""
         return [float(t) for t in re.findall(r"^\[(\d+\.\d+)\] \d+ bytes from", self.out,
                                              re.M)]
+
+
+# ---- the migration port (manager.migrate_listen, docs/manager.md section 12) ----
+
+def free_port():
+    """A TCP port of 127.0.0.1 nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_range(n):
+    """The first of @n consecutive TCP ports of 127.0.0.1 nobody listens on now."""
+    for _ in range(200):
+        lo = int.from_bytes(os.urandom(2), "little") % 20000 + 30000
+        socks = []
+        try:
+            for port in range(lo, lo + n):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+            return lo
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError(f"no {n} free consecutive ports")
+
+
+def write_key(path, data):
+    """Key file @path holding @data, mode 0600."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(path, 0o600)
+
+
+def wait_log(proc, text, timeout):
+    """Wait until process @proc's output holds @text."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in proc.stdout():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+class PortClient:
+    """A client of the migration port written here, apart from the manager's code:
+    HMAC-SHA256 from Python's hmac module over label NUL Ns Nc text."""
+
+    def __init__(self, port, key):
+        self.port = port
+        self.key = key
+
+    def mac(self, label, ns, nc, text):
+        """The protocol's MAC of @text, in hex."""
+        return hmac.new(self.key, label + b"\0" + ns + nc + text, hashlib.sha256).hexdigest()
+
+    def connect(self):
+        """(socket, Ns) after the greeting; Ns None when it was not one."""
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=20)
+        hello = b""
+        while not hello.endswith(b"\n"):
+            d = s.recv(200)
+            if not d:
+                break
+            hello += d
+        m = re.fullmatch(rb"NETVM-MIGRATE 1 ([0-9a-f]{64})\n", hello)
+        return s, bytes.fromhex(m.group(1).decode()) if m else None
+
+    def signed(self, ns, req, nc=None):
+        """The request line of @req (bytes) for greeting @ns; (line, Nc)."""
+        nc = nc or os.urandom(32)
+        return (f"{nc.hex()} {self.mac(b'netvm-migrate 1 request', ns, nc, req)} ".encode()
+                + req + b"\n", nc)
+
+    def ask(self, req):
+        """Request @req (bytes): (the answer's MAC verified, "-" refusal, its JSON text)."""
+        s, ns = self.connect()
+        with s:
+            if ns is None:
+                return False, False, ""
+            line, nc = self.signed(ns, req)
+            s.sendall(line)
+            answer = recv_all(s, 20).decode().rstrip("\n")
+        got, _, text = answer.partition(" ")
+        return (got == self.mac(b"netvm-migrate 1 answer", ns, nc, text.encode()), got == "-",
+                text)
+
+
+def recv_all(s, timeout):
+    """Everything socket @s sends until it closes, or until @timeout; (bytes)."""
+    s.settimeout(timeout)
+    data = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+    except (socket.timeout, ConnectionResetError):
+        pass
+    return data

@@ -350,6 +350,77 @@ test_one_file(void **state)
 		     "trust_groups[1].roles[0]", "already in trust group");
 }
 
+/* manager.migrate_listen, migrate_ports, migrate_key: migrations over TCP. */
+static void
+test_migrate(void **state)
+{
+	char err[512], path[512], key[512], text[1024];
+	struct mgr_cfg c;
+
+	(void)state;
+	write_file("mig.key", "0123456789abcdef0123456789abcdef", key, sizeof(key));
+	assert_int_equal(chmod(key, 0600), 0);
+	/* off by default: not listening, the default port range */
+	mgr_cfg_defaults(&c);
+	assert_string_equal(c.migrate_listen, "");
+	assert_string_equal(c.migrate_key, "");
+	assert_int_equal(c.migrate_ports[0], 49152);
+	assert_int_equal(c.migrate_ports[1], 49215);
+	/* every key; the key file relative to the configuration's directory */
+	write_file("mig.conf", "manager = { migrate_listen = \"[::1]:7400\";\n"
+		   "  migrate_ports = [ 7410, 7419 ]; migrate_key = \"mig.key\"; };\n", path,
+		   sizeof(path));
+	if (mgr_cfg_load(path, &c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(c.migrate_listen, "[::1]:7400");
+	assert_string_equal(c.migrate_addr, "::1");
+	assert_int_equal(c.migrate_port, 7400);
+	assert_int_equal(c.migrate_ports[0], 7410);
+	assert_int_equal(c.migrate_ports[1], 7419);
+	assert_string_equal(c.migrate_key, key);
+	mgr_cfg_free(&c);
+	/* a source only: the key without listening */
+	write_file("mig.conf", "manager = { migrate_key = \"mig.key\"; };\n", path, sizeof(path));
+	assert_int_equal(mgr_cfg_load(path, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.migrate_listen, "");
+	assert_string_equal(c.migrate_key, key);
+	mgr_cfg_free(&c);
+
+	expect_error("manager = {\n  migrate_listen = \"127.0.0.1:7400\"; };\n", "manager",
+		     "manager", "migrate_listen needs migrate_key");
+	expect_error("manager = { migrate_key = \"mig.key\";\n  migrate_listen = \"7400\"; };\n",
+		     "migrate_listen", "manager.migrate_listen", "'7400' is not HOST:PORT");
+	expect_error("manager = { migrate_key = \"mig.key\";\n"
+		     "  migrate_listen = \"127.0.0.1:70000\"; };\n", "migrate_listen",
+		     "manager.migrate_listen", "'70000' is not a port");
+	expect_error("manager = { migrate_key = \"mig.key\";\n"
+		     "  migrate_listen = \"host-b:7400\"; };\n", "migrate_listen",
+		     "manager.migrate_listen", "'host-b' is not a numeric IPv4 or IPv6 address");
+	expect_error("manager = { migrate_key = \"mig.key\"; migrate_listen = \"0.0.0.0:1\";\n"
+		     "  migrate_ports = [ 7419, 7410 ]; };\n", "migrate_ports",
+		     "manager.migrate_ports", "the first port 7419 is above the last 7410");
+	expect_error("manager = { migrate_key = \"mig.key\"; migrate_listen = \"0.0.0.0:1\";\n"
+		     "  migrate_ports = [ 0, 7410 ]; };\n", "migrate_ports",
+		     "manager.migrate_ports", "0 is not a port");
+	expect_error("manager = { migrate_key = \"mig.key\"; migrate_listen = \"0.0.0.0:1\";\n"
+		     "  migrate_ports = [ 7410 ]; };\n", "migrate_ports",
+		     "manager.migrate_ports", "expected [ FIRST, LAST ]");
+	expect_error("manager = { migrate_key = \"mig.key\";\n"
+		     "  migrate_ports = [ 7410, 7419 ]; };\n", "migrate_ports",
+		     "manager.migrate_ports", "only with migrate_listen");
+	expect_error("manager = {\n  migrate_key = \"absent.key\"; };\n", "migrate_key",
+		     "manager.migrate_key", "absent.key: No such file or directory");
+	/* a key others may read is refused, with what to do */
+	assert_int_equal(chmod(key, 0644), 0);
+	snprintf(text, sizeof(text), "manager = {\n  migrate_key = \"%s\"; };\n", key);
+	expect_error(text, "migrate_key", "manager.migrate_key", "chmod 600");
+	assert_int_equal(chmod(key, 0600), 0);
+	write_file("short.key", "0123456789", path, sizeof(path));
+	assert_int_equal(chmod(path, 0600), 0);
+	expect_error("manager = {\n  migrate_key = \"short.key\"; };\n", "migrate_key",
+		     "manager.migrate_key", "10 bytes");
+}
+
 static void
 test_too_many_vms(void **state)
 {
@@ -613,6 +684,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_too_many_vms),
+		cmocka_unit_test(test_migrate),
 		cmocka_unit_test(test_one_file),
 		cmocka_unit_test(test_cannot_open),
 		cmocka_unit_test(test_ops_defaults),

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""cross_host_tcp: netvmctl vm migrate NAME --to tcp:HOST:PORT between authenticated managers.
+
+The two simulated hosts of cross_host.py (hosts.py), but manager B listens
+for migration requests on 127.0.0.1 (manager.migrate_listen, a free port),
+its QEMU's stream on a port of manager.migrate_ports (4 free ports), and
+both managers hold a key file (manager.migrate_key, mode 0600); manager A
+starts with a key that is not B's. (The port's protocol, its refusals and
+peers that stall: migrate_port.py.)
+
+  wrongkey  `vm migrate l3fwd --to tcp:127.0.0.1:PORT` with A's wrong key:
+            exit 1 saying the destination refused it (authentication
+            failed); the VM runs on at A in the same QEMU and routes; B logs
+            the refusal with the peer's address and started nothing
+  move      A's key file replaced by B's key (read again for every request:
+            no restart), a silent peer connected to B's port, then the move
+            of cross_host.py over TCP: ping floods on both hosts, the request
+            succeeds and names B's instance, the VM runs under manager B and
+            routes, the NF re-attached, canaries on both pools, every buffer
+            back at A; B's QEMU took the stream on a port of migrate_ports
+  stop      vm stop at B: every buffer back
+
+Prints the move's figures and the data path's gap. Needs root, hugepages,
+the guest image (scripts/build-guest.sh) and the patched QEMU
+(scripts/build-qemu.sh): exits 77 (skipped) without them.
+"""
+
+import os
+import re
+import socket
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import hosts  # noqa: E402
+import migtest  # noqa: E402
+
+VM = hosts.VM
+PORTS = 4            # QEMU's incoming ports at B
+
+
+def case_wrong_key(chk, h, port):
+    """A source whose key is not B's: refused with a clear message, the VM stays at A."""
+    rc, out = h.mgr_a.netvmctl("vm", "migrate", VM, "--to", f"tcp:127.0.0.1:{port}",
+                               json_out=False)
+    chk.ok(rc == 1 and f"the move to tcp:127.0.0.1:{port} failed, the VM runs on here" in out
+           and "refused the request: authentication failed" in out,
+           "wrongkey: vm migrate exits 1: the destination refused the key", out.strip())
+    hosts.runs_on_at_a(chk, h, "wrongkey")
+    found = migtest.wait_log(h.mgr_b, "its HMAC does not match this manager's key", 10)
+    line = [ln for ln in h.mgr_b.stdout().splitlines() if "its HMAC does not match" in ln]
+    chk.ok(found and "migration port: request from 127.0.0.1:" in line[0],
+           "wrongkey: manager B logs the refusal with the peer's address", h.mgr_b.tail(5))
+    chk.eq(h.mgr_b.vm(VM).get("state"), "stopped", "wrongkey: manager B started nothing")
+
+
+def main():
+    """Run the scenario; exit 0 when every check passed."""
+    env, chk, kernel, initrd, qemu = migtest.setup("cross_host_tcp", 300, __doc__)
+    port, lo = migtest.free_port(), migtest.free_range(PORTS)
+    key_a, key_b = env.path("a.key"), env.path("b.key")
+    secret = os.urandom(32)
+    migtest.write_key(key_a, os.urandom(32))
+    migtest.write_key(key_b, secret)
+
+    chk.section("two hosts; manager B listens on 127.0.0.1 for migrations")
+    h = hosts.start(env, chk, kernel, initrd, qemu, extra_a=f'migrate_key = "{key_a}";',
+                    extra_b=f'migrate_listen = "127.0.0.1:{port}"; migrate_key = "{key_b}"; '
+                    f'migrate_ports = [ {lo}, {lo + PORTS - 1} ];')
+
+    chk.section("wrongkey: a source manager with another key")
+    case_wrong_key(chk, h, port)
+
+    chk.section("move: the VM moves to core B over TCP during the floods")
+    migtest.write_key(key_a, secret)
+    silent = socket.create_connection(("127.0.0.1", port), timeout=20)
+    moved = hosts.case_move(chk, h, f"tcp:127.0.0.1:{port}")
+    silent.close()
+    m = re.search(r"waiting for a migration on tcp:127\.0\.0\.1:(\d+)", h.mgr_b.stdout())
+    chk.ok(m is not None and lo <= int(m.group(1)) < lo + PORTS,
+           f"move: B's QEMU took the stream on a port of migrate_ports ({lo}..{lo + PORTS - 1})",
+           m.group(0) if m else h.mgr_b.tail(5))
+    hosts.finish(env, chk, h, moved)
+
+
+if __name__ == "__main__":
+    main()
