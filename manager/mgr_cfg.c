@@ -292,6 +292,13 @@ mgr_parse_object(struct mgr_cfg_ctx *x, const config_setting_t *g, const char *k
 	unsigned int i, j;
 	int rc;
 
+	for (j = 0; schema[j].key != NULL; j++)
+		;
+	if (j > MGR_MAX_FIELDS) { /* a schema grew past @found's size: a programming error */
+		fprintf(stderr, "netvm-manager: schema of '%s' has %u keys, MGR_MAX_FIELDS is %d\n",
+			key, j, MGR_MAX_FIELDS);
+		abort();
+	}
 	if (!config_setting_is_group(g))
 		return mgr_fail(x, g, key, "expected a group { ... }, got %s", cfg_type_name(g));
 	for (j = 0; schema[j].key != NULL; j++)

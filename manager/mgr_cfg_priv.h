@@ -17,7 +17,7 @@
 
 #define MGR_KEY_LEN 96
 #define MGR_DIM(a) (sizeof(a) / sizeof((a)[0]))
-#define MGR_MAX_FIELDS 20
+#define MGR_MAX_FIELDS 24
 
 /* Parse state of one file. */
 struct mgr_cfg_ctx {
