@@ -90,23 +90,26 @@ class Rig:
 
 
 class HostManager(Manager):
-    """netvm-manager with no VM (no guest image needed) and @extra sections."""
+    """netvm-manager with no VM (no guest image needed), @extra sections and
+    @manager_extra keys of its manager group."""
 
-    def __init__(self, env, core, extra):  # pylint: disable=super-init-not-called
+    def __init__(self, env, core, extra, manager_extra=""):  # pylint: disable=super-init-not-called
         self.state_dir = env.path("vms")
         self.sock = env.path("manager.sock")
         self.conf = env.path("manager.conf")
         with open(self.conf, "w") as f:
-            f.write(f'manager = {{ socket = "{self.sock}"; state_dir = "{self.state_dir}"; }};\n'
+            f.write(f'manager = {{ socket = "{self.sock}"; state_dir = "{self.state_dir}"; '
+                    f'{manager_extra} }};\n'
                     f'core = {{ socket = "{core.sock}"; file_prefix = "{core.prefix}"; }};\n'
                     + extra)
         Proc.__init__(self, env, "manager", [env.binary(MANAGER_BIN), "-c", self.conf])
         self.ctl = env.binary(NETVMCTL_BIN)
 
 
-def manager(env, chk, core, extra):
-    """netvm-manager for @core, no VM, with @extra sections (scale, dos)."""
-    mgr = HostManager(env, core, extra)
+def manager(env, chk, core, extra, manager_extra=""):
+    """netvm-manager for @core, no VM, with @extra sections (scale, dos) and
+    @manager_extra keys (restart_backoff_ms, ...)."""
+    mgr = HostManager(env, core, extra, manager_extra)
     err = mgr.start_ready()
     if not chk.ok(err is None, "netvm-manager starts", err or ""):
         env.done(chk)
