@@ -89,6 +89,51 @@ class Rig:
         return [f for f in flows if any(b <= a for a, b in zip(self.got[f], self.got[f][1:]))]
 
 
+def flows(rig, mgr, stop, timeout, period=0.02, policy=0):
+    """Flows of 5 packets, 6 new ones every @period s (~1500 packets/s at
+    0.02), until stop(policy @policy) or @timeout; every flow begun is
+    finished. The last policy seen."""
+    live, flow, rnd, p = [], 0, 0, {}
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        live = [f for f in live if rig.sent[f] < 5] + list(range(flow, flow + 6))
+        flow += 6
+        rig.send(live)
+        rnd += 1
+        if rnd % 5 == 0:
+            rig.collect()
+            p = pol(mgr, policy)
+            if p and stop(p):
+                break
+        time.sleep(max(0.0, t0 + rnd * period - time.monotonic()))
+    while live:
+        live = [f for f in live if rig.sent[f] < 5]
+        rig.send(live)
+        rig.collect()
+        time.sleep(period)
+    return p
+
+
+def check_loss(chk, rig):
+    """Every packet sent came out, none reordered in its flow."""
+    lost = rig.lost(list(rig.sent))
+    chk.ok(not lost, f"0 packets lost in {len(rig.sent)} flows ({sum(rig.sent.values())} "
+           "packets)", str(list(lost.items())[:5]))
+    bad = rig.reordered(list(rig.sent))
+    chk.ok(not bad, f"0 flows reordered of {len(rig.sent)}", str(bad[:5]))
+
+
+def check_passes(chk, rig, flows_, what):
+    """Once what was sent is through, one packet of each of @flows_ comes out."""
+    rig.through(60)
+    sent = {f: rig.sent[f] for f in flows_}
+    got = {f: len(rig.got[f]) for f in flows_}
+    rig.send(flows_)
+    rig.through(60)
+    missing = {f: (rig.sent[f] - sent[f]) - (len(rig.got[f]) - got[f]) for f in flows_}
+    chk.ok(all(v == 0 for v in missing.values()), what, str(missing))
+
+
 class HostManager(Manager):
     """netvm-manager with no VM (no guest image needed), @extra sections and
     @manager_extra keys of its manager group."""

@@ -114,24 +114,9 @@ def case_died(env, chk, rig, mgr):
 
 def case_hash(env, chk, rig, mgr):
     chk.section("hash: a scale-in cannot drain, the instance is stopped at once")
-    flow, live = 0, []
-    t0 = time.monotonic()
-    reached = False
-    rnd = 0
-    while time.monotonic() - t0 < 60 and not reached:
-        live = [f for f in live if rig.sent[f] < 5] + list(range(flow, flow + 6))
-        flow += 6
-        rig.send(live)
-        rnd += 1
-        if rnd % 5 == 0:
-            rig.collect()
-            reached = opslib.pol(mgr, 0).get("running") == 2
-        time.sleep(max(0.0, t0 + rnd * 0.05 - time.monotonic()))
-    while live:
-        live = [f for f in live if rig.sent[f] < 5]
-        rig.send(live)
-        rig.collect()
-        time.sleep(0.05)
+    # ~600 packets/s in flows of 5 packets
+    p = opslib.flows(rig, mgr, lambda p: p.get("running") == 2, 60, period=0.05)
+    reached = p.get("running") == 2
     chk.ok(reached, "under load role 1 grows to 2 instances", str(opslib.pol(mgr, 0)))
     p = opslib.pol(mgr, 0)
     newest = max(opslib.alive(p), key=lambda u: u["name"], default={})
