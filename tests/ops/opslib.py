@@ -3,6 +3,7 @@ and netvm-manager running host-process NFs (no guest image needed)."""
 
 import os
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -132,6 +133,21 @@ def check_passes(chk, rig, flows_, what):
     rig.through(60)
     missing = {f: (rig.sent[f] - sent[f]) - (len(rig.got[f]) - got[f]) for f in flows_}
     chk.ok(all(v == 0 for v in missing.values()), what, str(missing))
+
+
+def second_refused(env, chk, mgr):
+    """A second netvm-manager on @mgr's configuration (its socket and state
+    directory) refuses to start, and takes nothing of the first's: every
+    file of the state directory stays, the first answers on."""
+    before = sorted(os.listdir(mgr.state_dir))
+    res = subprocess.run([env.binary(MANAGER_BIN), "-c", mgr.conf], capture_output=True,
+                         text=True, timeout=60)
+    msg = res.stderr.strip()
+    chk.ok(res.returncode == 1 and f"{mgr.sock} is in use by a running netvm-manager" in msg,
+           "a second netvm-manager on the same socket refuses to start", msg)
+    chk.eq(sorted(os.listdir(mgr.state_dir)), before,
+           "it leaves the first's state directory as it was (leases, pidfiles, logs)")
+    chk.ok(mgr.vms() is not None, "the first manager answers on")
 
 
 class HostManager(Manager):

@@ -8,7 +8,9 @@ boot_timeout_s 3) has two policies of method "process":
   role 1    nf_slow (10 ms per packet), min 1, max 2
   role 2    a program that never attaches to the core (it sleeps), min 1
 
-Checks, as docs/operations.md §7 says:
+Checks, as docs/operations.md §7 says (and docs/manager.md §6: a second
+manager on the same socket refuses to start, and takes nothing of the
+first's state directory):
 
   never live  role 2's instance is stopped after manager.boot_timeout_s
               ("r2-1 not live after 3 s (manager.boot_timeout_s): stopped",
@@ -154,6 +156,8 @@ def main():
     rig = opslib.Rig(env, chk, "se", CONFIG)
     mgr = opslib.manager(env, chk, rig.core, policies(env.binary(SLOW_BIN), sleeper),
                          manager_extra=f"restart_backoff_ms = 500; boot_timeout_s = {BOOT_S};")
+    chk.section("second manager: refused, nothing of the first's taken")
+    opslib.second_refused(env, chk, mgr)
     case_never_live(chk, mgr)
     case_died(env, chk, rig, mgr)
     case_hash(env, chk, rig, mgr)

@@ -10,7 +10,9 @@ number); flows are 5 packets long.
   config    method "vm" with a VM that starts by itself, or max above the
             number of its VMs: refused with file, line and key
   min       s1 is booted: scale list shows it running as the VM's instance
-            (vm list agrees), s2 stays stopped
+            (vm list agrees), s2 stays stopped; a second netvm-manager on the
+            same configuration refuses to start and leaves the state
+            directory (s1's lease) as it was
   out       s1's QEMU slowed (stopped 150 ms of every 200) under ~1500
             packets/s: the policy boots s2, 1 -> 2 instances
   away      traffic through, s2's QEMU killed (SIGKILL): the VM's restart
@@ -57,10 +59,12 @@ def vm_entry(name, kernel, initrd, autostart=False):
 
 
 def policy(max_=2, names=("s1", "s2")):
+    # in_hold_ms long: the load is low as soon as s1 runs at full speed again,
+    # and s2 must still be an instance when it is killed (case_away)
     vms = ", ".join(f'"{n}"' for n in names)
     return (f'scale = ( {{ role = 1; method = "vm"; vms = [ {vms} ];\n'
             f'  min = 1; max = {max_}; out_above = 8; in_below = 1; out_hold_ms = 600;\n'
-            f'  in_hold_ms = 8000; cooldown_ms = 500; drain_ms = 15000; }} );\n')
+            f'  in_hold_ms = 30000; cooldown_ms = 500; drain_ms = 15000; }} );\n')
 
 
 def refused(env, chk, kernel, initrd):
@@ -167,6 +171,8 @@ def main():
            s1.get("nf_id") is not None and s1.get("nf_id") == vms["s1"].get("nf_id"),
            "s1 is the instance: scale list and vm list agree", f"{s1} {vms['s1']}")
     chk.eq(vms["s2"].get("state"), "stopped", "s2 is not started (autostart = false)")
+    opslib.second_refused(env, chk, mgr)
+    chk.eq(mgr.vm("s1").get("pid"), vms["s1"].get("pid"), "s1 runs on in the same QEMU")
 
     chk.section("out: s1 slowed under load, the policy boots s2")
     slow = scale_idle.Throttle(vms["s1"]["pid"])
