@@ -7,7 +7,10 @@ hold_ms long enough that the mitigation lasts): one source at about 2000
 packets/s is listed, the filter (netvm-firewall, role 9) goes in front of
 "web" (9,1). Then, the attack still on:
 
-  sigterm   netvm-manager gets SIGTERM: it exits 0, the chain is "1" again
+  dies      the filter's process killed (SIGKILL): the manager starts it again
+            with every listed source; the chain keeps it; the attacker's
+            later packets are dropped
+  sigterm   then netvm-manager gets SIGTERM: it exits 0, the chain is "1" again
             (docs/operations.md §9: the chain set back first, then the
             filter stopped), the filter's process is gone and its instance
             detached, legitimate traffic passes (nothing dropped for a
@@ -96,10 +99,44 @@ def gone(pid, timeout=10.0):
     return True
 
 
+def filter_dies(env, chk, rig, mgr, d, attack):
+    """The filter killed mid-mitigation is started again with every entry;
+    the attack is dropped again. (netvmctl dos's answer, the next flow)."""
+    chk.section("filter dies: started again, the attack dropped again")
+    old = d.get("filter_pid")
+    # nothing in flight: what a killed NF held is reclaimed, not dropped
+    ok, _ = rig.through(60)
+    chk.ok(ok, "every frame through or dropped before the filter is killed")
+    os.kill(old, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        rc, out = mgr.netvmctl("dos")
+        d = out.get("dos", {}) if rc == 0 and isinstance(out, dict) else {}
+        if d.get("filter_pid") not in (None, old) and d.get("filter_nf_id") is not None:
+            break
+        time.sleep(0.1)
+    chk.ok(d.get("filter_pid") not in (None, old) and d.get("filter_nf_id") is not None and
+           d.get("inserted") is True, "a new filter process runs, the chain keeps it",
+           str(d))
+    chk.ok(re.search(r"dos: dos-filter went down \(.*\): started again", mgr.stdout()),
+           "the manager logs the filter's end and its restart", mgr.tail(6))
+    ok, st = rig.core.tel.wait_for(lambda s: s.get("nfs_attached") == 2, 30)
+    chk.ok(ok, "the new filter is attached", str(st.get("nfs_attached")))
+    first = attack
+    rig.send(range(attack, attack + 40), src=ATTACKER)
+    attack += 40
+    ok, st = rig.through(60)
+    passed = [f for f in range(first, attack) if rig.got.get(f)]
+    chk.eq(len(passed), 0, "the attack is dropped by the new filter (its rules: every entry)")
+    chk.eq(dostest.chain_roles(env, rig.core, "web"), "9,1", "the chain is still 9,1")
+    return d, attack
+
+
 def case_sigterm(env, chk, rig, attack):
     chk.section("sigterm: the manager exits mid-mitigation, the chain is set back")
     mgr = opslib.manager(env, chk, rig.core, dos_group(env))
     d, attack = mitigate(env, chk, rig, mgr, attack)
+    d, attack = filter_dies(env, chk, rig, mgr, d, attack)
     rc = mgr.stop(signal.SIGTERM, timeout=20)
     chk.eq(rc, 0, "netvm-manager exits 0 on SIGTERM during a mitigation")
     chk.eq(dostest.chain_roles(env, rig.core, "web"), "1", "the chain is 1 again")
@@ -207,7 +244,7 @@ def case_no_answer(env, chk, rig, attack):
 
 
 def main():
-    env = nvenv.setup("dos_exit", timeout=200, description=__doc__)
+    env = nvenv.setup("dos_exit", timeout=290, description=__doc__)
     chk = check.Checker("dos_exit")
     nvenv.require_root(chk)
     nvenv.require_hugepages(chk)
