@@ -184,6 +184,7 @@ void mgr_state_orphans(const struct mgr_cfg *c);
 
 /* ---- mgr_ctl.c: the control socket of netvmctl ---- */
 
+int mgr_ctl_busy(const char *path, char *err, size_t errlen);
 int mgr_ctl_open(struct mgr *m, char *err, size_t errlen);
 void mgr_ctl_serve(struct mgr *m);
 void mgr_ctl_close(struct mgr *m);

@@ -49,6 +49,37 @@
 #define MGR_CTL_READ_MS 1000
 
 /*
+ * Whether another manager answers on control socket @path: -EADDRINUSE with
+ * a message in @err when one does, -ENAMETOOLONG, -errno of socket(), or 0.
+ */
+int
+mgr_ctl_busy(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r = 0;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "manager.socket too long (max %zu): %s",
+			 sizeof(sa.sun_path) - 1, path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "socket: %s", strerror(-r));
+		return r;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		snprintf(err, errlen, "%s is in use by a running netvm-manager (stop it, or give "
+			 "another manager.socket)", path);
+		r = -EADDRINUSE;
+	}
+	close(fd);
+	return r;
+}
+
+/*
  * Listen on the configured control socket. A socket where another manager
  * answers is an error; a stale one is replaced. Returns 0 or a negative
  * errno with a message in @err.
@@ -60,21 +91,13 @@ mgr_ctl_open(struct mgr *m, char *err, size_t errlen)
 	const char *path = m->cfg.socket_path;
 	int fd, r;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "manager.socket too long (max %zu): %s",
-			 sizeof(sa.sun_path) - 1, path);
-		return -ENAMETOOLONG;
-	}
+	r = mgr_ctl_busy(path, err, errlen);
+	if (r < 0)
+		return r;
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(fd);
-		snprintf(err, errlen, "%s is in use by a running netvm-manager (stop it, or give "
-			 "another manager.socket)", path);
-		return -EADDRINUSE;
-	}
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
 	    listen(fd, 8) < 0) {

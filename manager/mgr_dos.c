@@ -67,16 +67,22 @@ struct mgr_dos {
 	char last[256];         /* the last event */
 };
 
-/* Log an event of the response and keep it for netvmctl. */
+/* Log an event of the response whole (an error and the command that
+ * repairs it are longer than d->last) and keep its start for netvmctl. */
 static void __attribute__((format(printf, 2, 3)))
 dos_log(struct mgr_dos *d, const char *fmt, ...)
 {
+	char msg[2 * MGR_ERR_LEN + 512];
 	va_list ap;
+	size_t n;
 
 	va_start(ap, fmt);
-	vsnprintf(d->last, sizeof(d->last), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	mgr_log("dos: %s", d->last);
+	mgr_log("dos: %s", msg);
+	n = strnlen(msg, sizeof(d->last) - 1);
+	memcpy(d->last, msg, n);
+	d->last[n] = '\0';
 }
 
 /* Set up the response of m->cfg.dos (nothing when off). 0 or -ENOMEM. */
@@ -407,17 +413,30 @@ mgr_dos_tick(struct mgr *m, struct json_object *stats, uint64_t now)
 void
 mgr_dos_stop(struct mgr *m)
 {
+	const struct mgr_dos_cfg *c = &m->cfg.dos;
 	struct mgr_dos *d = m->dos;
 	char err[MGR_ERR_LEN], *ans = NULL;
+	int r;
 
 	if (d == NULL)
 		return;
 	if (d->inserted && d->chain_before[0] != '\0' &&
-	    mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %s", m->cfg.dos.chain,
-			 d->chain_before) < 0)
-		dos_log(d, "at exit, taking the filter out of chain %s: %s (the chain drops "
-			"until it is set by hand: netvmctl chain set %s %s)", m->cfg.dos.chain, err,
-			m->cfg.dos.chain, d->chain_before);
+	    (r = mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %s", c->chain,
+			      d->chain_before)) < 0) {
+		/* the core refused (it answered), or the command never reached
+		 * it: the chain keeps the filter. Else (no answer in time, the
+		 * connection lost) the core may still make the change. */
+		if (ans != NULL || r == -ENOENT || r == -ECONNREFUSED)
+			dos_log(d, "at exit, taking the filter out of chain %s: %s (the chain "
+				"drops until it is set by hand: netvmctl chain set %s %s)",
+				c->chain, err, c->chain, d->chain_before);
+		else
+			dos_log(d, "at exit, taking the filter out of chain %s: %s (the core may "
+				"still make the change; if netvmctl chain list then shows role %u "
+				"first in %s, the chain drops until it is set by hand: netvmctl "
+				"chain set %s %s)", c->chain, err, c->filter_role, c->chain,
+				c->chain, d->chain_before);
+	}
 	free(ans);
 	m->dos->meth->stop(&m->dos->filter);
 	free(m->dos);

@@ -177,6 +177,10 @@ mgr_setup(struct mgr *m, bool check_only, char *err, size_t errlen)
 	}
 	if (check_only)
 		return 0;
+	/* before anything else: a manager that runs already owns the state
+	 * directory, its VMs and their leases */
+	if ((r = mgr_ctl_busy(m->cfg.socket_path, err, errlen)) < 0)
+		return r;
 	if ((r = mgr_scale_init(m, err, errlen)) < 0 || (r = mgr_dos_init(m, err, errlen)) < 0)
 		return r;
 	mgr_tel_path(&m->cfg, m->tel_path, sizeof(m->tel_path));
@@ -265,7 +269,12 @@ mgr_shutdown(struct mgr *m)
 
 	mgr_dos_stop(m);
 	mgr_scale_stop(m); /* its VMs are stopped below in any case */
+	/* only VMs this manager runs: one down (or never started, as when the
+	 * setup failed) was torn down already, and a stop would still remove
+	 * its lease file, or destroy a libvirt domain of that name */
 	for (i = 0; i < m->nb_vms; i++) {
+		if (!mgr_vm_up(&m->vms[i]))
+			continue;
 		if (m->cfg.keep_vms)
 			mgr_vm_leave(&m->vms[i]);
 		else

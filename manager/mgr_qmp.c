@@ -13,6 +13,7 @@
  * answering, or whose line does not fit, is an error, never a hang.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,8 +45,34 @@ mgr_qmp_close(struct mgr_qmp *q)
 	mgr_qmp_init(q);
 }
 
+/* The JSON object that is the whole of @line (@len bytes; white space may
+ * end it, as QEMU's "\r\n"), or NULL: not JSON, not an object, a NUL in
+ * it, anything after the object. */
+static struct json_object *
+qmp_parse(const char *line, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	size_t end;
+
+	if (strlen(line) != len || len > INT32_MAX || (tok = json_tokener_new()) == NULL)
+		return NULL;
+	o = json_tokener_parse_ex(tok, line, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	while (end < len && strchr(" \t\r", line[end]) != NULL)
+		end++;
+	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success || end != len ||
+			  !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
 /* The next JSON object QEMU sent, within @deadline_ms (mgr_now_ms() time):
- * 0 with *out, -ETIMEDOUT, -ECONNRESET, -EPROTO (no JSON or too long). */
+ * 0 with *out, -ETIMEDOUT, -ECONNRESET, -EPROTO (a line that is not one
+ * JSON object, or too long). */
 static int
 qmp_read(struct mgr_qmp *q, uint64_t deadline_ms, struct json_object **out, char *err,
 	 size_t errlen)
@@ -58,11 +85,10 @@ qmp_read(struct mgr_qmp *q, uint64_t deadline_ms, struct json_object **out, char
 
 		if (nl != NULL) {
 			*nl = '\0';
-			*out = json_tokener_parse(q->buf);
+			*out = qmp_parse(q->buf, (size_t)(nl - q->buf));
 			q->len -= (size_t)(nl + 1 - q->buf);
 			memmove(q->buf, nl + 1, q->len);
-			if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
-				json_object_put(*out);
+			if (*out == NULL) {
 				snprintf(err, errlen, "QMP: an answer that is not a JSON object");
 				return -EPROTO;
 			}
@@ -148,10 +174,12 @@ mgr_qmp_cmd(struct mgr_qmp *q, struct json_object *cmd, int fd, int timeout_ms,
 
 	if (ret != NULL)
 		*ret = NULL;
+	if (name == NULL)
+		name = "(no execute)";
 	r = snprintf(line, sizeof(line), "%s\n",
 		     json_object_to_json_string_ext(cmd, JSON_C_TO_STRING_PLAIN));
 	if (r < 0 || (size_t)r >= sizeof(line)) {
-		snprintf(err, errlen, "QMP: command %s longer than %zu bytes", name ? name : "?",
+		snprintf(err, errlen, "QMP: command %s longer than %zu bytes", name,
 			 sizeof(line) - 1);
 		return -E2BIG;
 	}

@@ -32,6 +32,7 @@
 #include "mgr_ops.h"
 
 #define POL_LOG 8 /* decisions kept per policy */
+#define POL_LOG_LEN 384 /* bytes kept of each */
 
 struct mgr_pol {
 	struct mgr *m;
@@ -45,7 +46,7 @@ struct mgr_pol {
 	unsigned int running;
 	uint64_t outs, ins;
 	unsigned int nb_log, log_next;
-	char log[POL_LOG][256];
+	char log[POL_LOG][POL_LOG_LEN];
 };
 
 int
@@ -73,17 +74,22 @@ mgr_core_cmd(struct mgr *m, char **answer, char *err, size_t errlen, const char 
 	return r;
 }
 
-/* Log a decision of @p and keep it for netvmctl. */
+/* Log a decision of @p whole (a refusal quotes the core's error) and keep
+ * its start for netvmctl. */
 static void __attribute__((format(printf, 2, 3)))
 pol_log(struct mgr_pol *p, const char *fmt, ...)
 {
-	char *slot = p->log[p->log_next];
+	char *slot = p->log[p->log_next], msg[2 * MGR_ERR_LEN + 512];
 	va_list ap;
+	size_t n;
 
 	va_start(ap, fmt);
-	vsnprintf(slot, sizeof(p->log[0]), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	mgr_log("scale role %u: %s", p->cfg->role, slot);
+	mgr_log("scale role %u: %s", p->cfg->role, msg);
+	n = strnlen(msg, sizeof(p->log[0]) - 1);
+	memcpy(slot, msg, n);
+	slot[n] = '\0';
 	p->log_next = (p->log_next + 1) % POL_LOG;
 	if (p->nb_log < POL_LOG)
 		p->nb_log++;

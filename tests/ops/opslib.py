@@ -3,6 +3,7 @@ and netvm-manager running host-process NFs (no guest image needed)."""
 
 import os
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -89,24 +90,87 @@ class Rig:
         return [f for f in flows if any(b <= a for a, b in zip(self.got[f], self.got[f][1:]))]
 
 
-class HostManager(Manager):
-    """netvm-manager with no VM (no guest image needed) and @extra sections."""
+def flows(rig, mgr, stop, timeout, period=0.02, policy=0):
+    """Flows of 5 packets, 6 new ones every @period s (~1500 packets/s at
+    0.02), until stop(policy @policy) or @timeout; every flow begun is
+    finished. The last policy seen."""
+    live, flow, rnd, p = [], 0, 0, {}
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        live = [f for f in live if rig.sent[f] < 5] + list(range(flow, flow + 6))
+        flow += 6
+        rig.send(live)
+        rnd += 1
+        if rnd % 5 == 0:
+            rig.collect()
+            p = pol(mgr, policy)
+            if p and stop(p):
+                break
+        time.sleep(max(0.0, t0 + rnd * period - time.monotonic()))
+    while live:
+        live = [f for f in live if rig.sent[f] < 5]
+        rig.send(live)
+        rig.collect()
+        time.sleep(period)
+    return p
 
-    def __init__(self, env, core, extra):  # pylint: disable=super-init-not-called
+
+def check_loss(chk, rig):
+    """Every packet sent came out, none reordered in its flow."""
+    lost = rig.lost(list(rig.sent))
+    chk.ok(not lost, f"0 packets lost in {len(rig.sent)} flows ({sum(rig.sent.values())} "
+           "packets)", str(list(lost.items())[:5]))
+    bad = rig.reordered(list(rig.sent))
+    chk.ok(not bad, f"0 flows reordered of {len(rig.sent)}", str(bad[:5]))
+
+
+def check_passes(chk, rig, flows_, what):
+    """Once what was sent is through, one packet of each of @flows_ comes out."""
+    rig.through(60)
+    sent = {f: rig.sent[f] for f in flows_}
+    got = {f: len(rig.got[f]) for f in flows_}
+    rig.send(flows_)
+    rig.through(60)
+    missing = {f: (rig.sent[f] - sent[f]) - (len(rig.got[f]) - got[f]) for f in flows_}
+    chk.ok(all(v == 0 for v in missing.values()), what, str(missing))
+
+
+def second_refused(env, chk, mgr):
+    """A second netvm-manager on @mgr's configuration (its socket and state
+    directory) refuses to start, and takes nothing of the first's: every
+    file of the state directory stays, the first answers on."""
+    before = sorted(os.listdir(mgr.state_dir))
+    res = subprocess.run([env.binary(MANAGER_BIN), "-c", mgr.conf], capture_output=True,
+                         text=True, timeout=60)
+    msg = res.stderr.strip()
+    chk.ok(res.returncode == 1 and f"{mgr.sock} is in use by a running netvm-manager" in msg,
+           "a second netvm-manager on the same socket refuses to start", msg)
+    chk.eq(sorted(os.listdir(mgr.state_dir)), before,
+           "it leaves the first's state directory as it was (leases, pidfiles, logs)")
+    chk.ok(mgr.vms() is not None, "the first manager answers on")
+
+
+class HostManager(Manager):
+    """netvm-manager with no VM (no guest image needed), @extra sections and
+    @manager_extra keys of its manager group."""
+
+    def __init__(self, env, core, extra, manager_extra=""):  # pylint: disable=super-init-not-called
         self.state_dir = env.path("vms")
         self.sock = env.path("manager.sock")
         self.conf = env.path("manager.conf")
         with open(self.conf, "w") as f:
-            f.write(f'manager = {{ socket = "{self.sock}"; state_dir = "{self.state_dir}"; }};\n'
+            f.write(f'manager = {{ socket = "{self.sock}"; state_dir = "{self.state_dir}"; '
+                    f'{manager_extra} }};\n'
                     f'core = {{ socket = "{core.sock}"; file_prefix = "{core.prefix}"; }};\n'
                     + extra)
         Proc.__init__(self, env, "manager", [env.binary(MANAGER_BIN), "-c", self.conf])
         self.ctl = env.binary(NETVMCTL_BIN)
 
 
-def manager(env, chk, core, extra):
-    """netvm-manager for @core, no VM, with @extra sections (scale, dos)."""
-    mgr = HostManager(env, core, extra)
+def manager(env, chk, core, extra, manager_extra=""):
+    """netvm-manager for @core, no VM, with @extra sections (scale, dos) and
+    @manager_extra keys (restart_backoff_ms, ...)."""
+    mgr = HostManager(env, core, extra, manager_extra)
     err = mgr.start_ready()
     if not chk.ok(err is None, "netvm-manager starts", err or ""):
         env.done(chk)

@@ -73,30 +73,6 @@ def units(p):
     return {u["name"]: u for u in p.get("instances", []) if u["state"] == "running"}
 
 
-def traffic(rig, mgr, stop, timeout):
-    """Flows of 5 packets at ~1500 packets/s until stop(policy) or @timeout;
-    every flow begun is finished. The last policy seen."""
-    live, flow, rnd, p = [], 0, 0, {}
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        live = [f for f in live if rig.sent[f] < 5] + list(range(flow, flow + 6))
-        flow += 6
-        rig.send(live)
-        rnd += 1
-        if rnd % 5 == 0:
-            rig.collect()
-            p = opslib.pol(mgr)
-            if p and stop(p):
-                break
-        time.sleep(max(0.0, t0 + rnd * 0.02 - time.monotonic()))
-    while live:
-        live = [f for f in live if rig.sent[f] < 5]
-        rig.send(live)
-        rig.collect()
-        time.sleep(0.02)
-    return p
-
-
 class Throttle(opslib.Flood):
     """QEMU @pid stopped @off s of every @off + @on s until stop() (resumed then)."""
 
@@ -158,11 +134,11 @@ def main():
     stall = opslib.Stall(mgr)
     slow = Throttle(vms[first["vm"]]["pid"])
     t_out = time.monotonic()
-    p = traffic(rig, mgr, lambda p: p["running"] == 2, 60)
+    p = opslib.flows(rig, mgr, lambda p: p["running"] == 2, 60)
     out_s = time.monotonic() - t_out
     slow.stop()
     t_end = time.monotonic() + 2.0
-    p = traffic(rig, mgr, lambda p: time.monotonic() > t_end, 10)
+    p = opslib.flows(rig, mgr, lambda p: time.monotonic() > t_end, 10)
     chk.ok(p.get("running") == 2 and p.get("scale_outs", 0) >= 1,
            "a scale-out decision: 2 instances run", str(p))
     second = [u for n, u in units(p).items() if n != first["name"]]
@@ -196,11 +172,7 @@ def main():
            "no drop for a full ring or a missing instance")
 
     chk.section("loss: every packet through, in order")
-    lost = rig.lost(list(rig.sent))
-    chk.ok(not lost, f"0 packets lost in {len(rig.sent)} flows ({sum(rig.sent.values())} "
-           "packets)", str(list(lost.items())[:5]))
-    bad = rig.reordered(list(rig.sent))
-    chk.ok(not bad, f"0 flows reordered of {len(rig.sent)}", str(bad[:5]))
+    opslib.check_loss(chk, rig)
     print(f"scale_idle: {sum(rig.sent.values())} packets; instance went live: {live}; the "
           f"longest netvmctl answer during scale-out and scale-in ({stall.asked} asked, "
           f"{stall.failed} failed): {worst * 1000:.0f} ms", flush=True)

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""scale_events: what a scaling policy does when an instance dies, never goes live, or cannot be drained.
+
+The core sends everything from port 0 to role 1 and places flows by hash
+(core.placement = "hash"); the manager (restart_backoff_ms 500,
+boot_timeout_s 3) has two policies of method "process":
+
+  role 1    nf_slow (10 ms per packet), min 1, max 2
+  role 2    a program that never attaches to the core (it sleeps), min 1
+
+Checks, as docs/operations.md §7 says (and docs/manager.md §6: a second
+manager on the same socket refuses to start, and takes nothing of the
+first's state directory):
+
+  never live  role 2's instance is stopped after manager.boot_timeout_s
+              ("r2-1 not live after 3 s (manager.boot_timeout_s): stopped",
+              its process gone), and started again by the min rule
+  died        role 1's instance killed (SIGKILL): "r1-1 went down: killed by
+              signal 9", then "below min: starting r1-1": a new process
+              attached as the role's instance, traffic passes again
+  hash        under load role 1 grows to 2 instances; the traffic stops: the
+              scale-in cannot drain ("instance drain" needs core.placement =
+              "load"), so the instance is stopped at once and the decision
+              says why; netvmctl instance drain by hand is refused the same way
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+import opslib  # noqa: E402
+import mgrtest  # noqa: E402  (tests/manager, on opslib's path)
+from nvtest import check  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+
+SLOW_BIN = "tests/functional/nf_slow"
+CONFIG = """core = { buffer_size = 4096; ring_size = 4096; placement = "hash"; };
+rules = ( { in_port = 0; role = 1; } );
+default = { action = "drop"; };
+"""
+BOOT_S = 3
+
+
+def policies(slow, sleeper):
+    return f"""scale = (
+  {{ role = 1; method = "process"; command = "{slow} -- --delay-us 10000 --mark 1";
+    min = 1; max = 2; out_above = 16; in_below = 2; out_hold_ms = 1000; in_hold_ms = 2000;
+    cooldown_ms = 500; drain_ms = 15000; }},
+  {{ role = 2; method = "process"; command = "{sleeper}"; min = 1; max = 1; }} );
+"""
+
+
+def wait_pol(mgr, i, pred, timeout):
+    """Wait until pred(policy @i): (True, policy) or (False, the last seen)."""
+    deadline = time.monotonic() + timeout
+    p = {}
+    while time.monotonic() < deadline:
+        p = opslib.pol(mgr, i)
+        if p and pred(p):
+            return True, p
+        time.sleep(0.1)
+    return False, p
+
+
+def decided(p, text):
+    return [d for d in p.get("decisions", []) if text in d]
+
+
+def case_never_live(chk, mgr):
+    chk.section("never live: stopped after boot_timeout_s, started again")
+    ok, p = wait_pol(mgr, 1, lambda p: opslib.alive(p) and opslib.alive(p)[0].get("pid"), 20)
+    pid = opslib.alive(p)[0].get("pid") if ok else None
+    chk.ok(ok and opslib.alive(p)[0]["state"] == "starting", "r2-1 starts (not live: it never "
+           "attaches)", str(p))
+    want = f"r2-1 not live after {BOOT_S} s (manager.boot_timeout_s): stopped"
+    ok, p = wait_pol(mgr, 1, lambda p: decided(p, want), BOOT_S + 30)
+    chk.ok(ok, "the decision says it was not live within manager.boot_timeout_s",
+           str(p.get("decisions")))
+    chk.ok(pid is not None and not mgrtest.pid_alive(pid), "its process is gone", str(pid))
+    ok, p = wait_pol(mgr, 1, lambda p: len(decided(p, "below min: starting r2-1")) >= 2,
+                     30)
+    chk.ok(ok, "the min rule starts it again", str(p.get("decisions")))
+    chk.eq(p.get("running"), 0, "role 2 has no running instance (none went live)")
+
+
+def case_died(env, chk, rig, mgr):
+    chk.section("died: an instance killed, the min rule starts another")
+    ok, p = wait_pol(mgr, 0, lambda p: p["running"] == 1, 30)
+    u = opslib.alive(p)[0] if ok else {}
+    chk.ok(ok and u.get("pid") and u.get("nf_id") is not None, "r1-1 runs", str(p))
+    if not ok:
+        return
+    os.kill(u["pid"], signal.SIGKILL)
+    ok, p = wait_pol(mgr, 0, lambda p: p["running"] == 1 and opslib.alive(p) and
+                     opslib.alive(p)[0].get("pid") != u["pid"], 30)
+    chk.ok(ok, "a new instance runs", str(p))
+    chk.ok(decided(p, "r1-1 went down: ") and
+           "signal 9" in decided(p, "r1-1 went down: ")[0],
+           "the decision says r1-1 went down (killed by signal 9)", str(p.get("decisions")))
+    chk.ok(decided(p, "below min: starting r1-1"), "then: below min, starting r1-1",
+           str(p.get("decisions")))
+    n = opslib.alive(p)[0] if ok else {}
+    chk.ok(n.get("pid") != u["pid"] and n.get("nf_id") is not None,
+           f"a new process (pid {u['pid']} -> {n.get('pid')}), instance {n.get('nf_id')}",
+           str(n))
+    rig.send(range(200000, 200016))
+    ok, st = rig.through(60)
+    chk.ok(ok and not rig.lost(range(200000, 200016)), "traffic passes through it",
+           str(rig.lost(range(200000, 200016))))
+
+
+def case_hash(env, chk, rig, mgr):
+    chk.section("hash: a scale-in cannot drain, the instance is stopped at once")
+    # ~600 packets/s in flows of 5 packets
+    p = opslib.flows(rig, mgr, lambda p: p.get("running") == 2, 60, period=0.05)
+    reached = p.get("running") == 2
+    chk.ok(reached, "under load role 1 grows to 2 instances", str(opslib.pol(mgr, 0)))
+    p = opslib.pol(mgr, 0)
+    newest = max(opslib.alive(p), key=lambda u: u["name"], default={})
+    res = subprocess.run([env.binary("manager/netvmctl"), "-c", rig.core.sock, "instance",
+                          "drain", str(newest.get("nf_id"))],
+                         capture_output=True, text=True, timeout=30)
+    chk.ok(res.returncode == 1 and 'needs core.placement = "load"' in res.stderr,
+           "netvmctl instance drain is refused with hash placement, saying why",
+           f"status {res.returncode}: {res.stderr.strip()}")
+    ok, st = rig.through(90)
+    chk.ok(ok, "every frame is through", f"port0_rx {st.get('port0_rx')} of {rig.inj.sent}")
+    ok, p = wait_pol(mgr, 0, lambda p: len(opslib.alive(p)) == 1 and p["running"] == 1, 60)
+    chk.ok(ok, "back to one instance", str(p))
+    refused = decided(p, "refused (")
+    chk.ok(refused and "stopping it now" in refused[0] and
+           'needs core.placement = "load"' in refused[0],
+           "the scale-in decision says the drain was refused and why, and stops it now",
+           str(p.get("decisions")))
+    chk.ok(not decided(p, "drained"), "nothing was drained", str(p.get("decisions")))
+    chk.ok(newest.get("pid") and not mgrtest.pid_alive(newest["pid"]),
+           f"{newest.get('name')}'s process is gone", str(newest))
+
+
+def main():
+    env = nvenv.setup("scale_events", timeout=230, description=__doc__)
+    chk = check.Checker("scale_events")
+    nvenv.require_root(chk)
+    nvenv.require_hugepages(chk)
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, SLOW_BIN, "manager/netvm-manager",
+                                      "manager/netvmctl"])
+    sleeper = env.path("never-attaches.sh")
+    with open(sleeper, "w") as f:
+        f.write("#!/bin/sh\n# an NF that never attaches to the core\nexec sleep 600\n")
+    os.chmod(sleeper, 0o755)
+    rig = opslib.Rig(env, chk, "se", CONFIG)
+    mgr = opslib.manager(env, chk, rig.core, policies(env.binary(SLOW_BIN), sleeper),
+                         manager_extra=f"restart_backoff_ms = 500; boot_timeout_s = {BOOT_S};")
+    chk.section("second manager: refused, nothing of the first's taken")
+    opslib.second_refused(env, chk, mgr)
+    case_never_live(chk, mgr)
+    case_died(env, chk, rig, mgr)
+    case_hash(env, chk, rig, mgr)
+    opslib.finish(env, chk, rig, mgr)
+
+
+if __name__ == "__main__":
+    main()
