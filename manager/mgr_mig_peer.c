@@ -265,7 +265,7 @@ peer_verify(const struct mgr_mig_peer *p, char *text, const uint8_t *ns, const u
 {
 	char msg[MGR_ERR_LEN];
 	struct mgr_auth_key *key = malloc(sizeof(*key));
-	struct json_object *o, *e;
+	struct json_object *o;
 	int r;
 
 	if (key == NULL)
@@ -279,8 +279,7 @@ peer_verify(const struct mgr_mig_peer *p, char *text, const uint8_t *ns, const u
 	if (r == 1) {
 		o = json_tokener_parse(*json);
 		snprintf(err, errlen, "the destination manager at %s refused the request: %s",
-			 p->uri, o != NULL && json_object_object_get_ex(o, "error", &e) ?
-			 json_object_get_string(e) : "no reason given");
+			 p->uri, mgr_json_str(o, "error", "no reason given"));
 		json_object_put(o);
 		return -EACCES;
 	}

@@ -309,7 +309,7 @@ int
 mgr_mig_wait_stream(struct mgr_qmp *src, struct json_object **info, char *err, size_t errlen)
 {
 	uint64_t deadline = mgr_now_ms() + MIG_STREAM_MS;
-	struct json_object *r, *s, *e;
+	struct json_object *r, *s;
 	const char *st;
 	int rc;
 
@@ -327,8 +327,7 @@ mgr_mig_wait_stream(struct mgr_qmp *src, struct json_object **info, char *err, s
 		}
 		if (strcmp(st, "failed") == 0 || strcmp(st, "cancelled") == 0) {
 			snprintf(err, errlen, "the migration %s: %s", st,
-				 json_object_object_get_ex(r, "error-desc", &e) ?
-				 json_object_get_string(e) : "QEMU gave no reason");
+				 mgr_json_str(r, "error-desc", "QEMU gave no reason"));
 			json_object_put(r);
 			return -EIO;
 		}

@@ -49,8 +49,7 @@ mig_peer_ok(struct json_object *reply, char *err, size_t errlen)
 	if (json_object_object_get_ex(reply, "ok", &o) && json_object_get_boolean(o))
 		return true;
 	snprintf(err, errlen, "the destination manager: %s",
-		 json_object_object_get_ex(reply, "error", &o) ? json_object_get_string(o) :
-		 "refused without a reason");
+		 mgr_json_str(reply, "error", "refused without a reason"));
 	return false;
 }
 

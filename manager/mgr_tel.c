@@ -163,3 +163,14 @@ mgr_tel_nf_live(const char *path, uint32_t nf_id, char *err, size_t errlen)
 	json_object_put(o);
 	return r;
 }
+
+const char *
+mgr_json_str(struct json_object *o, const char *key, const char *dflt)
+{
+	struct json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return dflt;
+	return json_object_get_string(v);
+}
