@@ -182,6 +182,11 @@ def quiet_start(chk, rig):
     chk.eq(rig.lost(LEGIT), {}, "every legitimate packet out of port 1")
 
 
+def spoofed(k):
+    """The source of the SYN flood's packet @k: one source each."""
+    return f"172.16.{(k >> 8) & 255}.{k & 255}"
+
+
 def main():
     env = nvenv.setup("dos", timeout=200, description=__doc__)
     chk = check.Checker("dos")
@@ -206,10 +211,9 @@ def main():
     mark = {f: rig.sent[f] for f in tcp_legit}
     t0, t_syn, rnd, spoof = time.monotonic(), None, 0, 0
     while time.monotonic() - t0 < 20:
-        for _ in range(10):  # 500 SYNs/s, each from a source of its own
-            rig.send([SYN_FLOW0 + spoof], src=f"172.16.{(spoof >> 8) & 255}.{spoof & 255}",
-                     tcp="S")
-            spoof += 1
+        # 500 SYNs/s, each from a source of its own
+        rig.send_from([(SYN_FLOW0 + k, spoofed(k)) for k in range(spoof, spoof + 10)], tcp="S")
+        spoof += 10
         if rnd % 5 == 0:
             rig.send(tcp_legit, tcp="A")
             rig.collect()
@@ -219,8 +223,8 @@ def main():
         if t_syn is not None and time.monotonic() - t_syn > 1.0:
             break
         time.sleep(max(0.0, t0 + rnd * 0.02 - time.monotonic()))
-    keep = opslib.Flood(lambda i: [rig.send([SYN_KEEP0 + 40 * i + k], tcp="S",
-                                            src=f"172.17.{i & 255}.{k}") for k in range(40)])
+    keep = opslib.Flood(lambda i: rig.send_from(
+        [(SYN_KEEP0 + 40 * i + k, f"172.17.{i & 255}.{k}") for k in range(40)], tcp="S"))
     chk.ok(t_syn is not None, "the chain becomes 9,1 again", str(chain_roles(env, rig.core, "web")))
     rc, out = mgr.netvmctl("dos")
     d = out.get("dos", {}) if isinstance(out, dict) else {}
@@ -229,10 +233,8 @@ def main():
     chk.eq(d.get("blocked"), [], "no source blocked (each sent under src_pps)")
     spoof_mark = spoof
     for _ in range(10):
-        for _ in range(10):
-            rig.send([SYN_FLOW0 + spoof], src=f"172.16.{(spoof >> 8) & 255}.{spoof & 255}",
-                     tcp="S")
-            spoof += 1
+        rig.send_from([(SYN_FLOW0 + k, spoofed(k)) for k in range(spoof, spoof + 10)], tcp="S")
+        spoof += 10
         rig.send(tcp_legit, tcp="A")
         time.sleep(0.02)
     keep.stop()

@@ -58,9 +58,13 @@ class Rig:
 
     def send(self, flows, src=None, tcp=None):
         """One packet of each of @flows (@src, @tcp: see frame())."""
+        self.send_from([(f, src) for f in flows], tcp)
+
+    def send_from(self, flow_srcs, tcp=None):
+        """One packet of each flow of the (flow, source) pairs @flow_srcs, in one write."""
         with self.lock:  # a Flood thread sends too
             frames = []
-            for f in flows:
+            for f, src in flow_srcs:
                 frames.append(frame(f, self.sent[f], src, tcp))
                 self.sent[f] += 1
             self.inj.send(frames)
