@@ -5,12 +5,14 @@
  * shape `scripts/bench.sh scale` uses (proto tcp or udp, a source prefix
  * /8../32 outside 10/8, a destination prefix /8../32, a destination port or
  * range, half of them a source port or range) and then the rule the traffic
- * takes (dst 10.0.2.0/24). Printed per count: the time cls_create() takes
- * (what a rules file at start and every `netvmctl rule add` pay: the whole
- * context is built again), the DPDK heap it keeps, the process's peak
+ * takes (dst 10.0.2.0/24). Printed per count: the time cls_create() takes,
+ * wall clock and this thread's CPU time (what a rules file at start and
+ * every `netvmctl rule add` pay: the whole context is built again), the
+ * DPDK heap it keeps (the context), the process's peak
  * resident size so far, and the cycles per key of cls_classify() on bursts
- * of 64 keys of the traffic (UDP from 10/8 to 10.0.2.0/24). Every key's
- * target is checked against the last rule's; a wrong one is an error (exit 1).
+ * of 64 keys of the traffic (UDP from 10/8 to 10.0.2.0/24), the median
+ * burst. Every key's target is checked against the last rule's; a wrong one
+ * is an error (exit 1).
  *
  *   bench-cls [-r N[,N...]] [-n LOOKUPS] [-s SEED]
  *
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include <arpa/inet.h>
 #include <rte_malloc.h>
@@ -95,6 +98,16 @@ make_rules(struct cfg *c, uint32_t n, uint64_t seed)
 	return 0;
 }
 
+/* This thread's CPU time in ms: the build's cost whatever else runs. */
+static double
+cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static uint64_t
 heap_bytes(void)
 {
@@ -105,17 +118,22 @@ heap_bytes(void)
 	return st.heap_allocsz_bytes;
 }
 
-/* Classify @nb keys of the traffic in bursts; cycles per key, or -1 on a wrong target. */
+/* Classify @nb keys of the traffic in bursts; the median burst's cycles per
+ * key (a burst the host interrupted does not count), or -1 on a wrong target
+ * or no memory. */
 static double
 lookups(const struct cls *cls, uint32_t nb, uint64_t seed)
 {
 	struct cls_key keys[BURST];
 	const struct cls_key *kp[BURST];
 	uint16_t targets[BURST];
-	uint64_t s = seed, t, cyc = 0;
-	uint32_t done, i;
+	uint32_t nb_bursts = (nb + BURST - 1) / BURST, b, i;
+	uint64_t s = seed, t, *cyc = malloc(nb_bursts * sizeof(*cyc));
+	double med;
 
-	for (done = 0; done < nb; done += BURST) {
+	if (cyc == NULL)
+		return -1;
+	for (b = 0; b < nb_bursts; b++) {
 		for (i = 0; i < BURST; i++) {
 			memset(&keys[i], 0, sizeof(keys[i]));
 			keys[i].proto = 17;
@@ -128,12 +146,17 @@ lookups(const struct cls *cls, uint32_t nb, uint64_t seed)
 		}
 		t = rte_rdtsc_precise();
 		cls_classify(cls, kp, BURST, targets);
-		cyc += rte_rdtsc_precise() - t;
-		for (i = 0; i < BURST; i++)
-			if (targets[i] != 0)
+		cyc[b] = rte_rdtsc_precise() - t;
+		for (i = 0; i < BURST; i++) {
+			if (targets[i] != 0) {
+				free(cyc);
 				return -1;
+			}
+		}
 	}
-	return (double)cyc / done;
+	med = median(cyc, nb_bursts) / BURST;
+	free(cyc);
+	return med;
 }
 
 /* Parse "N[,N...]" into @v (at most MAX_COUNTS, each 1..@max). Count, or -1. */
@@ -183,24 +206,26 @@ main(int argc, char **argv)
 	}
 	if (bench_eal_init("bench-cls", argv[0], "2048") < 0)
 		return 1;
-	printf("%10s %12s %12s %14s %12s\n", "rules", "build ms", "heap MiB", "peak RSS MiB",
-	       "cycles/key");
+	printf("%10s %10s %10s %10s %14s %12s\n", "rules", "build ms", "CPU ms", "heap MiB",
+	       "peak RSS MiB", "cycles/key");
 	for (i = 0; i < nb_counts; i++) {
 		char err[256] = "";
 		struct rusage ru;
 		struct cfg c;
 		struct cls *cls;
 		uint64_t h0, t;
-		double ms, heap, cyc;
+		double ms, cpu, heap, cyc;
 
 		if (make_rules(&c, counts[i], seed) < 0) {
 			fprintf(stderr, "bench-cls: out of memory for %u rules\n", counts[i]);
 			return 1;
 		}
 		h0 = heap_bytes();
+		cpu = cpu_ms();
 		t = rte_rdtsc();
 		cls = cls_create(&c, (int)rte_socket_id(), err, sizeof(err));
 		ms = cyc_ms(rte_rdtsc() - t);
+		cpu = cpu_ms() - cpu;
 		if (cls == NULL) {
 			fprintf(stderr, "bench-cls: %u rules: %s\n", counts[i], err);
 			return 1;
@@ -213,7 +238,7 @@ main(int argc, char **argv)
 				counts[i]);
 			return 1;
 		}
-		printf("%10u %12.1f %12.1f %14.1f %12.1f\n", counts[i], ms, heap,
+		printf("%10u %10.0f %10.0f %10.1f %14.1f %12.1f\n", counts[i], ms, cpu, heap,
 		       ru.ru_maxrss / 1024.0, cyc);
 		fflush(stdout);
 		cls_free(cls);
