@@ -10,9 +10,14 @@ exactly the frames the test writes into it (nvtest.inject), port 1 is a
 net_null sink; three netvm-bridge instances serve roles 1, 2 and 3 and send
 everything out of port 1.
 
+Overlaps are made on purpose: 16 pairs of rules where one is a wider copy
+of the other (shorter prefixes, any port) with another target, the wider
+first in half of the pairs, the narrower first in the other half.
+
 Frames: one inside each of 48 random rules (spread over the whole list,
-the last ten thousand included), from 10.9/16 (only the last rule matches)
-and from elsewhere in 10/8 (no rule: the default). Where each frame must go
+the last ten thousand included), one inside the narrower rule of each pair
+(the first of the two must decide), from 10.9/16 (only the last rule
+matches) and from elsewhere in 10/8 (no rule: the default). Where each frame must go
 is computed here by a first-match scan of the rules in file order (a
 Python model, not the core's code); the NFs' rx counters and drop_rule_drop
 must agree.
@@ -45,6 +50,7 @@ from nvtest.proc import Core, Nf  # noqa: E402
 N = 100000      # rules in the file
 LIMIT = 131072  # docs/config.md: at most this many rules
 PROBES = 48     # frames inside random rules
+PAIRS = 16      # overlapping pairs of rules
 SEED = 100013
 HEAD = """core = {
   pool_buffers = 4096;
@@ -87,6 +93,27 @@ def make_rules(rnd):
         rules.append((proto, src, dst, sport, dport, rnd.choice((1, 2, DROP))))
     rules.append((None, LAST, None, None, None, 2))
     return rules
+
+
+def make_pairs(rnd, rules):
+    """Make PAIRS overlapping pairs in @rules; returns the narrower rule of each."""
+    narrow = []
+    for i, (a, b) in enumerate(zip(*[iter(rnd.sample(range(N - 1), 2 * PAIRS))] * 2)):
+        k, j = min(a, b), max(a, b)
+        proto, src, dst, _sport, _dport, target = rules[k if i % 2 else j]
+        wide_src = (src[0] & (0xffffffff << (32 - max(8, src[1] - 4))) & 0xffffffff,
+                    max(8, src[1] - 4))
+        wide_dst = (dst[0] & (0xffffffff << (32 - max(8, dst[1] - 4))) & 0xffffffff,
+                    max(8, dst[1] - 4))
+        other = rnd.choice([t for t in (1, 2, DROP) if t != target])
+        wide = (proto, wide_src, wide_dst, None, None, other)
+        if i % 2:  # narrower first
+            rules[j] = wide
+            narrow.append(rules[k])
+        else:      # wider first
+            rules[k] = wide
+            narrow.append(rules[j])
+    return narrow
 
 
 def rule_text(r):
@@ -158,8 +185,9 @@ def main():
     nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.BRIDGE_BIN, "manager/netvmctl"])
     rnd = random.Random(SEED)
     rules = make_rules(rnd)
+    narrow = make_pairs(rnd, rules)
     picks = sorted(rnd.sample(range(N - 1), PROBES - 8) + rnd.sample(range(N - 10000, N - 1), 8))
-    probes = [inside(rnd, rules[k]) for k in picks]
+    probes = [inside(rnd, rules[k]) for k in picks] + [inside(rnd, r) for r in narrow]
     from_last = [(17, LAST[0] | rnd.getrandbits(16), 0x0a000201, 4000 + i, 53) for i in range(8)]
     from_10 = [(6, 0x0a010000 | rnd.getrandbits(16), 0x0a000201, 5000 + i, 80) for i in range(8)]
     t0 = time.monotonic()
@@ -169,6 +197,10 @@ def main():
     print(f"  model: {len(probes) + 16} frames against {N} rules in "
           f"{time.monotonic() - t0:.1f} s; probe targets {expected(want_probes)} "
           "(role 1, 2, 3, drop)")
+    # pair i: the wider rule first when i is even (its target, not the narrower's)
+    chk.ok(all((w == r[5]) == (i % 2 == 1)
+               for i, (w, r) in enumerate(zip(want_probes[-PAIRS:], narrow))),
+           "the model: in each overlapping pair the first rule decides")
     chk.eq((set(want_last), set(want_10)), ({2}, {3}),
            "the model: 10.9/16 takes the last rule, the rest of 10/8 the default")
 
@@ -196,7 +228,8 @@ def main():
            f"rule list: {N} rules, the last as written", f"rc {rc}, {len(lines)} lines, "
            f"last rule {lines[-2] if len(lines) > 1 else ''!r}, err {err!r}")
     chk.eq(sent_through(chk, core, inj, [frame(p) for p in probes], "inside random rules", keys),
-           expected(want_probes), "frames inside random rules: each by its first matching rule")
+           expected(want_probes),
+           "frames inside random rules and overlapping pairs: each by its first matching rule")
     chk.eq(sent_through(chk, core, inj, [frame(p) for p in from_last], "from 10.9/16", keys),
            expected(want_last), "frames from 10.9/16: rule 99999 (the last), role 2")
     chk.eq(sent_through(chk, core, inj, [frame(p) for p in from_10], "from 10.1/16", keys),
