@@ -116,7 +116,10 @@ def flow_table_size(flows):
 def case(sweep, n, out):
     """trial options of point n of a sweep"""
     if sweep == "rules":
-        return {"config": rules_config(n), "nfs": [BRIDGE]}
+        # the core builds its classifier before it connects its ports: at
+        # 100 000 rules that can take longer than the generator's 20 s wait
+        return {"config": rules_config(n), "nfs": [BRIDGE],
+                "extra_pg": ["--link-timeout", "300"]}
     if sweep == "flows":
         return {"flows": n, "nfs": [BRIDGE],
                 "core_opts": f"flow_table_size = {flow_table_size(n)};"}
