@@ -178,7 +178,7 @@ def expected(targets):
 
 
 def main():
-    env = nvenv.setup("rules_100k", timeout=560, description=__doc__)
+    env = nvenv.setup("rules_100k", timeout=880, description=__doc__)
     chk = check.Checker("rules_100k")
     nvenv.require_root(chk)
     nvenv.require_hugepages(chk)
