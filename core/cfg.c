@@ -598,7 +598,8 @@ cfg_parse_rules(struct cfg_ctx *x, const config_setting_t *rules)
 		return rc;
 	n = (unsigned int)config_setting_length(rules);
 	if (n > CFG_MAX_RULES)
-		return cfg_fail(x, rules, "rules", "%u rules; at most %u", n, CFG_MAX_RULES);
+		return cfg_fail(x, rules, "rules", "%u rules; at most %u (the classifier's limit)", n,
+				CFG_MAX_RULES);
 	if (n == 0)
 		return 0;
 	x->c->rules = calloc(n, sizeof(*x->c->rules));

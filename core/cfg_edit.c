@@ -200,7 +200,8 @@ cfg_rule_add(struct cfg *c, unsigned int at, const char *text, const char *name,
 		return rc;
 	if (c->nb_rules + n > CFG_MAX_RULES) {
 		free(add);
-		return cfg_err(err, errlen, -ENOSPC, "%u rules in force and %u more: at most %u",
+		return cfg_err(err, errlen, -ENOSPC, "%u rules in force and %u more: at most %u "
+			       "(the classifier's limit)",
 			       c->nb_rules, n, CFG_MAX_RULES);
 	}
 	all = realloc(c->rules, (c->nb_rules + n) * sizeof(*all));

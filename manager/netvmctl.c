@@ -82,7 +82,8 @@ usage(FILE *f, const char *prog)
 		"  -c, --core SOCKET    the core engine's attach socket, for nf cmd and the core's\n"
 		"                       commands (default %s; vm cmd asks the manager)\n"
 		"  -f, --file FILE      send FILE's bytes after the command's words ('-': stdin)\n"
-		"  -t, --timeout SECONDS  how long the NF may take to answer (default 10)\n"
+		"  -t, --timeout SECONDS  how long the NF, or the core for its own commands, may\n"
+		"                       take to answer (default 10)\n"
 		"  -j, --json           print the answer as JSON\n"
 		"  -h, --help           this text\n",
 		prog, MGR_CFG_DEF_SOCKET, MGR_CFG_DEF_CORE_SOCKET);
@@ -90,11 +91,13 @@ usage(FILE *f, const char *prog)
 
 /*
  * A command for the core itself (@argv: "rule add ...", "core reload FILE",
- * ...): checked for its shape here, sent through the core's command socket.
+ * ...): checked for its shape here, sent through the core's command socket;
+ * the core has @timeout_s to answer (a rule change rebuilds the classifier).
  * Returns the exit status: 0, 1 refused, 2 usage.
  */
 static int
-ctl_core_words(const char *core_sock, int argc, char **argv, const char *file, bool json)
+ctl_core_words(const char *core_sock, int argc, char **argv, const char *file,
+	       unsigned int timeout_s, bool json)
 {
 	static const struct { const char *obj, *verb; int min, max; } forms[] = {
 		{ "rule", "list", 2, 2 }, { "rule", "add", 3, 64 }, { "rule", "del", 3, 3 },
@@ -120,9 +123,9 @@ ctl_core_words(const char *core_sock, int argc, char **argv, const char *file, b
 			fprintf(stderr, "netvmctl: core reload FILE takes no --file\n");
 			return 2;
 		}
-		return ctl_nf_cmd(core_sock, CTL_CORE, 1, argv + 1, argv[2], 10, json);
+		return ctl_nf_cmd(core_sock, CTL_CORE, 1, argv + 1, argv[2], timeout_s, json);
 	}
-	return ctl_nf_cmd(core_sock, CTL_CORE, argc, argv, file, 10, json);
+	return ctl_nf_cmd(core_sock, CTL_CORE, argc, argv, file, timeout_s, json);
 }
 
 /* Send @req to the manager at @path; the whole answer in a malloc'd string. */
@@ -279,7 +282,7 @@ main(int argc, char **argv)
 			  strcmp(argv[0], "core") == 0 || strcmp(argv[0], "instance") == 0 ||
 			  (strcmp(argv[0], "dos") == 0 && argc > 1)))
 		return ctl_core_words(core ? core : MGR_CFG_DEF_CORE_SOCKET, argc, argv, file,
-				      json);
+				      (unsigned int)timeout_s, json);
 	if (argc >= 4 && strcmp(argv[1], "cmd") == 0 && strcmp(argv[0], "nf") == 0) {
 		unsigned long id = strtoul(argv[2], &end, 10);
 

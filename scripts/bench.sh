@@ -23,7 +23,7 @@
 #            an idle VM when the guest image is built) per trial: attack start to
 #            mitigation and legitimate packets lost; median, min, max (not
 #            part of 'all')
-#   scale    how cost grows: rate and cycles per packet against 1..16384 rules,
+#   scale    how cost grows: rate and cycles per packet against 1..100 000 rules,
 #            1..1M flows, 1..16 instances, chains of 1..8, 10..1M l3fwd routes,
 #            64..9000 B, each against its first point (not part of 'all')
 #   profile  perf record (cpu-clock) of netvm-core in the peers netvm setup:

@@ -8,7 +8,7 @@ Six sweeps, each through the trial of bench_trial.py (netvm-pktgen <->
 memif <-> netvm-core <-> NF(s)), each against its own first point in the
 same run:
 
-    rules      classifier rules 1 .. 16384 (random 5-tuple prefixes; the
+    rules      classifier rules 1 .. 100 000 (random 5-tuple prefixes; the
                traffic matches only the last rule)          cost: NIC->core
     flows      concurrent flows 1 .. 1 000 000 (netvm-pktgen -f, the core's
                flow table sized for them)                  cost: core, all stages
@@ -39,7 +39,7 @@ from bench_suites import Suite, bridge_chain, env_num, fmt, pick, spread, stage_
 BRIDGE = ("apps/bridge/netvm-bridge", 1, [])
 ROUTE = "10.0.2.0/24 1 02:00:00:00:02:02"  # where netvm-pktgen's traffic goes
 SWEEPS = {
-    "rules": [1, 10, 100, 1000, 10000, 16384],
+    "rules": [1, 10, 100, 1000, 10000, 100000],
     "flows": [1, 100, 10000, 100000, 1000000],
     "instances": [1, 2, 4, 8, 16],
     "chain": [1, 2, 4, 8],
@@ -118,7 +118,10 @@ def flow_table_size(flows):
 def case(sweep, n, out):
     """trial options of point n of a sweep"""
     if sweep == "rules":
-        return {"config": rules_config(n), "nfs": [BRIDGE]}
+        # the core builds its classifier before it connects its ports: at
+        # 100 000 rules that can take longer than the generator's 20 s wait
+        return {"config": rules_config(n), "nfs": [BRIDGE],
+                "extra_pg": ["--link-timeout", "300"]}
     if sweep == "flows":
         return {"flows": n, "nfs": [BRIDGE],
                 "core_opts": f"flow_table_size = {flow_table_size(n)};"}
@@ -212,7 +215,7 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: bench_scale.py OUTDIR")
     s = Suite("scale", sys.argv[1])
-    s.setup.timeout = 180  # 16384 rules or 1 000 000 routes take a while to build
+    s.setup.timeout = 300  # 100 000 rules or 1 000 000 routes take a while to build
     names = os.environ.get("NETVM_BENCH_SCALE", " ".join(SWEEPS)).split()
     bad = [n for n in names if n not in SWEEPS]
     if bad:

@@ -563,6 +563,59 @@ static const struct bad_case bad_cases[] = {
 	{ "default = {\n  role = 1;\n  action = \"drop\";\n};\n", "t.conf:3: default.action: second target" },
 };
 
+/* A file of @n rules, rule i "{ dport = i % 65536; role = 1 + i % 3; }" on line i + 2
+ * (malloc'd). */
+static char *
+many_rules(unsigned int n)
+{
+	size_t cap = 64 + (size_t)n * 48, len;
+	char *text = malloc(cap);
+	unsigned int i;
+
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, "rules = (\n");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len, "  { dport = %u; role = %u; }%s\n",
+					i % 65536, 1 + i % 3, i + 1 < n ? "," : "");
+	snprintf(text + len, cap - len, ");\n");
+	return text;
+}
+
+/* The rule limit: 100 000 rules (the issue's scale) and the limit itself
+ * load; one rule more is refused with a message naming the limit. */
+static void
+test_rule_limit(void **state)
+{
+	char err[256];
+	struct cfg c;
+	char *text;
+
+	(void)state;
+	text = many_rules(100000);
+	assert_int_equal(cfg_parse_string(text, "t.conf", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nb_rules, 100000);
+	assert_int_equal(c.rules[99999].dport_lo, 99999 % 65536);
+	assert_int_equal(c.rules[99999].line, 100001);
+	assert_int_equal(c.nb_chains, 3); /* role:1, role:2, role:3 */
+	assert_int_equal(c.rules[99999].target, 0); /* role 1 (99999 % 3 == 0): the first chain */
+	cfg_free(&c);
+	free(text);
+
+	text = many_rules(131072);
+	assert_int_equal(cfg_parse_string(text, "t.conf", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nb_rules, 131072);
+	cfg_free(&c);
+	free(text);
+
+	text = many_rules(131073);
+	assert_int_equal(cfg_parse_string(text, "t.conf", &c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:1: rules: 131073 rules; at most 131072 (the classifier's "
+			    "limit)");
+	assert_int_equal(c.nb_rules, 0);
+	assert_null(c.rules);
+	free(text);
+}
+
 static void
 test_errors(void **state)
 {
@@ -750,6 +803,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_budgets),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_mtu),
+		cmocka_unit_test(test_rule_limit),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_error_no_buffer),
 		cmocka_unit_test(test_error_truncated_buffer),

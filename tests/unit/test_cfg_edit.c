@@ -114,7 +114,7 @@ test_rule_add_errors(void **state)
 		  "role, chain, action" },
 		{ "{ role = ; }", "cmd:1: syntax: syntax error (a rule is { KEY = VALUE; ... })" },
 		{ "{ role = 1; } ); x = ( 1", "cmd: expected rules { KEY = VALUE; ... }, separated by commas" },
-		{ "", "cmd: 0 rules; give 1..16384" },
+		{ "", "cmd: 0 rules; give 1..131072" },
 	};
 	struct cfg c, d;
 	char err[256];
@@ -133,6 +133,36 @@ test_rule_add_errors(void **state)
 	assert_string_equal(err, "rule 3: there are 2 rules (0..2); 'rule add 2' appends");
 	cfg_free(&d);
 	cfg_free(&c);
+}
+
+/* Rule add up to the limit: 131070 rules added to the base's 2 fill it,
+ * one more is refused (-ENOSPC) naming the limit. */
+static void
+test_rule_add_limit(void **state)
+{
+	const unsigned int n = 131070;
+	size_t cap = (size_t)n * 40, len = 0;
+	char err[256], *text = malloc(cap);
+	struct cfg c;
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len, "{ dport = %u; role = 2; }%s",
+					i % 65536, i + 1 < n ? ", " : "");
+	load(&c);
+	assert_int_equal(cfg_rule_add(&c, 1, text, "cmd", err, sizeof(err)), 0);
+	assert_int_equal(c.nb_rules, 131072);
+	assert_int_equal(c.rules[1].dport_lo, 0);
+	assert_int_equal(c.rules[131070].dport_lo, 131069 % 65536);
+	assert_string_equal(fmt(&c, 131071), "{ src = \"10.0.0.0/8\"; chain = \"via\"; }");
+	assert_int_equal(cfg_rule_add(&c, 0, "{ role = 1; }", "cmd", err, sizeof(err)), -ENOSPC);
+	assert_string_equal(err, "131072 rules in force and 1 more: at most 131072 (the "
+			    "classifier's limit)");
+	assert_int_equal(c.nb_rules, 131072);
+	cfg_free(&c);
+	free(text);
 }
 
 static void
@@ -252,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_rule_add_del),
 		cmocka_unit_test(test_rule_add_errors),
+		cmocka_unit_test(test_rule_add_limit),
 		cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_restart_check),
