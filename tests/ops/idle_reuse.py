@@ -48,6 +48,7 @@ from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 
 import idle_vm  # noqa: E402
+import mgrtest  # noqa: E402
 import migtest  # noqa: E402
 
 ROUNDS = 4
@@ -136,11 +137,7 @@ def main():
     log = mgr.stdout()
     chk.ok("idle vm idle0: QEMU exited" not in log and "idle vm idle0: destroyed" not in log,
            "the manager never saw idle0's QEMU exit nor destroyed it", log[-800:])
-
-    chk.section("shutdown")
-    chk.eq(mgr.stop(15, 30), 0, "netvm-manager exits 0 on SIGTERM")
-    core.stop_checked(chk)
-    env.done(chk)
+    mgrtest.shutdown(env, chk, mgr, core)
 
 
 if __name__ == "__main__":
