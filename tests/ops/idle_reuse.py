@@ -14,7 +14,8 @@
              nf stop unplugs them: "idle vm idle0 is idle again", the core has every
              buffer back, idle0 is idle in the same QEMU P, which holds as many file
              descriptors as after the first round (nothing of a device stays open)
-             but those the test added (below)
+             but those the test added (below), waited for: QEMU closes the shared
+             memory's descriptor after an RCU grace period
   shift      before each round after the first, QEMU P gets one more open
              descriptor (gdb attaches and calls dup(0)), so the round's devices get
              other descriptor numbers than the round before
