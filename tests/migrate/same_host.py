@@ -32,8 +32,9 @@
             socket), flood and canary as above, no guest oops on the console
             after the NF attached.
             Not in the default run: a guest crash a few seconds after a
-            second migration in a row was seen in 2 of 9 runs on a loaded
-            machine and is not understood (docs/qemu-patches.md section 5)
+            migration from a QEMU that came in by migration was seen in 2
+            of 9 runs on a loaded machine (and after 1 of 81 migrations
+            since) and is not understood (docs/qemu-patches.md section 5)
   stop      vm stop after the migrations: the core has every buffer back
 
 Prints the migration's figures (QEMU's total time and downtime, the
