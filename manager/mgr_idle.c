@@ -32,7 +32,8 @@
  * VM (its state is unknown); the next tick boots a replacement. Stopping:
  * the agent stops the NF; by default (idle.reuse false) the VM is then
  * retired (killed, lease ended, a fresh VM fills the slot: stock QEMU 7.2
- * was seen to crash on a second hot-plug after device_del). With reuse it
+ * crashes on a second hot-plug after device_del; qemu-patches/0003 fixes
+ * it, and nothing tells a fixed binary from another). With reuse it
  * reverses the start: device_del (one device at a time, waiting for
  * DEVICE_DELETED), chardev-remove, object-del, remove-fd, server stopped,
  * lease ended; a VM that went through all of it cleanly and answers a ping
@@ -677,10 +678,11 @@ mgr_idle_stop_nf(struct mgr_idle_vm *v, char *err, size_t errlen)
 		r = -EPROTO;
 	}
 	if (r == 0 && !v->m->cfg.idle.reuse) {
-		/* One NF per VM: stock QEMU 7.2 was seen to crash (SIGSEGV) when
-		 * ivshmem devices are plugged into a VM a second time after
-		 * device_del, so the VM is retired and a fresh one takes its slot
-		 * (idle.reuse = true keeps it; docs/manager.md section 11). */
+		/* One NF per VM: stock QEMU 7.2 crashes when ivshmem devices are
+		 * plugged into a VM a second time after device_del (the unplugged
+		 * doorbell's eventfd stays watched; qemu-patches/0003), so the VM
+		 * is retired and a fresh one takes its slot (idle.reuse = true,
+		 * for the patched QEMU, keeps it; docs/manager.md section 11). */
 		snprintf(err, errlen, "nf id %u stopped; idle vm %s retired, a fresh VM takes its "
 			 "slot", id, v->name);
 		mgr_log("idle vm %s: %s", v->name, err);

@@ -16,13 +16,15 @@
  *   1. the source's QMP (<state_dir>/<name>.qmp) says it runs; the chardev
  *      server lets one more QEMU in
  *   2. the destination: the same command line with -incoming
- *      unix:<state_dir>/<name>.mig, QMP at <name>.qmpd; it answers
- *      query-status with "inmigrate"
+ *      unix:<state_dir>/<name>.mig, QMP at <name>.qmpd<source pid>; it
+ *      answers query-status with "inmigrate"
  *   3. migrate on the source, query-migrate until "completed"
  *   4. the destination runs; the chardev server hands the VM's connection
- *      over to it; the source quits (removing <name>.qmp); <name>.qmpd
- *      becomes <name>.qmp; the VM's record (pid, pidfile) names the
- *      destination
+ *      over to it; the source quits, removing the path its QMP socket was
+ *      bound to (<name>.qmp, or the <name>.qmpd<pid> of the migration it
+ *      came in by: never the destination's, which is named after the
+ *      source's pid); <name>.qmpd<source pid> becomes <name>.qmp; the VM's
+ *      record (pid, pidfile) names the destination
  * Any failure before step 4 kills the destination and leaves the VM in its
  * source QEMU, which QEMU resumes after a failed migration.
  *
@@ -374,7 +376,7 @@ int
 mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, size_t errlen)
 {
 	char qmp[MGR_CFG_SOCK_LEN], qmpd[MGR_CFG_SOCK_LEN], mig[MGR_CFG_SOCK_LEN];
-	char cmd[MGR_CFG_SOCK_LEN + 64], st[32], why[MGR_ERR_LEN], said[256];
+	char cmd[MGR_CFG_SOCK_LEN + 64], st[32], why[MGR_ERR_LEN], said[256], dsuffix[24];
 	struct mgr_qmp *src = NULL, *dst = NULL;
 	struct json_object *info = NULL, *args;
 	uint64_t t0 = mgr_now_ms(), t1;
@@ -386,12 +388,13 @@ mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, siz
 	r = mgr_mig_check(vm, err, errlen);
 	if (r < 0)
 		return r;
+	snprintf(dsuffix, sizeof(dsuffix), "qmpd%d", (int)vm->pid);
 	if (mgr_migrate_path(vm, "qmp", qmp, sizeof(qmp)) < 0 ||
-	    mgr_migrate_path(vm, "qmpd", qmpd, sizeof(qmpd)) < 0 ||
+	    mgr_migrate_path(vm, dsuffix, qmpd, sizeof(qmpd)) < 0 ||
 	    mgr_migrate_path(vm, "mig", mig, sizeof(mig)) < 0) {
-		snprintf(err, errlen, "vm %s: %s/%s.qmpd is longer than a unix socket path: "
+		snprintf(err, errlen, "vm %s: %s/%s.%s is longer than a unix socket path: "
 			 "shorten manager.state_dir", vm->cfg->name, vm->m->cfg.state_dir,
-			 vm->cfg->name);
+			 vm->cfg->name, dsuffix);
 		return -ENAMETOOLONG;
 	}
 	src = mgr_mig_qmp_new(err, errlen);
@@ -411,7 +414,7 @@ mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, siz
 
 	/* 2. the destination */
 	log0 = mig_file_size(vm->log_path);
-	r = mgr_qemu_spawn(vm, mig, "qmpd", &dpid, why, sizeof(why));
+	r = mgr_qemu_spawn(vm, mig, dsuffix, &dpid, why, sizeof(why));
 	if (r < 0) {
 		dpid = 0;
 		goto fail;
@@ -448,7 +451,8 @@ mgr_migrate_vm(struct mgr_vm *vm, struct mgr_migrate_report *rep, char *err, siz
 	mgr_mig_qmp(src, "quit", NULL, NULL, why, sizeof(why));
 	mgr_qmp_close(src);
 	mig_reap(vm->pid, vm->pid_is_child, MIG_QUIT_MS);
-	/* only now: the source removes its QMP socket's file as it quits */
+	/* only now: the source removes the file its QMP socket was bound to as
+	 * it quits (QEMU unlinks the path it bound, not the one renamed to) */
 	if (rename(qmpd, qmp) < 0)
 		mgr_log("vm %s: cannot rename %s to %s: %s (a later migration cannot reach "
 			"QEMU)", vm->cfg->name, qmpd, qmp, strerror(errno));

@@ -25,8 +25,9 @@
  * x-shared-no-migrate=on when manager.qemu has it (NetVM's patched QEMU,
  * docs/qemu-patches.md): the VM can then migrate (mgr_migrate.c). The
  * destination of a migration is the same command line with
- * -incoming unix:<state_dir>/<name>.mig, its QMP socket at <name>.qmpd and
- * the console appended to (-chardev file,...,append=on).
+ * -incoming unix:<state_dir>/<name>.mig, its QMP socket at
+ * <name>.qmpd<source pid> and the console appended to (-chardev
+ * file,...,append=on).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -20,7 +20,7 @@
 # image), migrate (netvmctl vm migrate: live migration of an NF VM under
 # traffic, and its refusal on stock QEMU); for these three and ops
 # scripts/build-guest.sh builds the guest image and its disk image first,
-# and for migrate scripts/build-qemu.sh builds the patched QEMU (6 to 15
+# and for migrate and ops (idle_reuse) scripts/build-qemu.sh builds the patched QEMU (6 to 15
 # minutes the first time, cached after; docs/qemu-patches.md); bench-smoke
 # (every benchmark suite on a tiny budget: outputs well-formed, no speed
 # thresholds); sanitize (unit, functional and
@@ -72,10 +72,10 @@ for s in "${suites[@]}"; do
 	args+=(--suite "$s")
 	# The vm, manager, ops and migrate suites boot a guest image: Debian's
 	# kernel, busybox, the driver; the manager suite also its disk image
-	# (disk.img); ops provisions NFs into idle VMs; the migrate suite also
-	# needs the patched QEMU.
+	# (disk.img); ops provisions NFs into idle VMs; the migrate suite and
+	# ops' idle_reuse also need the patched QEMU.
 	[[ $s != vm && $s != manager && $s != ops && $s != migrate ]] || need_guest=1
-	[[ $s != migrate ]] || need_qemu=1
+	[[ $s != migrate && $s != ops ]] || need_qemu=1
 done
 [[ $need_guest == 0 ]] || scripts/build-guest.sh
 [[ $need_qemu == 0 ]] || scripts/build-qemu.sh

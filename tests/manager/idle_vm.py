@@ -47,25 +47,29 @@ default = {{ action = "drop"; }};
 """
 
 
-def idle_config(kernel, initrd, count=1, template=False):
-    """The manager's idle group: @count idle VMs, restored from a template or not."""
+def idle_config(kernel, initrd, count=1, template=False, reuse=False):
+    """The manager's idle group: @count idle VMs, restored from a template or not,
+    kept for the next NF after one stopped (@reuse) or retired."""
     return (f'idle = {{ count = {count}; vcpus = 1; memory = 256; kernel = "{kernel}"; '
             f'initrd = "{initrd}"; timeout_ms = {STEP_MS}; '
-            f'template = {"true" if template else "false"}; }};\n')
+            f'template = {"true" if template else "false"}; '
+            f'reuse = {"true" if reuse else "false"}; }};\n')
 
 
-def start_idle(env, chk, tag, count=1, template=False, bridge=True, vms=()):
-    """Namespaces, core (every packet to ROLE) and netvm-manager with an idle group;
-    with @bridge each namespace's gateway is the other (a bridge keeps MACs).
-    Returns (a, b, core, mgr)."""
+def start_idle(env, chk, tag, count=1, template=False, bridge=True, vms=(), reuse=False,
+               manager_extra=""):
+    """Namespaces, core (every packet to ROLE) and netvm-manager with an idle group
+    (@manager_extra: more keys of its manager group); with @bridge each namespace's
+    gateway is the other (a bridge keeps MACs). Returns (a, b, core, mgr)."""
     kernel, initrd = mgrtest.guest_image(env)
     a, b, core = mgrtest.net_core(env, chk, tag, CONFIG)
     if bridge:
         a.set_gateway_mac(b.ns_mac)
         b.set_gateway_mac(a.ns_mac)
-    mgr = mgrtest.Manager(env, core, [v.format(kernel=kernel, initrd=initrd) for v in vms])
+    mgr = mgrtest.Manager(env, core, [v.format(kernel=kernel, initrd=initrd) for v in vms],
+                          manager_extra)
     with open(mgr.conf, "a") as f:
-        f.write(idle_config(kernel, initrd, count, template))
+        f.write(idle_config(kernel, initrd, count, template, reuse))
     err = mgr.start_ready()
     if err:
         chk.fatal("netvm-manager starts", err)
