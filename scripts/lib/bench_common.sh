@@ -5,7 +5,8 @@
 # argument and machine checks, and the bookkeeping that stops every process
 # a run started and removes its DPDK files (hugepage files, runtime
 # directories) on exit.
-# Sourced, not run. Expects TREE; uses PFX and RUN once they are set.
+# Sourced, not run. Expects TREE (and TRIALS, SECS, WARMUP for the argument
+# check); uses PFX and RUN once they are set.
 
 BENCH_PIDS=""
 
