@@ -69,11 +69,12 @@ def witness(t, label, rtt, load):
 def check_judge():
     cpus = 2
     ws = [witness(0, "before", 400, 1.0), witness(10, "after round 1", 801, 1.5),
-          witness(20, "after round 2", 800, 2.5), witness(30, "after round 3", None, 0.5)]
+          witness(20, "after round 2", 800, 2.0), witness(30, "after round 3", None, 2.5)]
     floor = bench_machine.judge(ws, cpus)
     check(floor == 400, f"judge: the run's minimum round trip is 400 ns ({floor})")
-    check([w["disturbed"] for w in ws] == [False, True, True, False],
+    check([w["disturbed"] for w in ws] == [False, True, False, True],
           "judge: disturbed = round trip > 2x 400 ns (801, not 800) or load > 2 CPUs "
+          "(2.5, not 2.0) "
           f"({[w['disturbed'] for w in ws]}, {[w['why'] for w in ws]})")
     check(bench_machine.nearest(ws, 14) == 1 and bench_machine.nearest(ws, 16) == 2,
           "nearest: the witness closest in time")
