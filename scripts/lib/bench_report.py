@@ -241,6 +241,7 @@ def collect(directory, schedule, witnesses):
                 trials.append(json.loads(read(path)))
             except (OSError, ValueError) as e:
                 trials.append({"error": f"{os.path.basename(path)}: {e}"})
+        trials.sort(key=lambda t: t.get("trial") or 0)
         for t in trials:
             w = when.get((cid, t.get("trial")))
             if w:
