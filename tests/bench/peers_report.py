@@ -22,19 +22,11 @@ import tempfile
 
 TREE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LIB = os.path.join(TREE, "scripts", "lib")
-sys.path.insert(0, LIB)
+sys.path[:0] = [LIB, os.path.dirname(os.path.abspath(__file__))]
 
 import bench_machine  # noqa: E402
 import bench_report  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
+from smoke import check, failures, load_json  # noqa: E402
 
 
 def close(a, b):
@@ -117,11 +109,8 @@ def check_summary():
     r = subprocess.run([sys.executable, os.path.join(LIB, "bench_report.py"), "summary", d],
                        capture_output=True, text=True, timeout=120)
     check(r.returncode == 0, f"summary exits 0 ({r.stderr.strip()[-300:]})")
-    try:
-        with open(os.path.join(d, "summary.json")) as f:
-            s = json.load(f)
-    except (OSError, ValueError) as e:
-        check(False, f"summary.json parses ({e})")
+    s = load_json(os.path.join(d, "summary.json"), "summary.json")
+    if s is None:
         return
     check(s.get("warmup_seconds") == 2, "summary: warmup_seconds from run.json")
     memif, netvm = s["results"]["memif"], s["results"]["netvm"]
