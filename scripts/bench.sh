@@ -10,7 +10,8 @@
 #   chain    chains of 1..N bridge NFs (NETVM_BENCH_CHAIN_MAX, default 3)
 #   latency  p50/p99/p99.9 latency by offered load
 #   cycles   per-stage cycles per packet from the core's counters
-#   peers    64 B round trip: NetVM against testpmd io, net_ring, memif
+#   peers    64 B round trip: NetVM against testpmd io, net_ring, memif;
+#            interleaved rounds, the host's load witnessed between them
 #   firewall 64 B rate of core + firewall (10/1000/10000 rules, 1/64K flows)
 #            against core + bridge in the same run (not part of 'all')
 #   click    64 B rate of core + the Click IP router (configs/click-router.click)
@@ -38,6 +39,8 @@
 # Environment:
 #   NETVM_BENCH_TRIALS=K       trials per point (default 3)
 #   NETVM_BENCH_SECONDS=S      seconds per trial (default 2; peers: 5, at least 2)
+#   NETVM_BENCH_WARMUP=W       peers: seconds of forwarding before each trial's
+#                              window (default 2)
 #   NETVM_BENCH_POINTS=N       points per sweep (default: all of them)
 #   NETVM_BENCH_SEARCH_STEPS=N zero-loss search steps (default 6)
 #   NETVM_BENCH_LOSS_TOL=R     loss ratio the zero-loss search accepts (default 0)

@@ -5,7 +5,8 @@
 # argument and machine checks, and the bookkeeping that stops every process
 # a run started and removes its DPDK files (hugepage files, runtime
 # directories) on exit.
-# Sourced, not run. Expects TREE; uses PFX and RUN once they are set.
+# Sourced, not run. Expects TREE (and TRIALS, SECS, WARMUP for the argument
+# check); uses PFX and RUN once they are set.
 
 BENCH_PIDS=""
 
@@ -32,8 +33,8 @@ bench_check_args() {
 		;;
 	*) bench_die "unknown argument '$1' (settings are environment variables, see --help)" ;;
 	esac
-	case "$TRIALS$SECS" in
-	*[!0-9]*) bench_die "NETVM_BENCH_TRIALS and NETVM_BENCH_SECONDS must be numbers" ;;
+	case "$TRIALS$SECS$WARMUP" in
+	*[!0-9]*) bench_die "NETVM_BENCH_TRIALS, NETVM_BENCH_SECONDS and NETVM_BENCH_WARMUP must be whole numbers" ;;
 	esac
 	if [ "$TRIALS" -lt 1 ] || [ "$SECS" -lt 2 ]; then
 		bench_die "need NETVM_BENCH_TRIALS >= 1 and NETVM_BENCH_SECONDS >= 2"
@@ -117,6 +118,22 @@ bench_wait_file() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# bench_affinity FILE LABEL PID: append one line per thread of PID and of
+# its descendants to FILE: "LABEL PID/TID COMM CPUS" (CPUS: the thread's
+# allowed CPU list, e.g. 0 or 0-1).
+bench_affinity() {
+	local file=$1 label=$2 pid=$3 task comm cpus child
+	for task in /proc/"$pid"/task/*; do
+		[ -r "$task/status" ] || continue
+		comm=$(tr ' ' '_' <"$task/comm" 2>/dev/null) || continue
+		cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$task/status" 2>/dev/null)
+		echo "$label $pid/${task##*/} $comm ${cpus:-?}" >>"$file"
+	done
+	for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do
+		bench_affinity "$file" "$label" "$child"
+	done
 }
 
 bench_cleanup() {

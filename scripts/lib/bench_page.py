@@ -14,6 +14,7 @@ import sys
 
 import bench_machine
 import bench_plot
+from bench_report import fmt_cycles, fmt_spread
 
 SUITES = ["peers", "rate", "size", "chain", "latency", "cycles"]
 PAPER = [
@@ -35,22 +36,40 @@ def peers(d):
     rows = [(k, v) for k, v in s["results"].items()]
     m = s["machine"]
     lines = ["## peers", "",
-             f"{m['cpu_model']}, {m['cpus']} CPUs, DPDK {m['dpdk']}; 64 B round trip, median "
-             f"[min - max] of {s['trials']} trial(s) of {s['trial_seconds']} s.", "",
-             "| setup | status | Mpps | cycles/packet |", "|---|---|---|---|"]
+             f"{m['cpu_model']}, {m['cpus']} CPUs, DPDK {m['dpdk']}; 64 B round trip, "
+             f"{s['trials']} interleaved round(s), each one trial per setup of "
+             f"{s.get('warmup_seconds')} s warm-up + {s['trial_seconds']} s measured; "
+             "median [min - max], spread = (max - min) / median.", "",
+             f"**{s['host']['text']}**", "",
+             "| witness | cache-line round trip, ns | load average | disturbed |",
+             "|---|---|---|---|"]
+    for w in s["witness"]:
+        r = w["cacheline_rtt_ns"]
+        rtt = "-" if r is None else f"{r['median']:.0f} [{r['min']:.0f} - {r['max']:.0f}]"
+        lines.append(f"| {w['label']} | {rtt} | {w['loadavg']:.2f} | "
+                     f"{'; '.join(w['why']) if w['disturbed'] else 'no'} |")
+    lines += ["", "| round | order |", "|---|---|"]
+    lines += [f"| {r['round']} | {' '.join(r['order'])} |" for r in s["rounds"]]
+    lines += ["", "| setup | status | Mpps | pinned | disturbed trials | cycles/packet (spread) |",
+              "|---|---|---|---|---|---|"]
     points = []
     for key, v in rows:
         r = v.get("rate_mpps") or {}
-        cyc = ", ".join(f"{k} {c:.1f}" for k, c in (v.get("cycles_per_pkt") or {}).items()
-                        if isinstance(c, (int, float)))
         if r.get("median") is not None:
-            lines.append(f"| {v['name']} | {v['status']} | {r['median']:.3f} "
-                         f"[{r['min']:.3f} - {r['max']:.3f}] | {cyc or '-'} |")
+            pinned = {True: "yes", False: "no", None: "-"}[v.get("pinned")]
+            dist = ", ".join(f"#{t}" for t in v.get("disturbed_trials", [])) or "none"
+            lines.append(f"| {v['name']} | {v['status']} | {fmt_spread(r, 3)} | {pinned} | {dist} | "
+                         f"{fmt_cycles(v)} |")
             points.append((v["name"].replace(" ", "_"), r["median"], r["min"], r["max"]))
         else:
-            lines.append(f"| {v['name']} | {v['status']} | - | - |")
-    lines += ["", "| ratio | value |", "|---|---|"]
-    lines += [f"| {k} | {'-' if v is None else f'{v:.3f}'} |" for k, v in s["ratios"].items()]
+            lines.append(f"| {v['name']} | {v['status']} | - | - | - | - |")
+    lines += ["", "| ratio | of the medians | per round: median [min - max], spread | "
+              "median of undisturbed rounds |", "|---|---|---|---|"]
+    for k, v in s["ratios"].items():
+        pr = s["ratios_per_round"].get(k)
+        calm = (pr or {}).get("median_undisturbed")
+        lines.append(f"| {k} | {'-' if v is None else f'{v:.3f}'} | {fmt_spread(pr, 3)} | "
+                     f"{'-' if calm is None else f'{calm:.3f}'} |")
     lines.append("")
     if points and bench_plot.available():
         try:

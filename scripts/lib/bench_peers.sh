@@ -20,14 +20,23 @@
 #               netvm-bridge (role 1, port 0 <-> port 1) on CPU 1
 #   netvm-macswap  as netvm with netvm-macswap (the bridge, swapping MACs)
 # Rate = packets/s sent on the sink port(s) of the path, i.e. packets that
-# made the whole round trip. Each setup runs K trials; the table shows the
-# median and the spread, then netvm's rate over each other setup's and
-# netvm-macswap's over memif-macswap's.
+# made the whole round trip. Trials are interleaved: round t runs trial t of
+# every setup, in an order that changes from round to round (a Williams
+# design: over the rounds each setup follows each other one alike). Every
+# trial forwards for a warm-up period before its measured window. The
+# cache-line round trip and the load average (the witness of the host's load)
+# are taken before the first round, after each round; a trial gets the
+# witness nearest to it. The table shows each setup's median, min-max and
+# spread, which trials the host disturbed, then netvm's rate over each other
+# setup's (and netvm-macswap's over memif-macswap's), as the ratio of the
+# medians and round by round.
 #
 # Usage: scripts/bench.sh peers (or this script with NETVM_BENCH_DIR set)
 # Environment:
-#   NETVM_BENCH_TRIALS=K     trials per setup (default 3)
+#   NETVM_BENCH_TRIALS=K     trials per setup = rounds (default 3)
 #   NETVM_BENCH_SECONDS=S    measured seconds per trial (default 5)
+#   NETVM_BENCH_WARMUP=W     seconds of forwarding before each measured
+#                            window (default 2)
 #   NETVM_BENCH_CASES=LIST   setups to run (default: all, "testpmd-io ring
 #                            memif memif-copy memif-macswap vhost netvm
 #                            netvm-macswap")
@@ -47,6 +56,7 @@ LIB="$TREE/scripts/lib"
 
 TRIALS=${NETVM_BENCH_TRIALS:-3}
 SECS=${NETVM_BENCH_SECONDS:-5}
+WARMUP=${NETVM_BENCH_WARMUP:-2}
 ALL_CASES="testpmd-io ring memif memif-copy memif-macswap vhost netvm netvm-macswap"
 CASES=${NETVM_BENCH_CASES:-$ALL_CASES}
 BUILD=$(bench_abspath "${NETVM_BUILD:-build}")
@@ -71,8 +81,8 @@ PFX="nvb$$-" # DPDK file prefix stem: every process of this run starts with it
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
-printf '{"date": "%s", "trials": %d, "seconds": %d}\n' \
-	"$(date +%Y-%m-%dT%H:%M:%S%z)" "$TRIALS" "$SECS" >"$OUT/run.json"
+printf '{"date": "%s", "trials": %d, "seconds": %d, "warmup_seconds": %d}\n' \
+	"$(date +%Y-%m-%dT%H:%M:%S%z)" "$TRIALS" "$SECS" "$WARMUP" >"$OUT/run.json"
 
 # report CASE TRIAL ARGS...: turn a trial's logs into CASE.TRIAL.trial.json
 # and print its rate.
@@ -89,8 +99,9 @@ run_testpmd_io() {
 	tp_start io "$log" -l "$SW_CPU,$NF_CPU" --main-lcore "$NF_CPU" \
 		--file-prefix "${PFX}io" --vdev net_null0 --vdev net_null1 -- \
 		--nb-cores=1
-	tp_trial io io || true
-	report testpmd-io "$t" testpmd --log "$log" --sink 0,1 --cycles "fwd=$log"
+	TP_AFFINITY="$OUT/testpmd-io.$t.affinity" tp_trial io io || true
+	report testpmd-io "$t" testpmd --log "$log" --sink 0,1 --cycles "fwd=$log" \
+		--affinity "$OUT/testpmd-io.$t.affinity"
 }
 
 run_ring() {
@@ -103,8 +114,9 @@ run_ring() {
 		--main-lcore 0 --file-prefix "${PFX}ring" \
 		--vdev net_null0 --vdev net_ring0 --vdev net_ring1 -- \
 		--nb-cores=2 --port-topology=chained --portlist=1,2,0
-	tp_trial ring ring || true
-	report ring "$t" testpmd --log "$log" --sink 0 --cycles "all=$log"
+	TP_AFFINITY="$OUT/ring.$t.affinity" tp_trial ring ring || true
+	report ring "$t" testpmd --log "$log" --sink 0 --cycles "all=$log" \
+		--affinity "$OUT/ring.$t.affinity"
 }
 
 # run_pair CASE TRIAL FWD SWITCH-VDEV NF-VDEV: switch testpmd (CPU 0) with
@@ -126,12 +138,12 @@ run_pair() {
 			--main-lcore "$SW_CPU" --single-file-segments \
 			--file-prefix "${PFX}nf" --vdev "$nf_vdev" -- \
 			--nb-cores=1 --port-topology=loop
-		tp_trial sw nf sw || true
+		TP_AFFINITY="$OUT/$case.$t.affinity" tp_trial sw nf sw || true
 	else
 		tp_quit sw
 	fi
 	report "$case" "$t" testpmd --log "$sw" --sink 0 \
-		--cycles "switch=$sw" --cycles "nf=$nf"
+		--cycles "switch=$sw" --cycles "nf=$nf" --affinity "$OUT/$case.$t.affinity"
 }
 
 MEMIF="socket=SOCK,socket-abstract=no"
@@ -163,6 +175,7 @@ run_nf() {
 	local core_log="$OUT/$case.$t.core.log" nf_log="$OUT/$case.$t.nf.log"
 	local samples="$OUT/$case.$t.telemetry.jsonl" conf="$RUN/netvm.conf"
 	local sock="$RUN/core.sock" prefix="${PFX}nv" core bridge note=""
+	local affinity="$OUT/$case.$t.affinity"
 	cat >"$conf" <<-EOF
 		core = { socket = "$sock"; pool_buffers = 8192; };
 		default = { role = 1; };
@@ -180,8 +193,13 @@ run_nf() {
 		bench_track "$bridge"
 		if python3 "$LIB/telemetry.py" -f "$prefix" --until nfs_attached=1 \
 			--timeout 15 /netvm/stats 2>"$RUN/telemetry.err"; then
-			sleep 1 # warm-up
-			python3 "$LIB/telemetry.py" -f "$prefix" -n $((SECS + 1)) -i 1 \
+			sleep "$WARMUP"
+			bench_affinity "$affinity" core "$core"
+			bench_affinity "$affinity" nf "$bridge"
+			# The sampler sits on the NF's CPU, as testpmd's main lcore
+			# does in the switch processes.
+			taskset -c "$NF_CPU" python3 "$LIB/telemetry.py" -f "$prefix" \
+				-n $((SECS + 1)) -i 1 \
 				/netvm/stats >"$samples" 2>"$RUN/telemetry.err" ||
 				note="telemetry failed: $(head -n1 "$RUN/telemetry.err")"
 		else
@@ -196,7 +214,7 @@ run_nf() {
 		bench_stop "$core"
 	fi
 	report "$case" "$t" netvm --samples "$samples" --core-log "$core_log" \
-		${note:+--note "$note"}
+		--affinity "$affinity" ${note:+--note "$note"}
 }
 
 run_netvm() {
@@ -207,16 +225,15 @@ run_netvm_macswap() {
 	run_nf netvm-macswap "$1" "$MACSWAP_BIN"
 }
 
-echo "bench: $TRIALS trials x ${SECS} s per setup; results in $OUT"
-if cc -O2 -std=gnu11 -pthread -o "$RUN/pingpong" "$LIB/pingpong.c" 2>"$OUT/pingpong.txt" &&
-	"$RUN/pingpong" "$SW_CPU" "$NF_CPU" >"$OUT/pingpong.txt" 2>&1; then
-	echo "  cache-line round trip: $(cut -d' ' -f2 "$OUT/pingpong.txt") ns"
-else
-	echo "  cache-line round trip: not measured ($(head -n1 "$OUT/pingpong.txt"))"
-fi
+# witness LABEL: the cache-line round trip and load average, now, into
+# witness.jsonl (printed too).
+witness() {
+	python3 "$LIB/bench_machine.py" witness "$RUN" "$OUT/witness.jsonl" "$1" ||
+		echo "  witness $1: not measured"
+}
 
+RUN_CASES=""
 for case in $CASES; do
-	fn="run_${case//-/_}"
 	nf_bin=""
 	case "$case" in
 	netvm) nf_bin=$BRIDGE_BIN ;;
@@ -228,10 +245,24 @@ for case in $CASES; do
 		echo "  $case: skipped, $(cat "$OUT/$case.skipped")"
 		continue
 	fi
-	for t in $(seq 1 "$TRIALS"); do
-		"$fn" "$t"
+	RUN_CASES="$RUN_CASES $case"
+done
+
+echo "bench: $TRIALS round(s), each one trial of every setup (${WARMUP} s warm-up +" \
+	"${SECS} s measured); results in $OUT"
+witness before
+for t in $(seq 1 "$TRIALS"); do
+	# shellcheck disable=SC2086 # the list of setups is split on purpose
+	order=$(python3 "$LIB/bench_report.py" order "$t" $RUN_CASES)
+	echo "round $t: $order"
+	for case in $order; do
+		start=$(date +%s.%N)
+		"run_${case//-/_}" "$t"
+		printf '{"case": "%s", "trial": %d, "round": %d, "start": %s, "end": %s}\n' \
+			"$case" "$t" "$t" "$start" "$(date +%s.%N)" >>"$OUT/schedule.jsonl"
 	done
+	witness "after round $t"
 done
 
 echo
-python3 "$LIB/bench_report.py" summary "$OUT" --pingpong "$OUT/pingpong.txt"
+python3 "$LIB/bench_report.py" summary "$OUT"

@@ -10,10 +10,15 @@
                   --core-log LOG [--note WHY-IT-FAILED]
       rate = growth of the sum of port<P>_tx between the first and the last
       telemetry sample of /netvm/stats.
-  Both write one trial JSON object to JSON and print the rate on one line.
-  bench_report.py summary DIR [--pingpong FILE]
-      reads DIR/*.trial.json (and DIR/*.skipped), prints the table and writes
-      DIR/summary.json.
+  Both take --affinity FILE (bench_common.sh's bench_affinity lines: the
+  CPUs of every thread of the setup), write one trial JSON object to JSON and
+  print the rate on one line.
+  bench_report.py order ROUND CASE...
+      the setups in the order round ROUND (1, 2, ...) runs them.
+  bench_report.py summary DIR
+      reads DIR/*.trial.json (and DIR/*.skipped), DIR/schedule.jsonl (when
+      each trial ran) and DIR/witness.jsonl (the host's load between rounds),
+      prints the table and writes DIR/summary.json.
 
 A trial that cannot be measured is printed as {"error": "..."}; the
 sub-commands exit 0 so that one broken setup does not hide the others.
@@ -29,6 +34,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+import bench_machine
 
 # Display order and names of the setups (ids are bench.sh's).
 CASES = [
@@ -79,8 +86,48 @@ def testpmd_cycles(text):
     return float(m.group(1))
 
 
+def round_order(cases, rnd):
+    """The setups in the order of round rnd (1-based): a Williams design.
+    The first round runs 0, 1, n-1, 2, n-2, ...; round r adds r-1 to every
+    index (mod n), so over n rounds (2n, each second block reversed, when n
+    is odd) each setup directly follows every other one equally often."""
+    n = len(cases)
+    if n == 0:
+        return []
+    first, lo, hi = [0], 1, n - 1
+    while len(first) < n:
+        first.append(lo)
+        lo += 1
+        if len(first) < n:
+            first.append(hi)
+            hi -= 1
+    r = rnd - 1
+    seq = [cases[(i + r) % n] for i in first]
+    return seq[::-1] if n % 2 and (r // n) % 2 else seq
+
+
+def affinity(path):
+    """{"threads": [{"process", "task", "comm", "cpus"}], "pinned": bool}:
+    pinned when every thread but testpmd's timeout wrapper may run on one
+    CPU only; None without the file."""
+    if not path:
+        return None
+    try:
+        lines = read(path).splitlines()
+    except OSError:
+        return None
+    threads = []
+    for line in lines:
+        f = line.split()
+        if len(f) == 4:
+            threads.append({"process": f[0], "task": f[1], "comm": f[2], "cpus": f[3]})
+    work = [t for t in threads if t["comm"] != "timeout"]
+    return {"threads": threads,
+            "pinned": bool(work) and all(t["cpus"].isdigit() for t in work)}
+
+
 def testpmd_trial(args):
-    out = {"case": args.case, "trial": args.trial}
+    out = {"case": args.case, "trial": args.trial, "affinity": affinity(args.affinity)}
     try:
         text = read(args.log)
     except OSError as e:
@@ -108,7 +155,7 @@ def testpmd_trial(args):
 
 
 def netvm_trial(args):
-    out = {"case": args.case, "trial": args.trial}
+    out = {"case": args.case, "trial": args.trial, "affinity": affinity(args.affinity)}
     try:
         core = read(args.core_log)
     except OSError:
@@ -148,10 +195,13 @@ def netvm_trial(args):
 
 
 def spread(values):
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+    """{median, min, max, spread_pct}: spread_pct = (max - min) / median, in %."""
+    med = statistics.median(values)
+    return {"median": med, "min": min(values), "max": max(values),
+            "spread_pct": round(100 * (max(values) - min(values)) / med, 1) if med else None}
 
 
-def machine_info(pingpong):
+def machine_info(witnesses):
     info = {"cpu_model": None, "cpus": os.cpu_count(), "kernel": platform.release()}
     try:
         for line in read("/proc/cpuinfo").splitlines():
@@ -166,21 +216,24 @@ def machine_info(pingpong):
                                       check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         info["dpdk"] = None
-    info["cacheline_rtt_ns"] = None
-    if pingpong:
-        try:
-            f = read(pingpong).split()
-            if f and f[0] == "pingpong_ns":
-                med, lo, hi = (float(x) for x in f[1:4])
-                info["cacheline_rtt_ns"] = {"median": med, "min": lo, "max": hi}
-        except (OSError, ValueError):
-            pass
+    # The witness taken before the first round.
+    info["cacheline_rtt_ns"] = witnesses[0]["cacheline_rtt_ns"] if witnesses else None
     return info
 
 
-def collect(directory):
-    """Summary entry per case id from the trial files in directory."""
+def jsonl(path):
+    """The JSON objects of a file of one object per line ([] without it)."""
+    try:
+        return [json.loads(line) for line in read(path).splitlines() if line.strip()]
+    except (OSError, ValueError):
+        return []
+
+
+def collect(directory, schedule, witnesses):
+    """Summary entry per case id from the trial files in directory; each
+    trial gets its round, times and the witness nearest to its middle."""
     results = {}
+    when = {(w["case"], w["trial"]): w for w in schedule}
     for cid, name in CASES:
         trials = []
         for path in sorted(glob.glob(os.path.join(directory, f"{cid}.*.trial.json"))):
@@ -188,6 +241,14 @@ def collect(directory):
                 trials.append(json.loads(read(path)))
             except (OSError, ValueError) as e:
                 trials.append({"error": f"{os.path.basename(path)}: {e}"})
+        trials.sort(key=lambda t: t.get("trial") or 0)
+        for t in trials:
+            w = when.get((cid, t.get("trial")))
+            if w:
+                t.update(round=w["round"], start=w["start"], end=w["end"])
+                i = bench_machine.nearest(witnesses, (w["start"] + w["end"]) / 2)
+                t["witness"] = i
+                t["disturbed"] = None if i is None else witnesses[i]["disturbed"]
         skipped = os.path.join(directory, f"{cid}.skipped")
         entry = {"name": name, "trials": trials}
         ok = [t for t in trials if "rate_pps" in t and "error" not in t]
@@ -212,6 +273,10 @@ def collect(directory):
                         k, v = k[:-len("_x100")], v / 100
                     cyc.setdefault(k, []).append(v)
             entry["cycles_per_pkt"] = {k: statistics.median(v) for k, v in cyc.items()}
+            entry["cycles_spread"] = {k: spread(v) for k, v in cyc.items()}
+            entry["disturbed_trials"] = [t["trial"] for t in trials if t.get("disturbed")]
+            pins = [t["affinity"]["pinned"] for t in trials if t.get("affinity")]
+            entry["pinned"] = all(pins) if pins else None
             if entry["status"] == "partial":
                 entry["note"] = next(t["error"] for t in trials if "error" in t)
         results[cid] = entry
@@ -232,8 +297,91 @@ def ratios(results):
     return out
 
 
-def fmt_cycles(cyc):
-    return ", ".join(f"{k} {v:.1f}" for k, v in cyc.items()) if cyc else "-"
+def ratios_per_round(results):
+    """Per RATIOS pair: numerator / denominator of the same round, for each
+    round both measured, with their spread; None when no round has both."""
+    out = {}
+    names = dict(CASES)
+
+    def by_round(cid):
+        return {t["round"]: t for t in results[cid]["trials"]
+                if "rate_pps" in t and "error" not in t and "round" in t}
+
+    for num, den in RATIOS:
+        if num not in results or den not in results:
+            continue
+        a, b = by_round(num), by_round(den)
+        rounds = [{"round": r, "value": round(a[r]["rate_pps"] / b[r]["rate_pps"], 4),
+                   "disturbed": bool(a[r].get("disturbed") or b[r].get("disturbed"))}
+                  for r in sorted(set(a) & set(b))]
+        key = f"{names[num]} / {names[den]}"
+        if not rounds:
+            out[key] = None
+            continue
+        calm = [x["value"] for x in rounds if not x["disturbed"]]
+        out[key] = dict(spread([x["value"] for x in rounds]), rounds=rounds,
+                        median_undisturbed=statistics.median(calm) if calm else None)
+    return out
+
+
+def host(witnesses, floor, results):
+    """The verdict on the host's load (witnesses judged, floor their minimum
+    round trip): {disturbed, rtt_min_ns, rtt_factor, cpus,
+    disturbed_witnesses, disturbed_trials, text}."""
+    bad = [w["label"] for w in witnesses if w["disturbed"]]
+    trials = [f"{cid}#{t['trial']}" for cid, e in results.items()
+              for t in e["trials"] if t.get("disturbed")]
+    total = sum(len(e["trials"]) for e in results.values())
+    if not witnesses:
+        text = "host load not witnessed (no witness.jsonl)"
+    elif not bad:
+        text = (f"host calm: every witness within {bench_machine.RTT_FACTOR:g}x the "
+                f"minimum round trip and load average <= {os.cpu_count()}")
+    else:
+        rtt = [w["cacheline_rtt_ns"]["median"] for w in witnesses
+               if w["cacheline_rtt_ns"] and w["cacheline_rtt_ns"]["median"] >
+               bench_machine.RTT_FACTOR * floor]
+        load = [w["loadavg"] for w in witnesses if w["loadavg"] > os.cpu_count()]
+        why = []
+        if rtt:
+            why.append(f"{len(rtt)} with a round trip > {bench_machine.RTT_FACTOR:g}x the "
+                       f"run's minimum {floor:.0f} ns (up to {max(rtt):.0f} ns)")
+        if load:
+            why.append(f"{len(load)} with a load average > {os.cpu_count()} CPUs "
+                       f"(up to {max(load):.1f})")
+        text = (f"HOST DISTURBED at {len(bad)} of {len(witnesses)} witnesses: "
+                f"{'; '.join(why)}; {len(trials)} of {total} trials disturbed")
+    return {"disturbed": bool(bad), "rtt_min_ns": floor,
+            "rtt_factor": bench_machine.RTT_FACTOR, "cpus": os.cpu_count(),
+            "disturbed_witnesses": bad, "disturbed_trials": trials, "text": text}
+
+
+def rounds_of(schedule, witnesses):
+    """[{round, order, witness_after}]: what each round ran, in order."""
+    out = {}
+    for w in sorted(schedule, key=lambda x: x["start"]):
+        out.setdefault(w["round"], []).append(w["case"])
+    labels = {w["label"]: i for i, w in enumerate(witnesses)}
+    return [{"round": r, "order": order, "witness_after": labels.get(f"after round {r}")}
+            for r, order in sorted(out.items())]
+
+
+def fmt_cycles(entry):
+    """A setup's cycles per packet: "LABEL MEDIAN (SPREAD %), ..." or "-"."""
+    cyc = entry.get("cycles_spread") or {}
+    return ", ".join(f"{k} {v['median']:.1f} ({_pct(v)})" for k, v in cyc.items()) or "-"
+
+
+def _pct(v):
+    return "-" if v.get("spread_pct") is None else f"{v['spread_pct']:.0f} %"
+
+
+def fmt_spread(v, digits=2):
+    """"median [min - max] spread %" of a spread() dict, "-" for None"""
+    if not v:
+        return "-"
+    pct = "-" if v.get("spread_pct") is None else f"{v['spread_pct']:.1f} %"
+    return f"{v['median']:.{digits}f} [{v['min']:.{digits}f} - {v['max']:.{digits}f}] {pct}"
 
 
 def summary(args):
@@ -242,47 +390,64 @@ def summary(args):
         meta = json.loads(read(os.path.join(directory, "run.json")))
     except (OSError, ValueError):
         meta = {}
-    results = collect(directory)
+    witnesses = jsonl(os.path.join(directory, "witness.jsonl"))
+    schedule = jsonl(os.path.join(directory, "schedule.jsonl"))
+    floor = bench_machine.judge(witnesses)
+    results = collect(directory, schedule, witnesses)
     doc = {
         "date": meta.get("date", time.strftime("%Y-%m-%dT%H:%M:%S%z")),
         "packet_size": 64,
         "trials": meta.get("trials"),
         "trial_seconds": meta.get("seconds"),
+        "warmup_seconds": meta.get("warmup_seconds"),
         "metric": "packets/s that completed the whole path, summed over sink ports",
-        "machine": machine_info(args.pingpong),
+        "machine": machine_info(witnesses),
         "results": results,
         "ratios": ratios(results),
+        "ratios_per_round": ratios_per_round(results),
+        "rounds": rounds_of(schedule, witnesses),
+        "witness": witnesses,
+        "host": host(witnesses, floor, results),
     }
     with open(os.path.join(directory, "summary.json"), "w") as f:
         json.dump(doc, f, indent=2)
         f.write("\n")
 
     m = doc["machine"]
-    rtt = m["cacheline_rtt_ns"]
-    print(f"64 B round-trip rate, median of {doc['trials']} trials of "
-          f"{doc['trial_seconds']} s [min - max]")
+    print(f"64 B round-trip rate of {doc['trials']} interleaved round(s), one trial of "
+          f"{doc['warmup_seconds']} s warm-up + {doc['trial_seconds']} s per setup per round: "
+          "median [min - max] spread")
     print(f"machine: {m['cpu_model']}, {m['cpus']} CPUs, DPDK {m['dpdk']}, "
           f"kernel {m['kernel']}")
-    if rtt:
-        print(f"cache-line round trip CPU 0 <-> CPU 1: {rtt['median']:.0f} ns "
-              f"[{rtt['min']:.0f} - {rtt['max']:.0f}]")
-    else:
-        print("cache-line round trip CPU 0 <-> CPU 1: not measured")
+    print("witness (cache-line round trip CPU 0 <-> CPU 1, load average):")
+    for w in witnesses:
+        r = w["cacheline_rtt_ns"]
+        rtt = "not measured" if r is None else f"{r['median']:.0f} ns"
+        print(f"  {w['label']:<16} {rtt:>12}  load {w['loadavg']:5.2f}"
+              f"{'  DISTURBED' if w['disturbed'] else ''}")
+    print(doc["host"]["text"])
     print()
-    print(f"{'setup':<20} {'Mpps':>8} {'min':>8} {'max':>8}  cycles/packet")
+    print(f"{'setup':<20} {'Mpps':>8} {'min':>8} {'max':>8} {'spread':>8}  pinned  "
+          "disturbed  cycles/packet")
     for cid, name in CASES:
         e = results.get(cid)
         if e is None:
             continue
         r = e.get("rate_mpps")
         if r:
-            print(f"{name:<20} {r['median']:8.2f} {r['min']:8.2f} {r['max']:8.2f}  "
-                  f"{fmt_cycles(e.get('cycles_per_pkt'))}")
+            pinned = {True: "yes", False: "NO", None: "?"}[e.get("pinned")]
+            dist = ",".join(f"#{t}" for t in e["disturbed_trials"]) or "-"
+            print(f"{name:<20} {r['median']:8.2f} {r['min']:8.2f} {r['max']:8.2f} "
+                  f"{r['spread_pct']:7.1f}%  {pinned:<6}  {dist:<9}  "
+                  f"{fmt_cycles(e)}")
         if e["status"] != "ok":
             print(f"{name:<20} {e['status']}: {e.get('note', '')}")
     print()
+    print(f"{'ratio':<34} {'of medians':>10}  per round: median [min - max] spread")
     for key, val in doc["ratios"].items():
-        print(f"{key:<34} {val:.3f}" if val is not None else f"{key:<34} n/a")
+        pr = doc["ratios_per_round"].get(key)
+        print(f"{key:<34} {'n/a' if val is None else f'{val:.3f}':>10}  "
+              f"{fmt_spread(pr, 3)}")
     print(f"\nJSON: {os.path.join(directory, 'summary.json')}")
     return 0
 
@@ -296,6 +461,7 @@ def main():
     t.add_argument("--cycles", action="append", metavar="LABEL=LOG")
     n = sub.add_parser("netvm")
     for p in (t, n):
+        p.add_argument("--affinity", metavar="FILE")
         p.add_argument("--case", required=True)
         p.add_argument("--trial", type=int, required=True)
         p.add_argument("--out", required=True)
@@ -304,10 +470,15 @@ def main():
     n.add_argument("--note", help="why the trial could not be measured")
     s = sub.add_parser("summary")
     s.add_argument("dir")
-    s.add_argument("--pingpong")
+    o = sub.add_parser("order")
+    o.add_argument("round", type=int)
+    o.add_argument("cases", nargs="*")
     args = ap.parse_args()
     if args.cmd == "summary":
         return summary(args)
+    if args.cmd == "order":
+        print(" ".join(round_order(args.cases, args.round)))
+        return 0
     trial = testpmd_trial(args) if args.cmd == "testpmd" else netvm_trial(args)
     with open(args.out, "w") as f:
         json.dump(trial, f)

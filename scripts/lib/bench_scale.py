@@ -223,8 +223,7 @@ def main():
                  f"({' '.join(SWEEPS)})")
     cap = env_num("NETVM_BENCH_SCALE_MAX", 0, int)
     s.doc["settings"].update({"sweeps": names, "scale_max": cap})
-    s.doc["machine"]["cacheline_rtt_ns_before"] = bench_machine.cacheline_rtt(s.out)
-    s.doc["machine"]["loadavg_before"] = os.getloadavg()[0]
+    _witness(s, "before")
     print(f"bench: suite scale ({' '.join(names)}): {s.trials} trial(s) x {s.seconds:g} s, "
           f"interleaved; results in {s.out}", flush=True)
     shapes = []
@@ -238,8 +237,7 @@ def main():
             shapes.append(shape(sweep, pts))
     finally:
         s.setup.cleanup()
-    s.doc["machine"]["cacheline_rtt_ns_after"] = bench_machine.cacheline_rtt(s.out)
-    s.doc["machine"]["loadavg_after"] = os.getloadavg()[0]
+    _witness(s, "after")
     s.doc["shape"] = shapes
     s.doc["method"] = (
         "Each sweep against its own first point, trials interleaved (round t runs "
@@ -262,6 +260,13 @@ def main():
         ("cycles/pkt", lambda p: fmt(p["cost"], 1)),
         ("cost / first", lambda p: _x(p["cost_vs_first"])),
         ("10/25/40/100 GbE Mpps", _links)])
+
+
+def _witness(s, when):
+    """The host's load now, as machine.cacheline_rtt_ns_WHEN and loadavg_WHEN."""
+    w = bench_machine.witness(s.out, when)
+    s.doc["machine"][f"cacheline_rtt_ns_{when}"] = w["cacheline_rtt_ns"]
+    s.doc["machine"][f"loadavg_{when}"] = w["loadavg"]
 
 
 def _links(p):

@@ -9,7 +9,10 @@
 # since the first) and stop forwarding in every process before any of them
 # closes its ports: a memif peer that disappears while the other side still
 # forwards can crash it (seen with DPDK 22.11).
-# Sourced, not run. Uses RUN, SECS and bench_track/bench_stop (bench_common.sh).
+# Sourced, not run. Uses RUN, SECS, WARMUP (seconds of forwarding before the
+# window, default 1), TP_AFFINITY (optional: file that gets the CPUs of every
+# thread once warmed up) and bench_track/bench_stop/bench_affinity
+# (bench_common.sh).
 
 declare -A TP_PID TP_FD TP_LOG
 
@@ -85,8 +88,8 @@ tp_quit() {
 }
 
 # tp_trial MEASURED NAME...: with every NAME started by tp_start, wait for
-# their prompts, start forwarding (in the order given), let it settle for a
-# second, take "show port stats all" on MEASURED, SECS seconds apart, stop
+# their prompts, start forwarding (in the order given), let it warm up for
+# WARMUP seconds (then record every thread's CPUs in TP_AFFINITY if set), take "show port stats all" on MEASURED, SECS seconds apart, stop
 # forwarding everywhere (testpmd then prints its cycles per packet) and quit.
 # Returns 1 if a step failed; the logs say which.
 tp_trial() {
@@ -99,7 +102,12 @@ tp_trial() {
 		for name in "$@"; do
 			tp_all start "$name" || rc=1
 		done
-		sleep 1
+		sleep "${WARMUP:-1}"
+		if [ -n "${TP_AFFINITY:-}" ]; then
+			for name in "$@"; do
+				bench_affinity "$TP_AFFINITY" "$name" "${TP_PID[$name]}"
+			done
+		fi
 		tp_all "show port stats all" "$measured" || rc=1
 		sleep "$SECS"
 		tp_all "show port stats all" "$measured" || rc=1

@@ -26,8 +26,12 @@ TREE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 BUDGET = {"NETVM_BENCH_TRIALS": "1", "NETVM_BENCH_SECONDS": "1", "NETVM_BENCH_POINTS": "2",
           "NETVM_BENCH_SEARCH_STEPS": "2", "NETVM_BENCH_CHAIN_MAX": "2"}
-# The peers setups the smoke run measures (one trial of 2 s each).
+# The peers setups the smoke run measures: PEERS_ROUNDS interleaved rounds,
+# one trial of 1 s warm-up + 2 s each per round.
 PEERS_CASES = ("memif-copy", "memif-macswap", "vhost", "netvm", "netvm-macswap")
+PEERS_ROUNDS = 2
+PEERS_RATIOS = ("netvm / memif copy", "netvm / vhost-user virtio",
+                "netvm macswap / memif zc macswap")
 failures = []
 
 
@@ -179,15 +183,49 @@ def check_peers(d):
     s = load_json(os.path.join(d, "summary.json"), "peers summary.json")
     if s is None:
         return
+    witnesses = s.get("witness", [])
+    check(len(witnesses) == PEERS_ROUNDS + 1 and all(
+        isinstance(w.get("loadavg"), (int, float)) and "cacheline_rtt_ns" in w
+        and isinstance(w.get("disturbed"), bool) for w in witnesses),
+        f"peers: a witness before the first round and after each of {PEERS_ROUNDS} "
+        f"({len(witnesses)})")
+    check([w.get("label") for w in witnesses[1:]] ==
+          [f"after round {r}" for r in range(1, PEERS_ROUNDS + 1)],
+          "peers: witnesses labelled by round")
+    rounds = s.get("rounds", [])
+    check(len(rounds) == PEERS_ROUNDS and
+          all(sorted(r.get("order", [])) == sorted(PEERS_CASES) for r in rounds),
+          f"peers: {PEERS_ROUNDS} rounds, each running every setup once")
+    check(len({tuple(r.get("order", [])) for r in rounds}) == len(rounds),
+          "peers: each round runs the setups in another order")
+    host = s.get("host", {})
+    check(isinstance(host.get("disturbed"), bool) and host.get("text"),
+          f"peers: the host verdict is given ({host.get('text')})")
     for case in PEERS_CASES:
         e = s.get("results", {}).get(case, {})
         check(e.get("status") == "ok" and (e.get("rate_mpps") or {}).get("median", 0) > 0,
               f"peers: {case} ok with a rate > 0 ({e.get('status')}, {e.get('rate_mpps')})")
+        check(isinstance((e.get("rate_mpps") or {}).get("spread_pct"), (int, float)),
+              f"peers: {case} rate has its spread %")
+        trials = e.get("trials", [])
+        check(sorted(t.get("round") for t in trials) == list(range(1, PEERS_ROUNDS + 1))
+              and all(isinstance(t.get("witness"), int) and
+                      0 <= t["witness"] < len(witnesses) for t in trials),
+              f"peers: {case}: one trial per round, each with its nearest witness")
+        check(e.get("pinned") is True,
+              f"peers: {case}: every thread of the setup on one CPU ({e.get('pinned')})")
     ratios = s.get("ratios", {})
-    for key in ("netvm / memif copy", "netvm / vhost-user virtio",
-                "netvm macswap / memif zc macswap"):
+    per_round = s.get("ratios_per_round", {})
+    for key in PEERS_RATIOS:
         check(isinstance(ratios.get(key), (int, float)) and ratios[key] > 0,
               f"peers: ratio '{key}' > 0 ({ratios.get(key)})")
+        pr = per_round.get(key) or {}
+        values = [x.get("value") for x in pr.get("rounds", [])]
+        check(len(values) == PEERS_ROUNDS and all(
+            isinstance(v, (int, float)) and v > 0 for v in values)
+            and pr.get("min") <= pr.get("median") <= pr.get("max")
+            and isinstance(pr.get("spread_pct"), (int, float)),
+            f"peers: ratio '{key}' per round, with median and spread ({pr})")
     check(is_png(os.path.join(d, "peers.png")), "peers: peers.png is a PNG")
     check(is_table(os.path.join(d, "peers.md")), "peers.md holds a table")
 
@@ -286,7 +324,8 @@ def main():
         if d:
             check_generated("scale", d)
             check_scale(d)
-        d = run_suite("peers", out, {"NETVM_BENCH_SECONDS": "2",
+        d = run_suite("peers", out, {"NETVM_BENCH_SECONDS": "2", "NETVM_BENCH_WARMUP": "1",
+                                       "NETVM_BENCH_TRIALS": str(PEERS_ROUNDS),
                                        "NETVM_BENCH_CASES": " ".join(PEERS_CASES)})
         if d:
             check_peers(d)
