@@ -31,10 +31,22 @@ esac
 
 # (command line, the cursor at its end; expected COMPREPLY, as a set)
 CASES = [
-    ("netvmctl ", {"vm", "nf", "stats", "metrics", "rule", "default", "chain", "role", "core"}),
+    ("netvmctl ", {"vm", "nf", "idle", "stats", "metrics", "rule", "default", "chain", "role",
+                   "core", "instance", "dos", "scale"}),
     ("netvmctl v", {"vm"}),
-    ("netvmctl vm ", {"list", "start", "stop", "cmd"}),
-    ("netvmctl nf ", {"list", "counters", "cmd"}),
+    ("netvmctl vm ", {"list", "start", "stop", "migrate", "cmd"}),
+    ("netvmctl nf ", {"list", "counters", "start", "stop", "move", "cmd"}),
+    ("netvmctl nf stop ", {"3", "12"}),
+    ("netvmctl instance ", {"drain", "handover", "undrain"}),
+    ("netvmctl instance drain 1", {"12"}),
+    ("netvmctl dos ", {"list", "set", "clear"}),
+    ("netvmctl dos set s", {"src_pps", "syn_pps"}),
+    ("netvmctl idle ", {"list"}),
+    ("netvmctl scale ", {"list"}),
+    ("netvmctl vm migrate f", {"fw1"}),
+    ("netvmctl vm migrate l3fwd --t", {"--to", "--timeout"}),
+    ("netvmctl vm migrate l3fwd --to ", {"tcp:", "unix:"}),
+    ("netvmctl nf start --r", {"--role"}),
     ("netvmctl nf counters ", {"3", "12"}),
     ("netvmctl nf counters 1", {"12"}),
     ("netvmctl rule ", {"list", "add", "del"}),
@@ -94,8 +106,11 @@ def main():
         chk.ok(True, "netvmctl not built: skipped")
     else:
         usage = subprocess.run([ctl, "--help"], capture_output=True, text=True).stdout
-        for cmd in ("vm list", "vm start", "vm stop", "vm cmd", "nf list", "nf counters", "nf cmd", "stats",
-                    "metrics",
+        for cmd in ("vm list", "vm start", "vm stop", "vm migrate", "--to", "vm cmd", "nf list",
+                    "nf counters", "nf start", "nf stop", "nf move", "--state", "--role",
+                    "--queues", "nf cmd", "idle list", "stats", "metrics", "instance drain",
+                    "handover", "undrain", "dos list", "dos set", "src_pps", "syn_pps",
+                    "dos clear", "scale list",
                     "rule list", "rule add", "rule del", "default set", "chain list",
                     "chain set", "chain del", "role list", "role name", "core reload"):
             chk.ok(cmd in usage, f"netvmctl --help names '{cmd}'")
