@@ -63,10 +63,10 @@ int
 mgr_proc_start(struct mgr *m, struct mgr_unit *u, uint16_t role, const char *cmd, char *err,
 	       size_t errlen)
 {
-	char buf[MGR_CFG_NF_LEN], rolebuf[8], *argv[PROC_MAX_ARGS];
+	char buf[MGR_CFG_NF_LEN], rolebuf[8], *argv[PROC_MAX_ARGS], fail[512];
 	sigset_t none;
 	pid_t pid;
-	int fd, n = proc_argv(m, cmd, role, buf, sizeof(buf), rolebuf, argv);
+	int flen, fd, n = proc_argv(m, cmd, role, buf, sizeof(buf), rolebuf, argv);
 
 	if (n <= 0) {
 		if (n == 0)
@@ -87,6 +87,12 @@ mgr_proc_start(struct mgr *m, struct mgr_unit *u, uint16_t role, const char *cmd
 		snprintf(err, errlen, "%s: %s: %s", u->name, u->log_path, strerror(-n));
 		return n;
 	}
+	/* The child may only make async-signal-safe calls (the manager has threads):
+	 * its message on a failed exec is made here, the reason added there. */
+	flen = snprintf(fail, sizeof(fail) - 64, "netvm-manager: %s: cannot run %s: ", u->name,
+			argv[0]);
+	if (flen < 0 || flen > (int)sizeof(fail) - 64)
+		flen = (int)sizeof(fail) - 64;
 	pid = fork();
 	if (pid < 0) {
 		n = -errno;
@@ -95,14 +101,23 @@ mgr_proc_start(struct mgr *m, struct mgr_unit *u, uint16_t role, const char *cmd
 		return n;
 	}
 	if (pid == 0) {
+		const char *why;
+		size_t wlen;
+		ssize_t w;
+
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL); /* the manager blocks its signals */
 		setpgid(0, 0);
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
 		execvp(argv[0], argv);
-		dprintf(STDERR_FILENO, "netvm-manager: %s: cannot run %s: %s\n", u->name, argv[0],
-			strerror(errno));
+		why = strerrordesc_np(errno);
+		why = why != NULL ? why : "unknown error";
+		wlen = strnlen(why, sizeof(fail) - (size_t)flen - 2);
+		memcpy(fail + flen, why, wlen);
+		fail[(size_t)flen + wlen] = '\n';
+		w = write(STDERR_FILENO, fail, (size_t)flen + wlen + 1);
+		(void)w; /* nowhere to say it failed */
 		_exit(127);
 	}
 	close(fd);

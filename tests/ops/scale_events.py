@@ -44,6 +44,7 @@ rules = ( { in_port = 0; role = 1; } );
 default = { action = "drop"; };
 """
 BOOT_S = 3
+MISSING = "/nonexistent/netvm-nf"  # a policy whose program is not there
 
 
 def policies(slow, sleeper):
@@ -51,7 +52,8 @@ def policies(slow, sleeper):
   {{ role = 1; method = "process"; command = "{slow} -- --delay-us 10000 --mark 1";
     min = 1; max = 2; out_above = 16; in_below = 2; out_hold_ms = 1000; in_hold_ms = 2000;
     cooldown_ms = 500; drain_ms = 15000; }},
-  {{ role = 2; method = "process"; command = "{sleeper}"; min = 1; max = 1; }} );
+  {{ role = 2; method = "process"; command = "{sleeper}"; min = 1; max = 1; }},
+  {{ role = 3; method = "process"; command = "{MISSING}"; min = 1; max = 1; }} );
 """
 
 
@@ -142,6 +144,30 @@ def case_hash(env, chk, rig, mgr):
            f"{newest.get('name')}'s process is gone", str(newest))
 
 
+def case_missing(chk, mgr):
+    chk.section("a program that is not there: the instance's log says why")
+    want = f"netvm-manager: r3-1: cannot run {MISSING}: No such file or directory"
+    path = os.path.join(mgr.state_dir, "r3-1.log")
+
+    def said():
+        try:
+            with open(path) as f:
+                return want in f.read()
+        except OSError:
+            return False
+    chk.ok(wait_true(said, 20), f"{path} holds '{want}'", str(os.listdir(mgr.state_dir)))
+
+
+def wait_true(pred, timeout):
+    """Whether @pred() holds within @timeout s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def main():
     env = nvenv.setup("scale_events", timeout=230, description=__doc__)
     chk = check.Checker("scale_events")
@@ -161,6 +187,7 @@ def main():
     case_never_live(chk, mgr)
     case_died(env, chk, rig, mgr)
     case_hash(env, chk, rig, mgr)
+    case_missing(chk, mgr)
     opslib.finish(env, chk, rig, mgr)
 
 
