@@ -18,7 +18,7 @@
 #   NETVM_FUZZ_BUILD=DIR   build directory (default build-fuzz, relative to the tree)
 set -euo pipefail
 
-TARGETS_ALL="cfg mgr_cfg routes hdr cls msg validate filter click"
+TARGETS_ALL="cfg mgr_cfg mgr_mig_auth routes hdr cls msg validate filter click"
 # Debian packages for the clang build (libFuzzer is in libclang-rt-dev).
 PACKAGES="clang libclang-rt-dev"
 
