@@ -91,8 +91,8 @@ mgr_proc_start(struct mgr *m, struct mgr_unit *u, uint16_t role, const char *cmd
 	 * its message on a failed exec is made here, the reason added there. */
 	flen = snprintf(fail, sizeof(fail) - 64, "netvm-manager: %s: cannot run %s: ", u->name,
 			argv[0]);
-	if (flen < 0 || flen > (int)sizeof(fail) - 64)
-		flen = (int)sizeof(fail) - 64;
+	if (flen < 0 || flen >= (int)sizeof(fail) - 64)
+		flen = (int)sizeof(fail) - 65; /* what snprintf kept, without its NUL */
 	pid = fork();
 	if (pid < 0) {
 		n = -errno;
