@@ -15,7 +15,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from scapy.layers.inet import IP, TCP, UDP  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 
+import mgrtest  # noqa: E402
 from mgrtest import MANAGER_BIN, NETVMCTL_BIN, Manager  # noqa: E402
+from nvtest import check  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
 from nvtest.capture import Capture  # noqa: E402
 from nvtest.inject import Injector  # noqa: E402
 from nvtest.proc import Core, Proc  # noqa: E402
@@ -169,6 +172,18 @@ class HostManager(Manager):
                     + extra)
         Proc.__init__(self, env, "manager", [env.binary(MANAGER_BIN), "-c", self.conf])
         self.ctl = env.binary(NETVMCTL_BIN)
+
+
+def vm_test(name, timeout, description):
+    """The start of a test that boots guests: env, checker, root, hugepages, the
+    core and manager built, and the guest image (kernel, initrd; exit 77 without)."""
+    env = nvenv.setup(name, timeout=timeout, description=description)
+    chk = check.Checker(name)
+    nvenv.require_root(chk)
+    nvenv.require_hugepages(chk)
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, MANAGER_BIN, NETVMCTL_BIN])
+    kernel, initrd = mgrtest.guest_image(env)
+    return env, chk, kernel, initrd
 
 
 def manager(env, chk, core, extra, manager_extra=""):

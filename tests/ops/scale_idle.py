@@ -38,8 +38,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 import opslib  # noqa: E402
-from nvtest import check  # noqa: E402
-from nvtest import env as nvenv  # noqa: E402
 
 import idle_vm  # noqa: E402  (tests/manager, on opslib's path)
 import mgrtest  # noqa: E402
@@ -91,13 +89,7 @@ class Throttle(opslib.Flood):
 
 
 def main():
-    env = nvenv.setup("scale_idle", timeout=290, description=__doc__)
-    chk = check.Checker("scale_idle")
-    nvenv.require_root(chk)
-    nvenv.require_hugepages(chk)
-    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, "manager/netvm-manager",
-                                      "manager/netvmctl"])
-    kernel, initrd = mgrtest.guest_image(env)
+    env, chk, kernel, initrd = opslib.vm_test("scale_idle", 290, __doc__)
     chk.section("config")
     refused(env, chk)
 

@@ -42,8 +42,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import opslib  # noqa: E402
 import scale_idle  # noqa: E402
-from nvtest import check  # noqa: E402
-from nvtest import env as nvenv  # noqa: E402
 
 import mgrtest  # noqa: E402  (tests/manager, on opslib's path)
 
@@ -151,13 +149,7 @@ def case_away(chk, mgr, rig):
 
 
 def main():
-    env = nvenv.setup("scale_vm", timeout=590, description=__doc__)
-    chk = check.Checker("scale_vm")
-    nvenv.require_root(chk)
-    nvenv.require_hugepages(chk)
-    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, "manager/netvm-manager",
-                                      "manager/netvmctl"])
-    kernel, initrd = mgrtest.guest_image(env)
+    env, chk, kernel, initrd = opslib.vm_test("scale_vm", 590, __doc__)
     chk.section("config")
     refused(env, chk, kernel, initrd)
 
