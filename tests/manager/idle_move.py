@@ -105,6 +105,10 @@ def case_move(chk, core, mgr, a, b, nf):
 def case_refused(chk, core, mgr, a, b, nf):
     """A LOAD command the NF refuses: the move fails, the NF runs on, nothing leaks."""
     chk.section("refused: nf move whose LOAD command the NF refuses")
+    # the move retired idle0's VM: the move below needs its fresh one booted
+    ok, vm = idle_vm.wait_idle(mgr, idle_vm.BOOT_TIMEOUT)
+    if not chk.ok(ok, "refused: idle0's fresh VM is idle", f"{vm}" + mgr.tail()):
+        return
     attached0 = core.stats().get("nfs_attached")
     rc, out = mgr.netvmctl("nf", "move", str(nf), "--state", "routes list", "routes frobnicate")
     err = out.get("error", "") if isinstance(out, dict) else str(out)
