@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
@@ -47,8 +48,9 @@
 #define CORE_FRAG_MAX 64       /* fragments one packet may become */
 #define CORE_CHAIN_SLOTS 16384 /* distinct role sequences since start (rules.c) */
 
-/* What the core keeps per mbuf, in the mbuf's private area (host memory
- * the guests never see). */
+/* What the core keeps per mbuf, in a dynamic field of the mbuf (host
+ * memory the guests never see): its second cache line, which freeing and
+ * allocating touch anyway, so a packet costs no line of its own for it. */
 struct core_mbuf_meta {
 	uint16_t chain; /* slot in core.chain_tab (rules.c), or CORE_CHAIN_NONE */
 	uint8_t step;   /* position in the chain */
@@ -58,10 +60,17 @@ struct core_mbuf_meta {
 	uint32_t hash;  /* flow hash */
 };
 
+/* Offset of struct core_mbuf_meta in every mbuf (core_meta_register()). */
+extern int core_meta_off;
+
+/* Register the mbuf field core_meta() reads, once, before any pool is
+ * created; 0 or -rte_errno. */
+int core_meta_register(void);
+
 static inline struct core_mbuf_meta *
 core_meta(struct rte_mbuf *m)
 {
-	return (struct core_mbuf_meta *)rte_mbuf_to_priv(m);
+	return RTE_MBUF_DYNFIELD(m, core_meta_off, struct core_mbuf_meta *);
 }
 
 /* A pool region: one per NUMA socket in use. */

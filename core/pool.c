@@ -142,6 +142,24 @@ region_register(struct core_pool *p, rte_iova_t *iovas, unsigned int n_pages, ch
 	return 0;
 }
 
+int core_meta_off = -1;
+
+int
+core_meta_register(void)
+{
+	static const struct rte_mbuf_dynfield field = {
+		.name = "netvm_core_meta",
+		.size = sizeof(struct core_mbuf_meta),
+		.align = __alignof__(struct core_mbuf_meta),
+	};
+	int off = rte_mbuf_dynfield_register(&field);
+
+	if (off < 0)
+		return -rte_errno;
+	core_meta_off = off;
+	return 0;
+}
+
 /* Check that buffer i of the region is exactly mbuf by_idx[i] and fill the
  * tables; the layout is the ABI, so this is verified, not assumed. */
 static void
@@ -241,11 +259,15 @@ core_pool_create(struct core *c, struct core_pool *p, unsigned int id, int socke
 	if (r < 0)
 		goto out;
 
+	r = core_meta_register();
+	if (r < 0) {
+		snprintf(err, errlen, "registering the mbuf field of the core's metadata: %s",
+			 rte_strerror(-r));
+		goto out;
+	}
 	snprintf(name, sizeof(name), "netvm_pool%u", id);
-	p->mp = rte_pktmbuf_pool_create_extbuf(name, p->count, 256,
-					       RTE_ALIGN(sizeof(struct core_mbuf_meta),
-							 RTE_MBUF_PRIV_ALIGN),
-					       (uint16_t)p->stride, socket, ext, n_ext);
+	p->mp = rte_pktmbuf_pool_create_extbuf(name, p->count, 256, 0, (uint16_t)p->stride,
+					       socket, ext, n_ext);
 	if (p->mp == NULL) {
 		snprintf(err, errlen, "creating mbuf pool %u: %s", id, rte_strerror(rte_errno));
 		r = -rte_errno;

@@ -19,6 +19,8 @@
 #   netvm       netvm-core on CPU 0 (--single-lcore) with two net_null ports,
 #               netvm-bridge (role 1, port 0 <-> port 1) on CPU 1
 #   netvm-macswap  as netvm with netvm-macswap (the bridge, swapping MACs)
+#   netvm-b     as netvm with the core and bridge of NETVM_BUILD_B: two builds
+#               A/B in one run (only when NETVM_BUILD_B is set)
 # Rate = packets/s sent on the sink port(s) of the path, i.e. packets that
 # made the whole round trip. Trials are interleaved: round t runs trial t of
 # every setup, in an order that changes from round to round (a Williams
@@ -43,6 +45,8 @@
 #   NETVM_BENCH_OUT=DIR      results parent directory (default bench-results)
 #   NETVM_BENCH_DIR=DIR      exact results directory (bench.sh sets it)
 #   NETVM_BUILD=DIR          NetVM build directory (default build)
+#   NETVM_BUILD_B=DIR        a second build (setup netvm-b; the report gives
+#                            netvm ÷ netvm-b round by round)
 # Output: the table on stdout; raw logs, per-trial JSON and summary.json in
 # <results parent>/<timestamp>/. Needs root and hugepages (scripts/setup.sh).
 set -euo pipefail
@@ -58,8 +62,10 @@ TRIALS=${NETVM_BENCH_TRIALS:-3}
 SECS=${NETVM_BENCH_SECONDS:-5}
 WARMUP=${NETVM_BENCH_WARMUP:-2}
 ALL_CASES="testpmd-io ring memif memif-copy memif-macswap vhost netvm netvm-macswap"
-CASES=${NETVM_BENCH_CASES:-$ALL_CASES}
 BUILD=$(bench_abspath "${NETVM_BUILD:-build}")
+BUILD_B=${NETVM_BUILD_B:+$(bench_abspath "$NETVM_BUILD_B")}
+[ -n "$BUILD_B" ] && ALL_CASES="$ALL_CASES netvm-b"
+CASES=${NETVM_BENCH_CASES:-$ALL_CASES}
 OUT=${NETVM_BENCH_DIR:-$(bench_abspath "${NETVM_BENCH_OUT:-bench-results}")/$(date +%Y%m%d-%H%M%S)}
 SW_CPU=0 # the switch side: testpmd forwarding core, netvm-core
 NF_CPU=1 # the NF side
@@ -71,6 +77,7 @@ bench_check_args "$@"
 for case in $CASES; do
 	case "$case" in
 	testpmd-io|ring|memif|memif-copy|memif-macswap|vhost|netvm|netvm-macswap) ;;
+	netvm-b) [ -n "$BUILD_B" ] || bench_die "setup netvm-b needs NETVM_BUILD_B (a second build)" ;;
 	*) bench_die "unknown setup '$case' in NETVM_BENCH_CASES ($ALL_CASES)" ;;
 	esac
 done
@@ -168,10 +175,10 @@ run_vhost() {
 		"virtio_user0,path=SOCK"
 }
 
-# run_nf CASE TRIAL NF-BINARY: netvm-core (CPU 0) with two net_null ports,
-# NF-BINARY (role 1) on CPU 1.
+# run_nf CASE TRIAL NF-BINARY [CORE-BINARY]: netvm-core (CPU 0, CORE_BIN by
+# default) with two net_null ports, NF-BINARY (role 1) on CPU 1.
 run_nf() {
-	local case=$1 t=$2 nf_bin=$3
+	local case=$1 t=$2 nf_bin=$3 core_bin=${4:-$CORE_BIN}
 	local core_log="$OUT/$case.$t.core.log" nf_log="$OUT/$case.$t.nf.log"
 	local samples="$OUT/$case.$t.telemetry.jsonl" conf="$RUN/netvm.conf"
 	local sock="$RUN/core.sock" prefix="${PFX}nv" core bridge note=""
@@ -181,7 +188,7 @@ run_nf() {
 		default = { role = 1; };
 	EOF
 	rm -f "$sock"
-	"$CORE_BIN" -l "$SW_CPU" --file-prefix "$prefix" --no-pci \
+	"$core_bin" -l "$SW_CPU" --file-prefix "$prefix" --no-pci \
 		--vdev net_null0,size=64 --vdev net_null1,size=64 -- \
 		-c "$conf" -s "$sock" --single-lcore --stats 0 --wait-nfs 1 \
 		</dev/null >"$core_log" 2>&1 &
@@ -225,6 +232,10 @@ run_netvm_macswap() {
 	run_nf netvm-macswap "$1" "$MACSWAP_BIN"
 }
 
+run_netvm_b() {
+	run_nf netvm-b "$1" "$BUILD_B/apps/bridge/netvm-bridge" "$BUILD_B/core/netvm-core"
+}
+
 # witness LABEL: the cache-line round trip and load average, now, into
 # witness.jsonl (printed too).
 witness() {
@@ -238,9 +249,12 @@ for case in $CASES; do
 	case "$case" in
 	netvm) nf_bin=$BRIDGE_BIN ;;
 	netvm-macswap) nf_bin=$MACSWAP_BIN ;;
+	netvm-b) nf_bin=$BUILD_B/apps/bridge/netvm-bridge ;;
 	esac
-	if [ -n "$nf_bin" ] && { [ ! -x "$CORE_BIN" ] || [ ! -x "$nf_bin" ]; }; then
-		echo "not built: $CORE_BIN or $nf_bin (run scripts/setup.sh)" \
+	core_bin=$CORE_BIN
+	[ "$case" = netvm-b ] && core_bin=$BUILD_B/core/netvm-core
+	if [ -n "$nf_bin" ] && { [ ! -x "$core_bin" ] || [ ! -x "$nf_bin" ]; }; then
+		echo "not built: $core_bin or $nf_bin (run scripts/setup.sh)" \
 			>"$OUT/$case.skipped"
 		echo "  $case: skipped, $(cat "$OUT/$case.skipped")"
 		continue

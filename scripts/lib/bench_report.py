@@ -47,10 +47,11 @@ CASES = [
     ("netvm", "netvm"),
     ("memif-macswap", "memif zc macswap"),
     ("netvm-macswap", "netvm macswap"),
+    ("netvm-b", "netvm (build B)"),
 ]
 # (numerator, denominator) case ids of the ratios printed.
 RATIOS = [("netvm", c) for c in ("ring", "memif", "memif-copy", "vhost", "testpmd-io")] + \
-    [("netvm-macswap", "memif-macswap")]
+    [("netvm-macswap", "memif-macswap"), ("netvm", "netvm-b")]
 
 CYCLES_RE = re.compile(r"CPU cycles/packet=([\d.]+) \(total cycles=(\d+) / "
                        r"total \S+ packets=(\d+)\) at (\d+) MHz")
