@@ -19,16 +19,12 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
-#include <rte_prefetch.h>
 
 #include "core.h"
 
 #define DP_ALLOC_REFILL_EVERY 16 /* loop iterations between alloc ring top-ups */
 #define DP_EXPIRE_SWEEP 256       /* flow table entries looked at per refill */
 #define DP_RING_MIN_US 50         /* one NF's doorbell rings at most this often */
-#define DP_PREFETCH 4             /* packets looked at ahead: their data (RX), their
-				   * mbufs (returns) are fetched while earlier ones
-				   * are handled */
 #define DP_TX_BURSTS 4           /* bursts drained per NF queue per iteration: the TX side
 				  * must outpace RX, or NFs stall on full tx rings */
 
@@ -327,11 +323,7 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	if (n == 0)
 		return 0;
 	dp->c->port_st[port].rx += n;
-	for (i = 0; i < n && i < DP_PREFETCH; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(m[i], void *));
 	for (i = 0; i < n; i++) {
-		if (i + DP_PREFETCH < n)
-			rte_prefetch0(rte_pktmbuf_mtod(m[i + DP_PREFETCH], void *));
 		/* A device chains buffers for a frame longer than one buffer's room */
 		rc = unlikely(m[i]->nb_segs != 1) ? -EMSGSIZE :
 		     cls_key_extract(rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, port,
@@ -525,19 +517,6 @@ forward(struct dp *dp, struct rte_mbuf **m, unsigned int n, bool direct)
 		drop(dp, m[i], CORE_DROP_nf_ring_full);
 }
 
-/* Fetch the mbuf of buffer @buf of @p (both lines: the fields the return
- * writes and the core's metadata), if @buf is one: it comes from an NF. */
-static inline void
-prefetch_buf(const struct core_pool *p, uint32_t buf)
-{
-	if (likely(buf < p->count)) {
-		const struct rte_mbuf *m = p->by_idx[buf];
-
-		rte_prefetch0(m);
-		rte_prefetch0(&m->cacheline1);
-	}
-}
-
 /* Drain one NF queue's tx ring: validate each descriptor, then act. */
 static unsigned int
 tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
@@ -562,8 +541,6 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 		return 0;
 	dp->nic_cycles = 0;
 	nf->st.tx += n;
-	for (i = 0; i < n && i < DP_PREFETCH; i++)
-		prefetch_buf(p, d[i].buf);
 	for (i = 0; i < n; i++) {
 		struct core_verdict vr = core_validate(&v, &d[i]);
 		struct core_mbuf_meta *meta;
@@ -573,8 +550,6 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 			dp->st->drops[vr.reason]++;
 			continue;
 		}
-		if (i + DP_PREFETCH < n)
-			prefetch_buf(p, d[i + DP_PREFETCH].buf);
 		m = p->by_idx[d[i].buf];
 		__atomic_store_n(&p->owner[d[i].buf], CORE_OWNER_CORE, __ATOMIC_RELAXED);
 		taken++;
