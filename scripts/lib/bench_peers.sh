@@ -21,6 +21,7 @@
 #   netvm-macswap  as netvm with netvm-macswap (the bridge, swapping MACs)
 #   netvm-b     as netvm with the core and bridge of NETVM_BUILD_B: two builds
 #               A/B in one run (only when NETVM_BUILD_B is set)
+#   netvm-macswap-b  as netvm-macswap with NETVM_BUILD_B's binaries
 # Rate = packets/s sent on the sink port(s) of the path, i.e. packets that
 # made the whole round trip. Trials are interleaved: round t runs trial t of
 # every setup, in an order that changes from round to round (a Williams
@@ -64,7 +65,7 @@ WARMUP=${NETVM_BENCH_WARMUP:-2}
 ALL_CASES="testpmd-io ring memif memif-copy memif-macswap vhost netvm netvm-macswap"
 BUILD=$(bench_abspath "${NETVM_BUILD:-build}")
 BUILD_B=${NETVM_BUILD_B:+$(bench_abspath "$NETVM_BUILD_B")}
-[ -n "$BUILD_B" ] && ALL_CASES="$ALL_CASES netvm-b"
+[ -n "$BUILD_B" ] && ALL_CASES="$ALL_CASES netvm-b netvm-macswap-b"
 CASES=${NETVM_BENCH_CASES:-$ALL_CASES}
 OUT=${NETVM_BENCH_DIR:-$(bench_abspath "${NETVM_BENCH_OUT:-bench-results}")/$(date +%Y%m%d-%H%M%S)}
 SW_CPU=0 # the switch side: testpmd forwarding core, netvm-core
@@ -77,7 +78,8 @@ bench_check_args "$@"
 for case in $CASES; do
 	case "$case" in
 	testpmd-io|ring|memif|memif-copy|memif-macswap|vhost|netvm|netvm-macswap) ;;
-	netvm-b) [ -n "$BUILD_B" ] || bench_die "setup netvm-b needs NETVM_BUILD_B (a second build)" ;;
+	netvm-b|netvm-macswap-b)
+		[ -n "$BUILD_B" ] || bench_die "setup $case needs NETVM_BUILD_B (a second build)" ;;
 	*) bench_die "unknown setup '$case' in NETVM_BENCH_CASES ($ALL_CASES)" ;;
 	esac
 done
@@ -236,6 +238,11 @@ run_netvm_b() {
 	run_nf netvm-b "$1" "$BUILD_B/apps/bridge/netvm-bridge" "$BUILD_B/core/netvm-core"
 }
 
+run_netvm_macswap_b() {
+	run_nf netvm-macswap-b "$1" "$BUILD_B/apps/macswap/netvm-macswap" \
+		"$BUILD_B/core/netvm-core"
+}
+
 # witness LABEL: the cache-line round trip and load average, now, into
 # witness.jsonl (printed too).
 witness() {
@@ -250,9 +257,10 @@ for case in $CASES; do
 	netvm) nf_bin=$BRIDGE_BIN ;;
 	netvm-macswap) nf_bin=$MACSWAP_BIN ;;
 	netvm-b) nf_bin=$BUILD_B/apps/bridge/netvm-bridge ;;
+	netvm-macswap-b) nf_bin=$BUILD_B/apps/macswap/netvm-macswap ;;
 	esac
 	core_bin=$CORE_BIN
-	[ "$case" = netvm-b ] && core_bin=$BUILD_B/core/netvm-core
+	case "$case" in *-b) core_bin=$BUILD_B/core/netvm-core ;; esac
 	if [ -n "$nf_bin" ] && { [ ! -x "$core_bin" ] || [ ! -x "$nf_bin" ]; }; then
 		echo "not built: $core_bin or $nf_bin (run scripts/setup.sh)" \
 			>"$OUT/$case.skipped"

@@ -48,10 +48,12 @@ CASES = [
     ("memif-macswap", "memif zc macswap"),
     ("netvm-macswap", "netvm macswap"),
     ("netvm-b", "netvm (build B)"),
+    ("netvm-macswap-b", "netvm macswap (build B)"),
 ]
 # (numerator, denominator) case ids of the ratios printed.
 RATIOS = [("netvm", c) for c in ("ring", "memif", "memif-copy", "vhost", "testpmd-io")] + \
-    [("netvm-macswap", "memif-macswap"), ("netvm", "netvm-b")]
+    [("netvm-macswap", "memif-macswap"), ("netvm", "netvm-b"),
+     ("netvm-macswap", "netvm-macswap-b")]
 
 CYCLES_RE = re.compile(r"CPU cycles/packet=([\d.]+) \(total cycles=(\d+) / "
                        r"total \S+ packets=(\d+)\) at (\d+) MHz")
