@@ -48,6 +48,8 @@
 #   NETVM_BUILD=DIR          NetVM build directory (default build)
 #   NETVM_BUILD_B=DIR        a second build (setup netvm-b; the report gives
 #                            netvm ÷ netvm-b round by round)
+#   NETVM_BENCH_PLACEMENT=P  core.placement of the netvm setups ("load", the
+#                            core's default, or "hash": no flow table)
 # Output: the table on stdout; raw logs, per-trial JSON and summary.json in
 # <results parent>/<timestamp>/. Needs root and hugepages (scripts/setup.sh).
 set -euo pipefail
@@ -65,6 +67,12 @@ WARMUP=${NETVM_BENCH_WARMUP:-2}
 ALL_CASES="testpmd-io ring memif memif-copy memif-macswap vhost netvm netvm-macswap"
 BUILD=$(bench_abspath "${NETVM_BUILD:-build}")
 BUILD_B=${NETVM_BUILD_B:+$(bench_abspath "$NETVM_BUILD_B")}
+PLACEMENT=${NETVM_BENCH_PLACEMENT:-}
+case "$PLACEMENT" in
+""|load|hash) ;;
+*) bench_die "NETVM_BENCH_PLACEMENT: '$PLACEMENT' is not load or hash" ;;
+esac
+PLACE_CONF=${PLACEMENT:+ placement = \"$PLACEMENT\";}
 [ -n "$BUILD_B" ] && ALL_CASES="$ALL_CASES netvm-b netvm-macswap-b"
 CASES=${NETVM_BENCH_CASES:-$ALL_CASES}
 OUT=${NETVM_BENCH_DIR:-$(bench_abspath "${NETVM_BENCH_OUT:-bench-results}")/$(date +%Y%m%d-%H%M%S)}
@@ -186,7 +194,7 @@ run_nf() {
 	local sock="$RUN/core.sock" prefix="${PFX}nv" core bridge note=""
 	local affinity="$OUT/$case.$t.affinity"
 	cat >"$conf" <<-EOF
-		core = { socket = "$sock"; pool_buffers = 8192; };
+		core = { socket = "$sock"; pool_buffers = 8192;$PLACE_CONF };
 		default = { role = 1; };
 	EOF
 	rm -f "$sock"
