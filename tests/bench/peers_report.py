@@ -6,7 +6,9 @@ scripts/lib/bench_report.py and bench_machine.py on hand-written inputs:
 the round order (each setup follows every other one equally often), the
 witness verdict (round trip over 2x the run's minimum, load average over the
 CPU count), and a summary of a made-up run directory: per-round ratios,
-spreads, the nearest witness of each trial, disturbed trials, pinning.
+spreads, the nearest witness of each trial, disturbed trials, pinning;
+the ratio of two builds (NETVM_BUILD_B) and bench_peers.sh's refusal of a
+build-B setup without a second build and of an unknown placement.
 The expected figures are worked out here from the inputs, not read back from
 the code under test.
 
@@ -163,10 +165,65 @@ def check_summary():
     subprocess.run(["rm", "-rf", d], check=False)
 
 
+def check_build_b():
+    """Two builds A/B (NETVM_BUILD_B): the netvm / netvm (build B) ratio per
+    round, and the suite's refusals of a setup or a setting it cannot run."""
+    d = tempfile.mkdtemp(prefix="netvm-peers-report.")
+    rates = {"netvm": [20e6, 9e6], "netvm-b": [16e6, 12e6]}
+    sched, t = [], 1000.0
+    ws = [witness(t, "before", 500, 1.0)]
+    for r in (1, 2):
+        for case in ("netvm", "netvm-b"):
+            write_trial(d, case, r, rates[case][r - 1])
+            sched.append({"case": case, "trial": r, "round": r, "start": t, "end": t + 10})
+            t += 10
+        ws.append(witness(t + 1, f"after round {r}", 510, 1.0))
+        t += 5
+    with open(os.path.join(d, "schedule.jsonl"), "w") as f:
+        f.writelines(json.dumps(x) + "\n" for x in sched)
+    with open(os.path.join(d, "witness.jsonl"), "w") as f:
+        f.writelines(json.dumps(x) + "\n" for x in ws)
+    with open(os.path.join(d, "run.json"), "w") as f:
+        json.dump({"date": "now", "trials": 2, "seconds": 5, "warmup_seconds": 2}, f)
+    r = subprocess.run([sys.executable, os.path.join(LIB, "bench_report.py"), "summary", d],
+                       capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, f"build B: summary exits 0 ({r.stderr.strip()[-300:]})")
+    s = load_json(os.path.join(d, "summary.json"), "summary.json") or {}
+    key = "netvm / netvm (build B)"
+    vals = [x.get("value") for x in (s.get("ratios_per_round", {}).get(key) or {})
+            .get("rounds", [])]
+    check(len(vals) == 2 and close(vals[0], 1.25) and close(vals[1], 0.75),
+          f"build B: per-round ratios 20/16 = 1.25 and 9/12 = 0.75 ({vals})")
+    check(close(s.get("ratios", {}).get(key), 14.5 / 14),
+          f"build B: ratio of medians 14.5 / 14 ({s.get('ratios', {}).get(key)})")
+    subprocess.run(["rm", "-rf", d], check=False)
+    peers = os.path.join(LIB, "bench_peers.sh")
+    env = dict(os.environ, NETVM_BENCH_DIR=tempfile.mkdtemp(prefix="netvm-peers-args."))
+    env.pop("NETVM_BUILD_B", None)
+    # the placement is checked before the setups: with a broken check the
+    # unknown setup stops the suite, with another message
+    for extra, want in (({"NETVM_BENCH_CASES": "netvm-b"}, "setup netvm-b needs NETVM_BUILD_B"),
+                        ({"NETVM_BENCH_PLACEMENT": "random", "NETVM_BENCH_CASES": "no-such"},
+                         "NETVM_BENCH_PLACEMENT: 'random' is not load or hash")):
+        p = subprocess.Popen(["bash", peers], env=dict(env, **extra), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            _, err = p.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, 9)
+            _, err = p.communicate()
+            err = "still running after 60 s: it did not refuse " + err
+        check(p.returncode == 1 and want in err,
+              f"bench_peers.sh refuses {extra}: '{want}' (exit {p.returncode}: "
+              f"{err.strip()[-200:]})")
+    subprocess.run(["rm", "-rf", env["NETVM_BENCH_DIR"]], check=False)
+
+
 def main():
     check_order()
     check_judge()
     check_summary()
+    check_build_b()
     print(f"peers_report: {len(failures)} failure(s)")
     return 1 if failures else 0
 
