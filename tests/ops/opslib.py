@@ -89,6 +89,12 @@ class Rig:
         self.collect()
         return ok, st
 
+    def missed(self, st):
+        """Where frames went missing before the core took them, for a message."""
+        return (f"port0_rx {st.get('port0_rx')} of {self.inj.sent} sent, port0_rx_missed "
+                f"{st.get('port0_rx_missed')} (the kernel ring), pool0_free "
+                f"{st.get('pool0_free')} of {st.get('pool0_total')}")
+
     def lost(self, flows):
         return {f: self.sent[f] - len(self.got[f]) for f in flows
                 if self.sent[f] != len(self.got[f])}
@@ -126,7 +132,7 @@ def check_loss(chk, rig):
     """Every packet sent came out, none reordered in its flow."""
     lost = rig.lost(list(rig.sent))
     chk.ok(not lost, f"0 packets lost in {len(rig.sent)} flows ({sum(rig.sent.values())} "
-           "packets)", str(list(lost.items())[:5]))
+           "packets)", f"{list(lost.items())[:5]}; {rig.missed(rig.core.stats())}")
     bad = rig.reordered(list(rig.sent))
     chk.ok(not bad, f"0 flows reordered of {len(rig.sent)}", str(bad[:5]))
 

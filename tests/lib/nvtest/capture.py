@@ -13,6 +13,7 @@ import time
 
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
+SO_RCVBUFFORCE = 33  # <asm-generic/socket.h>; not in Python's socket module
 
 
 class Capture:
@@ -20,7 +21,10 @@ class Capture:
 
     def __init__(self, env, inj):
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        # 4 MiB whatever net.core.rmem_max says (SO_RCVBUFFORCE, root: the
+        # default cap of 208 KiB holds a few hundred frames, which a test
+        # process kept off its CPU for a moment could lose)
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 4 << 20)
         self.sock.bind((inj.inject_if, 0))
         self.frames = []
         env.add_cleanup(self.close)

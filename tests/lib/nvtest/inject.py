@@ -19,6 +19,8 @@ import socket
 from .netns import OFFLOADS_OFF, _write_sysctl, tool
 from .proc import run
 
+RING_FRAMES = 4096
+
 
 class Injector:
     """veth pair @port_if (the core's) / @inject_if (the test's), created and up."""
@@ -42,8 +44,14 @@ class Injector:
         self.sock.bind((self.inject_if, 0))
 
     def vdev(self, n, extra=""):
-        """The EAL --vdev argument making this pair the core's net_af_packet@n."""
-        return f"net_af_packet{n},iface={self.port_if}{extra}"
+        """The EAL --vdev argument making this pair the core's net_af_packet@n.
+
+        Its kernel ring holds RING_FRAMES frames (the PMD's default is 512):
+        a test's sender does not wait for the core, and a core kept off its
+        CPU for a moment (a loaded or stolen CPU: 0.6 s at 2000 frames/s
+        overflows 512) must not lose frames the test then counts as the
+        platform's. Losses there still show in portN_rx_missed."""
+        return f"net_af_packet{n},iface={self.port_if},framecnt={RING_FRAMES}{extra}"
 
     def send(self, frames):
         """Write each frame of @frames into the port; returns how many were sent."""
