@@ -48,6 +48,7 @@ static const struct mgr_field mgr_manager_schema[] = {
 	F_STR("migrate_listen", struct mgr_cfg, migrate_listen, K_STR, false),
 	{ "migrate_ports", K_OWN, 0, 0, 0, 0, NULL, false },
 	F_STR("migrate_key", struct mgr_cfg, migrate_key, K_PATH, false),
+	F_STR("migrate_tls", struct mgr_cfg, migrate_tls, K_PATH, false),
 	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },
 };
 
@@ -458,7 +459,7 @@ mgr_parse_ports(struct mgr_cfg_ctx *x, const config_setting_t *s, struct mgr_cfg
 static int
 mgr_parse_manager(struct mgr_cfg_ctx *x, const config_setting_t *g, struct mgr_cfg *c)
 {
-	const config_setting_t *found[MGR_MAX_FIELDS], *listen, *ports, *key;
+	const config_setting_t *found[MGR_MAX_FIELDS], *listen, *ports, *key, *tls;
 	struct mgr_auth_key *k;
 	unsigned char addr[sizeof(struct in6_addr)];
 	char msg[MGR_CFG_PATH_LEN + 160];
@@ -469,6 +470,10 @@ mgr_parse_manager(struct mgr_cfg_ctx *x, const config_setting_t *g, struct mgr_c
 	listen = found[mgr_field_idx(mgr_manager_schema, "migrate_listen")];
 	ports = found[mgr_field_idx(mgr_manager_schema, "migrate_ports")];
 	key = found[mgr_field_idx(mgr_manager_schema, "migrate_key")];
+	tls = found[mgr_field_idx(mgr_manager_schema, "migrate_tls")];
+	if (tls != NULL && mgr_mig_tls_check(c->migrate_tls, listen != NULL ? MGR_TLS_SERVER :
+					     MGR_TLS_CA, msg, sizeof(msg)) < 0)
+		return mgr_fail(x, tls, "manager.migrate_tls", "%s", msg);
 	if (listen != NULL) {
 		if (mgr_auth_hostport(c->migrate_listen, c->migrate_addr, sizeof(c->migrate_addr),
 				      &c->migrate_port, msg, sizeof(msg)) < 0)

@@ -165,6 +165,8 @@ struct mgr_cfg {
 	uint16_t migrate_port;                     /* its port */
 	uint16_t migrate_ports[2];                 /* QEMU's incoming ports: first, last */
 	char migrate_key[MGR_CFG_PATH_LEN];        /* the shared key file, "" when none */
+	char migrate_tls[MGR_CFG_PATH_LEN];        /* x509 credentials of TLS streams, "" for
+						    * streams in clear */
 	unsigned int nb_vms;
 	struct mgr_vm_cfg *vms;
 	unsigned int nb_scale;

@@ -12,7 +12,8 @@
  *                        "downtime_ms": N, "total_ms": N[, "to": URI, "nf_id": I,
  *                        "park_ms": N]} (mgr_migrate.c)
  *   vm receive NAME     {"ok": true, "incoming": PATH, "pid": P, "nf_id": I, "pool_size": N,
- *                        "priv_size": N}: the destination's side of vm migrate NAME URI
+ *                        "priv_size": N; over TCP "port": N, "tls": B}: the destination's
+ *                        side of vm migrate NAME URI
  *   nf list             {"ok": true, "nfs": [ {id, vm, role, rx, ...} ]}
  *   stats               {"ok": true, "stats": { the core's /netvm/stats }}
  *   metrics             {"ok": true, "stats": {...}, "nf_counters": {"ID": {...}},
@@ -254,8 +255,10 @@ ctl_vm_receive(struct mgr *m, const char *name, bool tcp)
 		return ctl_error("%s", err);
 	o = ctl_ok();
 	json_object_object_add(o, "incoming", json_object_new_string(in.path));
-	if (tcp)
+	if (tcp) {
 		json_object_object_add(o, "port", json_object_new_int(in.port));
+		json_object_object_add(o, "tls", json_object_new_boolean(in.tls));
+	}
 	json_object_object_add(o, "pid", json_object_new_int(in.pid));
 	json_object_object_add(o, "nf_id", json_object_new_int64(in.nf_id));
 	json_object_object_add(o, "pool_size", json_object_new_int64((int64_t)in.pool_size));

@@ -26,6 +26,41 @@ static const char auth_label_req[] = "netvm-migrate 1 request";
 static const char auth_label_ans[] = "netvm-migrate 1 answer";
 
 int
+mgr_mig_tls_check(const char *dir, enum mgr_tls_use use, char *err, size_t errlen)
+{
+	static const char *const files[][3] = {
+		[MGR_TLS_CA] = { "ca-cert.pem", NULL, NULL },
+		[MGR_TLS_SERVER] = { "ca-cert.pem", "server-cert.pem", "server-key.pem" },
+		[MGR_TLS_CLIENT] = { "ca-cert.pem", "client-cert.pem", "client-key.pem" },
+	};
+	char path[4096];
+	struct stat st;
+	unsigned int i;
+	int r;
+
+	r = stat(dir, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	if (r < 0) {
+		snprintf(err, errlen, "migrate TLS directory %s: %s", dir, strerror(-r));
+		return r;
+	}
+	for (i = 0; i < 3 && files[use][i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[use][i]);
+		r = access(path, R_OK) < 0 ? -errno : 0;
+		if (r == 0 && (stat(path, &st) < 0 || !S_ISREG(st.st_mode)))
+			r = -EINVAL;
+		if (r < 0) {
+			snprintf(err, errlen, "migrate TLS directory %s: %s: %s (QEMU's x509 "
+				 "layout: ca-cert.pem, and server-cert.pem and server-key.pem "
+				 "where streams come in, client-cert.pem and client-key.pem where "
+				 "they go out)", dir, files[use][i],
+				 r == -EINVAL ? "not a regular file" : strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+int
 mgr_auth_key_load(const char *path, struct mgr_auth_key *key, char *err, size_t errlen)
 {
 	struct stat st;

@@ -17,9 +17,11 @@
  * digits. A request whose MAC does not verify is answered "- {JSON refusal}"
  * (no MAC: the refusal is for the operator's eyes, not to be trusted).
  * A replayed request fails (Ns is new on every connection), an answer
- * replayed from another connection fails (Nc). Nothing is encrypted.
+ * replayed from another connection fails (Nc). These requests are not
+ * encrypted; the VM's stream is, by QEMU, when manager.migrate_tls is set.
  *
- * Pure functions, no I/O but mgr_auth_key_load(): unit-tested
+ * Pure functions, no I/O but mgr_auth_key_load() and mgr_mig_tls_check():
+ * unit-tested
  * (tests/unit/test_mgr_mig_auth.c). Errors are negative errnos with a
  * message in the caller's buffer.
  */
@@ -52,6 +54,21 @@ struct mgr_auth_key {
  * owner), -EINVAL (size)... with a message naming the file in @err.
  */
 int mgr_auth_key_load(const char *path, struct mgr_auth_key *key, char *err, size_t errlen);
+
+/*
+ * TLS on the migration stream (manager.migrate_tls): QEMU's own TLS with an
+ * x509 credentials directory in QEMU's layout. What the directory must
+ * hold for each use: MGR_TLS_CA ca-cert.pem; MGR_TLS_SERVER (the
+ * destination's QEMU) that and server-cert.pem, server-key.pem;
+ * MGR_TLS_CLIENT (the source's) that and client-cert.pem, client-key.pem.
+ */
+enum mgr_tls_use { MGR_TLS_CA, MGR_TLS_SERVER, MGR_TLS_CLIENT };
+
+/*
+ * Check that directory @dir holds the readable files of @use. Returns 0, or
+ * -ENOENT, -EACCES... with a message naming the first missing file in @err.
+ */
+int mgr_mig_tls_check(const char *dir, enum mgr_tls_use use, char *err, size_t errlen);
 
 /*
  * Split "HOST:PORT" (HOST a name, an IPv4 address or "[IPv6]") into @host

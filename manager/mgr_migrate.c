@@ -54,6 +54,7 @@
 #include "mgr.h"
 #include "mgr_idle.h"
 #include "mgr_launcher.h"
+#include "mgr_mig_auth.h"
 #include "mgr_migrate.h"
 #include "mgr_qmp.h"
 
@@ -146,6 +147,44 @@ mgr_mig_qmp(struct mgr_qmp *q, const char *name, struct json_object *args, struc
 	 char *err, size_t errlen)
 {
 	return mgr_qmp_exec(q, name, args, -1, MIG_QMP_REPLY_MS, ret, err, errlen);
+}
+
+int
+mgr_mig_tls(struct mgr_qmp *q, const char *dir, bool server, char *err, size_t errlen)
+{
+	char why[MGR_ERR_LEN] = "";
+	struct json_object *args;
+	int r;
+
+	r = mgr_mig_tls_check(dir, server ? MGR_TLS_SERVER : MGR_TLS_CLIENT, why, sizeof(why));
+	if (r < 0) {
+		snprintf(err, errlen, "manager.migrate_tls: %s", why);
+		return r;
+	}
+	/* a failed move leaves the object of its attempt: the files may have
+	 * changed since, so it is made again from them */
+	args = json_object_new_object();
+	json_object_object_add(args, "id", json_object_new_string(MIG_TLS_ID));
+	mgr_mig_qmp(q, "object-del", args, NULL, why, sizeof(why));
+	args = json_object_new_object();
+	json_object_object_add(args, "qom-type", json_object_new_string("tls-creds-x509"));
+	json_object_object_add(args, "id", json_object_new_string(MIG_TLS_ID));
+	json_object_object_add(args, "dir", json_object_new_string(dir));
+	json_object_object_add(args, "endpoint", json_object_new_string(server ? "server" :
+									"client"));
+	json_object_object_add(args, "verify-peer", json_object_new_boolean(true));
+	r = mgr_mig_qmp(q, "object-add", args, NULL, why, sizeof(why));
+	if (r == 0) {
+		args = json_object_new_object();
+		json_object_object_add(args, "tls-creds", json_object_new_string(MIG_TLS_ID));
+		r = mgr_mig_qmp(q, "migrate-set-parameters", args, NULL, why, sizeof(why));
+	}
+	if (r < 0)
+		snprintf(err, errlen, "its QEMU refused the TLS credentials of %s "
+			 "(manager.migrate_tls): %s%s", dir, why,
+			 strstr(why, "tls-creds-x509") != NULL ? " (a QEMU without GnuTLS: "
+			 "scripts/build-qemu.sh builds it in)" : "");
+	return r;
 }
 
 int

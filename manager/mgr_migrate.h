@@ -36,6 +36,7 @@ struct mgr_migrate_incoming {
 	pid_t pid;
 	uint32_t nf_id;
 	uint64_t pool_size, priv_size;
+	bool tls;                    /* TCP: the stream must come with TLS */
 };
 
 /*
@@ -127,6 +128,13 @@ int mgr_mig_source_open(struct mgr_vm *vm, struct mgr_qmp *src, const char *qmp,
 void mgr_mig_source_resume(struct mgr_qmp *src, char *err, size_t errlen);
 int mgr_mig_wait_stream(struct mgr_qmp *src, struct json_object **info, char *err,
 			size_t errlen);
+/* Have QEMU @q encrypt its migration stream with TLS (manager.migrate_tls
+ * @dir): its x509 credentials as object MIG_TLS_ID, the server's side
+ * (the destination) with @server, else the client's. Returns 0, or a
+ * negative errno with the reason in @err. */
+int mgr_mig_tls(struct mgr_qmp *q, const char *dir, bool server, char *err, size_t errlen);
+
+#define MIG_TLS_ID "netvm-mig-tls"
 
 #define MIG_INCOMING_DEFER "defer" /* @incoming: -incoming defer, then migrate-incoming */
 

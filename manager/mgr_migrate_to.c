@@ -158,6 +158,7 @@ mig_incoming_parse(const struct mgr_mig_peer *peer, struct json_object *reply,
 		return false;
 	snprintf(in->path, sizeof(in->path), "%s", json_object_get_string(o));
 	in->port = (uint16_t)port;
+	in->tls = json_object_object_get_ex(reply, "tls", &o) && json_object_get_boolean(o);
 	in->pid = (pid_t)pid;
 	in->nf_id = (uint32_t)id;
 	return true;
@@ -167,7 +168,7 @@ int
 mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_report *rep,
 		  char *err, size_t errlen)
 {
-	const char *name = vm->cfg->name;
+	const char *name = vm->cfg->name, *tls = vm->m->cfg.migrate_tls;
 	char qmp[MGR_CFG_SOCK_LEN], req[MGR_CFG_NAME_LEN + 16], why[MGR_ERR_LEN];
 	char stream[MGR_CFG_HOST_LEN + 16];
 	struct mgr_mig_peer peer;
@@ -182,6 +183,11 @@ mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_report 
 	r = mgr_mig_peer_parse(&peer, uri, &vm->m->cfg, why, sizeof(why));
 	if (r < 0) {
 		snprintf(err, errlen, "vm %s: %s", name, why);
+		return r;
+	}
+	if (peer.tcp && tls[0] != '\0' &&
+	    (r = mgr_mig_tls_check(tls, MGR_TLS_CLIENT, why, sizeof(why))) < 0) {
+		snprintf(err, errlen, "vm %s: manager.migrate_tls: %s", name, why);
 		return r;
 	}
 	r = mgr_mig_check(vm, err, errlen);
@@ -214,6 +220,14 @@ mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_report 
 	if (r < 0)
 		goto fail;
 	received = true;
+	if (peer.tcp && in.tls != (tls[0] != '\0')) {
+		snprintf(why, sizeof(why), in.tls ? "the destination takes streams with TLS only "
+			 "(its manager.migrate_tls): set manager.migrate_tls here too" :
+			 "the destination takes streams in clear (no manager.migrate_tls there) "
+			 "and this manager sends them with TLS only: set it on both or neither");
+		r = -EPROTO;
+		goto fail;
+	}
 	if (in.pool_size != vm->pool.size || in.priv_size != vm->att.priv_size) {
 		snprintf(why, sizeof(why), "the destination's regions differ: pool %llu bytes "
 			 "(here %llu), private region %llu (here %llu); the guest's PCI BARs "
@@ -244,7 +258,11 @@ mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_report 
 		snprintf(stream, sizeof(stream), "unix:%s", in.path);
 	}
 	json_object_object_add(args, "uri", json_object_new_string(stream));
-	r = mgr_mig_qmp(src, "migrate", args, NULL, why, sizeof(why));
+	r = in.tls ? mgr_mig_tls(src, tls, false, why, sizeof(why)) : 0;
+	if (r == 0)
+		r = mgr_mig_qmp(src, "migrate", args, NULL, why, sizeof(why));
+	else
+		json_object_put(args);
 	if (r == 0)
 		r = mgr_mig_wait_stream(src, &info, why, sizeof(why));
 	/* 5. the destination runs it: its NF re-attached to the destination's
@@ -302,6 +320,13 @@ mig_listen_tcp(struct mgr_vm *vm, struct mgr_qmp *q, struct mgr_migrate_incoming
 	struct json_object *args;
 	unsigned int port;
 
+	if (c->migrate_tls[0] != '\0') {
+		if (mgr_mig_tls(q, c->migrate_tls, true, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "vm %s: %s", vm->cfg->name, why);
+			return -EINVAL;
+		}
+		in->tls = true;
+	}
 	for (port = c->migrate_ports[0]; port <= c->migrate_ports[1]; port++) {
 		memcpy(uri, "tcp:", 4);
 		mgr_auth_hostport_fmt(c->migrate_addr, (uint16_t)port, uri + 4, sizeof(uri) - 4);

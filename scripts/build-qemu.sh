@@ -17,6 +17,7 @@
 #      in name order (git am); a reset only touches the files that differ, so
 #      a changed series recompiles only what it changes
 #   4. build: configure for x86_64-softmmu only, every optional feature off
+#      but GnuTLS (the TLS of migration streams, manager.migrate_tls)
 #      but TCG and KVM, no documentation, no firmware blobs (Debian's
 #      qemu-system-data and seabios provide them at run time), then make
 #   5. DIR/bin/qemu-system-x86_64 (what manager.qemu names) and DIR/stamp
@@ -42,11 +43,12 @@ case "$DIR" in
 esac
 PATCHES="$TREE/qemu-patches"
 JOBS=${NETVM_QEMU_JOBS:-$(nproc)}
-PACKAGES="libglib2.0-dev libpixman-1-dev dpkg-dev git meson ninja-build gcc make python3
-	pkg-config qemu-system-x86"
-# Only what NetVM's VMs use: x86_64 guests under TCG or KVM.
+PACKAGES="libglib2.0-dev libpixman-1-dev libgnutls28-dev dpkg-dev git meson ninja-build gcc
+	make python3 pkg-config qemu-system-x86"
+# Only what NetVM's VMs use: x86_64 guests under TCG or KVM, and TLS for
+# migration streams between hosts.
 CONFIGURE_OPTS="--target-list=x86_64-softmmu --meson=meson --disable-docs
-	--without-default-features --enable-tcg --enable-kvm --disable-install-blobs
+	--without-default-features --enable-tcg --enable-kvm --enable-gnutls --disable-install-blobs
 	--disable-werror --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu"
 # shellcheck disable=SC2086 # the options on one line, as words
 OPTS_LINE=$(printf '%s ' $CONFIGURE_OPTS)

@@ -12,12 +12,18 @@ peers that stall: migrate_port.py.)
             exit 1 saying the destination refused it (authentication
             failed); the VM runs on at A in the same QEMU and routes; B logs
             the refusal with the peer's address and started nothing
-  move      A's key file replaced by B's key (read again for every request:
-            no restart), a silent peer connected to B's port, then the move
+  tlswanted A's key file replaced by B's key (read again for every request:
+            no restart); a destination written here (migtest.FakeDestination)
+            whose answer to `vm receive` wants the stream in TLS: A, without
+            manager.migrate_tls, refuses the move before its NF parks, saying
+            so, and asks it to stop the VM; the VM routes on at A
+  move      a silent peer connected to B's port, then the move
             of cross_host.py over TCP: ping floods on both hosts, the request
             succeeds and names B's instance, the VM runs under manager B and
             routes, the NF re-attached, canaries on both pools, every buffer
-            back at A; B's QEMU took the stream on a port of migrate_ports
+            back at A; B's QEMU took the stream on a port of migrate_ports;
+            a packet socket on the loopback device saw the stream begin with
+            QEMU's magic "QEVM" in clear (cross_host_tls.py: not with TLS)
   stop      vm stop at B: every buffer back
 
 Prints the move's figures and the data path's gap. Needs root, hugepages,
@@ -55,6 +61,25 @@ def case_wrong_key(chk, h, port):
     chk.eq(h.mgr_b.vm(VM).get("state"), "stopped", "wrongkey: manager B started nothing")
 
 
+def case_tls_wanted(chk, h, secret):
+    """A destination (written here) that wants the stream in TLS, from A without
+    manager.migrate_tls: refused before the NF parks, the VM asked to stop there."""
+    fake = migtest.FakeDestination(secret, lambda req: (
+        {"ok": True, "incoming": "tcp:127.0.0.1:1", "port": 1, "tls": True, "pid": 1,
+         "nf_id": 0, "pool_size": 1, "priv_size": 1} if req.startswith("vm receive") else
+        {"ok": True}))
+    uri = f"tcp:127.0.0.1:{fake.port}"
+    rc, out = h.mgr_a.netvmctl("vm", "migrate", VM, "--to", uri, json_out=False)
+    fake.stop()
+    chk.ok(rc == 1 and f"the move to {uri} failed, the VM runs on here" in out and
+           "the destination takes streams with TLS only (its manager.migrate_tls): set "
+           "manager.migrate_tls here too" in out, "tlswanted: vm migrate exits 1: the "
+           "destination wants TLS, this manager has no migrate_tls", out.strip())
+    chk.eq(fake.requests, [f"vm receive {VM}", f"vm stop {VM}"],
+           "tlswanted: the source asked the destination to stop the VM it started")
+    hosts.runs_on_at_a(chk, h, "tlswanted")
+
+
 def main():
     """Run the scenario; exit 0 when every check passed."""
     env, chk, kernel, initrd, qemu = migtest.setup("cross_host_tcp", 300, __doc__)
@@ -72,11 +97,19 @@ def main():
     chk.section("wrongkey: a source manager with another key")
     case_wrong_key(chk, h, port)
 
-    chk.section("move: the VM moves to core B over TCP during the floods")
     migtest.write_key(key_a, secret)
+    chk.section("tlswanted: a destination that wants the stream in TLS")
+    case_tls_wanted(chk, h, secret)
+
+    chk.section("move: the VM moves to core B over TCP during the floods")
     silent = socket.create_connection(("127.0.0.1", port), timeout=20)
+    sniff = migtest.StreamSniffer(lo, lo + PORTS - 1)
     moved = hosts.case_move(chk, h, f"tcp:127.0.0.1:{port}")
+    first = sniff.stop()
     silent.close()
+    chk.ok(len(first) > 0 and all(b.startswith(migtest.QEMU_STREAM_MAGIC) for _, b in first),
+           f"move: the stream to B began with QEMU's magic \"QEVM\" in clear (no "
+           f"manager.migrate_tls; {len(first)} connection(s))", str(first))
     m = re.search(r"waiting for a migration on tcp:127\.0\.0\.1:(\d+)", h.mgr_b.stdout())
     chk.ok(m is not None and lo <= int(m.group(1)) < lo + PORTS,
            f"move: B's QEMU took the stream on a port of migrate_ports ({lo}..{lo + PORTS - 1})",

@@ -55,7 +55,7 @@ SILENT = 10          # more than the 8 connections the manager lets wait
 CLOSED_S = 30        # a stalling peer is closed within this (its time-out is 5 s)
 
 
-def config(env, name, listen, key):
+def config(env, name, listen, key, extra=""):
     """A manager configuration in the work directory; its path."""
     kernel = env.path("vmlinux")
     with open(kernel, "w") as f:
@@ -65,7 +65,7 @@ def config(env, name, listen, key):
         f.write(f'manager = {{ socket = "{env.path(name + ".sock")}"; '
                 f'state_dir = "{env.path(name + "-vms")}"; qemu = "/bin/true";\n'
                 f'  migrate_listen = "{listen}"; migrate_key = "{key}";\n'
-                f'  migrate_ports = [ 49152, 49155 ]; }};\n'
+                f'  migrate_ports = [ 49152, 49155 ]; {extra}}};\n'
                 f'core = {{ socket = "{env.path("core.sock")}"; '
                 f'file_prefix = "{env.unique("mp")}"; }};\n'
                 f'vms = ( {{ name = "{VM}"; role = 1; kernel = "{kernel}"; '
@@ -111,6 +111,25 @@ def case_config(env, chk, key):
     chk.ok(res.returncode == 1 and f"cannot listen on 127.0.0.1:{taken} "
            "(manager.migrate_listen)" in res.stderr,
            "config: a migrate_listen address in use stops the manager with the reason",
+           res.stderr.strip())
+    dirs = migtest.x509_dirs(env)
+    for tls, missing, what in ((dirs["client"], "server-cert.pem", "a client's directory"),
+                               (env.path("no-such-dir"), "No such file or directory",
+                                "a directory that does not exist")):
+        conf = config(env, "tls", f"127.0.0.1:{migtest.free_port()}", key,
+                      f'migrate_tls = "{tls}"; ')
+        res = subprocess.run([env.binary(mgrtest.MANAGER_BIN), "-c", conf, "--check"],
+                             capture_output=True, text=True, timeout=30)
+        chk.ok(res.returncode == 1 and f"{conf}:3: manager.migrate_tls: migrate TLS directory "
+               f"{tls}" in res.stderr and missing in res.stderr,
+               f"config: migrate_tls naming {what} is refused where streams come in (no "
+               f"{'server-cert.pem' if tls == dirs['client'] else 'directory'})",
+               res.stderr.strip())
+    conf = config(env, "tlsok", f"127.0.0.1:{migtest.free_port()}", key,
+                  f'migrate_tls = "{dirs["server"]}"; ')
+    res = subprocess.run([env.binary(mgrtest.MANAGER_BIN), "-c", conf, "--check"],
+                         capture_output=True, text=True, timeout=30)
+    chk.ok(res.returncode == 0, "config: migrate_tls with the server's files is taken",
            res.stderr.strip())
 
 

@@ -8,9 +8,11 @@ through it.
 
 import hashlib
 import hmac
+import json
 import mmap
 import os
 import re
+import shutil
 import socket
 import struct
 import subprocess
@@ -289,3 +291,174 @@ def recv_all(s, timeout):
     except (socket.timeout, ConnectionResetError):
         pass
     return data
+
+
+# ---- what a migration stream carries on the wire ----
+
+class StreamSniffer:
+    """The first bytes of each TCP connection to ports @lo..@hi of 127.0.0.1, read off
+    the loopback device with a packet socket (apart from QEMU and the manager).
+    first: [(source port, the first data segment's bytes, at most 64)]."""
+
+    ETH_P_ALL = 0x0003
+    PACKET_OUTGOING = 4
+    SO_RCVBUFFORCE = 33
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+        self.first = []
+        self.seen = set()
+        self.stopping = threading.Event()
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                                  socket.htons(self.ETH_P_ALL))
+        self.sock.setsockopt(socket.SOL_SOCKET, self.SO_RCVBUFFORCE, 8 << 20)
+        self.sock.bind(("lo", 0))
+        self.sock.settimeout(0.2)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _segment(self, data):
+        """(source port, payload) of a TCP/IPv4 frame of @data to a watched port, or None."""
+        if len(data) < 14 + 20 or data[12:14] != b"\x08\x00" or data[14] >> 4 != 4:
+            return None
+        ihl = (data[14] & 15) * 4
+        if data[23] != 6 or len(data) < 14 + ihl + 20:
+            return None
+        tcp = 14 + ihl
+        sport, dport = struct.unpack_from("!HH", data, tcp)
+        if not self.lo <= dport <= self.hi:
+            return None
+        total = struct.unpack_from("!H", data, 16)[0]
+        payload = data[tcp + (data[tcp + 12] >> 4) * 4:14 + total]
+        return (sport, payload) if payload else None
+
+    def _run(self):
+        while not self.stopping.is_set():
+            try:
+                data, addr = self.sock.recvfrom(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            seg = None if addr[2] == self.PACKET_OUTGOING else self._segment(data)
+            if seg is not None and seg[0] not in self.seen:
+                self.seen.add(seg[0])
+                self.first.append((seg[0], bytes(seg[1][:64])))
+
+    def stop(self):
+        """Stop reading; the connections' first bytes (self.first)."""
+        self.stopping.set()
+        self.thread.join(5)
+        self.sock.close()
+        return self.first
+
+
+def tls_record(data):
+    """Whether @data begins with a TLS handshake record (a ClientHello's first bytes)."""
+    return len(data) >= 5 and data[0] == 0x16 and data[1] == 0x03
+
+
+QEMU_STREAM_MAGIC = b"QEVM"  # the first four bytes of QEMU's migration stream in clear
+
+
+def x509_dirs(env):
+    """Credentials of manager.migrate_tls made with openssl: a CA, B's server
+    certificate for 127.0.0.1, A's client certificate, and a client certificate of
+    another CA. {'server': DIR, 'client': DIR, 'rogue': DIR, 'rogue_ca': FILE} in QEMU's
+    x509 layout (the rogue client's directory holds the first CA's certificate)."""
+    work = env.path("x509")
+    os.makedirs(work, exist_ok=True)
+
+    def openssl(*args):
+        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, text=True,
+                       cwd=work)
+
+    def ca(name):
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2",
+                "-subj", f"/CN=netvm test {name}", "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+
+    def leaf(name, ca_name, ext):
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
+        with open(os.path.join(work, f"{name}.ext"), "w") as f:
+            f.write(ext)
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca_name}.pem", "-CAkey",
+                f"{ca_name}.key", "-CAcreateserial", "-out", f"{name}.pem", "-days", "2",
+                "-extfile", f"{name}.ext")
+
+    ca("ca")
+    ca("rogue-ca")
+    leaf("server", "ca", "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
+         "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n")
+    for name, signer in (("client", "ca"), ("rogue", "rogue-ca")):
+        leaf(name, signer, "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,"
+             "keyEncipherment\nextendedKeyUsage=clientAuth\n")
+    dirs = {}
+    for d, role, leaf_name in (("server", "server", "server"), ("client", "client", "client"),
+                               ("rogue", "client", "rogue")):
+        path = env.path(f"tls-{d}")
+        os.makedirs(path, exist_ok=True)
+        shutil.copy(os.path.join(work, "ca.pem"), os.path.join(path, "ca-cert.pem"))
+        shutil.copy(os.path.join(work, f"{leaf_name}.pem"), os.path.join(path, f"{role}-cert.pem"))
+        shutil.copy(os.path.join(work, f"{leaf_name}.key"), os.path.join(path, f"{role}-key.pem"))
+        dirs[d] = path
+    dirs["rogue_ca"] = os.path.join(work, "rogue-ca.pem")
+    return dirs
+
+
+class FakeDestination(PortClient):
+    """A destination manager's migration port written here (the protocol's other
+    side): it answers each signed request with @answer(request) (a dict, signed) and
+    keeps the requests in self.requests."""
+
+    def __init__(self, key, answer):
+        super().__init__(0, key)
+        self.answer = answer
+        self.requests = []
+        self.srv = socket.create_server(("127.0.0.1", 0))
+        self.port = self.srv.getsockname()[1]
+        self.srv.settimeout(0.2)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _serve(self, s):
+        ns = os.urandom(32)
+        s.sendall(f"NETVM-MIGRATE 1 {ns.hex()}\n".encode())
+        line = b""
+        while not line.endswith(b"\n"):
+            d = s.recv(4096)
+            if not d:
+                return
+            line += d
+        nc_hex, mac, req = line.rstrip(b"\n").split(b" ", 2)
+        nc = bytes.fromhex(nc_hex.decode())
+        if mac.decode() != self.mac(b"netvm-migrate 1 request", ns, nc, req):
+            s.sendall(b'- {"ok": false, "error": "authentication failed"}\n')
+            return
+        self.requests.append(req.decode())
+        text = json.dumps(self.answer(req.decode())).encode()
+        s.sendall(self.mac(b"netvm-migrate 1 answer", ns, nc, text).encode() + b" " + text +
+                  b"\n")
+
+    def _run(self):
+        while not self.stopping.is_set():
+            try:
+                s, _ = self.srv.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with s:
+                s.settimeout(10)
+                try:
+                    self._serve(s)
+                except (OSError, ValueError):
+                    pass
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(5)
+        self.srv.close()

@@ -164,6 +164,43 @@ test_key_file(void **state)
 	free(k);
 }
 
+/* mgr_mig_tls_check(): which files each use needs, in QEMU's x509 layout */
+static void
+test_tls_dir(void **state)
+{
+	char tls[512], path[1024], err[2048];
+
+	(void)state;
+	snprintf(tls, sizeof(tls), "%s/tls", dir);
+	assert_int_equal(mgr_mig_tls_check(tls, MGR_TLS_CA, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, tls));
+	assert_int_equal(mkdir(tls, 0700), 0);
+	assert_int_equal(mgr_mig_tls_check(tls, MGR_TLS_CA, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "ca-cert.pem"));
+	write_key("tls/ca-cert.pem", key_text, 32, 0644, path, sizeof(path));
+	assert_int_equal(mgr_mig_tls_check(tls, MGR_TLS_CA, err, sizeof(err)), 0);
+	assert_int_equal(mgr_mig_tls_check(tls, MGR_TLS_SERVER, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "server-cert.pem"));
+	write_key("tls/server-cert.pem", key_text, 32, 0644, path, sizeof(path));
+	assert_int_equal(mgr_mig_tls_check(tls, MGR_TLS_SERVER, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "server-key.pem"));
+	snprintf(path, sizeof(path), "%s/server-key.pem", tls);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(mgr_mig_tls_check(tls, MGR_TLS_SERVER, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "server-key.pem: not a regular file"));
+	assert_int_equal(rmdir(path), 0);
+	write_key("tls/server-key.pem", key_text, 32, 0600, path, sizeof(path));
+	assert_int_equal(mgr_mig_tls_check(tls, MGR_TLS_SERVER, err, sizeof(err)), 0);
+	/* a server's directory is not a client's */
+	assert_int_equal(mgr_mig_tls_check(tls, MGR_TLS_CLIENT, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "client-cert.pem"));
+	write_key("tls/client-cert.pem", key_text, 32, 0644, path, sizeof(path));
+	write_key("tls/client-key.pem", key_text, 32, 0600, path, sizeof(path));
+	assert_int_equal(mgr_mig_tls_check(tls, MGR_TLS_CLIENT, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/ca-cert.pem", tls);
+	assert_int_equal(mgr_mig_tls_check(path, MGR_TLS_CA, err, sizeof(err)), -ENOTDIR);
+}
+
 static void
 test_hello(void **state)
 {
@@ -309,6 +346,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostport),
 		cmocka_unit_test(test_key_file),
+		cmocka_unit_test(test_tls_dir),
 		cmocka_unit_test(test_hello),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_answer),
