@@ -152,6 +152,8 @@ struct mgr_vm {
 	uint64_t booting_ms;   /* when its chardev connected */
 	uint64_t running_ms;   /* when its NF started running */
 	bool adopted;          /* taken over from a previous manager */
+	bool incoming;         /* started as a migration's destination, not yet running:
+				* never restarted (the VM runs at its source) */
 	uint64_t restart_at_ms;
 	char last_down[1024];  /* why it last went down */
 	char error[MGR_ERR_LEN]; /* the last start error */

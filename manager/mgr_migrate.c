@@ -321,6 +321,7 @@ int
 mgr_mig_source_open(struct mgr_vm *vm, struct mgr_qmp *src, const char *qmp, char *err,
 		size_t errlen)
 {
+	struct json_object *args;
 	char st[32];
 	int r = mgr_qmp_connect_pid(src, qmp, vm->pid, MIG_QMP_REPLY_MS, err, errlen);
 
@@ -329,6 +330,14 @@ mgr_mig_source_open(struct mgr_vm *vm, struct mgr_qmp *src, const char *qmp, cha
 	if (r == 0 && strcmp(st, "running") != 0) {
 		snprintf(err, errlen, "the VM's QEMU is \"%s\", not running", st);
 		r = -EINVAL;
+	}
+	/* the stream in clear unless this move sets TLS up (mgr_mig_tls()): a
+	 * QEMU that came in by a move in TLS, or whose move in TLS failed,
+	 * still has that move's credentials */
+	if (r == 0) {
+		args = json_object_new_object();
+		json_object_object_add(args, "tls-creds", json_object_new_string(""));
+		r = mgr_mig_qmp(src, "migrate-set-parameters", args, NULL, err, errlen);
 	}
 	return r;
 }

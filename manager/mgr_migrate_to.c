@@ -238,6 +238,9 @@ mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_report 
 		r = -EINVAL;
 		goto fail;
 	}
+	/* the source's credentials before the NF parks: QEMU checks them here */
+	if (in.tls && (r = mgr_mig_tls(src, tls, false, why, sizeof(why))) < 0)
+		goto fail;
 	t1 = mgr_now_ms();
 	rep->setup_ms = t1 - t0;
 
@@ -258,11 +261,7 @@ mgr_migrate_vm_to(struct mgr_vm *vm, const char *uri, struct mgr_migrate_report 
 		snprintf(stream, sizeof(stream), "unix:%s", in.path);
 	}
 	json_object_object_add(args, "uri", json_object_new_string(stream));
-	r = in.tls ? mgr_mig_tls(src, tls, false, why, sizeof(why)) : 0;
-	if (r == 0)
-		r = mgr_mig_qmp(src, "migrate", args, NULL, why, sizeof(why));
-	else
-		json_object_put(args);
+	r = mgr_mig_qmp(src, "migrate", args, NULL, why, sizeof(why));
 	if (r == 0)
 		r = mgr_mig_wait_stream(src, &info, why, sizeof(why));
 	/* 5. the destination runs it: its NF re-attached to the destination's

@@ -236,6 +236,7 @@ mgr_vm_start_incoming(struct mgr_vm *vm, const char *incoming, char *err, size_t
 	}
 	vm->error[0] = '\0';
 	vm->state = MGR_VM_STARTING;
+	vm->incoming = incoming != NULL;
 	vm->started_ms = mgr_now_ms();
 	vm->starts++;
 	mgr_log("vm %s: starting (%s launcher, pid %d): nf id %u, role %u, pool %s (%llu MiB), "
@@ -375,6 +376,7 @@ mgr_vm_stop(struct mgr_vm *vm)
 
 	mgr_vm_teardown(vm);
 	vm->state = MGR_VM_STOPPED;
+	vm->incoming = false;
 	vm->restarts = 0;
 	if (was_up)
 		mgr_log("vm %s: stopped", vm->cfg->name);
@@ -389,6 +391,15 @@ mgr_vm_policy(struct mgr_vm *vm, const char *why, bool clean)
 	uint64_t delay;
 	unsigned int i;
 
+	if (vm->incoming) {
+		/* the stream never came or never ran here: the VM still runs at its
+		 * source, and a fresh boot here would run it twice */
+		vm->incoming = false;
+		vm->state = MGR_VM_STOPPED;
+		mgr_log("vm %s: down: %s; not restarted: it was waiting for a migration that did "
+			"not complete here (the VM runs at its source)", vm->cfg->name, why);
+		return;
+	}
 	if (vm->cfg->restart == MGR_RESTART_NEVER ||
 	    (vm->cfg->restart == MGR_RESTART_ON_FAILURE && clean)) {
 		vm->state = clean ? MGR_VM_STOPPED : MGR_VM_FAILED;
@@ -518,6 +529,7 @@ mgr_vm_tick_booting(struct mgr_vm *vm, uint64_t now_ms)
 
 	if (r == 1) {
 		vm->state = MGR_VM_RUNNING;
+		vm->incoming = false;
 		vm->running_ms = now_ms;
 		mgr_log("vm %s: running: the guest's NF runs, the core delivers to nf id %u "
 			"(%llu ms after QEMU connected)", vm->cfg->name, vm->att.nf_id,

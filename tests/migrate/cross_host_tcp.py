@@ -17,6 +17,11 @@ peers that stall: migrate_port.py.)
             whose answer to `vm receive` wants the stream in TLS: A, without
             manager.migrate_tls, refuses the move before its NF parks, saying
             so, and asks it to stop the VM; the VM routes on at A
+  nostream  a client of the test (migtest.PortClient, B's key) asks B for
+            `vm receive l3fwd` and sends no stream, as a source that never
+            got the answer: at boot_timeout_s (25 s here) B stops the VM and
+            does not restart it (its restart = "on-failure" does not apply:
+            the VM runs at A), and it stays stopped past the restart back-off
   move      a silent peer connected to B's port, then the move
             of cross_host.py over TCP: ping floods on both hosts, the request
             succeeds and names B's instance, the VM runs under manager B and
@@ -31,10 +36,12 @@ the guest image (scripts/build-guest.sh) and the patched QEMU
 (scripts/build-qemu.sh): exits 77 (skipped) without them.
 """
 
+import json
 import os
 import re
 import socket
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -44,6 +51,7 @@ import migtest  # noqa: E402
 
 VM = hosts.VM
 PORTS = 4            # QEMU's incoming ports at B
+BOOT_TIMEOUT_S = 25  # manager B's boot_timeout_s: how long a received VM waits for its stream
 
 
 def case_wrong_key(chk, h, port):
@@ -80,6 +88,30 @@ def case_tls_wanted(chk, h, secret):
     hosts.runs_on_at_a(chk, h, "tlswanted")
 
 
+def case_no_stream(chk, h, port, secret):
+    """`vm receive` asked of B by a client of the test that then sends no stream (a
+    source that never got the answer): at boot_timeout_s B stops the VM and does not
+    restart it, whatever its restart policy."""
+    ok, refused, text = migtest.PortClient(port, secret).ask(f"vm receive {VM}".encode())
+    answer = json.loads(text) if ok and not refused else {}
+    chk.ok(answer.get("ok") is True and answer.get("port"), "nostream: B answers vm receive "
+           "(its VM waits for a stream)", text)
+    t0 = time.monotonic()
+    done, vm = h.mgr_b.wait_vm(VM, lambda v: v["state"] not in ("starting", "booting"),
+                               BOOT_TIMEOUT_S + 30)
+    waited = time.monotonic() - t0
+    chk.ok(done and vm.get("state") == "stopped" and "not restarted: it was waiting for a "
+           "migration that did not complete here" in h.mgr_b.stdout(), f"nostream: B stopped "
+           f"the VM after boot_timeout_s ({waited:.0f} s), not restarted", str(vm) +
+           h.mgr_b.tail())
+    starts = vm.get("starts")
+    time.sleep(4)   # past restart_backoff_ms: a restart would have begun
+    now = h.mgr_b.vm(VM)
+    chk.ok(now.get("state") == "stopped" and now.get("starts") == starts,
+           f"nostream: still stopped at B (restart = \"on-failure\" not applied)", str(now))
+    hosts.runs_on_at_a(chk, h, "nostream")
+
+
 def main():
     """Run the scenario; exit 0 when every check passed."""
     env, chk, kernel, initrd, qemu = migtest.setup("cross_host_tcp", 300, __doc__)
@@ -92,7 +124,8 @@ def main():
     chk.section("two hosts; manager B listens on 127.0.0.1 for migrations")
     h = hosts.start(env, chk, kernel, initrd, qemu, extra_a=f'migrate_key = "{key_a}";',
                     extra_b=f'migrate_listen = "127.0.0.1:{port}"; migrate_key = "{key_b}"; '
-                    f'migrate_ports = [ {lo}, {lo + PORTS - 1} ];')
+                    f'migrate_ports = [ {lo}, {lo + PORTS - 1} ]; '
+                    f'boot_timeout_s = {BOOT_TIMEOUT_S};')
 
     chk.section("wrongkey: a source manager with another key")
     case_wrong_key(chk, h, port)
@@ -100,6 +133,9 @@ def main():
     migtest.write_key(key_a, secret)
     chk.section("tlswanted: a destination that wants the stream in TLS")
     case_tls_wanted(chk, h, secret)
+
+    chk.section("nostream: B receives, no stream comes")
+    case_no_stream(chk, h, port, secret)
 
     chk.section("move: the VM moves to core B over TCP during the floods")
     silent = socket.create_connection(("127.0.0.1", port), timeout=20)

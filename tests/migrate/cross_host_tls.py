@@ -22,6 +22,9 @@ managers) keeps the first bytes of every connection to B's migrate_ports.
            floods succeeds; every stream to B began with a TLS record and
            none with QEMU's stream magic "QEVM" (cross_host_tcp.py sees
            "QEVM" in clear)
+  again    at B, `vm migrate l3fwd` on the one host: the QEMU that came in
+           with TLS sends its stream in clear over the unix socket (each
+           move sets the stream's credentials afresh) and the VM routes
   stop     vm stop at B: every buffer back
 
 Needs root, hugepages, openssl, the guest image (scripts/build-guest.sh)
@@ -38,6 +41,7 @@ sys.path.insert(0, HERE)
 
 import hosts  # noqa: E402
 import migtest  # noqa: E402
+import traffic  # noqa: E402
 
 VM = hosts.VM
 PORTS = 4
@@ -98,6 +102,18 @@ def main():
            not any(migtest.QEMU_STREAM_MAGIC in b for _, b in first),
            f"move: every stream to B began with a TLS record, none with QEMU's magic in clear "
            f"({len(first)} connection(s))", str(first))
+
+    chk.section("again: the QEMU that came in with TLS migrates on host B, in clear")
+    if moved is not None:
+        rc, rep = h.mgr_b.netvmctl("vm", "migrate", VM)
+        chk.ok(rc == 0 and isinstance(rep, dict) and rep.get("ok") is True and
+               rep.get("old_pid") == moved["pid"], f"again: vm migrate {VM} at B succeeds "
+               "(the stream on one host in clear, not with the credentials of the move)",
+               str(rep)[:600] + h.mgr_b.tail())
+        done, now = h.mgr_b.wait_vm(VM, lambda v: v["state"] == "running" and
+                                    v.get("pid") == rep.get("pid"), hosts.RUNNING_S)
+        if chk.ok(done, f"again: manager B shows {VM} running in the new QEMU", str(now)):
+            traffic.ping_both(chk, h.core_b, now, h.c, h.d, "again")
     hosts.finish(env, chk, h, moved)
 
 

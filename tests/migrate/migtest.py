@@ -249,12 +249,7 @@ class PortClient:
     def connect(self):
         """(socket, Ns) after the greeting; Ns None when it was not one."""
         s = socket.create_connection(("127.0.0.1", self.port), timeout=20)
-        hello = b""
-        while not hello.endswith(b"\n"):
-            d = s.recv(200)
-            if not d:
-                break
-            hello += d
+        hello = recv_line(s)
         m = re.fullmatch(rb"NETVM-MIGRATE 1 ([0-9a-f]{64})\n", hello)
         return s, bytes.fromhex(m.group(1).decode()) if m else None
 
@@ -276,6 +271,17 @@ class PortClient:
         got, _, text = answer.partition(" ")
         return (got == self.mac(b"netvm-migrate 1 answer", ns, nc, text.encode()), got == "-",
                 text)
+
+
+def recv_line(s):
+    """Bytes from socket @s up to and with a newline, or what came before it closed."""
+    line = b""
+    while not line.endswith(b"\n"):
+        d = s.recv(1)
+        if not d:
+            break
+        line += d
+    return line
 
 
 def recv_all(s, timeout):
@@ -427,12 +433,9 @@ class FakeDestination(PortClient):
     def _serve(self, s):
         ns = os.urandom(32)
         s.sendall(f"NETVM-MIGRATE 1 {ns.hex()}\n".encode())
-        line = b""
-        while not line.endswith(b"\n"):
-            d = s.recv(4096)
-            if not d:
-                return
-            line += d
+        line = recv_line(s)
+        if not line.endswith(b"\n"):
+            return
         nc_hex, mac, req = line.rstrip(b"\n").split(b" ", 2)
         nc = bytes.fromhex(nc_hex.decode())
         if mac.decode() != self.mac(b"netvm-migrate 1 request", ns, nc, req):
