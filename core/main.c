@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_devargs.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -375,6 +376,32 @@ pools_check(struct core *c)
 	return r;
 }
 
+/*
+ * Whether every --vdev became a port: DPDK goes on when a virtual device
+ * fails to probe (it prints why), and a core with fewer ports than it was
+ * given would run with rules and routes meant for the missing one. Returns
+ * 0, or -ENODEV with a message in @err naming the first device missing.
+ */
+static int
+vdevs_probed(char *err, size_t errlen)
+{
+	const struct rte_devargs *da;
+	uint16_t port;
+
+	RTE_EAL_DEVARGS_FOREACH("vdev", da) {
+		if (rte_eth_dev_get_port_by_name(da->name, &port) == 0)
+			continue;
+		snprintf(err, errlen, "--vdev %s did not come up as a port (DPDK says why above)%s",
+			 da->name, strncmp(da->name, "net_af_packet", 13) != 0 ? "" :
+			 "; \"could not set PACKET_FANOUT ... Invalid argument\" means the "
+			 "af_packet driver's fanout group (its number is the process id XOR the "
+			 "interface index) is taken by another process's socket on another "
+			 "interface: start the core again, it gets another process id");
+		return -ENODEV;
+	}
+	return 0;
+}
+
 static int
 start_lcores(struct core *c, struct core_dp_args *args)
 {
@@ -436,6 +463,10 @@ main(int argc, char **argv)
 		goto out_cfg;
 	}
 
+	if (vdevs_probed(err, sizeof(err)) < 0) {
+		fprintf(stderr, "netvm-core: %s\n", err);
+		goto out_cfg;
+	}
 	c->nb_ports = rte_eth_dev_count_avail();
 	if (c->nb_ports == 0) {
 		fprintf(stderr, "netvm-core: no ports: give DPDK devices in the EAL options "

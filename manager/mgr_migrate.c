@@ -152,7 +152,7 @@ mgr_mig_qmp(struct mgr_qmp *q, const char *name, struct json_object *args, struc
 int
 mgr_mig_tls(struct mgr_qmp *q, const char *dir, bool server, char *err, size_t errlen)
 {
-	char why[MGR_ERR_LEN] = "";
+	char why[MGR_ERR_LEN] = "", dh[MGR_CFG_PATH_LEN + 16];
 	struct json_object *args;
 	int r;
 
@@ -161,6 +161,14 @@ mgr_mig_tls(struct mgr_qmp *q, const char *dir, bool server, char *err, size_t e
 		snprintf(err, errlen, "manager.migrate_tls: %s", why);
 		return r;
 	}
+	/* without Diffie-Hellman parameters in the directory, QEMU's server
+	 * end generates 2048-bit ones at every object-add (1 s and more) */
+	snprintf(dh, sizeof(dh), "%s/dh-params.pem", dir);
+	if (server && access(dh, R_OK) < 0)
+		mgr_log("manager.migrate_tls: %s has no dh-params.pem: QEMU generates "
+			"Diffie-Hellman parameters for every incoming move (a second or more); "
+			"give it the RFC 7919 group once: openssl genpkey -genparam -algorithm DH "
+			"-pkeyopt dh_param:ffdhe2048 -out %s", dir, dh);
 	/* a failed move leaves the object of its attempt: the files may have
 	 * changed since, so it is made again from them */
 	args = json_object_new_object();

@@ -141,6 +141,10 @@ def main():
     core = Core(env, "e", GOOD, ["net_pcap0,rx_pcap=/nonexistent/in.pcap,tx_pcap=" +
                                  env.path("o.pcap")])
     expect_failure(env, chk, "net_pcap with a missing rx_pcap", core, [])
+    core = Core(env, "e", GOOD, [f"net_pcap0,rx_pcap={empty},tx_pcap={env.path('o.pcap')}",
+                                 "net_af_packet1,iface=nvnosuchif0"])
+    expect_failure(env, chk, "a second vdev that does not come up (not a core with one port)",
+                   core, ["--vdev net_af_packet1 did not come up as a port"])
     core = Core(env, "e", GOOD, ["net_nosuchdriver0"])
     expect_failure(env, chk, "unknown vdev driver", core, [])
     core = Core(env, "e", GOOD, [f"net_pcap0,rx_pcap={empty},bogus_arg=1"])

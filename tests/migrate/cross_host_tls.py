@@ -3,8 +3,8 @@
 
 The two simulated hosts and keys of cross_host_tcp.py; both managers also
 have manager.migrate_tls. Certificates made here with openssl: a CA; B's
-directory holds its certificate and B's server certificate (for
-127.0.0.1) and key, A's the CA's certificate and a client certificate and
+directory holds its certificate, B's server certificate (for
+127.0.0.1) and key and the RFC 7919 Diffie-Hellman group, A's the CA's certificate and a client certificate and
 key. A packet socket on the loopback device (apart from QEMU and the
 managers) keeps the first bytes of every connection to B's migrate_ports.
 (Configurations refused for manager.migrate_tls: migrate_port.py.)
@@ -16,7 +16,9 @@ managers) keeps the first bytes of every connection to B's migrate_ports.
   wrongca  A's ca-cert.pem also holds that other CA, so A's QEMU takes its
            certificate: B's QEMU refuses the client in the handshake; vm
            migrate exits 1, the VM runs on at A and routes; the stream that
-           B's QEMU refused began with a TLS handshake record
+           B's QEMU refused began with a TLS handshake record. B's directory
+           lacks dh-params.pem for this attempt only: manager B logs that
+           QEMU generates its own, once (the other moves have it)
   move     A's files replaced by the good ones (QEMU reads them again for
            every move, no restart): the move of cross_host.py under ping
            floods succeeds; every stream to B began with a TLS record and
@@ -82,11 +84,17 @@ def main():
     chk.section("wrongca: B's QEMU refuses a client certificate of another CA")
     with open(os.path.join(a_dir, "ca-cert.pem"), "ab") as f, open(dirs["rogue_ca"], "rb") as r:
         f.write(r.read())
+    dh = os.path.join(dirs["server"], "dh-params.pem")
+    os.rename(dh, dh + ".aside")   # this once: B's QEMU generates its own
     sniff = migtest.StreamSniffer(lo, lo + PORTS - 1)
     rc, out = h.mgr_a.netvmctl("vm", "migrate", VM, "--to", uri, json_out=False)
     first = sniff.stop()
+    os.rename(dh + ".aside", dh)
     chk.ok(rc == 1 and f"the move to {uri} failed, the VM runs on here" in out,
            "wrongca: vm migrate exits 1, the VM runs on at A", out.strip()[-600:])
+    chk.eq(h.mgr_b.stdout().count(f"{dirs['server']} has no dh-params.pem"), 1,
+           "wrongca: manager B says that QEMU generates Diffie-Hellman parameters "
+           "without dh-params.pem")
     hosts.runs_on_at_a(chk, h, "wrongca")
     chk.ok(len(first) > 0 and all(migtest.tls_record(b) for _, b in first),
            f"wrongca: the stream to B began with a TLS handshake ({len(first)} connection(s))",
@@ -102,6 +110,8 @@ def main():
            not any(migtest.QEMU_STREAM_MAGIC in b for _, b in first),
            f"move: every stream to B began with a TLS record, none with QEMU's magic in clear "
            f"({len(first)} connection(s))", str(first))
+    chk.eq(h.mgr_b.stdout().count("has no dh-params.pem"), 1,
+           "move: no word of Diffie-Hellman parameters with dh-params.pem there")
 
     chk.section("again: the QEMU that came in with TLS migrates on host B, in clear")
     if moved is not None:

@@ -369,8 +369,8 @@ QEMU_STREAM_MAGIC = b"QEVM"  # the first four bytes of QEMU's migration stream i
 
 def x509_dirs(env):
     """Credentials of manager.migrate_tls made with openssl: a CA, B's server
-    certificate for 127.0.0.1, A's client certificate, and a client certificate of
-    another CA. {'server': DIR, 'client': DIR, 'rogue': DIR, 'rogue_ca': FILE} in QEMU's
+    certificate for 127.0.0.1 (and the RFC 7919 Diffie-Hellman group), A's client
+    certificate, and a client certificate of another CA. {'server': DIR, 'client': DIR, 'rogue': DIR, 'rogue_ca': FILE} in QEMU's
     x509 layout (the rogue client's directory holds the first CA's certificate)."""
     work = env.path("x509")
     os.makedirs(work, exist_ok=True)
@@ -396,6 +396,8 @@ def x509_dirs(env):
 
     ca("ca")
     ca("rogue-ca")
+    openssl("genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", "dh_param:ffdhe2048",
+            "-out", "dh-params.pem")
     leaf("server", "ca", "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
          "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n")
     for name, signer in (("client", "ca"), ("rogue", "rogue-ca")):
@@ -407,6 +409,8 @@ def x509_dirs(env):
         path = env.path(f"tls-{d}")
         os.makedirs(path, exist_ok=True)
         shutil.copy(os.path.join(work, "ca.pem"), os.path.join(path, "ca-cert.pem"))
+        if role == "server":
+            shutil.copy(os.path.join(work, "dh-params.pem"), path)
         shutil.copy(os.path.join(work, f"{leaf_name}.pem"), os.path.join(path, f"{role}-cert.pem"))
         shutil.copy(os.path.join(work, f"{leaf_name}.key"), os.path.join(path, f"{role}-key.pem"))
         dirs[d] = path

@@ -164,7 +164,20 @@ class Core(Proc):
     def start_ready(self, timeout=30.0):
         """Start and wait until telemetry answers and the attach socket exists.
 
-        Returns None when ready, else a message saying what went wrong."""
+        Returns None when ready, else a message saying what went wrong. A
+        core that refused to start because DPDK's af_packet driver found its
+        fanout group taken (the group's number is the process id XOR the
+        interface index: two cores of one test can meet) is started once
+        more: it gets another process id (docs/core.md, "net_af_packet ports")."""
+        for attempt in (1, 2):
+            err = self._start_ready(timeout)
+            if err is None or attempt == 2 or "could not set PACKET_FANOUT" not in self.stderr():
+                return err
+            print(f"  {self.name}: af_packet fanout group taken by another process's "
+                  "socket: starting it again", flush=True)
+        return err
+
+    def _start_ready(self, timeout):
         try:
             self.start()
         except OSError as exc:
