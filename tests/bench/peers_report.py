@@ -74,6 +74,21 @@ def check_judge():
           "nearest: the witness closest in time")
 
 
+def summarize(d, sched, ws, trials, what):
+    """Write run directory @d's schedule, witness and run.json (@trials trials) and
+    run bench_report.py summary on it; check it exits 0. Its CompletedProcess."""
+    with open(os.path.join(d, "schedule.jsonl"), "w") as f:
+        f.writelines(json.dumps(x) + "\n" for x in sched)
+    with open(os.path.join(d, "witness.jsonl"), "w") as f:
+        f.writelines(json.dumps(x) + "\n" for x in ws)
+    with open(os.path.join(d, "run.json"), "w") as f:
+        json.dump({"date": "now", "trials": trials, "seconds": 5, "warmup_seconds": 2}, f)
+    r = subprocess.run([sys.executable, os.path.join(LIB, "bench_report.py"), "summary", d],
+                       capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, f"{what} exits 0 ({r.stderr.strip()[-300:]})")
+    return r
+
+
 def write_trial(d, case, trial, pps, cpus="1", affinity=True):
     doc = {"case": case, "trial": trial, "rate_pps": pps, "cycles_per_pkt": {"fwd": pps / 1e5}}
     if affinity:
@@ -102,15 +117,7 @@ def check_summary():
             t += 10
         ws.append(witness(t + 1, f"after round {r}", 2500 if r == 2 else 520, 1.0))
         t += 5
-    with open(os.path.join(d, "schedule.jsonl"), "w") as f:
-        f.writelines(json.dumps(x) + "\n" for x in sched)
-    with open(os.path.join(d, "witness.jsonl"), "w") as f:
-        f.writelines(json.dumps(x) + "\n" for x in ws)
-    with open(os.path.join(d, "run.json"), "w") as f:
-        json.dump({"date": "now", "trials": 3, "seconds": 5, "warmup_seconds": 2}, f)
-    r = subprocess.run([sys.executable, os.path.join(LIB, "bench_report.py"), "summary", d],
-                       capture_output=True, text=True, timeout=120)
-    check(r.returncode == 0, f"summary exits 0 ({r.stderr.strip()[-300:]})")
+    r = summarize(d, sched, ws, 3, "summary")
     s = load_json(os.path.join(d, "summary.json"), "summary.json")
     if s is None:
         return
@@ -179,15 +186,7 @@ def check_build_b():
             t += 10
         ws.append(witness(t + 1, f"after round {r}", 510, 1.0))
         t += 5
-    with open(os.path.join(d, "schedule.jsonl"), "w") as f:
-        f.writelines(json.dumps(x) + "\n" for x in sched)
-    with open(os.path.join(d, "witness.jsonl"), "w") as f:
-        f.writelines(json.dumps(x) + "\n" for x in ws)
-    with open(os.path.join(d, "run.json"), "w") as f:
-        json.dump({"date": "now", "trials": 2, "seconds": 5, "warmup_seconds": 2}, f)
-    r = subprocess.run([sys.executable, os.path.join(LIB, "bench_report.py"), "summary", d],
-                       capture_output=True, text=True, timeout=120)
-    check(r.returncode == 0, f"build B: summary exits 0 ({r.stderr.strip()[-300:]})")
+    summarize(d, sched, ws, 2, "build B: summary")
     s = load_json(os.path.join(d, "summary.json"), "summary.json") or {}
     key = "netvm / netvm (build B)"
     vals = [x.get("value") for x in (s.get("ratios_per_round", {}).get(key) or {})
