@@ -22,8 +22,15 @@
 #ifndef NETVM_CLS_H
 #define NETVM_CLS_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <rte_hash_crc.h>
+#if defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
 
 #include "cfg.h"
 
@@ -74,6 +81,30 @@ _Static_assert(sizeof(struct cls_key6) == 44, "cls_key6 layout");
 
 struct cls;
 
+#define CLS_ETH_LEN 14
+#define CLS_VLAN_LEN 4
+#define CLS_ETH_P_IPV4 0x0800
+#define CLS_ETH_P_8021Q 0x8100
+#define CLS_ETH_P_IPV6 0x86dd
+#define CLS_IPV4_MIN_LEN 20
+#define CLS_IPV6_LEN 40
+#define CLS_PROTO_TCP 6
+#define CLS_PROTO_UDP 17
+#define CLS_TCP_MIN_LEN 20
+#define CLS_UDP_LEN 8
+#define CLS_HASH_SEED 0x4e564d48u
+
+/* The big-endian 16-bit value at @p. */
+static inline uint16_t
+cls_rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The IPv6 part of cls_key_extract(): the @avail bytes at @ip after the
+ * Ethernet header; CLS_IPV6 or -EINVAL. */
+int cls_key6_extract(const uint8_t *ip, uint32_t avail, uint16_t in_port, struct cls_key6 *key6);
+
 /*
  * Extract the key of the frame of @len bytes at @frame that arrived on port
  * @in_port (< 256), reading no byte at or past @len. One 802.1Q tag is
@@ -83,14 +114,87 @@ struct cls;
  * a truncated or malformed IPv4 packet (bad version, header length, total
  * length, or L4 header cut short) or IPv6 packet (bad version, fixed header
  * or payload length past the frame, TCP/UDP header cut short), with @key
- * zeroed but for in_port.
+ * zeroed but for in_port. Inline: the datapath calls it for every frame.
  */
-int cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls_key *key,
-		    struct cls_key6 *key6);
+static inline int
+cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls_key *key,
+		struct cls_key6 *key6)
+{
+	uint32_t off = CLS_ETH_LEN, ihl, tot, l4min;
+	const uint8_t *ip;
+	uint16_t type;
 
-/* Return the CRC32-C hash of the key's 5-tuple (same flow, same hash), symmetric:
- * both directions of a connection hash alike. Cannot fail. */
-uint32_t cls_flow_hash(const struct cls_key *key);
+	memset(key, 0, sizeof(*key));
+	key->in_port = (uint8_t)in_port;
+	if (len < CLS_ETH_LEN)
+		return -EINVAL;
+	type = cls_rd16(frame + 12);
+	if (type == CLS_ETH_P_8021Q) {
+		if (len < CLS_ETH_LEN + CLS_VLAN_LEN)
+			return -EINVAL;
+		type = cls_rd16(frame + 16);
+		off += CLS_VLAN_LEN;
+	}
+	if (type != CLS_ETH_P_IPV4)
+		return type == CLS_ETH_P_IPV6 ? cls_key6_extract(frame + off, len - off, in_port, key6)
+					      : CLS_OTHER;
+	if (len - off < CLS_IPV4_MIN_LEN)
+		return -EINVAL;
+	ip = frame + off;
+	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
+	tot = cls_rd16(ip + 2);
+	if ((ip[0] >> 4) != 4 || ihl < CLS_IPV4_MIN_LEN || tot < ihl || tot > len - off)
+		return -EINVAL;
+	/* Only the first fragment (offset 0) carries the L4 header. */
+	if ((cls_rd16(ip + 6) & 0x1fff) == 0) {
+		l4min = ip[9] == CLS_PROTO_TCP ? CLS_TCP_MIN_LEN :
+			ip[9] == CLS_PROTO_UDP ? CLS_UDP_LEN : 0;
+		if (tot - ihl < l4min)
+			return -EINVAL;
+		if (l4min != 0) {
+			memcpy(&key->sport, ip + ihl, 2);
+			memcpy(&key->dport, ip + ihl + 2, 2);
+		}
+	}
+	key->proto = ip[9];
+	memcpy(&key->src_ip, ip + 12, 4);
+	memcpy(&key->dst_ip, ip + 16, 4);
+	key->ipv4 = 1;
+	return CLS_IPV4;
+}
+
+/*
+ * Return the CRC32-C hash of the key's 5-tuple (same flow, same hash),
+ * symmetric: the two ends (address, port) are hashed in a fixed order, the
+ * lower first, so both directions of a connection hash alike and reach the
+ * same instance (a stateful NF sees the whole connection). Cannot fail.
+ * The CRC instructions are taken directly (the build's -march has SSE4.2;
+ * rte_hash_crc_*() look up the algorithm at every call): the same values.
+ */
+static inline uint32_t
+cls_flow_hash(const struct cls_key *key)
+{
+	uint32_t h, lo_ip = key->src_ip, hi_ip = key->dst_ip;
+	uint16_t lo_port = key->sport, hi_port = key->dport;
+
+	if (lo_ip > hi_ip || (lo_ip == hi_ip && lo_port > hi_port)) {
+		lo_ip = key->dst_ip;
+		hi_ip = key->src_ip;
+		lo_port = key->dport;
+		hi_port = key->sport;
+	}
+#if defined(__SSE4_2__)
+	h = _mm_crc32_u32(CLS_HASH_SEED, lo_ip);
+	h = _mm_crc32_u32(h, hi_ip);
+	h = _mm_crc32_u32(h, (uint32_t)lo_port << 16 | hi_port);
+	return _mm_crc32_u8(h, key->proto);
+#else
+	h = rte_hash_crc_4byte(lo_ip, CLS_HASH_SEED);
+	h = rte_hash_crc_4byte(hi_ip, h);
+	h = rte_hash_crc_4byte((uint32_t)lo_port << 16 | hi_port, h);
+	return rte_hash_crc_1byte(key->proto, h);
+#endif
+}
 
 /* As cls_flow_hash(), for an IPv6 key. Cannot fail. */
 uint32_t cls_flow_hash6(const struct cls_key6 *key);

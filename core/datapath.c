@@ -223,13 +223,13 @@ static void
 deliver(struct dp *dp, struct rte_mbuf **m, unsigned int n)
 {
 	struct core_nf *to[CORE_BURST];
+	struct dp_stage *st = NULL; /* the stage of the packet before */
 	unsigned int i;
 
 	choose(dp, m, n, to);
 	for (i = 0; i < n; i++) {
 		struct core_mbuf_meta *meta = core_meta(m[i]);
 		struct core_nf *nf = to[i];
-		struct dp_stage *st;
 		struct nvm_desc *d;
 		uint16_t q;
 
@@ -243,23 +243,26 @@ deliver(struct dp *dp, struct rte_mbuf **m, unsigned int n)
 			if (m[i] == NULL)
 				continue;
 		}
-		if (dp->stage_of[nf->id][q] == 0) {
-			st = &dp->stages[dp->nb_stages++];
-			st->nf = nf;
-			st->q = q;
-			st->n = 0;
-			dp->stage_of[nf->id][q] = (uint8_t)dp->nb_stages;
-		} else {
-			st = &dp->stages[dp->stage_of[nf->id][q] - 1];
+		/* most packets of a burst go where the one before went */
+		if (st == NULL || st->nf != nf || st->q != q) {
+			if (dp->stage_of[nf->id][q] == 0) {
+				st = &dp->stages[dp->nb_stages++];
+				st->nf = nf;
+				st->q = q;
+				st->n = 0;
+				dp->stage_of[nf->id][q] = (uint8_t)dp->nb_stages;
+			} else {
+				st = &dp->stages[dp->stage_of[nf->id][q] - 1];
+			}
 		}
 		d = &st->d[st->n];
-		d->buf = core_pool_idx(nf->pool, m[i]);
-		d->data_off = m[i]->data_off;
-		d->len = m[i]->data_len;
-		d->action = 0;
-		d->port = meta->in_port;
-		d->arg = 0;
-		d->hash = meta->hash;
+		*d = (struct nvm_desc){
+			.buf = core_pool_idx(nf->pool, m[i]),
+			.data_off = m[i]->data_off,
+			.len = m[i]->data_len,
+			.port = meta->in_port,
+			.hash = meta->hash,
+		};
 		st->m[st->n++] = m[i];
 	}
 	stages_flush(dp);

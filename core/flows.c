@@ -251,6 +251,18 @@ known(struct core_flows *fl, const struct core_view *v, struct flow_ent *e)
 	return place(fl, v, e);
 }
 
+/* What this call gave NF @nf (a run of @n packets of one flow) counts as
+ * its load for the next new flow. */
+static inline void
+run_given(struct core_flows *fl, struct core_nf *nf, unsigned int n)
+{
+	if (n == 0)
+		return;
+	if (fl->stamp[nf->id] == fl->call)
+		fl->base[nf->id] += n;
+	fl->given[nf->id] = fl->call;
+}
+
 /* The instance for flow key @key at table position @p (a lookup's result:
  * negative when the key was not found), adding the key when it is new. */
 static struct core_nf *
@@ -295,7 +307,7 @@ core_flows_place(struct core_flows *fl, const struct core_view *v, const uint16_
 	uint8_t run[FLOWS_BULK];
 	bool first[FLOWS_BULK];
 	struct core_nf *run_nf = NULL;
-	unsigned int i, k = 0;
+	unsigned int i, k = 0, run_len = 0;
 
 	fl->call++;
 	for (i = 0; i < n; i++) {
@@ -318,21 +330,19 @@ core_flows_place(struct core_flows *fl, const struct core_view *v, const uint16_
 		return;
 	rte_hash_lookup_with_hash_bulk(fl->h, kp, sig, k, pos);
 	for (i = 0; i < n; i++) {
-		struct core_nf *nf;
-
 		if (run[i] == FLOWS_NONE)
 			continue;
 		/* in packet order, so that a new flow sees what this call gave
-		 * before it (base[] below) */
-		if (first[i])
+		 * before it (base[], counted once per run) */
+		if (first[i]) {
+			run_given(fl, run_nf, run_len);
+			run_len = 0;
 			run_nf = resolve(fl, v, &keys[run[i]], sig[run[i]], pos[run[i]], now);
-		nf = run_nf;
-		/* what this call gives an NF counts as load for the next new flow */
-		if (fl->stamp[nf->id] == fl->call)
-			fl->base[nf->id]++;
-		fl->given[nf->id] = fl->call;
-		out[i] = nf;
+		}
+		run_len++;
+		out[i] = run_nf;
 	}
+	run_given(fl, run_nf, run_len);
 }
 
 unsigned int

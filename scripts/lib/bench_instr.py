@@ -17,8 +17,9 @@ build). Cases:
             trip RX, classify, deliver, return, validate, TX
 
 Per packet = instructions / packets the ports received. valgrind's cache
-simulation (--cache-sim=yes: a first-level data cache and a last-level
-cache like the host's, one CPU, no other process) counts the data lines
+simulation (--cache-sim=yes: a 32 KiB 8-way first-level data cache and a
+32 MiB 16-way last level, the same on every machine; one CPU, no other
+process) counts the data lines
 the loop misses per packet: the lines a packet costs that were not already
 in the cache, as exact as the instructions (it does not see another CPU's
 writes or prefetches' timing). The loop's idle
@@ -39,6 +40,13 @@ import telemetry
 from bench_trial import parse_stats, tool_suite_args, remove_dpdk_files, stop
 
 NF_TRIES = 5  # netvm-bridge starts (bridge case)
+# --fair-sched=yes: valgrind runs one thread at a time, and without a fair
+# lock the polling lcore starved the attach thread until NFs timed out.
+# The simulated caches (size,associativity,line), the same on every machine
+# so two runs compare: a host's own figures can be absurd (a VM reporting a
+# 512 MiB direct-mapped last level made valgrind too slow to answer an NF)
+SIM_D1 = "32768,8,64"
+SIM_LL = "33554432,16,64"
 CASES = {"drop": 'default = { action = "drop"; };', "bridge": "default = { role = 1; };"}
 
 
@@ -76,6 +84,7 @@ def run_case(out, build, name, seconds):
     log = open(os.path.join(out, f"{name}.core.log"), "w")
     core = subprocess.Popen(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}", "--cache-sim=yes",
+         "--fair-sched=yes", f"--D1={SIM_D1}", f"--LL={SIM_LL}",
          "--toggle-collect=core_dp_loop", os.path.join(build, "core/netvm-core"), "-l", "0",
          "--file-prefix", prefix, "--no-pci", "--vdev", "net_null0,size=64",
          "--vdev", "net_null1,size=64", "--", "-c", conf, "-s", sock, "--single-lcore",
