@@ -43,8 +43,8 @@ NF_TRIES = 5  # netvm-bridge starts (bridge case)
 # --fair-sched=yes: valgrind runs one thread at a time, and without a fair
 # lock the polling lcore starved the attach thread until NFs timed out.
 # The simulated caches (size,associativity,line), the same on every machine
-# so two runs compare: a host's own figures can be absurd (a VM reporting a
-# 512 MiB direct-mapped last level made valgrind too slow to answer an NF)
+# so two runs compare: a host's own figures can be absurd (a VM reported a
+# 512 MiB direct-mapped last level)
 SIM_D1 = "32768,8,64"
 SIM_LL = "33554432,16,64"
 CASES = {"drop": 'default = { action = "drop"; };', "bridge": "default = { role = 1; };"}
