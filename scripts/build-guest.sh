@@ -352,7 +352,7 @@ accel_check() {
 }
 # The verdict holds for this kernel on this host until it reboots (or its
 # /dev/kvm comes or goes): checked again only then.
-accel_key="$REL $(cat /proc/sys/kernel/random/boot_id) $(ls -l /dev/kvm 2>&1)"
+accel_key="$REL $(cat /proc/sys/kernel/random/boot_id) $(ls -l /dev/kvm 2>&1 || true)"
 if [ -f "$GUEST/accel" ] && [ "$(cat "$GUEST/accel.key" 2>/dev/null)" = "$accel_key" ]; then
 	say "accel: $(cat "$GUEST/accel") (checked earlier since this host booted)"
 else
