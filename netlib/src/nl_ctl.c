@@ -170,24 +170,32 @@ serve(struct nl_ctx *ctx, const char *prog, struct nvm_ctl_msg *m)
 }
 
 /* Publish netlib's counters and the NF's (what `stats` prints) in the
- * table the core's telemetry reads. */
+ * table the core's telemetry reads. The text goes to one memory stream kept
+ * open and rewound: once its buffer has grown, a publication allocates
+ * nothing (an NF's heap stays flat however long it runs). */
 static void
 publish(struct nl_ctx *ctx)
 {
 	struct nl_ctl *cl = &ctx->ctl;
-	char *text = NULL, *line, *save = NULL;
-	size_t len = 0;
+	char *line, *save = NULL;
 	uint32_t n = 0, seq;
-	FILE *f = open_memstream(&text, &len);
 
-	if (f == NULL)
+	if (cl->pub == NULL && (cl->pub = open_memstream(&cl->pub_text, &cl->pub_len)) == NULL)
 		return;
-	nl_stats_print(ctx, f);
-	fclose(f);
+	rewind(cl->pub);
+	nl_stats_print(ctx, cl->pub);
+	/* the flush ends the text with a NUL at pub_len */
+	if (fflush(cl->pub) != 0 || ferror(cl->pub) || cl->pub_text == NULL) {
+		fclose(cl->pub); /* out of memory: start afresh next time */
+		free(cl->pub_text);
+		cl->pub = NULL;
+		cl->pub_text = NULL;
+		return;
+	}
 	seq = __atomic_load_n(&cl->stats->seq, __ATOMIC_RELAXED) | 1;
 	__atomic_store_n(&cl->stats->seq, seq, __ATOMIC_RELAXED); /* odd: being written */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	for (line = strtok_r(text, "\n", &save); line != NULL && n < cl->slots;
+	for (line = strtok_r(cl->pub_text, "\n", &save); line != NULL && n < cl->slots;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char name[NVM_STAT_NAME];
 		unsigned long long v;
@@ -202,7 +210,6 @@ publish(struct nl_ctx *ctx)
 	}
 	cl->stats->count = n;
 	__atomic_store_n(&cl->stats->seq, seq + 1, __ATOMIC_RELEASE);
-	free(text);
 }
 
 /* One main-thread round: move the answer under way, serve a whole request,
@@ -264,7 +271,14 @@ nl_ctl_busy(const struct nl_ctx *ctx)
 void
 nl_ctl_fini(struct nl_ctx *ctx)
 {
-	free(ctx->ctl.answer);
-	ctx->ctl.answer = NULL;
-	nvm_ctl_recv_reset(&ctx->ctl.in);
+	struct nl_ctl *cl = &ctx->ctl;
+
+	free(cl->answer);
+	cl->answer = NULL;
+	nvm_ctl_recv_reset(&cl->in);
+	if (cl->pub != NULL)
+		fclose(cl->pub);
+	free(cl->pub_text);
+	cl->pub = NULL;
+	cl->pub_text = NULL;
 }

@@ -90,6 +90,9 @@ struct nl_ctl {
 	struct nvm_stats *stats;  /* published counters */
 	uint32_t slots;
 	uint64_t published_ms;
+	FILE *pub;                /* the counters' text, kept open: no allocation */
+	char *pub_text;           /* per publication once its buffer is grown */
+	size_t pub_len;
 	uint64_t commands;        /* commands served */
 	uint64_t failed;          /* of which answered with an error */
 };
