@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the core's attack detector (core/dos.c) against what
+ * core/dos.h, docs/core.md and docs/operations.md section 8 promise: off by
+ * default; a source listed once when it reaches src_pps / 10 packets in one
+ * 100 ms window, and its entry refreshed (not listed again) when it is over
+ * in a later window; at most 64 sources listed, the ones over the limit
+ * beyond that counted in dos_list_full; TCP SYNs without ACK per role
+ * (SYN-ACKs, later fragments and frames too short for the flags are not
+ * SYNs); `dos clear` empties the lists and keeps the counters since start;
+ * bad commands refused with the usage.
+ *
+ * Windows are driven by the TSC values passed to the detector: window k is
+ * start + k whole windows, start being a TSC read after the detector was
+ * created (dos.c counts windows from its creation).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_memory.h>
+
+#include "cls.h"
+#include "dos.h"
+
+struct fixture {
+	struct core_dos *d;
+	uint64_t t0;    /* a TSC after the detector's start */
+	uint64_t win;   /* TSC ticks per window */
+};
+
+static uint64_t
+at_window(const struct fixture *f, unsigned int k)
+{
+	return f->t0 + (uint64_t)k * f->win;
+}
+
+/* Run "dos @cmd"; its return value, the answer (or the error) in @out. */
+static int
+cmd(struct fixture *f, const char *line, char *out, size_t outlen)
+{
+	char args[128], err[256] = "";
+	FILE *m = fmemopen(out, outlen, "w");
+	int rc;
+
+	assert_non_null(m);
+	snprintf(args, sizeof(args), "%s", line);
+	rc = core_dos_cmd(f->d, args, m, err, sizeof(err));
+	fclose(m);
+	if (rc != 0)
+		snprintf(out, outlen, "%s", err);
+	return rc;
+}
+
+static void
+set(struct fixture *f, const char *line)
+{
+	char out[256];
+
+	assert_int_equal(cmd(f, line, out, sizeof(out)), 0);
+}
+
+/* @n packets from IPv4 source @src (a.b.c.d as a host-order number) at @now,
+ * in bursts of up to 32 as the RX side counts them. */
+static void
+packets(struct fixture *f, uint32_t src, unsigned int n, uint64_t now)
+{
+	struct cls_key k = { .proto = 17, .ipv4 = 1, .src_ip = htonl(src), .dst_ip = htonl(0x0a000202) };
+	const struct cls_key *kp[32];
+	unsigned int i;
+
+	for (i = 0; i < 32; i++)
+		kp[i] = &k;
+	while (n > 0) {
+		unsigned int b = n < 32 ? n : 32;
+
+		core_dos_count(f->d, kp, b, now);
+		n -= b;
+	}
+}
+
+static struct core_dos_stats
+stats(const struct fixture *f)
+{
+	struct core_dos_stats st;
+
+	memset(&st, 0xa5, sizeof(st));
+	core_dos_stats_get(f->d, &st);
+	return st;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	f->d = core_dos_create(SOCKET_ID_ANY);
+	if (f->d == NULL) {
+		free(f);
+		return -1;
+	}
+	f->t0 = rte_rdtsc();
+	f->win = rte_get_tsc_hz() / 1000 * CORE_DOS_WINDOW_MS;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	core_dos_free(f->d);
+	free(f);
+	return 0;
+}
+
+static void
+test_off_by_default(void **state)
+{
+	struct fixture *f = *state;
+	struct core_dos_stats st;
+	char out[512];
+
+	packets(f, 0x0a000102, 100000, at_window(f, 0));
+	st = stats(f);
+	assert_int_equal(st.src_pps, 0);
+	assert_int_equal(st.syn_pps, 0);
+	assert_int_equal(st.events, 0);
+	assert_int_equal(st.offenders, 0);
+	assert_int_equal(st.list_full, 0);
+	assert_int_equal(cmd(f, "list", out, sizeof(out)), 0);
+	assert_string_equal(out, "src_pps 0\nsyn_pps 0\n");
+}
+
+static void
+test_listed_once_at_the_limit(void **state)
+{
+	struct fixture *f = *state;
+	char out[512];
+
+	assert_int_equal(cmd(f, "set src_pps 1000", out, sizeof(out)), 0);
+	assert_string_equal(out, "src_pps 1000 (over 100 packets from a source in 100 ms)\n");
+	packets(f, 0x0a000102, 99, at_window(f, 1));
+	assert_int_equal(stats(f).offenders, 0); /* one under the limit */
+	packets(f, 0x0a000102, 1, at_window(f, 1));
+	assert_int_equal(stats(f).offenders, 1);
+	assert_int_equal(stats(f).events, 1);
+	packets(f, 0x0a000102, 5000, at_window(f, 1));
+	assert_int_equal(stats(f).events, 1); /* listed once */
+	/* 99 in each of two windows: never 100 in one */
+	packets(f, 0x0a000103, 99, at_window(f, 2));
+	packets(f, 0x0a000103, 99, at_window(f, 3));
+	assert_int_equal(stats(f).offenders, 1);
+	/* over again in a later window: the same entry, not a new event */
+	packets(f, 0x0a000102, 100, at_window(f, 4));
+	assert_int_equal(stats(f).offenders, 1);
+	assert_int_equal(stats(f).events, 1);
+	assert_int_equal(cmd(f, "list", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "src_pps 1000\nsyn_pps 0\noffender 10.0.1.2 since_ms "));
+	assert_null(strstr(out, "10.0.1.3"));
+	/* non-IPv4 keys are not counted */
+	{
+		struct cls_key k = { .ipv4 = 0, .src_ip = htonl(0x0a000109) };
+		const struct cls_key *kp[1] = { &k };
+		unsigned int i;
+
+		for (i = 0; i < 1000; i++)
+			core_dos_count(f->d, kp, 1, at_window(f, 5));
+	}
+	assert_int_equal(stats(f).offenders, 1);
+}
+
+static void
+test_list_holds_64(void **state)
+{
+	struct fixture *f = *state;
+	struct core_dos_stats st;
+	char out[8192], *p;
+	unsigned int i, n = 0;
+
+	set(f, "set src_pps 100"); /* 10 packets per window */
+	/* one new heavy source per window: 70 sources */
+	for (i = 0; i < 70; i++)
+		packets(f, 0xc0a80000 + i, 10, at_window(f, 1 + i));
+	st = stats(f);
+	assert_int_equal(st.offenders, CORE_DOS_MAX_OFFENDERS);
+	assert_int_equal(st.events, CORE_DOS_MAX_OFFENDERS);
+	assert_int_equal(st.list_full, 70 - CORE_DOS_MAX_OFFENDERS);
+	assert_int_equal(cmd(f, "list", out, sizeof(out)), 0);
+	for (p = out; (p = strstr(p, "\noffender ")) != NULL; p++)
+		n++;
+	assert_int_equal(n, CORE_DOS_MAX_OFFENDERS);
+	assert_non_null(strstr(out, "offender 192.168.0.0 "));
+	assert_non_null(strstr(out, "offender 192.168.0.63 "));
+	assert_null(strstr(out, "offender 192.168.0.64 "));
+	/* a listed source over again: refreshed, not counted as full */
+	packets(f, 0xc0a80000, 10, at_window(f, 80));
+	assert_int_equal(stats(f).list_full, 70 - CORE_DOS_MAX_OFFENDERS);
+	/* one more unlisted source over the limit: counted again */
+	packets(f, 0xc0a80045, 10, at_window(f, 81));
+	assert_int_equal(stats(f).list_full, 70 - CORE_DOS_MAX_OFFENDERS + 1);
+	/* clear: the lists emptied, the counters since start kept, room again */
+	assert_int_equal(cmd(f, "clear", out, sizeof(out)), 0);
+	assert_string_equal(out, "offenders cleared\n");
+	st = stats(f);
+	assert_int_equal(st.offenders, 0);
+	assert_int_equal(st.events, CORE_DOS_MAX_OFFENDERS);
+	assert_int_equal(st.list_full, 70 - CORE_DOS_MAX_OFFENDERS + 1);
+	packets(f, 0xc0a80045, 10, at_window(f, 82));
+	assert_int_equal(stats(f).offenders, 1);
+	assert_int_equal(stats(f).events, CORE_DOS_MAX_OFFENDERS + 1);
+	/* off again: nothing counted */
+	set(f, "set src_pps 0");
+	packets(f, 0xc0a80046, 1000, at_window(f, 83));
+	assert_int_equal(stats(f).offenders, 1);
+	assert_int_equal(stats(f).src_pps, 0);
+}
+
+/* An Ethernet + IPv4 + TCP frame with TCP flags @flags, IPv4 fragment field
+ * @frag (host order); 54 bytes. */
+static uint32_t
+tcp_frame(uint8_t *b, uint8_t flags, uint16_t frag)
+{
+	memset(b, 0, 64);
+	b[12] = 0x08;
+	b[14] = 0x45;
+	b[16] = 0;
+	b[17] = 40;
+	b[20] = (uint8_t)(frag >> 8);
+	b[21] = (uint8_t)frag;
+	b[22] = 64;
+	b[23] = 6;
+	b[34 + 12] = 0x50;
+	b[34 + 13] = flags;
+	return 54;
+}
+
+static void
+test_syn_per_role(void **state)
+{
+	struct fixture *f = *state;
+	struct cls_key k = { .proto = 6, .ipv4 = 1, .src_ip = htonl(0x0a000102) };
+	uint8_t syn[64], synack[64], frag[64], ack[64];
+	uint32_t len = tcp_frame(syn, 0x02, 0);
+	struct core_dos_stats st;
+	char out[1024];
+	unsigned int i;
+
+	tcp_frame(synack, 0x12, 0);
+	tcp_frame(ack, 0x10, 0);
+	tcp_frame(frag, 0x02, 0x0003); /* offset 24 bytes: a later fragment */
+	/* off by default */
+	for (i = 0; i < 1000; i++)
+		core_dos_syn(f->d, &k, syn, len, 3, at_window(f, 1));
+	assert_int_equal(stats(f).syn_roles, 0);
+	assert_int_equal(cmd(f, "set syn_pps 100", out, sizeof(out)), 0);
+	assert_string_equal(out, "syn_pps 100 (over 10 SYNs into a role in 100 ms)\n");
+	/* what is not a SYN, any number of times */
+	for (i = 0; i < 1000; i++) {
+		core_dos_syn(f->d, &k, synack, len, 3, at_window(f, 2));
+		core_dos_syn(f->d, &k, ack, len, 3, at_window(f, 2));
+		core_dos_syn(f->d, &k, frag, len, 3, at_window(f, 2));
+		core_dos_syn(f->d, &k, syn, 14 + 20 + 13, 3, at_window(f, 2)); /* no flags byte */
+		core_dos_syn(f->d, &k, syn, len, CFG_MAX_ROLES, at_window(f, 2)); /* no such role */
+	}
+	assert_int_equal(stats(f).syn_roles, 0);
+	/* 9 SYNs in each of two windows; then 10 in one */
+	for (i = 0; i < 9; i++) {
+		core_dos_syn(f->d, &k, syn, len, 3, at_window(f, 3));
+		core_dos_syn(f->d, &k, syn, len, 3, at_window(f, 4));
+	}
+	assert_int_equal(stats(f).syn_roles, 0);
+	for (i = 0; i < 10; i++)
+		core_dos_syn(f->d, &k, syn, len, 3, at_window(f, 5));
+	st = stats(f);
+	assert_int_equal(st.syn_roles, 1);
+	assert_int_equal(st.events, 1);
+	assert_int_equal(st.offenders, 0); /* a role, not a source */
+	for (i = 0; i < 100; i++)
+		core_dos_syn(f->d, &k, syn, len, 3, at_window(f, 6));
+	assert_int_equal(stats(f).events, 1);
+	assert_int_equal(cmd(f, "list", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "syn_pps 100\nsyn_role 3 since_ms "));
+	assert_int_equal(cmd(f, "clear", out, sizeof(out)), 0);
+	assert_int_equal(stats(f).syn_roles, 0);
+	assert_int_equal(cmd(f, "list", out, sizeof(out)), 0);
+	assert_null(strstr(out, "syn_role"));
+}
+
+static void
+test_bad_commands(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = {
+		"set src_pps -1", "set src_pps 100000001", "set src_pps 12x", "set src_pps",
+		"set foo 10", "set syn_pps 1 2", "list now", "clear all", "", "stop",
+	};
+	char out[512];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(cmd(f, bad[i], out, sizeof(out)), -EINVAL);
+		assert_true(strstr(out, "dos ") != NULL);
+	}
+	assert_int_equal(stats(f).src_pps, 0);
+	assert_int_equal(stats(f).syn_pps, 0);
+	/* the largest rate, and a rate below one packet per window */
+	assert_int_equal(cmd(f, "set src_pps 100000000", out, sizeof(out)), 0);
+	assert_string_equal(out,
+			    "src_pps 100000000 (over 10000000 packets from a source in 100 ms)\n");
+	assert_int_equal(cmd(f, "set src_pps 3", out, sizeof(out)), 0);
+	assert_string_equal(out, "src_pps 3 (over 1 packets from a source in 100 ms)\n");
+	packets(f, 0x0a000102, 1, at_window(f, 1));
+	assert_int_equal(stats(f).offenders, 1);
+}
+
+static int
+eal_setup(void **state)
+{
+	char a0[] = "test_dos", a1[] = "--no-huge", a2[] = "--no-pci", a3[] = "-m", a4[] = "64",
+	     a5[] = "--no-shconf", a6[] = "--no-telemetry", a7[] = "--log-level=3";
+	char *argv[] = { a0, a1, a2, a3, a4, a5, a6, a7, NULL };
+
+	(void)state;
+	return rte_eal_init(8, argv) < 0 ? -1 : 0;
+}
+
+static int
+eal_teardown(void **state)
+{
+	(void)state;
+	return rte_eal_cleanup();
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_off_by_default, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listed_once_at_the_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_holds_64, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_per_role, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_commands, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
+}
