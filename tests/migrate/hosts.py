@@ -35,9 +35,10 @@ class Hosts:
     """Hosts A (a, b, core_a, mgr_a) and B (c, d, core_b, mgr_b); vm: the VM at A."""
 
 
-def start(env, chk, kernel, initrd, qemu, extra_a="", extra_b=""):
+def start(env, chk, kernel, initrd, qemu, extra_a="", extra_b="", netns_b=None):
     """Both hosts up, the VM running and routing at A; manager B's own manager keys in
-    @extra_b, A's in @extra_a. A Hosts."""
+    @extra_b, A's in @extra_a; manager B (and so its QEMUs) in network namespace
+    @netns_b when given. A Hosts."""
     h = Hosts()
     h.a, h.b, h.core_a = mgrtest.net_core(env, chk, "xa", traffic.CONFIG)
     h.c, h.d, h.core_b = second_host(env, chk, h.a, h.b)
@@ -48,6 +49,8 @@ def start(env, chk, kernel, initrd, qemu, extra_a="", extra_b=""):
     h.mgr_b = mgrtest.Manager(env, h.core_b, [vm_conf.replace(
         'launcher = "qemu";', 'launcher = "qemu"; autostart = false;')],
         extra + " " + extra_b, name="mgrb")
+    if netns_b is not None:
+        h.mgr_b.argv = ["ip", "netns", "exec", netns_b] + h.mgr_b.argv
     for mgr in (h.mgr_a, h.mgr_b):
         err = mgr.start_ready()
         if err:
