@@ -9,11 +9,12 @@
  *        remade after restart_backoff_ms) <-- a restore from it failed -------------+
  *
  * The template VM is an idle VM like the others (no ivshmem device: a VM
- * saved with one cannot be restored safely), saved once its agent answers.
+ * saved with one cannot be restored safely), stopped and saved once its
+ * agent answers.
  * A slot of the pool is then filled by a QEMU started with the same
  * command line plus -incoming defer, fed the file through QMP getfd +
- * migrate-incoming fd:; its guest runs again where the template stopped,
- * the agent already listening. The guest's clock is set from the host's
+ * migrate-incoming fd:, then resumed (cont); its guest runs again where the
+ * template stopped, the agent already listening. The guest's clock is set from the host's
  * when its agent first answers (it stood still since the save).
  *
  * There is no fallback: while no template exists, empty slots stay empty
@@ -150,7 +151,15 @@ tpl_save(struct mgr_idle_tpl *t)
 		tpl_fail(t, "cannot create %s: %s", tmp, strerror(errno));
 		return;
 	}
-	r = tpl_migrate(v, fd, "migrate", err, sizeof(err));
+	/* Stopped first: the file is then one consistent picture of the guest.
+	 * A live save sends pages while the guest writes them, and a QEMU
+	 * that loses some of those writes (7.2 under TCG, qemu-patches/0004)
+	 * would put a corrupt guest into every VM restored from it. */
+	r = mgr_idle_qmp(v, "stop", NULL, -1, NULL, err, sizeof(err));
+	if (r == 0)
+		r = tpl_migrate(v, fd, "migrate", err, sizeof(err));
+	else
+		close(fd);
 	if (r == 0)
 		r = tpl_wait_status(v, "query-migrate", "completed", "|failed|cancelled|",
 				    v->m->cfg.boot_s * 1000, err, sizeof(err));
@@ -250,6 +259,12 @@ mgr_idle_tpl_restore(struct mgr_idle_vm *v, char *err, size_t errlen)
 			r = tpl_migrate(v, fd, "migrate-incoming", msg, sizeof(msg));
 		}
 	}
+	/* the template was saved stopped: the guest comes in paused */
+	if (r == 0)
+		r = tpl_wait_status(v, "query-migrate", "completed", "|failed|cancelled|",
+				    timeout, msg, sizeof(msg));
+	if (r == 0)
+		r = mgr_idle_qmp(v, "cont", NULL, -1, NULL, msg, sizeof(msg));
 	if (r == 0)
 		r = tpl_wait_status(v, "query-status", "running", "|internal-error|shutdown|",
 				    timeout, msg, sizeof(msg));
