@@ -33,6 +33,7 @@
 
 #define POL_LOG 8 /* decisions kept per policy */
 #define POL_LOG_LEN 384 /* bytes kept of each */
+#define POL_FAIL_QUIET_MS 60000 /* a start failing the same way: logged this often */
 
 struct mgr_pol {
 	struct mgr *m;
@@ -47,6 +48,11 @@ struct mgr_pol {
 	uint64_t outs, ins;
 	unsigned int nb_log, log_next;
 	char log[POL_LOG][POL_LOG_LEN];
+	/* failed starts: all counted; the same failure logged once a minute */
+	uint64_t start_failures;
+	char fail_last[POL_LOG_LEN];
+	uint64_t fail_logged_ms;
+	unsigned int fail_quiet;  /* repeats of fail_last not logged since */
 };
 
 int
@@ -230,9 +236,29 @@ pol_start(struct mgr_pol *p, uint64_t now, const char *why)
 	p->last_action_ms = p->last_start_ms = now;
 	if (p->meth->start(p->m, &p->units[k], p->cfg->role, p->cfg->command, err,
 			   sizeof(err)) < 0) {
-		pol_log(p, "%s: starting %s failed: %s", why, p->units[k].name, err);
+		char msg[MGR_ERR_LEN + 128];
+
+		p->start_failures++;
+		snprintf(msg, sizeof(msg), "%s: starting %s failed: %s", why, p->units[k].name,
+			 err);
+		if (strncmp(msg, p->fail_last, sizeof(p->fail_last) - 1) == 0 &&
+		    now - p->fail_logged_ms < POL_FAIL_QUIET_MS) {
+			p->fail_quiet++; /* tried again every back-off: not a line each time */
+			return;
+		}
+		if (p->fail_quiet > 0)
+			pol_log(p, "%s (the same %u more times since the last line)", msg,
+				p->fail_quiet);
+		else
+			pol_log(p, "%s", msg);
+		snprintf(p->fail_last, sizeof(p->fail_last), "%.*s",
+			 (int)sizeof(p->fail_last) - 1, msg);
+		p->fail_logged_ms = now;
+		p->fail_quiet = 0;
 		return;
 	}
+	p->fail_last[0] = '\0';
+	p->fail_quiet = 0;
 	p->units[k].state = MGR_UNIT_STARTING;
 	p->units[k].started_ms = now;
 	p->units[k].live_ms = 0;
@@ -483,6 +509,8 @@ mgr_scale_json(struct mgr *m)
 		json_object_object_add(o, "running", json_object_new_int((int)p->running));
 		json_object_object_add(o, "scale_outs", json_object_new_int64((int64_t)p->outs));
 		json_object_object_add(o, "scale_ins", json_object_new_int64((int64_t)p->ins));
+		json_object_object_add(o, "start_failures",
+				       json_object_new_int64((int64_t)p->start_failures));
 		us = json_object_new_array();
 		for (k = 0; k < c->max; k++)
 			json_object_array_add(us, unit_json(&p->units[k], p->meth->name));

@@ -36,10 +36,12 @@ ctl_show_scale(struct json_object *reply, FILE *f)
 		struct json_object *p = json_object_array_get_idx(pols, i);
 
 		fprintf(f, "role %s: %s, min %s max %s, running %s, mean load %s "
-			"(out above %s, in below %s), scale-outs %s, scale-ins %s\n",
+			"(out above %s, in below %s), scale-outs %s, scale-ins %s, "
+			"failed starts %s\n",
 			str(p, "role"), str(p, "method"), str(p, "min"), str(p, "max"),
 			str(p, "running"), str(p, "mean_load"), str(p, "out_above"),
-			str(p, "in_below"), str(p, "scale_outs"), str(p, "scale_ins"));
+			str(p, "in_below"), str(p, "scale_outs"), str(p, "scale_ins"),
+			str(p, "start_failures"));
 		fprintf(f, "  %-16s %-9s %-6s %-8s %-8s %s\n", "INSTANCE", "STATE", "NF", "PID",
 			"VM", "LOG");
 		if (json_object_object_get_ex(p, "instances", &us))
