@@ -83,8 +83,10 @@ def reload_and_wait(nf, needle, count, timeout=30.0):
 
 # AddressSanitizer's shadow memory on x86_64 (its LowShadow to HighShadow):
 # a sanitizer build maps its shadow of a pool buffer the first time the buffer
-# is checked, which depends on the pool's size, not on the number of SYNs
-ASAN_SHADOW = (0x00007fff8000, 0x10007fff8000)
+# is checked, which depends on the pool's size, not on the number of SYNs.
+# Its mappings are that range's large anonymous ones (256 MiB and more).
+ASAN_SHADOW = (0x00007fff0000, 0x10007fff8000)
+ASAN_SHADOW_MIN = 256 << 20
 
 
 def rss_kib(pid):
@@ -97,7 +99,8 @@ def rss_kib(pid):
                 m = re.match(r"([0-9a-f]+)-([0-9a-f]+) ", line)
                 if m:
                     lo, hi = int(m.group(1), 16), int(m.group(2), 16)
-                    inside = ASAN_SHADOW[0] <= lo and hi <= ASAN_SHADOW[1]
+                    inside = (ASAN_SHADOW[0] <= lo and hi <= ASAN_SHADOW[1] and
+                              hi - lo >= ASAN_SHADOW_MIN and len(line.split()) == 5)
                 elif line.startswith("Rss:") and not inside:
                     total += int(line.split()[1])
     except OSError:
