@@ -37,12 +37,8 @@ import opslib  # noqa: E402
 
 import idle_vm  # noqa: E402  (tests/manager, on opslib's path)
 import mgrtest  # noqa: E402
+from scale_idle import BRIDGE, CONFIG  # noqa: E402  (the same core and guest NF)
 
-CONFIG = """core = { buffer_size = 4096; ring_size = 4096; flow_idle_ms = 800; };
-rules = ( { in_port = 0; role = 1; } );
-default = { action = "drop"; };
-"""
-BRIDGE = "/bin/netvm-bridge --transport uio -r 1"
 POLICY = f"""scale = ( {{ role = 1; method = "idle"; command = "{BRIDGE}";
   min = 2; max = 2; out_above = 8; in_below = 1;
   out_hold_ms = 600; in_hold_ms = 2500; cooldown_ms = 500; drain_ms = 5000; }} );
