@@ -213,15 +213,20 @@ adopt_one(struct core *c, int epfd, int fd, int64_t id, uint64_t token)
 		refuse(c, fd, EBUSY);
 		return;
 	}
+	/* Held again before the new manager has its last message (telemetry
+	 * agrees with what it was told); orphaned again if it went away. */
 	nf->sock = fd;
-	if (handshake_send(epfd, nf, (unsigned int)id) < 0) {
-		close(fd);
-		nf->sock = -1; /* still orphaned: the lease runs on */
-		return;
-	}
 	pthread_mutex_lock(&c->nf_lock);
 	nf->orphaned = false;
 	pthread_mutex_unlock(&c->nf_lock);
+	if (handshake_send(epfd, nf, (unsigned int)id) < 0) {
+		close(fd);
+		nf->sock = -1;
+		pthread_mutex_lock(&c->nf_lock);
+		nf->orphaned = true; /* the lease runs on */
+		pthread_mutex_unlock(&c->nf_lock);
+		return;
+	}
 	printf("nf %u adopted: a new manager holds its lease\n", nf->id);
 	fflush(stdout);
 }
@@ -283,15 +288,18 @@ attach_one(struct core *c, int epfd, int fd, const int64_t *hello)
 	nf->attached_ms = now_ms();
 	nf->leased = h.kind == NVM_HELLO_LEASE;
 	nf->token = h.token;
-	if (handshake_send(epfd, nf, slot) < 0) {
-		core_nf_destroy(nf);
-		return;
-	}
-	/* In the table (telemetry shows it), not yet in the view: the datapath
-	 * delivers to it once its NF says it runs (ctl_poll_nfs). */
+	/* In the table (telemetry shows it) before the NF has its last message,
+	 * so that whoever it tells finds it there; not yet in the view: the
+	 * datapath delivers to it once its NF says it runs (ctl_poll_nfs). */
 	pthread_mutex_lock(&c->nf_lock);
 	c->nfs[slot] = nf;
 	pthread_mutex_unlock(&c->nf_lock);
+	if (handshake_send(epfd, nf, slot) < 0) {
+		pthread_mutex_lock(&c->nf_lock);
+		c->nfs[slot] = NULL;
+		pthread_mutex_unlock(&c->nf_lock);
+		core_nf_destroy(nf);
+	}
 }
 
 /* NF in @slot is gone: take it out of the datapath, then take its buffers. */
