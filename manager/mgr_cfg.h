@@ -187,6 +187,13 @@ void mgr_cfg_defaults(struct mgr_cfg *c);
  */
 int mgr_cfg_load(const char *path, struct mgr_cfg *c, char *err, size_t errlen);
 
+/*
+ * Warning @i (from 0) about configuration @c: a setting that loads but can
+ * never be met (the manager runs with it and says so at start and with
+ * --check). Returns 0 with one line in @buf, or -ENOENT past the last.
+ */
+int mgr_cfg_warning(const struct mgr_cfg *c, unsigned int i, char *buf, size_t len);
+
 /* Free what mgr_cfg_load() allocated and reset @c to the defaults; cannot fail. */
 void mgr_cfg_free(struct mgr_cfg *c);
 

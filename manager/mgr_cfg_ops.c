@@ -225,3 +225,33 @@ mgr_cfg_ops_check(struct mgr_cfg_ctx *x, const config_setting_t *root, const str
 	}
 	return 0;
 }
+
+int
+mgr_cfg_warning(const struct mgr_cfg *c, unsigned int i, char *buf, size_t len)
+{
+	uint32_t need = 0;
+	unsigned int k, n = 0;
+	size_t at;
+
+	if (i > 0)
+		return -ENOENT; /* the only warning so far */
+	for (k = 0; k < c->nb_scale; k++)
+		if (c->scale[k].method == MGR_METHOD_IDLE) {
+			need += c->scale[k].min;
+			n++;
+		}
+	if (need <= c->idle.count)
+		return -ENOENT;
+	at = (size_t)snprintf(buf, len, "the scaling polic%s with method \"idle\" need%s %u idle "
+			      "VM(s) for %s min (", n == 1 ? "y" : "ies", n == 1 ? "s" : "",
+			      need, n == 1 ? "its" : "their");
+	for (k = 0; k < c->nb_scale && at < len; k++)
+		if (c->scale[k].method == MGR_METHOD_IDLE)
+			at += (size_t)snprintf(buf + at, len - at, "%sscale[%u] at line %u: min %u",
+					       at > 0 && buf[at - 1] != '(' ? ", " : "", k,
+					       c->scale[k].line, c->scale[k].min);
+	if (at < len)
+		snprintf(buf + at, len - at, ") and idle.count = %u: the starts beyond it fail "
+			 "and are retried every manager.restart_backoff_ms", c->idle.count);
+	return 0;
+}

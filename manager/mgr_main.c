@@ -351,12 +351,16 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check_only) {
+		for (i = 0; mgr_cfg_warning(&m.cfg, i, err, sizeof(err)) == 0; i++)
+			fprintf(stderr, "netvm-manager: %s: warning: %s\n", m.cfg_path, err);
 		printf("%s: %u VM(s), configuration valid\n", m.cfg_path, m.nb_vms);
 		mgr_shutdown(&m);
 		return 0;
 	}
 	mgr_log("%s: %u VM(s); control socket %s; core %s, telemetry %s", m.cfg_path, m.nb_vms,
 		m.cfg.socket_path, m.cfg.core_socket, m.tel_path);
+	for (i = 0; mgr_cfg_warning(&m.cfg, i, err, sizeof(err)) == 0; i++)
+		mgr_log("warning: %s", err);
 	mgr_log_accel(&m.cfg);
 	mgr_state_orphans(&m.cfg);
 	for (i = 0; i < m.nb_vms; i++)

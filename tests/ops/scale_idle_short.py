@@ -8,6 +8,8 @@ section 7: "With no VM idle (all busy, or still booting) the start fails
 and is logged ...; the min rule tries again every
 manager.restart_backoff_ms").
 
+  warned    netvm-manager --check accepts the file with a warning that the
+            policy's min cannot be met, and the manager logs it at start
   short     one instance runs in idle0; the start of the second fails with
             "no idle VM is ready (0 booting; idle.count = 1)" in the
             manager's log and in scale list's decisions, once: it is tried
@@ -27,6 +29,7 @@ Needs root, hugepages and the guest image (skipped, 77, without it).
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
 
@@ -45,6 +48,9 @@ POLICY = f"""scale = ( {{ role = 1; method = "idle"; command = "{BRIDGE}";
 """
 BACKOFF_MS = 500
 NOT_READY = "failed: no idle VM is ready (0 booting; idle.count = 1)"
+WARNING = ('the scaling policy with method "idle" needs 2 idle VM(s) for its min (scale[0] at '
+           'line {line}: min 2) and idle.count = 1: the starts beyond it fail and are retried '
+           'every manager.restart_backoff_ms')
 
 
 def running(p):
@@ -71,9 +77,18 @@ def main():
                           f"restart_backoff_ms = {BACKOFF_MS}; restart_backoff_max_ms = 1000;")
     with open(mgr.conf, "a") as f:
         f.write(idle_vm.idle_config(kernel, initrd, count=1) + POLICY)
+    with open(mgr.conf) as f:
+        line = [n for n, t in enumerate(f, 1) if t.startswith("scale = ( {")][0]
+    warning = WARNING.format(line=line)
+    res = subprocess.run([env.binary("manager/netvm-manager"), "-c", mgr.conf, "--check"],
+                         capture_output=True, text=True, timeout=30)
+    chk.ok(res.returncode == 0 and f"{mgr.conf}: warning: {warning}" in res.stderr,
+           "--check: valid, with a warning that min cannot be met", res.stderr + res.stdout)
     err = mgr.start_ready()
     if not chk.ok(err is None, "netvm-manager starts", err or ""):
         env.done(chk)
+    chk.ok(f"netvm-manager: warning: {warning}" in mgr.stdout(),
+           "the manager logs the same warning at start", mgr.tail())
 
     chk.section("short: min 2, one idle VM")
     ok, p = opslib.wait_pol(mgr, lambda p: len(running(p)) == 1, idle_vm.BOOT_TIMEOUT)

@@ -570,6 +570,65 @@ test_ops_full(void **state)
 	mgr_cfg_free(&c);
 }
 
+/* Load @text (file @name) and return warning @i's status, its text in @buf. */
+static int
+warning_of(const char *name, const char *text, unsigned int i, char *buf, size_t len)
+{
+	char err[512], path[512];
+	struct mgr_cfg c;
+	int r;
+
+	write_file(name, text, path, sizeof(path));
+	if (mgr_cfg_load(path, &c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	buf[0] = '\0';
+	r = mgr_cfg_warning(&c, i, buf, len);
+	mgr_cfg_free(&c);
+	return r;
+}
+
+/* Policies with method "idle" whose min the idle VMs cannot meet load,
+ * with a warning naming each policy; none when the VMs suffice. */
+static void
+test_ops_warnings(void **state)
+{
+	static const char idle1[] =
+		"idle = { count = 1; kernel = \"vmlinux\"; initrd = \"initrd.img\"; };\n";
+	static const char idle2[] =
+		"idle = { count = 2; kernel = \"vmlinux\"; initrd = \"initrd.img\"; };\n";
+	char text[1024], buf[512];
+
+	(void)state;
+	/* method "process": no idle VM needed */
+	assert_int_equal(warning_of("w0.conf", "scale = ( { role = 1; command = \"x\"; min = 3; "
+				    "max = 4; } );\n", 0, buf, sizeof(buf)), -ENOENT);
+	snprintf(text, sizeof(text), "%sscale = ( { role = 1; method = \"idle\"; command = "
+		 "\"x\"; min = 1; max = 4; } );\n", idle1);
+	assert_int_equal(warning_of("w1.conf", text, 0, buf, sizeof(buf)), -ENOENT);
+	snprintf(text, sizeof(text), "%sscale = ( { role = 1; method = \"idle\"; command = "
+		 "\"x\"; min = 2; max = 2; } );\n", idle1);
+	assert_int_equal(warning_of("w2.conf", text, 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "the scaling policy with method \"idle\" needs 2 idle VM(s) "
+			    "for its min (scale[0] at line 2: min 2) and idle.count = 1: the "
+			    "starts beyond it fail and are retried every "
+			    "manager.restart_backoff_ms");
+	assert_int_equal(warning_of("w2.conf", text, 1, buf, sizeof(buf)), -ENOENT);
+	/* two policies, each within the pool, together beyond it; a process
+	 * policy between them does not count */
+	snprintf(text, sizeof(text), "%sscale = (\n"
+		 "  { role = 1; method = \"idle\"; command = \"x\"; min = 1; max = 2; },\n"
+		 "  { role = 2; command = \"y\"; min = 5; max = 5; },\n"
+		 "  { role = 3; method = \"idle\"; command = \"z\"; min = 2; max = 2; } );\n",
+		 idle2);
+	assert_int_equal(warning_of("w3.conf", text, 0, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "policies with method \"idle\" need 3 idle VM(s) for their "
+			       "min (scale[0] at line 3: min 1, scale[2] at line 5: min 2) and "
+			       "idle.count = 2:"));
+	/* a short buffer: cut, still a string */
+	assert_int_equal(warning_of("w3.conf", text, 0, buf, 40), 0);
+	assert_int_equal(strlen(buf), 39);
+}
+
 /* Each mistake of the three sections: refused, FILE:LINE: KEY: and why. */
 static void
 test_ops_errors(void **state)
@@ -690,6 +749,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_ops_defaults),
 		cmocka_unit_test(test_ops_full),
 		cmocka_unit_test(test_ops_errors),
+		cmocka_unit_test(test_ops_warnings),
 		cmocka_unit_test(test_examples),
 	};
 
