@@ -19,7 +19,6 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
-#include <rte_prefetch.h>
 
 #include "core.h"
 
@@ -521,18 +520,6 @@ forward(struct dp *dp, struct rte_mbuf **m, unsigned int n, bool direct)
 		drop(dp, m[i], CORE_DROP_nf_ring_full);
 }
 
-/* Start fetching the lines of the next burst of descriptors the NF has
- * published already (they were written on its CPU); only published slots,
- * so that no line the NF is still writing is pulled across. */
-static inline void
-tx_ring_prefetch(const struct nvm_ring_cons *c)
-{
-	uint32_t avail = RTE_MIN(c->prod_cache - c->tail, (uint32_t)CORE_BURST), i;
-
-	for (i = 0; i < avail; i += RTE_CACHE_LINE_SIZE / sizeof(struct nvm_desc))
-		rte_prefetch0(&c->r->slots[(c->tail + i) & c->mask]);
-}
-
 /* Drain one NF queue's tx ring: validate each descriptor, then act. */
 static unsigned int
 tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
@@ -555,7 +542,6 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 		dp->st->drops[CORE_DROP_ring_corrupt] += q->tx.corrupt - corrupt;
 	if (n == 0)
 		return 0;
-	tx_ring_prefetch(&q->tx);
 	dp->nic_cycles = 0;
 	nf->st.tx += n;
 	for (i = 0; i < n; i++) {

@@ -167,20 +167,6 @@ idle(struct nl_queue *q, uint64_t *idle_since, uint64_t due_us)
 	*idle_since = 0;
 }
 
-/* Start fetching the lines of the next burst of descriptors the core has
- * published already (written on its CPU); only published slots, so that no
- * line the core is still writing is pulled across. */
-static inline void
-rx_ring_prefetch(const struct nvm_ring_cons *c)
-{
-	uint32_t avail = c->prod_cache - c->tail, i;
-
-	if (avail > NL_BURST)
-		avail = NL_BURST;
-	for (i = 0; i < avail; i += NVM_CACHE_LINE / sizeof(struct nvm_desc))
-		__builtin_prefetch(&c->r->slots[(c->tail + i) & c->mask]);
-}
-
 /* The body of one queue's thread. */
 void *
 nl_queue_run(void *arg)
@@ -230,7 +216,6 @@ nl_queue_run(void *arg)
 		}
 		empty = 0;
 		idle_since = 0;
-		rx_ring_prefetch(&q->rx);
 		q->st.rx += n;
 		for (i = 0; i < n; i++) {
 			struct nl_pkt *p = &q->pkts[k];
