@@ -9,7 +9,8 @@ flight the pool's free count is exact: every check of "every buffer back"
 compares pool0_free with pool0_total after port 0 took all that was sent.
 
   join      500 instances attached and closed one after the other: each is
-            in telemetry when its handshake ends; an instance that has not
+            in telemetry when its handshake ends, and all are detached
+            once closed; an instance that has not
             written nf_state = running gets nothing
             (nf<I>_live 0, its rx ring stays empty, the packets are dropped
             as no_instance); once it writes it, it is live and receives
@@ -30,6 +31,7 @@ the code under test.
 
 import errno
 import os
+import re
 import socket
 import struct
 import sys
@@ -164,6 +166,10 @@ def main():
         one.close()
     chk.ok(not missing, f"each of {ATTACHES} instances is in telemetry as soon as its "
            "handshake ends", f"{len(missing)} missing, the first: {missing[:10]}")
+    ok, st = core.tel.wait_for(lambda s: not [k for k in s if re.fullmatch(r"nf\d+_role", k)],
+                               10)
+    chk.ok(ok, "all of them detached once closed",
+           str(sorted(k for k in st if k.endswith("_role"))))
     raw = RawNf(core.sock, ROLE)
     env.add_cleanup(raw.close)
     st = core.stats()
