@@ -46,6 +46,9 @@ struct dp {
 	uint8_t stage_of[CORE_MAX_NFS][NVM_MAX_QUEUES]; /* stage index + 1, 0 = none */
 	struct dp_stage stages[CORE_BURST];
 	unsigned int nb_due; /* NFs whose doorbell ring was deferred (ring_due) */
+	unsigned int nb_pub; /* NFs given descriptors since doorbells() */
+	struct core_nf *pub[CORE_MAX_NFS];
+	uint8_t pub_of[CORE_MAX_NFS]; /* 1: in pub[] */
 	uint64_t nic_cycles; /* CORE_NIC cycles inside the current NF_CORE window */
 	uint16_t nb_tx[RTE_MAX_ETHPORTS];
 	struct rte_mbuf *tx[RTE_MAX_ETHPORTS][CORE_BURST];
@@ -78,25 +81,49 @@ doorbell_ring(struct dp *dp, struct core_nf *nf)
 		nf->st.doorbells++;
 }
 
-/*
- * Wake NF @nf if it armed its doorbell (`sleeping`, docs/abi.md §4). The
- * fence pairs with the NF's between arming and looking at its ring again;
- * the core disarms the flag as it takes the wake-up on, so the NF is owed
- * exactly one ring, which is never dropped: a ring due within DP_RING_MIN_US
- * of the last one is deferred, not skipped. An NF that re-arms all the time
- * costs the core at most one system call per DP_RING_MIN_US.
- */
+/* Note that NF @nf was given descriptors: doorbells() looks whether it
+ * sleeps. */
 static inline void
-doorbell(struct dp *dp, struct core_nf *nf)
+published(struct dp *dp, struct core_nf *nf)
 {
-	struct nvm_priv_hdr *h = (struct nvm_priv_hdr *)nf->priv;
-
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (likely(__atomic_load_n(&h->sleeping, __ATOMIC_RELAXED) == 0))
+	if (dp->pub_of[nf->id])
 		return;
-	if (__atomic_exchange_n(&h->sleeping, 0, __ATOMIC_SEQ_CST) == 0)
-		return; /* it woke up by itself meanwhile */
-	doorbell_ring(dp, nf);
+	dp->pub_of[nf->id] = 1;
+	dp->pub[dp->nb_pub++] = nf;
+}
+
+/*
+ * Wake each NF given descriptors since the last call that armed its
+ * doorbell (`sleeping`, docs/abi.md §4). The fence pairs with the NF's
+ * between arming and looking at its ring again: one for all the NFs given
+ * descriptors in a loop iteration (it waits until the ring writes before it
+ * are visible to the other CPUs, so one per burst and NF would cost the
+ * delivery to N instances N waits). The core disarms the flag as it takes
+ * the wake-up on, so the NF is owed exactly one ring, which is never
+ * dropped: a ring due within DP_RING_MIN_US of the last one is deferred,
+ * not skipped. An NF that re-arms all the time costs the core at most one
+ * system call per DP_RING_MIN_US.
+ */
+static void
+doorbells(struct dp *dp)
+{
+	unsigned int i;
+
+	if (dp->nb_pub == 0)
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (i = 0; i < dp->nb_pub; i++) {
+		struct core_nf *nf = dp->pub[i];
+		struct nvm_priv_hdr *h = (struct nvm_priv_hdr *)nf->priv;
+
+		dp->pub_of[nf->id] = 0;
+		if (likely(__atomic_load_n(&h->sleeping, __ATOMIC_RELAXED) == 0))
+			continue;
+		if (__atomic_exchange_n(&h->sleeping, 0, __ATOMIC_SEQ_CST) == 0)
+			continue; /* it woke up by itself meanwhile */
+		doorbell_ring(dp, nf);
+	}
+	dp->nb_pub = 0;
 }
 
 /* Ring the doorbells deferred by the rate limit whose time has come. */
@@ -159,7 +186,7 @@ stages_flush(struct dp *dp)
 			/* cannot enqueue fewer: the room was counted above and only
 			 * this lcore produces on the ring */
 			nvm_ring_enqueue_burst(rx, st->d, k);
-			doorbell(dp, nf);
+			published(dp, nf);
 		}
 		for (i = k; i < fit; i++)
 			drop(dp, st->m[i], CORE_DROP_nf_budget);
@@ -270,30 +297,26 @@ deliver(struct dp *dp, struct rte_mbuf **m, unsigned int n)
 
 #define RX_DROPPED UINT16_MAX
 
-/* Put packet @m, that matched rule @rule (or CLS_NO_RULE) of snapshot @r,
- * on its chain (@dflt: the default target, for CLS_NO_RULE): its metadata,
- * or NULL when it was dropped. */
-static inline struct core_mbuf_meta *
-rx_chain(struct dp *dp, const struct core_rules *r, struct rte_mbuf *m, uint32_t rule,
-	 uint16_t dflt, uint16_t port)
-{
-	uint16_t target = rule == CLS_NO_RULE ? dflt : cls_rule_target(r->cls, rule);
-	struct core_mbuf_meta *meta;
+/* Where packets of one rule go: chain_tab slot and first role. */
+struct rx_dest {
 	uint16_t slot;
+	uint16_t role;
+};
 
-	if (target == CFG_TARGET_DROP) {
-		drop(dp, m, rule == CLS_NO_RULE ? CORE_DROP_no_rule : CORE_DROP_rule_drop);
-		return NULL;
-	}
-	/* the slot, not the configuration's chain index: the packet keeps
-	 * this role sequence whatever changes meanwhile */
-	slot = r->slot[target];
-	meta = core_meta(m);
-	meta->chain = slot;
-	meta->step = 0;
-	meta->in_port = (uint8_t)port;
-	meta->role = dp->c->chain_tab[slot].roles[0];
-	return meta;
+/* The destination of packets that matched rule @rule of snapshot @r
+ * (CLS_NO_RULE: the default): false when they are dropped. The slot, not
+ * the configuration's chain index: a packet keeps its role sequence
+ * whatever changes meanwhile. */
+static inline bool
+rx_dest(const struct dp *dp, const struct core_rules *r, uint32_t rule, struct rx_dest *to)
+{
+	uint16_t target = cls_rule_target(r->cls, rule);
+
+	if (target == CFG_TARGET_DROP)
+		return false;
+	to->slot = r->slot[target];
+	to->role = dp->c->chain_tab[to->slot].roles[0];
+	return true;
 }
 
 /*
@@ -316,7 +339,9 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	/* per received frame: its index in its group, or RX_DROPPED */
 	uint16_t at[CORE_BURST];
 	bool v6[CORE_BURST];
-	uint16_t n, i, k = 0, k6 = 0, np = 0, dflt;
+	uint16_t n, i, k = 0, k6 = 0, np = 0;
+	struct rx_dest dflt, dest;
+	bool dflt_ok;
 	uint32_t rule;
 	uint64_t t0 = CORE_STAGE_NOW(), t1, now;
 	struct core_mbuf_meta *meta;
@@ -353,14 +378,28 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		if (unlikely(k6 != 0))
 			cls_match6(r->cls, kp6, k6, rules6);
 	}
-	dflt = cls_rule_target(r->cls, CLS_NO_RULE);
+	/* the default's destination is looked up once per burst */
+	dflt_ok = rx_dest(dp, r, CLS_NO_RULE, &dflt);
 	for (i = 0; i < n; i++) {
 		if (at[i] == RX_DROPPED)
 			continue;
 		rule = r->nb_rules == 0 ? CLS_NO_RULE : v6[i] ? rules6[at[i]] : rules[at[i]];
-		meta = rx_chain(dp, r, m[i], rule, dflt, port);
-		if (meta == NULL)
+		if (rule != CLS_NO_RULE) {
+			if (!rx_dest(dp, r, rule, &dest)) {
+				drop(dp, m[i], CORE_DROP_rule_drop);
+				continue;
+			}
+		} else if (likely(dflt_ok)) {
+			dest = dflt;
+		} else {
+			drop(dp, m[i], CORE_DROP_no_rule);
 			continue;
+		}
+		meta = core_meta(m[i]);
+		meta->chain = dest.slot;
+		meta->step = 0;
+		meta->in_port = (uint8_t)port;
+		meta->role = dest.role;
 		if (v6[i]) {
 			meta->hash = cls_flow_hash6(kp6[at[i]]);
 		} else {
@@ -638,6 +677,7 @@ core_dp_loop(void *arg)
 				if (n > 0)
 					deliver(dp, m, n);
 			}
+			doorbells(dp);
 			if (++iter % DP_ALLOC_REFILL_EVERY == 0) {
 				alloc_refill(dp);
 				if (c->flows != NULL)
@@ -656,6 +696,7 @@ core_dp_loop(void *arg)
 						if (tx_nf(dp, v->nfs[i], q, direct) < CORE_BURST)
 							break;
 			tx_flush(dp);
+			doorbells(dp); /* those forward() delivered */
 		}
 		rte_rcu_qsbr_quiescent(c->qsbr, a->tid);
 	}
