@@ -11,7 +11,8 @@ the examples shipped: "the inside may open TCP 22/80/443 and UDP 53 to the
 outside, nothing may come in except replies".
 
   allowed   curl from A fetches a page from an HTTP server in B on port 80;
-            a UDP query from A to B:53 gets its answer
+            a UDP query from A to B:53 gets its answer, one to B:80 does not
+            (the rule opens TCP to 80)
   refused   curl from B to an HTTP server in A (port 80) and to A:22 time
             out; a UDP datagram from B to A:53 gets no answer; the firewall
             counts them as matching no rule
@@ -54,7 +55,7 @@ Server((sys.argv[1], 80), http.server.SimpleHTTPRequestHandler).serve_forever()
 UDP_SERVER = """
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], 53))
+s.bind((sys.argv[1], int(sys.argv[2])))
 while True:
     data, peer = s.recvfrom(2048)
     s.sendto(b"answer:" + data, peer)
@@ -63,7 +64,7 @@ UDP_CLIENT = """
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(3)
-s.sendto(b"query", (sys.argv[1], 53))
+s.sendto(b"query", (sys.argv[1], int(sys.argv[2])))
 try:
     print(s.recv(2048).decode())
 except socket.timeout:
@@ -146,11 +147,19 @@ def main():
     r = curl(a, f"http://{b.addr}/index.html")
     chk.ok(r.returncode == 0 and r.stdout == PAGE, "curl A -> B:80 fetches the page",
            f"rc={r.returncode} out={r.stdout[:80]!r} {r.stderr[-200:]}")
-    udp_b = Proc(env, "udp-b", b.exec_argv([sys.executable, "-c", UDP_SERVER, b.addr]))
+    udp_b = Proc(env, "udp-b", b.exec_argv([sys.executable, "-c", UDP_SERVER, b.addr, "53"]))
     udp_b.start()
     chk.ok(listening(b, "u", 53), "UDP server listens in B:53")
-    r = run_in(a, [sys.executable, "-c", UDP_CLIENT, b.addr], timeout=15)
+    r = run_in(a, [sys.executable, "-c", UDP_CLIENT, b.addr, "53"], timeout=15)
     chk.eq(r.stdout.strip(), "answer:query", "a UDP query A -> B:53 gets its answer")
+    # the inside may open TCP to 80, not UDP ("and" binds tighter than "or":
+    # the port list of the rule is in parentheses)
+    udp_b80 = Proc(env, "udp-b80", b.exec_argv([sys.executable, "-c", UDP_SERVER, b.addr, "80"]))
+    udp_b80.start()
+    chk.ok(listening(b, "u", 80), "UDP server listens in B:80")
+    r = run_in(a, [sys.executable, "-c", UDP_CLIENT, b.addr, "80"], timeout=15)
+    chk.eq(r.stdout.strip(), "timeout", "a UDP datagram A -> B:80 gets no answer (TCP only)")
+    udp_b80.stop(timeout=5)
 
     chk.section("nothing comes in")
     srv_a, up = http_server(env, a, "a")
@@ -162,10 +171,10 @@ def main():
     r = curl(b, f"http://{a.addr}:22/")
     chk.ok(r.returncode != 0 and r.stdout == "", "curl B -> A:22 gets nothing",
            f"rc={r.returncode} out={r.stdout[:80]!r}")
-    udp_a = Proc(env, "udp-a", a.exec_argv([sys.executable, "-c", UDP_SERVER, a.addr]))
+    udp_a = Proc(env, "udp-a", a.exec_argv([sys.executable, "-c", UDP_SERVER, a.addr, "53"]))
     udp_a.start()
     chk.ok(listening(a, "u", 53), "UDP server listens in A:53")
-    r = run_in(b, [sys.executable, "-c", UDP_CLIENT, a.addr], timeout=15)
+    r = run_in(b, [sys.executable, "-c", UDP_CLIENT, a.addr, "53"], timeout=15)
     chk.eq(r.stdout.strip(), "timeout", "a UDP datagram B -> A:53 gets no answer")
     st1 = core.stats()
     # curl retries its SYN while it waits: at least one SYN each, and the datagram
