@@ -328,6 +328,12 @@ fw_command(struct nl_ctx *ctx, void *state, struct nl_cmd *cmd)
 		return -EINVAL;
 	}
 	name = cmd->argc == 3 ? cmd->argv[2] : "rules";
+	if (cmd->len == 0) {
+		/* most likely netvmctl without -f: not a rule set that drops all */
+		fprintf(cmd->out, "rules %s: no rules file was sent (netvmctl -f FILE); "
+			"a file of comments alone loads no rules\n", cmd->argv[1]);
+		return -EINVAL;
+	}
 	rs = fw_rules_parse(cmd->data, cmd->len, name, s->nb_ports, err, sizeof(err));
 	if (rs == NULL) {
 		int rc = -errno;

@@ -706,9 +706,14 @@ l3fwd_command(struct nl_ctx *ctx, void *state, struct nl_cmd *cmd)
 		return -EINVAL;
 	}
 	name = cmd->argc == 3 ? cmd->argv[2] : "routes";
+	if (cmd->len == 0) {
+		/* most likely netvmctl without -f: not a table to empty */
+		fprintf(cmd->out, "routes load: no route file was sent (netvmctl -f FILE); "
+			"a file of comments alone loads no routes\n");
+		return -EINVAL;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	f = fmemopen((void *)(uintptr_t)(cmd->len > 0 ? cmd->data : "\n"),
-		     cmd->len > 0 ? cmd->len : 1, "r");
+	f = fmemopen((void *)(uintptr_t)cmd->data, cmd->len, "r");
 	if (f == NULL) {
 		fprintf(cmd->out, "%s\n", strerror(errno));
 		return -errno;

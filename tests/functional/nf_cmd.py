@@ -136,13 +136,19 @@ def rules_part(chk, nv, rig, rules_file):
            "refused: exit 1, names bad.rules:5:15, rule 2 and 'tcpx'", f"rc={rc} {err}")
     rc, out, err = nv.nf(fw.id, "rules", "check", "bad.rules", data=RULES_BAD.encode())
     chk.ok(rc == 1 and "bad.rules:5:15: rule 2:" in err, "rules check refuses it too", err)
+    rc, out, err = nv.nf(fw.id, "rules", "load")
+    chk.ok(rc == 1 and "no rules file was sent" in err,
+           "rules load with no file (no -f): refused, exit 1, says so", f"rc={rc} {out} {err}")
+    rc, out, err = nv.nf(fw.id, "rules", "load", data=b"")
+    chk.ok(rc == 1 and "no rules file was sent" in err, "rules load of an empty file: refused",
+           f"rc={rc} {out} {err}")
     rc, out, err = nv.nf(fw.id, "rules", "check", data=RULES_V1.encode())
     chk.ok(rc == 0 and out.startswith("would load: 3 rule(s)"), "rules check of v1: would load",
            f"rc={rc} {out} {err}")
     rig.send(0, [NEW_SYN], "the new SYN again")
     rig.send(0, [DNS_Q], "a DNS query")
     got = rig.captured([0, 1])
-    chk.eq(got, [[], [DNS_Q]], "v2 stays in force (check loaded nothing)")
+    chk.eq(got, [[], [DNS_Q]], "v2 stays in force (the refusals and check loaded nothing)")
     rc, out, err = nv.nf(fw.id, "rules", "show")
     lines = out.splitlines()
     chk.ok(rc == 0 and lines[0].endswith("from v2.rules") and len(lines) == 4,
@@ -250,6 +256,12 @@ def l3fwd_part(chk, nv, l3):
     rc, out, err = nv.nf(l3.id, "routes", "load", "bad.routes", data=ROUTES_BAD.encode())
     chk.ok(rc == 1 and "bad.routes:2" in err, "a bad one is refused with its line",
            f"rc={rc} {err}")
+    rc, out, err = nv.nf(l3.id, "routes", "load")
+    chk.ok(rc == 1 and "no route file was sent" in err,
+           "routes load with no file (no -f): refused, exit 1, says so", f"rc={rc} {out} {err}")
+    rc, out, err = nv.nf(l3.id, "routes", "list")
+    chk.eq(len([ln for ln in out.splitlines() if ln.strip()]), 2,
+           "the 2 routes of new.routes stay in force")
 
 
 def core_part(chk, env, nv, core, fw):
