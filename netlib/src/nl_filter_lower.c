@@ -409,6 +409,9 @@ lower_body(struct lower *lw, struct nlf_prim *pr)
 		}
 		return test(lw, NLF_TRANSP, 12, pr->val << 16, pr->val << 16, NLF_EQ);
 	case T_PROTO:
+		/* a number names one protocol; NLF_PROTO_TCPUDP is only "tcpudp" */
+		if (pr->data == D_INT && check_range(p, pr, 0xff) < 0)
+			return -1;
 		if (pr->data == D_NAME && pr->data_db == NLF_DB_PROTO)
 			pr->data = D_INT;
 		if (pr->data == D_NONE) {

@@ -198,6 +198,10 @@ test_errors(void **state)
 	expect_error("src port 70000", "column 10: value 70000 out of range");
 	expect_error("ip ttl > 256", "value 256 out of range");
 	expect_error("ip vers 16", "value 16 out of range");
+	/* 256 stands for tcpudp inside the compiler: as a number it is no protocol */
+	expect_error("ip proto 256", "column 10: value 256 out of range for 'proto' (0-255)");
+	expect_error("proto != 256", "value 256 out of range for 'proto'");
+	expect_error("ip proto 1000", "value 1000 out of range");
 	expect_error("ip tos & 0 == 1", "column 10: zero mask");
 	expect_error("ip tos & 256 == 1", "mask 0x100 out of range");
 	expect_error("ip[3:2] 1", "column 3: field [3:2] straddles a 4-byte word");
