@@ -297,6 +297,7 @@ core_cmd_core(struct core *c, const char *text, size_t len, char **out, size_t *
 
 	*out = NULL;
 	*out_len = 0;
+	cfg_defaults(&next); /* freed on every path, a refusal before parsing too */
 	f = open_memstream(out, out_len);
 	if (f == NULL)
 		return -ENOMEM;

@@ -211,12 +211,19 @@ def refused_part(t):
     t.refuse(["core", "reload", files["pool"]],
              "core.pool_buffers differs from the one in force; it changes only with a restart")
     t.refuse(["core", "reload", files["syntax"]], "reload:7: syntax:")
+    # an empty file is refused before it is parsed (the core freed a
+    # configuration it had not built then: it crashed after a request of
+    # another kind had left the control thread's stack dirty)
+    files["empty"] = t.env.path("empty.conf")
+    open(files["empty"], "w").close()
+    t.nv("nf", "cmd", "63", "help")
+    t.refuse(["core", "reload", files["empty"]], "reload: send the configuration as data")
     rc, out, err = t.nv("rule", "frob")
     t.chk.eq(rc, 2, "netvmctl rule frob: usage error, exit 2")
     rc, out, err = t.nv("core", "reload")
     t.chk.eq(rc, 2, "netvmctl core reload without a file: exit 2")
     st = t.core.stats()
-    t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 17, "cfg_refused counted 17")
+    t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 18, "cfg_refused counted 18")
     t.chk.eq(st.get("cfg_changes", 0), st0.get("cfg_changes", 0), "cfg_changes did not move")
     t.listing("rule", RULES_RELOAD)
     t.listing("chain", CHAINS_RELOAD)
