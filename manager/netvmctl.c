@@ -352,6 +352,10 @@ main(int argc, char **argv)
 		r = ctl_show_scale(reply, stdout);
 	} else if (strcmp(req, "dos\n") == 0) {
 		r = ctl_show_dos(reply, stdout);
+	} else if (strncmp(req, "vm start ", 9) == 0) {
+		printf("vm %.*s started\n", (int)strcspn(req + 9, "\n"), req + 9);
+	} else if (strncmp(req, "vm stop ", 8) == 0) {
+		printf("vm %.*s stopped\n", (int)strcspn(req + 8, "\n"), req + 8);
 	} else if (strncmp(req, "vm migrate ", 11) == 0) {
 		r = ctl_show_migrate(reply, req + 11, stdout);
 	} else {

@@ -359,8 +359,9 @@ def lifecycle(env, chk, core, mgr, name, launcher):
            "the manager says why it replaced the QEMU left running", mgr.tail())
 
     chk.section("netvmctl vm stop / vm start")
-    rc, out = mgr.netvmctl("vm", "stop", name)
-    chk.ok(rc == 0 and out.get("ok") is True, "vm stop succeeds", str(out))
+    rc, out = mgr.netvmctl("vm", "stop", name, json_out=False)
+    chk.ok(rc == 0 and out.strip() == f"vm {name} stopped",
+           "vm stop succeeds: exit 0, 'vm NAME stopped'", out)
     chk.eq(mgr.vm(name).get("state"), "stopped", "vm list shows the VM stopped")
     chk.ok(not pid_alive(vm3.get("pid")), "QEMU is gone after vm stop")
     ok, st = core.tel.wait_for(lambda s: s.get("nfs_attached") == 0 and
@@ -371,8 +372,9 @@ def lifecycle(env, chk, core, mgr, name, launcher):
     rc, out = mgr.netvmctl("vm", "stop", "no-such-vm")
     chk.ok(rc == 1 and out.get("ok") is False and "no-such-vm" in out.get("error", ""),
            "vm stop of an unknown VM fails, naming it", str(out))
-    rc, out = mgr.netvmctl("vm", "start", name)
-    chk.ok(rc == 0 and out.get("ok") is True, "vm start succeeds", str(out))
+    rc, out = mgr.netvmctl("vm", "start", name, json_out=False)
+    chk.ok(rc == 0 and out.strip() == f"vm {name} started",
+           "vm start succeeds: exit 0, 'vm NAME started'", out)
     check_up(chk, core, mgr, name, "vm start")
 
     chk.section("SIGTERM: the manager stops its VMs and exits")
