@@ -139,6 +139,34 @@ cfg_mtu_check(struct cfg_ctx *x, const config_setting_t *core)
 			c->buffer_size, CFG_HEADROOM, need);
 }
 
+/* core.file_prefix as the manager takes it, and a relative core.socket from
+ * the file's directory, where the manager looks for it (one file may serve
+ * both). Returns 0 or -EINVAL. */
+static int
+cfg_core_paths(struct cfg_ctx *x, const config_setting_t *core)
+{
+	struct cfg *c = x->c;
+	char path[sizeof(c->socket_path) + 1];
+	const char *slash;
+	int n;
+
+	if (c->file_prefix[strspn(c->file_prefix, "abcdefghijklmnopqrstuvwxyz"
+				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")] != '\0')
+		return cfg_fail(x, config_setting_get_member(core, "file_prefix"),
+				"core.file_prefix", "'%s': use only letters, digits, '_', '-', '.'",
+				c->file_prefix);
+	if (!x->file || c->socket_path[0] == '/' || (slash = strrchr(x->name, '/')) == NULL)
+		return 0;
+	n = snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - x->name), x->name,
+		     c->socket_path);
+	if (n < 0 || (size_t)n >= sizeof(c->socket_path))
+		return cfg_fail(x, config_setting_get_member(core, "socket"), "core.socket",
+				"'%s' from the file's directory is '%.*s...', longer than %zu "
+				"characters", c->socket_path, 40, path, sizeof(c->socket_path) - 1);
+	memcpy(c->socket_path, path, (size_t)n + 1);
+	return 0;
+}
+
 static int
 cfg_parse_core(struct cfg_ctx *x, const config_setting_t *core)
 {
@@ -172,7 +200,9 @@ cfg_parse_core(struct cfg_ctx *x, const config_setting_t *core)
 	else
 		return cfg_fail(x, config_setting_get_member(core, "placement"), "core.placement",
 				"'%s' is neither \"hash\" nor \"load\"", x->c->placement_name);
-	rc = cfg_mtu_check(x, core);
+	rc = cfg_core_paths(x, core);
+	if (rc == 0)
+		rc = cfg_mtu_check(x, core);
 	return rc < 0 ? rc : cfg_budgets(x, core);
 }
 
@@ -713,9 +743,9 @@ cfg_free(struct cfg *c)
 
 /* Check the text libconfig has read into @lc; on error @c is reset. */
 static int
-cfg_build(config_t *lc, const char *name, struct cfg *c, char *err, size_t errlen)
+cfg_build(config_t *lc, const char *name, bool file, struct cfg *c, char *err, size_t errlen)
 {
-	struct cfg_ctx x = { .name = name, .err = err, .errlen = errlen, .c = c };
+	struct cfg_ctx x = { .name = name, .file = file, .err = err, .errlen = errlen, .c = c };
 	int rc;
 
 	cfg_defaults(c);
@@ -751,7 +781,7 @@ cfg_parse_string(const char *text, const char *name, struct cfg *c, char *err, s
 	if (config_read_string(&lc, text) != CONFIG_TRUE)
 		rc = cfg_syntax_error(&lc, name, c, err, errlen);
 	else
-		rc = cfg_build(&lc, name, c, err, errlen);
+		rc = cfg_build(&lc, name, false, c, err, errlen);
 	config_destroy(&lc);
 	return rc;
 }
@@ -778,7 +808,7 @@ cfg_load(const char *path, struct cfg *c, char *err, size_t errlen)
 	config_init(&lc);
 	config_set_auto_convert(&lc, 0);
 	if (config_read_file(&lc, path) == CONFIG_TRUE) {
-		rc = cfg_build(&lc, path, c, err, errlen);
+		rc = cfg_build(&lc, path, true, c, err, errlen);
 	} else if (config_error_type(&lc) == CONFIG_ERR_FILE_IO) {
 		cfg_defaults(c);
 		if (err != NULL && errlen > 0)

@@ -20,6 +20,7 @@
 /* Parse state of one file. */
 struct cfg_ctx {
 	const char *name; /* file name used in messages */
+	bool file;        /* name is the file read (relative paths are from its directory) */
 	char *err;
 	size_t errlen;
 	struct cfg *c;

@@ -27,6 +27,8 @@
 
 static const char *source_root = NETVM_SOURCE_ROOT;
 
+static void write_temp(char *path, size_t size, const char *text);
+
 /* Line (1-based) of the first occurrence of @needle in @text, found independently of the parser. */
 static unsigned int
 line_of(const char *text, const char *needle)
@@ -256,6 +258,59 @@ test_manager_sections(void **state)
 	assert_int_equal(cfg_parse_string("colour = 1;\n", "t.conf", &c, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "t.conf:1: colour: unknown key"));
+}
+
+/* core.file_prefix takes what the manager takes; a relative core.socket is
+ * from the file's directory when read from a file, as the manager reads it. */
+static void
+test_core_paths(void **state)
+{
+	char path[256], expect[512], err[512] = "";
+	struct cfg c;
+	int rc;
+
+	(void)state;
+	assert_int_equal(cfg_parse_string("core = {\n file_prefix = \"a/b\";\n};\n", "t.conf", &c,
+					  err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:2: core.file_prefix: 'a/b': use only letters, digits, "
+			    "'_', '-', '.'");
+	assert_int_equal(cfg_parse_string("core = { file_prefix = \"a b\"; };\n", "t.conf", &c, err,
+					  sizeof(err)), -EINVAL);
+	assert_int_equal(cfg_parse_string("core = { file_prefix = \"nv_1-x.2\"; };\n", "t.conf",
+					  &c, err, sizeof(err)), 0);
+	assert_string_equal(c.file_prefix, "nv_1-x.2");
+	cfg_free(&c);
+
+	/* a string has no directory: the path stays as written */
+	assert_int_equal(cfg_parse_string("core = { socket = \"rel.sock\"; };\n", "t.conf", &c,
+					  err, sizeof(err)), 0);
+	assert_string_equal(c.socket_path, "rel.sock");
+	cfg_free(&c);
+
+	write_temp(path, sizeof(path), "core = { socket = \"sub/rel.sock\"; };\n");
+	rc = cfg_load(path, &c, err, sizeof(err));
+	unlink(path);
+	assert_int_equal(rc, 0);
+	snprintf(expect, sizeof(expect), "%s/sub/rel.sock", P_tmpdir);
+	assert_string_equal(c.socket_path, expect);
+	cfg_free(&c);
+
+	write_temp(path, sizeof(path), "core = { socket = \"/abs/core.sock\"; };\n");
+	rc = cfg_load(path, &c, err, sizeof(err));
+	unlink(path);
+	assert_int_equal(rc, 0);
+	assert_string_equal(c.socket_path, "/abs/core.sock");
+	cfg_free(&c);
+
+	/* 104 characters fit alone, not behind the directory */
+	write_temp(path, sizeof(path), "core = {\n socket = \"ssssssssssssssssssssssssssssssssssssssss"
+		   "ssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss\";\n};\n");
+	rc = cfg_load(path, &c, err, sizeof(err));
+	snprintf(expect, sizeof(expect), "%s:2: core.socket: ", path);
+	unlink(path);
+	assert_int_equal(rc, -EINVAL);
+	assert_memory_equal(err, expect, strlen(expect));
+	assert_non_null(strstr(err, "longer than 107 characters"));
 }
 
 static void
@@ -800,6 +855,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_default_targets),
 		cmocka_unit_test(test_trust_groups),
 		cmocka_unit_test(test_manager_sections),
+		cmocka_unit_test(test_core_paths),
 		cmocka_unit_test(test_budgets),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_mtu),
