@@ -293,9 +293,17 @@ parse_line(struct cmd_client *cl)
 	n = sscanf(cl->line, "nf %lu %lu %lu %c", &id, &len, &wait, &extra);
 	if (n != 2 && n != 3)
 		return -EINVAL;
+	if (n == 2) { /* nothing may follow LEN but a TIMEOUT_MS */
+		int end = -1;
+
+		if (sscanf(cl->line, "nf %lu %lu %n", &id, &len, &end) != 2 || end < 0 ||
+		    cl->line[end] != '\0')
+			return -EINVAL;
+	}
 	if (len == 0 || len > NVM_CTL_MAX_LEN || wait == 0 || wait > CMD_MAX_WAIT_MS)
 		return -ERANGE;
-	cl->nf_id = id >= CORE_MAX_NFS ? CORE_MAX_NFS : (unsigned int)id;
+	/* any id is taken (nf_of() finds none past CORE_MAX_NFS), named as asked */
+	cl->nf_id = id >= CMD_CORE ? CMD_CORE - 1 : (unsigned int)id;
 	cl->len = (uint32_t)len;
 	cl->wait_ms = (uint32_t)wait;
 	return 0;

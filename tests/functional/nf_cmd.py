@@ -274,10 +274,14 @@ def core_part(chk, env, nv, core, fw):
             ("LEN over 16 MiB", b"nf 0 16777217\n", -34),
             ("a time-out of 0", b"nf 0 4 0\nhelp", -34),
             ("a line too long", b"nf " + b"1" * 100 + b"\n", -22),
+            ("a time-out that is not a number", b"nf 0 4 abc\nhelp", -22),
+            ("a word after the time-out", b"nf 0 4 100 x\nhelp", -22),
             ("an NF id out of range", b"nf 999 4\nhelp", -2)):
         got, text = ctl.core_request(sock, raw)
         chk.ok(got == status and text, f"{what}: status {status} with a reason",
                f"{got} {text!r}")
+    got, text = ctl.core_request(sock, b"nf 999 4\nhelp")
+    chk.ok("no NF 999 is attached" in text, "the refusal names the id asked for", text)
     # a client that sends half its request and goes away
     s = socket.socket(socket.AF_UNIX)
     s.connect(sock + ".ctl")
