@@ -254,7 +254,7 @@ instance(struct core *c, char *p, FILE *f, char *err, size_t errlen)
 
 	for (how = 0; how < RTE_DIM(verbs) && strcmp(verb, verbs[how]) != 0; how++)
 		;
-	if (how == RTE_DIM(verbs) || id < 0 || id >= CORE_MAX_NFS || *word(&p) != '\0') {
+	if (how == RTE_DIM(verbs) || id < 0 || *word(&p) != '\0') {
 		snprintf(err, errlen, "instance drain|handover|undrain ID");
 		return -EINVAL;
 	}
@@ -264,7 +264,7 @@ instance(struct core *c, char *p, FILE *f, char *err, size_t errlen)
 		return -ENOTSUP;
 	}
 	pthread_mutex_lock(&c->nf_lock);
-	nf = c->nfs[id];
+	nf = id < CORE_MAX_NFS ? c->nfs[id] : NULL; /* no instance has a larger id */
 	if (nf != NULL)
 		__atomic_store_n(&nf->draining, (uint8_t)how, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&c->nf_lock);

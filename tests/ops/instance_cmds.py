@@ -75,7 +75,8 @@ def main():
             (("frob", a.id), 2, "netvmctl: instance: see 'netvmctl --help'"),
             (("drain", a.id, "more"), 2, "netvmctl: instance: see 'netvmctl --help'"),
             (("drain", "x"), 1, "instance drain|handover|undrain ID"),
-            (("drain", 63), 1, "instance drain: no instance 63 (see 'nf list')")]:
+            (("drain", 63), 1, "instance drain: no instance 63 (see 'nf list')"),
+            (("handover", 99), 1, "instance handover: no instance 99 (see 'nf list')")]:
         rc, out = instance(env, rig, *words)
         chk.ok(rc == status and want in out, f"instance {' '.join(map(str, words))}: "
                f"refused, exit status {status}", f"status {rc}: {out}")
