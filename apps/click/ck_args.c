@@ -14,6 +14,21 @@
 #include "ck_args.h"
 #include "ck_rt.h"
 
+/* A comment (slash-star or slash-slash to the line's end) at @s inside a
+ * \<...> block, which Click skips there: the char after it, else @s. */
+static const char *
+hex_comment(const char *s)
+{
+	const char *e;
+
+	if (s[0] != '/' || (s[1] != '/' && s[1] != '*'))
+		return s;
+	if (s[1] == '/')
+		return s + 2 + strcspn(s + 2, "\n");
+	e = strstr(s + 2, "*/");
+	return e != NULL ? e + 2 : s + strlen(s);
+}
+
 /* Skip a quoted string or \<...> block at @s; returns the char after it. */
 static const char *
 skip_quoted(const char *s)
@@ -22,8 +37,11 @@ skip_quoted(const char *s)
 
 	if (q == '\\' && s[1] == '<') {
 		s += 2;
-		while (*s && *s != '>')
-			s++;
+		while (*s && *s != '>') {
+			const char *c = hex_comment(s);
+
+			s = c != s ? c : s + 1;
+		}
 		return *s ? s + 1 : s;
 	}
 	s++;
@@ -464,6 +482,10 @@ ck_parse_string(const char *s, char **out, size_t *len)
 			for (s += 2; *s && *s != '>'; s++) {
 				int v = hexval((unsigned char)*s);
 
+				if (hex_comment(s) != s) {
+					s = hex_comment(s) - 1;
+					continue;
+				}
 				if (isspace((unsigned char)*s))
 					continue;
 				if (v < 0)
@@ -511,6 +533,10 @@ ck_parse_string(const char *s, char **out, size_t *len)
 					for (s++; *s && *s != '>'; s++) {
 						int v = hexval((unsigned char)*s);
 
+						if (hex_comment(s) != s) {
+							s = hex_comment(s) - 1;
+							continue;
+						}
 						if (v < 0)
 							continue;
 						if (hi < 0)

@@ -129,9 +129,10 @@ arith(int op, char **w, int n, FILE *f)
 			continue;
 		}
 		switch (op) {
-		case OP_ADD: acc += iv; dacc += dv; break;
-		case OP_SUB: acc -= iv; dacc -= dv; break;
-		case OP_MUL: acc *= iv; dacc *= dv; break;
+		/* integers wrap around in 64 bits, as two's complement does */
+		case OP_ADD: acc = (int64_t)((uint64_t)acc + (uint64_t)iv); dacc += dv; break;
+		case OP_SUB: acc = (int64_t)((uint64_t)acc - (uint64_t)iv); dacc -= dv; break;
+		case OP_MUL: acc = (int64_t)((uint64_t)acc * (uint64_t)iv); dacc *= dv; break;
 		case OP_MIN: if (dv < dacc) { acc = iv; dacc = dv; } break;
 		case OP_MAX: if (dv > dacc) { acc = iv; dacc = dv; } break;
 		case OP_DIV:
@@ -144,16 +145,19 @@ arith(int op, char **w, int n, FILE *f)
 		case OP_MOD:
 			if (!allint || iv == 0)
 				return -EINVAL;
-			acc = op == OP_IDIV ? acc / iv : acc % iv;
+			if (iv == -1) /* INT64_MIN / -1 traps in the CPU */
+				acc = op == OP_IDIV ? (int64_t)(0 - (uint64_t)acc) : 0;
+			else
+				acc = op == OP_IDIV ? acc / iv : acc % iv;
 			dacc = (double)acc;
 			break;
 		}
 	}
 	if (op == OP_NEG) {
-		acc = -acc;
+		acc = (int64_t)(0 - (uint64_t)acc);
 		dacc = -dacc;
 	} else if (op == OP_ABS) {
-		acc = acc < 0 ? -acc : acc;
+		acc = acc < 0 ? (int64_t)(0 - (uint64_t)acc) : acc;
 		dacc = fabs(dacc);
 	}
 	put_num(f, allint ? (double)acc : dacc, allint);
