@@ -7,6 +7,7 @@
  * of a connection that starts or ends with an arrow inside a compound.
  * Compound classes, define and require are in ck_compound.c.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +112,21 @@ anon_name(struct ck_front *fe, struct ck_scope *sc, const char *cls)
 	}
 }
 
+/* Whether a '/'-separated component of @name is digits alone ("123",
+ * "a/1"): Click refuses such element names. */
+static bool
+all_digit_component(const char *name)
+{
+	while (*name != '\0') {
+		size_t n = strcspn(name, "/");
+
+		if (n > 0 && strspn(name, "0123456789") >= n)
+			return true;
+		name += n + (name[n] == '/');
+	}
+	return false;
+}
+
 /* Declare @name :: @cls(@config) in the current scope; the index, or -1. */
 static int32_t
 declare(struct ck_pctx *p, const char *name, struct ck_class *cls, const char *config,
@@ -120,6 +136,10 @@ declare(struct ck_pctx *p, const char *name, struct ck_class *cls, const char *c
 
 	if (ck_class_lookup(p->fe, p->sc, name)) {
 		ck_fe_error(p->fe, landmark, "class '%s' used as element name", name);
+		return -1;
+	}
+	if (all_digit_component(name)) {
+		ck_fe_error(p->fe, landmark, "element name '%s' has all-digit component", name);
 		return -1;
 	}
 	old = find_decl(p->sc, name);

@@ -108,6 +108,12 @@ test_rule01_declaration(void **state)
 		    "Discard@6 :: Discard;\n\nq -> b;\na -> q;\nc -> q2;\nq2 -> Discard@6;\n");
 	expect_errors("x :: Idle;\n\nx :: Discard;",
 		      "config:3: redeclaration of element 'x'\nconfig:1: 'x' previously declared here\n");
+	/* a name component of digits alone is refused; digits beside letters are not */
+	expect_errors("123 :: Idle;", "config:1: element name '123' has all-digit component\n");
+	expect_errors("Idle ->\n a/1 :: Discard;",
+		      "config:2: element name 'a/1' has all-digit component\n");
+	expect_flat("a1/2b :: Idle -> x9 :: Discard;",
+		    "a1/2b :: Idle;\nx9 :: Discard;\n\na1/2b -> x9;\n");
 }
 
 /* Rule 2: declare before use. */

@@ -5,7 +5,7 @@
  *   "LABEL: " (no label: nothing), "SEC.USEC: " with TIMESTAMP true, the
  *   length as %4d, then " | " and up to MAXLENGTH (24) bytes in hex, in
  *   4-byte groups separated by a space (CONTENTS ASCII: printable chars,
- *   '.' for others; CONTENTS false: no bytes).
+ *   '.' for others; CONTENTS NONE or false: no bytes).
  */
 #include <inttypes.h>
 
@@ -46,14 +46,16 @@ print_configure(struct ck_element *e)
 		const char *c = pr->contents.p;
 		bool b;
 
-		if (strcasecmp(c, "hex") == 0)
+		if (strcasecmp(c, "none") == 0)
+			pr->mode = 0;
+		else if (strcasecmp(c, "hex") == 0)
 			pr->mode = 1;
 		else if (strcasecmp(c, "ascii") == 0)
 			pr->mode = 2;
 		else if (ck_parse_bool(c, &b) == 0)
 			pr->mode = b ? 1 : 0;
 		else
-			return ck_error(e, "CONTENTS: expected HEX, ASCII or a boolean");
+			return ck_error(e, "CONTENTS: expected NONE, HEX, ASCII or a boolean");
 	}
 	return 0;
 }

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""click_offline: Click's fake IP router runs unmodified; language and element edges.
+
+netvm-click --offline, no root, no core engine.
+
+  fake-iprouter  tests/click/conf/fake-iprouter.click as Click ships it (its
+                 DATA carries comments inside the \\<...> hex): every one of
+                 its 600 000 UDP packets from 1.0.0.1 to 2.0.0.2 arrives on
+                 interface 1, matches only the default route (output 1, via
+                 18.26.4.1) and leaves by out0's Discard; nothing reaches the
+                 other sinks (counts by reading the file, not by running it)
+  hex comments   slash-star and slash-slash comments inside \\<...> are
+                 skipped, a '>' or ',' inside them included
+  Script         64-bit integers wrap: INT64_MIN mod / idiv -1 (a SIGFPE
+                 before), add and neg past the ends
+  names          an element name component of digits alone is refused
+  Print          CONTENTS NONE prints no bytes
+"""
+
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+from nvtest import check  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+
+CLICK = "apps/click/netvm-click"
+INT64_MIN = -(2 ** 63)
+
+
+def click(env, *args):
+    """Run netvm-click --offline ARGS; (exit status, stdout, stderr)."""
+    r = subprocess.run([env.binary(CLICK), "--offline"] + list(args), capture_output=True,
+                       text=True, timeout=120)
+    return r.returncode, r.stdout, r.stderr
+
+
+def handlers(text):
+    """'NAME.HANDLER:\\nVALUE\\n\\n' blocks of -h into {NAME.HANDLER: VALUE}."""
+    out = {}
+    for block in text.strip().split("\n\n"):
+        lines = block.strip().splitlines()
+        if len(lines) >= 2 and lines[0].endswith(":"):
+            out[lines[0][:-1]] = "\n".join(lines[1:])
+    return out
+
+
+def fake_iprouter(env, chk):
+    conf = os.path.join(env.source_dir, "tests", "click", "conf", "fake-iprouter.click")
+    rc, out, err = click(env, "-h", "*.count", conf)
+    chk.eq(rc, 0, "fake-iprouter.click runs, exit 0")
+    counts = handlers(out)
+    chk.eq(counts.get("InfiniteSource@4.count"), "600000", "the source sent its LIMIT 600000")
+    chk.eq(counts.get("Discard@6.count"), "600000",
+           "all of them routed by the default route out of interface 0 (out0's Discard)")
+    others = {k: v for k, v in counts.items()
+              if k not in ("InfiniteSource@4.count", "Discard@6.count")}
+    chk.ok(others and all(v == "0" for v in others.values()),
+           f"the {len(others)} other sinks got nothing", str(others))
+    chk.eq(err.strip(), "", "nothing on stderr")
+
+
+def hex_comments(env, chk):
+    conf = ("InfiniteSource(DATA \\<00 01 /* a comment, with > and , */ 02 // to the line's end > ,\n"
+            " 03 04>, LIMIT 1, STOP true) -> Print(x, CONTENTS HEX) -> Discard")
+    rc, out, err = click(env, "-e", conf)
+    chk.ok(rc == 0 and err.strip() == "x:    5 | 00010203 04",
+           "comments inside \\<...> are skipped", f"rc={rc} {err!r}")
+    rc, out, err = click(env, "-e", "InfiniteSource(DATA \\<00 /* open, LIMIT 1) -> Discard")
+    chk.ok(rc != 0 and "unterminated" in err, "an unclosed comment inside \\<...> is an error",
+           f"rc={rc} {err!r}")
+
+
+def script_ints(env, chk):
+    for expr, want in ((f"mod {INT64_MIN} -1", "0"),
+                       (f"idiv {INT64_MIN} -1", str(INT64_MIN)),
+                       (f"add {2 ** 63 - 1} 1", str(INT64_MIN)),
+                       (f"neg {INT64_MIN}", str(INT64_MIN)),
+                       (f"abs {INT64_MIN}", str(INT64_MIN)),
+                       (f"mul {2 ** 62} 4", "0"),
+                       ("idiv -7 2", "-3"),
+                       ("mod -7 2", "-1")):
+        rc, out, err = click(env, "-e", f"Script(print $({expr}))")
+        chk.ok(rc == 0 and out.strip() == want, f"$({expr}) = {want}",
+               f"rc={rc} out={out!r} err={err!r}")
+
+
+def names(env, chk):
+    for conf, bad in (("123 :: Idle", "123"), ("Idle -> a/1 :: Discard", "a/1")):
+        rc, out, err = click(env, "-e", conf)
+        chk.ok(rc != 0 and f"element name '{bad}' has all-digit component" in err,
+               f"'{bad}' refused as an element name", f"rc={rc} {err!r}")
+    rc, out, err = click(env, "-e", "a1/2b :: Idle -> Discard")
+    chk.ok(rc == 0 and err == "", "'a1/2b' is a name", f"rc={rc} {err!r}")
+
+
+def print_none(env, chk):
+    rc, out, err = click(env, "-e", "InfiniteSource(DATA \\<0a0b0c>, LIMIT 2, STOP true) "
+                         "-> Print(p, CONTENTS NONE) -> Discard")
+    chk.ok(rc == 0 and err.splitlines() == ["p:    3", "p:    3"],
+           "Print(CONTENTS NONE): the label and length, no bytes", f"rc={rc} {err!r}")
+
+
+def main():
+    env = nvenv.setup("click_offline", timeout=200, description=__doc__)
+    chk = check.Checker("click_offline")
+    nvenv.require_binaries(env, chk, [CLICK])
+    chk.section("fake-iprouter.click, unmodified")
+    fake_iprouter(env, chk)
+    chk.section("comments inside \\<...>")
+    hex_comments(env, chk)
+    chk.section("Script: 64-bit integers wrap")
+    script_ints(env, chk)
+    chk.section("element names")
+    names(env, chk)
+    chk.section("Print(CONTENTS NONE)")
+    print_none(env, chk)
+    env.done(chk)
+
+
+if __name__ == "__main__":
+    main()
