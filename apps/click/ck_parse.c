@@ -45,12 +45,39 @@ ck_scope_new(struct ck_front *fe, struct ck_scope *parent, int compound, const c
 	return sc;
 }
 
-/* Append a declaration to @sc; returns its index (cannot fail). */
+static uint32_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* Put declaration @i of @sc in its name index (an empty name is not). */
+static void
+index_decl(struct ck_scope *sc, uint32_t i)
+{
+	uint32_t k;
+
+	if (sc->el[i].name[0] == '\0')
+		return;
+	for (k = name_hash(sc->el[i].name) & (sc->nslots - 1); sc->by_name[k] != 0;
+	     k = (k + 1) & (sc->nslots - 1))
+		;
+	sc->by_name[k] = i + 1;
+}
+
+/* Append a declaration to @sc; returns its index (cannot fail). The name
+ * index keeps lookups constant-time, so a configuration of N elements
+ * parses in time linear in N. */
 uint32_t
 ck_scope_add(struct ck_front *fe, struct ck_scope *sc, const char *name, int kind,
 	     struct ck_class *cls, const char *config, const char *landmark)
 {
 	struct ck_decl *d;
+	uint32_t i;
 
 	ck_grow(fe, (void **)&sc->el, &sc->capel, sc->nel, sizeof(*sc->el));
 	d = &sc->el[sc->nel];
@@ -59,18 +86,29 @@ ck_scope_add(struct ck_front *fe, struct ck_scope *sc, const char *name, int kin
 	d->cls = cls;
 	d->config = ck_strdup(fe, config ? config : "");
 	d->landmark = ck_strdup(fe, landmark);
+	if ((sc->nel + 1) * 2 > sc->nslots) {
+		sc->nslots = sc->nslots ? sc->nslots * 2 : 16;
+		sc->by_name = ck_alloc(fe, sc->nslots * sizeof(*sc->by_name)); /* zeroed */
+		for (i = 0; i < sc->nel; i++)
+			index_decl(sc, i);
+	}
+	index_decl(sc, sc->nel);
 	return sc->nel++;
 }
 
+/* The first declaration of @name in @sc, or -1. */
 static int32_t
 find_decl(const struct ck_scope *sc, const char *name)
 {
-	uint32_t i;
+	uint32_t k, best = UINT32_MAX;
 
-	for (i = 0; i < sc->nel; i++)
-		if (sc->el[i].name[0] && strcmp(sc->el[i].name, name) == 0)
-			return (int32_t)i;
-	return -1;
+	if (sc->nslots == 0 || name[0] == '\0')
+		return -1;
+	for (k = name_hash(name) & (sc->nslots - 1); sc->by_name[k] != 0;
+	     k = (k + 1) & (sc->nslots - 1))
+		if (sc->by_name[k] - 1 < best && strcmp(sc->el[sc->by_name[k] - 1].name, name) == 0)
+			best = sc->by_name[k] - 1;
+	return best == UINT32_MAX ? -1 : (int32_t)best;
 }
 
 /* The class @name as seen from @sc (its scopes, then the primitives), or NULL. */

@@ -102,6 +102,8 @@ struct ck_scope {
 	struct ck_scope *parent; /* lexically enclosing scope */
 	struct ck_decl *el;
 	uint32_t nel, capel;
+	uint32_t *by_name;      /* open-addressed index of el by name: i + 1, 0 empty */
+	uint32_t nslots;        /* a power of two, at least twice nel (0: none yet) */
 	struct ck_sconn *conn;
 	uint32_t nconn, capconn;
 	struct ck_classdef *cls;
