@@ -300,6 +300,12 @@ ck_router_print_handler(struct ck_router *r, const char *spec, bool names, FILE 
 			fputc('\n', out);
 		return 0;
 	}
+	if (!names) {
+		/* not an element's name (a class's, or a glob): values get headers */
+		names = true;
+		for (uint32_t i = 0; i < r->n && names; i++)
+			names = strcmp(r->elems[i].name, ename) != 0;
+	}
 	for (uint32_t i = 0; i < r->n; i++) {
 		struct ck_element *e = &r->elems[i];
 		const struct ck_handler *h;

@@ -15,6 +15,7 @@ netvm-click --offline, no root, no core engine.
                  before), add and neg past the ends
   names          an element name component of digits alone is refused
   Print          CONTENTS NONE prints no bytes
+  -h             a class name for the element prints every one with headers
   big            a chain of 200 000 elements (the documented limit) parses and
                  runs (names are indexed: it took minutes at 100 000); one
                  more is refused
@@ -106,6 +107,15 @@ def print_none(env, chk):
            "Print(CONTENTS NONE): the label and length, no bytes", f"rc={rc} {err!r}")
 
 
+def class_handlers(env, chk):
+    conf = "InfiniteSource(LIMIT 3, STOP true) -> a :: Counter -> b :: Counter -> Discard"
+    rc, out, err = click(env, "-h", "Counter.count", "-e", conf)
+    chk.eq(out, "a.count:\n3\n\nb.count:\n3\n\n",
+           "-h CLASS.HANDLER: every element of the class, each under its NAME.HANDLER header")
+    rc, out, err = click(env, "-h", "a.count", "-e", conf)
+    chk.eq(out, "3\n", "-h NAME.HANDLER: the value alone")
+
+
 def big(env, chk):
     # the documented limit is 200 000 elements: with a linear scan of the
     # names per declaration, 100 000 took minutes to parse
@@ -140,6 +150,8 @@ def main():
     names(env, chk)
     chk.section("Print(CONTENTS NONE)")
     print_none(env, chk)
+    chk.section("-h with a class name")
+    class_handlers(env, chk)
     chk.section("200 000 elements")
     big(env, chk)
     env.done(chk)
