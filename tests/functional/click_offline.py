@@ -15,12 +15,14 @@ netvm-click --offline, no root, no core engine.
                  before), add and neg past the ends
   names          an element name component of digits alone is refused
   Print          CONTENTS NONE prints no bytes
+  payload        ToIPSummaryDump writes the payload field FromIPSummaryDump read
   -h             a class name for the element prints every one with headers
   big            a chain of 200 000 elements (the documented limit) parses and
                  runs (names are indexed: it took minutes at 100 000); one
                  more is refused
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -116,6 +118,18 @@ def class_handlers(env, chk):
     chk.eq(out, "3\n", "-h NAME.HANDLER: the value alone")
 
 
+def payload(env, chk):
+    # FromIPSummaryDump reads a payload, ToIPSummaryDump writes it back
+    data = ('!data ip_src ip_dst ip_proto sport dport payload\n'
+            '1.0.0.1 2.0.0.2 T 10 80 "GET /\\r\\n\\"q\\" \\\\ \\001x"\n'
+            '1.0.0.1 2.0.0.2 U 10 53 ""\n')
+    conf = ("FromIPSummaryDump(DATA %s, STOP true) -> ToIPSummaryDump(-, FIELDS ip_proto payload "
+            "payload_len)" % json.dumps(data))
+    rc, out, err = click(env, "-e", conf)
+    chk.eq(out.splitlines()[2:], ['T "GET /\\r\\n\\"q\\" \\\\ \\001x" 15', 'U "" 0'],
+           "ToIPSummaryDump writes the payload FromIPSummaryDump read (escaped, quoted)")
+
+
 def big(env, chk):
     # the documented limit is 200 000 elements: with a linear scan of the
     # names per declaration, 100 000 took minutes to parse
@@ -152,6 +166,8 @@ def main():
     print_none(env, chk)
     chk.section("-h with a class name")
     class_handlers(env, chk)
+    chk.section("payload through IP summary dumps")
+    payload(env, chk)
     chk.section("200 000 elements")
     big(env, chk)
     env.done(chk)

@@ -50,7 +50,7 @@ tips_configure(struct ck_element *e)
 		return ck_error(e, "out of memory");
 	for (int i = 0; i < n && x->nf < 32; i++) {
 		x->fl[x->nf] = ipsd_field_find(w[i]);
-		if (x->fl[x->nf] == IPSD_NONE || x->fl[x->nf] == IPSD_PAYLOAD) {
+		if (x->fl[x->nf] == IPSD_NONE) {
 			ck_error(e, "unknown field '%s'", w[i]);
 			ck_args_free(w, n);
 			return -EINVAL;
@@ -168,6 +168,32 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p)
 		else if (first && (ip->proto == 17 || ip->proto == 1))
 			h += 8;
 		fprintf(f, "%u", len > h ? len - h : 0);
+		break;
+	}
+	case IPSD_PAYLOAD: {
+		/* the bytes after the transport header that the packet holds, as
+		 * a double-quoted string FromIPSummaryDump reads back */
+		uint32_t h = hl, end = nl_ntoh16(ip->total_len);
+		const uint8_t *d;
+
+		if (tcp)
+			h += (((const struct nl_tcp_hdr *)th)->data_off >> 4) * 4u;
+		else if (first && (ip->proto == 17 || ip->proto == 1))
+			h += 8;
+		if (end > ck_pkt_avail(p, p->a.ip))
+			end = ck_pkt_avail(p, p->a.ip);
+		fputc('"', f);
+		for (d = p->a.ip + h; d < p->a.ip + end; d++) {
+			if (*d == '"' || *d == '\\')
+				fprintf(f, "\\%c", *d);
+			else if (*d == '\n' || *d == '\r' || *d == '\t')
+				fprintf(f, "\\%c", *d == '\n' ? 'n' : *d == '\r' ? 'r' : 't');
+			else if (*d < 32 || *d >= 127)
+				fprintf(f, "\\%03o", *d);
+			else
+				fputc(*d, f);
+		}
+		fputc('"', f);
 		break;
 	}
 	case IPSD_ICMP_TYPE:
