@@ -16,6 +16,8 @@ netvm-click --offline, no root, no core engine.
   names          an element name component of digits alone is refused
   Print          CONTENTS NONE prints no bytes
   payload        ToIPSummaryDump writes the payload field FromIPSummaryDump read
+  table          StaticIPLookup's routes as ADDR/LEN (ADDR/MASK for a mask
+                 that is no prefix), as Click writes them
   -h             a class name for the element prints every one with headers
   big            a chain of 200 000 elements (the documented limit) parses and
                  runs (names are indexed: it took minutes at 100 000); one
@@ -130,6 +132,16 @@ def payload(env, chk):
            "ToIPSummaryDump writes the payload FromIPSummaryDump read (escaped, quoted)")
 
 
+def route_table(env, chk):
+    conf = ("rt :: StaticIPLookup(1.0.0.0/8 0, 18.26.4.0/24 18.26.4.1 1, "
+            "10.0.0.0/255.0.255.0 1); Idle -> rt; rt[0] -> Discard; rt[1] -> Discard;")
+    rc, out, err = click(env, "-h", "rt.table", "-e", conf)
+    rows = sorted(out.splitlines())
+    chk.eq(rows, ["1.0.0.0/8\t-\t0", "10.0.0.0/255.0.255.0\t-\t1",
+                  "18.26.4.0/24\t18.26.4.1\t1"],
+           "table: a prefix mask as its length, another mask in full")
+
+
 def big(env, chk):
     # the documented limit is 200 000 elements: with a linear scan of the
     # names per declaration, 100 000 took minutes to parse
@@ -168,6 +180,8 @@ def main():
     class_handlers(env, chk)
     chk.section("payload through IP summary dumps")
     payload(env, chk)
+    chk.section("a routing table's table handler")
+    route_table(env, chk)
     chk.section("200 000 elements")
     big(env, chk)
     env.done(chk)

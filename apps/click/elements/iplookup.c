@@ -120,7 +120,14 @@ lookup_table(struct ck_element *e, const struct ck_handler *h, FILE *f)
 		char a[16], m[16], g[16];
 		const struct route *r = &l->rt[i];
 
-		fprintf(f, "%s/%s\t%s\t%d\n", ck_ip_str(r->addr, a), ck_ip_str(r->mask, m),
+		uint32_t hm = ntohl(r->mask);
+
+		/* a prefix mask as its length, as Click writes it; another in full */
+		if ((hm & (~hm >> 1)) == 0)
+			snprintf(m, sizeof(m), "%d", hm == 0 ? 0 : 32 - __builtin_ctz(hm));
+		else
+			ck_ip_str(r->mask, m);
+		fprintf(f, "%s/%s\t%s\t%d\n", ck_ip_str(r->addr, a), m,
 			r->gw ? ck_ip_str(r->gw, g) : "-", r->out);
 	}
 	return 0;
