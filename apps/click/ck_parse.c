@@ -326,11 +326,16 @@ parse_ref(struct ck_pctx *p, struct ck_elist *l, struct ck_eref *e)
 		return expect(p, ')', ")") < 0 ? -1 : 1;
 	}
 	if (t.kind == '{') {
+		char *config = NULL;
+
 		cls = ck_parse_compound(p, "", e->landmark);
 		if (!cls)
 			return -1;
-		e->tgt = e->src = declare(p, anon_name(p->fe, p->sc, "@Compound"), cls, "",
-					  e->landmark);
+		/* "{ ... }(ARGS)": the anonymous compound's configuration */
+		if (ck_lex_peek(p->lx).kind == '(' && !(config = read_config(p)))
+			return -1;
+		e->tgt = e->src = declare(p, anon_name(p->fe, p->sc, "@Compound"), cls,
+					  config ? config : "", e->landmark);
 		return e->tgt < 0 ? -1 : 1;
 	}
 	if (t.kind != CK_T_IDENT) {

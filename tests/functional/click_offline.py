@@ -13,7 +13,8 @@ netvm-click --offline, no root, no core engine.
                  skipped, a '>' or ',' inside them included
   Script         64-bit integers wrap: INT64_MIN mod / idiv -1 (a SIGFPE
                  before), add and neg past the ends
-  names          an element name component of digits alone is refused
+  names          an element name component of digits alone is refused; an
+                 anonymous compound takes arguments
   Print          CONTENTS NONE prints no bytes
   payload        ToIPSummaryDump writes the payload field FromIPSummaryDump read
   table          StaticIPLookup's routes as ADDR/LEN (ADDR/MASK for a mask
@@ -102,6 +103,10 @@ def names(env, chk):
                f"'{bad}' refused as an element name", f"rc={rc} {err!r}")
     rc, out, err = click(env, "-e", "a1/2b :: Idle -> Discard")
     chk.ok(rc == 0 and err == "", "'a1/2b' is a name", f"rc={rc} {err!r}")
+    rc, out, err = click(env, "-e", "InfiniteSource(DATA \\<0102>, LIMIT 1, STOP true) "
+                         "-> { $a | input -> Print($a) -> output }(hi) -> Discard")
+    chk.ok(rc == 0 and err == "hi:    2 | 0102\n",
+           "an anonymous compound takes its arguments: { $a | ... }(hi)", f"rc={rc} {err!r}")
 
 
 def print_none(env, chk):
