@@ -20,6 +20,8 @@ captures is known.
             an unknown protocol is refused with its line, column and rule
             number, the rules before stay; 10 reloads while established
             traffic flows lose no packet
+  reuse     a SYN that reuses the tuple of a connection closed by a RST is a
+            new connection: the rules decide (v1 allows it, v2 denies it)
 
 Every expected verdict, counter and capture is written below by hand from
 the rules and the frames; nothing is taken from the firewall's output.
@@ -78,6 +80,14 @@ DNS_R = outside(IP(src=DNS, dst=A), UDP(sport=53, dport=5353) / b"answer")
 UNREACH = outside(IP(src=DNS, dst=A), ICMP(type=3, code=3)
                   / IP(src=A, dst=DNS) / UDP(sport=5353, dport=53) / b"query")
 
+# a connection closed by a RST whose tuple a later SYN reuses (sport 40020)
+def web2(flags, seq, ack=0, out=False):
+    if out:
+        return outside(IP(src=WEB, dst=A), TCP(sport=80, dport=40020, flags=flags, seq=seq,
+                                               ack=ack))
+    return inside(IP(src=A, dst=WEB), TCP(sport=40020, dport=80, flags=flags, seq=seq, ack=ack))
+
+
 # (name, port it enters, frame, expected: out port or None, counter, rule number or None)
 STEPS = [
     ("TCP SYN inside -> web:80", 0, SYN, 1, "allowed_new", 1),
@@ -119,6 +129,11 @@ STEPS = [
      0, "established", None),
     ("an echo reply nobody asked for", 1,
      outside(IP(src=WEB, dst=A), ICMP(type=0, id=99, seq=1)), None, "stray", None),
+    ("TCP SYN inside -> web:80 from port 40020", 0, web2("S", 2000), 1, "allowed_new", 1),
+    ("its SYN+ACK", 1, web2("SA", 6000, 2001, out=True), 0, "established", None),
+    ("a RST from inside closes it", 0, web2("R", 2001), 1, "established", None),
+    ("a SYN reusing its tuple opens a new connection: the rules decide (rule 1)", 0,
+     web2("S", 3000), 1, "allowed_new", 1),
 ]
 
 
@@ -175,6 +190,18 @@ def reload_part(rig, chk, rules):
     got = rig.captured([1, 1])
     chk.eq(got, [[DATA_ACK], [DATA]],
            "the established connection goes on both ways; the new SYN is dropped")
+
+    # the connection of port 40020 (opened again under v1) is closed; a SYN
+    # that reuses its tuple is a new connection, which v2 denies
+    steps = (("its SYN+ACK", 1, web2("SA", 7000, 3001, out=True)),
+             ("a RST from inside closes it", 0, web2("R", 3001)),
+             ("a SYN reusing its tuple", 0, web2("S", 4000)))
+    for name, port, frame in steps:
+        rig.send(port, [frame], name)
+    got = rig.captured([1, 1])
+    chk.eq(got, [[steps[0][2]], [steps[1][2]]],
+           "a SYN reusing the tuple of a closed connection is judged by the rules in force "
+           "(v2 denies it)")
 
     chk.section("reload: a file with an error is refused")
     write(rules, RULES_BAD)
@@ -245,10 +272,11 @@ def main():
     rc, counters = rig.nf.stop_counters()
     chk.eq(rc, 0, "the firewall exits 0 on SIGINT")
     # reload part: data, its ACK, the DNS query (its connection is still
-    # there) and 20 * batches frames of data established; the new SYN
-    # denied twice by v2's rule 1
-    expected_cnt["established"] += 3 + 20 * batches
-    expected_cnt["denied"] += 2
+    # there), port 40020's SYN+ACK and RST and 20 * batches frames of data
+    # established; the new SYN denied twice by v2's rule 1, port 40020's
+    # reusing SYN once
+    expected_cnt["established"] += 3 + 2 + 20 * batches
+    expected_cnt["denied"] += 2 + 1
     chk.eq({k: counters.get(k) for k in COUNTERS}, expected_cnt, "the counters per reason")
     # the rule set in force is the last v2: it saw none of the frames before
     chk.eq({r: (counters.get(f"rule{r}_packets"), counters.get(f"rule{r}_bytes"))
