@@ -189,6 +189,11 @@ parse_define(struct fw_parse *P, const char *line, const char **pos)
 	for (k = 0; k < name.len; k++)
 		if (!isalnum((unsigned char)name.s[k]) && name.s[k] != '_' && name.s[k] != '-')
 			goto bad_name;
+	if (nl_filter_word_reserved(name.s, name.len)) {
+		perr(P, name.col, "'%.*s' is a word patterns read themselves (a keyword or a "
+		     "protocol name): choose another name", (int)name.len, name.s);
+		return -1;
+	}
 	if (extra.len != 0) {
 		perr(P, extra.col, "unexpected '%.*s' after the address", (int)extra.len, extra.s);
 		return -1;

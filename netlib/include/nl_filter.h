@@ -58,6 +58,17 @@ struct nl_filter_rule {
 typedef int (*nl_filter_resolve_fn)(void *ctx, const char *name, uint32_t *addr,
 				    uint32_t *mask);
 
+/*
+ * Whether the word @name (@len bytes) is one patterns read themselves: a
+ * keyword or qualifier ("src", "host", "and", "ip", ...) or a protocol name
+ * ("tcp", "udp"). Such a word never reaches the resolver, even after
+ * "host", so a name defined for an address must not be one. (A port, TCP
+ * flag or ICMP type name may be defined: after "host" or "net" it is the
+ * address; alone, where it could be either, the pattern is refused as
+ * ambiguous.) Returns 1 or 0.
+ */
+int nl_filter_word_reserved(const char *name, size_t len);
+
 /* Compile options; a NULL pointer means "none". */
 struct nl_filter_opts {
 	nl_filter_resolve_fn resolve; /* may be NULL: no names */

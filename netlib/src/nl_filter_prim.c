@@ -26,6 +26,29 @@ static const struct {
 	{ "ect", T_ECT }, { "ce", T_CE },
 };
 
+int
+nl_filter_word_reserved(const char *name, size_t len)
+{
+	/* the words the grammar reads itself (nl_filter_parse.c and below) */
+	static const char *const keywords[] = {
+		"all", "and", "any", "dest", "dst", "ether", "false", "ip", "mask", "not", "or",
+		"src", "tcpudp", "transp", "true",
+	};
+	struct nlf_tok t = { .s = name, .len = (uint32_t)len };
+	uint32_t v;
+	size_t i;
+
+	if (len == 0 || len > UINT32_MAX)
+		return 0;
+	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+		if (nlf_tok_is(&t, keywords[i]))
+			return 1;
+	for (i = 0; i < sizeof(type_words) / sizeof(type_words[0]); i++)
+		if (nlf_tok_is(&t, type_words[i].w))
+			return 1;
+	return nlf_name_lookup(NLF_DB_PROTO, &t, &v) == 0;
+}
+
 static int
 at(const struct nlf_parser *p, unsigned int ahead, const char *w)
 {
@@ -475,6 +498,21 @@ parse_name(struct nlf_parser *p, struct nlf_prim *pr, const struct nlf_tok *t)
 			found = db;
 			found_v = v;
 		}
+	if (found >= 0 && pr->type == T_NONE && p->opts && p->opts->resolve &&
+	    t->len < sizeof(name)) {
+		uint32_t a, m;
+
+		/* a port, flag or ICMP name that is also a defined address, with
+		 * nothing to say which: refused rather than guessed */
+		memcpy(name, t->s, t->len);
+		name[t->len] = 0;
+		if (p->opts->resolve(p->opts->resolve_ctx, name, &a, &m) == 0) {
+			nlf_error(p, t->col, "'%s' is ambiguous: a %s name and a defined address; "
+				  "say 'host %s' or '%s %s'", name, what[found], name, what[found],
+				  name);
+			return -1;
+		}
+	}
 	if (found >= 0) {
 		pr->data = D_NAME;
 		pr->data_db = (uint32_t)found;

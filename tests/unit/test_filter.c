@@ -931,6 +931,55 @@ test_names_hook(void **state)
 	assert_string_equal(err, "rule 0, column 12: unknown port 'INSIDE'");
 }
 
+/* A defined name that is also a port name: the address after host, the
+ * port after port, refused alone; keywords and protocols cannot be names. */
+static void
+test_names_ambiguous(void **state)
+{
+	static const struct name_def defs[] = {
+		{ "ssh", IP(192, 0, 2, 22), 0xffffffff },
+		{ NULL, 0, 0 },
+	};
+	struct nl_filter_opts o = { .resolve = resolve, .resolve_ctx = (void *)defs };
+	const char *host[] = { "allow dst host ssh" }, *port[] = { "allow dst port ssh" };
+	const char *alone[] = { "allow dst ssh" };
+	struct nl_filter *f;
+	struct pkt p;
+	char err[256];
+
+	(void)state;
+	f = nl_filter_compile_ipfilter(host, 1, &o, err, sizeof(err));
+	if (!f)
+		fail_msg("%s", err);
+	p = tcp4(IP(203, 0, 113, 1), IP(192, 0, 2, 22), 2000, 80, TCPF_SYN);
+	assert_int_equal(run(f, &p), 0);
+	p = tcp4(IP(203, 0, 113, 1), IP(192, 0, 2, 23), 2000, 22, TCPF_SYN);
+	assert_int_equal(run(f, &p), -1);
+	nl_filter_free(f);
+	f = nl_filter_compile_ipfilter(port, 1, &o, err, sizeof(err));
+	if (!f)
+		fail_msg("%s", err);
+	assert_int_equal(run(f, &p), 0);
+	nl_filter_free(f);
+	assert_null(nl_filter_compile_ipfilter(alone, 1, &o, err, sizeof(err)));
+	assert_string_equal(err, "rule 0, column 11: 'ssh' is ambiguous: a port name and a defined "
+			    "address; say 'host ssh' or 'port ssh'");
+	/* without the definition the port name alone is the port */
+	o.resolve_ctx = (void *)&defs[1];
+	f = nl_filter_compile_ipfilter(alone, 1, &o, err, sizeof(err));
+	if (!f)
+		fail_msg("%s", err);
+	assert_int_equal(run(f, &p), 0);
+	nl_filter_free(f);
+	assert_int_equal(nl_filter_word_reserved("tcp", 3), 1);
+	assert_int_equal(nl_filter_word_reserved("src", 3), 1);
+	assert_int_equal(nl_filter_word_reserved("host", 4), 1);
+	assert_int_equal(nl_filter_word_reserved("tcpx", 3), 1); /* its first 3 bytes */
+	assert_int_equal(nl_filter_word_reserved("ssh", 3), 0);
+	assert_int_equal(nl_filter_word_reserved("inside", 6), 0);
+	assert_int_equal(nl_filter_word_reserved("", 0), 0);
+}
+
 static const struct name_def net_defs[] = {
 	{ "intern", IP(10, 0, 0, 0), 0xff000000 },
 	{ NULL, 0, 0 },
@@ -1289,6 +1338,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_names_ambiguous),
 		cmocka_unit_test(test_errors_ipfilter),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_rules_api),
