@@ -277,6 +277,13 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	/* a command is one line: a word with a line break would cut it short */
+	for (r = 0; r < argc; r++)
+		if (strpbrk(argv[r], "\r\n") != NULL) {
+			fprintf(stderr, "netvmctl: argument %d holds a line break (a command is "
+				"one line; send text with -f FILE)\n", r + 1);
+			return 2;
+		}
 	if (argc >= 1 && (strcmp(argv[0], "rule") == 0 || strcmp(argv[0], "chain") == 0 ||
 			  strcmp(argv[0], "role") == 0 || strcmp(argv[0], "default") == 0 ||
 			  strcmp(argv[0], "core") == 0 || strcmp(argv[0], "instance") == 0 ||

@@ -222,6 +222,9 @@ def refused_part(t):
     t.chk.eq(rc, 2, "netvmctl rule frob: usage error, exit 2")
     rc, out, err = t.nv("core", "reload")
     t.chk.eq(rc, 2, "netvmctl core reload without a file: exit 2")
+    rc, out, err = t.nv("rule", "del", "0\nreload")
+    t.chk.ok(rc == 2 and "line break" in err,
+             "an argument with a line break: usage error, exit 2, nothing sent", f"{rc} {err}")
     st = t.core.stats()
     t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 18, "cfg_refused counted 18")
     t.chk.eq(st.get("cfg_changes", 0), st0.get("cfg_changes", 0), "cfg_changes did not move")
