@@ -36,6 +36,7 @@
 #define CFG_DEF_BUFFER_SIZE 2048
 #define CFG_HEADROOM 128      /* a buffer's headroom (RTE_PKTMBUF_HEADROOM) */
 #define CFG_MAX_BUFFER_SIZE 32768
+#define CFG_MAX_POOL_BUFFERS 4194304u /* core.pool_buffers, nf_buffers, group_buffers */
 #define CFG_MAX_MTU (CFG_MAX_BUFFER_SIZE - CFG_HEADROOM - 14) /* 14: Ethernet header */
 #define CFG_DEF_RING_SIZE 1024
 #define CFG_DEF_ALLOC_RING_SIZE 64

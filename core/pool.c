@@ -63,11 +63,17 @@ region_map(struct core *c, struct core_pool *p, char *err, size_t errlen)
 						 p->page_size));
 	printf("pool %u: %u buffers of %u bytes in a %zu MiB region (a power of two, as a VM's "
 	       "ivshmem BAR must be)\n", p->id, p->count, p->stride, p->size >> 20);
-	if ((p->size - p->bufs_off) / p->stride > p->count + p->count / 4)
-		printf("pool %u: rounding left %llu buffers' room unused: pool_buffers = %llu would "
-		       "use the region fully\n", p->id,
-		       (unsigned long long)((p->size - p->bufs_off) / p->stride - p->count),
-		       (unsigned long long)((p->size - p->bufs_off) / p->stride));
+	if ((p->size - p->bufs_off) / p->stride > p->count + p->count / 4) {
+		/* no more than core.pool_buffers may be (docs/config.md) */
+		uint64_t room = (p->size - p->bufs_off) / p->stride;
+		uint64_t fit = RTE_MIN(room, (uint64_t)CFG_MAX_POOL_BUFFERS);
+
+		if (fit > p->count)
+			printf("pool %u: rounding left %llu buffers' room unused: pool_buffers = "
+			       "%llu would use %s\n", p->id, (unsigned long long)(room - p->count),
+			       (unsigned long long)fit,
+			       fit == room ? "the region fully" : "the most a pool may have");
+	}
 	snprintf(p->path, sizeof(p->path), "netvm-%s-pool%u", c->prefix, p->id);
 	/* The hugepage size of hugepage_dir's mount, as MFD_HUGE_* encodes it. */
 	p->fd = memfd_create(p->path, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB |
