@@ -550,11 +550,18 @@ mgr_parse_root(struct mgr_cfg_ctx *x, const config_setting_t *root, struct mgr_c
 		if (rc < 0)
 			return rc;
 	}
-	if (c->backoff_max_ms < c->backoff_ms)
-		return mgr_fail(x, config_setting_get_member(root, "manager"),
-				"manager.restart_backoff_max_ms",
-				"%u is less than restart_backoff_ms (%u)", c->backoff_max_ms,
-				c->backoff_ms);
+	if (c->backoff_max_ms < c->backoff_ms) {
+		const config_setting_t *m = config_setting_get_member(root, "manager");
+		const config_setting_t *max = m ? config_setting_get_member(m, "restart_backoff_max_ms")
+						: NULL;
+
+		if (max == NULL) /* left out: no less than the first delay */
+			c->backoff_max_ms = c->backoff_ms;
+		else
+			return mgr_fail(x, max, "manager.restart_backoff_max_ms",
+					"%u is less than restart_backoff_ms (%u)", c->backoff_max_ms,
+					c->backoff_ms);
+	}
 	return mgr_cfg_ops_check(x, root, c);
 }
 

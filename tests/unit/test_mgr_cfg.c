@@ -246,6 +246,23 @@ expect_error(const char *text, const char *at, const char *key, const char *phra
 
 #define VM_HEAD "vms = (\n  { name = \"a\"; role = 1; kernel = \"vmlinux\";\n"
 
+/* restart_backoff_ms above the default maximum, the maximum left out: it
+ * follows (documented range 10..3600000 for the first delay) */
+static void
+test_backoff_alone(void **state)
+{
+	char err[512] = "", path[512];
+	struct mgr_cfg c;
+
+	(void)state;
+	write_file("backoff.conf", "manager = {\n  restart_backoff_ms = 60000;\n};\n", path,
+		   sizeof(path));
+	assert_int_equal(mgr_cfg_load(path, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.backoff_ms, 60000);
+	assert_int_equal(c.backoff_max_ms, 60000);
+	mgr_cfg_free(&c);
+}
+
 static void
 test_errors(void **state)
 {
@@ -275,7 +292,8 @@ test_errors(void **state)
 	expect_error("manager = {\n  restart_backoff_ms = 5; };\n", "restart_backoff_ms",
 		     "manager.restart_backoff_ms", "out of range");
 	expect_error("manager = {\n  restart_backoff_ms = 5000;\n  restart_backoff_max_ms = 100; };\n",
-		     "manager", "manager.restart_backoff_max_ms", "less than restart_backoff_ms");
+		     "restart_backoff_max_ms", "manager.restart_backoff_max_ms",
+		     "less than restart_backoff_ms");
 	/* values */
 	expect_error("manager = {\n  accel = \"xen\"; };\n", "accel", "manager.accel",
 		     "'xen' is not one of \"auto\", \"kvm\", \"tcg\"");
@@ -742,6 +760,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_backoff_alone),
 		cmocka_unit_test(test_too_many_vms),
 		cmocka_unit_test(test_migrate),
 		cmocka_unit_test(test_one_file),
