@@ -242,6 +242,7 @@ ck_parse_compound(struct ck_pctx *p, const char *name, const char *landmark)
 		p->fe->depth++;
 		ck_parse_stmts(&sub, '}');
 		p->fe->depth--;
+		ck_scope_deanonymize(p->fe, body);
 		for (i = 0; i < body->nconn; i++) {
 			const struct ck_sconn *k = &body->conn[i];
 

@@ -136,17 +136,44 @@ ck_class_lookup(struct ck_front *fe, struct ck_scope *sc, const char *name)
 	return c;
 }
 
-/* Rule 3: Class@N, N = the element's index in its scope + 1, the next free one on a clash. */
+/*
+ * Rule 3: Class@N, N = the element's index in its scope + 1. The name is
+ * provisional, ";Class@N" (no identifier holds ';', so no reference finds
+ * it), until the scope is read: then ck_scope_deanonymize() takes the next
+ * free N if an element declared anywhere in the scope has the name, as
+ * Click does.
+ */
 static char *
 anon_name(struct ck_front *fe, struct ck_scope *sc, const char *cls)
 {
-	uint32_t n = sc->nel - sc->npseudo + 1;
+	return ck_printf(fe, ";%s@%u", cls, sc->nel - sc->npseudo + 1);
+}
 
-	for (;; n++) {
-		char *name = ck_printf(fe, "%s@%u", cls, n);
+/* The anonymous elements of @sc, now that every name it declares is known,
+ * get their final names (anon_name()); the name index is built again. */
+void
+ck_scope_deanonymize(struct ck_front *fe, struct ck_scope *sc)
+{
+	uint32_t i;
 
-		if (find_decl(sc, name) < 0)
-			return name;
+	for (i = 0; i < sc->nel; i++) {
+		char *name = sc->el[i].name, *at;
+		unsigned long n;
+
+		if (name[0] != ';')
+			continue;
+		at = strrchr(name, '@');
+		n = strtoul(at + 1, NULL, 10);
+		*at = '\0';
+		for (;; n++) {
+			char *cand = ck_printf(fe, "%s@%lu", name + 1, n);
+
+			if (find_decl(sc, cand) < 0) {
+				sc->el[i].name = cand;
+				index_decl(sc, i); /* the ';' entry stays, matching nothing */
+				break;
+			}
+		}
 	}
 }
 
@@ -801,5 +828,6 @@ ck_parse_text(struct ck_front *fe, struct ck_scope *sc, const char *text, size_t
 		if (t.kind != CK_T_ERROR)
 			ck_lerror(fe, t.file, t.line, "syntax error near '%s'", ck_tok_str(fe, &t));
 	}
+	ck_scope_deanonymize(fe, sc);
 	return fe->nerrors > before ? -1 : 0;
 }

@@ -181,6 +181,7 @@ void ck_parse_stmts(struct ck_pctx *p, int end);
 struct ck_class *ck_class_lookup(struct ck_front *fe, struct ck_scope *sc, const char *name);
 uint32_t ck_scope_add(struct ck_front *fe, struct ck_scope *sc, const char *name, int kind,
 		      struct ck_class *cls, const char *config, const char *landmark);
+void ck_scope_deanonymize(struct ck_front *fe, struct ck_scope *sc);
 struct ck_scope *ck_scope_new(struct ck_front *fe, struct ck_scope *parent, int compound,
 			      const char *landmark);
 

@@ -136,6 +136,14 @@ test_rule03_anonymous(void **state)
 	expect_flat("a :: Idle; Idle@3 :: Idle; Idle -> Discard; a -> Idle@3;",
 		    "a :: Idle;\nIdle@3 :: Idle;\nIdle@4 :: Idle;\nDiscard@4 :: Discard;\n\n"
 		    "a -> Idle@3;\nIdle@4 -> Discard@4;\n");
+	/* also with a name declared after the anonymous element: the declared
+	 * one keeps it, the anonymous one moves on past every declared name */
+	expect_flat("Idle -> Discard; Discard@2 :: Idle -> Discard@3 :: Discard;",
+		    "Idle@1 :: Idle;\nDiscard@4 :: Discard;\nDiscard@2 :: Idle;\n"
+		    "Discard@3 :: Discard;\n\nIdle@1 -> Discard@4;\nDiscard@2 -> Discard@3;\n");
+	/* an anonymous element is no name a reference can use */
+	expect_errors("Idle -> Discard; Idle@1 -> Discard;",
+		      "config:1: unknown element class 'Idle@1'\n");
 	/* inside a compound, input and output are not counted */
 	expect_flat("elementclass C { input -> Null -> output }\nIdle -> c :: C -> Discard;",
 		    "Idle@1 :: Idle;\nc/Null@1 :: Null;\nDiscard@3 :: Discard;\n\n"
