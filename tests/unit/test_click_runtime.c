@@ -367,7 +367,7 @@ test_notifiers(void **state)
 {
 	struct tg t;
 	struct run x;
-	uint32_t i, d, id, q, u, c, d2, id2, q2, c2, td;
+	uint32_t i, d, id, q, u, c, d2, id2, q2, c2, td, id3, q3, pd;
 	char *list;
 
 	(void)state;
@@ -391,6 +391,12 @@ test_notifiers(void **state)
 	tg_conn(&t, id2, 0, q2, 0);
 	tg_conn(&t, q2, 0, c2, 0);
 	tg_conn(&t, c2, 0, td, 0);
+	/* a Discard pulling from a Queue sleeps on it the same way */
+	id3 = tg_add(&t, "id3", "Idle", "", "", "h");
+	q3 = tg_add(&t, "q3", "Queue", "", "h", "l");
+	pd = tg_add(&t, "pd", "Discard", "", "l", "");
+	tg_conn(&t, id3, 0, q3, 0);
+	tg_conn(&t, q3, 0, pd, 0);
 	assert_int_equal(start(&x, &t), 0);
 	for (int k = 0; k < 600; k++)
 		ck_router_run_once(x.r);
@@ -401,8 +407,14 @@ test_notifiers(void **state)
 	assert_true(hread(&x, "i.task_runs") >= 500); /* the scheduler went round 500 times */
 	assert_scheduled(&x, "u.scheduled", false);
 	assert_scheduled(&x, "td.scheduled", false);
+	assert_int_equal(hread(&x, "pd.task_runs"), 1);
+	assert_scheduled(&x, "pd.scheduled", false);
 
-	/* busy: three packets wake Unqueue, two wake ToDevice */
+	/* busy: three packets wake Unqueue, two wake ToDevice, 20 the Discard
+	 * (BURST 8: three runs) */
+	for (int k = 0; k < 20; k++)
+		inject(&x, "q3", udp40, sizeof(udp40));
+	assert_scheduled(&x, "pd.scheduled", true);
 	for (int k = 0; k < 3; k++)
 		inject(&x, "q", udp40, sizeof(udp40));
 	for (int k = 0; k < 2; k++)
@@ -420,6 +432,20 @@ test_notifiers(void **state)
 	assert_int_equal(hread(&x, "td.task_runs"), 1 + 2);
 	assert_scheduled(&x, "u.scheduled", false);
 	assert_scheduled(&x, "td.scheduled", false);
+	assert_int_equal(hread(&x, "pd.count"), 20);
+	assert_int_equal(hread(&x, "pd.task_runs"), 1 + 3);
+	assert_scheduled(&x, "pd.scheduled", false);
+	/* switched off, a packet does not make it pull; switched on, it does */
+	assert_int_equal(ck_handler_write(x.r, "pd.active", "false", NULL), 0);
+	inject(&x, "q3", udp40, sizeof(udp40));
+	for (int k = 0; k < 10; k++)
+		ck_router_run_once(x.r);
+	assert_int_equal(hread(&x, "pd.count"), 20);
+	assert_int_equal(ck_handler_write(x.r, "pd.active", "true", NULL), 0);
+	for (int k = 0; k < 10; k++)
+		ck_router_run_once(x.r);
+	assert_int_equal(hread(&x, "pd.count"), 21);
+	assert_scheduled(&x, "pd.scheduled", false);
 	/* only elements with a task have the task handlers */
 	assert_null(ck_handler_read_str(x.r, "q.task_runs"));
 	list = hstr(&x, "u.handlers");

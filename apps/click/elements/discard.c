@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Discard — drops every packet. Pushed to, it kills at once; with a pull
- * input its task pulls up to BURST packets per run and kills them.
+ * input its task pulls up to BURST packets per run and kills them, and
+ * sleeps while the Queue upstream says it is empty (its notifier).
  * Handlers: count, reset_counts (w), active (rw).
  */
 #include "ck_elem.h"
@@ -10,6 +11,7 @@ struct discard {
 	uint64_t count;
 	int64_t burst;
 	bool active;
+	struct ck_notifier *upstream; /* pull input: wakes the task when not empty */
 };
 
 static int
@@ -35,7 +37,14 @@ discard_initialize(struct ck_element *e)
 {
 	struct discard *d = CK_PRIV(e, struct discard);
 
-	if (e->in_kind[0] != CK_PULL || !d->active)
+	if (e->in_kind[0] != CK_PULL) {
+		ck_task_unschedule(e);
+		return 0;
+	}
+	d->upstream = ck_pull_notifier(e, 0);
+	if (d->upstream && ck_notifier_listen(d->upstream, e) < 0)
+		d->upstream = NULL;
+	if (!d->active)
 		ck_task_unschedule(e);
 	return 0;
 }
@@ -63,6 +72,10 @@ discard_run(struct ck_element *e)
 	struct discard *d = CK_PRIV(e, struct discard);
 	bool worked = false;
 
+	if (!d->active) { /* woken by the notifier while switched off */
+		ck_task_unschedule(e);
+		return false;
+	}
 	for (int64_t i = 0; i < d->burst; i++) {
 		struct ck_pkt *p = ck_pull_in(e, 0);
 
@@ -72,6 +85,8 @@ discard_run(struct ck_element *e)
 		ck_pkt_kill(e, p);
 		worked = true;
 	}
+	if (d->upstream && !d->upstream->nonempty)
+		ck_task_unschedule(e); /* until the queue has packets again */
 	return worked;
 }
 
