@@ -30,6 +30,7 @@ struct ck_router {
 	struct ck_element *driver;  /* the DriverManager, or NULL */
 	bool simtime;
 	uint64_t simnow;
+	uint64_t *simclock; /* &simnow: ck_now() moves it on through a const router */
 	struct ck_addr *addrs;
 	uint32_t naddrs;
 	struct ck_element *rx[CK_MAX_PORTS]; /* FromDevice of each port */

@@ -102,12 +102,18 @@ ck_router_platform(const struct ck_router *r)
 	return r->plat;
 }
 
-/* Return the router clock in ns. */
+/* Return the router clock in ns. On the simulated clock, as Click's, every
+ * request of the time moves it on by 1 µs, so no two requests get the same
+ * time (the clock is the router's own state, hence the pointer). */
 uint64_t
 ck_now(const struct ck_router *r)
 {
-	if (r->simtime)
-		return r->simnow;
+	if (r->simtime) {
+		uint64_t t = *r->simclock;
+
+		*r->simclock = t + 1000;
+		return t;
+	}
 	return r->plat->now(r->plat->ctx);
 }
 
@@ -451,8 +457,8 @@ ck_router_run(struct ck_router *r)
 			break;
 		}
 		if (r->simtime) {
-			if (t->expiry > r->simnow)
-				r->simnow = t->expiry;
+			if (t->expiry > *r->simclock)
+				*r->simclock = t->expiry;
 		} else {
 			uint64_t now = ck_now(r);
 
@@ -487,6 +493,7 @@ void
 ck_router_set_simtime(struct ck_router *r, bool on)
 {
 	r->simtime = on;
+	r->simclock = &r->simnow;
 	r->simnow = 1000000000ull * 1000000000ull;
 }
 

@@ -19,6 +19,7 @@ netvm-click --offline, no root, no core engine.
   payload        ToIPSummaryDump writes the payload field FromIPSummaryDump read
   table          StaticIPLookup's routes as ADDR/LEN (ADDR/MASK for a mask
                  that is no prefix), as Click writes them
+  simtime        the simulated clock moves on 1 µs per request of the time
   -h             a class name for the element prints every one with headers
   big            a chain of 200 000 elements (the documented limit) parses and
                  runs (names are indexed: it took minutes at 100 000); one
@@ -147,6 +148,18 @@ def route_table(env, chk):
            "table: a prefix mask as its length, another mask in full")
 
 
+def simtime(env, chk):
+    # Click's simulated clock starts at 1000000000 s and moves on by 1 µs at
+    # every request of the time: no two packets get the same stamp
+    rc, out, err = click(env, "--simtime", "-e", "InfiniteSource(LIMIT 3, STOP true) "
+                         "-> ToIPSummaryDump(-, FIELDS timestamp)")
+    stamps = [float(x) for x in out.splitlines()[2:]]
+    chk.ok(rc == 0 and len(stamps) == 3 and all(1000000000 <= t < 1000000001 for t in stamps)
+           and stamps == sorted(set(stamps)),
+           "--simtime: 3 packets stamped just after 1000000000 s, each later than the one "
+           "before", f"rc={rc} {out!r} {err!r}")
+
+
 def big(env, chk):
     # the documented limit is 200 000 elements: with a linear scan of the
     # names per declaration, 100 000 took minutes to parse
@@ -187,6 +200,8 @@ def main():
     payload(env, chk)
     chk.section("a routing table's table handler")
     route_table(env, chk)
+    chk.section("--simtime")
+    simtime(env, chk)
     chk.section("200 000 elements")
     big(env, chk)
     env.done(chk)
