@@ -172,6 +172,10 @@ offline_main(int argc, char **argv)
 		devplat = ck_offdev_platform(&dev);
 		devplat.simtime = cli.simtime;
 		r = ck_router_new(g, &devplat, stderr);
+		if (r && ck_offdev_check(&dev, stderr) < 0) {
+			ck_router_free(r);
+			r = NULL;
+		}
 	}
 	if (r) {
 		/* with input traces, the run ends when they do */

@@ -138,6 +138,7 @@ ck_offdev_open(struct ck_offdev *d, const struct ck_cli *c, const struct ck_plat
 		if (in) {
 			struct ck_offdev_in *x = &d->in[d->nin++];
 
+			x->spec = spec;
 			x->file = file;
 			x->port = (unsigned int)port;
 			x->buf = malloc(OFFDEV_SNAP);
@@ -156,6 +157,7 @@ ck_offdev_open(struct ck_offdev *d, const struct ck_cli *c, const struct ck_plat
 				return -errno;
 			}
 			write_header(d->out[port]);
+			d->out_spec[port] = spec;
 			d->nout++;
 		}
 	}
@@ -191,8 +193,31 @@ static int
 offdev_port(void *ctx, const char *name)
 {
 	struct ck_offdev *d = ctx;
+	int port = d->base->port ? d->base->port(d->base->ctx, name) : -1;
 
-	return d->base->port ? d->base->port(d->base->ctx, name) : -1;
+	if (port >= 0 && port < CK_OFFDEV_PORTS)
+		d->used[port] = true;
+	return port;
+}
+
+int
+ck_offdev_check(const struct ck_offdev *d, FILE *errf)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; i < d->nin; i++)
+		if (!d->used[d->in[i].port]) {
+			fprintf(errf, "netvm-click: --from-pcap '%s': no device element of the "
+				"configuration names that device\n", d->in[i].spec);
+			rc = -EINVAL;
+		}
+	for (unsigned int p = 0; p < CK_OFFDEV_PORTS; p++)
+		if (d->out[p] && !d->used[p]) {
+			fprintf(errf, "netvm-click: --to-pcap '%s': no device element of the "
+				"configuration names that device\n", d->out_spec[p]);
+			rc = -EINVAL;
+		}
+	return rc;
 }
 
 static uint64_t

@@ -14,6 +14,7 @@
 #define CK_OFFDEV_PORTS 256
 
 struct ck_offdev_in {
+	const char *spec;  /* DEV=FILE as given */
 	const char *file;
 	FILE *f;
 	unsigned int port;
@@ -27,6 +28,8 @@ struct ck_offdev {
 	struct ck_offdev_in in[CK_CLI_MAX];
 	unsigned int nin, nout;
 	FILE *out[CK_OFFDEV_PORTS];
+	const char *out_spec[CK_OFFDEV_PORTS]; /* DEV=FILE as given */
+	bool used[CK_OFFDEV_PORTS]; /* a device element of the router names the port */
 	uint64_t delivered, written;
 };
 
@@ -37,6 +40,10 @@ int ck_offdev_open(struct ck_offdev *d, const struct ck_cli *c, const struct ck_
 		   FILE *errf);
 /* The platform to build the router on (records what leaves on written devices). */
 struct ck_platform ck_offdev_platform(struct ck_offdev *d);
+/* After the router is built on ck_offdev_platform(): 0, or -EINVAL after a
+ * message naming a --from-pcap/--to-pcap device no element uses (a typo
+ * would feed or record nothing). */
+int ck_offdev_check(const struct ck_offdev *d, FILE *errf);
 /* Deliver the input packets to @r, in timestamp order, each followed by
  * scheduler rounds. Returns 0 or a negative errno after a message. */
 int ck_offdev_run(struct ck_offdev *d, struct ck_router *r, FILE *errf);

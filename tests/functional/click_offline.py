@@ -19,6 +19,7 @@ netvm-click --offline, no root, no core engine.
   payload        ToIPSummaryDump writes the payload field FromIPSummaryDump read
   table          StaticIPLookup's routes as ADDR/LEN (ADDR/MASK for a mask
                  that is no prefix), as Click writes them
+  pcap           a --from-pcap/--to-pcap device no element names is refused
   simtime        the simulated clock moves on 1 µs per request of the time
   -h             a class name for the element prints every one with headers
   big            a chain of 200 000 elements (the documented limit) parses and
@@ -28,6 +29,7 @@ netvm-click --offline, no root, no core engine.
 
 import json
 import os
+import struct
 import subprocess
 import sys
 
@@ -160,6 +162,27 @@ def simtime(env, chk):
            "before", f"rc={rc} {out!r} {err!r}")
 
 
+def pcap_typo(env, chk):
+    # a --from-pcap/--to-pcap device no element names is refused (a typo fed
+    # or recorded nothing, exit 0)
+    trace = env.path("in.pcap")
+    with open(trace, "wb") as f:  # a pcap header and one 60-byte frame
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        f.write(struct.pack("<IIII", 1, 0, 60, 60) + bytes(60))
+    conf = "FromDevice(eth0) -> c :: Counter -> Queue -> ToDevice(eth1)"
+    rc, out, err = click(env, "--from-pcap", f"eth0={trace}", "--to-pcap",
+                         f"eth1={env.path('out.pcap')}", "-h", "c.count", "-e", conf)
+    chk.ok(rc == 0 and out.strip() == "1", "the devices the configuration names: the frame "
+           "goes through", f"rc={rc} {out!r} {err!r}")
+    rc, out, err = click(env, "--from-pcap", f"eth9={trace}", "-e", conf)
+    chk.ok(rc != 0 and f"--from-pcap 'eth9={trace}': no device element" in err,
+           "--from-pcap of a device no element names: refused", f"rc={rc} {err!r}")
+    rc, out, err = click(env, "--from-pcap", f"eth0={trace}", "--to-pcap",
+                         f"eth2={env.path('out2.pcap')}", "-e", conf)
+    chk.ok(rc != 0 and "--to-pcap 'eth2=" in err and "no device element" in err,
+           "--to-pcap of a device no element names: refused", f"rc={rc} {err!r}")
+
+
 def big(env, chk):
     # the documented limit is 200 000 elements: with a linear scan of the
     # names per declaration, 100 000 took minutes to parse
@@ -202,6 +225,8 @@ def main():
     route_table(env, chk)
     chk.section("--simtime")
     simtime(env, chk)
+    chk.section("--from-pcap / --to-pcap devices")
+    pcap_typo(env, chk)
     chk.section("200 000 elements")
     big(env, chk)
     env.done(chk)
