@@ -227,8 +227,8 @@ ctl_request(int n, char **argv, char *req, size_t len)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+static int
+ctl_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -277,6 +277,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (json)
+		ctl_json_begin();
 	/* a command is one line: a word with a line break would cut it short */
 	for (r = 0; r < argc; r++)
 		if (strpbrk(argv[r], "\r\n") != NULL) {
@@ -340,8 +342,7 @@ main(int argc, char **argv)
 	}
 	free(text);
 	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
+		ctl_json_print(reply);
 	} else if (!json_object_get_boolean(ok)) {
 		json_object_object_get_ex(reply, "error", &err);
 		fprintf(stderr, "netvmctl: %s\n", err ? json_object_get_string(err) : "failed");
@@ -373,4 +374,13 @@ main(int argc, char **argv)
 	r = r < 0 || !json_object_get_boolean(ok) ? 1 : 0;
 	json_object_put(reply);
 	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	int status = ctl_main(argc, argv);
+
+	ctl_json_end(status);
+	return status;
 }

@@ -48,4 +48,12 @@ int ctl_nf_cmd(const char *core_sock, int id, int n, char **words, const char *f
 int ctl_idle_request(int n, char **argv, char *req, size_t len);
 int ctl_show_idle(const char *req, struct json_object *reply, FILE *f);
 
+/* netvmctl_json.c: --json output. ctl_json_begin() once --json is known
+ * (stderr is then also kept), ctl_json_print() for every JSON answer,
+ * ctl_json_end(STATUS) before exiting: a failure that printed no answer
+ * prints {"ok": false, "error": FIRST LINE OF STDERR}. */
+void ctl_json_begin(void);
+void ctl_json_print(struct json_object *o);
+void ctl_json_end(int status);
+
 #endif /* NETVM_NETVMCTL_H */

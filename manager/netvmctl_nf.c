@@ -160,8 +160,7 @@ ctl_nf_cmd(const char *core_sock, int id, int n, char **words, const char *file,
 		json_object_object_add(o, "ok", json_object_new_boolean(status == 0));
 		json_object_object_add(o, "status", json_object_new_int(status));
 		json_object_object_add(o, "answer", json_object_new_string(answer));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
+		ctl_json_print(o);
 		json_object_put(o);
 	} else if (status == 0) {
 		fputs(answer, stdout);

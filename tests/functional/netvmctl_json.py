@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""netvmctl_json: `netvmctl --json` always prints one valid JSON object.
+
+netvmctl against a manager played by the test (a unix socket that answers
+each request line with canned bytes) and against sockets that do not exist.
+No root, no core, no manager.
+
+  answer     the manager's answer is printed as JSON, exit status as its "ok"
+  not UTF-8  an answer that echoes bytes that are not UTF-8 (a VM name given
+             as raw bytes) is still valid JSON: each bad byte is U+FFFD
+  failures   no manager socket, no core socket, a VM the manager does not
+             list (vm cmd): {"ok": false, "error": ...} on stdout, the same
+             message on stderr, exit status 1
+  usage      a usage error: {"ok": false, ...}, exit status 2
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+from nvtest import check  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+
+CTL = "manager/netvmctl"
+
+
+class FakeManager:
+    """A unix socket answering every request with @answers[request line]."""
+
+    def __init__(self, path, answers):
+        self.answers, self.requests = answers, []
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(8)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            data = b""
+            while not data.endswith(b"\n"):
+                more = conn.recv(4096)
+                if not more:
+                    break
+                data += more
+            line = data.decode("utf-8", "surrogateescape").rstrip("\n")
+            self.requests.append(line)
+            conn.sendall(self.answers.get(line.split(" ")[0] + " " + line.split(" ")[1]
+                                          if " " in line else line, b'{"ok": false}'))
+            conn.close()
+
+
+def ctl(env, *args):
+    """netvmctl --json ARGS (bytes allowed); (status, parsed stdout or None, raw, stderr)."""
+    r = subprocess.run([env.binary(CTL), "--json"] + list(args), capture_output=True,
+                       timeout=30)
+    try:
+        parsed = json.loads(r.stdout.decode("utf-8"))  # strict: invalid UTF-8 raises
+    except (UnicodeDecodeError, ValueError):
+        parsed = None
+    return r.returncode, parsed, r.stdout, r.stderr.decode("utf-8", "replace")
+
+
+def main():
+    env = nvenv.setup("netvmctl_json", timeout=60, description=__doc__)
+    chk = check.Checker("netvmctl_json")
+    nvenv.require_binaries(env, chk, [CTL])
+    sock = env.path("manager.sock")
+    FakeManager(sock, {
+        "vm start": b'{"ok": false, "error": "no VM called \'\xff\xfe\' in the manager\'s '
+                    b'configuration"}\n',
+        "vm stop": b'{"ok": true}\n',
+        "vm list": b'{"ok": true, "vms": [], "core_socket": "/nonexistent/core.sock"}\n',
+    })
+
+    chk.section("the manager's answer")
+    rc, out, raw, err = ctl(env, "-s", sock, "vm", "stop", "fw1")
+    chk.ok(rc == 0 and out == {"ok": True}, "vm stop: the answer as JSON, exit 0",
+           f"rc={rc} {raw!r} {err!r}")
+    rc, out, raw, err = ctl(env, "-s", sock, "vm", "start", b"\xff\xfe")
+    chk.ok(out is not None, "an answer echoing bytes that are not UTF-8 is valid JSON",
+           f"rc={rc} {raw!r}")
+    chk.ok(rc == 1 and out is not None and out.get("ok") is False and
+           "'\ufffd\ufffd'" in out.get("error", ""),
+           "each bad byte became U+FFFD; exit 1 as the answer says", f"rc={rc} {out!r}")
+
+    chk.section("failures with no answer")
+    cases = (
+        (("-s", env.path("none.sock"), "vm", "list"), "cannot reach netvm-manager"),
+        (("-c", env.path("none.sock"), "role", "list"), "cannot reach the core engine"),
+        (("-c", env.path("none.sock"), "nf", "cmd", "3", "help"), "cannot reach the core engine"),
+        (("-s", sock, "vm", "cmd", "nope", "help"), "no VM named nope"),
+    )
+    for args, want in cases:
+        rc, out, raw, err = ctl(env, *args)
+        chk.ok(rc == 1 and out is not None and out.get("ok") is False and
+               want in out.get("error", "") and want in err,
+               f"{' '.join(args[2:])}: {{\"ok\": false, \"error\": \"...{want}...\"}}, "
+               "the same on stderr, exit 1", f"rc={rc} {raw!r} {err!r}")
+
+    chk.section("usage errors")
+    for args in (("frobnicate",), ("role", "name", "4", "x\ny")):
+        rc, out, raw, err = ctl(env, *args)
+        chk.ok(rc == 2 and out is not None and out.get("ok") is False and out.get("error"),
+               f"{' '.join(args)!r}: {{\"ok\": false, ...}}, exit 2", f"rc={rc} {raw!r}")
+    env.done(chk)
+
+
+if __name__ == "__main__":
+    main()
