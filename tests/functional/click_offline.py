@@ -19,6 +19,7 @@ netvm-click --offline, no root, no core engine.
   payload        ToIPSummaryDump writes the payload field FromIPSummaryDump read
   table          StaticIPLookup's routes as ADDR/LEN (ADDR/MASK for a mask
                  that is no prefix), as Click writes them
+  Unstrip        past the headroom: dropped and counted
   pcap           a --from-pcap/--to-pcap device no element names is refused
   simtime        the simulated clock moves on 1 µs per request of the time
   -h             a class name for the element prints every one with headers
@@ -183,6 +184,14 @@ def pcap_typo(env, chk):
            "--to-pcap of a device no element names: refused", f"rc={rc} {err!r}")
 
 
+def unstrip(env, chk):
+    rc, out, err = click(env, "-h", "u.drops", "-h", "c.count", "-e",
+                         "InfiniteSource(LIMIT 2, STOP true) -> u :: Unstrip(1000) "
+                         "-> c :: Counter -> Discard")
+    chk.eq(handlers(out), {"u.drops": "2", "c.count": "0"},
+           "Unstrip past the headroom: both packets dropped and counted (drops)")
+
+
 def big(env, chk):
     # the documented limit is 200 000 elements: with a linear scan of the
     # names per declaration, 100 000 took minutes to parse
@@ -227,6 +236,8 @@ def main():
     simtime(env, chk)
     chk.section("--from-pcap / --to-pcap devices")
     pcap_typo(env, chk)
+    chk.section("Unstrip past the headroom")
+    unstrip(env, chk)
     chk.section("200 000 elements")
     big(env, chk)
     env.done(chk)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Strip(LENGTH) — removes LENGTH bytes from the front (the data pointer
- * moves; the bytes stay as headroom). Unstrip(LENGTH) — puts them back.
+ * moves; the bytes stay as headroom). Unstrip(LENGTH) — puts them back
+ * (a packet with less headroom is dropped, counted in drops).
  * Truncate(LENGTH [, EXTRA_LENGTH]) — cuts the packet to at most LENGTH
  * bytes, adding what it cut to the extra-length annotation (EXTRA_LENGTH true).
  */
@@ -10,6 +11,7 @@
 struct strip {
 	int64_t len;
 	bool extra;
+	uint64_t drops; /* Unstrip: packets without the headroom */
 };
 
 static int
@@ -39,8 +41,11 @@ strip_action(struct ck_element *e, struct ck_pkt *p)
 static struct ck_pkt *
 unstrip_action(struct ck_element *e, struct ck_pkt *p)
 {
-	if (!ck_pkt_push(p, (uint32_t)CK_PRIV(e, struct strip)->len)) {
-		ck_pkt_kill(e, p); /* no headroom: cannot happen after Strip */
+	struct strip *s = CK_PRIV(e, struct strip);
+
+	if (!ck_pkt_push(p, (uint32_t)s->len)) {
+		s->drops++; /* more than the headroom: never reallocated */
+		ck_pkt_kill(e, p);
 		return NULL;
 	}
 	return p;
@@ -76,6 +81,12 @@ const struct ck_element_class ck_class_Strip = {
 	.handlers = strip_handlers,
 };
 
+static const struct ck_handler unstrip_handlers[] = {
+	{ "length", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct strip, len) },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct strip, drops) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
 const struct ck_element_class ck_class_Unstrip = {
 	.name = "Unstrip",
 	.ports = "1/1",
@@ -83,7 +94,7 @@ const struct ck_element_class ck_class_Unstrip = {
 	.priv_size = sizeof(struct strip),
 	.configure = strip_configure,
 	.action = unstrip_action,
-	.handlers = strip_handlers,
+	.handlers = unstrip_handlers,
 };
 
 const struct ck_element_class ck_class_Truncate = {
