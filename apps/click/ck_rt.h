@@ -258,6 +258,9 @@ struct ck_notifier *ck_pull_notifier(struct ck_element *e, unsigned int port);
 /* Make @e's task a listener of @n: it is rescheduled when @n turns nonempty.
  * Returns 0, or -ENOSPC (the caller then polls). */
 int ck_notifier_listen(struct ck_notifier *n, struct ck_element *e);
+/* ck_pull_notifier() and ck_notifier_listen() in one: the notifier @e's
+ * task now sleeps on, or NULL (none upstream, or no room: @e polls). */
+struct ck_notifier *ck_pull_listen(struct ck_element *e, unsigned int port);
 /* Set @n's state; turning nonempty reschedules its listeners. */
 void ck_notifier_set(struct ck_notifier *n, bool nonempty);
 

@@ -337,6 +337,14 @@ ck_notifier_listen(struct ck_notifier *n, struct ck_element *e)
 	return 0;
 }
 
+struct ck_notifier *
+ck_pull_listen(struct ck_element *e, unsigned int port)
+{
+	struct ck_notifier *n = ck_pull_notifier(e, port);
+
+	return n && ck_notifier_listen(n, e) == 0 ? n : NULL;
+}
+
 /* Set @n; nonempty wakes its listeners. */
 void
 ck_notifier_set(struct ck_notifier *n, bool nonempty)

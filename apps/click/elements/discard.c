@@ -41,9 +41,7 @@ discard_initialize(struct ck_element *e)
 		ck_task_unschedule(e);
 		return 0;
 	}
-	d->upstream = ck_pull_notifier(e, 0);
-	if (d->upstream && ck_notifier_listen(d->upstream, e) < 0)
-		d->upstream = NULL;
+	d->upstream = ck_pull_listen(e, 0);
 	if (!d->active)
 		ck_task_unschedule(e);
 	return 0;

@@ -45,9 +45,7 @@ unqueue_initialize(struct ck_element *e)
 		ck_task_unschedule(e);
 		return 0;
 	}
-	s->upstream = ck_pull_notifier(e, 0);
-	if (s->upstream && ck_notifier_listen(s->upstream, e) < 0)
-		s->upstream = NULL;
+	s->upstream = ck_pull_listen(e, 0);
 	return 0;
 }
 
