@@ -55,13 +55,16 @@ name_hash(const char *s)
 	return h;
 }
 
-/* Put declaration @i of @sc in its name index (an empty name is not). */
+/* Put declaration @i of @sc in its name index: not an empty name (a
+ * group's tunnel), nor an anonymous element's provisional ";Class@N", which
+ * no reference names (anon_name()). At most one entry per declaration, so
+ * the index stays at most half full. */
 static void
 index_decl(struct ck_scope *sc, uint32_t i)
 {
 	uint32_t k;
 
-	if (sc->el[i].name[0] == '\0')
+	if (sc->el[i].name[0] == '\0' || sc->el[i].name[0] == ';')
 		return;
 	for (k = name_hash(sc->el[i].name) & (sc->nslots - 1); sc->by_name[k] != 0;
 	     k = (k + 1) & (sc->nslots - 1))
@@ -150,7 +153,7 @@ anon_name(struct ck_front *fe, struct ck_scope *sc, const char *cls)
 }
 
 /* The anonymous elements of @sc, now that every name it declares is known,
- * get their final names (anon_name()); the name index is built again. */
+ * get their final names (anon_name()), in order, each then in the index. */
 void
 ck_scope_deanonymize(struct ck_front *fe, struct ck_scope *sc)
 {
@@ -170,7 +173,7 @@ ck_scope_deanonymize(struct ck_front *fe, struct ck_scope *sc)
 
 			if (find_decl(sc, cand) < 0) {
 				sc->el[i].name = cand;
-				index_decl(sc, i); /* the ';' entry stays, matching nothing */
+				index_decl(sc, i);
 				break;
 			}
 		}
