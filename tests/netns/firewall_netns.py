@@ -55,7 +55,7 @@ Server((sys.argv[1], 80), http.server.SimpleHTTPRequestHandler).serve_forever()
 UDP_SERVER = """
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], int(sys.argv[2])))
+s.bind((sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 53))
 while True:
     data, peer = s.recvfrom(2048)
     s.sendto(b"answer:" + data, peer)
@@ -64,7 +64,7 @@ UDP_CLIENT = """
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(3)
-s.sendto(b"query", (sys.argv[1], int(sys.argv[2])))
+s.sendto(b"query", (sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 53))
 try:
     print(s.recv(2048).decode())
 except socket.timeout:
