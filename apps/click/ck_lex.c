@@ -154,7 +154,9 @@ ck_lerror(struct ck_front *fe, const char *file, unsigned int line, const char *
 	char lm[512];
 	va_list ap;
 
-	snprintf(lm, sizeof(lm), "%s:%u", file, line);
+	/* a file name of any length (a line directive names it) leaves room
+	 * for the line */
+	snprintf(lm, sizeof(lm), "%.400s:%u", file, line);
 	va_start(ap, fmt);
 	verror(fe, lm, fmt, ap);
 	va_end(ap);
