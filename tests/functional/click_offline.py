@@ -44,9 +44,13 @@ INT64_MIN = -(2 ** 63)
 
 
 def click(env, *args):
-    """Run netvm-click --offline ARGS; (exit status, stdout, stderr)."""
-    r = subprocess.run([env.binary(CLICK), "--offline"] + list(args), capture_output=True,
-                       text=True, timeout=120)
+    """Run netvm-click --offline ARGS; (exit status, stdout, stderr); status None
+    when it did not end within 120 s (a hang is a failed check, not a crash)."""
+    try:
+        r = subprocess.run([env.binary(CLICK), "--offline"] + list(args), capture_output=True,
+                           text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return None, "", "netvm-click did not end within 120 s"
     return r.returncode, r.stdout, r.stderr
 
 
