@@ -789,34 +789,15 @@ cfg_parse_string(const char *text, const char *name, struct cfg *c, char *err, s
 int
 cfg_load(const char *path, struct cfg *c, char *err, size_t errlen)
 {
-	struct stat st;
 	config_t lc;
-	FILE *f;
 	int rc;
 
-	/* libconfig reports any open failure as one I/O error: find the errno first. */
-	f = fopen(path, "r");
-	rc = f == NULL ? -errno : fstat(fileno(f), &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : 0;
-	if (f != NULL)
-		fclose(f);
-	if (rc < 0) {
-		cfg_defaults(c);
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-rc));
-		return rc;
-	}
 	config_init(&lc);
-	config_set_auto_convert(&lc, 0);
-	if (config_read_file(&lc, path) == CONFIG_TRUE) {
+	rc = cfg_read_file(&lc, path, err, errlen);
+	if (rc == 0)
 		rc = cfg_build(&lc, path, true, c, err, errlen);
-	} else if (config_error_type(&lc) == CONFIG_ERR_FILE_IO) {
+	else
 		cfg_defaults(c);
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "%s: cannot read: %s", path, config_error_text(&lc));
-		rc = -EIO;
-	} else {
-		rc = cfg_syntax_error(&lc, path, c, err, errlen);
-	}
 	config_destroy(&lc);
 	return rc;
 }

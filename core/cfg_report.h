@@ -19,4 +19,13 @@ const char *cfg_type_name(const config_setting_t *s);
 int cfg_report(const char *name, char *err, size_t errlen, const config_setting_t *s,
 	       const char *key, const char *fmt, va_list ap);
 
+/* Largest configuration file read (a rule set of CFG_MAX_RULES rules fits). */
+#define CFG_FILE_MAX (256u << 20)
+
+/* Read the configuration file @path into @lc (libconfig, auto-convert off),
+ * @include paths taken from the file's directory. Returns 0; -errno with
+ * "PATH: cannot open: REASON" or "PATH: cannot read: REASON" in @err; or
+ * -EINVAL with "FILE:LINE: syntax: REASON". */
+int cfg_read_file(config_t *lc, const char *path, char *err, size_t errlen);
+
 #endif /* NETVM_CFG_REPORT_H */

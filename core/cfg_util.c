@@ -5,9 +5,15 @@
  * file, line and key.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cfg_priv.h"
 
@@ -50,6 +56,89 @@ cfg_report(const char *name, char *err, size_t errlen, const config_setting_t *s
 	if (n >= 0 && (size_t)n < errlen)
 		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
 	return -EINVAL;
+}
+
+/*
+ * The whole of file @path in a NUL-terminated buffer (*@text, the caller
+ * frees it), read here rather than by libconfig: its reader ends the
+ * process when a read fails midway (a file of /proc that cannot be read),
+ * and reports every open failure as one I/O error.
+ */
+static int
+read_text(const char *path, char **text, char *err, size_t errlen)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = NULL, *nb;
+	struct stat st;
+	ssize_t r;
+	int fd, rc;
+
+	*text = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	rc = fd < 0 || fstat(fd, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : 0;
+	if (rc < 0) {
+		if (fd >= 0)
+			close(fd);
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-rc));
+		return rc;
+	}
+	for (;;) {
+		if (buf == NULL || cap - len < 2) {
+			if (buf != NULL)
+				cap *= 2;
+			nb = cap > CFG_FILE_MAX + 1 ? NULL : realloc(buf, cap);
+			if (nb == NULL) {
+				rc = cap > CFG_FILE_MAX + 1 ? -EFBIG : -ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = r < 0 ? -errno : 0;
+			break;
+		}
+		len += (size_t)r;
+	}
+	close(fd);
+	if (rc < 0) {
+		free(buf);
+		if (err != NULL && errlen > 0 && rc == -EFBIG)
+			snprintf(err, errlen, "%s: cannot read: larger than %u MiB", path,
+				 CFG_FILE_MAX >> 20);
+		else if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(-rc));
+		return rc;
+	}
+	buf[len] = '\0';
+	*text = buf;
+	return 0;
+}
+
+int
+cfg_read_file(config_t *lc, const char *path, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], *text;
+	int rc;
+
+	rc = read_text(path, &text, err, errlen);
+	if (rc < 0)
+		return rc;
+	config_set_auto_convert(lc, 0);
+	if (snprintf(dir, sizeof(dir), "%s", path) < (int)sizeof(dir))
+		config_set_include_dir(lc, dirname(dir));
+	if (config_read_string(lc, text) != CONFIG_TRUE) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s:%d: syntax: %s",
+				 config_error_file(lc) != NULL ? config_error_file(lc) : path,
+				 config_error_line(lc), config_error_text(lc));
+		rc = -EINVAL;
+	}
+	free(text);
+	return rc;
 }
 
 /* Write "FILE:LINE: KEY: message" for setting @s and return -EINVAL. */

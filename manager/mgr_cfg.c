@@ -613,38 +613,21 @@ int
 mgr_cfg_load(const char *path, struct mgr_cfg *c, char *err, size_t errlen)
 {
 	struct mgr_cfg_ctx x = { .name = path, .err = err, .errlen = errlen };
-	struct stat st;
 	config_t lc;
-	FILE *f;
 	int rc;
 
 	mgr_cfg_defaults(c);
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	/* libconfig reports any open failure as one I/O error: find the errno first. */
-	f = fopen(path, "r");
-	rc = f == NULL ? -errno : fstat(fileno(f), &st) < 0 ? -errno :
-	     S_ISDIR(st.st_mode) ? -EISDIR : mgr_file_dir(&x, path);
-	if (f != NULL)
-		fclose(f);
+	rc = mgr_file_dir(&x, path);
 	if (rc < 0) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-rc));
 		return rc;
 	}
 	config_init(&lc);
-	config_set_auto_convert(&lc, 0);
-	if (config_read_file(&lc, path) != CONFIG_TRUE) {
-		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO) {
-			snprintf(err, errlen, "%s: cannot read: %s", path, config_error_text(&lc));
-			rc = -EIO;
-		} else {
-			snprintf(err, errlen, "%s:%d: syntax: %s",
-				 config_error_file(&lc) ? config_error_file(&lc) : path,
-				 config_error_line(&lc), config_error_text(&lc));
-			rc = -EINVAL;
-		}
-	} else {
+	rc = cfg_read_file(&lc, path, err, errlen);
+	if (rc == 0) {
 		rc = mgr_parse_root(&x, config_root_setting(&lc), c);
 		if (rc == -ENOMEM)
 			snprintf(err, errlen, "%s: out of memory", path);

@@ -447,13 +447,14 @@ mgr_dos_stop(struct mgr *m)
 struct json_object *
 mgr_dos_json(struct mgr *m)
 {
-	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	struct json_object *o = json_object_new_object(), *a;
 	const struct mgr_dos *d = m->dos;
 	unsigned int i;
 
 	json_object_object_add(o, "on", json_object_new_boolean(d != NULL));
 	if (d == NULL)
 		return o;
+	a = json_object_new_array();
 	json_object_object_add(o, "src_pps", json_object_new_int((int)m->cfg.dos.src_pps));
 	json_object_object_add(o, "syn_pps", json_object_new_int((int)m->cfg.dos.syn_pps));
 	json_object_object_add(o, "hold_ms", json_object_new_int((int)m->cfg.dos.hold_ms));

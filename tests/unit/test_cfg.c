@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -788,6 +789,72 @@ test_file_errors_name_the_file(void **state)
 	cfg_free(&c);
 }
 
+/* A file whose reading fails midway is an error naming it, not the end of
+ * the process (libconfig's own reader exits on it); a pipe is read to its
+ * end. */
+static void
+test_read_errors(void **state)
+{
+	char err[256] = "", path[64];
+	int fds[2];
+	struct cfg c;
+
+	(void)state;
+	assert_int_equal(cfg_load("/proc/self/mem", &c, err, sizeof(err)), -EIO);
+	assert_string_equal(err, "/proc/self/mem: cannot read: Input/output error");
+	assert_is_defaults(&c);
+
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "core = { queues = 3; };\n", 24), 24);
+	close(fds[1]);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.queues, 3);
+	cfg_free(&c);
+	close(fds[0]);
+}
+
+/* @include takes a relative path from the including file's directory,
+ * whatever the working directory; mistakes in it name it. */
+static void
+test_include_relative(void **state)
+{
+	char dir[128], sub[160], path[192], inc[192], err[512];
+	struct cfg c;
+	FILE *f;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/netvm-test-inc-XXXXXX", P_tmpdir);
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	snprintf(inc, sizeof(inc), "%s/roles.conf", sub);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("core = { queues = 2; };\n@include \"sub/roles.conf\"\n", f);
+	fclose(f);
+	f = fopen(inc, "w");
+	assert_non_null(f);
+	fputs("roles = ( { id = 7; name = \"inc\"; } );\n", f);
+	fclose(f);
+	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.queues, 2);
+	assert_string_equal(c.role_names[7], "inc");
+	cfg_free(&c);
+
+	f = fopen(inc, "w");
+	assert_non_null(f);
+	fputs("roles = ( { id = 7; name = \"inc\"; bogus = 1; } );\n", f);
+	fclose(f);
+	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "sub/roles.conf:1: roles[0].bogus: unknown key");
+	unlink(inc);
+	unlink(path);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 static void
 load_example(const char *name, struct cfg *c)
 {
@@ -864,6 +931,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_error_no_buffer),
 		cmocka_unit_test(test_error_truncated_buffer),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_read_errors),
+		cmocka_unit_test(test_include_relative),
 		cmocka_unit_test(test_file_errors_name_the_file),
 		cmocka_unit_test(test_example_chain),
 		cmocka_unit_test(test_example_lb),
