@@ -154,6 +154,20 @@ mgr_get_path(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key, 
 }
 
 /* files = [ "/etc/routes:routes.txt", ... ]: what the guest's /init writes. */
+/* File @path (setting @s) can be read, and is not a directory. */
+static int
+mgr_check_file(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key,
+	       const char *path)
+{
+	struct stat st;
+
+	if (access(path, R_OK) < 0 || stat(path, &st) < 0)
+		return mgr_fail(x, s, key, "%s: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return mgr_fail(x, s, key, "%s: %s", path, strerror(EISDIR));
+	return 0;
+}
+
 static int
 mgr_parse_files(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key,
 		struct mgr_vm_cfg *vm)
@@ -188,8 +202,9 @@ mgr_parse_files(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *ke
 		vm->files[i].guest[glen] = '\0';
 		rc = mgr_get_path(x, e, ekey, colon + 1, vm->files[i].host,
 				  sizeof(vm->files[i].host));
-		if (rc == 0 && access(vm->files[i].host, R_OK) < 0)
-			return mgr_fail(x, e, ekey, "%s: %s", vm->files[i].host, strerror(errno));
+		if (rc < 0)
+			return rc;
+		rc = mgr_check_file(x, e, ekey, vm->files[i].host);
 		if (rc < 0)
 			return rc;
 	}
@@ -271,9 +286,7 @@ mgr_parse_field(struct mgr_cfg_ctx *x, const struct mgr_field *f, const config_s
 		return mgr_get_path(x, s, key, str, dst, f->size);
 	case K_FILE:
 		rc = mgr_get_path(x, s, key, str, dst, f->size);
-		if (rc == 0 && access(dst, R_OK) < 0)
-			return mgr_fail(x, s, key, "%s: %s", dst, strerror(errno));
-		return rc;
+		return rc < 0 ? rc : mgr_check_file(x, s, key, dst);
 	default:
 		break;
 	}

@@ -6,9 +6,13 @@
  * machinery as the rest of the file (mgr_cfg_priv.h); docs/operations.md.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cfg_report.h"
 #include "mgr_cfg_priv.h"
@@ -226,15 +230,14 @@ mgr_cfg_ops_check(struct mgr_cfg_ctx *x, const config_setting_t *root, const str
 	return 0;
 }
 
-int
-mgr_cfg_warning(const struct mgr_cfg *c, unsigned int i, char *buf, size_t len)
+/* The scaling policies of method "idle" need more idle VMs than there are. */
+static int
+warn_idle_min(const struct mgr_cfg *c, char *buf, size_t len)
 {
 	uint32_t need = 0;
 	unsigned int k, n = 0;
 	size_t at;
 
-	if (i > 0)
-		return -ENOENT; /* the only warning so far */
 	for (k = 0; k < c->nb_scale; k++)
 		if (c->scale[k].method == MGR_METHOD_IDLE) {
 			need += c->scale[k].min;
@@ -254,4 +257,56 @@ mgr_cfg_warning(const struct mgr_cfg *c, unsigned int i, char *buf, size_t len)
 		snprintf(buf + at, len - at, ") and idle.count = %u: the starts beyond it fail "
 			 "and are retried every manager.restart_backoff_ms", c->idle.count);
 	return 0;
+}
+
+/* Whether @name is an executable file: a path, or a name found on $PATH. */
+static bool
+executable(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char full[PATH_MAX];
+	struct stat st;
+
+	if (strchr(name, '/') != NULL)
+		return stat(name, &st) == 0 && S_ISREG(st.st_mode) && access(name, X_OK) == 0;
+	for (p = path != NULL ? path : "/usr/bin:/bin"; *p != '\0'; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		if (snprintf(full, sizeof(full), "%.*s/%s", (int)(end - p), end == p ? "." : p,
+			     name) >= (int)sizeof(full))
+			continue;
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* QEMU, which VMs of launcher "qemu" and the idle VMs run, cannot be run. */
+static int
+warn_qemu(const struct mgr_cfg *c, char *buf, size_t len)
+{
+	unsigned int k, n = 0;
+
+	for (k = 0; k < c->nb_vms; k++)
+		n += c->vms[k].launcher == MGR_LAUNCH_QEMU;
+	if ((n == 0 && c->idle.count == 0) || executable(c->qemu))
+		return -ENOENT;
+	snprintf(buf, len, "manager.qemu: '%s' is not an executable file%s: %s cannot start "
+		 "until it is installed", c->qemu, strchr(c->qemu, '/') ? "" : " on $PATH",
+		 n > 0 && c->idle.count > 0 ? "the VMs of launcher \"qemu\" and the idle VMs" :
+		 n > 0 ? "the VMs of launcher \"qemu\"" : "the idle VMs");
+	return 0;
+}
+
+int
+mgr_cfg_warning(const struct mgr_cfg *c, unsigned int i, char *buf, size_t len)
+{
+	static int (*const warn[])(const struct mgr_cfg *, char *, size_t) = {
+		warn_idle_min, warn_qemu,
+	};
+	unsigned int k;
+
+	for (k = 0; k < sizeof(warn) / sizeof(warn[0]); k++)
+		if (warn[k](c, buf, len) == 0 && i-- == 0)
+			return 0;
+	return -ENOENT;
 }

@@ -93,6 +93,16 @@ mgr_vm_init(struct mgr *m, struct mgr_vm *vm, const struct mgr_vm_cfg *cfg, char
 			 cfg->name, dir, cfg->name, sizeof(vm->sock_path) - 1);
 		return -ENAMETOOLONG;
 	}
+	if (cfg->kernel[0] != '\0') {
+		/* the files as they are now: a line too long could never boot */
+		char line[MGR_CMDLINE_MAX + 1], why[MGR_ERR_LEN];
+		int r = mgr_vm_cmdline(vm, line, sizeof(line), why, sizeof(why));
+
+		if (r < 0) {
+			snprintf(err, errlen, "%s:%u: %s", m->cfg_path, cfg->line, why);
+			return r;
+		}
+	}
 	return 0;
 }
 

@@ -315,6 +315,11 @@ test_errors(void **state)
 		     "is not \"/GUEST/PATH:HOST_FILE\"");
 	expect_error(VM_HEAD "    files = [ \"/etc/routes:absent.txt\" ]; }\n);\n", "files",
 		     "vms[0].files[0]", "absent.txt: No such file or directory");
+	/* a directory reads (access) but boots nothing */
+	expect_error("vms = (\n  { name = \"a\"; role = 1;\n    kernel = \"/tmp\"; }\n);\n",
+		     "kernel", "vms[0].kernel", "/tmp: Is a directory");
+	expect_error(VM_HEAD "    files = [ \"/etc/routes:/tmp\" ]; }\n);\n", "files",
+		     "vms[0].files[0]", "/tmp: Is a directory");
 	expect_error(VM_HEAD "    files = \"/etc/routes:vmlinux\"; }\n);\n", "files", "vms[0].files",
 		     "expected an array");
 	/* required keys and rules between keys */
@@ -647,6 +652,40 @@ test_ops_warnings(void **state)
 	assert_int_equal(strlen(buf), 39);
 }
 
+/* A QEMU that cannot be run, with VMs or idle VMs that need it: valid,
+ * with a warning; none when nothing runs QEMU or when it is there. */
+static void
+test_qemu_warning(void **state)
+{
+	char buf[512];
+
+	(void)state;
+	assert_int_equal(warning_of("q0.conf", "manager = { qemu = \"/nonexistent/qemu\"; };\n"
+				    "vms = ( { name = \"a\"; role = 1; kernel = \"vmlinux\"; } );\n",
+				    0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "manager.qemu: '/nonexistent/qemu' is not an executable file: "
+			    "the VMs of launcher \"qemu\" cannot start until it is installed");
+	assert_int_equal(warning_of("q1.conf", "manager = { qemu = \"no-such-qemu-here\"; };\n"
+				    "idle = { count = 1; kernel = \"vmlinux\"; };\n",
+				    0, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "'no-such-qemu-here' is not an executable file on $PATH: "
+			       "the idle VMs cannot start"));
+	/* a directory is not a program */
+	assert_int_equal(warning_of("q2.conf", "manager = { qemu = \"/tmp\"; };\n"
+				    "vms = ( { name = \"a\"; role = 1; kernel = \"vmlinux\"; } );\n",
+				    0, buf, sizeof(buf)), 0);
+	/* nothing runs QEMU */
+	assert_int_equal(warning_of("q3.conf", "manager = { qemu = \"/nonexistent/qemu\"; };\n",
+				    0, buf, sizeof(buf)), -ENOENT);
+	/* there: /bin/sh stands for it */
+	assert_int_equal(warning_of("q4.conf", "manager = { qemu = \"/bin/sh\"; };\n"
+				    "vms = ( { name = \"a\"; role = 1; kernel = \"vmlinux\"; } );\n",
+				    0, buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(warning_of("q5.conf", "manager = { qemu = \"sh\"; };\n"
+				    "vms = ( { name = \"a\"; role = 1; kernel = \"vmlinux\"; } );\n",
+				    0, buf, sizeof(buf)), -ENOENT);
+}
+
 /* Each mistake of the three sections: refused, FILE:LINE: KEY: and why. */
 static void
 test_ops_errors(void **state)
@@ -769,6 +808,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_ops_full),
 		cmocka_unit_test(test_ops_errors),
 		cmocka_unit_test(test_ops_warnings),
+		cmocka_unit_test(test_qemu_warning),
 		cmocka_unit_test(test_examples),
 	};
 
