@@ -17,6 +17,10 @@ netvm-click --offline, no root, no core engine.
                  anonymous compound takes arguments
   Print          CONTENTS NONE prints no bytes
   payload        ToIPSummaryDump writes the payload field FromIPSummaryDump read
+  lengths        FromIPSummaryDump makes the headers (ip_hl, tcp_off) and notes the
+                 rest of ip_len as extra length: IPPrint's SEQLEN, packet and IP
+                 lengths, ToIPSummaryDump's ip_len and payload_len, before and
+                 after Truncate
   table          StaticIPLookup's routes as ADDR/LEN (ADDR/MASK for a mask
                  that is no prefix), as Click writes them
   Unstrip        past the headroom: dropped and counted
@@ -145,6 +149,39 @@ def payload(env, chk):
            "ToIPSummaryDump writes the payload FromIPSummaryDump read (escaped, quoted)")
 
 
+def lengths(env, chk):
+    # As Click: FromIPSummaryDump builds the headers (ip_hl and tcp_off bytes)
+    # and notes the rest of ip_len as extra length. IPPrint's TCP line reads
+    # SEQ:END(SEQLEN,PACKET,IP_LEN): SEQLEN = ip_len - ip_hl - tcp_off, plus
+    # one for SYN and one for FIN; PACKET the bytes the packet holds.
+    rows = [(1500, 40, 20, "A"), (1000, 20, 20, "SA"), (1000, 20, 40, "SF"),
+            (1000, 32, 40, "A"), (41, 20, 20, "PA")]
+    data = "!data src dst sport dport proto ip_len ip_hl tcp_off tcp_flags\n" + "".join(
+        f"1.0.0.1 1.0.0.2 10 20 T {ln} {hl} {off} {fl}\n" for ln, hl, off, fl in rows)
+    conf = ("FromIPSummaryDump(DATA %s, STOP true) -> IPPrint(TIMESTAMP false) -> "
+            "ToIPSummaryDump(-, FIELDS ip_len ip_hl tcp_off payload_len)" % json.dumps(data))
+    rc, out, err = click(env, "-e", conf)
+    want = []
+    for ln, hl, off, fl in rows:
+        seqlen = ln - hl - off + ("S" in fl) + ("F" in fl)
+        shown = "".join(c for c in "SFRP" if c in fl) or "."
+        ack = " ack 0" if "A" in fl else ""
+        want.append(f"1.0.0.1.10 > 1.0.0.2.20: {shown} 0:{seqlen}({seqlen},{hl + off},{ln})"
+                    f"{ack} win 0")
+    chk.eq((rc, err.splitlines()), (0, want),
+           "IPPrint: headers in the packet, ip_len's rest as extra length")
+    chk.eq(out.splitlines()[2:], [f"{ln} {hl} {off} {ln - hl - off}" for ln, hl, off, _ in rows],
+           "ToIPSummaryDump: ip_len, ip_hl, tcp_off and payload_len as read")
+    # UDP with 10 bytes of payload (38 in all) cut to 30: the 8 bytes cut are
+    # extra length, ip_len stays 38 (it was counted twice: 46)
+    data = '!data proto sport dport payload\nU 1 2 "0123456789"\n'
+    conf = ("FromIPSummaryDump(DATA %s, STOP true) -> Truncate(30) -> Print(MAXLENGTH 0) -> "
+            "ToIPSummaryDump(-, FIELDS ip_len payload_len)" % json.dumps(data))
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, err.strip(), out.splitlines()[2:]), (0, "30", ["38 10"]),
+           "after Truncate: 30 bytes held, ip_len and payload_len unchanged")
+
+
 def route_table(env, chk):
     conf = ("rt :: StaticIPLookup(1.0.0.0/8 0, 18.26.4.0/24 18.26.4.1 1, "
             "10.0.0.0/255.0.255.0 1); Idle -> rt; rt[0] -> Discard; rt[1] -> Discard;")
@@ -234,6 +271,8 @@ def main():
     class_handlers(env, chk)
     chk.section("payload through IP summary dumps")
     payload(env, chk)
+    chk.section("packet lengths through IP summary dumps")
+    lengths(env, chk)
     chk.section("a routing table's table handler")
     route_table(env, chk)
     chk.section("--simtime")

@@ -122,6 +122,33 @@ tcp_flags(const char *s)
 	return f;
 }
 
+/* A header length field: bytes rounded up to a multiple of 4, within
+ * [@lo, @hi]. */
+static uint32_t
+clamp4(int64_t v, uint32_t lo, uint32_t hi)
+{
+	uint64_t r = v < 0 ? lo : ((uint64_t)v + 3) & ~(uint64_t)3;
+
+	return r < lo ? lo : r > hi ? hi : (uint32_t)r;
+}
+
+/* The ip_fragoff field: an offset in bytes with '+' (more fragments) and
+ * '!' (don't fragment) after it, or '.', '!', 'F' (a first fragment), 'f'
+ * (a later one). Returns the header's fragment field. */
+static int64_t
+frag_field(const char *s)
+{
+	int64_t v = 0;
+	char *end;
+
+	if (s[0] && !s[1] && strchr(".!Ff", s[0]))
+		return s[0] == '!' ? NL_IPV4_DF : s[0] == 'F' ? NL_IPV4_MF : s[0] == 'f' ? 100 : 0;
+	v = (strtoll(s, &end, 10) >> 3) & NL_IPV4_OFF_MASK;
+	for (; *end == '+' || *end == '!'; end++)
+		v |= *end == '+' ? NL_IPV4_MF : NL_IPV4_DF;
+	return v;
+}
+
 /* Build a packet from one line. Returns it or NULL (no buffer / bad line). */
 static struct ck_pkt *
 make(struct ck_element *e, struct fips *x, char *line)
@@ -129,11 +156,11 @@ make(struct ck_element *e, struct fips *x, char *line)
 	char **w;
 	int n = ck_args_words(line, &w);
 	uint32_t src = 0, dst = 0, seq = 0, ack = 0;
-	int64_t v[IPSD_ICMP_CODE + 1] = { 0 };
-	bool have[IPSD_ICMP_CODE + 1] = { false };
+	int64_t v[IPSD_FRAGOFF + 1] = { 0 };
+	bool have[IPSD_FRAGOFF + 1] = { false };
 	struct ck_bytes payload = { 0 };
 	int64_t sec = 0, usec = 0;
-	uint32_t thl, plen, iplen;
+	uint32_t hl, thl, plen, iplen, want, pktlen;
 	int proto = (int)x->proto;
 	struct ck_pkt *p = NULL;
 	struct nl_ipv4_hdr *ip;
@@ -186,6 +213,9 @@ make(struct ck_element *e, struct fips *x, char *line)
 		case IPSD_PAINT:
 			v[f] = s[0] == '>' ? 0 : s[0] == '<' ? 1 : strtoll(s, NULL, 0);
 			break;
+		case IPSD_FRAGOFF:
+			v[f] = frag_field(s);
+			break;
 		default:
 			v[f] = strtoll(s, NULL, 0);
 		}
@@ -194,61 +224,77 @@ make(struct ck_element *e, struct fips *x, char *line)
 		sec = v[IPSD_TS_SEC];
 	if (have[IPSD_TS_USEC])
 		usec = v[IPSD_TS_USEC];
+	/* The packet holds the headers (ip_hl and tcp_off bytes, options
+	 * padded with end-of-list) and the payload's bytes; the rest of the
+	 * length ip_len or payload_len give is the extra-length annotation,
+	 * unless CHECKSUM needs the whole packet (zero-filled). */
+	hl = have[IPSD_IP_HL] ? clamp4(v[IPSD_IP_HL], 20, 60) : 20;
 	thl = proto == 6 ? 20 : proto == 17 || proto == 1 ? 8 : 0;
+	if (proto == 6 && have[IPSD_TCP_OFF])
+		thl = clamp4(v[IPSD_TCP_OFF], 20, 60);
+	if (have[IPSD_FRAGOFF] && (v[IPSD_FRAGOFF] & NL_IPV4_OFF_MASK) != 0)
+		thl = 0; /* a later fragment carries no transport header */
 	plen = payload.p ? (uint32_t)payload.len : 0;
-	if (have[IPSD_PAYLOAD_LEN] && v[IPSD_PAYLOAD_LEN] >= 0)
-		plen = (uint32_t)v[IPSD_PAYLOAD_LEN];
-	iplen = 20 + thl + plen;
-	if (have[IPSD_LEN] && v[IPSD_LEN] >= 20)
-		iplen = (uint32_t)v[IPSD_LEN];
-	if (iplen > 65535)
-		iplen = 65535;
-	p = ck_pkt_new(e, iplen < 20 + thl ? 20 + thl : iplen);
+	want = hl + thl + plen;
+	if (have[IPSD_LEN] && v[IPSD_LEN] >= 0)
+		want = (uint32_t)(v[IPSD_LEN] > 65535 ? 65535 : v[IPSD_LEN]);
+	else if (have[IPSD_PAYLOAD_LEN] && v[IPSD_PAYLOAD_LEN] >= 0)
+		want = hl + thl + (uint32_t)(v[IPSD_PAYLOAD_LEN] > 65535 ? 65535 :
+					     v[IPSD_PAYLOAD_LEN]);
+	if (want == 0)
+		want = hl + thl + plen;
+	iplen = want > 65535 ? 65535 : want;
+	pktlen = hl + thl + plen;
+	if (x->checksum && iplen > pktlen)
+		pktlen = iplen;
+	p = ck_pkt_new(e, pktlen);
 	if (!p)
 		goto out;
 	memset(p->data, 0, p->len);
 	ip = (struct nl_ipv4_hdr *)p->data;
-	ip->ver_ihl = 0x45;
+	ip->ver_ihl = (uint8_t)(0x40 | hl / 4);
 	ip->tos = have[IPSD_TOS] ? (uint8_t)v[IPSD_TOS] : 0;
 	ip->total_len = nl_hton16((uint16_t)iplen);
 	ip->id = nl_hton16(have[IPSD_ID] ? (uint16_t)v[IPSD_ID] : 0);
+	ip->frag_off = nl_hton16(have[IPSD_FRAGOFF] ? (uint16_t)v[IPSD_FRAGOFF] : 0);
 	ip->ttl = have[IPSD_TTL] ? (uint8_t)v[IPSD_TTL] : 100;
 	ip->proto = (uint8_t)proto;
 	ip->src = src;
 	ip->dst = dst;
-	th = p->data + 20;
+	th = p->data + hl;
 	if (thl >= 8 && proto != 1) {
 		th[0] = (uint8_t)(v[IPSD_SPORT] >> 8) * have[IPSD_SPORT];
 		th[1] = (uint8_t)v[IPSD_SPORT] * have[IPSD_SPORT];
 		th[2] = (uint8_t)(v[IPSD_DPORT] >> 8) * have[IPSD_DPORT];
 		th[3] = (uint8_t)v[IPSD_DPORT] * have[IPSD_DPORT];
 	}
-	if (proto == 6) {
+	if (proto == 6 && thl) {
 		struct nl_tcp_hdr *t = (struct nl_tcp_hdr *)th;
 
 		t->seq = htonl(seq);
 		t->ack = htonl(ack);
-		t->data_off = 0x50;
+		t->data_off = (uint8_t)(thl / 4 << 4);
 		t->flags = have[IPSD_FLAGS] ? (uint8_t)v[IPSD_FLAGS] : 0x10;
 		t->window = nl_hton16(have[IPSD_WIN] ? (uint16_t)v[IPSD_WIN] : 0);
-	} else if (proto == 17) {
-		((struct nl_udp_hdr *)th)->len = nl_hton16((uint16_t)(iplen - 20));
-	} else if (proto == 1) {
+	} else if (proto == 17 && thl) {
+		((struct nl_udp_hdr *)th)->len = nl_hton16((uint16_t)(iplen > hl ? iplen - hl : 0));
+	} else if (proto == 1 && thl) {
 		th[0] = have[IPSD_ICMP_TYPE] ? (uint8_t)v[IPSD_ICMP_TYPE] : 0;
 		th[1] = have[IPSD_ICMP_CODE] ? (uint8_t)v[IPSD_ICMP_CODE] : 0;
 	}
-	if (payload.p && 20 + thl < p->len)
-		memcpy(th + thl, payload.p,
-		       payload.len < p->len - 20 - thl ? payload.len : p->len - 20 - thl);
+	if (plen)
+		memcpy(th + thl, payload.p, plen);
 	ip->cksum = nl_ipv4_hdr_cksum(ip);
-	if (x->checksum && p->len >= iplen) {
+	if (x->checksum && p->len >= iplen && iplen >= hl + thl && thl) {
 		if (proto == 6)
-			((struct nl_tcp_hdr *)th)->cksum = nl_ipv4_l4_cksum(ip, th, iplen - 20);
+			((struct nl_tcp_hdr *)th)->cksum = nl_ipv4_l4_cksum(ip, th, iplen - hl);
 		else if (proto == 17)
-			((struct nl_udp_hdr *)th)->cksum = nl_ipv4_l4_cksum(ip, th, iplen - 20);
+			((struct nl_udp_hdr *)th)->cksum = nl_ipv4_l4_cksum(ip, th, iplen - hl);
 		else if (proto == 1)
-			memcpy(th + 2, &(uint16_t){ nl_cksum(th, iplen - 20, 0) }, 2);
+			memcpy(th + 2, &(uint16_t){ nl_cksum(th, iplen - hl, 0) }, 2);
 	}
+	p->a.extra_len = want > p->len ? want - p->len : 0;
+	p->a.dst_ip = dst;
 	p->a.ip = p->data;
 	p->a.ts_sec = sec;
 	p->a.ts_usec = (uint32_t)usec;

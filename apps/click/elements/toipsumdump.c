@@ -15,7 +15,7 @@
 
 struct tips {
 	struct ck_bytes file, fields, banner;
-	bool header;
+	bool header, extra;
 	FILE *f;
 	enum ipsd_field fl[32];
 	unsigned int nf;
@@ -26,24 +26,26 @@ static int
 tips_configure(struct ck_element *e)
 {
 	struct tips *x = CK_PRIV(e, struct tips);
-	bool verbose = false, mp = false, bad = false, careful = false, extra = true;
+	bool verbose = false, mp = false, bad = false, careful = false;
 	const struct ck_argdesc a[] = {
 		{ "FILENAME", CK_A_STRING, &x->file, CK_POS | CK_MAND, NULL },
 		{ "FIELDS", CK_A_STRING, &x->fields, 0, NULL },
 		{ "CONTENTS", CK_A_STRING, &x->fields, 0, NULL },
+		{ "DATA", CK_A_STRING, &x->fields, 0, NULL },
 		{ "HEADER", CK_A_BOOL, &x->header, 0, NULL },
 		{ "BANNER", CK_A_STRING, &x->banner, 0, NULL },
 		{ "VERBOSE", CK_A_BOOL, &verbose, 0, NULL },
 		{ "MULTIPACKET", CK_A_BOOL, &mp, 0, NULL },
 		{ "BAD_PACKETS", CK_A_BOOL, &bad, 0, NULL },
 		{ "CAREFUL_TRUNC", CK_A_BOOL, &careful, 0, NULL },
-		{ "EXTRA_LENGTH", CK_A_BOOL, &extra, 0, NULL },
+		{ "EXTRA_LENGTH", CK_A_BOOL, &x->extra, 0, NULL },
 	};
 	char **w;
 	int n;
 
 	x->header = true;
-	if (ck_args_parse(e, a, 10) < 0)
+	x->extra = true;
+	if (ck_args_parse(e, a, 11) < 0)
 		return -EINVAL;
 	n = ck_args_words(x->fields.p ? x->fields.p : "ip_src ip_dst", &w);
 	if (n < 0)
@@ -83,8 +85,23 @@ tips_initialize(struct ck_element *e)
 	return 0;
 }
 
+/*
+ * What ip_len and payload_len add to the IP header's length: nothing when
+ * the packet with its extra length (what Truncate or FromIPSummaryDump left
+ * out) is within 8 bytes of it (link padding), else the difference, so a
+ * header claiming less than the packet carried does not hide it.
+ */
+static uint32_t
+beyond_ip_len(const struct ck_pkt *p, const struct nl_ipv4_hdr *ip)
+{
+	uint64_t full = (uint64_t)ck_pkt_avail(p, p->a.ip) + p->a.extra_len;
+	uint32_t len = nl_ntoh16(ip->total_len);
+
+	return len + 8u >= full ? 0 : (uint32_t)(full - len);
+}
+
 static void
-field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p)
+field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 {
 	const struct nl_ipv4_hdr *ip = ck_ip_hdr(p);
 	uint32_t hl = ip ? (ip->ver_ihl & 0x0f) * 4u : 0;
@@ -127,7 +144,21 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p)
 		else
 			fprintf(f, "%u", ip->proto);
 		break;
-	case IPSD_LEN: fprintf(f, "%u", nl_ntoh16(ip->total_len) + p->a.extra_len); break;
+	case IPSD_LEN:
+		fprintf(f, "%u", nl_ntoh16(ip->total_len) + (extra ? beyond_ip_len(p, ip) : 0));
+		break;
+	case IPSD_IP_HL: fprintf(f, "%u", hl); break;
+	case IPSD_FRAGOFF: {
+		uint16_t fo = nl_ntoh16(ip->frag_off);
+
+		fprintf(f, "%u%s%s", (fo & NL_IPV4_OFF_MASK) * 8u, fo & NL_IPV4_MF ? "+" : "",
+			fo & NL_IPV4_DF ? "!" : "");
+		break;
+	}
+	case IPSD_TCP_OFF:
+		tcp ? fprintf(f, "%u", (((const struct nl_tcp_hdr *)th)->data_off >> 4) * 4u) :
+		      fputc('-', f);
+		break;
 	case IPSD_ID: fprintf(f, "%u", nl_ntoh16(ip->id)); break;
 	case IPSD_TTL: fprintf(f, "%u", ip->ttl); break;
 	case IPSD_TOS: fprintf(f, "%u", ip->tos); break;
@@ -161,7 +192,7 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p)
 		}
 		break;
 	case IPSD_PAYLOAD_LEN: {
-		uint32_t len = nl_ntoh16(ip->total_len) + p->a.extra_len, h = hl;
+		uint32_t len = nl_ntoh16(ip->total_len) + (extra ? beyond_ip_len(p, ip) : 0), h = hl;
 
 		if (tcp)
 			h += (((const struct nl_tcp_hdr *)th)->data_off >> 4) * 4u;
@@ -214,7 +245,7 @@ write_line(struct tips *x, const struct ck_pkt *p)
 	for (unsigned int i = 0; i < x->nf; i++) {
 		if (i)
 			fputc(' ', x->f);
-		field(x->f, x->fl[i], p);
+		field(x->f, x->fl[i], p, x->extra);
 	}
 	fputc('\n', x->f);
 	x->count++;
