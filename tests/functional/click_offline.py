@@ -21,6 +21,8 @@ netvm-click --offline, no root, no core engine.
                  rest of ip_len as extra length: IPPrint's SEQLEN, packet and IP
                  lengths, ToIPSummaryDump's ip_len and payload_len, before and
                  after Truncate
+  dump handlers  FromIPSummaryDump's active (DriverManager starts a second
+                 source after the first stopped), stop and encap handlers
   table          StaticIPLookup's routes as ADDR/LEN (ADDR/MASK for a mask
                  that is no prefix), as Click writes them
   Unstrip        past the headroom: dropped and counted
@@ -47,14 +49,14 @@ CLICK = "apps/click/netvm-click"
 INT64_MIN = -(2 ** 63)
 
 
-def click(env, *args):
+def click(env, *args, timeout=120):
     """Run netvm-click --offline ARGS; (exit status, stdout, stderr); status None
-    when it did not end within 120 s (a hang is a failed check, not a crash)."""
+    when it did not end within @timeout s (a hang is a failed check, not a crash)."""
     try:
         r = subprocess.run([env.binary(CLICK), "--offline"] + list(args), capture_output=True,
-                           text=True, timeout=120)
+                           text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return None, "", "netvm-click did not end within 120 s"
+        return None, "", f"netvm-click did not end within {timeout} s"
     return r.returncode, r.stdout, r.stderr
 
 
@@ -182,6 +184,31 @@ def lengths(env, chk):
            "after Truncate: 30 bytes held, ip_len and payload_len unchanged")
 
 
+def dump_handlers(env, chk):
+    # FromIPSummaryDump's active, stop and encap handlers (Click's): f2 starts
+    # inactive and runs once DriverManager writes active after f1's stop;
+    # without the handler the second wait_stop never ended
+    d1 = '!data sport\n1\n2\n'
+    d2 = '!data sport\n3\n4\n'
+    conf = ("f1 :: FromIPSummaryDump(DATA %s, STOP true) -> t :: ToIPSummaryDump(-, FIELDS sport, "
+            "HEADER false); f2 :: FromIPSummaryDump(DATA %s, ACTIVE false, STOP true) -> t; "
+            "DriverManager(wait_stop, write f2.active true, wait_stop)"
+            % (json.dumps(d1), json.dumps(d2)))
+    rc, out, err = click(env, "-e", conf, "-h", "f2.active", "-h", "f2.encap", "-h", "f1.count")
+    at = out.find("f2.active:")
+    chk.eq((rc, out[:at].split()), (0, ["1", "2", "3", "4"]),
+           "write f2.active true: f2's packets after f1's, the run ends")
+    h = handlers(out[at:])
+    chk.eq((h.get("f2.active"), h.get("f2.encap"), h.get("f1.count")), ("true", "IP", "2"),
+           "active, encap and count read")
+    # a TimedSource would keep the driver running for ever
+    conf = ("f :: FromIPSummaryDump(DATA %s, STOP false) -> ToIPSummaryDump(-, FIELDS sport, "
+            "HEADER false); TimedSource(0.05) -> Discard; Script(wait 0.2, write f.stop)"
+            % json.dumps(d1))
+    rc, out, err = click(env, "-e", conf, timeout=20)
+    chk.eq((rc, out.split()), (0, ["1", "2"]), "write stop: the driver stops (STOP false)")
+
+
 def route_table(env, chk):
     conf = ("rt :: StaticIPLookup(1.0.0.0/8 0, 18.26.4.0/24 18.26.4.1 1, "
             "10.0.0.0/255.0.255.0 1); Idle -> rt; rt[0] -> Discard; rt[1] -> Discard;")
@@ -273,6 +300,8 @@ def main():
     payload(env, chk)
     chk.section("packet lengths through IP summary dumps")
     lengths(env, chk)
+    chk.section("FromIPSummaryDump's handlers")
+    dump_handlers(env, chk)
     chk.section("a routing table's table handler")
     route_table(env, chk)
     chk.section("--simtime")

@@ -351,7 +351,8 @@ next_packet(struct ck_element *e, struct fips *x)
 static bool
 fips_run(struct ck_element *e)
 {
-	struct ck_pkt *p = next_packet(e, CK_PRIV(e, struct fips));
+	struct fips *x = CK_PRIV(e, struct fips);
+	struct ck_pkt *p = x->active ? next_packet(e, x) : NULL;
 
 	if (!p)
 		return false;
@@ -379,8 +380,54 @@ fips_cleanup(struct ck_element *e)
 	free(x->text);
 }
 
+static int
+fips_write_active(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	struct fips *x = CK_PRIV(e, struct fips);
+
+	(void)h;
+	if (ck_parse_bool(v, &x->active) < 0) {
+		if (errf)
+			fprintf(errf, "active: expected boolean\n");
+		return -EINVAL;
+	}
+	if (x->active && !x->done && e->out_kind[0] == CK_PUSH)
+		ck_task_reschedule(e);
+	return 0;
+}
+
+static int
+fips_read_active(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)h;
+	fprintf(f, "%s\n", CK_PRIV(e, struct fips)->active ? "true" : "false");
+	return 0;
+}
+
+/* "stop": no more packets, and the driver is asked to stop (as at the end
+ * with STOP true). */
+static int
+fips_write_stop(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	(void)h, (void)v, (void)errf;
+	CK_PRIV(e, struct fips)->active = false;
+	ck_please_stop(e->r);
+	return 0;
+}
+
+static int
+fips_read_encap(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)e, (void)h;
+	fprintf(f, "IP\n");
+	return 0;
+}
+
 static const struct ck_handler fips_handlers[] = {
 	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct fips, count) },
+	{ "active", CK_H_READ | CK_H_WRITE, fips_read_active, fips_write_active, 0 },
+	{ "stop", CK_H_WRITE, NULL, fips_write_stop, 0 },
+	{ "encap", CK_H_READ, fips_read_encap, NULL, 0 },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
