@@ -11,15 +11,16 @@
  *   print [>FILE | >>FILE] TEXT, printn ..., read ELEM.HANDLER, write ELEM.HANDLER [ARGS]
  *   wait TIME, pause [N] (wait_stop [N]): N `step` writes (DRIVER: stop events)
  *   label L, goto L [COND], loop, end (exit), stop, return [VALUE], error [TEXT]
- * Arguments are expanded (script_expr.c) when the instruction runs. A run
- * does at most 100000 instructions in one go, then yields to the scheduler
- * (a timer due now), so `loop` without `wait` never hangs the router.
+ * Arguments are expanded (script_expr.c) when the instruction runs. As in
+ * Click, a run makes at most 1000 jumps (goto taken, loop): then the script
+ * says "NAME :: CLASS: too many jumps, giving up" and ends, so `loop`
+ * without `wait` never hangs the router.
  */
 #include <ctype.h>
 
 #include "script.h"
 
-#define SC_BUDGET 100000
+#define SC_MAX_JUMPS 1000
 
 static const struct {
 	const char *name;
@@ -236,7 +237,7 @@ static void
 sc_step(struct ck_element *e)
 {
 	struct script *s = CK_PRIV(e, struct script);
-	unsigned int budget = SC_BUDGET;
+	unsigned int jumps = 0;
 
 	if (s->running)
 		return; /* a handler the script called ran it again: no recursion */
@@ -249,8 +250,11 @@ sc_step(struct ck_element *e)
 			finished(e);
 			break;
 		}
-		if (budget-- == 0) {
-			ck_timer_schedule_after(&s->timer, 0); /* go on next round */
+		if (jumps >= SC_MAX_JUMPS) {
+			fprintf(ck_errf(e->r), "%s :: %s: too many jumps, giving up\n", e->name,
+				e->cls->name);
+			s->ip = s->n;
+			finished(e);
 			break;
 		}
 		in = &s->in[s->ip];
@@ -296,12 +300,14 @@ sc_step(struct ck_element *e)
 			if (!in->rest[0] || (v && sc_truth(v))) {
 				free(v);
 				s->ip = (unsigned int)in->target;
+				jumps++;
 				continue;
 			}
 			free(v);
 			break;
 		case SC_LOOP:
 			s->ip = 0;
+			jumps++;
 			continue;
 		case SC_STOP:
 			ck_router_stop(e->r);
