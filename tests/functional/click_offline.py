@@ -23,6 +23,9 @@ netvm-click --offline, no root, no core engine.
                  after Truncate
   dump handlers  FromIPSummaryDump's active (DriverManager starts a second
                  source after the first stopped), stop and encap handlers
+  ftp            FTPPortMapper's rewritten PORT command: TCPRewriter moves the
+                 client's later sequence numbers and the server's acks from the
+                 command's end on, not those before it
   table          StaticIPLookup's routes as ADDR/LEN (ADDR/MASK for a mask
                  that is no prefix), as Click writes them
   Unstrip        past the headroom: dropped and counted
@@ -209,6 +212,43 @@ def dump_handlers(env, chk):
     chk.eq((rc, out.split()), (0, ["1", "2"]), "write stop: the driver stops (STOP false)")
 
 
+def ftp_deltas(env, chk):
+    # FTPPortMapper shortens the PORT command (10,0,0,5,100,200 -> 1,0,0,1,4,1:
+    # 5 bytes less); TCPRewriter moves the client's later sequence numbers by
+    # -5 and the server's acks from the end of the rewritten command on by +5.
+    # Acks of bytes before the command stay (they were moved to 12 and 13).
+    port = "PORT 10,0,0,5,100,200\\r\\n"
+    fwd = ("!data src sport dst dport proto tcp_seq tcp_flags payload\n"
+           '10.0.0.5 1100 2.0.0.2 21 T 0 PA "x"\n'
+           f'10.0.0.5 1100 2.0.0.2 21 T 1 PA "{port}"\n'
+           '10.0.0.5 1100 2.0.0.2 21 T 24 PA "fubar\\n"\n')
+    acks = [0, 1, 18, 19, 25]
+    rev = "!data src sport dst dport proto tcp_ack tcp_flags\n" + "".join(
+        f"2.0.0.2 21 1.0.0.1 1024 T {a} A\n" for a in acks)
+    conf = ("rw :: TCPRewriter(pattern 1.0.0.1 1024-65535# - - 0 1, drop);"
+            "FromIPSummaryDump(DATA %s, STOP true, CHECKSUM true) -> FTPPortMapper(rw, rw, 0)"
+            " -> [0]rw[0] -> ToIPSummaryDump(%s, FIELDS tcp_seq payload);"
+            "f2 :: FromIPSummaryDump(DATA %s, ACTIVE false, STOP true, CHECKSUM true) -> [1]rw[1]"
+            " -> ToIPSummaryDump(%s, FIELDS dport tcp_ack);"
+            "DriverManager(wait_stop, write f2.active true, wait_stop)"
+            % (json.dumps(fwd), json.dumps(env.path("fwd")), json.dumps(rev),
+               json.dumps(env.path("rev"))))
+    rc, out, err = click(env, "-e", conf, timeout=30)
+    try:
+        with open(env.path("fwd")) as f:
+            got_fwd = f.read().splitlines()[2:]
+        with open(env.path("rev")) as f:
+            got_rev = f.read().splitlines()[2:]
+    except OSError:
+        got_fwd = got_rev = None
+    delta = len("1,0,0,1,4,1") - len("10,0,0,5,100,200")
+    end_new = 1 + len("PORT 10,0,0,5,100,200\r\n") + delta
+    chk.eq((rc, got_fwd), (0, ['0 "x"', '1 "PORT 1,0,0,1,4,1\\r\\n"', f'{24 + delta} "fubar\\n"']),
+           "the client's bytes after the PORT command move by the delta")
+    chk.eq(got_rev, [f"1100 {a if a < end_new else a - delta}" for a in acks],
+           "the server's acks: before the command's new end unchanged, from it on moved back")
+
+
 def route_table(env, chk):
     conf = ("rt :: StaticIPLookup(1.0.0.0/8 0, 18.26.4.0/24 18.26.4.1 1, "
             "10.0.0.0/255.0.255.0 1); Idle -> rt; rt[0] -> Discard; rt[1] -> Discard;")
@@ -302,6 +342,8 @@ def main():
     lengths(env, chk)
     chk.section("FromIPSummaryDump's handlers")
     dump_handlers(env, chk)
+    chk.section("FTPPortMapper and TCPRewriter: sequence deltas")
+    ftp_deltas(env, chk)
     chk.section("a routing table's table handler")
     route_table(env, chk)
     chk.section("--simtime")

@@ -102,8 +102,9 @@ parse_port_cmd(const uint8_t *s, uint32_t n, uint32_t *addr, uint16_t *port)
 	return i;
 }
 
-/* Record on the control connection's mapping that the packet at @seq grew by
- * @delta bytes (a retransmission of the same command is not counted twice). */
+/* Record on the control connection's mapping that the bytes from @seq on (the
+ * first after the edited packet's original payload) move by @delta more (a
+ * retransmission of the same command is not counted twice). */
 static void
 record_delta(struct ftpmap *x, struct ck_element *e, const struct rw_key *k, uint32_t seq,
 	     int32_t delta)
@@ -200,7 +201,7 @@ ftp_action(struct ck_element *e, struct ck_pkt *p)
 	memcpy(&ck.dport, l4 + 2, 2);
 	ck.proto = NL_IPPROTO_TCP;
 	memcpy(&seq, l4 + 4, 4);
-	record_delta(x, e, &ck, nl_ntoh32(seq), delta);
+	record_delta(x, e, &ck, nl_ntoh32(seq) + plen, delta);
 	return p;
 }
 

@@ -473,9 +473,9 @@ csum32(uint16_t c, uint32_t old, uint32_t new)
 
 /* Sequence-number arithmetic modulo 2^32 (RFC 793). */
 static inline bool
-seq_gt(uint32_t a, uint32_t b)
+seq_ge(uint32_t a, uint32_t b)
 {
-	return (int32_t)(a - b) > 0;
+	return (int32_t)(a - b) >= 0;
 }
 
 /* TCPRewriter: move the sequence number of a packet of direction @d and its
@@ -491,14 +491,14 @@ apply_deltas(const struct rw_flow *f, unsigned int d, uint8_t *l4, uint16_t c)
 	memcpy(&ack, l4 + 8, 4);
 	if (f->odelta[d] || f->ndelta[d]) {
 		v = nl_ntoh32(seq);
-		v += (uint32_t)(seq_gt(v, f->trigger[d]) ? f->ndelta[d] : f->odelta[d]);
+		v += (uint32_t)(seq_ge(v, f->trigger[d]) ? f->ndelta[d] : f->odelta[d]);
 		c = csum32(c, seq, nl_hton32(v));
 		v = nl_hton32(v);
 		memcpy(l4 + 4, &v, 4);
 	}
 	if ((l4[13] & 0x10) && (f->odelta[o] || f->ndelta[o])) {
 		v = nl_ntoh32(ack);
-		v -= (uint32_t)(seq_gt(v, f->trigger[o] + (uint32_t)f->ndelta[o]) ? f->ndelta[o]
+		v -= (uint32_t)(seq_ge(v, f->trigger[o] + (uint32_t)f->ndelta[o]) ? f->ndelta[o]
 										 : f->odelta[o]);
 		c = csum32(c, ack, nl_hton32(v));
 		v = nl_hton32(v);

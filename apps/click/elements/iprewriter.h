@@ -51,8 +51,10 @@ struct rw_flow {
 	int32_t hnext[2];      /* hash chains (entry 2 * flow + d); hnext[0] links the free list */
 	uint64_t expiry, guarantee; /* ns, router clock */
 	uint32_t npkts;
-	/* TCPRewriter: direction d's sequence numbers after trigger[d] move by
-	 * ndelta[d], those up to it by odelta[d]; the other way's acks back */
+	/* TCPRewriter: direction d's sequence numbers from trigger[d] on (the
+	 * first byte after the edited packet's original payload) move by
+	 * ndelta[d], those before it by odelta[d]; the other way's acks back
+	 * (from trigger[d] + ndelta[d] on) */
 	uint32_t trigger[2];
 	int32_t odelta[2], ndelta[2];
 	uint16_t out[2];
