@@ -90,8 +90,30 @@ static void
 test_set_print(void **state)
 {
 	(void)state;
-	run_text("Script(set a 5, set b ${a}0, print \"a=$a b=$b\", printn x, print y)",
-		 "a=5 b=50\nxy\n");
+	run_text("Script(set a 5, set b ${a}0, print \"a=$a b=$b\", printn \"x\", print \"y\","
+		 " print $a)",
+		 "a=5 b=50\nxy\n5\n");
+}
+
+/* As Click: print's text that starts with a letter, '@' or '_' calls a read
+ * handler (a newline added unless the value has one); read writes the
+ * handler's name and value on standard error; an unknown handler is an
+ * error, nothing printed */
+static void
+test_print_handler(void **state)
+{
+	struct srun x;
+
+	(void)state;
+	assert_int_equal(sstart(&x, "s :: InfiniteSource(LIMIT 3, STOP true) -> c :: Counter"
+				    " -> Discard;\nDriverManager(pause, print c.count, printn c.count,"
+				    " print >/dev/null c.count, read c.count, print nosuch.h, print"
+				    " \"c.count\", stop)"), 0);
+	ck_router_run(x.r);
+	assert_string_equal(sout(&x), "3\n3c.count\n");
+	assert_string_equal(serr(&x), "c.count:\n3\n"
+			    "t.click:2: DriverManager@4: no read handler 'nosuch.h'\n");
+	sfinish(&x);
 }
 
 /* $(...) arithmetic and comparisons (integers stay integers) */
@@ -115,7 +137,7 @@ test_label_goto(void **state)
 {
 	(void)state;
 	run_text("Script(set i 0, label top, set i $(add $i 1), printn $i,"
-		 " goto top $(lt $i 4), print, print end $i)",
+		 " goto top $(lt $i 4), print, print \"end $i\")",
 		 "1234\nend 4\n");
 }
 
@@ -125,7 +147,7 @@ test_loop_end(void **state)
 {
 	(void)state;
 	run_text("Script(init n 0, set n $(add $n 1), goto out $(ge $n 3), loop,"
-		 " label out, print n=$n, end, print never)",
+		 " label out, print \"n=$n\", end, print never)",
 		 "n=3\n");
 }
 
@@ -145,9 +167,9 @@ test_read_write(void **state)
 {
 	(void)state;
 	run_text("s :: InfiniteSource(LIMIT 5, STOP true) -> c :: Counter -> Discard;\n"
-		 "DriverManager(pause, read c.count, print \"got $(c.count)\","
+		 "DriverManager(pause, print \"got $(c.count)\","
 		 " write c.reset, print $(c.count), stop)",
-		 "c.count:\n5\ngot 5\n0\n");
+		 "got 5\n0\n");
 }
 
 /* wait TIME, then write: a Counter reset after 1 s of a 10 pps source */
@@ -284,7 +306,7 @@ test_endless_loop_gives_up(void **state)
 	static const struct {
 		const char *text, *out, *err;
 	} cases[] = {
-		{ "s0 :: Script(label a, goto a); s1 :: Script(wait 0.01, print after, stop)",
+		{ "s0 :: Script(label a, goto a); s1 :: Script(wait 0.01, print \"after\", stop)",
 		  "after\n", "s0 :: Script: too many jumps, giving up\n" },
 		{ "Script(set i 0, label a, set i $(add $i 1), goto a $(lt $i 1000), print $i)",
 		  "1000\n", "" },
@@ -365,6 +387,7 @@ main(void)
 		cmocka_unit_test(test_loop_end),
 		cmocka_unit_test(test_init),
 		cmocka_unit_test(test_read_write),
+		cmocka_unit_test(test_print_handler),
 		cmocka_unit_test(test_wait_write_reset),
 		cmocka_unit_test(test_pause_step_export),
 		cmocka_unit_test(test_passive_return),

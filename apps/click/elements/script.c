@@ -8,7 +8,8 @@
  * DriverManager and ends the run when it ends. Instructions:
  *   set VAR EXPR, init VAR EXPR (once, at start), export VAR [EXPR] (init,
  *     and VAR becomes a read/write handler)
- *   print [>FILE | >>FILE] TEXT, printn ..., read ELEM.HANDLER, write ELEM.HANDLER [ARGS]
+ *   print [>FILE | >>FILE] TEXT|HANDLER, printn ..., read ELEM.HANDLER (to stderr),
+ *     write ELEM.HANDLER [ARGS]
  *   wait TIME, pause [N] (wait_stop [N]): N `step` writes (DRIVER: stop events)
  *   label L, goto L [COND], loop, end (exit), stop, return [VALUE], error [TEXT]
  * Arguments are expanded (script_expr.c) when the instruction runs. As in
@@ -172,34 +173,65 @@ unquote(char *s)
 	return s;
 }
 
+/*
+ * print [>FILE | >>FILE] TEXT, as Click: TEXT that starts with a letter, '@'
+ * or '_' is a read handler call, its value printed; anything else is text,
+ * expanded and unquoted (`print "done $n"`). A newline follows unless the
+ * text ends in one (printn: never); a handler's value is taken without its
+ * last newline, as in $(...).
+ */
 static void
 do_print(struct ck_element *e, const struct sc_insn *in)
 {
-	char *t = unquote(sc_expand(e, in->rest));
-	FILE *f = in->word ? fopen(in->word, in->append ? "a" : "w") : ck_output(e->r);
+	char *t = sc_expand(e, in->rest), *spec = NULL, *v;
+	const char *r = in->rest;
+	bool call = isalpha((unsigned char)r[0]) || r[0] == '@' || r[0] == '_';
+	FILE *f = NULL;
+	size_t l;
 
-	if (!f)
+	if (t && call) {
+		const char *rest = first_word(t, &spec);
+
+		v = spec && !*rest ? ck_handler_read_str(e->r, spec) : NULL;
+		if (v && (l = strlen(v)) > 0 && v[l - 1] == '\n')
+			v[l - 1] = '\0'; /* the value's own newline, as in $(...) */
+		if (!v)
+			fprintf(ck_errf(e->r), "%s: %s: %s '%s'\n", e->landmark, e->name,
+				spec && *rest ? "read handler takes no argument:" : "no read handler",
+				spec ? spec : t);
+		free(t);
+		t = v;
+	} else {
+		t = unquote(t);
+	}
+	if (t)
+		f = in->word ? fopen(in->word, in->append ? "a" : "w") : ck_output(e->r);
+	if (t && !f)
 		fprintf(ck_errf(e->r), "%s: %s: %s: %s\n", e->landmark, e->name, in->word,
 			strerror(errno));
-	else if (t)
-		fprintf(f, in->op == SC_PRINTN ? "%s" : "%s\n", t);
+	l = t ? strlen(t) : 0;
+	if (f)
+		fprintf(f, in->op == SC_PRINTN || (l && t[l - 1] == '\n') ? "%s" : "%s\n", t);
 	if (f && in->word)
 		fclose(f);
 	else if (f)
 		fflush(f);
+	free(spec);
 	free(t);
 }
 
+/* read ELEM.HANDLER: "ELEM.HANDLER:" and the value on standard error, as
+ * Click. */
 static void
 do_read(struct ck_element *e, const struct sc_insn *in)
 {
 	char *h = sc_expand(e, in->word);
 	char *v = h ? ck_handler_read_str(e->r, h) : NULL;
 	size_t l = v ? strlen(v) : 0;
-	FILE *f = ck_output(e->r);
+	FILE *f = ck_errf(e->r);
 
 	if (!v)
-		fprintf(ck_errf(e->r), "%s: %s: no read handler '%s'\n", e->landmark, e->name,
+		fprintf(f, "%s: %s: no read handler '%s'\n", e->landmark, e->name,
 			h ? h : in->word);
 	else
 		fprintf(f, "%s:\n%s%s", h, v, l && v[l - 1] != '\n' ? "\n" : "");
