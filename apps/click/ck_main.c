@@ -18,28 +18,89 @@
 #include "ck_offdev.h"
 #include "elements/ck_elem.h"
 
+/* Store option @opt's value @v (-f, -e or -h). Returns 0 or -EINVAL. */
+static int
+cli_value(struct ck_cli *c, char opt, const char *v)
+{
+	switch (opt) {
+	case 'f':
+		c->file = v;
+		return 0;
+	case 'e':
+		c->expr = v;
+		return 0;
+	default:
+		if (c->nb_handlers == CK_CLI_MAX) {
+			fprintf(stderr, "netvm-click: more than %d of one option\n", CK_CLI_MAX);
+			return -EINVAL;
+		}
+		c->handlers[c->nb_handlers++] = v;
+		return 0;
+	}
+}
+
+/*
+ * Short options as Click's driver takes them: bundled (-qh c.count, -qe
+ * CONFIG) and with the value attached (-hc.count); long ones also as
+ * --file=F, --expression=E, --handler=H. Returns 0 or -EINVAL with the
+ * option named. @i is moved past a value taken from the next argument.
+ */
+static int
+cli_short(struct ck_cli *c, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+
+	for (const char *p = a + 1; *p; p++) {
+		if (*p == 'q') {
+			c->quit = true;
+		} else if (strchr("feh", *p)) {
+			if (p[1])
+				return cli_value(c, *p, p + 1);
+			if (*i + 1 >= argc)
+				break;
+			return cli_value(c, *p, argv[++*i]);
+		} else {
+			break;
+		}
+	}
+	if (a[1] == '\0' || strspn(a + 1, "q") != strlen(a + 1)) {
+		fprintf(stderr, "netvm-click: unknown or incomplete option '%s'\n", a);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Parse click-style arguments. Returns 0 or -EINVAL. */
 int
 ck_cli_parse(struct ck_cli *c, int argc, char **argv)
 {
+	static const struct {
+		const char *name;
+		char opt;
+	} longs[] = { { "--file=", 'f' }, { "--expression=", 'e' }, { "--handler=", 'h' } };
+
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		size_t k;
 
-		if (strcmp(a, "--offline") == 0) {
+		for (k = 0; k < sizeof(longs) / sizeof(longs[0]); k++)
+			if (strncmp(a, longs[k].name, strlen(longs[k].name)) == 0)
+				break;
+		if (k < sizeof(longs) / sizeof(longs[0])) {
+			if (cli_value(c, longs[k].opt, a + strlen(longs[k].name)) < 0)
+				return -EINVAL;
+		} else if (strcmp(a, "--offline") == 0) {
 			continue;
-		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quit") == 0) {
+		} else if (strcmp(a, "--quit") == 0) {
 			c->quit = true;
 		} else if (strcmp(a, "--simtime") == 0) {
 			c->simtime = true;
-		} else if ((strcmp(a, "-f") == 0 || strcmp(a, "--file") == 0) && v) {
-			c->file = v, i++;
-		} else if ((strcmp(a, "-e") == 0 || strcmp(a, "--expression") == 0) && v) {
-			c->expr = v, i++;
-		} else if ((strcmp(a, "-h") == 0 || strcmp(a, "--handler") == 0) && v) {
-			if (c->nb_handlers == CK_CLI_MAX)
-				goto many;
-			c->handlers[c->nb_handlers++] = v, i++;
+		} else if ((strcmp(a, "--file") == 0 || strcmp(a, "--expression") == 0 ||
+			    strcmp(a, "--handler") == 0) && v) {
+			if (cli_value(c, a[2] == 'f' ? 'f' : a[2] == 'e' ? 'e' : 'h', v) < 0)
+				return -EINVAL;
+			i++;
 		} else if (strcmp(a, "--port") == 0 && v) {
 			if (c->nb_ports == CK_CLI_MAX)
 				goto many;
@@ -52,6 +113,11 @@ ck_cli_parse(struct ck_cli *c, int argc, char **argv)
 			if (c->nb_to == CK_CLI_MAX)
 				goto many;
 			c->to_pcap[c->nb_to++] = v, i++;
+		} else if (strcmp(a, "-") == 0 && !c->file && !c->expr) {
+			c->file = a; /* standard input */
+		} else if (a[0] == '-' && a[1] != '-') {
+			if (cli_short(c, argc, argv, &i) < 0)
+				return -EINVAL;
 		} else if (a[0] != '-' && strchr(a, '=')) {
 			if (c->nb_defs == CK_CLI_MAX)
 				goto many;

@@ -26,6 +26,8 @@ netvm-click --offline, no root, no core engine.
   ftp            FTPPortMapper's rewritten PORT command: TCPRewriter moves the
                  client's later sequence numbers and the server's acks from the
                  command's end on, not those before it
+  options        -qh H, -qe CONFIG, -hH, --handler=H, --expression=E as Click's
+                 driver takes them
   table          StaticIPLookup's routes as ADDR/LEN (ADDR/MASK for a mask
                  that is no prefix), as Click writes them
   Unstrip        past the headroom: dropped and counted
@@ -249,6 +251,18 @@ def ftp_deltas(env, chk):
            "the server's acks: before the command's new end unchanged, from it on moved back")
 
 
+def options(env, chk):
+    # Click's driver's option forms: bundled, attached, long with '='
+    conf = "InfiniteSource(LIMIT 3, STOP true) -> c :: Counter -> Discard"
+    for args, want in ((["-qh", "c.count", "-e", conf], "0"), (["-qe", conf, "-hc.count"], "0"),
+                       (["--handler=c.count", "--expression=" + conf], "3"),
+                       (["-e", conf, "-h", "c.count"], "3")):
+        rc, out, err = click(env, *args)
+        chk.eq((rc, out.strip()), (0, want), f"netvm-click {' '.join(args[:2])} ...")
+    rc, out, err = click(env, "-qx", "-e", conf)
+    chk.ok(rc == 1 and "unknown or incomplete option '-qx'" in err, "-qx: refused", err)
+
+
 def route_table(env, chk):
     conf = ("rt :: StaticIPLookup(1.0.0.0/8 0, 18.26.4.0/24 18.26.4.1 1, "
             "10.0.0.0/255.0.255.0 1); Idle -> rt; rt[0] -> Discard; rt[1] -> Discard;")
@@ -344,6 +358,8 @@ def main():
     dump_handlers(env, chk)
     chk.section("FTPPortMapper and TCPRewriter: sequence deltas")
     ftp_deltas(env, chk)
+    chk.section("command-line option forms")
+    options(env, chk)
     chk.section("a routing table's table handler")
     route_table(env, chk)
     chk.section("--simtime")
