@@ -294,14 +294,15 @@ check_processing(struct ck_chk *k)
 		for (j = 0; j < el->nout; j++)
 			el->out_kind[j] = el->out_kind[j] ? el->out_kind[j] : CK_PUSH;
 	}
-	/* connections are sorted by source: a reused push output is adjacent */
+	/* connections are sorted by source: a reused push output is adjacent.
+	 * As Click's driver, the reuse is reported at the element's declaration */
 	for (c = 1; c < g->nb_conns; c++) {
 		const struct ck_conn *a = &g->conns[c - 1], *b = &g->conns[c];
 
 		if (a->from == b->from && a->from_port == b->from_port &&
 		    g->elems[b->from].out_kind[b->from_port] == CK_PUSH &&
 		    !(c >= 2 && g->conns[c - 2].from == b->from && g->conns[c - 2].from_port == b->from_port))
-			ck_fe_error(fe, k->conn_lm[c], "illegal reuse of '%s' push output %u",
+			ck_fe_error(fe, g->elems[b->from].landmark, "illegal reuse of '%s' push output %u",
 				 k->decl[b->from], b->from_port);
 	}
 	{
@@ -315,7 +316,7 @@ check_processing(struct ck_chk *k)
 			if (g->elems[cn->to].in_kind[cn->to_port] != CK_PULL)
 				continue;
 			if (n[cn->to][cn->to_port]++ == 1)
-				ck_fe_error(fe, k->conn_lm[c], "illegal reuse of '%s' pull input %u",
+				ck_fe_error(fe, g->elems[cn->to].landmark, "illegal reuse of '%s' pull input %u",
 					 k->decl[cn->to], cn->to_port);
 		}
 	}

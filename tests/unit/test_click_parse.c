@@ -107,7 +107,7 @@ test_rule01_declaration(void **state)
 		    "q :: Queue;\na :: Idle;\nb :: Idle;\nc :: Idle;\nq2 :: Queue(20);\n"
 		    "Discard@6 :: Discard;\n\nq -> b;\na -> q;\nc -> q2;\nq2 -> Discard@6;\n");
 	expect_errors("x :: Idle;\n\nx :: Discard;",
-		      "config:3: redeclaration of element 'x'\nconfig:1: 'x' previously declared here\n");
+		      "config:3: redeclaration of element 'x'\nconfig:1: element 'x' previously declared here\n");
 	/* a name component of digits alone is refused; digits beside letters are not */
 	expect_errors("123 :: Idle;", "config:1: element name '123' has all-digit component\n");
 	expect_errors("Idle ->\n a/1 :: Discard;",
@@ -449,15 +449,16 @@ test_check_push_pull(void **state)
 	free(out);
 }
 
-/* §a.3: a push output and a pull input are connected at most once. */
+/* §a.3: a push output and a pull input are connected at most once; the
+ * error is at the element's declaration, as Click's driver reports it */
 static void
 test_check_reuse(void **state)
 {
 	(void)state;
 	expect_errors("i :: InfiniteSource -> Discard;\ni -> Discard;",
-		      "config:2: illegal reuse of 'i :: InfiniteSource' push output 0\n");
+		      "config:1: illegal reuse of 'i :: InfiniteSource' push output 0\n");
 	expect_errors("Idle -> q :: Queue; Idle -> r :: Queue;\nq -> t :: ToDevice(a);\nr -> t;",
-		      "config:3: illegal reuse of 't :: ToDevice' pull input 0\n");
+		      "config:2: illegal reuse of 't :: ToDevice' pull input 0\n");
 	/* fan-in to a push input and fan-out of a pull output are fine */
 	expect_flat("InfiniteSource -> d :: Discard; InfiniteSource -> d;",
 		    "InfiniteSource@1 :: InfiniteSource;\nd :: Discard;\nInfiniteSource@3 :: InfiniteSource;\n\n"
