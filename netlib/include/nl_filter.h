@@ -69,6 +69,13 @@ typedef int (*nl_filter_resolve_fn)(void *ctx, const char *name, uint32_t *addr,
  */
 int nl_filter_word_reserved(const char *name, size_t len);
 
+/* The filter language's name of ICMP type @type ("echo", "timeexceeded";
+ * the list of Click's IPClassifier), or NULL when it has none. */
+const char *nl_icmp_type_name(unsigned int type);
+
+/* The ICMP type called @name in that list, or -1. */
+int nl_icmp_type_by_name(const char *name);
+
 /* Compile options; a NULL pointer means "none". */
 struct nl_filter_opts {
 	nl_filter_resolve_fn resolve; /* may be NULL: no names */

@@ -77,3 +77,25 @@ nlf_name_lookup(int db, const struct nlf_tok *t, uint32_t *val)
 		}
 	return -1;
 }
+
+const char *
+nl_icmp_type_name(unsigned int type)
+{
+	const struct nlf_name *e;
+
+	for (e = icmptypes; e->name; e++)
+		if (e->val == type)
+			return e->name;
+	return NULL;
+}
+
+int
+nl_icmp_type_by_name(const char *name)
+{
+	const struct nlf_name *e;
+
+	for (e = icmptypes; e->name; e++)
+		if (strcmp(e->name, name) == 0)
+			return (int)e->val;
+	return -1;
+}

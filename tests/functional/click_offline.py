@@ -21,6 +21,8 @@ netvm-click --offline, no root, no core engine.
                  rest of ip_len as extra length: IPPrint's SEQLEN, packet and IP
                  lengths, ToIPSummaryDump's ip_len and payload_len, before and
                  after Truncate
+  dump fields    icmp_type by name, icmp_type_name, direction (> <), tcp_urp; no
+                 checksum without CHECKSUM true, no TCP flag unless given
   dump handlers  FromIPSummaryDump's active (DriverManager starts a second
                  source after the first stopped), stop and encap handlers
   ftp            FTPPortMapper's rewritten PORT command: TCPRewriter moves the
@@ -189,6 +191,24 @@ def lengths(env, chk):
            "after Truncate: 30 bytes held, ip_len and payload_len unchanged")
 
 
+def dump_fields(env, chk):
+    # icmp_type by name, icmp_type_name, direction as > and <, tcp_urp; as
+    # Click, no checksum unless CHECKSUM true and no TCP flag unless given
+    data = ("!data proto icmp_type direction\nI echo >\nI 11 <\n"
+            "!data proto tcp_urp\nT 7\n")
+    conf = ("FromIPSummaryDump(DATA %s, STOP true) -> Print(MAXLENGTH 12) -> "
+            "ToIPSummaryDump(-, FIELDS icmp_type icmp_type_name direction tcp_flags tcp_urp)"
+            % json.dumps(data))
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out.splitlines()[2:]), (0, ["8 echo > - -", "11 timeexceeded < - -",
+                                            "- - > . 7"]),
+           "ICMP type names, direction, no TCP flag by default, tcp_urp")
+    # ver/ihl 45, tos 0, length 28; id, fragment 0; ttl 100 (0x64), proto 1,
+    # checksum 0000 (CHECKSUM false)
+    chk.eq(err.splitlines()[0], "  28 | 4500001c 00000000 64010000",
+           "no IP checksum without CHECKSUM true")
+
+
 def dump_handlers(env, chk):
     # FromIPSummaryDump's active, stop and encap handlers (Click's): f2 starts
     # inactive and runs once DriverManager writes active after f1's stop;
@@ -354,6 +374,8 @@ def main():
     payload(env, chk)
     chk.section("packet lengths through IP summary dumps")
     lengths(env, chk)
+    chk.section("IP summary dump fields")
+    dump_fields(env, chk)
     chk.section("FromIPSummaryDump's handlers")
     dump_handlers(env, chk)
     chk.section("FTPPortMapper and TCPRewriter: sequence deltas")

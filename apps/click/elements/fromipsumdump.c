@@ -5,8 +5,8 @@
  * ..." line names the fields (synonyms allowed, ipsumdump.c), "!proto P" sets
  * the default protocol, other "!" and empty lines are skipped. Defaults:
  * protocol TCP, TTL 100, bytes zero; TCP gets a 20-byte header, UDP and ICMP
- * 8; ip_len or payload_len set the length; the IP checksum is always
- * computed, transport checksums with CHECKSUM true. "link"/"paint" set the
+ * 8; ip_len or payload_len set the length; checksums (IP and transport)
+ * only with CHECKSUM true, as Click; TCP flags none unless given. "link"/"paint" set the
  * PAINT annotation, timestamps the timestamp annotation; the IP header
  * annotation is set. One packet per task run (or per pull); at the end, STOP
  * true stops the driver.
@@ -16,6 +16,7 @@
 
 #include "ck_elem.h"
 #include "ipsumdump.h"
+#include "nl_filter.h"
 
 #define FIPS_MAX_FIELDS 32
 
@@ -156,8 +157,8 @@ make(struct ck_element *e, struct fips *x, char *line)
 	char **w;
 	int n = ck_args_words(line, &w);
 	uint32_t src = 0, dst = 0, seq = 0, ack = 0;
-	int64_t v[IPSD_FRAGOFF + 1] = { 0 };
-	bool have[IPSD_FRAGOFF + 1] = { false };
+	int64_t v[IPSD_NFIELDS] = { 0 };
+	bool have[IPSD_NFIELDS] = { false };
 	struct ck_bytes payload = { 0 };
 	int64_t sec = 0, usec = 0;
 	uint32_t hl, thl, plen, iplen, want, pktlen;
@@ -210,8 +211,18 @@ make(struct ck_element *e, struct fips *x, char *line)
 		case IPSD_PAYLOAD:
 			ck_parse_string(s, &payload.p, &payload.len);
 			break;
-		case IPSD_PAINT:
+		case IPSD_PAINT: case IPSD_DIRECTION:
+			f = IPSD_PAINT; /* both set the PAINT annotation */
+			have[f] = true;
 			v[f] = s[0] == '>' ? 0 : s[0] == '<' ? 1 : strtoll(s, NULL, 0);
+			break;
+		case IPSD_ICMP_TYPE: case IPSD_ICMP_TYPE_NAME:
+			f = IPSD_ICMP_TYPE; /* a number or a name ("echo") */
+			have[f] = true;
+			v[f] = isdigit((unsigned char)s[0]) ? strtoll(s, NULL, 0) :
+			       nl_icmp_type_by_name(s);
+			if (v[f] < 0)
+				have[f] = false;
 			break;
 		case IPSD_FRAGOFF:
 			v[f] = frag_field(s);
@@ -274,7 +285,8 @@ make(struct ck_element *e, struct fips *x, char *line)
 		t->seq = htonl(seq);
 		t->ack = htonl(ack);
 		t->data_off = (uint8_t)(thl / 4 << 4);
-		t->flags = have[IPSD_FLAGS] ? (uint8_t)v[IPSD_FLAGS] : 0x10;
+		t->flags = have[IPSD_FLAGS] ? (uint8_t)v[IPSD_FLAGS] : 0;
+		t->urp = nl_hton16(have[IPSD_TCP_URP] ? (uint16_t)v[IPSD_TCP_URP] : 0);
 		t->window = nl_hton16(have[IPSD_WIN] ? (uint16_t)v[IPSD_WIN] : 0);
 	} else if (proto == 17 && thl) {
 		((struct nl_udp_hdr *)th)->len = nl_hton16((uint16_t)(iplen > hl ? iplen - hl : 0));
@@ -284,7 +296,8 @@ make(struct ck_element *e, struct fips *x, char *line)
 	}
 	if (plen)
 		memcpy(th + thl, payload.p, plen);
-	ip->cksum = nl_ipv4_hdr_cksum(ip);
+	if (x->checksum)
+		ip->cksum = nl_ipv4_hdr_cksum(ip);
 	if (x->checksum && p->len >= iplen && iplen >= hl + thl && thl) {
 		if (proto == 6)
 			((struct nl_tcp_hdr *)th)->cksum = nl_ipv4_l4_cksum(ip, th, iplen - hl);

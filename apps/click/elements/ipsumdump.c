@@ -26,18 +26,19 @@ static const struct {
 	{ "tcp_window", IPSD_WIN }, { "win", IPSD_WIN },
 	{ "payload_len", IPSD_PAYLOAD_LEN }, { "payload_length", IPSD_PAYLOAD_LEN },
 	{ "payload", IPSD_PAYLOAD },
-	{ "paint", IPSD_PAINT }, { "link", IPSD_PAINT }, { "direction", IPSD_PAINT },
+	{ "paint", IPSD_PAINT }, { "link", IPSD_PAINT }, { "direction", IPSD_DIRECTION },
 	{ "count", IPSD_COUNT }, { "pkt_count", IPSD_COUNT },
 	{ "icmp_type", IPSD_ICMP_TYPE }, { "icmp_code", IPSD_ICMP_CODE },
 	{ "ip_hl", IPSD_IP_HL }, { "tcp_off", IPSD_TCP_OFF }, { "tcp_hl", IPSD_TCP_OFF },
 	{ "ip_fragoff", IPSD_FRAGOFF }, { "fragoff", IPSD_FRAGOFF },
+	{ "icmp_type_name", IPSD_ICMP_TYPE_NAME }, { "tcp_urp", IPSD_TCP_URP },
 };
 
 static const char *const canonical[] = {
 	"timestamp", "ts_sec", "ts_usec", "ip_src", "ip_dst", "sport", "dport", "ip_proto",
 	"ip_len", "ip_id", "ip_ttl", "ip_tos", "tcp_seq", "tcp_ack", "tcp_flags", "tcp_window",
 	"payload_len", "payload", "paint", "count", "icmp_type", "icmp_code", "ip_hl", "tcp_off",
-	"ip_fragoff",
+	"ip_fragoff", "direction", "icmp_type_name", "tcp_urp",
 };
 
 /* Find a field by name or synonym. Returns it, or IPSD_NONE. */

@@ -12,6 +12,7 @@
 
 #include "ck_elem.h"
 #include "ipsumdump.h"
+#include "nl_filter.h"
 
 struct tips {
 	struct ck_bytes file, fields, banner;
@@ -125,6 +126,12 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 	case IPSD_PAINT:
 		fprintf(f, "%u", p->a.paint);
 		return;
+	case IPSD_DIRECTION:
+		if (p->a.paint < 2)
+			fputc(p->a.paint ? '<' : '>', f);
+		else
+			fprintf(f, "%u", p->a.paint);
+		return;
 	case IPSD_COUNT:
 		fprintf(f, "1");
 		return;
@@ -233,6 +240,18 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 			fprintf(f, "%u", th[fl == IPSD_ICMP_TYPE ? 0 : 1]);
 		else
 			fputc('-', f);
+		break;
+	case IPSD_ICMP_TYPE_NAME:
+		if (first && ip->proto == 1 && tav >= 1 && nl_icmp_type_name(th[0]))
+			fputs(nl_icmp_type_name(th[0]), f);
+		else if (first && ip->proto == 1 && tav >= 1)
+			fprintf(f, "%u", th[0]);
+		else
+			fputc('-', f);
+		break;
+	case IPSD_TCP_URP:
+		tcp ? fprintf(f, "%u", nl_ntoh16(((const struct nl_tcp_hdr *)th)->urp)) :
+		      fputc('-', f);
 		break;
 	default:
 		fputc('-', f);
