@@ -99,6 +99,7 @@
 	X(UDPIPEncap, "1/1", "a/a", NULL)                             \
 	X(IPRewriter, "1-/1-", "h/h", NULL)                           \
 	X(TCPRewriter, "1-/1-", "h/h", NULL)                          \
+	X(UDPRewriter, "1-/1-", "h/h", NULL)                          \
 	X(ICMPPingRewriter, "1-/1-", "h/h", NULL)                     \
 	X(IPRewriterPatterns, "0/0", "a/a", NULL)                     \
 	X(RoundRobinIPMapper, "0/0", "a/a", NULL)                     \

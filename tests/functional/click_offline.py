@@ -30,6 +30,7 @@ netvm-click --offline, no root, no core engine.
                  command's end on, not those before it
   options        -qh H, -qe CONFIG, -hH, --handler=H, --expression=E as Click's
                  driver takes them
+  UDPRewriter    TCP and UDP flows mapped alike; TCP keywords refused
   table          StaticIPLookup's routes as ADDR/LEN (ADDR/MASK for a mask
                  that is no prefix), as Click writes them
   Unstrip        past the headroom: dropped and counted
@@ -283,6 +284,23 @@ def options(env, chk):
     chk.ok(rc == 1 and "unknown or incomplete option '-qx'" in err, "-qx: refused", err)
 
 
+def udprewriter(env, chk):
+    # UDPRewriter maps TCP and UDP alike, with UDP's timeout keywords only
+    data = "!data src sport dst dport proto\n10.0.0.4 40 18.26.4.44 30 T\n" \
+           "10.0.0.4 41 18.26.4.44 30 U\n10.0.0.8 80 18.26.4.44 20 T\n"
+    conf = ("FromIPSummaryDump(DATA %s, STOP true) -> rw :: UDPRewriter(pattern 1.0.0.1 "
+            "1024-65535# - - 0 1, TIMEOUT 10, STREAMING_TIMEOUT 20, UDP_GUARANTEE 1)"
+            " -> ToIPSummaryDump(-, FIELDS src sport dst dport proto); rw[1] -> Discard"
+            % json.dumps(data))
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out.splitlines()[2:]), (0, ["1.0.0.1 1024 18.26.4.44 30 T",
+                                            "1.0.0.1 1025 18.26.4.44 30 U",
+                                            "1.0.0.1 1026 18.26.4.44 20 T"]),
+           "UDPRewriter: TCP and UDP flows mapped")
+    rc, out, err = click(env, "-q", "-e", "Idle -> UDPRewriter(drop, TCP_TIMEOUT 5) -> Discard")
+    chk.ok(rc == 1 and "TCP_TIMEOUT" in err, "UDPRewriter: a TCP timeout keyword refused", err)
+
+
 def route_table(env, chk):
     conf = ("rt :: StaticIPLookup(1.0.0.0/8 0, 18.26.4.0/24 18.26.4.1 1, "
             "10.0.0.0/255.0.255.0 1); Idle -> rt; rt[0] -> Discard; rt[1] -> Discard;")
@@ -382,6 +400,8 @@ def main():
     ftp_deltas(env, chk)
     chk.section("command-line option forms")
     options(env, chk)
+    chk.section("UDPRewriter")
+    udprewriter(env, chk)
     chk.section("a routing table's table handler")
     route_table(env, chk)
     chk.section("--simtime")

@@ -1443,7 +1443,7 @@ test_iprewriter_shared_capacity(void **state)
 		const char *conf2, *msg;
 	} bad[] = {
 		{ "pattern 8.0.0.3 - - - 0 0, MAPPING_CAPACITY nosuch",
-		  "'nosuch' is no other IPRewriter, TCPRewriter or ICMPPingRewriter" },
+		  "'nosuch' is no other IPRewriter, TCPRewriter, UDPRewriter or ICMPPingRewriter" },
 		{ "pattern 8.0.0.3 - - - 0 0, MAPPING_CAPACITY m1",
 		  "'m1' is no other IPRewriter" },
 		{ "pattern 8.0.0.3 - - - 0 0, MAPPING_CAPACITY r2",

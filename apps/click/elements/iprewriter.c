@@ -26,7 +26,9 @@
  *   MAPPER                the name of a RoundRobinIPMapper: each new flow
  *                         takes its next pattern (and its outputs) in turn
  *
- * The same engine (iprewriter.h) runs TCPRewriter (tcprewriter.c) and
+ * The same engine (iprewriter.h) runs TCPRewriter (tcprewriter.c),
+ * UDPRewriter (TCP and UDP alike, no TCP state: UDP's timeouts, named
+ * TIMEOUT, STREAMING_TIMEOUT, UDP_GUARANTEE; tcprewriter.c) and
  * ICMPPingRewriter (icmppingrewriter.c); their modes are marked below.
  *
  * Packets that are not TCP or UDP, non-first fragments and truncated
@@ -229,6 +231,7 @@ parse_ping_pair(struct ck_element *e, char **args, int n, struct rw *x)
 
 #define RW_NAPT ((1u << RW_MODE_IP) | (1u << RW_MODE_TCP))
 #define RW_PING (1u << RW_MODE_PING)
+#define RW_UDP (1u << RW_MODE_UDP)
 
 static const struct {
 	const char *kw;
@@ -239,12 +242,14 @@ static const struct {
 	{ "TCP_DONE_TIMEOUT", offsetof(struct rw, tcp_done_to), RW_NAPT },
 	{ "TCP_NODATA_TIMEOUT", offsetof(struct rw, tcp_nodata_to), RW_NAPT },
 	{ "TCP_GUARANTEE", offsetof(struct rw, tcp_guar), RW_NAPT },
-	{ "UDP_TIMEOUT", offsetof(struct rw, udp_to), RW_NAPT },
-	{ "UDP_STREAMING_TIMEOUT", offsetof(struct rw, udp_stream_to), RW_NAPT },
-	{ "UDP_GUARANTEE", offsetof(struct rw, udp_guar), RW_NAPT },
-	{ "REAP_INTERVAL", offsetof(struct rw, reap_iv), RW_NAPT | RW_PING },
-	/* ICMPPingRewriter's names for its one timeout and guarantee */
-	{ "TIMEOUT", offsetof(struct rw, udp_to), RW_PING },
+	{ "UDP_TIMEOUT", offsetof(struct rw, udp_to), RW_NAPT | RW_UDP },
+	{ "UDP_STREAMING_TIMEOUT", offsetof(struct rw, udp_stream_to), RW_NAPT | RW_UDP },
+	{ "UDP_GUARANTEE", offsetof(struct rw, udp_guar), RW_NAPT | RW_UDP },
+	{ "REAP_INTERVAL", offsetof(struct rw, reap_iv), RW_NAPT | RW_PING | RW_UDP },
+	/* ICMPPingRewriter's and UDPRewriter's names for their one timeout,
+	 * streaming timeout and guarantee */
+	{ "TIMEOUT", offsetof(struct rw, udp_to), RW_PING | RW_UDP },
+	{ "STREAMING_TIMEOUT", offsetof(struct rw, udp_stream_to), RW_UDP },
 	{ "GUARANTEE", offsetof(struct rw, udp_guar), RW_PING },
 };
 
@@ -291,19 +296,19 @@ to_ns(double s)
 }
 
 extern const struct ck_element_class ck_class_IPRewriter, ck_class_TCPRewriter,
-	ck_class_ICMPPingRewriter;
+	ck_class_ICMPPingRewriter, ck_class_UDPRewriter;
 
 /* The rewriter state of @e, or NULL when @e is no rewriter. */
 struct rw *
 rw_of(struct ck_element *e)
 {
 	if (e && (e->cls == &ck_class_IPRewriter || e->cls == &ck_class_TCPRewriter ||
-		  e->cls == &ck_class_ICMPPingRewriter))
+		  e->cls == &ck_class_ICMPPingRewriter || e->cls == &ck_class_UDPRewriter))
 		return CK_PRIV(e, struct rw);
 	return NULL;
 }
 
-/* Configure IPRewriter, TCPRewriter or ICMPPingRewriter. Returns 0 or -EINVAL. */
+/* Configure IPRewriter, TCPRewriter, UDPRewriter or ICMPPingRewriter. Returns 0 or -EINVAL. */
 int
 rw_configure(struct ck_element *e)
 {
@@ -313,7 +318,8 @@ rw_configure(struct ck_element *e)
 	bool stream_given = false;
 
 	x->mode = e->cls == &ck_class_TCPRewriter ? RW_MODE_TCP
-		  : e->cls == &ck_class_ICMPPingRewriter ? RW_MODE_PING : RW_MODE_IP;
+		  : e->cls == &ck_class_ICMPPingRewriter ? RW_MODE_PING
+		  : e->cls == &ck_class_UDPRewriter ? RW_MODE_UDP : RW_MODE_IP;
 	x->tcp_to = 86400;
 	x->tcp_done_to = 240;
 	x->tcp_nodata_to = 300;
@@ -383,7 +389,7 @@ rw_initialize(struct ck_element *e)
 
 		if (!y || y == x)
 			return ck_error(e, "MAPPING_CAPACITY: '%s' is no other IPRewriter, "
-					"TCPRewriter or ICMPPingRewriter", x->cap_name);
+					"TCPRewriter, UDPRewriter or ICMPPingRewriter", x->cap_name);
 		if (y->cap_name)
 			return ck_error(e, "MAPPING_CAPACITY: '%s' shares another rewriter's "
 					"capacity itself; name that one", x->cap_name);
@@ -433,7 +439,7 @@ refresh(struct rw *x, struct rw_flow *f, unsigned int d, const struct nl_ipv4_hd
 	uint64_t to, guar;
 
 	f->npkts++;
-	if (f->k[0].proto == NL_IPPROTO_TCP) {
+	if (f->k[0].proto == NL_IPPROTO_TCP && x->mode != RW_MODE_UDP) {
 		uint8_t fl = l4[13];
 		uint32_t hl = nl_ipv4_hdr_len(ip), thl = (uint32_t)(l4[12] >> 4) * 4;
 
@@ -628,7 +634,7 @@ rw_install(struct ck_element *e, unsigned int input, const struct rw_key *k)
 		return NULL;
 	f = new_flow(x, input, k, now);
 	if (f) {
-		bool tcp = k->proto == NL_IPPROTO_TCP;
+		bool tcp = k->proto == NL_IPPROTO_TCP && x->mode != RW_MODE_UDP;
 
 		f->expiry = now + (tcp ? x->ns_tcp_nodata : x->ns_udp);
 		f->guarantee = now + (tcp ? x->ns_tcp_guar : x->ns_udp_guar);

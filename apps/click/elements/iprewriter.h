@@ -33,6 +33,7 @@ enum rw_mode {
 	RW_MODE_IP,       /* IPRewriter: TCP and UDP */
 	RW_MODE_TCP,      /* TCPRewriter: TCP, sequence-number deltas */
 	RW_MODE_PING,     /* ICMPPingRewriter: echo request/reply identifiers */
+	RW_MODE_UDP,      /* UDPRewriter: TCP and UDP alike, UDP's timeouts */
 };
 
 /* A flow key. TCP/UDP: the ports. ICMP echo: a request is (src, dst, ident,

@@ -27,7 +27,7 @@
 	X(FromIPSummaryDump) X(ToIPSummaryDump) X(FromDump) X(ToDump) \
 	X(ARPResponder) X(ICMPError) X(IPFragmenter) X(IPReassembler) X(ARPQuerier) X(IPGWOptions) \
 	X(ICMPPingResponder) X(IPMirror) X(IPEncap) X(UDPIPEncap) X(IPRewriter) \
-	X(TCPRewriter) X(ICMPPingRewriter) X(IPRewriterPatterns) X(ICMPRewriter) X(FTPPortMapper) \
+	X(TCPRewriter) X(UDPRewriter) X(ICMPPingRewriter) X(IPRewriterPatterns) X(ICMPRewriter) X(FTPPortMapper) \
 	X(RoundRobinIPMapper) \
 	X(ScheduleInfo) X(ToHostSniffers)
 
