@@ -23,6 +23,9 @@ netvm-click --offline, no root, no core engine.
                  after Truncate
   dump fields    icmp_type by name, icmp_type_name, direction (> <), tcp_urp; no
                  checksum without CHECKSUM true, no TCP flag unless given
+  IPPrint        ICMP errors by type and code name (an unreachable with the quoted
+                 destination, protocol and port), PAINT before the addresses,
+                 CONTENTS hex laid out as Click's (checksums worked out here)
   dump handlers  FromIPSummaryDump's active (DriverManager starts a second
                  source after the first stopped), stop and encap handlers
   ftp            FTPPortMapper's rewritten PORT command: TCPRewriter moves the
@@ -210,6 +213,42 @@ def dump_fields(env, chk):
            "no IP checksum without CHECKSUM true")
 
 
+def csum(data):
+    """The Internet checksum of @data."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+
+def ipprint_lines(env, chk):
+    # IPPrint's ICMP lines and CONTENTS as Click's: an error names its type and
+    # code, an unreachable the quoted packet's destination; PAINT before the
+    # addresses; CONTENTS hex 4-byte groups, 24 bytes a line
+    conf = ('FromIPSummaryDump(DATA "!data src dst sport dport proto ttl\\n1.0.0.1 5.0.0.5 7 53 '
+            'U 1\\n", STOP true, CHECKSUM true) -> CheckIPHeader -> t :: Tee(3);'
+            't[0] -> ICMPError(9.9.9.9, timeexceeded) -> IPPrint(TIMESTAMP false, PAINT true)'
+            ' -> Discard; t[1] -> ICMPError(9.9.9.9, unreachable, port) -> IPPrint(TIMESTAMP false)'
+            ' -> Discard; t[2] -> IPPrint(x, TIMESTAMP false, CONTENTS hex, MAXLENGTH 26) -> Discard')
+    rc, out, err = click(env, "-e", conf)
+    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0, 1, 17, 0,
+                               bytes([1, 0, 0, 1]), bytes([5, 0, 0, 5])))
+    ip[10:12] = struct.pack("!H", csum(bytes(ip)))
+    pseudo = ip[12:20] + struct.pack("!BBH", 0, 17, 8)
+    udp = bytearray(struct.pack("!HHHH", 7, 53, 8, 0))
+    udp[6:8] = struct.pack("!H", csum(bytes(pseudo + udp)))
+    hexs = (bytes(ip) + bytes(udp))[:26].hex()
+    groups = [hexs[i:i + 8] for i in range(0, len(hexs), 8)]
+    dump = ["  " + " ".join(groups[:6]), "  " + " ".join(groups[6:])]
+    chk.eq((rc, err.splitlines()), (0, [
+        "paint 0: 9.9.9.9 > 1.0.0.1: icmp timeexceeded transit",
+        "9.9.9.9 > 1.0.0.1: icmp 5.0.0.5 unreachable port udp/53",
+        "x: 1.0.0.1.7 > 5.0.0.5.53: udp 8"] + dump),
+        "ICMP errors named, PAINT's place, CONTENTS hex laid out")
+
+
 def dump_handlers(env, chk):
     # FromIPSummaryDump's active, stop and encap handlers (Click's): f2 starts
     # inactive and runs once DriverManager writes active after f1's stop;
@@ -394,6 +433,8 @@ def main():
     lengths(env, chk)
     chk.section("IP summary dump fields")
     dump_fields(env, chk)
+    chk.section("IPPrint's lines")
+    ipprint_lines(env, chk)
     chk.section("FromIPSummaryDump's handlers")
     dump_handlers(env, chk)
     chk.section("FTPPortMapper and TCPRewriter: sequence deltas")

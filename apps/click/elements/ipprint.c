@@ -1,30 +1,56 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * IPPrint([LABEL], TIMESTAMP, ID, TTL, TOS, LENGTH, PAINT, CONTENTS, ACTIVE) —
- * a tcpdump-like line per IPv4 packet (from the IP header annotation):
- *   "LABEL: " "SEC.USEC: " ["id N "] ["paint N "] ["ttl N "] ["tos N "] ["length N "]
+ * IPPrint([LABEL], TIMESTAMP, ID, TTL, TOS, LENGTH, PAINT, CONTENTS, PAYLOAD,
+ * MAXLENGTH, SWAP, ACTIVE) — a tcpdump-like line per IPv4 packet (from the IP
+ * header annotation), in Click's words:
+ *   "LABEL: " "SEC.USEC: " ["paint N: "] ["id N "] ["ttl N "] ["tos N "] ["length N "]
  *   TCP:  SRC.SPORT > DST.DPORT: FLAGS SEQ:END(SEGLEN,PKTLEN,IPLEN)[ ack A] win W
  *         (FLAGS: S F R P, '.' when none of them; SYN and FIN count in SEGLEN)
  *   UDP:  SRC.SPORT > DST.DPORT: udp ULEN
- *   ICMP: SRC > DST: icmp: echo request (ID, SEQ) | echo reply (ID, SEQ) | type T
- *   else: SRC > DST: ip-proto-P; later fragments: SRC > DST: tcp|udp|icmp|ip-proto-P
- *   fragments end with " (frag ID:LEN@OFFSET[+])".
+ *   ICMP: SRC > DST: icmp echo (ID, SEQ) | icmp echo-reply (ID, SEQ)
+ *         | icmp EDST unreachable CODE [PROTO[/DPORT] | (mtu M)]
+ *         | icmp TYPE [CODE]  (names of the filter language; "type N", "code N")
+ *   else: SRC > DST: ip-proto-P; later fragments: SRC > DST: tcp|udp|icmp
+ *   a header cut short: truncated-ip, truncated-tcp, truncated-udp, truncated-icmp;
+ *   fragments end with " (frag ID:LEN@OFFSET[+])"; CONTENTS hex|ascii
+ *   appends MAXLENGTH (1500) bytes of the packet, PAYLOAD those after the
+ *   transport header. ICMP identifiers print as Click on a little-endian host
+ *   reads them (SWAP true: swapped).
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
 
 #include "ck_elem.h"
+#include "nl_filter.h"
 
 struct ipprint {
-	struct ck_bytes label, contents;
-	bool timestamp, id, ttl, tos, length, paint, active;
+	struct ck_bytes label;
+	bool timestamp, id, ttl, tos, length, paint, active, swap, payload;
+	int contents; /* 0 none, 1 hex, 2 ascii */
+	int64_t maxlen;
 };
+
+/* CONTENTS / PAYLOAD's value: 0, 1 (hex) or 2 (ascii); -1 when bad. */
+static int
+contents_kind(const char *v)
+{
+	static const char *const no[] = { "false", "no", "none", NULL };
+	static const char *const hex[] = { "true", "yes", "hex", NULL };
+
+	for (int i = 0; no[i]; i++)
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	for (int i = 0; hex[i]; i++)
+		if (strcasecmp(v, hex[i]) == 0)
+			return 1;
+	return strcasecmp(v, "ascii") == 0 ? 2 : -1;
+}
 
 static int
 ipprint_configure(struct ck_element *e)
 {
 	struct ipprint *x = CK_PRIV(e, struct ipprint);
-	int64_t maxlen = 0;
+	struct ck_bytes contents = { 0 }, payload = { 0 };
 	const struct ck_argdesc a[] = {
 		{ "LABEL", CK_A_STRING, &x->label, CK_POS, NULL },
 		{ "TIMESTAMP", CK_A_BOOL, &x->timestamp, 0, NULL },
@@ -33,19 +59,137 @@ ipprint_configure(struct ck_element *e)
 		{ "TOS", CK_A_BOOL, &x->tos, 0, NULL },
 		{ "LENGTH", CK_A_BOOL, &x->length, 0, NULL },
 		{ "PAINT", CK_A_BOOL, &x->paint, 0, NULL },
-		{ "CONTENTS", CK_A_WORD, &x->contents, 0, NULL },
+		{ "CONTENTS", CK_A_WORD, &contents, 0, NULL },
+		{ "PAYLOAD", CK_A_WORD, &payload, 0, NULL },
 		{ "ACTIVE", CK_A_BOOL, &x->active, 0, NULL },
-		{ "MAXLENGTH", CK_A_INT, &maxlen, 0, NULL },
+		{ "MAXLENGTH", CK_A_INT, &x->maxlen, 0, NULL },
+		{ "SWAP", CK_A_BOOL, &x->swap, 0, NULL },
 	};
+	int rc = 0;
 
 	x->timestamp = true;
 	x->active = true;
-	if (ck_args_parse(e, a, 10) < 0)
+	x->maxlen = 1500;
+	if (ck_args_parse(e, a, 12) < 0)
 		return -EINVAL;
-	if (x->contents.p && strcasecmp(x->contents.p, "false") != 0 &&
-	    strcasecmp(x->contents.p, "no") != 0)
-		return ck_error(e, "CONTENTS is not supported");
-	return 0;
+	if (contents.p && (x->contents = contents_kind(contents.p)) < 0)
+		rc = ck_error(e, "CONTENTS: '%s' is not false, hex or ascii", contents.p);
+	if (rc == 0 && payload.p && contents_kind(payload.p) < 0)
+		rc = ck_error(e, "PAYLOAD: '%s' is not false, hex or ascii", payload.p);
+	else if (rc == 0 && payload.p && contents_kind(payload.p) > 0) {
+		x->contents = contents_kind(payload.p);
+		x->payload = true;
+	}
+	free(contents.p);
+	free(payload.p);
+	return rc;
+}
+
+#define OUT(...) (*n += (size_t)snprintf(line + *n, *n < cap ? cap - *n : 0, __VA_ARGS__))
+
+/* The names the filter language gives ICMP codes of type @type. */
+static const char *
+icmp_code_name(unsigned int type, unsigned int code)
+{
+	static const char *const unreach[] = { "net", "host", "protocol", "port", "needfrag",
+		"srcroutefail", "net-unknown", "host-unknown", "isolated", "net-prohibited",
+		"host-prohibited", "tos-net", "tos-host", "filter-prohibited", "host-precedence",
+		"precedence-cutoff" };
+	static const char *const redirect[] = { "net", "host", "tos-net", "tos-host" };
+	static const char *const exceeded[] = { "transit", "reassembly" };
+	static const char *const param[] = { "erroratptr", "missingopt", "length" };
+
+	if (type == 3 && code < sizeof(unreach) / sizeof(unreach[0]))
+		return unreach[code];
+	if (type == 5 && code < sizeof(redirect) / sizeof(redirect[0]))
+		return redirect[code];
+	if (type == 11 && code < sizeof(exceeded) / sizeof(exceeded[0]))
+		return exceeded[code];
+	if (type == 12 && code < sizeof(param) / sizeof(param[0]))
+		return param[code];
+	return NULL;
+}
+
+/* The ICMP part of the line; @tl: transport bytes the packet holds. */
+static void
+icmp_line(const struct ipprint *x, const uint8_t *th, uint32_t tl, char *line, size_t cap,
+	  size_t *n)
+{
+	const char *cname;
+
+	if (tl < 2) {
+		OUT("truncated-icmp");
+		return;
+	}
+	cname = icmp_code_name(th[0], th[1]);
+	if (th[0] == 0 || th[0] == 8) {
+		OUT("icmp %s ", th[0] ? "echo" : "echo-reply");
+		if (tl < 8)
+			OUT("truncated-icmp");
+		else if (x->swap)
+			OUT("(%u, %u)", th[4] << 8 | th[5], th[6] << 8 | th[7]);
+		else
+			OUT("(%u, %u)", th[4] | th[5] << 8, th[6] | th[7] << 8);
+	} else if (th[0] == 3) {
+		const uint8_t *eip = th + 8;
+		uint32_t ehl, elen = tl > 8 ? tl - 8 : 0;
+		char a[16], code[16];
+		uint32_t edst;
+
+		if (!cname)
+			snprintf(code, sizeof(code), "code %u", th[1]);
+		if (elen < 20) {
+			OUT("icmp unreachable %s truncated-icmp", cname ? cname : code);
+			return;
+		}
+		ehl = (eip[0] & 0x0f) * 4u;
+		memcpy(&edst, eip + 16, 4);
+		OUT("icmp %s unreachable %s", ck_ip_str(edst, a), cname ? cname : code);
+		if (th[1] == 2 || th[1] == 3) {
+			const char *pn = eip[9] == 6 ? "tcp" : eip[9] == 17 ? "udp" :
+					 eip[9] == 1 ? "icmp" : NULL;
+
+			if (pn)
+				OUT(" %s", pn);
+			else
+				OUT(th[1] == 3 ? " protocol %u" : " %u", eip[9]);
+			if (th[1] == 3 && elen < ehl + 4)
+				OUT("truncated-icmp");
+			else if (th[1] == 3)
+				OUT("/%u", eip[ehl + 2] << 8 | eip[ehl + 3]);
+		} else if (th[1] == 4 && tl >= 8 && (th[6] | th[7])) {
+			OUT(" (mtu %u)", th[6] << 8 | th[7]);
+		}
+	} else {
+		const char *tname = nl_icmp_type_name(th[0]);
+
+		if (tname)
+			OUT("icmp %s", tname);
+		else
+			OUT("icmp type %u", th[0]);
+		if (cname)
+			OUT(" %s", cname);
+		else if (th[1])
+			OUT(" code %u", th[1]);
+	}
+}
+
+/* CONTENTS: the bytes from @d (@len of them) as Click lays them out. */
+static void
+contents(const struct ipprint *x, const uint8_t *d, uint32_t len, char *line, size_t cap,
+	 size_t *n)
+{
+	uint32_t i, lim = x->maxlen < 0 || (uint64_t)x->maxlen > len ? len : (uint32_t)x->maxlen;
+
+	for (i = 0; i < lim; i++) {
+		if (x->contents == 1) {
+			OUT(i % 24 == 0 ? "\n  " : i % 4 == 0 ? " " : "");
+			OUT("%02x", d[i]);
+		} else {
+			OUT(i % 48 == 0 ? "\n  " : i % 8 == 0 ? " " : "");
+			OUT("%c", d[i] < 32 || d[i] > 126 ? '.' : d[i]);
+		}
+	}
 }
 
 static struct ck_pkt *
@@ -54,31 +198,42 @@ ipprint_action(struct ck_element *e, struct ck_pkt *p)
 	struct ipprint *x = CK_PRIV(e, struct ipprint);
 	const struct nl_ipv4_hdr *ip = ck_ip_hdr(p);
 	FILE *f = ck_chatter(e->r);
-	char line[512], src[16], dst[16];
-	size_t n = 0;
-	uint32_t iplen, hl, plen, avail;
+	size_t cap = 65536, nn = 0, *n = &nn;
+	char *line = malloc(cap), src[16], dst[16];
+	uint32_t iplen, hl, plen, tl;
 	uint16_t off;
 	const uint8_t *th;
+	bool first;
 
-	if (!x->active)
+	if (!x->active || !line) {
+		free(line);
 		return p;
-#define OUT(...) n += (size_t)snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0, __VA_ARGS__)
+	}
 	if (x->label.p && x->label.len)
 		OUT("%s: ", x->label.p);
 	if (!ip) {
 		OUT("(Not an IP packet)");
 		fprintf(f, "%s\n", line);
+		free(line);
 		return p;
 	}
 	if (x->timestamp)
 		OUT("%" PRId64 ".%06u: ", p->a.ts_sec, p->a.ts_usec);
+	if (x->paint)
+		OUT("paint %u: ", p->a.paint);
+	if (ck_pkt_avail(p, p->a.ip) < 20) {
+		OUT("truncated-ip");
+		goto done;
+	}
 	iplen = nl_ntoh16(ip->total_len);
 	hl = (ip->ver_ihl & 0x0f) * 4u;
 	plen = iplen > hl ? iplen - hl : 0;
+	th = p->a.ip + hl;
+	tl = ck_pkt_avail(p, th);
+	if (tl > plen)
+		tl = plen;
 	if (x->id)
 		OUT("id %u ", nl_ntoh16(ip->id));
-	if (x->paint)
-		OUT("paint %u ", p->a.paint);
 	if (x->ttl)
 		OUT("ttl %u ", ip->ttl);
 	if (x->tos)
@@ -88,67 +243,83 @@ ipprint_action(struct ck_element *e, struct ck_pkt *p)
 	ck_ip_str(ip->src, src);
 	ck_ip_str(ip->dst, dst);
 	off = nl_ntoh16(ip->frag_off);
-	th = p->a.ip + hl;
-	avail = ck_pkt_avail(p, th);
-	if ((off & NL_IPV4_OFF_MASK) == 0) {
-		if (ip->proto == NL_IPPROTO_TCP && avail >= NL_TCP_HDR_MIN) {
-			const struct nl_tcp_hdr *t = (const void *)th;
-			uint32_t seq = ntohl(t->seq), seglen = plen - (t->data_off >> 4) * 4u;
+	first = (off & NL_IPV4_OFF_MASK) == 0;
+	if (ip->proto == NL_IPPROTO_TCP && (!first || tl < 4)) {
+		OUT("%s > %s: %s", src, dst, first ? "truncated-tcp" : "tcp");
+	} else if (ip->proto == NL_IPPROTO_TCP) {
+		const struct nl_tcp_hdr *t = (const void *)th;
+		uint32_t seq, seglen;
 
-			OUT("%s.%u > %s.%u: ", src, nl_ntoh16(t->sport), dst, nl_ntoh16(t->dport));
-			if (t->flags & 0x02)
-				OUT("S"), seglen++;
-			if (t->flags & 0x01)
-				OUT("F"), seglen++;
-			if (t->flags & 0x04)
-				OUT("R");
-			if (t->flags & 0x08)
-				OUT("P");
-			if (!(t->flags & 0x0f))
-				OUT(".");
-			OUT(" %u:%u(%u,%u,%u)", seq, seq + seglen, seglen, p->len, iplen);
-			if (t->flags & 0x10)
-				OUT(" ack %u", ntohl(t->ack));
-			OUT(" win %u", nl_ntoh16(t->window));
-		} else if (ip->proto == NL_IPPROTO_UDP && avail >= NL_UDP_HDR_LEN) {
-			const struct nl_udp_hdr *u = (const void *)th;
-
-			OUT("%s.%u > %s.%u: udp %u", src, nl_ntoh16(u->sport), dst,
-			    nl_ntoh16(u->dport), nl_ntoh16(u->len));
-		} else if (ip->proto == NL_IPPROTO_ICMP && avail >= 8) {
-			OUT("%s > %s: icmp", src, dst);
-			if (th[0] == 0 || th[0] == 8)
-				OUT(": echo %s (%u, %u)", th[0] ? "request" : "reply",
-				    th[4] << 8 | th[5], th[6] << 8 | th[7]);
-			else
-				OUT(": type %u", th[0]);
-		} else {
-			OUT("%s > %s: ip-proto-%u", src, dst, ip->proto);
+		OUT("%s.%u > %s.%u: ", src, nl_ntoh16(t->sport), dst, nl_ntoh16(t->dport));
+		if (tl < 14) {
+			OUT("truncated-tcp");
+			goto frag;
 		}
-	} else {
-		OUT("%s > %s: ", src, dst);
-		if (ip->proto == NL_IPPROTO_TCP)
-			OUT("tcp");
-		else if (ip->proto == NL_IPPROTO_UDP)
-			OUT("udp");
-		else if (ip->proto == NL_IPPROTO_ICMP)
-			OUT("icmp");
+		seq = ntohl(t->seq);
+		seglen = plen - (t->data_off >> 4) * 4u;
+		if (t->flags & 0x02)
+			OUT("S"), seglen++;
+		if (t->flags & 0x01)
+			OUT("F"), seglen++;
+		if (t->flags & 0x04)
+			OUT("R");
+		if (t->flags & 0x08)
+			OUT("P");
+		if (!(t->flags & 0x0f))
+			OUT(".");
+		OUT(" %u:%u(%u,%u,%u)", seq, seq + seglen, seglen, p->len, iplen);
+		if (t->flags & 0x10)
+			OUT(" ack %u", ntohl(t->ack));
+		if (tl < 16)
+			OUT("truncated-tcp");
 		else
-			OUT("ip-proto-%u", ip->proto);
+			OUT(" win %u", nl_ntoh16(t->window));
+	} else if (ip->proto == NL_IPPROTO_UDP && (!first || tl < 4)) {
+		OUT("%s > %s: %s", src, dst, first ? "truncated-udp" : "udp");
+	} else if (ip->proto == NL_IPPROTO_UDP) {
+		const struct nl_udp_hdr *u = (const void *)th;
+
+		OUT("%s.%u > %s.%u: ", src, nl_ntoh16(u->sport), dst, nl_ntoh16(u->dport));
+		if (tl < 8)
+			OUT("truncated-udp");
+		else
+			OUT("udp %u", nl_ntoh16(u->len));
+	} else if (ip->proto == NL_IPPROTO_ICMP) {
+		OUT("%s > %s: ", src, dst);
+		if (first)
+			icmp_line(x, th, tl, line, cap, n);
+		else
+			OUT("icmp");
+	} else {
+		OUT("%s > %s: ip-proto-%u", src, dst, ip->proto);
 	}
+frag:
 	if (off & (NL_IPV4_MF | NL_IPV4_OFF_MASK))
 		OUT(" (frag %u:%u@%u%s)", nl_ntoh16(ip->id), plen, (off & NL_IPV4_OFF_MASK) << 3,
 		    off & NL_IPV4_MF ? "+" : "");
-#undef OUT
+	if (x->contents) {
+		const uint8_t *d = p->data;
+
+		if (x->payload && first && ip->proto == NL_IPPROTO_TCP && tl >= 20)
+			d = th + (th[12] >> 4) * 4u;
+		else if (x->payload && first && ip->proto == NL_IPPROTO_UDP && tl >= 8)
+			d = th + 8;
+		else if (x->payload)
+			d = th;
+		if (d < p->data + p->len)
+			contents(x, d, (uint32_t)(p->data + p->len - d), line, cap, n);
+	}
+done:
 	fprintf(f, "%s\n", line);
+	free(line);
 	return p;
 }
+#undef OUT
 
 static void
 ipprint_cleanup(struct ck_element *e)
 {
 	free(CK_PRIV(e, struct ipprint)->label.p);
-	free(CK_PRIV(e, struct ipprint)->contents.p);
 }
 
 const struct ck_element_class ck_class_IPPrint = {
