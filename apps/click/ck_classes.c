@@ -64,6 +64,13 @@
 	X(RoundRobinSwitch, "1/1-", "h/h", NULL)                      \
 	X(SetTimestamp, "1/1", "a/a", NULL)                           \
 	X(Align, "1/1", "a/a", NULL)                                  \
+	X(PushNull, "1/1", "h/h", NULL)                               \
+	X(PullNull, "1/1", "l/l", NULL)                               \
+	X(AlignmentInfo, "0/0", "a/a", NULL)                          \
+	X(StripToNetworkHeader, "1/1", "a/a", NULL)                   \
+	X(SetIPChecksum, "1/1", "a/a", NULL)                          \
+	X(SetTCPChecksum, "1/1", "a/a", NULL)                         \
+	X(SetUDPChecksum, "1/1", "a/a", NULL)                         \
 	/* test-harness I/O */                                        \
 	X(FromIPSummaryDump, "0/1", "a/a", NULL)                      \
 	X(ToIPSummaryDump, "1/0-1", "a/h", NULL)                      \

@@ -26,6 +26,8 @@ netvm-click --offline, no root, no core engine.
   IPPrint        ICMP errors by type and code name (an unreachable with the quoted
                  destination, protocol and port), PAINT before the addresses,
                  CONTENTS hex laid out as Click's (checksums worked out here)
+  small          SetIPChecksum, SetTCPChecksum, SetUDPChecksum (checked by the Check
+                 elements), StripToNetworkHeader, PushNull, PullNull, AlignmentInfo
   dump handlers  FromIPSummaryDump's active (DriverManager starts a second
                  source after the first stopped), stop and encap handlers
   ftp            FTPPortMapper's rewritten PORT command: TCPRewriter moves the
@@ -249,6 +251,26 @@ def ipprint_lines(env, chk):
         "ICMP errors named, PAINT's place, CONTENTS hex laid out")
 
 
+def small_elements(env, chk):
+    # SetIPChecksum, SetTCPChecksum and SetUDPChecksum make the sums
+    # CheckIPHeader and CheckTCP/UDPHeader accept (FromIPSummaryDump set none);
+    # StripToNetworkHeader; PushNull, PullNull; AlignmentInfo accepted
+    data = ('!data src dst sport dport proto payload\n1.0.0.1 2.0.0.2 1 2 T "abc"\n'
+            '1.0.0.1 2.0.0.2 3 4 U "de"\n')
+    conf = ("AlignmentInfo(c 4 0); FromIPSummaryDump(DATA %s, STOP true) -> SetIPChecksum -> "
+            "c :: CheckIPHeader -> cl :: IPClassifier(tcp, udp); "
+            "cl[0] -> SetTCPChecksum -> ct :: CheckTCPHeader -> PushNull -> n :: Counter -> "
+            "Unstrip(14) -> StripToNetworkHeader -> q :: Queue -> PullNull -> u :: Unqueue -> "
+            "Print(MAXLENGTH 0) -> Discard; "
+            "cl[1] -> SetUDPChecksum -> cu :: CheckUDPHeader -> Discard" % json.dumps(data))
+    rc, out, err = click(env, "-e", conf, "-h", "c.drops", "-h", "ct.drops", "-h", "cu.drops",
+                         "-h", "n.count")
+    h = handlers(out)
+    chk.eq((rc, h.get("c.drops"), h.get("ct.drops"), h.get("cu.drops"), h.get("n.count"),
+            err.strip()), (0, "0", "0", "0", "1", "43"),
+           "checksums set; the IP header annotation's offset stripped again")
+
+
 def dump_handlers(env, chk):
     # FromIPSummaryDump's active, stop and encap handlers (Click's): f2 starts
     # inactive and runs once DriverManager writes active after f1's stop;
@@ -435,6 +457,8 @@ def main():
     dump_fields(env, chk)
     chk.section("IPPrint's lines")
     ipprint_lines(env, chk)
+    chk.section("SetIPChecksum, SetTCP/UDPChecksum, StripToNetworkHeader, PushNull, PullNull")
+    small_elements(env, chk)
     chk.section("FromIPSummaryDump's handlers")
     dump_handlers(env, chk)
     chk.section("FTPPortMapper and TCPRewriter: sequence deltas")

@@ -11,7 +11,8 @@
 
 /* X(Name): one line per class, in the order of docs/click.md's table. */
 #define CK_ELEMENT_LIST(X) \
-	X(Discard) X(Idle) X(Null) X(Align) X(Print) X(Counter) \
+	X(Discard) X(Idle) X(Null) X(Align) X(Print) X(Counter) X(PushNull) X(PullNull) \
+	X(AlignmentInfo) X(StripToNetworkHeader) X(SetIPChecksum) X(SetTCPChecksum) X(SetUDPChecksum) \
 	X(Paint) X(PaintSwitch) X(PaintTee) X(Tee) X(PullTee) \
 	X(Strip) X(Unstrip) X(Truncate) X(Classifier) X(Switch) X(RoundRobinSwitch) \
 	X(CheckIPHeader) X(MarkIPHeader) X(GetIPAddress) X(SetIPAddress) X(FixIPSrc) \
