@@ -6,6 +6,7 @@
  * read) and errors captured. Expected values are worked out by hand from
  * Click's Script documentation.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 
 #include "click_test.h"
@@ -93,6 +94,26 @@ test_set_print(void **state)
 	run_text("Script(set a 5, set b ${a}0, print \"a=$a b=$b\", printn \"x\", print \"y\","
 		 " print $a)",
 		 "a=5 b=50\nxy\n5\n");
+}
+
+/* As Click: sub, div and idiv fold any number of operands; htonl, ntohl,
+ * htons, ntohs swap bytes on a little-endian host; mod takes two */
+static void
+test_nary_byteorder(void **state)
+{
+	struct srun x;
+
+	(void)state;
+	assert_int_equal(sstart(&x, "Script(print $(sub 10 2 2) $(div 75 2.5 5) $(idiv 60 2 5)"
+				    " $(htonl 1) $(ntohl 16777216) $(htons 1) $(ntohs 256),"
+				    " print $(mod 7 2 1))"), 0);
+	ck_router_run(x.r);
+	if (htonl(1) == 1)
+		assert_string_equal(sout(&x), "6 6 6 1 16777216 1 256\n\n");
+	else
+		assert_string_equal(sout(&x), "6 6 6 16777216 1 256 1\n\n");
+	assert_string_equal(serr(&x), "t.click:1: Script@1: bad expression '$(mod 7 2 1)'\n");
+	sfinish(&x);
 }
 
 /* As Click: print's text that starts with a letter, '@' or '_' calls a read
@@ -388,6 +409,7 @@ main(void)
 		cmocka_unit_test(test_init),
 		cmocka_unit_test(test_read_write),
 		cmocka_unit_test(test_print_handler),
+		cmocka_unit_test(test_nary_byteorder),
 		cmocka_unit_test(test_wait_write_reset),
 		cmocka_unit_test(test_pause_step_export),
 		cmocka_unit_test(test_passive_return),

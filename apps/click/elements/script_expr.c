@@ -9,6 +9,7 @@
  *   or a read handler, ELEMENT.HANDLER or a router handler (its last newline
  *     cut); an unknown one writes an error and expands to nothing.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
@@ -91,13 +92,31 @@ number(const char *w, int64_t *i, double *d, bool *isint)
 
 enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_IDIV, OP_MOD, OP_NEG, OP_ABS, OP_MIN, OP_MAX,
        OP_EQ, OP_NE, OP_LT, OP_GT, OP_LE, OP_GE, OP_NOT, OP_AND, OP_OR, OP_IF, OP_CAT,
-       OP_LENGTH };
+       OP_LENGTH, OP_REM, OP_HTONL, OP_NTOHL, OP_HTONS, OP_NTOHS };
 
 static const char *const op_names[] = {
 	"add", "sub", "mul", "div", "idiv", "mod", "neg", "abs", "min", "max",
 	"eq", "ne", "lt", "gt", "le", "ge", "not", "and", "or", "if", "cat", "length",
-	"rem",
+	"rem", "htonl", "ntohl", "htons", "ntohs",
 };
+
+/* htonl, ntohl (32 bits), htons, ntohs (16 bits) of one integer, as the
+ * host's byte order makes them (Click's handlers of the same names). */
+static int
+byteorder(int op, char **w, int n, FILE *f)
+{
+	int64_t iv;
+	double dv;
+	bool isint;
+
+	if (n != 1 || number(w[0], &iv, &dv, &isint) < 0 || !isint)
+		return -EINVAL;
+	if (op == OP_HTONL || op == OP_NTOHL)
+		fprintf(f, "%u", op == OP_HTONL ? htonl((uint32_t)iv) : ntohl((uint32_t)iv));
+	else
+		fprintf(f, "%u", op == OP_HTONS ? htons((uint16_t)iv) : ntohs((uint16_t)iv));
+	return 0;
+}
 
 static void
 put_num(FILE *f, double d, bool isint)
@@ -116,8 +135,9 @@ arith(int op, char **w, int n, FILE *f)
 	double dacc = 0, dv;
 	bool allint = true, isint;
 
-	if (n < 1 || (op == OP_NEG || op == OP_ABS ? n != 1 : 0) ||
-	    ((op == OP_SUB || op == OP_DIV || op == OP_IDIV || op == OP_MOD) && n != 2))
+	/* as Click: add, sub, mul, div, idiv, min and max fold any number of
+	 * operands left to right; mod takes two */
+	if (n < 1 || (op == OP_NEG || op == OP_ABS ? n != 1 : 0) || (op == OP_MOD && n != 2))
 		return -EINVAL;
 	for (int k = 0; k < n; k++) {
 		if (number(w[k], &iv, &dv, &isint) < 0)
@@ -201,7 +221,7 @@ evaluate(struct ck_element *e, const char *text, FILE *f)
 		return -ENOMEM;
 	for (unsigned int k = 0; n > 0 && k < sizeof(op_names) / sizeof(*op_names); k++)
 		if (strcmp(w[0], op_names[k]) == 0)
-			op = k == OP_LENGTH + 1 ? OP_MOD : (int)k;
+			op = k == OP_REM ? OP_MOD : (int)k;
 	if (n == 0) {
 		rc = 0;
 	} else if (op < 0) {
@@ -219,6 +239,8 @@ evaluate(struct ck_element *e, const char *text, FILE *f)
 		free(v);
 	} else if (op <= OP_MAX) {
 		rc = arith(op, w + 1, n - 1, f);
+	} else if (op >= OP_HTONL) {
+		rc = byteorder(op, w + 1, n - 1, f);
 	} else if (op <= OP_GE) {
 		rc = compare(op, w + 1, n - 1, f);
 	} else if (op == OP_NOT) {
