@@ -35,6 +35,8 @@ netvm-click --offline, no root, no core engine.
                  command's end on, not those before it
   options        -qh H, -qe CONFIG, -hH, --handler=H, --expression=E as Click's
                  driver takes them
+  timing         FromIPSummaryDump TIMING true spaces packets as their timestamps
+                 (--simtime); IPRewriter REPLY_ANNO PAINT, GUARANTEE
   UDPRewriter    TCP and UDP flows mapped alike; TCP keywords refused
   table          StaticIPLookup's routes as ADDR/LEN (ADDR/MASK for a mask
                  that is no prefix), as Click writes them
@@ -345,6 +347,33 @@ def options(env, chk):
     chk.ok(rc == 1 and "unknown or incomplete option '-qx'" in err, "-qx: refused", err)
 
 
+def timing_reply_anno(env, chk):
+    # FromIPSummaryDump TIMING true: packets leave spaced as their timestamps
+    # (SetTimestamp stamps them with the simulated clock, 1 us per request)
+    data = "!data timestamp sport\n1.5 1\n3.5 2\n3.5 3\n10 4\n"
+    conf = ("FromIPSummaryDump(DATA %s, STOP true, TIMING true) -> SetTimestamp -> "
+            "ToIPSummaryDump(-, FIELDS timestamp sport, HEADER false)" % json.dumps(data))
+    rc, out, err = click(env, "--simtime", "-e", conf)
+    got = [line.split() for line in out.splitlines()]
+    try:
+        t0 = float(got[0][0])
+        gaps = [(round(float(t) - t0, 3), s) for t, s in got]
+    except (IndexError, ValueError):
+        gaps = got
+    chk.eq((rc, gaps), (0, [(0.0, "1"), (2.0, "2"), (2.0, "3"), (8.5, "4")]),
+           "TIMING true: 0, 2, 2 and 8.5 s after the first")
+    # REPLY_ANNO PAINT: a reply gets the paint of its flow's first packet
+    data = ("!data direction src sport dst dport proto\n> 1.0.0.1 5 2.0.0.2 80 T\n"
+            "< 2.0.0.2 80 9.9.9.9 1024 T\n")
+    conf = ("FromIPSummaryDump(DATA %s, STOP true) -> ps :: PaintSwitch -> Paint(7) -> "
+            "[0]rw :: IPRewriter(pattern 9.9.9.9 1024-65535# - - 0 1, drop, REPLY_ANNO PAINT, "
+            "GUARANTEE 0); ps[1] -> [1]rw; rw[0] -> t :: ToIPSummaryDump(-, FIELDS paint src sport "
+            "dst dport, HEADER false); rw[1] -> t" % json.dumps(data))
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out.splitlines()), (0, ["7 9.9.9.9 1024 2.0.0.2 80", "7 2.0.0.2 80 1.0.0.1 5"]),
+           "IPRewriter REPLY_ANNO PAINT (and GUARANTEE taken)")
+
+
 def udprewriter(env, chk):
     # UDPRewriter maps TCP and UDP alike, with UDP's timeout keywords only
     data = "!data src sport dst dport proto\n10.0.0.4 40 18.26.4.44 30 T\n" \
@@ -465,6 +494,8 @@ def main():
     ftp_deltas(env, chk)
     chk.section("command-line option forms")
     options(env, chk)
+    chk.section("FromIPSummaryDump TIMING, rewriter REPLY_ANNO")
+    timing_reply_anno(env, chk)
     chk.section("UDPRewriter")
     udprewriter(env, chk)
     chk.section("a routing table's table handler")

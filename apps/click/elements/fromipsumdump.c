@@ -8,8 +8,9 @@
  * 8; ip_len or payload_len set the length; checksums (IP and transport)
  * only with CHECKSUM true, as Click; TCP flags none unless given. "link"/"paint" set the
  * PAINT annotation, timestamps the timestamp annotation; the IP header
- * annotation is set. One packet per task run (or per pull); at the end, STOP
- * true stops the driver.
+ * annotation is set. One packet per task run (or per pull); TIMING true
+ * spaces them as their timestamps are on the router's clock (the first goes
+ * at once). At the end, STOP true stops the driver.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -24,8 +25,11 @@ struct fips {
 	struct ck_bytes file, data, fields;
 	char *text;
 	size_t pos, len;
-	bool stop, active, checksum, zero, done;
+	bool stop, active, checksum, zero, done, timing, have_off;
 	int64_t proto;
+	int64_t off_ns;            /* TIMING: router clock minus the first timestamp */
+	struct ck_pkt *pending;    /* TIMING: the next packet, not due yet */
+	struct ck_timer timer;
 	enum ipsd_field f[FIPS_MAX_FIELDS];
 	unsigned int nf;
 	uint64_t count;
@@ -50,7 +54,7 @@ static int
 fips_configure(struct ck_element *e)
 {
 	struct fips *x = CK_PRIV(e, struct fips);
-	struct ck_bytes proto = { 0 }, timing = { 0 }, sample = { 0 };
+	struct ck_bytes proto = { 0 }, sample = { 0 };
 	bool mp = false, allow = false;
 	const struct ck_argdesc a[] = {
 		{ "FILENAME", CK_A_STRING, &x->file, CK_POS, NULL },
@@ -61,7 +65,7 @@ fips_configure(struct ck_element *e)
 		{ "PROTO", CK_A_WORD, &proto, 0, NULL },
 		{ "DATA", CK_A_STRING, &x->data, 0, NULL },
 		{ "FIELDS", CK_A_STRING, &x->fields, 0, NULL },
-		{ "TIMING", CK_A_WORD, &timing, 0, NULL },
+		{ "TIMING", CK_A_BOOL, &x->timing, 0, NULL },
 		{ "SAMPLE", CK_A_WORD, &sample, 0, NULL },
 		{ "MULTIPACKET", CK_A_BOOL, &mp, 0, NULL },
 		{ "ALLOW_NONEXISTENT", CK_A_BOOL, &allow, 0, NULL },
@@ -81,9 +85,16 @@ fips_configure(struct ck_element *e)
 	if (rc == 0 && x->fields.p && set_fields(x, x->fields.p) < 0)
 		rc = ck_error(e, "out of memory");
 	free(proto.p);
-	free(timing.p);
 	free(sample.p);
 	return rc;
+}
+
+static void
+fips_due(struct ck_element *e, struct ck_timer *t)
+{
+	(void)t;
+	if (e->out_kind[0] == CK_PUSH && CK_PRIV(e, struct fips)->active)
+		ck_task_reschedule(e);
 }
 
 static int
@@ -91,6 +102,7 @@ fips_initialize(struct ck_element *e)
 {
 	struct fips *x = CK_PRIV(e, struct fips);
 
+	ck_timer_init(e, &x->timer, fips_due);
 	if (x->data.p) {
 		x->text = strdup(x->data.p);
 		x->len = x->data.len;
@@ -361,11 +373,39 @@ next_packet(struct ck_element *e, struct fips *x)
 	return NULL;
 }
 
+/* The next packet when it is due: TIMING true keeps the packets' spacing,
+ * the first one going at once; one not due yet waits in x->pending, and a
+ * timer brings the task back (push) when it is. */
+static struct ck_pkt *
+next_due(struct ck_element *e, struct fips *x)
+{
+	struct ck_pkt *p = x->pending ? x->pending : next_packet(e, x);
+	int64_t ts, now;
+
+	x->pending = NULL;
+	if (!p || !x->timing)
+		return p;
+	ts = p->a.ts_sec * 1000000000 + (int64_t)p->a.ts_usec * 1000;
+	now = (int64_t)ck_now(e->r);
+	if (!x->have_off) {
+		x->off_ns = now - ts;
+		x->have_off = true;
+	}
+	if (ts + x->off_ns > now) {
+		x->pending = p;
+		ck_timer_schedule_after(&x->timer, (uint64_t)(ts + x->off_ns - now));
+		if (e->out_kind[0] == CK_PUSH)
+			ck_task_unschedule(e);
+		return NULL;
+	}
+	return p;
+}
+
 static bool
 fips_run(struct ck_element *e)
 {
 	struct fips *x = CK_PRIV(e, struct fips);
-	struct ck_pkt *p = x->active ? next_packet(e, x) : NULL;
+	struct ck_pkt *p = x->active ? next_due(e, x) : NULL;
 
 	if (!p)
 		return false;
@@ -379,7 +419,7 @@ fips_pull(struct ck_element *e, unsigned int port)
 	struct fips *x = CK_PRIV(e, struct fips);
 
 	(void)port;
-	return x->active ? next_packet(e, x) : NULL;
+	return x->active ? next_due(e, x) : NULL;
 }
 
 static void
@@ -391,6 +431,8 @@ fips_cleanup(struct ck_element *e)
 	free(x->data.p);
 	free(x->fields.p);
 	free(x->text);
+	if (x->pending)
+		ck_pkt_kill(e, x->pending);
 }
 
 static int

@@ -54,7 +54,9 @@
  * then evicts the unguaranteed one that expires first; when every mapping is
  * guaranteed the packet is dropped and counted in mapping_failures.
  *
- * DST_ANNO (true) sets the destination-IP annotation to the new destination.
+ * DST_ANNO (true) sets the destination-IP annotation to the new destination;
+ * REPLY_ANNO PAINT gives reply packets the PAINT annotation the flow's first
+ * packet had. GUARANTEE is TCP_GUARANTEE (UDPRewriter: UDP_GUARANTEE).
  * Handlers: table (one mapping per line), tcp_table and udp_table (both
  * directions, as Click prints them), nmappings and table_size, size,
  * capacity, mapping_failures.
@@ -250,7 +252,9 @@ static const struct {
 	 * streaming timeout and guarantee */
 	{ "TIMEOUT", offsetof(struct rw, udp_to), RW_PING | RW_UDP },
 	{ "STREAMING_TIMEOUT", offsetof(struct rw, udp_stream_to), RW_UDP },
-	{ "GUARANTEE", offsetof(struct rw, udp_guar), RW_PING },
+	{ "GUARANTEE", offsetof(struct rw, udp_guar), RW_PING | RW_UDP },
+	/* IPRewriter's and TCPRewriter's (Click's base class): TCP's guarantee */
+	{ "GUARANTEE", offsetof(struct rw, tcp_guar), RW_NAPT },
 };
 
 /* A keyword argument: 1 when @w[0] is one, 0 when it is not, -EINVAL after an error. */
@@ -279,6 +283,12 @@ parse_keyword(struct ck_element *e, struct rw *x, char **w, int nw, bool *stream
 		    x->capacity > (1 << 24))
 			return ck_error(e, "MAPPING_CAPACITY: expected a number 1..16777216 "
 					"or a rewriter's name");
+		return 1;
+	}
+	if (strcmp(w[0], "REPLY_ANNO") == 0 && x->mode != RW_MODE_PING) {
+		if (nw != 2 || strcmp(w[1], "PAINT") != 0)
+			return ck_error(e, "REPLY_ANNO: the only annotation here is PAINT");
+		x->reply_paint = true;
 		return 1;
 	}
 	if (strcmp(w[0], "DST_ANNO") == 0) {
@@ -688,7 +698,10 @@ rw_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 			return;
 		}
 		d = 0;
+		f->reply_anno = p->a.paint;
 	}
+	if (d == 1 && x->reply_paint)
+		p->a.paint = f->reply_anno; /* REPLY_ANNO PAINT */
 	refresh(x, f, d, ip, l4, now);
 	rewrite(x, p, ip, l4, f, d);
 	ck_push_out(e, f->out[d], p);

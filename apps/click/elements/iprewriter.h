@@ -60,6 +60,7 @@ struct rw_flow {
 	int32_t odelta[2], ndelta[2];
 	uint16_t out[2];
 	uint8_t input, state;
+	uint8_t reply_anno;    /* REPLY_ANNO PAINT: the first packet's paint */
 	bool used;
 };
 
@@ -91,6 +92,7 @@ struct rw {
 	struct rw *group;        /* whose `used` counts against capacity: itself, or that one */
 	uint64_t used;           /* mappings of every rewriter sharing this one's capacity */
 	bool dst_anno;
+	bool reply_paint;      /* REPLY_ANNO PAINT */
 	struct rw_flow *flows;
 	int32_t *bucket;
 	uint32_t mask;           /* buckets - 1 */
