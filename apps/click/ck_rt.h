@@ -168,6 +168,9 @@ struct ck_element_class {
 	const struct ck_handler *(*lookup_handler)(struct ck_element *e, const char *name);
 	/* The empty notifier of pull output @port, or NULL (pullers then poll). */
 	struct ck_notifier *(*notifier)(struct ck_element *e, unsigned int port);
+	/* The nonfull notifier of push input @port (a Queue's: active while it
+	 * has room), or NULL. Sources pushing into it sleep while it is full. */
+	struct ck_notifier *(*full_notifier)(struct ck_element *e, unsigned int port);
 	void (*cleanup)(struct ck_element *e);
 };
 
@@ -261,6 +264,10 @@ int ck_notifier_listen(struct ck_notifier *n, struct ck_element *e);
 /* ck_pull_notifier() and ck_notifier_listen() in one: the notifier @e's
  * task now sleeps on, or NULL (none upstream, or no room: @e polls). */
 struct ck_notifier *ck_pull_listen(struct ck_element *e, unsigned int port);
+/* The nonfull notifier of what @e's push output @port feeds, looking
+ * downstream through action (one-in one-out) elements, made @e's task's to
+ * sleep on; NULL when there is none (or no room: @e then pushes regardless). */
+struct ck_notifier *ck_push_listen(struct ck_element *e, unsigned int port);
 /* Set @n's state; turning nonempty reschedules its listeners. */
 void ck_notifier_set(struct ck_notifier *n, bool nonempty);
 

@@ -345,6 +345,26 @@ ck_pull_listen(struct ck_element *e, unsigned int port)
 	return n && ck_notifier_listen(n, e) == 0 ? n : NULL;
 }
 
+struct ck_notifier *
+ck_push_listen(struct ck_element *e, unsigned int port)
+{
+	struct ck_element *d = port < e->nout ? e->out[port].e : NULL;
+	unsigned int dport = port < e->nout ? e->out[port].port : 0;
+	struct ck_notifier *n = NULL;
+
+	for (uint32_t hops = 0; d && hops <= e->r->n; hops++) {
+		if (d->cls->full_notifier) {
+			n = d->cls->full_notifier(d, dport);
+			break;
+		}
+		if (d->cls->push || !d->cls->action || d->nout == 0)
+			break;
+		dport = d->out[0].port;
+		d = d->out[0].e;
+	}
+	return n && ck_notifier_listen(n, e) == 0 ? n : NULL;
+}
+
 /* Set @n; nonempty wakes its listeners. */
 void
 ck_notifier_set(struct ck_notifier *n, bool nonempty)

@@ -35,6 +35,8 @@ netvm-click --offline, no root, no core engine.
                  command's end on, not those before it
   options        -qh H, -qe CONFIG, -hH, --handler=H, --expression=E as Click's
                  driver takes them
+  queue full     a push InfiniteSource sleeps while its Queue is full; capacity
+                 written smaller drops the excess, larger wakes the source
   timing         FromIPSummaryDump TIMING true spaces packets as their timestamps
                  (--simtime); IPRewriter REPLY_ANNO PAINT, GUARANTEE
   UDPRewriter    TCP and UDP flows mapped alike; TCP keywords refused
@@ -347,6 +349,19 @@ def options(env, chk):
     chk.ok(rc == 1 and "unknown or incomplete option '-qx'" in err, "-qx: refused", err)
 
 
+def queue_full(env, chk):
+    # A push InfiniteSource sleeps while the Queue it feeds is full (Click's
+    # nonfull notifier): 1000 packets, not one per round dropped; a smaller
+    # capacity drops the packets beyond it, a larger one wakes the source
+    conf = ("i :: InfiniteSource -> c :: Counter -> q :: Queue -> Idle;"
+            "DriverManager(wait 0.02s, print i.count, write q.capacity 10, print q.config,"
+            " print q.length, wait 0.02s, print i.count, write q.capacity 1000, wait 0.02s,"
+            " print i.count, print q.drops)")
+    rc, out, err = click(env, "--simtime", "-e", conf, timeout=30)
+    chk.eq((rc, out.split("\n")[:6]), (0, ["1000", "CAPACITY 10", "10", "1000", "1990", "990"]),
+           "full Queue: the source sleeps; capacity 10 drops 990, 1000 lets 990 more in")
+
+
 def timing_reply_anno(env, chk):
     # FromIPSummaryDump TIMING true: packets leave spaced as their timestamps
     # (SetTimestamp stamps them with the simulated clock, 1 us per request)
@@ -494,6 +509,8 @@ def main():
     ftp_deltas(env, chk)
     chk.section("command-line option forms")
     options(env, chk)
+    chk.section("Queue's nonfull notifier")
+    queue_full(env, chk)
     chk.section("FromIPSummaryDump TIMING, rewriter REPLY_ANNO")
     timing_reply_anno(env, chk)
     chk.section("UDPRewriter")

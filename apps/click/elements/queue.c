@@ -5,8 +5,14 @@
  * to push output 1 when connected, else it is dropped and counted. Handlers:
  * length, highwater_length, capacity (rw), drops, reset_counts (w), reset (w:
  * drop every queued packet). Output 0 has an empty notifier: the tasks
- * pulling from it (Unqueue, ToDevice) sleep while the queue is empty.
+ * pulling from it (Unqueue, ToDevice) sleep while the queue is empty; input
+ * 0 a nonfull notifier: a source pushing into it (InfiniteSource) sleeps
+ * while it is full (Click's FullNoteQueue). A smaller capacity written drops
+ * the newest packets beyond it (counted) and the configuration then reads
+ * "CAPACITY N".
  */
+#include <inttypes.h>
+
 #include "ck_elem.h"
 
 struct queue {
@@ -14,7 +20,16 @@ struct queue {
 	int64_t capacity;
 	uint64_t length, highwater_length, drops;
 	struct ck_notifier empty; /* nonempty while packets wait */
+	struct ck_notifier nonfull; /* "nonempty" (active) while there is room */
+	char config[32];          /* after a capacity write */
 };
+
+/* The nonfull signal follows the length. */
+static void
+room(struct queue *q)
+{
+	ck_notifier_set(&q->nonfull, q->length < (uint64_t)q->capacity);
+}
 
 static int
 queue_configure(struct ck_element *e)
@@ -30,6 +45,7 @@ queue_configure(struct ck_element *e)
 		return -EINVAL;
 	if (q->capacity < 0)
 		return ck_error(e, "CAPACITY must be >= 0");
+	q->nonfull.nonempty = q->capacity > 0;
 	return 0;
 }
 
@@ -50,6 +66,8 @@ queue_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 	if (++q->length > q->highwater_length)
 		q->highwater_length = q->length;
 	ck_notifier_set(&q->empty, true);
+	if (q->length >= (uint64_t)q->capacity)
+		room(q);
 }
 
 static void
@@ -78,6 +96,8 @@ queue_pull(struct ck_element *e, unsigned int port)
 	p->next = NULL;
 	if (--q->length == 0)
 		ck_notifier_set(&q->empty, false);
+	if (!q->nonfull.nonempty)
+		room(q);
 	return p;
 }
 
@@ -86,6 +106,13 @@ static struct ck_notifier *
 queue_notifier(struct ck_element *e, unsigned int port)
 {
 	return port == 0 ? &CK_PRIV(e, struct queue)->empty : NULL;
+}
+
+/* Input 0's nonfull notifier (pushing sources sleep while it is full). */
+static struct ck_notifier *
+queue_full_notifier(struct ck_element *e, unsigned int port)
+{
+	return port == 0 ? &CK_PRIV(e, struct queue)->nonfull : NULL;
 }
 
 static int
@@ -114,15 +141,34 @@ static int
 queue_write_capacity(struct ck_element *e, const struct ck_handler *h, const char *v,
 		     FILE *errf)
 {
+	struct queue *q = CK_PRIV(e, struct queue);
+	struct ck_pkt **pp = &q->head, *p;
 	int64_t c;
 
 	(void)h;
-	if (ck_parse_int(v, &c) < 0 || c < 0) {
+	if (ck_parse_int(v, &c) < 0 || c < 0 || c > (1ll << 40)) {
 		if (errf)
 			fprintf(errf, "capacity: expected a count\n");
 		return -EINVAL;
 	}
-	CK_PRIV(e, struct queue)->capacity = c;
+	q->capacity = c;
+	if (q->length > (uint64_t)c) {
+		/* the newest packets beyond the new capacity go, counted */
+		for (int64_t i = 0; i < c; i++)
+			pp = &(*pp)->next;
+		while ((p = *pp) != NULL) {
+			*pp = p->next;
+			q->length--;
+			q->drops++;
+			ck_pkt_kill(e, p);
+		}
+		q->tail = pp;
+		if (q->length == 0)
+			ck_notifier_set(&q->empty, false);
+	}
+	room(q);
+	snprintf(q->config, sizeof(q->config), "CAPACITY %" PRId64, c);
+	e->config = q->config;
 	return 0;
 }
 
@@ -151,12 +197,14 @@ const struct ck_element_class ck_class_Queue = {
 	.name = "Queue", .ports = "1/1-2", .processing = "h/lh",
 	.priv_size = sizeof(struct queue), .configure = queue_configure,
 	.push = queue_push, .push_batch = queue_push_batch, .pull = queue_pull,
-	.notifier = queue_notifier, .handlers = queue_handlers, .cleanup = queue_cleanup,
+	.notifier = queue_notifier, .full_notifier = queue_full_notifier,
+	.handlers = queue_handlers, .cleanup = queue_cleanup,
 };
 
 const struct ck_element_class ck_class_SimpleQueue = {
 	.name = "SimpleQueue", .ports = "1/1-2", .processing = "h/lh",
 	.priv_size = sizeof(struct queue), .configure = queue_configure,
 	.push = queue_push, .push_batch = queue_push_batch, .pull = queue_pull,
-	.notifier = queue_notifier, .handlers = queue_handlers, .cleanup = queue_cleanup,
+	.notifier = queue_notifier, .full_notifier = queue_full_notifier,
+	.handlers = queue_handlers, .cleanup = queue_cleanup,
 };

@@ -6,6 +6,8 @@
  *   RatedSource([DATA, RATE, LIMIT, ACTIVE], BANDWIDTH) — RATE packets per second
  *     (default 10), timer-driven; in pull mode a packet per pull when due.
  *   TimedSource([INTERVAL, DATA], LIMIT) — a packet every INTERVAL (0.5 s).
+ * A push InfiniteSource sleeps while the Queue it feeds (through one-in
+ * one-out elements) is full, as Click's does on its nonfull notifier.
  * When LIMIT packets have gone, STOP true stops the driver. The default
  * DATA is 64 zero bytes; LENGTH pads (zeros) or cuts DATA.
  */
@@ -20,6 +22,7 @@ struct source {
 	uint64_t start_ns;
 	struct ck_timer timer;
 	bool done;
+	struct ck_notifier *nonfull; /* InfiniteSource: the Queue's it pushes into */
 };
 
 static int
@@ -142,6 +145,8 @@ source_initialize(struct ck_element *e)
 
 	ck_timer_init(e, &s->timer, source_timer);
 	s->start_ns = ck_now(e->r);
+	if (kind == 'I' && e->out_kind[0] == CK_PUSH)
+		s->nonfull = ck_push_listen(e, 0);
 	if (kind != 'I' || e->out_kind[0] != CK_PUSH || !s->active)
 		ck_task_unschedule(e);
 	if (kind != 'I' && e->out_kind[0] == CK_PUSH && s->active) {
@@ -159,6 +164,11 @@ infinite_run(struct ck_element *e)
 {
 	struct source *s = CK_PRIV(e, struct source);
 
+	if (s->nonfull && !s->nonfull->nonempty) {
+		/* the Queue downstream is full: sleep until it has room */
+		ck_task_unschedule(e);
+		return false;
+	}
 	for (int64_t i = 0; i < s->burst; i++) {
 		struct ck_pkt *p;
 
