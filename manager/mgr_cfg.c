@@ -153,7 +153,6 @@ mgr_get_path(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key, 
 	return 0;
 }
 
-/* files = [ "/etc/routes:routes.txt", ... ]: what the guest's /init writes. */
 /* File @path (setting @s) can be read, and is not a directory. */
 static int
 mgr_check_file(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key,
@@ -168,6 +167,7 @@ mgr_check_file(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key
 	return 0;
 }
 
+/* files = [ "/etc/routes:routes.txt", ... ]: what the guest's /init writes. */
 static int
 mgr_parse_files(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key,
 		struct mgr_vm_cfg *vm)
