@@ -257,7 +257,7 @@ make(struct ck_element *e, struct fips *x, char *line)
 		thl = clamp4(v[IPSD_TCP_OFF], 20, 60);
 	if (have[IPSD_FRAGOFF] && (v[IPSD_FRAGOFF] & NL_IPV4_OFF_MASK) != 0)
 		thl = 0; /* a later fragment carries no transport header */
-	plen = payload.p ? (uint32_t)payload.len : 0;
+	plen = payload.p ? (uint32_t)(payload.len < 65535u - hl - thl ? payload.len : 65535u - hl - thl) : 0;
 	want = hl + thl + plen;
 	if (have[IPSD_LEN] && v[IPSD_LEN] >= 0)
 		want = (uint32_t)(v[IPSD_LEN] > 65535 ? 65535 : v[IPSD_LEN]);
