@@ -219,22 +219,24 @@ ck_handler_read_str(struct ck_router *r, const char *spec)
 	return buf;
 }
 
-/* Write a handler. Returns 0 or a negative errno after a message on @errf. */
-int
-ck_handler_write(struct ck_router *r, const char *spec, const char *value, FILE *errf)
+/* The write handler @spec names, in *@ep and *@hp (both NULL for the global
+ * "stop"). Returns 0, -ENOENT or -EPERM after a message on @errf. */
+static int
+find_write(struct ck_router *r, const char *spec, FILE *errf, struct ck_element **ep,
+	   const struct ck_handler **hp)
 {
 	char ename[256];
 	const char *hname;
 	struct ck_element *e;
 	const struct ck_handler *h;
 
+	*ep = NULL;
+	*hp = NULL;
 	if (split_spec(spec, ename, sizeof(ename), &hname) < 0)
 		return -ENOENT;
 	if (!ename[0]) {
-		if (strcmp(hname, "stop") == 0) {
-			ck_router_stop(r);
+		if (strcmp(hname, "stop") == 0)
 			return 0;
-		}
 		if (errf)
 			fprintf(errf, "no global handler named '%s'\n", hname);
 		return -ENOENT;
@@ -250,6 +252,34 @@ ck_handler_write(struct ck_router *r, const char *spec, const char *value, FILE 
 		if (errf)
 			fprintf(errf, "'%s' is not a write handler\n", spec);
 		return -EPERM;
+	}
+	*ep = e;
+	*hp = h;
+	return 0;
+}
+
+int
+ck_handler_writable(struct ck_router *r, const char *spec, FILE *errf)
+{
+	struct ck_element *e;
+	const struct ck_handler *h;
+
+	return find_write(r, spec, errf, &e, &h);
+}
+
+/* Write a handler. Returns 0 or a negative errno after a message on @errf. */
+int
+ck_handler_write(struct ck_router *r, const char *spec, const char *value, FILE *errf)
+{
+	struct ck_element *e;
+	const struct ck_handler *h;
+	int rc = find_write(r, spec, errf, &e, &h);
+
+	if (rc < 0)
+		return rc;
+	if (!h) {
+		ck_router_stop(r);
+		return 0;
 	}
 	return h->write(e, h, value ? value : "", errf);
 }

@@ -335,6 +335,9 @@ int ck_handler_read(struct ck_router *r, const char *spec, FILE *f, FILE *errf);
 /* Write @value to "ELEMENT.HANDLER". Returns 0 or a negative errno after
  * writing why to @errf (may be NULL). */
 int ck_handler_write(struct ck_router *r, const char *spec, const char *value, FILE *errf);
+/* Whether "ELEMENT.HANDLER" can be written: 0, or -ENOENT / -EPERM after
+ * writing why to @errf (may be NULL). */
+int ck_handler_writable(struct ck_router *r, const char *spec, FILE *errf);
 /* Read "ELEMENT.HANDLER" into a malloc'ed string; NULL when there is no such
  * readable handler. */
 char *ck_handler_read_str(struct ck_router *r, const char *spec);

@@ -35,6 +35,8 @@ netvm-click --offline, no root, no core engine.
                  command's end on, not those before it
   options        -qh H, -qe CONFIG, -hH, --handler=H, --expression=E as Click's
                  driver takes them
+  count call     Counter COUNT_CALL / BYTE_COUNT_CALL write a handler as the count
+                 reaches N, before the packet goes on
   queue full     a push InfiniteSource sleeps while its Queue is full; capacity
                  written smaller drops the excess, larger wakes the source
   timing         FromIPSummaryDump TIMING true spaces packets as their timestamps
@@ -349,6 +351,22 @@ def options(env, chk):
     chk.ok(rc == 1 and "unknown or incomplete option '-qx'" in err, "-qx: refused", err)
 
 
+def count_call(env, chk):
+    # Counter COUNT_CALL: the write happens as the 5th packet is counted,
+    # before it goes on (it takes the Switch's new output); BYTE_COUNT_CALL at
+    # 3 packets of 64 bytes (192); an unknown handler is refused
+    conf = ("InfiniteSource(LIMIT 100, STOP true) -> Counter(COUNT_CALL 5 s.switch 1, "
+            "BYTE_COUNT_CALL 192 t.switch 1) -> s :: Switch -> c :: Counter -> t :: Switch "
+            "-> d :: Discard; s[1] -> d; t[1] -> e :: Counter -> d")
+    rc, out, err = click(env, "-e", conf, "-h", "c.count", "-h", "e.count")
+    h = handlers(out)
+    chk.eq((rc, h.get("c.count"), h.get("e.count")), (0, "4", "2"),
+           "COUNT_CALL 5: packets 1-4 before the switch; BYTE_COUNT_CALL 192: 2 after it")
+    rc, out, err = click(env, "-q", "-e", "Idle -> Counter(COUNT_CALL 5 nosuch.x) -> Discard")
+    chk.ok(rc == 1 and "COUNT_CALL: no 'x' handler for element 'nosuch'" in err,
+           "COUNT_CALL of an unknown handler: refused", err)
+
+
 def queue_full(env, chk):
     # A push InfiniteSource sleeps while the Queue it feeds is full (Click's
     # nonfull notifier): 1000 packets, not one per round dropped; a smaller
@@ -509,6 +527,8 @@ def main():
     ftp_deltas(env, chk)
     chk.section("command-line option forms")
     options(env, chk)
+    chk.section("Counter COUNT_CALL, BYTE_COUNT_CALL")
+    count_call(env, chk)
     chk.section("Queue's nonfull notifier")
     queue_full(env, chk)
     chk.section("FromIPSummaryDump TIMING, rewriter REPLY_ANNO")

@@ -1,15 +1,35 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Counter — passes packets on, counting packets and bytes. Handlers: count,
- * byte_count, rate (packets/s over the time since the first packet), reset
- * and reset_counts (w).
+ * Counter([COUNT_CALL N HANDLER [VALUE]], [BYTE_COUNT_CALL N HANDLER [VALUE]])
+ * — passes packets on, counting packets and bytes. COUNT_CALL writes VALUE
+ * to write handler HANDLER when the count reaches N (BYTE_COUNT_CALL: when
+ * the byte count does), once until a reset, before the packet goes on, as
+ * Click's. Handlers: count, byte_count, rate (packets/s over the time since
+ * the first packet), reset and reset_counts (w).
  */
 #include "ck_elem.h"
+
+/* A COUNT_CALL or BYTE_COUNT_CALL. */
+struct counter_call {
+	int64_t at;           /* -1: none */
+	char *handler, *value;
+	bool done;
+};
 
 struct counter {
 	uint64_t count, byte_count;
 	uint64_t first_ns, last_ns;
+	struct counter_call call[2]; /* COUNT_CALL, BYTE_COUNT_CALL */
 };
+
+static void
+call_check(struct ck_element *e, struct counter_call *k, uint64_t v)
+{
+	if (k->at < 0 || k->done || v < (uint64_t)k->at)
+		return;
+	k->done = true;
+	ck_handler_write(e->r, k->handler, k->value, ck_errf(e->r));
+}
 
 static struct ck_pkt *
 counter_action(struct ck_element *e, struct ck_pkt *p)
@@ -20,12 +40,43 @@ counter_action(struct ck_element *e, struct ck_pkt *p)
 		c->first_ns = ck_now(e->r);
 	c->count++;
 	c->byte_count += p->len;
+	call_check(e, &c->call[0], c->count);
+	call_check(e, &c->call[1], c->byte_count);
 	return p;
+}
+
+/* "N HANDLER [VALUE]" of keyword @kw into @k. Returns 0 or -EINVAL. */
+static int
+call_parse(struct ck_element *e, const char *kw, const char *text, struct counter_call *k)
+{
+	char **w;
+	int n = ck_args_words(text, &w), rc = 0;
+	size_t off;
+	const char *rest;
+
+	if (n < 0)
+		return ck_error(e, "out of memory");
+	if (n < 2 || ck_parse_int(w[0], &k->at) < 0 || k->at < 0) {
+		rc = ck_error(e, "%s: expected 'N HANDLER [VALUE]'", kw);
+	} else {
+		/* VALUE is the rest of the text after the handler, as written */
+		rest = strstr(text, w[1]);
+		off = rest ? (size_t)(rest - text) + strlen(w[1]) : strlen(text);
+		while (text[off] == ' ' || text[off] == '\t')
+			off++;
+		k->handler = strdup(w[1]);
+		k->value = strdup(text + off);
+		if (!k->handler || !k->value)
+			rc = ck_error(e, "out of memory");
+	}
+	ck_args_free(w, n);
+	return rc;
 }
 
 static int
 counter_configure(struct ck_element *e)
 {
+	struct counter *c = CK_PRIV(e, struct counter);
 	struct ck_bytes cc = { 0 }, bc = { 0 };
 	const struct ck_argdesc a[] = {
 		{ "COUNT_CALL", CK_A_WORD, &cc, 0, NULL },
@@ -33,11 +84,55 @@ counter_configure(struct ck_element *e)
 	};
 	int rc = ck_args_parse(e, a, 2);
 
-	if (rc == 0 && (cc.p || bc.p))
-		rc = ck_error(e, "COUNT_CALL and BYTE_COUNT_CALL are not supported");
+	c->call[0].at = c->call[1].at = -1;
+	if (rc == 0 && cc.p)
+		rc = call_parse(e, "COUNT_CALL", cc.p, &c->call[0]);
+	if (rc == 0 && bc.p)
+		rc = call_parse(e, "BYTE_COUNT_CALL", bc.p, &c->call[1]);
 	free(cc.p);
 	free(bc.p);
 	return rc;
+}
+
+/* The handlers COUNT_CALL and BYTE_COUNT_CALL name must exist. */
+static int
+counter_initialize(struct ck_element *e)
+{
+	struct counter *c = CK_PRIV(e, struct counter);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = 0;
+
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		if (c->call[i].at < 0)
+			continue;
+		f = open_memstream(&buf, &len);
+		if (!f)
+			return ck_error(e, "out of memory");
+		rc = ck_handler_writable(e->r, c->call[i].handler, f);
+		fclose(f);
+		if (rc < 0) {
+			len = strlen(buf);
+			if (len && buf[len - 1] == '\n')
+				buf[len - 1] = '\0';
+			rc = ck_error(e, "%s: %s", i ? "BYTE_COUNT_CALL" : "COUNT_CALL", buf);
+		}
+		free(buf);
+		buf = NULL;
+	}
+	return rc;
+}
+
+static void
+counter_cleanup(struct ck_element *e)
+{
+	struct counter *c = CK_PRIV(e, struct counter);
+
+	for (int i = 0; i < 2; i++) {
+		free(c->call[i].handler);
+		free(c->call[i].value);
+	}
 }
 
 static int
@@ -55,8 +150,11 @@ counter_rate(struct ck_element *e, const struct ck_handler *h, FILE *f)
 static int
 counter_reset(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
 {
+	struct counter *c = CK_PRIV(e, struct counter);
+
 	(void)h, (void)v, (void)errf;
-	memset(e->priv, 0, sizeof(struct counter));
+	c->count = c->byte_count = c->first_ns = c->last_ns = 0;
+	c->call[0].done = c->call[1].done = false; /* the calls are armed again */
 	return 0;
 }
 
@@ -75,6 +173,8 @@ const struct ck_element_class ck_class_Counter = {
 	.processing = "a/a",
 	.priv_size = sizeof(struct counter),
 	.configure = counter_configure,
+	.initialize = counter_initialize,
 	.action = counter_action,
 	.handlers = counter_handlers,
+	.cleanup = counter_cleanup,
 };
