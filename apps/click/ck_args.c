@@ -356,6 +356,17 @@ ck_parse_ip(const struct ck_router *r, const char *s, uint32_t *ip)
 		name[l - 3] = 0;
 		s = name;
 	}
+	/* NAME:bcast: the broadcast address of NAME's prefix, as Click's */
+	if (l > 6 && l < sizeof(name) && strcmp(s + l - 6, ":bcast") == 0) {
+		memcpy(name, s, l - 6);
+		name[l - 6] = 0;
+		if (r && ck_addr_lookup(r, name, 'p', (uint8_t *)&v, &mask) == 0 &&
+		    mask != 0xffffffffu) {
+			*ip = v | ~mask;
+			return 0;
+		}
+		return -EINVAL;
+	}
 	if (r && ck_addr_lookup(r, s, 'i', (uint8_t *)ip, &mask) == 0)
 		return 0;
 	return -EINVAL;
@@ -380,18 +391,18 @@ ck_parse_prefix(const struct ck_router *r, const char *s, uint32_t *ip, uint32_t
 				return 0;
 			return -EINVAL;
 		}
-		/* a name for an address and a prefix: the prefix, unless hosts are
-		 * welcome (then the first one AddressInfo gave) */
-		if (r && ck_addr_lookup(r, s, allow_host ? 'i' : 'p', (uint8_t *)ip, mask) == 0) {
-			if (!allow_host && *mask == 0xffffffffu)
-				return -EINVAL;
+		/* as Click: where a bare address is welcome, a name is its address
+		 * (a /32; NAME:bcast too); else, or when it has none, its prefix */
+		if (allow_host && ck_parse_ip(r, s, ip) == 0) {
+			*mask = 0xffffffffu;
+			return 0;
+		}
+		if (r && ck_addr_lookup(r, s, 'p', (uint8_t *)ip, mask) == 0 &&
+		    *mask != 0xffffffffu) {
 			*ip &= *mask;
 			return 0;
 		}
-		if (!allow_host || ck_parse_ip(r, s, ip) < 0)
-			return -EINVAL;
-		*mask = 0xffffffffu;
-		return 0;
+		return -EINVAL;
 	}
 	if ((size_t)(slash - s) >= sizeof(addr))
 		return -EINVAL;

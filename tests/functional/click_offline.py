@@ -42,6 +42,8 @@ netvm-click --offline, no root, no core engine.
   timing         FromIPSummaryDump TIMING true spaces packets as their timestamps
                  (--simtime); IPRewriter REPLY_ANNO PAINT, GUARANTEE
   UDPRewriter    TCP and UDP flows mapped alike; TCP keywords refused
+  route names    a route's NAME is the address, NAME:ipnet the prefix, NAME:bcast
+                 the broadcast address; the table in the routes' order
   table          StaticIPLookup's routes as ADDR/LEN (ADDR/MASK for a mask
                  that is no prefix), as Click writes them
   Unstrip        past the headroom: dropped and counted
@@ -424,6 +426,17 @@ def udprewriter(env, chk):
     chk.ok(rc == 1 and "TCP_TIMEOUT" in err, "UDPRewriter: a TCP timeout keyword refused", err)
 
 
+def route_names(env, chk):
+    # As Click: a route's NAME is its address (/32), NAME:ipnet its prefix,
+    # NAME:bcast its broadcast address; the table lists routes as added
+    conf = ("AddressInfo(foo 1.2.3.4/20); rt :: LinearIPLookup(foo 0, foo:ipnet 1, foo:bcast 2);"
+            "Idle -> rt; rt[0] -> Discard; rt[1] -> Discard; rt[2] -> Discard")
+    rc, out, err = click(env, "-q", "-e", conf, "-h", "rt.table")
+    chk.eq((rc, [line.split() for line in out.splitlines()]),
+           (0, [["1.2.3.4/32", "-", "0"], ["1.2.0.0/20", "-", "1"], ["1.2.15.255/32", "-", "2"]]),
+           "NAME, NAME:ipnet, NAME:bcast in routes, listed in their order")
+
+
 def route_table(env, chk):
     conf = ("rt :: StaticIPLookup(1.0.0.0/8 0, 18.26.4.0/24 18.26.4.1 1, "
             "10.0.0.0/255.0.255.0 1); Idle -> rt; rt[0] -> Discard; rt[1] -> Discard;")
@@ -535,6 +548,8 @@ def main():
     timing_reply_anno(env, chk)
     chk.section("UDPRewriter")
     udprewriter(env, chk)
+    chk.section("AddressInfo names in routes")
+    route_names(env, chk)
     chk.section("a routing table's table handler")
     route_table(env, chk)
     chk.section("--simtime")

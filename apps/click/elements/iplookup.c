@@ -3,8 +3,11 @@
  * StaticIPLookup, LinearIPLookup, RadixIPLookup(ADDR/MASK [GW] OUT, ...) —
  * longest-prefix match on the destination-IP annotation; a route with a
  * gateway sets the annotation to it; no route: dropped. One implementation
- * (a table kept sorted longest prefix first). Handlers: table (r), and for
- * Linear/Radix add and remove (w, "ADDR/MASK [GW] OUT").
+ * (a table kept sorted longest prefix first). Handlers: table (r: the routes
+ * in the order they were added, as Click's LinearIPLookup lists them), and
+ * for Linear/Radix add and remove (w, "ADDR/MASK [GW] OUT"). An AddressInfo
+ * name for ADDR/MASK is its address (/32), NAME:ipnet its prefix, NAME:bcast
+ * its prefix's broadcast address.
  */
 #include <arpa/inet.h>
 
@@ -13,13 +16,22 @@
 struct route {
 	uint32_t addr, mask, gw; /* network order */
 	int out;
+	uint64_t seq;            /* order of addition */
 };
 
 struct lookup {
 	struct route *rt;
 	unsigned int n, cap;
-	uint64_t drops;
+	uint64_t drops, seq;
 };
+
+static int
+by_seq(const void *a, const void *b)
+{
+	const struct route *x = *(const struct route *const *)a, *y = *(const struct route *const *)b;
+
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
 
 static int
 parse_route(struct ck_element *e, const char *arg, struct route *r)
@@ -63,6 +75,7 @@ add_route(struct lookup *l, const struct route *r)
 	for (i = l->n; i > 0 && ntohl(l->rt[i - 1].mask) < ntohl(r->mask); i--)
 		l->rt[i] = l->rt[i - 1];
 	l->rt[i] = *r;
+	l->rt[i].seq = l->seq++;
 	l->n++;
 	return 0;
 }
@@ -114,12 +127,17 @@ static int
 lookup_table(struct ck_element *e, const struct ck_handler *h, FILE *f)
 {
 	struct lookup *l = CK_PRIV(e, struct lookup);
+	const struct route **o = malloc((l->n ? l->n : 1) * sizeof(*o));
 
 	(void)h;
+	if (!o)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < l->n; i++)
+		o[i] = &l->rt[i];
+	qsort(o, l->n, sizeof(*o), by_seq);
 	for (unsigned int i = 0; i < l->n; i++) {
 		char a[16], m[16], g[16];
-		const struct route *r = &l->rt[i];
-
+		const struct route *r = o[i];
 		uint32_t hm = ntohl(r->mask);
 
 		/* a prefix mask as its length, as Click writes it; another in full */
@@ -130,6 +148,7 @@ lookup_table(struct ck_element *e, const struct ck_handler *h, FILE *f)
 		fprintf(f, "%s/%s\t%s\t%d\n", ck_ip_str(r->addr, a), m,
 			r->gw ? ck_ip_str(r->gw, g) : "-", r->out);
 	}
+	free(o);
 	return 0;
 }
 
