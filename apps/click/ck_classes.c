@@ -71,6 +71,9 @@
 	X(SetIPChecksum, "1/1", "a/a", NULL)                          \
 	X(SetTCPChecksum, "1/1", "a/a", NULL)                         \
 	X(SetUDPChecksum, "1/1", "a/a", NULL)                         \
+	X(SetIPDSCP, "1/1", "a/a", NULL)                              \
+	X(MarkIPCE, "1/1", "a/a", NULL)                               \
+	X(StoreIPAddress, "1/1", "a/a", NULL)                         \
 	/* test-harness I/O */                                        \
 	X(FromIPSummaryDump, "0/1", "a/a", NULL)                      \
 	X(ToIPSummaryDump, "1/0-1", "a/h", NULL)                      \

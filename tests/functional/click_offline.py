@@ -28,6 +28,8 @@ netvm-click --offline, no root, no core engine.
                  CONTENTS hex laid out as Click's (checksums worked out here)
   small          SetIPChecksum, SetTCPChecksum, SetUDPChecksum (checked by the Check
                  elements), StripToNetworkHeader, PushNull, PullNull, AlignmentInfo
+  ip fields      SetIPDSCP, MarkIPCE (FORCE), StoreIPAddress keep the checksum right;
+                 ip_ecn and ip_dscp fields
   dump handlers  FromIPSummaryDump's active (DriverManager starts a second
                  source after the first stopped), stop and encap handlers
   ftp            FTPPortMapper's rewritten PORT command: TCPRewriter moves the
@@ -277,6 +279,24 @@ def small_elements(env, chk):
     chk.eq((rc, h.get("c.drops"), h.get("ct.drops"), h.get("cu.drops"), h.get("n.count"),
             err.strip()), (0, "0", "0", "0", "1", "43"),
            "checksums set; the IP header annotation's offset stripped again")
+
+
+def ip_fields(env, chk):
+    # SetIPDSCP, MarkIPCE (non-ECT dropped unless FORCE), StoreIPAddress; the
+    # checksum stays right (CheckIPHeader after them drops nothing)
+    data = ("!data src dst ip_ecn\n!proto 9\n1.0.0.1 1.0.0.2 no\n1.0.0.2 1.0.0.3 ect1\n"
+            "1.0.0.3 1.0.0.4 ect2\n1.0.0.4 1.0.0.5 ce\n")
+    for force, want in (("false", ["1.0.0.2 ce 5", "1.0.0.3 ce 5", "1.0.0.4 ce 5"]),
+                        ("true", ["1.0.0.1 ce 5", "1.0.0.2 ce 5", "1.0.0.3 ce 5",
+                                  "1.0.0.4 ce 5"])):
+        conf = ("FromIPSummaryDump(DATA %s, STOP true, CHECKSUM true) -> CheckIPHeader -> "
+                "m :: MarkIPCE(FORCE %s) -> SetIPDSCP(5) -> StoreIPAddress(9.9.9.9, dst) -> "
+                "c :: CheckIPHeader -> ToIPSummaryDump(-, FIELDS src ip_ecn ip_dscp, HEADER false)"
+                % (json.dumps(data), force))
+        rc, out, err = click(env, "-e", conf, "-h", "c.drops")
+        lines = out.splitlines()
+        chk.eq((rc, lines[:-1], lines[-1:]), (0, want, ["0"]),
+               f"MarkIPCE(FORCE {force}), SetIPDSCP(5), StoreIPAddress: checksums right")
 
 
 def dump_handlers(env, chk):
@@ -534,6 +554,8 @@ def main():
     ipprint_lines(env, chk)
     chk.section("SetIPChecksum, SetTCP/UDPChecksum, StripToNetworkHeader, PushNull, PullNull")
     small_elements(env, chk)
+    chk.section("SetIPDSCP, MarkIPCE, StoreIPAddress")
+    ip_fields(env, chk)
     chk.section("FromIPSummaryDump's handlers")
     dump_handlers(env, chk)
     chk.section("FTPPortMapper and TCPRewriter: sequence deltas")

@@ -239,6 +239,12 @@ make(struct ck_element *e, struct fips *x, char *line)
 		case IPSD_FRAGOFF:
 			v[f] = frag_field(s);
 			break;
+		case IPSD_ECN: /* no, ect1, ect2, ce (or 0-3) */
+			v[f] = isdigit((unsigned char)s[0]) ? (s[0] - '0') & 3 :
+			       !strcmp(s, "ect1") || !strcmp(s, "ECT(1)") ? 1 :
+			       !strcmp(s, "ect2") || !strcmp(s, "ECT(0)") ? 2 :
+			       !strcmp(s, "ce") || !strcmp(s, "CE") ? 3 : 0;
+			break;
 		default:
 			v[f] = strtoll(s, NULL, 0);
 		}
@@ -277,6 +283,10 @@ make(struct ck_element *e, struct fips *x, char *line)
 	ip = (struct nl_ipv4_hdr *)p->data;
 	ip->ver_ihl = (uint8_t)(0x40 | hl / 4);
 	ip->tos = have[IPSD_TOS] ? (uint8_t)v[IPSD_TOS] : 0;
+	if (have[IPSD_DSCP])
+		ip->tos = (uint8_t)((ip->tos & 3) | (v[IPSD_DSCP] & 63) << 2);
+	if (have[IPSD_ECN])
+		ip->tos = (uint8_t)((ip->tos & ~3) | (v[IPSD_ECN] & 3));
 	ip->total_len = nl_hton16((uint16_t)iplen);
 	ip->id = nl_hton16(have[IPSD_ID] ? (uint16_t)v[IPSD_ID] : 0);
 	ip->frag_off = nl_hton16(have[IPSD_FRAGOFF] ? (uint16_t)v[IPSD_FRAGOFF] : 0);

@@ -32,13 +32,14 @@ static const struct {
 	{ "ip_hl", IPSD_IP_HL }, { "tcp_off", IPSD_TCP_OFF }, { "tcp_hl", IPSD_TCP_OFF },
 	{ "ip_fragoff", IPSD_FRAGOFF }, { "fragoff", IPSD_FRAGOFF },
 	{ "icmp_type_name", IPSD_ICMP_TYPE_NAME }, { "tcp_urp", IPSD_TCP_URP },
+	{ "ip_ecn", IPSD_ECN }, { "ip_dscp", IPSD_DSCP },
 };
 
 static const char *const canonical[] = {
 	"timestamp", "ts_sec", "ts_usec", "ip_src", "ip_dst", "sport", "dport", "ip_proto",
 	"ip_len", "ip_id", "ip_ttl", "ip_tos", "tcp_seq", "tcp_ack", "tcp_flags", "tcp_window",
 	"payload_len", "payload", "paint", "count", "icmp_type", "icmp_code", "ip_hl", "tcp_off",
-	"ip_fragoff", "direction", "icmp_type_name", "tcp_urp",
+	"ip_fragoff", "direction", "icmp_type_name", "tcp_urp", "ip_ecn", "ip_dscp",
 };
 
 /* Find a field by name or synonym. Returns it, or IPSD_NONE. */

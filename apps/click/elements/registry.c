@@ -13,6 +13,7 @@
 #define CK_ELEMENT_LIST(X) \
 	X(Discard) X(Idle) X(Null) X(Align) X(Print) X(Counter) X(PushNull) X(PullNull) \
 	X(AlignmentInfo) X(StripToNetworkHeader) X(SetIPChecksum) X(SetTCPChecksum) X(SetUDPChecksum) \
+	X(SetIPDSCP) X(MarkIPCE) X(StoreIPAddress) \
 	X(Paint) X(PaintSwitch) X(PaintTee) X(Tee) X(PullTee) \
 	X(Strip) X(Unstrip) X(Truncate) X(Classifier) X(Switch) X(RoundRobinSwitch) \
 	X(CheckIPHeader) X(MarkIPHeader) X(GetIPAddress) X(SetIPAddress) X(FixIPSrc) \

@@ -169,6 +169,8 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 	case IPSD_ID: fprintf(f, "%u", nl_ntoh16(ip->id)); break;
 	case IPSD_TTL: fprintf(f, "%u", ip->ttl); break;
 	case IPSD_TOS: fprintf(f, "%u", ip->tos); break;
+	case IPSD_DSCP: fprintf(f, "%u", ip->tos >> 2); break;
+	case IPSD_ECN: fputs((const char *const[]){ "no", "ect1", "ect2", "ce" }[ip->tos & 3], f); break;
 	case IPSD_SPORT:
 		ports ? fprintf(f, "%u", th[0] << 8 | th[1]) : fputc('-', f);
 		break;
