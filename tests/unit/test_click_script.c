@@ -96,6 +96,24 @@ test_set_print(void **state)
 		 "a=5 b=50\nxy\n5\n");
 }
 
+/* save H [ARGS] FILE ("-": standard output), setq/initq unquote their
+ * value, writeq/readq/printq are write/read/print */
+static void
+test_save_quoted(void **state)
+{
+	struct srun x;
+
+	(void)state;
+	assert_int_equal(sstart(&x, "s :: InfiniteSource(LIMIT 3, STOP true) -> c :: Counter"
+				    " -> Discard;\nDriverManager(pause, save c.count -, setq x \"a b\","
+				    " set y \"a b\", printq $x|$y, initq z \"q\", printq $z,"
+				    " writeq c.reset \"\", readq c.count, append c.count -)"), 0);
+	ck_router_run(x.r);
+	assert_string_equal(sout(&x), "3\na b|\"a b\"\nq\n0\n");
+	assert_string_equal(serr(&x), "c.count:\n0\n");
+	sfinish(&x);
+}
+
 /* As Click: sub, div and idiv fold any number of operands; htonl, ntohl,
  * htons, ntohs swap bytes on a little-endian host; mod takes two */
 static void
@@ -410,6 +428,7 @@ main(void)
 		cmocka_unit_test(test_read_write),
 		cmocka_unit_test(test_print_handler),
 		cmocka_unit_test(test_nary_byteorder),
+		cmocka_unit_test(test_save_quoted),
 		cmocka_unit_test(test_wait_write_reset),
 		cmocka_unit_test(test_pause_step_export),
 		cmocka_unit_test(test_passive_return),

@@ -23,16 +23,27 @@
 
 #define SC_MAX_JUMPS 1000
 
+#define SC_Q 1    /* the q form: setq, initq, returnq unquote their value */
+#define SC_SAVE 2 /* save HANDLER [ARGS] FILE: print >FILE HANDLER [ARGS] */
+#define SC_APPEND 4
+
 static const struct {
 	const char *name;
 	enum sc_op op;
+	unsigned int flags;
 } sc_ops[] = {
-	{ "set", SC_SET }, { "init", SC_INIT }, { "export", SC_EXPORT },
-	{ "print", SC_PRINT }, { "printn", SC_PRINTN }, { "read", SC_READ },
-	{ "write", SC_WRITE }, { "wait", SC_WAIT }, { "wait_time", SC_WAIT },
-	{ "pause", SC_PAUSE }, { "wait_stop", SC_PAUSE }, { "label", SC_LABEL },
-	{ "goto", SC_GOTO }, { "loop", SC_LOOP }, { "end", SC_END }, { "exit", SC_END },
-	{ "stop", SC_STOP }, { "return", SC_RETURN }, { "error", SC_ERROR },
+	{ "set", SC_SET, 0 }, { "init", SC_INIT, 0 }, { "export", SC_EXPORT, 0 },
+	{ "print", SC_PRINT, 0 }, { "printn", SC_PRINTN, 0 }, { "read", SC_READ, 0 },
+	{ "write", SC_WRITE, 0 }, { "wait", SC_WAIT, 0 }, { "wait_time", SC_WAIT, 0 },
+	{ "pause", SC_PAUSE, 0 }, { "wait_stop", SC_PAUSE, 0 }, { "label", SC_LABEL, 0 },
+	{ "goto", SC_GOTO, 0 }, { "loop", SC_LOOP, 0 }, { "end", SC_END, 0 },
+	{ "exit", SC_END, 0 }, { "stop", SC_STOP, 0 }, { "return", SC_RETURN, 0 },
+	{ "error", SC_ERROR, 0 },
+	/* Click's quoted forms: print, write and read already take quoted text */
+	{ "setq", SC_SET, SC_Q }, { "initq", SC_INIT, SC_Q }, { "returnq", SC_RETURN, SC_Q },
+	{ "printq", SC_PRINT, 0 }, { "printnq", SC_PRINTN, 0 }, { "writeq", SC_WRITE, 0 },
+	{ "readq", SC_READ, 0 }, { "errorq", SC_ERROR, 0 },
+	{ "save", SC_PRINT, SC_SAVE }, { "append", SC_PRINT, SC_SAVE | SC_APPEND },
 };
 
 /* Split @s into its first word (*w, malloc'ed, NULL when none) and the rest. */
@@ -68,6 +79,25 @@ parse_insn(struct ck_element *e, const char *s, struct sc_insn *in)
 	}
 	free(op);
 	in->op = sc_ops[k].op;
+	in->unquote = sc_ops[k].flags & SC_Q;
+	if (sc_ops[k].flags & SC_SAVE) {
+		/* save|append HANDLER [ARGS] FILE: the last word is the file ("-":
+		 * standard output) */
+		const char *end = rest + strlen(rest), *w;
+
+		while (end > rest && isspace((unsigned char)end[-1]))
+			end--;
+		for (w = end; w > rest && !isspace((unsigned char)w[-1]); w--)
+			;
+		if (w == rest || w == end)
+			return ck_error(e, "'%s' needs a handler and a file", sc_ops[k].name);
+		in->word = strndup(w, (size_t)(end - w));
+		in->append = sc_ops[k].flags & SC_APPEND;
+		while (w > rest && isspace((unsigned char)w[-1]))
+			w--;
+		in->rest = strndup(rest, (size_t)(w - rest));
+		return in->word && in->rest ? 0 : ck_error(e, "out of memory");
+	}
 	switch (in->op) {
 	case SC_SET: case SC_INIT: case SC_EXPORT: case SC_LABEL: case SC_GOTO:
 	case SC_READ: case SC_WRITE:
@@ -204,15 +234,17 @@ do_print(struct ck_element *e, const struct sc_insn *in)
 	} else {
 		t = unquote(t);
 	}
+	bool file = in->word && strcmp(in->word, "-") != 0; /* "-": standard output */
+
 	if (t)
-		f = in->word ? fopen(in->word, in->append ? "a" : "w") : ck_output(e->r);
+		f = file ? fopen(in->word, in->append ? "a" : "w") : ck_output(e->r);
 	if (t && !f)
 		fprintf(ck_errf(e->r), "%s: %s: %s: %s\n", e->landmark, e->name, in->word,
 			strerror(errno));
 	l = t ? strlen(t) : 0;
 	if (f)
 		fprintf(f, in->op == SC_PRINTN || (l && t[l - 1] == '\n') ? "%s" : "%s\n", t);
-	if (f && in->word)
+	if (f && file)
 		fclose(f);
 	else if (f)
 		fflush(f);
@@ -293,6 +325,8 @@ sc_step(struct ck_element *e)
 		switch (in->op) {
 		case SC_SET:
 			v = sc_expand(e, in->rest);
+			if (v && in->unquote)
+				v = unquote(v);
 			if (v)
 				sc_var_set(s, in->word, v);
 			free(v);
@@ -387,6 +421,8 @@ sc_initialize(struct ck_element *e)
 		if (in->op != SC_INIT && in->op != SC_EXPORT)
 			continue;
 		v = sc_expand(e, in->rest);
+		if (v && in->unquote)
+			v = unquote(v);
 		if (!v || sc_var_set(s, in->word, v) < 0) {
 			free(v);
 			return ck_error(e, "out of memory");

@@ -20,6 +20,7 @@ struct sc_insn {
 	char *word;   /* variable, label, handler or file (print >FILE) */
 	char *rest;   /* expression, condition, arguments, text */
 	bool append;  /* print >>FILE */
+	bool unquote; /* setq, initq, returnq: the value's quotes removed */
 	double t;     /* wait TIME */
 	int64_t n;    /* pause N */
 	int target;   /* goto: the label's index */
