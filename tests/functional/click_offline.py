@@ -299,6 +299,17 @@ def ip_fields(env, chk):
                f"MarkIPCE(FORCE {force}), SetIPDSCP(5), StoreIPAddress: checksums right")
 
 
+def etherencap_handlers(env, chk):
+    # EtherEncap's ethertype, src and dst handlers (Click's; addresses with dashes)
+    conf = ("Idle -> e :: EtherEncap(0x0800, 1:1:1:1:1:1, 2:2:2:2:2:2) -> Idle;"
+            "DriverManager(print e.ethertype, write e.ethertype 0x0801, print e.ethertype,"
+            " write e.dst 0:a:b:c:d:e, print e.dst, print e.src, stop)")
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out.splitlines()), (0, ["2048", "2049", "00-0A-0B-0C-0D-0E",
+                                        "01-01-01-01-01-01"]),
+           "EtherEncap ethertype, src, dst read and written")
+
+
 def dump_handlers(env, chk):
     # FromIPSummaryDump's active, stop and encap handlers (Click's): f2 starts
     # inactive and runs once DriverManager writes active after f1's stop;
@@ -556,6 +567,8 @@ def main():
     small_elements(env, chk)
     chk.section("SetIPDSCP, MarkIPCE, StoreIPAddress")
     ip_fields(env, chk)
+    chk.section("EtherEncap's handlers")
+    etherencap_handlers(env, chk)
     chk.section("FromIPSummaryDump's handlers")
     dump_handlers(env, chk)
     chk.section("FTPPortMapper and TCPRewriter: sequence deltas")

@@ -2,7 +2,8 @@
 /*
  * EtherEncap(ETHERTYPE, SRC, DST) — prepends DST SRC ETHERTYPE in the
  * packet's headroom (a packet without 14 bytes of headroom is dropped and
- * counted). EtherMirror — swaps the Ethernet addresses.
+ * counted); handlers ethertype, src, dst (rw), as Click's. EtherMirror —
+ * swaps the Ethernet addresses.
  * HostEtherFilter(ETHER [, DROP_OWN, DROP_OTHER, OFFSET]) — sets the
  * packet-type annotation from the destination; frames for other hosts
  * (DROP_OTHER, default true) and from ETHER (DROP_OWN) go to output 1 or
@@ -112,15 +113,59 @@ hostether_action(struct ck_element *e, struct ck_pkt *p)
 	return p;
 }
 
+static int
+encap_read(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	struct ether *x = CK_PRIV(e, struct ether);
+	const uint8_t *m = h->arg == 1 ? x->src : x->dst;
+
+	if (h->arg == 0)
+		fprintf(f, "%d\n", (int)x->type);
+	else
+		fprintf(f, "%02X-%02X-%02X-%02X-%02X-%02X\n", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return 0;
+}
+
+static int
+encap_write(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	struct ether *x = CK_PRIV(e, struct ether);
+	int64_t t;
+
+	if (h->arg == 0) {
+		if (ck_parse_int(v, &t) < 0 || t < 0 || t > 0xffff) {
+			if (errf)
+				fprintf(errf, "ethertype: expected 0..0xffff\n");
+			return -EINVAL;
+		}
+		x->type = t;
+		return 0;
+	}
+	if (ck_parse_eth(e->r, v, h->arg == 1 ? x->src : x->dst) < 0) {
+		if (errf)
+			fprintf(errf, "%s: expected an Ethernet address\n", h->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static const struct ck_handler ether_handlers[] = {
 	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ether, drops) },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+static const struct ck_handler encap_handlers[] = {
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ether, drops) },
+	{ "ethertype", CK_H_READ | CK_H_WRITE, encap_read, encap_write, 0 },
+	{ "src", CK_H_READ | CK_H_WRITE, encap_read, encap_write, 1 },
+	{ "dst", CK_H_READ | CK_H_WRITE, encap_read, encap_write, 2 },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
 const struct ck_element_class ck_class_EtherEncap = {
 	.name = "EtherEncap", .ports = "1/1", .processing = "a/a",
 	.priv_size = sizeof(struct ether), .configure = etherencap_configure,
-	.action = etherencap_action, .handlers = ether_handlers,
+	.action = etherencap_action, .handlers = encap_handlers,
 };
 
 const struct ck_element_class ck_class_EtherMirror = {
