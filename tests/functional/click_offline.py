@@ -43,6 +43,7 @@ netvm-click --offline, no root, no core engine.
                  written smaller drops the excess, larger wakes the source
   timing         FromIPSummaryDump TIMING true spaces packets as their timestamps
                  (--simtime); IPRewriter REPLY_ANNO PAINT, GUARANTEE
+  patterns       rewriter patterns SADDR DADDR and SADDR DADDR SPORT
   UDPRewriter    TCP and UDP flows mapped alike; TCP keywords refused
   route names    a route's NAME is the address, NAME:ipnet the prefix, NAME:bcast
                  the broadcast address; the table in the routes' order
@@ -440,6 +441,19 @@ def timing_reply_anno(env, chk):
            "IPRewriter REPLY_ANNO PAINT (and GUARANTEE taken)")
 
 
+def short_patterns(env, chk):
+    # Click's shorter rewriter patterns: SADDR DADDR (ports kept) and
+    # SADDR DADDR SPORT
+    data = "!data src sport dst dport proto\n1.0.0.1 5 2.0.0.2 80 T\n"
+    for pat, want in (("9.9.9.9 -", "9.9.9.9 5 2.0.0.2 80"),
+                      ("8.8.8.8 7.7.7.7 2000-2010#", "8.8.8.8 2000 7.7.7.7 80")):
+        conf = ("FromIPSummaryDump(DATA %s, STOP true) -> rw :: IPRewriter(pattern %s 0 1); "
+                "rw[0] -> ToIPSummaryDump(-, FIELDS src sport dst dport, HEADER false); "
+                "rw[1] -> Discard" % (json.dumps(data), pat))
+        rc, out, err = click(env, "-e", conf)
+        chk.eq((rc, out.strip()), (0, want), f"pattern {pat}")
+
+
 def udprewriter(env, chk):
     # UDPRewriter maps TCP and UDP alike, with UDP's timeout keywords only
     data = "!data src sport dst dport proto\n10.0.0.4 40 18.26.4.44 30 T\n" \
@@ -581,6 +595,8 @@ def main():
     queue_full(env, chk)
     chk.section("FromIPSummaryDump TIMING, rewriter REPLY_ANNO")
     timing_reply_anno(env, chk)
+    chk.section("rewriter patterns of 2 and 3 words")
+    short_patterns(env, chk)
     chk.section("UDPRewriter")
     udprewriter(env, chk)
     chk.section("AddressInfo names in routes")

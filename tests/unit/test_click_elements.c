@@ -1532,7 +1532,8 @@ test_roundrobinipmapper(void **state)
 		const char *mconf, *msg;
 	} bad[] = {
 		{ "8.0.0.2 1000 - - 0 5", "mapper 'm' names output 5 (2 outputs)" },
-		{ "8.0.0.2 1000 - -", "pattern 1: expected 'SADDR SPORT DADDR DPORT FOUTPUT ROUTPUT'" },
+		{ "8.0.0.2 1000", "pattern 1: expected 'SADDR SPORT DADDR DPORT FOUTPUT ROUTPUT'" },
+		{ "8.0.0.2 1000 - -", "bad destination address '1000'" },
 		{ "NOPE 0 1", "pattern 1: no pattern named 'NOPE'" },
 	};
 	struct tg t;
@@ -1717,7 +1718,7 @@ test_tcprewriter_named_pattern(void **state)
 	assert_non_null(strstr(x.err, "no pattern named 'NOPE'"));
 	finish(&x);
 	rw_graph(&t, "drop", 1);
-	tg_add(&t, "pats", "IPRewriterPatterns", "NAT 8.0.0.2 1000-2000#", "", "");
+	tg_add(&t, "pats", "IPRewriterPatterns", "NAT 8.0.0.2", "", "");
 	assert_int_equal(start(&x, &t), -1);
 	assert_non_null(strstr(x.err, "expected 'NAME SADDR SPORT DADDR DPORT'"));
 	finish(&x);

@@ -124,22 +124,29 @@ parse_outputs(struct ck_element *e, char **w, struct rw_input *in, unsigned int 
 	return 0;
 }
 
-/* "SADDR SPORT DADDR DPORT" ('-' = unchanged). Returns 0 or -EINVAL after a message. */
+/* A pattern of @nw words, as Click's: "SADDR SPORT DADDR DPORT", "SADDR
+ * DADDR SPORT" or "SADDR DADDR" ('-' = unchanged; ports unchanged where not
+ * given). Returns 0 or -EINVAL after a message. */
 int
-rw_parse_pattern(struct ck_element *e, char **w, struct rw_pattern *pt, unsigned int i)
+rw_parse_pattern(struct ck_element *e, char **w, int nw, struct rw_pattern *pt, unsigned int i)
 {
+	const char *sa = w[0], *sp = nw == 4 ? w[1] : nw == 3 ? w[2] : "-";
+	const char *da = nw == 4 ? w[2] : w[1], *dp = nw == 4 ? w[3] : "-";
 	int64_t v;
 
 	memset(pt, 0, sizeof(*pt));
-	if (strcmp(w[0], "-") != 0 && ck_parse_ip(e->r, w[0], &pt->saddr) < 0)
-		return ck_error(e, "INPUTSPEC %u: bad source address '%s'", i, w[0]);
-	if (parse_sport(w[1], pt) < 0)
-		return ck_error(e, "INPUTSPEC %u: bad source port '%s'", i, w[1]);
-	if (strcmp(w[2], "-") != 0 && ck_parse_ip(e->r, w[2], &pt->daddr) < 0)
-		return ck_error(e, "INPUTSPEC %u: bad destination address '%s'", i, w[2]);
-	if (strcmp(w[3], "-") != 0) {
-		if (parse_port(w[3], &v) < 0)
-			return ck_error(e, "INPUTSPEC %u: bad destination port '%s'", i, w[3]);
+	if (nw < 2 || nw > 4)
+		return ck_error(e, "INPUTSPEC %u: a pattern is 'SADDR SPORT DADDR DPORT', "
+				"'SADDR DADDR SPORT' or 'SADDR DADDR'", i);
+	if (strcmp(sa, "-") != 0 && ck_parse_ip(e->r, sa, &pt->saddr) < 0)
+		return ck_error(e, "INPUTSPEC %u: bad source address '%s'", i, sa);
+	if (parse_sport(sp, pt) < 0)
+		return ck_error(e, "INPUTSPEC %u: bad source port '%s'", i, sp);
+	if (strcmp(da, "-") != 0 && ck_parse_ip(e->r, da, &pt->daddr) < 0)
+		return ck_error(e, "INPUTSPEC %u: bad destination address '%s'", i, da);
+	if (strcmp(dp, "-") != 0) {
+		if (parse_port(dp, &v) < 0)
+			return ck_error(e, "INPUTSPEC %u: bad destination port '%s'", i, dp);
 		pt->dport = (uint16_t)v;
 	}
 	return 0;
@@ -181,13 +188,13 @@ parse_inputspec(struct ck_element *e, char **w, int nw, struct rw_input *in, uns
 			in->pat = *named;
 			return parse_outputs(e, w + 2, in, i);
 		}
-		if (nw != 7)
+		if (nw < 5 || nw > 7)
 			return ck_error(e, "INPUTSPEC %u: expected 'pattern SADDR SPORT DADDR "
-					"DPORT FOUTPUT ROUTPUT' or 'pattern NAME FOUTPUT ROUTPUT'",
-					i);
-		if (rw_parse_pattern(e, w + 1, &in->pat, i) < 0)
+					"DPORT FOUTPUT ROUTPUT' (or 'SADDR DADDR [SPORT]' for the "
+					"addresses) or 'pattern NAME FOUTPUT ROUTPUT'", i);
+		if (rw_parse_pattern(e, w + 1, nw - 3, &in->pat, i) < 0)
 			return -EINVAL;
-		return parse_outputs(e, w + 5, in, i);
+		return parse_outputs(e, w + nw - 2, in, i);
 	}
 	if (ck_router_find(e->r, w[0])) {
 		struct ck_element *m = ck_router_find(e->r, w[0]);

@@ -139,9 +139,11 @@ struct rw_flow *rw_install(struct ck_element *e, unsigned int input, const struc
 /* The flow @k that the mapping of @f turns it into (its direction @d). */
 void rw_flow_map(const struct rw_flow *f, unsigned int d, struct rw_key *out);
 
-/* A pattern's words "SADDR SPORT DADDR DPORT" (4 words at @w) into @pt.
- * Returns 0, or -EINVAL after a message naming INPUTSPEC @i. */
-int rw_parse_pattern(struct ck_element *e, char **w, struct rw_pattern *pt, unsigned int i);
+/* A pattern's @nw words at @w into @pt: "SADDR SPORT DADDR DPORT", "SADDR
+ * DADDR SPORT" or "SADDR DADDR", as Click's. Returns 0, or -EINVAL after a
+ * message naming INPUTSPEC @i. */
+int rw_parse_pattern(struct ck_element *e, char **w, int nw, struct rw_pattern *pt,
+		     unsigned int i);
 /* The pattern named @name by an IPRewriterPatterns element of @r, or NULL. */
 const struct rw_pattern *rw_patterns_find(struct ck_router *r, const char *name);
 

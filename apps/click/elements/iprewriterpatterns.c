@@ -41,11 +41,11 @@ patterns_configure(struct ck_element *e)
 			rc = ck_error(e, "out of memory");
 			break;
 		}
-		if (nw != 5)
+		if (nw < 3 || nw > 5)
 			rc = ck_error(e, "pattern %d: expected 'NAME SADDR SPORT DADDR DPORT'", i + 1);
 		else if (rw_patterns_find(e->r, w[0]))
 			rc = ck_error(e, "pattern %d: '%s' is already defined", i + 1, w[0]);
-		else if (rw_parse_pattern(e, w + 1, &x->v[x->n].pat, (unsigned int)i) < 0)
+		else if (rw_parse_pattern(e, w + 1, nw - 1, &x->v[x->n].pat, (unsigned int)i) < 0)
 			rc = -EINVAL;
 		else if (!(x->v[x->n].name = strdup(w[0])))
 			rc = ck_error(e, "out of memory");

@@ -31,8 +31,8 @@ parse_one(struct ck_element *e, char **w, int nw, struct rw_input *in, unsigned 
 		if (!named)
 			return ck_error(e, "pattern %u: no pattern named '%s'", i, w[0]);
 		in->pat = *named;
-	} else if (nw == 6) {
-		if (rw_parse_pattern(e, w, &in->pat, i) < 0)
+	} else if (nw >= 4 && nw <= 6) {
+		if (rw_parse_pattern(e, w, nw - 2, &in->pat, i) < 0)
 			return -EINVAL;
 	} else {
 		return ck_error(e, "pattern %u: expected 'SADDR SPORT DADDR DPORT FOUTPUT "
