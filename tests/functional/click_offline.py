@@ -439,6 +439,18 @@ def timing_reply_anno(env, chk):
     rc, out, err = click(env, "-e", conf)
     chk.eq((rc, out.splitlines()), (0, ["7 9.9.9.9 1024 2.0.0.2 80", "7 2.0.0.2 80 1.0.0.1 5"]),
            "IPRewriter REPLY_ANNO PAINT (and GUARANTEE taken)")
+    # ICMPRewriter REPLY_ANNO PAINT: an error about a rewritten packet goes back
+    # to its sender with the paint of the flow's first packet
+    data = "!data src sport dst dport proto\n1.0.0.1 5 2.0.0.2 80 U\n"
+    conf = ("FromIPSummaryDump(DATA %s, STOP true, CHECKSUM true) -> Paint(7) -> "
+            "rw :: IPRewriter(pattern 9.9.9.9 1024-65535# - - 0 1, REPLY_ANNO PAINT) -> "
+            "ICMPError(3.3.3.3, unreachable, port) -> Paint(0) -> "
+            "ICMPRewriter(rw, REPLY_ANNO PAINT) -> "
+            "ToIPSummaryDump(-, FIELDS paint src dst icmp_type_name, HEADER false); "
+            "rw[1] -> Discard" % json.dumps(data))
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out.strip()), (0, "7 3.3.3.3 1.0.0.1 unreachable"),
+           "ICMPRewriter REPLY_ANNO PAINT")
 
 
 def short_patterns(env, chk):

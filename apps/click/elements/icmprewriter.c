@@ -15,7 +15,9 @@
  * UDP/TCP checksum (when quoted) incrementally and recomputes the ICMP
  * checksum, then emits it on output 0. Other packets (not an error, quoting
  * no known flow, truncated) go to output 1 if there is one, else are
- * dropped. DST_ANNO (true) sets the destination-IP annotation.
+ * dropped. DST_ANNO (true) sets the destination-IP annotation; REPLY_ANNO
+ * PAINT gives an error going back to a flow's initiator the paint the flow's
+ * first packet had (the rewriter's REPLY_ANNO).
  * Handlers: count (errors rewritten).
  */
 #include "iprewriter.h"
@@ -26,7 +28,7 @@ struct icr {
 	char *names;
 	struct ck_element *maps[ICR_MAX_MAPS];
 	unsigned int nmaps;
-	bool dst_anno;
+	bool dst_anno, reply_paint;
 	uint64_t count;
 };
 
@@ -34,19 +36,26 @@ static int
 icr_configure(struct ck_element *e)
 {
 	struct icr *x = CK_PRIV(e, struct icr);
-	struct ck_bytes maps = { 0 };
+	struct ck_bytes maps = { 0 }, anno = { 0 };
 	const struct ck_argdesc a[] = {
 		{ "MAPS", CK_A_WORD, &maps, CK_POS | CK_MAND, NULL },
 		{ "DST_ANNO", CK_A_BOOL, &x->dst_anno, 0, NULL },
+		{ "REPLY_ANNO", CK_A_WORD, &anno, 0, NULL },
 	};
+	int rc = 0;
 
 	x->dst_anno = true;
-	if (ck_args_parse(e, a, 2) < 0) {
+	if (ck_args_parse(e, a, 3) < 0) {
 		free(maps.p);
+		free(anno.p);
 		return -EINVAL;
 	}
+	if (anno.p && strcmp(anno.p, "PAINT") != 0)
+		rc = ck_error(e, "REPLY_ANNO: the only annotation here is PAINT");
+	x->reply_paint = anno.p != NULL;
+	free(anno.p);
 	x->names = maps.p;
-	return 0;
+	return rc;
 }
 
 /* The MAPS elements are found once every element exists. */
@@ -205,6 +214,8 @@ icr_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 	memcpy(icmp + 2, &sum, 2);
 	if (x->dst_anno)
 		p->a.dst_ip = ip->dst;
+	if (x->reply_paint && (id & 1))
+		p->a.paint = f->reply_anno;
 	x->count++;
 	ck_push_out(e, 0, p);
 	return;
