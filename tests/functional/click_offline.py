@@ -399,6 +399,12 @@ def count_call(env, chk):
     rc, out, err = click(env, "-q", "-e", "Idle -> Counter(COUNT_CALL 5 nosuch.x) -> Discard")
     chk.ok(rc == 1 and "COUNT_CALL: no 'x' handler for element 'nosuch'" in err,
            "COUNT_CALL of an unknown handler: refused", err)
+    # InfiniteSource END_CALL: the write when LIMIT packets have gone (the
+    # global `stop` ends the run: no STOP needed)
+    rc, out, err = click(env, "-e", "InfiniteSource(LIMIT 3, END_CALL s.switch 1) -> s :: Switch "
+                         "-> Discard; s[1] -> Discard; InfiniteSource(LIMIT 5, END_CALL stop) -> "
+                         "Discard", "-h", "s.switch", timeout=30)
+    chk.eq((rc, out.strip()), (0, "1"), "InfiniteSource END_CALL writes the handler")
 
 
 def queue_full(env, chk):

@@ -83,3 +83,65 @@ ck_read_file(const char *name, size_t *len)
 	*len = n;
 	return buf;
 }
+
+int
+ck_call_parse(struct ck_element *e, const char *kw, const char *text, struct ck_call *c)
+{
+	size_t l;
+
+	while (*text == ' ' || *text == '\t')
+		text++;
+	l = strcspn(text, " \t");
+	if (l == 0)
+		return ck_error(e, "%s: expected 'HANDLER [VALUE]'", kw);
+	c->handler = strndup(text, l);
+	text += l;
+	while (*text == ' ' || *text == '\t')
+		text++;
+	c->value = strdup(text);
+	if (!c->handler || !c->value) {
+		ck_call_free(c);
+		return ck_error(e, "out of memory");
+	}
+	return 0;
+}
+
+int
+ck_call_check(struct ck_element *e, const char *kw, const struct ck_call *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	if (!c->handler)
+		return 0;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return ck_error(e, "out of memory");
+	rc = ck_handler_writable(e->r, c->handler, f);
+	fclose(f);
+	if (rc < 0) {
+		len = strlen(buf);
+		if (len && buf[len - 1] == '\n')
+			buf[len - 1] = '\0';
+		rc = ck_error(e, "%s: %s", kw, buf);
+	}
+	free(buf);
+	return rc;
+}
+
+void
+ck_call_write(struct ck_element *e, const struct ck_call *c)
+{
+	if (c->handler)
+		ck_handler_write(e->r, c->handler, c->value, ck_errf(e->r));
+}
+
+void
+ck_call_free(struct ck_call *c)
+{
+	free(c->handler);
+	free(c->value);
+	c->handler = c->value = NULL;
+}

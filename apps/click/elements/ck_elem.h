@@ -31,6 +31,22 @@ struct nl_ipv4_hdr *ck_ip_hdr(const struct ck_pkt *p);
 /* Kill every packet of a batch on behalf of @e; it cannot fail. */
 void ck_kill_batch(struct ck_element *e, struct ck_pkt *head);
 
+/* A write handler call an element makes ("HANDLER [VALUE]": COUNT_CALL,
+ * END_CALL). */
+struct ck_call {
+	char *handler, *value;
+};
+
+/* Parse "HANDLER [VALUE]" (VALUE as written) of keyword @kw into @c.
+ * Returns 0 or -EINVAL after a message. */
+int ck_call_parse(struct ck_element *e, const char *kw, const char *text, struct ck_call *c);
+/* At initialize: the handler must be writable. Returns 0 or -EINVAL after
+ * "KW: why". Nothing to check when @c names none. */
+int ck_call_check(struct ck_element *e, const char *kw, const struct ck_call *c);
+/* Make the call (a failure is reported on the error stream). */
+void ck_call_write(struct ck_element *e, const struct ck_call *c);
+void ck_call_free(struct ck_call *c);
+
 /* Read a whole file ("-" = stdin) into a malloc'ed, NUL-terminated buffer.
  * Returns it (length in *@len) or NULL with errno set. */
 char *ck_read_file(const char *name, size_t *len);

@@ -12,7 +12,7 @@
 /* A COUNT_CALL or BYTE_COUNT_CALL. */
 struct counter_call {
 	int64_t at;           /* -1: none */
-	char *handler, *value;
+	struct ck_call call;
 	bool done;
 };
 
@@ -28,7 +28,7 @@ call_check(struct ck_element *e, struct counter_call *k, uint64_t v)
 	if (k->at < 0 || k->done || v < (uint64_t)k->at)
 		return;
 	k->done = true;
-	ck_handler_write(e->r, k->handler, k->value, ck_errf(e->r));
+	ck_call_write(e, &k->call);
 }
 
 static struct ck_pkt *
@@ -49,28 +49,16 @@ counter_action(struct ck_element *e, struct ck_pkt *p)
 static int
 call_parse(struct ck_element *e, const char *kw, const char *text, struct counter_call *k)
 {
-	char **w;
-	int n = ck_args_words(text, &w), rc = 0;
-	size_t off;
-	const char *rest;
+	char *end;
 
-	if (n < 0)
-		return ck_error(e, "out of memory");
-	if (n < 2 || ck_parse_int(w[0], &k->at) < 0 || k->at < 0) {
-		rc = ck_error(e, "%s: expected 'N HANDLER [VALUE]'", kw);
-	} else {
-		/* VALUE is the rest of the text after the handler, as written */
-		rest = strstr(text, w[1]);
-		off = rest ? (size_t)(rest - text) + strlen(w[1]) : strlen(text);
-		while (text[off] == ' ' || text[off] == '\t')
-			off++;
-		k->handler = strdup(w[1]);
-		k->value = strdup(text + off);
-		if (!k->handler || !k->value)
-			rc = ck_error(e, "out of memory");
+	while (*text == ' ' || *text == '\t')
+		text++;
+	k->at = strtoll(text, &end, 10);
+	if (end == text || (*end != ' ' && *end != '\t') || k->at < 0) {
+		k->at = -1;
+		return ck_error(e, "%s: expected 'N HANDLER [VALUE]'", kw);
 	}
-	ck_args_free(w, n);
-	return rc;
+	return ck_call_parse(e, kw, end, &k->call);
 }
 
 static int
@@ -99,29 +87,10 @@ static int
 counter_initialize(struct ck_element *e)
 {
 	struct counter *c = CK_PRIV(e, struct counter);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int rc = 0;
 
-	for (int i = 0; i < 2 && rc == 0; i++) {
-		if (c->call[i].at < 0)
-			continue;
-		f = open_memstream(&buf, &len);
-		if (!f)
-			return ck_error(e, "out of memory");
-		rc = ck_handler_writable(e->r, c->call[i].handler, f);
-		fclose(f);
-		if (rc < 0) {
-			len = strlen(buf);
-			if (len && buf[len - 1] == '\n')
-				buf[len - 1] = '\0';
-			rc = ck_error(e, "%s: %s", i ? "BYTE_COUNT_CALL" : "COUNT_CALL", buf);
-		}
-		free(buf);
-		buf = NULL;
-	}
-	return rc;
+	if (ck_call_check(e, "COUNT_CALL", &c->call[0].call) < 0)
+		return -EINVAL;
+	return ck_call_check(e, "BYTE_COUNT_CALL", &c->call[1].call);
 }
 
 static void
@@ -129,10 +98,8 @@ counter_cleanup(struct ck_element *e)
 {
 	struct counter *c = CK_PRIV(e, struct counter);
 
-	for (int i = 0; i < 2; i++) {
-		free(c->call[i].handler);
-		free(c->call[i].value);
-	}
+	ck_call_free(&c->call[0].call);
+	ck_call_free(&c->call[1].call);
 }
 
 static int

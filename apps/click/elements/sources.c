@@ -8,7 +8,8 @@
  *   TimedSource([INTERVAL, DATA], LIMIT) — a packet every INTERVAL (0.5 s).
  * A push InfiniteSource sleeps while the Queue it feeds (through one-in
  * one-out elements) is full, as Click's does on its nonfull notifier.
- * When LIMIT packets have gone, STOP true stops the driver. The default
+ * When LIMIT packets have gone, STOP true stops the driver and END_CALL
+ * HANDLER [VALUE] writes VALUE to the handler. The default
  * DATA is 64 zero bytes; LENGTH pads (zeros) or cuts DATA.
  */
 #include "ck_elem.h"
@@ -23,6 +24,7 @@ struct source {
 	struct ck_timer timer;
 	bool done;
 	struct ck_notifier *nonfull; /* InfiniteSource: the Queue's it pushes into */
+	struct ck_call end_call;     /* END_CALL HANDLER [VALUE] */
 };
 
 static int
@@ -60,7 +62,7 @@ source_configure(struct ck_element *e)
 		a[n++] = (struct ck_argdesc){ "BANDWIDTH", CK_A_BW, &s->bandwidth, 0, &have_bw };
 	rc = ck_args_parse(e, a, n);
 	if (rc == 0 && endcall.p)
-		rc = ck_error(e, "END_CALL is not supported");
+		rc = ck_call_parse(e, "END_CALL", endcall.p, &s->end_call);
 	free(endcall.p);
 	free(headroom.p);
 	if (rc < 0)
@@ -117,6 +119,7 @@ at_limit(struct ck_element *e, struct source *s)
 		ck_task_unschedule(e);
 		if (s->stop)
 			ck_please_stop(e->r);
+		ck_call_write(e, &s->end_call);
 	}
 	return true;
 }
@@ -143,6 +146,8 @@ source_initialize(struct ck_element *e)
 	struct source *s = CK_PRIV(e, struct source);
 	char kind = e->cls->name[0];
 
+	if (ck_call_check(e, "END_CALL", &s->end_call) < 0)
+		return -EINVAL;
 	ck_timer_init(e, &s->timer, source_timer);
 	s->start_ns = ck_now(e->r);
 	if (kind == 'I' && e->out_kind[0] == CK_PUSH)
@@ -240,6 +245,7 @@ static void
 source_cleanup(struct ck_element *e)
 {
 	free(CK_PRIV(e, struct source)->data.p);
+	ck_call_free(&CK_PRIV(e, struct source)->end_call);
 }
 
 static const struct ck_handler source_handlers[] = {
