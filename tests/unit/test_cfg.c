@@ -824,6 +824,7 @@ test_include_relative(void **state)
 	FILE *f;
 
 	(void)state;
+	/* a mkdtemp(3) template: the X are replaced by a unique name */
 	snprintf(dir, sizeof(dir), "%s/netvm-test-inc-XXXXXX", P_tmpdir);
 	assert_non_null(mkdtemp(dir));
 	snprintf(sub, sizeof(sub), "%s/sub", dir);
