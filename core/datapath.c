@@ -25,6 +25,7 @@
 #define DP_ALLOC_REFILL_EVERY 16 /* loop iterations between alloc ring top-ups */
 #define DP_EXPIRE_SWEEP 256       /* flow table entries looked at per refill */
 #define DP_RING_MIN_US 50         /* one NF's doorbell rings at most this often */
+#define DP_DOORBELL_SWEEP 16      /* loop iterations between fenced doorbell sweeps */
 #define DP_TX_BURSTS 4           /* bursts drained per NF queue per iteration: the TX side
 				  * must outpace RX, or NFs stall on full tx rings */
 
@@ -92,38 +93,83 @@ published(struct dp *dp, struct core_nf *nf)
 	dp->pub[dp->nb_pub++] = nf;
 }
 
+/* Disarm NF @nf's doorbell and ring it, unless it woke up by itself
+ * meanwhile (the exchange then finds 0). */
+static inline void
+wake(struct dp *dp, struct core_nf *nf)
+{
+	struct nvm_priv_hdr *h = (struct nvm_priv_hdr *)nf->priv;
+
+	if (__atomic_exchange_n(&h->sleeping, 0, __ATOMIC_SEQ_CST) != 0)
+		doorbell_ring(dp, nf);
+}
+
 /*
  * Wake each NF given descriptors since the last call that armed its
- * doorbell (`sleeping`, docs/abi.md §4). The fence pairs with the NF's
- * between arming and looking at its ring again: one for all the NFs given
- * descriptors in a loop iteration (it waits until the ring writes before it
- * are visible to the other CPUs, so one per burst and NF would cost the
- * delivery to N instances N waits). The core disarms the flag as it takes
- * the wake-up on, so the NF is owed exactly one ring, which is never
- * dropped: a ring due within DP_RING_MIN_US of the last one is deferred,
- * not skipped. An NF that re-arms all the time costs the core at most one
- * system call per DP_RING_MIN_US.
+ * doorbell (`sleeping`, docs/abi.md §4), without a fence: this catches an
+ * NF asleep since before its packets came. An NF that armed while the ring
+ * writes were still on their way to its CPU may not see the packets, nor
+ * this read its flag: doorbells_sweep() catches that one. The core
+ * disarms the flag as it takes the wake-up on, so the NF is owed exactly one
+ * ring, which is never dropped: a ring due within DP_RING_MIN_US of the
+ * last one is deferred, not skipped. An NF that re-arms all the time costs
+ * the core at most one system call per DP_RING_MIN_US.
  */
 static void
 doorbells(struct dp *dp)
 {
 	unsigned int i;
 
-	if (dp->nb_pub == 0)
-		return;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (i = 0; i < dp->nb_pub; i++) {
 		struct core_nf *nf = dp->pub[i];
 		struct nvm_priv_hdr *h = (struct nvm_priv_hdr *)nf->priv;
 
 		dp->pub_of[nf->id] = 0;
-		if (likely(__atomic_load_n(&h->sleeping, __ATOMIC_RELAXED) == 0))
-			continue;
-		if (__atomic_exchange_n(&h->sleeping, 0, __ATOMIC_SEQ_CST) == 0)
-			continue; /* it woke up by itself meanwhile */
-		doorbell_ring(dp, nf);
+		if (unlikely(__atomic_load_n(&h->sleeping, __ATOMIC_RELAXED) != 0))
+			wake(dp, nf);
 	}
 	dp->nb_pub = 0;
+}
+
+/* Whether one of NF @nf's rx rings holds descriptors it has not taken. */
+static inline bool
+rx_pending(const struct core_nf *nf)
+{
+	unsigned int q;
+
+	for (q = 0; q < nf->nb_queues; q++) {
+		const struct nvm_ring_prod *rx = &nf->q[q].rx;
+
+		if (__atomic_load_n(&rx->r->cons, __ATOMIC_RELAXED) != rx->head)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Every DP_DOORBELL_SWEEP turns of the RX side's loop: a full fence, then
+ * every NF that armed its doorbell while its rx rings hold descriptors is
+ * woken. The fence pairs with the NF's between arming and looking at its
+ * ring again: after it, either the NF's look saw the packets or this read
+ * sees the flag armed, so a wake-up that raced the arming comes at most
+ * DP_DOORBELL_SWEEP turns late, never lost. One fence per sweep instead of
+ * one per turn: a fence waits until the ring writes before it reach the
+ * NFs' CPUs, a cross-CPU round trip the loop would otherwise pay each turn.
+ */
+static void
+doorbells_sweep(struct dp *dp)
+{
+	const struct core_view *v = dp->view;
+	unsigned int i;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (i = 0; i < v->nb_nfs; i++) {
+		struct core_nf *nf = v->nfs[i];
+		struct nvm_priv_hdr *h = (struct nvm_priv_hdr *)nf->priv;
+
+		if (__atomic_load_n(&h->sleeping, __ATOMIC_RELAXED) != 0 && rx_pending(nf))
+			wake(dp, nf);
+	}
 }
 
 /* Ring the doorbells deferred by the rate limit whose time has come. */
@@ -678,7 +724,9 @@ core_dp_loop(void *arg)
 					deliver(dp, m, n);
 			}
 			doorbells(dp);
-			if (++iter % DP_ALLOC_REFILL_EVERY == 0) {
+			if (++iter % DP_DOORBELL_SWEEP == 0)
+				doorbells_sweep(dp);
+			if (iter % DP_ALLOC_REFILL_EVERY == 0) {
 				alloc_refill(dp);
 				if (c->flows != NULL)
 					core_flows_expire(c->flows, rte_rdtsc(), DP_EXPIRE_SWEEP);

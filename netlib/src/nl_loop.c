@@ -116,8 +116,8 @@ now_us(void)
  * once that long has passed, arm the doorbell (`sleeping` = 1 in the private
  * header) and block on it: the core, when it gives this NF work, disarms
  * the flag and rings (docs/abi.md §4). The flag is set, then the ring is
- * checked again (with a full fence, which the core mirrors between its
- * enqueue and its reading of the flag), so no wake-up is lost. A sleep that
+ * checked again (with a full fence, which the core mirrors in its periodic
+ * look at armed flags after its enqueues), so no wake-up is lost. A sleep that
  * times out with packets waiting while the flag is still armed means the
  * core did not take a wake-up on: counted as missed_wakeups. Only queue 0
  * sleeps on the doorbell (there is one per NF); other queues nap for 50 us
