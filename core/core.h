@@ -58,6 +58,8 @@ struct core_mbuf_meta {
 	uint16_t role;  /* role to deliver to next */
 	uint16_t pad;
 	uint32_t hash;  /* flow hash */
+	uint32_t buf;   /* buffer index in its pool region: set when the pool is
+			 * made (core_pool_create()), never changed */
 };
 
 /* Offset of struct core_mbuf_meta in every mbuf (core_meta_register()). */
@@ -71,6 +73,15 @@ static inline struct core_mbuf_meta *
 core_meta(struct rte_mbuf *m)
 {
 	return RTE_MBUF_DYNFIELD(m, core_meta_off, struct core_mbuf_meta *);
+}
+
+/* core_meta() with the offset in a local: per-packet loops load
+ * core_meta_off once, where the compiler would reload the global after
+ * every store that might alias it. */
+static inline struct core_mbuf_meta *
+core_meta_at(struct rte_mbuf *m, int off)
+{
+	return RTE_MBUF_DYNFIELD(m, off, struct core_mbuf_meta *);
 }
 
 /* A pool region: one per NUMA socket in use. */

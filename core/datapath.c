@@ -255,7 +255,8 @@ cross_pool(struct dp *dp, struct rte_mbuf *m, const struct core_nf *nf)
 		drop(dp, m, CORE_DROP_no_buffer);
 		return NULL;
 	}
-	*core_meta(n) = *core_meta(m);
+	/* the copy took m's dynamic fields: all but the buffer index hold */
+	core_meta(n)->buf = core_pool_idx(nf->pool, n);
 	rte_pktmbuf_free(m);
 	dp->st->cross_pool_copies++;
 	return n;
@@ -267,13 +268,14 @@ static inline void
 choose(struct dp *dp, struct rte_mbuf **m, unsigned int n, struct core_nf **to)
 {
 	const struct core_view *v = dp->view;
+	const int mo = core_meta_off;
 	uint16_t role[CORE_BURST];
 	uint32_t hash[CORE_BURST];
 	unsigned int i;
 
 	if (dp->c->flows == NULL) {
 		for (i = 0; i < n; i++) {
-			const struct core_mbuf_meta *meta = core_meta(m[i]);
+			const struct core_mbuf_meta *meta = core_meta_at(m[i], mo);
 			uint16_t ni = v->nb_inst[meta->role];
 
 			to[i] = ni == 0 ? NULL : v->inst[meta->role][cls_pick(meta->hash, ni)];
@@ -281,7 +283,7 @@ choose(struct dp *dp, struct rte_mbuf **m, unsigned int n, struct core_nf **to)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		const struct core_mbuf_meta *meta = core_meta(m[i]);
+		const struct core_mbuf_meta *meta = core_meta_at(m[i], mo);
 
 		role[i] = meta->role;
 		hash[i] = meta->hash;
@@ -297,11 +299,12 @@ deliver(struct dp *dp, struct rte_mbuf **m, unsigned int n)
 {
 	struct core_nf *to[CORE_BURST];
 	struct dp_stage *st = NULL; /* the stage of the packet before */
+	const int mo = core_meta_off;
 	unsigned int i;
 
 	choose(dp, m, n, to);
 	for (i = 0; i < n; i++) {
-		struct core_mbuf_meta *meta = core_meta(m[i]);
+		struct core_mbuf_meta *meta = core_meta_at(m[i], mo);
 		struct core_nf *nf = to[i];
 		struct nvm_desc *d;
 		uint16_t q;
@@ -315,6 +318,7 @@ deliver(struct dp *dp, struct rte_mbuf **m, unsigned int n)
 			m[i] = cross_pool(dp, m[i], nf);
 			if (m[i] == NULL)
 				continue;
+			meta = core_meta_at(m[i], mo);
 		}
 		/* most packets of a burst go where the one before went */
 		if (st == NULL || st->nf != nf || st->q != q) {
@@ -330,7 +334,7 @@ deliver(struct dp *dp, struct rte_mbuf **m, unsigned int n)
 		}
 		d = &st->d[st->n];
 		*d = (struct nvm_desc){
-			.buf = core_pool_idx(nf->pool, m[i]),
+			.buf = meta->buf,
 			.data_off = m[i]->data_off,
 			.len = m[i]->data_len,
 			.port = meta->in_port,
@@ -391,6 +395,7 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	uint32_t rule;
 	uint64_t t0 = CORE_STAGE_NOW(), t1, now;
 	struct core_mbuf_meta *meta;
+	const int mo = core_meta_off;
 	int rc;
 
 	n = rte_eth_rx_burst(port, queue, m, CORE_BURST);
@@ -441,7 +446,7 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 			drop(dp, m[i], CORE_DROP_no_rule);
 			continue;
 		}
-		meta = core_meta(m[i]);
+		meta = core_meta_at(m[i], mo);
 		meta->chain = dest.slot;
 		meta->step = 0;
 		meta->in_port = (uint8_t)port;
@@ -509,7 +514,7 @@ alloc_refill(struct dp *dp)
 				meta->in_port = 0;
 				meta->hash = 0;
 				memset(&d[j], 0, sizeof(d[j]));
-				d[j].buf = core_pool_idx(p, m[j]);
+				d[j].buf = meta->buf;
 				d[j].data_off = m[j]->data_off;
 				__atomic_store_n(&p->owner[d[j].buf], nf->id, __ATOMIC_RELEASE);
 			}
@@ -620,6 +625,7 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 		.owner = p->owner, .role_known = dp->view->role_known,
 	};
 	uint64_t corrupt = q->tx.corrupt, t0 = CORE_STAGE_NOW();
+	const int mo = core_meta_off;
 	uint32_t n, i, nf_fwd = 0, taken = 0;
 
 	n = nvm_ring_dequeue_burst(&q->tx, d, CORE_BURST);
@@ -645,7 +651,7 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 			drop(dp, m, (enum core_drop)vr.reason);
 			continue;
 		}
-		meta = core_meta(m);
+		meta = core_meta_at(m, mo);
 		switch (d[i].action) {
 		case NVM_ACT_DROP:
 			drop(dp, m, CORE_DROP_nf_drop);

@@ -181,8 +181,10 @@ index_mbuf(struct rte_mempool *mp, void *arg, void *obj, unsigned int i)
 	    ((uintptr_t)m->buf_addr - (uintptr_t)p->base - p->bufs_off) % p->stride != 0)
 		return;
 	idx = core_pool_idx(p, m);
-	if (idx < p->count && p->by_idx[idx] == NULL)
+	if (idx < p->count && p->by_idx[idx] == NULL) {
 		p->by_idx[idx] = m;
+		core_meta(m)->buf = idx;
+	}
 }
 
 /*
