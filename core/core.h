@@ -43,7 +43,7 @@
 #define CORE_CMD_CLIENTS 16   /* command socket clients at once */
 #define CORE_CMD_TAG 0x20000u /* epoll tag of command client i: CORE_CMD_TAG + i */
 #define CORE_CMD_LISTEN 0xfffffffeu /* epoll tag of the command socket */
-#define CORE_BURST 32
+#define CORE_BURST 64
 #define CORE_CHAIN_NONE 0xffff /* packet created by an NF: no chain */
 #define CORE_FRAG_MAX 64       /* fragments one packet may become */
 #define CORE_CHAIN_SLOTS 16384 /* distinct role sequences since start (rules.c) */
