@@ -491,7 +491,8 @@ alloc_refill(struct dp *dp)
 			struct nvm_desc d[CORE_BURST];
 
 			dp->st->drops[CORE_DROP_ring_corrupt] += al->corrupt - corrupt;
-			if (room < CORE_BURST / 2)
+			/* top up by at least half a burst, or half a smaller ring */
+			if (room < RTE_MIN(al->size, (uint32_t)CORE_BURST) / 2)
 				continue;
 			if (room > CORE_BURST)
 				room = CORE_BURST;

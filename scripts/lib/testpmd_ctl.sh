@@ -17,7 +17,8 @@
 declare -A TP_PID TP_FD TP_LOG
 
 # tp_start NAME LOG EAL-ARGS... -- APP-ARGS...: start testpmd NAME in io
-# mode, or in the forwarding mode TP_FWD (e.g. macswap) if set.
+# mode, or in the forwarding mode TP_FWD (e.g. macswap) if set, with bursts
+# of NETVM_BENCH_TESTPMD_BURST packets (default 64: the core engine's).
 tp_start() {
 	local name=$1 log=$2 fifo="$RUN/$1.in" fd
 	shift 2
@@ -25,7 +26,9 @@ tp_start() {
 	mkfifo "$fifo"
 	exec {fd}<>"$fifo" # read-write: opening does not block, no EOF
 	timeout -s INT -k 5 $((SECS + 60)) stdbuf -oL dpdk-testpmd --no-pci "$@" \
-		-i --forward-mode="${TP_FWD:-io}" --record-core-cycles <"$fifo" >"$log" 2>&1 &
+		-i --forward-mode="${TP_FWD:-io}" --record-core-cycles \
+		--burst="${NETVM_BENCH_TESTPMD_BURST:-64}" \
+		<"$fifo" >"$log" 2>&1 &
 	TP_PID[$name]=$!
 	TP_FD[$name]=$fd
 	TP_LOG[$name]=$log
