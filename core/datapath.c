@@ -262,87 +262,125 @@ cross_pool(struct dp *dp, struct rte_mbuf *m, const struct core_nf *nf)
 	return n;
 }
 
-/* The instance each of the @n packets goes to (NULL: its role has none):
- * by the flow table when there is one, else by flow hash alone. */
+/* The instance each of the @n packets of roles @role and flow hashes @hash
+ * goes to (NULL: its role has none): by the flow table when there is one,
+ * else by flow hash alone. */
 static inline void
-choose(struct dp *dp, struct rte_mbuf **m, unsigned int n, struct core_nf **to)
+choose(struct dp *dp, const uint16_t *role, const uint32_t *hash, unsigned int n,
+       struct core_nf **to)
 {
 	const struct core_view *v = dp->view;
+	unsigned int i;
+
+	if (dp->c->flows != NULL) {
+		core_flows_place(dp->c->flows, v, role, hash, n, rte_rdtsc(), to);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		uint16_t ni = v->nb_inst[role[i]];
+
+		to[i] = ni == 0 ? NULL : v->inst[role[i]][cls_pick(hash[i], ni)];
+	}
+}
+
+/* The stage of queue @q of NF @nf, opened if this burst has none yet. */
+static inline struct dp_stage *
+stage_of(struct dp *dp, struct core_nf *nf, uint16_t q)
+{
+	struct dp_stage *st;
+
+	if (dp->stage_of[nf->id][q] != 0)
+		return &dp->stages[dp->stage_of[nf->id][q] - 1];
+	st = &dp->stages[dp->nb_stages++];
+	st->nf = nf;
+	st->q = q;
+	st->n = 0;
+	dp->stage_of[nf->id][q] = (uint8_t)dp->nb_stages;
+	return st;
+}
+
+/* Add packet @m of flow hash @hash to stage @st (mo: core_meta_off). */
+static inline void
+stage_add(struct dp_stage *st, struct rte_mbuf *m, uint32_t hash, int mo)
+{
+	const struct core_mbuf_meta *meta = core_meta_at(m, mo);
+
+	st->d[st->n] = (struct nvm_desc){
+		.buf = meta->buf,
+		.data_off = m->data_off,
+		.len = m->data_len,
+		.port = meta->in_port,
+		.hash = hash,
+	};
+	st->m[st->n++] = m;
+}
+
+/*
+ * Stage each of the @n packets, of roles @role and flow hashes @hash (as
+ * in their metadata), for the instance of its role its flow is on
+ * (choose()); the flow hash picks the queue, so a flow always takes the
+ * same path. Most packets of a burst go where the one before went: the run
+ * of packets after one for an instance with one queue that go to it too is
+ * staged in a loop of its own.
+ */
+static void
+deliver(struct dp *dp, struct rte_mbuf **m, const uint16_t *role, const uint32_t *hash,
+	unsigned int n)
+{
+	struct core_nf *to[CORE_BURST];
+	const int mo = core_meta_off;
+	unsigned int i = 0;
+
+	choose(dp, role, hash, n, to);
+	while (i < n) {
+		struct core_nf *nf = to[i];
+		const struct rte_mempool *mp;
+		struct dp_stage *st;
+		uint16_t q;
+
+		if (nf == NULL) {
+			drop(dp, m[i++], CORE_DROP_no_instance);
+			continue;
+		}
+		mp = nf->pool->mp;
+		if (unlikely(m[i]->pool != mp)) {
+			m[i] = cross_pool(dp, m[i], nf);
+			if (m[i] == NULL) {
+				i++;
+				continue;
+			}
+		}
+		if (nf->nb_queues != 1) {
+			q = cls_pick(__builtin_bswap32(hash[i]), nf->nb_queues);
+			stage_add(stage_of(dp, nf, q), m[i], hash[i], mo);
+			i++;
+			continue;
+		}
+		st = stage_of(dp, nf, 0);
+		do {
+			stage_add(st, m[i], hash[i], mo);
+			i++;
+		} while (i < n && to[i] == nf && m[i]->pool == mp);
+	}
+	stages_flush(dp);
+}
+
+/* deliver() packets whose role and flow hash are in their metadata. */
+static void
+deliver_meta(struct dp *dp, struct rte_mbuf **m, unsigned int n)
+{
 	const int mo = core_meta_off;
 	uint16_t role[CORE_BURST];
 	uint32_t hash[CORE_BURST];
 	unsigned int i;
 
-	if (dp->c->flows == NULL) {
-		for (i = 0; i < n; i++) {
-			const struct core_mbuf_meta *meta = core_meta_at(m[i], mo);
-			uint16_t ni = v->nb_inst[meta->role];
-
-			to[i] = ni == 0 ? NULL : v->inst[meta->role][cls_pick(meta->hash, ni)];
-		}
-		return;
-	}
 	for (i = 0; i < n; i++) {
 		const struct core_mbuf_meta *meta = core_meta_at(m[i], mo);
 
 		role[i] = meta->role;
 		hash[i] = meta->hash;
 	}
-	core_flows_place(dp->c->flows, v, role, hash, n, rte_rdtsc(), to);
-}
-
-/* Stage each packet for the instance of the role in its meta that its flow
- * is on (choose()); the flow hash picks the queue, so a flow always takes
- * the same path. */
-static void
-deliver(struct dp *dp, struct rte_mbuf **m, unsigned int n)
-{
-	struct core_nf *to[CORE_BURST];
-	struct dp_stage *st = NULL; /* the stage of the packet before */
-	const int mo = core_meta_off;
-	unsigned int i;
-
-	choose(dp, m, n, to);
-	for (i = 0; i < n; i++) {
-		struct core_mbuf_meta *meta = core_meta_at(m[i], mo);
-		struct core_nf *nf = to[i];
-		struct nvm_desc *d;
-		uint16_t q;
-
-		if (nf == NULL) {
-			drop(dp, m[i], CORE_DROP_no_instance);
-			continue;
-		}
-		q = nf->nb_queues == 1 ? 0 : cls_pick(__builtin_bswap32(meta->hash), nf->nb_queues);
-		if (unlikely(m[i]->pool != nf->pool->mp)) {
-			m[i] = cross_pool(dp, m[i], nf);
-			if (m[i] == NULL)
-				continue;
-			meta = core_meta_at(m[i], mo);
-		}
-		/* most packets of a burst go where the one before went */
-		if (st == NULL || st->nf != nf || st->q != q) {
-			if (dp->stage_of[nf->id][q] == 0) {
-				st = &dp->stages[dp->nb_stages++];
-				st->nf = nf;
-				st->q = q;
-				st->n = 0;
-				dp->stage_of[nf->id][q] = (uint8_t)dp->nb_stages;
-			} else {
-				st = &dp->stages[dp->stage_of[nf->id][q] - 1];
-			}
-		}
-		d = &st->d[st->n];
-		*d = (struct nvm_desc){
-			.buf = meta->buf,
-			.data_off = m[i]->data_off,
-			.len = m[i]->data_len,
-			.port = meta->in_port,
-			.hash = meta->hash,
-		};
-		st->m[st->n++] = m[i];
-	}
-	stages_flush(dp);
+	deliver(dp, m, role, hash, n);
 }
 
 #define RX_DROPPED UINT16_MAX
@@ -381,6 +419,8 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 {
 	const struct core_rules *r = dp->rules;
 	struct rte_mbuf *m[CORE_BURST], *pass[CORE_BURST];
+	uint16_t pass_role[CORE_BURST];
+	uint32_t pass_hash[CORE_BURST];
 	struct cls_key keys[CORE_BURST];
 	struct cls_key6 keys6[CORE_BURST];
 	const struct cls_key *kp[CORE_BURST];
@@ -392,7 +432,7 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	uint16_t n, i, k = 0, k6 = 0, np = 0;
 	struct rx_dest dflt, dest;
 	bool dflt_ok;
-	uint32_t rule;
+	uint32_t rule, hash;
 	uint64_t t0 = CORE_STAGE_NOW(), t1, now;
 	struct core_mbuf_meta *meta;
 	const int mo = core_meta_off;
@@ -446,24 +486,27 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 			drop(dp, m[i], CORE_DROP_no_rule);
 			continue;
 		}
+		if (v6[i]) {
+			hash = cls_flow_hash6(kp6[at[i]]);
+		} else {
+			hash = cls_flow_hash(kp[at[i]]);
+			if (kp[at[i]]->proto == 6) /* TCP */
+				core_dos_syn(dp->c->dos, kp[at[i]],
+					     rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len,
+					     dest.role, now);
+		}
 		meta = core_meta_at(m[i], mo);
 		meta->chain = dest.slot;
 		meta->step = 0;
 		meta->in_port = (uint8_t)port;
 		meta->role = dest.role;
-		if (v6[i]) {
-			meta->hash = cls_flow_hash6(kp6[at[i]]);
-		} else {
-			meta->hash = cls_flow_hash(kp[at[i]]);
-			if (kp[at[i]]->proto == 6) /* TCP */
-				core_dos_syn(dp->c->dos, kp[at[i]],
-					     rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len,
-					     meta->role, now);
-		}
+		meta->hash = hash;
+		pass_role[np] = dest.role;
+		pass_hash[np] = hash;
 		pass[np++] = m[i];
 	}
 	t1 = CORE_STAGE_NOW();
-	deliver(dp, pass, np);
+	deliver(dp, pass, pass_role, pass_hash, np);
 	dp->st->stage_cycles[CORE_STAGE_NIC_CORE] += t1 - t0;
 	dp->st->stage_pkts[CORE_STAGE_NIC_CORE] += n;
 	dp->st->stage_cycles[CORE_STAGE_CORE_NF] += CORE_STAGE_NOW() - t1;
@@ -603,7 +646,7 @@ forward(struct dp *dp, struct rte_mbuf **m, unsigned int n, bool direct)
 	if (n == 0)
 		return;
 	if (direct) {
-		deliver(dp, m, n);
+		deliver_meta(dp, m, n);
 		return;
 	}
 	k = rte_ring_sp_enqueue_burst(dp->c->fwd, (void **)m, n, NULL);
@@ -728,7 +771,7 @@ core_dp_loop(void *arg)
 			if (!direct) {
 				n = rte_ring_sc_dequeue_burst(c->fwd, (void **)m, CORE_BURST, NULL);
 				if (n > 0)
-					deliver(dp, m, n);
+					deliver_meta(dp, m, n);
 			}
 			doorbells(dp);
 			if (++iter % DP_DOORBELL_SWEEP == 0)
