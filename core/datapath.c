@@ -22,6 +22,9 @@
 
 #include "core.h"
 
+_Static_assert(CORE_BURST <= 64, "core_flows_place() takes at most 64 packets");
+_Static_assert(CORE_BURST < 256, "dp.stage_of holds a stage index + 1 in a byte");
+
 #define DP_ALLOC_REFILL_EVERY 16 /* loop iterations between alloc ring top-ups */
 #define DP_EXPIRE_SWEEP 256       /* flow table entries looked at per refill */
 #define DP_RING_MIN_US 50         /* one NF's doorbell rings at most this often */
@@ -285,7 +288,7 @@ choose(struct dp *dp, const uint16_t *role, const uint32_t *hash, unsigned int n
 
 /* The stage of queue @q of NF @nf, opened if this burst has none yet. */
 static inline struct dp_stage *
-stage_of(struct dp *dp, struct core_nf *nf, uint16_t q)
+stage_for(struct dp *dp, struct core_nf *nf, uint16_t q)
 {
 	struct dp_stage *st;
 
@@ -352,11 +355,11 @@ deliver(struct dp *dp, struct rte_mbuf **m, const uint16_t *role, const uint32_t
 		}
 		if (nf->nb_queues != 1) {
 			q = cls_pick(__builtin_bswap32(hash[i]), nf->nb_queues);
-			stage_add(stage_of(dp, nf, q), m[i], hash[i], mo);
+			stage_add(stage_for(dp, nf, q), m[i], hash[i], mo);
 			i++;
 			continue;
 		}
-		st = stage_of(dp, nf, 0);
+		st = stage_for(dp, nf, 0);
 		do {
 			stage_add(st, m[i], hash[i], mo);
 			i++;
