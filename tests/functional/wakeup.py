@@ -17,10 +17,18 @@ and the core had not taken the wake-up on (the sleeping flag still armed).
 It must stay 0, every packet must come out, and the bridge must really have
 slept and been woken by the doorbell. (Trains that took over 50 ms to come
 out are printed, for information.)
+
+Then the case the core's periodic look at armed flags exists for
+(docs/abi.md §4): a raw NF (role 6) arms its doorbell only after the core
+has put its packets on its rx ring and read its flag, as an NF whose arming
+crossed the core's ring writes would. No packet comes after that, so only
+that look can wake it: the doorbell must ring and the flag be disarmed
+within 2 s.
 """
 
 import os
 import random
+import select
 import sys
 import time
 
@@ -29,15 +37,17 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from nvtest import check, rawnf  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import Core, Nf  # noqa: E402
-from nvtest.rawnf import ACT_TO_ROLE, NF_RUNNING, Desc, RawNf  # noqa: E402
+from nvtest.rawnf import ACT_TO_ROLE, NF_RUNNING, PRIV_SLEEPING_OFF, Desc, RawNf  # noqa: E402
 
 SRC_ROLE = 5
+LATE_ROLE = 6
 TRAINS = int(os.environ.get("NETVM_WAKEUP_TRAINS", "500"))
 CONFIG = """core = {
   pool_buffers = 4096;
   ring_size = 256;
 };
-roles = ( { id = 1; name = "sleeper"; }, { id = 5; name = "source"; } );
+roles = ( { id = 1; name = "sleeper"; }, { id = 5; name = "source"; },
+          { id = 6; name = "late"; } );
 default = { action = "drop"; };
 """
 # Ethernet + IPv4 + UDP, 60 bytes: the bridge does not look inside.
@@ -50,6 +60,46 @@ def spin_us(us):
     end = time.perf_counter() + us / 1e6
     while time.perf_counter() < end:
         pass
+
+
+def late_arming(env, chk, core, src):
+    """An NF that arms its doorbell after its packets came is still woken."""
+    chk.section("an NF that arms its doorbell after its packets are on its ring")
+    try:
+        nf = RawNf(core.sock, LATE_ROLE)
+    except (rawnf.AttachError, OSError) as exc:
+        chk.fatal("raw NF of role 6 attaches", str(exc))
+    env.add_cleanup(nf.close)
+    nf.set_state(NF_RUNNING)
+    live = f"nf{nf.nf_id}_live"
+    ok, st = core.tel.wait_for(lambda s: s.get(live, 0) == 1, timeout=5, interval=0.01)
+    chk.ok(ok, f"the NF is live ({live} = 1)", f"{live}={st.get(live)}")
+    n = 3
+    fresh = []
+    deadline = time.monotonic() + 5
+    while len(fresh) < n and time.monotonic() < deadline:
+        fresh += src.alloc.dequeue(n - len(fresh))
+    descs = [Desc(buf=d.buf, data_off=src.headroom, len=len(FRAME), action=ACT_TO_ROLE,
+                  arg=LATE_ROLE) for d in fresh]
+    for d in descs:
+        src.write_packet(d, 0, FRAME)
+    chk.ok(len(descs) == n and src.send(descs), f"the source sends {n} packets to role 6")
+    key = f"nf{nf.nf_id}_rx"
+    ok, st = core.tel.wait_for(lambda s: s.get(key, 0) >= n, timeout=5, interval=0.01)
+    chk.ok(ok, f"the core put them on the NF's rx ring ({key} = {n})",
+           f"{key}={st.get(key)}; drops: " +
+           ", ".join(f"{k}={v}" for k, v in sorted(st.items()) if k.startswith("drop_") and v))
+    # the core has read the flag (0) after its enqueue; arm it only now
+    time.sleep(0.05)
+    nf.priv_u32[PRIV_SLEEPING_OFF // 4] = 1
+    readable, _, _ = select.select([nf.doorbell_fd], [], [], 2.0)
+    chk.ok(bool(readable), "the doorbell rings within 2 s though no packet came after the arming")
+    chk.eq(nf.priv_u32[PRIV_SLEEPING_OFF // 4], 0, "the core disarmed the flag")
+    chk.eq(len(nf.receive(n, timeout=1)), n, f"the {n} packets wait on the NF's rx ring")
+    st = core.stats()
+    chk.ok(st.get(f"nf{nf.nf_id}_doorbells", 0) >= 1, f"nf{nf.nf_id}_doorbells counts the ring",
+           f"nf{nf.nf_id}_doorbells={st.get(f'nf{nf.nf_id}_doorbells')}")
+    nf.close()
 
 
 def main():
@@ -110,6 +160,7 @@ def main():
     print(f"  {late} of {TRAINS} trains took over 50 ms to come out", flush=True)
     st = core.stats()
     chk.eq(st.get("port1_tx"), sent, f"port 1 sent every packet ({sent})")
+    late_arming(env, chk, core, src)
     src.close()
     rc, counters = bridge.stop_counters()
     chk.eq(rc, 0, "bridge exits 0 on SIGINT")
