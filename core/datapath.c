@@ -721,6 +721,9 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 		m->data_off = d[i].data_off;
 		m->data_len = d[i].len;
 		m->pkt_len = d[i].len;
+		/* no other mbuf refers to the buffer now: flagged direct, it
+		 * is freed the cheap way (index_mbuf() in core/pool.c) */
+		m->ol_flags = 0;
 		if (d[i].action == NVM_ACT_OUT)
 			tx_out(dp, d[i].port, m);
 		else

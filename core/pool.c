@@ -167,7 +167,15 @@ core_meta_register(void)
 }
 
 /* Check that buffer i of the region is exactly mbuf by_idx[i] and fill the
- * tables; the layout is the ABI, so this is verified, not assumed. */
+ * tables; the layout is the ABI, so this is verified, not assumed.
+ *
+ * The mbuf is then flagged direct although its buffer is in the region:
+ * the buffer is pinned to it for the pool's life, and DPDK's free path
+ * (every packet a device sends) handles an mbuf flagged external with a
+ * detach call and a read of its shared info, a cache line of its own.
+ * Flagged direct it goes straight back to the pool. Only a second mbuf
+ * referring to the buffer needs the flag: core_frag_ipv4() sets it, and
+ * tx_nf() clears it when the buffer next comes back from an NF. */
 static void
 index_mbuf(struct rte_mempool *mp, void *arg, void *obj, unsigned int i)
 {
@@ -185,6 +193,7 @@ index_mbuf(struct rte_mempool *mp, void *arg, void *obj, unsigned int i)
 		p->by_idx[idx] = m;
 		core_meta(m)->buf = idx;
 	}
+	m->ol_flags = 0; /* see above */
 }
 
 /*
