@@ -22,7 +22,7 @@
 
 #include "core.h"
 
-_Static_assert(CORE_BURST <= 64, "core_flows_place() takes at most 64 packets");
+_Static_assert(CORE_BURST <= 64, "core_flows_place() takes at most 64 runs");
 _Static_assert(CORE_BURST < 256, "dp.stage_of holds a stage index + 1 in a byte");
 
 #define DP_ALLOC_REFILL_EVERY 16 /* loop iterations between alloc ring top-ups */
@@ -265,18 +265,18 @@ cross_pool(struct dp *dp, struct rte_mbuf *m, const struct core_nf *nf)
 	return n;
 }
 
-/* The instance each of the @n packets of roles @role and flow hashes @hash
- * goes to (NULL: its role has none): by the flow table when there is one,
- * else by flow hash alone. */
+/* The instance each of the @n runs of packets (role[i], hash[i]: the
+ * flow of run i, len[i] its packets) goes to (NULL: its role has none): by
+ * the flow table when there is one, else by flow hash alone. */
 static inline void
-choose(struct dp *dp, const uint16_t *role, const uint32_t *hash, unsigned int n,
-       struct core_nf **to)
+choose(struct dp *dp, const uint16_t *role, const uint32_t *hash, const uint8_t *len,
+       unsigned int n, struct core_nf **to)
 {
 	const struct core_view *v = dp->view;
 	unsigned int i;
 
 	if (dp->c->flows != NULL) {
-		core_flows_place(dp->c->flows, v, role, hash, n, rte_rdtsc(), to);
+		core_flows_place(dp->c->flows, v, role, hash, len, n, rte_rdtsc(), to);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -322,48 +322,53 @@ stage_add(struct dp_stage *st, struct rte_mbuf *m, uint32_t hash, int mo)
  * Stage each of the @n packets, of roles @role and flow hashes @hash (as
  * in their metadata), for the instance of its role its flow is on
  * (choose()); the flow hash picks the queue, so a flow always takes the
- * same path. Most packets of a burst go where the one before went: the run
- * of packets after one for an instance with one queue that go to it too is
- * staged in a loop of its own.
+ * same path. Most packets of a burst follow the one before (one flow):
+ * the burst is cut into runs of one flow, and each run is placed, and its
+ * stage found, once.
  */
 static void
 deliver(struct dp *dp, struct rte_mbuf **m, const uint16_t *role, const uint32_t *hash,
 	unsigned int n)
 {
 	struct core_nf *to[CORE_BURST];
+	uint16_t run_role[CORE_BURST];
+	uint32_t run_hash[CORE_BURST];
+	uint8_t run_len[CORE_BURST];
 	const int mo = core_meta_off;
-	unsigned int i = 0;
+	unsigned int i, r, nr = 0, end;
 
-	choose(dp, role, hash, n, to);
-	while (i < n) {
-		struct core_nf *nf = to[i];
+	for (i = 0; i < n; i++) {
+		if (nr > 0 && run_hash[nr - 1] == hash[i] && run_role[nr - 1] == role[i]) {
+			run_len[nr - 1]++;
+			continue;
+		}
+		run_role[nr] = role[i];
+		run_hash[nr] = hash[i];
+		run_len[nr++] = 1;
+	}
+	choose(dp, run_role, run_hash, run_len, nr, to);
+	for (r = 0, i = 0; r < nr; r++, i = end) {
+		struct core_nf *nf = to[r];
 		const struct rte_mempool *mp;
 		struct dp_stage *st;
-		uint16_t q;
 
+		end = i + run_len[r];
 		if (nf == NULL) {
-			drop(dp, m[i++], CORE_DROP_no_instance);
+			for (; i < end; i++)
+				drop(dp, m[i], CORE_DROP_no_instance);
 			continue;
 		}
 		mp = nf->pool->mp;
-		if (unlikely(m[i]->pool != mp)) {
-			m[i] = cross_pool(dp, m[i], nf);
-			if (m[i] == NULL) {
-				i++;
-				continue;
+		st = stage_for(dp, nf, nf->nb_queues == 1 ? 0 :
+				       cls_pick(__builtin_bswap32(run_hash[r]), nf->nb_queues));
+		for (; i < end; i++) {
+			if (unlikely(m[i]->pool != mp)) {
+				m[i] = cross_pool(dp, m[i], nf);
+				if (m[i] == NULL)
+					continue;
 			}
+			stage_add(st, m[i], run_hash[r], mo);
 		}
-		if (nf->nb_queues != 1) {
-			q = cls_pick(__builtin_bswap32(hash[i]), nf->nb_queues);
-			stage_add(stage_for(dp, nf, q), m[i], hash[i], mo);
-			i++;
-			continue;
-		}
-		st = stage_for(dp, nf, 0);
-		do {
-			stage_add(st, m[i], hash[i], mo);
-			i++;
-		} while (i < n && to[i] == nf && m[i]->pool == mp);
 	}
 	stages_flush(dp);
 }

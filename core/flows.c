@@ -24,7 +24,7 @@
 #include "flows.h"
 
 #define FLOWS_BULK 64 /* RTE_HASH_LOOKUP_BULK_MAX */
-#define FLOWS_NONE UINT8_MAX /* run[]: no instance to look up */
+#define FLOWS_NONE UINT8_MAX /* key_of[]: no instance to look up */
 
 struct flow_key {
 	uint32_t hash;
@@ -296,53 +296,39 @@ resolve(struct core_flows *fl, const struct core_view *v, const struct flow_key 
 
 void
 core_flows_place(struct core_flows *fl, const struct core_view *v, const uint16_t *role,
-		 const uint32_t *hash, unsigned int n, uint64_t now, struct core_nf **out)
+		 const uint32_t *hash, const uint8_t *len, unsigned int n, uint64_t now,
+		 struct core_nf **out)
 {
 	struct flow_key keys[FLOWS_BULK];
 	const void *kp[FLOWS_BULK];
 	hash_sig_t sig[FLOWS_BULK];
 	int32_t pos[FLOWS_BULK];
-	/* per packet: the key it shares with the packets before it (run of one
-	 * flow), or FLOWS_NONE; first[i]: packet i opens its run */
-	uint8_t run[FLOWS_BULK];
-	bool first[FLOWS_BULK];
-	struct core_nf *run_nf = NULL;
-	unsigned int i, k = 0, run_len = 0;
+	/* per run: its key, or FLOWS_NONE when its role has no instance */
+	uint8_t key_of[FLOWS_BULK];
+	unsigned int i, k = 0;
 
 	fl->call++;
 	for (i = 0; i < n; i++) {
 		out[i] = NULL;
-		run[i] = FLOWS_NONE;
-		first[i] = false;
+		key_of[i] = FLOWS_NONE;
 		if (v->nb_inst[role[i]] == 0)
 			continue;
-		if (k > 0 && keys[k - 1].hash == hash[i] && keys[k - 1].role == role[i]) {
-			run[i] = (uint8_t)(k - 1);
-			continue;
-		}
 		keys[k] = (struct flow_key){ .hash = hash[i], .role = role[i] };
 		kp[k] = &keys[k];
 		sig[k] = flow_sig(hash[i], role[i]);
-		first[i] = true;
-		run[i] = (uint8_t)k++;
+		key_of[i] = (uint8_t)k++;
 	}
 	if (k == 0)
 		return;
 	rte_hash_lookup_with_hash_bulk(fl->h, kp, sig, k, pos);
+	/* in order, so that a new flow sees what this call gave before it
+	 * (base[]) */
 	for (i = 0; i < n; i++) {
-		if (run[i] == FLOWS_NONE)
+		if (key_of[i] == FLOWS_NONE)
 			continue;
-		/* in packet order, so that a new flow sees what this call gave
-		 * before it (base[], counted once per run) */
-		if (first[i]) {
-			run_given(fl, run_nf, run_len);
-			run_len = 0;
-			run_nf = resolve(fl, v, &keys[run[i]], sig[run[i]], pos[run[i]], now);
-		}
-		run_len++;
-		out[i] = run_nf;
+		out[i] = resolve(fl, v, &keys[key_of[i]], sig[key_of[i]], pos[key_of[i]], now);
+		run_given(fl, out[i], len[i]);
 	}
-	run_given(fl, run_nf, run_len);
 }
 
 unsigned int

@@ -82,14 +82,17 @@ struct core_flows *core_flows_create(uint32_t size, uint32_t idle_ms, int socket
 void core_flows_free(struct core_flows *fl);
 
 /*
- * Choose the instance for each of @n packets (n <= 64): role[i] and hash[i]
- * are its role and flow hash. out[i] is NULL when view @v has no instance
- * of role[i]. Known flows keep their instance; new ones (and those whose
- * instance left) get the least-loaded one; when the table is full a new
- * flow gets the hash choice and is counted. @now is the TSC. Cannot fail.
+ * Choose the instance for each of @n runs of packets (n <= 64): run i is
+ * len[i] packets of role role[i] and flow hash hash[i] (one flow). out[i]
+ * is NULL when view @v has no instance of role[i]. Known flows keep their
+ * instance; new ones (and those whose instance left) get the least-loaded
+ * one, where what this call gave an instance before counts as its load;
+ * when the table is full a new flow gets the hash choice and is counted.
+ * @now is the TSC. Cannot fail.
  */
 void core_flows_place(struct core_flows *fl, const struct core_view *v, const uint16_t *role,
-		      const uint32_t *hash, unsigned int n, uint64_t now, struct core_nf **out);
+		      const uint32_t *hash, const uint8_t *len, unsigned int n, uint64_t now,
+		      struct core_nf **out);
 
 /*
  * Look at up to @max entries from where the last call stopped, removing

@@ -64,12 +64,15 @@ place(struct core_flows *fl, struct fake *f, const uint32_t *h, unsigned int n, 
       int *out)
 {
 	uint16_t role[64];
+	uint8_t len[64];
 	struct core_nf *to[64];
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		role[i] = ROLE;
-	core_flows_place(fl, &f->v, role, h, n, now, to);
+		len[i] = 1;
+	}
+	core_flows_place(fl, &f->v, role, h, len, n, now, to);
 	for (i = 0; i < n; i++)
 		out[i] = to[i] == NULL ? -1 : (int)(to[i] - f->nf);
 }
@@ -286,16 +289,19 @@ test_full(void **state)
 	core_flows_free(fl);
 }
 
-/* Packets of one flow in a row share a lookup, but each counts as load
- * for the new flows after it; a run ends where the role changes. */
+/* A run of packets of one flow is one lookup, but each of its packets
+ * counts as load for the new flows after it; the same hash in another role
+ * is another flow. */
 static void
 test_runs(void **state)
 {
 	struct core_flows *fl = table(1024, 1000);
-	const uint16_t role[6] = { ROLE, ROLE, ROLE, ROLE, ROLE, ROLE + 1 };
-	const uint32_t h[6] = { 300, 300, 300, 301, 300, 300 };
+	/* runs: 3 packets of flow 300, 1 of 301, 1 of 300, 1 of 300 in ROLE + 1 */
+	const uint16_t role[4] = { ROLE, ROLE, ROLE, ROLE + 1 };
+	const uint32_t h[4] = { 300, 301, 300, 300 };
+	const uint8_t len[4] = { 3, 1, 1, 1 };
 	struct core_flows_stats st;
-	struct core_nf *to[6];
+	struct core_nf *to[4];
 	struct fake f;
 
 	(void)state;
@@ -310,13 +316,11 @@ test_runs(void **state)
 	f.v.by_id[12] = &f.nf[2];
 	f.v.nb_inst[ROLE + 1] = 1;
 	fake_load(&f, 1, 2);
-	core_flows_place(fl, &f.v, role, h, 6, 1, to);
+	core_flows_place(fl, &f.v, role, h, len, 4, 1, to);
 	assert_ptr_equal(to[0], &f.nf[0]); /* A: 0 < 2 */
-	assert_ptr_equal(to[1], &f.nf[0]);
-	assert_ptr_equal(to[2], &f.nf[0]);
-	assert_ptr_equal(to[3], &f.nf[1]); /* A now holds 3 of this call: B (2) */
-	assert_ptr_equal(to[4], &f.nf[0]); /* the flow again, after another */
-	assert_ptr_equal(to[5], &f.nf[2]); /* same hash, other role: another flow */
+	assert_ptr_equal(to[1], &f.nf[1]); /* A now holds the 3 of this call: B (2) */
+	assert_ptr_equal(to[2], &f.nf[0]); /* the flow again, after another */
+	assert_ptr_equal(to[3], &f.nf[2]); /* same hash, other role: another flow */
 	core_flows_stats_get(fl, &st);
 	assert_int_equal(st.active, 3);
 	assert_int_equal(core_flows_of(fl, 10, 100), 1);
