@@ -88,10 +88,11 @@ private_head(struct core *c, struct rte_mbuf *m, const uint8_t *eth_ip, uint16_t
 	memcpy(p, eth_ip + RTE_ETHER_HDR_LEN, ihl);
 	memcpy(p + ihl, rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN + ihl),
 	       FRAG_HEAD_PAYLOAD);
-	/* The pool's mbufs are flagged direct (core/pool.c, index_mbuf()):
+	/* A pool's mbufs are flagged direct (core/pool.c, index_mbuf()):
 	 * flagged external again, @m's buffer is counted in its shared info,
 	 * and returns to its pool when the last fragment is freed. */
-	m->ol_flags |= RTE_MBUF_F_EXTERNAL;
+	if (rte_pktmbuf_priv_flags(m->pool) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF)
+		m->ol_flags |= RTE_MBUF_F_EXTERNAL;
 	rte_pktmbuf_attach(rest, m);
 	rte_pktmbuf_adj(rest, (uint16_t)(RTE_ETHER_HDR_LEN + ihl + FRAG_HEAD_PAYLOAD));
 	head->next = rest;
