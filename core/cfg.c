@@ -56,6 +56,7 @@ static const struct cfg_field cfg_core_fields[] = {
 	CFG_U32("nf_buffers", nf_buffers, 1, CFG_MAX_POOL_BUFFERS, false),
 	CFG_U32("group_buffers", group_buffers, 1, CFG_MAX_POOL_BUFFERS, false),
 	CFG_STR("placement", placement_name),
+	CFG_STR("rx_parse", rx_parse_name),
 	CFG_U32("flow_table_size", flow_table_size, 1024, 16777216, false),
 	CFG_U32("flow_idle_ms", flow_idle_ms, 1, 3600000, false),
 };
@@ -200,6 +201,14 @@ cfg_parse_core(struct cfg_ctx *x, const config_setting_t *core)
 	else
 		return cfg_fail(x, config_setting_get_member(core, "placement"), "core.placement",
 				"'%s' is neither \"hash\" nor \"load\"", x->c->placement_name);
+	if (strcmp(x->c->rx_parse_name, "always") == 0)
+		x->c->rx_parse_lazy = false;
+	else if (strcmp(x->c->rx_parse_name, "when_needed") == 0)
+		x->c->rx_parse_lazy = true;
+	else
+		return cfg_fail(x, config_setting_get_member(core, "rx_parse"), "core.rx_parse",
+				"'%s' is neither \"always\" nor \"when_needed\"",
+				x->c->rx_parse_name);
 	rc = cfg_core_paths(x, core);
 	if (rc == 0)
 		rc = cfg_mtu_check(x, core);
@@ -724,6 +733,7 @@ cfg_defaults(struct cfg *c)
 	c->lease_s = CFG_DEF_LEASE_S;
 	snprintf(c->placement_name, sizeof(c->placement_name), "load");
 	c->placement_load = true;
+	snprintf(c->rx_parse_name, sizeof(c->rx_parse_name), "always");
 	c->flow_table_size = CFG_DEF_FLOW_TABLE_SIZE;
 	c->flow_idle_ms = CFG_DEF_FLOW_IDLE_MS;
 	c->group_buffers = CFG_DEF_POOL_BUFFERS - CFG_DEF_POOL_BUFFERS / 4;

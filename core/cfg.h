@@ -90,6 +90,8 @@ struct cfg {
 	bool single_lcore;
 	char placement_name[16]; /* "hash" or "load" (core.placement) */
 	bool placement_load;     /* "load": new flows to the least-loaded instance */
+	char rx_parse_name[16];  /* "always" or "when_needed" (core.rx_parse) */
+	bool rx_parse_lazy;      /* "when_needed": frames nothing reads go unread */
 	uint32_t flow_table_size; /* flows the table holds (placement "load") */
 	uint32_t flow_idle_ms;   /* a flow idle this long is forgotten */
 	char role_names[CFG_MAX_ROLES][CFG_NAME_LEN]; /* "" when unnamed */

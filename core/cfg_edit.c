@@ -417,6 +417,7 @@ cfg_restart_check(const struct cfg *run, struct cfg *next, char *err, size_t err
 	CFG_SAME("core.nf_buffers", nf_buffers);
 	CFG_SAME("core.group_buffers", group_buffers);
 	CFG_SAME("core.placement", placement_name);
+	CFG_SAME("core.rx_parse", rx_parse_name);
 	CFG_SAME("core.flow_table_size", flow_table_size);
 	CFG_SAME("core.flow_idle_ms", flow_idle_ms);
 	CFG_SAME("trust_groups", nb_groups);

@@ -56,7 +56,8 @@ struct core_mbuf_meta {
 	uint8_t step;   /* position in the chain */
 	uint8_t in_port;
 	uint16_t role;  /* role to deliver to next */
-	uint16_t pad;
+	uint8_t unread; /* 1: received unread (core.rx_parse), hash not computed */
+	uint8_t pad;
 	uint32_t hash;  /* flow hash */
 	uint32_t buf;   /* buffer index in its pool region: set when the pool is
 			 * made (core_pool_create()), never changed */
@@ -245,6 +246,7 @@ enum core_stage { CORE_STAGE_NIC_CORE, CORE_STAGE_CORE_NF, CORE_STAGE_NF_CORE,
 struct core_lcore_stats {
 	uint64_t drops[CORE_DROP_MAX];
 	uint64_t cross_pool_copies;
+	uint64_t rx_unread;      /* frames handed on unread (core.rx_parse) */
 	uint64_t frag_packets;   /* IPv4 packets sent as fragments */
 	uint64_t frag_out;       /* fragments made of them */
 	uint64_t stage_cycles[CORE_STAGE_MAX];

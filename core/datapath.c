@@ -54,6 +54,7 @@ struct dp {
 	struct core_nf *pub[CORE_MAX_NFS];
 	uint8_t pub_of[CORE_MAX_NFS]; /* 1: in pub[] */
 	uint64_t nic_cycles; /* CORE_NIC cycles inside the current NF_CORE window */
+	bool lazy;           /* core.rx_parse = "when_needed" */
 	uint16_t nb_tx[RTE_MAX_ETHPORTS];
 	struct rte_mbuf *tx[RTE_MAX_ETHPORTS][CORE_BURST];
 };
@@ -373,6 +374,23 @@ deliver(struct dp *dp, struct rte_mbuf **m, const uint16_t *role, const uint32_t
 	stages_flush(dp);
 }
 
+/* The flow hash of a frame received unread (rx_unread()), read now that
+ * another role is to get it; false when the frame is malformed. */
+static bool
+read_late(struct rte_mbuf *m, struct core_mbuf_meta *meta)
+{
+	struct cls_key key;
+	struct cls_key6 key6;
+	int rc = cls_key_extract(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+				 meta->in_port, &key, &key6);
+
+	if (rc < 0)
+		return false;
+	meta->hash = rc == CLS_IPV6 ? cls_flow_hash6(&key6) : cls_flow_hash(&key);
+	meta->unread = 0;
+	return true;
+}
+
 /* deliver() packets whose role and flow hash are in their metadata. */
 static void
 deliver_meta(struct dp *dp, struct rte_mbuf **m, unsigned int n)
@@ -380,15 +398,20 @@ deliver_meta(struct dp *dp, struct rte_mbuf **m, unsigned int n)
 	const int mo = core_meta_off;
 	uint16_t role[CORE_BURST];
 	uint32_t hash[CORE_BURST];
-	unsigned int i;
+	unsigned int i, k = 0;
 
 	for (i = 0; i < n; i++) {
-		const struct core_mbuf_meta *meta = core_meta_at(m[i], mo);
+		struct core_mbuf_meta *meta = core_meta_at(m[i], mo);
 
-		role[i] = meta->role;
-		hash[i] = meta->hash;
+		if (unlikely(meta->unread) && !read_late(m[i], meta)) {
+			drop(dp, m[i], CORE_DROP_malformed);
+			continue;
+		}
+		role[k] = meta->role;
+		hash[k] = meta->hash;
+		m[k++] = m[i];
 	}
-	deliver(dp, m, role, hash, n);
+	deliver(dp, m, role, hash, k);
 }
 
 #define RX_DROPPED UINT16_MAX
@@ -413,6 +436,73 @@ rx_dest(const struct dp *dp, const struct core_rules *r, uint32_t rule, struct r
 	to->slot = r->slot[target];
 	to->role = dp->c->chain_tab[to->slot].roles[0];
 	return true;
+}
+
+/*
+ * With core.rx_parse = "when_needed", the instance a burst goes to when
+ * nothing needs its frames read: no rule, the DoS detector off, the
+ * default's first role served by one instance with one queue (no flow hash
+ * to choose by). NULL when something does.
+ */
+static inline struct core_nf *
+rx_unread_to(const struct dp *dp, const struct core_rules *r, struct rx_dest *to)
+{
+	const struct core_view *v = dp->view;
+	struct core_nf *nf;
+
+	if (!dp->lazy || r->nb_rules != 0 || core_dos_on(dp->c->dos) ||
+	    !rx_dest(dp, r, CLS_NO_RULE, to) || v->nb_inst[to->role] != 1)
+		return NULL;
+	nf = v->inst[to->role][0];
+	return nf->nb_queues == 1 ? nf : NULL;
+}
+
+/*
+ * Hand @n frames received on @port to @nf, the only instance of the
+ * default's role @to, without reading them: the lines of a frame stay in
+ * the cache of the CPU that wrote them last (the NF's, when it rewrote
+ * the frame). Flow hash 0, flagged unread: read_late() reads the frame if
+ * a later role needs its hash.
+ */
+static void
+rx_unread(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
+	  const struct rx_dest *to, struct core_nf *nf, uint64_t t0)
+{
+	const struct rte_mempool *mp = nf->pool->mp;
+	struct dp_stage *st = stage_for(dp, nf, 0);
+	const int mo = core_meta_off;
+	unsigned int i, np = 0;
+	uint64_t t1;
+
+	for (i = 0; i < n; i++) {
+		struct core_mbuf_meta *meta;
+
+		if (unlikely(m[i]->nb_segs != 1)) {
+			drop(dp, m[i], CORE_DROP_frame_room);
+			continue;
+		}
+		meta = core_meta_at(m[i], mo);
+		meta->chain = to->slot;
+		meta->step = 0;
+		meta->in_port = (uint8_t)port;
+		meta->role = to->role;
+		meta->unread = 1;
+		meta->hash = 0;
+		if (unlikely(m[i]->pool != mp)) {
+			m[i] = cross_pool(dp, m[i], nf);
+			if (m[i] == NULL)
+				continue;
+		}
+		stage_add(st, m[i], 0, mo);
+		np++;
+	}
+	dp->st->rx_unread += np;
+	t1 = CORE_STAGE_NOW();
+	stages_flush(dp);
+	dp->st->stage_cycles[CORE_STAGE_NIC_CORE] += t1 - t0;
+	dp->st->stage_pkts[CORE_STAGE_NIC_CORE] += n;
+	dp->st->stage_cycles[CORE_STAGE_CORE_NF] += CORE_STAGE_NOW() - t1;
+	dp->st->stage_pkts[CORE_STAGE_CORE_NF] += np;
 }
 
 /*
@@ -444,12 +534,18 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	uint64_t t0 = CORE_STAGE_NOW(), t1, now;
 	struct core_mbuf_meta *meta;
 	const int mo = core_meta_off;
+	struct core_nf *only;
 	int rc;
 
 	n = rte_eth_rx_burst(port, queue, m, CORE_BURST);
 	if (n == 0)
 		return 0;
 	dp->c->port_st[port].rx += n;
+	only = rx_unread_to(dp, r, &dest);
+	if (only != NULL) {
+		rx_unread(dp, m, n, port, &dest, only, t0);
+		return n;
+	}
 	for (i = 0; i < n; i++) {
 		/* A device chains buffers for a frame longer than one buffer's room */
 		rc = unlikely(m[i]->nb_segs != 1) ? -EMSGSIZE :
@@ -508,6 +604,7 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		meta->step = 0;
 		meta->in_port = (uint8_t)port;
 		meta->role = dest.role;
+		meta->unread = 0;
 		meta->hash = hash;
 		pass_role[np] = dest.role;
 		pass_hash[np] = hash;
@@ -564,6 +661,7 @@ alloc_refill(struct dp *dp)
 				meta->chain = CORE_CHAIN_NONE;
 				meta->step = 0;
 				meta->in_port = 0;
+				meta->unread = 0;
 				meta->hash = 0;
 				memset(&d[j], 0, sizeof(d[j]));
 				d[j].buf = meta->buf;
@@ -763,6 +861,7 @@ core_dp_loop(void *arg)
 	}
 	dp->c = c;
 	dp->st = &c->lst[a->tid];
+	dp->lazy = c->cfg.rx_parse_lazy;
 	rte_rcu_qsbr_thread_online(c->qsbr, a->tid);
 	while (!c->quit) {
 		dp->view = __atomic_load_n(&c->view, __ATOMIC_ACQUIRE);

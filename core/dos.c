@@ -146,6 +146,13 @@ core_dos_syn(struct core_dos *d, const struct cls_key *k, const uint8_t *frame, 
 	rte_spinlock_unlock(&d->lock);
 }
 
+bool
+core_dos_on(const struct core_dos *d)
+{
+	return __atomic_load_n(&d->limit, __ATOMIC_RELAXED) != 0 ||
+	       __atomic_load_n(&d->syn_limit, __ATOMIC_RELAXED) != 0;
+}
+
 void
 core_dos_count(struct core_dos *d, const struct cls_key *const *kp, unsigned int n,
 	       uint64_t now)

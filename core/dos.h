@@ -25,6 +25,7 @@
 #ifndef CORE_DOS_H
 #define CORE_DOS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -53,6 +54,10 @@ struct core_dos *core_dos_create(int socket);
 
 /* Release a detector (NULL is ignored); cannot fail. */
 void core_dos_free(struct core_dos *d);
+
+/* True when either limit is set: the RX side must read every frame's
+ * source (and TCP flags) for the detector. Cannot fail. */
+bool core_dos_on(const struct core_dos *d);
 
 /* Count @n classified keys at TSC @now (RX side only). Cannot fail. */
 void core_dos_count(struct core_dos *d, const struct cls_key *const *kp, unsigned int n,

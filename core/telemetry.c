@@ -87,7 +87,7 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 		"nic_core", "core_nf", "nf_core", "core_nic",
 	};
 	uint64_t drops[CORE_DROP_MAX] = { 0 }, cyc[CORE_STAGE_MAX] = { 0 };
-	uint64_t pkts[CORE_STAGE_MAX] = { 0 }, copies = 0, fragd = 0, frags = 0;
+	uint64_t pkts[CORE_STAGE_MAX] = { 0 }, copies = 0, unread = 0, fragd = 0, frags = 0;
 	struct core_flows_stats fst = { 0 };
 	struct core_dos_stats dst;
 	unsigned int i, r;
@@ -117,6 +117,7 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 			pkts[r] += c->lst[i].stage_pkts[r];
 		}
 		copies += c->lst[i].cross_pool_copies;
+		unread += c->lst[i].rx_unread;
 		fragd += c->lst[i].frag_packets;
 		frags += c->lst[i].frag_out;
 	}
@@ -125,6 +126,7 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 		fn(arg, name, drops[r]);
 	}
 	fn(arg, "cross_pool_copies", copies);
+	fn(arg, "rx_unread", unread);
 	fn(arg, "frag_packets", fragd);
 	fn(arg, "frag_out", frags);
 	/* Cycles per packet, in hundredths for the integer API: of each stage,

@@ -70,6 +70,7 @@ static const struct mgr_field mgr_core_schema[] = {
 	{ "nf_buffers", K_CORE, 0, 0, 0, 0, NULL, false },
 	{ "group_buffers", K_CORE, 0, 0, 0, 0, NULL, false },
 	{ "placement", K_CORE, 0, 0, 0, 0, NULL, false },
+	{ "rx_parse", K_CORE, 0, 0, 0, 0, NULL, false },
 	{ "flow_table_size", K_CORE, 0, 0, 0, 0, NULL, false },
 	{ "flow_idle_ms", K_CORE, 0, 0, 0, 0, NULL, false },
 	{ NULL, K_STR, 0, 0, 0, 0, NULL, false },

@@ -29,7 +29,8 @@ struct nl_pkt {
 	uint8_t in_port; /* port the packet arrived on */
 	uint8_t out_port;  /* set by nl_out() */
 	uint16_t role;     /* set by nl_to_role() */
-	uint32_t hash;     /* flow hash computed by the core engine */
+	uint32_t hash;     /* flow hash computed by the core engine; 0 when it did
+			    * not read the frame (core.rx_parse, docs/config.md) */
 	struct nl_queue *q;   /* queue this packet is processed on */
 	struct nvm_desc desc; /* the descriptor (netlib internal) */
 };

@@ -71,7 +71,7 @@ struct nvm_desc {
 	uint8_t action;    /* enum nvm_action (NF→core only) */
 	uint8_t port;      /* input port (core→NF) or output port (OUT) */
 	uint16_t arg;      /* role for NVM_ACT_TO_ROLE */
-	uint32_t hash;     /* flow hash computed by the core (core→NF) */
+	uint32_t hash;     /* flow hash computed by the core (core→NF); 0: frame unread */
 };
 _Static_assert(sizeof(struct nvm_desc) == 16, "descriptor is 16 bytes");
 

@@ -19,6 +19,9 @@
 #   netvm       netvm-core on CPU 0 (--single-lcore) with two net_null ports,
 #               netvm-bridge (role 1, port 0 <-> port 1) on CPU 1
 #   netvm-macswap  as netvm with netvm-macswap (the bridge, swapping MACs)
+#   netvm-unread, netvm-macswap-unread  as netvm and netvm-macswap with
+#               core.rx_parse = "when_needed": the core hands frames on
+#               without reading them
 #   netvm-b     as netvm with the core and bridge of NETVM_BUILD_B: two builds
 #               A/B in one run (only when NETVM_BUILD_B is set)
 #   netvm-macswap-b  as netvm-macswap with NETVM_BUILD_B's binaries
@@ -42,7 +45,7 @@
 #                            window (default 2)
 #   NETVM_BENCH_CASES=LIST   setups to run (default: all, "testpmd-io ring
 #                            memif memif-copy memif-macswap vhost netvm
-#                            netvm-macswap")
+#                            netvm-macswap netvm-unread netvm-macswap-unread")
 #   NETVM_BENCH_OUT=DIR      results parent directory (default bench-results)
 #   NETVM_BENCH_DIR=DIR      exact results directory (bench.sh sets it)
 #   NETVM_BUILD=DIR          NetVM build directory (default build)
@@ -65,6 +68,7 @@ TRIALS=${NETVM_BENCH_TRIALS:-3}
 SECS=${NETVM_BENCH_SECONDS:-5}
 WARMUP=${NETVM_BENCH_WARMUP:-2}
 ALL_CASES="testpmd-io ring memif memif-copy memif-macswap vhost netvm netvm-macswap"
+ALL_CASES="$ALL_CASES netvm-unread netvm-macswap-unread"
 BUILD=$(bench_abspath "${NETVM_BUILD:-build}")
 BUILD_B=${NETVM_BUILD_B:+$(bench_abspath "$NETVM_BUILD_B")}
 PLACEMENT=${NETVM_BENCH_PLACEMENT:-}
@@ -86,6 +90,7 @@ bench_check_args "$@"
 for case in $CASES; do
 	case "$case" in
 	testpmd-io|ring|memif|memif-copy|memif-macswap|vhost|netvm|netvm-macswap) ;;
+	netvm-unread|netvm-macswap-unread) ;;
 	netvm-b|netvm-macswap-b)
 		[ -n "$BUILD_B" ] || bench_die "setup $case needs NETVM_BUILD_B (a second build)" ;;
 	*) bench_die "unknown setup '$case' in NETVM_BENCH_CASES ($ALL_CASES)" ;;
@@ -185,16 +190,17 @@ run_vhost() {
 		"virtio_user0,path=SOCK"
 }
 
-# run_nf CASE TRIAL NF-BINARY [CORE-BINARY]: netvm-core (CPU 0, CORE_BIN by
-# default) with two net_null ports, NF-BINARY (role 1) on CPU 1.
+# run_nf CASE TRIAL NF-BINARY [CORE-BINARY [CORE-SETTINGS]]: netvm-core
+# (CPU 0, CORE_BIN by default; CORE-SETTINGS added to its core group) with
+# two net_null ports, NF-BINARY (role 1) on CPU 1.
 run_nf() {
-	local case=$1 t=$2 nf_bin=$3 core_bin=${4:-$CORE_BIN}
+	local case=$1 t=$2 nf_bin=$3 core_bin=${4:-$CORE_BIN} extra=${5:-}
 	local core_log="$OUT/$case.$t.core.log" nf_log="$OUT/$case.$t.nf.log"
 	local samples="$OUT/$case.$t.telemetry.jsonl" conf="$RUN/netvm.conf"
 	local sock="$RUN/core.sock" prefix="${PFX}nv" core bridge note=""
 	local affinity="$OUT/$case.$t.affinity"
 	cat >"$conf" <<-EOF
-		core = { socket = "$sock"; pool_buffers = 8192;$PLACE_CONF };
+		core = { socket = "$sock"; pool_buffers = 8192;$PLACE_CONF$extra };
 		default = { role = 1; };
 	EOF
 	rm -f "$sock"
@@ -242,6 +248,14 @@ run_netvm_macswap() {
 	run_nf netvm-macswap "$1" "$MACSWAP_BIN"
 }
 
+run_netvm_unread() {
+	run_nf netvm-unread "$1" "$BRIDGE_BIN" "$CORE_BIN" ' rx_parse = "when_needed";'
+}
+
+run_netvm_macswap_unread() {
+	run_nf netvm-macswap-unread "$1" "$MACSWAP_BIN" "$CORE_BIN" ' rx_parse = "when_needed";'
+}
+
 run_netvm_b() {
 	run_nf netvm-b "$1" "$BUILD_B/apps/bridge/netvm-bridge" "$BUILD_B/core/netvm-core"
 }
@@ -262,8 +276,8 @@ RUN_CASES=""
 for case in $CASES; do
 	nf_bin=""
 	case "$case" in
-	netvm) nf_bin=$BRIDGE_BIN ;;
-	netvm-macswap) nf_bin=$MACSWAP_BIN ;;
+	netvm|netvm-unread) nf_bin=$BRIDGE_BIN ;;
+	netvm-macswap|netvm-macswap-unread) nf_bin=$MACSWAP_BIN ;;
 	netvm-b) nf_bin=$BUILD_B/apps/bridge/netvm-bridge ;;
 	netvm-macswap-b) nf_bin=$BUILD_B/apps/macswap/netvm-macswap ;;
 	esac

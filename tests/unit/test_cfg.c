@@ -58,6 +58,7 @@ assert_is_defaults(const struct cfg *c)
 	assert_int_equal(c->alloc_ring_size, 64);
 	assert_int_equal(c->queues, 1);
 	assert_false(c->single_lcore);
+	assert_false(c->rx_parse_lazy);
 	assert_int_equal(c->stats_interval, 0);
 	for (i = 0; i < CFG_MAX_ROLES; i++)
 		assert_string_equal(c->role_names[i], "");
@@ -105,6 +106,7 @@ static const char full_conf[] =
 	"  queues = 4;\n"
 	"  single_lcore = true;\n"
 	"  stats_interval = 5;\n"
+	"  rx_parse = \"when_needed\";\n"
 	"};\n"
 	"roles = ( { id = 1; name = \"router\"; }, { id = 2; name = \"firewall\"; },\n"
 	"          { id = 255; name = \"last.role_9-x\"; } );\n"
@@ -175,6 +177,7 @@ test_full(void **state)
 	assert_int_equal(c.queues, 4);
 	assert_true(c.single_lcore);
 	assert_int_equal(c.stats_interval, 5);
+	assert_true(c.rx_parse_lazy);
 
 	assert_string_equal(c.role_names[1], "router");
 	assert_string_equal(c.role_names[2], "firewall");
@@ -488,6 +491,9 @@ static const struct bad_case bad_cases[] = {
 	{ "core = 5;\n", "t.conf:1: core: expected a group" },
 	{ "core = {\n  pool_buffers = \"8192\";\n};\n", "t.conf:2: core.pool_buffers: expected an integer" },
 	{ "core = {\n\n  single_lcore = 1;\n};\n", "t.conf:3: core.single_lcore: expected true or false" },
+	{ "core = {\n  rx_parse = \"never\";\n};\n",
+	  "t.conf:2: core.rx_parse: 'never' is neither \"always\" nor \"when_needed\"" },
+	{ "core = {\n  rx_parse = true;\n};\n", "t.conf:2: core.rx_parse: expected a string" },
 	{ "core = {\n  ring_size = 64.0;\n};\n", "t.conf:2: core.ring_size: expected an integer" },
 	{ "core = {\n  socket = 5;\n};\n", "t.conf:2: core.socket: expected a string" },
 	{ "roles = { id = 1; };\n", "t.conf:1: roles: expected a list" },

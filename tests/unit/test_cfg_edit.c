@@ -266,6 +266,12 @@ test_restart_check(void **state)
 	assert_string_equal(err, "core.mtu differs from the one in force; it changes only "
 			    "with a restart");
 	cfg_free(&next);
+	assert_int_equal(cfg_parse_string("core = { rx_parse = \"when_needed\"; };", "next", &next,
+					  err, sizeof(err)), 0);
+	assert_int_equal(cfg_restart_check(&run, &next, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "core.rx_parse differs from the one in force; it changes only "
+			    "with a restart");
+	cfg_free(&next);
 	assert_int_equal(cfg_parse_string("trust_groups = ( { name = \"g\"; roles = [ 4 ]; } );",
 					  "next", &next, err, sizeof(err)), 0);
 	assert_int_equal(cfg_restart_check(&run, &next, err, sizeof(err)), -EINVAL);

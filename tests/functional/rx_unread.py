@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""rx_unread: core.rx_parse = "when_needed" hands frames on unread, and only then.
+
+  macswap   the default sends everything to netvm-macswap, one instance, no
+            rule: no frame is read at RX (rx_unread == every frame), so the
+            malformed frames are not dropped there: every frame of 12 bytes or
+            more leaves port 1 with its MACs swapped, in order (drop_malformed
+            0), the NF drops the shorter ones
+  chain     the default's chain [1, 2]: the bridge (--next) gets every frame
+            unread; the core reads each when it passes it to role 2, which
+            two l3fwd instances serve: the malformed frames are dropped there
+            (drop_malformed), the others spread over both instances by flow
+            hash, no flow reordered, each port's output the model's
+  rule      the same chain entered by a rule: a rule needs the frames read,
+            so nothing goes unread (rx_unread 0) and the malformed frames are
+            dropped at RX, as with rx_parse = "always"
+  always    the macswap run with the default rx_parse: rx_unread stays 0 and
+            the core drops the malformed frames at RX
+"""
+
+import os
+import sys
+from collections import Counter, defaultdict
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+from nvtest import check, model, pcaps, traffic  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+from nvtest.pcaprun import NfSpec, check_counters, replay  # noqa: E402
+
+LAZY = 'rx_parse = "when_needed";\n'
+CHAIN = 'chains = ( { name = "two"; roles = [ 1, 2 ]; } );\n'
+
+
+def macswap(env, chk, frames, table, lazy):
+    """Everything to netvm-macswap by the default; @lazy: rx_parse when_needed."""
+    tag = "macswap" if lazy else "always"
+    chk.section(tag)
+    res = replay(env, chk, tag, "default = { role = 1; };\n", frames,
+                 [NfSpec(nvenv.MACSWAP_BIN, 1, [], "macswap")],
+                 core_extra=LAZY if lazy else "")
+    if not res.started:
+        return
+    malformed = [model.l3fwd(f, table, res.port_macs)[0] == "malformed" for f in frames]
+    chk.gt(sum(malformed), 0, f"{tag}: the traffic holds malformed frames")
+    kept = [f for f, bad in zip(frames, malformed) if lazy or not bad]
+    kept = [f for f in kept if len(f) >= 12]
+    expected = [f[6:12] + f[0:6] + f[12:] for f in kept]
+    chk.eq(res.core_rc, 0, f"{tag}: core exits 0")
+    chk.eq(res.final.get("rx_unread"), len(frames) if lazy else 0,
+           f"{tag}: rx_unread counts the frames handed on unread")
+    chk.eq(res.final.get("drop_malformed"), 0 if lazy else sum(malformed),
+           f"{tag}: drop_malformed" + (" stays 0: no frame was read" if lazy else
+                                       " counts the malformed frames"))
+    diffs = pcaps.compare(expected, res.out.get(1) or [])
+    chk.ok(not diffs, f"{tag}: port 1 carries the frames, MACs swapped "
+           f"({len(expected)} packets, in order)", "; ".join(diffs[:5]))
+    chk.ok(res.final.get("pool0_free") == res.final.get("pool0_total"),
+           f"{tag}: pool whole at exit",
+           f"{res.final.get('pool0_free')} of {res.final.get('pool0_total')}")
+
+
+def per_flow(frames, port):
+    """(port, 5-tuple) -> frames in output order."""
+    out = defaultdict(list)
+    for f in frames:
+        out[(port, model.flow_key(f))].append(f)
+    return out
+
+
+def chain(env, chk, pkts, table, routes, by_rule):
+    """The chain [1, 2]: bridge --next, two l3fwd instances; entered by the
+    default (frames unread) or by a rule (read at RX)."""
+    tag = "rule" if by_rule else "chain"
+    chk.section(tag)
+    frames = [p.frame for p in pkts]
+    config = CHAIN + ('rules = ( { in_port = 0; chain = "two"; } );\n'
+                      'default = { action = "drop"; };\n' if by_rule
+                      else 'default = { chain = "two"; };\n')
+    app = ["--mode", "lpm", "--routes", routes]
+    nfs = [NfSpec(nvenv.BRIDGE_BIN, 1, ["--next"], "bridge"),
+           NfSpec(nvenv.L3FWD_BIN, 2, app, "l3fwd-a"),
+           NfSpec(nvenv.L3FWD_BIN, 2, app, "l3fwd-b")]
+    res = replay(env, chk, tag, config, frames, nfs, core_extra=LAZY)
+    if not res.started:
+        return
+    if not chk.ok(set(res.port_macs) >= {0, 1}, f"{tag}: port MACs known for the model",
+                  f"core printed {res.port_macs}"):
+        return
+    exp = model.expected_output(frames, table, res.port_macs)
+    chk.gt(exp.count("malformed"), 0, f"{tag}: the traffic holds malformed frames")
+    check_counters(chk, tag, res, exp, len(frames), l3fwd_idx=[1, 2])
+    reached = len(frames) - exp.count("malformed")
+    chk.eq(res.final.get("rx_unread"), 0 if by_rule else len(frames),
+           f"{tag}: rx_unread")
+    chk.eq(res.live.get(f"nf{res.nf_ids[0]}_rx"), reached if by_rule else len(frames),
+           f"{tag}: the bridge got " + ("the frames past RX" if by_rule else
+                                         "every frame, malformed ones too"))
+    rx = [res.live.get(f"nf{i}_rx") for i in res.nf_ids[1:]]
+    for nf_id, n in zip(res.nf_ids[1:], rx):
+        chk.gt(n, 0, f"{tag}: l3fwd nf{nf_id} got traffic: flows spread by hash")
+    chk.eq(sum(n or 0 for n in rx), reached,
+           f"{tag}: the l3fwd instances got every well-formed frame")
+    for port in (0, 1):
+        got = res.out.get(port)
+        if got is None:
+            continue
+        chk.ok(Counter(got) == Counter(exp.per_port[port]),
+               f"{tag}: port {port} output is the model's multiset "
+               f"({len(exp.per_port[port])} packets)",
+               f"{len(got)} packets")
+        flows = per_flow(got, port)
+        wanted = {k: v for k, v in exp.per_flow.items() if k[0] == port}
+        bad = [k for k, v in wanted.items() if flows.get(k) != v]
+        chk.ok(not bad, f"{tag}: port {port}: every flow in input order "
+               f"({len(wanted)} flows)", f"{len(bad)} flows differ, e.g. {bad[:3]}")
+
+
+def main():
+    env = nvenv.setup("rx_unread", timeout=240, description=__doc__)
+    chk = check.Checker("rx_unread")
+    nvenv.require_root(chk)
+    nvenv.require_hugepages(chk)
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.MACSWAP_BIN, nvenv.BRIDGE_BIN,
+                                      nvenv.L3FWD_BIN])
+    table = model.LpmTable(traffic.LPM_ROUTES)
+    routes = env.path("routes.txt")
+    table.write(routes)
+    frames = [p.frame for p in traffic.mixed_traffic(seed=99)]
+    macswap(env, chk, frames, table, lazy=True)
+    macswap(env, chk, frames, table, lazy=False)
+    pkts = traffic.mixed_traffic(seed=777, nb_flows=240, pkts_per_flow=(2, 5))
+    chain(env, chk, pkts, table, routes, by_rule=False)
+    chain(env, chk, pkts, table, routes, by_rule=True)
+    env.done(chk)
+
+
+if __name__ == "__main__":
+    main()
