@@ -289,6 +289,11 @@ struct core_rules {
 	struct cls *cls;
 	uint32_t nb_rules;  /* 0: the default decides every packet (no cls_match) */
 	uint32_t nb_chains;
+	/* true when no rule constrains anything but in_port (or there is no
+	 * rule): the input port alone decides, port_rule[P] is the rule port
+	 * P's frames match (CLS_NO_RULE: the default) */
+	bool by_port;
+	uint32_t port_rule[CFG_MAX_PORTS];
 	uint16_t slot[]; /* chain index in the cfg -> core.chain_tab slot */
 };
 

@@ -439,27 +439,29 @@ rx_dest(const struct dp *dp, const struct core_rules *r, uint32_t rule, struct r
 }
 
 /*
- * With core.rx_parse = "when_needed", the instance a burst goes to when
- * nothing needs its frames read: no rule, the DoS detector off, the
- * default's first role served by one instance with one queue (no flow hash
- * to choose by). NULL when something does.
+ * With core.rx_parse = "when_needed", the instance a burst received on
+ * @port goes to when nothing needs its frames read: no rule constrains more
+ * than the input port, the DoS detector is off, and the first role of the
+ * target the port's frames get is served by one instance with one queue (no
+ * flow hash to choose by). NULL when something needs them.
  */
 static inline struct core_nf *
-rx_unread_to(const struct dp *dp, const struct core_rules *r, struct rx_dest *to)
+rx_unread_to(const struct dp *dp, const struct core_rules *r, uint16_t port,
+	     struct rx_dest *to)
 {
 	const struct core_view *v = dp->view;
 	struct core_nf *nf;
 
-	if (!dp->lazy || r->nb_rules != 0 || core_dos_on(dp->c->dos) ||
-	    !rx_dest(dp, r, CLS_NO_RULE, to) || v->nb_inst[to->role] != 1)
+	if (!dp->lazy || !r->by_port || core_dos_on(dp->c->dos) ||
+	    !rx_dest(dp, r, r->port_rule[port], to) || v->nb_inst[to->role] != 1)
 		return NULL;
 	nf = v->inst[to->role][0];
 	return nf->nb_queues == 1 ? nf : NULL;
 }
 
 /*
- * Hand @n frames received on @port to @nf, the only instance of the
- * default's role @to, without reading them: the lines of a frame stay in
+ * Hand @n frames received on @port to @nf, the only instance of the first
+ * role of @to, without reading them: the lines of a frame stay in
  * the cache of the CPU that wrote them last (the NF's, when it rewrote
  * the frame). Flow hash 0, flagged unread: read_late() reads the frame if
  * a later role needs its hash.
@@ -541,7 +543,7 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	if (n == 0)
 		return 0;
 	dp->c->port_st[port].rx += n;
-	only = rx_unread_to(dp, r, &dest);
+	only = rx_unread_to(dp, r, port, &dest);
 	if (only != NULL) {
 		rx_unread(dp, m, n, port, &dest, only, t0);
 		return n;

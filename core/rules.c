@@ -67,6 +67,36 @@ rules_free(struct core_rules *r)
 	rte_free(r);
 }
 
+/* True when rule @ru constrains nothing but the input port: every frame of
+ * that port matches it, whatever its headers. */
+static bool
+rule_port_only(const struct cfg_rule *ru)
+{
+	return ru->proto == 0 && ru->family == 0 && ru->src_len == 0 && ru->dst_len == 0 &&
+	       ru->sport_lo == 0 && ru->sport_hi == UINT16_MAX && ru->dport_lo == 0 &&
+	       ru->dport_hi == UINT16_MAX;
+}
+
+/* Fill @r's by_port and port_rule from @cfg's rules (first match wins). */
+static void
+rules_by_port(struct core_rules *r, const struct cfg *cfg)
+{
+	unsigned int i, p;
+
+	for (i = 0; i < cfg->nb_rules; i++)
+		if (!rule_port_only(&cfg->rules[i]))
+			return;
+	for (p = 0; p < CFG_MAX_PORTS; p++) {
+		r->port_rule[p] = CLS_NO_RULE;
+		for (i = 0; i < cfg->nb_rules; i++)
+			if (cfg->rules[i].in_port == CFG_ANY_PORT || cfg->rules[i].in_port == p) {
+				r->port_rule[p] = i;
+				break;
+			}
+	}
+	r->by_port = true;
+}
+
 /* Build the snapshot of configuration @cfg. NULL with a message in @err. */
 static struct core_rules *
 rules_build(struct core *c, const struct cfg *cfg, char *err, size_t errlen)
@@ -83,6 +113,7 @@ rules_build(struct core *c, const struct cfg *cfg, char *err, size_t errlen)
 	}
 	r->nb_rules = cfg->nb_rules;
 	r->nb_chains = cfg->nb_chains;
+	rules_by_port(r, cfg);
 	for (i = 0; i < cfg->nb_chains; i++) {
 		s = chain_slot(c, &cfg->chains[i]);
 		if (s < 0) {

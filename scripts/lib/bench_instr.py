@@ -15,6 +15,8 @@ build). Cases:
             hash, classification, drop (counted, buffer freed)
     bridge  default role 1, netvm-bridge on CPU 1 (natively): the round
             trip RX, classify, deliver, return, validate, TX
+    bridge-unread  bridge with core.rx_parse = "when_needed": the round
+            trip without reading the frames
 
 Per packet = instructions / packets the ports received. valgrind's cache
 simulation (--cache-sim=yes: a 32 KiB 8-way first-level data cache and a
@@ -47,7 +49,10 @@ NF_TRIES = 5  # netvm-bridge starts (bridge case)
 # 512 MiB direct-mapped last level)
 SIM_D1 = "32768,8,64"
 SIM_LL = "33554432,16,64"
-CASES = {"drop": 'default = { action = "drop"; };', "bridge": "default = { role = 1; };"}
+CASES = {"drop": 'default = { action = "drop"; };', "bridge": "default = { role = 1; };",
+         "bridge-unread": "default = { role = 1; };"}
+# more keys of the core group, per case
+CORE_KEYS = {"bridge-unread": ' rx_parse = "when_needed";'}
 
 
 def port_sum(st, what):
@@ -55,12 +60,12 @@ def port_sum(st, what):
     return sum(v for k, v in st.items() if re.fullmatch(rf"port\d+_{what}", k))
 
 
-def start_bridge(out, build, sock, prefix, tries=NF_TRIES):
+def start_bridge(out, build, name, sock, prefix, tries=NF_TRIES):
     """Start netvm-bridge on role 1 and wait until it is attached; an NF
     whose handshake timed out (valgrind's core answers slowly on a loaded
     machine) is started again, up to @tries times. Returns the process."""
     for t in range(tries):
-        with open(os.path.join(out, f"bridge.nf{t}.log"), "w") as f:
+        with open(os.path.join(out, f"{name}.nf{t}.log"), "w") as f:
             nf = subprocess.Popen(["taskset", "-c", "1",
                                    os.path.join(build, "apps/bridge/netvm-bridge"),
                                    "-s", sock, "-r", "1"], stdin=subprocess.DEVNULL,
@@ -71,7 +76,7 @@ def start_bridge(out, build, sock, prefix, tries=NF_TRIES):
                                     "nfs_attached", 1, 1) is not None:
                 return nf
         stop(nf)
-    raise RuntimeError(f"netvm-bridge did not attach in {tries} tries (bridge.nf*.log)")
+    raise RuntimeError(f"netvm-bridge did not attach in {tries} tries ({name}.nf*.log)")
 
 
 def run_case(out, build, name, seconds):
@@ -79,7 +84,8 @@ def run_case(out, build, name, seconds):
     sock, conf = os.path.join(out, f"{name}.sock"), os.path.join(out, f"{name}.conf")
     cg = os.path.join(out, f"callgrind.{name}.out")
     with open(conf, "w") as f:
-        f.write(f'core = {{ socket = "{sock}"; pool_buffers = 8192; }};\n{CASES[name]}\n')
+        f.write(f'core = {{ socket = "{sock}"; pool_buffers = 8192;{CORE_KEYS.get(name, "")} }};\n'
+                f'{CASES[name]}\n')
     nf = None
     log = open(os.path.join(out, f"{name}.core.log"), "w")
     core = subprocess.Popen(
@@ -88,7 +94,7 @@ def run_case(out, build, name, seconds):
          "--toggle-collect=core_dp_loop", os.path.join(build, "core/netvm-core"), "-l", "0",
          "--file-prefix", prefix, "--no-pci", "--vdev", "net_null0,size=64",
          "--vdev", "net_null1,size=64", "--", "-c", conf, "-s", sock, "--single-lcore",
-         "--wait-nfs", "1" if name == "bridge" else "0"],
+         "--wait-nfs", "0" if name == "drop" else "1"],
         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120
@@ -96,8 +102,8 @@ def run_case(out, build, name, seconds):
             if core.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"netvm-core did not open {sock} ({name}.core.log)")
             time.sleep(0.1)
-        if name == "bridge":
-            nf = start_bridge(out, build, sock, prefix)
+        if name != "drop":
+            nf = start_bridge(out, build, name, sock, prefix)
         time.sleep(seconds)
     finally:
         stop(core, 60)  # valgrind writes its profile as the core exits

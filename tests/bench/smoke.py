@@ -28,10 +28,12 @@ BUDGET = {"NETVM_BENCH_TRIALS": "1", "NETVM_BENCH_SECONDS": "1", "NETVM_BENCH_PO
           "NETVM_BENCH_SEARCH_STEPS": "2", "NETVM_BENCH_CHAIN_MAX": "2"}
 # The peers setups the smoke run measures: PEERS_ROUNDS interleaved rounds,
 # one trial of 1 s warm-up + 2 s each per round.
-PEERS_CASES = ("memif-copy", "memif-macswap", "vhost", "netvm", "netvm-macswap")
+PEERS_CASES = ("memif-copy", "memif-macswap", "vhost", "netvm", "netvm-macswap",
+               "netvm-macswap-unread")
 PEERS_ROUNDS = 2
 PEERS_RATIOS = ("netvm / memif copy", "netvm / vhost-user virtio",
-                "netvm macswap / memif zc macswap")
+                "netvm macswap / memif zc macswap", "netvm macswap unread / memif zc macswap",
+                "netvm macswap unread / netvm macswap")
 failures = []
 
 
@@ -214,6 +216,17 @@ def check_peers(d):
               f"peers: {case}: one trial per round, each with its nearest witness")
         check(e.get("pinned") is True,
               f"peers: {case}: every thread of the setup on one CPU ({e.get('pinned')})")
+        if case.startswith("netvm"):
+            # the core's last counters of each trial: frames handed on unread
+            # in the unread setups only, all of them there
+            finals = [load_json(os.path.join(d, f"{case}.{t}.trial.json"),
+                                f"{case} trial {t}") for t in range(1, PEERS_ROUNDS + 1)]
+            finals = [(f or {}).get("core_final") or {} for f in finals]
+            unread = case.endswith("-unread")
+            check(all(f.get("port0_rx", 0) > 0 and f.get("rx_unread") ==
+                      (f["port0_rx"] + f.get("port1_rx", 0) if unread else 0) for f in finals),
+                  f"peers: {case}: rx_unread is " + ("every frame received" if unread else "0")
+                  + f" ({[(f.get('rx_unread'), f.get('port0_rx')) for f in finals]})")
     ratios = s.get("ratios", {})
     per_round = s.get("ratios_per_round", {})
     for key in PEERS_RATIOS:

@@ -11,7 +11,10 @@
             two l3fwd instances serve: the malformed frames are dropped there
             (drop_malformed), the others spread over both instances by flow
             hash, no flow reordered, each port's output the model's
-  rule      the same chain entered by a rule: a rule needs the frames read,
+  port      the same chain entered by a rule on the input port alone: the
+            port decides, nothing to read; as chain
+  rule      the same chain entered by a rule on the protocol (a second rule
+            takes the rest to the chain too): a rule needs the frames read,
             so nothing goes unread (rx_unread 0) and the malformed frames are
             dropped at RX, as with rx_parse = "always"
   always    the macswap run with the default rx_parse: rx_unread stays 0 and
@@ -68,15 +71,21 @@ def per_flow(frames, port):
     return out
 
 
-def chain(env, chk, pkts, table, routes, by_rule):
-    """The chain [1, 2]: bridge --next, two l3fwd instances; entered by the
-    default (frames unread) or by a rule (read at RX)."""
-    tag = "rule" if by_rule else "chain"
+ENTRY = {
+    "chain": 'default = { chain = "two"; };\n',
+    "port": 'rules = ( { in_port = 0; chain = "two"; } );\ndefault = { action = "drop"; };\n',
+    "rule": 'rules = ( { in_port = 0; proto = "udp"; chain = "two"; },\n'
+            '          { in_port = 0; chain = "two"; } );\ndefault = { action = "drop"; };\n',
+}
+
+
+def chain(env, chk, pkts, table, routes, tag):
+    """The chain [1, 2]: bridge --next, two l3fwd instances; entered as
+    ENTRY[@tag] says: frames unread but for "rule"."""
+    by_rule = tag == "rule"
     chk.section(tag)
     frames = [p.frame for p in pkts]
-    config = CHAIN + ('rules = ( { in_port = 0; chain = "two"; } );\n'
-                      'default = { action = "drop"; };\n' if by_rule
-                      else 'default = { chain = "two"; };\n')
+    config = CHAIN + ENTRY[tag]
     app = ["--mode", "lpm", "--routes", routes]
     nfs = [NfSpec(nvenv.BRIDGE_BIN, 1, ["--next"], "bridge"),
            NfSpec(nvenv.L3FWD_BIN, 2, app, "l3fwd-a"),
@@ -117,7 +126,7 @@ def chain(env, chk, pkts, table, routes, by_rule):
 
 
 def main():
-    env = nvenv.setup("rx_unread", timeout=240, description=__doc__)
+    env = nvenv.setup("rx_unread", timeout=300, description=__doc__)
     chk = check.Checker("rx_unread")
     nvenv.require_root(chk)
     nvenv.require_hugepages(chk)
@@ -130,8 +139,8 @@ def main():
     macswap(env, chk, frames, table, lazy=True)
     macswap(env, chk, frames, table, lazy=False)
     pkts = traffic.mixed_traffic(seed=777, nb_flows=240, pkts_per_flow=(2, 5))
-    chain(env, chk, pkts, table, routes, by_rule=False)
-    chain(env, chk, pkts, table, routes, by_rule=True)
+    for tag in ENTRY:
+        chain(env, chk, pkts, table, routes, tag)
     env.done(chk)
 
 
