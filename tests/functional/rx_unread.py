@@ -23,13 +23,12 @@
 
 import os
 import sys
-from collections import Counter, defaultdict
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from nvtest import check, model, pcaps, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
-from nvtest.pcaprun import NfSpec, check_counters, replay  # noqa: E402
+from nvtest.pcaprun import NfSpec, check_counters, check_flow_output, replay  # noqa: E402
 
 LAZY = 'rx_parse = "when_needed";\n'
 CHAIN = 'chains = ( { name = "two"; roles = [ 1, 2 ]; } );\n'
@@ -61,14 +60,6 @@ def macswap(env, chk, frames, table, lazy):
     chk.ok(res.final.get("pool0_free") == res.final.get("pool0_total"),
            f"{tag}: pool whole at exit",
            f"{res.final.get('pool0_free')} of {res.final.get('pool0_total')}")
-
-
-def per_flow(frames, port):
-    """(port, 5-tuple) -> frames in output order."""
-    out = defaultdict(list)
-    for f in frames:
-        out[(port, model.flow_key(f))].append(f)
-    return out
 
 
 ENTRY = {
@@ -110,19 +101,7 @@ def chain(env, chk, pkts, table, routes, tag):
         chk.gt(n, 0, f"{tag}: l3fwd nf{nf_id} got traffic: flows spread by hash")
     chk.eq(sum(n or 0 for n in rx), reached,
            f"{tag}: the l3fwd instances got every well-formed frame")
-    for port in (0, 1):
-        got = res.out.get(port)
-        if got is None:
-            continue
-        chk.ok(Counter(got) == Counter(exp.per_port[port]),
-               f"{tag}: port {port} output is the model's multiset "
-               f"({len(exp.per_port[port])} packets)",
-               f"{len(got)} packets")
-        flows = per_flow(got, port)
-        wanted = {k: v for k, v in exp.per_flow.items() if k[0] == port}
-        bad = [k for k, v in wanted.items() if flows.get(k) != v]
-        chk.ok(not bad, f"{tag}: port {port}: every flow in input order "
-               f"({len(wanted)} flows)", f"{len(bad)} flows differ, e.g. {bad[:3]}")
+    check_flow_output(chk, tag, res, exp)
 
 
 def main():

@@ -8,10 +8,11 @@ and everything they printed and wrote is collected in a PcapRun.
 """
 
 import time
+from collections import Counter, defaultdict
 
 from . import pcaps
 from .proc import Core, Nf
-from .model import L3FWD_DROPS
+from .model import L3FWD_DROPS, flow_key
 from .telemetry import drops
 
 CONFIG_HEAD = """# written by the functional tests
@@ -175,3 +176,26 @@ def check_counters(chk, tag, res, exp, n_in, l3fwd_idx):
     for name in ("forwarded",) + L3FWD_DROPS:
         chk.eq(summed.get(name), exp.count(name), f"{tag}: l3fwd counter {name}")
     chk.eq(summed.get("malformed"), 0, f"{tag}: l3fwd counter malformed (core dropped them first)")
+
+
+def check_flow_output(chk, tag, res, exp):
+    """Check each port's output against model @exp where several instances
+    shared the work: the model's packets as a multiset, and every flow's
+    packets in input order."""
+    for port in (0, 1):
+        got = res.out.get(port)
+        if got is None:
+            continue
+        want = Counter(exp.per_port[port])
+        chk.ok(Counter(got) == want,
+               f"{tag}: port {port} output is the model's multiset "
+               f"({len(exp.per_port[port])} packets)",
+               f"{len(got)} packets, {sum((Counter(got) - want).values())} unexpected, "
+               f"{sum((want - Counter(got)).values())} missing")
+        flows = defaultdict(list)
+        for f in got:
+            flows[(port, flow_key(f))].append(f)
+        wanted = {k: v for k, v in exp.per_flow.items() if k[0] == port}
+        bad = [k for k, v in wanted.items() if flows.get(k) != v]
+        chk.ok(not bad, f"{tag}: port {port}: every flow in input order "
+               f"({len(wanted)} flows)", f"{len(bad)} flows differ, e.g. {bad[:3]}")
