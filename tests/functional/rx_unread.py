@@ -19,6 +19,9 @@
             dropped at RX, as with rx_parse = "always"
   always    the macswap run with the default rx_parse: rx_unread stays 0 and
             the core drops the malformed frames at RX
+  l3fwd     l3fwd alone, unread: it meets the malformed frames itself, drops
+            them (its own malformed counter) and forwards exactly what the
+            model forwards
 """
 
 import os
@@ -104,6 +107,35 @@ def chain(env, chk, pkts, table, routes, tag):
     check_flow_output(chk, tag, res, exp)
 
 
+def l3fwd(env, chk, frames, table, routes):
+    """l3fwd alone gets every frame unread, malformed ones too."""
+    tag = "l3fwd"
+    chk.section(tag)
+    res = replay(env, chk, tag, "default = { role = 1; };\n", frames,
+                 [NfSpec(nvenv.L3FWD_BIN, 1, ["--mode", "lpm", "--routes", routes], "l3fwd")],
+                 core_extra=LAZY)
+    if not res.started:
+        return
+    if not chk.ok(set(res.port_macs) >= {0, 1}, f"{tag}: port MACs known for the model",
+                  f"core printed {res.port_macs}"):
+        return
+    exp = model.expected_output(frames, table, res.port_macs)
+    chk.eq(res.core_rc, 0, f"{tag}: core exits 0")
+    chk.eq(res.nf_rc, [0], f"{tag}: l3fwd exits 0")
+    chk.eq(res.final.get("rx_unread"), len(frames), f"{tag}: every frame went unread")
+    chk.eq(res.final.get("drop_malformed"), 0, f"{tag}: drop_malformed stays 0")
+    got = res.nf_counters[0] if res.nf_counters else {}
+    chk.eq(got.get("malformed"), exp.count("malformed"),
+           f"{tag}: l3fwd counted the malformed frames itself")
+    chk.eq(got.get("forwarded"), exp.count("forwarded"), f"{tag}: l3fwd forwarded")
+    chk.eq(res.final.get("drop_nf_drop"), len(frames) - exp.count("forwarded"),
+           f"{tag}: everything else dropped by l3fwd (drop_nf_drop)")
+    for port in (0, 1):
+        diffs = pcaps.compare(exp.per_port[port], res.out.get(port) or [])
+        chk.ok(not diffs, f"{tag}: port {port} output equals the model's "
+               f"({len(exp.per_port[port])} packets, in order)", "; ".join(diffs[:5]))
+
+
 def main():
     env = nvenv.setup("rx_unread", timeout=300, description=__doc__)
     chk = check.Checker("rx_unread")
@@ -117,6 +149,7 @@ def main():
     frames = [p.frame for p in traffic.mixed_traffic(seed=99)]
     macswap(env, chk, frames, table, lazy=True)
     macswap(env, chk, frames, table, lazy=False)
+    l3fwd(env, chk, frames, table, routes)
     pkts = traffic.mixed_traffic(seed=777, nb_flows=240, pkts_per_flow=(2, 5))
     for tag in ENTRY:
         chain(env, chk, pkts, table, routes, tag)
