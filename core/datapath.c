@@ -13,8 +13,6 @@
  * every packet that is not passed on is counted under a drop reason.
  */
 #include <errno.h>
-#include <stddef.h>
-#include <string.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -475,19 +473,23 @@ rx_unread(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 	const struct rte_mempool *mp = nf->pool->mp;
 	struct dp_stage *st = stage_for(dp, nf, 0);
 	const int mo = core_meta_off;
-	/* the same for every frame: written as one block (buf, after it, kept) */
-	const struct core_mbuf_meta same = {
-		.chain = to->slot, .in_port = (uint8_t)port, .role = to->role, .unread = 1,
-	};
 	unsigned int i, np = 0;
 	uint64_t t1;
 
 	for (i = 0; i < n; i++) {
+		struct core_mbuf_meta *meta;
+
 		if (unlikely(m[i]->nb_segs != 1)) {
 			drop(dp, m[i], CORE_DROP_frame_room);
 			continue;
 		}
-		memcpy(core_meta_at(m[i], mo), &same, offsetof(struct core_mbuf_meta, buf));
+		meta = core_meta_at(m[i], mo);
+		meta->chain = to->slot;
+		meta->step = 0;
+		meta->in_port = (uint8_t)port;
+		meta->role = to->role;
+		meta->unread = 1;
+		meta->hash = 0;
 		if (unlikely(m[i]->pool != mp)) {
 			m[i] = cross_pool(dp, m[i], nf);
 			if (m[i] == NULL)
