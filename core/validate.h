@@ -84,6 +84,12 @@ core_validate(const struct core_vctx *v, const struct nvm_desc *d)
 		return r;
 	}
 	r.owned = 1;
+	/* the common case, accepted at once: OUT to a port that exists, a frame
+	 * within its buffer (what the checks below accept for OUT) */
+	if (__builtin_expect(d->action == NVM_ACT_OUT && d->port < v->nb_ports &&
+			     d->len >= CORE_FRAME_MIN &&
+			     (uint32_t)d->data_off + d->len <= v->buf_stride, 1))
+		return r;
 	switch (d->action) {
 	case NVM_ACT_DROP:
 		return r;
