@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 
 from . import pcaps
 from .proc import Core, Nf
-from .model import L3FWD_DROPS, flow_key
+from .model import L3FWD_DROPS, expected_output, flow_key
 from .telemetry import drops
 
 CONFIG_HEAD = """# written by the functional tests
@@ -176,6 +176,17 @@ def check_counters(chk, tag, res, exp, n_in, l3fwd_idx):
     for name in ("forwarded",) + L3FWD_DROPS:
         chk.eq(summed.get(name), exp.count(name), f"{tag}: l3fwd counter {name}")
     chk.eq(summed.get("malformed"), 0, f"{tag}: l3fwd counter malformed (core dropped them first)")
+
+
+def expected_of(chk, tag, res, frames, table):
+    """The model's Expected for @frames through l3fwd with @table, once the
+    replay @res started and the core printed both ports' MACs; else None."""
+    if not res.started:
+        return None
+    if not chk.ok(set(res.port_macs) >= {0, 1}, f"{tag}: port MACs known for the model",
+                  f"core printed {res.port_macs}"):
+        return None
+    return expected_output(frames, table, res.port_macs)
 
 
 def check_flow_output(chk, tag, res, exp):
