@@ -15,7 +15,11 @@ page.
             after the migration, and again after a second one from the QEMU
             that came in by the first (resumed first); each migration went
             through at least 3 bitmap syncs (else the guest's stores never
-            met a sync while it ran, and the comparison would prove nothing)
+            met a sync while it ran, and the comparison would prove nothing).
+            Patch 0004 is what makes this hold at every run; 0005 closes a
+            race that left a page or two behind once in many runs (a sync
+            falling between the vCPU's test of a page's bits and its TLB
+            update), which this test catches only when it happens
   stock     Debian's qemu-system-x86_64 7.2, without qemu-patches/0004: the
             same migration leaves pages that differ (its fast bitmap sync
             clears the dirty bits without re-arming TCG's TLB, so stores
