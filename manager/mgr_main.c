@@ -268,7 +268,9 @@ mgr_shutdown(struct mgr *m)
 	unsigned int i;
 
 	mgr_dos_stop(m);
-	mgr_scale_stop(m); /* its VMs are stopped below in any case */
+	/* with keep_vms_on_exit, the running VMs of "vm" policies are left
+	 * below like any VM, for the next manager to adopt */
+	mgr_scale_stop(m, m->cfg.keep_vms);
 	/* only VMs this manager runs: one down (or never started, as when the
 	 * setup failed) was torn down already, and a stop would still remove
 	 * its lease file, or destroy a libvirt domain of that name */

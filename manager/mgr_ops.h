@@ -76,7 +76,7 @@ extern const struct mgr_inst_method mgr_method_idle;
 /* mgr_scale.c: the policies of m->cfg.scale. */
 int mgr_scale_init(struct mgr *m, char *err, size_t errlen);
 void mgr_scale_tick(struct mgr *m, struct json_object *stats, uint64_t now);
-void mgr_scale_stop(struct mgr *m);
+void mgr_scale_stop(struct mgr *m, bool keep_vms);
 struct json_object *mgr_scale_json(struct mgr *m);
 /* The unit (any policy's, or the DoS filter) that is NF instance @nf_id, or NULL. */
 const struct mgr_unit *mgr_ops_unit_of(struct mgr *m, int nf_id);

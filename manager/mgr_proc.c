@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,7 +66,7 @@ mgr_proc_start(struct mgr *m, struct mgr_unit *u, uint16_t role, const char *cmd
 {
 	char buf[MGR_CFG_NF_LEN], rolebuf[8], *argv[PROC_MAX_ARGS], fail[512];
 	sigset_t none;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	int flen, fd, n = proc_argv(m, cmd, role, buf, sizeof(buf), rolebuf, argv);
 
 	if (n <= 0) {
@@ -108,6 +109,12 @@ mgr_proc_start(struct mgr *m, struct mgr_unit *u, uint16_t role, const char *cmd
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL); /* the manager blocks its signals */
 		setpgid(0, 0);
+		/* A manager that dies (SIGKILL, a crash) takes its processes with
+		 * it: the next one does not adopt them and starts its own, and one
+		 * left running would be an instance nobody manages. The main
+		 * thread forks, so this fires when the manager ends. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+			_exit(126);
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
 		execvp(argv[0], argv);

@@ -337,6 +337,40 @@ pol_drained(struct mgr_pol *p, struct mgr_unit *u, struct json_object *stats, ui
 	u->state = MGR_UNIT_STOPPED;
 }
 
+/*
+ * Method "vm": take a stopped unit whose VM is up as an instance again. Its
+ * VM was adopted from a previous manager (left running by
+ * manager.keep_vms_on_exit, or after that manager died), or started by hand
+ * with `vm start`; the policy would otherwise not count it, and would try to
+ * start it again (refused: it runs already).
+ */
+static void
+pol_adopt(struct mgr_pol *p, uint64_t now)
+{
+	unsigned int k;
+
+	if (p->cfg->method != MGR_METHOD_VM)
+		return;
+	for (k = 0; k < p->cfg->max; k++) {
+		struct mgr_unit *u = &p->units[k];
+		struct mgr_vm *vm;
+
+		if (u->state != MGR_UNIT_STOPPED)
+			continue;
+		vm = mgr_find_vm(p->m, u->name);
+		if (vm == NULL || !mgr_vm_up(vm))
+			continue;
+		u->vm = vm;
+		u->nf_id = -1;
+		u->state = MGR_UNIT_STARTING;
+		u->started_ms = now;
+		u->live_ms = 0;
+		pol_log(p, "%s: its VM is %s (%s): taken as an instance", u->name,
+			mgr_vm_state_name(vm->state),
+			vm->adopted ? "adopted from the previous manager" : "started by hand");
+	}
+}
+
 /* Follow each unit of @p: live, gone, drained. */
 static void
 pol_watch(struct mgr_pol *p, struct json_object *stats, uint64_t now)
@@ -382,6 +416,7 @@ pol_tick(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 	uint64_t sum = 0;
 	char why[160];
 
+	pol_adopt(p, now);
 	pol_watch(p, stats, now);
 	p->running = 0;
 	for (k = 0; k < c->max; k++) {
@@ -443,20 +478,31 @@ mgr_scale_tick(struct mgr *m, struct json_object *stats, uint64_t now)
 		pol_tick(&m->pols[i], stats, now);
 }
 
-/* Stop every unit of every policy (the manager ends); cannot fail. */
+/*
+ * Stop every unit of every policy (the manager ends); cannot fail. With
+ * @keep_vms (manager.keep_vms_on_exit), a unit of method "vm" that is not
+ * draining is only forgotten: its VM is left running with the others, and
+ * the next manager adopts it and takes it as the policy's instance again
+ * (pol_adopt()). A draining one was on its way out: it is stopped.
+ */
 void
-mgr_scale_stop(struct mgr *m)
+mgr_scale_stop(struct mgr *m, bool keep_vms)
 {
 	unsigned int i, k;
 
 	for (i = 0; m->pols != NULL && i < m->cfg.nb_scale; i++) {
 		struct mgr_pol *p = &m->pols[i];
 
-		for (k = 0; k < p->cfg->max; k++)
-			if (p->units[k].state != MGR_UNIT_STOPPED) {
-				p->meth->stop(&p->units[k]);
-				p->units[k].state = MGR_UNIT_STOPPED;
-			}
+		for (k = 0; k < p->cfg->max; k++) {
+			struct mgr_unit *u = &p->units[k];
+
+			if (u->state == MGR_UNIT_STOPPED)
+				continue;
+			if (!(keep_vms && p->cfg->method == MGR_METHOD_VM &&
+			      u->state != MGR_UNIT_DRAINING))
+				p->meth->stop(u);
+			u->state = MGR_UNIT_STOPPED;
+		}
 	}
 	free(m->pols);
 	m->pols = NULL;
