@@ -212,12 +212,13 @@ budget_left(const struct core_nf *nf)
  * the budgets is reserved first, and only the buffers that will be enqueued
  * are marked as the NF's: a buffer once marked is the NF's for good (only
  * the TX side or a reclaim takes it back), so an NF returning buffers it
- * was never given cannot race with a take-back here.
+ * was never given cannot race with a take-back here. Returns how many
+ * packets were put on rings (the others were dropped).
  */
-static void
+static unsigned int
 stages_flush(struct dp *dp)
 {
-	unsigned int s, i;
+	unsigned int s, i, put = 0;
 
 	for (s = 0; s < dp->nb_stages; s++) {
 		struct dp_stage *st = &dp->stages[s];
@@ -239,6 +240,7 @@ stages_flush(struct dp *dp)
 			 * this lcore produces on the ring */
 			nvm_ring_enqueue_burst(rx, st->d, k);
 			published(dp, nf);
+			put += k;
 		}
 		for (i = k; i < fit; i++)
 			drop(dp, st->m[i], CORE_DROP_nf_budget);
@@ -248,6 +250,7 @@ stages_flush(struct dp *dp)
 		dp->stage_of[nf->id][st->q] = 0;
 	}
 	dp->nb_stages = 0;
+	return put;
 }
 
 /* Bring a packet of another pool into @nf's pool: the only copy NetVM
@@ -504,9 +507,10 @@ rx_unread(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 		stage_add(st, m[i], 0, mo);
 		np++;
 	}
-	dp->st->rx_unread += np;
 	t1 = CORE_STAGE_NOW();
-	stages_flush(dp);
+	/* what reached the NF's ring: not what a full ring or the budget
+	 * dropped (counted under those reasons) */
+	dp->st->rx_unread += stages_flush(dp);
 	dp->st->stage_cycles[CORE_STAGE_NIC_CORE] += t1 - t0;
 	dp->st->stage_pkts[CORE_STAGE_NIC_CORE] += n;
 	dp->st->stage_cycles[CORE_STAGE_CORE_NF] += CORE_STAGE_NOW() - t1;

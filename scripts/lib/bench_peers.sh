@@ -25,6 +25,8 @@
 #   netvm-b     as netvm with the core and bridge of NETVM_BUILD_B: two builds
 #               A/B in one run (only when NETVM_BUILD_B is set)
 #   netvm-macswap-b  as netvm-macswap with NETVM_BUILD_B's binaries
+#   netvm-unread-b, netvm-macswap-unread-b  as netvm-unread and
+#               netvm-macswap-unread with NETVM_BUILD_B's binaries
 # Rate = packets/s sent on the sink port(s) of the path, i.e. packets that
 # made the whole round trip. Trials are interleaved: round t runs trial t of
 # every setup, in an order that changes from round to round (a Williams
@@ -77,7 +79,7 @@ case "$PLACEMENT" in
 *) bench_die "NETVM_BENCH_PLACEMENT: '$PLACEMENT' is not load or hash" ;;
 esac
 PLACE_CONF=${PLACEMENT:+ placement = \"$PLACEMENT\";}
-[ -n "$BUILD_B" ] && ALL_CASES="$ALL_CASES netvm-b netvm-macswap-b"
+[ -n "$BUILD_B" ] && ALL_CASES="$ALL_CASES netvm-b netvm-macswap-b netvm-unread-b netvm-macswap-unread-b"
 CASES=${NETVM_BENCH_CASES:-$ALL_CASES}
 OUT=${NETVM_BENCH_DIR:-$(bench_abspath "${NETVM_BENCH_OUT:-bench-results}")/$(date +%Y%m%d-%H%M%S)}
 SW_CPU=0 # the switch side: testpmd forwarding core, netvm-core
@@ -91,7 +93,7 @@ for case in $CASES; do
 	case "$case" in
 	testpmd-io|ring|memif|memif-copy|memif-macswap|vhost|netvm|netvm-macswap) ;;
 	netvm-unread|netvm-macswap-unread) ;;
-	netvm-b|netvm-macswap-b)
+	netvm-b|netvm-macswap-b|netvm-unread-b|netvm-macswap-unread-b)
 		[ -n "$BUILD_B" ] || bench_die "setup $case needs NETVM_BUILD_B (a second build)" ;;
 	*) bench_die "unknown setup '$case' in NETVM_BENCH_CASES ($ALL_CASES)" ;;
 	esac
@@ -265,6 +267,16 @@ run_netvm_macswap_b() {
 		"$BUILD_B/core/netvm-core"
 }
 
+run_netvm_unread_b() {
+	run_nf netvm-unread-b "$1" "$BUILD_B/apps/bridge/netvm-bridge" \
+		"$BUILD_B/core/netvm-core" ' rx_parse = "when_needed";'
+}
+
+run_netvm_macswap_unread_b() {
+	run_nf netvm-macswap-unread-b "$1" "$BUILD_B/apps/macswap/netvm-macswap" \
+		"$BUILD_B/core/netvm-core" ' rx_parse = "when_needed";'
+}
+
 # witness LABEL: the cache-line round trip and load average, now, into
 # witness.jsonl (printed too).
 witness() {
@@ -278,8 +290,8 @@ for case in $CASES; do
 	case "$case" in
 	netvm|netvm-unread) nf_bin=$BRIDGE_BIN ;;
 	netvm-macswap|netvm-macswap-unread) nf_bin=$MACSWAP_BIN ;;
-	netvm-b) nf_bin=$BUILD_B/apps/bridge/netvm-bridge ;;
-	netvm-macswap-b) nf_bin=$BUILD_B/apps/macswap/netvm-macswap ;;
+	netvm-b|netvm-unread-b) nf_bin=$BUILD_B/apps/bridge/netvm-bridge ;;
+	netvm-macswap-b|netvm-macswap-unread-b) nf_bin=$BUILD_B/apps/macswap/netvm-macswap ;;
 	esac
 	core_bin=$CORE_BIN
 	case "$case" in *-b) core_bin=$BUILD_B/core/netvm-core ;; esac

@@ -51,13 +51,16 @@ CASES = [
     ("netvm-macswap-unread", "netvm macswap unread"),
     ("netvm-b", "netvm (build B)"),
     ("netvm-macswap-b", "netvm macswap (build B)"),
+    ("netvm-unread-b", "netvm unread (build B)"),
+    ("netvm-macswap-unread-b", "netvm macswap unread (build B)"),
 ]
 # (numerator, denominator) case ids of the ratios printed.
 RATIOS = [("netvm", c) for c in ("ring", "memif", "memif-copy", "vhost", "testpmd-io")] + \
     [("netvm-macswap", "memif-macswap"), ("netvm", "netvm-b"),
      ("netvm-macswap", "netvm-macswap-b")] + \
     [("netvm-unread", c) for c in ("ring", "memif", "netvm")] + \
-    [("netvm-macswap-unread", c) for c in ("memif-macswap", "netvm-macswap")]
+    [("netvm-macswap-unread", c) for c in ("memif-macswap", "netvm-macswap")] + \
+    [("netvm-unread", "netvm-unread-b"), ("netvm-macswap-unread", "netvm-macswap-unread-b")]
 
 CYCLES_RE = re.compile(r"CPU cycles/packet=([\d.]+) \(total cycles=(\d+) / "
                        r"total \S+ packets=(\d+)\) at (\d+) MHz")
