@@ -228,12 +228,14 @@ def check_peers(d):
             def handed(f):
                 return (f["port0_rx"] + f.get("port1_rx", 0) - f.get("drop_nf_ring_full", 0)
                         - f.get("drop_nf_budget", 0))
+            seen = [(f.get("rx_unread"), f.get("port0_rx"), f.get("drop_nf_ring_full"))
+                    for f in finals]
             check(all(f.get("port0_rx", 0) > 0 and f.get("rx_unread") ==
                       (handed(f) if unread else 0) for f in finals),
                   f"peers: {case}: rx_unread is " +
                   ("every frame received but those dropped as nf_ring_full or nf_budget"
                    if unread else "0") +
-                  f" ({[(f.get('rx_unread'), f.get('port0_rx'), f.get('drop_nf_ring_full')) for f in finals]})")
+                  f" ({seen})")
     ratios = s.get("ratios", {})
     per_round = s.get("ratios_per_round", {})
     for key in PEERS_RATIOS:

@@ -21,7 +21,6 @@ stopped.
 
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
@@ -68,20 +67,6 @@ class Hoarder:
         self.nf.close()
 
 
-def hoard_until(core, hoarders, cond, timeout=20.0):
-    """Keep the hoarders taking until cond(stats) holds; (ok, last stats)."""
-    deadline = time.monotonic() + timeout
-    st = {}
-    while time.monotonic() < deadline:
-        for h in hoarders:
-            h.take()
-        st = core.stats()
-        if st and cond(st):
-            return True, st
-        time.sleep(0.02)
-    return False, st
-
-
 def held(st, hoarders):
     return [st.get(f"nf{h.nf.nf_id}_held") for h in hoarders]
 
@@ -89,7 +74,7 @@ def held(st, hoarders):
 def keeps_going(chk, core, hoarders, what):
     """Port 0 receives and the bridge forwards while the hoarders go on taking."""
     a = core.stats()
-    hoard_until(core, hoarders, lambda s: False, timeout=1.0)
+    rawnf.take_until(core, hoarders, lambda s: False, timeout=1.0)
     b = core.stats()
     for key, who in (("port0_rx", "port 0 keeps receiving"),
                      ("port1_tx", "the bridge (trust group 'clean') keeps forwarding")):
@@ -127,7 +112,7 @@ def main():
         chk.fatal("raw NF attaches with 8 queues", str(exc))
     env.add_cleanup(a.close)
     hoarders = [a]
-    ok, st = hoard_until(core, hoarders, lambda s: s.get("drop_nf_budget", 0) > 0 and
+    ok, st = rawnf.take_until(core, hoarders, lambda s: s.get("drop_nf_budget", 0) > 0 and
                          s.get(f"nf{a.nf.nf_id}_held") == NF_BUFFERS)
     chk.ok(ok, f"it holds exactly core.nf_buffers = {NF_BUFFERS} and deliveries beyond "
            f"are counted as drop_nf_budget",
@@ -146,7 +131,7 @@ def main():
             chk.fatal("another raw NF attaches", str(exc))
         env.add_cleanup(h.close)
         hoarders.append(h)
-    ok, st = hoard_until(core, hoarders, lambda s: sum(v or 0 for v in held(s, hoarders)) ==
+    ok, st = rawnf.take_until(core, hoarders, lambda s: sum(v or 0 for v in held(s, hoarders)) ==
                          GROUP_BUFFERS and all(held(s, hoarders)))
     chk.ok(ok, f"together they hold exactly core.group_buffers = {GROUP_BUFFERS}, each "
            f"some", f"held {held(st, hoarders)}")

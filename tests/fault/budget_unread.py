@@ -77,19 +77,6 @@ class RawRole:
         self.nf.close()
 
 
-def poll_until(core, nf, cond, timeout=20.0):
-    """Let @nf take (if it hoards) until cond(stats) holds; (ok, last stats)."""
-    deadline = time.monotonic() + timeout
-    st = {}
-    while time.monotonic() < deadline:
-        nf.take()
-        st = core.stats()
-        if st and cond(st):
-            return True, st
-        time.sleep(0.02)
-    return False, st
-
-
 def attach(chk, env, core, hoard, what):
     try:
         nf = RawRole(core.sock, hoard)
@@ -112,15 +99,16 @@ def accounted(chk, final, what):
 
 
 def hoards_its_budget(chk, core, nf):
-    ok, st = poll_until(core, nf, lambda s: s.get("drop_nf_budget", 0) > 0 and
+    ok, st = rawnf.take_until(core, [nf], lambda s: s.get("drop_nf_budget", 0) > 0 and
                         s.get(f"nf{nf.nf.nf_id}_held") == NF_BUFFERS and s.get("rx_unread", 0) > 0)
     chk.ok(ok, f"it holds exactly core.nf_buffers = {NF_BUFFERS}, the rest is drop_nf_budget, "
            f"the frames go unread",
            f"held {st.get(f'nf{nf.nf.nf_id}_held')}, drop_nf_budget {st.get('drop_nf_budget')}, "
            f"rx_unread {st.get('rx_unread')}")
-    poll_until(core, nf, lambda s: False, timeout=1.0)
+    rawnf.take_until(core, [nf], lambda s: False, timeout=1.0)
     st = core.stats()
-    chk.eq(st.get(f"nf{nf.nf.nf_id}_held"), NF_BUFFERS, "a second later it still holds exactly that")
+    chk.eq(st.get(f"nf{nf.nf.nf_id}_held"), NF_BUFFERS,
+           "a second later it still holds exactly that")
     nf.take()
     chk.eq(nf.taken, st.get(f"nf{nf.nf.nf_id}_rx"),
            "the packets it took are exactly those counted as given to it (nf_rx)")
@@ -158,7 +146,7 @@ def main():
 
     chk.section("a raw NF that takes nothing: one ring's worth")
     s = attach(chk, env, core, False, "a raw NF that takes nothing")
-    ok, st = poll_until(core, s, lambda x: x.get(f"nf{s.nf.nf_id}_rx") == RING and
+    ok, st = rawnf.take_until(core, [s], lambda x: x.get(f"nf{s.nf.nf_id}_rx") == RING and
                         x.get("drop_nf_ring_full", 0) > 0)
     chk.ok(ok, f"it is given exactly {RING} packets (ring_size), the rest is drop_nf_ring_full",
            f"rx {st.get(f'nf{s.nf.nf_id}_rx')}, drop_nf_ring_full {st.get('drop_nf_ring_full')}")
@@ -182,7 +170,8 @@ def main():
            f"cross_pool_copies {st.get('cross_pool_copies')}")
     total = st.get("pool0_total", 0)
     chk.ok(st.get("pool0_free", 0) >= total - 2 * RING,
-           "the ports' pool keeps its free buffers", f"pool0_free={st.get('pool0_free')} of {total}")
+           "the ports' pool keeps its free buffers",
+           f"pool0_free={st.get('pool0_free')} of {total}")
     chk.eq(sorted({(d.port, d.hash) for d in h.seen}), [(0, 0)],
            "its descriptors: in_port 0, hash 0")
     bad = [d for d in h.seen if h.nf.packet(d) not in known]

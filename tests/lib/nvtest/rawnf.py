@@ -316,3 +316,18 @@ def attach_running(env, chk, sock_path, role):
     env.add_cleanup(raw.close)
     raw.set_state(NF_RUNNING)
     return raw
+
+
+def take_until(core, takers, cond, timeout=20.0):
+    """Let each of @takers (objects whose take() consumes a raw NF's rings)
+    take, every 20 ms, until cond(core stats) holds; (ok, last stats)."""
+    deadline = time.monotonic() + timeout
+    st = {}
+    while time.monotonic() < deadline:
+        for t in takers:
+            t.take()
+        st = core.stats()
+        if st and cond(st):
+            return True, st
+        time.sleep(0.02)
+    return False, st
