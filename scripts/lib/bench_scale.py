@@ -20,12 +20,20 @@ same run:
     size       frame size 64 .. 9000 B (every point with the jumbo pool,
                bench_trial.JUMBO)                          Mpps and Gbit/s
 
+The traffic of rules, flows, instances and chain comes by default from a
+pcap the core's port 0 replays endlessly (bench_trial.run_pcap: no generator
+on the NFs' CPU, the core saturated, its stage counters per-packet costs);
+NETVM_BENCH_SCALE_SOURCE=pktgen gives them netvm-pktgen's traffic as routes
+and size always have. With the pcap, every flow's frame holds a buffer of the
+core's pool for the whole run, so the flows sweep stops at PCAP_MAX_FLOWS.
+
 Trials are interleaved: round t runs trial t of every point of a sweep, so a
 change of the host's load during the run touches every point alike. The
 cache-line round trip (pingpong.c) before and after the run is the witness
 of that load. Settings (docs/benchmarks.md): NETVM_BENCH_TRIALS,
 NETVM_BENCH_SECONDS, NETVM_BENCH_POINTS, NETVM_BENCH_SCALE (the sweeps),
-NETVM_BENCH_SCALE_MAX (the largest table or flow count), NETVM_BUILD.
+NETVM_BENCH_SCALE_MAX (the largest table or flow count),
+NETVM_BENCH_SCALE_SOURCE (pcap or pktgen), NETVM_BUILD.
 """
 
 import os
@@ -47,6 +55,13 @@ SWEEPS = {
     "size": [64, 128, 256, 512, 1024, 1518, 4096, 9000],
 }
 SIZED = ("rules", "flows", "routes")  # sweeps NETVM_BENCH_SCALE_MAX caps
+# sweeps whose traffic may come from a replayed pcap (NETVM_BENCH_SCALE_SOURCE)
+PCAP_SWEEPS = ("rules", "flows", "instances", "chain")
+SOURCES = ("pcap", "pktgen")
+# 2 MiB hugepages as scripts/setup.sh reserves them (2 GiB) hold a pool of
+# 131 071 buffers of 2 KiB beside the rest, so the replayed frames (one
+# buffer each) stop at 100 000 flows
+PCAP_MAX_FLOWS = 100000
 LINKS_GBPS = (10, 25, 40, 100)
 # Per 100 000 prefixes, by length: the public IPv4 BGP table's mix that
 # tests/bench/bench_fib.c documents (/24 60 %, /22-/23 23 %, /16-/21 16 %).
@@ -157,16 +172,24 @@ def ratio(a, b):
     return a / b if a and b else None
 
 
-def run_sweep(s, sweep, points):
-    """Interleaved trials of every point of one sweep; the points, summarised."""
+def run_sweep(s, sweep, points, source):
+    """Interleaved trials of every point of one sweep, its traffic from
+    @source; the points, summarised."""
     runs = {n: [] for n in points}
     opts = {n: case(sweep, n, s.out) for n in points}
+    runner = bench_trial.run
+    if source == "pcap":
+        runner = bench_trial.run_pcap
+        for o in opts.values():
+            o.pop("extra_pg", None)  # the generator's own options
     for _ in range(s.trials):
         for n in points:
-            runs[n] += s.trial_set(f"{sweep}-{n}", n=1, seconds=s.seconds, **opts[n])
+            runs[n] += s.trial_set(f"{sweep}-{n}", n=1, seconds=s.seconds, runner=runner,
+                                   **opts[n])
     pts = []
     for n in points:
-        p = stage_cycles(s.point(f"{sweep} {n}", runs[n], {"sweep": sweep, "n": n}))
+        p = stage_cycles(s.point(f"{sweep} {n}", runs[n],
+                                 {"sweep": sweep, "n": n, "source": source}))
         p["cost_what"], p["cost"] = cost(sweep, p)
         pts.append(p)
     base = pts[0]
@@ -222,7 +245,11 @@ def main():
         sys.exit(f"bench: NETVM_BENCH_SCALE: unknown sweep(s) {' '.join(bad)} "
                  f"({' '.join(SWEEPS)})")
     cap = env_num("NETVM_BENCH_SCALE_MAX", 0, int)
-    s.doc["settings"].update({"sweeps": names, "scale_max": cap})
+    source = os.environ.get("NETVM_BENCH_SCALE_SOURCE", "pcap")
+    if source not in SOURCES:
+        sys.exit(f"bench: NETVM_BENCH_SCALE_SOURCE: '{source}' is not one of "
+                 f"{' '.join(SOURCES)}")
+    s.doc["settings"].update({"sweeps": names, "scale_max": cap, "source": source})
     _witness(s, "before")
     print(f"bench: suite scale ({' '.join(names)}): {s.trials} trial(s) x {s.seconds:g} s, "
           f"interleaved; results in {s.out}", flush=True)
@@ -230,9 +257,15 @@ def main():
     try:
         for sweep in names:
             points = SWEEPS[sweep]
+            src = source if sweep in PCAP_SWEEPS else "pktgen"
             if cap > 0 and sweep in SIZED:
                 points = [n for n in points if n <= cap] or points[:1]
-            pts = run_sweep(s, sweep, pick(points, s.points))
+            if src == "pcap" and sweep == "flows" and points[-1] > PCAP_MAX_FLOWS:
+                print(f"bench: scale flows: the pcap source stops at {PCAP_MAX_FLOWS} "
+                      "flows (NETVM_BENCH_SCALE_SOURCE=pktgen goes to "
+                      f"{points[-1]})", flush=True)
+                points = [n for n in points if n <= PCAP_MAX_FLOWS]
+            pts = run_sweep(s, sweep, pick(points, s.points), src)
             plot_sweep(s, sweep, pts)
             shapes.append(shape(sweep, pts))
     finally:
@@ -242,8 +275,10 @@ def main():
     s.doc["method"] = (
         "Each sweep against its own first point, trials interleaved (round t runs "
         "trial t of every point). Rate: frames back at the generator (unpaced, 64 B "
-        "but in 'size'). Cost: TSC cycles per packet from the core's stage counters "
-        "(rules: NIC->core, the RX burst and classification; chain: core->NF + "
+        "but in 'size'), or, with the pcap source (settings.source; sweeps rules, "
+        "flows, instances, chain), frames the core sent on its sink port while its "
+        "port 0 replayed one 64 B frame per flow. Cost: TSC cycles per packet from "
+        "the core's stage counters (rules: NIC->core, the RX burst and classification; chain: core->NF + "
         "NF->core, i.e. per hop; flows, instances, size: the four core stages summed) "
         "or netlib's count of the NF's callback (routes). Cache-line round trip "
         "before / after (ns, median [min - max]): "

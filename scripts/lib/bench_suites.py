@@ -81,12 +81,13 @@ class Suite:
                                  "nf_sleep_after_us": sleep_us},
                     "note": CPU_NOTE.format(pg=pg_cpu, core=0), "points": [], "plots": []}
 
-    def trial_set(self, label, n=None, **kw):
-        """Run n trials (default: the configured number); return their results."""
+    def trial_set(self, label, n=None, runner=bench_trial.run, **kw):
+        """Run n trials (default: the configured number) of @runner
+        (bench_trial.run or bench_trial.run_pcap); return their results."""
         runs = []
         for _ in range(n or self.trials):
             try:
-                runs.append(bench_trial.run(self.setup, f"{self.name}-{label}", **kw))
+                runs.append(runner(self.setup, f"{self.name}-{label}", **kw))
             except bench_trial.TrialError as e:
                 print(f"bench: {self.name} {label}: {e}", file=sys.stderr)
             finally:

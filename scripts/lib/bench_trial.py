@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -190,6 +191,129 @@ def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="
             with open(logs[key]) as f:
                 nf_stats[key] = parse_stats(f.read(), prefix="")
     return {"trial": tag, "pktgen": pgres, "core": core_stats, "nfs": nf_stats, "dir": work}
+
+
+def udp_frame(i, size=64):
+    """Frame of flow i: Ethernet, IPv4 10.1.x.y -> 10.0.2.1, UDP sport 1024 + i % 60000
+    -> 80 (the source address and port vary with i: a distinct 5-tuple each),
+    zero padding to @size bytes (no FCS)."""
+    src = (10 << 24) | (1 << 16) | (i // 60000 & 0xffff)
+    ip_len = size - 14
+    hdr = struct.pack("!BBHHHBBHII", 0x45, 0, ip_len, 0, 0, 64, 17, 0, src, 0x0a000201)
+    csum = sum(struct.unpack("!10H", hdr))
+    while csum > 0xffff:
+        csum = (csum & 0xffff) + (csum >> 16)
+    hdr = hdr[:10] + struct.pack("!H", ~csum & 0xffff) + hdr[12:]
+    udp = struct.pack("!HHHH", 1024 + i % 60000, 80, ip_len - 20, 0)
+    eth = bytes.fromhex("020000000001" "020000000102" "0800")
+    frame = eth + hdr + udp
+    return frame + bytes(size - len(frame))
+
+
+def write_flows_pcap(path, flows, size=64):
+    """A pcap of @flows frames, one per flow (udp_frame())."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i in range(flows):
+            f.write(struct.pack("<IIII", 0, 0, size, size))
+            f.write(udp_frame(i, size))
+
+
+def _port_rates(tel, seconds):
+    """(received on port 0, sent on port 1) per second over @seconds."""
+    a, t_a = tel.query("/netvm/stats"), time.monotonic()
+    time.sleep(seconds)
+    b, t_b = tel.query("/netvm/stats"), time.monotonic()
+    dt = t_b - t_a
+    return ((b["port0_rx"] - a["port0_rx"]) / dt, (b["port1_tx"] - a["port1_tx"]) / dt)
+
+
+def run_pcap(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, flows=1,
+             core_opts="", warmup=1.0, **_pktgen_only):
+    """One trial of the core alone: port 0 replays a pcap of @flows 64-byte
+    frames, one per flow, as fast as the core takes them (net_pcap with
+    infinite_rx: the frames sit in mbufs of the core's pool and each RX copies
+    one into a fresh buffer, as a NIC writes it), port 1 is a net_null sink.
+    No generator shares the NFs' CPU, so the core runs saturated and its
+    stage counters are per-packet costs, not per-burst ones. Returns what
+    run() returns, with "pktgen" holding the rates the core's telemetry gave
+    over @seconds after @warmup seconds (offered = tx = received on port 0,
+    rx = sent on port 1; no latency). Options only the generator has
+    (extra_pg, rate_pps, size, memif_opts) are not accepted here."""
+    if _pktgen_only:
+        raise TrialError(f"{name}: {', '.join(sorted(_pktgen_only))}: not with the pcap source")
+    setup.count += 1
+    tag = f"{name}.{setup.count}"
+    work = os.path.join(setup.logdir, "run", tag)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    prefix = f"{setup.stem}{setup.count}-"
+    sock = os.path.join(work, "core.sock")
+    pcap = os.path.join(setup.logdir, "run", f"flows-{flows}.pcap")
+    if not os.path.exists(pcap):
+        write_flows_pcap(pcap, flows)
+    with open(os.path.join(work, "core.conf"), "w") as f:
+        # the replayed frames hold one buffer each for the whole run
+        pool = 16383
+        while pool < flows + 16384:
+            pool = pool * 2 + 1
+        pool = "" if "pool_buffers" in core_opts else f"pool_buffers = {pool}; "
+        f.write(f'core = {{ socket = "{sock}"; {pool}{core_opts} }};\n{config}\n')
+    core_cmd = [setup.binary("core/netvm-core"), "-l", str(setup.core_cpu),
+                "--file-prefix", prefix + "core", "--no-pci",
+                "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1",
+                "--vdev", "net_null0,no-rx=1", "--",
+                "-c", os.path.join(work, "core.conf"), "-s", sock, "--single-lcore",
+                "--wait-nfs", str(len(nfs))]
+    procs, logs = {}, {}
+
+    def start(key, cmd, cpu=None):
+        logs[key] = os.path.join(work, key + ".log")
+        if cpu is not None:
+            cmd = ["taskset", "-c", str(cpu)] + cmd
+        with open(logs[key], "w") as log:
+            procs[key] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
+                                          stderr=subprocess.STDOUT, cwd=work)
+        return procs[key]
+
+    try:
+        core = start("core", core_cmd)
+        _wait_path(sock, setup.timeout, core, "netvm-core")
+        for i, (binary, role, opts) in enumerate(nfs):
+            cmd = [setup.binary(binary), "-s", sock, "-r", str(role)] + setup.nf_args
+            if opts:
+                cmd += ["--"] + list(opts)
+            start(f"nf{i}", cmd, cpu=setup.nf_cpu)
+        path = telemetry.socket_path(prefix + "core")
+        if telemetry.wait_until(path, "/netvm/stats", "nfs_attached", len(nfs),
+                                setup.timeout) is None:
+            raise TrialError(f"{tag}: the NFs did not attach within {setup.timeout} s "
+                             f"(logs in {work})")
+        time.sleep(warmup)
+        try:
+            tel = telemetry.Telemetry(path)
+            try:
+                rx_pps, tx_pps = _port_rates(tel, seconds)
+            finally:
+                tel.close()
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise TrialError(f"{tag}: telemetry: {e} (logs in {work})") from e
+    finally:
+        # The core first (its counters cover the trial), then the NFs.
+        for key in ["core"] + [k for k in procs if k.startswith("nf")]:
+            stop(procs.get(key))
+    with open(logs["core"]) as f:
+        core_stats = parse_stats(f.read())
+    nf_stats = {}
+    for key in procs:
+        if key.startswith("nf"):
+            with open(logs[key]) as f:
+                nf_stats[key] = parse_stats(f.read(), prefix="")
+    source = {"source": "pcap", "flows": flows, "offered_pps": rx_pps, "tx_pps": rx_pps,
+              "rx_pps": tx_pps, "rx_gbps": tx_pps * 64 * 8 / 1e9,
+              "loss_ratio": 1 - tx_pps / rx_pps if rx_pps > 0 else 1.0,
+              "latency_ns": {"samples": 0}}
+    return {"trial": tag, "pktgen": source, "core": core_stats, "nfs": nf_stats, "dir": work}
 
 
 def tool_suite_args(script, tool, package, default_seconds):

@@ -145,6 +145,7 @@ def check_generated(name, d):
 
 
 SCALE_SWEEPS = ("rules", "flows", "instances", "chain", "routes", "size")
+SCALE_PCAP = ("rules", "flows", "instances", "chain")  # the core alone by default
 
 
 def load_json(path, what):
@@ -175,7 +176,16 @@ def check_scale(d):
               f"scale {sweep}: rate against the first point ({pts[1]['rate_vs_first']})")
         png = "scale_size.png" if sweep == "size" else f"scale_{sweep}.png"
         check(png in doc.get("plots", []), f"scale {sweep}: {png} listed")
+        want = "pcap" if sweep in SCALE_PCAP else "pktgen"
+        check(all(p.get("source") == want for p in pts), f"scale {sweep}: traffic from {want}")
+        if want == "pcap":
+            # the frames went port 0 -> NF -> port 1, and no more left than came
+            core = [r["core"] for p in pts for r in p["raw"]]
+            check(core and all(0 < c.get("port1_tx", 0) <= c.get("port0_rx", 0) for c in core),
+                  f"scale {sweep}: the core forwarded the pcap's frames "
+                  f"({[(c.get('port0_rx'), c.get('port1_tx')) for c in core]})")
     check(len(doc.get("shape", [])) == len(SCALE_SWEEPS), "scale: one shape line per sweep")
+    check(doc.get("settings", {}).get("source") == "pcap", "scale: the pcap source by default")
     m = doc.get("machine", {})
     check("cacheline_rtt_ns_before" in m and "cacheline_rtt_ns_after" in m,
           "scale: cache-line round trip recorded before and after")
