@@ -17,6 +17,12 @@ build). Cases:
             trip RX, classify, deliver, return, validate, TX
     bridge-unread  bridge with core.rx_parse = "when_needed": the round
             trip without reading the frames
+    testpmd-io  dpdk-testpmd's io forwarding between the same two net_null
+            ports on one lcore: net_null's RX and TX and testpmd's loop,
+            no NetVM. The floor under the other cases (what every setup of
+            peers pays on CPU 0 for its ports); the netvm cases less this
+            are the core's own instructions. Counted over the forwarding
+            lcore's thread (--separate-threads=yes), per packet received.
 
 Per packet = instructions / packets the ports received. valgrind's cache
 simulation (--cache-sim=yes: a 32 KiB 8-way first-level data cache and a
@@ -30,6 +36,7 @@ compare functions (callgrind_annotate --inclusive=yes: rx_port, deliver)
 for the per-packet path alone. Writes instr.json, instr.md and every log.
 """
 
+import glob
 import json
 import os
 import re
@@ -53,6 +60,7 @@ CASES = {"drop": 'default = { action = "drop"; };', "bridge": "default = { role 
          "bridge-unread": "default = { role = 1; };"}
 # more keys of the core group, per case
 CORE_KEYS = {"bridge-unread": ' rx_parse = "when_needed";'}
+TESTPMD_CASES = ("testpmd-io",)
 
 
 def port_sum(st, what):
@@ -114,14 +122,68 @@ def run_case(out, build, name, seconds):
         st = parse_stats(f.read())
     with open(cg) as f:
         ev = events(f.read())
-    rx, tx = port_sum(st, "rx"), port_sum(st, "tx")
+    return tally(ev, port_sum(st, "rx"), port_sum(st, "tx"),
+                 {k: v for k, v in st.items() if k.startswith("drop_") and v})
+
+
+def run_testpmd(out, name, seconds):
+    """dpdk-testpmd under callgrind, io forwarding net_null0 <-> net_null1 on
+    lcore 1, for @seconds once forwarding has started (a newline on its
+    stdin ends it). Instructions and misses are the forwarding thread's (the
+    thread that executed the most)."""
+    prefix = f"nvinstr{os.getpid()}{name}"
+    cg = os.path.join(out, f"callgrind.{name}.out")
+    logpath = os.path.join(out, f"{name}.testpmd.log")
+    with open(logpath, "w") as log:
+        # stdbuf: testpmd's "Press enter to exit" (forwarding started)
+        # reaches the log at once, not when it exits
+        tp = subprocess.Popen(
+            ["stdbuf", "-oL", "valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}", "--cache-sim=yes",
+             "--separate-threads=yes", "--fair-sched=yes", f"--D1={SIM_D1}", f"--LL={SIM_LL}",
+             "dpdk-testpmd", "-l", "0,1", "--file-prefix", prefix, "--no-pci",
+             "--vdev", "net_null0,size=64", "--vdev", "net_null1,size=64", "--",
+             "--burst=64", "--forward-mode=io", "--nb-cores=1"],
+            stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            with open(logpath) as f:
+                if "Press enter to exit" in f.read():
+                    break
+            if tp.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"dpdk-testpmd did not start forwarding ({name}.testpmd.log)")
+            time.sleep(0.2)
+        time.sleep(seconds)
+        tp.communicate(b"\n", timeout=120)  # testpmd prints its statistics and exits
+    except subprocess.TimeoutExpired as e:
+        raise RuntimeError(f"dpdk-testpmd did not exit ({name}.testpmd.log)") from e
+    finally:
+        stop(tp, 60)
+        remove_dpdk_files(prefix)
+    with open(logpath) as f:
+        text = f.read()
+    acc = re.search(r"Accumulated forward statistics for all ports.*?RX-packets:\s*(\d+).*?"
+                    r"TX-packets:\s*(\d+)", text, re.S)
+    if not acc:
+        raise RuntimeError(f"no forward statistics in {name}.testpmd.log")
+    rx, tx = int(acc.group(1)), int(acc.group(2))
+    threads = []
+    for path in glob.glob(cg + "-*"):
+        with open(path) as f:
+            threads.append(events(f.read()))
+    ev = max(threads, key=lambda e: e.get("Ir", 0), default={})
+    return tally(ev, rx, tx, {})
+
+
+def tally(ev, rx, tx, drops):
+    """A case's result from its callgrind events and packet counts."""
     instr = ev.get("Ir", 0)
     d1 = ev.get("D1mr", 0) + ev.get("D1mw", 0)
     ll = ev.get("DLmr", 0) + ev.get("DLmw", 0)
     return {"instructions": instr, "rx": rx, "tx": tx, "events": ev,
             "per_rx": instr / rx if rx else None, "per_tx": instr / tx if tx else None,
             "d1_miss_per_rx": d1 / rx if rx else None, "ll_miss_per_rx": ll / rx if rx else None,
-            "drops": {k: v for k, v in st.items() if k.startswith("drop_") and v}}
+            "drops": drops}
 
 
 def events(text):
@@ -137,11 +199,15 @@ def events(text):
 def main():
     out, build, seconds = tool_suite_args("bench_instr.py", "valgrind", "valgrind", "20")
     res = {}
-    for name in os.environ.get("NETVM_BENCH_CASES", " ".join(CASES)).split():
-        if name not in CASES:
-            sys.exit(f"bench: unknown instr case '{name}' ({' '.join(CASES)})")
+    known = list(CASES) + list(TESTPMD_CASES)
+    for name in os.environ.get("NETVM_BENCH_CASES", " ".join(known)).split():
+        if name not in known:
+            sys.exit(f"bench: unknown instr case '{name}' ({' '.join(known)})")
         try:
-            res[name] = run_case(out, build, name, seconds)
+            if name in TESTPMD_CASES:
+                res[name] = run_testpmd(out, name, seconds)
+            else:
+                res[name] = run_case(out, build, name, seconds)
         except RuntimeError as e:
             sys.exit(f"bench: instr {name}: {e} (an NF times out its handshake when "
                      "valgrind's core is too slow: run on an idle machine)")

@@ -20,12 +20,13 @@ same run:
     size       frame size 64 .. 9000 B (every point with the jumbo pool,
                bench_trial.JUMBO)                          Mpps and Gbit/s
 
-The traffic of rules, flows, instances and chain comes by default from a
-pcap the core's port 0 replays endlessly (bench_trial.run_pcap: no generator
-on the NFs' CPU, the core saturated, its stage counters per-packet costs);
-NETVM_BENCH_SCALE_SOURCE=pktgen gives them netvm-pktgen's traffic as routes
-and size always have. With the pcap, every flow's frame holds a buffer of the
-core's pool for the whole run, so the flows sweep stops at PCAP_MAX_FLOWS.
+The traffic of rules, flows, instances, chain and routes comes by default
+from a pcap the core's port 0 replays endlessly (bench_trial.run_pcap: no
+generator on the NFs' CPU, the core saturated, its stage counters per-packet
+costs; routes: up to 4096 flows, each to an address of a different route);
+NETVM_BENCH_SCALE_SOURCE=pktgen gives them netvm-pktgen's traffic as size
+always has. With the pcap, every flow's frame holds a buffer of the core's
+pool for the whole run, so the flows sweep stops at PCAP_MAX_FLOWS.
 
 Trials are interleaved: round t runs trial t of every point of a sweep, so a
 change of the host's load during the run touches every point alike. The
@@ -56,7 +57,7 @@ SWEEPS = {
 }
 SIZED = ("rules", "flows", "routes")  # sweeps NETVM_BENCH_SCALE_MAX caps
 # sweeps whose traffic may come from a replayed pcap (NETVM_BENCH_SCALE_SOURCE)
-PCAP_SWEEPS = ("rules", "flows", "instances", "chain")
+PCAP_SWEEPS = ("rules", "flows", "instances", "chain", "routes")
 SOURCES = ("pcap", "pktgen")
 # 2 MiB hugepages as scripts/setup.sh reserves them (2 GiB) hold a pool of
 # 131 071 buffers of 2 KiB beside the rest, so the replayed frames (one
@@ -153,6 +154,29 @@ def case(sweep, n, out):
     return {"size": n, "nfs": [BRIDGE], **bench_trial.JUMBO}
 
 
+def route_dsts(path, count=4096):
+    """Up to @count destinations, each inside a different route of routes
+    file @path (the first address after the prefix's network address), so
+    that the replayed traffic looks up routes all over the table."""
+    nets = []
+    with open(path) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                addr, length = line.split()[0].split("/")
+                a = sum(int(o) << s for o, s in zip(addr.split("."), (24, 16, 8, 0)))
+                nets.append(a + 1 if int(length) < 32 else a)
+    rnd = random.Random(SEED)
+    return nets if len(nets) <= count else rnd.sample(nets, count)
+
+
+def pcap_case(sweep, n, out):
+    """more options of point n of a sweep with the pcap source"""
+    if sweep == "routes":
+        dsts = route_dsts(os.path.join(out, f"routes-{n}.txt"))
+        return {"flows": len(dsts), "dsts": dsts}
+    return {}
+
+
 def cost(sweep, p):
     """(what, spread of cycles per packet) that a point of the sweep costs"""
     core = [sum(r["core"].get(f"cycles_{k}_x100", 0) for k in
@@ -180,8 +204,9 @@ def run_sweep(s, sweep, points, source):
     runner = bench_trial.run
     if source == "pcap":
         runner = bench_trial.run_pcap
-        for o in opts.values():
+        for n, o in opts.items():
             o.pop("extra_pg", None)  # the generator's own options
+            o.update(pcap_case(sweep, n, s.out))
     for _ in range(s.trials):
         for n in points:
             runs[n] += s.trial_set(f"{sweep}-{n}", n=1, seconds=s.seconds, runner=runner,
@@ -276,9 +301,10 @@ def main():
         "Each sweep against its own first point, trials interleaved (round t runs "
         "trial t of every point). Rate: frames back at the generator (unpaced, 64 B "
         "but in 'size'), or, with the pcap source (settings.source; sweeps rules, "
-        "flows, instances, chain), frames the core sent on its sink port while its "
-        "port 0 replayed one 64 B frame per flow. Cost: TSC cycles per packet from "
-        "the core's stage counters (rules: NIC->core, the RX burst and classification; chain: core->NF + "
+        "flows, instances, chain, routes), frames the core sent while its port 0 "
+        "replayed one 64 B frame per flow (routes: 4096 flows to addresses all over "
+        "the table). Cost: TSC cycles per packet from the core's stage counters "
+        "(rules: NIC->core, the RX burst and classification; chain: core->NF + "
         "NF->core, i.e. per hop; flows, instances, size: the four core stages summed) "
         "or netlib's count of the NF's callback (routes). Cache-line round trip "
         "before / after (ns, median [min - max]): "

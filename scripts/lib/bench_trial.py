@@ -22,6 +22,7 @@ import struct
 import subprocess
 import sys
 import time
+import zlib
 
 import telemetry
 
@@ -193,13 +194,13 @@ def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="
     return {"trial": tag, "pktgen": pgres, "core": core_stats, "nfs": nf_stats, "dir": work}
 
 
-def udp_frame(i, size=64):
-    """Frame of flow i: Ethernet, IPv4 10.1.x.y -> 10.0.2.1, UDP sport 1024 + i % 60000
-    -> 80 (the source address and port vary with i: a distinct 5-tuple each),
-    zero padding to @size bytes (no FCS)."""
+def udp_frame(i, size=64, dst=0x0a000201):
+    """Frame of flow i: Ethernet, IPv4 10.1.x.y -> @dst (10.0.2.1), UDP sport
+    1024 + i % 60000 -> 80 (the source address and port vary with i: a distinct
+    5-tuple each), zero padding to @size bytes (no FCS)."""
     src = (10 << 24) | (1 << 16) | (i // 60000 & 0xffff)
     ip_len = size - 14
-    hdr = struct.pack("!BBHHHBBHII", 0x45, 0, ip_len, 0, 0, 64, 17, 0, src, 0x0a000201)
+    hdr = struct.pack("!BBHHHBBHII", 0x45, 0, ip_len, 0, 0, 64, 17, 0, src, dst)
     csum = sum(struct.unpack("!10H", hdr))
     while csum > 0xffff:
         csum = (csum & 0xffff) + (csum >> 16)
@@ -210,36 +211,39 @@ def udp_frame(i, size=64):
     return frame + bytes(size - len(frame))
 
 
-def write_flows_pcap(path, flows, size=64):
-    """A pcap of @flows frames, one per flow (udp_frame())."""
+def write_flows_pcap(path, flows, size=64, dsts=()):
+    """A pcap of @flows frames, one per flow (udp_frame()); frame i goes to
+    dsts[i % len(dsts)] when @dsts (IPv4 addresses as integers) is given."""
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
         for i in range(flows):
             f.write(struct.pack("<IIII", 0, 0, size, size))
-            f.write(udp_frame(i, size))
+            f.write(udp_frame(i, size, dsts[i % len(dsts)]) if dsts else udp_frame(i, size))
 
 
 def _port_rates(tel, seconds):
-    """(received on port 0, sent on port 1) per second over @seconds."""
+    """(received on port 0, sent on every port) per second over @seconds."""
     a, t_a = tel.query("/netvm/stats"), time.monotonic()
     time.sleep(seconds)
     b, t_b = tel.query("/netvm/stats"), time.monotonic()
     dt = t_b - t_a
-    return ((b["port0_rx"] - a["port0_rx"]) / dt, (b["port1_tx"] - a["port1_tx"]) / dt)
+    sent = sum(b[k] - a[k] for k in b if k.startswith("port") and k.endswith("_tx"))
+    return (b["port0_rx"] - a["port0_rx"]) / dt, sent / dt
 
 
 def run_pcap(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, flows=1,
-             core_opts="", warmup=1.0, **_pktgen_only):
+             core_opts="", warmup=1.0, dsts=(), **_pktgen_only):
     """One trial of the core alone: port 0 replays a pcap of @flows 64-byte
-    frames, one per flow, as fast as the core takes them (net_pcap with
-    infinite_rx: the frames sit in mbufs of the core's pool and each RX copies
-    one into a fresh buffer, as a NIC writes it), port 1 is a net_null sink.
-    No generator shares the NFs' CPU, so the core runs saturated and its
-    stage counters are per-packet costs, not per-burst ones. Returns what
-    run() returns, with "pktgen" holding the rates the core's telemetry gave
-    over @seconds after @warmup seconds (offered = tx = received on port 0,
-    rx = sent on port 1; no latency). Options only the generator has
-    (extra_pg, rate_pps, size, memif_opts) are not accepted here."""
+    frames, one per flow (to 10.0.2.1, or to the addresses @dsts in turn), as
+    fast as the core takes them (net_pcap with infinite_rx: the frames sit in
+    mbufs of the core's pool and each RX copies one into a fresh buffer, as a
+    NIC writes it), port 1 is a net_null sink. No generator shares the NFs'
+    CPU, so the core runs saturated and its stage counters are per-packet
+    costs, not per-burst ones. Returns what run() returns, with "pktgen"
+    holding the rates the core's telemetry gave over @seconds after @warmup
+    seconds (offered = tx = received on port 0, rx = sent on every port; no
+    latency). Options only the generator has (extra_pg, rate_pps, size,
+    memif_opts) are not accepted here."""
     if _pktgen_only:
         raise TrialError(f"{name}: {', '.join(sorted(_pktgen_only))}: not with the pcap source")
     setup.count += 1
@@ -249,9 +253,10 @@ def run_pcap(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, f
     os.makedirs(work)
     prefix = f"{setup.stem}{setup.count}-"
     sock = os.path.join(work, "core.sock")
-    pcap = os.path.join(setup.logdir, "run", f"flows-{flows}.pcap")
+    tag = f"-d{zlib.crc32(struct.pack(f'<{len(dsts)}I', *dsts)):08x}" if dsts else ""
+    pcap = os.path.join(setup.logdir, "run", f"flows-{flows}{tag}.pcap")
     if not os.path.exists(pcap):
-        write_flows_pcap(pcap, flows)
+        write_flows_pcap(pcap, flows, dsts=dsts)
     with open(os.path.join(work, "core.conf"), "w") as f:
         # the replayed frames hold one buffer each for the whole run
         pool = 16383
