@@ -107,6 +107,77 @@ def parse_stats(text, prefix="stat "):
     return out
 
 
+class _Trial:
+    """The folder, DPDK file prefix and processes of one trial."""
+
+    def __init__(self, setup, name):
+        setup.count += 1
+        self.setup = setup
+        self.tag = f"{name}.{setup.count}"
+        self.work = os.path.join(setup.logdir, "run", self.tag)
+        shutil.rmtree(self.work, ignore_errors=True)
+        os.makedirs(self.work)
+        self.prefix = f"{setup.stem}{setup.count}-"
+        self.sock = os.path.join(self.work, "core.sock")
+        self.procs, self.logs = {}, {}
+
+    def write_config(self, core_opts, config, pool_buffers=8192):
+        """core.conf: the core group (socket, pool_buffers unless @core_opts
+        sets it, @core_opts) and @config. Returns its path."""
+        path = os.path.join(self.work, "core.conf")
+        pool = "" if "pool_buffers" in core_opts else f"pool_buffers = {pool_buffers}; "
+        with open(path, "w") as f:
+            f.write(f'core = {{ socket = "{self.sock}"; {pool}{core_opts} }};\n{config}\n')
+        return path
+
+    def start(self, key, cmd, cpu=None):
+        """Start process @key (its output in KEY.log), on CPU @cpu if given."""
+        self.logs[key] = os.path.join(self.work, key + ".log")
+        if cpu is not None:
+            cmd = ["taskset", "-c", str(cpu)] + cmd
+        with open(self.logs[key], "w") as log:
+            self.procs[key] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
+                                               stderr=subprocess.STDOUT, cwd=self.work)
+        return self.procs[key]
+
+    def start_core_and_nfs(self, core_cmd, nfs):
+        """Start the core, then the NFs once its socket exists, and wait
+        until every NF is attached. Returns the core's telemetry socket."""
+        setup = self.setup
+        core = self.start("core", core_cmd)
+        _wait_path(self.sock, setup.timeout, core, "netvm-core")
+        for i, (binary, role, opts) in enumerate(nfs):
+            cmd = [setup.binary(binary), "-s", self.sock, "-r", str(role)] + setup.nf_args
+            if opts:
+                cmd += ["--"] + list(opts)
+            self.start(f"nf{i}", cmd, cpu=setup.nf_cpu)
+        tel = telemetry.socket_path(self.prefix + "core")
+        if telemetry.wait_until(tel, "/netvm/stats", "nfs_attached", len(nfs),
+                                setup.timeout) is None:
+            raise TrialError(f"{self.tag}: the NFs did not attach within {setup.timeout} s "
+                             f"(logs in {self.work})")
+        return tel
+
+    def stop(self, last=()):
+        """Stop the core first (its counters cover the trial), then the NFs,
+        then the processes @last (those whose ports the core had open)."""
+        for key in ["core"] + [k for k in self.procs if k.startswith("nf")] + list(last):
+            stop(self.procs.get(key))
+
+    def result(self, source):
+        """The trial's result: @source (the traffic's figures), the core's
+        and every NF's final counters."""
+        with open(self.logs["core"]) as f:
+            core_stats = parse_stats(f.read())
+        nf_stats = {}
+        for key in self.procs:
+            if key.startswith("nf"):
+                with open(self.logs[key]) as f:
+                    nf_stats[key] = parse_stats(f.read(), prefix="")
+        return {"trial": self.tag, "pktgen": source, "core": core_stats, "nfs": nf_stats,
+                "dir": self.work}
+
+
 def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="64",
         rate_pps=0, flows=1, extra_pg=(), core_opts="", memif_opts=""):
     """Run one trial; return {"pktgen": result, "core": counters, "logs": ...}.
@@ -116,21 +187,14 @@ def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="
     memif_opts: more arguments of every memif port (",bsize=16384").
     Raises TrialError when a process fails; its log is in setup.logdir.
     """
-    setup.count += 1
-    tag = f"{name}.{setup.count}"
-    work = os.path.join(setup.logdir, "run", tag)
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    prefix = f"{setup.stem}{setup.count}-"
-    sock = os.path.join(work, "core.sock")
+    t = _Trial(setup, name)
+    work = t.work
     result = os.path.join(work, "pktgen.json")
-    with open(os.path.join(work, "core.conf"), "w") as f:
-        pool = "" if "pool_buffers" in core_opts else "pool_buffers = 8192; "
-        f.write(f'core = {{ socket = "{sock}"; {pool}{core_opts} }};\n{config}\n')
+    conf = t.write_config(core_opts, config)
     with open(os.path.join(work, "routes"), "w") as f:
         f.write("10.0.2.0/24 1 02:00:00:00:02:02\n")
     pg_cmd = [setup.binary("apps/pktgen/netvm-pktgen"), "-l", str(setup.pg_cpu),
-              "--file-prefix", prefix + "pg", "--no-pci",
+              "--file-prefix", t.prefix + "pg", "--no-pci",
               "--vdev", MEMIF.format(i=0, role="server", dir=work, extra=memif_opts),
               "--vdev", MEMIF.format(i=1, role="server", dir=work, extra=memif_opts), "--",
               "-T", str(seconds), "-s", str(size), "-f", str(flows),
@@ -142,56 +206,21 @@ def run(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, size="
         pg_cmd.append("--yield")  # give the CPU away when idle
     pg_cmd += list(extra_pg)
     core_cmd = [setup.binary("core/netvm-core"), "-l", str(setup.core_cpu),
-                "--file-prefix", prefix + "core", "--no-pci",
+                "--file-prefix", t.prefix + "core", "--no-pci",
                 "--vdev", MEMIF.format(i=0, role="client", dir=work, extra=memif_opts),
                 "--vdev", MEMIF.format(i=1, role="client", dir=work, extra=memif_opts), "--",
-                "-c", os.path.join(work, "core.conf"), "-s", sock, "--single-lcore",
-                "--wait-nfs", str(len(nfs))]
-    procs = {}
-    logs = {}
-
-    def start(key, cmd, cpu=None):
-        logs[key] = os.path.join(work, key + ".log")
-        if cpu is not None:
-            cmd = ["taskset", "-c", str(cpu)] + cmd
-        with open(logs[key], "w") as log:
-            procs[key] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
-                                          stderr=subprocess.STDOUT, cwd=work)
-        return procs[key]
-
+                "-c", conf, "-s", t.sock, "--single-lcore", "--wait-nfs", str(len(nfs))]
     try:
-        pg = start("pktgen", pg_cmd)
+        pg = t.start("pktgen", pg_cmd)
         for i in (0, 1):
             _wait_path(os.path.join(work, f"m{i}.sock"), 15, pg, "netvm-pktgen")
-        core = start("core", core_cmd)
-        _wait_path(sock, setup.timeout, core, "netvm-core")
-        for i, (binary, role, opts) in enumerate(nfs):
-            cmd = [setup.binary(binary), "-s", sock, "-r", str(role)] + setup.nf_args
-            if opts:
-                cmd += ["--"] + list(opts)
-            start(f"nf{i}", cmd, cpu=setup.nf_cpu)
-        tel = telemetry.socket_path(prefix + "core")
-        if telemetry.wait_until(tel, "/netvm/stats", "nfs_attached", len(nfs),
-                                setup.timeout) is None:
-            raise TrialError(f"{tag}: the NFs did not attach within {setup.timeout} s "
-                             f"(logs in {work})")
+        t.start_core_and_nfs(core_cmd, nfs)
         pg.send_signal(signal.SIGUSR1)
         _wait_path(result, seconds + 30, pg, "netvm-pktgen")
     finally:
-        # The core first (its counters cover the trial), then the NFs, then
-        # the generator, whose ports the core had open.
-        for key in ["core"] + [k for k in procs if k.startswith("nf")] + ["pktgen"]:
-            stop(procs.get(key))
+        t.stop(last=["pktgen"])  # the generator's ports were the core's peers
     with open(result) as f:
-        pgres = json.load(f)
-    with open(logs["core"]) as f:
-        core_stats = parse_stats(f.read())
-    nf_stats = {}
-    for key in procs:
-        if key.startswith("nf"):
-            with open(logs[key]) as f:
-                nf_stats[key] = parse_stats(f.read(), prefix="")
-    return {"trial": tag, "pktgen": pgres, "core": core_stats, "nfs": nf_stats, "dir": work}
+        return t.result(json.load(f))
 
 
 def udp_frame(i, size=64, dst=0x0a000201):
@@ -246,54 +275,23 @@ def run_pcap(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, f
     memif_opts) are not accepted here."""
     if _pktgen_only:
         raise TrialError(f"{name}: {', '.join(sorted(_pktgen_only))}: not with the pcap source")
-    setup.count += 1
-    tag = f"{name}.{setup.count}"
-    work = os.path.join(setup.logdir, "run", tag)
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    prefix = f"{setup.stem}{setup.count}-"
-    sock = os.path.join(work, "core.sock")
+    t = _Trial(setup, name)
     tag = f"-d{zlib.crc32(struct.pack(f'<{len(dsts)}I', *dsts)):08x}" if dsts else ""
     pcap = os.path.join(setup.logdir, "run", f"flows-{flows}{tag}.pcap")
     if not os.path.exists(pcap):
         write_flows_pcap(pcap, flows, dsts=dsts)
-    with open(os.path.join(work, "core.conf"), "w") as f:
-        # the replayed frames hold one buffer each for the whole run
-        pool = 16383
-        while pool < flows + 16384:
-            pool = pool * 2 + 1
-        pool = "" if "pool_buffers" in core_opts else f"pool_buffers = {pool}; "
-        f.write(f'core = {{ socket = "{sock}"; {pool}{core_opts} }};\n{config}\n')
+    # the replayed frames hold one buffer each for the whole run
+    pool = 16383
+    while pool < flows + 16384:
+        pool = pool * 2 + 1
+    conf = t.write_config(core_opts, config, pool_buffers=pool)
     core_cmd = [setup.binary("core/netvm-core"), "-l", str(setup.core_cpu),
-                "--file-prefix", prefix + "core", "--no-pci",
+                "--file-prefix", t.prefix + "core", "--no-pci",
                 "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1",
                 "--vdev", "net_null0,no-rx=1", "--",
-                "-c", os.path.join(work, "core.conf"), "-s", sock, "--single-lcore",
-                "--wait-nfs", str(len(nfs))]
-    procs, logs = {}, {}
-
-    def start(key, cmd, cpu=None):
-        logs[key] = os.path.join(work, key + ".log")
-        if cpu is not None:
-            cmd = ["taskset", "-c", str(cpu)] + cmd
-        with open(logs[key], "w") as log:
-            procs[key] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
-                                          stderr=subprocess.STDOUT, cwd=work)
-        return procs[key]
-
+                "-c", conf, "-s", t.sock, "--single-lcore", "--wait-nfs", str(len(nfs))]
     try:
-        core = start("core", core_cmd)
-        _wait_path(sock, setup.timeout, core, "netvm-core")
-        for i, (binary, role, opts) in enumerate(nfs):
-            cmd = [setup.binary(binary), "-s", sock, "-r", str(role)] + setup.nf_args
-            if opts:
-                cmd += ["--"] + list(opts)
-            start(f"nf{i}", cmd, cpu=setup.nf_cpu)
-        path = telemetry.socket_path(prefix + "core")
-        if telemetry.wait_until(path, "/netvm/stats", "nfs_attached", len(nfs),
-                                setup.timeout) is None:
-            raise TrialError(f"{tag}: the NFs did not attach within {setup.timeout} s "
-                             f"(logs in {work})")
+        path = t.start_core_and_nfs(core_cmd, nfs)
         time.sleep(warmup)
         try:
             tel = telemetry.Telemetry(path)
@@ -302,23 +300,13 @@ def run_pcap(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, f
             finally:
                 tel.close()
         except (OSError, ValueError, KeyError, TypeError) as e:
-            raise TrialError(f"{tag}: telemetry: {e} (logs in {work})") from e
+            raise TrialError(f"{t.tag}: telemetry: {e} (logs in {t.work})") from e
     finally:
-        # The core first (its counters cover the trial), then the NFs.
-        for key in ["core"] + [k for k in procs if k.startswith("nf")]:
-            stop(procs.get(key))
-    with open(logs["core"]) as f:
-        core_stats = parse_stats(f.read())
-    nf_stats = {}
-    for key in procs:
-        if key.startswith("nf"):
-            with open(logs[key]) as f:
-                nf_stats[key] = parse_stats(f.read(), prefix="")
-    source = {"source": "pcap", "flows": flows, "offered_pps": rx_pps, "tx_pps": rx_pps,
-              "rx_pps": tx_pps, "rx_gbps": tx_pps * 64 * 8 / 1e9,
-              "loss_ratio": 1 - tx_pps / rx_pps if rx_pps > 0 else 1.0,
-              "latency_ns": {"samples": 0}}
-    return {"trial": tag, "pktgen": source, "core": core_stats, "nfs": nf_stats, "dir": work}
+        t.stop()
+    return t.result({"source": "pcap", "flows": flows, "offered_pps": rx_pps,
+                     "tx_pps": rx_pps, "rx_pps": tx_pps, "rx_gbps": tx_pps * 64 * 8 / 1e9,
+                     "loss_ratio": 1 - tx_pps / rx_pps if rx_pps > 0 else 1.0,
+                     "latency_ns": {"samples": 0}})
 
 
 def tool_suite_args(script, tool, package, default_seconds):
