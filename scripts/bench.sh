@@ -51,9 +51,9 @@
 #   NETVM_BENCH_SCALE="S ..."  sweeps of 'scale' (default: rules flows instances
 #                              chain routes size)
 #   NETVM_BENCH_SCALE_MAX=N    'scale': largest rule, flow and route count (default: all)
-#   NETVM_BENCH_SCALE_SOURCE=S 'scale': traffic of rules, flows, instances, chain,
-#                              routes: pcap (default: a pcap replayed into the
-#                              core alone) or pktgen (the generator, as size)
+#   NETVM_BENCH_SCALE_SOURCE=S 'scale': traffic of the sweeps: pcap (default: a
+#                              pcap replayed into the core alone) or pktgen
+#                              (the generator)
 #   NETVM_BENCH_PKTGEN_CPU=C   CPU of the generator (default 1, beside the NFs)
 #   NETVM_BENCH_OUT=DIR        results parent directory (default bench-results)
 #   NETVM_BUILD=DIR            NetVM build directory (default build)

@@ -20,13 +20,13 @@ same run:
     size       frame size 64 .. 9000 B (every point with the jumbo pool,
                bench_trial.JUMBO)                          Mpps and Gbit/s
 
-The traffic of rules, flows, instances, chain and routes comes by default
-from a pcap the core's port 0 replays endlessly (bench_trial.run_pcap: no
-generator on the NFs' CPU, the core saturated, its stage counters per-packet
-costs; routes: up to 4096 flows, each to an address of a different route);
-NETVM_BENCH_SCALE_SOURCE=pktgen gives them netvm-pktgen's traffic as size
-always has. With the pcap, every flow's frame holds a buffer of the core's
-pool for the whole run, so the flows sweep stops at PCAP_MAX_FLOWS.
+The traffic of every sweep comes by default from a pcap the core's port 0
+replays endlessly (bench_trial.run_pcap: no generator on the NFs' CPU, the
+core saturated, its stage counters per-packet costs; routes: up to 4096
+flows, each to an address of a different route);
+NETVM_BENCH_SCALE_SOURCE=pktgen gives them netvm-pktgen's traffic. With the
+pcap, every flow's frame holds a buffer of the core's pool for the whole
+run, so the flows sweep stops at PCAP_MAX_FLOWS.
 
 Trials are interleaved: round t runs trial t of every point of a sweep, so a
 change of the host's load during the run touches every point alike. The
@@ -57,7 +57,7 @@ SWEEPS = {
 }
 SIZED = ("rules", "flows", "routes")  # sweeps NETVM_BENCH_SCALE_MAX caps
 # sweeps whose traffic may come from a replayed pcap (NETVM_BENCH_SCALE_SOURCE)
-PCAP_SWEEPS = ("rules", "flows", "instances", "chain", "routes")
+PCAP_SWEEPS = ("rules", "flows", "instances", "chain", "routes", "size")
 SOURCES = ("pcap", "pktgen")
 # 2 MiB hugepages as scripts/setup.sh reserves them (2 GiB) hold a pool of
 # 131 071 buffers of 2 KiB beside the rest, so the replayed frames (one
@@ -206,6 +206,7 @@ def run_sweep(s, sweep, points, source):
         runner = bench_trial.run_pcap
         for n, o in opts.items():
             o.pop("extra_pg", None)  # the generator's own options
+            o.pop("memif_opts", None)
             o.update(pcap_case(sweep, n, s.out))
     for _ in range(s.trials):
         for n in points:
@@ -300,10 +301,10 @@ def main():
     s.doc["method"] = (
         "Each sweep against its own first point, trials interleaved (round t runs "
         "trial t of every point). Rate: frames back at the generator (unpaced, 64 B "
-        "but in 'size'), or, with the pcap source (settings.source; sweeps rules, "
-        "flows, instances, chain, routes), frames the core sent while its port 0 "
-        "replayed one 64 B frame per flow (routes: 4096 flows to addresses all over "
-        "the table). Cost: TSC cycles per packet from the core's stage counters "
+        "but in 'size'), or, with the pcap source (settings.source), frames the "
+        "core sent while its port 0 replayed one 64 B frame per flow (size: of that "
+        "size; routes: 4096 flows to addresses all over the table). Cost: TSC "
+        "cycles per packet from the core's stage counters "
         "(rules: NIC->core, the RX burst and classification; chain: core->NF + "
         "NF->core, i.e. per hop; flows, instances, size: the four core stages summed) "
         "or netlib's count of the NF's callback (routes). Cache-line round trip "

@@ -261,9 +261,9 @@ def _port_rates(tel, seconds):
 
 
 def run_pcap(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, flows=1,
-             core_opts="", warmup=1.0, dsts=(), **_pktgen_only):
-    """One trial of the core alone: port 0 replays a pcap of @flows 64-byte
-    frames, one per flow (to 10.0.2.1, or to the addresses @dsts in turn), as
+             core_opts="", warmup=1.0, dsts=(), size=64, **_pktgen_only):
+    """One trial of the core alone: port 0 replays a pcap of @flows frames of
+    @size bytes, one per flow (to 10.0.2.1, or to the addresses @dsts in turn), as
     fast as the core takes them (net_pcap with infinite_rx: the frames sit in
     mbufs of the core's pool and each RX copies one into a fresh buffer, as a
     NIC writes it), port 1 is a net_null sink. No generator shares the NFs'
@@ -271,15 +271,16 @@ def run_pcap(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, f
     costs, not per-burst ones. Returns what run() returns, with "pktgen"
     holding the rates the core's telemetry gave over @seconds after @warmup
     seconds (offered = tx = received on port 0, rx = sent on every port; no
-    latency). Options only the generator has (extra_pg, rate_pps, size,
+    latency). Options only the generator has (extra_pg, rate_pps,
     memif_opts) are not accepted here."""
     if _pktgen_only:
         raise TrialError(f"{name}: {', '.join(sorted(_pktgen_only))}: not with the pcap source")
     t = _Trial(setup, name)
     tag = f"-d{zlib.crc32(struct.pack(f'<{len(dsts)}I', *dsts)):08x}" if dsts else ""
-    pcap = os.path.join(setup.logdir, "run", f"flows-{flows}{tag}.pcap")
+    size = int(size)
+    pcap = os.path.join(setup.logdir, "run", f"flows-{flows}-{size}B{tag}.pcap")
     if not os.path.exists(pcap):
-        write_flows_pcap(pcap, flows, dsts=dsts)
+        write_flows_pcap(pcap, flows, size, dsts)
     # the replayed frames hold one buffer each for the whole run
     pool = 16383
     while pool < flows + 16384:
@@ -304,7 +305,7 @@ def run_pcap(setup, name, nfs, config="default = { role = 1; };", seconds=2.0, f
     finally:
         t.stop()
     return t.result({"source": "pcap", "flows": flows, "offered_pps": rx_pps,
-                     "tx_pps": rx_pps, "rx_pps": tx_pps, "rx_gbps": tx_pps * 64 * 8 / 1e9,
+                     "tx_pps": rx_pps, "rx_pps": tx_pps, "rx_gbps": tx_pps * size * 8 / 1e9,
                      "loss_ratio": 1 - tx_pps / rx_pps if rx_pps > 0 else 1.0,
                      "latency_ns": {"samples": 0}})
 
