@@ -25,12 +25,14 @@
 #            mitigation and legitimate packets lost; median, min, max (not
 #            part of 'all')
 #   scale    how cost grows: rate and cycles per packet against 1..100 000 rules,
-#            1..1M flows, 1..16 instances, chains of 1..8, 10..1M l3fwd routes,
-#            64..9000 B, each against its first point (not part of 'all')
+#            1..100 000 flows (1M with the generator), 1..16 instances, chains of
+#            1..8, 10..1M l3fwd routes, 64..9000 B, each against its first point;
+#            the core alone on a replayed pcap (not part of 'all')
 #   profile  perf record (cpu-clock) of netvm-core in the peers netvm setup:
 #            the top functions per stage (not part of 'all')
 #   instr    instructions per packet of netvm-core's datapath under callgrind
-#            (drop, bridge round trip): exact, whatever the load (not in 'all')
+#            (drop, bridge round trip; testpmd-io, the ports' floor without
+#            NetVM): exact, whatever the load (not in 'all')
 #   provision  decision to first forwarded packet of an NF started by a VM's cold
 #            boot, by a restore from a template + provisioning, and by provisioning
 #            into an idle VM (scripts/lib/provision_bench.py; needs the guest image
@@ -47,6 +49,7 @@
 #   NETVM_BENCH_CHAIN_MAX=N    longest chain (default 3)
 #   NETVM_BENCH_NF_SLEEP_US=U  NFs block on the doorbell after U us idle (default 0: never)
 #   NETVM_BENCH_CASES="C ..."  setups of 'peers'; of 'instr': drop bridge
+#                              bridge-unread testpmd-io
 #   NETVM_BENCH_TESTPMD_BURST=N peers: burst of every testpmd (default 64, the core's)
 #   NETVM_BENCH_SCALE="S ..."  sweeps of 'scale' (default: rules flows instances
 #                              chain routes size)
