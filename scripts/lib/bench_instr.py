@@ -139,7 +139,8 @@ def run_testpmd(out, name, seconds):
         # reaches the log at once, not when it exits
         tp = subprocess.Popen(
             ["stdbuf", "-oL", "valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}",
-             "--cache-sim=yes", "--separate-threads=yes", "--fair-sched=yes", f"--D1={SIM_D1}", f"--LL={SIM_LL}",
+             "--cache-sim=yes", "--separate-threads=yes", "--fair-sched=yes",
+             f"--D1={SIM_D1}", f"--LL={SIM_LL}",
              "dpdk-testpmd", "-l", "0,1", "--file-prefix", prefix, "--no-pci",
              "--vdev", "net_null0,size=64", "--vdev", "net_null1,size=64", "--",
              "--burst=64", "--forward-mode=io", "--nb-cores=1"],
