@@ -18,7 +18,10 @@ everything from port 0 out of port 1. Port 0 replays, in this order:
 The core must report MTU 9000 on both ports, exit 0 and get every buffer back.
 Then the frames of the first list pass netvm-macswap, which writes into each
 buffer: port 1 must carry them with their MAC addresses swapped, nothing else
-changed, and nothing dropped. Last, netvm-pktgen sends 9000-byte frames
+changed, and nothing dropped. The first list again with
+core.rx_parse = "when_needed" (the frames handed on unread): the same frames
+leave port 1, the same two drops, the frame over a buffer's room counted at
+RX in the unread path as well. Last, netvm-pktgen sends 9000-byte frames
 (2000 a second for a second) over net_memif (bsize 16384) through the core
 (MTU 9000, applied by the core itself on memif) and a bridge, as the
 benchmarks do: every frame that comes back must be whole and in order, and
@@ -94,6 +97,23 @@ def main():
     chk.eq(res.final.get("frag_out"), 0, "nothing was fragmented")
     chk.ok(res.final.get("pool0_free") == res.final.get("pool0_total"),
            "pool whole at exit", f"{res.final.get('pool0_free')} of {res.final.get('pool0_total')}")
+
+    chk.section('frames the core does not read: core.rx_parse = "when_needed"')
+    res = replay(env, chk, "jumbo-unread", CONFIG, frames,
+                 [NfSpec(nvenv.BRIDGE_BIN, 1, [], "bridge")],
+                 core_extra=CORE_EXTRA + '  rx_parse = "when_needed";\n')
+    if res.started:
+        diffs = pcaps.compare(expected, res.out.get(1) or [])
+        chk.ok(not diffs, f"port 1 carries the {len(expected)} frames byte for byte, in order",
+               "; ".join(diffs[:5]))
+        chk.eq({k: v for k, v in drops(res.final).items() if v},
+               {"frag_needed": 1, "frame_room": 1},
+               "the frame over a buffer's room is dropped at RX unread too (drop_frame_room)")
+        chk.eq(res.final.get("rx_unread"), len(frames) - 1,
+               "every other frame went to the NF unread")
+        chk.ok(res.final.get("pool0_free") == res.final.get("pool0_total"),
+               "pool whole at exit",
+               f"{res.final.get('pool0_free')} of {res.final.get('pool0_total')}")
 
     chk.section("an NF that writes the frame: netvm-macswap")
     res = replay(env, chk, "jumbo-macswap", CONFIG, passing,
