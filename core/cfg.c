@@ -391,7 +391,8 @@ cfg_parse_target(struct cfg_ctx *x, const config_setting_t *s, const char *key,
 		return cfg_implicit_chain(x, s, key, (uint16_t)v, target);
 	}
 	if (strcmp(name, "chain") == 0) {
-		rc = cfg_get_string(x, s, key, CFG_NAME_LEN, &str);
+		/* a chain's name, so never an implicit chain's "role:N" */
+		rc = cfg_get_name(x, s, key, &str);
 		if (rc < 0)
 			return rc;
 		for (i = 0; i < x->c->nb_chains && strcmp(x->c->chains[i].name, str) != 0; i++)

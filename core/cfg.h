@@ -74,7 +74,7 @@ struct cfg_rule {
 };
 
 struct cfg {
-	char socket_path[108]; /* sizeof(sun_path) */
+	char socket_path[104]; /* sizeof(sun_path), less the command socket's ".ctl" */
 	char file_prefix[64];  /* the EAL --file-prefix the core must run with; "" = any */
 	char hugepage_dir[256];
 	uint32_t pool_buffers;

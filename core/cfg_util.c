@@ -83,13 +83,19 @@ read_text(const char *path, char **text, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-rc));
 		return rc;
 	}
+	/* The buffer grows to at most CFG_FILE_MAX + 2 bytes: the limit, one
+	 * byte more to tell a longer file, and the NUL. */
 	for (;;) {
 		if (buf == NULL || cap - len < 2) {
+			if (buf != NULL && cap == CFG_FILE_MAX + 2) {
+				rc = -EFBIG;
+				break;
+			}
 			if (buf != NULL)
-				cap *= 2;
-			nb = cap > CFG_FILE_MAX + 1 ? NULL : realloc(buf, cap);
+				cap = cap > (CFG_FILE_MAX + 2) / 2 ? CFG_FILE_MAX + 2 : cap * 2;
+			nb = realloc(buf, cap);
 			if (nb == NULL) {
-				rc = cap > CFG_FILE_MAX + 1 ? -EFBIG : -ENOMEM;
+				rc = -ENOMEM;
 				break;
 			}
 			buf = nb;
@@ -98,7 +104,7 @@ read_text(const char *path, char **text, char *err, size_t errlen)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			rc = r < 0 ? -errno : 0;
+			rc = r < 0 ? -errno : len > CFG_FILE_MAX ? -EFBIG : 0;
 			break;
 		}
 		len += (size_t)r;

@@ -8,6 +8,7 @@
  * SOURCE_ROOT/configs/examples; the build's source root by default)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -306,15 +307,52 @@ test_core_paths(void **state)
 	assert_string_equal(c.socket_path, "/abs/core.sock");
 	cfg_free(&c);
 
-	/* 104 characters fit alone, not behind the directory */
+	/* 103 characters fit alone, not behind the directory */
 	write_temp(path, sizeof(path), "core = {\n socket = \"ssssssssssssssssssssssssssssssssssssssss"
-		   "ssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss\";\n};\n");
+		   "sssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss\";\n};\n");
 	rc = cfg_load(path, &c, err, sizeof(err));
 	snprintf(expect, sizeof(expect), "%s:2: core.socket: ", path);
 	unlink(path);
 	assert_int_equal(rc, -EINVAL);
 	assert_memory_equal(err, expect, strlen(expect));
-	assert_non_null(strstr(err, "longer than 107 characters"));
+	assert_non_null(strstr(err, "longer than 103 characters"));
+
+	/* the command socket adds ".ctl": 103 characters and not one more, so
+	 * that it stays within a unix socket address's 107 */
+	snprintf(expect, sizeof(expect), "core = { socket = \"/%0102d\"; };\n", 0);
+	assert_int_equal(cfg_parse_string(expect, "t.conf", &c, err, sizeof(err)), 0);
+	assert_int_equal(strlen(c.socket_path), 103);
+	assert_int_equal(strlen(c.socket_path) + strlen(".ctl"), 107);
+	cfg_free(&c);
+	snprintf(expect, sizeof(expect), "core = { socket = \"/%0103d\"; };\n", 0);
+	assert_int_equal(cfg_parse_string(expect, "t.conf", &c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:1: core.socket: longer than 103 characters");
+}
+
+/* A file of CFG_FILE_MAX (256 MiB) bytes is read, one byte more is refused. */
+static void
+test_file_size_limit(void **state)
+{
+	char path[256], err[512] = "";
+	struct cfg c;
+	int fd, rc;
+
+	(void)state;
+	write_temp(path, sizeof(path), "core = { queues = 2; };\n");
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	/* the rest is NUL bytes, which end the text libconfig parses */
+	assert_int_equal(ftruncate(fd, 256 << 20), 0);
+	rc = cfg_load(path, &c, err, sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_int_equal(c.queues, 2);
+	cfg_free(&c);
+	assert_int_equal(ftruncate(fd, (256 << 20) + 1), 0);
+	rc = cfg_load(path, &c, err, sizeof(err));
+	close(fd);
+	unlink(path);
+	assert_int_equal(rc, -EFBIG);
+	assert_non_null(strstr(err, ": cannot read: larger than 256 MiB"));
 }
 
 static void
@@ -527,7 +565,7 @@ static const struct bad_case bad_cases[] = {
 	{ "core = {\n  pool_buffers = 10000000000L;\n};\n", "t.conf:2: core.pool_buffers: 10000000000 is out of range" },
 	{ "core = {\n  socket = \"\";\n};\n", "t.conf:2: core.socket: must not be empty" },
 	{ "core = {\n  socket = \"/run/netvm/a-socket-path-that-is-much-longer-than-a-unix-socket-"
-	  "address-can-hold-which-is-107-bytes-and-not-one-more.sock\";\n};\n", "t.conf:2: core.socket: longer than 107" },
+	  "address-can-hold-which-is-107-bytes-and-not-one-more.sock\";\n};\n", "t.conf:2: core.socket: longer than 103" },
 	{ "roles = (\n  { id = 1; name = \"a\"; },\n  { id = 256; name = \"b\"; }\n);\n",
 	  "t.conf:3: roles[1].id: 256 is out of range" },
 	{ "rules = (\n  { in_port = 32; role = 1; }\n);\n", "t.conf:2: rules[0].in_port: 32 is out of range" },
@@ -599,6 +637,11 @@ static const struct bad_case bad_cases[] = {
 	/* names, lengths, missing keys */
 	{ "roles = (\n  { id = 1; name = \"fire wall\"; }\n);\n", "t.conf:2: roles[0].name: 'fire wall'" },
 	{ "chains = (\n  { name = \"role:1\"; roles = [1]; }\n);\n", "t.conf:2: chains[0].name: 'role:1'" },
+	/* an implicit chain's name is no name a file can use, made before or not */
+	{ "rules = (\n  { role = 1; },\n  { chain = \"role:1\"; }\n);\n",
+	  "t.conf:3: rules[1].chain: 'role:1': use only letters, digits" },
+	{ "rules = (\n  { role = 2; }\n);\ndefault = { chain = \"role:2\"; };\n",
+	  "t.conf:4: default.chain: 'role:2': use only letters, digits" },
 	{ "chains = (\n  { name = \"abcdefghijklmnopqrstuvwxyz0123456\"; roles = [1]; }\n);\n",
 	  "t.conf:2: chains[0].name: longer than 31" },
 	{ "roles = (\n  { id = 1; }\n);\n", "t.conf:2: roles[0]: missing key 'name'" },
@@ -939,6 +982,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_error_truncated_buffer),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_read_errors),
+		cmocka_unit_test(test_file_size_limit),
 		cmocka_unit_test(test_include_relative),
 		cmocka_unit_test(test_file_errors_name_the_file),
 		cmocka_unit_test(test_example_chain),
