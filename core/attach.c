@@ -244,6 +244,18 @@ peer_pid(int fd)
 
 /* A whole hello came on @fd: make the NF and send it its regions, or give
  * an orphaned lease to a new manager, or refuse. */
+/* NFs of role @role in the table, attached or attaching (the view takes
+ * CORE_MAX_INSTANCES of a role, so the core attaches no more). */
+static unsigned int
+role_instances(const struct core *c, uint16_t role)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < CORE_MAX_NFS; i++)
+		n += c->nfs[i] != NULL && c->nfs[i]->role == role;
+	return n;
+}
+
 static void
 attach_one(struct core *c, int epfd, int fd, const int64_t *hello)
 {
@@ -274,6 +286,12 @@ attach_one(struct core *c, int epfd, int fd, const int64_t *hello)
 		;
 	if (slot == CORE_MAX_NFS) {
 		fprintf(stderr, "attach: refused: %u NFs attached already\n", CORE_MAX_NFS);
+		refuse(c, fd, ENOSPC);
+		return;
+	}
+	if (role_instances(c, h.role) == CORE_MAX_INSTANCES) {
+		fprintf(stderr, "attach: refused: %u instances of role %u attached already\n",
+			CORE_MAX_INSTANCES, h.role);
 		refuse(c, fd, ENOSPC);
 		return;
 	}

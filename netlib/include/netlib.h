@@ -164,7 +164,8 @@ uint32_t nl_pkt_room(const struct nl_pkt *p);
 int nl_pkt_emit(struct nl_queue *q, struct nl_pkt *p, int action);
 
 /* Move the start of packet data by @delta bytes (negative: prepend room).
- * Returns 0 or -EINVAL if the packet would leave its buffer. */
+ * Returns 0, or -EINVAL if the packet would leave its buffer or @delta is
+ * more than its length. */
 int nl_pkt_adj(struct nl_pkt *p, int delta);
 
 #endif /* NETLIB_H */

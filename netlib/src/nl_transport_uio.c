@@ -325,6 +325,7 @@ uio_attach(struct nl_ctx *ctx, char *err, size_t errlen)
 	const struct nvm_priv_hdr *h;
 	struct uio_dev *priv, *pool;
 	unsigned int i;
+	uint32_t state;
 	int ip, ipool, r;
 
 	r = scan(&s, err, errlen);
@@ -339,10 +340,13 @@ uio_attach(struct nl_ctx *ctx, char *err, size_t errlen)
 	if (r < 0)
 		goto out;
 	pool = &s.devs[ipool];
-	if (h->nf_state != NVM_NF_ATTACHING) {
+	state = h->nf_state; /* read once: the header is shared memory */
+	if (state != NVM_NF_ATTACHING) {
 		snprintf(err, errlen, "uio%d (%s): the private region was used by an earlier NF "
 			 "run (state %s), its rings are not fresh: restart the VM", priv->num,
-			 priv->pci, h->nf_state == NVM_NF_RUNNING ? "running" : "stopping");
+			 priv->pci, state == NVM_NF_RUNNING ? "running" :
+				    state == NVM_NF_STOPPING ? "stopping" :
+				    state == NVM_NF_PARKED ? "parked" : "unknown");
 		r = -EBUSY;
 		goto out;
 	}

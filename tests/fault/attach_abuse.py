@@ -12,11 +12,15 @@ silent, or attach several descriptors to one message:
   fds       hellos whose every message carries two descriptors are refused
             and the core keeps none of them: its count of open descriptors
             is the same before and after 20 such connections
+  instances 16 NFs of one role attach, a 17th is refused with ENOSPC (the
+            core serves 16 instances of a role), one of another role still
+            attaches, and once one of the 16 detaches another one attaches
 
 Expected values come from the test (what it sent, what it counted in
 /proc), never from the code under test.
 """
 
+import errno
 import os
 import socket
 import struct
@@ -41,6 +45,8 @@ default = {{ action = "drop"; }};
 HELLO_DEADLINE_S = 2  # the core's per-hello deadline (core/attach.c)
 ATTACH_WAIT_S = HELLO_DEADLINE_S + 8  # a stalled peer may hold the core that long, no more
 FD_ROUNDS = 20
+MAX_INSTANCES = 16  # NFs of one role the core serves (docs/abi.md §3)
+OTHER_ROLE = 2
 
 
 def open_fds(pid):
@@ -70,6 +76,40 @@ def attaches(chk, core, what):
         return chk.ok(False, what, f"{type(exc).__name__}: {exc}")
     nf.close()
     return chk.ok(True, what)
+
+
+def instances_section(env, chk, core):
+    """The core serves at most MAX_INSTANCES NFs of one role: one more is refused, not ignored."""
+    chk.section(f"instances: a role's {MAX_INSTANCES + 1}th NF")
+    many = []
+    for _ in range(MAX_INSTANCES):
+        try:
+            many.append(RawNf(core.sock, OTHER_ROLE))
+        except (rawnf.AttachError, OSError) as exc:
+            chk.fatal(f"{MAX_INSTANCES} raw NFs of role {OTHER_ROLE} attach", str(exc))
+        env.add_cleanup(many[-1].close)
+    chk.ok(True, f"{MAX_INSTANCES} raw NFs of role {OTHER_ROLE} attach")
+    try:
+        RawNf(core.sock, OTHER_ROLE).close()
+        chk.ok(False, f"NF {MAX_INSTANCES + 1} of role {OTHER_ROLE} is refused", "it attached")
+    except rawnf.AttachError as exc:
+        chk.ok(f"NVM_MSG_ERROR -{errno.ENOSPC} " in str(exc),
+               f"NF {MAX_INSTANCES + 1} of role {OTHER_ROLE} is refused with ENOSPC", str(exc))
+    line = f"refused: {MAX_INSTANCES} instances of role {OTHER_ROLE} attached already"
+    ok, _ = core.tel.wait_for(lambda s: line in core.stderr(), 5)
+    chk.ok(ok, "the core says why", core.tail())
+    attaches(chk, core, f"an NF of role {ROLE} still attaches (the limit is per role)")
+    gone = many.pop()
+    gone.close()
+    core.tel.wait_for(lambda s: f"nf{gone.nf_id}_role" not in s, 5)
+    try:
+        many.append(RawNf(core.sock, OTHER_ROLE))
+        chk.ok(True, f"once one of them detached, another NF of role {OTHER_ROLE} attaches")
+    except (rawnf.AttachError, OSError) as exc:
+        chk.ok(False, f"once one of them detached, another NF of role {OTHER_ROLE} attaches",
+               str(exc))
+    for nf in many:
+        nf.close()
 
 
 def main():
@@ -128,6 +168,7 @@ def main():
            f"({2 * 4 * FD_ROUNDS} were sent to it)")
 
     attaches(chk, core, "an NF still attaches")
+    instances_section(env, chk, core)
     chk.ok(core.alive(), "the core is alive")
     core.stop_checked(chk)
     env.done(chk)
