@@ -26,6 +26,10 @@ netvm-click --offline, no root, no core engine.
   IPPrint        ICMP errors by type and code name (an unreachable with the quoted
                  destination, protocol and port), PAINT before the addresses,
                  CONTENTS hex laid out as Click's (checksums worked out here)
+  ICMPError      as Click's: TTL 200, USE_FIX_ANNO false, no error for a destination
+                 that is not unicast, an invalid source or an ICMP error; a TYPE
+                 that is no error refused; the parameter problem pointer for code
+                 0 only; handlers src, mtu, pmtu
   small          SetIPChecksum, SetTCPChecksum, SetUDPChecksum (checked by the Check
                  elements), StripToNetworkHeader, PushNull, PullNull, AlignmentInfo
   ip fields      SetIPDSCP, MarkIPCE (FORCE), StoreIPAddress keep the checksum right;
@@ -260,6 +264,112 @@ def ipprint_lines(env, chk):
         "9.9.9.9 > 1.0.0.1: icmp 5.0.0.5 unreachable port udp/53",
         "x: 1.0.0.1.7 > 5.0.0.5.53: udp 8"] + dump),
         "ICMP errors named, PAINT's place, CONTENTS hex laid out")
+
+
+def ip_packet(src, dst, proto, payload, ihl_opts=b""):
+    """An IPv4 packet from dotted @src to @dst (TTL 64, ID 0), checksum worked out here."""
+    hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45 + len(ihl_opts) // 4, 0,
+                                20 + len(ihl_opts) + len(payload), 0, 0, 64, proto, 0,
+                                bytes(map(int, src.split("."))),
+                                bytes(map(int, dst.split(".")))) + ihl_opts)
+    hdr[10:12] = struct.pack("!H", csum(bytes(hdr)))
+    return bytes(hdr) + payload
+
+
+def udp_packet(src, dst):
+    """A UDP packet port 7 to 53, 4 payload bytes, UDP checksum 0 (none)."""
+    return ip_packet(src, dst, 17, struct.pack("!HHHH", 7, 53, 12, 0) + b"abcd")
+
+
+def icmp_error(src, ttl, ident, typ, code, quoted, extra=b"\0\0\0\0"):
+    """The ICMP error Click's ICMPError builds from @src quoting @quoted (no options)."""
+    icmp = bytearray(struct.pack("!BBH", typ, code, 0) + extra + quoted)
+    icmp[2:4] = struct.pack("!H", csum(bytes(icmp)))
+    dst = quoted[12:16]
+    hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), ident, 0, ttl, 1, 0,
+                                bytes(map(int, src.split("."))), dst))
+    hdr[10:12] = struct.pack("!H", csum(bytes(hdr)))
+    return bytes(hdr) + bytes(icmp)
+
+
+def print_lines(label, data):
+    """Print(LABEL, MAXLENGTH big)'s line for @data: length, 4-byte hex groups."""
+    hexs = data.hex()
+    return f"{label}: {len(data):4d} | " + " ".join(hexs[i:i + 8] for i in range(0, len(hexs), 8))
+
+
+def icmperror(env, chk):
+    # Click's ICMPError: TTL 200, IDs from 1; fix_ip_src set unless
+    # USE_FIX_ANNO (SET_FIX_ANNO in Click's code) is false
+    pkt = udp_packet("10.0.0.2", "10.0.0.1")
+    src = f"InfiniteSource(DATA \\<{pkt.hex()}>, LIMIT 1, STOP true) -> MarkIPHeader"
+    rc, out, err = click(env, "-e", src + " -> ICMPError(9.9.9.9, unreachable, port) "
+                         "-> Print(e, 200) -> Discard")
+    want = icmp_error("9.9.9.9", 200, 1, 3, 3, pkt)
+    chk.eq((rc, err.strip()), (0, print_lines("e", want)),
+           "an unreachable port: TTL 200, ID 1, the packet quoted, checksums right")
+    for opt, want in (("", "1.1.1.1"), (", USE_FIX_ANNO false", "9.9.9.9"),
+                      (", SET_FIX_ANNO false", "9.9.9.9"), (", USE_FIX_ANNO true", "1.1.1.1")):
+        rc, out, err = click(env, "-e", src + f" -> ICMPError(9.9.9.9, unreachable, port{opt}) "
+                             "-> FixIPSrc(1.1.1.1) -> IPPrint(e, TIMESTAMP false) -> Discard")
+        chk.eq((rc, err.strip()),
+               (0, f"e: {want} > 10.0.0.2: icmp 10.0.0.1 unreachable port udp/53"),
+               f"ICMPError(...{opt}) -> FixIPSrc: source {want}")
+    # no error for a destination that is not unicast, an invalid source, an
+    # ICMP error (types 3, 4, 5, 11, 12); other ICMP types are answered
+    cases = [("255.255.255.255 destination", udp_packet("10.0.0.2", "255.255.255.255"), 0),
+             ("224/4 destination", udp_packet("10.0.0.2", "239.1.1.1"), 0),
+             ("BADADDRS destination", udp_packet("10.0.0.2", "10.0.0.255"), 0),
+             ("BADADDRS source", udp_packet("10.0.0.255", "10.0.0.1"), 0),
+             ("net 0 source", udp_packet("0.1.2.3", "10.0.0.1"), 0),
+             ("net 127 source", udp_packet("127.0.0.1", "10.0.0.1"), 0),
+             ("240/4 source", udp_packet("240.0.0.1", "10.0.0.1"), 0),
+             ("224/4 source", udp_packet("224.0.0.1", "10.0.0.1"), 0),
+             ("unicast source and destination", udp_packet("10.0.0.2", "10.0.0.1"), 1)]
+    for typ, n in ((3, 0), (4, 0), (5, 0), (11, 0), (12, 0), (0, 1), (8, 1), (9, 1), (10, 1)):
+        cases.append((f"ICMP type {typ}", ip_packet("10.0.0.2", "10.0.0.1", 1,
+                                                    bytes([typ, 0, 0, 0, 0, 0, 0, 0])), n))
+    for what, data, n in cases:
+        rc, out, err = click(env, "-e", f"InfiniteSource(DATA \\<{data.hex()}>, LIMIT 1, "
+                             "STOP true) -> MarkIPHeader -> ICMPError(9.9.9.9, unreachable, "
+                             "host, BADADDRS 10.0.0.255) -> c :: Counter -> Discard",
+                             "-h", "c.count")
+        chk.eq((rc, out.strip()), (0, str(n)), f"{what}: {n} error(s)")
+    rc, out, err = click(env, "-q", "-e", "Idle -> ICMPError(9.9.9.9, echo) -> Discard")
+    chk.ok(rc == 1 and "ICMP type 8 is not an error type" in err,
+           "TYPE echo: refused as Click does", err)
+    # the parameter problem pointer only for code 0 (erroratptr): IPGWOptions
+    # finds a Record Route option too short (length 2) and sets it
+    bad = ip_packet("10.0.0.2", "10.0.0.1", 17, struct.pack("!HHHH", 7, 53, 8, 0),
+                    bytes([7, 2, 0, 0]))
+    for code, nonzero in (("erroratptr", True), ("missingopt", False), ("2", False)):
+        rc, out, err = click(env, "-e", f"InfiniteSource(DATA \\<{bad.hex()}>, LIMIT 1, STOP true)"
+                             " -> MarkIPHeader -> g :: IPGWOptions(9.9.9.9) -> Discard; g[1] -> "
+                             f"ICMPError(9.9.9.9, parameterproblem, {code}) -> Print(e, 28) "
+                             "-> Discard")
+        ptr = err.split("|")[-1].split()[6][:2] if "|" in err else "?"
+        chk.ok(rc == 0 and (ptr != "00" if nonzero else ptr == "00"),
+               f"parameterproblem {code}: pointer {'set' if nonzero else '0'}", err)
+    # src, mtu, pmtu: read/write as Click's data handlers
+    rc, out, err = click(env, "-e", src + " -> i :: ICMPError(9.9.9.9, unreachable, needfrag, "
+                         "PMTU 1400) -> Print(e, 200) -> Discard", "-h", "i.src", "-h", "i.mtu",
+                         "-h", "i.pmtu")
+    chk.eq((rc, handlers(out)), (0, {"i.src": "9.9.9.9", "i.mtu": "576", "i.pmtu": "1400"}),
+           "src, mtu, pmtu read")
+    chk.eq(err.strip(), print_lines("e", icmp_error("9.9.9.9", 200, 1, 3, 4, pkt,
+                                                    struct.pack("!HH", 0, 1400))),
+           "needfrag carries PMTU")
+    rc, out, err = click(env, "-e", "i :: InfiniteSource(DATA \\<" + pkt.hex() + ">, LIMIT 1, "
+                         "ACTIVE false) -> MarkIPHeader -> e :: ICMPError(9.9.9.9, unreachable, "
+                         "needfrag) -> Print(e, 200) -> Discard; Script(write e.src 8.8.8.8, "
+                         "write e.mtu 68, write e.pmtu 1280, write i.active true, wait 0.01s, "
+                         "print e.src, print e.mtu, print e.pmtu, stop)")
+    quoted = pkt[:40]
+    chk.eq((rc, out.split(), err.strip()),
+           (0, ["8.8.8.8", "68", "1280"],
+            print_lines("e", icmp_error("8.8.8.8", 200, 1, 3, 4, quoted,
+                                        struct.pack("!HH", 0, 1280)))),
+           "src, mtu, pmtu written: the next error from 8.8.8.8, 68 bytes, next-hop MTU 1280")
 
 
 def small_elements(env, chk):
@@ -595,6 +705,8 @@ def main():
     dump_fields(env, chk)
     chk.section("IPPrint's lines")
     ipprint_lines(env, chk)
+    chk.section("ICMPError")
+    icmperror(env, chk)
     chk.section("SetIPChecksum, SetTCP/UDPChecksum, StripToNetworkHeader, PushNull, PullNull")
     small_elements(env, chk)
     chk.section("SetIPDSCP, MarkIPCE, StoreIPAddress")

@@ -830,7 +830,7 @@ test_icmperror(void **state)
 	memcpy(pkt, udp40, 40);
 	inject(&x, "m", pkt, 40);
 	/* the quoted packet's destination, the code's name, its protocol and port */
-	assert_string_equal(chat(&x), "ttl 255 length 68 192.168.0.1 > 10.0.0.1: icmp 10.0.0.2 "
+	assert_string_equal(chat(&x), "ttl 200 length 68 192.168.0.1 > 10.0.0.1: icmp 10.0.0.2 "
 			    "unreachable port udp/53\n");
 	pkt[9] = 1;   /* an ICMP error (type 3) gets no error back */
 	pkt[20] = 3;

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ICMPError(SRC, TYPE [, CODE], BADADDRS, MTU, PMTU) — replaces an IP packet
- * (IP header annotation) by an ICMP error from SRC to its source, quoting as
- * much of it as fits in MTU (576). TYPE/CODE are numbers or names
- * (unreachable/net/host/protocol/port/needfrag, timeexceeded/transit/
- * reassembly, parameterproblem, redirect, sourcequench). The error gets TTL
- * 255, the destination-IP and fix-ip-src annotations; the gateway of a
- * redirect comes from the destination-IP annotation, a parameter problem's
- * pointer from the param-off annotation. Nothing is sent for ICMP errors,
- * later fragments, link broadcasts, and bad (zero, broadcast, multicast,
- * BADADDRS) sources: those packets are dropped.
+ * ICMPError(SRC, TYPE [, CODE], BADADDRS, MTU, PMTU, USE_FIX_ANNO) — replaces
+ * an IP packet (IP header annotation) by an ICMP error from SRC to its
+ * source, quoting as much of it as fits in MTU (576). TYPE is an error type
+ * (3, 4, 5, 11, 12), CODE a number; both may be names (unreachable/net/host/
+ * protocol/port/needfrag, timeexceeded/transit/reassembly, parameterproblem/
+ * erroratptr/missingopt/length, redirect, sourcequench). The error gets TTL
+ * 200, the destination-IP annotation and, unless USE_FIX_ANNO is false, the
+ * fix-ip-src one; the gateway of a redirect comes from the destination-IP
+ * annotation, a parameter problem's pointer (code 0) from the param-off
+ * annotation. As Click's, nothing is sent for ICMP errors (types 3, 4, 5,
+ * 11, 12), later fragments, link broadcasts, destinations that are not
+ * unicast (255.255.255.255, 224/4, BADADDRS) and invalid sources (those and
+ * nets 0, 127 and 240/4): those packets are dropped. Handlers src, mtu, pmtu
+ * (rw).
  */
 #include <arpa/inet.h>
 
@@ -22,7 +26,15 @@ struct icmperr {
 	unsigned int nbad;
 	uint16_t id;
 	uint64_t sent, suppressed;
+	bool use_fix;
 };
+
+/* The error types Click's ICMPError answers with and never answers. */
+static bool
+is_error_type(int64_t t)
+{
+	return t == 3 || t == 4 || t == 5 || t == 11 || t == 12;
+}
 
 static int
 name_or_number(const char *s, const char *const *names, int64_t *v)
@@ -45,9 +57,9 @@ icmperr_configure(struct ck_element *e)
 		"srcroutefail", NULL };
 	static const char *const exceeded[] = { "transit", "reassembly", NULL };
 	static const char *const redirect[] = { "net", "host", "tos-net", "tos-host", NULL };
+	static const char *const paramprob[] = { "erroratptr", "missingopt", "length", NULL };
 	struct icmperr *x = CK_PRIV(e, struct icmperr);
 	struct ck_bytes type = { 0 }, code = { 0 }, bad = { 0 };
-	bool fix = true;
 	const struct ck_argdesc a[] = {
 		{ "SRC", CK_A_IP, &x->src, CK_POS | CK_MAND, NULL },
 		{ "TYPE", CK_A_WORD, &type, CK_POS | CK_MAND, NULL },
@@ -55,17 +67,24 @@ icmperr_configure(struct ck_element *e)
 		{ "BADADDRS", CK_A_WORD, &bad, CK_POS, NULL },
 		{ "MTU", CK_A_INT, &x->mtu, 0, NULL },
 		{ "PMTU", CK_A_INT, &x->pmtu, 0, NULL },
-		{ "USE_FIX_ANNO", CK_A_BOOL, &fix, 0, NULL },
+		{ "USE_FIX_ANNO", CK_A_BOOL, &x->use_fix, 0, NULL },
+		{ "SET_FIX_ANNO", CK_A_BOOL, &x->use_fix, 0, NULL },
 	};
 	int rc;
 
 	x->mtu = 576;
-	rc = ck_args_parse(e, a, 7);
+	x->use_fix = true;
+	rc = ck_args_parse(e, a, 8);
 	if (rc == 0 && name_or_number(type.p, types, &x->type) < 0)
 		rc = ck_error(e, "unknown ICMP type '%s'", type.p);
+	if (rc == 0 && (x->type < 0 || x->type > 255))
+		rc = ck_error(e, "ICMP type must be between 0 and 255");
+	else if (rc == 0 && !is_error_type(x->type))
+		rc = ck_error(e, "ICMP type %d is not an error type", (int)x->type);
 	if (rc == 0 && code.p) {
 		const char *const *names = x->type == 3 ? unreach : x->type == 11 ? exceeded :
-					   x->type == 5 ? redirect : NULL;
+					   x->type == 5 ? redirect : x->type == 12 ? paramprob :
+					   NULL;
 		static const char *const none[] = { NULL };
 
 		if (name_or_number(code.p, names ? names : none, &x->code) < 0)
@@ -83,32 +102,54 @@ icmperr_configure(struct ck_element *e)
 	}
 	if (rc == 0 && (x->mtu < 68 || x->mtu > 65535))
 		rc = ck_error(e, "MTU must be 68..65535");
+	if (rc == 0 && (x->pmtu < 0 || x->pmtu > UINT32_MAX))
+		rc = ck_error(e, "PMTU must be an unsigned number");
 	free(type.p);
 	free(code.p);
 	free(bad.p);
 	return rc;
 }
 
+/* Whether @a (network order) is unicast: not 255.255.255.255, not 224/4, not
+ * in BADADDRS. */
+static bool
+unicast(const struct icmperr *x, uint32_t a)
+{
+	uint32_t h = ntohl(a);
+
+	if (h == 0xffffffffu || (h >> 28) == 14)
+		return false;
+	for (unsigned int i = 0; i < x->nbad; i++)
+		if (a == x->bad[i])
+			return false;
+	return true;
+}
+
+/* Whether @a (network order) may be answered (RFC 1812 5.3.7): unicast, not
+ * net 0, not net 127, not 240/4. */
+static bool
+valid_source(const struct icmperr *x, uint32_t a)
+{
+	uint32_t net = ntohl(a) >> 24;
+
+	return unicast(x, a) && net != 0 && net != 127 && (net & 0xf0) != 0xf0;
+}
+
 static bool
 suppress(const struct icmperr *x, const struct ck_pkt *p, const struct nl_ipv4_hdr *ip)
 {
-	uint32_t s = ntohl(ip->src);
-	const uint8_t *th = ck_pkt_transport(p);
+	const uint8_t *th = (const uint8_t *)ip + nl_ipv4_hdr_len(ip);
 
+	if (ip->proto == NL_IPPROTO_ICMP &&
+	    (ck_pkt_avail(p, p->a.ip) < nl_ipv4_hdr_len(ip) + 4u || is_error_type(th[0])))
+		return true;
+	if (!unicast(x, ip->dst))
+		return true;
 	if (p->a.ptype == CK_PT_BROADCAST || p->a.ptype == CK_PT_MULTICAST)
 		return true;
-	if (s == 0 || s == 0xffffffffu || (s >> 28) == 14 || (ntohl(ip->dst) >> 28) == 14)
+	if (!valid_source(x, ip->src))
 		return true;
-	for (unsigned int i = 0; i < x->nbad; i++)
-		if (ip->src == x->bad[i])
-			return true;
-	if (nl_ipv4_frag_offset(ip) != 0)
-		return true;
-	if (ip->proto == NL_IPPROTO_ICMP && ck_pkt_avail(p, th) >= 1 &&
-	    th[0] != 0 && th[0] != 8 && th[0] != 13 && th[0] != 14 && th[0] != 15 &&
-	    th[0] != 16 && th[0] != 17 && th[0] != 18)
-		return true;
-	return false;
+	return nl_ipv4_frag_offset(ip) != 0;
 }
 
 static struct ck_pkt *
@@ -142,7 +183,7 @@ icmperr_action(struct ck_element *e, struct ck_pkt *p)
 	nip->ver_ihl = 0x45;
 	nip->total_len = nl_hton16((uint16_t)(28 + qlen));
 	nip->id = nl_hton16(++x->id);
-	nip->ttl = 255;
+	nip->ttl = 200;
 	nip->proto = NL_IPPROTO_ICMP;
 	nip->src = x->src;
 	nip->dst = ip->src;
@@ -152,7 +193,7 @@ icmperr_action(struct ck_element *e, struct ck_pkt *p)
 	ic[1] = (uint8_t)x->code;
 	if (x->type == 5)
 		memcpy(ic + 4, &p->a.dst_ip, 4);
-	else if (x->type == 12)
+	else if (x->type == 12 && x->code == 0)
 		ic[4] = p->a.param_off;
 	else if (x->type == 3 && x->code == 4 && x->pmtu > 0)
 		ic[6] = (uint8_t)(x->pmtu >> 8), ic[7] = (uint8_t)x->pmtu;
@@ -164,7 +205,7 @@ icmperr_action(struct ck_element *e, struct ck_pkt *p)
 	}
 	q->a.ip = q->data;
 	q->a.dst_ip = ip->src;
-	q->a.fix_ip_src = 1;
+	q->a.fix_ip_src = x->use_fix;
 	q->a.ts_sec = p->a.ts_sec;
 	q->a.ts_usec = p->a.ts_usec;
 	x->sent++;
@@ -172,7 +213,55 @@ icmperr_action(struct ck_element *e, struct ck_pkt *p)
 	return q;
 }
 
+static int
+icmperr_read_src(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	char b[16];
+
+	(void)h;
+	fprintf(f, "%s\n", ck_ip_str(CK_PRIV(e, struct icmperr)->src, b));
+	return 0;
+}
+
+static int
+icmperr_write_src(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	uint32_t ip;
+
+	(void)h;
+	if (ck_parse_ip(e->r, v, &ip) < 0) {
+		if (errf)
+			fprintf(errf, "src: expected an IP address\n");
+		return -EINVAL;
+	}
+	CK_PRIV(e, struct icmperr)->src = ip;
+	return 0;
+}
+
+/* mtu (68..65535, as configure takes it) and pmtu (unsigned). */
+static int
+icmperr_write_mtu(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	int64_t *dst = (int64_t *)((char *)e->priv + h->arg);
+	bool mtu = h->arg == offsetof(struct icmperr, mtu);
+	int64_t n;
+
+	if (ck_parse_int(v, &n) < 0 || n < (mtu ? 68 : 0) || n > (mtu ? 65535 : UINT32_MAX)) {
+		if (errf)
+			fprintf(errf, "%s: expected %s\n", h->name,
+				mtu ? "a number 68..65535" : "an unsigned number");
+		return -EINVAL;
+	}
+	*dst = n;
+	return 0;
+}
+
 static const struct ck_handler icmperr_handlers[] = {
+	{ "src", CK_H_READ | CK_H_WRITE, icmperr_read_src, icmperr_write_src, 0 },
+	{ "mtu", CK_H_READ | CK_H_WRITE, ck_h_read_u64, icmperr_write_mtu,
+	  offsetof(struct icmperr, mtu) },
+	{ "pmtu", CK_H_READ | CK_H_WRITE, ck_h_read_u64, icmperr_write_mtu,
+	  offsetof(struct icmperr, pmtu) },
 	{ "sent", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct icmperr, sent) },
 	{ NULL, 0, NULL, NULL, 0 },
 };
