@@ -42,7 +42,8 @@ netvm-click --offline, no root, no core engine.
   options        -qh H, -qe CONFIG, -hH, --handler=H, --expression=E as Click's
                  driver takes them
   count call     Counter COUNT_CALL / BYTE_COUNT_CALL write a handler as the count
-                 reaches N, before the packet goes on
+                 reaches N, before the packet goes on; the count_call and
+                 byte_count_call handlers set a new call
   queue full     a push InfiniteSource sleeps while its Queue is full; capacity
                  written smaller drops the excess, larger wakes the source
   timing         FromIPSummaryDump TIMING true spaces packets as their timestamps
@@ -515,6 +516,21 @@ def count_call(env, chk):
                          "-> Discard; s[1] -> Discard; InfiniteSource(LIMIT 5, END_CALL stop) -> "
                          "Discard", "-h", "s.switch", timeout=30)
     chk.eq((rc, out.strip()), (0, "1"), "InfiniteSource END_CALL writes the handler")
+    # count_call / byte_count_call written (Click's write handlers): the new
+    # call armed; count_call reads N; a bad count or handler is refused
+    conf = ("i :: InfiniteSource(LIMIT 6, ACTIVE false) -> c :: Counter -> t :: Switch "
+            "-> s :: Switch -> Discard; s[1] -> d :: Counter -> Discard; t[1] -> f :: Counter "
+            "-> Discard; Script(print c.count_call, write c.count_call 2 s.switch 1, "
+            "write c.byte_count_call 192 t.switch 1, write i.active true, wait 0.01s, "
+            "print c.count_call, print d.count, print f.count, write c.count_call x, "
+            "write c.byte_count_call 5 nosuch.x, stop)")
+    rc, out, err = click(env, "--simtime", "-e", conf, timeout=30)
+    chk.eq((rc, out.split("\n")[:4]), (0, ["", "2", "1", "4"]),
+           "count_call 2 written: packet 2 to s[1]; byte_count_call 192: 3-6 (64 bytes each) "
+           "to t[1]")
+    chk.ok("'count_call' first word should be unsigned (count)" in err
+           and "no 'x' handler for element 'nosuch'" in err,
+           "count_call with no count, byte_count_call of an unknown handler: refused", err)
 
 
 def queue_full(env, chk):

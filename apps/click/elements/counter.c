@@ -5,7 +5,9 @@
  * to write handler HANDLER when the count reaches N (BYTE_COUNT_CALL: when
  * the byte count does), once until a reset, before the packet goes on, as
  * Click's. Handlers: count, byte_count, rate (packets/s over the time since
- * the first packet), reset and reset_counts (w).
+ * the first packet), reset and reset_counts (w), count_call (rw: N, or
+ * nothing without a call) and byte_count_call (w) taking "N HANDLER [VALUE]"
+ * and arming the call again.
  */
 #include "ck_elem.h"
 
@@ -22,10 +24,12 @@ struct counter {
 	struct counter_call call[2]; /* COUNT_CALL, BYTE_COUNT_CALL */
 };
 
+/* As Click's: the packet count must equal N, the byte count reach it (a
+ * count_call written past N waits for a reset). */
 static void
-call_check(struct ck_element *e, struct counter_call *k, uint64_t v)
+call_check(struct ck_element *e, struct counter_call *k, uint64_t v, bool exact)
 {
-	if (k->at < 0 || k->done || v < (uint64_t)k->at)
+	if (k->at < 0 || k->done || v < (uint64_t)k->at || (exact && v != (uint64_t)k->at))
 		return;
 	k->done = true;
 	ck_call_write(e, &k->call);
@@ -40,8 +44,8 @@ counter_action(struct ck_element *e, struct ck_pkt *p)
 		c->first_ns = ck_now(e->r);
 	c->count++;
 	c->byte_count += p->len;
-	call_check(e, &c->call[0], c->count);
-	call_check(e, &c->call[1], c->byte_count);
+	call_check(e, &c->call[0], c->count, true);
+	call_check(e, &c->call[1], c->byte_count, false);
 	return p;
 }
 
@@ -125,12 +129,75 @@ counter_reset(struct ck_element *e, const struct ck_handler *h, const char *v, F
 	return 0;
 }
 
+/* count_call / byte_count_call: "N HANDLER [VALUE]" replaces the call (the
+ * handler must be writable) and arms it again. */
+static int
+counter_write_call(struct ck_element *e, const struct ck_handler *h, const char *v,
+		   FILE *errf)
+{
+	struct counter_call *k = &CK_PRIV(e, struct counter)->call[h->arg];
+	struct ck_call call = { 0 };
+	char *end;
+	long long at;
+	size_t l;
+
+	while (*v == ' ' || *v == '\t' || *v == '\n')
+		v++;
+	at = strtoll(v, &end, 10);
+	if (end == v || at < 0 || (*end && *end != ' ' && *end != '\t' && *end != '\n')) {
+		if (errf)
+			fprintf(errf, "'%s' first word should be unsigned (count)\n", h->name);
+		return -EINVAL;
+	}
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	l = strcspn(end, " \t\n");
+	if (l == 0) {
+		if (errf)
+			fprintf(errf, "%s: expected 'N HANDLER [VALUE]'\n", h->name);
+		return -EINVAL;
+	}
+	call.handler = strndup(end, l);
+	end += l;
+	while (*end == ' ' || *end == '\t')
+		end++;
+	call.value = strdup(end);
+	if (!call.handler || !call.value) {
+		ck_call_free(&call);
+		return -ENOMEM;
+	}
+	l = strlen(call.value);
+	while (l && (call.value[l - 1] == '\n' || call.value[l - 1] == ' '))
+		call.value[--l] = '\0';
+	if (ck_handler_writable(e->r, call.handler, errf) < 0) {
+		ck_call_free(&call);
+		return -EINVAL;
+	}
+	ck_call_free(&k->call);
+	k->call = call;
+	k->at = at;
+	k->done = false;
+	return 0;
+}
+
+static int
+counter_read_call(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	const struct counter_call *k = &CK_PRIV(e, struct counter)->call[h->arg];
+
+	if (k->at >= 0)
+		fprintf(f, "%lld\n", (long long)k->at);
+	return 0;
+}
+
 static const struct ck_handler counter_handlers[] = {
 	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct counter, count) },
 	{ "byte_count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct counter, byte_count) },
 	{ "rate", CK_H_READ, counter_rate, NULL, 0 },
 	{ "reset", CK_H_WRITE, NULL, counter_reset, 0 },
 	{ "reset_counts", CK_H_WRITE, NULL, counter_reset, 0 },
+	{ "count_call", CK_H_READ | CK_H_WRITE, counter_read_call, counter_write_call, 0 },
+	{ "byte_count_call", CK_H_WRITE, NULL, counter_write_call, 1 },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
