@@ -45,7 +45,8 @@ netvm-click --offline, no root, no core engine.
                  reaches N, before the packet goes on; the count_call and
                  byte_count_call handlers set a new call
   queue full     a push InfiniteSource sleeps while its Queue is full; capacity
-                 written smaller drops the excess, larger wakes the source
+                 written smaller drops the excess, larger wakes the source; the
+                 first drop prints Click's overflow line
   timing         FromIPSummaryDump TIMING true spaces packets as their timestamps
                  (--simtime); IPRewriter REPLY_ANNO PAINT, GUARANTEE
   patterns       rewriter patterns SADDR DADDR and SADDR DADDR SPORT
@@ -544,6 +545,15 @@ def queue_full(env, chk):
     rc, out, err = click(env, "--simtime", "-e", conf, timeout=30)
     chk.eq((rc, out.split("\n")[:6]), (0, ["1000", "CAPACITY 10", "10", "1000", "1990", "990"]),
            "full Queue: the source sleeps; capacity 10 drops 990, 1000 lets 990 more in")
+    # the first drop prints Click's one overflow line ("%p{element}: overflow",
+    # the element's declaration) on stderr; later drops print nothing
+    for cls, name in (("Queue", "q"), ("SimpleQueue", "q"), ("Queue", "")):
+        decl = f"{name} :: {cls}" if name else cls
+        rc, out, err = click(env, "-e", f"InfiniteSource(LIMIT 10, BURST 10, STOP true) -> "
+                             f"{decl}(3) -> Unqueue -> Discard", "-h", "*.drops")
+        shown = name or f"{cls}@2"
+        chk.eq((rc, handlers(out).get(f"{shown}.drops"), err.strip()),
+               (0, "7", f"{shown} :: {cls}: overflow"), f"{decl}(3), 10 packets: one overflow line")
 
 
 def timing_reply_anno(env, chk):

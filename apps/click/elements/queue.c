@@ -2,7 +2,9 @@
 /*
  * Queue([CAPACITY]) and SimpleQueue([CAPACITY]) — FIFO (default capacity
  * 1000): push input, pull output 0; a packet arriving at a full queue goes
- * to push output 1 when connected, else it is dropped and counted. Handlers:
+ * to push output 1 when connected, else it is dropped and counted; the first
+ * drop (again after reset_counts) prints "NAME :: CLASS: overflow" on the
+ * chatter stream, as Click's. Handlers:
  * length, highwater_length, capacity (rw), drops, reset_counts (w), reset (w:
  * drop every queued packet). Output 0 has an empty notifier: the tasks
  * pulling from it (Unqueue, ToDevice) sleep while the queue is empty; input
@@ -56,6 +58,8 @@ queue_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 
 	(void)port;
 	if (q->length >= (uint64_t)q->capacity) {
+		if (q->drops == 0 && q->capacity > 0) /* once, as Click's */
+			fprintf(ck_chatter(e->r), "%s :: %s: overflow\n", e->name, e->cls->name);
 		q->drops++;
 		ck_push_out(e, 1, p);
 		return;
