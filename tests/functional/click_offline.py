@@ -46,7 +46,8 @@ netvm-click --offline, no root, no core engine.
                  byte_count_call handlers set a new call
   queue full     a push InfiniteSource sleeps while its Queue is full; capacity
                  written smaller drops the excess, larger wakes the source; the
-                 first drop prints Click's overflow line
+                 first drop prints Click's overflow line; Unqueue with a negative
+                 BURST pulls until nothing comes back
   timing         FromIPSummaryDump TIMING true spaces packets as their timestamps
                  (--simtime); IPRewriter REPLY_ANNO PAINT, GUARANTEE
   patterns       rewriter patterns SADDR DADDR and SADDR DADDR SPORT
@@ -554,6 +555,14 @@ def queue_full(env, chk):
         shown = name or f"{cls}@2"
         chk.eq((rc, handlers(out).get(f"{shown}.drops"), err.strip()),
                (0, "7", f"{shown} :: {cls}: overflow"), f"{decl}(3), 10 packets: one overflow line")
+    # Unqueue's BURST: a negative one pulls until nothing comes back (one run
+    # empties the Queue before STOP ends the router), BURST N pulls N
+    for burst, through in (("-1", 10), ("5", 5)):
+        rc, out, err = click(env, "-e", "InfiniteSource(LIMIT 10, BURST 10, STOP true) -> "
+                             f"q :: Queue -> Unqueue(BURST {burst}) -> c :: Counter -> Discard",
+                             "-h", "c.count", "-h", "q.length")
+        chk.eq((rc, handlers(out)), (0, {"c.count": str(through), "q.length": str(10 - through)}),
+               f"Unqueue(BURST {burst}): {through} packets in one run")
 
 
 def timing_reply_anno(env, chk):

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unqueue([ACTIVE, LIMIT, BURST]) — a task pulls up to BURST (default 1)
- * packets per run from its input and pushes them; LIMIT caps the total.
+ * Unqueue([ACTIVE, LIMIT, BURST]) — a task pulls up to BURST (default 1;
+ * negative: until a pull gives nothing) packets per run from its input and
+ * pushes them; LIMIT caps the total.
  * RoundRobinSched — each pull tries the inputs round-robin, starting after
  * the one that last gave a packet. PrioSched — each pull tries input 0
  * first, then 1, ...
@@ -31,8 +32,11 @@ unqueue_configure(struct ck_element *e)
 	s->burst = 1;
 	if (ck_args_parse(e, a, 3) < 0)
 		return -EINVAL;
-	if (s->burst < 1)
-		return ck_error(e, "BURST must be positive");
+	if (s->burst == 0)
+		return ck_error(e, "BURST 0 would pull no packets: give a positive BURST, or a "
+			     "negative one to pull until nothing comes back");
+	if (s->burst < 0)
+		s->burst = 0x7fffffff; /* as Click's: until a pull gives nothing */
 	return 0;
 }
 
