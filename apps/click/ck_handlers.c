@@ -319,15 +319,28 @@ ck_router_print_handler(struct ck_router *r, const char *spec, bool names, FILE 
 	if (split_spec(spec, ename, sizeof(ename), &hname) < 0)
 		return -ENOENT;
 	if (!ename[0]) {
-		if (names)
-			fprintf(out, "%s:\n", hname);
-		if (router_read(r, hname, out) < 0) {
+		/* read first: an unknown handler prints no header */
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		int rc;
+
+		if (!f)
+			return -ENOMEM;
+		rc = router_read(r, hname, f);
+		fclose(f);
+		if (rc < 0) {
+			free(buf);
 			if (errf)
 				fprintf(errf, "no global handler named '%s'\n", hname);
 			return -ENOENT;
 		}
 		if (names)
+			fprintf(out, "%s:\n", hname);
+		fputs(buf, out);
+		if (names)
 			fputc('\n', out);
+		free(buf);
 		return 0;
 	}
 	if (!names) {

@@ -40,7 +40,7 @@ netvm-click --offline, no root, no core engine.
                  client's later sequence numbers and the server's acks from the
                  command's end on, not those before it
   options        -qh H, -qe CONFIG, -hH, --handler=H, --expression=E as Click's
-                 driver takes them
+                 driver takes them; an unknown global handler prints no header
   count call     Counter COUNT_CALL / BYTE_COUNT_CALL write a handler as the count
                  reaches N, before the packet goes on; the count_call and
                  byte_count_call handlers set a new call
@@ -496,6 +496,10 @@ def options(env, chk):
         chk.eq((rc, out.strip()), (0, want), f"netvm-click {' '.join(args[:2])} ...")
     rc, out, err = click(env, "-qx", "-e", conf)
     chk.ok(rc == 1 and "unknown or incomplete option '-qx'" in err, "-qx: refused", err)
+    # an unknown global handler: an error on stderr, no header on stdout
+    rc, out, err = click(env, "-q", "-e", conf, "-h", "nosuch", "-h", "c.count")
+    chk.eq((rc, out, err.strip()), (1, "c.count:\n0\n\n", "no global handler named 'nosuch'"),
+           "-h nosuch -h c.count: only c.count's block on stdout")
 
 
 def count_call(env, chk):
