@@ -35,16 +35,72 @@ h_config(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	return 0;
 }
 
+/* Whether port @port of side @side (0 in, 1 out) of @e is agnostic ('a' in
+ * the class's processing code; the last letter of a side repeats). */
+static bool
+port_agnostic(const struct ck_element *e, int side, uint32_t port)
+{
+	const char *s = e->cls->processing, *slash;
+	size_t n;
+
+	if (!s)
+		return true;
+	slash = strchr(s, '/');
+	if (slash && side == 1)
+		s = slash + 1;
+	n = side == 0 && slash ? (size_t)(slash - s) : strlen(s);
+	return n == 0 || s[port < n ? port : n - 1] == 'a';
+}
+
+/* One port line of Click's `ports`: KIND[~] TAB - TAB connections, listed in
+ * element order ("NAME [P]" for an input's sources, "[P] NAME" for an
+ * output's destinations). */
+static void
+port_line(const struct ck_element *e, int side, uint32_t port, FILE *f)
+{
+	const struct ck_router *r = e->r;
+	uint8_t kind = side == 0 ? e->in_kind[port] : e->out_kind[port];
+	const char *sep = "";
+
+	fprintf(f, "%s%s\t-\t", kind == CK_PULL ? "pull" : "push",
+		port_agnostic(e, side, port) ? "~" : "");
+	if (side == 0 && kind == CK_PULL && e->in[port].e) {
+		fprintf(f, "%s [%u]", e->in[port].e->name, e->in[port].port);
+	} else if (side == 1 && kind != CK_PULL && e->out[port].e) {
+		fprintf(f, "[%u] %s", e->out[port].port, e->out[port].e->name);
+	} else {
+		/* a push input's sources or a pull output's pullers */
+		for (uint32_t i = 0; i < r->n; i++) {
+			const struct ck_element *o = &r->elems[i];
+			uint32_t np = side == 0 ? o->nout : o->nin;
+
+			for (uint32_t q = 0; q < np; q++) {
+				const struct ck_peer *pe = side == 0 ? &o->out[q] : &o->in[q];
+
+				if (pe->e != e || pe->port != port ||
+				    (side == 0 ? o->out_kind[q] : o->in_kind[q]) != kind)
+					continue;
+				if (side == 0)
+					fprintf(f, "%s%s [%u]", sep, o->name, q);
+				else
+					fprintf(f, "%s[%u] %s", sep, q, o->name);
+				sep = ", ";
+			}
+		}
+	}
+	fputc('\n', f);
+}
+
 static int
 h_ports(struct ck_element *e, const struct ck_handler *h, FILE *f)
 {
 	(void)h;
 	fprintf(f, "%u input%s\n", e->nin, e->nin == 1 ? "" : "s");
 	for (uint32_t i = 0; i < e->nin; i++)
-		fprintf(f, "%s\n", e->in_kind[i] == CK_PULL ? "pull" : "push");
+		port_line(e, 0, i, f);
 	fprintf(f, "%u output%s\n", e->nout, e->nout == 1 ? "" : "s");
 	for (uint32_t i = 0; i < e->nout; i++)
-		fprintf(f, "%s\n", e->out_kind[i] == CK_PULL ? "pull" : "push");
+		port_line(e, 1, i, f);
 	return 0;
 }
 

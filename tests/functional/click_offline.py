@@ -59,7 +59,8 @@ netvm-click --offline, no root, no core engine.
   Unstrip        past the headroom: dropped and counted
   pcap           a --from-pcap/--to-pcap device no element names is refused
   simtime        the simulated clock moves on 1 µs per request of the time
-  -h             a class name for the element prints every one with headers
+  -h             a class name for the element prints every one with headers;
+                 ports as Click writes it
   big            a chain of 200 000 elements (the documented limit) parses and
                  runs (names are indexed: it took minutes at 100 000); one
                  more is refused
@@ -168,6 +169,18 @@ def class_handlers(env, chk):
            "-h CLASS.HANDLER: every element of the class, each under its NAME.HANDLER header")
     rc, out, err = click(env, "-h", "a.count", "-e", conf)
     chk.eq(out, "3\n", "-h NAME.HANDLER: the value alone")
+    # ports as Click's Router::element_ports_string: KIND[~ agnostic] TAB -
+    # TAB sources "NAME [P]" / destinations "[P] NAME", in element order
+    conf = ("a :: InfiniteSource -> q :: Queue -> u :: Unqueue -> c :: Counter -> Discard; "
+            "b :: InfiniteSource -> q; q[1] -> Discard")
+    rc, out, err = click(env, "-q", "-e", conf, "-h", "q.ports", "-h", "u.ports",
+                         "-h", "c.ports")
+    chk.eq((rc, handlers(out)), (0, {
+        "q.ports": "1 input\npush\t-\ta [0], b [0]\n2 outputs\npull\t-\t[0] u\n"
+                   "push\t-\t[0] Discard@7",
+        "u.ports": "1 input\npull\t-\tq [0]\n1 output\npush\t-\t[0] c",
+        "c.ports": "1 input\npush~\t-\tu [0]\n1 output\npush~\t-\t[0] Discard@5"}),
+        "ports: kinds, agnostic '~', no counts, connections")
 
 
 def payload(env, chk):
