@@ -30,6 +30,8 @@ netvm-click --offline, no root, no core engine.
                  that is not unicast, an invalid source or an ICMP error; a TYPE
                  that is no error refused; the parameter problem pointer for code
                  0 only; handlers src, mtu, pmtu
+  filter errors  IPFilter/IPClassifier errors as Click words them: "pattern N: ",
+                 "slot 'K' out of range", "unknown slot ID 'W'"
   small          SetIPChecksum, SetTCPChecksum, SetUDPChecksum (checked by the Check
                  elements), StripToNetworkHeader, PushNull, PullNull, AlignmentInfo
   ip fields      SetIPDSCP, MarkIPCE (FORCE), StoreIPAddress keep the checksum right;
@@ -388,6 +390,22 @@ def icmperror(env, chk):
            "src, mtu, pmtu written: the next error from 8.8.8.8, 68 bytes, next-hop MTU 1280")
 
 
+def filter_errors(env, chk):
+    # IPFilter / IPClassifier errors carry Click's "pattern N: " prefix and
+    # Click's slot messages
+    for conf, want in (("f :: IPFilter(5 tcp); f[0] -> Discard",
+                        "pattern 0: slot '5' out of range"),
+                       ("f :: IPFilter(allow tcp, bogus udp); f[0] -> Discard",
+                        "pattern 1: unknown slot ID 'bogus'"),
+                       ("f :: IPClassifier(tcp, udp port 70000); f[0] -> Discard; f[1] -> Discard",
+                        "pattern 1: ")):
+        rc, out, err = click(env, "-q", "-e", "Idle -> " + conf)
+        cls = conf.split("(")[0].split(":: ")[1]
+        line = err.splitlines()[0] if err else ""
+        chk.ok(rc == 1 and f"While configuring 'f :: {cls}': {want}" in line
+               and "rule" not in line and "outputs)" not in line, f"{conf}: {want}...", err)
+
+
 def small_elements(env, chk):
     # SetIPChecksum, SetTCPChecksum and SetUDPChecksum make the sums
     # CheckIPHeader and CheckTCP/UDPHeader accept (FromIPSummaryDump set none);
@@ -571,7 +589,8 @@ def queue_full(env, chk):
                              f"{decl}(3) -> Unqueue -> Discard", "-h", "*.drops")
         shown = name or f"{cls}@2"
         chk.eq((rc, handlers(out).get(f"{shown}.drops"), err.strip()),
-               (0, "7", f"{shown} :: {cls}: overflow"), f"{decl}(3), 10 packets: one overflow line")
+               (0, "7", f"{shown} :: {cls}: overflow"),
+               f"{decl}(3), 10 packets: one overflow line")
     # Unqueue's BURST: a negative one pulls until nothing comes back (one run
     # empties the Queue before STOP ends the router), BURST N pulls N
     for burst, through in (("-1", 10), ("5", 5)):
@@ -759,6 +778,8 @@ def main():
     ipprint_lines(env, chk)
     chk.section("ICMPError")
     icmperror(env, chk)
+    chk.section("IPFilter / IPClassifier errors")
+    filter_errors(env, chk)
     chk.section("SetIPChecksum, SetTCP/UDPChecksum, StripToNetworkHeader, PushNull, PullNull")
     small_elements(env, chk)
     chk.section("SetIPDSCP, MarkIPCE, StoreIPAddress")

@@ -4,6 +4,7 @@
  * filter language (nl_filter, docs/filter.md), matched from the IP header
  * annotation (and the MAC header annotation for "ether" tests). No match:
  * dropped. A batch is classified with one nl_filter_match_burst() call.
+ * Errors are prefixed "pattern N: " (from 0) as Click's.
  */
 #include "ck_elem.h"
 #include "nl_filter.h"
@@ -38,6 +39,28 @@ resolve_net(void *ctx, const char *name, uint32_t *addr, uint32_t *mask)
 	return 0;
 }
 
+/* netlib's "rule N[, column C]: why" in Click's words: "pattern N: why";
+ * a bad slot as Click's "slot 'K' out of range" / "unknown slot ID 'W'". */
+static void
+click_wording(char *err, size_t len)
+{
+	char buf[256], *why, *cut;
+	unsigned int n;
+
+	if (sscanf(err, "rule %u", &n) != 1 || !(why = strstr(err, ": ")))
+		return;
+	why += 2;
+	if (strncmp(why, "slot '", 6) == 0 && (cut = strstr(why, "' out of range (")))
+		cut[strlen("' out of range")] = '\0';
+	if (strncmp(why, "unknown action '", 16) == 0 && (cut = strstr(why + 16, "' (expected"))) {
+		cut[1] = '\0';
+		snprintf(buf, sizeof(buf), "pattern %u: unknown slot ID %s", n, why + 15);
+	} else {
+		snprintf(buf, sizeof(buf), "pattern %u: %s", n, why);
+	}
+	snprintf(err, len, "%s", buf);
+}
+
 static int
 ipfilter_configure(struct ck_element *e)
 {
@@ -55,8 +78,10 @@ ipfilter_configure(struct ck_element *e)
 		x->f = nl_filter_compile_classifier((const char *const *)args, (unsigned int)n,
 						    &o, err, sizeof(err));
 	ck_args_free(args, n);
-	if (!x->f)
+	if (!x->f) {
+		click_wording(err, sizeof(err));
 		return ck_error(e, "%s", err);
+	}
 	return 0;
 }
 
