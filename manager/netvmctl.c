@@ -227,6 +227,43 @@ ctl_request(int n, char **argv, char *req, size_t len)
 	return 0;
 }
 
+/* Does @argv ask for --json? Looked for before the options are parsed, so
+ * that an option error is printed as JSON too (the options before the
+ * command; those that take an argument skip it). */
+static bool
+ctl_wants_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		size_t n = strlen(a);
+
+		if (a[0] != '-' || n == 1 || strcmp(a, "--") == 0)
+			return false;
+		if (a[1] == '-') {
+			/* a long option, maybe shortened as getopt_long allows */
+			if (n > 2 && strncmp(a, "--json", n) == 0)
+				return true;
+			if (strchr(a, '=') == NULL && n > 2 &&
+			    (strncmp(a, "--socket", n) == 0 || strncmp(a, "--core", n) == 0 ||
+			     strncmp(a, "--file", n) == 0 || strncmp(a, "--timeout", n) == 0))
+				i++;
+			continue;
+		}
+		for (a++; *a != '\0'; a++) {
+			if (*a == 'j')
+				return true;
+			if (strchr("scft", *a) != NULL) {
+				if (a[1] == '\0')
+					i++;
+				break;
+			}
+		}
+	}
+	return false;
+}
+
 static int
 ctl_main(int argc, char **argv)
 {
@@ -246,7 +283,10 @@ ctl_main(int argc, char **argv)
 	char req[2048], *text, *end;
 	int opt, r = 0;
 
-	while ((opt = getopt_long(argc, argv, "+s:c:f:t:jh", longopts, NULL)) != -1) {
+	if (ctl_wants_json(argc, argv))
+		ctl_json_begin();
+	opterr = 0; /* said here, so that --json has the message too */
+	while ((opt = getopt_long(argc, argv, "+:s:c:f:t:jh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			path = optarg;
@@ -270,6 +310,17 @@ ctl_main(int argc, char **argv)
 		case 'h':
 			usage(stdout, argv[0]);
 			return 0;
+		case ':':
+		case '?':
+			/* a long option is named as written, a short one by its letter */
+			if (strncmp(argv[optind - 1], "--", 2) == 0 && (opt == ':' || optopt == 0))
+				fprintf(stderr, "netvmctl: option %s %s\n", argv[optind - 1],
+					opt == ':' ? "needs an argument" : "is unknown");
+			else
+				fprintf(stderr, "netvmctl: option -%c %s\n", optopt,
+					opt == ':' ? "needs an argument" : "is unknown");
+			usage(stderr, argv[0]);
+			return 2;
 		default:
 			usage(stderr, argv[0]);
 			return 2;
@@ -277,8 +328,6 @@ ctl_main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (json)
-		ctl_json_begin();
 	/* a command is one line: a word with a line break would cut it short */
 	for (r = 0; r < argc; r++)
 		if (strpbrk(argv[r], "\r\n") != NULL) {

@@ -11,7 +11,8 @@ No root, no core, no manager.
   failures   no manager socket, no core socket, a VM the manager does not
              list (vm cmd): {"ok": false, "error": ...} on stdout, the same
              message on stderr, exit status 1
-  usage      a usage error: {"ok": false, ...}, exit status 2
+  usage      a usage error, an option error among them (-t 0, an unknown
+             option, before or after --json): {"ok": false, ...}, exit status 2
 """
 
 import json
@@ -58,10 +59,15 @@ class FakeManager:
             conn.close()
 
 
-def ctl(env, *args):
-    """netvmctl --json ARGS (bytes allowed); (status, parsed stdout or None, raw, stderr)."""
-    r = subprocess.run([env.binary(CTL), "--json"] + list(args), capture_output=True,
-                       timeout=30)
+def ctl(env, *args, first=()):
+    """netvmctl FIRST --json ARGS (bytes allowed); (status, parsed stdout or None, raw, stderr).
+
+    A netvmctl that does not end within 30 s is killed: status None."""
+    try:
+        r = subprocess.run([env.binary(CTL)] + list(first) + ["--json"] + list(args),
+                           capture_output=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        return None, None, b"", "did not end within 30 s"
     try:
         parsed = json.loads(r.stdout.decode("utf-8"))  # strict: invalid UTF-8 raises
     except (UnicodeDecodeError, ValueError):
@@ -111,6 +117,19 @@ def main():
         rc, out, raw, err = ctl(env, *args)
         chk.ok(rc == 2 and out is not None and out.get("ok") is False and out.get("error"),
                f"{' '.join(args)!r}: {{\"ok\": false, ...}}, exit 2", f"rc={rc} {raw!r}")
+    # option errors: the message on stderr is the JSON object's error
+    for first, args, want in (((), ("-t", "0", "rule", "list"), "--timeout: 1..600 seconds"),
+                              ((), ("-t", "601", "vm", "list"), "--timeout: 1..600 seconds"),
+                              ((), ("-x", "rule", "list"), "option -x is unknown"),
+                              (("-x",), ("rule", "list"), "option -x is unknown"),
+                              ((), ("--bogus", "vm", "list"), "option --bogus is unknown"),
+                              ((), ("-s",), "option -s needs an argument")):
+        rc, out, raw, err = ctl(env, *args, first=first)
+        chk.ok(rc == 2 and out is not None and out.get("ok") is False and
+               want in out.get("error", "") and want in err,
+               f"{' '.join(first + ('--json',) + args)}: {{\"ok\": false, \"error\": "
+               f"\"...{want}...\"}}, exit 2", f"rc={rc} {raw!r} {err!r}")
+
     env.done(chk)
 
 
