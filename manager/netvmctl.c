@@ -26,8 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -83,7 +86,7 @@ usage(FILE *f, const char *prog)
 		"                       commands (default %s; vm cmd asks the manager)\n"
 		"  -f, --file FILE      send FILE's bytes after the command's words ('-': stdin)\n"
 		"  -t, --timeout SECONDS  how long the NF, or the core for its own commands, may\n"
-		"                       take to answer (default 10)\n"
+		"                       take to answer (default 10); for vm cmd, the manager too\n"
 		"  -j, --json           print the answer as JSON\n"
 		"  -h, --help           this text\n",
 		prog, MGR_CFG_DEF_SOCKET, MGR_CFG_DEF_CORE_SOCKET);
@@ -128,11 +131,27 @@ ctl_core_words(const char *core_sock, int argc, char **argv, const char *file,
 	return ctl_nf_cmd(core_sock, CTL_CORE, argc, argv, file, timeout_s, json);
 }
 
-/* Send @req to the manager at @path; the whole answer in a malloc'd string. */
+/* Milliseconds left until @deadline (CLOCK_MONOTONIC), 0 once past it. */
+static int
+ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000LL + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? (int)ms : 0;
+}
+
+/* Send @req to the manager at @path; the whole answer in a malloc'd string.
+ * With @timeout_s (0: none) the manager has that long to take the request
+ * and answer (a stopped or busy manager holds netvmctl no longer). */
 static char *
-ctl_ask(const char *path, const char *req)
+ctl_ask(const char *path, const char *req, unsigned int timeout_s)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = timeout_s };
+	struct timespec deadline;
 	size_t len = 0, cap = 65536;
 	char *buf;
 	ssize_t n;
@@ -143,7 +162,12 @@ ctl_ask(const char *path, const char *req)
 		return NULL;
 	}
 	strcpy(sa.sun_path, path);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_s;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* the send time-out also bounds connect() to a full backlog */
+	if (fd >= 0 && timeout_s > 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		fprintf(stderr, "netvmctl: cannot reach netvm-manager at %s: %s (is it running? "
 			"-s gives another socket)\n", path, strerror(errno));
@@ -170,6 +194,21 @@ ctl_ask(const char *path, const char *req)
 			}
 			buf = bigger;
 			cap *= 2;
+		}
+		if (timeout_s > 0) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			int left = ms_left(&deadline), p = left > 0 ? poll(&pfd, 1, left) : 0;
+
+			if (p < 0 && errno == EINTR)
+				continue;
+			if (p == 0) {
+				fprintf(stderr, "netvmctl: netvm-manager at %s did not answer within "
+					"%u s (is it stopped or busy? -t gives it longer)\n", path,
+					timeout_s);
+				free(buf);
+				buf = NULL;
+				break;
+			}
 		}
 		n = recv(fd, buf + len, cap - 1 - len, 0);
 		if (n < 0 && errno == EINTR)
@@ -355,7 +394,7 @@ ctl_main(int argc, char **argv)
 		const char *core_sock = MGR_CFG_DEF_CORE_SOCKET;
 		int id;
 
-		text = ctl_ask(path, "vm list\n");
+		text = ctl_ask(path, "vm list\n", (unsigned int)timeout_s);
 		if (text == NULL)
 			return 1;
 		reply = json_tokener_parse(text);
@@ -379,7 +418,7 @@ ctl_main(int argc, char **argv)
 		usage(stderr, "netvmctl");
 		return 2;
 	}
-	text = ctl_ask(path, req);
+	text = ctl_ask(path, req, 0);
 	if (text == NULL)
 		return 1;
 	reply = json_tokener_parse(text);

@@ -13,6 +13,8 @@ No root, no core, no manager.
              message on stderr, exit status 1
   usage      a usage error, an option error among them (-t 0, an unknown
              option, before or after --json): {"ok": false, ...}, exit status 2
+  -t         vm cmd to a manager that takes the connection and never answers:
+             refused within -t (exit status 1, JSON error) instead of waiting
 """
 
 import json
@@ -130,6 +132,19 @@ def main():
                f"{' '.join(first + ('--json',) + args)}: {{\"ok\": false, \"error\": "
                f"\"...{want}...\"}}, exit 2", f"rc={rc} {raw!r} {err!r}")
 
+    chk.section("-t bounds vm cmd's question to the manager")
+    # a manager that takes the connection (the backlog) and never answers:
+    # stopped, or its loop busy
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.bind(env.path("silent.sock"))
+    silent.listen(8)
+    rc, out, raw, err = ctl(env, "-t", "1", "-s", env.path("silent.sock"),
+                            "vm", "cmd", "fw1", "help")
+    chk.ok(rc == 1 and out is not None and out.get("ok") is False and
+           "did not answer within 1 s" in out.get("error", ""),
+           "a manager that does not answer: refused, exit 1, the JSON error says so",
+           f"rc={rc} {raw!r} {err!r}")
+    silent.close()
     env.done(chk)
 
 
