@@ -11,7 +11,7 @@
  *   netvmctl [-s SOCKET] [-f FILE] [-t SECONDS] [--json] vm cmd NAME WORD...
  *   netvmctl [-c CORE_SOCKET] [-f FILE] [--json] rule list|add|del ... |
  *            default set ... | chain list|set|del ... | role list|name ... |
- *            core reload FILE
+ *            core reload FILE | core help
  *
  * "nf cmd" and "vm cmd" go to the NF through the core engine's command
  * socket (netvmctl_nf.c), rule/default/chain/role/core reload to the core
@@ -74,6 +74,7 @@ usage(FILE *f, const char *prog)
 		"  chain list | chain set NAME ROLE[,ROLE...] | chain del NAME\n"
 		"  role list | role name ID NAME|-\n"
 		"  core reload FILE     put a whole configuration file in force\n"
+		"  core help            the core's own list of its commands\n"
 		"  instance drain|handover|undrain ID  no new flow on instance ID (handover: its\n"
 		"                   flows move once it is empty) / place again\n"
 		"  dos list | dos set src_pps|syn_pps N | dos clear   the core's attack detector\n"
@@ -103,10 +104,10 @@ ctl_core_words(const char *core_sock, int argc, char **argv, const char *file,
 	       unsigned int timeout_s, bool json)
 {
 	static const struct { const char *obj, *verb; int min, max; } forms[] = {
-		{ "rule", "list", 2, 2 }, { "rule", "add", 3, 64 }, { "rule", "del", 3, 3 },
+		{ "rule", "list", 2, 2 }, { "rule", "add", 2, 64 }, { "rule", "del", 3, 3 },
 		{ "default", "set", 3, 64 }, { "chain", "list", 2, 2 }, { "chain", "set", 4, 64 },
 		{ "chain", "del", 3, 3 }, { "role", "list", 2, 2 }, { "role", "name", 4, 4 },
-		{ "core", "reload", 3, 3 }, { "instance", "drain", 3, 3 },
+		{ "core", "reload", 3, 3 }, { "core", "help", 2, 2 }, { "instance", "drain", 3, 3 },
 		{ "instance", "handover", 3, 3 }, { "instance", "undrain", 3, 3 },
 		{ "dos", "list", 2, 2 }, { "dos", "set", 4, 4 }, { "dos", "clear", 2, 2 },
 	};
@@ -116,17 +117,23 @@ ctl_core_words(const char *core_sock, int argc, char **argv, const char *file,
 		if (argc >= 2 && strcmp(argv[0], forms[i].obj) == 0 &&
 		    strcmp(argv[1], forms[i].verb) == 0)
 			break;
-	if (i == sizeof(forms) / sizeof(forms[0]) || argc < forms[i].min || argc > forms[i].max) {
+	/* "rule add" with no words after it appends the rules of --file */
+	if (i == sizeof(forms) / sizeof(forms[0]) || argc < forms[i].min || argc > forms[i].max ||
+	    (strcmp(argv[0], "rule") == 0 && strcmp(argv[1], "add") == 0 && argc == 2 &&
+	     file == NULL)) {
 		fprintf(stderr, "netvmctl: %s: see 'netvmctl --help' for the core's commands\n",
 			argv[0]);
 		return 2;
 	}
 	if (strcmp(argv[0], "core") == 0) {
 		if (file != NULL) {
-			fprintf(stderr, "netvmctl: core reload FILE takes no --file\n");
+			fprintf(stderr, "netvmctl: core %s takes no --file\n",
+				argc == 3 ? "reload FILE" : "help");
 			return 2;
 		}
-		return ctl_nf_cmd(core_sock, CTL_CORE, 1, argv + 1, argv[2], timeout_s, json);
+		/* the core's own words: "reload" (the file is its data), "help" */
+		return ctl_nf_cmd(core_sock, CTL_CORE, 1, argv + 1, argc == 3 ? argv[2] : NULL,
+				  timeout_s, json);
 	}
 	return ctl_nf_cmd(core_sock, CTL_CORE, argc, argv, file, timeout_s, json);
 }
@@ -408,7 +415,8 @@ ctl_main(int argc, char **argv)
 		return r;
 	}
 	if (file != NULL) {
-		fprintf(stderr, "netvmctl: --file goes with nf cmd and vm cmd only\n");
+		fprintf(stderr, "netvmctl: --file goes with nf cmd, vm cmd and the core's "
+			"commands only\n");
 		return 2;
 	}
 	r = ctl_idle_request(argc, argv, req, sizeof(req));

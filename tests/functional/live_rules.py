@@ -9,7 +9,8 @@ it to the next role of its chain. Half the frames go to 10.1/16, half to
 10.2/16. Which NF got how many frames is read from its nf<I>_rx counter.
 
   rules     rule add moves the 10.2 half from role 1 to role 2, rule del
-            moves it back; rule list shows exactly the rules in force
+            moves it back; rule list shows exactly the rules in force;
+            -f FILE rule add (no N) appends the file's rules; core help
   chains    a rule to chain "via" [pre, left]; chain set via pre,right sends
             that half through pre to right instead; chain list, role list,
             role name
@@ -97,9 +98,9 @@ class Live:
         self.changes = 0
         self.refused = 0
 
-    def change(self, args, answer):
+    def change(self, args, answer, opts=()):
         """A change that must be accepted with @answer (the change's words)."""
-        rc, out, err = self.nv(*args)
+        rc, out, err = self.nv(*(list(opts) + list(args)))
         self.changes += 1
         want = f"{answer} (change {self.changes})\n"
         self.chk.ok(rc == 0 and out.endswith(want), f"{' '.join(args[:3])}: exit 0, '{want.strip()}'",
@@ -142,6 +143,24 @@ def rules_part(t):
     t.listing("rule", RULES_START)
     t.listing("chain", "via 3,1  # slot 0\nrole:1 1  # slot 1\n")
     t.expect((2 * HALF, 0, 0), "after rule del: everything to left again")
+    path = t.env.path("more.rules")
+    with open(path, "w") as f:
+        f.write('{ dst = "10.9.0.0/16"; role = 2; },\n{ dst = "10.8.0.0/16"; role = 2; }\n')
+    t.change(["rule", "add"], "rule 1 added: 3 rules, 3 chains in force", opts=["-f", path])
+    t.listing("rule", '0 { in_port = 0; role = 1; }  # line 8\n'
+              '1 { dst = "10.9.0.0/16"; role = 2; }\n2 { dst = "10.8.0.0/16"; role = 2; }\n'
+              'default { action = "drop"; }\n')
+    t.change(["rule", "del", "2"], "rule 2 deleted: 2 rules, 3 chains in force")
+    t.change(["rule", "del", "1"], "rule 1 deleted: 1 rules, 2 chains in force")
+    t.listing("rule", RULES_START)
+    rc, out, err = t.nv("rule", "add")
+    t.chk.eq(rc, 2, "rule add with neither rule text nor -f: usage error, exit 2")
+    rc, out, err = t.nv("core", "help")
+    t.chk.ok(rc == 0 and all(f"\n{w}" in "\n" + out for w in
+                             ("rule list", "rule add", "rule del", "default set", "chain list",
+                              "chain set", "chain del", "role list", "role name",
+                              "reload")),
+             "core help: exit 0, the core's commands as control.md lists them", f"{rc} {out}")
 
 
 def chains_part(t):
