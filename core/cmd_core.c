@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,17 +42,22 @@ word(char **p)
 	return w;
 }
 
-/* Parse a rule or role number; -1 when @w is not one. */
+/* Parse a rule, role or instance number: any decimal, one above UINT_MAX
+ * read as UINT_MAX (out of every range, which the command then names); -1
+ * when @w is not a decimal. */
 static long
 number(const char *w)
 {
+	unsigned long long v;
 	char *end;
-	long v;
 
 	if (w[0] < '0' || w[0] > '9')
 		return -1;
-	v = strtol(w, &end, 10);
-	return *end == '\0' && v <= CFG_MAX_RULES ? v : -1;
+	errno = 0;
+	v = strtoull(w, &end, 10);
+	if (*end != '\0')
+		return -1;
+	return errno == ERANGE || v > UINT_MAX ? (long)UINT_MAX : (long)v;
 }
 
 static void

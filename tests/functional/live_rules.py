@@ -15,7 +15,8 @@ it to the next role of its chain. Half the frames go to 10.1/16, half to
             that half through pre to right instead; chain list, role list,
             role name
   reload    a whole new file: the 10.1 half to role 2, the rest to role 1
-  refused   bad rule text, unknown chain or role, rule numbers out of range,
+  refused   bad rule text, unknown chain or role, rule numbers out of range
+            (above 131072 too: -ERANGE, not a malformed number),
             a chain in use, a taken role name, a file that changes the pool
             or has a syntax error: each refused with its reason, nothing
             changes (same rule list, same split of the traffic)
@@ -219,6 +220,10 @@ def refused_part(t):
     t.refuse(["rule", "add", "3", '{ role = 2; }'], "rule 3: there are 2 rules (0..2)")
     t.refuse(["rule", "del", "2"], "no rule 2: there are 2 rules")
     t.refuse(["rule", "del", "x"], "rule del N: 'x' is not a rule number")
+    t.refuse(["rule", "del", "200000"], "Numerical result out of range: no rule 200000: "
+             "there are 2 rules")
+    t.refuse(["rule", "add", "131073", '{ role = 2; }'],
+             "Numerical result out of range: rule 131073: there are 2 rules (0..2)")
     t.refuse(["chain", "del", "role:2"], "chain role:2 is the target of rule 0")
     t.refuse(["chain", "del", "nope"], "no chain 'nope'")
     t.refuse(["chain", "set", "x", "1,999"], "chain x: unknown role '999'")
@@ -245,7 +250,7 @@ def refused_part(t):
     t.chk.ok(rc == 2 and "line break" in err,
              "an argument with a line break: usage error, exit 2, nothing sent", f"{rc} {err}")
     st = t.core.stats()
-    t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 18, "cfg_refused counted 18")
+    t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 20, "cfg_refused counted 20")
     t.chk.eq(st.get("cfg_changes", 0), st0.get("cfg_changes", 0), "cfg_changes did not move")
     t.listing("rule", RULES_RELOAD)
     t.listing("chain", CHAINS_RELOAD)

@@ -6,8 +6,8 @@ two instances of role 1, A and B (nf_slow, 2 ms per packet, so that a busy
 instance has a load). Every frame carries (flow, sequence number).
 
   refused   a verb netvmctl does not know or a word too many: usage, exit
-            status 2; an id that is not a number, an id no instance has: the
-            core's reason, exit status 1
+            status 2; an id that is not a number, an id no instance has (one
+            above 131072 too): the core's reason, exit status 1
   drain     A drained: its answer says so; new flows all go to B (A's
             nf<I>_placed does not grow)
   undrain   A takes new flows again: of new flows sent while B is busy,
@@ -76,7 +76,9 @@ def main():
             (("drain", a.id, "more"), 2, "netvmctl: instance: see 'netvmctl --help'"),
             (("drain", "x"), 1, "instance drain|handover|undrain ID"),
             (("drain", 63), 1, "instance drain: no instance 63 (see 'nf list')"),
-            (("handover", 99), 1, "instance handover: no instance 99 (see 'nf list')")]:
+            (("handover", 99), 1, "instance handover: no instance 99 (see 'nf list')"),
+            (("undrain", 200000), 1, "instance undrain: no instance 200000 (see 'nf list')"),
+            (("drain", 4294967295), 1, "instance drain: no instance 4294967295 (see")]:
         rc, out = instance(env, rig, *words)
         chk.ok(rc == status and want in out, f"instance {' '.join(map(str, words))}: "
                f"refused, exit status {status}", f"status {rc}: {out}")
