@@ -54,7 +54,24 @@ static const struct fam fams[] = {
 	{ FAM_NF, "live", "netvm_nf_live", "gauge", "1 once the NF runs and receives." },
 	{ FAM_NF, "orphaned", "netvm_nf_orphaned", "gauge",
 	  "1 while the NF's manager lease is orphaned." },
+	{ FAM_NF, "placed", "netvm_nf_placed_flows_total", "counter",
+	  "Flows the flow table placed on the NF since it attached." },
+	{ FAM_NF, "flows", "netvm_nf_flows", "gauge", "Flows on the NF now (in the flow table)." },
+	{ FAM_NF, "load", "netvm_nf_load", "gauge",
+	  "Descriptors waiting on the NF's rx rings now." },
+	{ FAM_NF, "draining", "netvm_nf_draining", "gauge",
+	  "1 while instance drain keeps new flows off the NF, 2 after instance handover." },
 	{ FAM_ONE, "nfs_attached", "netvm_nfs_attached", "gauge", "NF instances attached." },
+	{ FAM_ONE, "placement_load", "netvm_placement_load", "gauge",
+	  "1 with core.placement \"load\" (a flow table), 0 with \"hash\"." },
+	{ FAM_ONE, "flows_active", "netvm_flows_active", "gauge", "Flows in the flow table now." },
+	{ FAM_ONE, "dos_src_pps", "netvm_dos_src_pps", "gauge",
+	  "The attack detector's per-source limit, packets/s (0: off)." },
+	{ FAM_ONE, "dos_syn_pps", "netvm_dos_syn_pps", "gauge",
+	  "The attack detector's per-role SYN limit, SYNs/s (0: off)." },
+	{ FAM_ONE, "dos_offenders", "netvm_dos_offenders", "gauge", "Sources listed now." },
+	{ FAM_ONE, "dos_syn_roles", "netvm_dos_syn_roles", "gauge",
+	  "Roles listed as SYN-flooded now." },
 	{ FAM_ONE, "cycles_rx_x100", "netvm_cycles_rx_per_packet_x100", "gauge",
 	  "TSC cycles per packet of the core's RX side, times 100." },
 	{ FAM_ONE, "cycles_tx_x100", "netvm_cycles_tx_per_packet_x100", "gauge",
@@ -83,7 +100,8 @@ head(FILE *f, const char *metric, const char *type, const char *help)
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", metric, help, metric, type);
 }
 
-/* Is @key printed by a family of the table (or as an NF's role label)? */
+/* Is @key printed by a family of the table, or left out (an NF's role is
+ * a label, its pid no metric)? */
 static bool
 known_key(const char *key)
 {
@@ -223,7 +241,8 @@ ctl_show_metrics(struct json_object *reply, FILE *f)
 	json_object_object_get_ex(reply, "nf_vms", &vms);
 	for (i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
 		print_family(f, &fams[i], stats, vms);
-	/* the core's other counters: events, each its own family */
+	/* the core's other counters: events, each its own family; the
+	 * per-stage cycles and whether they are measured are levels */
 	json_object_object_foreach(stats, key, val) {
 		if (known_key(key) || !json_object_is_type(val, json_type_int))
 			continue;

@@ -9,7 +9,9 @@ samples; each family's samples together; names and labels well formed;
 counters named *_total; values numbers; no sample twice), and its values
 must be the core's counters read through telemetry: ports, drops by
 reason, pool, the NF's counters with its role, and what the NF publishes.
-The checker itself must reject broken texts.
+Levels (flows now, the DoS limits, the placement mode, an NF's flows, load
+and draining) are gauges, not *_total counters; the flows placed on the NF
+are its 200 distinct 5-tuples. The checker itself must reject broken texts.
 """
 
 import json
@@ -27,7 +29,8 @@ from nvtest.proc import Core, Manager, Nf  # noqa: E402
 
 MANAGER_BIN = Manager.BIN
 NETVMCTL_BIN = "manager/netvmctl"
-CONFIG = """core = { pool_buffers = 3000; };
+# flows stay in the table for the whole test: the gauges read then match
+CONFIG = """core = { pool_buffers = 3000; flow_idle_ms = 600000; };
 rules = ( { in_port = 0; role = 1; } );
 default = { action = "drop"; };
 """
@@ -145,7 +148,8 @@ def main():
                                       NETVMCTL_BIN])
 
     chk.section("core, bridge, manager")
-    frames = [p.frame for p in traffic.simple_flows(5, ["10.1.0.0/16", "10.2.0.0/16"], 200)]
+    gens = traffic.simple_flows(5, ["10.1.0.0/16", "10.2.0.0/16"], 200)
+    frames = [p.frame for p in gens]
     in_pcap, drop_pcap = env.path("in.pcap"), env.path("drop.pcap")
     pcaps.write(in_pcap, frames)
     pcaps.write(drop_pcap, frames[:7])
@@ -211,6 +215,28 @@ def main():
            f"netvm_nf_rx_packets_total{{nf={nid},role=1}} == nf{nid}_rx")
     chk.eq(val("netvm_nfs_attached"), 1, "netvm_nfs_attached == 1")
     chk.eq(types.get("netvm_drops_total"), "counter", "netvm_drops_total is a counter")
+
+    chk.section("levels are gauges; an NF's placement")
+    for key in ("flows_active", "placement_load", "dos_src_pps", "dos_syn_pps",
+                "dos_offenders", "dos_syn_roles", "cycles_nic_core_x100", "stage_cycles_on"):
+        name = "netvm_" + key
+        chk.ok(types.get(name) == "gauge" and name + "_total" not in types and
+               val(name) == stats.get(key),
+               f"{name}: a gauge, == {key}, no {name}_total",
+               f"type {types.get(name)} value {val(name)} core {stats.get(key)}")
+    chk.eq(val("netvm_placement_load"), 1, "netvm_placement_load == 1 (placement \"load\")")
+    flows = len({p.tuple5 for p in gens})
+    chk.eq(val("netvm_nf_placed_flows_total", nf=nid, role="1"), flows,
+           f"netvm_nf_placed_flows_total{{nf={nid},role=1}} == the {flows} flows sent")
+    chk.eq(types.get("netvm_nf_placed_flows_total"), "counter", "... a counter")
+    for key, name in (("flows", "netvm_nf_flows"), ("load", "netvm_nf_load"),
+                      ("draining", "netvm_nf_draining")):
+        chk.ok(types.get(name) == "gauge" and
+               val(name, nf=nid, role="1") == stats.get(f"nf{nid}_{key}"),
+               f"{name}{{nf={nid},role=1}}: a gauge, == nf{nid}_{key}",
+               f"type {types.get(name)} value {val(name, nf=nid, role='1')} "
+               f"core {stats.get(f'nf{nid}_{key}')}")
+    chk.eq(val("netvm_nf_draining", nf=nid, role="1"), 0, "... the bridge is not draining")
     published = [k for k in samples if k[0] == "netvm_nf_counter"
                  and ("nf", nid) in k[1] and ("role", "1") in k[1]]
     chk.ok(published, "the bridge's published counters, labelled nf and role",
