@@ -53,7 +53,7 @@ CASES = [
     ("netvmctl chain ", {"list", "set", "del"}),
     ("netvmctl role ", {"list", "name"}),
     ("netvmctl default ", {"set"}),
-    ("netvmctl core ", {"reload"}),
+    ("netvmctl core ", {"help", "reload"}),
     ("netvmctl vm start ", {"l3fwd", "fw1"}),
     ("netvmctl -s /tmp/mgr.sock vm stop f", {"fw1"}),
     ("netvmctl --json vm cmd l", {"l3fwd"}),
