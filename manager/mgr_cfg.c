@@ -35,7 +35,7 @@ static const char *const mgr_accel_names[] = { "auto", "kvm", "tcg", NULL };
 static const struct mgr_field mgr_manager_schema[] = {
 	F_STR("socket", struct mgr_cfg, socket_path, K_PATH, false),
 	F_STR("state_dir", struct mgr_cfg, state_dir, K_PATH, false),
-	F_STR("qemu", struct mgr_cfg, qemu, K_STR, false),
+	F_STR("qemu", struct mgr_cfg, qemu, K_PROG, false),
 	F_STR("libvirt_uri", struct mgr_cfg, libvirt_uri, K_STR, false),
 	F_ENUM("accel", struct mgr_cfg, accel, mgr_accel_names),
 	F_U32("restart_backoff_ms", struct mgr_cfg, backoff_ms, 10, 3600000, false),
@@ -285,6 +285,10 @@ mgr_parse_field(struct mgr_cfg_ctx *x, const struct mgr_field *f, const config_s
 		break;
 	case K_PATH:
 		return mgr_get_path(x, s, key, str, dst, f->size);
+	case K_PROG:
+		if (strchr(str, '/') != NULL)
+			return mgr_get_path(x, s, key, str, dst, f->size);
+		break;
 	case K_FILE:
 		rc = mgr_get_path(x, s, key, str, dst, f->size);
 		return rc < 0 ? rc : mgr_check_file(x, s, key, dst);

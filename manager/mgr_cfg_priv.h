@@ -31,6 +31,7 @@ enum mgr_kind {
 	K_STR,  /* a non-empty string */
 	K_PATH, /* a path; relative ones are taken from the file's directory */
 	K_FILE, /* a K_PATH that must name a readable file */
+	K_PROG, /* a program: a name on $PATH as it is, else a K_PATH */
 	K_NAME, /* [A-Za-z0-9_.-]+ */
 	K_CMD,  /* a command line for the kernel's netvm.run="..." */
 	K_U32,

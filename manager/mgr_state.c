@@ -26,25 +26,34 @@
 
 #define MGR_STATE_KILL_WAIT_MS 3000
 
-/* mkdir -p of @path with mode 0755. */
+/* mkdir of @path with mode 0755 whatever the umask; an existing directory
+ * is left as it is. Returns 0 or a negative errno. */
+static int
+mgr_mkdir_0755(const char *path)
+{
+	if (mkdir(path, 0755) < 0)
+		return errno == EEXIST ? 0 : -errno;
+	return chmod(path, 0755) < 0 ? -errno : 0;
+}
+
+/* mkdir -p of @path, each directory created with mode 0755. */
 static int
 mgr_mkdir_p(const char *path)
 {
 	char buf[MGR_CFG_PATH_LEN];
 	char *p;
+	int r;
 
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (p = buf + 1; *p != '\0'; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
+		if ((r = mgr_mkdir_0755(buf)) < 0)
+			return r;
 		*p = '/';
 	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return mgr_mkdir_0755(buf);
 }
 
 /*
