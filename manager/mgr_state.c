@@ -219,12 +219,16 @@ mgr_state_lease_end(const struct mgr_cfg *c, const char *path)
 
 /*
  * Stop the QEMUs a previous manager started for VMs that are no longer in
- * @c (pidfiles in the state directory with no configured VM), and remove
- * their files; cannot fail (what cannot be removed is left).
+ * @c (pidfiles in the state directory with no configured VM), end their
+ * leases and remove their files (.pid, .sock, .file<N>, .log, .console,
+ * .qmp, .lease); cannot fail (what cannot be removed is left).
  */
 void
 mgr_state_orphans(const struct mgr_cfg *c)
 {
+	/* what else a VM of the qemu launcher leaves: its log, its console and
+	 * the QMP socket of a QEMU that could not remove it */
+	static const char *const gone[] = { "log", "console", "qmp" };
 	DIR *d = opendir(c->state_dir);
 	struct dirent *e;
 
@@ -255,6 +259,10 @@ mgr_state_orphans(const struct mgr_cfg *c)
 		unlink(sock);
 		for (i = 0; i < MGR_CFG_MAX_FILES; i++) { /* its fw_cfg files (mgr_vm_fw_file) */
 			snprintf(file, sizeof(file), "%s/%s.file%u", c->state_dir, name, i);
+			unlink(file);
+		}
+		for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+			snprintf(file, sizeof(file), "%s/%s.%s", c->state_dir, name, gone[i]);
 			unlink(file);
 		}
 		snprintf(file, sizeof(file), "%s/%s.lease", c->state_dir, name);
