@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""manager_state: relative paths, the state directory and a VM that left the configuration.
+
+No guest boots: manager.qemu is a stand-in (a script that keeps QEMU's
+command line, writes the console file, binds the QMP socket and sleeps), so
+the VMs stay `starting`. The manager runs from / under umask 077, its
+configuration in the work directory with relative paths:
+
+  check      --check from /: a relative manager.qemu is taken from the
+             configuration's directory (no warning for the stand-in; the
+             warning for a missing one names the absolute path)
+  start      two VMs v1, v2: each QEMU is the stand-in of the configuration's
+             directory, though the manager's cwd is /
+  state dir  manager.state_dir (and its missing parent) created mode 0755
+             whatever the umask
+  orphan     the manager killed (SIGKILL), started again with v1 only: v2's QEMU
+             is stopped, its pidfile, socket, lease, log, console and QMP socket
+             removed, the core has v1's instance only; this comes before v1's
+             adoption in the log
+  stop       SIGTERM: the manager exits 0, the core has every buffer back
+
+Needs root and hugepages.
+"""
+
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+import mgrtest  # noqa: E402
+from nvtest import check  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+from nvtest.proc import Core, Proc  # noqa: E402
+
+# A lease outlives the manager's restart: v1 is adopted, not replaced.
+CORE_CONFIG = """
+core = { pool_buffers = 4095; buffer_size = 2048; ring_size = 256; lease_s = 30; };
+default = { action = "drop"; };
+"""
+
+FAKE_QEMU = """#!/usr/bin/python3
+# Stands in for QEMU: answers the ivshmem-plain,help probe with nothing, writes
+# the -serial file, binds the -qmp socket, then sleeps with QEMU's argv.
+import socket, sys, time
+args = sys.argv[1:]
+if any(a.endswith(",help") for a in args):
+    sys.exit(0)
+for opt, val in zip(args, args[1:]):
+    if opt == "-serial" and val.startswith("file:"):
+        with open(val[5:], "w") as f:
+            f.write("stand-in console\\n")
+    if opt == "-qmp" and val.startswith("unix:"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(val[5:].split(",")[0])
+        s.listen(1)
+time.sleep(600)
+"""
+
+
+class Manager(mgrtest.Manager):
+    """netvm-manager started from / under umask 077 on configuration @conf."""
+
+    def __init__(self, env, conf, state_dir, sock):
+        self.state_dir, self.sock, self.conf = state_dir, sock, conf
+        self.ctl = env.binary(mgrtest.NETVMCTL_BIN)
+        argv = ["/bin/sh", "-c", 'umask 077 && cd / && exec "$0" -c "$1"',
+                env.binary(mgrtest.MANAGER_BIN), conf]
+        Proc.__init__(self, env, "manager", argv)
+
+
+def write_conf(path, core, vms, qemu="bin/fakeqemu"):
+    """A configuration with relative paths naming VMs @vms; its path."""
+    with open(path, "w") as f:
+        f.write(f'manager = {{ socket = "manager.sock"; state_dir = "st/vms"; qemu = "{qemu}";\n'
+                '  accel = "tcg"; connect_timeout_s = 600; };\n')
+        f.write(f'core = {{ socket = "{core.sock}"; file_prefix = "{core.prefix}"; }};\n')
+        f.write("vms = (\n" + ",\n".join(
+            f'  {{ name = "{n}"; role = {mgrtest.ROLE}; kernel = "vmlinux"; '
+            'launcher = "qemu"; restart = "never"; }' for n in vms) + "\n);\n")
+    return path
+
+
+def cmdline(pid):
+    """The arguments of process @pid, [] when it is gone."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+    except OSError:
+        return []
+
+
+def kill_fakes(fake):
+    """SIGKILL every process running the stand-in @fake (cleanup)."""
+    for d in os.listdir("/proc"):
+        if d.isdigit() and fake in cmdline(int(d))[:2]:
+            try:
+                os.kill(int(d), signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def attached(st):
+    """The instance ids the core's counters @st show attached."""
+    return {int(k[2:-5]) for k in st if re.fullmatch(r"nf\d+_role", k)}
+
+
+def mode(path):
+    """Permission bits of @path, or None when it does not exist."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return None
+
+
+def main():
+    env = nvenv.setup("manager_state", 170, __doc__)
+    chk = check.Checker("manager_state")
+    nvenv.require_root(chk)
+    nvenv.require_hugepages(chk)
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, mgrtest.MANAGER_BIN,
+                                      mgrtest.NETVMCTL_BIN])
+    mgr_bin = env.binary(mgrtest.MANAGER_BIN)
+    os.mkdir(env.path("bin"))
+    fake = env.path("bin/fakeqemu")
+    with open(fake, "w") as f:
+        f.write(FAKE_QEMU)
+    os.chmod(fake, 0o755)
+    env.add_cleanup(lambda: kill_fakes(fake))
+    with open(env.path("vmlinux"), "w") as f:
+        f.write("not a kernel: the stand-in QEMU never reads it\n")
+    core = Core(env, "ms", CORE_CONFIG, ["net_null0,no-rx=1"])
+    err = core.start_ready()
+    if err:
+        chk.fatal("core engine starts", err)
+
+    chk.section("check: --check from / takes manager.qemu from the configuration's directory")
+    conf = write_conf(env.path("m.conf"), core, ["v1", "v2"])
+    r = subprocess.run([mgr_bin, "--check", "-c", conf], capture_output=True, text=True,
+                       timeout=30, cwd="/")
+    chk.ok(r.returncode == 0 and "configuration valid" in r.stdout and
+           "warning" not in r.stderr,
+           "qemu = \"bin/fakeqemu\": valid, no warning", f"rc {r.returncode}: {r.stderr}")
+    missing = write_conf(env.path("miss.conf"), core, ["v1"], qemu="bin/nothere")
+    r = subprocess.run([mgr_bin, "--check", "-c", missing], capture_output=True, text=True,
+                       timeout=30, cwd="/")
+    chk.ok(r.returncode == 0 and
+           f"manager.qemu: '{env.path('bin/nothere')}' is not an executable file" in r.stderr,
+           "qemu = \"bin/nothere\": the warning names the configuration's directory",
+           f"rc {r.returncode}: {r.stderr}")
+
+    chk.section("start: each VM's QEMU is the stand-in, the manager's cwd /")
+    mgr = Manager(env, conf, env.path("st/vms"), env.path("manager.sock"))
+    err = mgr.start_ready()
+    if err:
+        chk.fatal("netvm-manager starts (from /, umask 077)", err)
+    pids, nf_ids = {}, {}
+    for name in ("v1", "v2"):
+        ok, vm = mgr.wait_vm(name, lambda v: v.get("pid") is not None, 15)
+        args = cmdline(vm.get("pid")) if ok else []
+        chk.ok(ok and vm.get("state") == "starting" and fake in args[:2] and
+               f"{mgr.state_dir}/{name}.sock" in " ".join(args),
+               f"{name}: starting, its QEMU the stand-in {fake}", f"{vm} {args}" + mgr.tail())
+        pids[name], nf_ids[name] = vm.get("pid"), vm.get("nf_id")
+        files = [os.path.join(mgr.state_dir, f"{name}.{ext}") for ext in ("console", "qmp")]
+        deadline = time.monotonic() + 10
+        while not all(map(os.path.exists, files)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        chk.ok(all(map(os.path.exists, files)), f"{name}: the stand-in wrote its console "
+               "and bound its QMP socket", str(files))
+
+    chk.section("state dir: created mode 0755 under umask 077")
+    for path, what in ((env.path("st"), "the missing parent st/"),
+                       (mgr.state_dir, "the state directory st/vms")):
+        m = mode(path)
+        chk.ok(m == 0o755, f"{what} is mode 0755", "mode " + (oct(m) if m is not None
+                                                               else "none: no directory"))
+
+    chk.section("orphan: v2 left the configuration across a manager restart")
+    mgr.kill()
+    ok, st = core.tel.wait_for(lambda s: attached(s) == set(nf_ids.values()), 5)
+    chk.ok(ok, "the killed manager's two leases stay", f"instances {attached(st)}, VMs {nf_ids}")
+    gone = [f"v2.{ext}" for ext in ("pid", "sock", "lease", "log", "console", "qmp")]
+    there = [f for f in gone if os.path.lexists(os.path.join(mgr.state_dir, f))]
+    chk.eq(there, gone, "v2's files are there before the restart")
+    write_conf(conf, core, ["v1"])
+    err = mgr.start_ready()
+    if err:
+        chk.fatal("netvm-manager starts again with v1 only", err)
+    deadline = time.monotonic() + 10
+    while mgrtest.pid_alive(pids["v2"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    chk.ok(not mgrtest.pid_alive(pids["v2"]), "v2's QEMU is stopped", f"pid {pids['v2']}")
+    there = [f for f in gone if os.path.lexists(os.path.join(mgr.state_dir, f))]
+    chk.eq(there, [], "v2's pidfile, socket, lease, log, console and QMP socket are removed")
+    chk.ok(os.path.exists(os.path.join(mgr.state_dir, "v1.log")), "v1's log stays")
+    ok, st = core.tel.wait_for(lambda s: attached(s) == {nf_ids["v1"]}, 10)
+    chk.ok(ok, "the core has v1's instance only (v2's lease ended)",
+           f"instances {attached(st)}, VMs {nf_ids}")
+    ok, vm = mgr.wait_vm("v1", lambda v: v.get("adopted") is True, 10)
+    chk.ok(ok and vm.get("pid") == pids["v1"], "v1's QEMU is adopted", f"{vm}")
+    log = mgr.stdout()
+    orphan = log.find("vm v2: not configured any more; stopping QEMU")
+    adopted = log.find("vm v1: adopted QEMU")
+    chk.ok(0 <= orphan < adopted, "the log: v2 stopped before v1 adopted", mgr.tail())
+
+    chk.section("stop")
+    chk.eq(mgr.stop(signal.SIGTERM, 30), 0, "netvm-manager exits 0 on SIGTERM")
+    chk.ok(not mgrtest.pid_alive(pids["v1"]), "v1's QEMU is gone", f"pid {pids['v1']}")
+    core.stop_checked(chk)
+    env.done(chk)
+
+
+if __name__ == "__main__":
+    main()
