@@ -298,6 +298,20 @@ ctl_nf_key(const char *key, const char **field)
 	return id;
 }
 
+/* The name of the VM NF @id runs in, a VM of the vms list or a busy idle
+ * VM, or NULL when none of the manager's VMs runs it. */
+static const char *
+ctl_nf_vm(struct mgr *m, long id)
+{
+	const struct mgr_idle_vm *v = mgr_idle_find_nf(m, (uint32_t)id);
+	unsigned int i;
+
+	for (i = 0; i < m->nb_vms; i++)
+		if (mgr_vm_up(&m->vms[i]) && m->vms[i].att.nf_id == (uint32_t)id)
+			return m->vms[i].cfg->name;
+	return v != NULL ? v->name : NULL;
+}
+
 /* The manager's host process behind NF @id, if any: "proc" in @nf. */
 static void
 ctl_nf_proc(struct mgr *m, struct json_object *nf, int id)
@@ -312,9 +326,8 @@ static struct json_object *
 ctl_nf_list(struct mgr *m)
 {
 	struct json_object *stats, *o, *a, *nf, *byid = json_object_new_object();
-	const char *field;
+	const char *field, *vm;
 	char idkey[24];
-	unsigned int i;
 	long id;
 
 	o = ctl_core_stats(m, &stats);
@@ -330,14 +343,9 @@ ctl_nf_list(struct mgr *m)
 		if (!json_object_object_get_ex(byid, idkey, &nf)) {
 			nf = json_object_new_object();
 			json_object_object_add(nf, "id", json_object_new_int((int)id));
-			json_object_object_add(nf, "vm", NULL);
-			for (i = 0; i < m->nb_vms; i++) {
-				const struct mgr_vm *vm = &m->vms[i];
-
-				if (mgr_vm_up(vm) && vm->att.nf_id == (uint32_t)id)
-					json_object_object_add(nf, "vm", json_object_new_string(
-								       vm->cfg->name));
-			}
+			vm = ctl_nf_vm(m, id);
+			json_object_object_add(nf, "vm", vm != NULL ?
+					       json_object_new_string(vm) : NULL);
 			ctl_nf_proc(m, nf, (int)id);
 			json_object_object_add(byid, idkey, nf);
 		}
@@ -376,8 +384,7 @@ ctl_metrics(struct mgr *m)
 {
 	struct json_object *stats, *o = ctl_core_stats(m, &stats), *nfc, *vms, *one;
 	char err[MGR_ERR_LEN], cmd[64], idkey[24];
-	const char *field;
-	unsigned int i;
+	const char *field, *vm;
 	long id;
 
 	if (o != NULL)
@@ -397,10 +404,9 @@ ctl_metrics(struct mgr *m)
 			else
 				json_object_put(one);
 		}
-		for (i = 0; i < m->nb_vms; i++)
-			if (mgr_vm_up(&m->vms[i]) && m->vms[i].att.nf_id == (uint32_t)id)
-				json_object_object_add(vms, idkey,
-						       json_object_new_string(m->vms[i].cfg->name));
+		vm = ctl_nf_vm(m, id);
+		if (vm != NULL)
+			json_object_object_add(vms, idkey, json_object_new_string(vm));
 	}
 	o = ctl_ok();
 	json_object_object_add(o, "stats", stats);

@@ -132,6 +132,14 @@ def start_bridge(chk, core, mgr, a, b, tag):
     st = core.stats()
     chk.eq(st.get(f"nf{nf}_role"), ROLE, f"{tag}: the core has instance {nf} as role {ROLE} "
            "when nf start answers")
+    _, nfs = mgr.netvmctl("nf", "list")
+    mine = [n for n in (nfs.get("nfs", []) if isinstance(nfs, dict) else [])
+            if n.get("id") == nf]
+    chk.ok(len(mine) == 1 and mine[0].get("vm") == "idle0" and mine[0].get("proc") is None,
+           f"{tag}: nf list names idle0 as instance {nf}'s VM", f"{nfs}")
+    _, met = mgr.netvmctl("metrics")
+    chk.eq(met.get("nf_vms", {}).get(str(nf)) if isinstance(met, dict) else met, "idle0",
+           f"{tag}: metrics' nf_vms names idle0 for instance {nf}")
     rx0 = st.get(f"nf{nf}_rx", 0)
     ok1, rep1, _, out1 = ping(a, b.addr, tries=4)
     chk.ok(ok1, f"{tag}: ping {a.addr} -> {b.addr} through the provisioned NF", out1[-300:])
