@@ -113,6 +113,10 @@ enum nl_ct_kind {
 	NL_CT_K_ECHO_REQUEST,
 	NL_CT_K_ECHO_REPLY,
 	NL_CT_K_ICMP_ERROR, /* the key is that of the quoted packet */
+	NL_CT_K_ICMP_NOKEY, /* an ICMP error whose well-formed quote gives no key: a
+			     * later fragment, an error about an error, another
+			     * protocol, or sent to someone other than the quoted
+			     * sender (no key: NL_CT_INVALID) */
 };
 
 #define NL_CT_TCP_FIN 0x01
@@ -138,7 +142,7 @@ _Static_assert(sizeof(struct nl_ct_key) == 40, "conntrack key is 40 bytes");
 /* One packet as the tracker sees it; filled by nl_ct_pkt_init(). */
 struct nl_ct_pkt {
 	struct nl_ct_key key;
-	uint32_t hash;        /* CRC32-C register of key (0: untracked, malformed) */
+	uint32_t hash;        /* CRC32-C register of key (0: untracked, malformed, no key) */
 	uint8_t kind;         /* enum nl_ct_kind */
 	uint8_t side;         /* which end of key sent it (for an ICMP error: the
 			       * end the quoted packet was sent to) */
@@ -203,8 +207,9 @@ const char *nl_ct_state_name(unsigned int state);
 /*
  * Classify the frame @data of @len bytes, which nl_parse() has parsed into
  * @pp, into @out: kind, key, side and the TCP fields; for an ICMP or ICMPv6
- * error, the key of the packet it quotes. Returns 0, or -EINVAL for a
- * malformed L4 or quoted header (out->kind is then NL_CT_K_MALFORMED).
+ * error, the key of the packet it quotes (NL_CT_K_ICMP_NOKEY when its quote
+ * gives none). Returns 0, or -EINVAL for a malformed L4 or quoted header
+ * (out->kind is then NL_CT_K_MALFORMED).
  */
 int nl_ct_pkt_init(const uint8_t *data, uint32_t len, const struct nl_parsed *pp,
 		   struct nl_ct_pkt *out);

@@ -258,6 +258,14 @@ nl_ct_state_name(unsigned int state)
 	return state < NL_CT_STATE_MAX ? state_names[state] : "?";
 }
 
+/* @p has a key to look up: not untracked, malformed or an error quoting nothing usable. */
+static inline bool
+keyed(const struct nl_ct_pkt *p)
+{
+	return p->kind != NL_CT_K_UNTRACKED && p->kind != NL_CT_K_MALFORMED &&
+	       p->kind != NL_CT_K_ICMP_NOKEY;
+}
+
 /* Status of a packet for which there is no connection (counted when invalid). */
 static int
 status_without_entry(struct nl_ct *ct, const struct nl_ct_pkt *p)
@@ -284,7 +292,7 @@ lookup_common(struct nl_ct *ct, const struct nl_ct_pkt *p, uint64_t now,
 
 	memset(res, 0, sizeof(*res));
 	res->slot = UINT32_MAX;
-	if (p->kind == NL_CT_K_UNTRACKED || p->kind == NL_CT_K_MALFORMED)
+	if (!keyed(p))
 		return status_without_entry(ct, p);
 	nb = buckets_of(ct, p->hash, b);
 	if (nb == 2) /* half the entries live in their second bucket */
@@ -357,8 +365,8 @@ nl_ct_track_burst(struct nl_ct *ct, const struct nl_ct_pkt *p, unsigned int n, u
 			__builtin_prefetch(&ct->buckets[b[i][1]]);
 	}
 	for (i = 0; i < n; i++)
-		if (p[i].kind != NL_CT_K_UNTRACKED && p[i].kind != NL_CT_K_MALFORMED &&
-		    !prefetch_entry(ct, b[i][0], p[i].hash | SIG_USED) && nb[i] == 2)
+		if (keyed(&p[i]) && !prefetch_entry(ct, b[i][0], p[i].hash | SIG_USED) &&
+		    nb[i] == 2)
 			prefetch_entry(ct, b[i][1], p[i].hash | SIG_USED);
 	for (i = 0; i < n; i++) {
 		res[i].slot = UINT32_MAX;
@@ -375,7 +383,7 @@ nl_ct_update(struct nl_ct *ct, const struct nl_ct_pkt *p, uint64_t now,
 	unsigned int nb, k;
 	int w, rc;
 
-	if (p->kind == NL_CT_K_UNTRACKED || p->kind == NL_CT_K_MALFORMED)
+	if (!keyed(p))
 		return -ENOENT;
 	nb = buckets_of(ct, p->hash, b);
 	if (nb == 2 && hint / WAYS == b[1]) { /* where the lookup found it */

@@ -146,7 +146,10 @@ echo_kind(unsigned int family, uint8_t type)
  * Key of the packet quoted by an ICMP error: @q holds @qlen bytes (IP header
  * and at least 8 bytes of its L4 header). The error must be addressed to the
  * quoted packet's sender (@outer_dst). Returns 0 with out->key and out->side
- * set, or -EINVAL.
+ * set; -EINVAL for a malformed quote (cut short, not an IP header of the
+ * error's family); -ENOENT for a well-formed quote that gives no key (a later
+ * fragment, an error about an error, an untracked protocol, an error sent to
+ * someone other than the quoted sender).
  */
 static int
 quoted_key(const uint8_t *q, uint32_t qlen, unsigned int family, const uint8_t *outer_dst,
@@ -161,8 +164,8 @@ quoted_key(const uint8_t *q, uint32_t qlen, unsigned int family, const uint8_t *
 		if (qlen < NL_IPV4_HDR_MIN || q[0] >> 4 != 4)
 			return -EINVAL;
 		hl = (q[0] & 0xfu) * 4u;
-		if (hl < NL_IPV4_HDR_MIN || (rd16(q + 6) & NL_IPV4_OFF_MASK) != 0)
-			return -EINVAL; /* bad header, or a later fragment: no ports */
+		if (hl < NL_IPV4_HDR_MIN)
+			return -EINVAL;
 		proto = q[9];
 		src = q + 12;
 		dst = q + 16;
@@ -174,8 +177,12 @@ quoted_key(const uint8_t *q, uint32_t qlen, unsigned int family, const uint8_t *
 		src = q + 8;
 		dst = q + 24;
 	}
-	if (qlen < hl + QUOTED_L4_LEN || memcmp(src, outer_dst, alen) != 0)
+	if (qlen < hl + QUOTED_L4_LEN)
 		return -EINVAL;
+	if (family == 4 && (rd16(q + 6) & NL_IPV4_OFF_MASK) != 0)
+		return -ENOENT; /* a later fragment: no ports */
+	if (memcmp(src, outer_dst, alen) != 0)
+		return -ENOENT;
 	l4 = q + hl;
 	if (proto == NL_IPPROTO_TCP || proto == NL_IPPROTO_UDP) {
 		sport = rd16(l4);
@@ -183,7 +190,7 @@ quoted_key(const uint8_t *q, uint32_t qlen, unsigned int family, const uint8_t *
 	} else if (proto == icmp && echo_kind(family, l4[0]) != 0) {
 		sport = dport = rd16(l4 + 4);
 	} else {
-		return -EINVAL; /* an error about an error, or an untracked protocol */
+		return -ENOENT; /* an error about an error, or an untracked protocol */
 	}
 	side = make_key(&out->key, (uint8_t)family, proto, src, dst, alen, sport, dport);
 	out->side = (uint8_t)!side; /* the error travels back to the quoted sender */
@@ -258,10 +265,16 @@ classify(const uint8_t *data, uint32_t len, const struct nl_parsed *pp, struct n
 	}
 	if (!is_icmp_error(family, l4[0]))
 		return 0; /* other ICMP messages: neighbour discovery, router ads... */
-	if (quoted_key(l4 + ICMP_HDR_LEN, l4len - ICMP_HDR_LEN, family, dst, out) < 0)
+	switch (quoted_key(l4 + ICMP_HDR_LEN, l4len - ICMP_HDR_LEN, family, dst, out)) {
+	case 0:
+		out->kind = NL_CT_K_ICMP_ERROR;
+		return 0;
+	case -ENOENT:
+		out->kind = NL_CT_K_ICMP_NOKEY;
+		return 0;
+	default:
 		goto bad;
-	out->kind = NL_CT_K_ICMP_ERROR;
-	return 0;
+	}
 bad:
 	out->kind = NL_CT_K_MALFORMED;
 	return -EINVAL;
@@ -275,7 +288,8 @@ nl_ct_pkt_init(const uint8_t *data, uint32_t len, const struct nl_parsed *pp,
 
 	memset(out, 0, sizeof(*out));
 	rc = classify(data, len, pp, out);
-	if (out->kind == NL_CT_K_UNTRACKED || out->kind == NL_CT_K_MALFORMED)
+	if (out->kind == NL_CT_K_UNTRACKED || out->kind == NL_CT_K_MALFORMED ||
+	    out->kind == NL_CT_K_ICMP_NOKEY)
 		memset(&out->key, 0, sizeof(out->key)); /* hash 0: never looked up */
 	else
 		out->hash = key_hash(&out->key);

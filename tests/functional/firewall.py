@@ -14,7 +14,10 @@ captures is known.
             rule; an ICMP error about a known connection passes; an ACK out
             of nowhere and an unsolicited echo reply are dropped, even when an
             allow rule matches their tuple, but a "stateless" rule lets such
-            an ACK through; ARP is not IP
+            an ACK through; ICMP errors whose quote names no connection (sent
+            to the quoted destination, about GRE, about an error) go to the
+            stateless rules, one with its quote cut short is malformed; ARP
+            is not IP
   reload    SIGHUP with rules that deny new web connections: the connection
             opened before goes on both ways, a new one is denied; a file with
             an unknown protocol is refused with its line, column and rule
@@ -56,6 +59,7 @@ in 0 deny tcp dst port 22
 in 1 stateless allow tcp and src port 179
 in 1 2 udp and dst port 7
 allow icmp and icmp type echo
+in 1 stateless allow icmp type unreachable
 """
 # v2: inside may open no new web connection any more
 RULES_V2 = RULES_V1.replace("in 0 allow tcp and dst port 80", "in 0 deny tcp and dst port 80")
@@ -79,6 +83,19 @@ DNS_Q = inside(IP(src=A, dst=DNS), UDP(sport=5353, dport=53) / b"query")
 DNS_R = outside(IP(src=DNS, dst=A), UDP(sport=53, dport=5353) / b"answer")
 UNREACH = outside(IP(src=DNS, dst=A), ICMP(type=3, code=3)
                   / IP(src=A, dst=DNS) / UDP(sport=5353, dport=53) / b"query")
+# ICMP errors from a router whose quote gives the tracker no connection to
+# look up: for the stateless rules (rule 7 allows unreachables only)
+RT = "10.0.2.1"
+UNREACH_TO_DST = outside(IP(src=RT, dst=A), ICMP(type=3, code=1)
+                         / IP(src=DNS, dst=A) / UDP(sport=53, dport=5353))
+UNREACH_GRE = outside(IP(src=RT, dst=A), ICMP(type=3, code=1)
+                      / IP(src=A, dst=DNS, proto=47) / (b"\0\0\x08\0" + b"\0" * 4))
+EXCEEDED_ERR = outside(IP(src=RT, dst=A), ICMP(type=11, code=0)
+                       / IP(src=A, dst="10.0.2.9") / ICMP(type=3, code=3)
+                       / IP(src="10.0.2.9", dst=A) / UDP(sport=1, dport=2))
+# a quote cut short: the IP header and 4 of the 8 bytes of its UDP header
+UNREACH_SHORT = outside(IP(src=RT, dst=A), ICMP(type=3, code=1)
+                        / bytes(IP(src=A, dst=DNS) / UDP(sport=5353, dport=53))[:24])
 
 # a connection closed by a RST whose tuple a later SYN reuses (sport 40020)
 def web2(flags, seq, ack=0, out=False):
@@ -119,6 +136,13 @@ STEPS = [
     ("ACK out of nowhere from port 179 (stateless rule)", 1,
      outside(IP(src="10.0.2.9", dst=A), TCP(sport=179, dport=33000, flags="A")),
      0, "allowed_nostate", 4),
+    ("ICMP unreachable to the quoted packet's destination (stateless rule 7)", 1,
+     UNREACH_TO_DST, 0, "allowed_nostate", 7),
+    ("ICMP unreachable about a GRE packet (stateless rule 7)", 1, UNREACH_GRE, 0,
+     "allowed_nostate", 7),
+    ("ICMP time exceeded about an ICMP error (no stateless rule matches)", 1, EXCEEDED_ERR,
+     None, "stray", None),
+    ("ICMP unreachable whose quote is cut short", 1, UNREACH_SHORT, None, "malformed", None),
     ("UDP outside -> :7 (output 2 = out 1)", 1,
      outside(IP(src="10.0.2.7", dst=A), UDP(sport=1000, dport=7)), 1, "allowed_new", 5),
     ("ARP", 0, pad(Ether(src=IN_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(psrc=A, pdst=WEB)),
@@ -280,7 +304,7 @@ def main():
     chk.eq({k: counters.get(k) for k in COUNTERS}, expected_cnt, "the counters per reason")
     # the rule set in force is the last v2: it saw none of the frames before
     chk.eq({r: (counters.get(f"rule{r}_packets"), counters.get(f"rule{r}_bytes"))
-            for r in range(1, 7)}, {r: (0, 0) for r in range(1, 7)},
+            for r in range(1, 8)}, {r: (0, 0) for r in range(1, 8)},
            "the last reload started its per-rule counters at 0")
     chk.eq(counters.get("reloads"), 11, "11 reloads")
     chk.eq(counters.get("reload_failed"), 1, "1 refused")

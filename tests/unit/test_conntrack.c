@@ -500,20 +500,48 @@ icmp_errors(const struct host *c, const struct host *s, const struct host *rt, u
 	tcp_frame(other, c, 1001, s, 80, ACK, 101, 501, 0);
 	assert_int_equal(icmp_err(&e, rt, c, unreach, 0, other, ql), 0);
 	assert_int_equal(nl_ct_track(ct, &e, 5, &r), NL_CT_INVALID);
-	/* Sent to someone other than the quoted packet's sender. */
-	assert_int_equal(icmp_err(&e, rt, s, unreach, 0, orig, ql), -EINVAL);
+	/* Well formed, but the quote gives no key: invalid, not malformed. Sent
+	 * to someone other than the quoted packet's sender: */
+	assert_int_equal(icmp_err(&e, rt, s, unreach, 0, orig, ql), 0);
+	assert_int_equal(e.kind, NL_CT_K_ICMP_NOKEY);
+	assert_int_equal(e.hash, 0);
 	assert_int_equal(nl_ct_track(ct, &e, 5, &r), NL_CT_INVALID);
+	assert_int_equal(nl_ct_lookup(ct, &e, 5, &r), NL_CT_INVALID);
+	assert_int_equal(nl_ct_update(ct, &e, 5, &r), -ENOENT);
+	assert_int_equal(nl_ct_create(ct, &e, 5, &r), -EINVAL);
+	/* an error about an error; */
+	n = icmp_frame(other, rt, c, unreach, 0, 0, orig + 14, ql);
+	assert_int_equal(icmp_err(&e, rt, rt, exceeded, 0, other, ql), 0);
+	assert_int_equal(e.kind, NL_CT_K_ICMP_NOKEY);
+	assert_int_equal(nl_ct_track(ct, &e, 5, &r), NL_CT_INVALID);
+	(void)n;
+	/* about a GRE packet (protocol 47, 8 bytes of its header quoted). */
+	memcpy(other, orig, 14 + ql);
+	other[14 + (c->v6 ? 6 : 9)] = 47;
+	assert_int_equal(icmp_err(&e, rt, c, unreach, 0, other, ql), 0);
+	assert_int_equal(e.kind, NL_CT_K_ICMP_NOKEY);
+	assert_int_equal(nl_ct_track(ct, &e, 5, &r), NL_CT_INVALID);
+	/* IPv4: about a later fragment (offset 128 bytes: no ports in it). */
+	if (!c->v6) {
+		memcpy(other, orig, 14 + ql);
+		other[14 + 6] = 0x00;
+		other[14 + 7] = 0x10;
+		assert_int_equal(icmp_err(&e, rt, c, unreach, 0, other, ql), 0);
+		assert_int_equal(e.kind, NL_CT_K_ICMP_NOKEY);
+	}
 	/* Quote cut short: IP header and 7 bytes; and only part of the IP header. */
 	assert_int_equal(icmp_err(&e, rt, c, unreach, 0, orig, ql - 1), -EINVAL);
 	assert_int_equal(e.kind, NL_CT_K_MALFORMED);
 	assert_int_equal(nl_ct_track(ct, &e, 5, &r), NL_CT_INVALID);
 	assert_int_equal(icmp_err(&e, rt, c, unreach, 0, orig, 10), -EINVAL);
-	/* An error about an error is not followed. */
-	n = icmp_frame(other, rt, c, unreach, 0, 0, orig + 14, ql);
-	assert_int_equal(icmp_err(&e, rt, rt, exceeded, 0, other, ql), -EINVAL);
-	(void)n;
+	assert_int_equal(e.kind, NL_CT_K_MALFORMED);
+	/* A quote of the error's own family only. */
+	memcpy(other, orig, 14 + ql);
+	other[14] = c->v6 ? 0x45 : 0x65;
+	assert_int_equal(icmp_err(&e, rt, c, unreach, 0, other, ql), -EINVAL);
+	assert_int_equal(e.kind, NL_CT_K_MALFORMED);
 	nl_ct_stats_get(ct, &st1);
-	assert_int_equal(st1.invalid, st0.invalid + 3);
+	assert_int_equal(st1.invalid, st0.invalid + 6);
 
 	/* UDP and ping. */
 	assert_int_equal(fw(ct, &u, 10, &r), NL_CT_NEW);
