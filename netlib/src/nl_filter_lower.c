@@ -209,9 +209,9 @@ proto_test(struct lower *lw, int proto)
 static int
 int_type(int t)
 {
-	return t == T_PORT || t == T_PROTO || t == T_ICMPTYPE || t == T_WIN || t == T_VERS ||
-	       t == T_HL || t == T_ID || t == T_TOS || t == T_DSCP || t == T_TTL ||
-	       t == T_LEN || t == T_RAW || t == T_ECT;
+	return t == T_PORT || t == T_PROTO || t == T_ICMPTYPE || t == T_OPT || t == T_WIN ||
+	       t == T_VERS || t == T_HL || t == T_ID || t == T_TOS || t == T_DSCP ||
+	       t == T_TTL || t == T_LEN || t == T_RAW || t == T_ECT;
 }
 
 static int

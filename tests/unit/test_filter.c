@@ -565,6 +565,21 @@ test_fields(void **state)
 	YES("tcp opt 18", &t);
 	NO("tcp opt 19", &t);
 	NO("syn", &i);
+	/* a bare number after 'tcp opt' is a TCP flag value too, tcp implied */
+	{
+		struct pkt a = tcp4(A1, A2, 1000, 80, TCPF_ACK), u = udp4(A1, A2, 1000, 80);
+
+		u.b[20 + 13] = TCPF_ACK; /* where a TCP header has its flags */
+		u.len = 40;
+		put16(u.b + 2, 40);
+		put16(u.b + 24, 20);
+		YES("tcp opt 2 or 16", &a);
+		NO("tcp opt 2 or 4", &a);
+		YES("tcp opt syn or 16", &a);
+		YES("transp[13] 16", &u);
+		NO("tcp opt 2 or 16", &u);
+		NO("udp or tcp opt 2 or 16", &i);
+	}
 	YES("tcp win 8192", &t);
 	YES("tcp win > 100", &t);
 	NO("tcp win 8191", &t);
