@@ -27,47 +27,72 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+typedef int (*rule_of_fn)(const void *ctx, unsigned int i, const char **pat, size_t *len,
+			  uint32_t *col0, int *output, char *err, size_t errlen);
+
+/*
+ * Parse rule @i into @tree: its root in *@root, its output in *@out. Returns 0,
+ * -EINVAL (message in @err) or -ENOMEM.
+ */
+static int
+parse_rule(unsigned int i, const struct nl_filter_opts *opts, char *err, size_t errlen,
+	   rule_of_fn rule_of, const void *ctx, struct nlf_tree *tree, int32_t *root, int *out)
+{
+	const char *pat;
+	size_t len;
+	uint32_t col0;
+
+	if (rule_of(ctx, i, &pat, &len, &col0, out, err, errlen) < 0)
+		return -EINVAL;
+	if (*out < NL_FILTER_DROP || *out >= NL_FILTER_MAX_OUTPUTS ||
+	    (opts && opts->noutputs && *out >= (int)opts->noutputs)) {
+		set_err(err, errlen, "rule %u: output %d out of range", i, *out);
+		return -EINVAL;
+	}
+	tree->n = 0;
+	tree->oom = 0;
+	*root = nlf_parse_pattern(pat, len, i, col0, opts, tree, err, errlen);
+	if (*root < 0)
+		return tree->oom ? -ENOMEM : -EINVAL;
+	return 0;
+}
+
 /* Compile @n rules, each given (pattern, columns before it, output) by @rule_of. */
 static struct nl_filter *
 compile(unsigned int n, const struct nl_filter_opts *opts, char *err, size_t errlen,
-	int (*rule_of)(const void *ctx, unsigned int i, const char **pat, size_t *len,
-		       uint32_t *col0, int *output, char *err, size_t errlen),
-	const void *ctx)
+	rule_of_fn rule_of, const void *ctx)
 {
 	struct nlf_builder *b = nlf_builder_new();
 	struct nlf_tree tree = { 0 };
 	struct nl_filter *f = NULL;
 	int per_rule = n >= NLF_INDEX_MIN_RULES;
 	struct nlf_ranges *ranges = per_rule ? nlf_ranges_new(n) : NULL;
-	int32_t entry = -1, *entries = per_rule ? malloc(n * sizeof(*entries)) : NULL;
-	unsigned int i = n;
+	int32_t entry = -1, *entries = per_rule ? malloc(n * sizeof(*entries)) : NULL, root;
+	unsigned int i;
+	int out, rc;
 
 	if (err && errlen)
 		err[0] = 0;
-	if (!b || (per_rule && (!ranges || !entries)))
+	if (!b || (per_rule && (!ranges || !entries))) {
+		i = 0;
 		goto oom;
+	}
+	/* Every rule parsed in order first, so that the first bad one is reported;
+	 * the program is then built from the last rule to the first. */
+	for (i = 0; i < n; i++) {
+		rc = parse_rule(i, opts, err, errlen, rule_of, ctx, &tree, &root, &out);
+		if (rc == -ENOMEM)
+			goto oom;
+		if (rc < 0)
+			goto inval;
+	}
+	i = n;
 	while (i-- > 0) {
-		const char *pat;
-		size_t len;
-		uint32_t col0;
-		int out;
-		int32_t root;
-
-		if (rule_of(ctx, i, &pat, &len, &col0, &out, err, errlen) < 0)
+		rc = parse_rule(i, opts, err, errlen, rule_of, ctx, &tree, &root, &out);
+		if (rc == -ENOMEM)
+			goto oom;
+		if (rc < 0)
 			goto inval;
-		if (out < NL_FILTER_DROP || out >= NL_FILTER_MAX_OUTPUTS ||
-		    (opts && opts->noutputs && out >= (int)opts->noutputs)) {
-			set_err(err, errlen, "rule %u: output %d out of range", i, out);
-			goto inval;
-		}
-		tree.n = 0;
-		tree.oom = 0;
-		root = nlf_parse_pattern(pat, len, i, col0, opts, &tree, err, errlen);
-		if (root < 0) {
-			if (tree.oom)
-				goto oom;
-			goto inval;
-		}
 		/* all rules chained: a miss goes on with the next rule */
 		entry = nlf_build(b, &tree, root, -(out + 2), entry);
 		if (entry == INT32_MIN)

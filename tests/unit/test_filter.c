@@ -262,6 +262,16 @@ test_errors_ipfilter(void **state)
 	/* columns count from the start of the rule, action included */
 	assert_null(nl_filter_compile_ipfilter(r3, 3, &o, err, sizeof(err)));
 	assert_string_equal(err, "rule 2, column 7: unknown name 'tcpx'");
+	/* with several bad rules, the first one is reported */
+	{
+		const char *r4[] = { "allow tcp and", "allow ((tcp)", "9 udp" };
+		const struct nl_filter_rule r5[] = { { "udp", 1 }, { "tcpx", 0 }, { "tcp", 70000 } };
+
+		assert_null(nl_filter_compile_ipfilter(r4, 3, &o, err, sizeof(err)));
+		assert_string_equal(err, "rule 0, column 14: missing test after 'and'");
+		assert_null(nl_filter_compile(r5, 3, NULL, err, sizeof(err)));
+		assert_string_equal(err, "rule 1, column 1: unknown name 'tcpx'");
+	}
 }
 
 /* The plain API: explicit outputs, drop on match, output range checks. */
