@@ -190,8 +190,10 @@ parse_define(struct fw_parse *P, const char *line, const char **pos)
 		if (!isalnum((unsigned char)name.s[k]) && name.s[k] != '_' && name.s[k] != '-')
 			goto bad_name;
 	if (nl_filter_word_reserved(name.s, name.len)) {
-		perr(P, name.col, "'%.*s' is a word patterns read themselves (a keyword or a "
-		     "protocol name): choose another name", (int)name.len, name.s);
+		/* no keyword or protocol name has a '-': with one, it is a MAC address */
+		perr(P, name.col, "'%.*s' is a word patterns read themselves (%s): choose another "
+		     "name", (int)name.len, name.s, memchr(name.s, '-', name.len) ?
+		     "a MAC address" : "a keyword or a protocol name");
 		return -1;
 	}
 	if (extra.len != 0) {
@@ -274,6 +276,11 @@ parse_in(struct fw_parse *P, const struct fw_word *w, uint32_t *mask)
 		if (p < 0)
 			return -1;
 		*mask |= 1u << p;
+		if (comma + 1 == end) {
+			perr(P, w->col + (uint32_t)w->len, "'in %.*s': a port is missing after ','",
+			     (int)w->len, w->s);
+			return -1;
+		}
 		s = comma + 1;
 	}
 	return 0;
@@ -524,6 +531,36 @@ same_rules(const struct fw_ruleset *rs, unsigned int p, unsigned int q)
 	return 1;
 }
 
+/*
+ * The first of the rules before line @before (all: UINT32_MAX) whose pattern
+ * does not compile on its own: its message in P->err, errno set. Returns 1
+ * when there is one, 0 when there is none.
+ */
+static int
+first_bad_pattern(struct fw_parse *P, uint32_t before)
+{
+	const struct nl_filter_opts opts = { .resolve = resolve, .resolve_ctx = P->rs };
+	struct fw_ruleset *rs = P->rs;
+	struct nl_filter_rule fr;
+	struct nl_filter *f;
+	char msg[512];
+	uint32_t i;
+	int e;
+
+	for (i = 0; i < rs->nb_rules && rs->rules[i].line < before; i++) {
+		fr = (struct nl_filter_rule){ .pattern = rs->rules[i].pattern, .output = 0 };
+		f = nl_filter_compile(&fr, 1, &opts, msg, sizeof(msg));
+		if (f == NULL) {
+			e = errno ? errno : EINVAL;
+			compile_error(P, &i, 1, msg);
+			errno = e;
+			return 1;
+		}
+		nl_filter_free(f);
+	}
+	return 0;
+}
+
 /* One program per distinct rule list, and one of stateless rules when there are some. */
 static int
 compile(struct fw_parse *P)
@@ -572,8 +609,9 @@ rules_read(FILE *f, const char *name, unsigned int nb_ports, char *err, size_t e
 	struct fw_ruleset *rs = calloc(1, sizeof(*rs));
 	char *line = NULL;
 	size_t cap = 0;
+	char *saved, scratch[64];
 	ssize_t n;
-	uint32_t i;
+	uint32_t i, bad_line = 0;
 	int e = EINVAL;
 
 	if (P == NULL || rs == NULL) {
@@ -592,14 +630,34 @@ rules_read(FILE *f, const char *name, unsigned int nb_ports, char *err, size_t e
 		if (n > 0 && line[n - 1] == '\r')
 			line[--n] = '\0';
 		errno = 0;
-		if (parse_line(P, line, (size_t)n) < 0) {
+		if (parse_line(P, line, (size_t)n) < 0 && bad_line == 0) {
 			e = errno ? errno : EINVAL;
-			goto fail;
+			bad_line = P->line;
+			if (e == ENOMEM)
+				break;
+			/* the lines after it are still read for their names, which
+			 * rules above may use; their own errors are not reported */
+			P->err = scratch;
+			P->errlen = sizeof(scratch);
 		}
 	}
-	if (f != NULL && ferror(f)) {
+	P->err = err;
+	P->errlen = errlen;
+	if (bad_line == 0 && f != NULL && ferror(f)) {
 		e = EIO;
 		snprintf(err, errlen, "%s: read error", name);
+		goto fail;
+	}
+	if (bad_line != 0) {
+		/* a pattern on an earlier line may be wrong too: the first error wins */
+		if (e != ENOMEM && (saved = strdup(err)) != NULL) {
+			errno = 0;
+			if (first_bad_pattern(P, bad_line))
+				e = errno ? errno : EINVAL;
+			else
+				snprintf(err, errlen, "%s", saved);
+			free(saved);
+		}
 		goto fail;
 	}
 	for (i = 0; i < rs->nb_rules; i++)
@@ -608,6 +666,13 @@ rules_read(FILE *f, const char *name, unsigned int nb_ports, char *err, size_t e
 	errno = 0;
 	if (compile(P) < 0) {
 		e = errno ? errno : EINVAL;
+		/* the port programs fail at the first bad rule of their own: name the
+		 * first bad rule of the file */
+		if (e != ENOMEM) {
+			errno = 0;
+			if (first_bad_pattern(P, UINT32_MAX))
+				e = errno ? errno : EINVAL;
+		}
 		goto fail;
 	}
 	free(line);

@@ -60,8 +60,9 @@ typedef int (*nl_filter_resolve_fn)(void *ctx, const char *name, uint32_t *addr,
 
 /*
  * Whether the word @name (@len bytes) is one patterns read themselves: a
- * keyword or qualifier ("src", "host", "and", "ip", ...) or a protocol name
- * ("tcp", "udp"). Such a word never reaches the resolver, even after
+ * keyword or qualifier ("src", "host", "and", "ip", ...), a protocol name
+ * ("tcp", "udp") or a MAC address ("de-ad-be-ef-00-01", "a-b-c-d-e-f").
+ * Such a word never reaches the resolver, even after
  * "host", so a name defined for an address must not be one. (A port, TCP
  * flag or ICMP type name may be defined: after "host" or "net" it is the
  * address; alone, where it could be either, the pattern is refused as

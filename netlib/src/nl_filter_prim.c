@@ -26,6 +26,8 @@ static const struct {
 	{ "ect", T_ECT }, { "ce", T_CE },
 };
 
+static int parse_ether(const char *s, uint32_t len, uint8_t mac[6]);
+
 int
 nl_filter_word_reserved(const char *name, size_t len)
 {
@@ -35,6 +37,7 @@ nl_filter_word_reserved(const char *name, size_t len)
 		"src", "tcpudp", "transp", "true",
 	};
 	struct nlf_tok t = { .s = name, .len = (uint32_t)len };
+	uint8_t mac[6];
 	uint32_t v;
 	size_t i;
 
@@ -46,7 +49,9 @@ nl_filter_word_reserved(const char *name, size_t len)
 	for (i = 0; i < sizeof(type_words) / sizeof(type_words[0]); i++)
 		if (nlf_tok_is(&t, type_words[i].w))
 			return 1;
-	return nlf_name_lookup(NLF_DB_PROTO, &t, &v) == 0;
+	if (nlf_name_lookup(NLF_DB_PROTO, &t, &v) == 0)
+		return 1;
+	return parse_ether(name, (uint32_t)len, mac) == 0; /* a-b-c-d-e-f is a MAC address */
 }
 
 static int

@@ -1003,6 +1003,12 @@ test_names_ambiguous(void **state)
 	assert_int_equal(nl_filter_word_reserved("ssh", 3), 0);
 	assert_int_equal(nl_filter_word_reserved("inside", 6), 0);
 	assert_int_equal(nl_filter_word_reserved("", 0), 0);
+	/* patterns read these as MAC addresses, never as names */
+	assert_int_equal(nl_filter_word_reserved("a-b-c-d-e-f", 11), 1);
+	assert_int_equal(nl_filter_word_reserved("de-ad-be-ef-00-01", 17), 1);
+	assert_int_equal(nl_filter_word_reserved("a-b-c-d-e", 9), 0);
+	assert_int_equal(nl_filter_word_reserved("a-b-c-d-e-g", 11), 0);
+	assert_int_equal(nl_filter_word_reserved("dns-1", 5), 0);
 }
 
 static const struct name_def net_defs[] = {

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_fw_rules — the firewall's rules file (apps/firewall/fw_rules.c)
+ * without a core engine: which names define refuses, which error a file
+ * with several errors reports, and the port conditions. Every expected
+ * message is written here from docs/firewall.md.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fw.h"
+
+/* Load @text as the file "t.rules" for a core with two ports; NULL on error (in @err). */
+static struct fw_ruleset *
+load(const char *text, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	return fw_rules_parse(text, strlen(text), "t.rules", 2, err, errlen);
+}
+
+/* @text must be refused with exactly @want. */
+static void
+refused(const char *text, const char *want)
+{
+	char err[512];
+	struct fw_ruleset *rs = load(text, err, sizeof(err));
+
+	if (rs != NULL) {
+		fw_rules_free(rs);
+		fail_msg("'%s' loaded; expected '%s'", text, want);
+	}
+	if (strcmp(err, want) != 0)
+		fail_msg("'%s': got '%s', expected '%s'", text, err, want);
+}
+
+/* @text must load. */
+static struct fw_ruleset *
+loads(const char *text)
+{
+	char err[512];
+	struct fw_ruleset *rs = load(text, err, sizeof(err));
+
+	if (rs == NULL)
+		fail_msg("'%s' refused: %s", text, err);
+	return rs;
+}
+
+/* A name patterns read as a MAC address cannot be defined (they would never resolve it). */
+static void
+test_define_mac(void **state)
+{
+	(void)state;
+	refused("define a-b-c-d-e-f 10.0.0.1\nallow src host a-b-c-d-e-f\n",
+		"t.rules:1:8: 'a-b-c-d-e-f' is a word patterns read themselves (a MAC address): "
+		"choose another name");
+	refused("# x\ndefine  de-ad-be-ef-00-01 10.0.0.1\n",
+		"t.rules:2:9: 'de-ad-be-ef-00-01' is a word patterns read themselves (a MAC "
+		"address): choose another name");
+	refused("define tcp 10.0.0.1\n", "t.rules:1:8: 'tcp' is a word patterns read themselves "
+		"(a keyword or a protocol name): choose another name");
+	/* five groups, or a non-hex group: names */
+	fw_rules_free(loads("define a-b-c-d-e 10.0.0.1\ndefine a-b-c-d-e-g 10.0.0.2\n"
+			    "allow src host a-b-c-d-e or dst host a-b-c-d-e-g\n"));
+}
+
+/* With several errors, the one on the earliest line is reported. */
+static void
+test_first_error(void **state)
+{
+	(void)state;
+	/* two pattern errors: the first rule's */
+	refused("allow tcp and (\nallow all\ndeny udp and tcpx\n",
+		"t.rules:1:16: rule 1: expected a test");
+	/* a pattern error, then an error of a line */
+	refused("allow tcp and (\nallow all\nfoo bar\n",
+		"t.rules:1:16: rule 1: expected a test");
+	refused("# c\nallow tcpx\nin 5 allow tcp\n",
+		"t.rules:2:7: rule 1: unknown name 'tcpx'");
+	/* an error of a line, then a pattern error */
+	refused("allow tcp\nfoo bar\nallow tcpx\n",
+		"t.rules:2:1: 'foo': a rule starts with allow, deny, drop or an output number "
+		"(after in, dir, stateless)");
+	/* rules of different ports: the first in the file, whatever its port */
+	refused("in 1 allow tcpx\nin 0 allow udpx\n", "t.rules:1:12: rule 1: unknown name 'tcpx'");
+	/* a name defined below the line in error is still a name for the rules above */
+	refused("allow dst host late\nfoo bar\ndefine late 10.0.0.1\n",
+		"t.rules:2:1: 'foo': a rule starts with allow, deny, drop or an output number "
+		"(after in, dir, stateless)");
+}
+
+/* "in P[,P...]" and the other conditions; "deny" as an action. */
+static void
+test_conditions(void **state)
+{
+	struct fw_ruleset *rs;
+	char act[32];
+
+	(void)state;
+	refused("in 0, allow tcp\n", "t.rules:1:6: 'in 0,': a port is missing after ','");
+	refused("in 0,1, allow tcp\n", "t.rules:1:8: 'in 0,1,': a port is missing after ','");
+	refused("in 0 in 1 allow tcp\n", "t.rules:1:1: the port conditions exclude every port");
+	rs = loads("in 0,1 allow tcp\n");
+	assert_int_equal(rs->rules[0].in_ports, 3);
+	fw_rules_free(rs);
+	/* deny is drop, as in Click's IPFilter */
+	rs = loads("allow = deny\n1 = deny\nallow tcp\n1 udp\n");
+	assert_string_equal(fw_action_str(&rs->allow, act, sizeof(act)), "drop");
+	assert_string_equal(fw_action_str(&rs->rules[1].act, act, sizeof(act)), "drop");
+	fw_rules_free(rs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_define_mac),
+		cmocka_unit_test(test_first_error),
+		cmocka_unit_test(test_conditions),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
