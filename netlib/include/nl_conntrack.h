@@ -167,7 +167,7 @@ struct nl_ct_result {
 /* Table parameters; zeroed fields take their defaults. */
 struct nl_ct_config {
 	uint32_t capacity; /* entries: rounded up to a power of two, at least
-			    * NL_CT_BUCKET_WAYS */
+			    * NL_CT_BUCKET_WAYS (0: 65536) */
 	uint32_t flags;    /* NL_CT_F_* */
 	uint32_t timeout_ms[NL_CT_STATE_MAX]; /* per state; 0: the default */
 };

@@ -199,7 +199,7 @@ struct nl_ct *
 nl_ct_new(const struct nl_ct_config *cfg)
 {
 	struct nl_ct_config def = { .capacity = 65536 };
-	uint32_t entries = WAYS, i;
+	uint32_t entries = WAYS, cap, i;
 	struct nl_ct *ct;
 
 	if (cfg == NULL)
@@ -208,7 +208,8 @@ nl_ct_new(const struct nl_ct_config *cfg)
 		errno = EINVAL;
 		return NULL;
 	}
-	while (entries < cfg->capacity)
+	cap = cfg->capacity ? cfg->capacity : def.capacity; /* zeroed fields: defaults */
+	while (entries < cap)
 		entries <<= 1;
 	ct = aligned_alloc(64, sizeof(*ct));
 	if (ct == NULL)

@@ -382,6 +382,16 @@ test_configured_timeouts(void **state)
 	assert_non_null(ct);
 	assert_int_equal(nl_ct_capacity(ct), 128);
 	nl_ct_free(ct);
+	/* zeroed fields take their defaults: capacity 0 is 65536 entries, as NULL */
+	memset(&cfg, 0, sizeof(cfg));
+	ct = nl_ct_new(&cfg);
+	assert_non_null(ct);
+	assert_int_equal(nl_ct_capacity(ct), 65536);
+	nl_ct_free(ct);
+	ct = nl_ct_new(NULL);
+	assert_non_null(ct);
+	assert_int_equal(nl_ct_capacity(ct), 65536);
+	nl_ct_free(ct);
 	nl_ct_free(NULL);
 }
 
