@@ -176,7 +176,8 @@ fw_packet(struct fw *s, const struct fw_ruleset *rs, struct nl_pkt *p, uint64_t 
 	}
 	/* A SYN from the opener of a closed connection (TIME_WAIT, CLOSE) reuses
 	 * its tuple for a new one: the rules decide, as for a SYN with no
-	 * connection (nl_ct_create() then finds the entry and moves it on). */
+	 * connection (nl_ct_create() then finds the entry, -EEXIST, and
+	 * nl_ct_update() moves it on to SYN_SENT). */
 	if (cp.kind == NL_CT_K_TCP &&
 	    (cp.tcp_flags & (NL_CT_TCP_SYN | NL_CT_TCP_ACK | NL_CT_TCP_FIN | NL_CT_TCP_RST)) ==
 		    NL_CT_TCP_SYN &&
