@@ -248,7 +248,7 @@ static int
 parse_quals(struct nlf_parser *p, struct nlf_prim *pr)
 {
 	const struct nlf_tok *t;
-	uint32_t v;
+	uint32_t v, nots = 0;
 	size_t i;
 
 	while ((t = nlf_cur(p))) {
@@ -278,6 +278,12 @@ parse_quals(struct nlf_parser *p, struct nlf_prim *pr)
 			continue;
 		}
 		if (nlf_tok_is(t, "not") || nlf_tok_is(t, "!")) {
+			/* a level of nesting, as a 'not' before the test is */
+			if (p->depth + ++nots > NL_FILTER_MAX_DEPTH) {
+				nlf_error(p, t->col, "expression nested too deeply (more than %d "
+					  "levels)", NL_FILTER_MAX_DEPTH);
+				return -1;
+			}
 			pr->negate ^= 1;
 			p->pos++;
 			continue;

@@ -335,6 +335,40 @@ test_limits(void **state)
 	sprintf(s + n, "icmp");
 	assert_null(nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "nested too deeply"));
+	/* the column is that of the 65th opening token */
+	for (n = 0, i = 0; i < 65; i++)
+		n += (size_t)sprintf(s + n, "(");
+	n += (size_t)sprintf(s + n, "tcp");
+	for (i = 0; i < 65; i++)
+		n += (size_t)sprintf(s + n, ")");
+	assert_null(nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err)));
+	assert_string_equal(err, "rule 0, column 65: expression nested too deeply (more than 64 "
+			    "levels)");
+	/* a 'not' among the qualifiers counts as one too: 64 pass, 65 or 200 do not */
+	for (n = (size_t)sprintf(s, "src "), i = 0; i < 200; i++)
+		n += (size_t)sprintf(s + n, "not ");
+	sprintf(s + n, "1.2.3.4");
+	assert_null(nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "nested too deeply"));
+	for (n = (size_t)sprintf(s, "src "), i = 0; i < 65; i++)
+		n += (size_t)sprintf(s + n, "not ");
+	sprintf(s + n, "1.2.3.4");
+	assert_null(nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err)));
+	assert_string_equal(err, "rule 0, column 261: expression nested too deeply (more than 64 "
+			    "levels)"); /* 4 + 64 * 4 + 1 */
+	for (n = (size_t)sprintf(s, "src "), i = 0; i < 64; i++)
+		n += (size_t)sprintf(s + n, "not ");
+	sprintf(s + n, "1.2.3.4");
+	f = nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err));
+	if (!f)
+		fail_msg("64 qualifier 'not's refused: %s", err);
+	{
+		struct pkt t = tcp4(IP(1, 2, 3, 4), 2, 3, 4, 0), u = tcp4(IP(1, 2, 3, 5), 2, 3, 4, 0);
+
+		assert_int_equal(run(f, &t), 0); /* 64 negations: even */
+		assert_int_equal(run(f, &u), -1);
+	}
+	nl_filter_free(f);
 	/* 60 levels is fine: "not" x 30 around ( ) x 30 */
 	for (n = 0, i = 0; i < 30; i++)
 		n += (size_t)sprintf(s + n, "not (");
