@@ -207,6 +207,8 @@ test_errors(void **state)
 	expect_error("ip[3:2] 1", "column 3: field [3:2] straddles a 4-byte word");
 	expect_error("ip[0:5] 1", "LEN in '[POS:LEN]' is 5");
 	expect_error("ip[0:0] 1", "LEN in '[POS:LEN]' is 0");
+	expect_error("ip[65521] 1", "column 3: POS in '[POS:LEN]' is 65521, at most 65520");
+	expect_error("tcp opt = syn", "column 9: relation not allowed with 'tcp opt'");
 	expect_error("ip[x] 1", "syntax error after '['");
 	expect_error("ip[4 1", "missing ']'");
 	expect_error("(tcp", "column 5: missing ')'");
@@ -538,6 +540,8 @@ test_ports(void **state)
 	NO("dst udp port 1 or 80", &t);
 	NO("src port 1 or www", &t);
 	YES("dst port 1 or www", &t);
+	NO("dst udp port 53 or www", &t); /* www: a UDP port too */
+	YES("dst tcp port 53 or www", &t);
 }
 
 static void
