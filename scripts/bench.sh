@@ -40,7 +40,8 @@
 #   all      every suite, then report.md (paper figures and link limits beside)
 # Environment:
 #   NETVM_BENCH_TRIALS=K       trials per point (default 3)
-#   NETVM_BENCH_SECONDS=S      seconds per trial (default 2; peers: 5, at least 2)
+#   NETVM_BENCH_SECONDS=S      seconds per trial (default 2; peers, profile: 5, peers
+#                              at least 2; instr: 20)
 #   NETVM_BENCH_WARMUP=W       peers: seconds of forwarding before each trial's
 #                              window (default 2)
 #   NETVM_BENCH_POINTS=N       points per sweep (default: all of them)
@@ -60,6 +61,9 @@
 #   NETVM_BENCH_PKTGEN_CPU=C   CPU of the generator (default 1, beside the NFs)
 #   NETVM_BENCH_OUT=DIR        results parent directory (default bench-results)
 #   NETVM_BUILD=DIR            NetVM build directory (default build)
+#   NETVM_BUILD_B=DIR          peers: a second build, setup netvm-b (A/B in one run)
+#   NETVM_BENCH_PLACEMENT=P    peers: core.placement of the netvm setups, load or hash
+#                              (default: the core's, load)
 # Output: bench-results/<timestamp>/<suite>/ holds <suite>.json, <suite>.md,
 # PNG plots and the logs; 'all' adds report.md. Needs root, hugepages and
 # gnuplot (scripts/setup.sh).

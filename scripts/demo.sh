@@ -41,6 +41,7 @@ secs=${NETVM_DEMO_SECONDS:-5}
 vm=${NETVM_DEMO_VM:-0}
 netns=0
 nf=l3fwd
+nf_given=0
 usage="usage: scripts/demo.sh [--vm | --netns [--nf l3fwd|bridge|firewall]]"
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -49,6 +50,7 @@ while [[ $# -gt 0 ]]; do
 	--nf)
 		[[ $# -ge 2 ]] || { echo "$usage" >&2; exit 2; }
 		nf=$2
+		nf_given=1
 		shift
 		;;
 	*) echo "$usage" >&2; exit 2 ;;
@@ -59,6 +61,7 @@ case $nf in
 l3fwd | bridge | firewall) ;;
 *) echo "demo: --nf $nf: not l3fwd, bridge or firewall" >&2; exit 2 ;;
 esac
+[[ $nf_given == 0 || $netns == 1 ]] || { echo "demo: --nf goes with --netns" >&2; exit 2; }
 if [[ $vm == 1 && $netns == 1 ]]; then
 	echo "demo: --vm and --netns do not go together" >&2
 	exit 2

@@ -13,7 +13,7 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #   SECONDS   fuzzing time per target (default 20; 0: replay the corpus only)
-#   TARGET    cfg mgr_cfg routes hdr cls msg validate filter (default: all)
+#   TARGET    cfg mgr_cfg mgr_mig_auth routes hdr cls msg validate filter click (default: all)
 # Environment:
 #   NETVM_FUZZ_BUILD=DIR   build directory (default build-fuzz, relative to the tree)
 set -euo pipefail
