@@ -3,9 +3,10 @@
  * The core's attack detector (dos.h). Per window of CORE_DOS_WINDOW_MS the
  * table counts each IPv4 source's packets; a slot belongs to one source per
  * window (a slot last written in an earlier window is free). A source's
- * count reaching the limit lists it, under a spinlock that only that event
- * and the control thread's list/clear take: once per heavy source and
- * window, never per packet.
+ * count going over the limit (its packet src_pps / 10 + 1 in the window, the
+ * fraction dropped) lists it, under a spinlock that only that event and the
+ * control thread's list/clear take: once per heavy source and window, never
+ * per packet.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,9 +45,9 @@ struct dos_role {
 struct core_dos {
 	/* control thread writes, RX side reads */
 	uint64_t src_pps;
-	uint32_t limit;        /* packets per window; 0: off */
+	uint32_t limit;        /* the packet in a window that is over src_pps; 0: off */
 	uint64_t syn_pps;
-	uint32_t syn_limit;    /* SYNs per window and role; 0: off */
+	uint32_t syn_limit;    /* the SYN in a window and role that is over syn_pps; 0: off */
 	/* RX side only */
 	uint64_t win_tsc;
 	uint64_t start_tsc;
@@ -171,7 +172,7 @@ core_dos_count(struct core_dos *d, const struct cls_key *const *kp, unsigned int
 			continue;
 		s = &d->slot[(k->src_ip * 2654435761u) >> (32 - 12)];
 		if (s->win != win || s->ip != k->src_ip) {
-			if (s->win == win && s->cnt > limit / 2)
+			if (s->win == win && s->cnt > (limit - 1) / 2)
 				continue; /* a heavy source holds the slot this window */
 			s->ip = k->src_ip;
 			s->win = win;
@@ -205,8 +206,10 @@ dos_set(struct core_dos *d, const char *key, const char *val, FILE *f, char *err
 {
 	bool syn = strcmp(key, "syn_pps") == 0;
 	unsigned long long pps;
+	uint64_t x;
 	uint32_t limit;
-	char *end;
+	char *end, over[32];
+	size_t n;
 
 	pps = strtoull(val, &end, 10);
 	if ((!syn && strcmp(key, "src_pps") != 0) || val[0] < '0' || val[0] > '9' ||
@@ -215,11 +218,22 @@ dos_set(struct core_dos *d, const char *key, const char *val, FILE *f, char *err
 			 "source, or TCP SYNs into one role, 0..100000000 (0: off)");
 		return -EINVAL;
 	}
-	/* a non-zero rate below one packet per window still counts */
-	limit = pps == 0 ? 0 : (uint32_t)RTE_MAX(pps * CORE_DOS_WINDOW_MS / 1000, 1ull);
+	/* over pps packets per second is over x / 1000 packets per window: the
+	 * packet whose count is the whole part + 1 (so a rate below one packet
+	 * per window lists a source's first packet) */
+	x = pps * CORE_DOS_WINDOW_MS;
+	limit = pps == 0 ? 0 : (uint32_t)(x / 1000 + 1);
 	__atomic_store_n(syn ? &d->syn_pps : &d->src_pps, pps, __ATOMIC_RELAXED);
 	__atomic_store_n(syn ? &d->syn_limit : &d->limit, limit, __ATOMIC_RELAXED);
-	fprintf(f, "%s %llu (over %u %s in %u ms)\n", key, pps, limit,
+	if (x % 1000 == 0) {
+		snprintf(over, sizeof(over), "%llu", (unsigned long long)(x / 1000));
+	} else {
+		n = (size_t)snprintf(over, sizeof(over), "%llu.%03u", (unsigned long long)(x / 1000),
+				     (unsigned int)(x % 1000));
+		while (over[n - 1] == '0')
+			over[--n] = '\0'; /* 0.3, not 0.300 */
+	}
+	fprintf(f, "%s %llu (over %s %s in %u ms)\n", key, pps, over,
 		syn ? "SYNs into a role" : "packets from a source", CORE_DOS_WINDOW_MS);
 	return 0;
 }

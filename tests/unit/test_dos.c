@@ -2,9 +2,10 @@
 /*
  * Unit tests of the core's attack detector (core/dos.c) against what
  * core/dos.h, docs/core.md and docs/operations.md section 8 promise: off by
- * default; a source listed once when it reaches src_pps / 10 packets in one
- * 100 ms window, and its entry refreshed (not listed again) when it is over
- * in a later window; at most 64 sources listed, the ones over the limit
+ * default; a source listed once when it sends over src_pps / 10 packets in
+ * one 100 ms window (one packet more: reaching it is not over), and its entry
+ * refreshed (not listed again) when it is over in a later window; a rate
+ * below one packet per window lists a source's first packet; at most 64 sources listed, the ones over the limit
  * beyond that counted in dos_list_full; TCP SYNs without ACK per role
  * (SYN-ACKs, later fragments and frames too short for the flags are not
  * SYNs); `dos clear` empties the lists and keeps the counters since start;
@@ -146,26 +147,26 @@ test_off_by_default(void **state)
 }
 
 static void
-test_listed_once_at_the_limit(void **state)
+test_listed_once_over_the_limit(void **state)
 {
 	struct fixture *f = *state;
 	char out[512];
 
 	assert_int_equal(cmd(f, "set src_pps 1000", out, sizeof(out)), 0);
 	assert_string_equal(out, "src_pps 1000 (over 100 packets from a source in 100 ms)\n");
-	packets(f, 0x0a000102, 99, at_window(f, 1));
-	assert_int_equal(stats(f).offenders, 0); /* one under the limit */
+	packets(f, 0x0a000102, 100, at_window(f, 1));
+	assert_int_equal(stats(f).offenders, 0); /* at the limit: 1000/s, not over */
 	packets(f, 0x0a000102, 1, at_window(f, 1));
 	assert_int_equal(stats(f).offenders, 1);
 	assert_int_equal(stats(f).events, 1);
 	packets(f, 0x0a000102, 5000, at_window(f, 1));
 	assert_int_equal(stats(f).events, 1); /* listed once */
-	/* 99 in each of two windows: never 100 in one */
-	packets(f, 0x0a000103, 99, at_window(f, 2));
-	packets(f, 0x0a000103, 99, at_window(f, 3));
+	/* 100 in each of two windows: never over 100 in one */
+	packets(f, 0x0a000103, 100, at_window(f, 2));
+	packets(f, 0x0a000103, 100, at_window(f, 3));
 	assert_int_equal(stats(f).offenders, 1);
 	/* over again in a later window: the same entry, not a new event */
-	packets(f, 0x0a000102, 100, at_window(f, 4));
+	packets(f, 0x0a000102, 101, at_window(f, 4));
 	assert_int_equal(stats(f).offenders, 1);
 	assert_int_equal(stats(f).events, 1);
 	assert_int_equal(cmd(f, "list", out, sizeof(out)), 0);
@@ -191,10 +192,10 @@ test_list_holds_64(void **state)
 	char out[8192], *p;
 	unsigned int i, n = 0;
 
-	set(f, "set src_pps 100"); /* 10 packets per window */
+	set(f, "set src_pps 100"); /* over 10 packets per window */
 	/* one new heavy source per window: 70 sources */
 	for (i = 0; i < 70; i++)
-		packets(f, 0xc0a80000 + i, 10, at_window(f, 1 + i));
+		packets(f, 0xc0a80000 + i, 11, at_window(f, 1 + i));
 	st = stats(f);
 	assert_int_equal(st.offenders, CORE_DOS_MAX_OFFENDERS);
 	assert_int_equal(st.events, CORE_DOS_MAX_OFFENDERS);
@@ -207,10 +208,10 @@ test_list_holds_64(void **state)
 	assert_non_null(strstr(out, "offender 192.168.0.63 "));
 	assert_null(strstr(out, "offender 192.168.0.64 "));
 	/* a listed source over again: refreshed, not counted as full */
-	packets(f, 0xc0a80000, 10, at_window(f, 80));
+	packets(f, 0xc0a80000, 11, at_window(f, 80));
 	assert_int_equal(stats(f).list_full, 70 - CORE_DOS_MAX_OFFENDERS);
 	/* one more unlisted source over the limit: counted again */
-	packets(f, 0xc0a80045, 10, at_window(f, 81));
+	packets(f, 0xc0a80045, 11, at_window(f, 81));
 	assert_int_equal(stats(f).list_full, 70 - CORE_DOS_MAX_OFFENDERS + 1);
 	/* clear: the lists emptied, the counters since start kept, room again */
 	assert_int_equal(cmd(f, "clear", out, sizeof(out)), 0);
@@ -219,7 +220,7 @@ test_list_holds_64(void **state)
 	assert_int_equal(st.offenders, 0);
 	assert_int_equal(st.events, CORE_DOS_MAX_OFFENDERS);
 	assert_int_equal(st.list_full, 70 - CORE_DOS_MAX_OFFENDERS + 1);
-	packets(f, 0xc0a80045, 10, at_window(f, 82));
+	packets(f, 0xc0a80045, 11, at_window(f, 82));
 	assert_int_equal(stats(f).offenders, 1);
 	assert_int_equal(stats(f).events, CORE_DOS_MAX_OFFENDERS + 1);
 	/* off again: nothing counted */
@@ -277,13 +278,13 @@ test_syn_per_role(void **state)
 		core_dos_syn(f->d, &k, syn, len, CFG_MAX_ROLES, at_window(f, 2)); /* no such role */
 	}
 	assert_int_equal(stats(f).syn_roles, 0);
-	/* 9 SYNs in each of two windows; then 10 in one */
-	for (i = 0; i < 9; i++) {
+	/* 10 SYNs (the limit, not over it) in each of two windows; then 11 in one */
+	for (i = 0; i < 10; i++) {
 		core_dos_syn(f->d, &k, syn, len, 3, at_window(f, 3));
 		core_dos_syn(f->d, &k, syn, len, 3, at_window(f, 4));
 	}
 	assert_int_equal(stats(f).syn_roles, 0);
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < 11; i++)
 		core_dos_syn(f->d, &k, syn, len, 3, at_window(f, 5));
 	st = stats(f);
 	assert_int_equal(st.syn_roles, 1);
@@ -321,10 +322,45 @@ test_bad_commands(void **state)
 	assert_int_equal(cmd(f, "set src_pps 100000000", out, sizeof(out)), 0);
 	assert_string_equal(out,
 			    "src_pps 100000000 (over 10000000 packets from a source in 100 ms)\n");
-	assert_int_equal(cmd(f, "set src_pps 3", out, sizeof(out)), 0);
-	assert_string_equal(out, "src_pps 3 (over 1 packets from a source in 100 ms)\n");
-	packets(f, 0x0a000102, 1, at_window(f, 1));
+}
+
+/* The limits at small rates: over src_pps / 10 packets in a window, the
+ * tenths kept (10/s: over 1 packet, so 2; 15/s: over 1.5, so 2; 3/s: over
+ * 0.3, so 1), for sources and SYNs alike. */
+static void
+test_small_rates(void **state)
+{
+	struct fixture *f = *state;
+	struct cls_key k = { .proto = 6, .ipv4 = 1, .src_ip = htonl(0x0a000102) };
+	uint8_t syn[64];
+	uint32_t len = tcp_frame(syn, 0x02, 0);
+	char out[512];
+
+	assert_int_equal(cmd(f, "set src_pps 10", out, sizeof(out)), 0);
+	assert_string_equal(out, "src_pps 10 (over 1 packets from a source in 100 ms)\n");
+	packets(f, 0x0a000101, 1, at_window(f, 1));
+	packets(f, 0x0a000101, 1, at_window(f, 2));
+	assert_int_equal(stats(f).offenders, 0); /* one a window: 10/s, not over */
+	packets(f, 0x0a000101, 2, at_window(f, 3));
 	assert_int_equal(stats(f).offenders, 1);
+	assert_int_equal(cmd(f, "set src_pps 15", out, sizeof(out)), 0);
+	assert_string_equal(out, "src_pps 15 (over 1.5 packets from a source in 100 ms)\n");
+	packets(f, 0x0a000102, 1, at_window(f, 4));
+	assert_int_equal(stats(f).offenders, 1);
+	packets(f, 0x0a000102, 1, at_window(f, 4));
+	assert_int_equal(stats(f).offenders, 2);
+	assert_int_equal(cmd(f, "set src_pps 3", out, sizeof(out)), 0);
+	assert_string_equal(out, "src_pps 3 (over 0.3 packets from a source in 100 ms)\n");
+	packets(f, 0x0a000103, 1, at_window(f, 5));
+	assert_int_equal(stats(f).offenders, 3);
+	assert_int_equal(cmd(f, "set syn_pps 10", out, sizeof(out)), 0);
+	assert_string_equal(out, "syn_pps 10 (over 1 SYNs into a role in 100 ms)\n");
+	core_dos_syn(f->d, &k, syn, len, 2, at_window(f, 6));
+	core_dos_syn(f->d, &k, syn, len, 2, at_window(f, 7));
+	assert_int_equal(stats(f).syn_roles, 0);
+	core_dos_syn(f->d, &k, syn, len, 2, at_window(f, 8));
+	core_dos_syn(f->d, &k, syn, len, 2, at_window(f, 8));
+	assert_int_equal(stats(f).syn_roles, 1);
 }
 
 static int
@@ -350,10 +386,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_off_by_default, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_listed_once_at_the_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listed_once_over_the_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_holds_64, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_per_role, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_rates, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
