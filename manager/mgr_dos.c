@@ -15,7 +15,8 @@
  *      <state_dir>/dos.rules"; "idle", provisioned into an idle VM (the
  *      guest's command line wrapped as sh -c '...; exec FILTER -- --rules
  *      GUEST_FILE' with an allow-all file: its rules come in step 2b).
- *      2b. When the filter runs and lacks entries, the manager sends it
+ *      2b. When the filter runs and lacks entries, the manager rewrites
+ *      the file (a reload or restart of the filter reads it) and sends it
  *      "rules load" with the file's text through its control channel
  *      (the core's command socket), host process or guest alike;
  *   3. once the filter is live with every entry, puts its role in front of
@@ -265,12 +266,32 @@ dos_insert(struct mgr *m, struct mgr_dos *d, uint64_t now)
 		d->filter.nf_id, (unsigned long long)(now - d->seen_ms));
 }
 
-/* Give the running filter the rules in force (its control channel). */
+/* Write rules @text (@len bytes) to <state_dir>/dos.rules. 0, or -EIO
+ * after logging why. */
+static int
+dos_write(struct mgr_dos *d, const char *text, size_t len)
+{
+	FILE *f = fopen(d->rules_path, "w");
+	bool ok = f != NULL && fwrite(text, 1, len, f) == len;
+
+	if (f != NULL && fclose(f) != 0)
+		ok = false;
+	if (!ok) {
+		dos_log(d, "%s: %s", d->rules_path, strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Give the running filter the rules in force (its control channel), and
+ * the file the same rules, so that a reload or a restart of the filter
+ * keeps them. */
 static void
 dos_reload(struct mgr *m, struct mgr_dos *d, const char *text, size_t len)
 {
 	char err[MGR_ERR_LEN];
 
+	dos_write(d, text, len); /* logged; the running filter gets them all the same */
 	if (mgr_nf_ask(m->cfg.core_socket, d->filter.nf_id, "rules load dos.rules", text, len,
 		       5000, NULL, err, sizeof(err)) < 0)
 		dos_log(d, "rules load into %s (nf %d): %s (tried again next tick)",
@@ -288,25 +309,20 @@ dos_start(struct mgr *m, struct mgr_dos *d, const char *text, size_t len, uint64
 {
 	const struct mgr_dos_cfg *c = &m->cfg.dos;
 	char err[MGR_ERR_LEN], cmd[MGR_CFG_NF_LEN + MGR_CFG_PATH_LEN + 160];
-	FILE *f;
 	int r;
 
 	if (c->method == MGR_DOS_IDLE) {
-		/* the guest cannot read the manager's file: its rules come by
-		 * "rules load" once it is live (d->nb_loaded 0 until then) */
+		/* the guest cannot read the manager's file (written all the
+		 * same): its rules come by "rules load" once it is live
+		 * (d->nb_loaded 0 until then) */
+		dos_write(d, text, len);
 		r = snprintf(cmd, sizeof(cmd), "sh -c 'echo allow = next >" DOS_GUEST_RULES "; "
 			     "echo stateless allow all >>" DOS_GUEST_RULES "; exec %s -- --rules "
 			     DOS_GUEST_RULES "'", c->filter);
 		d->nb_loaded = 0;
 	} else {
-		f = fopen(d->rules_path, "w");
-		if (f == NULL || fwrite(text, 1, len, f) != len) {
-			dos_log(d, "%s: %s", d->rules_path, strerror(errno));
-			if (f != NULL)
-				fclose(f);
+		if (dos_write(d, text, len) < 0)
 			return -EIO;
-		}
-		fclose(f);
 		r = snprintf(cmd, sizeof(cmd), "%s -- --rules %s", c->filter, d->rules_path);
 		d->nb_loaded = d->nb_blocked + d->nb_syn;
 	}
