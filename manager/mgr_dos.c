@@ -26,6 +26,9 @@
  * When every entry has been quiet (not over its limit) for dos.hold_ms, the
  * mitigation ends: the chain gets its roles back, the filter is stopped and
  * the core's lists are cleared ("dos clear"); a new attack starts it anew.
+ * A filter that goes down is started again, at most once per
+ * manager.restart_backoff_ms; one that never goes live does not keep the
+ * mitigation from ending.
  *
  * The times are logged and kept for `netvmctl dos`: when the manager first
  * saw an offender, when the chain had the filter (mitigated), when it ended.
@@ -60,6 +63,7 @@ struct mgr_dos {
 	uint64_t quiet_ms;      /* the least quiet_ms of the core's entries */
 	unsigned int nb_loaded; /* entries (sources + SYN roles) in the filter's rules */
 	bool inserted;          /* the chain has the filter */
+	uint64_t restart_ms;    /* a filter that went down starts again then (0: at once) */
 	uint64_t seen_ms;       /* first offender seen */
 	uint64_t mitigated_ms;  /* the chain had the filter */
 	char chain_before[128]; /* the chain's roles before */
@@ -214,6 +218,7 @@ dos_end(struct mgr *m, struct mgr_dos *d, uint64_t now)
 	d->nb_blocked = d->nb_syn = d->nb_loaded = 0;
 	memset(d->syn_role, 0, sizeof(d->syn_role));
 	d->inserted = false;
+	d->restart_ms = 0;
 	d->seen_ms = d->mitigated_ms = 0;
 	d->chain_before[0] = '\0';
 }
@@ -392,16 +397,26 @@ mgr_dos_tick(struct mgr *m, struct json_object *stats, uint64_t now)
 	}
 	if (d->nb_blocked + d->nb_syn == 0)
 		return;
-	if (added == 0 && m->cfg.dos.hold_ms > 0 && d->quiet_ms >= m->cfg.dos.hold_ms &&
-	    (d->inserted || d->filter.state == MGR_UNIT_STOPPED)) {
+	/* the end, whatever the filter's state: one that never goes live
+	 * (a missing program, a crash at start) does not hold it */
+	if (added == 0 && m->cfg.dos.hold_ms > 0 && d->quiet_ms >= m->cfg.dos.hold_ms) {
 		dos_end(m, d, now);
 		return;
 	}
 	if (d->filter.state != MGR_UNIT_STOPPED &&
 	    d->meth->poll(&d->filter, stats, err, sizeof(err)) == 0) {
-		dos_log(d, "%s went down (%s): started again", d->filter.name, err);
+		/* at most one start per manager.restart_backoff_ms */
+		d->restart_ms = d->filter.started_ms + m->cfg.backoff_ms;
 		d->filter.state = MGR_UNIT_STOPPED;
+		if (d->restart_ms > now)
+			dos_log(d, "%s went down (%s): started again in %llu ms "
+				"(manager.restart_backoff_ms)", d->filter.name, err,
+				(unsigned long long)(d->restart_ms - now));
+		else
+			dos_log(d, "%s went down (%s): started again", d->filter.name, err);
 	}
+	if (d->filter.state == MGR_UNIT_STOPPED && now < d->restart_ms)
+		return;
 	text = dos_rules(d, &len);
 	if (text == NULL)
 		return;

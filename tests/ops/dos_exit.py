@@ -7,6 +7,9 @@ hold_ms long enough that the mitigation lasts): one source at about 2000
 packets/s is listed, the filter (netvm-firewall, role 9) goes in front of
 "web" (9,1). Then, the attack still on:
 
+  second    a second source floods while the filter runs: the manager adds it
+            to the running filter and to <state_dir>/dos.rules, so the
+            filter's `reload` (its rules file read again) keeps dropping both
   dies      the filter's process killed (SIGKILL): the manager starts it again
             with every listed source; the chain keeps it; the attacker's
             later packets are dropped
@@ -26,6 +29,11 @@ packets/s is listed, the filter (netvm-firewall, role 9) goes in front of
             the core may still make the change and names the command; the
             core resumed runs the command whose client went away, the chain
             is 1 again
+  never live  a fourth manager (restart_backoff_ms 1000, hold_ms 3000) whose
+            filter program is not there: the filter exits at once each time;
+            it is started again at most once per restart_backoff_ms (its log
+            says when), the chain keeps its roles, and once the attacker has
+            been quiet for hold_ms the mitigation ends all the same
 """
 
 import os
@@ -47,6 +55,9 @@ from nvtest import env as nvenv  # noqa: E402
 
 LEGIT = dostest.LEGIT
 ATTACKER = dostest.ATTACKER
+ATTACKER2 = "10.66.0.2"
+MISSING = "/nonexistent/netvm-firewall"  # a filter that cannot start
+BACKOFF_MS = 1000
 
 
 def dos_group(env):
@@ -132,10 +143,50 @@ def filter_dies(env, chk, rig, mgr, d, attack):
     return d, attack
 
 
+def second_source(env, chk, rig, mgr, d, attack):
+    """A second source floods while the filter runs: blocked, written to
+    dos.rules, and still dropped after the filter's reload. The next flow."""
+    chk.section("second source: added to the running filter and to dos.rules")
+    flood = opslib.Flood(lambda i: rig.send(range(attack + 120 * i, attack + 120 * i + 120),
+                                            src=ATTACKER2))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        rc, out = mgr.netvmctl("dos")
+        d = out.get("dos", {}) if rc == 0 and isinstance(out, dict) else {}
+        if ATTACKER2 in (d.get("blocked") or []):
+            break
+        time.sleep(0.1)
+    flood.stop()
+    attack += 120 * flood.n
+    chk.eq(sorted(d.get("blocked") or []), sorted([ATTACKER, ATTACKER2]),
+           "the manager blocks both sources")
+    path = os.path.join(mgr.state_dir, "dos.rules")
+    try:
+        with open(path) as f:
+            rules = f.read()
+    except OSError as exc:
+        rules = str(exc)
+    chk.ok(all(f"stateless deny src host {a}\n" in rules for a in (ATTACKER, ATTACKER2)),
+           f"{path} denies both sources (written when the second was added)", rules)
+    rc, out = netvmctl_core(env, rig.core, "nf", "cmd", str(d.get("filter_nf_id")), "reload")
+    chk.ok(rc == 0, "the filter reloads its rules file (nf cmd ID reload)", out)
+    rig.through(60)
+    first = attack
+    rig.send(range(attack, attack + 20), src=ATTACKER2)
+    rig.send(range(attack + 20, attack + 40), src=ATTACKER)
+    attack += 40
+    ok, _ = rig.through(60)
+    chk.ok(ok, "every frame through or dropped")
+    passed = [f for f in range(first, attack) if rig.got.get(f)]
+    chk.eq(len(passed), 0, "after the reload both sources are still dropped")
+    return d, attack
+
+
 def case_sigterm(env, chk, rig, attack):
     chk.section("sigterm: the manager exits mid-mitigation, the chain is set back")
     mgr = opslib.manager(env, chk, rig.core, dos_group(env))
     d, attack = mitigate(env, chk, rig, mgr, attack)
+    d, attack = second_source(env, chk, rig, mgr, d, attack)
     d, attack = filter_dies(env, chk, rig, mgr, d, attack)
     rc = mgr.stop(signal.SIGTERM, timeout=20)
     chk.eq(rc, 0, "netvm-manager exits 0 on SIGTERM during a mitigation")
@@ -243,6 +294,62 @@ def case_no_answer(env, chk, rig, attack):
     return attack
 
 
+def log_ms(line):
+    """The time of day of a manager log line (HH:MM:SS.mmm ...) in ms."""
+    h, m, sec = line.split()[0].split(":")
+    return (int(h) * 3600 + int(m) * 60) * 1000 + round(float(sec) * 1000)
+
+
+def case_never_live(env, chk, rig, attack):
+    chk.section("never live: a filter that cannot start is paced, the mitigation ends")
+    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    chk.ok(rc == 0, "netvmctl dos clear (the last attack forgotten)", out)
+    mgr = opslib.manager(env, chk, rig.core, f"""dos = {{ src_pps = 500; hold_ms = 3000;
+  chain = "web"; filter_role = 9; filter = "{MISSING}"; }};
+""", manager_extra=f"restart_backoff_ms = {BACKOFF_MS};")
+    rig.core.tel.wait_for(lambda s: s.get("dos_src_pps") == 500, 20)
+    flood = opslib.Flood(lambda i: rig.send(range(attack + 120 * i, attack + 120 * i + 120),
+                                            src=ATTACKER))
+    d = {}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        rc, out = mgr.netvmctl("dos")
+        d = out.get("dos", {}) if rc == 0 and isinstance(out, dict) else {}
+        if d.get("blocked") == [ATTACKER]:
+            break
+        time.sleep(0.1)
+    flood.stop()
+    attack += 120 * flood.n
+    chk.eq(d.get("blocked"), [ATTACKER], "the attacker is listed: a mitigation begins")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        rc, out = mgr.netvmctl("dos")
+        d = out.get("dos", {}) if rc == 0 and isinstance(out, dict) else {}
+        if d.get("ends") == 1:
+            break
+        time.sleep(0.2)
+    chk.ok(d.get("ends") == 1 and not d.get("active") and d.get("filter_pid") is None,
+           "quiet for hold_ms, the mitigation ends though the filter never went live",
+           f"{d}{mgr.tail(6)}")
+    chk.eq(dostest.chain_roles(env, rig.core, "web"), "1", "the chain kept its roles")
+    log = mgr.stdout().splitlines()
+    starts = [log_ms(x) for x in log if "dos: starting dos-filter (pid " in x]
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    chk.ok(len(starts) >= 2, "the filter was started again after it exited",
+           "\n".join(log[-10:]))
+    # a log line may come a few ms after the start it reports
+    chk.ok(all(g >= BACKOFF_MS - 100 for g in gaps),
+           f"its starts are at least restart_backoff_ms ({BACKOFF_MS} ms) apart", str(gaps))
+    chk.ok(any(re.search(r"dos: dos-filter went down \(exited with status 127\): started "
+                         r"again in \d+ ms \(manager.restart_backoff_ms\)", x) for x in log),
+           "the log says when it is started again", "\n".join(log[-10:]))
+    chk.ok(any("dos: mitigation ended: quiet for " in x for x in log),
+           "the manager logs the end", "\n".join(log[-10:]))
+    rc = mgr.stop(timeout=20)
+    chk.eq(rc, 0, "netvm-manager exits 0")
+    return attack
+
+
 def main():
     env = nvenv.setup("dos_exit", timeout=290, description=__doc__)
     chk = check.Checker("dos_exit")
@@ -254,7 +361,8 @@ def main():
     nf = dostest.victim(env, chk, rig)
     attack = case_sigterm(env, chk, rig, dostest.ATTACK_FLOW0)
     attack = case_unreachable(env, chk, rig, attack)
-    case_no_answer(env, chk, rig, attack)
+    attack = case_no_answer(env, chk, rig, attack)
+    case_never_live(env, chk, rig, attack)
 
     rc, _ = nf.stop_counters()
     chk.eq(rc, 0, "the victim NF exits 0")
