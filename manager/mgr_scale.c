@@ -222,6 +222,17 @@ stat_of(struct json_object *stats, int nf_id, const char *field)
 	return json_object_get_int64(v);
 }
 
+/* The quiet of a repeated start failure ends (another failure, or a
+ * start): log how many times it failed since its last line, if any. */
+static void
+pol_fail_flush(struct mgr_pol *p)
+{
+	if (p->fail_quiet > 0)
+		pol_log(p, "%s (the same %u more times since the last line)", p->fail_last,
+			p->fail_quiet);
+	p->fail_quiet = 0;
+}
+
 /* Start the first stopped unit of @p; why in the log. */
 static void
 pol_start(struct mgr_pol *p, uint64_t now, const char *why)
@@ -241,24 +252,27 @@ pol_start(struct mgr_pol *p, uint64_t now, const char *why)
 		p->start_failures++;
 		snprintf(msg, sizeof(msg), "%s: starting %s failed: %s", why, p->units[k].name,
 			 err);
-		if (strncmp(msg, p->fail_last, sizeof(p->fail_last) - 1) == 0 &&
-		    now - p->fail_logged_ms < POL_FAIL_QUIET_MS) {
+		bool same = strncmp(msg, p->fail_last, sizeof(p->fail_last) - 1) == 0;
+
+		if (same && now - p->fail_logged_ms < POL_FAIL_QUIET_MS) {
 			p->fail_quiet++; /* tried again every back-off: not a line each time */
 			return;
 		}
-		if (p->fail_quiet > 0)
+		if (same && p->fail_quiet > 0) {
 			pol_log(p, "%s (the same %u more times since the last line)", msg,
 				p->fail_quiet);
-		else
+		} else {
+			pol_fail_flush(p);
 			pol_log(p, "%s", msg);
+		}
 		snprintf(p->fail_last, sizeof(p->fail_last), "%.*s",
 			 (int)sizeof(p->fail_last) - 1, msg);
 		p->fail_logged_ms = now;
 		p->fail_quiet = 0;
 		return;
 	}
+	pol_fail_flush(p);
 	p->fail_last[0] = '\0';
-	p->fail_quiet = 0;
 	p->units[k].state = MGR_UNIT_STARTING;
 	p->units[k].started_ms = now;
 	p->units[k].live_ms = 0;

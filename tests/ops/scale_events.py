@@ -7,6 +7,7 @@ boot_timeout_s 3) has two policies of method "process":
 
   role 1    nf_slow (10 ms per packet), min 1, max 2
   role 2    a program that never attaches to the core (it sleeps), min 1
+  role 4    the same (started again every boot_timeout_s)
 
 Checks, as docs/operations.md §7 says (and docs/manager.md §6: a second
 manager on the same socket refuses to start, and takes nothing of the
@@ -18,13 +19,22 @@ first's state directory):
   died        role 1's instance killed (SIGKILL): "r1-1 went down: killed by
               signal 9", then "below min: starting r1-1": a new process
               attached as the role's instance, traffic passes again
+  failures    role 4's next start fails (its log a dangling symlink: "No such
+              file or directory"), then fails another way (a symlink to a
+              directory: "Is a directory"), then succeeds (a file): the
+              first line of each failure, and when it ends (another failure,
+              a start) a line "... (the same N more times since the last
+              line)" with that failure's own repeats; every failed start
+              (start_failures) is in one line or another's count
   hash        under load role 1 grows to 2 instances; the traffic stops: the
               scale-in cannot drain ("instance drain" needs core.placement =
               "load"), so the instance is stopped at once and the decision
               says why; netvmctl instance drain by hand is refused the same way
 """
 
+import errno
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -53,7 +63,8 @@ def policies(slow, sleeper):
     min = 1; max = 2; out_above = 16; in_below = 2; out_hold_ms = 1000; in_hold_ms = 2000;
     cooldown_ms = 500; drain_ms = 15000; }},
   {{ role = 2; method = "process"; command = "{sleeper}"; min = 1; max = 1; }},
-  {{ role = 3; method = "process"; command = "{MISSING}"; min = 1; max = 1; }} );
+  {{ role = 3; method = "process"; command = "{MISSING}"; min = 1; max = 1; }},
+  {{ role = 4; method = "process"; command = "{sleeper}"; min = 1; max = 1; }} );
 """
 
 
@@ -114,6 +125,60 @@ def case_died(env, chk, rig, mgr):
     ok, st = rig.through(60)
     chk.ok(ok and not rig.lost(range(200000, 200016)), "traffic passes through it",
            str(rig.lost(range(200000, 200016))))
+
+
+def log_to(path, target):
+    """Make @path (atomically) a symlink to @target, or a file when None."""
+    tmp = path + ".new"
+    if target is None:
+        with open(tmp, "w"):
+            pass
+    else:
+        os.symlink(target, tmp)
+    os.replace(tmp, path)
+
+
+def case_failures(env, chk, mgr):
+    chk.section("failures: each failure's repeats counted on its own line")
+    log = os.path.join(mgr.state_dir, "r4-1.log")
+    fail = f"below min: starting r4-1 failed: r4-1: {log}: "
+    enoent, eisdir = os.strerror(errno.ENOENT), os.strerror(errno.EISDIR)
+    ok, p = wait_pol(mgr, 3, lambda p: decided(p, "below min: starting r4-1 (process)"), 30)
+    chk.ok(ok, "r4-1 starts (and again every boot_timeout_s: it never attaches)", str(p))
+    before = len(mgr.stdout().splitlines())
+    log_to(log, "/nonexistent/r4-1.log")
+    ok, p = wait_pol(mgr, 3, lambda p: p.get("start_failures", 0) >= 3, 30)
+    chk.ok(ok and decided(p, fail + enoent), f"its next starts fail: {enoent}", str(p))
+    os.makedirs(env.path("a-directory"), exist_ok=True)
+    log_to(log, env.path("a-directory"))
+    ok, p = wait_pol(mgr, 3, lambda p: decided(p, fail + eisdir), 30)
+    n = p.get("start_failures", 0)
+    ok, p = wait_pol(mgr, 3, lambda p: p.get("start_failures", 0) >= n + 3, 30)
+    chk.ok(ok, f"then it fails otherwise: {eisdir}", str(p))
+    log_to(log, None)
+
+    def lines():
+        """Role 4's start lines from its first failure on (after @before)."""
+        mine = [x.split("scale role 4: ", 1)[1] for x in mgr.stdout().splitlines()[before:]
+                if "scale role 4: below min: starting r4-1" in x]
+        first = next((i for i, x in enumerate(mine) if x.startswith(fail)), len(mine))
+        return mine[first:]
+    chk.ok(wait_true(lambda: "below min: starting r4-1 (process)" in lines(), 30),
+           "then it starts", str(lines()))
+    same = re.compile(r"^(.*) \(the same (\d+) more times since the last line\)$")
+    seen = []  # (failure, count) per line
+    for x in lines():
+        m = same.match(x)
+        seen.append((m.group(1), int(m.group(2))) if m else (x, 0))
+    want = [(fail + enoent, 0), (fail + enoent, "N"), (fail + eisdir, 0), (fail + eisdir, "N"),
+            ("below min: starting r4-1 (process)", 0)]
+    got = [(w, c if c == 0 else "N") for w, c in seen][:5]
+    chk.eq(got, want, "the lines: each failure, its repeats on its own line when it ends, "
+           "then the start")
+    # within a minute a line with a count ends a quiet: it is not a failure itself
+    failed = sum(c if c else 1 for w, c in seen if w.startswith(fail))
+    chk.eq(failed, opslib.pol(mgr, 3).get("start_failures"),
+           "every failed start is in the log: a line or a line's count (start_failures)")
 
 
 def case_hash(env, chk, rig, mgr):
@@ -185,6 +250,7 @@ def main():
     chk.section("second manager: refused, nothing of the first's taken")
     opslib.second_refused(env, chk, mgr)
     case_never_live(chk, mgr)
+    case_failures(env, chk, mgr)
     case_died(env, chk, rig, mgr)
     case_hash(env, chk, rig, mgr)
     case_missing(chk, mgr)
