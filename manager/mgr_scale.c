@@ -5,16 +5,18 @@
  *
  * Every tick (MGR_TICK_MS) the manager reads the core's counters once and,
  * per policy, takes the mean of nf<I>_load (descriptors waiting on the rx
- * rings) over the role's running instances:
+ * rings) over the policy's own running instances (not other NFs of the
+ * role):
  *
  *   below min instances              start one (at most one per backoff)
  *   mean > out_above for out_hold_ms start one, up to max
  *   mean < in_below for in_hold_ms   drain the newest, down to min
  *
- * never two actions within cooldown_ms, and none while an instance starts
- * or drains. Draining ("instance drain ID" to the core) keeps the flows an
- * instance has and places new ones elsewhere; it is stopped when the core
- * says it has no flow left (nf<I>_flows, flows idle core.flow_idle_ms are
+ * never two scale-outs or scale-ins within cooldown_ms, and none while an
+ * instance starts or drains (the min rule waits for the backoff only).
+ * Draining ("instance drain ID" to the core) keeps the flows an instance
+ * has and places new ones elsewhere; it is stopped when the core says it
+ * has no flow left (nf<I>_flows, flows idle core.flow_idle_ms are
  * forgotten) or after drain_ms. Every decision is logged and kept for
  * `netvmctl scale list`.
  */
