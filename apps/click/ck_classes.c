@@ -24,6 +24,7 @@
 	X(Discard, "1/0", "a/a", NULL)                                \
 	X(Print, "1/1", "a/a", NULL)                                  \
 	X(CheckIPHeader, "1/1-2", "a/ah", NULL)                       \
+	X(CheckIPHeader2, "1/1-2", "a/ah", NULL)                      \
 	X(Classifier, "1/-", "h/h", NULL)                             \
 	X(Strip, "1/1", "a/a", NULL)                                  \
 	X(Counter, "1/1", "a/a", NULL)                                \

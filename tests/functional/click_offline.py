@@ -30,6 +30,9 @@ netvm-click --offline, no root, no core engine.
                  that is not unicast, an invalid source or an ICMP error; a TYPE
                  that is no error refused; the parameter problem pointer for code
                  0 only; handlers src, mtu, pmtu
+  CheckIPHeader  source addresses checked only with BADSRC, GOODDST, INTERFACES or
+                 the old positional list; Click's reasons and drop_details (DETAILS);
+                 CheckIPHeader2 without the checksum
   filter errors  IPFilter/IPClassifier errors as Click words them: "pattern N: ",
                  "slot 'K' out of range", "unknown slot ID 'W'"
   small          SetIPChecksum, SetTCPChecksum, SetUDPChecksum (checked by the Check
@@ -388,6 +391,67 @@ def icmperror(env, chk):
             print_lines("e", icmp_error("8.8.8.8", 200, 1, 3, 4, quoted,
                                         struct.pack("!HH", 0, 1280)))),
            "src, mtu, pmtu written: the next error from 8.8.8.8, 68 bytes, next-hop MTU 1280")
+
+
+def data_arg(pkt):
+    """@pkt as a \\<hex> DATA argument."""
+    return "\\<" + pkt.hex() + ">"
+
+
+def checkipheader(env, chk):
+    # Click checks source addresses only when BADSRC, GOODDST, INTERFACES or
+    # the old positional list is given: INTERFACES A/LEN makes A's broadcast
+    # address, 0.0.0.0 and 255.255.255.255 bad unless the destination is A;
+    # the positional list adds 0.0.0.0 and 255.255.255.255, BADSRC does not
+    cases = (("", "0.0.0.0", "2.0.0.2", True),
+             ("", "224.0.0.1", "2.0.0.2", True),
+             ("INTERFACES 18.26.4.1/24", "18.26.4.255", "2.0.0.2", False),
+             ("INTERFACES 18.26.4.1/24", "18.26.4.255", "18.26.4.1", True),
+             ("INTERFACES 18.26.4.1/24", "0.0.0.0", "2.0.0.2", False),
+             ("INTERFACES 18.26.4.1/24", "18.26.4.7", "2.0.0.2", True),
+             ("18.26.4.255 2.255.255.255", "0.0.0.0", "2.0.0.2", False),
+             ("18.26.4.255 2.255.255.255", "2.255.255.255", "2.0.0.2", False),
+             ("BADSRC 18.26.4.255", "0.0.0.0", "2.0.0.2", True),
+             ("BADSRC 18.26.4.255", "18.26.4.255", "2.0.0.2", False),
+             ("BADSRC 18.26.4.255, GOODDST 2.0.0.2", "18.26.4.255", "2.0.0.2", True))
+    for args, src, dst, passes in cases:
+        conf = ("InfiniteSource(DATA %s, LIMIT 1, STOP true) -> c :: CheckIPHeader(%s) -> "
+                "n :: Counter -> Discard" % (data_arg(udp_packet(src, dst)), args))
+        rc, out, err = click(env, "-e", conf, "-h", "n.count")
+        want = "1" if passes else "0"
+        msg = "" if passes else "c: IP header check failed: bad source address"
+        chk.eq((rc, out.strip(), err.strip()), (0, want, msg),
+               f"CheckIPHeader({args}): {src} > {dst} {'passes' if passes else 'dropped'}")
+    # Click's reasons, in its order; DETAILS counts them in drop_details
+    good = udp_packet("1.0.0.1", "2.0.0.2")
+    badsum = bytearray(good)
+    badsum[11] ^= 1
+    bigihl = bytearray(good)
+    bigihl[0] = 0x4f  # 60-byte header in a 32-byte packet whose length says 32
+    pkts = (good[:19], b"\x65" + good[1:], b"\x44" + good[1:], good[:2] + b"\x00\x40" + good[4:],
+            bytes(badsum), bytes(bigihl))
+    srcs = "; ".join("InfiniteSource(DATA %s, LIMIT 1, STOP %s) -> c"
+                     % (data_arg(p), "true" if p is pkts[-1] else "false") for p in pkts)
+    conf = ("c :: CheckIPHeader(VERBOSE true, DETAILS true) -> Discard; c[1] -> Discard; "
+            + srcs)
+    rc, out, err = click(env, "-e", conf, "-h", "c.drop_details", "-h", "c.drops")
+    h = handlers(out)
+    reasons = ["tiny packet", "bad IP version", "bad IP header length", "bad IP length",
+               "bad IP checksum", "bad source address"]
+    chk.eq(h.get("c.drop_details"), "1\ttiny packet\n1\tbad IP version\n"
+           "1\tbad IP header length\n2\tbad IP length\n1\tbad IP checksum\n"
+           "0\tbad source address", "drop_details: a count and a reason a line")
+    chk.eq(sorted(err.splitlines()), sorted("c: IP header check failed: " + r for r in
+                                             reasons[:4] + reasons[3:5]),
+           "VERBOSE: every drop said, with Click's reason")
+    rc, out, err = click(env, "-q", "-e", "Idle -> c :: CheckIPHeader -> Discard",
+                         "-h", "c.drop_details")
+    chk.ok("drop_details" in err and out == "", "no drop_details without DETAILS", err)
+    # CheckIPHeader2 does not check the checksum
+    conf = ("InfiniteSource(DATA %s, LIMIT 1, STOP true) -> c :: CheckIPHeader2 -> n :: Counter "
+            "-> Discard" % data_arg(bytes(badsum)))
+    rc, out, err = click(env, "-e", conf, "-h", "n.count")
+    chk.eq((rc, out.strip(), err), (0, "1", ""), "CheckIPHeader2 passes a bad checksum")
 
 
 def filter_errors(env, chk):
@@ -778,6 +842,8 @@ def main():
     ipprint_lines(env, chk)
     chk.section("ICMPError")
     icmperror(env, chk)
+    chk.section("CheckIPHeader's source checks and reasons")
+    checkipheader(env, chk)
     chk.section("IPFilter / IPClassifier errors")
     filter_errors(env, chk)
     chk.section("SetIPChecksum, SetTCP/UDPChecksum, StripToNetworkHeader, PushNull, PullNull")

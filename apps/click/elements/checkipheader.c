@@ -1,33 +1,115 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * CheckIPHeader([OFFSET], CHECKSUM, VERBOSE, BADSRC, GOODDST, INTERFACES,
- * DETAILS) — checks the IPv4 header at OFFSET: version 4, header length,
- * total length within the packet, checksum (CHECKSUM true), source not
- * 0.0.0.0, 255.255.255.255, multicast or in BADSRC. A good packet is cut to
- * its IP length and gets the IP-header and destination-IP annotations, then
- * leaves on output 0; a bad one goes to output 1 or is dropped, with a
- * message the first time (every time with VERBOSE).
+ * DETAILS), or the old form CheckIPHeader([BADSRC2, OFFSET, ...]) —
+ * checks the IPv4 header at OFFSET: version 4, header length, total length
+ * within the packet, checksum (CHECKSUM true), and, only when BADSRC,
+ * GOODDST, INTERFACES or BADSRC2 is given, a source in the bad list unless
+ * the destination is in the good list (INTERFACES a/len: the broadcast
+ * address a|~mask bad, a good, plus 0.0.0.0 and 255.255.255.255 bad;
+ * BADSRC2 also adds those two). A good packet is cut to its IP length and
+ * gets the IP-header and destination-IP annotations, then leaves on output
+ * 0; a bad one goes to output 1 or is dropped, with "NAME: IP header check
+ * failed: REASON" the first time (every time with VERBOSE). DETAILS adds
+ * the drop_details handler. CheckIPHeader2 is the same without the
+ * checksum check.
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 
 #include "ck_elem.h"
+
+enum { R_TINY, R_VERSION, R_HLEN, R_IPLEN, R_CKSUM, R_SADDR, R_N };
+
+static const char *const reason_texts[R_N] = {
+	"tiny packet", "bad IP version", "bad IP header length",
+	"bad IP length", "bad IP checksum", "bad source address",
+};
 
 struct checkip {
 	int64_t offset;
 	bool checksum, verbose, details;
-	uint32_t badsrc[16];
-	unsigned int nbadsrc;
+	uint32_t *badsrc, *gooddst;
+	unsigned int nbadsrc, ngooddst;
 	uint64_t drops;
-	bool warned;
+	uint64_t reason_drops[R_N];
+	struct ck_handler details_h;
 };
+
+static int
+addr_push(uint32_t **v, unsigned int *n, uint32_t a)
+{
+	uint32_t *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return -ENOMEM;
+	nv[(*n)++] = a;
+	*v = nv;
+	return 0;
+}
+
+/* Append every address (INTERFACES: prefix) of the space-separated @s. */
+static int
+addr_list(struct ck_element *e, const char *what, const char *s, bool ifs)
+{
+	struct checkip *c = CK_PRIV(e, struct checkip);
+	char **w;
+	int n = ck_args_words(s, &w), rc = 0;
+
+	if (n < 0)
+		return ck_error(e, "out of memory");
+	for (int i = 0; i < n && rc == 0; i++) {
+		uint32_t a, m;
+
+		if (ifs) {
+			if (ck_parse_prefix(e->r, w[i], &a, &m, true) < 0)
+				rc = ck_error(e, "%s: bad prefix '%s'", what, w[i]);
+			else if (addr_push(&c->badsrc, &c->nbadsrc, (a & m) | ~m) < 0 ||
+				 addr_push(&c->gooddst, &c->ngooddst, a) < 0)
+				rc = ck_error(e, "out of memory");
+		} else if (ck_parse_ip(e->r, w[i], &a) < 0) {
+			rc = ck_error(e, "%s: bad address '%s'", what, w[i]);
+		} else if (addr_push(strcmp(what, "GOODDST") == 0 ? &c->gooddst : &c->badsrc,
+				     strcmp(what, "GOODDST") == 0 ? &c->ngooddst : &c->nbadsrc,
+				     a) < 0) {
+			rc = ck_error(e, "out of memory");
+		}
+	}
+	ck_args_free(w, n);
+	return rc;
+}
+
+static int
+checkip_details_read(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	struct checkip *c = CK_PRIV(e, struct checkip);
+
+	(void)h;
+	for (int i = 0; i < R_N; i++)
+		fprintf(f, "%" PRIu64 "\t%s\n", c->reason_drops[i], reason_texts[i]);
+	return 0;
+}
+
+static const struct ck_handler *
+checkip_lookup(struct ck_element *e, const char *name)
+{
+	struct checkip *c = CK_PRIV(e, struct checkip);
+
+	if (!c->details || strcmp(name, "drop_details") != 0)
+		return NULL;
+	c->details_h = (struct ck_handler){ "drop_details", CK_H_READ, checkip_details_read,
+					    NULL, 0 };
+	return &c->details_h;
+}
 
 static int
 checkip_configure(struct ck_element *e)
 {
 	struct checkip *c = CK_PRIV(e, struct checkip);
-	struct ck_bytes bad = { 0 }, good = { 0 }, ifs = { 0 };
+	struct ck_bytes old = { 0 }, off = { 0 }, bad = { 0 }, good = { 0 }, ifs = { 0 };
 	const struct ck_argdesc a[] = {
-		{ "OFFSET", CK_A_INT, &c->offset, CK_POS, NULL },
+		{ "BADSRC2", CK_A_WORD, &old, CK_POS, NULL },
+		{ "OFFSET", CK_A_WORD, &off, CK_POS, NULL },
 		{ "CHECKSUM", CK_A_BOOL, &c->checksum, 0, NULL },
 		{ "VERBOSE", CK_A_BOOL, &c->verbose, 0, NULL },
 		{ "DETAILS", CK_A_BOOL, &c->details, 0, NULL },
@@ -37,75 +119,103 @@ checkip_configure(struct ck_element *e)
 	};
 	int rc;
 
-	c->checksum = true;
-	rc = ck_args_parse(e, a, 7);
-	if (rc == 0 && bad.p) {
-		char **w;
-		int n = ck_args_words(bad.p, &w);
-
-		for (int i = 0; i < n && rc == 0; i++) {
-			if (c->nbadsrc == 16)
-				rc = ck_error(e, "BADSRC: at most 16 addresses");
-			else if (ck_parse_ip(e->r, w[i], &c->badsrc[c->nbadsrc++]) < 0)
-				rc = ck_error(e, "BADSRC: bad address '%s'", w[i]);
-		}
-		if (n >= 0)
-			ck_args_free(w, n);
+	c->checksum = strcmp(e->cls->name, "CheckIPHeader2") != 0;
+	rc = ck_args_parse(e, a, 8);
+	/* a lone positional integer is the OFFSET (Click's current form) */
+	if (rc == 0 && old.p && !off.p && ck_parse_int(old.p, &c->offset) == 0) {
+		free(old.p);
+		old.p = NULL;
+	} else if (rc == 0 && off.p && ck_parse_int(off.p, &c->offset) < 0) {
+		rc = ck_error(e, "OFFSET: expected integer");
 	}
+	if (rc == 0 && old.p) {
+		rc = addr_list(e, "BADSRC", old.p, false);
+		if (rc == 0 && (addr_push(&c->badsrc, &c->nbadsrc, 0) < 0 ||
+				addr_push(&c->badsrc, &c->nbadsrc, 0xffffffffu) < 0))
+			rc = ck_error(e, "out of memory");
+	}
+	if (rc == 0 && ifs.p) {
+		rc = addr_list(e, "INTERFACES", ifs.p, true);
+		if (rc == 0 && (addr_push(&c->badsrc, &c->nbadsrc, 0) < 0 ||
+				addr_push(&c->badsrc, &c->nbadsrc, 0xffffffffu) < 0))
+			rc = ck_error(e, "out of memory");
+	}
+	if (rc == 0 && bad.p)
+		rc = addr_list(e, "BADSRC", bad.p, false);
+	if (rc == 0 && good.p)
+		rc = addr_list(e, "GOODDST", good.p, false);
 	if (rc == 0 && c->offset < 0)
 		rc = ck_error(e, "OFFSET must be >= 0");
+	free(old.p);
+	free(off.p);
 	free(bad.p);
 	free(good.p);
 	free(ifs.p);
 	return rc;
 }
 
-static const char *
+static bool
+in_list(const uint32_t *v, unsigned int n, uint32_t a)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (v[i] == a)
+			return true;
+	return false;
+}
+
+/* The reason @p is bad (Click's order of checks), or -1. */
+static int
 check(const struct checkip *c, struct ck_pkt *p)
 {
 	struct nl_ipv4_hdr *ip;
-	uint32_t avail, hl, len, src;
+	uint32_t avail, hl, len;
 
 	if ((uint64_t)c->offset + NL_IPV4_HDR_MIN > p->len)
-		return "too small for IP header";
+		return R_TINY;
 	ip = (struct nl_ipv4_hdr *)(p->data + c->offset);
 	avail = p->len - (uint32_t)c->offset;
 	if (nl_ipv4_version(ip) != 4)
-		return "bad IP version";
+		return R_VERSION;
 	hl = (ip->ver_ihl & 0x0f) * 4u;
-	if (hl < NL_IPV4_HDR_MIN || hl > avail)
-		return "bad IP header length";
+	if (hl < NL_IPV4_HDR_MIN)
+		return R_HLEN;
 	len = nl_ntoh16(ip->total_len);
 	if (len < hl || len > avail)
-		return "bad IP length";
+		return R_IPLEN;
 	if (c->checksum && nl_ipv4_hdr_cksum_verify(ip) < 0)
-		return "bad IP checksum";
-	src = ntohl(ip->src);
-	if (src == 0 || src == 0xffffffffu || (src >> 28) == 14)
-		return "bad source address";
-	for (unsigned int i = 0; i < c->nbadsrc; i++)
-		if (ip->src == c->badsrc[i])
-			return "bad source address";
+		return R_CKSUM;
+	if (in_list(c->badsrc, c->nbadsrc, ip->src) && !in_list(c->gooddst, c->ngooddst, ip->dst))
+		return R_SADDR;
 	ck_pkt_take(p, avail - len);
 	p->a.ip = (uint8_t *)ip;
 	p->a.dst_ip = ip->dst;
-	return NULL;
+	return -1;
 }
 
 static struct ck_pkt *
 checkip_action(struct ck_element *e, struct ck_pkt *p)
 {
 	struct checkip *c = CK_PRIV(e, struct checkip);
-	const char *why = check(c, p);
+	int why = check(c, p);
 
-	if (!why)
+	if (why < 0)
 		return p;
+	if (c->drops == 0 || c->verbose)
+		fprintf(ck_errf(e->r), "%s: IP header check failed: %s\n", e->name,
+			reason_texts[why]);
 	c->drops++;
-	if (!c->warned || c->verbose)
-		fprintf(ck_errf(e->r), "%s: IP header check failed: %s\n", e->name, why);
-	c->warned = true;
+	c->reason_drops[why]++;
 	ck_push_out(e, 1, p);
 	return NULL;
+}
+
+static void
+checkip_cleanup(struct ck_element *e)
+{
+	struct checkip *c = CK_PRIV(e, struct checkip);
+
+	free(c->badsrc);
+	free(c->gooddst);
 }
 
 static const struct ck_handler checkip_handlers[] = {
@@ -120,5 +230,19 @@ const struct ck_element_class ck_class_CheckIPHeader = {
 	.priv_size = sizeof(struct checkip),
 	.configure = checkip_configure,
 	.action = checkip_action,
+	.cleanup = checkip_cleanup,
 	.handlers = checkip_handlers,
+	.lookup_handler = checkip_lookup,
+};
+
+const struct ck_element_class ck_class_CheckIPHeader2 = {
+	.name = "CheckIPHeader2",
+	.ports = "1/1-2",
+	.processing = "a/ah",
+	.priv_size = sizeof(struct checkip),
+	.configure = checkip_configure,
+	.action = checkip_action,
+	.cleanup = checkip_cleanup,
+	.handlers = checkip_handlers,
+	.lookup_handler = checkip_lookup,
 };

@@ -16,7 +16,7 @@
 	X(SetIPDSCP) X(MarkIPCE) X(StoreIPAddress) \
 	X(Paint) X(PaintSwitch) X(PaintTee) X(Tee) X(PullTee) \
 	X(Strip) X(Unstrip) X(Truncate) X(Classifier) X(Switch) X(RoundRobinSwitch) \
-	X(CheckIPHeader) X(MarkIPHeader) X(GetIPAddress) X(SetIPAddress) X(FixIPSrc) \
+	X(CheckIPHeader) X(CheckIPHeader2) X(MarkIPHeader) X(GetIPAddress) X(SetIPAddress) X(FixIPSrc) \
 	X(StripIPHeader) X(UnstripIPHeader) X(SetTimestamp) X(DecIPTTL) \
 	X(CheckTCPHeader) X(CheckUDPHeader) X(CheckICMPHeader) X(DropBroadcasts) \
 	X(EtherEncap) X(EtherMirror) X(HostEtherFilter) \
