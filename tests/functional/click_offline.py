@@ -33,6 +33,8 @@ netvm-click --offline, no root, no core engine.
   CheckIPHeader  source addresses checked only with BADSRC, GOODDST, INTERFACES or
                  the old positional list; Click's reasons and drop_details (DETAILS);
                  CheckIPHeader2 without the checksum
+  Check*Header   CheckTCPHeader, CheckUDPHeader, CheckICMPHeader: Click's reasons and
+                 messages, ICMP lengths by type, drop_details
   filter errors  IPFilter/IPClassifier errors as Click words them: "pattern N: ",
                  "slot 'K' out of range", "unknown slot ID 'W'"
   small          SetIPChecksum, SetTCPChecksum, SetUDPChecksum (checked by the Check
@@ -454,6 +456,61 @@ def checkipheader(env, chk):
     chk.eq((rc, out.strip(), err), (0, "1", ""), "CheckIPHeader2 passes a bad checksum")
 
 
+def l4_packet(proto, l4, src="1.0.0.1", dst="2.0.0.2", cksum_at=None):
+    """An IP packet carrying @l4, its transport checksum at @cksum_at worked out here."""
+    l4 = bytearray(l4)
+    if cksum_at is not None:
+        pseudo = bytes(map(int, src.split("."))) + bytes(map(int, dst.split(".")))
+        pseudo += struct.pack("!BBH", 0, proto, len(l4)) if proto != 1 else b""
+        l4[cksum_at:cksum_at + 2] = struct.pack("!H", csum((pseudo if proto != 1 else b"")
+                                                           + bytes(l4)))
+    return ip_packet(src, dst, proto, bytes(l4))
+
+
+def check_l4(env, chk):
+    # Click's CheckTCPHeader / CheckUDPHeader / CheckICMPHeader: reasons "not
+    # PROTO", "bad packet length", "bad PROTO checksum"; TCP and ICMP name the
+    # element (NAME :: CLASS), UDP does not; ICMP errors must quote 28 bytes,
+    # timestamps be exactly 20 bytes; DETAILS adds drop_details
+    tcp = l4_packet(6, struct.pack("!HHIIBBHHH", 1, 2, 0, 0, 0x50, 0x02, 512, 0, 0) + b"xy",
+                    cksum_at=16)
+    udp = l4_packet(17, struct.pack("!HHHH", 1, 2, 10, 0) + b"ab", cksum_at=6)
+    badudp = bytearray(udp)
+    badudp[-1] ^= 1
+    echo = l4_packet(1, struct.pack("!BBHHH", 8, 0, 0, 1, 1), cksum_at=2)
+    unreach = l4_packet(1, struct.pack("!BBHI", 3, 3, 0, 0) + b"12345678", cksum_at=2)
+    tstamp = l4_packet(1, struct.pack("!BBHHH", 13, 0, 0, 1, 1) + bytes(12), cksum_at=2)
+    short_tstamp = l4_packet(1, struct.pack("!BBHHH", 13, 0, 0, 1, 1) + bytes(8), cksum_at=2)
+    badecho = bytearray(echo)
+    badecho[-1] ^= 1
+    for cls, pkt, want in (
+            ("CheckTCPHeader", tcp, None),
+            ("CheckTCPHeader", udp, "c :: CheckTCPHeader: TCP header check failed: not TCP"),
+            ("CheckUDPHeader", udp, None),
+            ("CheckUDPHeader", bytes(badudp), "UDP header check failed: bad UDP checksum"),
+            ("CheckUDPHeader", tcp, "UDP header check failed: not UDP"),
+            ("CheckICMPHeader", echo, None),
+            ("CheckICMPHeader", tstamp, None),
+            ("CheckICMPHeader", unreach,
+             "c :: CheckICMPHeader: ICMP header check failed: bad packet length"),
+            ("CheckICMPHeader", short_tstamp,
+             "c :: CheckICMPHeader: ICMP header check failed: bad packet length"),
+            ("CheckICMPHeader", bytes(badecho),
+             "c :: CheckICMPHeader: ICMP header check failed: bad ICMP checksum")):
+        conf = ("InfiniteSource(DATA %s, LIMIT 1, STOP true) -> CheckIPHeader -> c :: %s -> "
+                "n :: Counter -> Discard" % (data_arg(pkt), cls))
+        rc, out, err = click(env, "-e", conf, "-h", "n.count")
+        chk.eq((rc, out.strip(), err.strip()), (0, "0" if want else "1", want or ""),
+               f"{cls}: {want or 'passes'}")
+    conf = ("c :: CheckUDPHeader(DETAILS true) -> Discard; c[1] -> Discard; "
+            "InfiniteSource(DATA %s, LIMIT 2, STOP false) -> CheckIPHeader -> c; "
+            "InfiniteSource(DATA %s, LIMIT 1, STOP true) -> CheckIPHeader -> c"
+            % (data_arg(bytes(badudp)), data_arg(tcp)))
+    rc, out, err = click(env, "-e", conf, "-h", "c.drop_details")
+    chk.eq((rc, out.strip()), (0, "1\tnot UDP\n0\tbad packet length\n2\tbad UDP checksum"),
+           "CheckUDPHeader drop_details")
+
+
 def filter_errors(env, chk):
     # IPFilter / IPClassifier errors carry Click's "pattern N: " prefix and
     # Click's slot messages
@@ -844,6 +901,8 @@ def main():
     icmperror(env, chk)
     chk.section("CheckIPHeader's source checks and reasons")
     checkipheader(env, chk)
+    chk.section("CheckTCPHeader, CheckUDPHeader, CheckICMPHeader")
+    check_l4(env, chk)
     chk.section("IPFilter / IPClassifier errors")
     filter_errors(env, chk)
     chk.section("SetIPChecksum, SetTCP/UDPChecksum, StripToNetworkHeader, PushNull, PullNull")

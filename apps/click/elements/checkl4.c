@@ -1,17 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * CheckTCPHeader, CheckUDPHeader, CheckICMPHeader([VERBOSE, DETAILS]) —
- * check the transport header under the IP header annotation (protocol,
- * lengths, checksum; a UDP checksum of 0 means none). Good packets leave
- * on output 0, bad ones on output 1 or are dropped.
+ * check the transport header under the IP header annotation as Click's:
+ * the protocol ("not TCP"), the lengths ("bad packet length": TCP's header
+ * length and the IP length; UDP's length within the packet; ICMP's 8
+ * bytes, 8 + 28 for errors, exactly 20 for timestamps, 8 for information
+ * requests) and the checksum (a UDP checksum of 0 means none). Good packets
+ * leave on output 0, bad ones on output 1 or are dropped, with Click's
+ * message the first time (every time with VERBOSE); DETAILS adds the
+ * drop_details handler.
  * DropBroadcasts — packets whose packet-type annotation is BROADCAST or
  * MULTICAST go to output 1 or are dropped.
  */
+#include <inttypes.h>
+
 #include "ck_elem.h"
 
+enum { R_PROTO, R_LENGTH, R_CKSUM, R_N };
+
 struct checkl4 {
-	bool verbose, details, warned;
+	bool verbose, details;
 	uint64_t drops;
+	uint64_t reason_drops[R_N];
+	struct ck_handler details_h;
 };
 
 static int
@@ -26,70 +37,132 @@ checkl4_configure(struct ck_element *e)
 	return ck_args_parse(e, a, 2);
 }
 
-static const char *
-check_l4(const char *cls, const struct ck_pkt *p)
+/* 'T', 'U' or 'I': which check @e makes. */
+static char
+l4_kind(const struct ck_element *e)
+{
+	return e->cls->name[5] == 'T' ? 'T' : e->cls->name[5] == 'U' ? 'U' : 'I';
+}
+
+static void
+reason_texts(char kind, const char *t[R_N])
+{
+	t[R_PROTO] = kind == 'T' ? "not TCP" : kind == 'U' ? "not UDP" : "not ICMP";
+	t[R_LENGTH] = "bad packet length";
+	t[R_CKSUM] = kind == 'T' ? "bad TCP checksum" : kind == 'U' ? "bad UDP checksum" :
+				   "bad ICMP checksum";
+}
+
+/* The ICMP length Click wants for @type: 0 = at least @len (8 already
+ * checked), or the minimum / exact length. */
+static bool
+icmp_len_ok(uint8_t type, uint32_t len)
+{
+	switch (type) {
+	case 3: case 4: case 5: case 11: case 12: /* errors quote 28 bytes */
+		return len >= 8 + 28;
+	case 13: case 14: /* timestamp (reply): exactly 20 */
+		return len == 20;
+	case 15: case 16: /* information request (reply): exactly 8 */
+		return len == 8;
+	default:
+		return true;
+	}
+}
+
+static int
+check_l4(char kind, const struct ck_pkt *p)
 {
 	const struct nl_ipv4_hdr *ip = ck_ip_hdr(p);
 	const uint8_t *th;
-	uint32_t hl, len, tlen;
+	uint32_t hl, avail;
 
-	if (!ip)
-		return "no IP header";
+	if (!ip || ip->proto != (kind == 'T' ? NL_IPPROTO_TCP :
+				 kind == 'U' ? NL_IPPROTO_UDP : NL_IPPROTO_ICMP))
+		return R_PROTO;
 	hl = (ip->ver_ihl & 0x0f) * 4u;
-	len = nl_ntoh16(ip->total_len);
 	th = p->a.ip + hl;
-	if (len < hl || ck_pkt_avail(p, p->a.ip) < len)
-		return "bad IP length";
-	tlen = len - hl;
-	if (cls[5] == 'T') {
-		const struct nl_tcp_hdr *t = (const void *)th;
+	avail = ck_pkt_avail(p, p->a.ip);
+	if (kind == 'T') {
+		uint32_t len = nl_ntoh16(ip->total_len) - hl, thl;
 
-		if (ip->proto != NL_IPPROTO_TCP)
-			return "not TCP";
-		if (nl_ipv4_frag_offset(ip) != 0)
-			return "fragment";
-		if (tlen < NL_TCP_HDR_MIN || (t->data_off >> 4) * 4u < NL_TCP_HDR_MIN ||
-		    (t->data_off >> 4) * 4u > tlen)
-			return "bad TCP header length";
-		if (nl_ipv4_l4_cksum_verify(ip, th, tlen) < 0)
-			return "bad TCP checksum";
-	} else if (cls[5] == 'U') {
+		if (avail < hl + 13 || nl_ntoh16(ip->total_len) < hl)
+			return R_LENGTH;
+		thl = (((const struct nl_tcp_hdr *)th)->data_off >> 4) * 4u;
+		if (thl < NL_TCP_HDR_MIN || len < thl || avail < len + hl)
+			return R_LENGTH;
+		if (nl_ipv4_l4_cksum_verify(ip, th, len) < 0)
+			return R_CKSUM;
+	} else if (kind == 'U') {
 		const struct nl_udp_hdr *u = (const void *)th;
+		uint32_t len;
 
-		if (ip->proto != NL_IPPROTO_UDP)
-			return "not UDP";
-		if (tlen < NL_UDP_HDR_LEN || nl_ntoh16(u->len) < NL_UDP_HDR_LEN ||
-		    nl_ntoh16(u->len) > tlen)
-			return "bad UDP length";
-		if (nl_ipv4_l4_cksum_verify(ip, th, nl_ntoh16(u->len)) < 0)
-			return "bad UDP checksum";
+		if (avail < hl + 6)
+			return R_LENGTH;
+		len = nl_ntoh16(u->len);
+		if (len < NL_UDP_HDR_LEN || avail < len + hl)
+			return R_LENGTH;
+		if (u->cksum != 0 && nl_ipv4_l4_cksum_verify(ip, th, len) < 0)
+			return R_CKSUM;
 	} else {
-		if (ip->proto != NL_IPPROTO_ICMP)
-			return "not ICMP";
-		if (tlen < 8)
-			return "bad ICMP length";
-		if (nl_cksum(th, tlen, 0) != 0)
-			return "bad ICMP checksum";
+		uint32_t len = avail > hl ? avail - hl : 0;
+
+		if (len < 8 || !icmp_len_ok(th[0], len))
+			return R_LENGTH;
+		if (nl_cksum(th, len, 0) != 0)
+			return R_CKSUM;
 	}
-	return NULL;
+	return -1;
 }
 
 static struct ck_pkt *
 checkl4_action(struct ck_element *e, struct ck_pkt *p)
 {
 	struct checkl4 *c = CK_PRIV(e, struct checkl4);
-	const char *why = check_l4(e->cls->name, p);
+	char kind = l4_kind(e);
+	int why = check_l4(kind, p);
+	const char *t[R_N];
 
-	if (!why)
+	if (why < 0)
 		return p;
+	reason_texts(kind, t);
+	/* Click names the element ("NAME :: CLASS: ") for TCP and ICMP only */
+	if (c->drops == 0 || c->verbose) {
+		if (kind == 'U')
+			fprintf(ck_errf(e->r), "UDP header check failed: %s\n", t[why]);
+		else
+			fprintf(ck_errf(e->r), "%s :: %s: %s header check failed: %s\n", e->name,
+				e->cls->name, kind == 'T' ? "TCP" : "ICMP", t[why]);
+	}
 	c->drops++;
-	if (!c->warned || c->verbose)
-		fprintf(ck_errf(e->r), "%s: %s header check failed: %s\n", e->name,
-			e->cls->name[5] == 'T' ? "TCP" : e->cls->name[5] == 'U' ? "UDP" : "ICMP",
-			why);
-	c->warned = true;
+	c->reason_drops[why]++;
 	ck_push_out(e, 1, p);
 	return NULL;
+}
+
+static int
+checkl4_details_read(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	struct checkl4 *c = CK_PRIV(e, struct checkl4);
+	const char *t[R_N];
+
+	(void)h;
+	reason_texts(l4_kind(e), t);
+	for (int i = 0; i < R_N; i++)
+		fprintf(f, "%" PRIu64 "\t%s\n", c->reason_drops[i], t[i]);
+	return 0;
+}
+
+static const struct ck_handler *
+checkl4_lookup(struct ck_element *e, const char *name)
+{
+	struct checkl4 *c = CK_PRIV(e, struct checkl4);
+
+	if (!c->details || strcmp(name, "drop_details") != 0)
+		return NULL;
+	c->details_h = (struct ck_handler){ "drop_details", CK_H_READ, checkl4_details_read,
+					    NULL, 0 };
+	return &c->details_h;
 }
 
 static const struct ck_handler checkl4_handlers[] = {
@@ -100,19 +173,19 @@ static const struct ck_handler checkl4_handlers[] = {
 const struct ck_element_class ck_class_CheckTCPHeader = {
 	.name = "CheckTCPHeader", .ports = "1/1-2", .processing = "a/ah",
 	.priv_size = sizeof(struct checkl4), .configure = checkl4_configure,
-	.action = checkl4_action, .handlers = checkl4_handlers,
+	.action = checkl4_action, .handlers = checkl4_handlers, .lookup_handler = checkl4_lookup,
 };
 
 const struct ck_element_class ck_class_CheckUDPHeader = {
 	.name = "CheckUDPHeader", .ports = "1/1-2", .processing = "a/ah",
 	.priv_size = sizeof(struct checkl4), .configure = checkl4_configure,
-	.action = checkl4_action, .handlers = checkl4_handlers,
+	.action = checkl4_action, .handlers = checkl4_handlers, .lookup_handler = checkl4_lookup,
 };
 
 const struct ck_element_class ck_class_CheckICMPHeader = {
 	.name = "CheckICMPHeader", .ports = "1/1-2", .processing = "a/ah",
 	.priv_size = sizeof(struct checkl4), .configure = checkl4_configure,
-	.action = checkl4_action, .handlers = checkl4_handlers,
+	.action = checkl4_action, .handlers = checkl4_handlers, .lookup_handler = checkl4_lookup,
 };
 
 static struct ck_pkt *
