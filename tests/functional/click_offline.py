@@ -23,6 +23,9 @@ netvm-click --offline, no root, no core engine.
                  after Truncate
   dump fields    icmp_type by name, icmp_type_name, direction (> <), tcp_urp; no
                  checksum without CHECKSUM true, no TCP flag unless given
+  dump writer    ToIPSummaryDump as Click's writers: link/paint names, TCP flags with C
+                 and N, an ICMP payload from its header, $ quoted, ip_frag, ip_sum,
+                 udp_len, icmp_flowid/seq/nextmtu, ip_capture_len; quoted field names
   IPPrint        ICMP errors by type and code name (an unreachable with the quoted
                  destination, protocol and port), PAINT before the addresses,
                  CONTENTS hex laid out as Click's (checksums worked out here)
@@ -251,6 +254,65 @@ def dump_fields(env, chk):
     # checksum 0000 (CHECKSUM false)
     chk.eq(err.splitlines()[0], "  28 | 4500001c 00000000 64010000",
            "no IP checksum without CHECKSUM true")
+
+
+def cp_quote(data):
+    """Click's cp_quote: double quotes; backslash before \\, " and $; \\t \\r \\n;
+    other bytes outside 32..126 as three octal digits."""
+    out = ""
+    for b in data:
+        c = chr(b)
+        if c in '\\"$':
+            out += "\\" + c
+        elif c in "\t\r\n":
+            out += {"\t": "\\t", "\r": "\\r", "\n": "\\n"}[c]
+        elif b < 32 or b >= 127:
+            out += "\\%03o" % b
+        else:
+            out += c
+    return '"' + out + '"'
+
+
+def dump_writer(env, chk):
+    # ToIPSummaryDump as Click's field writers: link and paint keep their
+    # names; TCP flags FSRPAUECN (NS the offset byte's low bit); an ICMP
+    # packet's payload starts at the ICMP header (only TCP's and UDP's headers
+    # are left out); $ quoted; ip_frag, ip_sum, udp_len, icmp_flowid, icmp_seq,
+    # icmp_nextmtu, ip_capture_len, ts_usec1; quoted names with spaces, "frag"
+    # for ip_frag; Click's message for an unknown field
+    tcp = bytearray(l4_packet(6, struct.pack("!HHIIBBHHH", 1, 2, 0, 0, 0x51, 0x92, 512, 0, 0)
+                              + b"a$b", cksum_at=16))
+    tcp[6:8] = struct.pack("!H", 0x4000)  # DF
+    tcp[10:12] = b"\0\0"
+    tcp[10:12] = struct.pack("!H", csum(bytes(tcp[:20])))
+    echo = l4_packet(1, struct.pack("!BBHHH", 8, 0, 0, 0x0102, 0x0304) + b"\x01z\n\x7f",
+                     cksum_at=2)
+    udp = bytearray(l4_packet(17, struct.pack("!HHHH", 5, 6, 11, 0) + b"xyz"))
+    udp[6:8] = struct.pack("!H", 0x2000)  # MF, offset 0: a first fragment
+    udp[10:12] = b"\0\0"
+    udp[10:12] = struct.pack("!H", csum(bytes(udp[:20])))
+    needfrag = l4_packet(1, struct.pack("!BBHHH", 3, 4, 0, 0, 1400) + bytes(28), cksum_at=2)
+    srcs = "; ".join("InfiniteSource(DATA %s, LIMIT 1, STOP %s) -> CheckIPHeader -> d"
+                     % (data_arg(bytes(p)), "true" if i == 3 else "false")
+                     for i, p in enumerate((tcp, echo, udp, needfrag)))
+    fields = ("link paint 'ip src' frag tcp_flags payload_len payload ip_sum udp_len icmp_flowid "
+              "icmp_seq icmp_nextmtu ip_capture_len")
+    rc, out, err = click(env, "-e", "d :: ToIPSummaryDump(-, FIELDS %s); %s" % (fields, srcs))
+    def sum_of(pkt):
+        return str(struct.unpack("!H", bytes(pkt[10:12]))[0])
+    want = ["!IPSummaryDump 1.3",
+            "!data link paint ip_src ip_frag tcp_flags payload_len payload ip_sum udp_len "
+            "icmp_flowid icmp_seq icmp_nextmtu ip_capture_len",
+            "0 0 1.0.0.1 ! SACN 3 %s %s - - - - %d" % (cp_quote(b"a$b"), sum_of(tcp), len(tcp)),
+            "0 0 1.0.0.1 . - 12 %s %s - 258 772 - %d" % (cp_quote(echo[20:]), sum_of(echo),
+                                                       len(echo)),
+            "0 0 1.0.0.1 F - 3 %s %s 11 - - - %d" % (cp_quote(b"xyz"), sum_of(udp), len(udp)),
+            "0 0 1.0.0.1 . - 36 %s %s - - - 1400 %d" % (cp_quote(needfrag[20:]),
+                                                      sum_of(needfrag), len(needfrag))]
+    chk.eq((rc, out.splitlines()), (0, want), "Click's field names, values and quoting")
+    rc, out, err = click(env, "-q", "-e", "Idle -> ToIPSummaryDump(-, FIELDS ip_src bogus)")
+    chk.ok(rc == 1 and "unknown content type 'bogus'" in err, "an unknown field as Click says it",
+           err)
 
 
 def csum(data):
@@ -895,6 +957,8 @@ def main():
     lengths(env, chk)
     chk.section("IP summary dump fields")
     dump_fields(env, chk)
+    chk.section("ToIPSummaryDump's field writers")
+    dump_writer(env, chk)
     chk.section("IPPrint's lines")
     ipprint_lines(env, chk)
     chk.section("ICMPError")

@@ -121,13 +121,13 @@ fips_initialize(struct ck_element *e)
 static int
 tcp_flags(const char *s)
 {
-	static const char letters[] = "FSRPAUEW";
+	static const char letters[] = "FSRPAUECN";
 	int f = 0;
 
 	if (isdigit((unsigned char)*s))
 		return (int)strtol(s, NULL, 0);
 	for (; *s; s++) {
-		const char *l = strchr(letters, *s == 'C' ? 'W' : *s);
+		const char *l = strchr(letters, *s == 'W' ? 'C' : *s);
 
 		if (*s != '.' && l)
 			f |= 1 << (l - letters);
@@ -223,7 +223,7 @@ make(struct ck_element *e, struct fips *x, char *line)
 		case IPSD_PAYLOAD:
 			ck_parse_string(s, &payload.p, &payload.len);
 			break;
-		case IPSD_PAINT: case IPSD_DIRECTION:
+		case IPSD_PAINT: case IPSD_DIRECTION: case IPSD_LINK:
 			f = IPSD_PAINT; /* both set the PAINT annotation */
 			have[f] = true;
 			v[f] = s[0] == '>' ? 0 : s[0] == '<' ? 1 : strtoll(s, NULL, 0);
@@ -236,7 +236,9 @@ make(struct ck_element *e, struct fips *x, char *line)
 			if (v[f] < 0)
 				have[f] = false;
 			break;
-		case IPSD_FRAGOFF:
+		case IPSD_FRAGOFF: case IPSD_IP_FRAG:
+			f = IPSD_FRAGOFF; /* '.', '!', 'F', 'f' or an offset */
+			have[f] = true;
 			v[f] = frag_field(s);
 			break;
 		case IPSD_ECN: /* no, ect1, ect2, ce (or 0-3) */
@@ -308,6 +310,8 @@ make(struct ck_element *e, struct fips *x, char *line)
 		t->ack = htonl(ack);
 		t->data_off = (uint8_t)(thl / 4 << 4);
 		t->flags = have[IPSD_FLAGS] ? (uint8_t)v[IPSD_FLAGS] : 0;
+		if (have[IPSD_FLAGS] && (v[IPSD_FLAGS] & 0x100))
+			t->data_off |= 1; /* NS */
 		t->urp = nl_hton16(have[IPSD_TCP_URP] ? (uint16_t)v[IPSD_TCP_URP] : 0);
 		t->window = nl_hton16(have[IPSD_WIN] ? (uint16_t)v[IPSD_WIN] : 0);
 	} else if (proto == 17 && thl) {

@@ -30,9 +30,9 @@ tips_configure(struct ck_element *e)
 	bool verbose = false, mp = false, bad = false, careful = false;
 	const struct ck_argdesc a[] = {
 		{ "FILENAME", CK_A_STRING, &x->file, CK_POS | CK_MAND, NULL },
-		{ "FIELDS", CK_A_STRING, &x->fields, 0, NULL },
-		{ "CONTENTS", CK_A_STRING, &x->fields, 0, NULL },
-		{ "DATA", CK_A_STRING, &x->fields, 0, NULL },
+		{ "FIELDS", CK_A_WORD, &x->fields, 0, NULL },
+		{ "CONTENTS", CK_A_WORD, &x->fields, 0, NULL },
+		{ "DATA", CK_A_WORD, &x->fields, 0, NULL },
 		{ "HEADER", CK_A_BOOL, &x->header, 0, NULL },
 		{ "BANNER", CK_A_STRING, &x->banner, 0, NULL },
 		{ "VERBOSE", CK_A_BOOL, &verbose, 0, NULL },
@@ -54,7 +54,7 @@ tips_configure(struct ck_element *e)
 	for (int i = 0; i < n && x->nf < 32; i++) {
 		x->fl[x->nf] = ipsd_field_find(w[i]);
 		if (x->fl[x->nf] == IPSD_NONE) {
-			ck_error(e, "unknown field '%s'", w[i]);
+			ck_error(e, "unknown content type '%s'", w[i]);
 			ck_args_free(w, n);
 			return -EINVAL;
 		}
@@ -124,7 +124,11 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 		fprintf(f, "%u", p->a.ts_usec);
 		return;
 	case IPSD_PAINT:
+	case IPSD_LINK:
 		fprintf(f, "%u", p->a.paint);
+		return;
+	case IPSD_TS_USEC1:
+		fprintf(f, "%" PRIu64, (uint64_t)p->a.ts_sec * 1000000u + p->a.ts_usec);
 		return;
 	case IPSD_DIRECTION:
 		if (p->a.paint < 2)
@@ -191,21 +195,24 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 		if (!tcp) {
 			fputc('-', f);
 		} else {
-			uint8_t fl8 = ((const struct nl_tcp_hdr *)th)->flags;
+			/* Click's letters; NS is the low bit of the offset byte */
+			unsigned int fl9 = ((const struct nl_tcp_hdr *)th)->flags |
+					   (((const struct nl_tcp_hdr *)th)->data_off & 1u) << 8;
 
-			for (int i = 0; i < 8; i++)
-				if (fl8 & (1 << i))
-					fputc("FSRPAUEW"[i], f);
-			if (!fl8)
+			for (int i = 0; i < 9; i++)
+				if (fl9 & (1u << i))
+					fputc("FSRPAUECN"[i], f);
+			if (!fl9)
 				fputc('.', f);
 		}
 		break;
 	case IPSD_PAYLOAD_LEN: {
 		uint32_t len = nl_ntoh16(ip->total_len) + (extra ? beyond_ip_len(p, ip) : 0), h = hl;
 
+		/* as Click: only TCP's and UDP's headers are not payload */
 		if (tcp)
 			h += (((const struct nl_tcp_hdr *)th)->data_off >> 4) * 4u;
-		else if (first && (ip->proto == 17 || ip->proto == 1))
+		else if (first && ip->proto == 17)
 			h += 8;
 		fprintf(f, "%u", len > h ? len - h : 0);
 		break;
@@ -218,13 +225,13 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 
 		if (tcp)
 			h += (((const struct nl_tcp_hdr *)th)->data_off >> 4) * 4u;
-		else if (first && (ip->proto == 17 || ip->proto == 1))
+		else if (first && ip->proto == 17)
 			h += 8;
 		if (end > ck_pkt_avail(p, p->a.ip))
 			end = ck_pkt_avail(p, p->a.ip);
 		fputc('"', f);
 		for (d = p->a.ip + h; d < p->a.ip + end; d++) {
-			if (*d == '"' || *d == '\\')
+			if (*d == '"' || *d == '\\' || *d == '$')
 				fprintf(f, "\\%c", *d);
 			else if (*d == '\n' || *d == '\r' || *d == '\t')
 				fprintf(f, "\\%c", *d == '\n' ? 'n' : *d == '\r' ? 'r' : 't');
@@ -248,6 +255,50 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 			fputs(nl_icmp_type_name(th[0]), f);
 		else if (first && ip->proto == 1 && tav >= 1)
 			fprintf(f, "%u", th[0]);
+		else
+			fputc('-', f);
+		break;
+	case IPSD_IP_FRAG: {
+		uint16_t fo = nl_ntoh16(ip->frag_off);
+
+		if (fo & (NL_IPV4_MF | NL_IPV4_OFF_MASK))
+			fputc(fo & NL_IPV4_OFF_MASK ? 'f' : 'F', f);
+		else
+			fputc(fo & NL_IPV4_DF ? '!' : '.', f);
+		break;
+	}
+	case IPSD_IP_SUM:
+		fprintf(f, "%u", nl_ntoh16(ip->cksum));
+		break;
+	case IPSD_IP_CAPTURE_LEN: {
+		uint32_t len = nl_ntoh16(ip->total_len), have = ck_pkt_avail(p, p->a.ip);
+
+		fprintf(f, "%u", len < have ? len : have);
+		break;
+	}
+	case IPSD_UDP_LEN:
+		if (first && ip->proto == 17 && tav >= 6)
+			fprintf(f, "%u", th[4] << 8 | th[5]);
+		else
+			fputc('-', f);
+		break;
+	case IPSD_ICMP_FLOWID:
+	case IPSD_ICMP_SEQ: {
+		/* echo (reply), information request (reply), timestamp (reply) */
+		bool flow = first && ip->proto == 1 && tav >= 1 && th[0] < 32 &&
+			    ((1u << th[0]) & (1u << 0 | 1u << 8 | 1u << 13 | 1u << 14 |
+					      1u << 15 | 1u << 16));
+		unsigned int at = fl == IPSD_ICMP_FLOWID ? 4 : 6;
+
+		if (flow && tav >= at + 2)
+			fprintf(f, "%u", th[at] << 8 | th[at + 1]);
+		else
+			fputc('-', f);
+		break;
+	}
+	case IPSD_ICMP_NEXTMTU:
+		if (first && ip->proto == 1 && tav >= 8 && th[0] == 3 && th[1] == 4)
+			fprintf(f, "%u", th[6] << 8 | th[7]);
 		else
 			fputc('-', f);
 		break;
