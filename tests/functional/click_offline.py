@@ -26,6 +26,8 @@ netvm-click --offline, no root, no core engine.
   dump writer    ToIPSummaryDump as Click's writers: link/paint names, TCP flags with C
                  and N, an ICMP payload from its header, $ quoted, ip_frag, ip_sum,
                  udp_len, icmp_flowid/seq/nextmtu, ip_capture_len; quoted field names
+  sources        InfiniteSource, RatedSource, TimedSource send Click's default text;
+                 LENGTH cuts or repeats DATA; BURST 0 refused in Click's words
   IPPrint        ICMP errors by type and code name (an unreachable with the quoted
                  destination, protocol and port), PAINT before the addresses,
                  CONTENTS hex laid out as Click's (checksums worked out here)
@@ -313,6 +315,26 @@ def dump_writer(env, chk):
     rc, out, err = click(env, "-q", "-e", "Idle -> ToIPSummaryDump(-, FIELDS ip_src bogus)")
     chk.ok(rc == 1 and "unknown content type 'bogus'" in err, "an unknown field as Click says it",
            err)
+
+
+CLICK_DATA = b"Random bullshit in a packet, at least 64 bytes long. Well, now it is."
+
+
+def source_data(env, chk):
+    # Click's sources send its 69-byte text by default; LENGTH cuts it or
+    # repeats it; BURST below 1 is refused with Click's words
+    for src in ("InfiniteSource(LIMIT 1, STOP true)", "RatedSource(LIMIT 1, STOP true)",
+                "TimedSource(0.01, LIMIT 1, STOP true)"):
+        rc, out, err = click(env, "--simtime", "-e", src + " -> Print(x, 200) -> Discard")
+        chk.eq((rc, err.splitlines()), (0, [print_lines("x", CLICK_DATA)]),
+               f"{src.split('(')[0]}: Click's default data")
+    for n in (10, 150):
+        rc, out, err = click(env, "-e", "InfiniteSource(LIMIT 1, STOP true, LENGTH %d) -> "
+                             "Print(x, 200) -> Discard" % n)
+        chk.eq((rc, err.splitlines()), (0, [print_lines("x", (CLICK_DATA * 3)[:n])]),
+               f"LENGTH {n}: the data cut or repeated")
+    rc, out, err = click(env, "-q", "-e", "InfiniteSource(BURST 0) -> Discard")
+    chk.ok(rc == 1 and "burst size must be >= 1" in err, "BURST 0 refused as Click says", err)
 
 
 def csum(data):
@@ -720,7 +742,7 @@ def count_call(env, chk):
     # Counter COUNT_CALL: the write happens as the 5th packet is counted,
     # before it goes on (it takes the Switch's new output); BYTE_COUNT_CALL at
     # 3 packets of 64 bytes (192); an unknown handler is refused
-    conf = ("InfiniteSource(LIMIT 100, STOP true) -> Counter(COUNT_CALL 5 s.switch 1, "
+    conf = ("InfiniteSource(LIMIT 100, STOP true, LENGTH 64) -> Counter(COUNT_CALL 5 s.switch 1, "
             "BYTE_COUNT_CALL 192 t.switch 1) -> s :: Switch -> c :: Counter -> t :: Switch "
             "-> d :: Discard; s[1] -> d; t[1] -> e :: Counter -> d")
     rc, out, err = click(env, "-e", conf, "-h", "c.count", "-h", "e.count")
@@ -738,7 +760,7 @@ def count_call(env, chk):
     chk.eq((rc, out.strip()), (0, "1"), "InfiniteSource END_CALL writes the handler")
     # count_call / byte_count_call written (Click's write handlers): the new
     # call armed; count_call reads N; a bad count or handler is refused
-    conf = ("i :: InfiniteSource(LIMIT 6, ACTIVE false) -> c :: Counter -> t :: Switch "
+    conf = ("i :: InfiniteSource(LIMIT 6, ACTIVE false, LENGTH 64) -> c :: Counter -> t :: Switch "
             "-> s :: Switch -> Discard; s[1] -> d :: Counter -> Discard; t[1] -> f :: Counter "
             "-> Discard; Script(print c.count_call, write c.count_call 2 s.switch 1, "
             "write c.byte_count_call 192 t.switch 1, write i.active true, wait 0.01s, "
@@ -959,6 +981,8 @@ def main():
     dump_fields(env, chk)
     chk.section("ToIPSummaryDump's field writers")
     dump_writer(env, chk)
+    chk.section("sources' data")
+    source_data(env, chk)
     chk.section("IPPrint's lines")
     ipprint_lines(env, chk)
     chk.section("ICMPError")

@@ -9,10 +9,14 @@
  * A push InfiniteSource sleeps while the Queue it feeds (through one-in
  * one-out elements) is full, as Click's does on its nonfull notifier.
  * When LIMIT packets have gone, STOP true stops the driver and END_CALL
- * HANDLER [VALUE] writes VALUE to the handler. The default
- * DATA is 64 zero bytes; LENGTH pads (zeros) or cuts DATA.
+ * HANDLER [VALUE] writes VALUE to the handler. The default DATA is Click's
+ * 69-byte text; LENGTH cuts DATA or repeats it up to LENGTH bytes.
  */
 #include "ck_elem.h"
+
+/* Click's default packet data (InfiniteSource, RatedSource, TimedSource). */
+static const char default_data[] =
+	"Random bullshit in a packet, at least 64 bytes long. Well, now it is.";
 
 struct source {
 	struct ck_bytes data;
@@ -68,8 +72,8 @@ source_configure(struct ck_element *e)
 	if (rc < 0)
 		return rc;
 	if (!s->data.p) {
-		s->data.p = calloc(1, 64);
-		s->data.len = 64;
+		s->data.p = strdup(default_data);
+		s->data.len = sizeof(default_data) - 1;
 		if (!s->data.p)
 			return ck_error(e, "out of memory");
 	}
@@ -81,7 +85,10 @@ source_configure(struct ck_element *e)
 		d = calloc(1, (size_t)s->length + 1);
 		if (!d)
 			return ck_error(e, "out of memory");
-		memcpy(d, s->data.p, s->data.len < (size_t)s->length ? s->data.len : (size_t)s->length);
+		/* as Click: DATA repeated to fill LENGTH (zeros if DATA is empty) */
+		for (size_t at = 0; s->data.len && at < (size_t)s->length; at += s->data.len)
+			memcpy(d + at, s->data.p, s->data.len < (size_t)s->length - at ?
+						  s->data.len : (size_t)s->length - at);
 		free(s->data.p);
 		s->data.p = d;
 		s->data.len = (size_t)s->length;
@@ -89,7 +96,7 @@ source_configure(struct ck_element *e)
 	if (have_bw && s->data.len)
 		s->rate = s->bandwidth / (double)s->data.len;
 	if (s->burst < 1)
-		return ck_error(e, "BURST must be positive");
+		return ck_error(e, "burst size must be >= 1");
 	if ((kind == 'R' && s->rate <= 0) || (kind == 'T' && s->interval <= 0))
 		return ck_error(e, "the rate must be positive");
 	return 0;
