@@ -62,7 +62,8 @@ netvm-click --offline, no root, no core engine.
                  BURST pulls until nothing comes back
   timing         FromIPSummaryDump TIMING true spaces packets as their timestamps
                  (--simtime); IPRewriter REPLY_ANNO PAINT, GUARANTEE
-  patterns       rewriter patterns SADDR DADDR and SADDR DADDR SPORT
+  patterns       rewriter patterns SADDR DADDR and SADDR DADDR SPORT; the patterns and
+                 patternN handlers as Click writes them; nmappings counts those made
   UDPRewriter    TCP and UDP flows mapped alike; TCP keywords refused
   route names    a route's NAME is the address, NAME:ipnet the prefix, NAME:bcast
                  the broadcast address; the table in the routes' order
@@ -335,6 +336,27 @@ def source_data(env, chk):
                f"LENGTH {n}: the data cut or repeated")
     rc, out, err = click(env, "-q", "-e", "InfiniteSource(BURST 0) -> Discard")
     chk.ok(rc == 1 and "burst size must be >= 1" in err, "BURST 0 refused as Click says", err)
+
+
+def rewriter_patterns(env, chk):
+    # Click's patterns / patternN handlers: a pattern as Click unparses it
+    # (SADDR SPORT DADDR DPORT, "-" unchanged, L-H a range, no "#"; SADDR DADDR
+    # when no port is given), <drop>, <nochange>, <keep>, then " [N]" for N
+    # mappings the input made; nmappings counts the mappings made, size those held
+    conf = ("rw :: IPRewriter(pattern 8.0.0.2 1000-2000# - - 0 1, drop, pass 1, keep 0 1, "
+            "pattern 9.9.9.9 - 1 0, pattern 1.1.1.1 2.2.2.2 99 0 1); "
+            "InfiniteSource(DATA %s, LIMIT 1, STOP true) -> CheckIPHeader -> rw; "
+            "Idle -> [1]rw; Idle -> [2]rw; Idle -> [3]rw; Idle -> [4]rw; Idle -> [5]rw; "
+            "rw[0] -> Discard; rw[1] -> Discard" % data_arg(udp_packet("1.0.0.2", "2.0.0.2")))
+    rc, out, err = click(env, "--simtime", "-e", conf, "-h", "rw.patterns", "-h", "rw.pattern0",
+                         "-h", "rw.pattern5", "-h", "rw.nmappings", "-h", "rw.size")
+    h = handlers(out)
+    chk.eq((rc, h.get("rw.patterns")), (0, "8.0.0.2 1000-2000 - - [1]\n<drop>\n<nochange>\n"
+                                           "<keep>\n9.9.9.9 -\n1.1.1.1 99 2.2.2.2 -"),
+           "patterns: a line per input, as Click unparses them")
+    chk.eq((h.get("rw.pattern0"), h.get("rw.pattern5"), h.get("rw.nmappings"), h.get("rw.size")),
+           ("8.0.0.2 1000-2000 - - [1]", "1.1.1.1 99 2.2.2.2 -", "1", "1"),
+           "pattern0, pattern5, nmappings, size")
 
 
 def csum(data):
@@ -1011,6 +1033,8 @@ def main():
     queue_full(env, chk)
     chk.section("FromIPSummaryDump TIMING, rewriter REPLY_ANNO")
     timing_reply_anno(env, chk)
+    chk.section("rewriter patterns handlers")
+    rewriter_patterns(env, chk)
     chk.section("rewriter patterns of 2 and 3 words")
     short_patterns(env, chk)
     chk.section("UDPRewriter")

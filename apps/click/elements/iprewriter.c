@@ -58,8 +58,10 @@
  * REPLY_ANNO PAINT gives reply packets the PAINT annotation the flow's first
  * packet had. GUARANTEE is TCP_GUARANTEE (UDPRewriter: UDP_GUARANTEE).
  * Handlers: table (one mapping per line), tcp_table and udp_table (both
- * directions, as Click prints them), nmappings and table_size, size,
- * capacity, mapping_failures.
+ * directions, as Click prints them), nmappings (mappings ever made, as
+ * Click's), table_size and size (mappings held), capacity, mapping_failures,
+ * patterns and patternN (Click's lines: the pattern or <drop>, <nochange>,
+ * <keep>, <mapper>, then " [N]" mappings made).
  */
 #include <ctype.h>
 
@@ -135,6 +137,7 @@ rw_parse_pattern(struct ck_element *e, char **w, int nw, struct rw_pattern *pt, 
 	int64_t v;
 
 	memset(pt, 0, sizeof(*pt));
+	pt->napt = nw >= 3;
 	if (nw < 2 || nw > 4)
 		return ck_error(e, "INPUTSPEC %u: a pattern is 'SADDR SPORT DADDR DPORT', "
 				"'SADDR DADDR SPORT' or 'SADDR DADDR'", i);
@@ -614,6 +617,9 @@ new_flow(struct rw *x, unsigned int port, const struct rw_key *k, uint64_t now)
 		goto fail;
 	if (in->kind == RW_PATTERN && rw_pattern_apply(x, &in->pat, k, &nk, now) < 0)
 		goto fail;
+	/* as Click's store_flow: a mapping the capacity then refuses counts too */
+	x->in[port].count++;
+	x->created++;
 	f = rw_flow_alloc(x, now);
 	if (!f)
 		goto fail;
@@ -792,11 +798,75 @@ rw_read_capacity(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	return 0;
 }
 
+/* One input's line of Click's patterns handler: the pattern (its unparse:
+ * "SADDR SPORT DADDR DPORT", "-" for unchanged, L-H for a range; "SADDR
+ * DADDR" without ports), <drop>, <nochange>, <keep> or <mapper>, then
+ * " [N]" when the input has made N > 0 mappings. */
+static void
+print_pattern_line(FILE *f, const struct rw_input *in)
+{
+	char a[16];
+
+	switch (in->kind) {
+	case RW_DROP: fputs("<drop>", f); break;
+	case RW_PASS: fputs("<nochange>", f); break;
+	case RW_KEEP: fputs("<keep>", f); break;
+	case RW_MAPPER: fputs("<mapper>", f); break;
+	default:
+		fputs(in->pat.saddr ? ck_ip_str(in->pat.saddr, a) : "-", f);
+		if (in->pat.napt && !in->pat.sport)
+			fputs(" -", f);
+		else if (in->pat.napt && in->pat.variation)
+			fprintf(f, " %u-%u", in->pat.sport, in->pat.sport + in->pat.variation);
+		else if (in->pat.napt)
+			fprintf(f, " %u", in->pat.sport);
+		fprintf(f, " %s", in->pat.daddr ? ck_ip_str(in->pat.daddr, a) : "-");
+		if (in->pat.napt && in->pat.dport)
+			fprintf(f, " %u", in->pat.dport);
+		else if (in->pat.napt)
+			fputs(" -", f);
+	}
+	if (in->count)
+		fprintf(f, " [%llu]", (unsigned long long)in->count);
+	fputc('\n', f);
+}
+
+static int
+rw_patterns(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	struct rw *x = CK_PRIV(e, struct rw);
+
+	for (uint32_t i = 0; i < x->nin; i++)
+		if (h->arg < 0 || (uint32_t)h->arg == i)
+			print_pattern_line(f, &x->in[i]);
+	return 0;
+}
+
+/* patternN: input N's line of the patterns handler. */
+const struct ck_handler *
+rw_lookup_handler(struct ck_element *e, const char *name)
+{
+	struct rw *x = CK_PRIV(e, struct rw);
+	char *end;
+	unsigned long i;
+
+	if (strncmp(name, "pattern", 7) != 0 || !isdigit((unsigned char)name[7]))
+		return NULL;
+	i = strtoul(name + 7, &end, 10);
+	if (*end || i >= x->nin || (name[7] == '0' && name[8]))
+		return NULL;
+	snprintf(x->pattern_name, sizeof(x->pattern_name), "pattern%lu", i);
+	x->pattern_h = (struct ck_handler){ x->pattern_name, CK_H_READ, rw_patterns, NULL,
+					    (intptr_t)i };
+	return &x->pattern_h;
+}
+
 const struct ck_handler rw_handlers[] = {
+	{ "patterns", CK_H_READ, rw_patterns, NULL, -1 },
 	{ "table", CK_H_READ, rw_table, NULL, 0 },
 	{ "tcp_table", CK_H_READ, rw_table, NULL, NL_IPPROTO_TCP },
 	{ "udp_table", CK_H_READ, rw_table, NULL, NL_IPPROTO_UDP },
-	{ "nmappings", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings) },
+	{ "nmappings", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, created) },
 	{ "table_size", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings) },
 	{ "size", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings) },
 	{ "capacity", CK_H_READ, rw_read_capacity, NULL, 0 },

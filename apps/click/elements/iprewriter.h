@@ -70,6 +70,7 @@ struct rw_pattern {
 	uint32_t variation;      /* ports sport..sport+variation */
 	uint32_t next;           /* the next variation tried in sequence */
 	bool sequential, same_first;
+	bool napt;               /* ports given (3 or 4 words), as Click's "NAPT" */
 };
 
 struct rw_input {
@@ -77,6 +78,7 @@ struct rw_input {
 	uint16_t fout, rout;
 	struct rw_pattern pat;
 	struct ck_element *mapper; /* RW_MAPPER: RoundRobinIPMapper, picks pattern and outputs */
+	uint64_t count;          /* mappings this input made (Click's count: never decreases) */
 };
 
 struct rw {
@@ -97,7 +99,10 @@ struct rw {
 	int32_t *bucket;
 	uint32_t mask;           /* buckets - 1 */
 	int32_t free;
-	uint64_t nmappings, failures;
+	uint64_t nmappings, failures; /* nmappings: the mappings held now */
+	uint64_t created;        /* mappings ever made (Click's nmappings) */
+	struct ck_handler pattern_h; /* what lookup_handler hands out for patternN */
+	char pattern_name[24];
 	uint64_t rng;
 	struct ck_timer reap;
 };
@@ -159,6 +164,8 @@ int rw_initialize(struct ck_element *e);
 void rw_cleanup(struct ck_element *e);
 void rw_push(struct ck_element *e, unsigned int port, struct ck_pkt *p);
 extern const struct ck_handler rw_handlers[];
+/* The patternN handlers (one per input). */
+const struct ck_handler *rw_lookup_handler(struct ck_element *e, const char *name);
 
 /* The class of a rewriter on this engine (the mode comes from the class). */
 #define RW_CLASS(n)                                                            \
@@ -168,6 +175,7 @@ extern const struct ck_handler rw_handlers[];
 		.configure_phase = 1, /* after IPRewriterPatterns */           \
 		.configure = rw_configure, .initialize = rw_initialize,        \
 		.push = rw_push, .handlers = rw_handlers, .cleanup = rw_cleanup, \
+		.lookup_handler = rw_lookup_handler,                           \
 	}
 
 #endif /* CK_IPREWRITER_H */
