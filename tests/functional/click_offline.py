@@ -40,6 +40,8 @@ netvm-click --offline, no root, no core engine.
                  CheckIPHeader2 without the checksum
   Check*Header   CheckTCPHeader, CheckUDPHeader, CheckICMPHeader: Click's reasons and
                  messages, ICMP lengths by type, drop_details
+  IPFragmenter   DF packets to output 1 with Click's line (first five); HONOR_DF false
+                 clears DF; Click's MTU message
   filter errors  IPFilter/IPClassifier errors as Click words them: "pattern N: ",
                  "slot 'K' out of range", "unknown slot ID 'W'"
   small          SetIPChecksum, SetTCPChecksum, SetUDPChecksum (checked by the Check
@@ -617,6 +619,42 @@ def check_l4(env, chk):
            "CheckUDPHeader drop_details")
 
 
+def ipfragmenter(env, chk):
+    # Click's IPFragmenter: a DF packet (HONOR_DF true) or one whose header
+    # leaves under 8 data bytes goes to output 1 with "IPFragmenter(MTU) DF
+    # SRC DST len=LEN" for the first five; HONOR_DF false clears DF in the
+    # fragments; MTU under 8 refused in Click's words
+    pkt = bytearray(ip_packet("1.0.0.1", "2.0.0.2", 17, bytes(40)))
+    pkt[6:8] = struct.pack("!H", 0x4000)
+    pkt[10:12] = b"\0\0"
+    pkt[10:12] = struct.pack("!H", csum(bytes(pkt[:20])))
+    conf = ("InfiniteSource(DATA %s, LIMIT 7, STOP true) -> CheckIPHeader -> f :: IPFragmenter(36) "
+            "-> Discard; f[1] -> n :: Counter -> Discard" % data_arg(bytes(pkt)))
+    rc, out, err = click(env, "-e", conf, "-h", "n.count")
+    chk.eq((rc, out.strip(), err.splitlines()),
+           (0, "7", ["IPFragmenter(36) DF 1.0.0.1 2.0.0.2 len=60"] * 5),
+           "DF packets to output 1, Click's line for the first five")
+    rc, out, err = click(env, "-e", conf.replace("IPFragmenter(36)", "IPFragmenter(27, false)"),
+                         "-h", "n.count")
+    chk.eq((rc, out.strip(), err.splitlines()[:1]),
+           (0, "7", ["IPFragmenter(27) DF 1.0.0.1 2.0.0.2 len=60"]),
+           "a header leaving under 8 data bytes: output 1 whatever HONOR_DF")
+    conf = ("InfiniteSource(DATA %s, LIMIT 1, STOP true) -> CheckIPHeader -> "
+            "IPFragmenter(36, HONOR_DF false) -> Print(x, 60) -> Discard" % data_arg(bytes(pkt)))
+    rc, out, err = click(env, "-e", conf)
+    want = []
+    for off, n, more in ((0, 16, True), (16, 16, True), (32, 8, False)):
+        f = bytearray(pkt[:20] + bytes(n))
+        f[2:4] = struct.pack("!H", 20 + n)
+        f[6:8] = struct.pack("!H", (0x2000 if more else 0) | off // 8)
+        f[10:12] = b"\0\0"
+        f[10:12] = struct.pack("!H", csum(bytes(f[:20])))
+        want.append(print_lines("x", bytes(f)))
+    chk.eq((rc, err.splitlines()), (0, want), "HONOR_DF false: fragments without DF")
+    rc, out, err = click(env, "-q", "-e", "Idle -> IPFragmenter(4) -> Discard")
+    chk.ok(rc == 1 and "MTU must be at least 8" in err, "MTU 4 refused as Click says", err)
+
+
 def filter_errors(env, chk):
     # IPFilter / IPClassifier errors carry Click's "pattern N: " prefix and
     # Click's slot messages
@@ -1013,6 +1051,8 @@ def main():
     checkipheader(env, chk)
     chk.section("CheckTCPHeader, CheckUDPHeader, CheckICMPHeader")
     check_l4(env, chk)
+    chk.section("IPFragmenter")
+    ipfragmenter(env, chk)
     chk.section("IPFilter / IPClassifier errors")
     filter_errors(env, chk)
     chk.section("SetIPChecksum, SetTCP/UDPChecksum, StripToNetworkHeader, PushNull, PullNull")

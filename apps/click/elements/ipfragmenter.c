@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * IPFragmenter(MTU, HONOR_DF, VERBOSE) — a packet whose IP length is at most
- * MTU leaves on output 0; one with DF set (HONOR_DF true) goes to output 1
- * or is dropped; others are cut into fragments of (MTU - header) & ~7 data
- * bytes, emitted in order on output 0. The first fragment is the packet
+ * MTU leaves on output 0; one with DF set (HONOR_DF true), or whose header
+ * leaves fewer than 8 data bytes, goes to output 1 or is dropped, with
+ * Click's "IPFragmenter(MTU) DF SRC DST len=LEN" line for the first five
+ * (every one with VERBOSE); others are cut into fragments of
+ * (MTU - header) & ~7 data bytes, emitted in order on output 0, DF cleared
+ * (HONOR_DF false). The first fragment is the packet
  * itself, cut in place; later ones are fresh buffers carrying the options
  * whose "copied" bit is set and every annotation. Headers and checksums
  * are recomputed. Bytes before the IP header (if any) are copied too.
@@ -31,8 +34,10 @@ ipfrag_configure(struct ck_element *e)
 	x->honor_df = true;
 	if (ck_args_parse(e, a, 4) < 0)
 		return -EINVAL;
-	if (x->mtu < 28 || x->mtu > 65535)
-		return ck_error(e, "MTU must be 28..65535");
+	if (x->mtu < 8)
+		return ck_error(e, "MTU must be at least 8");
+	if (x->mtu > 65535)
+		return ck_error(e, "MTU must be at most 65535");
 	return 0;
 }
 
@@ -81,14 +86,22 @@ ipfrag_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 		return;
 	}
 	fo = nl_ntoh16(ip->frag_off);
-	if ((fo & NL_IPV4_DF) && x->honor_df) {
+	hl = (ip->ver_ihl & 0x0f) * 4u;
+	if (((fo & NL_IPV4_DF) && x->honor_df) || (uint64_t)hl + 8 > (uint64_t)x->mtu) {
+		char s[16], d[16];
+
+		if (x->verbose || x->drops < 5)
+			fprintf(ck_errf(e->r), "IPFragmenter(%u) DF %s %s len=%u\n",
+				(unsigned int)x->mtu, ck_ip_str(ip->src, s), ck_ip_str(ip->dst, d),
+				p->len - (uint32_t)(p->a.ip - p->data));
 		x->drops++;
 		ck_push_out(e, 1, p);
 		return;
 	}
-	hl = (ip->ver_ihl & 0x0f) * 4u;
+	/* HONOR_DF false: the fragments go without DF, as Click's */
+	fo &= (uint16_t)~NL_IPV4_DF;
 	len = nl_ntoh16(ip->total_len);
-	if (hl < 20 || len > ck_pkt_avail(p, p->a.ip) || (uint64_t)hl + 8 > (uint64_t)x->mtu) {
+	if (hl < 20 || len > ck_pkt_avail(p, p->a.ip)) {
 		x->drops++;
 		ck_pkt_kill(e, p);
 		return;
