@@ -13,7 +13,7 @@ One Click NF on a core whose port 1 receives nothing at all:
       the one UDP packet of port 0's input (sent at start) leaves port 0 with
       its source rewritten (so a mapping was made, expected bytes built here
       with scapy); UDP_TIMEOUT 1 s, REAP_INTERVAL 0.5 s: with no further
-      traffic the reap timer frees it, so `rw.nmappings` printed at exit is 0
+      traffic the reap timer frees it, so `rw.size` (mappings held) printed at exit is 0
       (without timers between packets it would stay 1).
   sc :: Script(export n 0, label l, wait 0.2s, set n $(add $n 1), goto l)
       Script's wait timer runs on the platform: `sc.n` at exit is between 5
@@ -90,7 +90,7 @@ def main():
     if not chk.ok(err is None, "core starts", err or ""):
         env.done(chk)
     ck = Nf(env, core, CLICK_BIN, 1,
-            ["-f", conf, "-h", "rs.count", "-h", "rw.nmappings", "-h", "rw.mapping_failures",
+            ["-f", conf, "-h", "rs.count", "-h", "rw.size", "-h", "rw.mapping_failures",
              "-h", "sc.n"],
             name="click")
     t0 = time.monotonic()
@@ -142,8 +142,8 @@ def main():
            "its source is rewritten to 10.9.9.9:5000-5999, checksums right",
            f"got {got.hex()}")
     chk.eq(h.get("rw.mapping_failures"), 0, "no mapping failure")
-    chk.eq(h.get("rw.nmappings"), 0,
-           "the mapping expired and was reaped with no traffic (rw.nmappings at exit)")
+    chk.eq(h.get("rw.size"), 0,
+           "the mapping expired and was reaped with no traffic (rw.size at exit)")
     env.done(chk)
 
 
