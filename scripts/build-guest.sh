@@ -19,9 +19,9 @@
 #      and qemu_fw_cfg.ko, extract vmlinux from vmlinuz (the XZ stream after
 #      the decompressor)
 #   3. netvm_uio.ko against the headers, nvm_uio_probe and the VM tests' tool
-#      guest_garbage linked statically; netvm-l3fwd, netvm-bridge and
-#      netvm-firewall built with -Dstatic_nf=true in their own meson build
-#      directory (nf-build/)
+#      guest_garbage linked statically; netvm-l3fwd, netvm-bridge,
+#      netvm-firewall and netvm-click built with -Dstatic_nf=true in their own
+#      meson build directory (nf-build/)
 #   4. initramfs.cpio.gz (cpio newc, gzip)
 #   5. disk.img: a raw FAT image without partition table (mkfs.vfat, files
 #      copied with mcopy: no loop device, no mount) holding vmlinuz, the
@@ -44,8 +44,8 @@
 #                              already built, else the newest 6.1.0-N-amd64 in the archive)
 #   NETVM_GUEST_EXTRA="src:dst ..."  more files for the initramfs, e.g. a static NF of
 #                              one's own: "build-static/apps/my/my-nf:/bin/my-nf"
-#                              (netvm-l3fwd, netvm-bridge and netvm-firewall are
-#                              always in /bin)
+#                              (netvm-l3fwd, netvm-bridge, netvm-firewall and
+#                              netvm-click are always in /bin)
 set -euo pipefail
 
 TREE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

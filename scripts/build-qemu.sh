@@ -6,7 +6,8 @@
 #
 # Steps:
 #   1. packages: the build dependencies (libglib2.0-dev libpixman-1-dev
-#      dpkg-dev git meson ninja-build gcc make python3 pkg-config), when missing
+#      libgnutls28-dev dpkg-dev git meson ninja-build gcc make python3
+#      pkg-config) and qemu-system-x86, when missing
 #   2. source: Debian's `qemu` source package of the version of the installed
 #      qemu-system-x86 (its firmware is the one the patched binary uses),
 #      fetched with apt-get source through a private sources list with deb-src
@@ -16,9 +17,9 @@
 #   3. patches: the source reset to Debian's and qemu-patches/*.patch applied
 #      in name order (git am); a reset only touches the files that differ, so
 #      a changed series recompiles only what it changes
-#   4. build: configure for x86_64-softmmu only, every optional feature off
-#      but GnuTLS (the TLS of migration streams, manager.migrate_tls)
-#      but TCG and KVM, no documentation, no firmware blobs (Debian's
+#   4. build: configure for x86_64-softmmu only (TCG and KVM), every optional
+#      feature off but GnuTLS (the TLS of migration streams,
+#      manager.migrate_tls), no documentation, no firmware blobs (Debian's
 #      qemu-system-data and seabios provide them at run time), then make
 #   5. DIR/bin/qemu-system-x86_64 (what manager.qemu names) and DIR/stamp
 # When DIR/stamp holds the same source version, series hash and configure
