@@ -518,9 +518,10 @@ parse_name(struct nlf_parser *p, struct nlf_prim *pr, const struct nlf_tok *t)
 		memcpy(name, t->s, t->len);
 		name[t->len] = 0;
 		if (p->opts->resolve(p->opts->resolve_ctx, name, &a, &m) == 0) {
-			nlf_error(p, t->col, "'%s' is ambiguous: a %s name and a defined address; "
-				  "say 'host %s' or '%s %s'", name, what[found], name, what[found],
-				  name);
+			nlf_error(p, t->col, "'%s' is ambiguous: %s %s name and a defined address; "
+				  "say 'host %s' or '%s %s'", name,
+				  what[found][0] == 'i' ? "an" : "a", what[found], name,
+				  what[found], name);
 			return -1;
 		}
 	}

@@ -1001,8 +1001,10 @@ test_names_ambiguous(void **state)
 {
 	static const struct name_def defs[] = {
 		{ "ssh", IP(192, 0, 2, 22), 0xffffffff },
+		{ "timeexceeded", IP(192, 0, 2, 11), 0xffffffff },
 		{ NULL, 0, 0 },
 	};
+	const char *icmp_alone[] = { "allow timeexceeded" };
 	struct nl_filter_opts o = { .resolve = resolve, .resolve_ctx = (void *)defs };
 	const char *host[] = { "allow dst host ssh" }, *port[] = { "allow dst port ssh" };
 	const char *alone[] = { "allow dst ssh" };
@@ -1027,8 +1029,12 @@ test_names_ambiguous(void **state)
 	assert_null(nl_filter_compile_ipfilter(alone, 1, &o, err, sizeof(err)));
 	assert_string_equal(err, "rule 0, column 11: 'ssh' is ambiguous: a port name and a defined "
 			    "address; say 'host ssh' or 'port ssh'");
+	assert_null(nl_filter_compile_ipfilter(icmp_alone, 1, &o, err, sizeof(err)));
+	assert_string_equal(err, "rule 0, column 7: 'timeexceeded' is ambiguous: an icmp type name "
+			    "and a defined address; say 'host timeexceeded' or 'icmp type "
+			    "timeexceeded'");
 	/* without the definition the port name alone is the port */
-	o.resolve_ctx = (void *)&defs[1];
+	o.resolve_ctx = (void *)&defs[2];
 	f = nl_filter_compile_ipfilter(alone, 1, &o, err, sizeof(err));
 	if (!f)
 		fail_msg("%s", err);
