@@ -254,7 +254,7 @@ stages_flush(struct dp *dp)
 }
 
 /* Bring a packet of another pool into @nf's pool: the only copy NetVM
- * makes, between NUMA sockets. Returns the new mbuf or NULL. */
+ * makes, between NUMA sockets or trust groups. Returns the new mbuf or NULL. */
 static struct rte_mbuf *
 cross_pool(struct dp *dp, struct rte_mbuf *m, const struct core_nf *nf)
 {
