@@ -340,6 +340,47 @@ def source_data(env, chk):
     chk.ok(rc == 1 and "burst size must be >= 1" in err, "BURST 0 refused as Click says", err)
 
 
+def source_handlers(env, chk):
+    # Click's data, limit, burst, length (and rate) handlers: reads give the
+    # values as configured (length -1 when LENGTH is not given), and a write
+    # changes the packets sent after it (COUNT_CALL writes after packet 1)
+    def run(src, call, *hs):
+        conf = ("s :: %s -> Counter(COUNT_CALL 1 %s) -> Print(x, 200) -> Discard"
+                % (src, call))
+        rc, out, err = click(env, "--simtime", "-e", conf, *[a for h in hs for a in ("-h", h)])
+        return rc, out, err.splitlines()
+
+    rc, out, lines = run("InfiniteSource(DATA abc, LIMIT 3, BURST 2, STOP true)", "s.data xyz",
+                         "s.data", "s.limit", "s.burst", "s.length")
+    chk.eq((rc, lines), (0, [print_lines("x", b"abc")] + [print_lines("x", b"xyz")] * 2),
+           "InfiniteSource: a data write changes the packets after it")
+    chk.eq(handlers(out), {"s.data": "xyz", "s.limit": "3", "s.burst": "2", "s.length": "-1"},
+           "InfiniteSource: data, limit, burst, length read")
+    rc, out, lines = run("InfiniteSource(DATA abc, LIMIT 2, STOP true)", "s.limit 4")
+    chk.eq((rc, len(lines)), (0, 4), "InfiniteSource: a limit write raises the limit")
+    rc, out, lines = run("InfiniteSource(DATA abc, LIMIT 3, STOP true)", "s.length 5", "s.length")
+    chk.eq((rc, lines, out.strip()),
+           (0, [print_lines("x", b"abc")] + [print_lines("x", b"abcab")] * 2, "5"),
+           "InfiniteSource: a length write repeats DATA to the new length")
+    rc, out, lines = run("InfiniteSource(DATA abc, LIMIT 2, STOP true)", "s.burst 0")
+    chk.ok("burstsize parameter must be integer >= 1" in lines,
+           "InfiniteSource: burst 0 refused with Click's words", lines)
+    # RatedSource: as Click, a data write makes the packet of DATA alone
+    rc, out, lines = run("RatedSource(DATA abc, RATE 1000, LIMIT 3, STOP true, LENGTH 5)",
+                         "s.data wxyz", "s.rate", "s.limit", "s.length", "s.data")
+    chk.eq((rc, lines), (0, [print_lines("x", b"abcab")] + [print_lines("x", b"wxyz")] * 2),
+           "RatedSource: a data write changes the packets after it")
+    chk.eq(handlers(out), {"s.rate": "1000", "s.limit": "3", "s.length": "5", "s.data": "wxyz"},
+           "RatedSource: rate, limit, length, data read")
+    rc, out, lines = run("RatedSource(DATA abc, LIMIT 3, STOP true)", "s.rate 500", "s.rate")
+    chk.eq((rc, len(lines), out.strip()), (0, 3, "500"), "RatedSource: a rate write")
+    rc, out, lines = run("TimedSource(0.01, DATA abc, LIMIT 2, STOP true)", "s.data q",
+                         "s.data", "s.limit")
+    chk.eq((rc, lines), (0, [print_lines("x", b"abc"), print_lines("x", b"q")]),
+           "TimedSource: a data write changes the packets after it")
+    chk.eq(handlers(out), {"s.data": "q", "s.limit": "2"}, "TimedSource: data, limit read")
+
+
 def rewriter_patterns(env, chk):
     # Click's patterns / patternN handlers: a pattern as Click unparses it
     # (SADDR SPORT DADDR DPORT, "-" unchanged, L-H a range, no "#"; SADDR DADDR
@@ -1043,6 +1084,8 @@ def main():
     dump_writer(env, chk)
     chk.section("sources' data")
     source_data(env, chk)
+    chk.section("sources' handlers")
+    source_handlers(env, chk)
     chk.section("IPPrint's lines")
     ipprint_lines(env, chk)
     chk.section("ICMPError")

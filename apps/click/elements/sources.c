@@ -11,6 +11,9 @@
  * When LIMIT packets have gone, STOP true stops the driver and END_CALL
  * HANDLER [VALUE] writes VALUE to the handler. The default DATA is Click's
  * 69-byte text; LENGTH cuts DATA or repeats it up to LENGTH bytes.
+ * Handlers as Click's: count, reset, active, data, limit (all); burst and
+ * length (InfiniteSource), rate and length (RatedSource); a write changes the
+ * packets sent after it.
  */
 #include "ck_elem.h"
 
@@ -19,17 +22,36 @@ static const char default_data[] =
 	"Random bullshit in a packet, at least 64 bytes long. Well, now it is.";
 
 struct source {
-	struct ck_bytes data;
-	int64_t limit, burst, length;
+	struct ck_bytes data; /* DATA as given (the data handler) */
+	struct ck_bytes pkt;  /* the packet sent: DATA cut or repeated to LENGTH */
+	int64_t limit, burst, length; /* length -1: DATA's own */
 	double rate, interval, bandwidth;
 	bool stop, active, timestamp;
 	uint64_t count;
-	uint64_t start_ns;
+	uint64_t start_ns, base_count; /* timing: packet N due at start + (N - base) periods */
 	struct ck_timer timer;
 	bool done;
 	struct ck_notifier *nonfull; /* InfiniteSource: the Queue's it pushes into */
 	struct ck_call end_call;     /* END_CALL HANDLER [VALUE] */
 };
+
+/* Builds the packet data from DATA and @length (-1: DATA as it is) as Click's
+ * setup_packet: DATA cut, or repeated to fill @length (zeros if DATA is empty). */
+static int
+setup_packet(struct source *s, int64_t length)
+{
+	size_t n = length < 0 ? s->data.len : (size_t)length;
+	char *d = calloc(1, n + 1);
+
+	if (!d)
+		return -ENOMEM;
+	for (size_t at = 0; s->data.len && at < n; at += s->data.len)
+		memcpy(d + at, s->data.p, s->data.len < n - at ? s->data.len : n - at);
+	free(s->pkt.p);
+	s->pkt.p = d;
+	s->pkt.len = n;
+	return 0;
+}
 
 static int
 source_configure(struct ck_element *e)
@@ -43,6 +65,7 @@ source_configure(struct ck_element *e)
 	int rc;
 
 	s->limit = -1;
+	s->length = -1;
 	s->burst = 1;
 	s->rate = 10;
 	s->interval = 0.5;
@@ -77,24 +100,14 @@ source_configure(struct ck_element *e)
 		if (!s->data.p)
 			return ck_error(e, "out of memory");
 	}
-	if (have_len) {
-		char *d;
-
-		if (s->length < 0 || s->length > 65535)
-			return ck_error(e, "LENGTH must be 0..65535");
-		d = calloc(1, (size_t)s->length + 1);
-		if (!d)
-			return ck_error(e, "out of memory");
-		/* as Click: DATA repeated to fill LENGTH (zeros if DATA is empty) */
-		for (size_t at = 0; s->data.len && at < (size_t)s->length; at += s->data.len)
-			memcpy(d + at, s->data.p, s->data.len < (size_t)s->length - at ?
-						  s->data.len : (size_t)s->length - at);
-		free(s->data.p);
-		s->data.p = d;
-		s->data.len = (size_t)s->length;
-	}
-	if (have_bw && s->data.len)
-		s->rate = s->bandwidth / (double)s->data.len;
+	if (have_len && (s->length < 0 || s->length > 65535))
+		return ck_error(e, "LENGTH must be 0..65535");
+	if (!have_len)
+		s->length = -1;
+	if (setup_packet(s, s->length) < 0)
+		return ck_error(e, "out of memory");
+	if (have_bw && s->pkt.len)
+		s->rate = s->bandwidth / (double)s->pkt.len;
 	if (s->burst < 1)
 		return ck_error(e, "burst size must be >= 1");
 	if ((kind == 'R' && s->rate <= 0) || (kind == 'T' && s->interval <= 0))
@@ -105,11 +118,11 @@ source_configure(struct ck_element *e)
 static struct ck_pkt *
 make(struct ck_element *e, struct source *s)
 {
-	struct ck_pkt *p = ck_pkt_new(e, (uint32_t)s->data.len);
+	struct ck_pkt *p = ck_pkt_new(e, (uint32_t)s->pkt.len);
 
 	if (!p)
 		return NULL;
-	memcpy(p->data, s->data.p, s->data.len);
+	memcpy(p->data, s->pkt.p, s->pkt.len);
 	if (s->timestamp)
 		ck_pkt_stamp(e->r, p);
 	s->count++;
@@ -144,7 +157,8 @@ source_timer(struct ck_element *e, struct ck_timer *t)
 	if (p)
 		ck_push_out(e, 0, p);
 	if (!at_limit(e, s))
-		ck_timer_schedule_at(t, s->start_ns + (uint64_t)((double)s->count * period * 1e9));
+		ck_timer_schedule_at(t, s->start_ns +
+					(uint64_t)((double)(s->count - s->base_count) * period * 1e9));
 }
 
 static int
@@ -203,7 +217,8 @@ source_pull(struct ck_element *e, unsigned int port)
 	if (!s->active || at_limit(e, s))
 		return NULL;
 	if (e->cls->name[0] == 'R' &&
-	    ck_now(e->r) < s->start_ns + (uint64_t)((double)s->count / s->rate * 1e9))
+	    ck_now(e->r) < s->start_ns +
+				   (uint64_t)((double)(s->count - s->base_count) / s->rate * 1e9))
 		return NULL;
 	return make(e, s);
 }
@@ -216,7 +231,8 @@ source_write_active(struct ck_element *e, const struct ck_handler *h, const char
 	(void)h;
 	if (ck_parse_bool(v, &s->active) < 0) {
 		if (errf)
-			fprintf(errf, "active: expected boolean\n");
+			fprintf(errf, "%s\n", e->cls->name[0] == 'I' ? "active parameter must be boolean" :
+					      e->cls->name[0] == 'R' ? "syntax error" : "bad active");
 		return -EINVAL;
 	}
 	if (s->active && !s->done && e->cls->name[0] == 'I' && e->out_kind[0] == CK_PUSH)
@@ -241,9 +257,103 @@ source_reset(struct ck_element *e, const struct ck_handler *h, const char *v, FI
 
 	(void)h, (void)v, (void)errf;
 	s->count = 0;
+	s->base_count = 0;
 	s->done = false;
 	s->start_ns = ck_now(e->r);
 	if (e->cls->name[0] == 'I' && e->out_kind[0] == CK_PUSH && s->active)
+		ck_task_reschedule(e);
+	return 0;
+}
+
+enum { H_DATA, H_LIMIT, H_BURST, H_LENGTH, H_RATE };
+
+static int
+source_read_param(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	struct source *s = CK_PRIV(e, struct source);
+
+	switch (h->arg) {
+	case H_DATA:
+		fwrite(s->data.p, 1, s->data.len, f);
+		if (s->data.len && s->data.p[s->data.len - 1] != '\n')
+			fputc('\n', f);
+		break;
+	case H_LIMIT:
+		fprintf(f, "%lld\n", (long long)s->limit);
+		break;
+	case H_BURST:
+		fprintf(f, "%lld\n", (long long)s->burst);
+		break;
+	case H_LENGTH:
+		fprintf(f, "%lld\n", (long long)s->length);
+		break;
+	case H_RATE:
+		fprintf(f, "%llu\n", (unsigned long long)s->rate);
+		break;
+	}
+	return 0;
+}
+
+/* Click's words for a bad value written to handler @arg of class @kind. */
+static const char *
+param_error(char kind, intptr_t arg)
+{
+	if (kind != 'I')
+		return "syntax error";
+	return arg == H_LIMIT ? "limit parameter must be integer" :
+	       arg == H_BURST ? "burstsize parameter must be integer >= 1" : "length must be integer";
+}
+
+static int
+source_write_param(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	struct source *s = CK_PRIV(e, struct source);
+	char kind = e->cls->name[0];
+	int64_t n = 0;
+
+	if (h->arg == H_DATA) {
+		char *d = strdup(v);
+
+		if (!d) {
+			if (errf)
+				fprintf(errf, "out of memory\n");
+			return -ENOMEM;
+		}
+		free(s->data.p);
+		s->data.p = d;
+		s->data.len = strlen(d);
+		/* as Click: RatedSource's new packet is DATA alone, whatever LENGTH */
+		if (setup_packet(s, kind == 'R' ? -1 : s->length) < 0)
+			return -ENOMEM;
+	} else {
+		if (ck_parse_int(v, &n) < 0 || (h->arg == H_BURST && n < 1) ||
+		    (h->arg == H_RATE && (n < 1 || n > UINT32_MAX)) ||
+		    (h->arg == H_LENGTH && n > 65535)) {
+			if (errf)
+				fprintf(errf, "%s\n", param_error(kind, h->arg));
+			return -EINVAL;
+		}
+		if (h->arg == H_LIMIT) {
+			s->limit = n < 0 ? -1 : n;
+		} else if (h->arg == H_BURST) {
+			s->burst = n;
+		} else if (h->arg == H_LENGTH) {
+			s->length = n < 0 ? -1 : n;
+			if (setup_packet(s, s->length) < 0)
+				return -ENOMEM;
+		} else {
+			/* the new rate counts from now on */
+			s->rate = (double)n;
+			s->base_count = s->count;
+			s->start_ns = ck_now(e->r);
+			if (s->timer.scheduled)
+				ck_timer_schedule_at(&s->timer, s->start_ns + (uint64_t)(1e9 / s->rate));
+		}
+	}
+	if (s->limit < 0 || s->count < (uint64_t)s->limit)
+		s->done = false;
+	/* as Click, InfiniteSource starts again when active and under its limit */
+	if (kind == 'I' && e->out_kind[0] == CK_PUSH && s->active && !s->done)
 		ck_task_reschedule(e);
 	return 0;
 }
@@ -252,13 +362,36 @@ static void
 source_cleanup(struct ck_element *e)
 {
 	free(CK_PRIV(e, struct source)->data.p);
+	free(CK_PRIV(e, struct source)->pkt.p);
 	ck_call_free(&CK_PRIV(e, struct source)->end_call);
 }
 
-static const struct ck_handler source_handlers[] = {
-	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct source, count) },
-	{ "active", CK_H_READ | CK_H_WRITE, source_read_active, source_write_active, 0 },
-	{ "reset", CK_H_WRITE, NULL, source_reset, 0 },
+#define SOURCE_COMMON_HANDLERS                                                                   \
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct source, count) },             \
+	{ "active", CK_H_READ | CK_H_WRITE, source_read_active, source_write_active, 0 },        \
+	{ "reset", CK_H_WRITE, NULL, source_reset, 0 },                                          \
+	{ "data", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_DATA },       \
+	{ "limit", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LIMIT }
+
+static const struct ck_handler infinite_handlers[] = {
+	SOURCE_COMMON_HANDLERS,
+	{ "burst", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_BURST },
+	{ "burstsize", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_BURST },
+	{ "length", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LENGTH },
+	{ "datasize", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LENGTH },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+static const struct ck_handler rated_handlers[] = {
+	SOURCE_COMMON_HANDLERS,
+	{ "rate", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_RATE },
+	{ "length", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LENGTH },
+	{ "datasize", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LENGTH },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+static const struct ck_handler timed_handlers[] = {
+	SOURCE_COMMON_HANDLERS,
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
@@ -266,19 +399,19 @@ const struct ck_element_class ck_class_InfiniteSource = {
 	.name = "InfiniteSource", .ports = "0/1", .processing = "a/a",
 	.priv_size = sizeof(struct source), .configure = source_configure,
 	.initialize = source_initialize, .run_task = infinite_run, .pull = source_pull,
-	.handlers = source_handlers, .cleanup = source_cleanup,
+	.handlers = infinite_handlers, .cleanup = source_cleanup,
 };
 
 const struct ck_element_class ck_class_RatedSource = {
 	.name = "RatedSource", .ports = "0/1", .processing = "a/a",
 	.priv_size = sizeof(struct source), .configure = source_configure,
 	.initialize = source_initialize, .pull = source_pull,
-	.handlers = source_handlers, .cleanup = source_cleanup,
+	.handlers = rated_handlers, .cleanup = source_cleanup,
 };
 
 const struct ck_element_class ck_class_TimedSource = {
 	.name = "TimedSource", .ports = "0/1", .processing = "h/h",
 	.priv_size = sizeof(struct source), .configure = source_configure,
 	.initialize = source_initialize,
-	.handlers = source_handlers, .cleanup = source_cleanup,
+	.handlers = timed_handlers, .cleanup = source_cleanup,
 };
