@@ -402,6 +402,34 @@ def rewriter_patterns(env, chk):
            "pattern0, pattern5, nmappings, size")
 
 
+def rewriter_clear_capacity(env, chk):
+    # Click's clear and capacity writes (COUNT_CALL writes after the third of
+    # four UDP flows is mapped): clear frees every mapping, capacity N frees
+    # those beyond N, the one expiring first first; either way only the fourth
+    # flow is left, and nmappings still counts the four mappings made
+    data = "!data src sport dst dport proto\n" + "".join(
+        "1.0.0.1 %d 2.0.0.2 80 U\n" % sport for sport in (1, 2, 3, 4))
+    last = "(1.0.0.1, 4, 2.0.0.2, 80, udp) => (9.9.9.9, 1027, 2.0.0.2, 80) [*0 1] i0 exp300"
+    for call, cap in (("rw.clear", "65536"), ("rw.capacity 1", "1")):
+        conf = ("FromIPSummaryDump(DATA %s, STOP true, CHECKSUM true) -> "
+                "rw :: IPRewriter(pattern 9.9.9.9 1024-65535# - - 0 1, UDP_GUARANTEE 0) -> "
+                "Counter(COUNT_CALL 3 %s) -> Discard; rw[1] -> Discard" % (json.dumps(data), call))
+        rc, out, err = click(env, "--simtime", "-e", conf, "-h", "rw.size", "-h", "rw.capacity",
+                             "-h", "rw.nmappings", "-h", "rw.mapping_failures", "-h", "rw.table")
+        chk.eq((rc, handlers(out)), (0, {"rw.size": "1", "rw.capacity": cap, "rw.nmappings": "4",
+                                         "rw.mapping_failures": "0", "rw.table": last}),
+               f"{call}: only the last flow's mapping left")
+    # a capacity larger than the configured one holds more mappings
+    conf = ("FromIPSummaryDump(DATA %s, STOP true, CHECKSUM true) -> "
+            "rw :: IPRewriter(pattern 9.9.9.9 1024-65535# - - 0 1, MAPPING_CAPACITY 2) -> "
+            "Counter(COUNT_CALL 1 rw.capacity 4) -> Discard; rw[1] -> Discard" % json.dumps(data))
+    rc, out, err = click(env, "--simtime", "-e", conf, "-h", "rw.size", "-h", "rw.capacity",
+                         "-h", "rw.mapping_failures")
+    chk.eq((rc, handlers(out)), (0, {"rw.size": "4", "rw.capacity": "4",
+                                     "rw.mapping_failures": "0"}),
+           "capacity 4 written over MAPPING_CAPACITY 2: four mappings held")
+
+
 def csum(data):
     """The Internet checksum of @data."""
     if len(data) % 2:
@@ -1118,6 +1146,8 @@ def main():
     timing_reply_anno(env, chk)
     chk.section("rewriter patterns handlers")
     rewriter_patterns(env, chk)
+    chk.section("rewriter clear and capacity writes")
+    rewriter_clear_capacity(env, chk)
     chk.section("rewriter patterns of 2 and 3 words")
     short_patterns(env, chk)
     chk.section("UDPRewriter")

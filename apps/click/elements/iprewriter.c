@@ -59,7 +59,8 @@
  * packet had. GUARANTEE is TCP_GUARANTEE (UDPRewriter: UDP_GUARANTEE).
  * Handlers: table (one mapping per line), tcp_table and udp_table (both
  * directions, as Click prints them), nmappings (mappings ever made, as
- * Click's), table_size and size (mappings held), capacity, mapping_failures,
+ * Click's), table_size and size (mappings held), capacity (written: the
+ * mappings beyond it freed, a larger one grows the table), clear, mapping_failures,
  * patterns and patternN (Click's lines: the pattern or <drop>, <nochange>,
  * <keep>, <mapper>, then " [N]" mappings made).
  */
@@ -424,6 +425,7 @@ rw_initialize(struct ck_element *e)
 	if (!x->flows || !x->bucket)
 		return ck_error(e, "out of memory for %u mappings", cap);
 	x->mask = nb - 1;
+	x->nalloc = cap;
 	for (uint32_t i = 0; i < nb; i++)
 		x->bucket[i] = -1;
 	x->free = -1;
@@ -733,7 +735,7 @@ rw_reap(struct ck_element *e, struct ck_timer *t)
 	struct rw *x = CK_PRIV(e, struct rw);
 	uint64_t now = ck_now(e->r);
 
-	for (uint32_t i = 0; i < (uint32_t)x->capacity; i++)
+	for (uint32_t i = 0; i < x->nalloc; i++)
 		if (x->flows[i].used && x->flows[i].expiry <= now)
 			rw_flow_free(x, &x->flows[i]);
 	if (x->nmappings)
@@ -773,7 +775,7 @@ rw_table(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	struct rw *x = CK_PRIV(e, struct rw);
 	uint64_t now = ck_now(e->r);
 
-	for (uint32_t i = 0; x->flows && i < (uint32_t)x->capacity; i++) {
+	for (uint32_t i = 0; x->flows && i < x->nalloc; i++) {
 		const struct rw_flow *fl = &x->flows[i];
 		bool tcp = fl->k[0].proto == NL_IPPROTO_TCP;
 		const char *proto = tcp ? "tcp" : fl->k[0].proto == NL_IPPROTO_UDP ? "udp" : "icmp";
@@ -794,7 +796,56 @@ static int
 rw_read_capacity(struct ck_element *e, const struct ck_handler *h, FILE *f)
 {
 	(void)h;
-	fprintf(f, "%lld\n", (long long)CK_PRIV(e, struct rw)->capacity);
+	fprintf(f, "%lld\n", (long long)CK_PRIV(e, struct rw)->group->capacity);
+	return 0;
+}
+
+/* capacity write: as Click, the (shared) capacity becomes N and the mappings
+ * beyond it are freed, expired ones first; a larger N grows this table. */
+static int
+rw_write_capacity(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	struct rw *x = CK_PRIV(e, struct rw);
+	int64_t n;
+
+	(void)h;
+	if (ck_parse_int(v, &n) < 0 || n < 0 || n > (1 << 24)) {
+		if (errf)
+			fprintf(errf, "CAPACITY: expected integer 0..%d\n", 1 << 24);
+		return -EINVAL;
+	}
+	if ((uint64_t)n > x->nalloc) {
+		struct rw_flow *fl = realloc(x->flows, (size_t)n * sizeof(*fl));
+
+		if (!fl) {
+			if (errf)
+				fprintf(errf, "out of memory for %lld mappings\n", (long long)n);
+			return -ENOMEM;
+		}
+		memset(fl + x->nalloc, 0, ((size_t)n - x->nalloc) * sizeof(*fl));
+		x->flows = fl;
+		for (uint32_t i = (uint32_t)n; i-- > x->nalloc;) {
+			fl[i].hnext[0] = x->free;
+			x->free = (int32_t)i;
+		}
+		x->nalloc = (uint32_t)n;
+	}
+	x->group->capacity = n;
+	x->capacity = n;
+	rw_flow_shrink(x, ck_now(e->r), (uint64_t)n);
+	return 0;
+}
+
+/* clear write: as Click, every mapping of this rewriter is freed. */
+static int
+rw_write_clear(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	struct rw *x = CK_PRIV(e, struct rw);
+
+	(void)h, (void)v, (void)errf;
+	for (uint32_t i = 0; i < x->nalloc; i++)
+		if (x->flows[i].used)
+			rw_flow_free(x, &x->flows[i]);
 	return 0;
 }
 
@@ -869,7 +920,8 @@ const struct ck_handler rw_handlers[] = {
 	{ "nmappings", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, created) },
 	{ "table_size", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings) },
 	{ "size", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings) },
-	{ "capacity", CK_H_READ, rw_read_capacity, NULL, 0 },
+	{ "capacity", CK_H_READ | CK_H_WRITE, rw_read_capacity, rw_write_capacity, 0 },
+	{ "clear", CK_H_WRITE, NULL, rw_write_clear, 0 },
 	{ "mapping_failures", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, failures) },
 	{ NULL, 0, NULL, NULL, 0 },
 };

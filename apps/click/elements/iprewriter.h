@@ -96,6 +96,7 @@ struct rw {
 	bool dst_anno;
 	bool reply_paint;      /* REPLY_ANNO PAINT */
 	struct rw_flow *flows;
+	uint32_t nalloc;         /* flows allocated (grows when a larger capacity is written) */
 	int32_t *bucket;
 	uint32_t mask;           /* buckets - 1 */
 	int32_t free;
@@ -122,6 +123,10 @@ int32_t rw_table_lookup(struct rw *x, const struct rw_key *k, uint64_t now);
 /* A free flow, zeroed and marked used. Returns NULL when the table is full of
  * guaranteed mappings. */
 struct rw_flow *rw_flow_alloc(struct rw *x, uint64_t now);
+/* Free @x's expired flows, then evict its flows (unguaranteed ones first, each
+ * time the one expiring first) while its group holds more than @limit
+ * mappings, as Click's shrink_heap; it cannot fail. */
+void rw_flow_shrink(struct rw *x, uint64_t now, uint64_t limit);
 /* Put both entries of @f into the table; it cannot fail. */
 void rw_flow_link(struct rw *x, struct rw_flow *f);
 /* Unlink @f and free it; it cannot fail. */

@@ -81,10 +81,10 @@ struct rw_flow *
 rw_flow_alloc(struct rw *x, uint64_t now)
 {
 	struct rw_flow *f, *victim = NULL;
-	uint32_t cap = (uint32_t)x->capacity;
+	uint64_t cap = (uint64_t)x->group->capacity;
 
 	if (x->free < 0 || x->group->used >= cap) {
-		for (uint32_t i = 0; i < cap; i++) {
+		for (uint32_t i = 0; i < x->nalloc; i++) {
 			f = &x->flows[i];
 			if (f->used && f->expiry <= now)
 				rw_flow_free(x, f);
@@ -104,6 +104,30 @@ rw_flow_alloc(struct rw *x, uint64_t now)
 	x->nmappings++;
 	x->group->used++;
 	return f;
+}
+
+void
+rw_flow_shrink(struct rw *x, uint64_t now, uint64_t limit)
+{
+	for (uint32_t i = 0; i < x->nalloc; i++)
+		if (x->flows[i].used && x->flows[i].expiry <= now)
+			rw_flow_free(x, &x->flows[i]);
+	while (x->nmappings && x->group->used > limit) {
+		struct rw_flow *victim = NULL;
+		bool vguar = true;
+
+		for (uint32_t i = 0; i < x->nalloc; i++) {
+			struct rw_flow *f = &x->flows[i];
+			bool guar = f->guarantee > now;
+
+			if (f->used && (!victim || (vguar && !guar) ||
+					(vguar == guar && f->expiry < victim->expiry))) {
+				victim = f;
+				vguar = guar;
+			}
+		}
+		rw_flow_free(x, victim);
+	}
 }
 
 /* Put both entries of @f into the table; it cannot fail. */
