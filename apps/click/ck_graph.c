@@ -353,6 +353,7 @@ ck_graph_free(struct ck_graph *g)
 	free(g->elems);
 	free(g->conns);
 	free(g->requires);
+	free(g->text);
 	free(g);
 }
 
@@ -465,6 +466,8 @@ ck_graph_parse(const char *text, const char *file, const char *const *defs,
 	if (check_processing(&k) < 0)
 		goto fail;
 	if (fe.requires && !(g->requires = xstrdup(fe.requires)))
+		longjmp(fe.oom, 1);
+	if (!(g->text = xstrdup(text)))
 		longjmp(fe.oom, 1);
 	ck_arena_free(&fe);
 	return g;

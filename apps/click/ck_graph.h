@@ -60,6 +60,7 @@ struct ck_graph {
 	struct ck_conn *conns;
 	uint32_t nb_conns;
 	char *requires;         /* the packages named by require(), space-separated (informative) */
+	char *text;             /* the configuration text as given (the `config` handler) */
 };
 
 /*

@@ -214,6 +214,38 @@ router_read(struct ck_router *r, const char *h, FILE *f)
 			fprintf(f, "%s\n", r->elems[i].name);
 		return 0;
 	}
+	if (strcmp(h, "config") == 0) {
+		/* as Click: the configuration text as it was given */
+		size_t n = r->config ? strlen(r->config) : 0;
+
+		if (n)
+			fputs(r->config, f);
+		if (n && r->config[n - 1] != '\n')
+			fputc('\n', f);
+		return 0;
+	}
+	if (strcmp(h, "requirements") == 0) {
+		/* as Click: each requirement's type and value, a line each */
+		for (const char *p = r->requires; p && *p;) {
+			size_t n = strcspn(p, " ");
+
+			if (n)
+				fprintf(f, "package\n%.*s\n", (int)n, p);
+			p += n + (p[n] == ' ');
+		}
+		return 0;
+	}
+	if (strcmp(h, "classes") == 0) {
+		for (const struct ck_element_class *const *c = ck_element_classes(); *c; c++)
+			fprintf(f, "%s\n", (*c)->name);
+		return 0;
+	}
+	if (strcmp(h, "handlers") == 0) {
+		/* Click's global handlers, in Click's order, as an element's handlers */
+		fputs("version\tr\nconfig\tr\nrequirements\tr\nhandlers\tr\nlist\tr\nstop\tw\n"
+		      "classes\tr\n", f);
+		return 0;
+	}
 	return -ENOENT;
 }
 

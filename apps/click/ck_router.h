@@ -36,6 +36,8 @@ struct ck_router {
 	struct ck_element *rx[CK_MAX_PORTS]; /* FromDevice of each port */
 	uint64_t unbound_drops;
 	uint64_t cyc_nested;  /* cycles of the elements called inside the timed one */
+	char *config;         /* the configuration text (the `config` handler), or NULL */
+	char *requires;       /* the packages require() names, space-separated, or NULL */
 };
 
 #endif /* CK_ROUTER_H */

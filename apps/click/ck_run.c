@@ -709,6 +709,8 @@ ck_router_new(const struct ck_graph *g, const struct ck_platform *p, FILE *errf)
 	r->plat = p;
 	r->errf = errf;
 	r->runcount = 1;
+	r->config = g->text ? strdup(g->text) : NULL;
+	r->requires = g->requires ? strdup(g->requires) : NULL;
 	if (p->simtime)
 		ck_router_set_simtime(r, true);
 	r->n = g->nb_elems;
@@ -774,5 +776,7 @@ ck_router_free(struct ck_router *r)
 	free(r->addrs);
 	free(r->elems);
 	free(r->tasks);
+	free(r->config);
+	free(r->requires);
 	free(r);
 }

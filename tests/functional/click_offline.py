@@ -430,6 +430,25 @@ def rewriter_clear_capacity(env, chk):
            "capacity 4 written over MAPPING_CAPACITY 2: four mappings held")
 
 
+def global_handlers(env, chk):
+    # Click's global read handlers config (the text as given), classes (a class
+    # a line) and handlers (the global handlers, NAME TAB r/w, in Click's order)
+    conf = "Idle -> c :: Counter -> Discard; // comment\n"
+    rc, out, err = click(env, "-q", "-e", conf, "-h", "config", "-h", "handlers", "-h", "classes")
+    h = handlers(out)
+    chk.eq((rc, h.get("config")), (0, conf.rstrip("\n")), "config: the configuration text")
+    chk.eq(h.get("handlers"), "version\tr\nconfig\tr\nrequirements\tr\nhandlers\tr\nlist\tr\n"
+           "stop\tw\nclasses\tr", "handlers: the global handlers")
+    # requirements: Click keeps a type and a value a line each ("package", NAME)
+    rc, out, err = click(env, "-q", "-e", 'require(foo, package "bar"); Idle -> Discard',
+                         "-h", "requirements")
+    chk.eq((rc, out), (0, "package\nfoo\npackage\nbar\n"), "requirements: package and name")
+    classes = (h.get("classes") or "").split("\n")
+    chk.ok({"Discard", "Counter", "IPRewriter", "InfiniteSource", "Queue"} <= set(classes)
+           and "Meter" not in classes and len(classes) == len(set(classes)),
+           "classes: the classes implemented, one a line", classes[:5])
+
+
 def csum(data):
     """The Internet checksum of @data."""
     if len(data) % 2:
@@ -1148,6 +1167,8 @@ def main():
     rewriter_patterns(env, chk)
     chk.section("rewriter clear and capacity writes")
     rewriter_clear_capacity(env, chk)
+    chk.section("global handlers")
+    global_handlers(env, chk)
     chk.section("rewriter patterns of 2 and 3 words")
     short_patterns(env, chk)
     chk.section("UDPRewriter")
