@@ -2,7 +2,8 @@
 /*
  * ck_handlers.c — read and write handlers by "ELEMENT.HANDLER": every
  * element's generic ones (name, class, config, ports, handlers), its class's
- * own, and the router's (stop, version, list); `-h` printing like click.
+ * own, and the router's (stop, version, list, config, requirements,
+ * handlers, classes); `-h` printing like click.
  */
 #include <errno.h>
 #include <fnmatch.h>
