@@ -11,8 +11,8 @@
  * gets the IP-header and destination-IP annotations, then leaves on output
  * 0; a bad one goes to output 1 or is dropped, with "NAME: IP header check
  * failed: REASON" the first time (every time with VERBOSE). DETAILS adds
- * the drop_details handler. CheckIPHeader2 is the same without the
- * checksum check.
+ * the drop_details handler. CheckIPHeader2 is the same with CHECKSUM
+ * false unless given.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
