@@ -83,6 +83,7 @@ netvm-click --offline, no root, no core engine.
 
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -1105,6 +1106,29 @@ def big(env, chk):
                    f"{n} elements: refused, too large", f"rc={rc} err={err[-300:]!r}")
 
 
+def arpquerier(env, chk):
+    # ARPQuerier(IP/LEN, ETH): the prefix's broadcast address and multicast
+    # addresses need no query; an unanswered address is asked every 100 ms
+    # for 10 queries, then every 2 s (Click's ARPTable); every held packet
+    # stays held (no per-address limit unless ENTRY_PACKET_CAPACITY)
+    rows = "".join(f"{0.15 * i:.2f} 10.1.0.9\n" for i in range(15))
+    dump = "!data timestamp ip_dst\n0 10.1.255.255\n0 239.1.2.3\n" + rows
+    conf = (f'FromIPSummaryDump(DATA "{dump}", TIMING true, STOP true)'
+            " -> a :: ARPQuerier(10.1.0.1/16, 2:0:0:0:0:1) -> Print(o, MAXLENGTH 6) -> Discard;"
+            " a[1] -> Discard; Idle -> [1]a;")
+    rc, out, err = click(env, "--simtime", "-e", conf, "-h", "a.stats", "-h", "a.count",
+                         "-h", "a.length", "-h", "a.table", timeout=30)
+    h = handlers(out)
+    chk.eq((rc, err.splitlines()), (0, ["o:   54 | ffffffff ffff", "o:   54 | 01005e01 0203"]),
+           "10.1.255.255 to the Ethernet broadcast, 239.1.2.3 to 01:00:5e:01:02:03")
+    chk.eq(h.get("a.stats"), "0 packets killed\n10 ARP queries sent",
+           "15 packets 150 ms apart to one silent address: 10 queries, nothing killed")
+    chk.eq((h.get("a.count"), h.get("a.length")), ("1", "15"),
+           "one entry holding all 15 packets")
+    chk.ok(re.fullmatch(r"10\.1\.0\.9 0 FF-FF-FF-FF-FF-FF \d+\.\d{6}", h.get("a.table", "")),
+           "table: address, not known, no Ethernet address, age", h.get("a.table"))
+
+
 def main():
     env = nvenv.setup("click_offline", timeout=200, description=__doc__)
     chk = check.Checker("click_offline")
@@ -1183,6 +1207,8 @@ def main():
     pcap_typo(env, chk)
     chk.section("Unstrip past the headroom")
     unstrip(env, chk)
+    chk.section("ARPQuerier's broadcast, multicast, query spacing and handlers")
+    arpquerier(env, chk)
     chk.section("200 000 elements")
     big(env, chk)
     env.done(chk)

@@ -1,34 +1,37 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ARPQuerier(IP, ETH [, CAPACITY, ENTRY_PACKET_CAPACITY, TIMEOUT]) or
- * ARPQuerier(NAME) — input 0: IP packets, next hop from the destination-IP
- * annotation (the IP destination when it is 0); a known next hop gets an
- * Ethernet header (ETH → its address, type 0x0800) and leaves on output 0,
- * 255.255.255.255 goes to the Ethernet broadcast address. An unknown one is
- * held (ENTRY_PACKET_CAPACITY per address, default 8; CAPACITY in all,
- * default 2048; beyond: dropped and counted) and an ARP query is sent on
- * output 1 (output 0 when there is one output), at most one per address
- * every 100 ms. Input 1: ARP replies (Ethernet frames) fill the table and
- * release the held packets in order. Entries older than TIMEOUT (300 s) are
- * asked again. Handlers: table, queries, responses, drops.
+ * ARPQuerier(IP[/LEN], ETH [, CAPACITY, ENTRY_PACKET_CAPACITY, TIMEOUT,
+ * BROADCAST]) or ARPQuerier(NAME) — input 0: IP packets, next hop from the
+ * destination-IP annotation (the IP destination when it is 0); a known next
+ * hop gets an Ethernet header (ETH → its address, type 0x0800) and leaves on
+ * output 0; 255.255.255.255 and the broadcast address (BROADCAST, else IP's
+ * prefix's) go to the Ethernet broadcast address, multicast to
+ * 01:00:5E + its low 23 bits. An unknown one is held (ENTRY_PACKET_CAPACITY
+ * per address, default 0: no limit; CAPACITY in all, default 2048; beyond:
+ * dropped and counted) and an ARP query is sent on output 1 (output 0 when there is one
+ * output), as Click at most one per address every 100 ms, every 2 s after
+ * 10 queries without a reply. Input 1: ARP replies (Ethernet frames) fill
+ * the table and release the held packets in order. Entries older than
+ * TIMEOUT (300 s) are asked again. Handlers: table, stats, count, length,
+ * queries, responses, drops.
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 
 #include "ck_elem.h"
-
-#define ARPQ_HELD_DEFAULT 8
 
 struct arpq_entry {
 	uint32_t ip;
 	uint8_t eth[6];
 	bool known;
 	uint64_t when_ns, query_ns;
+	unsigned int polls; /* queries since the last reply */
 	struct ck_pkt *head, **tail;
 	unsigned int nheld;
 };
 
 struct arpq {
-	uint32_t ip;
+	uint32_t ip, mask, bcast;
 	uint8_t eth[6];
 	int64_t capacity, entry_capacity;
 	double timeout;
@@ -41,27 +44,35 @@ static int
 arpq_configure(struct ck_element *e)
 {
 	struct arpq *x = CK_PRIV(e, struct arpq);
-	struct ck_bytes ign[4] = { { 0 } };
-	bool have_eth = false;
+	struct ck_bytes ign[3] = { { 0 } };
+	uint32_t pfx[2] = { 0, 0 };
+	bool have_eth = false, have_bcast = false;
 	const struct ck_argdesc a[] = {
-		{ "IP", CK_A_IP, &x->ip, CK_POS | CK_MAND, NULL },
+		{ "IP", CK_A_PREFIX, pfx, CK_POS | CK_MAND, NULL },
 		{ "ETH", CK_A_ETH, x->eth, CK_POS, &have_eth },
 		{ "CAPACITY", CK_A_INT, &x->capacity, 0, NULL },
 		{ "ENTRY_PACKET_CAPACITY", CK_A_INT, &x->entry_capacity, 0, NULL },
 		{ "TIMEOUT", CK_A_TIME, &x->timeout, 0, NULL },
 		{ "POLL_TIMEOUT", CK_A_WORD, &ign[0], 0, NULL },
-		{ "BROADCAST", CK_A_WORD, &ign[1], 0, NULL },
-		{ "ENTRY_CAPACITY", CK_A_WORD, &ign[2], 0, NULL },
-		{ "TABLE", CK_A_WORD, &ign[3], 0, NULL },
+		{ "BROADCAST", CK_A_IP, &x->bcast, 0, &have_bcast },
+		{ "ENTRY_CAPACITY", CK_A_WORD, &ign[1], 0, NULL },
+		{ "TABLE", CK_A_WORD, &ign[2], 0, NULL },
 	};
 	int rc;
 
 	x->capacity = 2048;
-	x->entry_capacity = ARPQ_HELD_DEFAULT;
 	x->timeout = 300;
 	rc = ck_args_parse(e, a, 9);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 3; i++)
 		free(ign[i].p);
+	x->ip = pfx[0];
+	x->mask = pfx[1];
+	if (!have_bcast) {
+		/* as Click: the prefix's broadcast address, none for a lone host */
+		x->bcast = x->ip | ~x->mask;
+		if (x->bcast == x->ip)
+			x->bcast = 0xffffffffu;
+	}
 	if (rc == 0 && !have_eth) {
 		/* ARPQuerier(NAME): the Ethernet address of the same AddressInfo name */
 		char **w;
@@ -106,6 +117,7 @@ entry(struct arpq *x, uint32_t ip, bool create)
 	memset(&x->t[x->n], 0, sizeof(x->t[x->n]));
 	x->t[x->n].ip = ip;
 	x->t[x->n].tail = &x->t[x->n].head;
+	memset(x->t[x->n].eth, 0xff, 6); /* as Click: unknown is the broadcast address */
 	return &x->t[x->n++];
 }
 
@@ -158,8 +170,16 @@ arpq_ip(struct ck_element *e, struct arpq *x, struct ck_pkt *p)
 
 	if (!dst && ck_ip_hdr(p))
 		dst = ((struct nl_ipv4_hdr *)p->a.ip)->dst;
-	if (dst == 0xffffffffu) {
+	if (dst == 0xffffffffu || dst == x->bcast) {
 		encap_out(e, x, p, bcast);
+		return;
+	}
+	if ((ntohl(dst) & 0xf0000000u) == 0xe0000000u) {
+		uint32_t h = ntohl(dst);
+		uint8_t mc[6] = { 0x01, 0x00, 0x5e, (uint8_t)((h >> 16) & 0x7f), (uint8_t)(h >> 8),
+				  (uint8_t)h };
+
+		encap_out(e, x, p, mc);
 		return;
 	}
 	en = entry(x, dst, true);
@@ -172,8 +192,11 @@ arpq_ip(struct ck_element *e, struct arpq *x, struct ck_pkt *p)
 		encap_out(e, x, p, en->eth);
 		return;
 	}
+	if (!en->when_ns)
+		en->when_ns = now ? now : 1; /* the table's age counts from here */
 	en->known = false;
-	if (en->nheld >= (uint64_t)x->entry_capacity || x->held >= (uint64_t)x->capacity) {
+	if ((x->entry_capacity > 0 && en->nheld >= (uint64_t)x->entry_capacity) ||
+	    x->held >= (uint64_t)x->capacity) {
 		x->drops++;
 		ck_pkt_kill(e, p);
 	} else {
@@ -183,8 +206,12 @@ arpq_ip(struct ck_element *e, struct arpq *x, struct ck_pkt *p)
 		en->nheld++;
 		x->held++;
 	}
-	if (en->query_ns == 0 || now - en->query_ns >= 100000000u) {
+	/* as Click: 100 ms between queries, 2 s once 10 went unanswered */
+	if (en->query_ns == 0 ||
+	    now - en->query_ns >= (en->polls >= 10 ? 2000000000u : 100000000u)) {
 		en->query_ns = now ? now : 1;
+		if (en->polls < 255)
+			en->polls++;
 		send_query(e, x, dst);
 	}
 }
@@ -208,6 +235,7 @@ arpq_reply(struct ck_element *e, struct arpq *x, struct ck_pkt *p)
 
 		memcpy(en->eth, d + 22, 6);
 		en->known = true;
+		en->polls = 0;
 		en->when_ns = ck_now(e->r);
 		en->head = NULL;
 		en->tail = &en->head;
@@ -241,14 +269,41 @@ arpq_table(struct ck_element *e, const struct ck_handler *h, FILE *f)
 {
 	struct arpq *x = CK_PRIV(e, struct arpq);
 
+	uint64_t now = ck_now(e->r);
+
 	(void)h;
 	for (unsigned int i = 0; i < x->n; i++) {
 		char b[16];
-		const uint8_t *m = x->t[i].eth;
+		const struct arpq_entry *en = &x->t[i];
+		const uint8_t *m = en->eth;
+		uint64_t age = en->when_ns && now > en->when_ns ? now - en->when_ns : 0;
+		bool ok = en->known && age < (uint64_t)(x->timeout * 1e9);
 
-		fprintf(f, "%s %d %02X-%02X-%02X-%02X-%02X-%02X\n", ck_ip_str(x->t[i].ip, b),
-			x->t[i].known, m[0], m[1], m[2], m[3], m[4], m[5]);
+		/* as Click: IP, known, Ethernet address, seconds since the last reply */
+		fprintf(f, "%s %d %02X-%02X-%02X-%02X-%02X-%02X %" PRIu64 ".%06" PRIu64 "\n",
+			ck_ip_str(en->ip, b), ok, m[0], m[1], m[2], m[3], m[4], m[5],
+			age / 1000000000u, age % 1000000000u / 1000u);
 	}
+	return 0;
+}
+
+static int
+arpq_stats(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	struct arpq *x = CK_PRIV(e, struct arpq);
+
+	(void)h;
+	fprintf(f, "%" PRIu64 " packets killed\n%" PRIu64 " ARP queries sent\n", x->drops,
+		x->queries);
+	return 0;
+}
+
+static int
+arpq_count(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	struct arpq *x = CK_PRIV(e, struct arpq);
+
+	fprintf(f, "%" PRIu64 "\n", h->name[0] == 'c' ? (uint64_t)x->n : x->held);
 	return 0;
 }
 
@@ -270,6 +325,9 @@ arpq_cleanup(struct ck_element *e)
 
 static const struct ck_handler arpq_handlers[] = {
 	{ "table", CK_H_READ, arpq_table, NULL, 0 },
+	{ "stats", CK_H_READ, arpq_stats, NULL, 0 },
+	{ "count", CK_H_READ, arpq_count, NULL, 0 },
+	{ "length", CK_H_READ, arpq_count, NULL, 0 },
 	{ "queries", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, queries) },
 	{ "responses", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, responses) },
 	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, drops) },
