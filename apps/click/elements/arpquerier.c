@@ -268,7 +268,6 @@ static int
 arpq_table(struct ck_element *e, const struct ck_handler *h, FILE *f)
 {
 	struct arpq *x = CK_PRIV(e, struct arpq);
-
 	uint64_t now = ck_now(e->r);
 
 	(void)h;
