@@ -14,7 +14,10 @@
  *     -serial chardev:netvm-agent
  *     -kernel K [-initrd I] -append 'console=ttyS0 panic=-1 quiet netvm.agent'
  *
- * whose guest /init runs netvm-agent on ttyS1. Starting an NF in it, each
+ * whose guest /init runs netvm-agent on ttyS1, its pid in
+ * <state_dir>/idle<N>.idle-pid and its NF's core lease in idle<N>.idle-lease
+ * for the next manager, which stops it (mgr_idle_orphans()) should this one
+ * die without stopping it. Starting an NF in it, each
  * step bounded by idle.timeout_ms:
  *   1. a fresh core lease on the NF's behalf (role, queues): pool fd,
  *      private region fd, doorbell eventfd;
@@ -42,6 +45,7 @@
  * It all runs in the manager's loop and blocks it while it lasts (well
  * under a second normally, idle.timeout_ms per step at most).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -63,6 +67,12 @@
 #define IDLE_CHECK_MS 1000   /* a busy VM's NF is checked this often */
 #define IDLE_UIO_DEVICES "2" /* pool + private region */
 #define IDLE_MAX_ARGS 40
+/* The pidfile of an idle VM's QEMU and the lease file of its NF, for the
+ * next manager (mgr_idle_orphans()): names no VM of `vms` has (theirs end
+ * in .pid and .lease), so that step 1 of a manager's start never takes an
+ * idle VM for a VM that left the configuration. */
+#define IDLE_PID_EXT "idle-pid"
+#define IDLE_LEASE_EXT "idle-lease"
 
 extern char **environ;
 
@@ -135,7 +145,8 @@ mgr_idle_vm_init(struct mgr_idle_vm *v, struct mgr *m, const char *name)
 	    idle_path(v->bell_path, sizeof(v->bell_path), m, v->name, "sock") < 0 ||
 	    idle_path(v->console_path, sizeof(v->console_path), m, v->name, "console") < 0 ||
 	    idle_path(v->log_path, sizeof(v->log_path), m, v->name, "log") < 0 ||
-	    idle_path(v->pid_path, sizeof(v->pid_path), m, v->name, "pid") < 0)
+	    idle_path(v->pid_path, sizeof(v->pid_path), m, v->name, IDLE_PID_EXT) < 0 ||
+	    idle_path(v->lease_path, sizeof(v->lease_path), m, v->name, IDLE_LEASE_EXT) < 0)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -218,6 +229,7 @@ idle_nf_release(struct mgr_idle_vm *v)
 {
 	mgr_ivs_stop(&v->ivs);
 	nvm_attach_close(&v->att);
+	unlink(v->lease_path);
 	v->fdset = -1;
 	v->guest_pid = 0;
 	v->cmdline[0] = '\0';
@@ -527,6 +539,12 @@ idle_provision(struct mgr_idle_vm *v, uint16_t role, uint16_t queues, const char
 			     sizeof(msg));
 	if (r < 0)
 		goto fail_attach;
+	/* for the next manager, should this one die: it ends the lease */
+	r = mgr_state_lease_write(v->lease_path, v->att.nf_id, v->att.token);
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "cannot write %s: %s", v->lease_path, strerror(-r));
+		goto fail_attach;
+	}
 	if (!idle_pow2(v->att.pool_size) || !idle_pow2(v->att.priv_size)) {
 		snprintf(msg, sizeof(msg), "the core's pool (%llu bytes) or private region (%llu) "
 			 "is not a power of two: ivshmem cannot map it",
@@ -785,4 +803,85 @@ mgr_idle_shutdown(struct mgr *m)
 	free(p->vms);
 	free(p);
 	m->idle = NULL;
+}
+
+/* Whether @name is one the pool gives its VMs: idle<N> or idle-tpl. */
+static bool
+idle_name_ours(const char *name)
+{
+	size_t n = strncmp(name, "idle", 4) == 0 ? strspn(name + 4, "0123456789") : 0;
+
+	return strcmp(name, "idle-tpl") == 0 || (n > 0 && name[4 + n] == '\0');
+}
+
+/* Stop idle VM @name's QEMU of pidfile @pidfile left by a previous manager
+ * (a process taken for it only if its command line names the VM's agent
+ * socket), end its NF's lease, remove its files; cannot fail. */
+static void
+idle_orphan(struct mgr *m, const char *name, const char *pidfile)
+{
+	static const char *const gone[] = { "agent", "qmp", "sock", "console", "log" };
+	char path[MGR_CFG_PATH_LEN], e[2 * MGR_CFG_PATH_LEN], nf[48] = "";
+	uint64_t token;
+	uint32_t id;
+	unsigned int i;
+	pid_t pid = mgr_state_pid_read(pidfile);
+
+	if (idle_path(path, sizeof(path), m, name, IDLE_LEASE_EXT) == 0 &&
+	    mgr_state_lease_read(path, &id, &token) == 0)
+		snprintf(nf, sizeof(nf), "; ending the lease of its nf id %u", id);
+	if (idle_path(path, sizeof(path), m, name, "agent") == 0 &&
+	    mgr_state_pid_is_vm(pid, mgr_qemu_esc(path, e, sizeof(e)))) {
+		mgr_log("idle vm %s: stopping QEMU pid %d left by a previous netvm-manager%s",
+			name, (int)pid, nf);
+		mgr_state_kill(pid);
+	} else if (nf[0] != '\0') {
+		mgr_log("idle vm %s: no QEMU of a previous netvm-manager runs%s", name, nf);
+	}
+	unlink(pidfile);
+	if (idle_path(path, sizeof(path), m, name, IDLE_LEASE_EXT) == 0)
+		mgr_state_lease_end(&m->cfg, path);
+	for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+		if (idle_path(path, sizeof(path), m, name, gone[i]) == 0)
+			unlink(path);
+}
+
+/*
+ * At start, before the pool boots: stop the idle VMs' QEMUs a previous
+ * manager of this state directory left running (it was killed or crashed;
+ * idle VMs are not adopted), end the leases of the NFs they ran, remove
+ * their files and the template; cannot fail (what cannot be removed is left).
+ */
+void
+mgr_idle_orphans(struct mgr *m)
+{
+	/* a VM is found by its pidfile, or by its lease file when QEMU was gone */
+	static const char *const ext[] = { "." IDLE_PID_EXT, "." IDLE_LEASE_EXT };
+	char name[MGR_CFG_NAME_LEN], file[MGR_CFG_PATH_LEN];
+	DIR *d = opendir(m->cfg.state_dir);
+	struct dirent *e;
+	size_t len, elen;
+	unsigned int i;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		for (i = 0; i < 2; i++) {
+			elen = strlen(ext[i]);
+			if (len > elen && len - elen < sizeof(name) &&
+			    strcmp(e->d_name + len - elen, ext[i]) == 0)
+				break;
+		}
+		if (i == 2)
+			continue;
+		memcpy(name, e->d_name, len - elen);
+		name[len - elen] = '\0';
+		if (idle_name_ours(name) &&
+		    idle_path(file, sizeof(file), m, name, IDLE_PID_EXT) == 0)
+			idle_orphan(m, name, file);
+	}
+	closedir(d);
+	if (idle_path(file, sizeof(file), m, "idle", "template") == 0)
+		unlink(file);
 }

@@ -96,7 +96,8 @@ struct mgr_idle_vm {
 	char bell_path[MGR_CFG_SOCK_LEN];  /* <state_dir>/idle<N>.sock: per NF */
 	char console_path[MGR_CFG_PATH_LEN];
 	char log_path[MGR_CFG_PATH_LEN];
-	char pid_path[MGR_CFG_PATH_LEN];
+	char pid_path[MGR_CFG_PATH_LEN];   /* <state_dir>/idle<N>.idle-pid: QEMU's pid */
+	char lease_path[MGR_CFG_PATH_LEN]; /* <state_dir>/idle<N>.idle-lease: its NF's lease */
 	uint64_t booted_ms;   /* when QEMU started */
 	uint64_t ready_ms;    /* when the agent first answered */
 	uint64_t ping_ms;     /* last ping sent while booting */
@@ -150,6 +151,7 @@ int mgr_idle_stop_nf(struct mgr_idle_vm *v, char *err, size_t errlen);
 struct mgr_idle_vm *mgr_idle_find_nf(struct mgr *m, uint32_t nf_id);
 struct json_object *mgr_idle_json(const struct mgr_idle_vm *v, uint64_t now_ms);
 void mgr_idle_shutdown(struct mgr *m);
+void mgr_idle_orphans(struct mgr *m);
 
 /* inside mgr_idle*.c only */
 int mgr_idle_vm_init(struct mgr_idle_vm *v, struct mgr *m, const char *name);

@@ -7,8 +7,9 @@
  *   netvm-manager [-c FILE] [--check]
  *
  * Start-up: configuration, state directory, QEMUs a previous manager left
- * (adopted with their core leases, or stopped: see mgr_vm_adopt()), control
- * socket, then every VM with autostart not adopted. SIGINT/SIGTERM stop
+ * (adopted with their core leases, or stopped: see mgr_vm_adopt(); idle VMs
+ * are stopped, mgr_idle_orphans()), control socket, then every VM with
+ * autostart not adopted. SIGINT/SIGTERM stop
  * every VM and exit (or leave them running: manager.keep_vms_on_exit).
  */
 #include <errno.h>
@@ -365,6 +366,7 @@ main(int argc, char **argv)
 		mgr_log("warning: %s", err);
 	mgr_log_accel(&m.cfg);
 	mgr_state_orphans(&m.cfg);
+	mgr_idle_orphans(&m);
 	for (i = 0; i < m.nb_vms; i++)
 		mgr_vm_adopt(&m.vms[i]);
 	for (i = 0; i < m.nb_vms; i++)

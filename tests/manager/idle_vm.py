@@ -17,6 +17,10 @@
              says so, destroys and replaces the VM, the core has every buffer back
   hang       a QEMU stopped (SIGSTOP) before nf start: a QMP time-out, a clear
              error, nothing attached, the VM destroyed and replaced (refill)
+  restart    a bridge started, its lease in idle0.idle-lease (mode 0600), the
+             manager killed (SIGKILL), started again: the old QEMU is stopped, the
+             NF's instance gone from the core with every buffer back (its lease
+             ended, not left to expire), the file removed, a fresh idle0 booted
 
 Needs root, hugepages, iproute2, ping and the guest image (skipped, 77, without it).
 """
@@ -228,6 +232,47 @@ def case_hang(chk, core, mgr, pid):
     chk.ok(ok, "hang: a new idle VM is booted in its place (refill)", f"{vm}")
 
 
+def case_restart(chk, core, mgr):
+    """A manager killed with an NF running in idle0: the next one stops that QEMU
+    and ends the NF's lease."""
+    chk.section("restart: the manager killed (SIGKILL) while idle0 runs an NF")
+    rc, out = nf_start(mgr, BRIDGE)
+    nf = out.get("nf_id") if isinstance(out, dict) else None
+    pid = idle_list(mgr)[0].get("idle0", {}).get("pid")
+    if not chk.ok(rc == 0 and nf is not None and pid, "restart: nf start answers ok",
+                  f"{out}" + mgr.tail()):
+        return
+    lease = os.path.join(mgr.state_dir, "idle0.idle-lease")
+    try:
+        with open(lease) as f:
+            held = f.read().split()
+        mode = os.stat(lease).st_mode & 0o777
+    except OSError as exc:
+        held, mode = [str(exc)], None
+    chk.ok(held[:1] == [str(nf)] and len(held) == 2 and mode == 0o600,
+           f"restart: idle0.idle-lease holds nf id {nf}'s lease, mode 0600",
+           f"{held} mode {mode}")
+    mgr.kill()
+    chk.ok(_alive(pid) and f"nf{nf}_role" in core.stats(),
+           "restart: the killed manager's QEMU and NF run on")
+    err = mgr.start_ready()
+    if err:
+        chk.fatal("restart: netvm-manager starts again", err)
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    chk.ok(not _alive(pid), f"restart: the old QEMU (pid {pid}) is stopped")
+    ok, st = core.tel.wait_for(lambda s: pool_whole(s, nf), 5)
+    chk.ok(ok, f"restart: the core has no instance {nf} and every buffer back (its lease "
+           "ended)", f"pool0_free={st.get('pool0_free')} total={st.get('pool0_total')}")
+    line = (f"idle vm idle0: stopping QEMU pid {pid} left by a previous netvm-manager; "
+            f"ending the lease of its nf id {nf}")
+    chk.ok(line in mgr.stdout(), f"restart: the log says '{line}'", mgr.tail())
+    chk.ok(not os.path.exists(lease), "restart: idle0.idle-lease is removed")
+    ok, vm = wait_idle(mgr, BOOT_TIMEOUT, not_pid=pid)
+    chk.ok(ok, "restart: a fresh idle0 boots", f"{vm}" + mgr.tail())
+
+
 def _zombie(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -238,7 +283,7 @@ def _zombie(pid):
 
 def main():
     """Run the scenario; exit 0 when every check passed."""
-    env = nvenv.setup("idle_vm", 280, __doc__)
+    env = nvenv.setup("idle_vm", 360, __doc__)
     chk = check.Checker("idle_vm")
 
     chk.section("namespaces, core, manager with one idle VM")
@@ -265,6 +310,7 @@ def main():
             pid = case_garbage(chk, core, mgr, pid)
         if pid:
             case_hang(chk, core, mgr, pid)
+        case_restart(chk, core, mgr)
 
     chk.section("shutdown")
     chk.eq(mgr.stop(15, 30), 0, "netvm-manager exits 0 on SIGTERM")

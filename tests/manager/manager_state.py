@@ -9,14 +9,22 @@ configuration in the work directory with relative paths:
   check      --check from /: a relative manager.qemu is taken from the
              configuration's directory (no warning for the stand-in; the
              warning for a missing one names the absolute path)
-  start      two VMs v1, v2: each QEMU is the stand-in of the configuration's
-             directory, though the manager's cwd is /
+  start      three VMs v1, v2, v3 and two idle VMs: each QEMU is the stand-in of
+             the configuration's directory, though the manager's cwd is /; an
+             idle VM's pid is in <state_dir>/idle<N>.idle-pid (no idle<N>.pid)
   state dir  manager.state_dir (and its missing parent) created mode 0755
              whatever the umask
   orphan     the manager killed (SIGKILL), started again with v1 only: v2's QEMU
              is stopped, its pidfile, socket, lease, log, console and QMP socket
              removed, the core has v1's instance only; this comes before v1's
              adoption in the log
+  idle       the same restart, idle.count 2 -> 1: both idle VMs' QEMUs are
+             stopped (a line each in the log), idle1's files removed, its NF's
+             lease ended (v3's lease, put in idle1.idle-lease as a busy idle VM
+             leaves it: the core has v1's instance only), the template file
+             removed; an unrelated process whose pid is in idle7.idle-pid is not
+             killed (its command line names no idle7.agent), the pidfile removed;
+             idle0 runs in a fresh QEMU whose pid is in idle0.idle-pid
   stop       SIGTERM: the manager exits 0, the core has every buffer back
 
 Needs root and hugepages.
@@ -46,12 +54,20 @@ default = { action = "drop"; };
 
 FAKE_QEMU = """#!/usr/bin/python3
 # Stands in for QEMU: answers the ivshmem-plain,help probe with nothing, writes
-# the -serial file, binds the -qmp socket, then sleeps with QEMU's argv.
+# the -serial file, binds the -qmp socket and server chardev sockets (an idle
+# VM's agent), then sleeps with QEMU's argv.
 import socket, sys, time
 args = sys.argv[1:]
 if any(a.endswith(",help") for a in args):
     sys.exit(0)
+socks = []
 for opt, val in zip(args, args[1:]):
+    if opt == "-chardev" and val.startswith("socket,") and "server=on" in val:
+        path = [o[5:] for o in val.split(",") if o.startswith("path=")][0]
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(path)
+        s.listen(1)
+        socks.append(s)
     if opt == "-serial" and val.startswith("file:"):
         with open(val[5:], "w") as f:
             f.write("stand-in console\\n")
@@ -74,11 +90,14 @@ class Manager(mgrtest.Manager):
         Proc.__init__(self, env, "manager", argv)
 
 
-def write_conf(path, core, vms, qemu="bin/fakeqemu"):
-    """A configuration with relative paths naming VMs @vms; its path."""
+def write_conf(path, core, vms, qemu="bin/fakeqemu", idle=0):
+    """A configuration with relative paths naming VMs @vms and @idle idle VMs (the
+    stand-in stays booting); its path."""
     with open(path, "w") as f:
         f.write(f'manager = {{ socket = "manager.sock"; state_dir = "st/vms"; qemu = "{qemu}";\n'
-                '  accel = "tcg"; connect_timeout_s = 600; };\n')
+                '  accel = "tcg"; connect_timeout_s = 600; boot_timeout_s = 600; };\n')
+        if idle:
+            f.write(f'idle = {{ count = {idle}; kernel = "vmlinux"; }};\n')
         f.write(f'core = {{ socket = "{core.sock}"; file_prefix = "{core.prefix}"; }};\n')
         f.write("vms = (\n" + ",\n".join(
             f'  {{ name = "{n}"; role = {mgrtest.ROLE}; kernel = "vmlinux"; '
@@ -108,6 +127,27 @@ def kill_fakes(fake):
 def attached(st):
     """The instance ids the core's counters @st show attached."""
     return {int(k[2:-5]) for k in st if re.fullmatch(r"nf\d+_role", k)}
+
+
+def read_pid(path):
+    """The pid in pidfile @path, or None."""
+    try:
+        with open(path) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def idle_pids(mgr, names, timeout=15):
+    """{name: pid} of idle VMs @names once each has a QEMU (None for those without)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rc, out = mgr.netvmctl("idle", "list")
+        vms = {v["name"]: v for v in out.get("idle", [])} if isinstance(out, dict) else {}
+        pids = {n: vms.get(n, {}).get("pid") for n in names}
+        if all(pids.values()) or time.monotonic() >= deadline:
+            return pids
+        time.sleep(0.1)
 
 
 def mode(path):
@@ -140,7 +180,7 @@ def main():
         chk.fatal("core engine starts", err)
 
     chk.section("check: --check from / takes manager.qemu from the configuration's directory")
-    conf = write_conf(env.path("m.conf"), core, ["v1", "v2"])
+    conf = write_conf(env.path("m.conf"), core, ["v1", "v2", "v3"], idle=2)
     r = subprocess.run([mgr_bin, "--check", "-c", conf], capture_output=True, text=True,
                        timeout=30, cwd="/")
     chk.ok(r.returncode == 0 and "configuration valid" in r.stdout and
@@ -160,7 +200,7 @@ def main():
     if err:
         chk.fatal("netvm-manager starts (from /, umask 077)", err)
     pids, nf_ids = {}, {}
-    for name in ("v1", "v2"):
+    for name in ("v1", "v2", "v3"):
         ok, vm = mgr.wait_vm(name, lambda v: v.get("pid") is not None, 15)
         args = cmdline(vm.get("pid")) if ok else []
         chk.ok(ok and vm.get("state") == "starting" and fake in args[:2] and
@@ -173,6 +213,15 @@ def main():
             time.sleep(0.1)
         chk.ok(all(map(os.path.exists, files)), f"{name}: the stand-in wrote its console "
                "and bound its QMP socket", str(files))
+    idle_old = idle_pids(mgr, ("idle0", "idle1"))
+    for name, pid in idle_old.items():
+        args = " ".join(cmdline(pid)) if pid else ""
+        chk.ok(fake in args and f"{mgr.state_dir}/{name}.agent" in args,
+               f"{name}: booting, its QEMU the stand-in", f"pid {pid}: {args}" + mgr.tail())
+        chk.eq(read_pid(os.path.join(mgr.state_dir, f"{name}.idle-pid")), pid,
+               f"{name}: its pid is in {name}.idle-pid")
+        chk.ok(not os.path.exists(os.path.join(mgr.state_dir, f"{name}.pid")),
+               f"{name}: no {name}.pid (a name of the VMs' own)")
 
     chk.section("state dir: created mode 0755 under umask 077")
     for path, what in ((env.path("st"), "the missing parent st/"),
@@ -184,11 +233,21 @@ def main():
     chk.section("orphan: v2 left the configuration across a manager restart")
     mgr.kill()
     ok, st = core.tel.wait_for(lambda s: attached(s) == set(nf_ids.values()), 5)
-    chk.ok(ok, "the killed manager's two leases stay", f"instances {attached(st)}, VMs {nf_ids}")
+    chk.ok(ok, "the killed manager's three leases stay", f"instances {attached(st)}, VMs {nf_ids}")
     gone = [f"v2.{ext}" for ext in ("pid", "sock", "lease", "log", "console", "qmp")]
     there = [f for f in gone if os.path.lexists(os.path.join(mgr.state_dir, f))]
     chk.eq(there, gone, "v2's files are there before the restart")
-    write_conf(conf, core, ["v1"])
+    # a busy idle VM leaves its NF's lease in idle<N>.idle-lease: v3's stands for one
+    os.rename(os.path.join(mgr.state_dir, "v3.lease"),
+              os.path.join(mgr.state_dir, "idle1.idle-lease"))
+    # a pid the kernel may have given to another process since
+    decoy = subprocess.Popen(["sleep", "600"])
+    env.add_cleanup(decoy.kill)
+    with open(os.path.join(mgr.state_dir, "idle7.idle-pid"), "w") as f:
+        f.write(f"{decoy.pid}\n")
+    with open(os.path.join(mgr.state_dir, "idle.template"), "w") as f:
+        f.write("a template the killed manager left\n")
+    write_conf(conf, core, ["v1"], idle=1)
     err = mgr.start_ready()
     if err:
         chk.fatal("netvm-manager starts again with v1 only", err)
@@ -200,7 +259,7 @@ def main():
     chk.eq(there, [], "v2's pidfile, socket, lease, log, console and QMP socket are removed")
     chk.ok(os.path.exists(os.path.join(mgr.state_dir, "v1.log")), "v1's log stays")
     ok, st = core.tel.wait_for(lambda s: attached(s) == {nf_ids["v1"]}, 10)
-    chk.ok(ok, "the core has v1's instance only (v2's lease ended)",
+    chk.ok(ok, "the core has v1's instance only (v2's lease and idle1's NF's ended)",
            f"instances {attached(st)}, VMs {nf_ids}")
     ok, vm = mgr.wait_vm("v1", lambda v: v.get("adopted") is True, 10)
     chk.ok(ok and vm.get("pid") == pids["v1"], "v1's QEMU is adopted", f"{vm}")
@@ -209,9 +268,39 @@ def main():
     adopted = log.find("vm v1: adopted QEMU")
     chk.ok(0 <= orphan < adopted, "the log: v2 stopped before v1 adopted", mgr.tail())
 
+    chk.section("idle: the killed manager's idle VMs are stopped, a fresh pool started")
+    for name, pid in idle_old.items():
+        deadline = time.monotonic() + 10
+        while pid and mgrtest.pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        chk.ok(pid and not mgrtest.pid_alive(pid), f"{name}'s old QEMU is stopped", f"pid {pid}")
+    expect = [f"idle vm idle0: stopping QEMU pid {idle_old['idle0']} left by a previous "
+              "netvm-manager\n",
+              f"idle vm idle1: stopping QEMU pid {idle_old['idle1']} left by a previous "
+              f"netvm-manager; ending the lease of its nf id {nf_ids['v3']}\n"]
+    log = mgr.stdout()
+    for line in expect:
+        chk.ok(line in log, f"the log says: {line.strip()}", mgr.tail())
+    chk.ok("idle7" not in log, "the log does not name idle7", mgr.tail())
+    gone = [f"idle1.{ext}" for ext in ("idle-pid", "idle-lease", "agent", "qmp", "console",
+                                      "log")] + ["idle7.idle-pid", "idle.template"]
+    there = [f for f in gone if os.path.lexists(os.path.join(mgr.state_dir, f))]
+    chk.eq(there, [], "idle1's pidfile, lease, agent and QMP sockets, console and log, "
+           "idle7's pidfile and the template are removed")
+    chk.ok(decoy.poll() is None, "the process whose pid was in idle7.idle-pid runs on",
+           f"pid {decoy.pid}")
+    new = idle_pids(mgr, ("idle0",))["idle0"]
+    chk.ok(new is not None and new != idle_old["idle0"] and fake in cmdline(new)[:2],
+           "idle0 boots in a fresh stand-in QEMU", f"pid {new}, old {idle_old['idle0']}")
+    chk.eq(read_pid(os.path.join(mgr.state_dir, "idle0.idle-pid")), new,
+           "its pid is in idle0.idle-pid")
+
     chk.section("stop")
     chk.eq(mgr.stop(signal.SIGTERM, 30), 0, "netvm-manager exits 0 on SIGTERM")
     chk.ok(not mgrtest.pid_alive(pids["v1"]), "v1's QEMU is gone", f"pid {pids['v1']}")
+    chk.ok(not mgrtest.pid_alive(new), "idle0's QEMU is gone", f"pid {new}")
+    chk.ok(not os.path.exists(os.path.join(mgr.state_dir, "idle0.idle-pid")),
+           "idle0.idle-pid is removed")
     core.stop_checked(chk)
     env.done(chk)
 

@@ -108,13 +108,14 @@ class Manager(Proc):
         self.ctl = env.binary(NETVMCTL_BIN)
 
     def kill_qemus(self):
-        """SIGKILL the QEMUs of the pidfiles in the state directory (cleanup)."""
+        """SIGKILL the QEMUs of the pidfiles in the state directory, idle VMs' too
+        (cleanup)."""
         try:
             names = os.listdir(self.state_dir)
         except OSError:
             return
         for fname in names:
-            if not fname.endswith(".pid"):
+            if not fname.endswith((".pid", ".idle-pid")):
                 continue
             try:
                 with open(os.path.join(self.state_dir, fname)) as f:
