@@ -2,14 +2,14 @@
 /*
  * netvmctl — the operator's command line for netvm-manager.
  *
- *   netvmctl [-s SOCKET] [--json] vm list | vm start NAME | vm stop NAME |
+ *   netvmctl [-s SOCKET] [-t SECONDS] [--json] vm list | vm start NAME | vm stop NAME |
  *            vm migrate NAME [--to unix:MANAGER_SOCKET | --to tcp:HOST:PORT]
- *   netvmctl [-s SOCKET] [--json] nf list | nf counters ID | stats | metrics
- *   netvmctl [-s SOCKET] [--json] nf start --role R [--queues Q] -- CMDLINE... |
+ *   netvmctl [-s SOCKET] [-t SECONDS] [--json] nf list | nf counters ID | stats | metrics
+ *   netvmctl [-s SOCKET] [-t SECONDS] [--json] nf start --role R [--queues Q] -- CMDLINE... |
  *            nf stop ID | nf move ID [--state SAVE LOAD] | idle list
  *   netvmctl [-c CORE_SOCKET] [-f FILE] [-t SECONDS] [--json] nf cmd ID WORD...
  *   netvmctl [-s SOCKET] [-f FILE] [-t SECONDS] [--json] vm cmd NAME WORD...
- *   netvmctl [-c CORE_SOCKET] [-f FILE] [--json] rule list|add|del ... |
+ *   netvmctl [-c CORE_SOCKET] [-f FILE] [-t SECONDS] [--json] rule list|add|del ... |
  *            default set ... | chain list|set|del ... | role list|name ... |
  *            core reload FILE | core help
  *
@@ -39,6 +39,11 @@
 #include "netvmctl.h"
 
 #define CTL_MAX_REPLY (4u << 20)
+/* -t's default; the manager's commands that do their work before they
+ * answer (a migration, an NF provisioned into an idle VM) get the most -t
+ * allows instead */
+#define CTL_DEF_TIMEOUT_S 10
+#define CTL_MAX_TIMEOUT_S 600
 
 static void
 usage(FILE *f, const char *prog)
@@ -87,8 +92,9 @@ usage(FILE *f, const char *prog)
 		"  -c, --core SOCKET    the core engine's attach socket, for nf cmd and the core's\n"
 		"                       commands (default %s; vm cmd asks the manager)\n"
 		"  -f, --file FILE      send FILE's bytes after the command's words ('-': stdin)\n"
-		"  -t, --timeout SECONDS  how long the NF, or the core for its own commands, may\n"
-		"                       take to answer (default 10); for vm cmd, the manager too\n"
+		"  -t, --timeout SECONDS  how long the manager, the NF, or the core for its own\n"
+		"                       commands, may take to answer (default 10; for vm migrate,\n"
+		"                       nf start, nf stop and nf move, 600)\n"
 		"  -j, --json           print the answer as JSON\n"
 		"  -h, --help           this text\n",
 		prog, MGR_CFG_DEF_SOCKET, MGR_CFG_DEF_CORE_SOCKET);
@@ -325,8 +331,8 @@ ctl_main(int argc, char **argv)
 	};
 	const char *path = MGR_CFG_DEF_SOCKET, *core = NULL, *file = NULL;
 	struct json_object *reply, *ok, *err;
-	unsigned long timeout_s = 10;
-	bool json = false;
+	unsigned long timeout_s = CTL_DEF_TIMEOUT_S;
+	bool json = false, timeout_given = false;
 	char req[2048], *text, *end;
 	int opt, r = 0;
 
@@ -346,10 +352,12 @@ ctl_main(int argc, char **argv)
 			break;
 		case 't':
 			timeout_s = strtoul(optarg, &end, 10);
-			if (*end != '\0' || timeout_s == 0 || timeout_s > 600) {
-				fprintf(stderr, "netvmctl: --timeout: 1..600 seconds\n");
+			if (*end != '\0' || timeout_s == 0 || timeout_s > CTL_MAX_TIMEOUT_S) {
+				fprintf(stderr, "netvmctl: --timeout: 1..%d seconds\n",
+					CTL_MAX_TIMEOUT_S);
 				return 2;
 			}
+			timeout_given = true;
 			break;
 		case 'j':
 			json = true;
@@ -427,7 +435,11 @@ ctl_main(int argc, char **argv)
 		usage(stderr, "netvmctl");
 		return 2;
 	}
-	text = ctl_ask(path, req, 0);
+	if (!timeout_given && (strncmp(req, "vm migrate ", 11) == 0 ||
+			       strncmp(req, "nf start ", 9) == 0 ||
+			       strncmp(req, "nf stop ", 8) == 0 || strncmp(req, "nf move ", 8) == 0))
+		timeout_s = CTL_MAX_TIMEOUT_S;
+	text = ctl_ask(path, req, (unsigned int)timeout_s);
 	if (text == NULL)
 		return 1;
 	reply = json_tokener_parse(text);

@@ -13,7 +13,9 @@ No root, no core, no manager.
              message on stderr, exit status 1
   usage      a usage error, an option error among them (-t 0, an unknown
              option, before or after --json): {"ok": false, ...}, exit status 2
-  -t         vm cmd to a manager that takes the connection and never answers:
+  -t         every command for the manager (vm cmd, vm list/start/stop/migrate, nf
+             list/counters/start/stop/move, stats, metrics, scale list, dos, idle
+             list) to a manager that takes the connection and never answers:
              refused within -t (exit status 1, JSON error) instead of waiting
 """
 
@@ -61,15 +63,15 @@ class FakeManager:
             conn.close()
 
 
-def ctl(env, *args, first=()):
+def ctl(env, *args, first=(), limit=30):
     """netvmctl FIRST --json ARGS (bytes allowed); (status, parsed stdout or None, raw, stderr).
 
-    A netvmctl that does not end within 30 s is killed: status None."""
+    A netvmctl that does not end within @limit s is killed: status None."""
     try:
         r = subprocess.run([env.binary(CTL)] + list(first) + ["--json"] + list(args),
-                           capture_output=True, timeout=30)
+                           capture_output=True, timeout=limit)
     except subprocess.TimeoutExpired:
-        return None, None, b"", "did not end within 30 s"
+        return None, None, b"", f"did not end within {limit} s"
     try:
         parsed = json.loads(r.stdout.decode("utf-8"))  # strict: invalid UTF-8 raises
     except (UnicodeDecodeError, ValueError):
@@ -78,7 +80,7 @@ def ctl(env, *args, first=()):
 
 
 def main():
-    env = nvenv.setup("netvmctl_json", timeout=60, description=__doc__)
+    env = nvenv.setup("netvmctl_json", timeout=95, description=__doc__)
     chk = check.Checker("netvmctl_json")
     nvenv.require_binaries(env, chk, [CTL])
     sock = env.path("manager.sock")
@@ -132,19 +134,31 @@ def main():
                f"{' '.join(first + ('--json',) + args)}: {{\"ok\": false, \"error\": "
                f"\"...{want}...\"}}, exit 2", f"rc={rc} {raw!r} {err!r}")
 
-    chk.section("-t bounds vm cmd's question to the manager")
+    chk.section("-t bounds every question to the manager")
     # a manager that takes the connection (the backlog) and never answers:
-    # stopped, or its loop busy
-    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    silent.bind(env.path("silent.sock"))
-    silent.listen(8)
-    rc, out, raw, err = ctl(env, "-t", "1", "-s", env.path("silent.sock"),
-                            "vm", "cmd", "fw1", "help")
-    chk.ok(rc == 1 and out is not None and out.get("ok") is False and
-           "did not answer within 1 s" in out.get("error", ""),
-           "a manager that does not answer: refused, exit 1, the JSON error says so",
-           f"rc={rc} {raw!r} {err!r}")
-    silent.close()
+    # stopped, or its loop busy; one socket per command, so that no backlog fills
+    commands = (("vm", "cmd", "fw1", "help"), ("vm", "list"), ("vm", "start", "fw1"),
+                ("vm", "stop", "fw1"), ("vm", "migrate", "fw1"),
+                ("vm", "migrate", "fw1", "--to", "unix:" + env.path("other.sock")),
+                ("vm", "migrate", "fw1", "--to", "tcp:192.0.2.1:7000"),
+                ("nf", "list"), ("nf", "counters", "3"), ("stats",), ("metrics",),
+                ("scale", "list"), ("dos",), ("idle", "list"),
+                ("nf", "start", "--role", "1", "--", "/bin/netvm-bridge"),
+                ("nf", "stop", "3"), ("nf", "move", "3"),
+                ("nf", "move", "3", "--state", "routes list", "routes load"))
+    for i, words in enumerate(commands):
+        path = env.path(f"silent{i}.sock")
+        silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        silent.bind(path)
+        silent.listen(8)
+        # a netvmctl still waiting well after -t 1 would wait for ever: killed
+        rc, out, raw, err = ctl(env, "-t", "1", "-s", path, *words, limit=4)
+        chk.ok(rc == 1 and out is not None and out.get("ok") is False and
+               "did not answer within 1 s" in out.get("error", "") and
+               "did not answer within 1 s" in err,
+               f"-t 1 {' '.join(words)}: a manager that does not answer: refused, exit 1, "
+               "the JSON error and stderr say so", f"rc={rc} {raw!r} {err!r}")
+        silent.close()
     env.done(chk)
 
 
