@@ -61,6 +61,8 @@ static const struct fam fams[] = {
 	  "Descriptors waiting on the NF's rx rings now." },
 	{ FAM_NF, "draining", "netvm_nf_draining", "gauge",
 	  "1 while instance drain keeps new flows off the NF, 2 after instance handover." },
+	{ FAM_NF, "pid", "netvm_nf_pid", "gauge",
+	  "The pid of the process that attached the NF (for a VM, its manager's)." },
 	{ FAM_ONE, "nfs_attached", "netvm_nfs_attached", "gauge", "NF instances attached." },
 	{ FAM_ONE, "placement_load", "netvm_placement_load", "gauge",
 	  "1 with core.placement \"load\" (a flow table), 0 with \"hash\"." },
@@ -101,7 +103,7 @@ head(FILE *f, const char *metric, const char *type, const char *help)
 }
 
 /* Is @key printed by a family of the table, or left out (an NF's role is
- * a label, its pid no metric)? */
+ * a label)? */
 static bool
 known_key(const char *key)
 {

@@ -9,8 +9,9 @@ samples; each family's samples together; names and labels well formed;
 counters named *_total; values numbers; no sample twice), and its values
 must be the core's counters read through telemetry: ports, drops by
 reason, pool, the NF's counters with its role, and what the NF publishes.
-Levels (flows now, the DoS limits, the placement mode, an NF's flows, load
-and draining) are gauges, not *_total counters; the flows placed on the NF
+Levels (flows now, the DoS limits, the placement mode, an NF's flows, load,
+draining and pid) are gauges, not *_total counters; the NF's pid is the one
+of the bridge the test started; the flows placed on the NF
 are its 200 distinct 5-tuples. The checker itself must reject broken texts.
 """
 
@@ -237,6 +238,13 @@ def main():
                f"type {types.get(name)} value {val(name, nf=nid, role='1')} "
                f"core {stats.get(f'nf{nid}_{key}')}")
     chk.eq(val("netvm_nf_draining", nf=nid, role="1"), 0, "... the bridge is not draining")
+    # the pid of the process the test started (taskset execs the bridge)
+    exe = os.path.basename(os.readlink(f"/proc/{nf.pid}/exe"))
+    chk.ok(types.get("netvm_nf_pid") == "gauge" and
+           val("netvm_nf_pid", nf=nid, role="1") == nf.pid and exe == "netvm-bridge",
+           f"netvm_nf_pid{{nf={nid},role=1}}: a gauge, == the bridge's pid {nf.pid}",
+           f"type {types.get('netvm_nf_pid')} value {val('netvm_nf_pid', nf=nid, role='1')} "
+           f"process {exe}")
     published = [k for k in samples if k[0] == "netvm_nf_counter"
                  and ("nf", nid) in k[1] and ("role", "1") in k[1]]
     chk.ok(published, "the bridge's published counters, labelled nf and role",
