@@ -706,6 +706,21 @@ def check_l4(env, chk):
     rc, out, err = click(env, "-e", conf, "-h", "c.drop_details")
     chk.eq((rc, out.strip()), (0, "1\tnot UDP\n0\tbad packet length\n2\tbad UDP checksum"),
            "CheckUDPHeader drop_details")
+    for cls, pkts, want in (
+            ("CheckTCPHeader", (udp, udp),
+             "2\tnot TCP\n0\tbad packet length\n0\tbad TCP checksum"),
+            ("CheckICMPHeader", (unreach, bytes(badecho), tcp),
+             "1\tnot ICMP\n1\tbad packet length\n1\tbad ICMP checksum")):
+        srcs = "; ".join("InfiniteSource(DATA %s, LIMIT 1, STOP %s) -> CheckIPHeader -> c"
+                         % (data_arg(p), "true" if i == len(pkts) - 1 else "false")
+                         for i, p in enumerate(pkts))
+        conf = "c :: %s(DETAILS true) -> Discard; c[1] -> Discard; %s" % (cls, srcs)
+        rc, out, err = click(env, "-e", conf, "-h", "c.drop_details")
+        chk.eq((rc, out.strip()), (0, want), f"{cls} drop_details")
+    rc, out, err = click(env, "-q", "-e", "Idle -> c :: CheckTCPHeader -> Discard",
+                         "-h", "c.drop_details")
+    chk.ok("drop_details" in err and out == "", "no CheckTCPHeader drop_details without DETAILS",
+           err)
 
 
 def ipfragmenter(env, chk):
