@@ -15,11 +15,11 @@
  * false unless given.
  */
 #include <arpa/inet.h>
-#include <inttypes.h>
 
 #include "ck_elem.h"
 
 enum { R_TINY, R_VERSION, R_HLEN, R_IPLEN, R_CKSUM, R_SADDR, R_N };
+_Static_assert(R_N <= CK_DROP_REASONS, "CheckIPHeader's reasons fit drop_details");
 
 static const char *const reason_texts[R_N] = {
 	"tiny packet", "bad IP version", "bad IP header length",
@@ -28,12 +28,11 @@ static const char *const reason_texts[R_N] = {
 
 struct checkip {
 	int64_t offset;
-	bool checksum, verbose, details;
+	bool checksum, verbose;
 	uint32_t *badsrc, *gooddst;
 	unsigned int nbadsrc, ngooddst;
 	uint64_t drops;
-	uint64_t reason_drops[R_N];
-	struct ck_handler details_h;
+	struct ck_drop_details details;
 };
 
 static int
@@ -79,27 +78,10 @@ addr_list(struct ck_element *e, const char *what, const char *s, bool ifs)
 	return rc;
 }
 
-static int
-checkip_details_read(struct ck_element *e, const struct ck_handler *h, FILE *f)
-{
-	struct checkip *c = CK_PRIV(e, struct checkip);
-
-	(void)h;
-	for (int i = 0; i < R_N; i++)
-		fprintf(f, "%" PRIu64 "\t%s\n", c->reason_drops[i], reason_texts[i]);
-	return 0;
-}
-
 static const struct ck_handler *
 checkip_lookup(struct ck_element *e, const char *name)
 {
-	struct checkip *c = CK_PRIV(e, struct checkip);
-
-	if (!c->details || strcmp(name, "drop_details") != 0)
-		return NULL;
-	c->details_h = (struct ck_handler){ "drop_details", CK_H_READ, checkip_details_read,
-					    NULL, 0 };
-	return &c->details_h;
+	return ck_drop_details_lookup(e, name, offsetof(struct checkip, details));
 }
 
 static int
@@ -112,7 +94,7 @@ checkip_configure(struct ck_element *e)
 		{ "OFFSET", CK_A_WORD, &off, CK_POS, NULL },
 		{ "CHECKSUM", CK_A_BOOL, &c->checksum, 0, NULL },
 		{ "VERBOSE", CK_A_BOOL, &c->verbose, 0, NULL },
-		{ "DETAILS", CK_A_BOOL, &c->details, 0, NULL },
+		{ "DETAILS", CK_A_BOOL, &c->details.on, 0, NULL },
 		{ "BADSRC", CK_A_WORD, &bad, 0, NULL },
 		{ "GOODDST", CK_A_WORD, &good, 0, NULL },
 		{ "INTERFACES", CK_A_WORD, &ifs, 0, NULL },
@@ -120,6 +102,8 @@ checkip_configure(struct ck_element *e)
 	int rc;
 
 	c->checksum = strcmp(e->cls->name, "CheckIPHeader2") != 0;
+	memcpy(c->details.texts, reason_texts, sizeof(reason_texts));
+	c->details.n = R_N;
 	rc = ck_args_parse(e, a, 8);
 	/* a lone positional integer is the OFFSET (Click's current form) */
 	if (rc == 0 && old.p && !off.p && ck_parse_int(old.p, &c->offset) == 0) {
@@ -204,7 +188,7 @@ checkip_action(struct ck_element *e, struct ck_pkt *p)
 		fprintf(ck_errf(e->r), "%s: IP header check failed: %s\n", e->name,
 			reason_texts[why]);
 	c->drops++;
-	c->reason_drops[why]++;
+	c->details.counts[why]++;
 	ck_push_out(e, 1, p);
 	return NULL;
 }

@@ -12,30 +12,16 @@
  * DropBroadcasts — packets whose packet-type annotation is BROADCAST or
  * MULTICAST go to output 1 or are dropped.
  */
-#include <inttypes.h>
-
 #include "ck_elem.h"
 
 enum { R_PROTO, R_LENGTH, R_CKSUM, R_N };
+_Static_assert(R_N <= CK_DROP_REASONS, "Check*Header's reasons fit drop_details");
 
 struct checkl4 {
-	bool verbose, details;
+	bool verbose;
 	uint64_t drops;
-	uint64_t reason_drops[R_N];
-	struct ck_handler details_h;
+	struct ck_drop_details details;
 };
-
-static int
-checkl4_configure(struct ck_element *e)
-{
-	struct checkl4 *c = CK_PRIV(e, struct checkl4);
-	const struct ck_argdesc a[] = {
-		{ "VERBOSE", CK_A_BOOL, &c->verbose, 0, NULL },
-		{ "DETAILS", CK_A_BOOL, &c->details, 0, NULL },
-	};
-
-	return ck_args_parse(e, a, 2);
-}
 
 /* 'T', 'U' or 'I': which check @e makes. */
 static char
@@ -51,6 +37,20 @@ reason_texts(char kind, const char *t[R_N])
 	t[R_LENGTH] = "bad packet length";
 	t[R_CKSUM] = kind == 'T' ? "bad TCP checksum" : kind == 'U' ? "bad UDP checksum" :
 				   "bad ICMP checksum";
+}
+
+static int
+checkl4_configure(struct ck_element *e)
+{
+	struct checkl4 *c = CK_PRIV(e, struct checkl4);
+	const struct ck_argdesc a[] = {
+		{ "VERBOSE", CK_A_BOOL, &c->verbose, 0, NULL },
+		{ "DETAILS", CK_A_BOOL, &c->details.on, 0, NULL },
+	};
+
+	reason_texts(l4_kind(e), c->details.texts);
+	c->details.n = R_N;
+	return ck_args_parse(e, a, 2);
 }
 
 /* The ICMP length Click wants for @type: 0 = at least @len (8 already
@@ -135,34 +135,15 @@ checkl4_action(struct ck_element *e, struct ck_pkt *p)
 				e->cls->name, kind == 'T' ? "TCP" : "ICMP", t[why]);
 	}
 	c->drops++;
-	c->reason_drops[why]++;
+	c->details.counts[why]++;
 	ck_push_out(e, 1, p);
 	return NULL;
-}
-
-static int
-checkl4_details_read(struct ck_element *e, const struct ck_handler *h, FILE *f)
-{
-	struct checkl4 *c = CK_PRIV(e, struct checkl4);
-	const char *t[R_N];
-
-	(void)h;
-	reason_texts(l4_kind(e), t);
-	for (int i = 0; i < R_N; i++)
-		fprintf(f, "%" PRIu64 "\t%s\n", c->reason_drops[i], t[i]);
-	return 0;
 }
 
 static const struct ck_handler *
 checkl4_lookup(struct ck_element *e, const char *name)
 {
-	struct checkl4 *c = CK_PRIV(e, struct checkl4);
-
-	if (!c->details || strcmp(name, "drop_details") != 0)
-		return NULL;
-	c->details_h = (struct ck_handler){ "drop_details", CK_H_READ, checkl4_details_read,
-					    NULL, 0 };
-	return &c->details_h;
+	return ck_drop_details_lookup(e, name, offsetof(struct checkl4, details));
 }
 
 static const struct ck_handler checkl4_handlers[] = {

@@ -26,6 +26,31 @@ ck_h_read_int(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	return 0;
 }
 
+/* Print one "COUNT\tREASON" line per drop reason. Returns 0. */
+static int
+drop_details_read(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	const struct ck_drop_details *d =
+		(const struct ck_drop_details *)((const char *)e->priv + h->arg);
+
+	for (unsigned int i = 0; i < d->n; i++)
+		fprintf(f, "%" PRIu64 "\t%s\n", d->counts[i], d->texts[i]);
+	return 0;
+}
+
+/* Return the drop_details handler, or NULL when off or another name. */
+const struct ck_handler *
+ck_drop_details_lookup(struct ck_element *e, const char *name, size_t off)
+{
+	struct ck_drop_details *d = (struct ck_drop_details *)((char *)e->priv + off);
+
+	if (!d->on || strcmp(name, "drop_details") != 0)
+		return NULL;
+	d->h = (struct ck_handler){ "drop_details", CK_H_READ, drop_details_read, NULL,
+				    (intptr_t)off };
+	return &d->h;
+}
+
 /* Return the checked IP header annotation or NULL. */
 struct nl_ipv4_hdr *
 ck_ip_hdr(const struct ck_pkt *p)

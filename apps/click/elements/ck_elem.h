@@ -24,6 +24,25 @@ int ck_h_read_u64(struct ck_element *e, const struct ck_handler *h, FILE *f);
 /* A read handler printing the int at byte offset h->arg of e->priv. */
 int ck_h_read_int(struct ck_element *e, const struct ck_handler *h, FILE *f);
 
+/* The most drop reasons a checking element (CheckIPHeader, Check*Header) has. */
+#define CK_DROP_REASONS 8
+
+/* A checking element's drops counted by reason and its drop_details handler
+ * (DETAILS true): one line "COUNT<TAB>REASON" per reason, in texts' order.
+ * The element sets texts and n at configure and counts[why]++ per drop. */
+struct ck_drop_details {
+	bool on;
+	unsigned int n;
+	const char *texts[CK_DROP_REASONS];
+	uint64_t counts[CK_DROP_REASONS];
+	struct ck_handler h;
+};
+
+/* The drop_details handler of the struct ck_drop_details at byte offset
+ * @off of e->priv when @name is "drop_details" and it is on; else NULL. */
+const struct ck_handler *ck_drop_details_lookup(struct ck_element *e, const char *name,
+						size_t off);
+
 /* The IP header annotation if at least a minimal, in-packet IPv4 header sits
  * there, else NULL. */
 struct nl_ipv4_hdr *ck_ip_hdr(const struct ck_pkt *p);
