@@ -251,6 +251,7 @@ struct core_lcore_stats {
 	uint64_t frag_out;       /* fragments made of them */
 	uint64_t stage_cycles[CORE_STAGE_MAX];
 	uint64_t stage_pkts[CORE_STAGE_MAX];
+	uint64_t role_no_instance[CFG_MAX_ROLES]; /* drops[no_instance] by role */
 } __rte_cache_aligned;
 
 /* The attach socket's refusals, written by the control thread. */

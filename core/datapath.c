@@ -364,6 +364,8 @@ deliver(struct dp *dp, struct rte_mbuf **m, const uint16_t *role, const uint32_t
 
 		end = i + run_len[r];
 		if (nf == NULL) {
+			if (run_role[r] < CFG_MAX_ROLES)
+				dp->st->role_no_instance[run_role[r]] += run_len[r];
 			for (; i < end; i++)
 				drop(dp, m[i], CORE_DROP_no_instance);
 			continue;

@@ -125,6 +125,15 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 		snprintf(name, sizeof(name), "drop_%s", core_drop_name(r));
 		fn(arg, name, drops[r]);
 	}
+	/* per role, only those with drops: 256 roles would fill the dictionary */
+	for (r = 0; r < CFG_MAX_ROLES; r++) {
+		uint64_t n = c->lst[0].role_no_instance[r] + c->lst[1].role_no_instance[r];
+
+		if (n == 0)
+			continue;
+		snprintf(name, sizeof(name), "role%u_no_instance", r);
+		fn(arg, name, n);
+	}
 	fn(arg, "cross_pool_copies", copies);
 	fn(arg, "rx_unread", unread);
 	fn(arg, "frag_packets", fragd);

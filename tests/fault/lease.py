@@ -13,7 +13,9 @@ compares pool0_free with pool0_total after port 0 took all that was sent.
             once closed; an instance that has not
             written nf_state = running gets nothing
             (nf<I>_live 0, its rx ring stays empty, the packets are dropped
-            as no_instance); once it writes it, it is live and receives
+            as no_instance, each counted in role1_no_instance too, no
+            other role's count appears); once it writes it, it is live
+            and receives
   lease     a lease with token 0 is refused; a lease whose socket closes
             without NVM_MSG_DETACH is orphaned (nf<I>_orphaned 1) and still
             delivered to; an adopt with a wrong token, or of a lease still
@@ -176,18 +178,28 @@ def main():
     chk.eq(st.get(f"nf{raw.nf_id}_live"), 0, "attached, not live: nf<I>_live == 0")
     chk.eq(st.get("nfs_attached"), 0, "nfs_attached counts live instances only: 0")
     d0 = drop_no_instance(core)
+    r0 = core.stats().get(f"role{ROLE}_no_instance", 0)
     send_drained(core, inj, frames * 4, "not live", chk)
-    chk.eq(drop_no_instance(core) - d0, len(frames) * 4,
+    st = core.stats()
+    chk.eq(st.get("drop_no_instance", 0) - d0, len(frames) * 4,
            "every packet for the role is dropped as no_instance")
+    chk.eq(st.get(f"role{ROLE}_no_instance", 0) - r0, len(frames) * 4,
+           f"... and counted for its role: role{ROLE}_no_instance rises as much")
+    others = {k: v for k, v in st.items()
+              if re.fullmatch(r"role\d+_no_instance", k) and k != f"role{ROLE}_no_instance"}
+    chk.eq(others, {}, "no other role has a no_instance count")
     chk.eq(raw.rx.count(), 0, "its rx ring stays empty")
     raw.set_state(NF_RUNNING)
     ok, st = core.tel.wait_for(lambda s: s.get(f"nf{raw.nf_id}_live") == 1, 5)
     chk.ok(ok, "after nf_state = running: live")
     d0 = drop_no_instance(core)
+    r0 = core.stats().get(f"role{ROLE}_no_instance", 0)
     send_drained(core, inj, frames * 2, "live", chk)
     got = raw.receive(len(frames) * 2, timeout=5)
     chk.eq(len(got), len(frames) * 2, "it receives every packet sent since")
     chk.eq(drop_no_instance(core) - d0, 0, "none dropped as no_instance")
+    chk.eq(core.stats().get(f"role{ROLE}_no_instance", 0) - r0, 0,
+           f"role{ROLE}_no_instance stays")
     st = core.stats()
     chk.eq(st.get(f"nf{raw.nf_id}_held", 0) - st.get(f"nf{raw.nf_id}_allocs", 0), len(got),
            "the core counts them as held by it (besides its alloc ring's buffers)")
