@@ -9,6 +9,7 @@
  * role):
  *
  *   below min instances              start one (at most one per backoff)
+ *   none, role<R>_no_instance rose   start one (min 0: scale from zero)
  *   mean > out_above for out_hold_ms start one, up to max
  *   mean < in_below for in_hold_ms   drain the newest, down to min
  *
@@ -46,6 +47,7 @@ struct mgr_pol {
 	uint64_t last_action_ms;
 	uint64_t last_start_ms;
 	uint32_t mean_load;
+	int64_t no_inst_last; /* role<R>_no_instance at the last read, -1: none yet */
 	unsigned int running;
 	uint64_t outs, ins;
 	unsigned int nb_log, log_next;
@@ -189,6 +191,7 @@ mgr_scale_init(struct mgr *m, char *err, size_t errlen)
 		p->m = m;
 		p->cfg = &m->cfg.scale[i];
 		p->meth = mgr_inst_method(p->cfg->method);
+		p->no_inst_last = -1;
 		for (k = 0; k < p->cfg->max; k++) {
 			struct mgr_unit *u = &p->units[k];
 
@@ -222,6 +225,27 @@ stat_of(struct json_object *stats, int nf_id, const char *field)
 	if (stats == NULL || !json_object_object_get_ex(stats, key, &v))
 		return -1;
 	return json_object_get_int64(v);
+}
+
+/*
+ * Packets of @p's role the core dropped for want of an instance
+ * (role<R>_no_instance, absent while 0) since the last read: 0 at the
+ * first read; after a lower count (the core started again) all of it.
+ */
+static uint64_t
+no_inst_rise(struct mgr_pol *p, struct json_object *stats)
+{
+	struct json_object *v;
+	int64_t now = 0, last = p->no_inst_last;
+	char key[48];
+
+	snprintf(key, sizeof(key), "role%u_no_instance", p->cfg->role);
+	if (json_object_object_get_ex(stats, key, &v))
+		now = json_object_get_int64(v);
+	p->no_inst_last = now;
+	if (last < 0)
+		return 0;
+	return (uint64_t)(now >= last ? now - last : now);
 }
 
 /* The quiet of a repeated start failure ends (another failure, or a
@@ -429,7 +453,7 @@ pol_tick(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 {
 	const struct mgr_scale_cfg *c = p->cfg;
 	unsigned int k, active, busy, away = 0;
-	uint64_t sum = 0;
+	uint64_t sum = 0, lost;
 	char why[160];
 
 	pol_adopt(p, now);
@@ -455,6 +479,7 @@ pol_tick(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 	busy = away + pol_count(p, MGR_UNIT_STARTING) + pol_count(p, MGR_UNIT_DRAINING);
 	if (stats == NULL)
 		return; /* the core is not there: no decision on no data */
+	lost = no_inst_rise(p, stats);
 	if (active < c->min) {
 		if (now - p->last_start_ms >= p->m->cfg.backoff_ms || p->last_start_ms == 0)
 			pol_start(p, now, "below min");
@@ -462,6 +487,18 @@ pol_tick(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 	}
 	if (p->running == 0) {
 		p->above_since = p->below_since = 0;
+		/* min 0 and none: no load to read, but the role's packets are
+		 * being dropped (an instance of the role not the policy's has
+		 * none dropped) */
+		if (active > 0 || busy > 0 || lost == 0 ||
+		    (p->last_action_ms != 0 && now - p->last_action_ms < c->cooldown_ms) ||
+		    (p->last_start_ms != 0 && now - p->last_start_ms < p->m->cfg.backoff_ms))
+			return;
+		snprintf(why, sizeof(why), "scale from zero: %llu packets for the role dropped "
+			 "(role%u_no_instance) since the last read, 0 -> 1 instances",
+			 (unsigned long long)lost, c->role);
+		p->outs++;
+		pol_start(p, now, why);
 		return;
 	}
 	p->above_since = p->mean_load > c->out_above ? (p->above_since ? p->above_since : now) : 0;

@@ -8,6 +8,7 @@ boot_timeout_s 3) has two policies of method "process":
   role 1    nf_slow (10 ms per packet), min 1, max 2
   role 2    a program that never attaches to the core (it sleeps), min 1
   role 4    the same (started again every boot_timeout_s)
+  role 5    nf_slow (no delay), min 0, max 1: the frames from 10.9.0.0/16
 
 Checks, as docs/operations.md §7 says (and docs/manager.md §6: a second
 manager on the same socket refuses to start, and takes nothing of the
@@ -30,6 +31,13 @@ first's state directory):
               scale-in cannot drain ("instance drain" needs core.placement =
               "load"), so the instance is stopped at once and the decision
               says why; netvmctl instance drain by hand is refused the same way
+  zero        role 5 starts with no instance and nothing starts it while no
+              packet is for it; 16 packets for it are dropped, each counted
+              in role5_no_instance (as much as drop_no_instance rises); the
+              policy then starts one ("scale from zero: 16 packets ..."),
+              counted as a scale-out, and packets pass; with no traffic it
+              is scaled in to 0 and stays there until packets for the role
+              come again, which start it again
 """
 
 import errno
@@ -50,7 +58,7 @@ from nvtest import env as nvenv  # noqa: E402
 
 SLOW_BIN = "tests/functional/nf_slow"
 CONFIG = """core = { buffer_size = 4096; ring_size = 4096; placement = "hash"; };
-rules = ( { in_port = 0; role = 1; } );
+rules = ( { in_port = 0; src = "10.9.0.0/16"; role = 5; }, { in_port = 0; role = 1; } );
 default = { action = "drop"; };
 """
 BOOT_S = 3
@@ -64,7 +72,9 @@ def policies(slow, sleeper):
     cooldown_ms = 500; drain_ms = 15000; }},
   {{ role = 2; method = "process"; command = "{sleeper}"; min = 1; max = 1; }},
   {{ role = 3; method = "process"; command = "{MISSING}"; min = 1; max = 1; }},
-  {{ role = 4; method = "process"; command = "{sleeper}"; min = 1; max = 1; }} );
+  {{ role = 4; method = "process"; command = "{sleeper}"; min = 1; max = 1; }},
+  {{ role = 5; method = "process"; command = "{slow} -- --mark 5"; min = 0; max = 1;
+    in_hold_ms = 1000; cooldown_ms = 500; }} );
 """
 
 
@@ -223,6 +233,46 @@ def case_missing(chk, mgr):
     chk.ok(wait_true(said, 20), f"{path} holds '{want}'", str(os.listdir(mgr.state_dir)))
 
 
+def case_zero(chk, rig, mgr):
+    chk.section("zero: a policy with min 0 starts an instance when packets for its role come")
+    zero = "scale from zero: "
+    p = opslib.pol(mgr, 4)
+    chk.ok(p.get("role") == 5 and not opslib.alive(p) and not decided(p, zero),
+           "role 5 has no instance: no packet came for it", str(p))
+    src = [(f, f"10.9.0.{f & 255}") for f in range(300000, 300016)]
+    st0 = rig.core.stats()
+    rig.send_from(src)
+    ok, st = rig.through(60)
+    chk.ok(ok, "its 16 packets are through the core", rig.missed(st))
+    rose = st.get("role5_no_instance", 0) - st0.get("role5_no_instance", 0)
+    chk.eq(rose, 16, "each is dropped for want of an instance: role5_no_instance rises by 16")
+    chk.eq(st.get("drop_no_instance", 0) - st0.get("drop_no_instance", 0), rose,
+           "... as much as drop_no_instance")
+    ok, p = wait_pol(mgr, 4, lambda p: p.get("running") == 1, 30)
+    # the 16 may fall into two of the manager's reads: the first rise decides
+    said = [int(m.group(1)) for d in decided(p, zero)
+            for m in [re.match(zero + r"(\d+) packets for the role dropped "
+                               r"\(role5_no_instance\)", d)] if m]
+    chk.ok(ok and said and 1 <= said[0] <= 16 and
+           decided(p, "0 -> 1 instances: starting r5-1 (process)"),
+           "the policy starts one, and the decision says why", str(p.get("decisions")))
+    chk.eq(p.get("scale_outs"), 1, "counted as a scale-out")
+    rig.send_from(src)
+    rig.through(60)
+    chk.eq({f: len(rig.got[f]) for f, _ in src}, {f: 1 for f, _ in src},
+           "then packets for the role pass: the second packet of each flow comes out")
+    ok, p = wait_pol(mgr, 4, lambda p: not opslib.alive(p), 60)
+    chk.ok(ok and decided(p, "scale in: "), "with no traffic it is scaled in to 0",
+           str(p.get("decisions")))
+    time.sleep(2)  # ten of the manager's reads with no packet for the role
+    p = opslib.pol(mgr, 4)
+    chk.ok(not opslib.alive(p) and len(decided(p, zero)) == 1,
+           "it stays at 0 while no packet comes for the role", str(p.get("decisions")))
+    rig.send_from(src)
+    ok, p = wait_pol(mgr, 4, lambda p: len(decided(p, zero)) == 2 and opslib.alive(p), 30)
+    chk.ok(ok, "packets for the role again: started again", str(p.get("decisions")))
+
+
 def wait_true(pred, timeout):
     """Whether @pred() holds within @timeout s."""
     deadline = time.monotonic() + timeout
@@ -254,6 +304,7 @@ def main():
     case_died(env, chk, rig, mgr)
     case_hash(env, chk, rig, mgr)
     case_missing(chk, mgr)
+    case_zero(chk, rig, mgr)
     opslib.finish(env, chk, rig, mgr)
 
 
