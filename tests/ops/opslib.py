@@ -2,6 +2,7 @@
 and netvm-manager running host-process NFs (no guest image needed)."""
 
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -151,14 +152,22 @@ def check_passes(chk, rig, flows_, what):
 def second_refused(env, chk, mgr):
     """A second netvm-manager on @mgr's configuration (its socket and state
     directory) refuses to start, and takes nothing of the first's: every
-    file of the state directory stays, the first answers on."""
-    before = sorted(os.listdir(mgr.state_dir))
-    res = subprocess.run([env.binary(MANAGER_BIN), "-c", mgr.conf], capture_output=True,
-                         text=True, timeout=60)
+    file of the state directory stays, the first answers on. The first is
+    stopped (SIGSTOP) meanwhile: its own work (a policy starting an
+    instance) would change the directory too. A stopped manager's socket
+    still takes connections, which is what the second one tries."""
+    os.kill(mgr.popen.pid, signal.SIGSTOP)
+    try:
+        before = sorted(os.listdir(mgr.state_dir))
+        res = subprocess.run([env.binary(MANAGER_BIN), "-c", mgr.conf], capture_output=True,
+                             text=True, timeout=60)
+        after = sorted(os.listdir(mgr.state_dir))
+    finally:
+        os.kill(mgr.popen.pid, signal.SIGCONT)
     msg = res.stderr.strip()
     chk.ok(res.returncode == 1 and f"{mgr.sock} is in use by a running netvm-manager" in msg,
            "a second netvm-manager on the same socket refuses to start", msg)
-    chk.eq(sorted(os.listdir(mgr.state_dir)), before,
+    chk.eq(after, before,
            "it leaves the first's state directory as it was (leases, pidfiles, logs)")
     chk.ok(mgr.vms() is not None, "the first manager answers on")
 
