@@ -22,11 +22,11 @@
 
 #include "netvmctl.h"
 
-enum fam_kind { FAM_PORT, FAM_POOL, FAM_DROP, FAM_NF, FAM_ONE };
+enum fam_kind { FAM_PORT, FAM_POOL, FAM_DROP, FAM_NF, FAM_ROLE, FAM_ONE };
 
 struct fam {
 	enum fam_kind kind;
-	const char *field; /* port<P>_FIELD, nf<I>_FIELD, the key itself (FAM_ONE) */
+	const char *field; /* port<P>_FIELD, nf<I>_FIELD, role<R>_FIELD, the key (FAM_ONE) */
 	const char *metric;
 	const char *type;
 	const char *help;
@@ -63,6 +63,8 @@ static const struct fam fams[] = {
 	  "1 while instance drain keeps new flows off the NF, 2 after instance handover." },
 	{ FAM_NF, "pid", "netvm_nf_pid", "gauge",
 	  "The pid of the process that attached the NF (for a VM, its manager's)." },
+	{ FAM_ROLE, "no_instance", "netvm_role_no_instance_total", "counter",
+	  "Packets for the role dropped as no_instance (no live instance of it)." },
 	{ FAM_ONE, "nfs_attached", "netvm_nfs_attached", "gauge", "NF instances attached." },
 	{ FAM_ONE, "placement_load", "netvm_placement_load", "gauge",
 	  "1 with core.placement \"load\" (a flow table), 0 with \"hash\"." },
@@ -112,7 +114,8 @@ known_key(const char *key)
 	long id;
 
 	if (split_key(key, "port", &id, &field) || split_key(key, "pool", &id, &field) ||
-	    split_key(key, "nf", &id, &field) || strncmp(key, "drop_", 5) == 0)
+	    split_key(key, "nf", &id, &field) || split_key(key, "role", &id, &field) ||
+	    strncmp(key, "drop_", 5) == 0)
 		return true;
 	for (i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
 		if (fams[i].kind == FAM_ONE && strcmp(fams[i].field, key) == 0)
@@ -178,6 +181,9 @@ print_family(FILE *f, const struct fam *fm, struct json_object *stats, struct js
 		case FAM_NF:
 			match = split_key(key, "nf", &id, &field) && strcmp(field, fm->field) == 0;
 			break;
+		case FAM_ROLE:
+			match = split_key(key, "role", &id, &field) && strcmp(field, fm->field) == 0;
+			break;
 		case FAM_DROP:
 			match = strncmp(key, "drop_", 5) == 0;
 			break;
@@ -192,9 +198,10 @@ print_family(FILE *f, const struct fam *fm, struct json_object *stats, struct js
 		any = true;
 		fputs(fm->metric, f);
 		snprintf(s, sizeof(s), "%ld", id);
-		if (fm->kind == FAM_PORT || fm->kind == FAM_POOL) {
+		if (fm->kind == FAM_PORT || fm->kind == FAM_POOL || fm->kind == FAM_ROLE) {
 			fputc('{', f);
-			label(f, fm->kind == FAM_PORT ? "port" : "pool", s, true);
+			label(f, fm->kind == FAM_PORT ? "port" : fm->kind == FAM_POOL ? "pool" : "role",
+			      s, true);
 			fputc('}', f);
 		} else if (fm->kind == FAM_DROP) {
 			fputc('{', f);

@@ -32,7 +32,7 @@ MANAGER_BIN = Manager.BIN
 NETVMCTL_BIN = "manager/netvmctl"
 # flows stay in the table for the whole test: the gauges read then match
 CONFIG = """core = { pool_buffers = 3000; flow_idle_ms = 600000; };
-rules = ( { in_port = 0; role = 1; } );
+rules = ( { in_port = 0; role = 1; }, { in_port = 2; role = 2; } );
 default = { action = "drop"; };
 """
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
@@ -154,9 +154,13 @@ def main():
     in_pcap, drop_pcap = env.path("in.pcap"), env.path("drop.pcap")
     pcaps.write(in_pcap, frames)
     pcaps.write(drop_pcap, frames[:7])
+    # port 2's frames go to role 2, which no NF serves: drop_no_instance
+    role2_pcap = env.path("role2.pcap")
+    pcaps.write(role2_pcap, frames[:5])
     core = Core(env, "mt", CONFIG,
                 [f"net_pcap0,rx_pcap={in_pcap},tx_pcap={env.path('out0.pcap')}",
-                 f"net_pcap1,rx_pcap={drop_pcap},tx_pcap={env.path('out1.pcap')}"],
+                 f"net_pcap1,rx_pcap={drop_pcap},tx_pcap={env.path('out1.pcap')}",
+                 f"net_pcap2,rx_pcap={role2_pcap},tx_pcap={env.path('out2.pcap')}"],
                 wait_nfs=1)
     err = core.start_ready()
     if not chk.ok(err is None, "core starts", err or ""):
@@ -165,7 +169,8 @@ def main():
     err = nf.start_attached()
     if not chk.ok(err is None, "bridge attaches", err or ""):
         env.done(chk)
-    want = {"port0_rx": len(frames), "port1_tx": len(frames), "port1_rx": 7, "drop_no_rule": 7}
+    want = {"port0_rx": len(frames), "port1_tx": len(frames), "port1_rx": 7, "drop_no_rule": 7,
+            "port2_rx": 5, "drop_no_instance": 5, "role2_no_instance": 5}
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         stats = core.stats()
@@ -173,7 +178,8 @@ def main():
             break
         time.sleep(0.1)
     chk.eq({k: stats.get(k) for k in want}, want,
-           f"{len(frames)} packets through the bridge, 7 dropped (no rule)")
+           f"{len(frames)} packets through the bridge, 7 dropped (no rule), 5 for role 2 "
+           "(no instance)")
     mgr = Manager(env, core)
     msock = mgr.sock
     mgr.start()
@@ -209,6 +215,12 @@ def main():
            "netvm_port_rx_missed_total{port=0} == port0_rx_missed")
     chk.eq(val("netvm_drops_total", reason="no_rule"), stats.get("drop_no_rule"),
            "netvm_drops_total{reason=no_rule} == drop_no_rule")
+    chk.ok(types.get("netvm_role_no_instance_total") == "counter" and
+           val("netvm_role_no_instance_total", role="2") == 5 and
+           not [k for k in samples if k[0].startswith("netvm_role2")],
+           "netvm_role_no_instance_total{role=2}: a counter, == the 5 frames sent to role 2",
+           f"type {types.get('netvm_role_no_instance_total')} "
+           f"value {val('netvm_role_no_instance_total', role='2')}")
     chk.eq(val("netvm_drops_total", reason="no_rule"), 7, "... == the 7 packets port 1 got")
     chk.eq(val("netvm_pool_buffers", pool="0"), 3000, "netvm_pool_buffers{pool=0} == 3000")
     nid = str(nf.id)
