@@ -538,6 +538,34 @@ mgr_is_core_section(const char *name)
 	return false;
 }
 
+/* With an idle pool, a VM of `vms` may not take a name of the pool's VMs
+ * (idle<N>, idle-tpl): their files in the state directory would be the
+ * same. */
+static int
+mgr_check_idle_names(struct mgr_cfg_ctx *x, const config_setting_t *root,
+		     const struct mgr_cfg *c)
+{
+	const config_setting_t *list = config_setting_get_member(root, "vms");
+	char key[32];
+	unsigned int i;
+
+	if (c->idle.count == 0)
+		return 0;
+	for (i = 0; i < c->nb_vms; i++) {
+		const char *n = c->vms[i].name;
+		size_t d = strncmp(n, "idle", 4) == 0 ? strspn(n + 4, "0123456789") : 0;
+
+		if (strcmp(n, "idle-tpl") != 0 && (d == 0 || n[4 + d] != '\0'))
+			continue;
+		snprintf(key, sizeof(key), "vms[%u].name", i);
+		return mgr_fail(x, config_setting_get_member(config_setting_get_elem(list, i),
+							     "name"),
+				key, "'%s' is a name of the idle pool's VMs (idle<N>, idle-tpl; "
+				"idle.count is %u): give the VM another name", n, c->idle.count);
+	}
+	return 0;
+}
+
 static int
 mgr_parse_root(struct mgr_cfg_ctx *x, const config_setting_t *root, struct mgr_cfg *c)
 {
@@ -568,6 +596,9 @@ mgr_parse_root(struct mgr_cfg_ctx *x, const config_setting_t *root, struct mgr_c
 		if (rc < 0)
 			return rc;
 	}
+	rc = mgr_check_idle_names(x, root, c);
+	if (rc < 0)
+		return rc;
 	if (c->backoff_max_ms < c->backoff_ms) {
 		const config_setting_t *m = config_setting_get_member(root, "manager");
 		const config_setting_t *max = m ? config_setting_get_member(m, "restart_backoff_max_ms")

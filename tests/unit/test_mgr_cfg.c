@@ -759,6 +759,29 @@ test_ops_errors(void **state)
 		     "idle.spare", "unknown key");
 	expect_error("idle = {\n  count = 1; kernel = \"vmlinux\";\n  template = 1; };\n",
 		     "template", "idle.template", "expected true or false");
+	/* a VM of vms may not take an idle VM's name (their files would be the same) */
+	expect_error(IDLE_GROUP "vms = (\n  { name = \"idle3\"; role = 1; kernel = \"vmlinux\"; }\n);\n",
+		     "idle3", "vms[0].name", "'idle3' is a name of the idle pool's VMs");
+	expect_error(IDLE_GROUP
+		     "vms = (\n  { name = \"idle-tpl\"; role = 1; kernel = \"vmlinux\"; }\n);\n",
+		     "idle-tpl", "vms[0].name", "'idle-tpl' is a name of the idle pool's VMs");
+	{
+		/* without an idle pool, or not of that form: taken */
+		static const char *const fine[] = {
+			"vms = (\n  { name = \"idle0\"; role = 1; kernel = \"vmlinux\"; }\n);\n",
+			IDLE_GROUP "vms = (\n  { name = \"idle\"; role = 1; kernel = \"vmlinux\"; },\n"
+			"  { name = \"idle0x\"; role = 2; kernel = \"vmlinux\"; }\n);\n",
+		};
+		char err[512], path[512];
+		struct mgr_cfg c;
+
+		for (unsigned int i = 0; i < 2; i++) {
+			write_file("fine.conf", fine[i], path, sizeof(path));
+			if (mgr_cfg_load(path, &c, err, sizeof(err)) != 0)
+				fail_msg("for\n%s\nexpected it loads, got \"%s\"", fine[i], err);
+			mgr_cfg_free(&c);
+		}
+	}
 	snprintf(text, sizeof(text), "idle = {\n  count = 1; kernel = \"absent-kernel\"; };\n");
 	expect_error(text, "kernel", "idle.kernel", "absent-kernel: No such file or directory");
 }
