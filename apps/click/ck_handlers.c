@@ -142,15 +142,15 @@ has_generic(const struct ck_element *e, const struct ck_handler *h)
 	return e->task || (h->read != h_scheduled && h->read != h_task_runs);
 }
 static const struct ck_handler generic[] = {
-	{ "name", CK_H_READ, h_name, NULL, 0 },
-	{ "class", CK_H_READ, h_class, NULL, 0 },
-	{ "config", CK_H_READ, h_config, NULL, 0 },
-	{ "ports", CK_H_READ, h_ports, NULL, 0 },
-	{ "handlers", CK_H_READ, h_handlers, NULL, 0 },
-	{ "cycles", CK_H_READ, h_cycles, NULL, 0 },
-	{ "scheduled", CK_H_READ, h_scheduled, NULL, 0 },
-	{ "task_runs", CK_H_READ, h_task_runs, NULL, 0 },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "name", CK_H_READ, h_name, NULL, 0, NULL },
+	{ "class", CK_H_READ, h_class, NULL, 0, NULL },
+	{ "config", CK_H_READ, h_config, NULL, 0, NULL },
+	{ "ports", CK_H_READ, h_ports, NULL, 0, NULL },
+	{ "handlers", CK_H_READ, h_handlers, NULL, 0, NULL },
+	{ "cycles", CK_H_READ, h_cycles, NULL, 0, NULL },
+	{ "scheduled", CK_H_READ, h_scheduled, NULL, 0, NULL },
+	{ "task_runs", CK_H_READ, h_task_runs, NULL, 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 static void
@@ -250,9 +250,35 @@ router_read(struct ck_router *r, const char *h, FILE *f)
 	return -ENOENT;
 }
 
-/* Read a handler into @f. Returns 0, -ENOENT or -EPERM after a message on @errf. */
+/* Call read handler @h of @e with @param (NULL: none) into @f. */
+static int
+call_read(struct ck_element *e, const struct ck_handler *h, const char *param, FILE *f,
+	  FILE *errf)
+{
+	if (h->read_param && (h->flags & CK_H_READ_PARAM))
+		return h->read_param(e, h, param ? param : "", f, errf);
+	if (param && *param) {
+		if (errf)
+			fprintf(errf, "read handler '%s.%s' does not take parameters\n", e->name,
+				h->name);
+		return -EINVAL;
+	}
+	return h->read(e, h, f);
+}
+
+/* Whether @h can be read. */
+static bool
+readable(const struct ck_handler *h)
+{
+	return (h->flags & CK_H_READ) &&
+	       (h->read || (h->read_param && (h->flags & CK_H_READ_PARAM)));
+}
+
+/* Read a handler with a parameter into @f. Returns 0, -ENOENT, -EPERM or
+ * -EINVAL after a message on @errf. */
 int
-ck_handler_read(struct ck_router *r, const char *spec, FILE *f, FILE *errf)
+ck_handler_read_param(struct ck_router *r, const char *spec, const char *param, FILE *f,
+		      FILE *errf)
 {
 	char ename[256];
 	const char *hname;
@@ -262,6 +288,12 @@ ck_handler_read(struct ck_router *r, const char *spec, FILE *f, FILE *errf)
 	if (split_spec(spec, ename, sizeof(ename), &hname) < 0)
 		return -ENOENT;
 	if (!ename[0]) {
+		if (param && *param) {
+			if (errf)
+				fprintf(errf, "read handler '%s' does not take parameters\n",
+					hname);
+			return -EINVAL;
+		}
 		if (router_read(r, hname, f) == 0)
 			return 0;
 		if (errf)
@@ -280,17 +312,25 @@ ck_handler_read(struct ck_router *r, const char *spec, FILE *f, FILE *errf)
 			fprintf(errf, "no '%s' handler for element '%s'\n", hname, ename);
 		return -ENOENT;
 	}
-	if (!(h->flags & CK_H_READ) || !h->read) {
+	if (!readable(h)) {
 		if (errf)
 			fprintf(errf, "'%s' is not a read handler\n", spec);
 		return -EPERM;
 	}
-	return h->read(e, h, f);
+	return call_read(e, h, param, f, errf);
 }
 
-/* Read a handler into a malloc'ed string. Returns it, or NULL. */
+/* Read a handler into @f. Returns 0, -ENOENT or -EPERM after a message on @errf. */
+int
+ck_handler_read(struct ck_router *r, const char *spec, FILE *f, FILE *errf)
+{
+	return ck_handler_read_param(r, spec, NULL, f, errf);
+}
+
+/* Read a handler with a parameter into a malloc'ed string. Returns it, or NULL. */
 char *
-ck_handler_read_str(struct ck_router *r, const char *spec)
+ck_handler_read_param_str(struct ck_router *r, const char *spec, const char *param,
+			  FILE *errf)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -299,13 +339,20 @@ ck_handler_read_str(struct ck_router *r, const char *spec)
 
 	if (!f)
 		return NULL;
-	rc = ck_handler_read(r, spec, f, NULL);
+	rc = ck_handler_read_param(r, spec, param, f, errf);
 	fclose(f);
 	if (rc < 0) {
 		free(buf);
 		return NULL;
 	}
 	return buf;
+}
+
+/* Read a handler into a malloc'ed string. Returns it, or NULL. */
+char *
+ck_handler_read_str(struct ck_router *r, const char *spec)
+{
+	return ck_handler_read_param_str(r, spec, NULL, NULL);
 }
 
 /* The write handler @spec names, in *@ep and *@hp (both NULL for the global
@@ -383,7 +430,7 @@ print_one(struct ck_router *r, struct ck_element *e, const struct ck_handler *h,
 
 	if (!f)
 		return;
-	h->read(e, h, f);
+	call_read(e, h, NULL, f, NULL);
 	fclose(f);
 	(void)r;
 	if (names)
@@ -445,7 +492,7 @@ ck_router_print_handler(struct ck_router *r, const char *spec, bool names, FILE 
 		if (fnmatch(ename, e->name, 0) != 0 && strcmp(ename, e->cls->name) != 0)
 			continue;
 		h = find_handler(e, hname);
-		if (!h || !(h->flags & CK_H_READ))
+		if (!h || !readable(h))
 			continue;
 		print_one(r, e, h, names, out);
 		found++;

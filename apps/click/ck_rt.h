@@ -112,6 +112,7 @@ const struct ck_platform *ck_offline_platform(void);
 
 #define CK_H_READ 1
 #define CK_H_WRITE 2
+#define CK_H_READ_PARAM 4 /* a read handler that takes a parameter (read_param) */
 
 struct ck_handler {
 	const char *name;
@@ -121,6 +122,10 @@ struct ck_handler {
 	/* Apply @value; return 0 or a negative errno after writing why to @errf. */
 	int (*write)(struct ck_element *e, const struct ck_handler *h, const char *value, FILE *errf);
 	intptr_t arg;
+	/* CK_H_READ_PARAM: read with @param ("" when none was given) into @f;
+	 * return 0 or a negative errno after writing why to @errf (may be NULL). */
+	int (*read_param)(struct ck_element *e, const struct ck_handler *h, const char *param,
+			  FILE *f, FILE *errf);
 };
 
 /* ---- notifiers (Click's empty notification) ---- */
@@ -341,6 +346,15 @@ int ck_handler_writable(struct ck_router *r, const char *spec, FILE *errf);
 /* Read "ELEMENT.HANDLER" into a malloc'ed string; NULL when there is no such
  * readable handler. */
 char *ck_handler_read_str(struct ck_router *r, const char *spec);
+/* Read "ELEMENT.HANDLER" with @param (NULL or "": none) into @f, as Click's
+ * `read H PARAM`. Returns 0, -ENOENT, -EPERM, -EINVAL (a parameter to a
+ * handler that takes none) or the handler's error, after writing why to
+ * @errf (may be NULL). */
+int ck_handler_read_param(struct ck_router *r, const char *spec, const char *param, FILE *f,
+			  FILE *errf);
+/* As ck_handler_read_param(), into a malloc'ed string; NULL on an error. */
+char *ck_handler_read_param_str(struct ck_router *r, const char *spec, const char *param,
+				FILE *errf);
 
 /* ---- the router, for its drivers ---- */
 

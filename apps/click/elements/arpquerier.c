@@ -323,14 +323,14 @@ arpq_cleanup(struct ck_element *e)
 }
 
 static const struct ck_handler arpq_handlers[] = {
-	{ "table", CK_H_READ, arpq_table, NULL, 0 },
-	{ "stats", CK_H_READ, arpq_stats, NULL, 0 },
-	{ "count", CK_H_READ, arpq_count, NULL, 0 },
-	{ "length", CK_H_READ, arpq_count, NULL, 0 },
-	{ "queries", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, queries) },
-	{ "responses", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, responses) },
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, drops) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "table", CK_H_READ, arpq_table, NULL, 0, NULL },
+	{ "stats", CK_H_READ, arpq_stats, NULL, 0, NULL },
+	{ "count", CK_H_READ, arpq_count, NULL, 0, NULL },
+	{ "length", CK_H_READ, arpq_count, NULL, 0, NULL },
+	{ "queries", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, queries), NULL },
+	{ "responses", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, responses), NULL },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, drops), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_ARPQuerier = {

@@ -147,8 +147,8 @@ checkl4_lookup(struct ck_element *e, const char *name)
 }
 
 static const struct ck_handler checkl4_handlers[] = {
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct checkl4, drops) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct checkl4, drops), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_CheckTCPHeader = {

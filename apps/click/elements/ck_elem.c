@@ -47,7 +47,7 @@ ck_drop_details_lookup(struct ck_element *e, const char *name, size_t off)
 	if (!d->on || strcmp(name, "drop_details") != 0)
 		return NULL;
 	d->h = (struct ck_handler){ "drop_details", CK_H_READ, drop_details_read, NULL,
-				    (intptr_t)off };
+				    (intptr_t)off, NULL };
 	return &d->h;
 }
 

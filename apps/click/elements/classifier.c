@@ -181,8 +181,8 @@ classifier_cleanup(struct ck_element *e)
 }
 
 static const struct ck_handler classifier_handlers[] = {
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct classifier, drops) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct classifier, drops), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_Classifier = {

@@ -191,14 +191,15 @@ counter_read_call(struct ck_element *e, const struct ck_handler *h, FILE *f)
 }
 
 static const struct ck_handler counter_handlers[] = {
-	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct counter, count) },
-	{ "byte_count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct counter, byte_count) },
-	{ "rate", CK_H_READ, counter_rate, NULL, 0 },
-	{ "reset", CK_H_WRITE, NULL, counter_reset, 0 },
-	{ "reset_counts", CK_H_WRITE, NULL, counter_reset, 0 },
-	{ "count_call", CK_H_READ | CK_H_WRITE, counter_read_call, counter_write_call, 0 },
-	{ "byte_count_call", CK_H_WRITE, NULL, counter_write_call, 1 },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct counter, count), NULL },
+	{ "byte_count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct counter, byte_count),
+	  NULL },
+	{ "rate", CK_H_READ, counter_rate, NULL, 0, NULL },
+	{ "reset", CK_H_WRITE, NULL, counter_reset, 0, NULL },
+	{ "reset_counts", CK_H_WRITE, NULL, counter_reset, 0, NULL },
+	{ "count_call", CK_H_READ | CK_H_WRITE, counter_read_call, counter_write_call, 0, NULL },
+	{ "byte_count_call", CK_H_WRITE, NULL, counter_write_call, 1, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_Counter = {

@@ -48,8 +48,8 @@ decttl_action(struct ck_element *e, struct ck_pkt *p)
 }
 
 static const struct ck_handler decttl_handlers[] = {
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct decttl, drops) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct decttl, drops), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_DecIPTTL = {

@@ -159,8 +159,8 @@ tochain_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 }
 
 static const struct ck_handler device_handlers[] = {
-	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct device, count) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct device, count), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 #define DEVCLASS(n, p, pr, ...) \

@@ -123,10 +123,10 @@ discard_write_active(struct ck_element *e, const struct ck_handler *h, const cha
 }
 
 static const struct ck_handler discard_handlers[] = {
-	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct discard, count) },
-	{ "reset_counts", CK_H_WRITE, NULL, discard_reset, 0 },
-	{ "active", CK_H_READ | CK_H_WRITE, discard_read_active, discard_write_active, 0 },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct discard, count), NULL },
+	{ "reset_counts", CK_H_WRITE, NULL, discard_reset, 0, NULL },
+	{ "active", CK_H_READ | CK_H_WRITE, discard_read_active, discard_write_active, 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_Discard = {

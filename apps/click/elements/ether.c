@@ -150,16 +150,16 @@ encap_write(struct ck_element *e, const struct ck_handler *h, const char *v, FIL
 }
 
 static const struct ck_handler ether_handlers[] = {
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ether, drops) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ether, drops), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 static const struct ck_handler encap_handlers[] = {
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ether, drops) },
-	{ "ethertype", CK_H_READ | CK_H_WRITE, encap_read, encap_write, 0 },
-	{ "src", CK_H_READ | CK_H_WRITE, encap_read, encap_write, 1 },
-	{ "dst", CK_H_READ | CK_H_WRITE, encap_read, encap_write, 2 },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ether, drops), NULL },
+	{ "ethertype", CK_H_READ | CK_H_WRITE, encap_read, encap_write, 0, NULL },
+	{ "src", CK_H_READ | CK_H_WRITE, encap_read, encap_write, 1, NULL },
+	{ "dst", CK_H_READ | CK_H_WRITE, encap_read, encap_write, 2, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_EtherEncap = {

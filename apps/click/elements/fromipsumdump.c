@@ -493,11 +493,11 @@ fips_read_encap(struct ck_element *e, const struct ck_handler *h, FILE *f)
 }
 
 static const struct ck_handler fips_handlers[] = {
-	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct fips, count) },
-	{ "active", CK_H_READ | CK_H_WRITE, fips_read_active, fips_write_active, 0 },
-	{ "stop", CK_H_WRITE, NULL, fips_write_stop, 0 },
-	{ "encap", CK_H_READ, fips_read_encap, NULL, 0 },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct fips, count), NULL },
+	{ "active", CK_H_READ | CK_H_WRITE, fips_read_active, fips_write_active, 0, NULL },
+	{ "stop", CK_H_WRITE, NULL, fips_write_stop, 0, NULL },
+	{ "encap", CK_H_READ, fips_read_encap, NULL, 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_FromIPSummaryDump = {

@@ -206,9 +206,9 @@ ftp_action(struct ck_element *e, struct ck_pkt *p)
 }
 
 static const struct ck_handler ftp_handlers[] = {
-	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ftpmap, count) },
-	{ "failures", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ftpmap, failures) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ftpmap, count), NULL },
+	{ "failures", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ftpmap, failures), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_FTPPortMapper = {

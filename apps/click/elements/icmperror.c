@@ -257,13 +257,13 @@ icmperr_write_mtu(struct ck_element *e, const struct ck_handler *h, const char *
 }
 
 static const struct ck_handler icmperr_handlers[] = {
-	{ "src", CK_H_READ | CK_H_WRITE, icmperr_read_src, icmperr_write_src, 0 },
+	{ "src", CK_H_READ | CK_H_WRITE, icmperr_read_src, icmperr_write_src, 0, NULL },
 	{ "mtu", CK_H_READ | CK_H_WRITE, ck_h_read_u64, icmperr_write_mtu,
-	  offsetof(struct icmperr, mtu) },
+	  offsetof(struct icmperr, mtu), NULL },
 	{ "pmtu", CK_H_READ | CK_H_WRITE, ck_h_read_u64, icmperr_write_mtu,
-	  offsetof(struct icmperr, pmtu) },
-	{ "sent", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct icmperr, sent) },
-	{ NULL, 0, NULL, NULL, 0 },
+	  offsetof(struct icmperr, pmtu), NULL },
+	{ "sent", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct icmperr, sent), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_ICMPError = {

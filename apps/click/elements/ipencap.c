@@ -186,9 +186,9 @@ drop:
 }
 
 static const struct ck_handler ipencap_handlers[] = {
-	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipencap, count) },
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipencap, drops) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipencap, count), NULL },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipencap, drops), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_IPEncap = {

@@ -186,20 +186,20 @@ store_action(struct ck_element *e, struct ck_pkt *p)
 }
 
 static const struct ck_handler dscp_handlers[] = {
-	{ "dscp", CK_H_READ | CK_H_WRITE, dscp_read, dscp_write, 0 },
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipfield, drops) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "dscp", CK_H_READ | CK_H_WRITE, dscp_read, dscp_write, 0, NULL },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipfield, drops), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 static const struct ck_handler ce_handlers[] = {
-	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipfield, count) },
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipfield, drops) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipfield, count), NULL },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipfield, drops), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 static const struct ck_handler store_handlers[] = {
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipfield, drops) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipfield, drops), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_SetIPDSCP = {

@@ -159,8 +159,8 @@ ipfilter_cleanup(struct ck_element *e)
 }
 
 static const struct ck_handler ipfilter_handlers[] = {
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipfilter, drops) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipfilter, drops), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_IPFilter = {

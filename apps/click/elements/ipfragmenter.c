@@ -159,9 +159,9 @@ ipfrag_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 }
 
 static const struct ck_handler ipfrag_handlers[] = {
-	{ "fragments", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipfrag, fragments) },
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipfrag, drops) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "fragments", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipfrag, fragments), NULL },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipfrag, drops), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_IPFragmenter = {

@@ -191,8 +191,8 @@ gwopt_action(struct ck_element *e, struct ck_pkt *p)
 }
 
 static const struct ck_handler gwopt_handlers[] = {
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct gwopt, drops) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct gwopt, drops), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_IPGWOptions = {

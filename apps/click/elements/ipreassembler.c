@@ -415,10 +415,10 @@ ipr_read_mem(struct ck_element *e, const struct ck_handler *h, FILE *f)
 }
 
 static const struct ck_handler ipr_handlers[] = {
-	{ "mem_used", CK_H_READ, ipr_read_mem, NULL, 0 },
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipr, drops) },
-	{ "reassembled", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipr, reassembled) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "mem_used", CK_H_READ, ipr_read_mem, NULL, 0, NULL },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipr, drops), NULL },
+	{ "reassembled", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct ipr, reassembled), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_IPReassembler = {

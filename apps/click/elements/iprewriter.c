@@ -908,22 +908,22 @@ rw_lookup_handler(struct ck_element *e, const char *name)
 		return NULL;
 	snprintf(x->pattern_name, sizeof(x->pattern_name), "pattern%lu", i);
 	x->pattern_h = (struct ck_handler){ x->pattern_name, CK_H_READ, rw_patterns, NULL,
-					    (intptr_t)i };
+					    (intptr_t)i, NULL };
 	return &x->pattern_h;
 }
 
 const struct ck_handler rw_handlers[] = {
-	{ "patterns", CK_H_READ, rw_patterns, NULL, -1 },
-	{ "table", CK_H_READ, rw_table, NULL, 0 },
-	{ "tcp_table", CK_H_READ, rw_table, NULL, NL_IPPROTO_TCP },
-	{ "udp_table", CK_H_READ, rw_table, NULL, NL_IPPROTO_UDP },
-	{ "nmappings", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, created) },
-	{ "table_size", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings) },
-	{ "size", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings) },
-	{ "capacity", CK_H_READ | CK_H_WRITE, rw_read_capacity, rw_write_capacity, 0 },
-	{ "clear", CK_H_WRITE, NULL, rw_write_clear, 0 },
-	{ "mapping_failures", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, failures) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "patterns", CK_H_READ, rw_patterns, NULL, -1, NULL },
+	{ "table", CK_H_READ, rw_table, NULL, 0, NULL },
+	{ "tcp_table", CK_H_READ, rw_table, NULL, NL_IPPROTO_TCP, NULL },
+	{ "udp_table", CK_H_READ, rw_table, NULL, NL_IPPROTO_UDP, NULL },
+	{ "nmappings", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, created), NULL },
+	{ "table_size", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings), NULL },
+	{ "size", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings), NULL },
+	{ "capacity", CK_H_READ | CK_H_WRITE, rw_read_capacity, rw_write_capacity, 0, NULL },
+	{ "clear", CK_H_WRITE, NULL, rw_write_clear, 0, NULL },
+	{ "mapping_failures", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, failures), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 RW_CLASS(IPRewriter);

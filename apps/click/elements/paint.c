@@ -60,8 +60,8 @@ paint_write_color(struct ck_element *e, const struct ck_handler *h, const char *
 }
 
 static const struct ck_handler paint_handlers[] = {
-	{ "color", CK_H_READ | CK_H_WRITE, paint_read_color, paint_write_color, 0 },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "color", CK_H_READ | CK_H_WRITE, paint_read_color, paint_write_color, 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_Paint = {

@@ -262,8 +262,8 @@ todump_run(struct ck_element *e)
 }
 
 static const struct ck_handler pcap_handlers[] = {
-	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct pcap, count) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct pcap, count), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_FromDump = {

@@ -186,15 +186,15 @@ queue_cleanup(struct ck_element *e)
 }
 
 static const struct ck_handler queue_handlers[] = {
-	{ "length", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct queue, length) },
+	{ "length", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct queue, length), NULL },
 	{ "highwater_length", CK_H_READ, ck_h_read_u64, NULL,
-	  offsetof(struct queue, highwater_length) },
+	  offsetof(struct queue, highwater_length), NULL },
 	{ "capacity", CK_H_READ | CK_H_WRITE, ck_h_read_u64, queue_write_capacity,
-	  offsetof(struct queue, capacity) },
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct queue, drops) },
-	{ "reset_counts", CK_H_WRITE, NULL, queue_reset_counts, 0 },
-	{ "reset", CK_H_WRITE, NULL, queue_reset, 0 },
-	{ NULL, 0, NULL, NULL, 0 },
+	  offsetof(struct queue, capacity), NULL },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct queue, drops), NULL },
+	{ "reset_counts", CK_H_WRITE, NULL, queue_reset_counts, 0, NULL },
+	{ "reset", CK_H_WRITE, NULL, queue_reset, 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_Queue = {

@@ -77,8 +77,8 @@ unqueue_run(struct ck_element *e)
 }
 
 static const struct ck_handler unqueue_handlers[] = {
-	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct sched, count) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct sched, count), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_Unqueue = {

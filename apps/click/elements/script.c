@@ -26,6 +26,7 @@
 #define SC_Q 1    /* the q form: setq, initq, returnq unquote their value */
 #define SC_SAVE 2 /* save HANDLER [ARGS] FILE: print >FILE HANDLER [ARGS] */
 #define SC_APPEND 4
+#define SC_UQ_PARAM 8 /* printq, printnq, readq: the handler's parameter unquoted */
 
 static const struct {
 	const char *name;
@@ -41,8 +42,8 @@ static const struct {
 	{ "error", SC_ERROR, 0 },
 	/* Click's quoted forms: print, write and read already take quoted text */
 	{ "setq", SC_SET, SC_Q }, { "initq", SC_INIT, SC_Q }, { "returnq", SC_RETURN, SC_Q },
-	{ "printq", SC_PRINT, 0 }, { "printnq", SC_PRINTN, 0 }, { "writeq", SC_WRITE, 0 },
-	{ "readq", SC_READ, 0 }, { "errorq", SC_ERROR, 0 },
+	{ "printq", SC_PRINT, SC_UQ_PARAM }, { "printnq", SC_PRINTN, SC_UQ_PARAM },
+	{ "writeq", SC_WRITE, 0 }, { "readq", SC_READ, SC_UQ_PARAM }, { "errorq", SC_ERROR, 0 },
 	{ "save", SC_PRINT, SC_SAVE }, { "append", SC_PRINT, SC_SAVE | SC_APPEND },
 };
 
@@ -79,7 +80,7 @@ parse_insn(struct ck_element *e, const char *s, struct sc_insn *in)
 	}
 	free(op);
 	in->op = sc_ops[k].op;
-	in->unquote = sc_ops[k].flags & SC_Q;
+	in->unquote = sc_ops[k].flags & (SC_Q | SC_UQ_PARAM);
 	if (sc_ops[k].flags & SC_SAVE) {
 		/* save|append HANDLER [ARGS] FILE: the last word is the file ("-":
 		 * standard output) */
@@ -205,30 +206,24 @@ unquote(char *s)
 
 /*
  * print [>FILE | >>FILE] TEXT, as Click: TEXT that starts with a letter, '@'
- * or '_' is a read handler call, its value printed; anything else is text,
- * expanded and unquoted (`print "done $n"`). A newline follows unless the
- * text ends in one (printn: never); a handler's value is taken without its
- * last newline, as in $(...).
+ * or '_' is a read handler call, HANDLER [PARAM] (printq: PARAM unquoted),
+ * its value printed; anything else is text, expanded and unquoted (`print
+ * "done $n"`). A newline follows unless the text ends in one (printn:
+ * never); a handler's value is taken without its last newline, as in $(...).
  */
 static void
 do_print(struct ck_element *e, const struct sc_insn *in)
 {
-	char *t = sc_expand(e, in->rest), *spec = NULL, *v;
+	char *t = sc_expand(e, in->rest), *v;
 	const char *r = in->rest;
 	bool call = isalpha((unsigned char)r[0]) || r[0] == '@' || r[0] == '_';
 	FILE *f = NULL;
 	size_t l;
 
 	if (t && call) {
-		const char *rest = first_word(t, &spec);
-
-		v = spec && !*rest ? ck_handler_read_str(e->r, spec) : NULL;
+		v = sc_call_read(e, t, in->unquote, NULL);
 		if (v && (l = strlen(v)) > 0 && v[l - 1] == '\n')
 			v[l - 1] = '\0'; /* the value's own newline, as in $(...) */
-		if (!v)
-			fprintf(ck_errf(e->r), "%s: %s: %s '%s'\n", e->landmark, e->name,
-				spec && *rest ? "read handler takes no argument:" : "no read handler",
-				spec ? spec : t);
 		free(t);
 		t = v;
 	} else {
@@ -248,38 +243,53 @@ do_print(struct ck_element *e, const struct sc_insn *in)
 		fclose(f);
 	else if (f)
 		fflush(f);
-	free(spec);
 	free(t);
 }
 
-/* read ELEM.HANDLER: "ELEM.HANDLER:" and the value on standard error, as
- * Click. */
+/* read HANDLER [PARAM] (readq: PARAM unquoted): "ELEM.HANDLER:" and the
+ * value on standard error, as Click. */
 static void
 do_read(struct ck_element *e, const struct sc_insn *in)
 {
-	char *h = sc_expand(e, in->word);
-	char *v = h ? ck_handler_read_str(e->r, h) : NULL;
-	size_t l = v ? strlen(v) : 0;
+	char *call = NULL, *name = NULL, *v = NULL, *t;
+	size_t l;
 	FILE *f = ck_errf(e->r);
 
-	if (!v)
-		fprintf(f, "%s: %s: no read handler '%s'\n", e->landmark, e->name,
-			h ? h : in->word);
-	else
-		fprintf(f, "%s:\n%s%s", h, v, l && v[l - 1] != '\n' ? "\n" : "");
+	if (asprintf(&t, "%s %s", in->word, in->rest) >= 0) {
+		call = sc_expand(e, t);
+		free(t);
+	}
+	if (call)
+		v = sc_call_read(e, call, in->unquote, &name);
+	l = v ? strlen(v) : 0;
+	if (v)
+		fprintf(f, "%s:\n%s%s", name, v, l && v[l - 1] != '\n' ? "\n" : "");
 	fflush(f);
 	free(v);
-	free(h);
+	free(name);
+	free(call);
 }
 
+/* write HANDLER [VALUE]: the handler's errors under "While calling
+ * 'HANDLER VALUE':", as Click. */
 static void
 do_write(struct ck_element *e, const struct sc_insn *in)
 {
 	char *h = sc_expand(e, in->word);
 	char *v = unquote(sc_expand(e, in->rest));
+	char *msg = NULL, *call = NULL;
+	size_t ml = 0;
+	FILE *errf;
 
-	if (h && v)
-		ck_handler_write(e->r, h, v, ck_errf(e->r));
+	if (h && v && ck_handler_writable(e->r, h, ck_errf(e->r)) == 0 &&
+	    (errf = open_memstream(&msg, &ml)) != NULL) {
+		ck_handler_write(e->r, h, v, errf);
+		fclose(errf);
+		if (asprintf(&call, "%s%s%s", h, *v ? " " : "", v) >= 0)
+			sc_report(e, call, msg);
+	}
+	free(call);
+	free(msg);
 	free(h);
 	free(v);
 }
@@ -471,12 +481,16 @@ run_from_start(struct ck_element *e, const char *name, const char *args)
 	sc_step(e);
 }
 
+/* run [ARGS] (read): runs the script with $args (and $1, $2, ...) = ARGS;
+ * the value is what `return` gave. */
 static int
-h_run_read(struct ck_element *e, const struct ck_handler *h, FILE *f)
+h_run_read(struct ck_element *e, const struct ck_handler *h, const char *param, FILE *f,
+	   FILE *errf)
 {
 	struct script *s = CK_PRIV(e, struct script);
 
-	run_from_start(e, h->name, "");
+	(void)errf;
+	run_from_start(e, h->name, param);
 	if (s->retval && *s->retval)
 		fprintf(f, "%s\n", s->retval);
 	return 0;
@@ -524,10 +538,18 @@ h_var_write(struct ck_element *e, const struct ck_handler *h, const char *value,
 	return sc_var_set(CK_PRIV(e, struct script), h->name, value);
 }
 
+/* An operator of $(...) as a read handler with a parameter, as in Click. */
+#define SC_OP(n) { n, CK_H_READ | CK_H_READ_PARAM, NULL, NULL, 0, sc_op_read }
+
 const struct ck_handler sc_handlers[] = {
-	{ "run", CK_H_READ | CK_H_WRITE, h_run_read, h_run_write, 0 },
-	{ "step", CK_H_WRITE, NULL, h_step, 0 },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "run", CK_H_READ | CK_H_WRITE | CK_H_READ_PARAM, NULL, h_run_write, 0, h_run_read },
+	SC_OP("add"), SC_OP("sub"), SC_OP("mul"), SC_OP("div"), SC_OP("idiv"), SC_OP("mod"),
+	SC_OP("rem"), SC_OP("neg"), SC_OP("abs"), SC_OP("min"), SC_OP("max"), SC_OP("eq"),
+	SC_OP("ne"), SC_OP("lt"), SC_OP("gt"), SC_OP("le"), SC_OP("ge"), SC_OP("not"),
+	SC_OP("and"), SC_OP("or"), SC_OP("if"), SC_OP("length"), SC_OP("htonl"), SC_OP("ntohl"),
+	SC_OP("htons"), SC_OP("ntohs"),
+	{ "step", CK_H_WRITE, NULL, h_step, 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 /* An exported variable's handler, or (PROXY) any other name's: the one
@@ -548,8 +570,10 @@ sc_lookup_handler(struct ck_element *e, const char *name)
 	if (!s->hname)
 		return NULL;
 	s->h = exported ?
-		(struct ck_handler){ s->hname, CK_H_READ | CK_H_WRITE, h_var_read, h_var_write, 0 } :
-		(struct ck_handler){ s->hname, CK_H_READ | CK_H_WRITE, h_run_read, h_run_write, 0 };
+		(struct ck_handler){ s->hname, CK_H_READ | CK_H_WRITE, h_var_read, h_var_write, 0,
+				     NULL } :
+		(struct ck_handler){ s->hname, CK_H_READ | CK_H_WRITE | CK_H_READ_PARAM, NULL,
+				     h_run_write, 0, h_run_read };
 	return &s->h;
 }
 

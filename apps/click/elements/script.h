@@ -65,5 +65,17 @@ int sc_var_set(struct script *s, const char *name, const char *val);
 char *sc_expand(struct ck_element *e, const char *text);
 /* Whether expanded @text is true (true, yes, 1, a non-zero number). */
 bool sc_truth(const char *text);
+/* Call the read handler @call names ("[ELEM.]HANDLER [PARAM]", a name
+ * without a dot being this script's own handler when it has it, else a
+ * router handler), the parameter's quotes removed when @unquote_param.
+ * Returns the value (malloc'ed) and, when @name is not NULL, the handler's
+ * full name in *@name (malloc'ed); NULL after reporting the error. */
+char *sc_call_read(struct ck_element *e, const char *call, bool unquote_param, char **name);
+/* Write "While calling 'CALL':" and the handler's messages @msg, indented,
+ * as Click reports a handler's errors; nothing when @msg is empty. */
+void sc_report(struct ck_element *e, const char *call, const char *msg);
+/* Script's operators as read handlers with a parameter (`s.add 1 2`). */
+int sc_op_read(struct ck_element *e, const struct ck_handler *h, const char *param, FILE *f,
+	       FILE *errf);
 
 #endif /* CK_SCRIPT_H */

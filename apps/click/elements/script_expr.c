@@ -225,13 +225,10 @@ evaluate(struct ck_element *e, const char *text, FILE *f)
 	if (n == 0) {
 		rc = 0;
 	} else if (op < 0) {
-		char *v = ck_handler_read_str(e->r, w[0]);
+		char *v = sc_call_read(e, text, false, NULL);
 		size_t l = v ? strlen(v) : 0;
 
-		if (!v) {
-			fprintf(ck_errf(e->r), "%s: %s: no read handler '%s'\n", e->landmark,
-				e->name, w[0]);
-		} else {
+		if (v) {
 			if (l && v[l - 1] == '\n')
 				v[l - 1] = 0;
 			fputs(v, f);
@@ -272,7 +269,158 @@ evaluate(struct ck_element *e, const char *text, FILE *f)
 	return rc;
 }
 
+/* Operator handler @h->name with @param: as $(NAME PARAM); `length` counts
+ * the parameter's bytes. */
+int
+sc_op_read(struct ck_element *e, const struct ck_handler *h, const char *param, FILE *f,
+	   FILE *errf)
+{
+	char *text;
+	int rc;
+
+	(void)errf;
+	if (strcmp(h->name, "length") == 0) {
+		fprintf(f, "%zu\n", strlen(param));
+		return 0;
+	}
+	if (asprintf(&text, "%s %s", h->name, param) < 0)
+		return -ENOMEM;
+	rc = evaluate(e, text, f);
+	free(text);
+	if (rc == 0)
+		fputc('\n', f);
+	return rc;
+}
+
+/* Whether @name is a handler of the script itself (not a PROXY's any name). */
+static bool
+local_handler(struct ck_element *e, const char *name)
+{
+	const struct script *s = CK_PRIV(e, struct script);
+
+	for (const struct ck_handler *h = e->cls->handlers; h && h->name; h++)
+		if (strcmp(h->name, name) == 0)
+			return true;
+	for (unsigned int i = 0; i < s->nvars; i++)
+		if (s->vars[i].exported && strcmp(s->vars[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Write "While calling 'CALL':" and each line of @msg indented by two spaces. */
+void
+sc_report(struct ck_element *e, const char *call, const char *msg)
+{
+	FILE *f = ck_errf(e->r);
+
+	if (!msg || !*msg)
+		return;
+	fprintf(f, "While calling '%s':\n", call);
+	while (*msg) {
+		size_t l = strcspn(msg, "\n");
+
+		fprintf(f, "  %.*s\n", (int)l, msg);
+		msg += l + (msg[l] == '\n');
+	}
+	fflush(f);
+}
+
+/* The handler call @call: its value, or NULL after reporting the error. */
+char *
+sc_call_read(struct ck_element *e, const char *call, bool unquote_param, char **name)
+{
+	const char *p = call + strspn(call, " \t\r\n"), *rest;
+	size_t l = strcspn(p, " \t\r\n");
+	char *spec = strndup(p, l), *param = NULL, *full = NULL, *v = NULL, *msg = NULL;
+	size_t ml = 0;
+	FILE *errf = open_memstream(&msg, &ml);
+	int rc;
+
+	rest = p + l;
+	rest += strspn(rest, " \t\r\n");
+	param = strdup(rest);
+	if (!spec || !param || !errf)
+		goto out;
+	if (unquote_param && (*param == '"' || *param == '\'')) {
+		char *u;
+		size_t ul;
+
+		if (ck_parse_string(param, &u, &ul) == 0) {
+			free(param);
+			param = u;
+		}
+	}
+	if (!strchr(spec, '.') && local_handler(e, spec)) {
+		if (asprintf(&full, "%s.%s", e->name, spec) < 0)
+			full = NULL;
+	} else {
+		full = strdup(spec);
+	}
+	if (!full)
+		goto out;
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		rc = f ? ck_handler_read_param(e->r, full, param, f, errf) : -ENOMEM;
+		if (f)
+			fclose(f);
+		if (rc == 0)
+			v = buf;
+		else
+			free(buf);
+	}
+	fclose(errf);
+	errf = NULL;
+	if (rc == -ENOENT || rc == -EPERM)
+		fprintf(ck_errf(e->r), "%s: %s: no read handler '%s'\n", e->landmark, e->name,
+			spec);
+	else if (rc < 0)
+		sc_report(e, call + strspn(call, " \t\r\n"), msg);
+out:
+	if (errf)
+		fclose(errf);
+	if (v && name) {
+		*name = full;
+		full = NULL;
+	}
+	free(spec);
+	free(param);
+	free(full);
+	free(msg);
+	return v;
+}
+
 static int expand_into(struct ck_element *e, const char *s, size_t len, FILE *f, int depth);
+
+/* $N (the Nth word of the run's arguments, N >= 1) and $# (their count) into
+ * @f; false when @name is neither. */
+static bool
+run_arg(const struct script *sc, const char *name, FILE *f)
+{
+	const char *args = sc_var_get(sc, "args");
+	char **w;
+	int n, k = 0;
+
+	if (strcmp(name, "#") != 0) {
+		for (const char *c = name; *c; c++)
+			if (!isdigit((unsigned char)*c))
+				return false;
+		k = atoi(name);
+		if (k < 1)
+			return false;
+	}
+	n = ck_args_words(args ? args : "", &w);
+	if (n < 0)
+		return true;
+	if (k == 0)
+		fprintf(f, "%d", n);
+	else if (k <= n)
+		fputs(w[k - 1], f);
+	ck_args_free(w, n);
+	return true;
+}
 
 /* The end of the $( ... ) that starts at @s (s[0] == '('), or NULL. */
 static const char *
@@ -318,7 +466,8 @@ expand_into(struct ck_element *e, const char *s, size_t len, FILE *f, int depth)
 			char *name = strndup(s + 2, (size_t)(c - s - 2));
 			const char *v = name ? sc_var_get(sc, name) : NULL;
 
-			fputs(v ? v : "", f);
+			if (v || !name || !run_arg(sc, name, f))
+				fputs(v ? v : "", f);
 			free(name);
 			s = c + 1;
 		} else if (isalnum((unsigned char)s[1]) || s[1] == '_') {
@@ -330,9 +479,13 @@ expand_into(struct ck_element *e, const char *s, size_t len, FILE *f, int depth)
 				b++;
 			name = strndup(s + 1, (size_t)(b - s - 1));
 			v = name ? sc_var_get(sc, name) : NULL;
-			fputs(v ? v : "", f);
+			if (v || !name || !run_arg(sc, name, f))
+				fputs(v ? v : "", f);
 			free(name);
 			s = b;
+		} else if (s[1] == '#') {
+			run_arg(sc, "#", f);
+			s += 2;
 		} else {
 			fputc(*s++, f);
 		}

@@ -367,32 +367,35 @@ source_cleanup(struct ck_element *e)
 }
 
 #define SOURCE_COMMON_HANDLERS                                                                   \
-	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct source, count) },             \
-	{ "active", CK_H_READ | CK_H_WRITE, source_read_active, source_write_active, 0 },        \
-	{ "reset", CK_H_WRITE, NULL, source_reset, 0 },                                          \
-	{ "data", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_DATA },       \
-	{ "limit", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LIMIT }
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct source, count), NULL },       \
+	{ "active", CK_H_READ | CK_H_WRITE, source_read_active, source_write_active, 0, NULL },  \
+	{ "reset", CK_H_WRITE, NULL, source_reset, 0, NULL },                                    \
+	{ "data", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_DATA, NULL }, \
+	{ "limit", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LIMIT, NULL }
 
 static const struct ck_handler infinite_handlers[] = {
 	SOURCE_COMMON_HANDLERS,
-	{ "burst", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_BURST },
-	{ "burstsize", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_BURST },
-	{ "length", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LENGTH },
-	{ "datasize", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LENGTH },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "burst", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_BURST, NULL },
+	{ "burstsize", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_BURST,
+	  NULL },
+	{ "length", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LENGTH, NULL },
+	{ "datasize", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LENGTH,
+	  NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 static const struct ck_handler rated_handlers[] = {
 	SOURCE_COMMON_HANDLERS,
-	{ "rate", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_RATE },
-	{ "length", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LENGTH },
-	{ "datasize", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LENGTH },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "rate", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_RATE, NULL },
+	{ "length", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LENGTH, NULL },
+	{ "datasize", CK_H_READ | CK_H_WRITE, source_read_param, source_write_param, H_LENGTH,
+	  NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 static const struct ck_handler timed_handlers[] = {
 	SOURCE_COMMON_HANDLERS,
-	{ NULL, 0, NULL, NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_InfiniteSource = {

@@ -67,8 +67,8 @@ truncate_action(struct ck_element *e, struct ck_pkt *p)
 }
 
 static const struct ck_handler strip_handlers[] = {
-	{ "length", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct strip, len) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "length", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct strip, len), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_Strip = {
@@ -82,9 +82,9 @@ const struct ck_element_class ck_class_Strip = {
 };
 
 static const struct ck_handler unstrip_handlers[] = {
-	{ "length", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct strip, len) },
-	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct strip, drops) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "length", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct strip, len), NULL },
+	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct strip, drops), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_Unstrip = {

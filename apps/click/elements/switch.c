@@ -67,8 +67,9 @@ switch_write(struct ck_element *e, const struct ck_handler *h, const char *v, FI
 }
 
 static const struct ck_handler switch_handlers[] = {
-	{ "switch", CK_H_READ | CK_H_WRITE, ck_h_read_int, switch_write, offsetof(struct sw, output) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "switch", CK_H_READ | CK_H_WRITE, ck_h_read_int, switch_write,
+	  offsetof(struct sw, output), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_Switch = {

@@ -362,8 +362,8 @@ tips_cleanup(struct ck_element *e)
 }
 
 static const struct ck_handler tips_handlers[] = {
-	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct tips, count) },
-	{ NULL, 0, NULL, NULL, 0 },
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct tips, count), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 const struct ck_element_class ck_class_ToIPSummaryDump = {
