@@ -1054,10 +1054,83 @@ def route_table(env, chk):
     conf = ("rt :: StaticIPLookup(1.0.0.0/8 0, 18.26.4.0/24 18.26.4.1 1, "
             "10.0.0.0/255.0.255.0 1); Idle -> rt; rt[0] -> Discard; rt[1] -> Discard;")
     rc, out, err = click(env, "-h", "rt.table", "-e", conf)
-    rows = sorted(out.splitlines())
-    chk.eq(rows, ["1.0.0.0/8\t-\t0", "10.0.0.0/255.0.255.0\t-\t1",
-                  "18.26.4.0/24\t18.26.4.1\t1"],
-           "table: a prefix mask as its length, another mask in full")
+    # as Click aligns it: a second tab after a prefix shorter than 16
+    # characters and after a gateway shorter than 8
+    chk.eq(out.splitlines(), ["1.0.0.0/8\t\t-\t\t0", "18.26.4.0/24\t\t18.26.4.1\t1",
+                              "10.0.0.0/255.0.255.0\t-\t\t1"],
+           "table: a prefix mask as its length, another mask in full, in order, aligned")
+
+
+def route_handlers(env, chk):
+    # lookup ADDR answers "PORT GW" (or "PORT", "-1"); add refuses a prefix
+    # already routed, set replaces it, remove with GW OUT must match them;
+    # ctrl applies all its lines or none
+    for cls in ("LinearIPLookup", "RadixIPLookup"):
+        conf = (f"Idle -> r :: {cls}(10.0.0.0/8 1, 10.1.0.0/16 10.1.0.254 2); r[0] -> Idle;"
+                " r[1] -> Idle; r[2] -> Idle; DriverManager("
+                " print r.lookup 10.1.2.3, print r.lookup 10.9.9.9, print r.lookup 11.0.0.1,"
+                " write r.add 10.1.0.0/16 9.9.9.9 0, write r.set 10.1.0.0/16 9.9.9.9 0,"
+                " print r.lookup 10.1.2.3, write r.remove 10.1.0.0/16 1.1.1.1 0,"
+                " write r.remove 10.0.0.0/8, print r.lookup 10.9.9.9,"
+                " writeq r.ctrl \"add 12.0.0.0/8 0\nremove 13.0.0.0/8\","
+                " print r.lookup 12.0.0.1, print r.table, stop)")
+        rc, out, err = click(env, "-e", conf)
+        chk.eq((rc, out.splitlines()),
+               (0, ["2 10.1.0.254", "1", "-1", "0 9.9.9.9", "-1", "-1",
+                    "10.1.0.0/16\t\t9.9.9.9\t\t0"]),
+               f"{cls}: lookup after add, set, remove and a failed ctrl")
+        chk.eq(err.splitlines(),
+               ["While calling 'r.add 10.1.0.0/16 9.9.9.9 0':",
+                "  conflict with existing route '10.1.0.0/16 10.1.0.254 2'",
+                "While calling 'r.remove 10.1.0.0/16 1.1.1.1 0':",
+                "  route '10.1.0.0/16 1.1.1.1 0' not found",
+                "While calling 'r.ctrl add 12.0.0.0/8 0", "remove 13.0.0.0/8':",
+                "  route '13.0.0.0/8 - -1' not found"],
+               f"{cls}: Click's messages under the call")
+    conf = ("Idle -> r :: StaticIPLookup(0.0.0.0/0 3.3.3.3 0) -> Idle;"
+            " DriverManager(read r.lookup 1.2.3.4, read r.lookup bad, read r.table 1, stop)")
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, err.splitlines()[:3]), (0, ["r.lookup:", "0 3.3.3.3",
+                                             "While calling 'r.lookup bad':"]),
+           "StaticIPLookup: read r.lookup ADDR; a bad address is an error")
+    chk.ok("does not take parameters" in err, "a parameter to table is refused", err)
+
+
+def arp_responder(env, chk):
+    # ARPResponder's table lists the most specific entry first; lookup picks
+    # the first entry holding the address; config replaces the table (a
+    # repeated prefix keeps its last entry, with a warning); add, remove
+    conf = ("AddressInfo(h 10.0.0.5/24 0:0:0:0:0:5, n 0:0:0:0:0:6);"
+            " Idle -> ar :: ARPResponder(h:ipnet n:eth) -> Idle; DriverManager("
+            " print ar.table, writeq ar.config \"h:ipnet n:eth, h\", print ar.table,"
+            " print \"[$(ar.lookup 10.0.0.5)] [$(ar.lookup 10.0.0.6)] [$(ar.lookup 9.9.9.9)]\","
+            " writeq ar.config \"h, h 0:0:0:0:0:7\", print ar.table, print ar.config,"
+            " write ar.remove 10.0.0.5, write ar.remove 10.0.0.5, write ar.add 9.0.0.0/8 n,"
+            " print ar.table, stop)")
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out.splitlines()),
+           (0, ["10.0.0.0/24 00-00-00-00-00-06",
+                "10.0.0.5/32 00-00-00-00-00-05", "10.0.0.0/24 00-00-00-00-00-06",
+                "[00-00-00-00-00-05] [00-00-00-00-00-06] []",
+                "10.0.0.5/32 00-00-00-00-00-07", "h, h 0:0:0:0:0:7",
+                "9.0.0.0/8 00-00-00-00-00-06"]),
+           "table, lookup, config, remove and add as Click")
+    chk.eq(err.splitlines(),
+           ["While calling 'ar.config h, h 0:0:0:0:0:7':",
+            "  warning: multiple entries for 10.0.0.5/32",
+            "While calling 'ar.remove 10.0.0.5':", "  10.0.0.5/32 not found"],
+           "a repeated prefix warns; removing a missing entry is an error")
+
+
+def script_params(env, chk):
+    # handler parameters: $(s.run ARGS) gives $1, $2, $#; readq unquotes the
+    # parameter; a name without a dot is the script's own handler
+    conf = ('s0 :: Script(print $(s.run a "b c" d), print $(t.run a "b c" d),'
+            ' readq length "x y", print $(s0.add 2 3), read max 4 9, stop);'
+            ' s :: Script(TYPE PASSIVE, returnq $2); t :: Script(TYPE PASSIVE, return $#-$3)')
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out, err), (0, "b c\n3-d\n5\n", "s0.length:\n3\ns0.max:\n9\n"),
+           "run ARGS, readq length, operators as handlers")
 
 
 def simtime(env, chk):
@@ -1216,6 +1289,12 @@ def main():
     route_names(env, chk)
     chk.section("a routing table's table handler")
     route_table(env, chk)
+    chk.section("routing tables' lookup, add, set, remove and ctrl")
+    route_handlers(env, chk)
+    chk.section("ARPResponder's handlers")
+    arp_responder(env, chk)
+    chk.section("Script: handler parameters")
+    script_params(env, chk)
     chk.section("--simtime")
     simtime(env, chk)
     chk.section("--from-pcap / --to-pcap devices")
