@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct mgr_cfg;
 struct mgr_vm;
 
 struct mgr_launcher {
@@ -41,6 +42,16 @@ struct mgr_launcher {
 	 * it cannot be told.
 	 */
 	int (*is_running)(struct mgr_vm *vm);
+
+	/*
+	 * At manager start, for VM @name of no VM of @c whose record this
+	 * launcher left in the state directory: stop and forget what a previous
+	 * manager of that state directory left running for it, and only that;
+	 * logs what it did or left. Returns 0 when nothing of the VM is left
+	 * (its lease may end and its files go), or a negative errno when
+	 * something was left as it is (they stay). NULL: no such record.
+	 */
+	int (*orphan)(const struct mgr_cfg *c, const char *name);
 };
 
 extern const struct mgr_launcher mgr_launcher_qemu;
@@ -49,8 +60,6 @@ extern const struct mgr_launcher mgr_launcher_libvirt;
 /* The launcher of kind @kind (enum mgr_launcher_kind), or NULL when this
  * netvm-manager was built without it. */
 const struct mgr_launcher *mgr_launcher_get(int kind);
-
-struct mgr_cfg;
 
 /* Shared by the launchers (mgr_qemu.c): @s with every ',' doubled for QEMU's
  * option syntax, into @buf. */

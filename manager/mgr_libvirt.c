@@ -21,9 +21,18 @@
  * domain (<seclabel type='none'/>) so that it does not chown the kernel,
  * initrd or disk image. Starting libvirtd/virtlogd is the system's job, not
  * this file's.
+ *
+ * The domain's <metadata> holds <netvm:owner state_dir=DIR vm=NAME/> (in
+ * namespace LV_NS, DIR the state directory's real path), and its XML is
+ * kept as <state_dir>/<name>.xml: a manager started without the VM in its
+ * configuration finds that file, and destroys and undefines the domain only
+ * when it is marked as that state directory's and that VM's; a domain not
+ * so marked (defined by hand, by another manager, or by a netvm-manager
+ * older than the mark) is left as it is.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +50,7 @@
 
 #define LV_XML_LEN 16384
 #define LV_LOG_DIR "/var/log/libvirt/qemu" /* libvirt's, for qemu:///system */
+#define LV_NS "urn:netvm:manager"           /* the namespace of the domain's mark */
 
 struct lv_xml {
 	char cmdline[MGR_CMDLINE_MAX + 1];
@@ -88,18 +98,32 @@ lv_esc(const char *s, char *buf, size_t len)
 	return buf;
 }
 
+/* The real path of @c's state directory into @buf (as configured when it
+ * cannot be resolved): what a domain's mark names. */
+static const char *
+lv_state_dir(const struct mgr_cfg *c, char *buf, size_t len)
+{
+	char real[PATH_MAX];
+
+	snprintf(buf, len, "%s", realpath(c->state_dir, real) != NULL ? real : c->state_dir);
+	return buf;
+}
+
 static void
 lv_build(const struct mgr_vm *vm, const char *cmdline, bool kvm, struct lv_xml *x)
 {
 	const struct mgr_vm_cfg *v = vm->cfg;
 	const struct mgr_cfg *c = &vm->m->cfg;
 	char e[6 * MGR_CMDLINE_MAX], q[2 * MGR_CFG_NF_LEN], arg[2 * MGR_CFG_NF_LEN + 128];
+	char dir[PATH_MAX];
 	size_t dl = strlen(v->disk);
 	unsigned int i;
 
 	lv_put(x, "<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n",
 	       kvm ? "kvm" : "qemu");
 	lv_put(x, "  <name>netvm-%s</name>\n", v->name);
+	lv_put(x, "  <metadata><netvm:owner xmlns:netvm='%s' state_dir='%s' vm='%s'/></metadata>\n",
+	       LV_NS, lv_esc(lv_state_dir(c, dir, sizeof(dir)), e, sizeof(e)), v->name);
 	lv_put(x, "  <memory unit='MiB'>%u</memory>\n  <vcpu>%u</vcpu>\n", v->memory_mib, v->vcpus);
 	lv_put(x, "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n");
 	if (v->kernel[0] != '\0') {
@@ -161,6 +185,24 @@ lv_quiet(void *arg, virErrorPtr e)
 	(void)e;
 }
 
+/* A new connection to libvirtd at @c's manager.libvirt_uri (NULL: see @err). */
+static virConnectPtr
+lv_open(const struct mgr_cfg *c, char *err, size_t errlen)
+{
+	virConnectPtr conn;
+
+	virSetErrorFunc(NULL, lv_quiet);
+	conn = virConnectOpen(c->libvirt_uri);
+	if (conn == NULL) {
+		char what[MGR_CFG_PATH_LEN + 64];
+
+		snprintf(what, sizeof(what), "cannot connect to %s (is libvirtd running? "
+			 "manager.libvirt_uri)", c->libvirt_uri);
+		lv_error(err, errlen, what);
+	}
+	return conn;
+}
+
 /* The VM's connection to libvirtd, opened when needed (NULL: see @err). */
 static virConnectPtr
 lv_conn(struct mgr_vm *vm, char *err, size_t errlen)
@@ -171,26 +213,25 @@ lv_conn(struct mgr_vm *vm, char *err, size_t errlen)
 		return conn;
 	if (conn != NULL)
 		virConnectClose(conn);
-	virSetErrorFunc(NULL, lv_quiet);
-	conn = virConnectOpen(vm->m->cfg.libvirt_uri);
+	conn = lv_open(&vm->m->cfg, err, errlen);
 	vm->lpriv = conn;
-	if (conn == NULL) {
-		char what[MGR_CFG_PATH_LEN + 64];
-
-		snprintf(what, sizeof(what), "cannot connect to %s (is libvirtd running? "
-			 "manager.libvirt_uri)", vm->m->cfg.libvirt_uri);
-		lv_error(err, errlen, what);
-	}
 	return conn;
+}
+
+/* The domain netvm-<@name> on @conn, or NULL. */
+static virDomainPtr
+lv_domain_named(virConnectPtr conn, const char *name)
+{
+	char dom[MGR_CFG_NAME_LEN + 8];
+
+	snprintf(dom, sizeof(dom), "netvm-%s", name);
+	return virDomainLookupByName(conn, dom);
 }
 
 static virDomainPtr
 lv_domain(struct mgr_vm *vm, virConnectPtr conn)
 {
-	char name[MGR_CFG_NAME_LEN + 8];
-
-	snprintf(name, sizeof(name), "netvm-%s", vm->cfg->name);
-	return virDomainLookupByName(conn, name);
+	return lv_domain_named(conn, vm->cfg->name);
 }
 
 /* Run QMP command @cmd in domain @dom's QEMU, passing @fd with it when it is
@@ -251,13 +292,14 @@ lv_pool(struct mgr_vm *vm, virDomainPtr dom, char *err, size_t errlen)
 		      "\"addr\":\"0x1f\"}}", -1, NULL, NULL, err, errlen);
 }
 
-/* QEMU's pid from libvirt's pidfile, 0 when unknown (for messages only). */
+/* The QEMU pid of VM @name's domain from libvirt's pidfile, 0 when unknown
+ * (for messages only). */
 static pid_t
-lv_pid(const struct mgr_vm *vm)
+lv_pid(const char *name)
 {
 	char path[MGR_CFG_NAME_LEN + 64];
 
-	snprintf(path, sizeof(path), "/run/libvirt/qemu/netvm-%s.pid", vm->cfg->name);
+	snprintf(path, sizeof(path), "/run/libvirt/qemu/netvm-%s.pid", name);
 	return mgr_state_pid_read(path);
 }
 
@@ -297,12 +339,18 @@ lv_start(struct mgr_vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "the domain XML is longer than %d bytes", LV_XML_LEN);
 		return -E2BIG;
 	}
-	/* The XML is kept beside the other files, for the operator. */
+	/* The XML is kept beside the other files, for the operator, and tells
+	 * a manager without the VM in its configuration to look for the domain. */
 	snprintf(path, sizeof(path), "%s/%s.xml", vm->m->cfg.state_dir, vm->cfg->name);
 	f = fopen(path, "we");
-	if (f != NULL) {
-		fputs(x->buf, f);
-		fclose(f);
+	r = f == NULL ? -errno : fputs(x->buf, f) < 0 ? -EIO : 0;
+	if (f != NULL && fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r < 0) {
+		free(x);
+		snprintf(err, errlen, "cannot write %s: %s (manager.state_dir)", path,
+			 strerror(-r));
+		return r;
 	}
 	conn = lv_conn(vm, err, errlen);
 	if (conn == NULL) {
@@ -333,7 +381,7 @@ lv_start(struct mgr_vm *vm, char *err, size_t errlen)
 		return r;
 	}
 	virDomainFree(dom);
-	vm->pid = lv_pid(vm);
+	vm->pid = lv_pid(vm->cfg->name);
 	vm->pid_is_child = false;
 	/* QEMU's messages go to libvirt's log, not the state directory. */
 	snprintf(vm->log_path, sizeof(vm->log_path), "%s/netvm-%s.log", LV_LOG_DIR, vm->cfg->name);
@@ -370,7 +418,7 @@ lv_is_running(struct mgr_vm *vm)
 		return -EIO;
 	if (state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_CRASHED) {
 		if (vm->pid <= 0)
-			vm->pid = lv_pid(vm);
+			vm->pid = lv_pid(vm->cfg->name);
 		return 1;
 	}
 	snprintf(vm->exit_how, sizeof(vm->exit_how), "libvirt: domain shut off (%s)",
@@ -411,9 +459,122 @@ lv_stop(struct mgr_vm *vm)
 	return r;
 }
 
+/* The value of attribute @key of the element in @xml (as libvirt formats
+ * it), entities replaced, into @buf. Returns 0, or -ENOENT when it has none
+ * (or one that does not fit). */
+static int
+lv_attr(const char *xml, const char *key, char *buf, size_t len)
+{
+	static const struct { const char *ent; char c; } ents[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
+		{ "&apos;", '\'' },
+	};
+	char pat[32];
+	const char *p, *end;
+	size_t o = 0, i;
+	char q;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = strstr(xml, pat);
+	if (p == NULL)
+		return -ENOENT;
+	p += strlen(pat);
+	q = *p++;
+	if ((q != '"' && q != '\'') || (end = strchr(p, q)) == NULL)
+		return -ENOENT;
+	while (p < end && o + 1 < len) {
+		for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++)
+			if (strncmp(p, ents[i].ent, strlen(ents[i].ent)) == 0)
+				break;
+		if (i < sizeof(ents) / sizeof(ents[0])) {
+			buf[o++] = ents[i].c;
+			p += strlen(ents[i].ent);
+		} else if (*p == '&') {
+			return -ENOENT; /* a character reference: in no path we write */
+		} else {
+			buf[o++] = *p++;
+		}
+	}
+	buf[o] = '\0';
+	return p == end ? 0 : -ENOENT;
+}
+
+/* Whether domain @dom carries the mark of VM @name of @c's state directory. */
+static bool
+lv_is_ours(virDomainPtr dom, const struct mgr_cfg *c, const char *name)
+{
+	char *meta = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, LV_NS, 0);
+	char dir[PATH_MAX], mark_dir[PATH_MAX], mark_vm[MGR_CFG_NAME_LEN];
+	bool ours;
+
+	if (meta == NULL)
+		return false;
+	ours = lv_attr(meta, "state_dir", mark_dir, sizeof(mark_dir)) == 0 &&
+	       lv_attr(meta, "vm", mark_vm, sizeof(mark_vm)) == 0 &&
+	       strcmp(mark_dir, lv_state_dir(c, dir, sizeof(dir))) == 0 &&
+	       strcmp(mark_vm, name) == 0;
+	free(meta);
+	return ours;
+}
+
+static int
+lv_orphan(const struct mgr_cfg *c, const char *name)
+{
+	char err[MGR_ERR_LEN], dir[PATH_MAX];
+	virConnectPtr conn = lv_open(c, err, sizeof(err));
+	virDomainPtr dom;
+	pid_t pid;
+	int r = 0;
+
+	if (conn == NULL) {
+		mgr_log("vm %s: not configured any more; its libvirt domain netvm-%s cannot be "
+			"looked up (%s): its lease and files stay", name, name, err);
+		return -ECONNREFUSED;
+	}
+	dom = lv_domain_named(conn, name);
+	if (dom == NULL) {
+		r = virGetLastErrorCode() == VIR_ERR_NO_DOMAIN ? 0 : -EIO;
+		if (r < 0) {
+			lv_error(err, sizeof(err), "looking the domain up");
+			mgr_log("vm %s: not configured any more; its libvirt domain netvm-%s: %s: "
+				"its lease and files stay", name, name, err);
+		}
+		virConnectClose(conn);
+		return r;
+	}
+	if (!lv_is_ours(dom, c, name)) {
+		mgr_log("vm %s: not configured any more; libvirt domain netvm-%s is not marked as "
+			"this VM's of state directory %s (defined by hand, by another or by an "
+			"older netvm-manager): left as it is, with the VM's lease and files (if it "
+			"is the VM's, virsh destroy and virsh undefine netvm-%s)", name, name,
+			lv_state_dir(c, dir, sizeof(dir)), name);
+		r = -EPERM;
+	} else if (virDomainIsActive(dom) == 1) {
+		pid = lv_pid(name);
+		mgr_log("vm %s: not configured any more; destroying and undefining libvirt domain "
+			"netvm-%s (QEMU pid %d) left by a previous netvm-manager", name, name,
+			(int)pid);
+		if (virDomainDestroy(dom) < 0)
+			r = -EIO;
+	} else {
+		mgr_log("vm %s: not configured any more; undefining libvirt domain netvm-%s left "
+			"by a previous netvm-manager", name, name);
+	}
+	if (r == 0 && virDomainUndefine(dom) < 0)
+		r = -EIO;
+	if (r == -EIO) {
+		lv_error(err, sizeof(err), "destroying or undefining the domain");
+		mgr_log("vm %s: %s: its lease and files stay", name, err);
+	}
+	virDomainFree(dom);
+	virConnectClose(conn);
+	return r;
+}
+
 const struct mgr_launcher mgr_launcher_libvirt = {
 	.name = "libvirt",
 	.start = lv_start,
 	.stop = lv_stop,
 	.is_running = lv_is_running,
+	.orphan = lv_orphan,
 };

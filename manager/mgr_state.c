@@ -5,9 +5,10 @@
  * Per VM, <state_dir>/<name>.sock (the chardev socket), <name>.pid (QEMU's
  * pid, for the qemu launcher), <name>.lease (its core lease: instance id and
  * token, mode 0600), <name>.console (the guest's serial port) and
- * <name>.log (QEMU's own messages). A QEMU is recognised as one of ours only
- * when its pid is in a pidfile AND its command line names the VM's chardev
- * socket, so a recycled pid is never killed.
+ * <name>.log (QEMU's own messages); for the libvirt launcher, <name>.xml
+ * (the domain's XML) instead of <name>.pid. A QEMU is recognised as one of
+ * ours only when its pid is in a pidfile AND its command line names the VM's
+ * chardev socket, so a recycled pid is never killed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "mgr.h"
+#include "mgr_launcher.h"
 
 #define MGR_STATE_KILL_WAIT_MS 3000
 
@@ -217,56 +219,100 @@ mgr_state_lease_end(const struct mgr_cfg *c, const char *path)
 	unlink(path);
 }
 
+/* Stop what a previous manager left for VM @name of its state directory,
+ * now not in @c, end its lease and remove its files (mgr_state_orphans()). */
+static void
+mgr_state_orphan(const struct mgr_cfg *c, const char *name)
+{
+	/* what else a VM leaves: its log, its console, the QMP socket of a QEMU
+	 * that could not remove it, the libvirt launcher's domain XML */
+	static const char *const gone[] = { "log", "console", "qmp", "xml" };
+	const struct mgr_launcher *lv = mgr_launcher_get(MGR_LAUNCH_LIBVIRT);
+	char file[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16];
+	char sock[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16];
+	unsigned int i;
+	pid_t pid;
+
+	snprintf(file, sizeof(file), "%s/%s.xml", c->state_dir, name);
+	if (access(file, F_OK) == 0) {
+		if (lv == NULL) {
+			mgr_log("vm %s: not configured any more; its libvirt domain netvm-%s cannot "
+				"be looked up: this netvm-manager was built without libvirt (its "
+				"lease and files stay)", name, name);
+			return;
+		}
+		if (lv->orphan(c, name) < 0)
+			return;
+	}
+	snprintf(file, sizeof(file), "%s/%s.pid", c->state_dir, name);
+	snprintf(sock, sizeof(sock), "%s/%s.sock", c->state_dir, name);
+	pid = mgr_state_pid_read(file);
+	if (pid > 0 && mgr_state_pid_is_vm(pid, sock)) {
+		mgr_log("vm %s: not configured any more; stopping QEMU pid %d left by a "
+			"previous netvm-manager", name, (int)pid);
+		mgr_state_kill(pid);
+	}
+	unlink(file);
+	unlink(sock);
+	for (i = 0; i < MGR_CFG_MAX_FILES; i++) { /* its fw_cfg files (mgr_vm_fw_file) */
+		snprintf(file, sizeof(file), "%s/%s.file%u", c->state_dir, name, i);
+		unlink(file);
+	}
+	for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+		snprintf(file, sizeof(file), "%s/%s.%s", c->state_dir, name, gone[i]);
+		unlink(file);
+	}
+	snprintf(file, sizeof(file), "%s/%s.lease", c->state_dir, name);
+	mgr_state_lease_end(c, file);
+}
+
 /*
- * Stop the QEMUs a previous manager started for VMs that are no longer in
- * @c (pidfiles in the state directory with no configured VM), end their
- * leases and remove their files (.pid, .sock, .file<N>, .log, .console,
- * .qmp, .lease); cannot fail (what cannot be removed is left).
+ * Stop what a previous manager started for VMs that are no longer in @c:
+ * the QEMUs of pidfiles (qemu launcher) and the libvirt domains of domain
+ * XML files (libvirt launcher, only a domain marked as this state
+ * directory's), end their leases and remove their files (.pid, .sock,
+ * .file<N>, .log, .console, .qmp, .xml, .lease); cannot fail (what cannot
+ * be removed, or a domain not marked as ours, is left).
  */
 void
 mgr_state_orphans(const struct mgr_cfg *c)
 {
-	/* what else a VM of the qemu launcher leaves: its log, its console and
-	 * the QMP socket of a QEMU that could not remove it */
-	static const char *const gone[] = { "log", "console", "qmp" };
+	char (*names)[MGR_CFG_NAME_LEN] = NULL;
+	size_t n = 0, cap = 0, i;
 	DIR *d = opendir(c->state_dir);
 	struct dirent *e;
 
 	if (d == NULL)
 		return;
+	/* the names first: the directory changes as they are handled */
 	while ((e = readdir(d)) != NULL) {
-		char name[MGR_CFG_NAME_LEN], file[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16];
-		char sock[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16];
 		size_t len = strlen(e->d_name);
-		unsigned int i;
-		pid_t pid;
+		char name[MGR_CFG_NAME_LEN];
 
-		if (len <= 4 || len - 4 >= sizeof(name) || strcmp(e->d_name + len - 4, ".pid") != 0)
+		if (len <= 4 || len - 4 >= sizeof(name) || (strcmp(e->d_name + len - 4, ".pid") != 0 &&
+							     strcmp(e->d_name + len - 4, ".xml") != 0))
 			continue;
 		memcpy(name, e->d_name, len - 4);
 		name[len - 4] = '\0';
 		if (mgr_cfg_vm(c, name) != NULL)
 			continue;
-		snprintf(file, sizeof(file), "%s/%s", c->state_dir, e->d_name);
-		snprintf(sock, sizeof(sock), "%s/%s.sock", c->state_dir, name);
-		pid = mgr_state_pid_read(file);
-		if (pid > 0 && mgr_state_pid_is_vm(pid, sock)) {
-			mgr_log("vm %s: not configured any more; stopping QEMU pid %d left by a "
-				"previous netvm-manager", name, (int)pid);
-			mgr_state_kill(pid);
+		for (i = 0; i < n && strcmp(names[i], name) != 0; i++)
+			;
+		if (i < n)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap != 0 ? 2 * cap : 8;
+			void *p = realloc(names, ncap * sizeof(*names));
+
+			if (p == NULL)
+				break;
+			names = p;
+			cap = ncap;
 		}
-		unlink(file);
-		unlink(sock);
-		for (i = 0; i < MGR_CFG_MAX_FILES; i++) { /* its fw_cfg files (mgr_vm_fw_file) */
-			snprintf(file, sizeof(file), "%s/%s.file%u", c->state_dir, name, i);
-			unlink(file);
-		}
-		for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
-			snprintf(file, sizeof(file), "%s/%s.%s", c->state_dir, name, gone[i]);
-			unlink(file);
-		}
-		snprintf(file, sizeof(file), "%s/%s.lease", c->state_dir, name);
-		mgr_state_lease_end(c, file);
+		memcpy(names[n++], name, sizeof(name));
 	}
 	closedir(d);
+	for (i = 0; i < n; i++)
+		mgr_state_orphan(c, names[i]);
+	free(names);
 }
