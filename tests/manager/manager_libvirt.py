@@ -8,7 +8,14 @@ test starts virtlogd and libvirtd when they are not running (there is no
 systemd here) and stops those it started; it is skipped (77) only when
 libvirtd is not installed or cannot be made to answer on qemu:///system.
 Checks: see manager_qemu.py (start, kill -9 QEMU, manager restart, stop/start,
-SIGTERM); a QEMU killed under libvirt is reported as "crashed".
+SIGTERM); a QEMU killed under libvirt is reported as "crashed". Then a VM that
+left the configuration: a manager with one libvirt VM is killed (kill -9), a new
+one starts on the same state directory with no VM in its configuration: the
+VM's domain is destroyed and undefined, its core lease ended (the core's
+leases last longer than the test waits), its files removed; two domains whose
+names match records left in the state directory but that are not marked as
+that state directory's VM's (one defined by hand, one marked as another state
+directory's; both defined, not started) are left alone.
 """
 
 import os
@@ -22,8 +29,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mgrtest  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
+from nvtest.proc import Core  # noqa: E402
 
 URI = "qemu:///system"
+# the namespace of the mark the libvirt launcher puts in a domain's <metadata>
+MARK_NS = "urn:netvm:manager"
+# core.lease_s of the last case: longer than it waits, so only the manager ends the lease
+LONG_LEASE_S = 120
 DAEMONS = (("virtlogd", "/run/virtlogd.pid"), ("libvirtd", "/run/libvirtd.pid"))
 
 
@@ -102,6 +114,85 @@ def ensure_libvirtd(env):
     skip(env, f"libvirtd does not answer on {URI}: {out.strip()}")
 
 
+def define_unmarked(env, chk, state_dir, other, mark_dir):
+    """Define domain netvm-@other (not started), marked as VM @other's of state directory
+    @mark_dir, or not marked when @mark_dir is None, and leave a record of VM @other in
+    @state_dir as the libvirt launcher does (@other.xml)."""
+    mark = ("" if mark_dir is None else
+            f"<metadata><netvm:owner xmlns:netvm='{MARK_NS}' state_dir='{mark_dir}' "
+            f"vm='{other}'/></metadata>")
+    xml = env.path(f"{other}-domain.xml")
+    with open(xml, "w") as f:
+        f.write(f"<domain type='qemu'><name>netvm-{other}</name>{mark}"
+                "<memory unit='MiB'>32</memory>"
+                "<os><type arch='x86_64'>hvm</type></os></domain>\n")
+    env.add_cleanup(lambda: virsh("undefine", f"netvm-{other}"))
+    rc, out = virsh("define", xml)
+    if rc != 0:
+        chk.fatal(f"virsh define netvm-{other}", out)
+    with open(os.path.join(state_dir, f"{other}.xml"), "w") as f:
+        f.write(f"<domain><name>netvm-{other}</name></domain>\n")
+
+
+def left_configuration(env, chk, kernel, initrd, name):
+    """A manager restarted without its libvirt VM stops it; leaves other domains alone."""
+    chk.section("a manager restarted without the libvirt VM: its domain, lease and files go")
+    core = Core(env, "ml", mgrtest.CORE_CONFIG.replace(f"lease_s = {mgrtest.LEASE_S};",
+                                                       f"lease_s = {LONG_LEASE_S};"),
+                ["net_null0,no-rx=1"])
+    err = core.start_ready()
+    if err:
+        chk.fatal("core engine starts", err)
+    mgr = mgrtest.Manager(env, core, [mgrtest.vm_config(name, kernel, initrd, "libvirt")],
+                          mgrtest.MANAGER_EXTRA, name="gone")
+    err = mgr.start_ready()
+    if err:
+        chk.fatal("netvm-manager starts", err)
+    vm = mgrtest.check_up(chk, core, mgr, name, "before the restart")
+    pid, nf_id = vm.get("pid"), vm.get("nf_id")
+    mgr.kill()
+    ok, st = core.tel.wait_for(lambda s: s.get(f"nf{nf_id}_orphaned") == 1, 5)
+    chk.ok(ok and st.get("nfs_attached") == 1,
+           f"the killed manager's lease is orphaned: the core keeps nf{nf_id}",
+           f"orphaned {st.get(f'nf{nf_id}_orphaned')}, nfs_attached {st.get('nfs_attached')}")
+    hand, other = f"hd{os.getpid()}", f"ot{os.getpid()}"
+    define_unmarked(env, chk, mgr.state_dir, hand, None)
+    define_unmarked(env, chk, mgr.state_dir, other, env.path("other-vms"))
+    with open(mgr.conf) as f:
+        text = f.read()
+    with open(mgr.conf, "w") as f:
+        f.write(text[:text.index("vms = (")] + "vms = ();\n")
+    err = mgr.start_ready()
+    if not chk.ok(err is None, "the manager starts again, with no VM configured", err or ""):
+        return
+    rc, out = virsh("list", "--all", "--name")
+    chk.ok(rc == 0 and f"netvm-{name}" not in out.split(),
+           f"virsh list --all: domain netvm-{name} is gone (destroyed and undefined)", out)
+    chk.ok(not mgrtest.pid_alive(pid), "its QEMU is gone", f"pid {pid}")
+    ok, st = core.tel.wait_for(lambda s: s.get("nfs_attached") == 0 and
+                               s.get("pool0_free") == s.get("pool0_total"), 20)
+    chk.ok(ok, f"its lease is ended (core.lease_s = {LONG_LEASE_S}): the core detached "
+           "the VM and took every buffer back",
+           f"nfs_attached {st.get('nfs_attached')}, free {st.get('pool0_free')} of "
+           f"{st.get('pool0_total')}")
+    left = sorted(f for f in os.listdir(mgr.state_dir) if f.startswith(f"{name}."))
+    chk.eq(left, [], "its files in the state directory are removed")
+    log = mgr.stdout()
+    chk.ok(f"vm {name}: not configured any more; destroying and undefining libvirt domain "
+           f"netvm-{name} (QEMU pid {pid}) left by a previous netvm-manager" in log,
+           "the manager logs the domain it stopped", mgr.tail())
+    for dom, how in ((hand, "defined by hand"), (other, "marked as another state directory's")):
+        rc, out = virsh("domstate", f"netvm-{dom}")
+        chk.ok(rc == 0 and "shut off" in out, f"domain netvm-{dom} ({how}) is left alone", out)
+        chk.ok(os.path.exists(os.path.join(mgr.state_dir, f"{dom}.xml")),
+               f"so is the record {dom}.xml in the state directory")
+        chk.ok(f"vm {dom}: not configured any more; libvirt domain netvm-{dom} is not "
+               "marked as this VM's" in log and f"virsh undefine netvm-{dom}" in log,
+               f"the manager says it left netvm-{dom} alone and what to do", mgr.tail())
+    chk.eq(mgr.stop(15, 30), 0, "netvm-manager exits 0 on SIGTERM")
+    core.stop_checked(chk)
+
+
 def main():
     """Run the scenario; exit 0 when every check passed."""
     env = nvenv.setup("manager_libvirt", 280, __doc__)
@@ -126,6 +217,8 @@ def main():
     mgrtest.lifecycle(env, chk, core, mgr, name, "libvirt")
     rc, out = virsh("domstate", f"netvm-{name}")
     chk.ok(rc != 0, "the manager undefined its libvirt domain when it stopped", out)
+    core.stop_checked(chk)
+    left_configuration(env, chk, kernel, initrd, name)
     env.done(chk)
 
 
