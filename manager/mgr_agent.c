@@ -245,18 +245,43 @@ mgr_agent_poll(struct mgr_agent *ag, int timeout_ms, struct mgr_agent_answer *a,
 }
 
 /*
- * Send a request and wait at most @timeout_ms for its answer into @a. Bytes
- * waiting before the request (the agent never speaks unasked) and an answer
- * with another sequence number are -EPROTO; no answer in time -ETIMEDOUT;
- * an "error" answer -EREMOTEIO with its text. Messages go to @err.
+ * Whether the pong to the last request (a ping) is among the lines already
+ * there, reading at most @max_lines lines (no waiting): 1 when it came, 0
+ * when not yet, -ECONNRESET when QEMU closed the port (message in @err).
+ * Anything else is skipped (a garbage line with all it came with): while a
+ * guest boots, its serial port may carry anything. The bound keeps a guest
+ * that floods the port from holding up the caller.
  */
 int
-mgr_agent_request(struct mgr_agent *ag, const char *verb, const char *args, int timeout_ms,
-		  struct mgr_agent_answer *a, char *err, size_t errlen)
+mgr_agent_pong(struct mgr_agent *ag, unsigned int max_lines, char *err, size_t errlen)
+{
+	struct mgr_agent_answer a;
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < max_lines; i++) {
+		r = mgr_agent_poll(ag, 0, &a, err, errlen);
+		if (r == 0 || r == -ECONNRESET)
+			return r;
+		if (r < 0)
+			ag->len = 0;
+		else if (a.verb == MGR_AGENT_PONG && a.seq == ag->seq && ag->seq > 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Send a request without waiting for its answer (mgr_agent_reply() reads
+ * it). Bytes waiting before the request (the agent never speaks unasked)
+ * are -EPROTO; else as mgr_agent_send(). Messages go to @err.
+ */
+int
+mgr_agent_ask(struct mgr_agent *ag, const char *verb, const char *args, char *err,
+	      size_t errlen)
 {
 	char show[96];
 	ssize_t n;
-	int r;
 
 	n = recv(ag->fd, ag->buf + ag->len, sizeof(ag->buf) - ag->len, MSG_DONTWAIT);
 	if (n > 0)
@@ -266,15 +291,23 @@ mgr_agent_request(struct mgr_agent *ag, const char *verb, const char *args, int 
 			 agent_show(ag->buf, ag->len < 32 ? ag->len : 32, show, sizeof(show)));
 		return -EPROTO;
 	}
-	r = mgr_agent_send(ag, verb, args, err, errlen);
-	if (r < 0)
-		return r;
-	r = mgr_agent_poll(ag, timeout_ms, a, err, errlen);
-	if (r == 0) {
-		snprintf(err, errlen, "agent: no answer to '%s' within %d ms", verb, timeout_ms);
-		return -ETIMEDOUT;
-	}
-	if (r < 0)
+	return mgr_agent_send(ag, verb, args, err, errlen);
+}
+
+/*
+ * The answer to the last request (mgr_agent_ask()), waiting at most
+ * @timeout_ms (0: only what is there). Returns 1 with @a, 0 when no whole
+ * line came in time, or a negative errno with a message in @err: -EPROTO
+ * (garbage, an answer with another sequence number), -ECONNRESET,
+ * -EREMOTEIO (an "error" answer, its text).
+ */
+int
+mgr_agent_reply(struct mgr_agent *ag, int timeout_ms, struct mgr_agent_answer *a, char *err,
+		size_t errlen)
+{
+	int r = mgr_agent_poll(ag, timeout_ms, a, err, errlen);
+
+	if (r <= 0)
 		return r;
 	if (a->seq != ag->seq) {
 		snprintf(err, errlen, "agent: answer %u to request %u", a->seq, ag->seq);
@@ -284,5 +317,26 @@ mgr_agent_request(struct mgr_agent *ag, const char *verb, const char *args, int 
 		snprintf(err, errlen, "agent: %s", a->text);
 		return -EREMOTEIO;
 	}
-	return 0;
+	return 1;
+}
+
+/*
+ * Send a request and wait at most @timeout_ms for its answer into @a:
+ * mgr_agent_ask() then mgr_agent_reply(). Returns 0, or a negative errno
+ * with a message in @err: theirs, or -ETIMEDOUT when no answer came in time.
+ */
+int
+mgr_agent_request(struct mgr_agent *ag, const char *verb, const char *args, int timeout_ms,
+		  struct mgr_agent_answer *a, char *err, size_t errlen)
+{
+	int r = mgr_agent_ask(ag, verb, args, err, errlen);
+
+	if (r < 0)
+		return r;
+	r = mgr_agent_reply(ag, timeout_ms, a, err, errlen);
+	if (r == 0) {
+		snprintf(err, errlen, "agent: no answer to '%s' within %d ms", verb, timeout_ms);
+		return -ETIMEDOUT;
+	}
+	return r < 0 ? r : 0;
 }

@@ -65,6 +65,7 @@
 
 #define IDLE_PING_MS 200     /* a booting VM is pinged this often */
 #define IDLE_CHECK_MS 1000   /* a busy VM's NF is checked this often */
+#define IDLE_BOOT_LINES 64   /* lines of a booting VM's agent read per tick */
 #define IDLE_UIO_DEVICES "2" /* pool + private region */
 #define IDLE_MAX_ARGS 40
 /* The pidfile of an idle VM's QEMU and the lease file of its NF, for the
@@ -232,6 +233,7 @@ idle_nf_release(struct mgr_idle_vm *v)
 	unlink(v->lease_path);
 	v->fdset = -1;
 	v->guest_pid = 0;
+	v->status_out = false;
 	v->cmdline[0] = '\0';
 }
 
@@ -284,7 +286,6 @@ mgr_idle_destroy(struct mgr_idle_vm *v, const char *why)
 void
 mgr_idle_tick_booting(struct mgr_idle_vm *v, uint64_t now)
 {
-	struct mgr_agent_answer a;
 	char err[MGR_ERR_LEN];
 	int r;
 
@@ -297,18 +298,12 @@ mgr_idle_tick_booting(struct mgr_idle_vm *v, uint64_t now)
 	if (v->agent.fd < 0 && mgr_agent_connect(&v->agent, v->agent_path, err, sizeof(err)) < 0)
 		return; /* QEMU is not listening yet */
 	/* Before the guest's agent runs, the serial port may carry anything
-	 * (the agent's own start): only a pong to our last ping counts. */
-	while ((r = mgr_agent_poll(&v->agent, 0, &a, err, sizeof(err))) != 0) {
-		if (r == -ECONNRESET) {
-			mgr_agent_close(&v->agent);
-			return;
-		}
-		if (r < 0) {
-			v->agent.len = 0; /* boot noise */
-			continue;
-		}
-		if (a.verb == MGR_AGENT_PONG && a.seq == v->agent.seq && v->agent.seq > 0)
-			break;
+	 * (the agent's own start): only a pong to our last ping counts, and
+	 * at most IDLE_BOOT_LINES lines are read per tick. */
+	r = mgr_agent_pong(&v->agent, IDLE_BOOT_LINES, err, sizeof(err));
+	if (r < 0) {
+		mgr_agent_close(&v->agent);
+		return;
 	}
 	if (r == 1) {
 		r = v->qmp.fd >= 0 ? 0 : mgr_qmp_connect(&v->qmp, v->qmp_path,
@@ -343,7 +338,12 @@ idle_core_gone(const struct mgr_idle_vm *v)
 	return v->att.sock >= 0 && poll(&p, 1, 0) > 0 && p.revents != 0;
 }
 
-/* A busy VM: is its NF still running, its core attachment still there? */
+/*
+ * A busy VM: is its NF still running, its core attachment still there? The
+ * agent's answer to "status" is read at the ticks after the request (at
+ * most idle.timeout_ms after it), so a guest that answers slowly or not at
+ * all never holds up the manager's loop.
+ */
 static void
 idle_tick_busy(struct mgr_idle_vm *v, uint64_t now)
 {
@@ -351,15 +351,16 @@ idle_tick_busy(struct mgr_idle_vm *v, uint64_t now)
 	char err[MGR_ERR_LEN], why[MGR_ERR_LEN + 64];
 	int r;
 
-	if (now - v->checked_ms < IDLE_CHECK_MS)
-		return;
-	v->checked_ms = now;
-	if (idle_core_gone(v)) {
-		snprintf(why, sizeof(why), "the core engine closed the attachment of nf id %u",
-			 v->att.nf_id);
-	} else {
-		r = mgr_agent_request(&v->agent, "status", NULL, (int)v->m->cfg.idle.timeout_ms,
-				      &a, err, sizeof(err));
+	if (v->status_out) {
+		r = mgr_agent_reply(&v->agent, 0, &a, err, sizeof(err));
+		if (r == 0 && now - v->checked_ms < v->m->cfg.idle.timeout_ms)
+			return;
+		v->status_out = false;
+		if (r == 0) {
+			snprintf(err, sizeof(err), "agent: no answer to 'status' within %u ms",
+				 v->m->cfg.idle.timeout_ms);
+			r = -ETIMEDOUT;
+		}
 		if (r < 0) {
 			snprintf(why, sizeof(why), "while it ran nf id %u: %s", v->att.nf_id, err);
 			mgr_idle_destroy(v, why);
@@ -370,10 +371,49 @@ idle_tick_busy(struct mgr_idle_vm *v, uint64_t now)
 		snprintf(why, sizeof(why), "its NF (nf id %u) %s %u", v->att.nf_id,
 			 a.verb == MGR_AGENT_EXITED ? "exited with status" : "is gone, status",
 			 a.value);
+	} else {
+		if (now - v->checked_ms < IDLE_CHECK_MS)
+			return;
+		v->checked_ms = now;
+		if (!idle_core_gone(v)) {
+			r = mgr_agent_ask(&v->agent, "status", NULL, err, sizeof(err));
+			if (r < 0) {
+				snprintf(why, sizeof(why), "while it ran nf id %u: %s", v->att.nf_id,
+					 err);
+				mgr_idle_destroy(v, why);
+				return;
+			}
+			v->status_out = true;
+			return;
+		}
+		snprintf(why, sizeof(why), "the core engine closed the attachment of nf id %u",
+			 v->att.nf_id);
 	}
 	mgr_log("idle vm %s: %s; stopping it", v->name, why);
 	if (mgr_idle_stop_nf(v, err, sizeof(err)) < 0)
 		mgr_log("idle vm %s: %s", v->name, err);
+}
+
+/* The answer to a status check of @v still awaited (idle_tick_busy()), read
+ * before another request: at most idle.timeout_ms after the check. 0, or a
+ * negative errno with a message in @err. */
+static int
+idle_status_settle(struct mgr_idle_vm *v, char *err, size_t errlen)
+{
+	uint64_t end = v->checked_ms + v->m->cfg.idle.timeout_ms, now = mgr_now_ms();
+	struct mgr_agent_answer a;
+	int r;
+
+	if (!v->status_out)
+		return 0;
+	v->status_out = false;
+	r = mgr_agent_reply(&v->agent, now < end ? (int)(end - now) : 0, &a, err, errlen);
+	if (r == 0) {
+		snprintf(err, errlen, "agent: no answer to 'status' within %u ms",
+			 v->m->cfg.idle.timeout_ms);
+		return -ETIMEDOUT;
+	}
+	return r < 0 ? r : 0;
 }
 
 /* Whether @v's QEMU exited; it is then destroyed (the slot empty, the
@@ -690,7 +730,9 @@ mgr_idle_stop_nf(struct mgr_idle_vm *v, char *err, size_t errlen)
 		snprintf(err, errlen, "idle vm %s runs no NF", v->name);
 		return -EINVAL;
 	}
-	r = mgr_agent_request(&v->agent, "stop", NULL, timeout, &a, msg, sizeof(msg));
+	r = idle_status_settle(v, msg, sizeof(msg));
+	if (r == 0)
+		r = mgr_agent_request(&v->agent, "stop", NULL, timeout, &a, msg, sizeof(msg));
 	if (r == 0 && a.verb != MGR_AGENT_STOPPED) {
 		snprintf(msg, sizeof(msg), "agent: answered stop with something else than stopped");
 		r = -EPROTO;

@@ -69,6 +69,11 @@ int mgr_agent_send(struct mgr_agent *ag, const char *verb, const char *args, cha
 		   size_t errlen);
 int mgr_agent_poll(struct mgr_agent *ag, int timeout_ms, struct mgr_agent_answer *a, char *err,
 		   size_t errlen);
+int mgr_agent_pong(struct mgr_agent *ag, unsigned int max_lines, char *err, size_t errlen);
+int mgr_agent_ask(struct mgr_agent *ag, const char *verb, const char *args, char *err,
+		  size_t errlen);
+int mgr_agent_reply(struct mgr_agent *ag, int timeout_ms, struct mgr_agent_answer *a, char *err,
+		    size_t errlen);
 int mgr_agent_request(struct mgr_agent *ag, const char *verb, const char *args, int timeout_ms,
 		      struct mgr_agent_answer *a, char *err, size_t errlen);
 void mgr_agent_close(struct mgr_agent *ag);
@@ -102,6 +107,7 @@ struct mgr_idle_vm {
 	uint64_t ready_ms;    /* when the agent first answered */
 	uint64_t ping_ms;     /* last ping sent while booting */
 	uint64_t checked_ms;  /* last NF status check while busy */
+	bool status_out;      /* that check's answer is awaited (not read yet) */
 	unsigned int nfs;     /* NFs it has run */
 	/* the NF, while busy */
 	struct nvm_attach att;

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -201,6 +202,43 @@ test_request_error_answer(void **state)
 	close(g);
 }
 
+/* A guest flooding its port while it boots: each call reads a bounded number
+ * of lines, so the pong after the flood takes many calls, and a closed port
+ * ends it. */
+static void
+test_pong_flood(void **state)
+{
+	static char flood[2000 * 11 + 8];
+	struct mgr_agent ag;
+	char err[MGR_ERR_LEN], c;
+	unsigned int i, calls = 0;
+	size_t n = 0;
+	int g = guest_pair(&ag), r;
+
+	(void)state;
+	ag.seq = 1; /* "ping 1" went out */
+	for (i = 0; i < 2000; i++)
+		n += (size_t)sprintf(flood + n, "%s", i < 1000 && i % 3 == 0 ? "\xff junk!\n" :
+				      "pong 0\n");
+	n += (size_t)sprintf(flood + n, "pong 1\n");
+	assert_int_equal(write(g, flood, n), (ssize_t)n);
+	assert_int_equal(mgr_agent_pong(&ag, 64, err, sizeof(err)), 0);
+	/* most of the flood is still unread */
+	assert_true(recv(ag.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1);
+	do {
+		r = mgr_agent_pong(&ag, 64, err, sizeof(err));
+		calls++;
+	} while (r == 0 && calls < 1000);
+	assert_int_equal(r, 1);
+	/* 1000 clean lines at 64 a call at least */
+	assert_true(calls >= 1000 / 64);
+	/* nothing more: not yet; the guest gone: -ECONNRESET */
+	assert_int_equal(mgr_agent_pong(&ag, 64, err, sizeof(err)), 0);
+	close(g);
+	assert_int_equal(mgr_agent_pong(&ag, 64, err, sizeof(err)), -ECONNRESET);
+	mgr_agent_close(&ag);
+}
+
 int
 main(void)
 {
@@ -209,6 +247,7 @@ main(void)
 		cmocka_unit_test(test_parse_hostile),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_request_error_answer),
+		cmocka_unit_test(test_pong_flood),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
