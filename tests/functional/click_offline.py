@@ -66,6 +66,8 @@ netvm-click --offline, no root, no core engine.
                  (--simtime); IPRewriter REPLY_ANNO PAINT, GUARANTEE
   patterns       rewriter patterns SADDR DADDR and SADDR DADDR SPORT; the patterns and
                  patternN handlers as Click writes them; nmappings counts those made
+  full table     GUARANTEE 0: a new flow that would expire before every mapping is
+                 refused (mapping_failures), else the one expiring first evicted
   UDPRewriter    TCP and UDP flows mapped alike; TCP keywords refused
   route names    a route's NAME is the address, NAME:ipnet the prefix, NAME:bcast
                  the broadcast address; the table in the routes' order
@@ -429,6 +431,34 @@ def rewriter_clear_capacity(env, chk):
     chk.eq((rc, handlers(out)), (0, {"rw.size": "4", "rw.capacity": "4",
                                      "rw.mapping_failures": "0"}),
            "capacity 4 written over MAPPING_CAPACITY 2: four mappings held")
+
+
+def rewriter_full(env, chk):
+    # A full table with GUARANTEE 0: as Click's heap, the new flow competes with
+    # the mappings. Two flows with payload both ways keep TCP_TIMEOUT (24 h); a
+    # third flow, which would expire after TCP_NODATA_TIMEOUT (300 s), is the
+    # one refused and the two keep working. With TCP_TIMEOUT 100 the first flow
+    # expires before a new one would (300 s) and is evicted for it (its reply,
+    # unmapped then, makes a new flow, which evicts the second).
+    rows = ["1.0.0.1 11 2.0.0.2 21", "2.0.0.2 21 9.9.9.9 1024", "1.0.0.2 12 2.0.0.2 22",
+            "2.0.0.2 22 9.9.9.9 1025", "1.0.0.3 13 2.0.0.2 23", "2.0.0.2 21 9.9.9.9 1024"]
+    data = "!data src sport dst dport proto payload\n" + "".join(r + " T XXX\n" for r in rows)
+    kept = ["9.9.9.9 1024 2.0.0.2 21", "2.0.0.2 21 1.0.0.1 11", "9.9.9.9 1025 2.0.0.2 22",
+            "2.0.0.2 22 1.0.0.2 12"]
+    for extra, want, fails, what in (
+            ("", kept + ["2.0.0.2 21 1.0.0.1 11"], "1", "the new flow refused"),
+            (", TCP_TIMEOUT 100", kept + ["9.9.9.9 1026 2.0.0.2 23", "9.9.9.9 1027 9.9.9.9 1024"],
+             "0",
+             "the first flow evicted for the new one")):
+        conf = ("FromIPSummaryDump(DATA %s, STOP true, CHECKSUM true) -> "
+                "rw :: IPRewriter(pattern 9.9.9.9 1024-65535# - - 0 0, MAPPING_CAPACITY 2, "
+                "GUARANTEE 0%s) -> ToIPSummaryDump(-, FIELDS src sport dst dport, HEADER false)"
+                % (json.dumps(data), extra))
+        rc, out, err = click(env, "--simtime", "-e", conf, "-h", "rw.mapping_failures",
+                             "-h", "rw.size")
+        dump, _, rest = out.partition("rw.mapping_failures:")
+        chk.eq((rc, dump.splitlines(), handlers("rw.mapping_failures:" + rest)),
+               (0, want, {"rw.mapping_failures": fails, "rw.size": "2"}), what)
 
 
 def global_handlers(env, chk):
@@ -1279,6 +1309,8 @@ def main():
     rewriter_patterns(env, chk)
     chk.section("rewriter clear and capacity writes")
     rewriter_clear_capacity(env, chk)
+    chk.section("rewriter full with GUARANTEE 0")
+    rewriter_full(env, chk)
     chk.section("global handlers")
     global_handlers(env, chk)
     chk.section("rewriter patterns of 2 and 3 words")

@@ -52,7 +52,8 @@
  * other itself) shares that one's capacity: each keeps its own table, and
  * the mappings of all of them count against it. A new flow when it is full first frees expired mappings,
  * then evicts the unguaranteed one that expires first; when every mapping is
- * guaranteed the packet is dropped and counted in mapping_failures.
+ * guaranteed, or the new flow is unguaranteed (GUARANTEE 0) and would expire
+ * before that one, the packet is dropped and counted in mapping_failures.
  *
  * DST_ANNO (true) sets the destination-IP annotation to the new destination;
  * REPLY_ANNO PAINT gives reply packets the PAINT annotation the flow's first
@@ -612,6 +613,8 @@ new_flow(struct rw *x, unsigned int port, const struct rw_key *k, uint64_t now)
 	struct rw_input *in = &x->in[port];
 	struct rw_key nk = *k;
 	struct rw_flow *f;
+	uint64_t guar;
+	bool tcp;
 
 	if (in->kind == RW_MAPPER)
 		in = rw_mapper_next(in->mapper); /* its next pattern and outputs */
@@ -622,7 +625,11 @@ new_flow(struct rw *x, unsigned int port, const struct rw_key *k, uint64_t now)
 	/* as Click's store_flow: a mapping the capacity then refuses counts too */
 	x->in[port].count++;
 	x->created++;
-	f = rw_flow_alloc(x, now);
+	/* the new flow's first expiry, as rw_install's */
+	tcp = k->proto == NL_IPPROTO_TCP && x->mode != RW_MODE_UDP;
+	guar = tcp ? x->ns_tcp_guar : x->ns_udp_guar;
+	f = rw_flow_alloc(x, now, now + (guar ? guar : tcp ? x->ns_tcp_nodata : x->ns_udp),
+			  guar != 0);
 	if (!f)
 		goto fail;
 	f->k[0] = *k;

@@ -120,9 +120,11 @@ rw_key_reverse(const struct rw_key *k)
 /* The entry (2 * flow + direction) holding @k. Returns it, or -1 when there
  * is none or it has expired (an expired mapping is freed on the way). */
 int32_t rw_table_lookup(struct rw *x, const struct rw_key *k, uint64_t now);
-/* A free flow, zeroed and marked used. Returns NULL when the table is full of
- * guaranteed mappings. */
-struct rw_flow *rw_flow_alloc(struct rw *x, uint64_t now);
+/* A free flow, zeroed and marked used, for a new flow that expires at
+ * @expiry and is guaranteed or not (@guar). Returns NULL when the table is
+ * full and the new flow is the one to refuse: every mapping is guaranteed, or
+ * the new flow is unguaranteed and expires before any unguaranteed one. */
+struct rw_flow *rw_flow_alloc(struct rw *x, uint64_t now, uint64_t expiry, bool guar);
 /* Free @x's expired flows, then evict its flows (unguaranteed ones first, each
  * time the one expiring first) while its group holds more than @limit
  * mappings, as Click's shrink_heap; it cannot fail. */

@@ -75,10 +75,12 @@ rw_table_lookup(struct rw *x, const struct rw_key *k, uint64_t now)
 
 /* A free flow: when the table (or the capacity shared with other
  * rewriters) is full, this table's expired flows are freed first, then its
- * unguaranteed flow that expires first is evicted. Returns the flow (zeroed,
- * marked used), or NULL when that leaves no room. */
+ * unguaranteed flow that expires first is evicted, unless the new flow is
+ * unguaranteed and would expire before it (as Click's heap, where the new
+ * flow itself is then the one dropped). Returns the flow (zeroed, marked
+ * used), or NULL when that leaves no room. */
 struct rw_flow *
-rw_flow_alloc(struct rw *x, uint64_t now)
+rw_flow_alloc(struct rw *x, uint64_t now, uint64_t expiry, bool guar)
 {
 	struct rw_flow *f, *victim = NULL;
 	uint64_t cap = (uint64_t)x->group->capacity;
@@ -92,7 +94,8 @@ rw_flow_alloc(struct rw *x, uint64_t now)
 				 (!victim || f->expiry < victim->expiry))
 				victim = f;
 		}
-		if ((x->free < 0 || x->group->used >= cap) && victim)
+		if ((x->free < 0 || x->group->used >= cap) && victim &&
+		    (guar || victim->expiry <= expiry))
 			rw_flow_free(x, victim);
 		if (x->free < 0 || x->group->used >= cap)
 			return NULL;
