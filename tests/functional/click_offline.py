@@ -68,6 +68,9 @@ netvm-click --offline, no root, no core engine.
                  patternN handlers as Click writes them; nmappings counts those made
   full table     GUARANTEE 0: a new flow that would expire before every mapping is
                  refused (mapping_failures), else the one expiring first evicted
+  dump protocols !proto, PROTO and ip_proto take protocol names; icmp_flowid and
+                 icmp_seq read into echoes
+  ping zeros     ICMPPingRewriter gives a reply of zeros checksum FFFF, not 0
   UDPRewriter    TCP and UDP flows mapped alike; TCP keywords refused
   route names    a route's NAME is the address, NAME:ipnet the prefix, NAME:bcast
                  the broadcast address; the table in the routes' order
@@ -459,6 +462,49 @@ def rewriter_full(env, chk):
         dump, _, rest = out.partition("rw.mapping_failures:")
         chk.eq((rc, dump.splitlines(), handlers("rw.mapping_failures:" + rest)),
                (0, want, {"rw.mapping_failures": fails, "rw.size": "2"}), what)
+
+
+def dump_protocols(env, chk):
+    # As Click's FromIPSummaryDump: "!proto", PROTO and the ip_proto field take
+    # T, U, I, a protocol name (icmp, igmp, ipip, tcp, udp) or a number; a bad
+    # field keeps the default. icmp_flowid and icmp_seq fill an echo's
+    # identifier and sequence number (network order).
+    cases = (("!proto icmp\n", "", "-", "I"), ("!proto udp\n", "", "-", "U"),
+             ("!proto ipip\n", "", "-", "4"), ("", ", PROTO icmp", "-", "I"),
+             ("", ", PROTO igmp", "-", "2"), ("!proto I\n", "", "tcp", "T"),
+             ("!proto 47\n", "", "bogus", "47"))
+    for bang, kw, field, want in cases:
+        data = bang + "!data src dst ip_proto\n1.0.0.1 2.0.0.2 %s\n" % field
+        conf = ("FromIPSummaryDump(DATA %s, STOP true%s) -> "
+                "ToIPSummaryDump(-, FIELDS ip_proto, HEADER false)" % (json.dumps(data), kw))
+        rc, out, err = click(env, "-e", conf)
+        chk.eq((rc, out.strip()), (0, want), f"{bang.strip() or kw[2:]}, field {field}: {want}")
+    data = ("!proto icmp\n!data src dst icmp_type_name icmp_flowid icmp_seq\n"
+            "1.0.0.1 2.0.0.2 echo 10 258\n1.0.0.1 2.0.0.2 unreachable 10 258\n")
+    conf = ("FromIPSummaryDump(DATA %s, STOP true, CHECKSUM true) -> "
+            "ToIPSummaryDump(-, FIELDS icmp_type payload, HEADER false)" % json.dumps(data))
+    rc, out, err = click(env, "-e", conf)
+    # echo: type 8, checksum ~(0x0800 + 10 + 258) = 0xf6f3, id 00 0a, seq 01 02;
+    # unreachable: no identifier, checksum ~0x0300 = 0xfcff
+    chk.eq((rc, out.splitlines(), err),
+           (0, ['8 "\\010\\000\\366\\363\\000\\n\\001\\002"',
+                '3 "\\003\\000\\374\\377\\000\\000\\000\\000"'], ""),
+           "icmp_flowid and icmp_seq in an echo, not in an unreachable")
+
+
+def ping_rewriter_zero(env, chk):
+    # An echo reply whose ICMP message is all zeros once rewritten (identifier
+    # 1 back to 0, sequence 0, no payload) must carry checksum FFFF: the
+    # incremental update alone gives 0, which does not sum right
+    data = "!proto 1\n!data src dst icmp_type_name\n1.0.0.2 5.0.0.5 echo\n"
+    conf = ("FromIPSummaryDump(DATA %s, STOP true, CHECKSUM true) -> "
+            "icmp :: ICMPPingRewriter(pattern 2.0.0.2 - 1 0 1, drop) -> ICMPPingResponder -> "
+            "[1]icmp[1] -> c :: CheckICMPHeader -> ToIPSummaryDump(-, FIELDS src dst "
+            "icmp_type_name icmp_flowid icmp_seq payload, HEADER false)" % json.dumps(data))
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out.strip(), err),
+           (0, '5.0.0.5 1.0.0.2 echo-reply 0 0 "\\000\\000\\377\\377\\000\\000\\000\\000"',
+            ""), "the reply back to 1.0.0.2, checksum FFFF, CheckICMPHeader passes it")
 
 
 def global_handlers(env, chk):
@@ -1311,6 +1357,10 @@ def main():
     rewriter_clear_capacity(env, chk)
     chk.section("rewriter full with GUARANTEE 0")
     rewriter_full(env, chk)
+    chk.section("FromIPSummaryDump protocols, ICMP identifiers")
+    dump_protocols(env, chk)
+    chk.section("ICMPPingRewriter: a reply of zeros")
+    ping_rewriter_zero(env, chk)
     chk.section("global handlers")
     global_handlers(env, chk)
     chk.section("rewriter patterns of 2 and 3 words")

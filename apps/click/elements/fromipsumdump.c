@@ -76,9 +76,14 @@ fips_configure(struct ck_element *e)
 	x->zero = true;
 	x->proto = NL_IPPROTO_TCP;
 	rc = ck_args_parse(e, a, 12);
-	if (rc == 0 && proto.p && ck_parse_int(proto.p, &x->proto) < 0) {
-		x->proto = proto.p[0] == 'U' ? NL_IPPROTO_UDP : proto.p[0] == 'I' ? NL_IPPROTO_ICMP :
-			   NL_IPPROTO_TCP;
+	if (rc == 0 && proto.p) {
+		int pr;
+
+		if (ipsd_parse_proto(proto.p, &pr) == 0)
+			x->proto = pr;
+		else
+			x->proto = proto.p[0] == 'U' ? NL_IPPROTO_UDP :
+				   proto.p[0] == 'I' ? NL_IPPROTO_ICMP : NL_IPPROTO_TCP;
 	}
 	if (rc == 0 && !x->file.p && !x->data.p)
 		rc = ck_error(e, "missing mandatory FILENAME or DATA argument");
@@ -209,7 +214,7 @@ make(struct ck_element *e, struct fips *x, char *line)
 			ck_parse_ip(e->r, s, &dst);
 			break;
 		case IPSD_PROTO:
-			proto = s[0] == 'T' ? 6 : s[0] == 'U' ? 17 : s[0] == 'I' ? 1 : atoi(s);
+			ipsd_parse_proto(s, &proto); /* as Click: a bad one leaves the default */
 			break;
 		case IPSD_FLAGS:
 			v[f] = tcp_flags(s);
@@ -319,6 +324,15 @@ make(struct ck_element *e, struct fips *x, char *line)
 	} else if (proto == 1 && thl) {
 		th[0] = have[IPSD_ICMP_TYPE] ? (uint8_t)v[IPSD_ICMP_TYPE] : 0;
 		th[1] = have[IPSD_ICMP_CODE] ? (uint8_t)v[IPSD_ICMP_CODE] : 0;
+		/* identifier and sequence number, network order, in the types that
+		 * have them (or with no type given), as ToIPSummaryDump reads them */
+		if (!have[IPSD_ICMP_TYPE] || (th[0] < 32 && ((1u << th[0]) &
+		    (1u << 0 | 1u << 8 | 1u << 13 | 1u << 14 | 1u << 15 | 1u << 16)))) {
+			if (have[IPSD_ICMP_FLOWID])
+				memcpy(th + 4, &(uint16_t){ nl_hton16((uint16_t)v[IPSD_ICMP_FLOWID]) }, 2);
+			if (have[IPSD_ICMP_SEQ])
+				memcpy(th + 6, &(uint16_t){ nl_hton16((uint16_t)v[IPSD_ICMP_SEQ]) }, 2);
+		}
 	}
 	if (plen)
 		memcpy(th + thl, payload.p, plen);
@@ -363,11 +377,12 @@ next_packet(struct ck_element *e, struct fips *x)
 			continue;
 		}
 		if (strncmp(line, "!proto", 6) == 0) {
-			const char *s = line + 6;
+			char word[16];
+			int pr;
 
-			while (isspace((unsigned char)*s))
-				s++;
-			x->proto = *s == 'U' ? 17 : *s == 'I' ? 1 : *s == 'T' ? 6 : atoi(s);
+			/* T, U, I, a protocol name or number; anything else ignored */
+			if (sscanf(line + 6, " %15s", word) == 1 && ipsd_parse_proto(word, &pr) == 0)
+				x->proto = pr;
 			continue;
 		}
 		if (*line == 0 || *line == '!' || *line == '#')

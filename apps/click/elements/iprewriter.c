@@ -558,6 +558,19 @@ rewrite(struct rw *x, struct ck_pkt *p, struct nl_ipv4_hdr *ip, uint8_t *l4,
 		sum = &ports[1];
 		*sum = nl_cksum_update16(*sum, ports[2], id);
 		ports[2] = id;
+		if (*sum == 0) {
+			/* as Click: an update can leave 0 where only FFFF sums right
+			 * (a message of zeros); check the message and fix it */
+			uint32_t hl = (uint32_t)(ip->ver_ihl & 0x0f) * 4;
+			uint32_t len = nl_ntoh16(ip->total_len);
+			uint32_t have = (uint32_t)(p->data + p->len - l4);
+
+			len = len > hl ? len - hl : 0;
+			if (len > have)
+				len = have;
+			if (nl_cksum(l4, len, 0) != 0)
+				*sum = 0xffff;
+		}
 		return;
 	}
 	sum = (uint16_t *)(void *)(l4 + (proto == NL_IPPROTO_TCP ? 16 : 6));

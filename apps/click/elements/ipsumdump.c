@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* ipsumdump.c — IP summary dump field names and their synonyms. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipsumdump.h"
@@ -93,4 +94,31 @@ const char *
 ipsd_field_name(enum ipsd_field f)
 {
 	return f >= 0 && (size_t)f < sizeof(canonical) / sizeof(canonical[0]) ? canonical[f] : "?";
+}
+
+/* Parse an IP protocol as Click's dumps write one: T, U, I, a name Click
+ * knows (icmp, igmp, ipip, tcp, udp) or a number 0..255. */
+int
+ipsd_parse_proto(const char *s, int *proto)
+{
+	static const struct {
+		const char *name;
+		int n;
+	} protos[] = {
+		{ "T", 6 }, { "U", 17 }, { "I", 1 }, { "icmp", 1 }, { "igmp", 2 },
+		{ "ipip", 4 }, { "tcp", 6 }, { "udp", 17 },
+	};
+	char *end;
+	long v;
+
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (strcmp(s, protos[i].name) == 0) {
+			*proto = protos[i].n;
+			return 0;
+		}
+	v = strtol(s, &end, 0);
+	if (end == s || *end || v < 0 || v > 255)
+		return -1;
+	*proto = (int)v;
+	return 0;
 }

@@ -22,5 +22,8 @@ enum ipsd_field {
 enum ipsd_field ipsd_field_find(const char *name);
 /* The canonical name of @f ("ip_src"). */
 const char *ipsd_field_name(enum ipsd_field f);
+/* Parse an IP protocol as Click's dumps write one: T, U, I, icmp, igmp,
+ * ipip, tcp, udp or a number 0..255. Returns 0, or -1 for anything else. */
+int ipsd_parse_proto(const char *s, int *proto);
 
 #endif /* CK_IPSUMDUMP_H */
