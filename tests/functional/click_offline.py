@@ -1209,6 +1209,22 @@ def script_params(env, chk):
            "run ARGS, readq length, operators as handlers")
 
 
+def script_return_wait(env, chk):
+    # as Click: `return` keeps the quotes of its value, `returnq` removes them;
+    # `wait` with no time is `pause` (a DriverManager's: until the driver stops)
+    conf = ('s0 :: Script(print r.run a "b c", print q.run a "b c", print w.run, stop);'
+            ' r :: Script(TYPE PASSIVE, return $2); q :: Script(TYPE PASSIVE, returnq $2);'
+            ' w :: Script(TYPE PASSIVE, return "x y")')
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out, err), (0, '"b c"\nb c\n"x y"\n', ""),
+           "return keeps quotes, returnq removes them")
+    conf = ("InfiniteSource(LIMIT 3, STOP true) -> c :: Counter -> Discard;"
+            " DriverManager(wait, print c.count, wait, print never)")
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out, err), (0, "3\n", ""),
+           "DriverManager(wait, ...): the first wait lasts until the source stops the driver")
+
+
 def simtime(env, chk):
     # Click's simulated clock starts at 1000000000 s and moves on by 1 µs at
     # every request of the time: no two packets get the same stamp
@@ -1377,6 +1393,8 @@ def main():
     arp_responder(env, chk)
     chk.section("Script: handler parameters")
     script_params(env, chk)
+    chk.section("Script: return's quotes, wait alone")
+    script_return_wait(env, chk)
     chk.section("--simtime")
     simtime(env, chk)
     chk.section("--from-pcap / --to-pcap devices")

@@ -117,6 +117,11 @@ parse_insn(struct ck_element *e, const char *s, struct sc_insn *in)
 		}
 		break;
 	case SC_WAIT:
+		if (!*rest && strcmp(sc_ops[k].name, "wait") == 0) {
+			/* `wait` alone is `pause`, as Click's */
+			in->op = SC_PAUSE;
+			break;
+		}
 		if (ck_parse_time(rest, &in->t) < 0)
 			return ck_error(e, "bad time '%s'", rest);
 		rest = "";
@@ -392,8 +397,11 @@ sc_step(struct ck_element *e)
 			return;
 		case SC_RETURN: case SC_END: case SC_ERROR:
 			if (in->op == SC_RETURN) {
+				/* return keeps quotes; returnq removes them */
 				free(s->retval);
-				s->retval = unquote(sc_expand(e, in->rest));
+				s->retval = sc_expand(e, in->rest);
+				if (s->retval && in->unquote)
+					s->retval = unquote(s->retval);
 			} else if (in->op == SC_ERROR) {
 				v = unquote(sc_expand(e, in->rest));
 				fprintf(ck_errf(e->r), "%s: %s: %s\n", e->landmark, e->name,
