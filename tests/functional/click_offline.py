@@ -408,6 +408,35 @@ def rewriter_patterns(env, chk):
            "pattern0, pattern5, nmappings, size")
 
 
+def rewriter_pattern_write(env, chk):
+    # Click's patternN write and IPRewriter's tcp_lookup: after the second
+    # packet, input 0 takes a new pattern; the mapping it made is freed (its
+    # flow and the flow's reply are unknown to tcp_lookup), its count starts
+    # again, and the next packet of that flow is mapped by the new pattern
+    data = ("!data src sport dst dport proto\n1.0.0.1 5 2.0.0.2 80 T\n1.0.0.1 6 2.0.0.2 80 T\n"
+            "1.0.0.1 5 2.0.0.2 80 T\n")
+    conf = ("FromIPSummaryDump(DATA %s, STOP true, CHECKSUM true) -> "
+            "rw :: IPRewriter(pattern 9.9.9.9 1024-65535# - - 0 1, drop) -> "
+            "Counter(COUNT_CALL 2 s.run) -> ToIPSummaryDump(-, FIELDS src sport dst dport);"
+            " rw[1] -> Discard; Idle -> [1]rw;"
+            " s :: Script(TYPE PASSIVE, write rw.pattern0 pattern 7.7.7.7 2000-2010# - - 0 1);"
+            " DriverManager(pause, print rw.tcp_lookup 1.0.0.1 5 2.0.0.2 80,"
+            " print rw.tcp_lookup 2.0.0.2 80 7.7.7.7 2000, print rw.tcp_lookup 1.0.0.1 6 2.0.0.2 80,"
+            " print rw.tcp_lookup 2.0.0.2 80 9.9.9.9 1024, print rw.patterns, print rw.nmappings,"
+            " write rw.pattern1 pattern 1.1.1.1 - - 0 2, stop)" % json.dumps(data))
+    rc, out, err = click(env, "--simtime", "-e", conf)
+    lines = [x for x in out.splitlines() if not x.startswith("!")]
+    chk.eq((rc, lines), (0, ["9.9.9.9 1024 2.0.0.2 80", "9.9.9.9 1025 2.0.0.2 80",
+                             "7.7.7.7 2000 2.0.0.2 80",
+                             "7.7.7.7 2000 2.0.0.2 80", "2.0.0.2 80 1.0.0.1 5", "",
+                             "", "7.7.7.7 2000-2010 - - [1]", "<drop>", "1"]),
+           "pattern0 written: new flows take the new pattern, its old mappings are gone, "
+           "tcp_lookup finds a flow's rewritten form (nothing for an unknown flow)")
+    chk.eq(err, "While calling 'rw.pattern1 pattern 1.1.1.1 - - 0 2':\n"
+           "  INPUTSPEC 1: bad reply output '2' (2 outputs)\n",
+           "a bad INPUTSPEC written is refused with the reason")
+
+
 def rewriter_clear_capacity(env, chk):
     # Click's clear and capacity writes (COUNT_CALL writes after the third of
     # four UDP flows is mapped): clear frees every mapping, capacity N frees
@@ -1369,6 +1398,8 @@ def main():
     timing_reply_anno(env, chk)
     chk.section("rewriter patterns handlers")
     rewriter_patterns(env, chk)
+    chk.section("rewriter patternN writes, tcp_lookup")
+    rewriter_pattern_write(env, chk)
     chk.section("rewriter clear and capacity writes")
     rewriter_clear_capacity(env, chk)
     chk.section("rewriter full with GUARANTEE 0")

@@ -63,9 +63,12 @@
  * Click's), table_size and size (mappings held), capacity (written: the
  * mappings beyond it freed, a larger one grows the table), clear, mapping_failures,
  * patterns and patternN (Click's lines: the pattern or <drop>, <nochange>,
- * <keep>, <mapper>, then " [N]" mappings made).
+ * <keep>, <mapper>, then " [N]" mappings made; patternN written replaces
+ * input N's INPUTSPEC), IPRewriter's tcp_lookup (TCPRewriter's lookup) and
+ * IPRewriter's tcp_mappings and udp_mappings.
  */
 #include <ctype.h>
+#include <stdarg.h>
 
 #include "iprewriter.h"
 
@@ -112,16 +115,35 @@ parse_sport(const char *w, struct rw_pattern *pt)
 	return 0;
 }
 
+/* An INPUTSPEC error: during a patternN write to that write's error stream
+ * (x->errf, may be NULL), else a configuration error. Returns -EINVAL. */
+static int __attribute__((format(printf, 2, 3)))
+rw_err(struct ck_element *e, const char *fmt, ...)
+{
+	struct rw *x = rw_of(e);
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (!x || !x->writing)
+		return ck_error(e, "%s", buf);
+	if (x->errf)
+		fprintf(x->errf, "%s\n", buf);
+	return -EINVAL;
+}
+
 static int
 parse_outputs(struct ck_element *e, char **w, struct rw_input *in, unsigned int i)
 {
 	int64_t f, r;
 
 	if (ck_parse_int(w[0], &f) < 0 || f < 0 || f >= e->nout)
-		return ck_error(e, "INPUTSPEC %u: bad forward output '%s' (%u outputs)", i, w[0],
+		return rw_err(e, "INPUTSPEC %u: bad forward output '%s' (%u outputs)", i, w[0],
 				e->nout);
 	if (ck_parse_int(w[1], &r) < 0 || r < 0 || r >= e->nout)
-		return ck_error(e, "INPUTSPEC %u: bad reply output '%s' (%u outputs)", i, w[1],
+		return rw_err(e, "INPUTSPEC %u: bad reply output '%s' (%u outputs)", i, w[1],
 				e->nout);
 	in->fout = (uint16_t)f;
 	in->rout = (uint16_t)r;
@@ -141,17 +163,17 @@ rw_parse_pattern(struct ck_element *e, char **w, int nw, struct rw_pattern *pt, 
 	memset(pt, 0, sizeof(*pt));
 	pt->napt = nw >= 3;
 	if (nw < 2 || nw > 4)
-		return ck_error(e, "INPUTSPEC %u: a pattern is 'SADDR SPORT DADDR DPORT', "
+		return rw_err(e, "INPUTSPEC %u: a pattern is 'SADDR SPORT DADDR DPORT', "
 				"'SADDR DADDR SPORT' or 'SADDR DADDR'", i);
 	if (strcmp(sa, "-") != 0 && ck_parse_ip(e->r, sa, &pt->saddr) < 0)
-		return ck_error(e, "INPUTSPEC %u: bad source address '%s'", i, sa);
+		return rw_err(e, "INPUTSPEC %u: bad source address '%s'", i, sa);
 	if (parse_sport(sp, pt) < 0)
-		return ck_error(e, "INPUTSPEC %u: bad source port '%s'", i, sp);
+		return rw_err(e, "INPUTSPEC %u: bad source port '%s'", i, sp);
 	if (strcmp(da, "-") != 0 && ck_parse_ip(e->r, da, &pt->daddr) < 0)
-		return ck_error(e, "INPUTSPEC %u: bad destination address '%s'", i, da);
+		return rw_err(e, "INPUTSPEC %u: bad destination address '%s'", i, da);
 	if (strcmp(dp, "-") != 0) {
 		if (parse_port(dp, &v) < 0)
-			return ck_error(e, "INPUTSPEC %u: bad destination port '%s'", i, dp);
+			return rw_err(e, "INPUTSPEC %u: bad destination port '%s'", i, dp);
 		pt->dport = (uint16_t)v;
 	}
 	return 0;
@@ -164,13 +186,13 @@ parse_inputspec(struct ck_element *e, char **w, int nw, struct rw_input *in, uns
 
 	if (strcmp(w[0], "drop") == 0 || strcmp(w[0], "discard") == 0) {
 		if (nw != 1)
-			return ck_error(e, "INPUTSPEC %u: '%s' takes no arguments", i, w[0]);
+			return rw_err(e, "INPUTSPEC %u: '%s' takes no arguments", i, w[0]);
 		in->kind = RW_DROP;
 		return 0;
 	}
 	if (strcmp(w[0], "pass") == 0 || strcmp(w[0], "nochange") == 0) {
 		if (nw != 2 || ck_parse_int(w[1], &v) < 0 || v < 0 || v >= e->nout)
-			return ck_error(e, "INPUTSPEC %u: expected '%s OUTPUT' (%u outputs)", i,
+			return rw_err(e, "INPUTSPEC %u: expected '%s OUTPUT' (%u outputs)", i,
 					w[0], e->nout);
 		in->kind = RW_PASS;
 		in->fout = (uint16_t)v;
@@ -178,7 +200,7 @@ parse_inputspec(struct ck_element *e, char **w, int nw, struct rw_input *in, uns
 	}
 	if (strcmp(w[0], "keep") == 0) {
 		if (nw != 3)
-			return ck_error(e, "INPUTSPEC %u: expected 'keep FOUTPUT ROUTPUT'", i);
+			return rw_err(e, "INPUTSPEC %u: expected 'keep FOUTPUT ROUTPUT'", i);
 		in->kind = RW_KEEP;
 		return parse_outputs(e, w + 1, in, i);
 	}
@@ -188,13 +210,13 @@ parse_inputspec(struct ck_element *e, char **w, int nw, struct rw_input *in, uns
 			const struct rw_pattern *named = rw_patterns_find(e->r, w[1]);
 
 			if (!named)
-				return ck_error(e, "INPUTSPEC %u: no pattern named '%s' (declare it "
+				return rw_err(e, "INPUTSPEC %u: no pattern named '%s' (declare it "
 						"in an IPRewriterPatterns)", i, w[1]);
 			in->pat = *named;
 			return parse_outputs(e, w + 2, in, i);
 		}
 		if (nw < 5 || nw > 7)
-			return ck_error(e, "INPUTSPEC %u: expected 'pattern SADDR SPORT DADDR "
+			return rw_err(e, "INPUTSPEC %u: expected 'pattern SADDR SPORT DADDR "
 					"DPORT FOUTPUT ROUTPUT' (or 'SADDR DADDR [SPORT]' for the "
 					"addresses) or 'pattern NAME FOUTPUT ROUTPUT'", i);
 		if (rw_parse_pattern(e, w + 1, nw - 3, &in->pat, i) < 0)
@@ -206,18 +228,18 @@ parse_inputspec(struct ck_element *e, char **w, int nw, struct rw_input *in, uns
 		int top = rw_mapper_max_output(m);
 
 		if (top < 0)
-			return ck_error(e, "INPUTSPEC %u: element '%s' is no mapper (RoundRobinIPMapper)",
+			return rw_err(e, "INPUTSPEC %u: element '%s' is no mapper (RoundRobinIPMapper)",
 					i, w[0]);
 		if (nw != 1)
-			return ck_error(e, "INPUTSPEC %u: a mapper takes no arguments", i);
+			return rw_err(e, "INPUTSPEC %u: a mapper takes no arguments", i);
 		if ((unsigned int)top >= e->nout)
-			return ck_error(e, "INPUTSPEC %u: mapper '%s' names output %d (%u outputs)",
+			return rw_err(e, "INPUTSPEC %u: mapper '%s' names output %d (%u outputs)",
 					i, w[0], top, e->nout);
 		in->kind = RW_MAPPER;
 		in->mapper = m;
 		return 0;
 	}
-	return ck_error(e, "INPUTSPEC %u: unknown '%s' (expected drop, pass, keep or pattern)",
+	return rw_err(e, "INPUTSPEC %u: unknown '%s' (expected drop, pass, keep or pattern)",
 			i, w[0]);
 }
 
@@ -655,6 +677,7 @@ new_flow(struct rw *x, unsigned int port, const struct rw_key *k, uint64_t now)
 		ck_timer_schedule_after(&x->reap, x->ns_reap);
 	return f;
 fail:
+	x->in[port].failures++;
 	x->failures++;
 	return NULL;
 }
@@ -913,22 +936,119 @@ rw_patterns(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	return 0;
 }
 
-/* patternN: input N's line of the patterns handler. */
+/* patternN write: as Click, input N takes the INPUTSPEC written (its counts
+ * of mappings and failures start again) and every mapping it made is freed;
+ * a bad one changes nothing. */
+static int
+rw_write_pattern(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	struct rw *x = CK_PRIV(e, struct rw);
+	unsigned int i = (unsigned int)h->arg;
+	struct rw_input in = { 0 };
+	char **w;
+	int nw = ck_args_words(v, &w), rc;
+
+	if (nw < 0) {
+		if (errf)
+			fprintf(errf, "out of memory\n");
+		return -ENOMEM;
+	}
+	x->writing = true;
+	x->errf = errf;
+	rc = nw == 0 ? rw_err(e, "INPUTSPEC %u: expected drop, pass, keep or pattern", i)
+		     : parse_inputspec(e, w, nw, &in, i);
+	x->writing = false;
+	x->errf = NULL;
+	ck_args_free(w, nw);
+	if (rc < 0)
+		return -EINVAL;
+	for (uint32_t j = 0; x->flows && j < x->nalloc; j++)
+		if (x->flows[j].used && x->flows[j].input == i)
+			rw_flow_free(x, &x->flows[j]);
+	/* nmappings and mapping_failures are the inputs' sums, as Click's */
+	x->created -= x->in[i].count;
+	x->failures -= x->in[i].failures;
+	x->in[i] = in;
+	return 0;
+}
+
+/* tcp_lookup (IPRewriter) or lookup (TCPRewriter) SADDR SPORT DADDR DPORT:
+ * as Click, the TCP flow as its mapping rewrites it ("SADDR SPORT DADDR
+ * DPORT"), or nothing when no mapping holds the flow. */
+static int
+rw_tcp_lookup(struct ck_element *e, const struct ck_handler *h, const char *param, FILE *f,
+	      FILE *errf)
+{
+	struct rw *x = CK_PRIV(e, struct rw);
+	struct rw_key k = { 0 }, out;
+	int64_t sp, dp;
+	char **w, a[16], b[16];
+	int nw = ck_args_words(param, &w), ok;
+	int32_t id;
+
+	(void)h;
+	if (nw < 0) {
+		if (errf)
+			fprintf(errf, "out of memory\n");
+		return -ENOMEM;
+	}
+	ok = nw == 4 && ck_parse_ip(e->r, w[0], &k.saddr) == 0 &&
+	     ck_parse_int(w[1], &sp) == 0 && sp >= 0 && sp <= 65535 &&
+	     ck_parse_ip(e->r, w[2], &k.daddr) == 0 &&
+	     ck_parse_int(w[3], &dp) == 0 && dp >= 0 && dp <= 65535;
+	ck_args_free(w, nw);
+	if (!ok) {
+		if (errf)
+			fprintf(errf, "expected 'SADDR SPORT DADDR DPORT'\n");
+		return -EINVAL;
+	}
+	k.sport = nl_hton16((uint16_t)sp);
+	k.dport = nl_hton16((uint16_t)dp);
+	k.proto = NL_IPPROTO_TCP;
+	id = x->flows ? rw_table_lookup(x, &k, ck_now(e->r)) : -1;
+	if (id < 0)
+		return 0;
+	rw_flow_map(&x->flows[id >> 1], (unsigned int)(id & 1), &out);
+	fprintf(f, "%s %u %s %u\n", ck_ip_str(out.saddr, a), nl_ntoh16(out.sport),
+		ck_ip_str(out.daddr, b), nl_ntoh16(out.dport));
+	return 0;
+}
+
+static const struct ck_handler rw_ip_handlers[] = {
+	{ "tcp_lookup", CK_H_READ | CK_H_READ_PARAM, NULL, NULL, 0, rw_tcp_lookup },
+	/* Click's older names of tcp_table and udp_table */
+	{ "tcp_mappings", CK_H_READ, rw_table, NULL, NL_IPPROTO_TCP, NULL },
+	{ "udp_mappings", CK_H_READ, rw_table, NULL, NL_IPPROTO_UDP, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+static const struct ck_handler rw_tcp_handlers[] = {
+	{ "lookup", CK_H_READ | CK_H_READ_PARAM, NULL, NULL, 0, rw_tcp_lookup },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+/* patternN (input N's line of the patterns handler; written, its new
+ * INPUTSPEC), and the handlers only IPRewriter or TCPRewriter has. */
 const struct ck_handler *
 rw_lookup_handler(struct ck_element *e, const char *name)
 {
 	struct rw *x = CK_PRIV(e, struct rw);
+	const struct ck_handler *own = x->mode == RW_MODE_IP ? rw_ip_handlers
+				       : x->mode == RW_MODE_TCP ? rw_tcp_handlers : NULL;
 	char *end;
 	unsigned long i;
 
+	for (; own && own->name; own++)
+		if (strcmp(own->name, name) == 0)
+			return own;
 	if (strncmp(name, "pattern", 7) != 0 || !isdigit((unsigned char)name[7]))
 		return NULL;
 	i = strtoul(name + 7, &end, 10);
 	if (*end || i >= x->nin || (name[7] == '0' && name[8]))
 		return NULL;
 	snprintf(x->pattern_name, sizeof(x->pattern_name), "pattern%lu", i);
-	x->pattern_h = (struct ck_handler){ x->pattern_name, CK_H_READ, rw_patterns, NULL,
-					    (intptr_t)i, NULL };
+	x->pattern_h = (struct ck_handler){ x->pattern_name, CK_H_READ | CK_H_WRITE, rw_patterns,
+					    rw_write_pattern, (intptr_t)i, NULL };
 	return &x->pattern_h;
 }
 

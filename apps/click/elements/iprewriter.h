@@ -78,7 +78,8 @@ struct rw_input {
 	uint16_t fout, rout;
 	struct rw_pattern pat;
 	struct ck_element *mapper; /* RW_MAPPER: RoundRobinIPMapper, picks pattern and outputs */
-	uint64_t count;          /* mappings this input made (Click's count: never decreases) */
+	uint64_t count;          /* mappings this input made (Click's count; a patternN write resets it) */
+	uint64_t failures;       /* mappings this input failed to make */
 };
 
 struct rw {
@@ -103,6 +104,8 @@ struct rw {
 	uint64_t nmappings, failures; /* nmappings: the mappings held now */
 	uint64_t created;        /* mappings ever made (Click's nmappings) */
 	struct ck_handler pattern_h; /* what lookup_handler hands out for patternN */
+	bool writing;            /* a patternN write is parsing: errors go to errf */
+	FILE *errf;
 	char pattern_name[24];
 	uint64_t rng;
 	struct ck_timer reap;
@@ -171,7 +174,8 @@ int rw_initialize(struct ck_element *e);
 void rw_cleanup(struct ck_element *e);
 void rw_push(struct ck_element *e, unsigned int port, struct ck_pkt *p);
 extern const struct ck_handler rw_handlers[];
-/* The patternN handlers (one per input). */
+/* The handlers named per input or per class: patternN (one per input),
+ * IPRewriter's tcp_lookup, tcp_mappings and udp_mappings, TCPRewriter's lookup. */
 const struct ck_handler *rw_lookup_handler(struct ck_element *e, const char *name);
 
 /* The class of a rewriter on this engine (the mode comes from the class). */
