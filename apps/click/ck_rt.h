@@ -54,6 +54,9 @@ struct ck_anno {
 	uint8_t ptype;        /* enum ck_ptype */
 	uint8_t fix_ip_src;
 	uint8_t param_off;
+	uint32_t aggregate;   /* AGGREGATE annotation (ToIPSummaryDump's aggregate) */
+	int64_t first_ts_sec; /* FIRST_TIMESTAMP annotation; 0.0 when unset */
+	uint32_t first_ts_usec;
 };
 
 /* Where a packet came from: it decides how it is released. */

@@ -26,6 +26,11 @@ netvm-click --offline, no root, no core engine.
   dump writer    ToIPSummaryDump as Click's writers: link/paint names, TCP flags with C
                  and N, an ICMP payload from its header, $ quoted, ip_frag, ip_sum,
                  udp_len, icmp_flowid/seq/nextmtu, ip_capture_len; quoted field names
+  dump options   ToIPSummaryDump's ip_opt (rr, ssrr, ts), tcp_opt, tcp_ntopt,
+                 tcp_sack (a malformed list "?"), icmp_code_name, payload_md5_hex
+                 (RFC 1321's vectors) and payload_md5, wire_len, eth_src/eth_dst;
+                 FromIPSummaryDump builds those options, the Ethernet header,
+                 aggregate, first_timestamp and wire_len
   sources        InfiniteSource, RatedSource, TimedSource send Click's default text;
                  LENGTH cuts or repeats DATA; BURST 0 refused in Click's words
   IPPrint        ICMP errors by type and code name (an unreachable with the quoted
@@ -86,6 +91,7 @@ netvm-click --offline, no root, no core engine.
                  more is refused
 """
 
+import hashlib
 import json
 import os
 import re
@@ -324,6 +330,126 @@ def dump_writer(env, chk):
     rc, out, err = click(env, "-q", "-e", "Idle -> ToIPSummaryDump(-, FIELDS ip_src bogus)")
     chk.ok(rc == 1 and "unknown content type 'bogus'" in err, "an unknown field as Click says it",
            err)
+
+
+# RFC 1321, appendix A.5: the test suite's inputs and digests
+MD5_SUITE = [
+    (b"", "d41d8cd98f00b204e9800998ecf8427e"),
+    (b"a", "0cc175b9c0f1b6a831c399e269772661"),
+    (b"abc", "900150983cd24fb0d6963f7d28e17f72"),
+    (b"message digest", "f96b697d7cb7938d525a2f31aaf161d0"),
+    (b"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"),
+    (b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+     "d174ab98d277d9f5a5611c2c9f419d9f"),
+    (b"1234567890" * 8, "57edf4a22be3c955ac49da2e2107b67a"),
+]
+
+
+def md5_text(hexdigest):
+    """Click's 22-character MD5 text: 6 bits a character, least significant first."""
+    chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@"
+    n = int.from_bytes(bytes.fromhex(hexdigest), "little")
+    return "".join(chars[(n >> b) & 63] for b in range(0, 128, 6))
+
+
+def dump_options(env, chk):
+    # writer: IP options record route (one of three slots filled), strict
+    # source route (pointer at the second address) and timestamps (one of
+    # two, overflow 2); TCP options mss, nop, wscale, sackok, timestamp,
+    # sack; a nop-nop-timestamp list alone (tcp_ntopt and tcp_sack "."); an
+    # mss of length 3 ("?"); ICMP code names; payload MD5s; wire_len
+    rr = bytes([7, 15, 8, 2, 3, 4, 5]) + bytes(8) + b"\0"
+    ssrr_ts = (bytes([137, 11, 8, 1, 1, 1, 1, 2, 2, 2, 2]) +
+               bytes([68, 12, 9, 0x20, 0, 0, 0, 5, 0, 0, 0, 0]) + b"\0")
+    tcpopts = (bytes([2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 8, 10]) + struct.pack("!II", 5, 6) +
+               bytes([5, 10]) + struct.pack("!II", 1, 10) + b"\0\0")
+
+    def tcp(opts, payload=b""):
+        return struct.pack("!HHIIBBHHH", 1, 2, 0, 0, (20 + len(opts)) // 4 << 4, 0x10, 0, 0,
+                           0) + opts + payload
+    pkts = [
+        ip_packet("1.0.0.1", "2.0.0.2", 6, tcp(tcpopts, b"abc"), rr),
+        ip_packet("1.0.0.1", "2.0.0.2", 6, tcp(bytes([1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2])),
+                  ssrr_ts),
+        ip_packet("1.0.0.1", "2.0.0.2", 6, tcp(bytes([2, 3, 0, 0]))),
+        ip_packet("1.0.0.1", "2.0.0.2", 1, struct.pack("!BBHHH", 3, 4, 0, 0, 1400)),
+        ip_packet("1.0.0.1", "2.0.0.2", 1, struct.pack("!BBHI", 11, 1, 0, 0)),
+        ip_packet("1.0.0.1", "2.0.0.2", 1, struct.pack("!BBHI", 3, 99, 0, 0)),
+    ]
+    pkts += [ip_packet("1.0.0.1", "2.0.0.2", 17, struct.pack("!HHHH", 7, 9, 8 + len(m), 0) + m)
+             for m, _ in MD5_SUITE]
+    srcs = "; ".join("InfiniteSource(DATA %s, LIMIT 1, STOP %s) -> CheckIPHeader -> d"
+                     % (data_arg(p), "true" if i == len(pkts) - 1 else "false")
+                     for i, p in enumerate(pkts))
+    fields = "ip_opt tcp_opt tcp_ntopt tcp_sack icmp_code_name payload_md5_hex wire_len"
+    rc, out, err = click(env, "-e", "d :: ToIPSummaryDump(-, FIELDS %s); %s" % (fields, srcs))
+    md5_empty = MD5_SUITE[0][1]
+    want = ["rr{2.3.4.5}+2 mss1460;wscale7;sackok;ts5:6;sack1-10 mss1460;wscale7;sackok;sack1-10"
+            " sackok;sack1-10 - %s %d" % (MD5_SUITE[2][1], len(pkts[0])),
+            "ssrr{1.1.1.1^2.2.2.2};ts{5}+1++2 ts1:2 . . - %s %d" % (md5_empty, len(pkts[1])),
+            ". ? ? ? - %s %d" % (md5_empty, len(pkts[2])),
+            ". - - - needfrag %s 28" % hashlib.md5(pkts[3][20:]).hexdigest(),
+            ". - - - reassembly %s 28" % hashlib.md5(pkts[4][20:]).hexdigest(),
+            ". - - - 99 %s 28" % hashlib.md5(pkts[5][20:]).hexdigest()]
+    want += [". - - - - %s %d" % (h, 28 + len(m)) for m, h in MD5_SUITE]
+    chk.eq((rc, out.splitlines()[1:]), (0, ["!data " + fields] + want),
+           "option texts, ICMP code names, MD5 (RFC 1321 suite), wire_len")
+    rc, out, err = click(env, "-e", "InfiniteSource(DATA %s, LIMIT 1, STOP true) -> CheckIPHeader -> "
+                         "ToIPSummaryDump(-, FIELDS payload_md5)" % data_arg(pkts[8]))
+    chk.eq((rc, out.splitlines()[2:]), (0, [md5_text(MD5_SUITE[2][1])]),
+           "payload_md5: Click's 22-character text")
+    # Ethernet addresses from the header before the IP header; none without one
+    frame = bytes.fromhex("0a0b0c0d0e0f" "010203040506" "0800") + pkts[3]
+    rc, out, err = click(env, "-e", "InfiniteSource(DATA %s, LIMIT 2, STOP true) -> "
+                         "MarkIPHeader(14) -> t :: Tee -> d :: ToIPSummaryDump(-, FIELDS eth_src "
+                         "eth_dst wire_len); t[1] -> Strip(14) -> d" % data_arg(frame))
+    chk.eq((rc, out.splitlines()[2:]), (0, ["01-02-03-04-05-06 0A-0B-0C-0D-0E-0F 42",
+                                            "- - 28"] * 2),
+           "eth_src and eth_dst as Click writes them")
+
+    # reader: the options' bytes (padded with end-of-list), an Ethernet header
+    # of type IP, ICMP code names by type; annotations and wire_len read back
+    data = ("!data eth_src eth_dst src dst ip_opt tcp_sack tcp_opt\n"
+            "0:1:2:3:4:a a-b-c-d-e-f 1.0.0.1 2.0.0.2 rr{}+1;ts.ip{1.0.0.1=!8320^}++5 - "
+            "mss1460,nop,wscale7;sack1:2,sack3-4\n"
+            "- - 1.0.0.1 2.0.0.2 ssrr{1.1.1.1,^2.2.2.2} sack5-6 nop;nop;ts7:8\n"
+            "- - 1.0.0.1 2.0.0.2 bogus . tcp_ntopt_only_here\n"
+            "!data proto icmp_type icmp_code_name\nI unreachable needfrag\nI timeexceeded 1\n")
+    ipo = (bytes([7, 7, 4, 0, 0, 0, 0, 68, 12, 13, 0x51, 1, 0, 0, 1]) + struct.pack("!I", 8320 |
+                                                                                   1 << 31))
+    ipo += bytes(-len(ipo) % 4)
+    tco = bytes([2, 4, 0x05, 0xb4, 1, 3, 3, 7, 5, 18]) + struct.pack("!IIII", 1, 2, 3, 4)
+    tco += bytes(-len(tco) % 4)
+
+    def made(opts, tcpo, src="1.0.0.1", dst="2.0.0.2"):
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45 + len(opts) // 4, 0, 40 + len(opts) + len(tcpo),
+                         0, 0, 100, 6, 0, bytes(map(int, src.split("."))),
+                         bytes(map(int, dst.split(".")))) + opts
+        return ip + struct.pack("!HHIIBBHHH", 0, 0, 0, 0, (20 + len(tcpo)) // 4 << 4, 0, 0, 0,
+                                0) + tcpo
+    want = [bytes.fromhex("0a0b0c0d0e0f" "00010203040a" "0800") + made(ipo, tco),
+            made(bytes([137, 11, 8, 1, 1, 1, 1, 2, 2, 2, 2, 0]),
+                 bytes([1, 1, 8, 10]) + struct.pack("!II", 7, 8)),
+            made(b"", b""),
+            bytes.fromhex("4500001c000000006401") + bytes(10) + bytes([3, 4]) + bytes(6),
+            bytes.fromhex("4500001c000000006401") + bytes(10) + bytes([11, 1]) + bytes(6)]
+    rc, out, err = click(env, "-e", "FromIPSummaryDump(DATA %s, STOP true) -> "
+                         "Print(MAXLENGTH 200) -> Discard" % json.dumps(data))
+
+    def hexline(b):
+        h = b.hex()
+        return "%4d | %s" % (len(b), " ".join(h[i:i + 8] for i in range(0, len(h), 8)))
+    chk.eq((rc, err.splitlines()), (0, [hexline(b) for b in want]),
+           "options, Ethernet header and ICMP codes built as the fields say")
+    data = ("!data aggregate first_timestamp wire_len eth_src src ip_len\n"
+            "7 12.5 100 - 1.0.0.1 -\n4294967295 3.000001 100 1:2:3:4:5:6 1.0.0.1 -\n"
+            "- - 100 - 1.0.0.1 60\n")
+    rc, out, err = click(env, "-e", "FromIPSummaryDump(DATA %s, STOP true) -> "
+                         "ToIPSummaryDump(-, FIELDS aggregate first_timestamp wire_len ip_len)"
+                         % json.dumps(data))
+    chk.eq((rc, out.splitlines()[2:]), (0, ["7 12.500000 100 100", "4294967295 3.000001 100 86",
+                                            "0 0.000000 60 60"]),
+           "aggregate, first_timestamp, wire_len read (ip_len before wire_len)")
 
 
 CLICK_DATA = b"Random bullshit in a packet, at least 64 bytes long. Well, now it is."
@@ -1362,6 +1488,8 @@ def main():
     dump_fields(env, chk)
     chk.section("ToIPSummaryDump's field writers")
     dump_writer(env, chk)
+    chk.section("IP summary dump options, MD5, annotations, Ethernet")
+    dump_options(env, chk)
     chk.section("sources' data")
     source_data(env, chk)
     chk.section("sources' handlers")

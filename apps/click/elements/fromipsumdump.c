@@ -8,7 +8,9 @@
  * 8; ip_len or payload_len set the length; checksums (IP and transport)
  * only with CHECKSUM true, as Click; TCP flags none unless given. "link"/"paint" set the
  * PAINT annotation, timestamps the timestamp annotation; the IP header
- * annotation is set. One packet per task run (or per pull); TIMING true
+ * annotation is set; ip_opt and tcp_opt/tcp_ntopt/tcp_sack add options (as
+ * ToIPSummaryDump writes them), eth_src/eth_dst an Ethernet header,
+ * aggregate and first_timestamp their annotations. One packet per task run (or per pull); TIMING true
  * spaces them as their timestamps are on the router's clock (the first goes
  * at once). At the end, STOP true stops the driver.
  */
@@ -167,6 +169,23 @@ frag_field(const char *s)
 	return v;
 }
 
+/* A timestamp "SEC[.FRAC]": seconds and microseconds. */
+static void
+parse_ts(const char *s, int64_t *sec, int64_t *usec)
+{
+	char *dot;
+
+	*sec = strtoll(s, &dot, 10);
+	*usec = 0;
+	if (*dot == '.') {
+		char frac[7] = "000000";
+
+		for (int k = 0; k < 6 && isdigit((unsigned char)dot[1 + k]); k++)
+			frac[k] = dot[1 + k];
+		*usec = strtoll(frac, NULL, 10);
+	}
+}
+
 /* Build a packet from one line. Returns it or NULL (no buffer / bad line). */
 static struct ck_pkt *
 make(struct ck_element *e, struct fips *x, char *line)
@@ -177,8 +196,12 @@ make(struct ck_element *e, struct fips *x, char *line)
 	int64_t v[IPSD_NFIELDS] = { 0 };
 	bool have[IPSD_NFIELDS] = { false };
 	struct ck_bytes payload = { 0 };
-	int64_t sec = 0, usec = 0;
-	uint32_t hl, thl, plen, iplen, want, pktlen;
+	int64_t sec = 0, usec = 0, fsec = 0, fusec = 0;
+	uint32_t hl, thl, plen, iplen, want, pktlen, ethlen;
+	uint8_t ipopt[40], tcpopt[40], eth[12] = { 0 };
+	size_t ipoptlen = 0, tcpoptlen = 0;
+	int tcpopt_from = -1;            /* the option field read: tcp_opt wins */
+	const char *code = NULL;         /* icmp_code(_name), read once the type is known */
 	int proto = (int)x->proto;
 	struct ck_pkt *p = NULL;
 	struct nl_ipv4_hdr *ip;
@@ -194,19 +217,43 @@ make(struct ck_element *e, struct fips *x, char *line)
 			continue;
 		have[f] = true;
 		switch (f) {
-		case IPSD_TIMESTAMP: {
-			char *dot;
+		case IPSD_TIMESTAMP:
+			parse_ts(s, &sec, &usec);
+			break;
+		case IPSD_FIRST_TIMESTAMP:
+			parse_ts(s, &fsec, &fusec);
+			break;
+		case IPSD_IP_OPT: /* a bad text leaves the field out, as Click */
+			if (ipsd_parse_ip_opt(s, ipopt, &ipoptlen) < 0)
+				have[f] = false;
+			break;
+		case IPSD_TCP_OPT: case IPSD_TCP_NTOPT: case IPSD_TCP_SACK: {
+			unsigned int mask = f == IPSD_TCP_OPT ? IPSD_OPT_ALL :
+					    f == IPSD_TCP_NTOPT ? IPSD_OPT_NTALL : IPSD_OPT_SACK;
+			uint8_t o[40];
+			size_t ol;
 
-			sec = strtoll(s, &dot, 10);
-			if (*dot == '.') {
-				char frac[7] = "000000";
-
-				for (int k = 0; k < 6 && isdigit((unsigned char)dot[1 + k]); k++)
-					frac[k] = dot[1 + k];
-				usec = strtoll(frac, NULL, 10);
-			}
+			have[f] = false;
+			if ((tcpopt_from >= 0 && (int)f > tcpopt_from) ||
+			    ipsd_parse_tcp_opt(s, mask, o, &ol) < 0)
+				break;
+			memcpy(tcpopt, o, ol);
+			tcpoptlen = ol;
+			tcpopt_from = (int)f;
 			break;
 		}
+		case IPSD_ICMP_CODE: case IPSD_ICMP_CODE_NAME:
+			f = IPSD_ICMP_CODE;
+			have[f] = false;
+			code = s;
+			break;
+		case IPSD_ETH_SRC: case IPSD_ETH_DST:
+			if (ck_parse_eth(e->r, s, eth + (f == IPSD_ETH_SRC ? 6 : 0)) < 0)
+				have[f] = false;
+			break;
+		case IPSD_PAYLOAD_MD5: case IPSD_PAYLOAD_MD5_HEX:
+			have[f] = false; /* written only, as Click */
+			break;
 		case IPSD_SRC:
 			ck_parse_ip(e->r, s, &src);
 			break;
@@ -256,6 +303,14 @@ make(struct ck_element *e, struct fips *x, char *line)
 			v[f] = strtoll(s, NULL, 0);
 		}
 	}
+	if (code && isdigit((unsigned char)code[0])) {
+		v[IPSD_ICMP_CODE] = strtoll(code, NULL, 0);
+		have[IPSD_ICMP_CODE] = v[IPSD_ICMP_CODE] >= 0 && v[IPSD_ICMP_CODE] < 256;
+	} else if (code && have[IPSD_ICMP_TYPE]) {
+		/* a name needs the type: "needfrag" is unreachable's */
+		v[IPSD_ICMP_CODE] = ipsd_icmp_code_by_name((unsigned int)v[IPSD_ICMP_TYPE], code);
+		have[IPSD_ICMP_CODE] = v[IPSD_ICMP_CODE] >= 0;
+	}
 	if (have[IPSD_TS_SEC])
 		sec = v[IPSD_TS_SEC];
 	if (have[IPSD_TS_USEC])
@@ -265,9 +320,14 @@ make(struct ck_element *e, struct fips *x, char *line)
 	 * length ip_len or payload_len give is the extra-length annotation,
 	 * unless CHECKSUM needs the whole packet (zero-filled). */
 	hl = have[IPSD_IP_HL] ? clamp4(v[IPSD_IP_HL], 20, 60) : 20;
+	if (ipoptlen && 20 + ((ipoptlen + 3) & ~(size_t)3) > hl)
+		hl = 20 + (uint32_t)((ipoptlen + 3) & ~(size_t)3);
 	thl = proto == 6 ? 20 : proto == 17 || proto == 1 ? 8 : 0;
 	if (proto == 6 && have[IPSD_TCP_OFF])
 		thl = clamp4(v[IPSD_TCP_OFF], 20, 60);
+	if (proto == 6 && tcpoptlen && 20 + ((tcpoptlen + 3) & ~(size_t)3) > thl)
+		thl = 20 + (uint32_t)((tcpoptlen + 3) & ~(size_t)3);
+	ethlen = have[IPSD_ETH_SRC] || have[IPSD_ETH_DST] ? 14 : 0;
 	if (have[IPSD_FRAGOFF] && (v[IPSD_FRAGOFF] & NL_IPV4_OFF_MASK) != 0)
 		thl = 0; /* a later fragment carries no transport header */
 	plen = payload.p ? (uint32_t)(payload.len < 65535u - hl - thl ? payload.len : 65535u - hl - thl) : 0;
@@ -277,17 +337,25 @@ make(struct ck_element *e, struct fips *x, char *line)
 	else if (have[IPSD_PAYLOAD_LEN] && v[IPSD_PAYLOAD_LEN] >= 0)
 		want = hl + thl + (uint32_t)(v[IPSD_PAYLOAD_LEN] > 65535 ? 65535 :
 					     v[IPSD_PAYLOAD_LEN]);
+	else if (have[IPSD_WIRE_LEN] && v[IPSD_WIRE_LEN] > ethlen)
+		want = (uint32_t)(v[IPSD_WIRE_LEN] - ethlen > 65535 ? 65535 :
+				  v[IPSD_WIRE_LEN] - ethlen);
 	if (want == 0)
 		want = hl + thl + plen;
 	iplen = want > 65535 ? 65535 : want;
 	pktlen = hl + thl + plen;
 	if (x->checksum && iplen > pktlen)
 		pktlen = iplen;
-	p = ck_pkt_new(e, pktlen);
+	p = ck_pkt_new(e, pktlen + ethlen);
 	if (!p)
 		goto out;
 	memset(p->data, 0, p->len);
-	ip = (struct nl_ipv4_hdr *)p->data;
+	if (ethlen) { /* an Ethernet header, type IP, as Click */
+		memcpy(p->data, eth, 12);
+		p->data[12] = 0x08;
+		p->a.mac = p->data;
+	}
+	ip = (struct nl_ipv4_hdr *)(p->data + ethlen);
 	ip->ver_ihl = (uint8_t)(0x40 | hl / 4);
 	ip->tos = have[IPSD_TOS] ? (uint8_t)v[IPSD_TOS] : 0;
 	if (have[IPSD_DSCP])
@@ -301,7 +369,8 @@ make(struct ck_element *e, struct fips *x, char *line)
 	ip->proto = (uint8_t)proto;
 	ip->src = src;
 	ip->dst = dst;
-	th = p->data + hl;
+	memcpy((uint8_t *)ip + 20, ipopt, ipoptlen);
+	th = (uint8_t *)ip + hl;
 	if (thl >= 8 && proto != 1) {
 		th[0] = (uint8_t)(v[IPSD_SPORT] >> 8) * have[IPSD_SPORT];
 		th[1] = (uint8_t)v[IPSD_SPORT] * have[IPSD_SPORT];
@@ -319,6 +388,7 @@ make(struct ck_element *e, struct fips *x, char *line)
 			t->data_off |= 1; /* NS */
 		t->urp = nl_hton16(have[IPSD_TCP_URP] ? (uint16_t)v[IPSD_TCP_URP] : 0);
 		t->window = nl_hton16(have[IPSD_WIN] ? (uint16_t)v[IPSD_WIN] : 0);
+		memcpy(th + 20, tcpopt, tcpoptlen);
 	} else if (proto == 17 && thl) {
 		((struct nl_udp_hdr *)th)->len = nl_hton16((uint16_t)(iplen > hl ? iplen - hl : 0));
 	} else if (proto == 1 && thl) {
@@ -338,7 +408,7 @@ make(struct ck_element *e, struct fips *x, char *line)
 		memcpy(th + thl, payload.p, plen);
 	if (x->checksum)
 		ip->cksum = nl_ipv4_hdr_cksum(ip);
-	if (x->checksum && p->len >= iplen && iplen >= hl + thl && thl) {
+	if (x->checksum && p->len - ethlen >= iplen && iplen >= hl + thl && thl) {
 		if (proto == 6)
 			((struct nl_tcp_hdr *)th)->cksum = nl_ipv4_l4_cksum(ip, th, iplen - hl);
 		else if (proto == 17)
@@ -346,9 +416,13 @@ make(struct ck_element *e, struct fips *x, char *line)
 		else if (proto == 1)
 			memcpy(th + 2, &(uint16_t){ nl_cksum(th, iplen - hl, 0) }, 2);
 	}
-	p->a.extra_len = want > p->len ? want - p->len : 0;
+	p->a.extra_len = want + ethlen > p->len ? want + ethlen - p->len : 0;
 	p->a.dst_ip = dst;
-	p->a.ip = p->data;
+	p->a.ip = (uint8_t *)ip;
+	p->a.first_ts_sec = fsec;
+	p->a.first_ts_usec = (uint32_t)fusec;
+	if (have[IPSD_AGGREGATE])
+		p->a.aggregate = (uint32_t)v[IPSD_AGGREGATE];
 	p->a.ts_sec = sec;
 	p->a.ts_usec = (uint32_t)usec;
 	if (have[IPSD_PAINT])

@@ -5,7 +5,8 @@
  * FILENAME ("-": stdout), fields separated by a space, "-" where a field does
  * not apply (ports of non-TCP/UDP packets, TCP fields of others). Default
  * FIELDS: ip_src ip_dst. tcp_flags are letters FSRPAUEW ("." for none);
- * ip_proto is T, U, I or a number. With output 0 connected the packets go on.
+ * ip_proto is T, U, I or a number; ip_opt and tcp_opt as Click's texts
+ * (ipsumdump.c), payload_md5(_hex), eth_src/eth_dst. With output 0 connected the packets go on.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -101,21 +102,105 @@ beyond_ip_len(const struct ck_pkt *p, const struct nl_ipv4_hdr *ip)
 	return len + 8u >= full ? 0 : (uint32_t)(full - len);
 }
 
+/* The payload Click's payload fields cover: after the IP header and, in a
+ * first fragment, a TCP header (when its offset byte is there and within
+ * the IP length) or a UDP one; up to the IP length, within the packet.
+ * Stores its start (from the IP header) and length. */
+static void
+payload_range(const struct ck_pkt *p, const struct nl_ipv4_hdr *ip, uint32_t *off,
+	      uint32_t *len)
+{
+	uint32_t hl = (ip->ver_ihl & 0x0f) * 4u, iplen = nl_ntoh16(ip->total_len);
+	uint32_t have = ck_pkt_avail(p, p->a.ip), o = hl;
+	bool first = (nl_ntoh16(ip->frag_off) & NL_IPV4_OFF_MASK) == 0;
+
+	if (first && ip->proto == 6 && have >= hl + 13) {
+		uint32_t thl = (p->a.ip[hl + 12] >> 4) * 4u;
+
+		if (hl + thl <= iplen || iplen == 0)
+			o += thl;
+	} else if (first && (ip->proto == 17 || ip->proto == 136) && (hl + 8 <= iplen || iplen == 0)) {
+		o += 8;
+	}
+	*off = o;
+	*len = iplen > o ? iplen - o : 0;
+	if (o + *len > have)
+		*len = have > o ? have - o : 0;
+}
+
+/* The Ethernet header just before the IP header (the MAC annotation's, or
+ * the packet's first bytes), or NULL. */
+static const uint8_t *
+ether_hdr(const struct ck_pkt *p)
+{
+	const uint8_t *net = p->a.ip ? p->a.ip : p->data + p->len;
+	const uint8_t *mac = p->a.mac ? p->a.mac :
+			     p->a.ip && p->data < p->a.ip ? p->data : NULL;
+
+	return mac && mac + 14 == net ? mac : NULL;
+}
+
+/* TCP option text for tcp_opt, tcp_ntopt, tcp_sack; "-" when the header
+ * or its options are not in the packet. The last two leave out a lone
+ * timestamp option (nop, nop, timestamp), as Click. */
+static void
+tcp_opt_field(FILE *f, enum ipsd_field fl, const uint8_t *th, uint32_t tav)
+{
+	unsigned int mask = fl == IPSD_TCP_OPT ? IPSD_OPT_ALL_NOPAD :
+			    fl == IPSD_TCP_NTOPT ? IPSD_OPT_NTALL : IPSD_OPT_SACK;
+	uint32_t off = (th[12] >> 4) * 4u;
+	char b[1024];
+
+	if (off <= 20 || (fl != IPSD_TCP_OPT && off == 32 && tav >= 24 &&
+			  memcmp(th + 20, "\x01\x01\x08\x0a", 4) == 0)) {
+		fputc('.', f);
+		return;
+	}
+	if (tav < off) {
+		fputc('-', f);
+		return;
+	}
+	ipsd_tcp_opt_str(th + 20, off - 20, mask, b, sizeof(b));
+	fputs(b, f);
+}
+
 static void
 field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 {
 	const struct nl_ipv4_hdr *ip = ck_ip_hdr(p);
 	uint32_t hl = ip ? (ip->ver_ihl & 0x0f) * 4u : 0;
 	const uint8_t *th = ip ? p->a.ip + hl : NULL;
-	uint32_t tav = th ? ck_pkt_avail(p, th) : 0;
+	uint32_t tav = th && ck_pkt_avail(p, p->a.ip) > hl ? ck_pkt_avail(p, th) : 0;
 	bool first = ip && (nl_ntoh16(ip->frag_off) & NL_IPV4_OFF_MASK) == 0;
-	bool ports = first && (ip->proto == 6 || ip->proto == 17) && tav >= 4;
-	bool tcp = first && ip->proto == 6 && tav >= 20;
-	char b[16];
+	bool ports = first && (ip->proto == 6 || ip->proto == 17) && tav >= 2;
+	bool istcp = first && ip->proto == 6 && tav > 0;
+	bool tcp = istcp && tav >= 20;
+	const uint8_t *mac;
+	char b[1024];
 
 	switch (fl) {
 	case IPSD_TIMESTAMP:
 		fprintf(f, "%" PRId64 ".%06u", p->a.ts_sec, p->a.ts_usec);
+		return;
+	case IPSD_FIRST_TIMESTAMP:
+		fprintf(f, "%" PRId64 ".%06u", p->a.first_ts_sec, p->a.first_ts_usec);
+		return;
+	case IPSD_AGGREGATE:
+		fprintf(f, "%u", p->a.aggregate);
+		return;
+	case IPSD_WIRE_LEN:
+		fprintf(f, "%" PRIu64, (uint64_t)p->len + p->a.extra_len);
+		return;
+	case IPSD_ETH_SRC:
+	case IPSD_ETH_DST:
+		mac = ether_hdr(p);
+		if (!mac) {
+			fputc('-', f);
+			return;
+		}
+		mac += fl == IPSD_ETH_SRC ? 6 : 0;
+		fprintf(f, "%02X-%02X-%02X-%02X-%02X-%02X", mac[0], mac[1], mac[2], mac[3], mac[4],
+			mac[5]);
 		return;
 	case IPSD_TS_SEC:
 		fprintf(f, "%" PRId64, p->a.ts_sec);
@@ -167,7 +252,7 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 		break;
 	}
 	case IPSD_TCP_OFF:
-		tcp ? fprintf(f, "%u", (((const struct nl_tcp_hdr *)th)->data_off >> 4) * 4u) :
+		istcp && tav >= 13 ? fprintf(f, "%u", (((const struct nl_tcp_hdr *)th)->data_off >> 4) * 4u) :
 		      fputc('-', f);
 		break;
 	case IPSD_ID: fprintf(f, "%u", nl_ntoh16(ip->id)); break;
@@ -179,20 +264,20 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 		ports ? fprintf(f, "%u", th[0] << 8 | th[1]) : fputc('-', f);
 		break;
 	case IPSD_DPORT:
-		ports ? fprintf(f, "%u", th[2] << 8 | th[3]) : fputc('-', f);
+		ports && tav >= 4 ? fprintf(f, "%u", th[2] << 8 | th[3]) : fputc('-', f);
 		break;
 	case IPSD_SEQ:
-		tcp ? fprintf(f, "%u", ntohl(((const struct nl_tcp_hdr *)th)->seq)) : fputc('-', f);
+		istcp && tav >= 8 ? fprintf(f, "%u", ntohl(((const struct nl_tcp_hdr *)th)->seq)) : fputc('-', f);
 		break;
 	case IPSD_ACK:
-		tcp ? fprintf(f, "%u", ntohl(((const struct nl_tcp_hdr *)th)->ack)) : fputc('-', f);
+		istcp && tav >= 12 ? fprintf(f, "%u", ntohl(((const struct nl_tcp_hdr *)th)->ack)) : fputc('-', f);
 		break;
 	case IPSD_WIN:
-		tcp ? fprintf(f, "%u", nl_ntoh16(((const struct nl_tcp_hdr *)th)->window)) :
+		istcp && tav >= 16 ? fprintf(f, "%u", nl_ntoh16(((const struct nl_tcp_hdr *)th)->window)) :
 		      fputc('-', f);
 		break;
 	case IPSD_FLAGS:
-		if (!tcp) {
+		if (!istcp || tav < 14) {
 			fputc('-', f);
 		} else {
 			/* Click's letters; NS is the low bit of the offset byte */
@@ -220,17 +305,12 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 	case IPSD_PAYLOAD: {
 		/* the bytes after the transport header that the packet holds, as
 		 * a double-quoted string FromIPSummaryDump reads back */
-		uint32_t h = hl, end = nl_ntoh16(ip->total_len);
+		uint32_t h, plen;
 		const uint8_t *d;
 
-		if (tcp)
-			h += (((const struct nl_tcp_hdr *)th)->data_off >> 4) * 4u;
-		else if (first && ip->proto == 17)
-			h += 8;
-		if (end > ck_pkt_avail(p, p->a.ip))
-			end = ck_pkt_avail(p, p->a.ip);
+		payload_range(p, ip, &h, &plen);
 		fputc('"', f);
-		for (d = p->a.ip + h; d < p->a.ip + end; d++) {
+		for (d = p->a.ip + h; d < p->a.ip + h + plen; d++) {
 			if (*d == '"' || *d == '\\' || *d == '$')
 				fprintf(f, "\\%c", *d);
 			else if (*d == '\n' || *d == '\r' || *d == '\t')
@@ -243,9 +323,51 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 		fputc('"', f);
 		break;
 	}
+	case IPSD_PAYLOAD_MD5:
+	case IPSD_PAYLOAD_MD5_HEX: {
+		uint32_t h, plen;
+		uint8_t dg[16];
+
+		payload_range(p, ip, &h, &plen);
+		ipsd_md5(p->a.ip + h, plen, dg);
+		if (fl == IPSD_PAYLOAD_MD5) {
+			ipsd_md5_text(dg, b);
+			fputs(b, f);
+		} else {
+			for (int i = 0; i < 16; i++)
+				fprintf(f, "%02x", dg[i]);
+		}
+		break;
+	}
+	case IPSD_IP_OPT:
+		if (hl <= 20) {
+			fputc('.', f);
+		} else if (ck_pkt_avail(p, p->a.ip) < hl) {
+			fputc('-', f);
+		} else {
+			ipsd_ip_opt_str(p->a.ip + 20, hl - 20, IPSD_OPT_ALL_NOPAD, b, sizeof(b));
+			fputs(b, f);
+		}
+		break;
+	case IPSD_TCP_OPT:
+	case IPSD_TCP_NTOPT:
+	case IPSD_TCP_SACK:
+		if (istcp && tav >= 13)
+			tcp_opt_field(f, fl, th, tav);
+		else
+			fputc('-', f);
+		break;
+	case IPSD_ICMP_CODE_NAME:
+		if (first && ip->proto == 1 && tav >= 2 && ipsd_icmp_code_name(th[0], th[1]))
+			fputs(ipsd_icmp_code_name(th[0], th[1]), f);
+		else if (first && ip->proto == 1 && tav >= 2)
+			fprintf(f, "%u", th[1]);
+		else
+			fputc('-', f);
+		break;
 	case IPSD_ICMP_TYPE:
 	case IPSD_ICMP_CODE:
-		if (first && ip->proto == 1 && tav >= 2)
+		if (first && ip->proto == 1 && tav >= (fl == IPSD_ICMP_TYPE ? 1u : 2u))
 			fprintf(f, "%u", th[fl == IPSD_ICMP_TYPE ? 0 : 1]);
 		else
 			fputc('-', f);
