@@ -394,8 +394,8 @@ def dump_options(env, chk):
     want += [". - - - - %s %d" % (h, 28 + len(m)) for m, h in MD5_SUITE]
     chk.eq((rc, out.splitlines()[1:]), (0, ["!data " + fields] + want),
            "option texts, ICMP code names, MD5 (RFC 1321 suite), wire_len")
-    rc, out, err = click(env, "-e", "InfiniteSource(DATA %s, LIMIT 1, STOP true) -> CheckIPHeader -> "
-                         "ToIPSummaryDump(-, FIELDS payload_md5)" % data_arg(pkts[8]))
+    rc, out, err = click(env, "-e", "InfiniteSource(DATA %s, LIMIT 1, STOP true) -> "
+                         "CheckIPHeader -> ToIPSummaryDump(-, FIELDS payload_md5)" % data_arg(pkts[8]))
     chk.eq((rc, out.splitlines()[2:]), (0, [md5_text(MD5_SUITE[2][1])]),
            "payload_md5: Click's 22-character text")
     # Ethernet addresses from the header before the IP header; none without one

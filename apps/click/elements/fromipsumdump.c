@@ -10,9 +10,9 @@
  * PAINT annotation, timestamps the timestamp annotation; the IP header
  * annotation is set; ip_opt and tcp_opt/tcp_ntopt/tcp_sack add options (as
  * ToIPSummaryDump writes them), eth_src/eth_dst an Ethernet header,
- * aggregate and first_timestamp their annotations. One packet per task run (or per pull); TIMING true
- * spaces them as their timestamps are on the router's clock (the first goes
- * at once). At the end, STOP true stops the driver.
+ * aggregate and first_timestamp their annotations. One packet per task run
+ * (or per pull); TIMING true spaces them as their timestamps are on the
+ * router's clock (the first goes at once). At the end, STOP true stops the driver.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
