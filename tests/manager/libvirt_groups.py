@@ -52,15 +52,6 @@ def pool_id(core, role):
         raw.close()
 
 
-def read_pid(path):
-    """The pid in @path, or None."""
-    try:
-        with open(path) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return None
-
-
 def held(pid):
     """{(st_dev, st_ino)} of every fd of process @pid."""
     out = set()
@@ -152,7 +143,7 @@ def main():
     for k, n in names.items():
         ok, v = mgr.wait_vm(n, lambda v: v["state"] == "running", mgrtest.BOOT_TIMEOUT)
         chk.ok(ok, f"VM {k} ({n}) runs", f"last seen {v}" + mgr.tail())
-        pids[k] = read_pid(f"/run/libvirt/qemu/netvm-{n}.pid")
+        pids[k] = mgrtest.read_pid(f"/run/libvirt/qemu/netvm-{n}.pid")
     if None in pids.values():
         chk.fatal("libvirt's pidfiles name both QEMUs", str(pids))
 

@@ -129,15 +129,6 @@ def attached(st):
     return {int(k[2:-5]) for k in st if re.fullmatch(r"nf\d+_role", k)}
 
 
-def read_pid(path):
-    """The pid in pidfile @path, or None."""
-    try:
-        with open(path) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return None
-
-
 def idle_pids(mgr, names, timeout=15):
     """{name: pid} of idle VMs @names once each has a QEMU (None for those without)."""
     deadline = time.monotonic() + timeout
@@ -218,7 +209,7 @@ def main():
         args = " ".join(cmdline(pid)) if pid else ""
         chk.ok(fake in args and f"{mgr.state_dir}/{name}.agent" in args,
                f"{name}: booting, its QEMU the stand-in", f"pid {pid}: {args}" + mgr.tail())
-        chk.eq(read_pid(os.path.join(mgr.state_dir, f"{name}.idle-pid")), pid,
+        chk.eq(mgrtest.read_pid(os.path.join(mgr.state_dir, f"{name}.idle-pid")), pid,
                f"{name}: its pid is in {name}.idle-pid")
         chk.ok(not os.path.exists(os.path.join(mgr.state_dir, f"{name}.pid")),
                f"{name}: no {name}.pid (a name of the VMs' own)")
@@ -292,7 +283,7 @@ def main():
     new = idle_pids(mgr, ("idle0",))["idle0"]
     chk.ok(new is not None and new != idle_old["idle0"] and fake in cmdline(new)[:2],
            "idle0 boots in a fresh stand-in QEMU", f"pid {new}, old {idle_old['idle0']}")
-    chk.eq(read_pid(os.path.join(mgr.state_dir, "idle0.idle-pid")), new,
+    chk.eq(mgrtest.read_pid(os.path.join(mgr.state_dir, "idle0.idle-pid")), new,
            "its pid is in idle0.idle-pid")
 
     chk.section("stop")

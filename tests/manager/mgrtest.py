@@ -218,6 +218,15 @@ def pid_alive(pid):
         return False
 
 
+def read_pid(path):
+    """The pid in pidfile @path, or None."""
+    try:
+        with open(path) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
 def refused_second_peer(sock_path):
     """Connect to a VM's chardev socket as a second peer: True when the manager closes it
     without sending anything (the ivshmem greeting goes to one QEMU only)."""
