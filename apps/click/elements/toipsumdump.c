@@ -189,7 +189,8 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 		fprintf(f, "%u", p->a.aggregate);
 		return;
 	case IPSD_WIRE_LEN:
-		fprintf(f, "%" PRIu64, (uint64_t)p->len + p->a.extra_len);
+		/* as Click: the packet's own length, its extra length left out */
+		fprintf(f, "%" PRIu64, (uint64_t)p->len);
 		return;
 	case IPSD_ETH_SRC:
 	case IPSD_ETH_DST:
