@@ -264,19 +264,11 @@ arpresp_lookup(struct ck_element *e, const struct ck_handler *h, const char *par
 	       FILE *errf)
 {
 	const struct arp_entry *a;
-	char **w;
-	int n = ck_args_words(param, &w);
 	uint32_t ip;
 
 	(void)h;
-	if (n != 1 || ck_parse_ip(e->r, w[0], &ip) < 0) {
-		if (n >= 0)
-			ck_args_free(w, n);
-		if (errf)
-			fprintf(errf, "expected IP address\n");
+	if (ck_param_ip(e, param, &ip, errf) < 0)
 		return -EINVAL;
-	}
-	ck_args_free(w, n);
 	a = arp_lookup(&CK_PRIV(e, struct arpresp)->t, ip);
 	if (a)
 		put_eth(f, a->eth);

@@ -51,6 +51,22 @@ ck_drop_details_lookup(struct ck_element *e, const char *name, size_t off)
 	return &d->h;
 }
 
+/* A read handler's parameter that must be one IP address: 0 or -EINVAL. */
+int
+ck_param_ip(struct ck_element *e, const char *param, uint32_t *ip, FILE *errf)
+{
+	char **w;
+	int n = ck_args_words(param, &w), rc = 0;
+
+	if (n != 1 || ck_parse_ip(e->r, w[0], ip) < 0)
+		rc = -EINVAL;
+	if (n >= 0)
+		ck_args_free(w, n);
+	if (rc < 0 && errf)
+		fprintf(errf, "expected IP address\n");
+	return rc;
+}
+
 /* Return the checked IP header annotation or NULL. */
 struct nl_ipv4_hdr *
 ck_ip_hdr(const struct ck_pkt *p)

@@ -43,6 +43,11 @@ struct ck_drop_details {
 const struct ck_handler *ck_drop_details_lookup(struct ck_element *e, const char *name,
 						size_t off);
 
+/* A read handler's parameter that must be one IP address (or an
+ * AddressInfo name): 0 and *@ip, or -EINVAL after "expected IP address"
+ * on @errf (may be NULL). */
+int ck_param_ip(struct ck_element *e, const char *param, uint32_t *ip, FILE *errf);
+
 /* The IP header annotation if at least a minimal, in-packet IPv4 header sits
  * there, else NULL. */
 struct nl_ipv4_hdr *ck_ip_hdr(const struct ck_pkt *p);

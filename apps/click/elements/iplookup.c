@@ -248,19 +248,12 @@ lookup_lookup(struct ck_element *e, const struct ck_handler *h, const char *para
 	      FILE *errf)
 {
 	const struct route *r;
-	char **w, g[16];
-	int n = ck_args_words(param, &w);
+	char g[16];
 	uint32_t a;
 
 	(void)h;
-	if (n != 1 || ck_parse_ip(e->r, w[0], &a) < 0) {
-		if (n >= 0)
-			ck_args_free(w, n);
-		if (errf)
-			fprintf(errf, "expected IP address\n");
+	if (ck_param_ip(e, param, &a, errf) < 0)
 		return -EINVAL;
-	}
-	ck_args_free(w, n);
 	r = lookup_route(CK_PRIV(e, struct lookup), a);
 	if (!r)
 		fprintf(f, "-1\n");
