@@ -604,7 +604,7 @@ def rewriter_full(env, chk):
     # unmapped then, makes a new flow, which evicts the second).
     rows = ["1.0.0.1 11 2.0.0.2 21", "2.0.0.2 21 9.9.9.9 1024", "1.0.0.2 12 2.0.0.2 22",
             "2.0.0.2 22 9.9.9.9 1025", "1.0.0.3 13 2.0.0.2 23", "2.0.0.2 21 9.9.9.9 1024"]
-    data = "!data src sport dst dport proto payload\n" + "".join(r + " T XXX\n" for r in rows)
+    data = "!data src sport dst dport proto payload\n" + "".join(r + " T abc\n" for r in rows)
     kept = ["9.9.9.9 1024 2.0.0.2 21", "2.0.0.2 21 1.0.0.1 11", "9.9.9.9 1025 2.0.0.2 22",
             "2.0.0.2 22 1.0.0.2 12"]
     for extra, want, fails, what in (
