@@ -92,13 +92,13 @@ parse_ipv6(const uint8_t *l3, uint32_t len, struct nl_parsed *out)
 	memcpy(out->src.v6, ip6->src, 16);
 	memcpy(out->dst.v6, ip6->dst, 16);
 
-	for (n = 0; n < IP6_MAX_EXT; n++) {
+	for (n = 0;; n++) {
 		const uint8_t *ext = l3 + off;
 
 		if (nh != IP6_HOPOPTS && nh != IP6_ROUTING && nh != IP6_DSTOPTS &&
 		    nh != IP6_AH && nh != IP6_FRAGMENT)
 			break;
-		if (end - off < 8)
+		if (n == IP6_MAX_EXT || end - off < 8)
 			return -EINVAL;
 		if (nh == IP6_FRAGMENT) {
 			uint16_t fo = (uint16_t)(ext[2] << 8 | ext[3]);
@@ -119,8 +119,6 @@ parse_ipv6(const uint8_t *l3, uint32_t len, struct nl_parsed *out)
 		nh = ext[0];
 		off += ext_len;
 	}
-	if (n == IP6_MAX_EXT)
-		return -EINVAL;
 
 	out->proto = nh;
 	if (nh == IP6_NONE || nh == IP6_ESP)

@@ -296,6 +296,67 @@ test_parse_ipv6_malformed(void **st)
 	free(f);
 }
 
+/*
+ * An IPv6 frame with @n destination-options headers (8 bytes each, next
+ * header 60 but the last, which says TCP) before a 20-byte TCP header from
+ * port 1000 to 2000; its length in *@len.
+ */
+static uint8_t *
+ipv6_ext_chain(unsigned int n, size_t *len)
+{
+	size_t payload = 8 * n + 20, i;
+	uint8_t *f;
+
+	*len = 14 + 40 + payload;
+	f = calloc(1, *len);
+	assert_non_null(f);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	f[14] = 0x60;
+	f[18] = (uint8_t)(payload >> 8);
+	f[19] = (uint8_t)payload;
+	f[20] = n > 0 ? 60 : 6;
+	f[21] = 64;
+	for (i = 0; i < n; i++) {
+		f[54 + 8 * i] = i + 1 < n ? 60 : 6;
+		f[54 + 8 * i + 2] = 1; /* PadN over the other 6 bytes */
+		f[54 + 8 * i + 3] = 4;
+	}
+	i = 54 + 8 * (size_t)n;
+	f[i] = 1000 >> 8;
+	f[i + 1] = 1000 & 0xff;
+	f[i + 2] = 2000 >> 8;
+	f[i + 3] = 2000 & 0xff;
+	f[i + 12] = 0x50;
+	return f;
+}
+
+/* Up to 8 extension headers before the upper layer parse; a 9th is malformed. */
+static void
+test_parse_ipv6_ext_limit(void **st)
+{
+	struct nl_parsed pp;
+	unsigned int n;
+	size_t len;
+	uint8_t *f;
+
+	(void)st;
+	for (n = 0; n <= 9; n++) {
+		f = ipv6_ext_chain(n, &len);
+		if (n <= 8) {
+			if (nl_parse(f, (uint32_t)len, &pp) != 0)
+				fail_msg("%u extension headers: malformed", n);
+			assert_int_equal(pp.proto, 6);
+			assert_int_equal(pp.l4_off, 54 + 8 * n);
+			assert_int_equal(pp.sport, 1000);
+			assert_int_equal(pp.dport, 2000);
+		} else {
+			assert_int_equal(nl_parse(f, (uint32_t)len, &pp), -EINVAL);
+		}
+		free(f);
+	}
+}
+
 /* Every prefix of a valid frame is truncated: -EINVAL, never a read past it. */
 static void
 test_parse_every_truncation(void **st)
@@ -617,6 +678,7 @@ main(void)
 		cmocka_unit_test(test_parse_icmp_and_arp),
 		cmocka_unit_test(test_parse_ipv6),
 		cmocka_unit_test(test_parse_ipv6_malformed),
+		cmocka_unit_test(test_parse_ipv6_ext_limit),
 		cmocka_unit_test(test_parse_every_truncation),
 		cmocka_unit_test(test_parse_ipv4_malformed),
 		cmocka_unit_test(test_parse_padding_and_fragments),
