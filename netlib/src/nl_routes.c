@@ -397,11 +397,18 @@ read_lines(struct loader *ld, FILE *f, bool flows)
 	size_t cap = 0;
 	struct entry e;
 	unsigned int lineno = 0;
+	ssize_t got;
 	int64_t nh;
 	int rc = 0;
 
-	while (getline(&buf, &cap, f) >= 0) {
+	while ((got = getline(&buf, &cap, f)) >= 0) {
 		lineno++;
+		if (memchr(buf, '\0', (size_t)got) != NULL) {
+			/* the parser would stop there and take the start of the line alone */
+			rc = invalid(ld->err, ld->errlen, "%s:%u: NUL byte in the line (a route or "
+				     "flow file is text)", ld->name, lineno);
+			break;
+		}
 		memset(&e, 0, sizeof(e));
 		e.line = lineno;
 		rc = flows ? nl_routes_parse_flow(buf, &e.flow, why, sizeof(why)) :

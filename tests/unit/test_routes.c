@@ -200,6 +200,33 @@ test_file_error_names_line(void **st)
 	assert_string_equal(err, "routes.txt:7: bad prefix '10.0.0/33'");
 }
 
+/* A NUL byte is refused with its line, not taken for the end of the line. */
+static void
+test_file_nul_byte(void **st)
+{
+	static const char routes[] = "10.0.0.0/8 1\n10.1.0.0/16 2\0 02:00:00:00:00:09\n";
+	static const char flows[] = "1.1.1.1 2.2.2.2 udp 1 2 0\n\0\n";
+	struct nl_routes *rt;
+	char err[160];
+	FILE *f;
+
+	(void)st;
+	f = fmemopen((void *)routes, sizeof(routes) - 1, "r");
+	assert_non_null(f);
+	errno = 0;
+	rt = nl_routes_read_lpm(f, "r.txt", err, sizeof(err));
+	fclose(f);
+	assert_null(rt);
+	assert_int_equal(errno, EINVAL);
+	assert_string_equal(err, "r.txt:2: NUL byte in the line (a route or flow file is text)");
+	f = fmemopen((void *)flows, sizeof(flows) - 1, "r");
+	assert_non_null(f);
+	rt = nl_routes_read_flows(f, "f.txt", err, sizeof(err));
+	fclose(f);
+	assert_null(rt);
+	assert_string_equal(err, "f.txt:2: NUL byte in the line (a route or flow file is text)");
+}
+
 /* Every bad line, put at line 2, 5 and 9 of a file, is reported at that line. */
 static void
 test_file_each_bad_line(void **st)
@@ -494,6 +521,7 @@ main(void)
 		cmocka_unit_test(test_parse_flow_good),
 		cmocka_unit_test(test_file_error_names_line),
 		cmocka_unit_test(test_file_each_bad_line),
+		cmocka_unit_test(test_file_nul_byte),
 		cmocka_unit_test(test_load_lpm),
 		cmocka_unit_test(test_ipv6_routes),
 		cmocka_unit_test(test_load_many_long_prefixes),
