@@ -57,7 +57,8 @@ netvm-click --offline, no root, no core engine.
                  source after the first stopped), stop and encap handlers
   ftp            FTPPortMapper's rewritten PORT command: TCPRewriter moves the
                  client's later sequence numbers and the server's acks from the
-                 command's end on, not those before it
+                 command's end on, not those before it; the server's acks without the
+                 ACK flag and its SACK blocks moved back too, the checksum right
   options        -qh H, -qe CONFIG, -hH, --handler=H, --expression=E as Click's
                  driver takes them; an unknown global handler prints no header
   count call     Counter COUNT_CALL / BYTE_COUNT_CALL write a handler as the count
@@ -1121,6 +1122,53 @@ def ftp_deltas(env, chk):
            "the server's acks: before the command's new end unchanged, from it on moved back")
 
 
+def tcp_segment(src, dst, sport, dport, ack, flags, opts=b""):
+    """A TCP segment (seq 0, window 0, no payload) in an IPv4 packet, checksums
+    worked out here."""
+    tcp = bytearray(struct.pack("!HHIIBBHHH", sport, dport, 0, ack, (5 + len(opts) // 4) << 4,
+                                flags, 0, 0, 0) + opts)
+    pkt = bytearray(ip_packet(src, dst, 6, bytes(tcp)))
+    pseudo = pkt[12:20] + struct.pack("!BBH", 0, 6, len(tcp))
+    pkt[36:38] = struct.pack("!H", csum(bytes(pseudo + tcp)))
+    return bytes(pkt)
+
+
+def ftp_ack_sack(env, chk):
+    # As Click's TCPRewriter: the server's ack moves back whatever its flags (no
+    # ACK flag here), and so do the edges of its SACK blocks (here at an odd
+    # offset, after one NOP); the TCP checksum stays right (worked out here).
+    port = "PORT 10,0,0,5,100,200\\r\\n"
+    fwd = ("!data src sport dst dport proto tcp_seq tcp_flags payload\n"
+           '10.0.0.5 1100 2.0.0.2 21 T 0 PA "x"\n'
+           f'10.0.0.5 1100 2.0.0.2 21 T 1 PA "{port}"\n')
+    delta = len("1,0,0,1,4,1") - len("10,0,0,5,100,200")
+    trigger = 1 + len("PORT 10,0,0,5,100,200\r\n")
+
+    def moved(a):
+        return a - delta if a - delta >= trigger else a
+
+    def sack(edges):
+        return b"\x01\x05" + bytes([2 + 4 * len(edges)]) + struct.pack(
+            "!%dI" % len(edges), *edges) + b"\x01"
+
+    edges = [1, trigger + delta, trigger + delta, 30]
+    sent = [tcp_segment("2.0.0.2", "1.0.0.1", 21, 1024, trigger + delta, 0),
+            tcp_segment("2.0.0.2", "1.0.0.1", 21, 1024, 25, 0x10, sack(edges))]
+    want = [tcp_segment("2.0.0.2", "10.0.0.5", 21, 1100, trigger, 0),
+            tcp_segment("2.0.0.2", "10.0.0.5", 21, 1100, moved(25), 0x10,
+                        sack([moved(e) for e in edges]))]
+    srcs = "".join(f"s{i} :: InfiniteSource(DATA \\<{p.hex()}>, LIMIT 1, ACTIVE false, STOP true)"
+                   " -> MarkIPHeader -> [1]rw;" for i, p in enumerate(sent))
+    conf = ("rw :: TCPRewriter(pattern 1.0.0.1 1024-65535# - - 0 1, drop);"
+            "FromIPSummaryDump(DATA %s, STOP true, CHECKSUM true) -> FTPPortMapper(rw, rw, 0)"
+            " -> [0]rw[0] -> Discard; %s rw[1] -> Print(r, MAXLENGTH 200) -> Discard;"
+            "DriverManager(wait_stop, write s0.active true, wait_stop, write s1.active true,"
+            " wait_stop)" % (json.dumps(fwd), srcs))
+    rc, out, err = click(env, "-e", conf, timeout=30)
+    chk.eq((rc, err.splitlines()), (0, [print_lines("r", w) for w in want]),
+           "ack without the ACK flag and SACK edges moved back, TCP checksum right")
+
+
 def options(env, chk):
     # Click's driver's option forms: bundled, attached, long with '='
     conf = "InfiniteSource(LIMIT 3, STOP true) -> c :: Counter -> Discard"
@@ -1520,6 +1568,7 @@ def main():
     dump_handlers(env, chk)
     chk.section("FTPPortMapper and TCPRewriter: sequence deltas")
     ftp_deltas(env, chk)
+    ftp_ack_sack(env, chk)
     chk.section("command-line option forms")
     options(env, chk)
     chk.section("Counter COUNT_CALL, BYTE_COUNT_CALL")

@@ -529,15 +529,78 @@ seq_ge(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) >= 0;
 }
 
-/* TCPRewriter: move the sequence number of a packet of direction @d and its
- * acknowledgement (of the other direction's bytes) by the deltas that
- * FTPPortMapper's edits left. Returns the checksum updated. */
+/* TCPRewriter: acknowledgement (or SACK edge) @v of the bytes of direction @o
+ * moved back by the deltas that direction's edits left. */
+static inline uint32_t
+new_ack(const struct rw_flow *f, unsigned int o, uint32_t v)
+{
+	return v - (uint32_t)(seq_ge(v - (uint32_t)f->ndelta[o], f->trigger[o]) ? f->ndelta[o]
+										 : f->odelta[o]);
+}
+
+/* TCPRewriter: the SACK edge at byte @at of the TCP header @l4 translated as
+ * an acknowledgement of direction @o; returns the checksum @c updated over the
+ * 16-bit words (aligned on @l4) the edge touches. */
 static uint16_t
-apply_deltas(const struct rw_flow *f, unsigned int d, uint8_t *l4, uint16_t c)
+sack_edge(const struct rw_flow *f, unsigned int o, uint8_t *l4, uint32_t at, uint16_t c)
+{
+	uint32_t a = at & ~1u, n = (at + 6 - a) & ~1u, v;
+	uint8_t old[6];
+	uint16_t ow, nw;
+
+	memcpy(old, l4 + a, n);
+	memcpy(&v, l4 + at, 4);
+	v = nl_hton32(new_ack(f, o, nl_ntoh32(v)));
+	memcpy(l4 + at, &v, 4);
+	for (uint32_t k = 0; k < n; k += 2) {
+		memcpy(&ow, old + k, 2);
+		memcpy(&nw, l4 + a + k, 2);
+		c = nl_cksum_update16(c, ow, nw);
+	}
+	return c;
+}
+
+/* TCPRewriter: the SACK blocks among the @hl bytes of TCP header @l4 moved as
+ * acknowledgements of direction @o, as Click's: the options are walked until
+ * an end of list, a malformed option or a SACK whose length is not 2 + 8n.
+ * Returns the checksum @c updated. */
+static uint16_t
+apply_sack(const struct rw_flow *f, unsigned int o, uint8_t *l4, uint32_t hl, uint16_t c)
+{
+	uint32_t i = 20;
+
+	while (i < hl && l4[i] != 0) {
+		if (l4[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hl || l4[i + 1] < 2 || i + l4[i + 1] > hl)
+			break;
+		if (l4[i] == 5) {
+			if (l4[i + 1] % 8 != 2)
+				break;
+			for (uint32_t at = i + 2; at < i + l4[i + 1]; at += 4)
+				c = sack_edge(f, o, l4, at, c);
+		}
+		i += l4[i + 1];
+	}
+	return c;
+}
+
+/* TCPRewriter: move the sequence number of a packet of direction @d by the
+ * deltas that FTPPortMapper's edits of that direction left, and its
+ * acknowledgement and SACK blocks (of the other direction's bytes) back by
+ * the other direction's, whatever its flags, as Click's. @avail bytes of the
+ * segment are present; nothing moves when its header is cut short. Returns
+ * the checksum @c updated. */
+static uint16_t
+apply_deltas(const struct rw_flow *f, unsigned int d, uint8_t *l4, uint32_t avail, uint16_t c)
 {
 	unsigned int o = !d;
-	uint32_t seq, ack, v;
+	uint32_t seq, ack, v, hl = (uint32_t)(l4[12] >> 4) * 4;
 
+	if (avail < hl || hl < 20)
+		return c;
 	memcpy(&seq, l4 + 4, 4);
 	memcpy(&ack, l4 + 8, 4);
 	if (f->odelta[d] || f->ndelta[d]) {
@@ -547,13 +610,13 @@ apply_deltas(const struct rw_flow *f, unsigned int d, uint8_t *l4, uint16_t c)
 		v = nl_hton32(v);
 		memcpy(l4 + 4, &v, 4);
 	}
-	if ((l4[13] & 0x10) && (f->odelta[o] || f->ndelta[o])) {
-		v = nl_ntoh32(ack);
-		v -= (uint32_t)(seq_ge(v, f->trigger[o] + (uint32_t)f->ndelta[o]) ? f->ndelta[o]
-										 : f->odelta[o]);
-		c = csum32(c, ack, nl_hton32(v));
-		v = nl_hton32(v);
+	if (f->odelta[o] || f->ndelta[o]) {
+		v = nl_hton32(new_ack(f, o, nl_ntoh32(ack)));
+		c = csum32(c, ack, v);
 		memcpy(l4 + 8, &v, 4);
+		/* as Click: not when the only option is a timestamp (NOP NOP TS) */
+		if (hl > 32 || (hl == 32 && memcmp(l4 + 20, "\x01\x01\x08\x0a", 4) != 0))
+			c = apply_sack(f, o, l4, hl, c);
 	}
 	return c;
 }
@@ -602,7 +665,7 @@ rewrite(struct rw *x, struct ck_pkt *p, struct nl_ipv4_hdr *ip, uint8_t *l4,
 		c = nl_cksum_update16(c, ports[0], o->dport);
 		c = nl_cksum_update16(c, ports[1], o->sport);
 		if (proto == NL_IPPROTO_TCP && x->mode == RW_MODE_TCP)
-			c = apply_deltas(f, d, l4, c);
+			c = apply_deltas(f, d, l4, ck_pkt_avail(p, l4), c);
 		if (c == 0 && proto == NL_IPPROTO_UDP)
 			c = 0xffff;
 		*sum = c;

@@ -7,9 +7,9 @@
  * after the packet's original payload, the delta added to what was there
  * before), and TCPRewriter then adds the delta to the sequence numbers of
  * that direction from the trigger on (earlier ones, retransmissions, get the
- * previous delta) and subtracts it from the acknowledgements coming back from
- * the trigger's new place on, fixing the TCP checksum incrementally. SACK
- * blocks are not translated.
+ * previous delta) and subtracts it from the acknowledgements (whatever the
+ * TCP flags) and SACK block edges coming back from the trigger's new place
+ * on, fixing the TCP checksum incrementally, as Click's.
  *
  * INPUTSPECs, keywords and handlers are IPRewriter's (iprewriter.c, the
  * same engine and table); UDP and other packets are dropped unless their
