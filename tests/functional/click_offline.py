@@ -13,6 +13,7 @@ netvm-click --offline, no root, no core engine.
                  skipped, a '>' or ',' inside them included
   Script         64-bit integers wrap: INT64_MIN mod / idiv -1 (a SIGFPE
                  before), add and neg past the ends
+                 read and print of an empty value: an empty line, as Click's
   names          an element name component of digits alone is refused; an
                  anonymous compound takes arguments
   Print          CONTENTS NONE prints no bytes
@@ -1430,6 +1431,13 @@ def script_return_wait(env, chk):
     rc, out, err = click(env, "-e", conf)
     chk.eq((rc, out, err), (0, "3\n", ""),
            "DriverManager(wait, ...): the first wait lasts until the source stops the driver")
+    # an empty value, as Click's: read and print give an empty line, printn nothing
+    conf = ("s :: Script(read e.run, read r.table, print e.run, printn e.run, print r.table,"
+            " print \"end\", stop); e :: Script(TYPE PASSIVE, end);"
+            " r :: IPRewriter(pass 0); Idle -> r -> Idle")
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out, err), (0, "\n\nend\n", "e.run:\n\nr.table:\n\n"),
+           "read, print and printn of a handler whose value is empty")
 
 
 def simtime(env, chk):

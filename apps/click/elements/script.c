@@ -252,7 +252,7 @@ do_print(struct ck_element *e, const struct sc_insn *in)
 }
 
 /* read HANDLER [PARAM] (readq: PARAM unquoted): "ELEM.HANDLER:" and the
- * value on standard error, as Click. */
+ * value on standard error, as Click: an empty value is an empty line. */
 static void
 do_read(struct ck_element *e, const struct sc_insn *in)
 {
@@ -268,7 +268,7 @@ do_read(struct ck_element *e, const struct sc_insn *in)
 		v = sc_call_read(e, call, in->unquote, &name);
 	l = v ? strlen(v) : 0;
 	if (v)
-		fprintf(f, "%s:\n%s%s", name, v, l && v[l - 1] != '\n' ? "\n" : "");
+		fprintf(f, "%s:\n%s%s", name, v, !l || v[l - 1] != '\n' ? "\n" : "");
 	fflush(f);
 	free(v);
 	free(name);
