@@ -40,7 +40,8 @@ netvm-click --offline, no root, no core engine.
   ICMPError      as Click's: TTL 200, USE_FIX_ANNO false, no error for a destination
                  that is not unicast, an invalid source or an ICMP error; a TYPE
                  that is no error refused; the parameter problem pointer for code
-                 0 only; handlers src, mtu, pmtu
+                 0 only; handlers src, mtu, pmtu; a source route reversed into the
+                 error, no redirect for a source-routed packet
   CheckIPHeader  source addresses checked only with BADSRC, GOODDST, INTERFACES or
                  the old positional list; Click's reasons and drop_details (DETAILS);
                  CheckIPHeader2 without the checksum
@@ -738,13 +739,15 @@ def udp_packet(src, dst):
     return ip_packet(src, dst, 17, struct.pack("!HHHH", 7, 53, 12, 0) + b"abcd")
 
 
-def icmp_error(src, ttl, ident, typ, code, quoted, extra=b"\0\0\0\0"):
-    """The ICMP error Click's ICMPError builds from @src quoting @quoted (no options)."""
+def icmp_error(src, ttl, ident, typ, code, quoted, extra=b"\0\0\0\0", opts=b""):
+    """The ICMP error Click's ICMPError builds from @src quoting @quoted, with IP
+    options @opts."""
     icmp = bytearray(struct.pack("!BBH", typ, code, 0) + extra + quoted)
     icmp[2:4] = struct.pack("!H", csum(bytes(icmp)))
     dst = quoted[12:16]
-    hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), ident, 0, ttl, 1, 0,
-                                bytes(map(int, src.split("."))), dst))
+    hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45 + len(opts) // 4, 0,
+                                20 + len(opts) + len(icmp), ident, 0, ttl, 1, 0,
+                                bytes(map(int, src.split("."))), dst) + opts)
     hdr[10:12] = struct.pack("!H", csum(bytes(hdr)))
     return bytes(hdr) + bytes(icmp)
 
@@ -807,6 +810,33 @@ def icmperror(env, chk):
         ptr = err.split("|")[-1].split()[6][:2] if "|" in err else "?"
         chk.ok(rc == 0 and (ptr != "00" if nonzero else ptr == "00"),
                f"parameterproblem {code}: pointer {'set' if nonzero else '0'}", err)
+    # a source route (RFC 1812 4.3.2.6), as Click's: the error carries the hops
+    # the packet passed, last first, pointer 4, then an end of list; no redirect
+    # for such a packet (a parameter problem pointing into the route: unit test)
+    def addr(a):
+        return bytes(map(int, a.split(".")))
+
+    hops = ["128.4.45.60", "128.4.49.61", "1.2.3.4", "5.6.7.8"]
+    for kind, name in ((131, "loose"), (137, "strict")):
+        for ptr, passed in ((12, hops[1::-1]), (4, []), (20, hops[::-1])):
+            route = bytes([1, kind, 19, ptr]) + b"".join(addr(h) for h in hops)
+            data = ip_packet("10.0.0.2", "10.0.0.1", 17, struct.pack("!HHHH", 7, 53, 8, 0),
+                             route)
+            back = bytes([kind, 3 + 4 * len(passed), 4]) + b"".join(addr(h) for h in passed)
+            rc, out, err = click(env, "-e", f"InfiniteSource(DATA \\<{data.hex()}>, LIMIT 1,"
+                                 " STOP true) -> MarkIPHeader -> ICMPError(9.9.9.9, "
+                                 "timeexceeded) -> Print(e, 200) -> Discard")
+            chk.eq((rc, err.strip()),
+                   (0, print_lines("e", icmp_error("9.9.9.9", 200, 1, 11, 0, data,
+                                                   opts=back + b"\0"))),
+                   f"{name} source route, pointer {ptr}: the {len(passed)} hops passed "
+                   "reversed in the error")
+    route = bytes([1, 131, 11, 12]) + addr("1.1.1.1") + addr("2.2.2.2")
+    data = ip_packet("10.0.0.2", "10.0.0.1", 17, struct.pack("!HHHH", 7, 53, 8, 0), route)
+    rc, out, err = click(env, "-e", f"InfiniteSource(DATA \\<{data.hex()}>, LIMIT 1, STOP true)"
+                         " -> MarkIPHeader -> ICMPError(9.9.9.9, redirect, host) "
+                         "-> c :: Counter -> Discard", "-h", "c.count")
+    chk.eq((rc, out.strip()), (0, "0"), "no redirect for a source-routed packet")
     # src, mtu, pmtu: read/write as Click's data handlers
     rc, out, err = click(env, "-e", src + " -> i :: ICMPError(9.9.9.9, unreachable, needfrag, "
                          "PMTU 1400) -> Print(e, 200) -> Discard", "-h", "i.src", "-h", "i.mtu",

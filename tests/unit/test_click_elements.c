@@ -840,6 +840,52 @@ test_icmperror(void **state)
 	finish(&x);
 }
 
+/* A parameter problem about a source-routed packet: as Click's, the error
+ * carries the route reversed unless the pointer (param_off) is inside the
+ * route. The route's header: NOP, LSRR length 11 pointer 12 (two hops passed),
+ * so the error's header is 20 + 12 bytes with the route, 20 without. */
+static void
+test_icmperror_route_paramprob(void **state)
+{
+	static const struct {
+		uint8_t off, hl; /* param_off; the error's header length */
+	} cases[] = { { 21, 20 }, { 23, 20 }, { 20, 32 } };
+	uint8_t pkt[40] = { 0x48, 0, 0, 40, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 2, 10, 0, 0, 1,
+			    1, 131, 11, 12, 1, 1, 1, 1, 2, 2, 2, 2, 0, 7, 0, 53, 0, 8, 0, 0 };
+	struct tg t;
+	struct run x;
+	uint32_t ie;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ck_element *e;
+		struct ck_pkt *p;
+
+		tg_init(&t);
+		ie = tg_add(&t, "e", "ICMPError", "9.9.9.9, parameterproblem, erroratptr", "h",
+			    "h");
+		tg_add(&t, "c", "Counter", "", "h", "h");
+		tg_add(&t, "d", "Discard", "", "h", "");
+		tg_conn(&t, ie, 0, ie + 1, 0);
+		tg_conn(&t, ie + 1, 0, ie + 2, 0);
+		assert_int_equal(start(&x, &t), 0);
+		e = ck_router_find(x.r, "e");
+		assert_non_null(e);
+		p = ck_pkt_new(e, sizeof(pkt));
+		assert_non_null(p);
+		memcpy(p->data, pkt, sizeof(pkt));
+		p->a.ip = p->data;
+		p->a.param_off = cases[i].off;
+		p = e->cls->action(e, p);
+		assert_non_null(p);
+		assert_int_equal(p->data[0], 0x40 | cases[i].hl / 4);
+		ck_push_out(e, 0, p);
+		/* the header, ICMP's 8 bytes, the 40 quoted */
+		assert_int_equal(hread(&x, "c.byte_count"), cases[i].hl + 8 + 40);
+		finish(&x);
+	}
+}
+
 /* IPEncap then UDPIPEncap; the checksums below were summed by hand. */
 static void
 test_ipencap_udpipencap(void **state)
@@ -1888,6 +1934,7 @@ main(void)
 		cmocka_unit_test(test_ipreassembler_expiry),
 		cmocka_unit_test(test_ipreassembler_himem),
 		cmocka_unit_test(test_icmperror),
+		cmocka_unit_test(test_icmperror_route_paramprob),
 		cmocka_unit_test(test_arpquerier),
 		cmocka_unit_test(test_ipencap_udpipencap),
 		cmocka_unit_test(test_ipmirror),

@@ -12,8 +12,12 @@
  * annotation. As Click's, nothing is sent for ICMP errors (types 3, 4, 5,
  * 11, 12), later fragments, link broadcasts, destinations that are not
  * unicast (255.255.255.255, 224/4, BADADDRS) and invalid sources (those and
- * nets 0, 127 and 240/4): those packets are dropped. Handlers src, mtu, pmtu
- * (rw).
+ * nets 0, 127 and 240/4): those packets are dropped. A packet with a loose
+ * or strict source route (its first, with a valid pointer) gets no redirect
+ * (dropped), and other errors carry the route reversed (RFC 1812 4.3.2.6):
+ * the hops it has passed, last first, pointer 4, an end of list after them;
+ * not when a parameter problem's pointer (code 0) is inside that route.
+ * Handlers src, mtu, pmtu (rw).
  */
 #include <arpa/inet.h>
 
@@ -152,43 +156,92 @@ suppress(const struct icmperr *x, const struct ck_pkt *p, const struct nl_ipv4_h
 	return nl_ipv4_frag_offset(ip) != 0;
 }
 
+/* The offset in @ip's header (@avail bytes present) of its first loose or
+ * strict source route option whose pointer is valid (at least 4, a multiple
+ * of 4, at most the option's length + 1), or 0 when none comes before an end
+ * of list or a malformed option. */
+static uint32_t
+source_route(const struct nl_ipv4_hdr *ip, uint32_t avail)
+{
+	const uint8_t *o = (const uint8_t *)ip;
+	uint32_t hl = nl_ipv4_hdr_len(ip), i = 20;
+
+	if (hl > avail)
+		hl = avail;
+	while (i < hl && o[i] != 0) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 2 >= hl || o[i + 1] < 2 || i + o[i + 1] > hl)
+			return 0;
+		if ((o[i] == 131 || o[i] == 137) && o[i + 2] >= 4 && o[i + 2] % 4 == 0 &&
+		    o[i + 2] <= o[i + 1] + 1)
+			return i;
+		i += o[i + 1];
+	}
+	return 0;
+}
+
 static struct ck_pkt *
 icmperr_action(struct ck_element *e, struct ck_pkt *p)
 {
 	struct icmperr *x = CK_PRIV(e, struct icmperr);
 	const struct nl_ipv4_hdr *ip = ck_ip_hdr(p);
-	uint32_t qlen, avail;
+	uint32_t qlen, avail, sr = 0, olen = 0, hl = 20;
 	struct ck_pkt *q;
 	struct nl_ipv4_hdr *nip;
 	uint8_t *ic;
 
-	if (!ip || suppress(x, p, ip)) {
+	if (ip)
+		sr = source_route(ip, ck_pkt_avail(p, p->a.ip));
+	/* RFC 1812 5.2.7.2: no redirect for a source-routed packet */
+	if (!ip || suppress(x, p, ip) || (sr && x->type == 5)) {
 		x->suppressed++;
 		ck_pkt_kill(e, p);
 		return NULL;
+	}
+	/* RFC 1812 4.3.2.6: no route back when the problem is in the route */
+	if (sr && x->type == 12 && x->code == 0 && p->a.param_off >= sr &&
+	    p->a.param_off < sr + ((const uint8_t *)ip)[sr + 1])
+		sr = 0;
+	if (sr) {
+		olen = ((const uint8_t *)ip)[sr + 2] - 1u; /* type, length, pointer, hops */
+		hl = 20 + olen + 1;                        /* and an end of list */
 	}
 	avail = ck_pkt_avail(p, p->a.ip);
 	qlen = nl_ntoh16(ip->total_len);
 	if (qlen > avail)
 		qlen = avail;
-	if (qlen > (uint32_t)x->mtu - 28)
-		qlen = (uint32_t)x->mtu - 28;
-	q = ck_pkt_new(e, 28 + qlen);
+	if (qlen > (uint32_t)x->mtu - hl - 8)
+		qlen = (uint32_t)x->mtu - hl - 8;
+	q = ck_pkt_new(e, hl + 8 + qlen);
 	if (!q) {
 		ck_pkt_kill(e, p);
 		return NULL;
 	}
 	nip = (struct nl_ipv4_hdr *)q->data;
-	memset(q->data, 0, 28);
-	nip->ver_ihl = 0x45;
-	nip->total_len = nl_hton16((uint16_t)(28 + qlen));
+	memset(q->data, 0, hl + 8);
+	nip->ver_ihl = (uint8_t)(0x40 | hl / 4);
+	nip->total_len = nl_hton16((uint16_t)(hl + 8 + qlen));
 	nip->id = nl_hton16(++x->id);
 	nip->ttl = 200;
 	nip->proto = NL_IPPROTO_ICMP;
 	nip->src = x->src;
 	nip->dst = ip->src;
+	if (sr) {
+		const uint8_t *r = (const uint8_t *)ip + sr;
+		uint8_t *o = q->data + 20;
+
+		o[0] = r[0];
+		o[1] = (uint8_t)olen;
+		o[2] = 4;
+		/* the hops passed, from the last one (just before the pointer) back */
+		for (int from = r[2] - 5, to = 3; from >= 3; from -= 4, to += 4)
+			memcpy(o + to, r + from, 4);
+	}
 	nip->cksum = nl_ipv4_hdr_cksum(nip);
-	ic = q->data + 20;
+	ic = q->data + hl;
 	ic[0] = (uint8_t)x->type;
 	ic[1] = (uint8_t)x->code;
 	if (x->type == 5)
