@@ -7,11 +7,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "ck_args.h"
+#include "nl_filter.h"
 #include "ck_rt.h"
 
 /* A comment (slash-star or slash-slash to the line's end) at @s inside a
@@ -240,6 +242,26 @@ ck_parse_int(const char *s, int64_t *v)
 	if (errno || *end)
 		return -EINVAL;
 	*v = x;
+	return 0;
+}
+
+/* A UDP port: a number 0..65535 or a name, as Click's IPPortArg. Returns 0 or -EINVAL. */
+int
+ck_parse_udp_port(const char *s, int64_t *port)
+{
+	const struct servent *sv;
+	int n;
+
+	if (ck_parse_int(s, port) == 0)
+		return *port >= 0 && *port <= 65535 ? 0 : -EINVAL;
+	if ((n = nl_port_by_name(s)) >= 0) {
+		*port = n;
+		return 0;
+	}
+	sv = getservbyname(s, "udp");
+	if (!sv)
+		return -EINVAL;
+	*port = ntohs((uint16_t)sv->s_port);
 	return 0;
 }
 
@@ -606,6 +628,8 @@ ck_parse_value(const struct ck_router *r, enum ck_argtype type, const char *s, v
 		return ck_parse_bool(s, dst);
 	case CK_A_INT:
 		return ck_parse_int(s, dst);
+	case CK_A_UDPPORT:
+		return ck_parse_udp_port(s, dst);
 	case CK_A_REAL:
 		return ck_parse_real(s, dst);
 	case CK_A_TIME:
@@ -647,7 +671,7 @@ ck_parse_value(const struct ck_router *r, enum ck_argtype type, const char *s, v
 
 static const char *const type_names[] = {
 	"boolean", "integer", "real number", "time", "bandwidth", "IP address",
-	"IP prefix", "Ethernet address", "string", "word",
+	"IP prefix", "Ethernet address", "string", "word", "port number",
 };
 
 static bool

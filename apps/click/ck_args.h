@@ -42,6 +42,10 @@ int ck_parse_prefix(const struct ck_router *r, const char *s, uint32_t *ip, uint
 		    bool allow_host);
 /* An Ethernet address "x:x:x:x:x:x" / "x-x-x-x-x-x" or a name. */
 int ck_parse_eth(const struct ck_router *r, const char *s, uint8_t mac[6]);
+/* A UDP port, as Click's IPPortArg: a number 0..65535, or a name from the
+ * filter language's list (nl_port_by_name: "domain", "www", ...) or the
+ * system's services database ("http"). Returns 0 or -EINVAL. */
+int ck_parse_udp_port(const char *s, int64_t *port);
 /* A string or data value: quotes removed, C escapes in double quotes,
  * \<hex> data, juxtaposed parts concatenated. Stores a malloc'ed,
  * NUL-terminated buffer and its length (data may hold NULs). */
@@ -58,6 +62,7 @@ enum ck_argtype {
 	CK_A_ETH,    /* uint8_t[6] */
 	CK_A_STRING, /* struct ck_bytes (malloc'ed; free the old value first) */
 	CK_A_WORD,   /* struct ck_bytes: the argument as written, unparsed */
+	CK_A_UDPPORT, /* int64_t: a UDP port, 0..65535 or a name (ck_parse_udp_port) */
 };
 
 struct ck_bytes {

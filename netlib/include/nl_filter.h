@@ -77,6 +77,10 @@ const char *nl_icmp_type_name(unsigned int type);
 /* The ICMP type called @name in that list, or -1. */
 int nl_icmp_type_by_name(const char *name);
 
+/* The TCP/UDP port the filter language calls @name ("domain", "www"; the
+ * list of Click's IPClassifier), or -1 when it has no such name. */
+int nl_port_by_name(const char *name);
+
 /* Compile options; a NULL pointer means "none". */
 struct nl_filter_opts {
 	nl_filter_resolve_fn resolve; /* may be NULL: no names */

@@ -99,3 +99,15 @@ nl_icmp_type_by_name(const char *name)
 			return (int)e->val;
 	return -1;
 }
+
+/* The TCP/UDP port called @name in the filter language's list, or -1. */
+int
+nl_port_by_name(const char *name)
+{
+	const struct nlf_name *e;
+
+	for (e = ports; e->name; e++)
+		if (strcmp(e->name, name) == 0)
+			return (int)e->val;
+	return -1;
+}

@@ -53,6 +53,8 @@ netvm-click --offline, no root, no core engine.
                  "slot 'K' out of range", "unknown slot ID 'W'"
   small          SetIPChecksum, SetTCPChecksum, SetUDPChecksum (checked by the Check
                  elements), StripToNetworkHeader, PushNull, PullNull, AlignmentInfo
+  UDPIPEncap     ports by number or name, as Click's: the well-known list, the
+                 services database's UDP names
   ip fields      SetIPDSCP, MarkIPCE (FORCE), StoreIPAddress keep the checksum right;
                  ip_ecn and ip_dscp fields
   dump handlers  FromIPSummaryDump's active (DriverManager starts a second
@@ -98,6 +100,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import struct
 import subprocess
 import sys
@@ -1062,6 +1065,27 @@ def small_elements(env, chk):
            "checksums set; the IP header annotation's offset stripped again")
 
 
+def udpipencap_ports(env, chk):
+    # UDPIPEncap's ports as Click's IPPortArg: a number, a well-known name
+    # (the filter language's list) or a UDP name of the services database
+    names = [("domain", 53), ("www", 80), ("ntp", 123)]
+    try:
+        names.append(("syslog", socket.getservbyname("syslog", "udp")))
+    except OSError:
+        pass  # no services database here: the list alone
+    for (sname, sport), (dname, dport) in zip(names, names[1:] + names[:1]):
+        rc, out, err = click(env, "-e", "InfiniteSource(DATA ab, LIMIT 1, STOP true) -> "
+                             f"UDPIPEncap(1.0.0.1, {sname}, 2.0.0.2, {dname}) -> CheckIPHeader "
+                             "-> CheckUDPHeader -> ToIPSummaryDump(-, FIELDS sport dport)")
+        chk.eq((rc, out.splitlines()[-1:], err), (0, [f"{sport} {dport}"], ""),
+               f"UDPIPEncap(1.0.0.1, {sname}, 2.0.0.2, {dname}): ports {sport}, {dport}")
+    for bad in ("nosuchport", "65536"):
+        rc, out, err = click(env, "-q", "-e", f"Idle -> UDPIPEncap(1.0.0.1, {bad}, 2.0.0.2, 53)"
+                             " -> Discard")
+        chk.ok(rc == 1 and f"SPORT: expected port number, got '{bad}'" in err,
+               f"port {bad} refused", err)
+
+
 def ip_fields(env, chk):
     # SetIPDSCP, MarkIPCE (non-ECT dropped unless FORCE), StoreIPAddress; the
     # checksum stays right (CheckIPHeader after them drops nothing)
@@ -1598,6 +1622,8 @@ def main():
     filter_errors(env, chk)
     chk.section("SetIPChecksum, SetTCP/UDPChecksum, StripToNetworkHeader, PushNull, PullNull")
     small_elements(env, chk)
+    chk.section("UDPIPEncap's port names")
+    udpipencap_ports(env, chk)
     chk.section("SetIPDSCP, MarkIPCE, StoreIPAddress")
     ip_fields(env, chk)
     chk.section("EtherEncap's handlers")

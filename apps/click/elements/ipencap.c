@@ -7,7 +7,8 @@
  * packet's destination-IP annotation. A packet without 20 bytes of headroom
  * or longer than 65515 bytes is dropped and counted (drops).
  * UDPIPEncap(SRC, SPORT, DST, DPORT [, CHECKSUM]) — prepends IPv4 (TTL 250)
- * and UDP headers, with the UDP checksum unless CHECKSUM false.
+ * and UDP headers, with the UDP checksum unless CHECKSUM false. Ports are
+ * numbers or names ("domain", "http"), as Click's.
  */
 #include <arpa/inet.h>
 
@@ -141,19 +142,15 @@ udpipencap_configure(struct ck_element *e)
 	struct ipencap *x = CK_PRIV(e, struct ipencap);
 	const struct ck_argdesc a[] = {
 		{ "SRC", CK_A_IP, &x->src, CK_POS | CK_MAND, NULL },
-		{ "SPORT", CK_A_INT, &x->sport, CK_POS | CK_MAND, NULL },
+		{ "SPORT", CK_A_UDPPORT, &x->sport, CK_POS | CK_MAND, NULL },
 		{ "DST", CK_A_IP, &x->dst, CK_POS | CK_MAND, NULL },
-		{ "DPORT", CK_A_INT, &x->dport, CK_POS | CK_MAND, NULL },
+		{ "DPORT", CK_A_UDPPORT, &x->dport, CK_POS | CK_MAND, NULL },
 		{ "CHECKSUM", CK_A_BOOL, &x->cksum, CK_POS, NULL },
 	};
 
 	x->ttl = 250;
 	x->cksum = true;
-	if (ck_args_parse(e, a, 5) < 0)
-		return -EINVAL;
-	if (x->sport < 0 || x->sport > 65535 || x->dport < 0 || x->dport > 65535)
-		return ck_error(e, "ports must be 0..65535");
-	return 0;
+	return ck_args_parse(e, a, 5) < 0 ? -EINVAL : 0;
 }
 
 static struct ck_pkt *
