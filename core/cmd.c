@@ -52,6 +52,7 @@ struct cmd_client {
 	char line[CMD_LINE_MAX];
 	uint32_t line_len;
 	unsigned int nf_id; /* CMD_CORE: a command for the core itself */
+	char id_word[CMD_LINE_MAX]; /* the ID as the request line wrote it */
 	uint32_t len, got, wait_ms;
 	char *body;
 	char *out; /* "STATUS LEN\n" + answer */
@@ -250,7 +251,7 @@ client_submit(struct core *c, struct cmd_client *cl, int idx)
 	nf = nf_of(c, cl->nf_id);
 
 	if (nf == NULL) {
-		client_error(c, cl, -ENOENT, "no NF %u is attached", cl->nf_id);
+		client_error(c, cl, -ENOENT, "no NF %s is attached", cl->id_word);
 		return;
 	}
 	if (nf->cmd.broken) {
@@ -272,38 +273,58 @@ client_submit(struct core *c, struct cmd_client *cl, int idx)
 	c->cmd_st.sent++;
 }
 
-/* Parse "nf ID LEN [TIMEOUT_MS]" or "core LEN". */
+/* A word of a request line as a number: 0 with its value (ULONG_MAX for
+ * a larger one: out of every range), -EINVAL when it is not all decimal
+ * digits. */
+static int
+line_number(const char *w, unsigned long *v)
+{
+	if (w[0] == '\0' || w[strspn(w, "0123456789")] != '\0')
+		return -EINVAL;
+	*v = strtoul(w, NULL, 10);
+	return 0;
+}
+
+/* Parse "nf ID LEN [TIMEOUT_MS]" or "core LEN": words apart by spaces or
+ * tabs, numbers in decimal digits. -EINVAL for another shape, -ERANGE for
+ * a number out of its range (an ID of no NF is for client_submit()). */
 static int
 parse_line(struct cmd_client *cl)
 {
-	unsigned long id, len, wait = CMD_DEFAULT_WAIT_MS;
-	char extra;
-	int n;
+	unsigned long id = 0, len, wait = CMD_DEFAULT_WAIT_MS;
+	char *w[5] = { NULL }, *p = cl->line;
+	int n = 0;
 
 	cl->line[cl->line_len - 1] = '\0';
-	n = sscanf(cl->line, "core %lu %c", &len, &extra);
-	if (n == 1) {
-		if (len == 0 || len > NVM_CTL_MAX_LEN)
-			return -ERANGE;
-		cl->nf_id = CMD_CORE;
-		cl->len = (uint32_t)len;
-		cl->wait_ms = CMD_DEFAULT_WAIT_MS;
-		return 0;
-	}
-	n = sscanf(cl->line, "nf %lu %lu %lu %c", &id, &len, &wait, &extra);
-	if (n != 2 && n != 3)
-		return -EINVAL;
-	if (n == 2) { /* nothing may follow LEN but a TIMEOUT_MS */
-		int end = -1;
-
-		if (sscanf(cl->line, "nf %lu %lu %n", &id, &len, &end) != 2 || end < 0 ||
-		    cl->line[end] != '\0')
+	for (;;) {
+		p += strspn(p, " \t\r");
+		if (*p == '\0')
+			break;
+		if (n == 5)
 			return -EINVAL;
+		w[n++] = p;
+		p += strcspn(p, " \t\r");
+		if (*p != '\0')
+			*p++ = '\0';
+	}
+	if (n == 2 && strcmp(w[0], "core") == 0) {
+		if (line_number(w[1], &len) < 0)
+			return -EINVAL;
+		id = CMD_CORE;
+	} else if ((n == 3 || n == 4) && strcmp(w[0], "nf") == 0) {
+		if (line_number(w[1], &id) < 0 || line_number(w[2], &len) < 0 ||
+		    (n == 4 && line_number(w[3], &wait) < 0))
+			return -EINVAL;
+		/* any id is taken (nf_of() finds none past CORE_MAX_NFS), named as
+		 * written in the refusal */
+		snprintf(cl->id_word, sizeof(cl->id_word), "%s", w[1]);
+		id = id >= CMD_CORE ? CMD_CORE - 1 : id;
+	} else {
+		return -EINVAL;
 	}
 	if (len == 0 || len > NVM_CTL_MAX_LEN || wait == 0 || wait > CMD_MAX_WAIT_MS)
 		return -ERANGE;
-	/* any id is taken (nf_of() finds none past CORE_MAX_NFS), named as asked */
-	cl->nf_id = id >= CMD_CORE ? CMD_CORE - 1 : (unsigned int)id;
+	cl->nf_id = (unsigned int)id;
 	cl->len = (uint32_t)len;
 	cl->wait_ms = (uint32_t)wait;
 	return 0;

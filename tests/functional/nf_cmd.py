@@ -276,12 +276,18 @@ def core_part(chk, env, nv, core, fw):
             ("a line too long", b"nf " + b"1" * 100 + b"\n", -22),
             ("a time-out that is not a number", b"nf 0 4 abc\nhelp", -22),
             ("a word after the time-out", b"nf 0 4 100 x\nhelp", -22),
+            ("an id with a sign", b"nf -1 4\nhelp", -22),
+            ("a LEN with a sign", b"core +4\nhelp", -22),
+            ("no space after the verb", b"nf1 4\nhelp", -22),
+            ("a LEN in hex", b"core 0x4\nhelp", -22),
             ("an NF id out of range", b"nf 999 4\nhelp", -2)):
         got, text = ctl.core_request(sock, raw)
         chk.ok(got == status and text, f"{what}: status {status} with a reason",
                f"{got} {text!r}")
-    got, text = ctl.core_request(sock, b"nf 999 4\nhelp")
-    chk.ok("no NF 999 is attached" in text, "the refusal names the id asked for", text)
+    for nf_id in ("999", "4294967296"):
+        got, text = ctl.core_request(sock, b"nf %s 4\nhelp" % nf_id.encode())
+        chk.ok(got == -2 and f"no NF {nf_id} is attached" in text,
+               f"the refusal names the id asked for ({nf_id})", text)
     # a client that sends half its request and goes away
     s = socket.socket(socket.AF_UNIX)
     s.connect(sock + ".ctl")
