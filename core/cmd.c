@@ -391,7 +391,21 @@ client_read(struct core *c, struct cmd_client *cl, int idx)
 			cl->eof = true;
 			return;
 		}
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (n == 0) {
+			/* the request ends short: a client that only shut its side
+			 * for writing reads why; one gone for good counts as
+			 * abandoned when the answer cannot be sent */
+			cl->eof = true;
+			if (cl->st == CL_LINE)
+				client_error(c, cl, -EINVAL, "request cut short: the client shut "
+					     "its side before the end of the request line");
+			else
+				client_error(c, cl, -EINVAL, "request cut short: %u of its %u "
+					     "bytes came before the client shut its side",
+					     cl->got, cl->len);
+			return;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			/* gone before its answer: forget it (the NF's answer is skipped) */
 			struct core_nf *nf = nf_of(c, cl->nf_id);
 

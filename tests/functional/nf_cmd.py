@@ -288,6 +288,11 @@ def core_part(chk, env, nv, core, fw):
         got, text = ctl.core_request(sock, b"nf %s 4\nhelp" % nf_id.encode())
         chk.ok(got == -2 and f"no NF {nf_id} is attached" in text,
                f"the refusal names the id asked for ({nf_id})", text)
+    # a client that shuts its side before its request is whole reads why
+    for what, raw in (("the request line", b"core 4"), ("the body", b"core 100\nhelp")):
+        got, text = ctl.core_request(sock, raw, shut=True)
+        chk.ok(got == -22 and "cut short" in text,
+               f"a request cut short in {what}: -EINVAL, says so", f"{got} {text!r}")
     # a client that sends half its request and goes away
     s = socket.socket(socket.AF_UNIX)
     s.connect(sock + ".ctl")

@@ -26,8 +26,9 @@ def netvmctl(env, args, data=None, timeout=60):
     return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
 
 
-def core_request(core_sock, raw, timeout=15):
-    """Send @raw (bytes) to the command socket of the core at @core_sock.
+def core_request(core_sock, raw, timeout=15, shut=False):
+    """Send @raw (bytes) to the command socket of the core at @core_sock
+    (then, with @shut, shut the socket for writing).
 
     Returns (status, text) from its "STATUS LEN\\n" answer, or (None, what came)
     if the answer does not have that shape."""
@@ -36,6 +37,8 @@ def core_request(core_sock, raw, timeout=15):
     try:
         s.connect(core_sock + ".ctl")
         s.sendall(raw)
+        if shut:
+            s.shutdown(socket.SHUT_WR)
         got = b""
         while True:
             chunk = s.recv(65536)
