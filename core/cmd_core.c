@@ -307,6 +307,13 @@ core_cmd_core(struct core *c, const char *text, size_t len, char **out, size_t *
 	f = open_memstream(out, out_len);
 	if (f == NULL)
 		return -ENOMEM;
+	if ((data = memchr(text, '\0', len)) != NULL) {
+		/* the command and its data are text: a NUL would cut them short */
+		fprintf(f, "a NUL byte at byte %zu of the command; commands, rules and "
+			"configurations are text\n", (size_t)(data - text));
+		fclose(f);
+		return -EINVAL;
+	}
 	data = memchr(text, '\n', len);
 	ll = data != NULL ? (size_t)(data - text) : len;
 	data = data != NULL ? data + 1 : "";

@@ -293,6 +293,17 @@ def core_part(chk, env, nv, core, fw):
         got, text = ctl.core_request(sock, raw, shut=True)
         chk.ok(got == -22 and "cut short" in text,
                f"a request cut short in {what}: -EINVAL, says so", f"{got} {text!r}")
+    # a core command is text: a NUL byte would cut it (or a rule, a file) short
+    rules0 = nv("rule", "list")[1]
+    got, text = ctl.core_request(sock, b"core 14\nrule list\0junk")
+    chk.ok(got == -22 and "NUL" in text, "a NUL in a core command: -EINVAL, says so",
+           f"{got} {text!r}")
+    nul_rule = env.path("nul.rules")
+    with open(nul_rule, "wb") as f:
+        f.write(b'{ dst = "10.9.0.0/16"; role = 2; }\0, { in_port = 1; role = 2; }\n')
+    rc, out, err = nv("-f", nul_rule, "rule", "add")
+    chk.ok(rc == 1 and "NUL" in err and nv("rule", "list")[1] == rules0,
+           "rule add of a file with a NUL: refused, no rule added", f"rc={rc} {out} {err}")
     # a client that sends half its request and goes away
     s = socket.socket(socket.AF_UNIX)
     s.connect(sock + ".ctl")
