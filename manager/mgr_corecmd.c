@@ -132,6 +132,10 @@ mgr_core_ask(const char *core_sock, int id, const char *req, size_t len,
 	r = corecmd_send(fd, head, (size_t)n, deadline);
 	if (r == 0)
 		r = corecmd_send(fd, req, len, deadline);
+	/* a core that refuses early (too many clients, a bad request line)
+	 * answers and closes before it has read everything: its answer says why */
+	if (r == -EPIPE || r == -ECONNRESET)
+		r = 0;
 	/* "STATUS LEN\n" */
 	while (r == 0 && i < sizeof(head) - 1 &&
 	       (r = corecmd_recv(fd, head + i, 1, deadline)) == 0 && head[i] != '\n')

@@ -304,6 +304,24 @@ def core_part(chk, env, nv, core, fw):
     rc, out, err = nv("-f", nul_rule, "rule", "add")
     chk.ok(rc == 1 and "NUL" in err and nv("rule", "list")[1] == rules0,
            "rule add of a file with a NUL: refused, no rule added", f"rc={rc} {out} {err}")
+    # 16 clients that send nothing hold every slot: the next one, netvmctl
+    # still sending a file the core will not read, shows the core's refusal
+    held = []
+    for _ in range(16):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sock + ".ctl")
+        held.append(s)
+    big = env.path("big.data")
+    with open(big, "wb") as f:
+        f.write(b"x" * (1 << 20))
+    rc, out, err = nv.nf(fw.id, "rules", "check", opts=["-f", big])
+    chk.ok(rc == 1 and "too many command clients" in err,
+           "with 16 clients connected: netvmctl shows -EBUSY, too many clients",
+           f"rc={rc} {err}")
+    for s in held:
+        s.close()
+    rc, out, err = nv.nf(fw.id, "help")
+    chk.ok(rc == 0, "once they are gone, commands are served again", f"rc={rc} {err}")
     # a client that sends half its request and goes away
     s = socket.socket(socket.AF_UNIX)
     s.connect(sock + ".ctl")
