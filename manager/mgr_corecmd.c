@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -100,6 +101,10 @@ mgr_core_ask(const char *core_sock, int id, const char *req, size_t len,
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	uint64_t deadline = corecmd_now_ms() + timeout_ms + CORECMD_MARGIN_MS;
+	struct timeval tv = {
+		.tv_sec = (timeout_ms + CORECMD_MARGIN_MS) / 1000,
+		.tv_usec = (timeout_ms + CORECMD_MARGIN_MS) % 1000 * 1000,
+	};
 	char head[64], who[24];
 	size_t alen, i = 0;
 	int fd, r, n;
@@ -116,11 +121,20 @@ mgr_core_ask(const char *core_sock, int id, const char *req, size_t len,
 		return -EINVAL;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* the send time-out bounds connect() too: a core whose control thread
+	 * is busy (a long rule change) or stuck leaves its backlog full */
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
-		snprintf(err, errlen, "cannot reach the core engine's command socket %s: %s (is "
-			 "netvm-core running? -c gives its attach socket)", sa.sun_path,
-			 strerror(-r));
+		if (r == -EAGAIN)
+			snprintf(err, errlen, "%s: the core engine's command socket %s took no "
+				 "connection within %u ms (is netvm-core stopped or busy? -t gives "
+				 "it longer)", who, sa.sun_path, timeout_ms + CORECMD_MARGIN_MS);
+		else
+			snprintf(err, errlen, "cannot reach the core engine's command socket %s: "
+				 "%s (is netvm-core running? -c gives its attach socket)",
+				 sa.sun_path, strerror(-r));
 		if (fd >= 0)
 			close(fd);
 		return r;

@@ -30,6 +30,7 @@ the test drives by hand (nvtest.rawnf, nvtest.ctl).
 
 import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -322,6 +323,32 @@ def core_part(chk, env, nv, core, fw):
         s.close()
     rc, out, err = nv.nf(fw.id, "help")
     chk.ok(rc == 0, "once they are gone, commands are served again", f"rc={rc} {err}")
+    # a core that takes no connection (its control thread busy or stuck):
+    # its backlog full, netvmctl gives up after -t plus its margin
+    stuck = env.path("stuck.sock")
+    lsn = socket.socket(socket.AF_UNIX)
+    lsn.bind(stuck + ".ctl")
+    lsn.listen(0)
+    queued = []
+    for _ in range(4):
+        s = socket.socket(socket.AF_UNIX)
+        s.setblocking(False)
+        try:
+            s.connect(stuck + ".ctl")
+        except BlockingIOError:
+            s.close()
+            break
+        queued.append(s)
+    try:
+        rc, out, err = ctl.netvmctl(env, ["-c", stuck, "-t", "1", "nf", "cmd", "0", "help"],
+                                    timeout=60)
+    except subprocess.TimeoutExpired:
+        rc, err = None, "netvmctl still waits after 60 s"
+    chk.ok(rc == 1 and "took no connection" in err,
+           "a core whose backlog is full: netvmctl -t 1 gives up, exit 1, says so",
+           f"rc={rc} {err}")
+    for s in queued + [lsn]:
+        s.close()
     # a client that sends half its request and goes away
     s = socket.socket(socket.AF_UNIX)
     s.connect(sock + ".ctl")
