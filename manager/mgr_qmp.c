@@ -9,8 +9,9 @@
  * asynchronous {"event": ...} objects may come in between. An fd rides
  * with a command as SCM_RIGHTS (add-fd takes it).
  *
- * Every read has a deadline and a bounded buffer: a QEMU that stops
- * answering, or whose line does not fit, is an error, never a hang.
+ * Every read and every write has a deadline, every read a bounded buffer:
+ * a QEMU that stops answering or reading, or whose line does not fit, is an
+ * error, never a hang.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -121,9 +122,11 @@ qmp_read(struct mgr_qmp *q, uint64_t deadline_ms, struct json_object **out, char
 	}
 }
 
-/* Send @text (one line) with @fd as SCM_RIGHTS when @fd >= 0. */
+/* Send @text (one line) with @fd as SCM_RIGHTS when @fd >= 0, never waiting
+ * past @deadline_ms (mgr_now_ms() time) for QEMU to read it: 0, -ETIMEDOUT
+ * (the rest not taken in time), or another negative errno. */
 static int
-qmp_send(struct mgr_qmp *q, const char *text, int fd)
+qmp_send(struct mgr_qmp *q, const char *text, int fd, uint64_t deadline_ms)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	size_t len = strlen(text), off = 0;
@@ -131,6 +134,8 @@ qmp_send(struct mgr_qmp *q, const char *text, int fd)
 	while (off < len) {
 		struct iovec iov = { .iov_base = (char *)text + off, .iov_len = len - off };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct pollfd p = { .fd = q->fd, .events = POLLOUT };
+		uint64_t now;
 		ssize_t n;
 
 		if (fd >= 0 && off == 0) {
@@ -144,12 +149,21 @@ qmp_send(struct mgr_qmp *q, const char *text, int fd)
 			c->cmsg_len = CMSG_LEN(sizeof(int));
 			memcpy(CMSG_DATA(c), &fd, sizeof(int));
 		}
-		n = sendmsg(q->fd, &mh, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
+		n = sendmsg(q->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n >= 0) {
+			off += (size_t)n;
 			continue;
-		if (n < 0)
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
 			return -errno;
-		off += (size_t)n;
+		/* the socket's buffer is full: QEMU is not reading */
+		now = mgr_now_ms();
+		if (now >= deadline_ms)
+			return -ETIMEDOUT;
+		if (poll(&p, 1, (int)(deadline_ms - now)) < 0 && errno != EINTR)
+			return -errno;
 	}
 	return 0;
 }
@@ -183,7 +197,12 @@ mgr_qmp_cmd(struct mgr_qmp *q, struct json_object *cmd, int fd, int timeout_ms,
 			 sizeof(line) - 1);
 		return -E2BIG;
 	}
-	r = qmp_send(q, line, fd);
+	r = qmp_send(q, line, fd, deadline);
+	if (r == -ETIMEDOUT) {
+		snprintf(err, errlen, "QMP %s: QEMU did not read the command within %d ms",
+			 name, timeout_ms);
+		return r;
+	}
 	if (r < 0) {
 		snprintf(err, errlen, "QMP %s: %s", name, strerror(-r));
 		return r;

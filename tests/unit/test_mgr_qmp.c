@@ -4,10 +4,10 @@
  * played by the test over a socket pair or a listening unix socket: good
  * answers, events in between, answers split across reads or run together,
  * JSON null where a string belongs, an over-long command and answer,
- * garbage, silence, a closed socket, a greeting that is not QMP, a QEMU
- * that exits before its socket answers. Every case must end in a clear
- * error (a negative errno and a message), never a crash, hang or leaked
- * descriptor.
+ * garbage, silence, a QEMU that never reads, a closed socket, a greeting
+ * that is not QMP, a QEMU that exits before its socket answers. Every case
+ * must end in a clear error (a negative errno and a message), never a
+ * crash, hang or leaked descriptor.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -468,6 +468,42 @@ test_fd_passing(void **state)
 	assert_int_equal(fd_count(), fds);
 }
 
+/* A QEMU that answers but never reads its socket: once the client's send
+ * buffer is full, the command that does not fit is a time-out with a clear
+ * message, never a wait past the deadline (SIGALRM ends a client that hangs). */
+static void
+test_never_reads(void **state)
+{
+	char err[MGR_ERR_LEN], pad[3001];
+	struct mgr_qmp q;
+	int fds = fd_count(), g = qemu_pair(&q), sndbuf = 4096, i, r = 0;
+
+	(void)state;
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	/* the client's socket buffer holds a few of these commands at most */
+	assert_int_equal(setsockopt(q.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)), 0);
+	/* an answer ready for every command it would write */
+	for (i = 0; i < 64; i++)
+		SAYS(g, "{\"return\": {}}\n");
+	alarm(30);
+	for (i = 0; i < 64; i++) {
+		struct json_object *args = json_object_new_object();
+
+		json_object_object_add(args, "pad", json_object_new_string(pad));
+		r = mgr_qmp_exec(&q, "object-add", args, -1, 200, NULL, err, sizeof(err));
+		if (r < 0)
+			break;
+	}
+	alarm(0);
+	assert_true(i > 0 && i < 64); /* some went out, then one did not fit */
+	assert_int_equal(r, -ETIMEDOUT);
+	assert_string_equal(err, "QMP object-add: QEMU did not read the command within 200 ms");
+	mgr_qmp_close(&q);
+	close(g);
+	assert_int_equal(fd_count(), fds);
+}
+
 /* A QEMU on a listening unix socket that greets with @greeting (NULL:
  * closes at once) and answers qmp_capabilities with @answer. */
 struct listener {
@@ -580,6 +616,7 @@ main(void)
 		cmocka_unit_test(test_closed_and_silent),
 		cmocka_unit_test(test_wait_deleted),
 		cmocka_unit_test(test_fd_passing),
+		cmocka_unit_test(test_never_reads),
 		cmocka_unit_test(test_connect),
 	};
 
