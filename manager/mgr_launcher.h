@@ -52,6 +52,15 @@ struct mgr_launcher {
 	 * something was left as it is (they stay). NULL: no such record.
 	 */
 	int (*orphan)(const struct mgr_cfg *c, const char *name);
+
+	/*
+	 * At manager start, before VM @vm's QEMU is looked for to be adopted or
+	 * stopped: 0 when what runs under the VM's name may be taken for it
+	 * (or nothing does), or a negative errno with a message for the
+	 * operator in @err when it is not the VM's of this state directory
+	 * (it is then neither adopted nor stopped). NULL: always 0.
+	 */
+	int (*claim)(struct mgr_vm *vm, char *err, size_t errlen);
 };
 
 extern const struct mgr_launcher mgr_launcher_qemu;
@@ -64,6 +73,12 @@ const struct mgr_launcher *mgr_launcher_get(int kind);
 /* Shared by the launchers (mgr_qemu.c): @s with every ',' doubled for QEMU's
  * option syntax, into @buf. */
 const char *mgr_qemu_esc(const char *s, char *buf, size_t len);
+
+/* Whether @meta, a domain's metadata element in namespace urn:netvm:manager
+ * as libvirt gives it (NULL: none), marks the domain as VM @name's of the
+ * state directory whose real path is @state_dir; false when it cannot be
+ * read (mgr_lv_mark.c). */
+bool mgr_lv_mark_is(const char *meta, const char *state_dir, const char *name);
 
 /*
  * Whether QEMU runs the guests under KVM, by manager.accel: 1 KVM, 0 TCG, or

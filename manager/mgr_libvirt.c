@@ -23,12 +23,13 @@
  * this file's.
  *
  * The domain's <metadata> holds <netvm:owner state_dir=DIR vm=NAME/> (in
- * namespace LV_NS, DIR the state directory's real path), and its XML is
- * kept as <state_dir>/<name>.xml: a manager started without the VM in its
- * configuration finds that file, and destroys and undefines the domain only
- * when it is marked as that state directory's and that VM's; a domain not
- * so marked (defined by hand, by another manager, or by a netvm-manager
- * older than the mark) is left as it is.
+ * namespace LV_NS, DIR the state directory's real path; mgr_lv_mark.c reads
+ * it), and its XML is kept as <state_dir>/<name>.xml: a manager started
+ * without the VM in its configuration finds that file, and destroys and
+ * undefines the domain only when it is marked as that state directory's and
+ * that VM's. A domain not so marked (defined by hand, by another manager, or
+ * by a netvm-manager older than the mark) is left as it is, whether its VM
+ * is configured or not: never adopted, stopped, redefined or undefined.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -234,6 +235,59 @@ lv_domain(struct mgr_vm *vm, virConnectPtr conn)
 	return lv_domain_named(conn, vm->cfg->name);
 }
 
+/* Whether domain @dom carries the mark of VM @name of @c's state directory. */
+static bool
+lv_is_ours(virDomainPtr dom, const struct mgr_cfg *c, const char *name)
+{
+	char *meta = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, LV_NS, 0);
+	char dir[PATH_MAX];
+	bool ours = mgr_lv_mark_is(meta, lv_state_dir(c, dir, sizeof(dir)), name);
+
+	free(meta);
+	return ours;
+}
+
+/* The message for domain netvm-<@name> of @c's libvirt not marked as VM
+ * @name's of @c's state directory, into @err: it is left as it is. */
+static void
+lv_foreign(const struct mgr_cfg *c, const char *name, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+
+	snprintf(err, errlen, "libvirt domain netvm-%s is not marked as this VM's of state "
+		 "directory %s (defined by hand, by another or by an older netvm-manager): left "
+		 "as it is (if it is the VM's, virsh destroy and virsh undefine netvm-%s; if not, "
+		 "rename the VM)", name, lv_state_dir(c, dir, sizeof(dir)), name);
+}
+
+/* -EEXIST with lv_foreign()'s message in @err when domain netvm-<name> of
+ * @vm exists and is not marked as the VM's, else 0 (none, or ours, or
+ * libvirtd not reached: the caller's next call says so). */
+static int
+lv_check_foreign(struct mgr_vm *vm, virConnectPtr conn, char *err, size_t errlen)
+{
+	virDomainPtr dom = lv_domain(vm, conn);
+	bool ours;
+
+	if (dom == NULL)
+		return 0;
+	ours = lv_is_ours(dom, &vm->m->cfg, vm->cfg->name);
+	virDomainFree(dom);
+	if (ours)
+		return 0;
+	lv_foreign(&vm->m->cfg, vm->cfg->name, err, errlen);
+	return -EEXIST;
+}
+
+static int
+lv_claim(struct mgr_vm *vm, char *err, size_t errlen)
+{
+	char why[MGR_ERR_LEN];
+	virConnectPtr conn = lv_conn(vm, why, sizeof(why));
+
+	return conn == NULL ? 0 : lv_check_foreign(vm, conn, err, errlen);
+}
+
 /* Run QMP command @cmd in domain @dom's QEMU, passing @fd with it when it is
  * not -1; store the "return" member's integer @key in @val when @key is not
  * NULL. Returns 0, or a negative errno with a message in @err. */
@@ -339,6 +393,17 @@ lv_start(struct mgr_vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "the domain XML is longer than %d bytes", LV_XML_LEN);
 		return -E2BIG;
 	}
+	conn = lv_conn(vm, err, errlen);
+	if (conn == NULL) {
+		free(x);
+		return -ECONNREFUSED;
+	}
+	/* a domain of that name not marked as the VM's is not touched */
+	r = lv_check_foreign(vm, conn, err, errlen);
+	if (r < 0) {
+		free(x);
+		return r;
+	}
 	/* The XML is kept beside the other files, for the operator, and tells
 	 * a manager without the VM in its configuration to look for the domain. */
 	snprintf(path, sizeof(path), "%s/%s.xml", vm->m->cfg.state_dir, vm->cfg->name);
@@ -351,11 +416,6 @@ lv_start(struct mgr_vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot write %s: %s (manager.state_dir)", path,
 			 strerror(-r));
 		return r;
-	}
-	conn = lv_conn(vm, err, errlen);
-	if (conn == NULL) {
-		free(x);
-		return -ECONNREFUSED;
 	}
 	dom = virDomainDefineXML(conn, x->buf);
 	free(x);
@@ -443,6 +503,11 @@ lv_stop(struct mgr_vm *vm)
 		return -ECONNREFUSED;
 	}
 	dom = lv_domain(vm, conn);
+	if (dom != NULL && !lv_is_ours(dom, &vm->m->cfg, vm->cfg->name)) {
+		/* not the VM's domain: left as it is */
+		virDomainFree(dom);
+		dom = NULL;
+	}
 	if (dom != NULL) {
 		/* SIGTERM, then SIGKILL after libvirt's grace period. */
 		if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0) {
@@ -457,64 +522,6 @@ lv_stop(struct mgr_vm *vm)
 	virConnectClose(conn);
 	vm->lpriv = NULL;
 	return r;
-}
-
-/* The value of attribute @key of the element in @xml (as libvirt formats
- * it), entities replaced, into @buf. Returns 0, or -ENOENT when it has none
- * (or one that does not fit). */
-static int
-lv_attr(const char *xml, const char *key, char *buf, size_t len)
-{
-	static const struct { const char *ent; char c; } ents[] = {
-		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
-		{ "&apos;", '\'' },
-	};
-	char pat[32];
-	const char *p, *end;
-	size_t o = 0, i;
-	char q;
-
-	snprintf(pat, sizeof(pat), " %s=", key);
-	p = strstr(xml, pat);
-	if (p == NULL)
-		return -ENOENT;
-	p += strlen(pat);
-	q = *p++;
-	if ((q != '"' && q != '\'') || (end = strchr(p, q)) == NULL)
-		return -ENOENT;
-	while (p < end && o + 1 < len) {
-		for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++)
-			if (strncmp(p, ents[i].ent, strlen(ents[i].ent)) == 0)
-				break;
-		if (i < sizeof(ents) / sizeof(ents[0])) {
-			buf[o++] = ents[i].c;
-			p += strlen(ents[i].ent);
-		} else if (*p == '&') {
-			return -ENOENT; /* a character reference: in no path we write */
-		} else {
-			buf[o++] = *p++;
-		}
-	}
-	buf[o] = '\0';
-	return p == end ? 0 : -ENOENT;
-}
-
-/* Whether domain @dom carries the mark of VM @name of @c's state directory. */
-static bool
-lv_is_ours(virDomainPtr dom, const struct mgr_cfg *c, const char *name)
-{
-	char *meta = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, LV_NS, 0);
-	char dir[PATH_MAX], mark_dir[PATH_MAX], mark_vm[MGR_CFG_NAME_LEN];
-	bool ours;
-
-	if (meta == NULL)
-		return false;
-	ours = lv_attr(meta, "state_dir", mark_dir, sizeof(mark_dir)) == 0 &&
-	       lv_attr(meta, "vm", mark_vm, sizeof(mark_vm)) == 0 &&
-	       strcmp(mark_dir, lv_state_dir(c, dir, sizeof(dir))) == 0 &&
-	       strcmp(mark_vm, name) == 0;
-	free(meta);
-	return ours;
 }
 
 static int
@@ -577,4 +584,5 @@ const struct mgr_launcher mgr_launcher_libvirt = {
 	.stop = lv_stop,
 	.is_running = lv_is_running,
 	.orphan = lv_orphan,
+	.claim = lv_claim,
 };

@@ -628,13 +628,20 @@ mgr_vm_adopt_lease(struct mgr_vm *vm, char *err, size_t errlen)
  * says its NF is live, at the next tick) and watched through its pid. A
  * QEMU whose lease cannot be adopted (it expired: the core has reclaimed its
  * buffers, and a running guest cannot be given new regions) is stopped.
- * Files of a VM not running are removed; cannot fail.
+ * Files of a VM not running are removed. What the launcher does not claim
+ * as the VM's (a libvirt domain of its name not marked as its) is left as
+ * it is, with the VM's lease file; cannot fail.
  */
 void
 mgr_vm_adopt(struct mgr_vm *vm)
 {
 	char err[MGR_ERR_LEN];
 
+	if (vm->launcher->claim != NULL && vm->launcher->claim(vm, err, sizeof(err)) < 0) {
+		/* not the VM's: its lease is left to expire, as what holds it is unknown */
+		mgr_log("vm %s: not adopted: %s", vm->cfg->name, err);
+		return;
+	}
 	vm->pid = mgr_state_pid_read(vm->pid_path);
 	vm->pid_is_child = false;
 	if (vm->launcher->is_running(vm) == 1) {

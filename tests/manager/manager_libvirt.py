@@ -15,7 +15,12 @@ VM's domain is destroyed and undefined, its core lease ended (the core's
 leases last longer than the test waits), its files removed; two domains whose
 names match records left in the state directory but that are not marked as
 that state directory's VM's (one defined by hand, one marked as another state
-directory's; both defined, not started) are left alone.
+directory's; both defined, not started) are left alone. First, without a guest (run
+even when the guest image is missing, which skips the rest): a configured VM whose
+domain name is taken by a running domain defined by hand (no mark) at the manager's
+start: the domain is neither adopted nor stopped, the manager logs it and what to do,
+the VM's start is refused with that reason, nothing is defined, and the domain still
+runs after the manager exits.
 """
 
 import os
@@ -29,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mgrtest  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
-from nvtest.proc import Core  # noqa: E402
+from nvtest.proc import Core, Proc  # noqa: E402
 
 URI = "qemu:///system"
 # the namespace of the mark the libvirt launcher puts in a domain's <metadata>
@@ -134,6 +139,70 @@ def define_unmarked(env, chk, state_dir, other, mark_dir):
         f.write(f"<domain><name>netvm-{other}</name></domain>\n")
 
 
+class ConfManager(mgrtest.Manager):
+    """netvm-manager with one VM that does not boot (accel "tcg": no guest image to ask)."""
+
+    def __init__(self, env, core, vm):
+        self.state_dir, self.sock = env.path("foreign-vms"), env.path("foreign.sock")
+        self.conf = env.path("foreign.conf")
+        env.add_cleanup(self.kill_qemus)
+        with open(self.conf, "w") as f:
+            f.write(f'manager = {{ socket = "{self.sock}"; state_dir = "{self.state_dir}";'
+                    f' accel = "tcg"; {mgrtest.MANAGER_EXTRA} }};\n'
+                    f'core = {{ socket = "{core.sock}"; file_prefix = "{core.prefix}"; }};\n'
+                    f"vms = (\n{vm}\n);\n")
+        self.ctl = env.binary(mgrtest.NETVMCTL_BIN)
+        Proc.__init__(self, env, "foreign", [env.binary(mgrtest.MANAGER_BIN), "-c", self.conf])
+
+
+def foreign_domain(env, chk):
+    """A configured VM whose domain name is taken by a running domain not marked as its:
+    neither adopted nor stopped at the manager's start, and its start is refused."""
+    chk.section("a configured VM's domain name taken by a domain not marked as its")
+    name = f"fd{os.getpid()}"
+    xml = env.path(f"{name}-domain.xml")
+    with open(xml, "w") as f:
+        f.write(f"<domain type='qemu'><name>netvm-{name}</name>"
+                "<memory unit='MiB'>32</memory>"
+                "<os><type arch='x86_64'>hvm</type></os></domain>\n")
+    env.add_cleanup(lambda: (virsh("destroy", f"netvm-{name}"),
+                             virsh("undefine", f"netvm-{name}")))
+    for what in (("define", xml), ("start", f"netvm-{name}")):
+        rc, out = virsh(*what)
+        if rc != 0:
+            chk.fatal(f"virsh {what[0]} netvm-{name} (by hand, no mark)", out)
+    core = Core(env, "mf", mgrtest.CORE_CONFIG, ["net_null0,no-rx=1"])
+    err = core.start_ready()
+    if err:
+        chk.fatal("core engine starts", err)
+    # never booted: the start is refused before libvirt is asked to define anything
+    kernel = env.path("not-a-kernel")
+    with open(kernel, "w") as f:
+        f.write("never booted\n")
+    mgr = ConfManager(env, core, mgrtest.vm_config(name, kernel, kernel, "libvirt"))
+    err = mgr.start_ready()
+    if err:
+        chk.fatal("netvm-manager starts", err)
+    mark_dir = os.path.realpath(mgr.state_dir)
+    foreign = (f"libvirt domain netvm-{name} is not marked as this VM's of state directory "
+               f"{mark_dir} (")
+    ok, vm = mgr.wait_vm(name, lambda v: foreign in (v.get("error") or ""), 20)
+    chk.ok(ok, f"vm list: the start of {name} is refused, naming the domain and the state "
+           "directory", f"last seen {vm}")
+    log = mgr.stdout()
+    chk.ok(f"vm {name}: not adopted: {foreign}" in log and
+           f"virsh undefine netvm-{name}" in log,
+           "the manager logs that it did not adopt the domain, and what to do", mgr.tail())
+    rc, out = virsh("domstate", f"netvm-{name}")
+    chk.ok(rc == 0 and "running" in out, f"domain netvm-{name} still runs (not stopped)", out)
+    chk.ok(not os.path.exists(os.path.join(mgr.state_dir, f"{name}.xml")),
+           f"no {name}.xml in the state directory (nothing was defined for the VM)")
+    chk.eq(mgr.stop(15, 30), 0, "netvm-manager exits 0 on SIGTERM")
+    rc, out = virsh("domstate", f"netvm-{name}")
+    chk.ok(rc == 0 and "running" in out, f"domain netvm-{name} still runs after it", out)
+    core.stop_checked(chk)
+
+
 def left_configuration(env, chk, kernel, initrd, name):
     """A manager restarted without its libvirt VM stops it; leaves other domains alone."""
     chk.section("a manager restarted without the libvirt VM: its domain, lease and files go")
@@ -197,7 +266,6 @@ def main():
     """Run the scenario; exit 0 when every check passed."""
     env = nvenv.setup("manager_libvirt", 280, __doc__)
     chk = check.Checker("manager_libvirt")
-    kernel, initrd = mgrtest.guest_image(env)
     nvenv.require_root(chk)
     nvenv.require_hugepages(chk)
     nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, mgrtest.MANAGER_BIN,
@@ -205,6 +273,10 @@ def main():
     ensure_libvirtd(env)
     # QEMU runs as libvirt-qemu: it must reach the chardev socket in the work directory.
     os.chmod(env.workdir, 0o711)
+    foreign_domain(env, chk)
+    if chk.failed:
+        env.done(chk)
+    kernel, initrd = mgrtest.guest_image(env)
     name = f"lv{os.getpid()}"
     env.add_cleanup(lambda: (virsh("destroy", f"netvm-{name}"),
                              virsh("undefine", f"netvm-{name}")))
