@@ -8,6 +8,12 @@
  * answer is at most MGR_AGENT_LINE bytes, printable ASCII, one of the known
  * verbs, with decimal numbers that fit; anything else is -EPROTO, and a
  * line nobody asked for (bytes waiting before a request) too.
+ *
+ * Nothing here waits on a write: a request the socket does not take at
+ * once (the guest does not read its port, and the socket's small send
+ * buffer is full) stays in struct mgr_agent's out buffer and goes out as
+ * the socket takes it, at every read; a caller that finds it still there
+ * when the answer is due (out_len) says the guest did not read it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -96,6 +102,7 @@ mgr_agent_init(struct mgr_agent *ag)
 	ag->fd = -1;
 	ag->len = 0;
 	ag->seq = 0;
+	ag->out_len = 0;
 }
 
 /* Close @ag's connection; safe when closed; cannot fail. */
@@ -126,6 +133,7 @@ mgr_agent_connect(struct mgr_agent *ag, const char *path, char *err, size_t errl
 		snprintf(err, errlen, "agent: socket: %s", strerror(-r));
 		return r;
 	}
+	setsockopt(ag->fd, SOL_SOCKET, SO_SNDBUF, &(int){ MGR_AGENT_SNDBUF }, sizeof(int));
 	if (connect(ag->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "agent: cannot connect to %s: %s", path, strerror(-r));
@@ -135,14 +143,42 @@ mgr_agent_connect(struct mgr_agent *ag, const char *path, char *err, size_t errl
 	return 0;
 }
 
-/* Send request "VERB SEQ ARGS" with the next sequence number. Returns 0 or a
- * negative errno with a message in @err. */
+/* Write what the socket takes of the requests not sent yet, without
+ * waiting. Returns 0 (some may be left: out_len), or -ECONNRESET with a
+ * message in @err when the port is closed. */
+static int
+agent_flush(struct mgr_agent *ag, char *err, size_t errlen)
+{
+	while (ag->out_len > 0) {
+		ssize_t w = send(ag->fd, ag->out, ag->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			return 0;
+		if (w <= 0) {
+			snprintf(err, errlen, "agent: the serial port closed (QEMU gone?)");
+			return -ECONNRESET;
+		}
+		ag->out_len -= (size_t)w;
+		memmove(ag->out, ag->out + w, ag->out_len);
+	}
+	return 0;
+}
+
+/*
+ * Send request "VERB SEQ ARGS" with the next sequence number, without
+ * waiting: what the socket does not take at once is kept and sent as it
+ * does (ag->out_len > 0 meanwhile). Returns 0, or a negative errno with a
+ * message in @err: -ENOBUFS when requests the guest has not read already
+ * fill the out buffer, -ECONNRESET.
+ */
 int
 mgr_agent_send(struct mgr_agent *ag, const char *verb, const char *args, char *err,
 	       size_t errlen)
 {
 	char line[MGR_CFG_NF_LEN + 64];
-	size_t off = 0, len;
+	size_t len;
 	int n;
 
 	ag->seq++;
@@ -153,22 +189,17 @@ mgr_agent_send(struct mgr_agent *ag, const char *verb, const char *args, char *e
 		return -E2BIG;
 	}
 	len = (size_t)n;
-	while (off < len) {
-		struct pollfd p = { .fd = ag->fd, .events = POLLOUT };
-		ssize_t w = send(ag->fd, line + off, len - off, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EAGAIN && poll(&p, 1, 1000) > 0)
-			continue;
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			n = w < 0 ? -errno : -EIO;
-			snprintf(err, errlen, "agent: %s", strerror(-n));
-			return n;
-		}
-		off += (size_t)w;
+	n = agent_flush(ag, err, errlen);
+	if (n < 0)
+		return n;
+	if (len > sizeof(ag->out) - ag->out_len) {
+		snprintf(err, errlen, "agent: the guest does not read its port (%zu bytes of "
+			 "requests not taken)", ag->out_len);
+		return -ENOBUFS;
 	}
-	return 0;
+	memcpy(ag->out + ag->out_len, line, len);
+	ag->out_len += len;
+	return agent_flush(ag, err, errlen);
 }
 
 /* Printable copy of the start of @s for messages. */
@@ -186,9 +217,10 @@ agent_show(const char *s, size_t n, char *buf, size_t len)
 }
 
 /*
- * The next answer line, waiting at most @timeout_ms (0: only what is there).
- * Returns 1 with @a, 0 when no whole line came in time, or a negative errno
- * with a message: -EPROTO (garbage), -ECONNRESET (QEMU closed the port).
+ * The next answer line, waiting at most @timeout_ms (0: only what is there),
+ * and meanwhile the requests not sent yet as the socket takes them. Returns
+ * 1 with @a, 0 when no whole line came in time, or a negative errno with a
+ * message: -EPROTO (garbage), -ECONNRESET (QEMU closed the port).
  */
 int
 mgr_agent_poll(struct mgr_agent *ag, int timeout_ms, struct mgr_agent_answer *a, char *err,
@@ -202,6 +234,7 @@ mgr_agent_poll(struct mgr_agent *ag, int timeout_ms, struct mgr_agent_answer *a,
 		struct pollfd p = { .fd = ag->fd, .events = POLLIN };
 		uint64_t now;
 		ssize_t n;
+		int r;
 
 		if (nl != NULL) {
 			size_t used = (size_t)(nl + 1 - ag->buf);
@@ -228,6 +261,9 @@ mgr_agent_poll(struct mgr_agent *ag, int timeout_ms, struct mgr_agent_answer *a,
 				 MGR_AGENT_LINE, agent_show(ag->buf, 24, show, sizeof(show)));
 			return -EPROTO;
 		}
+		r = agent_flush(ag, err, errlen);
+		if (r < 0)
+			return r;
 		n = recv(ag->fd, ag->buf + ag->len, sizeof(ag->buf) - ag->len, MSG_DONTWAIT);
 		if (n > 0) {
 			ag->len += (size_t)n;
@@ -240,6 +276,8 @@ mgr_agent_poll(struct mgr_agent *ag, int timeout_ms, struct mgr_agent_answer *a,
 		now = mgr_now_ms();
 		if (now >= deadline)
 			return 0;
+		if (ag->out_len > 0)
+			p.events |= POLLOUT;
 		poll(&p, 1, (int)(deadline - now));
 	}
 }
@@ -320,6 +358,20 @@ mgr_agent_reply(struct mgr_agent *ag, int timeout_ms, struct mgr_agent_answer *a
 	return 1;
 }
 
+/* Why the answer to request @verb did not come within @timeout_ms, into
+ * @err: the guest did not read the request (part of it is still to be
+ * sent), or did not answer; cannot fail. */
+void
+mgr_agent_timeout(const struct mgr_agent *ag, const char *verb, unsigned int timeout_ms,
+		  char *err, size_t errlen)
+{
+	if (ag->out_len > 0)
+		snprintf(err, errlen, "agent: the guest did not read the '%s' request within %u "
+			 "ms (it does not read its port)", verb, timeout_ms);
+	else
+		snprintf(err, errlen, "agent: no answer to '%s' within %u ms", verb, timeout_ms);
+}
+
 /*
  * Send a request and wait at most @timeout_ms for its answer into @a:
  * mgr_agent_ask() then mgr_agent_reply(). Returns 0, or a negative errno
@@ -335,7 +387,7 @@ mgr_agent_request(struct mgr_agent *ag, const char *verb, const char *args, int 
 		return r;
 	r = mgr_agent_reply(ag, timeout_ms, a, err, errlen);
 	if (r == 0) {
-		snprintf(err, errlen, "agent: no answer to '%s' within %d ms", verb, timeout_ms);
+		mgr_agent_timeout(ag, verb, (unsigned int)timeout_ms, err, errlen);
 		return -ETIMEDOUT;
 	}
 	return r < 0 ? r : 0;

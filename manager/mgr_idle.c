@@ -322,7 +322,8 @@ mgr_idle_tick_booting(struct mgr_idle_vm *v, uint64_t now)
 			v->restored ? ", restored from the template" : "");
 		return;
 	}
-	if (now - v->ping_ms >= IDLE_PING_MS) {
+	/* one ping at a time while the guest does not read its port */
+	if (now - v->ping_ms >= IDLE_PING_MS && v->agent.out_len == 0) {
 		v->ping_ms = now;
 		if (mgr_agent_send(&v->agent, "ping", NULL, err, sizeof(err)) < 0)
 			mgr_agent_close(&v->agent);
@@ -341,8 +342,9 @@ idle_core_gone(const struct mgr_idle_vm *v)
 /*
  * A busy VM: is its NF still running, its core attachment still there? The
  * agent's answer to "status" is read at the ticks after the request (at
- * most idle.timeout_ms after it), so a guest that answers slowly or not at
- * all never holds up the manager's loop.
+ * most idle.timeout_ms after it), and the request itself sent as the socket
+ * takes it, so a guest that answers slowly or not at all, or does not read
+ * its port, never holds up the manager's loop.
  */
 static void
 idle_tick_busy(struct mgr_idle_vm *v, uint64_t now)
@@ -357,8 +359,8 @@ idle_tick_busy(struct mgr_idle_vm *v, uint64_t now)
 			return;
 		v->status_out = false;
 		if (r == 0) {
-			snprintf(err, sizeof(err), "agent: no answer to 'status' within %u ms",
-				 v->m->cfg.idle.timeout_ms);
+			mgr_agent_timeout(&v->agent, "status", v->m->cfg.idle.timeout_ms, err,
+					  sizeof(err));
 			r = -ETIMEDOUT;
 		}
 		if (r < 0) {
@@ -409,8 +411,7 @@ idle_status_settle(struct mgr_idle_vm *v, char *err, size_t errlen)
 	v->status_out = false;
 	r = mgr_agent_reply(&v->agent, now < end ? (int)(end - now) : 0, &a, err, errlen);
 	if (r == 0) {
-		snprintf(err, errlen, "agent: no answer to 'status' within %u ms",
-			 v->m->cfg.idle.timeout_ms);
+		mgr_agent_timeout(&v->agent, "status", v->m->cfg.idle.timeout_ms, err, errlen);
 		return -ETIMEDOUT;
 	}
 	return r < 0 ? r : 0;

@@ -16,8 +16,10 @@
  *                      could not be cleaned     detached
  *
  * The guest is not trusted: every answer of the agent and of QMP is read
- * with a bounded buffer and a deadline and parsed strictly; an answer that
- * does not parse is an error that destroys the VM (and a new one is booted).
+ * with a bounded buffer and a deadline and parsed strictly, every request
+ * written without waiting past that deadline; an answer that does not
+ * parse, or a request not read in time, is an error that destroys the VM
+ * (and a new one is booted).
  *
  * Errors: 0 or a negative errno, a message in the caller's buffer.
  */
@@ -55,11 +57,19 @@ struct mgr_agent_answer {
 	char text[MGR_AGENT_LINE];
 };
 
+/* The agent socket's send buffer (SO_SNDBUF): requests go one at a time,
+ * so a guest that stops reading its port fills it within a few of them. */
+#define MGR_AGENT_SNDBUF 4096
+
 struct mgr_agent {
 	int fd;
 	uint32_t seq;
 	size_t len;
 	char buf[MGR_AGENT_LINE + 2];
+	/* requests the socket has not taken yet (the guest is not reading):
+	 * sent as it takes them, never waited for */
+	size_t out_len;
+	char out[2 * (MGR_CFG_NF_LEN + 64)];
 };
 
 int mgr_agent_parse(const char *line, struct mgr_agent_answer *a);
@@ -76,6 +86,8 @@ int mgr_agent_reply(struct mgr_agent *ag, int timeout_ms, struct mgr_agent_answe
 		    size_t errlen);
 int mgr_agent_request(struct mgr_agent *ag, const char *verb, const char *args, int timeout_ms,
 		      struct mgr_agent_answer *a, char *err, size_t errlen);
+void mgr_agent_timeout(const struct mgr_agent *ag, const char *verb, unsigned int timeout_ms,
+		       char *err, size_t errlen);
 void mgr_agent_close(struct mgr_agent *ag);
 
 /* ---- mgr_idle.c: the idle VM pool ---- */

@@ -30,6 +30,12 @@ guest would stall it):
                nul       a NUL byte in the line
                json      a JSON object instead of the line protocol
                unasked   a second line nobody asked for
+               deaf      the agent stops reading its port and answers each
+                         request it peeks at: once the socket takes no
+                         more, the request left unsent is not waited for
+                         (vm list answers) and the VM is destroyed after
+                         timeout_ms ("the guest did not read the 'status'
+                         request within 10000 ms")
              each: a log line naming idle0 and what was wrong, the NF's
              instance gone from the core, `replaced` counted, the slot
              refilled
@@ -143,6 +149,18 @@ def status(c, seq):
         c.sendall(b'{"verb": "running", "seq": %d, "pid": 42}\n' % seq)
     elif m == "unasked":
         c.sendall(b"running %d 42\nexited %d 0\n" % (seq, seq))
+    elif m == "deaf":
+        # answers every status request from then on without reading one: it
+        # only peeks at them, so they stay in the manager's socket buffer
+        c.sendall(b"running %d 42\n" % seq)
+        done = seq
+        while True:
+            time.sleep(0.05)
+            for line in c.recv(65536, socket.MSG_PEEK).split(b"\n")[:-1]:
+                words = line.split(b" ")
+                if words[0] == b"status" and int(words[1]) > done:
+                    done = int(words[1])
+                    c.sendall(b"running %d 42\n" % done)
     elif m == "slow":
         time.sleep(1.5)
         c.sendall(b"running %d 42\n" % seq)
@@ -309,14 +327,16 @@ def hostile_status(env, chk, mgr, core, modefile, mode, expect):
     pid = idle0(mgr)[0].get("pid")
     log_len = len(mgr.stdout())
     set_mode(modefile, mode)
-    if mode == "half":
-        time.sleep(1.5)  # the status check is out, its answer half there
+    if mode in ("half", "deaf"):
+        time.sleep(1.5)  # the status check is out, its answer half there / not read
         for i in range(3):
             ok, why = answers(mgr)
-            chk.ok(ok, f"half: vm list answers while a status answer is half there "
-                   f"({i + 1} of 3)", why)
+            chk.ok(ok, f"{mode}: vm list answers while a status answer is half there "
+                   f"or the guest does not read its port ({i + 1} of 3)", why)
+    # deaf: its socket's send buffer fills after some status checks (about one a
+    # second), then the request not taken waits timeout_ms
     ok, vm = wait_idle(mgr, lambda v, p: p.get("replaced", 0) > replaced,
-                       TIMEOUT_MS / 1000 + 20)
+                       TIMEOUT_MS / 1000 + (60 if mode == "deaf" else 20))
     chk.ok(ok, f"{mode}: idle0 destroyed and counted replaced", str(vm))
     log = mgr.stdout()[log_len:]
     line = next((ln for ln in log.splitlines()
@@ -399,7 +419,9 @@ def main():
                          ("long", "an answer longer than 160 bytes"),
                          ("nul", "a NUL byte in the line"),
                          ("json", "garbage answer"),
-                         ("unasked", "output nobody asked for")):
+                         ("unasked", "output nobody asked for"),
+                         ("deaf", "agent: the guest did not read the 'status' request "
+                          f"within {TIMEOUT_MS} ms")):
         hostile_status(env, chk, mgr, core, modefile, mode, expect)
 
     chk.section("slow stop: nf stop while a status check is outstanding")

@@ -3,7 +3,7 @@
  * test_mgr_agent.c — netvm-manager's side of the guest agent (mgr_agent.c):
  * the answer parser against well-formed and hostile lines, and a request
  * over a socket pair playing the guest (answers out of turn, too long,
- * unasked, silent, closed).
+ * unasked, silent, closed, a guest that does not read its port).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -205,6 +205,67 @@ test_request_error_answer(void **state)
 /* A guest flooding its port while it boots: each call reads a bounded number
  * of lines, so the pong after the flood takes many calls, and a closed port
  * ends it. */
+/* A guest that does not read its port: requests wait in the out buffer,
+ * never the caller; they go out in order once the guest reads. */
+static void
+test_guest_never_reads(void **state)
+{
+	static char got[65536], want[65536];
+	struct mgr_agent_answer a;
+	struct mgr_agent ag;
+	char err[MGR_ERR_LEN], args[901];
+	int g = guest_pair(&ag), sndbuf = 4096, r = 0;
+	unsigned int i, statuses, runs, loops;
+	size_t off = 0, wl = 0;
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(setsockopt(ag.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)), 0);
+	/* requests until the socket takes no more: each call returns at once */
+	for (i = 0; ag.out_len == 0; i++) {
+		assert_true(i < 10000);
+		assert_int_equal(mgr_agent_send(&ag, "status", NULL, err, sizeof(err)), 0);
+	}
+	statuses = ag.seq;
+	assert_int_equal(mgr_agent_reply(&ag, 0, &a, err, sizeof(err)), 0);
+	assert_true(ag.out_len > 0);
+	mgr_agent_timeout(&ag, "status", 10000, err, sizeof(err));
+	assert_string_equal(err, "agent: the guest did not read the 'status' request within "
+			    "10000 ms (it does not read its port)");
+	/* until the out buffer is full: then refused, not waited for */
+	memset(args, 'a', sizeof(args) - 1);
+	args[sizeof(args) - 1] = '\0';
+	for (runs = 0; runs < 100; runs++) {
+		r = mgr_agent_send(&ag, "run", args, err, sizeof(err));
+		if (r < 0)
+			break;
+	}
+	assert_int_equal(r, -ENOBUFS);
+	assert_true(runs > 0);
+	assert_non_null(strstr(err, "agent: the guest does not read its port ("));
+	/* the guest reads: everything accepted goes out, in order, once */
+	for (loops = 0; loops < 100000; loops++) {
+		n = read(g, got + off, sizeof(got) - 1 - off);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (ag.out_len == 0)
+			break;
+		assert_int_equal(mgr_agent_poll(&ag, 0, &a, err, sizeof(err)), 0);
+	}
+	got[off] = '\0';
+	for (i = 1; i <= statuses; i++)
+		wl += (size_t)snprintf(want + wl, sizeof(want) - wl, "status %u\n", i);
+	for (i = statuses + 1; i <= statuses + runs; i++)
+		wl += (size_t)snprintf(want + wl, sizeof(want) - wl, "run %u %s\n", i, args);
+	assert_string_equal(got, want);
+	mgr_agent_timeout(&ag, "run", 10000, err, sizeof(err));
+	assert_string_equal(err, "agent: no answer to 'run' within 10000 ms");
+	mgr_agent_close(&ag);
+	close(g);
+}
+
 static void
 test_pong_flood(void **state)
 {
@@ -248,6 +309,7 @@ main(void)
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_request_error_answer),
 		cmocka_unit_test(test_pong_flood),
+		cmocka_unit_test(test_guest_never_reads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
