@@ -21,6 +21,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_memcpy.h>
 
 #include "core.h"
 
@@ -254,18 +255,30 @@ stages_flush(struct dp *dp)
 }
 
 /* Bring a packet of another pool into @nf's pool: the only copy NetVM
- * makes, between NUMA sockets or trust groups. Returns the new mbuf or NULL. */
+ * makes, between NUMA sockets or trust groups. The frame keeps its offset
+ * in the buffer: every pool has the same stride, so a frame an NF placed
+ * anywhere in its buffer fits one buffer of the other pool too (a copy at
+ * the headroom would spill a long one into a second, chained buffer the
+ * NF never sees). Returns the new mbuf or NULL. */
 static struct rte_mbuf *
 cross_pool(struct dp *dp, struct rte_mbuf *m, const struct core_nf *nf)
 {
-	struct rte_mbuf *n = rte_pktmbuf_copy(m, nf->pool->mp, 0, UINT32_MAX);
+	struct rte_mbuf *n = rte_pktmbuf_alloc(nf->pool->mp);
+	uint32_t buf;
 
 	if (n == NULL) {
 		drop(dp, m, CORE_DROP_no_buffer);
 		return NULL;
 	}
-	/* the copy took m's dynamic fields: all but the buffer index hold */
-	core_meta(n)->buf = core_pool_idx(nf->pool, n);
+	/* m's dynamic fields (the core's metadata) hold, all but the buffer index */
+	buf = core_meta(n)->buf;
+	rte_mbuf_dynfield_copy(n, m);
+	core_meta(n)->buf = buf;
+	n->port = m->port;
+	n->data_off = m->data_off;
+	n->data_len = m->data_len;
+	n->pkt_len = m->data_len;
+	rte_memcpy(rte_pktmbuf_mtod(n, void *), rte_pktmbuf_mtod(m, const void *), m->data_len);
 	rte_pktmbuf_free(m);
 	dp->st->cross_pool_copies++;
 	return n;

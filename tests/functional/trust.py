@@ -13,16 +13,27 @@ receives into the tenant's pool, and its packets reach the tenant's l3fwd
 group's bridge (role 1, dst 10.1/16 by a rule before) are copied once into
 the default pool. The default pool, which every default-group NF maps, never
 holds the tenant's packets.
+
+Last, frames an NF placed anywhere in its buffer: a raw NF of the default
+group (tests/lib/nvtest/rawnf.py) sends TO_ROLE to a raw NF of the tenant's
+group a frame filling its whole buffer (offset 0) and one starting 100 bytes
+in and running to the buffer's end. The copy into the tenant's pool must
+give the tenant's NF each frame whole, in one buffer (docs/core.md: frames
+passed to another NF are only bounded by the buffer), and both pools must be
+whole at exit.
 """
 
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
-from nvtest import check, model, pcaps, traffic  # noqa: E402
+from nvtest import check, model, pcaps, rawnf, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.pcaprun import NfSpec, check_counters, replay  # noqa: E402
+from nvtest.proc import Core  # noqa: E402
+from nvtest.rawnf import ACT_DROP, ACT_TO_ROLE  # noqa: E402
 
 CONFIG = """trust_groups = ( { name = "tenant"; roles = [ 2 ]; } );
 chains = ( { name = "two"; roles = [ 1, 2 ]; } );
@@ -31,6 +42,11 @@ default = { action = "drop"; };
 """
 PORT_CONFIG = """trust_groups = ( { name = "tenant"; roles = [ 2 ]; ports = [ 0 ]; } );
 rules = ( { in_port = 0; dst = "10.1.0.0/16"; role = 1; }, { in_port = 0; role = 2; } );
+default = { action = "drop"; };
+"""
+RAW_CONFIG = """core = { pool_buffers = 2048; };
+trust_groups = ( { name = "tenant"; roles = [ 2 ]; } );
+rules = ( { dst = "10.2.0.0/16"; role = 2; } );
 default = { action = "drop"; };
 """
 
@@ -75,6 +91,7 @@ def main():
         chk.ok(not diffs, f"port {port} output equals the model's "
                f"({len(exp.per_port[port])} packets, in order)", "; ".join(diffs))
     tenant_port(env, chk, routes)
+    full_buffers(env, chk)
     env.done(chk)
 
 
@@ -102,6 +119,56 @@ def tenant_port(env, chk, routes):
         total = res.final.get(f"pool{k}_total")
         chk.ok(total == 4096 and res.final.get(f"pool{k}_free") == total,
                f"pool {k} is whole at exit", f"pool{k}_free={res.final.get(f'pool{k}_free')}")
+
+
+
+def full_buffers(env, chk):
+    """Frames reaching to the ends of their buffer cross the group boundary whole."""
+    chk.section("frames filling their buffer, copied into the tenant's pool")
+    core = Core(env, "trust-raw", RAW_CONFIG, ["net_null0,no-rx=1", "net_null1,no-rx=1"])
+    err = core.start_ready()
+    if not chk.ok(err is None, "core starts (two net_null ports, no traffic)", err or ""):
+        return
+    src = rawnf.attach_running(env, chk, core.sock, 1)
+    dst = rawnf.attach_running(env, chk, core.sock, 2)
+    stride = src.buf_stride
+    fresh = []
+    deadline = time.monotonic() + 10
+    while len(fresh) < 2 and time.monotonic() < deadline:
+        fresh += src.alloc.dequeue(2 - len(fresh))
+        time.sleep(0.01)
+    if not chk.eq(len(fresh), 2, "the default group's raw NF gets 2 fresh buffers"):
+        return
+    # (data_off, len, payload): each frame ends at the buffer's end
+    frames = []
+    for (off, length), seed in zip(((0, stride), (100, stride - 100)), (1, 2)):
+        payload = bytes((i * 7 + seed) & 0xff for i in range(length))
+        frames.append((off, length, payload))
+    descs = []
+    for desc, (off, length, payload) in zip(fresh, frames):
+        d = desc.copy(data_off=off, len=length, action=ACT_TO_ROLE, arg=2)
+        src.write_packet(d, 0, payload)
+        descs.append(d)
+    chk.ok(src.send(descs), "the default group's raw NF sends both TO_ROLE 2")
+    got = dst.receive(2, timeout=10)
+    chk.eq(len(got), 2, "the tenant's raw NF receives 2 packets")
+    for (off, length, payload), d in zip(frames, got):
+        chk.eq(d.len, length, f"the frame of {length} bytes at offset {off} arrives whole "
+               "(its length)")
+        chk.ok(d.data_off + d.len <= dst.buf_stride and dst.packet(d) == payload,
+               f"the frame of {length} bytes at offset {off}: the same bytes, in one buffer",
+               f"data_off {d.data_off} len {d.len}")
+    st = core.stats()
+    chk.eq(st.get("cross_pool_copies"), 2, "both were copied once into the tenant's pool")
+    chk.ok(dst.send([d.copy(action=ACT_DROP) for d in got]), "the tenant's raw NF drops them")
+    src.close()
+    dst.close()
+    ok, st = core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, timeout=10)
+    chk.ok(ok, "both raw NFs detach", f"nfs_attached={st.get('nfs_attached')}")
+    final = core.stop_checked(chk)
+    chk.ok(final.get("pool1_total") == 2048 and final.get("pool1_free") == 2048,
+           "the tenant's pool is whole at exit",
+           f"pool1_free={final.get('pool1_free')}, pool1_total={final.get('pool1_total')}")
 
 
 if __name__ == "__main__":
