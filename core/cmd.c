@@ -182,22 +182,46 @@ client_answer(struct core *c, struct cmd_client *cl, int status, const char *tex
 	cl->deadline_ms = mono_ms() + CMD_SEND_MS;
 }
 
+/* Answer client @cl with @status and the message @fmt, @ap. */
+static void
+client_vfail(struct core *c, struct cmd_client *cl, int status, const char *fmt, va_list ap)
+{
+	char msg[256];
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+
+	client_answer(c, cl, status, msg, n < 0 ? 0 : RTE_MIN((size_t)n, sizeof(msg) - 1));
+}
+
 static void
 client_error(struct core *c, struct cmd_client *cl, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Refuse @cl's request (counted in cmd_errors). */
 static void
 client_error(struct core *c, struct cmd_client *cl, int status, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	c->cmd_st.errors++;
-	client_answer(c, cl, status, msg, n < 0 ? 0 : RTE_MIN((size_t)n, sizeof(msg) - 1));
+	client_vfail(c, cl, status, fmt, ap);
+	va_end(ap);
+}
+
+static void
+client_timeout(struct core *c, struct cmd_client *cl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Answer @cl -ETIMEDOUT (counted in cmd_timeouts only). */
+static void
+client_timeout(struct core *c, struct cmd_client *cl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	c->cmd_st.timeouts++;
+	client_vfail(c, cl, -ETIMEDOUT, fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -613,21 +637,18 @@ core_cmd_round(struct core *c, int wait_ms)
 			nf = nf_of(c, cl->nf_id);
 			if (nf != NULL && nf->cmd.client == (int)i)
 				nf->cmd.client = -1;
-			c->cmd_st.timeouts++;
-			client_error(c, cl, -ETIMEDOUT, "NF %u did not answer within %u ms%s",
-				     cl->nf_id, cl->wait_ms,
-				     nf != NULL && __atomic_load_n(&nf->cmd.req.p->cons,
-								   __ATOMIC_ACQUIRE) !=
-							   nf->cmd.req.pos ?
-					     " (it has not read the command: it does not serve "
-					     "netlib's control channel)" : "");
+			client_timeout(c, cl, "NF %u did not answer within %u ms%s",
+				       cl->nf_id, cl->wait_ms,
+				       nf != NULL && __atomic_load_n(&nf->cmd.req.p->cons,
+								     __ATOMIC_ACQUIRE) !=
+							     nf->cmd.req.pos ?
+					       " (it has not read the command: it does not serve "
+					       "netlib's control channel)" : "");
 			client_write(c, cl);
 			break;
 		case CL_LINE:
 		case CL_BODY:
-			c->cmd_st.timeouts++;
-			client_error(c, cl, -ETIMEDOUT, "request not whole within %d ms",
-				     CMD_READ_MS);
+			client_timeout(c, cl, "request not whole within %d ms", CMD_READ_MS);
 			client_write(c, cl);
 			break;
 		default: /* CL_SEND: the client does not read its answer */

@@ -363,12 +363,18 @@ def core_part(chk, env, nv, core, fw):
     env.add_cleanup(raw.close)
     raw.set_state(NF_RUNNING)
     chan = ctl.RawChannel(raw)
+    st0 = core.stats()
     t0 = time.monotonic()
     rc, out, err = nv.nf(raw.nf_id, "help", opts=["-t", "1"])
     took = time.monotonic() - t0
     chk.ok(rc == 1 and "did not answer within 1000 ms" in err and "has not read" in err,
            "an NF that never reads: time-out after 1 s, saying it did not read", err)
     chk.ok(took < 10, f"netvmctl came back ({took:.1f} s)")
+    st = core.stats()
+    # docs/core.md: a time-out is cmd_timeouts; cmd_errors counts refusals
+    chk.eq({k: st.get(k, 0) - st0.get(k, 0) for k in ("cmd_sent", "cmd_timeouts", "cmd_errors")},
+           {"cmd_sent": 1, "cmd_timeouts": 1, "cmd_errors": 0},
+           "the time-out is counted in cmd_timeouts, not in cmd_errors")
     req = chan.read_request()
     chk.ok(req is not None and req[1] == b"help\n", "the request sat in its pipe, whole",
            str(req))
