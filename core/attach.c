@@ -242,8 +242,6 @@ peer_pid(int fd)
 	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 ? (int32_t)cr.pid : 0;
 }
 
-/* A whole hello came on @fd: make the NF and send it its regions, or give
- * an orphaned lease to a new manager, or refuse. */
 /* NFs of role @role in the table, attached or attaching (the view takes
  * CORE_MAX_INSTANCES of a role, so the core attaches no more). */
 static unsigned int
@@ -256,6 +254,8 @@ role_instances(const struct core *c, uint16_t role)
 	return n;
 }
 
+/* A whole hello came on @fd: make the NF and send it its regions, or give
+ * an orphaned lease to a new manager, or refuse. */
 static void
 attach_one(struct core *c, int epfd, int fd, const int64_t *hello)
 {
