@@ -639,7 +639,7 @@ connect_lists(struct ck_pctx *p, struct ck_elist *l, struct ck_elist *r, int man
 	    side_hooks(p, r, 0, lo, &ih, &ni, &nexp) < 0)
 		return -1;
 	if ((int32_t)nexp > 1) {
-		ck_fe_error(p->fe, lm, "syntax error: at most one '[]' per connection");
+		ck_fe_error(p->fe, lm, "at most one expandable port allowed per connection");
 		return -1;
 	}
 	if (!many) {

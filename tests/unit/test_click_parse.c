@@ -195,6 +195,8 @@ test_rule06_many_to_many(void **state)
 		      "config:2: connection mismatch: 2 outputs connected to 3 inputs\n");
 	expect_errors("Idle -> c :: Classifier(a, b);\nc [0, 1] -> d :: Discard, e :: Discard;",
 		      "config:2: syntax error: many-to-many connections require '=>'\n");
+	expect_errors("a, b, c, d :: Idle;\nc [] => [] d;",
+		      "config:2: at most one expandable port allowed per connection\n");
 }
 
 /* Rule 7: element groups, with their own input and output, in the enclosing scope. */
