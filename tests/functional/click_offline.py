@@ -1494,6 +1494,29 @@ def script_return_wait(env, chk):
            "read, print and printn of a handler whose value is empty")
 
 
+def script_vars_cat(env, chk):
+    # Click's variable handlers: `write set VAR VALUE` (a name without a dot
+    # is the script's own handler), $(shift VAR) takes VAR's first word off,
+    # $(get VAR) reads what is left; a quoted word is one word, quotes kept
+    conf = ('s0 :: Script(write set v foo "b c" baz, print $(shift v),'
+            ' print $(length $(shift v)), print $(get v), write s0.set w, print [$(get w)],'
+            ' print $(get nosuch), stop)')
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out), (0, "foo\n5\nbaz\n[]\n\n"), "set, shift and get, as Click's")
+    chk.ok("undefined variable 'nosuch'" in err, "get of an unset variable is an error", err)
+    # `cat FILE` is the file's text, as Click's (a routing table's ctrl from a file)
+    routes = env.path("routes")
+    with open(routes, "w") as f:
+        f.write("add 1.0.0.0/8 1\nadd 0.0.0.0/0 2\n")
+    conf = (f"r :: RadixIPLookup(9.0.0.0/8 0); Idle -> r; r[0,1,2] -> Idle;"
+            f" Script(write r.ctrl $(cat {routes}), print r.lookup 1.2.3.4,"
+            f" print r.lookup 5.6.7.8, print \"<$(cat {routes}x)>\", stop)")
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out), (0, "1\n2\n<>\n"), "$(cat FILE) gives the file's routes to ctrl")
+    chk.ok(f"{routes}x: No such file or directory" in err, "cat of a missing file is reported",
+           err)
+
+
 def simtime(env, chk):
     # Click's simulated clock starts at 1000000000 s and moves on by 1 µs at
     # every request of the time: no two packets get the same stamp
@@ -1671,6 +1694,8 @@ def main():
     script_params(env, chk)
     chk.section("Script: return's quotes, wait alone")
     script_return_wait(env, chk)
+    chk.section("Script: set, get, shift and cat")
+    script_vars_cat(env, chk)
     chk.section("--simtime")
     simtime(env, chk)
     chk.section("--from-pcap / --to-pcap devices")

@@ -280,12 +280,14 @@ do_read(struct ck_element *e, const struct sc_insn *in)
 static void
 do_write(struct ck_element *e, const struct sc_insn *in)
 {
-	char *h = sc_expand(e, in->word);
+	char *word = sc_expand(e, in->word);
+	char *h = word ? sc_handler_name(e, word) : NULL;
 	char *v = unquote(sc_expand(e, in->rest));
 	char *msg = NULL, *call = NULL;
 	size_t ml = 0;
 	FILE *errf;
 
+	free(word);
 	if (h && v && ck_handler_writable(e->r, h, ck_errf(e->r)) == 0 &&
 	    (errf = open_memstream(&msg, &ml)) != NULL) {
 		ck_handler_write(e->r, h, v, errf);
@@ -546,6 +548,104 @@ h_var_write(struct ck_element *e, const struct ck_handler *h, const char *value,
 	return sc_var_set(CK_PRIV(e, struct script), h->name, value);
 }
 
+/* The first word of @s (quotes kept whole) into *@w (malloc'ed, NULL when
+ * none); returns the rest, its leading spaces skipped. */
+static const char *
+shift_word(const char *s, char **w)
+{
+	const char *b;
+
+	s += strspn(s, " \t\r\n");
+	b = s;
+	while (*s && !isspace((unsigned char)*s)) {
+		char q = *s;
+
+		if (q != '"' && q != '\'') {
+			s++;
+			continue;
+		}
+		for (s++; *s && *s != q; s++)
+			if (q == '"' && *s == '\\' && s[1])
+				s++;
+		if (*s)
+			s++;
+	}
+	*w = s > b ? strndup(b, (size_t)(s - b)) : NULL;
+	return s + strspn(s, " \t\r\n");
+}
+
+/* The value of variable @name for get/set/shift: `args` is the run's
+ * arguments (empty before any run); another unset name is an error. */
+static int
+var_lookup(struct script *s, const char *name, const char **v, FILE *errf)
+{
+	*v = sc_var_get(s, name);
+	if (!*v && strcmp(name, "args") == 0)
+		*v = "";
+	if (!*v) {
+		if (errf)
+			fprintf(errf, "undefined variable '%s'\n", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* get VAR (r, a parameter): VAR's value; shift [VAR] (r): VAR's first word
+ * (quotes kept), removed from it, VAR `args` when not given; as Click's. */
+static int
+h_get_shift(struct ck_element *e, const struct ck_handler *h, const char *param, FILE *f,
+	    FILE *errf)
+{
+	struct script *s = CK_PRIV(e, struct script);
+	bool shift = strcmp(h->name, "shift") == 0;
+	char *name = NULL, *word = NULL, *val = NULL;
+	const char *rest = shift_word(param, &name), *v;
+	int rc = -EINVAL;
+
+	if (!name && shift)
+		name = strdup("args");
+	if (!name) {
+		if (errf)
+			fprintf(errf, "no variable\n");
+	} else if (*rest) {
+		if (errf)
+			fprintf(errf, "too many arguments\n");
+	} else if (var_lookup(s, name, &v, errf) == 0) {
+		rc = 0;
+		if (!shift) {
+			fprintf(f, "%s\n", v);
+		} else if ((val = strdup(shift_word(v, &word))) == NULL) {
+			rc = -ENOMEM;
+		} else {
+			fprintf(f, "%s\n", word ? word : "");
+			rc = sc_var_set(s, name, val);
+		}
+	}
+	free(name);
+	free(word);
+	free(val);
+	return rc;
+}
+
+/* set VAR VALUE (w): VAR (created when unset) becomes VALUE, as Click's. */
+static int
+h_set(struct ck_element *e, const struct ck_handler *h, const char *value, FILE *errf)
+{
+	char *name = NULL;
+	const char *rest = shift_word(value, &name);
+	int rc;
+
+	(void)h;
+	if (!name) {
+		if (errf)
+			fprintf(errf, "no variable\n");
+		return -EINVAL;
+	}
+	rc = sc_var_set(CK_PRIV(e, struct script), name, rest);
+	free(name);
+	return rc;
+}
+
 /* An operator of $(...) as a read handler with a parameter, as in Click. */
 #define SC_OP(n) { n, CK_H_READ | CK_H_READ_PARAM, NULL, NULL, 0, sc_op_read }
 
@@ -557,6 +657,9 @@ const struct ck_handler sc_handlers[] = {
 	SC_OP("and"), SC_OP("or"), SC_OP("if"), SC_OP("length"), SC_OP("htonl"), SC_OP("ntohl"),
 	SC_OP("htons"), SC_OP("ntohs"),
 	{ "step", CK_H_WRITE, NULL, h_step, 0, NULL },
+	{ "get", CK_H_READ | CK_H_READ_PARAM, NULL, NULL, 0, h_get_shift },
+	{ "shift", CK_H_READ | CK_H_READ_PARAM, NULL, NULL, 0, h_get_shift },
+	{ "set", CK_H_WRITE, NULL, h_set, 0, NULL },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 

@@ -71,6 +71,9 @@ bool sc_truth(const char *text);
  * Returns the value (malloc'ed) and, when @name is not NULL, the handler's
  * full name in *@name (malloc'ed); NULL after reporting the error. */
 char *sc_call_read(struct ck_element *e, const char *call, bool unquote_param, char **name);
+/* @name as the script's handler calls name it (malloc'ed, NULL on no
+ * memory): a name without a dot is the script's own handler when it has one. */
+char *sc_handler_name(struct ck_element *e, const char *name);
 /* Write "While calling 'CALL':" and the handler's messages @msg, indented,
  * as Click reports a handler's errors; nothing when @msg is empty. */
 void sc_report(struct ck_element *e, const char *call, const char *msg);

@@ -5,7 +5,7 @@
  *   an operator and its words:  add sub mul div idiv mod neg abs min max
  *     (integers when every operand is one, else reals), eq ne lt gt le ge
  *     (numbers, else strings; "true"/"false"), not and or, if C A B,
- *     cat (joined), length (of the rest);
+ *     cat FILE (the file's bytes, as Click's), length (of the rest);
  *   or a read handler, ELEMENT.HANDLER or a router handler (its last newline
  *     cut); an unknown one writes an error and expands to nothing.
  */
@@ -210,6 +210,31 @@ compare(int op, char **w, int n, FILE *f)
 	return 0;
 }
 
+/* cat FILE: the bytes of FILE (its name unquoted) into @f, as Click's `cat`;
+ * a file that cannot be read is reported and gives nothing. Returns 0. */
+static int
+cat_file(struct ck_element *e, const char *word, FILE *f)
+{
+	char *name = NULL, buf[4096];
+	size_t len, got;
+	FILE *in;
+
+	if ((word[0] == '"' || word[0] == '\'') && ck_parse_string(word, &name, &len) == 0)
+		word = name;
+	in = fopen(word, "rb");
+	if (!in) {
+		fprintf(ck_errf(e->r), "%s: %s: %s: %s\n", e->landmark, e->name, word,
+			strerror(errno));
+		free(name);
+		return 0;
+	}
+	while ((got = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, got, f);
+	fclose(in);
+	free(name);
+	return 0;
+}
+
 /* Evaluate the expanded text of a $(...) into @f. Returns 0 or -EINVAL. */
 static int
 evaluate(struct ck_element *e, const char *text, FILE *f)
@@ -254,8 +279,7 @@ evaluate(struct ck_element *e, const char *text, FILE *f)
 		if (rc == 0)
 			fputs(sc_truth(w[1]) ? w[2] : n == 4 ? w[3] : "", f);
 	} else if (op == OP_CAT) {
-		for (int k = 1; k < n; k++)
-			fputs(w[k], f);
+		rc = n == 2 ? cat_file(e, w[1], f) : -EINVAL;
 	} else {
 		const char *rest = text + strspn(text, " \t");
 
@@ -307,6 +331,19 @@ local_handler(struct ck_element *e, const char *name)
 	return false;
 }
 
+/* @name as a handler call from the script names it (malloc'ed, NULL on no
+ * memory): a name without a dot is the script's own handler when it has one,
+ * as Click's handler calls resolve names in their element's context. */
+char *
+sc_handler_name(struct ck_element *e, const char *name)
+{
+	char *full;
+
+	if (!strchr(name, '.') && local_handler(e, name))
+		return asprintf(&full, "%s.%s", e->name, name) < 0 ? NULL : full;
+	return strdup(name);
+}
+
 /* Write "While calling 'CALL':" and each line of @msg indented by two spaces. */
 void
 sc_report(struct ck_element *e, const char *call, const char *msg)
@@ -350,12 +387,7 @@ sc_call_read(struct ck_element *e, const char *call, bool unquote_param, char **
 			param = u;
 		}
 	}
-	if (!strchr(spec, '.') && local_handler(e, spec)) {
-		if (asprintf(&full, "%s.%s", e->name, spec) < 0)
-			full = NULL;
-	} else {
-		full = strdup(spec);
-	}
+	full = sc_handler_name(e, spec);
 	if (!full)
 		goto out;
 	{
