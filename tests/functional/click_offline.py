@@ -193,6 +193,10 @@ def print_none(env, chk):
                          "-> Print(p, CONTENTS NONE) -> Discard")
     chk.ok(rc == 0 and err.splitlines() == ["p:    3", "p:    3"],
            "Print(CONTENTS NONE): the label and length, no bytes", f"rc={rc} {err!r}")
+    # ASCII: a space before every group of 8 characters, the first one too (Click's)
+    rc, out, err = click(env, "-e", "InfiniteSource(DATA \\<61626364 65666768 69 0a>, LIMIT 1,"
+                         " STOP true) -> Print(p, CONTENTS ASCII) -> Discard")
+    chk.eq((rc, err), (0, "p:   10 |  abcdefgh i.\n"), "Print(CONTENTS ASCII)'s groups")
 
 
 def class_handlers(env, chk):
@@ -1613,7 +1617,7 @@ def main():
     script_ints(env, chk)
     chk.section("element names")
     names(env, chk)
-    chk.section("Print(CONTENTS NONE)")
+    chk.section("Print(CONTENTS NONE), Print(CONTENTS ASCII)")
     print_none(env, chk)
     chk.section("-h with a class name")
     class_handlers(env, chk)

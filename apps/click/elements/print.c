@@ -5,7 +5,8 @@
  *   "LABEL: " (no label: nothing), "SEC.USEC: " with TIMESTAMP true, the
  *   length as %4d, then " | " and up to MAXLENGTH (24) bytes in hex, in
  *   4-byte groups separated by a space (CONTENTS ASCII: printable chars,
- *   '.' for others; CONTENTS NONE or false: no bytes).
+ *   '.' for others, a space before each group of 8, the first too, as
+ *   Click; CONTENTS NONE or false: no bytes).
  */
 #include <inttypes.h>
 
@@ -89,7 +90,7 @@ print_action(struct ck_element *e, struct ck_pkt *p)
 					line[n++] = ' ';
 				n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x", p->data[i]);
 			} else {
-				if (i > 0 && i % 8 == 0)
+				if (i % 8 == 0) /* as Click: before the first group too */
 					line[n++] = ' ';
 				line[n++] = p->data[i] >= 32 && p->data[i] < 127 ? (char)p->data[i] : '.';
 			}
