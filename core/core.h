@@ -151,6 +151,7 @@ struct core_nf_stats {
 	uint64_t rx;       /* packets given (RX side) */
 	uint64_t allocs;   /* fresh buffers given (RX side) */
 	uint64_t tx;       /* descriptors returned (TX side) */
+	uint64_t tx_bursts; /* tx ring reads that took at least one (TX side) */
 	uint64_t returned; /* buffers accepted back (TX side) */
 	uint64_t reclaimed;
 	uint64_t doorbells; /* times the RX side woke the NF */
@@ -306,6 +307,7 @@ struct core_cfg_stats {
 
 struct core_port_stats {
 	uint64_t rx;
+	uint64_t rx_bursts; /* RX bursts that brought at least one packet */
 	uint64_t tx;
 	uint64_t tx_drop;
 } __rte_cache_aligned;

@@ -568,6 +568,7 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	if (n == 0)
 		return 0;
 	dp->c->port_st[port].rx += n;
+	dp->c->port_st[port].rx_bursts++;
 	only = rx_unread_to(dp, r, port, &dest);
 	if (only != NULL) {
 		rx_unread(dp, m, n, port, &dest, only, t0);
@@ -812,6 +813,7 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 		return 0;
 	dp->nic_cycles = 0;
 	nf->st.tx += n;
+	nf->st.tx_bursts++;
 	for (i = 0; i < n; i++) {
 		struct core_verdict vr = core_validate(&v, &d[i]);
 		struct rte_mbuf *m;

@@ -46,11 +46,11 @@ static void
 nf_walk(const struct core_nf *nf, const struct core_flows *fl, stat_fn fn, void *arg)
 {
 	static const char *const names[] = {
-		"role", "rx", "tx", "allocs", "held", "doorbells", "alloc_capped", "live",
-		"orphaned", "placed", "flows", "load", "draining", "pid",
+		"role", "rx", "tx", "tx_bursts", "allocs", "held", "doorbells", "alloc_capped",
+		"live", "orphaned", "placed", "flows", "load", "draining", "pid",
 	};
 	const uint64_t values[] = {
-		nf->role, nf->st.rx, nf->st.tx, nf->st.allocs, core_nf_held(nf),
+		nf->role, nf->st.rx, nf->st.tx, nf->st.tx_bursts, nf->st.allocs, core_nf_held(nf),
 		nf->st.doorbells, nf->st.alloc_capped, nf->reachable, nf->orphaned,
 		__atomic_load_n(&nf->st.placed, __ATOMIC_RELAXED),
 		fl == NULL ? 0 : core_flows_of(fl, nf->id, nf->gen), nf_ring_load(nf),
@@ -96,6 +96,8 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 	for (port = 0; port < c->nb_ports; port++) {
 		snprintf(name, sizeof(name), "port%u_rx", port);
 		fn(arg, name, c->port_st[port].rx);
+		snprintf(name, sizeof(name), "port%u_rx_bursts", port);
+		fn(arg, name, c->port_st[port].rx_bursts);
 		snprintf(name, sizeof(name), "port%u_tx", port);
 		fn(arg, name, c->port_st[port].tx);
 		snprintf(name, sizeof(name), "port%u_tx_drop", port);

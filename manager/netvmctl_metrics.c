@@ -34,6 +34,8 @@ struct fam {
 
 static const struct fam fams[] = {
 	{ FAM_PORT, "rx", "netvm_port_rx_packets_total", "counter", "Packets received by the port." },
+	{ FAM_PORT, "rx_bursts", "netvm_port_rx_bursts_total", "counter",
+	  "Receive bursts that brought at least one packet (at most 64 each)." },
 	{ FAM_PORT, "tx", "netvm_port_tx_packets_total", "counter", "Packets sent by the port." },
 	{ FAM_PORT, "tx_drop", "netvm_port_tx_dropped_total", "counter",
 	  "Packets the port's device refused to send." },
@@ -45,6 +47,8 @@ static const struct fam fams[] = {
 	{ FAM_NF, "rx", "netvm_nf_rx_packets_total", "counter", "Packets given to the NF." },
 	{ FAM_NF, "tx", "netvm_nf_tx_packets_total", "counter",
 	  "Descriptors the NF returned." },
+	{ FAM_NF, "tx_bursts", "netvm_nf_tx_bursts_total", "counter",
+	  "Reads of the NF's tx rings that took at least one descriptor (at most 64 each)." },
 	{ FAM_NF, "allocs", "netvm_nf_allocs_total", "counter", "Fresh buffers given to the NF." },
 	{ FAM_NF, "doorbells", "netvm_nf_doorbells_total", "counter",
 	  "Wake-ups rung for the NF." },

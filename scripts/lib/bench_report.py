@@ -198,9 +198,24 @@ def netvm_trial(args):
                      if re.fullmatch(r"nf\d+_(rx|tx)", k)}
     out["drops_pps"] = {k: delta(k) / dt for k in last["reply"]
                         if k.startswith("drop_") and delta(k) > 0}
+    out["mean_burst"] = mean_bursts(last["reply"], delta)
     out["window_s"] = dt
     if out["rate_pps"] <= 0:
         return dict(out, error="no packet sent during the window")
+    return out
+
+
+def mean_bursts(reply, delta):
+    """Packets per non-empty burst over the window: the ports' RX bursts
+    (port<P>_rx / port<P>_rx_bursts) and the NFs' returns (nf<I>_tx /
+    nf<I>_tx_bursts); a key is left out when its bursts did not grow."""
+    out = {}
+    for label, pkts, bursts in (("port_rx", r"port\d+_rx", r"port\d+_rx_bursts"),
+                                ("nf_return", r"nf\d+_tx", r"nf\d+_tx_bursts")):
+        n = sum(delta(k) for k in reply if re.fullmatch(pkts, k))
+        b = sum(delta(k) for k in reply if re.fullmatch(bursts, k))
+        if b > 0:
+            out[label] = n / b
     return out
 
 
@@ -284,6 +299,12 @@ def collect(directory, schedule, witnesses):
                     cyc.setdefault(k, []).append(v)
             entry["cycles_per_pkt"] = {k: statistics.median(v) for k, v in cyc.items()}
             entry["cycles_spread"] = {k: spread(v) for k, v in cyc.items()}
+            bursts = {}
+            for t in ok:
+                for k, v in t.get("mean_burst", {}).items():
+                    bursts.setdefault(k, []).append(v)
+            if bursts:
+                entry["mean_burst"] = {k: statistics.median(v) for k, v in bursts.items()}
             entry["disturbed_trials"] = [t["trial"] for t in trials if t.get("disturbed")]
             pins = [t["affinity"]["pinned"] for t in trials if t.get("affinity")]
             entry["pinned"] = all(pins) if pins else None
@@ -452,6 +473,13 @@ def summary(args):
                   f"{fmt_cycles(e)}")
         if e["status"] != "ok":
             print(f"{name:<20} {e['status']}: {e.get('note', '')}")
+    bursts = [(name, results[cid]["mean_burst"]) for cid, name in CASES
+              if results.get(cid, {}).get("mean_burst")]
+    if bursts:
+        print("\npackets per non-empty burst (of at most 64), median over the trials:")
+        for name, b in bursts:
+            print(f"  {name:<20} port RX {b.get('port_rx', 0):5.1f}   "
+                  f"NF returns {b.get('nf_return', 0):5.1f}")
     print()
     print(f"{'ratio':<34} {'of medians':>10}  per round: median [min - max] spread")
     for key, val in doc["ratios"].items():

@@ -218,7 +218,38 @@ def check_build_b():
     subprocess.run(["rm", "-rf", env["NETVM_BENCH_DIR"]], check=False)
 
 
+def check_bursts():
+    """A netvm trial's packets per burst, from two hand-written samples."""
+    with tempfile.TemporaryDirectory() as d:
+        first = {"port0_rx": 1000, "port0_rx_bursts": 20, "port1_rx": 0, "port1_rx_bursts": 0,
+                 "port0_tx": 0, "port1_tx": 500, "nf0_tx": 700, "nf0_tx_bursts": 10}
+        # over the window: ports 6400 + 3200 packets in 100 + 100 bursts (48 each);
+        # the NF 9000 returns in 200 ring reads (45 each)
+        last = dict(first, port0_rx=7400, port0_rx_bursts=120, port1_rx=3200,
+                    port1_rx_bursts=100, port0_tx=4000, port1_tx=6000, nf0_tx=9700,
+                    nf0_tx_bursts=210)
+        samples = os.path.join(d, "s.jsonl")
+        with open(samples, "w") as f:
+            for t, reply in ((10.0, first), (12.0, last)):
+                f.write(json.dumps({"t": t, "reply": reply}) + "\n")
+        log, out = os.path.join(d, "core.log"), os.path.join(d, "t.json")
+        with open(log, "w") as f:
+            f.write("stat port0_tx 4000\n")
+        r = subprocess.run([sys.executable, os.path.join(LIB, "bench_report.py"), "netvm",
+                            "--case", "netvm", "--trial", "1", "--out", out,
+                            "--samples", samples, "--core-log", log],
+                           capture_output=True, text=True)
+        trial = (load_json(out, "the netvm trial") if r.returncode == 0 else None) or {}
+        b = trial.get("mean_burst", {})
+        check(close(b.get("port_rx"), 48.0) and close(b.get("nf_return"), 45.0),
+              f"a netvm trial's mean bursts: port RX 48, NF returns 45 (got {b}; "
+              f"{r.stderr.strip() or 'no error'})")
+        check(close(trial.get("rate_pps"), (4000 + 5500) / 2.0),
+              f"... and its rate from the same samples (got {trial.get('rate_pps')})")
+
+
 def main():
+    check_bursts()
     check_order()
     check_judge()
     check_summary()

@@ -213,6 +213,15 @@ def main():
            "netvm_port_tx_packets_total{port=1} == port1_tx")
     chk.eq(val("netvm_port_rx_missed_total", port="0"), stats.get("port0_rx_missed"),
            "netvm_port_rx_missed_total{port=0} == port0_rx_missed")
+    # a burst brings 1 to 64 packets: n packets came in ceil(n / 64) to n bursts
+    for port, sent in ((0, len(frames)), (1, 7), (2, 5)):
+        bursts = stats.get(f"port{port}_rx_bursts")
+        chk.ok(bursts is not None and -(-sent // 64) <= bursts <= sent,
+               f"port{port}_rx_bursts: {sent} packets in {-(-sent // 64)}..{sent} bursts",
+               f"port{port}_rx_bursts {bursts}")
+        chk.eq(val("netvm_port_rx_bursts_total", port=str(port)), bursts,
+               f"netvm_port_rx_bursts_total{{port={port}}} == port{port}_rx_bursts")
+    chk.eq(types.get("netvm_port_rx_bursts_total"), "counter", "... a counter")
     chk.eq(val("netvm_drops_total", reason="no_rule"), stats.get("drop_no_rule"),
            "netvm_drops_total{reason=no_rule} == drop_no_rule")
     chk.ok(types.get("netvm_role_no_instance_total") == "counter" and
@@ -226,6 +235,17 @@ def main():
     nid = str(nf.id)
     chk.eq(val("netvm_nf_rx_packets_total", nf=nid, role="1"), stats.get(f"nf{nid}_rx"),
            f"netvm_nf_rx_packets_total{{nf={nid},role=1}} == nf{nid}_rx")
+    returned, rbursts = stats.get(f"nf{nid}_tx"), stats.get(f"nf{nid}_tx_bursts")
+    chk.ok(returned == len(frames) and rbursts is not None and
+           -(-returned // 64) <= rbursts <= returned,
+           f"nf{nid}_tx_bursts: the {len(frames)} returns came in "
+           f"{-(-len(frames) // 64)}..{len(frames)} ring reads",
+           f"nf{nid}_tx {returned} nf{nid}_tx_bursts {rbursts}")
+    chk.ok(types.get("netvm_nf_tx_bursts_total") == "counter" and
+           val("netvm_nf_tx_bursts_total", nf=nid, role="1") == rbursts,
+           f"netvm_nf_tx_bursts_total{{nf={nid},role=1}}: a counter, == nf{nid}_tx_bursts",
+           f"type {types.get('netvm_nf_tx_bursts_total')} "
+           f"value {val('netvm_nf_tx_bursts_total', nf=nid, role='1')}")
     chk.eq(val("netvm_nfs_attached"), 1, "netvm_nfs_attached == 1")
     chk.eq(types.get("netvm_drops_total"), "counter", "netvm_drops_total is a counter")
 
