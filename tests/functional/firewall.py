@@ -17,7 +17,11 @@ captures is known.
             an ACK through; ICMP errors whose quote names no connection (sent
             to the quoted destination, about GRE, about an error) go to the
             stateless rules, one with its quote cut short is malformed; ARP
-            is not IP
+            is not IP; a reply written into the port its connection came in
+            on is established all the same (the table keeps no ports); an
+            ICMP timestamp reply is not tracked (all the rules, not only the
+            stateless ones); an IPv6 SYN behind a hop-by-hop header has
+            protocol 0 for the rules (the deny rule for port 22 misses it)
   reload    SIGHUP with rules that deny new web connections: the connection
             opened before goes on both ways, a new one is denied; a file with
             an unknown protocol is refused with its line, column and rule
@@ -40,6 +44,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from scapy.layers.inet import ICMP, IP, TCP, UDP  # noqa: E402
+from scapy.layers.inet6 import IPv6, IPv6ExtHdrHopByHop  # noqa: E402
 from scapy.layers.l2 import ARP, Ether  # noqa: E402
 
 from nvtest import check  # noqa: E402
@@ -81,6 +86,9 @@ DATA = inside(IP(src=A, dst=WEB), TCP(sport=40000, dport=80, flags="PA", seq=100
 DATA_ACK = outside(IP(src=WEB, dst=A), TCP(sport=80, dport=40000, flags="A", seq=5001, ack=1011))
 DNS_Q = inside(IP(src=A, dst=DNS), UDP(sport=5353, dport=53) / b"query")
 DNS_R = outside(IP(src=DNS, dst=A), UDP(sport=53, dport=5353) / b"answer")
+# the same reply written into port 0, the port its connection came in on
+DNS_R_IN = inside(IP(src=DNS, dst=A), UDP(sport=53, dport=5353) / b"answer")
+A6, B6 = "2001:db8:1::2", "2001:db8:2::80"
 UNREACH = outside(IP(src=DNS, dst=A), ICMP(type=3, code=3)
                   / IP(src=A, dst=DNS) / UDP(sport=5353, dport=53) / b"query")
 # ICMP errors from a router whose quote gives the tracker no connection to
@@ -130,6 +138,8 @@ STEPS = [
      None, "no_match", None),
     ("UDP inside -> :53 (dir 0>1)", 0, DNS_Q, 1, "allowed_new", 2),
     ("its reply", 1, DNS_R, 0, "established", None),
+    ("its reply written into port 0: the table keeps no ports, out of port 1", 0, DNS_R_IN,
+     1, "established", None),
     ("UDP outside -> inside:53 (dir 0>1 excludes port 1)", 1,
      outside(IP(src="10.0.2.7", dst=A), UDP(sport=1000, dport=53)), None, "no_match", None),
     ("ICMP port unreachable about the DNS connection", 1, UNREACH, 0, "related", None),
@@ -145,6 +155,13 @@ STEPS = [
     ("ICMP unreachable whose quote is cut short", 1, UNREACH_SHORT, None, "malformed", None),
     ("UDP outside -> :7 (output 2 = out 1)", 1,
      outside(IP(src="10.0.2.7", dst=A), UDP(sport=1000, dport=7)), 1, "allowed_new", 5),
+    ("ICMP timestamp reply from outside: not tracked, no rule of port 1 matches", 1,
+     outside(IP(src="10.0.2.9", dst=A), ICMP(type=14)), None, "no_match", None),
+    ("IPv6 SYN inside -> :22 (deny rule 3)", 0,
+     inside(IPv6(src=A6, dst=B6), TCP(sport=40030, dport=22, flags="S")), None, "denied", 3),
+    ("IPv6 SYN inside -> :22 behind a hop-by-hop header: protocol 0 for the rules", 0,
+     inside(IPv6(src=A6, dst=B6) / IPv6ExtHdrHopByHop(), TCP(sport=40031, dport=22, flags="S")),
+     None, "no_match", None),
     ("ARP", 0, pad(Ether(src=IN_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(psrc=A, pdst=WEB)),
      None, "not_ip", None),
     ("echo request inside -> web", 0,
@@ -302,6 +319,10 @@ def main():
     expected_cnt["established"] += 3 + 2 + 20 * batches
     expected_cnt["denied"] += 2 + 1
     chk.eq({k: counters.get(k) for k in COUNTERS}, expected_cnt, "the counters per reason")
+    # the tracker's invalid packets: the 4 stray frames of rules v1 and the 3 of
+    # no connection that stateless rules allowed (the ACK from port 179, two
+    # unreachables)
+    chk.eq(counters.get("ct_invalid_pkts"), 7, "ct_invalid_pkts: ct_invalid + the stray path")
     # the rule set in force is the last v2: it saw none of the frames before
     chk.eq({r: (counters.get(f"rule{r}_packets"), counters.get(f"rule{r}_bytes"))
             for r in range(1, 8)}, {r: (0, 0) for r in range(1, 8)},
