@@ -644,8 +644,8 @@ rules_read(FILE *f, const char *name, unsigned int nb_ports, char *err, size_t e
 	P->err = err;
 	P->errlen = errlen;
 	if (bad_line == 0 && f != NULL && ferror(f)) {
-		e = EIO;
-		snprintf(err, errlen, "%s: read error", name);
+		e = errno ? errno : EIO; /* getline()'s: EISDIR for a directory */
+		snprintf(err, errlen, "%s: %s", name, strerror(e));
 		goto fail;
 	}
 	if (bad_line != 0) {

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -115,6 +117,22 @@ test_conditions(void **state)
 	fw_rules_free(rs);
 }
 
+/* A rules file that cannot be read is refused with the reason the system gives. */
+static void
+test_unreadable(void **state)
+{
+	char dir[] = "/tmp/fw_rules_dirXXXXXX", want[64], err[512] = "";
+	struct fw_ruleset *rs;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	rs = fw_rules_load(dir, 2, err, sizeof(err));
+	rmdir(dir);
+	assert_null(rs);
+	snprintf(want, sizeof(want), "%s: Is a directory", dir);
+	assert_string_equal(err, want);
+}
+
 int
 main(void)
 {
@@ -122,6 +140,7 @@ main(void)
 		cmocka_unit_test(test_define_mac),
 		cmocka_unit_test(test_first_error),
 		cmocka_unit_test(test_conditions),
+		cmocka_unit_test(test_unreadable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
