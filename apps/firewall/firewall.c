@@ -325,14 +325,14 @@ fw_command(struct nl_ctx *ctx, void *state, struct nl_cmd *cmd)
 	const char *name;
 	char err[1024];
 
-	if (cmd->argc < 2 || strcmp(cmd->argv[0], "rules") != 0)
+	if (strcmp(cmd->argv[0], "rules") != 0)
 		return -ENOTSUP;
-	if (strcmp(cmd->argv[1], "show") == 0 && cmd->argc == 2) {
+	if (cmd->argc == 2 && strcmp(cmd->argv[1], "show") == 0) {
 		fw_show(s, cmd->out);
 		return 0;
 	}
-	if ((strcmp(cmd->argv[1], "load") != 0 && strcmp(cmd->argv[1], "check") != 0) ||
-	    cmd->argc > 3) {
+	if (cmd->argc < 2 || cmd->argc > 3 ||
+	    (strcmp(cmd->argv[1], "load") != 0 && strcmp(cmd->argv[1], "check") != 0)) {
 		fprintf(cmd->out, "usage: rules load [NAME] | rules check [NAME] (the rules file "
 			"as the command's data) | rules show\n");
 		return -EINVAL;

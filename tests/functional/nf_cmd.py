@@ -102,6 +102,9 @@ def netlib_part(chk, nv, fw):
     rc, out, err = nv.nf(fw.id, "frobnicate", "now")
     chk.ok(rc == 1 and "unknown command 'frobnicate'" in err,
            "an unknown command: exit 1, says so", f"rc={rc} {err}")
+    rc, out, err = nv.nf(fw.id, "rules")
+    chk.ok(rc == 1 and "usage: rules load [NAME] | rules check [NAME]" in err,
+           "'rules' alone: exit 1, the firewall's usage", f"rc={rc} {err}")
     rc, out, err = nv.nf(63, "help")
     chk.ok(rc == 1 and "no NF 63" in err, "a missing NF: exit 1, says so", f"rc={rc} {err}")
     rc, out, err = nv("nf", "cmd", "x1", "help")
