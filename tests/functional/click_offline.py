@@ -91,6 +91,8 @@ netvm-click --offline, no root, no core engine.
   simtime        the simulated clock moves on 1 µs per request of the time
   -h             a class name for the element prints every one with headers;
                  ports as Click writes it
+  Classifier     VALUE and MASK of an even number of digits, equally long; "! "
+                 before a clause; Click's messages
   big            a chain of 200 000 elements (the documented limit) parses and
                  runs (names are indexed: it took minutes at 100 000); one
                  more is refused
@@ -1605,6 +1607,31 @@ def arpquerier(env, chk):
            "table: address, not known, no Ethernet address, age", h.get("a.table"))
 
 
+def classifier_patterns(env, chk):
+    # Click's Classifier: VALUE an even number (>= 2) of hex digits or '?', MASK
+    # as long as VALUE, spaces allowed after '!'
+    src = "InfiniteSource(DATA \\<08004500 0001>, LIMIT 1, STOP true)"
+    for pat, want in (("! 0/0801", "m:    6"), ("!0/0800", "no:    6"),
+                      ("4/0001%00ff 0/??00", "m:    6"), ("0/08?1", "no:    6")):
+        conf = (f"{src} -> c :: Classifier({pat}, -) -> Print(m, MAXLENGTH 0) -> Discard; "
+                "c[1] -> Print(no, MAXLENGTH 0) -> Discard")
+        rc, out, err = click(env, "-e", conf)
+        chk.ok(rc == 0 and err.strip() == want, f"Classifier({pat}): {want}", f"rc={rc} {err!r}")
+    for pat, msg in (("0/080", "pattern 0: value has odd number of hex digits"),
+                     ("0/0", "pattern 0: value has less than 2 hex digits"),
+                     ("0/0800%ff", "pattern 0: mask has too few hex digits"),
+                     ("0/08%ffff", "pattern 0: mask has too many hex digits"),
+                     ("0/0800x", "pattern 0: expected a digit"),
+                     ("0 /08", "pattern 0: expected '/'")):
+        conf = f"Idle -> c :: Classifier({pat}, -) -> Discard; c[1] -> Discard"
+        rc, out, err = click(env, "-q", "-e", conf)
+        chk.ok(rc != 0 and msg in err, f"Classifier({pat}) refused: {msg}", f"rc={rc} {err!r}")
+    rc, out, err = click(env, "-q", "-e", "Idle -> c :: Classifier(0/08, 0/09, -) -> Discard; "
+                         "c[1] -> Discard")
+    chk.ok(rc != 0 and "need 2 arguments, one per output port" in err,
+           "three patterns for two outputs refused in Click's words", f"rc={rc} {err!r}")
+
+
 def main():
     env = nvenv.setup("click_offline", timeout=200, description=__doc__)
     chk = check.Checker("click_offline")
@@ -1708,6 +1735,8 @@ def main():
     unstrip(env, chk)
     chk.section("ARPQuerier's broadcast, multicast, query spacing and handlers")
     arpquerier(env, chk)
+    chk.section("Classifier's patterns")
+    classifier_patterns(env, chk)
     chk.section("200 000 elements")
     big(env, chk)
     env.done(chk)

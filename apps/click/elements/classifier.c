@@ -2,8 +2,9 @@
 /*
  * Classifier(PATTERN, ...) — byte patterns relative to the packet data.
  * A pattern is space-separated clauses, all of which must hold:
- * OFFSET/HEX[%MASK] ('?' in HEX is a wildcard nibble), "!" before a clause
- * negates it; "-" (or an empty pattern) matches everything. A clause whose
+ * OFFSET/HEX[%MASK] (an even number of hex digits, '?' a wildcard nibble,
+ * MASK as long as HEX), "!" before a clause negates it; "-" (or an empty
+ * pattern) matches everything. A clause whose
  * bytes lie beyond the packet is false. First match wins; no match: dropped.
  */
 #include <ctype.h>
@@ -36,66 +37,102 @@ nib(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* Parse "OFFSET/HEX[%MASK]" into @c. Returns 0 or -EINVAL. */
-static int
-parse_clause(const char *w, struct cl_clause *c)
+/* Value and mask of hex digit or '?' @c into the nibble at @shift. */
+static void
+nibble(int c, int shift, uint8_t *v, uint8_t *m)
 {
-	char *end;
-	const char *hex, *pm;
-	size_t hl, ml = 0, bytes;
+	int x = c == '?' ? 0 : nib(c);
 
-	c->neg = false;
-	while (*w == '!') {
-		c->neg = !c->neg;
-		w++;
-	}
-	if (!isdigit((unsigned char)*w))
-		return -EINVAL;
-	c->off = (uint32_t)strtoul(w, &end, 10);
-	if (*end != '/')
-		return -EINVAL;
-	hex = end + 1;
-	pm = strchr(hex, '%');
-	hl = pm ? (size_t)(pm - hex) : strlen(hex);
-	if (pm)
-		ml = strlen(pm + 1);
-	if (hl == 0 || (pm && ml == 0))
-		return -EINVAL;
-	bytes = (hl + 1) / 2;
-	if (pm && (ml + 1) / 2 > bytes)
-		bytes = (ml + 1) / 2;
-	c->len = (uint32_t)bytes;
-	c->val = calloc(bytes, 1);
-	c->mask = calloc(bytes, 1);
-	if (!c->val || !c->mask)
-		return -ENOMEM;
-	/* An odd number of digits: the last nibble is a wildcard. */
-	for (size_t i = 0; i < bytes * 2; i++) {
-		int v = 0, m = 0;
+	*v |= (uint8_t)(x << shift);
+	*m |= (uint8_t)((c == '?' ? 0 : 0xf) << shift);
+}
 
-		if (i < hl && hex[i] != '?') {
-			v = nib((unsigned char)hex[i]);
-			if (v < 0)
-				return -EINVAL;
-			m = 0xf;
+/* Parse pattern @slot, @s, into @pt as Click's Classifier does: clauses
+ * "[!]OFFSET/VALUE[%MASK]" separated by spaces, VALUE and MASK an even
+ * number (at least 2) of hex digits or '?', MASK as long as VALUE; "-" alone
+ * matches everything. Returns 0 or a negative errno after an error. */
+static int
+parse_pattern(struct ck_element *e, int slot, const char *s, struct cl_pattern *pt)
+{
+	size_t len = strlen(s), i = 0, cap = 0;
+
+	if (strcmp(s, "-") == 0)
+		i = len;
+	while (i < len) {
+		struct cl_clause *c;
+		size_t vp, ve, mp = 0, me = 0, bytes;
+		bool neg = false, mask = false;
+		uint32_t off = 0;
+
+		while (i < len && isspace((unsigned char)s[i]))
+			i++;
+		if (i >= len)
+			break;
+		if (s[i] == '!') {
+			neg = true;
+			i++;
+			while (i < len && isspace((unsigned char)s[i]))
+				i++;
 		}
-		c->val[i / 2] |= (uint8_t)(v << (i % 2 ? 0 : 4));
-		c->mask[i / 2] |= (uint8_t)(m << (i % 2 ? 0 : 4));
-	}
-	if (pm) {
-		for (size_t i = 0; i < bytes * 2; i++) {
-			int m = i < ml ? nib((unsigned char)pm[1 + i]) : 0;
+		if (i >= len || !isdigit((unsigned char)s[i]))
+			return ck_error(e, "pattern %d: expected a digit", slot);
+		while (i < len && isdigit((unsigned char)s[i])) {
+			if (off > 100000000)
+				return ck_error(e, "pattern %d: offset too large", slot);
+			off = off * 10 + (uint32_t)(s[i++] - '0');
+		}
+		if (i >= len || s[i] != '/')
+			return ck_error(e, "pattern %d: expected '/'", slot);
+		vp = ++i;
+		while (i < len && (isxdigit((unsigned char)s[i]) || s[i] == '?'))
+			i++;
+		ve = i;
+		if (i < len && s[i] == '%') {
+			mask = true;
+			mp = ++i;
+			while (i < len && (isxdigit((unsigned char)s[i]) || s[i] == '?'))
+				i++;
+			me = i;
+		}
+		if (ve - vp < 2)
+			return ck_error(e, "pattern %d: value has less than 2 hex digits", slot);
+		if ((ve - vp) % 2 != 0)
+			return ck_error(e, "pattern %d: value has odd number of hex digits", slot);
+		if (mask && me - mp != ve - vp)
+			return ck_error(e, "pattern %d: mask has too %s hex digits", slot,
+					me - mp > ve - vp ? "many" : "few");
+		if (pt->n == cap) {
+			struct cl_clause *n;
 
-			if (m < 0)
-				return -EINVAL;
-			if (i % 2 == 0)
-				c->mask[i / 2] &= (uint8_t)(m << 4 | 0x0f);
-			else
-				c->mask[i / 2] &= (uint8_t)(m | 0xf0);
+			cap = cap ? cap * 2 : 4;
+			n = realloc(pt->c, cap * sizeof(*n));
+			if (!n)
+				return ck_error(e, "out of memory");
+			pt->c = n;
+		}
+		c = &pt->c[pt->n++];
+		bytes = (ve - vp) / 2;
+		c->off = off;
+		c->len = (uint32_t)bytes;
+		c->neg = neg;
+		c->val = calloc(bytes, 1);
+		c->mask = calloc(bytes, 1);
+		if (!c->val || !c->mask)
+			return ck_error(e, "out of memory");
+		for (size_t k = 0; k < bytes; k++) {
+			uint8_t v = 0, m = 0, mv = 0, mm = 0;
+
+			nibble(s[vp + 2 * k], 4, &v, &m);
+			nibble(s[vp + 2 * k + 1], 0, &v, &m);
+			if (mask) {
+				nibble(s[mp + 2 * k], 4, &mv, &mm);
+				nibble(s[mp + 2 * k + 1], 0, &mv, &mm);
+				m &= mv & mm;
+			}
+			c->mask[k] = m;
+			c->val[k] = v & m;
 		}
 	}
-	for (size_t i = 0; i < bytes; i++)
-		c->val[i] &= c->mask[i];
 	return 0;
 }
 
@@ -109,26 +146,11 @@ classifier_configure(struct ck_element *e)
 	if (n < 0)
 		return ck_error(e, "out of memory");
 	if ((unsigned int)n != e->nout && e->nout != 0)
-		rc = ck_error(e, "%d patterns but %u outputs", n, e->nout);
+		rc = ck_error(e, "need %u arguments, one per output port", e->nout);
 	cl->pat = calloc((size_t)n + 1, sizeof(*cl->pat));
 	cl->n = cl->pat ? (unsigned int)n : 0;
-	for (int i = 0; i < n && rc == 0 && cl->pat; i++) {
-		char **w;
-		int nwords = ck_args_words(args[i], &w), nw = nwords;
-
-		if (nw < 0) {
-			rc = ck_error(e, "out of memory");
-			break;
-		}
-		if (nw == 1 && strcmp(w[0], "-") == 0)
-			nw = 0;
-		cl->pat[i].c = calloc((size_t)nw + 1, sizeof(struct cl_clause));
-		cl->pat[i].n = (unsigned int)nw;
-		for (int j = 0; j < nw && rc == 0; j++)
-			if (parse_clause(w[j], &cl->pat[i].c[j]) < 0)
-				rc = ck_error(e, "pattern %d: bad clause '%s'", i, w[j]);
-		ck_args_free(w, nwords);
-	}
+	for (int i = 0; i < n && rc == 0 && cl->pat; i++)
+		rc = parse_pattern(e, i, args[i], &cl->pat[i]);
 	ck_args_free(args, n);
 	return rc;
 }
