@@ -91,6 +91,7 @@ netvm-click --offline, no root, no core engine.
   simtime        the simulated clock moves on 1 µs per request of the time
   -h             a class name for the element prints every one with headers;
                  ports as Click writes it
+  Print          CONTENTS ASCII as Click lays it out; the active handler
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
   big            a chain of 200 000 elements (the documented limit) parses and
@@ -1632,6 +1633,19 @@ def classifier_patterns(env, chk):
            "three patterns for two outputs refused in Click's words", f"rc={rc} {err!r}")
 
 
+def print_ascii_active(env, chk):
+    # Click's Print: CONTENTS ASCII puts a space before every 8 characters (so
+    # two after the bar); an active handler (rw); its CONTENTS message
+    conf = ("InfiniteSource(DATA \\<41424344 45464748 494a0a>, LIMIT 2, STOP true) -> "
+            "p :: Print(y, CONTENTS ASCII) -> Counter(COUNT_CALL 1 p.active false) -> Discard")
+    rc, out, err = click(env, "-e", conf, "-h", "p.active")
+    chk.eq((rc, err, out), (0, "y:   11 |  ABCDEFGH IJ.\n", "false\n"),
+           "Print ASCII: ' |  ABCDEFGH IJ.'; active written false prints no more")
+    rc, out, err = click(env, "-q", "-e", "Idle -> Print(CONTENTS hexa) -> Discard")
+    chk.ok(rc != 0 and "bad contents value 'HEXA'; should be 'NONE', 'HEX', or 'ASCII'" in err,
+           "Print(CONTENTS hexa) refused in Click's words", f"rc={rc} {err!r}")
+
+
 def main():
     env = nvenv.setup("click_offline", timeout=200, description=__doc__)
     chk = check.Checker("click_offline")
@@ -1735,6 +1749,8 @@ def main():
     unstrip(env, chk)
     chk.section("ARPQuerier's broadcast, multicast, query spacing and handlers")
     arpquerier(env, chk)
+    chk.section("Print's ASCII contents and active handler")
+    print_ascii_active(env, chk)
     chk.section("Classifier's patterns")
     classifier_patterns(env, chk)
     chk.section("200 000 elements")

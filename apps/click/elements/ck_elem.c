@@ -26,6 +26,33 @@ ck_h_read_int(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	return 0;
 }
 
+/* Print a bool of the element's state as "true" or "false". Returns 0. */
+int
+ck_h_read_bool(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	bool v;
+
+	memcpy(&v, (const char *)e->priv + h->arg, sizeof(v));
+	fprintf(f, "%s\n", v ? "true" : "false");
+	return 0;
+}
+
+/* Set a bool of the element's state. Returns 0 or -EINVAL for a value that
+ * is no boolean. */
+int
+ck_h_write_bool(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	bool b;
+
+	if (ck_parse_bool(v, &b) < 0) {
+		if (errf)
+			fprintf(errf, "%s: expected boolean\n", h->name);
+		return -EINVAL;
+	}
+	memcpy((char *)e->priv + h->arg, &b, sizeof(b));
+	return 0;
+}
+
 /* Print one "COUNT\tREASON" line per drop reason. Returns 0. */
 static int
 drop_details_read(struct ck_element *e, const struct ck_handler *h, FILE *f)

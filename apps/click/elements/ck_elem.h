@@ -23,6 +23,13 @@
 int ck_h_read_u64(struct ck_element *e, const struct ck_handler *h, FILE *f);
 /* A read handler printing the int at byte offset h->arg of e->priv. */
 int ck_h_read_int(struct ck_element *e, const struct ck_handler *h, FILE *f);
+/* A read handler printing the bool at byte offset h->arg of e->priv as
+ * "true" or "false". */
+int ck_h_read_bool(struct ck_element *e, const struct ck_handler *h, FILE *f);
+/* A write handler setting the bool at byte offset h->arg of e->priv from a
+ * boolean ("true", "false", 1, 0, ...). */
+int ck_h_write_bool(struct ck_element *e, const struct ck_handler *h, const char *v,
+		   FILE *errf);
 
 /* The most drop reasons a checking element (CheckIPHeader, Check*Header) has. */
 #define CK_DROP_REASONS 8

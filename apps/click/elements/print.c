@@ -6,8 +6,9 @@
  *   length as %4d, then " | " and up to MAXLENGTH (24) bytes in hex, in
  *   4-byte groups separated by a space (CONTENTS ASCII: printable chars,
  *   '.' for others, a space before each group of 8, the first too, as
- *   Click; CONTENTS NONE or false: no bytes).
+ *   Click; CONTENTS NONE or false: no bytes). Handler active (rw).
  */
+#include <ctype.h>
 #include <inttypes.h>
 
 #include "ck_elem.h"
@@ -55,8 +56,12 @@ print_configure(struct ck_element *e)
 			pr->mode = 2;
 		else if (ck_parse_bool(c, &b) == 0)
 			pr->mode = b ? 1 : 0;
-		else
-			return ck_error(e, "CONTENTS: expected NONE, HEX, ASCII or a boolean");
+		else {
+			for (char *u = pr->contents.p; *u; u++)
+				*u = (char)toupper((unsigned char)*u);
+			return ck_error(e, "bad contents value '%s'; should be 'NONE', 'HEX', or "
+					"'ASCII'", c);
+		}
 	}
 	return 0;
 }
@@ -110,6 +115,12 @@ print_cleanup(struct ck_element *e)
 	free(pr->contents.p);
 }
 
+static const struct ck_handler print_handlers[] = {
+	{ "active", CK_H_READ | CK_H_WRITE, ck_h_read_bool, ck_h_write_bool,
+	  offsetof(struct print, active), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
 const struct ck_element_class ck_class_Print = {
 	.name = "Print",
 	.ports = "1/1",
@@ -118,4 +129,5 @@ const struct ck_element_class ck_class_Print = {
 	.configure = print_configure,
 	.action = print_action,
 	.cleanup = print_cleanup,
+	.handlers = print_handlers,
 };
