@@ -92,6 +92,7 @@ netvm-click --offline, no root, no core engine.
   -h             a class name for the element prints every one with headers;
                  ports as Click writes it
   Print          CONTENTS ASCII as Click lays it out; the active handler
+  route errors   the routing tables' configuration errors in Click's words
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
   big            a chain of 200 000 elements (the documented limit) parses and
@@ -1646,6 +1647,20 @@ def print_ascii_active(env, chk):
            "Print(CONTENTS hexa) refused in Click's words", f"rc={rc} {err!r}")
 
 
+def route_config_errors(env, chk):
+    # Click's IPRouteTable::configure: "argument N should be 'ADDR/MASK [GATEWAY]
+    # OUTPUT'", "argument N bad OUTPUT" (N from 1)
+    for cls in ("StaticIPLookup", "LinearIPLookup", "RadixIPLookup"):
+        for routes, msg in (("1.0.0.0/8 0, 0/0 2.0.0.1 2", "argument 2 bad OUTPUT"),
+                            ("1.0.0.0/8 -1, 0/0 1", "argument 1 bad OUTPUT"),
+                            ("1.0.0.0/8 0, 0/0 1, 2.0.0.0/8 x 1",
+                             "argument 3 should be 'ADDR/MASK [GATEWAY] OUTPUT'")):
+            conf = f"Idle -> r :: {cls}({routes}) -> Discard; r[1] -> Discard"
+            rc, out, err = click(env, "-q", "-e", conf)
+            chk.ok(rc != 0 and f"While configuring 'r :: {cls}': {msg}\n" in err,
+                   f"{cls}({routes}): {msg}", f"rc={rc} {err!r}")
+
+
 def main():
     env = nvenv.setup("click_offline", timeout=200, description=__doc__)
     chk = check.Checker("click_offline")
@@ -1751,6 +1766,8 @@ def main():
     arpquerier(env, chk)
     chk.section("Print's ASCII contents and active handler")
     print_ascii_active(env, chk)
+    chk.section("routing tables' configuration errors")
+    route_config_errors(env, chk)
     chk.section("Classifier's patterns")
     classifier_patterns(env, chk)
     chk.section("200 000 elements")

@@ -198,10 +198,11 @@ lookup_configure(struct ck_element *e)
 	for (int i = 0; i < n && rc == 0; i++) {
 		struct route r, old;
 
-		if (parse_route(e, args[i], false, &r) < 0 || r.out < 0 ||
-		    r.out >= (int)e->nout)
-			rc = ck_error(e, "route %d: expected 'ADDR/MASK [GATEWAY] OUTPUT', got '%s'",
-				      i + 1, args[i]);
+		if (parse_route(e, args[i], false, &r) < 0)
+			rc = ck_error(e, "argument %d should be 'ADDR/MASK [GATEWAY] OUTPUT'",
+				      i + 1);
+		else if (r.out < 0 || r.out >= (int)e->nout)
+			rc = ck_error(e, "argument %d bad OUTPUT", i + 1);
 		else if (add_route(l, &r, false, &old) == -ENOMEM)
 			rc = ck_error(e, "out of memory");
 	}
