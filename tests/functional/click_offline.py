@@ -93,6 +93,8 @@ netvm-click --offline, no root, no core engine.
                  ports as Click writes it
   Print          CONTENTS ASCII as Click lays it out; the active handler
   route errors   the routing tables' configuration errors in Click's words
+  ToDump         SNAPLEN 0 no limit, the time for a packet without a timestamp,
+                 filename/count/reset_counts, Click's ENCAP message
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
   big            a chain of 200 000 elements (the documented limit) parses and
@@ -1661,6 +1663,39 @@ def route_config_errors(env, chk):
                    f"{cls}({routes}): {msg}", f"rc={rc} {err!r}")
 
 
+def todump(env, chk):
+    # Click's ToDump: SNAPLEN 0 is no limit (header snaplen 0xFFFFFFFF); a packet
+    # without a timestamp gets the current time; handlers filename, count,
+    # reset_counts; a bad ENCAP is "bad encapsulation type"
+    path = env.path("todump.pcap")
+    conf = f"InfiniteSource(LIMIT 2, STOP true) -> t :: ToDump({path}, SNAPLEN 0)"
+    rc, out, err = click(env, "-e", conf)
+    with open(path, "rb") as f:
+        data = f.read().ljust(40, b"\0")
+    snaplen, = struct.unpack("<I", data[16:20])
+    caplen, wirelen = struct.unpack("<II", data[32:40])
+    chk.eq((snaplen, caplen, wirelen, os.path.getsize(path)),
+           (0xFFFFFFFF, 69, 69, 24 + 2 * (16 + 69)),
+           "SNAPLEN 0: no limit, whole 69-byte packets written")
+    dump = '!data ip_src ip_dst\n1.0.0.1 2.0.0.2\n'
+    conf = ("FromIPSummaryDump(DATA %s, STOP true) -> ToDump(%s, ENCAP IP)"
+            % (json.dumps(dump), path))
+    rc, out, err = click(env, "--simtime", "-e", conf)
+    with open(path, "rb") as f:
+        data = f.read().ljust(28, b"\0")
+    chk.eq((rc, struct.unpack("<I", data[20:24])[0], struct.unpack("<I", data[24:28])[0]),
+           (0, 12, 1000000000),
+           "a packet without a timestamp is written with the (simulated) time; ENCAP IP raw")
+    conf = (f"InfiniteSource(LIMIT 3, STOP true) -> t :: ToDump({path}) -> "
+            "c :: Counter(COUNT_CALL 2 t.reset_counts) -> Discard")
+    rc, out, err = click(env, "-e", conf, "-h", "t.filename", "-h", "t.count")
+    chk.eq((rc, handlers(out)), (0, {"t.filename": path, "t.count": "1"}),
+           "ToDump: filename, count (reset by reset_counts after the second)")
+    rc, out, err = click(env, "-q", "-e", f"Idle -> ToDump({path}, ENCAP FOO)")
+    chk.ok(rc != 0 and "bad encapsulation type" in err, "ToDump(ENCAP FOO) refused as Click",
+           f"rc={rc} {err!r}")
+
+
 def main():
     env = nvenv.setup("click_offline", timeout=200, description=__doc__)
     chk = check.Checker("click_offline")
@@ -1768,6 +1803,8 @@ def main():
     print_ascii_active(env, chk)
     chk.section("routing tables' configuration errors")
     route_config_errors(env, chk)
+    chk.section("ToDump")
+    todump(env, chk)
     chk.section("Classifier's patterns")
     classifier_patterns(env, chk)
     chk.section("200 000 elements")

@@ -7,7 +7,9 @@
  * as extra length. FORCE_IP: non-IPv4 packets go to output 1 or are dropped.
  * At the end STOP true stops the driver. START/END/TIMING are ignored.
  * ToDump(FILENAME, SNAPLEN, ENCAP, EXTRA_LENGTH) — writes a pcap file
- * (microseconds, host byte order); with output 0 connected packets go on.
+ * (microseconds, host byte order; SNAPLEN 0: no limit; a packet without a
+ * timestamp gets the router's time); with output 0 connected packets go on.
+ * Handlers filename, count, reset_counts.
  */
 #include <inttypes.h>
 
@@ -210,7 +212,7 @@ todump_configure(struct ck_element *e)
 		else if (strcasecmp(x->encap.p, "IP") == 0)
 			x->linktype = 12;
 		else
-			rc = ck_error(e, "ENCAP: expected ETHER or IP");
+			rc = ck_error(e, "bad encapsulation type");
 	}
 	return rc;
 }
@@ -220,6 +222,9 @@ todump_initialize(struct ck_element *e)
 {
 	struct pcap *x = CK_PRIV(e, struct pcap);
 	uint32_t h[6] = { 0xa1b2c3d4u, 2 | 4u << 16, 0, 0, (uint32_t)x->snaplen, x->linktype };
+
+	if (x->snaplen == 0) /* no limit, as Click's */
+		h[4] = x->snaplen = 0xffffffffu;
 
 	x->f = strcmp(x->file.p, "-") == 0 ? stdout : fopen(x->file.p, "wb");
 	if (!x->f)
@@ -238,6 +243,12 @@ todump_action(struct ck_element *e, struct ck_pkt *p)
 	uint32_t r[4] = { (uint32_t)p->a.ts_sec, p->a.ts_usec, cap,
 			  p->len + (x->extra ? p->a.extra_len : 0) };
 
+	if (p->a.ts_sec == 0 && p->a.ts_usec == 0) { /* no timestamp: now, as Click */
+		uint64_t now = ck_now(e->r);
+
+		r[0] = (uint32_t)(now / CK_NS_PER_SEC);
+		r[1] = (uint32_t)(now % CK_NS_PER_SEC / 1000);
+	}
 	fwrite(r, 4, 4, x->f);
 	fwrite(p->data, 1, cap, x->f);
 	x->count++;
@@ -266,6 +277,31 @@ static const struct ck_handler pcap_handlers[] = {
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
+static int
+todump_filename(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	const char *name = CK_PRIV(e, struct pcap)->file.p;
+
+	(void)h;
+	fprintf(f, "%s\n", strcmp(name, "-") == 0 ? "<stdout>" : name);
+	return 0;
+}
+
+static int
+todump_reset(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	(void)h, (void)v, (void)errf;
+	CK_PRIV(e, struct pcap)->count = 0;
+	return 0;
+}
+
+static const struct ck_handler todump_handlers[] = {
+	{ "filename", CK_H_READ, todump_filename, NULL, 0, NULL },
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct pcap, count), NULL },
+	{ "reset_counts", CK_H_WRITE, NULL, todump_reset, 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
 const struct ck_element_class ck_class_FromDump = {
 	.name = "FromDump", .ports = "0/1-2", .processing = "a/ah",
 	.priv_size = sizeof(struct pcap), .configure = fromdump_configure,
@@ -277,5 +313,5 @@ const struct ck_element_class ck_class_ToDump = {
 	.name = "ToDump", .ports = "1/0-1", .processing = "a/a",
 	.priv_size = sizeof(struct pcap), .configure = todump_configure,
 	.initialize = todump_initialize, .action = todump_action, .run_task = todump_run,
-	.cleanup = pcap_cleanup, .handlers = pcap_handlers,
+	.cleanup = pcap_cleanup, .handlers = todump_handlers,
 };
