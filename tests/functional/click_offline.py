@@ -95,6 +95,7 @@ netvm-click --offline, no root, no core engine.
   route errors   the routing tables' configuration errors in Click's words
   ToDump         SNAPLEN 0 no limit, the time for a packet without a timestamp,
                  filename/count/reset_counts, Click's ENCAP message
+  Tee            N other than the outputs used refused in Click's words
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
   big            a chain of 200 000 elements (the documented limit) parses and
@@ -1696,6 +1697,19 @@ def todump(env, chk):
            f"rc={rc} {err!r}")
 
 
+def tee_arms(env, chk):
+    # Click's Tee and PullTee: an N that is not the number of outputs used is
+    # "N outputs implies N arms"; N equal to it is fine
+    for cls, conf in (("Tee", "Idle -> t :: Tee(%d) -> Discard; t[1] -> Discard"),
+                      ("PullTee", "Idle -> Queue -> t :: PullTee(%d) -> Discard; "
+                                  "t[1] -> Discard")):
+        rc, out, err = click(env, "-q", "-e", conf % 3)
+        chk.ok(rc != 0 and f"While configuring 't :: {cls}': 2 outputs implies 2 arms" in err,
+               f"{cls}(3) with 2 outputs refused in Click's words", f"rc={rc} {err!r}")
+        rc, out, err = click(env, "-q", "-e", conf % 2)
+        chk.ok(rc == 0 and err == "", f"{cls}(2) with 2 outputs", f"rc={rc} {err!r}")
+
+
 def main():
     env = nvenv.setup("click_offline", timeout=200, description=__doc__)
     chk = check.Checker("click_offline")
@@ -1805,6 +1819,8 @@ def main():
     route_config_errors(env, chk)
     chk.section("ToDump")
     todump(env, chk)
+    chk.section("Tee's arms")
+    tee_arms(env, chk)
     chk.section("Classifier's patterns")
     classifier_patterns(env, chk)
     chk.section("200 000 elements")

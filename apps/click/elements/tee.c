@@ -18,7 +18,7 @@ tee_configure(struct ck_element *e)
 	if (ck_args_parse(e, a, 1) < 0)
 		return -EINVAL;
 	if (n >= 0 && (uint64_t)n != e->nout)
-		return ck_error(e, "N is %d but %u outputs are used", (int)n, e->nout);
+		return ck_error(e, "%u outputs implies %u arms", e->nout, e->nout);
 	return 0;
 }
 
