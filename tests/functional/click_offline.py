@@ -94,7 +94,8 @@ netvm-click --offline, no root, no core engine.
   Print          CONTENTS ASCII as Click lays it out; the active handler
   route errors   the routing tables' configuration errors in Click's words
   ToDump         SNAPLEN 0 no limit, the time for a packet without a timestamp,
-                 filename/count/reset_counts, Click's ENCAP message
+                 filename/count/reset_counts, Click's ENCAP message; FromDump's
+                 count, encap, filename, filesize, filepos, active and stop
   Tee            N other than the outputs used refused in Click's words
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
@@ -1695,6 +1696,24 @@ def todump(env, chk):
     rc, out, err = click(env, "-q", "-e", f"Idle -> ToDump({path}, ENCAP FOO)")
     chk.ok(rc != 0 and "bad encapsulation type" in err, "ToDump(ENCAP FOO) refused as Click",
            f"rc={rc} {err!r}")
+    # FromDump's handlers as Click's: count, encap, filename, filesize, filepos,
+    # active (rw: written true starts it), stop (w)
+    conf = f"f :: FromDump({path}, STOP true) -> c :: Counter -> Discard"
+    size = os.path.getsize(path)
+    rc, out, err = click(env, "-e", conf, *[a for h in ("count", "encap", "filename", "filesize",
+                                                           "filepos", "active")
+                                             for a in ("-h", "f." + h)])
+    chk.eq((rc, handlers(out)), (0, {"f.count": "3", "f.encap": "ETHER", "f.filename": path,
+                                     "f.filesize": str(size), "f.filepos": str(size),
+                                     "f.active": "true"}),
+           "FromDump: count, encap, filename, filesize, filepos, active")
+    conf = (f"f :: FromDump({path}, STOP true, ACTIVE false) -> c :: Counter -> Discard; "
+            "Script(write f.active true)")
+    rc, out, err = click(env, "-e", conf, "-h", "c.count")
+    chk.eq((rc, out), (0, "3\n"), "FromDump(ACTIVE false): writing active true starts it")
+    conf = (f"f :: FromDump({path}) -> c :: Counter(COUNT_CALL 1 f.stop) -> Discard")
+    rc, out, err = click(env, "-e", conf, "-h", "c.count")
+    chk.eq((rc, out), (0, "1\n"), "FromDump: stop written ends the run")
 
 
 def tee_arms(env, chk):
@@ -1817,7 +1836,7 @@ def main():
     print_ascii_active(env, chk)
     chk.section("routing tables' configuration errors")
     route_config_errors(env, chk)
-    chk.section("ToDump")
+    chk.section("ToDump, FromDump")
     todump(env, chk)
     chk.section("Tee's arms")
     tee_arms(env, chk)

@@ -6,12 +6,14 @@
  * timestamp, MAC and IP header annotations (IPv4 only) and the cut-off length
  * as extra length. FORCE_IP: non-IPv4 packets go to output 1 or are dropped.
  * At the end STOP true stops the driver. START/END/TIMING are ignored.
+ * Handlers count, active (rw), stop (w), encap, filename, filesize, filepos.
  * ToDump(FILENAME, SNAPLEN, ENCAP, EXTRA_LENGTH) — writes a pcap file
  * (microseconds, host byte order; SNAPLEN 0: no limit; a packet without a
  * timestamp gets the router's time); with output 0 connected packets go on.
  * Handlers filename, count, reset_counts.
  */
 #include <inttypes.h>
+#include <sys/stat.h>
 
 #include "ck_elem.h"
 
@@ -272,20 +274,85 @@ todump_run(struct ck_element *e)
 	return true;
 }
 
-static const struct ck_handler pcap_handlers[] = {
-	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct pcap, count), NULL },
-	{ NULL, 0, NULL, NULL, 0, NULL },
-};
+static int
+fromdump_write_active(struct ck_element *e, const struct ck_handler *h, const char *v,
+		      FILE *errf)
+{
+	struct pcap *x = CK_PRIV(e, struct pcap);
+
+	(void)h;
+	if (ck_parse_bool(v, &x->active) < 0) {
+		if (errf)
+			fprintf(errf, "'active' should be Boolean\n");
+		return -EINVAL;
+	}
+	if (x->active && !x->done && e->out_kind[0] == CK_PUSH)
+		ck_task_reschedule(e);
+	return 0;
+}
 
 static int
-todump_filename(struct ck_element *e, const struct ck_handler *h, FILE *f)
+fromdump_stop(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	(void)h, (void)v, (void)errf;
+	CK_PRIV(e, struct pcap)->active = false;
+	ck_task_unschedule(e);
+	ck_please_stop(e->r);
+	return 0;
+}
+
+/* encap: Click's name of the file's link type. */
+static int
+fromdump_encap(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)h;
+	fprintf(f, "%s\n", CK_PRIV(e, struct pcap)->linktype == 1 ? "ETHER" : "IP");
+	return 0;
+}
+
+/* filesize / filepos: the file's size and the offset read so far ("-" for a pipe). */
+static int
+fromdump_filepos(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	struct pcap *x = CK_PRIV(e, struct pcap);
+	struct stat st;
+	long pos;
+
+	if (h->arg == 0) {
+		if (x->f && fstat(fileno(x->f), &st) == 0 && S_ISREG(st.st_mode))
+			fprintf(f, "%lld\n", (long long)st.st_size);
+		else
+			fprintf(f, "-\n");
+		return 0;
+	}
+	pos = x->f ? ftell(x->f) : -1;
+	if (pos >= 0)
+		fprintf(f, "%ld\n", pos);
+	else
+		fprintf(f, "-\n");
+	return 0;
+}
+
+static int
+pcap_filename(struct ck_element *e, const struct ck_handler *h, FILE *f)
 {
 	const char *name = CK_PRIV(e, struct pcap)->file.p;
 
-	(void)h;
-	fprintf(f, "%s\n", strcmp(name, "-") == 0 ? "<stdout>" : name);
+	fprintf(f, "%s\n", strcmp(name, "-") ? name : h->arg ? "<stdout>" : "<stdin>");
 	return 0;
 }
+
+static const struct ck_handler pcap_handlers[] = {
+	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct pcap, count), NULL },
+	{ "active", CK_H_READ | CK_H_WRITE, ck_h_read_bool, fromdump_write_active,
+	  offsetof(struct pcap, active), NULL },
+	{ "stop", CK_H_WRITE, NULL, fromdump_stop, 0, NULL },
+	{ "encap", CK_H_READ, fromdump_encap, NULL, 0, NULL },
+	{ "filename", CK_H_READ, pcap_filename, NULL, 0, NULL },
+	{ "filesize", CK_H_READ, fromdump_filepos, NULL, 0, NULL },
+	{ "filepos", CK_H_READ, fromdump_filepos, NULL, 1, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
 
 static int
 todump_reset(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
@@ -296,7 +363,7 @@ todump_reset(struct ck_element *e, const struct ck_handler *h, const char *v, FI
 }
 
 static const struct ck_handler todump_handlers[] = {
-	{ "filename", CK_H_READ, todump_filename, NULL, 0, NULL },
+	{ "filename", CK_H_READ, pcap_filename, NULL, 1, NULL },
 	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct pcap, count), NULL },
 	{ "reset_counts", CK_H_WRITE, NULL, todump_reset, 0, NULL },
 	{ NULL, 0, NULL, NULL, 0, NULL },
