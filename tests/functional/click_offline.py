@@ -96,6 +96,7 @@ netvm-click --offline, no root, no core engine.
   ToDump         SNAPLEN 0 no limit, the time for a packet without a timestamp,
                  filename/count/reset_counts, Click's ENCAP message; FromDump's
                  count, encap, filename, filesize, filepos, active and stop
+  ARPQuerier     insert, delete, clear, ipaddr and broadcast handlers
   Tee            N other than the outputs used refused in Click's words
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
@@ -1729,6 +1730,32 @@ def tee_arms(env, chk):
         chk.ok(rc == 0 and err == "", f"{cls}(2) with 2 outputs", f"rc={rc} {err!r}")
 
 
+def arpquerier_handlers(env, chk):
+    # Click's ARPQuerier write handlers: insert "IP ETH" (the held packets leave
+    # with it), delete "IP" (unknown again), clear (no entries, counts zeroed);
+    # ipaddr and broadcast read and written
+    dump = "!data ip_src ip_dst\n1.0.0.1 1.0.0.9\n1.0.0.1 1.0.0.9\n"
+    conf = ("FromIPSummaryDump(DATA %s, STOP true, CHECKSUM true) -> GetIPAddress(16) -> "
+            "a :: ARPQuerier(1.0.0.1/24, 1:2:3:4:5:6) -> Print(o, MAXLENGTH 14) -> Discard; "
+            "Idle -> [1]a; DriverManager(wait_stop, read a.length, "
+            "write a.insert 1.0.0.9 0:a:b:c:d:e, read a.length, read a.count, "
+            "write a.delete 1.0.0.9, read a.table, write a.ipaddr 1.0.0.2, "
+            "write a.broadcast 1.0.0.127, write a.clear, read a.count, read a.queries, stop)"
+            % json.dumps(dump))
+    rc, out, err = click(env, "-e", conf, "-h", "a.ipaddr", "-h", "a.broadcast")
+    lines = err.splitlines()
+    query = "o:   42 | ffffffff ffff0102 03040506 0806"
+    sent = "o:   54 | 000a0b0c 0d0e0102 03040506 0800"
+    chk.eq(lines[:9], [query, "a.length:", "2", sent, sent, "a.length:", "0", "a.count:", "1"],
+           "insert: the two held packets leave to 00:0a:0b:0c:0d:0e")
+    chk.ok(len(lines) > 10 and re.fullmatch(r"1\.0\.0\.9 0 FF-FF-FF-FF-FF-FF \d+\.\d{6}",
+                                            lines[10]),
+           "delete: the entry unknown again", str(lines[9:11]))
+    chk.eq(lines[11:], ["a.count:", "0", "a.queries:", "0"], "clear: no entries, counts zeroed")
+    chk.eq((rc, handlers(out)), (0, {"a.ipaddr": "1.0.0.2", "a.broadcast": "1.0.0.127"}),
+           "ipaddr and broadcast written")
+
+
 def main():
     env = nvenv.setup("click_offline", timeout=200, description=__doc__)
     chk = check.Checker("click_offline")
@@ -1838,6 +1865,8 @@ def main():
     route_config_errors(env, chk)
     chk.section("ToDump, FromDump")
     todump(env, chk)
+    chk.section("ARPQuerier's write handlers")
+    arpquerier_handlers(env, chk)
     chk.section("Tee's arms")
     tee_arms(env, chk)
     chk.section("Classifier's patterns")

@@ -13,7 +13,8 @@
  * 10 queries without a reply. Input 1: ARP replies (Ethernet frames) fill
  * the table and release the held packets in order. Entries older than
  * TIMEOUT (300 s) are asked again. Handlers: table, stats, count, length,
- * queries, responses, drops.
+ * queries, responses, drops, ipaddr and broadcast (rw), insert, delete,
+ * clear (w).
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -306,11 +307,10 @@ arpq_count(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	return 0;
 }
 
+/* Kill every held packet and forget every entry. */
 static void
-arpq_cleanup(struct ck_element *e)
+arpq_flush(struct ck_element *e, struct arpq *x)
 {
-	struct arpq *x = CK_PRIV(e, struct arpq);
-
 	for (unsigned int i = 0; i < x->n; i++) {
 		while (x->t[i].head) {
 			struct ck_pkt *n = x->t[i].head->next;
@@ -319,7 +319,110 @@ arpq_cleanup(struct ck_element *e)
 			x->t[i].head = n;
 		}
 	}
+	x->n = 0;
+	x->held = 0;
+}
+
+static void
+arpq_cleanup(struct ck_element *e)
+{
+	struct arpq *x = CK_PRIV(e, struct arpq);
+
+	arpq_flush(e, x);
 	free(x->t);
+}
+
+/* ipaddr, broadcast: the element's IP address and broadcast address (rw). */
+static int
+arpq_read_addr(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	struct arpq *x = CK_PRIV(e, struct arpq);
+	char b[16];
+
+	fprintf(f, "%s\n", ck_ip_str(h->arg ? x->bcast : x->ip, b));
+	return 0;
+}
+
+static int
+arpq_write_addr(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	struct arpq *x = CK_PRIV(e, struct arpq);
+	char **w;
+	int n = ck_args_words(v, &w), rc = 0;
+	uint32_t a;
+
+	if (n != 1 || ck_parse_ip(e->r, w[0], &a) < 0) {
+		if (errf)
+			fprintf(errf, "%s: expected IP address\n", h->name);
+		rc = -EINVAL;
+	} else if (h->arg) {
+		x->bcast = a;
+	} else {
+		x->ip = a;
+	}
+	if (n >= 0)
+		ck_args_free(w, n);
+	return rc;
+}
+
+/* insert "IP ETH": a known entry (its held packets leave); delete "IP": the
+ * entry unknown again (broadcast address), as Click's; clear: no entries,
+ * held packets dropped, queries, responses and drops zeroed. */
+static int
+arpq_write_table(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct arpq *x = CK_PRIV(e, struct arpq);
+	struct arpq_entry *en;
+	uint8_t eth[6];
+	uint32_t ip;
+	char **w;
+	int n, want = h->arg == 0 ? 2 : 1;
+
+	if (h->arg == 2) {
+		arpq_flush(e, x);
+		x->queries = x->responses = x->drops = 0;
+		return 0;
+	}
+	n = ck_args_words(v, &w);
+	if (n < 0)
+		return -ENOMEM;
+	if (n != want || ck_parse_ip(e->r, w[0], &ip) < 0 ||
+	    (want == 2 && ck_parse_eth(e->r, w[1], eth) < 0)) {
+		if (errf)
+			fprintf(errf, "%s: expected '%s'\n", h->name, want == 2 ? "IP ETH" : "IP");
+		ck_args_free(w, n);
+		return -EINVAL;
+	}
+	ck_args_free(w, n);
+	if (want == 1)
+		memcpy(eth, bcast, 6);
+	en = entry(x, ip, true);
+	if (!en)
+		return -ENOMEM;
+	memcpy(en->eth, eth, 6);
+	en->known = memcmp(eth, bcast, 6) != 0;
+	en->polls = 0;
+	en->query_ns = 0;
+	en->when_ns = ck_now(e->r);
+	if (!en->when_ns)
+		en->when_ns = 1;
+	if (en->known) {
+		struct ck_pkt *q = en->head;
+
+		en->head = NULL;
+		en->tail = &en->head;
+		x->held -= en->nheld;
+		en->nheld = 0;
+		while (q) {
+			struct ck_pkt *nx = q->next;
+
+			q->next = NULL;
+			encap_out(e, x, q, en->eth);
+			q = nx;
+		}
+	}
+	return 0;
 }
 
 static const struct ck_handler arpq_handlers[] = {
@@ -330,6 +433,11 @@ static const struct ck_handler arpq_handlers[] = {
 	{ "queries", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, queries), NULL },
 	{ "responses", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, responses), NULL },
 	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, drops), NULL },
+	{ "ipaddr", CK_H_READ | CK_H_WRITE, arpq_read_addr, arpq_write_addr, 0, NULL },
+	{ "broadcast", CK_H_READ | CK_H_WRITE, arpq_read_addr, arpq_write_addr, 1, NULL },
+	{ "insert", CK_H_WRITE, NULL, arpq_write_table, 0, NULL },
+	{ "delete", CK_H_WRITE, NULL, arpq_write_table, 1, NULL },
+	{ "clear", CK_H_WRITE, NULL, arpq_write_table, 2, NULL },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
