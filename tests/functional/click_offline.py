@@ -97,6 +97,7 @@ netvm-click --offline, no root, no core engine.
                  filename/count/reset_counts, Click's ENCAP message; FromDump's
                  count, encap, filename, filesize, filepos, active and stop
   ARPQuerier     insert, delete, clear, ipaddr and broadcast handlers
+  Unqueue        active, limit, burst and reset handlers
   Tee            N other than the outputs used refused in Click's words
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
@@ -1756,6 +1757,22 @@ def arpquerier_handlers(env, chk):
            "ipaddr and broadcast written")
 
 
+def unqueue_handlers(env, chk):
+    # Click's Unqueue: active, limit, burst (rw), reset (w); active written true
+    # starts it, a larger limit lets more through, reset restarts the count
+    conf = ("InfiniteSource(LIMIT 5) -> Queue -> u :: Unqueue(ACTIVE false, LIMIT 2) -> "
+            "c :: Counter -> Discard; DriverManager(wait 0.1, read c.count, "
+            "write u.active true, wait 0.1, read c.count, write u.limit 4, wait 0.1, "
+            "read c.count, write u.reset, wait 0.1, read c.count, read u.count, stop)")
+    rc, out, err = click(env, "--simtime", "-e", conf, "-h", "u.active", "-h", "u.limit",
+                         "-h", "u.burst")
+    counts = [v for k, v in zip(err.splitlines()[::2], err.splitlines()[1::2])]
+    chk.eq((rc, counts), (0, ["0", "2", "4", "5", "1"]),
+           "inactive: nothing; active: LIMIT 2; limit 4: two more; reset: the last one")
+    chk.eq(handlers(out), {"u.active": "true", "u.limit": "4", "u.burst": "1"},
+           "active, limit and burst read")
+
+
 def main():
     env = nvenv.setup("click_offline", timeout=200, description=__doc__)
     chk = check.Checker("click_offline")
@@ -1867,6 +1884,8 @@ def main():
     todump(env, chk)
     chk.section("ARPQuerier's write handlers")
     arpquerier_handlers(env, chk)
+    chk.section("Unqueue's handlers")
+    unqueue_handlers(env, chk)
     chk.section("Tee's arms")
     tee_arms(env, chk)
     chk.section("Classifier's patterns")

@@ -2,7 +2,8 @@
 /*
  * Unqueue([ACTIVE, LIMIT, BURST]) — a task pulls up to BURST (default 1;
  * negative: until a pull gives nothing) packets per run from its input and
- * pushes them; LIMIT caps the total.
+ * pushes them; LIMIT caps the total. Handlers count, active, limit, burst
+ * (rw), reset (w).
  * RoundRobinSched — each pull tries the inputs round-robin, starting after
  * the one that last gave a packet. PrioSched — each pull tries input 0
  * first, then 1, ...
@@ -45,11 +46,9 @@ unqueue_initialize(struct ck_element *e)
 {
 	struct sched *s = CK_PRIV(e, struct sched);
 
-	if (!s->active) {
-		ck_task_unschedule(e);
-		return 0;
-	}
 	s->upstream = ck_pull_listen(e, 0);
+	if (!s->active)
+		ck_task_unschedule(e);
 	return 0;
 }
 
@@ -59,6 +58,10 @@ unqueue_run(struct ck_element *e)
 	struct sched *s = CK_PRIV(e, struct sched);
 	bool worked = false;
 
+	if (!s->active) {
+		ck_task_unschedule(e);
+		return false;
+	}
 	for (int64_t i = 0; i < s->burst; i++) {
 		struct ck_pkt *p;
 
@@ -76,8 +79,60 @@ unqueue_run(struct ck_element *e)
 	return worked;
 }
 
+static int
+unqueue_read(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	struct sched *s = CK_PRIV(e, struct sched);
+
+	if (h->arg == 0)
+		fprintf(f, "%s\n", s->active ? "true" : "false");
+	else
+		fprintf(f, "%lld\n", (long long)(h->arg == 1 ? s->limit : s->burst));
+	return 0;
+}
+
+/* active (a boolean), limit (-1: none), burst (negative: until nothing comes
+ * back), reset (count to 0); active true or a new limit wakes the task. */
+static int
+unqueue_write(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	struct sched *s = CK_PRIV(e, struct sched);
+	int64_t n = 0;
+	bool b = false;
+
+	if (h->arg == 3) {
+		s->count = 0;
+		ck_task_reschedule(e);
+		return 0;
+	}
+	if (h->arg == 0 ? ck_parse_bool(v, &b) < 0 : ck_parse_int(v, &n) < 0) {
+		if (errf)
+			fprintf(errf, "%s: expected %s\n", h->name,
+				h->arg == 0 ? "boolean" : "integer");
+		return -EINVAL;
+	}
+	if (h->arg == 2 && n == 0) {
+		if (errf)
+			fprintf(errf, "burst: 0 would pull no packets\n");
+		return -EINVAL;
+	}
+	if (h->arg == 0)
+		s->active = b;
+	else if (h->arg == 1)
+		s->limit = n < 0 ? -1 : n;
+	else
+		s->burst = n < 0 ? 0x7fffffff : n;
+	if (s->active)
+		ck_task_reschedule(e);
+	return 0;
+}
+
 static const struct ck_handler unqueue_handlers[] = {
 	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct sched, count), NULL },
+	{ "active", CK_H_READ | CK_H_WRITE, unqueue_read, unqueue_write, 0, NULL },
+	{ "limit", CK_H_READ | CK_H_WRITE, unqueue_read, unqueue_write, 1, NULL },
+	{ "burst", CK_H_READ | CK_H_WRITE, unqueue_read, unqueue_write, 2, NULL },
+	{ "reset", CK_H_WRITE, NULL, unqueue_write, 3, NULL },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
