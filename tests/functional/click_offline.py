@@ -98,6 +98,7 @@ netvm-click --offline, no root, no core engine.
                  count, encap, filename, filesize, filepos, active and stop
   ARPQuerier     insert, delete, clear, ipaddr and broadcast handlers
   Unqueue        active, limit, burst and reset handlers
+  DecIPTTL       the active handler
   Tee            N other than the outputs used refused in Click's words
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
@@ -1773,6 +1774,17 @@ def unqueue_handlers(env, chk):
            "active, limit and burst read")
 
 
+def decipttl_active(env, chk):
+    # Click's DecIPTTL: the active handler (rw); inactive, packets pass untouched
+    dump = "!data ip_src ip_dst ip_ttl\n1.0.0.1 2.0.0.2 9\n1.0.0.1 2.0.0.2 9\n"
+    conf = ("FromIPSummaryDump(DATA %s, STOP true, CHECKSUM true) -> d :: DecIPTTL -> "
+            "Counter(COUNT_CALL 1 d.active false) -> CheckIPHeader -> "
+            "ToIPSummaryDump(-, FIELDS ip_ttl)" % json.dumps(dump))
+    rc, out, err = click(env, "-e", conf, "-h", "d.active")
+    chk.eq((rc, out.splitlines()[2:]), (0, ["8", "9", "false"]),
+           "DecIPTTL: TTL 9 to 8, then active written false: 9 passes")
+
+
 def main():
     env = nvenv.setup("click_offline", timeout=200, description=__doc__)
     chk = check.Checker("click_offline")
@@ -1886,6 +1898,8 @@ def main():
     arpquerier_handlers(env, chk)
     chk.section("Unqueue's handlers")
     unqueue_handlers(env, chk)
+    chk.section("DecIPTTL's active handler")
+    decipttl_active(env, chk)
     chk.section("Tee's arms")
     tee_arms(env, chk)
     chk.section("Classifier's patterns")

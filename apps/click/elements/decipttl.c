@@ -3,7 +3,8 @@
  * DecIPTTL([MULTICAST, ACTIVE]) — a packet whose TTL is <= 1 goes to output 1
  * (or is dropped); others get TTL - 1 with the header checksum updated
  * incrementally (RFC 1624) and leave on output 0. MULTICAST false passes
- * multicast packets untouched. Needs the IP header annotation.
+ * multicast packets untouched; ACTIVE false (handler active, rw) passes
+ * every packet untouched. Handler drops. Needs the IP header annotation.
  */
 #include <arpa/inet.h>
 
@@ -49,6 +50,8 @@ decttl_action(struct ck_element *e, struct ck_pkt *p)
 
 static const struct ck_handler decttl_handlers[] = {
 	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct decttl, drops), NULL },
+	{ "active", CK_H_READ | CK_H_WRITE, ck_h_read_bool, ck_h_write_bool,
+	  offsetof(struct decttl, active), NULL },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
