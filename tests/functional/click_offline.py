@@ -99,6 +99,7 @@ netvm-click --offline, no root, no core engine.
   ARPQuerier     insert, delete, clear, ipaddr and broadcast handlers
   Unqueue        active, limit, burst and reset handlers
   DecIPTTL       the active handler
+  Counter        rate, byte_rate and bit_rate
   Tee            N other than the outputs used refused in Click's words
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
@@ -1785,6 +1786,22 @@ def decipttl_active(env, chk):
            "DecIPTTL: TTL 9 to 8, then active written false: 9 passes")
 
 
+def counter_rates(env, chk):
+    # Click's Counter: rate, byte_rate and bit_rate; 10 packets of 69 bytes read
+    # about 1 s later (simulated time): about 10, 690 and 5520 per second
+    conf = ("InfiniteSource(LIMIT 10) -> c :: Counter -> Discard; "
+            "DriverManager(wait 1, read c.rate, read c.byte_rate, read c.bit_rate, stop)")
+    rc, out, err = click(env, "--simtime", "-e", conf)
+    vals = dict(zip(err.splitlines()[::2], err.splitlines()[1::2]))
+    try:
+        got = [float(vals[k + ":"]) for k in ("c.rate", "c.byte_rate", "c.bit_rate")]
+    except (KeyError, ValueError):
+        got = []
+    chk.ok(rc == 0 and len(got) == 3 and all(abs(g / w - 1) < 0.01 for g, w in
+                                             zip(got, (10, 690, 5520))),
+           "Counter: rate, byte_rate, bit_rate", f"rc={rc} {err!r}")
+
+
 def main():
     env = nvenv.setup("click_offline", timeout=200, description=__doc__)
     chk = check.Checker("click_offline")
@@ -1900,6 +1917,8 @@ def main():
     unqueue_handlers(env, chk)
     chk.section("DecIPTTL's active handler")
     decipttl_active(env, chk)
+    chk.section("Counter's rates")
+    counter_rates(env, chk)
     chk.section("Tee's arms")
     tee_arms(env, chk)
     chk.section("Classifier's patterns")

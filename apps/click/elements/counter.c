@@ -4,9 +4,10 @@
  * — passes packets on, counting packets and bytes. COUNT_CALL writes VALUE
  * to write handler HANDLER when the count reaches N (BYTE_COUNT_CALL: when
  * the byte count does), once until a reset, before the packet goes on, as
- * Click's. Handlers: count, byte_count, rate (packets/s over the time since
- * the first packet), reset and reset_counts (w), count_call (rw: N, or
- * nothing without a call) and byte_count_call (w) taking "N HANDLER [VALUE]"
+ * Click's. Handlers: count, byte_count, rate, byte_rate and bit_rate (per
+ * second over the time since the first packet), reset and reset_counts (w),
+ * count_call (rw: N, or nothing without a call) and byte_count_call (w)
+ * taking "N HANDLER [VALUE]"
  * and arming the call again.
  */
 #include "ck_elem.h"
@@ -113,8 +114,9 @@ counter_rate(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	uint64_t now = ck_now(e->r);
 	double dt = c->count ? (double)(now - c->first_ns) / 1e9 : 0;
 
-	(void)h;
-	fprintf(f, "%.6g\n", dt > 0 ? (double)c->count / dt : 0.0);
+	double n = h->arg == 0 ? (double)c->count : (double)c->byte_count * (h->arg == 2 ? 8 : 1);
+
+	fprintf(f, "%.6g\n", dt > 0 ? n / dt : 0.0);
 	return 0;
 }
 
@@ -195,6 +197,8 @@ static const struct ck_handler counter_handlers[] = {
 	{ "byte_count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct counter, byte_count),
 	  NULL },
 	{ "rate", CK_H_READ, counter_rate, NULL, 0, NULL },
+	{ "byte_rate", CK_H_READ, counter_rate, NULL, 1, NULL },
+	{ "bit_rate", CK_H_READ, counter_rate, NULL, 2, NULL },
 	{ "reset", CK_H_WRITE, NULL, counter_reset, 0, NULL },
 	{ "reset_counts", CK_H_WRITE, NULL, counter_reset, 0, NULL },
 	{ "count_call", CK_H_READ | CK_H_WRITE, counter_read_call, counter_write_call, 0, NULL },
