@@ -168,6 +168,8 @@ h_handlers(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	(void)h;
 	list_handlers(e, generic, f);
 	list_handlers(e, e->cls->handlers, f);
+	if (e->cls->list_handlers)
+		e->cls->list_handlers(e, f);
 	return 0;
 }
 

@@ -174,6 +174,9 @@ struct ck_element_class {
 	/* A handler not in @handlers (Script's exported variables, PROXY), or
 	 * NULL; the result may be used until the next call. May be NULL. */
 	const struct ck_handler *(*lookup_handler)(struct ck_element *e, const char *name);
+	/* Writes a "NAME<TAB>FLAGS" line for each handler lookup_handler finds,
+	 * for the handlers handler. May be NULL. */
+	void (*list_handlers)(struct ck_element *e, FILE *f);
 	/* The empty notifier of pull output @port, or NULL (pullers then poll). */
 	struct ck_notifier *(*notifier)(struct ck_element *e, unsigned int port);
 	/* The nonfull notifier of push input @port (a Queue's: active while it

@@ -100,6 +100,7 @@ netvm-click --offline, no root, no core engine.
   Unqueue        active, limit, burst and reset handlers
   DecIPTTL       the active handler
   Counter        rate, byte_rate and bit_rate
+  handlers       a rewriter's patternN and class handlers, drop_details listed
   Tee            N other than the outputs used refused in Click's words
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
@@ -1802,6 +1803,33 @@ def counter_rates(env, chk):
            "Counter: rate, byte_rate, bit_rate", f"rc={rc} {err!r}")
 
 
+def handlers_lists(env, chk):
+    # the handlers handler lists every handler the element answers to, as
+    # Click's: a rewriter's patternN per input and its class's own handlers,
+    # a checker's drop_details (DETAILS true)
+    conf = ("Idle -> r :: IPRewriter(pattern 1.0.0.1 1024-2000 - - 0 1, drop) -> Discard; "
+            "Idle -> [1]r[1] -> Discard; Idle -> t :: TCPRewriter(drop) -> Discard; "
+            "Idle -> c :: CheckIPHeader(DETAILS true) -> Discard; "
+            "Idle -> u :: CheckUDPHeader(DETAILS true) -> Discard")
+    rc, out, err = click(env, "-q", "-e", conf, "-h", "r.handlers", "-h", "t.handlers",
+                         "-h", "c.handlers", "-h", "u.handlers")
+    h = handlers(out)
+
+    def names(k):
+        return set(line.split("\t")[0] + "\t" + line.split("\t")[-1]
+                   for line in h.get(k, "").splitlines())
+    chk.ok({"pattern0\trw", "pattern1\trw", "tcp_lookup\tr", "tcp_mappings\tr",
+            "udp_mappings\tr"} <= names("r.handlers"),
+           "IPRewriter: pattern0, pattern1, tcp_lookup, tcp_mappings, udp_mappings listed",
+           h.get("r.handlers"))
+    chk.ok({"pattern0\trw", "lookup\tr"} <= names("t.handlers") and
+           "pattern1\trw" not in names("t.handlers"),
+           "TCPRewriter: pattern0 and lookup listed", h.get("t.handlers"))
+    chk.ok("drop_details\tr" in names("c.handlers") and "drop_details\tr" in names("u.handlers"),
+           "CheckIPHeader, CheckUDPHeader (DETAILS true): drop_details listed",
+           str((h.get("c.handlers"), h.get("u.handlers"))))
+
+
 def main():
     env = nvenv.setup("click_offline", timeout=200, description=__doc__)
     chk = check.Checker("click_offline")
@@ -1919,6 +1947,8 @@ def main():
     decipttl_active(env, chk)
     chk.section("Counter's rates")
     counter_rates(env, chk)
+    chk.section("handlers lists")
+    handlers_lists(env, chk)
     chk.section("Tee's arms")
     tee_arms(env, chk)
     chk.section("Classifier's patterns")

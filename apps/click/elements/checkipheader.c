@@ -84,6 +84,12 @@ checkip_lookup(struct ck_element *e, const char *name)
 	return ck_drop_details_lookup(e, name, offsetof(struct checkip, details));
 }
 
+static void
+checkip_list(struct ck_element *e, FILE *f)
+{
+	ck_drop_details_list(e, offsetof(struct checkip, details), f);
+}
+
 static int
 checkip_configure(struct ck_element *e)
 {
@@ -217,6 +223,7 @@ const struct ck_element_class ck_class_CheckIPHeader = {
 	.cleanup = checkip_cleanup,
 	.handlers = checkip_handlers,
 	.lookup_handler = checkip_lookup,
+	.list_handlers = checkip_list,
 };
 
 const struct ck_element_class ck_class_CheckIPHeader2 = {
@@ -229,4 +236,5 @@ const struct ck_element_class ck_class_CheckIPHeader2 = {
 	.cleanup = checkip_cleanup,
 	.handlers = checkip_handlers,
 	.lookup_handler = checkip_lookup,
+	.list_handlers = checkip_list,
 };

@@ -146,6 +146,12 @@ checkl4_lookup(struct ck_element *e, const char *name)
 	return ck_drop_details_lookup(e, name, offsetof(struct checkl4, details));
 }
 
+static void
+checkl4_list(struct ck_element *e, FILE *f)
+{
+	ck_drop_details_list(e, offsetof(struct checkl4, details), f);
+}
+
 static const struct ck_handler checkl4_handlers[] = {
 	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct checkl4, drops), NULL },
 	{ NULL, 0, NULL, NULL, 0, NULL },
@@ -155,18 +161,21 @@ const struct ck_element_class ck_class_CheckTCPHeader = {
 	.name = "CheckTCPHeader", .ports = "1/1-2", .processing = "a/ah",
 	.priv_size = sizeof(struct checkl4), .configure = checkl4_configure,
 	.action = checkl4_action, .handlers = checkl4_handlers, .lookup_handler = checkl4_lookup,
+	.list_handlers = checkl4_list,
 };
 
 const struct ck_element_class ck_class_CheckUDPHeader = {
 	.name = "CheckUDPHeader", .ports = "1/1-2", .processing = "a/ah",
 	.priv_size = sizeof(struct checkl4), .configure = checkl4_configure,
 	.action = checkl4_action, .handlers = checkl4_handlers, .lookup_handler = checkl4_lookup,
+	.list_handlers = checkl4_list,
 };
 
 const struct ck_element_class ck_class_CheckICMPHeader = {
 	.name = "CheckICMPHeader", .ports = "1/1-2", .processing = "a/ah",
 	.priv_size = sizeof(struct checkl4), .configure = checkl4_configure,
 	.action = checkl4_action, .handlers = checkl4_handlers, .lookup_handler = checkl4_lookup,
+	.list_handlers = checkl4_list,
 };
 
 static struct ck_pkt *

@@ -65,6 +65,17 @@ drop_details_read(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	return 0;
 }
 
+/* Write "drop_details<TAB>r" when the handler is on. */
+void
+ck_drop_details_list(struct ck_element *e, size_t off, FILE *f)
+{
+	const struct ck_drop_details *d =
+		(const struct ck_drop_details *)((const char *)e->priv + off);
+
+	if (d->on)
+		fprintf(f, "drop_details\tr\n");
+}
+
 /* Return the drop_details handler, or NULL when off or another name. */
 const struct ck_handler *
 ck_drop_details_lookup(struct ck_element *e, const char *name, size_t off)

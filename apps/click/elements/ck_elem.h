@@ -47,6 +47,9 @@ struct ck_drop_details {
 
 /* The drop_details handler of the struct ck_drop_details at byte offset
  * @off of e->priv when @name is "drop_details" and it is on; else NULL. */
+/* The handlers handler's line for the drop_details handler at byte offset
+ * @off of e->priv, when it is on. */
+void ck_drop_details_list(struct ck_element *e, size_t off, FILE *f);
 const struct ck_handler *ck_drop_details_lookup(struct ck_element *e, const char *name,
 						size_t off);
 

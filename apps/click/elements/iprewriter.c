@@ -1115,6 +1115,20 @@ rw_lookup_handler(struct ck_element *e, const char *name)
 	return &x->pattern_h;
 }
 
+/* The class's own handlers, then pattern0, pattern1, ... one per input. */
+void
+rw_list_handlers(struct ck_element *e, FILE *f)
+{
+	struct rw *x = CK_PRIV(e, struct rw);
+	const struct ck_handler *own = x->mode == RW_MODE_IP ? rw_ip_handlers
+				       : x->mode == RW_MODE_TCP ? rw_tcp_handlers : NULL;
+
+	for (; own && own->name; own++)
+		fprintf(f, "%s\tr\n", own->name);
+	for (unsigned int i = 0; i < x->nin; i++)
+		fprintf(f, "pattern%u\trw\n", i);
+}
+
 const struct ck_handler rw_handlers[] = {
 	{ "patterns", CK_H_READ, rw_patterns, NULL, -1, NULL },
 	{ "table", CK_H_READ, rw_table, NULL, 0, NULL },

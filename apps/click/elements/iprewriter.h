@@ -177,6 +177,8 @@ extern const struct ck_handler rw_handlers[];
 /* The handlers named per input or per class: patternN (one per input),
  * IPRewriter's tcp_lookup, tcp_mappings and udp_mappings, TCPRewriter's lookup. */
 const struct ck_handler *rw_lookup_handler(struct ck_element *e, const char *name);
+/* The handlers handler's lines for what rw_lookup_handler finds. */
+void rw_list_handlers(struct ck_element *e, FILE *f);
 
 /* The class of a rewriter on this engine (the mode comes from the class). */
 #define RW_CLASS(n)                                                            \
@@ -187,6 +189,7 @@ const struct ck_handler *rw_lookup_handler(struct ck_element *e, const char *nam
 		.configure = rw_configure, .initialize = rw_initialize,        \
 		.push = rw_push, .handlers = rw_handlers, .cleanup = rw_cleanup, \
 		.lookup_handler = rw_lookup_handler,                           \
+		.list_handlers = rw_list_handlers,                             \
 	}
 
 #endif /* CK_IPREWRITER_H */
