@@ -100,7 +100,8 @@ netvm-click --offline, no root, no core engine.
   Unqueue        active, limit, burst and reset handlers
   DecIPTTL       the active handler
   Counter        rate, byte_rate and bit_rate
-  handlers       a rewriter's patternN and class handlers, drop_details listed
+  handlers       a rewriter's patternN and class handlers, drop_details,
+                 Script's exported variables listed
   Tee            N other than the outputs used refused in Click's words
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
@@ -1806,7 +1807,7 @@ def counter_rates(env, chk):
 def handlers_lists(env, chk):
     # the handlers handler lists every handler the element answers to, as
     # Click's: a rewriter's patternN per input and its class's own handlers,
-    # a checker's drop_details (DETAILS true)
+    # a checker's drop_details (DETAILS true), a Script's exported variables
     conf = ("Idle -> r :: IPRewriter(pattern 1.0.0.1 1024-2000 - - 0 1, drop) -> Discard; "
             "Idle -> [1]r[1] -> Discard; Idle -> t :: TCPRewriter(drop) -> Discard; "
             "Idle -> c :: CheckIPHeader(DETAILS true) -> Discard; "
@@ -1828,6 +1829,10 @@ def handlers_lists(env, chk):
     chk.ok("drop_details\tr" in names("c.handlers") and "drop_details\tr" in names("u.handlers"),
            "CheckIPHeader, CheckUDPHeader (DETAILS true): drop_details listed",
            str((h.get("c.handlers"), h.get("u.handlers"))))
+    rc, out, err = click(env, "-q", "-e", "s :: Script(TYPE PASSIVE, export x 3, set z 1)",
+                         "-h", "s.handlers")
+    chk.ok("x\trw" in out.splitlines() and "z\trw" not in out.splitlines(),
+           "Script: an exported variable listed, a set one not", out)
 
 
 def main():

@@ -20,4 +20,5 @@ const struct ck_element_class ck_class_DriverManager = {
 	.initialize = sc_initialize, .push = sc_push, .pull = sc_pull,
 	.stop_event = sc_stop_event, .cleanup = sc_cleanup,
 	.handlers = sc_handlers, .lookup_handler = sc_lookup_handler,
+	.list_handlers = sc_list_handlers,
 };

@@ -688,6 +688,17 @@ sc_lookup_handler(struct ck_element *e, const char *name)
 	return &s->h;
 }
 
+/* A "NAME<TAB>rw" line per exported variable. */
+void
+sc_list_handlers(struct ck_element *e, FILE *f)
+{
+	struct script *s = CK_PRIV(e, struct script);
+
+	for (unsigned int i = 0; i < s->nvars; i++)
+		if (s->vars[i].exported)
+			fprintf(f, "%s\trw\n", s->vars[i].name);
+}
+
 /* Free what configure and the runs allocated. */
 void
 sc_cleanup(struct ck_element *e)
@@ -733,4 +744,5 @@ const struct ck_element_class ck_class_Script = {
 	.initialize = sc_initialize, .push = sc_push, .pull = sc_pull,
 	.stop_event = sc_stop_event, .cleanup = sc_cleanup,
 	.handlers = sc_handlers, .lookup_handler = sc_lookup_handler,
+	.list_handlers = sc_list_handlers,
 };

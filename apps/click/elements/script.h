@@ -56,6 +56,8 @@ void sc_cleanup(struct ck_element *e);
 void sc_push(struct ck_element *e, unsigned int port, struct ck_pkt *p);
 struct ck_pkt *sc_pull(struct ck_element *e, unsigned int port);
 const struct ck_handler *sc_lookup_handler(struct ck_element *e, const char *name);
+/* The handlers handler's lines for the exported variables. */
+void sc_list_handlers(struct ck_element *e, FILE *f);
 extern const struct ck_handler sc_handlers[];
 
 /* Variables. */
