@@ -28,7 +28,10 @@
  * the core's lists are cleared ("dos clear"); a new attack starts it anew.
  * A filter that goes down is started again, at most once per
  * manager.restart_backoff_ms; one that never goes live does not keep the
- * mitigation from ending.
+ * mitigation from ending. A victim's chain found with the filter's role
+ * first when the response is armed was left so by an earlier manager: the
+ * roles after it are the ones set back. A change of the chain during a
+ * mitigation is followed (dos_follow()).
  *
  * The times are logged and kept for `netvmctl dos`: when the manager first
  * saw an offender, when the chain had the filter (mitigated), when it ended.
@@ -192,7 +195,7 @@ dos_end(struct mgr *m, struct mgr_dos *d, uint64_t now)
 	char err[MGR_ERR_LEN], *ans = NULL;
 	unsigned long long quiet = d->quiet_ms == UINT64_MAX ? 0 : d->quiet_ms;
 
-	if (d->inserted && d->chain_before[0] != '\0' &&
+	if (d->chain_before[0] != '\0' &&
 	    mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %s", c->chain,
 			 d->chain_before) < 0) {
 		dos_log(d, "taking the filter out of chain %s: %s (tried again next tick)", c->chain,
@@ -223,36 +226,90 @@ dos_end(struct mgr *m, struct mgr_dos *d, uint64_t now)
 	d->chain_before[0] = '\0';
 }
 
+/* The roles of the victim's chain, as the core lists them, into @roles
+ * (@len bytes). 1, 0 when the core has no such chain, or a negative errno
+ * after logging why. */
+static int
+dos_chain_roles(struct mgr *m, struct mgr_dos *d, char *roles, size_t len)
+{
+	char err[MGR_ERR_LEN], *ans = NULL, *line, *save = NULL, name[64], r[128];
+	int found = 0, rc;
+
+	rc = mgr_core_cmd(m, &ans, err, sizeof(err), "chain list");
+	if (rc < 0) {
+		dos_log(d, "chain list: %s", err);
+		free(ans);
+		return rc;
+	}
+	for (line = strtok_r(ans, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%63s %127s", name, r) == 2 && strcmp(name, m->cfg.dos.chain) == 0) {
+			snprintf(roles, len, "%s", r);
+			found = 1;
+			break;
+		}
+	free(ans);
+	return found;
+}
+
+/* The roles after the filter's in chain roles @roles when the filter's
+ * role is first, "" when it is the only one, NULL when it is not first. */
+static const char *
+dos_after_filter(const struct mgr_dos_cfg *c, const char *roles)
+{
+	char first[8];
+	size_t n = (size_t)snprintf(first, sizeof(first), "%u", c->filter_role);
+
+	if (strncmp(roles, first, n) != 0 || (roles[n] != ',' && roles[n] != '\0'))
+		return NULL;
+	return roles[n] == ',' ? roles + n + 1 : roles + n;
+}
+
+/*
+ * At arming: a victim's chain that starts with the filter's role was left
+ * so by an earlier manager (killed, or unable to set it back at its exit).
+ * Its roles after the filter's are taken as the chain's own: set back when
+ * the mitigation ends, or at the next tick when the core lists nothing.
+ * 0, or a negative errno when the core could not be asked.
+ */
+static int
+dos_leftover(struct mgr *m, struct mgr_dos *d)
+{
+	const struct mgr_dos_cfg *c = &m->cfg.dos;
+	char roles[128];
+	const char *rest;
+	int rc = dos_chain_roles(m, d, roles, sizeof(roles));
+
+	if (rc <= 0)
+		return rc == 0 ? 0 : rc;
+	rest = dos_after_filter(c, roles);
+	if (rest == NULL || rest[0] == '\0')
+		return 0;
+	snprintf(d->chain_before, sizeof(d->chain_before), "%s", rest);
+	dos_log(d, "chain %s = %s has the filter's role %u first, left by an earlier manager: "
+		"it is set back to %s when the mitigation ends", c->chain, roles, c->filter_role,
+		d->chain_before);
+	return 0;
+}
+
 /* Put the filter's role first in the victim's chain, unless it is there. */
 static void
 dos_insert(struct mgr *m, struct mgr_dos *d, uint64_t now)
 {
 	const struct mgr_dos_cfg *c = &m->cfg.dos;
-	char err[MGR_ERR_LEN], *ans = NULL, *line, *save = NULL, name[64], roles[128];
-	char first[8];
-	bool found = false;
+	char err[MGR_ERR_LEN], *ans = NULL, roles[128], after[sizeof(d->chain_before) + 8];
+	int found = dos_chain_roles(m, d, roles, sizeof(roles));
 
-	if (mgr_core_cmd(m, &ans, err, sizeof(err), "chain list") < 0) {
-		dos_log(d, "chain list: %s", err);
-		free(ans);
+	if (found < 0)
 		return;
-	}
-	for (line = strtok_r(ans, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
-		if (sscanf(line, "%63s %127s", name, roles) == 2 && strcmp(name, c->chain) == 0) {
-			found = true;
-			break;
-		}
-	free(ans);
-	ans = NULL;
-	if (!found) {
+	if (found == 0) {
 		dos_log(d, "no chain '%s' in the core (dos.chain): the filter runs outside "
 			"any chain", c->chain);
 		d->inserted = true;
 		return;
 	}
-	snprintf(first, sizeof(first), "%u", c->filter_role);
-	if (strncmp(roles, first, strlen(first)) == 0 &&
-	    (roles[strlen(first)] == ',' || roles[strlen(first)] == '\0')) {
+	if (dos_after_filter(c, roles) != NULL) {
+		/* there already: left by an earlier manager (its roles taken at
+		 * arming, dos_leftover()), or the filter's role is the chain's */
 		d->inserted = true;
 	} else if (mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %u,%s", c->chain,
 				c->filter_role, roles) < 0) {
@@ -265,10 +322,51 @@ dos_insert(struct mgr *m, struct mgr_dos *d, uint64_t now)
 	}
 	free(ans);
 	d->mitigated_ms = now;
-	dos_log(d, "mitigation in force: chain %s = %u,%s, %u source(s) dropped by %s (nf %d), "
-		"%llu ms after the first offender was seen", c->chain, c->filter_role,
-		d->chain_before[0] ? d->chain_before : roles, d->nb_blocked, d->filter.name,
-		d->filter.nf_id, (unsigned long long)(now - d->seen_ms));
+	if (d->chain_before[0] != '\0')
+		snprintf(after, sizeof(after), "%u,%s", c->filter_role, d->chain_before);
+	else
+		snprintf(after, sizeof(after), "%s", roles);
+	dos_log(d, "mitigation in force: chain %s = %s, %u source(s) dropped by %s (nf %d), "
+		"%llu ms after the first offender was seen", c->chain, after, d->nb_blocked,
+		d->filter.name, d->filter.nf_id, (unsigned long long)(now - d->seen_ms));
+}
+
+/*
+ * While the chain has the filter: follow a change of the chain made
+ * meanwhile (chain set by hand, core reload). The roles after the filter's
+ * become the ones set back at the end; a change that took the filter's
+ * role out has it put in front again.
+ */
+static void
+dos_follow(struct mgr *m, struct mgr_dos *d)
+{
+	const struct mgr_dos_cfg *c = &m->cfg.dos;
+	char err[MGR_ERR_LEN], *ans = NULL, roles[128];
+	const char *rest;
+
+	if (dos_chain_roles(m, d, roles, sizeof(roles)) <= 0)
+		return;
+	rest = dos_after_filter(c, roles);
+	if (rest != NULL) {
+		if (d->chain_before[0] != '\0' && rest[0] != '\0' &&
+		    strcmp(rest, d->chain_before) != 0) {
+			snprintf(d->chain_before, sizeof(d->chain_before), "%s", rest);
+			dos_log(d, "chain %s changed to %s during the mitigation: set back to %s "
+				"when it ends", c->chain, roles, d->chain_before);
+		}
+		return;
+	}
+	if (mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %u,%s", c->chain,
+			 c->filter_role, roles) < 0) {
+		dos_log(d, "chain %s changed to %s during the mitigation; putting the filter in "
+			"front again: %s (tried again next tick)", c->chain, roles, err);
+	} else {
+		snprintf(d->chain_before, sizeof(d->chain_before), "%s", roles);
+		dos_log(d, "chain %s changed to %s during the mitigation: the filter put in front "
+			"again (%u,%s), set back to %s when it ends", c->chain, roles,
+			c->filter_role, roles, roles);
+	}
+	free(ans);
 }
 
 /* Write rules @text (@len bytes) to <state_dir>/dos.rules. 0, or -EIO
@@ -355,6 +453,26 @@ dos_start(struct mgr *m, struct mgr_dos *d, const char *text, size_t len, uint64
 	return 0;
 }
 
+/* Nothing is listed but the chain has the filter an earlier manager left
+ * in front (dos_leftover()): set it back now; tried again next tick. */
+static void
+dos_restore_leftover(struct mgr *m, struct mgr_dos *d)
+{
+	const struct mgr_dos_cfg *c = &m->cfg.dos;
+	char err[MGR_ERR_LEN], *ans = NULL;
+
+	if (mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %s", c->chain,
+			 d->chain_before) < 0) {
+		dos_log(d, "taking the filter out of chain %s: %s (tried again next tick)", c->chain,
+			err);
+	} else {
+		dos_log(d, "nothing listed: chain %s = %s again, the filter's role %u taken out",
+			c->chain, d->chain_before, c->filter_role);
+		d->chain_before[0] = '\0';
+	}
+	free(ans);
+}
+
 void
 mgr_dos_tick(struct mgr *m, struct json_object *stats, uint64_t now)
 {
@@ -373,12 +491,14 @@ mgr_dos_tick(struct mgr *m, struct json_object *stats, uint64_t now)
 			d->armed = mgr_core_cmd(m, &ans, err, sizeof(err), "dos set syn_pps %u",
 						m->cfg.dos.syn_pps) == 0;
 		}
+		free(ans);
+		if (d->armed && dos_leftover(m, d) < 0)
+			d->armed = false; /* the core went away: all again next tick */
 		if (d->armed)
 			dos_log(d, "the core lists sources over %u packets/s and roles over %u "
 				"SYNs/s (0: off); the filter goes in front of chain %s as role %u",
 				m->cfg.dos.src_pps, m->cfg.dos.syn_pps, m->cfg.dos.chain,
 				m->cfg.dos.filter_role);
-		free(ans);
 		return;
 	}
 	if (mgr_core_cmd(m, &ans, err, sizeof(err), "dos list") < 0) {
@@ -395,14 +515,19 @@ mgr_dos_tick(struct mgr *m, struct json_object *stats, uint64_t now)
 		dos_log(d, "%u new entr%s: %u source(s), %u SYN-flooded role(s)", added,
 			added == 1 ? "y" : "ies", d->nb_blocked, d->nb_syn);
 	}
-	if (d->nb_blocked + d->nb_syn == 0)
+	if (d->nb_blocked + d->nb_syn == 0) {
+		if (d->chain_before[0] != '\0')
+			dos_restore_leftover(m, d);
 		return;
+	}
 	/* the end, whatever the filter's state: one that never goes live
 	 * (a missing program, a crash at start) does not hold it */
 	if (added == 0 && m->cfg.dos.hold_ms > 0 && d->quiet_ms >= m->cfg.dos.hold_ms) {
 		dos_end(m, d, now);
 		return;
 	}
+	if (d->inserted)
+		dos_follow(m, d);
 	if (d->filter.state != MGR_UNIT_STOPPED &&
 	    d->meth->poll(&d->filter, stats, err, sizeof(err)) == 0) {
 		/* at most one start per manager.restart_backoff_ms */
@@ -451,7 +576,7 @@ mgr_dos_stop(struct mgr *m)
 
 	if (d == NULL)
 		return;
-	if (d->inserted && d->chain_before[0] != '\0' &&
+	if (d->chain_before[0] != '\0' &&
 	    (r = mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %s", c->chain,
 			      d->chain_before)) < 0) {
 		/* the core refused (it answered), or the command never reached

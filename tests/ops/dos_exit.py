@@ -29,7 +29,18 @@ packets/s is listed, the filter (netvm-firewall, role 9) goes in front of
             the core may still make the change and names the command; the
             core resumed runs the command whose client went away, the chain
             is 1 again
-  never live  a fourth manager (restart_backoff_ms 1000, hold_ms 3000) whose
+  changed   a fourth manager mitigates; the chain is set to 1,2 by hand (as
+            a core reload would set it): the manager puts the filter in
+            front again (9,1,2), and at the end takes its role out and keeps
+            the change (1,2)
+  killed    a fifth manager mitigates and is killed (SIGKILL): the chain
+            keeps the filter's role (9,1), the filter's process ends with it;
+            a sixth manager takes the source still listed as its mitigation
+            and, at its end (the lists cleared by hand), sets the chain back
+            to 1 (not the 9,1 it found); killed in turn mid-mitigation, a
+            seventh manager that finds the chain 9,1 and nothing listed sets
+            it back at once; legitimate traffic passes
+  never live  an eighth manager (restart_backoff_ms 1000, hold_ms 3000) whose
             filter program is not there: the filter exits at once each time;
             it is started again at most once per restart_backoff_ms (its log
             says when), the chain keeps its roles, and once the attacker has
@@ -294,6 +305,114 @@ def case_no_answer(env, chk, rig, attack):
     return attack
 
 
+def killed_mid_mitigation(env, chk, rig, mgr, attack):
+    """@mgr mitigates, then is killed: the chain keeps the filter, whose
+    process ends with the manager. The next attack flow."""
+    d, attack = mitigate(env, chk, rig, mgr, attack)
+    mgr.send_signal(signal.SIGKILL)
+    mgr.wait(20)
+    chk.ok(d.get("filter_pid") and gone(d["filter_pid"]),
+           "the filter's process ends with the killed manager", str(d.get("filter_pid")))
+    chk.eq(dostest.chain_roles(env, rig.core, "web"), "9,1",
+           "the chain keeps the filter's role: nobody set it back")
+    return attack
+
+
+def dos_state(mgr, until, timeout=30.0):
+    """netvmctl dos's answer once until(answer) holds, or the last one."""
+    deadline = time.monotonic() + timeout
+    d = {}
+    while time.monotonic() < deadline:
+        rc, out = mgr.netvmctl("dos")
+        d = out.get("dos", {}) if rc == 0 and isinstance(out, dict) else {}
+        if until(d):
+            break
+        time.sleep(0.1)
+    return d
+
+
+def wait_chain(env, rig, want, timeout=20.0):
+    """Chain web's roles once they are @want, or after @timeout s."""
+    deadline = time.monotonic() + timeout
+    while dostest.chain_roles(env, rig.core, "web") != want and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return dostest.chain_roles(env, rig.core, "web")
+
+
+def case_changed(env, chk, rig, attack):
+    chk.section("changed: a change of the chain during a mitigation is followed")
+    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    chk.ok(rc == 0, "netvmctl dos clear (the last attack forgotten)", out)
+    mgr = opslib.manager(env, chk, rig.core, dos_group(env))
+    d, attack = mitigate(env, chk, rig, mgr, attack)
+    rc, out = netvmctl_core(env, rig.core, "chain", "set", "web", "1,2")
+    chk.ok(rc == 0, "netvmctl chain set web 1,2 by hand: the filter is out", out)
+    chk.eq(wait_chain(env, rig, "9,1,2"), "9,1,2",
+           "the manager puts the filter in front of the changed chain again")
+    chk.ok("chain web changed to 1,2 during the mitigation: the filter put in front again"
+           in mgr.stdout(), "and logs it", mgr.tail(4))
+    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    chk.ok(rc == 0, "netvmctl dos clear: nothing listed, the mitigation ends", out)
+    d = dos_state(mgr, lambda d: d.get("ends") == 1)
+    chk.eq(d.get("ends"), 1, "the mitigation ends")
+    chk.eq(dostest.chain_roles(env, rig.core, "web"), "1,2",
+           "the filter's role is taken out, the change made meanwhile kept")
+    rc = mgr.stop(timeout=20)
+    chk.eq(rc, 0, "netvm-manager exits 0")
+    rc, out = netvmctl_core(env, rig.core, "chain", "set", "web", "1")
+    chk.ok(rc == 0, "netvmctl chain set web 1 (as before)", out)
+    return attack
+
+
+def case_killed(env, chk, rig, attack):
+    chk.section("killed: the next manager sets back the chain a killed one left")
+    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    chk.ok(rc == 0, "netvmctl dos clear (the last attack forgotten)", out)
+    attack = killed_mid_mitigation(env, chk, rig, opslib.manager(env, chk, rig.core,
+                                                                 dos_group(env)), attack)
+    mgr = opslib.manager(env, chk, rig.core, dos_group(env))
+    deadline = time.monotonic() + 30
+    d = {}
+    while time.monotonic() < deadline:
+        rc, out = mgr.netvmctl("dos")
+        d = out.get("dos", {}) if rc == 0 and isinstance(out, dict) else {}
+        if d.get("inserted") and d.get("filter_pid"):
+            break
+        time.sleep(0.1)
+    chk.ok(d.get("blocked") == [ATTACKER] and d.get("inserted") is True,
+           "the next manager takes the source still listed: its filter in the chain",
+           f"{d}{mgr.tail(6)}")
+    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    chk.ok(rc == 0, "netvmctl dos clear: nothing listed, the mitigation ends", out)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        rc, out = mgr.netvmctl("dos")
+        d = out.get("dos", {}) if rc == 0 and isinstance(out, dict) else {}
+        if d.get("ends") == 1:
+            break
+        time.sleep(0.1)
+    chk.eq(d.get("ends"), 1, "the mitigation ends")
+    chk.eq(dostest.chain_roles(env, rig.core, "web"), "1",
+           "the chain is 1 again, not the 9,1 the manager found")
+    opslib.check_passes(chk, rig, LEGIT, "legitimate traffic passes")
+
+    attack = killed_mid_mitigation(env, chk, rig, mgr, attack)
+    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    chk.ok(rc == 0, "netvmctl dos clear: nothing listed", out)
+    mgr = opslib.manager(env, chk, rig.core, dos_group(env))
+    deadline = time.monotonic() + 30
+    while (dostest.chain_roles(env, rig.core, "web") != "1" and
+           time.monotonic() < deadline):
+        time.sleep(0.2)
+    chk.eq(dostest.chain_roles(env, rig.core, "web"), "1",
+           "a manager that finds the chain 9,1 and nothing listed sets it back")
+    chk.ok("nothing listed: chain web = 1 again" in mgr.stdout(), "and logs it", mgr.tail(4))
+    opslib.check_passes(chk, rig, LEGIT, "legitimate traffic passes")
+    rc = mgr.stop(timeout=20)
+    chk.eq(rc, 0, "netvm-manager exits 0")
+    return attack
+
+
 def log_ms(line):
     """The time of day of a manager log line (HH:MM:SS.mmm ...) in ms."""
     h, m, sec = line.split()[0].split(":")
@@ -362,6 +481,8 @@ def main():
     attack = case_sigterm(env, chk, rig, dostest.ATTACK_FLOW0)
     attack = case_unreachable(env, chk, rig, attack)
     attack = case_no_answer(env, chk, rig, attack)
+    attack = case_changed(env, chk, rig, attack)
+    attack = case_killed(env, chk, rig, attack)
     case_never_live(env, chk, rig, attack)
 
     rc, _ = nf.stop_counters()
