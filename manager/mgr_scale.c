@@ -9,7 +9,8 @@
  * role):
  *
  *   below min instances              start one (at most one per backoff)
- *   none, role<R>_no_instance rose   start one (min 0: scale from zero)
+ *   none, role<R>_no_instance rose   start one (min 0: scale from zero;
+ *                                    a rise within the cooldown waits)
  *   mean > out_above for out_hold_ms start one, up to max
  *   mean < in_below for in_hold_ms   drain the newest, down to min
  *
@@ -48,6 +49,8 @@ struct mgr_pol {
 	uint64_t last_start_ms;
 	uint32_t mean_load;
 	int64_t no_inst_last; /* role<R>_no_instance at the last read, -1: none yet */
+	uint64_t zero_lost;    /* dropped with no instance, a scale from zero held back */
+	uint64_t zero_since;   /* when zero_lost began (0: it is 0) */
 	unsigned int running;
 	uint64_t outs, ins;
 	unsigned int nb_log, log_next;
@@ -454,7 +457,7 @@ pol_tick(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 	const struct mgr_scale_cfg *c = p->cfg;
 	unsigned int k, active, busy, away = 0;
 	uint64_t sum = 0, lost;
-	char why[160];
+	char why[224];
 
 	pol_adopt(p, now);
 	pol_watch(p, stats, now);
@@ -485,18 +488,34 @@ pol_tick(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 			pol_start(p, now, "below min");
 		return;
 	}
+	if (active > 0 || busy > 0)
+		p->zero_lost = p->zero_since = 0;
 	if (p->running == 0) {
 		p->above_since = p->below_since = 0;
 		/* min 0 and none: no load to read, but the role's packets are
 		 * being dropped (an instance of the role not the policy's has
-		 * none dropped) */
-		if (active > 0 || busy > 0 || lost == 0 ||
+		 * none dropped); a rise within cooldown_ms or the back-off
+		 * waits for its end, it is not forgotten */
+		if (active > 0 || busy > 0)
+			return;
+		if (lost > 0 && p->zero_lost == 0)
+			p->zero_since = now;
+		p->zero_lost += lost;
+		if (p->zero_lost == 0 ||
 		    (p->last_action_ms != 0 && now - p->last_action_ms < c->cooldown_ms) ||
 		    (p->last_start_ms != 0 && now - p->last_start_ms < p->m->cfg.backoff_ms))
 			return;
-		snprintf(why, sizeof(why), "scale from zero: %llu packets for the role dropped "
-			 "(role%u_no_instance) since the last read, 0 -> 1 instances",
-			 (unsigned long long)lost, c->role);
+		if (p->zero_since == now)
+			snprintf(why, sizeof(why), "scale from zero: %llu packets for the role "
+				 "dropped (role%u_no_instance) since the last read, 0 -> 1 "
+				 "instances", (unsigned long long)lost, c->role);
+		else
+			snprintf(why, sizeof(why), "scale from zero: %llu packets for the role "
+				 "dropped (role%u_no_instance) in the last %llu ms (held back by "
+				 "cooldown_ms or the back-off), 0 -> 1 instances",
+				 (unsigned long long)p->zero_lost, c->role,
+				 (unsigned long long)(now - p->zero_since));
+		p->zero_lost = p->zero_since = 0;
 		p->outs++;
 		pol_start(p, now, why);
 		return;

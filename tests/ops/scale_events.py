@@ -37,7 +37,9 @@ first's state directory):
               policy then starts one ("scale from zero: 16 packets ..."),
               counted as a scale-out, and packets pass; with no traffic it
               is scaled in to 0 and stays there until packets for the role
-              come again, which start it again
+              come again, which start it again: they come within its
+              cooldown_ms (6 s) of the scale-in, one burst, and the start
+              waits for the cooldown's end (the rise is not forgotten)
 """
 
 import errno
@@ -74,7 +76,7 @@ def policies(slow, sleeper):
   {{ role = 3; method = "process"; command = "{MISSING}"; min = 1; max = 1; }},
   {{ role = 4; method = "process"; command = "{sleeper}"; min = 1; max = 1; }},
   {{ role = 5; method = "process"; command = "{slow} -- --mark 5"; min = 0; max = 1;
-    in_hold_ms = 1000; cooldown_ms = 500; }} );
+    in_hold_ms = 1000; cooldown_ms = 6000; }} );
 """
 
 
@@ -268,9 +270,10 @@ def case_zero(chk, rig, mgr):
     p = opslib.pol(mgr, 4)
     chk.ok(not opslib.alive(p) and len(decided(p, zero)) == 1,
            "it stays at 0 while no packet comes for the role", str(p.get("decisions")))
-    rig.send_from(src)
+    rig.send_from(src)  # one burst, within cooldown_ms of the scale-in
     ok, p = wait_pol(mgr, 4, lambda p: len(decided(p, zero)) == 2 and opslib.alive(p), 30)
-    chk.ok(ok, "packets for the role again: started again", str(p.get("decisions")))
+    chk.ok(ok, "packets for the role again, within cooldown_ms: started once it is over",
+           str(p.get("decisions")))
 
 
 def wait_true(pred, timeout):
