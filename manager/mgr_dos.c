@@ -31,7 +31,8 @@
  * mitigation from ending. A victim's chain found with the filter's role
  * first when the response is armed was left so by an earlier manager: the
  * roles after it are the ones set back. A change of the chain during a
- * mitigation is followed (dos_follow()).
+ * mitigation is followed (dos_follow()), and limits in the core other
+ * than the configured ones (a restarted core) are set again.
  *
  * The times are logged and kept for `netvmctl dos`: when the manager first
  * saw an offender, when the chain had the filter (mitigated), when it ended.
@@ -56,6 +57,7 @@
 
 struct mgr_dos {
 	bool armed;            /* the core's detector has dos.src_pps and syn_pps */
+	bool looked;           /* the chain looked at for a filter left in it */
 	const struct mgr_inst_method *meth; /* where the filter runs (dos.method) */
 	struct mgr_unit filter;
 	char rules_path[MGR_CFG_PATH_LEN];
@@ -473,6 +475,26 @@ dos_restore_leftover(struct mgr *m, struct mgr_dos *d)
 	free(ans);
 }
 
+/* Whether the core's limits in its "dos list" answer @ans are the
+ * configured ones; if not (a restarted core has none, or a "dos set" by
+ * hand), the response is armed again at the next tick. */
+static bool
+dos_limits_kept(struct mgr *m, struct mgr_dos *d, const char *ans)
+{
+	unsigned long long src = 0, syn = 0;
+	const char *l = strstr(ans, "syn_pps ");
+
+	if (sscanf(ans, "src_pps %llu", &src) != 1 || l == NULL ||
+	    sscanf(l, "syn_pps %llu", &syn) != 1 ||
+	    (src == m->cfg.dos.src_pps && syn == m->cfg.dos.syn_pps))
+		return true;
+	dos_log(d, "the core's limits are src_pps %llu, syn_pps %llu (a restarted core, or dos "
+		"set by hand): set to %u and %u again", src, syn, m->cfg.dos.src_pps,
+		m->cfg.dos.syn_pps);
+	d->armed = false;
+	return false;
+}
+
 void
 mgr_dos_tick(struct mgr *m, struct json_object *stats, uint64_t now)
 {
@@ -492,8 +514,12 @@ mgr_dos_tick(struct mgr *m, struct json_object *stats, uint64_t now)
 						m->cfg.dos.syn_pps) == 0;
 		}
 		free(ans);
-		if (d->armed && dos_leftover(m, d) < 0)
-			d->armed = false; /* the core went away: all again next tick */
+		if (d->armed && !d->looked) {
+			if (dos_leftover(m, d) < 0)
+				d->armed = false; /* the core went away: all again next tick */
+			else
+				d->looked = true;
+		}
 		if (d->armed)
 			dos_log(d, "the core lists sources over %u packets/s and roles over %u "
 				"SYNs/s (0: off); the filter goes in front of chain %s as role %u",
@@ -502,6 +528,10 @@ mgr_dos_tick(struct mgr *m, struct json_object *stats, uint64_t now)
 		return;
 	}
 	if (mgr_core_cmd(m, &ans, err, sizeof(err), "dos list") < 0) {
+		free(ans);
+		return;
+	}
+	if (!dos_limits_kept(m, d, ans)) {
 		free(ans);
 		return;
 	}

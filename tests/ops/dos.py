@@ -21,7 +21,8 @@ SYN, so no source is over src_pps; over syn_pps = 150 SYNs/s into role 1)
 while 16 established TCP connections go on: the core lists role 1 as
 SYN-flooded, the filter goes in front again and drops SYNs without ACK,
 every packet of the established connections passes; the flood stops and the
-mitigation ends again.
+mitigation ends again. Last, the core's limits set to 0 by hand (what a
+restarted core has): the manager sets them again.
 """
 
 import json
@@ -257,6 +258,18 @@ def main():
                    syn_legit_sent=sum(rig.sent[f] - mark[f] for f in tcp_legit))
     # one line for scripts/bench.sh dos
     print("dos-figures: " + json.dumps(figures), flush=True)
+
+    chk.section("limits gone (as in a restarted core): the manager sets them again")
+    for key in ("src_pps", "syn_pps"):
+        res = subprocess.run([env.binary("manager/netvmctl"), "-c", rig.core.sock, "dos",
+                              "set", key, "0"], capture_output=True, text=True, timeout=30)
+        chk.ok(res.returncode == 0, f"netvmctl dos set {key} 0", res.stderr)
+    ok, st = rig.core.tel.wait_for(
+        lambda s: s.get("dos_src_pps") == 500 and s.get("dos_syn_pps") == 150, 20)
+    chk.ok(ok, "the manager sets the core's limits again (dos_src_pps 500, dos_syn_pps 150)",
+           f"{st.get('dos_src_pps')} {st.get('dos_syn_pps')}")
+    chk.ok("dos: the core's limits are src_pps 0, syn_pps " in mgr.stdout(),
+           "and logs why", mgr.tail(4))
 
     opslib.finish(env, chk, rig, mgr, "stops the filter", victim=nf)
 
