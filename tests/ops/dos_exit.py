@@ -371,26 +371,13 @@ def case_killed(env, chk, rig, attack):
     attack = killed_mid_mitigation(env, chk, rig, opslib.manager(env, chk, rig.core,
                                                                  dos_group(env)), attack)
     mgr = opslib.manager(env, chk, rig.core, dos_group(env))
-    deadline = time.monotonic() + 30
-    d = {}
-    while time.monotonic() < deadline:
-        rc, out = mgr.netvmctl("dos")
-        d = out.get("dos", {}) if rc == 0 and isinstance(out, dict) else {}
-        if d.get("inserted") and d.get("filter_pid"):
-            break
-        time.sleep(0.1)
+    d = dos_state(mgr, lambda d: d.get("inserted") and d.get("filter_pid"))
     chk.ok(d.get("blocked") == [ATTACKER] and d.get("inserted") is True,
            "the next manager takes the source still listed: its filter in the chain",
            f"{d}{mgr.tail(6)}")
     rc, out = netvmctl_core(env, rig.core, "dos", "clear")
     chk.ok(rc == 0, "netvmctl dos clear: nothing listed, the mitigation ends", out)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        rc, out = mgr.netvmctl("dos")
-        d = out.get("dos", {}) if rc == 0 and isinstance(out, dict) else {}
-        if d.get("ends") == 1:
-            break
-        time.sleep(0.1)
+    d = dos_state(mgr, lambda d: d.get("ends") == 1)
     chk.eq(d.get("ends"), 1, "the mitigation ends")
     chk.eq(dostest.chain_roles(env, rig.core, "web"), "1",
            "the chain is 1 again, not the 9,1 the manager found")
@@ -400,11 +387,7 @@ def case_killed(env, chk, rig, attack):
     rc, out = netvmctl_core(env, rig.core, "dos", "clear")
     chk.ok(rc == 0, "netvmctl dos clear: nothing listed", out)
     mgr = opslib.manager(env, chk, rig.core, dos_group(env))
-    deadline = time.monotonic() + 30
-    while (dostest.chain_roles(env, rig.core, "web") != "1" and
-           time.monotonic() < deadline):
-        time.sleep(0.2)
-    chk.eq(dostest.chain_roles(env, rig.core, "web"), "1",
+    chk.eq(wait_chain(env, rig, "1"), "1",
            "a manager that finds the chain 9,1 and nothing listed sets it back")
     chk.ok("nothing listed: chain web = 1 again" in mgr.stdout(), "and logs it", mgr.tail(4))
     opslib.check_passes(chk, rig, LEGIT, "legitimate traffic passes")
