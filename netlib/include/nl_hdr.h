@@ -186,6 +186,20 @@ struct nl_parsed {
  */
 int nl_parse(const uint8_t *data, uint32_t len, struct nl_parsed *out);
 
+#define NL_IPV6_MAX_EXT 8 /* extension headers before the upper layer, at most */
+
+/*
+ * Walk the extension headers after the IPv6 fixed header at @ip6 as nl_parse()
+ * does: hop-by-hop (0), routing (43), fragment (44), AH (51) and destination
+ * options (60), at most NL_IPV6_MAX_EXT of them, within the first @end (>= 40)
+ * bytes. Sets *@frag to 1 on passing a fragment header. Returns the offset from
+ * @ip6 of the upper-layer header, its protocol in *@proto; 0 for a fragment at
+ * a non-zero offset (its upper-layer header is elsewhere), the fragment
+ * header's next header in *@proto; or -EINVAL, *@proto unchanged, when more
+ * than NL_IPV6_MAX_EXT extension headers come first or @end cuts one short.
+ */
+int nl_ipv6_walk_ext(const uint8_t *ip6, uint32_t end, uint8_t *proto, uint8_t *frag);
+
 /*
  * Add @len bytes at @data to the 32-bit ones'-complement accumulator @sum
  * (start with 0) and return the new, unfolded accumulator; it cannot fail.

@@ -17,7 +17,6 @@
 #define IP6_AH 51
 #define IP6_NONE 59
 #define IP6_DSTOPTS 60
-#define IP6_MAX_EXT 8 /* more than this in one packet is treated as malformed */
 
 /*
  * TCP or UDP ports of the @len-byte L4 segment at @l4; other protocols have
@@ -72,41 +71,28 @@ parse_ipv4(const uint8_t *l3, uint32_t len, struct nl_parsed *out)
 	return parse_l4(l3 + hl, total - hl, out);
 }
 
-static int
-parse_ipv6(const uint8_t *l3, uint32_t len, struct nl_parsed *out)
+int
+nl_ipv6_walk_ext(const uint8_t *ip6, uint32_t end, uint8_t *proto, uint8_t *frag)
 {
-	const struct nl_ipv6_hdr *ip6 = (const struct nl_ipv6_hdr *)l3;
-	uint32_t end, off = NL_IPV6_HDR_LEN, ext_len;
+	uint32_t off = NL_IPV6_HDR_LEN, ext_len;
 	unsigned int n;
-	uint8_t nh;
-
-	if (len < NL_IPV6_HDR_LEN || (nl_ntoh32(ip6->vtc_flow) >> 28) != 6)
-		return -EINVAL;
-	nh = ip6->next_hdr;
-	end = NL_IPV6_HDR_LEN + nl_ntoh16(ip6->payload_len);
-	if (end > len)
-		return -EINVAL;
-
-	out->ip_version = 6;
-	out->l3_len = (uint16_t)end;
-	memcpy(out->src.v6, ip6->src, 16);
-	memcpy(out->dst.v6, ip6->dst, 16);
+	uint8_t nh = ((const struct nl_ipv6_hdr *)ip6)->next_hdr;
 
 	for (n = 0;; n++) {
-		const uint8_t *ext = l3 + off;
+		const uint8_t *ext = ip6 + off;
 
 		if (nh != IP6_HOPOPTS && nh != IP6_ROUTING && nh != IP6_DSTOPTS &&
 		    nh != IP6_AH && nh != IP6_FRAGMENT)
 			break;
-		if (n == IP6_MAX_EXT || end - off < 8)
+		if (n == NL_IPV6_MAX_EXT || end - off < 8)
 			return -EINVAL;
 		if (nh == IP6_FRAGMENT) {
 			uint16_t fo = (uint16_t)(ext[2] << 8 | ext[3]);
 
 			ext_len = 8;
-			out->is_fragment = 1;
-			if (fo & 0xfff8) { /* offset != 0: no L4 header here */
-				out->proto = ext[0];
+			*frag = 1;
+			if (fo & 0xfff8) { /* offset != 0: no upper-layer header here */
+				*proto = ext[0];
 				return 0;
 			}
 		} else if (nh == IP6_AH) {
@@ -119,12 +105,35 @@ parse_ipv6(const uint8_t *l3, uint32_t len, struct nl_parsed *out)
 		nh = ext[0];
 		off += ext_len;
 	}
+	*proto = nh;
+	return (int)off;
+}
 
-	out->proto = nh;
-	if (nh == IP6_NONE || nh == IP6_ESP)
+static int
+parse_ipv6(const uint8_t *l3, uint32_t len, struct nl_parsed *out)
+{
+	const struct nl_ipv6_hdr *ip6 = (const struct nl_ipv6_hdr *)l3;
+	uint32_t end;
+	int off;
+
+	if (len < NL_IPV6_HDR_LEN || (nl_ntoh32(ip6->vtc_flow) >> 28) != 6)
+		return -EINVAL;
+	end = NL_IPV6_HDR_LEN + nl_ntoh16(ip6->payload_len);
+	if (end > len)
+		return -EINVAL;
+
+	out->ip_version = 6;
+	out->l3_len = (uint16_t)end;
+	memcpy(out->src.v6, ip6->src, 16);
+	memcpy(out->dst.v6, ip6->dst, 16);
+
+	off = nl_ipv6_walk_ext(l3, end, &out->proto, &out->is_fragment);
+	if (off <= 0) /* malformed, or not the first fragment: no L4 header here */
+		return off;
+	if (out->proto == IP6_NONE || out->proto == IP6_ESP)
 		return 0;
-	out->l4_off = (uint16_t)(out->l3_off + off);
-	return parse_l4(l3 + off, end - off, out);
+	out->l4_off = (uint16_t)(out->l3_off + (uint32_t)off);
+	return parse_l4(l3 + off, end - (uint32_t)off, out);
 }
 
 int

@@ -331,18 +331,26 @@ ipv6_ext_chain(unsigned int n, size_t *len)
 	return f;
 }
 
-/* Up to 8 extension headers before the upper layer parse; a 9th is malformed. */
+/*
+ * Up to 8 extension headers before the upper layer parse; a 9th is malformed.
+ * nl_ipv6_walk_ext() alone says the same, and -EINVAL for a cut chain.
+ */
 static void
 test_parse_ipv6_ext_limit(void **st)
 {
 	struct nl_parsed pp;
 	unsigned int n;
 	size_t len;
-	uint8_t *f;
+	uint8_t *f, *ip6, proto, frag;
+	uint32_t l3len;
 
 	(void)st;
 	for (n = 0; n <= 9; n++) {
 		f = ipv6_ext_chain(n, &len);
+		ip6 = f + 14;
+		l3len = (uint32_t)len - 14;
+		proto = 99;
+		frag = 0;
 		if (n <= 8) {
 			if (nl_parse(f, (uint32_t)len, &pp) != 0)
 				fail_msg("%u extension headers: malformed", n);
@@ -350,11 +358,26 @@ test_parse_ipv6_ext_limit(void **st)
 			assert_int_equal(pp.l4_off, 54 + 8 * n);
 			assert_int_equal(pp.sport, 1000);
 			assert_int_equal(pp.dport, 2000);
+			assert_int_equal(nl_ipv6_walk_ext(ip6, l3len, &proto, &frag), 40 + 8 * n);
+			assert_int_equal(proto, 6);
+			if (n > 0) /* cut in the last extension header */
+				assert_int_equal(nl_ipv6_walk_ext(ip6, 40 + 8 * n - 1, &proto, &frag),
+						 -EINVAL);
 		} else {
 			assert_int_equal(nl_parse(f, (uint32_t)len, &pp), -EINVAL);
+			assert_int_equal(nl_ipv6_walk_ext(ip6, l3len, &proto, &frag), -EINVAL);
+			assert_int_equal(proto, 99);
 		}
+		assert_int_equal(frag, 0);
 		free(f);
 	}
+	/* hop-by-hop, then a later fragment (offset 8) of TCP: 0, protocol 6 */
+	f = copy(tcp6_ext, sizeof(tcp6_ext));
+	f[65] = 0x08;
+	assert_int_equal(nl_ipv6_walk_ext(f + 14, sizeof(tcp6_ext) - 14, &proto, &frag), 0);
+	assert_int_equal(proto, 6);
+	assert_int_equal(frag, 1);
+	free(f);
 }
 
 /* Every prefix of a valid frame is truncated: -EINVAL, never a read past it. */
