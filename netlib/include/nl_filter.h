@@ -90,6 +90,12 @@ struct nl_filter_opts {
 	 * for an address and a prefix (Click's AddressInfo); after `net` this
 	 * one is asked first, and resolve when it returns -1. */
 	nl_filter_resolve_fn resolve_net;
+	/* nonzero: an IPv6 packet's protocol and transport header are those
+	 * after its extension headers, walked as nl_parse() walks them (see
+	 * nl_ipv6_walk_ext()); a later fragment has the fragment header's next
+	 * header as protocol and no transport header, a chain that is too long
+	 * or cut short neither. 0: those of the fixed header (Click's rule). */
+	int walk_ip6_ext;
 };
 
 /*

@@ -108,6 +108,7 @@ compile(unsigned int n, const struct nl_filter_opts *opts, char *err, size_t err
 	f = nlf_builder_finish(b, entry, entries, per_rule ? n : 0);
 	if (!f)
 		goto oom;
+	f->walk_ip6_ext = opts && opts->walk_ip6_ext;
 	if (per_rule && (f->idx = nlf_index_build(ranges, entries))) {
 		f->nrules = n;
 		f->rule_entry = entries;
@@ -289,8 +290,30 @@ struct views {
 	uint8_t meta[4];
 };
 
+/*
+ * The protocol and transport header of the IPv6 packet @l3 (at least 40 of
+ * @l3_len bytes) past its extension headers: none when the chain is too long
+ * or cut short, no transport header for a later fragment.
+ */
+static void
+views_ip6_ext(struct views *v, const uint8_t *l3, uint32_t l3_len)
+{
+	uint8_t proto = 0, frag = 0;
+	int off = nl_ipv6_walk_ext(l3, l3_len, &proto, &frag);
+
+	if (off < 0)
+		return;
+	v->meta[0] = proto;
+	v->bl[NLF_META] = 4;
+	if (off > 0) {
+		v->bp[NLF_TRANSP] = l3 + off;
+		v->bl[NLF_TRANSP] = l3_len - (uint32_t)off;
+	}
+}
+
 static inline void
-views_set(struct views *v, const uint8_t *l3, uint32_t l3_len, const uint8_t *l2)
+views_set(struct views *v, const uint8_t *l3, uint32_t l3_len, const uint8_t *l2,
+	  int walk_ip6_ext)
 {
 	memset(v->bl, 0, sizeof(v->bl));
 	memset(v->meta, 0, sizeof(v->meta));
@@ -317,6 +340,10 @@ views_set(struct views *v, const uint8_t *l3, uint32_t l3_len, const uint8_t *l2
 		v->bl[NLF_IP6] = l3_len;
 	}
 	if (l3_len >= 40 && l3[0] >> 4 == 6) {
+		if (walk_ip6_ext) {
+			views_ip6_ext(v, l3, l3_len);
+			return;
+		}
 		v->meta[0] = l3[6];
 		v->bl[NLF_META] = 4;
 		v->bp[NLF_TRANSP] = l3 + 40;
@@ -394,7 +421,7 @@ nl_filter_match(const struct nl_filter *f, const uint8_t *l3, uint32_t l3_len,
 {
 	struct views v;
 
-	views_set(&v, l3, l3_len, l2);
+	views_set(&v, l3, l3_len, l2, f->walk_ip6_ext);
 	return match_views(f, &v);
 }
 

@@ -23,7 +23,8 @@ enum nlf_base {
 	NLF_L3,     /* the network header as is (ip vers, ip[POS:LEN]) */
 	NLF_IP4,    /* the network header when it is IPv4 (named fields, addresses) */
 	NLF_META,   /* byte 0: the IP protocol (IPv4 protocol, IPv6 next header) */
-	NLF_TRANSP, /* the transport header: IPv4 first fragments, IPv6 (fixed header) */
+	NLF_TRANSP, /* the transport header: IPv4 first fragments, IPv6 (fixed header,
+		     * or with walk_ip6_ext the extension headers, walked) */
 	NLF_L2,     /* the Ethernet header */
 	NLF_IP6,    /* the network header when it is IPv6 (addresses) */
 	NLF_NBASES
@@ -83,6 +84,7 @@ struct nl_filter {
 	uint32_t nrules;       /* 0 without an index */
 	int32_t *rule_entry;
 	struct nlf_index *idx; /* NULL: the single program */
+	int walk_ip6_ext;      /* struct nl_filter_opts's */
 	struct nlf_insn insn[];
 };
 

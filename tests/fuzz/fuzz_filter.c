@@ -11,7 +11,8 @@
  * and a message naming a rule and a column; a compiled program classifies
  * every prefix of the packet (a truncated packet) to an output it was given
  * or to -1, the same one by itself and in a burst; the same rules compiled
- * twice classify alike.
+ * twice classify alike; compiled with walk_ip6_ext they classify alike
+ * too, except IPv6 packets whose fixed header names an extension header.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +24,15 @@
 #define FZ_MAX_RULES 16
 #define FZ_OUTPUTS 4
 #define FZ_MAX_PREFIXES 64
+
+/* Can walking IPv6 extension headers change what the @len bytes at @l3 are? */
+static int
+has_ip6_ext(const uint8_t *l3, uint32_t len)
+{
+	if (len < 40 || l3[0] >> 4 != 6)
+		return 0;
+	return l3[6] == 0 || l3[6] == 43 || l3[6] == 44 || l3[6] == 51 || l3[6] == 60;
+}
 
 /* Split @text at newlines into at most FZ_MAX_RULES rules; how many. */
 static unsigned int
@@ -47,6 +57,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct nl_filter_opts opts = { .noutputs = FZ_OUTPUTS };
+	const struct nl_filter_opts walk = { .noutputs = FZ_OUTPUTS, .walk_ip6_ext = 1 };
 	const uint8_t *nul = memchr(data, 0, size);
 	size_t tlen = nul ? (size_t)(nul - data) : size;
 	const uint8_t *pkt = nul ? nul + 1 : data + size;
@@ -55,7 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t lens[FZ_MAX_PREFIXES];
 	int out[FZ_MAX_PREFIXES];
 	const char *rules[FZ_MAX_RULES];
-	struct nl_filter *f, *g;
+	struct nl_filter *f, *g, *h;
 	char err[256] = "", *text;
 	unsigned int n, k, i;
 
@@ -79,6 +90,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g = nl_filter_compile_ipfilter(rules, n, &opts, err, sizeof(err));
 	FUZZ_CHECK(g != NULL, "the same rules compiled once and refused the second time: %s",
 		   err);
+	h = nl_filter_compile_ipfilter(rules, n, &walk, err, sizeof(err));
+	FUZZ_CHECK(h != NULL, "the same rules refused with walk_ip6_ext: %s", err);
 
 	/* the packet cut at its last FZ_MAX_PREFIXES lengths, down to 0 */
 	k = plen + 1 < FZ_MAX_PREFIXES ? plen + 1 : FZ_MAX_PREFIXES;
@@ -96,7 +109,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(r == out[i], "alone %d, in a burst %d (length %u)", r, out[i], lens[i]);
 		FUZZ_CHECK(r == nl_filter_match(g, l3[i], lens[i], l2[i]),
 			   "two compilations disagree (length %u)", lens[i]);
+		r = nl_filter_match(h, l3[i], lens[i], l2[i]);
+		FUZZ_CHECK(r >= -1 && r < FZ_OUTPUTS, "walking: output %d of %d outputs", r,
+			   FZ_OUTPUTS);
+		FUZZ_CHECK(has_ip6_ext(l3[i], lens[i]) || r == out[i],
+			   "walking changed the output of a packet without extension headers "
+			   "(length %u)", lens[i]);
 	}
+	nl_filter_free(h);
 	nl_filter_free(g);
 	nl_filter_free(f);
 	free(text);

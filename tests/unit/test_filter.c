@@ -24,7 +24,7 @@
 
 /* A packet: IP header on, and optionally an Ethernet header. */
 struct pkt {
-	uint8_t b[128];
+	uint8_t b[256];
 	uint32_t len;
 	uint8_t eth[14];
 	int has_eth;
@@ -926,6 +926,284 @@ test_ipv6(void **state)
 	YES("ip vers 6", &p);
 }
 
+/* ---- IPv6 extension headers (opts.walk_ip6_ext) -------------------------- */
+
+/* Does @pat match @p, compiled with walk_ip6_ext = @walk? */
+static int
+mw(const char *pat, const struct pkt *p, int walk)
+{
+	struct nl_filter_opts o = { .walk_ip6_ext = walk };
+	char err[256];
+	struct nl_filter *f = nl_filter_compile_classifier(&pat, 1, &o, err, sizeof(err));
+	int r;
+
+	if (!f)
+		fail_msg("compile failed: %s", err);
+	r = run(f, p);
+	nl_filter_free(f);
+	assert_true(r == 0 || r == -1);
+	return r == 0;
+}
+
+#define WYES(pat, p) do { if (!mw(pat, p, 1)) \
+	fail_msg("'%s' should match, walking (line %d)", pat, __LINE__); } while (0)
+#define WNO(pat, p) do { if (mw(pat, p, 1)) \
+	fail_msg("'%s' should not match, walking (line %d)", pat, __LINE__); } while (0)
+
+#define EH_HOP 0
+#define EH_ROUTING 43
+#define EH_FRAG 44
+#define EH_ESP 50
+#define EH_AH 51
+#define EH_DSTOPTS 60
+
+/*
+ * IPv6 2000::1 -> 2000::2 with the extension headers @ext[@n] (numbers, in
+ * order), then 20 bytes of @upper: a TCP SYN from port 1000 to port 22 (for
+ * UDP its ports, too). A fragment header carries @fo (offset in 8-byte units
+ * << 3 | M); AH is 24 bytes (length field 4: (4 + 2) * 4), destination
+ * options 16 (length field 1: (1 + 1) * 8), the others 8.
+ */
+static struct pkt
+ip6x(const uint8_t *ext, unsigned int n, uint8_t upper, uint16_t fo)
+{
+	struct pkt p;
+	uint32_t off = 40;
+	uint8_t *nh = &p.b[6];
+	unsigned int i;
+
+	memset(&p, 0, sizeof(p));
+	p.b[0] = 0x60;
+	p.b[7] = 64;
+	p.b[8] = 0x20;
+	p.b[23] = 1;
+	p.b[24] = 0x20;
+	p.b[39] = 2;
+	for (i = 0; i < n; i++) {
+		uint8_t *h = p.b + off;
+
+		*nh = ext[i];
+		nh = h;
+		if (ext[i] == EH_FRAG) {
+			put16(h + 2, fo);
+			put32(h + 4, 0xabcd);
+			off += 8;
+		} else if (ext[i] == EH_AH) {
+			h[1] = 4;
+			put32(h + 4, 0x1001); /* SPI */
+			off += 24;
+		} else if (ext[i] == EH_DSTOPTS) {
+			h[1] = 1;
+			h[2] = 1; /* PadN of 12 bytes */
+			h[3] = 12;
+			off += 16;
+		} else {
+			h[2] = 1; /* hop-by-hop: PadN of 4; routing: type 1, 4 segments */
+			h[3] = 4;
+			off += 8;
+		}
+	}
+	*nh = upper;
+	put16(p.b + off, 1000);
+	put16(p.b + off + 2, 22);
+	p.b[off + 12] = 0x50;
+	p.b[off + 13] = TCPF_SYN;
+	p.len = off + 20;
+	put16(p.b + 4, (uint16_t)(p.len - 40));
+	return p;
+}
+
+static void
+test_ipv6_ext(void **state)
+{
+	static const uint8_t hop[] = { EH_HOP }, dst[] = { EH_DSTOPTS },
+		rt[] = { EH_ROUTING }, frag[] = { EH_FRAG }, ah[] = { EH_AH },
+		three[] = { EH_HOP, EH_ROUTING, EH_DSTOPTS },
+		eight[] = { EH_HOP, 60, 60, 60, 43, 60, 60, 44 },
+		nine[] = { EH_HOP, 60, 60, 60, 43, 60, 60, 60, 60 };
+	struct pkt p;
+
+	(void)state;
+	/* no extension header: the same either way */
+	p = ip6x(NULL, 0, 6, 0);
+	YES("tcp and dst port 22 and syn", &p);
+	WYES("tcp and dst port 22 and syn", &p);
+	WYES("src port 1000 and ip proto 6 and transp[0:2] 1000", &p);
+
+	/* hop-by-hop, then TCP */
+	p = ip6x(hop, 1, 6, 0);
+	NO("tcp", &p);          /* off: the fixed header's next header, 0 */
+	YES("ip proto 0", &p);
+	NO("dst port 22", &p);  /* off: the transport header is the hop-by-hop one */
+	YES("transp[0] 6", &p); /* its first byte: the next header, TCP */
+	WYES("tcp", &p);
+	WYES("ip proto 6", &p);
+	WNO("ip proto 0", &p);
+	WYES("tcp and dst port 22", &p);
+	WYES("syn and not ack", &p);
+	WYES("src tcp port 1000", &p);
+	WYES("transp[0:2] 1000", &p);
+	WYES("tcp[13] & 2 != 0", &p);
+	WNO("udp", &p);
+	WYES("ip[6] 0", &p);    /* raw bytes of the network header are as they are */
+	WYES("ip vers 6", &p);
+	WYES("dst host 2000::2 and src host 2000::1", &p);
+	WNO("ip frag", &p);     /* an IPv4 field */
+	WYES("unfrag", &p);
+
+	/* destination options (16 bytes), then UDP */
+	p = ip6x(dst, 1, 17, 0);
+	YES("ip proto 60", &p);
+	NO("udp", &p);
+	WYES("udp and dst port 22 and src port 1000", &p);
+	WNO("ip proto 60", &p);
+
+	/* routing, then TCP */
+	p = ip6x(rt, 1, 6, 0);
+	YES("ip proto 43", &p);
+	NO("tcp port 22", &p);
+	WYES("tcp and dst port 22", &p);
+
+	/* three of them */
+	p = ip6x(three, 3, 6, 0);
+	NO("tcp", &p);
+	WYES("tcp and dst port 22 and syn", &p);
+
+	/* first fragment (offset 0, more fragments): the transport header is there */
+	p = ip6x(frag, 1, 6, 0x0001);
+	YES("ip proto 44", &p);
+	NO("tcp", &p);
+	WYES("tcp and dst port 22 and syn", &p);
+
+	/* later fragment (offset 185 * 8): the protocol of its fragment header,
+	 * no transport header, whatever its first bytes look like */
+	p = ip6x(frag, 1, 6, 185 << 3);
+	YES("ip proto 44", &p);
+	WYES("tcp", &p);
+	WYES("ip proto 6", &p);
+	WNO("ip proto 44", &p);
+	WNO("dst port 22", &p);
+	WNO("port 22", &p);
+	WNO("syn", &p);
+	WNO("transp[0:2] 1000", &p);
+	WNO("transp[0:2] != 1000", &p);
+	WYES("not dst port 22", &p);
+	WYES("tcp and not syn", &p);
+	p = ip6x(frag, 1, EH_DSTOPTS, (1 << 3) | 1); /* offset 8, M: options inside */
+	WYES("ip proto 60", &p);
+	WNO("transp[0] 1", &p);
+
+	/* AH counts in 4-byte words */
+	p = ip6x(ah, 1, 6, 0);
+	YES("ip proto 51", &p);
+	NO("tcp", &p);
+	WYES("tcp and dst port 22 and src port 1000", &p);
+	WNO("ip proto 51", &p);
+
+	/* ESP ends the chain: its header is the transport header */
+	p = ip6x(hop, 1, EH_ESP, 0); /* its 20 bytes as ip6x() writes them */
+	WYES("ip proto 50", &p);
+	WNO("tcp", &p);
+	WYES("transp[0:2] 1000", &p);
+
+	/* 8 extension headers: walked; 9: no protocol, no transport header */
+	p = ip6x(eight, 8, 6, 0);
+	WYES("tcp and dst port 22 and syn", &p);
+	YES("ip proto 0", &p);
+	p = ip6x(nine, 9, 6, 0);
+	YES("ip proto 0", &p);
+	YES("transp[0] 60", &p);
+	WNO("tcp", &p);
+	WNO("ip proto 0", &p);
+	WNO("ip proto 60", &p);
+	WNO("ip proto 6", &p);
+	WYES("not ip proto 6", &p);
+	WNO("dst port 22", &p);
+	WNO("transp[0] 60", &p);
+	WYES("ip vers 6 and dst host 2000::2", &p);
+
+	/* a chain cut short by the packet's end: no protocol, no transport header */
+	p = ip6x(hop, 1, 6, 0);
+	p.len = 44; /* 4 of the 8 bytes */
+	YES("ip proto 0", &p);
+	WNO("ip proto 0", &p);
+	WNO("ip proto 6", &p);
+	WYES("not tcp", &p);
+	WYES("ip vers 6", &p);
+	p = ip6x(dst, 1, 6, 0);
+	p.len = 52; /* 12 of the 16 bytes its length field gives */
+	YES("ip proto 60", &p);
+	YES("transp[0] 6", &p);
+	WNO("ip proto 60", &p);
+	WNO("ip proto 6", &p);
+	WNO("transp[0] 6", &p);
+	p = ip6x(three, 3, 6, 0);
+	p.len = 40 + 8 + 8 + 7; /* in the third */
+	WNO("ip proto 60", &p);
+	WNO("tcp", &p);
+	p.len = 40 + 8 + 8 + 16; /* exactly the chain: TCP, but no byte of it */
+	WYES("tcp", &p);
+	WNO("dst port 22", &p);
+	p.len = 39; /* no fixed header: as without walking */
+	WNO("tcp", &p);
+	WNO("ip proto 0", &p);
+	WYES("ip vers 6", &p);
+
+	/* IPv4 is not touched */
+	{
+		struct pkt t = tcp4(A1, A2, 1000, 22, TCPF_SYN);
+
+		WYES("tcp and dst port 22 and syn", &t);
+		t.b[6] = 0x00;
+		t.b[7] = 0x10; /* a later fragment */
+		WYES("tcp", &t);
+		WNO("dst port 22", &t);
+	}
+}
+
+/* A firewall's rule set, long enough for an index, walking and not. */
+static void
+test_ipv6_ext_rules(void **state)
+{
+	static const uint8_t hop[] = { EH_HOP }, frag[] = { EH_FRAG },
+		nine[] = { EH_HOP, 60, 60, 60, 43, 60, 60, 60, 60 };
+	static const struct nl_filter_rule rules[] = {
+		{ "tcp and dst port 22", 0 },
+		{ "udp and dst port 53", 1 },
+		{ "tcp and dst port 80", 2 },
+		{ "tcp and dst port 443", 3 },
+		{ "ip proto 0", 4 },
+		{ "all", 5 },
+	};
+	struct nl_filter_opts on = { .walk_ip6_ext = 1 };
+	char err[256];
+	struct nl_filter *fw = nl_filter_compile(rules, 6, &on, err, sizeof(err));
+	struct nl_filter *fd = nl_filter_compile(rules, 6, NULL, err, sizeof(err));
+	struct pkt p;
+
+	(void)state;
+	assert_non_null(fw);
+	assert_non_null(fd);
+	p = ip6x(hop, 1, 6, 0);
+	assert_int_equal(run(fw, &p), 0);
+	assert_int_equal(run(fd, &p), 4);
+	p = ip6x(hop, 1, 17, 0);
+	put16(p.b + 40 + 8 + 2, 53);
+	assert_int_equal(run(fw, &p), 1);
+	assert_int_equal(run(fd, &p), 4);
+	p = ip6x(frag, 1, 6, 185 << 3);
+	assert_int_equal(run(fw, &p), 5);
+	assert_int_equal(run(fd, &p), 5);
+	p = ip6x(nine, 9, 6, 0);
+	assert_int_equal(run(fw, &p), 5);
+	assert_int_equal(run(fd, &p), 4);
+	p = ip6x(NULL, 0, 6, 0);
+	assert_int_equal(run(fw, &p), 0);
+	assert_int_equal(run(fd, &p), 0);
+	nl_filter_free(fw);
+	nl_filter_free(fd);
+}
+
 struct name_def {
 	const char *name;
 	uint32_t addr, mask;
@@ -1425,6 +1703,8 @@ main(void)
 		cmocka_unit_test(test_grammar),
 		cmocka_unit_test(test_ether),
 		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_ipv6_ext),
+		cmocka_unit_test(test_ipv6_ext_rules),
 		cmocka_unit_test(test_names_hook),
 		cmocka_unit_test(test_names_net),
 		cmocka_unit_test(test_click_examples),

@@ -65,7 +65,9 @@ static int
 ipfilter_configure(struct ck_element *e)
 {
 	struct ipfilter *x = CK_PRIV(e, struct ipfilter);
-	struct nl_filter_opts o = { resolve, e->r, e->nout, resolve_net };
+	/* Click's semantics: IPv6 extension headers are not walked */
+	struct nl_filter_opts o = { .resolve = resolve, .resolve_ctx = e->r,
+				    .noutputs = e->nout, .resolve_net = resolve_net };
 	char **args, err[256];
 	int n = ck_args_split(e->config, &args);
 
