@@ -495,7 +495,9 @@ static struct nl_filter *
 compile_port(struct fw_parse *P, unsigned int p, int stray, struct nl_filter_rule *fr,
 	     uint32_t *idx)
 {
-	const struct nl_filter_opts opts = { .resolve = resolve, .resolve_ctx = P->rs };
+	/* the rules see what the tracker sees: IPv6 past its extension headers */
+	const struct nl_filter_opts opts = { .resolve = resolve, .resolve_ctx = P->rs,
+					     .walk_ip6_ext = 1 };
 	struct fw_ruleset *rs = P->rs;
 	struct nl_filter *f;
 	char msg[512];

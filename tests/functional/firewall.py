@@ -20,8 +20,10 @@ captures is known.
             is not IP; a reply written into the port its connection came in
             on is established all the same (the table keeps no ports); an
             ICMP timestamp reply is not tracked (all the rules, not only the
-            stateless ones); an IPv6 SYN behind a hop-by-hop header has
-            protocol 0 for the rules (the deny rule for port 22 misses it)
+            stateless ones); the rules see IPv6 past its extension headers:
+            a SYN to port 22 behind a hop-by-hop header (or three headers) is
+            denied by the port-22 rule, a UDP query behind a destination
+            options header is allowed by the UDP rule and its reply passes
   reload    SIGHUP with rules that deny new web connections: the connection
             opened before goes on both ways, a new one is denied; a file with
             an unknown protocol is refused with its line, column and rule
@@ -44,7 +46,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from scapy.layers.inet import ICMP, IP, TCP, UDP  # noqa: E402
-from scapy.layers.inet6 import IPv6, IPv6ExtHdrHopByHop  # noqa: E402
+from scapy.layers.inet6 import (IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop,  # noqa: E402
+                                IPv6ExtHdrRouting)
 from scapy.layers.l2 import ARP, Ether  # noqa: E402
 
 from nvtest import check  # noqa: E402
@@ -159,9 +162,18 @@ STEPS = [
      outside(IP(src="10.0.2.9", dst=A), ICMP(type=14)), None, "no_match", None),
     ("IPv6 SYN inside -> :22 (deny rule 3)", 0,
      inside(IPv6(src=A6, dst=B6), TCP(sport=40030, dport=22, flags="S")), None, "denied", 3),
-    ("IPv6 SYN inside -> :22 behind a hop-by-hop header: protocol 0 for the rules", 0,
+    ("IPv6 SYN inside -> :22 behind a hop-by-hop header (deny rule 3)", 0,
      inside(IPv6(src=A6, dst=B6) / IPv6ExtHdrHopByHop(), TCP(sport=40031, dport=22, flags="S")),
-     None, "no_match", None),
+     None, "denied", 3),
+    ("IPv6 SYN inside -> :22 behind hop-by-hop, routing, dest. options (deny rule 3)", 0,
+     inside(IPv6(src=A6, dst=B6) / IPv6ExtHdrHopByHop() / IPv6ExtHdrRouting()
+            / IPv6ExtHdrDestOpt(), TCP(sport=40032, dport=22, flags="S")),
+     None, "denied", 3),
+    ("IPv6 UDP inside -> :53 behind a destination options header (rule 2)", 0,
+     inside(IPv6(src=A6, dst=B6) / IPv6ExtHdrDestOpt(), UDP(sport=5354, dport=53) / b"q"),
+     1, "allowed_new", 2),
+    ("its reply, no extension header", 1,
+     outside(IPv6(src=B6, dst=A6), UDP(sport=53, dport=5354) / b"a"), 0, "established", None),
     ("ARP", 0, pad(Ether(src=IN_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(psrc=A, pdst=WEB)),
      None, "not_ip", None),
     ("echo request inside -> web", 0,
