@@ -118,6 +118,7 @@ enum mgr_tag_kind {
 	MGR_TAG_SIGNAL, MGR_TAG_TIMER, MGR_TAG_CTL, MGR_TAG_CORE, MGR_TAG_IVS,
 	MGR_TAG_MIGL, /* the migration port's listening socket */
 	MGR_TAG_MIGC, /* one connection to it (mgr_mig_listen.c) */
+	MGR_TAG_CTLC, /* one connection to the control socket (mgr_ctl.c) */
 };
 
 struct mgr_tag {
@@ -191,6 +192,8 @@ void mgr_state_orphans(const struct mgr_cfg *c);
 int mgr_ctl_busy(const char *path, char *err, size_t errlen);
 int mgr_ctl_open(struct mgr *m, char *err, size_t errlen);
 void mgr_ctl_serve(struct mgr *m);
+void mgr_ctl_event(struct mgr *m, struct mgr_tag *t);
+void mgr_ctl_tick(struct mgr *m, uint64_t now_ms);
 void mgr_ctl_close(struct mgr *m);
 struct json_object *mgr_ctl_peer(struct mgr *m, char *req);
 
@@ -205,6 +208,18 @@ void mgr_migl_close(struct mgr *m);
 
 /* ---- mgr_main.c: the manager ---- */
 
+#define MGR_CTL_CONNS 16     /* control connections waiting for their request line */
+#define MGR_CTL_REQ_LEN 2048 /* a request line with its NUL (nf start carries a command) */
+
+/* One control connection whose request line is not whole yet (mgr_ctl.c). */
+struct mgr_ctl_conn {
+	struct mgr_tag tag;
+	int fd;            /* -1: a free slot */
+	uint64_t deadline; /* the line must be whole by then */
+	size_t len;
+	char line[MGR_CTL_REQ_LEN];
+};
+
 struct mgr {
 	struct mgr_cfg cfg;
 	const char *cfg_path;
@@ -215,6 +230,7 @@ struct mgr {
 	int ctl_fd;
 	gid_t kvm_gid;         /* group QEMU runs as under libvirt, or -1 */
 	struct mgr_tag sig_tag, timer_tag, ctl_tag;
+	struct mgr_ctl_conn ctl_conns[MGR_CTL_CONNS];
 	unsigned int nb_vms;
 	struct mgr_vm *vms;
 	struct mgr_pol *pols;      /* one per m->cfg.scale (mgr_scale.c) */

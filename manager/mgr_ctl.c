@@ -23,12 +23,16 @@
  *   idle list, nf start ROLE QUEUES CMDLINE, nf stop ID: the idle VM pool's
  *                       (mgr_idle_ctl.c)
  *
- * Requests are served one at a time in the manager's loop; each is short
+ * A request line (at most MGR_CTL_REQ_LEN - 1 bytes with its line break) is
+ * gathered in the manager's loop as it arrives, MGR_CTL_CONNS connections at
+ * a time, each closed unanswered when its line is not whole within
+ * MGR_CTL_READ_MS. Requests are then served one at a time; each is short
  * (a telemetry query at most, or stopping one QEMU), but for vm migrate,
  * which holds the loop for the migration's time (about a second).
  */
 #include <errno.h>
-#include <poll.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +50,8 @@
 #include "mgr_ops.h"
 #include "mgr_migrate.h"
 
-#define MGR_CTL_REQ_LEN 2048 /* nf start carries an NF command line */
-#define MGR_CTL_READ_MS 1000
+#define MGR_CTL_REQ_MAX "2047" /* MGR_CTL_REQ_LEN without the NUL, for messages */
+#define MGR_CTL_READ_MS 1000    /* a client's whole request line, from its accept */
 
 /*
  * Whether another manager answers on control socket @path: -EADDRINUSE with
@@ -101,7 +105,7 @@ mgr_ctl_open(struct mgr *m, char *err, size_t errlen)
 		return -errno;
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
-	    listen(fd, 8) < 0) {
+	    listen(fd, 64) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "cannot listen on %s: %s (manager.socket)", path,
 			 strerror(-r));
@@ -112,10 +116,24 @@ mgr_ctl_open(struct mgr *m, char *err, size_t errlen)
 	return 0;
 }
 
+/* Close connection @k unanswered; cannot fail. */
+static void
+ctl_drop(struct mgr *m, struct mgr_ctl_conn *k)
+{
+	mgr_unwatch(m, k->fd);
+	close(k->fd);
+	k->fd = -1;
+}
+
 /* Close the control socket and remove its file; cannot fail. */
 void
 mgr_ctl_close(struct mgr *m)
 {
+	unsigned int i;
+
+	for (i = 0; i < MGR_CTL_CONNS; i++)
+		if (m->ctl_conns[i].fd >= 0)
+			ctl_drop(m, &m->ctl_conns[i]);
 	if (m->ctl_fd < 0)
 		return;
 	close(m->ctl_fd);
@@ -536,53 +554,27 @@ mgr_ctl_peer(struct mgr *m, char *req)
 			 "vm list, vm stop NAME)", n > 0 ? words[0] : "");
 }
 
-/* Read one request line from @fd within MGR_CTL_READ_MS. */
-static int
-ctl_read(int fd, char *buf, size_t len)
+/* Answer the request of connection @k (@too_long: its line did not fit)
+ * and close it; cannot fail (a client that does not read is dropped). */
+static void
+ctl_answer(struct mgr *m, struct mgr_ctl_conn *k, bool too_long)
 {
-	size_t got = 0;
-
-	while (got + 1 < len) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, MGR_CTL_READ_MS) <= 0)
-			return -ETIMEDOUT;
-		n = recv(fd, buf + got, len - 1 - got, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (memchr(buf, '\n', got) != NULL)
-			break;
-	}
-	buf[got] = '\0';
-	return got > 0 ? 0 : -ECONNRESET;
-}
-
-/* Accept one netvmctl connection, answer its request and close it; cannot
- * fail (a client that misbehaves is dropped). */
-void
-mgr_ctl_serve(struct mgr *m)
-{
-	char req[MGR_CTL_REQ_LEN];
+	struct timeval tv = { .tv_sec = MGR_CTL_READ_MS / 1000 };
 	struct json_object *reply;
 	const char *text;
 	size_t off, len;
-	int fd = accept4(m->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	int fd = k->fd;
 
-	struct timeval tv = { .tv_sec = MGR_CTL_READ_MS / 1000 };
-
-	if (fd < 0)
-		return;
-	/* A client that does not read its answer must not hold the manager up. */
+	mgr_unwatch(m, fd);
+	k->fd = -1;
+	/* blocking again, but a client that does not read its answer must not
+	 * hold the manager up */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (ctl_read(fd, req, sizeof(req)) < 0) {
-		close(fd);
-		return;
-	}
-	reply = ctl_dispatch(m, req);
+	/* a request cut short could be another request: refused whole */
+	reply = !too_long ? ctl_dispatch(m, k->line) :
+		ctl_error("the request line is longer than %s bytes with its line break",
+			  MGR_CTL_REQ_MAX);
 	text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
 	len = strlen(text);
 	for (off = 0; off < len;) {
@@ -595,5 +587,82 @@ mgr_ctl_serve(struct mgr *m)
 		off += (size_t)n;
 	}
 	json_object_put(reply);
+	/* what the client sent past its line is dropped, so that it reads the
+	 * answer and then the end, not a reset, when the socket closes */
+	for (off = 0; off < 16 && recv(fd, k->line, sizeof(k->line), MSG_DONTWAIT) > 0; off++)
+		;
 	close(fd);
+}
+
+/* Accept one netvmctl connection; its request line is gathered in the loop
+ * as it arrives (ctl_read()), so a client that sends nothing, or its line a
+ * byte at a time, holds no other up. With every slot taken, the connection
+ * waiting longest is closed for the new one; cannot fail. */
+void
+mgr_ctl_serve(struct mgr *m)
+{
+	struct mgr_ctl_conn *k = NULL;
+	unsigned int i;
+	int fd = accept4(m->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	for (i = 0; i < MGR_CTL_CONNS; i++) {
+		struct mgr_ctl_conn *c = &m->ctl_conns[i];
+
+		if (c->fd < 0) {
+			k = c;
+			break;
+		}
+		if (k == NULL || c->deadline < k->deadline)
+			k = c;
+	}
+	if (k->fd >= 0)
+		ctl_drop(m, k);
+	k->tag = (struct mgr_tag){ MGR_TAG_CTLC, NULL };
+	k->fd = fd;
+	k->len = 0;
+	k->deadline = mgr_now_ms() + MGR_CTL_READ_MS;
+	if (mgr_watch(m, fd, &k->tag) < 0) {
+		close(fd);
+		k->fd = -1;
+	}
+}
+
+/* What arrived on control connection @t: the request, once its line is
+ * whole (or the client shut its side after it); cannot fail. */
+void
+mgr_ctl_event(struct mgr *m, struct mgr_tag *t)
+{
+	struct mgr_ctl_conn *k = (struct mgr_ctl_conn *)(void *)((char *)t -
+					offsetof(struct mgr_ctl_conn, tag));
+	ssize_t n;
+
+	if (k->fd < 0)
+		return;
+	n = recv(k->fd, k->line + k->len, sizeof(k->line) - 1 - k->len, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0 || (n == 0 && k->len == 0)) {
+		ctl_drop(m, k);
+		return;
+	}
+	k->len += (size_t)n;
+	k->line[k->len] = '\0';
+	if (n == 0 || memchr(k->line, '\n', k->len) != NULL)
+		ctl_answer(m, k, false);
+	else if (k->len + 1 == sizeof(k->line))
+		ctl_answer(m, k, true); /* full, and no line break yet */
+}
+
+/* Close the control connections whose line is not whole within
+ * MGR_CTL_READ_MS of their accept; cannot fail. */
+void
+mgr_ctl_tick(struct mgr *m, uint64_t now_ms)
+{
+	unsigned int i;
+
+	for (i = 0; i < MGR_CTL_CONNS; i++)
+		if (m->ctl_conns[i].fd >= 0 && now_ms >= m->ctl_conns[i].deadline)
+			ctl_drop(m, &m->ctl_conns[i]);
 }

@@ -244,9 +244,13 @@ mgr_loop(struct mgr *m)
 				mgr_ops_tick(m, mgr_now_ms());
 				mgr_idle_tick(m, mgr_now_ms());
 				mgr_migl_tick(m, mgr_now_ms());
+				mgr_ctl_tick(m, mgr_now_ms());
 				break;
 			case MGR_TAG_CTL:
 				mgr_ctl_serve(m);
+				break;
+			case MGR_TAG_CTLC:
+				mgr_ctl_event(m, t);
 				break;
 			case MGR_TAG_MIGL:
 			case MGR_TAG_MIGC:
@@ -320,6 +324,9 @@ main(int argc, char **argv)
 	bool check_only = false;
 	unsigned int i;
 	int opt;
+
+	for (i = 0; i < MGR_CTL_CONNS; i++)
+		m.ctl_conns[i].fd = -1;
 
 	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (opt) {

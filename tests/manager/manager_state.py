@@ -14,6 +14,10 @@ configuration in the work directory with relative paths:
              idle VM's pid is in <state_dir>/idle<N>.idle-pid (no idle<N>.pid)
   state dir  manager.state_dir (and its missing parent) created mode 0755
              whatever the umask
+  control    a request line of more than 2047 bytes with its line break is refused
+             whole ('vm stop v3' cut short would stop v3), one of 2047 is served; a
+             client that sends its line a byte at a time is closed after a second,
+             and vm list answers meanwhile, and while 24 clients send nothing
   orphan     the manager killed (SIGKILL), started again with v1 only: v2's QEMU
              is stopped, its pidfile, socket, lease, log, console and QMP socket
              removed, the core has v1's instance only; this comes before v1's
@@ -32,10 +36,13 @@ Needs root and hugepages.
 
 import os
 import re
+import json
 import signal
+import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -149,6 +156,101 @@ def mode(path):
         return None
 
 
+def raw_request(path, data, timeout=10):
+    """Send @data on control socket @path (its write side then shut); the answer, and
+    the error that ended it in place of the end of the stream."""
+    out = b""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        try:
+            s.connect(path)
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    return out, None
+                out += b
+        except OSError as exc:
+            return out, exc
+
+
+def trickle(path, secs, result):
+    """Send a request a byte every 0.3 s for @secs, never its line break; in
+    @result whether the manager closed the connection meanwhile."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(path)
+        s.settimeout(0.3)
+        deadline = time.monotonic() + secs
+        while time.monotonic() < deadline:
+            try:
+                s.send(b"v")
+                if s.recv(1) == b"":
+                    result["closed"] = True
+                    return
+            except socket.timeout:
+                continue
+            except OSError:
+                result["closed"] = True
+                return
+        result["closed"] = False
+
+
+def control_socket(env, chk, mgr):
+    """The control socket's limits: a line of more than 2047 bytes with its line break
+    is refused whole (cut short it would be another request), and a client has one
+    second for its whole line."""
+    # 'vm stop v3' and a fourth word past byte 2047: no request the manager has
+    line = b"vm stop v3" + b" " * 3000 + b"x\n"
+    ans, exc = raw_request(mgr.sock, line)
+    try:
+        ans = json.loads(ans)
+    except ValueError:
+        pass
+    chk.ok(exc is None and isinstance(ans, dict) and ans.get("ok") is False and
+           "longer than 2047 bytes" in ans.get("error", ""),
+           "a 3013-byte request line is refused as too long", f"{ans!r:.300} {exc}")
+    vm = mgr.vm("v3")
+    chk.eq(vm.get("state"), "starting", "v3 is not stopped by the line cut short")
+    line = b"vm list" + b" " * 2039 + b"\n"
+    ans, exc = raw_request(mgr.sock, line)
+    chk.ok(exc is None and b'"ok":true' in ans.replace(b" ", b""),
+           "a 2047-byte request line is served", f"{ans[:200]!r} {exc}")
+    result = {}
+    t = threading.Thread(target=trickle, args=(mgr.sock, 8, result))
+    t.start()
+    time.sleep(0.5)
+    r = subprocess.run([mgr.ctl, "-s", mgr.sock, "-t", "4", "--json", "vm", "list"],
+                       capture_output=True, text=True, timeout=30)
+    t.join()
+    chk.ok(r.returncode == 0, "vm list answers while a client trickles its line a byte at "
+           "a time", f"rc {r.returncode}: {r.stderr}")
+    chk.ok(result.get("closed") is True, "the trickling client is closed (its line not "
+           "whole within a second)", f"{result}")
+    silent = []
+    for _ in range(24):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(2)
+        try:
+            s.connect(mgr.sock)
+        except OSError:
+            pass
+        silent.append(s)
+    r = subprocess.run([mgr.ctl, "-s", mgr.sock, "-t", "4", "--json", "vm", "list"],
+                       capture_output=True, text=True, timeout=30)
+    chk.ok(r.returncode == 0, "vm list answers while 24 clients are connected and send "
+           "nothing", f"rc {r.returncode}: {r.stderr}")
+    closed = 0
+    for s in silent:
+        s.settimeout(5)
+        try:
+            closed += s.recv(1) == b""
+        except OSError:
+            pass
+        s.close()
+    chk.eq(closed, len(silent), "every silent client is closed unanswered")
+
+
 def main():
     env = nvenv.setup("manager_state", 170, __doc__)
     chk = check.Checker("manager_state")
@@ -220,6 +322,9 @@ def main():
         m = mode(path)
         chk.ok(m == 0o755, f"{what} is mode 0755", "mode " + (oct(m) if m is not None
                                                                else "none: no directory"))
+
+    chk.section("control: a request line too long, a client that trickles its line")
+    control_socket(env, chk, mgr)
 
     chk.section("orphan: v2 left the configuration across a manager restart")
     mgr.kill()
