@@ -181,7 +181,7 @@ mgr_idle_boot(struct mgr_idle_vm *v, bool incoming, char *err, size_t errlen)
 	ARG("-nographic"), ARG("-nodefaults"), ARG("-no-user-config"), ARG("-no-reboot");
 	ARG("-monitor"), ARG("none");
 	ARG("-qmp"), ARG("unix:%s,server=on,wait=off", mgr_qemu_esc(v->qmp_path, e, sizeof(e)));
-	ARG("-serial"), ARG("file:%s", mgr_qemu_esc(v->console_path, e, sizeof(e)));
+	ARG("-serial"), ARG("file:%s", v->console_path); /* taken whole, commas included */
 	ARG("-chardev");
 	ARG("socket,id=netvm-agent,path=%s,server=on,wait=off",
 	    mgr_qemu_esc(v->agent_path, e, sizeof(e)));
@@ -864,7 +864,7 @@ static void
 idle_orphan(struct mgr *m, const char *name, const char *pidfile)
 {
 	static const char *const gone[] = { "agent", "qmp", "sock", "console", "log" };
-	char path[MGR_CFG_PATH_LEN], e[2 * MGR_CFG_PATH_LEN], nf[48] = "";
+	char path[MGR_CFG_PATH_LEN], nf[48] = "";
 	uint64_t token;
 	uint32_t id;
 	unsigned int i;
@@ -874,7 +874,7 @@ idle_orphan(struct mgr *m, const char *name, const char *pidfile)
 	    mgr_state_lease_read(path, &id, &token) == 0)
 		snprintf(nf, sizeof(nf), "; ending the lease of its nf id %u", id);
 	if (idle_path(path, sizeof(path), m, name, "agent") == 0 &&
-	    mgr_state_pid_is_vm(pid, mgr_qemu_esc(path, e, sizeof(e)))) {
+	    mgr_state_pid_is_vm(pid, path)) {
 		mgr_log("idle vm %s: stopping QEMU pid %d left by a previous netvm-manager%s",
 			name, (int)pid, nf);
 		mgr_state_kill(pid);

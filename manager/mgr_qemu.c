@@ -145,8 +145,9 @@ qemu_build(const struct mgr_vm *vm, const struct mgr_cfg *c, const char *cmdline
 	qemu_arg(a, "-monitor");
 	qemu_arg(a, "none");
 	if (incoming == NULL) {
+		/* QEMU takes what follows file: whole, commas included */
 		qemu_arg(a, "-serial");
-		qemu_arg(a, "file:%s", mgr_qemu_esc(vm->console_path, e1, sizeof(e1)));
+		qemu_arg(a, "file:%s", vm->console_path);
 	} else {
 		/* the source still writes the console: append to it */
 		qemu_arg(a, "-chardev");

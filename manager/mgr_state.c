@@ -157,17 +157,18 @@ mgr_state_lease_read(const char *path, uint32_t *nf_id, uint64_t *token)
 	return n == 2 && *token != 0 ? 0 : -EINVAL;
 }
 
-/* Whether process @pid runs and its command line names @sock_path; false
- * when it cannot be read. */
+/* Whether process @pid runs and its command line names @sock_path, as QEMU's
+ * option syntax writes it (commas doubled); false when it cannot be read. */
 bool
 mgr_state_pid_is_vm(pid_t pid, const char *sock_path)
 {
-	char path[64], buf[8192];
-	size_t n, i, len = strlen(sock_path);
+	char path[64], buf[8192], esc[2 * MGR_CFG_PATH_LEN];
+	size_t n, i, len;
 	FILE *f;
 
 	if (pid <= 1)
 		return false;
+	len = strlen(mgr_qemu_esc(sock_path, esc, sizeof(esc)));
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	f = fopen(path, "re");
 	if (f == NULL)
@@ -180,7 +181,7 @@ mgr_state_pid_is_vm(pid_t pid, const char *sock_path)
 			buf[i] = '\n';
 	buf[n] = '\0';
 	for (i = 0; len > 0 && i + len <= n; i++)
-		if (memcmp(buf + i, sock_path, len) == 0 &&
+		if (memcmp(buf + i, esc, len) == 0 &&
 		    (i + len == n || strchr(",\n", buf[i + len]) != NULL))
 			return true;
 	return false;

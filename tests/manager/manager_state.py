@@ -13,7 +13,8 @@ configuration in the work directory with relative paths:
              the configuration's directory, though the manager's cwd is /; an
              idle VM's pid is in <state_dir>/idle<N>.idle-pid (no idle<N>.pid)
   state dir  manager.state_dir (and its missing parent) created mode 0755
-             whatever the umask
+             whatever the umask; its name holds a comma (doubled in QEMU's
+             options, as it is in -serial file:, which QEMU takes whole)
   control    a request line of more than 2047 bytes with its line break is refused
              whole ('vm stop v3' cut short would stop v3), one of 2047 is served; a
              client that sends its line a byte at a time is closed after a second,
@@ -63,14 +64,18 @@ FAKE_QEMU = """#!/usr/bin/python3
 # Stands in for QEMU: answers the ivshmem-plain,help probe with nothing, writes
 # the -serial file, binds the -qmp socket and server chardev sockets (an idle
 # VM's agent), then sleeps with QEMU's argv.
-import socket, sys, time
+# Options are read as QEMU does: ',' apart, ',,' a comma of a value; the
+# path of -serial file: as it is.
+import re, socket, sys, time
 args = sys.argv[1:]
 if any(a.endswith(",help") for a in args):
     sys.exit(0)
+def opts(val):
+    return [o.replace("\\0", ",") for o in val.replace(",,", "\\0").split(",")]
 socks = []
 for opt, val in zip(args, args[1:]):
     if opt == "-chardev" and val.startswith("socket,") and "server=on" in val:
-        path = [o[5:] for o in val.split(",") if o.startswith("path=")][0]
+        path = [o[5:] for o in opts(val) if o.startswith("path=")][0]
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.bind(path)
         s.listen(1)
@@ -80,7 +85,7 @@ for opt, val in zip(args, args[1:]):
             f.write("stand-in console\\n")
     if opt == "-qmp" and val.startswith("unix:"):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.bind(val[5:].split(",")[0])
+        s.bind(opts(val[5:])[0])
         s.listen(1)
 time.sleep(600)
 """
@@ -101,7 +106,7 @@ def write_conf(path, core, vms, qemu="bin/fakeqemu", idle=0):
     """A configuration with relative paths naming VMs @vms and @idle idle VMs (the
     stand-in stays booting); its path."""
     with open(path, "w") as f:
-        f.write(f'manager = {{ socket = "manager.sock"; state_dir = "st/vms"; qemu = "{qemu}";\n'
+        f.write(f'manager = {{ socket = "manager.sock"; state_dir = "st/v,ms"; qemu = "{qemu}";\n'
                 '  accel = "tcg"; connect_timeout_s = 600; boot_timeout_s = 600; };\n')
         if idle:
             f.write(f'idle = {{ count = {idle}; kernel = "vmlinux"; }};\n')
@@ -110,6 +115,11 @@ def write_conf(path, core, vms, qemu="bin/fakeqemu", idle=0):
             f'  {{ name = "{n}"; role = {mgrtest.ROLE}; kernel = "vmlinux"; '
             'launcher = "qemu"; restart = "never"; }' for n in vms) + "\n);\n")
     return path
+
+
+def qemu_esc(path):
+    """@path as a value in QEMU's option syntax (a comma doubled)."""
+    return path.replace(",", ",,")
 
 
 def cmdline(pid):
@@ -288,7 +298,7 @@ def main():
            f"rc {r.returncode}: {r.stderr}")
 
     chk.section("start: each VM's QEMU is the stand-in, the manager's cwd /")
-    mgr = Manager(env, conf, env.path("st/vms"), env.path("manager.sock"))
+    mgr = Manager(env, conf, env.path("st/v,ms"), env.path("manager.sock"))
     err = mgr.start_ready()
     if err:
         chk.fatal("netvm-manager starts (from /, umask 077)", err)
@@ -297,7 +307,7 @@ def main():
         ok, vm = mgr.wait_vm(name, lambda v: v.get("pid") is not None, 15)
         args = cmdline(vm.get("pid")) if ok else []
         chk.ok(ok and vm.get("state") == "starting" and fake in args[:2] and
-               f"{mgr.state_dir}/{name}.sock" in " ".join(args),
+               f"{qemu_esc(mgr.state_dir)}/{name}.sock" in " ".join(args),
                f"{name}: starting, its QEMU the stand-in {fake}", f"{vm} {args}" + mgr.tail())
         pids[name], nf_ids[name] = vm.get("pid"), vm.get("nf_id")
         files = [os.path.join(mgr.state_dir, f"{name}.{ext}") for ext in ("console", "qmp")]
@@ -309,7 +319,7 @@ def main():
     idle_old = idle_pids(mgr, ("idle0", "idle1"))
     for name, pid in idle_old.items():
         args = " ".join(cmdline(pid)) if pid else ""
-        chk.ok(fake in args and f"{mgr.state_dir}/{name}.agent" in args,
+        chk.ok(fake in args and f"{qemu_esc(mgr.state_dir)}/{name}.agent" in args,
                f"{name}: booting, its QEMU the stand-in", f"pid {pid}: {args}" + mgr.tail())
         chk.eq(mgrtest.read_pid(os.path.join(mgr.state_dir, f"{name}.idle-pid")), pid,
                f"{name}: its pid is in {name}.idle-pid")
@@ -318,7 +328,7 @@ def main():
 
     chk.section("state dir: created mode 0755 under umask 077")
     for path, what in ((env.path("st"), "the missing parent st/"),
-                       (mgr.state_dir, "the state directory st/vms")):
+                       (mgr.state_dir, "the state directory st/v,ms")):
         m = mode(path)
         chk.ok(m == 0o755, f"{what} is mode 0755", "mode " + (oct(m) if m is not None
                                                                else "none: no directory"))
