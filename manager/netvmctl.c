@@ -44,6 +44,7 @@
  * allows instead */
 #define CTL_DEF_TIMEOUT_S 10
 #define CTL_MAX_TIMEOUT_S 600
+#define CTL_NAME_MAX 1024 /* a VM name sent to the manager, with the NUL */
 
 static void
 usage(FILE *f, const char *prog)
@@ -253,12 +254,13 @@ ctl_request(int n, char **argv, char *req, size_t len)
 		 (strcmp(argv[1], "start") == 0 || strcmp(argv[1], "stop") == 0 ||
 		  strcmp(argv[1], "migrate") == 0) &&
 		 argv[2][0] != '\0' && argv[2][strcspn(argv[2], " \t\r\n")] == '\0' &&
-		 strlen(argv[2]) < MGR_CFG_NAME_LEN)
+		 strlen(argv[2]) < CTL_NAME_MAX)
+		/* a name no VM has, too long ones included, is the manager's refusal */
 		snprintf(req, len, "vm %s %s\n", argv[1], argv[2]);
 	else if (n == 5 && strcmp(argv[0], "vm") == 0 && strcmp(argv[1], "migrate") == 0 &&
 		 strcmp(argv[3], "--to") == 0 && argv[2][0] != '\0' &&
 		 argv[2][strcspn(argv[2], " \t\r\n")] == '\0' &&
-		 strlen(argv[2]) < MGR_CFG_NAME_LEN && argv[4][0] != '\0' &&
+		 strlen(argv[2]) < CTL_NAME_MAX && argv[4][0] != '\0' &&
 		 argv[4][strcspn(argv[4], " \t\r\n")] == '\0' && strlen(argv[4]) < MGR_CFG_SOCK_LEN + 8)
 		snprintf(req, len, "vm migrate %s %s\n", argv[2], argv[4]);
 	else if (n == 2 && strcmp(argv[0], "nf") == 0 && strcmp(argv[1], "list") == 0)

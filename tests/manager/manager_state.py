@@ -18,7 +18,9 @@ configuration in the work directory with relative paths:
   control    a request line of more than 2047 bytes with its line break is refused
              whole ('vm stop v3' cut short would stop v3), one of 2047 is served; a
              client that sends its line a byte at a time is closed after a second,
-             and vm list answers meanwhile, and while 24 clients send nothing
+             and vm list answers meanwhile, and while 24 clients send nothing;
+             vm start and vm stop of a 40-character name no VM has are the
+             manager's refusal (exit 1), not a usage error
   orphan     the manager killed (SIGKILL), started again with v1 only: v2's QEMU
              is stopped, its pidfile, socket, lease, log, console and QMP socket
              removed, the core has v1's instance only; this comes before v1's
@@ -237,6 +239,13 @@ def control_socket(env, chk, mgr):
            "a time", f"rc {r.returncode}: {r.stderr}")
     chk.ok(result.get("closed") is True, "the trickling client is closed (its line not "
            "whole within a second)", f"{result}")
+    long_name = "v" * 40
+    for verb in ("start", "stop"):
+        r = subprocess.run([mgr.ctl, "-s", mgr.sock, "vm", verb, long_name],
+                           capture_output=True, text=True, timeout=30)
+        chk.ok(r.returncode == 1 and f"no VM called '{long_name}'" in r.stderr,
+               f"vm {verb} of a 40-character name no VM has: refused by the manager, exit 1",
+               f"rc {r.returncode}: {r.stderr[:300]}")
     silent = []
     for _ in range(24):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
