@@ -656,13 +656,20 @@ mgr_ctl_event(struct mgr *m, struct mgr_tag *t)
 }
 
 /* Close the control connections whose line is not whole within
- * MGR_CTL_READ_MS of their accept; cannot fail. */
+ * MGR_CTL_READ_MS of their accept; cannot fail. What came meanwhile is
+ * read first: a request that held the loop longer (vm migrate, nf start)
+ * does not make the lines sent during it late. */
 void
 mgr_ctl_tick(struct mgr *m, uint64_t now_ms)
 {
 	unsigned int i;
 
-	for (i = 0; i < MGR_CTL_CONNS; i++)
-		if (m->ctl_conns[i].fd >= 0 && now_ms >= m->ctl_conns[i].deadline)
-			ctl_drop(m, &m->ctl_conns[i]);
+	for (i = 0; i < MGR_CTL_CONNS; i++) {
+		struct mgr_ctl_conn *k = &m->ctl_conns[i];
+
+		if (k->fd >= 0 && now_ms >= k->deadline)
+			mgr_ctl_event(m, &k->tag);
+		if (k->fd >= 0 && now_ms >= k->deadline)
+			ctl_drop(m, k);
+	}
 }

@@ -19,6 +19,8 @@ configuration in the work directory with relative paths:
              whole ('vm stop v3' cut short would stop v3), one of 2047 is served; a
              client that sends its line a byte at a time is closed after a second,
              and vm list answers meanwhile, and while 24 clients send nothing;
+             a line that came while the loop was held up past the connection's
+             second (the manager stopped) is answered;
              vm start and vm stop of a 40-character name no VM has are the
              manager's refusal (exit 1), not a usage error
   orphan     the manager killed (SIGKILL), started again with v1 only: v2's QEMU
@@ -239,6 +241,26 @@ def control_socket(env, chk, mgr):
            "a time", f"rc {r.returncode}: {r.stderr}")
     chk.ok(result.get("closed") is True, "the trickling client is closed (its line not "
            "whole within a second)", f"{result}")
+    # a line that came while the loop was held up (here: the manager stopped) is
+    # read before the connection's second runs out
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(mgr.sock)
+        time.sleep(0.5)
+        os.kill(mgr.pid, signal.SIGSTOP)
+        try:
+            # after its timer's tick: the loop sees the tick first, the line then
+            time.sleep(1.3)
+            s.sendall(b"vm list\n")
+            time.sleep(0.3)
+        finally:
+            os.kill(mgr.pid, signal.SIGCONT)
+        try:
+            ans = s.recv(65536)
+        except OSError as exc:
+            ans = repr(exc).encode()
+    chk.ok(b'"vms"' in ans, "a line sent while the manager's loop was held up for 1.6 s is "
+           "answered", f"{ans[:200]!r}")
     long_name = "v" * 40
     for verb in ("start", "stop"):
         r = subprocess.run([mgr.ctl, "-s", mgr.sock, "vm", verb, long_name],
