@@ -561,7 +561,7 @@ ctl_answer(struct mgr *m, struct mgr_ctl_conn *k, bool too_long)
 {
 	struct timeval tv = { .tv_sec = MGR_CTL_READ_MS / 1000 };
 	struct json_object *reply;
-	const char *text;
+	const char *text, *nl;
 	size_t off, len;
 	int fd = k->fd;
 
@@ -571,10 +571,16 @@ ctl_answer(struct mgr *m, struct mgr_ctl_conn *k, bool too_long)
 	 * hold the manager up */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	/* a request cut short could be another request: refused whole */
-	reply = !too_long ? ctl_dispatch(m, k->line) :
-		ctl_error("the request line is longer than %s bytes with its line break",
-			  MGR_CTL_REQ_MAX);
+	/* a request cut short, by the buffer or by a NUL, could be another
+	 * request: refused whole */
+	nl = memchr(k->line, '\n', k->len);
+	if (too_long)
+		reply = ctl_error("the request line is longer than %s bytes with its line break",
+				  MGR_CTL_REQ_MAX);
+	else if (memchr(k->line, '\0', nl != NULL ? (size_t)(nl - k->line) : k->len) != NULL)
+		reply = ctl_error("%s", "the request line holds a NUL byte");
+	else
+		reply = ctl_dispatch(m, k->line);
 	text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
 	len = strlen(text);
 	for (off = 0; off < len;) {

@@ -16,7 +16,8 @@ configuration in the work directory with relative paths:
              whatever the umask; its name holds a comma (doubled in QEMU's
              options, as it is in -serial file:, which QEMU takes whole)
   control    a request line of more than 2047 bytes with its line break is refused
-             whole ('vm stop v3' cut short would stop v3), one of 2047 is served; a
+             whole ('vm stop v3' cut short would stop v3), as is one with a NUL
+             byte after 'vm stop v3'; one of 2047 is served; a
              client that sends its line a byte at a time is closed after a second,
              and vm list answers meanwhile, and while 24 clients send nothing;
              a line that came while the loop was held up past the connection's
@@ -226,6 +227,10 @@ def control_socket(env, chk, mgr):
            "a 3013-byte request line is refused as too long", f"{ans!r:.300} {exc}")
     vm = mgr.vm("v3")
     chk.eq(vm.get("state"), "starting", "v3 is not stopped by the line cut short")
+    ans, exc = raw_request(mgr.sock, b"vm stop v3\0 x\n")
+    chk.ok(exc is None and b"NUL" in ans and b'"ok":false' in ans.replace(b" ", b""),
+           "a request line with a NUL byte is refused", f"{ans[:200]!r} {exc}")
+    chk.eq(mgr.vm("v3").get("state"), "starting", "v3 is not stopped by the line cut at its NUL")
     line = b"vm list" + b" " * 2039 + b"\n"
     ans, exc = raw_request(mgr.sock, line)
     chk.ok(exc is None and b'"ok":true' in ans.replace(b" ", b""),
