@@ -632,7 +632,10 @@ mgr_ctl_serve(struct mgr *m)
 	if (mgr_watch(m, fd, &k->tag) < 0) {
 		close(fd);
 		k->fd = -1;
+		return;
 	}
+	/* netvmctl sends its line as it connects: usually there already */
+	mgr_ctl_event(m, &k->tag);
 }
 
 /* What arrived on control connection @t: the request, once its line is
