@@ -601,7 +601,7 @@ ctl_answer(struct mgr *m, struct mgr_ctl_conn *k, bool too_long)
 }
 
 /* Accept one netvmctl connection; its request line is gathered in the loop
- * as it arrives (ctl_read()), so a client that sends nothing, or its line a
+ * as it arrives (mgr_ctl_event()), so a client that sends nothing, or its line a
  * byte at a time, holds no other up. With every slot taken, the connection
  * waiting longest is closed for the new one; cannot fail. */
 void
