@@ -39,6 +39,8 @@ model_parse(char *text, size_t len, bool flows, struct fz_line *out)
 			continue;
 		if (i == len && start == len)
 			break; /* no last line without its newline */
+		if (memchr(text + start, '\0', i - start) != NULL)
+			return -1; /* a NUL byte in a line: the file is refused */
 		text[i] = '\0';
 		if (n == FZ_MAX_LINES)
 			return -2;
