@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -121,11 +122,14 @@ test_conditions(void **state)
 static void
 test_unreadable(void **state)
 {
-	char dir[] = "/tmp/fw_rules_dirXXXXXX", want[64], err[512] = "";
+	char dir[64], want[96], err[512] = "";
 	struct fw_ruleset *rs;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	/* a directory given as the rules file (named after this process) */
+	snprintf(dir, sizeof(dir), "/tmp/fw_rules_dir.%ld", (long)getpid());
+	rmdir(dir); /* one an earlier run of the same pid left */
+	assert_int_equal(mkdir(dir, 0700), 0);
 	rs = fw_rules_load(dir, 2, err, sizeof(err));
 	rmdir(dir);
 	assert_null(rs);
