@@ -102,6 +102,9 @@ netvm-click --offline, no root, no core engine.
   Counter        rate, byte_rate and bit_rate
   handlers       a rewriter's patternN and class handlers, drop_details,
                  Script's exported variables listed
+  PACKET         Script TYPE PACKET as Click's Script-01, Script-05 and Unqueue-01
+                 tests: end, exit, return N, a Script with ports runs per packet,
+                 $input, goto end/exit/error; Click's port errors
   Tee            N other than the outputs used refused in Click's words
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
@@ -1512,6 +1515,100 @@ def script_return_wait(env, chk):
            "read, print and printn of a handler whose value is empty")
 
 
+def script_packet(env, chk):
+    # TYPE PACKET, as Click's Script-01 test: the script runs for each packet;
+    # `end` (or the last instruction) sends it to output 0, `exit` drops it,
+    # `return N` sends it to output N (dropped when there is none)
+    rows = [(0, 0), (1, 1), (2, 2), (3, 3), (0, 4), (1, 5), (2, 6), (3, 7), (3, 8), (3, 9)]
+    rows += [(4, sport) for sport in range(10, 16)]
+    src = env.path("script01.in")
+    dst = env.path("script01.out")
+    with open(src, "w") as f:
+        f.write("!data link sport\n" + "".join(f"{l} {p}\n" for l, p in rows))
+    conf = (f"FromIPSummaryDump({src}, STOP true) -> ps :: PaintSwitch;"
+            f" t :: ToIPSummaryDump({dst}, FIELDS link sport);"
+            " ps[0] -> Script(TYPE PACKET) -> Paint(0) -> t;"
+            " ps[1] -> Script(TYPE PACKET, end) -> Paint(1) -> t;"
+            " ps[2] -> Script(TYPE PACKET, exit) -> Paint(2) -> t;"
+            " ps[3] -> sx :: Script(TYPE PACKET, init i 0, set j $i,"
+            " set i $(if $(eq $i 0) 1 0), return $j) -> Paint(3) -> t; sx[1] -> Paint(4) -> t;"
+            " ps[4] -> sy :: Script(TYPE PACKET, init i 0, set j $i, set i $(add $i 1),"
+            " set i $(if $(eq $i 3) 0 $i), return $j) -> Paint(5) -> t; sy[1] -> Paint(6) -> t")
+    # the model: sx returns 0, 1, 0, ...; sy 0, 1, 2, ... and has no output 2
+    want, sx, sy = [], 0, 0
+    for link, sport in rows:
+        if link in (0, 1):
+            want.append(f"{link} {sport}")
+        elif link == 3:
+            want.append(f"{3 + sx} {sport}")
+            sx = 1 - sx
+        elif link == 4:
+            if sy < 2:
+                want.append(f"{5 + sy} {sport}")
+            sy = (sy + 1) % 3
+    testie = ["0 0", "1 1", "3 3", "0 4", "1 5", "4 7", "3 8", "4 9", "5 10", "6 11", "5 13",
+              "6 14"]
+    chk.eq(want, testie, "the model gives Script-01's expected lines")
+    rc, out, err = click(env, "-e", conf)
+    got = []
+    if os.path.exists(dst):
+        with open(dst) as f:
+            got = [l.rstrip("\n") for l in f if not l.startswith("!")]
+    chk.eq((rc, err, got), (0, "", want), "Script-01: end, exit, return N per packet")
+
+    # Script-05: a Script with ports and no TYPE is a PACKET one; each packet
+    # to ip[0] or ip[1] sets the switch as it passes, so 5 and 6 are dropped
+    data = [("1.0.0.1", 1), ("1.0.0.3", 2), ("1.0.0.3", 3), ("1.0.0.2", 4), ("1.0.0.3", 5),
+            ("1.0.0.3", 6), ("1.0.0.1", 7), ("1.0.0.3", 8)]
+    want, switch = [], 0
+    for ip, ts in data:
+        if ip != "1.0.0.3":
+            switch = 0 if ip == "1.0.0.1" else -1
+        if ip != "1.0.0.3" or switch == 0:
+            want.append(str(ts))
+    chk.eq(want, ["1", "2", "3", "4", "7", "8"], "the model gives Script-05's expected lines")
+    conf = ('FromIPSummaryDump(STOP true, DATA "!data ip_dst timestamp\n'
+            + "\n".join(f"{ip} {ts}" for ip, ts in data) + '")'
+            " -> ip :: IPClassifier(dst 1.0.0.1, dst 1.0.0.2, dst 1.0.0.3);"
+            " td :: ToIPSummaryDump(-, FIELDS ts_sec);"
+            " ip[0] -> Script(write sw.switch 0) -> td; ip[1] -> Script(write sw.switch -1) -> td;"
+            " ip[2] -> sw :: Switch -> td")
+    rc, out, err = click(env, "-e", conf)
+    got = [l for l in out.splitlines() if not l.startswith("!")]
+    chk.eq((rc, err, got), (0, "", want), "Script-05: a Script with ports runs per packet")
+
+    # Unqueue-01: the script resets Unqueue's LIMIT 1 after each packet, so all
+    # 5 come through, and its exported count says so
+    conf = ("InfiniteSource(LIMIT 5, STOP true) -> SimpleQueue -> unqueue :: Unqueue(LIMIT 1)"
+            " -> s :: Script(TYPE PACKET, export count 0, set count $(add $count 1),"
+            " write unqueue.reset); DriverManager(pause, wait 0.1s, print s.count)")
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out, err), (0, "5\n", ""), "Unqueue-01: a PACKET script with no output")
+
+    # $input is the input port; goto end / exit / error as their instructions;
+    # a return value that is no number drops the packet
+    conf = ("i :: InfiniteSource(LIMIT 2, STOP true); j :: InfiniteSource(LIMIT 3, STOP true);"
+            " i -> [0]s :: Script(return $(sub 1 $input)); j -> [1]s;"
+            " s[0] -> a :: Counter -> Discard; s[1] -> b :: Counter -> Discard;"
+            " k :: InfiniteSource(LIMIT 5, STOP true) -> g :: Script(TYPE PUSH, init n 0,"
+            " set n $(add $n 1), goto end $(eq $n 1), goto exit $(eq $n 2), goto x $(eq $n 3),"
+            " return zero, label x, goto error) -> c :: Counter -> Discard;"
+            " DriverManager(pause 3, print \"$(a.count) $(b.count) $(c.count)\")")
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out), (0, "3 2 1\n"), "$input; goto end, exit, error; return of no number")
+    # with no such label, goto begin is the first instruction, goto stop is stop
+    conf = ('Script(init i 0, set i $(add $i 1), printn $i, goto begin $(lt $i 3), print "",'
+            ' goto stop, print never); Script(wait 1, print late)')
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out, err), (0, "123\n", ""), "goto begin, goto stop")
+    # ports only on PACKET scripts, and they need an input (Click's words)
+    for conf, msg in (("Idle -> Script(TYPE ACTIVE, end) -> Discard",
+                       "ports allowed only on PACKET scripts"),
+                      ("Script(TYPE PACKET, end)", "PACKET script must have inputs")):
+        rc, out, err = click(env, "-e", conf)
+        chk.ok(rc != 0 and msg in err, f"{conf}: refused, {msg}", err)
+
+
 def script_vars_cat(env, chk):
     # Click's variable handlers: `write set VAR VALUE` (a name without a dot
     # is the script's own handler), $(shift VAR) takes VAR's first word off,
@@ -1930,6 +2027,8 @@ def main():
     script_return_wait(env, chk)
     chk.section("Script: set, get, shift and cat")
     script_vars_cat(env, chk)
+    chk.section("Script: TYPE PACKET")
+    script_packet(env, chk)
     chk.section("--simtime")
     simtime(env, chk)
     chk.section("--from-pcap / --to-pcap devices")

@@ -376,7 +376,7 @@ test_errors(void **state)
 		{ "Script(goto nowhere)",
 		  "t.click:1: While configuring 'Script@1 :: Script': no label 'nowhere'\n" },
 		{ "Script(TYPE SIGNAL, print 1)",
-		  "t.click:1: While configuring 'Script@1 :: Script': TYPE SIGNAL not supported (ACTIVE, PASSIVE, PROXY, DRIVER)\n" },
+		  "t.click:1: While configuring 'Script@1 :: Script': TYPE SIGNAL not supported (ACTIVE, PASSIVE, PROXY, DRIVER, PACKET)\n" },
 		{ "Script(wait soon)",
 		  "t.click:1: While configuring 'Script@1 :: Script': bad time 'soon'\n" },
 		{ "Script(set x)",

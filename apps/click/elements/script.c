@@ -5,13 +5,17 @@
  * runs on each call of its `run` handler; PROXY also runs when any other
  * handler name of the element is read or written ($0 = that name, $args =
  * the written value); DRIVER steps on the router's stop events like
- * DriverManager and ends the run when it ends. Instructions:
+ * DriverManager and ends the run when it ends; PACKET (PUSH, the default
+ * with ports) runs for each packet, $input its input port, and sends it to
+ * output 0 after `end`, to N after `return N`, nowhere after `exit`.
+ * Instructions:
  *   set VAR EXPR, init VAR EXPR (once, at start), export VAR [EXPR] (init,
  *     and VAR becomes a read/write handler)
  *   print [>FILE | >>FILE] TEXT|HANDLER, printn ..., read ELEM.HANDLER (to stderr),
  *     write ELEM.HANDLER [ARGS]
  *   wait TIME, pause [N] (wait_stop [N]): N `step` writes (DRIVER: stop events)
- *   label L, goto L [COND], loop, end (exit), stop, return [VALUE], error [TEXT]
+ *   label L, goto L [COND] (begin, loop, end, exit, stop, error when no
+ *     such label), loop, end, exit, stop, return [VALUE], error [TEXT]
  * Arguments are expanded (script_expr.c) when the instruction runs. As in
  * Click, a run makes at most 1000 jumps (goto taken, loop): then the script
  * says "NAME :: CLASS: too many jumps, giving up" and ends, so `loop`
@@ -38,7 +42,7 @@ static const struct {
 	{ "write", SC_WRITE, 0 }, { "wait", SC_WAIT, 0 }, { "wait_time", SC_WAIT, 0 },
 	{ "pause", SC_PAUSE, 0 }, { "wait_stop", SC_PAUSE, 0 }, { "label", SC_LABEL, 0 },
 	{ "goto", SC_GOTO, 0 }, { "loop", SC_LOOP, 0 }, { "end", SC_END, 0 },
-	{ "exit", SC_END, 0 }, { "stop", SC_STOP, 0 }, { "return", SC_RETURN, 0 },
+	{ "exit", SC_EXIT, 0 }, { "stop", SC_STOP, 0 }, { "return", SC_RETURN, 0 },
 	{ "error", SC_ERROR, 0 },
 	/* Click's quoted forms: print, write and read already take quoted text */
 	{ "setq", SC_SET, SC_Q }, { "initq", SC_INIT, SC_Q }, { "returnq", SC_RETURN, SC_Q },
@@ -155,6 +159,8 @@ sc_configure(struct ck_element *e, bool typed)
 		first_word(args[0] + 4, &t);
 		if (t && strcmp(t, "ACTIVE") == 0)
 			s->type = SC_ACTIVE;
+		else if (t && (strcmp(t, "PACKET") == 0 || strcmp(t, "PUSH") == 0))
+			s->type = SC_PACKET;
 		else if (t && strcmp(t, "PASSIVE") == 0)
 			s->type = SC_PASSIVE;
 		else if (t && strcmp(t, "PROXY") == 0)
@@ -162,11 +168,18 @@ sc_configure(struct ck_element *e, bool typed)
 		else if (t && strcmp(t, "DRIVER") == 0)
 			s->type = SC_DRIVER;
 		else
-			rc = ck_error(e, "TYPE %s not supported (ACTIVE, PASSIVE, PROXY, DRIVER)",
-				      t ? t : "");
+			rc = ck_error(e, "TYPE %s not supported (ACTIVE, PASSIVE, PROXY, DRIVER, "
+				      "PACKET)", t ? t : "");
 		free(t);
 		first = 1;
+	} else if (typed && (e->nin || e->nout)) {
+		s->type = SC_PACKET; /* Click's default for a Script with ports */
 	}
+	/* as Click's: ports on a PACKET script only, and it needs an input */
+	if (rc == 0 && typed && s->type == SC_PACKET && e->nin == 0)
+		rc = ck_error(e, "PACKET script must have inputs");
+	else if (rc == 0 && typed && s->type != SC_PACKET && (e->nin || e->nout))
+		rc = ck_error(e, "ports allowed only on PACKET scripts");
 	s->in = calloc((size_t)n + 2, sizeof(*s->in));
 	if (!s->in)
 		rc = ck_error(e, "out of memory");
@@ -184,10 +197,25 @@ sc_configure(struct ck_element *e, bool typed)
 
 		if (in->op != SC_GOTO)
 			continue;
+		in->jump = SC_GOTO;
 		for (unsigned int j = 0; j < s->n; j++)
 			if (s->in[j].op == SC_LABEL && strcmp(s->in[j].word, in->word) == 0)
 				in->target = (int)j;
-		if (in->target < 0)
+		if (in->target >= 0)
+			continue;
+		/* as Click's: with no such label, begin and loop are the first
+		 * instruction; end, exit, stop and error do what they name */
+		if (strcmp(in->word, "begin") == 0 || strcmp(in->word, "loop") == 0)
+			in->target = 0;
+		else if (strcmp(in->word, "end") == 0)
+			in->jump = SC_END;
+		else if (strcmp(in->word, "exit") == 0)
+			in->jump = SC_EXIT;
+		else if (strcmp(in->word, "stop") == 0)
+			in->jump = SC_STOP;
+		else if (strcmp(in->word, "error") == 0)
+			in->jump = SC_ERROR;
+		else
 			rc = ck_error(e, "no label '%s'", in->word);
 	}
 	if (rc == 0 && s->type == SC_DRIVER && ck_router_claim_driver(e) < 0)
@@ -301,12 +329,14 @@ do_write(struct ck_element *e, const struct sc_insn *in)
 	free(v);
 }
 
-/* The script ended (end of instructions, end, return, error). */
+/* The script ended (@how: SC_END, also off the end of the instructions,
+ * SC_EXIT, SC_RETURN, SC_ERROR). */
 static void
-finished(struct ck_element *e)
+finished(struct ck_element *e, enum sc_op how)
 {
 	struct script *s = CK_PRIV(e, struct script);
 
+	s->how = how;
 	s->done = true;
 	s->waiting = 0;
 	if (s->type == SC_DRIVER)
@@ -325,21 +355,24 @@ sc_step(struct ck_element *e)
 	s->running = true;
 	while (!s->done) {
 		struct sc_insn *in;
+		enum sc_op op;
 		char *v;
 
 		if (s->ip >= s->n) {
-			finished(e);
+			finished(e, SC_END);
 			break;
 		}
 		if (jumps >= SC_MAX_JUMPS) {
 			fprintf(ck_errf(e->r), "%s :: %s: too many jumps, giving up\n", e->name,
 				e->cls->name);
 			s->ip = s->n;
-			finished(e);
+			finished(e, SC_EXIT);
 			break;
 		}
 		in = &s->in[s->ip];
-		switch (in->op) {
+		op = in->op;
+again:
+		switch (op) {
 		case SC_SET:
 			v = sc_expand(e, in->rest);
 			if (v && in->unquote)
@@ -380,6 +413,11 @@ sc_step(struct ck_element *e)
 			break;
 		case SC_GOTO:
 			v = in->rest[0] ? sc_expand(e, in->rest) : NULL;
+			if ((!in->rest[0] || (v && sc_truth(v))) && in->jump != SC_GOTO) {
+				free(v);
+				op = in->jump; /* goto end, exit, stop, error */
+				goto again;
+			}
 			if (!in->rest[0] || (v && sc_truth(v))) {
 				free(v);
 				s->ip = (unsigned int)in->target;
@@ -394,23 +432,25 @@ sc_step(struct ck_element *e)
 			continue;
 		case SC_STOP:
 			ck_router_stop(e->r);
+			s->how = SC_STOP;
 			s->ip++;
 			s->running = false;
 			return;
-		case SC_RETURN: case SC_END: case SC_ERROR:
-			if (in->op == SC_RETURN) {
+		case SC_RETURN: case SC_END: case SC_EXIT: case SC_ERROR:
+			if (op == SC_RETURN) {
 				/* return keeps quotes; returnq removes them */
 				free(s->retval);
 				s->retval = sc_expand(e, in->rest);
 				if (s->retval && in->unquote)
 					s->retval = unquote(s->retval);
-			} else if (in->op == SC_ERROR) {
-				v = unquote(sc_expand(e, in->rest));
+			} else if (op == SC_ERROR) {
+				/* goto error: no message of its own */
+				v = in->op == SC_ERROR ? unquote(sc_expand(e, in->rest)) : NULL;
 				fprintf(ck_errf(e->r), "%s: %s: %s\n", e->landmark, e->name,
 					v && *v ? v : "error");
 				free(v);
 			}
-			finished(e);
+			finished(e, op);
 			break;
 		}
 		if (!s->done)
@@ -456,7 +496,7 @@ sc_initialize(struct ck_element *e)
 	if (s->type == SC_ACTIVE || s->type == SC_DRIVER)
 		ck_timer_schedule_after(&s->timer, 0);
 	else
-		s->done = true; /* until `run` */
+		s->done = true; /* until `run` (PACKET: or a packet) */
 	return 0;
 }
 
@@ -471,6 +511,23 @@ sc_stop_event(struct ck_element *e)
 		sc_step(e);
 }
 
+/* Run the script from the start, a wait or pause it was in forgotten. */
+static void
+restart(struct ck_element *e)
+{
+	struct script *s = CK_PRIV(e, struct script);
+
+	free(s->retval);
+	s->retval = NULL;
+	s->ip = 0;
+	s->done = false;
+	s->how = SC_PAUSE;
+	s->waiting = 0;
+	s->waiting_time = false;
+	ck_timer_unschedule(&s->timer);
+	sc_step(e);
+}
+
 /* Run the script from the start (PASSIVE/PROXY, `run`): $0 and $args set. */
 static void
 run_from_start(struct ck_element *e, const char *name, const char *args)
@@ -481,14 +538,7 @@ run_from_start(struct ck_element *e, const char *name, const char *args)
 		return;
 	sc_var_set(s, "0", name);
 	sc_var_set(s, "args", args);
-	free(s->retval);
-	s->retval = NULL;
-	s->ip = 0;
-	s->done = false;
-	s->waiting = 0;
-	s->waiting_time = false;
-	ck_timer_unschedule(&s->timer);
-	sc_step(e);
+	restart(e);
 }
 
 /* run [ARGS] (read): runs the script with $args (and $1, $2, ...) = ARGS;
@@ -503,6 +553,8 @@ h_run_read(struct ck_element *e, const struct ck_handler *h, const char *param, 
 	run_from_start(e, h->name, param);
 	if (s->retval && *s->retval)
 		fprintf(f, "%s\n", s->retval);
+	else if (s->type == SC_PACKET && s->how == SC_END)
+		fprintf(f, "0\n"); /* the output `end` sends a packet to, as Click's */
 	return 0;
 }
 
@@ -719,17 +771,69 @@ sc_cleanup(struct ck_element *e)
 	free(s->hname);
 }
 
-/* Packets pass from input i to output i (push and pull). */
+/*
+ * A PACKET script's run for a packet from input @port ($input): the output
+ * it goes to, as Click's: 0 after `end` (or the last instruction), the
+ * value of `return` when it is a number; -1 (dropped) after `exit`, `error`,
+ * `stop`, a `return` that is no number, a wait or pause, too many jumps, or
+ * when the packet came while the script was running already (a handler it
+ * called pushed it).
+ */
+static int64_t
+packet_run(struct ck_element *e, unsigned int port)
+{
+	struct script *s = CK_PRIV(e, struct script);
+	char in[16];
+	int64_t out = -1;
+
+	if (s->running)
+		return -1;
+	snprintf(in, sizeof(in), "%u", port);
+	if (sc_var_set(s, "input", in) < 0)
+		return -1;
+	restart(e);
+	if (s->how == SC_END)
+		out = 0;
+	else if (s->how != SC_RETURN || !s->retval || ck_parse_int(s->retval, &out) < 0)
+		out = -1;
+	return out;
+}
+
+/* PACKET: the script runs for each packet and picks its output (a killed
+ * packet is counted as the element's drop); DriverManager: packets pass
+ * from input i to output i. */
 void
 sc_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 {
-	ck_push_out(e, port, p);
+	int64_t out = port;
+
+	if (CK_PRIV(e, struct script)->type == SC_PACKET)
+		out = packet_run(e, port);
+	if (out < 0 || out >= e->nout)
+		ck_pkt_kill(e, p);
+	else
+		ck_push_out(e, (unsigned int)out, p);
 }
 
+/* A pull on output @port pulls input @port; PACKET: the packet is returned
+ * when the script picks @port, pushed when it picks another push output,
+ * else killed. */
 struct ck_pkt *
 sc_pull(struct ck_element *e, unsigned int port)
 {
-	return ck_pull_in(e, port);
+	struct ck_pkt *p = ck_pull_in(e, port);
+	int64_t out;
+
+	if (!p || CK_PRIV(e, struct script)->type != SC_PACKET)
+		return p;
+	out = packet_run(e, port);
+	if (out == port)
+		return p;
+	if (out < 0 || out >= e->nout || e->out_kind[out] != CK_PUSH)
+		ck_pkt_kill(e, p);
+	else
+		ck_push_out(e, (unsigned int)out, p);
+	return NULL;
 }
 
 static int

@@ -8,11 +8,11 @@
 
 #include "ck_elem.h"
 
-enum sc_type { SC_ACTIVE, SC_PASSIVE, SC_PROXY, SC_DRIVER };
+enum sc_type { SC_ACTIVE, SC_PASSIVE, SC_PROXY, SC_DRIVER, SC_PACKET };
 
 enum sc_op {
 	SC_SET, SC_INIT, SC_EXPORT, SC_PRINT, SC_PRINTN, SC_READ, SC_WRITE, SC_WAIT,
-	SC_PAUSE, SC_LABEL, SC_GOTO, SC_LOOP, SC_END, SC_STOP, SC_RETURN, SC_ERROR,
+	SC_PAUSE, SC_LABEL, SC_GOTO, SC_LOOP, SC_END, SC_EXIT, SC_STOP, SC_RETURN, SC_ERROR,
 };
 
 struct sc_insn {
@@ -24,6 +24,8 @@ struct sc_insn {
 	double t;     /* wait TIME */
 	int64_t n;    /* pause N */
 	int target;   /* goto: the label's index */
+	enum sc_op jump; /* goto end, exit, stop or error (no such label): that
+			  * instruction; else SC_GOTO */
 };
 
 struct sc_var {
@@ -41,6 +43,9 @@ struct script {
 	uint64_t events;    /* stop events (DRIVER) and `step` writes not consumed */
 	bool waiting_time, running, done;
 	char *retval;       /* `return VALUE` of the last run */
+	enum sc_op how;     /* how the last run ended: SC_END (also off the end),
+			     * SC_EXIT, SC_RETURN, SC_ERROR, SC_STOP; SC_PAUSE
+			     * while it waits */
 	struct ck_timer timer;
 	struct ck_handler h;  /* what lookup_handler hands out (one at a time) */
 	char *hname;
