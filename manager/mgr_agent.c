@@ -4,7 +4,7 @@
  * idle VM (the guest's second serial port, a unix socket QEMU serves).
  *
  * Requests are lines "VERB SEQ [ARGS]"; answers are lines "VERB SEQ [VALUE]"
- * with the request's SEQ (docs/guest.md §5). The guest is not trusted: an
+ * with the request's SEQ (docs/guest.md §5b). The guest is not trusted: an
  * answer is at most MGR_AGENT_LINE bytes, printable ASCII, one of the known
  * verbs, with decimal numbers that fit; anything else is -EPROTO, and a
  * line nobody asked for (bytes waiting before a request) too.
