@@ -37,7 +37,8 @@
 #define NL_FILTER_DROP (-1)       /* rule output meaning "drop on match" */
 #define NL_FILTER_MAX_OUTPUTS 65536
 #define NL_FILTER_MAX_DEPTH 64    /* nesting of ( ), not, ?: in one pattern */
-#define NL_FILTER_MAX_RULE_LEN 65536 /* bytes in one pattern */
+#define NL_FILTER_MAX_RULE_LEN 65536 /* bytes in one pattern (not counting an IPFilter
+				      * rule's action and the blanks after it) */
 #define NL_FILTER_BURST_MAX 64u
 
 struct nl_filter;
@@ -102,7 +103,9 @@ struct nl_filter_opts {
  * Compile @n rules (pattern + output; first match wins). A pattern that is
  * exactly "-", "any" or "all", or empty, matches everything. Returns the
  * filter, or NULL with a message in @err (errno EINVAL; ENOMEM when out of
- * memory or the program would exceed 2^28 instructions).
+ * memory or the program would exceed 2^28 instructions). Columns count from
+ * the pattern's first byte; an output out of range is at column 1
+ * ("rule 1, column 1: output 7 out of range (2 outputs)").
  */
 struct nl_filter *nl_filter_compile(const struct nl_filter_rule *rules, unsigned int n,
 				    const struct nl_filter_opts *opts, char *err, size_t errlen);

@@ -27,6 +27,14 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The number of outputs rules may name: @opts->noutputs, or the most there can be. */
+static unsigned int
+max_outputs(const struct nl_filter_opts *opts)
+{
+	return opts && opts->noutputs && opts->noutputs < NL_FILTER_MAX_OUTPUTS ?
+		       opts->noutputs : NL_FILTER_MAX_OUTPUTS;
+}
+
 typedef int (*rule_of_fn)(const void *ctx, unsigned int i, const char **pat, size_t *len,
 			  uint32_t *col0, int *output, char *err, size_t errlen);
 
@@ -44,9 +52,11 @@ parse_rule(unsigned int i, const struct nl_filter_opts *opts, char *err, size_t 
 
 	if (rule_of(ctx, i, &pat, &len, &col0, out, err, errlen) < 0)
 		return -EINVAL;
-	if (*out < NL_FILTER_DROP || *out >= NL_FILTER_MAX_OUTPUTS ||
-	    (opts && opts->noutputs && *out >= (int)opts->noutputs)) {
-		set_err(err, errlen, "rule %u: output %d out of range", i, *out);
+	if (*out < NL_FILTER_DROP || (*out >= 0 && (unsigned int)*out >= max_outputs(opts))) {
+		/* the output comes before the pattern: column 1, as an
+		 * IPFilter rule's action */
+		set_err(err, errlen, "rule %u, column 1: output %d out of range (%u outputs)", i,
+			*out, max_outputs(opts));
 		return -EINVAL;
 	}
 	tree->n = 0;
@@ -171,7 +181,7 @@ rule_ipfilter(const void *ctx, unsigned int i, const char **pat, size_t *len, ui
 {
 	const struct ipf_ctx *c = ctx;
 	const char *s = c->rules[i] ? c->rules[i] : "", *w, *e;
-	unsigned int nout = c->opts ? c->opts->noutputs : 0;
+	unsigned int nout = max_outputs(c->opts);
 	size_t wl;
 
 	for (w = s; *w == ' ' || *w == '\t' || *w == '\n' || *w == '\r'; w++)
@@ -183,16 +193,20 @@ rule_ipfilter(const void *ctx, unsigned int i, const char **pat, size_t *len, ui
 		*output = 0;
 	} else if ((wl == 4 && !memcmp(w, "deny", 4)) || (wl == 4 && !memcmp(w, "drop", 4))) {
 		*output = NL_FILTER_DROP;
-	} else if (wl > 0 && wl < 10 && strspn(w, "0123456789") >= wl) {
-		long v = strtol(w, NULL, 10);
+	} else if (wl > 0 && strspn(w, "0123456789") >= wl) {
+		unsigned long v = 0;
+		size_t k;
 
-		if (nout && v >= (long)nout) {
+		for (k = 0; k < wl && v < nout; k++)
+			v = v * 10 + (unsigned long)(w[k] - '0');
+		if (v >= nout) {
 			if (err && errlen)
-				snprintf(err, errlen, "rule %u, column %u: slot '%ld' out of range "
-					 "(%u outputs)", i, (unsigned int)(w - s) + 1, v, nout);
+				snprintf(err, errlen, "rule %u, column %u: slot '%.*s' out of range "
+					 "(%u outputs)", i, (unsigned int)(w - s) + 1,
+					 (int)(wl > 64 ? 64 : wl), w, nout);
 			return -1;
 		}
-		*output = (int)(v < NL_FILTER_MAX_OUTPUTS ? v : NL_FILTER_MAX_OUTPUTS);
+		*output = (int)v;
 	} else {
 		if (err && errlen)
 			snprintf(err, errlen, "rule %u, column %u: %s '%.*s' (expected allow, deny, "
@@ -200,6 +214,9 @@ rule_ipfilter(const void *ctx, unsigned int i, const char **pat, size_t *len, ui
 				 wl ? "unknown action" : "missing action", (int)(wl > 64 ? 64 : wl), w);
 		return -1;
 	}
+	/* the pattern starts after the blanks that end the action */
+	while (*e == ' ' || *e == '\t' || *e == '\n' || *e == '\r')
+		e++;
 	*pat = e;
 	*len = strlen(e);
 	*col0 = (uint32_t)(e - s);
@@ -243,8 +260,9 @@ nl_filter_compile_classifier(const char *const *patterns, unsigned int n,
 			     const struct nl_filter_opts *opts, char *err, size_t errlen)
 {
 	if (n > NL_FILTER_MAX_OUTPUTS) {
-		set_err(err, errlen, "rule %u: too many patterns (%d at most)", n,
-			NL_FILTER_MAX_OUTPUTS);
+		/* the first pattern past the limit, as a rule's output out of range */
+		set_err(err, errlen, "rule %d, column 1: too many patterns (%d at most)",
+			NL_FILTER_MAX_OUTPUTS, NL_FILTER_MAX_OUTPUTS);
 		errno = EINVAL;
 		return NULL;
 	}

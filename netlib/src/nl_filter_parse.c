@@ -307,7 +307,7 @@ nlf_parse_pattern(const char *text, size_t len, unsigned int rule, uint32_t col0
 	p.errlen = errlen;
 	p.rule = rule;
 	if (len > NL_FILTER_MAX_RULE_LEN) {
-		nlf_error(&p, 1, "pattern too long (%zu bytes, at most %d)", len,
+		nlf_error(&p, col0 + 1, "pattern too long (%zu bytes, at most %d)", len,
 			  NL_FILTER_MAX_RULE_LEN);
 		return -1;
 	}

@@ -261,6 +261,17 @@ test_errors_ipfilter(void **state)
 	assert_string_equal(err, "rule 1, column 1: slot '7' out of range (2 outputs)");
 	assert_null(nl_filter_compile_ipfilter(r2, 1, &o, err, sizeof(err)));
 	assert_non_null(strstr(err, "rule 0, column 1: unknown action 'frobnicate'"));
+	/* a number too large for any output is a slot out of range, whatever its length */
+	{
+		const char *big[] = { " 70000 tcp" }, *huge[] = { "99999999999999999999 tcp" };
+
+		assert_null(nl_filter_compile_ipfilter(big, 1, NULL, err, sizeof(err)));
+		assert_string_equal(err, "rule 0, column 2: slot '70000' out of range "
+					 "(65536 outputs)");
+		assert_null(nl_filter_compile_ipfilter(huge, 1, &o, err, sizeof(err)));
+		assert_string_equal(err, "rule 0, column 1: slot '99999999999999999999' out of "
+					 "range (2 outputs)");
+	}
 	/* columns count from the start of the rule, action included */
 	assert_null(nl_filter_compile_ipfilter(r3, 3, &o, err, sizeof(err)));
 	assert_string_equal(err, "rule 2, column 7: unknown name 'tcpx'");
@@ -284,7 +295,8 @@ test_rules_api(void **state)
 		{ "tcp and dst port 22", NL_FILTER_DROP }, { "tcp", 3 }, { "udp", 0 }, { "-", 1 },
 	};
 	const struct nl_filter_rule bad[] = { { "tcp", 70000 } }, bad2[] = { { "tcp", 2 } };
-	struct nl_filter_opts o = { .noutputs = 2 };
+	const struct nl_filter_rule bad3[] = { { "tcp", NL_FILTER_DROP }, { "udp", -2 } };
+	struct nl_filter_opts o = { .noutputs = 2 }, o3 = { .noutputs = 3 };
 	struct pkt t22 = tcp4(A1, A2, 1, 22, 0), t80 = tcp4(A1, A2, 1, 80, 0);
 	struct pkt u = udp4(A1, A2, 1, 22), g = ip4(47, A1, A2, 0);
 	struct nl_filter *f;
@@ -299,10 +311,16 @@ test_rules_api(void **state)
 	assert_int_equal(run(f, &u), 0);
 	assert_int_equal(run(f, &g), 1);
 	nl_filter_free(f);
+	/* the output is no text: column 1, where the rule starts, as for every error */
 	assert_null(nl_filter_compile(bad, 1, NULL, err, sizeof(err)));
-	assert_string_equal(err, "rule 0: output 70000 out of range");
+	assert_string_equal(err, "rule 0, column 1: output 70000 out of range (65536 outputs)");
 	assert_null(nl_filter_compile(bad2, 1, &o, err, sizeof(err)));
-	assert_string_equal(err, "rule 0: output 2 out of range");
+	assert_string_equal(err, "rule 0, column 1: output 2 out of range (2 outputs)");
+	assert_null(nl_filter_compile(bad3, 2, &o, err, sizeof(err)));
+	assert_string_equal(err, "rule 1, column 1: output -2 out of range (2 outputs)");
+	f = nl_filter_compile(bad2, 1, &o3, err, sizeof(err)); /* output 2 of 3, and drop */
+	assert_non_null(f);
+	nl_filter_free(f);
 	f = nl_filter_compile(NULL, 0, NULL, err, sizeof(err)); /* no rules: drop all */
 	assert_non_null(f);
 	assert_int_equal(run(f, &t80), -1);
@@ -403,6 +421,43 @@ test_limits(void **state)
 	s[70000] = 0;
 	assert_null(nl_filter_compile_classifier(&pat, 1, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "too long"));
+	/* a pattern of exactly NL_FILTER_MAX_RULE_LEN (64 KiB) bytes is taken, one more is
+	 * not; in an IPFilter rule the action and the blanks after it do not count */
+	{
+		static const char *const lead[] = { "", "allow ", "deny \t ", "1  " };
+		static const int want[] = { 0, 0, NL_FILTER_DROP, 1 }; /* a TCP packet's */
+		struct pkt t = tcp4(1, 2, 3, 4, 0), u = udp4(1, 2, 3, 4);
+		unsigned int k, extra, col;
+		size_t ll;
+
+		for (k = 0; k < sizeof(lead) / sizeof(lead[0]); k++) {
+			for (extra = 0; extra < 2; extra++) {
+				ll = strlen(lead[k]);
+				memcpy(s, lead[k], ll);
+				memset(s + ll, ' ', NL_FILTER_MAX_RULE_LEN + extra);
+				memcpy(s + ll, "tcp", 3); /* "tcp", then blanks */
+				s[ll + NL_FILTER_MAX_RULE_LEN + extra] = 0;
+				f = k == 0 ? nl_filter_compile_classifier(&pat, 1, NULL, err,
+									  sizeof(err)) :
+					     nl_filter_compile_ipfilter(&pat, 1, NULL, err,
+									sizeof(err));
+				if (extra == 0) {
+					if (f == NULL)
+						fail_msg("'%s' + 64 KiB refused: %s", lead[k], err);
+					assert_int_equal(run(f, &t), want[k]);
+					assert_int_equal(run(f, &u), -1);
+					nl_filter_free(f);
+					continue;
+				}
+				assert_null(f);
+				col = (unsigned int)ll + 1;
+				snprintf(s, 200, "rule 0, column %u: pattern too long (%d bytes, at "
+					 "most %d)", col, NL_FILTER_MAX_RULE_LEN + 1,
+					 NL_FILTER_MAX_RULE_LEN);
+				assert_string_equal(err, s);
+			}
+		}
+	}
 	/* every byte value and short random token soup: no crash, no leak */
 	{
 		static const char *const words[] = {
