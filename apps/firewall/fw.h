@@ -52,7 +52,8 @@ struct fw_rule {
 	uint16_t output;      /* FW_V_OUTPUT: the output number */
 	struct fw_action act; /* resolved action (allow and outputs) */
 	char *pattern;
-	char *text;           /* the rule as written, conditions included, no comment */
+	char *text;           /* the rule as written, conditions included, no comment,
+			       * each tab as "\t" (as `rules show` writes it) */
 	uint64_t packets, bytes; /* counters: atomic adds */
 };
 

@@ -312,6 +312,34 @@ parse_dir(struct fw_parse *P, const struct fw_word *w, uint32_t *mask)
 	return 0;
 }
 
+/*
+ * The rule @s as `rules show` writes it, in a column of tab-separated ones:
+ * each tab as the two characters "\t" (a file holds no other control
+ * character, parse_line() refuses them). NULL when out of memory.
+ */
+static char *
+show_text(const char *s)
+{
+	size_t n = strlen(s), tabs = 0, i, j;
+	char *t;
+
+	for (i = 0; i < n; i++)
+		tabs += s[i] == '\t';
+	t = malloc(n + tabs + 1);
+	if (t == NULL)
+		return NULL;
+	for (i = j = 0; i < n; i++) {
+		if (s[i] == '\t') {
+			t[j++] = '\\';
+			t[j++] = 't';
+		} else {
+			t[j++] = s[i];
+		}
+	}
+	t[j] = '\0';
+	return t;
+}
+
 /* A rule line whose first word is @w. */
 static int
 parse_rule(struct fw_parse *P, const char *line, const char **pos, struct fw_word w)
@@ -387,7 +415,7 @@ parse_rule(struct fw_parse *P, const char *line, const char **pos, struct fw_wor
 	}
 	r.pat_col = (uint32_t)(pat - line) + 1;
 	r.pattern = strdup(pat);
-	r.text = strdup(first);
+	r.text = show_text(first);
 	if (r.pattern == NULL || r.text == NULL) {
 		free(r.pattern);
 		free(r.text);

@@ -118,6 +118,33 @@ test_conditions(void **state)
 	fw_rules_free(rs);
 }
 
+/*
+ * The text `rules show` writes of a rule, in a column of tab-separated ones:
+ * the rule as written, comment and trailing blanks left out, each tab as "\t".
+ */
+static void
+test_show_text(void **state)
+{
+	struct fw_ruleset *rs;
+
+	(void)state;
+	rs = loads("in 0\tallow\ttcp and\t\tdst port 22\t# ssh\t\n"
+		   "\t stateless allow udp  \n"
+		   "deny all\n");
+	assert_int_equal(rs->nb_rules, 3);
+	assert_string_equal(rs->rules[0].text, "in 0\\tallow\\ttcp and\\t\\tdst port 22");
+	assert_string_equal(rs->rules[1].text, "stateless allow udp");
+	assert_string_equal(rs->rules[2].text, "deny all");
+	assert_null(strchr(rs->rules[0].text, '\t'));
+	/* the pattern nl_filter compiles keeps its tabs: columns count bytes */
+	assert_string_equal(rs->rules[0].pattern, "tcp and\t\tdst port 22");
+	fw_rules_free(rs);
+	/* any other control character is refused, as in a pattern or a comment */
+	refused("allow tcp\v\n", "t.rules:1:10: control character 0x0b (is this a text file?)");
+	refused("allow tcp # a\x1b[0m\n",
+		"t.rules:1:14: control character 0x1b (is this a text file?)");
+}
+
 /* A rules file that cannot be read is refused with the reason the system gives. */
 static void
 test_unreadable(void **state)
@@ -144,6 +171,7 @@ main(void)
 		cmocka_unit_test(test_define_mac),
 		cmocka_unit_test(test_first_error),
 		cmocka_unit_test(test_conditions),
+		cmocka_unit_test(test_show_text),
 		cmocka_unit_test(test_unreadable),
 	};
 
