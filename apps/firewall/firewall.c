@@ -65,16 +65,19 @@ static const char *const counter_names[C_MAX] = {
 #define FW_RULES_LISTED 64u /* above this many rules, only those that matched are printed */
 
 struct fw {
-	const char *rules_file; /* read again on SIGHUP */
+	const char *rules_file; /* read again on SIGHUP and after a re-attach */
 	const char *prog;
-	unsigned int nb_ports;
+	/* the ports: those of the core engine attached to now (a re-attach may
+	 * bring another count; the queues are stopped while it changes) */
+	const struct nl_ctx *ctx;
 	struct fw_ruleset *rs;  /* read once per burst (acquire), swapped on reload */
 	struct nl_ct *ct;       /* kept across reloads */
 	char from[128];         /* where the rules in force came from (main thread) */
 	uint64_t counters[C_MAX]; /* shared by the queue threads: atomic adds */
 };
 
-/* Carry out action @a for @p; *@c becomes bad_port when its port does not exist. */
+/* Carry out action @a for @p; *@c becomes bad_port when the core engine
+ * attached to now has no such port (whatever the rules were compiled for). */
 static int
 fw_act(const struct fw *s, const struct fw_action *a, struct nl_pkt *p, enum fw_counter *c)
 {
@@ -84,7 +87,7 @@ fw_act(const struct fw *s, const struct fw_action *a, struct nl_pkt *p, enum fw_
 	case FW_ACT_PAIR:
 	case FW_ACT_OUT:
 		port = a->kind == FW_ACT_PAIR ? p->in_port ^ 1u : a->arg;
-		if (port >= s->nb_ports) {
+		if (port >= nl_nb_ports(s->ctx)) {
 			*c = C_bad_port;
 			return NL_DROP;
 		}
@@ -215,14 +218,15 @@ fw_burst(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state)
 	nl_ct_expire(s->ct, now, 1); /* reclaim one bucket per burst: counters stay current */
 }
 
-/* Read the rules file; NULL with a negative errno in *@rc after saying why. */
+/* Read the rules file for the ports of the core engine attached to now; NULL
+ * with a negative errno in *@rc after saying why. */
 static struct fw_ruleset *
 fw_load(const struct fw *s, int *rc)
 {
 	struct fw_ruleset *rs;
 	char err[1024];
 
-	rs = fw_rules_load(s->rules_file, s->nb_ports, err, sizeof(err));
+	rs = fw_rules_load(s->rules_file, nl_nb_ports(s->ctx), err, sizeof(err));
 	if (rs == NULL) {
 		*rc = -errno;
 		fprintf(stderr, "%s: %s\n", s->prog, err);
@@ -281,8 +285,9 @@ fw_swap(struct nl_ctx *ctx, struct fw *s, struct fw_ruleset *rs, const char *fro
 	snprintf(s->from, sizeof(s->from), "%s", from);
 }
 
-/* SIGHUP (or the reload command): the rules file again, replacing the rules
- * in force whole, even those a command loaded. */
+/* SIGHUP, the reload command or a re-attach (perhaps to a core engine with
+ * another number of ports): the rules file again, replacing the rules in
+ * force whole, even those a command loaded. */
 static int
 fw_reload(struct nl_ctx *ctx, void *state)
 {
@@ -344,7 +349,7 @@ fw_command(struct nl_ctx *ctx, void *state, struct nl_cmd *cmd)
 			"a file of comments alone loads no rules\n", cmd->argv[1]);
 		return -EINVAL;
 	}
-	rs = fw_rules_parse(cmd->data, cmd->len, name, s->nb_ports, err, sizeof(err));
+	rs = fw_rules_parse(cmd->data, cmd->len, name, nl_nb_ports(ctx), err, sizeof(err));
 	if (rs == NULL) {
 		int rc = -errno;
 
@@ -420,7 +425,7 @@ fw_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 		return -ENOMEM;
 	s->rules_file = rules;
 	s->prog = prog;
-	s->nb_ports = nl_nb_ports(ctx);
+	s->ctx = ctx;
 	s->ct = nl_ct_new(&cfg);
 	if (s->ct == NULL) {
 		rc = -errno;
