@@ -7,6 +7,7 @@
  * outputs worked out by hand. test_filter_diff.c compares the compiled
  * program with an evaluator of its own over random expressions and packets.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -324,6 +325,26 @@ test_rules_api(void **state)
 	f = nl_filter_compile(NULL, 0, NULL, err, sizeof(err)); /* no rules: drop all */
 	assert_non_null(f);
 	assert_int_equal(run(f, &t80), -1);
+	{
+		/* a burst of more than NL_FILTER_BURST_MAX: -EINVAL, no output written */
+		const uint8_t *l3[NL_FILTER_BURST_MAX + 1];
+		uint32_t len[NL_FILTER_BURST_MAX + 1];
+		int out[NL_FILTER_BURST_MAX + 1];
+		unsigned int k;
+
+		for (k = 0; k <= NL_FILTER_BURST_MAX; k++) {
+			l3[k] = t80.b;
+			len[k] = t80.len;
+			out[k] = 7;
+		}
+		assert_int_equal(nl_filter_match_burst(f, l3, len, NULL, out,
+						       NL_FILTER_BURST_MAX + 1), -EINVAL);
+		for (k = 0; k <= NL_FILTER_BURST_MAX; k++)
+			assert_int_equal(out[k], 7);
+		assert_int_equal(nl_filter_match_burst(f, l3, len, NULL, out, NL_FILTER_BURST_MAX),
+				 (int)NL_FILTER_BURST_MAX);
+		assert_int_equal(out[NL_FILTER_BURST_MAX - 1], -1);
+	}
 	nl_filter_free(f);
 	nl_filter_free(NULL);
 }
