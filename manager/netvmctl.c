@@ -266,8 +266,7 @@ ctl_request(int n, char **argv, char *req, size_t len)
 	else if (n == 2 && strcmp(argv[0], "nf") == 0 && strcmp(argv[1], "list") == 0)
 		snprintf(req, len, "nf list\n");
 	else if (n == 3 && strcmp(argv[0], "nf") == 0 && strcmp(argv[1], "counters") == 0 &&
-		 argv[2][0] != '\0' && argv[2][strcspn(argv[2], " \t\r\n")] == '\0' &&
-		 strlen(argv[2]) < 16)
+		 ctl_nf_id(argv[2]) >= 0)
 		snprintf(req, len, "nf counters %s\n", argv[2]);
 	else if (n == 1 && strcmp(argv[0], "stats") == 0)
 		snprintf(req, len, "stats\n");
@@ -399,10 +398,11 @@ ctl_main(int argc, char **argv)
 		return ctl_core_words(core ? core : MGR_CFG_DEF_CORE_SOCKET, argc, argv, file,
 				      (unsigned int)timeout_s, json);
 	if (argc >= 4 && strcmp(argv[1], "cmd") == 0 && strcmp(argv[0], "nf") == 0) {
-		unsigned long id = strtoul(argv[2], &end, 10);
+		long id = ctl_nf_id(argv[2]);
 
-		if (*end != '\0' || argv[2][0] == '\0' || id > 0xffff) {
-			fprintf(stderr, "netvmctl: nf cmd: '%s' is not an NF instance id\n", argv[2]);
+		if (id < 0) {
+			fprintf(stderr, "netvmctl: nf cmd: '%s' is not an NF instance id "
+				"(0..65535)\n", argv[2]);
 			return 2;
 		}
 		return ctl_nf_cmd(core ? core : MGR_CFG_DEF_CORE_SOCKET, (int)id,
@@ -428,6 +428,12 @@ ctl_main(int argc, char **argv)
 	if (file != NULL) {
 		fprintf(stderr, "netvmctl: --file goes with nf cmd, vm cmd and the core's "
 			"commands only\n");
+		return 2;
+	}
+	if (argc == 3 && strcmp(argv[0], "nf") == 0 && strcmp(argv[1], "counters") == 0 &&
+	    ctl_nf_id(argv[2]) < 0) {
+		fprintf(stderr, "netvmctl: nf counters: '%s' is not an NF instance id "
+			"(0..65535)\n", argv[2]);
 		return 2;
 	}
 	r = ctl_idle_request(argc, argv, req, sizeof(req));

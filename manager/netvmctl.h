@@ -40,6 +40,9 @@ int ctl_show_dos(struct json_object *reply, FILE *f);
 /* netvmctl_nf.c: commands for NFs, and for the core itself (id CTL_CORE),
  * through the core's command socket. */
 #define CTL_CORE (-1)
+/* NF instance id @s (decimal digits only, 0..65535), or -1: what nf cmd,
+ * nf counters, nf stop and nf move take (anything else is a usage error). */
+long ctl_nf_id(const char *s);
 int ctl_vm_nf_id(struct json_object *reply, const char *name, const char **core_sock);
 int ctl_nf_cmd(const char *core_sock, int id, int n, char **words, const char *file,
 	       unsigned int timeout_s, bool json);

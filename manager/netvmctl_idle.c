@@ -51,20 +51,21 @@ ctl_idle_request(int n, char **argv, char *req, size_t len)
 	if (n < 2 || strcmp(argv[0], "nf") != 0)
 		return 0;
 	if (strcmp(argv[1], "stop") == 0) {
-		if (n != 3 || idle_num(argv[2], 0, 65535) < 0) {
-			fprintf(stderr, "netvmctl: usage: nf stop ID (an NF instance id)\n");
+		if (n != 3 || ctl_nf_id(argv[2]) < 0) {
+			fprintf(stderr, "netvmctl: usage: nf stop ID (an NF instance id, 0..65535)\n");
 			return -EINVAL;
 		}
 		snprintf(req, len, "nf stop %s\n", argv[2]);
 		return 1;
 	}
 	if (strcmp(argv[1], "move") == 0) {
-		if ((n != 3 && n != 6) || idle_num(argv[2], 0, 65535) < 0 ||
+		if ((n != 3 && n != 6) || ctl_nf_id(argv[2]) < 0 ||
 		    (n == 6 && (strcmp(argv[3], "--state") != 0 || argv[4][0] == '\0' ||
 				argv[5][0] == '\0' || strpbrk(argv[4], "\r\n|") != NULL ||
 				strpbrk(argv[5], "\r\n") != NULL))) {
 			fprintf(stderr, "netvmctl: usage: nf move ID [--state SAVE-COMMAND "
-				"LOAD-COMMAND] (each command one argument, SAVE without '|')\n");
+				"LOAD-COMMAND] (ID an NF instance id, 0..65535; each command one "
+				"argument, SAVE without '|')\n");
 			return -EINVAL;
 		}
 		if ((size_t)snprintf(req, len, "nf move %s%s%s%s%s\n", argv[2], n == 6 ? " " : "",

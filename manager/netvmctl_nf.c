@@ -23,7 +23,19 @@
 
 #define FILE_MAX NVM_CTL_MAX_LEN
 
-/* Read all of @path ("-": stdin) into a malloc'd buffer. */
+long
+ctl_nf_id(const char *s)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	for (i = 0; s[i] >= '0' && s[i] <= '9' && i < 6; i++)
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	return i == 0 || s[i] != '\0' || v > 65535 ? -1 : (long)v;
+}
+
+/* Read all of @path ("-": stdin) into a malloc'd buffer: at most FILE_MAX
+ * bytes (one more is read to tell a longer file). */
 static char *
 slurp(const char *path, size_t *len)
 {
@@ -39,17 +51,25 @@ slurp(const char *path, size_t *len)
 	while (buf != NULL) {
 		size_t got;
 
+		if (n > FILE_MAX) {
+			fprintf(stderr, "netvmctl: %s: larger than %u bytes\n", path, FILE_MAX);
+			free(buf);
+			buf = NULL;
+			break;
+		}
 		if (n == cap) {
-			char *bigger = cap < FILE_MAX ? realloc(buf, cap * 2) : NULL;
+			/* FILE_MAX and a byte more, the most ever read */
+			size_t want = cap * 2 > FILE_MAX ? (size_t)FILE_MAX + 1 : cap * 2;
+			char *bigger = realloc(buf, want);
 
 			if (bigger == NULL) {
-				fprintf(stderr, "netvmctl: %s: larger than %u bytes\n", path, FILE_MAX);
+				fprintf(stderr, "netvmctl: %s: out of memory\n", path);
 				free(buf);
 				buf = NULL;
 				break;
 			}
 			buf = bigger;
-			cap *= 2;
+			cap = want;
 		}
 		got = fread(buf + n, 1, cap - n, f);
 		n += got;
@@ -134,7 +154,9 @@ ctl_nf_cmd(const char *core_sock, int id, int n, char **words, const char *file,
 	for (i = 0; i < (size_t)n; i++)
 		len += strlen(words[i]) + 1;
 	if (len + flen > NVM_CTL_MAX_LEN) {
-		fprintf(stderr, "netvmctl: the command is longer than %u bytes\n", NVM_CTL_MAX_LEN);
+		fprintf(stderr, "netvmctl: the command line (%zu bytes) and %s (%zu bytes) are "
+			"longer than %u bytes in all\n", len, file != NULL ? file : "no file",
+			flen, NVM_CTL_MAX_LEN);
 		free(data);
 		return 1;
 	}

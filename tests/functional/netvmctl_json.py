@@ -13,6 +13,13 @@ No root, no core, no manager.
              message on stderr, exit status 1
   usage      a usage error, an option error among them (-t 0, an unknown
              option, before or after --json): {"ok": false, ...}, exit status 2
+  NF ids     nf counters, nf cmd, nf stop, nf move with an argument that is not an
+             NF instance id (0..65535): a usage error, exit status 2, nothing sent
+  -f size    to a core played by the test: a file that fits with its command line in
+             16 MiB (16777216 bytes) in all is sent whole; a file of exactly 16 MiB
+             does not fit with the line: refused (exit 1), the message says the line
+             and the file are longer than 16777216 bytes in all (the file is not
+             larger than that); one byte more: the file is larger than 16777216 bytes
   -t         every command for the manager (vm cmd, vm list/start/stop/migrate, nf
              list/counters/start/stop/move, stats, metrics, scale list, dos, idle
              list) to a manager that takes the connection and never answers:
@@ -63,6 +70,46 @@ class FakeManager:
             conn.close()
 
 
+class FakeCore:
+    """The core's command socket (@path): reads one "nf ID LEN TIMEOUT" request
+    and its LEN bytes, keeps (head, bytes read), answers status 0 "ok"."""
+
+    def __init__(self, path):
+        self.requests = []
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(8)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\n" not in data:
+                    more = conn.recv(4096)
+                    if not more:
+                        break
+                    data += more
+                head, _, got = data.partition(b"\n")
+                words = head.split()
+                want = int(words[2]) if len(words) == 4 and words[2].isdigit() else 0
+                n = len(got)
+                while n < want:
+                    more = conn.recv(1 << 20)
+                    if not more:
+                        break
+                    n += len(more)
+                self.requests.append((head.decode(), n))
+                try:
+                    conn.sendall(b"0 2\nok")
+                except OSError:
+                    pass
+
+
 def ctl(env, *args, first=(), limit=30):
     """netvmctl FIRST --json ARGS (bytes allowed); (status, parsed stdout or None, raw, stderr).
 
@@ -84,7 +131,7 @@ def main():
     chk = check.Checker("netvmctl_json")
     nvenv.require_binaries(env, chk, [CTL])
     sock = env.path("manager.sock")
-    FakeManager(sock, {
+    fm = FakeManager(sock, {
         "vm start": b'{"ok": false, "error": "no VM called \'\xff\xfe\' in the manager\'s '
                     b'configuration"}\n',
         "vm stop": b'{"ok": true}\n',
@@ -133,6 +180,42 @@ def main():
                want in out.get("error", "") and want in err,
                f"{' '.join(first + ('--json',) + args)}: {{\"ok\": false, \"error\": "
                f"\"...{want}...\"}}, exit 2", f"rc={rc} {raw!r} {err!r}")
+
+    chk.section("an argument that is not an NF instance id is a usage error")
+    core = env.path("core.sock")
+    fc = FakeCore(core + ".ctl")
+    for words in (("nf", "counters", "x"), ("nf", "counters", "-1"), ("nf", "counters", "+3"),
+                  ("nf", "counters", "70000"), ("nf", "counters", "3x"), ("nf", "counters", ""),
+                  ("nf", "stop", "x"), ("nf", "move", "x"), ("nf", "cmd", "x", "help"),
+                  ("nf", "cmd", "70000", "help"), ("nf", "cmd", "-1", "help")):
+        before = len(fm.requests)
+        rc, out, raw, err = ctl(env, "-s", sock, "-c", core, *words)
+        chk.ok(rc == 2 and out is not None and out.get("ok") is False and
+               "NF instance id" in out.get("error", "") and len(fm.requests) == before,
+               f"{' '.join(words)!r}: a usage error, exit 2, nothing asked",
+               f"rc={rc} {raw!r} {err!r} {fm.requests[before:]}")
+
+    chk.section("-f: at most 16 MiB in all, the command line with the file")
+    big = env.path("big.bin")
+    limit = 16 << 20
+    for size, rc_want, want in ((limit - len("help\n"), 0, None),
+                                (limit, 1, f"longer than {limit} bytes in all"),
+                                (limit + 1, 1, f"larger than {limit} bytes")):
+        with open(big, "wb") as f:
+            f.truncate(size)
+        before = len(fc.requests)
+        rc, out, raw, err = ctl(env, "-c", core, "-f", big, "nf", "cmd", "3", "help")
+        sent = fc.requests[before:]
+        if want is None:
+            chk.ok(rc == 0 and sent == [(f"nf 3 {limit} 10000", limit)],
+                   f"a file of {size} bytes: with 'help\\n' exactly 16 MiB, sent whole, exit 0",
+                   f"rc={rc} {raw[:200]!r} {err!r} {sent}")
+        else:
+            chk.ok(rc == rc_want and want in err and sent == [] and
+                   (size == limit + 1 or "larger than" not in err),
+                   f"a file of {size} bytes: refused, exit 1, '...{want}...'",
+                   f"rc={rc} {raw[:200]!r} {err!r} {sent}")
+    os.unlink(big)
 
     chk.section("-t bounds every question to the manager")
     # a manager that takes the connection (the backlog) and never answers:

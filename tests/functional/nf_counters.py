@@ -12,7 +12,8 @@ telemetry /netvm/nf_counters,ID. The test sends, and so expects:
   not_ip       5 ARP frames
 
 Both the table and --json must show these values for the l3fwd's id; an id
-no NF has and a word that is not an id are refused (exit 1) saying so.
+no NF has is refused by the manager (exit 1) and a word that is not an id
+is a usage error (exit 2), each saying so.
 """
 
 import json
@@ -125,10 +126,13 @@ def main():
     chk.eq({k: doc.get("counters", {}).get(k) for k in want}, want, "--json: the same counters")
     chk.eq(doc.get("counters"), got, "--json and the table agree on every counter")
 
-    for args, reason in ((["nf", "counters", "999"], "no NF instance 999 is attached"),
-                         (["nf", "counters", "x1"], "'x1' is not an NF instance id")):
+    # an id no NF has is the manager's refusal; an argument that is not an id,
+    # a usage error
+    for args, status, reason in ((["nf", "counters", "999"], 1, "no NF instance 999 is attached"),
+                                 (["nf", "counters", "x1"], 2,
+                                  "'x1' is not an NF instance id")):
         rc, out, err = ctl(*args)
-        chk.ok(rc == 1 and reason in err, f"{' '.join(args)}: exit 1, '{reason}'",
+        chk.ok(rc == status and reason in err, f"{' '.join(args)}: exit {status}, '{reason}'",
                f"rc {rc} out {out!r} err {err!r}")
 
     mgr.stop()
