@@ -28,17 +28,18 @@
  * a time, each closed unanswered when its line is not whole within
  * MGR_CTL_READ_MS. Requests are then served one at a time; each is short
  * (a telemetry query at most, or stopping one QEMU), but for vm migrate,
- * which holds the loop for the migration's time (about a second).
+ * which holds the loop for the migration's time (about a second). An
+ * answer not taken whole within MGR_CTL_SEND_MS is cut short (the client
+ * closed), however little at a time the client reads.
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -52,6 +53,7 @@
 
 #define MGR_CTL_REQ_MAX "2047" /* MGR_CTL_REQ_LEN without the NUL, for messages */
 #define MGR_CTL_READ_MS 1000    /* a client's whole request line, from its accept */
+#define MGR_CTL_SEND_MS 1000    /* a client's whole answer, once it is made */
 
 /*
  * Whether another manager answers on control socket @path: -EADDRINUSE with
@@ -559,18 +561,14 @@ mgr_ctl_peer(struct mgr *m, char *req)
 static void
 ctl_answer(struct mgr *m, struct mgr_ctl_conn *k, bool too_long)
 {
-	struct timeval tv = { .tv_sec = MGR_CTL_READ_MS / 1000 };
 	struct json_object *reply;
 	const char *text, *nl;
+	uint64_t deadline, now;
 	size_t off, len;
 	int fd = k->fd;
 
 	mgr_unwatch(m, fd);
 	k->fd = -1;
-	/* blocking again, but a client that does not read its answer must not
-	 * hold the manager up */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	/* a request cut short, by the buffer or by a NUL, could be another
 	 * request: refused whole */
 	nl = memchr(k->line, '\n', k->len);
@@ -583,15 +581,31 @@ ctl_answer(struct mgr *m, struct mgr_ctl_conn *k, bool too_long)
 		reply = ctl_dispatch(m, k->line);
 	text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
 	len = strlen(text);
+	/* the whole answer within one deadline (the socket is non-blocking): a
+	 * client that does not read it, or reads it a few bytes at a time, holds
+	 * the manager's loop no longer */
+	deadline = mgr_now_ms() + MGR_CTL_SEND_MS;
 	for (off = 0; off < len;) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
 		ssize_t n = send(fd, text + off, len - off, MSG_NOSIGNAL);
 
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
 			break;
-		off += (size_t)n;
+		now = mgr_now_ms();
+		if (now >= deadline)
+			break;
+		if (poll(&p, 1, (int)(deadline - now)) < 0 && errno != EINTR)
+			break;
 	}
+	if (off < len && mgr_now_ms() >= deadline)
+		mgr_log("control: a client took %zu of its answer's %zu bytes within %d ms: "
+			"closed", off, len, MGR_CTL_SEND_MS);
 	json_object_put(reply);
 	/* what the client sent past its line is dropped, so that it reads the
 	 * answer and then the end, not a reset, when the socket closes */
