@@ -34,8 +34,16 @@
  * mitigation is followed (dos_follow()), and limits in the core other
  * than the configured ones (a restarted core) are set again.
  *
+ * A victim's chain deleted during a mitigation (chain del, a core reload)
+ * stays deleted: the end, and the manager's exit, set back only a chain the
+ * core still has, and log the one skipped.
+ *
  * The times are logged and kept for `netvmctl dos`: when the manager first
  * saw an offender, when the chain had the filter (mitigated), when it ended.
+ * A step that fails tick after tick (the rules file not written, a "rules
+ * load" or a chain change refused) is logged when it starts failing and when
+ * its message changes, then once when it works again (dos_fail(),
+ * dos_fixed()); every failure is counted ("failures").
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -54,6 +62,31 @@
 #define DOS_IP_LEN 16
 /* method idle: the rules file in the guest until the first "rules load" */
 #define DOS_GUEST_RULES "/tmp/netvm-dos.rules"
+
+/* The steps whose failure is tried again next tick: logged when it starts
+ * and when its message changes, then once when the step works again. */
+enum dos_step {
+	DOS_WRITE,  /* <state_dir>/dos.rules written */
+	DOS_LOAD,   /* "rules load" into the running filter */
+	DOS_START,  /* the filter started */
+	DOS_LIST,   /* the core's "chain list" */
+	DOS_CHAIN,  /* "chain set" of the victim's chain */
+	DOS_STEPS
+};
+
+static const char *const dos_step_name[DOS_STEPS] = {
+	[DOS_WRITE] = "writing the rules file",
+	[DOS_LOAD] = "rules load into the filter",
+	[DOS_START] = "starting the filter",
+	[DOS_LIST] = "chain list",
+	[DOS_CHAIN] = "changing the victim's chain",
+};
+
+struct dos_fault {
+	char msg[2 * MGR_ERR_LEN + 512]; /* the message logged ("": the step works) */
+	uint64_t since_ms;  /* when it started failing */
+	uint64_t count;     /* failures since then */
+};
 
 struct mgr_dos {
 	bool armed;            /* the core's detector has dos.src_pps and syn_pps */
@@ -74,6 +107,9 @@ struct mgr_dos {
 	char chain_before[128]; /* the chain's roles before */
 	uint64_t mitigations, ends;
 	uint64_t ended_ms;      /* the last mitigation ended */
+	bool chain_gone;        /* the last chain list had no victim's chain */
+	struct dos_fault fault[DOS_STEPS];
+	uint64_t failures;      /* every failed step, logged or not */
 	char last[256];         /* the last event */
 };
 
@@ -93,6 +129,48 @@ dos_log(struct mgr_dos *d, const char *fmt, ...)
 	n = strnlen(msg, sizeof(d->last) - 1);
 	memcpy(d->last, msg, n);
 	d->last[n] = '\0';
+}
+
+/*
+ * Step @step failed (tried again next tick): log the message made of @fmt
+ * when the step was working, or when the message is not the one logged
+ * last; else count it only.
+ */
+static void __attribute__((format(printf, 3, 4)))
+dos_fail(struct mgr_dos *d, enum dos_step step, const char *fmt, ...)
+{
+	struct dos_fault *f = &d->fault[step];
+	char msg[sizeof(f->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	d->failures++;
+	if (f->msg[0] != '\0' && strcmp(f->msg, msg) == 0) {
+		f->count++;
+		return;
+	}
+	if (f->msg[0] == '\0') {
+		f->since_ms = mgr_now_ms();
+		f->count = 0;
+	}
+	f->count++;
+	memcpy(f->msg, msg, sizeof(msg));
+	dos_log(d, "%s", msg);
+}
+
+/* Step @step worked: one line when it had been failing. */
+static void
+dos_fixed(struct mgr_dos *d, enum dos_step step)
+{
+	struct dos_fault *f = &d->fault[step];
+
+	if (f->msg[0] == '\0')
+		return;
+	dos_log(d, "%s works again, after %llu failure(s) over %llu ms", dos_step_name[step],
+		(unsigned long long)f->count, (unsigned long long)(mgr_now_ms() - f->since_ms));
+	f->msg[0] = '\0';
 }
 
 /* Set up the response of m->cfg.dos (nothing when off). 0 or -ENOMEM. */
@@ -186,48 +264,6 @@ dos_take(struct mgr_dos *d, char *ans)
 	return added; /* no entry (a "dos clear" by hand): quiet_ms stays UINT64_MAX */
 }
 
-/*
- * The attack is over: every entry quiet for dos.hold_ms. Give the chain its
- * roles back, stop the filter, clear the core's lists and start afresh.
- */
-static void
-dos_end(struct mgr *m, struct mgr_dos *d, uint64_t now)
-{
-	const struct mgr_dos_cfg *c = &m->cfg.dos;
-	char err[MGR_ERR_LEN], *ans = NULL;
-	unsigned long long quiet = d->quiet_ms == UINT64_MAX ? 0 : d->quiet_ms;
-
-	if (d->chain_before[0] != '\0' &&
-	    mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %s", c->chain,
-			 d->chain_before) < 0) {
-		dos_log(d, "taking the filter out of chain %s: %s (tried again next tick)", c->chain,
-			err);
-		free(ans);
-		return;
-	}
-	free(ans);
-	ans = NULL;
-	if (mgr_core_cmd(m, &ans, err, sizeof(err), "dos clear") < 0)
-		dos_log(d, "dos clear: %s", err);
-	free(ans);
-	d->meth->stop(&d->filter);
-	d->filter.state = MGR_UNIT_STOPPED;
-	d->filter.nf_id = -1;
-	d->ends++;
-	d->ended_ms = now;
-	dos_log(d, "mitigation ended: quiet for %llu ms (hold_ms %u), chain %s = %s again, "
-		"%s stopped, %u source(s) and %u SYN-flooded role(s) forgotten",
-		quiet, c->hold_ms, c->chain,
-		d->chain_before[0] ? d->chain_before : "(unchanged)", d->filter.name,
-		d->nb_blocked, d->nb_syn);
-	d->nb_blocked = d->nb_syn = d->nb_loaded = 0;
-	memset(d->syn_role, 0, sizeof(d->syn_role));
-	d->inserted = false;
-	d->restart_ms = 0;
-	d->seen_ms = d->mitigated_ms = 0;
-	d->chain_before[0] = '\0';
-}
-
 /* The roles of the victim's chain, as the core lists them, into @roles
  * (@len bytes). 1, 0 when the core has no such chain, or a negative errno
  * after logging why. */
@@ -239,10 +275,11 @@ dos_chain_roles(struct mgr *m, struct mgr_dos *d, char *roles, size_t len)
 
 	rc = mgr_core_cmd(m, &ans, err, sizeof(err), "chain list");
 	if (rc < 0) {
-		dos_log(d, "chain list: %s", err);
+		dos_fail(d, DOS_LIST, "chain list: %s", err);
 		free(ans);
 		return rc;
 	}
+	dos_fixed(d, DOS_LIST);
 	for (line = strtok_r(ans, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
 		if (sscanf(line, "%63s %127s", name, r) == 2 && strcmp(name, m->cfg.dos.chain) == 0) {
 			snprintf(roles, len, "%s", r);
@@ -250,7 +287,84 @@ dos_chain_roles(struct mgr *m, struct mgr_dos *d, char *roles, size_t len)
 			break;
 		}
 	free(ans);
+	d->chain_gone = !found;
 	return found;
+}
+
+/*
+ * The end of a mitigation: chain dos.chain gets its roles before the
+ * filter (d->chain_before) back, if the core still has it; one deleted
+ * meanwhile (chain del, a core reload) stays deleted, logged. 0 (set back,
+ * or left deleted), or a negative errno after logging why (tried again).
+ */
+static int
+dos_set_back(struct mgr *m, struct mgr_dos *d)
+{
+	const struct mgr_dos_cfg *c = &m->cfg.dos;
+	char err[MGR_ERR_LEN], roles[128], *ans = NULL;
+	int r = dos_chain_roles(m, d, roles, sizeof(roles));
+
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		dos_log(d, "chain %s was deleted during the mitigation: not set back to %s (it "
+			"stays deleted)", c->chain, d->chain_before);
+		return 0;
+	}
+	r = mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %s", c->chain, d->chain_before);
+	if (r < 0)
+		dos_fail(d, DOS_CHAIN, "taking the filter out of chain %s: %s (tried again next "
+			 "tick)", c->chain, err);
+	else
+		dos_fixed(d, DOS_CHAIN);
+	free(ans);
+	return r;
+}
+
+/*
+ * The attack is over: every entry quiet for dos.hold_ms. Give the chain its
+ * roles back, stop the filter, clear the core's lists and start afresh.
+ */
+static void
+dos_end(struct mgr *m, struct mgr_dos *d, uint64_t now)
+{
+	const struct mgr_dos_cfg *c = &m->cfg.dos;
+	char err[MGR_ERR_LEN], *ans = NULL;
+	unsigned long long quiet = d->quiet_ms == UINT64_MAX ? 0 : d->quiet_ms;
+	unsigned int i;
+
+	if (d->chain_before[0] != '\0' && dos_set_back(m, d) < 0)
+		return;
+	if (mgr_core_cmd(m, &ans, err, sizeof(err), "dos clear") < 0)
+		dos_log(d, "dos clear: %s", err);
+	free(ans);
+	d->meth->stop(&d->filter);
+	d->filter.state = MGR_UNIT_STOPPED;
+	d->filter.nf_id = -1;
+	d->ends++;
+	d->ended_ms = now;
+	dos_log(d, "mitigation ended: quiet for %llu ms (hold_ms %u), chain %s = %s%s, "
+		"%s stopped, %u source(s) and %u SYN-flooded role(s) forgotten",
+		quiet, c->hold_ms, c->chain,
+		!d->chain_before[0] ? "(unchanged)" : d->chain_gone ? "(deleted, left so)" :
+		d->chain_before, d->chain_before[0] && !d->chain_gone ? " again" : "",
+		d->filter.name, d->nb_blocked, d->nb_syn);
+	/* a step still failing is said once more: the next mitigation starts
+	 * afresh */
+	for (i = 0; i < DOS_STEPS; i++)
+		if (d->fault[i].msg[0] != '\0') {
+			dos_log(d, "%s failed %llu time(s) over %llu ms, until the mitigation "
+				"ended", dos_step_name[i], (unsigned long long)d->fault[i].count,
+				(unsigned long long)(now - d->fault[i].since_ms));
+			d->fault[i].msg[0] = '\0';
+		}
+	d->nb_blocked = d->nb_syn = d->nb_loaded = 0;
+	memset(d->syn_role, 0, sizeof(d->syn_role));
+	d->inserted = false;
+	d->restart_ms = 0;
+	d->seen_ms = d->mitigated_ms = 0;
+	d->chain_before[0] = '\0';
+	d->chain_gone = false;
 }
 
 /* The roles after the filter's in chain roles @roles when the filter's
@@ -315,10 +429,12 @@ dos_insert(struct mgr *m, struct mgr_dos *d, uint64_t now)
 		d->inserted = true;
 	} else if (mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %u,%s", c->chain,
 				c->filter_role, roles) < 0) {
-		dos_log(d, "putting the filter in chain %s: %s", c->chain, err);
+		dos_fail(d, DOS_CHAIN, "putting the filter in chain %s: %s (tried again next tick)",
+			 c->chain, err);
 		free(ans);
 		return;
 	} else {
+		dos_fixed(d, DOS_CHAIN);
 		snprintf(d->chain_before, sizeof(d->chain_before), "%s", roles);
 		d->inserted = true;
 	}
@@ -360,9 +476,10 @@ dos_follow(struct mgr *m, struct mgr_dos *d)
 	}
 	if (mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %u,%s", c->chain,
 			 c->filter_role, roles) < 0) {
-		dos_log(d, "chain %s changed to %s during the mitigation; putting the filter in "
-			"front again: %s (tried again next tick)", c->chain, roles, err);
+		dos_fail(d, DOS_CHAIN, "chain %s changed to %s during the mitigation; putting the "
+			 "filter in front again: %s (tried again next tick)", c->chain, roles, err);
 	} else {
+		dos_fixed(d, DOS_CHAIN);
 		snprintf(d->chain_before, sizeof(d->chain_before), "%s", roles);
 		dos_log(d, "chain %s changed to %s during the mitigation: the filter put in front "
 			"again (%u,%s), set back to %s when it ends", c->chain, roles,
@@ -382,9 +499,10 @@ dos_write(struct mgr_dos *d, const char *text, size_t len)
 	if (f != NULL && fclose(f) != 0)
 		ok = false;
 	if (!ok) {
-		dos_log(d, "%s: %s", d->rules_path, strerror(errno));
+		dos_fail(d, DOS_WRITE, "%s: %s", d->rules_path, strerror(errno));
 		return -EIO;
 	}
+	dos_fixed(d, DOS_WRITE);
 	return 0;
 }
 
@@ -399,10 +517,12 @@ dos_reload(struct mgr *m, struct mgr_dos *d, const char *text, size_t len)
 	dos_write(d, text, len); /* logged; the running filter gets them all the same */
 	if (mgr_nf_ask(m->cfg.core_socket, d->filter.nf_id, "rules load dos.rules", text, len,
 		       5000, NULL, err, sizeof(err)) < 0)
-		dos_log(d, "rules load into %s (nf %d): %s (tried again next tick)",
-			d->filter.name, d->filter.nf_id, err);
-	else
+		dos_fail(d, DOS_LOAD, "rules load into %s (nf %d): %s (tried again next tick)",
+			 d->filter.name, d->filter.nf_id, err);
+	else {
+		dos_fixed(d, DOS_LOAD);
 		d->nb_loaded = d->nb_blocked + d->nb_syn;
+	}
 }
 
 /*
@@ -432,15 +552,17 @@ dos_start(struct mgr *m, struct mgr_dos *d, const char *text, size_t len, uint64
 		d->nb_loaded = d->nb_blocked + d->nb_syn;
 	}
 	if (r < 0 || (size_t)r >= MGR_CFG_NF_LEN) {
-		dos_log(d, "the filter's command line is too long (at most %d characters)",
-			MGR_CFG_NF_LEN - 1);
+		dos_fail(d, DOS_START, "the filter's command line is too long (at most %d "
+			 "characters)", MGR_CFG_NF_LEN - 1);
 		return -E2BIG;
 	}
 	r = d->meth->start(m, &d->filter, c->filter_role, cmd, err, sizeof(err));
 	if (r < 0) {
-		dos_log(d, "starting the filter (%s): %s", d->meth->name, err);
+		dos_fail(d, DOS_START, "starting the filter (%s): %s (tried again next tick)",
+			 d->meth->name, err);
 		return r;
 	}
+	dos_fixed(d, DOS_START);
 	d->filter.state = MGR_UNIT_STARTING;
 	d->filter.started_ms = now;
 	if (d->filter.idle != NULL)
@@ -461,18 +583,14 @@ static void
 dos_restore_leftover(struct mgr *m, struct mgr_dos *d)
 {
 	const struct mgr_dos_cfg *c = &m->cfg.dos;
-	char err[MGR_ERR_LEN], *ans = NULL;
 
-	if (mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %s", c->chain,
-			 d->chain_before) < 0) {
-		dos_log(d, "taking the filter out of chain %s: %s (tried again next tick)", c->chain,
-			err);
-	} else {
+	if (dos_set_back(m, d) < 0)
+		return;
+	if (!d->chain_gone)
 		dos_log(d, "nothing listed: chain %s = %s again, the filter's role %u taken out",
 			c->chain, d->chain_before, c->filter_role);
-		d->chain_before[0] = '\0';
-	}
-	free(ans);
+	d->chain_before[0] = '\0';
+	d->chain_gone = false;
 }
 
 /* Whether the core's limits in its "dos list" answer @ans are the
@@ -606,9 +724,14 @@ mgr_dos_stop(struct mgr *m)
 
 	if (d == NULL)
 		return;
-	if (d->chain_before[0] != '\0' &&
-	    (r = mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %s", c->chain,
-			      d->chain_before)) < 0) {
+	/* a chain the last tick found deleted stays so (a fresh chain list
+	 * would double the wait on a core that does not answer) */
+	if (d->chain_before[0] != '\0' && d->chain_gone)
+		dos_log(d, "at exit, chain %s was deleted during the mitigation: not set back to "
+			"%s (it stays deleted)", c->chain, d->chain_before);
+	else if (d->chain_before[0] != '\0' &&
+		 (r = mgr_core_cmd(m, &ans, err, sizeof(err), "chain set %s %s", c->chain,
+				   d->chain_before)) < 0) {
 		/* the core refused (it answered), or the command never reached
 		 * it: the chain keeps the filter. Else (no answer in time, the
 		 * connection lost) the core may still make the change. */
@@ -662,6 +785,7 @@ mgr_dos_json(struct mgr *m)
 			       json_object_new_int64((int64_t)d->quiet_ms) : NULL);
 	json_object_object_add(o, "mitigations", json_object_new_int64((int64_t)d->mitigations));
 	json_object_object_add(o, "ends", json_object_new_int64((int64_t)d->ends));
+	json_object_object_add(o, "failures", json_object_new_int64((int64_t)d->failures));
 	json_object_object_add(o, "filter_nf_id", d->filter.nf_id >= 0 ?
 			       json_object_new_int(d->filter.nf_id) : NULL);
 	json_object_object_add(o, "filter_pid", d->filter.pid > 0 ?

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""dos_faults: a failure that lasts is logged once, and a victim's chain deleted during a mitigation stays deleted.
+
+The core and the victim as in tests/ops/dos.py (chain "web" = [1], role 1
+nf_slow); the manager's dos group with hold_ms long enough that a mitigation
+lasts until the core's lists are cleared by hand.
+
+  unwritable  <state_dir>/dos.rules is a directory when the attack comes: the
+              rules file cannot be written, so the filter cannot start, tick
+              after tick (every 200 ms) for 3 s. The manager logs the failure
+              once (not once a tick) and counts each (netvmctl dos:
+              failures); the directory removed, the filter starts, the chain
+              becomes 9,1, and one line says the step works again
+  deleted     the mitigation in force, the core's configuration is reloaded
+              without chain "web" (its rule now sends port 0 along chain
+              "other" = [1]): when the mitigation ends (the lists cleared by
+              hand) the manager does not create "web" again (before, it set
+              "web" back to 1); its log says it was skipped; the filter is
+              stopped; legitimate traffic passes along "other"
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+import dos as dostest  # noqa: E402
+import opslib  # noqa: E402
+from nvtest import check  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+
+LEGIT = dostest.LEGIT
+ATTACKER = dostest.ATTACKER
+
+
+def netvmctl_core(env, core, *words):
+    """netvmctl's answer to a core command: (exit status, its output)."""
+    res = subprocess.run([env.binary("manager/netvmctl"), "-c", core.sock] + list(words),
+                         capture_output=True, text=True, timeout=30)
+    return res.returncode, res.stdout + res.stderr
+
+
+def dos_state(mgr, until, timeout=30.0):
+    """netvmctl dos's answer once until(answer) holds, or the last one."""
+    deadline = time.monotonic() + timeout
+    d = {}
+    while time.monotonic() < deadline:
+        rc, out = mgr.netvmctl("dos")
+        d = out.get("dos", {}) if rc == 0 and isinstance(out, dict) else {}
+        if until(d):
+            break
+        time.sleep(0.1)
+    return d
+
+
+def case_unwritable(env, chk, rig, mgr, attack):
+    chk.section("unwritable: dos.rules cannot be written, logged once, then once fixed")
+    rules = os.path.join(mgr.state_dir, "dos.rules")
+    os.mkdir(rules)
+    flood = opslib.Flood(lambda i: rig.send(range(attack + 120 * i, attack + 120 * i + 120),
+                                            src=ATTACKER))
+    d = dos_state(mgr, lambda d: d.get("blocked") == [ATTACKER])
+    flood.stop()
+    attack += 120 * flood.n
+    chk.eq(d.get("blocked"), [ATTACKER], "the attacker is listed: a mitigation begins")
+    time.sleep(3)  # 15 ticks of the manager's loop
+    d = dos_state(mgr, lambda d: True)
+    failed = [x for x in mgr.stdout().splitlines() if f"dos: {rules}: Is a directory" in x]
+    chk.ok(len(failed) == 1, "the failure to write dos.rules is logged once, not once a tick",
+           f"{len(failed)} lines:\n" + "\n".join(failed[:4]))
+    chk.ok((d.get("failures") or 0) >= 10, "every failure is counted (netvmctl dos: failures)",
+           str(d.get("failures")))
+    chk.ok(d.get("filter_pid") is None and not d.get("inserted"),
+           "no filter meanwhile, the chain unchanged", str(d))
+    os.rmdir(rules)
+    d = dos_state(mgr, lambda d: d.get("inserted") and d.get("filter_pid"))
+    chk.ok(d.get("inserted") is True and d.get("filter_pid") is not None,
+           "the directory gone, the filter starts and goes in the chain", str(d))
+    chk.eq(dostest.chain_roles(env, rig.core, "web"), "9,1", "the chain is 9,1")
+    log = mgr.stdout()
+    chk.ok(log.count("dos: writing the rules file works again") == 1,
+           "one line says the rules file is written again", mgr.tail(6))
+    chk.eq(sum(f"dos: {rules}: Is a directory" in x for x in log.splitlines()), 1,
+           "the failure still logged once in all")
+    return attack
+
+
+def case_deleted(env, chk, rig, mgr):
+    chk.section("deleted: chain web deleted by a reload during the mitigation stays deleted")
+    conf = env.path("other.conf")
+    with open(conf, "w") as f:
+        f.write(dostest.CONFIG.replace('"web"', '"other"'))
+    rc, out = netvmctl_core(env, rig.core, "core", "reload", conf)
+    chk.ok(rc == 0, "core reload: chain web gone, port 0 along chain other = 1", out)
+    time.sleep(1)  # ticks of the manager with the chain gone
+    chk.eq(dostest.chain_roles(env, rig.core, "web"), None, "the core has no chain web")
+    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    chk.ok(rc == 0, "netvmctl dos clear: nothing listed, the mitigation ends", out)
+    d = dos_state(mgr, lambda d: d.get("ends") == 1)
+    chk.eq(d.get("ends"), 1, "the mitigation ends")
+    chk.ok(dostest.chain_roles(env, rig.core, "web") is None, "chain web is not created again",
+           netvmctl_core(env, rig.core, "chain", "list")[1])
+    chk.eq(dostest.chain_roles(env, rig.core, "other"), "1", "chain other is 1")
+    chk.ok("dos: chain web was deleted during the mitigation: not set back to 1" in
+           mgr.stdout(), "the manager logs the chain it did not set back", mgr.tail(4))
+    chk.ok(d.get("filter_pid") is None and not d.get("active"), "the filter is stopped", str(d))
+    opslib.check_passes(chk, rig, LEGIT, "legitimate traffic passes along chain other")
+
+
+def main():
+    env = nvenv.setup("dos_faults", timeout=170, description=__doc__)
+    chk = check.Checker("dos_faults")
+    nvenv.require_root(chk)
+    nvenv.require_hugepages(chk)
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, dostest.SLOW_BIN, dostest.FW_BIN,
+                                      "manager/netvm-manager", "manager/netvmctl"])
+    rig = opslib.Rig(env, chk, "df", dostest.CONFIG)
+    nf = dostest.victim(env, chk, rig)
+    mgr = opslib.manager(env, chk, rig.core, f"""dos = {{ src_pps = 500; hold_ms = 600000;
+  chain = "web"; filter_role = 9; filter = "{env.binary(dostest.FW_BIN)}"; }};
+""")
+    ok, st = rig.core.tel.wait_for(lambda s: s.get("dos_src_pps") == 500, 20)
+    chk.ok(ok, "the manager set the core's detector (dos_src_pps 500)", str(st.get("dos_src_pps")))
+    case_unwritable(env, chk, rig, mgr, dostest.ATTACK_FLOW0)
+    case_deleted(env, chk, rig, mgr)
+
+    rc = mgr.stop(timeout=20)
+    chk.eq(rc, 0, "netvm-manager exits 0")
+    rc, _ = nf.stop_counters()
+    chk.eq(rc, 0, "the victim NF exits 0")
+    rig.core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 15)
+    rig.core.stop_checked(chk)
+    env.done(chk)
+
+
+if __name__ == "__main__":
+    main()
