@@ -64,6 +64,26 @@ def chain_roles(env, core, name):
     return None
 
 
+def netvmctl_core(env, core, *words):
+    """netvmctl's answer to a core command: (exit status, its output)."""
+    res = subprocess.run([env.binary("manager/netvmctl"), "-c", core.sock] + list(words),
+                         capture_output=True, text=True, timeout=30)
+    return res.returncode, res.stdout + res.stderr
+
+
+def dos_state(mgr, until, timeout=30.0):
+    """netvmctl dos's answer once until(answer) holds, or the last one."""
+    deadline = time.monotonic() + timeout
+    d = {}
+    while time.monotonic() < deadline:
+        rc, out = mgr.netvmctl("dos")
+        d = out.get("dos", {}) if rc == 0 and isinstance(out, dict) else {}
+        if until(d):
+            break
+        time.sleep(0.1)
+    return d
+
+
 def wait_end(env, rig, mgr, ends, legit, timeout=20):
     """Send legitimate traffic with @legit every 50 ms until netvmctl dos
     shows @ends ends: its answer, or None."""

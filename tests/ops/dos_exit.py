@@ -51,7 +51,6 @@ import os
 import re
 import shlex
 import signal
-import subprocess
 import sys
 import time
 
@@ -77,13 +76,6 @@ def dos_group(env):
 """
 
 
-def netvmctl_core(env, core, *words):
-    """netvmctl's answer to a core command: (exit status, its output)."""
-    res = subprocess.run([env.binary("manager/netvmctl"), "-c", core.sock] + list(words),
-                         capture_output=True, text=True, timeout=30)
-    return res.returncode, res.stdout + res.stderr
-
-
 def mitigate(env, chk, rig, mgr, attack):
     """Attack from ATTACKER until the chain is 9,1 and the filter runs:
     (netvmctl dos's answer, the next attack flow)."""
@@ -105,7 +97,8 @@ def mitigate(env, chk, rig, mgr, attack):
     attack += 120 * flood.n
     chk.ok(d.get("inserted") is True and d.get("filter_pid") is not None and
            d.get("blocked") == [ATTACKER], "mitigation in force: chain 9,1, the filter runs, "
-           "the attacker blocked", f"{d} core: {netvmctl_core(env, rig.core, 'dos', 'list')} "
+           "the attacker blocked",
+           f"{d} core: {dostest.netvmctl_core(env, rig.core, 'dos', 'list')} "
            f"{ {k: v for k, v in rig.core.stats().items() if k.startswith('dos')} }"
            f"{mgr.tail(8)}")
     return d, attack
@@ -179,7 +172,8 @@ def second_source(env, chk, rig, mgr, d, attack):
         rules = str(exc)
     chk.ok(all(f"stateless deny src host {a}\n" in rules for a in (ATTACKER, ATTACKER2)),
            f"{path} denies both sources (written when the second was added)", rules)
-    rc, out = netvmctl_core(env, rig.core, "nf", "cmd", str(d.get("filter_nf_id")), "reload")
+    rc, out = dostest.netvmctl_core(env, rig.core, "nf", "cmd", str(d.get("filter_nf_id")),
+                                    "reload")
     chk.ok(rc == 0, "the filter reloads its rules file (nf cmd ID reload)", out)
     rig.through(60)
     first = attack
@@ -236,7 +230,7 @@ def case_sigterm(env, chk, rig, attack):
 def exit_mid_mitigation(env, chk, rig, attack, cut, mend):
     """A fresh manager mitigates; cut() runs, the manager gets SIGTERM, mend()
     runs. Checks the exit and the filter's end: (its log, the next attack flow)."""
-    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    rc, out = dostest.netvmctl_core(env, rig.core, "dos", "clear")
     chk.ok(rc == 0, "netvmctl dos clear (the last attack forgotten)", out)
     mgr = opslib.manager(env, chk, rig.core, dos_group(env))
     d, attack = mitigate(env, chk, rig, mgr, attack)
@@ -283,7 +277,7 @@ def case_unreachable(env, chk, rig, attack):
     ok, st = rig.through(60)
     chk.eq(st.get("drop_no_instance", 0) - no_inst, len(LEGIT),
            "until it is restored the chain drops (drop_no_instance)")
-    rc, out = netvmctl_core(env, rig.core, *words)
+    rc, out = dostest.netvmctl_core(env, rig.core, *words)
     chk.ok(rc == 0, "the logged command is accepted", out)
     chk.eq(dostest.chain_roles(env, rig.core, "web"), "1", "the chain is 1 again")
     opslib.check_passes(chk, rig, LEGIT, "legitimate traffic passes again")
@@ -318,19 +312,6 @@ def killed_mid_mitigation(env, chk, rig, mgr, attack):
     return attack
 
 
-def dos_state(mgr, until, timeout=30.0):
-    """netvmctl dos's answer once until(answer) holds, or the last one."""
-    deadline = time.monotonic() + timeout
-    d = {}
-    while time.monotonic() < deadline:
-        rc, out = mgr.netvmctl("dos")
-        d = out.get("dos", {}) if rc == 0 and isinstance(out, dict) else {}
-        if until(d):
-            break
-        time.sleep(0.1)
-    return d
-
-
 def wait_chain(env, rig, want, timeout=20.0):
     """Chain web's roles once they are @want, or after @timeout s."""
     deadline = time.monotonic() + timeout
@@ -341,50 +322,50 @@ def wait_chain(env, rig, want, timeout=20.0):
 
 def case_changed(env, chk, rig, attack):
     chk.section("changed: a change of the chain during a mitigation is followed")
-    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    rc, out = dostest.netvmctl_core(env, rig.core, "dos", "clear")
     chk.ok(rc == 0, "netvmctl dos clear (the last attack forgotten)", out)
     mgr = opslib.manager(env, chk, rig.core, dos_group(env))
     d, attack = mitigate(env, chk, rig, mgr, attack)
-    rc, out = netvmctl_core(env, rig.core, "chain", "set", "web", "1,2")
+    rc, out = dostest.netvmctl_core(env, rig.core, "chain", "set", "web", "1,2")
     chk.ok(rc == 0, "netvmctl chain set web 1,2 by hand: the filter is out", out)
     chk.eq(wait_chain(env, rig, "9,1,2"), "9,1,2",
            "the manager puts the filter in front of the changed chain again")
     chk.ok("chain web changed to 1,2 during the mitigation: the filter put in front again"
            in mgr.stdout(), "and logs it", mgr.tail(4))
-    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    rc, out = dostest.netvmctl_core(env, rig.core, "dos", "clear")
     chk.ok(rc == 0, "netvmctl dos clear: nothing listed, the mitigation ends", out)
-    d = dos_state(mgr, lambda d: d.get("ends") == 1)
+    d = dostest.dos_state(mgr, lambda d: d.get("ends") == 1)
     chk.eq(d.get("ends"), 1, "the mitigation ends")
     chk.eq(dostest.chain_roles(env, rig.core, "web"), "1,2",
            "the filter's role is taken out, the change made meanwhile kept")
     rc = mgr.stop(timeout=20)
     chk.eq(rc, 0, "netvm-manager exits 0")
-    rc, out = netvmctl_core(env, rig.core, "chain", "set", "web", "1")
+    rc, out = dostest.netvmctl_core(env, rig.core, "chain", "set", "web", "1")
     chk.ok(rc == 0, "netvmctl chain set web 1 (as before)", out)
     return attack
 
 
 def case_killed(env, chk, rig, attack):
     chk.section("killed: the next manager sets back the chain a killed one left")
-    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    rc, out = dostest.netvmctl_core(env, rig.core, "dos", "clear")
     chk.ok(rc == 0, "netvmctl dos clear (the last attack forgotten)", out)
     attack = killed_mid_mitigation(env, chk, rig, opslib.manager(env, chk, rig.core,
                                                                  dos_group(env)), attack)
     mgr = opslib.manager(env, chk, rig.core, dos_group(env))
-    d = dos_state(mgr, lambda d: d.get("inserted") and d.get("filter_pid"))
+    d = dostest.dos_state(mgr, lambda d: d.get("inserted") and d.get("filter_pid"))
     chk.ok(d.get("blocked") == [ATTACKER] and d.get("inserted") is True,
            "the next manager takes the source still listed: its filter in the chain",
            f"{d}{mgr.tail(6)}")
-    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    rc, out = dostest.netvmctl_core(env, rig.core, "dos", "clear")
     chk.ok(rc == 0, "netvmctl dos clear: nothing listed, the mitigation ends", out)
-    d = dos_state(mgr, lambda d: d.get("ends") == 1)
+    d = dostest.dos_state(mgr, lambda d: d.get("ends") == 1)
     chk.eq(d.get("ends"), 1, "the mitigation ends")
     chk.eq(dostest.chain_roles(env, rig.core, "web"), "1",
            "the chain is 1 again, not the 9,1 the manager found")
     opslib.check_passes(chk, rig, LEGIT, "legitimate traffic passes")
 
     attack = killed_mid_mitigation(env, chk, rig, mgr, attack)
-    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    rc, out = dostest.netvmctl_core(env, rig.core, "dos", "clear")
     chk.ok(rc == 0, "netvmctl dos clear: nothing listed", out)
     mgr = opslib.manager(env, chk, rig.core, dos_group(env))
     chk.eq(wait_chain(env, rig, "1"), "1",
@@ -404,7 +385,7 @@ def log_ms(line):
 
 def case_never_live(env, chk, rig, attack):
     chk.section("never live: a filter that cannot start is paced, the mitigation ends")
-    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    rc, out = dostest.netvmctl_core(env, rig.core, "dos", "clear")
     chk.ok(rc == 0, "netvmctl dos clear (the last attack forgotten)", out)
     mgr = opslib.manager(env, chk, rig.core, f"""dos = {{ src_pps = 500; hold_ms = 3000;
   chain = "web"; filter_role = 9; filter = "{MISSING}"; }};

@@ -20,7 +20,6 @@ lasts until the core's lists are cleared by hand.
 """
 
 import os
-import subprocess
 import sys
 import time
 
@@ -36,38 +35,18 @@ LEGIT = dostest.LEGIT
 ATTACKER = dostest.ATTACKER
 
 
-def netvmctl_core(env, core, *words):
-    """netvmctl's answer to a core command: (exit status, its output)."""
-    res = subprocess.run([env.binary("manager/netvmctl"), "-c", core.sock] + list(words),
-                         capture_output=True, text=True, timeout=30)
-    return res.returncode, res.stdout + res.stderr
-
-
-def dos_state(mgr, until, timeout=30.0):
-    """netvmctl dos's answer once until(answer) holds, or the last one."""
-    deadline = time.monotonic() + timeout
-    d = {}
-    while time.monotonic() < deadline:
-        rc, out = mgr.netvmctl("dos")
-        d = out.get("dos", {}) if rc == 0 and isinstance(out, dict) else {}
-        if until(d):
-            break
-        time.sleep(0.1)
-    return d
-
-
 def case_unwritable(env, chk, rig, mgr, attack):
     chk.section("unwritable: dos.rules cannot be written, logged once, then once fixed")
     rules = os.path.join(mgr.state_dir, "dos.rules")
     os.mkdir(rules)
     flood = opslib.Flood(lambda i: rig.send(range(attack + 120 * i, attack + 120 * i + 120),
                                             src=ATTACKER))
-    d = dos_state(mgr, lambda d: d.get("blocked") == [ATTACKER])
+    d = dostest.dos_state(mgr, lambda d: d.get("blocked") == [ATTACKER])
     flood.stop()
     attack += 120 * flood.n
     chk.eq(d.get("blocked"), [ATTACKER], "the attacker is listed: a mitigation begins")
     time.sleep(3)  # 15 ticks of the manager's loop
-    d = dos_state(mgr, lambda d: True)
+    d = dostest.dos_state(mgr, lambda d: True)
     failed = [x for x in mgr.stdout().splitlines() if f"dos: {rules}: Is a directory" in x]
     chk.ok(len(failed) == 1, "the failure to write dos.rules is logged once, not once a tick",
            f"{len(failed)} lines:\n" + "\n".join(failed[:4]))
@@ -76,7 +55,7 @@ def case_unwritable(env, chk, rig, mgr, attack):
     chk.ok(d.get("filter_pid") is None and not d.get("inserted"),
            "no filter meanwhile, the chain unchanged", str(d))
     os.rmdir(rules)
-    d = dos_state(mgr, lambda d: d.get("inserted") and d.get("filter_pid"))
+    d = dostest.dos_state(mgr, lambda d: d.get("inserted") and d.get("filter_pid"))
     chk.ok(d.get("inserted") is True and d.get("filter_pid") is not None,
            "the directory gone, the filter starts and goes in the chain", str(d))
     chk.eq(dostest.chain_roles(env, rig.core, "web"), "9,1", "the chain is 9,1")
@@ -93,16 +72,16 @@ def case_deleted(env, chk, rig, mgr):
     conf = env.path("other.conf")
     with open(conf, "w") as f:
         f.write(dostest.CONFIG.replace('"web"', '"other"'))
-    rc, out = netvmctl_core(env, rig.core, "core", "reload", conf)
+    rc, out = dostest.netvmctl_core(env, rig.core, "core", "reload", conf)
     chk.ok(rc == 0, "core reload: chain web gone, port 0 along chain other = 1", out)
     time.sleep(1)  # ticks of the manager with the chain gone
     chk.eq(dostest.chain_roles(env, rig.core, "web"), None, "the core has no chain web")
-    rc, out = netvmctl_core(env, rig.core, "dos", "clear")
+    rc, out = dostest.netvmctl_core(env, rig.core, "dos", "clear")
     chk.ok(rc == 0, "netvmctl dos clear: nothing listed, the mitigation ends", out)
-    d = dos_state(mgr, lambda d: d.get("ends") == 1)
+    d = dostest.dos_state(mgr, lambda d: d.get("ends") == 1)
     chk.eq(d.get("ends"), 1, "the mitigation ends")
     chk.ok(dostest.chain_roles(env, rig.core, "web") is None, "chain web is not created again",
-           netvmctl_core(env, rig.core, "chain", "list")[1])
+           dostest.netvmctl_core(env, rig.core, "chain", "list")[1])
     chk.eq(dostest.chain_roles(env, rig.core, "other"), "1", "chain other is 1")
     chk.ok("dos: chain web was deleted during the mitigation: not set back to 1" in
            mgr.stdout(), "the manager logs the chain it did not set back", mgr.tail(4))
