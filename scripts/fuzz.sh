@@ -8,8 +8,9 @@
 # and every input that once broke it), then fuzzes each one for SECONDS.
 # New inputs found go to BUILD/fuzz-corpus/TARGET (kept between runs, never
 # in the tree); a crash, leak, sanitizer report, broken property or hang
-# (10 s) stops that target, its input is left in BUILD/fuzz-artifacts/ and
-# the script exits 1. Prints executions per target and a summary line.
+# (one input running over 10 s, in the replay as in the fuzzing) stops that
+# target, its input is left in BUILD/fuzz-artifacts/ and the script exits 1.
+# Prints executions per target and a summary line.
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #   SECONDS   fuzzing time per target (default 20; 0: replay the corpus only)
@@ -19,6 +20,8 @@
 set -euo pipefail
 
 TARGETS_ALL="cfg mgr_cfg mgr_mig_auth routes hdr cls msg validate filter click"
+# Seconds one input may run, replayed or fuzzed, before it counts as a hang.
+HANG_SECS=10
 # Debian packages for the clang build (libFuzzer is in libclang-rt-dev).
 PACKAGES="clang libclang-rt-dev"
 
@@ -100,7 +103,8 @@ for t in $targets; do
 	out="$BUILD/fuzz-artifacts/$t.log"
 	mkdir -p "$work"
 	# Every input that once broke a target must still pass.
-	if ! "$exe" -runs=0 "$seeds" >"$out" 2>&1; then
+	if ! "$exe" -runs=0 -timeout="$HANG_SECS" -artifact_prefix="$BUILD/fuzz-artifacts/$t-" \
+		"$seeds" >"$out" 2>&1; then
 		tail -n 30 "$out" >&2
 		echo "fuzz: $t: the tree's corpus fails (log: $out)" >&2
 		summary="$summary$(printf '%-9s corpus FAILED' "$t")\n"
@@ -112,7 +116,7 @@ for t in $targets; do
 		continue
 	fi
 	rc=0
-	"$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+	"$exe" -max_total_time="$secs" -timeout="$HANG_SECS" -rss_limit_mb=2048 -max_len=4096 \
 		-print_final_stats=1 -artifact_prefix="$BUILD/fuzz-artifacts/$t-" \
 		"$work" "$seeds" >"$out" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out" | tail -n 1)
