@@ -270,7 +270,7 @@ def main():
     if bad:
         sys.exit(f"bench: NETVM_BENCH_SCALE: unknown sweep(s) {' '.join(bad)} "
                  f"({' '.join(SWEEPS)})")
-    cap = env_num("NETVM_BENCH_SCALE_MAX", 0, int)
+    cap = env_num("NETVM_BENCH_SCALE_MAX", 0, int, least=0)
     source = os.environ.get("NETVM_BENCH_SCALE_SOURCE", "pcap")
     if source not in SOURCES:
         sys.exit(f"bench: NETVM_BENCH_SCALE_SOURCE: '{source}' is not one of "

@@ -15,6 +15,7 @@ NETVM_BUILD, NETVM_BENCH_PKTGEN_CPU, NETVM_BENCH_NF_SLEEP_US.
 """
 
 import json
+import math
 import os
 import re
 import statistics
@@ -38,11 +39,24 @@ CPU_NOTE = ("2-CPU machine: the generator (netvm-pktgen --yield) runs on CPU {pg
             "limits (see the peers suite for the path alone).")
 
 
-def env_num(name, default, kind=float):
+def env_num(name, default, kind=float, least=None, most=None, above=None):
+    """The setting @name (@default when unset) as a @kind; exits with a message
+    naming it when it is no such number or not within least..most (> above)."""
+    raw = os.environ.get(name, default)
+    what = "a whole number" if kind is int else "a number"
     try:
-        return kind(os.environ.get(name, default))
+        v = kind(raw)
     except ValueError:
-        sys.exit(f"bench: {name} must be a number")
+        v = None
+    if v is None or (kind is float and not math.isfinite(v)):
+        sys.exit(f"bench: {name} must be {what} (got '{raw}')")
+    if least is not None and v < least:
+        sys.exit(f"bench: {name} must be at least {least} (got '{raw}')")
+    if most is not None and v > most:
+        sys.exit(f"bench: {name} must be at most {most} (got '{raw}')")
+    if above is not None and v <= above:
+        sys.exit(f"bench: {name} must be above {above} (got '{raw}')")
+    return v
 
 
 def spread(values):
@@ -65,12 +79,12 @@ def pick(points, n):
 class Suite:
     def __init__(self, name, out):
         self.name, self.out = name, out
-        self.trials = env_num("NETVM_BENCH_TRIALS", 3, int)
-        self.seconds = env_num("NETVM_BENCH_SECONDS", 2)
-        self.points = env_num("NETVM_BENCH_POINTS", 0, int)
+        self.trials = env_num("NETVM_BENCH_TRIALS", 3, int, least=1)
+        self.seconds = env_num("NETVM_BENCH_SECONDS", 2, above=0)
+        self.points = env_num("NETVM_BENCH_POINTS", 0, int, least=0)
         build = os.environ.get("NETVM_BUILD", "build")
-        pg_cpu = env_num("NETVM_BENCH_PKTGEN_CPU", 1, int)
-        sleep_us = env_num("NETVM_BENCH_NF_SLEEP_US", 0, int)
+        pg_cpu = env_num("NETVM_BENCH_PKTGEN_CPU", 1, int, least=0)
+        sleep_us = env_num("NETVM_BENCH_NF_SLEEP_US", 0, int, least=0)
         nf_args = ["--sleep-after-us", str(sleep_us)] if sleep_us > 0 else []
         os.makedirs(out, exist_ok=True)
         self.setup = bench_trial.Setup(os.path.abspath(build), out, f"nvs{os.getpid()}-",
@@ -169,13 +183,13 @@ def fmt(s, digits=3):
 
 
 def suite_rate(s):
+    steps = env_num("NETVM_BENCH_SEARCH_STEPS", 6, int, least=1)
+    tol = env_num("NETVM_BENCH_LOSS_TOL", 0.0, least=0, most=1)
     for r in pick(RATES_MPPS, s.points) + ["max"]:
         rate = 0 if r == "max" else r * 1e6
         s.point(r, s.trial_set(f"{r}", nfs=[L3FWD], seconds=s.seconds, rate_pps=rate))
     # Zero-loss rate: bisect between 0 and a bit above the most the path
     # forwarded at any point (no rate above that can be loss-free).
-    steps = env_num("NETVM_BENCH_SEARCH_STEPS", 6, int)
-    tol = env_num("NETVM_BENCH_LOSS_TOL", 0.0)
     hi = 1.2e6 * max(p["rx_mpps"]["max"] for p in s.doc["points"]) or 1e6
     lo, best, search = 0.0, 0.0, []
     for _ in range(steps):
@@ -238,7 +252,7 @@ def bridge_chain(n):
 
 
 def suite_chain(s):
-    nmax = env_num("NETVM_BENCH_CHAIN_MAX", 3, int)
+    nmax = env_num("NETVM_BENCH_CHAIN_MAX", 3, int, least=1)
     for n in pick(list(range(1, nmax + 1)), s.points):
         config, nfs = bridge_chain(n)
         s.point(n, s.trial_set(f"{n}", nfs=nfs, config=config, seconds=s.seconds))
