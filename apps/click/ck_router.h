@@ -10,6 +10,15 @@
 
 #define CK_MAX_PORTS 256
 
+/* An element watching a signal (Script TYPE SIGNAL; ck_signal.c). */
+struct ck_sigwatch {
+	struct ck_element *e;
+	int signo;
+	uint32_t seen;  /* the signal's count when last looked at */
+	bool armed;     /* its signal runs the element's signal hook */
+	bool busy;      /* that hook is running */
+};
+
 struct ck_addr {
 	char *name;
 	char kind;        /* 'i' IPv4, 'e' Ethernet */
@@ -38,6 +47,17 @@ struct ck_router {
 	uint64_t cyc_nested;  /* cycles of the elements called inside the timed one */
 	char *config;         /* the configuration text (the `config` handler), or NULL */
 	char *requires;       /* the packages require() names, space-separated, or NULL */
+	struct ck_sigwatch *sigw; /* the signals elements watch */
+	uint32_t nsigw;
+	uint32_t sig_gen;     /* the signal generation the watchers were last looked at in */
 };
+
+/* ck_signal.c: run the watchers whose signal came (returns whether any ran);
+ * whether one is armed; sleep @ns (UINT64_MAX: no limit) or until a signal an
+ * armed one waits for; let go of every signal on the way out. */
+bool ck_router_signals(struct ck_router *r);
+bool ck_router_signal_armed(const struct ck_router *r);
+void ck_router_wait(const struct ck_router *r, uint64_t ns);
+void ck_router_signals_free(struct ck_router *r);
 
 #endif /* CK_ROUTER_H */

@@ -170,6 +170,12 @@ struct ck_element_class {
 	bool (*run_task)(struct ck_element *e);
 	/* The router stopped; called once per DriverManager stop event (DriverManager only). */
 	void (*stop_event)(struct ck_element *e);
+	/* Signal @signo, which the element watches (ck_signal_watch()), came:
+	 * called from the router's loop, the watcher disarmed. Return 0 when it
+	 * was handled, a negative errno when not (the signal then goes to the
+	 * action the process had without the element, once nothing else
+	 * watches it). May be NULL. */
+	int (*signal)(struct ck_element *e, int signo);
 	const struct ck_handler *handlers; /* terminated by a NULL name; may be NULL */
 	/* A handler not in @handlers (Script's exported variables, PROXY), or
 	 * NULL; the result may be used until the next call. May be NULL. */
@@ -316,6 +322,22 @@ FILE *ck_output(const struct ck_router *r);
 int ck_router_claim_driver(struct ck_element *e);
 /* The platform (device port names). */
 const struct ck_platform *ck_router_platform(const struct ck_router *r);
+
+/* Signals a script can watch are below this number. */
+#define CK_SIG_MAX 32
+/* The signal @name names (ABRT, ALRM, HUP, INT, IO, PIPE, QUIT, TERM, TSTP,
+ * USR1, USR2, with or without SIG before it, or a number from 1 to 31).
+ * Returns it, -EINVAL for no such signal, or -EPERM for one a script cannot
+ * take (KILL, STOP, SEGV, BUS, FPE, ILL). */
+int ck_signal_number(const char *name);
+/* Have @signo run @e's class's signal hook from the router's loop; armed at
+ * once: the process takes the signal from now on, the action it had kept
+ * for when nothing watches it any more. Returns 0, -ENOMEM, or sigaction()'s
+ * negative errno. */
+int ck_signal_watch(struct ck_element *e, int signo);
+/* Arm @e's watchers again (a SIGNAL script's `end`); it cannot fail (a
+ * signal that cannot be taken again stays disarmed). */
+void ck_signal_rearm(struct ck_element *e);
 
 /* Write "LANDMARK: While configuring 'NAME :: CLASS': MESSAGE\n" to the
  * router's error stream. Returns -EINVAL, for "return ck_error(...)". */

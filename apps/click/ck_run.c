@@ -439,12 +439,15 @@ run_timers(struct ck_router *r)
 	return ran;
 }
 
-/* Run every scheduled task once, then the expired timers. Returns whether anything ran. */
+/* Run the scripts of the signals that came, every scheduled task once, then
+ * the expired timers. Returns whether anything ran. */
 bool
 ck_router_run_once(struct ck_router *r)
 {
 	bool worked = false;
 
+	if (ck_router_signals(r))
+		worked = true;
 	for (uint32_t i = 0; i < r->ntasks && !r->stopped; i++) {
 		struct ck_element *e = r->tasks[i];
 
@@ -468,29 +471,36 @@ ck_router_next_timer(const struct ck_router *r)
 	return t ? t->expiry : UINT64_MAX;
 }
 
-/* Run until stopped or idle. Returns 0. */
+/* Run until stopped or idle (no timer, and no signal a script waits for).
+ * Returns 0. */
 int
 ck_router_run(struct ck_router *r)
 {
 	while (!r->stopped) {
 		struct ck_timer *t;
+		bool sig;
 
 		if (ck_router_run_once(r))
 			continue;
 		if (r->stopped)
 			break;
 		t = first_timer(r);
-		if (!t) {
+		sig = ck_router_signal_armed(r);
+		if (!t && !sig) {
 			r->stopped = true; /* nothing can happen any more */
 			break;
 		}
-		if (r->simtime) {
+		if (!t) {
+			ck_router_wait(r, UINT64_MAX); /* a signal's script will run */
+		} else if (r->simtime) {
 			if (t->expiry > *r->simclock)
 				*r->simclock = t->expiry;
 		} else {
 			uint64_t now = ck_now(r);
 
-			if (t->expiry > now) {
+			if (t->expiry > now && sig) {
+				ck_router_wait(r, t->expiry - now);
+			} else if (t->expiry > now) {
 				uint64_t d = t->expiry - now;
 				struct timespec ts = { (time_t)(d / 1000000000u),
 						       (long)(d % 1000000000u) };
@@ -762,6 +772,7 @@ ck_router_free(struct ck_router *r)
 {
 	if (!r)
 		return;
+	ck_router_signals_free(r);
 	for (uint32_t i = 0; i < r->n; i++) {
 		struct ck_element *e = &r->elems[i];
 

@@ -102,6 +102,10 @@ netvm-click --offline, no root, no core engine.
   Counter        rate, byte_rate and bit_rate
   handlers       a rewriter's patternN and class handlers, drop_details,
                  Script's exported variables listed
+  SIGNAL         Script TYPE SIGNAL as Click documents it: the script runs for its
+                 signal, again after `end` for one that came during the run; after
+                 `exit` or `error`, or while it waits, the signal's default action;
+                 an unknown signal, none, or KILL refused
   PACKET         Script TYPE PACKET as Click's Script-01, Script-05 and Unqueue-01
                  tests: end, exit, return N, a Script with ports runs per packet,
                  $input, goto end/exit/error; Click's port errors
@@ -117,10 +121,13 @@ import hashlib
 import json
 import os
 import re
+import select
+import signal
 import socket
 import struct
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
@@ -1632,6 +1639,132 @@ def script_vars_cat(env, chk):
            err)
 
 
+class Running:
+    """netvm-click --offline -e CONF running, its standard output read line by line."""
+
+    def __init__(self, env, conf):
+        self.p = subprocess.Popen([env.binary(CLICK), "--offline", "-e", conf],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        env.add_cleanup(self.kill)
+        self.buf = b""
+        self.lines = []
+
+    def line(self, timeout=10):
+        """The next line of standard output ('' at its end or after @timeout s)."""
+        end = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = end - time.monotonic()
+            ready, _, _ = select.select([self.p.stdout], [], [], max(left, 0))
+            got = os.read(self.p.stdout.fileno(), 4096) if ready else b""
+            if not got:
+                return ""
+            self.buf += got
+        got, self.buf = self.buf.split(b"\n", 1)
+        self.lines.append(got.decode() + "\n")
+        return self.lines[-1]
+
+    def signal(self, sig):
+        self.p.send_signal(sig)
+
+    def end(self, timeout=10):
+        """(exit status, the rest of standard output, standard error); status None
+        when it did not end within @timeout s."""
+        try:
+            out, err = self.p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None, "".join(self.lines), "did not end"
+        return self.p.returncode, "".join(self.lines) + (self.buf + out).decode(), err.decode()
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.communicate()
+
+
+def script_signal(env, chk):
+    # TYPE SIGNAL, as Click's Script documents it: the script runs when one of
+    # its signals comes, instead of the signal's default action; after `end`
+    # it is ready again, and a signal that came during its run runs it once
+    # more after it (here the script sits in $(cat FIFO) until the test
+    # writes the FIFO, so the second SIGUSR1 surely comes during the run)
+    fifo = env.path("signal.fifo")
+    os.mkfifo(fifo)
+    conf = ('Script(print "ready");'
+            ' s :: Script(TYPE SIGNAL SIGUSR1, init n 0, set n $(add $n 1), print "run $n",'
+            f' set x $(cat {fifo}), print "run $n read $x", end);'
+            ' Script(TYPE SIGNAL USR2, print "bye", stop)')
+    run = Running(env, conf)
+    run.line()
+    run.signal(signal.SIGUSR1)
+    if run.line() == "run 1\n":
+        run.signal(signal.SIGUSR1)
+        with open(fifo, "w") as f:
+            f.write("one")
+        if run.line() == "run 1 read one\n" and run.line() == "run 2\n":
+            with open(fifo, "w") as f:
+                f.write("two")
+            run.line()
+            run.signal(signal.SIGUSR2)
+    chk.eq(run.end(), (0, "ready\nrun 1\nrun 1 read one\nrun 2\nrun 2 read two\nbye\n", ""),
+           "SIGUSR1 runs the script; one during the run runs it again after; SIGUSR2 stops")
+
+    # `exit`: the script no longer takes the signal; the next one has its
+    # default action (SIGUSR1's ends the process); the USR2 script keeps the
+    # run going (offline, a run with nothing left that can happen ends)
+    run = Running(env, 'Script(print "ready"); Script(TYPE SIGNAL USR1, print "once", exit);'
+                       ' Script(TYPE SIGNAL USR2, print "bye", stop)')
+    run.line()
+    run.signal(signal.SIGUSR1)
+    if run.line() == "once\n":
+        run.signal(signal.SIGUSR1)
+    chk.eq(run.end(), (-signal.SIGUSR1, "ready\nonce\n", ""),
+           "after exit the next SIGUSR1 has its default action")
+
+    # `error`: the signal was not handled, its default action follows
+    run = Running(env, 'Script(print "ready"); Script(TYPE SIGNAL USR1, print "before", error oops)')
+    run.line()
+    run.signal(signal.SIGUSR1)
+    chk.eq(run.end(), (-signal.SIGUSR1, "ready\nbefore\n", "config:1: Script@2: oops\n"),
+           "a script that ends in error leaves SIGUSR1 its default action")
+
+    # a signal no script names keeps its default action; a SIGNAL script
+    # alone keeps the run going until its signal comes
+    run = Running(env, 'Script(print "ready"); Script(TYPE SIGNAL USR1 HUP 2, print "mine")')
+    run.line()
+    run.signal(signal.SIGINT)
+    if run.line() == "mine\n":
+        run.signal(signal.SIGTERM)
+    chk.eq(run.end(), (-signal.SIGTERM, "ready\nmine\n", ""),
+           "INT (2) runs the script, TERM keeps its default action")
+
+    # while the script waits it does not take its signals (Click: not from the
+    # blocking point until it completes); after `end` it does again
+    run = Running(env, 'Script(print "ready");'
+                       ' Script(TYPE SIGNAL USR1, print "a", wait 0.3, print "b", end)')
+    run.line()
+    run.signal(signal.SIGUSR1)
+    if run.line() == "a\n" and run.line() == "b\n":
+        time.sleep(0.5)
+        run.signal(signal.SIGUSR1)
+        if run.line() == "a\n":
+            run.signal(signal.SIGUSR1)
+    chk.eq(run.end(), (-signal.SIGUSR1, "ready\na\nb\na\n", ""),
+           "SIGUSR1 during the script's wait has its default action")
+
+    # a signal a script cannot have: a clear error
+    for conf, msg in (
+            ("Script(TYPE SIGNAL USR1 SIGFOO, print x)",
+             "unknown signal 'SIGFOO' (a name such as INT, SIGTERM or USR1, or a number"
+             " from 1 to 31)"),
+            ("Script(TYPE SIGNAL, print x)", "TYPE SIGNAL needs a signal"),
+            ("Script(TYPE SIGNAL KILL, print x)", "signal 'KILL' cannot be taken by a script")):
+        rc, out, err = click(env, "-e", conf, timeout=20)
+        chk.eq((rc, out, err),
+               (1, "", f"config:1: While configuring 'Script@1 :: Script': {msg}\n"
+                       "Router could not be initialized!\n"), f"{conf}: refused")
+
+
 def simtime(env, chk):
     # Click's simulated clock starts at 1000000000 s and moves on by 1 µs at
     # every request of the time: no two packets get the same stamp
@@ -2029,6 +2162,8 @@ def main():
     script_vars_cat(env, chk)
     chk.section("Script: TYPE PACKET")
     script_packet(env, chk)
+    chk.section("Script: TYPE SIGNAL")
+    script_signal(env, chk)
     chk.section("--simtime")
     simtime(env, chk)
     chk.section("--from-pcap / --to-pcap devices")

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 
 #include "click_test.h"
 
@@ -376,7 +377,19 @@ test_errors(void **state)
 		{ "Script(goto nowhere)",
 		  "t.click:1: While configuring 'Script@1 :: Script': no label 'nowhere'\n" },
 		{ "Script(TYPE SIGNAL, print 1)",
-		  "t.click:1: While configuring 'Script@1 :: Script': TYPE SIGNAL not supported (ACTIVE, PASSIVE, PROXY, DRIVER, PACKET)\n" },
+		  "t.click:1: While configuring 'Script@1 :: Script': TYPE SIGNAL needs a signal\n" },
+		{ "Script(TYPE SIGNAL USR1 SIGWOMBAT, print 1)",
+		  "t.click:1: While configuring 'Script@1 :: Script': unknown signal 'SIGWOMBAT' (a name such as INT, SIGTERM or USR1, or a number from 1 to 31)\n" },
+		{ "Script(TYPE SIGNAL 32, print 1)",
+		  "t.click:1: While configuring 'Script@1 :: Script': unknown signal '32' (a name such as INT, SIGTERM or USR1, or a number from 1 to 31)\n" },
+		{ "Script(TYPE SIGNAL SIGKILL, print 1)",
+		  "t.click:1: While configuring 'Script@1 :: Script': signal 'SIGKILL' cannot be taken by a script\n" },
+		{ "Script(TYPE SIGNAL STOP, print 1)",
+		  "t.click:1: While configuring 'Script@1 :: Script': signal 'STOP' cannot be taken by a script\n" },
+		{ "Idle -> Script(TYPE SIGNAL INT, print 1) -> Idle",
+		  "t.click:1: While configuring 'Script@2 :: Script': ports allowed only on PACKET scripts\n" },
+		{ "Script(TYPE WHENEVER, print 1)",
+		  "t.click:1: While configuring 'Script@1 :: Script': TYPE WHENEVER not supported (ACTIVE, PASSIVE, PROXY, DRIVER, PACKET, SIGNAL)\n" },
 		{ "Script(wait soon)",
 		  "t.click:1: While configuring 'Script@1 :: Script': bad time 'soon'\n" },
 		{ "Script(set x)",
@@ -397,6 +410,142 @@ test_errors(void **state)
 		assert_string_equal(serr(&x), want);
 		sfinish(&x);
 	}
+}
+
+static volatile sig_atomic_t kept_calls;
+
+static void
+kept_handler(int sig)
+{
+	(void)sig;
+	kept_calls++;
+}
+
+/* The action SIGUSR2 has now. */
+static void (*usr2_action(void))(int)
+{
+	struct sigaction sa;
+
+	assert_int_equal(sigaction(SIGUSR2, NULL, &sa), 0);
+	return sa.sa_handler;
+}
+
+/* A script's output stream that raises SIGUSR2 at its first write: a
+ * signal that comes while the script runs. */
+struct raising_out {
+	FILE *to;
+	int raised;
+};
+
+static ssize_t
+raising_write(void *cookie, const char *buf, size_t len)
+{
+	struct raising_out *o = cookie;
+
+	fwrite(buf, 1, len, o->to);
+	if (!o->raised++)
+		raise(SIGUSR2);
+	return (ssize_t)len;
+}
+
+static FILE *
+raising_stream(struct raising_out *o, FILE *to)
+{
+	cookie_io_functions_t io = { .write = raising_write };
+
+	o->to = to;
+	o->raised = 0;
+	return fopencookie(o, "w", io);
+}
+
+/* TYPE SIGNAL, as Click's: the script runs from the router's loop after its
+ * signal came (not from the handler), once for signals that came together;
+ * after `end` (or its last instruction) it takes the signal again, and one
+ * that came during its run runs it once more, after it; after `exit` the
+ * action the process had before has the signal again, and gets one that came
+ * during the run; after `error` it gets the signal the script had; the
+ * router going gives the signal back too */
+static void
+test_signal(void **state)
+{
+	struct sigaction sa = { .sa_handler = kept_handler };
+	struct raising_out ro;
+	struct srun x;
+	FILE *f;
+
+	(void)state;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR2, &sa, NULL), 0);
+	kept_calls = 0;
+	assert_int_equal(sstart(&x, "Script(TYPE SIGNAL SIGUSR2 USR2 12, init n 0,"
+				    " set n $(add $n 1), print \"run $n\")"), 0);
+	assert_true(usr2_action() != kept_handler);
+	raise(SIGUSR2);
+	raise(SIGUSR2);
+	assert_string_equal(sout(&x), ""); /* the handler only counts */
+	assert_true(ck_router_run_once(x.r));
+	assert_string_equal(sout(&x), "run 1\n");
+	assert_false(ck_router_run_once(x.r));
+	assert_string_equal(sout(&x), "run 1\n");
+	raise(SIGUSR2);
+	assert_true(ck_router_run_once(x.r));
+	assert_string_equal(sout(&x), "run 1\nrun 2\n");
+	assert_int_equal(kept_calls, 0);
+	ck_router_free(x.r);
+	x.r = NULL;
+	assert_true(usr2_action() == kept_handler);
+	sfinish(&x);
+
+	/* a signal during the run: the script runs again, after it */
+	assert_int_equal(sstart(&x, "Script(TYPE SIGNAL USR2, init n 0, set n $(add $n 1),"
+				    " print \"run $n\", end)"), 0);
+	f = raising_stream(&ro, x.outf);
+	ck_router_set_output(x.r, f);
+	raise(SIGUSR2);
+	assert_true(ck_router_run_once(x.r));
+	assert_int_equal(ro.raised, 1);
+	assert_string_equal(sout(&x), "run 1\n");
+	assert_true(ck_router_run_once(x.r));
+	assert_string_equal(sout(&x), "run 1\nrun 2\n");
+	assert_false(ck_router_run_once(x.r));
+	assert_int_equal(kept_calls, 0);
+	sfinish(&x);
+	fclose(f);
+
+	/* exit: the signal is no longer taken, the kept action has it */
+	assert_int_equal(sstart(&x, "Script(TYPE SIGNAL USR2, print \"once\", exit)"), 0);
+	raise(SIGUSR2);
+	assert_true(ck_router_run_once(x.r));
+	assert_true(usr2_action() == kept_handler);
+	raise(SIGUSR2);
+	assert_int_equal(kept_calls, 1);
+	assert_false(ck_router_run_once(x.r));
+	assert_string_equal(sout(&x), "once\n");
+	sfinish(&x);
+	assert_true(usr2_action() == kept_handler);
+
+	/* exit, a signal during the run: it goes to the kept action after it */
+	kept_calls = 0;
+	assert_int_equal(sstart(&x, "Script(TYPE SIGNAL USR2, print \"once\", exit)"), 0);
+	f = raising_stream(&ro, x.outf);
+	ck_router_set_output(x.r, f);
+	raise(SIGUSR2);
+	assert_true(ck_router_run_once(x.r));
+	assert_int_equal(kept_calls, 1);
+	assert_string_equal(sout(&x), "once\n");
+	sfinish(&x);
+	fclose(f);
+
+	/* error: the signal was not handled; the kept action gets it */
+	kept_calls = 0;
+	assert_int_equal(sstart(&x, "Script(TYPE SIGNAL USR2, print \"before\", error oops)"), 0);
+	raise(SIGUSR2);
+	assert_true(ck_router_run_once(x.r));
+	assert_int_equal(kept_calls, 1);
+	assert_string_equal(sout(&x), "before\n");
+	assert_string_equal(serr(&x), "t.click:1: Script@1: oops\n");
+	sfinish(&x);
+	signal(SIGUSR2, SIG_DFL);
 }
 
 /* a bad expression or an unknown handler: a message at run time, no crash */
@@ -437,6 +586,7 @@ main(void)
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_endless_loop_gives_up),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_signal),
 		cmocka_unit_test(test_runtime_errors),
 	};
 

@@ -7,7 +7,9 @@
  * the written value); DRIVER steps on the router's stop events like
  * DriverManager and ends the run when it ends; PACKET (PUSH, the default
  * with ports) runs for each packet, $input its input port, and sends it to
- * output 0 after `end`, to N after `return N`, nowhere after `exit`.
+ * output 0 after `end`, to N after `return N`, nowhere after `exit`;
+ * SIGNAL SIG... runs from the start, from the router's loop, when one of its
+ * signals comes, and takes them again after `end` (ck_signal.c).
  * Instructions:
  *   set VAR EXPR, init VAR EXPR (once, at start), export VAR [EXPR] (init,
  *     and VAR becomes a read/write handler)
@@ -142,6 +144,39 @@ parse_insn(struct ck_element *e, const char *s, struct sc_insn *in)
 	return in->rest ? 0 : ck_error(e, "out of memory");
 }
 
+/* TYPE SIGNAL's signals, the words of @rest, into s->signos. Returns 0 or
+ * -EINVAL after ck_error(). */
+static int
+parse_signals(struct ck_element *e, const char *rest)
+{
+	struct script *s = CK_PRIV(e, struct script);
+	char *w;
+
+	for (rest = first_word(rest, &w); w; rest = first_word(rest, &w)) {
+		int signo = ck_signal_number(w);
+		unsigned int i;
+
+		if (signo == -EPERM) {
+			ck_error(e, "signal '%s' cannot be taken by a script", w);
+		} else if (signo < 0) {
+			ck_error(e, "unknown signal '%s' (a name such as INT, SIGTERM or USR1, "
+				 "or a number from 1 to %d)", w, CK_SIG_MAX - 1);
+		} else {
+			for (i = 0; i < s->nsignos && s->signos[i] != signo; i++)
+				;
+			if (i == s->nsignos)
+				s->signos[s->nsignos++] = signo;
+			free(w);
+			continue;
+		}
+		free(w);
+		return -EINVAL;
+	}
+	if (s->nsignos == 0)
+		return ck_error(e, "TYPE SIGNAL needs a signal");
+	return 0;
+}
+
 /* Parse the configuration as instructions. Returns 0 or -EINVAL. */
 int
 sc_configure(struct ck_element *e, bool typed)
@@ -155,9 +190,12 @@ sc_configure(struct ck_element *e, bool typed)
 	if (typed && n > 0 && strncmp(args[0], "TYPE", 4) == 0 &&
 	    (args[0][4] == ' ' || args[0][4] == '\t')) {
 		char *t;
+		const char *trest = first_word(args[0] + 4, &t);
 
-		first_word(args[0] + 4, &t);
-		if (t && strcmp(t, "ACTIVE") == 0)
+		if (t && strcmp(t, "SIGNAL") == 0) {
+			s->type = SC_SIGNAL;
+			rc = parse_signals(e, trest);
+		} else if (t && strcmp(t, "ACTIVE") == 0)
 			s->type = SC_ACTIVE;
 		else if (t && (strcmp(t, "PACKET") == 0 || strcmp(t, "PUSH") == 0))
 			s->type = SC_PACKET;
@@ -169,7 +207,7 @@ sc_configure(struct ck_element *e, bool typed)
 			s->type = SC_DRIVER;
 		else
 			rc = ck_error(e, "TYPE %s not supported (ACTIVE, PASSIVE, PROXY, DRIVER, "
-				      "PACKET)", t ? t : "");
+				      "PACKET, SIGNAL)", t ? t : "");
 		free(t);
 		first = 1;
 	} else if (typed && (e->nin || e->nout)) {
@@ -330,7 +368,8 @@ do_write(struct ck_element *e, const struct sc_insn *in)
 }
 
 /* The script ended (@how: SC_END, also off the end of the instructions,
- * SC_EXIT, SC_RETURN, SC_ERROR). */
+ * SC_EXIT, SC_RETURN, SC_ERROR); a SIGNAL script that ended with `end`
+ * takes its signals again. */
 static void
 finished(struct ck_element *e, enum sc_op how)
 {
@@ -341,6 +380,8 @@ finished(struct ck_element *e, enum sc_op how)
 	s->waiting = 0;
 	if (s->type == SC_DRIVER)
 		ck_router_stop(e->r);
+	if (s->type == SC_SIGNAL && how == SC_END)
+		ck_signal_rearm(e); /* as Click's: only `end` takes the signals again */
 }
 
 /* Run from s->ip until the script waits or ends. */
@@ -496,7 +537,14 @@ sc_initialize(struct ck_element *e)
 	if (s->type == SC_ACTIVE || s->type == SC_DRIVER)
 		ck_timer_schedule_after(&s->timer, 0);
 	else
-		s->done = true; /* until `run` (PACKET: or a packet) */
+		s->done = true; /* until `run` (PACKET: or a packet; SIGNAL: or a signal) */
+	for (unsigned int i = 0; s->type == SC_SIGNAL && i < s->nsignos; i++) {
+		int rc = ck_signal_watch(e, s->signos[i]);
+
+		if (rc < 0)
+			return ck_error(e, "cannot take signal %d: %s", s->signos[i],
+					strerror(-rc));
+	}
 	return 0;
 }
 
@@ -539,6 +587,19 @@ run_from_start(struct ck_element *e, const char *name, const char *args)
 	sc_var_set(s, "0", name);
 	sc_var_set(s, "args", args);
 	restart(e);
+}
+
+/* SIGNAL: one of the script's signals came (from the router's loop): it
+ * runs from the start as a write of `run` would. Returns 0, or -EIO when it
+ * ended with `error` (the signal was not handled). */
+static int
+sc_signal(struct ck_element *e, int signo)
+{
+	struct script *s = CK_PRIV(e, struct script);
+
+	(void)signo;
+	run_from_start(e, "run", "");
+	return s->done && s->how == SC_ERROR ? -EIO : 0;
 }
 
 /* run [ARGS] (read): runs the script with $args (and $1, $2, ...) = ARGS;
@@ -846,7 +907,7 @@ const struct ck_element_class ck_class_Script = {
 	.name = "Script", .ports = "-/-", .processing = "ah/ah", .flow = "#/#",
 	.priv_size = sizeof(struct script), .configure = script_configure,
 	.initialize = sc_initialize, .push = sc_push, .pull = sc_pull,
-	.stop_event = sc_stop_event, .cleanup = sc_cleanup,
+	.stop_event = sc_stop_event, .signal = sc_signal, .cleanup = sc_cleanup,
 	.handlers = sc_handlers, .lookup_handler = sc_lookup_handler,
 	.list_handlers = sc_list_handlers,
 };

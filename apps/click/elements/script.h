@@ -8,7 +8,7 @@
 
 #include "ck_elem.h"
 
-enum sc_type { SC_ACTIVE, SC_PASSIVE, SC_PROXY, SC_DRIVER, SC_PACKET };
+enum sc_type { SC_ACTIVE, SC_PASSIVE, SC_PROXY, SC_DRIVER, SC_PACKET, SC_SIGNAL };
 
 enum sc_op {
 	SC_SET, SC_INIT, SC_EXPORT, SC_PRINT, SC_PRINTN, SC_READ, SC_WRITE, SC_WAIT,
@@ -49,12 +49,15 @@ struct script {
 	struct ck_timer timer;
 	struct ck_handler h;  /* what lookup_handler hands out (one at a time) */
 	char *hname;
+	int signos[CK_SIG_MAX]; /* SIGNAL: the signals that run it */
+	unsigned int nsignos;
 };
 
 /* Parse e->config as instructions (after an optional TYPE argument when
  * @typed); DriverManager's default when empty. Returns 0 or -EINVAL. */
 int sc_configure(struct ck_element *e, bool typed);
-/* Set `init`/`export` variables; start an ACTIVE or DRIVER script. */
+/* Set `init`/`export` variables; start an ACTIVE or DRIVER script; a
+ * SIGNAL one watches its signals. Returns 0 or a negative errno. */
 int sc_initialize(struct ck_element *e);
 void sc_stop_event(struct ck_element *e);
 void sc_cleanup(struct ck_element *e);
