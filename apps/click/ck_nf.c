@@ -2,8 +2,9 @@
 /*
  * ck_nf.c — netvm-click as an NF on netlib (docs/click.md, "The runtime").
  *
- * Each queue thread has its own router (made from the same graph on its
- * first burst), so elements never share state across threads. A burst is
+ * Each queue thread has its own router (made from the same graph on the
+ * queue's first call, netlib's idle hook before any packet), so elements
+ * never share state across threads. A burst is
  * delivered to the FromDevice/PollDevice of each packet's input port, then
  * the tasks run (ToDevice pulls its Queue) until nothing moves. Every input
  * packet gets exactly one action in actions[]: ToDevice(port) → OUT,

@@ -25,6 +25,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_machine  # noqa: E402
+from bench_trial import env_num  # noqa: E402
 
 TREE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIGURES = [
@@ -63,7 +64,7 @@ def main():
         sys.exit("usage: bench_dos.py OUT_DIR")
     out = sys.argv[1]
     build = os.environ.get("NETVM_BUILD", os.path.join(TREE, "build"))
-    trials = int(os.environ.get("NETVM_BENCH_TRIALS", "3"))
+    trials = env_num("NETVM_BENCH_TRIALS", 3, int, least=1)
     runs = []
     for i in range(trials):
         fig = {}

@@ -15,7 +15,6 @@ NETVM_BUILD, NETVM_BENCH_PKTGEN_CPU, NETVM_BENCH_NF_SLEEP_US.
 """
 
 import json
-import math
 import os
 import re
 import statistics
@@ -24,6 +23,7 @@ import sys
 import bench_machine
 import bench_plot
 import bench_trial
+from bench_trial import env_num  # noqa: F401  (bench_scale, tests/bench)
 
 L3FWD = ("apps/l3fwd/netvm-l3fwd", 1, ["--mode", "lpm", "--routes", "routes"])
 RATES_MPPS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]
@@ -37,26 +37,6 @@ CPU_NOTE = ("2-CPU machine: the generator (netvm-pktgen --yield) runs on CPU {pg
             "CPU are time-sliced by the kernel, which bounds the rate and adds "
             "milliseconds of latency: these figures measure the machine, not NetVM's "
             "limits (see the peers suite for the path alone).")
-
-
-def env_num(name, default, kind=float, least=None, most=None, above=None):
-    """The setting @name (@default when unset) as a @kind; exits with a message
-    naming it when it is no such number or not within least..most (> above)."""
-    raw = os.environ.get(name, default)
-    what = "a whole number" if kind is int else "a number"
-    try:
-        v = kind(raw)
-    except ValueError:
-        v = None
-    if v is None or (kind is float and not math.isfinite(v)):
-        sys.exit(f"bench: {name} must be {what} (got '{raw}')")
-    if least is not None and v < least:
-        sys.exit(f"bench: {name} must be at least {least} (got '{raw}')")
-    if most is not None and v > most:
-        sys.exit(f"bench: {name} must be at most {most} (got '{raw}')")
-    if above is not None and v <= above:
-        sys.exit(f"bench: {name} must be above {above} (got '{raw}')")
-    return v
 
 
 def spread(values):

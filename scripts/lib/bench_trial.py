@@ -15,6 +15,7 @@ closing under traffic can crash the other side).
 
 import glob
 import json
+import math
 import os
 import shutil
 import signal
@@ -59,6 +60,26 @@ class Setup:
     def cleanup(self):
         """Remove the hugepage files and runtime folders of this run's processes."""
         remove_dpdk_files(self.stem)
+
+
+def env_num(name, default, kind=float, least=None, most=None, above=None):
+    """The setting @name (@default when unset) as a @kind; exits with a message
+    naming it when it is no such number or not within least..most (> above)."""
+    raw = os.environ.get(name, default)
+    what = "a whole number" if kind is int else "a number"
+    try:
+        v = kind(raw)
+    except ValueError:
+        v = None
+    if v is None or (kind is float and not math.isfinite(v)):
+        sys.exit(f"bench: {name} must be {what} (got '{raw}')")
+    if least is not None and v < least:
+        sys.exit(f"bench: {name} must be at least {least} (got '{raw}')")
+    if most is not None and v > most:
+        sys.exit(f"bench: {name} must be at most {most} (got '{raw}')")
+    if above is not None and v <= above:
+        sys.exit(f"bench: {name} must be above {above} (got '{raw}')")
+    return v
 
 
 def remove_dpdk_files(stem):
@@ -321,4 +342,4 @@ def tool_suite_args(script, tool, package, default_seconds):
     out = os.path.abspath(sys.argv[1])
     os.makedirs(out, exist_ok=True)
     return (out, os.path.abspath(os.environ.get("NETVM_BUILD", "build")),
-            float(os.environ.get("NETVM_BENCH_SECONDS", default_seconds)))
+            env_num("NETVM_BENCH_SECONDS", default_seconds, above=0))

@@ -39,6 +39,7 @@ sys.path.insert(0, os.path.join(SRC, "tests", "vm"))
 sys.path.insert(0, os.path.join(SRC, "tests", "manager"))
 
 import idle_vm  # noqa: E402
+from bench_trial import env_num  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.telemetry import nf_ids  # noqa: E402
@@ -159,9 +160,9 @@ def write_results(out_dir, res):
 
 
 def main():
+    trials = env_num("NETVM_BENCH_TRIALS", 3, int, least=1)
     env = nvenv.setup("provision_bench", 1800, __doc__)
     chk = check.Checker("provision_bench")
-    trials = int(os.environ.get("NETVM_BENCH_TRIALS", "3"))
     cold = (f'  {{{{ name = "cold"; role = {idle_vm.ROLE}; queues = 1; vcpus = 1; '
             f'memory = 256;\n    kernel = "{{kernel}}"; initrd = "{{initrd}}"; '
             f'nf = "{idle_vm.BRIDGE}";\n    launcher = "qemu"; restart = "never"; '

@@ -59,6 +59,22 @@ def check_bad():
                   f"{suite}: {var}={value}: no trial ran")
 
 
+def check_other_scripts():
+    """bench.sh dos and provision read NETVM_BENCH_TRIALS themselves: the same refusal,
+    before a core, a VM or a trial is started."""
+    for script in ("bench_dos.py", "provision_bench.py"):
+        for value in ("two", "0"):
+            with tempfile.TemporaryDirectory() as out:
+                full = dict(os.environ, NETVM_BENCH_TRIALS=value, NETVM_BENCH_DIR=out,
+                            NETVM_BUILD=os.path.join(out, "nobuild"))
+                r = subprocess.run([sys.executable, os.path.join(LIB, script), out], env=full,
+                                   capture_output=True, text=True, timeout=60, cwd=LIB)
+                check(r.returncode != 0 and "NETVM_BENCH_TRIALS" in r.stderr and
+                      "Traceback" not in r.stderr and os.listdir(out) == [],
+                      f"{script}: NETVM_BENCH_TRIALS={value} refused by name, nothing run "
+                      f"({r.returncode}, {r.stderr.strip()[-200:]!r}, {os.listdir(out)})")
+
+
 def check_good():
     import bench_suites
     good = {"NETVM_BENCH_TRIALS": ("1", int, {"least": 1}, 1),
@@ -81,6 +97,7 @@ def check_good():
 
 def main():
     check_bad()
+    check_other_scripts()
     check_good()
     print(f"suite_settings: {len(failures)} failure(s)")
     return 1 if failures else 0
