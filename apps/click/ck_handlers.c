@@ -145,8 +145,8 @@ static const struct ck_handler generic[] = {
 	{ "name", CK_H_READ, h_name, NULL, 0, NULL },
 	{ "class", CK_H_READ, h_class, NULL, 0, NULL },
 	{ "config", CK_H_READ, h_config, NULL, 0, NULL },
-	{ "ports", CK_H_READ, h_ports, NULL, 0, NULL },
-	{ "handlers", CK_H_READ, h_handlers, NULL, 0, NULL },
+	{ "ports", CK_H_READ | CK_H_LINES, h_ports, NULL, 0, NULL },
+	{ "handlers", CK_H_READ | CK_H_LINES, h_handlers, NULL, 0, NULL },
 	{ "cycles", CK_H_READ, h_cycles, NULL, 0, NULL },
 	{ "scheduled", CK_H_READ, h_scheduled, NULL, 0, NULL },
 	{ "task_runs", CK_H_READ, h_task_runs, NULL, 0, NULL },
@@ -320,6 +320,30 @@ ck_handler_read_param(struct ck_router *r, const char *spec, const char *param, 
 		return -EPERM;
 	}
 	return call_read(e, h, param, f, errf);
+}
+
+/* Whether a handler's value is a list of lines: the global list, requirements,
+ * classes and handlers, and the element handlers marked CK_H_LINES. */
+bool
+ck_handler_reads_lines(struct ck_router *r, const char *spec)
+{
+	static const char *const global[] = { "list", "requirements", "classes", "handlers" };
+	char ename[256];
+	const char *hname;
+	const struct ck_element *e;
+	const struct ck_handler *h;
+
+	if (split_spec(spec, ename, sizeof(ename), &hname) < 0)
+		return false;
+	if (!ename[0]) {
+		for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++)
+			if (strcmp(hname, global[i]) == 0)
+				return true;
+		return false;
+	}
+	e = ck_router_find(r, ename);
+	h = e ? find_handler(e, hname) : NULL;
+	return h && (h->flags & CK_H_LINES);
 }
 
 /* Read a handler into @f. Returns 0, -ENOENT or -EPERM after a message on @errf. */

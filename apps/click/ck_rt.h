@@ -116,6 +116,7 @@ const struct ck_platform *ck_offline_platform(void);
 #define CK_H_READ 1
 #define CK_H_WRITE 2
 #define CK_H_READ_PARAM 4 /* a read handler that takes a parameter (read_param) */
+#define CK_H_LINES 8 /* the value is a list of lines (a table), each ending in a newline */
 
 struct ck_handler {
 	const char *name;
@@ -380,6 +381,9 @@ char *ck_handler_read_str(struct ck_router *r, const char *spec);
  * @errf (may be NULL). */
 int ck_handler_read_param(struct ck_router *r, const char *spec, const char *param, FILE *f,
 			  FILE *errf);
+/* Whether "ELEMENT.HANDLER" (or a global handler) reads a list of lines, each
+ * ending in a newline, as Click's tables and statistics do (CK_H_LINES). */
+bool ck_handler_reads_lines(struct ck_router *r, const char *spec);
 /* As ck_handler_read_param(), into a malloc'ed string; NULL on an error. */
 char *ck_handler_read_param_str(struct ck_router *r, const char *spec, const char *param,
 				FILE *errf);

@@ -14,6 +14,8 @@ netvm-click --offline, no root, no core engine.
   Script         64-bit integers wrap: INT64_MIN mod / idiv -1 (a SIGFPE
                  before), add and neg past the ends
                  read and print of an empty value: an empty line, as Click's
+                 read of a table or statistics: the lines, then an empty line
+                 (Click's value ends in a newline, its read adds one)
   names          an element name component of digits alone is refused; an
                  anonymous compound takes arguments
   Print          CONTENTS NONE prints no bytes
@@ -1986,9 +1988,32 @@ def arpquerier_handlers(env, chk):
     chk.ok(len(lines) > 10 and re.fullmatch(r"1\.0\.0\.9 0 FF-FF-FF-FF-FF-FF \d+\.\d{6}",
                                             lines[10]),
            "delete: the entry unknown again", str(lines[9:11]))
-    chk.eq(lines[11:], ["a.count:", "0", "a.queries:", "0"], "clear: no entries, counts zeroed")
+    chk.eq(lines[11:], ["", "a.count:", "0", "a.queries:", "0"],
+           "clear: no entries, counts zeroed")
     chk.eq((rc, handlers(out)), (0, {"a.ipaddr": "1.0.0.2", "a.broadcast": "1.0.0.127"}),
            "ipaddr and broadcast written")
+
+
+def script_read_lines(env, chk):
+    # Click's ARPQuerier-08 test: Script's read writes "NAME:\n" VALUE "\n"; the
+    # stats value is two lines ending in a newline, so an empty line follows it;
+    # a count ends in none, so none follows it (c counts what leaves arpq: its
+    # two queries, no reply coming)
+    conf = ("( InfiniteSource(LIMIT 50) -> IPEncap(tcp, 1.0.0.1, 2.0.0.2) -> [0];"
+            "  InfiniteSource(LIMIT 50) -> IPEncap(tcp, 1.0.0.1, 2.0.0.3) -> [0];"
+            "  Idle -> [1]; )"
+            " => arpq :: ARPQuerier(1.0.0.3, 2:1:1:1:1:1, ENTRY_PACKET_CAPACITY 10)"
+            " -> c :: Counter -> Discard;"
+            "( InfiniteSource(LIMIT 100) -> IPEncap(tcp, 1.0.0.1, 2.0.0.2) -> [0];"
+            "  Idle -> [1]; )"
+            " => arpq2 :: ARPQuerier(1.0.0.3, 2:1:1:1:1:1, CAPACITY 10) -> Discard;"
+            "Script(wait 1, read arpq.stats, read arpq2.stats, read c.count, write stop);")
+    rc, out, err = click(env, "--simtime", "-e", conf)
+    chk.eq((rc, err.splitlines()),
+           (0, ["arpq.stats:", "80 packets killed", "2 ARP queries sent", "",
+                "arpq2.stats:", "90 packets killed", "1 ARP queries sent", "",
+                "c.count:", "2"]),
+           "read: a table's lines, then an empty line; a count alone")
 
 
 def unqueue_handlers(env, chk):
@@ -2180,6 +2205,8 @@ def main():
     todump(env, chk)
     chk.section("ARPQuerier's write handlers")
     arpquerier_handlers(env, chk)
+    chk.section("Script read of a table: an empty line after it")
+    script_read_lines(env, chk)
     chk.section("Unqueue's handlers")
     unqueue_handlers(env, chk)
     chk.section("DecIPTTL's active handler")

@@ -426,8 +426,8 @@ arpq_write_table(struct ck_element *e, const struct ck_handler *h, const char *v
 }
 
 static const struct ck_handler arpq_handlers[] = {
-	{ "table", CK_H_READ, arpq_table, NULL, 0, NULL },
-	{ "stats", CK_H_READ, arpq_stats, NULL, 0, NULL },
+	{ "table", CK_H_READ | CK_H_LINES, arpq_table, NULL, 0, NULL },
+	{ "stats", CK_H_READ | CK_H_LINES, arpq_stats, NULL, 0, NULL },
 	{ "count", CK_H_READ, arpq_count, NULL, 0, NULL },
 	{ "length", CK_H_READ, arpq_count, NULL, 0, NULL },
 	{ "queries", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpq, queries), NULL },

@@ -359,7 +359,7 @@ arpresp_cleanup(struct ck_element *e)
 
 static const struct ck_handler arpresp_handlers[] = {
 	{ "replies", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct arpresp, replies), NULL },
-	{ "table", CK_H_READ, arpresp_table, NULL, 0, NULL },
+	{ "table", CK_H_READ | CK_H_LINES, arpresp_table, NULL, 0, NULL },
 	{ "lookup", CK_H_READ | CK_H_READ_PARAM, NULL, NULL, 0, arpresp_lookup },
 	{ "add", CK_H_WRITE, NULL, arpresp_add, 0, NULL },
 	{ "remove", CK_H_WRITE, NULL, arpresp_remove, 0, NULL },

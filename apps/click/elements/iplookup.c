@@ -392,14 +392,14 @@ lookup_cleanup(struct ck_element *e)
 }
 
 static const struct ck_handler static_handlers[] = {
-	{ "table", CK_H_READ, lookup_table, NULL, 0, NULL },
+	{ "table", CK_H_READ | CK_H_LINES, lookup_table, NULL, 0, NULL },
 	{ "lookup", CK_H_READ | CK_H_READ_PARAM, NULL, NULL, 0, lookup_lookup },
 	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct lookup, drops), NULL },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
 static const struct ck_handler dynamic_handlers[] = {
-	{ "table", CK_H_READ, lookup_table, NULL, 0, NULL },
+	{ "table", CK_H_READ | CK_H_LINES, lookup_table, NULL, 0, NULL },
 	{ "lookup", CK_H_READ | CK_H_READ_PARAM, NULL, NULL, 0, lookup_lookup },
 	{ "drops", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct lookup, drops), NULL },
 	{ "add", CK_H_WRITE, NULL, lookup_write, CMD_ADD, NULL },

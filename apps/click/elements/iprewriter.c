@@ -1080,8 +1080,8 @@ rw_tcp_lookup(struct ck_element *e, const struct ck_handler *h, const char *para
 static const struct ck_handler rw_ip_handlers[] = {
 	{ "tcp_lookup", CK_H_READ | CK_H_READ_PARAM, NULL, NULL, 0, rw_tcp_lookup },
 	/* Click's older names of tcp_table and udp_table */
-	{ "tcp_mappings", CK_H_READ, rw_table, NULL, NL_IPPROTO_TCP, NULL },
-	{ "udp_mappings", CK_H_READ, rw_table, NULL, NL_IPPROTO_UDP, NULL },
+	{ "tcp_mappings", CK_H_READ | CK_H_LINES, rw_table, NULL, NL_IPPROTO_TCP, NULL },
+	{ "udp_mappings", CK_H_READ | CK_H_LINES, rw_table, NULL, NL_IPPROTO_UDP, NULL },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
@@ -1130,10 +1130,10 @@ rw_list_handlers(struct ck_element *e, FILE *f)
 }
 
 const struct ck_handler rw_handlers[] = {
-	{ "patterns", CK_H_READ, rw_patterns, NULL, -1, NULL },
-	{ "table", CK_H_READ, rw_table, NULL, 0, NULL },
-	{ "tcp_table", CK_H_READ, rw_table, NULL, NL_IPPROTO_TCP, NULL },
-	{ "udp_table", CK_H_READ, rw_table, NULL, NL_IPPROTO_UDP, NULL },
+	{ "patterns", CK_H_READ | CK_H_LINES, rw_patterns, NULL, -1, NULL },
+	{ "table", CK_H_READ | CK_H_LINES, rw_table, NULL, 0, NULL },
+	{ "tcp_table", CK_H_READ | CK_H_LINES, rw_table, NULL, NL_IPPROTO_TCP, NULL },
+	{ "udp_table", CK_H_READ | CK_H_LINES, rw_table, NULL, NL_IPPROTO_UDP, NULL },
 	{ "nmappings", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, created), NULL },
 	{ "table_size", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings), NULL },
 	{ "size", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings), NULL },

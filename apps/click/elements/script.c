@@ -333,8 +333,11 @@ do_read(struct ck_element *e, const struct sc_insn *in)
 	if (call)
 		v = sc_call_read(e, call, in->unquote, &name);
 	l = v ? strlen(v) : 0;
+	/* Click writes "NAME:\n" VALUE "\n": a value that is a list of lines
+	 * ends in a newline there, so an empty line follows it */
 	if (v)
-		fprintf(f, "%s:\n%s%s", name, v, !l || v[l - 1] != '\n' ? "\n" : "");
+		fprintf(f, "%s:\n%s%s", name, v,
+			!l || v[l - 1] != '\n' || ck_handler_reads_lines(e->r, name) ? "\n" : "");
 	fflush(f);
 	free(v);
 	free(name);
