@@ -76,9 +76,9 @@ ctl_show_dos(struct json_object *reply, FILE *f)
 		"filter role %s in front of chain %s; ends after %s ms quiet (0: never)\n",
 		str(d, "src_pps"), str(d, "syn_pps"), str(d, "armed"), str(d, "filter_role"),
 		str(d, "chain"), str(d, "hold_ms"));
-	fprintf(f, "attack: %s, quiet for %s ms; mitigations %s, ended %s\n",
+	fprintf(f, "attack: %s, quiet for %s ms; mitigations %s, ended %s; failed steps %s\n",
 		json_object_get_boolean(json_object_object_get(d, "active")) ? "on" : "none",
-		str(d, "quiet_ms"), str(d, "mitigations"), str(d, "ends"));
+		str(d, "quiet_ms"), str(d, "mitigations"), str(d, "ends"), str(d, "failures"));
 	fprintf(f, "filter (%s) nf %s pid %s vm %s; in the chain: %s; mitigation %s ms after "
 		"detection\n", str(d, "method"), str(d, "filter_nf_id"), str(d, "filter_pid"),
 		str(d, "filter_vm"), str(d, "inserted"), str(d, "mitigation_ms"));

@@ -4,9 +4,9 @@
 
     bench_scale.py OUTDIR
 
-Six sweeps, each through the trial of bench_trial.py (netvm-pktgen <->
-memif <-> netvm-core <-> NF(s)), each against its own first point in the
-same run:
+Six sweeps, each against its own first point in the same run (the trials
+of bench_trial.py: a replayed pcap -> netvm-core <-> NF(s) by default, see
+below):
 
     rules      classifier rules 1 .. 100 000 (random 5-tuple prefixes; the
                traffic matches only the last rule)          cost: NIC->core

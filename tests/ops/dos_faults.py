@@ -20,6 +20,7 @@ lasts until the core's lists are cleared by hand.
 """
 
 import os
+import re
 import sys
 import time
 
@@ -52,6 +53,10 @@ def case_unwritable(env, chk, rig, mgr, attack):
            f"{len(failed)} lines:\n" + "\n".join(failed[:4]))
     chk.ok((d.get("failures") or 0) >= 10, "every failure is counted (netvmctl dos: failures)",
            str(d.get("failures")))
+    rc, text = mgr.netvmctl("dos", json_out=False)
+    shown = re.search(r"; failed steps (\d+)$", text, re.M)
+    chk.ok(rc == 0 and shown is not None and int(shown.group(1)) >= d.get("failures", 0),
+           "netvmctl dos's text says how many steps failed", text)
     chk.ok(d.get("filter_pid") is None and not d.get("inserted"),
            "no filter meanwhile, the chain unchanged", str(d))
     os.rmdir(rules)
