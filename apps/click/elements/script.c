@@ -208,6 +208,9 @@ sc_configure(struct ck_element *e, bool typed)
 		else
 			rc = ck_error(e, "TYPE %s not supported (ACTIVE, PASSIVE, PROXY, DRIVER, "
 				      "PACKET, SIGNAL)", t ? t : "");
+		/* as Click's: only SIGNAL takes words after it */
+		if (rc == 0 && s->type != SC_SIGNAL && *trest != '\0')
+			rc = ck_error(e, "TYPE %s takes no more words ('%s')", t, trest);
 		free(t);
 		first = 1;
 	} else if (typed && (e->nin || e->nout)) {
