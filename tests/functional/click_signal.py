@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""netvm-click as an NF: Script TYPE SIGNAL beside netlib's own signals.
+
+One Click NF (one queue) on a core:
+
+  FromDevice(0) -> Discard;
+  u :: Script(TYPE SIGNAL USR1, export n 0, set n $(add $n 1), end);
+  t :: Script(TYPE SIGNAL TERM, export got 0, set got $(add $got 1), exit);
+
+  - three SIGUSR1, 0.3 s apart: u runs once for each (`end` takes the signal
+    again), so u.n is 3 at exit; the NF keeps running;
+  - a first SIGTERM is t's: the NF keeps running (netlib's stop does not
+    happen), t runs once and ends with `exit`, which gives SIGTERM back to
+    the action it had before, netlib's stop;
+  - a second SIGTERM stops the NF, exit status 0, and the handlers printed
+    at exit say u.n = 3, t.got = 1.
+
+A second NF with only the USR1 script shows that a signal no script names
+keeps netlib's action: SIGINT stops it at once, exit status 0.
+Every expected value is written by hand from Click's Script semantics
+(docs/click.md, "Scripts").
+"""
+
+import os
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+from nvtest import check  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+from nvtest.proc import Core, Nf, parse_click_handlers  # noqa: E402
+
+CLICK_BIN = "apps/click/netvm-click"
+CONFIG = """# written by click_signal
+core = {
+  pool_buffers = 4096;
+  ring_size = 1024;
+};
+default = { role = 1; };
+"""
+USR1 = "u :: Script(TYPE SIGNAL USR1, export n 0, set n $(add $n 1), end);\n"
+TERM = "t :: Script(TYPE SIGNAL TERM, export got 0, set got $(add $got 1), exit);\n"
+
+
+def running_after(nf, seconds):
+    """True when @nf has not exited @seconds from now."""
+    return nf.wait(seconds) is None
+
+
+def start(env, chk, core, name, text, handlers):
+    conf = env.path(f"{name}.click")
+    with open(conf, "w") as f:
+        f.write("FromDevice(0) -> Discard;\n" + text)
+    args = ["-f", conf]
+    for h in handlers:
+        args += ["-h", h]
+    nf = Nf(env, core, CLICK_BIN, 1, args, name=name)
+    err = nf.start_attached()
+    if not chk.ok(err is None, f"{name}: netvm-click attaches (role 1)", err or ""):
+        nf.kill()
+        core.stop()
+        env.done(chk)
+    return nf
+
+
+def case_scripts(env, chk, core):
+    chk.section("scripts: USR1 three times, a first TERM taken by the script, a second stops")
+    nf = start(env, chk, core, "both", USR1 + TERM, ["u.n", "t.got"])
+    for _ in range(3):
+        nf.send_signal(signal.SIGUSR1)
+        time.sleep(0.3)
+    chk.ok(running_after(nf, 0.5), "three SIGUSR1: the NF runs on", nf.tail())
+    nf.send_signal(signal.SIGTERM)
+    chk.ok(running_after(nf, 1.0), "the first SIGTERM is the script's: the NF runs on",
+           nf.tail())
+    rc = nf.stop(signal.SIGTERM, timeout=15)
+    chk.eq(rc, 0, "the second SIGTERM (the script ended with exit) stops the NF, status 0")
+    h = parse_click_handlers(nf.stdout())
+    chk.eq(h.get("u.n"), 3, "the USR1 script ran once per signal (u.n)")
+    chk.eq(h.get("t.got"), 1, "the TERM script ran once (t.got)")
+
+
+def case_unclaimed(env, chk, core):
+    chk.section("unclaimed: SIGINT, named by no script, stops the NF as netlib does")
+    nf = start(env, chk, core, "usr1", USR1, ["u.n"])
+    nf.send_signal(signal.SIGUSR1)
+    chk.ok(running_after(nf, 0.5), "SIGUSR1: the NF runs on", nf.tail())
+    t0 = time.monotonic()
+    rc = nf.stop(signal.SIGINT, timeout=15)
+    chk.eq(rc, 0, "SIGINT stops the NF, status 0")
+    chk.ok(time.monotonic() - t0 < 10, "within 10 s", f"{time.monotonic() - t0:.1f} s")
+    # one -h handler: its value alone is the last line (as Click prints it)
+    lines = nf.stdout().strip().splitlines()
+    chk.eq(lines[-1].strip() if lines else None, "1", "the USR1 script ran once (u.n)")
+
+
+def main():
+    env = nvenv.setup("click_signal", timeout=120, description=__doc__)
+    chk = check.Checker("click_signal")
+    nvenv.require_root(chk)
+    nvenv.require_hugepages(chk)
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, CLICK_BIN])
+    core = Core(env, "cksig", CONFIG, ["net_null0,no-rx=1", "net_null1,no-rx=1"], wait_nfs=1)
+    err = core.start_ready()
+    if not chk.ok(err is None, "core starts", err or ""):
+        env.done(chk)
+    case_scripts(env, chk, core)
+    case_unclaimed(env, chk, core)
+    core.stop_checked(chk)
+    env.done(chk)
+
+
+if __name__ == "__main__":
+    main()
