@@ -40,8 +40,11 @@ struct ck_graph *ck_cli_graph(const struct ck_cli *c, FILE *errf);
 /* Port number for device @name from --port NAME=N or a plain number; -1 if none. */
 int ck_cli_port(const struct ck_cli *c, const char *name);
 
-/* Print the -h handlers of @r to @out. Returns 0, or -ENOENT if one had no match. */
-int ck_cli_print_handlers(const struct ck_cli *c, struct ck_router *r, FILE *out);
+/* Print the -h handlers of @r to @out. @live: the router runs on (a periodic or
+ * `stats` print): handlers whose read changes the element are left out and a
+ * handler with no match is not said again. Returns 0, or -ENOENT if one had
+ * no match. */
+int ck_cli_print_handlers(const struct ck_cli *c, struct ck_router *r, FILE *out, bool live);
 
 /* Run as an NF on netlib (ck_nf.c). Returns the process exit status. */
 int ck_nf_main(int argc, char **argv);

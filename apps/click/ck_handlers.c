@@ -471,8 +471,8 @@ print_one(struct ck_router *r, struct ck_element *e, const struct ck_handler *h,
 
 /* Print matching read handlers like click -h. Returns 0 or -ENOENT. */
 int
-ck_router_print_handler(struct ck_router *r, const char *spec, bool names, FILE *out,
-			FILE *errf)
+ck_router_print_handler(struct ck_router *r, const char *spec, bool names, bool live,
+			FILE *out, FILE *errf)
 {
 	char ename[256];
 	const char *hname;
@@ -520,8 +520,10 @@ ck_router_print_handler(struct ck_router *r, const char *spec, bool names, FILE 
 		h = find_handler(e, hname);
 		if (!h || !readable(h))
 			continue;
-		print_one(r, e, h, names, out);
 		found++;
+		if (live && (h->flags & CK_H_SIDE_EFFECT))
+			continue;
+		print_one(r, e, h, names, out);
 	}
 	if (!found) {
 		if (errf)

@@ -178,7 +178,7 @@ ck_cli_port(const struct ck_cli *c, const char *name)
 
 /* Print the requested handlers. Returns 0 or -ENOENT. */
 int
-ck_cli_print_handlers(const struct ck_cli *c, struct ck_router *r, FILE *out)
+ck_cli_print_handlers(const struct ck_cli *c, struct ck_router *r, FILE *out, bool live)
 {
 	int rc = 0;
 	bool names = c->nb_handlers > 1;
@@ -186,7 +186,8 @@ ck_cli_print_handlers(const struct ck_cli *c, struct ck_router *r, FILE *out)
 	for (unsigned int i = 0; i < c->nb_handlers; i++) {
 		bool glob = strpbrk(c->handlers[i], "*?[") != NULL;
 
-		if (ck_router_print_handler(r, c->handlers[i], names || glob, out, stderr) < 0)
+		if (ck_router_print_handler(r, c->handlers[i], names || glob, live, out,
+					    live ? NULL : stderr) < 0)
 			rc = -ENOENT;
 	}
 	fflush(out);
@@ -249,7 +250,7 @@ offline_main(int argc, char **argv)
 			rc = ck_offdev_run(&dev, r, stderr);
 		else if (!cli.quit)
 			ck_router_run(r);
-		if (ck_cli_print_handlers(&cli, r, stdout) < 0)
+		if (ck_cli_print_handlers(&cli, r, stdout, false) < 0)
 			rc = -ENOENT;
 		ck_router_free(r);
 	} else {

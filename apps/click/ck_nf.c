@@ -17,8 +17,10 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ck_cli.h"
 #include "ck_rt.h"
@@ -28,6 +30,7 @@
 #define NF_NB_DESC 8192      /* ck_pkt descriptors per queue (held + in flight) */
 #define NF_HEADROOM 64       /* data offset in fresh buffers */
 #define NF_BURST 256
+#define NF_HANDLERS_WAIT_MS 300 /* a queue thread's time to print its handlers */
 
 struct nfq;
 
@@ -40,6 +43,7 @@ struct click_nf {
 	unsigned int nq;
 	bool broken;          /* a router could not be initialised (said once) */
 	uint64_t no_router;
+	unsigned int nstopped; /* queues whose router's run ended (atomic) */
 };
 
 struct nfq {
@@ -54,6 +58,16 @@ struct nfq {
 	struct nl_pkt **pkts;
 	uint8_t *actions;
 	uint64_t spilled, spill_fail, emit_fail, desc_fail;
+	uint64_t after_stop;  /* input packets dropped once the router's run ended */
+	bool stopped;         /* its run ended: counted in nf->nstopped */
+	/* The -h handlers while the queue runs: only this queue's thread touches
+	 * its router, so the main thread (stats, the counters' publication) asks
+	 * (h_asked), the thread prints them into h_mem at its next burst or
+	 * idle round and says so (h_done = h_asked). */
+	uint32_t h_asked, h_done; /* atomic */
+	FILE *h_mem;
+	char *h_text;
+	size_t h_len;
 };
 
 static struct ck_pkt *
@@ -224,6 +238,52 @@ queue_state(struct click_nf *nf, struct nl_queue *q)
 	return x;
 }
 
+/* The main thread asked for the handlers: print them here, where the
+ * router runs, into h_mem (kept open and rewound: nothing allocated once
+ * it has grown), and say it is done. */
+static void
+answer_handlers(struct nfq *x)
+{
+	uint32_t asked = __atomic_load_n(&x->h_asked, __ATOMIC_ACQUIRE);
+
+	if (asked == x->h_done)
+		return;
+	if (!x->h_mem)
+		x->h_mem = open_memstream(&x->h_text, &x->h_len);
+	if (x->h_mem) {
+		rewind(x->h_mem);
+		ck_cli_print_handlers(&x->nf->cli, x->r, x->h_mem, true);
+		if (fflush(x->h_mem) != 0) {
+			fclose(x->h_mem); /* out of memory: nothing this time */
+			free(x->h_text);
+			x->h_mem = NULL;
+			x->h_text = NULL;
+			x->h_len = 0;
+		}
+	}
+	__atomic_store_n(&x->h_done, asked, __ATOMIC_RELEASE);
+}
+
+/*
+ * The router of @x ended its run (`stop` from a Script or DriverManager,
+ * the last source with STOP true): as Click's driver ends the process, the
+ * NF stops once every queue's router has (nl_stop(): exit status 0, the -h
+ * handlers printed). Its input meanwhile is dropped, counted after_stop.
+ */
+static void
+check_stopped(struct nfq *x)
+{
+	struct click_nf *nf = x->nf;
+
+	if (x->stopped || !ck_router_stopped(x->r))
+		return;
+	x->stopped = true;
+	if (__atomic_add_fetch(&nf->nstopped, 1, __ATOMIC_ACQ_REL) == nl_nb_queues(nf->ctx)) {
+		fprintf(stderr, "netvm-click: the router's run ended (stop): the NF stops\n");
+		nl_stop(nf->ctx);
+	}
+}
+
 static void
 click_burst(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state)
 {
@@ -235,6 +295,13 @@ click_burst(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state)
 		for (i = 0; i < n; i++)
 			actions[i] = NL_DROP;
 		nf->no_router += n;
+		return;
+	}
+	answer_handlers(x);
+	if (x->stopped) {
+		for (i = 0; i < n; i++)
+			actions[i] = NL_DROP;
+		x->after_stop += n;
 		return;
 	}
 	x->pkts = pkts;
@@ -276,6 +343,7 @@ click_burst(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state)
 	for (i = 0; i < n; i++)
 		if (x->in[i])
 			spill(x, x->in[i]);
+	check_stopped(x);
 }
 
 /* netlib's idle hook: no packet waits; run due timers and the tasks once.
@@ -288,8 +356,12 @@ click_idle(struct nl_queue *q, void *state)
 
 	if (!x)
 		return NL_IDLE_NEVER;
+	answer_handlers(x);
 	if (ck_router_run_once(x->r))
 		return 0;
+	check_stopped(x);
+	if (x->stopped)
+		return NL_IDLE_NEVER;
 	next = ck_router_next_timer(x->r);
 	if (next == UINT64_MAX)
 		return NL_IDLE_NEVER;
@@ -319,18 +391,57 @@ click_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 	return 0;
 }
 
+/*
+ * The queues' -h handlers, while they run: each thread is asked to print
+ * its own router's (a router is never touched by two threads), and waited
+ * for up to NF_HANDLERS_WAIT_MS.
+ */
+static void
+ask_handlers(struct click_nf *nf, unsigned int nq)
+{
+	struct timespec ms = { 0, 1000000 };
+	bool all;
+
+	for (unsigned int i = 0; i < nq; i++)
+		__atomic_add_fetch(&nf->q[i]->h_asked, 1, __ATOMIC_RELEASE);
+	for (unsigned int t = 0; t < NF_HANDLERS_WAIT_MS; t++) {
+		all = true;
+		for (unsigned int i = 0; i < nq && all; i++)
+			all = __atomic_load_n(&nf->q[i]->h_done, __ATOMIC_ACQUIRE) ==
+				  __atomic_load_n(&nf->q[i]->h_asked, __ATOMIC_RELAXED);
+		if (all)
+			return;
+		nanosleep(&ms, NULL);
+	}
+}
+
+/* The counters of each queue and its -h handlers: while the queues run, as
+ * their threads print them (handlers whose read changes the element left
+ * out); at exit (NL_RUN_OVER) or parked, read here, every one. */
 static void
 click_stats(void *state, FILE *f)
 {
 	struct click_nf *nf = state;
+	unsigned int nq = __atomic_load_n(&nf->nq, __ATOMIC_ACQUIRE);
+	enum nl_run_state run = nl_run_state(nf->ctx);
 
-	for (unsigned int i = 0; i < nf->nq; i++) {
+	if (run == NL_RUN_LIVE && nf->cli.nb_handlers > 0)
+		ask_handlers(nf, nq);
+	for (unsigned int i = 0; i < nq; i++) {
 		struct nfq *x = nf->q[i];
 
-		fprintf(f, "click queue %u: spilled %llu spill_fail %llu emit_fail %llu desc_fail %llu\n",
+		fprintf(f, "click queue %u: spilled %llu spill_fail %llu emit_fail %llu desc_fail %llu "
+			"after_stop %llu\n",
 			i, (unsigned long long)x->spilled, (unsigned long long)x->spill_fail,
-			(unsigned long long)x->emit_fail, (unsigned long long)x->desc_fail);
-		ck_cli_print_handlers(&nf->cli, x->r, f);
+			(unsigned long long)x->emit_fail, (unsigned long long)x->desc_fail,
+			(unsigned long long)x->after_stop);
+		if (run != NL_RUN_LIVE)
+			ck_cli_print_handlers(&nf->cli, x->r, f, run != NL_RUN_OVER);
+		else if (__atomic_load_n(&x->h_done, __ATOMIC_ACQUIRE) != x->h_asked)
+			fprintf(f, "click queue %u: handlers not read (its thread did not answer "
+				"within %d ms)\n", i, NF_HANDLERS_WAIT_MS);
+		else if (x->h_text)
+			fwrite(x->h_text, 1, x->h_len, f);
 	}
 }
 
@@ -341,6 +452,9 @@ click_fini(void *state)
 
 	for (unsigned int i = 0; i < nf->nq; i++) {
 		ck_router_free(nf->q[i]->r);
+		if (nf->q[i]->h_mem)
+			fclose(nf->q[i]->h_mem);
+		free(nf->q[i]->h_text);
 		free(nf->q[i]);
 	}
 	ck_graph_free(nf->g);

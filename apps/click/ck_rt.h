@@ -117,6 +117,12 @@ const struct ck_platform *ck_offline_platform(void);
 #define CK_H_WRITE 2
 #define CK_H_READ_PARAM 4 /* a read handler that takes a parameter (read_param) */
 #define CK_H_LINES 8 /* the value is a list of lines (a table), each ending in a newline */
+/* reading it changes the element (Script's run and shift): read by -h at the
+ * end of a run only, never by the prints made while the router runs */
+#define CK_H_SIDE_EFFECT 16
+/* reading it changes the element (Script's run and shift): read by -h at the
+ * end of a run only, never by the prints made while the router runs */
+#define CK_H_SIDE_EFFECT 16
 
 struct ck_handler {
 	const char *name;
@@ -414,10 +420,11 @@ uint64_t ck_router_next_timer(const struct ck_router *r);
  * @port; packets of a port no element reads are killed. Returns the number delivered. */
 unsigned int ck_router_input(struct ck_router *r, unsigned int port, struct ck_pkt *head);
 /* Print the read handlers matching @spec (globs allowed in the element part)
- * like click -h: "NAME.HANDLER:\nVALUE\n" when @names, else just the value.
- * Returns 0 or -ENOENT after a message on @errf. */
-int ck_router_print_handler(struct ck_router *r, const char *spec, bool names, FILE *out,
-			    FILE *errf);
+ * like click -h: "NAME.HANDLER:\nVALUE\n" when @names, else just the value;
+ * @live (the router runs on): handlers with CK_H_SIDE_EFFECT left out.
+ * Returns 0 or -ENOENT after a message on @errf (NULL: none). */
+int ck_router_print_handler(struct ck_router *r, const char *spec, bool names, bool live,
+			    FILE *out, FILE *errf);
 /* Number of elements, and element @i. */
 uint32_t ck_router_nb_elements(const struct ck_router *r);
 struct ck_element *ck_router_element(const struct ck_router *r, uint32_t i);

@@ -136,6 +136,26 @@ int nl_port_mac(const struct nl_ctx *ctx, unsigned int port, uint8_t mac[6]);
 /* Role this instance serves. */
 unsigned int nl_role(const struct nl_ctx *ctx);
 
+/* Number of queue threads this instance runs (--queues). */
+unsigned int nl_nb_queues(const struct nl_ctx *ctx);
+
+/*
+ * Ask netlib to end the NF's run, as SIGINT does: within a round of the main
+ * thread (20 ms) the queue threads stop, the counters are printed, the fini
+ * hook runs and nl_main() returns 0. Safe from any thread (pkt, burst, idle).
+ */
+void nl_stop(struct nl_ctx *ctx);
+
+/*
+ * What the queue threads are doing, for a hook of the main thread (stats,
+ * reload, command) that would read state a queue thread owns:
+ * NL_RUN_LIVE, they run (ask them, do not touch it); NL_RUN_PAUSED, they are
+ * stopped for now (`park`, a re-attach); NL_RUN_OVER, stopped for good (the
+ * last stats print at exit, fini).
+ */
+enum nl_run_state { NL_RUN_LIVE, NL_RUN_PAUSED, NL_RUN_OVER };
+enum nl_run_state nl_run_state(const struct nl_ctx *ctx);
+
 /*
  * Wait until every queue thread has finished the burst it was in when this
  * was called (or is stopping), so that nothing it read before still holds a

@@ -97,6 +97,29 @@ nl_role(const struct nl_ctx *ctx)
 	return ctx->priv_hdr.role;
 }
 
+/* Queue threads of this instance. */
+unsigned int
+nl_nb_queues(const struct nl_ctx *ctx)
+{
+	return ctx->nb_queues;
+}
+
+/* Whether the queue threads run, are paused or are gone (main thread). */
+enum nl_run_state
+nl_run_state(const struct nl_ctx *ctx)
+{
+	if (ctx->exiting)
+		return NL_RUN_OVER;
+	return ctx->queues_up ? NL_RUN_LIVE : NL_RUN_PAUSED;
+}
+
+/* End the run as SIGINT does (the main thread sees it within its round). */
+void
+nl_stop(struct nl_ctx *ctx)
+{
+	__atomic_store_n(&ctx->stop_asked, 1, __ATOMIC_RELEASE);
+}
+
 void
 nl_stats_print(const struct nl_ctx *ctx, FILE *f)
 {
@@ -364,7 +387,7 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 	fprintf(stderr, "%s: attached as instance %u of role %u, %u queue(s)\n", prog,
 		ctx.nf_id, ctx.priv_hdr.role, ctx.nb_queues);
 
-	while (!nl_signalled) {
+	while (!nl_signalled && !__atomic_load_n(&ctx.stop_asked, __ATOMIC_ACQUIRE)) {
 		if (nl_hangup) {
 			nl_hangup = 0;
 			nl_reload(&ctx, "SIGHUP");
@@ -395,6 +418,7 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 		}
 	}
 	join_queues(&ctx, false);
+	ctx.exiting = 1;
 	set_nf_state(&ctx, NVM_NF_STOPPING);
 	nl_stats_print(&ctx, stdout);
 out_fini:

@@ -119,6 +119,8 @@ struct nl_ctx {
 	unsigned int nb_queues;
 	struct nl_queue *queues;
 	volatile int stop;
+	int stop_asked;          /* nl_stop(): the NF ends its run (atomic) */
+	int exiting;             /* the queue threads are joined for good */
 	volatile int parking;    /* the queue threads end at their round's end */
 	int queues_up;           /* the queue threads run */
 	int parked;              /* `park` stopped them (nl_park()) */

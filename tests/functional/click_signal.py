@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""netvm-click as an NF: Script TYPE SIGNAL beside netlib's own signals.
+"""netvm-click as an NF: Script TYPE SIGNAL beside netlib's own signals, and stop.
 
 One Click NF (one queue) on a core:
 
@@ -17,6 +17,19 @@ One Click NF (one queue) on a core:
 
 A second NF with only the USR1 script shows that a signal no script names
 keeps netlib's action: SIGINT stops it at once, exit status 0.
+
+A third NF, two queues (a router each), `Script(wait 0.3s, stop)` and
+`-h s.run`: the run ends in each router and, as Click's driver ends the
+process, the NF stops by itself (netlib's nl_stop()), exit status 0, saying
+why, with no signal sent. Reading `run` runs a script: the counters netlib
+publishes every 200 ms while the NF runs leave it out (they used to read it,
+from netlib's main thread, and so restarted the script before its wait was
+over: it never stopped).
+
+A fourth NF, `c :: Counter` on a port that receives nothing and
+`Script(TYPE PASSIVE, return 7)` with `-h c.count -h p.run`: `netvmctl nf cmd
+ID stats` while it runs gives c.count (each queue's thread prints its own
+router's handlers) and not p.run; SIGINT's last print gives both.
 Every expected value is written by hand from Click's Script semantics
 (docs/click.md, "Scripts").
 """
@@ -28,7 +41,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
-from nvtest import check  # noqa: E402
+from nvtest import check, ctl  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import Core, Nf, parse_click_handlers  # noqa: E402
 
@@ -49,14 +62,14 @@ def running_after(nf, seconds):
     return nf.wait(seconds) is None
 
 
-def start(env, chk, core, name, text, handlers):
+def start(env, chk, core, name, text, handlers, queues=None):
     conf = env.path(f"{name}.click")
     with open(conf, "w") as f:
         f.write("FromDevice(0) -> Discard;\n" + text)
     args = ["-f", conf]
     for h in handlers:
         args += ["-h", h]
-    nf = Nf(env, core, CLICK_BIN, 1, args, name=name)
+    nf = Nf(env, core, CLICK_BIN, 1, args, queues=queues, name=name)
     err = nf.start_attached()
     if not chk.ok(err is None, f"{name}: netvm-click attaches (role 1)", err or ""):
         nf.kill()
@@ -96,6 +109,33 @@ def case_unclaimed(env, chk, core):
     chk.eq(lines[-1].strip() if lines else None, "1", "the USR1 script ran once (u.n)")
 
 
+def case_stop(env, chk, core):
+    chk.section("stop: a Script's stop in every queue's router ends the NF")
+    nf = start(env, chk, core, "stop", "s :: Script(wait 0.3s, stop);\n", ["s.run"], queues=2)
+    rc = nf.wait(20)
+    chk.eq(rc, 0, "the NF exits by itself, status 0")
+    chk.ok("the router's run ended (stop): the NF stops" in nf.stderr(), "it says why",
+           nf.tail())
+    if rc is None:
+        nf.kill()
+
+
+def case_live(env, chk, core):
+    chk.section("live: stats while the NF runs reads handlers without side effects")
+    nf = start(env, chk, core, "live", "c :: Counter -> Discard; p :: Script(TYPE PASSIVE, "
+               "return 7);\nFromDevice(1) -> c;\n", ["c.count", "p.run"])
+    time.sleep(0.5)
+    rc, out, err = ctl.netvmctl(env, ["-c", core.sock, "nf", "cmd", str(nf.id), "stats"])
+    chk.ok(rc == 0, "netvmctl nf cmd ID stats", err)
+    chk.ok("c.count:\n0\n" in out, "it gives c.count, 0", out)
+    chk.ok("p.run" not in out, "it leaves p.run out (reading it runs the script)", out)
+    rc = nf.stop(signal.SIGINT, timeout=15)
+    chk.eq(rc, 0, "SIGINT stops the NF, status 0")
+    h = parse_click_handlers(nf.stdout())
+    chk.ok(h.get("c.count") == 0 and h.get("p.run") == 7,
+           "the last print gives c.count 0 and p.run 7 (the script run once)", str(h))
+
+
 def main():
     env = nvenv.setup("click_signal", timeout=120, description=__doc__)
     chk = check.Checker("click_signal")
@@ -108,6 +148,8 @@ def main():
         env.done(chk)
     case_scripts(env, chk, core)
     case_unclaimed(env, chk, core)
+    case_stop(env, chk, core)
+    case_live(env, chk, core)
     core.stop_checked(chk)
     env.done(chk)
 

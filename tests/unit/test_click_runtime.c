@@ -304,9 +304,9 @@ test_handlers_print(void **state)
 	assert_int_equal(start(&x, &t), 0);
 	ck_router_run(x.r);
 	f = open_memstream(&out, &len);
-	assert_int_equal(ck_router_print_handler(x.r, "c.count", false, f, NULL), 0);
-	assert_int_equal(ck_router_print_handler(x.r, "*.count", true, f, NULL), 0);
-	assert_int_equal(ck_router_print_handler(x.r, "c.nosuch", false, f, NULL), -ENOENT);
+	assert_int_equal(ck_router_print_handler(x.r, "c.count", false, false, f, NULL), 0);
+	assert_int_equal(ck_router_print_handler(x.r, "*.count", true, false, f, NULL), 0);
+	assert_int_equal(ck_router_print_handler(x.r, "c.nosuch", false, false, f, NULL), -ENOENT);
 	fclose(f);
 	assert_string_equal(out, "3\ns.count:\n3\n\nc.count:\n3\n\nd.count:\n3\n\n");
 	free(out);

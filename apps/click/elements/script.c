@@ -769,7 +769,8 @@ h_set(struct ck_element *e, const struct ck_handler *h, const char *value, FILE 
 #define SC_OP(n) { n, CK_H_READ | CK_H_READ_PARAM, NULL, NULL, 0, sc_op_read }
 
 const struct ck_handler sc_handlers[] = {
-	{ "run", CK_H_READ | CK_H_WRITE | CK_H_READ_PARAM, NULL, h_run_write, 0, h_run_read },
+	{ "run", CK_H_READ | CK_H_WRITE | CK_H_READ_PARAM | CK_H_SIDE_EFFECT, NULL, h_run_write, 0,
+	  h_run_read },
 	SC_OP("add"), SC_OP("sub"), SC_OP("mul"), SC_OP("div"), SC_OP("idiv"), SC_OP("mod"),
 	SC_OP("rem"), SC_OP("neg"), SC_OP("abs"), SC_OP("min"), SC_OP("max"), SC_OP("eq"),
 	SC_OP("ne"), SC_OP("lt"), SC_OP("gt"), SC_OP("le"), SC_OP("ge"), SC_OP("not"),
@@ -777,7 +778,7 @@ const struct ck_handler sc_handlers[] = {
 	SC_OP("htons"), SC_OP("ntohs"),
 	{ "step", CK_H_WRITE, NULL, h_step, 0, NULL },
 	{ "get", CK_H_READ | CK_H_READ_PARAM, NULL, NULL, 0, h_get_shift },
-	{ "shift", CK_H_READ | CK_H_READ_PARAM, NULL, NULL, 0, h_get_shift },
+	{ "shift", CK_H_READ | CK_H_READ_PARAM | CK_H_SIDE_EFFECT, NULL, NULL, 0, h_get_shift },
 	{ "set", CK_H_WRITE, NULL, h_set, 0, NULL },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
