@@ -41,41 +41,11 @@ from nvtest import env as nvenv  # noqa: E402
 CTL = "manager/netvmctl"
 
 
-class FakeManager:
-    """A unix socket answering every request with @answers[request line]."""
-
-    def __init__(self, path, answers):
-        self.answers, self.requests = answers, []
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        self.sock.listen(8)
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            data = b""
-            while not data.endswith(b"\n"):
-                more = conn.recv(4096)
-                if not more:
-                    break
-                data += more
-            line = data.decode("utf-8", "surrogateescape").rstrip("\n")
-            self.requests.append(line)
-            conn.sendall(self.answers.get(line.split(" ")[0] + " " + line.split(" ")[1]
-                                          if " " in line else line, b'{"ok": false}'))
-            conn.close()
-
-
-class FakeCore:
-    """The core's command socket (@path): reads one "nf ID LEN TIMEOUT" request
-    and its LEN bytes, keeps (head, bytes read), answers status 0 "ok"."""
+class UnixServer:
+    """A unix stream socket at @path: a thread hands each client in turn to
+    self.client(conn), then closes it."""
 
     def __init__(self, path):
-        self.requests = []
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(path)
         self.sock.listen(8)
@@ -88,26 +58,58 @@ class FakeCore:
             except OSError:
                 return
             with conn:
-                data = b""
-                while b"\n" not in data:
-                    more = conn.recv(4096)
-                    if not more:
-                        break
-                    data += more
-                head, _, got = data.partition(b"\n")
-                words = head.split()
-                want = int(words[2]) if len(words) == 4 and words[2].isdigit() else 0
-                n = len(got)
-                while n < want:
-                    more = conn.recv(1 << 20)
-                    if not more:
-                        break
-                    n += len(more)
-                self.requests.append((head.decode(), n))
                 try:
-                    conn.sendall(b"0 2\nok")
+                    self.client(conn)
                 except OSError:
                     pass
+
+
+def read_line(conn):
+    """What @conn sends up to and with its first newline (or its end), and any more
+    that came in the same reads."""
+    data = b""
+    while b"\n" not in data:
+        more = conn.recv(4096)
+        if not more:
+            break
+        data += more
+    return data
+
+
+class FakeManager(UnixServer):
+    """A unix socket answering every request with @answers[request line]."""
+
+    def __init__(self, path, answers):
+        self.answers, self.requests = answers, []
+        super().__init__(path)
+
+    def client(self, conn):
+        line = read_line(conn).decode("utf-8", "surrogateescape").rstrip("\n")
+        self.requests.append(line)
+        conn.sendall(self.answers.get(line.split(" ")[0] + " " + line.split(" ")[1]
+                                      if " " in line else line, b'{"ok": false}'))
+
+
+class FakeCore(UnixServer):
+    """The core's command socket (@path): reads one "nf ID LEN TIMEOUT" request
+    and its LEN bytes, keeps (head, bytes read), answers status 0 "ok"."""
+
+    def __init__(self, path):
+        self.requests = []
+        super().__init__(path)
+
+    def client(self, conn):
+        head, _, got = read_line(conn).partition(b"\n")
+        words = head.split()
+        want = int(words[2]) if len(words) == 4 and words[2].isdigit() else 0
+        n = len(got)
+        while n < want:
+            more = conn.recv(1 << 20)
+            if not more:
+                break
+            n += len(more)
+        self.requests.append((head.decode(), n))
+        conn.sendall(b"0 2\nok")
 
 
 def ctl(env, *args, first=(), limit=30):

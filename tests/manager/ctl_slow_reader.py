@@ -33,38 +33,9 @@ import mgrtest  # noqa: E402
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import Proc  # noqa: E402
+from nvtest.telemetry import FakeServer  # noqa: E402
 
 COUNTERS = 30000  # about 890 KB of JSON: under the manager's 1 MiB telemetry reply
-
-
-class FakeTelemetry:
-    """DPDK telemetry v2 at @path: a greeting, then {"/netvm/stats": @stats}."""
-
-    def __init__(self, path, stats):
-        self.reply = json.dumps({"/netvm/stats": stats}).encode()
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.sock.bind(path)
-        self.sock.listen(8)
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                try:
-                    # one message as long as the reply
-                    conn.setsockopt(socket.SOL_SOCKET, 32,  # SO_SNDBUFFORCE
-                                    4 * len(self.reply))
-                    conn.send(json.dumps({"version": "test", "pid": os.getpid(),
-                                          "max_output_len": len(self.reply)}).encode())
-                    cmd = conn.recv(1024).decode()
-                    conn.send(self.reply if cmd == "/netvm/stats" else
-                              json.dumps({cmd.split(",")[0]: None}).encode())
-                except OSError:
-                    pass
 
 
 def slow_read(path, result):
@@ -102,7 +73,9 @@ def main():
     os.makedirs(teldir, exist_ok=True)
     env.add_cleanup(lambda: shutil.rmtree(teldir, ignore_errors=True))
     stats = {f"test_counter_{i:06d}": i for i in range(COUNTERS)}
-    FakeTelemetry(os.path.join(teldir, "dpdk_telemetry.v2"), stats)
+    size = len(json.dumps({"/netvm/stats": stats}))
+    FakeServer(os.path.join(teldir, "dpdk_telemetry.v2"), {"/netvm/stats": stats},
+               max_output_len=size, sndbuf=4 * size)
 
     sock = env.path("manager.sock")
     conf = env.path("manager.conf")

@@ -155,11 +155,16 @@ def nf_keys(stats, nf_id):
 
 
 class FakeServer:
-    """A telemetry server answering from a dict, in a thread (tests of the client)."""
+    """A telemetry server answering from a dict, in a thread (tests of the client).
 
-    def __init__(self, path, replies):
+    @max_output_len is what its greeting announces; @sndbuf, when given, the
+    send buffer each connection forces (SO_SNDBUFFORCE: a reply longer than
+    the default buffer goes as one message)."""
+
+    def __init__(self, path, replies, max_output_len=16384, sndbuf=None):
         self.path = path
         self.replies = replies  # command -> data, or a callable returning it
+        self.max_output_len, self.sndbuf = max_output_len, sndbuf
         self.commands = []
         self.srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.srv.bind(path)
@@ -176,8 +181,10 @@ class FakeServer:
             except OSError:
                 continue
             with conn:
+                if self.sndbuf:
+                    conn.setsockopt(socket.SOL_SOCKET, 32, self.sndbuf)  # SO_SNDBUFFORCE
                 conn.send(json.dumps({"version": "fake", "pid": os.getpid(),
-                                      "max_output_len": 16384}).encode())
+                                      "max_output_len": self.max_output_len}).encode())
                 conn.settimeout(0.2)
                 while not self.stopping:
                     try:
@@ -193,7 +200,11 @@ class FakeServer:
                     data = self.replies.get(cmd)
                     if callable(data):
                         data = data()
-                    conn.send(json.dumps({cmd: data}).encode())
+                    # the reply names the command without its parameters, as DPDK's
+                    try:
+                        conn.send(json.dumps({cmd.split(",", 1)[0]: data}).encode())
+                    except OSError:
+                        break
 
     def stop(self):
         """Stop serving and remove the socket file."""
