@@ -4,16 +4,40 @@
  * build): runs a fuzz target once on every file named, directories walked
  * one level, so the corpus in the tree is a regression test everywhere.
  * Exits 1 when a file cannot be read or nothing was run; a broken property
- * aborts.
+ * aborts, and so does an input that runs longer than the hang limit
+ * (-timeout=SECONDS first, as libFuzzer takes it; 10 s by default; 0: none).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fuzz.h"
+
+#define REPLAY_TIMEOUT_DEFAULT 10
+
+static const char *replay_path; /* the input running, for on_alarm() */
+static unsigned int replay_timeout = REPLAY_TIMEOUT_DEFAULT;
+
+/* The hang limit passed: name the input, then abort (async-signal-safe). */
+static void
+on_alarm(int sig)
+{
+	static const char head[] = "replay: ", tail[] = ": still running after the hang limit\n";
+	ssize_t rc;
+
+	(void)sig;
+	rc = write(STDERR_FILENO, head, sizeof(head) - 1);
+	if (replay_path != NULL)
+		rc = write(STDERR_FILENO, replay_path, strlen(replay_path));
+	rc = write(STDERR_FILENO, tail, sizeof(tail) - 1);
+	(void)rc;
+	abort();
+}
 
 /* Run the target on the file at @path; 0, or -1 when it cannot be read. */
 static int
@@ -55,7 +79,11 @@ replay_file(const char *path)
 		if (len)
 			memcpy(exact, buf, len);
 		free(buf);
+		replay_path = path;
+		alarm(replay_timeout);
 		LLVMFuzzerTestOneInput(exact, len);
+		alarm(0);
+		replay_path = NULL;
 		free(exact);
 	}
 	return 0;
@@ -65,9 +93,25 @@ int
 main(int argc, char **argv)
 {
 	unsigned int runs = 0;
-	int i, bad = 0;
+	int i = 1, bad = 0;
 
-	for (i = 1; i < argc; i++) {
+	if (argc > 1 && strncmp(argv[1], "-timeout=", 9) == 0) {
+		char *end;
+		unsigned long t;
+
+		errno = 0;
+		t = strtoul(argv[1] + 9, &end, 10);
+		if (argv[1][9] < '0' || argv[1][9] > '9' || *end != '\0' || errno != 0 ||
+		    t > 86400) {
+			fprintf(stderr, "replay: %s: not a number of seconds from 0 to 86400\n",
+				argv[1]);
+			return 1;
+		}
+		replay_timeout = (unsigned int)t;
+		i = 2;
+	}
+	signal(SIGALRM, on_alarm);
+	for (; i < argc; i++) {
 		struct stat st;
 
 		if (stat(argv[i], &st) < 0) {
@@ -102,7 +146,8 @@ main(int argc, char **argv)
 	}
 	printf("replay: %u inputs run\n", runs);
 	if (runs == 0) {
-		fprintf(stderr, "replay: no input (usage: %s FILE|DIR...)\n", argv[0]);
+		fprintf(stderr, "replay: no input (usage: %s [-timeout=SECONDS] FILE|DIR...)\n",
+			argv[0]);
 		return 1;
 	}
 	return bad;
