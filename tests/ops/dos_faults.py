@@ -17,6 +17,11 @@ lasts until the core's lists are cleared by hand.
               hand) the manager does not create "web" again (before, it set
               "web" back to 1); its log says it was skipped; the filter is
               stopped; legitimate traffic passes along "other"
+  refused     a second manager whose filter is netvm-bridge (it starts, but
+              has no "rules load"): a second source listed while the filter
+              runs cannot be loaded into it, tick after tick; the refusal is
+              logged once and each counted, the chain keeps the filter, and
+              when the mitigation ends the failing step is said once more
 """
 
 import os
@@ -34,6 +39,18 @@ from nvtest import env as nvenv  # noqa: E402
 
 LEGIT = dostest.LEGIT
 ATTACKER = dostest.ATTACKER
+ATTACKER2 = "10.66.0.2"
+BRIDGE_BIN = "apps/bridge/netvm-bridge"
+# The DoS filter stand-in: the netlib options the manager gives, then the
+# bridge's own --next in place of the firewall's "--rules FILE".
+NO_LOAD_FILTER = """#!/bin/bash
+args=()
+for a in "$@"; do
+  [[ $a == -- ]] && break
+  args+=("$a")
+done
+exec {bridge} "${{args[@]}}" -- --next
+"""
 
 
 def case_unwritable(env, chk, rig, mgr, attack):
@@ -94,12 +111,65 @@ def case_deleted(env, chk, rig, mgr):
     opslib.check_passes(chk, rig, LEGIT, "legitimate traffic passes along chain other")
 
 
+def flood_until(rig, mgr, src, attack, until):
+    """Flood from @src until netvmctl dos's answer satisfies @until: (answer, next flow)."""
+    flood = opslib.Flood(lambda i: rig.send(range(attack + 120 * i, attack + 120 * i + 120),
+                                            src=src))
+    d = dostest.dos_state(mgr, until)
+    flood.stop()
+    return d, attack + 120 * flood.n
+
+
+def case_refused(env, chk, rig, attack):
+    chk.section("refused: a rules load the filter refuses is logged once, counted, said at the end")
+    conf = env.path("web.conf")
+    with open(conf, "w") as f:
+        f.write(dostest.CONFIG)
+    rc, out = dostest.netvmctl_core(env, rig.core, "core", "reload", conf)
+    chk.ok(rc == 0, "core reload: chain web = 1 again", out)
+    wrapper = env.path("no-load-filter")
+    with open(wrapper, "w") as f:
+        f.write(NO_LOAD_FILTER.format(bridge=env.binary(BRIDGE_BIN)))
+    os.chmod(wrapper, 0o755)
+    mgr = opslib.manager(env, chk, rig.core, f"""dos = {{ src_pps = 500; hold_ms = 600000;
+  chain = "web"; filter_role = 9; filter = "{wrapper}"; }};
+""")
+    d, attack = flood_until(rig, mgr, ATTACKER, attack,
+                            lambda d: d.get("inserted") and d.get("filter_pid"))
+    chk.ok(d.get("inserted") is True and d.get("filter_pid") is not None,
+           "the first source: the filter (a bridge) starts and goes in the chain", str(d))
+    before = d.get("failures") or 0
+    d, attack = flood_until(rig, mgr, ATTACKER2, attack,
+                            lambda d: ATTACKER2 in (d.get("blocked") or []))
+    chk.ok(ATTACKER2 in (d.get("blocked") or []), "the second source is listed", str(d))
+    time.sleep(3)  # 15 ticks, each trying the rules load again
+    d = dostest.dos_state(mgr, lambda d: True)
+    refused = [x for x in mgr.stdout().splitlines() if "dos: rules load into " in x]
+    chk.ok(len(refused) == 1 and "unknown command" in refused[0],
+           "the refused rules load is logged once, with the filter's answer",
+           f"{len(refused)} lines:\n" + "\n".join(refused[:4]))
+    chk.ok((d.get("failures") or 0) - before >= 10,
+           "each refusal is counted (netvmctl dos: failures)", f"{before} -> {d.get('failures')}")
+    chk.eq(dostest.chain_roles(env, rig.core, "web"), "9,1", "the chain keeps the filter")
+    rc, out = dostest.netvmctl_core(env, rig.core, "dos", "clear")
+    chk.ok(rc == 0, "netvmctl dos clear: the mitigation ends", out)
+    d = dostest.dos_state(mgr, lambda d: d.get("ends") == 1)
+    chk.eq(d.get("ends"), 1, "the mitigation ends")
+    chk.eq(dostest.chain_roles(env, rig.core, "web"), "1", "the chain is 1 again")
+    log = mgr.stdout()
+    chk.ok(sum("dos: rules load into " in x for x in log.splitlines()) == 2,
+           "the step still failing is said once more when the mitigation ends", mgr.tail(6))
+    rc = mgr.stop(timeout=20)
+    chk.eq(rc, 0, "netvm-manager exits 0")
+    return attack
+
+
 def main():
     env = nvenv.setup("dos_faults", timeout=170, description=__doc__)
     chk = check.Checker("dos_faults")
     nvenv.require_root(chk)
     nvenv.require_hugepages(chk)
-    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, dostest.SLOW_BIN, dostest.FW_BIN,
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, dostest.SLOW_BIN, dostest.FW_BIN, BRIDGE_BIN,
                                       "manager/netvm-manager", "manager/netvmctl"])
     rig = opslib.Rig(env, chk, "df", dostest.CONFIG)
     nf = dostest.victim(env, chk, rig)
@@ -108,11 +178,12 @@ def main():
 """)
     ok, st = rig.core.tel.wait_for(lambda s: s.get("dos_src_pps") == 500, 20)
     chk.ok(ok, "the manager set the core's detector (dos_src_pps 500)", str(st.get("dos_src_pps")))
-    case_unwritable(env, chk, rig, mgr, dostest.ATTACK_FLOW0)
+    attack = case_unwritable(env, chk, rig, mgr, dostest.ATTACK_FLOW0)
     case_deleted(env, chk, rig, mgr)
-
     rc = mgr.stop(timeout=20)
     chk.eq(rc, 0, "netvm-manager exits 0")
+    case_refused(env, chk, rig, attack)
+
     rc, _ = nf.stop_counters()
     chk.eq(rc, 0, "the victim NF exits 0")
     rig.core.tel.wait_for(lambda s: s.get("nfs_attached") == 0, 15)
