@@ -3,6 +3,7 @@
  * nl_filter.c — compiling rule sets (IPFilter and IPClassifier forms) and
  * running the decision program on packets.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -184,9 +185,10 @@ rule_ipfilter(const void *ctx, unsigned int i, const char **pat, size_t *len, ui
 	unsigned int nout = max_outputs(c->opts);
 	size_t wl;
 
-	for (w = s; *w == ' ' || *w == '\t' || *w == '\n' || *w == '\r'; w++)
+	/* white space as the pattern's tokenizer sees it (and Click) */
+	for (w = s; isspace((unsigned char)*w); w++)
 		;
-	for (e = w; *e && *e != ' ' && *e != '\t' && *e != '\n' && *e != '\r'; e++)
+	for (e = w; *e && !isspace((unsigned char)*e); e++)
 		;
 	wl = (size_t)(e - w);
 	if (wl == 5 && !memcmp(w, "allow", 5)) {
@@ -215,7 +217,7 @@ rule_ipfilter(const void *ctx, unsigned int i, const char **pat, size_t *len, ui
 		return -1;
 	}
 	/* the pattern starts after the blanks that end the action */
-	while (*e == ' ' || *e == '\t' || *e == '\n' || *e == '\r')
+	while (isspace((unsigned char)*e))
 		e++;
 	*pat = e;
 	*len = strlen(e);

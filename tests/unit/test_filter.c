@@ -445,8 +445,8 @@ test_limits(void **state)
 	/* a pattern of exactly NL_FILTER_MAX_RULE_LEN (64 KiB) bytes is taken, one more is
 	 * not; in an IPFilter rule the action and the blanks after it do not count */
 	{
-		static const char *const lead[] = { "", "allow ", "deny \t ", "1  " };
-		static const int want[] = { 0, 0, NL_FILTER_DROP, 1 }; /* a TCP packet's */
+		static const char *const lead[] = { "", "allow ", "deny \t ", "1  ", "\v1\f\v" };
+		static const int want[] = { 0, 0, NL_FILTER_DROP, 1, 1 }; /* a TCP packet's */
 		struct pkt t = tcp4(1, 2, 3, 4, 0), u = udp4(1, 2, 3, 4);
 		unsigned int k, extra, col;
 		size_t ll;
