@@ -883,9 +883,9 @@ sc_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 		ck_push_out(e, (unsigned int)out, p);
 }
 
-/* A pull on output @port pulls input @port; PACKET: the packet is returned
- * when the script picks @port, pushed when it picks another push output,
- * else killed. */
+/* A pull on output @port pulls input @port (only port 0 is ever pull:
+ * "ah/ah"); PACKET: the packet is returned when the script picks @port,
+ * pushed when it picks another push output, else killed. */
 struct ck_pkt *
 sc_pull(struct ck_element *e, unsigned int port)
 {
