@@ -126,7 +126,8 @@ int nl_routes_parse_flow(const char *line, struct nl_flow *f, char *err, size_t 
 /*
  * Read a route file from @f, naming it @name in messages, into a new LPM
  * table sized for it. Returns NULL with errno set (EINVAL for a bad line or
- * a duplicate, ENOSPC for too many next hops, ENOMEM, or a read error) and
+ * a duplicate, ENOSPC for too many next hops or IPv6 prefixes that need
+ * more than NL_LPM6_MAX_GROUPS groups, ENOMEM, or a read error) and
  * "NAME:LINE: reason" in @err.
  */
 struct nl_routes *nl_routes_read_lpm(FILE *f, const char *name, char *err, size_t errlen);

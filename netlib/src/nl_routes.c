@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -467,33 +468,62 @@ count_tbl8(const struct loader *ld)
 	return groups;
 }
 
-/* nl_lpm6 groups the IPv6 routes need at most: those below /16 on each one's path. */
-static uint32_t
+static int
+cmp_prefix6(const void *a, const void *b)
+{
+	return memcmp((*(const struct nl_route *const *)a)->prefix6,
+		      (*(const struct nl_route *const *)b)->prefix6, 16);
+}
+
+/*
+ * nl_lpm6 groups the IPv6 routes need: the group reached through byte k
+ * (2-15) is one per distinct first k bytes among the routes longer than 8k.
+ * In address order the routes sharing their first k bytes are neighbours.
+ */
+static int64_t
 count_groups6(const struct loader *ld)
 {
-	uint32_t i, groups = 0;
-	uint8_t d;
+	const struct nl_route **v = malloc((ld->nb_ent ? ld->nb_ent : 1) * sizeof(*v));
+	const struct nl_route *last[16] = { NULL }; /* the last one with a group at byte k */
+	uint32_t i, n = 0;
+	unsigned int k;
+	int64_t groups = 0;
 
-	for (i = 0; i < ld->nb_ent; i++) {
-		d = ld->ent[i].route.depth;
-		if (ld->ent[i].route.family == 6 && d > 16)
-			groups += (d - 1u) / 8u - 1u;
+	if (v == NULL)
+		return -ENOMEM;
+	for (i = 0; i < ld->nb_ent; i++)
+		if (ld->ent[i].route.family == 6 && ld->ent[i].route.depth > 16)
+			v[n++] = &ld->ent[i].route;
+	qsort(v, n, sizeof(*v), cmp_prefix6);
+	for (i = 0; i < n; i++) {
+		for (k = 2; k <= (v[i]->depth - 1u) / 8u; k++) {
+			if (last[k] == NULL || memcmp(last[k]->prefix6, v[i]->prefix6, k) != 0)
+				groups++;
+			last[k] = v[i];
+		}
 	}
+	free(v);
 	return groups;
 }
 
 static int
 build_lpm(struct loader *ld)
 {
-	int64_t groups = count_tbl8(ld);
-	uint32_t i, groups6 = count_groups6(ld);
+	int64_t groups = count_tbl8(ld), groups6 = count_groups6(ld);
+	uint32_t i;
 	char net[64];
 	int rc;
 
+	if (groups6 > NL_LPM6_MAX_GROUPS)
+		return fail(-ENOSPC, ld->err, ld->errlen, "%s: the IPv6 routes need %" PRId64
+			    " groups of 256 entries (at most %u)", ld->name, groups6,
+			    NL_LPM6_MAX_GROUPS);
 	if (groups >= 0)
 		ld->rt->lpm = nl_lpm_create((uint32_t)groups + NL_ROUTES_TBL8_SPARE);
-	if (groups6 <= NL_LPM6_MAX_GROUPS - NL_ROUTES_GROUP6_SPARE)
-		ld->rt->lpm6 = nl_lpm6_create(groups6 + NL_ROUTES_GROUP6_SPARE);
+	if (groups6 >= 0) /* the spare groups, as many as fit */
+		ld->rt->lpm6 = nl_lpm6_create(
+			(uint32_t)(groups6 + NL_ROUTES_GROUP6_SPARE > NL_LPM6_MAX_GROUPS ?
+				   NL_LPM6_MAX_GROUPS : groups6 + NL_ROUTES_GROUP6_SPARE));
 	if (ld->rt->lpm == NULL || ld->rt->lpm6 == NULL)
 		return fail(-ENOMEM, ld->err, ld->errlen, "%s: %s", ld->name, strerror(ENOMEM));
 	for (i = 0; i < ld->nb_ent; i++) {

@@ -419,6 +419,72 @@ test_load_many_long_prefixes(void **st)
 	free(text);
 }
 
+/*
+ * IPv6 routes are sized by the groups they share, not by the most each could
+ * need: 300 000 host routes in one /64 need a few thousand groups, where
+ * 14 per /128 would be more than nl_lpm6 may have.
+ */
+static void
+test_load_many_ipv6_host_routes(void **st)
+{
+	enum { N = 300000, M = 400000 };
+	static const char few[] =
+		"2001:db8:1::/48 1\n"      /* groups through bytes 2, 3, 4 and 5 */
+		"2001:db8:1:2::/64 1\n"    /* 6 and 7 below those */
+		"2001:db8:1:2::7/128 2\n"  /* 8 to 15 below those */
+		"2001:db8:2::/47 1\n"      /* 2 to 5: the /48's */
+		"2001:db8::/32 1\n"        /* 2 and 3: the /48's */
+		"2001::/17 1\n";           /* 2: the /48's */
+	char *text = malloc((size_t)N * 40), *p = text, err[160];
+	struct nl_routes *rt;
+	uint8_t a[16];
+	uint16_t nh;
+	unsigned int i;
+
+	(void)st;
+	rt = read_text(few, "few.txt", 0, err, sizeof(err));
+	assert_non_null(rt);
+	/* exactly the file's groups, plus the spare ones for later adds */
+	assert_int_equal(nl_lpm6_free_groups(rt->lpm6), NL_ROUTES_GROUP6_SPARE);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:1:2::7", a), 1);
+	assert_int_equal(nl_lpm6_lookup(rt->lpm6, a, &nh), 0);
+	assert_int_equal(rt->nh[nh].port, 2);
+	nl_routes_free(rt);
+
+	assert_non_null(text);
+	for (i = 0; i < N; i++)
+		p += sprintf(p, "2001:db8::%x:%x/128 %u\n", i >> 16, i & 0xffff, i % 2);
+	rt = read_text(text, "hosts6.txt", 0, err, sizeof(err));
+	assert_non_null(rt);
+	assert_int_equal(rt->nb_entries, N);
+	assert_int_equal(nl_lpm6_free_groups(rt->lpm6), NL_ROUTES_GROUP6_SPARE);
+	for (i = 0; i < N; i += 997) {
+		sprintf(err, "2001:db8::%x:%x", i >> 16, i & 0xffff);
+		assert_int_equal(inet_pton(AF_INET6, err, a), 1);
+		assert_int_equal(nl_lpm6_lookup(rt->lpm6, a, &nh), 0);
+		assert_int_equal(rt->nh[nh].port, i % 2);
+	}
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::5:0", a), 1);
+	assert_int_equal(nl_lpm6_lookup(rt->lpm6, a, &nh), -ENOENT);
+	nl_routes_free(rt);
+	free(text);
+
+	/*
+	 * 400 000 /128s that share nothing below their first 5 bytes: 1 + 7 +
+	 * 1563 groups through bytes 2, 3 and 4, then 11 each: too many.
+	 */
+	text = malloc((size_t)M * 40);
+	assert_non_null(text);
+	for (i = 0, p = text; i < M; i++)
+		p += sprintf(p, "2001:%x:%x::1/128 1\n", i >> 8, (i & 0xff) << 8);
+	errno = 0;
+	assert_null(read_text(text, "spread6.txt", 0, err, sizeof(err)));
+	assert_int_equal(errno, ENOSPC);
+	assert_string_equal(err, "spread6.txt: the IPv6 routes need 4401571 groups of 256 "
+				 "entries (at most 4194304)");
+	free(text);
+}
+
 static void
 test_too_many_next_hops(void **st)
 {
@@ -525,6 +591,7 @@ main(void)
 		cmocka_unit_test(test_load_lpm),
 		cmocka_unit_test(test_ipv6_routes),
 		cmocka_unit_test(test_load_many_long_prefixes),
+		cmocka_unit_test(test_load_many_ipv6_host_routes),
 		cmocka_unit_test(test_too_many_next_hops),
 		cmocka_unit_test(test_load_flows),
 		cmocka_unit_test(test_load_from_path),
