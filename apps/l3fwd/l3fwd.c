@@ -450,10 +450,20 @@ l3fwd_route_add(struct nl_ctx *ctx, struct l3fwd_table *t, struct nl_cmd *cmd)
 		fprintf(cmd->out, "usage: routes add PREFIX/LEN PORT [NEXTHOP_MAC]\n");
 		return -EINVAL;
 	}
-	for (i = 2; i < cmd->argc && n < (int)sizeof(line); i++)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s ", cmd->argv[i]);
-	if (n >= (int)sizeof(line) || nl_routes_parse_route(line, &r, why, sizeof(why)) != 1) {
-		fprintf(cmd->out, "routes add: %s\n", n >= (int)sizeof(line) ? "too long" : why);
+	for (i = 2; i < cmd->argc; i++) {
+		/* a route file's comment would drop the rest of the words unsaid */
+		if (strchr(cmd->argv[i], '#') != NULL) {
+			fprintf(cmd->out, "routes add: unexpected '%s' (a command has no "
+				"comment; want PREFIX/LEN PORT [NEXTHOP_MAC])\n", cmd->argv[i]);
+			return -EINVAL;
+		}
+		if (n < (int)sizeof(line))
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s ", cmd->argv[i]);
+	}
+	rc = n >= (int)sizeof(line) ? -E2BIG : nl_routes_parse_route(line, &r, why, sizeof(why));
+	if (rc != 1) { /* 0: words of white space alone (\v, \f) */
+		fprintf(cmd->out, "routes add: %s\n", rc == -E2BIG ? "too long" : rc == 0 ?
+			"usage: routes add PREFIX/LEN PORT [NEXTHOP_MAC]" : why);
 		return -EINVAL;
 	}
 	if (r.nh.port >= nl_nb_ports(ctx) || nl_port_mac(ctx, r.nh.port, mac) != 0) {

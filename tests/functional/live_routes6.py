@@ -13,8 +13,9 @@ send 2001:db8:1::/48 and 2001:db8:2::/48 out of port 1.
               address, a prefix) and `routes list` (IPv4 first, then IPv6)
               say what the test added
   refused     /129, host bits, a bad address, an unknown port, a route
-              already there, a del of a missing route: exit 1 with the
-              reason, `routes list` and the traffic unchanged
+              already there, a '#' in a word of `routes add`, a del of a
+              missing route: exit 1 with the reason, `routes list` and the
+              traffic unchanged
 
 Which port a frame must leave by comes from the test's own prefix matching
 (Python's ipaddress), never from l3fwd.
@@ -124,6 +125,11 @@ def refused(chk, rc_, core, inj, frames, want_base):
             (("add", "2001:db8:3::1/48", "1"), "host bits set", "did you mean 2001:db8:3::/48"),
             (("add", "2001:db8:3::/48", "7"), "a port the core does not have", "has 3 port"),
             (("add", "2001:db8:2::/48", "2"), "a route already there", "already"),
+            (("add", "#2001:db8:3::/48", "1"), "a comment for a prefix", "unexpected '#"),
+            (("add", "2001:db8:3::/48", "1", "#02:00:00:00:00:03"), "a comment for a MAC",
+             "unexpected '#02:00:00:00:00:03'"),
+            (("add", "2001:db8:3::/48", "1#"), "a comment in the port", "unexpected '1#'"),
+            (("add", "\v", "\f"), "words of white space alone", "usage"),
             (("del", "2001:db8:9::/48"), "a del of a missing route", "no route"),
             (("show", "2001:zz::1"), "a bad address to show", "bad address")):
         rc, out, err = rc_(*words)
