@@ -15,7 +15,8 @@
  * hex (a locally administered address, the same on every run). A route
  * file mixes IPv4 (A.B.C.D/0-32) and IPv6 (any inet_pton() form, /0-128)
  * prefixes; flow files are IPv4 only. Prefixes must have no host bits set; PROTO is tcp, udp, icmp or a number 0-255; PORT is
- * 0 to NVM_MAX_PORTS - 1. A prefix or 5-tuple listed twice is an error.
+ * 0 to NVM_MAX_PORTS - 1; SPORT and DPORT are 0 for a PROTO other than TCP
+ * and UDP. A prefix or 5-tuple listed twice is an error.
  *
  * Errors are written to a caller buffer as "FILE:LINE: what is wrong", e.g.
  * "routes.txt:7: bad prefix '10.0.0/33'".

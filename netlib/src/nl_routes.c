@@ -319,6 +319,12 @@ nl_routes_parse_flow(const char *line, struct nl_flow *fl, char *err, size_t err
 	if (!parse_uint(&f[4], 65535, &dport))
 		return invalid(err, errlen, "bad destination port '%.*s' (0-65535)",
 			       f[4].len, f[4].s);
+	/* nl_parse() reads ports of TCP and UDP only: any other flow with ports never matches */
+	if (k->proto != 6 && k->proto != 17 && (sport != 0 || dport != 0))
+		return invalid(err, errlen, "bad %s port '%.*s': protocol %u has no ports (its "
+			       "packets are looked up with 0 0)", sport != 0 ? "source" :
+			       "destination", f[sport != 0 ? 3 : 4].len, f[sport != 0 ? 3 : 4].s,
+			       k->proto);
 	k->sport = (uint16_t)sport;
 	k->dport = (uint16_t)dport;
 	rc = parse_nexthop(&f[5], n == 7 ? &f[6] : NULL, &fl->nh, err, errlen);

@@ -123,6 +123,12 @@ static const struct bad_line bad_flows[] = {
 	{ "10.0.1.2 10.0.2.2 udp 65536 53 1", "bad source port '65536' (0-65535)" },
 	{ "10.0.1.2 10.0.2.2 udp 5000 dns 1", "bad destination port 'dns' (0-65535)" },
 	{ "10.0.1.2 10.0.2.2 udp 5000 53 99", "bad port '99' (0-31)" },
+	{ "10.0.1.2 10.0.2.2 icmp 8 0 1", "bad source port '8': protocol 1 has no ports "
+	  "(its packets are looked up with 0 0)" },
+	{ "10.0.1.2 10.0.2.2 132 5000 80 1", "bad source port '5000': protocol 132 has no "
+	  "ports (its packets are looked up with 0 0)" },
+	{ "10.0.1.2 10.0.2.2 47 0 1 1", "bad destination port '1': protocol 47 has no ports "
+	  "(its packets are looked up with 0 0)" },
 	{ "10.0.1.2 10.0.2.2 udp 5000 53 1 02:00:00:00:02", "bad MAC '02:00:00:00:02' " MAC_WANT },
 	{ "10.0.1.2 10.0.2.2 udp 5000 53 1 02:00:00:00:02:02 more",
 	  "unexpected 'more' " FLOW_WANT },
