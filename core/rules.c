@@ -97,9 +97,11 @@ rules_by_port(struct core_rules *r, const struct cfg *cfg)
 	r->by_port = true;
 }
 
-/* Build the snapshot of configuration @cfg. NULL with a message in @err. */
+/* Build the snapshot of configuration @cfg. NULL with a message in @err
+ * and the reason in *@rc: -ENOMEM, -ENOSPC (no chain slot left), or
+ * -EINVAL (the classifier refused the rules). */
 static struct core_rules *
-rules_build(struct core *c, const struct cfg *cfg, char *err, size_t errlen)
+rules_build(struct core *c, const struct cfg *cfg, int *rc, char *err, size_t errlen)
 {
 	struct core_rules *r;
 	unsigned int i;
@@ -109,6 +111,7 @@ rules_build(struct core *c, const struct cfg *cfg, char *err, size_t errlen)
 			       RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
 	if (r == NULL) {
 		snprintf(err, errlen, "out of memory for %u chains", cfg->nb_chains);
+		*rc = -ENOMEM;
 		return NULL;
 	}
 	r->nb_rules = cfg->nb_rules;
@@ -121,6 +124,7 @@ rules_build(struct core *c, const struct cfg *cfg, char *err, size_t errlen)
 				 "(distinct role sequences since it started); restart it to "
 				 "change chains further", cfg->chains[i].name, CORE_CHAIN_SLOTS);
 			rules_free(r);
+			*rc = -ENOSPC;
 			return NULL;
 		}
 		r->slot[i] = (uint16_t)s;
@@ -128,6 +132,7 @@ rules_build(struct core *c, const struct cfg *cfg, char *err, size_t errlen)
 	r->cls = cls_create(cfg, (int)rte_socket_id(), err, errlen);
 	if (r->cls == NULL) {
 		rules_free(r);
+		*rc = -EINVAL;
 		return NULL;
 	}
 	return r;
@@ -157,15 +162,17 @@ roles_from_cfg(struct core *c, const struct cfg *cfg)
 int
 core_rules_init(struct core *c, char *err, size_t errlen)
 {
+	int rc;
+
 	c->chain_tab = rte_zmalloc_socket("netvm_chains", CORE_CHAIN_SLOTS * sizeof(*c->chain_tab),
 					  RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
 	if (c->chain_tab == NULL) {
 		snprintf(err, errlen, "out of memory for the chain table");
 		return -ENOMEM;
 	}
-	c->rules = rules_build(c, &c->cfg, err, errlen);
+	c->rules = rules_build(c, &c->cfg, &rc, err, errlen);
 	if (c->rules == NULL)
-		return -EINVAL;
+		return rc;
 	roles_from_cfg(c, &c->cfg);
 	return 0;
 }
@@ -174,17 +181,20 @@ core_rules_init(struct core *c, char *err, size_t errlen)
  * Put configuration @next (checked by cfg.c) in force in the running
  * datapath: build its snapshot, publish it, wait for the grace period, free
  * the old one; c->cfg then holds @next's rules, chains, default and role
- * names, and @next is left empty. Returns 0, or a negative errno with the
- * reason in @err and nothing changed (@next is left to the caller).
+ * names, and @next is left empty. Returns 0, or a negative errno (-ENOSPC:
+ * no chain slot left for a new role sequence; -ENOMEM; -EINVAL: the
+ * classifier refused) with the reason in @err and nothing changed (@next
+ * is left to the caller).
  */
 int
 core_rules_apply(struct core *c, struct cfg *next, char *err, size_t errlen)
 {
 	struct core_rules *r, *old;
+	int rc;
 
-	r = rules_build(c, next, err, errlen);
+	r = rules_build(c, next, &rc, err, errlen);
 	if (r == NULL)
-		return -EINVAL;
+		return rc;
 	old = __atomic_exchange_n(&c->rules, r, __ATOMIC_ACQ_REL);
 	rte_rcu_qsbr_synchronize(c->qsbr, RTE_QSBR_THRID_INVALID);
 	rules_free(old);

@@ -24,6 +24,9 @@ it to the next role of its chain. Half the frames go to 10.1/16, half to
             sender runs: every frame port 0 received left by port 1, no drop
             of any reason, and both the core's change counters are exact;
             then again on a core with RX and TX on two lcores
+  slots     reloads of 4096 chains each, every one a new role sequence, until
+            the core's 16384 chain slots run out: that reload is refused with
+            -ENOSPC, and nothing changes
 
 The expected counts come from what the test sent and the rules it wrote.
 """
@@ -293,6 +296,39 @@ def traffic_part(t):
     t.chk.ge(pre, 1, "pre saw frames of chain via during the changes")
 
 
+SLOT_CHAINS = 4000  # named chains besides "via" (a file holds at most 4096)
+CORE_CHAIN_SLOTS = 16384
+
+
+def slots_file(t, n):
+    """RELOAD with SLOT_CHAINS more chains, role sequences no file before had."""
+    path = t.env.path(f"slots{n}.conf")
+    chains = ",\n".join(f'  {{ name = "s{k}"; roles = [ {10 + k // 246}, {10 + k % 246} ]; }}'
+                        for k in range(n * SLOT_CHAINS, (n + 1) * SLOT_CHAINS))
+    with open(path, "w") as f:
+        f.write(RELOAD.replace('chains = ( { name = "via"; roles = [ 3, 1 ]; } );',
+                               f'chains = ( {{ name = "via"; roles = [ 3, 1 ]; }},\n{chains} );'))
+    return path
+
+
+def slots_part(t):
+    t.chk.section("a change that needs more chain slots than are left is refused (-ENOSPC)")
+    n = CORE_CHAIN_SLOTS // SLOT_CHAINS  # the reloads that fit, with a few slots used before
+    for i in range(n):
+        t.change(["core", "reload", slots_file(t, i)],
+                 f"reloaded: 2 rules, {SLOT_CHAINS + 3} chains in force")
+    rules, chains = t.nv("rule", "list"), t.nv("chain", "list")
+    rc, out, err = t.nv("core", "reload", slots_file(t, n))
+    t.refused += 1
+    t.chk.ok(rc == 1 and err.startswith("netvmctl: core: No space left on device: chain s") and
+             f"the core has used all {CORE_CHAIN_SLOTS} chain slots" in err,
+             "a reload with more new role sequences than slots left: refused, -ENOSPC",
+             f"rc {rc} out {out!r} err {err!r}")
+    t.chk.eq((t.nv("rule", "list"), t.nv("chain", "list")), (rules, chains),
+             "the refused reload changed neither the rules nor the chains")
+    t.expect((HALF, HALF, 0), "after the refusal: the same split as before")
+
+
 def start(env, chk, tag, config, inj, split_lcores):
     """A core on @inj's port and a sink, with left, right and pre attached; None on failure."""
     core = Core(env, tag, config, [inj.vdev(0), "net_null0,no-rx=1"],
@@ -347,6 +383,7 @@ def main():
         env.done(chk)
     t = Live(env, chk, core, inj, frames, nfs)
     traffic_part(t)
+    slots_part(t)
     stop(chk, t)
     env.done(chk)
 
