@@ -99,12 +99,13 @@ rules_by_port(struct core_rules *r, const struct cfg *cfg)
 
 /* Build the snapshot of configuration @cfg. NULL with a message in @err
  * and the reason in *@rc: -ENOMEM, -ENOSPC (no chain slot left), or
- * -EINVAL (the classifier refused the rules). */
+ * -EINVAL (the classifier refused the rules); the slots it wrote are then
+ * free again (no snapshot named them), so a refused change uses none. */
 static struct core_rules *
 rules_build(struct core *c, const struct cfg *cfg, int *rc, char *err, size_t errlen)
 {
+	unsigned int i, nb_slots = c->nb_slots;
 	struct core_rules *r;
-	unsigned int i;
 	int s;
 
 	r = rte_zmalloc_socket("netvm_rules", sizeof(*r) + cfg->nb_chains * sizeof(uint16_t),
@@ -124,6 +125,7 @@ rules_build(struct core *c, const struct cfg *cfg, int *rc, char *err, size_t er
 				 "(distinct role sequences since it started); restart it to "
 				 "change chains further", cfg->chains[i].name, CORE_CHAIN_SLOTS);
 			rules_free(r);
+			c->nb_slots = nb_slots;
 			*rc = -ENOSPC;
 			return NULL;
 		}
@@ -132,6 +134,7 @@ rules_build(struct core *c, const struct cfg *cfg, int *rc, char *err, size_t er
 	r->cls = cls_create(cfg, (int)rte_socket_id(), err, errlen);
 	if (r->cls == NULL) {
 		rules_free(r);
+		c->nb_slots = nb_slots;
 		*rc = -EINVAL;
 		return NULL;
 	}

@@ -26,7 +26,7 @@ it to the next role of its chain. Half the frames go to 10.1/16, half to
             then again on a core with RX and TX on two lcores
   slots     reloads of 4096 chains each, every one a new role sequence, until
             the core's 16384 chain slots run out: that reload is refused with
-            -ENOSPC, and nothing changes
+            -ENOSPC, and nothing changes (the slots left are still free)
 
 The expected counts come from what the test sent and the rules it wrote.
 """
@@ -327,6 +327,9 @@ def slots_part(t):
     t.chk.eq((t.nv("rule", "list"), t.nv("chain", "list")), (rules, chains),
              "the refused reload changed neither the rules nor the chains")
     t.expect((HALF, HALF, 0), "after the refusal: the same split as before")
+    # the refused reload took none of the slots left: a new sequence still gets one
+    t.change(["chain", "set", "fresh", "200,201,202"],
+             f"chain fresh set: 2 rules, {SLOT_CHAINS + 4} chains in force")
 
 
 def start(env, chk, tag, config, inj, split_lcores):
