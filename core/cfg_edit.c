@@ -338,10 +338,14 @@ cfg_chain_set(struct cfg *c, const char *name, const char *roles, char *err, siz
 		;
 	if (i == c->nb_chains) {
 		struct cfg_chain *all;
+		unsigned int named = 0, j;
 
-		if (c->nb_chains == CFG_MAX_CHAINS)
-			return cfg_err(err, errlen, -ENOSPC, "chain %s: %u chains already, at most %u",
-				       name, c->nb_chains, CFG_MAX_CHAINS);
+		/* as in a file: the implicit "role:N" chains come on top */
+		for (j = 0; j < c->nb_chains; j++)
+			named += strncmp(c->chains[j].name, "role:", 5) != 0;
+		if (named >= CFG_MAX_CHAINS)
+			return cfg_err(err, errlen, -ENOSPC, "chain %s: %u named chains already, "
+				       "at most %u", name, named, CFG_MAX_CHAINS);
 		all = realloc(c->chains, (c->nb_chains + 1) * sizeof(*all));
 		if (all == NULL)
 			return cfg_err(err, errlen, -ENOMEM, "out of memory");

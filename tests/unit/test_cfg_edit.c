@@ -211,6 +211,36 @@ test_chains(void **state)
 	cfg_free(&c);
 }
 
+/* At most CFG_MAX_CHAINS named chains, as in a file; the implicit "role:N"
+ * ones come on top and count neither way. */
+static void
+test_chain_limit(void **state)
+{
+	char err[256], name[CFG_NAME_LEN];
+	struct cfg c;
+	unsigned int i;
+
+	(void)state;
+	load(&c); /* via, role:1 */
+	for (i = 1; i < CFG_MAX_CHAINS; i++) {
+		snprintf(name, sizeof(name), "c%u", i);
+		assert_int_equal(cfg_chain_set(&c, name, "3", err, sizeof(err)), 0);
+	}
+	assert_int_equal(c.nb_chains, CFG_MAX_CHAINS + 1);
+	assert_int_equal(cfg_chain_set(&c, "one_more", "3", err, sizeof(err)), -ENOSPC);
+	assert_string_equal(err, "chain one_more: 4096 named chains already, at most 4096");
+	assert_int_equal(cfg_chain_set(&c, "c1", "4,5", err, sizeof(err)), 0);
+	/* more implicit chains do not open room for named ones */
+	assert_int_equal(cfg_rule_add(&c, 0, "{ role = 7; }, { role = 8; }", "cmd", err,
+				      sizeof(err)), 0);
+	assert_int_equal(c.nb_chains, CFG_MAX_CHAINS + 3);
+	assert_int_equal(cfg_chain_del(&c, "c2", err, sizeof(err)), 0);
+	assert_int_equal(cfg_chain_set(&c, "c2", "3", err, sizeof(err)), 0);
+	assert_int_equal(cfg_chain_set(&c, "one_more", "3", err, sizeof(err)), -ENOSPC);
+	assert_int_equal(c.nb_chains, CFG_MAX_CHAINS + 3);
+	cfg_free(&c);
+}
+
 static void
 test_roles(void **state)
 {
@@ -290,6 +320,7 @@ main(void)
 		cmocka_unit_test(test_rule_add_errors),
 		cmocka_unit_test(test_rule_add_limit),
 		cmocka_unit_test(test_chains),
+		cmocka_unit_test(test_chain_limit),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_restart_check),
 	};
