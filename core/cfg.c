@@ -247,6 +247,13 @@ cfg_parse_roles(struct cfg_ctx *x, const config_setting_t *roles)
 		rc = cfg_get_name(x, m[1], mkey, &name);
 		if (rc < 0)
 			return rc;
+		/* chain set takes a role id or name: a name must not read as either */
+		if (name[strspn(name, "0123456789")] == '\0')
+			return cfg_fail(x, m[1], mkey, "'%s': a role's name is not only digits "
+					"(a role id)", name);
+		if (strcmp(name, "-") == 0)
+			return cfg_fail(x, m[1], mkey, "'-' is no name (role list shows it for a "
+					"role without one)");
 		for (j = 0; j < CFG_MAX_ROLES; j++)
 			if (strcmp(x->c->role_names[j], name) == 0)
 				return cfg_fail(x, m[1], mkey, "duplicate role name '%s' (role %u)",

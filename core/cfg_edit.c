@@ -283,7 +283,7 @@ cfg_default_set(struct cfg *c, const char *text, const char *name, char *err, si
 	return rc;
 }
 
-/* Role @word: an id 0..255 or the name of one. 0 or -EINVAL. */
+/* Role @word: an id 0..255 (digits only) or the name of one. 0 or -EINVAL. */
 static int
 cfg_role_of(const struct cfg *c, const char *word, uint16_t *role)
 {
@@ -291,9 +291,9 @@ cfg_role_of(const struct cfg *c, const char *word, uint16_t *role)
 	unsigned int i;
 	char *end;
 
-	if (word[0] >= '0' && word[0] <= '9') {
+	if (word[0] != '\0' && word[strspn(word, "0123456789")] == '\0') {
 		v = strtoul(word, &end, 10);
-		if (*end != '\0' || v >= CFG_MAX_ROLES)
+		if (v >= CFG_MAX_ROLES)
 			return -EINVAL;
 		*role = (uint16_t)v;
 		return 0;
@@ -388,9 +388,9 @@ cfg_role_name(struct cfg *c, unsigned int id, const char *name, char *err, size_
 		c->role_names[id][0] = '\0';
 		return 0;
 	}
-	if (!cfg_name_ok(name) || (name[0] >= '0' && name[0] <= '9'))
+	if (!cfg_name_ok(name) || name[strspn(name, "0123456789")] == '\0')
 		return cfg_err(err, errlen, -EINVAL, "role %u: '%s': a name is 1..%u of letters, "
-			       "digits, '_', '-', '.', not starting with a digit", id, name,
+			       "digits, '_', '-', '.', not only digits", id, name,
 			       CFG_NAME_LEN - 1);
 	for (i = 0; i < CFG_MAX_ROLES; i++)
 		if (i != id && strcmp(c->role_names[i], name) == 0)

@@ -636,6 +636,11 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:3: chains[1].name: duplicate chain name 'a'" },
 	/* names, lengths, missing keys */
 	{ "roles = (\n  { id = 1; name = \"fire wall\"; }\n);\n", "t.conf:2: roles[0].name: 'fire wall'" },
+	/* a role's name is what chain set and role name take beside an id */
+	{ "roles = (\n  { id = 1; name = \"7\"; }\n);\n",
+	  "t.conf:2: roles[0].name: '7': a role's name is not only digits (a role id)" },
+	{ "roles = (\n  { id = 1; name = \"-\"; }\n);\n",
+	  "t.conf:2: roles[0].name: '-' is no name (role list shows it for a role without one)" },
 	{ "chains = (\n  { name = \"role:1\"; roles = [1]; }\n);\n", "t.conf:2: chains[0].name: 'role:1'" },
 	/* an implicit chain's name is no name a file can use, made before or not */
 	{ "rules = (\n  { role = 1; },\n  { chain = \"role:1\"; }\n);\n",

@@ -253,7 +253,14 @@ test_roles(void **state)
 	assert_string_equal(c.role_names[3], "third");
 	assert_int_equal(cfg_role_name(&c, 3, "left", err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "role 3: the name 'left' is role 1's");
-	assert_int_equal(cfg_role_name(&c, 3, "9lives", err, sizeof(err)), -EINVAL);
+	assert_int_equal(cfg_role_name(&c, 3, "42", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "role 3: '42': a name is 1..31 of letters, digits, '_', '-', "
+			    "'.', not only digits");
+	/* a name may start with a digit, as in a file */
+	assert_int_equal(cfg_role_name(&c, 4, "5g-core", err, sizeof(err)), 0);
+	assert_int_equal(cfg_chain_set(&c, "g", "5g-core,4", err, sizeof(err)), 0);
+	assert_int_equal(c.chains[c.nb_chains - 1].roles[0], 4);
+	assert_int_equal(c.chains[c.nb_chains - 1].roles[1], 4);
 	assert_int_equal(cfg_role_name(&c, 256, "x", err, sizeof(err)), -EINVAL);
 	assert_int_equal(cfg_role_name(&c, 1, "-", err, sizeof(err)), 0);
 	assert_string_equal(c.role_names[1], "");
