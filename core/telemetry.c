@@ -271,20 +271,20 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 /* Answer a command whose parameter is an NF id: @fn fills @d for that NF,
- * under nf_lock. Returns 0, -EINVAL for a bad id or no such NF attached,
- * -ENODEV when the core is going away. */
+ * under nf_lock. Returns 0, -EINVAL for a bad id (anything but decimal
+ * digits: no sign, no blank) or no such NF attached, -ENODEV when the core
+ * is going away. */
 static int
 tel_for_nf(const char *params, struct rte_tel_data *d,
 	   void (*fn)(const struct core_nf *nf, struct rte_tel_data *d))
 {
-	char *end;
 	unsigned long id;
 	int r = -EINVAL;
 
-	if (params == NULL || *params == '\0')
+	if (params == NULL || *params == '\0' || params[strspn(params, "0123456789")] != '\0')
 		return -EINVAL;
-	id = strtoul(params, &end, 10);
-	if (*end != '\0' || id >= CORE_MAX_NFS)
+	id = strtoul(params, NULL, 10); /* ULONG_MAX when larger: no NF */
+	if (id >= CORE_MAX_NFS)
 		return -EINVAL;
 	pthread_mutex_lock(&tel_lock);
 	if (tel_core == NULL) {

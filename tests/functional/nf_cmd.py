@@ -16,7 +16,8 @@ the test drives by hand (nvtest.rawnf, nvtest.ctl).
             rules stay; `rules check`; `rules show` counts by hand; a
             10 000-rule file (six times the pipe) loads; 10 loads while
             established traffic flows lose no frame
-  telemetry /netvm/nf_counters,ID shows what `stats` says, once traffic stops
+  telemetry /netvm/nf_counters,ID shows what `stats` says, once traffic stops;
+            an ID with a sign or a blank is an error
   park      `park`: the firewall answers commands but reads no packet; a second
             park and a resume when running are refused; after `resume` the
             frame that waited on its ring goes through
@@ -221,6 +222,13 @@ def telemetry_part(chk, nv, core, fw):
            f"want {[(k, want.get(k)) for k in keys]}, got {[(k, got.get(k)) for k in keys]}")
     chk.ok(want["rx"] > 0 and want["established"] > 0, "and they counted the traffic",
            str(want)[:200])
+    # the parameter is the id in decimal digits: nothing strtoul() would also
+    # read (a sign, a blank, a negative number that wraps to the id) names an NF
+    neg = f"-{(1 << 64) - fw.id}" if fw.id else "-0"
+    for cmd in ("/netvm/nf", "/netvm/nf_counters"):
+        for param in (neg, f"+{fw.id}", f" {fw.id}"):
+            got = core.tel.command(f"{cmd},{param}")
+            chk.eq(got, None, f"{cmd},{param!r}: an error (null), not NF {fw.id}'s counters")
 
 
 def nf_rx(nv, fw):
