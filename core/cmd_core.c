@@ -60,6 +60,13 @@ number(const char *w)
 	return errno == ERANGE || v > UINT_MAX ? (long)UINT_MAX : (long)v;
 }
 
+/* Whether @data (what followed the command's line) holds more than blanks. */
+static bool
+has_data(const char *data)
+{
+	return data[strspn(data, " \t\r\n")] != '\0';
+}
+
 static void
 list_rules(const struct cfg *cfg, FILE *f)
 {
@@ -153,6 +160,16 @@ change(struct core *c, const char *verb, char *p, const char *data, struct cfg *
 	long n;
 	int rc;
 
+	if (has_data(data) &&
+	    ((strcmp(verb, "rule") == 0 && strcmp(obj, "del") == 0) ||
+	     (strcmp(verb, "default") == 0 && strcmp(obj, "set") == 0) ||
+	     (strcmp(verb, "chain") == 0 && (strcmp(obj, "set") == 0 || strcmp(obj, "del") == 0)) ||
+	     (strcmp(verb, "role") == 0 && strcmp(obj, "name") == 0))) {
+		/* the words are the whole command: data would be left unread */
+		snprintf(err, errlen, "%s %s takes no data after its line (only rule add and "
+			 "reload do)", verb, obj);
+		return -EINVAL;
+	}
 	if (strcmp(verb, "rule") == 0 && strcmp(obj, "add") == 0) {
 		char *text, *q = p + strspn(p, " \t");
 		size_t tl;
@@ -330,7 +347,12 @@ core_cmd_core(struct core *c, const char *text, size_t len, char **out, size_t *
 	verb = word(&p);
 	rc = 0;
 	changing = false;
-	if (strcmp(verb, "help") == 0) {
+	if (has_data(data) && (strcmp(verb, "help") == 0 || strcmp(verb, "dos") == 0 ||
+			       strcmp(verb, "instance") == 0 || strcmp(p, "list") == 0)) {
+		snprintf(err, sizeof(err), "'%.*s' takes no data after its line (only rule add "
+			 "and reload do)", (int)RTE_MIN(ll, (size_t)80), text);
+		rc = -EINVAL;
+	} else if (strcmp(verb, "help") == 0) {
 		help(f);
 	} else if (strcmp(verb, "rule") == 0 && strcmp(p, "list") == 0) {
 		list_rules(&c->cfg, f);

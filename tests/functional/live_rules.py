@@ -18,8 +18,9 @@ it to the next role of its chain. Half the frames go to 10.1/16, half to
   refused   bad rule text, unknown chain or role, rule numbers out of range
             (above 131072 too: -ERANGE, not a malformed number),
             a chain in use, a taken role name, a file that changes the pool
-            or has a syntax error: each refused with its reason, nothing
-            changes (same rule list, same split of the traffic)
+            or has a syntax error, -f FILE with a command that takes no
+            data: each refused with its reason, nothing changes (same rule
+            list, same split of the traffic)
   traffic   20 changes (rules, chains through pre, reloads) while a closed-loop
             sender runs: every frame port 0 received left by port 1, no drop
             of any reason, and both the core's change counters are exact;
@@ -245,6 +246,15 @@ def refused_part(t):
     open(files["empty"], "w").close()
     t.nv("nf", "cmd", "63", "help")
     t.refuse(["core", "reload", files["empty"]], "reload: send the configuration as data")
+    # -f FILE goes with rule add (and core reload): elsewhere it is refused, not left unread
+    more = t.env.path("more.rules")
+    t.refuse(["-f", more, "chain", "set", "x", "1"],
+             "chain set takes no data after its line (only rule add and reload do)")
+    t.refuse(["-f", more, "rule", "del", "0"],
+             "rule del takes no data after its line (only rule add and reload do)")
+    rc, out, err = t.nv("-f", more, "dos", "set", "src_pps", "5")
+    t.chk.ok(rc == 1 and "'dos set src_pps 5' takes no data after its line" in err,
+             "-f FILE dos set: refused, the limit not set", f"rc {rc} out {out!r} err {err!r}")
     rc, out, err = t.nv("rule", "frob")
     t.chk.eq(rc, 2, "netvmctl rule frob: usage error, exit 2")
     rc, out, err = t.nv("core", "reload")
@@ -253,7 +263,7 @@ def refused_part(t):
     t.chk.ok(rc == 2 and "line break" in err,
              "an argument with a line break: usage error, exit 2, nothing sent", f"{rc} {err}")
     st = t.core.stats()
-    t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 20, "cfg_refused counted 20")
+    t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 22, "cfg_refused counted 22")
     t.chk.eq(st.get("cfg_changes", 0), st0.get("cfg_changes", 0), "cfg_changes did not move")
     t.listing("rule", RULES_RELOAD)
     t.listing("chain", CHAINS_RELOAD)
