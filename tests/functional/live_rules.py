@@ -287,10 +287,16 @@ def traffic_part(t):
     ]
     st0 = t.core.stats()
     sent0 = t.inj.sent
+    pre_rx = f"nf{t.nfs[2].id}_rx"
     with Sender(t.core, t.inj, t.frames) as sender:
         for i in range(CHANGES):
             args, answer = cycle[i % len(cycle)]
+            before = t.core.stats().get(pre_rx, 0)
             t.change(args, answer)
+            if args[:2] == ["rule", "add"]:
+                # chain via is in force until the rule goes: let a batch take it
+                # (else a slow host may run the next changes before any frame)
+                t.core.tel.wait_for(lambda s, b=before: s.get(pre_rx, 0) > b, 10)
     t.chk.ok(sender.stuck is None, "every batch sent during the changes came through",
              f"stuck at {sender.stuck}")
     t.chk.ok(sender.batches > 0, f"traffic flowed during the changes ({sender.batches} batches)")
