@@ -277,6 +277,7 @@ nl_pkt_alloc(struct nl_queue *q)
 		return NULL;
 	}
 	p = q->free_pkts[--q->nb_free_pkts];
+	q->alloc_out |= 1ull << (p - q->alloc_pkts);
 	memset(&p->desc, 0, sizeof(p->desc));
 	p->desc.buf = d.buf;
 	p->data = buf_addr(ctx, d.buf) + ctx->pool_hdr.headroom;
@@ -300,17 +301,27 @@ nl_pkt_room(const struct nl_pkt *p)
 }
 
 /* Hand a packet from nl_pkt_alloc() to the core with @action. Returns 0,
- * -EINVAL if it left its buffer, or -ENOBUFS if the tx ring is full. */
+ * -EINVAL if it is not one of @q's packets handed out and not yet emitted
+ * (emitting twice would give the buffer twice and put the packet on the
+ * free list twice) or it left its buffer, or -ENOBUFS if the tx ring is full. */
 int
 nl_pkt_emit(struct nl_queue *q, struct nl_pkt *p, int action)
 {
-	if (p < q->alloc_pkts || p >= q->alloc_pkts + NL_ALLOC_OUTSTANDING)
+	uintptr_t off = (uintptr_t)p - (uintptr_t)q->alloc_pkts;
+	uint64_t bit;
+
+	if ((uintptr_t)p < (uintptr_t)q->alloc_pkts || off % sizeof(*p) != 0 ||
+	    off / sizeof(*p) >= NL_ALLOC_OUTSTANDING)
+		return -EINVAL;
+	bit = 1ull << (off / sizeof(*p));
+	if (!(q->alloc_out & bit))
 		return -EINVAL;
 	if (pkt_to_desc(q->ctx, p, action) < 0)
 		return -EINVAL;
 	if (nvm_ring_enqueue_burst(&q->tx, &p->desc, 1) == 0)
 		return -ENOBUFS;
 	q->st.tx++;
+	q->alloc_out &= ~bit;
 	q->free_pkts[q->nb_free_pkts++] = p;
 	return 0;
 }

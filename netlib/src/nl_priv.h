@@ -13,6 +13,7 @@
 
 #define NL_BURST 32
 #define NL_ALLOC_OUTSTANDING 64 /* packets from nl_pkt_alloc() not yet emitted, per queue */
+_Static_assert(NL_ALLOC_OUTSTANDING <= 64, "nl_queue.alloc_out has a bit per packet");
 
 /* netlib's own command-line options (those before "--"). */
 struct nl_opts {
@@ -53,6 +54,7 @@ struct nl_queue {
 	pthread_t thread;
 	struct nl_pkt *free_pkts[NL_ALLOC_OUTSTANDING];
 	unsigned int nb_free_pkts;
+	uint64_t alloc_out; /* bit i: alloc_pkts[i] is handed out, not emitted yet */
 	struct nl_pkt alloc_pkts[NL_ALLOC_OUTSTANDING];
 	struct nl_pkt pkts[NL_BURST];
 };

@@ -6,6 +6,7 @@
  * wakes by the time the hook asks for. The loop runs in the test's thread
  * on regions in ordinary memory, with a transport whose wait only records.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -183,6 +184,43 @@ test_idle_packet_leaves(void **state)
 	env_free(env);
 }
 
+/*
+ * A packet emitted once is the core's: emitting it again is refused and
+ * sends nothing, and the packets allocated after it are distinct.
+ */
+static void
+test_emit_twice_refused(void **state)
+{
+	struct loop_env *env = env_new(hook_idle);
+	struct nl_queue *q = &env->ctx.queues[0];
+	struct nvm_desc d[3] = { { .buf = 1 }, { .buf = 2 }, { .buf = 3 } }, out[4];
+	struct nl_pkt *p, *a, *b;
+
+	(void)state;
+	assert_int_equal(nvm_ring_enqueue_burst(&env->to_nf_alloc, d, 3), 3);
+	p = nl_pkt_alloc(q);
+	assert_non_null(p);
+	p->len = 60;
+	assert_int_equal(nl_pkt_emit(q, p, NL_DROP), 0);
+	assert_int_equal(nl_pkt_emit(q, p, NL_DROP), -EINVAL);
+	assert_int_equal(nvm_ring_dequeue_burst(&env->from_nf_tx, out, 4), 1);
+	assert_int_equal(q->st.tx, 1);
+	a = nl_pkt_alloc(q);
+	b = nl_pkt_alloc(q);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_ptr_not_equal(a, b);
+	assert_int_equal(a->desc.buf, 2);
+	assert_int_equal(b->desc.buf, 3);
+	/* Not one of the queue's packets, or not at the start of one: refused. */
+	assert_int_equal(nl_pkt_emit(q, (struct nl_pkt *)((char *)a + 1), NL_DROP), -EINVAL);
+	assert_int_equal(nl_pkt_emit(q, &q->pkts[0], NL_DROP), -EINVAL);
+	assert_int_equal(nl_pkt_emit(q, a, NL_DROP), 0);
+	assert_int_equal(nl_pkt_emit(q, b, NL_DROP), 0);
+	assert_int_equal(q->nb_free_pkts, NL_ALLOC_OUTSTANDING);
+	env_free(env);
+}
+
 /* Packets still go to burst while a hook exists. */
 static void
 test_packets_still_reach_burst(void **state)
@@ -251,6 +289,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_idle_called_without_packets),
 		cmocka_unit_test(test_idle_packet_leaves),
+		cmocka_unit_test(test_emit_twice_refused),
 		cmocka_unit_test(test_packets_still_reach_burst),
 		cmocka_unit_test(test_sleep_bounded_by_due),
 		cmocka_unit_test(test_no_sleep_while_busy),
