@@ -178,9 +178,10 @@ uint32_t nl_pkt_room(const struct nl_pkt *p);
 /*
  * Give a packet from nl_pkt_alloc() to the core with @action (NL_DROP gives
  * the buffer back). Returns 0; -EINVAL if @p did not come from nl_pkt_alloc()
- * on @q, was emitted already (it is then the core's), or its data left the
- * buffer; -ENOBUFS if the ring to the core is full (the buffer is then still
- * the NF's: emit it again later).
+ * on @q or was emitted already (it is then the core's), or if its data left
+ * the buffer and @action is not NL_DROP (a drop takes the buffer back
+ * wherever its data is); -ENOBUFS if the ring to the core is full (the
+ * buffer is then still the NF's: emit it again later).
  */
 int nl_pkt_emit(struct nl_queue *q, struct nl_pkt *p, int action);
 

@@ -303,7 +303,8 @@ nl_pkt_room(const struct nl_pkt *p)
 /* Hand a packet from nl_pkt_alloc() to the core with @action. Returns 0,
  * -EINVAL if it is not one of @q's packets handed out and not yet emitted
  * (emitting twice would give the buffer twice and put the packet on the
- * free list twice) or it left its buffer, or -ENOBUFS if the tx ring is full. */
+ * free list twice) or, unless @action is NL_DROP, it left its buffer; or
+ * -ENOBUFS if the tx ring is full. */
 int
 nl_pkt_emit(struct nl_queue *q, struct nl_pkt *p, int action)
 {
@@ -316,8 +317,14 @@ nl_pkt_emit(struct nl_queue *q, struct nl_pkt *p, int action)
 	bit = 1ull << (off / sizeof(*p));
 	if (!(q->alloc_out & bit))
 		return -EINVAL;
-	if (pkt_to_desc(q->ctx, p, action) < 0)
-		return -EINVAL;
+	if (pkt_to_desc(q->ctx, p, action) < 0) {
+		if (action != NL_DROP)
+			return -EINVAL;
+		/* A drop gives the buffer back wherever its data went, as the loop does. */
+		p->desc.action = NVM_ACT_DROP;
+		p->desc.len = 0;
+		p->desc.data_off = 0;
+	}
 	if (nvm_ring_enqueue_burst(&q->tx, &p->desc, 1) == 0)
 		return -ENOBUFS;
 	q->st.tx++;

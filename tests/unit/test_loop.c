@@ -221,6 +221,35 @@ test_emit_twice_refused(void **state)
 	env_free(env);
 }
 
+/*
+ * A packet whose data left its buffer cannot go out, but NL_DROP still gives
+ * the buffer back (data_off and len 0), so the packet is free again.
+ */
+static void
+test_emit_drop_outside_buffer(void **state)
+{
+	struct loop_env *env = env_new(hook_idle);
+	struct nl_queue *q = &env->ctx.queues[0];
+	struct nvm_desc d = { .buf = 4 }, out;
+	struct nl_pkt *p;
+
+	(void)state;
+	assert_int_equal(nvm_ring_enqueue_burst(&env->to_nf_alloc, &d, 1), 1);
+	p = nl_pkt_alloc(q);
+	assert_non_null(p);
+	p->len = (uint16_t)(nl_pkt_room(p) + 1);
+	assert_int_equal(nl_pkt_emit(q, p, nl_out(p, 1)), -EINVAL);
+	assert_int_equal(nvm_ring_dequeue_burst(&env->from_nf_tx, &out, 1), 0);
+	assert_int_equal(nl_pkt_emit(q, p, NL_DROP), 0);
+	assert_int_equal(nvm_ring_dequeue_burst(&env->from_nf_tx, &out, 1), 1);
+	assert_int_equal(out.buf, 4);
+	assert_int_equal(out.action, NVM_ACT_DROP);
+	assert_int_equal(out.len, 0);
+	assert_int_equal(out.data_off, 0);
+	assert_int_equal(q->nb_free_pkts, NL_ALLOC_OUTSTANDING);
+	env_free(env);
+}
+
 /* Packets still go to burst while a hook exists. */
 static void
 test_packets_still_reach_burst(void **state)
@@ -290,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_idle_called_without_packets),
 		cmocka_unit_test(test_idle_packet_leaves),
 		cmocka_unit_test(test_emit_twice_refused),
+		cmocka_unit_test(test_emit_drop_outside_buffer),
 		cmocka_unit_test(test_packets_still_reach_burst),
 		cmocka_unit_test(test_sleep_bounded_by_due),
 		cmocka_unit_test(test_no_sleep_while_busy),
