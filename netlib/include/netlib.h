@@ -39,19 +39,22 @@ struct nl_pkt {
 #define NL_DROP NVM_ACT_DROP
 #define NL_NEXT NVM_ACT_NEXT
 
-/* Send the packet out of port @port. */
+/* Send the packet out of port @port. A port above 255 is sent as 255, which
+ * no core has: the core takes the buffer back (bad_port, docs/abi.md §5). */
 static inline int
 nl_out(struct nl_pkt *p, unsigned int port)
 {
-	p->out_port = (uint8_t)port;
+	p->out_port = port > UINT8_MAX ? UINT8_MAX : (uint8_t)port;
 	return NVM_ACT_OUT;
 }
 
-/* Hand the packet to an instance of role @role (the core spreads by flow). */
+/* Hand the packet to an instance of role @role (the core spreads by flow).
+ * A role above 255 is refused by the core (bad_role), one above 65535 too:
+ * it is sent as NVM_ROLE_NONE, not cut to its low bits. */
 static inline int
 nl_to_role(struct nl_pkt *p, unsigned int role)
 {
-	p->role = (uint16_t)role;
+	p->role = role > UINT16_MAX ? NVM_ROLE_NONE : (uint16_t)role;
 	return NVM_ACT_TO_ROLE;
 }
 

@@ -250,6 +250,26 @@ test_emit_drop_outside_buffer(void **state)
 	env_free(env);
 }
 
+/*
+ * A port or role beyond what a descriptor holds is not cut to its low bits
+ * (257 would be port 1): it becomes one no core has, which the core refuses.
+ */
+static void
+test_out_of_range_port_and_role(void **state)
+{
+	struct nl_pkt p = { 0 };
+
+	(void)state;
+	assert_int_equal(nl_out(&p, 31), NVM_ACT_OUT);
+	assert_int_equal(p.out_port, 31);
+	assert_int_equal(nl_out(&p, 257), NVM_ACT_OUT);
+	assert_int_equal(p.out_port, 255);
+	assert_int_equal(nl_to_role(&p, 7), NVM_ACT_TO_ROLE);
+	assert_int_equal(p.role, 7);
+	assert_int_equal(nl_to_role(&p, 65536 + 7), NVM_ACT_TO_ROLE);
+	assert_int_equal(p.role, NVM_ROLE_NONE);
+}
+
 /* Packets still go to burst while a hook exists. */
 static void
 test_packets_still_reach_burst(void **state)
@@ -320,6 +340,7 @@ main(void)
 		cmocka_unit_test(test_idle_packet_leaves),
 		cmocka_unit_test(test_emit_twice_refused),
 		cmocka_unit_test(test_emit_drop_outside_buffer),
+		cmocka_unit_test(test_out_of_range_port_and_role),
 		cmocka_unit_test(test_packets_still_reach_burst),
 		cmocka_unit_test(test_sleep_bounded_by_due),
 		cmocka_unit_test(test_no_sleep_while_busy),
