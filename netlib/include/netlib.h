@@ -169,7 +169,9 @@ int nl_quiesce(struct nl_ctx *ctx);
 
 /*
  * Take a fresh buffer for a packet the NF creates (a reply, a copy).
- * Returns NULL when none is available right now (count it and go on).
+ * Returns NULL when none is available right now (count it and go on): the
+ * core's alloc ring of @q is empty, or 64 packets of @q are allocated and
+ * not emitted yet (a queue holds at most that many at a time).
  * The packet starts empty (len 0) with the pool's headroom; fill p->data and
  * set p->len (at most nl_pkt_room(p)), then nl_pkt_emit() it.
  */

@@ -221,6 +221,29 @@ test_emit_twice_refused(void **state)
 	env_free(env);
 }
 
+/* A queue holds at most 64 allocated packets not emitted yet. */
+static void
+test_alloc_limit(void **state)
+{
+	struct loop_env *env = env_new(hook_idle);
+	struct nl_queue *q = &env->ctx.queues[0];
+	struct nvm_desc d[RING];
+	struct nl_pkt *p[NL_ALLOC_OUTSTANDING];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RING; i++)
+		d[i] = (struct nvm_desc){ .buf = 1 + i % (NBUF - 1) };
+	assert_int_equal(nvm_ring_enqueue_burst(&env->to_nf_alloc, d, RING), RING);
+	for (i = 0; i < 64; i++)
+		assert_non_null(p[i] = nl_pkt_alloc(q));
+	assert_int_equal(nvm_ring_enqueue_burst(&env->to_nf_alloc, d, 1), 1);
+	assert_null(nl_pkt_alloc(q)); /* the ring has one, the queue holds 64 */
+	assert_int_equal(nl_pkt_emit(q, p[5], NL_DROP), 0);
+	assert_ptr_equal(nl_pkt_alloc(q), p[5]);
+	env_free(env);
+}
+
 /*
  * A packet whose data left its buffer cannot go out, but NL_DROP still gives
  * the buffer back (data_off and len 0), so the packet is free again.
@@ -339,6 +362,7 @@ main(void)
 		cmocka_unit_test(test_idle_called_without_packets),
 		cmocka_unit_test(test_idle_packet_leaves),
 		cmocka_unit_test(test_emit_twice_refused),
+		cmocka_unit_test(test_alloc_limit),
 		cmocka_unit_test(test_emit_drop_outside_buffer),
 		cmocka_unit_test(test_out_of_range_port_and_role),
 		cmocka_unit_test(test_packets_still_reach_burst),
