@@ -91,7 +91,8 @@ struct nl_cmd {
  *        docs/control.md): called from the main thread, like reload. Write
  *        the answer to cmd->out; return 0, -ENOTSUP for a command the NF
  *        does not know, or another negative errno (say why in cmd->out).
- *        netlib answers `help`, `stats` and `reload` itself.
+ *        netlib answers `help`, `stats` and `reload` itself, and `park`
+ *        and `resume` when they come without arguments (docs/control.md).
  * commands: one line per command the NF knows, for `help`.
  * idle:  the queue's rx ring was empty: do the work that does not wait for
  *        packets (timers, packet sources; packets from nl_pkt_alloc()).
