@@ -82,6 +82,7 @@ nl_queues_setup(struct nl_ctx *ctx)
 		for (i = 0; i < NL_ALLOC_OUTSTANDING; i++)
 			nq->free_pkts[i] = &nq->alloc_pkts[i];
 		nq->nb_free_pkts = NL_ALLOC_OUTSTANDING;
+		nq->alloc_out = 0;
 	}
 	return 0;
 }
