@@ -140,9 +140,15 @@ nf_finish(void *ctx, struct ck_pkt *p, enum ck_action a, unsigned int arg)
 		if (p->kind == CK_PK_INPUT) {
 			x->actions[p->slot] = (uint8_t)nl_action(nl, a, arg);
 			x->in[p->slot] = NULL;
-		} else if (nl_pkt_emit(x->q, nl, nl_action(nl, a, arg)) < 0) {
-			x->emit_fail++;
-			nl_pkt_emit(x->q, nl, NL_DROP);
+		} else {
+			/* a full ring is waited on: a packet given up would hold
+			 * one of the queue's 64 allocations for good */
+			int rc = nl_pkt_emit_wait(x->q, nl, nl_action(nl, a, arg));
+
+			if (rc < 0)
+				x->emit_fail++;
+			if (rc == -EINVAL) /* its data left the buffer: give it back */
+				nl_pkt_emit_wait(x->q, nl, NL_DROP);
 		}
 	}
 	put_desc(x, p);

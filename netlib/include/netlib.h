@@ -186,10 +186,19 @@ uint32_t nl_pkt_room(const struct nl_pkt *p);
  * the buffer back). Returns 0; -EINVAL if @p did not come from nl_pkt_alloc()
  * on @q or was emitted already (it is then the core's), or if its data left
  * the buffer and @action is not NL_DROP (a drop takes the buffer back
- * wherever its data is); -ENOBUFS if the ring to the core is full (the
- * buffer is then still the NF's: emit it again later).
+ * wherever its data is); -ESTALE if @p was allocated before a re-attach
+ * (not sent: its buffer went back with the core the NF left; @p is free
+ * again); -ENOBUFS if the ring to the core is full (the buffer is then
+ * still the NF's: emit it again later).
  */
 int nl_pkt_emit(struct nl_queue *q, struct nl_pkt *p, int action);
+
+/*
+ * nl_pkt_emit(), but a full ring is waited on (the core drains it), as
+ * netlib waits with the packets an NF returns: -ENOBUFS only when the NF is
+ * stopping or parking meanwhile. Other results as nl_pkt_emit().
+ */
+int nl_pkt_emit_wait(struct nl_queue *q, struct nl_pkt *p, int action);
 
 /* Move the start of packet data by @delta bytes (negative: prepend room).
  * Returns 0, or -EINVAL if the packet would leave its buffer or @delta is

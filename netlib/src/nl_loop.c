@@ -5,6 +5,7 @@
  * no allocation, no logging: only counters.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,21 +56,33 @@ pkt_to_desc(const struct nl_ctx *ctx, struct nl_pkt *p, int action)
 	return 0;
 }
 
-/* Set up every queue's ring views from the checked private header.
- * Returns 0 or -ENOMEM. */
+/*
+ * Set up every queue's ring views from the checked private header.
+ * Returns 0 or -ENOMEM. A re-attach sets the same queues up again in place
+ * (their number cannot change), so the NF's pointers to them, and its state
+ * kept per queue, stay valid; packets it had from nl_pkt_alloc() and not
+ * emitted are stale: their buffers went back with the old core, and
+ * nl_pkt_emit() takes them back without sending them.
+ */
 int
 nl_queues_setup(struct nl_ctx *ctx)
 {
 	const struct nvm_priv_hdr *rh = &ctx->priv_hdr;
 	unsigned int q, i;
 
+	if (ctx->queues == NULL) {
+		ctx->queues = calloc(rh->nb_queues, sizeof(*ctx->queues));
+		if (ctx->queues == NULL)
+			return -ENOMEM;
+	}
 	ctx->nb_queues = rh->nb_queues;
-	ctx->queues = calloc(ctx->nb_queues, sizeof(*ctx->queues));
-	if (ctx->queues == NULL)
-		return -ENOMEM;
 	for (q = 0; q < ctx->nb_queues; q++) {
 		struct nl_queue *nq = &ctx->queues[q];
+		struct nl_queue_stats st = nq->st;
+		uint64_t out = nq->alloc_out;
 
+		memset(nq, 0, offsetof(struct nl_queue, alloc_pkts));
+		nq->st = st;
 		nq->ctx = ctx;
 		nq->id = q;
 		nvm_ring_cons_attach(&nq->rx, (struct nvm_ring *)(ctx->priv + rh->queues[q].rx_off),
@@ -80,9 +93,9 @@ nl_queues_setup(struct nl_ctx *ctx)
 				     (struct nvm_ring *)(ctx->priv + rh->queues[q].alloc_off),
 				     rh->alloc_size);
 		for (i = 0; i < NL_ALLOC_OUTSTANDING; i++)
-			nq->free_pkts[i] = &nq->alloc_pkts[i];
-		nq->nb_free_pkts = NL_ALLOC_OUTSTANDING;
-		nq->alloc_out = 0;
+			if (!(out >> i & 1))
+				nq->free_pkts[nq->nb_free_pkts++] = &nq->alloc_pkts[i];
+		nq->stale = out;
 	}
 	return 0;
 }
@@ -304,8 +317,10 @@ nl_pkt_room(const struct nl_pkt *p)
 /* Hand a packet from nl_pkt_alloc() to the core with @action. Returns 0,
  * -EINVAL if it is not one of @q's packets handed out and not yet emitted
  * (emitting twice would give the buffer twice and put the packet on the
- * free list twice) or, unless @action is NL_DROP, it left its buffer; or
- * -ENOBUFS if the tx ring is full. */
+ * free list twice) or, unless @action is NL_DROP, it left its buffer;
+ * -ESTALE if it was handed out before a re-attach (not sent: its buffer
+ * went back with the old core; the packet is free again); or -ENOBUFS if
+ * the tx ring is full. */
 int
 nl_pkt_emit(struct nl_queue *q, struct nl_pkt *p, int action)
 {
@@ -316,6 +331,12 @@ nl_pkt_emit(struct nl_queue *q, struct nl_pkt *p, int action)
 	    off / sizeof(*p) >= NL_ALLOC_OUTSTANDING)
 		return -EINVAL;
 	bit = 1ull << (off / sizeof(*p));
+	if (q->stale & bit) {
+		/* handed out before a re-attach: the old core took its buffer */
+		q->stale &= ~bit;
+		q->free_pkts[q->nb_free_pkts++] = p;
+		return -ESTALE;
+	}
 	if (!(q->alloc_out & bit))
 		return -EINVAL;
 	if (pkt_to_desc(q->ctx, p, action) < 0) {
@@ -332,6 +353,18 @@ nl_pkt_emit(struct nl_queue *q, struct nl_pkt *p, int action)
 	q->alloc_out &= ~bit;
 	q->free_pkts[q->nb_free_pkts++] = p;
 	return 0;
+}
+
+/* nl_pkt_emit(), waiting for room on a full ring as netlib's own returns do:
+ * -ENOBUFS only once the NF is stopping or parking. */
+int
+nl_pkt_emit_wait(struct nl_queue *q, struct nl_pkt *p, int action)
+{
+	int rc;
+
+	while ((rc = nl_pkt_emit(q, p, action)) == -ENOBUFS && !q->ctx->stop && !q->ctx->parking)
+		__builtin_ia32_pause();
+	return rc;
 }
 
 /* Move the start of the packet by @delta bytes. Returns 0, or -EINVAL if

@@ -277,9 +277,8 @@ nl_resume(struct nl_ctx *ctx, FILE *out)
 static int
 reattach(struct nl_ctx *ctx, char *err, size_t errlen)
 {
-	struct nl_queue_stats st[NVM_MAX_QUEUES];
 	uint16_t role = ctx->priv_hdr.role;
-	unsigned int nb = ctx->nb_queues, q;
+	unsigned int nb = ctx->nb_queues;
 	uint64_t commands = ctx->ctl.commands, failed = ctx->ctl.failed;
 	int r;
 
@@ -292,16 +291,12 @@ reattach(struct nl_ctx *ctx, char *err, size_t errlen)
 			 role, nb);
 		return -EPROTO;
 	}
-	for (q = 0; q < nb; q++)
-		st[q] = ctx->queues[q].st;
-	free(ctx->queues);
-	ctx->queues = NULL;
+	/* the same queues, set up again in place: counters and the NF's
+	 * pointers to them kept (nothing to allocate) */
 	if (nl_queues_setup(ctx) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (q = 0; q < nb; q++)
-		ctx->queues[q].st = st[q];
 	ctx->nf_id = ctx->priv_hdr.nf_id;
 	nl_ctl_fini(ctx);
 	memset(&ctx->ctl, 0, sizeof(ctx->ctl));

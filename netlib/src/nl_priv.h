@@ -55,6 +55,8 @@ struct nl_queue {
 	struct nl_pkt *free_pkts[NL_ALLOC_OUTSTANDING];
 	unsigned int nb_free_pkts;
 	uint64_t alloc_out; /* bit i: alloc_pkts[i] is handed out, not emitted yet */
+	uint64_t stale;     /* bit i: alloc_pkts[i] was handed out before a re-attach */
+	/* kept by a re-attach (nl_queues_setup()): the NF may hold these */
 	struct nl_pkt alloc_pkts[NL_ALLOC_OUTSTANDING];
 	struct nl_pkt pkts[NL_BURST];
 };

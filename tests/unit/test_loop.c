@@ -7,6 +7,7 @@
  * on regions in ordinary memory, with a transport whose wait only records.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -274,6 +275,90 @@ test_emit_drop_outside_buffer(void **state)
 }
 
 /*
+ * A re-attach sets the same queues up again: the NF's pointers to them and
+ * their counters stay, and a packet allocated before it is stale: emitting
+ * it sends nothing (its buffer went back with the old core) and frees it.
+ */
+static void
+test_reattach_keeps_queues(void **state)
+{
+	struct loop_env *env = env_new(hook_idle);
+	struct nl_queue *q = &env->ctx.queues[0];
+	struct nvm_desc d[3] = { { .buf = 1 }, { .buf = 2 }, { .buf = 3 } }, out[4];
+	struct nl_pkt *a, *b, *c;
+
+	(void)state;
+	assert_int_equal(nvm_ring_enqueue_burst(&env->to_nf_alloc, d, 3), 3);
+	a = nl_pkt_alloc(q);
+	b = nl_pkt_alloc(q);
+	assert_non_null(a);
+	assert_non_null(b);
+	a->len = 60;
+	assert_int_equal(nl_pkt_emit(q, a, NL_DROP), 0);
+	assert_int_equal(nvm_ring_dequeue_burst(&env->from_nf_tx, out, 4), 1);
+	assert_int_equal(q->st.tx, 1);
+	assert_int_equal(nl_queues_setup(&env->ctx), 0); /* as reattach() does */
+	assert_ptr_equal(&env->ctx.queues[0], q);
+	assert_ptr_equal(q->ctx, &env->ctx);
+	assert_int_equal(q->st.tx, 1);
+	assert_int_equal(q->nb_free_pkts, NL_ALLOC_OUTSTANDING - 1); /* b is still out */
+	b->len = 60;
+	assert_int_equal(nl_pkt_emit(q, b, nl_out(b, 0)), -ESTALE);
+	assert_int_equal(nvm_ring_dequeue_burst(&env->from_nf_tx, out, 4), 0);
+	assert_int_equal(q->nb_free_pkts, NL_ALLOC_OUTSTANDING);
+	assert_int_equal(nl_pkt_emit(q, b, NL_DROP), -EINVAL);
+	c = nl_pkt_alloc(q); /* from the ring as set up again */
+	assert_non_null(c);
+	assert_int_equal(nl_pkt_emit(q, c, NL_DROP), 0);
+	assert_int_equal(q->nb_free_pkts, NL_ALLOC_OUTSTANDING);
+	env_free(env);
+}
+
+static void *
+drain_later(void *arg)
+{
+	struct loop_env *env = arg;
+	struct nvm_desc out[RING];
+
+	usleep(50000);
+	return (void *)(uintptr_t)nvm_ring_dequeue_burst(&env->from_nf_tx, out, RING);
+}
+
+/* nl_pkt_emit_wait() waits for room on a full ring, unless the NF stops. */
+static void
+test_emit_wait(void **state)
+{
+	struct loop_env *env = env_new(hook_idle);
+	struct nl_queue *q = &env->ctx.queues[0];
+	struct nvm_desc fill[RING] = { { 0 } }, d[2] = { { .buf = 5 }, { .buf = 6 } }, out;
+	struct nl_pkt *p;
+	unsigned int n = 0, k;
+	pthread_t t;
+	void *drained;
+
+	(void)state;
+	while ((k = nvm_ring_enqueue_burst(&q->tx, fill, RING)) > 0)
+		n += k;
+	assert_true(n > 0);
+	assert_int_equal(nvm_ring_enqueue_burst(&env->to_nf_alloc, d, 2), 2);
+	p = nl_pkt_alloc(q);
+	assert_non_null(p);
+	p->len = 60;
+	assert_int_equal(nl_pkt_emit(q, p, NL_DROP), -ENOBUFS);
+	env->ctx.stop = 1;
+	assert_int_equal(nl_pkt_emit_wait(q, p, NL_DROP), -ENOBUFS);
+	env->ctx.stop = 0;
+	assert_int_equal(pthread_create(&t, NULL, drain_later, env), 0);
+	assert_int_equal(nl_pkt_emit_wait(q, p, NL_DROP), 0);
+	assert_int_equal(pthread_join(t, &drained), 0);
+	assert_int_equal((uintptr_t)drained, n);
+	assert_int_equal(nvm_ring_dequeue_burst(&env->from_nf_tx, &out, 1), 1);
+	assert_int_equal(out.buf, 5);
+	assert_int_equal(q->nb_free_pkts, NL_ALLOC_OUTSTANDING);
+	env_free(env);
+}
+
+/*
  * A port or role beyond what a descriptor holds is not cut to its low bits
  * (257 would be port 1): it becomes one no core has, which the core refuses.
  */
@@ -364,6 +449,8 @@ main(void)
 		cmocka_unit_test(test_emit_twice_refused),
 		cmocka_unit_test(test_alloc_limit),
 		cmocka_unit_test(test_emit_drop_outside_buffer),
+		cmocka_unit_test(test_reattach_keeps_queues),
+		cmocka_unit_test(test_emit_wait),
 		cmocka_unit_test(test_out_of_range_port_and_role),
 		cmocka_unit_test(test_packets_still_reach_burst),
 		cmocka_unit_test(test_sleep_bounded_by_due),
