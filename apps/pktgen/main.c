@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #define NB_MBUFS 16383
 #define NB_MBUFS_JUMBO 8191 /* frames over 1518 B: buffers of up to 9 KiB, half as many */
 #define NB_DESC 1024
+#define MAX_SECONDS 1e6 /* -T, --drain-ms, --link-timeout: 11.6 days, in cycles a uint64_t */
 
 static struct pg_ctx pg;
 static volatile sig_atomic_t go;
@@ -61,11 +63,11 @@ usage(FILE *f, const char *prog)
 		"      --src-ip A --dst-ip A --sport P --dport P   first flow (10.0.1.1 10.0.2.1 1024 5001)\n"
 		"      --dst-mac M       destination MAC (default 02:00:00:00:00:01)\n"
 		"      --pcap FILE       replay FILE in a loop instead (no latency: frames are not stamped)\n"
-		"  -T, --seconds S       TX time (default 10)\n"
-		"      --drain-ms MS     RX time after TX stops (default 100)\n"
+		"  -T, --seconds S       TX time, 0 < S <= 1000000 (default 10)\n"
+		"      --drain-ms MS     RX time after TX stops, MS <= 1e9 (default 100)\n"
 		"      --retry           resend frames the port refused (backpressure) instead of losing them\n"
 		"                        (always so without a rate)\n"
-		"      --link-timeout S  wait at most S seconds for the links (default 30)\n"
+		"      --link-timeout S  wait at most S seconds for the links, S <= 1000000 (default 30)\n"
 		"      --wait-signal     once links are up, wait for SIGUSR1 before sending\n"
 		"  -o, --json FILE       write the result to FILE (atomically) instead of stdout\n"
 		"      --hold            after the result, keep the ports open until SIGINT/SIGTERM\n"
@@ -88,7 +90,7 @@ parse_rate(const char *s, double *out)
 		v *= 1e6, end++;
 	else if (*end == 'G' || *end == 'g')
 		v *= 1e9, end++;
-	if (*end != '\0')
+	if (*end != '\0' || !isfinite(v)) /* nan, inf: no rate, no time */
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -245,17 +247,21 @@ parse_args(struct pg_conf *c, struct pg_opts *o, int argc, char **argv)
 			break;
 		case 'T':
 			r = parse_rate(optarg, &c->seconds);
-			if (r == 0 && c->seconds <= 0)
+			if (r == 0 && (c->seconds <= 0 || c->seconds > MAX_SECONDS))
 				r = -EINVAL;
 			break;
 		case 'd':
 			r = parse_rate(optarg, &c->drain_ms);
+			if (r == 0 && c->drain_ms > MAX_SECONDS * 1e3)
+				r = -EINVAL;
 			break;
 		case 'y':
 			c->retry = true;
 			break;
 		case 'l':
 			r = parse_rate(optarg, &o->link_timeout);
+			if (r == 0 && o->link_timeout > MAX_SECONDS)
+				r = -EINVAL;
 			break;
 		case 'w':
 			o->wait_signal = true;

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""pktgen: netvm-pktgen takes the options docs/benchmarks.md gives, and only those.
+
+netvm-pktgen runs on a net_ring port that loops back what it sends, as the
+bench-smoke suite runs it. A bad option value must end it by itself, before
+any traffic, with a non-zero status, a message naming the option on stderr
+and nothing on stdout (where the result line goes). A good command line runs
+and prints one JSON line (strict JSON: no NaN, no Infinity).
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+from nvtest import check  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+
+PKTGEN_BIN = "apps/pktgen/netvm-pktgen"
+
+# (app options, what the message must name): each must be refused
+REFUSED = [
+    (["-R", "nan"], "--rate"),
+    (["-R", "inf"], "--rate"),
+    (["-R", "1e308k"], "--rate"),
+    (["-p", "nan"], "--rate-pct"),
+    (["-p", "50", "--link-gbps", "inf"], "--link-gbps"),
+    (["-T", "nan"], "--seconds"),
+    (["-T", "inf"], "--seconds"),
+    (["-T", "1e30"], "--seconds"),
+    (["--drain-ms", "nan"], "--drain-ms"),
+    (["--drain-ms", "1e30"], "--drain-ms"),
+    (["--link-timeout", "nan"], "--link-timeout"),
+    (["--link-timeout", "1e30"], "--link-timeout"),
+]
+
+
+def run_pktgen(env, args, timeout=30):
+    """Run netvm-pktgen on a net_ring loopback port with app options @args;
+    (exit status or None on a timeout, stdout, stderr)."""
+    prefix = env.unique("pg")
+    env.add_cleanup(lambda: nvenv.remove_prefix_files(prefix))
+    cmd = [env.binary(PKTGEN_BIN), "-l", "1", "--file-prefix", prefix, "--no-pci",
+           "--vdev", "net_ring0", "--log-level", "3", "--", "-r", "0"] + args
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
+        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr or ""
+        return None, out, err
+    finally:
+        nvenv.remove_prefix_files(prefix)
+    return res.returncode, res.stdout, res.stderr
+
+
+def result_of(chk, what, rc, out, err):
+    """The JSON result of a run that must succeed, or None (a failed check)."""
+    if not chk.eq(rc, 0, f"{what}: exit status 0") and err:
+        print(err[-1500:])
+    lines = out.strip().splitlines()
+    try:
+        return json.loads(lines[-1], parse_constant=lambda c: 1 / 0)
+    except (ValueError, IndexError, ZeroDivisionError):
+        chk.ok(False, f"{what}: one strict JSON line on stdout", f"stdout: {out[-400:]!r}")
+        return None
+
+
+def check_refused(env, chk, args, option):
+    """@args must be refused with a message naming @option."""
+    what = "pktgen " + " ".join(args)
+    rc, out, err = run_pktgen(env, args + ["-T", "0.1"] if "-T" not in args else args,
+                              timeout=20)
+    chk.ok(rc is not None and rc > 0, f"{what}: refused (non-zero exit, by itself)",
+           f"status {rc}, stdout {out[-200:]!r}")
+    chk.ok(option in err and out.strip() == "", f"{what}: stderr names {option}, stdout empty",
+           f"stderr {err[-300:]!r}, stdout {out[-200:]!r}")
+
+
+def main():
+    env = nvenv.setup("pktgen", timeout=190, description=__doc__)
+    chk = check.Checker("pktgen")
+    nvenv.require_root(chk)
+    nvenv.require_hugepages(chk)
+    nvenv.require_binaries(env, chk, [PKTGEN_BIN])
+
+    chk.section("a good command line: 10 kpps for 0.2 s, all back")
+    rc, out, err = run_pktgen(env, ["-R", "10k", "-T", "0.2"])
+    res = result_of(chk, "pktgen -R 10k -T 0.2", rc, out, err)
+    if res is not None:
+        chk.ok(1900 <= res["offered"] <= 2001, "offers 10 kpps x 0.2 s",
+               f"offered {res['offered']}")
+        chk.ok(res["rx"] == res["sent"] == res["marked"] == res["offered"],
+               "every frame comes back stamped", str(res))
+
+    chk.section("bad option values")
+    for args, option in REFUSED:
+        check_refused(env, chk, args, option)
+    env.done(chk)
+
+
+if __name__ == "__main__":
+    main()
