@@ -96,15 +96,18 @@ parse_rate(const char *s, double *out)
 	return 0;
 }
 
+/* A whole decimal number up to @max: "010" is ten, no sign, no space, no hex. */
 static int
 parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
 	unsigned long v;
 
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
 	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno != 0 || end == s || *end != '\0' || v > max)
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
 		return -EINVAL;
 	*out = v;
 	return 0;

@@ -34,6 +34,10 @@ REFUSED = [
     (["--drain-ms", "1e30"], "--drain-ms"),
     (["--link-timeout", "nan"], "--link-timeout"),
     (["--link-timeout", "1e30"], "--link-timeout"),
+    (["-f", "0x10"], "--flows"),
+    (["-s", "0x40"], "--size"),
+    (["-t", "-0"], "--tx-port"),
+    (["--sport", " 80"], "--sport"),
 ]
 
 
@@ -93,6 +97,12 @@ def main():
                f"offered {res['offered']}")
         chk.ok(res["rx"] == res["sent"] == res["marked"] == res["offered"],
                "every frame comes back stamped", str(res))
+
+    chk.section("whole numbers are decimal: -f 010 is 10 flows")
+    rc, out, err = run_pktgen(env, ["-R", "10k", "-T", "0.1", "-f", "010"])
+    res = result_of(chk, "pktgen -f 010", rc, out, err)
+    if res is not None:
+        chk.eq(res["flows"], 10, "-f 010: 10 flows")
 
     chk.section("bad option values")
     for args, option in REFUSED:
