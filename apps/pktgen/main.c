@@ -55,8 +55,9 @@ usage(FILE *f, const char *prog)
 		"  -t, --tx-port P       send on port P (default 0)\n"
 		"  -r, --rx-port P       receive on port P (default 1 if there are two ports, else 0)\n"
 		"  -R, --rate PPS        offered rate, packets/s, k/M suffixes (default: as fast as possible)\n"
-		"  -p, --rate-pct PCT    offered rate as a percentage of --link-gbps for the frame size\n"
-		"      --link-gbps G     link speed for --rate-pct (default 10)\n"
+		"  -p, --rate-pct PCT    offered rate as a percentage of --link-gbps for the frame size,\n"
+		"                        0 < PCT <= 100 (not with --rate)\n"
+		"      --link-gbps G     link speed for --rate-pct, and only with it (default 10)\n"
 		"  -s, --size N|imix     frame size with FCS, 64..9000 (default 64),\n"
 		"                        or IMIX: 7:4:1 of 64, 570 and 1518 B\n"
 		"  -f, --flows N         flows: source address and source port + 0..N-1, N <= 1048576 (default 1)\n"
@@ -143,6 +144,7 @@ parse_mac(const char *s, uint8_t mac[6])
 
 struct pg_opts {
 	double pct, link_gbps, link_timeout;
+	bool rate_set, link_set;	/* -R, --link-gbps given */
 	bool wait_signal, hold;
 	const char *json;
 	long rx_port;
@@ -201,6 +203,7 @@ parse_args(struct pg_conf *c, struct pg_opts *o, int argc, char **argv)
 			break;
 		case 'R':
 			r = parse_rate(optarg, &c->rate_pps);
+			o->rate_set = true;
 			break;
 		case 'p':
 			r = parse_rate(optarg, &o->pct);
@@ -211,6 +214,7 @@ parse_args(struct pg_conf *c, struct pg_opts *o, int argc, char **argv)
 			r = parse_rate(optarg, &o->link_gbps);
 			if (r == 0 && o->link_gbps <= 0)
 				r = -EINVAL;
+			o->link_set = true;
 			break;
 		case 's':
 			if (strcmp(optarg, "imix") == 0) {
@@ -293,6 +297,14 @@ parse_args(struct pg_conf *c, struct pg_opts *o, int argc, char **argv)
 	}
 	if (optind != argc) {
 		fprintf(stderr, "pktgen: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->rate_set && o->pct > 0) {
+		fprintf(stderr, "pktgen: -R/--rate and -p/--rate-pct do not go together\n");
+		return -EINVAL;
+	}
+	if (o->link_set && o->pct == 0) {
+		fprintf(stderr, "pktgen: --link-gbps goes with -p/--rate-pct\n");
 		return -EINVAL;
 	}
 	if ((uint64_t)c->src_ip + c->flows - 1 > UINT32_MAX) {
