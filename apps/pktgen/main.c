@@ -77,6 +77,40 @@ usage(FILE *f, const char *prog)
 		prog);
 }
 
+/* Is -h or --help among the generator's own arguments (after "--"), or given
+ * with no "--" at all? Then the usage is printed before DPDK starts: the EAL
+ * would initialise (hugepages, devices) or print only its own usage. */
+static bool
+help_asked(int argc, char **argv)
+{
+	static const char *const takes_value[] = {
+		"-t", "-r", "-R", "-p", "-s", "-f", "-T", "-o", "--tx-port", "--rx-port",
+		"--rate", "--rate-pct", "--link-gbps", "--size", "--flows", "--src-ip",
+		"--dst-ip", "--sport", "--dport", "--dst-mac", "--pcap", "--seconds",
+		"--drain-ms", "--link-timeout", "--json",
+	};
+	int i, dashes = -1;
+	unsigned int k;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dashes = i;
+			break;
+		}
+	for (i = dashes < 0 ? 1 : dashes + 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+		/* an option's value (a file name "-h") is never an option */
+		for (k = 0; dashes >= 0 && k < RTE_DIM(takes_value); k++) {
+			if (strcmp(argv[i], takes_value[k]) == 0) {
+				i++;
+				break;
+			}
+		}
+	}
+	return false;
+}
+
 static int
 parse_rate(const char *s, double *out)
 {
@@ -283,10 +317,10 @@ parse_args(struct pg_conf *c, struct pg_opts *o, int argc, char **argv)
 			c->yield = true;
 			break;
 		case 'h':
-			usage(stdout, argv[0]);
+			usage(stdout, "netvm-pktgen");
 			exit(0);
 		default:
-			usage(stderr, argv[0]);
+			usage(stderr, "netvm-pktgen");
 			return -EINVAL;
 		}
 		if (r != 0) {
@@ -436,6 +470,10 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
+	if (help_asked(argc, argv)) {
+		usage(stdout, "netvm-pktgen");
+		return 0;
+	}
 	rte_openlog_stream(stderr); /* stdout is for the result */
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {

@@ -85,12 +85,38 @@ def check_refused(env, chk, args, option):
            f"stderr {err[-300:]!r}, stdout {out[-200:]!r}")
 
 
+def check_help(env, chk):
+    """--help, with no "--" or after it, prints the generator's usage and starts no DPDK."""
+    prefix = env.unique("pgh")
+    env.add_cleanup(lambda: nvenv.remove_prefix_files(prefix))
+    eal = ["--file-prefix", prefix, "--no-pci"]
+    for args in (["--help"], ["-h"], eal + ["--", "--help"],
+                 eal + ["--", "-T", "1", "-o", "-h.json", "-h"]):
+        what = "netvm-pktgen " + " ".join(args)
+        try:
+            res = subprocess.run([env.binary(PKTGEN_BIN)] + args, capture_output=True,
+                                 text=True, timeout=20)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            chk.ok(False, f"{what}: runs", str(exc))
+            continue
+        chk.eq(res.returncode, 0, f"{what}: exit status 0")
+        chk.ok("usage: netvm-pktgen" in res.stdout and "--rate-pct" in res.stdout,
+               f"{what}: prints the generator's usage", f"stdout: {res.stdout[-300:]!r}")
+        chk.ok("EAL:" not in res.stdout + res.stderr, f"{what}: DPDK not started",
+               f"output: {(res.stdout + res.stderr)[-300:]!r}")
+    chk.ok(not os.path.exists(os.path.join(nvenv.DPDK_RUN_DIR, prefix)),
+           "--help: no DPDK runtime directory for its prefix", prefix)
+
+
 def main():
     env = nvenv.setup("pktgen", timeout=190, description=__doc__)
     chk = check.Checker("pktgen")
     nvenv.require_root(chk)
     nvenv.require_hugepages(chk)
     nvenv.require_binaries(env, chk, [PKTGEN_BIN])
+
+    chk.section("--help")
+    check_help(env, chk)
 
     chk.section("a good command line: 10 kpps for 0.2 s, all back")
     rc, out, err = run_pktgen(env, ["-R", "10k", "-T", "0.2"])
