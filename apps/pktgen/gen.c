@@ -57,12 +57,21 @@ load_pcap(struct pg_ctx *ctx, unsigned int room)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	unsigned int cap = 0;
+	const char *name;
 	pcap_t *p;
-	int r;
+	int r, link;
 
 	p = pcap_open_offline(ctx->conf.pcap, err);
 	if (p == NULL) {
 		fprintf(stderr, "pktgen: %s: %s\n", ctx->conf.pcap, err);
+		return -EINVAL;
+	}
+	link = pcap_datalink(p);
+	if (link != DLT_EN10MB) { /* the records are sent as Ethernet frames */
+		name = pcap_datalink_val_to_name(link);
+		fprintf(stderr, "pktgen: %s: link type %s (%d), not Ethernet\n", ctx->conf.pcap,
+			name != NULL ? name : "unknown", link);
+		pcap_close(p);
 		return -EINVAL;
 	}
 	while ((r = pcap_next_ex(p, &h, &data)) == 1) {

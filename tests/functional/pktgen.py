@@ -10,12 +10,13 @@ and prints one JSON line (strict JSON: no NaN, no Infinity).
 
 import json
 import os
+import struct
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
-from nvtest import check  # noqa: E402
+from nvtest import check, pcaps  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 
 PKTGEN_BIN = "apps/pktgen/netvm-pktgen"
@@ -85,6 +86,28 @@ def check_refused(env, chk, args, option):
            f"stderr {err[-300:]!r}, stdout {out[-200:]!r}")
 
 
+def frame(size):
+    """An Ethernet/IPv4/UDP frame of @size bytes (no FCS), zero payload."""
+    ip = struct.pack("!BBHHHBBHII", 0x45, 0, size - 14, 0, 0, 64, 17, 0, 0x0a000101,
+                     0x0a000201)
+    udp = struct.pack("!HHHH", 1024, 5001, size - 34, 0)
+    return bytes.fromhex("020000000001" "020000000002" "0800") + ip + udp + bytes(size - 42)
+
+
+def check_pcaps(env, chk):
+    """--pcap: a capture of another link type is refused; every record is replayed."""
+    raw = env.path("raw.pcap")
+    pcaps.write(raw, [frame(64)[14:]] * 4)
+    with open(raw, "r+b") as f:  # LINKTYPE_RAW: IPv4 packets without Ethernet
+        f.seek(20)
+        f.write(struct.pack("<I", 101))
+    rc, out, err = run_pktgen(env, ["--pcap", raw, "-R", "1k", "-T", "0.1"])
+    chk.ok(rc is not None and rc > 0 and out.strip() == "",
+           "--pcap of raw IP packets (link type 101): refused", f"status {rc}, stdout {out!r}")
+    chk.ok(raw in err and "not Ethernet" in err, "its message names the file and why",
+           f"stderr {err[-300:]!r}")
+
+
 def check_help(env, chk):
     """--help, with no "--" or after it, prints the generator's usage and starts no DPDK."""
     prefix = env.unique("pgh")
@@ -132,6 +155,9 @@ def main():
     res = result_of(chk, "pktgen -f 010", rc, out, err)
     if res is not None:
         chk.eq(res["flows"], 10, "-f 010: 10 flows")
+
+    chk.section("--pcap")
+    check_pcaps(env, chk)
 
     chk.section("bad option values")
     for args, option in REFUSED:
