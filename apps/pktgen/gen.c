@@ -56,7 +56,7 @@ load_pcap(struct pg_ctx *ctx, unsigned int room)
 	char err[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	unsigned int cap = 0;
+	unsigned int cap = 0, skipped = 0;
 	const char *name;
 	pcap_t *p;
 	int r, link;
@@ -77,8 +77,10 @@ load_pcap(struct pg_ctx *ctx, unsigned int room)
 	while ((r = pcap_next_ex(p, &h, &data)) == 1) {
 		struct pg_frame *f;
 
-		if (h->caplen < RTE_ETHER_HDR_LEN || h->caplen > room)
+		if (h->caplen < RTE_ETHER_HDR_LEN || h->caplen > room) {
+			skipped++;
 			continue;
+		}
 		if (ctx->tx.nb_frames == cap) {
 			cap = cap ? 2 * cap : 256;
 			f = realloc(ctx->tx.frames, cap * sizeof(*f));
@@ -96,6 +98,10 @@ load_pcap(struct pg_ctx *ctx, unsigned int room)
 		ctx->tx.nb_frames++;
 	}
 	pcap_close(p);
+	if (skipped > 0)
+		fprintf(stderr, "pktgen: %s: %u record(s) skipped: shorter than %u bytes or "
+			"longer than %u (%u B frames with FCS)\n", ctx->conf.pcap, skipped,
+			RTE_ETHER_HDR_LEN, room, PG_MAX_SIZE);
 	if (r != -2 || ctx->tx.nb_frames == 0) {
 		fprintf(stderr, "pktgen: %s: %s\n", ctx->conf.pcap,
 			r != -2 ? "read error or out of memory" :
@@ -111,16 +117,11 @@ int
 pg_gen_init(struct pg_ctx *ctx)
 {
 	const struct pg_conf *c = &ctx->conf;
-	unsigned int room = rte_pktmbuf_data_room_size(ctx->mp) - RTE_PKTMBUF_HEADROOM;
 	unsigned int nsizes = c->size ? 1 : 3, flow, s;
 	uint8_t *blob;
 
 	if (c->pcap != NULL)
-		return load_pcap(ctx, room);
-	if ((c->size ? c->size : 1518) - PG_FCS > room) {
-		fprintf(stderr, "pktgen: frames larger than the mbuf room (%u B)\n", room);
-		return -EINVAL;
-	}
+		return load_pcap(ctx, PG_MAX_SIZE - PG_FCS);
 	ctx->tx.nb_frames = c->flows * nsizes;
 	ctx->tx.frames = calloc(ctx->tx.nb_frames, sizeof(*ctx->tx.frames));
 	blob = calloc(ctx->tx.nb_frames, PG_TPL_LEN);
@@ -161,6 +162,19 @@ pg_gen_free(struct pg_ctx *ctx)
 	}
 	free(ctx->tx.frames);
 	ctx->tx.frames = NULL;
+}
+
+/* Bytes of the longest frame to send (FCS excluded): what an mbuf must hold. */
+unsigned int
+pg_gen_max_len(const struct pg_ctx *ctx)
+{
+	unsigned int i, max = 0;
+
+	for (i = 0; i < ctx->tx.nb_frames; i++) {
+		if (ctx->tx.frames[i].len > max)
+			max = ctx->tx.frames[i].len;
+	}
+	return max;
 }
 
 /* Average frame size of the traffic (FCS included); never fails. */

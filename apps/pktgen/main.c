@@ -503,20 +503,21 @@ main(int argc, char **argv)
 	}
 	pg.hz = rte_get_tsc_hz();
 	pg.rx.ns_mult = (uint64_t)(1e9 * (double)(1 << 20) / (double)pg.hz);
-	/* One buffer per frame: the room of the largest frame */
+	r = pg_gen_init(&pg);
+	if (r != 0)
+		goto out;
+	/* One buffer per frame: the room of the largest frame (template or record) */
 	room = RTE_MBUF_DEFAULT_BUF_SIZE;
-	if (c->size > RTE_ETHER_MAX_LEN)
-		room = (uint16_t)RTE_ALIGN_CEIL(RTE_PKTMBUF_HEADROOM + c->size - PG_FCS, 64);
+	if (pg_gen_max_len(&pg) > RTE_ETHER_MAX_LEN - PG_FCS)
+		room = (uint16_t)RTE_ALIGN_CEIL(RTE_PKTMBUF_HEADROOM + pg_gen_max_len(&pg), 64);
 	pg.mp = rte_pktmbuf_pool_create("pktgen", room > RTE_MBUF_DEFAULT_BUF_SIZE ?
 					NB_MBUFS_JUMBO : NB_MBUFS, 256, 0, room, rte_socket_id());
 	if (pg.mp == NULL) {
 		fprintf(stderr, "pktgen: mbuf pool: %s\n", rte_strerror(rte_errno));
+		pg_gen_free(&pg);
 		r = -ENOMEM;
 		goto out;
 	}
-	r = pg_gen_init(&pg);
-	if (r != 0)
-		goto out;
 	if (c->rate_pps == 0 && o.pct == 0)
 		c->retry = true; /* unpaced: as fast as the port takes them */
 	if (o.pct > 0)

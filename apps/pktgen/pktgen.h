@@ -99,9 +99,13 @@ struct pg_ctx {
 	struct pg_rx_state rx;
 };
 
-/* Build the frames to send (templates or the pcap records); returns 0, or a
- * negative errno with a message on stderr. */
+/* Build the frames to send (templates or the pcap records, up to PG_MAX_SIZE
+ * with FCS), before the mbuf pool exists; returns 0, or a negative errno with
+ * a message on stderr. */
 int pg_gen_init(struct pg_ctx *ctx);
+
+/* Bytes of the longest frame to send (FCS excluded): what an mbuf must hold. */
+unsigned int pg_gen_max_len(const struct pg_ctx *ctx);
 
 /* Free what pg_gen_init allocated and the frames still pending; never fails. */
 void pg_gen_free(struct pg_ctx *ctx);

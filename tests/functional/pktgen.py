@@ -107,6 +107,18 @@ def check_pcaps(env, chk):
     chk.ok(raw in err and "not Ethernet" in err, "its message names the file and why",
            f"stderr {err[-300:]!r}")
 
+    # Jumbo records, without -s: the buffers are sized for the longest record.
+    big = env.path("big.pcap")
+    pcaps.write(big, [frame(3000), frame(60), frame(9000), frame(60)])
+    rc, out, err = run_pktgen(env, ["--pcap", big, "-R", "10k", "-T", "0.1"])
+    res = result_of(chk, "--pcap of 3000, 60, 9000 and 60-byte records", rc, out, err)
+    if res is not None:
+        chk.eq(res["flows"], 3, "3 records replayed (the 9000-byte one is over 9000 B with FCS)")
+        chk.eq(res["avg_size"], (3004 + 64 + 64) / 3, "avg_size: of the 3 records, FCS included")
+        chk.ok(res["rx"] == res["sent"] > 0, "every frame comes back", str(res))
+        chk.ok("1 record" in err and "9000" in err, "the skipped record is said on stderr",
+               f"stderr {err[-300:]!r}")
+
 
 def check_help(env, chk):
     """--help, with no "--" or after it, prints the generator's usage and starts no DPDK."""
