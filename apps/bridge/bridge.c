@@ -5,6 +5,7 @@
  * packet to the next role of its service chain instead.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ bridge_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 		if (strcmp(argv[i], "--next") == 0) {
 			b->next = 1;
 		} else {
+			fprintf(stderr, "bridge: unknown option '%s'\n", argv[i]);
 			free(b);
 			return -EINVAL;
 		}

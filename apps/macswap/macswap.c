@@ -5,12 +5,27 @@
  * destination MAC addresses swapped. The benchmarks use it to compare an NF
  * that touches packet data with DPDK's "set fwd macswap".
  */
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "netlib.h"
 
 #define MACSWAP_ADDR_LEN 6
+
+/* macswap has no options of its own: any is a mistake, not ignored. */
+static int
+macswap_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
+{
+	(void)ctx;
+	(void)state;
+	if (argc > 1) {
+		fprintf(stderr, "macswap: unknown option '%s' (macswap has none)\n", argv[1]);
+		return -EINVAL;
+	}
+	return 0;
+}
 
 static int
 macswap_pkt(struct nl_pkt *pkt, void *state)
@@ -28,6 +43,7 @@ macswap_pkt(struct nl_pkt *pkt, void *state)
 
 static const struct nl_nf macswap = {
 	.name = "macswap",
+	.init = macswap_init,
 	.pkt = macswap_pkt,
 };
 

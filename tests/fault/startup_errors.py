@@ -91,7 +91,7 @@ def main():
     chk = check.Checker("startup_errors")
     nvenv.require_root(chk)
     nvenv.require_hugepages(chk)
-    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.BRIDGE_BIN])
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.BRIDGE_BIN, nvenv.MACSWAP_BIN])
     empty = env.path("empty.pcap")
     pcaps.write(empty, [])
     null_port = ["net_null0,no-rx=1"]
@@ -169,6 +169,30 @@ def main():
     chk.ok(isinstance(rc, int) and rc > 0, "bridge without a core exits non-zero by itself",
            f"status {rc}")
     chk.ok(nocore in nf.stderr(), "its message names the socket path", nf.tail())
+
+    chk.section("an NF's app option it does not have")
+    core = Core(env, "e", GOOD, null_port)
+    err = core.start_ready()
+    if err is not None:
+        chk.fatal("core starts", err)
+    for i, (nf_bin, args) in enumerate(((nvenv.BRIDGE_BIN, ["--nxt"]),
+                                        (nvenv.BRIDGE_BIN, ["--next", "x"]),
+                                        (nvenv.MACSWAP_BIN, ["--next"]))):
+        name = os.path.basename(nf_bin)
+        what = f"{name} -- {' '.join(args)}"
+        nf = Proc(env, f"{name}-bad-opt{i}", [env.binary(nf_bin) or nf_bin, "-s", core.sock,
+                                               "-r", "1", "--"] + args)
+        try:
+            nf.start()
+            rc = nf.wait(15)
+        except OSError as exc:
+            rc = f"cannot run: {exc}"
+        if rc is None:
+            nf.kill()
+        chk.ok(isinstance(rc, int) and rc > 0, f"{what}: exits non-zero by itself",
+               f"status {rc}")
+        chk.ok(f"'{args[-1]}'" in nf.stderr(), f"{what}: its message names '{args[-1]}'",
+               nf.tail())
     env.done(chk)
 
 
