@@ -401,8 +401,11 @@ rx_loop(void *arg)
 			sched_yield();
 	}
 	end = rte_rdtsc() + (uint64_t)(ctx->conf.drain_ms * 1e-3 * (double)ctx->hz);
-	while (!ctx->quit && rte_rdtsc() < end)
-		pg_rx_step(ctx);
+	while (!ctx->quit && rte_rdtsc() < end) {
+		/* the NF sharing the CPU has the last frames to forward */
+		if (pg_rx_step(ctx) == 0 && ctx->conf.yield)
+			sched_yield();
+	}
 	return 0;
 }
 

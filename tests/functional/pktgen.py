@@ -45,12 +45,12 @@ REFUSED = [
 ]
 
 
-def run_pktgen(env, args, timeout=30):
-    """Run netvm-pktgen on a net_ring loopback port with app options @args;
-    (exit status or None on a timeout, stdout, stderr)."""
+def run_pktgen(env, args, timeout=30, wrap=()):
+    """Run netvm-pktgen (under the command @wrap) on a net_ring loopback port with
+    app options @args; (exit status or None on a timeout, stdout, stderr)."""
     prefix = env.unique("pg")
     env.add_cleanup(lambda: nvenv.remove_prefix_files(prefix))
-    cmd = [env.binary(PKTGEN_BIN), "-l", "1", "--file-prefix", prefix, "--no-pci",
+    cmd = list(wrap) + [env.binary(PKTGEN_BIN), "-l", "1", "--file-prefix", prefix, "--no-pci",
            "--vdev", "net_ring0", "--log-level", "3", "--", "-r", "0"] + args
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -120,6 +120,28 @@ def check_pcaps(env, chk):
                f"stderr {err[-300:]!r}")
 
 
+def check_yield_drain(env, chk):
+    """--yield also yields the CPU in the RX drain after TX (an NF on the CPU
+    forwards the last frames then): 1 ms of TX, 300 ms of drain, counted by strace."""
+    strace = nvenv.which("strace")
+    if strace is None:
+        print("  skip  --yield in the drain: no strace (scripts/setup.sh installs it)")
+        return
+    trace = env.path("yield.strace")
+    rc, out, err = run_pktgen(env, ["-R", "1", "-T", "0.001", "--drain-ms", "300", "--yield"],
+                              wrap=[strace, "-f", "-c", "-e", "trace=sched_yield", "-o", trace])
+    if result_of(chk, "pktgen --yield under strace", rc, out, err) is None:
+        return
+    calls = 0
+    with open(trace) as f:
+        for line in f:
+            fields = line.split()
+            if fields and fields[-1] == "sched_yield":
+                calls = int(fields[3])
+    chk.ok(calls >= 500, "--yield: sched_yield() all along the 300 ms drain",
+           f"{calls} calls")
+
+
 def check_help(env, chk):
     """--help, with no "--" or after it, prints the generator's usage and starts no DPDK."""
     prefix = env.unique("pgh")
@@ -167,6 +189,9 @@ def main():
     res = result_of(chk, "pktgen -f 010", rc, out, err)
     if res is not None:
         chk.eq(res["flows"], 10, "-f 010: 10 flows")
+
+    chk.section("--yield")
+    check_yield_drain(env, chk)
 
     chk.section("--pcap")
     check_pcaps(env, chk)
