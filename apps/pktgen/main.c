@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <sched.h>
 #include <signal.h>
@@ -437,26 +438,66 @@ run(struct pg_ctx *ctx)
 		rte_eal_wait_lcore(rx_lcore);
 }
 
-static int
-write_result(const struct pg_ctx *ctx, const char *path)
-{
-	char tmp[4096];
-	FILE *f;
+/* Where the result goes: stdout, or -o FILE through FILE.tmp and a rename. */
+struct pg_result {
+	const char *path;		/* NULL: stdout */
+	char tmp[PATH_MAX];
+	FILE *f;			/* FILE.tmp, open from the start to the result */
+};
 
-	if (path == NULL) {
+/* Open FILE.tmp before any traffic, so that a result that cannot be written
+ * is said at once, not after the run; 0 or a negative errno, said. */
+static int
+result_open(struct pg_result *res, const char *path)
+{
+	int e;
+
+	res->path = path;
+	res->f = NULL;
+	if (path == NULL)
+		return 0;
+	if (snprintf(res->tmp, sizeof(res->tmp), "%s.tmp", path) >= (int)sizeof(res->tmp)) {
+		fprintf(stderr, "pktgen: -o %s: file name too long\n", path);
+		return -ENAMETOOLONG;
+	}
+	res->f = fopen(res->tmp, "w");
+	if (res->f == NULL) {
+		e = errno;
+		fprintf(stderr, "pktgen: -o %s: %s: %s\n", path, res->tmp, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+/* Drop FILE.tmp when no result is written (an error before the end). */
+static void
+result_abandon(struct pg_result *res)
+{
+	if (res->f == NULL)
+		return;
+	fclose(res->f);
+	res->f = NULL;
+	unlink(res->tmp);
+}
+
+static int
+write_result(const struct pg_ctx *ctx, struct pg_result *res)
+{
+	int e;
+
+	if (res->path == NULL) {
 		pg_meas_print(ctx, stdout);
 		return 0;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (f == NULL) {
-		fprintf(stderr, "pktgen: %s: %s\n", tmp, strerror(errno));
-		return -errno;
-	}
-	pg_meas_print(ctx, f);
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		fprintf(stderr, "pktgen: %s: %s\n", path, strerror(errno));
-		return -errno;
+	pg_meas_print(ctx, res->f);
+	e = fclose(res->f) != 0 ? errno : 0;
+	res->f = NULL;
+	if (e == 0 && rename(res->tmp, res->path) != 0)
+		e = errno;
+	if (e != 0) {
+		fprintf(stderr, "pktgen: -o %s: %s\n", res->path, strerror(e));
+		unlink(res->tmp);
+		return -e;
 	}
 	return 0;
 }
@@ -465,6 +506,7 @@ int
 main(int argc, char **argv)
 {
 	struct pg_opts o = { .link_gbps = 10, .link_timeout = 30, .rx_port = -1 };
+	struct pg_result res = { .path = NULL };
 	struct pg_conf *c = &pg.conf;
 	uint16_t port, room;
 	int n, r;
@@ -489,6 +531,8 @@ main(int argc, char **argv)
 			       .sport = 1024, .dport = 5001, .seconds = 10, .drain_ms = 100,
 			       .dst_mac = { 0x02, 0, 0, 0, 0, 0x01 } };
 	r = parse_args(c, &o, argc, argv);
+	if (r == 0)
+		r = result_open(&res, o.json);
 	if (r != 0)
 		goto out;
 	if (rte_eth_dev_count_avail() == 0) {
@@ -538,7 +582,7 @@ main(int argc, char **argv)
 	if (r == 0 && !pg.quit)
 		run(&pg);
 	if (r == 0)
-		r = write_result(&pg, o.json);
+		r = write_result(&pg, &res);
 	while (r == 0 && o.hold && !pg.quit)
 		usleep(10000);
 	pg_gen_free(&pg);
@@ -547,6 +591,7 @@ main(int argc, char **argv)
 		rte_eth_dev_close(port);
 	}
 out:
+	result_abandon(&res);
 	rte_eal_cleanup();
 	return r == 0 ? 0 : 1;
 }

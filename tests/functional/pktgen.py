@@ -196,6 +196,24 @@ def main():
     chk.section("--pcap")
     check_pcaps(env, chk)
 
+    chk.section("-o FILE")
+    rc, out, err = run_pktgen(env, ["-R", "10k", "-T", "0.2", "-o", env.path("r.json")])
+    chk.eq(rc, 0, "-o FILE: exit status 0")
+    try:
+        with open(env.path("r.json")) as f:
+            res = json.load(f)
+    except (OSError, ValueError) as exc:
+        res = exc
+    chk.ok(isinstance(res, dict) and res.get("rx") == res.get("offered"),
+           "-o FILE: the result is in FILE", str(res))
+    chk.ok(not os.path.exists(env.path("r.json.tmp")), "-o FILE: no FILE.tmp left")
+    # A file that cannot be written is said before the traffic, not after it.
+    bad = env.path("no-such-dir/r.json")
+    rc, out, err = run_pktgen(env, ["-R", "10k", "-T", "60", "-o", bad], timeout=20)
+    chk.ok(rc is not None and rc > 0, "-o in a missing directory: refused before 60 s of TX",
+           f"status {rc}")
+    chk.ok(bad in err, "its message names the file", f"stderr {err[-300:]!r}")
+
     chk.section("bad option values")
     for args, option in REFUSED:
         check_refused(env, chk, args, option)
