@@ -265,7 +265,7 @@ pg_tx_step(struct pg_ctx *ctx, uint64_t now)
 			stamp(pkts[i], tx->seq + i, now);
 	}
 	sent = rte_eth_tx_burst(c->tx_port, 0, pkts, (uint16_t)n);
-	tx->seq += sent;
+	__atomic_store_n(&tx->seq, tx->seq + sent, __ATOMIC_RELAXED); /* read by RX */
 	tx->sent += sent;
 	for (i = 0; i < sent; i++)
 		tx->bytes += pkts[i]->pkt_len + PG_FCS;

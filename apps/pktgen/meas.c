@@ -67,17 +67,26 @@ pg_rx_step(struct pg_ctx *ctx)
 {
 	struct pg_rx_state *rx = &ctx->rx;
 	struct rte_mbuf *pkts[PG_BURST];
-	uint64_t now, seq, tsc, lat;
+	uint64_t now, seq, tsc, lat, seq_end;
 	unsigned int n, i;
 
 	n = rte_eth_rx_burst(ctx->conf.rx_port, 0, pkts, PG_BURST);
 	if (n == 0)
 		return 0;
 	now = rte_rdtsc();
+	/* Stamps this run can have sent: below the sequence numbers taken so far
+	 * plus the burst being sent (the TX lcore counts it after the send). */
+	seq_end = __atomic_load_n(&ctx->tx.seq, __ATOMIC_RELAXED) + PG_BURST;
 	for (i = 0; i < n; i++) {
 		rx->pkts++;
 		rx->bytes += pkts[i]->pkt_len + PG_FCS;
-		if (!read_stamp(pkts[i], &seq, &tsc))
+		/* A replayed capture is unstamped, whatever its frames carry; a
+		 * stamp beyond what this run sent, or with a TSC from before its
+		 * TX or from the future (1 ms of slack for the TSCs of two
+		 * lcores), is not ours (an earlier run's frame, a stray one):
+		 * counted in rx only. */
+		if (ctx->conf.pcap != NULL || !read_stamp(pkts[i], &seq, &tsc) ||
+		    seq >= seq_end || tsc < ctx->tx.start_tsc || tsc > now + ctx->hz / 1000)
 			continue;
 		rx->marked++;
 		if (seq + 1 > rx->max_seq)

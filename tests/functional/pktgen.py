@@ -45,13 +45,16 @@ REFUSED = [
 ]
 
 
-def run_pktgen(env, args, timeout=30, wrap=()):
-    """Run netvm-pktgen (under the command @wrap) on a net_ring loopback port with
-    app options @args; (exit status or None on a timeout, stdout, stderr)."""
+def run_pktgen(env, args, timeout=30, wrap=(), vdevs=None):
+    """Run netvm-pktgen (under the command @wrap) on a net_ring loopback port (or
+    the ports @vdevs) with app options @args; (exit status or None on a timeout,
+    stdout, stderr)."""
     prefix = env.unique("pg")
     env.add_cleanup(lambda: nvenv.remove_prefix_files(prefix))
-    cmd = list(wrap) + [env.binary(PKTGEN_BIN), "-l", "1", "--file-prefix", prefix, "--no-pci",
-           "--vdev", "net_ring0", "--log-level", "3", "--", "-r", "0"] + args
+    cmd = list(wrap) + [env.binary(PKTGEN_BIN), "-l", "1", "--file-prefix", prefix, "--no-pci"]
+    for vdev in vdevs or ["net_ring0"]:
+        cmd += ["--vdev", vdev]
+    cmd += ["--log-level", "3", "--"] + (["-r", "0"] if vdevs is None else []) + args
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
@@ -142,6 +145,37 @@ def check_yield_drain(env, chk):
            f"{calls} calls")
 
 
+def stamped(seq, tsc):
+    """A 64-byte frame that carries the generator's stamp: marker, @seq, @tsc."""
+    f = frame(60)
+    return f[:42] + struct.pack("!H", 0x4e56) + struct.pack("<QQ", seq, tsc) + f[60:]
+
+
+def check_stale_stamps(env, chk):
+    """Frames with the marker that this run did not send (a capture of an earlier
+    run, a stray frame) are counted as received, not as stamped: they must not
+    make sequence gaps, reordering or latency samples."""
+    stale = env.path("stale.pcap")
+    pcaps.write(stale, [stamped(1000000, 12345), stamped(2**64 - 1, 1), stamped(3, 2**63)])
+    # RX on a net_pcap port that plays the capture once; TX on net_ring0.
+    rc, out, err = run_pktgen(env, ["-t", "0", "-r", "1", "-R", "1k", "-T", "0.2"],
+                              vdevs=["net_ring0", f"net_pcap1,rx_pcap={stale},"
+                                     f"tx_pcap={env.path('tx.pcap')}"])
+    res = result_of(chk, "pktgen, RX from a capture of stamped frames", rc, out, err)
+    if res is not None:
+        chk.eq(res["rx"], 3, "the 3 frames are received")
+        chk.eq((res["marked"], res["seq_gaps"], res["out_of_order"],
+                res["latency_ns"]["samples"]), (0, 0, 0, 0),
+               "none of them is counted as stamped (marked, seq_gaps, out_of_order, samples)")
+    # The same capture replayed by --pcap, back on net_ring0: no stamp counts.
+    rc, out, err = run_pktgen(env, ["--pcap", stale, "-R", "1k", "-T", "0.2"])
+    res = result_of(chk, "pktgen --pcap of stamped frames", rc, out, err)
+    if res is not None:
+        chk.ok(res["rx"] > 0 and res["marked"] == 0 and res["seq_gaps"] == 0 and
+               res["latency_ns"]["samples"] == 0,
+               "--pcap: the replayed frames' stamps are not counted (no latency)", str(res))
+
+
 def check_help(env, chk):
     """--help, with no "--" or after it, prints the generator's usage and starts no DPDK."""
     prefix = env.unique("pgh")
@@ -195,6 +229,9 @@ def main():
 
     chk.section("--pcap")
     check_pcaps(env, chk)
+
+    chk.section("stamps this run did not send")
+    check_stale_stamps(env, chk)
 
     chk.section("-o FILE")
     rc, out, err = run_pktgen(env, ["-R", "10k", "-T", "0.2", "-o", env.path("r.json")])
