@@ -68,7 +68,7 @@ nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o)
 	};
 	const char *prog = argv[0];
 	unsigned long v;
-	int opt, i;
+	int opt, i, li;
 
 	memset(o, 0, sizeof(*o));
 	o->socket_path = NL_DEFAULT_SOCKET;
@@ -94,7 +94,8 @@ nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o)
 	argc = i;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:r:q:h", longopts, NULL)) != -1) {
+	li = -1; /* the long option given, for a message; -1: a short one */
+	while ((opt = getopt_long(argc, argv, "s:r:q:h", longopts, &li)) != -1) {
 		switch (opt) {
 		case 's':
 			o->socket_path = optarg;
@@ -129,6 +130,7 @@ nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o)
 			nl_usage(stderr, prog, nf);
 			return -EINVAL;
 		}
+		li = -1;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "%s: unexpected argument '%s' (app options go after --)\n",
@@ -141,6 +143,11 @@ nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "%s: bad value '%s' for option %s\n", prog, optarg, argv[optind - 1]);
+	/* argv[optind - 1] is the value when it came as a word of its own */
+	if (li >= 0)
+		fprintf(stderr, "%s: bad value '%s' for option --%s\n", prog, optarg,
+			longopts[li].name);
+	else
+		fprintf(stderr, "%s: bad value '%s' for option -%c\n", prog, optarg, opt);
 	return -EINVAL;
 }

@@ -170,6 +170,25 @@ def main():
            f"status {rc}")
     chk.ok(nocore in nf.stderr(), "its message names the socket path", nf.tail())
 
+    chk.section("an NF's netlib option with a bad value (found before attaching)")
+    for i, (args, named) in enumerate(((["-r", "300"], "option -r"),
+                                       (["-r", "1", "--stats", "0x5"], "option --stats"),
+                                       (["--role=1", "-q", "0"], "option -q"))):
+        what = "netvm-bridge " + " ".join(args)
+        nf = Proc(env, f"bridge-bad-value{i}", [env.binary(nvenv.BRIDGE_BIN) or nvenv.BRIDGE_BIN,
+                                                "-s", nocore] + args)
+        try:
+            nf.start()
+            rc = nf.wait(15)
+        except OSError as exc:
+            rc = f"cannot run: {exc}"
+        if rc is None:
+            nf.kill()
+        chk.ok(isinstance(rc, int) and rc > 0, f"{what}: exits non-zero by itself",
+               f"status {rc}")
+        chk.ok(f"'{args[-1]}' for {named}" in nf.stderr(),
+               f"{what}: its message names the value and {named}", nf.tail())
+
     chk.section("an NF's app option it does not have")
     core = Core(env, "e", GOOD, null_port)
     err = core.start_ready()
