@@ -64,7 +64,8 @@ usage(FILE *f, const char *prog)
 		"  -f, --flows N         flows: source address and source port + 0..N-1, N <= 1048576 (default 1)\n"
 		"      --src-ip A --dst-ip A --sport P --dport P   first flow (10.0.1.1 10.0.2.1 1024 5001)\n"
 		"      --dst-mac M       destination MAC (default 02:00:00:00:00:01)\n"
-		"      --pcap FILE       replay FILE in a loop instead (no latency: frames are not stamped)\n"
+		"      --pcap FILE       replay FILE in a loop instead (no latency: frames are not stamped;\n"
+		"                        not with -s, -f, --src-ip, --dst-ip, --sport, --dport, --dst-mac)\n"
 		"  -T, --seconds S       TX time, 0 < S <= 1000000 (default 10)\n"
 		"      --drain-ms MS     RX time after TX stops, MS <= 1e9 (default 100)\n"
 		"      --retry           resend frames the port refused (backpressure) instead of losing them\n"
@@ -180,6 +181,7 @@ parse_mac(const char *s, uint8_t mac[6])
 struct pg_opts {
 	double pct, link_gbps, link_timeout;
 	bool rate_set, link_set;	/* -R, --link-gbps given */
+	int tpl_opt;			/* an option of the templates given (-s ...), or 0 */
 	bool wait_signal, hold;
 	const char *json;
 	long rx_port;
@@ -329,6 +331,8 @@ parse_args(struct pg_conf *c, struct pg_opts *o, int argc, char **argv)
 				opt_name(longopts, opt));
 			return r;
 		}
+		if (strchr("sfSDabM", opt) != NULL)
+			o->tpl_opt = opt;
 	}
 	if (optind != argc) {
 		fprintf(stderr, "pktgen: unexpected argument '%s'\n", argv[optind]);
@@ -336,6 +340,11 @@ parse_args(struct pg_conf *c, struct pg_opts *o, int argc, char **argv)
 	}
 	if (o->rate_set && o->pct > 0) {
 		fprintf(stderr, "pktgen: -R/--rate and -p/--rate-pct do not go together\n");
+		return -EINVAL;
+	}
+	if (c->pcap != NULL && o->tpl_opt != 0) {
+		fprintf(stderr, "pktgen: --%s does not go with --pcap (its frames are sent as "
+			"they are)\n", opt_name(longopts, o->tpl_opt));
 		return -EINVAL;
 	}
 	if (o->link_set && o->pct == 0) {

@@ -42,6 +42,12 @@ REFUSED = [
     (["-R", "1k", "-p", "50"], "--rate-pct"),
     (["-p", "50", "-R", "1k"], "--rate-pct"),
     (["-R", "1k", "--link-gbps", "40"], "--link-gbps"),
+    # what --pcap replays is the capture's frames as they are
+    (["--pcap", "PCAP", "-f", "4"], "--flows"),
+    (["--pcap", "PCAP", "-s", "128"], "--size"),
+    (["--dst-mac", "02:00:00:00:00:09", "--pcap", "PCAP"], "--dst-mac"),
+    (["--pcap", "PCAP", "--src-ip", "10.9.9.9"], "--src-ip"),
+    (["--pcap", "PCAP", "--dport", "9"], "--dport"),
 ]
 
 
@@ -252,8 +258,10 @@ def main():
     chk.ok(bad in err, "its message names the file", f"stderr {err[-300:]!r}")
 
     chk.section("bad option values")
+    good_pcap = env.path("good.pcap")
+    pcaps.write(good_pcap, [frame(60)])
     for args, option in REFUSED:
-        check_refused(env, chk, args, option)
+        check_refused(env, chk, [good_pcap if a == "PCAP" else a for a in args], option)
     env.done(chk)
 
 
