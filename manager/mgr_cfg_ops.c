@@ -71,7 +71,7 @@ static int
 mgr_scale_vms(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key,
 	      struct mgr_scale_cfg *p)
 {
-	unsigned int i, n = (unsigned int)config_setting_length(s);
+	unsigned int i, j, n = (unsigned int)config_setting_length(s);
 
 	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
 		return mgr_fail(x, s, key, "expected [ \"VM\", ... ], got %s", cfg_type_name(s));
@@ -83,6 +83,11 @@ mgr_scale_vms(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *key,
 
 		if (v == NULL || v[0] == '\0' || strlen(v) >= MGR_CFG_NAME_LEN)
 			return mgr_fail(x, e, key, "element %u: expected a VM name", i);
+		/* one VM would be two instances, started twice and counted twice */
+		for (j = 0; j < i; j++)
+			if (strcmp(p->vms[j], v) == 0)
+				return mgr_fail(x, e, key, "element %u: VM '%s' is named twice "
+						"(element %u)", i, v, j);
 		snprintf(p->vms[i], sizeof(p->vms[i]), "%s", v);
 	}
 	p->nb_vms = n;

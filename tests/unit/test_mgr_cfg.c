@@ -733,6 +733,11 @@ test_ops_errors(void **state)
 		     "scale[1].role", "role 1 has a policy already (scale[0], line 2)");
 	expect_error("scale = (\n  { role = 1; method = \"vm\"; vms = [ \"a\" ]; max = 1; }\n);\n",
 		     "{ role", "scale[0].vms", "no VM 'a' in the vms list");
+	/* a VM named twice would be two instances of one VM */
+	expect_error("vms = (\n  { name = \"a\"; role = 1; kernel = \"vmlinux\"; autostart = false; }\n"
+		     ");\nscale = (\n  { role = 1; method = \"vm\"; max = 2;\n"
+		     "    vms = [ \"a\", \"a\" ]; }\n);\n", "vms = [", "scale[0].vms",
+		     "element 1: VM 'a' is named twice");
 	/* dos */
 	expect_error("dos = {\n  chain = \"web\"; filter_role = 9; filter = \"x\"; };\n", "dos",
 		     "dos", "detects nothing");
