@@ -184,6 +184,8 @@ int mgr_state_lease_write(const char *path, uint32_t nf_id, uint64_t token);
 int mgr_state_lease_read(const char *path, uint32_t *nf_id, uint64_t *token);
 void mgr_state_lease_end(const struct mgr_cfg *c, const char *path);
 bool mgr_state_pid_is_vm(pid_t pid, const char *sock_path);
+pid_t mgr_state_find_vm(const char *sock_path);
+pid_t mgr_state_vm_pid(const char *pidfile, const char *sock_path, const char *what);
 void mgr_state_kill(pid_t pid);
 void mgr_state_orphans(const struct mgr_cfg *c);
 

@@ -864,17 +864,19 @@ static void
 idle_orphan(struct mgr *m, const char *name, const char *pidfile)
 {
 	static const char *const gone[] = { "agent", "qmp", "sock", "console", "log" };
-	char path[MGR_CFG_PATH_LEN], nf[48] = "";
+	char path[MGR_CFG_PATH_LEN], nf[48] = "", what[MGR_CFG_NAME_LEN + 16];
 	uint64_t token;
 	uint32_t id;
 	unsigned int i;
-	pid_t pid = mgr_state_pid_read(pidfile);
+	pid_t pid = 0;
 
 	if (idle_path(path, sizeof(path), m, name, IDLE_LEASE_EXT) == 0 &&
 	    mgr_state_lease_read(path, &id, &token) == 0)
 		snprintf(nf, sizeof(nf), "; ending the lease of its nf id %u", id);
-	if (idle_path(path, sizeof(path), m, name, "agent") == 0 &&
-	    mgr_state_pid_is_vm(pid, path)) {
+	snprintf(what, sizeof(what), "idle vm %s", name);
+	if (idle_path(path, sizeof(path), m, name, "agent") == 0)
+		pid = mgr_state_vm_pid(pidfile, path, what);
+	if (pid > 0) {
 		mgr_log("idle vm %s: stopping QEMU pid %d left by a previous netvm-manager%s",
 			name, (int)pid, nf);
 		mgr_state_kill(pid);

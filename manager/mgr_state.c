@@ -158,17 +158,19 @@ mgr_state_lease_read(const char *path, uint32_t *nf_id, uint64_t *token)
 }
 
 /* Whether process @pid runs and its command line names @sock_path, as QEMU's
- * option syntax writes it (commas doubled); false when it cannot be read. */
-bool
-mgr_state_pid_is_vm(pid_t pid, const char *sock_path)
+ * option syntax writes it (commas doubled), after @prefix; false when it
+ * cannot be read. */
+static bool
+pid_names(pid_t pid, const char *prefix, const char *sock_path)
 {
-	char path[64], buf[8192], esc[2 * MGR_CFG_PATH_LEN];
-	size_t n, i, len;
+	char path[64], buf[8192], esc[2 * MGR_CFG_PATH_LEN + 8];
+	size_t n, i, len, pre = strlen(prefix);
 	FILE *f;
 
-	if (pid <= 1)
+	if (pid <= 1 || pre >= 8)
 		return false;
-	len = strlen(mgr_qemu_esc(sock_path, esc, sizeof(esc)));
+	memcpy(esc, prefix, pre);
+	len = pre + strlen(mgr_qemu_esc(sock_path, esc + pre, sizeof(esc) - pre));
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	f = fopen(path, "re");
 	if (f == NULL)
@@ -185,6 +187,63 @@ mgr_state_pid_is_vm(pid_t pid, const char *sock_path)
 		    (i + len == n || strchr(",\n", buf[i + len]) != NULL))
 			return true;
 	return false;
+}
+
+/* Whether process @pid runs and its command line names @sock_path, as QEMU's
+ * option syntax writes it (commas doubled); false when it cannot be read. */
+bool
+mgr_state_pid_is_vm(pid_t pid, const char *sock_path)
+{
+	return pid_names(pid, "", sock_path);
+}
+
+/*
+ * The QEMU of @sock_path (a VM's chardev socket, an idle VM's agent socket)
+ * when its pidfile does not name it (truncated, overwritten, gone): the
+ * first process whose command line has "path=" and that socket, as a QEMU
+ * chardev option says it. 0 when none runs. Cannot fail.
+ */
+pid_t
+mgr_state_find_vm(const char *sock_path)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t pid = 0, self = getpid();
+
+	if (d == NULL)
+		return 0;
+	while (pid == 0 && (e = readdir(d)) != NULL) {
+		char *end;
+		long v = strtol(e->d_name, &end, 10);
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || *end != '\0' || v > INT_MAX ||
+		    (pid_t)v == self)
+			continue;
+		if (pid_names((pid_t)v, "path=", sock_path))
+			pid = (pid_t)v;
+	}
+	closedir(d);
+	return pid;
+}
+
+/* The QEMU of pidfile @pidfile whose command line names @sock_path, or, when
+ * the file exists but does not name one, the one mgr_state_find_vm() finds
+ * (logged for @what); 0 when none runs. Cannot fail. */
+pid_t
+mgr_state_vm_pid(const char *pidfile, const char *sock_path, const char *what)
+{
+	pid_t pid = mgr_state_pid_read(pidfile), found;
+
+	if (pid > 0 && mgr_state_pid_is_vm(pid, sock_path))
+		return pid;
+	if (access(pidfile, F_OK) < 0)
+		return 0;
+	found = mgr_state_find_vm(sock_path);
+	if (found > 0)
+		mgr_log("%s: %s does not hold its QEMU's pid (%s); QEMU pid %d found by its "
+			"socket %s", what, pidfile, pid > 0 ? "another process's" : "no pid",
+			(int)found, sock_path);
+	return found;
 }
 
 /* Stop process @pid, not a child of ours (no waitpid): SIGTERM, then SIGKILL
@@ -230,7 +289,7 @@ mgr_state_orphan(const struct mgr_cfg *c, const char *name)
 	static const char *const gone[] = { "log", "console", "qmp", "xml" };
 	const struct mgr_launcher *lv = mgr_launcher_get(MGR_LAUNCH_LIBVIRT);
 	char file[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16];
-	char sock[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16];
+	char sock[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16], what[MGR_CFG_NAME_LEN + 8];
 	unsigned int i;
 	pid_t pid;
 
@@ -247,8 +306,9 @@ mgr_state_orphan(const struct mgr_cfg *c, const char *name)
 	}
 	snprintf(file, sizeof(file), "%s/%s.pid", c->state_dir, name);
 	snprintf(sock, sizeof(sock), "%s/%s.sock", c->state_dir, name);
-	pid = mgr_state_pid_read(file);
-	if (pid > 0 && mgr_state_pid_is_vm(pid, sock)) {
+	snprintf(what, sizeof(what), "vm %s", name);
+	pid = mgr_state_vm_pid(file, sock, what);
+	if (pid > 0) {
 		mgr_log("vm %s: not configured any more; stopping QEMU pid %d left by a "
 			"previous netvm-manager", name, (int)pid);
 		mgr_state_kill(pid);

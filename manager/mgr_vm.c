@@ -642,7 +642,13 @@ mgr_vm_adopt(struct mgr_vm *vm)
 		mgr_log("vm %s: not adopted: %s", vm->cfg->name, err);
 		return;
 	}
-	vm->pid = mgr_state_pid_read(vm->pid_path);
+	/* a pidfile that does not name the QEMU (truncated, overwritten): the
+	 * QEMU is found by its chardev socket, rather than left running on
+	 * regions whose lease is ended below */
+	snprintf(err, sizeof(err), "vm %s", vm->cfg->name);
+	vm->pid = vm->cfg->launcher == MGR_LAUNCH_QEMU ?
+		  mgr_state_vm_pid(vm->pid_path, vm->sock_path, err) :
+		  mgr_state_pid_read(vm->pid_path);
 	vm->pid_is_child = false;
 	if (vm->launcher->is_running(vm) == 1) {
 		if (mgr_vm_adopt_lease(vm, err, sizeof(err)) == 0) {
@@ -653,6 +659,10 @@ mgr_vm_adopt(struct mgr_vm *vm)
 			/* QEMU's chardev connection ended with the old manager; it
 			 * does not reconnect, and needs nothing more from it. */
 			unlink(vm->sock_path);
+			if (vm->cfg->launcher == MGR_LAUNCH_QEMU &&
+			    mgr_state_pid_read(vm->pid_path) != vm->pid &&
+			    mgr_state_pid_write(vm->pid_path, vm->pid) < 0)
+				mgr_log("vm %s: cannot write %s", vm->cfg->name, vm->pid_path);
 			mgr_log("vm %s: adopted QEMU (%s launcher, pid %d) left running by a "
 				"previous netvm-manager, with its core lease: nf id %u",
 				vm->cfg->name, vm->launcher->name, (int)vm->pid, vm->att.nf_id);

@@ -27,7 +27,10 @@ configuration in the work directory with relative paths:
   orphan     the manager killed (SIGKILL), started again with v1 only: v2's QEMU
              is stopped, its pidfile, socket, lease, log, console and QMP socket
              removed, the core has v1's instance only; this comes before v1's
-             adoption in the log
+             adoption in the log; v1.pid emptied, v3.pid holding another
+             process's pid and idle0.idle-pid garbage: each QEMU is found by its
+             socket (v1 adopted, its pidfile written again; v3's and idle0's
+             stopped), the other process spared
   idle       the same restart, idle.count 2 -> 1: both idle VMs' QEMUs are
              stopped (a line each in the log), idle1's files removed, its NF's
              lease ended (v3's lease, put in idle1.idle-lease as a busy idle VM
@@ -389,6 +392,11 @@ def main():
         f.write(f"{decoy.pid}\n")
     with open(os.path.join(mgr.state_dir, "idle.template"), "w") as f:
         f.write("a template the killed manager left\n")
+    # pidfiles that do not name their QEMU: each is found by its socket all the same
+    for name, text in (("v1.pid", ""), ("v3.pid", f"{decoy.pid}\n"),
+                       ("idle0.idle-pid", "garbage\n")):
+        with open(os.path.join(mgr.state_dir, name), "w") as f:
+            f.write(text)
     write_conf(conf, core, ["v1"], idle=1)
     err = mgr.start_ready()
     if err:
@@ -397,6 +405,10 @@ def main():
     while mgrtest.pid_alive(pids["v2"]) and time.monotonic() < deadline:
         time.sleep(0.1)
     chk.ok(not mgrtest.pid_alive(pids["v2"]), "v2's QEMU is stopped", f"pid {pids['v2']}")
+    while mgrtest.pid_alive(pids["v3"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    chk.ok(not mgrtest.pid_alive(pids["v3"]), "v3's QEMU is stopped, though v3.pid holds "
+           "another process's pid", f"pid {pids['v3']}" + mgr.tail())
     there = [f for f in gone if os.path.lexists(os.path.join(mgr.state_dir, f))]
     chk.eq(there, [], "v2's pidfile, socket, lease, log, console and QMP socket are removed")
     chk.ok(os.path.exists(os.path.join(mgr.state_dir, "v1.log")), "v1's log stays")
@@ -404,7 +416,10 @@ def main():
     chk.ok(ok, "the core has v1's instance only (v2's lease and idle1's NF's ended)",
            f"instances {attached(st)}, VMs {nf_ids}")
     ok, vm = mgr.wait_vm("v1", lambda v: v.get("adopted") is True, 10)
-    chk.ok(ok and vm.get("pid") == pids["v1"], "v1's QEMU is adopted", f"{vm}")
+    chk.ok(ok and vm.get("pid") == pids["v1"], "v1's QEMU is adopted, though v1.pid was "
+           "empty", f"{vm}" + mgr.tail())
+    chk.eq(mgrtest.read_pid(os.path.join(mgr.state_dir, "v1.pid")), pids["v1"],
+           "v1.pid holds its QEMU's pid again")
     log = mgr.stdout()
     orphan = log.find("vm v2: not configured any more; stopping QEMU")
     adopted = log.find("vm v1: adopted QEMU")
