@@ -458,7 +458,8 @@ mgr_parse_ports(struct mgr_cfg_ctx *x, const config_setting_t *s, struct mgr_cfg
 	for (i = 0; i < 2; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, i);
 
-		if (config_setting_type(e) != CONFIG_TYPE_INT)
+		if (config_setting_type(e) != CONFIG_TYPE_INT &&
+		    config_setting_type(e) != CONFIG_TYPE_INT64)
 			return mgr_fail(x, s, key, "expected two integers, got %s",
 					cfg_type_name(e));
 		v[i] = config_setting_get_int64(e);

@@ -402,6 +402,18 @@ test_migrate(void **state)
 	assert_int_equal(c.migrate_ports[1], 7419);
 	assert_string_equal(c.migrate_key, key);
 	mgr_cfg_free(&c);
+	/* 64-bit integers (an L) are integers too, as for every other key */
+	write_file("mig.conf", "manager = { migrate_listen = \"127.0.0.1:7400\";\n"
+		   "  migrate_ports = [ 7410L, 7419L ]; migrate_key = \"mig.key\"; };\n", path,
+		   sizeof(path));
+	if (mgr_cfg_load(path, &c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(c.migrate_ports[0], 7410);
+	assert_int_equal(c.migrate_ports[1], 7419);
+	mgr_cfg_free(&c);
+	expect_error("manager = { migrate_key = \"mig.key\"; migrate_listen = \"0.0.0.0:1\";\n"
+		     "  migrate_ports = [ 7410.0, 7419.0 ]; };\n", "migrate_ports",
+		     "manager.migrate_ports", "expected two integers, got a float");
 	/* a source only: the key without listening */
 	write_file("mig.conf", "manager = { migrate_key = \"mig.key\"; };\n", path, sizeof(path));
 	assert_int_equal(mgr_cfg_load(path, &c, err, sizeof(err)), 0);
