@@ -9,6 +9,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,68 @@ read_text(const char *path, char **text, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The line of the first integer in @text that libconfig (1.5) would store
+ * wrapped: a decimal one outside the 32-bit range, or a hexadecimal one
+ * above 0x7fffffff, without the L of a 64-bit integer (its reader keeps
+ * the low 32 bits: 4294968296 would be read as 1000). The literal goes to
+ * @num. 0 when there is none.
+ */
+static int
+cfg_wrapped_int(const char *text, char *num, size_t numlen)
+{
+	const char *p = text, *q;
+	int line = 1;
+
+	while (*p != '\0') {
+		if (*p == '\n') {
+			line++;
+			p++;
+		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+			p += strcspn(p, "\n");
+		} else if (p[0] == '/' && p[1] == '*') {
+			for (p += 2; *p != '\0' && !(p[0] == '*' && p[1] == '/'); p++)
+				line += *p == '\n';
+			p += *p != '\0' ? 2 : 0;
+		} else if (*p == '"') {
+			for (p++; *p != '\0' && *p != '"'; p++) {
+				line += *p == '\n';
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+			}
+			p += *p != '\0';
+		} else if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '*') {
+			p += 1 + strspn(p + 1, "-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					"0123456789_*");
+		} else if ((*p >= '0' && *p <= '9') ||
+			   ((*p == '-' || *p == '+') && p[1] >= '0' && p[1] <= '9')) {
+			bool hex, neg = *p == '-';
+			unsigned long long v;
+			const char *d = p + (*p == '-' || *p == '+');
+
+			hex = d[0] == '0' && (d[1] == 'x' || d[1] == 'X');
+			q = d + (hex ? 2 + strspn(d + 2, "0123456789abcdefABCDEF") :
+				 strspn(d, "0123456789"));
+			if (*q == 'L' || *q == '.' || (!hex && (*q == 'e' || *q == 'E'))) {
+				/* a 64-bit integer or a float: as libconfig reads it */
+				p = q + 1;
+				continue;
+			}
+			errno = 0;
+			v = strtoull(hex ? d + 2 : d, NULL, hex ? 16 : 10);
+			if (errno == ERANGE || v > (hex ? 0x7fffffffULL :
+						    neg ? 0x80000000ULL : 0x7fffffffULL)) {
+				snprintf(num, numlen, "%.*s", (int)(q - p), p);
+				return line;
+			}
+			p = q;
+		} else {
+			p++;
+		}
+	}
+	return 0;
+}
+
 int
 cfg_read_file(config_t *lc, const char *path, char *err, size_t errlen)
 {
@@ -142,6 +205,17 @@ cfg_read_file(config_t *lc, const char *path, char *err, size_t errlen)
 				 config_error_file(lc) != NULL ? config_error_file(lc) : path,
 				 config_error_line(lc), config_error_text(lc));
 		rc = -EINVAL;
+	} else {
+		char num[64];
+		int line = cfg_wrapped_int(text, num, sizeof(num));
+
+		if (line > 0) {
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "%s:%d: syntax: the integer %s does not fit "
+					 "in 32 bits (write %sL for a 64-bit integer)", path, line,
+					 num, num);
+			rc = -EINVAL;
+		}
 	}
 	free(text);
 	return rc;

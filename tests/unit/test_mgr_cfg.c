@@ -291,6 +291,19 @@ test_errors(void **state)
 		     "role", "vms[0].role", "256 is out of range 0..255");
 	expect_error("manager = {\n  restart_backoff_ms = 5; };\n", "restart_backoff_ms",
 		     "manager.restart_backoff_ms", "out of range");
+	/* libconfig keeps the low 32 bits of a larger integer without its L:
+	 * 4294968296 would be 1000, in range */
+	expect_error("manager = {\n  restart_backoff_ms = 4294968296; };\n", "restart_backoff_ms",
+		     "syntax", "the integer 4294968296 does not fit in 32 bits (write 4294968296L");
+	expect_error("manager = { socket = \"/x 99999999999\"; # 99999999999\n"
+		     "  restart_limit = 0x1000003e8; };\n", "restart_limit", "syntax",
+		     "the integer 0x1000003e8 does not fit in 32 bits");
+	expect_error("vms = (\n  { name = \"a\"; role = 1; kernel = \"vmlinux\";\n"
+		     "    memory = -2147483649; }\n);\n", "memory", "syntax",
+		     "the integer -2147483649 does not fit");
+	expect_error("manager = {\n  restart_backoff_ms = 4294968296L; };\n",
+		     "restart_backoff_ms", "manager.restart_backoff_ms",
+		     "4294968296 is out of range 10..3600000");
 	expect_error("manager = {\n  restart_backoff_ms = 5000;\n  restart_backoff_max_ms = 100; };\n",
 		     "restart_backoff_max_ms", "manager.restart_backoff_max_ms",
 		     "less than restart_backoff_ms");
