@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -325,6 +326,10 @@ main(int argc, char **argv)
 	unsigned int i;
 	int opt;
 
+	/* Whatever the caller's umask, what the manager and its QEMUs create
+	 * (pidfiles, chardev and QMP sockets: a QMP socket anyone can write to
+	 * is a root QEMU anyone controls) is writable by its owner only. */
+	umask(umask(0) | 022);
 	for (i = 0; i < MGR_CTL_CONNS; i++)
 		m.ctl_conns[i].fd = -1;
 

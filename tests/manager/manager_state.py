@@ -38,6 +38,8 @@ configuration in the work directory with relative paths:
              removed; an unrelated process whose pid is in idle7.idle-pid is not
              killed (its command line names no idle7.agent), the pidfile removed;
              idle0 runs in a fresh QEMU whose pid is in idle0.idle-pid
+             the restart is under umask 000: idle0's agent and QMP sockets
+             (its QEMU's) and the pidfiles are not writable by group or others
   stop       SIGTERM: the manager exits 0, the core has every buffer back
 
 Needs root and hugepages.
@@ -398,6 +400,8 @@ def main():
         with open(os.path.join(mgr.state_dir, name), "w") as f:
             f.write(text)
     write_conf(conf, core, ["v1"], idle=1)
+    # the restart under umask 000: what the manager and its QEMUs make stays theirs
+    mgr.argv = [a.replace("umask 077", "umask 000") for a in mgr.argv]
     err = mgr.start_ready()
     if err:
         chk.fatal("netvm-manager starts again with v1 only", err)
@@ -451,6 +455,15 @@ def main():
            "idle0 boots in a fresh stand-in QEMU", f"pid {new}, old {idle_old['idle0']}")
     chk.eq(mgrtest.read_pid(os.path.join(mgr.state_dir, "idle0.idle-pid")), new,
            "its pid is in idle0.idle-pid")
+    files = [os.path.join(mgr.state_dir, f) for f in ("idle0.agent", "idle0.qmp",
+                                                      "idle0.idle-pid", "v1.pid")]
+    deadline = time.monotonic() + 10
+    while not all(map(os.path.exists, files)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    open_to = {os.path.basename(f): oct(mode(f)) if mode(f) is not None else None
+               for f in files if mode(f) is None or mode(f) & 0o022}
+    chk.eq(open_to, {}, "under umask 000: idle0's agent and QMP sockets (its QEMU's) and "
+           "the pidfiles are writable by their owner only")
 
     chk.section("stop")
     chk.eq(mgr.stop(signal.SIGTERM, 30), 0, "netvm-manager exits 0 on SIGTERM")
