@@ -175,6 +175,7 @@ mgr_parse_files(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *ke
 {
 	char ekey[MGR_KEY_LEN + 16];
 	unsigned int i, n;
+	size_t k;
 	int rc;
 
 	if (config_setting_type(s) != CONFIG_TYPE_ARRAY)
@@ -194,10 +195,16 @@ mgr_parse_files(struct mgr_cfg_ctx *x, const config_setting_t *s, const char *ke
 			return rc;
 		colon = strchr(v, ':');
 		glen = colon != NULL ? (size_t)(colon - v) : 0;
-		if (v[0] != '/' || colon == NULL || colon[1] == '\0' ||
-		    strcspn(v, " \t\"") < glen || glen >= MGR_CFG_GUEST_PATH_LEN)
+		/* the guest path is a word of the kernel command line, which any
+		 * white space (a line break too) would end: the rest another parameter */
+		for (k = 0; k < glen && (unsigned char)v[k] > ' ' && v[k] != '"' && v[k] != 0x7f;
+		     k++)
+			;
+		if (v[0] != '/' || colon == NULL || colon[1] == '\0' || k < glen ||
+		    glen >= MGR_CFG_GUEST_PATH_LEN)
 			return mgr_fail(x, e, ekey, "'%s' is not \"/GUEST/PATH:HOST_FILE\" (an "
-					"absolute guest path without spaces, at most %u characters)", v,
+					"absolute guest path without white space, control characters "
+					"or '\"', at most %u characters)", v,
 					MGR_CFG_GUEST_PATH_LEN - 1);
 		memcpy(vm->files[i].guest, v, glen);
 		vm->files[i].guest[glen] = '\0';

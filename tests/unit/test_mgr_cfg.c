@@ -326,6 +326,14 @@ test_errors(void **state)
 		     "vms[0].files[0]", "is not \"/GUEST/PATH:HOST_FILE\"");
 	expect_error(VM_HEAD "    files = [ \"/etc/routes\" ]; }\n);\n", "files", "vms[0].files[0]",
 		     "is not \"/GUEST/PATH:HOST_FILE\"");
+	/* a line break (any white space) would end the guest path's word of the
+	 * kernel command line, the rest another parameter */
+	expect_error(VM_HEAD "    files = [ \"/etc/a\\nnetvm.run=x:vmlinux\" ]; }\n);\n", "files",
+		     "vms[0].files[0]", "without white space, control characters");
+	expect_error(VM_HEAD "    files = [ \"/etc/a\\fb:vmlinux\" ]; }\n);\n", "files",
+		     "vms[0].files[0]", "is not \"/GUEST/PATH:HOST_FILE\"");
+	expect_error(VM_HEAD "    files = [ \"/etc/a\\\"b:vmlinux\" ]; }\n);\n", "files",
+		     "vms[0].files[0]", "is not \"/GUEST/PATH:HOST_FILE\"");
 	expect_error(VM_HEAD "    files = [ \"/etc/routes:absent.txt\" ]; }\n);\n", "files",
 		     "vms[0].files[0]", "absent.txt: No such file or directory");
 	/* a directory reads (access) but boots nothing */
