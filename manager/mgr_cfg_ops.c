@@ -121,6 +121,10 @@ mgr_parse_scale_one(struct mgr_cfg_ctx *x, const config_setting_t *g, const char
 	if (p->method == MGR_METHOD_VM && (vms == NULL || cmd != NULL))
 		return mgr_fail(x, g, key, "method \"vm\" needs 'vms' (VMs of the vms list) and "
 				"no 'command' (each VM's nf says what runs)");
+	if (cmd != NULL && p->command[strspn(p->command, " \t")] == '\0') {
+		snprintf(mkey, sizeof(mkey), "%s.command", key);
+		return mgr_fail(x, cmd, mkey, "holds no word: give the NF to run");
+	}
 	if (p->min > p->max)
 		return mgr_fail(x, g, key, "min %u is above max %u", p->min, p->max);
 	if (p->method == MGR_METHOD_VM && p->max > p->nb_vms)

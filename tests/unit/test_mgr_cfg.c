@@ -743,6 +743,9 @@ test_ops_errors(void **state)
 		     "    metric = \"cpu\"; }\n);\n", "metric", "scale[0].metric", "not one of");
 	expect_error("scale = (\n  { role = 1; max = 2; }\n);\n", "{ role", "scale[0]",
 		     "method \"process\" needs 'command'");
+	/* white space only: every start would fail ("empty command") */
+	expect_error("scale = (\n  { role = 1; max = 2;\n    command = \" \\t \"; }\n);\n", "command",
+		     "scale[0].command", "holds no word");
 	expect_error("scale = (\n  { role = 1; method = \"vm\"; command = \"x\"; max = 1; }\n);\n",
 		     "{ role", "scale[0]", "method \"vm\" needs 'vms'");
 	expect_error(IDLE_GROUP "scale = (\n  { role = 1; method = \"idle\"; max = 2; }\n);\n",
