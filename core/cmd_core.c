@@ -345,6 +345,7 @@ core_cmd_core(struct core *c, const char *text, size_t len, char **out, size_t *
 		line[--ll] = '\0';
 	p = line;
 	verb = word(&p);
+	p += strspn(p, " \t\r"); /* the blanks between words are any number */
 	rc = 0;
 	changing = false;
 	if (has_data(data) && (strcmp(verb, "help") == 0 || strcmp(verb, "dos") == 0 ||

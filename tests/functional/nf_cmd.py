@@ -307,6 +307,11 @@ def core_part(chk, env, nv, core, fw):
                f"a request cut short in {what}: -EINVAL, says so", f"{got} {text!r}")
     # a core command is text: a NUL byte would cut it (or a rule, a file) short
     rules0 = nv("rule", "list")[1]
+    # the words of a command are parted by any number of blanks
+    for line in (b"rule  list", b"rule \t list", b"  rule list  "):
+        got, text = ctl.core_request(sock, b"core %d\n%s" % (len(line), line))
+        chk.ok(got == 0 and text == rules0, f"{line!r} lists the rules as 'rule list' does",
+               f"{got} {text!r}")
     got, text = ctl.core_request(sock, b"core 14\nrule list\0junk")
     chk.ok(got == -22 and "NUL" in text, "a NUL in a core command: -EINVAL, says so",
            f"{got} {text!r}")
