@@ -63,6 +63,14 @@ def main():
         core = f.read()
     chk.ok(re.search(r"^ExecReload=\S*/netvmctl .*core reload \$\{NETVM_CONFIG\}$", core,
                      re.M) is not None, "netvm-core: ExecReload is netvmctl core reload")
+    # a reload of a large rule set takes minutes: netvmctl's default 10 s and
+    # systemd's 90 s would call a reload the core then makes a failure
+    wait = re.search(r"^ExecReload=\S*/netvmctl .*-t (\d+) ", core, re.M)
+    limit = re.search(r"^TimeoutStartSec=(\d+)$", core, re.M)
+    chk.ok(wait is not None and int(wait.group(1)) >= 600 and limit is not None and
+           int(limit.group(1)) > int(wait.group(1)),
+           "netvm-core: the reload waits 600 s, and systemd longer",
+           f"{wait and wait.group(0)} {limit and limit.group(0)}")
     chk.ok(re.search(r"^ExecStart=\S*/netvm-core .*-- -c \$\{NETVM_CONFIG\}", core, re.M)
            is not None, "netvm-core: ExecStart reads NETVM_CONFIG")
 
