@@ -73,6 +73,42 @@ test_print_empty_label(void **state)
 	finish(&x);
 }
 
+/* MAXLENGTH -1 prints every byte, and a label longer than any line buffer
+ * is printed whole, as Click's (its line grows as needed). */
+static void
+test_print_long(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t p, d;
+	static uint8_t pkt[1500];
+	char label[6001], conf[6100];
+	const char *c;
+	size_t want;
+
+	(void)state;
+	memset(label, 'L', sizeof(label) - 1);
+	label[sizeof(label) - 1] = 0;
+	snprintf(conf, sizeof(conf), "%s, -1", label);
+	for (size_t i = 0; i < sizeof(pkt); i++)
+		pkt[i] = (uint8_t)i;
+	tg_init(&t);
+	p = tg_add(&t, "p", "Print", conf, "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, p, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "p", pkt, sizeof(pkt));
+	c = chat(&x);
+	/* LABEL ": " "1500 | ", 1500 bytes in hex with a space between groups
+	 * of 4 (374), a newline */
+	want = 6000 + 2 + 7 + 3000 + 374 + 1;
+	assert_int_equal(strlen(c), want);
+	assert_int_equal(strncmp(c, label, 6000), 0);
+	assert_int_equal(strncmp(c + 6000, ": 1500 | 00010203 04050607 ", 27), 0);
+	assert_string_equal(c + want - 18, "d4d5d6d7 d8d9dadb\n");
+	finish(&x);
+}
+
 static void
 test_tee_clones(void **state)
 {
@@ -1914,6 +1950,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_print_format),
 		cmocka_unit_test(test_print_empty_label),
+		cmocka_unit_test(test_print_long),
 		cmocka_unit_test(test_tee_clones),
 		cmocka_unit_test(test_classifier),
 		cmocka_unit_test(test_decipttl_checksum),

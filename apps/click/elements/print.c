@@ -71,38 +71,44 @@ print_action(struct ck_element *e, struct ck_pkt *p)
 {
 	struct print *pr = CK_PRIV(e, struct print);
 	FILE *f = ck_chatter(e->r);
-	char line[4096];
+	char buf[1024];
 	size_t n = 0;
 	uint32_t bytes = p->len;
 
 	if (!pr->active)
 		return p;
+	/* Written straight to the stream: a label or MAXLENGTH of any size is
+	 * printed whole, as Click's line grows as needed. */
 	if (pr->label.p && pr->label.len)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s: ", pr->label.p);
+		fprintf(f, "%s: ", pr->label.p);
 	if (pr->timestamp)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "%" PRId64 ".%06u: ",
-				      p->a.ts_sec, p->a.ts_usec);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "%4u", p->len);
+		fprintf(f, "%" PRId64 ".%06u: ", p->a.ts_sec, p->a.ts_usec);
+	fprintf(f, "%4u", p->len);
 	if (pr->maxlength >= 0 && bytes > (uint64_t)pr->maxlength)
 		bytes = (uint32_t)pr->maxlength;
-	if (bytes > 1000)
-		bytes = 1000;
 	if (pr->mode && bytes > 0) {
-		n += (size_t)snprintf(line + n, sizeof(line) - n, " | ");
-		for (uint32_t i = 0; i < bytes && n + 8 < sizeof(line); i++) {
+		fputs(" | ", f);
+		for (uint32_t i = 0; i < bytes; i++) {
+			if (n + 4 > sizeof(buf)) {
+				fwrite(buf, 1, n, f);
+				n = 0;
+			}
 			if (pr->mode == 1) {
+				static const char hexd[] = "0123456789abcdef";
+
 				if (i > 0 && i % 4 == 0)
-					line[n++] = ' ';
-				n += (size_t)snprintf(line + n, sizeof(line) - n, "%02x", p->data[i]);
+					buf[n++] = ' ';
+				buf[n++] = hexd[p->data[i] >> 4];
+				buf[n++] = hexd[p->data[i] & 15];
 			} else {
 				if (i % 8 == 0) /* as Click: before the first group too */
-					line[n++] = ' ';
-				line[n++] = p->data[i] >= 32 && p->data[i] < 127 ? (char)p->data[i] : '.';
+					buf[n++] = ' ';
+				buf[n++] = p->data[i] >= 32 && p->data[i] < 127 ? (char)p->data[i] : '.';
 			}
 		}
 	}
-	line[n] = 0;
-	fprintf(f, "%s\n", line);
+	buf[n++] = '\n';
+	fwrite(buf, 1, n, f);
 	return p;
 }
 
