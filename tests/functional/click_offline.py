@@ -114,6 +114,7 @@ netvm-click --offline, no root, no core engine.
   Tee            N other than the outputs used refused in Click's words
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
+  SetTimestamp   FIRST true sets the first-timestamp annotation, not the timestamp
   big            a chain of 200 000 elements (the documented limit) parses and
                  runs (names are indexed: it took minutes at 100 000); one
                  more is refused
@@ -2090,6 +2091,19 @@ def handlers_lists(env, chk):
            "Script: an exported variable listed, a set one not", out)
 
 
+def settimestamp_first(env, chk):
+    # SetTimestamp(FIRST true) sets FIRST_TIMESTAMP, the timestamp untouched
+    conf = ("InfiniteSource(LIMIT 1, STOP true, TIMESTAMP false) -> SetTimestamp(5.25) -> "
+            "SetTimestamp(7.5, FIRST true) -> "
+            "ToIPSummaryDump(-, FIELDS timestamp first_timestamp)")
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out.splitlines()[-1:], err), (0, ["5.250000 7.500000"], ""),
+           "SetTimestamp FIRST true: the first timestamp")
+    rc, out, err = click(env, "--simtime", "-e", conf.replace("7.5, ", ""))
+    chk.eq((rc, out.splitlines()[-1:], err), (0, ["5.250000 1000000000.000001"], ""),
+           "SetTimestamp FIRST true: now as the first timestamp")
+
+
 def main():
     env = nvenv.setup("click_offline", timeout=200, description=__doc__)
     chk = check.Checker("click_offline")
@@ -2219,6 +2233,8 @@ def main():
     tee_arms(env, chk)
     chk.section("Classifier's patterns")
     classifier_patterns(env, chk)
+    chk.section("SetTimestamp FIRST")
+    settimestamp_first(env, chk)
     chk.section("200 000 elements")
     big(env, chk)
     env.done(chk)

@@ -8,7 +8,8 @@
  *   FixIPSrc(IPADDR)            if the fix-ip-src annotation is set: source := IPADDR,
  *                               header checksum redone, annotation cleared
  *   StripIPHeader, UnstripIPHeader   data to the transport header / back to the IP header
- *   SetTimestamp([TIMESTAMP])   timestamp annotation := now (or the given SEC.USEC)
+ *   SetTimestamp([TIMESTAMP, FIRST])  timestamp annotation := now (or the given
+ *                               SEC.USEC); FIRST true: the first-timestamp annotation
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -21,7 +22,7 @@ struct ipanno {
 	int field; /* GetIPAddress: 0 offset, 1 src, 2 dst */
 	int64_t sec;
 	uint32_t usec;
-	bool fixed;
+	bool fixed, first;
 };
 
 static int
@@ -159,6 +160,8 @@ settimestamp_configure(struct ck_element *e)
 	};
 	int rc = ck_args_parse(e, a, 2);
 
+	s->first = first;
+
 	if (rc == 0 && ts.p) {
 		double t;
 
@@ -178,12 +181,21 @@ static struct ck_pkt *
 settimestamp_action(struct ck_element *e, struct ck_pkt *p)
 {
 	struct ipanno *s = CK_PRIV(e, struct ipanno);
+	int64_t sec = s->sec;
+	uint32_t usec = s->usec;
 
-	if (s->fixed) {
-		p->a.ts_sec = s->sec;
-		p->a.ts_usec = s->usec;
+	if (!s->fixed) {
+		uint64_t t = ck_now(e->r);
+
+		sec = (int64_t)(t / 1000000000u);
+		usec = (uint32_t)(t % 1000000000u / 1000u);
+	}
+	if (s->first) {
+		p->a.first_ts_sec = sec;
+		p->a.first_ts_usec = usec;
 	} else {
-		ck_pkt_stamp(e->r, p);
+		p->a.ts_sec = sec;
+		p->a.ts_usec = usec;
 	}
 	return p;
 }
