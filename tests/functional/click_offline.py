@@ -114,6 +114,8 @@ netvm-click --offline, no root, no core engine.
   Tee            N other than the outputs used refused in Click's words
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
+  IPPrint        no line for a packet without the IP header annotation, truncated-ip
+                 for a header shorter than 20 bytes, as Click's
   SetTimestamp   FIRST true sets the first-timestamp annotation, not the timestamp
   big            a chain of 200 000 elements (the documented limit) parses and
                  runs (names are indexed: it took minutes at 100 000); one
@@ -2091,6 +2093,16 @@ def handlers_lists(env, chk):
            "Script: an exported variable listed, a set one not", out)
 
 
+def ipprint_no_header(env, chk):
+    # Click's IPPrint prints nothing for a packet without a network header and
+    # "truncated-ip" for one whose header is cut short
+    conf = ("InfiniteSource(DATA \\<45 00 00 14 00 00>, LIMIT 1, STOP true, TIMESTAMP false) "
+            "-> IPPrint(a) -> MarkIPHeader -> IPPrint(b) -> Discard")
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, err.splitlines()), (0, ["b: 0.000000: truncated-ip"]),
+           "IPPrint: no annotation, no line; a short header: truncated-ip")
+
+
 def settimestamp_first(env, chk):
     # SetTimestamp(FIRST true) sets FIRST_TIMESTAMP, the timestamp untouched
     conf = ("InfiniteSource(LIMIT 1, STOP true, TIMESTAMP false) -> SetTimestamp(5.25) -> "
@@ -2233,6 +2245,8 @@ def main():
     tee_arms(env, chk)
     chk.section("Classifier's patterns")
     classifier_patterns(env, chk)
+    chk.section("IPPrint without an IP header")
+    ipprint_no_header(env, chk)
     chk.section("SetTimestamp FIRST")
     settimestamp_first(env, chk)
     chk.section("200 000 elements")

@@ -11,7 +11,9 @@
  *         | icmp EDST unreachable CODE [PROTO[/DPORT] | (mtu M)]
  *         | icmp TYPE [CODE]  (names of the filter language; "type N", "code N")
  *   else: SRC > DST: ip-proto-P; later fragments: SRC > DST: tcp|udp|icmp
- *   a header cut short: truncated-ip, truncated-tcp, truncated-udp, truncated-icmp;
+ *   a header cut short: truncated-ip, truncated-tcp, truncated-udp, truncated-icmp
+ *   (truncated-ip also for a header outside the packet's data, as after
+ *   StripIPHeader); no line at all without the IP header annotation, as Click's;
  *   fragments end with " (frag ID:LEN@OFFSET[+])"; CONTENTS hex|ascii
  *   appends MAXLENGTH (1500) bytes of the packet, PAYLOAD those after the
  *   transport header. ICMP identifiers print as Click on a little-endian host
@@ -205,23 +207,18 @@ ipprint_action(struct ck_element *e, struct ck_pkt *p)
 	const uint8_t *th;
 	bool first;
 
-	if (!x->active || !line) {
+	/* as Click's: no line for a packet without the IP header annotation */
+	if (!x->active || !line || !p->a.ip) {
 		free(line);
 		return p;
 	}
 	if (x->label.p && x->label.len)
 		OUT("%s: ", x->label.p);
-	if (!ip) {
-		OUT("(Not an IP packet)");
-		fprintf(f, "%s\n", line);
-		free(line);
-		return p;
-	}
 	if (x->timestamp)
 		OUT("%" PRId64 ".%06u: ", p->a.ts_sec, p->a.ts_usec);
 	if (x->paint)
 		OUT("paint %u: ", p->a.paint);
-	if (ck_pkt_avail(p, p->a.ip) < 20) {
+	if (!ip) { /* fewer than 20 bytes of header in the packet */
 		OUT("truncated-ip");
 		goto done;
 	}
