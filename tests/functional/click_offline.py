@@ -831,6 +831,14 @@ def icmperror(env, chk):
                              "host, BADADDRS 10.0.0.255) -> c :: Counter -> Discard",
                              "-h", "c.count")
         chk.eq((rc, out.strip()), (0, str(n)), f"{what}: {n} error(s)")
+    # every BADADDRS address counts, however many there are
+    many = " ".join(f"10.0.1.{i}" for i in range(1, 41))
+    for dst, n in (("10.0.1.40", 0), ("10.0.1.41", 1)):
+        rc, out, err = click(env, "-e", f"InfiniteSource({data_arg(udp_packet('10.0.0.2', dst))}"
+                             ", LIMIT 1, STOP true) -> MarkIPHeader -> ICMPError(9.9.9.9, "
+                             f"unreachable, host, BADADDRS {many}) -> c :: Counter -> Discard",
+                             "-h", "c.count")
+        chk.eq((rc, out.strip()), (0, str(n)), f"40 BADADDRS, destination {dst}: {n} error(s)")
     rc, out, err = click(env, "-q", "-e", "Idle -> ICMPError(9.9.9.9, echo) -> Discard")
     chk.ok(rc == 1 and "ICMP type 8 is not an error type" in err,
            "TYPE echo: refused as Click does", err)

@@ -26,7 +26,7 @@
 struct icmperr {
 	uint32_t src;
 	int64_t type, code, mtu, pmtu;
-	uint32_t bad[16];
+	uint32_t *bad; /* BADADDRS, every one given */
 	unsigned int nbad;
 	uint16_t id;
 	uint64_t sent, suppressed;
@@ -98,7 +98,9 @@ icmperr_configure(struct ck_element *e)
 		char **w;
 		int n = ck_args_words(bad.p, &w);
 
-		for (int i = 0; i < n && rc == 0 && x->nbad < 16; i++)
+		if (n < 0 || (n > 0 && !(x->bad = calloc((size_t)n, sizeof(*x->bad)))))
+			rc = ck_error(e, "out of memory");
+		for (int i = 0; i < n && rc == 0; i++)
 			if (ck_parse_ip(e->r, w[i], &x->bad[x->nbad++]) < 0)
 				rc = ck_error(e, "BADADDRS: bad address '%s'", w[i]);
 		if (n >= 0)
@@ -319,8 +321,14 @@ static const struct ck_handler icmperr_handlers[] = {
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
+static void
+icmperr_cleanup(struct ck_element *e)
+{
+	free(CK_PRIV(e, struct icmperr)->bad);
+}
+
 const struct ck_element_class ck_class_ICMPError = {
 	.name = "ICMPError", .ports = "1/1", .processing = "a/a",
 	.priv_size = sizeof(struct icmperr), .configure = icmperr_configure,
-	.action = icmperr_action, .handlers = icmperr_handlers,
+	.action = icmperr_action, .cleanup = icmperr_cleanup, .handlers = icmperr_handlers,
 };
