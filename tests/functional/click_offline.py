@@ -116,6 +116,7 @@ netvm-click --offline, no root, no core engine.
                  before a clause; Click's messages
   IPPrint        no line for a packet without the IP header annotation, truncated-ip
                  for a header shorter than 20 bytes, as Click's
+  dump header    ToIPSummaryDump's BANNER quoted as Click's cp_quote
   SetTimestamp   FIRST true sets the first-timestamp annotation, not the timestamp
   big            a chain of 200 000 elements (the documented limit) parses and
                  runs (names are indexed: it took minutes at 100 000); one
@@ -2111,6 +2112,16 @@ def ipprint_no_header(env, chk):
            "IPPrint: no annotation, no line; a short header: truncated-ip")
 
 
+def dump_banner(env, chk):
+    # ToIPSummaryDump writes BANNER as Click's "!creator" line: cp_quote'd
+    conf = ('InfiniteSource(LIMIT 1, STOP true) -> ToIPSummaryDump(-, FIELDS ip_len, '
+            'BANNER "my dump $1\\\\")')
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out.splitlines()[:2]),
+           (0, ["!IPSummaryDump 1.3", "!creator " + cp_quote(b"my dump $1\\")]),
+           "BANNER: the !creator line quoted")
+
+
 def settimestamp_first(env, chk):
     # SetTimestamp(FIRST true) sets FIRST_TIMESTAMP, the timestamp untouched
     conf = ("InfiniteSource(LIMIT 1, STOP true, TIMESTAMP false) -> SetTimestamp(5.25) -> "
@@ -2255,6 +2266,8 @@ def main():
     classifier_patterns(env, chk)
     chk.section("IPPrint without an IP header")
     ipprint_no_header(env, chk)
+    chk.section("ToIPSummaryDump BANNER")
+    dump_banner(env, chk)
     chk.section("SetTimestamp FIRST")
     settimestamp_first(env, chk)
     chk.section("200 000 elements")

@@ -3,8 +3,9 @@
  * ToIPSummaryDump(FILENAME, FIELDS, HEADER, BANNER) — writes "!IPSummaryDump
  * 1.3" and "!data FIELDS" (canonical names) then one line per packet to
  * FILENAME ("-": stdout), fields separated by a space, "-" where a field does
- * not apply (ports of non-TCP/UDP packets, TCP fields of others). Default
- * FIELDS: ip_src ip_dst. tcp_flags are letters FSRPAUEW ("." for none);
+ * not apply (ports of non-TCP/UDP packets, TCP fields of others); BANNER as
+ * "!creator" and the text quoted. Default FIELDS: ip_src ip_dst. tcp_flags
+ * are letters FSRPAUEW ("." for none);
  * ip_proto is T, U, I or a number; ip_opt and tcp_opt as Click's texts
  * (ipsumdump.c), payload_md5(_hex), eth_src/eth_dst. With output 0 connected the packets go on.
  */
@@ -65,6 +66,26 @@ tips_configure(struct ck_element *e)
 	return 0;
 }
 
+/* @len bytes at @d as Click's cp_quote writes them: in double quotes, a
+ * backslash before a double quote, a backslash and $, newline, CR and tab as
+ * \n \r \t, other bytes outside 32..126 as three octal digits. */
+static void
+quote(FILE *f, const uint8_t *d, size_t len)
+{
+	fputc('"', f);
+	for (const uint8_t *end = d + len; d < end; d++) {
+		if (*d == '"' || *d == '\\' || *d == '$')
+			fprintf(f, "\\%c", *d);
+		else if (*d == '\n' || *d == '\r' || *d == '\t')
+			fprintf(f, "\\%c", *d == '\n' ? 'n' : *d == '\r' ? 'r' : 't');
+		else if (*d < 32 || *d >= 127)
+			fprintf(f, "\\%03o", *d);
+		else
+			fputc(*d, f);
+	}
+	fputc('"', f);
+}
+
 static int
 tips_initialize(struct ck_element *e)
 {
@@ -75,8 +96,11 @@ tips_initialize(struct ck_element *e)
 		return ck_error(e, "%s: %s", x->file.p, strerror(errno));
 	if (x->header) {
 		fprintf(x->f, "!IPSummaryDump 1.3\n");
-		if (x->banner.p)
-			fprintf(x->f, "!creator %s\n", x->banner.p);
+		if (x->banner.p && x->banner.len) { /* quoted, as Click's */
+			fprintf(x->f, "!creator ");
+			quote(x->f, (const uint8_t *)x->banner.p, x->banner.len);
+			fputc('\n', x->f);
+		}
 		fprintf(x->f, "!data");
 		for (unsigned int i = 0; i < x->nf; i++)
 			fprintf(x->f, " %s", ipsd_field_name(x->fl[i]));
@@ -307,21 +331,9 @@ field(FILE *f, enum ipsd_field fl, const struct ck_pkt *p, bool extra)
 		/* the bytes after the transport header that the packet holds, as
 		 * a double-quoted string FromIPSummaryDump reads back */
 		uint32_t h, plen;
-		const uint8_t *d;
 
 		payload_range(p, ip, &h, &plen);
-		fputc('"', f);
-		for (d = p->a.ip + h; d < p->a.ip + h + plen; d++) {
-			if (*d == '"' || *d == '\\' || *d == '$')
-				fprintf(f, "\\%c", *d);
-			else if (*d == '\n' || *d == '\r' || *d == '\t')
-				fprintf(f, "\\%c", *d == '\n' ? 'n' : *d == '\r' ? 'r' : 't');
-			else if (*d < 32 || *d >= 127)
-				fprintf(f, "\\%03o", *d);
-			else
-				fputc(*d, f);
-		}
-		fputc('"', f);
+		quote(f, p->a.ip + h, plen);
 		break;
 	}
 	case IPSD_PAYLOAD_MD5:
