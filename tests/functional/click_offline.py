@@ -116,7 +116,8 @@ netvm-click --offline, no root, no core engine.
                  before a clause; Click's messages
   IPPrint        no line for a packet without the IP header annotation, truncated-ip
                  for a header shorter than 20 bytes, as Click's
-  dump header    ToIPSummaryDump's BANNER quoted as Click's cp_quote
+  dump header    ToIPSummaryDump's BANNER quoted as Click's cp_quote; 40 fields
+                 written and read, none left out
   SetTimestamp   FIRST true sets the first-timestamp annotation, not the timestamp
   big            a chain of 200 000 elements (the documented limit) parses and
                  runs (names are indexed: it took minutes at 100 000); one
@@ -2120,6 +2121,15 @@ def dump_banner(env, chk):
     chk.eq((rc, out.splitlines()[:2]),
            (0, ["!IPSummaryDump 1.3", "!creator " + cp_quote(b"my dump $1\\")]),
            "BANNER: the !creator line quoted")
+    # every field counts, however many: 39 ip_id, then ip_ttl
+    fields = " ".join(["ip_id"] * 39 + ["ip_ttl"])
+    data = "!data %s\n%s 7\n" % (fields, " ".join(["5"] * 39))
+    conf = ("FromIPSummaryDump(DATA %s, STOP true) -> ToIPSummaryDump(-, FIELDS %s)"
+            % (json.dumps(data), fields))
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out.splitlines()[1:], err),
+           (0, ["!data " + fields, " ".join(["5"] * 39 + ["7"])], ""),
+           "40 fields: every one read and written")
 
 
 def settimestamp_first(env, chk):

@@ -21,7 +21,6 @@
 #include "ipsumdump.h"
 #include "nl_filter.h"
 
-#define FIPS_MAX_FIELDS 32
 
 struct fips {
 	struct ck_bytes file, data, fields;
@@ -32,7 +31,7 @@ struct fips {
 	int64_t off_ns;            /* TIMING: router clock minus the first timestamp */
 	struct ck_pkt *pending;    /* TIMING: the next packet, not due yet */
 	struct ck_timer timer;
-	enum ipsd_field f[FIPS_MAX_FIELDS];
+	enum ipsd_field *f;        /* the !data fields, every one */
 	unsigned int nf;
 	uint64_t count;
 };
@@ -42,13 +41,21 @@ set_fields(struct fips *x, const char *s)
 {
 	char **w;
 	int n = ck_args_words(s, &w);
+	enum ipsd_field *f;
 
 	if (n < 0)
 		return -ENOMEM;
-	x->nf = 0;
-	for (int i = 0; i < n && x->nf < FIPS_MAX_FIELDS; i++)
-		x->f[x->nf++] = ipsd_field_find(w[i]);
+	f = calloc(n > 0 ? (size_t)n : 1, sizeof(*f));
+	if (!f) {
+		ck_args_free(w, n);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++)
+		f[i] = ipsd_field_find(w[i]);
 	ck_args_free(w, n);
+	free(x->f);
+	x->f = f;
+	x->nf = (unsigned int)n;
 	return 0;
 }
 
@@ -533,6 +540,7 @@ fips_cleanup(struct ck_element *e)
 	free(x->file.p);
 	free(x->data.p);
 	free(x->fields.p);
+	free(x->f);
 	free(x->text);
 	if (x->pending)
 		ck_pkt_kill(e, x->pending);

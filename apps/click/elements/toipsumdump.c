@@ -20,7 +20,7 @@ struct tips {
 	struct ck_bytes file, fields, banner;
 	bool header, extra;
 	FILE *f;
-	enum ipsd_field fl[32];
+	enum ipsd_field *fl; /* FIELDS, every one */
 	unsigned int nf;
 	uint64_t count;
 };
@@ -51,9 +51,12 @@ tips_configure(struct ck_element *e)
 	if (ck_args_parse(e, a, 11) < 0)
 		return -EINVAL;
 	n = ck_args_words(x->fields.p ? x->fields.p : "ip_src ip_dst", &w);
-	if (n < 0)
+	if (n < 0 || !(x->fl = calloc(n > 0 ? (size_t)n : 1, sizeof(*x->fl)))) {
+		if (n >= 0)
+			ck_args_free(w, n);
 		return ck_error(e, "out of memory");
-	for (int i = 0; i < n && x->nf < 32; i++) {
+	}
+	for (int i = 0; i < n; i++) {
 		x->fl[x->nf] = ipsd_field_find(w[i]);
 		if (x->fl[x->nf] == IPSD_NONE) {
 			ck_error(e, "unknown content type '%s'", w[i]);
@@ -492,6 +495,7 @@ tips_cleanup(struct ck_element *e)
 	else if (x->f)
 		fflush(x->f);
 	free(x->file.p);
+	free(x->fl);
 	free(x->fields.p);
 	free(x->banner.p);
 }
