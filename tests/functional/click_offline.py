@@ -1501,6 +1501,21 @@ def arp_responder(env, chk):
             "  warning: multiple entries for 10.0.0.5/32",
             "While calling 'ar.remove 10.0.0.5':", "  10.0.0.5/32 not found"],
            "a repeated prefix warns; removing a missing entry is an error")
+    # a reply is a fresh 42-byte packet, as Click's: a request padded to 60
+    # bytes does not lend it its padding or its annotations (paint)
+    req = (b"\xff" * 6 + bytes([0, 0, 0, 0, 0, 9]) + b"\x08\x06"
+           + bytes([0, 1, 8, 0, 6, 4, 0, 1]) + bytes([0, 0, 0, 0, 0, 9, 10, 0, 0, 9])
+           + bytes(6) + bytes([10, 0, 0, 5]) + b"\xee" * 18)
+    conf = (f"InfiniteSource({data_arg(req)}, LIMIT 1, STOP true) -> Paint(7) -> "
+            "ARPResponder(10.0.0.5 0:0:0:0:0:5) -> ToIPSummaryDump(-, FIELDS paint wire_len)"
+            " -> Print(r, 80) -> Discard")
+    rc, out, err = click(env, "-e", conf)
+    reply = (bytes([0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 5]) + b"\x08\x06"
+             + bytes([0, 1, 8, 0, 6, 4, 0, 2]) + bytes([0, 0, 0, 0, 0, 5, 10, 0, 0, 5])
+             + bytes([0, 0, 0, 0, 0, 9, 10, 0, 0, 9]))
+    chk.eq((rc, out.splitlines()[2:], err.splitlines()),
+           (0, ["0 42"], [print_lines("r", reply)]),
+           "a padded request: a 42-byte reply without the request's paint")
 
 
 def script_params(env, chk):

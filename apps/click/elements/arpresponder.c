@@ -2,7 +2,8 @@
 /*
  * ARPResponder(IP/MASK [IP/MASK...] ETH, ...) — an Ethernet ARP request for an
  * address in one of the prefixes is turned, in place, into the reply from
- * that entry's ETH (output 0); every other packet goes to output 1 or is
+ * that entry's ETH (output 0), 42 bytes without the request's annotations
+ * as Click's fresh reply; every other packet goes to output 1 or is
  * dropped. A bare address is a /32; an AddressInfo NAME that has both
  * addresses (`ARPResponder(extern)`) answers for NAME's address with NAME's
  * Ethernet address. As Click, the entries are kept most specific first
@@ -230,6 +231,10 @@ arpresp_action(struct ck_element *e, struct ck_pkt *p)
 			memcpy(d + 32, d + 22, 10);         /* tha, tpa := sha, spa */
 			memcpy(d + 22, a->eth, 6);          /* sha */
 			memcpy(d + 28, &tpa, 4);            /* spa */
+			/* as Click's fresh reply: 42 bytes (no padding of the
+			 * request) and no annotation but the MAC header */
+			ck_pkt_take(p, p->len - ARP_LEN);
+			memset(&p->a, 0, sizeof(p->a));
 			p->a.mac = d;
 			x->replies++;
 			return p;
