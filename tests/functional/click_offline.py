@@ -118,6 +118,8 @@ netvm-click --offline, no root, no core engine.
                  for a header shorter than 20 bytes, as Click's
   dump header    ToIPSummaryDump's BANNER quoted as Click's cp_quote; 40 fields
                  written and read, none left out
+  SetIPAddress   Click's IPADDR keyword, ANNO a keyword (DST_IP only), the addr
+                 handler; FixIPSrc takes IPADDR alone
   SetTimestamp   FIRST true sets the first-timestamp annotation, not the timestamp
   big            a chain of 200 000 elements (the documented limit) parses and
                  runs (names are indexed: it took minutes at 100 000); one
@@ -2147,6 +2149,22 @@ def dump_banner(env, chk):
            "40 fields: every one read and written")
 
 
+def setipaddress(env, chk):
+    # SetIPAddress(IPADDR, ANNO) and FixIPSrc(IPADDR) as Click's; SetIPAddress's
+    # addr handler
+    conf = ("Idle -> s :: SetIPAddress(IPADDR 1.2.3.4, ANNO DST_IP) -> FixIPSrc(IPADDR 9.9.9.9)"
+            " -> Discard; DriverManager(print s.addr, write s.addr 5.6.7.8, print s.addr, stop)")
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out.splitlines(), err), (0, ["1.2.3.4", "5.6.7.8"], ""),
+           "IPADDR keywords, ANNO DST_IP; the addr handler read and written")
+    for bad, why in (("SetIPAddress(1.2.3.4, PAINT)", "too many arguments"),
+                     ("SetIPAddress(1.2.3.4, ANNO PAINT)",
+                      "only the destination-IP annotation is supported"),
+                     ("FixIPSrc(1.2.3.4, DST_IP)", "too many arguments")):
+        rc, out, err = click(env, "-q", "-e", f"Idle -> {bad} -> Discard")
+        chk.ok(rc == 1 and why in err, f"{bad} refused: {why}", err)
+
+
 def settimestamp_first(env, chk):
     # SetTimestamp(FIRST true) sets FIRST_TIMESTAMP, the timestamp untouched
     conf = ("InfiniteSource(LIMIT 1, STOP true, TIMESTAMP false) -> SetTimestamp(5.25) -> "
@@ -2293,6 +2311,8 @@ def main():
     ipprint_no_header(env, chk)
     chk.section("ToIPSummaryDump BANNER")
     dump_banner(env, chk)
+    chk.section("SetIPAddress, FixIPSrc")
+    setipaddress(env, chk)
     chk.section("SetTimestamp FIRST")
     settimestamp_first(env, chk)
     chk.section("200 000 elements")

@@ -4,7 +4,7 @@
  *   MarkIPHeader([OFFSET])      IP-header annotation at data + OFFSET (14 after Ethernet)
  *   GetIPAddress(OFFSET)        destination-IP annotation from the 4 bytes at data + OFFSET;
  *                               GetIPAddress(IP src|dst) from the IP header annotation
- *   SetIPAddress(ADDR)          destination-IP annotation := ADDR
+ *   SetIPAddress(IPADDR)        destination-IP annotation := IPADDR (handler addr, rw)
  *   FixIPSrc(IPADDR)            if the fix-ip-src annotation is set: source := IPADDR,
  *                               header checksum redone, annotation cleared
  *   StripIPHeader, UnstripIPHeader   data to the transport header / back to the IP header
@@ -93,19 +93,60 @@ getip_action(struct ck_element *e, struct ck_pkt *p)
 	return p;
 }
 
+/* SetIPAddress(IPADDR, ANNO) and FixIPSrc(IPADDR), as Click's: ANNO (a
+ * keyword, SetIPAddress's alone) may only name the destination-IP annotation
+ * (DST_IP, or its offset 0). */
 static int
 setip_configure(struct ck_element *e)
 {
 	struct ck_bytes anno = { 0 };
 	const struct ck_argdesc a[] = {
-		{ "ADDR", CK_A_IP, &CK_PRIV(e, struct ipanno)->addr, CK_POS | CK_MAND, NULL },
-		{ "ANNO", CK_A_WORD, &anno, CK_POS, NULL },
+		{ "IPADDR", CK_A_IP, &CK_PRIV(e, struct ipanno)->addr, CK_POS | CK_MAND, NULL },
+		{ "ANNO", CK_A_WORD, &anno, 0, NULL },
 	};
-	int rc = ck_args_parse(e, a, 2);
+	int rc = ck_args_parse(e, a, strcmp(e->cls->name, "SetIPAddress") == 0 ? 2 : 1);
 
+	if (rc == 0 && anno.p && strcmp(anno.p, "DST_IP") != 0 && strcmp(anno.p, "0") != 0)
+		rc = ck_error(e, "only the destination-IP annotation is supported");
 	free(anno.p);
 	return rc;
 }
+
+/* SetIPAddress's addr handler (rw), as Click's. */
+static int
+setip_read_addr(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	char b[16];
+
+	(void)h;
+	fprintf(f, "%s\n", ck_ip_str(CK_PRIV(e, struct ipanno)->addr, b));
+	return 0;
+}
+
+static int
+setip_write_addr(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
+{
+	char **w;
+	int n = ck_args_words(v, &w), rc = 0;
+	uint32_t a;
+
+	(void)h;
+	if (n != 1 || ck_parse_ip(e->r, w[0], &a) < 0) {
+		if (errf)
+			fprintf(errf, "addr: expected IP address\n");
+		rc = -EINVAL;
+	} else {
+		CK_PRIV(e, struct ipanno)->addr = a;
+	}
+	if (n >= 0)
+		ck_args_free(w, n);
+	return rc;
+}
+
+static const struct ck_handler setip_handlers[] = {
+	{ "addr", CK_H_READ | CK_H_WRITE, setip_read_addr, setip_write_addr, 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
 
 static struct ck_pkt *
 setip_action(struct ck_element *e, struct ck_pkt *p)
@@ -215,7 +256,7 @@ const struct ck_element_class ck_class_GetIPAddress = {
 const struct ck_element_class ck_class_SetIPAddress = {
 	.name = "SetIPAddress", .ports = "1/1", .processing = "a/a",
 	.priv_size = sizeof(struct ipanno), .configure = setip_configure,
-	.action = setip_action,
+	.action = setip_action, .handlers = setip_handlers,
 };
 
 const struct ck_element_class ck_class_FixIPSrc = {
