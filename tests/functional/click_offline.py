@@ -35,7 +35,7 @@ netvm-click --offline, no root, no core engine.
                  FromIPSummaryDump builds those options, the Ethernet header,
                  aggregate, first_timestamp and wire_len
   sources        InfiniteSource, RatedSource, TimedSource send Click's default text;
-                 LENGTH cuts or repeats DATA; BURST 0 refused in Click's words
+                 LENGTH (DATASIZE) cuts or repeats DATA; BURST 0 refused in Click's words
   IPPrint        ICMP errors by type and code name (an unreachable with the quoted
                  destination, protocol and port), PAINT before the addresses,
                  CONTENTS hex laid out as Click's (checksums worked out here)
@@ -515,6 +515,11 @@ def source_data(env, chk):
                              "Print(x, 200) -> Discard" % n)
         chk.eq((rc, err.splitlines()), (0, [print_lines("x", (CLICK_DATA * 3)[:n])]),
                f"LENGTH {n}: the data cut or repeated")
+    for src in ("InfiniteSource", "RatedSource"):
+        rc, out, err = click(env, "--simtime", "-e", f"{src}(LIMIT 1, STOP true, DATASIZE 10) -> "
+                             "Print(x, 200) -> Discard")
+        chk.eq((rc, err.splitlines()), (0, [print_lines("x", CLICK_DATA[:10])]),
+               f"{src}: DATASIZE, Click's older LENGTH")
     rc, out, err = click(env, "-q", "-e", "InfiniteSource(BURST 0) -> Discard")
     chk.ok(rc == 1 and "burst size must be >= 1" in err, "BURST 0 refused as Click says", err)
 

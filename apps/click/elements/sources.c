@@ -10,7 +10,8 @@
  * one-out elements) is full, as Click's does on its nonfull notifier.
  * When LIMIT packets have gone, STOP true stops the driver and END_CALL
  * HANDLER [VALUE] writes VALUE to the handler. The default DATA is Click's
- * 69-byte text; LENGTH cuts DATA or repeats it up to LENGTH bytes.
+ * 69-byte text; LENGTH (or DATASIZE, Click's older name, but for
+ * TimedSource) cuts DATA or repeats it up to LENGTH bytes.
  * Handlers as Click's: count, reset, active, data, limit (all); burst and
  * length (InfiniteSource), rate and length (RatedSource); a write changes the
  * packets sent after it.
@@ -58,7 +59,7 @@ source_configure(struct ck_element *e)
 {
 	struct source *s = CK_PRIV(e, struct source);
 	struct ck_bytes endcall = { 0 }, headroom = { 0 };
-	bool have_len = false, have_bw = false;
+	bool have_len = false, have_dsz = false, have_bw = false;
 	char kind = e->cls->name[0]; /* 'I', 'R', 'T' */
 	struct ck_argdesc a[12];
 	unsigned int n = 0;
@@ -82,6 +83,8 @@ source_configure(struct ck_element *e)
 	a[n++] = (struct ck_argdesc){ "ACTIVE", CK_A_BOOL, &s->active, kind == 'T' ? 0 : CK_POS, NULL };
 	a[n++] = (struct ck_argdesc){ "STOP", CK_A_BOOL, &s->stop, 0, NULL };
 	a[n++] = (struct ck_argdesc){ "LENGTH", CK_A_INT, &s->length, 0, &have_len };
+	if (kind != 'T') /* Click's older name for LENGTH */
+		a[n++] = (struct ck_argdesc){ "DATASIZE", CK_A_INT, &s->length, 0, &have_dsz };
 	a[n++] = (struct ck_argdesc){ "TIMESTAMP", CK_A_BOOL, &s->timestamp, 0, NULL };
 	a[n++] = (struct ck_argdesc){ "END_CALL", CK_A_WORD, &endcall, 0, NULL };
 	a[n++] = (struct ck_argdesc){ "HEADROOM", CK_A_WORD, &headroom, 0, NULL };
@@ -100,6 +103,7 @@ source_configure(struct ck_element *e)
 		if (!s->data.p)
 			return ck_error(e, "out of memory");
 	}
+	have_len = have_len || have_dsz;
 	if (have_len && (s->length < 0 || s->length > 65535))
 		return ck_error(e, "LENGTH must be 0..65535");
 	if (!have_len)
