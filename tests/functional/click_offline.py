@@ -115,7 +115,8 @@ netvm-click --offline, no root, no core engine.
   Classifier     VALUE and MASK of an even number of digits, equally long; "! "
                  before a clause; Click's messages
   IPPrint        no line for a packet without the IP header annotation, truncated-ip
-                 for a header shorter than 20 bytes, as Click's
+                 for a header shorter than 20 bytes, CONTENTS and PAYLOAD not both, as
+                 Click's
   dump header    ToIPSummaryDump's BANNER quoted as Click's cp_quote; 40 fields
                  written and read, none left out
   SetIPAddress   Click's IPADDR keyword, ANNO a keyword (DST_IP only), the addr
@@ -2133,6 +2134,9 @@ def ipprint_no_header(env, chk):
     rc, out, err = click(env, "-e", conf)
     chk.eq((rc, err.splitlines()), (0, ["b: 0.000000: truncated-ip"]),
            "IPPrint: no annotation, no line; a short header: truncated-ip")
+    rc, out, err = click(env, "-q", "-e", "Idle -> IPPrint(CONTENTS hex, PAYLOAD ascii) -> Idle")
+    chk.ok(rc == 1 and "specify at most one of PAYLOAD and CONTENTS" in err,
+           "IPPrint: CONTENTS and PAYLOAD both refused, as Click", err)
 
 
 def dump_banner(env, chk):

@@ -78,6 +78,8 @@ ipprint_configure(struct ck_element *e)
 		rc = ck_error(e, "CONTENTS: '%s' is not false, hex or ascii", contents.p);
 	if (rc == 0 && payload.p && contents_kind(payload.p) < 0)
 		rc = ck_error(e, "PAYLOAD: '%s' is not false, hex or ascii", payload.p);
+	else if (rc == 0 && payload.p && contents_kind(payload.p) > 0 && x->contents > 0)
+		rc = ck_error(e, "specify at most one of PAYLOAD and CONTENTS"); /* as Click */
 	else if (rc == 0 && payload.p && contents_kind(payload.p) > 0) {
 		x->contents = contents_kind(payload.p);
 		x->payload = true;
