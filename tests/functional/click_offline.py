@@ -559,6 +559,9 @@ def source_handlers(env, chk):
            "RatedSource: rate, limit, length, data read")
     rc, out, lines = run("RatedSource(DATA abc, LIMIT 3, STOP true)", "s.rate 500", "s.rate")
     chk.eq((rc, len(lines), out.strip()), (0, 3, "500"), "RatedSource: a rate write")
+    rc, out, lines = run("RatedSource(DATA abc, RATE 2.5, LIMIT 1, STOP true)", "s.limit 1",
+                         "s.rate")
+    chk.eq((rc, out.strip()), (0, "2.5"), "RatedSource: a fractional RATE read as it is sent")
     rc, out, lines = run("TimedSource(0.01, DATA abc, LIMIT 2, STOP true)", "s.data q",
                          "s.data", "s.limit")
     chk.eq((rc, lines), (0, [print_lines("x", b"abc"), print_lines("x", b"q")]),

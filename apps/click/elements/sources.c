@@ -291,8 +291,8 @@ source_read_param(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	case H_LENGTH:
 		fprintf(f, "%lld\n", (long long)s->length);
 		break;
-	case H_RATE:
-		fprintf(f, "%llu\n", (unsigned long long)s->rate);
+	case H_RATE: /* the rate sent at: a fractional RATE (or BANDWIDTH) as it is */
+		fprintf(f, "%.15g\n", s->rate);
 		break;
 	}
 	return 0;
