@@ -63,6 +63,21 @@ def expect_failure(env, chk, what, core, words, timeout=30.0):
     chk.eq(nvenv.pool_files(core.prefix), [], f"{what}: no pool file left in {nvenv.HUGE_DIR}")
 
 
+def nf_refuses(env, chk, name, argv, what):
+    """Run the NF @argv (named @name) until it exits: it must exit non-zero
+    by itself within 15 s. Returns its stderr."""
+    nf = Proc(env, name, argv)
+    try:
+        nf.start()
+        rc = nf.wait(15)
+    except OSError as exc:
+        rc = f"cannot run: {exc}"
+    if rc is None:
+        nf.kill()
+    chk.ok(isinstance(rc, int) and rc > 0, f"{what}: exits non-zero by itself", f"status {rc}")
+    return nf.stderr()
+
+
 def check_help(env, chk):
     """--help, before or after "--", prints the usage and starts no DPDK."""
     core_bin = env.binary(nvenv.CORE_BIN) or os.path.join(env.build_dir, nvenv.CORE_BIN)
@@ -157,37 +172,21 @@ def main():
 
     chk.section("an NF with no core engine")
     nocore = env.path("no-core.sock")
-    nf = Proc(env, "bridge-no-core", [env.binary(nvenv.BRIDGE_BIN) or nvenv.BRIDGE_BIN,
-                                      "-s", nocore, "-r", "1"])
-    try:
-        nf.start()
-        rc = nf.wait(15)
-    except OSError as exc:
-        rc = f"cannot run: {exc}"
-    if rc is None:
-        nf.kill()
-    chk.ok(isinstance(rc, int) and rc > 0, "bridge without a core exits non-zero by itself",
-           f"status {rc}")
-    chk.ok(nocore in nf.stderr(), "its message names the socket path", nf.tail())
+    err = nf_refuses(env, chk, "bridge-no-core",
+                     [env.binary(nvenv.BRIDGE_BIN) or nvenv.BRIDGE_BIN, "-s", nocore, "-r", "1"],
+                     "bridge without a core")
+    chk.ok(nocore in err, "its message names the socket path", err[-400:])
 
     chk.section("an NF's netlib option with a bad value (found before attaching)")
     for i, (args, named) in enumerate(((["-r", "300"], "option -r"),
                                        (["-r", "1", "--stats", "0x5"], "option --stats"),
                                        (["--role=1", "-q", "0"], "option -q"))):
         what = "netvm-bridge " + " ".join(args)
-        nf = Proc(env, f"bridge-bad-value{i}", [env.binary(nvenv.BRIDGE_BIN) or nvenv.BRIDGE_BIN,
-                                                "-s", nocore] + args)
-        try:
-            nf.start()
-            rc = nf.wait(15)
-        except OSError as exc:
-            rc = f"cannot run: {exc}"
-        if rc is None:
-            nf.kill()
-        chk.ok(isinstance(rc, int) and rc > 0, f"{what}: exits non-zero by itself",
-               f"status {rc}")
-        chk.ok(f"'{args[-1]}' for {named}" in nf.stderr(),
-               f"{what}: its message names the value and {named}", nf.tail())
+        err = nf_refuses(env, chk, f"bridge-bad-value{i}",
+                         [env.binary(nvenv.BRIDGE_BIN) or nvenv.BRIDGE_BIN, "-s", nocore] + args,
+                         what)
+        chk.ok(f"'{args[-1]}' for {named}" in err,
+               f"{what}: its message names the value and {named}", err[-400:])
 
     chk.section("an NF's app option it does not have")
     core = Core(env, "e", GOOD, null_port)
@@ -199,19 +198,10 @@ def main():
                                         (nvenv.MACSWAP_BIN, ["--next"]))):
         name = os.path.basename(nf_bin)
         what = f"{name} -- {' '.join(args)}"
-        nf = Proc(env, f"{name}-bad-opt{i}", [env.binary(nf_bin) or nf_bin, "-s", core.sock,
-                                               "-r", "1", "--"] + args)
-        try:
-            nf.start()
-            rc = nf.wait(15)
-        except OSError as exc:
-            rc = f"cannot run: {exc}"
-        if rc is None:
-            nf.kill()
-        chk.ok(isinstance(rc, int) and rc > 0, f"{what}: exits non-zero by itself",
-               f"status {rc}")
-        chk.ok(f"'{args[-1]}'" in nf.stderr(), f"{what}: its message names '{args[-1]}'",
-               nf.tail())
+        err = nf_refuses(env, chk, f"{name}-bad-opt{i}",
+                         [env.binary(nf_bin) or nf_bin, "-s", core.sock, "-r", "1", "--"] + args,
+                         what)
+        chk.ok(f"'{args[-1]}'" in err, f"{what}: its message names '{args[-1]}'", err[-400:])
     env.done(chk)
 
 
