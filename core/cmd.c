@@ -42,6 +42,7 @@
 #define CMD_DEFAULT_WAIT_MS 10000 /* the NF's answer, unless the request says */
 #define CMD_MAX_WAIT_MS 600000
 #define CMD_CORE 0xffffffffu      /* cmd_client.nf_id of a "core" request */
+#define CMD_ANSWERS_ROUND 64      /* answers read from one NF per control round */
 
 enum client_state { CL_FREE, CL_LINE, CL_BODY, CL_WAIT, CL_SEND };
 
@@ -490,10 +491,14 @@ nf_broken(struct core *c, struct core_nf *nf, const char *why)
 	}
 }
 
-/* Move @nf's request into its pipe and its answer out. */
+/* Move @nf's request into its pipe and its answer out: at most
+ * CMD_ANSWERS_ROUND answers, so that an NF writing stale ones as fast as
+ * they are read cannot hold the control thread (the rest wait for the next
+ * round). */
 static void
 nf_pump(struct core *c, struct core_nf *nf)
 {
+	unsigned int n;
 	int r;
 
 	if (nf->cmd.broken)
@@ -509,7 +514,7 @@ nf_pump(struct core *c, struct core_nf *nf)
 			nf->cmd.body = NULL;
 		}
 	}
-	for (;;) {
+	for (n = 0; n < CMD_ANSWERS_ROUND; n++) {
 		struct cmd_client *cl;
 
 		r = nvm_ctl_recv(&nf->cmd.ans, &nf->cmd.in);
