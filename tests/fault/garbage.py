@@ -8,7 +8,9 @@ of port 1, a net_null sink), dst 10.3/16 to the raw NF. Role 2 has a rule
 but no NF. The raw NF takes a few packets, then returns, one step at a time:
 out-of-range buffer indexes, buffers it does not hold, offsets/lengths past
 the buffer, unknown actions, OUT to a missing port, TO_ROLE roles that cannot
-take it, NEXT past the end of its chain, and finally a producer index far
+take it, NEXT past the end of its chain, one buffer twice in one burst;
+then impossible consumer indexes on its rx and alloc rings (counted as
+ring_corrupt until it puts them right), and finally a producer index far
 ahead. After each step exactly the expected drop_<reason> counter must move
 by the expected amount; the bridge must keep forwarding throughout; after the
 raw NF closes its socket the pool must be whole at shutdown.
@@ -204,8 +206,26 @@ def main():
               {"chain_end": 1})
     steps.run("valid TO_ROLE 1 (the bridge)", [own.pop().copy(action=ACT_TO_ROLE, arg=1)], {})
     steps.run("valid OUT port 1", [own.pop().copy(action=ACT_OUT, port=1)], {})
+    x = own.pop()
+    steps.run("one buffer twice in one burst", [x.copy(action=ACT_DROP), x.copy(action=ACT_DROP)],
+              {"nf_drop": 1, "not_owned": 1})
     chk.ok(core.alive(), "core alive after the garbage")
     port1_grows(chk, core, "after the garbage")
+
+    chk.section("impossible consumer indexes on the rx and alloc rings")
+    for name, ring in (("rx", raw.rx), ("alloc", raw.alloc)):
+        cons = ring.cons
+        before = core.stats().get("drop_ring_corrupt", 0)
+        ring.cons = ring.prod + 1  # more taken than the core ever put there
+        ok, st = core.tel.wait_for(lambda s, b=before: s.get("drop_ring_corrupt", 0) > b + 2, 5)
+        chk.ok(ok, f"{name} ring: drop_ring_corrupt grows while the index is impossible",
+               f"{before} -> {st.get('drop_ring_corrupt')}")
+        ring.cons = cons
+        settled, seen = core.tel.wait_still("drop_ring_corrupt", window=0.5, timeout=5)
+        chk.ok(settled, f"{name} ring: drop_ring_corrupt stops once the index is possible again",
+               str(seen))
+        chk.ok(core.alive(), f"core alive after an impossible {name} consumer index")
+    port1_grows(chk, core, "after the impossible consumer indexes")
 
     chk.section("a raw NF hoarding fresh buffers cannot empty the pool")
     # docs/abi.md: an NF gets no more fresh buffers once it holds what full
