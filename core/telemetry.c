@@ -315,15 +315,15 @@ tel_nf(const char *cmd, const char *params, struct rte_tel_data *d)
 	return tel_for_nf(params, d, nf_walk_tel);
 }
 
-/* A name an NF published: 1..23 characters of [A-Za-z0-9_.-], NUL-ended. */
+/* A name an NF published: 1..23 characters of [A-Za-z0-9_], NUL-ended (DPDK's
+ * telemetry refuses a dictionary key with '.' or '-'). */
 static bool
 stat_name_ok(const char *name)
 {
 	unsigned int i;
 
 	for (i = 0; i < NVM_STAT_NAME && name[i] != '\0'; i++)
-		if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != '.' &&
-		    name[i] != '-')
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_')
 			return false;
 	return i > 0 && i < NVM_STAT_NAME;
 }

@@ -10,14 +10,17 @@ out-of-range buffer indexes, buffers it does not hold, offsets/lengths past
 the buffer, unknown actions, OUT to a missing port, TO_ROLE roles that cannot
 take it, NEXT past the end of its chain, one buffer twice in one burst;
 then impossible consumer indexes on its rx and alloc rings (counted as
-ring_corrupt until it puts them right), and finally a producer index far
-ahead. After each step exactly the expected drop_<reason> counter must move
-by the expected amount; the bridge must keep forwarding throughout; after the
-raw NF closes its socket the pool must be whole at shutdown.
+ring_corrupt until it puts them right), published counters with bad names
+(left out of its telemetry) or always being rewritten (unreadable), and
+finally a producer index far ahead. After each step exactly the expected
+drop_<reason> counter must move by the expected amount; the bridge must keep
+forwarding throughout; after the raw NF closes its socket the pool must be
+whole at shutdown.
 """
 
 import os
 import socket
+import struct
 import sys
 import time
 
@@ -226,6 +229,18 @@ def main():
                str(seen))
         chk.ok(core.alive(), f"core alive after an impossible {name} consumer index")
     port1_grows(chk, core, "after the impossible consumer indexes")
+
+    chk.section("published counters the NF lies in")
+    names = [b"good_one", b"a.b", b"c-d", b"sp ace", b"", b"x" * 24, b"last"]
+    for i, name in enumerate(names):
+        struct.pack_into("<24sQ", raw.priv, raw.stats_off + 64 + 32 * i, name, 100 + i)
+    struct.pack_into("<II", raw.priv, raw.stats_off, 2, len(names))
+    got = core.tel.command(f"/netvm/nf_counters,{raw.nf_id}")
+    chk.eq(got, {"good_one": 100, "last": 106},
+           "only names of 1..23 characters of [A-Za-z0-9_] are shown")
+    struct.pack_into("<II", raw.priv, raw.stats_off, 3, 1 << 20)  # odd: being written
+    got = core.tel.command(f"/netvm/nf_counters,{raw.nf_id}")
+    chk.eq(got, {"nf_counters_unreadable": 1}, "a table always being written is unreadable")
 
     chk.section("a raw NF hoarding fresh buffers cannot empty the pool")
     # docs/abi.md: an NF gets no more fresh buffers once it holds what full
