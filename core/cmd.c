@@ -42,7 +42,8 @@
 #define CMD_DEFAULT_WAIT_MS 10000 /* the NF's answer, unless the request says */
 #define CMD_MAX_WAIT_MS 600000
 #define CMD_CORE 0xffffffffu      /* cmd_client.nf_id of a "core" request */
-#define CMD_ANSWERS_ROUND 64      /* answers read from one NF per control round */
+#define CMD_ANSWERS_ROUND 64      /* answers read from one NF per control round, */
+#define CMD_ANSWER_BYTES (1u << 20) /* ... and bytes, once a message is whole */
 
 enum client_state { CL_FREE, CL_LINE, CL_BODY, CL_WAIT, CL_SEND };
 
@@ -492,12 +493,13 @@ nf_broken(struct core *c, struct core_nf *nf, const char *why)
 }
 
 /* Move @nf's request into its pipe and its answer out: at most
- * CMD_ANSWERS_ROUND answers, so that an NF writing stale ones as fast as
- * they are read cannot hold the control thread (the rest wait for the next
- * round). */
+ * CMD_ANSWERS_ROUND answers, or CMD_ANSWER_BYTES once the one being read is
+ * whole, so that an NF writing stale ones as fast as they are read cannot
+ * hold the control thread (the rest wait for the next round). */
 static void
 nf_pump(struct core *c, struct core_nf *nf)
 {
+	uint32_t start = nf->cmd.ans.pos;
 	unsigned int n;
 	int r;
 
@@ -514,7 +516,7 @@ nf_pump(struct core *c, struct core_nf *nf)
 			nf->cmd.body = NULL;
 		}
 	}
-	for (n = 0; n < CMD_ANSWERS_ROUND; n++) {
+	for (n = 0; n < CMD_ANSWERS_ROUND && nf->cmd.ans.pos - start < CMD_ANSWER_BYTES; n++) {
 		struct cmd_client *cl;
 
 		r = nvm_ctl_recv(&nf->cmd.ans, &nf->cmd.in);
