@@ -32,7 +32,7 @@
  * The producer writes slots then publishes prod with a release store; the
  * consumer reads prod with an acquire load, reads slots, then publishes cons
  * with a release store. Neither side trusts the index the other side wrote:
- * see docs/abi.md, "What a guest may do wrong".
+ * see docs/abi.md, "What an NF may do wrong".
  */
 #ifndef NETVM_ABI_H
 #define NETVM_ABI_H
