@@ -88,6 +88,9 @@ cfg_rules_parse(struct cfg *c, const char *text, const char *name, struct cfg_ru
 		rc = -EINVAL;
 		goto out;
 	}
+	rc = cfg_check_ints(doc, name, err, errlen);
+	if (rc < 0)
+		goto out;
 	root = config_root_setting(&lc);
 	rules = config_setting_get_member(root, "rules");
 	if (config_setting_length(root) != 1 || rules == NULL ||

@@ -188,6 +188,20 @@ cfg_wrapped_int(const char *text, char *num, size_t numlen)
 }
 
 int
+cfg_check_ints(const char *text, const char *name, char *err, size_t errlen)
+{
+	char num[64];
+	int line = cfg_wrapped_int(text, num, sizeof(num));
+
+	if (line == 0)
+		return 0;
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s:%d: syntax: the integer %s does not fit in 32 bits "
+			 "(write %sL for a 64-bit integer)", name, line, num, num);
+	return -EINVAL;
+}
+
+int
 cfg_read_file(config_t *lc, const char *path, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], *text;
@@ -206,16 +220,7 @@ cfg_read_file(config_t *lc, const char *path, char *err, size_t errlen)
 				 config_error_line(lc), config_error_text(lc));
 		rc = -EINVAL;
 	} else {
-		char num[64];
-		int line = cfg_wrapped_int(text, num, sizeof(num));
-
-		if (line > 0) {
-			if (err != NULL && errlen > 0)
-				snprintf(err, errlen, "%s:%d: syntax: the integer %s does not fit "
-					 "in 32 bits (write %sL for a 64-bit integer)", path, line,
-					 num, num);
-			rc = -EINVAL;
-		}
+		rc = cfg_check_ints(text, path, err, errlen);
 	}
 	free(text);
 	return rc;

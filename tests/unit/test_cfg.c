@@ -563,6 +563,14 @@ static const struct bad_case bad_cases[] = {
 	{ "core = {\n  queues = 17;\n};\n", "t.conf:2: core.queues: 17 is out of range" },
 	{ "core = {\n  stats_interval = -1;\n};\n", "t.conf:2: core.stats_interval: -1 is out of range" },
 	{ "core = {\n  pool_buffers = 10000000000L;\n};\n", "t.conf:2: core.pool_buffers: 10000000000 is out of range" },
+	/* libconfig keeps the low 32 bits of an integer without its L (lease_s
+	 * 4294967326 would be 30): refused in a text as in a file (core reload) */
+	{ "core = {\n  lease_s = 4294967326;\n};\n",
+	  "t.conf:2: syntax: the integer 4294967326 does not fit in 32 bits (write 4294967326L" },
+	{ "core = { queues = 2; };\nroles = (\n  { id = 0x100000001; name = \"a\"; }\n);\n",
+	  "t.conf:3: syntax: the integer 0x100000001 does not fit in 32 bits" },
+	{ "core = {\n  stats_interval = -4294967295;\n};\n",
+	  "t.conf:2: syntax: the integer -4294967295 does not fit in 32 bits" },
 	{ "core = {\n  socket = \"\";\n};\n", "t.conf:2: core.socket: must not be empty" },
 	{ "core = {\n  socket = \"/run/netvm/a-socket-path-that-is-much-longer-than-a-unix-socket-"
 	  "address-can-hold-which-is-107-bytes-and-not-one-more.sock\";\n};\n", "t.conf:2: core.socket: longer than 103" },

@@ -115,6 +115,13 @@ test_rule_add_errors(void **state)
 		{ "{ role = ; }", "cmd:1: syntax: syntax error (a rule is { KEY = VALUE; ... })" },
 		{ "{ role = 1; } ); x = ( 1", "cmd: expected rules { KEY = VALUE; ... }, separated by commas" },
 		{ "", "cmd: 0 rules; give 1..131072" },
+		/* libconfig keeps the low 32 bits: in_port 4294967296 would be 0 */
+		{ "{ role = 1; },\n{ in_port = 4294967296; role = 1; }",
+		  "cmd:2: syntax: the integer 4294967296 does not fit in 32 bits (write "
+		  "4294967296L for a 64-bit integer)" },
+		{ "{ dport = 0x100000035; role = 1; }",
+		  "cmd:1: syntax: the integer 0x100000035 does not fit in 32 bits (write "
+		  "0x100000035L for a 64-bit integer)" },
 	};
 	struct cfg c, d;
 	char err[256];
