@@ -132,6 +132,12 @@ read_text(const char *path, char **text, char *err, size_t errlen)
  * the low 32 bits: 4294968296 would be read as 1000). The literal goes to
  * @num. 0 when there is none.
  */
+static bool
+cfg_digit(const char *p)
+{
+	return *p >= '0' && *p <= '9';
+}
+
 static int
 cfg_wrapped_int(const char *text, char *num, size_t numlen)
 {
@@ -158,8 +164,8 @@ cfg_wrapped_int(const char *text, char *num, size_t numlen)
 		} else if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '*') {
 			p += 1 + strspn(p + 1, "-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 					"0123456789_*");
-		} else if ((*p >= '0' && *p <= '9') ||
-			   ((*p == '-' || *p == '+') && p[1] >= '0' && p[1] <= '9')) {
+		} else if (cfg_digit(p) || ((*p == '-' || *p == '+' || *p == '.') && cfg_digit(p + 1)) ||
+			   ((*p == '-' || *p == '+') && p[1] == '.' && cfg_digit(p + 2))) {
 			bool hex, neg = *p == '-';
 			unsigned long long v;
 			const char *d = p + (*p == '-' || *p == '+');
@@ -167,9 +173,21 @@ cfg_wrapped_int(const char *text, char *num, size_t numlen)
 			hex = d[0] == '0' && (d[1] == 'x' || d[1] == 'X');
 			q = d + (hex ? 2 + strspn(d + 2, "0123456789abcdefABCDEF") :
 				 strspn(d, "0123456789"));
-			if (*q == 'L' || *q == '.' || (!hex && (*q == 'e' || *q == 'E'))) {
-				/* a 64-bit integer or a float: as libconfig reads it */
+			if (*q == 'L') {
+				/* a 64-bit integer: as libconfig reads it */
 				p = q + 1;
+				continue;
+			}
+			if (!hex && (*q == '.' || *q == 'e' || *q == 'E')) {
+				/* a float, its fraction and exponent included
+				 * (0.12345678901, 1e-12345678901) */
+				if (*q == '.')
+					q += 1 + strspn(q + 1, "0123456789");
+				if (*q == 'e' || *q == 'E') {
+					q += 1 + (q[1] == '-' || q[1] == '+');
+					q += strspn(q, "0123456789");
+				}
+				p = q;
 				continue;
 			}
 			errno = 0;

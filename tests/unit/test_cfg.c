@@ -533,6 +533,13 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:2: core.rx_parse: 'never' is neither \"always\" nor \"when_needed\"" },
 	{ "core = {\n  rx_parse = true;\n};\n", "t.conf:2: core.rx_parse: expected a string" },
 	{ "core = {\n  ring_size = 64.0;\n};\n", "t.conf:2: core.ring_size: expected an integer" },
+	/* a float's digits are no integer of their own, however many */
+	{ "core = {\n  ring_size = 0.12345678901;\n};\n",
+	  "t.conf:2: core.ring_size: expected an integer, got a float" },
+	{ "core = {\n  ring_size = .99999999999;\n};\n",
+	  "t.conf:2: core.ring_size: expected an integer, got a float" },
+	{ "core = {\n  ring_size = 1e-12345678901;\n};\n",
+	  "t.conf:2: core.ring_size: expected an integer, got a float" },
 	{ "core = {\n  socket = 5;\n};\n", "t.conf:2: core.socket: expected a string" },
 	{ "roles = { id = 1; };\n", "t.conf:1: roles: expected a list" },
 	{ "rules = {\n};\n", "t.conf:1: rules: expected a list" },
