@@ -3,7 +3,7 @@
  * netvm-core: the core engine.
  *
  *   netvm-core [EAL options] -- -c FILE [-s PATH] [--single-lcore]
- *                               [--stats SECONDS] [--wait-nfs N]
+ *                               [--stats SECONDS] [--wait-nfs N] [--syslog]
  *
  * Ports are every ethdev the EAL probes (a NIC bound to vfio-pci, or any
  * --vdev), in port-id order. Start-up: EAL, configuration, classifier, pool
@@ -117,14 +117,14 @@ parse_args(struct core *c, int argc, char **argv)
 			break;
 		case 'S':
 			stats = strtol(optarg, &end, 10);
-			if (*end != '\0' || stats < 0 || stats > 86400) {
+			if (end == optarg || *end != '\0' || stats < 0 || stats > 86400) {
 				fprintf(stderr, "--stats: '%s' is not 0..86400\n", optarg);
 				return -EINVAL;
 			}
 			break;
 		case 'W':
 			wait = strtol(optarg, &end, 10);
-			if (*end != '\0' || wait < 0 || wait > CORE_MAX_NFS) {
+			if (end == optarg || *end != '\0' || wait < 0 || wait > CORE_MAX_NFS) {
 				fprintf(stderr, "--wait-nfs: '%s' is not 0..%u\n", optarg, CORE_MAX_NFS);
 				return -EINVAL;
 			}
@@ -147,6 +147,12 @@ parse_args(struct core *c, int argc, char **argv)
 			return -EINVAL;
 		}
 	}
+	if (optind < argc) {
+		fprintf(stderr, "netvm-core: unexpected argument '%s' (the core's options are "
+			"after --, each value after its option: %s --help)\n", argv[optind],
+			argv[0]);
+		return -EINVAL;
+	}
 	if (c->cfg_path == NULL) {
 		fprintf(stderr, "a configuration is required: -- -c FILE (see configs/)\n");
 		return -EINVAL;
@@ -157,6 +163,10 @@ parse_args(struct core *c, int argc, char **argv)
 		return r;
 	}
 	if (socket != NULL) {
+		if (socket[0] == '\0') {
+			fprintf(stderr, "--socket: the path is empty\n");
+			return -EINVAL;
+		}
 		if (strlen(socket) >= sizeof(c->cfg.socket_path)) {
 			fprintf(stderr, "--socket: path too long: %s\n", socket);
 			return -ENAMETOOLONG;

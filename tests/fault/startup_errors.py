@@ -132,6 +132,17 @@ def main():
     expect_failure(env, chk, "core.file_prefix that is not the EAL's", core,
                    ["someone-else", "--file-prefix"])
 
+    chk.section("bad core options")
+    # (options after the harness's own, words the message must contain)
+    for i, (extra, words) in enumerate(((["--stats", ""], ["--stats", "''"]),
+                                        (["--wait-nfs", ""], ["--wait-nfs", "''"]),
+                                        (["-s", ""], ["--socket", "empty"]),
+                                        (["stray"], ["unexpected argument 'stray'"]),
+                                        (["--stats", "5", "10"], ["unexpected argument '10'"]))):
+        core = Core(env, "e", GOOD, null_port, app_extra=extra)
+        expect_failure(env, chk, f"netvm-core -- {' '.join(repr(a) for a in extra)}", core,
+                       words)
+
     chk.section("attach socket already in use")
     sock_path = env.path("busy.sock")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
