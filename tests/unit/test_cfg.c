@@ -888,7 +888,7 @@ test_read_errors(void **state)
 static void
 test_include_relative(void **state)
 {
-	char dir[128], sub[160], path[192], inc[192], err[512];
+	char dir[128], sub[160], path[192], inc[192], nested[192], err[512];
 	struct cfg c;
 	FILE *f;
 
@@ -919,6 +919,23 @@ test_include_relative(void **state)
 	fclose(f);
 	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "sub/roles.conf:1: roles[0].bogus: unknown key");
+
+	/* an @include in an included file is taken from the first file's
+	 * directory too (libconfig 1.5 has one include directory) */
+	snprintf(nested, sizeof(nested), "%s/nested.conf", dir);
+	f = fopen(inc, "w");
+	assert_non_null(f);
+	fputs("roles = ( { id = 7; name = \"inc\"; } );\n@include \"nested.conf\"\n", f);
+	fclose(f);
+	f = fopen(nested, "w");
+	assert_non_null(f);
+	fputs("rules = (\n  { in_port = 1; role = 7; }\n);\n", f);
+	fclose(f);
+	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nb_rules, 1);
+	assert_int_equal(c.rules[0].in_port, 1);
+	cfg_free(&c);
+	unlink(nested);
 	unlink(inc);
 	unlink(path);
 	rmdir(sub);
