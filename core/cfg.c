@@ -798,7 +798,7 @@ cfg_parse_string(const char *text, const char *name, struct cfg *c, char *err, s
 	config_set_auto_convert(&lc, 0);
 	if (config_read_string(&lc, text) != CONFIG_TRUE)
 		rc = cfg_syntax_error(&lc, name, c, err, errlen);
-	else if ((rc = cfg_check_ints(text, name, err, errlen)) < 0)
+	else if ((rc = cfg_check_ints(text, name, NULL, err, errlen)) < 0)
 		cfg_defaults(c);
 	else
 		rc = cfg_build(&lc, name, false, c, err, errlen);

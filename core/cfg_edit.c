@@ -88,7 +88,7 @@ cfg_rules_parse(struct cfg *c, const char *text, const char *name, struct cfg_ru
 		rc = -EINVAL;
 		goto out;
 	}
-	rc = cfg_check_ints(doc, name, err, errlen);
+	rc = cfg_check_ints(doc, name, NULL, err, errlen);
 	if (rc < 0)
 		goto out;
 	root = config_root_setting(&lc);

@@ -28,10 +28,13 @@ struct cfg_ctx {
 	uint16_t implicit[CFG_MAX_ROLES]; /* role -> its implicit chain, or CFG_NO_CHAIN */
 };
 
-/* Text @text that libconfig has read: 0, or -EINVAL with "NAME:LINE: syntax:
- * the integer N does not fit in 32 bits ..." for the first integer written
- * without its L that libconfig kept only the low 32 bits of. */
-int cfg_check_ints(const char *text, const char *name, char *err, size_t errlen);
+/* Text @text that libconfig has read (@incdir: its include directory, or
+ * NULL): 0, or -EINVAL with "NAME:LINE: syntax: the integer N does not fit
+ * in 32 bits ..." for the first integer written without its L that
+ * libconfig kept only the low 32 bits of, in @text or a file it includes
+ * (NAME is then that file's, as the directive wrote it). */
+int cfg_check_ints(const char *text, const char *name, const char *incdir, char *err,
+		   size_t errlen);
 /* Write the error for @s (its line) and @key; returns -EINVAL. */
 int cfg_fail(struct cfg_ctx *x, const config_setting_t *s, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -125,21 +125,79 @@ read_text(const char *path, char **text, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * The line of the first integer in @text that libconfig (1.5) would store
- * wrapped: a decimal one outside the 32-bit range, or a hexadecimal one
- * above 0x7fffffff, without the L of a 64-bit integer (its reader keeps
- * the low 32 bits: 4294968296 would be read as 1000). The literal goes to
- * @num. 0 when there is none.
- */
 static bool
 cfg_digit(const char *p)
 {
 	return *p >= '0' && *p <= '9';
 }
 
+/* Where the first integer libconfig stored wrapped is. */
+struct cfg_wrap {
+	const char *file; /* the file @include named, or NULL: the text itself */
+	char incfile[PATH_MAX];
+	int line;
+	char num[64]; /* the literal */
+};
+
+/* libconfig 1.5's limit of nested @include files */
+#define CFG_INCLUDE_DEPTH 10
+
+static int cfg_wrapped_int(const char *text, const char *incdir, unsigned int depth,
+			   struct cfg_wrap *w);
+
+/*
+ * The @include directive at @p (libconfig 1.5: `@include "NAME"`, NAME with
+ * \\ and \" escapes, a relative one taken from @incdir, the one include
+ * directory of the whole configuration): 1 with @w filled when the file it
+ * includes (or one that file includes) holds a wrapped integer, else 0.
+ * *@end is past the directive.
+ */
 static int
-cfg_wrapped_int(const char *text, char *num, size_t numlen)
+cfg_wrapped_include(const char *p, const char *incdir, unsigned int depth, const char **end,
+		    struct cfg_wrap *w)
+{
+	char name[PATH_MAX], path[PATH_MAX], *inc;
+	struct stat st;
+	size_t n = 0;
+	int found;
+
+	for (p += strlen("@include"); *p == ' ' || *p == '\t'; p++)
+		;
+	*end = p;
+	if (*p != '"')
+		return 0;
+	for (p++; *p != '\0' && *p != '"'; p++) {
+		if (*p == '\\' && (p[1] == '\\' || p[1] == '"'))
+			p++;
+		if (n + 1 < sizeof(name))
+			name[n++] = *p;
+	}
+	name[n] = '\0';
+	*end = p + (*p != '\0');
+	if (depth >= CFG_INCLUDE_DEPTH ||
+	    snprintf(path, sizeof(path), "%s%s%s", incdir != NULL && name[0] != '/' ? incdir : "",
+		     incdir != NULL && name[0] != '/' ? "/" : "", name) >= (int)sizeof(path) ||
+	    stat(path, &st) < 0 || !S_ISREG(st.st_mode) || read_text(path, &inc, NULL, 0) < 0)
+		return 0; /* libconfig read it; a pipe it emptied is not read again */
+	found = cfg_wrapped_int(inc, incdir, depth + 1, w);
+	free(inc);
+	if (found && w->file == NULL) {
+		snprintf(w->incfile, sizeof(w->incfile), "%s", name);
+		w->file = w->incfile;
+	}
+	return found;
+}
+
+/*
+ * Whether @text (or a file it @includes, @depth files deep) holds an
+ * integer that libconfig (1.5) stores wrapped: a decimal one outside the
+ * 32-bit range, or a hexadecimal one above 0x7fffffff, without the L of a
+ * 64-bit integer (its reader keeps the low 32 bits: 4294968296 would be
+ * read as 1000). 1 with the first one's file, line and literal in @w; 0
+ * when there is none.
+ */
+static int
+cfg_wrapped_int(const char *text, const char *incdir, unsigned int depth, struct cfg_wrap *w)
 {
 	const char *p = text, *q;
 	int line = 1;
@@ -148,6 +206,9 @@ cfg_wrapped_int(const char *text, char *num, size_t numlen)
 		if (*p == '\n') {
 			line++;
 			p++;
+		} else if (strncmp(p, "@include", strlen("@include")) == 0) {
+			if (cfg_wrapped_include(p, incdir, depth, &p, w))
+				return 1;
 		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
 			p += strcspn(p, "\n");
 		} else if (p[0] == '/' && p[1] == '*') {
@@ -194,8 +255,10 @@ cfg_wrapped_int(const char *text, char *num, size_t numlen)
 			v = strtoull(hex ? d + 2 : d, NULL, hex ? 16 : 10);
 			if (errno == ERANGE || v > (hex ? 0x7fffffffULL :
 						    neg ? 0x80000000ULL : 0x7fffffffULL)) {
-				snprintf(num, numlen, "%.*s", (int)(q - p), p);
-				return line;
+				w->file = NULL;
+				w->line = line;
+				snprintf(w->num, sizeof(w->num), "%.*s", (int)(q - p), p);
+				return 1;
 			}
 			p = q;
 		} else {
@@ -206,31 +269,43 @@ cfg_wrapped_int(const char *text, char *num, size_t numlen)
 }
 
 int
-cfg_check_ints(const char *text, const char *name, char *err, size_t errlen)
+cfg_check_ints(const char *text, const char *name, const char *incdir, char *err, size_t errlen)
 {
-	char num[64];
-	int line = cfg_wrapped_int(text, num, sizeof(num));
+	struct cfg_wrap *w = malloc(sizeof(*w));
+	int rc = 0;
 
-	if (line == 0)
-		return 0;
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s:%d: syntax: the integer %s does not fit in 32 bits "
-			 "(write %sL for a 64-bit integer)", name, line, num, num);
-	return -EINVAL;
+	if (w == NULL) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	w->file = NULL;
+	if (cfg_wrapped_int(text, incdir, 0, w)) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s:%d: syntax: the integer %s does not fit in 32 "
+				 "bits (write %sL for a 64-bit integer)",
+				 w->file != NULL ? w->file : name, w->line, w->num, w->num);
+		rc = -EINVAL;
+	}
+	free(w);
+	return rc;
 }
 
 int
 cfg_read_file(config_t *lc, const char *path, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], *text;
+	const char *incdir = NULL;
 	int rc;
 
 	rc = read_text(path, &text, err, errlen);
 	if (rc < 0)
 		return rc;
 	config_set_auto_convert(lc, 0);
-	if (snprintf(dir, sizeof(dir), "%s", path) < (int)sizeof(dir))
-		config_set_include_dir(lc, dirname(dir));
+	if (snprintf(dir, sizeof(dir), "%s", path) < (int)sizeof(dir)) {
+		incdir = dirname(dir);
+		config_set_include_dir(lc, incdir);
+	}
 	if (config_read_string(lc, text) != CONFIG_TRUE) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s:%d: syntax: %s",
@@ -238,7 +313,7 @@ cfg_read_file(config_t *lc, const char *path, char *err, size_t errlen)
 				 config_error_line(lc), config_error_text(lc));
 		rc = -EINVAL;
 	} else {
-		rc = cfg_check_ints(text, path, err, errlen);
+		rc = cfg_check_ints(text, path, incdir, err, errlen);
 	}
 	free(text);
 	return rc;

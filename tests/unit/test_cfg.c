@@ -920,6 +920,17 @@ test_include_relative(void **state)
 	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "sub/roles.conf:1: roles[0].bogus: unknown key");
 
+	/* an integer that libconfig keeps only the low 32 bits of (4294967303
+	 * would be role 7), in the included file as in the file itself */
+	f = fopen(inc, "w");
+	assert_non_null(f);
+	fputs("# role 7\nroles = ( { id = 4294967303; name = \"inc\"; } );\n", f);
+	fclose(f);
+	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "sub/roles.conf:2: syntax: the integer 4294967303 does not fit "
+			    "in 32 bits (write 4294967303L for a 64-bit integer)");
+	assert_is_defaults(&c);
+
 	/* an @include in an included file is taken from the first file's
 	 * directory too (libconfig 1.5 has one include directory) */
 	snprintf(nested, sizeof(nested), "%s/nested.conf", dir);
@@ -927,6 +938,13 @@ test_include_relative(void **state)
 	assert_non_null(f);
 	fputs("roles = ( { id = 7; name = \"inc\"; } );\n@include \"nested.conf\"\n", f);
 	fclose(f);
+	f = fopen(nested, "w");
+	assert_non_null(f);
+	fputs("rules = (\n  { in_port = 4294967297; role = 7; }\n);\n", f);
+	fclose(f);
+	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "nested.conf:2: syntax: the integer 4294967297 does not fit "
+			    "in 32 bits (write 4294967297L for a 64-bit integer)");
 	f = fopen(nested, "w");
 	assert_non_null(f);
 	fputs("rules = (\n  { in_port = 1; role = 7; }\n);\n", f);
