@@ -734,6 +734,14 @@ parse_connection(struct ck_pctx *p)
 			}
 			if (connect_lists(p, &l, &r, t.kind == CK_T_DARROW, clm) < 0)
 				goto skip;
+			/* the implicit output ends the chain: "a -> -> b" and
+			 * "a -> [1] -> b" are no two connections */
+			t = ck_lex_peek(p->lx);
+			if (t.kind == CK_T_ARROW || t.kind == CK_T_DARROW) {
+				ck_lerror(p->fe, t.file, t.line, "syntax error near '%s'",
+					  ck_tok_str(p->fe, &t));
+				goto skip;
+			}
 			return;
 		}
 		if (connect_lists(p, &l, &r, t.kind == CK_T_DARROW, clm) < 0)

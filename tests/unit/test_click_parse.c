@@ -231,6 +231,13 @@ test_rule08_compounds(void **state)
 		      "config:2: 'c :: C' output 0 unused\n");
 	expect_errors("elementclass C { input -> output; output -> Discard }",
 		      "config:1: 'output' has no outputs\n");
+	/* an implicit output ends the chain: an arrow after it is no new one */
+	expect_errors("elementclass C { input -> a :: Null -> -> b :: Null -> output }",
+		      "config:1: syntax error near '->'\n");
+	expect_errors("elementclass C { input -> a :: Null -> [1] -> b :: Null -> output }",
+		      "config:1: syntax error near '->'\n");
+	expect_errors("Idle -> ( [0] -> Null -> => Null -> ) -> Discard;",
+		      "config:1: syntax error near '=>'\n");
 }
 
 /* Rule 9: named classes, synonyms, lexical scope, no recursion. */
