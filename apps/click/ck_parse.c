@@ -418,10 +418,14 @@ parse_ref(struct ck_pctx *p, struct ck_elist *l, struct ck_eref *e)
 		return e->tgt < 0 ? -1 : 1;
 	}
 	if (p->grp && (strcmp(t.text, "input") == 0 || strcmp(t.text, "output") == 0)) {
-		if (t.text[0] == 'i')
+		/* as a compound's: input is a source only, output a destination only */
+		if (t.text[0] == 'i') {
 			e->src = (int32_t)p->grp->in;
-		else
+			e->tgt = -2;
+		} else {
 			e->tgt = (int32_t)p->grp->out;
+			e->src = -3;
+		}
 		return 1;
 	}
 	e->tgt = e->src = find_decl(p->sc, t.text);

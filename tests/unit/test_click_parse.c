@@ -210,6 +210,11 @@ test_rule07_groups(void **state)
 	expect_errors("Idle -> ( [1] -> output ) -> Discard;",
 		      "config:1: element group at config:1 has no input 0\n"
 		      "config:1: element group at config:1 input 1 unused\n");
+	/* a group's input is a source only, its output a destination only */
+	expect_errors("Idle -> ( input -> output; Idle -> input ) -> Discard;",
+		      "config:1: 'input' has no inputs\n");
+	expect_errors("Idle -> ( input -> output; output -> Discard ) -> Discard;",
+		      "config:1: 'output' has no outputs\n");
 }
 
 /* Rule 8: compounds, implicit input/output, names compound/component, unused ports. */
