@@ -144,11 +144,17 @@ parse_formals(struct ck_pctx *p, struct ck_scope *body)
 				  "positional parameter '$%s' after keyword parameters", v.text);
 			return -1;
 		}
-		for (i = 0; i < body->nformal; i++)
+		for (i = 0; i < body->nformal; i++) {
 			if (strcmp(body->formal[i], v.text) == 0) {
 				ck_lerror(p->fe, v.file, v.line, "redeclaration of parameter '$%s'", v.text);
 				return -1;
 			}
+			/* a second one would never be bound */
+			if (kw && body->formal_kw[i] && strcmp(body->formal_kw[i], kw) == 0) {
+				ck_lerror(p->fe, t.file, t.line, "repeated keyword parameter '%s'", kw);
+				return -1;
+			}
+		}
 		ck_grow(p->fe, (void **)&body->formal, &cap, body->nformal, sizeof(char *));
 		ck_grow(p->fe, (void **)&body->formal_kw, &capkw, body->nformal, sizeof(char *));
 		body->formal[body->nformal] = v.text;

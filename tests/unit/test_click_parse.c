@@ -273,6 +273,8 @@ test_rule10_formals(void **state)
 		    "P@2/Print@2 -> Discard@3;\n");
 	expect_errors("elementclass P { COLOR $c, $a | input -> output }",
 		      "config:1: positional parameter '$a' after keyword parameters\n");
+	expect_errors("elementclass P { COLOR $a, COLOR $b | input -> output }",
+		      "config:1: repeated keyword parameter 'COLOR'\n");
 	expect_errors("elementclass P { $a | input -> output }\nIdle -> P -> Discard;",
 		      "config:2: no match for 'P@2 :: P' with 1 inputs, 1 outputs and 0 arguments\n");
 }
