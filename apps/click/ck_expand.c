@@ -450,11 +450,20 @@ expand_scope(struct ck_fctx *fx, const struct ck_scope *sc, const char *prefix,
 	struct ck_env *denv = ck_alloc(fe, sizeof(*denv));
 	uint32_t i;
 
-	/* the scope's defines take effect together, before anything of the scope */
+	/* the scope's defines take effect together, before anything of the
+	 * scope; a compound's values are expanded first, as Click's, with its
+	 * formals and the defines before them */
 	denv->parent = env;
 	denv->scope = sc;
-	for (i = 0; i < sc->ndef; i++)
-		env_set(fe, denv, sc->def[i].name, sc->def[i].value);
+	for (i = 0; i < sc->ndef; i++) {
+		const char *v = sc->def[i].value;
+
+		if (sc->compound && !(v = ck_expand(fe, denv, v, sc->def[i].landmark))) {
+			fx->failed = 1;
+			return;
+		}
+		env_set(fe, denv, sc->def[i].name, v);
+	}
 	if (sc == fe->top) {
 		unsigned int k;
 

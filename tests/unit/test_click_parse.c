@@ -332,6 +332,11 @@ test_rule13_define(void **state)
 			 "Idle@1 :: Idle;\nPaint@2 :: Paint(20);\nPrint@3 :: Print(9);\n"
 			 "Discard@4 :: Discard;\n\nIdle@1 -> Paint@2;\nPaint@2 -> Print@3;\n"
 			 "Print@3 -> Discard@4;\n");
+	/* inside a compound a define's value is expanded: formals, earlier defines */
+	expect_flat("define($o out);\nelementclass C { $a | define($b x$a$o, $c $b-y);\n"
+		    "input -> Print($c) -> output }\nIdle -> C(1) -> Discard;",
+		    "Idle@1 :: Idle;\nC@2/Print@1 :: Print(x1out-y);\nDiscard@3 :: Discard;\n\n"
+		    "Idle@1 -> C@2/Print@1;\nC@2/Print@1 -> Discard@3;\n");
 	expect_errors("define($a 1);\ndefine($a 2);",
 		      "config:2: redefinition of parameter '$a'\nconfig:1: '$a' previously defined here\n");
 	expect_errors("define(a 1);", "config:1: bad define 'a 1' (expected '$NAME value')\n");
