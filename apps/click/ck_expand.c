@@ -183,6 +183,21 @@ expand_into(struct ck_front *fe, const struct ck_env *env, const char *s, size_t
 			j = j < n ? j + 1 : n;
 			sb_put(fe, b, s + i, j - i);
 			i = j;
+		} else if (c == '/' && !dq && i + 1 < n && (s[i + 1] == '/' || s[i + 1] == '*')) {
+			/* a comment is copied as it is: no parameter in it, and
+			 * its quotes ("don't") start no quoted text */
+			size_t j = i + 2;
+
+			if (s[i + 1] == '/') {
+				while (j < n && s[j] != '\n')
+					j++;
+			} else {
+				while (j < n && !(s[j] == '/' && s[j - 1] == '*' && j > i + 2))
+					j++;
+				j = j < n ? j + 1 : n;
+			}
+			sb_put(fe, b, s + i, j - i);
+			i = j;
 		} else if (c == '"') {
 			dq = !dq;
 			sb_put(fe, b, s + i++, 1);

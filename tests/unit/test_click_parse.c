@@ -311,6 +311,10 @@ test_rule12_parameters(void **state)
 		    "Idle@1 :: Idle;\n"
 		    "Print@2 :: Print(10 10, 710, b, '$x', \"a b c\", \"say \\\"hi\\\"\", $(count), $undefined, $);\n"
 		    "Discard@3 :: Discard;\n\nIdle@1 -> Print@2;\nPrint@2 -> Discard@3;\n");
+	/* comments are copied: nothing expanded in them, their quotes quote nothing */
+	expect_flat("define($x 5);\nIdle -> Print(a /* don't $x */, $x // it's $x\n, $x /**/ $x) -> Discard;",
+		    "Idle@1 :: Idle;\nPrint@2 :: Print(a /* don't $x */, 5 // it's $x\n, 5 /**/ 5);\n"
+		    "Discard@3 :: Discard;\n\nIdle@1 -> Print@2;\nPrint@2 -> Discard@3;\n");
 	/* parameters reach inside compounds, formals shadow them */
 	expect_flat("define($a outer, $b top);\nelementclass C { $a | input -> Print($a $b) -> output }\n"
 		    "Idle -> C(inner) -> Discard;",
