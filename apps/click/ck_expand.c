@@ -523,6 +523,38 @@ expand_scope(struct ck_fctx *fx, const struct ck_scope *sc, const char *prefix,
 	}
 }
 
+/* A compound's component renamed "c/a" may meet an element declared with
+ * that name ("c/a :: Idle" beside "c :: C" holding "a"): as Click, an
+ * error, so no two elements of the flat graph share a name. */
+static void
+check_names(struct ck_front *fe, const struct ck_flat *fl)
+{
+	uint32_t nslots = 16, i, k, *slot;
+
+	while (nslots < 2 * fl->nnode)
+		nslots *= 2;
+	slot = ck_alloc(fe, nslots * sizeof(*slot)); /* node + 1, 0: free */
+	for (i = 0; i < fl->nnode; i++) {
+		const struct ck_flat_node *nd = &fl->node[i];
+		uint32_t h = 2166136261u; /* FNV-1a */
+
+		if (!nd->prim)
+			continue;
+		for (const char *c = nd->name; *c; c++)
+			h = (h ^ (unsigned char)*c) * 16777619u;
+		for (k = h & (nslots - 1); slot[k]; k = (k + 1) & (nslots - 1))
+			if (strcmp(fl->node[slot[k] - 1].name, nd->name) == 0)
+				break;
+		if (!slot[k]) {
+			slot[k] = i + 1;
+			continue;
+		}
+		ck_fe_error(fe, nd->landmark, "redeclaration of element '%s'", nd->name);
+		ck_fe_error(fe, fl->node[slot[k] - 1].landmark, "element '%s' previously declared here",
+			    nd->name);
+	}
+}
+
 /* Flatten the top scope of @fe into @fl; 0, or -1 after reporting errors. */
 int
 ck_flatten(struct ck_front *fe, struct ck_flat *fl)
@@ -531,6 +563,8 @@ ck_flatten(struct ck_front *fe, struct ck_flat *fl)
 
 	memset(fl, 0, sizeof(*fl));
 	expand_scope(&fx, fe->top, "", NULL, 0, 0);
+	if (!fx.failed && !fe->nerrors)
+		check_names(fe, fl);
 	return fx.failed || fe->nerrors ? -1 : 0;
 }
 

@@ -232,6 +232,11 @@ test_rule08_compounds(void **state)
 	expect_errors("elementclass C { input -> Null -> output; input [1] -> Discard }\n"
 		      "Idle -> c :: C -> Discard;",
 		      "config:2: 'c :: C' input 1 unused\n");
+	/* a component's new name may not be an element's already */
+	expect_errors("c/a :: Idle;\nelementclass C { input -> a :: Null -> output }\n"
+		      "Idle -> c :: C -> Discard;\nc/a -> Discard;",
+		      "config:2: redeclaration of element 'c/a'\n"
+		      "config:1: element 'c/a' previously declared here\n");
 	expect_errors("elementclass C { input -> Null -> output }\nIdle -> c :: C;",
 		      "config:2: 'c :: C' output 0 unused\n");
 	expect_errors("elementclass C { input -> output; output -> Discard }",
