@@ -369,6 +369,20 @@ unquote(struct ck_front *fe, const char *s)
 	return ck_strdup(fe, s);
 }
 
+/* Is @s one word: a quoted string, or text without white space? */
+static int
+one_word(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 2 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0])
+		return memchr(s + 1, s[0], n - 2) == NULL;
+	for (; *s; s++)
+		if (isspace((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
 static void
 include_library(struct ck_pctx *p, const char *file, const char *landmark)
 {
@@ -410,6 +424,14 @@ include_library(struct ck_pctx *p, const char *file, const char *landmark)
 		n = fread(text + len, 1, cap - len, f);
 		len += n;
 	} while (n > 0 && len < (64u << 20));
+	/* a directory opens but does not read; a file cut short is no library */
+	if (ferror(f) || (n > 0 && fgetc(f) != EOF)) {
+		int err = ferror(f) ? errno : EFBIG;
+
+		ck_fe_error(fe, landmark, "%s: %s", path, strerror(err));
+		fclose(f);
+		return;
+	}
 	fclose(f);
 	fe->depth++;
 	ck_parse_text(fe, fe->top, text ? text : "", len, path);
@@ -431,26 +453,30 @@ ck_do_require(struct ck_pctx *p, const char *config, const char *landmark)
 		while (*sp && !isspace((unsigned char)*sp))
 			sp++;
 		word = ck_strndup(fe, a, (size_t)(sp - a));
-		rest = unquote(fe, skip_ws(sp));
 		if (!a[0])
 			continue;
-		if (strcmp(word, "compact_config") == 0 && !rest[0])
+		rest = unquote(fe, skip_ws(sp));
+		/* a bare word names a package; "package" and "library" take
+		 * exactly one word more, nothing else takes any */
+		if (strcmp(word, "package") == 0 || strcmp(word, "library") == 0) {
+			if (!rest[0] || !one_word(skip_ws(sp))) {
+				ck_fe_error(fe, landmark, "bad requirement '%s'", a);
+				continue;
+			}
+		} else if (*skip_ws(sp)) {
+			ck_fe_error(fe, landmark, "bad requirement '%s'", a);
 			continue;
-		if (strcmp(word, "library") == 0 && rest[0]) {
+		}
+		if (strcmp(word, "compact_config") == 0)
+			continue;
+		if (strcmp(word, "library") == 0) {
 			if (p->sc != fe->top)
 				ck_fe_error(fe, landmark, "'require(library)' is only allowed at file scope");
 			else
 				include_library(p, rest, landmark);
 			continue;
 		}
-		if (strcmp(word, "package") == 0 && rest[0])
-			word = rest;
-		else if (rest[0]) {
-			ck_fe_error(fe, landmark, "bad requirement '%s'", a);
-			continue;
-		} else {
-			word = unquote(fe, word);
-		}
+		word = strcmp(word, "package") == 0 ? rest : unquote(fe, word);
 		fe->requires = fe->requires ? ck_printf(fe, "%s %s", fe->requires, word) : word;
 	}
 }

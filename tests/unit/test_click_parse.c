@@ -368,6 +368,14 @@ test_rule14_require(void **state)
 	free(out);
 	expect_errors("require(frobnicate all of it);",
 		      "config:1: bad requirement 'frobnicate all of it'\n");
+	/* "library" and "package" take one word, quoted if it holds spaces */
+	expect_errors("require(library);\nrequire(package);\nrequire(library \"\");\n"
+		      "require(library a b);",
+		      "config:1: bad requirement 'library'\nconfig:2: bad requirement 'package'\n"
+		      "config:3: bad requirement 'library \"\"'\n"
+		      "config:4: bad requirement 'library a b'\n");
+	/* a library that cannot be read is an error, not an empty file */
+	expect_errors("require(library /);", "config:1: /: Is a directory\n");
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/lib.click", dir);
