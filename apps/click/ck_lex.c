@@ -171,7 +171,7 @@ ck_lex_init(struct ck_lex *lx, struct ck_front *fe, const char *text, size_t len
 	lx->fe = fe;
 	lx->s = text;
 	lx->len = len;
-	lx->file = ck_strdup(fe, file);
+	lx->file = lx->orig_file = ck_strdup(fe, file);
 	lx->line = 1;
 }
 
@@ -211,11 +211,17 @@ line_directive(struct ck_lex *lx)
 		while (p < end && (lx->s[p] == ' ' || lx->s[p] == '\t'))
 			p++;
 		if (p < end && lx->s[p] == '"') {
-			size_t q = ++p;
+			char *name = ck_alloc(lx->fe, end - p);
+			size_t k = 0;
 
-			while (q < end && lx->s[q] != '"')
-				q++;
-			lx->file = ck_strndup(lx->fe, lx->s + p, q - p);
+			/* cpp writes '\' and '"' of a name escaped */
+			for (p++; p < end && lx->s[p] != '"'; p++) {
+				if (lx->s[p] == '\\' && p + 1 < end)
+					p++;
+				name[k++] = lx->s[p];
+			}
+			/* an empty name goes back to the file's own */
+			lx->file = k ? name : lx->orig_file;
 		}
 		/* the directive names the line that follows it */
 		lx->line = (unsigned int)n - 1;

@@ -59,6 +59,7 @@ struct ck_lex {
 	const char *s;
 	size_t len, pos;
 	const char *file;  /* current landmark file (arena) */
+	const char *orig_file; /* the file's own name, before line directives */
 	unsigned int line;
 	struct ck_tok back[4]; /* pushed-back tokens, last is next */
 	unsigned int nback;
