@@ -22,9 +22,9 @@ usage(FILE *f)
 		   "[NAME=VALUE...]\n");
 }
 
-/* The whole of @f, NUL-terminated, or NULL. */
+/* The whole of @f, NUL-terminated, its length in *@lenp, or NULL. */
 static char *
-slurp(FILE *f)
+slurp(FILE *f, size_t *lenp)
 {
 	size_t len = 0, cap = 0, n;
 	char *buf = NULL;
@@ -49,6 +49,7 @@ slurp(FILE *f)
 		return NULL;
 	}
 	buf[len] = '\0';
+	*lenp = len;
 	return buf;
 }
 
@@ -76,6 +77,7 @@ main(int argc, char **argv)
 	unsigned int nb_defs = 0;
 	struct ck_graph *g;
 	char *text;
+	size_t len = 0;
 	int i;
 
 	if (!defs)
@@ -130,6 +132,7 @@ main(int argc, char **argv)
 	}
 	if (expr) {
 		text = strdup(expr);
+		len = text ? strlen(text) : 0;
 		name = "config";
 	} else if (file && strcmp(file, "-") != 0) {
 		FILE *f = fopen(file, "r");
@@ -139,11 +142,11 @@ main(int argc, char **argv)
 			free(defs);
 			return 1;
 		}
-		text = slurp(f);
+		text = slurp(f, &len);
 		fclose(f);
 		name = file;
 	} else {
-		text = slurp(stdin);
+		text = slurp(stdin, &len);
 		name = "<stdin>";
 	}
 	if (!text) {
@@ -151,7 +154,7 @@ main(int argc, char **argv)
 		free(defs);
 		return 1;
 	}
-	g = ck_graph_parse(text, name, defs, nb_defs, stderr);
+	g = ck_graph_parse_len(text, len, name, defs, nb_defs, stderr);
 	free(text);
 	free(defs);
 	if (!g)

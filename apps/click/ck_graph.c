@@ -420,6 +420,14 @@ struct ck_graph *
 ck_graph_parse(const char *text, const char *file, const char *const *defs,
 	       unsigned int nb_defs, FILE *errf)
 {
+	return ck_graph_parse_len(text, strlen(text), file, defs, nb_defs, errf);
+}
+
+/* As ck_graph_parse, @len bytes of @text: a NUL byte among them is an error. */
+struct ck_graph *
+ck_graph_parse_len(const char *text, size_t len, const char *file, const char *const *defs,
+		   unsigned int nb_defs, FILE *errf)
+{
 	struct ck_front fe;
 	struct ck_flat fl, joined;
 	struct ck_graph *volatile g = NULL;
@@ -438,7 +446,7 @@ ck_graph_parse(const char *text, const char *file, const char *const *defs,
 		return NULL;
 	}
 	fe.top = ck_scope_new(&fe, NULL, 0, ck_printf(&fe, "%s:1", file));
-	if (ck_parse_text(&fe, fe.top, text, strlen(text), file) < 0 || fe.nerrors)
+	if (ck_parse_text(&fe, fe.top, text, len, file) < 0 || fe.nerrors)
 		goto fail;
 	if (ck_flatten(&fe, &fl) < 0 || ck_remove_tunnels(&fe, &fl, &joined) < 0)
 		goto fail;
@@ -467,7 +475,7 @@ ck_graph_parse(const char *text, const char *file, const char *const *defs,
 		goto fail;
 	if (fe.requires && !(g->requires = xstrdup(fe.requires)))
 		longjmp(fe.oom, 1);
-	if (!(g->text = xstrdup(text)))
+	if (!(g->text = xstrdup(text))) /* no NUL byte: it is all of it */
 		longjmp(fe.oom, 1);
 	ck_arena_free(&fe);
 	return g;

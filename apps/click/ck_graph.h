@@ -72,6 +72,11 @@ struct ck_graph {
 struct ck_graph *ck_graph_parse(const char *text, const char *file, const char *const *defs,
 				unsigned int nb_defs, FILE *errf);
 
+/* The same for the @len bytes of @text (a file's): a NUL byte among them is
+ * an error, where ck_graph_parse would stop at it. */
+struct ck_graph *ck_graph_parse_len(const char *text, size_t len, const char *file,
+				    const char *const *defs, unsigned int nb_defs, FILE *errf);
+
 /* Write @g as a flat Click configuration (`click -qo-`): declarations, then
  * connections, to @f. */
 void ck_graph_print(const struct ck_graph *g, FILE *f);

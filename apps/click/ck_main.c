@@ -151,7 +151,7 @@ ck_cli_graph(const struct ck_cli *c, FILE *errf)
 		fprintf(errf, "%s: %s\n", name, strerror(errno));
 		return NULL;
 	}
-	g = ck_graph_parse(text, name, c->defs, c->nb_defs, errf);
+	g = ck_graph_parse_len(text, len, name, c->defs, c->nb_defs, errf);
 	free(text);
 	return g;
 }

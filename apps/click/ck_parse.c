@@ -831,7 +831,17 @@ ck_parse_text(struct ck_front *fe, struct ck_scope *sc, const char *text, size_t
 	struct ck_lex lx;
 	struct ck_pctx p = { fe, &lx, sc, NULL };
 	unsigned int before = fe->nerrors;
+	const char *nul = memchr(text, '\0', len);
 
+	if (nul) {
+		/* the lexer would take it for the end: the rest would be lost */
+		unsigned int line = 1;
+
+		for (const char *c = text; c < nul; c++)
+			line += *c == '\n';
+		ck_lerror(fe, file, line, "NUL byte in the configuration");
+		return -1;
+	}
 	ck_lex_init(&lx, fe, text, len, file);
 	for (;;) {
 		struct ck_tok t;

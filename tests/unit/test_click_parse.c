@@ -97,6 +97,19 @@ test_lexical(void **state)
 	expect_flat("Idle -> Print(\"a, b) c\" /* ) */, (x), '(', \\<29>) -> Discard;",
 		    "Idle@1 :: Idle;\nPrint@2 :: Print(\"a, b) c\" /* ) */, (x), '(', \\<29>);\n"
 		    "Discard@3 :: Discard;\n\nIdle@1 -> Print@2;\nPrint@2 -> Discard@3;\n");
+	/* a NUL byte is an error, not the end of the text */
+	{
+		static const char text[] = "Idle -> Discard;\nIdle ->\0 x;";
+		char *buf = NULL;
+		size_t blen = 0;
+		FILE *f = open_memstream(&buf, &blen);
+
+		assert_non_null(f);
+		assert_null(ck_graph_parse_len(text, sizeof(text) - 1, "config", NULL, 0, f));
+		fclose(f);
+		assert_string_equal(buf, "config:2: NUL byte in the configuration\n");
+		free(buf);
+	}
 	/* keywords are not names */
 	expect_errors("define :: Idle;", "config:1: syntax error near '::' (expected '(')\n");
 }
@@ -395,6 +408,16 @@ test_rule14_require(void **state)
 	assert_string_equal(out, "Idle@1 :: Idle;\nTwice@2/Paint@1 :: Paint(2);\nDiscard@3 :: Discard;\n\n"
 				 "Idle@1 -> Twice@2/Paint@1;\nTwice@2/Paint@1 -> Discard@3;\n");
 	ck_graph_free(g);
+	free(out);
+	/* a NUL byte in a library is an error, not its end */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fwrite("elementclass Twice { input -> output }\n\0 x\n", 1, 43, f);
+	fclose(f);
+	g = run_defs("require(library lib.click);\nIdle -> Twice -> Discard;", main_file, NULL, 0,
+		     &out);
+	assert_null(g);
+	assert_non_null(strstr(out, "lib.click:2: NUL byte in the configuration\n"));
 	free(out);
 	unlink(path);
 	rmdir(dir);
