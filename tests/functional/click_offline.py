@@ -1292,6 +1292,10 @@ def options(env, chk):
     rc, out, err = click(env, "-q", "-e", conf, "-h", "nosuch", "-h", "c.count")
     chk.eq((rc, out, err.strip()), (1, "c.count:\n0\n\n", "no global handler named 'nosuch'"),
            "-h nosuch -h c.count: only c.count's block on stdout")
+    # a configuration file that does not read (a directory) is no empty configuration
+    rc, out, err = click(env, "-q", "-f", env.source_dir)
+    chk.eq((rc, err.strip()), (1, f"{env.source_dir}: Is a directory"),
+           "-f DIRECTORY: refused")
 
 
 def count_call(env, chk):

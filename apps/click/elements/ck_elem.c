@@ -156,6 +156,16 @@ ck_read_file(const char *name, size_t *len)
 		if (k == 0)
 			break;
 	}
+	/* a directory opens and reads nothing: an error, not an empty file */
+	if (ferror(f)) {
+		int err = errno ? errno : EIO;
+
+		free(buf);
+		if (f != stdin)
+			fclose(f);
+		errno = err;
+		return NULL;
+	}
 	if (f != stdin)
 		fclose(f);
 	buf[n] = 0;
