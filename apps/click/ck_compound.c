@@ -219,6 +219,30 @@ add_alt(struct ck_front *fe, struct ck_class *c, uint32_t *cap, struct ck_alt a)
 	c->alt[c->nalt++] = a;
 }
 
+/* Rule 8: every port of input and output below the highest used is used
+ * inside (as Click, at the definition: "{ input [1] -> output }" has no
+ * input 0 to give a packet to); errors are reported. */
+static void
+check_gaps(struct ck_front *fe, const struct ck_scope *body, const char *name,
+	   const char *landmark)
+{
+	uint8_t *in = ck_alloc(fe, body->ninputs + 1), *out = ck_alloc(fe, body->noutputs + 1);
+	uint32_t i;
+
+	for (i = 0; i < body->nconn; i++) {
+		if (body->conn[i].from == 0)
+			in[body->conn[i].fport] = 1;
+		if (body->conn[i].to == 1)
+			out[body->conn[i].tport] = 1;
+	}
+	for (i = 0; i < body->ninputs; i++)
+		if (!in[i])
+			ck_fe_error(fe, landmark, "'%s' input %u missing", name, i);
+	for (i = 0; i < body->noutputs; i++)
+		if (!out[i])
+			ck_fe_error(fe, landmark, "'%s' output %u missing", name, i);
+}
+
 /*
  * A compound class after its '{' (rules 8, 10, 11), named @name ("" when
  * anonymous). Returns the class, or NULL after reporting an error.
@@ -240,6 +264,7 @@ ck_parse_compound(struct ck_pctx *p, const char *name, const char *landmark)
 		struct ck_alt a = { body, NULL };
 		struct ck_tok t;
 		uint32_t i;
+		unsigned int before = p->fe->nerrors;
 
 		if (formals_ahead(p->lx) && parse_formals(p, body) < 0) {
 			skip_block(p->lx);
@@ -257,6 +282,8 @@ ck_parse_compound(struct ck_pctx *p, const char *name, const char *landmark)
 			if (k->to == 1 && k->tport + 1 > body->noutputs)
 				body->noutputs = k->tport + 1;
 		}
+		if (p->fe->nerrors == before) /* not after a connection was refused */
+			check_gaps(p->fe, body, c->name, landmark);
 		add_alt(p->fe, c, &cap, a);
 		t = ck_lex_next(p->lx);
 		if (t.kind == '}')

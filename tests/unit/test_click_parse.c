@@ -248,6 +248,11 @@ test_rule08_compounds(void **state)
 	expect_errors("elementclass C { input -> Null -> output; input [1] -> Discard }\n"
 		      "Idle -> c :: C -> Discard;",
 		      "config:2: 'c :: C' input 1 unused\n");
+	/* a port below the highest used inside is used inside, used or not outside */
+	expect_errors("elementclass C { input [1] -> output }\nIdle -> [1] c :: C -> Discard;",
+		      "config:1: 'C' input 0 missing\n");
+	expect_errors("elementclass C {\n input -> [2] output }",
+		      "config:1: 'C' output 0 missing\nconfig:1: 'C' output 1 missing\n");
 	/* a component's new name may not be an element's already */
 	expect_errors("c/a :: Idle;\nelementclass C { input -> a :: Null -> output }\n"
 		      "Idle -> c :: C -> Discard;\nc/a -> Discard;",
