@@ -370,8 +370,10 @@ ck_lex_unget(struct ck_lex *lx, struct ck_tok t)
 char *
 ck_lex_config(struct ck_lex *lx, unsigned int open_line)
 {
-	size_t start = lx->pos;
+	size_t start = lx->pos, *cut = NULL, len, k, from;
+	uint32_t ncut = 0, capcut = 0, i;
 	int depth = 0;
+	char *r;
 
 	for (;;) {
 		int c = at(lx, 0);
@@ -380,6 +382,14 @@ ck_lex_config(struct ck_lex *lx, unsigned int open_line)
 			goto unterminated;
 		if (c == '\n') {
 			lx->line++;
+		} else if (c == '#' && lx->pos > start && lx->s[lx->pos - 1] == '\n') {
+			/* a line directive (cpp writes them inside long strings
+			 * too): it moves the landmarks and leaves the text */
+			ck_grow(lx->fe, (void **)&cut, &capcut, ncut + 1, sizeof(*cut));
+			cut[ncut++] = lx->pos;
+			line_directive(lx);
+			cut[ncut++] = lx->pos;
+			continue;
 		} else if (c == '(') {
 			depth++;
 		} else if (c == ')') {
@@ -425,7 +435,17 @@ ck_lex_config(struct ck_lex *lx, unsigned int open_line)
 		lx->pos++;
 	}
 	lx->pos++;
-	return ck_strndup(lx->fe, lx->s + start, lx->pos - 1 - start);
+	len = lx->pos - 1 - start;
+	r = ck_alloc(lx->fe, len + 1); /* zeroed */
+	for (i = 0, k = 0, from = start; i <= ncut; i += 2) {
+		size_t to = i < ncut ? cut[i] : start + len;
+
+		memcpy(r + k, lx->s + from, to - from);
+		k += to - from;
+		if (i + 1 < ncut)
+			from = cut[i + 1];
+	}
+	return r;
 
 unterminated:
 	ck_lerror(lx->fe, lx->file, open_line, "unterminated configuration string");

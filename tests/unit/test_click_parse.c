@@ -93,6 +93,12 @@ test_lexical(void **state)
 		      "a\\b\"c.click:5: undeclared element 'x'\nconfig:20: undeclared element 'y'\n");
 	expect_errors("Idle -> Print(\"a)b\n", "config:1: unterminated configuration string\n");
 	expect_errors("Idle -> /* never closed\nDiscard;", "config:1: unterminated comment\n");
+	/* a line directive inside a configuration string leaves it and moves
+	 * the landmarks */
+	expect_flat("Idle -> Print(a,\n# 7 \"b.click\"\nb) -> Discard;",
+		    "Idle@1 :: Idle;\nPrint@2 :: Print(a,\n\nb);\nDiscard@3 :: Discard;\n\n"
+		    "Idle@1 -> Print@2;\nPrint@2 -> Discard@3;\n");
+	expect_errors("Idle -> Print(a,\n# 7 \"b.click\"\nb) -> x;", "b.click:7: undeclared element 'x'\n");
 	/* the configuration string is raw text balanced on parentheses */
 	expect_flat("Idle -> Print(\"a, b) c\" /* ) */, (x), '(', \\<29>) -> Discard;",
 		    "Idle@1 :: Idle;\nPrint@2 :: Print(\"a, b) c\" /* ) */, (x), '(', \\<29>);\n"
