@@ -21,6 +21,8 @@ struct ck_eref {
 	uint32_t *inp, nin;  /* port list before the element */
 	uint32_t *outp, nout;/* port list after it */
 	int in_given, in_expand, out_given, out_expand;
+	int32_t ref;         /* a bare name of an earlier declaration: its index, else -1 */
+	int declared;        /* "name :: Class" */
 };
 
 struct ck_elist {
@@ -401,6 +403,7 @@ parse_ref(struct ck_pctx *p, struct ck_elist *l, struct ck_eref *e)
 		}
 		settle_pending(p, l, cls, config);
 		e->tgt = e->src = declare(p, t.text, cls, config, e->landmark);
+		e->declared = 1;
 		return e->tgt < 0 ? -1 : 1;
 	}
 	if (ck_lex_peek(p->lx).kind == '(') {
@@ -428,7 +431,7 @@ parse_ref(struct ck_pctx *p, struct ck_elist *l, struct ck_eref *e)
 		}
 		return 1;
 	}
-	e->tgt = e->src = find_decl(p->sc, t.text);
+	e->tgt = e->src = e->ref = find_decl(p->sc, t.text);
 	if (e->tgt >= 0) {
 		if (p->sc->compound && e->tgt == 0)
 			e->tgt = -2; /* input is a source only */
@@ -456,7 +459,7 @@ parse_list(struct ck_pctx *p, struct ck_elist *l)
 		int rc, ports_before = 0;
 
 		memset(&e, 0, sizeof(e));
-		e.tgt = e.src = -1;
+		e.tgt = e.src = e.ref = -1;
 		if (ck_lex_peek(p->lx).kind == '[') {
 			struct ck_tok b = ck_lex_next(p->lx);
 
@@ -699,6 +702,27 @@ implicit_end(struct ck_pctx *p, struct ck_elist *l, int out, const char *lm)
 	return 0;
 }
 
+/* "a, b :: C" on its own declares every name of the list (rule 1): one
+ * declared already is declared again, as in Click, not silently kept with
+ * its first class. */
+static void
+redeclared_in_list(struct ck_pctx *p, const struct ck_elist *l)
+{
+	uint32_t i;
+
+	for (i = 0; i + 1 < l->n; i++) {
+		const struct ck_eref *e = &l->v[i];
+		const struct ck_decl *d;
+
+		if (e->ref < 0 || e->in_given || e->out_given)
+			continue;
+		d = &p->sc->el[e->ref];
+		ck_fe_error(p->fe, e->landmark, "redeclaration of element '%s'", d->name);
+		if (d->kind == CK_D_ELEM)
+			ck_fe_error(p->fe, d->landmark, "element '%s' previously declared here", d->name);
+	}
+}
+
 static void
 parse_connection(struct ck_pctx *p)
 {
@@ -711,6 +735,8 @@ parse_connection(struct ck_pctx *p)
 	if (parse_list(p, &l) < 0)
 		goto skip;
 	t = ck_lex_peek(p->lx);
+	if (t.kind != CK_T_ARROW && t.kind != CK_T_DARROW && l.n > 1 && l.v[l.n - 1].declared)
+		redeclared_in_list(p, &l);
 	if (l.n == 0 || (l.n == 1 && l.v[0].tgt == -4)) {
 		if ((t.kind != CK_T_ARROW && t.kind != CK_T_DARROW) ||
 		    implicit_end(p, &l, 0, lm) < 0) {

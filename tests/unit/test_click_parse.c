@@ -128,6 +128,11 @@ test_rule01_declaration(void **state)
 	expect_flat("q :: Queue; a, b, c :: Idle(); q2 :: Queue(20);\na -> q -> b; c -> q2 -> Discard;",
 		    "q :: Queue;\na :: Idle;\nb :: Idle;\nc :: Idle;\nq2 :: Queue(20);\n"
 		    "Discard@6 :: Discard;\n\nq -> b;\na -> q;\nc -> q2;\nq2 -> Discard@6;\n");
+	/* on its own, "a, b :: C" declares a too, even when a exists */
+	expect_errors("a :: Queue;\na, b :: Discard;",
+		      "config:2: redeclaration of element 'a'\nconfig:1: element 'a' previously declared here\n");
+	expect_flat("a :: Idle;\na, b :: Idle -> c :: Discard;",
+		    "a :: Idle;\nb :: Idle;\nc :: Discard;\n\na -> c;\nb -> c;\n");
 	expect_errors("x :: Idle;\n\nx :: Discard;",
 		      "config:3: redeclaration of element 'x'\nconfig:1: element 'x' previously declared here\n");
 	/* a name component of digits alone is refused; digits beside letters are not */
