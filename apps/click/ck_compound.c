@@ -266,7 +266,9 @@ ck_parse_compound(struct ck_pctx *p, const char *name, const char *landmark)
 		uint32_t i;
 		unsigned int before = p->fe->nerrors;
 
-		if (formals_ahead(p->lx) && parse_formals(p, body) < 0) {
+		if (ck_lex_peek(p->lx).kind == '|')
+			ck_lex_next(p->lx); /* "{ | ... }": no formals */
+		else if (formals_ahead(p->lx) && parse_formals(p, body) < 0) {
 			skip_block(p->lx);
 			return NULL;
 		}

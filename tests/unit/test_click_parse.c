@@ -308,6 +308,9 @@ test_rule10_formals(void **state)
 		    "Idle@1 :: Idle;\nP@2/Paint@1 :: Paint(3);\nP@2/Print@2 :: Print(\"x y, z\");\n"
 		    "Discard@3 :: Discard;\n\nIdle@1 -> P@2/Paint@1;\nP@2/Paint@1 -> P@2/Print@2;\n"
 		    "P@2/Print@2 -> Discard@3;\n");
+	/* an empty list of formals */
+	expect_flat("elementclass P { | input -> output }\nIdle -> P -> Discard;",
+		    "Idle@1 :: Idle;\nDiscard@3 :: Discard;\n\nIdle@1 -> Discard@3;\n");
 	expect_errors("elementclass P { COLOR $c, $a | input -> output }",
 		      "config:1: positional parameter '$a' after keyword parameters\n");
 	expect_errors("elementclass P { COLOR $a, COLOR $b | input -> output }",
