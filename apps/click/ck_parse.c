@@ -244,6 +244,23 @@ read_config(struct ck_pctx *p)
 	return ck_lex_config(p->lx, t.line);
 }
 
+/* Count @n more of what *@count counts against @limit: 0, or -1 (reported
+ * once, at @lm) when the configuration is over it. The text of a port range
+ * or of a comma list is short for what it makes: without this a few
+ * kilobytes ("i [0-65535] => [0-65535] d;" repeated) held gigabytes before
+ * the flattening's limits saw them. */
+static int
+charge(struct ck_front *fe, uint64_t *count, uint64_t n, uint64_t limit, const char *lm)
+{
+	*count += n;
+	if (*count <= limit && !fe->too_large)
+		return 0;
+	if (!fe->too_large)
+		ck_fe_error(fe, lm, "configuration too large (over %u connections)", CK_MAX_CONNS);
+	fe->too_large = 1;
+	return -1;
+}
+
 /* A port list after its '['; 0, or -1 after an error. */
 static int
 parse_ports(struct ck_pctx *p, uint32_t **ports, uint32_t *n, int *expand)
@@ -283,11 +300,17 @@ parse_ports(struct ck_pctx *p, uint32_t **ports, uint32_t *n, int *expand)
 				ck_lerror(p->fe, t.file, t.line, "bad port range");
 				return -1;
 			}
+			if (charge(p->fe, &p->fe->nlisted, v + 1 - from, 2ull * CK_MAX_CONNS,
+				   ck_landmark(p->fe, &t)) < 0)
+				return -1;
 			for (q = from; q <= v; q++) {
 				ck_grow(p->fe, (void **)ports, &cap, *n, sizeof(**ports));
 				(*ports)[(*n)++] = q;
 			}
 		} else {
+			if (charge(p->fe, &p->fe->nlisted, 1, 2ull * CK_MAX_CONNS,
+				   ck_landmark(p->fe, &t)) < 0)
+				return -1;
 			ck_grow(p->fe, (void **)ports, &cap, *n, sizeof(**ports));
 			(*ports)[(*n)++] = (uint32_t)v;
 		}
@@ -654,6 +677,8 @@ connect_lists(struct ck_pctx *p, struct ck_elist *l, struct ck_elist *r, int man
 			ck_fe_error(p->fe, lm, "syntax error: many-to-many connections require '=>'");
 			return -1;
 		}
+		if (charge(p->fe, &p->fe->nsconn, (uint64_t)no * ni, CK_MAX_CONNS, lm) < 0)
+			return -1;
 		for (i = 0; i < no; i++)
 			for (j = 0; j < ni; j++)
 				add_conn(p, &oh[i], &ih[j], lm);
@@ -663,6 +688,8 @@ connect_lists(struct ck_pctx *p, struct ck_elist *l, struct ck_elist *r, int man
 		ck_fe_error(p->fe, lm, "connection mismatch: %u outputs connected to %u inputs", no, ni);
 		return -1;
 	}
+	if (charge(p->fe, &p->fe->nsconn, no, CK_MAX_CONNS, lm) < 0)
+		return -1;
 	for (i = 0; i < no; i++)
 		add_conn(p, &oh[i], &ih[i], lm);
 	return 0;

@@ -151,6 +151,9 @@ struct ck_front {
 	uint32_t nlibs, caplibs;
 	char *requires;       /* packages, space-separated */
 	unsigned int depth;   /* nesting of groups, compounds and libraries */
+	uint64_t nlisted;     /* ports written in port lists, ranges counted out */
+	uint64_t nsconn;      /* connections of every scope, before flattening */
+	int too_large;        /* one of them went over its limit (reported) */
 };
 
 /* ck_lex.c / arena */

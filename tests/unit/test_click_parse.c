@@ -16,9 +16,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CK_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CK_TEST_ASAN 1
+#endif
+#endif
 
 #include "ck_graph.h"
 #include "ck_priv.h"
@@ -571,6 +581,44 @@ check_refused_cleanly(const char *text)
 	free(out);
 }
 
+/* The connections a short text makes are bounded before they are made: 300
+ * lines of "i [0-65535] => [0-65535] d;" (9 KB) are refused within 1 GiB of
+ * address space (they would make 19.7 million connections first). */
+static void
+check_many_ports(void)
+{
+	size_t n = 0, cap = 300 * 40 + 64;
+	char *big = malloc(cap);
+	unsigned int k;
+	int status;
+	pid_t pid;
+
+	assert_non_null(big);
+	n += (size_t)snprintf(big + n, cap - n, "i :: Idle; d :: Idle;\n");
+	for (k = 0; k < 300; k++)
+		n += (size_t)snprintf(big + n, cap - n, "i [0-65535] => [0-65535] d;\n");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *out = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&out, &len);
+#ifndef CK_TEST_ASAN /* the sanitizer's shadow memory does not fit a limit */
+		struct rlimit rl = { 1ul << 30, 1ul << 30 };
+
+		setrlimit(RLIMIT_AS, &rl);
+#endif
+		if (!f || ck_graph_parse(big, "config", NULL, 0, f))
+			_exit(2);
+		fclose(f);
+		_exit(strcmp(out, "config:17: configuration too large (over 1000000 connections)\n") != 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	free(big);
+}
+
 static void
 test_malformed(void **state)
 {
@@ -594,6 +642,7 @@ test_malformed(void **state)
 	expect_errors("Idle -> Print(x", "config:1: unterminated configuration string\n");
 	expect_errors("elementclass A { input -> output",
 		      "config:1: syntax error near 'end of file' (expected '}')\n");
+	check_many_ports();
 	/* deep nesting is bounded */
 	memset(buf, '(', 3000);
 	buf[3000] = '\0';
