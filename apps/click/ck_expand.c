@@ -249,6 +249,14 @@ ck_expand(struct ck_front *fe, const struct ck_env *env, const char *s, const ch
 		ck_fe_error(fe, landmark, "configuration string too long after expansion");
 		return NULL;
 	}
+	/* compounds multiply what parameters make: a 100 KB text of nested
+	 * classes could expand to hundreds of gigabytes */
+	fe->nexpanded += b.n;
+	if (fe->nexpanded > CK_MAX_CONFIG_TOTAL) {
+		ck_fe_error(fe, landmark, "configuration too large (over %u MiB of configuration "
+			    "strings after expansion)", CK_MAX_CONFIG_TOTAL >> 20);
+		return NULL;
+	}
 	return b.p ? b.p : ck_strdup(fe, "");
 }
 
@@ -404,7 +412,8 @@ expand_elem(struct ck_fctx *fx, const struct ck_scope *sc, uint32_t i, const cha
 		fx->failed = 1;
 		return;
 	}
-	args = ck_split_args(fe, cfg, &nargs);
+	if (!d->cls->alt[0].prim || d->cls->nalt > 1) /* a compound's arguments */
+		args = ck_split_args(fe, cfg, &nargs);
 	/* first an alternative with exactly these ports, then any whose arguments fit */
 	for (pass = 0; pass < 2 && !pick; pass++) {
 		for (k = 0; k < d->cls->nalt && !pick; k++) {

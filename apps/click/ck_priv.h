@@ -28,6 +28,7 @@
 #define CK_MAX_ELEMS 200000      /* elements after flattening */
 #define CK_MAX_CONNS 1000000     /* connections after flattening */
 #define CK_MAX_CONFIG (1u << 20) /* bytes of one expanded configuration string */
+#define CK_MAX_CONFIG_TOTAL (64u << 20) /* bytes of all of them together */
 
 enum ck_tok_kind {
 	CK_T_EOF = 0,
@@ -154,6 +155,7 @@ struct ck_front {
 	uint64_t nlisted;     /* ports written in port lists, ranges counted out */
 	uint64_t nsconn;      /* connections of every scope, before flattening */
 	int too_large;        /* one of them went over its limit (reported) */
+	uint64_t nexpanded;   /* bytes of configuration strings after expansion */
 };
 
 /* ck_lex.c / arena */

@@ -581,23 +581,13 @@ check_refused_cleanly(const char *text)
 	free(out);
 }
 
-/* The connections a short text makes are bounded before they are made: 300
- * lines of "i [0-65535] => [0-65535] d;" (9 KB) are refused within 1 GiB of
- * address space (they would make 19.7 million connections first). */
+/* @text must be refused with exactly @errs within 1 GiB of address space. */
 static void
-check_many_ports(void)
+refused_within_1g(const char *text, const char *errs)
 {
-	size_t n = 0, cap = 300 * 40 + 64;
-	char *big = malloc(cap);
-	unsigned int k;
 	int status;
-	pid_t pid;
+	pid_t pid = fork();
 
-	assert_non_null(big);
-	n += (size_t)snprintf(big + n, cap - n, "i :: Idle; d :: Idle;\n");
-	for (k = 0; k < 300; k++)
-		n += (size_t)snprintf(big + n, cap - n, "i [0-65535] => [0-65535] d;\n");
-	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		char *out = NULL;
@@ -608,14 +598,44 @@ check_many_ports(void)
 
 		setrlimit(RLIMIT_AS, &rl);
 #endif
-		if (!f || ck_graph_parse(big, "config", NULL, 0, f))
+		if (!f || ck_graph_parse(text, "config", NULL, 0, f))
 			_exit(2);
 		fclose(f);
-		_exit(strcmp(out, "config:17: configuration too large (over 1000000 connections)\n") != 0);
+		if (strcmp(out, errs) != 0)
+			fprintf(stderr, "configuration refused with:\n%s", out);
+		_exit(strcmp(out, errs) != 0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* What a short text makes is bounded before it is made. */
+static void
+check_amplifiers(void)
+{
+	size_t n = 0, cap = 120000;
+	char *big = malloc(cap);
+	unsigned int k;
+
+	assert_non_null(big);
+	/* 300 lines of port ranges (9 KB): 19.7 million connections */
+	n += (size_t)snprintf(big + n, cap - n, "i :: Idle; d :: Idle;\n");
+	for (k = 0; k < 300; k++)
+		n += (size_t)snprintf(big + n, cap - n, "i [0-65535] => [0-65535] d;\n");
+	refused_within_1g(big, "config:17: configuration too large (over 1000000 connections)\n");
+	/* 100 KB of nested classes: 512 configuration strings of 1 MB */
+	n = (size_t)snprintf(big, cap, "define($a ");
+	memset(big + n, 'x', 100000);
+	n += 100000;
+	n += (size_t)snprintf(big + n, cap - n, ");\nelementclass A0 { input -> "
+			      "Null($a$a$a$a$a$a$a$a$a$a) -> output }\n");
+	for (k = 1; k <= 9; k++)
+		n += (size_t)snprintf(big + n, cap - n, "elementclass A%u { input -> A%u -> A%u -> "
+				      "output }\n", k, k - 1, k - 1);
+	snprintf(big + n, cap - n, "Idle -> A9 -> Discard;\n");
+	refused_within_1g(big, "config:2: configuration too large (over 64 MiB of configuration "
+			       "strings after expansion)\n");
 	free(big);
 }
 
@@ -642,7 +662,7 @@ test_malformed(void **state)
 	expect_errors("Idle -> Print(x", "config:1: unterminated configuration string\n");
 	expect_errors("elementclass A { input -> output",
 		      "config:1: syntax error near 'end of file' (expected '}')\n");
-	check_many_ports();
+	check_amplifiers();
 	/* deep nesting is bounded */
 	memset(buf, '(', 3000);
 	buf[3000] = '\0';
