@@ -559,7 +559,8 @@ side_hooks(struct ck_pctx *p, struct ck_elist *l, int out, int other_n, struct c
 			return -1;
 		}
 		if (out ? e->out_expand : e->in_expand) {
-			np = other_n > (int)fixed ? (uint32_t)other_n - fixed : 0;
+			/* "[]" is port 0 and as many more as the other side needs */
+			np = other_n > (int)fixed + 1 ? (uint32_t)other_n - fixed : 1;
 			ports = NULL;
 		} else if (out ? e->out_given : e->in_given) {
 			np = out ? e->nout : e->nin;
@@ -684,14 +685,17 @@ connect_lists(struct ck_pctx *p, struct ck_elist *l, struct ck_elist *r, int man
 				add_conn(p, &oh[i], &ih[j], lm);
 		return 0;
 	}
-	if (no != ni) {
+	if (!no || !ni)
+		return 0; /* a side's error is reported: connect nothing */
+	if (no != ni && no != 1 && ni != 1) {
 		ck_fe_error(p->fe, lm, "connection mismatch: %u outputs connected to %u inputs", no, ni);
 		return -1;
 	}
-	if (charge(p->fe, &p->fe->nsconn, no, CK_MAX_CONNS, lm) < 0)
+	if (charge(p->fe, &p->fe->nsconn, no > ni ? no : ni, CK_MAX_CONNS, lm) < 0)
 		return -1;
-	for (i = 0; i < no; i++)
-		add_conn(p, &oh[i], &ih[i], lm);
+	/* one port on a side (no list to pair it with) meets every one of the other's */
+	for (i = 0; i < (no > ni ? no : ni); i++)
+		add_conn(p, &oh[no == 1 ? 0 : i], &ih[ni == 1 ? 0 : i], lm);
 	return 0;
 }
 

@@ -228,6 +228,13 @@ test_rule06_many_to_many(void **state)
 	expect_flat("i :: Idle; i [0-1] => [] r :: RoundRobinSched -> Discard;",
 		    "i :: Idle;\nr :: RoundRobinSched;\nDiscard@3 :: Discard;\n\n"
 		    "i -> r;\ni [1] -> [1] r;\nr -> Discard@3;\n");
+	/* one port on a side meets each of the other's; "[]" is at least port 0 */
+	expect_flat("Idle -> q :: Queue; q [0] => d :: Discard, x :: Discard;",
+		    "Idle@1 :: Idle;\nq :: Queue;\nd :: Discard;\nx :: Discard;\n\n"
+		    "Idle@1 -> q;\nq -> d;\nq -> x;\n");
+	expect_flat("Idle -> q :: Queue; q => [] r :: RoundRobinSched, x :: Discard; r -> Discard;",
+		    "Idle@1 :: Idle;\nq :: Queue;\nr :: RoundRobinSched;\nx :: Discard;\n"
+		    "Discard@5 :: Discard;\n\nIdle@1 -> q;\nq -> r;\nq -> x;\nr -> Discard@5;\n");
 	expect_errors("Idle -> c :: Classifier(a, b);\nc [0, 1] => d :: Discard, e :: Discard, f :: Discard;",
 		      "config:2: connection mismatch: 2 outputs connected to 3 inputs\n");
 	expect_errors("Idle -> c :: Classifier(a, b);\nc [0, 1] -> d :: Discard, e :: Discard;",
