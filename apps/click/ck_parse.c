@@ -910,6 +910,9 @@ ck_parse_text(struct ck_front *fe, struct ck_scope *sc, const char *text, size_t
 		if (t.kind != CK_T_ERROR)
 			ck_lerror(fe, t.file, t.line, "syntax error near '%s'", ck_tok_str(fe, &t));
 	}
-	ck_scope_deanonymize(fe, sc);
+	/* a library is read in the middle of its includer: the names the
+	 * includer declares after it count too */
+	if (fe->depth == 0)
+		ck_scope_deanonymize(fe, sc);
 	return fe->nerrors > before ? -1 : 0;
 }

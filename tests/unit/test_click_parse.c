@@ -445,6 +445,17 @@ test_rule14_require(void **state)
 				 "Idle@1 -> Twice@2/Paint@1;\nTwice@2/Paint@1 -> Discard@3;\n");
 	ck_graph_free(g);
 	free(out);
+	/* a name declared after a library is read still moves an anonymous
+	 * element of the includer on */
+	g = run_defs("Idle -> Discard;\nrequire(library lib.click);\nIdle@1 :: Idle -> Discard;",
+		     main_file, NULL, 0, &out);
+	if (!g)
+		fprintf(stderr, "%s", out);
+	assert_non_null(g);
+	assert_string_equal(out, "Idle@2 :: Idle;\nDiscard@2 :: Discard;\nIdle@1 :: Idle;\n"
+				 "Discard@4 :: Discard;\n\nIdle@2 -> Discard@2;\nIdle@1 -> Discard@4;\n");
+	ck_graph_free(g);
+	free(out);
 	/* a NUL byte in a library is an error, not its end */
 	f = fopen(path, "w");
 	assert_non_null(f);
