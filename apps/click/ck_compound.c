@@ -417,7 +417,7 @@ include_library(struct ck_pctx *p, const char *file, const char *landmark)
 {
 	struct ck_front *fe = p->fe;
 	const char *from = p->lx->file, *slash = strrchr(from, '/');
-	char *path, *text = NULL;
+	char *path, *key, *real, *text = NULL;
 	size_t len = 0, cap = 0, n;
 	uint32_t i;
 	FILE *f;
@@ -426,8 +426,12 @@ include_library(struct ck_pctx *p, const char *file, const char *landmark)
 		path = ck_strdup(fe, file);
 	else
 		path = ck_printf(fe, "%.*s/%s", (int)(slash - from), from, file);
+	/* once per file, however its path is written ("a/../lib.click") */
+	real = realpath(path, NULL);
+	key = real ? ck_strdup(fe, real) : path;
+	free(real);
 	for (i = 0; i < fe->nlibs; i++)
-		if (strcmp(fe->libs[i], path) == 0)
+		if (strcmp(fe->libs[i], key) == 0)
 			return; /* once */
 	if (fe->depth >= CK_MAX_DEPTH) {
 		ck_fe_error(fe, landmark, "libraries nested too deeply");
@@ -439,7 +443,7 @@ include_library(struct ck_pctx *p, const char *file, const char *landmark)
 		return;
 	}
 	ck_grow(fe, (void **)&fe->libs, &fe->caplibs, fe->nlibs, sizeof(char *));
-	fe->libs[fe->nlibs++] = path;
+	fe->libs[fe->nlibs++] = key;
 	do {
 		if (len == cap) {
 			char *nt;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -407,7 +408,7 @@ test_rule13_define(void **state)
 static void
 test_rule14_require(void **state)
 {
-	char dir[] = "/tmp/ck_test_XXXXXX", path[128], main_file[128], *out; /* mkdtemp(3) */
+	char dir[] = "/tmp/ck_test_XXXXXX", path[128], main_file[128], sub[128], *out; /* mkdtemp(3) */
 	struct ck_graph *g;
 	FILE *f;
 
@@ -445,6 +446,25 @@ test_rule14_require(void **state)
 				 "Idle@1 -> Twice@2/Paint@1;\nTwice@2/Paint@1 -> Discard@3;\n");
 	ck_graph_free(g);
 	free(out);
+	/* once per file, however its path is written */
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(sub, sizeof(sub), "%s/sub/idle.click", dir);
+	f = fopen(sub, "w");
+	assert_non_null(f);
+	fputs("libidle :: Idle;\n", f);
+	fclose(f);
+	g = run_defs("require(library sub/idle.click);\nrequire(library sub/../sub/idle.click);\n"
+		     "require(library ./sub/idle.click);\nlibidle -> Discard;", main_file,
+		     NULL, 0, &out);
+	if (!g)
+		fprintf(stderr, "%s", out);
+	assert_non_null(g);
+	ck_graph_free(g);
+	free(out);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	rmdir(sub);
 	/* a name declared after a library is read still moves an anonymous
 	 * element of the includer on */
 	g = run_defs("Idle -> Discard;\nrequire(library lib.click);\nIdle@1 :: Idle -> Discard;",
