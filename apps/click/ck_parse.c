@@ -754,6 +754,21 @@ redeclared_in_list(struct ck_pctx *p, const struct ck_elist *l)
 	}
 }
 
+/* Ports before the first elements of a chain, or after its last ones,
+ * connect nothing: an error, as Click's, not silently dropped. */
+static void
+stranded_ports(struct ck_pctx *p, const struct ck_elist *l, int out)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (out ? l->v[i].out_given : l->v[i].in_given) {
+			ck_fe_error(p->fe, l->v[i].landmark, out ? "output ports ignored at end of chain"
+								 : "input ports ignored at start of chain");
+			return;
+		}
+}
+
 static void
 parse_connection(struct ck_pctx *p)
 {
@@ -768,6 +783,8 @@ parse_connection(struct ck_pctx *p)
 	t = ck_lex_peek(p->lx);
 	if (t.kind != CK_T_ARROW && t.kind != CK_T_DARROW && l.n > 1 && l.v[l.n - 1].declared)
 		redeclared_in_list(p, &l);
+	if (!(l.n == 1 && l.v[0].tgt == -4))
+		stranded_ports(p, &l, 0);
 	if (l.n == 0 || (l.n == 1 && l.v[0].tgt == -4)) {
 		if ((t.kind != CK_T_ARROW && t.kind != CK_T_DARROW) ||
 		    implicit_end(p, &l, 0, lm) < 0) {
@@ -810,6 +827,7 @@ parse_connection(struct ck_pctx *p)
 		l = r;
 		t = ck_lex_peek(p->lx);
 	}
+	stranded_ports(p, &l, 1);
 	return;
 
 skip:

@@ -197,6 +197,12 @@ test_rule04_connections(void **state)
 	expect_flat("s :: Tee; Idle -> s; s [1] -> [0] d :: Discard; s -> Discard;\ns[1]->d;",
 		    "s :: Tee;\nIdle@2 :: Idle;\nd :: Discard;\nDiscard@4 :: Discard;\n\n"
 		    "s -> Discard@4;\ns [1] -> d;\nIdle@2 -> s;\n");
+	/* a port before a chain's start or after its end connects nothing */
+	expect_errors("[1] t :: Tee -> Discard;\nIdle -> t;",
+		      "config:1: input ports ignored at start of chain\n");
+	expect_errors("Idle -> t :: Tee [1];\nt -> Discard;",
+		      "config:1: output ports ignored at end of chain\n");
+	expect_errors("x :: Idle [1];", "config:1: output ports ignored at end of chain\n");
 	expect_flat("Idle -> [1] r :: RoundRobinSched -> Discard; Idle -> r;",
 		    "Idle@1 :: Idle;\nr :: RoundRobinSched;\nDiscard@3 :: Discard;\nIdle@4 :: Idle;\n\n"
 		    "Idle@1 -> [1] r;\nr -> Discard@3;\nIdle@4 -> r;\n");
