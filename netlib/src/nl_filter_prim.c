@@ -489,8 +489,8 @@ parse_name(struct nlf_parser *p, struct nlf_prim *pr, const struct nlf_tok *t)
 		[NLF_DB_TCPOPT] = "tcp opt", [NLF_DB_ICMP] = "icmp type",
 	};
 	uint32_t v, found_v = 0;
-	int db, found = -1, nfound = 0;
-	char name[256];
+	int db, found = -1, nfound = 0, rc = -1;
+	char *name = NULL;
 
 	if (nlf_tok_is(t, "tcpudp") && name_allowed(pr, NLF_DB_PROTO)) {
 		pr->data = D_NAME;
@@ -509,55 +509,64 @@ parse_name(struct nlf_parser *p, struct nlf_prim *pr, const struct nlf_tok *t)
 			found = db;
 			found_v = v;
 		}
-	if (found >= 0 && pr->type == T_NONE && p->opts && p->opts->resolve &&
-	    t->len < sizeof(name)) {
+	if (p->opts && p->opts->resolve) {
+		/* the resolver takes the word as a string, whatever its length */
+		name = malloc((size_t)t->len + 1);
+		if (name == NULL) {
+			p->tree->oom = 1;
+			nlf_error(p, t->col, "out of memory");
+			return -1;
+		}
+		memcpy(name, t->s, t->len);
+		name[t->len] = 0;
+	}
+	if (found >= 0 && pr->type == T_NONE && name != NULL) {
 		uint32_t a, m;
 
 		/* a port, flag or ICMP name that is also a defined address, with
 		 * nothing to say which: refused rather than guessed */
-		memcpy(name, t->s, t->len);
-		name[t->len] = 0;
 		if (p->opts->resolve(p->opts->resolve_ctx, name, &a, &m) == 0) {
 			nlf_error(p, t->col, "'%s' is ambiguous: %s %s name and a defined address; "
 				  "say 'host %s' or '%s %s'", name,
 				  what[found][0] == 'i' ? "an" : "a", what[found], name,
 				  what[found], name);
-			return -1;
+			goto out;
 		}
 	}
 	if (found >= 0) {
 		pr->data = D_NAME;
 		pr->data_db = (uint32_t)found;
 		pr->val = found_v;
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	switch (pr->type) {
 	case T_PROTO:
 		nlf_error(p, t->col, "unknown protocol '%.*s'", (int)t->len, t->s);
-		return -1;
+		goto out;
 	case T_PORT:
 		nlf_error(p, t->col, "unknown port '%.*s'", (int)t->len, t->s);
-		return -1;
+		goto out;
 	case T_OPT:
 		nlf_error(p, t->col, "unknown TCP flag '%.*s'", (int)t->len, t->s);
-		return -1;
+		goto out;
 	case T_ICMPTYPE:
 		nlf_error(p, t->col, "unknown ICMP type '%.*s'", (int)t->len, t->s);
-		return -1;
+		goto out;
 	}
-	if (p->opts && p->opts->resolve && t->len < sizeof(name)) {
-		memcpy(name, t->s, t->len);
-		name[t->len] = 0;
-		if ((pr->type == T_NET && p->opts->resolve_net &&
-		     p->opts->resolve_net(p->opts->resolve_ctx, name, &pr->val, &pr->dmask) == 0) ||
-		    p->opts->resolve(p->opts->resolve_ctx, name, &pr->val, &pr->dmask) == 0) {
-			pr->data = pr->dmask == 0xffffffffu ? D_ADDR : D_NET;
-			pr->val &= pr->dmask;
-			return 0;
-		}
+	if (name != NULL &&
+	    ((pr->type == T_NET && p->opts->resolve_net &&
+	      p->opts->resolve_net(p->opts->resolve_ctx, name, &pr->val, &pr->dmask) == 0) ||
+	     p->opts->resolve(p->opts->resolve_ctx, name, &pr->val, &pr->dmask) == 0)) {
+		pr->data = pr->dmask == 0xffffffffu ? D_ADDR : D_NET;
+		pr->val &= pr->dmask;
+		rc = 0;
+		goto out;
 	}
 	nlf_error(p, t->col, "unknown name '%.*s'", (int)t->len, t->s);
-	return -1;
+out:
+	free(name);
+	return rc;
 }
 
 /* The value: number, address, prefix, "ADDR mask MASK", MAC address or name. */

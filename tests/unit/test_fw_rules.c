@@ -72,6 +72,27 @@ test_define_mac(void **state)
 			    "allow src host a-b-c-d-e or dst host a-b-c-d-e-g\n"));
 }
 
+/* A defined name of any length resolves where a pattern uses it. */
+static void
+test_define_long(void **state)
+{
+	char name[301], text[1024], err[512];
+	struct fw_ruleset *rs;
+
+	(void)state;
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	snprintf(text, sizeof(text), "define %s 10.0.0.0/8\nallow src net %s and dst host %s\n",
+		 name, name, name);
+	rs = loads(text);
+	assert_int_equal(rs->nb_defs, 1);
+	fw_rules_free(rs);
+	/* and one it does not define is still unknown */
+	snprintf(text, sizeof(text), "define %s 10.0.0.1\nallow src host %sx\n", name, name);
+	assert_null(load(text, err, sizeof(err)));
+	assert_non_null(strstr(err, "t.rules:2:16: rule 1: unknown name 'nnn"));
+}
+
 /* With several errors, the one on the earliest line is reported. */
 static void
 test_first_error(void **state)
@@ -169,6 +190,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_define_mac),
+		cmocka_unit_test(test_define_long),
 		cmocka_unit_test(test_first_error),
 		cmocka_unit_test(test_conditions),
 		cmocka_unit_test(test_show_text),
