@@ -72,7 +72,6 @@ struct fw {
 	const struct nl_ctx *ctx;
 	struct fw_ruleset *rs;  /* read once per burst (acquire), swapped on reload */
 	struct nl_ct *ct;       /* kept across reloads */
-	char from[128];         /* where the rules in force came from (main thread) */
 	uint64_t counters[C_MAX]; /* shared by the queue threads: atomic adds */
 };
 
@@ -236,15 +235,15 @@ fw_load(const struct fw *s, int *rc)
 	return rs;
 }
 
-/* Say what @rs is, from @from, to @f (each line after @prefix). */
+/* Say what @rs is and where it came from to @f (each line after @prefix). */
 static void
-fw_loaded(const struct fw_ruleset *rs, const char *from, const char *prefix, FILE *f)
+fw_loaded(const struct fw_ruleset *rs, const char *prefix, FILE *f)
 {
 	char act[32];
 
 	fprintf(f, "%s%u rule(s) (%u stateless), %u name(s), allow = %s, from %s\n", prefix,
 		rs->nb_rules, rs->nb_stateless, rs->nb_defs,
-		fw_action_str(&rs->allow, act, sizeof(act)), from);
+		fw_action_str(&rs->allow, act, sizeof(act)), rs->name);
 }
 
 /* The counters of the rules of @rs that matched something, when it is replaced. */
@@ -267,7 +266,7 @@ fw_counts_print(const struct fw_ruleset *rs, const char *prefix, FILE *f)
  * command, to @answer too.
  */
 static void
-fw_swap(struct nl_ctx *ctx, struct fw *s, struct fw_ruleset *rs, const char *from, FILE *answer)
+fw_swap(struct nl_ctx *ctx, struct fw *s, struct fw_ruleset *rs, FILE *answer)
 {
 	struct fw_ruleset *old;
 	char prefix[64];
@@ -276,13 +275,12 @@ fw_swap(struct nl_ctx *ctx, struct fw *s, struct fw_ruleset *rs, const char *fro
 	nl_quiesce(ctx); /* no queue thread still reads the old rule set */
 	snprintf(prefix, sizeof(prefix), "%s: ", s->prog);
 	fw_counts_print(old, prefix, stderr);
-	fw_loaded(rs, from, prefix, stderr);
+	fw_loaded(rs, prefix, stderr);
 	if (answer != NULL) {
 		fw_counts_print(old, "", answer);
-		fw_loaded(rs, from, "", answer);
+		fw_loaded(rs, "", answer);
 	}
 	fw_rules_free(old);
-	snprintf(s->from, sizeof(s->from), "%s", from);
 }
 
 /* SIGHUP, the reload command or a re-attach (perhaps to a core engine with
@@ -298,7 +296,7 @@ fw_reload(struct nl_ctx *ctx, void *state)
 	rs = fw_load(s, &rc);
 	if (rs == NULL)
 		return rc;
-	fw_swap(ctx, s, rs, s->rules_file, NULL);
+	fw_swap(ctx, s, rs, NULL);
 	return 0;
 }
 
@@ -309,7 +307,7 @@ fw_show(const struct fw *s, FILE *f)
 	const struct fw_ruleset *rs = __atomic_load_n(&s->rs, __ATOMIC_ACQUIRE);
 	uint32_t i;
 
-	fw_loaded(rs, s->from, "", f);
+	fw_loaded(rs, "", f);
 	for (i = 0; i < rs->nb_rules; i++)
 		fprintf(f, "%u\tline %u\t%" PRIu64 " packets\t%" PRIu64 " bytes\t%s\n", i + 1,
 			rs->rules[i].line, __atomic_load_n(&rs->rules[i].packets, __ATOMIC_RELAXED),
@@ -358,11 +356,11 @@ fw_command(struct nl_ctx *ctx, void *state, struct nl_cmd *cmd)
 		return rc;
 	}
 	if (strcmp(cmd->argv[1], "check") == 0) {
-		fw_loaded(rs, name, "would load: ", cmd->out);
+		fw_loaded(rs, "would load: ", cmd->out);
 		fw_rules_free(rs);
 		return 0;
 	}
-	fw_swap(ctx, s, rs, name, cmd->out);
+	fw_swap(ctx, s, rs, cmd->out);
 	return 0;
 }
 
@@ -441,8 +439,7 @@ fw_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 		return rc;
 	}
 	snprintf(prefix, sizeof(prefix), "%s: ", prog);
-	snprintf(s->from, sizeof(s->from), "%s", rules);
-	fw_loaded(s->rs, rules, prefix, stderr);
+	fw_loaded(s->rs, prefix, stderr);
 	fprintf(stderr, "%s: connection table of %u entries\n", prog, nl_ct_capacity(s->ct));
 	*state = s;
 	return 0;

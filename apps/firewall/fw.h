@@ -75,6 +75,7 @@ struct fw_ruleset {
 	struct fw_define *defs;
 	uint32_t nb_defs;
 	struct fw_action allow;   /* the allow action: for allow rules and known connections */
+	char *name;               /* where the rules came from: the file, or a command's NAME */
 	unsigned int nb_ports;
 	struct nl_filter *filt[FW_MAX_PORTS];
 	struct nl_filter *stray[FW_MAX_PORTS];

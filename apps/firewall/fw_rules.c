@@ -650,6 +650,12 @@ rules_read(FILE *f, const char *name, unsigned int nb_ports, char *err, size_t e
 		goto fail;
 	}
 	*P = (struct fw_parse){ .path = name, .err = err, .errlen = errlen, .rs = rs };
+	rs->name = strdup(name);
+	if (rs->name == NULL) {
+		e = ENOMEM;
+		snprintf(err, errlen, "%s: out of memory", name);
+		goto fail;
+	}
 	rs->nb_ports = nb_ports ? (nb_ports < FW_MAX_PORTS ? nb_ports : FW_MAX_PORTS) : 1;
 	rs->allow.kind = FW_ACT_PAIR;
 	errno = 0;
@@ -777,6 +783,7 @@ fw_rules_free(struct fw_ruleset *rs)
 		free(rs->defs[i].name);
 	free(rs->rules);
 	free(rs->defs);
+	free(rs->name);
 	free(rs);
 }
 

@@ -13,9 +13,10 @@ the test drives by hand (nvtest.rawnf, nvtest.ctl).
             connection opened before goes on, a new SYN is dropped; the
             answer lists what was replaced (by-hand packet and byte counts);
             a file with an error is refused with NAME:LINE:COLUMN and the
-            rules stay; `rules check`; `rules show` counts by hand; a
-            10 000-rule file (six times the pipe) loads; 10 loads while
-            established traffic flows lose no frame
+            rules stay; `rules check`; `rules show` counts by hand and
+            names the rules' NAME whole, however long; a 10 000-rule file
+            (six times the pipe) loads; 10 loads while established traffic
+            flows lose no frame
   telemetry /netvm/nf_counters,ID shows what `stats` says, once traffic stops;
             an ID with a sign or a blank is an error
   park      `park`: the firewall answers commands but reads no packet; a second
@@ -164,6 +165,14 @@ def rules_part(chk, nv, rig, rules_file):
             f"2\tline 5\t1 packets\t{len(DNS_Q)} bytes\tdir 0>1 allow udp and dst port 53",
             "3\tline 6\t0 packets\t0 bytes\tin 0 deny tcp dst port 22"]
     chk.eq(lines[1:], want, "each rule as written, with its packets and bytes")
+    # a NAME of any length is said whole, by the load and by rules show after it
+    long_name = "v2-" + "n" * 200 + ".rules"
+    rc, out, err = nv.nf(fw.id, "rules", "load", long_name, data=RULES_V2.encode())
+    chk.ok(rc == 0 and out.splitlines()[-1].endswith("from " + long_name),
+           "rules load under a 209-byte NAME: the answer names it", f"rc={rc} {out} {err}")
+    rc, out, err = nv.nf(fw.id, "rules", "show")
+    chk.ok(rc == 0 and out.splitlines()[0].endswith("from " + long_name),
+           "rules show names it whole", f"rc={rc} {out} {err}")
 
     chk.section("10 000 rules through the pipe")
     big = "".join(f"in 1 deny src host 172.16.{i // 250}.{i % 250 + 1}\n" for i in range(10000))
