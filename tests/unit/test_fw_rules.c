@@ -166,6 +166,26 @@ test_show_text(void **state)
 		"t.rules:1:14: control character 0x1b (is this a text file?)");
 }
 
+/* Lines end with LF or CR LF, the last one perhaps with neither; a CR elsewhere is refused. */
+static void
+test_line_ends(void **state)
+{
+	struct fw_ruleset *rs;
+
+	(void)state;
+	rs = loads("# dos\r\nin 0 allow tcp # c\r\n\r\ndeny udp\r\nallow icmp");
+	assert_int_equal(rs->nb_rules, 3);
+	assert_int_equal(rs->rules[1].line, 4);
+	assert_string_equal(rs->rules[1].text, "deny udp");
+	assert_string_equal(rs->rules[2].pattern, "icmp");
+	fw_rules_free(rs);
+	rs = loads("allow tcp\r");
+	assert_string_equal(rs->rules[0].pattern, "tcp");
+	fw_rules_free(rs);
+	refused("allow tcp\r\r\n", "t.rules:1:10: control character 0x0d (is this a text file?)");
+	refused("allow\rtcp\n", "t.rules:1:6: control character 0x0d (is this a text file?)");
+}
+
 /* A rules file that cannot be read is refused with the reason the system gives. */
 static void
 test_unreadable(void **state)
@@ -194,6 +214,7 @@ main(void)
 		cmocka_unit_test(test_first_error),
 		cmocka_unit_test(test_conditions),
 		cmocka_unit_test(test_show_text),
+		cmocka_unit_test(test_line_ends),
 		cmocka_unit_test(test_unreadable),
 	};
 
