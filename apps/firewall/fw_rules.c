@@ -665,6 +665,11 @@ rules_read(FILE *f, const char *name, unsigned int nb_ports, char *err, size_t e
 			line[--n] = '\0';
 		if (n > 0 && line[n - 1] == '\r')
 			line[--n] = '\0';
+		if (P->line == 1 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+			/* a UTF-8 byte order mark some editors write: columns count after it */
+			n -= 3;
+			memmove(line, line + 3, (size_t)n + 1);
+		}
 		errno = 0;
 		if (parse_line(P, line, (size_t)n) < 0 && bad_line == 0) {
 			e = errno ? errno : EINVAL;

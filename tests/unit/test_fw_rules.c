@@ -166,7 +166,10 @@ test_show_text(void **state)
 		"t.rules:1:14: control character 0x1b (is this a text file?)");
 }
 
-/* Lines end with LF or CR LF, the last one perhaps with neither; a CR elsewhere is refused. */
+/*
+ * Lines end with LF or CR LF, the last one perhaps with neither; a CR
+ * elsewhere is refused. A UTF-8 byte order mark may start the file.
+ */
 static void
 test_line_ends(void **state)
 {
@@ -184,6 +187,14 @@ test_line_ends(void **state)
 	fw_rules_free(rs);
 	refused("allow tcp\r\r\n", "t.rules:1:10: control character 0x0d (is this a text file?)");
 	refused("allow\rtcp\n", "t.rules:1:6: control character 0x0d (is this a text file?)");
+	/* a UTF-8 byte order mark before the first line is skipped: columns count after it */
+	rs = loads("\xef\xbb\xbf# saved by an editor that marks UTF-8\r\nallow tcp\r\n");
+	assert_int_equal(rs->nb_rules, 1);
+	fw_rules_free(rs);
+	rs = loads("\xef\xbb\xbf" "allow tcp\n");
+	assert_string_equal(rs->rules[0].text, "allow tcp");
+	fw_rules_free(rs);
+	refused("\xef\xbb\xbf" "allow tcpx\n", "t.rules:1:7: rule 1: unknown name 'tcpx'");
 }
 
 /* A rules file that cannot be read is refused with the reason the system gives. */
