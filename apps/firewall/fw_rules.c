@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,7 +109,7 @@ number(const char *s, size_t len, unsigned long max)
 static long
 port(struct fw_parse *P, const char *s, size_t len, uint32_t col)
 {
-	long v = number(s, len, 255);
+	long v = number(s, len, LONG_MAX); /* any number: beyond the ports, said as such */
 
 	if (v < 0) {
 		perr(P, col, "'%.*s' is not a port number", (int)len, s);
@@ -381,6 +382,9 @@ parse_rule(struct fw_parse *P, const char *line, const char **pos, struct fw_wor
 			r.output = (uint16_t)out;
 			r.act = P->outputs[out];
 		}
+	} else if (w.len > 0 && strspn(w.s, "0123456789") >= w.len) {
+		perr(P, w.col, "output %.*s: out of range (0..%u)", (int)w.len, w.s, FW_MAX_OUTPUT);
+		return -1;
 	} else {
 		perr(P, w.col, w.len ? "'%.*s': a rule starts with allow, deny, drop or an output "
 		     "number (after in, dir, stateless)" : "missing action%.*s after the conditions",

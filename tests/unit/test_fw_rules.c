@@ -129,6 +129,18 @@ test_conditions(void **state)
 	refused("in 0, allow tcp\n", "t.rules:1:6: 'in 0,': a port is missing after ','");
 	refused("in 0,1, allow tcp\n", "t.rules:1:8: 'in 0,1,': a port is missing after ','");
 	refused("in 0 in 1 allow tcp\n", "t.rules:1:1: the port conditions exclude every port");
+	/* a port number beyond the core's ports is one, whatever its size */
+	refused("in 2 allow tcp\n", "t.rules:1:4: port 2: the core engine has 2 port(s) (0..1)");
+	refused("in 0,256 allow tcp\n",
+		"t.rules:1:6: port 256: the core engine has 2 port(s) (0..1)");
+	refused("dir 1>4294967296 allow tcp\n",
+		"t.rules:1:7: port 4294967296: the core engine has 2 port(s) (0..1)");
+	refused("allow = out 300\n", "t.rules:1:13: port 300: the core engine has 2 port(s) (0..1)");
+	refused("in 00000000001 allow tcp\n", "t.rules:1:4: '00000000001' is not a port number");
+	refused("in 1x allow tcp\n", "t.rules:1:4: '1x' is not a port number");
+	/* and an output number beyond 255 is said to be one */
+	refused("256 tcp\n", "t.rules:1:1: output 256: out of range (0..255)");
+	refused("in 0 99999999999 tcp\n", "t.rules:1:6: output 99999999999: out of range (0..255)");
 	rs = loads("in 0,1 allow tcp\n");
 	assert_int_equal(rs->rules[0].in_ports, 3);
 	fw_rules_free(rs);
