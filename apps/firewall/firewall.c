@@ -26,6 +26,7 @@
  *       one denies it                     drop, counted denied
  *       none matches                      drop, counted stray
  *   the action sends out of a port the core engine lacks: drop, counted bad_port
+ *   (before the connection is created: such a packet opens none)
  *
  * SIGHUP re-reads the rules file into a new rule set beside the one in use,
  * swapped with one pointer store; the connection table stays, so
@@ -75,22 +76,29 @@ struct fw {
 	uint64_t counters[C_MAX]; /* shared by the queue threads: atomic adds */
 };
 
+/* Action @a sends @p out of a port the core engine attached to now lacks
+ * (whatever the rules were compiled for). */
+static int
+fw_bad_port(const struct fw *s, const struct fw_action *a, const struct nl_pkt *p)
+{
+	unsigned int port = a->kind == FW_ACT_PAIR ? p->in_port ^ 1u : a->arg;
+
+	return (a->kind == FW_ACT_PAIR || a->kind == FW_ACT_OUT) && port >= nl_nb_ports(s->ctx);
+}
+
 /* Carry out action @a for @p; *@c becomes bad_port when the core engine
- * attached to now has no such port (whatever the rules were compiled for). */
+ * attached to now has no such port. */
 static int
 fw_act(const struct fw *s, const struct fw_action *a, struct nl_pkt *p, enum fw_counter *c)
 {
-	unsigned int port;
-
 	switch (a->kind) {
 	case FW_ACT_PAIR:
 	case FW_ACT_OUT:
-		port = a->kind == FW_ACT_PAIR ? p->in_port ^ 1u : a->arg;
-		if (port >= nl_nb_ports(s->ctx)) {
+		if (fw_bad_port(s, a, p)) {
 			*c = C_bad_port;
 			return NL_DROP;
 		}
-		return nl_out(p, port);
+		return nl_out(p, a->kind == FW_ACT_PAIR ? p->in_port ^ 1u : a->arg);
 	case FW_ACT_ROLE:
 		return nl_to_role(p, a->arg);
 	case FW_ACT_NEXT:
@@ -137,6 +145,10 @@ fw_rules(struct fw *s, const struct fw_ruleset *rs, struct nl_pkt *p, const stru
 	}
 	if (r->verdict == FW_V_DENY || r->act.kind == FW_ACT_DROP) {
 		*c = C_denied;
+		return NL_DROP;
+	}
+	if (fw_bad_port(s, &r->act, p)) {
+		*c = C_bad_port; /* dropped: it opens no connection */
 		return NL_DROP;
 	}
 	*c = C_allowed_nostate;

@@ -15,12 +15,13 @@ through them (a new core's rings are fresh): one firewall per case.
   fewer     attached with 2 ports, re-attached to 1: the rules file is read
             again for 1 port (docs/firewall.md) and a SYN into port 0 that
             the allow action (pair) sends out of port 1 is dropped and
-            counted bad_port; nothing leaves by port 1
+            counted bad_port, and opens no connection; nothing leaves by
+            port 1
   more      attached with 2 ports, re-attached to 1, then to 2 again: the same
             SYN passes
   refused   rules that name port 1, attached with 2 ports, re-attached to 1:
             the re-attach's reload fails, the rules in force stay, but port 1
-            is still a port the core lacks: bad_port
+            is still a port the core lacks: bad_port, no connection
 
 Every expected verdict and counter below is written by hand.
 """
@@ -166,22 +167,22 @@ def main():
     def nv(args):
         return ctl.netvmctl(env, ["-c", rig.core.sock] + args)
 
-    keys = ("allowed_new", "bad_port", "no_match", "denied")
+    keys = ("allowed_new", "bad_port", "no_match", "denied", "ct_created")
 
     res = case(env, chk, rig, nv, "fewer", RULES, [1], 40001)
     if res is not None:
         chk.ok(count(res[0], "re-attach: reloaded") == 1, "the rules load for 1 port",
                res[0].tail(5))
         chk.eq({k: res[1].get(k) for k in keys},
-               {"allowed_new": 0, "bad_port": 1, "no_match": 0, "denied": 0},
-               "the SYN is counted bad_port")
+               {"allowed_new": 0, "bad_port": 1, "no_match": 0, "denied": 0, "ct_created": 0},
+               "the SYN is counted bad_port and opens no connection")
     res = case(env, chk, rig, nv, "more", RULES, [1, 2], 40002)
     if res is not None:
         chk.ok(count(res[0], "re-attach: reloaded") == 2, "the rules load for 1, then 2 ports",
                res[0].tail(5))
         chk.eq({k: res[1].get(k) for k in keys},
-               {"allowed_new": 1, "bad_port": 0, "no_match": 0, "denied": 0},
-               "the SYN is allowed_new")
+               {"allowed_new": 1, "bad_port": 0, "no_match": 0, "denied": 0, "ct_created": 1},
+               "the SYN is allowed_new and opens a connection")
     res = case(env, chk, rig, nv, "refused", RULES_PORT1, [1], 40003)
     if res is not None:
         chk.ok(count(res[0], "re-attach: reload failed") == 1 and
@@ -189,8 +190,9 @@ def main():
                == 1, "the re-attach's reload fails: refused.rules:1:4 names port 1",
                res[0].tail(5))
         chk.eq({k: res[1].get(k) for k in keys},
-               {"allowed_new": 0, "bad_port": 1, "no_match": 0, "denied": 0},
-               "the rules in force allow the SYN, the port the core lacks drops it: bad_port")
+               {"allowed_new": 0, "bad_port": 1, "no_match": 0, "denied": 0, "ct_created": 0},
+               "the rules in force allow the SYN, the port the core lacks drops it: bad_port, "
+               "no connection")
 
     rig.core.stop_checked(chk)
     env.done(chk)
