@@ -38,6 +38,8 @@ struct fw_parse {
 	struct fw_action outputs[FW_MAX_OUTPUT + 1];
 	uint8_t output_set[FW_MAX_OUTPUT + 1];
 	uint8_t allow_set;
+	uint32_t *names;    /* the defined names, open addressing: index + 1 in rs->defs, 0 free */
+	uint32_t names_cap; /* slots: a power of two, more than twice the names; 0 before any */
 };
 
 /* A word of the line: where it starts, how long, its column. */
@@ -168,6 +170,59 @@ parse_action(struct fw_parse *P, const char *line, const char **pos, struct fw_a
 	return 0;
 }
 
+/* FNV-1a of the @len bytes at @s. */
+static uint32_t
+name_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of P->names that holds the name @s (@len bytes), or the free one it would take. */
+static uint32_t
+name_slot(const struct fw_parse *P, const char *s, size_t len)
+{
+	uint32_t m = P->names_cap - 1, i;
+	const char *n;
+
+	for (i = name_hash(s, len) & m; P->names[i] != 0; i = (i + 1) & m) {
+		n = P->rs->defs[P->names[i] - 1].name;
+		if (strncmp(n, s, len) == 0 && n[len] == '\0')
+			break;
+	}
+	return i;
+}
+
+/* Room in P->names for one name more; -1 when out of memory. */
+static int
+names_room(struct fw_parse *P)
+{
+	uint32_t *old = P->names, old_cap = P->names_cap, i;
+	const char *n;
+
+	if (2 * ((size_t)P->rs->nb_defs + 1) < P->names_cap)
+		return 0;
+	P->names_cap = old_cap ? 2 * old_cap : 64;
+	P->names = calloc(P->names_cap, sizeof(*P->names));
+	if (P->names == NULL) {
+		P->names = old;
+		P->names_cap = old_cap;
+		return -1;
+	}
+	for (i = 0; i < old_cap; i++) {
+		if (old[i] == 0)
+			continue;
+		n = P->rs->defs[old[i] - 1].name;
+		P->names[name_slot(P, n, strlen(n))] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
 /* "define NAME ADDR[/LEN]" (the word "define" is read). */
 static int
 parse_define(struct fw_parse *P, const char *line, const char **pos)
@@ -177,7 +232,7 @@ parse_define(struct fw_parse *P, const char *line, const char **pos)
 	char buf[INET_ADDRSTRLEN + 4], *slash;
 	struct in_addr in;
 	long len = 32;
-	uint32_t i, a, mask;
+	uint32_t a, mask, slot;
 	size_t k;
 
 	if (name.len == 0 || addr.len == 0) {
@@ -221,12 +276,13 @@ parse_define(struct fw_parse *P, const char *line, const char **pos)
 		     addr.s, len);
 		return -1;
 	}
-	for (i = 0; i < rs->nb_defs; i++)
-		if (strlen(rs->defs[i].name) == name.len &&
-		    memcmp(rs->defs[i].name, name.s, name.len) == 0) {
-			perr(P, name.col, "'%.*s' is defined twice", (int)name.len, name.s);
-			return -1;
-		}
+	if (names_room(P) < 0)
+		goto nomem;
+	slot = name_slot(P, name.s, name.len);
+	if (P->names[slot] != 0) {
+		perr(P, name.col, "'%.*s' is defined twice", (int)name.len, name.s);
+		return -1;
+	}
 	if (rs->nb_defs == P->cap_defs) {
 		uint32_t cap = P->cap_defs ? 2 * P->cap_defs : 16;
 		struct fw_define *d = realloc(rs->defs, cap * sizeof(*d));
@@ -241,7 +297,7 @@ parse_define(struct fw_parse *P, const char *line, const char **pos)
 		goto nomem;
 	rs->defs[rs->nb_defs].addr = a;
 	rs->defs[rs->nb_defs].mask = mask;
-	rs->nb_defs++;
+	P->names[slot] = ++rs->nb_defs;
 	return 0;
 nomem:
 	errno = ENOMEM;
@@ -490,19 +546,23 @@ parse_line(struct fw_parse *P, char *line, size_t len)
 	return parse_rule(P, line, &pos, w);
 }
 
+/* nl_filter's resolver: the names of the file being read (@ctx is its parser). */
 static int
 resolve(void *ctx, const char *name, uint32_t *addr, uint32_t *mask)
 {
-	const struct fw_ruleset *rs = ctx;
+	const struct fw_parse *P = ctx;
+	const struct fw_define *d;
 	uint32_t i;
 
-	for (i = 0; i < rs->nb_defs; i++)
-		if (strcmp(rs->defs[i].name, name) == 0) {
-			*addr = rs->defs[i].addr;
-			*mask = rs->defs[i].mask;
-			return 0;
-		}
-	return -1;
+	if (P->names_cap == 0)
+		return -1;
+	i = P->names[name_slot(P, name, strlen(name))];
+	if (i == 0)
+		return -1;
+	d = &P->rs->defs[i - 1];
+	*addr = d->addr;
+	*mask = d->mask;
+	return 0;
 }
 
 /* nl_filter's "rule K, column C: why" as "FILE:LINE:COL: rule R: why". */
@@ -528,7 +588,7 @@ compile_port(struct fw_parse *P, unsigned int p, int stray, struct nl_filter_rul
 	     uint32_t *idx)
 {
 	/* the rules see what the tracker sees: IPv6 past its extension headers */
-	const struct nl_filter_opts opts = { .resolve = resolve, .resolve_ctx = P->rs,
+	const struct nl_filter_opts opts = { .resolve = resolve, .resolve_ctx = P,
 					     .walk_ip6_ext = 1 };
 	struct fw_ruleset *rs = P->rs;
 	struct nl_filter *f;
@@ -573,7 +633,7 @@ same_rules(const struct fw_ruleset *rs, unsigned int p, unsigned int q)
 static int
 first_bad_pattern(struct fw_parse *P, uint32_t before)
 {
-	const struct nl_filter_opts opts = { .resolve = resolve, .resolve_ctx = P->rs };
+	const struct nl_filter_opts opts = { .resolve = resolve, .resolve_ctx = P };
 	struct fw_ruleset *rs = P->rs;
 	struct nl_filter_rule fr;
 	struct nl_filter *f;
@@ -721,10 +781,13 @@ rules_read(FILE *f, const char *name, unsigned int nb_ports, char *err, size_t e
 		goto fail;
 	}
 	free(line);
+	free(P->names);
 	free(P);
 	return rs;
 fail:
 	free(line);
+	if (P != NULL)
+		free(P->names);
 	free(P);
 	fw_rules_free(rs);
 	errno = e;
