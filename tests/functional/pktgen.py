@@ -147,7 +147,9 @@ def check_yield_drain(env, chk):
             fields = line.split()
             if fields and fields[-1] == "sched_yield":
                 calls = int(fields[3])
-    chk.ok(calls >= 500, "--yield: sched_yield() all along the 300 ms drain",
+    # thousands on an idle host; without the yield in the drain about 24 (the
+    # TX loop's): 200 leaves room for a loaded host under strace
+    chk.ok(calls >= 200, "--yield: sched_yield() all along the 300 ms drain",
            f"{calls} calls")
 
 
