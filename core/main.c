@@ -157,22 +157,22 @@ parse_args(struct core *c, int argc, char **argv)
 		fprintf(stderr, "a configuration is required: -- -c FILE (see configs/)\n");
 		return -EINVAL;
 	}
+	/* checked before the configuration is loaded: nothing to free then */
+	if (socket != NULL && socket[0] == '\0') {
+		fprintf(stderr, "--socket: the path is empty\n");
+		return -EINVAL;
+	}
+	if (socket != NULL && strlen(socket) >= sizeof(c->cfg.socket_path)) {
+		fprintf(stderr, "--socket: path too long: %s\n", socket);
+		return -ENAMETOOLONG;
+	}
 	r = cfg_load(c->cfg_path, &c->cfg, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err);
 		return r;
 	}
-	if (socket != NULL) {
-		if (socket[0] == '\0') {
-			fprintf(stderr, "--socket: the path is empty\n");
-			return -EINVAL;
-		}
-		if (strlen(socket) >= sizeof(c->cfg.socket_path)) {
-			fprintf(stderr, "--socket: path too long: %s\n", socket);
-			return -ENAMETOOLONG;
-		}
+	if (socket != NULL)
 		strcpy(c->cfg.socket_path, socket);
-	}
 	if (single)
 		c->cfg.single_lcore = true;
 	if (stats >= 0)

@@ -61,8 +61,13 @@ def run_pktgen(env, args, timeout=30, wrap=(), vdevs=None):
     for vdev in vdevs or ["net_ring0"]:
         cmd += ["--vdev", vdev]
     cmd += ["--log-level", "3", "--"] + (["-r", "0"] if vdevs is None else []) + args
+    env_vars = dict(os.environ)
+    if wrap and "ASAN_OPTIONS" in env_vars:
+        # a sanitized build under strace: LeakSanitizer cannot run under ptrace
+        env_vars["ASAN_OPTIONS"] += ":detect_leaks=0"
     try:
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                             env=env_vars)
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
         err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr or ""
