@@ -9,14 +9,13 @@ file left in the hugepage directory.
 
 import os
 import socket
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from nvtest import check, pcaps  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
-from nvtest.proc import Core, Proc  # noqa: E402
+from nvtest.proc import Core, Proc, check_help_before_eal  # noqa: E402
 
 GOOD = """core = {
   pool_buffers = 4096;
@@ -82,23 +81,10 @@ def check_help(env, chk):
     """--help, before or after "--", prints the usage and starts no DPDK."""
     core_bin = env.binary(nvenv.CORE_BIN) or os.path.join(env.build_dir, nvenv.CORE_BIN)
     prefix = env.unique("help")
-    env.add_cleanup(lambda: nvenv.remove_prefix_files(prefix))
-    for args in (["--help"], ["-h"], ["--file-prefix", prefix, "--", "--help"],
-                 ["--file-prefix", prefix, "--", "-c", "x.conf", "-h"]):
-        what = "netvm-core " + " ".join(args)
-        try:
-            res = subprocess.run([core_bin] + args, capture_output=True, text=True, timeout=20)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            chk.ok(False, f"{what}: runs", str(exc))
-            continue
-        chk.eq(res.returncode, 0, f"{what}: exit status 0")
-        chk.ok("usage: netvm-core" in res.stdout and "--config" in res.stdout,
-               f"{what}: prints the core's usage", f"stdout: {res.stdout!r}")
-        chk.ok("EAL:" not in res.stdout + res.stderr, f"{what}: DPDK not started",
-               f"output: {(res.stdout + res.stderr)[-400:]!r}")
-    chk.ok(not os.path.exists(os.path.join("/var/run/dpdk", prefix)) and
-           not nvenv.prefix_files(prefix),
-           "--help: no DPDK runtime directory or hugepage file for its prefix", prefix)
+    check_help_before_eal(env, chk, core_bin, prefix,
+                          (["--help"], ["-h"], ["--file-prefix", prefix, "--", "--help"],
+                           ["--file-prefix", prefix, "--", "-c", "x.conf", "-h"]),
+                          ("usage: netvm-core", "--config"))
 
 
 def main():

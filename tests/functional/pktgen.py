@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from nvtest import check, pcaps  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
+from nvtest.proc import check_help_before_eal  # noqa: E402
 
 PKTGEN_BIN = "apps/pktgen/netvm-pktgen"
 
@@ -192,24 +193,11 @@ def check_stale_stamps(env, chk):
 def check_help(env, chk):
     """--help, with no "--" or after it, prints the generator's usage and starts no DPDK."""
     prefix = env.unique("pgh")
-    env.add_cleanup(lambda: nvenv.remove_prefix_files(prefix))
     eal = ["--file-prefix", prefix, "--no-pci"]
-    for args in (["--help"], ["-h"], eal + ["--", "--help"],
-                 eal + ["--", "-T", "1", "-o", "-h.json", "-h"]):
-        what = "netvm-pktgen " + " ".join(args)
-        try:
-            res = subprocess.run([env.binary(PKTGEN_BIN)] + args, capture_output=True,
-                                 text=True, timeout=20)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            chk.ok(False, f"{what}: runs", str(exc))
-            continue
-        chk.eq(res.returncode, 0, f"{what}: exit status 0")
-        chk.ok("usage: netvm-pktgen" in res.stdout and "--rate-pct" in res.stdout,
-               f"{what}: prints the generator's usage", f"stdout: {res.stdout[-300:]!r}")
-        chk.ok("EAL:" not in res.stdout + res.stderr, f"{what}: DPDK not started",
-               f"output: {(res.stdout + res.stderr)[-300:]!r}")
-    chk.ok(not os.path.exists(os.path.join(nvenv.DPDK_RUN_DIR, prefix)),
-           "--help: no DPDK runtime directory for its prefix", prefix)
+    check_help_before_eal(env, chk, env.binary(PKTGEN_BIN), prefix,
+                          (["--help"], ["-h"], eal + ["--", "--help"],
+                           eal + ["--", "-T", "1", "-o", "-h.json", "-h"]),
+                          ("usage: netvm-pktgen", "--rate-pct"))
 
 
 def main():

@@ -327,3 +327,28 @@ def run(argv, timeout=30.0, check=True, **kw):
     """Run a short command; returns CompletedProcess. Raises on failure when @check."""
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                           check=check, **kw)
+
+
+def check_help_before_eal(env, chk, binary, prefix, arg_sets, usage_words):
+    """Run the DPDK program @binary with each of @arg_sets (which name the EAL
+    prefix @prefix where they start DPDK at all): each must exit 0 printing
+    its own usage (every one of @usage_words on stdout) without starting
+    DPDK, and leave no runtime directory or hugepage file for @prefix."""
+    env.add_cleanup(lambda: nvenv.remove_prefix_files(prefix))
+    name = os.path.basename(binary)
+    for args in arg_sets:
+        what = f"{name} " + " ".join(args)
+        try:
+            res = subprocess.run([binary] + list(args), capture_output=True, text=True,
+                                 timeout=20)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            chk.ok(False, f"{what}: runs", str(exc))
+            continue
+        chk.eq(res.returncode, 0, f"{what}: exit status 0")
+        chk.ok(all(w in res.stdout for w in usage_words), f"{what}: prints its usage",
+               f"stdout: {res.stdout[-400:]!r}")
+        chk.ok("EAL:" not in res.stdout + res.stderr, f"{what}: DPDK not started",
+               f"output: {(res.stdout + res.stderr)[-400:]!r}")
+    chk.ok(not os.path.exists(os.path.join(nvenv.DPDK_RUN_DIR, prefix)) and
+           not nvenv.prefix_files(prefix),
+           "--help: no DPDK runtime directory or hugepage file for its prefix", prefix)
