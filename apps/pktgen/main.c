@@ -161,19 +161,31 @@ parse_ip(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* The value of hex digit @c, or -1. */
+static int
+hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* A MAC address: six groups of one or two hex digits parted by ':'. */
 static int
 parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned int b[6], i;
-	char extra;
+	unsigned int i;
+	int hi, lo;
 
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &extra) != 6)
-		return -EINVAL;
 	for (i = 0; i < 6; i++) {
-		if (b[i] > 0xff)
+		hi = hex_digit(*s++);
+		if (hi < 0)
 			return -EINVAL;
-		mac[i] = (uint8_t)b[i];
+		lo = hex_digit(*s);
+		if (lo >= 0)
+			s++;
+		mac[i] = (uint8_t)(lo >= 0 ? hi << 4 | lo : hi);
+		if (*s++ != (i == 5 ? '\0' : ':'))
+			return -EINVAL;
 	}
 	return 0;
 }

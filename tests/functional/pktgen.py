@@ -40,6 +40,12 @@ REFUSED = [
     (["-s", "0x40"], "--size"),
     (["-t", "-0"], "--tx-port"),
     (["--sport", " 80"], "--sport"),
+    (["--dst-mac", "0x2:0:0:0:0:1"], "--dst-mac"),
+    (["--dst-mac", " 2:0:0:0:0:1"], "--dst-mac"),
+    (["--dst-mac", "+2:0:0:0:0:1"], "--dst-mac"),
+    (["--dst-mac", "002:0:0:0:0:1"], "--dst-mac"),
+    (["--dst-mac", "2:0:0:0:0:1:"], "--dst-mac"),
+    (["--dst-mac", "2:0:0:0:0"], "--dst-mac"),
     (["-R", "1k", "-p", "50"], "--rate-pct"),
     (["-p", "50", "-R", "1k"], "--rate-pct"),
     (["-R", "1k", "--link-gbps", "40"], "--link-gbps"),
@@ -190,6 +196,23 @@ def check_stale_stamps(env, chk):
                "--pcap: the replayed frames' stamps are not counted (no latency)", str(res))
 
 
+def check_dst_mac(env, chk):
+    """--dst-mac in the short form (one hex digit a group, either case) is the
+    frames' destination; TX on a net_pcap port that writes them to a capture."""
+    empty, sent = env.path("empty.pcap"), env.path("mac.pcap")
+    pcaps.write(empty, [])
+    rc, out, err = run_pktgen(env, ["-t", "0", "-r", "1", "-R", "1k", "-T", "0.05",
+                                    "--drain-ms", "0", "--dst-mac", "2:aB:0:0:C:f"],
+                              vdevs=[f"net_pcap0,rx_pcap={empty},tx_pcap={sent}", "net_ring1"])
+    if result_of(chk, "pktgen --dst-mac 2:aB:0:0:C:f", rc, out, err) is None:
+        return
+    try:
+        macs = {f[:6].hex(":") for f in pcaps.read(sent)}
+    except (OSError, ValueError) as exc:
+        macs = {str(exc)}
+    chk.eq(macs, {"02:ab:00:00:0c:0f"}, "every frame sent to 02:ab:00:00:0c:0f")
+
+
 def check_help(env, chk):
     """--help, with no "--" or after it, prints the generator's usage and starts no DPDK."""
     prefix = env.unique("pgh")
@@ -230,6 +253,9 @@ def main():
 
     chk.section("--pcap")
     check_pcaps(env, chk)
+
+    chk.section("--dst-mac")
+    check_dst_mac(env, chk)
 
     chk.section("stamps this run did not send")
     check_stale_stamps(env, chk)
