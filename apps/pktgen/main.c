@@ -600,7 +600,11 @@ main(int argc, char **argv)
 		r = wait_link(c->rx_port, o.link_timeout);
 	while (r == 0 && o.wait_signal && !go && !pg.quit)
 		usleep(1000);
-	if (r == 0 && !pg.quit)
+	if (r == 0 && pg.quit)
+		r = -EINTR;
+	if (r == -EINTR)
+		fprintf(stderr, "pktgen: stopped by a signal before sending: no result\n");
+	if (r == 0)
 		run(&pg);
 	if (r == 0)
 		r = write_result(&pg, &res);

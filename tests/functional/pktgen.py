@@ -10,6 +10,7 @@ and prints one JSON line (strict JSON: no NaN, no Infinity).
 
 import json
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -58,10 +59,10 @@ REFUSED = [
 ]
 
 
-def run_pktgen(env, args, timeout=30, wrap=(), vdevs=None):
+def run_pktgen(env, args, timeout=30, wrap=(), vdevs=None, sigint_after=None):
     """Run netvm-pktgen (under the command @wrap) on a net_ring loopback port (or
-    the ports @vdevs) with app options @args; (exit status or None on a timeout,
-    stdout, stderr)."""
+    the ports @vdevs) with app options @args, sent SIGINT @sigint_after seconds
+    after its start if given; (exit status or None on a timeout, stdout, stderr)."""
     prefix = env.unique("pg")
     env.add_cleanup(lambda: nvenv.remove_prefix_files(prefix))
     cmd = list(wrap) + [env.binary(PKTGEN_BIN), "-l", "1", "--file-prefix", prefix, "--no-pci"]
@@ -72,16 +73,22 @@ def run_pktgen(env, args, timeout=30, wrap=(), vdevs=None):
     if wrap and "ASAN_OPTIONS" in env_vars:
         # a sanitized build under strace: LeakSanitizer cannot run under ptrace
         env_vars["ASAN_OPTIONS"] += ":detect_leaks=0"
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env_vars)
     try:
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                             env=env_vars)
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
-        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr or ""
+        if sigint_after is not None:
+            try:
+                proc.wait(timeout=sigint_after)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
         return None, out, err
     finally:
         nvenv.remove_prefix_files(prefix)
-    return res.returncode, res.stdout, res.stderr
+    return proc.returncode, out, err
 
 
 def result_of(chk, what, rc, out, err):
@@ -213,6 +220,25 @@ def check_dst_mac(env, chk):
     chk.eq(macs, {"02:ab:00:00:0c:0f"}, "every frame sent to 02:ab:00:00:0c:0f")
 
 
+def check_sigint(env, chk):
+    """SIGINT while waiting for SIGUSR1 ends the generator with status 1 and no
+    result; SIGINT during TX ends the run early with the result of what was sent."""
+    out_file = env.path("sig.json")
+    rc, out, err = run_pktgen(env, ["-R", "1k", "-T", "1", "--wait-signal", "-o", out_file],
+                              sigint_after=3)
+    chk.ok(rc == 1, "SIGINT before TX (--wait-signal): exit status 1",
+           f"status {rc}, stderr {err[-300:]!r}")
+    chk.ok(out.strip() == "" and not os.path.exists(out_file) and
+           not os.path.exists(out_file + ".tmp"), "SIGINT before TX: no result, no file",
+           f"stdout {out[-300:]!r}")
+    chk.ok("before sending" in err, "SIGINT before TX: said on stderr", f"stderr {err[-300:]!r}")
+    rc, out, err = run_pktgen(env, ["-R", "10k", "-T", "600"], sigint_after=3, timeout=60)
+    res = result_of(chk, "pktgen -T 600, SIGINT during TX", rc, out, err)
+    if res is not None:
+        chk.ok(0 < res["sent"] < 600 * 10000 and res["rx"] == res["sent"],
+               "SIGINT during TX: the result counts what was sent", str(res))
+
+
 def check_help(env, chk):
     """--help, with no "--" or after it, prints the generator's usage and starts no DPDK."""
     prefix = env.unique("pgh")
@@ -253,6 +279,9 @@ def main():
 
     chk.section("--pcap")
     check_pcaps(env, chk)
+
+    chk.section("SIGINT")
+    check_sigint(env, chk)
 
     chk.section("--dst-mac")
     check_dst_mac(env, chk)
