@@ -34,13 +34,25 @@ usage() {
 
 args=()
 vm=0
+length=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds|--seconds)
 		[ $# -ge 2 ] || { usage >&2; exit 2; }
 		case "$2" in
-		''|*[!0-9]*) echo "soak: error: $1 needs a whole number, not '$2'" >&2; exit 2 ;;
+		''|*[!0-9]*) bad=1 ;;
+		*[1-9]*) bad=0 ;;
+		*) bad=1 ;;
 		esac
+		if [ "$bad" = 1 ]; then
+			echo "soak: error: $1 needs a whole number of at least 1, not '$2'" >&2
+			exit 2
+		fi
+		if [ -n "$length" ]; then
+			echo "soak: error: $length and $1: give one of --rounds and --seconds, once" >&2
+			exit 2
+		fi
+		length=$1
 		args+=("$1" "$2")
 		shift 2
 		;;

@@ -454,6 +454,15 @@ def main():
     own.add_argument("--vm", action="store_true")
     opts, rest = own.parse_known_args()
     sys.argv = [sys.argv[0]] + rest
+    bad = ("--rounds and --seconds do not go together"
+           if opts.rounds is not None and opts.seconds is not None else
+           "--rounds needs a whole number of at least 1"
+           if opts.rounds is not None and opts.rounds < 1 else
+           "--seconds needs a number of seconds above 0"
+           if opts.seconds is not None and not 0 < opts.seconds < 1e9 else None)
+    if bad is not None:
+        print(f"soak: error: {bad}", file=sys.stderr)
+        sys.exit(2)
     rounds = opts.rounds if opts.rounds is not None else (None if opts.seconds else 3)
     per_round = ROUND_MAX_S + (VM_BOOT_S if opts.vm else 0)
     budget = opts.seconds if opts.seconds else rounds * per_round
