@@ -157,6 +157,10 @@ parse_args(struct core *c, int argc, char **argv)
 		fprintf(stderr, "a configuration is required: -- -c FILE (see configs/)\n");
 		return -EINVAL;
 	}
+	if (c->cfg_path[0] == '\0') {
+		fprintf(stderr, "--config: the path is empty\n");
+		return -EINVAL;
+	}
 	/* checked before the configuration is loaded: nothing to free then */
 	if (socket != NULL && socket[0] == '\0') {
 		fprintf(stderr, "--socket: the path is empty\n");

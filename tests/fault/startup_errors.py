@@ -123,6 +123,7 @@ def main():
     for i, (extra, words) in enumerate(((["--stats", ""], ["--stats", "''"]),
                                         (["--wait-nfs", ""], ["--wait-nfs", "''"]),
                                         (["-s", ""], ["--socket", "empty"]),
+                                        (["-c", ""], ["--config", "empty"]),
                                         (["stray"], ["unexpected argument 'stray'"]),
                                         (["--stats", "5", "10"], ["unexpected argument '10'"]))):
         core = Core(env, "e", GOOD, null_port, app_extra=extra)
