@@ -3,7 +3,7 @@
  * The command socket (`<core.socket>.ctl`, docs/control.md): an
  * operator's tool (netvmctl) sends a command for an NF; the control thread
  * writes it into the NF's request pipe, reads the answer from its answer
- * pipe (docs/abi.md §7) and sends it back.
+ * pipe (docs/abi.md §6) and sends it back.
  *
  *   client → core: "nf ID LEN [TIMEOUT_MS]\n" then LEN bytes (the command)
  *                   "core LEN\n" then LEN bytes: a command for the core

@@ -2,7 +2,7 @@
 /*
  * netvmctl nf cmd / vm cmd: a command for an NF through the core engine's
  * command socket (<core.socket>.ctl, docs/control.md), which relays
- * it over the NF's control channel (docs/abi.md §7), host process or guest.
+ * it over the NF's control channel (docs/abi.md §6), host process or guest.
  *
  *   netvmctl [-c CORE_SOCKET] [-f FILE] [-t SECONDS] nf cmd ID WORD...
  *   netvmctl [-f FILE] [-t SECONDS] vm cmd NAME WORD...

@@ -145,7 +145,7 @@ struct nvm_priv_hdr {
 	uint32_t alloc_size; /* slots per alloc ring */
 	uint32_t pool_id;    /* which pool region the descriptors refer to */
 	uint32_t ctl_size;   /* data bytes of each control pipe, a power of two */
-	uint64_t ctl_off;    /* request pipe; the answer pipe follows it (§7) */
+	uint64_t ctl_off;    /* request pipe; the answer pipe follows it (docs/abi.md §6) */
 	uint64_t stats_off;  /* the NF's published counters (struct nvm_stats) */
 	uint32_t stats_slots; /* entries of nvm_stats.slots */
 	uint32_t pad0;
@@ -159,7 +159,7 @@ _Static_assert(sizeof(struct nvm_priv_hdr) == 2 * NVM_CACHE_LINE + 32 * NVM_MAX_
 	       "private header");
 
 /*
- * Control channel (docs/abi.md §7): two byte pipes in the private region,
+ * Control channel (docs/abi.md §6): two byte pipes in the private region,
  * requests core → NF and answers NF → core, each a stream of messages: an
  * nvm_ctl_hdr and `len` bytes of text. The same single-producer/single-
  * consumer discipline as the descriptor rings, with bytes for slots.

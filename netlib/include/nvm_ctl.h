@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * nvm_ctl.h — messages of the control channel (docs/abi.md §7) over the
+ * nvm_ctl.h — messages of the control channel (docs/abi.md §6) over the
  * byte pipes of nvm_pipe.h: an nvm_ctl_hdr, then `len` bytes of text. Both
  * ends (the core engine and netlib) move them with these functions, a piece
  * at a time, never waiting: a pump call moves what the pipe lets it move and

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The NF's side of the control channel (docs/abi.md §7, docs/control.md):
+ * The NF's side of the control channel (docs/abi.md §6, docs/control.md):
  * commands from the core's request pipe, answers into the answer pipe, and
  * the counters published for the core's telemetry. All of it runs in the
  * main thread, between its waits (nl_main), so a command never runs beside

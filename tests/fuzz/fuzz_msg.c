@@ -69,7 +69,7 @@ spec_hello_ok(const int64_t *v, unsigned int n)
 	const int64_t hello = 0x4e564d48454c4cll, lease = 0x4e564d4c454153ll,
 		      adopt = 0x4e564d41444f50ll;
 
-	/* the ABI version is 2 (docs/abi.md §8) */
+	/* the ABI version is 2 (docs/abi.md §7) */
 	if (n < 4 || (v[0] != hello && v[0] != lease && v[0] != adopt) || v[1] != 2)
 		return 0;
 	if (v[0] == adopt)

@@ -1,4 +1,4 @@
-"""The NF control channel from a test's side (docs/abi.md section 7).
+"""The NF control channel from a test's side (docs/abi.md section 6).
 
 netvmctl(): run `netvmctl` and get (exit status, stdout, stderr).
 core_request(): speak the core's command socket protocol directly, with
