@@ -323,6 +323,17 @@ cfg_chain_set(struct cfg *c, const char *name, const char *roles, char *err, siz
 	if (strlen(roles) >= sizeof(buf))
 		return cfg_err(err, errlen, -EINVAL, "chain %s: role list too long", name);
 	strcpy(buf, roles);
+	/* no empty entry: nothing but blanks before, between or after commas */
+	for (w = buf; strchr(roles, ',') != NULL && w != NULL; w = save) {
+		save = strchr(w, ',');
+		if (w[strspn(w, " \t")] == (save != NULL ? ',' : '\0'))
+			return cfg_err(err, errlen, -EINVAL, "chain %s: an empty role in '%s'; "
+				       "give 1..%u, separated by commas", name, roles,
+				       CFG_MAX_CHAIN_LEN);
+		if (save != NULL)
+			save++;
+	}
+	save = NULL;
 	for (w = strtok_r(buf, ", \t", &save); w != NULL; w = strtok_r(NULL, ", \t", &save)) {
 		if (ch.len == CFG_MAX_CHAIN_LEN)
 			return cfg_err(err, errlen, -EINVAL, "chain %s: more than %u roles", name,

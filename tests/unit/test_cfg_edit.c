@@ -193,6 +193,15 @@ test_chains(void **state)
 			    "from 'role list')");
 	assert_int_equal(cfg_chain_set(&c, "x", "", err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "chain x: no roles; give 1..8, separated by commas");
+	/* an empty entry is an error, not skipped */
+	assert_int_equal(cfg_chain_set(&c, "x", "1,,2", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "an empty role in '1,,2'"));
+	assert_int_equal(cfg_chain_set(&c, "x", "1, ,2", err, sizeof(err)), -EINVAL);
+	assert_int_equal(cfg_chain_set(&c, "x", ",1", err, sizeof(err)), -EINVAL);
+	assert_int_equal(cfg_chain_set(&c, "x", "1,", err, sizeof(err)), -EINVAL);
+	assert_int_equal(cfg_chain_set(&c, "new", "1 , 2", err, sizeof(err)), 0);
+	assert_int_equal(c.chains[2].len, 2);
+	assert_int_equal(cfg_chain_set(&c, "new", "7", err, sizeof(err)), 0);
 	assert_int_equal(cfg_chain_set(&c, "a:b", "1", err, sizeof(err)), -EINVAL);
 	assert_int_equal(cfg_chain_set(&c, "x", "1,1,1,1,1,1,1,1,1", err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "chain x: more than 8 roles");
