@@ -1067,7 +1067,8 @@ test_arpquerier(void **state)
 }
 
 /* IPGWOptions: Record Route gets MYADDR at its pointer, the checksum follows;
- * a pointer below 4 is a parameter problem at its byte (offset 22). Packets
+ * a pointer below 4 is a parameter problem at its byte (offset 22), and so is
+ * one past the option but not just past it, as Click's. Packets
  * and checksums computed by hand (RFC 791, RFC 1071). */
 static void
 test_ipgwoptions(void **state)
@@ -1078,10 +1079,16 @@ test_ipgwoptions(void **state)
 		0x07, 0x07, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, /* RR, one empty slot */
 		0x13, 0x69, 0x13, 0x69, 0x00, 0x08, 0x00, 0x00,
 	};
+	static const uint8_t ts3_full[40] = {
+		0x48, 0x00, 0x00, 0x28, 0x00, 0x00, 0x00, 0x00, 0x40, 0x11, 0x07, 0xb2,
+		0x0a, 0x00, 0x00, 0x02, 0x0a, 0x00, 0x01, 0x02,
+		0x44, 0x0c, 0x0d, 0x03, 0x0a, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+		0x13, 0x69, 0x13, 0x69, 0x00, 0x08, 0x00, 0x00,
+	};
 	struct tg t;
 	struct run x;
 	uint32_t m, gw, p, d, bad;
-	uint8_t pkt[36];
+	uint8_t pkt[40];
 
 	(void)state;
 	tg_init(&t);
@@ -1097,17 +1104,42 @@ test_ipgwoptions(void **state)
 	tg_add(&t, "d2", "Discard", "", "h", "");
 	tg_conn(&t, bad, 0, 5, 0);
 	assert_int_equal(start(&x, &t), 0);
-	memcpy(pkt, rr_in, sizeof(pkt));
-	inject(&x, "m", pkt, sizeof(pkt));
+	memcpy(pkt, rr_in, sizeof(rr_in));
+	inject(&x, "m", pkt, sizeof(rr_in));
 	assert_string_equal(chat(&x), "  36 | 47000024 00000000 401153b5 0a000002 0a000102 "
 				      "0707080a 00000100\n");
 	/* pointer 2: bad, at byte 22 (the checksum fixed for it by hand: 0x5abf) */
-	memcpy(pkt, rr_in, sizeof(pkt));
+	memcpy(pkt, rr_in, sizeof(rr_in));
 	pkt[22] = 0x02;
 	pkt[10] = 0x5a;
-	inject(&x, "m", pkt, sizeof(pkt));
+	inject(&x, "m", pkt, sizeof(rr_in));
 	assert_int_equal(hread(&x, "bad.count"), 1);
 	assert_int_equal(hread(&x, "d.count"), 1);
+	/* as Click's: a full option (pointer 8, just past its 7 bytes) passes
+	 * untouched; pointer 12 (past it) and 7 (neither in it nor just past it)
+	 * are parameter problems at byte 22 */
+	memcpy(pkt, rr_in, sizeof(rr_in));
+	pkt[22] = 0x08;
+	pkt[10] = 0x54;
+	inject(&x, "m", pkt, sizeof(rr_in));
+	assert_string_equal(chat(&x), "  36 | 47000024 00000000 401153b5 0a000002 0a000102 "
+				      "0707080a 00000100\n"
+				      "  36 | 47000024 00000000 401154bf 0a000002 0a000102 "
+				      "07070800 00000000\n");
+	pkt[22] = 0x0c;
+	pkt[10] = 0x50;
+	inject(&x, "m", pkt, sizeof(rr_in));
+	pkt[22] = 0x07;
+	pkt[10] = 0x55;
+	inject(&x, "m", pkt, sizeof(rr_in));
+	assert_int_equal(hread(&x, "bad.count"), 3);
+	assert_int_equal(hread(&x, "d.count"), 2);
+	/* a full Timestamp of flag 3 (prespecified addresses: 12 bytes, pointer
+	 * 13) is a parameter problem at its flags byte (23), not an overflow */
+	memcpy(pkt, ts3_full, sizeof(ts3_full));
+	inject(&x, "m", pkt, sizeof(ts3_full));
+	assert_int_equal(hread(&x, "bad.count"), 4);
+	assert_int_equal(hread(&x, "d.count"), 2);
 	finish(&x);
 }
 

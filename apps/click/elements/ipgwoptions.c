@@ -4,7 +4,10 @@
  * path processes (RFC 791): Record Route gets MYADDR at its pointer, Timestamp
  * gets the time (milliseconds since midnight UT), with MYADDR before it for
  * flag 1, and for flag 3 only where the prespecified address is MYADDR or one
- * of OTHERADDRS; a full Timestamp option counts in its overflow field. Source
+ * of OTHERADDRS; a full Timestamp option of flag 0 or 1 counts in its
+ * overflow field. As Click's, a Record Route pointer that is neither in the
+ * option's space nor just past it, and a full flag 3 Timestamp, are
+ * malformed. Source
  * routes are left to the router they name. A packet without options passes
  * untouched; the header checksum is updated when an option changed. A
  * malformed option sends the packet to output 1 (or drops it) with the
@@ -117,6 +120,9 @@ process(const struct ck_element *e, const struct gwopt *g, uint8_t *opt, unsigne
 				memcpy(opt + i + ptr - 1, &g->me, 4);
 				opt[i + 2] = (uint8_t)(ptr + 4);
 				changed = 1;
+			} else if (ptr != len + 1) {
+				/* as Click: only a full option (pointer just past it) passes */
+				return -(int)(base + i + 2 + 1);
 			}
 		} else if (type == IPOPT_TS) {
 			unsigned int flag, step;
@@ -131,7 +137,10 @@ process(const struct ck_element *e, const struct gwopt *g, uint8_t *opt, unsigne
 			if (flag != 0 && flag != 1 && flag != 3)
 				return -(int)(base + i + 3 + 1);
 			step = flag == 0 ? 4 : 8;
-			if (ptr + step - 1 > len) {
+			if (flag == 3 && ptr + step - 1 > len) {
+				/* as Click: no overflow count for prespecified addresses */
+				return -(int)(base + i + 3 + 1);
+			} else if (ptr + step - 1 > len) {
 				/* full: count in the overflow field (the high nibble) */
 				if ((opt[i + 3] >> 4) == 15)
 					return -(int)(base + i + 3 + 1);
