@@ -98,7 +98,9 @@ netvm-click --offline, no root, no core engine.
   ToDump         SNAPLEN 0 no limit, the time for a packet without a timestamp,
                  filename/count/reset_counts, Click's ENCAP message; FromDump's
                  count, encap, filename, filesize, filepos, active and stop
-  ARPQuerier     insert, delete, clear, ipaddr and broadcast handlers
+  ARPQuerier     insert, delete, clear, ipaddr and broadcast handlers; replies
+                 learned only when Ethernet/IP from a unicast sender, responses
+                 counting every frame of 42 bytes or more
   Unqueue        active, limit, burst and reset handlers
   DecIPTTL       the active handler
   Counter        rate, byte_rate and bit_rate
@@ -2037,6 +2039,43 @@ def arpquerier_handlers(env, chk):
            "ipaddr and broadcast written")
 
 
+def arpquerier_replies(env, chk):
+    # Click's ARPQuerier learns from an ARP reply of hardware type Ethernet and
+    # protocol IP whose sender is no group address; every frame of at least 42
+    # bytes on input 1 counts in responses, a shorter one does not
+    me, peer = bytes.fromhex("010203040506"), bytes.fromhex("000a0b0c0d0e")
+
+    def arp(op, sha, hrd=1, pro=0x0800):
+        return (me + sha + b"\x08\x06" + struct.pack("!HHBBH", hrd, pro, 6, 4, op) + sha
+                + bytes([1, 0, 0, 9]) + me + bytes([1, 0, 0, 1]))
+
+    frames = [peer + me + b"\x08\x00" + udp_packet("1.0.0.1", "1.0.0.9"),
+              arp(2, b"\xff" * 6),                       # the broadcast address
+              arp(2, bytes.fromhex("01005e000001")),       # a multicast address
+              arp(2, peer, hrd=6),                         # not Ethernet
+              arp(2, peer, pro=0x86dd),                    # not IP
+              arp(1, peer),                                # a request
+              arp(2, peer)[:41],                           # too short: not counted
+              arp(2, peer)]
+    trace = env.path("arpreplies.pcap")
+    with open(trace, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", i + 1, 0, len(fr), len(fr)) + fr)
+    conf = (f"FromDump({trace}, STOP true) -> c :: Classifier(12/0806, 12/0800); "
+            "c[1] -> Strip(14) -> CheckIPHeader -> GetIPAddress(16) -> "
+            "a :: ARPQuerier(1.0.0.1/24, 1:2:3:4:5:6) -> Print(o, MAXLENGTH 14) -> Discard; "
+            "c[0] -> [1]a")
+    rc, out, err = click(env, "-e", conf, "-h", "a.responses", "-h", "a.table")
+    h = handlers(out)
+    chk.eq((rc, err.splitlines()), (0, ["o:   42 | ffffffff ffff0102 03040506 0806",
+                                        "o:   46 | 000a0b0c 0d0e0102 03040506 0800"]),
+           "the held packet leaves on the one good reply, to its sender")
+    chk.eq(h.get("a.responses"), "6", "responses: every frame of 42 bytes or more")
+    chk.ok(re.fullmatch(r"1\.0\.0\.9 1 00-0A-0B-0C-0D-0E \d+\.\d{6}", h.get("a.table", "")),
+           "table: the good reply's sender", h.get("a.table"))
+
+
 def script_read_lines(env, chk):
     # Click's ARPQuerier-08 test: Script's read writes "NAME:\n" VALUE "\n"; the
     # stats value is two lines ending in a newline, so an empty line follows it;
@@ -2309,6 +2348,8 @@ def main():
     todump(env, chk)
     chk.section("ARPQuerier's write handlers")
     arpquerier_handlers(env, chk)
+    chk.section("ARPQuerier: the replies it learns from, responses")
+    arpquerier_replies(env, chk)
     chk.section("Script read of a table: an empty line after it")
     script_read_lines(env, chk)
     chk.section("Unqueue's handlers")

@@ -10,8 +10,10 @@
  * per address, default 0: no limit; CAPACITY in all, default 2048; beyond:
  * dropped and counted) and an ARP query is sent on output 1 (output 0 when there is one
  * output), as Click at most one per address every 100 ms, every 2 s after
- * 10 queries without a reply. Input 1: ARP replies (Ethernet frames) fill
- * the table and release the held packets in order. Entries older than
+ * 10 queries without a reply. Input 1: ARP replies (Ethernet frames, ARP
+ * hardware type Ethernet, protocol IP, a sender address that is no group
+ * address) fill the table and release the held packets in order; as Click,
+ * every frame of at least 42 bytes counts in responses. Entries older than
  * TIMEOUT (300 s) are asked again. Handlers: table, stats, count, length,
  * queries, responses, drops, ipaddr and broadcast (rw), insert, delete,
  * clear (w).
@@ -224,8 +226,15 @@ arpq_reply(struct ck_element *e, struct arpq *x, struct ck_pkt *p)
 	struct arpq_entry *en;
 	uint32_t spa;
 
-	if (p->len < 42 || d[12] != 0x08 || d[13] != 0x06 || d[21] != 2 || d[18] != 6 ||
-	    d[19] != 4) {
+	if (p->len < 42) {
+		ck_pkt_kill(e, p);
+		return;
+	}
+	/* as Click: every frame long enough counts as a response; only an
+	 * Ethernet/IP ARP reply from a unicast sender is learned */
+	x->responses++;
+	if (d[12] != 0x08 || d[13] != 0x06 || d[14] != 0 || d[15] != 1 || d[16] != 0x08 ||
+	    d[17] != 0 || d[20] != 0 || d[21] != 2 || (d[22] & 1)) {
 		ck_pkt_kill(e, p);
 		return;
 	}
@@ -242,7 +251,6 @@ arpq_reply(struct ck_element *e, struct arpq *x, struct ck_pkt *p)
 		en->tail = &en->head;
 		x->held -= en->nheld;
 		en->nheld = 0;
-		x->responses++;
 		while (q) {
 			struct ck_pkt *nx = q->next;
 
