@@ -103,6 +103,7 @@ netvm-click --offline, no root, no core engine.
                  counting every frame of 42 bytes or more
   Unqueue        active, limit, burst and reset handlers
   DecIPTTL       the active handler
+  IPGWOptions    OTHERADDRS names from AddressInfo (a flag 3 Timestamp filled in)
   Counter        rate, byte_rate and bit_rate
   handlers       a rewriter's patternN and class handlers, drop_details,
                  Script's exported variables listed
@@ -2076,6 +2077,26 @@ def arpquerier_replies(env, chk):
            "table: the good reply's sender", h.get("a.table"))
 
 
+def ipgwoptions_names(env, chk):
+    # IPGWOptions's OTHERADDRS take AddressInfo names, as Click's: a flag 3
+    # Timestamp naming one of them gets the time (--simtime: 1000000000 s is
+    # 6400 s after midnight UT, 6 400 000 ms) and the pointer moves on by 8
+    opt = bytes([68, 12, 5, 3, 9, 9, 9, 9, 0, 0, 0, 0])
+    pkt = udp_packet("1.0.0.1", "2.0.0.2")
+    pkt = ip_packet("1.0.0.1", "2.0.0.2", 17, pkt[20:], ihl_opts=opt)
+    conf = ("AddressInfo(other 9.9.9.9); "
+            f"InfiniteSource(DATA \\<{pkt.hex()}>, LIMIT 1, STOP true) -> CheckIPHeader -> "
+            "IPGWOptions(1.0.0.9, 8.8.8.8 other) -> Print(o, MAXLENGTH 64) -> Discard")
+    rc, out, err = click(env, "--simtime", "-e", conf)
+    want = bytearray(pkt)
+    want[22] = 13
+    want[28:32] = struct.pack("!I", 6400000)
+    want[10:12] = b"\0\0"
+    want[10:12] = struct.pack("!H", csum(bytes(want[:32])))
+    chk.eq((rc, err), (0, print_lines("o", bytes(want)) + "\n"),
+           "OTHERADDRS by name: the Timestamp for 'other' (9.9.9.9) filled in")
+
+
 def script_read_lines(env, chk):
     # Click's ARPQuerier-08 test: Script's read writes "NAME:\n" VALUE "\n"; the
     # stats value is two lines ending in a newline, so an empty line follows it;
@@ -2350,6 +2371,8 @@ def main():
     arpquerier_handlers(env, chk)
     chk.section("ARPQuerier: the replies it learns from, responses")
     arpquerier_replies(env, chk)
+    chk.section("IPGWOptions: OTHERADDRS by name")
+    ipgwoptions_names(env, chk)
     chk.section("Script read of a table: an empty line after it")
     script_read_lines(env, chk)
     chk.section("Unqueue's handlers")

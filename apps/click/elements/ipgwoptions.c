@@ -54,15 +54,16 @@ gwopt_configure(struct ck_element *e)
 	if (s == NULL)
 		return -ENOMEM;
 	for (w = strtok_r(s, " \t\n", &save); w != NULL; w = strtok_r(NULL, " \t\n", &save)) {
-		struct in_addr in;
+		uint32_t in;
 
-		if (g->nb_other == MAX_OTHER || inet_pton(AF_INET, w, &in) != 1) {
+		/* an address or an AddressInfo name, as Click's */
+		if (g->nb_other == MAX_OTHER || ck_parse_ip(e->r, w, &in) < 0) {
 			ck_error(e, "OTHERADDRS: '%s': %s", w, g->nb_other == MAX_OTHER ?
 				 "too many addresses" : "not an IP address");
 			free(s);
 			return -EINVAL;
 		}
-		g->other[g->nb_other++] = in.s_addr;
+		g->other[g->nb_other++] = in;
 	}
 	free(s);
 	return 0;
