@@ -100,7 +100,8 @@ netvm-click --offline, no root, no core engine.
                  count, encap, filename, filesize, filepos, active and stop
   ARPQuerier     insert, delete, clear, ipaddr and broadcast handlers; replies
                  learned only when Ethernet/IP from a unicast sender, responses
-                 counting every frame of 42 bytes or more
+                 counting every frame of 42 bytes or more; a packet without the
+                 destination-IP annotation dropped, said once
   Unqueue        active, limit, burst and reset handlers
   DecIPTTL       the active handler
   IPGWOptions    OTHERADDRS names from AddressInfo (a flag 3 Timestamp filled in)
@@ -2097,6 +2098,20 @@ def ipgwoptions_names(env, chk):
            "OTHERADDRS by name: the Timestamp for 'other' (9.9.9.9) filled in")
 
 
+def arpquerier_no_anno(env, chk):
+    # Click's ARPQuerier takes the next hop from the destination-IP annotation
+    # alone: a packet without it (MarkIPHeader sets none) is dropped, counted
+    # and said once; no query for the IP header's destination
+    pkt = udp_packet("1.0.0.1", "1.0.0.9")
+    conf = (f"InfiniteSource(DATA \\<{pkt.hex()}>, LIMIT 2, STOP true) -> MarkIPHeader -> "
+            "a :: ARPQuerier(1.0.0.1/24, 1:2:3:4:5:6) -> Print(o) -> Discard; Idle -> [1]a")
+    rc, out, err = click(env, "-e", conf, "-h", "a.drops", "-h", "a.queries", "-h", "a.count")
+    chk.eq((rc, err, handlers(out)),
+           (0, "a :: ARPQuerier: would query for 0.0.0.0; missing dest IP addr annotation?\n",
+            {"a.drops": "2", "a.queries": "0", "a.count": "0"}),
+           "no destination-IP annotation: both dropped, said once, no query, no entry")
+
+
 def script_read_lines(env, chk):
     # Click's ARPQuerier-08 test: Script's read writes "NAME:\n" VALUE "\n"; the
     # stats value is two lines ending in a newline, so an empty line follows it;
@@ -2371,6 +2386,8 @@ def main():
     arpquerier_handlers(env, chk)
     chk.section("ARPQuerier: the replies it learns from, responses")
     arpquerier_replies(env, chk)
+    chk.section("ARPQuerier: no destination-IP annotation")
+    arpquerier_no_anno(env, chk)
     chk.section("IPGWOptions: OTHERADDRS by name")
     ipgwoptions_names(env, chk)
     chk.section("Script read of a table: an empty line after it")

@@ -2,7 +2,8 @@
 /*
  * ARPQuerier(IP[/LEN], ETH [, CAPACITY, ENTRY_PACKET_CAPACITY, TIMEOUT,
  * BROADCAST]) or ARPQuerier(NAME) — input 0: IP packets, next hop from the
- * destination-IP annotation (the IP destination when it is 0); a known next
+ * destination-IP annotation (0: dropped, counted, and said once on the
+ * chatter stream, as Click's); a known next
  * hop gets an Ethernet header (ETH → its address, type 0x0800) and leaves on
  * output 0; 255.255.255.255 and the broadcast address (BROADCAST, else IP's
  * prefix's) go to the Ethernet broadcast address, multicast to
@@ -41,6 +42,7 @@ struct arpq {
 	struct arpq_entry *t;
 	unsigned int n, cap;
 	uint64_t held, queries, responses, drops;
+	bool zero_warned;
 };
 
 static int
@@ -171,8 +173,16 @@ arpq_ip(struct ck_element *e, struct arpq *x, struct ck_pkt *p)
 	uint64_t now = ck_now(e->r);
 	struct arpq_entry *en;
 
-	if (!dst && ck_ip_hdr(p))
-		dst = ((struct nl_ipv4_hdr *)p->a.ip)->dst;
+	if (!dst) {
+		/* as Click: no query for 0.0.0.0, said once */
+		if (!x->zero_warned)
+			fprintf(ck_chatter(e->r), "%s :: %s: would query for 0.0.0.0; missing dest "
+				"IP addr annotation?\n", e->name, e->cls->name);
+		x->zero_warned = true;
+		x->drops++;
+		ck_pkt_kill(e, p);
+		return;
+	}
 	if (dst == 0xffffffffu || dst == x->bcast) {
 		encap_out(e, x, p, bcast);
 		return;
