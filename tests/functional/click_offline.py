@@ -101,7 +101,8 @@ netvm-click --offline, no root, no core engine.
   ARPQuerier     insert, delete, clear, ipaddr and broadcast handlers; replies
                  learned only when Ethernet/IP from a unicast sender, responses
                  counting every frame of 42 bytes or more; a packet without the
-                 destination-IP annotation dropped, said once
+                 destination-IP annotation dropped, said once; drops and stats's
+                 packets killed counted apart, as Click's querier and table
   Unqueue        active, limit, burst and reset handlers
   DecIPTTL       the active handler
   IPGWOptions    OTHERADDRS names from AddressInfo (a flag 3 Timestamp filled in)
@@ -2112,6 +2113,25 @@ def arpquerier_no_anno(env, chk):
            "no destination-IP annotation: both dropped, said once, no query, no entry")
 
 
+def arpquerier_drops(env, chk):
+    # Click's ARPQuerier: drops counts the querier's own (a packet without the
+    # destination-IP annotation), stats's "packets killed" those and its
+    # table's (a packet beyond ENTRY_PACKET_CAPACITY, the held ones clear kills);
+    # clear zeroes queries, responses and the querier's drops only
+    dump = "!data ip_src ip_dst\n1.0.0.1 1.0.0.9\n1.0.0.1 1.0.0.9\n"
+    pkt = udp_packet("1.0.0.1", "1.0.0.9")
+    conf = ("FromIPSummaryDump(DATA %s, STOP true) -> "
+            "a :: ARPQuerier(1.0.0.1/24, 1:2:3:4:5:6, ENTRY_PACKET_CAPACITY 1) -> Discard; "
+            "Idle -> [1]a; InfiniteSource(DATA \\<%s>, LIMIT 1) -> MarkIPHeader -> a; "
+            "DriverManager(wait_stop, read a.drops, read a.stats, write a.clear, "
+            "read a.drops, read a.stats, stop)" % (json.dumps(dump), pkt.hex()))
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, err.splitlines()[1:]),
+           (0, ["a.drops:", "1", "a.stats:", "2 packets killed", "1 ARP queries sent", "",
+                "a.drops:", "0", "a.stats:", "2 packets killed", "0 ARP queries sent", ""]),
+           "drops: the querier's; packets killed: the table's too, the held one clear killed")
+
+
 def script_read_lines(env, chk):
     # Click's ARPQuerier-08 test: Script's read writes "NAME:\n" VALUE "\n"; the
     # stats value is two lines ending in a newline, so an empty line follows it;
@@ -2388,6 +2408,8 @@ def main():
     arpquerier_replies(env, chk)
     chk.section("ARPQuerier: no destination-IP annotation")
     arpquerier_no_anno(env, chk)
+    chk.section("ARPQuerier: drops and packets killed")
+    arpquerier_drops(env, chk)
     chk.section("IPGWOptions: OTHERADDRS by name")
     ipgwoptions_names(env, chk)
     chk.section("Script read of a table: an empty line after it")

@@ -17,7 +17,10 @@
  * every frame of at least 42 bytes counts in responses. Entries older than
  * TIMEOUT (300 s) are asked again. Handlers: table, stats, count, length,
  * queries, responses, drops, ipaddr and broadcast (rw), insert, delete,
- * clear (w).
+ * clear (w). As Click's, drops counts the querier's own drops (no
+ * annotation, no headroom) and stats's "packets killed" those and the
+ * table's (held packets refused for CAPACITY or ENTRY_PACKET_CAPACITY, or
+ * killed by clear).
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -41,7 +44,9 @@ struct arpq {
 	double timeout;
 	struct arpq_entry *t;
 	unsigned int n, cap;
-	uint64_t held, queries, responses, drops;
+	uint64_t held, queries, responses;
+	uint64_t drops;  /* the querier's own: no annotation, no headroom */
+	uint64_t tdrops; /* the table's (Click's ARPTable): held packets refused or killed */
 	bool zero_warned;
 };
 
@@ -197,7 +202,7 @@ arpq_ip(struct ck_element *e, struct arpq *x, struct ck_pkt *p)
 	}
 	en = entry(x, dst, true);
 	if (!en) {
-		x->drops++;
+		x->tdrops++;
 		ck_pkt_kill(e, p);
 		return;
 	}
@@ -210,7 +215,7 @@ arpq_ip(struct ck_element *e, struct arpq *x, struct ck_pkt *p)
 	en->known = false;
 	if ((x->entry_capacity > 0 && en->nheld >= (uint64_t)x->entry_capacity) ||
 	    x->held >= (uint64_t)x->capacity) {
-		x->drops++;
+		x->tdrops++;
 		ck_pkt_kill(e, p);
 	} else {
 		p->next = NULL;
@@ -311,8 +316,9 @@ arpq_stats(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	struct arpq *x = CK_PRIV(e, struct arpq);
 
 	(void)h;
-	fprintf(f, "%" PRIu64 " packets killed\n%" PRIu64 " ARP queries sent\n", x->drops,
-		x->queries);
+	/* as Click: the querier's drops and its table's */
+	fprintf(f, "%" PRIu64 " packets killed\n%" PRIu64 " ARP queries sent\n",
+		x->drops + x->tdrops, x->queries);
 	return 0;
 }
 
@@ -325,7 +331,8 @@ arpq_count(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	return 0;
 }
 
-/* Kill every held packet and forget every entry. */
+/* Kill every held packet (counted in the table's drops, as Click's) and
+ * forget every entry. */
 static void
 arpq_flush(struct ck_element *e, struct arpq *x)
 {
@@ -335,6 +342,7 @@ arpq_flush(struct ck_element *e, struct arpq *x)
 
 			ck_pkt_kill(e, x->t[i].head);
 			x->t[i].head = n;
+			x->tdrops++;
 		}
 	}
 	x->n = 0;
@@ -385,7 +393,8 @@ arpq_write_addr(struct ck_element *e, const struct ck_handler *h, const char *v,
 
 /* insert "IP ETH": a known entry (its held packets leave); delete "IP": the
  * entry unknown again (broadcast address), as Click's; clear: no entries,
- * held packets dropped, queries, responses and drops zeroed. */
+ * held packets dropped (counted as the table's drops), queries, responses
+ * and the querier's drops zeroed, as Click's. */
 static int
 arpq_write_table(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
 {
