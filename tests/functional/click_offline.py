@@ -102,7 +102,8 @@ netvm-click --offline, no root, no core engine.
                  learned only when Ethernet/IP from a unicast sender, responses
                  counting every frame of 42 bytes or more; a packet without the
                  destination-IP annotation dropped, said once; drops and stats's
-                 packets killed counted apart, as Click's querier and table
+                 packets killed counted apart, as Click's querier and table;
+                 CAPACITY 0 no limit, unsigned capacities, TABLE refused
   Unqueue        active, limit, burst and reset handlers
   DecIPTTL       the active handler
   IPGWOptions    OTHERADDRS names from AddressInfo (a flag 3 Timestamp filled in)
@@ -2132,6 +2133,29 @@ def arpquerier_drops(env, chk):
            "drops: the querier's; packets killed: the table's too, the held one clear killed")
 
 
+def arpquerier_capacity(env, chk):
+    # Click's ARPQuerier: CAPACITY 0 holds packets without limit; CAPACITY and
+    # ENTRY_PACKET_CAPACITY are unsigned; BROADCAST_POLL and CAPACITY_SLIM_FACTOR
+    # (not zero) taken; TABLE (an ARPTable, which NetVM lacks) refused by name
+    dump = "!data ip_src ip_dst\n" + "1.0.0.1 1.0.0.9\n" * 3
+    conf = ("FromIPSummaryDump(DATA %s, STOP true) -> a :: ARPQuerier(1.0.0.1/24, "
+            "1:2:3:4:5:6, CAPACITY 0, BROADCAST_POLL true, CAPACITY_SLIM_FACTOR 3) -> Discard; "
+            "Idle -> [1]a" % json.dumps(dump))
+    rc, out, err = click(env, "-e", conf, "-h", "a.length", "-h", "a.stats")
+    chk.eq((rc, handlers(out)), (0, {"a.length": "3",
+                                     "a.stats": "0 packets killed\n1 ARP queries sent"}),
+           "CAPACITY 0: no limit, the 3 packets held")
+    for kw, msg in (("CAPACITY -1", "CAPACITY: expected unsigned integer"),
+                    ("ENTRY_PACKET_CAPACITY -1",
+                     "ENTRY_PACKET_CAPACITY: expected unsigned integer"),
+                    ("CAPACITY_SLIM_FACTOR 0", "CAPACITY_SLIM_FACTOR cannot be zero"),
+                    ("TABLE t", "TABLE not supported")):
+        rc, out, err = click(env, "-q", "-e", "Idle -> a :: ARPQuerier(1.0.0.1, 1:2:3:4:5:6, "
+                             f"{kw}) -> Discard; Idle -> [1]a")
+        chk.ok(rc != 0 and f"config:1: While configuring 'a :: ARPQuerier': {msg}" in err,
+               f"{kw} refused: {msg}", f"rc={rc} {err!r}")
+
+
 def script_read_lines(env, chk):
     # Click's ARPQuerier-08 test: Script's read writes "NAME:\n" VALUE "\n"; the
     # stats value is two lines ending in a newline, so an empty line follows it;
@@ -2410,6 +2434,8 @@ def main():
     arpquerier_no_anno(env, chk)
     chk.section("ARPQuerier: drops and packets killed")
     arpquerier_drops(env, chk)
+    chk.section("ARPQuerier: capacities and keywords")
+    arpquerier_capacity(env, chk)
     chk.section("IPGWOptions: OTHERADDRS by name")
     ipgwoptions_names(env, chk)
     chk.section("Script read of a table: an empty line after it")

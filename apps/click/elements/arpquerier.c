@@ -8,8 +8,8 @@
  * output 0; 255.255.255.255 and the broadcast address (BROADCAST, else IP's
  * prefix's) go to the Ethernet broadcast address, multicast to
  * 01:00:5E + its low 23 bits. An unknown one is held (ENTRY_PACKET_CAPACITY
- * per address, default 0: no limit; CAPACITY in all, default 2048; beyond:
- * dropped and counted) and an ARP query is sent on output 1 (output 0 when there is one
+ * per address, default 0: no limit; CAPACITY in all, default 2048, 0: no
+ * limit, as Click's; beyond: dropped and counted) and an ARP query is sent on output 1 (output 0 when there is one
  * output), as Click at most one per address every 100 ms, every 2 s after
  * 10 queries without a reply. Input 1: ARP replies (Ethernet frames, ARP
  * hardware type Ethernet, protocol IP, a sender address that is no group
@@ -56,7 +56,8 @@ arpq_configure(struct ck_element *e)
 	struct arpq *x = CK_PRIV(e, struct arpq);
 	struct ck_bytes ign[3] = { { 0 } };
 	uint32_t pfx[2] = { 0, 0 };
-	bool have_eth = false, have_bcast = false;
+	bool have_eth = false, have_bcast = false, bcast_poll = false;
+	int64_t slim = 2;
 	const struct ck_argdesc a[] = {
 		{ "IP", CK_A_PREFIX, pfx, CK_POS | CK_MAND, NULL },
 		{ "ETH", CK_A_ETH, x->eth, CK_POS, &have_eth },
@@ -67,14 +68,14 @@ arpq_configure(struct ck_element *e)
 		{ "BROADCAST", CK_A_IP, &x->bcast, 0, &have_bcast },
 		{ "ENTRY_CAPACITY", CK_A_WORD, &ign[1], 0, NULL },
 		{ "TABLE", CK_A_WORD, &ign[2], 0, NULL },
+		{ "BROADCAST_POLL", CK_A_BOOL, &bcast_poll, 0, NULL },
+		{ "CAPACITY_SLIM_FACTOR", CK_A_INT, &slim, 0, NULL },
 	};
 	int rc;
 
 	x->capacity = 2048;
 	x->timeout = 300;
-	rc = ck_args_parse(e, a, 9);
-	for (int i = 0; i < 3; i++)
-		free(ign[i].p);
+	rc = ck_args_parse(e, a, 11);
 	x->ip = pfx[0];
 	x->mask = pfx[1];
 	if (!have_bcast) {
@@ -83,6 +84,18 @@ arpq_configure(struct ck_element *e)
 		if (x->bcast == x->ip)
 			x->bcast = 0xffffffffu;
 	}
+	/* as Click's unsigned integers; CAPACITY 0 is no limit */
+	if (rc == 0 && (x->capacity < 0 || x->capacity > UINT32_MAX))
+		rc = ck_error(e, "CAPACITY: expected unsigned integer");
+	if (rc == 0 && (x->entry_capacity < 0 || x->entry_capacity > UINT32_MAX))
+		rc = ck_error(e, "ENTRY_PACKET_CAPACITY: expected unsigned integer");
+	if (rc == 0 && (slim < 0 || slim > UINT32_MAX))
+		rc = ck_error(e, "CAPACITY_SLIM_FACTOR: expected unsigned integer");
+	if (rc == 0 && slim == 0)
+		rc = ck_error(e, "CAPACITY_SLIM_FACTOR cannot be zero");
+	if (rc == 0 && ign[2].p)
+		rc = ck_error(e, "TABLE not supported (no ARPTable: each ARPQuerier has its "
+			      "own table)");
 	if (rc == 0 && !have_eth) {
 		/* ARPQuerier(NAME): the Ethernet address of the same AddressInfo name */
 		char **w;
@@ -93,6 +106,8 @@ arpq_configure(struct ck_element *e)
 		if (n >= 0)
 			ck_args_free(w, n);
 	}
+	for (int i = 0; i < 3; i++)
+		free(ign[i].p);
 	return rc;
 }
 
@@ -214,7 +229,7 @@ arpq_ip(struct ck_element *e, struct arpq *x, struct ck_pkt *p)
 		en->when_ns = now ? now : 1; /* the table's age counts from here */
 	en->known = false;
 	if ((x->entry_capacity > 0 && en->nheld >= (uint64_t)x->entry_capacity) ||
-	    x->held >= (uint64_t)x->capacity) {
+	    (x->capacity > 0 && x->held >= (uint64_t)x->capacity)) {
 		x->tdrops++;
 		ck_pkt_kill(e, p);
 	} else {
