@@ -573,7 +573,11 @@ ck_router_input(struct ck_router *r, unsigned int port, struct ck_pkt *head)
 		}
 		return 0;
 	}
-	ck_push_out_batch(e, 0, head);
+	/* the device element annotates and counts them, then pushes them on */
+	if (e->cls->push_batch)
+		e->cls->push_batch(e, 0, head);
+	else
+		ck_push_out_batch(e, 0, head);
 	return n;
 }
 

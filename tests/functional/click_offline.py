@@ -89,7 +89,9 @@ netvm-click --offline, no root, no core engine.
   table          StaticIPLookup's routes as ADDR/LEN (ADDR/MASK for a mask
                  that is no prefix), as Click writes them
   Unstrip        past the headroom: dropped and counted
-  pcap           a --from-pcap/--to-pcap device no element names is refused
+  pcap           a --from-pcap/--to-pcap device no element names is refused;
+                 FromDevice counts its frames and types broadcast and multicast
+                 ones (DropBroadcasts, ICMPError), as Click's
   simtime        the simulated clock moves on 1 µs per request of the time
   -h             a class name for the element prints every one with headers;
                  ports as Click writes it
@@ -2156,6 +2158,28 @@ def arpquerier_capacity(env, chk):
                f"{kw} refused: {msg}", f"rc={rc} {err!r}")
 
 
+def device_annotations(env, chk):
+    # As Click's userlevel FromDevice: every frame counted, and one to the
+    # Ethernet broadcast or a multicast address gets that packet type, so
+    # DropBroadcasts drops it (and ICMPError sends nothing for it)
+    ip = udp_packet("1.0.0.1", "2.0.0.2")
+    frames = [bytes.fromhex(dst) + bytes.fromhex("000000000001") + b"\x08\x00" + ip
+              for dst in ("ffffffffffff", "01005e000001", "020000000002")]
+    trace = env.path("bcast.pcap")
+    with open(trace, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", i + 1, 0, len(fr), len(fr)) + fr)
+    conf = ("f :: FromDevice(eth0) -> Strip(14) -> CheckIPHeader -> t :: Tee; "
+            "t[0] -> d :: DropBroadcasts -> c :: Counter -> Discard; "
+            "t[1] -> e :: ICMPError(9.9.9.9, unreachable, host) -> Discard")
+    rc, out, err = click(env, "--from-pcap", f"eth0={trace}", "-e", conf, "-h", "f.count",
+                         "-h", "d.drops", "-h", "c.count", "-h", "e.sent")
+    chk.eq((rc, handlers(out)), (0, {"f.count": "3", "d.drops": "2", "c.count": "1",
+                                     "e.sent": "1"}),
+           "FromDevice counts; broadcast and multicast frames typed: dropped, no ICMP error")
+
+
 def script_read_lines(env, chk):
     # Click's ARPQuerier-08 test: Script's read writes "NAME:\n" VALUE "\n"; the
     # stats value is two lines ending in a newline, so an empty line follows it;
@@ -2436,6 +2460,8 @@ def main():
     arpquerier_drops(env, chk)
     chk.section("ARPQuerier: capacities and keywords")
     arpquerier_capacity(env, chk)
+    chk.section("FromDevice: count, packet type")
+    device_annotations(env, chk)
     chk.section("IPGWOptions: OTHERADDRS by name")
     ipgwoptions_names(env, chk)
     chk.section("Script read of a table: an empty line after it")

@@ -2,7 +2,10 @@
 /*
  * Device binding (docs/click.md, "Running it"):
  *   FromDevice(DEVNAME, ...), PollDevice(DEVNAME, ...) — receive from core port
- *     DEVNAME (a number, or a name given by --port NAME=N); offline they emit nothing.
+ *     DEVNAME (a number, or a name given by --port NAME=N); offline they emit nothing
+ *     (or a --from-pcap file's frames). As Click's, each frame gets the MAC header
+ *     annotation and, by its Ethernet destination, the packet type broadcast or
+ *     multicast; handler count.
  *   ToDevice(DEVNAME, BURST) — pulls up to BURST (default 1) packets per task run
  *     and sends them out of that port (action OUT); offline it counts and frees them.
  *   ToHost([DEVNAME]), ToHostSniffers([DEVNAME]) — discard (NetVM has no host
@@ -59,13 +62,36 @@ fromdevice_initialize(struct ck_element *e)
 	return 0;
 }
 
+/* As Click's userlevel FromDevice: the MAC header annotation at the frame's
+ * start, and the packet type annotation broadcast or multicast by the
+ * Ethernet destination (HOST, 0, otherwise); counted. */
+static void
+received(struct device *d, struct ck_pkt *p)
+{
+	static const uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	d->count++;
+	p->a.mac = p->data;
+	if (p->len >= 6 && (p->data[0] & 1))
+		p->a.ptype = memcmp(p->data, bc, 6) == 0 ? CK_PT_BROADCAST : CK_PT_MULTICAST;
+}
+
 static void
 fromdevice_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 {
-	/* ck_router_input() pushes received batches "into" the device element's output */
 	(void)port;
-	CK_PRIV(e, struct device)->count++;
+	received(CK_PRIV(e, struct device), p);
 	ck_push_out(e, 0, p);
+}
+
+/* ck_router_input() hands received batches to the device element here */
+static void
+fromdevice_push_batch(struct ck_element *e, unsigned int port, struct ck_pkt *head)
+{
+	(void)port;
+	for (struct ck_pkt *p = head; p; p = p->next)
+		received(CK_PRIV(e, struct device), p);
+	ck_push_out_batch(e, 0, head);
 }
 
 static bool
@@ -168,9 +194,11 @@ static const struct ck_handler device_handlers[] = {
 		.priv_size = sizeof(struct device), .handlers = device_handlers, __VA_ARGS__ }
 
 DEVCLASS(FromDevice, "0/1-2", "h/h", .configure = device_configure,
-	 .initialize = fromdevice_initialize, .push = fromdevice_push);
+	 .initialize = fromdevice_initialize, .push = fromdevice_push,
+	 .push_batch = fromdevice_push_batch);
 DEVCLASS(PollDevice, "0/1", "h/h", .configure = device_configure,
-	 .initialize = fromdevice_initialize, .push = fromdevice_push);
+	 .initialize = fromdevice_initialize, .push = fromdevice_push,
+	 .push_batch = fromdevice_push_batch);
 DEVCLASS(ToDevice, "1/0-2", "l/h", .configure = device_configure,
 	 .initialize = todevice_initialize, .push = todevice_push, .run_task = todevice_run);
 DEVCLASS(ToHost, "1/0", "h/h", .configure = noarg_configure, .push = tohost_push);
