@@ -16,7 +16,6 @@ CTL_MAX_LEN = 16 << 20
 PIPE_PROD, PIPE_CONS, PIPE_DATA = 0, 64, 192
 STATS_SLOTS = 64                # offset of the slots in struct nvm_stats
 CTL_HDR = struct.Struct("<IIiI")  # magic, seq, status, len
-U32 = struct.Struct("<I")
 
 
 def netvmctl(env, args, data=None, timeout=60):
@@ -58,18 +57,27 @@ def core_request(core_sock, raw, timeout=15, shut=False):
 
 
 class RawChannel:
-    """The NF's ends of raw NF @raw's control pipes, driven by hand."""
+    """The NF's ends of raw NF @raw's control pipes, driven by hand.
+
+    Indexes go through the raw NF's uint32 view of its region, one 4-byte
+    load or store each: struct.pack_into clears a field before writing it,
+    and the core reading the transient 0 would take it for an impossible
+    index and close the channel."""
 
     def __init__(self, raw):
         self.m = raw.priv
+        self.u32 = raw.priv_u32
         self.size = raw.ctl_size
         self.req = raw.ctl_off
         self.ans = raw.ctl_off + PIPE_DATA + raw.ctl_size
-        self.rpos = U32.unpack_from(self.m, self.req + PIPE_CONS)[0]
-        self.wpos = U32.unpack_from(self.m, self.ans + PIPE_PROD)[0]
+        self.rpos = self._u32(self.req + PIPE_CONS)
+        self.wpos = self._u32(self.ans + PIPE_PROD)
 
     def _u32(self, off):
-        return U32.unpack_from(self.m, off)[0]
+        return self.u32[off // 4]
+
+    def _set_u32(self, off, val):
+        self.u32[off // 4] = val & 0xffffffff
 
     def pending(self):
         """Bytes the core has written into the request pipe and we have not read."""
@@ -81,7 +89,7 @@ class RawChannel:
         for _ in range(n):
             out += bytes([self.m[self.req + PIPE_DATA + (self.rpos % self.size)]])
             self.rpos = (self.rpos + 1) & 0xffffffff
-        U32.pack_into(self.m, self.req + PIPE_CONS, self.rpos)
+        self._set_u32(self.req + PIPE_CONS, self.rpos)
         return out
 
     def read_request(self):
@@ -97,11 +105,11 @@ class RawChannel:
         for b in data:
             self.m[self.ans + PIPE_DATA + (self.wpos % self.size)] = b
             self.wpos = (self.wpos + 1) & 0xffffffff
-        U32.pack_into(self.m, self.ans + PIPE_PROD, self.wpos)
+        self._set_u32(self.ans + PIPE_PROD, self.wpos)
 
     def answer(self, seq, status, text, magic=CTL_MAGIC):
         self.write(CTL_HDR.pack(magic, seq, status, len(text)) + text)
 
     def corrupt_answer_index(self):
         """Claim more answer bytes than the pipe holds."""
-        U32.pack_into(self.m, self.ans + PIPE_PROD, (self.wpos + 2 * self.size) & 0xffffffff)
+        self._set_u32(self.ans + PIPE_PROD, self.wpos + 2 * self.size)
