@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""hostile_ctl: raw NFs that lie on their control channel (docs/abi.md section 7,
+"""hostile_ctl: raw NFs that lie on their control channel (docs/abi.md section 6,
 docs/control.md "When something goes wrong"), beside a netlib NF (the
 bridge, role 1) whose commands must keep being answered.
 
