@@ -131,14 +131,19 @@ fail:
 	return NULL;
 }
 
-/* Buffers NF @nf holds now (given minus taken back). */
+/* Buffers NF @nf holds now (given minus taken back). What was taken back
+ * is read first: a buffer is given before it can come back, so the counts
+ * read after it cover it, and a reader on another thread never sees more
+ * returned than given (the difference wrapped to about 1.8e19). */
 uint64_t
 core_nf_held(const struct core_nf *nf)
 {
-	return __atomic_load_n(&nf->st.rx, __ATOMIC_RELAXED) +
-	       __atomic_load_n(&nf->st.allocs, __ATOMIC_RELAXED) -
-	       __atomic_load_n(&nf->st.returned, __ATOMIC_RELAXED) -
-	       __atomic_load_n(&nf->st.reclaimed, __ATOMIC_RELAXED);
+	uint64_t back = __atomic_load_n(&nf->st.returned, __ATOMIC_ACQUIRE) +
+			__atomic_load_n(&nf->st.reclaimed, __ATOMIC_ACQUIRE);
+	uint64_t given = __atomic_load_n(&nf->st.rx, __ATOMIC_ACQUIRE) +
+			 __atomic_load_n(&nf->st.allocs, __ATOMIC_ACQUIRE);
+
+	return given >= back ? given - back : 0;
 }
 
 /*
