@@ -577,8 +577,13 @@ ctl_answer(struct mgr *m, struct mgr_ctl_conn *k, bool too_long)
 				  MGR_CTL_REQ_MAX);
 	else if (memchr(k->line, '\0', nl != NULL ? (size_t)(nl - k->line) : k->len) != NULL)
 		reply = ctl_error("%s", "the request line holds a NUL byte");
-	else
+	else {
+		/* the request is its line: what came after it is no word of it
+		 * ("vm stop" then "v1" on a line of its own is not vm stop v1) */
+		if (nl != NULL)
+			k->line[nl - k->line] = '\0';
 		reply = ctl_dispatch(m, k->line);
+	}
 	text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
 	len = strlen(text);
 	/* the whole answer within one deadline (the socket is non-blocking): a

@@ -17,7 +17,8 @@ configuration in the work directory with relative paths:
              options, as it is in -serial file:, which QEMU takes whole)
   control    a request line of more than 2047 bytes with its line break is refused
              whole ('vm stop v3' cut short would stop v3), as is one with a NUL
-             byte after 'vm stop v3'; one of 2047 is served; a
+             byte after 'vm stop v3'; 'vm stop' with v3 on the next line is
+             refused (the request is its first line); one of 2047 is served; a
              client that sends its line a byte at a time is closed after a second,
              and vm list answers meanwhile, and while 24 clients send nothing;
              a line that came while the loop was held up past the connection's
@@ -236,6 +237,11 @@ def control_socket(env, chk, mgr):
     chk.ok(exc is None and b"NUL" in ans and b'"ok":false' in ans.replace(b" ", b""),
            "a request line with a NUL byte is refused", f"{ans[:200]!r} {exc}")
     chk.eq(mgr.vm("v3").get("state"), "starting", "v3 is not stopped by the line cut at its NUL")
+    # the request is its first line: a name on the next line is not its word
+    ans, exc = raw_request(mgr.sock, b"vm stop\nv3\n")
+    chk.ok(exc is None and b"unknown request" in ans and b'"ok":false' in ans.replace(b" ", b""),
+           "'vm stop' with v3 on a line of its own is refused", f"{ans[:200]!r} {exc}")
+    chk.eq(mgr.vm("v3").get("state"), "starting", "v3 is not stopped by the name's line")
     line = b"vm list" + b" " * 2039 + b"\n"
     ans, exc = raw_request(mgr.sock, line)
     chk.ok(exc is None and b'"ok":true' in ans.replace(b" ", b""),
