@@ -475,14 +475,16 @@ ctl_nf_counters(struct mgr *m, const char *arg)
 	return o;
 }
 
-/* Split @req into at most 4 @words (the rest NULL); their count. */
+#define CTL_WORDS 5 /* a request has at most 4: a fifth makes it no request */
+
+/* Split @req into at most CTL_WORDS @words (the rest NULL); their count. */
 static unsigned int
-ctl_words(char *req, char *words[4])
+ctl_words(char *req, char *words[CTL_WORDS])
 {
 	char *save = NULL, *w;
 	unsigned int n = 0;
 
-	for (w = strtok_r(req, " \t\r\n", &save); w != NULL && n < 4;
+	for (w = strtok_r(req, " \t\r\n", &save); w != NULL && n < CTL_WORDS;
 	     w = strtok_r(NULL, " \t\r\n", &save))
 		words[n++] = w;
 	return n;
@@ -491,7 +493,7 @@ ctl_words(char *req, char *words[4])
 static struct json_object *
 ctl_dispatch(struct mgr *m, char *req)
 {
-	char *words[4] = { NULL };
+	char *words[CTL_WORDS] = { NULL };
 	struct json_object *idle = mgr_idle_ctl(m, req);
 	unsigned int n;
 
@@ -543,7 +545,7 @@ ctl_dispatch(struct mgr *m, char *req)
 struct json_object *
 mgr_ctl_peer(struct mgr *m, char *req)
 {
-	char *words[4] = { NULL };
+	char *words[CTL_WORDS] = { NULL };
 	unsigned int n = ctl_words(req, words);
 
 	if (n == 2 && strcmp(words[0], "vm") == 0 && strcmp(words[1], "list") == 0)

@@ -18,7 +18,8 @@ configuration in the work directory with relative paths:
   control    a request line of more than 2047 bytes with its line break is refused
              whole ('vm stop v3' cut short would stop v3), as is one with a NUL
              byte after 'vm stop v3'; 'vm stop' with v3 on the next line is
-             refused (the request is its first line); one of 2047 is served; a
+             refused (the request is its first line), and 'vm migrate v3 URI'
+             with a fifth word (no request); one of 2047 is served; a
              client that sends its line a byte at a time is closed after a second,
              and vm list answers meanwhile, and while 24 clients send nothing;
              a line that came while the loop was held up past the connection's
@@ -242,6 +243,10 @@ def control_socket(env, chk, mgr):
     chk.ok(exc is None and b"unknown request" in ans and b'"ok":false' in ans.replace(b" ", b""),
            "'vm stop' with v3 on a line of its own is refused", f"{ans[:200]!r} {exc}")
     chk.eq(mgr.vm("v3").get("state"), "starting", "v3 is not stopped by the name's line")
+    # a word more than the request takes makes it no request (not one with its end cut off)
+    ans, exc = raw_request(mgr.sock, b"vm migrate v3 unix:/nonexistent.sock extra\n")
+    chk.ok(exc is None and b"unknown request" in ans,
+           "'vm migrate v3 URI' with a word more is refused as no request", f"{ans[:200]!r} {exc}")
     line = b"vm list" + b" " * 2039 + b"\n"
     ans, exc = raw_request(mgr.sock, line)
     chk.ok(exc is None and b'"ok":true' in ans.replace(b" ", b""),
