@@ -563,6 +563,22 @@ idle_pow2(uint64_t x)
 	return x != 0 && (x & (x - 1)) == 0;
 }
 
+/* Whether @v's QEMU has exited, how in @how; it is left unreaped (for
+ * idle_kill(), which the failed step's caller runs). */
+static bool
+idle_qemu_exited(const struct mgr_idle_vm *v, char *how, size_t len)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (v->pid <= 0 || waitid(P_PID, (id_t)v->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+	    si.si_pid != v->pid)
+		return false;
+	snprintf(how, len, "QEMU exited (%s %d)", si.si_code == CLD_EXITED ? "status" : "signal",
+		 si.si_status);
+	return true;
+}
+
 /* Steps 1-5 in ready VM @v; 0 or a negative errno with the step in @err. */
 static int
 idle_provision(struct mgr_idle_vm *v, uint16_t role, uint16_t queues, const char *cmdline,
@@ -628,6 +644,11 @@ idle_provision(struct mgr_idle_vm *v, uint16_t role, uint16_t queues, const char
 	v->timing_ms[2] = (unsigned int)(mgr_now_ms() - t);
 	t = mgr_now_ms();
 	while ((r = mgr_tel_nf_live(v->m->tel_path, v->att.nf_id, msg, sizeof(msg))) != 1) {
+		/* a VM that died meanwhile runs no NF: said now, not at timeout_ms */
+		if (idle_qemu_exited(v, msg, sizeof(msg))) {
+			snprintf(err, errlen, "waiting for the NF to attach: %.400s", msg);
+			return -ECHILD;
+		}
 		if (mgr_now_ms() - t > c->idle.timeout_ms) {
 			snprintf(err, errlen, "the NF did not attach (the core's nf%u_live) within "
 				 "%u ms (idle.timeout_ms; see %s)", v->att.nf_id, c->idle.timeout_ms,

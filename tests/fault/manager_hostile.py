@@ -39,6 +39,10 @@ guest would stall it):
              each: a log line naming idle0 and what was wrong, the NF's
              instance gone from the core, `replaced` counted, the slot
              refilled
+  dies       QEMU exits after the agent answered 'run', before the NF
+             attaches: nf start fails at once (not after timeout_ms) with
+             "waiting for the NF to attach: QEMU exited (status 3)", the
+             NF's lease ended, idle0 counted replaced and refilled
   slow stop  status answered 1.5 s late, so a check is often outstanding:
              nf stop still stops the NF cleanly (the VM retired, not
              replaced)
@@ -101,7 +105,8 @@ def bell(path):
         if v == -1 and fds:
             size = os.fstat(fds[0]).st_size
             m = mmap.mmap(fds[0], size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
-            struct.pack_into("<I", m, 320, 1)
+            if mode() != "dies":  # its NF never attaches: QEMU dies first
+                struct.pack_into("<I", m, 320, 1)
             keep.append(m)
 
 
@@ -199,6 +204,9 @@ def agent(path):
                 c.sendall(b"pong %d\n" % seq)
             elif verb == "run":
                 c.sendall(b"started %d 42\n" % seq)
+                if mode() == "dies":
+                    time.sleep(0.3)
+                    os._exit(3)
             elif verb == "stop":
                 c.sendall(b"stopped %d 0\n" % seq)
             elif verb == "status":
@@ -423,6 +431,25 @@ def main():
                          ("deaf", "agent: the guest did not read the 'status' request "
                           f"within {TIMEOUT_MS} ms")):
         hostile_status(env, chk, mgr, core, modefile, mode, expect)
+
+    chk.section("dies: QEMU exits after the agent's 'started', before the NF attaches")
+    ok, vm = wait_idle(mgr, lambda v, p: v.get("state") == "idle", 30)
+    chk.ok(ok, "dies: idle0 idle before nf start", str(vm))
+    _, pool = idle0(mgr)
+    pid, before = vm.get("pid"), attached(core)
+    set_mode(modefile, "dies")
+    t0 = time.monotonic()
+    rc, out = mgr.netvmctl("nf", "start", "--role", str(mgrtest.ROLE), "--", "fake-nf")
+    took = time.monotonic() - t0
+    why = out.get("error", "") if isinstance(out, dict) else str(out)
+    chk.ok(rc == 1 and "waiting for the NF to attach: QEMU exited (status 3)" in why and
+           took < TIMEOUT_MS / 2000, f"dies: nf start fails in {took:.1f} s (not "
+           f"idle.timeout_ms), saying QEMU exited", f"rc {rc}: {out}")
+    chk.eq(attached(core), before, "dies: the NF's lease is ended")
+    set_mode(modefile, "good")
+    ok, vm = wait_idle(mgr, lambda v, p: v.get("state") == "idle" and v.get("pid") != pid and
+                       p.get("replaced", 0) == pool.get("replaced", 0) + 1, 30)
+    chk.ok(ok, "dies: counted replaced, a fresh QEMU idle in the slot", str(vm))
 
     chk.section("slow stop: nf stop while a status check is outstanding")
     nf = start_nf(env, chk, mgr, core, modefile, "slow")
