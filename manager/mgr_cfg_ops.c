@@ -190,12 +190,54 @@ mgr_cfg_ops_parse(struct mgr_cfg_ctx *x, const config_setting_t *s, struct mgr_c
 	return rc;
 }
 
+/*
+ * A VM of `vms` may not take the name of a host process the manager runs
+ * (r<ROLE>-<K> of a policy of method "process", the DoS filter's
+ * dos-filter): both would write <state_dir>/<name>.log, QEMU's start
+ * emptying the NF's output and the NF's lines read as QEMU's last words.
+ */
+static int
+mgr_check_proc_names(struct mgr_cfg_ctx *x, const config_setting_t *root,
+		     const struct mgr_cfg *c)
+{
+	const config_setting_t *list = config_setting_get_member(root, "vms");
+	char key[MGR_KEY_LEN], name[MGR_CFG_NAME_LEN];
+	unsigned int i, p, k;
+
+	for (i = 0; i < c->nb_vms; i++) {
+		const char *n = c->vms[i].name;
+		const config_setting_t *at = config_setting_get_member(
+			config_setting_get_elem(list, i), "name");
+
+		snprintf(key, sizeof(key), "vms[%u].name", i);
+		if (c->dos.on && c->dos.method == MGR_DOS_PROCESS && strcmp(n, "dos-filter") == 0)
+			return mgr_fail(x, at, key, "'%s' is the name of the DoS filter's host "
+					"process (its log %s.log in manager.state_dir): give the VM "
+					"another name", n, n);
+		for (p = 0; p < c->nb_scale; p++)
+			for (k = 1; c->scale[p].method == MGR_METHOD_PROCESS &&
+				    k <= c->scale[p].max; k++) {
+				snprintf(name, sizeof(name), "r%u-%u", c->scale[p].role, k);
+				if (strcmp(n, name) == 0)
+					return mgr_fail(x, at, key, "'%s' is the name of a host "
+							"process of scale[%u] (line %u; its log %s.log "
+							"in manager.state_dir): give the VM another "
+							"name", n, p, c->scale[p].line, n);
+			}
+	}
+	return 0;
+}
+
 int
 mgr_cfg_ops_check(struct mgr_cfg_ctx *x, const config_setting_t *root, const struct mgr_cfg *c)
 {
 	const config_setting_t *list = config_setting_get_member(root, "scale");
 	char key[MGR_KEY_LEN];
 	unsigned int i, k;
+	int rc = mgr_check_proc_names(x, root, c);
+
+	if (rc < 0)
+		return rc;
 
 	for (i = 0; i < c->nb_scale; i++) {
 		const struct mgr_scale_cfg *p = &c->scale[i];

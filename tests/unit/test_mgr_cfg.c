@@ -825,6 +825,30 @@ test_ops_errors(void **state)
 	}
 	snprintf(text, sizeof(text), "idle = {\n  count = 1; kernel = \"absent-kernel\"; };\n");
 	expect_error(text, "kernel", "idle.kernel", "absent-kernel: No such file or directory");
+	/* nor a host process's name: both would write <state_dir>/<name>.log */
+	expect_error("scale = (\n  { role = 1; command = \"x\"; max = 2; }\n);\n"
+		     "vms = (\n  { name = \"r1-2\"; role = 3; kernel = \"vmlinux\"; }\n);\n",
+		     "r1-2", "vms[0].name", "'r1-2' is the name of a host process of scale[0]");
+	expect_error("dos = { src_pps = 5; chain = \"web\"; filter_role = 9; filter = \"f\"; };\n"
+		     "vms = (\n  { name = \"dos-filter\"; role = 3; kernel = \"vmlinux\"; }\n);\n",
+		     "dos-filter", "vms[0].name", "the name of the DoS filter's host process");
+	{
+		/* another role, beyond max, method vm: taken */
+		static const char fine[] =
+			"scale = (\n  { role = 1; command = \"x\"; max = 2; },\n"
+			"  { role = 3; method = \"vm\"; vms = [ \"r3-1\" ]; max = 1; }\n);\n"
+			"vms = (\n  { name = \"r2-1\"; role = 3; kernel = \"vmlinux\"; },\n"
+			"  { name = \"r1-3\"; role = 3; kernel = \"vmlinux\"; },\n"
+			"  { name = \"r3-1\"; role = 3; kernel = \"vmlinux\"; autostart = false; }\n"
+			");\n";
+		char err[512], path[512];
+		struct mgr_cfg c;
+
+		write_file("fine-proc.conf", fine, path, sizeof(path));
+		if (mgr_cfg_load(path, &c, err, sizeof(err)) != 0)
+			fail_msg("for\n%s\nexpected it loads, got \"%s\"", fine, err);
+		mgr_cfg_free(&c);
+	}
 }
 
 /* configs/vm-*.conf: valid, but for the guest image when it is not built. */
