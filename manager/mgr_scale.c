@@ -47,7 +47,8 @@ struct mgr_pol {
 	uint64_t above_since, below_since; /* 0: not now */
 	uint64_t last_action_ms;
 	uint64_t last_start_ms;
-	uint32_t mean_load;
+	uint32_t mean_load;    /* sum_load / running, for netvmctl (decisions use the sum) */
+	uint64_t sum_load;     /* nf<I>_load over the running instances */
 	int64_t no_inst_last; /* role<R>_no_instance at the last read, -1: none yet */
 	uint64_t zero_lost;    /* dropped with no instance, a scale from zero held back */
 	uint64_t zero_since;   /* when zero_lost began (0: it is 0) */
@@ -262,6 +263,17 @@ pol_fail_flush(struct mgr_pol *p)
 	p->fail_quiet = 0;
 }
 
+/* The mean load of @p's running instances as text: whole, or with two
+ * decimals when it is not ("32.50": above out_above 32). */
+static void
+pol_mean_text(const struct mgr_pol *p, char *buf, size_t len)
+{
+	if (p->running == 0 || p->sum_load % p->running == 0)
+		snprintf(buf, len, "%u", p->mean_load);
+	else
+		snprintf(buf, len, "%.2f", (double)p->sum_load / p->running);
+}
+
 /* Start the first stopped unit of @p; why in the log. */
 static void
 pol_start(struct mgr_pol *p, uint64_t now, const char *why)
@@ -457,7 +469,7 @@ pol_tick(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 	const struct mgr_scale_cfg *c = p->cfg;
 	unsigned int k, active, busy, away = 0;
 	uint64_t sum = 0, lost;
-	char why[224];
+	char why[224], mean[32];
 
 	pol_adopt(p, now);
 	pol_watch(p, stats, now);
@@ -477,6 +489,7 @@ pol_tick(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 		sum += load > 0 ? (uint64_t)load : 0;
 		p->running++;
 	}
+	p->sum_load = sum;
 	p->mean_load = p->running ? (uint32_t)(sum / p->running) : 0;
 	active = p->running + away + pol_count(p, MGR_UNIT_STARTING);
 	busy = away + pol_count(p, MGR_UNIT_STARTING) + pol_count(p, MGR_UNIT_DRAINING);
@@ -520,20 +533,24 @@ pol_tick(struct mgr_pol *p, struct json_object *stats, uint64_t now)
 		pol_start(p, now, why);
 		return;
 	}
-	p->above_since = p->mean_load > c->out_above ? (p->above_since ? p->above_since : now) : 0;
+	/* the mean itself, not its whole part: 32.5 is above out_above 32
+	 * (below in_below, the whole part is below exactly when the mean is) */
+	p->above_since = sum > (uint64_t)c->out_above * p->running ?
+			 (p->above_since ? p->above_since : now) : 0;
 	p->below_since = p->mean_load < c->in_below ? (p->below_since ? p->below_since : now) : 0;
 	if (busy > 0 || (p->last_action_ms != 0 && now - p->last_action_ms < c->cooldown_ms))
 		return;
+	pol_mean_text(p, mean, sizeof(mean));
 	if (p->above_since && now - p->above_since >= c->out_hold_ms && active < c->max) {
-		snprintf(why, sizeof(why), "scale out: mean load %u > out_above %u for %llu ms, "
-			 "%u -> %u instances", p->mean_load, c->out_above,
+		snprintf(why, sizeof(why), "scale out: mean load %s > out_above %u for %llu ms, "
+			 "%u -> %u instances", mean, c->out_above,
 			 (unsigned long long)(now - p->above_since), active, active + 1);
 		p->outs++;
 		p->above_since = 0;
 		pol_start(p, now, why);
 	} else if (p->below_since && now - p->below_since >= c->in_hold_ms && active > c->min) {
-		snprintf(why, sizeof(why), "scale in: mean load %u < in_below %u for %llu ms, "
-			 "%u -> %u instances", p->mean_load, c->in_below,
+		snprintf(why, sizeof(why), "scale in: mean load %s < in_below %u for %llu ms, "
+			 "%u -> %u instances", mean, c->in_below,
 			 (unsigned long long)(now - p->below_since), active, active - 1);
 		p->ins++;
 		p->below_since = 0;
