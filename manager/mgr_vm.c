@@ -305,6 +305,15 @@ mgr_vm_cmdline(const struct mgr_vm *vm, char *buf, size_t len, char *err, size_t
 			return r;
 		}
 		n = fread(data, 1, sizeof(data), f);
+		if (ferror(f)) {
+			/* a directory opens, and reads as an error: not an empty file */
+			int r = errno != 0 ? -errno : -EIO;
+
+			fclose(f);
+			snprintf(err, errlen, "%s (files of vm %s): %s", c->files[i].host, c->name,
+				 strerror(-r));
+			return r;
+		}
 		fclose(f);
 		mgr_b64(data, n, b64);
 		used += (size_t)snprintf(buf + used, len - used, " netvm.file=%s:%s",
@@ -366,8 +375,9 @@ mgr_vm_fw_file(const struct mgr_vm *vm, unsigned int i, char *path, size_t len, 
 		fputs(b64, out);
 	}
 	if (ferror(in)) {
-		r = -EIO;
-		snprintf(err, errlen, "%s (files of vm %s): read error", c->files[i].host, c->name);
+		r = errno != 0 ? -errno : -EIO;
+		snprintf(err, errlen, "%s (files of vm %s): %s", c->files[i].host, c->name,
+			 strerror(-r));
 	}
 	fclose(in);
 	if (fclose(out) != 0 && r == 0) {

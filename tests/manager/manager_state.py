@@ -26,6 +26,9 @@ configuration in the work directory with relative paths:
              second (the manager stopped) is answered;
              vm start and vm stop of a 40-character name no VM has are the
              manager's refusal (exit 1), not a usage error
+  files      v2's `files` entry made a directory: vm start v2 is refused
+             ("... (files of vm v2): Is a directory"), not booted with an empty
+             file; a file again, v2 starts
   orphan     the manager killed (SIGKILL), started again with v1 only: v2's QEMU
              is stopped, its pidfile, socket, lease, log, console and QMP socket
              removed, the core has v1's instance only; this comes before v1's
@@ -78,8 +81,18 @@ FAKE_QEMU = """#!/usr/bin/python3
 # VM's agent), then sleeps with QEMU's argv.
 # Options are read as QEMU does: ',' apart, ',,' a comma of a value; the
 # path of -serial file: as it is.
-import re, socket, sys, time
+import os, re, socket, sys, time
 args = sys.argv[1:]
+def listen(path):
+    # as QEMU does, a stale socket file of an earlier run is replaced
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.listen(1)
+    return s
 if any(a.endswith(",help") for a in args):
     sys.exit(0)
 def opts(val):
@@ -88,17 +101,12 @@ socks = []
 for opt, val in zip(args, args[1:]):
     if opt == "-chardev" and val.startswith("socket,") and "server=on" in val:
         path = [o[5:] for o in opts(val) if o.startswith("path=")][0]
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.bind(path)
-        s.listen(1)
-        socks.append(s)
+        socks.append(listen(path))
     if opt == "-serial" and val.startswith("file:"):
         with open(val[5:], "w") as f:
             f.write("stand-in console\\n")
     if opt == "-qmp" and val.startswith("unix:"):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.bind(opts(val[5:])[0])
-        s.listen(1)
+        socks.append(listen(opts(val[5:])[0]))
 time.sleep(600)
 """
 
@@ -114,9 +122,10 @@ class Manager(mgrtest.Manager):
         Proc.__init__(self, env, "manager", argv)
 
 
-def write_conf(path, core, vms, qemu="bin/fakeqemu", idle=0):
+def write_conf(path, core, vms, qemu="bin/fakeqemu", idle=0, files=None):
     """A configuration with relative paths naming VMs @vms and @idle idle VMs (the
-    stand-in stays booting); its path."""
+    stand-in stays booting), each VM's `files` in @files; its path."""
+    files = files or {}
     with open(path, "w") as f:
         f.write(f'manager = {{ socket = "manager.sock"; state_dir = "st/v,ms"; qemu = "{qemu}";\n'
                 '  accel = "tcg"; connect_timeout_s = 600; boot_timeout_s = 600; };\n')
@@ -125,7 +134,9 @@ def write_conf(path, core, vms, qemu="bin/fakeqemu", idle=0):
         f.write(f'core = {{ socket = "{core.sock}"; file_prefix = "{core.prefix}"; }};\n')
         f.write("vms = (\n" + ",\n".join(
             f'  {{ name = "{n}"; role = {mgrtest.ROLE}; kernel = "vmlinux"; '
-            'launcher = "qemu"; restart = "never"; }' for n in vms) + "\n);\n")
+            'launcher = "qemu"; restart = "never";'
+            + (f' files = [ "{files[n]}" ];' if n in files else "") + " }"
+            for n in vms) + "\n);\n")
     return path
 
 
@@ -335,7 +346,10 @@ def main():
         chk.fatal("core engine starts", err)
 
     chk.section("check: --check from / takes manager.qemu from the configuration's directory")
-    conf = write_conf(env.path("m.conf"), core, ["v1", "v2", "v3"], idle=2)
+    with open(env.path("v2.data"), "w") as f:
+        f.write("a file v2's guest gets on its kernel command line\n")
+    conf = write_conf(env.path("m.conf"), core, ["v1", "v2", "v3"], idle=2,
+                      files={"v2": "/etc/v2.data:v2.data"})
     r = subprocess.run([mgr_bin, "--check", "-c", conf], capture_output=True, text=True,
                        timeout=30, cwd="/")
     chk.ok(r.returncode == 0 and "configuration valid" in r.stdout and
@@ -387,6 +401,29 @@ def main():
 
     chk.section("control: a request line too long, a client that trickles its line")
     control_socket(env, chk, mgr)
+
+    chk.section("files: a VM's file that became a directory fails its start")
+    data = env.path("v2.data")
+    os.remove(data)
+    os.mkdir(data)
+    rc, _ = mgr.netvmctl("vm", "stop", "v2")
+    r = subprocess.run([mgr.ctl, "-s", mgr.sock, "vm", "start", "v2"], capture_output=True,
+                       text=True, timeout=30)
+    chk.ok(rc == 0 and r.returncode == 1 and
+           f"{data} (files of vm v2): Is a directory" in r.stderr,
+           "vm start v2: refused, its file a directory (not read as an empty file)",
+           f"rc {rc}, {r.returncode}: {r.stderr}{r.stdout}")
+    os.rmdir(data)
+    with open(data, "w") as f:
+        f.write("a file v2's guest gets on its kernel command line\n")
+    rc, _ = mgr.netvmctl("vm", "start", "v2")
+    ok, vm = mgr.wait_vm("v2", lambda v: v.get("pid") is not None, 15)
+    chk.ok(rc == 0 and ok, "vm start v2 once it is a file again", f"rc {rc}: {vm}")
+    pids["v2"], nf_ids["v2"] = vm.get("pid"), vm.get("nf_id")
+    files = [os.path.join(mgr.state_dir, f"v2.{ext}") for ext in ("console", "qmp")]
+    deadline = time.monotonic() + 10
+    while not all(map(os.path.exists, files)) and time.monotonic() < deadline:
+        time.sleep(0.1)
 
     chk.section("orphan: v2 left the configuration across a manager restart")
     mgr.kill()
