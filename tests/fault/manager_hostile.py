@@ -442,9 +442,9 @@ def main():
     rc, out = mgr.netvmctl("nf", "start", "--role", str(mgrtest.ROLE), "--", "fake-nf")
     took = time.monotonic() - t0
     why = out.get("error", "") if isinstance(out, dict) else str(out)
-    chk.ok(rc == 1 and "waiting for the NF to attach: QEMU exited (status 3)" in why and
-           took < TIMEOUT_MS / 2000, f"dies: nf start fails in {took:.1f} s (not "
-           f"idle.timeout_ms), saying QEMU exited", f"rc {rc}: {out}")
+    # the message tells it from the end of idle.timeout_ms ("the NF did not attach")
+    chk.ok(rc == 1 and "waiting for the NF to attach: QEMU exited (status 3)" in why,
+           f"dies: nf start fails (in {took:.1f} s), saying QEMU exited", f"rc {rc}: {out}")
     chk.eq(attached(core), before, "dies: the NF's lease is ended")
     set_mode(modefile, "good")
     ok, vm = wait_idle(mgr, lambda v, p: v.get("state") == "idle" and v.get("pid") != pid and
