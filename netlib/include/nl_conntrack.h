@@ -128,14 +128,16 @@ enum nl_ct_kind {
  * The direction-independent key: the two ends (address, port) in a fixed
  * order, so that a packet and its reply give the same bytes. IPv4 addresses
  * take the first 4 bytes (network order), the rest is 0. ICMP echo uses the
- * identifier as both ports.
+ * identifier as both ports and says which end sends the requests, so that
+ * two hosts pinging each other with the same identifier are two connections.
  */
 struct nl_ct_key {
 	uint8_t addr[2][16];
 	uint16_t port[2]; /* host order */
 	uint8_t proto;    /* 6, 17, 1 or 58 */
 	uint8_t family;   /* 4 or 6 */
-	uint16_t pad;     /* always 0 */
+	uint8_t echo_req; /* ICMP echo: 1 + the end (0, 1) that sends the requests; else 0 */
+	uint8_t pad;      /* always 0 */
 };
 _Static_assert(sizeof(struct nl_ct_key) == 40, "conntrack key is 40 bytes");
 

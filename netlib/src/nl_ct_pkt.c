@@ -143,6 +143,26 @@ echo_kind(unsigned int family, uint8_t type)
 }
 
 /*
+ * Key of an echo request (@ek 1) or reply (@ek 2) from @src to @dst (@alen
+ * bytes each) with identifier @id: the identifier as both ports, and the
+ * end that sends the requests, so that a request from each end opens a
+ * connection of its own. Returns the side the sender is on; between a host
+ * and itself, the requests come from side 0 and the replies from side 1.
+ */
+static unsigned int
+echo_key(struct nl_ct_key *k, unsigned int family, const uint8_t *src, const uint8_t *dst,
+	 unsigned int alen, uint16_t id, int ek)
+{
+	uint8_t proto = family == 4 ? NL_IPPROTO_ICMP : NL_IPPROTO_ICMPV6;
+	unsigned int side = make_key(k, (uint8_t)family, proto, src, dst, alen, id, id);
+
+	if (memcmp(src, dst, alen) == 0)
+		side = ek == 2;
+	k->echo_req = (uint8_t)(1 + (ek == 1 ? side : !side));
+	return side;
+}
+
+/*
  * Key of the packet quoted by an ICMP error: @q holds @qlen bytes (IP header
  * and at least 8 bytes of its L4 header). The error must be addressed to the
  * quoted packet's sender (@outer_dst). Returns 0 with out->key and out->side
@@ -159,6 +179,7 @@ quoted_key(const uint8_t *q, uint32_t qlen, unsigned int family, const uint8_t *
 	unsigned int alen = family == 4 ? 4 : 16, hl, side;
 	uint8_t proto, icmp = family == 4 ? NL_IPPROTO_ICMP : NL_IPPROTO_ICMPV6;
 	uint16_t sport, dport;
+	int ek;
 
 	if (family == 4) {
 		if (qlen < NL_IPV4_HDR_MIN || q[0] >> 4 != 4)
@@ -187,8 +208,10 @@ quoted_key(const uint8_t *q, uint32_t qlen, unsigned int family, const uint8_t *
 	if (proto == NL_IPPROTO_TCP || proto == NL_IPPROTO_UDP) {
 		sport = rd16(l4);
 		dport = rd16(l4 + 2);
-	} else if (proto == icmp && echo_kind(family, l4[0]) != 0) {
-		sport = dport = rd16(l4 + 4);
+	} else if (proto == icmp && (ek = echo_kind(family, l4[0])) != 0) {
+		side = echo_key(&out->key, family, src, dst, alen, rd16(l4 + 4), ek);
+		out->side = (uint8_t)!side;
+		return 0;
 	} else {
 		return -ENOENT; /* an error about an error, or an untracked protocol */
 	}
@@ -222,7 +245,6 @@ classify(const uint8_t *data, uint32_t len, const struct nl_parsed *pp, struct n
 	uint8_t src4[4], dst4[4], icmp = family == 4 ? NL_IPPROTO_ICMP : NL_IPPROTO_ICMPV6;
 	const uint8_t *src = pp->src.v6, *dst = pp->dst.v6, *l4;
 	uint32_t end = (uint32_t)pp->l3_off + pp->l3_len, l4len;
-	uint16_t id;
 	int ek;
 
 	out->kind = NL_CT_K_UNTRACKED;
@@ -257,10 +279,8 @@ classify(const uint8_t *data, uint32_t len, const struct nl_parsed *pp, struct n
 		goto bad;
 	ek = echo_kind(family, l4[0]);
 	if (ek != 0) {
-		id = rd16(l4 + 4);
 		out->kind = ek == 1 ? NL_CT_K_ECHO_REQUEST : NL_CT_K_ECHO_REPLY;
-		out->side = (uint8_t)make_key(&out->key, (uint8_t)family, icmp, src, dst, alen,
-					      id, id);
+		out->side = (uint8_t)echo_key(&out->key, family, src, dst, alen, rd16(l4 + 4), ek);
 		return 0;
 	}
 	if (!is_icmp_error(family, l4[0]))

@@ -11,7 +11,9 @@ captures is known.
   rules     allowed and denied by rules; names from define lines; port (in)
             and direction (dir) conditions; an output mapped to "out 1";
             replies of allowed connections (TCP, UDP, ICMP echo) pass with no
-            rule; an ICMP error about a known connection passes; an ACK out
+            rule; an echo request from the other end of a ping with the same
+            id is that end's own ping, for the rules; an ICMP error about a
+            known connection passes; an ACK out
             of nowhere and an unsolicited echo reply are dropped, even when an
             allow rule matches their tuple, but a "stateless" rule lets such
             an ACK through; ICMP errors whose quote names no connection (sent
@@ -180,6 +182,10 @@ STEPS = [
      inside(IP(src=A, dst=WEB), ICMP(type=8, id=7, seq=1)), 1, "allowed_new", 6),
     ("its echo reply", 1, outside(IP(src=WEB, dst=A), ICMP(type=0, id=7, seq=1)),
      0, "established", None),
+    ("web pings the inside host with the same id: its own ping, the rules decide (rule 6)",
+     1, outside(IP(src=WEB, dst=A), ICMP(type=8, id=7, seq=1)), 0, "allowed_new", 6),
+    ("the inside host's reply to it", 0, inside(IP(src=A, dst=WEB), ICMP(type=0, id=7, seq=1)),
+     1, "established", None),
     ("an echo reply nobody asked for", 1,
      outside(IP(src=WEB, dst=A), ICMP(type=0, id=99, seq=1)), None, "stray", None),
     ("TCP SYN inside -> web:80 from port 40020", 0, web2("S", 2000), 1, "allowed_new", 1),

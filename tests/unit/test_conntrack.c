@@ -454,8 +454,10 @@ icmp_echo(const struct host *a, const struct host *b)
 	expect_ok(ct, req, 1, NL_CT_DIR_ORIG, NL_CT_ICMP_UNREPLIED);
 	assert_int_equal(lookup(ct, echo(b, a, 0, 78), 1), NL_CT_INVALID); /* other id */
 	assert_int_equal(lookup(ct, echo(a, b, 1, 78), 1), NL_CT_NEW);
-	expect_invalid(ct, echo(b, a, 1, 77), 2, NL_CT_ICMP_UNREPLIED); /* request, wrong way */
-	expect_invalid(ct, echo(a, b, 0, 77), 2, NL_CT_ICMP_UNREPLIED); /* reply, wrong way */
+	/* The other end's request is its own ping (test_icmp_echo_both_ways); a
+	 * reply from the opener answers no request of the other end's. */
+	assert_int_equal(lookup(ct, echo(b, a, 1, 77), 2), NL_CT_NEW);
+	assert_int_equal(lookup(ct, echo(a, b, 0, 77), 2), NL_CT_INVALID);
 	expect_expiry(ct, req, 1 + TO_ICMP, NL_CT_NEW);
 	expect_ok(ct, rep, 3, NL_CT_DIR_REPLY, NL_CT_ICMP_REPLIED);
 	expect_expiry(ct, rep, 3 + TO_ICMP, NL_CT_INVALID);
@@ -468,6 +470,68 @@ test_icmp_echo(void **state)
 	(void)state;
 	icmp_echo(&H4a, &H4b);
 	icmp_echo(&H6b, &H6a);
+}
+
+/*
+ * Two hosts ping each other with the same identifier (Windows' ping always
+ * uses 1): two connections, one per end that sends requests, each with its
+ * replies and its ICMP errors. And a host pinging itself.
+ */
+static void
+icmp_echo_both_ways(const struct host *a, const struct host *b, const struct host *rt,
+		    uint8_t exceeded)
+{
+	struct nl_ct *ct = table(64);
+	struct nl_ct_pkt ra = echo(a, b, 1, 1), rb = echo(b, a, 1, 1), e;
+	size_t ql = a->v6 ? 48 : 28;
+	uint8_t orig[256];
+	struct nl_ct_result r;
+	struct nl_ct_stats st;
+
+	assert_int_equal(fw(ct, &ra, 0, &r), NL_CT_NEW);
+	assert_int_equal(lookup(ct, echo(a, b, 0, 1), 0), NL_CT_INVALID); /* b asked nothing */
+	assert_int_equal(fw(ct, &rb, 1, &r), NL_CT_NEW); /* b's own ping */
+	assert_int_equal(r.dir, NL_CT_DIR_ORIG);
+	assert_int_equal(r.state, NL_CT_ICMP_UNREPLIED);
+	expect_ok(ct, echo(b, a, 0, 1), 2, NL_CT_DIR_REPLY, NL_CT_ICMP_REPLIED); /* to a */
+	expect_ok(ct, echo(a, b, 0, 1), 3, NL_CT_DIR_REPLY, NL_CT_ICMP_REPLIED); /* to b */
+	expect_ok(ct, ra, 4, NL_CT_DIR_ORIG, NL_CT_ICMP_REPLIED);
+	expect_ok(ct, rb, 5, NL_CT_DIR_ORIG, NL_CT_ICMP_REPLIED);
+	/* An error about each end's request finds that end's connection. */
+	icmp_frame(orig, a, b, a->v6 ? 128 : 8, 0, 1, NULL, 0);
+	assert_int_equal(icmp_err(&e, rt, a, exceeded, 0, orig, ql), 0);
+	assert_int_equal(nl_ct_lookup(ct, &e, 6, &r), NL_CT_FOUND);
+	assert_int_equal(r.dir, NL_CT_DIR_REPLY);
+	assert_int_equal(r.expire, 4 + TO_ICMP);
+	icmp_frame(orig, b, a, b->v6 ? 128 : 8, 0, 1, NULL, 0);
+	assert_int_equal(icmp_err(&e, rt, b, exceeded, 0, orig, ql), 0);
+	assert_int_equal(nl_ct_lookup(ct, &e, 6, &r), NL_CT_FOUND);
+	assert_int_equal(r.expire, 5 + TO_ICMP);
+	/* About b's reply to a, back to b: a's connection, its original direction. */
+	icmp_frame(orig, b, a, b->v6 ? 129 : 0, 0, 1, NULL, 0);
+	assert_int_equal(icmp_err(&e, rt, b, exceeded, 0, orig, ql), 0);
+	assert_int_equal(nl_ct_lookup(ct, &e, 6, &r), NL_CT_FOUND);
+	assert_int_equal(r.dir, NL_CT_DIR_ORIG);
+	assert_int_equal(r.expire, 4 + TO_ICMP);
+	/* A host pinging itself: its replies come back. */
+	e = echo(a, a, 1, 9);
+	assert_int_equal(fw(ct, &e, 7, &r), NL_CT_NEW);
+	expect_ok(ct, echo(a, a, 0, 9), 8, NL_CT_DIR_REPLY, NL_CT_ICMP_REPLIED);
+	expect_ok(ct, echo(a, a, 1, 9), 9, NL_CT_DIR_ORIG, NL_CT_ICMP_REPLIED);
+	nl_ct_stats_get(ct, &st);
+	assert_int_equal(st.created, 3);
+	assert_int_equal(st.invalid, 1);
+	nl_ct_free(ct);
+}
+
+static void
+test_icmp_echo_both_ways(void **state)
+{
+	(void)state;
+	icmp_echo_both_ways(&H4a, &H4b, &H4r, 11);
+	icmp_echo_both_ways(&H4b, &H4a, &H4r, 11);
+	icmp_echo_both_ways(&H6a, &H6b, &H6r, 3);
+	icmp_echo_both_ways(&H6b, &H6a, &H6r, 3);
 }
 
 /* ICMP errors about a TCP connection, a UDP one and a ping, in one family. */
@@ -890,6 +954,7 @@ main(void)
 		cmocka_unit_test(test_configured_timeouts),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_icmp_echo),
+		cmocka_unit_test(test_icmp_echo_both_ways),
 		cmocka_unit_test(test_icmp_errors),
 		cmocka_unit_test(test_families_apart),
 		cmocka_unit_test(test_eviction),

@@ -99,9 +99,10 @@ test_malformed(void **state)
 
 /*
  * The model keeps its connections in a plain array searched linearly, keyed
- * by (protocol, unordered pair of endpoint numbers, ICMP id), and follows
- * the documented rules written out below in the form of a per-end record
- * (which ends sent SYN, SYN+ACK, FIN; whose FIN was acked).
+ * by (protocol, unordered pair of endpoint numbers, ICMP id and the end
+ * that sends the echo requests), and follows the documented rules written
+ * out below in the form of a per-end record (which ends sent SYN, SYN+ACK,
+ * FIN; whose FIN was acked).
  */
 #define M_HOSTS 6 /* 0-3 IPv4, 4-5 IPv6 */
 #define M_PORTS 2
@@ -125,14 +126,15 @@ struct m_conn {
 static struct host m_hosts[M_HOSTS];
 static const uint16_t m_port[M_PORTS] = { 1111, 80 };
 
+/* ICMP echo: @req_by is the end that sends the requests, part of the key. */
 static struct m_conn *
-m_find(struct m_conn *m, int proto, int a, int b, int id, uint64_t now)
+m_find(struct m_conn *m, int proto, int a, int b, int id, int req_by, uint64_t now)
 {
 	int lo = a < b ? a : b, hi = a < b ? b : a, i;
 
 	for (i = 0; i < M_CONNS; i++)
 		if (m[i].used && m[i].proto == proto && m[i].lo == lo && m[i].hi == hi &&
-		    m[i].id == id) {
+		    m[i].id == id && (proto != 1 || m[i].orig == req_by)) {
 			if (now >= m[i].expire) {
 				m[i].used = 0;
 				return NULL;
@@ -269,7 +271,9 @@ test_random_vs_model(void **state)
 			a = ha * M_PORTS; /* ICMP: the endpoint is the host */
 			b = hb * M_PORTS;
 		}
-		c = m_find(m, proto, a, b, id, now);
+		if (proto == 1)
+			req = (int)(xrand(&seed) % 3) != 0;
+		c = m_find(m, proto, a, b, id, req ? a : b, now);
 		if (proto == 6) {
 			flags = tcp_flags[xrand(&seed) % sizeof(tcp_flags)];
 			seq = (uint32_t)xrand(&seed) % 4;
@@ -279,7 +283,6 @@ test_random_vs_model(void **state)
 		} else if (proto == 17) {
 			p = udp(&m_hosts[ha], m_port[a % M_PORTS], &m_hosts[hb], m_port[b % M_PORTS]);
 		} else {
-			req = (int)(xrand(&seed) % 3) != 0;
 			p = echo(&m_hosts[ha], &m_hosts[hb], req, (uint16_t)id);
 		}
 
