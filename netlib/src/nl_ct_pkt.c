@@ -163,8 +163,8 @@ echo_key(struct nl_ct_key *k, unsigned int family, const uint8_t *src, const uin
 }
 
 /*
- * Key of the packet quoted by an ICMP error: @q holds @qlen bytes (IP header
- * and at least 8 bytes of its L4 header). The error must be addressed to the
+ * Key of the packet quoted by an ICMP error: @q holds @qlen bytes (IP header,
+ * IPv6 extension headers and at least 8 bytes of its L4 header). The error must be addressed to the
  * quoted packet's sender (@outer_dst). Returns 0 with out->key and out->side
  * set; -EINVAL for a malformed quote (cut short, not an IP header of the
  * error's family); -ENOENT for a well-formed quote that gives no key (a later
@@ -191,10 +191,18 @@ quoted_key(const uint8_t *q, uint32_t qlen, unsigned int family, const uint8_t *
 		src = q + 12;
 		dst = q + 16;
 	} else {
+		uint8_t frag = 0;
+		int off;
+
 		if (qlen < NL_IPV6_HDR_LEN || q[0] >> 4 != 6)
 			return -EINVAL;
-		hl = NL_IPV6_HDR_LEN; /* extension headers in a quote are not walked */
-		proto = q[6];
+		/* past the extension headers, as nl_parse() does for a packet */
+		off = nl_ipv6_walk_ext(q, qlen, &proto, &frag);
+		if (off < 0)
+			return -EINVAL; /* one cut short, or too many */
+		if (off == 0)
+			return -ENOENT; /* a later fragment: no ports */
+		hl = (unsigned int)off;
 		src = q + 8;
 		dst = q + 24;
 	}

@@ -654,6 +654,71 @@ test_icmp_errors(void **state)
 	icmp_errors(&H6a, &H6b, &H6r, 1, 3, 128);
 }
 
+/*
+ * A UDP frame from @c:4000 to @s:53 in @buf with the extension headers @ext
+ * (@elen bytes, the last one's next header 17) after its IPv6 header, whose
+ * next header is @nh. Returns the length of a quote of it: the IPv6 header,
+ * the extension headers and the UDP header.
+ */
+static size_t
+quote6(uint8_t *buf, const struct host *c, const struct host *s, uint8_t nh, const uint8_t *ext,
+       size_t elen)
+{
+	uint8_t *ip = buf + 14;
+
+	udp_frame(buf, c, 4000, s, 53);
+	memmove(ip + 40 + elen, ip + 40, 12);
+	memcpy(ip + 40, ext, elen);
+	ip[6] = nh;
+	put16(ip + 4, (uint32_t)(elen + 12));
+	return 40 + elen + 8;
+}
+
+/*
+ * ICMPv6 errors quoting a packet with extension headers (a hop-by-hop
+ * header, a first fragment): the tracker looks past them, as at the
+ * packets themselves. A later fragment's quote gives no key; a quote cut
+ * inside its extension headers is malformed.
+ */
+static void
+test_icmp6_error_ext_headers(void **state)
+{
+	static const uint8_t hbh[8] = { 17, 0, 1, 4 }, frag0[8] = { 17, 0, 0, 1, 0, 0, 0, 9 },
+			     frag1[8] = { 17, 0, 0, 0x10, 0, 0, 0, 9 },
+			     two[16] = { 44, 0, 1, 4, [8] = 17, 0, 0, 1, 0, 0, 0, 9 };
+	const struct host *c = &H6a, *s = &H6b;
+	struct nl_ct *ct = table(64);
+	struct nl_ct_pkt u = udp(c, 4000, s, 53), e;
+	struct nl_ct_result r;
+	uint8_t q[256];
+	size_t ql;
+
+	(void)state;
+	assert_int_equal(fw(ct, &u, 0, &r), NL_CT_NEW);
+	ql = quote6(q, c, s, 0, hbh, sizeof(hbh));
+	assert_int_equal(icmp_err(&e, &H6r, c, 2, 0, q, ql), 0); /* packet too big */
+	assert_int_equal(e.kind, NL_CT_K_ICMP_ERROR);
+	assert_int_equal(nl_ct_track(ct, &e, 1, &r), NL_CT_FOUND);
+	assert_int_equal(r.related, 1);
+	assert_int_equal(r.dir, NL_CT_DIR_REPLY);
+	ql = quote6(q, c, s, 44, frag0, sizeof(frag0));
+	assert_int_equal(icmp_err(&e, &H6r, c, 1, 4, q, ql), 0);
+	assert_int_equal(nl_ct_track(ct, &e, 1, &r), NL_CT_FOUND);
+	ql = quote6(q, c, s, 0, two, sizeof(two));
+	assert_int_equal(icmp_err(&e, &H6r, c, 3, 0, q, ql), 0);
+	assert_int_equal(nl_ct_track(ct, &e, 1, &r), NL_CT_FOUND);
+	/* A later fragment (offset 16): no ports in it. */
+	ql = quote6(q, c, s, 44, frag1, sizeof(frag1));
+	assert_int_equal(icmp_err(&e, &H6r, c, 3, 0, q, ql), 0);
+	assert_int_equal(e.kind, NL_CT_K_ICMP_NOKEY);
+	/* Cut inside the second extension header, and 7 bytes into the UDP header. */
+	ql = quote6(q, c, s, 0, two, sizeof(two));
+	assert_int_equal(icmp_err(&e, &H6r, c, 3, 0, q, 40 + 12), -EINVAL);
+	assert_int_equal(e.kind, NL_CT_K_MALFORMED);
+	assert_int_equal(icmp_err(&e, &H6r, c, 3, 0, q, ql - 1), -EINVAL);
+	nl_ct_free(ct);
+}
+
 static void
 test_families_apart(void **state)
 {
@@ -956,6 +1021,7 @@ main(void)
 		cmocka_unit_test(test_icmp_echo),
 		cmocka_unit_test(test_icmp_echo_both_ways),
 		cmocka_unit_test(test_icmp_errors),
+		cmocka_unit_test(test_icmp6_error_ext_headers),
 		cmocka_unit_test(test_families_apart),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_fill_level),
