@@ -190,7 +190,9 @@ advance(struct nl_ct *ct, struct ct_entry *e, const struct nl_ct_pkt *p, uint64_
 		cnt_add(ct, C_STATE0 + e->c.state, -1);
 		cnt_add(ct, C_STATE0 + n.state, 1);
 	}
-	e->expire = now + ct->timeout[n.state];
+	/* After a reopening SYN, the connection waits for the answer as a
+	 * SYN_SENT one does (nl_ct_proto.c). */
+	e->expire = now + ct->timeout[(n.flags & CT_F_REOPEN) ? NL_CT_TCP_SYN_SENT : n.state];
 	e->c = n;
 	return 0;
 }

@@ -15,6 +15,7 @@
 #define CT_F_SIMOPEN 0x01 /* SYNs crossed: simultaneous open */
 #define CT_F_FIN_SEEN(side) (0x02u << (side))
 #define CT_F_FIN_ACKED(side) (0x08u << (side))
+#define CT_F_REOPEN 0x20 /* the opener sent a SYN on the open connection: reopened? */
 
 /* What the state machines read and change: copied, stepped, written back. */
 struct ct_conn {

@@ -43,7 +43,18 @@ tcp_syn(struct ct_conn *e, unsigned int side, bool orig, bool ack)
 			e->flags = 0; /* the same end opens the tuple again */
 			return NL_CT_TCP_SYN_SENT;
 		}
+		if (st >= NL_CT_TCP_ESTABLISHED && st <= NL_CT_TCP_LAST_ACK && orig) {
+			/* The opener lost the connection and opens the tuple again,
+			 * or it is a stray SYN: the answer tells (tcp_step()). */
+			e->flags |= CT_F_REOPEN;
+			return (int)st;
+		}
 		return -EPROTO;
+	}
+	if ((e->flags & CT_F_REOPEN) && !orig) {
+		e->flags = 0; /* the answer to a reopening SYN: the FINs are forgotten */
+		e->synack_side = (uint8_t)side;
+		return NL_CT_TCP_SYN_RECV;
 	}
 	switch (st) {
 	case NL_CT_TCP_SYN_SENT:
@@ -74,6 +85,8 @@ tcp_step(const struct ct_conn *e, const struct nl_ct_pkt *p, struct ct_conn *out
 	int st;
 
 	*out = *e;
+	if (!(f & NL_CT_TCP_SYN))
+		out->flags &= ~CT_F_REOPEN; /* the old connection goes on, or is reset */
 	if (f & NL_CT_TCP_RST) {
 		if (f & NL_CT_TCP_SYN)
 			return -EPROTO;

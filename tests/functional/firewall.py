@@ -32,7 +32,9 @@ captures is known.
             number, the rules before stay; 10 reloads while established
             traffic flows lose no packet
   reuse     a SYN that reuses the tuple of a connection closed by a RST is a
-            new connection: the rules decide (v1 allows it, v2 denies it)
+            new connection: the rules decide (v1 allows it, v2 denies it); so
+            is a SYN from the client of an established connection (it lost
+            it), and the server's answer starts the connection again
 
 Every expected verdict, counter and capture is written below by hand from
 the rules and the frames; nothing is taken from the firewall's output.
@@ -118,6 +120,15 @@ def web2(flags, seq, ack=0, out=False):
     return inside(IP(src=A, dst=WEB), TCP(sport=40020, dport=80, flags=flags, seq=seq, ack=ack))
 
 
+# an established connection (sport 40021) whose client loses it and opens the
+# same tuple again
+def web3(flags, seq, ack=0, out=False):
+    if out:
+        return outside(IP(src=WEB, dst=A), TCP(sport=80, dport=40021, flags=flags, seq=seq,
+                                               ack=ack))
+    return inside(IP(src=A, dst=WEB), TCP(sport=40021, dport=80, flags=flags, seq=seq, ack=ack))
+
+
 # (name, port it enters, frame, expected: out port or None, counter, rule number or None)
 STEPS = [
     ("TCP SYN inside -> web:80", 0, SYN, 1, "allowed_new", 1),
@@ -193,6 +204,16 @@ STEPS = [
     ("a RST from inside closes it", 0, web2("R", 2001), 1, "established", None),
     ("a SYN reusing its tuple opens a new connection: the rules decide (rule 1)", 0,
      web2("S", 3000), 1, "allowed_new", 1),
+    ("TCP SYN inside -> web:80 from port 40021", 0, web3("S", 2000), 1, "allowed_new", 1),
+    ("its SYN+ACK", 1, web3("SA", 6000, 2001, out=True), 0, "established", None),
+    ("its ACK", 0, web3("A", 2001, 6001), 1, "established", None),
+    ("the client lost it and opens its tuple again: the rules decide (rule 1)", 0,
+     web3("S", 9000), 1, "allowed_new", 1),
+    ("the server's SYN+ACK to the new SYN", 1, web3("SA", 4000, 9001, out=True), 0,
+     "established", None),
+    ("the new connection's ACK", 0, web3("A", 9001, 4001), 1, "established", None),
+    ("the new connection's data", 1, web3("PA", 4001, 9001, out=True), 0, "established",
+     None),
 ]
 
 
@@ -261,6 +282,18 @@ def reload_part(rig, chk, rules):
     chk.eq(got, [[steps[0][2]], [steps[1][2]]],
            "a SYN reusing the tuple of a closed connection is judged by the rules in force "
            "(v2 denies it)")
+
+    # the connection of port 40021 (opened again under v1) is established: a
+    # SYN of its client on its tuple is a new connection, which v2 denies;
+    # the connection goes on
+    steps = (("a SYN of the client of port 40021", 0, web3("S", 12000)),
+             ("its connection's data", 1, web3("PA", 4001, 9001, out=True)))
+    for name, port, frame in steps:
+        rig.send(port, [frame], name)
+    got = rig.captured([1, 0])
+    chk.eq(got, [[steps[1][2]], []],
+           "a SYN on the tuple of an established connection is judged by the rules in force "
+           "(v2 denies it); the connection goes on")
 
     chk.section("reload: a file with an error is refused")
     write(rules, RULES_BAD)
@@ -331,11 +364,11 @@ def main():
     rc, counters = rig.nf.stop_counters()
     chk.eq(rc, 0, "the firewall exits 0 on SIGINT")
     # reload part: data, its ACK, the DNS query (its connection is still
-    # there), port 40020's SYN+ACK and RST and 20 * batches frames of data
-    # established; the new SYN denied twice by v2's rule 1, port 40020's
-    # reusing SYN once
-    expected_cnt["established"] += 3 + 2 + 20 * batches
-    expected_cnt["denied"] += 2 + 1
+    # there), port 40020's SYN+ACK and RST, port 40021's data and 20 * batches
+    # frames of data established; the new SYN denied twice by v2's rule 1,
+    # port 40020's reusing SYN and port 40021's SYN once each
+    expected_cnt["established"] += 3 + 2 + 1 + 20 * batches
+    expected_cnt["denied"] += 2 + 1 + 1
     chk.eq({k: counters.get(k) for k in COUNTERS}, expected_cnt, "the counters per reason")
     # the tracker's invalid packets: the 4 stray frames of rules v1 and the 3 of
     # no connection that stateless rules allowed (the ACK from port 179, two

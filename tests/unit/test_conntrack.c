@@ -2,9 +2,10 @@
 /*
  * test_conntrack — the connection tracker, case by case: every TCP
  * transition (simultaneous open, FINs both ways, RST, reuse of a closed
- * tuple), invalid packets, every timeout, UDP and ICMP echo, ICMP errors
- * matched to the connection they quote (and not to others), IPv6, eviction,
- * fill level, a SYN flood, the two-step and burst APIs. Frames are written
+ * tuple, a reopening SYN on an open one), invalid packets, every timeout,
+ * UDP and ICMP echo, ICMP errors matched to the connection they quote (and
+ * not to others), IPv6, eviction, fill level, a SYN flood, the two-step and
+ * burst APIs. Frames are written
  * byte by byte (ct_frames.h); expected states, directions and timeouts are
  * written out here. test_conntrack_model has the randomised tests.
  */
@@ -262,7 +263,7 @@ test_tcp_invalid(void **state)
 	expect_invalid(ct, S_(ACK, 501, 101), 5, NL_CT_TCP_SYN_RECV);
 	expect_invalid(ct, C_(0, 101, 501), 5, NL_CT_TCP_SYN_RECV);
 	expect_ok(ct, C_(ACK, 101, 501), 6, NL_CT_DIR_ORIG, NL_CT_TCP_ESTABLISHED);
-	expect_invalid(ct, C_(SYN, 100, 0), 7, NL_CT_TCP_ESTABLISHED);
+	expect_invalid(ct, S_(SYN, 500, 0), 7, NL_CT_TCP_ESTABLISHED); /* test_tcp_reopen */
 	expect_invalid(ct, C_(FIN, 101, 0), 7, NL_CT_TCP_ESTABLISHED); /* FIN without ACK */
 	expect_invalid(ct, C_(SYN | ACK, 100, 501), 7, NL_CT_TCP_ESTABLISHED);
 	expect_ok(ct, S_(SYN | ACK, 500, 101), 8, NL_CT_DIR_REPLY, NL_CT_TCP_ESTABLISHED);
@@ -281,6 +282,69 @@ expect_expiry(struct nl_ct *ct, struct nl_ct_pkt probe, uint64_t t, int gone_sta
 	assert_int_equal(nl_ct_lookup(ct, &probe, t - 1, &r), NL_CT_FOUND);
 	assert_int_equal(r.expire, t);
 	assert_int_equal(nl_ct_lookup(ct, &probe, t, &r), gone_status);
+}
+
+/*
+ * A SYN from the opener of a connection the tracker still has open
+ * (ESTABLISHED to LAST_ACK): the opener lost it (a reboot, a NAT before the
+ * firewall that forgot it and gave the port to a new connection) and opens
+ * the tuple again. The SYN passes and the connection waits for the answer,
+ * as a SYN_SENT one does: a SYN+ACK starts it again, FINs forgotten; a
+ * challenge ACK of the old connection (RFC 5961) passes, so that the
+ * opener's RST can close it; any other segment says the old connection is
+ * alive. The other end's SYN stays invalid.
+ */
+static void
+test_tcp_reopen(void **state)
+{
+	const struct host *c = &H4a, *s = &H4b;
+	struct nl_ct *ct = table(64);
+	struct nl_ct_stats st;
+
+	(void)state;
+	handshake(ct, c, s, 0);
+	expect_ok(ct, C_(SYN, 9000, 0), 10, NL_CT_DIR_ORIG, NL_CT_TCP_ESTABLISHED);
+	expect_expiry(ct, C_(ACK, 9001, 0), 10 + TO_SYN_SENT, NL_CT_INVALID);
+	expect_ok(ct, C_(SYN, 9000, 0), 11, NL_CT_DIR_ORIG, NL_CT_TCP_ESTABLISHED); /* again */
+	expect_ok(ct, S_(SYN | ACK, 700, 9001), 12, NL_CT_DIR_REPLY, NL_CT_TCP_SYN_RECV);
+	expect_invalid(ct, S_(ACK, 701, 9001), 13, NL_CT_TCP_SYN_RECV);
+	expect_ok(ct, C_(ACK, 9001, 701), 13, NL_CT_DIR_ORIG, NL_CT_TCP_ESTABLISHED);
+	expect_expiry(ct, C_(ACK, 9001, 701), 13 + TO_ESTABLISHED, NL_CT_INVALID);
+	nl_ct_free(ct);
+
+	/* The other end still has the old connection: its challenge ACK, the RST. */
+	ct = table(64);
+	handshake(ct, c, s, 0);
+	expect_ok(ct, C_(SYN, 9000, 0), 1, NL_CT_DIR_ORIG, NL_CT_TCP_ESTABLISHED);
+	expect_ok(ct, S_(ACK, 501, 101), 2, NL_CT_DIR_REPLY, NL_CT_TCP_ESTABLISHED);
+	expect_ok(ct, C_(RST, 101, 0), 3, NL_CT_DIR_ORIG, NL_CT_TCP_CLOSE);
+	expect_ok(ct, C_(SYN, 9000, 0), 4, NL_CT_DIR_ORIG, NL_CT_TCP_SYN_SENT);
+	nl_ct_free(ct);
+
+	/* A SYN while the old connection goes on: a late SYN+ACK changes nothing. */
+	ct = table(64);
+	handshake(ct, c, s, 0);
+	expect_ok(ct, C_(SYN, 100, 0), 1, NL_CT_DIR_ORIG, NL_CT_TCP_ESTABLISHED);
+	expect_ok(ct, C_(ACK | PSH, 101, 501), 2, NL_CT_DIR_ORIG, NL_CT_TCP_ESTABLISHED);
+	expect_ok(ct, S_(SYN | ACK, 500, 101), 3, NL_CT_DIR_REPLY, NL_CT_TCP_ESTABLISHED);
+	expect_expiry(ct, C_(ACK, 101, 501), 3 + TO_ESTABLISHED, NL_CT_INVALID);
+	nl_ct_free(ct);
+
+	/* In the closing states too; the FINs of the old connection are forgotten. */
+	ct = table(64);
+	handshake(ct, c, s, 0);
+	expect_ok(ct, C_(FIN | ACK, 101, 501), 1, NL_CT_DIR_ORIG, NL_CT_TCP_FIN_WAIT);
+	expect_ok(ct, S_(ACK, 501, 102), 2, NL_CT_DIR_REPLY, NL_CT_TCP_CLOSE_WAIT);
+	expect_invalid(ct, S_(SYN, 1, 0), 3, NL_CT_TCP_CLOSE_WAIT);
+	expect_ok(ct, C_(SYN, 9000, 0), 3, NL_CT_DIR_ORIG, NL_CT_TCP_CLOSE_WAIT);
+	expect_ok(ct, S_(SYN | ACK, 700, 9001), 4, NL_CT_DIR_REPLY, NL_CT_TCP_SYN_RECV);
+	expect_ok(ct, C_(ACK, 9001, 701), 5, NL_CT_DIR_ORIG, NL_CT_TCP_ESTABLISHED);
+	expect_ok(ct, S_(FIN | ACK, 701, 9001), 6, NL_CT_DIR_REPLY, NL_CT_TCP_FIN_WAIT);
+	expect_ok(ct, C_(ACK, 9001, 702), 7, NL_CT_DIR_ORIG, NL_CT_TCP_CLOSE_WAIT);
+	nl_ct_stats_get(ct, &st);
+	assert_int_equal(st.created, 1);
+	assert_int_equal(st.invalid, 1);
+	nl_ct_free(ct);
 }
 
 static void
@@ -316,7 +380,7 @@ test_tcp_timeouts(void **state)
 	expect_expiry(ct, ack, t + TO_ESTABLISHED, NL_CT_INVALID);
 	/* Traffic renews it; an invalid packet does not. */
 	expect_ok(ct, ack, t + TO_ESTABLISHED - 1, NL_CT_DIR_ORIG, NL_CT_TCP_ESTABLISHED);
-	expect_invalid(ct, C_(SYN, 1, 0), t + 2 * TO_ESTABLISHED - 10, NL_CT_TCP_ESTABLISHED);
+	expect_invalid(ct, S_(SYN, 1, 0), t + 2 * TO_ESTABLISHED - 10, NL_CT_TCP_ESTABLISHED);
 	expect_expiry(ct, ack, t + 2 * TO_ESTABLISHED - 1, NL_CT_INVALID);
 	nl_ct_free(ct);
 
@@ -973,7 +1037,7 @@ test_track_burst(void **state)
 		{ NL_CT_FOUND, NL_CT_DIR_REPLY, NL_CT_TCP_ESTABLISHED, 1 },
 		{ NL_CT_FOUND, NL_CT_DIR_ORIG, NL_CT_TCP_FIN_WAIT, 1 },
 		{ NL_CT_FOUND, NL_CT_DIR_REPLY, NL_CT_TCP_CLOSE_WAIT, 1 },
-		{ NL_CT_FOUND, NL_CT_DIR_ORIG, NL_CT_TCP_ESTABLISHED, 0 }, /* SYN */
+		{ NL_CT_FOUND, NL_CT_DIR_REPLY, NL_CT_TCP_ESTABLISHED, 0 }, /* the server's SYN */
 		{ NL_CT_NEW, 0, 0, 0 },
 		{ NL_CT_INVALID, 0, 0, 0 },
 		{ NL_CT_UNTRACKED, 0, 0, 0 },
@@ -988,7 +1052,7 @@ test_track_burst(void **state)
 	p[1] = tcp(&H4b, 80, &c2, 1000, ACK, 501, 101);
 	p[2] = tcp(&c3, 1000, &s3, 80, FIN | ACK, 101, 501);
 	p[3] = tcp(&s3, 80, &c3, 1000, ACK, 501, 102);
-	p[4] = tcp(&c1, 1000, &H4b, 80, SYN, 7, 0);
+	p[4] = tcp(&H4b, 80, &c1, 1000, SYN, 7, 0);
 	p[5] = tcp(&c1, 1001, &H4b, 80, SYN, 7, 0);
 	p[6] = tcp(&c1, 1001, &H4b, 80, ACK, 7, 0);
 	assert_int_equal(classify(arp, sizeof(arp), &p[7]), 0);
@@ -1015,6 +1079,7 @@ main(void)
 		cmocka_unit_test(test_tcp_simultaneous_open),
 		cmocka_unit_test(test_tcp_rst),
 		cmocka_unit_test(test_tcp_invalid),
+		cmocka_unit_test(test_tcp_reopen),
 		cmocka_unit_test(test_tcp_timeouts),
 		cmocka_unit_test(test_configured_timeouts),
 		cmocka_unit_test(test_udp),

@@ -117,6 +117,7 @@ struct m_conn {
 	int state;
 	int synack_by;     /* endpoint that sent the SYN+ACK, or -1 */
 	int crossed;       /* both ends sent a SYN */
+	int reopen;        /* the opener sent a SYN on the open connection */
 	int fin_by[2];     /* [0]: lo, [1]: hi */
 	uint32_t fin_next[2];
 	int fin_acked[2];
@@ -171,6 +172,8 @@ m_tcp(struct m_conn *c, int from, int flags, uint32_t seq, uint32_t ack)
 	int syn = flags & SYN, ackf = flags & ACK, fin = flags & FIN, rst = flags & RST;
 	int fins, acks;
 
+	if (!syn)
+		c->reopen = 0;
 	if (rst)
 		return syn ? -1 : NL_CT_TCP_CLOSE;
 	if (syn && fin)
@@ -193,7 +196,18 @@ m_tcp(struct m_conn *c, int from, int flags, uint32_t seq, uint32_t ack)
 			c->fin_acked[0] = c->fin_acked[1] = 0;
 			return NL_CT_TCP_SYN_SENT;
 		}
+		if (st >= NL_CT_TCP_ESTABLISHED && st <= NL_CT_TCP_LAST_ACK && opener) {
+			c->reopen = 1;
+			return st;
+		}
 		return -1;
+	}
+	if (syn && c->reopen && !opener) { /* SYN+ACK answering a reopening SYN */
+		c->crossed = c->reopen = 0;
+		c->fin_by[0] = c->fin_by[1] = 0;
+		c->fin_acked[0] = c->fin_acked[1] = 0;
+		c->synack_by = from;
+		return NL_CT_TCP_SYN_RECV;
 	}
 	if (syn) { /* SYN+ACK */
 		if ((st == NL_CT_TCP_SYN_SENT && !opener) || st == NL_CT_TCP_SYN_SENT2) {
@@ -333,7 +347,8 @@ test_random_vs_model(void **state)
 						 nl_ct_state_name((unsigned int)c->state));
 			} else {
 				c->state = next;
-				c->expire = now + (uint64_t)m_timeout(next);
+				c->expire = now + (uint64_t)m_timeout(c->reopen ? NL_CT_TCP_SYN_SENT :
+										  next);
 				if (!res.valid || res.state != next)
 					fail_msg("%s: valid %d state %s, model: %s", why, res.valid,
 						 nl_ct_state_name(res.state),
