@@ -188,16 +188,19 @@ fw_packet(struct fw *s, const struct fw_ruleset *rs, struct nl_pkt *p, uint64_t 
 		*c = C_bad_port;
 		return NL_DROP;
 	}
-	/* A SYN from the opener of a connection past its handshake opens its
-	 * tuple again: closed (TIME_WAIT, CLOSE), or open (ESTABLISHED to
-	 * LAST_ACK: the opener lost it). The rules decide, as for a SYN with no
-	 * connection (nl_ct_create() then finds the entry, -EEXIST, and
-	 * nl_ct_update() moves it on to SYN_SENT, or marks it reopened). */
+	/* A SYN that opens the tuple of a connection past its handshake again,
+	 * from either end of a closed one (TIME_WAIT, CLOSE), or from the
+	 * opener of an open one (ESTABLISHED to LAST_ACK: it lost it). The
+	 * rules decide, as for a SYN with no connection (nl_ct_create() then
+	 * finds the entry, -EEXIST, and nl_ct_update() moves it on to
+	 * SYN_SENT, or marks it reopened). */
 	if (cp.kind == NL_CT_K_TCP &&
 	    (cp.tcp_flags & (NL_CT_TCP_SYN | NL_CT_TCP_ACK | NL_CT_TCP_FIN | NL_CT_TCP_RST)) ==
 		    NL_CT_TCP_SYN &&
-	    nl_ct_lookup(s->ct, &cp, now, &res) == NL_CT_FOUND && res.dir == NL_CT_DIR_ORIG &&
-	    res.state >= NL_CT_TCP_ESTABLISHED && res.state <= NL_CT_TCP_CLOSE)
+	    nl_ct_lookup(s->ct, &cp, now, &res) == NL_CT_FOUND &&
+	    (res.state == NL_CT_TCP_TIME_WAIT || res.state == NL_CT_TCP_CLOSE ||
+	     (res.dir == NL_CT_DIR_ORIG && res.state >= NL_CT_TCP_ESTABLISHED &&
+	      res.state <= NL_CT_TCP_LAST_ACK)))
 		return fw_rules(s, rs, p, &pp, &cp, NL_CT_NEW, now, c);
 	status = nl_ct_track(s->ct, &cp, now, &res);
 	if (status == NL_CT_FOUND) {

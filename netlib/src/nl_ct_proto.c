@@ -39,8 +39,11 @@ tcp_syn(struct ct_conn *e, unsigned int side, bool orig, bool ack)
 		if (st == NL_CT_TCP_SYN_SENT2 ||
 		    (st == NL_CT_TCP_SYN_RECV && (orig || (e->flags & CT_F_SIMOPEN))))
 			return (int)st; /* retransmitted */
-		if ((st == NL_CT_TCP_TIME_WAIT || st == NL_CT_TCP_CLOSE) && orig) {
-			e->flags = 0; /* the same end opens the tuple again */
+		if (st == NL_CT_TCP_TIME_WAIT || st == NL_CT_TCP_CLOSE) {
+			/* either end opens the tuple again (RFC 1122 4.2.2.13):
+			 * the SYN's sender is the new connection's opener */
+			e->flags = 0;
+			e->orig_side = (uint8_t)side;
 			return NL_CT_TCP_SYN_SENT;
 		}
 		if (st >= NL_CT_TCP_ESTABLISHED && st <= NL_CT_TCP_LAST_ACK && orig) {

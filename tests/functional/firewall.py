@@ -32,9 +32,10 @@ captures is known.
             number, the rules before stay; 10 reloads while established
             traffic flows lose no packet
   reuse     a SYN that reuses the tuple of a connection closed by a RST is a
-            new connection: the rules decide (v1 allows it, v2 denies it); so
-            is a SYN from the client of an established connection (it lost
-            it), and the server's answer starts the connection again
+            new connection: the rules decide (v1 allows it, v2 denies it), also
+            when it comes from the other end; so is a SYN from the client of
+            an established connection (it lost it), and the server's answer
+            starts the connection again
 
 Every expected verdict, counter and capture is written below by hand from
 the rules and the frames; nothing is taken from the firewall's output.
@@ -129,6 +130,15 @@ def web3(flags, seq, ack=0, out=False):
     return inside(IP(src=A, dst=WEB), TCP(sport=40021, dport=80, flags=flags, seq=seq, ack=ack))
 
 
+# a connection (sport 40022) closed by a RST from the server, whose tuple the
+# server then opens itself
+def web4(flags, seq, ack=0, out=False):
+    if out:
+        return outside(IP(src=WEB, dst=A), TCP(sport=80, dport=40022, flags=flags, seq=seq,
+                                               ack=ack))
+    return inside(IP(src=A, dst=WEB), TCP(sport=40022, dport=80, flags=flags, seq=seq, ack=ack))
+
+
 # (name, port it enters, frame, expected: out port or None, counter, rule number or None)
 STEPS = [
     ("TCP SYN inside -> web:80", 0, SYN, 1, "allowed_new", 1),
@@ -214,6 +224,11 @@ STEPS = [
     ("the new connection's ACK", 0, web3("A", 9001, 4001), 1, "established", None),
     ("the new connection's data", 1, web3("PA", 4001, 9001, out=True), 0, "established",
      None),
+    ("TCP SYN inside -> web:80 from port 40022", 0, web4("S", 2000), 1, "allowed_new", 1),
+    ("its SYN+ACK", 1, web4("SA", 6000, 2001, out=True), 0, "established", None),
+    ("a RST from web closes it", 1, web4("R", 6001, out=True), 0, "established", None),
+    ("web opens the tuple itself: the rules of port 1 decide (none matches)", 1,
+     web4("S", 7000, out=True), None, "no_match", None),
 ]
 
 

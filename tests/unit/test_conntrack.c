@@ -196,7 +196,6 @@ test_tcp_rst(void **state)
 	assert_int_equal(fw(ct, &p, 0, &r), NL_CT_NEW);
 	expect_ok(ct, S_(RST | ACK, 0, 101), 1, NL_CT_DIR_REPLY, NL_CT_TCP_CLOSE);
 	expect_invalid(ct, C_(ACK, 101, 1), 2, NL_CT_TCP_CLOSE);
-	expect_invalid(ct, S_(SYN, 1, 0), 2, NL_CT_TCP_CLOSE); /* only the opener reopens */
 	expect_ok(ct, C_(RST, 101, 0), 3, NL_CT_DIR_ORIG, NL_CT_TCP_CLOSE);
 	/* The same client opens the same tuple again. */
 	expect_ok(ct, C_(SYN, 9000, 0), 4, NL_CT_DIR_ORIG, NL_CT_TCP_SYN_SENT);
@@ -218,8 +217,22 @@ test_tcp_rst(void **state)
 	expect_ok(ct, C_(FIN | ACK, 101, 501), 1, NL_CT_DIR_ORIG, NL_CT_TCP_FIN_WAIT);
 	expect_ok(ct, S_(FIN | ACK, 501, 102), 2, NL_CT_DIR_REPLY, NL_CT_TCP_LAST_ACK);
 	expect_ok(ct, C_(ACK, 102, 502), 3, NL_CT_DIR_ORIG, NL_CT_TCP_TIME_WAIT);
-	expect_invalid(ct, S_(SYN, 1, 0), 4, NL_CT_TCP_TIME_WAIT);
 	expect_ok(ct, C_(SYN, 5000, 0), 5, NL_CT_DIR_ORIG, NL_CT_TCP_SYN_SENT);
+	nl_ct_free(ct);
+
+	/* The other end may open the tuple too (RFC 1122 4.2.2.13; SIP between
+	 * two port 5060s): the SYN's sender is the opener of the new connection. */
+	ct = table(64);
+	handshake(ct, c, s, 0);
+	expect_ok(ct, C_(FIN | ACK, 101, 501), 1, NL_CT_DIR_ORIG, NL_CT_TCP_FIN_WAIT);
+	expect_ok(ct, S_(FIN | ACK, 501, 102), 2, NL_CT_DIR_REPLY, NL_CT_TCP_LAST_ACK);
+	expect_ok(ct, C_(ACK, 102, 502), 3, NL_CT_DIR_ORIG, NL_CT_TCP_TIME_WAIT);
+	expect_ok(ct, S_(SYN, 8000, 0), 4, NL_CT_DIR_ORIG, NL_CT_TCP_SYN_SENT);
+	expect_ok(ct, C_(SYN | ACK, 6000, 8001), 5, NL_CT_DIR_REPLY, NL_CT_TCP_SYN_RECV);
+	expect_ok(ct, S_(ACK, 8001, 6001), 6, NL_CT_DIR_ORIG, NL_CT_TCP_ESTABLISHED);
+	expect_ok(ct, S_(RST, 8001, 0), 7, NL_CT_DIR_ORIG, NL_CT_TCP_CLOSE);
+	expect_ok(ct, C_(SYN, 9000, 0), 8, NL_CT_DIR_ORIG, NL_CT_TCP_SYN_SENT);
+	expect_ok(ct, S_(SYN | ACK, 700, 9001), 9, NL_CT_DIR_REPLY, NL_CT_TCP_SYN_RECV);
 	nl_ct_free(ct);
 }
 

@@ -189,7 +189,8 @@ m_tcp(struct m_conn *c, int from, int flags, uint32_t seq, uint32_t ack)
 			return st;
 		if (st == NL_CT_TCP_SYN_RECV && (opener || c->crossed))
 			return st;
-		if ((st == NL_CT_TCP_TIME_WAIT || st == NL_CT_TCP_CLOSE) && opener) {
+		if (st == NL_CT_TCP_TIME_WAIT || st == NL_CT_TCP_CLOSE) {
+			c->orig = from; /* either end: the new opener */
 			c->crossed = 0;
 			c->synack_by = -1;
 			c->fin_by[0] = c->fin_by[1] = 0;
@@ -341,6 +342,8 @@ test_random_vs_model(void **state)
 				next = reply ? NL_CT_UDP_REPLIED : c->state;
 			else
 				next = req == !reply ? (req ? c->state : NL_CT_ICMP_REPLIED) : -1;
+			if (next >= 0)
+				reply = a != c->orig; /* a SYN may have made a new opener */
 			if (res.dir != (reply ? NL_CT_DIR_REPLY : NL_CT_DIR_ORIG))
 				fail_msg("%s: dir %d", why, res.dir);
 			if (next < 0) {
