@@ -56,7 +56,7 @@ struct core_mbuf_meta {
 	uint8_t step;   /* position in the chain */
 	uint8_t in_port;
 	uint16_t role;  /* role to deliver to next */
-	uint8_t unread; /* 1: received unread (core.rx_parse), hash not computed */
+	uint8_t unread; /* 1: hash not computed (received unread, core.rx_parse; or made by an NF) */
 	uint8_t pad;
 	uint32_t hash;  /* flow hash */
 	uint32_t buf;   /* buffer index in its pool region: set when the pool is

@@ -398,8 +398,9 @@ deliver(struct dp *dp, struct rte_mbuf **m, const uint16_t *role, const uint32_t
 	stages_flush(dp);
 }
 
-/* The flow hash of a frame received unread (rx_unread()), read now that
- * another role is to get it; false when the frame is malformed. */
+/* The flow hash of a frame received unread (rx_unread()) or made by an NF
+ * (alloc_refill()), read now that another role is to get it; false when
+ * the frame is malformed. */
 static bool
 read_late(struct rte_mbuf *m, struct core_mbuf_meta *meta)
 {
@@ -686,10 +687,12 @@ alloc_refill(struct dp *dp)
 			for (j = 0; j < room; j++) {
 				struct core_mbuf_meta *meta = core_meta(m[j]);
 
+				/* what the NF writes in it is read if it goes to a
+				 * role (read_late()): its flow hash picks the instance */
 				meta->chain = CORE_CHAIN_NONE;
 				meta->step = 0;
 				meta->in_port = 0;
-				meta->unread = 0;
+				meta->unread = 1;
 				meta->hash = 0;
 				memset(&d[j], 0, sizeof(d[j]));
 				d[j].buf = meta->buf;

@@ -14,6 +14,9 @@ lcores with the smallest alloc ring (16), where the NF often waits for the
 core to refill it. Then, with port 0 replaying a pcap endlessly, nf_dup is
 killed with SIGKILL while it holds buffers (rx ring, alloc ring, copies):
 the core must take them all back — pool0_free == pool0_total at exit.
+Last, nf_dup sends its copies to role 2 (--to-role), served by two bridges
+with placement by flow hash: the copies of the input's many flows must reach
+both (the core reads a made packet's headers when it goes to a role).
 """
 
 import os
@@ -189,6 +192,42 @@ def run_replay(env, chk, tag, frames, core_extra="", split_lcores=False):
            err or "")
 
 
+def run_to_role(env, chk, frames):
+    """Copies sent to a role of two instances (nf_dup --to-role 2, two bridges,
+    placement by flow hash): the core reads a copy's headers when it goes to the
+    role, so the copies of many flows spread over both instances, as their
+    originals' flows would (a made packet has no flow hash of its own)."""
+    tag = "alloc-to-role"
+    chk.section(f"{tag}: the copies go to role 2, two bridges, placement by flow hash")
+    in_pcap, empty = env.path(f"{tag}-in.pcap"), env.path(f"{tag}-empty.pcap")
+    pcaps.write(in_pcap, frames)
+    pcaps.write(empty, [])
+    head = CONFIG_HEAD.replace("core = {\n", 'core = {\n  placement = "hash";\n')
+    core = Core(env, tag, head + CONFIG,
+                [f"net_pcap0,rx_pcap={in_pcap}", f"net_pcap1,rx_pcap={empty},"
+                 f"tx_pcap={env.path(f'{tag}-out1.pcap')}"], wait_nfs=3)
+    err = core.start_ready()
+    if not chk.ok(err is None, f"{tag}: core starts", err or ""):
+        return
+    nfs = [Nf(env, core, nvenv.BRIDGE_BIN, 2, name=f"bridge{i}") for i in range(2)]
+    nfs.append(Nf(env, core, NF_DUP_BIN, ROLE, app_args=["--to-role", "2"], name="nf_dup"))
+    for nf in nfs:
+        err = nf.start_attached()
+        if not chk.ok(err is None, f"{tag}: {nf.name} attaches", err or ""):
+            stop_all(PcapRun(), core, nfs)
+            return
+    n = len(frames)
+    ok, live = wait_done(core, n, 2 * n)
+    chk.ok(ok, f"{tag}: {n} packets in, {2 * n} out of port 1", str(live))
+    got = [live.get(f"nf{nf.id}_rx") for nf in nfs[:2]]
+    chk.ok(sum(got) == n and min(got) > 0,
+           f"{tag}: the {n} copies spread over both instances of role 2 ({got})",
+           f"bridges' nf<I>_rx {got}")
+    res = PcapRun()
+    stop_all(res, core, nfs)
+    chk.eq(res.core_rc, 0, f"{tag}: core exits 0 on SIGINT")
+
+
 def run_kill(env, chk, frames):
     """nf_dup killed with SIGKILL mid-traffic: the core takes every buffer back."""
     tag = "alloc-kill"
@@ -244,7 +283,7 @@ def main():
     chk = check.Checker("alloc")
     nvenv.require_root(chk)
     nvenv.require_hugepages(chk)
-    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, NF_DUP_BIN])
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, NF_DUP_BIN, nvenv.BRIDGE_BIN])
     # Every kind the core lets through (malformed IPv4 is dropped at RX), 64..1500 bytes.
     frames = [p.frame for p in traffic.mixed_traffic(seed=2024, nb_flows=120)
               if p.kind != "malformed"]
@@ -253,6 +292,7 @@ def main():
     run_replay(env, chk, "alloc", frames)
     run_replay(env, chk, "alloc-2lcores", frames, core_extra="  alloc_ring_size = 16;\n",
                split_lcores=True)
+    run_to_role(env, chk, frames)
     run_kill(env, chk, frames[:64])
     env.done(chk)
 

@@ -22,6 +22,8 @@
  *   dup_too_big     packets not copied: longer than a fresh buffer's room
  *   dup_emit_fail   copies not emitted: the ring to the core stayed full
  *                   (their buffers stay with the NF until it detaches)
+ *
+ * --to-role R sends the copies to role R (nl_to_role()) instead of port 1.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +41,7 @@ static const uint8_t dup_mark_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x99 };
 /* Counters shared by the queue threads: atomic adds. */
 struct dup {
 	uint64_t wait_ns;
+	long to_role; /* -1: copies go out of port 1 */
 	uint64_t copies;
 	uint64_t alloc_fail;
 	uint64_t too_big;
@@ -65,6 +68,7 @@ dup_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 {
 	struct dup *d = calloc(1, sizeof(*d));
 	unsigned long us = DUP_DEFAULT_WAIT_US;
+	long role = -1;
 	char *end;
 	int i;
 
@@ -81,6 +85,16 @@ dup_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 				free(d);
 				return -EINVAL;
 			}
+		} else if (strcmp(argv[i], "--to-role") == 0 && i + 1 < argc) {
+			errno = 0;
+			role = strtol(argv[++i], &end, 10);
+			if (errno != 0 || *end != '\0' || end == argv[i] || role < 0 ||
+			    role > 65535) {
+				fprintf(stderr, "nf_dup: --to-role: '%s' is not 0..65535\n",
+					argv[i]);
+				free(d);
+				return -EINVAL;
+			}
 		} else {
 			fprintf(stderr, "nf_dup: unknown option '%s'\n", argv[i]);
 			free(d);
@@ -88,6 +102,7 @@ dup_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 		}
 	}
 	d->wait_ns = (uint64_t)us * 1000u;
+	d->to_role = role;
 	*state = d;
 	return 0;
 }
@@ -146,7 +161,8 @@ dup_pkt(struct nl_pkt *p, void *state)
 		c->len = p->len;
 		if (c->len >= 12)
 			memcpy(c->data + 6, dup_mark_mac, sizeof(dup_mark_mac));
-		action = nl_out(c, DUP_OUT_PORT);
+		action = d->to_role >= 0 ? nl_to_role(c, (unsigned int)d->to_role) :
+					   nl_out(c, DUP_OUT_PORT);
 	}
 	if (emit_wait(d, p->q, c, action) < 0)
 		count(&d->emit_fail);
@@ -170,7 +186,8 @@ dup_stats(void *state, FILE *f)
 static const struct nl_nf dup_nf = {
 	.name = "nf_dup",
 	.usage = "  --wait-us US   wait at most US microseconds for a fresh buffer or for\n"
-		 "                 room on the ring to the core (default 5000000)\n",
+		 "                 room on the ring to the core (default 5000000)\n"
+		 "  --to-role R    send the copies to role R instead of port 1\n",
 	.init = dup_init,
 	.pkt = dup_pkt,
 	.stats = dup_stats,
