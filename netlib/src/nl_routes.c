@@ -440,8 +440,10 @@ read_lines(struct loader *ld, FILE *f, bool flows)
 			break;
 		}
 	}
-	if (rc >= 0 && ferror(f))
-		rc = fail(-EIO, ld->err, ld->errlen, "%s: read error", ld->name);
+	if (rc >= 0 && ferror(f)) { /* getline() said why: EISDIR for a directory, EIO... */
+		rc = errno > 0 ? -errno : -EIO;
+		fail(rc, ld->err, ld->errlen, "%s: %s", ld->name, strerror(-rc));
+	}
 	free(buf);
 	return rc < 0 ? rc : 0;
 }

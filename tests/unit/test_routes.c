@@ -582,6 +582,14 @@ test_load_from_path(void **st)
 	assert_int_equal(errno, ENOENT);
 	snprintf(want, sizeof(want), "%s: No such file or directory", path);
 	assert_string_equal(err, want);
+
+	/* A directory opens, but reading it fails: the message says why. */
+	errno = 0;
+	assert_null(nl_routes_load_lpm(".", err, sizeof(err)));
+	assert_int_equal(errno, EISDIR);
+	assert_string_equal(err, ".: Is a directory");
+	assert_null(nl_routes_load_flows(".", err, sizeof(err)));
+	assert_string_equal(err, ".: Is a directory");
 }
 
 int
