@@ -398,8 +398,32 @@ l3fwd_swap(struct nl_ctx *ctx, struct l3fwd *s, struct l3fwd_table *t, const cha
 			s->hash_mode ? "flows" : "routes", t->rt->nb_nh, from);
 }
 
-/* SIGHUP (or the reload command): the file again, into a new table that
- * replaces the one in use whole. */
+/* The table in use with its next hops resolved again (out ports' MACs, which
+ * ports exist) against the core engine attached to now: new hops[] beside the
+ * old ones, the same routes. */
+static int
+l3fwd_rehop(struct nl_ctx *ctx, struct l3fwd *s)
+{
+	struct l3fwd_table *old = s->tab, *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return -ENOMEM;
+	t->rt = old->rt;
+	if (l3fwd_hops(t, ctx, s->prog, s->file) < 0) {
+		free(t);
+		return -ENOMEM;
+	}
+	__atomic_store_n(&s->tab, t, __ATOMIC_RELEASE);
+	nl_quiesce(ctx); /* no queue thread still reads the old hops[] */
+	old->rt = NULL;  /* the new table's now */
+	l3fwd_table_free(old);
+	return 0;
+}
+
+/* SIGHUP (or the reload command, or a re-attach): the file again, into a new
+ * table that replaces the one in use whole. If the file does not load, the
+ * routes in use stay, with their next hops resolved again: after a re-attach
+ * the core may be another one, with other port MACs or fewer ports. */
 static int
 l3fwd_reload(struct nl_ctx *ctx, void *state)
 {
@@ -408,8 +432,10 @@ l3fwd_reload(struct nl_ctx *ctx, void *state)
 	int rc;
 
 	t = l3fwd_table_load(s, ctx, NULL, s->file, NULL, &rc);
-	if (t == NULL)
+	if (t == NULL) {
+		l3fwd_rehop(ctx, s);
 		return rc;
+	}
 	l3fwd_swap(ctx, s, t, s->file, NULL);
 	return 0;
 }

@@ -27,7 +27,6 @@ Every expected verdict and counter below is written by hand.
 """
 
 import os
-import struct
 import sys
 import time
 
@@ -38,57 +37,19 @@ from scapy.layers.inet import IP, TCP  # noqa: E402
 from nvtest import check, ctl  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import Nf  # noqa: E402
-from nvtest.rawnf import (ABI_VERSION, NF_RUNNING, POOL_HDR, POOL_MAGIC,  # noqa: E402
-                          PRIV_MAGIC, PRIV_NF_STATE_OFF)
+from nvtest.rawnf import NF_RUNNING, PRIV_NF_STATE_OFF  # noqa: E402
+from nvtest.regions import NB_PORTS_OFF, Regions  # noqa: E402
 from nvtest.fwframes import CONFIG, inside  # noqa: E402
 from nvtest.twoport import TwoPorts  # noqa: E402
 
 RULES = "allow all\n"
 # valid only on a core with port 1
 RULES_PORT1 = "in 1 deny all\nallow all\n"
-NB_PORTS_OFF = POOL_HDR.size - 4  # the last field of the pool header
 A, B = "10.0.1.2", "10.0.2.80"
 
 
 def syn(sport):
     return inside(IP(src=A, dst=B), TCP(sport=sport, dport=80, flags="S", seq=1))
-
-
-class Regions:
-    """The pool and private regions a process maps, written through /proc/PID/mem."""
-
-    def __init__(self, pid):
-        self.pid = pid
-        self.pool = self.priv = None
-        with open(f"/proc/{pid}/maps") as f:
-            maps = f.read().splitlines()
-        with open(f"/proc/{pid}/mem", "rb") as mem:
-            for line in maps:
-                addr, perms = line.split()[:2]
-                if not perms.startswith("rw") or perms[3] != "s":
-                    continue
-                start = int(addr.split("-")[0], 16)
-                try:
-                    mem.seek(start)
-                    magic, version = struct.unpack("<II", mem.read(8))
-                except OSError:
-                    continue
-                if version != ABI_VERSION:
-                    continue
-                if magic == POOL_MAGIC:
-                    self.pool = start
-                elif magic == PRIV_MAGIC:
-                    self.priv = start
-
-    def write_u32(self, addr, value):
-        with open(f"/proc/{self.pid}/mem", "r+b", buffering=0) as mem:
-            mem.seek(addr)
-            mem.write(struct.pack("<I", value))
-
-    def read_u32(self, addr):
-        with open(f"/proc/{self.pid}/mem", "rb", buffering=0) as mem:
-            mem.seek(addr)
-            return struct.unpack("<I", mem.read(4))[0]
 
 
 def count(nf, needle):
