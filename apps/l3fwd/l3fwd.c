@@ -25,7 +25,7 @@
  * is refused and the old table stays.
  *
  * Commands (netvmctl nf cmd, docs/l3fwd.md): `routes load` replaces the table
- * the same way; `routes add|del` change one route of the LPM table in use, in
+ * the same way; `routes add|replace|del` change one route of the LPM table in use, in
  * place, while the queue threads go on looking up in it without a lock:
  * nl_lpm (nl_lpm6) writes each entry with one atomic store, so a packet is
  * routed by the table before or after the change, and keeps a group it
@@ -440,7 +440,7 @@ l3fwd_reload(struct nl_ctx *ctx, void *state)
 	return 0;
 }
 
-/* ---- single routes: `routes add|del|list|show` (LPM mode, either family) ---- */
+/* ---- single routes: `routes add|replace|del|list|show` (LPM mode, either family) ---- */
 
 /* One route in the route-file format: "PREFIX/LEN PORT MAC". */
 static void
@@ -461,60 +461,89 @@ l3fwd_rule_get(const struct nl_routes *rt, const struct nl_route *r, uint16_t *n
 				nl_lpm_rule_get(rt->lpm, r->prefix, r->depth, nh);
 }
 
-/* `routes add PREFIX PORT [MAC]`: the words are one line of a route file. */
+/* The words of `routes add|replace PREFIX PORT [MAC]`, one line of a route
+ * file, into @r: 0, or -EINVAL after saying why. */
 static int
-l3fwd_route_add(struct nl_ctx *ctx, struct l3fwd_table *t, struct nl_cmd *cmd)
+l3fwd_route_words(struct nl_ctx *ctx, struct nl_cmd *cmd, const char *what, struct nl_route *r)
 {
 	char line[160], why[256];
 	uint8_t mac[6];
-	struct nl_route r;
-	int64_t idx;
-	uint16_t old;
 	int rc, i, n = 0;
 
 	if (cmd->argc < 4 || cmd->argc > 5) {
-		fprintf(cmd->out, "usage: routes add PREFIX/LEN PORT [NEXTHOP_MAC]\n");
+		fprintf(cmd->out, "usage: routes %s PREFIX/LEN PORT [NEXTHOP_MAC]\n", what);
 		return -EINVAL;
 	}
 	for (i = 2; i < cmd->argc; i++) {
 		/* a route file's comment would drop the rest of the words unsaid */
 		if (strchr(cmd->argv[i], '#') != NULL) {
-			fprintf(cmd->out, "routes add: unexpected '%s' (a command has no "
-				"comment; want PREFIX/LEN PORT [NEXTHOP_MAC])\n", cmd->argv[i]);
+			fprintf(cmd->out, "routes %s: unexpected '%s' (a command has no "
+				"comment; want PREFIX/LEN PORT [NEXTHOP_MAC])\n", what, cmd->argv[i]);
 			return -EINVAL;
 		}
 		if (n < (int)sizeof(line))
 			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s ", cmd->argv[i]);
 	}
-	rc = n >= (int)sizeof(line) ? -E2BIG : nl_routes_parse_route(line, &r, why, sizeof(why));
+	rc = n >= (int)sizeof(line) ? -E2BIG : nl_routes_parse_route(line, r, why, sizeof(why));
 	if (rc != 1) { /* 0: words of white space alone (\v, \f) */
-		fprintf(cmd->out, "routes add: %s\n", rc == -E2BIG ? "too long" : rc == 0 ?
-			"usage: routes add PREFIX/LEN PORT [NEXTHOP_MAC]" : why);
+		if (rc == 0)
+			snprintf(why, sizeof(why), "usage: routes %s PREFIX/LEN PORT [NEXTHOP_MAC]",
+				 what);
+		fprintf(cmd->out, "routes %s: %s\n", what, rc == -E2BIG ? "too long" : why);
 		return -EINVAL;
 	}
-	if (r.nh.port >= nl_nb_ports(ctx) || nl_port_mac(ctx, r.nh.port, mac) != 0) {
-		fprintf(cmd->out, "routes add: port %u: the core engine has %u port(s)\n",
-			r.nh.port, nl_nb_ports(ctx));
+	if (r->nh.port >= nl_nb_ports(ctx) || nl_port_mac(ctx, r->nh.port, mac) != 0) {
+		fprintf(cmd->out, "routes %s: port %u: the core engine has %u port(s)\n", what,
+			r->nh.port, nl_nb_ports(ctx));
 		return -EINVAL;
 	}
-	if (l3fwd_rule_get(t->rt, &r, &old) == 0) {
-		fprintf(cmd->out, "routes add: ");
-		l3fwd_route_print(cmd->out, &r, &t->rt->nh[old]);
-		fprintf(cmd->out, " is in the table already (routes del it first)\n");
-		return -EEXIST;
-	}
-	idx = nl_routes_nexthop(t->rt, &r.nh);
+	return 0;
+}
+
+/* The index of @r's next hop in hops[], resolved before any route uses it;
+ * a negative errno after saying why. */
+static int64_t
+l3fwd_route_hop(struct nl_ctx *ctx, struct l3fwd_table *t, struct nl_cmd *cmd,
+		const char *what, const struct nl_route *r)
+{
+	int64_t idx = nl_routes_nexthop(t->rt, &r->nh);
+
 	if (idx < 0) {
-		fprintf(cmd->out, "routes add: %s\n", idx == -ENOSPC ?
+		fprintf(cmd->out, "routes %s: %s\n", what, idx == -ENOSPC ?
 			"too many next hops (at most 65536 distinct PORT/MAC pairs)" :
 			strerror((int)-idx));
-		return (int)idx;
+		return idx;
 	}
 	if ((uint32_t)idx == t->nb_hops) { /* a new next hop, before any route uses it */
 		l3fwd_hop_set(t, ctx, (uint32_t)idx);
 		t->nb_hops++;
 		__atomic_thread_fence(__ATOMIC_RELEASE);
 	}
+	return idx;
+}
+
+/* `routes add PREFIX PORT [MAC]`: the words are one line of a route file. */
+static int
+l3fwd_route_add(struct nl_ctx *ctx, struct l3fwd_table *t, struct nl_cmd *cmd)
+{
+	struct nl_route r;
+	int64_t idx;
+	uint16_t old;
+	int rc;
+
+	rc = l3fwd_route_words(ctx, cmd, "add", &r);
+	if (rc < 0)
+		return rc;
+	if (l3fwd_rule_get(t->rt, &r, &old) == 0) {
+		fprintf(cmd->out, "routes add: ");
+		l3fwd_route_print(cmd->out, &r, &t->rt->nh[old]);
+		fprintf(cmd->out, " is in the table already (routes replace it, or routes del it "
+			"first)\n");
+		return -EEXIST;
+	}
+	idx = l3fwd_route_hop(ctx, t, cmd, "add", &r);
+	if (idx < 0)
+		return (int)idx;
 	rc = r.family == 6 ? nl_lpm6_add(t->rt->lpm6, r.prefix6, r.depth, (uint16_t)idx) :
 			     nl_lpm_add(t->rt->lpm, r.prefix, r.depth, (uint16_t)idx);
 	if (rc < 0) {
@@ -527,6 +556,42 @@ l3fwd_route_add(struct nl_ctx *ctx, struct l3fwd_table *t, struct nl_cmd *cmd)
 	}
 	t->rt->nb_entries++;
 	fprintf(cmd->out, "added ");
+	l3fwd_route_print(cmd->out, &r, &r.nh);
+	fprintf(cmd->out, "\n");
+	return 0;
+}
+
+/* `routes replace PREFIX PORT [MAC]`: a route in the table gets another next
+ * hop in place; its addresses go by the old next hop or the new one, never
+ * by a shorter prefix meanwhile (as between a del and an add). */
+static int
+l3fwd_route_replace(struct nl_ctx *ctx, struct l3fwd_table *t, struct nl_cmd *cmd)
+{
+	struct nl_route r;
+	int64_t idx;
+	uint16_t old;
+	int rc;
+
+	rc = l3fwd_route_words(ctx, cmd, "replace", &r);
+	if (rc < 0)
+		return rc;
+	if (l3fwd_rule_get(t->rt, &r, &old) < 0) {
+		fprintf(cmd->out, "routes replace: no route %s in the table (routes add it)\n",
+			cmd->argv[2]);
+		return -ENOENT;
+	}
+	idx = l3fwd_route_hop(ctx, t, cmd, "replace", &r);
+	if (idx < 0)
+		return (int)idx;
+	rc = r.family == 6 ? nl_lpm6_replace(t->rt->lpm6, r.prefix6, r.depth, (uint16_t)idx) :
+			     nl_lpm_replace(t->rt->lpm, r.prefix, r.depth, (uint16_t)idx);
+	if (rc < 0) {
+		fprintf(cmd->out, "routes replace: %s\n", strerror(-rc));
+		return rc;
+	}
+	fprintf(cmd->out, "replaced ");
+	l3fwd_route_print(cmd->out, &r, &t->rt->nh[old]);
+	fprintf(cmd->out, " by ");
 	l3fwd_route_print(cmd->out, &r, &r.nh);
 	fprintf(cmd->out, "\n");
 	return 0;
@@ -694,7 +759,7 @@ l3fwd_route_show(const struct l3fwd_table *t, struct nl_cmd *cmd)
 	return 0;
 }
 
-/* `routes add|del|list|show`, on the LPM table in use. */
+/* `routes add|replace|del|list|show`, on the LPM table in use. */
 static int
 l3fwd_route_cmd(struct nl_ctx *ctx, struct l3fwd *s, struct nl_cmd *cmd)
 {
@@ -708,14 +773,16 @@ l3fwd_route_cmd(struct nl_ctx *ctx, struct l3fwd *s, struct nl_cmd *cmd)
 	}
 	if (strcmp(what, "add") == 0)
 		return l3fwd_route_add(ctx, t, cmd);
+	if (strcmp(what, "replace") == 0)
+		return l3fwd_route_replace(ctx, t, cmd);
 	if (strcmp(what, "del") == 0)
 		return l3fwd_route_del(ctx, t, cmd);
 	if (strcmp(what, "list") == 0 && cmd->argc == 2)
 		return l3fwd_route_list(t, cmd);
 	if (strcmp(what, "show") == 0 && cmd->argc == 3)
 		return l3fwd_route_show(t, cmd);
-	fprintf(cmd->out, "usage: routes load [NAME] | add PREFIX PORT [MAC] | del PREFIX | "
-		"list | show ADDRESS|PREFIX\n");
+	fprintf(cmd->out, "usage: routes load [NAME] | add PREFIX PORT [MAC] | replace PREFIX PORT "
+		"[MAC] | del PREFIX | list | show ADDRESS|PREFIX\n");
 	return -EINVAL;
 }
 
@@ -738,7 +805,7 @@ l3fwd_command(struct nl_ctx *ctx, void *state, struct nl_cmd *cmd)
 		return l3fwd_route_cmd(ctx, s, cmd);
 	if (cmd->argc < 2 || cmd->argc > 3) {
 		fprintf(cmd->out, "usage: routes load [NAME] | add PREFIX PORT [MAC] | "
-			"del PREFIX | list | show ADDRESS|PREFIX\n");
+			"replace PREFIX PORT [MAC] | del PREFIX | list | show ADDRESS|PREFIX\n");
 		return -EINVAL;
 	}
 	name = cmd->argc == 3 ? cmd->argv[2] : "routes";
@@ -848,6 +915,8 @@ static const struct nl_nf l3fwd = {
 	.commands = "routes load [NAME]          put the route (flow) file sent as data in force "
 		    "(netvmctl -f FILE)\n"
 		    "routes add PREFIX PORT [MAC] add one route to the table in use (LPM mode)\n"
+		    "routes replace PREFIX PORT [MAC] give a route of the table in use another "
+		    "next hop (LPM mode)\n"
 		    "routes del PREFIX            delete one route from the table in use (LPM mode)\n"
 		    "routes list                  every route, in the route-file format (LPM mode)\n"
 		    "routes show ADDRESS|PREFIX   the route an address takes, or a prefix's "

@@ -64,6 +64,15 @@ int nl_lpm_add(struct nl_lpm *lpm, uint32_t ip, uint8_t depth, uint16_t nh);
 int nl_lpm_del(struct nl_lpm *lpm, uint32_t ip, uint8_t depth);
 
 /*
+ * Give prefix @ip/@depth, already in the table, next hop @nh in place: each
+ * entry it wrote is stored once with the new next hop, so a lookup meanwhile
+ * answers the old next hop or the new one, never another prefix's or none.
+ * Returns 0, -EINVAL if @depth > 32, or -ENOENT if that prefix is not in the
+ * table. No group is taken or given up.
+ */
+int nl_lpm_replace(struct nl_lpm *lpm, uint32_t ip, uint8_t depth, uint16_t nh);
+
+/*
  * Groups unlinked by nl_lpm_del() and not reusable yet; returns their
  * number (0: nothing to reclaim). It cannot fail.
  */

@@ -70,6 +70,13 @@ int nl_lpm6_add(struct nl_lpm6 *lpm, const uint8_t ip[16], uint8_t depth, uint16
  */
 int nl_lpm6_del(struct nl_lpm6 *lpm, const uint8_t ip[16], uint8_t depth);
 
+/*
+ * Give prefix @ip/@depth, already in the table, next hop @nh in place (as
+ * nl_lpm_replace()). Returns 0, -EINVAL if @depth > 128, or -ENOENT if that
+ * prefix is not in the table.
+ */
+int nl_lpm6_replace(struct nl_lpm6 *lpm, const uint8_t ip[16], uint8_t depth, uint16_t nh);
+
 /* Groups unlinked by nl_lpm6_del() and not reusable yet; it cannot fail. */
 uint32_t nl_lpm6_pending(const struct nl_lpm6 *lpm);
 

@@ -277,6 +277,30 @@ nl_lpm_del(struct nl_lpm *lpm, uint32_t ip, uint8_t depth)
 }
 
 int
+nl_lpm_replace(struct nl_lpm *lpm, uint32_t ip, uint8_t depth, uint16_t nh)
+{
+	uint32_t slot, val, i24, e;
+
+	if (depth > 32)
+		return -EINVAL;
+	ip &= lpm_mask(depth);
+	slot = rule_find(lpm, ip, depth);
+	if (slot == LPM_RULE_NONE)
+		return -ENOENT;
+	lpm_rules_at(&lpm->rules, slot)->nh = nh;
+	/* The entries of this very prefix: those of its length in its range. */
+	val = E_VALID | (uint32_t)depth << E_DEPTH_SHIFT | nh;
+	i24 = ip >> 8;
+	if (depth <= 24) {
+		fill_tbl24(lpm, i24, 1u << (24 - depth), depth, val, true);
+		return 0;
+	}
+	e = lpm->tbl24[i24];
+	fill_tbl8(lpm_group(lpm, E_VAL(e)) + (ip & 0xff), 1u << (32 - depth), depth, val, true);
+	return 0;
+}
+
+int
 nl_lpm_rule_get(const struct nl_lpm *lpm, uint32_t ip, uint8_t depth, uint16_t *nh)
 {
 	uint32_t slot;

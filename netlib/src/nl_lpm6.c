@@ -323,6 +323,34 @@ nl_lpm6_del(struct nl_lpm6 *lpm, const uint8_t ip[16], uint8_t depth)
 }
 
 int
+nl_lpm6_replace(struct nl_lpm6 *lpm, const uint8_t ip[16], uint8_t depth, uint16_t nh)
+{
+	uint32_t *slot, slot_id, val;
+	unsigned int k, last;
+	uint8_t p[16];
+
+	if (depth > 128)
+		return -EINVAL;
+	nl_lpm6_mask(p, ip, depth);
+	slot_id = rule_find(lpm, p, depth);
+	if (slot_id == LPM_RULE_NONE)
+		return -ENOENT;
+	lpm_rules_at(&lpm->rules, slot_id)->nh = nh;
+	/* The entries of this very prefix: those of its length in its range. */
+	val = E_VALID | (uint32_t)depth << E_DEPTH_SHIFT | nh;
+	slot = &lpm->tbl16[tbl16_index(p)];
+	if (depth <= FIRST_DEPTH) {
+		fill(lpm, slot, 1u << (FIRST_DEPTH - depth), depth, val, true);
+		return 0;
+	}
+	last = last_byte(depth); /* the prefix's groups all exist */
+	for (k = FIRST_BYTES; k <= last; k++)
+		slot = &group_of(lpm, E_VAL(*slot))[p[k]];
+	fill(lpm, slot, 1u << (8 * (last + 1) - depth), depth, val, true);
+	return 0;
+}
+
+int
 nl_lpm6_rule_get(const struct nl_lpm6 *lpm, const uint8_t ip[16], uint8_t depth,
 		 uint16_t *nh)
 {

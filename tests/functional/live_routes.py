@@ -8,13 +8,16 @@ frames go to three networks: 10.1/16 (A), 10.2.0/24 (B) and 10.2.128/17
 (C); the start-up routes send 10.1/16 and 10.2/16 out of port 1.
 
   one route   `routes add 10.2.0.0/24 2` moves exactly the B frames to port
-              2, `routes del` moves them back; `routes show` and `routes
-              list` say what the test added
+              2, `routes replace` moves them to port 1 and back, `routes
+              del` moves them back; `routes show` and `routes list` say
+              what the test added
   refused     a bad prefix, host bits, an unknown port, a port out of range,
               a route already there, a del of a missing route: exit 1 with
               the reason, `routes list` and the traffic unchanged
-  100 changes while a thread sends frames in a closed loop: every frame
-              port 0 received left by port 1 or 2, none dropped
+  150 changes while a thread sends frames in a closed loop (adds, dels and
+              replaces of 10.1/16's next hop, which has no shorter prefix
+              under it): every frame port 0 received left by port 1 or 2,
+              none dropped
   200 000     a 200 000-route table (public BGP-like prefix lengths, none
               inside 10/8) through `netvmctl -f FILE nf cmd ID routes
               load` while the thread sends: nothing lost; its load time is
@@ -149,6 +152,21 @@ def one_route(chk, rc_, core, inj, frames):
                               f"{MORE_SPECIFIC} 2 02:00:00:00:00:02"],
            "routes list: the three routes, sorted, in the route-file format")
 
+    rc, out, err = rc_("replace", MORE_SPECIFIC, "1", HOP)
+    chk.ok(rc == 0 and out.strip() == f"replaced {MORE_SPECIFIC} 2 02:00:00:00:00:02 by "
+           f"{MORE_SPECIFIC} 1 {HOP}", f"routes replace {MORE_SPECIFIC} 1: exit 0, says "
+           "what it replaced by what", f"rc={rc} {out!r} {err}")
+    got = sent_through(chk, core, inj, frames, "after routes replace")
+    chk.eq(got, want_base, "the frames to it leave by port 1 again")
+    rc, out, err = rc_("show", MORE_SPECIFIC)
+    chk.ok(rc == 0 and out.strip() == f"{MORE_SPECIFIC} 1 {HOP}",
+           f"routes show {MORE_SPECIFIC}: the same prefix, the new next hop",
+           f"rc={rc} {out!r} {err}")
+    rc, out, err = rc_("replace", MORE_SPECIFIC, "2")
+    chk.eq(rc, 0, f"routes replace {MORE_SPECIFIC} 2: exit 0")
+    got = sent_through(chk, core, inj, frames, "after the second routes replace")
+    chk.eq(got, want_more, "and by port 2 after the second")
+
     rc, out, err = rc_("del", MORE_SPECIFIC)
     chk.ok(rc == 0 and f"deleted {MORE_SPECIFIC}" in out, f"routes del {MORE_SPECIFIC}: exit 0",
            f"rc={rc} {out} {err}")
@@ -171,6 +189,11 @@ def refused(chk, rc_, core, inj, frames, want_base):
             (("add", "10.2.0.0/16", "2"), "a route already there", "already"),
             (("add", "10.3.0.0/16"), "no port", "usage"),
             (("del", "10.9.0.0/16"), "a del of a missing route", "no route"),
+            (("replace", "10.9.0.0/16", "1"), "a replace of a missing route", "no route"),
+            (("replace", "10.2.0.0/16", "7"), "a replace to a port the core does not have",
+             "has 3 port"),
+            (("replace", "10.2.0.0/16", "1", "#02:00:00:00:00:03"), "a comment in a replace",
+             "unexpected '#02:00:00:00:00:03'"),
             (("del", "10.2.0.0/33"), "a del of a bad prefix", "bad prefix"),
             (("frob",), "an unknown routes command", "usage")):
         rc, out, err = rc_(*words)
@@ -183,18 +206,20 @@ def refused(chk, rc_, core, inj, frames, want_base):
 
 
 def changes_under_traffic(chk, rc_, core, inj, frames):
-    chk.section(f"{CHANGES} changes while traffic flows")
+    chk.section(f"{CHANGES // 4 * 6} changes while traffic flows")
     st0 = core.stats()
     failed = []
     with Sender(core, inj, frames, out_ports=(1, 2), timeout=20) as sender:
         for i in range(CHANGES // 4):
-            # the /24 the traffic uses, and a long prefix that needs a tbl8 group
+            # the /24 the traffic uses, a long prefix that needs a tbl8 group, and
+            # the next hop of 10.1/16 (no shorter prefix: a gap would drop frames)
             for words in (("add", MORE_SPECIFIC, "2"), ("add", f"10.2.{1 + i}.128/25", "2"),
-                          ("del", MORE_SPECIFIC), ("del", f"10.2.{1 + i}.128/25")):
+                          ("replace", "10.1.0.0/16", "2"), ("del", MORE_SPECIFIC),
+                          ("del", f"10.2.{1 + i}.128/25"), ("replace", "10.1.0.0/16", "1", HOP)):
                 rc, out, err = rc_(*words)
                 if rc != 0:
                     failed.append((words, err))
-    chk.eq(failed, [], f"all {CHANGES} changes done")
+    chk.eq(failed, [], f"all {CHANGES // 4 * 6} changes done")
     chk.ok(sender.stuck is None and sender.batches > 0,
            f"every batch sent during the changes came through ({sender.batches} batches)",
            f"stuck at {sender.stuck}")

@@ -9,9 +9,9 @@ frames are IPv6 UDP to 2001:db8:1::/48 (A), 2001:db8:2:0::/64 (B) and
 send 2001:db8:1::/48 and 2001:db8:2::/48 out of port 1.
 
   one route   `routes add 2001:db8:2::/64 2` moves exactly the B frames to
-              port 2, `routes del` moves them back; `routes show` (an
-              address, a prefix) and `routes list` (IPv4 first, then IPv6)
-              say what the test added
+              port 2, `routes replace` to port 1 and `routes del` move them
+              back; `routes show` (an address, a prefix) and `routes list`
+              (IPv4 first, then IPv6) say what the test added
   refused     /129, host bits, a bad address, an unknown port, a route
               already there, a '#' in a word of `routes add`, a del of a
               missing route: exit 1 with the reason, `routes list` and the
@@ -107,6 +107,15 @@ def one_route(chk, rc_, core, inj, frames):
     chk.eq(out.splitlines(), [f"10.1.0.0/16 1 {HOP}", f"2001:db8:1::/48 1 {HOP}",
                               f"2001:db8:2::/48 1 {HOP}", f"{MORE_SPECIFIC} 2 02:00:00:00:00:02"],
            "routes list: IPv4 then IPv6, sorted, in the route-file format")
+    rc, out, err = rc_("replace", MORE_SPECIFIC, "1", HOP)
+    chk.ok(rc == 0 and out.strip() == f"replaced {MORE_SPECIFIC} 2 02:00:00:00:00:02 by "
+           f"{MORE_SPECIFIC} 1 {HOP}", f"routes replace {MORE_SPECIFIC} 1: exit 0",
+           f"rc={rc} {out!r} {err}")
+    chk.eq(sent_through(chk, core, inj, frames, "after routes replace"), want_base,
+           "the frames to it leave by port 1 again")
+    rc, out, err = rc_("replace", "2001:db8:9::/48", "1")
+    chk.ok(rc == 1 and "no route" in err, "routes replace of a missing prefix: exit 1",
+           f"rc={rc} {out} {err}")
     rc, out, err = rc_("del", MORE_SPECIFIC)
     chk.ok(rc == 0 and f"deleted {MORE_SPECIFIC}" in out, f"routes del {MORE_SPECIFIC}: exit 0",
            f"rc={rc} {out} {err}")
@@ -169,7 +178,7 @@ def main():
     refused(chk, rc_, core, inj, frames, want_base)
     rc, counters = nf.stop_counters()
     chk.eq(rc, 0, "l3fwd exits 0")
-    chk.eq(counters.get("forwarded"), 4 * len(frames), "l3fwd forwarded every frame (4 sends)")
+    chk.eq(counters.get("forwarded"), 5 * len(frames), "l3fwd forwarded every frame (5 sends)")
     chk.eq(counters.get("no_route"), 0, "l3fwd counted no no_route")
     core.stop_checked(chk)
     env.done(chk)

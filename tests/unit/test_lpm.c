@@ -152,6 +152,42 @@ test_default_route(void **st)
 	nl_lpm_free(lpm);
 }
 
+/* A next hop replaced in place, at every length: each prefix's own addresses
+ * change, those of the longer and shorter prefixes around it do not. */
+static void
+test_replace(void **st)
+{
+	struct nl_lpm *lpm = nl_lpm_create(4);
+	unsigned int d;
+
+	(void)st;
+	assert_non_null(lpm);
+	assert_int_equal(nl_lpm_replace(lpm, 0, 0, 1), -ENOENT);
+	assert_int_equal(nl_lpm_replace(lpm, 0, 33, 1), -EINVAL);
+	for (d = 0; d <= 32; d++)
+		assert_int_equal(nl_lpm_add(lpm, IP(10, 1, 2, 255) & mask_of(d), (uint8_t)d,
+					    (uint16_t)d), 0);
+	for (d = 0; d <= 32; d++) {
+		/* host bits are ignored, as by nl_lpm_add() */
+		assert_int_equal(nl_lpm_replace(lpm, IP(10, 1, 2, 255), (uint8_t)d,
+						(uint16_t)(100 + d)), 0);
+		/* an address of the /d that no /(d+1) covers: bit d flipped */
+		if (d < 32)
+			assert_int_equal(lk(lpm, IP(10, 1, 2, 255) ^ (1u << (31 - d))),
+					 (int)(100 + d));
+		else
+			assert_int_equal(lk(lpm, IP(10, 1, 2, 255)), 132);
+		if (d < 32)
+			assert_int_equal(lk(lpm, IP(10, 1, 2, 255)), 32);
+	}
+	assert_int_equal(nl_lpm_count(lpm), 33);
+	assert_int_equal(nl_lpm_free_groups(lpm), 3);
+	/* Deleting the /32 uncovers the /31 with its new next hop. */
+	assert_int_equal(nl_lpm_del(lpm, IP(10, 1, 2, 255), 32), 0);
+	assert_int_equal(lk(lpm, IP(10, 1, 2, 255)), 131);
+	nl_lpm_free(lpm);
+}
+
 static void
 test_host_routes(void **st)
 {
@@ -509,6 +545,7 @@ main(void)
 		cmocka_unit_test(test_overlap_any_order),
 		cmocka_unit_test(test_default_route),
 		cmocka_unit_test(test_host_routes),
+		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_boundary_24_25),
 		cmocka_unit_test(test_random_vs_linear_scan),
 		cmocka_unit_test(test_100k_routes),

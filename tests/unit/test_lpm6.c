@@ -131,6 +131,51 @@ test_fixed(void **st)
 	nl_lpm6_free(lpm);
 }
 
+/* A next hop replaced in place, at every length /0-/128: each prefix's own
+ * addresses change, those of the prefixes around it do not, no group moves. */
+static void
+test_replace(void **st)
+{
+	struct nl_lpm6 *lpm = nl_lpm6_create(64);
+	uint8_t a[16], p[16], q[16], depth;
+	unsigned int d;
+	uint16_t nh;
+
+	(void)st;
+	assert_non_null(lpm);
+	addr("2001:db8:1:2:3:4:5:ffff", a);
+	assert_int_equal(nl_lpm6_replace(lpm, a, 0, 1), -ENOENT);
+	assert_int_equal(nl_lpm6_replace(lpm, a, 129, 1), -EINVAL);
+	for (d = 0; d <= 128; d++) {
+		nl_lpm6_mask(p, a, (uint8_t)d);
+		assert_int_equal(nl_lpm6_add(lpm, p, (uint8_t)d, (uint16_t)d), 0);
+	}
+	assert_int_equal(nl_lpm6_free_groups(lpm), 64 - 14);
+	for (d = 0; d <= 128; d++) {
+		assert_int_equal(nl_lpm6_replace(lpm, a, (uint8_t)d, (uint16_t)(1000 + d)), 0);
+		/* an address of the /d that no /(d+1) covers: bit d flipped */
+		memcpy(q, a, 16);
+		if (d < 128)
+			q[d / 8] ^= (uint8_t)(0x80u >> (d % 8));
+		assert_int_equal(nl_lpm6_match(lpm, q, &depth, &nh), 0);
+		assert_int_equal(depth, d);
+		assert_int_equal(nh, 1000 + d);
+		assert_int_equal(nl_lpm6_rule_get(lpm, a, (uint8_t)d, &nh), 0);
+		assert_int_equal(nh, 1000 + d);
+		if (d < 128) {
+			assert_int_equal(nl_lpm6_lookup(lpm, a, &nh), 0);
+			assert_int_equal(nh, 128);
+		}
+	}
+	assert_int_equal(nl_lpm6_count(lpm), 129);
+	assert_int_equal(nl_lpm6_free_groups(lpm), 64 - 14);
+	/* Deleting the /128 uncovers the /127 with its new next hop. */
+	assert_int_equal(nl_lpm6_del(lpm, a, 128), 0);
+	assert_int_equal(nl_lpm6_lookup(lpm, a, &nh), 0);
+	assert_int_equal(nh, 1127);
+	nl_lpm6_free(lpm);
+}
+
 static void
 test_errors_and_groups(void **st)
 {
@@ -506,6 +551,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_errors_and_groups),
+		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_foreach),
 		cmocka_unit_test(test_updates_vs_linear_scan),
 		cmocka_unit_test(test_concurrent_readers),
