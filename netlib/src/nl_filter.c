@@ -183,7 +183,9 @@ rule_ipfilter(const void *ctx, unsigned int i, const char **pat, size_t *len, ui
 	const struct ipf_ctx *c = ctx;
 	const char *s = c->rules[i] ? c->rules[i] : "", *w, *e;
 	unsigned int nout = max_outputs(c->opts);
+	uint32_t v;
 	size_t wl;
+	int rc;
 
 	/* white space as the pattern's tokenizer sees it (and Click) */
 	for (w = s; isspace((unsigned char)*w); w++)
@@ -195,13 +197,9 @@ rule_ipfilter(const void *ctx, unsigned int i, const char **pat, size_t *len, ui
 		*output = 0;
 	} else if ((wl == 4 && !memcmp(w, "deny", 4)) || (wl == 4 && !memcmp(w, "drop", 4))) {
 		*output = NL_FILTER_DROP;
-	} else if (wl > 0 && strspn(w, "0123456789") >= wl) {
-		unsigned long v = 0;
-		size_t k;
-
-		for (k = 0; k < wl && v < nout; k++)
-			v = v * 10 + (unsigned long)(w[k] - '0');
-		if (v >= nout) {
+	} else if (wl > 0 && (rc = nlf_parse_num(w, wl, &v)) != -1) {
+		/* Click's IntArg syntax, as numbers in patterns */
+		if (rc < 0 || v >= nout) {
 			if (err && errlen)
 				snprintf(err, errlen, "rule %u, column %u: slot '%.*s' out of range "
 					 "(%u outputs)", i, (unsigned int)(w - s) + 1,

@@ -60,36 +60,77 @@ at(const struct nlf_parser *p, unsigned int ahead, const char *w)
 	return p->pos + ahead < p->ntok && nlf_tok_is(&p->tok[p->pos + ahead], w);
 }
 
-/* Parse an unsigned decimal or 0x-hex number filling all of @t. */
-static int
-parse_uint(const char *s, uint32_t len, uint32_t *out)
+/*
+ * Parse a number filling all of @s as Click's IntArg does: decimal, 0x hex,
+ * 0b binary, octal after a leading 0, one '_' between two digits.
+ */
+int
+nlf_parse_num(const char *s, size_t len, uint32_t *out)
 {
 	uint64_t v = 0;
-	uint32_t i = 0, base = 10;
+	size_t i = 0;
+	uint32_t base = 10;
+	int neg = 0, range = 0, digit = 0;
 
-	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+	if (len > 1 && s[0] == '-') /* a number, but below every field */
+		neg = i = 1;
+	if (len > i + 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
 		base = 16;
-		i = 2;
-	}
+		i += 2;
+	} else if (len > i + 2 && s[i] == '0' && (s[i + 1] == 'b' || s[i + 1] == 'B')) {
+		base = 2;
+		i += 2;
+	} else if (len > i && s[i] == '0')
+		base = 8;
 	if (i == len)
 		return -1;
 	for (; i < len; i++) {
-		int d;
+		uint32_t d;
 		char c = s[i];
 
+		if (c == '_' && digit && i + 1 < len) {
+			digit = 0;
+			continue;
+		}
 		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (base == 16 && c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (base == 16 && c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
+			d = (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			d = (uint32_t)(c - 'a') + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = (uint32_t)(c - 'A') + 10;
 		else
 			return -1;
-		v = v * base + (uint64_t)d;
-		if (v > 0xffffffffull)
-			return -2;
+		if (d >= base)
+			return -1;
+		digit = 1;
+		v = v * base + d;
+		if (v > 0xffffffffull) {
+			range = 1;
+			v = 0;
+		}
 	}
+	if (!digit)
+		return -1;
+	if (range || (neg && v))
+		return -2;
 	*out = (uint32_t)v;
+	return 0;
+}
+
+/* A decimal number of at most @maxlen digits filling @s (a prefix length). */
+static int
+parse_dec(const char *s, uint32_t len, uint32_t maxlen, uint32_t *out)
+{
+	uint32_t v = 0, i;
+
+	if (len == 0 || len > maxlen)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint32_t)(s[i] - '0');
+	}
+	*out = v;
 	return 0;
 }
 
@@ -134,7 +175,7 @@ parse_prefix(const char *s, uint32_t len, uint32_t *addr, uint32_t *mask)
 		return -1;
 	s += alen + 1;
 	len -= alen + 1;
-	if (parse_uint(s, len, &l) == 0 && len <= 2) {
+	if (parse_dec(s, len, 2, &l) == 0) {
 		if (l > 32)
 			return -2;
 		m = l ? 0xffffffffu << (32 - l) : 0;
@@ -197,7 +238,7 @@ parse_addr6(const char *s, uint32_t len, uint8_t a[16], uint32_t *plen)
 	if (slash) {
 		uint32_t rest = len - alen - 1;
 
-		if (rest == 0 || rest > 3 || parse_uint(slash + 1, rest, &l) < 0)
+		if (parse_dec(slash + 1, rest, 3, &l) < 0)
 			return -1;
 		if (l > 128)
 			return -2;
@@ -355,15 +396,15 @@ parse_brackets(struct nlf_parser *p, struct nlf_prim *pr)
 	p->pos++;
 	buf[n] = 0;
 	if ((sep = strchr(buf, ':'))) {
-		if (parse_uint(buf, (uint32_t)(sep - buf), &pos) < 0 ||
-		    parse_uint(sep + 1, (uint32_t)strlen(sep + 1), &len) < 0)
+		if (nlf_parse_num(buf, (uint32_t)(sep - buf), &pos) < 0 ||
+		    nlf_parse_num(sep + 1, (uint32_t)strlen(sep + 1), &len) < 0)
 			goto syntax;
 	} else if ((sep = strchr(buf, ','))) {
-		if (parse_uint(buf, (uint32_t)(sep - buf), &pos) < 0 ||
-		    parse_uint(sep + 1, (uint32_t)strlen(sep + 1), &end) < 0 || end < pos)
+		if (nlf_parse_num(buf, (uint32_t)(sep - buf), &pos) < 0 ||
+		    nlf_parse_num(sep + 1, (uint32_t)strlen(sep + 1), &end) < 0 || end < pos)
 			goto syntax;
 		len = end - pos + 1;
-	} else if (parse_uint(buf, (uint32_t)n, &pos) < 0)
+	} else if (nlf_parse_num(buf, (uint32_t)n, &pos) < 0)
 		goto syntax;
 	if (len < 1 || len > 4) {
 		nlf_error(p, col, "LEN in '[POS:LEN]' is %u, must be 1 to 4", len);
@@ -400,7 +441,7 @@ parse_mask(struct nlf_parser *p, struct nlf_prim *pr)
 		nlf_error(p, pr->mask_col, "missing mask after '&'");
 		return -1;
 	}
-	rc = parse_uint(t->s, t->len, &pr->mask);
+	rc = nlf_parse_num(t->s, t->len, &pr->mask);
 	if (rc == -1)
 		rc = parse_addr(t->s, t->len, &pr->mask);
 	if (rc < 0) {
@@ -563,7 +604,11 @@ parse_name(struct nlf_parser *p, struct nlf_prim *pr, const struct nlf_tok *t)
 		rc = 0;
 		goto out;
 	}
-	nlf_error(p, t->col, "unknown name '%.*s'", (int)t->len, t->s);
+	if (t->len > 1 && t->s[0] == '0' && strspn(t->s, "0123456789") >= t->len)
+		nlf_error(p, t->col, "'%.*s' is no number (a leading 0 means octal)", (int)t->len,
+			  t->s);
+	else
+		nlf_error(p, t->col, "unknown name '%.*s'", (int)t->len, t->s);
 out:
 	free(name);
 	return rc;
@@ -581,7 +626,7 @@ parse_data(struct nlf_parser *p, struct nlf_prim *pr)
 	pr->data_tok = t;
 	pr->data_col = t->col;
 	p->pos++;
-	if ((rc = parse_uint(t->s, t->len, &pr->val)) != -1) {
+	if ((rc = nlf_parse_num(t->s, t->len, &pr->val)) != -1) {
 		if (rc == -2) {
 			nlf_error(p, t->col, "number '%.*s' out of range", (int)t->len, t->s);
 			return -1;

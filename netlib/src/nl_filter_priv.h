@@ -188,6 +188,14 @@ nlf_cur_col(const struct nlf_parser *p)
 void nlf_error(struct nlf_parser *p, uint32_t col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Parse a number filling all of @s (@len bytes) as Click's IntArg does:
+ * decimal, 0x hex, 0b binary, octal after a leading 0, '_' between digits.
+ * Returns 0 (value in *@out), -1 when it is no number, -2 when it is one but
+ * negative or wider than 32 bits.
+ */
+int nlf_parse_num(const char *s, size_t len, uint32_t *out);
+
 /* Does token @t spell the NUL-terminated word @w? */
 int nlf_tok_is(const struct nlf_tok *t, const char *w);
 

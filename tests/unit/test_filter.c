@@ -895,6 +895,56 @@ test_grammar(void **state)
 	YES("ip ttl==64&&tcp", &t);
 }
 
+/* Numbers are read as Click's IntArg reads them: a leading 0 is octal. */
+static void
+test_numbers(void **state)
+{
+	struct pkt t = tcp4(A1, A2, 1000, 80, TCPF_SYN);
+
+	(void)state;
+	t.b[1] = 8; /* TOS 8 */
+	YES("ip tos 010", &t);
+	NO("ip tos 10", &t);
+	YES("ip tos 0b1000", &t);
+	YES("ip tos 0x8", &t);
+	YES("ip tos 00010", &t);
+	NO("ip tos 0", &t);
+	YES("ip[1] 010", &t);
+	YES("ip[010] 64", &t);       /* byte 8: the TTL */
+	YES("ip[010,011] 0x4006", &t); /* TTL 64, TCP */
+	YES("ip[010:02] 0x4006", &t);
+	YES("ip tos & 014 == 010", &t);
+	YES("dst port 0120", &t);    /* 80 */
+	NO("dst port 120", &t);
+	YES("ip ttl 1_0 or 6_4", &t); /* '_' between digits */
+	expect_error("ip tos 08", "column 8: '08' is no number (a leading 0 means octal)");
+	expect_error("ip tos 1__0", "unknown name '1__0'");
+	expect_error("ip tos 10_", "unknown name '10_'");
+	expect_error("ip ttl -1", "column 8: number '-1' out of range");
+	expect_error("ip ttl 0400", "value 256 out of range for 'ttl'");
+	/* prefix lengths stay decimal */
+	YES("src net 10.0.0.0/08", &t);
+	/* so are IPFilter output numbers */
+	{
+		const char *r[] = { "010 tcp", "0x1 udp", "0b11 icmp", "01_7 ip ttl 0", "-1 tcp" };
+		struct nl_filter_opts o = { .noutputs = 12 };
+		struct pkt u = udp4(A1, A2, 1, 2), i = icmp4(A1, A2, 8, 0);
+		struct nl_filter *f;
+		char err[256];
+
+		f = nl_filter_compile_ipfilter(r, 3, &o, err, sizeof(err));
+		assert_non_null(f);
+		assert_int_equal(run(f, &t), 8);
+		assert_int_equal(run(f, &u), 1);
+		assert_int_equal(run(f, &i), 3);
+		nl_filter_free(f);
+		assert_null(nl_filter_compile_ipfilter(r + 3, 1, &o, err, sizeof(err)));
+		assert_string_equal(err, "rule 0, column 1: slot '01_7' out of range (12 outputs)");
+		assert_null(nl_filter_compile_ipfilter(r + 4, 1, &o, err, sizeof(err)));
+		assert_string_equal(err, "rule 0, column 1: slot '-1' out of range (12 outputs)");
+	}
+}
+
 static void
 test_ether(void **state)
 {
@@ -1777,6 +1827,7 @@ main(void)
 		cmocka_unit_test(test_raw_and_short),
 		cmocka_unit_test(test_fragments_options),
 		cmocka_unit_test(test_grammar),
+		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_ether),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_ipv6_ext),
