@@ -187,11 +187,14 @@ rule_ipfilter(const void *ctx, unsigned int i, const char **pat, size_t *len, ui
 	size_t wl;
 	int rc;
 
-	/* white space as the pattern's tokenizer sees it (and Click) */
+	/* the action is the first word as the pattern's tokenizer sees it (and
+	 * Click's): white space or punctuation ends it ("allow(tcp)") */
 	for (w = s; isspace((unsigned char)*w); w++)
 		;
-	for (e = w; *e && !isspace((unsigned char)*e); e++)
+	for (e = w; nlf_word_char((unsigned char)*e); e++)
 		;
+	if (e == w && *e) /* no word: the one byte, for the message */
+		e++;
 	wl = (size_t)(e - w);
 	if (wl == 5 && !memcmp(w, "allow", 5)) {
 		*output = 0;

@@ -74,8 +74,9 @@ nlf_error(struct nlf_parser *p, uint32_t col, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int
-word_char(int c)
+/* Is @c a byte of a word (not white space, an operator or punctuation)? */
+int
+nlf_word_char(int c)
 {
 	return isalnum(c) || c == '-' || c == '.' || c == '/' || c == '@' || c == '_' ||
 	       c == ':';
@@ -103,8 +104,8 @@ tokenize(const char *s, size_t len, uint32_t col0, struct nlf_tok **out)
 		    (((c == '&' || c == '|') && s[i + 1] == (char)c) ||
 		     ((c == '<' || c == '>' || c == '!' || c == '=') && s[i + 1] == '=')))
 			i += 2;
-		else if (word_char(c))
-			while (i < len && word_char((unsigned char)s[i]))
+		else if (nlf_word_char(c))
+			while (i < len && nlf_word_char((unsigned char)s[i]))
 				i++;
 		else
 			i++; /* any other byte is a token of its own */

@@ -196,6 +196,9 @@ void nlf_error(struct nlf_parser *p, uint32_t col, const char *fmt, ...)
  */
 int nlf_parse_num(const char *s, size_t len, uint32_t *out);
 
+/* Is @c a byte of a word (not white space, an operator or punctuation)? */
+int nlf_word_char(int c);
+
 /* Does token @t spell the NUL-terminated word @w? */
 int nlf_tok_is(const struct nlf_tok *t, const char *w);
 

@@ -273,6 +273,32 @@ test_errors_ipfilter(void **state)
 		assert_string_equal(err, "rule 0, column 1: slot '99999999999999999999' out of "
 					 "range (2 outputs)");
 	}
+	/* the action is a word as the pattern's words are: punctuation ends it, as in Click */
+	{
+		const char *r6[] = { "1(udp)", "allow!udp", "drop(icmp)", "allow(tcp and" };
+		const char *r7[] = { "(tcp)" }, *r8[] = { "allow-tcp" };
+		struct pkt t = tcp4(A1, A2, 1, 2, 0), u = udp4(A1, A2, 1, 2);
+		struct pkt i = icmp4(A1, A2, 8, 0);
+		struct nl_filter *f = nl_filter_compile_ipfilter(r6, 2, &o, err, sizeof(err));
+
+		assert_non_null(f);
+		assert_int_equal(run(f, &u), 1);
+		assert_int_equal(run(f, &t), 0);
+		assert_int_equal(run(f, &i), 0);
+		nl_filter_free(f);
+		f = nl_filter_compile_ipfilter(r6 + 2, 1, &o, err, sizeof(err));
+		assert_non_null(f);
+		assert_int_equal(run(f, &i), -1);
+		assert_int_equal(run(f, &t), -1);
+		nl_filter_free(f);
+		assert_null(nl_filter_compile_ipfilter(r6 + 3, 1, &o, err, sizeof(err)));
+		assert_string_equal(err, "rule 0, column 14: missing test after 'and'");
+		assert_null(nl_filter_compile_ipfilter(r7, 1, &o, err, sizeof(err)));
+		assert_string_equal(err, "rule 0, column 1: unknown action '(' (expected allow, "
+					 "deny, drop or an output number)");
+		assert_null(nl_filter_compile_ipfilter(r8, 1, &o, err, sizeof(err)));
+		assert_non_null(strstr(err, "unknown action 'allow-tcp'"));
+	}
 	/* columns count from the start of the rule, action included */
 	assert_null(nl_filter_compile_ipfilter(r3, 3, &o, err, sizeof(err)));
 	assert_string_equal(err, "rule 2, column 7: unknown name 'tcpx'");
