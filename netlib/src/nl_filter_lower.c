@@ -67,7 +67,10 @@ test(struct lower *lw, int base, uint16_t off, uint32_t mask, uint32_t val, int 
 	nd->base = (uint8_t)base;
 	nd->off = off;
 	nd->mask = mask;
-	nd->val = val; /* bits outside the mask make "=" never true, as written */
+	/* "=" compares under the mask: the value's bits outside it do not count,
+	 * as in Click ("ip tos & 0xf0 == 0x48" is "... == 0x40"); "<" and ">"
+	 * compare as written */
+	nd->val = op == NLF_EQ ? val & mask : val;
 	nd->need = mask ? need : off + 4u;
 	if (lw->ntests < MAX_TESTS)
 		lw->tests[lw->ntests++] = n;

@@ -631,6 +631,20 @@ test_ports(void **state)
 	NO("src port & 0xf == 9", &t);
 	NO("src port & 0xf > 8", &t);
 	YES("src port & 0xf > 7", &t);
+	/* '=' and '!=' compare under the mask, value bits outside it ignored (Click) */
+	YES("src port & 0xf == 0x3f8", &t);
+	NO("src port & 0xf != 0x3f8", &t);
+	YES("dst port & 0xff00 0x50", &t); /* dst port 0-255 */
+	NO("src port & 0xff00 0x50", &t);
+	YES("src host & 255.0.0.0 10.1.2.3", &t);
+	NO("src host & 255.0.0.0 != 10.1.2.3", &t);
+	NO("dst host & 255.0.0.0 10.1.2.3", &t);
+	YES("ip ttl & 0xf0 == 0x4f", &t);  /* TTL 64 */
+	YES("ip[8] & 0xf0 == 0x4f", &t);
+	NO("ip ttl & 0xf0 == 0x5f", &t);
+	YES("ip ttl & 0xf0 > 0x3f", &t);   /* relations compare as written */
+	NO("ip ttl & 0xf0 > 0x4f", &t);
+	YES("ip ttl & 0xf0 < 0x41", &t);
 	/* inheritance: type, direction and protocol */
 	YES("src port 80 or 1000", &t);
 	NO("src port 80 or 81", &t);

@@ -381,6 +381,15 @@ relate(uint32_t x, int rel, uint32_t v)
 	}
 }
 
+/* FIELD & MASK REL V: '=' and '!=' ignore V's bits outside MASK (as Click) */
+static int
+relate_masked(uint32_t x, uint32_t mask, int rel, uint32_t v)
+{
+	if (rel == RL_EQ || rel == RL_NE)
+		v &= mask;
+	return relate(x & mask, rel, v);
+}
+
 static int
 combine(int sd, int s, int d)
 {
@@ -432,7 +441,7 @@ ref_prim(const struct rprim *p, const struct view *v)
 	case K_TTL:
 		return v->v4 && v->len >= 9 && relate(v->b[8], p->rel, p->v);
 	case K_TOSM:
-		return v->v4 && v->len >= 2 && relate(v->b[1] & p->mask, p->rel, p->v);
+		return v->v4 && v->len >= 2 && relate_masked(v->b[1], p->mask, p->rel, p->v);
 	case K_RAWT:
 		if (p->proto >= 0 && p->proto != 47 && v->proto != p->proto)
 			return 0;
@@ -440,7 +449,7 @@ ref_prim(const struct rprim *p, const struct view *v)
 		       relate(be(v->t + p->pos, p->len), p->rel, p->v);
 	case K_RAWIP:
 		return v->len >= p->pos + p->len &&
-		       relate(be(v->b + p->pos, p->len) & p->mask, p->rel, p->v);
+		       relate_masked(be(v->b + p->pos, p->len), p->mask, p->rel, p->v);
 	case K_FRAG:
 	case K_UNFRAG:
 		s = v->v4 && v->len >= 8 && ((v->b[6] & 0x3f) << 8 | v->b[7]) != 0;
