@@ -170,22 +170,39 @@ host6_one(struct lower *lw, const struct nlf_prim *pr, int dst)
 	return acc;
 }
 
+/* The Ethernet words at @o1 and @o2 under their masks; one when a mask is 0. */
+static int32_t
+ether_words(struct lower *lw, uint16_t o1, uint32_t m1, uint32_t v1, uint16_t o2, uint32_t m2,
+	    uint32_t v2)
+{
+	if (!m1)
+		return test(lw, NLF_L2, o2, m2, v2, NLF_EQ);
+	if (!m2)
+		return test(lw, NLF_L2, o1, m1, v1, NLF_EQ);
+	return node2(lw, NLF_AND, test(lw, NLF_L2, o1, m1, v1, NLF_EQ),
+		     test(lw, NLF_L2, o2, m2, v2, NLF_EQ));
+}
+
 static int32_t
 ether_one(struct lower *lw, const struct nlf_prim *pr, int dst)
 {
-	const uint8_t *e = pr->mac;
+	static const uint8_t all[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	const uint8_t *e = pr->mac, *k = pr->mask_ether ? pr->emask : all;
+	uint32_t m[2];
 
-	if (dst) /* bytes 0-5 */
-		return node2(lw, NLF_AND,
-			     test(lw, NLF_L2, 0, 0xffffffff, (uint32_t)e[0] << 24 |
-				  (uint32_t)e[1] << 16 | (uint32_t)e[2] << 8 | e[3], NLF_EQ),
-			     test(lw, NLF_L2, 4, 0xffff0000, (uint32_t)e[4] << 24 |
-				  (uint32_t)e[5] << 16, NLF_EQ));
-	/* bytes 6-11 */
-	return node2(lw, NLF_AND,
-		     test(lw, NLF_L2, 4, 0x0000ffff, (uint32_t)e[0] << 8 | e[1], NLF_EQ),
-		     test(lw, NLF_L2, 8, 0xffffffff, (uint32_t)e[2] << 24 |
-			  (uint32_t)e[3] << 16 | (uint32_t)e[4] << 8 | e[5], NLF_EQ));
+	/* the words hold the address at bytes 0-5 (destination) or 6-11 (source);
+	 * a word the mask leaves out entirely is not tested */
+	m[0] = (uint32_t)k[0] << 24 | (uint32_t)k[1] << 16 | (uint32_t)k[2] << 8 | k[3];
+	m[1] = (uint32_t)k[4] << 8 | k[5];
+	if (dst)
+		return ether_words(lw, 0, m[0], (uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 |
+				   (uint32_t)e[2] << 8 | e[3],
+				   4, m[1] << 16, (uint32_t)e[4] << 24 | (uint32_t)e[5] << 16);
+	m[0] = (uint32_t)k[0] << 8 | k[1];
+	m[1] = (uint32_t)k[2] << 24 | (uint32_t)k[3] << 16 | (uint32_t)k[4] << 8 | k[5];
+	return ether_words(lw, 4, m[0], (uint32_t)e[0] << 8 | e[1],
+			   8, m[1], (uint32_t)e[2] << 24 | (uint32_t)e[3] << 16 |
+			   (uint32_t)e[4] << 8 | e[5]);
 }
 
 static int32_t
@@ -356,7 +373,7 @@ no_rel_mask(struct nlf_parser *p, const struct nlf_prim *pr, int rel_eq_ne_ok)
 		nlf_error(p, pr->rel_col, "relation not allowed with '%s'", nlf_type_name(pr->type));
 		return -1;
 	}
-	if (pr->has_mask && pr->type != T_HOST && pr->type != T_NET) {
+	if (pr->has_mask && pr->type != T_HOST && pr->type != T_NET && pr->type != T_ETHER) {
 		nlf_error(p, pr->mask_col, "mask not allowed with '%s'", nlf_type_name(pr->type));
 		return -1;
 	}
@@ -371,6 +388,13 @@ lower_body(struct lower *lw, struct nlf_prim *pr)
 	int neg, op = rel_op(pr->rel, &neg);
 	struct field raw;
 	const struct field *f = &fields[pr->type];
+
+	if (pr->mask_ether != (pr->has_mask && pr->type == T_ETHER)) {
+		nlf_error(p, pr->mask_col, pr->mask_ether ?
+			  "a MAC address mask goes with 'ether host' only" :
+			  "'ether host' takes a MAC address mask");
+		return -1;
+	}
 
 	switch (pr->type) {
 	case T_HOST:

@@ -444,6 +444,13 @@ parse_mask(struct nlf_parser *p, struct nlf_prim *pr)
 	rc = nlf_parse_num(t->s, t->len, &pr->mask);
 	if (rc == -1)
 		rc = parse_addr(t->s, t->len, &pr->mask);
+	if (rc == -1 && parse_ether(t->s, t->len, pr->emask) == 0) {
+		static const uint8_t zero[6];
+
+		rc = 0;
+		pr->mask_ether = 1;
+		pr->mask = memcmp(pr->emask, zero, 6) != 0; /* for the zero check */
+	}
 	if (rc < 0) {
 		nlf_error(p, t->col, "bad mask '%.*s'", (int)t->len, t->s);
 		return -1;

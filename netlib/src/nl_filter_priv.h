@@ -236,8 +236,9 @@ struct nlf_prim {
 	int type, srcdst, header, proto, negate, nqual;
 	uint32_t col, type_col, sd_col, proto_col;
 	uint16_t raw_pos, raw_len;
-	int has_mask;
+	int has_mask, mask_ether; /* mask_ether: the mask is emask, a MAC address */
 	uint32_t mask, mask_col;
+	uint8_t emask[6];
 	int rel, has_rel;
 	uint32_t rel_col;
 	int data;

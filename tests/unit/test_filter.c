@@ -1008,6 +1008,20 @@ test_ether(void **state)
 	YES("src 0:1:2:3:4:5 or 9:9:9:9:9:9", &t);
 	YES("src ether host 00-01-02-03-04-05", &t);
 	expect_error("src ether host 00-01:02-03-04-05", "unknown name '00-01:02-03-04-05'");
+	/* a MAC address mask, as Click's 'ether host & MASK ETH' */
+	YES("dst ether host & ff:ff:ff:00:00:00 10:20:30:99:99:99", &t);
+	NO("dst ether host & ff:ff:ff:00:00:00 10:20:31:40:50:60", &t);
+	YES("src ether host & 0:0:0:0:0:ff 9:9:9:9:9:5", &t);
+	NO("src ether host & 0:0:0:0:0:ff 9:9:9:9:9:6", &t);
+	YES("src ether host & ff:0:0:0:0:0 != 1:1:2:3:4:5", &t);
+	YES("ether host & 0:0:0:0:0:ff 0:0:0:0:0:60", &t); /* the destination */
+	YES("src & ff:ff:0:0:0:0 0:1:9:9:9:9", &t);
+	expect_error("ether host & 0:0:0:0:0:0 0:1:2:3:4:5", "column 14: zero mask");
+	expect_error("ip ttl & ff:0:0:0:0:0 5", "column 8: a MAC address mask goes with "
+		     "'ether host' only");
+	expect_error("src host & ff:0:0:0:0:0 10.0.0.1", "column 10: a MAC address mask");
+	expect_error("src ether host & 255.0.0.0 0:1:2:3:4:5",
+		     "column 16: 'ether host' takes a MAC address mask");
 	t.has_eth = 0;
 	NO("ether host 10:20:30:40:50:60", &t);
 	YES("not ether host 10:20:30:40:50:60", &t);
