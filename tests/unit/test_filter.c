@@ -563,6 +563,9 @@ test_addresses(void **state)
 	YES("src 10.0.0.1", &t);
 	NO("dst 10.0.0.1", &t);
 	YES("net 10.0.0.0/8", &t);
+	YES("host 10.0.0.0/8", &t);   /* Click refuses a prefix after 'host' */
+	YES("src net 10.0.0.1", &t);  /* and an address after 'net' */
+	NO("src net 10.0.0.2", &t);
 	YES("src net 10.0.0.0 mask 255.0.0.0", &t);
 	NO("dst net 10.0.0.0/8", &t);
 	YES("192.168.0.0/16", &t);
@@ -695,6 +698,10 @@ test_fields(void **state)
 	YES("ip ect 1", &t);
 	NO("ip ce", &t);
 	YES("ip tos & 0xfc == 0xb8", &t);
+	/* a bare number after 'ip ect' is an ECN value (Click: a TOS value) */
+	YES("ip ect 2 or 1", &t);
+	expect_error("ip ect 2 or 0xb9", "value 185 out of range for 'ect' (0-3)");
+	expect_error("ip ce or 3", "column 10: a bare number needs 'port' or a header field");
 	t.b[1] = 0xbb;
 	YES("ip ce", &t);
 	YES("ip ect", &t);
