@@ -36,6 +36,9 @@
 
 #define NL_FILTER_DROP (-1)       /* rule output meaning "drop on match" */
 #define NL_FILTER_MAX_OUTPUTS 65536
+/* opts->noutputs of a filter with no outputs at all (Click's IPFilter with
+ * none connected): only drop rules are taken */
+#define NL_FILTER_NO_OUTPUTS 0xffffffffu
 #define NL_FILTER_MAX_DEPTH 64    /* nesting of ( ), not, ?: in one pattern */
 #define NL_FILTER_MAX_RULE_LEN 65536 /* bytes in one pattern (not counting an IPFilter
 				      * rule's action and the blanks after it) */
@@ -86,7 +89,8 @@ int nl_port_by_name(const char *name);
 struct nl_filter_opts {
 	nl_filter_resolve_fn resolve; /* may be NULL: no names */
 	void *resolve_ctx;
-	unsigned int noutputs;        /* outputs above this are errors; 0: no limit */
+	unsigned int noutputs;        /* outputs from this on are errors; 0: no limit;
+				       * NL_FILTER_NO_OUTPUTS: none */
 	/* may be NULL: `net NAME` resolves with @resolve too. A name can stand
 	 * for an address and a prefix (Click's AddressInfo); after `net` this
 	 * one is asked first, and resolve when it returns -1. */

@@ -32,6 +32,8 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
 static unsigned int
 max_outputs(const struct nl_filter_opts *opts)
 {
+	if (opts && opts->noutputs == NL_FILTER_NO_OUTPUTS)
+		return 0;
 	return opts && opts->noutputs && opts->noutputs < NL_FILTER_MAX_OUTPUTS ?
 		       opts->noutputs : NL_FILTER_MAX_OUTPUTS;
 }
@@ -197,6 +199,12 @@ rule_ipfilter(const void *ctx, unsigned int i, const char **pat, size_t *len, ui
 		e++;
 	wl = (size_t)(e - w);
 	if (wl == 5 && !memcmp(w, "allow", 5)) {
+		if (nout == 0) { /* as Click */
+			if (err && errlen)
+				snprintf(err, errlen, "rule %u, column %u: 'allow' is meaningless "
+					 "with no outputs", i, (unsigned int)(w - s) + 1);
+			return -1;
+		}
 		*output = 0;
 	} else if ((wl == 4 && !memcmp(w, "deny", 4)) || (wl == 4 && !memcmp(w, "drop", 4))) {
 		*output = NL_FILTER_DROP;

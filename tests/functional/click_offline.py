@@ -1099,12 +1099,22 @@ def filter_errors(env, chk):
                        ("f :: IPFilter(allow tcp, bogus udp); f[0] -> Discard",
                         "pattern 1: unknown slot ID 'bogus'"),
                        ("f :: IPClassifier(tcp, udp port 70000); f[0] -> Discard; f[1] -> Discard",
-                        "pattern 1: ")):
+                        "pattern 1: "),
+                       # no outputs: only drop rules; IPClassifier: a pattern per output
+                       ("f :: IPFilter(drop udp, allow tcp)",
+                        "pattern 1: 'allow' is meaningless"),
+                       ("f :: IPFilter(0 tcp)", "pattern 0: slot '0' out of range"),
+                       ("f :: IPClassifier(tcp); f[0] -> Discard; f[1] -> Discard",
+                        "need 2 arguments, one per output port"),
+                       ("f :: IPClassifier(tcp, udp); f[0] -> Discard",
+                        "need 1 arguments, one per output port")):
         rc, out, err = click(env, "-q", "-e", "Idle -> " + conf)
         cls = conf.split("(")[0].split(":: ")[1]
         line = err.splitlines()[0] if err else ""
         chk.ok(rc == 1 and f"While configuring 'f :: {cls}': {want}" in line
                and "rule" not in line and "outputs)" not in line, f"{conf}: {want}...", err)
+    rc, out, err = click(env, "-q", "-e", "Idle -> f :: IPFilter(drop udp, deny tcp)")
+    chk.eq((rc, err), (0, ""), "IPFilter with no outputs and only drop rules")
 
 
 def small_elements(env, chk):

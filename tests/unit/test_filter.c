@@ -299,6 +299,27 @@ test_errors_ipfilter(void **state)
 		assert_null(nl_filter_compile_ipfilter(r8, 1, &o, err, sizeof(err)));
 		assert_non_null(strstr(err, "unknown action 'allow-tcp'"));
 	}
+	/* no outputs at all: only drop rules */
+	{
+		struct nl_filter_opts none = { .noutputs = NL_FILTER_NO_OUTPUTS };
+		const char *ok[] = { "drop udp", "deny tcp" }, *a[] = { "drop udp", " allow tcp" };
+		const char *z[] = { "0 tcp" }, *c[] = { "tcp" };
+		const struct nl_filter_rule r[] = { { "udp", NL_FILTER_DROP }, { "tcp", 0 } };
+		struct pkt t = tcp4(A1, A2, 1, 2, 0);
+		struct nl_filter *f = nl_filter_compile_ipfilter(ok, 2, &none, err, sizeof(err));
+
+		assert_non_null(f);
+		assert_int_equal(run(f, &t), -1);
+		nl_filter_free(f);
+		assert_null(nl_filter_compile_ipfilter(a, 2, &none, err, sizeof(err)));
+		assert_string_equal(err, "rule 1, column 2: 'allow' is meaningless with no outputs");
+		assert_null(nl_filter_compile_ipfilter(z, 1, &none, err, sizeof(err)));
+		assert_string_equal(err, "rule 0, column 1: slot '0' out of range (0 outputs)");
+		assert_null(nl_filter_compile_classifier(c, 1, &none, err, sizeof(err)));
+		assert_string_equal(err, "rule 0, column 1: output 0 out of range (0 outputs)");
+		assert_null(nl_filter_compile(r, 2, &none, err, sizeof(err)));
+		assert_string_equal(err, "rule 1, column 1: output 0 out of range (0 outputs)");
+	}
 	/* columns count from the start of the rule, action included */
 	assert_null(nl_filter_compile_ipfilter(r3, 3, &o, err, sizeof(err)));
 	assert_string_equal(err, "rule 2, column 7: unknown name 'tcpx'");

@@ -73,10 +73,16 @@ ipfilter_configure(struct ck_element *e)
 
 	if (n < 0)
 		return ck_error(e, "out of memory");
-	if (e->cls->name[2] == 'F')
+	if (e->cls->name[2] != 'F' && (unsigned int)n != e->nout) {
+		ck_args_free(args, n);
+		return ck_error(e, "need %u arguments, one per output port", e->nout);
+	}
+	if (e->cls->name[2] == 'F') {
+		if (e->nout == 0) /* only drop rules, as Click */
+			o.noutputs = NL_FILTER_NO_OUTPUTS;
 		x->f = nl_filter_compile_ipfilter((const char *const *)args, (unsigned int)n, &o,
 						  err, sizeof(err));
-	else
+	} else
 		x->f = nl_filter_compile_classifier((const char *const *)args, (unsigned int)n,
 						    &o, err, sizeof(err));
 	ck_args_free(args, n);
