@@ -805,6 +805,7 @@ test_raw_and_short(void **state)
 	YES("ip[12:4] == 0x0a000001", &t);
 	YES("ip[12,15] == 0x0a000001", &t);
 	YES("ip[0] & 0xf0 == 0x40", &t);
+	YES("tcp ip[8] 64", &t);  /* the IP header's byte 8 (Click: the TCP header's) */
 	YES("ip[2:2] > 20", &t);
 	YES("ip[ 2 : 2 ] 40", &t);
 	YES("transp[13] & 2 != 0", &t);
