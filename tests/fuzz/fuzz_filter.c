@@ -9,8 +9,9 @@
  * The same lines are also given to nl_filter_compile() as structs: the
  * pattern is what follows the line's first word and the blanks after it, the
  * output comes from that word: allow 0, deny and drop NL_FILTER_DROP, a
- * number of at most 5 digits its value, any other word a value from -2 to
- * FZ_OUTPUTS picked by its bytes (so outputs out of range come too).
+ * decimal number of at most 5 digits (no leading 0) its value, any other
+ * word a value from -2 to FZ_OUTPUTS picked by its bytes (so outputs out of
+ * range come too).
  *
  * Properties: a rule set is either compiled or refused with EINVAL/ENOMEM
  * and a message naming a rule of the set and a column; a compiled program
@@ -110,7 +111,8 @@ struct_rule(const char *line, struct nl_filter_rule *r)
 		r->output = NL_FILTER_DROP;
 		return 1;
 	}
-	if (wl > 0 && wl <= 5 && strspn(w, "0123456789") >= wl) {
+	/* decimal only: a leading 0 makes an IPFilter number octal */
+	if (wl > 0 && wl <= 5 && strspn(w, "0123456789") >= wl && (w[0] != '0' || wl == 1)) {
 		r->output = 0;
 		for (k = 0; k < wl; k++)
 			r->output = r->output * 10 + (w[k] - '0');
