@@ -1011,11 +1011,22 @@ test_icmppingresponder(void **state)
 	/* reply 10.0.0.2 > 10.0.0.1, TTL 255, type 0, checksums summed by hand */
 	assert_string_equal(chat(&x), "  28 | 4500001c 00000000 ff01a7de 0a000002 0a000001 "
 				      "0000edca 12340001\n");
+	/* as Click's: the fragment field cleared (DF here) and both checksums
+	 * updated from the request's, so a wrong ICMP checksum stays as wrong */
+	req[6] = 0x40;
+	req[10] = 0x26;
+	req[22] = 0xe5;
+	req[23] = 0xcb;
+	inject(&x, "m", req, 28);
+	assert_string_equal(chat(&x), "  28 | 4500001c 00000000 ff01a7de 0a000002 0a000001 "
+				      "0000edca 12340001\n"
+				      "  28 | 4500001c 00000000 ff01a7de 0a000002 0a000001 "
+				      "0000edcb 12340001\n");
 	req[20] = 0; /* an echo reply is no request: output 1 */
 	inject(&x, "m", req, 28);
 	inject(&x, "m", udp40, 40);
 	assert_int_equal(hread(&x, "o.count"), 2);
-	assert_int_equal(hread(&x, "r.count"), 1);
+	assert_int_equal(hread(&x, "r.count"), 2);
 	finish(&x);
 }
 

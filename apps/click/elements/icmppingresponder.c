@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ICMPPingResponder — turns an ICMP echo request (IP header annotation) into
- * its echo reply in place: addresses swapped, type 0, TTL 255, both
- * checksums fixed, destination-IP annotation set to the new destination.
+ * its echo reply in place, as Click's: addresses swapped, fragment field 0,
+ * TTL 255, type and code 0, both checksums updated incrementally (a wrong
+ * one stays wrong), destination-IP annotation the new destination, the
+ * timestamp annotation now, paint 0.
  * Everything else goes to output 1 when it exists, else is dropped; so is
  * an echo request that is a fragment or too short.
  */
@@ -19,7 +21,8 @@ pingresp_action(struct ck_element *e, struct ck_pkt *p)
 	struct nl_ipv4_hdr *ip = ck_ip_hdr(p);
 	uint8_t *ic;
 	uint32_t hl, len, t;
-	uint16_t c;
+	uint16_t c, ow, nw;
+	uint64_t now;
 
 	if (!ip || ip->proto != NL_IPPROTO_ICMP || (nl_ntoh16(ip->frag_off) & 0x3fff))
 		goto other;
@@ -31,14 +34,25 @@ pingresp_action(struct ck_element *e, struct ck_pkt *p)
 	t = ip->src;
 	ip->src = ip->dst;
 	ip->dst = t;
+	/* as Click's: the fragment field cleared, TTL 255 and the type/code
+	 * word, each checksum updated from the request's (RFC 1624) */
+	ip->cksum = nl_cksum_update16(ip->cksum, ip->frag_off, 0);
+	ip->frag_off = 0;
+	memcpy(&ow, (uint8_t *)ip + 8, 2); /* TTL, protocol */
 	ip->ttl = 255;
-	ip->cksum = 0;
-	ip->cksum = nl_ipv4_hdr_cksum(ip);
+	memcpy(&nw, (uint8_t *)ip + 8, 2);
+	ip->cksum = nl_cksum_update16(ip->cksum, ow, nw);
+	memcpy(&ow, ic, 2);
 	ic[0] = 0;
 	ic[1] = 0;
-	ic[2] = ic[3] = 0;
-	c = nl_cksum(ic, len - hl, 0);
+	memcpy(&nw, ic, 2);
+	memcpy(&c, ic + 2, 2);
+	c = nl_cksum_update16(c, ow, nw);
 	memcpy(ic + 2, &c, 2);
+	now = ck_now(e->r);
+	p->a.ts_sec = (int64_t)(now / 1000000000u);
+	p->a.ts_usec = (uint32_t)(now % 1000000000u / 1000u);
+	p->a.paint = 0;
 	p->a.dst_ip = ip->dst;
 	x->count++;
 	return p;
