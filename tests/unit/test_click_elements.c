@@ -964,6 +964,7 @@ test_ipmirror(void **state)
 	struct tg t;
 	struct run x;
 	uint32_t m, mi, p;
+	uint8_t tcp[40];
 
 	(void)state;
 	tg_init(&t);
@@ -979,6 +980,24 @@ test_ipmirror(void **state)
 	/* addresses and ports swapped, the header checksum as it was */
 	assert_string_equal(chat(&x), "  40 | 45000028 00000000 401166c3 0a000002 0a000001 "
 				      "003504d2\n");
+	finish(&x);
+
+	/* TCP: as Click's, the sequence and acknowledgment numbers swapped too */
+	memcpy(tcp, udp40, 40);
+	tcp[9] = 6;
+	memcpy(tcp + 24, "\x11\x11\x11\x11\x22\x22\x22\x22", 8);
+	tg_init(&t);
+	m = tg_add(&t, "m", "MarkIPHeader", "", "h", "h");
+	mi = tg_add(&t, "mi", "IPMirror", "", "h", "h");
+	p = tg_add(&t, "p", "Print", "MAXLENGTH 32", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, m, 0, mi, 0);
+	tg_conn(&t, mi, 0, p, 0);
+	tg_conn(&t, p, 0, p + 1, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "m", tcp, 40);
+	assert_string_equal(chat(&x), "  40 | 45000028 00000000 400666c3 0a000002 0a000001 "
+				      "003504d2 22222222 11111111\n");
 	finish(&x);
 }
 

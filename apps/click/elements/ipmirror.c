@@ -2,8 +2,10 @@
 /*
  * IPMirror([DST_ANNO]) — swaps the IP source and destination addresses (IP
  * header annotation) and, for TCP and UDP in a first or only fragment, the
- * ports; the checksums stay valid (the sums are unchanged). With DST_ANNO
- * (default true) the destination-IP annotation becomes the new destination.
+ * ports (TCP: also the sequence and acknowledgment numbers, when the 12
+ * bytes are there); the checksums stay valid (the sums are unchanged). With
+ * DST_ANNO (default true) the destination-IP annotation becomes the new
+ * destination.
  * Packets without an IP header pass unchanged.
  */
 #include "ck_elem.h"
@@ -29,7 +31,7 @@ ipmirror_action(struct ck_element *e, struct ck_pkt *p)
 {
 	struct nl_ipv4_hdr *ip = ck_ip_hdr(p);
 	uint32_t t, hl;
-	uint8_t *l4, b[2];
+	uint8_t *l4, b[2], sq[4];
 
 	if (!ip)
 		return p;
@@ -45,6 +47,12 @@ ipmirror_action(struct ck_element *e, struct ck_pkt *p)
 		memcpy(b, l4, 2);
 		memcpy(l4, l4 + 2, 2);
 		memcpy(l4 + 2, b, 2);
+		/* as Click's: TCP's sequence and acknowledgment numbers too */
+		if (ip->proto == NL_IPPROTO_TCP && ck_pkt_avail(p, l4) >= 12) {
+			memcpy(sq, l4 + 4, 4);
+			memcpy(l4 + 4, l4 + 8, 4);
+			memcpy(l4 + 8, sq, 4);
+		}
 	}
 	return p;
 }
