@@ -1001,6 +1001,42 @@ test_ipmirror(void **state)
 	finish(&x);
 }
 
+/* SetUDPChecksum sums the UDP length's bytes (as Click's), not the bytes
+ * the IP length adds after them. */
+static void
+test_setudpchecksum(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t m, c, p;
+	uint8_t pkt[40];
+
+	(void)state;
+	memcpy(pkt, udp40, 40);
+	pkt[25] = 16; /* UDP length 16: 4 trailing bytes inside the IP length */
+	memcpy(pkt + 36, "\x01\x02\x03\x04", 4);
+	tg_init(&t);
+	m = tg_add(&t, "m", "MarkIPHeader", "", "h", "h");
+	c = tg_add(&t, "c", "SetUDPChecksum", "", "h", "h");
+	p = tg_add(&t, "p", "Print", "MAXLENGTH 28", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, m, 0, c, 0);
+	tg_conn(&t, c, 0, p, 0);
+	tg_conn(&t, p, 0, p + 1, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "m", pkt, 40);
+	/* pseudo-header 10.0.0.1 10.0.0.2 17 16, the 16 UDP bytes: summed by hand */
+	assert_string_equal(chat(&x), "  40 | 45000028 00000000 401166c3 0a000001 0a000002 "
+				      "04d20035 0010e6c4\n");
+	/* a UDP length past the IP length, or under 8: dropped */
+	pkt[25] = 21;
+	inject(&x, "m", pkt, 40);
+	pkt[25] = 7;
+	inject(&x, "m", pkt, 40);
+	assert_int_equal(hread(&x, "c.drops"), 2);
+	finish(&x);
+}
+
 static void
 test_icmppingresponder(void **state)
 {
@@ -2037,6 +2073,7 @@ main(void)
 		cmocka_unit_test(test_arpquerier),
 		cmocka_unit_test(test_ipencap_udpipencap),
 		cmocka_unit_test(test_ipmirror),
+		cmocka_unit_test(test_setudpchecksum),
 		cmocka_unit_test(test_icmppingresponder),
 		cmocka_unit_test(test_iprewriter_pattern),
 		cmocka_unit_test(test_iprewriter_port_range),

@@ -9,7 +9,8 @@
  *   SetIPChecksum — sets the IP header checksum (needs the IP header
  *     annotation; a bad header length: dropped, counted in `drops`);
  *   SetTCPChecksum, SetUDPChecksum — set the transport checksum over the
- *     IP length (a header or packet too short for it: dropped, counted).
+ *     IP length (UDP: over the UDP length, which must lie inside the IP
+ *     length; a header or packet too short for it: dropped, counted).
  */
 #include "ck_elem.h"
 
@@ -80,7 +81,7 @@ setl4_action(struct ck_element *e, struct ck_pkt *p)
 {
 	bool tcp = e->cls->name[3] == 'T';
 	struct nl_ipv4_hdr *ip;
-	uint32_t hl, len, off;
+	uint32_t hl, len, off, l4len;
 	uint8_t *l4;
 	uint16_t c;
 
@@ -91,8 +92,15 @@ setl4_action(struct ck_element *e, struct ck_pkt *p)
 	off = tcp ? 16 : 6;
 	if (len < hl + (tcp ? 20u : 8u) || ck_pkt_avail(p, (uint8_t *)ip) < len)
 		return drop(e, p);
+	l4len = len - hl;
+	if (!tcp) {
+		/* as Click's: the UDP length's bytes, not what the IP length adds */
+		l4len = (uint32_t)l4[4] << 8 | l4[5];
+		if (l4len < 8 || l4len > len - hl)
+			return drop(e, p);
+	}
 	memset(l4 + off, 0, 2);
-	c = nl_ipv4_l4_cksum(ip, l4, len - hl);
+	c = nl_ipv4_l4_cksum(ip, l4, l4len);
 	if (!tcp && c == 0)
 		c = 0xffff; /* 0 means no checksum in UDP */
 	memcpy(l4 + off, &c, 2);
