@@ -958,6 +958,49 @@ test_ipencap_udpipencap(void **state)
 	finish(&x);
 }
 
+/* UDPIPEncap's DST may be DST_ANNO, as Click's. */
+static void
+test_udpipencap_dst_anno(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, u, q;
+	const uint8_t two[2] = { 0xab, 0xcd };
+
+	(void)state;
+	tg_init(&t);
+	s = tg_add(&t, "s", "SetIPAddress", "10.0.0.9", "h", "h");
+	u = tg_add(&t, "u", "UDPIPEncap", "10.0.0.1, 1234, DST_ANNO, 53", "h", "h");
+	q = tg_add(&t, "q", "Print", "MAXLENGTH 40", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, s, 0, u, 0);
+	tg_conn(&t, u, 0, q, 0);
+	tg_conn(&t, q, 0, q + 1, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "s", two, 2);
+	/* to 10.0.0.9; the checksums summed by hand */
+	assert_string_equal(chat(&x), "  30 | 4500001e 00000000 fa11acc5 0a000001 0a000009 04d20035 "
+				      "000a3afc abcd\n");
+	finish(&x);
+
+	/* or an AddressInfo name, as Click's (IPEncap's too) */
+	tg_init(&t);
+	tg_add(&t, "ai", "AddressInfo", "far 10.0.0.9", "", "");
+	u = tg_add(&t, "u", "UDPIPEncap", "10.0.0.1, 1234, far, 53", "h", "h");
+	q = tg_add(&t, "q", "Print", "MAXLENGTH 40", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_add(&t, "en", "IPEncap", "ipip, 10.0.0.1, far", "h", "h");
+	tg_add(&t, "d2", "Discard", "", "h", "");
+	tg_conn(&t, u, 0, q, 0);
+	tg_conn(&t, q, 0, q + 1, 0);
+	tg_conn(&t, q + 2, 0, q + 3, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "u", two, 2);
+	assert_string_equal(chat(&x), "  30 | 4500001e 00000000 fa11acc5 0a000001 0a000009 04d20035 "
+				      "000a3afc abcd\n");
+	finish(&x);
+}
+
 static void
 test_ipmirror(void **state)
 {
@@ -2072,6 +2115,7 @@ main(void)
 		cmocka_unit_test(test_icmperror_route_paramprob),
 		cmocka_unit_test(test_arpquerier),
 		cmocka_unit_test(test_ipencap_udpipencap),
+		cmocka_unit_test(test_udpipencap_dst_anno),
 		cmocka_unit_test(test_ipmirror),
 		cmocka_unit_test(test_setudpchecksum),
 		cmocka_unit_test(test_icmppingresponder),

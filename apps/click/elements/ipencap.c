@@ -7,10 +7,10 @@
  * packet's destination-IP annotation. A packet without 20 bytes of headroom
  * or longer than 65515 bytes is dropped and counted (drops).
  * UDPIPEncap(SRC, SPORT, DST, DPORT [, CHECKSUM]) — prepends IPv4 (TTL 250)
- * and UDP headers, with the UDP checksum unless CHECKSUM false. Ports are
- * numbers or names ("domain", "http"), as Click's.
+ * and UDP headers, with the UDP checksum unless CHECKSUM false (a sum of 0
+ * written FFFF). DST may be DST_ANNO, as IPEncap's. Ports are numbers or
+ * names ("domain", "http"), as Click's.
  */
-#include <arpa/inet.h>
 
 #include "ck_elem.h"
 
@@ -45,11 +45,11 @@ proto_value(const struct ck_bytes *w, int64_t *v)
 	return 0;
 }
 
+/* DST: DST_ANNO, an address or an AddressInfo name. */
 static int
-dst_value(struct ipencap *x, const struct ck_bytes *w)
+dst_value(struct ck_element *e, struct ipencap *x, const struct ck_bytes *w)
 {
-	char buf[64];
-	struct in_addr a;
+	char buf[256];
 
 	if (w->len >= sizeof(buf))
 		return -1;
@@ -59,10 +59,7 @@ dst_value(struct ipencap *x, const struct ck_bytes *w)
 		x->dst_anno = true;
 		return 0;
 	}
-	if (inet_pton(AF_INET, buf, &a) != 1)
-		return -1;
-	x->dst = a.s_addr;
-	return 0;
+	return ck_parse_ip(e->r, buf, &x->dst) < 0 ? -1 : 0;
 }
 
 static int
@@ -85,7 +82,7 @@ ipencap_configure(struct ck_element *e)
 		rc = -EINVAL;
 	else if (proto_value(&proto, &x->proto) < 0)
 		rc = ck_error(e, "PROTO: expected IP protocol");
-	else if (dst_value(x, &dst) < 0)
+	else if (dst_value(e, x, &dst) < 0)
 		rc = ck_error(e, "DST: expected IP address or DST_ANNO");
 	else if (x->ttl < 0 || x->ttl > 255 || x->tos < 0 || x->tos > 255)
 		rc = ck_error(e, "TTL and TOS must be 0..255");
@@ -140,17 +137,24 @@ static int
 udpipencap_configure(struct ck_element *e)
 {
 	struct ipencap *x = CK_PRIV(e, struct ipencap);
+	struct ck_bytes dst = { 0 };
 	const struct ck_argdesc a[] = {
 		{ "SRC", CK_A_IP, &x->src, CK_POS | CK_MAND, NULL },
 		{ "SPORT", CK_A_UDPPORT, &x->sport, CK_POS | CK_MAND, NULL },
-		{ "DST", CK_A_IP, &x->dst, CK_POS | CK_MAND, NULL },
+		{ "DST", CK_A_WORD, &dst, CK_POS | CK_MAND, NULL },
 		{ "DPORT", CK_A_UDPPORT, &x->dport, CK_POS | CK_MAND, NULL },
 		{ "CHECKSUM", CK_A_BOOL, &x->cksum, CK_POS, NULL },
 	};
+	int rc = 0;
 
 	x->ttl = 250;
 	x->cksum = true;
-	return ck_args_parse(e, a, 5) < 0 ? -EINVAL : 0;
+	if (ck_args_parse(e, a, 5) < 0)
+		rc = -EINVAL;
+	else if (dst_value(e, x, &dst) < 0)
+		rc = ck_error(e, "DST: expected IP address or DST_ANNO");
+	free(dst.p);
+	return rc;
 }
 
 static struct ck_pkt *
