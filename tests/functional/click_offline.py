@@ -129,6 +129,8 @@ netvm-click --offline, no root, no core engine.
                  written and read, none left out
   SetIPAddress   Click's IPADDR keyword, ANNO a keyword (DST_IP only), the addr
                  handler; FixIPSrc takes IPADDR alone
+  Switch         an OUTPUT past the last output refused, a write past it -1, config
+                 the current output, as Click's
   SetTimestamp   FIRST true sets the first-timestamp annotation, not the timestamp
   big            a chain of 200 000 elements (the documented limit) parses and
                  runs (names are indexed: it took minutes at 100 000); one
@@ -2334,6 +2336,22 @@ def setipaddress(env, chk):
         chk.ok(rc == 1 and why in err, f"{bad} refused: {why}", err)
 
 
+def switch_output(env, chk):
+    # Click's Switch: an OUTPUT past the last output is refused; a write past it
+    # is -1; config reads the current output; a bad write in Click's words
+    rc, out, err = click(env, "-q", "-e", "Idle -> s :: Switch(2) -> Discard; s[1] -> Discard")
+    chk.ok(rc != 0 and "While configuring 's :: Switch': output must be < 2" in err,
+           "Switch(2) with 2 outputs refused in Click's words", f"rc={rc} {err!r}")
+    conf = ("s :: Switch(OUTPUT 1); Idle -> s -> Discard; s[1] -> Discard; "
+            "Script(read s.config, write s.switch 0, read s.config, write s.switch 5, "
+            "read s.switch, read s.config, write s.switch x, read s.switch)")
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, err), (0, "s.config:\n1\ns.config:\n0\ns.switch:\n-1\ns.config:\n-1\n"
+                          "While calling 's.switch x':\n  Switch output must be integer\n"
+                          "s.switch:\n-1\n"),
+           "Switch: config reads the output, a write past the last output is -1")
+
+
 def settimestamp_first(env, chk):
     # SetTimestamp(FIRST true) sets FIRST_TIMESTAMP, the timestamp untouched
     conf = ("InfiniteSource(LIMIT 1, STOP true, TIMESTAMP false) -> SetTimestamp(5.25) -> "
@@ -2494,6 +2512,8 @@ def main():
     dump_banner(env, chk)
     chk.section("SetIPAddress, FixIPSrc")
     setipaddress(env, chk)
+    chk.section("Switch's output")
+    switch_output(env, chk)
     chk.section("SetTimestamp FIRST")
     settimestamp_first(env, chk)
     chk.section("200 000 elements")

@@ -1,15 +1,31 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Switch([OUTPUT]) — every packet to output OUTPUT (negative: dropped);
- * handler switch (rw). RoundRobinSwitch — successive packets to outputs
+ * Switch([OUTPUT]) — every packet to output OUTPUT (negative: dropped; an
+ * OUTPUT past the last output is refused, as Click's); handler switch (rw: a
+ * value past the last output is -1), and config reads the current output, as
+ * Click's. RoundRobinSwitch — successive packets to outputs
  * 0, 1, ... in turn.
  */
+#include <limits.h>
+
 #include "ck_elem.h"
 
 struct sw {
 	int output;
 	unsigned int next;
+	char config[16]; /* config: the current output */
 };
+
+/* As Click's, config reads the output the switch sends to. */
+static void
+switch_set(struct ck_element *e, int output)
+{
+	struct sw *s = CK_PRIV(e, struct sw);
+
+	s->output = output;
+	snprintf(s->config, sizeof(s->config), "%d", output);
+	e->config = s->config;
+}
 
 static int
 switch_configure(struct ck_element *e)
@@ -22,8 +38,10 @@ switch_configure(struct ck_element *e)
 	if (ck_args_parse(e, a, 1) < 0)
 		return -EINVAL;
 	if (out >= (int64_t)e->nout)
+		return ck_error(e, "output must be < %u", e->nout);
+	if (out < INT_MIN)
 		out = -1;
-	CK_PRIV(e, struct sw)->output = (int)out;
+	switch_set(e, (int)out);
 	return 0;
 }
 
@@ -57,12 +75,12 @@ switch_write(struct ck_element *e, const struct ck_handler *h, const char *v, FI
 	int64_t o;
 
 	(void)h;
-	if (ck_parse_int(v, &o) < 0) {
+	if (ck_parse_int(v, &o) < 0 || o < INT_MIN || o > INT_MAX) {
 		if (errf)
-			fprintf(errf, "switch: expected an integer\n");
+			fprintf(errf, "Switch output must be integer\n");
 		return -EINVAL;
 	}
-	CK_PRIV(e, struct sw)->output = o >= (int64_t)e->nout ? -1 : (int)o;
+	switch_set(e, o >= (int64_t)e->nout ? -1 : (int)o);
 	return 0;
 }
 
