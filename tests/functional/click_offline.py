@@ -72,7 +72,8 @@ netvm-click --offline, no root, no core engine.
                  byte_count_call handlers set a new call
   queue full     a push InfiniteSource sleeps while its Queue is full; capacity
                  written smaller drops the excess, larger wakes the source; the
-                 first drop prints Click's overflow line; Unqueue with a negative
+                 first drop prints Click's overflow line; reset sends the packets
+                 out of output 1, as Click's; Unqueue with a negative
                  BURST pulls until nothing comes back
   timing         FromIPSummaryDump TIMING true spaces packets as their timestamps
                  (--simtime); IPRewriter REPLY_ANNO PAINT, GUARANTEE
@@ -1376,6 +1377,14 @@ def queue_full(env, chk):
         chk.eq((rc, handlers(out).get(f"{shown}.drops"), err.strip()),
                (0, "7", f"{shown} :: {cls}: overflow"),
                f"{decl}(3), 10 packets: one overflow line")
+    # reset: as Click's, the queued packets leave by output 1 (not drops); a
+    # reset Queue whose output 1 leads back into it takes them again, no loop
+    for back, length in (("Discard", "0"), ("q", "3")):
+        rc, out, err = click(env, "-e", "InfiniteSource(LIMIT 3, BURST 3) -> q :: Queue -> Idle;"
+                             f" q[1] -> c :: Counter -> {back}; Script(wait 0.01, write q.reset,"
+                             " print q.length, print c.count, print q.drops, stop)")
+        chk.eq((rc, out.split("\n")[:3]), (0, [length, "3", "0"]),
+               f"Queue reset: the packets leave by output 1 (to {back})")
     # Unqueue's BURST: a negative one pulls until nothing comes back (one run
     # empties the Queue before STOP ends the router), BURST N pulls N
     for burst, through in (("-1", 10), ("5", 5)):

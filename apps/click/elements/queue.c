@@ -6,7 +6,7 @@
  * drop (again after reset_counts) prints "NAME :: CLASS: overflow" on the
  * chatter stream, as Click's. Handlers:
  * length, highwater_length, capacity (rw), drops, reset_counts (w), reset (w:
- * drop every queued packet). Output 0 has an empty notifier: the tasks
+ * every queued packet leaves by output 1, as Click's). Output 0 has an empty notifier: the tasks
  * pulling from it (Unqueue, ToDevice) sleep while the queue is empty; input
  * 0 a nonfull notifier: a source pushing into it (InfiniteSource) sleeps
  * while it is full (Click's FullNoteQueue). A smaller capacity written drops
@@ -130,14 +130,35 @@ queue_reset_counts(struct ck_element *e, const struct ck_handler *h, const char 
 	return 0;
 }
 
+/* Take every queued packet off the queue; returns them as a list. */
+static struct ck_pkt *
+queue_take_all(struct ck_element *e)
+{
+	struct queue *q = CK_PRIV(e, struct queue);
+	struct ck_pkt *head = q->head;
+
+	q->head = NULL;
+	q->tail = &q->head;
+	q->length = 0;
+	ck_notifier_set(&q->empty, false);
+	room(q);
+	return head;
+}
+
+/* reset: as Click's, the queued packets leave by output 1 (killed when it is
+ * not connected), in order; those taken are not counted as drops. The queue
+ * is emptied first, so an output 1 that leads back into it cannot loop. */
 static int
 queue_reset(struct ck_element *e, const struct ck_handler *h, const char *v, FILE *errf)
 {
-	struct ck_pkt *p;
+	struct ck_pkt *p = queue_take_all(e), *n;
 
 	(void)h, (void)v, (void)errf;
-	while ((p = queue_pull(e, 0)) != NULL)
-		ck_pkt_kill(e, p);
+	for (; p; p = n) {
+		n = p->next;
+		p->next = NULL;
+		ck_push_out(e, 1, p);
+	}
 	return 0;
 }
 
@@ -180,9 +201,17 @@ static void
 queue_cleanup(struct ck_element *e)
 {
 	struct queue *q = CK_PRIV(e, struct queue);
+	struct ck_pkt *p, *n;
 
-	if (q->tail)
-		queue_reset(e, NULL, NULL, NULL);
+	if (!q->tail)
+		return;
+	for (p = q->head; p; p = n) {
+		n = p->next;
+		ck_pkt_kill(e, p);
+	}
+	q->head = NULL;
+	q->tail = &q->head;
+	q->length = 0;
 }
 
 static const struct ck_handler queue_handlers[] = {
