@@ -16,6 +16,7 @@ netvm-click --offline, no root, no core engine.
                  read and print of an empty value: an empty line, as Click's
                  read of a table or statistics: the lines, then an empty line
                  (Click's value ends in a newline, its read adds one)
+                 a step write ends a wait TIME, as Click's
   names          an element name component of digits alone is refused; an
                  anonymous compound takes arguments
   Print          CONTENTS NONE prints no bytes
@@ -1587,6 +1588,12 @@ def script_return_wait(env, chk):
     rc, out, err = click(env, "-e", conf)
     chk.eq((rc, out, err), (0, "3\n", ""),
            "DriverManager(wait, ...): the first wait lasts until the source stops the driver")
+    # a step ends a `wait TIME` at once, as Click's own example: "before" at
+    # 0.5 s (before the third script's 0.7 s), then the pause waits for a step
+    conf = ('s :: Script(wait 1s, print "before", pause, print "after");'
+            " Script(wait 0.5s, write s.step); Script(wait 0.7s, print 0.7)")
+    rc, out, err = click(env, "--simtime", "-e", conf)
+    chk.eq((rc, out, err), (0, "before\n0.7\n", ""), "a step write ends a wait TIME")
     # an empty value, as Click's: read and print give an empty line, printn nothing
     conf = ("s :: Script(read e.run, read r.table, print e.run, printn e.run, print r.table,"
             " print \"end\", stop); e :: Script(TYPE PASSIVE, end);"

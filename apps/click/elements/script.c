@@ -15,7 +15,8 @@
  *     and VAR becomes a read/write handler)
  *   print [>FILE | >>FILE] TEXT|HANDLER, printn ..., read ELEM.HANDLER (to stderr),
  *     write ELEM.HANDLER [ARGS]
- *   wait TIME, pause [N] (wait_stop [N]): N `step` writes (DRIVER: stop events)
+ *   wait TIME (or until a `step` write, as Click's), pause [N] (wait_stop [N]): N
+ *     `step` writes (DRIVER: stop events)
  *   label L, goto L [COND] (begin, loop, end, exit, stop, error when no
  *     such label), loop, end, exit, stop, return [VALUE], error [TEXT]
  * Arguments are expanded (script_expr.c) when the instruction runs. As in
@@ -646,8 +647,14 @@ h_step(struct ck_element *e, const struct ck_handler *h, const char *value, FILE
 		return -EINVAL;
 	}
 	s->events += (uint64_t)n;
-	if (s->waiting > 0 && !s->waiting_time)
+	if (s->waiting_time && s->events > 0 && !s->running) {
+		/* as Click's: a step ends a `wait TIME` at once */
+		s->events--;
+		ck_timer_unschedule(&s->timer);
 		sc_step(e);
+	} else if (s->waiting > 0 && !s->waiting_time) {
+		sc_step(e);
+	}
 	return 0;
 }
 
