@@ -16,7 +16,8 @@ netvm-click --offline, no root, no core engine.
                  read and print of an empty value: an empty line, as Click's
                  read of a table or statistics: the lines, then an empty line
                  (Click's value ends in a newline, its read adds one)
-                 a step write ends a wait TIME, as Click's
+                 a step write ends a wait TIME, and $? is the last write's status,
+                 as Click's
   names          an element name component of digits alone is refused; an
                  anonymous compound takes arguments
   Print          CONTENTS NONE prints no bytes
@@ -1594,6 +1595,12 @@ def script_return_wait(env, chk):
             " Script(wait 0.5s, write s.step); Script(wait 0.7s, print 0.7)")
     rc, out, err = click(env, "--simtime", "-e", conf)
     chk.eq((rc, out, err), (0, "before\n0.7\n", ""), "a step write ends a wait TIME")
+    # $? is the last write's status, as Click's: 0, or the handler's negative
+    # errno (-22, EINVAL, for a value it refuses); a missing handler leaves it
+    conf = ("Idle -> c :: Counter -> Idle; Script(print $?, write c.count_call x, print $?,"
+            " write c.nosuch, print ${?}, write c.reset, print $?)")
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out), (0, "0\n-22\n-22\n0\n"), "$?: the status of the last write")
     # an empty value, as Click's: read and print give an empty line, printn nothing
     conf = ("s :: Script(read e.run, read r.table, print e.run, printn e.run, print r.table,"
             " print \"end\", stop); e :: Script(TYPE PASSIVE, end);"

@@ -363,7 +363,7 @@ do_write(struct ck_element *e, const struct sc_insn *in)
 	free(word);
 	if (h && v && ck_handler_writable(e->r, h, ck_errf(e->r)) == 0 &&
 	    (errf = open_memstream(&msg, &ml)) != NULL) {
-		ck_handler_write(e->r, h, v, errf);
+		CK_PRIV(e, struct script)->write_status = ck_handler_write(e->r, h, v, errf);
 		fclose(errf);
 		if (asprintf(&call, "%s%s%s", h, *v ? " " : "", v) >= 0)
 			sc_report(e, call, msg);

@@ -43,6 +43,7 @@ struct script {
 	uint64_t events;    /* stop events (DRIVER) and `step` writes not consumed */
 	bool waiting_time, running, done;
 	char *retval;       /* `return VALUE` of the last run */
+	int write_status;   /* $?: the last `write`'s result (0 or a negative errno) */
 	enum sc_op how;     /* how the last run ended: SC_END (also off the end),
 			     * SC_EXIT, SC_RETURN, SC_ERROR, SC_STOP; SC_PAUSE
 			     * while it waits */

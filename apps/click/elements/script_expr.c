@@ -426,8 +426,9 @@ out:
 
 static int expand_into(struct ck_element *e, const char *s, size_t len, FILE *f, int depth);
 
-/* $N (the Nth word of the run's arguments, N >= 1) and $# (their count) into
- * @f; false when @name is neither. */
+/* $N (the Nth word of the run's arguments, N >= 1), $# (their count) and $?
+ * (the status of the last `write`, as Click's: 0 or a negative errno) into
+ * @f; false when @name is none of them. */
 static bool
 run_arg(const struct script *sc, const char *name, FILE *f)
 {
@@ -435,6 +436,10 @@ run_arg(const struct script *sc, const char *name, FILE *f)
 	char **w;
 	int n, k = 0;
 
+	if (strcmp(name, "?") == 0) {
+		fprintf(f, "%d", sc->write_status);
+		return true;
+	}
 	if (strcmp(name, "#") != 0) {
 		for (const char *c = name; *c; c++)
 			if (!isdigit((unsigned char)*c))
@@ -515,8 +520,8 @@ expand_into(struct ck_element *e, const char *s, size_t len, FILE *f, int depth)
 				fputs(v ? v : "", f);
 			free(name);
 			s = b;
-		} else if (s[1] == '#') {
-			run_arg(sc, "#", f);
+		} else if (s[1] == '#' || s[1] == '?') {
+			run_arg(sc, s[1] == '#' ? "#" : "?", f);
 			s += 2;
 		} else {
 			fputc(*s++, f);
