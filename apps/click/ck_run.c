@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ck_args.h"
 #include "ck_router.h"
 
 /*
@@ -741,8 +742,12 @@ ck_router_new(const struct ck_graph *g, const struct ck_platform *p, FILE *errf)
 		for (uint32_t i = 0; i < r->n; i++) {
 			struct ck_element *e = &r->elems[i];
 
-			if (e->cls->configure_phase == phase && e->cls->configure &&
-			    e->cls->configure(e) < 0)
+			if (e->cls->configure_phase != phase)
+				continue;
+			/* a class without configure takes no arguments, as
+			 * Click's Element::configure ("too many arguments") */
+			if (e->cls->configure ? e->cls->configure(e) < 0 :
+			    ck_args_parse(e, NULL, 0) < 0)
 				rc = -EINVAL;
 		}
 	}

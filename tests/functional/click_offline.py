@@ -134,6 +134,8 @@ netvm-click --offline, no root, no core engine.
                  handler; FixIPSrc takes IPADDR alone
   Switch         an OUTPUT past the last output refused, a write past it -1, config
                  the current output, as Click's
+  no arguments   Null, StripIPHeader and the other classes without arguments refuse
+                 them, as Click's
   SetTimestamp   FIRST true sets the first-timestamp annotation, not the timestamp
   big            a chain of 200 000 elements (the documented limit) parses and
                  runs (names are indexed: it took minutes at 100 000); one
@@ -2375,6 +2377,19 @@ def switch_output(env, chk):
            "Switch: config reads the output, a write past the last output is -1")
 
 
+def no_arguments(env, chk):
+    # a class that takes no arguments refuses them, as Click's Element::configure;
+    # an empty configuration (or a comment alone) is none
+    for cls, conf, msg in (("Null", "5", "too many arguments"),
+                           ("StripIPHeader", "14", "too many arguments"),
+                           ("Null", "FOO 1", "unknown keyword 'FOO'")):
+        rc, out, err = click(env, "-q", "-e", f"Idle -> x :: {cls}({conf}) -> Idle")
+        chk.ok(rc != 0 and f"While configuring 'x :: {cls}': {msg}" in err,
+               f"{cls}({conf}) refused: {msg}", f"rc={rc} {err!r}")
+    rc, out, err = click(env, "-q", "-e", "Idle -> Null() -> Null(/* none */) -> Idle")
+    chk.eq((rc, err), (0, ""), "Null() and Null(/* none */) take no arguments")
+
+
 def settimestamp_first(env, chk):
     # SetTimestamp(FIRST true) sets FIRST_TIMESTAMP, the timestamp untouched
     conf = ("InfiniteSource(LIMIT 1, STOP true, TIMESTAMP false) -> SetTimestamp(5.25) -> "
@@ -2537,6 +2552,8 @@ def main():
     setipaddress(env, chk)
     chk.section("Switch's output")
     switch_output(env, chk)
+    chk.section("classes without arguments")
+    no_arguments(env, chk)
     chk.section("SetTimestamp FIRST")
     settimestamp_first(env, chk)
     chk.section("200 000 elements")
