@@ -135,7 +135,7 @@ netvm-click --offline, no root, no core engine.
   Switch         an OUTPUT past the last output refused, a write past it -1, config
                  the current output, as Click's
   no arguments   Null, StripIPHeader and the other classes without arguments refuse
-                 them, as Click's
+                 them, as Click's; Align's MODULUS and OFFSET checked as Click's
   SetTimestamp   FIRST true sets the first-timestamp annotation, not the timestamp
   big            a chain of 200 000 elements (the documented limit) parses and
                  runs (names are indexed: it took minutes at 100 000); one
@@ -2388,6 +2388,15 @@ def no_arguments(env, chk):
                f"{cls}({conf}) refused: {msg}", f"rc={rc} {err!r}")
     rc, out, err = click(env, "-q", "-e", "Idle -> Null() -> Null(/* none */) -> Idle")
     chk.eq((rc, err), (0, ""), "Null() and Null(/* none */) take no arguments")
+    # Align's MODULUS is 2, 4 or 8 and its OFFSET below it, in Click's words
+    for conf, msg in (("3, 0", "align modulus must be 2, 4, or 8"),
+                      ("4, 4", "align offset must be smaller than modulus"),
+                      ("4, -1", "align offset must be smaller than modulus")):
+        rc, out, err = click(env, "-q", "-e", f"Idle -> a :: Align({conf}) -> Idle")
+        chk.ok(rc != 0 and f"While configuring 'a :: Align': {msg}" in err,
+               f"Align({conf}) refused: {msg}", f"rc={rc} {err!r}")
+    rc, out, err = click(env, "-q", "-e", "Idle -> Align(8, 7) -> Align(2, 0) -> Idle")
+    chk.eq((rc, err), (0, ""), "Align(8, 7), Align(2, 0)")
 
 
 def settimestamp_first(env, chk):
@@ -2552,7 +2561,7 @@ def main():
     setipaddress(env, chk)
     chk.section("Switch's output")
     switch_output(env, chk)
-    chk.section("classes without arguments")
+    chk.section("classes without arguments, Align's arguments")
     no_arguments(env, chk)
     chk.section("SetTimestamp FIRST")
     settimestamp_first(env, chk)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Null and Align — pass packets on unchanged (Align: the platform's buffers
- * are already aligned, so its MODULUS/OFFSET are accepted and ignored). */
+ * are already aligned, so its MODULUS/OFFSET are checked as Click's and then
+ * ignored). */
 #include "ck_elem.h"
 
 static struct ck_pkt *
@@ -19,7 +20,13 @@ align_configure(struct ck_element *e)
 		{ "OFFSET", CK_A_INT, &off, CK_POS | CK_MAND, NULL },
 	};
 
-	return ck_args_parse(e, a, 2);
+	if (ck_args_parse(e, a, 2) < 0)
+		return -EINVAL;
+	if (mod != 2 && mod != 4 && mod != 8)
+		return ck_error(e, "align modulus must be 2, 4, or 8");
+	if (off < 0 || off >= mod)
+		return ck_error(e, "align offset must be smaller than modulus");
+	return 0;
 }
 
 const struct ck_element_class ck_class_Null = {
