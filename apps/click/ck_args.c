@@ -277,7 +277,10 @@ ck_parse_real(const char *s, double *v)
 	return *end || isnan(*v) ? -EINVAL : 0;
 }
 
-/* Parse a time with an optional unit into seconds. Returns 0 or -EINVAL. */
+/* Parse a time with an optional unit into seconds, as Click's: a decimal
+ * number (a fraction and an exponent allowed; no hex, inf or nan), blanks
+ * allowed before the unit, at most 2^32 - 1 seconds (Click's limit; the
+ * router clock's nanoseconds then cannot overflow). Returns 0 or -EINVAL. */
 int
 ck_parse_time(const char *s, double *sec)
 {
@@ -288,19 +291,26 @@ ck_parse_time(const char *s, double *sec)
 		{ "", 1 }, { "s", 1 }, { "sec", 1 }, { "ms", 1e-3 }, { "msec", 1e-3 },
 		{ "us", 1e-6 }, { "usec", 1e-6 }, { "ns", 1e-9 }, { "nsec", 1e-9 },
 		{ "m", 60 }, { "min", 60 }, { "h", 3600 }, { "hr", 3600 },
+		{ "d", 86400 }, { "day", 86400 },
 	};
 	char *end;
 	double x;
 
-	if (!*s)
+	if (!isdigit((unsigned char)*s) && !(*s == '.' && isdigit((unsigned char)s[1])))
 		return -EINVAL;
 	x = strtod(s, &end);
-	if (end == s || isnan(x))
+	for (const char *c = s; c < end; c++)
+		if (!isdigit((unsigned char)*c) && *c != '.' && *c != 'e' && *c != 'E' &&
+		    *c != '+' && *c != '-')
+			return -EINVAL; /* a hex number */
+	if (end == s || !isfinite(x))
 		return -EINVAL;
+	while (isspace((unsigned char)*end))
+		end++;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].u) == 0) {
 			*sec = x * units[i].f;
-			return x < 0 ? -EINVAL : 0;
+			return *sec > 4294967295.0 ? -EINVAL : 0;
 		}
 	}
 	return -EINVAL;

@@ -46,6 +46,23 @@ test_args(void **state)
 	assert_true(t > 0.0099 && t < 0.0101);
 	assert_int_equal(ck_parse_time("2min", &t), 0);
 	assert_true(t == 120);
+	/* as Click's: blanks before the unit, days; no hex, inf, nan, and no more
+	 * than 2^32 - 1 seconds (a `wait 1e300` fired at once) */
+	assert_int_equal(ck_parse_time("1 s", &t), 0);
+	assert_true(t == 1);
+	assert_int_equal(ck_parse_time("2day", &t), 0);
+	assert_true(t == 172800);
+	assert_int_equal(ck_parse_time("1d", &t), 0);
+	assert_true(t == 86400);
+	assert_int_equal(ck_parse_time(".5", &t), 0);
+	assert_true(t == 0.5);
+	assert_int_equal(ck_parse_time("inf", &t), -EINVAL);
+	assert_int_equal(ck_parse_time("nan", &t), -EINVAL);
+	assert_int_equal(ck_parse_time("0x10", &t), -EINVAL);
+	assert_int_equal(ck_parse_time("1e300", &t), -EINVAL);
+	assert_int_equal(ck_parse_time("5e9", &t), -EINVAL);
+	assert_int_equal(ck_parse_time("-1", &t), -EINVAL);
+	assert_int_equal(ck_parse_time("4294967295", &t), 0);
 	assert_int_equal(ck_parse_bool("yes", &b), 0);
 	assert_true(b);
 	assert_int_equal(ck_parse_string("\"a\\tb\"\\<41 42>'c d'", &s, &l), 0);
