@@ -321,9 +321,14 @@ int
 ck_parse_bandwidth(const char *s, double *bps)
 {
 	char *end;
-	double x = strtod(s, &end), m = 1;
+	double x, m = 1;
 
-	if (end == s || x < 0)
+	/* a decimal number, as Click's BandwidthArg: no sign, hex, inf or nan */
+	if (!isdigit((unsigned char)*s) && !(*s == '.' && isdigit((unsigned char)s[1])))
+		return -EINVAL;
+	x = strtod(s, &end);
+	if (end == s || !isfinite(x) || memchr(s, 'x', (size_t)(end - s)) ||
+	    memchr(s, 'X', (size_t)(end - s)))
 		return -EINVAL;
 	if (*end == 'k' || *end == 'K')
 		m = 1e3, end++;

@@ -37,7 +37,8 @@ netvm-click --offline, no root, no core engine.
                  FromIPSummaryDump builds those options, the Ethernet header,
                  aggregate, first_timestamp and wire_len
   sources        InfiniteSource, RatedSource, TimedSource send Click's default text;
-                 LENGTH (DATASIZE) cuts or repeats DATA; BURST 0 refused in Click's words
+                 LENGTH (DATASIZE) cuts or repeats DATA; BURST 0 refused in Click's words;
+                 a RATE or BANDWIDTH out of the clock's range, nan or hex refused
   IPPrint        ICMP errors by type and code name (an unreachable with the quoted
                  destination, protocol and port), PAINT before the addresses,
                  CONTENTS hex laid out as Click's (checksums worked out here)
@@ -538,6 +539,15 @@ def source_data(env, chk):
                f"{src}: DATASIZE, Click's older LENGTH")
     rc, out, err = click(env, "-q", "-e", "InfiniteSource(BURST 0) -> Discard")
     chk.ok(rc == 1 and "burst size must be >= 1" in err, "BURST 0 refused as Click says", err)
+    # a RatedSource rate whose spacing the router clock cannot hold is refused
+    # (RATE 1e-300 or inf sent at once), and so is a BANDWIDTH of nan or in hex
+    for arg, msg in (("RATE 1e-300", "the rate must be between"),
+                     ("RATE inf", "the rate must be between"),
+                     ("BANDWIDTH 1e-300", "the rate must be between"),
+                     ("BANDWIDTH nan", "BANDWIDTH: expected bandwidth, got 'nan'"),
+                     ("BANDWIDTH 0x10", "BANDWIDTH: expected bandwidth, got '0x10'")):
+        rc, out, err = click(env, "-q", "-e", f"RatedSource({arg}) -> Discard")
+        chk.ok(rc == 1 and msg in err, f"RatedSource({arg}) refused", f"rc={rc} {err!r}")
 
 
 def source_handlers(env, chk):

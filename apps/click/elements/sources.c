@@ -114,8 +114,13 @@ source_configure(struct ck_element *e)
 		s->rate = s->bandwidth / (double)s->pkt.len;
 	if (s->burst < 1)
 		return ck_error(e, "burst size must be >= 1");
-	if ((kind == 'R' && s->rate <= 0) || (kind == 'T' && s->interval <= 0))
+	if ((kind == 'R' && !(s->rate > 0)) || (kind == 'T' && s->interval <= 0))
 		return ck_error(e, "the rate must be positive");
+	/* as the rate handler: at most 2^32 - 1 packets a second, and at least
+	 * one every 2^32 - 1 seconds (the router clock's nanoseconds) */
+	if (kind == 'R' && (s->rate > 4294967295.0 || 1.0 / s->rate > 4294967295.0))
+		return ck_error(e, "the rate must be between 1/4294967295 and 4294967295 "
+			       "packets a second");
 	return 0;
 }
 
