@@ -117,11 +117,9 @@ const struct ck_platform *ck_offline_platform(void);
 #define CK_H_WRITE 2
 #define CK_H_READ_PARAM 4 /* a read handler that takes a parameter (read_param) */
 #define CK_H_LINES 8 /* the value is a list of lines (a table), each ending in a newline */
-/* reading it changes the element (Script's run and shift): read by -h at the
- * end of a run only, never by the prints made while the router runs */
-#define CK_H_SIDE_EFFECT 16
-/* reading it changes the element (Script's run and shift): read by -h at the
- * end of a run only, never by the prints made while the router runs */
+/* reading it changes the element (Script's run and shift, a PROXY script's
+ * handlers): read by -h at the end of a run only, never by the prints made
+ * while the router runs */
 #define CK_H_SIDE_EFFECT 16
 
 struct ck_handler {

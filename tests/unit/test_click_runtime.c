@@ -332,6 +332,32 @@ test_handlers_print(void **state)
 	finish(&x);
 }
 
+/* While the router runs on (live), a read that runs a script is left out:
+ * Script's run and a PROXY script's handlers alike. */
+static void
+test_handlers_print_live(void **state)
+{
+	struct tg t;
+	struct run x;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	tg_init(&t);
+	tg_add(&t, "p", "Script", "TYPE PROXY, export n 0, set n $(add $n 1), return $n", "", "");
+	assert_int_equal(start(&x, &t), 0);
+	f = open_memstream(&out, &len);
+	assert_int_equal(ck_router_print_handler(x.r, "p.foo", false, true, f, NULL), 0);
+	assert_int_equal(ck_router_print_handler(x.r, "p.run", false, true, f, NULL), 0);
+	assert_int_equal(ck_router_print_handler(x.r, "p.n", false, true, f, NULL), 0);
+	assert_int_equal(ck_router_print_handler(x.r, "p.foo", false, false, f, NULL), 0);
+	fclose(f);
+	assert_string_equal(out, "0\n1\n"); /* the script ran once, for the last read */
+	free(out);
+	finish(&x);
+}
+
 static void
 test_drivermanager_wait(void **state)
 {
@@ -614,6 +640,7 @@ main(void)
 		cmocka_unit_test(test_pull_counter_discard),
 		cmocka_unit_test(test_rrsched_priosched),
 		cmocka_unit_test(test_handlers_print),
+		cmocka_unit_test(test_handlers_print_live),
 		cmocka_unit_test(test_drivermanager_wait),
 		cmocka_unit_test(test_platform_actions),
 		cmocka_unit_test(test_registry),

@@ -810,8 +810,8 @@ sc_lookup_handler(struct ck_element *e, const char *name)
 	s->h = exported ?
 		(struct ck_handler){ s->hname, CK_H_READ | CK_H_WRITE, h_var_read, h_var_write, 0,
 				     NULL } :
-		(struct ck_handler){ s->hname, CK_H_READ | CK_H_WRITE | CK_H_READ_PARAM, NULL,
-				     h_run_write, 0, h_run_read };
+		(struct ck_handler){ s->hname, CK_H_READ | CK_H_WRITE | CK_H_READ_PARAM |
+				     CK_H_SIDE_EFFECT, NULL, h_run_write, 0, h_run_read };
 	return &s->h;
 }
 
