@@ -303,6 +303,12 @@ test_paint_switch(void **state)
 	assert_int_equal(hread(&x, "o0.count"), 1);
 	assert_int_equal(hread(&x, "o1.count"), 1);
 	assert_int_equal(hread(&x, "o2.count"), 2);
+	assert_int_equal(hread(&x, "ps.drops"), 0);
+	assert_int_equal(ck_handler_write(x.r, "pt.color", "7", NULL), 0);
+	inject(&x, "pt", &b, 1); /* no output 7: dropped, counted */
+	assert_int_equal(hread(&x, "ps.drops"), 1);
+	assert_int_equal(hread(&x, "o0.count") + hread(&x, "o1.count"), 2);
+	assert_int_equal(hread(&x, "o2.count"), 2);
 	inject(&x, "sw", &b, 1);
 	assert_int_equal(hread(&x, "s1.count"), 1);
 	assert_int_equal(ck_handler_write(x.r, "sw.switch", "0", NULL), 0);

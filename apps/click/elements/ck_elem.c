@@ -15,6 +15,16 @@ ck_h_read_u64(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	return 0;
 }
 
+/* Print the packets the runtime killed or could not make on the element's
+ * behalf (a copy without a free buffer, a missing output). Returns 0. */
+int
+ck_h_read_drops(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)h;
+	fprintf(f, "%" PRIu64 "\n", e->drops);
+	return 0;
+}
+
 /* Print an int of the element's state. Returns 0. */
 int
 ck_h_read_int(struct ck_element *e, const struct ck_handler *h, FILE *f)

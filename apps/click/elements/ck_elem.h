@@ -21,6 +21,9 @@
 
 /* A read handler printing the uint64_t at byte offset h->arg of e->priv. */
 int ck_h_read_u64(struct ck_element *e, const struct ck_handler *h, FILE *f);
+/* A read handler printing e->drops: the packets the runtime killed or could
+ * not make on the element's behalf (a copy without a free buffer). */
+int ck_h_read_drops(struct ck_element *e, const struct ck_handler *h, FILE *f);
 /* A read handler printing the int at byte offset h->arg of e->priv. */
 int ck_h_read_int(struct ck_element *e, const struct ck_handler *h, FILE *f);
 /* A read handler printing the bool at byte offset h->arg of e->priv as

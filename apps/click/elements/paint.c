@@ -64,6 +64,19 @@ static const struct ck_handler paint_handlers[] = {
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
+/* PaintTee: a copy without a free buffer is counted in drops. */
+static const struct ck_handler painttee_handlers[] = {
+	{ "color", CK_H_READ | CK_H_WRITE, paint_read_color, paint_write_color, 0, NULL },
+	{ "drops", CK_H_READ, ck_h_read_drops, NULL, 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+/* PaintSwitch: a paint naming no output, or a copy without a free buffer. */
+static const struct ck_handler paintswitch_handlers[] = {
+	{ "drops", CK_H_READ, ck_h_read_drops, NULL, 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
 const struct ck_element_class ck_class_Paint = {
 	.name = "Paint",
 	.ports = "1/1",
@@ -115,6 +128,7 @@ const struct ck_element_class ck_class_PaintSwitch = {
 	.processing = "h/h",
 	.configure = paintswitch_configure,
 	.push = paintswitch_push,
+	.handlers = paintswitch_handlers,
 };
 
 static struct ck_pkt *
@@ -136,5 +150,5 @@ const struct ck_element_class ck_class_PaintTee = {
 	.priv_size = sizeof(struct paint),
 	.configure = paint_configure,
 	.action = painttee_action,
-	.handlers = paint_handlers,
+	.handlers = painttee_handlers,
 };

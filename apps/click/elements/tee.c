@@ -3,7 +3,8 @@
  * Tee([N]) — pushes a copy of each packet to outputs 0..N-2, then the
  * packet itself to output N-1. PullTee([N]) — pull output 0 pulls from the
  * input and pushes copies to outputs 1..N-1. Copies are fresh buffers
- * (ck_pkt_clone); when none is free that copy is skipped and counted.
+ * (ck_pkt_clone); when none is free that copy is skipped and counted
+ * (handler drops).
  */
 #include "ck_elem.h"
 
@@ -56,12 +57,18 @@ pulltee_pull(struct ck_element *e, unsigned int port)
 	return p;
 }
 
+static const struct ck_handler tee_handlers[] = {
+	{ "drops", CK_H_READ, ck_h_read_drops, NULL, 0, NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
 const struct ck_element_class ck_class_Tee = {
 	.name = "Tee",
 	.ports = "1/1-",
 	.processing = "h/h",
 	.configure = tee_configure,
 	.push = tee_push,
+	.handlers = tee_handlers,
 };
 
 const struct ck_element_class ck_class_PullTee = {
@@ -70,4 +77,5 @@ const struct ck_element_class ck_class_PullTee = {
 	.processing = "l/lh",
 	.configure = tee_configure,
 	.pull = pulltee_pull,
+	.handlers = tee_handlers,
 };
