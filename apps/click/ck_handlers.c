@@ -404,7 +404,12 @@ find_write(struct ck_router *r, const char *spec, FILE *errf, struct ck_element 
 		return -ENOENT;
 	}
 	e = ck_router_find(r, ename);
-	h = e ? find_handler(e, hname) : NULL;
+	if (!e) {
+		if (errf)
+			fprintf(errf, "no element named '%s'\n", ename);
+		return -ENOENT;
+	}
+	h = find_handler(e, hname);
 	if (!h) {
 		if (errf)
 			fprintf(errf, "no '%s' handler for element '%s'\n", hname, ename);

@@ -1345,7 +1345,10 @@ def count_call(env, chk):
     chk.eq((rc, h.get("c.count"), h.get("e.count")), (0, "4", "2"),
            "COUNT_CALL 5: packets 1-4 before the switch; BYTE_COUNT_CALL 192: 2 after it")
     rc, out, err = click(env, "-q", "-e", "Idle -> Counter(COUNT_CALL 5 nosuch.x) -> Discard")
-    chk.ok(rc == 1 and "COUNT_CALL: no 'x' handler for element 'nosuch'" in err,
+    chk.ok(rc == 1 and "COUNT_CALL: no element named 'nosuch'" in err,
+           "COUNT_CALL of an unknown element: refused, in the words of a read", err)
+    rc, out, err = click(env, "-q", "-e", "Idle -> c :: Counter(COUNT_CALL 5 c.x) -> Discard")
+    chk.ok(rc == 1 and "COUNT_CALL: no 'x' handler for element 'c'" in err,
            "COUNT_CALL of an unknown handler: refused", err)
     # InfiniteSource END_CALL: the write when LIMIT packets have gone (the
     # global `stop` ends the run: no STOP needed)
@@ -1366,7 +1369,7 @@ def count_call(env, chk):
            "count_call 2 written: packet 2 to s[1]; byte_count_call 192: 3-6 (64 bytes each) "
            "to t[1]")
     chk.ok("'count_call' first word should be unsigned (count)" in err
-           and "no 'x' handler for element 'nosuch'" in err,
+           and "no element named 'nosuch'" in err,
            "count_call with no count, byte_count_call of an unknown handler: refused", err)
 
 
