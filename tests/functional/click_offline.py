@@ -76,7 +76,8 @@ netvm-click --offline, no root, no core engine.
   queue full     a push InfiniteSource sleeps while its Queue is full; capacity
                  written smaller drops the excess, larger wakes the source; the
                  first drop prints Click's overflow line; reset sends the packets
-                 out of output 1, as Click's; Unqueue with a negative
+                 out of output 1, as Click's; Discard's BURST 0 and ACTIVE false as
+                 Click's; Unqueue with a negative
                  BURST pulls until nothing comes back
   timing         FromIPSummaryDump TIMING true spaces packets as their timestamps
                  (--simtime); IPRewriter REPLY_ANNO PAINT, GUARANTEE
@@ -1402,6 +1403,15 @@ def queue_full(env, chk):
                              " print q.length, print c.count, print q.drops, stop)")
         chk.eq((rc, out.split("\n")[:3]), (0, [length, "3", "0"]),
                f"Queue reset: the packets leave by output 1 (to {back})")
+    # Discard's BURST 0 pulls until nothing comes back (one run empties the
+    # Queue), as Click's; ACTIVE false on a push input is refused in its words
+    rc, out, err = click(env, "-e", "InfiniteSource(LIMIT 20, BURST 20, STOP true) -> "
+                         "q :: Queue -> d :: Discard(BURST 0)", "-h", "d.count", "-h", "q.length")
+    chk.eq((rc, handlers(out)), (0, {"d.count": "20", "q.length": "0"}),
+           "Discard(BURST 0): 20 packets in one run")
+    rc, out, err = click(env, "-q", "-e", "Idle -> d :: Discard(ACTIVE false)")
+    chk.ok(rc == 1 and "While configuring 'd :: Discard': ACTIVE is meaningless in push context"
+           in err, "Discard(ACTIVE false) pushed to: refused", f"rc={rc} {err!r}")
     # Unqueue's BURST: a negative one pulls until nothing comes back (one run
     # empties the Queue before STOP ends the router), BURST N pulls N
     for burst, through in (("-1", 10), ("5", 5)):

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Discard — drops every packet. Pushed to, it kills at once; with a pull
- * input its task pulls up to BURST packets per run and kills them, and
- * sleeps while the Queue upstream says it is empty (its notifier).
+ * Discard([ACTIVE, BURST]) — drops every packet. Pushed to, it kills at
+ * once (ACTIVE false refused there, as Click's); with a pull input its task
+ * pulls up to BURST (default 8, Click's 1; 0: until a pull gives nothing, as
+ * Click's) packets per run and kills them, and sleeps while the Queue
+ * upstream says it is empty (its notifier).
  * Handlers: count, reset_counts (w), active (rw).
  */
 #include "ck_elem.h"
@@ -24,11 +26,15 @@ discard_configure(struct ck_element *e)
 	};
 
 	d->active = true;
-	d->burst = 8;
+	d->burst = 8; /* Click's is 1: fewer task runs behind a busy Queue */
 	if (ck_args_parse(e, a, 2) < 0)
 		return -EINVAL;
-	if (d->burst < 1)
-		return ck_error(e, "BURST must be positive");
+	if (!d->active && e->in_kind[0] != CK_PULL)
+		return ck_error(e, "ACTIVE is meaningless in push context");
+	if (d->burst < 0 || d->burst > UINT32_MAX)
+		return ck_error(e, "BURST must be 0..4294967295");
+	if (d->burst == 0)
+		d->burst = UINT32_MAX; /* as Click's: pull until nothing comes back */
 	return 0;
 }
 
