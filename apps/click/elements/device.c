@@ -6,8 +6,9 @@
  *     (or a --from-pcap file's frames). As Click's, each frame gets the MAC header
  *     annotation and, by its Ethernet destination, the packet type broadcast or
  *     multicast; handler count.
- *   ToDevice(DEVNAME, BURST) — pulls up to BURST (default 1) packets per task run
- *     and sends them out of that port (action OUT); offline it counts and frees them.
+ *   ToDevice(DEVNAME [, BURST]) — pulls up to BURST (default 1; positional or a
+ *     keyword, as Click's) packets per task run and sends them out of that
+ *     port (action OUT); offline it counts and frees them.
  *   ToHost([DEVNAME]), ToHostSniffers([DEVNAME]) — discard (NetVM has no host
  *     stack port); FromHost emits nothing.
  *   ToRole(ROLE) — hands packets to an instance of role ROLE (TO_ROLE).
@@ -43,9 +44,16 @@ device_configure(struct ck_element *e)
 			rc = ck_error(e, "device '%s' is no port (give --port %s=N)", args[0],
 				      args[0]);
 	}
-	for (int i = 1; i < n && rc == 0; i++)
-		if (strncmp(args[i], "BURST ", 6) == 0 && ck_parse_int(args[i] + 6, &d->burst) < 0)
+	for (int i = 1; i < n && rc == 0; i++) {
+		const char *b = NULL;
+
+		if (strncmp(args[i], "BURST ", 6) == 0)
+			b = args[i] + 6;
+		else if (i == 1 && strcmp(e->cls->name, "ToDevice") == 0 && !strchr(args[i], ' '))
+			b = args[i]; /* as Click's ToDevice(DEVNAME, BURST) */
+		if (b && ck_parse_int(b + strspn(b, " \t"), &d->burst) < 0)
 			rc = ck_error(e, "BURST: expected integer");
+	}
 	ck_args_free(args, n);
 	if (rc == 0 && d->burst < 1)
 		rc = ck_error(e, "BURST must be positive");
