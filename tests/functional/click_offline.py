@@ -73,7 +73,8 @@ netvm-click --offline, no root, no core engine.
   count call     Counter COUNT_CALL / BYTE_COUNT_CALL write a handler as the count
                  reaches N, before the packet goes on; the count_call and
                  byte_count_call handlers set a new call
-  queue full     a push InfiniteSource sleeps while its Queue is full; capacity
+  queue full     a push InfiniteSource sleeps while its Queue is full (not a
+                 SimpleQueue's, as Click's); capacity
                  written smaller drops the excess, larger wakes the source; the
                  first drop prints Click's overflow line; reset sends the packets
                  out of output 1, as Click's; Discard's BURST 0 and ACTIVE false as
@@ -1385,6 +1386,14 @@ def queue_full(env, chk):
     rc, out, err = click(env, "--simtime", "-e", conf, timeout=30)
     chk.eq((rc, out.split("\n")[:6]), (0, ["1000", "CAPACITY 10", "10", "1000", "1990", "990"]),
            "full Queue: the source sleeps; capacity 10 drops 990, 1000 lets 990 more in")
+    # SimpleQueue has no notifiers, as Click's: the source keeps pushing into
+    # it full, and what does not fit is dropped
+    conf = ("i :: InfiniteSource -> q :: SimpleQueue(10) -> Idle;"
+            " DriverManager(wait 0.001s, print q.drops, print i.count, stop)")
+    rc, out, err = click(env, "--simtime", "-e", conf, timeout=30)
+    n = [int(v) for v in out.split()[:2]] if rc == 0 else [0, 0]
+    chk.ok(rc == 0 and n[0] > 0 and n[1] == n[0] + 10,
+           "full SimpleQueue: the source does not sleep, the rest dropped", f"rc={rc} {out!r}")
     # the first drop prints Click's one overflow line ("%p{element}: overflow",
     # the element's declaration) on stderr; later drops print nothing
     for cls, name in (("Queue", "q"), ("SimpleQueue", "q"), ("Queue", "")):

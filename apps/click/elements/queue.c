@@ -6,10 +6,11 @@
  * drop (again after reset_counts) prints "NAME :: CLASS: overflow" on the
  * chatter stream, as Click's. Handlers:
  * length, highwater_length, capacity (rw), drops, reset_counts (w), reset (w:
- * every queued packet leaves by output 1, as Click's). Output 0 has an empty notifier: the tasks
- * pulling from it (Unqueue, ToDevice) sleep while the queue is empty; input
- * 0 a nonfull notifier: a source pushing into it (InfiniteSource) sleeps
- * while it is full (Click's FullNoteQueue). A smaller capacity written drops
+ * every queued packet leaves by output 1, as Click's). Queue's output 0 has
+ * an empty notifier: the tasks pulling from it (Unqueue, ToDevice) sleep
+ * while the queue is empty; its input 0 a nonfull notifier: a source pushing
+ * into it (InfiniteSource) sleeps while it is full (Click's FullNoteQueue).
+ * SimpleQueue has neither, as Click's. A smaller capacity written drops
  * the newest packets beyond it (counted) and the configuration then reads
  * "CAPACITY N".
  */
@@ -234,10 +235,11 @@ const struct ck_element_class ck_class_Queue = {
 	.handlers = queue_handlers, .cleanup = queue_cleanup,
 };
 
+/* As Click's, SimpleQueue is Queue without the notifiers: its pullers poll,
+ * and a source pushing into it full keeps running (the packets dropped). */
 const struct ck_element_class ck_class_SimpleQueue = {
 	.name = "SimpleQueue", .ports = "1/1-2", .processing = "h/lh",
 	.priv_size = sizeof(struct queue), .configure = queue_configure,
 	.push = queue_push, .push_batch = queue_push_batch, .pull = queue_pull,
-	.notifier = queue_notifier, .full_notifier = queue_full_notifier,
 	.handlers = queue_handlers, .cleanup = queue_cleanup,
 };
