@@ -181,6 +181,19 @@ test_label_goto(void **state)
 		 "1234\nend 4\n");
 }
 
+/* a condition is true as Click's BoolArg reads it (true, yes, t, y, 1, the
+ * whole word) or a non-zero number: "t" jumps, "truex" and "5abc" do not */
+static void
+test_goto_conditions(void **state)
+{
+	(void)state;
+	run_text("Script(goto a t, print \"no t\", label a, goto b y, print \"no y\", label b,"
+		 " goto c $(add 2 3), print \"no 5\", label c, goto d truex, print \"truex\","
+		 " label d, goto e 5abc, print \"5abc\", label e, goto f TRUE, print \"TRUE\","
+		 " label f, print $(not t) $(and y 1) $(if yesterday a b))",
+		 "truex\n5abc\nTRUE\nfalse true b\n");
+}
+
 /* loop goes back to the first instruction; end stops the script */
 static void
 test_loop_end(void **state)
@@ -576,6 +589,7 @@ main(void)
 		cmocka_unit_test(test_set_print),
 		cmocka_unit_test(test_expressions),
 		cmocka_unit_test(test_label_goto),
+		cmocka_unit_test(test_goto_conditions),
 		cmocka_unit_test(test_loop_end),
 		cmocka_unit_test(test_init),
 		cmocka_unit_test(test_read_write),

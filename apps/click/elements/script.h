@@ -74,7 +74,8 @@ const char *sc_var_get(const struct script *s, const char *name);
 int sc_var_set(struct script *s, const char *name, const char *val);
 /* @text with $VAR, ${VAR} and $(...) expanded (malloc'ed), NULL on no memory. */
 char *sc_expand(struct ck_element *e, const char *text);
-/* Whether expanded @text is true (true, yes, 1, a non-zero number). */
+/* Whether expanded @text is true (true, yes, t, y, 1, whole, or a non-zero
+ * number). */
 bool sc_truth(const char *text);
 /* Call the read handler @call names ("[ELEM.]HANDLER [PARAM]", a name
  * without a dot being this script's own handler when it has it, else a

@@ -57,19 +57,26 @@ sc_var_set(struct script *s, const char *name, const char *val)
 	return 0;
 }
 
-/* Whether @t reads as true. */
+/* Whether @t reads as true: Click's true words (true, yes, t, y, 1), whole,
+ * or a non-zero number; blanks around it ignored. */
 bool
 sc_truth(const char *t)
 {
+	static const char *const yes[] = { "true", "yes", "t", "y" };
+	size_t n;
 	char *end;
 	double d;
 
 	while (isspace((unsigned char)*t))
 		t++;
-	if (strncasecmp(t, "true", 4) == 0 || strncasecmp(t, "yes", 3) == 0)
-		return true;
+	n = strlen(t);
+	while (n && isspace((unsigned char)t[n - 1]))
+		n--;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (strlen(yes[i]) == n && strncmp(t, yes[i], n) == 0)
+			return true;
 	d = strtod(t, &end);
-	return end != t && d != 0;
+	return end != t && (size_t)(end - t) == n && d != 0;
 }
 
 /* A number: integer (*isint) or real. Returns 0, or -EINVAL. */
