@@ -1641,6 +1641,12 @@ def script_return_wait(env, chk):
             " write c.nosuch, print ${?}, write c.reset, print $?)")
     rc, out, err = click(env, "-e", conf)
     chk.eq((rc, out), (0, "0\n-22\n-22\n0\n"), "$?: the status of the last write")
+    # a run write's status, as Click's: -1 after `error`, 1 after `stop`, else 0
+    conf = ("e :: Script(TYPE PASSIVE, error oops); o :: Script(TYPE PASSIVE, end);"
+            " s :: Script(TYPE PASSIVE, stop);"
+            " Script(write e.run, print $?, write o.run, print $?, write s.run, print $?)")
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, out), (0, "-1\n0\n1\n"), "$? of a run write: -1 after error, 1 after stop")
     # an empty value, as Click's: read and print give an empty line, printn nothing
     conf = ("s :: Script(read e.run, read r.table, print e.run, printn e.run, print r.table,"
             " print \"end\", stop); e :: Script(TYPE PASSIVE, end);"

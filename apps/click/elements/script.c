@@ -626,12 +626,20 @@ h_run_read(struct ck_element *e, const struct ck_handler *h, const char *param, 
 	return 0;
 }
 
+/* run (write): as Click's, the write's status ($? of a script that wrote
+ * it) is -1 (-EPERM) when the run ended with `error`, 1 with `stop`, else 0. */
 static int
 h_run_write(struct ck_element *e, const struct ck_handler *h, const char *value, FILE *errf)
 {
+	struct script *s = CK_PRIV(e, struct script);
+
 	(void)errf;
+	if (s->running)
+		return 0; /* a handler the script called wrote it: no recursion */
 	run_from_start(e, h->name, value);
-	return 0;
+	if (s->done && s->how == SC_ERROR)
+		return -EPERM;
+	return s->how == SC_STOP ? 1 : 0;
 }
 
 static int
