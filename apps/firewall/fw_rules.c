@@ -107,6 +107,14 @@ number(const char *s, size_t len, unsigned long max)
 	return v <= max ? (long)v : -1;
 }
 
+/* Non-zero when @w is digits with a leading 0 ("010"): an output number so
+ * written is refused, as Click's IPFilter would read it in octal. */
+static int
+leading_zero(const struct fw_word *w)
+{
+	return w->len > 1 && w->s[0] == '0' && strspn(w->s, "0123456789") >= w->len;
+}
+
 /* A port of the core engine at @s (@len bytes); -1 after saying why. */
 static long
 port(struct fw_parse *P, const char *s, size_t len, uint32_t col)
@@ -426,6 +434,10 @@ parse_rule(struct fw_parse *P, const char *line, const char **pos, struct fw_wor
 		r.verdict = FW_V_ALLOW;
 	} else if (is(&w, "deny") || is(&w, "drop")) {
 		r.verdict = FW_V_DENY;
+	} else if (leading_zero(&w)) {
+		perr(P, w.col, "output %.*s: an output number is decimal without a leading 0 "
+		     "(Click's IPFilter reads it in octal)", (int)w.len, w.s);
+		return -1;
 	} else if ((out = number(w.s, w.len, FW_MAX_OUTPUT)) >= 0) {
 		if (out == 0) {
 			r.verdict = FW_V_ALLOW;
@@ -525,6 +537,10 @@ parse_line(struct fw_parse *P, char *line, size_t len)
 	if (is(&eq, "=")) {
 		if (is(&w, "allow")) {
 			out = 0;
+		} else if (leading_zero(&w)) {
+			perr(P, w.col, "output %.*s: an output number is decimal without a leading "
+			     "0 (Click's IPFilter reads it in octal)", (int)w.len, w.s);
+			return -1;
 		} else if ((out = number(w.s, w.len, FW_MAX_OUTPUT)) < 0) {
 			perr(P, w.col, "'%.*s =': allow or an output number 0..%u before '='",
 			     (int)w.len, w.s, FW_MAX_OUTPUT);

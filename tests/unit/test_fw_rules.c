@@ -183,6 +183,13 @@ test_conditions(void **state)
 	/* and an output number beyond 255 is said to be one */
 	refused("256 tcp\n", "t.rules:1:1: output 256: out of range (0..255)");
 	refused("in 0 99999999999 tcp\n", "t.rules:1:6: output 99999999999: out of range (0..255)");
+	/* a leading 0 would be octal in Click's IPFilter: refused, not read as decimal */
+	refused("1 = out 1\n010 tcp\n", "t.rules:2:1: output 010: an output number is decimal "
+		"without a leading 0 (Click's IPFilter reads it in octal)");
+	refused("01 = out 1\n", "t.rules:1:1: output 01: an output number is decimal without a "
+		"leading 0 (Click's IPFilter reads it in octal)");
+	refused("00 tcp\n", "t.rules:1:1: output 00: an output number is decimal without a "
+		"leading 0 (Click's IPFilter reads it in octal)");
 	rs = loads("in 0,1 allow tcp\n");
 	assert_int_equal(rs->rules[0].in_ports, 3);
 	fw_rules_free(rs);
