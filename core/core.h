@@ -51,12 +51,17 @@
 /* What the core keeps per mbuf, in a dynamic field of the mbuf (host
  * memory the guests never see): its second cache line, which freeing and
  * allocating touch anyway, so a packet costs no line of its own for it. */
+/* core_mbuf_meta.unread: a frame received unread (core.rx_parse), or a
+ * packet an NF made in a buffer of its alloc ring */
+#define CORE_UNREAD_RX 1
+#define CORE_UNREAD_MADE 2
+
 struct core_mbuf_meta {
 	uint16_t chain; /* slot in core.chain_tab (rules.c), or CORE_CHAIN_NONE */
 	uint8_t step;   /* position in the chain */
 	uint8_t in_port;
 	uint16_t role;  /* role to deliver to next */
-	uint8_t unread; /* 1: hash not computed (received unread, core.rx_parse; or made by an NF) */
+	uint8_t unread; /* hash not computed: 0, or CORE_UNREAD_RX or CORE_UNREAD_MADE */
 	uint8_t pad;
 	uint32_t hash;  /* flow hash */
 	uint32_t buf;   /* buffer index in its pool region: set when the pool is

@@ -399,8 +399,9 @@ deliver(struct dp *dp, struct rte_mbuf **m, const uint16_t *role, const uint32_t
 }
 
 /* The flow hash of a frame received unread (rx_unread()) or made by an NF
- * (alloc_refill()), read now that another role is to get it; false when
- * the frame is malformed. */
+ * (alloc_refill()), read now that another role is to get it; false when a
+ * received frame is malformed. A made packet the core cannot read keeps
+ * hash 0: the NF built it, and the core delivers what an NF makes as it is. */
 static bool
 read_late(struct rte_mbuf *m, struct core_mbuf_meta *meta)
 {
@@ -409,9 +410,9 @@ read_late(struct rte_mbuf *m, struct core_mbuf_meta *meta)
 	int rc = cls_key_extract(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
 				 meta->in_port, &key, &key6);
 
-	if (rc < 0)
+	if (rc < 0 && meta->unread == CORE_UNREAD_RX)
 		return false;
-	meta->hash = rc == CLS_IPV6 ? cls_flow_hash6(&key6) : cls_flow_hash(&key);
+	meta->hash = rc < 0 ? 0 : rc == CLS_IPV6 ? cls_flow_hash6(&key6) : cls_flow_hash(&key);
 	meta->unread = 0;
 	return true;
 }
@@ -513,7 +514,7 @@ rx_unread(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 		meta->step = 0;
 		meta->in_port = (uint8_t)port;
 		meta->role = to->role;
-		meta->unread = 1;
+		meta->unread = CORE_UNREAD_RX;
 		meta->hash = 0;
 		if (unlikely(m[i]->pool != mp)) {
 			m[i] = cross_pool(dp, m[i], nf);
@@ -692,7 +693,7 @@ alloc_refill(struct dp *dp)
 				meta->chain = CORE_CHAIN_NONE;
 				meta->step = 0;
 				meta->in_port = 0;
-				meta->unread = 1;
+				meta->unread = CORE_UNREAD_MADE;
 				meta->hash = 0;
 				memset(&d[j], 0, sizeof(d[j]));
 				d[j].buf = meta->buf;
