@@ -499,5 +499,14 @@ main(int argc, char **argv)
 	int status = ctl_main(argc, argv);
 
 	ctl_json_end(status);
+	/* the answer must reach stdout whole: `netvmctl metrics > F && mv F ...`
+	 * must not put a file cut short by a full disk in place */
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "netvmctl: cannot write the answer to stdout: %s\n",
+			errno != 0 ? strerror(errno) : "write error");
+		if (status == 0)
+			status = 1;
+	}
 	return status;
 }

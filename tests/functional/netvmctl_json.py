@@ -20,6 +20,9 @@ No root, no core, no manager.
              does not fit with the line: refused (exit 1), the message says the line
              and the file are longer than 16777216 bytes in all (the file is not
              larger than that); one byte more: the file is larger than 16777216 bytes
+  stdout     an answer that cannot be written whole (stdout is /dev/full: a full
+             disk under `netvmctl metrics > F && mv F ...`): exit status 1, stderr
+             says so, with or without --json
   -t         every command for the manager (vm cmd, vm list/start/stop/migrate, nf
              list/counters/start/stop/move, stats, metrics, scale list, dos, idle
              list) to a manager that takes the connection and never answers:
@@ -218,6 +221,21 @@ def main():
                    f"a file of {size} bytes: refused, exit 1, '...{want}...'",
                    f"rc={rc} {raw[:200]!r} {err!r} {sent}")
     os.unlink(big)
+
+    chk.section("an answer that cannot be written to stdout is a failure")
+    for json_opt in ((), ("--json",)):
+        for words in (("-s", sock, "vm", "list"), ("-c", core, "nf", "cmd", "3", "help")):
+            argv = [env.binary(CTL)] + list(json_opt) + list(words)
+            what = " ".join(json_opt + words[2:])
+            with open("/dev/full", "wb") as full:
+                r = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, timeout=30)
+            err = r.stderr.decode("utf-8", "replace")
+            chk.ok(r.returncode == 1 and "cannot write the answer to stdout: No space left"
+                   in err, f"{what} > /dev/full: exit 1, stderr says why",
+                   f"rc={r.returncode} {err!r}")
+            r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               timeout=30)
+            chk.eq(r.returncode, 0, f"{what} > /dev/null: exit 0")
 
     chk.section("-t bounds every question to the manager")
     # a manager that takes the connection (the backlog) and never answers:
