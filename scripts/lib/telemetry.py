@@ -12,7 +12,8 @@ Usage:
       print COUNT replies, SECONDS apart, one JSON line each:
       {"t": <monotonic seconds>, "reply": <value of the reply>}
   telemetry.py -f PREFIX --until KEY=MIN [--timeout SECONDS] COMMAND
-      wait until the socket answers and reply[KEY] >= MIN (exit 1 on timeout)
+      wait until the socket answers and reply[KEY] >= MIN (exit 1 on timeout,
+      saying the last value seen; a value that is not an integer never meets MIN)
 """
 
 import argparse
@@ -56,8 +57,10 @@ class Telemetry:
         self.sock.close()
 
 
-def wait_until(path, command, key, minimum, timeout):
-    """Poll until reply[key] >= minimum; return the reply, or None on timeout."""
+def wait_until(path, command, key, minimum, timeout, seen=None):
+    """Poll until reply[key] >= minimum; return the reply, or None on timeout.
+
+    With @seen (a dict), seen[key] is left holding the last value read."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -65,8 +68,14 @@ def wait_until(path, command, key, minimum, timeout):
             try:
                 while time.monotonic() < deadline:
                     reply = tel.query(command)
-                    if isinstance(reply, dict) and reply.get(key, -1) >= minimum:
-                        return reply
+                    if isinstance(reply, dict):
+                        value = reply.get(key)
+                        if seen is not None:
+                            seen[key] = value
+                        # a name (a string), a list or null is no count
+                        if (isinstance(value, int) and not isinstance(value, bool) and
+                                value >= minimum):
+                            return reply
                     time.sleep(0.1)
             finally:
                 tel.close()
@@ -88,10 +97,16 @@ def main():
 
     if args.until:
         key, _, minimum = args.until.partition("=")
-        reply = wait_until(path, args.command, key, int(minimum or 1), args.timeout)
+        try:
+            minimum = int(minimum or 1)
+        except ValueError:
+            ap.error(f"--until {args.until}: MIN is not an integer")
+        seen = {}
+        reply = wait_until(path, args.command, key, minimum, args.timeout, seen)
         if reply is None:
             print(f"telemetry: {path}: no reply with {key} >= {minimum} "
-                  f"within {args.timeout:g} s", file=sys.stderr)
+                  f"within {args.timeout:g} s (last {key}: {json.dumps(seen.get(key))})",
+                  file=sys.stderr)
             return 1
         return 0
 

@@ -9,12 +9,23 @@ counters with the documented names, agree with the test library's own
 telemetry client value for value (the core is idle by then), and show
 what was configured and sent: pool0_total == core.pool_buffers,
 port0_rx == port1_tx == packets sent.
+
+The other /netvm/ commands through the same client: /netvm/nf,ID (the
+nf<ID>_* counters of /netvm/stats, integers), null for no such NF and for
+an ID with a sign or a blank; /netvm/nf_counters,ID (what the bridge
+publishes, integers); /netvm/pools (names and groups as strings, sizes as
+integers). Then the project's own client, scripts/lib/telemetry.py: one
+JSON line per reply; --until on a counter that is there exits 0, on a
+value that is not a number (pool0_name) exits 1 at its --timeout naming
+the value (no traceback), and a MIN that is not an integer is a usage
+error (exit 2).
 """
 
 import json
 import os
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
@@ -22,7 +33,7 @@ from nvtest import check, pcaps, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.pcaprun import wait_drained  # noqa: E402
 from nvtest.proc import Core, Nf  # noqa: E402
-from nvtest.telemetry import STATS_CMD  # noqa: E402
+from nvtest.telemetry import STATS_CMD, TelemetryError  # noqa: E402
 
 CLI = "/usr/bin/dpdk-telemetry.py"
 PYTHON = "/usr/bin/python3"  # the script's interpreter; it needs nothing outside the stdlib
@@ -126,6 +137,71 @@ def main():
     text = help_reply.get("/help") if isinstance(help_reply, dict) else None
     chk.ok(isinstance(text, dict) and "netvm" in str(text.get(STATS_CMD, "")).lower(),
            f"/help,{STATS_CMD} describes the command", repr(help_reply)[:300])
+
+    chk.section(f"{CLI}: /netvm/nf, /netvm/nf_counters, /netvm/pools")
+    nid = nf.id
+    # the bridge publishes its counters at most every 200 ms: wait for the last ones
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            if core.tel.command(f"/netvm/nf_counters,{nid}").get("rx") == len(frames):
+                break
+        except (TelemetryError, AttributeError):
+            pass
+        time.sleep(0.1)
+    cmds = [f"/netvm/nf,{nid}", "/netvm/nf,63", f"/netvm/nf,+{nid}", f"/netvm/nf, {nid}",
+            f"/netvm/nf_counters,{nid}", "/netvm/nf_counters,x", "/netvm/pools"]
+    rc, replies, out, errtxt = run_cli(core.prefix, cmds)
+    chk.ok(rc == 0 and len(replies) == len(cmds), f"{len(cmds)} replies, exit 0",
+           f"rc={rc} {out[-300:]!r} {errtxt[-300:]!r}")
+    got = [r.get(c.split(",")[0]) if isinstance(r, dict) else r
+           for r, c in zip(replies, cmds)] + [None] * len(cmds)
+    one = got[0]
+    chk.ok(isinstance(one, dict) and sorted(one) == sorted(k for k in stats
+                                                         if k.startswith(f"nf{nid}_")) and
+           all(type(v) is int for v in one.values()),
+           f"/netvm/nf,{nid}: the nf{nid}_* counters of /netvm/stats, integers", repr(one))
+    chk.ok(got[1:4] == [None, None, None],
+           "/netvm/nf of no NF, with a sign, with a blank: null", repr(got[1:4]))
+    pub = got[4]
+    chk.ok(isinstance(pub, dict) and pub.get("rx") == len(frames) and
+           all(type(v) is int for v in pub.values()),
+           f"/netvm/nf_counters,{nid}: the bridge's counters, rx == packets sent",
+           repr(pub)[:300])
+    chk.eq(got[5], None, "/netvm/nf_counters,x: null")
+    pools = got[6] if isinstance(got[6], dict) else {}
+    chk.ok(isinstance(pools.get("pool0_name"), str) and
+           pools.get("pool0_name", "").startswith(f"netvm-{core.prefix}-pool0") and
+           pools.get("pool0_group") == "default" and
+           pools.get("pool0_buffers") == POOL_BUFFERS and
+           all(type(pools.get(f"pool0_{k}")) is int
+               for k in ("size", "buffers", "stride", "socket")),
+           "/netvm/pools: name and group strings, size, buffers, stride, socket integers",
+           repr(got[6]))
+
+    chk.section("scripts/lib/telemetry.py")
+    tool = os.path.join(env.source_dir, "scripts", "lib", "telemetry.py")
+
+    def tool_run(*args, timeout=20):
+        r = subprocess.run([PYTHON, tool, "-f", core.prefix] + list(args),
+                           capture_output=True, text=True, timeout=timeout)
+        return r.returncode, r.stdout, r.stderr
+
+    rc, out, errtxt = tool_run("-n", "2", "-i", "0.1", STATS_CMD)
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    chk.ok(rc == 0 and len(lines) == 2 and
+           all(line["reply"].get("pool0_total") == POOL_BUFFERS for line in lines),
+           "-n 2: two JSON lines, each with the counters", f"rc={rc} {out[:300]!r} {errtxt!r}")
+    rc, out, errtxt = tool_run("--until", "nfs_attached=1", "--timeout", "5", STATS_CMD)
+    chk.eq(rc, 0, "--until nfs_attached=1: met, exit 0")
+    rc, out, errtxt = tool_run("--until", "pool0_name=1", "--timeout", "1", "/netvm/pools")
+    chk.ok(rc == 1 and "Traceback" not in errtxt and
+           f'no reply with pool0_name >= 1 within 1 s (last pool0_name: "netvm-{core.prefix}'
+           in errtxt, "--until on a name: not met, exit 1 at the time-out, the value named",
+           f"rc={rc} {errtxt[-400:]!r}")
+    rc, out, errtxt = tool_run("--until", "nfs_attached=x", STATS_CMD)
+    chk.ok(rc == 2 and "Traceback" not in errtxt and "MIN is not an integer" in errtxt,
+           "--until KEY=x: a usage error, exit 2", f"rc={rc} {errtxt[-400:]!r}")
 
     chk.section("after the run")
     rc, counters = nf.stop_counters()
