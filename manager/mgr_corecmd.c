@@ -131,6 +131,11 @@ mgr_core_ask(const char *core_sock, int id, const char *req, size_t len,
 			snprintf(err, errlen, "%s: the core engine's command socket %s took no "
 				 "connection within %u ms (is netvm-core stopped or busy? -t gives "
 				 "it longer)", who, sa.sun_path, timeout_ms + CORECMD_MARGIN_MS);
+		else if (r == -EACCES || r == -EPERM)
+			/* the socket is there: it is another user's (mode 0600) */
+			snprintf(err, errlen, "cannot reach the core engine's command socket %s: "
+				 "%s (it is mode 0600, the user's of netvm-core: run as root)",
+				 sa.sun_path, strerror(-r));
 		else
 			snprintf(err, errlen, "cannot reach the core engine's command socket %s: "
 				 "%s (is netvm-core running? -c gives its attach socket)",

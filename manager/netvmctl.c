@@ -184,8 +184,12 @@ ctl_ask(const char *path, const char *req, unsigned int timeout_s)
 	if (fd >= 0 && timeout_s > 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "netvmctl: cannot reach netvm-manager at %s: %s (is it running? "
-			"-s gives another socket)\n", path, strerror(errno));
+		int e = errno;
+
+		fprintf(stderr, "netvmctl: cannot reach netvm-manager at %s: %s (%s)\n", path,
+			strerror(e), e == EACCES || e == EPERM ?
+			"it is mode 0600, the user's of netvm-manager: run as root" :
+			"is it running? -s gives another socket");
 		if (fd >= 0)
 			close(fd);
 		return NULL;

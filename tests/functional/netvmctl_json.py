@@ -11,6 +11,9 @@ No root, no core, no manager.
   failures   no manager socket, no core socket, a VM the manager does not
              list (vm cmd): {"ok": false, "error": ...} on stdout, the same
              message on stderr, exit status 1
+  another user's sockets  run as nobody (when the test is root) against the
+             manager's and the core's sockets, mode 0600 and root's: exit 1, the
+             message says the socket is not this user's to use (not "is it running?")
   usage      a usage error, an option error among them (-t 0, an unknown
              option, before or after --json): {"ok": false, ...}, exit status 2
   NF ids     nf counters, nf cmd, nf stop, nf move with an argument that is not an
@@ -93,6 +96,13 @@ class FakeManager(UnixServer):
                                       if " " in line else line, b'{"ok": false}'))
 
 
+class Silent(UnixServer):
+    """A unix socket that takes each client and closes it unanswered."""
+
+    def client(self, conn):
+        pass
+
+
 class FakeCore(UnixServer):
     """The core's command socket (@path): reads one "nf ID LEN TIMEOUT" request
     and its LEN bytes, keeps (head, bytes read), answers status 0 "ok"."""
@@ -167,6 +177,38 @@ def main():
                want in out.get("error", "") and want in err,
                f"{' '.join(args[2:])}: {{\"ok\": false, \"error\": \"...{want}...\"}}, "
                "the same on stderr, exit 1", f"rc={rc} {raw!r} {err!r}")
+
+    chk.section("another user's sockets")
+    core_other = env.path("other-core.sock")
+    other = Silent(core_other + ".ctl")
+    if os.geteuid() != 0:
+        print("  not root: no other user to run netvmctl as; skipped", flush=True)
+    else:
+        os.chmod(env.workdir, 0o755)  # nobody reaches the sockets, and is refused there
+        for path in (sock, core_other + ".ctl"):
+            os.chmod(path, 0o600)
+        for args, want in ((("-s", sock, "vm", "list"),
+                            f"cannot reach netvm-manager at {sock}: Permission denied (it is "
+                            "mode 0600, the user's of netvm-manager: run as root)"),
+                           (("-c", core_other, "rule", "list"),
+                            f"socket {core_other}.ctl: Permission denied (it is mode 0600, "
+                            "the user's of netvm-core: run as root)"),
+                           (("-c", core_other, "nf", "cmd", "3", "help"),
+                            "Permission denied (it is mode 0600, the user's of netvm-core")):
+            r = subprocess.run([env.binary(CTL), "--json"] + list(args), capture_output=True,
+                               timeout=30, user=65534, group=65534, extra_groups=[])
+            err = r.stderr.decode("utf-8", "replace")
+            try:
+                out = json.loads(r.stdout)
+            except ValueError:
+                out = None
+            chk.ok(r.returncode == 1 and want in err and out is not None and
+                   want in out.get("error", "") and "is it running" not in err and
+                   "running?" not in err,
+                   f"as nobody: {' '.join(args[2:])}: exit 1, '...{want[-60:]}'",
+                   f"rc={r.returncode} {err!r}")
+        os.chmod(env.workdir, 0o700)
+    other.sock.close()
 
     chk.section("usage errors")
     for args in (("frobnicate",), ("role", "name", "4", "x\ny")):
