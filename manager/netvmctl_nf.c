@@ -71,11 +71,14 @@ slurp(const char *path, size_t *len)
 			buf = bigger;
 			cap = want;
 		}
+		errno = 0;
 		got = fread(buf + n, 1, cap - n, f);
 		n += got;
 		if (got == 0) {
 			if (ferror(f)) {
-				fprintf(stderr, "netvmctl: %s: read error\n", path);
+				/* a directory opens, and says EISDIR at its first read */
+				fprintf(stderr, "netvmctl: %s: %s\n", path,
+					errno != 0 ? strerror(errno) : "read error");
 				free(buf);
 				buf = NULL;
 			}

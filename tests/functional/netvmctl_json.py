@@ -22,7 +22,8 @@ No root, no core, no manager.
              16 MiB (16777216 bytes) in all is sent whole; a file of exactly 16 MiB
              does not fit with the line: refused (exit 1), the message says the line
              and the file are longer than 16777216 bytes in all (the file is not
-             larger than that); one byte more: the file is larger than 16777216 bytes
+             larger than that); one byte more: the file is larger than 16777216 bytes;
+             a directory as -f or core reload's FILE: refused, 'DIR: Is a directory'
   stdout     an answer that cannot be written whole (stdout is /dev/full: a full
              disk under `netvmctl metrics > F && mv F ...`): exit status 1, stderr
              says so, with or without --json
@@ -263,6 +264,16 @@ def main():
                    f"a file of {size} bytes: refused, exit 1, '...{want}...'",
                    f"rc={rc} {raw[:200]!r} {err!r} {sent}")
     os.unlink(big)
+    # a file that opens but cannot be read: the reason, not a bare "read error"
+    for words in (("-f", env.workdir, "nf", "cmd", "3", "help"),
+                  ("core", "reload", env.workdir)):
+        before = len(fc.requests)
+        rc, out, raw, err = ctl(env, "-c", core, *words)
+        want = f"{env.workdir}: Is a directory"
+        chk.ok(rc == 1 and want in err and out is not None and
+               want in out.get("error", "") and fc.requests[before:] == [],
+               f"{' '.join(w if w != env.workdir else 'DIR' for w in words)}: "
+               "exit 1, 'DIR: Is a directory', nothing sent", f"rc={rc} {raw!r} {err!r}")
 
     chk.section("an answer that cannot be written to stdout is a failure")
     for json_opt in ((), ("--json",)):
