@@ -167,7 +167,14 @@ mgr_core_ask(const char *core_sock, int id, const char *req, size_t len,
 	if (r == 0 && (r = corecmd_recv(fd, *answer, alen, deadline)) == 0)
 		(*answer)[alen] = '\0';
 	close(fd);
-	if (r < 0) {
+	if (r == -ETIMEDOUT) {
+		free(*answer);
+		*answer = NULL;
+		/* the core took the connection, then said nothing in time */
+		snprintf(err, errlen, "%s: the core engine's command socket %s did not answer "
+			 "within %u ms (is netvm-core stopped or busy? -t gives it longer)", who,
+			 sa.sun_path, timeout_ms + CORECMD_MARGIN_MS);
+	} else if (r < 0) {
 		free(*answer);
 		*answer = NULL;
 		snprintf(err, errlen, "%s: the core engine's command socket %s: %s%s%.80s", who,

@@ -27,6 +27,8 @@ No root, no core, no manager.
   stdout     an answer that cannot be written whole (stdout is /dev/full: a full
              disk under `netvmctl metrics > F && mv F ...`): exit status 1, stderr
              says so, with or without --json
+  -t core    nf cmd and a core command to a core that takes the connection and never
+             answers: refused after -t plus 2 s, exit 1, 'did not answer within N ms'
   -t         every command for the manager (vm cmd, vm list/start/stop/migrate, nf
              list/counters/start/stop/move, stats, metrics, scale list, dos, idle
              list) to a manager that takes the connection and never answers:
@@ -289,6 +291,22 @@ def main():
             r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                timeout=30)
             chk.eq(r.returncode, 0, f"{what} > /dev/null: exit 0")
+
+    chk.section("-t bounds the wait for the core's answer")
+    # a core that takes the connection and never answers (stopped, or its
+    # control thread busy with a long rule change): -t 1 plus 2 s
+    silent_core = env.path("silent-core.sock")
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.bind(silent_core + ".ctl")
+    silent.listen(8)
+    for words in (("nf", "cmd", "3", "help"), ("rule", "list")):
+        rc, out, raw, err = ctl(env, "-t", "1", "-c", silent_core, *words, limit=6)
+        want = (f"command socket {silent_core}.ctl did not answer within 3000 ms (is "
+                "netvm-core stopped or busy? -t gives it longer)")
+        chk.ok(rc == 1 and out is not None and want in out.get("error", "") and want in err,
+               f"-t 1 {' '.join(words)}: a core that does not answer: exit 1 after 3 s, "
+               "'did not answer within 3000 ms'", f"rc={rc} {raw!r} {err!r}")
+    silent.close()
 
     chk.section("-t bounds every question to the manager")
     # a manager that takes the connection (the backlog) and never answers:
