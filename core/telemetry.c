@@ -404,6 +404,30 @@ tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* The ids of the NF instances attached now, in order: what /netvm/stats
+ * may cut (its dictionary holds 256 entries), for /netvm/nf,ID. */
+static int
+tel_nfs(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned int i;
+
+	(void)cmd;
+	(void)params;
+	pthread_mutex_lock(&tel_lock);
+	if (tel_core == NULL) {
+		pthread_mutex_unlock(&tel_lock);
+		return -ENODEV;
+	}
+	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
+	pthread_mutex_lock(&tel_core->nf_lock);
+	for (i = 0; i < CORE_MAX_NFS; i++)
+		if (tel_core->nfs[i] != NULL)
+			rte_tel_data_add_array_int(d, (int)i);
+	pthread_mutex_unlock(&tel_core->nf_lock);
+	pthread_mutex_unlock(&tel_lock);
+	return 0;
+}
+
 /* Register the /netvm/ telemetry commands. Returns 0 or a negative errno. */
 int
 core_telemetry_register(struct core *c)
@@ -419,6 +443,10 @@ core_telemetry_register(struct core *c)
 	if (r == 0)
 		r = rte_telemetry_register_cmd("/netvm/nf", tel_nf,
 					       "Counters of one NF instance. Parameter: its id");
+	if (r == 0)
+		r = rte_telemetry_register_cmd("/netvm/nfs", tel_nfs,
+					       "Ids of the NF instances attached (for /netvm/nf, "
+					       "whose entries /netvm/stats may cut). No parameters");
 	if (r == 0)
 		r = rte_telemetry_register_cmd("/netvm/nf_counters", tel_nf_counters,
 					       "Counters an NF instance publishes (netlib's and its "

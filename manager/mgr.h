@@ -96,6 +96,7 @@ struct mgr_pool_info {
 void mgr_tel_path(const struct mgr_cfg *c, char *path, size_t len);
 int mgr_tel_query(const char *path, const char *cmd, struct json_object **out, char *err,
 		  size_t errlen);
+int mgr_tel_stats(const char *path, struct json_object **out, char *err, size_t errlen);
 int mgr_tel_nf_live(const char *path, uint32_t nf_id, char *err, size_t errlen);
 /* The string @key of object @o, or @dflt when absent, JSON null or not a string. */
 const char *mgr_json_str(struct json_object *o, const char *key, const char *dflt);

@@ -292,13 +292,8 @@ ctl_core_stats(struct mgr *m, struct json_object **stats)
 {
 	char err[MGR_ERR_LEN];
 
-	if (mgr_tel_query(m->tel_path, "/netvm/stats", stats, err, sizeof(err)) < 0)
+	if (mgr_tel_stats(m->tel_path, stats, err, sizeof(err)) < 0)
 		return ctl_error("%s", err);
-	if (!json_object_is_type(*stats, json_type_object)) {
-		json_object_put(*stats);
-		*stats = NULL;
-		return ctl_error("%s", "/netvm/stats: the core's reply is not an object");
-	}
 	return NULL;
 }
 

@@ -682,11 +682,8 @@ mgr_ops_tick(struct mgr *m, uint64_t now)
 
 	if (m->cfg.nb_scale == 0 && !m->cfg.dos.on)
 		return;
-	if (mgr_tel_query(m->tel_path, "/netvm/stats", &stats, err, sizeof(err)) < 0 ||
-	    !json_object_is_type(stats, json_type_object)) {
-		json_object_put(stats);
+	if (mgr_tel_stats(m->tel_path, &stats, err, sizeof(err)) < 0)
 		stats = NULL;
-	}
 	mgr_scale_tick(m, stats, now);
 	mgr_dos_tick(m, stats, now);
 	json_object_put(stats);

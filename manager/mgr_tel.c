@@ -27,6 +27,7 @@
 #define MGR_TEL_TIMEOUT_MS 2000
 #define MGR_TEL_MAX_REPLY (1 << 20)
 #define MGR_TEL_MAX_POOLS 64
+#define MGR_TEL_DICT_MAX 256 /* entries of a DPDK telemetry dictionary */
 
 /* Write the path of the core's telemetry socket for @c to @path; cannot fail. */
 void
@@ -78,35 +79,44 @@ mgr_tel_connect(const char *path, char *err, size_t errlen)
 	return fd;
 }
 
-/*
- * Send @cmd to the telemetry socket at @path and store the data of the reply
- * (reply[cmd], a new reference the caller puts) in *@out. Returns 0, -ENOENT
- * when the command is unknown to the core, or another negative errno, with a
- * message in @err.
- */
-int
-mgr_tel_query(const char *path, const char *cmd, struct json_object **out, char *err,
-	      size_t errlen)
+/* mgr_tel_connect(), and the server's greeting read: the socket, or a
+ * negative errno with a message in @err. */
+static int
+mgr_tel_open(const char *path, char *err, size_t errlen)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = mgr_tel_connect(path, err, errlen);
+
+	if (fd < 0)
+		return fd;
+	n = mgr_tel_recv(fd, buf, sizeof(buf));
+	if (n <= 0) {
+		close(fd);
+		n = n < 0 ? n : -ECONNRESET;
+		snprintf(err, errlen, "telemetry %s: %s", path, strerror((int)-n));
+		return (int)n;
+	}
+	return fd;
+}
+
+/* mgr_tel_query() on the open connection @fd. */
+static int
+mgr_tel_ask(int fd, const char *path, const char *cmd, struct json_object **out, char *err,
+	    size_t errlen)
 {
 	struct json_object *reply, *data;
 	char *buf = malloc(MGR_TEL_MAX_REPLY + 1), key[128];
-	ssize_t n;
-	int fd, r = 0;
+	ssize_t n = 1;
+	int r = 0;
 
 	*out = NULL;
 	if (buf == NULL)
 		return -ENOMEM;
-	fd = mgr_tel_connect(path, err, errlen);
-	if (fd < 0) {
-		free(buf);
-		return fd;
-	}
-	n = mgr_tel_recv(fd, buf, MGR_TEL_MAX_REPLY); /* the greeting */
-	if (n > 0 && send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) < 0)
+	if (send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) < 0)
 		n = -errno;
 	if (n > 0)
 		n = mgr_tel_recv(fd, buf, MGR_TEL_MAX_REPLY);
-	close(fd);
 	if (n <= 0) {
 		r = n < 0 ? (int)n : -ECONNRESET;
 		snprintf(err, errlen, "telemetry %s: %s: %s", path, cmd, strerror(-r));
@@ -133,6 +143,82 @@ mgr_tel_query(const char *path, const char *cmd, struct json_object **out, char 
 	*out = json_object_get(data);
 	json_object_put(reply);
 	return 0;
+}
+
+/*
+ * Send @cmd to the telemetry socket at @path and store the data of the reply
+ * (reply[cmd], a new reference the caller puts) in *@out. Returns 0, -ENOENT
+ * when the command is unknown to the core, or another negative errno, with a
+ * message in @err.
+ */
+int
+mgr_tel_query(const char *path, const char *cmd, struct json_object **out, char *err,
+	      size_t errlen)
+{
+	int fd = mgr_tel_open(path, err, errlen), r;
+
+	*out = NULL;
+	if (fd < 0)
+		return fd;
+	r = mgr_tel_ask(fd, path, cmd, out, err, errlen);
+	close(fd);
+	return r;
+}
+
+/*
+ * The core's counters, /netvm/stats, in *@out (an object the caller puts),
+ * whole: DPDK's telemetry dictionary holds MGR_TEL_DICT_MAX entries, and
+ * the core puts the NFs' last, so with many NFs attached their entries are
+ * cut there. A full dictionary is completed from /netvm/nfs (the attached
+ * instance ids) and /netvm/nf,ID for every NF whose last entry (nf<ID>_pid)
+ * is missing. Returns 0 or a negative errno with a message in @err.
+ */
+int
+mgr_tel_stats(const char *path, struct json_object **out, char *err, size_t errlen)
+{
+	struct json_object *ids = NULL, *one;
+	char cmd[48], key[48];
+	size_t i;
+	int fd = mgr_tel_open(path, err, errlen), r;
+
+	*out = NULL;
+	if (fd < 0)
+		return fd;
+	r = mgr_tel_ask(fd, path, "/netvm/stats", out, err, errlen);
+	if (r == 0 && !json_object_is_type(*out, json_type_object)) {
+		snprintf(err, errlen, "/netvm/stats: the core's reply is not an object");
+		r = -EPROTO;
+	}
+	/* an older core without /netvm/nfs: as it is */
+	if (r == 0 && json_object_object_length(*out) >= MGR_TEL_DICT_MAX &&
+	    mgr_tel_ask(fd, path, "/netvm/nfs", &ids, err, errlen) == 0 &&
+	    json_object_is_type(ids, json_type_array)) {
+		for (i = 0; r == 0 && i < json_object_array_length(ids); i++) {
+			int id = json_object_get_int(json_object_array_get_idx(ids, i));
+
+			snprintf(key, sizeof(key), "nf%d_pid", id);
+			if (json_object_object_get_ex(*out, key, NULL))
+				continue;
+			snprintf(cmd, sizeof(cmd), "/netvm/nf,%d", id);
+			r = mgr_tel_ask(fd, path, cmd, &one, err, errlen);
+			if (r == -ENOENT) { /* detached meanwhile */
+				r = 0;
+				continue;
+			}
+			if (r == 0 && json_object_is_type(one, json_type_object)) {
+				json_object_object_foreach(one, k, v)
+					json_object_object_add(*out, k, json_object_get(v));
+			}
+			json_object_put(one);
+		}
+	}
+	json_object_put(ids);
+	close(fd);
+	if (r < 0) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return r;
 }
 
 /*

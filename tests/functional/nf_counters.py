@@ -14,10 +14,16 @@ telemetry /netvm/nf_counters,ID. The test sends, and so expects:
 Both the table and --json must show these values for the l3fwd's id; an id
 no NF has is refused by the manager (exit 1) and a word that is not an id
 is a usage error (exit 2), each saying so.
+
+Then 13 bridges more (14 NFs): the core's /netvm/stats is cut at DPDK's
+256 dictionary entries before the last NFs' counters, /netvm/nfs lists
+all 14 ids, and the manager completes the cut from /netvm/nf,ID: `nf
+list`, `--json stats` and `metrics` show every NF with its pid.
 """
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -32,6 +38,7 @@ from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.inject import Injector  # noqa: E402
 from nvtest.proc import Core, Manager, Nf  # noqa: E402
+from nvtest.telemetry import TelemetryError  # noqa: E402
 
 NETVMCTL_BIN = "manager/netvmctl"
 CONFIG = """core = {
@@ -75,7 +82,8 @@ def main():
     chk = check.Checker("nf_counters")
     nvenv.require_root(chk)
     nvenv.require_hugepages(chk)
-    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.L3FWD_BIN, Manager.BIN, NETVMCTL_BIN])
+    nvenv.require_binaries(env, chk, [nvenv.CORE_BIN, nvenv.L3FWD_BIN, nvenv.BRIDGE_BIN,
+                                      Manager.BIN, NETVMCTL_BIN])
     inj = Injector(env)
     core = Core(env, "nc", CONFIG, [inj.vdev(0), "net_null0,no-rx=1"])
     err = core.start_ready()
@@ -134,6 +142,43 @@ def main():
         rc, out, err = ctl(*args)
         chk.ok(rc == status and reason in err, f"{' '.join(args)}: exit {status}, '{reason}'",
                f"rc {rc} out {out!r} err {err!r}")
+
+    chk.section("14 NFs: more than /netvm/stats holds")
+    bridges = []
+    for i in range(13):
+        br = Nf(env, core, nvenv.BRIDGE_BIN, 2, name=f"bridge{i}")
+        err = br.start_attached()
+        if not chk.ok(err is None, f"bridge {i} attaches", err or ""):
+            env.done(chk)
+        bridges.append(br)
+    pids = {n.id: n.pid for n in [nf] + bridges}
+    try:
+        st = core.tel.command("/netvm/stats")
+        ids = core.tel.command("/netvm/nfs")
+    except TelemetryError as exc:
+        st, ids = {}, str(exc)
+    chk.ok(len(st) == 256 and f"nf{bridges[-1].id}_pid" not in st,
+           "/netvm/stats: 256 entries, the last NF's cut", f"{len(st)} entries")
+    chk.eq(ids, sorted(pids), "/netvm/nfs: the 14 attached ids, in order")
+    rc, out, err = ctl("--json", "nf", "list")
+    try:
+        nfs = {n["id"]: n.get("pid") for n in json.loads(out)["nfs"]}
+    except (ValueError, KeyError, TypeError):
+        nfs = out[:300]
+    chk.eq(nfs, pids, "nf list: every NF, with its pid")
+    rc, out, err = ctl("--json", "stats")
+    try:
+        stats = json.loads(out)["stats"]
+    except (ValueError, KeyError):
+        stats = {}
+    chk.eq({i: stats.get(f"nf{i}_pid") for i in pids}, pids,
+           f"--json stats: nf<I>_pid of every NF ({len(stats)} counters)")
+    rc, out, err = ctl("metrics")
+    got_pids = {int(m.group(1)): int(m.group(2)) for m in
+                re.finditer(r'^netvm_nf_pid\{nf="(\d+)"[^}]*\} (\d+)$', out, re.M)}
+    chk.eq(got_pids, pids, "metrics: netvm_nf_pid of every NF")
+    for br in bridges:
+        br.stop()
 
     mgr.stop()
     rc, _ = nf.stop_counters()

@@ -102,6 +102,12 @@ mgr_tel_query(const char *path, const char *cmd, struct json_object **out, char 
 	return -ENOTCONN;
 }
 
+int
+mgr_tel_stats(const char *path, struct json_object **out, char *err, size_t errlen)
+{
+	return mgr_tel_query(path, "/netvm/stats", out, err, errlen);
+}
+
 void
 mgr_dos_tick(struct mgr *m, struct json_object *stats, uint64_t now)
 {

@@ -14,6 +14,8 @@ import time
 SOCKET_NAME = "dpdk_telemetry.v2"
 RUN_DIR = "/var/run/dpdk"
 STATS_CMD = "/netvm/stats"
+NFS_CMD = "/netvm/nfs"
+DICT_MAX = 256  # entries of a DPDK telemetry dictionary: /netvm/stats may be cut there
 
 
 def socket_path(file_prefix, run_dir=RUN_DIR):
@@ -89,10 +91,18 @@ class Telemetry:
         raise TelemetryError(f"{cmd}: no reply")
 
     def stats(self):
-        """The core's counters: a dict name -> int. Raises TelemetryError."""
+        """The core's counters: a dict name -> int. Raises TelemetryError.
+
+        A reply of DICT_MAX entries may have the last NFs' counters cut
+        (DPDK's dictionary is full): they are read from /netvm/nf,ID for
+        every id of /netvm/nfs whose nf<ID>_pid is missing."""
         data = self.command(STATS_CMD)
         if not isinstance(data, dict):
             raise TelemetryError(f"{STATS_CMD}: expected a dict, got {data!r}")
+        if len(data) >= DICT_MAX:
+            for nf_id in self.command(NFS_CMD) or []:
+                if f"nf{nf_id}_pid" not in data:
+                    data.update(self.command(f"/netvm/nf,{nf_id}") or {})
         out = {}
         for key, val in data.items():
             if not isinstance(val, int):
