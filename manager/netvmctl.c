@@ -440,6 +440,31 @@ ctl_main(int argc, char **argv)
 			"(0..65535)\n", argv[2]);
 		return 2;
 	}
+	/* a VM name or a migration URI is one word: say which argument is wrong */
+	if (argc >= 3 && strcmp(argv[0], "vm") == 0 &&
+	    (strcmp(argv[1], "start") == 0 || strcmp(argv[1], "stop") == 0 ||
+	     strcmp(argv[1], "migrate") == 0)) {
+		const char *bad = NULL, *what = "a VM name";
+		size_t max = CTL_NAME_MAX - 1, umax = MGR_CFG_SOCK_LEN + 7;
+
+		if (argv[2][0] == '\0' || argv[2][strcspn(argv[2], " \t")] != '\0' ||
+		    strlen(argv[2]) > max) {
+			bad = argv[2];
+		} else if (argc == 5 && strcmp(argv[1], "migrate") == 0 &&
+			   strcmp(argv[3], "--to") == 0 &&
+			   (argv[4][0] == '\0' || argv[4][strcspn(argv[4], " \t")] != '\0' ||
+			    strlen(argv[4]) > umax)) {
+			bad = argv[4];
+			what = "a migration URI";
+			max = umax;
+		}
+		if (bad != NULL) {
+			fprintf(stderr, "netvmctl: vm %s: '%.80s%s' is not %s (one word, 1..%zu "
+				"bytes, no blank)\n", argv[1], bad, strlen(bad) > 80 ? "..." : "",
+				what, max);
+			return 2;
+		}
+	}
 	r = ctl_idle_request(argc, argv, req, sizeof(req));
 	if (r < 0)
 		return 2;

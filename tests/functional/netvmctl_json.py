@@ -16,6 +16,9 @@ No root, no core, no manager.
              message says the socket is not this user's to use (not "is it running?")
   usage      a usage error, an option error among them (-t 0, an unknown
              option, before or after --json): {"ok": false, ...}, exit status 2
+  VM names   vm start/stop/migrate with a name that is empty, holds a blank or is
+             longer than 1023 bytes, or a --to URI with a blank: a usage error
+             (exit 2) naming the argument, nothing asked
   NF ids     nf counters, nf cmd, nf stop, nf move with an argument that is not an
              NF instance id (0..65535): a usage error, exit status 2, nothing sent
   -f size    to a core played by the test: a file that fits with its command line in
@@ -230,6 +233,20 @@ def main():
                want in out.get("error", "") and want in err,
                f"{' '.join(first + ('--json',) + args)}: {{\"ok\": false, \"error\": "
                f"\"...{want}...\"}}, exit 2", f"rc={rc} {raw!r} {err!r}")
+
+    chk.section("a VM name or a migration URI that is not one word is a usage error")
+    for words, want in ((("vm", "start", ""), "vm start: '' is not a VM name"),
+                        (("vm", "stop", "a b"), "vm stop: 'a b' is not a VM name"),
+                        (("vm", "start", "x\ty"), "is not a VM name (one word, 1..1023 bytes"),
+                        (("vm", "migrate", "v" * 1024), "vm migrate: 'vvvv"),
+                        (("vm", "migrate", "fw1", "--to", "unix:/a b"),
+                         "'unix:/a b' is not a migration URI (one word, 1..115 bytes")):
+        before = len(fm.requests)
+        rc, out, raw, err = ctl(env, "-s", sock, *words)
+        chk.ok(rc == 2 and out is not None and want in out.get("error", "") and want in err
+               and len(fm.requests) == before,
+               f"{' '.join(words)[:40]!r}: exit 2, '...{want}...', nothing asked",
+               f"rc={rc} {raw[:300]!r} {err[:300]!r}")
 
     chk.section("an argument that is not an NF instance id is a usage error")
     core = env.path("core.sock")
