@@ -130,6 +130,11 @@ dispatch(struct nl_ctx *ctx, char *text, size_t len, FILE *out)
 		return r;
 	}
 	r = ctx->nf->command != NULL ? ctx->nf->command(ctx, ctx->state, &cmd) : -ENOTSUP;
+	if (r == -ENOTSUP && (strcmp(argv[0], "park") == 0 || strcmp(argv[0], "resume") == 0)) {
+		/* netlib's own, given words it does not take (the NF's hook had them) */
+		fprintf(out, "%s: '%s' takes no words after it\n", ctx->nf->name, argv[0]);
+		return -EINVAL;
+	}
 	if (r == -ENOTSUP)
 		fprintf(out, "%s: unknown command '%s'; try 'help'\n", ctx->nf->name, argv[0]);
 	return r;

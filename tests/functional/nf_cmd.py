@@ -19,7 +19,8 @@ the test drives by hand (nvtest.rawnf, nvtest.ctl).
             flows lose no frame
   telemetry /netvm/nf_counters,ID shows what `stats` says, once traffic stops;
             an ID with a sign or a blank is an error
-  park      `park`: the firewall answers commands but reads no packet; a second
+  park      `park now`, `resume x`: refused, they take no words (the firewall runs
+            on); `park`: the firewall answers commands but reads no packet; a second
             park and a resume when running are refused; after `resume` the
             frame that waited on its ring goes through
   l3fwd     `routes load` of a good and a bad route file
@@ -249,6 +250,11 @@ def nf_rx(nv, fw):
 def park_part(chk, nv, rig):
     chk.section("park and resume: the queues stop, the rings keep the packets")
     fw = rig.nf
+    for words in (("park", "now"), ("resume", "x")):
+        rc, out, err = nv.nf(fw.id, *words)
+        chk.ok(rc == 1 and f"firewall: '{words[0]}' takes no words after it" in err,
+               f"'{' '.join(words)}': exit 1, '{words[0]}' takes no words (not 'unknown "
+               "command')", f"rc={rc} {out} {err}")
     rc, out, err = nv.nf(fw.id, "park")
     chk.ok(rc == 0 and "parked: 1 queue(s) stopped" in out, "park: exit 0, says so",
            f"rc={rc} {out} {err}")
