@@ -10,7 +10,8 @@ telemetry client value for value (the core is idle by then), and show
 what was configured and sent: pool0_total == core.pool_buffers,
 port0_rx == port1_tx == packets sent.
 
-The other /netvm/ commands through the same client: /netvm/nf,ID (the
+The other /netvm/ commands through the same client: /netvm/nfs (the
+attached ids, a list), /netvm/nf,ID (the
 nf<ID>_* counters of /netvm/stats, integers), null for no such NF and for
 an ID with a sign or a blank; /netvm/nf_counters,ID (what the bridge
 publishes, integers); /netvm/pools (names and groups as strings, sizes as
@@ -138,7 +139,7 @@ def main():
     chk.ok(isinstance(text, dict) and "netvm" in str(text.get(STATS_CMD, "")).lower(),
            f"/help,{STATS_CMD} describes the command", repr(help_reply)[:300])
 
-    chk.section(f"{CLI}: /netvm/nf, /netvm/nf_counters, /netvm/pools")
+    chk.section(f"{CLI}: /netvm/nf, /netvm/nf_counters, /netvm/pools, /netvm/nfs")
     nid = nf.id
     # the bridge publishes its counters at most every 200 ms: wait for the last ones
     deadline = time.monotonic() + 5
@@ -150,7 +151,7 @@ def main():
             pass
         time.sleep(0.1)
     cmds = [f"/netvm/nf,{nid}", "/netvm/nf,63", f"/netvm/nf,+{nid}", f"/netvm/nf, {nid}",
-            f"/netvm/nf_counters,{nid}", "/netvm/nf_counters,x", "/netvm/pools"]
+            f"/netvm/nf_counters,{nid}", "/netvm/nf_counters,x", "/netvm/pools", "/netvm/nfs"]
     rc, replies, out, errtxt = run_cli(core.prefix, cmds)
     chk.ok(rc == 0 and len(replies) == len(cmds), f"{len(cmds)} replies, exit 0",
            f"rc={rc} {out[-300:]!r} {errtxt[-300:]!r}")
@@ -178,6 +179,7 @@ def main():
                for k in ("size", "buffers", "stride", "socket")),
            "/netvm/pools: name and group strings, size, buffers, stride, socket integers",
            repr(got[6]))
+    chk.eq(got[7], [nid], "/netvm/nfs: the one NF's id, in a list")
 
     chk.section("scripts/lib/telemetry.py")
     tool = os.path.join(env.source_dir, "scripts", "lib", "telemetry.py")
