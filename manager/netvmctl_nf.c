@@ -27,11 +27,13 @@ long
 ctl_nf_id(const char *s)
 {
 	unsigned long v = 0;
-	size_t i;
+	size_t i, z = strspn(s, "0"); /* leading zeros: any number of them */
 
-	for (i = 0; s[i] >= '0' && s[i] <= '9' && i < 6; i++)
+	if (z > 0 && s[z] == '\0')
+		return 0;
+	for (i = z; s[i] >= '0' && s[i] <= '9' && i < z + 6; i++)
 		v = v * 10 + (unsigned long)(s[i] - '0');
-	return i == 0 || s[i] != '\0' || v > 65535 ? -1 : (long)v;
+	return i == z || s[i] != '\0' || v > 65535 ? -1 : (long)v;
 }
 
 /* Read all of @path ("-": stdin) into a malloc'd buffer: at most FILE_MAX

@@ -262,6 +262,14 @@ def main():
                f"{' '.join(words)!r}: a usage error, exit 2, nothing asked",
                f"rc={rc} {raw!r} {err!r} {fm.requests[before:]}")
 
+    # leading zeros are decimal digits too: the id is sent as a number
+    for word, sent_id in (("0000003", 3), ("00000000", 0), ("0065535", 65535)):
+        before = len(fc.requests)
+        rc, out, raw, err = ctl(env, "-c", core, "nf", "cmd", word, "help")
+        sent = fc.requests[before:]
+        chk.ok(rc == 0 and sent == [(f"nf {sent_id} 5 10000", 5)],
+               f"nf cmd {word} help: NF {sent_id}, exit 0", f"rc={rc} {err!r} {sent}")
+
     chk.section("-f: at most 16 MiB in all, the command line with the file")
     big = env.path("big.bin")
     limit = 16 << 20
