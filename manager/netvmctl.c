@@ -356,8 +356,10 @@ ctl_main(int argc, char **argv)
 			file = optarg;
 			break;
 		case 't':
+			/* decimal digits only: strtoul would take a blank or a sign */
 			timeout_s = strtoul(optarg, &end, 10);
-			if (*end != '\0' || timeout_s == 0 || timeout_s > CTL_MAX_TIMEOUT_S) {
+			if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || timeout_s == 0 ||
+			    timeout_s > CTL_MAX_TIMEOUT_S) {
 				fprintf(stderr, "netvmctl: --timeout: 1..%d seconds\n",
 					CTL_MAX_TIMEOUT_S);
 				return 2;

@@ -14,7 +14,7 @@ No root, no core, no manager.
   another user's sockets  run as nobody (when the test is root) against the
              manager's and the core's sockets, mode 0600 and root's: exit 1, the
              message says the socket is not this user's to use (not "is it running?")
-  usage      a usage error, an option error among them (-t 0, an unknown
+  usage      a usage error, an option error among them (-t 0, -t ' 5', -t +5, an unknown
              option, before or after --json): {"ok": false, ...}, exit status 2
   VM names   vm start/stop/migrate with a name that is empty, holds a blank or is
              longer than 1023 bytes, or a --to URI with a blank: a usage error
@@ -224,6 +224,9 @@ def main():
     # option errors: the message on stderr is the JSON object's error
     for first, args, want in (((), ("-t", "0", "rule", "list"), "--timeout: 1..600 seconds"),
                               ((), ("-t", "601", "vm", "list"), "--timeout: 1..600 seconds"),
+                              ((), ("-t", " 5", "rule", "list"), "--timeout: 1..600 seconds"),
+                              ((), ("-t", "+5", "rule", "list"), "--timeout: 1..600 seconds"),
+                              ((), ("--timeout=", "vm", "list"), "--timeout: 1..600 seconds"),
                               ((), ("-x", "rule", "list"), "option -x is unknown"),
                               (("-x",), ("rule", "list"), "option -x is unknown"),
                               ((), ("--bogus", "vm", "list"), "option --bogus is unknown"),
