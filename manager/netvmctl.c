@@ -133,6 +133,23 @@ ctl_core_words(const char *core_sock, int argc, char **argv, const char *file,
 			argv[0]);
 		return 2;
 	}
+	/* the core splits the line at blanks again: a value that must be one
+	 * word (a number, a name) and is empty or holds a blank would be read
+	 * as other words, another command ("chain set 'fw 1' 2": chain fw =
+	 * 1,2); rule text, default set's target and chain set's roles are free */
+	for (int k = 2; k < argc; k++) {
+		bool free_text = strcmp(argv[0], "default") == 0 ||
+				 (strcmp(argv[0], "rule") == 0 && strcmp(argv[1], "add") == 0) ||
+				 (strcmp(argv[0], "chain") == 0 && strcmp(argv[1], "set") == 0 &&
+				  k > 2) ||
+				 strcmp(argv[0], "core") == 0;
+
+		if (!free_text && (argv[k][0] == '\0' || strpbrk(argv[k], " \t") != NULL)) {
+			fprintf(stderr, "netvmctl: %s %s: '%.80s' is not one word (it is empty or "
+				"holds a blank)\n", argv[0], argv[1], argv[k]);
+			return 2;
+		}
+	}
 	if (strcmp(argv[0], "core") == 0) {
 		if (file != NULL) {
 			fprintf(stderr, "netvmctl: core %s takes no --file\n",

@@ -19,6 +19,11 @@ No root, no core, no manager.
   VM names   vm start/stop/migrate with a name that is empty, holds a blank or is
              longer than 1023 bytes, or a --to URI with a blank: a usage error
              (exit 2) naming the argument, nothing asked
+  one word   a core command's value that must be one word (rule del N, chain set
+             NAME, chain del NAME, role name ID NAME, instance ... ID, dos set K N)
+             empty or with a blank: a usage error, nothing sent (the core would
+             split it into other words); rule text, default set's target and chain
+             set's roles are sent as they are
   NF ids     nf counters, nf cmd, nf stop, nf move with an argument that is not an
              NF instance id (0..65535): a usage error, exit status 2, nothing sent
   -f size    to a core played by the test: a file that fits with its command line in
@@ -272,6 +277,26 @@ def main():
         sent = fc.requests[before:]
         chk.ok(rc == 0 and sent == [(f"nf {sent_id} 5 10000", 5)],
                f"nf cmd {word} help: NF {sent_id}, exit 0", f"rc={rc} {err!r} {sent}")
+
+    chk.section("a core command's value that must be one word")
+    # the core splits the line again: 'fw 1' would make chain fw = 1,2
+    for words in (("chain", "set", "fw 1", "2"), ("chain", "set", "", "1"),
+                  ("chain", "del", "a b"), ("rule", "del", "0 1"), ("rule", "del", ""),
+                  ("role", "name", "3", "fw 2"), ("role", "name", "3", ""),
+                  ("instance", "drain", "1\t2"), ("dos", "set", "src_pps", "5 6")):
+        before = len(fc.requests)
+        rc, out, raw, err = ctl(env, "-c", core, *words)
+        want = f"{words[0]} {words[1]}: '{words[-1] if words[0] != 'chain' else words[2]}'"
+        chk.ok(rc == 2 and out is not None and "is not one word" in out.get("error", "") and
+               want in err and fc.requests[before:] == [],
+               f"{' '.join(map(repr, words))}: exit 2, '{want}' is not one word, nothing sent",
+               f"rc={rc} {raw[:200]!r} {err!r} {fc.requests[before:]}")
+    for words in (("chain", "set", "fw", "1,", "2"), ("rule", "add", "0", "{ role = 1; }"),
+                  ("default", "set", "{ role = 1; }")):
+        before = len(fc.requests)
+        rc, out, raw, err = ctl(env, "-c", core, *words)
+        chk.ok(rc == 0 and len(fc.requests) == before + 1,
+               f"{' '.join(map(repr, words))}: free text, sent", f"rc={rc} {err!r}")
 
     chk.section("-f: at most 16 MiB in all, the command line with the file")
     big = env.path("big.bin")
