@@ -115,9 +115,14 @@ mgr_core_ask(const char *core_sock, int id, const char *req, size_t len,
 	else
 		snprintf(who, sizeof(who), "nf %d", id);
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.ctl", core_sock) >=
-	    sizeof(sa.sun_path) || len == 0 || len > NVM_CTL_MAX_LEN) {
-		snprintf(err, errlen, "%s: the command (%zu bytes, 1..%u) or the socket path "
-			 "%s.ctl is too long", who, len, (unsigned int)NVM_CTL_MAX_LEN, core_sock);
+	    sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "%s: the core engine's command socket path %.200s.ctl is "
+			 "longer than %zu bytes", who, core_sock, sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	if (len == 0 || len > NVM_CTL_MAX_LEN) {
+		snprintf(err, errlen, "%s: the command is %zu bytes, not 1..%u", who, len,
+			 (unsigned int)NVM_CTL_MAX_LEN);
 		return -EINVAL;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

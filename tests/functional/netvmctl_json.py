@@ -14,6 +14,8 @@ No root, no core, no manager.
   another user's sockets  run as nobody (when the test is root) against the
              manager's and the core's sockets, mode 0600 and root's: exit 1, the
              message says the socket is not this user's to use (not "is it running?")
+  long path  -c or -s with a socket path longer than a unix socket's 107 bytes:
+             exit 1, the message says the path is too long
   usage      a usage error, an option error among them (-t 0, -t ' 5', -t +5, an unknown
              option, before or after --json): {"ok": false, ...}, exit status 2
   VM names   vm start/stop/migrate with a name that is empty, holds a blank or is
@@ -220,6 +222,18 @@ def main():
                    f"rc={r.returncode} {err!r}")
         os.chmod(env.workdir, 0o700)
     other.sock.close()
+
+    chk.section("a socket path too long")
+    long_core = "/tmp/" + "c" * 110
+    for args, want in ((("-c", long_core, "rule", "list"),
+                        f"the core engine's command socket path {long_core}.ctl is longer "
+                        "than 107 bytes"),
+                       (("-c", long_core, "nf", "cmd", "3", "help"), "is longer than 107"),
+                       (("-s", long_core, "vm", "list"), "socket path too long")):
+        rc, out, raw, err = ctl(env, *args)
+        chk.ok(rc == 1 and want in err and out is not None and want in out.get("error", ""),
+               f"{args[0]} PATH(115 bytes) {' '.join(args[2:])}: exit 1, '...{want}'",
+               f"rc={rc} {err!r}")
 
     chk.section("usage errors")
     for args in (("frobnicate",), ("role", "name", "4", "x\ny")):
