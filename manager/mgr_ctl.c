@@ -221,7 +221,10 @@ ctl_vm_start_stop(struct mgr *m, const char *name, bool start)
 		mgr_vm_stop(vm);
 		return ctl_ok();
 	}
-	vm->restarts = 0;
+	/* an operator's start gives a fresh restart count; one refused because
+	 * the VM is up leaves it as it is */
+	if (!mgr_vm_up(vm))
+		vm->restarts = 0;
 	if (mgr_vm_start(vm, err, sizeof(err)) < 0) {
 		if (!mgr_vm_up(vm))
 			vm->state = MGR_VM_FAILED;
