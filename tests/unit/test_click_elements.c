@@ -1554,6 +1554,17 @@ test_iprewriter_pass_keep_drop(void **state)
 	assert_int_equal(hread(&x, "rw.nmappings"), 1);
 	assert_int_equal(hread(&x, "rw.mapping_failures"), 0);
 	finish(&x);
+	/* as Click's: 'pass' (or 'passthrough', 'nochange') without an output
+	 * passes to output 0 */
+	rw_graph(&t, "pass, passthrough, nochange", 3);
+	assert_int_equal(start(&x, &t), 0);
+	n = rw_pkt(in, 6, a, 1234, s, 80, 0x02, 0, false);
+	inject(&x, "m0", in, n);
+	inject(&x, "m1", in, n);
+	inject(&x, "m2", in, n);
+	assert_int_equal(hread(&x, "c0.count"), 3);
+	assert_int_equal(hread(&x, "rw.nmappings"), 0);
+	finish(&x);
 }
 
 static void

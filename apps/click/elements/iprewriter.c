@@ -14,7 +14,8 @@
  * on that entry's output. Otherwise the INPUTSPEC of its input decides:
  *
  *   drop | discard        the packet is dropped
- *   pass OUT | nochange OUT   sent to OUT unchanged, no mapping
+ *   pass [OUT] | passthrough [OUT] | nochange [OUT]
+ *                         sent to OUT (0) unchanged, no mapping
  *   keep FOUT ROUT        a mapping that changes nothing
  *   pattern SADDR SPORT DADDR DPORT FOUT ROUT
  *                         '-' leaves a field unchanged; SPORT may be a range
@@ -190,9 +191,13 @@ parse_inputspec(struct ck_element *e, char **w, int nw, struct rw_input *in, uns
 		in->kind = RW_DROP;
 		return 0;
 	}
-	if (strcmp(w[0], "pass") == 0 || strcmp(w[0], "nochange") == 0) {
-		if (nw != 2 || ck_parse_int(w[1], &v) < 0 || v < 0 || v >= e->nout)
-			return rw_err(e, "INPUTSPEC %u: expected '%s OUTPUT' (%u outputs)", i,
+	if (strcmp(w[0], "pass") == 0 || strcmp(w[0], "passthrough") == 0 ||
+	    strcmp(w[0], "nochange") == 0) {
+		/* as Click's: the output is optional, 0 by default */
+		v = 0;
+		if (nw > 2 || (nw == 2 && (ck_parse_int(w[1], &v) < 0 || v < 0 ||
+					   v >= e->nout)))
+			return rw_err(e, "INPUTSPEC %u: expected '%s [OUTPUT]' (%u outputs)", i,
 					w[0], e->nout);
 		in->kind = RW_PASS;
 		in->fout = (uint16_t)v;
