@@ -83,7 +83,7 @@ netvm-click --offline, no root, no core engine.
   timing         FromIPSummaryDump TIMING true spaces packets as their timestamps
                  (--simtime); IPRewriter REPLY_ANNO PAINT, GUARANTEE
   patterns       rewriter patterns SADDR DADDR and SADDR DADDR SPORT; the patterns and
-                 patternN handlers as Click writes them; nmappings counts those made
+                 patternN handlers as Click writes them; nmappings counts those held
   full table     GUARANTEE 0: a new flow that would expire before every mapping is
                  refused (mapping_failures), else the one expiring first evicted
   dump protocols !proto, PROTO and ip_proto take protocol names; icmp_flowid and
@@ -600,7 +600,7 @@ def rewriter_patterns(env, chk):
     # Click's patterns / patternN handlers: a pattern as Click unparses it
     # (SADDR SPORT DADDR DPORT, "-" unchanged, L-H a range, no "#"; SADDR DADDR
     # when no port is given), <drop>, <nochange>, <keep>, then " [N]" for N
-    # mappings the input made; nmappings counts the mappings made, size those held
+    # mappings the input holds; nmappings sums those counts, as Click's
     conf = ("rw :: IPRewriter(pattern 8.0.0.2 1000-2000# - - 0 1, drop, pass 1, keep 0 1, "
             "pattern 9.9.9.9 - 1 0, pattern 1.1.1.1 2.2.2.2 99 0 1); "
             "InfiniteSource(DATA %s, LIMIT 1, STOP true) -> CheckIPHeader -> rw; "
@@ -650,7 +650,7 @@ def rewriter_clear_capacity(env, chk):
     # Click's clear and capacity writes (COUNT_CALL writes after the third of
     # four UDP flows is mapped): clear frees every mapping, capacity N frees
     # those beyond N, the one expiring first first; either way only the fourth
-    # flow is left, and nmappings still counts the four mappings made
+    # flow is left, and nmappings, as Click's, counts the one mapping held
     data = "!data src sport dst dport proto\n" + "".join(
         "1.0.0.1 %d 2.0.0.2 80 U\n" % sport for sport in (1, 2, 3, 4))
     last = "(1.0.0.1, 4, 2.0.0.2, 80, udp) => (9.9.9.9, 1027, 2.0.0.2, 80) [*0 1] i0 exp300"
@@ -660,7 +660,7 @@ def rewriter_clear_capacity(env, chk):
                 "Counter(COUNT_CALL 3 %s) -> Discard; rw[1] -> Discard" % (json.dumps(data), call))
         rc, out, err = click(env, "--simtime", "-e", conf, "-h", "rw.size", "-h", "rw.capacity",
                              "-h", "rw.nmappings", "-h", "rw.mapping_failures", "-h", "rw.table")
-        chk.eq((rc, handlers(out)), (0, {"rw.size": "1", "rw.capacity": cap, "rw.nmappings": "4",
+        chk.eq((rc, handlers(out)), (0, {"rw.size": "1", "rw.capacity": cap, "rw.nmappings": "1",
                                          "rw.mapping_failures": "0", "rw.table": last}),
                f"{call}: only the last flow's mapping left")
     # a capacity larger than the configured one holds more mappings

@@ -60,11 +60,12 @@
  * REPLY_ANNO PAINT gives reply packets the PAINT annotation the flow's first
  * packet had. GUARANTEE is TCP_GUARANTEE (UDPRewriter: UDP_GUARANTEE).
  * Handlers: table (one mapping per line), tcp_table and udp_table (both
- * directions, as Click prints them), nmappings (mappings ever made, as
- * Click's), table_size and size (mappings held), capacity (written: the
+ * directions, as Click prints them), nmappings (the sum of the inputs'
+ * counts of the mappings they hold, as Click's), table_size and size
+ * (mappings held), capacity (written: the
  * mappings beyond it freed, a larger one grows the table), clear, mapping_failures,
  * patterns and patternN (Click's lines: the pattern or <drop>, <nochange>,
- * <keep>, <mapper>, then " [N]" mappings made; patternN written replaces
+ * <keep>, <mapper>, then " [N]" mappings the input holds; patternN written replaces
  * input N's INPUTSPEC), IPRewriter's tcp_lookup (TCPRewriter's lookup) and
  * IPRewriter's tcp_mappings and udp_mappings.
  */
@@ -725,9 +726,6 @@ new_flow(struct rw *x, unsigned int port, const struct rw_key *k, uint64_t now)
 		goto fail;
 	if (in->kind == RW_PATTERN && rw_pattern_apply(x, &in->pat, k, &nk, now) < 0)
 		goto fail;
-	/* as Click's store_flow: a mapping the capacity then refuses counts too */
-	x->in[port].count++;
-	x->created++;
 	/* the new flow's first expiry, as rw_install's */
 	tcp = k->proto == NL_IPPROTO_TCP && x->mode != RW_MODE_UDP;
 	guar = tcp ? x->ns_tcp_guar : x->ns_udp_guar;
@@ -740,6 +738,10 @@ new_flow(struct rw *x, unsigned int port, const struct rw_key *k, uint64_t now)
 	f->out[0] = in->fout;
 	f->out[1] = in->rout;
 	f->input = (uint8_t)port;
+	/* as Click's: the input counts the mappings it holds (rw_flow_free
+	 * takes one off again); a mapping the capacity refuses is no count */
+	x->in[port].count++;
+	x->created++;
 	rw_flow_link(x, f);
 	if (!x->reap.scheduled)
 		ck_timer_schedule_after(&x->reap, x->ns_reap);
@@ -963,7 +965,7 @@ rw_write_clear(struct ck_element *e, const struct ck_handler *h, const char *v, 
 /* One input's line of Click's patterns handler: the pattern (its unparse:
  * "SADDR SPORT DADDR DPORT", "-" for unchanged, L-H for a range; "SADDR
  * DADDR" without ports), <drop>, <nochange>, <keep> or <mapper>, then
- * " [N]" when the input has made N > 0 mappings. */
+ * " [N]" when the input holds N > 0 mappings. */
 static void
 print_pattern_line(FILE *f, const struct rw_input *in)
 {
@@ -1033,8 +1035,8 @@ rw_write_pattern(struct ck_element *e, const struct ck_handler *h, const char *v
 	for (uint32_t j = 0; x->flows && j < x->nalloc; j++)
 		if (x->flows[j].used && x->flows[j].input == i)
 			rw_flow_free(x, &x->flows[j]);
-	/* nmappings and mapping_failures are the inputs' sums, as Click's */
-	x->created -= x->in[i].count;
+	/* nmappings and mapping_failures are the inputs' sums, as Click's (the
+	 * frees above took this input's mappings off nmappings) */
 	x->failures -= x->in[i].failures;
 	x->in[i] = in;
 	return 0;

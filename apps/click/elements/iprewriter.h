@@ -78,7 +78,7 @@ struct rw_input {
 	uint16_t fout, rout;
 	struct rw_pattern pat;
 	struct ck_element *mapper; /* RW_MAPPER: RoundRobinIPMapper, picks pattern and outputs */
-	uint64_t count;          /* mappings this input made (Click's count; a patternN write resets it) */
+	uint64_t count;          /* mappings this input holds (Click's count) */
 	uint64_t failures;       /* mappings this input failed to make */
 };
 
@@ -102,7 +102,7 @@ struct rw {
 	uint32_t mask;           /* buckets - 1 */
 	int32_t free;
 	uint64_t nmappings, failures; /* nmappings: the mappings held now */
-	uint64_t created;        /* mappings ever made (Click's nmappings) */
+	uint64_t created;        /* the inputs' counts summed (Click's nmappings) */
 	struct ck_handler pattern_h; /* what lookup_handler hands out for patternN */
 	bool writing;            /* a patternN write is parsing: errors go to errf */
 	FILE *errf;

@@ -57,6 +57,9 @@ rw_flow_free(struct rw *x, struct rw_flow *f)
 	x->free = i;
 	x->nmappings--;
 	x->group->used--;
+	/* as Click's: the input that made it holds one mapping fewer */
+	x->in[f->input].count--;
+	x->created--;
 }
 
 /* The entry (2 * flow + direction) holding @k. Returns it, or -1 when there
