@@ -61,8 +61,9 @@
  * packet had. GUARANTEE is TCP_GUARANTEE (UDPRewriter: UDP_GUARANTEE).
  * Handlers: table (one mapping per line), tcp_table and udp_table (both
  * directions, as Click prints them), nmappings (the sum of the inputs'
- * counts of the mappings they hold, as Click's), table_size and size
- * (mappings held), capacity (written: the
+ * counts of the mappings they hold, as Click's), table_size (mappings
+ * held), size (as Click's, those held against the capacity, a shared one's
+ * counting every sharer's), capacity (written: the
  * mappings beyond it freed, a larger one grows the table), clear, mapping_failures,
  * patterns and patternN (Click's lines: the pattern or <drop>, <nochange>,
  * <keep>, <mapper>, then " [N]" mappings the input holds; patternN written replaces
@@ -905,6 +906,16 @@ rw_table(struct ck_element *e, const struct ck_handler *h, FILE *f)
 	return 0;
 }
 
+/* size: as Click's, the mappings held against the capacity (a shared one's
+ * counting those of every rewriter sharing it). */
+static int
+rw_read_size(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	(void)h;
+	fprintf(f, "%llu\n", (unsigned long long)CK_PRIV(e, struct rw)->group->used);
+	return 0;
+}
+
 static int
 rw_read_capacity(struct ck_element *e, const struct ck_handler *h, FILE *f)
 {
@@ -1143,7 +1154,7 @@ const struct ck_handler rw_handlers[] = {
 	{ "udp_table", CK_H_READ | CK_H_LINES, rw_table, NULL, NL_IPPROTO_UDP, NULL },
 	{ "nmappings", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, created), NULL },
 	{ "table_size", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings), NULL },
-	{ "size", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, nmappings), NULL },
+	{ "size", CK_H_READ, rw_read_size, NULL, 0, NULL },
 	{ "capacity", CK_H_READ | CK_H_WRITE, rw_read_capacity, rw_write_capacity, 0, NULL },
 	{ "clear", CK_H_WRITE, NULL, rw_write_clear, 0, NULL },
 	{ "mapping_failures", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct rw, failures), NULL },
