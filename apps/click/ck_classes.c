@@ -74,7 +74,7 @@
 	X(SetUDPChecksum, "1/1", "a/a", NULL)                         \
 	X(SetIPDSCP, "1/1", "a/a", NULL)                              \
 	X(MarkIPCE, "1/1", "a/a", NULL)                               \
-	X(StoreIPAddress, "1/1", "a/a", NULL)                         \
+	X(StoreIPAddress, "1/1-2", "a/ah", NULL)                      \
 	/* test-harness I/O */                                        \
 	X(FromIPSummaryDump, "0/1", "a/a", NULL)                      \
 	X(ToIPSummaryDump, "1/0-1", "a/h", NULL)                      \

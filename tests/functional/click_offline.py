@@ -1193,6 +1193,40 @@ def ip_fields(env, chk):
         lines = out.splitlines()
         chk.eq((rc, lines[:-1], lines[-1:]), (0, want, ["0"]),
                f"MarkIPCE(FORCE {force}), SetIPDSCP(5), StoreIPAddress: checksums right")
+    # as Click's, StoreIPAddress into src or dst updates the TCP and UDP
+    # checksums too (a UDP checksum of 0 stays 0)
+    data = ("!data src sport dst dport proto payload\n1.0.0.1 5 2.0.0.2 80 T abc\n"
+            "1.0.0.1 5 2.0.0.2 53 U abc\n")
+    for field in ("src", "dst"):
+        conf = ("FromIPSummaryDump(DATA %s, STOP true, CHECKSUM true) -> CheckIPHeader -> "
+                "StoreIPAddress(9.9.9.9, %s) -> c :: IPClassifier(tcp, udp);"
+                " c[0] -> ct :: CheckTCPHeader -> t :: ToIPSummaryDump(-, FIELDS src dst proto,"
+                " HEADER false); c[1] -> cu :: CheckUDPHeader -> t" % (json.dumps(data), field))
+        rc, out, err = click(env, "-e", conf, "-h", "ct.drops", "-h", "cu.drops")
+        want = "9.9.9.9 2.0.0.2" if field == "src" else "1.0.0.1 9.9.9.9"
+        chk.eq((rc, out.splitlines()), (0, [want + " T", want + " U", "ct.drops:", "0", "",
+                                            "cu.drops:", "0", ""]),
+               f"StoreIPAddress(9.9.9.9, {field}): TCP and UDP checksums right")
+    data = "!data src dst proto\n1.0.0.1 2.0.0.2 U\n"
+    conf = ("FromIPSummaryDump(DATA %s, STOP true) -> SetIPChecksum -> CheckIPHeader -> "
+            "StoreIPAddress(9.9.9.9, src) -> Print(u, 28) -> CheckUDPHeader -> Discard"
+            % json.dumps(data))
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, err.split("|")[-1].split()[-1:]), (0, ["00080000"]),
+           "a UDP checksum of 0 stays 0 (UDP length 8, checksum 0)")
+    # as Click's, no address to store (no ADDR, no destination-IP annotation)
+    # or a packet too short for OFFSET: output 1
+    conf = ("InfiniteSource(LIMIT 2, STOP true) -> s :: StoreIPAddress(0) -> a :: Counter"
+            " -> t :: StoreIPAddress(1.2.3.4, 70) -> Discard; s[1] -> b :: Counter -> Discard;"
+            " t[1] -> c :: Counter -> Discard")
+    rc, out, err = click(env, "-e", conf, "-h", "a.count", "-h", "b.count", "-h", "c.count")
+    chk.eq((rc, handlers(out)), (0, {"a.count": "0", "b.count": "2", "c.count": "0"}),
+           "StoreIPAddress(0) without an address annotation: output 1")
+    conf = ("InfiniteSource(LIMIT 2, STOP true) -> t :: StoreIPAddress(1.2.3.4, 70) -> Discard;"
+            " t[1] -> c :: Counter -> Discard")
+    rc, out, err = click(env, "-e", conf, "-h", "c.count", "-h", "t.drops")
+    chk.eq((rc, handlers(out)), (0, {"c.count": "2", "t.drops": "2"}),
+           "StoreIPAddress(1.2.3.4, 70) on 69 bytes: output 1")
 
 
 def etherencap_handlers(env, chk):

@@ -8,8 +8,10 @@
  *     marks them too; handler count (packets marked).
  *   StoreIPAddress([ADDR,] OFFSET) — ADDR (default: the destination-IP
  *     annotation) at OFFSET bytes into the packet, or at the IP header's
- *     `src` or `dst` (then the checksum follows). A packet too short for it
- *     is dropped.
+ *     `src` or `dst` (then the IP checksum follows, and a first fragment's
+ *     TCP or UDP checksum, a UDP one of 0 left 0). A packet too short for
+ *     OFFSET, or without an address to store there (no ADDR, no
+ *     annotation), goes to output 1 or is dropped, as Click's.
  * Packets without an IP header annotation are dropped, counted in `drops`.
  */
 #include <inttypes.h>
@@ -174,11 +176,30 @@ store_action(struct ck_element *e, struct ck_pkt *p)
 		memcpy(at, &a, 4);
 		ip->cksum = nl_cksum_update16(ip->cksum, w[0], nw[0]);
 		ip->cksum = nl_cksum_update16(ip->cksum, w[1], nw[1]);
+		/* as Click's: the address is in the TCP and UDP pseudo-header, so
+		 * a first fragment's TCP checksum, and its UDP checksum unless 0
+		 * (none), follow too */
+		if (nl_ipv4_frag_offset(ip) == 0 && nl_ipv4_hdr_len(ip) >= 20) {
+			uint8_t *l4 = (uint8_t *)ip + nl_ipv4_hdr_len(ip);
+			uint32_t avail = ck_pkt_avail(p, l4);
+			uint16_t *sum = NULL;
+
+			if (ip->proto == NL_IPPROTO_TCP && avail >= 20)
+				sum = (uint16_t *)(void *)(l4 + 16);
+			else if (ip->proto == NL_IPPROTO_UDP && avail >= 8)
+				sum = (uint16_t *)(void *)(l4 + 6);
+			if (sum && (ip->proto == NL_IPPROTO_TCP || *sum != 0)) {
+				*sum = nl_cksum_update16(*sum, w[0], nw[0]);
+				*sum = nl_cksum_update16(*sum, w[1], nw[1]);
+			}
+		}
 		return p;
 	}
-	if ((uint64_t)x->offset + 4 > p->len) {
+	/* as Click's: no address (no ADDR, no destination-IP annotation) or a
+	 * packet too short for it: to output 1, else dropped */
+	if ((!x->have_addr && a == 0) || (uint64_t)x->offset + 4 > p->len) {
 		x->drops++;
-		ck_pkt_kill(e, p);
+		ck_push_out(e, 1, p);
 		return NULL;
 	}
 	memcpy(p->data + x->offset, &a, 4);
@@ -215,7 +236,7 @@ const struct ck_element_class ck_class_MarkIPCE = {
 };
 
 const struct ck_element_class ck_class_StoreIPAddress = {
-	.name = "StoreIPAddress", .ports = "1/1", .processing = "a/a",
+	.name = "StoreIPAddress", .ports = "1/1-2", .processing = "a/ah",
 	.priv_size = sizeof(struct ipfield), .configure = store_configure,
 	.action = store_action, .handlers = store_handlers,
 };
