@@ -2116,6 +2116,82 @@ test_icmprewriter(void **state)
 	finish(&x);
 }
 
+/* ICMPRewriter as Click's: behind a destination NAT (1.2.3.4 -> 7.7.7.7),
+ * an error from 7.7.7.7 keeps its outer source, only the outer destination
+ * (the quoted sender) may change; the checksums are updated, so a wrong
+ * ICMP checksum stays wrong by as much; a packet that is not ICMP is
+ * dropped, not sent to output 1. */
+static void
+test_icmprewriter_as_click(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint8_t in[96], err[96], want[96], q[64];
+	char line[256];
+	uint32_t n, ir, m;
+	size_t at = 0;
+	const uint32_t a = IP4(10, 0, 0, 1), s = IP4(1, 2, 3, 4), b = IP4(7, 7, 7, 7);
+
+	(void)state;
+	rw_graph(&t, "pattern - - 7.7.7.7 - 0 1", 1);
+	m = tg_add(&t, "me", "MarkIPHeader", "", "h", "h");
+	ir = tg_add(&t, "ir", "ICMPRewriter", "rw", "h", "hh");
+	tg_conn(&t, m, 0, ir, 0);
+	{
+		uint32_t p0 = tg_add(&t, "e0", "Print", "e0, 96", "h", "h");
+		uint32_t d0 = tg_add(&t, "de0", "Discard", "", "h", "");
+		uint32_t p1 = tg_add(&t, "e1", "Print", "e1, 96", "h", "h");
+		uint32_t d1 = tg_add(&t, "de1", "Discard", "", "h", "");
+
+		tg_conn(&t, ir, 0, p0, 0);
+		tg_conn(&t, p0, 0, d0, 0);
+		tg_conn(&t, ir, 1, p1, 0);
+		tg_conn(&t, p1, 0, d1, 0);
+	}
+	assert_int_equal(start(&x, &t), 0);
+	n = rw_pkt(in, 17, a, 5000, s, 53, 0, 4, true);
+	inject(&x, "m0", in, n);
+	(void)chat_from(&x, &at);
+#define ERR_PKT(buf, src, dst, quote)                                               \
+	do {                                                                        \
+		memset(buf, 0, 56);                                                 \
+		buf[0] = 0x45;                                                      \
+		put16(buf + 2, 56);                                                 \
+		buf[8] = 64;                                                        \
+		buf[9] = 1;                                                         \
+		put32(buf + 12, src);                                               \
+		put32(buf + 16, dst);                                               \
+		put16(buf + 10, ref_cksum(buf, 20, 0));                             \
+		buf[20] = 3;                                                        \
+		buf[21] = 3;                                                        \
+		memcpy(buf + 28, quote, 28);                                        \
+		put16(buf + 22, ref_cksum(buf + 20, 36, 0));                        \
+	} while (0)
+	/* 7.7.7.7's port unreachable quotes 10.0.0.1:5000 > 7.7.7.7:53 */
+	rw_pkt(q, 17, a, 5000, b, 53, 0, 4, true);
+	ERR_PKT(err, b, a, q);
+	inject(&x, "me", err, 56);
+	rw_pkt(q, 17, a, 5000, s, 53, 0, 4, true);
+	ERR_PKT(want, b, a, q);
+	assert_string_equal(chat_from(&x, &at), print_line(line, "e0", want, 56));
+	/* the same with an ICMP checksum one too low: one too low after */
+	rw_pkt(q, 17, a, 5000, b, 53, 0, 4, true);
+	ERR_PKT(err, b, a, q);
+	put16(err + 22, (uint16_t)(((uint32_t)err[22] << 8 | err[23]) - 1));
+	inject(&x, "me", err, 56);
+	rw_pkt(q, 17, a, 5000, s, 53, 0, 4, true);
+	ERR_PKT(want, b, a, q);
+	put16(want + 22, (uint16_t)(((uint32_t)want[22] << 8 | want[23]) - 1));
+	assert_string_equal(chat_from(&x, &at), print_line(line, "e0", want, 56));
+#undef ERR_PKT
+	/* not ICMP: dropped */
+	n = rw_pkt(in, 17, b, 53, a, 5000, 0, 4, true);
+	inject(&x, "me", in, n);
+	assert_string_equal(chat_from(&x, &at), "");
+	assert_int_equal(hread(&x, "ir.count"), 2);
+	finish(&x);
+}
+
 int
 main(void)
 {
@@ -2163,6 +2239,7 @@ main(void)
 		cmocka_unit_test(test_tcprewriter_named_pattern),
 		cmocka_unit_test(test_icmppingrewriter),
 		cmocka_unit_test(test_icmprewriter),
+		cmocka_unit_test(test_icmprewriter_as_click),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,11 +10,12 @@
  * about (the "inner" packet: TCP/UDP ports, or an echo's identifier). When a
  * mapping of one of MAPS knows the inner packet's flow, ICMPRewriter puts
  * back what the mapping changed: the inner addresses and ports (or the echo
- * identifier) and the outer address that named the inner packet's sender or
- * receiver; it recomputes the inner IP header checksum, updates the inner
- * UDP/TCP checksum (when quoted) incrementally and recomputes the ICMP
- * checksum, then emits it on output 0. Other packets (not an error, quoting
- * no known flow, truncated) go to output 1 if there is one, else are
+ * identifier) and, as Click's, the outer destination when it named the
+ * inner packet's sender (the outer source stays); the outer and inner IP
+ * checksums, the inner UDP/TCP checksum (when quoted) and the ICMP checksum
+ * are updated incrementally, as Click's, then it leaves on output 0. Other
+ * ICMP messages (not an error, quoting no known flow, truncated) go to
+ * output 1 if there is one, else are dropped; a packet that is not ICMP is
  * dropped. DST_ANNO (true) sets the destination-IP annotation; REPLY_ANNO
  * PAINT gives an error going back to a flow's initiator the paint the flow's
  * first packet had (the rewriter's REPLY_ANNO).
@@ -120,6 +121,14 @@ inner_key(const struct nl_ipv4_hdr *in, const uint8_t *l4, uint32_t avail, struc
 	return -1;
 }
 
+/* The checksum @c updated for the address @old replaced by @new. */
+static uint16_t
+csum_addr(uint16_t c, uint32_t old, uint32_t new)
+{
+	c = nl_cksum_update16(c, (uint16_t)old, (uint16_t)new);
+	return nl_cksum_update16(c, (uint16_t)(old >> 16), (uint16_t)(new >> 16));
+}
+
 /* Put the flow @nk into the quoted packet (its checksums included). */
 static void
 set_inner(struct nl_ipv4_hdr *in, uint8_t *l4, uint32_t avail, const struct rw_key *nk)
@@ -152,10 +161,16 @@ set_inner(struct nl_ipv4_hdr *in, uint8_t *l4, uint32_t avail, const struct rw_k
 		w[0] = nk->sport;
 		w[1] = nk->dport;
 	}
+	/* as Click's, the quoted header's checksum is updated, not recomputed
+	 * (a wrong one stays wrong) */
+	in->cksum = nl_cksum_update16(in->cksum, (uint16_t)in->src, (uint16_t)nk->saddr);
+	in->cksum = nl_cksum_update16(in->cksum, (uint16_t)(in->src >> 16),
+				      (uint16_t)(nk->saddr >> 16));
+	in->cksum = nl_cksum_update16(in->cksum, (uint16_t)in->dst, (uint16_t)nk->daddr);
+	in->cksum = nl_cksum_update16(in->cksum, (uint16_t)(in->dst >> 16),
+				      (uint16_t)(nk->daddr >> 16));
 	in->src = nk->saddr;
 	in->dst = nk->daddr;
-	in->cksum = 0;
-	in->cksum = nl_ipv4_hdr_cksum(in);
 }
 
 static void
@@ -166,12 +181,16 @@ icr_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 	struct rw_key k, rk, nk;
 	uint8_t *icmp, *il4;
 	uint32_t avail, ilen, hl;
-	uint16_t sum;
+	uint16_t sum, qsum;
 	int32_t id = -1;
 	struct rw_flow *f = NULL;
 
 	(void)port;
-	if (!ip || ip->proto != NL_IPPROTO_ICMP || nl_ipv4_frag_offset(ip) != 0)
+	if (!ip || ip->proto != NL_IPPROTO_ICMP) {
+		ck_pkt_kill(e, p); /* as Click's */
+		return;
+	}
+	if (nl_ipv4_frag_offset(ip) != 0)
 		goto other;
 	icmp = (uint8_t *)ip + nl_ipv4_hdr_len(ip);
 	avail = ck_pkt_avail(p, icmp);
@@ -202,18 +221,20 @@ icr_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 		goto other;
 	rw_flow_map(f, (unsigned int)(id & 1), &nk);
 	nk = rw_key_reverse(&nk);
-	if (ip->dst == in->src)
+	/* as Click's: only the outer destination, when it named the quoted
+	 * packet's sender, changes (the outer source stays); the checksums are
+	 * updated, not recomputed (a wrong one stays wrong) */
+	if (ip->dst == in->src) {
+		ip->cksum = csum_addr(ip->cksum, ip->dst, nk.saddr);
 		ip->dst = nk.saddr;
-	if (ip->src == in->dst)
-		ip->src = nk.daddr;
+		if (x->dst_anno)
+			p->a.dst_ip = ip->dst;
+	}
+	memcpy(&sum, icmp + 2, 2);
+	qsum = (uint16_t)~nl_cksum(icmp + 8, ilen + 8, 0);
 	set_inner(in, il4, avail - 8 - ilen, &nk);
-	ip->cksum = 0;
-	ip->cksum = nl_ipv4_hdr_cksum(ip);
-	memset(icmp + 2, 0, 2);
-	sum = nl_cksum(icmp, avail, 0);
+	sum = nl_cksum_update16(sum, qsum, (uint16_t)~nl_cksum(icmp + 8, ilen + 8, 0));
 	memcpy(icmp + 2, &sum, 2);
-	if (x->dst_anno)
-		p->a.dst_ip = ip->dst;
 	if (x->reply_paint && (id & 1))
 		p->a.paint = f->reply_anno;
 	x->count++;
