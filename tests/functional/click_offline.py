@@ -1094,6 +1094,13 @@ def ipfragmenter(env, chk):
     chk.eq((rc, out.strip(), err.splitlines()[:1]),
            (0, "7", ["IPFragmenter(27) DF 1.0.0.1 2.0.0.2 len=60"]),
            "a header leaving under 8 data bytes: output 1 whatever HONOR_DF")
+    # as Click's, LEN is the packet's length, the bytes before the IP header too
+    eth = bytes(12) + b"\x08\x00"
+    conf = ("InfiniteSource(DATA %s, LIMIT 1, STOP true) -> CheckIPHeader(14) -> "
+            "f :: IPFragmenter(36) -> Discard; f[1] -> Discard" % data_arg(eth + bytes(pkt)))
+    rc, out, err = click(env, "-e", conf)
+    chk.eq((rc, err.splitlines()), (0, ["IPFragmenter(36) DF 1.0.0.1 2.0.0.2 len=74"]),
+           "the DF line's len counts an Ethernet header before the IP header")
     conf = ("InfiniteSource(DATA %s, LIMIT 1, STOP true) -> CheckIPHeader -> "
             "IPFragmenter(36, HONOR_DF false) -> Print(x, 60) -> Discard" % data_arg(bytes(pkt)))
     rc, out, err = click(env, "-e", conf)

@@ -9,7 +9,9 @@
  * (HONOR_DF false). The first fragment is the packet
  * itself, cut in place; later ones are fresh buffers carrying the options
  * whose "copied" bit is set and every annotation. Headers and checksums
- * are recomputed. Bytes before the IP header (if any) are copied too.
+ * are recomputed. Bytes before the IP header (if any) are copied too (Click's
+ * later fragments start at the IP header). The IP length, not the packet's,
+ * decides whether a packet is cut (Click's counts trailing bytes too).
  */
 #include "ck_elem.h"
 
@@ -91,9 +93,10 @@ ipfrag_push(struct ck_element *e, unsigned int port, struct ck_pkt *p)
 		char s[16], d[16];
 
 		if (x->verbose || x->drops < 5)
+			/* LEN: the packet's length, bytes before the IP header too */
 			fprintf(ck_errf(e->r), "IPFragmenter(%u) DF %s %s len=%u\n",
 				(unsigned int)x->mtu, ck_ip_str(ip->src, s), ck_ip_str(ip->dst, d),
-				p->len - (uint32_t)(p->a.ip - p->data));
+				p->len);
 		x->drops++;
 		ck_push_out(e, 1, p);
 		return;
