@@ -131,6 +131,11 @@ def full_buffers(env, chk):
         return
     src = rawnf.attach_running(env, chk, core.sock, 1)
     dst = rawnf.attach_running(env, chk, core.sock, 2)
+    # the core counts an NF attached once its datapath can reach it, some time
+    # after the NF says RUNNING: before, a packet for role 2 finds no instance
+    ok, st = core.tel.wait_for(lambda s: s.get("nfs_attached") == 2, timeout=10)
+    if not chk.ok(ok, "both raw NFs are attached", f"nfs_attached={st.get('nfs_attached')}"):
+        return
     stride = src.buf_stride
     fresh = []
     deadline = time.monotonic() + 10
