@@ -150,7 +150,8 @@ int cfg_rules_parse(struct cfg *c, const char *text, const char *name, struct cf
 		    unsigned int *nb, char *err, size_t errlen);
 
 /* Parse a default's target "{ role = N; }", "{ chain = NAME; }" or "{ action = "drop"; }"
- * into *target. 0 or -EINVAL. */
+ * into *target, checked as the file's default (no match key; messages name
+ * default.KEY). 0, -EINVAL or -ENOMEM. */
 int cfg_target_parse(struct cfg *c, const char *text, const char *name, uint16_t *target,
 		     char *err, size_t errlen);
 

@@ -45,6 +45,63 @@ cfg_name_ok(const char *name)
 	       name[strspn(name, cfg_name_chars)] == '\0';
 }
 
+/* Point @x's implicit chains at the "role:N" chains @c already has. */
+static void
+cfg_edit_implicit(struct cfg_ctx *x, const struct cfg *c)
+{
+	unsigned int i, role;
+	char tail;
+
+	memset(x->implicit, 0xff, sizeof(x->implicit));
+	for (i = 0; i < c->nb_chains; i++)
+		if (sscanf(c->chains[i].name, "role:%u%c", &role, &tail) == 1 &&
+		    role < CFG_MAX_ROLES)
+			x->implicit[role] = (uint16_t)i;
+}
+
+/*
+ * Read into @lc the document "@key = @open TEXT\n@close;", whose one member
+ * is @key, into *@s: the text starts on line 1, as the operator wrote it.
+ * For messages, @shape says what TEXT holds, @want what it should be. 0, or
+ * -EINVAL / -ENOMEM with @err filled; @lc is to be destroyed either way.
+ */
+static int
+cfg_edit_read(config_t *lc, const char *key, const char *open, const char *close,
+	      const char *shape, const char *want, const char *text, const char *name,
+	      const config_setting_t **s, char *err, size_t errlen)
+{
+	size_t len = strlen(key) + strlen(open) + strlen(text) + strlen(close) + 8;
+	const config_setting_t *root;
+	char *doc;
+	int rc;
+
+	config_init(lc);
+	config_set_auto_convert(lc, 0);
+	doc = malloc(len);
+	if (doc == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	snprintf(doc, len, "%s = %s%s\n%s;", key, open, text, close);
+	if (config_read_string(lc, doc) != CONFIG_TRUE) {
+		snprintf(err, errlen, "%s:%d: syntax: %s (%s)", name, config_error_line(lc),
+			 config_error_text(lc), shape);
+		free(doc);
+		return -EINVAL;
+	}
+	rc = cfg_check_ints(doc, name, NULL, err, errlen);
+	free(doc);
+	if (rc < 0)
+		return rc;
+	root = config_root_setting(lc);
+	*s = config_setting_get_member(root, key);
+	if (config_setting_length(root) != 1 || *s == NULL) {
+		snprintf(err, errlen, "%s: expected %s", name, want);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * Parse @text, rules as they appear inside "rules = ( ... );", against the
  * chains of @c (a "role = N" target may append an implicit chain to @c).
@@ -57,44 +114,22 @@ cfg_rules_parse(struct cfg *c, const char *text, const char *name, struct cfg_ru
 {
 	struct cfg_ctx x = { .name = name, .err = err, .errlen = errlen, .c = c,
 			     .chains_cap = c->nb_chains };
-	const config_setting_t *root, *rules;
+	const config_setting_t *rules;
 	struct cfg_rule *r = NULL;
 	char key[CFG_ELEM_LEN];
-	unsigned int i, n, role;
-	size_t len = strlen(text);
-	char *doc, tail;
+	unsigned int i, n;
 	config_t lc;
 	int rc;
 
 	*out = NULL;
 	*nb = 0;
-	memset(x.implicit, 0xff, sizeof(x.implicit));
-	for (i = 0; i < c->nb_chains; i++)
-		if (sscanf(c->chains[i].name, "role:%u%c", &role, &tail) == 1 &&
-		    role < CFG_MAX_ROLES)
-			x.implicit[role] = (uint16_t)i;
-	/* the text starts on line 1, as the operator wrote it */
-	doc = malloc(len + 16);
-	if (doc == NULL) {
-		snprintf(err, errlen, "%s: out of memory", name);
-		return -ENOMEM;
-	}
-	snprintf(doc, len + 16, "rules = ( %s\n);", text);
-	config_init(&lc);
-	config_set_auto_convert(&lc, 0);
-	if (config_read_string(&lc, doc) != CONFIG_TRUE) {
-		snprintf(err, errlen, "%s:%d: syntax: %s (a rule is { KEY = VALUE; ... })", name,
-			 config_error_line(&lc), config_error_text(&lc));
-		rc = -EINVAL;
-		goto out;
-	}
-	rc = cfg_check_ints(doc, name, NULL, err, errlen);
+	cfg_edit_implicit(&x, c);
+	rc = cfg_edit_read(&lc, "rules", "( ", ")", "a rule is { KEY = VALUE; ... }",
+			   "rules { KEY = VALUE; ... }, separated by commas", text, name, &rules,
+			   err, errlen);
 	if (rc < 0)
 		goto out;
-	root = config_root_setting(&lc);
-	rules = config_setting_get_member(root, "rules");
-	if (config_setting_length(root) != 1 || rules == NULL ||
-	    config_setting_type(rules) != CONFIG_TYPE_LIST) {
+	if (config_setting_type(rules) != CONFIG_TYPE_LIST) {
 		snprintf(err, errlen, "%s: expected rules { KEY = VALUE; ... }, separated by commas",
 			 name);
 		rc = -EINVAL;
@@ -130,37 +165,38 @@ cfg_rules_parse(struct cfg *c, const char *text, const char *name, struct cfg_ru
 out:
 	free(r);
 	config_destroy(&lc);
-	free(doc);
 	return rc;
 }
 
 /*
- * Parse one target, as in a rule or default ("role = N", "chain = NAME" or
- * "action = \"drop\"", in braces), against the chains of @c: 0 with *target
- * set, or -EINVAL with the reason.
+ * Parse one target, as the file's default ("role = N", "chain = NAME" or
+ * "action = \"drop\"", in braces, no match key), against the chains of @c:
+ * 0 with *target set, or -EINVAL with the reason, worded as for the file's
+ * default ("NAME:LINE: default.KEY: ...").
  */
 int
 cfg_target_parse(struct cfg *c, const char *text, const char *name, uint16_t *target,
 		 char *err, size_t errlen)
 {
-	struct cfg_rule *r;
-	unsigned int n;
+	struct cfg_ctx x = { .name = name, .err = err, .errlen = errlen, .c = c,
+			     .chains_cap = c->nb_chains };
+	const config_setting_t *def;
+	struct cfg_rule r;
+	config_t lc;
 	int rc;
 
-	rc = cfg_rules_parse(c, text, name, &r, &n, err, errlen);
-	if (rc < 0)
-		return rc;
-	if (n != 1 || r[0].in_port != CFG_ANY_PORT || r[0].proto != 0 || r[0].src_len != 0 ||
-	    r[0].dst_len != 0 || r[0].sport_lo != 0 || r[0].sport_hi != 65535 ||
-	    r[0].dport_lo != 0 || r[0].dport_hi != 65535) {
-		snprintf(err, errlen, "%s: default takes one target and no match keys: "
-			 "{ role = N; } or { chain = \"NAME\"; } or { action = \"drop\"; }", name);
-		free(r);
-		return -EINVAL;
+	cfg_edit_implicit(&x, c);
+	rc = cfg_edit_read(&lc, "default", "", "", "the default is { TARGET; }",
+			   "one target: { role = N; } or { chain = \"NAME\"; } or "
+			   "{ action = \"drop\"; }", text, name, &def, err, errlen);
+	if (rc == 0) {
+		memset(&r, 0, sizeof(r));
+		rc = cfg_parse_entry(&x, def, "default", false, &r);
+		if (rc == 0)
+			*target = r.target;
 	}
-	*target = r[0].target;
-	free(r);
-	return 0;
+	config_destroy(&lc);
+	return rc;
 }
 
 int

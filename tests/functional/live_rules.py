@@ -235,7 +235,13 @@ def refused_part(t):
     t.refuse(["chain", "set", "x", "1,2,3,1,2,3,1,2,3"], "chain x: more than 8 roles")
     t.refuse(["role", "name", "2", "left"], "role 2: the name 'left' is role 1's")
     t.refuse(["default", "set", '{ dst = "10.0.0.0/8"; role = 1; }'],
-             "default takes one target and no match keys")
+             "default set:1: default.dst: unknown key (default takes one of role, chain, "
+             "action)")
+    # checked as the file's default: a key that constrains nothing is no exception
+    t.refuse(["default", "set", '{ proto = 0; role = 1; }'],
+             "default set:1: default.proto: unknown key")
+    t.refuse(["default", "set", '{ role = 256; }'],
+             "default set:1: default.role: 256 is out of range 0..255")
     t.refuse(["core", "reload", files["pool"]],
              "core.pool_buffers differs from the one in force; it changes only with a restart")
     t.refuse(["core", "reload", files["syntax"]], "reload:7: syntax:")
@@ -263,7 +269,7 @@ def refused_part(t):
     t.chk.ok(rc == 2 and "line break" in err,
              "an argument with a line break: usage error, exit 2, nothing sent", f"{rc} {err}")
     st = t.core.stats()
-    t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 22, "cfg_refused counted 22")
+    t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 24, "cfg_refused counted 24")
     t.chk.eq(st.get("cfg_changes", 0), st0.get("cfg_changes", 0), "cfg_changes did not move")
     t.listing("rule", RULES_RELOAD)
     t.listing("chain", CHAINS_RELOAD)

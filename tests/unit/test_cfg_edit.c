@@ -224,6 +224,23 @@ test_chains(void **state)
 	assert_string_equal(c.chains[c.default_target].name, "role:9");
 	assert_int_equal(cfg_default_set(&c, "{ in_port = 1; role = 9; }", "cmd", err,
 					 sizeof(err)), -EINVAL);
+	/* as in a file: no match key at all, even one that constrains nothing,
+	 * and the messages name the default's keys */
+	assert_int_equal(cfg_default_set(&c, "{ proto = 0; role = 9; }", "cmd", err,
+					 sizeof(err)), -EINVAL);
+	assert_string_equal(err, "cmd:1: default.proto: unknown key (default takes one of role, "
+			    "chain, action)");
+	assert_int_equal(cfg_default_set(&c, "{ src = \"::/0\"; action = \"drop\"; }", "cmd",
+					 err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "cmd:1: default.src: unknown key (default takes one of role, "
+			    "chain, action)");
+	assert_int_equal(cfg_default_set(&c, "{ role = 256; }", "cmd", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "cmd:1: default.role: 256 is out of range 0..255");
+	assert_int_equal(cfg_default_set(&c, "{ }", "cmd", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "cmd:1: default: no target; give one of role, chain, action");
+	assert_int_equal(cfg_default_set(&c, "{ role = 1; }, { role = 2; }", "cmd", err,
+					 sizeof(err)), -EINVAL);
+	assert_string_equal(c.chains[c.default_target].name, "role:9");
 	cfg_free(&c);
 }
 
