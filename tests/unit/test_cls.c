@@ -903,6 +903,265 @@ test_random_vs_reference(void **state)
 	check_random(5, 3000, 10000);
 }
 
+#define ARR_DIM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- both families against a linear first match ---- */
+
+/* Whether the first @len bits of @a and @b (@n bytes each) are equal. */
+static bool
+prefix_eq(const uint8_t *a, const uint8_t *b, unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		if (((a[i / 8] ^ b[i / 8]) >> (7 - i % 8)) & 1)
+			return false;
+	return true;
+}
+
+/* What docs/config.md says a rule matches: a packet of the rule's family
+ * (or of either, without prefixes), a frame of neither only when the rule
+ * constrains nothing but in_port. @v6 NULL: an IPv4 or other key @k. */
+static bool
+ref_rule_matches_any(const struct cfg_rule *r, const struct cls_key *k,
+		     const struct cls_key6 *v6)
+{
+	uint8_t a[16], b[16];
+	uint16_t sport, dport;
+	uint8_t proto, in_port;
+
+	if (v6 == NULL && !k->ipv4)
+		return r->family == 0 && ref_rule_matches(r, k);
+	if (v6 == NULL)
+		return r->family != 6 && ref_rule_matches(r, k);
+	if (r->family == 4)
+		return false;
+	proto = v6->proto;
+	in_port = v6->in_port;
+	sport = ntohs(v6->sport);
+	dport = ntohs(v6->dport);
+	if (r->in_port != CFG_ANY_PORT && r->in_port != in_port)
+		return false;
+	if (r->proto != 0 && r->proto != proto)
+		return false;
+	if (r->family == 6) {
+		memcpy(a, v6->src, 16);
+		memcpy(b, v6->dst, 16);
+		if (!prefix_eq(a, r->src_ip6, r->src_len) || !prefix_eq(b, r->dst_ip6, r->dst_len))
+			return false;
+	}
+	return sport >= r->sport_lo && sport <= r->sport_hi && dport >= r->dport_lo &&
+	       dport <= r->dport_hi;
+}
+
+static const uint8_t base6[][16] = {
+	{ 0x20, 0x01, 0x0d, 0xb8 },
+	{ 0x20, 0x01, 0x0d, 0xb8, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
+	{ 0xfe, 0x80, [15] = 1 },
+	{ [15] = 1 },
+	{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	  0xff, 0xff },
+	{ 0 },
+};
+
+static void
+random_prefix6(uint8_t *addr, uint8_t *len)
+{
+	unsigned int i;
+
+	*len = (uint8_t)(rng() % 2 ? rng_range(0, 128) : 16 * rng_range(1, 8));
+	memcpy(addr, base6[rng() % ARR_DIM(base6)], 16);
+	if (rng() % 4 == 0)
+		for (i = 0; i < 16; i++)
+			addr[i] ^= (uint8_t)rng();
+	for (i = 0; i < 16; i++) /* host bits zero */
+		if (8 * i + 8 > *len)
+			addr[i] &= 8 * i >= *len ? 0 : (uint8_t)(0xff << (8 - (*len - 8 * i)));
+}
+
+/* Ports that often sit on the ends of the range, 0 and 65535. */
+static void
+random_ports_edges(uint16_t *lo, uint16_t *hi)
+{
+	static const uint16_t edges[] = { 0, 1, 1023, 1024, 65534, 65535 };
+
+	*lo = rng() % 2 ? edges[rng() % 6] : (uint16_t)rng();
+	*hi = rng() % 2 ? edges[rng() % 6] : (uint16_t)rng();
+	if (*lo > *hi) {
+		uint16_t t = *lo;
+
+		*lo = *hi;
+		*hi = t;
+	}
+}
+
+static void
+random_rule_any(struct cfg_rule *r, unsigned int nb_chains)
+{
+	static const uint8_t protos[] = { 6, 17, 1, 58, 0, 44, 255 };
+	unsigned int kind = rng() % 3; /* 0: no prefix, 4 or 6 */
+
+	memset(r, 0, sizeof(*r));
+	r->in_port = rng() % 4 == 0 ? (uint16_t)rng_range(0, 3) : CFG_ANY_PORT;
+	r->proto = rng() % 2 ? protos[rng() % ARR_DIM(protos)] : 0;
+	if (kind == 1) {
+		if (rng() % 2)
+			random_prefix(&r->src_ip, &r->src_len);
+		if (rng() % 2)
+			random_prefix(&r->dst_ip, &r->dst_len);
+	} else if (kind == 2) {
+		if (rng() % 2)
+			random_prefix6(r->src_ip6, &r->src_len);
+		if (rng() % 2)
+			random_prefix6(r->dst_ip6, &r->dst_len);
+	}
+	if (r->src_len != 0 || r->dst_len != 0)
+		r->family = (uint8_t)(kind == 1 ? 4 : 6);
+	r->sport_hi = r->dport_hi = 65535;
+	if (rng() % 3 == 0)
+		random_ports_edges(&r->sport_lo, &r->sport_hi);
+	if (rng() % 3 == 0)
+		random_ports_edges(&r->dport_lo, &r->dport_hi);
+	r->target = rng() % 8 == 0 ? CFG_TARGET_DROP : (uint16_t)(rng() % nb_chains);
+}
+
+/* An address in @len-bit prefix @p, or (@miss) just outside it. */
+static void
+random_in_prefix6(uint8_t *out, const uint8_t *p, uint8_t len, bool miss)
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++) {
+		uint8_t keep = 8 * i + 8 <= len ? 0xff : 8 * i >= len ? 0 :
+			       (uint8_t)(0xff << (8 - (len - 8 * i)));
+
+		out[i] = (uint8_t)((p[i] & keep) | (rng() & ~keep));
+	}
+	if (miss && len > 0)
+		out[(len - 1) / 8] ^= (uint8_t)(0x80 >> ((len - 1) % 8));
+}
+
+static uint16_t
+random_port_near(uint16_t lo, uint16_t hi)
+{
+	switch (rng() % 6) {
+	case 0: return lo;
+	case 1: return hi;
+	case 2: return (uint16_t)(lo - 1);
+	case 3: return (uint16_t)(hi + 1);
+	case 4: return (uint16_t)rng();
+	default: return (uint16_t)rng_range(lo, hi);
+	}
+}
+
+static void
+check_random_any(uint64_t seed, unsigned int nb_rules, unsigned int nb_keys)
+{
+	struct cls_key *keys = calloc(nb_keys, sizeof(*keys));
+	struct cls_key6 *keys6 = calloc(nb_keys, sizeof(*keys6));
+	const struct cls_key **kp = calloc(nb_keys, sizeof(*kp));
+	const struct cls_key6 **kp6 = calloc(nb_keys, sizeof(*kp6));
+	bool *is6 = calloc(nb_keys, sizeof(*is6));
+	uint32_t *got = calloc(nb_keys, sizeof(*got)), *got6 = calloc(nb_keys, sizeof(*got6));
+	unsigned int i, j, k = 0, k6 = 0, mismatches = 0, matched = 0;
+	char err[256];
+	struct cls *cls;
+	struct cfg c;
+
+	assert_true(keys && keys6 && kp && kp6 && is6 && got && got6);
+	rng_seed(seed);
+	cfg_defaults(&c);
+	c.nb_chains = 4;
+	c.chains = calloc(c.nb_chains, sizeof(*c.chains));
+	c.nb_rules = nb_rules;
+	c.rules = calloc(nb_rules, sizeof(*c.rules));
+	assert_true(c.chains && c.rules);
+	for (i = 0; i < c.nb_chains; i++) {
+		snprintf(c.chains[i].name, sizeof(c.chains[i].name), "c%u", i);
+		c.chains[i].len = 1;
+		c.chains[i].roles[0] = (uint16_t)i;
+	}
+	for (i = 0; i < nb_rules; i++) {
+		random_rule_any(&c.rules[i], c.nb_chains);
+		c.rules[i].line = i + 1;
+	}
+	cls = cls_create(&c, SOCKET_ID_ANY, err, sizeof(err));
+	if (cls == NULL)
+		fail_msg("cls_create: %s", err);
+	for (i = 0; i < nb_keys; i++) {
+		const struct cfg_rule *r = &c.rules[rng() % nb_rules];
+		uint8_t in_port = r->in_port == CFG_ANY_PORT || rng() % 8 == 0 ?
+				  (uint8_t)rng_range(0, 4) : (uint8_t)r->in_port;
+		uint8_t proto = r->proto != 0 && rng() % 8 != 0 ? r->proto : (uint8_t)rng();
+		bool miss = rng() % 4 == 0;
+
+		is6[i] = r->family == 6 || (r->family == 0 && rng() % 2);
+		if (rng() % 16 == 0) {
+			is6[i] = false;
+			make_other_key(&keys[k], in_port);
+		} else if (!is6[i]) {
+			make_key(&keys[k], in_port, proto,
+				 random_in_prefix(r->src_ip, r->src_len) ^ (miss && r->src_len ?
+					 1u << (32 - r->src_len) : 0),
+				 random_in_prefix(r->dst_ip, r->dst_len),
+				 random_port_near(r->sport_lo, r->sport_hi),
+				 random_port_near(r->dport_lo, r->dport_hi));
+		}
+		if (is6[i]) {
+			memset(&keys6[k6], 0, sizeof(keys6[k6]));
+			keys6[k6].in_port = in_port;
+			keys6[k6].proto = proto;
+			random_in_prefix6(keys6[k6].src, r->src_ip6, r->src_len, miss);
+			random_in_prefix6(keys6[k6].dst, r->dst_ip6, r->dst_len, false);
+			keys6[k6].sport = htons(random_port_near(r->sport_lo, r->sport_hi));
+			keys6[k6].dport = htons(random_port_near(r->dport_lo, r->dport_hi));
+			kp6[k6] = &keys6[k6];
+			k6++;
+		} else {
+			kp[k] = &keys[k];
+			k++;
+		}
+	}
+	cls_match(cls, kp, (uint16_t)k, got);
+	cls_match6(cls, kp6, (uint16_t)k6, got6);
+	for (i = 0; i < k + k6; i++) {
+		bool v6 = i >= k;
+		uint32_t idx = v6 ? i - k : i, have = v6 ? got6[idx] : got[idx];
+		uint32_t want = CLS_NO_RULE;
+
+		for (j = 0; j < nb_rules && want == CLS_NO_RULE; j++)
+			if (ref_rule_matches_any(&c.rules[j], &keys[v6 ? 0 : idx],
+						 v6 ? &keys6[idx] : NULL))
+				want = j;
+		matched += want != CLS_NO_RULE;
+		if (have != want && mismatches++ < 5)
+			print_error("seed %llu %s key %u: rule %u, reference rule %u\n",
+				    (unsigned long long)seed, v6 ? "IPv6" : "IPv4/other", idx, have,
+				    want);
+	}
+	assert_true(matched >= (k + k6) / 4);
+	assert_int_equal(mismatches, 0);
+	cls_free(cls);
+	cfg_free(&c);
+	free(keys);
+	free(keys6);
+	free(kp);
+	free(kp6);
+	free(is6);
+	free(got);
+	free(got6);
+}
+
+static void
+test_random_families_vs_reference(void **state)
+{
+	unsigned int s;
+
+	(void)state;
+	for (s = 1; s <= 40; s++)
+		check_random_any(100 + s, s < 20 ? s : 20 * s, 3000);
+}
+
 /* ---- flow hash and instance choice ---- */
 
 /* ---- IPv6 ---- */
@@ -1409,6 +1668,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_default_and_empty),
 		cmocka_unit_test(test_create_bad_target),
 		cmocka_unit_test(test_random_vs_reference),
+		cmocka_unit_test(test_random_families_vs_reference),
 		cmocka_unit_test(test_flow_hash),
 		cmocka_unit_test(test_flow_hash_values),
 		cmocka_unit_test(test_pick_spread),
