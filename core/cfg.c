@@ -563,7 +563,11 @@ cfg_parse_proto(struct cfg_ctx *x, const config_setting_t *s, const char *key, u
 			return 0;
 		}
 	}
-	return cfg_fail(x, s, key, "unknown protocol '%s' (tcp, udp, icmp, icmp6 or 0..255)", str);
+	if (str[0] != '\0' && str[strspn(str, "0123456789")] == '\0')
+		return cfg_fail(x, s, key, "'%s': a protocol number is written without quotes "
+				"(proto = %s)", str, str);
+	return cfg_fail(x, s, key, "unknown protocol '%s' (tcp, udp, icmp, icmp6, or a number "
+			"0..255 without quotes)", str);
 }
 
 static int

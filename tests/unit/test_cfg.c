@@ -587,6 +587,11 @@ static const struct bad_case bad_cases[] = {
 	{ "rules = (\n  { proto = 256; role = 1; }\n);\n", "t.conf:2: rules[0].proto: 256 is out of range" },
 	{ "rules = (\n  { proto = -1; role = 1; }\n);\n", "t.conf:2: rules[0].proto: -1 is out of range" },
 	{ "rules = (\n  { proto = \"sctp\"; role = 1; }\n);\n", "t.conf:2: rules[0].proto: unknown protocol" },
+	{ "rules = (\n  { proto = \"6\"; role = 1; }\n);\n",
+	  "t.conf:2: rules[0].proto: '6': a protocol number is written without quotes (proto = 6)" },
+	{ "rules = (\n  { proto = \"TCP\"; role = 1; }\n);\n",
+	  "t.conf:2: rules[0].proto: unknown protocol 'TCP' (tcp, udp, icmp, icmp6, or a number "
+	  "0..255 without quotes)" },
 	{ "rules = (\n  { role = 1; },\n  { src = \"2001:db8::/129\"; role = 1; }\n);\n",
 	  "t.conf:3: rules[1].src: '2001:db8::/129': prefix length must be 0..128" },
 	{ "rules = (\n  { dst = \"2001:db8::1/64\"; role = 1; }\n);\n",
