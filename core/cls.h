@@ -164,8 +164,8 @@ cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls
 }
 
 /*
- * Return the CRC32-C hash of the key's 5-tuple (same flow, same hash),
- * symmetric: the two ends (address, port) are hashed in a fixed order, the
+ * Return the CRC32-C hash of the key's 5-tuple (same flow, same hash; for
+ * a frame that is neither IPv4 nor IPv6, of its input port), symmetric: the two ends (address, port) are hashed in a fixed order, the
  * lower first, so both directions of a connection hash alike and reach the
  * same instance (a stateful NF sees the whole connection). Cannot fail.
  * The CRC instructions are taken directly (the build's -march has SSE4.2;
@@ -187,12 +187,16 @@ cls_flow_hash(const struct cls_key *key)
 	h = _mm_crc32_u32(CLS_HASH_SEED, lo_ip);
 	h = _mm_crc32_u32(h, hi_ip);
 	h = _mm_crc32_u32(h, (uint32_t)lo_port << 16 | hi_port);
-	return _mm_crc32_u8(h, key->proto);
+	h = _mm_crc32_u8(h, key->proto);
+	/* other traffic has no 5-tuple: one flow per input port */
+	return likely(key->ipv4) ? h : _mm_crc32_u8(h, key->in_port);
 #else
 	h = rte_hash_crc_4byte(lo_ip, CLS_HASH_SEED);
 	h = rte_hash_crc_4byte(hi_ip, h);
 	h = rte_hash_crc_4byte((uint32_t)lo_port << 16 | hi_port, h);
-	return rte_hash_crc_1byte(key->proto, h);
+	h = rte_hash_crc_1byte(key->proto, h);
+	/* other traffic has no 5-tuple: one flow per input port */
+	return likely(key->ipv4) ? h : rte_hash_crc_1byte(key->in_port, h);
 #endif
 }
 

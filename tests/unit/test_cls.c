@@ -1408,7 +1408,8 @@ crc32c_ref(uint32_t crc, const uint8_t *p, size_t n)
 }
 
 /* The flow hash's values: the CRC of the lower end's address, the higher
- * end's, the ports (lower end's first) and the protocol, each word as it
+ * end's, the ports (lower end's first) and the protocol (and the input port
+ * of a key that is not IPv4's), each word as it
  * lies in memory, from the seed; the same whichever CRC code computes it
  * (the datapath's own instructions or DPDK's), so a flow keeps its
  * instance across builds. */
@@ -1422,7 +1423,8 @@ test_flow_hash_values(void **state)
 	for (i = 0; i < 100000; i++) {
 		struct cls_key k = { .proto = (uint8_t)rand(), .src_ip = (uint32_t)rand(),
 				     .dst_ip = (uint32_t)rand(), .sport = (uint16_t)rand(),
-				     .dport = (uint16_t)rand() };
+				     .dport = (uint16_t)rand(), .in_port = (uint8_t)rand(),
+				     .ipv4 = i % 8 != 0 };
 		uint32_t lo = k.src_ip, hi = k.dst_ip, ports, h;
 		uint16_t lp = k.sport, hp = k.dport;
 
@@ -1440,6 +1442,8 @@ test_flow_hash_values(void **state)
 		h = crc32c_ref(h, (const uint8_t *)&hi, 4);
 		h = crc32c_ref(h, (const uint8_t *)&ports, 4);
 		h = crc32c_ref(h, &k.proto, 1);
+		if (!k.ipv4) /* then the input port too */
+			h = crc32c_ref(h, &k.in_port, 1);
 		assert_int_equal(cls_flow_hash(&k), h);
 	}
 }
@@ -1501,6 +1505,27 @@ test_flow_hash(void **state)
 	b.sport = a.dport;
 	b.dport = a.sport;
 	assert_int_not_equal(cls_flow_hash(&b), h);
+
+	/* Traffic that is neither IPv4 nor IPv6 is one flow per input port
+	 * (docs/config.md): ARP of one port is one flow, another port's another. */
+	s = tcp_spec;
+	s.ethertype = 0x0806;
+	len = build_frame(buf, &s);
+	assert_int_equal(cls_key_extract(buf, len, 0, &a, &k6_scratch), CLS_OTHER);
+	s.vlan = true;
+	s.src ^= 0x01010101;
+	len = build_frame(buf, &s);
+	assert_int_equal(cls_key_extract(buf, len, 0, &b, &k6_scratch), CLS_OTHER);
+	assert_int_equal(cls_flow_hash(&b), cls_flow_hash(&a));
+	assert_int_equal(cls_key_extract(buf, len, 1, &b, &k6_scratch), CLS_OTHER);
+	assert_int_not_equal(cls_flow_hash(&b), cls_flow_hash(&a));
+	for (len = 0; len < 32; len++) {
+		make_other_key(&a, (uint8_t)len);
+		make_other_key(&b, (uint8_t)(len + 1));
+		assert_int_not_equal(cls_flow_hash(&a), cls_flow_hash(&b));
+	}
+	/* an IPv4 flow's hash does not depend on its input port (above): a
+	 * connection's two directions arrive on different ports */
 }
 
 /* Spread of @nb flows from @gen over 2..4 instances; each must get > 10%. */
