@@ -165,9 +165,10 @@ cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls
 
 /*
  * Return the CRC32-C hash of the key's 5-tuple (same flow, same hash; for
- * a frame that is neither IPv4 nor IPv6, of its input port), symmetric: the two ends (address, port) are hashed in a fixed order, the
- * lower first, so both directions of a connection hash alike and reach the
- * same instance (a stateful NF sees the whole connection). Cannot fail.
+ * a frame that is neither IPv4 nor IPv6, of its input port), symmetric:
+ * the two ends (address, port) are hashed in a fixed order, the lower
+ * first, so both directions of a connection hash alike and reach the same
+ * instance (a stateful NF sees the whole connection). Cannot fail.
  * The CRC instructions are taken directly (the build's -march has SSE4.2;
  * rte_hash_crc_*() look up the algorithm at every call): the same values.
  */
