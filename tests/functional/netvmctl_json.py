@@ -83,6 +83,20 @@ class UnixServer:
                     pass
 
 
+def answer(conn, data):
+    """Send @data as the whole answer, then read what the client still sends
+    until it closes: a unix socket closed with bytes unread resets the
+    client's side, which could then lose the answer."""
+    conn.sendall(data)
+    conn.shutdown(socket.SHUT_WR)
+    conn.settimeout(10)
+    try:
+        while conn.recv(1 << 16):
+            pass
+    except OSError:
+        pass
+
+
 def read_line(conn):
     """What @conn sends up to and with its first newline (or its end), and any more
     that came in the same reads."""
@@ -105,7 +119,7 @@ class FakeManager(UnixServer):
     def client(self, conn):
         line = read_line(conn).decode("utf-8", "surrogateescape").rstrip("\n")
         self.requests.append(line)
-        conn.sendall(self.answers.get(line.split(" ")[0] + " " + line.split(" ")[1]
+        answer(conn, self.answers.get(line.split(" ")[0] + " " + line.split(" ")[1]
                                       if " " in line else line, b'{"ok": false}'))
 
 
@@ -135,7 +149,7 @@ class FakeCore(UnixServer):
                 break
             n += len(more)
         self.requests.append((head.decode(), n))
-        conn.sendall(b"0 2\nok")
+        answer(conn, b"0 2\nok")
 
 
 def ctl(env, *args, first=(), limit=30):
