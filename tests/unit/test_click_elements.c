@@ -2051,6 +2051,49 @@ test_icmppingrewriter(void **state)
 	finish(&x);
 }
 
+/* The ICMPRewriter graph of the tests below: rw of rw_graph() with its
+ * pattern @pattern; me -> MarkIPHeader -> ir :: ICMPRewriter(rw), whose
+ * outputs 0 and 1 print as "e0" and "e1"; started in @x. */
+static void
+icmprw_start(struct tg *t, struct run *x, const char *pattern)
+{
+	uint32_t m, ir, p0, d0, p1, d1;
+
+	rw_graph(t, pattern, 1);
+	m = tg_add(t, "me", "MarkIPHeader", "", "h", "h");
+	ir = tg_add(t, "ir", "ICMPRewriter", "rw", "h", "hh");
+	tg_conn(t, m, 0, ir, 0);
+	p0 = tg_add(t, "e0", "Print", "e0, 96", "h", "h");
+	d0 = tg_add(t, "de0", "Discard", "", "h", "");
+	p1 = tg_add(t, "e1", "Print", "e1, 96", "h", "h");
+	d1 = tg_add(t, "de1", "Discard", "", "h", "");
+	tg_conn(t, ir, 0, p0, 0);
+	tg_conn(t, p0, 0, d0, 0);
+	tg_conn(t, ir, 1, p1, 0);
+	tg_conn(t, p1, 0, d1, 0);
+	assert_int_equal(start(x, t), 0);
+}
+
+/* A 56-byte ICMP error @src > @dst of @type and @code quoting the 28 bytes
+ * at @quote, both checksums right, into @buf. */
+static void
+icmp_err(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t type, uint8_t code,
+	 const uint8_t *quote)
+{
+	memset(buf, 0, 56);
+	buf[0] = 0x45;
+	put16(buf + 2, 56);
+	buf[8] = 64;
+	buf[9] = 1;
+	put32(buf + 12, src);
+	put32(buf + 16, dst);
+	put16(buf + 10, ref_cksum(buf, 20, 0));
+	buf[20] = type;
+	buf[21] = code;
+	memcpy(buf + 28, quote, 28);
+	put16(buf + 22, ref_cksum(buf + 20, 36, 0));
+}
+
 /* ICMPRewriter: a time-exceeded about a NATed UDP flow goes back to the
  * inside host, its quote rewritten; an error quoting no mapping goes to 1. */
 static void
@@ -2060,58 +2103,28 @@ test_icmprewriter(void **state)
 	struct run x;
 	uint8_t in[96], err[96], want[96], q[64];
 	char line[256];
-	uint32_t n, ir, m;
+	uint32_t n;
 	size_t at = 0;
 	const uint32_t a = IP4(10, 0, 0, 1), s = IP4(1, 2, 3, 4), nat = IP4(8, 0, 0, 2);
 	const uint32_t rt = IP4(9, 9, 9, 9);
 
 	(void)state;
-	rw_graph(&t, "pattern 8.0.0.2 - - - 0 1", 1);
-	m = tg_add(&t, "me", "MarkIPHeader", "", "h", "h");
-	ir = tg_add(&t, "ir", "ICMPRewriter", "rw", "h", "hh");
-	tg_conn(&t, m, 0, ir, 0);
-	{
-		uint32_t p0 = tg_add(&t, "e0", "Print", "e0, 96", "h", "h");
-		uint32_t d0 = tg_add(&t, "de0", "Discard", "", "h", "");
-		uint32_t p1 = tg_add(&t, "e1", "Print", "e1, 96", "h", "h");
-		uint32_t d1 = tg_add(&t, "de1", "Discard", "", "h", "");
-
-		tg_conn(&t, ir, 0, p0, 0);
-		tg_conn(&t, p0, 0, d0, 0);
-		tg_conn(&t, ir, 1, p1, 0);
-		tg_conn(&t, p1, 0, d1, 0);
-	}
-	assert_int_equal(start(&x, &t), 0);
+	icmprw_start(&t, &x, "pattern 8.0.0.2 - - - 0 1");
 	n = rw_pkt(in, 17, a, 5000, s, 53, 0, 4, true);
 	inject(&x, "m0", in, n);
 	(void)chat_from(&x, &at);
 	/* the router's error quotes the packet as it left: 8.0.0.2:5000 > 1.2.3.4:53 */
 	rw_pkt(q, 17, nat, 5000, s, 53, 0, 4, true);
-#define ERR_PKT(buf, dst, quote)                                                    \
-	do {                                                                        \
-		memset(buf, 0, 56);                                                 \
-		buf[0] = 0x45;                                                      \
-		put16(buf + 2, 56);                                                 \
-		buf[8] = 64;                                                        \
-		buf[9] = 1;                                                         \
-		put32(buf + 12, rt);                                                \
-		put32(buf + 16, dst);                                               \
-		put16(buf + 10, ref_cksum(buf, 20, 0));                             \
-		buf[20] = 11;                                                       \
-		memcpy(buf + 28, quote, 28);                                        \
-		put16(buf + 22, ref_cksum(buf + 20, 36, 0));                        \
-	} while (0)
-	ERR_PKT(err, nat, q);
+	icmp_err(err, rt, nat, 11, 0, q);
 	inject(&x, "me", err, 56);
 	rw_pkt(q, 17, a, 5000, s, 53, 0, 4, true);
-	ERR_PKT(want, a, q);
+	icmp_err(want, rt, a, 11, 0, q);
 	assert_string_equal(chat_from(&x, &at), print_line(line, "e0", want, 56));
 	/* no mapping for 8.0.0.2:5001: output 1, unchanged */
 	rw_pkt(q, 17, nat, 5001, s, 53, 0, 4, true);
-	ERR_PKT(err, nat, q);
+	icmp_err(err, rt, nat, 11, 0, q);
 	inject(&x, "me", err, 56);
 	assert_string_equal(chat_from(&x, &at), print_line(line, "e1", err, 56));
-#undef ERR_PKT
 	assert_int_equal(hread(&x, "ir.count"), 1);
 	finish(&x);
 }
@@ -2128,62 +2141,31 @@ test_icmprewriter_as_click(void **state)
 	struct run x;
 	uint8_t in[96], err[96], want[96], q[64];
 	char line[256];
-	uint32_t n, ir, m;
+	uint32_t n;
 	size_t at = 0;
 	const uint32_t a = IP4(10, 0, 0, 1), s = IP4(1, 2, 3, 4), b = IP4(7, 7, 7, 7);
 
 	(void)state;
-	rw_graph(&t, "pattern - - 7.7.7.7 - 0 1", 1);
-	m = tg_add(&t, "me", "MarkIPHeader", "", "h", "h");
-	ir = tg_add(&t, "ir", "ICMPRewriter", "rw", "h", "hh");
-	tg_conn(&t, m, 0, ir, 0);
-	{
-		uint32_t p0 = tg_add(&t, "e0", "Print", "e0, 96", "h", "h");
-		uint32_t d0 = tg_add(&t, "de0", "Discard", "", "h", "");
-		uint32_t p1 = tg_add(&t, "e1", "Print", "e1, 96", "h", "h");
-		uint32_t d1 = tg_add(&t, "de1", "Discard", "", "h", "");
-
-		tg_conn(&t, ir, 0, p0, 0);
-		tg_conn(&t, p0, 0, d0, 0);
-		tg_conn(&t, ir, 1, p1, 0);
-		tg_conn(&t, p1, 0, d1, 0);
-	}
-	assert_int_equal(start(&x, &t), 0);
+	icmprw_start(&t, &x, "pattern - - 7.7.7.7 - 0 1");
 	n = rw_pkt(in, 17, a, 5000, s, 53, 0, 4, true);
 	inject(&x, "m0", in, n);
 	(void)chat_from(&x, &at);
-#define ERR_PKT(buf, src, dst, quote)                                               \
-	do {                                                                        \
-		memset(buf, 0, 56);                                                 \
-		buf[0] = 0x45;                                                      \
-		put16(buf + 2, 56);                                                 \
-		buf[8] = 64;                                                        \
-		buf[9] = 1;                                                         \
-		put32(buf + 12, src);                                               \
-		put32(buf + 16, dst);                                               \
-		put16(buf + 10, ref_cksum(buf, 20, 0));                             \
-		buf[20] = 3;                                                        \
-		buf[21] = 3;                                                        \
-		memcpy(buf + 28, quote, 28);                                        \
-		put16(buf + 22, ref_cksum(buf + 20, 36, 0));                        \
-	} while (0)
 	/* 7.7.7.7's port unreachable quotes 10.0.0.1:5000 > 7.7.7.7:53 */
 	rw_pkt(q, 17, a, 5000, b, 53, 0, 4, true);
-	ERR_PKT(err, b, a, q);
+	icmp_err(err, b, a, 3, 3, q);
 	inject(&x, "me", err, 56);
 	rw_pkt(q, 17, a, 5000, s, 53, 0, 4, true);
-	ERR_PKT(want, b, a, q);
+	icmp_err(want, b, a, 3, 3, q);
 	assert_string_equal(chat_from(&x, &at), print_line(line, "e0", want, 56));
 	/* the same with an ICMP checksum one too low: one too low after */
 	rw_pkt(q, 17, a, 5000, b, 53, 0, 4, true);
-	ERR_PKT(err, b, a, q);
+	icmp_err(err, b, a, 3, 3, q);
 	put16(err + 22, (uint16_t)(((uint32_t)err[22] << 8 | err[23]) - 1));
 	inject(&x, "me", err, 56);
 	rw_pkt(q, 17, a, 5000, s, 53, 0, 4, true);
-	ERR_PKT(want, b, a, q);
+	icmp_err(want, b, a, 3, 3, q);
 	put16(want + 22, (uint16_t)(((uint32_t)want[22] << 8 | want[23]) - 1));
 	assert_string_equal(chat_from(&x, &at), print_line(line, "e0", want, 56));
-#undef ERR_PKT
 	/* not ICMP: dropped */
 	n = rw_pkt(in, 17, b, 53, a, 5000, 0, 4, true);
 	inject(&x, "me", in, n);
