@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_hash_crc.h>
 #if defined(__SSE4_2__)
 #include <nmmintrin.h>
@@ -110,7 +111,8 @@ int cls_key6_extract(const uint8_t *ip, uint32_t avail, uint16_t in_port, struct
  * @in_port (< 256), reading no byte at or past @len. One 802.1Q tag is
  * skipped; a non-first IPv4 fragment gets ports 0. Returns CLS_IPV4 (@key
  * filled), CLS_IPV6 (@key6 filled; @key holds only in_port), CLS_OTHER
- * (@key holds only in_port), or -EINVAL for a frame shorter than an Ethernet header,
+ * (@key holds only in_port, also as src_ip 0.0.0.P: cls_flow_hash() makes
+ * each port one flow), or -EINVAL for a frame shorter than an Ethernet header,
  * a truncated or malformed IPv4 packet (bad version, header length, total
  * length, or L4 header cut short) or IPv6 packet (bad version, fixed header
  * or payload length past the frame, TCP/UDP header cut short), with @key
@@ -135,9 +137,15 @@ cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls
 		type = cls_rd16(frame + 16);
 		off += CLS_VLAN_LEN;
 	}
-	if (type != CLS_ETH_P_IPV4)
-		return type == CLS_ETH_P_IPV6 ? cls_key6_extract(frame + off, len - off, in_port, key6)
-					      : CLS_OTHER;
+	if (type == CLS_ETH_P_IPV6)
+		return cls_key6_extract(frame + off, len - off, in_port, key6);
+	if (type != CLS_ETH_P_IPV4) {
+		/* no 5-tuple: the source address is the input port (0.0.0.P),
+		 * so that the flow hash makes each port one flow; no rule reads
+		 * the address of a key that is not IPv4 (cls.c) */
+		key->src_ip = rte_cpu_to_be_32(in_port);
+		return CLS_OTHER;
+	}
 	if (len - off < CLS_IPV4_MIN_LEN)
 		return -EINVAL;
 	ip = frame + off;
@@ -165,7 +173,8 @@ cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls
 
 /*
  * Return the CRC32-C hash of the key's 5-tuple (same flow, same hash; for
- * a frame that is neither IPv4 nor IPv6, of its input port), symmetric:
+ * a frame that is neither IPv4 nor IPv6, of its input port, which
+ * cls_key_extract() put in src_ip), symmetric:
  * the two ends (address, port) are hashed in a fixed order, the lower
  * first, so both directions of a connection hash alike and reach the same
  * instance (a stateful NF sees the whole connection). Cannot fail.
@@ -188,16 +197,12 @@ cls_flow_hash(const struct cls_key *key)
 	h = _mm_crc32_u32(CLS_HASH_SEED, lo_ip);
 	h = _mm_crc32_u32(h, hi_ip);
 	h = _mm_crc32_u32(h, (uint32_t)lo_port << 16 | hi_port);
-	h = _mm_crc32_u8(h, key->proto);
-	/* other traffic has no 5-tuple: one flow per input port */
-	return likely(key->ipv4) ? h : _mm_crc32_u8(h, key->in_port);
+	return _mm_crc32_u8(h, key->proto);
 #else
 	h = rte_hash_crc_4byte(lo_ip, CLS_HASH_SEED);
 	h = rte_hash_crc_4byte(hi_ip, h);
 	h = rte_hash_crc_4byte((uint32_t)lo_port << 16 | hi_port, h);
-	h = rte_hash_crc_1byte(key->proto, h);
-	/* other traffic has no 5-tuple: one flow per input port */
-	return likely(key->ipv4) ? h : rte_hash_crc_1byte(key->in_port, h);
+	return rte_hash_crc_1byte(key->proto, h);
 #endif
 }
 

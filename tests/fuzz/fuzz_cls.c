@@ -39,8 +39,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(key.pad0[0] == 0 && key.pad0[1] == 0 && key.pad0[2] == 0 && key.pad1 == 0,
 		   "padding not zero");
 	if (rk != 1) {
+		/* a frame that is neither IP: the input port as source 0.0.0.P too */
 		memset(&zero, 0, sizeof(zero));
 		zero.in_port = (uint8_t)in_port;
+		if (rk == CLS_OTHER)
+			zero.src_ip = htonl(in_port);
 		FUZZ_CHECK(memcmp(&key, &zero, sizeof(key)) == 0,
 			   "key of a non-IPv4 or bad frame (%d) holds more than in_port", rk);
 	}
