@@ -1897,7 +1897,8 @@ def script_signal(env, chk):
            "after exit the next SIGUSR1 has its default action")
 
     # `error`: the signal was not handled, its default action follows
-    run = Running(env, 'Script(print "ready"); Script(TYPE SIGNAL USR1, print "before", error oops)')
+    run = Running(env, 'Script(print "ready");'
+                       ' Script(TYPE SIGNAL USR1, print "before", error oops)')
     run.line()
     run.signal(signal.SIGUSR1)
     chk.eq(run.end(), (-signal.SIGUSR1, "ready\nbefore\n", "config:1: Script@2: oops\n"),
