@@ -191,8 +191,8 @@ uint32_t nl_pkt_room(const struct nl_pkt *p);
  * again); -ENOBUFS if the ring to the core is full (the buffer is then
  * still the NF's: emit it again later). Sent to a role (nl_to_role()), it
  * goes to the instance its headers' flow hash picks (the core reads them
- * then; hash 0 when they are not IP or not whole); NL_NEXT drops it (it is
- * in no chain).
+ * then; a packet that is not IP, or is cut short, is one flow whatever it
+ * holds); NL_NEXT drops it (it is in no chain).
  */
 int nl_pkt_emit(struct nl_queue *q, struct nl_pkt *p, int action);
 
