@@ -26,9 +26,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
-from nvtest import check, pcaps, rawnf, traffic  # noqa: E402
+from nvtest import check, rawnf, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
-from nvtest.proc import Core, Nf  # noqa: E402
+from nvtest.proc import bridged_core  # noqa: E402
 from nvtest.rawnf import ACT_DROP, ACT_NEXT, ACT_OUT, ACT_TO_ROLE, RawNf  # noqa: E402
 from nvtest.telemetry import drops, nf_keys  # noqa: E402
 
@@ -112,18 +112,7 @@ def main():
 
     gen = traffic.simple_flows(21, ["10.1.0.0/16", "10.3.0.0/16"], 64)
     frames = {p.frame for p in gen}
-    flows = env.path("flows.pcap")
-    pcaps.write(flows, [p.frame for p in gen])
-    core = Core(env, "g", CONFIG,
-                [f"net_pcap0,rx_pcap={flows},infinite_rx=1", "net_null0,no-rx=1"],
-                wait_nfs=2)
-    err = core.start_ready()
-    if not chk.ok(err is None, "core starts", err or ""):
-        env.done(chk)
-    bridge = Nf(env, core, nvenv.BRIDGE_BIN, 1, name="bridge-r1")
-    err = bridge.start_attached()
-    if not chk.ok(err is None, "well-behaved bridge attaches (role 1)", err or ""):
-        env.done(chk)
+    core, bridge = bridged_core(env, chk, "g", CONFIG, [p.frame for p in gen])
 
     chk.section("bad hellos are refused")
     for what, kw in (("wrong ABI version", {"version": 99}),

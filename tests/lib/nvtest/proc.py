@@ -12,6 +12,7 @@ import subprocess
 import time
 
 from . import env as nvenv
+from . import pcaps
 from .telemetry import Telemetry, TelemetryError, nf_ids, socket_path
 
 STAT_LINE = re.compile(r"^stat (\S+) (-?\d+)\s*$")
@@ -290,6 +291,26 @@ class Nf(Proc):
         rc = self.stop(signal.SIGINT, timeout)
         self.counters = parse_counter_lines(self.stdout())
         return rc, self.counters
+
+
+def bridged_core(env, chk, tag, config, frames):
+    """A core on @config whose port 0 replays @frames endlessly (net_pcap) and
+    whose port 1 is a net_null sink, waiting for two NFs, and a well-behaved
+    netvm-bridge of role 1 attached to it; (core, bridge). Ends the test
+    (env.done) when either does not start."""
+    flows = env.path(f"{tag}-flows.pcap")
+    pcaps.write(flows, frames)
+    core = Core(env, tag, config,
+                [f"net_pcap0,rx_pcap={flows},infinite_rx=1", "net_null0,no-rx=1"],
+                wait_nfs=2)
+    err = core.start_ready()
+    if not chk.ok(err is None, "core starts", err or ""):
+        env.done(chk)
+    bridge = Nf(env, core, nvenv.BRIDGE_BIN, 1, name="bridge-r1")
+    err = bridge.start_attached()
+    if not chk.ok(err is None, "well-behaved bridge attaches (role 1)", err or ""):
+        env.done(chk)
+    return core, bridge
 
 
 def parse_stat_lines(text):
