@@ -819,6 +819,31 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* @c: the defaults, @nb_chains chains "cN" of role N each, and @nb_rules
+ * rules @make() draws, rule i on line i + 1. */
+static void
+random_cfg(struct cfg *c, unsigned int nb_chains, unsigned int nb_rules,
+	   void (*make)(struct cfg_rule *r, unsigned int nb_chains))
+{
+	unsigned int i;
+
+	cfg_defaults(c);
+	c->nb_chains = nb_chains;
+	c->chains = calloc(c->nb_chains, sizeof(*c->chains));
+	c->nb_rules = nb_rules;
+	c->rules = calloc(nb_rules, sizeof(*c->rules));
+	assert_true(c->chains && c->rules);
+	for (i = 0; i < c->nb_chains; i++) {
+		snprintf(c->chains[i].name, sizeof(c->chains[i].name), "c%u", i);
+		c->chains[i].len = 1;
+		c->chains[i].roles[0] = (uint16_t)i;
+	}
+	for (i = 0; i < nb_rules; i++) {
+		make(&c->rules[i], c->nb_chains);
+		c->rules[i].line = i + 1;
+	}
+}
+
 static void
 check_random(uint64_t seed, unsigned int nb_rules, unsigned int nb_keys)
 {
@@ -834,21 +859,7 @@ check_random(uint64_t seed, unsigned int nb_rules, unsigned int nb_keys)
 
 	assert_true(ptrs && keys && got && targets);
 	rng_seed(seed);
-	cfg_defaults(&c);
-	c.nb_chains = 6;
-	c.chains = calloc(c.nb_chains, sizeof(*c.chains));
-	c.nb_rules = nb_rules;
-	c.rules = calloc(nb_rules, sizeof(*c.rules));
-	assert_true(c.chains && c.rules);
-	for (i = 0; i < c.nb_chains; i++) {
-		snprintf(c.chains[i].name, sizeof(c.chains[i].name), "c%u", i);
-		c.chains[i].len = 1;
-		c.chains[i].roles[0] = (uint16_t)i;
-	}
-	for (i = 0; i < nb_rules; i++) {
-		random_rule(&c.rules[i], c.nb_chains);
-		c.rules[i].line = i + 1;
-	}
+	random_cfg(&c, 6, nb_rules, random_rule);
 	c.default_target = rng() % 2 ? CFG_TARGET_DROP : 5;
 	cls = cls_create(&c, SOCKET_ID_ANY, err, sizeof(err));
 	if (cls == NULL)
@@ -1072,21 +1083,7 @@ check_random_any(uint64_t seed, unsigned int nb_rules, unsigned int nb_keys)
 
 	assert_true(keys && keys6 && kp && kp6 && is6 && got && got6);
 	rng_seed(seed);
-	cfg_defaults(&c);
-	c.nb_chains = 4;
-	c.chains = calloc(c.nb_chains, sizeof(*c.chains));
-	c.nb_rules = nb_rules;
-	c.rules = calloc(nb_rules, sizeof(*c.rules));
-	assert_true(c.chains && c.rules);
-	for (i = 0; i < c.nb_chains; i++) {
-		snprintf(c.chains[i].name, sizeof(c.chains[i].name), "c%u", i);
-		c.chains[i].len = 1;
-		c.chains[i].roles[0] = (uint16_t)i;
-	}
-	for (i = 0; i < nb_rules; i++) {
-		random_rule_any(&c.rules[i], c.nb_chains);
-		c.rules[i].line = i + 1;
-	}
+	random_cfg(&c, 4, nb_rules, random_rule_any);
 	cls = cls_create(&c, SOCKET_ID_ANY, err, sizeof(err));
 	if (cls == NULL)
 		fail_msg("cls_create: %s", err);
