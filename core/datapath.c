@@ -515,6 +515,7 @@ rx_unread(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 		meta->in_port = (uint8_t)port;
 		meta->role = to->role;
 		meta->unread = CORE_UNREAD_RX;
+		meta->hops = 0;
 		meta->hash = 0;
 		if (unlikely(m[i]->pool != mp)) {
 			m[i] = cross_pool(dp, m[i], nf);
@@ -635,6 +636,7 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		meta->in_port = (uint8_t)port;
 		meta->role = dest.role;
 		meta->unread = 0;
+		meta->hops = 0;
 		meta->hash = hash;
 		pass_role[np] = dest.role;
 		pass_hash[np] = hash;
@@ -694,6 +696,7 @@ alloc_refill(struct dp *dp)
 				meta->step = 0;
 				meta->in_port = 0;
 				meta->unread = CORE_UNREAD_MADE;
+				meta->hops = 0;
 				meta->hash = 0;
 				memset(&d[j], 0, sizeof(d[j]));
 				d[j].buf = meta->buf;
@@ -841,6 +844,12 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 				continue;
 			}
 			if (d[i].action == NVM_ACT_TO_ROLE) {
+				/* two NFs could hand a packet to each other for ever */
+				if (unlikely(meta->hops >= NVM_TO_ROLE_MAX)) {
+					drop(dp, m, CORE_DROP_hop_limit);
+					continue;
+				}
+				meta->hops++;
 				meta->role = d[i].arg;
 			} else { /* NVM_ACT_NEXT */
 				if (meta->chain == CORE_CHAIN_NONE ||

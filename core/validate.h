@@ -26,6 +26,7 @@
 	X(bad_port)     /* OUT to a port that does not exist */              \
 	X(bad_role)     /* TO_ROLE a role nothing serves or names */         \
 	X(chain_end)    /* NEXT after the last role of the chain */          \
+	X(hop_limit)    /* TO_ROLE once more than NVM_TO_ROLE_MAX allows */  \
 	X(nf_drop)      /* the NF returned DROP */                           \
 	X(tx_full)      /* the port did not take the packet */               \
 	X(frame_mtu)    /* over the port's MTU, cannot be fragmented */      \

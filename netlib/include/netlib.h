@@ -50,7 +50,9 @@ nl_out(struct nl_pkt *p, unsigned int port)
 
 /* Hand the packet to an instance of role @role (the core spreads by flow).
  * A role above 255 is refused by the core (bad_role), one above 65535 too:
- * it is sent as NVM_ROLE_NONE, not cut to its low bits. */
+ * it is sent as NVM_ROLE_NONE, not cut to its low bits. A packet goes to a
+ * role this way at most NVM_TO_ROLE_MAX times; the core drops it at the next
+ * (hop_limit). */
 static inline int
 nl_to_role(struct nl_pkt *p, unsigned int role)
 {

@@ -48,6 +48,7 @@
 #define NVM_MAX_PORTS 32u     /* entries in the pool header's port table */
 #define NVM_MAX_QUEUES 8u     /* ring pairs (threads) per NF instance */
 #define NVM_ROLE_NONE 0xffffu /* "no role" in a descriptor's arg */
+#define NVM_TO_ROLE_MAX 32u   /* TO_ROLE hand-overs one packet may take */
 
 /* What an NF asks the core engine to do with a packet (nvm_desc.action). */
 enum nvm_action {

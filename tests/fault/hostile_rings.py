@@ -19,6 +19,10 @@ tests/lib/nvtest/rawnf.py). What garbage.py leaves out, one step at a time
   rewritten  a tx slot rewritten after the core took it changes nothing
   bounce     A and B (role 4) hand every packet to each other with TO_ROLE
              for a few seconds: the core lives, the bridge keeps forwarding
+  hops       C (role 5) hands a packet it made to B (role 4), B hands it
+             back, and so on (neither gets port traffic, so no full ring
+             cuts it short): it arrives exactly TO_ROLE_MAX times, then the
+             core drops it (hop_limit: 1)
   loop       100 raw NFs attach, take fresh buffers and close: the core's
              descriptors and nfs_attached come back to what they were
 
@@ -35,7 +39,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from nvtest import check, rawnf, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import bridged_core  # noqa: E402
-from nvtest.rawnf import ACT_DROP, ACT_TO_ROLE, NF_RUNNING, Desc, RawNf  # noqa: E402
+from nvtest.rawnf import (ACT_DROP, ACT_TO_ROLE, NF_RUNNING, TO_ROLE_MAX, Desc,  # noqa: E402
+                          RawNf)
 from nvtest.telemetry import drops  # noqa: E402
 
 RING = 256
@@ -208,6 +213,37 @@ def bounce(env, chk, core, a):
     port1_grows(chk, core, "after the bounces")
 
 
+def hops(env, chk, core):
+    chk.section(f"one packet handed on with TO_ROLE: {TO_ROLE_MAX} times, then dropped")
+    b = rawnf.attach_running(env, chk, core.sock, 4)
+    c = rawnf.attach_running(env, chk, core.sock, 5)
+    ok, _ = core.tel.wait_for(lambda s: s.get(f"nf{b.nf_id}_live") == 1 and
+                              s.get(f"nf{c.nf_id}_live") == 1, 10)
+    chk.ok(ok, "raw NFs B (role 4) and C (role 5) run")
+    fresh = c.alloc.dequeue(1)
+    if not chk.eq(len(fresh), 1, "C takes a fresh buffer off its alloc ring"):
+        return
+    x = fresh[0].copy(len=60)
+    c.write_packet(x, 0, bytes.fromhex("02b0cece0001" "02b0cece0002" "88b5") + bytes(46))
+    d0 = drops(core.stats()).get("hop_limit", 0)
+    chk.ok(c.send([x.copy(action=ACT_TO_ROLE, arg=4)]), "C hands it to role 4")
+    arrived, dropped = 0, d0
+    end = time.monotonic() + 20
+    while dropped == d0 and time.monotonic() < end:
+        for me, other in ((b, 5), (c, 4)):
+            got = me.rx.dequeue(64)
+            arrived += len(got)
+            me.tx.enqueue([d.copy(action=ACT_TO_ROLE, arg=other) for d in got])
+        dropped = drops(core.stats()).get("hop_limit", 0)
+    chk.eq(dropped - d0, 1, "the hand-over past the limit is dropped as hop_limit")
+    chk.eq(arrived, TO_ROLE_MAX, f"it arrived {TO_ROLE_MAX} times, no more")
+    chk.eq(b.rx.count() + c.rx.count(), 0, "and is on no ring")
+    b.close()
+    c.close()
+    ok, st = core.tel.wait_for(lambda s: s.get("nfs_attached") == 2, 10)
+    chk.ok(ok, "B and C detach", f"nfs_attached={st.get('nfs_attached')}")
+
+
 def loop(chk, core):
     chk.section(f"{LOOPS} raw NFs attach, take fresh buffers and close")
     fd_dir = f"/proc/{core.pid}/fd"
@@ -260,6 +296,7 @@ def main():
     untaken(chk, core, raw)
     rewritten(chk, core, raw, own)
     bounce(env, chk, core, raw)
+    hops(env, chk, core)
     loop(chk, core)
 
     chk.section("shutdown")

@@ -49,7 +49,7 @@ default = {{ action = "drop"; }};
 
 DROP_REASONS = ("malformed", "no_rule", "rule_drop", "no_instance", "nf_ring_full", "bad_buf",
                 "not_owned", "bad_offset", "bad_action", "bad_port", "bad_role", "chain_end",
-                "nf_drop", "tx_full", "ring_corrupt")
+                "hop_limit", "nf_drop", "tx_full", "ring_corrupt")
 
 
 def run_cli(prefix, commands, timeout=20):

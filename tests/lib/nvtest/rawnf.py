@@ -25,6 +25,7 @@ MAX_QUEUES = 8
 MAX_PORTS = 32
 
 ACT_DROP, ACT_OUT, ACT_TO_ROLE, ACT_NEXT, ACT_MAX = 0, 1, 2, 3, 4
+TO_ROLE_MAX = 32  # NVM_TO_ROLE_MAX: TO_ROLE hand-overs one packet may take
 NF_ATTACHING, NF_RUNNING, NF_STOPPING = 0, 1, 2
 
 DESC = struct.Struct("<IHHBBHI")          # buf, data_off, len, action, port, arg, hash
