@@ -800,7 +800,9 @@ cfg_parse_string(const char *text, const char *name, struct cfg *c, char *err, s
 
 	config_init(&lc);
 	config_set_auto_convert(&lc, 0);
-	if (config_read_string(&lc, text) != CONFIG_TRUE)
+	if ((rc = cfg_check_includes(text, name, NULL, err, errlen)) < 0)
+		cfg_defaults(c);
+	else if (config_read_string(&lc, text) != CONFIG_TRUE)
 		rc = cfg_syntax_error(&lc, name, c, err, errlen);
 	else if ((rc = cfg_check_ints(text, name, NULL, err, errlen)) < 0)
 		cfg_defaults(c);

@@ -83,6 +83,11 @@ cfg_edit_read(config_t *lc, const char *key, const char *open, const char *close
 		return -ENOMEM;
 	}
 	snprintf(doc, len, "%s = %s%s\n%s;", key, open, text, close);
+	rc = cfg_check_includes(doc, name, NULL, err, errlen);
+	if (rc < 0) {
+		free(doc);
+		return rc;
+	}
 	if (config_read_string(lc, doc) != CONFIG_TRUE) {
 		snprintf(err, errlen, "%s:%d: syntax: %s (%s)", name, config_error_line(lc),
 			 config_error_text(lc), shape);

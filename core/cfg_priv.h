@@ -35,6 +35,14 @@ struct cfg_ctx {
  * (NAME is then that file's, as the directive wrote it). */
 int cfg_check_ints(const char *text, const char *name, const char *incdir, char *err,
 		   size_t errlen);
+/* Before libconfig reads @text: 0, or -EINVAL with "NAME:LINE: syntax:
+ * cannot include 'FILE': REASON" for the first @include (in @text or a file
+ * it includes) of a file that is not a regular file (a directory, a pipe)
+ * or cannot be read whole: libconfig 1.5 would end the process or block. A
+ * file that does not exist is left to libconfig ("cannot open include
+ * file"). */
+int cfg_check_includes(const char *text, const char *name, const char *incdir, char *err,
+		       size_t errlen);
 /* Write the error for @s (its line) and @key; returns -EINVAL. */
 int cfg_fail(struct cfg_ctx *x, const config_setting_t *s, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

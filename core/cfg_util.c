@@ -131,12 +131,15 @@ cfg_digit(const char *p)
 	return *p >= '0' && *p <= '9';
 }
 
-/* Where the first integer libconfig stored wrapped is. */
+/* Where the first integer libconfig stored wrapped is, or (@includes) the
+ * first @include libconfig must not be given. */
 struct cfg_wrap {
+	bool includes;    /* look for @include directives libconfig cannot read, not integers */
 	const char *file; /* the file @include named, or NULL: the text itself */
 	char incfile[PATH_MAX];
 	int line;
 	char num[64]; /* the literal */
+	char why[PATH_MAX + 128]; /* @includes: what is wrong with the directive */
 };
 
 /* libconfig 1.5's limit of nested @include files */
@@ -146,20 +149,24 @@ static int cfg_wrapped_int(const char *text, const char *incdir, unsigned int de
 			   struct cfg_wrap *w);
 
 /*
- * The @include directive at @p (libconfig 1.5: `@include "NAME"`, NAME with
- * \\ and \" escapes, a relative one taken from @incdir, the one include
- * directory of the whole configuration): 1 with @w filled when the file it
- * includes (or one that file includes) holds a wrapped integer, else 0.
- * *@end is past the directive.
+ * The @include directive at @p, on line @line (libconfig 1.5: `@include
+ * "NAME"`, NAME with \\ and \" escapes, read from @incdir/NAME when the
+ * configuration has an include directory, as libconfig does, else from
+ * NAME): 1 with @w filled when the file it includes (or one that file
+ * includes) holds a wrapped integer, or, with @w->includes, when it is no
+ * regular file that can be read whole: libconfig's scanner ends the
+ * process when a read fails (a directory) and waits on a pipe for ever.
+ * Else 0 (a file that does not exist, or nested too deep: libconfig says
+ * so). *@end is past the directive.
  */
 static int
-cfg_wrapped_include(const char *p, const char *incdir, unsigned int depth, const char **end,
-		    struct cfg_wrap *w)
+cfg_wrapped_include(const char *p, const char *incdir, unsigned int depth, int line,
+		    const char **end, struct cfg_wrap *w)
 {
-	char name[PATH_MAX], path[PATH_MAX], *inc;
+	char name[PATH_MAX], path[PATH_MAX], why[PATH_MAX + 64], *inc;
 	struct stat st;
 	size_t n = 0;
-	int found;
+	int found, rc;
 
 	for (p += strlen("@include"); *p == ' ' || *p == '\t'; p++)
 		;
@@ -175,10 +182,26 @@ cfg_wrapped_include(const char *p, const char *incdir, unsigned int depth, const
 	name[n] = '\0';
 	*end = p + (*p != '\0');
 	if (depth >= CFG_INCLUDE_DEPTH ||
-	    snprintf(path, sizeof(path), "%s%s%s", incdir != NULL && name[0] != '/' ? incdir : "",
-		     incdir != NULL && name[0] != '/' ? "/" : "", name) >= (int)sizeof(path) ||
-	    stat(path, &st) < 0 || !S_ISREG(st.st_mode) || read_text(path, &inc, NULL, 0) < 0)
-		return 0; /* libconfig read it; a pipe it emptied is not read again */
+	    snprintf(path, sizeof(path), "%s%s%s", incdir != NULL ? incdir : "",
+		     incdir != NULL ? "/" : "", name) >= (int)sizeof(path) ||
+	    stat(path, &st) < 0)
+		return 0;
+	if (!S_ISREG(st.st_mode)) {
+		if (!w->includes)
+			return 0;
+		snprintf(w->why, sizeof(w->why), "cannot include '%s': %s", name,
+			 S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
+		goto found;
+	}
+	rc = read_text(path, &inc, why, sizeof(why));
+	if (rc < 0) {
+		if (!w->includes)
+			return 0;
+		/* why is "PATH: cannot open|read: REASON" */
+		snprintf(w->why, sizeof(w->why), "cannot include '%s': %s", name,
+			 why + strlen(path) + 2);
+		goto found;
+	}
 	found = cfg_wrapped_int(inc, incdir, depth + 1, w);
 	free(inc);
 	if (found && w->file == NULL) {
@@ -186,6 +209,10 @@ cfg_wrapped_include(const char *p, const char *incdir, unsigned int depth, const
 		w->file = w->incfile;
 	}
 	return found;
+found:
+	w->file = NULL;
+	w->line = line;
+	return 1;
 }
 
 /*
@@ -207,7 +234,7 @@ cfg_wrapped_int(const char *text, const char *incdir, unsigned int depth, struct
 			line++;
 			p++;
 		} else if (strncmp(p, "@include", strlen("@include")) == 0) {
-			if (cfg_wrapped_include(p, incdir, depth, &p, w))
+			if (cfg_wrapped_include(p, incdir, depth, line, &p, w))
 				return 1;
 		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
 			p += strcspn(p, "\n");
@@ -253,8 +280,8 @@ cfg_wrapped_int(const char *text, const char *incdir, unsigned int depth, struct
 			}
 			errno = 0;
 			v = strtoull(hex ? d + 2 : d, NULL, hex ? 16 : 10);
-			if (errno == ERANGE || v > (hex ? 0x7fffffffULL :
-						    neg ? 0x80000000ULL : 0x7fffffffULL)) {
+			if (!w->includes && (errno == ERANGE || v > (hex ? 0x7fffffffULL :
+						    neg ? 0x80000000ULL : 0x7fffffffULL))) {
 				w->file = NULL;
 				w->line = line;
 				snprintf(w->num, sizeof(w->num), "%.*s", (int)(q - p), p);
@@ -268,8 +295,10 @@ cfg_wrapped_int(const char *text, const char *incdir, unsigned int depth, struct
 	return 0;
 }
 
-int
-cfg_check_ints(const char *text, const char *name, const char *incdir, char *err, size_t errlen)
+/* cfg_check_ints() (@includes false) or cfg_check_includes() (true). */
+static int
+cfg_check_text(const char *text, const char *name, const char *incdir, bool includes,
+	       char *err, size_t errlen)
 {
 	struct cfg_wrap *w = malloc(sizeof(*w));
 	int rc = 0;
@@ -279,9 +308,13 @@ cfg_check_ints(const char *text, const char *name, const char *incdir, char *err
 			snprintf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
+	w->includes = includes;
 	w->file = NULL;
 	if (cfg_wrapped_int(text, incdir, 0, w)) {
-		if (err != NULL && errlen > 0)
+		if (err != NULL && errlen > 0 && includes)
+			snprintf(err, errlen, "%s:%d: syntax: %s", w->file != NULL ? w->file : name,
+				 w->line, w->why);
+		else if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s:%d: syntax: the integer %s does not fit in 32 "
 				 "bits (write %sL for a 64-bit integer)",
 				 w->file != NULL ? w->file : name, w->line, w->num, w->num);
@@ -289,6 +322,19 @@ cfg_check_ints(const char *text, const char *name, const char *incdir, char *err
 	}
 	free(w);
 	return rc;
+}
+
+int
+cfg_check_ints(const char *text, const char *name, const char *incdir, char *err, size_t errlen)
+{
+	return cfg_check_text(text, name, incdir, false, err, errlen);
+}
+
+int
+cfg_check_includes(const char *text, const char *name, const char *incdir, char *err,
+		   size_t errlen)
+{
+	return cfg_check_text(text, name, incdir, true, err, errlen);
 }
 
 int
@@ -305,6 +351,11 @@ cfg_read_file(config_t *lc, const char *path, char *err, size_t errlen)
 	if (snprintf(dir, sizeof(dir), "%s", path) < (int)sizeof(dir)) {
 		incdir = dirname(dir);
 		config_set_include_dir(lc, incdir);
+	}
+	rc = cfg_check_includes(text, path, incdir, err, errlen);
+	if (rc < 0) {
+		free(text);
+		return rc;
 	}
 	if (config_read_string(lc, text) != CONFIG_TRUE) {
 		if (err != NULL && errlen > 0)

@@ -39,6 +39,9 @@ BAD_CONFIGS = [
      '  { in_port = 0; role = 1; action = "drop"; }\n);\n', 3, []),
     ("an MTU longer than a buffer", 'core = {\n  pool_buffers = 4096;\n  mtu = 9000;\n};\n', 3,
      ["core.mtu", "set buffer_size = 16384"]),
+    # libconfig's scanner would end the core with its own words, status 2
+    ("an @include of a directory", 'core = { pool_buffers = 4096; };\n@include "."\n', 2,
+     ["syntax: cannot include '.': Is a directory"]),
 ]
 
 

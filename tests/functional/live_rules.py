@@ -17,8 +17,8 @@ it to the next role of its chain. Half the frames go to 10.1/16, half to
   reload    a whole new file: the 10.1 half to role 2, the rest to role 1
   refused   bad rule text, unknown chain or role, rule numbers out of range
             (above 131072 too: -ERANGE, not a malformed number),
-            a chain in use, a taken role name, a file that changes the pool
-            or has a syntax error, -f FILE with a command that takes no
+            a chain in use, a taken role name, a file that changes the pool,
+            has a syntax error or includes a directory, -f FILE with a command that takes no
             data: each refused with its reason, nothing changes (same rule
             list, same split of the traffic)
   traffic   20 changes (rules, chains through pre, reloads) while a closed-loop
@@ -252,6 +252,12 @@ def refused_part(t):
     open(files["empty"], "w").close()
     t.nv("nf", "cmd", "63", "help")
     t.refuse(["core", "reload", files["empty"]], "reload: send the configuration as data")
+    # libconfig's scanner would end the core reading a directory
+    files["incdir"] = t.env.path("incdir.conf")
+    with open(files["incdir"], "w") as f:
+        f.write(RELOAD + '@include "/"\n')
+    t.refuse(["core", "reload", files["incdir"]], "reload:11: syntax: cannot include '/': Is a "
+             "directory")
     # -f FILE goes with rule add (and core reload): elsewhere it is refused, not left unread
     more = t.env.path("more.rules")
     t.refuse(["-f", more, "chain", "set", "x", "1"],
@@ -269,7 +275,7 @@ def refused_part(t):
     t.chk.ok(rc == 2 and "line break" in err,
              "an argument with a line break: usage error, exit 2, nothing sent", f"{rc} {err}")
     st = t.core.stats()
-    t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 24, "cfg_refused counted 24")
+    t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 25, "cfg_refused counted 25")
     t.chk.eq(st.get("cfg_changes", 0), st0.get("cfg_changes", 0), "cfg_changes did not move")
     t.listing("rule", RULES_RELOAD)
     t.listing("chain", CHAINS_RELOAD)

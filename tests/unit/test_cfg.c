@@ -965,6 +965,72 @@ test_include_relative(void **state)
 	rmdir(dir);
 }
 
+/* An @include of a directory, a pipe or a file that cannot be read is an
+ * error naming the directive's file and line, in a file, an included file
+ * and a text (core reload) alike: libconfig 1.5's scanner would end the
+ * process on the directory or the read error and wait on the pipe. */
+static void
+test_include_not_regular(void **state)
+{
+	char dir[128], path[192], fifo[192], inc[192], text[512], expect[512], err[1024];
+	struct cfg c;
+	FILE *f;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/netvm-test-inc-XXXXXX", P_tmpdir);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(inc, sizeof(inc), "%s/inc.conf", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("core = { queues = 2; };\n\n@include \".\"\n", f);
+	fclose(f);
+	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
+	snprintf(expect, sizeof(expect), "%s:3: syntax: cannot include '.': Is a directory", path);
+	assert_string_equal(err, expect);
+	assert_is_defaults(&c);
+
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("@include \"fifo\"\n", f);
+	fclose(f);
+	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
+	snprintf(expect, sizeof(expect), "%s:1: syntax: cannot include 'fifo': not a regular file",
+		 path);
+	assert_string_equal(err, expect);
+
+	/* in an included file: named as the directive wrote it */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("@include \"inc.conf\"\n", f);
+	fclose(f);
+	f = fopen(inc, "w");
+	assert_non_null(f);
+	fputs("roles = ( { id = 7; name = \"inc\"; } );\n@include \"fifo\"\n", f);
+	fclose(f);
+	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "inc.conf:2: syntax: cannot include 'fifo': not a regular file");
+
+	/* a text (core reload) has no include directory: the paths as given */
+	snprintf(text, sizeof(text), "core = { queues = 2; };\n@include \"%s\"\n", dir);
+	assert_int_equal(cfg_parse_string(text, "reload", &c, err, sizeof(err)), -EINVAL);
+	snprintf(expect, sizeof(expect), "reload:2: syntax: cannot include '%s': Is a directory",
+		 dir);
+	assert_string_equal(err, expect);
+	assert_int_equal(cfg_parse_string("\n@include \"/proc/self/mem\"\n", "reload", &c, err,
+					  sizeof(err)), -EINVAL);
+	assert_string_equal(err, "reload:2: syntax: cannot include '/proc/self/mem': cannot read: "
+			    "Input/output error");
+	assert_is_defaults(&c);
+	unlink(inc);
+	unlink(fifo);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void
 load_example(const char *name, struct cfg *c)
 {
@@ -1044,6 +1110,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_file_size_limit),
 		cmocka_unit_test(test_include_relative),
+		cmocka_unit_test(test_include_not_regular),
 		cmocka_unit_test(test_file_errors_name_the_file),
 		cmocka_unit_test(test_example_chain),
 		cmocka_unit_test(test_example_lb),

@@ -122,6 +122,8 @@ test_rule_add_errors(void **state)
 		{ "{ dport = 0x100000035; role = 1; }",
 		  "cmd:1: syntax: the integer 0x100000035 does not fit in 32 bits (write "
 		  "0x100000035L for a 64-bit integer)" },
+		/* libconfig's scanner would end the process reading a directory */
+		{ "{ role = 1; }\n@include \"/\"\n", "cmd:2: syntax: cannot include '/': Is a directory" },
 	};
 	struct cfg c, d;
 	char err[256];
