@@ -816,6 +816,17 @@ test_missing_file(void **state)
 	assert_is_defaults(&c);
 }
 
+/* Write @text to file @path, replacing what it held. */
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
 /* Write @text to a new temporary file; its name goes to @path. */
 static void
 write_temp(char *path, size_t size, const char *text)
@@ -895,7 +906,6 @@ test_include_relative(void **state)
 {
 	char dir[128], sub[160], path[192], inc[192], nested[192], err[512];
 	struct cfg c;
-	FILE *f;
 
 	(void)state;
 	/* a mkdtemp(3) template: the X are replaced by a unique name */
@@ -905,32 +915,20 @@ test_include_relative(void **state)
 	assert_int_equal(mkdir(sub, 0700), 0);
 	snprintf(path, sizeof(path), "%s/main.conf", dir);
 	snprintf(inc, sizeof(inc), "%s/roles.conf", sub);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("core = { queues = 2; };\n@include \"sub/roles.conf\"\n", f);
-	fclose(f);
-	f = fopen(inc, "w");
-	assert_non_null(f);
-	fputs("roles = ( { id = 7; name = \"inc\"; } );\n", f);
-	fclose(f);
+	write_file(path, "core = { queues = 2; };\n@include \"sub/roles.conf\"\n");
+	write_file(inc, "roles = ( { id = 7; name = \"inc\"; } );\n");
 	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.queues, 2);
 	assert_string_equal(c.role_names[7], "inc");
 	cfg_free(&c);
 
-	f = fopen(inc, "w");
-	assert_non_null(f);
-	fputs("roles = ( { id = 7; name = \"inc\"; bogus = 1; } );\n", f);
-	fclose(f);
+	write_file(inc, "roles = ( { id = 7; name = \"inc\"; bogus = 1; } );\n");
 	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "sub/roles.conf:1: roles[0].bogus: unknown key");
 
 	/* an integer that libconfig keeps only the low 32 bits of (4294967303
 	 * would be role 7), in the included file as in the file itself */
-	f = fopen(inc, "w");
-	assert_non_null(f);
-	fputs("# role 7\nroles = ( { id = 4294967303; name = \"inc\"; } );\n", f);
-	fclose(f);
+	write_file(inc, "# role 7\nroles = ( { id = 4294967303; name = \"inc\"; } );\n");
 	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "sub/roles.conf:2: syntax: the integer 4294967303 does not fit "
 			    "in 32 bits (write 4294967303L for a 64-bit integer)");
@@ -939,21 +937,12 @@ test_include_relative(void **state)
 	/* an @include in an included file is taken from the first file's
 	 * directory too (libconfig 1.5 has one include directory) */
 	snprintf(nested, sizeof(nested), "%s/nested.conf", dir);
-	f = fopen(inc, "w");
-	assert_non_null(f);
-	fputs("roles = ( { id = 7; name = \"inc\"; } );\n@include \"nested.conf\"\n", f);
-	fclose(f);
-	f = fopen(nested, "w");
-	assert_non_null(f);
-	fputs("rules = (\n  { in_port = 4294967297; role = 7; }\n);\n", f);
-	fclose(f);
+	write_file(inc, "roles = ( { id = 7; name = \"inc\"; } );\n@include \"nested.conf\"\n");
+	write_file(nested, "rules = (\n  { in_port = 4294967297; role = 7; }\n);\n");
 	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "nested.conf:2: syntax: the integer 4294967297 does not fit "
 			    "in 32 bits (write 4294967297L for a 64-bit integer)");
-	f = fopen(nested, "w");
-	assert_non_null(f);
-	fputs("rules = (\n  { in_port = 1; role = 7; }\n);\n", f);
-	fclose(f);
+	write_file(nested, "rules = (\n  { in_port = 1; role = 7; }\n);\n");
 	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.nb_rules, 1);
 	assert_int_equal(c.rules[0].in_port, 1);
@@ -974,7 +963,6 @@ test_include_not_regular(void **state)
 {
 	char dir[128], path[192], fifo[192], inc[192], text[512], expect[512], err[1024];
 	struct cfg c;
-	FILE *f;
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/netvm-test-inc-XXXXXX", P_tmpdir);
@@ -984,33 +972,21 @@ test_include_not_regular(void **state)
 	snprintf(inc, sizeof(inc), "%s/inc.conf", dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("core = { queues = 2; };\n\n@include \".\"\n", f);
-	fclose(f);
+	write_file(path, "core = { queues = 2; };\n\n@include \".\"\n");
 	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
 	snprintf(expect, sizeof(expect), "%s:3: syntax: cannot include '.': Is a directory", path);
 	assert_string_equal(err, expect);
 	assert_is_defaults(&c);
 
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("@include \"fifo\"\n", f);
-	fclose(f);
+	write_file(path, "@include \"fifo\"\n");
 	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
 	snprintf(expect, sizeof(expect), "%s:1: syntax: cannot include 'fifo': not a regular file",
 		 path);
 	assert_string_equal(err, expect);
 
 	/* in an included file: named as the directive wrote it */
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("@include \"inc.conf\"\n", f);
-	fclose(f);
-	f = fopen(inc, "w");
-	assert_non_null(f);
-	fputs("roles = ( { id = 7; name = \"inc\"; } );\n@include \"fifo\"\n", f);
-	fclose(f);
+	write_file(path, "@include \"inc.conf\"\n");
+	write_file(inc, "roles = ( { id = 7; name = \"inc\"; } );\n@include \"fifo\"\n");
 	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "inc.conf:2: syntax: cannot include 'fifo': not a regular file");
 
