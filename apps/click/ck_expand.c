@@ -260,13 +260,33 @@ ck_expand(struct ck_front *fe, const struct ck_env *env, const char *s, const ch
 	return b.p ? b.p : ck_strdup(fe, "");
 }
 
-/* Bind the arguments @args to the formals of @body in @env; 0, or -1 when they do not fit. */
+/* The keyword an argument starts with, as Click's cp_keyword: a word of
+ * letters, digits and "_.:?!" up to the first space; its length, or 0. */
+static size_t
+arg_keyword(const char *a)
+{
+	size_t n = 0;
+
+	for (; a[n] && !isspace((unsigned char)a[n]); n++)
+		if (!isalnum((unsigned char)a[n]) && !strchr("_.:?!", a[n]))
+			return 0;
+	return n;
+}
+
+/*
+ * Bind the arguments @args to the formals of @body in @env, as Click's
+ * cp_assign_arguments: the first arguments go to the positional formals in
+ * order; only then is an argument "KEYWORD value" taken for a keyword
+ * formal (a repeated keyword: the last value); every formal, keyword ones
+ * too, must be given; the arguments left over go to __REST__, joined with
+ * ", ", and are an error without it. Returns 0, or -1 when they do not fit.
+ */
 static int
 bind_formals(struct ck_front *fe, const struct ck_scope *body, char **args, uint32_t nargs,
 	     struct ck_env *env)
 {
-	uint32_t npos = 0, i, j, got = 0;
-	int rest = -1;
+	uint32_t npos = 0, nsupplied = 0, i, j;
+	int rest = -1, any_kw = 0;
 	char **bound = ck_alloc(fe, (body->nformal + 1) * sizeof(char *));
 	int *used = ck_alloc(fe, (nargs + 1) * sizeof(int));
 
@@ -276,47 +296,48 @@ bind_formals(struct ck_front *fe, const struct ck_scope *body, char **args, uint
 		else if (strcmp(body->formal_kw[i], "__REST__") == 0)
 			rest = (int)i;
 	}
-	/* keyword arguments: "KEYWORD value" */
 	for (j = 0; j < nargs; j++) {
-		const char *a = args[j], *e = a;
+		if (nsupplied >= npos) {
+			const char *a = args[j];
+			size_t n = arg_keyword(a);
 
-		while (*e && !isspace((unsigned char)*e))
-			e++;
-		for (i = 0; i < body->nformal; i++) {
-			const char *kw = body->formal_kw[i];
+			for (i = npos; n && i < body->nformal; i++) {
+				const char *kw = body->formal_kw[i];
 
-			if (kw && (int)i != rest && strlen(kw) == (size_t)(e - a) &&
-			    memcmp(kw, a, (size_t)(e - a)) == 0) {
-				if (bound[i])
-					return -1;
-				while (*e && isspace((unsigned char)*e))
-					e++;
-				bound[i] = (char *)e;
+				if ((int)i != rest && strlen(kw) == n && memcmp(kw, a, n) == 0)
+					break;
+			}
+			if (n && i < body->nformal) {
+				a += n;
+				while (*a && isspace((unsigned char)*a))
+					a++;
+				bound[i] = (char *)a;
 				used[j] = 1;
-				break;
+				any_kw = 1;
+				continue;
+			}
+			if (any_kw) {
+				if (rest < 0)
+					return -1;
+				continue; /* for __REST__ */
 			}
 		}
+		/* positional; past the positional formals, for __REST__ */
+		if (nsupplied < npos) {
+			bound[nsupplied] = args[j];
+			used[j] = 1;
+		}
+		nsupplied++;
 	}
-	/* positional ones, in order; the remainder goes to __REST__ */
-	for (i = 0, j = 0; i < body->nformal; i++) {
-		if (body->formal_kw[i])
-			continue;
-		while (j < nargs && used[j])
-			j++;
-		if (j == nargs)
-			return -1;
-		bound[i] = args[j];
-		used[j] = 1;
-		got++;
-	}
-	for (j = 0; j < nargs; j++) {
-		if (used[j])
-			continue;
-		if (rest < 0)
-			return -1;
-		bound[rest] = bound[rest] ? ck_printf(fe, "%s, %s", bound[rest], args[j]) : args[j];
-	}
-	(void)got;
+	if (nsupplied < npos || (nsupplied > npos && rest < 0))
+		return -1;
+	for (i = npos; i < body->nformal; i++)
+		if ((int)i != rest && !bound[i])
+			return -1; /* keyword formals are mandatory, as Click's */
+	for (j = 0; j < nargs; j++)
+		if (!used[j] && rest >= 0)
+			bound[rest] = bound[rest] ? ck_printf(fe, "%s, %s", bound[rest], args[j])
+						  : args[j];
 	for (i = 0; i < body->nformal; i++)
 		env_set(fe, env, body->formal[i], bound[i] ? bound[i] : "");
 	return 0;

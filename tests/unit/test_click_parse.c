@@ -341,6 +341,28 @@ test_rule10_formals(void **state)
 		      "config:1: repeated keyword parameter 'COLOR'\n");
 	expect_errors("elementclass P { $a | input -> output }\nIdle -> P -> Discard;",
 		      "config:2: no match for 'P@2 :: P' with 1 inputs, 1 outputs and 0 arguments\n");
+	/* as Click's cp_assign_arguments: a keyword formal must be given, so
+	 * the overload without it is taken; a keyword counts only after the
+	 * positional arguments; a repeated keyword takes its last value */
+	expect_flat("elementclass P { $a, KEY $k | input -> Paint($a) -> Print($k) -> output\n"
+		    "|| $a | input -> Paint($a) -> output }\nIdle -> P(1) -> Discard;",
+		    "Idle@1 :: Idle;\nP@2/Paint@1 :: Paint(1);\nDiscard@3 :: Discard;\n\n"
+		    "Idle@1 -> P@2/Paint@1;\nP@2/Paint@1 -> Discard@3;\n");
+	expect_errors("elementclass P { $a, KEY $k | input -> Print($a $k) -> output }\n"
+		      "Idle -> P(KEY 2, 1) -> Discard;",
+		      "config:2: no match for 'P@2 :: P' with 1 inputs, 1 outputs and 2 arguments\n");
+	expect_flat("elementclass P { $a, KEY $k | input -> Print($a $k) -> output }\n"
+		    "Idle -> P(1, KEY 2, KEY 3) -> Discard;",
+		    "Idle@1 :: Idle;\nP@2/Print@1 :: Print(1 3);\nDiscard@3 :: Discard;\n\n"
+		    "Idle@1 -> P@2/Print@1;\nP@2/Print@1 -> Discard@3;\n");
+	/* after a keyword, an argument that is none goes to __REST__ only */
+	expect_errors("elementclass P { $a, KEY $k | input -> Print($a $k) -> output }\n"
+		      "Idle -> P(1, KEY 2, x) -> Discard;",
+		      "config:2: no match for 'P@2 :: P' with 1 inputs, 1 outputs and 3 arguments\n");
+	expect_flat("elementclass P { $a, KEY $k, __REST__ $r | input -> Print($a $k $r) -> output }\n"
+		    "Idle -> P(1, x, KEY 2, y) -> Discard;",
+		    "Idle@1 :: Idle;\nP@2/Print@1 :: Print(1 2 x, y);\nDiscard@3 :: Discard;\n\n"
+		    "Idle@1 -> P@2/Print@1;\nP@2/Print@1 -> Discard@3;\n");
 }
 
 /* Rule 11: overloads chosen by ports and arguments; '...' extends an earlier class. */
