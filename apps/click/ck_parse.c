@@ -142,7 +142,9 @@ ck_class_lookup(struct ck_front *fe, struct ck_scope *sc, const char *name)
 }
 
 /*
- * Rule 3: Class@N, N = the element's index in its scope + 1. The name is
+ * Rule 3: Class@N, N = the element's index in its scope + 1, where, as in
+ * Click, a compound's input and output are not counted and an element group
+ * counts three (the group, its input and its output). The name is
  * provisional, ";Class@N" (no identifier holds ';', so no reference finds
  * it), until the scope is read: then ck_scope_deanonymize() takes the next
  * free N if an element declared anywhere in the scope has the name, as
@@ -151,7 +153,7 @@ ck_class_lookup(struct ck_front *fe, struct ck_scope *sc, const char *name)
 static char *
 anon_name(struct ck_front *fe, struct ck_scope *sc, const char *cls)
 {
-	return ck_printf(fe, ";%s@%u", cls, sc->nel - sc->npseudo + 1);
+	return ck_printf(fe, ";%s@%u", cls, sc->nel - sc->npseudo + sc->ngroups + 1);
 }
 
 /* The anonymous elements of @sc, now that every name it declares is known,
@@ -370,7 +372,7 @@ parse_ref(struct ck_pctx *p, struct ck_elist *l, struct ck_eref *e)
 		}
 		g.in = ck_scope_add(p->fe, p->sc, "", CK_D_TUNNEL, NULL, "", e->landmark);
 		g.out = ck_scope_add(p->fe, p->sc, "", CK_D_TUNNEL_OUT, NULL, "", e->landmark);
-		p->sc->npseudo += 2;
+		p->sc->ngroups++;
 		p->grp = &g;
 		p->fe->depth++;
 		ck_parse_stmts(p, ')');

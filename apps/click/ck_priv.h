@@ -115,6 +115,7 @@ struct ck_scope {
 	/* compounds only: declarations 0 and 1 are "input" and "output" */
 	int compound;
 	uint32_t npseudo;       /* declarations not counted by Class@N */
+	uint32_t ngroups;       /* element groups: 3 elements each for Class@N, as Click's */
 	char **formal;          /* variable names without '$' */
 	char **formal_kw;       /* keyword, "__REST__", or NULL for positional */
 	uint32_t nformal;

@@ -187,6 +187,10 @@ test_rule03_anonymous(void **state)
 		    "Idle@1 :: Idle;\nc/Null@1 :: Null;\nDiscard@3 :: Discard;\n\n"
 		    "Idle@1 -> c/Null@1;\nc/Null@1 -> Discard@3;\n");
 	expect_errors("Idle :: Discard;", "config:1: class 'Idle' used as element name\n");
+	/* as Click's, an element group counts three: itself, its input, its output */
+	expect_flat("Idle -> ( -> Paint(1) -> ) -> Discard;",
+		    "Idle@1 :: Idle;\nPaint@5 :: Paint(1);\nDiscard@6 :: Discard;\n\n"
+		    "Idle@1 -> Paint@5;\nPaint@5 -> Discard@6;\n");
 }
 
 /* Rule 4: ports, chains, inline declarations, repeated connections. */
@@ -256,8 +260,8 @@ test_rule07_groups(void **state)
 {
 	(void)state;
 	expect_flat("x :: Idle -> c :: Classifier(00/01, -) => ( [0] -> output; [1] -> Paint(1) -> output ) -> y :: Discard;",
-		    "x :: Idle;\nc :: Classifier(00/01, -);\nPaint@3 :: Paint(1);\ny :: Discard;\n\n"
-		    "x -> c;\nc -> y;\nc [1] -> Paint@3;\nPaint@3 -> y;\n");
+		    "x :: Idle;\nc :: Classifier(00/01, -);\nPaint@6 :: Paint(1);\ny :: Discard;\n\n"
+		    "x -> c;\nc -> y;\nc [1] -> Paint@6;\nPaint@6 -> y;\n");
 	expect_errors("Idle -> ( [1] -> output ) -> Discard;",
 		      "config:1: element group at config:1 has no input 0\n"
 		      "config:1: element group at config:1 input 1 unused\n");
