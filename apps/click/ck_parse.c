@@ -391,7 +391,8 @@ parse_ref(struct ck_pctx *p, struct ck_elist *l, struct ck_eref *e)
 		/* "{ ... }(ARGS)": the anonymous compound's configuration */
 		if (ck_lex_peek(p->lx).kind == '(' && !(config = read_config(p)))
 			return -1;
-		e->tgt = e->src = declare(p, anon_name(p->fe, p->sc, "@Compound"), cls,
+		/* as Click's, an anonymous compound is "@N" */
+		e->tgt = e->src = declare(p, anon_name(p->fe, p->sc, ""), cls,
 					  config ? config : "", e->landmark);
 		return e->tgt < 0 ? -1 : 1;
 	}

@@ -191,6 +191,10 @@ test_rule03_anonymous(void **state)
 	expect_flat("Idle -> ( -> Paint(1) -> ) -> Discard;",
 		    "Idle@1 :: Idle;\nPaint@5 :: Paint(1);\nDiscard@6 :: Discard;\n\n"
 		    "Idle@1 -> Paint@5;\nPaint@5 -> Discard@6;\n");
+	/* an anonymous compound is "@N" */
+	expect_flat("Idle -> { -> Paint(1) -> } -> Discard;",
+		    "Idle@1 :: Idle;\n@2/Paint@1 :: Paint(1);\nDiscard@3 :: Discard;\n\n"
+		    "Idle@1 -> @2/Paint@1;\n@2/Paint@1 -> Discard@3;\n");
 }
 
 /* Rule 4: ports, chains, inline declarations, repeated connections. */
