@@ -372,6 +372,16 @@ ck_do_define(struct ck_front *fe, struct ck_scope *sc, const char *config, const
 			continue;
 		}
 		name = ck_strndup(fe, a + 1, (size_t)(e - a - 1));
+		/* a compound's formal is defined in its scope too (Click:
+		 * "multiply defined"), not silently replaced */
+		for (j = 0; j < sc->nformal; j++)
+			if (strcmp(sc->formal[j], name) == 0)
+				break;
+		if (j < sc->nformal) {
+			ck_fe_error(fe, landmark, "redefinition of parameter '$%s'", name);
+			ck_fe_error(fe, sc->landmark, "'$%s' previously defined here", name);
+			continue;
+		}
 		for (j = 0; j < sc->ndef; j++)
 			if (strcmp(sc->def[j].name, name) == 0)
 				break;

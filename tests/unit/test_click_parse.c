@@ -438,6 +438,9 @@ test_rule13_define(void **state)
 	expect_errors("define($a 1);\ndefine($a 2);",
 		      "config:2: redefinition of parameter '$a'\nconfig:1: '$a' previously defined here\n");
 	expect_errors("define(a 1);", "config:1: bad define 'a 1' (expected '$NAME value')\n");
+	/* a define may not replace a formal of its compound */
+	expect_errors("elementclass C { $a |\ndefine($a 2); input -> Paint($a) -> output }",
+		      "config:2: redefinition of parameter '$a'\nconfig:1: '$a' previously defined here\n");
 }
 
 /* Rule 14: require: packages recorded, library included once relative to its includer. */
