@@ -23,6 +23,7 @@ struct ck_eref {
 	int in_given, in_expand, out_given, out_expand;
 	int32_t ref;         /* a bare name of an earlier declaration: its index, else -1 */
 	int declared;        /* "name :: Class" */
+	char *bare_class;    /* a class name alone (an anonymous element), or NULL */
 };
 
 struct ck_elist {
@@ -467,6 +468,7 @@ parse_ref(struct ck_pctx *p, struct ck_elist *l, struct ck_eref *e)
 	}
 	cls = ck_class_lookup(p->fe, p->sc, t.text);
 	if (cls) {
+		e->bare_class = t.text;
 		e->tgt = e->src = declare(p, anon_name(p->fe, p->sc, t.text), cls, "",
 					  e->landmark);
 		return e->tgt < 0 ? -1 : 1;
@@ -748,7 +750,15 @@ redeclared_in_list(struct ck_pctx *p, const struct ck_elist *l)
 		const struct ck_eref *e = &l->v[i];
 		const struct ck_decl *d;
 
-		if (e->ref < 0 || e->in_given || e->out_given)
+		if (e->in_given || e->out_given)
+			continue;
+		if (e->bare_class && e->tgt >= 0) {
+			/* "a, Idle, b :: C": Idle would be declared a C */
+			ck_fe_error(p->fe, e->landmark, "class '%s' used as element name",
+				    e->bare_class);
+			continue;
+		}
+		if (e->ref < 0)
 			continue;
 		d = &p->sc->el[e->ref];
 		ck_fe_error(p->fe, e->landmark, "redeclaration of element '%s'", d->name);

@@ -144,6 +144,9 @@ test_rule01_declaration(void **state)
 		      "config:2: redeclaration of element 'a'\nconfig:1: element 'a' previously declared here\n");
 	expect_flat("a :: Idle;\na, b :: Idle -> c :: Discard;",
 		    "a :: Idle;\nb :: Idle;\nc :: Discard;\n\na -> c;\nb -> c;\n");
+	/* on its own, a class name in the list would be declared too */
+	expect_errors("elementclass D Discard;\na, D, b :: Idle;",
+		      "config:2: class 'D' used as element name\n");
 	expect_errors("x :: Idle;\n\nx :: Discard;",
 		      "config:3: redeclaration of element 'x'\nconfig:1: element 'x' previously declared here\n");
 	/* a name component of digits alone is refused; digits beside letters are not */
