@@ -320,6 +320,12 @@ parse_ports(struct ck_pctx *p, uint32_t **ports, uint32_t *n, int *expand)
 		t = ck_lex_next(p->lx);
 		if (t.kind == ']')
 			return 0;
+		if (t.kind == ',' && ck_lex_peek(p->lx).kind == ']') {
+			/* "[1, ]": 1 and as many ports after it as needed */
+			ck_lex_next(p->lx);
+			*expand = 1;
+			return 0;
+		}
 		if (t.kind != ',' && t.kind != '-') {
 			if (t.kind != CK_T_ERROR)
 				ck_lerror(p->fe, t.file, t.line, "syntax error near '%s' (expected ']')",
@@ -564,9 +570,27 @@ side_hooks(struct ck_pctx *p, struct ck_elist *l, int out, int other_n, struct c
 			return -1;
 		}
 		if (out ? e->out_expand : e->in_expand) {
-			/* "[]" is port 0 and as many more as the other side needs */
-			np = other_n > (int)fixed + 1 ? (uint32_t)other_n - fixed : 1;
-			ports = NULL;
+			/* "[]" is port 0 and as many more as the other side
+			 * needs; "[2, 5, ]" is 2, 5 and then 6, 7, ... */
+			uint32_t m = out ? e->nout : e->nin;
+
+			np = other_n > (int)fixed ? (uint32_t)other_n - fixed : 0;
+			np = np > m ? np : m > 0 ? m : 1;
+			ports = out ? e->outp : e->inp;
+			if (m > 0 && ports[m - 1] + (uint64_t)(np - m) > CK_MAX_PORT) {
+				ck_fe_error(p->fe, e->landmark, "port number %llu too large",
+					    (unsigned long long)ports[m - 1] + (np - m));
+				return -1;
+			}
+			for (k = 0; k < np; k++) {
+				ck_grow(p->fe, (void **)h, &cap, *n, sizeof(**h));
+				(*h)[*n].decl = d;
+				(*h)[*n].port = k < m ? ports[k]
+						: m ? ports[m - 1] + 1 + (k - m) : k;
+				(*h)[*n].landmark = e->landmark;
+				(*n)++;
+			}
+			continue;
 		} else if (out ? e->out_given : e->in_given) {
 			np = out ? e->nout : e->nin;
 			ports = out ? e->outp : e->inp;

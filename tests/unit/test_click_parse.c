@@ -253,6 +253,14 @@ test_rule06_many_to_many(void **state)
 	expect_flat("Idle -> q :: Queue; q => [] r :: RoundRobinSched, x :: Discard; r -> Discard;",
 		    "Idle@1 :: Idle;\nq :: Queue;\nr :: RoundRobinSched;\nx :: Discard;\n"
 		    "Discard@5 :: Discard;\n\nIdle@1 -> q;\nq -> r;\nq -> x;\nr -> Discard@5;\n");
+	/* "[1, ]" is 1 and as many ports after it as the other side needs, as Click's */
+	expect_flat("c :: Classifier(a, b, c, -); Idle -> c -> Discard;\n"
+		    "c [1, ] => x :: Discard, y :: Discard, z :: Discard;",
+		    "c :: Classifier(a, b, c, -);\nIdle@2 :: Idle;\nDiscard@3 :: Discard;\n"
+		    "x :: Discard;\ny :: Discard;\nz :: Discard;\n\n"
+		    "c -> Discard@3;\nc [1] -> x;\nc [2] -> y;\nc [3] -> z;\nIdle@2 -> c;\n");
+	expect_errors("i :: Idle; i [0-1] => [65535, ] r :: RoundRobinSched -> Discard;",
+		      "config:1: port number 65536 too large\n");
 	expect_errors("Idle -> c :: Classifier(a, b);\nc [0, 1] => d :: Discard, e :: Discard, f :: Discard;",
 		      "config:2: connection mismatch: 2 outputs connected to 3 inputs\n");
 	expect_errors("Idle -> c :: Classifier(a, b);\nc [0, 1] -> d :: Discard, e :: Discard;",
