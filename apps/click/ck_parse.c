@@ -264,6 +264,48 @@ charge(struct ck_front *fe, uint64_t *count, uint64_t n, uint64_t limit, const c
 	return -1;
 }
 
+/* A port number as Click's IntArg reads it: decimal, 0x hex, 0b binary,
+ * octal after a 0, '_' between digits; 0 (*@v, at most CK_MAX_PORT + 1),
+ * or -1 when @s is none. */
+static int
+port_number(const char *s, unsigned long *v)
+{
+	unsigned int base = 10, d;
+	int digits = 0, under = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && s[2]) {
+		base = 16;
+		s += 2;
+	} else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B') && s[2]) {
+		base = 2;
+		s += 2;
+	} else if (s[0] == '0') {
+		base = 8;
+	}
+	for (*v = 0; *s; s++) {
+		if (*s == '_' && digits && !under) {
+			under = 1;
+			continue;
+		}
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned int)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			d = (unsigned int)(*s - 'a' + 10);
+		else if (*s >= 'A' && *s <= 'F')
+			d = (unsigned int)(*s - 'A' + 10);
+		else
+			return -1;
+		if (d >= base)
+			return -1;
+		*v = *v * base + d;
+		if (*v > CK_MAX_PORT)
+			*v = CK_MAX_PORT + 1;
+		digits = 1;
+		under = 0;
+	}
+	return digits && !under ? 0 : -1;
+}
+
 /* A port list after its '['; 0, or -1 after an error. */
 static int
 parse_ports(struct ck_pctx *p, uint32_t **ports, uint32_t *n, int *expand)
@@ -282,10 +324,8 @@ parse_ports(struct ck_pctx *p, uint32_t **ports, uint32_t *n, int *expand)
 	for (;;) {
 		struct ck_tok t = ck_lex_next(p->lx);
 		unsigned long v;
-		char *end;
 
-		if (t.kind != CK_T_IDENT || !t.text[0] || t.text[0] < '0' || t.text[0] > '9' ||
-		    (v = strtoul(t.text, &end, 10), *end)) {
+		if (t.kind != CK_T_IDENT || port_number(t.text, &v) < 0) {
 			if (t.kind != CK_T_ERROR)
 				ck_lerror(p->fe, t.file, t.line, "syntax error near '%s' (expected port number)",
 					  ck_tok_str(p->fe, &t));

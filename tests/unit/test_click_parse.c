@@ -208,6 +208,13 @@ test_rule04_connections(void **state)
 	expect_flat("s :: Tee; Idle -> s; s [1] -> [0] d :: Discard; s -> Discard;\ns[1]->d;",
 		    "s :: Tee;\nIdle@2 :: Idle;\nd :: Discard;\nDiscard@4 :: Discard;\n\n"
 		    "s -> Discard@4;\ns [1] -> d;\nIdle@2 -> s;\n");
+	/* port numbers as Click's IntArg: hex, binary, octal after a 0 */
+	expect_flat("i :: Idle; i [0, 0x1, 0b10, 0_3] => [0, 0, 0, 0] d :: Discard;\n"
+		    "i [4-7] => [0, 0, 0, 0] d; i [010] -> e :: Discard;",
+		    "i :: Idle;\nd :: Discard;\ne :: Discard;\n\ni -> d;\ni [1] -> d;\ni [2] -> d;\n"
+		    "i [3] -> d;\ni [4] -> d;\ni [5] -> d;\ni [6] -> d;\ni [7] -> d;\ni [8] -> e;\n");
+	expect_errors("i :: Idle; i [08] -> Discard;",
+		      "config:1: syntax error near '08' (expected port number)\n");
 	/* a port before a chain's start or after its end connects nothing */
 	expect_errors("[1] t :: Tee -> Discard;\nIdle -> t;",
 		      "config:1: input ports ignored at start of chain\n");
