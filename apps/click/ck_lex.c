@@ -197,7 +197,11 @@ line_directive(struct ck_lex *lx)
 
 	while (end < lx->len && lx->s[end] != '\n')
 		end++;
-	if (end - p >= 4 && memcmp(lx->s + p, "line", 4) == 0)
+	/* as Click's: blanks after '#', "line" only as a word of its own */
+	while (p < end && (lx->s[p] == ' ' || lx->s[p] == '\t'))
+		p++;
+	if (end - p > 4 && memcmp(lx->s + p, "line", 4) == 0 &&
+	    (lx->s[p + 4] == ' ' || lx->s[p + 4] == '\t'))
 		p += 4;
 	while (p < end && (lx->s[p] == ' ' || lx->s[p] == '\t'))
 		p++;

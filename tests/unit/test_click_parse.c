@@ -99,6 +99,11 @@ test_lexical(void **state)
 		    "a/b :: Idle;\nx@y :: Discard;\n\na/b -> x@y;\n");
 	expect_errors("Idle\n# 41 \"other.click\"\n-> x;\n#line 7 \"third.click\"\nIdle -> y;",
 		      "other.click:41: undeclared element 'x'\nthird.click:7: undeclared element 'y'\n");
+	/* blanks after '#'; "line" is a word of its own */
+	expect_errors("Idle\n#  line 41 \"other.click\"\n-> x;\n#line7\nIdle -> y;",
+		      "other.click:41: undeclared element 'x'\n"
+		      "other.click:42: unknown preprocessor directive\n"
+		      "other.click:43: undeclared element 'y'\n");
 	/* an empty name is the file's own again; escaped characters of a name */
 	expect_errors("# 5 \"a\\\\b\\\"c.click\"\nIdle -> x;\n# 20 \"\"\nIdle -> y;",
 		      "a\\b\"c.click:5: undeclared element 'x'\nconfig:20: undeclared element 'y'\n");
