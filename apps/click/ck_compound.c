@@ -160,6 +160,8 @@ parse_formals(struct ck_pctx *p, struct ck_scope *body)
 		body->formal[body->nformal] = v.text;
 		body->formal_kw[body->nformal++] = kw;
 		t = ck_lex_next(p->lx);
+		if (t.kind == ',' && ck_lex_peek(p->lx).kind == '|')
+			t = ck_lex_next(p->lx); /* "$a, |": as Click's, a trailing comma */
 		if (t.kind == '|')
 			return 0;
 		if (t.kind != ',') {

@@ -363,6 +363,10 @@ test_rule10_formals(void **state)
 		    "Idle@1 :: Idle;\nP@2/Paint@1 :: Paint(3);\nP@2/Print@2 :: Print(\"x y, z\");\n"
 		    "Discard@3 :: Discard;\n\nIdle@1 -> P@2/Paint@1;\nP@2/Paint@1 -> P@2/Print@2;\n"
 		    "P@2/Print@2 -> Discard@3;\n");
+	/* a comma may end the list of formals, as in Click */
+	expect_flat("elementclass P { $a, | input -> Paint($a) -> output }\nIdle -> P(4) -> Discard;",
+		    "Idle@1 :: Idle;\nP@2/Paint@1 :: Paint(4);\nDiscard@3 :: Discard;\n\n"
+		    "Idle@1 -> P@2/Paint@1;\nP@2/Paint@1 -> Discard@3;\n");
 	/* an empty list of formals */
 	expect_flat("elementclass P { | input -> output }\nIdle -> P -> Discard;",
 		    "Idle@1 :: Idle;\nDiscard@3 :: Discard;\n\nIdle@1 -> Discard@3;\n");
