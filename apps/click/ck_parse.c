@@ -218,7 +218,10 @@ declare(struct ck_pctx *p, const char *name, struct ck_class *cls, const char *c
 	old = find_decl(p->sc, name);
 	if (old >= 0) {
 		ck_fe_error(p->fe, landmark, "redeclaration of element '%s'", name);
-		ck_fe_error(p->fe, p->sc->el[old].landmark, "element '%s' previously declared here", name);
+		/* a compound's input and output are declared by no one */
+		if (p->sc->el[old].kind == CK_D_ELEM)
+			ck_fe_error(p->fe, p->sc->el[old].landmark,
+				    "element '%s' previously declared here", name);
 		return -1;
 	}
 	return (int32_t)ck_scope_add(p->fe, p->sc, name, CK_D_ELEM, cls, config, landmark);

@@ -152,6 +152,9 @@ test_rule01_declaration(void **state)
 	/* on its own, a class name in the list would be declared too */
 	expect_errors("elementclass D Discard;\na, D, b :: Idle;",
 		      "config:2: class 'D' used as element name\n");
+	/* a compound's input and output are no earlier declaration to point at */
+	expect_errors("elementclass C {\n input -> output :: Null -> output }",
+		      "config:2: redeclaration of element 'output'\n");
 	expect_errors("x :: Idle;\n\nx :: Discard;",
 		      "config:3: redeclaration of element 'x'\nconfig:1: element 'x' previously declared here\n");
 	/* a name component of digits alone is refused; digits beside letters are not */
