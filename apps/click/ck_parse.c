@@ -488,6 +488,12 @@ parse_ref(struct ck_pctx *p, struct ck_elist *l, struct ck_eref *e)
 		if (!config)
 			return -1;
 		cls = ck_class_lookup(p->fe, p->sc, t.text);
+		if (!cls && find_decl(p->sc, t.text) >= 0) {
+			/* "a(3)" of an element a: as Click's message */
+			ck_lerror(p->fe, t.file, t.line,
+				  "configuration string ignored on element reference");
+			return -1;
+		}
 		if (!cls) {
 			ck_lerror(p->fe, t.file, t.line, "unknown element class '%s'", t.text);
 			return -1;

@@ -171,6 +171,9 @@ test_rule02_undeclared(void **state)
 {
 	(void)state;
 	expect_errors("Idle -> x;\nx :: Discard;", "config:1: undeclared element 'x'\n");
+	/* an element is no class: its name takes no configuration */
+	expect_errors("x :: Paint(1);\nIdle -> x(2) -> Discard;",
+		      "config:2: configuration string ignored on element reference\n");
 }
 
 /* Rule 3: anonymous elements are Class@N, N counting every element of the scope. */
