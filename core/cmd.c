@@ -311,9 +311,10 @@ line_number(const char *w, unsigned long *v)
 	return 0;
 }
 
-/* Parse "nf ID LEN [TIMEOUT_MS]" or "core LEN": words apart by spaces or
- * tabs, numbers in decimal digits. -EINVAL for another shape, -ERANGE for
- * a number out of its range (an ID of no NF is for client_submit()). */
+/* Parse "nf ID LEN [TIMEOUT_MS]" or "core LEN": words apart by spaces,
+ * tabs or CRs, numbers in decimal digits. -EINVAL for another shape (a NUL
+ * byte in the line included: it would end the line early), -ERANGE for a
+ * number out of its range (an ID of no NF is for client_submit()). */
 static int
 parse_line(struct cmd_client *cl)
 {
@@ -321,6 +322,8 @@ parse_line(struct cmd_client *cl)
 	char *w[5] = { NULL }, *p = cl->line;
 	int n = 0;
 
+	if (memchr(cl->line, '\0', cl->line_len - 1) != NULL)
+		return -EINVAL;
 	cl->line[cl->line_len - 1] = '\0';
 	for (;;) {
 		p += strspn(p, " \t\r");

@@ -307,6 +307,8 @@ def core_part(chk, env, nv, core, fw):
             ("a LEN with a sign", b"core +4\nhelp", -22),
             ("no space after the verb", b"nf1 4\nhelp", -22),
             ("a LEN in hex", b"core 0x4\nhelp", -22),
+            ("a NUL byte in the request line", b"core 4\0junk\nhelp", -22),
+            ("a NUL byte ending the request line", b"nf 0 4\0\nhelp", -22),
             ("an NF id out of range", b"nf 999 4\nhelp", -2)):
         got, text = ctl.core_request(sock, raw)
         chk.ok(got == status and text, f"{what}: status {status} with a reason",
