@@ -225,6 +225,10 @@ dos_set(struct core_dos *d, const char *key, const char *val, FILE *f, char *err
 	limit = pps == 0 ? 0 : (uint32_t)(x / 1000 + 1);
 	__atomic_store_n(syn ? &d->syn_pps : &d->src_pps, pps, __ATOMIC_RELAXED);
 	__atomic_store_n(syn ? &d->syn_limit : &d->limit, limit, __ATOMIC_RELAXED);
+	if (pps == 0) {
+		fprintf(f, "%s 0 (off)\n", key); /* not "over 0 packets": nothing is listed */
+		return 0;
+	}
 	if (x % 1000 == 0) {
 		snprintf(over, sizeof(over), "%llu", (unsigned long long)(x / 1000));
 	} else {

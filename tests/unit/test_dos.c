@@ -322,6 +322,11 @@ test_bad_commands(void **state)
 	assert_int_equal(cmd(f, "set src_pps 100000000", out, sizeof(out)), 0);
 	assert_string_equal(out,
 			    "src_pps 100000000 (over 10000000 packets from a source in 100 ms)\n");
+	/* 0 turns a detector off: the answer says so, not "over 0 packets" */
+	assert_int_equal(cmd(f, "set src_pps 0", out, sizeof(out)), 0);
+	assert_string_equal(out, "src_pps 0 (off)\n");
+	assert_int_equal(cmd(f, "set syn_pps 0", out, sizeof(out)), 0);
+	assert_string_equal(out, "syn_pps 0 (off)\n");
 }
 
 /* The limits at small rates: over src_pps / 10 packets in a window, the
