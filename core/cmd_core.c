@@ -43,8 +43,8 @@ word(char **p)
 }
 
 /* Parse a rule, role or instance number: any decimal, one above UINT_MAX
- * read as UINT_MAX (out of every range, which the command then names); -1
- * when @w is not a decimal. */
+ * read as UINT_MAX (out of every range: a refusal names such a number as
+ * written, too_large()); -1 when @w is not a decimal. */
 static long
 number(const char *w)
 {
@@ -58,6 +58,14 @@ number(const char *w)
 	if (*end != '\0')
 		return -1;
 	return errno == ERANGE || v > UINT_MAX ? (long)UINT_MAX : (long)v;
+}
+
+/* Whether @w, which number() read as @n, is larger than UINT_MAX: a
+ * refusal must name it as written, not as UINT_MAX. */
+static bool
+too_large(const char *w, long n)
+{
+	return n == (long)UINT_MAX && strcmp(w + strspn(w, "0"), "4294967295") != 0;
 }
 
 /* Whether @data (what followed the command's line) holds more than blanks. */
@@ -176,10 +184,17 @@ change(struct core *c, const char *verb, char *p, const char *data, struct cfg *
 
 		n = next->nb_rules;
 		if (*q >= '0' && *q <= '9') {
-			n = number(word(&p));
+			a = word(&p);
+			n = number(a);
 			if (n < 0) {
 				snprintf(err, errlen, "rule add: the position is a rule number");
 				return -EINVAL;
+			}
+			if (too_large(a, n)) {
+				snprintf(err, errlen, "rule %s: there are %u rules (0..%u); 'rule add "
+					 "%u' appends", a, next->nb_rules, next->nb_rules,
+					 next->nb_rules);
+				return -ERANGE;
 			}
 		}
 		tl = strlen(p) + strlen(data) + 2;
@@ -195,9 +210,19 @@ change(struct core *c, const char *verb, char *p, const char *data, struct cfg *
 	if (strcmp(verb, "rule") == 0 && strcmp(obj, "del") == 0) {
 		a = word(&p);
 		n = number(a);
-		if (n < 0 || *word(&p) != '\0') {
+		if (n < 0) {
 			snprintf(err, errlen, "rule del N: '%s' is not a rule number", a);
 			return -EINVAL;
+		}
+		p += strspn(p, " \t\r");
+		if (*p != '\0') {
+			snprintf(err, errlen, "rule del N: one rule number, not '%s %s'", a, p);
+			return -EINVAL;
+		}
+		if (too_large(a, n)) {
+			snprintf(err, errlen, "no rule %s: there are %u rules%s", a, next->nb_rules,
+				 next->nb_rules ? " ('rule list' numbers them)" : "");
+			return -ERANGE;
 		}
 		snprintf(what, wlen, "rule %ld deleted", n);
 		return cfg_rule_del(next, (unsigned int)n, err, errlen);
@@ -226,6 +251,10 @@ change(struct core *c, const char *verb, char *p, const char *data, struct cfg *
 		obj = word(&p);
 		if (n < 0 || obj[0] == '\0' || *word(&p) != '\0') {
 			snprintf(err, errlen, "role name ID NAME|-: want a role id and a name");
+			return -EINVAL;
+		}
+		if (too_large(a, n)) {
+			snprintf(err, errlen, "role %s: roles are 0..%u", a, CFG_MAX_ROLES - 1);
 			return -EINVAL;
 		}
 		snprintf(what, wlen, "role %ld named", n);
@@ -292,7 +321,8 @@ instance(struct core *c, char *p, FILE *f, char *err, size_t errlen)
 		__atomic_store_n(&nf->draining, (uint8_t)how, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&c->nf_lock);
 	if (nf == NULL) {
-		snprintf(err, errlen, "instance %s: no instance %ld (see 'nf list')", verb, id);
+		/* named as written: a number past UINT_MAX was read as UINT_MAX */
+		snprintf(err, errlen, "instance %s: no instance %s (see 'nf list')", verb, a);
 		return -ENOENT;
 	}
 	fprintf(f, "instance %ld %s\n", id, says[how]);

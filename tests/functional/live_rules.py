@@ -16,10 +16,11 @@ it to the next role of its chain. Half the frames go to 10.1/16, half to
             role name
   reload    a whole new file: the 10.1 half to role 2, the rest to role 1
   refused   bad rule text, unknown chain or role, rule numbers out of range
-            (above 131072 too: -ERANGE, not a malformed number),
+            (above 131072 too: -ERANGE, not a malformed number; past
+            2^32 - 1 named as written), a word after rule del's number,
             a chain in use, a taken role name, a file that changes the pool,
-            has a syntax error or includes a directory, -f FILE with a command that takes no
-            data: each refused with its reason, nothing changes (same rule
+            has a syntax error or includes a directory, -f FILE with a
+            command that takes no data: each refused with its reason, nothing changes (same rule
             list, same split of the traffic)
   traffic   20 changes (rules, chains through pre, reloads) while a closed-loop
             sender runs: every frame port 0 received left by port 1, no drop
@@ -228,6 +229,18 @@ def refused_part(t):
              "there are 2 rules")
     t.refuse(["rule", "add", "131073", '{ role = 2; }'],
              "Numerical result out of range: rule 131073: there are 2 rules (0..2)")
+    # numbers past 2^32 - 1 are named as written, not as 4294967295
+    t.refuse(["rule", "del", "4294967296"],
+             "Numerical result out of range: no rule 4294967296: there are 2 rules")
+    t.refuse(["rule", "add", "99999999999999999999", '{ role = 2; }'],
+             "Numerical result out of range: rule 99999999999999999999: there are 2 rules")
+    t.refuse(["role", "name", "4294967296", "x"], "role 4294967296: roles are 0..255")
+    # a word after the rule number (netvmctl sends none): that word is what is wrong
+    got, text = ctl.core_request(t.core.sock, b"core 12\nrule del 0 1")
+    t.chk.ok(got == -22 and "one rule number, not '0 1'" in text,
+             "rule del 0 1 on the command socket: refused, naming the word too many",
+             f"{got} {text!r}")
+    t.refused += 1
     t.refuse(["chain", "del", "role:2"], "chain role:2 is the target of rule 0")
     t.refuse(["chain", "del", "nope"], "no chain 'nope'")
     t.refuse(["chain", "set", "x", "1,999"], "chain x: unknown role '999'")
@@ -275,7 +288,7 @@ def refused_part(t):
     t.chk.ok(rc == 2 and "line break" in err,
              "an argument with a line break: usage error, exit 2, nothing sent", f"{rc} {err}")
     st = t.core.stats()
-    t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 25, "cfg_refused counted 25")
+    t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 29, "cfg_refused counted 29")
     t.chk.eq(st.get("cfg_changes", 0), st0.get("cfg_changes", 0), "cfg_changes did not move")
     t.listing("rule", RULES_RELOAD)
     t.listing("chain", CHAINS_RELOAD)

@@ -78,7 +78,10 @@ def main():
             (("drain", 63), 1, "instance drain: no instance 63 (see 'nf list')"),
             (("handover", 99), 1, "instance handover: no instance 99 (see 'nf list')"),
             (("undrain", 200000), 1, "instance undrain: no instance 200000 (see 'nf list')"),
-            (("drain", 4294967295), 1, "instance drain: no instance 4294967295 (see")]:
+            (("drain", 4294967295), 1, "instance drain: no instance 4294967295 (see"),
+            (("drain", 4294967296), 1, "instance drain: no instance 4294967296 (see"),
+            (("undrain", "99999999999999999999"), 1,
+             "instance undrain: no instance 99999999999999999999 (see")]:
         rc, out = instance(env, rig, *words)
         chk.ok(rc == status and want in out, f"instance {' '.join(map(str, words))}: "
                f"refused, exit status {status}", f"status {rc}: {out}")
