@@ -7,6 +7,7 @@
  * another or beside a reload; the queue threads go on meanwhile.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -82,6 +83,16 @@ help(const struct nl_ctx *ctx, FILE *out)
 				"\n" : "");
 }
 
+/* Whether the @len bytes of @data hold more than blanks. */
+static bool
+has_data(const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (data[i] != ' ' && data[i] != '\t' && data[i] != '\r' && data[i] != '\n')
+			return true;
+	return false;
+}
+
 /* Run the command @text (its first line the words, the rest its data).
  * Returns the status; the answer is in @out. */
 static int
@@ -110,6 +121,15 @@ dispatch(struct nl_ctx *ctx, char *text, size_t len, FILE *out)
 	cmd.argc = r;
 	cmd.data = rest;
 	cmd.len = len - (size_t)(rest - text);
+	if ((strcmp(argv[0], "help") == 0 || strcmp(argv[0], "stats") == 0 ||
+	     strcmp(argv[0], "reload") == 0 ||
+	     ((strcmp(argv[0], "park") == 0 || strcmp(argv[0], "resume") == 0) && r == 1)) &&
+	    has_data(cmd.data, cmd.len)) {
+		/* netlib's own commands read no data: run, they would leave it
+		 * unread (a reload reads the NF's own files, not the data) */
+		fprintf(out, "%s: '%s' takes no data after its line\n", ctx->nf->name, argv[0]);
+		return -EINVAL;
+	}
 	if (strcmp(argv[0], "help") == 0) {
 		help(ctx, out);
 		return 0;

@@ -8,7 +8,8 @@ allow action "pair". Role 2 is netvm-l3fwd (no traffic), role 3 a raw NF
 the test drives by hand (nvtest.rawnf, nvtest.ctl).
 
   netlib    help, stats and reload answer through netvmctl; an unknown
-            command, a missing NF and a bad option are refused with exit 1/2
+            command, a missing NF and a bad option are refused with exit 1/2;
+            netlib's own commands with data after their line (-f) are refused
   rules     `rules load` with rules that deny new web connections: the
             connection opened before goes on, a new SYN is dropped; the
             answer lists what was replaced (by-hand packet and byte counts);
@@ -114,6 +115,16 @@ def netlib_part(chk, nv, fw):
     chk.eq(rc, 2, "an id that is not a number: usage error (2)")
     rc, out, err = nv("nf", "cmd", str(fw.id))
     chk.eq(rc, 2, "no command words: usage error (2)")
+    # netlib's own commands take no data: -f with reload would not load the
+    # file sent (reload reads the NF's own files), so it is refused
+    for words in (("reload",), ("park",), ("resume",), ("stats",), ("help",)):
+        rc, out, err = nv.nf(fw.id, *words, data=b"in 0 allow all\n")
+        chk.ok(rc == 1 and f"'{words[0]}' takes no data after its line" in err,
+               f"-f FILE {words[0]}: refused, exit 1, says it takes no data",
+               f"rc={rc} {out} {err}")
+    rc, out, err = nv.nf(fw.id, "stats", data=b" \n\t\n")
+    chk.ok(rc == 0 and "commands" in out, "stats with only blanks after its line: answered",
+           f"rc={rc} {err}")
 
 
 def rules_part(chk, nv, rig, rules_file):
