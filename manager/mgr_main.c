@@ -33,7 +33,7 @@
 #include "mgr_launcher.h"
 #include "mgr_ops.h"
 
-#define MGR_DEF_CONFIG "/etc/netvm/manager.conf"
+#define MGR_DEF_CONFIG "/etc/netvm/netvm.conf"
 
 /* Milliseconds on the monotonic clock; cannot fail. */
 uint64_t

@@ -5,8 +5,10 @@ The units are configured as meson does (@bindir@: a directory of links to
 the built programs; /bin/true for one not built) and verified together;
 a unit with a relative ExecStart must fail the same verification, so a
 verifier that accepts anything is noticed. The core's ExecReload must be
-`netvmctl ... core reload` of its configuration file. Exit 77 (skipped)
-without systemd-analyze.
+`netvmctl ... core reload` of its configuration file. netvm-manager without
+-c reads the file the units default to (/etc/default/netvm's NETVM_CONFIG):
+one file for the core and the manager. Exit 77 (skipped) without
+systemd-analyze.
 """
 
 import glob
@@ -73,6 +75,17 @@ def main():
            f"{wait and wait.group(0)} {limit and limit.group(0)}")
     chk.ok(re.search(r"^ExecStart=\S*/netvm-core .*-- -c \$\{NETVM_CONFIG\}", core, re.M)
            is not None, "netvm-core: ExecStart reads NETVM_CONFIG")
+
+    with open(os.path.join(src, "netvm.default")) as f:
+        dflt = re.search(r"^#?NETVM_CONFIG=(\S+)$", f.read(), re.M)
+    mgr = env.binary("manager/netvm-manager")
+    if mgr is not None and dflt is not None:
+        r = subprocess.run([mgr, "--help"], capture_output=True, text=True, timeout=30)
+        named = re.search(r"-c, --config FILE.*\(default ([^;)\s]+)", r.stdout)
+        chk.eq(named and named.group(1), dflt.group(1),
+               "netvm-manager's default configuration is the units' NETVM_CONFIG")
+    else:
+        chk.ok(dflt is not None, "netvm.default names NETVM_CONFIG")
 
     broken = env.path("netvm-broken.service")
     with open(broken, "w") as f:
