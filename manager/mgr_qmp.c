@@ -34,6 +34,7 @@ void
 mgr_qmp_init(struct mgr_qmp *q)
 {
 	q->fd = -1;
+	q->id = 0;
 	q->len = 0;
 }
 
@@ -168,10 +169,32 @@ qmp_send(struct mgr_qmp *q, const char *text, int fd, uint64_t deadline_ms)
 	return 0;
 }
 
+/* Whose answer QMP object @o is, the command of id @id being out: 1 this
+ * command's (or an event, or an answer without an id: a QEMU that does not
+ * echo ids), 0 an earlier command's, -EPROTO one never sent. */
+static int
+qmp_answer_id(struct json_object *o, int64_t id)
+{
+	struct json_object *v;
+	int64_t got;
+
+	if (!json_object_object_get_ex(o, "id", &v))
+		return 1;
+	if (!json_object_is_type(v, json_type_int))
+		return -EPROTO;
+	got = json_object_get_int64(v);
+	if (got == id)
+		return 1;
+	return got > 0 && got < id ? 0 : -EPROTO;
+}
+
 /*
  * Send command @cmd ({"execute": ..., "arguments": ...}; not consumed) with
  * @fd attached when >= 0, and wait at most @timeout_ms for its answer;
- * events meanwhile are skipped. Returns 0 with the "return" value in *@ret
+ * events meanwhile are skipped. The command carries the connection's next
+ * "id", which QEMU echoes in its answer: an answer with the id of an earlier
+ * command (a late one, after that command timed out) is skipped too, one with
+ * any other id is -EPROTO. Returns 0 with the "return" value in *@ret
  * when @ret is not NULL (the caller puts it), or a negative errno with a
  * message: -EIO when QEMU answered an error (its "desc"), -ETIMEDOUT,
  * -ECONNRESET, -EPROTO.
@@ -184,14 +207,18 @@ mgr_qmp_cmd(struct mgr_qmp *q, struct json_object *cmd, int fd, int timeout_ms,
 	const char *name = json_object_get_string(json_object_object_get(cmd, "execute"));
 	struct json_object *o, *v, *d;
 	char line[4096];
+	int64_t id;
 	int r;
 
 	if (ret != NULL)
 		*ret = NULL;
 	if (name == NULL)
 		name = "(no execute)";
+	id = ++q->id;
+	json_object_object_add(cmd, "id", json_object_new_int64(id));
 	r = snprintf(line, sizeof(line), "%s\n",
 		     json_object_to_json_string_ext(cmd, JSON_C_TO_STRING_PLAIN));
+	json_object_object_del(cmd, "id");
 	if (r < 0 || (size_t)r >= sizeof(line)) {
 		snprintf(err, errlen, "QMP: command %s longer than %zu bytes", name,
 			 sizeof(line) - 1);
@@ -211,6 +238,18 @@ mgr_qmp_cmd(struct mgr_qmp *q, struct json_object *cmd, int fd, int timeout_ms,
 		r = qmp_read(q, deadline, &o, err, errlen);
 		if (r < 0)
 			return r;
+		r = qmp_answer_id(o, id);
+		if (r < 0) {
+			snprintf(err, errlen, "QMP %s: an answer to another command (id %.40s)", name,
+				 json_object_to_json_string_ext(json_object_object_get(o, "id"),
+								JSON_C_TO_STRING_PLAIN));
+			json_object_put(o);
+			return r;
+		}
+		if (r == 0) {
+			json_object_put(o); /* a late answer to an earlier command */
+			continue;
+		}
 		if (json_object_object_get_ex(o, "return", &v)) {
 			if (ret != NULL)
 				*ret = json_object_get(v);

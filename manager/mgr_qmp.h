@@ -18,6 +18,7 @@ struct json_object;
 
 struct mgr_qmp {
 	int fd;
+	unsigned int id; /* of the last command sent, echoed in its answer */
 	size_t len;
 	char buf[MGR_QMP_BUF];
 };

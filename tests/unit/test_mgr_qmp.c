@@ -153,7 +153,7 @@ test_answer_and_events(void **state)
 		"{\"return\": {\"fd\": 7, \"fdset-id\": 0}}\n");
 	assert_int_equal(mgr_qmp_exec(&q, "add-fd", NULL, -1, 1000, &ret, err, sizeof(err)), 0);
 	qemu_reads(g, line, sizeof(line));
-	assert_string_equal(line, "{\"execute\":\"add-fd\"}");
+	assert_string_equal(line, "{\"execute\":\"add-fd\",\"id\":1}");
 	assert_true(json_object_object_get_ex(ret, "fd", &v));
 	assert_int_equal(json_object_get_int(v), 7);
 	json_object_put(ret);
@@ -405,6 +405,43 @@ test_closed_and_silent(void **state)
 	assert_int_equal(fd_count(), fds);
 }
 
+/* A late answer to a command that timed out is not the next command's: each
+ * command carries an id QEMU echoes; an earlier one's answer is skipped, one
+ * with an id never sent is an error. */
+static void
+test_late_answer(void **state)
+{
+	struct mgr_qmp q;
+	char err[MGR_ERR_LEN], line[256];
+	int fds = fd_count(), g = qemu_pair(&q);
+
+	(void)state;
+	assert_int_equal(mgr_qmp_exec(&q, "query-migrate", NULL, -1, 100, NULL, err, sizeof(err)),
+			 -ETIMEDOUT);
+	qemu_reads(g, line, sizeof(line));
+	assert_string_equal(line, "{\"execute\":\"query-migrate\",\"id\":1}");
+	SAYS(g, "{\"return\": {\"status\": \"completed\"}, \"id\": 1}\n"
+		"{\"return\": {\"status\": \"postmigrate\"}, \"id\": 2}\n");
+	assert_int_equal(mgr_qmp_status(&q, 1000, line, sizeof(line), err, sizeof(err)), 0);
+	assert_string_equal(line, "postmigrate");
+	qemu_reads(g, line, sizeof(line));
+	assert_string_equal(line, "{\"execute\":\"query-status\",\"id\":2}");
+	/* an error answer of an earlier command is skipped too */
+	SAYS(g, "{\"error\": {\"desc\": \"late\"}, \"id\": 2}\n"
+		"{\"return\": {}, \"id\": 3}\n");
+	assert_int_equal(mgr_qmp_exec(&q, "cont", NULL, -1, 1000, NULL, err, sizeof(err)), 0);
+	/* an id never sent, or not a number: an error */
+	SAYS(g, "{\"return\": {\"status\": \"running\"}, \"id\": 99}\n");
+	assert_int_equal(mgr_qmp_status(&q, 1000, line, sizeof(line), err, sizeof(err)), -EPROTO);
+	assert_string_equal(err, "QMP query-status: an answer to another command (id 99)");
+	SAYS(g, "{\"return\": {}, \"id\": \"5\"}\n");
+	assert_int_equal(mgr_qmp_exec(&q, "cont", NULL, -1, 1000, NULL, err, sizeof(err)), -EPROTO);
+	assert_string_equal(err, "QMP cont: an answer to another command (id \"5\")");
+	mgr_qmp_close(&q);
+	close(g);
+	assert_int_equal(fd_count(), fds);
+}
+
 static void
 test_wait_deleted(void **state)
 {
@@ -572,7 +609,7 @@ test_connect(void **state)
 	(void)state;
 	assert_int_equal(connect_to("{\"QMP\": {\"version\": {}, \"capabilities\": []}}\n",
 				    "{\"return\": {}}\n", err, sizeof(err), got), 0);
-	assert_string_equal(got, "{\"execute\":\"qmp_capabilities\"}");
+	assert_string_equal(got, "{\"execute\":\"qmp_capabilities\",\"id\":1}");
 	/* a greeting that is not QMP's */
 	assert_int_equal(connect_to("{\"hello\": 1}\n", NULL, err, sizeof(err), NULL), -EPROTO);
 	assert_non_null(strstr(err, "did not greet as QMP"));
@@ -614,6 +651,7 @@ main(void)
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_closed_and_silent),
+		cmocka_unit_test(test_late_answer),
 		cmocka_unit_test(test_wait_deleted),
 		cmocka_unit_test(test_fd_passing),
 		cmocka_unit_test(test_never_reads),
