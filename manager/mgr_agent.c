@@ -33,6 +33,14 @@ static const char *const agent_verbs[] = {
 	[MGR_AGENT_ERROR] = "error",
 };
 
+/* The word of answer verb @v ("?" for none); cannot fail. */
+const char *
+mgr_agent_verb_name(enum mgr_agent_verb v)
+{
+	return (unsigned int)v < sizeof(agent_verbs) / sizeof(agent_verbs[0]) ? agent_verbs[v] :
+	       "?";
+}
+
 /* A decimal number of at most 10 digits that fits in 32 bits, ending at
  * a space or the end of @s; 0 with *v and *end, or -EPROTO. */
 static int

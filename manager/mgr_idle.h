@@ -73,6 +73,7 @@ struct mgr_agent {
 };
 
 int mgr_agent_parse(const char *line, struct mgr_agent_answer *a);
+const char *mgr_agent_verb_name(enum mgr_agent_verb v);
 void mgr_agent_init(struct mgr_agent *ag);
 int mgr_agent_connect(struct mgr_agent *ag, const char *path, char *err, size_t errlen);
 int mgr_agent_send(struct mgr_agent *ag, const char *verb, const char *args, char *err,

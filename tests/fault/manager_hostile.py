@@ -29,6 +29,8 @@ guest would stall it):
                long      a 100000-byte line
                nul       a NUL byte in the line
                json      a JSON object instead of the line protocol
+               wrongverb "started SEQ PID", a well-formed answer no status
+                         request has
                unasked   a second line nobody asked for
                deaf      the agent stops reading its port and answers each
                          request it peeks at: once the socket takes no
@@ -152,6 +154,8 @@ def status(c, seq):
         c.sendall(b"running %d\x0042\n" % seq)
     elif m == "json":
         c.sendall(b'{"verb": "running", "seq": %d, "pid": 42}\n' % seq)
+    elif m == "wrongverb":
+        c.sendall(b"started %d 42\n" % seq)
     elif m == "unasked":
         c.sendall(b"running %d 42\nexited %d 0\n" % (seq, seq))
     elif m == "deaf":
@@ -427,6 +431,7 @@ def main():
                          ("long", "an answer longer than 160 bytes"),
                          ("nul", "a NUL byte in the line"),
                          ("json", "garbage answer"),
+                         ("wrongverb", "agent: answered status with started"),
                          ("unasked", "output nobody asked for"),
                          ("deaf", "agent: the guest did not read the 'status' request "
                           f"within {TIMEOUT_MS} ms")):
