@@ -57,7 +57,8 @@ struct mgr_ivs {
 	int listen_fd;
 	int conn_fd;
 	int stop_fd;      /* eventfd: wakes the thread, to stop (stopping) or for a request */
-	int notify[2];    /* pipe: one enum mgr_ivs_event byte per event */
+	int notify[2];    /* pipe: one enum mgr_ivs_event byte per event (refusals:
+			   * one byte until the loop takes their count) */
 	int64_t peer_id;
 	int shm_fd;
 	int doorbell_fd;
@@ -72,6 +73,7 @@ struct mgr_ivs {
 	bool successor_ok;    /* one more peer may connect: the destination */
 	int next_fd;          /* the destination's connection, greeted, or -1 */
 	int request;          /* MGR_IVS_REQ_*, 0 when none is pending */
+	unsigned long refused; /* peers refused that the loop has not counted yet */
 };
 
 enum { MGR_IVS_REQ_HANDOVER = 1, MGR_IVS_REQ_CANCEL = 2 };
@@ -80,6 +82,7 @@ void mgr_ivs_init(struct mgr_ivs *s);
 int mgr_ivs_start(struct mgr_ivs *s, const char *path, int64_t peer_id, int shm_fd,
 		  int doorbell_fd, gid_t gid, char *err, size_t errlen);
 int mgr_ivs_event(struct mgr_ivs *s);
+unsigned long mgr_ivs_refused(struct mgr_ivs *s);
 void mgr_ivs_stop(struct mgr_ivs *s);
 void mgr_ivs_allow_successor(struct mgr_ivs *s);
 void mgr_ivs_handover(struct mgr_ivs *s, bool commit);

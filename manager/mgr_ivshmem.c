@@ -14,6 +14,10 @@
  * starts, and a launcher (libvirt) may block the main loop until QEMU has
  * started. The thread serves one peer in its lifetime and refuses others;
  * it tells the main loop what happened through a pipe, one byte per event.
+ * Refusals are counted, and only the first one not yet taken by the loop
+ * (mgr_ivs_refused()) writes a byte: peers that connect without end can
+ * neither flood the log nor fill the pipe, which would lose the events
+ * that follow (the VM's own QEMU disconnecting).
  *
  * A live migration (mgr_migrate.c) lets one more peer in: the destination
  * QEMU gets the same greeting (same peer id, same private region, same
@@ -93,7 +97,8 @@ mgr_ivs_accept(struct mgr_ivs *s)
 	}
 	if (s->served) {
 		close(fd);
-		mgr_ivs_notify(s, MGR_IVS_REFUSED);
+		if (s->refused++ == 0)
+			mgr_ivs_notify(s, MGR_IVS_REFUSED);
 		return;
 	}
 	s->served = true;
@@ -259,6 +264,20 @@ mgr_ivs_event(struct mgr_ivs *s)
 		n = read(s->notify[0], &c, 1);
 	while (n < 0 && errno == EINTR);
 	return n == 1 ? (int)c : -EAGAIN;
+}
+
+/* How many peers were refused since the last call (the count that came
+ * with an MGR_IVS_REFUSED event), 0 when none; cannot fail. */
+unsigned long
+mgr_ivs_refused(struct mgr_ivs *s)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->refused;
+	s->refused = 0;
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 /* Stop the thread, close the connection and the socket, remove its file;

@@ -496,6 +496,7 @@ mgr_vm_down(struct mgr_vm *vm, const char *why)
 void
 mgr_vm_event(struct mgr_vm *vm, enum mgr_tag_kind kind)
 {
+	unsigned long n;
 	int ev;
 
 	if (kind == MGR_TAG_CORE) {
@@ -512,8 +513,10 @@ mgr_vm_event(struct mgr_vm *vm, enum mgr_tag_kind kind)
 				vm->cfg->name, (int)vm->pid, vm->att.nf_id);
 			break;
 		case MGR_IVS_REFUSED:
-			mgr_log("vm %s: refused a second connection to %s (one QEMU per VM)",
-				vm->cfg->name, vm->sock_path);
+			n = mgr_ivs_refused(&vm->ivs);
+			if (n > 0)
+				mgr_log("vm %s: refused %lu connection%s to %s (one QEMU per VM)",
+					vm->cfg->name, n, n > 1 ? "s" : "", vm->sock_path);
 			break;
 		case MGR_IVS_FAILED:
 			mgr_vm_down(vm, "the ivshmem handshake with QEMU failed");

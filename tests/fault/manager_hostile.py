@@ -48,15 +48,24 @@ guest would stall it):
   slow stop  status answered 1.5 s late, so a check is often outstanding:
              nf stop still stops the NF cleanly (the VM retired, not
              replaced)
+  chardev    the test connects to v1's chardev socket as its QEMU (v1 runs once
+             the test marks its NF live); while nf start holds the manager's
+             loop (the agent answers 'run' 10 s late) it connects to that
+             socket 70000 times more, then closes its QEMU connection: each
+             refused connection is counted, not logged one by one, and the
+             close is not lost behind them: v1 goes down for it
   stop       SIGTERM: the manager exits 0
 
 Needs root and hugepages.
 """
 
 import json
+import mmap
 import os
 import re
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -207,6 +216,8 @@ def agent(path):
             if verb == "ping":
                 c.sendall(b"pong %d\n" % seq)
             elif verb == "run":
+                if mode() == "slowrun":  # holds the manager's loop in nf start
+                    time.sleep(10)
                 c.sendall(b"started %d 42\n" % seq)
                 if mode() == "dies":
                     time.sleep(0.3)
@@ -363,6 +374,59 @@ def hostile_status(env, chk, mgr, core, modefile, mode, expect):
     chk.ok(ok, f"{mode}: vm list answers", why)
 
 
+def chardev_flood(chk, mgr, state, modefile):
+    """v1's chardev: the test as its QEMU, then 70000 refused peers while the
+    manager's loop waits on an agent; then the QEMU connection closes."""
+    path = os.path.join(state, "v1.sock")
+    qemu = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    qemu.connect(path)
+    keep = []
+    for _ in range(4):
+        data, fds, _, _ = socket.recv_fds(qemu, 8, 1)
+        if struct.unpack("<q", data)[0] == -1 and fds:
+            m = mmap.mmap(fds[0], os.fstat(fds[0]).st_size)
+            struct.pack_into("<I", m, 320, 1)  # its NF is live
+            keep.append(m)
+        keep.extend(fds)
+    deadline = time.monotonic() + 20
+    while mgr.vm("v1").get("state") != "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    chk.eq(mgr.vm("v1").get("state"), "running", "chardev: v1 runs")
+    set_mode(modefile, "good")
+    ok, vm = wait_idle(mgr, lambda v, p: v.get("state") == "idle", 30)
+    chk.ok(ok, "chardev: idle0 idle", str(vm))
+    log_len = len(mgr.stdout())
+    set_mode(modefile, "slowrun")
+    nf = subprocess.Popen([mgr.ctl, "-s", mgr.sock, "-t", "60", "nf", "start", "--role",
+                           str(mgrtest.ROLE), "--", "fake-nf"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    t0, n = time.monotonic(), 0
+    while n < 70000 and time.monotonic() - t0 < 30:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(path)
+        n += 1
+    print(f"  {n} refused peers in {time.monotonic() - t0:.1f} s", flush=True)
+    qemu.close()
+    nf.wait(60)
+    set_mode(modefile, "good")
+    deadline = time.monotonic() + 15
+    while mgr.vm("v1").get("state") == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    log = mgr.stdout()[log_len:]
+    chk.ok("vm v1: down: QEMU closed its chardev connection" in log,
+           "chardev: v1 went down for its closed chardev connection",
+           str(mgr.vm("v1")) + " " + log[-800:])
+    lines = [ln for ln in log.splitlines() if "vm v1: refused" in ln]
+    refused = sum(int(m.group(1)) for m in
+                  (re.search(r"refused (\d+) connection", ln) for ln in lines) if m)
+    chk.ok(0 < len(lines) < n // 100 and refused == n,
+           f"chardev: {n} refused connections counted in {len(lines)} log line(s)",
+           f"{refused} counted: " + "\n".join(lines[:5]))
+    for m in keep:
+        m.close() if isinstance(m, mmap.mmap) else os.close(m)
+
+
 def main():
     env = nvenv.setup("manager_hostile", 300, __doc__)
     chk = check.Checker("manager_hostile")
@@ -469,6 +533,9 @@ def main():
                "slow: nf stop retires idle0 (not replaced)", f"rc {rc}: {out}; {pool2}")
         chk.ok(nf not in attached(core), f"slow: nf id {nf} no longer attached")
         set_mode(modefile, "good")
+
+    chk.section("chardev: refused peers flood v1's socket while the loop is held up")
+    chardev_flood(chk, mgr, state, modefile)
 
     chk.section("stop")
     chk.ok(mgr.alive(), "the manager still runs", mgr.tail())
