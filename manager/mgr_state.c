@@ -61,6 +61,10 @@ mgr_mkdir_p(const char *path)
 /*
  * Create the state directory of @c (and its parents) if missing, mode 0755
  * so QEMU running as another user (libvirt) can reach the sockets in it.
+ * An existing one must be this process's user's and writable by it only:
+ * whoever else may write to it could put their own socket where the
+ * manager connects to a QEMU's QMP or agent socket (and hand it the core's
+ * pool with add-fd), or their pidfiles and links where it writes.
  * Returns 0 or a negative errno with a message in @err.
  */
 int
@@ -73,10 +77,26 @@ mgr_state_dir_open(const struct mgr_cfg *c, char *err, size_t errlen)
 		r = -errno;
 	else if (r == 0 && !S_ISDIR(st.st_mode))
 		r = -ENOTDIR;
-	if (r < 0)
+	if (r < 0) {
 		snprintf(err, errlen, "state directory %s: %s (manager.state_dir)", c->state_dir,
 			 strerror(-r));
-	return r;
+		return r;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen, "state directory %s: owned by uid %u, not by this manager's "
+			 "user (uid %u): give it to that user or choose another "
+			 "(manager.state_dir)", c->state_dir, (unsigned int)st.st_uid,
+			 (unsigned int)geteuid());
+		return -EPERM;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "state directory %s: writable by group or others (mode "
+			 "%04o): they could replace its sockets; chmod go-w it or choose "
+			 "another (manager.state_dir)", c->state_dir,
+			 (unsigned int)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
 }
 
 /* Write @text to @path (replaced atomically). Returns 0 or a negative errno. */

@@ -14,7 +14,9 @@ configuration in the work directory with relative paths:
              idle VM's pid is in <state_dir>/idle<N>.idle-pid (no idle<N>.pid)
   state dir  manager.state_dir (and its missing parent) created mode 0755
              whatever the umask; its name holds a comma (doubled in QEMU's
-             options, as it is in -serial file:, which QEMU takes whole)
+             options, as it is in -serial file:, which QEMU takes whole); an
+             existing one writable by group or others (modes 1777, 0775) or
+             owned by another user is refused before anything is put in it
   control    a request line of more than 2047 bytes with its line break is refused
              whole ('vm stop v3' cut short would stop v3), as is one with a NUL
              byte after 'vm stop v3'; 'vm stop' with v3 on the next line is
@@ -362,6 +364,31 @@ def main():
            f"manager.qemu: '{env.path('bin/nothere')}' is not an executable file" in r.stderr,
            "qemu = \"bin/nothere\": the warning names the configuration's directory",
            f"rc {r.returncode}: {r.stderr}")
+
+    chk.section("state dir: one that others may write to, or another user's, is refused")
+    with open(conf) as f:
+        text = f.read()
+    os.mkdir(env.path("open"))
+    for mode_, uid, why in ((0o1777, 0, "writable by group or others (mode 1777)"),
+                            (0o775, 0, "writable by group or others (mode 0775)"),
+                            (0o755, 65534, "owned by uid 65534, not by this manager's "
+                             f"user (uid {os.geteuid()})")):
+        os.chmod(env.path("open"), mode_)
+        os.chown(env.path("open"), uid, -1)
+        with open(env.path("open.conf"), "w") as f:
+            f.write(text.replace('state_dir = "st/v,ms"', 'state_dir = "open"'))
+        p = subprocess.Popen([mgr_bin, "-c", env.path("open.conf")], cwd="/", text=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            _, err = p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:  # it runs: stopped as an operator would
+            p.send_signal(signal.SIGTERM)
+            _, err = p.communicate(timeout=30)
+        chk.ok(p.returncode == 1 and f"state directory {env.path('open')}: {why}" in err
+               and os.listdir(env.path("open")) == [],
+               f"state_dir mode {mode_:o}, uid {uid}: refused, nothing created in it",
+               f"rc {p.returncode}: {err[-600:]}")
+    os.chown(env.path("open"), 0, -1)
 
     chk.section("start: each VM's QEMU is the stand-in, the manager's cwd /")
     mgr = Manager(env, conf, env.path("st/v,ms"), env.path("manager.sock"))
