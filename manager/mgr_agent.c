@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,12 +34,29 @@ static const char *const agent_verbs[] = {
 	[MGR_AGENT_ERROR] = "error",
 };
 
-/* The word of answer verb @v ("?" for none); cannot fail. */
-const char *
-mgr_agent_verb_name(enum mgr_agent_verb v)
+/* Which answers each request gets besides "error" (guest.md §5b). */
+static const struct {
+	const char *request;
+	unsigned int answers; /* bit (1 << enum mgr_agent_verb) */
+} agent_answers[] = {
+	{ "ping", 1u << MGR_AGENT_PONG },
+	{ "clock", 1u << MGR_AGENT_PONG },
+	{ "run", 1u << MGR_AGENT_STARTED },
+	{ "stop", 1u << MGR_AGENT_STOPPED },
+	{ "status", 1u << MGR_AGENT_RUNNING | 1u << MGR_AGENT_EXITED | 1u << MGR_AGENT_NONE },
+};
+
+/* Whether an answer of verb @v fits request @request (one not in the table
+ * takes any); cannot fail. */
+static bool
+agent_fits(const char *request, enum mgr_agent_verb v)
 {
-	return (unsigned int)v < sizeof(agent_verbs) / sizeof(agent_verbs[0]) ? agent_verbs[v] :
-	       "?";
+	size_t i;
+
+	for (i = 0; i < sizeof(agent_answers) / sizeof(agent_answers[0]); i++)
+		if (strcmp(agent_answers[i].request, request) == 0)
+			return (agent_answers[i].answers & 1u << v) != 0;
+	return true;
 }
 
 /* A decimal number of at most 10 digits that fits in 32 bits, ending at
@@ -111,6 +129,7 @@ mgr_agent_init(struct mgr_agent *ag)
 	ag->len = 0;
 	ag->seq = 0;
 	ag->out_len = 0;
+	ag->asked[0] = '\0';
 }
 
 /* Close @ag's connection; safe when closed; cannot fail. */
@@ -197,6 +216,7 @@ mgr_agent_send(struct mgr_agent *ag, const char *verb, const char *args, char *e
 		return -E2BIG;
 	}
 	len = (size_t)n;
+	snprintf(ag->asked, sizeof(ag->asked), "%s", verb);
 	n = agent_flush(ag, err, errlen);
 	if (n < 0)
 		return n;
@@ -344,8 +364,8 @@ mgr_agent_ask(struct mgr_agent *ag, const char *verb, const char *args, char *er
  * The answer to the last request (mgr_agent_ask()), waiting at most
  * @timeout_ms (0: only what is there). Returns 1 with @a, 0 when no whole
  * line came in time, or a negative errno with a message in @err: -EPROTO
- * (garbage, an answer with another sequence number), -ECONNRESET,
- * -EREMOTEIO (an "error" answer, its text).
+ * (garbage, an answer with another sequence number, or of a verb the
+ * request never gets), -ECONNRESET, -EREMOTEIO (an "error" answer, its text).
  */
 int
 mgr_agent_reply(struct mgr_agent *ag, int timeout_ms, struct mgr_agent_answer *a, char *err,
@@ -362,6 +382,11 @@ mgr_agent_reply(struct mgr_agent *ag, int timeout_ms, struct mgr_agent_answer *a
 	if (a->verb == MGR_AGENT_ERROR) {
 		snprintf(err, errlen, "agent: %s", a->text);
 		return -EREMOTEIO;
+	}
+	if (!agent_fits(ag->asked, a->verb)) {
+		snprintf(err, errlen, "agent: answered %s with %s", ag->asked,
+			 agent_verbs[a->verb]);
+		return -EPROTO;
 	}
 	return 1;
 }

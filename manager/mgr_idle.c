@@ -339,19 +339,6 @@ idle_core_gone(const struct mgr_idle_vm *v)
 	return v->att.sock >= 0 && poll(&p, 1, 0) > 0 && p.revents != 0;
 }
 
-/* Whether @a is an answer to "status" (running, exited or none): 1, or
- * -EPROTO with a message in @err. */
-static int
-idle_status_answer(const struct mgr_agent_answer *a, char *err, size_t errlen)
-{
-	if (a->verb == MGR_AGENT_RUNNING || a->verb == MGR_AGENT_EXITED ||
-	    a->verb == MGR_AGENT_NONE)
-		return 1;
-	snprintf(err, errlen, "agent: answered status with %s, not running, exited or none",
-		 mgr_agent_verb_name(a->verb));
-	return -EPROTO;
-}
-
 /*
  * A busy VM: is its NF still running, its core attachment still there? The
  * agent's answer to "status" is read at the ticks after the request (at
@@ -376,8 +363,6 @@ idle_tick_busy(struct mgr_idle_vm *v, uint64_t now)
 					  sizeof(err));
 			r = -ETIMEDOUT;
 		}
-		if (r == 1)
-			r = idle_status_answer(&a, err, sizeof(err));
 		if (r < 0) {
 			snprintf(why, sizeof(why), "while it ran nf id %u: %s", v->att.nf_id, err);
 			mgr_idle_destroy(v, why);
@@ -429,8 +414,6 @@ idle_status_settle(struct mgr_idle_vm *v, char *err, size_t errlen)
 		mgr_agent_timeout(&v->agent, "status", v->m->cfg.idle.timeout_ms, err, errlen);
 		return -ETIMEDOUT;
 	}
-	if (r == 1)
-		r = idle_status_answer(&a, err, errlen);
 	return r < 0 ? r : 0;
 }
 

@@ -70,10 +70,10 @@ struct mgr_agent {
 	 * sent as it takes them, never waited for */
 	size_t out_len;
 	char out[2 * (MGR_CFG_NF_LEN + 64)];
+	char asked[8]; /* the verb of the last request: what its answer may be */
 };
 
 int mgr_agent_parse(const char *line, struct mgr_agent_answer *a);
-const char *mgr_agent_verb_name(enum mgr_agent_verb v);
 void mgr_agent_init(struct mgr_agent *ag);
 int mgr_agent_connect(struct mgr_agent *ag, const char *path, char *err, size_t errlen);
 int mgr_agent_send(struct mgr_agent *ag, const char *verb, const char *args, char *err,

@@ -202,6 +202,71 @@ test_request_error_answer(void **state)
 	close(g);
 }
 
+/* A well-formed answer with the request's number but of a verb that request
+ * never gets ("started" to "status", "running" to "ping") is refused; an
+ * "error" answers any request. */
+static void
+test_answer_of_another_verb(void **state)
+{
+	static const struct {
+		const char *verb, *args, *answer, *err;
+	} cases[] = {
+		{ "status", NULL, "started %u 42\n", "agent: answered status with started" },
+		{ "status", NULL, "stopped %u 0\n", "agent: answered status with stopped" },
+		{ "ping", NULL, "running %u 5\n", "agent: answered ping with running" },
+		{ "stop", NULL, "exited %u 0\n", "agent: answered stop with exited" },
+		{ "run", "2 /bin/nf", "pong %u\n", "agent: answered run with pong" },
+		{ "clock", "1700000000", "none %u\n", "agent: answered clock with none" },
+	};
+	static const struct {
+		const char *verb, *answer;
+		enum mgr_agent_verb got;
+	} good[] = {
+		{ "ping", "pong %u\n", MGR_AGENT_PONG },
+		{ "clock", "pong %u\n", MGR_AGENT_PONG },
+		{ "run", "started %u 7\n", MGR_AGENT_STARTED },
+		{ "stop", "stopped %u 0\n", MGR_AGENT_STOPPED },
+		{ "status", "running %u 7\n", MGR_AGENT_RUNNING },
+		{ "status", "exited %u 1\n", MGR_AGENT_EXITED },
+		{ "status", "none %u\n", MGR_AGENT_NONE },
+	};
+	struct mgr_agent_answer a;
+	struct mgr_agent ag;
+	char err[MGR_ERR_LEN], line[64], req[256];
+	unsigned int i;
+	int g;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		g = guest_pair(&ag);
+		assert_int_equal(mgr_agent_ask(&ag, cases[i].verb, cases[i].args, err,
+					       sizeof(err)), 0);
+		assert_true(read(g, req, sizeof(req)) > 0);
+		snprintf(line, sizeof(line), cases[i].answer, ag.seq);
+		guest_says(g, line);
+		assert_int_equal(mgr_agent_reply(&ag, 1000, &a, err, sizeof(err)), -EPROTO);
+		assert_string_equal(err, cases[i].err);
+		mgr_agent_close(&ag);
+		close(g);
+	}
+	g = guest_pair(&ag);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(mgr_agent_ask(&ag, good[i].verb, NULL, err, sizeof(err)), 0);
+		assert_true(read(g, req, sizeof(req)) > 0);
+		snprintf(line, sizeof(line), good[i].answer, ag.seq);
+		guest_says(g, line);
+		assert_int_equal(mgr_agent_reply(&ag, 1000, &a, err, sizeof(err)), 1);
+		assert_int_equal(a.verb, good[i].got);
+	}
+	assert_int_equal(mgr_agent_ask(&ag, "status", NULL, err, sizeof(err)), 0);
+	snprintf(line, sizeof(line), "error %u unknown request\n", ag.seq);
+	guest_says(g, line);
+	assert_int_equal(mgr_agent_reply(&ag, 1000, &a, err, sizeof(err)), -EREMOTEIO);
+	assert_string_equal(err, "agent: unknown request");
+	mgr_agent_close(&ag);
+	close(g);
+}
+
 /* A guest flooding its port while it boots: each call reads a bounded number
  * of lines, so the pong after the flood takes many calls, and a closed port
  * ends it. */
@@ -308,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_parse_hostile),
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_request_error_answer),
+		cmocka_unit_test(test_answer_of_another_verb),
 		cmocka_unit_test(test_pong_flood),
 		cmocka_unit_test(test_guest_never_reads),
 	};
