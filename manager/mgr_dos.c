@@ -687,6 +687,15 @@ mgr_dos_tick(struct mgr *m, struct json_object *stats, uint64_t now)
 				(unsigned long long)(d->restart_ms - now));
 		else
 			dos_log(d, "%s went down (%s): started again", d->filter.name, err);
+	} else if (d->filter.state == MGR_UNIT_STARTING && d->filter.nf_id < 0 &&
+		   now - d->filter.started_ms > (uint64_t)m->cfg.boot_s * 1000) {
+		/* one that never attaches (hung at start) would hold the
+		 * mitigation without a filter until the attack ends */
+		d->meth->stop(&d->filter);
+		d->filter.state = MGR_UNIT_STOPPED;
+		d->restart_ms = d->filter.started_ms + m->cfg.backoff_ms;
+		dos_log(d, "%s not live after %u s (manager.boot_timeout_s): stopped, started "
+			"again", d->filter.name, m->cfg.boot_s);
 	}
 	if (d->filter.state == MGR_UNIT_STOPPED && now < d->restart_ms)
 		return;

@@ -22,6 +22,10 @@ lasts until the core's lists are cleared by hand.
               runs cannot be loaded into it, tick after tick; the refusal is
               logged once and each counted, the chain keeps the filter, and
               when the mitigation ends the failing step is said once more
+  stuck       a third manager (boot_timeout_s = 2) whose filter never
+              attaches (a script that sleeps): it is stopped after 2 s and
+              started again, the log says so, the chain never gets the
+              filter's role; the mitigation ends as usual
 """
 
 import os
@@ -51,6 +55,7 @@ for a in "$@"; do
 done
 exec {bridge} "${{args[@]}}" -- --next
 """
+STUCK_FILTER = "#!/bin/sh\nexec sleep 600\n"
 
 
 def case_unwritable(env, chk, rig, mgr, attack):
@@ -164,6 +169,48 @@ def case_refused(env, chk, rig, attack):
     return attack
 
 
+def gone(pid):
+    """True once process @pid no longer exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def case_stuck(env, chk, rig, attack):
+    chk.section("stuck: a filter that never attaches is stopped after boot_timeout_s, restarted")
+    stuck = env.path("stuck-filter")
+    with open(stuck, "w") as f:
+        f.write(STUCK_FILTER)
+    os.chmod(stuck, 0o755)
+    mgr = opslib.manager(env, chk, rig.core, f"""dos = {{ src_pps = 500; hold_ms = 600000;
+  chain = "web"; filter_role = 9; filter = "{stuck}"; }};
+""", "boot_timeout_s = 2; restart_backoff_ms = 10;")
+    d, attack = flood_until(rig, mgr, ATTACKER, attack, lambda d: d.get("filter_pid"))
+    first = d.get("filter_pid")
+    if not chk.ok(first is not None, "the source is listed, the filter started", str(d)):
+        return attack
+    d = dostest.dos_state(mgr, lambda d: d.get("filter_pid") not in (None, first), 15)
+    second = d.get("filter_pid")
+    chk.ok(second not in (None, first), "a new filter process is started",
+           f"{first} -> {second}")
+    chk.ok(gone(first), f"the first one (pid {first}) was stopped")
+    said = [x for x in mgr.stdout().splitlines() if "not live after 2 s" in x]
+    chk.ok(len(said) >= 1 and "dos-filter not live after 2 s (manager.boot_timeout_s): "
+           "stopped, started again" in said[0], "the log says why", mgr.tail(6))
+    chk.eq(dostest.chain_roles(env, rig.core, "web"), "1", "the chain never gets role 9")
+    rc, out = dostest.netvmctl_core(env, rig.core, "dos", "clear")
+    chk.ok(rc == 0, "netvmctl dos clear: the mitigation ends", out)
+    d = dostest.dos_state(mgr, lambda d: d.get("ends") == 1)
+    chk.eq(d.get("ends"), 1, "the mitigation ends")
+    rc = mgr.stop(timeout=20)
+    chk.eq(rc, 0, "netvm-manager exits 0")
+    chk.ok(all(gone(p) for p in (first, second) if p is not None),
+           "no filter process is left", f"{first} {second}")
+    return attack
+
+
 def main():
     env = nvenv.setup("dos_faults", timeout=170, description=__doc__)
     chk = check.Checker("dos_faults")
@@ -182,7 +229,8 @@ def main():
     case_deleted(env, chk, rig, mgr)
     rc = mgr.stop(timeout=20)
     chk.eq(rc, 0, "netvm-manager exits 0")
-    case_refused(env, chk, rig, attack)
+    attack = case_refused(env, chk, rig, attack)
+    case_stuck(env, chk, rig, attack)
 
     rc, _ = nf.stop_counters()
     chk.eq(rc, 0, "the victim NF exits 0")
