@@ -277,10 +277,10 @@ ctl_show_metrics(struct json_object *reply, FILE *f)
 				if (!json_object_is_type(val, json_type_int))
 					continue;
 				if (!any)
-					head(f, "netvm_nf_counter", "untyped",
+					head(f, "netvm_nf_published", "untyped",
 					     "A counter the NF publishes (its stats command; docs/control.md).");
 				any = true;
-				fputs("netvm_nf_counter{", f);
+				fputs("netvm_nf_published{", f);
 				nf_labels(f, stats, vms, strtol(id, NULL, 10));
 				label(f, "counter", name, false);
 				fprintf(f, "} %" PRId64 "\n", json_object_get_int64(val));

@@ -20,7 +20,8 @@ PACKAGES="dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config gcc
 	libnuma-dev libconfig-dev libcmocka-dev libpcap-dev python3 python3-scapy
 	iperf3 iproute2 iputils-ping ethtool tcpdump gnuplot-nox traceroute curl systemd
 	valgrind linux-perf gdb strace
-	libjson-c-dev libssl-dev openssl libvirt-dev libvirt-daemon-system libvirt-clients qemu-system-x86"
+	libjson-c-dev libssl-dev openssl libvirt-dev libvirt-daemon-system libvirt-clients qemu-system-x86
+	prometheus python3-prometheus-client"
 
 HUGEPAGES=${NETVM_HUGEPAGES:-1024}
 HP_DIR=/sys/kernel/mm/hugepages/hugepages-2048kB
