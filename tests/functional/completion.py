@@ -5,8 +5,17 @@ Sources packaging/bash-completion/netvmctl in bash, sets COMP_WORDS and
 COMP_CWORD as bash does for a command line, calls the completion function
 and compares COMPREPLY. VM names come from a stand-in netvmctl that answers
 `--json vm list` as the manager does; the real netvmctl's --help must name
-every subcommand the completion offers. Needs bash; no root.
+every subcommand the completion offers, and the completion must offer
+exactly the commands and options its --help lists. netvmctl takes its
+options before the command only (after it, or after --, a word is the
+command's): the completion offers them there, and a command's own options
+(vm migrate's --to, nf move's --state, nf start's --role and --queues
+before its --) only where that command takes them. A value given as
+--socket=PATH comes as three words ("--socket" "=" "PATH"), as bash splits
+it. Needs bash; no root.
 """
+
+import re
 
 import os
 import shlex
@@ -44,7 +53,22 @@ CASES = [
     ("netvmctl idle ", {"list"}),
     ("netvmctl scale ", {"list"}),
     ("netvmctl vm migrate f", {"fw1"}),
-    ("netvmctl vm migrate l3fwd --t", {"--to", "--timeout"}),
+    ("netvmctl vm migrate l3fwd --t", {"--to"}),
+    ("netvmctl vm migrate --t", set()),
+    ("netvmctl vm list -", set()),
+    ("netvmctl stats --j", set()),
+    ("netvmctl vm start l3fwd --", set()),
+    ("netvmctl -- -", set()),
+    ("netvmctl -j -", {"-s", "--socket", "-c", "--core", "-f", "--file", "-t", "--timeout",
+                       "-j", "--json", "-h", "--help"}),
+    ("netvmctl --socket = /tmp/mgr.sock vm stop f", {"fw1"}),
+    ("netvmctl -t = 5 vm ", {"list", "start", "stop", "migrate", "cmd"}),
+    ("netvmctl --timeout ", set()),
+    ("netvmctl nf move 3 --s", {"--state"}),
+    ("netvmctl nf move --s", set()),
+    ("netvmctl nf start --role 1 --", {"--queues", "--"}),
+    ("netvmctl nf start --role 1 -- netvm-bridge -", set()),
+    ("netvmctl nf cmd 3 -", set()),
     ("netvmctl vm migrate l3fwd --to ", {"tcp:", "unix:"}),
     ("netvmctl nf start --r", {"--role"}),
     ("netvmctl nf counters ", {"3", "12"}),
@@ -99,6 +123,8 @@ def main():
         asked = f.read()
     chk.ok("-s /tmp/mgr.sock --json vm list" in asked,
            "VM names are asked of the manager named by -s", asked)
+    chk.ok(" = " not in asked and "-s = " not in asked,
+           "... and by --socket=PATH (not of a socket named '=')", asked)
 
     chk.section("the real netvmctl")
     ctl = env.binary("manager/netvmctl")
@@ -114,6 +140,21 @@ def main():
                     "rule list", "rule add", "rule del", "default set", "chain list",
                     "chain set", "chain del", "role list", "role name", "core reload"):
             chk.ok(cmd in usage, f"netvmctl --help names '{cmd}'")
+        opts_text = usage[usage.index("\noptions:"):]
+        head_text = usage[:usage.index("\noptions:")]
+        words = {m.group(1) for m in re.finditer(r"^  ([a-z]+)\b", head_text, re.M)}
+        got, _ = complete(env, script, fake, "netvmctl ")
+        chk.eq(got, words, "the completion offers exactly the commands --help lists")
+        opts = set()
+        for m in re.finditer(r"^  (-[a-z]), (--[a-z]+)", opts_text, re.M):
+            opts |= {m.group(1), m.group(2)}
+        got, _ = complete(env, script, fake, "netvmctl -")
+        chk.eq(got, opts, "... and exactly the options --help lists, before the command")
+        r = subprocess.run([ctl, "-s", env.path("none.sock"), "vm", "migrate", "l3fwd",
+                            "--timeout", "5"], capture_output=True, text=True, timeout=30)
+        chk.ok(r.returncode == 2 and "usage:" in r.stderr,
+               "netvmctl takes no option after the command (a usage error)",
+               f"exit {r.returncode} {r.stderr[:200]}")
         got, err = complete(env, script, ctl, "netvmctl -s /nonexistent vm start ")
         chk.eq(got, set(), "no manager: no VM names, and nothing on the terminal" +
                (f" ({err.strip()})" if err else ""))
