@@ -212,6 +212,31 @@ void mgr_migl_event(struct mgr *m, struct mgr_tag *t);
 void mgr_migl_tick(struct mgr *m, uint64_t now_ms);
 void mgr_migl_close(struct mgr *m);
 
+/* ---- mgr_lv_xml.c: the libvirt launcher's domain XML ---- */
+
+#define MGR_LV_XML_LEN 16384
+
+struct mgr_lv_xml {
+	char cmdline[MGR_CMDLINE_MAX + 1]; /* a kernel-booted guest's, set by the caller */
+	/* a disk-booted guest's files, for QEMU's firmware config (mgr_vm_fw_file()) */
+	char fw_file[MGR_CFG_MAX_FILES][MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16];
+	char buf[MGR_LV_XML_LEN]; /* the XML */
+	size_t len;
+	bool overflow;
+	const char *bad; /* the setting whose value no XML can carry, or NULL */
+};
+
+/* The real path of @c's state directory into @buf (as configured when it
+ * cannot be resolved): what a domain's mark names. Returns @buf. */
+const char *mgr_lv_state_dir(const struct mgr_cfg *c, char *buf, size_t len);
+/* The domain XML of @vm (under KVM when @kvm) into x->buf, from x->cmdline
+ * and x->fw_file. Returns 0, -EINVAL when a value holds a character no XML
+ * can carry (a control character but tab, line feed and carriage return, or
+ * bytes that are not UTF-8) or -E2BIG when it is too long, with a message in
+ * @err. */
+int mgr_lv_xml_build(const struct mgr_vm *vm, bool kvm, struct mgr_lv_xml *x, char *err,
+		     size_t errlen);
+
 /* ---- mgr_main.c: the manager ---- */
 
 #define MGR_CTL_CONNS 16     /* control connections waiting for their request line */

@@ -70,8 +70,9 @@ extern const struct mgr_launcher mgr_launcher_libvirt;
  * netvm-manager was built without it. */
 const struct mgr_launcher *mgr_launcher_get(int kind);
 
-/* Shared by the launchers (mgr_qemu.c): @s with every ',' doubled for QEMU's
- * option syntax, into @buf. */
+/* Shared by the launchers and idle VMs (mgr_lv_xml.c): @s with every ','
+ * doubled, as QEMU's option syntax wants, into @buf (cut short if @len is
+ * too small); returns @buf. */
 const char *mgr_qemu_esc(const char *s, char *buf, size_t len);
 
 /* Whether @meta, a domain's metadata element in namespace urn:netvm:manager

@@ -22,10 +22,11 @@
  * initrd or disk image. Starting libvirtd/virtlogd is the system's job, not
  * this file's.
  *
- * The domain's <metadata> holds <netvm:owner state_dir=DIR vm=NAME/> (in
- * namespace LV_NS, DIR the state directory's real path; mgr_lv_mark.c reads
- * it), and its XML is kept as <state_dir>/<name>.xml: a manager started
- * without the VM in its configuration finds that file, and destroys and
+ * The domain's XML is mgr_lv_xml.c's. Its <metadata> holds <netvm:owner
+ * state_dir=DIR vm=NAME/> (in namespace LV_NS, DIR the state directory's
+ * real path; mgr_lv_mark.c reads it), and it is kept as
+ * <state_dir>/<name>.xml: a manager started without the VM in its
+ * configuration finds that file, and destroys and
  * undefines the domain only when it is marked as that state directory's and
  * that VM's. A domain not so marked (defined by hand, by another manager, or
  * by a netvm-manager older than the mark) is left as it is, whether its VM
@@ -49,126 +50,8 @@
 #include "mgr.h"
 #include "mgr_launcher.h"
 
-#define LV_XML_LEN 16384
 #define LV_LOG_DIR "/var/log/libvirt/qemu" /* libvirt's, for qemu:///system */
 #define LV_NS "urn:netvm:manager"           /* the namespace of the domain's mark */
-
-struct lv_xml {
-	char cmdline[MGR_CMDLINE_MAX + 1];
-	/* a disk-booted guest's files, for QEMU's firmware config */
-	char fw_file[MGR_CFG_MAX_FILES][MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 16];
-	char buf[LV_XML_LEN];
-	size_t len;
-	bool overflow;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-lv_put(struct lv_xml *x, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (x->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(x->buf + x->len, sizeof(x->buf) - x->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(x->buf) - x->len)
-		x->overflow = true;
-	else
-		x->len += (size_t)n;
-}
-
-/* @s escaped for XML text and attribute values, into @buf. */
-static const char *
-lv_esc(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 7 < len; s++) {
-		switch (*s) {
-		case '&': o += (size_t)snprintf(buf + o, len - o, "&amp;"); break;
-		case '<': o += (size_t)snprintf(buf + o, len - o, "&lt;"); break;
-		case '>': o += (size_t)snprintf(buf + o, len - o, "&gt;"); break;
-		case '"': o += (size_t)snprintf(buf + o, len - o, "&quot;"); break;
-		case '\'': o += (size_t)snprintf(buf + o, len - o, "&apos;"); break;
-		default: buf[o++] = *s; break;
-		}
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-/* The real path of @c's state directory into @buf (as configured when it
- * cannot be resolved): what a domain's mark names. */
-static const char *
-lv_state_dir(const struct mgr_cfg *c, char *buf, size_t len)
-{
-	char real[PATH_MAX];
-
-	snprintf(buf, len, "%s", realpath(c->state_dir, real) != NULL ? real : c->state_dir);
-	return buf;
-}
-
-static void
-lv_build(const struct mgr_vm *vm, const char *cmdline, bool kvm, struct lv_xml *x)
-{
-	const struct mgr_vm_cfg *v = vm->cfg;
-	const struct mgr_cfg *c = &vm->m->cfg;
-	char e[6 * MGR_CMDLINE_MAX], q[2 * MGR_CFG_NF_LEN], arg[2 * MGR_CFG_NF_LEN + 128];
-	char dir[PATH_MAX];
-	size_t dl = strlen(v->disk);
-	unsigned int i;
-
-	lv_put(x, "<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n",
-	       kvm ? "kvm" : "qemu");
-	lv_put(x, "  <name>netvm-%s</name>\n", v->name);
-	lv_put(x, "  <metadata><netvm:owner xmlns:netvm='%s' state_dir='%s' vm='%s'/></metadata>\n",
-	       LV_NS, lv_esc(lv_state_dir(c, dir, sizeof(dir)), e, sizeof(e)), v->name);
-	lv_put(x, "  <memory unit='MiB'>%u</memory>\n  <vcpu>%u</vcpu>\n", v->memory_mib, v->vcpus);
-	lv_put(x, "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n");
-	if (v->kernel[0] != '\0') {
-		lv_put(x, "    <kernel>%s</kernel>\n", lv_esc(v->kernel, e, sizeof(e)));
-		if (v->initrd[0] != '\0')
-			lv_put(x, "    <initrd>%s</initrd>\n", lv_esc(v->initrd, e, sizeof(e)));
-		lv_put(x, "    <cmdline>%s</cmdline>\n", lv_esc(cmdline, e, sizeof(e)));
-	}
-	lv_put(x, "  </os>\n  <features><acpi/></features>\n");
-	lv_put(x, "  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n"
-	       "  <on_crash>destroy</on_crash>\n  <devices>\n");
-	if (c->qemu[0] == '/')
-		lv_put(x, "    <emulator>%s</emulator>\n", lv_esc(c->qemu, e, sizeof(e)));
-	if (v->disk[0] != '\0')
-		lv_put(x, "    <disk type='file' device='disk'><driver name='qemu' type='%s'/>"
-		       "<source file='%s'/><target dev='vda' bus='virtio'/></disk>\n",
-		       dl > 6 && strcmp(v->disk + dl - 6, ".qcow2") == 0 ? "qcow2" : "raw",
-		       lv_esc(v->disk, e, sizeof(e)));
-	lv_put(x, "    <controller type='usb' model='none'/>\n    <memballoon model='none'/>\n");
-	lv_put(x, "    <serial type='file'><source path='%s'/><target port='0'/></serial>\n",
-	       lv_esc(vm->console_path, e, sizeof(e)));
-	lv_put(x, "    <shmem name='netvm-%s'><model type='ivshmem-doorbell'/>"
-	       "<server path='%s'/><msi vectors='1'/></shmem>\n", v->name,
-	       lv_esc(vm->sock_path, e, sizeof(e)));
-	lv_put(x, "  </devices>\n  <seclabel type='none'/>\n");
-	if (v->disk[0] == '\0' || (v->nf[0] == '\0' && v->nb_files == 0)) {
-		lv_put(x, "</domain>\n");
-		return;
-	}
-	lv_put(x, "  <qemu:commandline>\n");
-	if (v->disk[0] != '\0' && v->nf[0] != '\0') {
-		snprintf(arg, sizeof(arg), "name=opt/netvm/run,string=%s",
-			 mgr_qemu_esc(v->nf, q, sizeof(q)));
-		lv_put(x, "    <qemu:arg value='-fw_cfg'/>\n    <qemu:arg value='%s'/>\n",
-		       lv_esc(arg, e, sizeof(e)));
-	}
-	for (i = 0; v->disk[0] != '\0' && i < v->nb_files; i++) {
-		snprintf(arg, sizeof(arg), "name=opt/netvm/file%u,file=%s", i,
-			 mgr_qemu_esc(x->fw_file[i], q, sizeof(q)));
-		lv_put(x, "    <qemu:arg value='-fw_cfg'/>\n    <qemu:arg value='%s'/>\n",
-		       lv_esc(arg, e, sizeof(e)));
-	}
-	lv_put(x, "  </qemu:commandline>\n</domain>\n");
-}
 
 static void
 lv_error(char *err, size_t errlen, const char *what)
@@ -241,7 +124,7 @@ lv_is_ours(virDomainPtr dom, const struct mgr_cfg *c, const char *name)
 {
 	char *meta = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, LV_NS, 0);
 	char dir[PATH_MAX];
-	bool ours = mgr_lv_mark_is(meta, lv_state_dir(c, dir, sizeof(dir)), name);
+	bool ours = mgr_lv_mark_is(meta, mgr_lv_state_dir(c, dir, sizeof(dir)), name);
 
 	free(meta);
 	return ours;
@@ -257,7 +140,7 @@ lv_foreign(const struct mgr_cfg *c, const char *name, char *err, size_t errlen)
 	snprintf(err, errlen, "libvirt domain netvm-%s is not marked as this VM's of state "
 		 "directory %s (defined by hand, by another or by an older netvm-manager): left "
 		 "as it is (if it is the VM's, virsh destroy and virsh undefine netvm-%s; if not, "
-		 "rename the VM)", name, lv_state_dir(c, dir, sizeof(dir)), name);
+		 "rename the VM)", name, mgr_lv_state_dir(c, dir, sizeof(dir)), name);
 }
 
 /* -EEXIST with lv_foreign()'s message in @err when domain netvm-<name> of
@@ -360,7 +243,7 @@ lv_pid(const char *name)
 static int
 lv_start(struct mgr_vm *vm, char *err, size_t errlen)
 {
-	struct lv_xml *x = calloc(1, sizeof(*x));
+	struct mgr_lv_xml *x = calloc(1, sizeof(*x));
 	char path[MGR_CFG_PATH_LEN + MGR_CFG_NAME_LEN + 8];
 	virConnectPtr conn;
 	virDomainPtr dom;
@@ -387,11 +270,10 @@ lv_start(struct mgr_vm *vm, char *err, size_t errlen)
 			return r;
 		}
 	}
-	lv_build(vm, x->cmdline, kvm != 0, x);
-	if (x->overflow) {
+	r = mgr_lv_xml_build(vm, kvm != 0, x, err, errlen);
+	if (r < 0) {
 		free(x);
-		snprintf(err, errlen, "the domain XML is longer than %d bytes", LV_XML_LEN);
-		return -E2BIG;
+		return r;
 	}
 	conn = lv_conn(vm, err, errlen);
 	if (conn == NULL) {
@@ -554,7 +436,7 @@ lv_orphan(const struct mgr_cfg *c, const char *name)
 			"this VM's of state directory %s (defined by hand, by another or by an "
 			"older netvm-manager): left as it is, with the VM's lease and files (if it "
 			"is the VM's, virsh destroy and virsh undefine netvm-%s)", name, name,
-			lv_state_dir(c, dir, sizeof(dir)), name);
+			mgr_lv_state_dir(c, dir, sizeof(dir)), name);
 		r = -EPERM;
 	} else if (virDomainIsActive(dom) == 1) {
 		pid = lv_pid(name);

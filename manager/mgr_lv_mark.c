@@ -13,14 +13,15 @@
 #include "mgr_launcher.h"
 
 /* The value of attribute @key of the element in @xml (as libvirt formats
- * it), entities replaced, into @buf. Returns 0, or -ENOENT when it has none
+ * it), entities and the references of tab, line feed and carriage return
+ * (as libxml2 writes them in an attribute) replaced, into @buf. Returns 0, or -ENOENT when it has none
  * (or one that does not fit). */
 static int
 lv_attr(const char *xml, const char *key, char *buf, size_t len)
 {
 	static const struct { const char *ent; char c; } ents[] = {
 		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
-		{ "&apos;", '\'' },
+		{ "&apos;", '\'' }, { "&#9;", '\t' }, { "&#10;", '\n' }, { "&#13;", '\r' },
 	};
 	char pat[32];
 	const char *p, *end;
@@ -43,7 +44,7 @@ lv_attr(const char *xml, const char *key, char *buf, size_t len)
 			buf[o++] = ents[i].c;
 			p += strlen(ents[i].ent);
 		} else if (*p == '&') {
-			return -ENOENT; /* a character reference: in no path we write */
+			return -ENOENT; /* another reference: in no path we write */
 		} else {
 			buf[o++] = *p++;
 		}

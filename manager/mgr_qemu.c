@@ -81,22 +81,6 @@ qemu_argv_free(struct qemu_argv *a)
 		free(a->v[--a->n]);
 }
 
-/* @s with every ',' doubled, as QEMU's option syntax wants, into @buf
- * (cut short if @len is too small); returns @buf. */
-const char *
-mgr_qemu_esc(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 2 < len; s++) {
-		buf[o++] = *s;
-		if (*s == ',')
-			buf[o++] = ',';
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 int
 mgr_accel_kvm(const struct mgr_cfg *c, char *err, size_t errlen)
 {
