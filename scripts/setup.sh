@@ -21,7 +21,12 @@ PACKAGES="dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config gcc
 	iperf3 iproute2 iputils-ping ethtool tcpdump gnuplot-nox traceroute curl systemd
 	valgrind linux-perf gdb strace
 	libjson-c-dev libssl-dev openssl libvirt-dev libvirt-daemon-system libvirt-clients qemu-system-x86
-	prometheus python3-prometheus-client"
+	python3-prometheus-client"
+
+# promtool, which checks `netvmctl metrics` in the tests, is in Debian's
+# prometheus package only; installed, that package enables and starts a
+# Prometheus server. Only the tool is taken out of it, into this path.
+PROMTOOL=/usr/local/bin/promtool
 
 HUGEPAGES=${NETVM_HUGEPAGES:-1024}
 HP_DIR=/sys/kernel/mm/hugepages/hugepages-2048kB
@@ -87,6 +92,20 @@ if [ -n "$missing" ]; then
 	say "packages: installed$missing"
 else
 	say "packages: all present"
+fi
+if ! command -v promtool >/dev/null; then
+	tmp=$(mktemp -d)
+	# shellcheck disable=SC2064 # the directory is known now
+	trap "rm -rf '$tmp'" EXIT
+	(cd "$tmp" && apt-get download -q prometheus >/dev/null 2>&1) ||
+		die "apt-get download prometheus failed (its promtool is needed by the tests)"
+	dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp" ./usr/bin/promtool ||
+		die "no usr/bin/promtool in the prometheus package"
+	$SUDO install -D -m 0755 "$tmp/usr/bin/promtool" "$PROMTOOL" ||
+		die "cannot install $PROMTOOL"
+	rm -rf "$tmp"
+	trap - EXIT
+	say "promtool: $PROMTOOL, from the prometheus package (its server is not installed)"
 fi
 
 # --- hugepages --------------------------------------------------------------

@@ -12,7 +12,8 @@ reason, pool, the NF's counters with its role, and what the NF publishes.
 Prometheus's own checker (promtool check metrics, which lints names too)
 and the Python client's parser must take it whole, and read the same
 samples; the test exits 77 (skipped) when all else passed but one of the
-two is not installed (packages prometheus and python3-prometheus-client).
+two is not installed (promtool: scripts/setup.sh takes it out of the
+prometheus package; python3-prometheus-client).
 Every metric name and label the Grafana dashboard's queries and legends
 use must be in the output.
 Levels (flows now, the DoS limits, the placement mode, an NF's flows, load,
@@ -150,7 +151,7 @@ def third_party(chk, out, samples):
     missing = []
     promtool = shutil.which("promtool")
     if promtool is None:
-        missing.append("promtool (package prometheus)")
+        missing.append("promtool (scripts/setup.sh installs it)")
     else:
         r = subprocess.run([promtool, "check", "metrics"], input=out, capture_output=True,
                            text=True, timeout=60)
