@@ -143,6 +143,14 @@ label(FILE *f, const char *name, const char *value, bool first)
 	fputc('"', f);
 }
 
+/* Print integer @val and a newline: as its JSON text, since
+ * json_object_get_int64() would cap a counter past INT64_MAX. */
+static void
+value(FILE *f, struct json_object *val)
+{
+	fprintf(f, "%s\n", json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
+}
+
 /* The labels of NF @id: nf, role, and vm when the manager runs it. */
 static void
 nf_labels(FILE *f, struct json_object *stats, struct json_object *vms, long id)
@@ -216,7 +224,8 @@ print_family(FILE *f, const struct fam *fm, struct json_object *stats, struct js
 			nf_labels(f, stats, vms, id);
 			fputc('}', f);
 		}
-		fprintf(f, " %" PRId64 "\n", json_object_get_int64(val));
+		fputc(' ', f);
+		value(f, val);
 	}
 }
 
@@ -266,7 +275,8 @@ ctl_show_metrics(struct json_object *reply, FILE *f)
 			metric_name(metric, sizeof(metric), "netvm_", key, "_total");
 			head(f, metric, "counter", "The core's counter of the same name (docs/core.md).");
 		}
-		fprintf(f, "%s %" PRId64 "\n", metric, json_object_get_int64(val));
+		fprintf(f, "%s ", metric);
+		value(f, val);
 	}
 	/* what each NF publishes: one family, the counter's name a label */
 	if (nfc != NULL && json_object_is_type(nfc, json_type_object)) {
@@ -283,7 +293,8 @@ ctl_show_metrics(struct json_object *reply, FILE *f)
 				fputs("netvm_nf_published{", f);
 				nf_labels(f, stats, vms, strtol(id, NULL, 10));
 				label(f, "counter", name, false);
-				fprintf(f, "} %" PRId64 "\n", json_object_get_int64(val));
+				fputs("} ", f);
+				value(f, val);
 			}
 		}
 	}

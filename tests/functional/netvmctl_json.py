@@ -178,6 +178,9 @@ def main():
                     b'configuration"}\n',
         "vm stop": b'{"ok": true}\n',
         "vm list": b'{"ok": true, "vms": [], "core_socket": "/nonexistent/core.sock"}\n',
+        "metrics": b'{"ok": true, "stats": {"cmd_sent": 18446744073709551615, '
+                   b'"port0_rx": 9223372036854775808, "nf3_role": 1}, '
+                   b'"nf_counters": {"3": {"big": 18446744073709551614, "small": 5}}}\n',
     })
 
     chk.section("the manager's answer")
@@ -190,6 +193,17 @@ def main():
     chk.ok(rc == 1 and out is not None and out.get("ok") is False and
            "'\ufffd\ufffd'" in out.get("error", ""),
            "each bad byte became U+FFFD; exit 1 as the answer says", f"rc={rc} {out!r}")
+
+    chk.section("metrics: counters past 2^63 - 1 as they are")
+    r = subprocess.run([env.binary(CTL), "-s", sock, "metrics"], capture_output=True,
+                       text=True, timeout=30)
+    lines = set(r.stdout.splitlines())
+    for want in ("netvm_cmd_sent_total 18446744073709551615",
+                 'netvm_port_rx_packets_total{port="0"} 9223372036854775808',
+                 'netvm_nf_published{nf="3",role="1",counter="big"} 18446744073709551614',
+                 'netvm_nf_published{nf="3",role="1",counter="small"} 5'):
+        chk.ok(r.returncode == 0 and want in lines, f"metrics: {want}",
+               f"rc={r.returncode} {r.stdout[-600:]!r} {r.stderr!r}")
 
     chk.section("failures with no answer")
     cases = (
