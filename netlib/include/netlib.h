@@ -35,7 +35,10 @@ struct nl_pkt {
 	struct nvm_desc desc; /* the descriptor (netlib internal) */
 };
 
-/* Callback results: return NL_DROP, NL_NEXT, nl_out(p, port) or nl_to_role(p, role). */
+/* Callback results: return NL_DROP, NL_NEXT, nl_out(p, port) or nl_to_role(p, role).
+ * Any other number (7, -1, 257) is sent as an action the core does not know,
+ * not cut to its low bits: the core takes the buffer back (bad_action,
+ * docs/abi.md §5). The same holds for nl_pkt_emit()'s @action. */
 #define NL_DROP NVM_ACT_DROP
 #define NL_NEXT NVM_ACT_NEXT
 

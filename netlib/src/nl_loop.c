@@ -39,6 +39,14 @@ desc_ok(const struct nl_ctx *ctx, const struct nvm_desc *d)
 	       (uint32_t)d->data_off + d->len <= ctx->pool_hdr.buf_stride;
 }
 
+/* The descriptor's action for an NF's result @action: itself, or, when it
+ * is none (257 cut to its low bits would be OUT), one no core knows. */
+static inline uint8_t
+desc_action(int action)
+{
+	return action >= 0 && action < NVM_ACT_MAX ? (uint8_t)action : NL_ACT_UNKNOWN;
+}
+
 /* Fill the descriptor of @p for the core from what the NF left in it. */
 static inline int
 pkt_to_desc(const struct nl_ctx *ctx, struct nl_pkt *p, int action)
@@ -50,7 +58,7 @@ pkt_to_desc(const struct nl_ctx *ctx, struct nl_pkt *p, int action)
 		return -EINVAL;
 	d->data_off = (uint16_t)off;
 	d->len = p->len;
-	d->action = (uint8_t)action;
+	d->action = desc_action(action);
 	d->port = p->out_port;
 	d->arg = p->role;
 	return 0;
@@ -253,7 +261,7 @@ nl_queue_run(void *arg)
 			nf->burst(pp, (uint16_t)k, actions, ctx->state);
 		} else {
 			for (i = 0; i < k; i++)
-				actions[i] = (uint8_t)nf->pkt(pp[i], ctx->state);
+				actions[i] = desc_action(nf->pkt(pp[i], ctx->state));
 		}
 		t2 = NL_STAGE_NOW();
 		for (i = 0; i < k; i++) {

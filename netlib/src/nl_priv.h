@@ -14,6 +14,10 @@
 #define NL_BURST 32
 #define NL_ALLOC_OUTSTANDING 64 /* packets from nl_pkt_alloc() not yet emitted, per queue */
 _Static_assert(NL_ALLOC_OUTSTANDING <= 64, "nl_queue.alloc_out has a bit per packet");
+/* What a result that is no action is sent as: an action no core knows, so
+ * the core takes the buffer back (bad_action, docs/abi.md §5). */
+#define NL_ACT_UNKNOWN UINT8_MAX
+_Static_assert(NL_ACT_UNKNOWN >= NVM_ACT_MAX, "NL_ACT_UNKNOWN is no action");
 
 /* netlib's own command-line options (those before "--"). */
 struct nl_opts {

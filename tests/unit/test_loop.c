@@ -378,6 +378,57 @@ test_out_of_range_port_and_role(void **state)
 	assert_int_equal(p.role, NVM_ROLE_NONE);
 }
 
+/* A pkt hook's result for each of the packets of test_bad_actions(). */
+static const int pkt_results[] = { 257, 7, -1, 256 + NVM_ACT_TO_ROLE, NVM_ACT_OUT };
+
+static int
+hook_pkt_results(struct nl_pkt *p, void *state)
+{
+	struct loop_env *env = state;
+
+	(void)p;
+	env->ctx.stop = 1;
+	return pkt_results[env->bursts++];
+}
+
+/*
+ * A result that is no action (257, 7, -1) is not cut to its low bits (257
+ * would be OUT, 258 TO_ROLE): it reaches the core as an action it does not
+ * know, which takes the buffer back (bad_action). nl_pkt_emit() likewise.
+ */
+static void
+test_bad_actions(void **state)
+{
+	struct loop_env *env = env_new(hook_idle);
+	struct nl_queue *q = &env->ctx.queues[0];
+	struct nvm_desc d[5], out[5], a = { .buf = 6 };
+	struct nl_pkt *p;
+	unsigned int i;
+
+	(void)state;
+	env->nf.burst = NULL;
+	env->nf.pkt = hook_pkt_results;
+	for (i = 0; i < 5; i++)
+		d[i] = (struct nvm_desc){ .buf = 1 + i, .data_off = 128, .len = 64 };
+	assert_int_equal(nvm_ring_enqueue_burst(&env->to_nf_rx, d, 5), 5);
+	nl_queue_run(q);
+	assert_int_equal(env->bursts, 5);
+	assert_int_equal(nvm_ring_dequeue_burst(&env->from_nf_tx, out, 5), 5);
+	for (i = 0; i < 4; i++)
+		assert_true(out[i].action >= NVM_ACT_MAX);
+	assert_int_equal(out[4].action, NVM_ACT_OUT);
+
+	assert_int_equal(nvm_ring_enqueue_burst(&env->to_nf_alloc, &a, 1), 1);
+	p = nl_pkt_alloc(q);
+	assert_non_null(p);
+	p->len = 60;
+	assert_int_equal(nl_pkt_emit(q, p, 256 + NVM_ACT_OUT), 0);
+	assert_int_equal(nvm_ring_dequeue_burst(&env->from_nf_tx, out, 5), 1);
+	assert_int_equal(out[0].buf, 6);
+	assert_true(out[0].action >= NVM_ACT_MAX);
+	env_free(env);
+}
+
 /* Packets still go to burst while a hook exists. */
 static void
 test_packets_still_reach_burst(void **state)
@@ -452,6 +503,7 @@ main(void)
 		cmocka_unit_test(test_reattach_keeps_queues),
 		cmocka_unit_test(test_emit_wait),
 		cmocka_unit_test(test_out_of_range_port_and_role),
+		cmocka_unit_test(test_bad_actions),
 		cmocka_unit_test(test_packets_still_reach_burst),
 		cmocka_unit_test(test_sleep_bounded_by_due),
 		cmocka_unit_test(test_no_sleep_while_busy),
