@@ -83,7 +83,8 @@ struct nl_cmd {
  *        *state. Return 0 or a negative errno (netlib prints usage and exits).
  * pkt:   one packet; return the action.
  * burst: n packets; write each packet's action to actions[i]. Used instead
- *        of pkt when set.
+ *        of pkt when set. An action left unset is none: the core takes
+ *        that packet's buffer back (bad_action, docs/abi.md §5).
  * stats: print the app's own counters (called at exit and with --stats).
  * reload: SIGHUP arrived: re-read configuration (rules, routes) into state.
  *        Called from netlib's main thread while the queue threads keep

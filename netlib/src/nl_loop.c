@@ -258,6 +258,8 @@ nl_queue_run(void *arg)
 		}
 		t1 = NL_STAGE_NOW();
 		if (nf->burst != NULL) {
+			/* an action the hook leaves unset is none, not the last burst's */
+			memset(actions, NL_ACT_UNKNOWN, k);
 			nf->burst(pp, (uint16_t)k, actions, ctx->state);
 		} else {
 			for (i = 0; i < k; i++)
