@@ -97,6 +97,7 @@ struct nl_cmd {
  *        docs/control.md): called from the main thread, like reload. Write
  *        the answer to cmd->out; return 0, -ENOTSUP for a command the NF
  *        does not know, or another negative errno (say why in cmd->out).
+ *        A positive number (a count) is a success, answered as 0.
  *        netlib answers `help`, `stats` and `reload` itself, and `park`
  *        and `resume` when they come without arguments (docs/control.md).
  * commands: one line per command the NF knows, for `help`.

@@ -150,6 +150,8 @@ dispatch(struct nl_ctx *ctx, char *text, size_t len, FILE *out)
 		return r;
 	}
 	r = ctx->nf->command != NULL ? ctx->nf->command(ctx, ctx->state, &cmd) : -ENOTSUP;
+	if (r > 0)
+		r = 0; /* a count: a success (the channel's status is 0 or -errno) */
 	if (r == -ENOTSUP && (strcmp(argv[0], "park") == 0 || strcmp(argv[0], "resume") == 0)) {
 		/* netlib's own, given words it does not take (the NF's hook had them) */
 		fprintf(out, "%s: '%s' takes no words after it\n", ctx->nf->name, argv[0]);
