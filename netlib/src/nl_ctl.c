@@ -180,11 +180,19 @@ serve(struct nl_ctx *ctx, const char *prog, struct nvm_ctl_msg *m)
 		fclose(out);
 	}
 	if (alen > NVM_CTL_MAX_LEN || answer == NULL) {
+		size_t over = answer != NULL ? alen : 0;
+
 		free(answer);
 		answer = NULL;
 		alen = 0;
 		if (status == 0)
 			status = out == NULL ? -ENOMEM : -EMSGSIZE;
+		/* say why the answer is missing: the status alone does not */
+		if (over > 0 && (out = open_memstream(&answer, &alen)) != NULL) {
+			fprintf(out, "%s: the answer (%zu bytes) is longer than %u bytes\n",
+				ctx->nf->name, over, NVM_CTL_MAX_LEN);
+			fclose(out);
+		}
 	}
 	cl->commands++;
 	if (status < 0)

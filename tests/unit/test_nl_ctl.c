@@ -98,6 +98,13 @@ cmd_count(struct nl_ctx *ctx, void *state, struct nl_cmd *cmd)
 		fprintf(cmd->out, "3 entries\n");
 		return 3; /* a count, as netlib.h's convention has it */
 	}
+	if (strcmp(cmd->argv[0], "big") == 0) {
+		size_t n = strtoul(cmd->argv[1], NULL, 10);
+
+		for (size_t i = 0; i < n; i++)
+			fputc('x', cmd->out);
+		return cmd->argc > 2 ? -EINVAL : 0;
+	}
 	if (strcmp(cmd->argv[0], "fail") == 0) {
 		fprintf(cmd->out, "no such table\n");
 		return -ENOENT;
@@ -133,11 +140,42 @@ test_positive_return(void **state)
 	env_free(env);
 }
 
+/*
+ * An answer of 16 MiB is sent; a longer one cannot be: the command answers
+ * -EMSGSIZE saying so (it answered nothing but the status), or its own
+ * error with the same words.
+ */
+static void
+test_answer_too_long(void **state)
+{
+	struct ctl_env *env = env_new(cmd_count);
+	struct nvm_ctl_msg m;
+	char want[128];
+
+	(void)state;
+	ask(env, "big 16777216", &m);
+	assert_int_equal(m.hdr.status, 0);
+	assert_int_equal(m.hdr.len, NVM_CTL_MAX_LEN);
+	nvm_ctl_recv_reset(&m);
+	snprintf(want, sizeof(want), "test: the answer (16777217 bytes) is longer than %u bytes\n",
+		 NVM_CTL_MAX_LEN);
+	ask(env, "big 16777217", &m);
+	assert_int_equal(m.hdr.status, -EMSGSIZE);
+	assert_string_equal(m.text, want);
+	nvm_ctl_recv_reset(&m);
+	ask(env, "big 16777217 fail", &m);
+	assert_int_equal(m.hdr.status, -EINVAL);
+	assert_string_equal(m.text, want);
+	nvm_ctl_recv_reset(&m);
+	env_free(env);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_positive_return),
+		cmocka_unit_test(test_answer_too_long),
 	};
 
 	alarm(60);
