@@ -170,8 +170,10 @@ enum nl_run_state nl_run_state(const struct nl_ctx *ctx);
 /*
  * Wait until every queue thread has finished the burst it was in when this
  * was called (or is stopping), so that nothing it read before still holds a
- * pointer the caller replaced: after it, old tables can be freed. Call it
- * from the main thread (a reload hook), never from pkt/burst. Returns 0.
+ * pointer the caller replaced: after it, old tables can be freed. A queue
+ * whose hooks have returned has finished, even while it waits for room on
+ * its ring to the core (a core stopped or gone) or sleeps. Call it from the
+ * main thread (a reload hook), never from pkt/burst/idle. Returns 0.
  */
 int nl_quiesce(struct nl_ctx *ctx);
 

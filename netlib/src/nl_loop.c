@@ -212,6 +212,7 @@ nl_queue_run(void *arg)
 		 * so once nl_quiesce() sees it change, loads after it see what
 		 * was published before nl_quiesce() was called.
 		 */
+		__atomic_store_n(&q->outside, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&q->seq, q->seq + 1, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		t0 = NL_STAGE_NOW();
@@ -231,6 +232,9 @@ nl_queue_run(void *arg)
 				}
 			}
 			if (++empty >= 256) {
+				/* no NF code until the next round: nl_quiesce()
+				 * need not wait for the sleep to end */
+				__atomic_store_n(&q->outside, 1, __ATOMIC_RELEASE);
 				idle(q, &idle_since, due_us);
 				empty = 0;
 			}
@@ -275,6 +279,9 @@ nl_queue_run(void *arg)
 			}
 			out[nout++] = pp[i]->desc;
 		}
+		/* what the NF read is no longer held: nl_quiesce() need not wait
+		 * for room on the ring (a core stopped or gone gives none) */
+		__atomic_store_n(&q->outside, 1, __ATOMIC_RELEASE);
 		tx_all(q, out, nout);
 		q->st.cycles_app += t2 - t1;
 		q->st.cycles_io += (t1 - t0) + (NL_STAGE_NOW() - t2);

@@ -28,7 +28,9 @@ on_signal(int sig)
 		nl_signalled = 1;
 }
 
-/* Wait until every queue thread has begun a new round since the call. */
+/* Wait until every queue thread has begun a new round since the call, or
+ * has left the NF's code for the round it is in (it waits for room on the
+ * ring to the core, or sleeps: it holds nothing the NF read). */
 int
 nl_quiesce(struct nl_ctx *ctx)
 {
@@ -43,7 +45,8 @@ nl_quiesce(struct nl_ctx *ctx)
 	for (q = 0; q < ctx->nb_queues; q++)
 		seen[q] = __atomic_load_n(&ctx->queues[q].seq, __ATOMIC_RELAXED);
 	for (q = 0; q < ctx->nb_queues; q++)
-		while (!ctx->stop && __atomic_load_n(&ctx->queues[q].seq, __ATOMIC_ACQUIRE) == seen[q])
+		while (!ctx->stop && __atomic_load_n(&ctx->queues[q].seq, __ATOMIC_ACQUIRE) == seen[q] &&
+		       !__atomic_load_n(&ctx->queues[q].outside, __ATOMIC_ACQUIRE))
 			nanosleep(&ts, NULL);
 	return 0;
 }

@@ -55,6 +55,8 @@ struct nl_queue {
 	struct nvm_ring_cons alloc;
 	struct nl_queue_stats st;
 	uint64_t seq;       /* loop rounds begun; read by nl_quiesce() */
+	int outside;        /* 1: the round ran the NF's code and left it (it
+			     * waits for room or sleeps); read by nl_quiesce() */
 	pthread_t thread;
 	struct nl_pkt *free_pkts[NL_ALLOC_OUTSTANDING];
 	unsigned int nb_free_pkts;

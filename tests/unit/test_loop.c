@@ -470,6 +470,72 @@ test_burst_unset_actions(void **state)
 	env_free(env);
 }
 
+/* Drops its packets and counts its bursts; never stops the loop. */
+static void
+hook_burst_count(struct nl_pkt **pkts, uint16_t n, uint8_t *actions, void *state)
+{
+	struct loop_env *env = state;
+
+	(void)pkts;
+	for (uint16_t i = 0; i < n; i++)
+		actions[i] = NL_DROP;
+	__atomic_add_fetch(&env->bursts, 1, __ATOMIC_RELEASE);
+}
+
+static void *
+run_queue(void *arg)
+{
+	nl_queue_run(arg);
+	return NULL;
+}
+
+static void *
+quiesce(void *arg)
+{
+	struct loop_env *env = arg;
+
+	nl_quiesce(&env->ctx);
+	__atomic_store_n(&env->waits, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A queue thread whose NF code has returned holds nothing the caller of
+ * nl_quiesce() replaced, even while it waits for room on a full ring to the
+ * core (a core stopped or gone): nl_quiesce() returns. It waited for that
+ * queue's next round, so a reload hung for as long as the core did, and
+ * SIGINT, which the main thread then never saw, did not end the NF.
+ */
+static void
+test_quiesce_beside_full_ring(void **state)
+{
+	struct loop_env *env = env_new(NULL);
+	struct nl_queue *q = &env->ctx.queues[0];
+	struct nvm_desc fill[RING] = { { 0 } }, d = { .buf = 2, .data_off = 128, .len = 64 };
+	pthread_t loop, qu;
+	unsigned int i;
+
+	(void)state;
+	env->nf.burst = hook_burst_count;
+	while (nvm_ring_enqueue_burst(&q->tx, fill, RING) > 0)
+		;
+	assert_int_equal(nvm_ring_enqueue_burst(&env->to_nf_rx, &d, 1), 1);
+	env->ctx.queues_up = 1;
+	assert_int_equal(pthread_create(&loop, NULL, run_queue, q), 0);
+	for (i = 0; i < 2000 && __atomic_load_n(&env->bursts, __ATOMIC_ACQUIRE) == 0; i++)
+		usleep(1000);
+	assert_int_equal(env->bursts, 1); /* the queue now waits for room */
+	assert_int_equal(pthread_create(&qu, NULL, quiesce, env), 0);
+	for (i = 0; i < 2000 && __atomic_load_n(&env->waits, __ATOMIC_ACQUIRE) == 0; i++)
+		usleep(1000);
+	i = __atomic_load_n(&env->waits, __ATOMIC_ACQUIRE);
+	env->ctx.stop = 1; /* ends the loop, and nl_quiesce() if it still waits */
+	pthread_join(qu, NULL);
+	pthread_join(loop, NULL);
+	assert_int_equal(i, 1);
+	env_free(env);
+}
+
 /* Packets still go to burst while a hook exists. */
 static void
 test_packets_still_reach_burst(void **state)
@@ -546,6 +612,7 @@ main(void)
 		cmocka_unit_test(test_out_of_range_port_and_role),
 		cmocka_unit_test(test_bad_actions),
 		cmocka_unit_test(test_burst_unset_actions),
+		cmocka_unit_test(test_quiesce_beside_full_ring),
 		cmocka_unit_test(test_packets_still_reach_burst),
 		cmocka_unit_test(test_sleep_bounded_by_due),
 		cmocka_unit_test(test_no_sleep_while_busy),
