@@ -85,7 +85,10 @@ struct nl_cmd {
  * burst: n packets; write each packet's action to actions[i]. Used instead
  *        of pkt when set. An action left unset is none: the core takes
  *        that packet's buffer back (bad_action, docs/abi.md §5).
- * stats: print the app's own counters (called at exit and with --stats).
+ * stats: print the app's own counters, NAME VALUE per line. Called from
+ *        netlib's main thread: at exit, with --stats, for the `stats`
+ *        command, and every 200 ms while the NF runs, to publish them for
+ *        the core's telemetry (docs/control.md), so keep it cheap.
  * reload: SIGHUP arrived: re-read configuration (rules, routes) into state.
  *        Called from netlib's main thread while the queue threads keep
  *        calling pkt/burst, so build the new tables beside the old ones,
