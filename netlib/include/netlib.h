@@ -101,7 +101,7 @@ struct nl_cmd {
  *        the answer to cmd->out; return 0, -ENOTSUP for a command the NF
  *        does not know, or another negative errno (say why in cmd->out).
  *        A positive number (a count) is a success, answered as 0.
- *        netlib answers `help`, `stats` and `reload` itself, and `park`
+ *        netlib answers `help` and `stats` itself, and `reload`, `park`
  *        and `resume` when they come without arguments (docs/control.md).
  * commands: one line per command the NF knows, for `help`.
  * idle:  the queue's rx ring was empty: do the work that does not wait for

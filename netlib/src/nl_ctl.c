@@ -122,8 +122,8 @@ dispatch(struct nl_ctx *ctx, char *text, size_t len, FILE *out)
 	cmd.data = rest;
 	cmd.len = len - (size_t)(rest - text);
 	if ((strcmp(argv[0], "help") == 0 || strcmp(argv[0], "stats") == 0 ||
-	     strcmp(argv[0], "reload") == 0 ||
-	     ((strcmp(argv[0], "park") == 0 || strcmp(argv[0], "resume") == 0) && r == 1)) &&
+	     ((strcmp(argv[0], "park") == 0 || strcmp(argv[0], "resume") == 0 ||
+	       strcmp(argv[0], "reload") == 0) && r == 1)) &&
 	    has_data(cmd.data, cmd.len)) {
 		/* netlib's own commands read no data: run, they would leave it
 		 * unread (a reload reads the NF's own files, not the data) */
@@ -142,7 +142,7 @@ dispatch(struct nl_ctx *ctx, char *text, size_t len, FILE *out)
 		return nl_park(ctx, out);
 	if (strcmp(argv[0], "resume") == 0 && r == 1)
 		return nl_resume(ctx, out);
-	if (strcmp(argv[0], "reload") == 0) {
+	if (strcmp(argv[0], "reload") == 0 && r == 1) {
 		r = nl_reload(ctx, "control channel");
 		fprintf(out, "%s\n", r == 0 ? "reloaded" : ctx->nf->reload == NULL ?
 			"no reload hook: running on unchanged" : "reload failed: running on with "
@@ -152,8 +152,10 @@ dispatch(struct nl_ctx *ctx, char *text, size_t len, FILE *out)
 	r = ctx->nf->command != NULL ? ctx->nf->command(ctx, ctx->state, &cmd) : -ENOTSUP;
 	if (r > 0)
 		r = 0; /* a count: a success (the channel's status is 0 or -errno) */
-	if (r == -ENOTSUP && (strcmp(argv[0], "park") == 0 || strcmp(argv[0], "resume") == 0)) {
-		/* netlib's own, given words it does not take (the NF's hook had them) */
+	if (r == -ENOTSUP && (strcmp(argv[0], "park") == 0 || strcmp(argv[0], "resume") == 0 ||
+			      strcmp(argv[0], "reload") == 0)) {
+		/* netlib's own, given words it does not take (the NF's hook had
+		 * them): a reload reads the NF's own files, never a file named */
 		fprintf(out, "%s: '%s' takes no words after it\n", ctx->nf->name, argv[0]);
 		return -EINVAL;
 	}

@@ -170,12 +170,52 @@ test_answer_too_long(void **state)
 	env_free(env);
 }
 
+static int
+reload_ok(struct nl_ctx *ctx, void *state)
+{
+	(void)ctx;
+	(void)state;
+	return 0;
+}
+
+/*
+ * `reload` re-reads the NF's own files: with words after it (a file name,
+ * as `netvmctl core reload FILE` takes) it did that and answered
+ * "reloaded", the words unread. It is refused as park and resume are,
+ * unless the NF's own hook takes the words.
+ */
+static void
+test_reload_words(void **state)
+{
+	struct ctl_env *env = env_new(cmd_count);
+	struct nvm_ctl_msg m;
+
+	(void)state;
+	env->nf.reload = reload_ok;
+	ask(env, "reload new.rules", &m);
+	assert_int_equal(m.hdr.status, -EINVAL);
+	assert_string_equal(m.text, "test: 'reload' takes no words after it\n");
+	nvm_ctl_recv_reset(&m);
+	assert_int_equal(env->ctx.reloads, 0);
+	ask(env, "reload", &m);
+	assert_int_equal(m.hdr.status, 0);
+	assert_string_equal(m.text, "reloaded\n");
+	nvm_ctl_recv_reset(&m);
+	assert_int_equal(env->ctx.reloads, 1);
+	env->nf.reload = NULL;
+	ask(env, "reload", &m);
+	assert_int_equal(m.hdr.status, -ENOTSUP);
+	nvm_ctl_recv_reset(&m);
+	env_free(env);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_positive_return),
 		cmocka_unit_test(test_answer_too_long),
+		cmocka_unit_test(test_reload_words),
 	};
 
 	alarm(60);
