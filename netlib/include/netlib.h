@@ -187,6 +187,10 @@ int nl_quiesce(struct nl_ctx *ctx);
  * not emitted yet (a queue holds at most that many at a time).
  * The packet starts empty (len 0) with the pool's headroom; fill p->data and
  * set p->len (at most nl_pkt_room(p)), then nl_pkt_emit() it.
+ * Call it, nl_pkt_emit() and nl_pkt_emit_wait() from @q's own thread only
+ * (its pkt, burst or idle hook): a queue's rings and packets are that
+ * thread's, with no lock; from the main thread (command, reload) or another
+ * queue's they would race with it.
  */
 struct nl_pkt *nl_pkt_alloc(struct nl_queue *q);
 
