@@ -101,8 +101,10 @@ struct nl_cmd {
  *        the answer to cmd->out; return 0, -ENOTSUP for a command the NF
  *        does not know, or another negative errno (say why in cmd->out).
  *        A positive number (a count) is a success, answered as 0.
- *        netlib answers `help` and `stats` itself, and `reload`, `park`
- *        and `resume` when they come without arguments (docs/control.md).
+ *        netlib answers `help`, `stats`, `reload`, `park` and `resume`
+ *        itself when they come without words after them; with words they
+ *        come here, and -ENOTSUP for them is answered -EINVAL, "'help'
+ *        takes no words after it" (docs/control.md).
  * commands: one line per command the NF knows, for `help`.
  * idle:  the queue's rx ring was empty: do the work that does not wait for
  *        packets (timers, packet sources; packets from nl_pkt_alloc()).

@@ -83,6 +83,19 @@ help(const struct nl_ctx *ctx, FILE *out)
 				"\n" : "");
 }
 
+/* Whether @word is one of netlib's own commands (which take no words). */
+static bool
+is_own(const char *word)
+{
+	static const char *const own[] = { "help", "stats", "park", "resume", "reload" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcmp(word, own[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Whether the @len bytes of @data hold more than blanks. */
 static bool
 has_data(const char *data, size_t len)
@@ -121,20 +134,17 @@ dispatch(struct nl_ctx *ctx, char *text, size_t len, FILE *out)
 	cmd.argc = r;
 	cmd.data = rest;
 	cmd.len = len - (size_t)(rest - text);
-	if ((strcmp(argv[0], "help") == 0 || strcmp(argv[0], "stats") == 0 ||
-	     ((strcmp(argv[0], "park") == 0 || strcmp(argv[0], "resume") == 0 ||
-	       strcmp(argv[0], "reload") == 0) && r == 1)) &&
-	    has_data(cmd.data, cmd.len)) {
+	if (is_own(argv[0]) && r == 1 && has_data(cmd.data, cmd.len)) {
 		/* netlib's own commands read no data: run, they would leave it
 		 * unread (a reload reads the NF's own files, not the data) */
 		fprintf(out, "%s: '%s' takes no data after its line\n", ctx->nf->name, argv[0]);
 		return -EINVAL;
 	}
-	if (strcmp(argv[0], "help") == 0) {
+	if (strcmp(argv[0], "help") == 0 && r == 1) {
 		help(ctx, out);
 		return 0;
 	}
-	if (strcmp(argv[0], "stats") == 0) {
+	if (strcmp(argv[0], "stats") == 0 && r == 1) {
 		nl_stats_print(ctx, out);
 		return 0;
 	}
@@ -152,8 +162,7 @@ dispatch(struct nl_ctx *ctx, char *text, size_t len, FILE *out)
 	r = ctx->nf->command != NULL ? ctx->nf->command(ctx, ctx->state, &cmd) : -ENOTSUP;
 	if (r > 0)
 		r = 0; /* a count: a success (the channel's status is 0 or -errno) */
-	if (r == -ENOTSUP && (strcmp(argv[0], "park") == 0 || strcmp(argv[0], "resume") == 0 ||
-			      strcmp(argv[0], "reload") == 0)) {
+	if (r == -ENOTSUP && is_own(argv[0])) {
 		/* netlib's own, given words it does not take (the NF's hook had
 		 * them): a reload reads the NF's own files, never a file named */
 		fprintf(out, "%s: '%s' takes no words after it\n", ctx->nf->name, argv[0]);

@@ -8,7 +8,8 @@ allow action "pair". Role 2 is netvm-l3fwd (no traffic), role 3 a raw NF
 the test drives by hand (nvtest.rawnf, nvtest.ctl).
 
   netlib    help, stats and reload answer through netvmctl; an unknown
-            command, a missing NF and a bad option are refused with exit 1/2;
+            command, a missing NF, a bad option and `help`, `stats` or
+            `reload` with words after it are refused with exit 1/2;
             netlib's own commands with data after their line (-f) are refused
   rules     `rules load` with rules that deny new web connections: the
             connection opened before goes on, a new SYN is dropped; the
@@ -103,6 +104,12 @@ def netlib_part(chk, nv, fw):
     counters = dict(line.split() for line in out.splitlines())
     chk.ok(rc == 0 and "rx" in counters and "established" in counters and
            "commands" in counters, "stats: netlib's and the firewall's counters", out[:300])
+    # netlib's own commands take no words: refused, not run with the words left unread
+    for words in (("help", "rules"), ("stats", "x"), ("reload", "new.rules")):
+        rc, out, err = nv.nf(fw.id, *words)
+        chk.ok(rc == 1 and f"firewall: '{words[0]}' takes no words after it" in err and
+               "Invalid argument" in err, f"'{' '.join(words)}': exit 1, '{words[0]}' takes "
+               "no words", f"rc={rc} {out} {err}")
     rc, out, err = nv.nf(fw.id, "frobnicate", "now")
     chk.ok(rc == 1 and "unknown command 'frobnicate'" in err,
            "an unknown command: exit 1, says so", f"rc={rc} {err}")
