@@ -149,10 +149,12 @@ help(FILE *f)
 	      "reload                         put the configuration sent as data in force\n"
 	      "instance drain|handover|undrain ID  no new flow on instance ID (handover: move its\n"
 	      "                               flows once it is empty) / place again\n"
-	      "dos list                       the attack detector's limit and offenders\n"
+	      "dos list                       the attack detector's limits, the sources and the\n"
+	      "                               SYN-flooded roles it lists\n"
 	      "dos set src_pps N              list sources over N packets/s (0: off)\n"
 	      "dos set syn_pps N              list roles getting over N TCP SYNs/s (0: off)\n"
-	      "dos clear                      empty the offender list\n", f);
+	      "dos clear                      forget the listed sources and SYN-flooded roles\n",
+	      f);
 }
 
 /*

@@ -10,7 +10,8 @@ it to the next role of its chain. Half the frames go to 10.1/16, half to
 
   rules     rule add moves the 10.2 half from role 1 to role 2, rule del
             moves it back; rule list shows exactly the rules in force;
-            -f FILE rule add (no N) appends the file's rules; core help
+            -f FILE rule add (no N) appends the file's rules; core help (dos
+            list and dos clear name the SYN-flooded roles too)
   chains    a rule to chain "via" [pre, left]; chain set via pre,right sends
             that half through pre to right instead; chain list, role list,
             role name
@@ -167,6 +168,17 @@ def rules_part(t):
                               "chain set", "chain del", "role list", "role name",
                               "reload")),
              "core help: exit 0, the core's commands as control.md lists them", f"{rc} {out}")
+    # an entry runs on over the lines that start with blanks
+    entries = {}
+    for line in out.splitlines():
+        if line[:1] in (" ", "\t") and entries:
+            entries[last] += " " + line.strip()
+        else:
+            last = " ".join(line.split()[:2])
+            entries[last] = line
+    t.chk.ok(all("SYN-flooded roles" in entries.get(w, "") for w in ("dos list", "dos clear")),
+             "core help: dos list and dos clear name the SYN-flooded roles they list and "
+             "forget", out)
 
 
 def chains_part(t):
