@@ -93,9 +93,10 @@ tbl_print(struct tbl *t, FILE *f, const char *title)
 				w[c] = strlen(t->cells[r][c]);
 		}
 	}
+	/* the last header is not padded: no line ends in blanks (a column of
+	 * numbers wider than its header is right-aligned below it) */
 	for (c = 0; c < t->ncols; c++)
-		fprintf(f, "%s%-*s", c ? "  " : "", c + 1 < t->ncols || t->num[c] ? (int)w[c] : 0,
-			t->hdr[c]);
+		fprintf(f, "%s%-*s", c ? "  " : "", c + 1 < t->ncols ? (int)w[c] : 0, t->hdr[c]);
 	fputc('\n', f);
 	for (r = 0; r < t->nrows; r++) {
 		for (c = 0; c < t->ncols; c++) {

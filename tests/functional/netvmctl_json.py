@@ -6,6 +6,8 @@ each request line with canned bytes) and against sockets that do not exist.
 No root, no core, no manager.
 
   answer     the manager's answer is printed as JSON, exit status as its "ok"
+  tables     without --json, nf list and stats are aligned tables whose lines
+             end in no blank (a last column of numbers wider than its header)
   not UTF-8  an answer that echoes bytes that are not UTF-8 (a VM name given
              as raw bytes) is still valid JSON: each bad byte is U+FFFD
   failures   no manager socket, no core socket, a VM the manager does not
@@ -181,6 +183,10 @@ def main():
         "metrics": b'{"ok": true, "stats": {"cmd_sent": 18446744073709551615, '
                    b'"port0_rx": 9223372036854775808, "nf3_role": 1}, '
                    b'"nf_counters": {"3": {"big": 18446744073709551614, "small": 5}}}\n',
+        "nf list": b'{"ok": true, "nfs": [{"id": 3, "vm": "fw1", "role": 1, "rx": 123456789},'
+                   b' {"id": 12, "vm": null, "role": 2, "rx": 5}]}\n',
+        "stats": b'{"ok": true, "stats": {"port0_rx": 123456789, "port0_tx": 7, '
+                 b'"drop_no_rule": 1234567, "uptime_s": 123456789}}\n',
     })
 
     chk.section("the manager's answer")
@@ -204,6 +210,23 @@ def main():
                  'netvm_nf_published{nf="3",role="1",counter="small"} 5'):
         chk.ok(r.returncode == 0 and want in lines, f"metrics: {want}",
                f"rc={r.returncode} {r.stdout[-600:]!r} {r.stderr!r}")
+
+    chk.section("tables")
+    # without --json: aligned tables; no line ends in a blank, even when the
+    # last column is numbers wider than its header
+    for words, want in ((("nf", "list"), ["NF  VM   ROLE  RX", " 3  fw1     1  123456789",
+                                          "12  -       2          5"]),
+                        (("stats",), ["ports:", "port  rx         tx", "   0  123456789   7", "",
+                                      "drops:", "REASON   PACKETS", "no_rule  1234567", "",
+                                      "other counters:", "COUNTER   VALUE",
+                                      "uptime_s  123456789"])):
+        r = subprocess.run([env.binary(CTL), "-s", sock] + list(words), capture_output=True,
+                           text=True, timeout=30)
+        lines = r.stdout.splitlines()
+        chk.ok(r.returncode == 0 and lines == want and
+               not any(ln != ln.rstrip() for ln in lines),
+               f"{' '.join(words)}: the table, no line ending in a blank",
+               f"rc={r.returncode} {r.stdout!r} {r.stderr!r}")
 
     chk.section("failures with no answer")
     cases = (
