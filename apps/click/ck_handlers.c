@@ -185,23 +185,17 @@ find_handler(const struct ck_element *e, const char *name)
 	return e->cls->lookup_handler ? e->cls->lookup_handler((struct ck_element *)e, name) : NULL;
 }
 
-/* Split "ELEMENT.HANDLER" at its last dot; @elem gets NULL for a router handler. */
+/* Split "ELEMENT.HANDLER" at its last dot: *@elem gets ELEMENT in a malloc'ed
+ * string of any length (an element's name has no limit), "" for a router
+ * handler. Returns 0 or -ENOMEM. */
 static int
-split_spec(const char *spec, char *elem, size_t elen, const char **handler)
+split_spec(const char *spec, char **elem, const char **handler)
 {
 	const char *dot = strrchr(spec, '.');
 
-	if (!dot) {
-		elem[0] = 0;
-		*handler = spec;
-		return 0;
-	}
-	if ((size_t)(dot - spec) >= elen)
-		return -ENAMETOOLONG;
-	memcpy(elem, spec, (size_t)(dot - spec));
-	elem[dot - spec] = 0;
-	*handler = dot + 1;
-	return 0;
+	*elem = dot ? strndup(spec, (size_t)(dot - spec)) : strdup("");
+	*handler = dot ? dot + 1 : spec;
+	return *elem ? 0 : -ENOMEM;
 }
 
 static int
@@ -276,19 +270,16 @@ readable(const struct ck_handler *h)
 	       (h->read || (h->read_param && (h->flags & CK_H_READ_PARAM)));
 }
 
-/* Read a handler with a parameter into @f. Returns 0, -ENOENT, -EPERM or
- * -EINVAL after a message on @errf. */
-int
-ck_handler_read_param(struct ck_router *r, const char *spec, const char *param, FILE *f,
-		      FILE *errf)
+/* Read handler @hname of element @ename ("": a global one), as @spec names
+ * it, with a parameter into @f. Returns 0, -ENOENT, -EPERM or -EINVAL after
+ * a message on @errf. */
+static int
+read_param(struct ck_router *r, const char *spec, const char *ename, const char *hname,
+	   const char *param, FILE *f, FILE *errf)
 {
-	char ename[256];
-	const char *hname;
 	struct ck_element *e;
 	const struct ck_handler *h;
 
-	if (split_spec(spec, ename, sizeof(ename), &hname) < 0)
-		return -ENOENT;
 	if (!ename[0]) {
 		if (param && *param) {
 			if (errf)
@@ -322,31 +313,52 @@ ck_handler_read_param(struct ck_router *r, const char *spec, const char *param, 
 	return call_read(e, h, param, f, errf);
 }
 
+int
+ck_handler_read_param(struct ck_router *r, const char *spec, const char *param, FILE *f,
+		      FILE *errf)
+{
+	const char *hname;
+	char *ename;
+	int rc;
+
+	if (split_spec(spec, &ename, &hname) < 0) {
+		if (errf)
+			fprintf(errf, "out of memory\n");
+		return -ENOMEM;
+	}
+	rc = read_param(r, spec, ename, hname, param, f, errf);
+	free(ename);
+	return rc;
+}
+
 /* Whether a handler's value is a list of lines: the global list, requirements,
  * classes and handlers, and the element handlers marked CK_H_LINES. */
 bool
 ck_handler_reads_lines(struct ck_router *r, const char *spec)
 {
 	static const char *const global[] = { "list", "requirements", "classes", "handlers" };
-	char ename[256];
 	const char *hname;
 	const struct ck_element *e;
 	const struct ck_handler *h;
+	bool lines = false;
+	char *ename;
 
-	if (split_spec(spec, ename, sizeof(ename), &hname) < 0)
+	if (split_spec(spec, &ename, &hname) < 0)
 		return false;
 	if (!ename[0]) {
 		for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++)
 			if (strcmp(hname, global[i]) == 0)
-				return true;
-		return false;
+				lines = true;
+	} else {
+		e = ck_router_find(r, ename);
+		h = e ? find_handler(e, hname) : NULL;
+		lines = h && (h->flags & CK_H_LINES);
 	}
-	e = ck_router_find(r, ename);
-	h = e ? find_handler(e, hname) : NULL;
-	return h && (h->flags & CK_H_LINES);
+	free(ename);
+	return lines;
 }
 
-/* Read a handler into @f. Returns 0, -ENOENT or -EPERM after a message on @errf. */
+/* Read a handler into @f. Returns 0, -ENOENT, -EPERM or -ENOMEM after a message on @errf. */
 int
 ck_handler_read(struct ck_router *r, const char *spec, FILE *f, FILE *errf)
 {
@@ -381,21 +393,14 @@ ck_handler_read_str(struct ck_router *r, const char *spec)
 	return ck_handler_read_param_str(r, spec, NULL, NULL);
 }
 
-/* The write handler @spec names, in *@ep and *@hp (both NULL for the global
- * "stop"). Returns 0, -ENOENT or -EPERM after a message on @errf. */
+/* find_write() of @spec split into @ename and @hname. */
 static int
-find_write(struct ck_router *r, const char *spec, FILE *errf, struct ck_element **ep,
-	   const struct ck_handler **hp)
+find_write_in(struct ck_router *r, const char *spec, const char *ename, const char *hname,
+	      FILE *errf, struct ck_element **ep, const struct ck_handler **hp)
 {
-	char ename[256];
-	const char *hname;
 	struct ck_element *e;
 	const struct ck_handler *h;
 
-	*ep = NULL;
-	*hp = NULL;
-	if (split_spec(spec, ename, sizeof(ename), &hname) < 0)
-		return -ENOENT;
 	if (!ename[0]) {
 		if (strcmp(hname, "stop") == 0)
 			return 0;
@@ -423,6 +428,28 @@ find_write(struct ck_router *r, const char *spec, FILE *errf, struct ck_element 
 	*ep = e;
 	*hp = h;
 	return 0;
+}
+
+/* The write handler @spec names, in *@ep and *@hp (both NULL for the global
+ * "stop"). Returns 0, -ENOENT, -EPERM or -ENOMEM after a message on @errf. */
+static int
+find_write(struct ck_router *r, const char *spec, FILE *errf, struct ck_element **ep,
+	   const struct ck_handler **hp)
+{
+	const char *hname;
+	char *ename;
+	int rc;
+
+	*ep = NULL;
+	*hp = NULL;
+	if (split_spec(spec, &ename, &hname) < 0) {
+		if (errf)
+			fprintf(errf, "out of memory\n");
+		return -ENOMEM;
+	}
+	rc = find_write_in(r, spec, ename, hname, errf, ep, hp);
+	free(ename);
+	return rc;
 }
 
 int
@@ -474,17 +501,12 @@ print_one(struct ck_router *r, struct ck_element *e, const struct ck_handler *h,
 	free(buf);
 }
 
-/* Print matching read handlers like click -h. Returns 0 or -ENOENT. */
-int
-ck_router_print_handler(struct ck_router *r, const char *spec, bool names, bool live,
-			FILE *out, FILE *errf)
+static int
+print_handler(struct ck_router *r, const char *spec, const char *ename, const char *hname,
+	      bool names, bool live, FILE *out, FILE *errf)
 {
-	char ename[256];
-	const char *hname;
 	int found = 0;
 
-	if (split_spec(spec, ename, sizeof(ename), &hname) < 0)
-		return -ENOENT;
 	if (!ename[0]) {
 		/* read first: an unknown handler prints no header */
 		char *buf = NULL;
@@ -536,4 +558,24 @@ ck_router_print_handler(struct ck_router *r, const char *spec, bool names, bool 
 		return -ENOENT;
 	}
 	return 0;
+}
+
+/* Print matching read handlers like click -h. Returns 0, -ENOENT or -ENOMEM
+ * after a message on @errf. */
+int
+ck_router_print_handler(struct ck_router *r, const char *spec, bool names, bool live,
+			FILE *out, FILE *errf)
+{
+	const char *hname;
+	char *ename;
+	int rc;
+
+	if (split_spec(spec, &ename, &hname) < 0) {
+		if (errf)
+			fprintf(errf, "out of memory\n");
+		return -ENOMEM;
+	}
+	rc = print_handler(r, spec, ename, hname, names, live, out, errf);
+	free(ename);
+	return rc;
 }

@@ -381,8 +381,8 @@ int ck_handler_writable(struct ck_router *r, const char *spec, FILE *errf);
 char *ck_handler_read_str(struct ck_router *r, const char *spec);
 /* Read "ELEMENT.HANDLER" with @param (NULL or "": none) into @f, as Click's
  * `read H PARAM`. Returns 0, -ENOENT, -EPERM, -EINVAL (a parameter to a
- * handler that takes none) or the handler's error, after writing why to
- * @errf (may be NULL). */
+ * handler that takes none), -ENOMEM or the handler's error, after writing
+ * why to @errf (may be NULL). An ELEMENT name may be of any length. */
 int ck_handler_read_param(struct ck_router *r, const char *spec, const char *param, FILE *f,
 			  FILE *errf);
 /* Whether "ELEMENT.HANDLER" (or a global handler) reads a list of lines, each
@@ -420,7 +420,7 @@ unsigned int ck_router_input(struct ck_router *r, unsigned int port, struct ck_p
 /* Print the read handlers matching @spec (globs allowed in the element part)
  * like click -h: "NAME.HANDLER:\nVALUE\n" when @names, else just the value;
  * @live (the router runs on): handlers with CK_H_SIDE_EFFECT left out.
- * Returns 0 or -ENOENT after a message on @errf (NULL: none). */
+ * Returns 0, -ENOENT or -ENOMEM after a message on @errf (NULL: none). */
 int ck_router_print_handler(struct ck_router *r, const char *spec, bool names, bool live,
 			    FILE *out, FILE *errf);
 /* Number of elements, and element @i. */

@@ -100,7 +100,8 @@ netvm-click --offline, no root, no core engine.
                  ones (DropBroadcasts, ICMPError), as Click's
   simtime        the simulated clock moves on 1 µs per request of the time
   -h             a class name for the element prints every one with headers;
-                 ports as Click writes it
+                 ports as Click writes it; an element name of 300 characters
+                 is read, or said to match nothing
   Print          CONTENTS ASCII as Click lays it out; the active handler
   route errors   the routing tables' configuration errors in Click's words
   ToDump         SNAPLEN 0 no limit, the time for a packet without a timestamp,
@@ -258,6 +259,14 @@ def class_handlers(env, chk):
            "-h CLASS.HANDLER: every element of the class, each under its NAME.HANDLER header")
     rc, out, err = click(env, "-h", "a.count", "-e", conf)
     chk.eq(out, "3\n", "-h NAME.HANDLER: the value alone")
+    # an element's name has no length limit, nor has -h's
+    long_name = "n" * 300
+    rc, out, err = click(env, "-h", f"{long_name}.count", "-e",
+                         conf.replace("a :: Counter", f"{long_name} :: Counter"))
+    chk.eq((rc, out), (0, "3\n"), "-h of a 300-character element name: its value")
+    rc, out, err = click(env, "-h", f"{long_name}.count", "-e", conf)
+    chk.ok(rc == 1 and f"no read handler matches '{long_name}.count'" in err,
+           "-h of a 300-character name no element has: exit 1, says so", f"{rc} {err!r}")
     # ports as Click's Router::element_ports_string: KIND[~ agnostic] TAB -
     # TAB sources "NAME [P]" / destinations "[P] NAME", in element order
     conf = ("a :: InfiniteSource -> q :: Queue -> u :: Unqueue -> c :: Counter -> Discard; "
