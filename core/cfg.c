@@ -580,6 +580,11 @@ cfg_parse_match(struct cfg_ctx *x, const config_setting_t *m, const char *key,
 
 	if (strcmp(name, "in_port") == 0) {
 		rc = cfg_get_int(x, m, key, 0, CFG_MAX_PORTS - 1, &v);
+		if (rc == 0 && x->c->nb_ports != 0 && v >= x->c->nb_ports)
+			/* it would never match */
+			return cfg_fail(x, m, key, "port %lld, but the core has only %u port(s) "
+					"(ports 0..%u, from the EAL options)", v, x->c->nb_ports,
+					x->c->nb_ports - 1);
 		if (rc == 0)
 			r->in_port = (uint16_t)v;
 		return rc;
@@ -763,14 +768,17 @@ cfg_free(struct cfg *c)
 	cfg_defaults(c);
 }
 
-/* Check the text libconfig has read into @lc; on error @c is reset. */
+/* Check the text libconfig has read into @lc, for a core of @nb_ports ports
+ * (0: not known); on error @c is reset. */
 static int
-cfg_build(config_t *lc, const char *name, bool file, struct cfg *c, char *err, size_t errlen)
+cfg_build(config_t *lc, const char *name, bool file, unsigned int nb_ports, struct cfg *c,
+	  char *err, size_t errlen)
 {
 	struct cfg_ctx x = { .name = name, .file = file, .err = err, .errlen = errlen, .c = c };
 	int rc;
 
 	cfg_defaults(c);
+	c->nb_ports = nb_ports;
 	memset(x.implicit, 0xff, sizeof(x.implicit));
 	rc = cfg_parse_root(&x, config_root_setting(lc));
 	if (rc < 0)
@@ -795,6 +803,13 @@ cfg_syntax_error(const config_t *lc, const char *name, struct cfg *c, char *err,
 int
 cfg_parse_string(const char *text, const char *name, struct cfg *c, char *err, size_t errlen)
 {
+	return cfg_parse_string_ports(text, name, 0, c, err, errlen);
+}
+
+int
+cfg_parse_string_ports(const char *text, const char *name, unsigned int nb_ports,
+		       struct cfg *c, char *err, size_t errlen)
+{
 	config_t lc;
 	int rc;
 
@@ -807,7 +822,7 @@ cfg_parse_string(const char *text, const char *name, struct cfg *c, char *err, s
 	else if ((rc = cfg_check_ints(text, name, NULL, err, errlen)) < 0)
 		cfg_defaults(c);
 	else
-		rc = cfg_build(&lc, name, false, c, err, errlen);
+		rc = cfg_build(&lc, name, false, nb_ports, c, err, errlen);
 	config_destroy(&lc);
 	return rc;
 }
@@ -815,13 +830,20 @@ cfg_parse_string(const char *text, const char *name, struct cfg *c, char *err, s
 int
 cfg_load(const char *path, struct cfg *c, char *err, size_t errlen)
 {
+	return cfg_load_ports(path, 0, c, err, errlen);
+}
+
+int
+cfg_load_ports(const char *path, unsigned int nb_ports, struct cfg *c, char *err,
+	       size_t errlen)
+{
 	config_t lc;
 	int rc;
 
 	config_init(&lc);
 	rc = cfg_read_file(&lc, path, err, errlen);
 	if (rc == 0)
-		rc = cfg_build(&lc, path, true, c, err, errlen);
+		rc = cfg_build(&lc, path, true, nb_ports, c, err, errlen);
 	else
 		cfg_defaults(c);
 	config_destroy(&lc);

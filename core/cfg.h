@@ -106,6 +106,10 @@ struct cfg {
 	char group_names[CFG_MAX_GROUPS][CFG_NAME_LEN];
 	uint8_t role_group[CFG_MAX_ROLES];
 	uint8_t port_group[CFG_MAX_PORTS]; /* whose pool the port receives into */
+	/* The ports of the core that runs it, which a rule's in_port must name
+	 * (cfg_load_ports(), kept by cfg_copy() for rule add); 0: not known,
+	 * in_port is checked against 0..31 only (an offline check). */
+	unsigned int nb_ports;
 };
 
 /* Fill @c with the defaults of an empty file (no rules, default drop); cannot fail. */
@@ -120,6 +124,13 @@ void cfg_defaults(struct cfg *c);
  */
 int cfg_load(const char *path, struct cfg *c, char *err, size_t errlen);
 
+/* As cfg_load(), for a core with @nb_ports ports (1..CFG_MAX_PORTS; 0: not
+ * known): a rule's in_port of a port it does not have is an error
+ * ("FILE:LINE: rules[I].in_port: port P, but the core has only N port(s)
+ * ..."). @c->nb_ports is then @nb_ports. */
+int cfg_load_ports(const char *path, unsigned int nb_ports, struct cfg *c, char *err,
+		   size_t errlen);
+
 /*
  * Parse configuration text @text as if it came from a file called @name
  * (used in messages). Returns 0, or -EINVAL with @err filled and @c set to
@@ -127,6 +138,10 @@ int cfg_load(const char *path, struct cfg *c, char *err, size_t errlen);
  */
 int cfg_parse_string(const char *text, const char *name, struct cfg *c, char *err,
 		     size_t errlen);
+
+/* As cfg_parse_string(), checking in_port against @nb_ports as cfg_load_ports(). */
+int cfg_parse_string_ports(const char *text, const char *name, unsigned int nb_ports,
+			   struct cfg *c, char *err, size_t errlen);
 
 /* Free what cfg_load() or cfg_parse_string() allocated, reset @c to the defaults; cannot fail. */
 void cfg_free(struct cfg *c);
@@ -144,8 +159,8 @@ void cfg_free(struct cfg *c);
 int cfg_copy(struct cfg *dst, const struct cfg *src);
 
 /* Parse @text, rules as inside "rules = ( ... );", against the chains of @c
- * (a "role = N" target may append an implicit chain to @c): *out (malloc'd)
- * holds *nb rules. 0, -EINVAL or -ENOMEM. */
+ * (a "role = N" target may append an implicit chain to @c) and its
+ * nb_ports (in_port): *out (malloc'd) holds *nb rules. 0, -EINVAL or -ENOMEM. */
 int cfg_rules_parse(struct cfg *c, const char *text, const char *name, struct cfg_rule **out,
 		    unsigned int *nb, char *err, size_t errlen);
 

@@ -276,7 +276,7 @@ reload(struct core *c, const char *data, struct cfg *next, char *err, size_t err
 		snprintf(err, errlen, "reload: send the configuration as data");
 		return -EINVAL;
 	}
-	rc = cfg_parse_string(data, "reload", next, err, errlen);
+	rc = cfg_parse_string_ports(data, "reload", c->cfg.nb_ports, next, err, errlen);
 	if (rc == 0)
 		rc = cfg_restart_check(&c->cfg, next, err, errlen);
 	return rc;

@@ -83,6 +83,32 @@ help_asked(int argc, char **argv)
 	return false;
 }
 
+/*
+ * Whether every --vdev became a port: DPDK goes on when a virtual device
+ * fails to probe (it prints why), and a core with fewer ports than it was
+ * given would run with rules and routes meant for the missing one. Returns
+ * 0, or -ENODEV with a message in @err naming the first device missing.
+ */
+static int
+vdevs_probed(char *err, size_t errlen)
+{
+	const struct rte_devargs *da;
+	uint16_t port;
+
+	RTE_EAL_DEVARGS_FOREACH("vdev", da) {
+		if (rte_eth_dev_get_port_by_name(da->name, &port) == 0)
+			continue;
+		snprintf(err, errlen, "--vdev %s did not come up as a port (DPDK says why above)%s",
+			 da->name, strncmp(da->name, "net_af_packet", 13) != 0 ? "" :
+			 "; \"could not set PACKET_FANOUT ... Invalid argument\" means the "
+			 "af_packet driver's fanout group (its number is the process id XOR the "
+			 "interface index) is taken by another process's socket on another "
+			 "interface: start the core again, it gets another process id");
+		return -ENODEV;
+	}
+	return 0;
+}
+
 static int
 parse_args(struct core *c, int argc, char **argv)
 {
@@ -99,6 +125,7 @@ parse_args(struct core *c, int argc, char **argv)
 	const char *socket = NULL;
 	long stats = -1, wait = 0;
 	bool single = false;
+	unsigned int ports;
 	char err[512];
 	char *end;
 	int opt, r;
@@ -170,7 +197,12 @@ parse_args(struct core *c, int argc, char **argv)
 		fprintf(stderr, "--socket: path too long: %s\n", socket);
 		return -ENAMETOOLONG;
 	}
-	r = cfg_load(c->cfg_path, &c->cfg, err, sizeof(err));
+	/* the ports the EAL brought up (probed by now): a rule's in_port must
+	 * name one; when a device failed or there are none or too many, main()
+	 * says so, and in_port is checked against 0..31 only meanwhile */
+	ports = vdevs_probed(err, sizeof(err)) == 0 ? rte_eth_dev_count_avail() : 0;
+	r = cfg_load_ports(c->cfg_path, ports <= NVM_MAX_PORTS ? ports : 0, &c->cfg, err,
+			   sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err);
 		return r;
@@ -388,32 +420,6 @@ pools_check(struct core *c)
 		}
 	}
 	return r;
-}
-
-/*
- * Whether every --vdev became a port: DPDK goes on when a virtual device
- * fails to probe (it prints why), and a core with fewer ports than it was
- * given would run with rules and routes meant for the missing one. Returns
- * 0, or -ENODEV with a message in @err naming the first device missing.
- */
-static int
-vdevs_probed(char *err, size_t errlen)
-{
-	const struct rte_devargs *da;
-	uint16_t port;
-
-	RTE_EAL_DEVARGS_FOREACH("vdev", da) {
-		if (rte_eth_dev_get_port_by_name(da->name, &port) == 0)
-			continue;
-		snprintf(err, errlen, "--vdev %s did not come up as a port (DPDK says why above)%s",
-			 da->name, strncmp(da->name, "net_af_packet", 13) != 0 ? "" :
-			 "; \"could not set PACKET_FANOUT ... Invalid argument\" means the "
-			 "af_packet driver's fanout group (its number is the process id XOR the "
-			 "interface index) is taken by another process's socket on another "
-			 "interface: start the core again, it gets another process id");
-		return -ENODEV;
-	}
-	return 0;
 }
 
 static int

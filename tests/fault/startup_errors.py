@@ -39,6 +39,11 @@ BAD_CONFIGS = [
      '  { in_port = 0; role = 1; action = "drop"; }\n);\n', 3, []),
     ("an MTU longer than a buffer", 'core = {\n  pool_buffers = 4096;\n  mtu = 9000;\n};\n', 3,
      ["core.mtu", "set buffer_size = 16384"]),
+    # the core has one port (net_null0): a rule for port 1 would never match
+    ("an in_port of a port the core does not have", 'core = { pool_buffers = 4096; };\n'
+     'rules = (\n  { in_port = 0; role = 1; },\n  { in_port = 1; role = 1; }\n);\n', 4,
+     ["rules[1].in_port: port 1, but the core has only 1 port(s) (ports 0..0, from the EAL "
+      "options)"]),
     # libconfig's scanner would end the core with its own words, status 2
     ("an @include of a directory", 'core = { pool_buffers = 4096; };\n@include "."\n', 2,
      ["syntax: cannot include '.': Is a directory"]),

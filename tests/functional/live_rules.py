@@ -19,10 +19,11 @@ it to the next role of its chain. Half the frames go to 10.1/16, half to
   refused   bad rule text, unknown chain or role, rule numbers out of range
             (above 131072 too: -ERANGE, not a malformed number; past
             2^32 - 1 named as written), a word after rule del's number,
-            a chain in use, a taken role name, a file that changes the pool,
+            a chain in use, a taken role name, a rule or a file whose in_port
+            names a port the core does not have, a file that changes the pool,
             has a syntax error or includes a directory, -f FILE with a
-            command that takes no data: each refused with its reason, nothing changes (same rule
-            list, same split of the traffic)
+            command that takes no data: each refused with its reason, nothing
+            changes (same rule list, same split of the traffic)
   traffic   20 changes (rules, chains through pre, reloads) while a closed-loop
             sender runs: every frame port 0 received left by port 1, no drop
             of any reason, and both the core's change counters are exact;
@@ -67,6 +68,7 @@ chains = ( { name = "via"; roles = [ 3, 1 ]; } );
 """
 RELOAD_POOL = RELOAD.replace("pool_buffers = 4096", "pool_buffers = 8192")
 RELOAD_SYNTAX = RELOAD.replace('role = 2; },', 'role = ; },')  # line 7
+RELOAD_PORT = RELOAD.replace("{ in_port = 0; role = 1; }", "{ in_port = 5; role = 1; }")  # line 8
 CHANGES = 20
 HALF = 32
 
@@ -220,7 +222,8 @@ def reload_part(t):
 def refused_part(t):
     t.chk.section("bad changes are refused with their reason; nothing changes")
     files = {}
-    for name, text in (("pool", RELOAD_POOL), ("syntax", RELOAD_SYNTAX)):
+    for name, text in (("pool", RELOAD_POOL), ("syntax", RELOAD_SYNTAX),
+                       ("port", RELOAD_PORT)):
         files[name] = t.env.path(f"{name}.conf")
         with open(files[name], "w") as f:
             f.write(text)
@@ -236,6 +239,10 @@ def refused_part(t):
              "rule[0]: no target; give one of role, chain, action")
     t.refuse(["rule", "add", "3", '{ role = 2; }'], "rule 3: there are 2 rules (0..2)")
     t.refuse(["rule", "del", "2"], "no rule 2: there are 2 rules")
+    # the core has 2 ports: a rule for another would never match
+    t.refuse(["rule", "add", "0", '{ in_port = 2; role = 2; }'],
+             "rule add:1: rule[0].in_port: port 2, but the core has only 2 port(s) (ports "
+             "0..1, from the EAL options)")
     t.refuse(["rule", "del", "x"], "rule del N: 'x' is not a rule number")
     t.refuse(["rule", "del", "200000"], "Numerical result out of range: no rule 200000: "
              "there are 2 rules")
@@ -270,6 +277,8 @@ def refused_part(t):
     t.refuse(["core", "reload", files["pool"]],
              "core.pool_buffers differs from the one in force; it changes only with a restart")
     t.refuse(["core", "reload", files["syntax"]], "reload:7: syntax:")
+    t.refuse(["core", "reload", files["port"]], "reload:8: rules[1].in_port: port 5, but the "
+             "core has only 2 port(s)")
     # an empty file is refused before it is parsed (the core freed a
     # configuration it had not built then: it crashed after a request of
     # another kind had left the control thread's stack dirty)
@@ -300,7 +309,7 @@ def refused_part(t):
     t.chk.ok(rc == 2 and "line break" in err,
              "an argument with a line break: usage error, exit 2, nothing sent", f"{rc} {err}")
     st = t.core.stats()
-    t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 29, "cfg_refused counted 29")
+    t.chk.eq(st.get("cfg_refused", 0) - st0.get("cfg_refused", 0), 31, "cfg_refused counted 31")
     t.chk.eq(st.get("cfg_changes", 0), st0.get("cfg_changes", 0), "cfg_changes did not move")
     t.listing("rule", RULES_RELOAD)
     t.listing("chain", CHAINS_RELOAD)

@@ -146,6 +146,46 @@ test_rule_add_errors(void **state)
 
 /* Rule add up to the limit: 131070 rules added to the base's 2 fill it,
  * one more is refused (-ENOSPC) naming the limit. */
+/* The ports of the core: a rule's in_port of a port it does not have never
+ * matches, so the file (loaded for a core of 2 ports), a reload and rule
+ * add refuse it; without a port count (offline) 0..31 is all there is. */
+static void
+test_in_port_ports(void **state)
+{
+	struct cfg c, d;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(cfg_parse_string_ports(base_text, "base", 2, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nb_ports, 2);
+	assert_int_equal(cfg_copy(&d, &c), 0);
+	assert_int_equal(d.nb_ports, 2);
+	assert_int_equal(cfg_rule_add(&d, 0, "{ role = 1; },\n{ in_port = 2; role = 1; }", "cmd",
+				      err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "cmd:2: rule[1].in_port: port 2, but the core has only 2 port(s) "
+				 "(ports 0..1, from the EAL options)");
+	cfg_free(&d);
+	assert_int_equal(cfg_copy(&d, &c), 0);
+	assert_int_equal(cfg_rule_add(&d, 0, "{ in_port = 1; role = 1; }", "cmd", err,
+				      sizeof(err)), 0);
+	cfg_free(&d);
+	cfg_free(&c);
+	assert_int_equal(cfg_parse_string_ports("rules = ( { role = 1; },\n"
+						"  { in_port = 31; role = 2; } );\n", "reload", 1,
+						&c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "reload:2: rules[1].in_port: port 31, but the core has only 1 "
+				 "port(s) (ports 0..0, from the EAL options)");
+	/* offline: the port count is not known */
+	assert_int_equal(cfg_parse_string("rules = ( { in_port = 31; role = 2; } );\n", "t", &c,
+					  err, sizeof(err)), 0);
+	assert_int_equal(c.nb_ports, 0);
+	assert_int_equal(cfg_copy(&d, &c), 0);
+	assert_int_equal(cfg_rule_add(&d, 0, "{ in_port = 30; role = 1; }", "cmd", err,
+				      sizeof(err)), 0);
+	cfg_free(&d);
+	cfg_free(&c);
+}
+
 static void
 test_rule_add_limit(void **state)
 {
@@ -360,6 +400,7 @@ main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_rule_add_del),
 		cmocka_unit_test(test_rule_add_errors),
+		cmocka_unit_test(test_in_port_ports),
 		cmocka_unit_test(test_rule_add_limit),
 		cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_chain_limit),
