@@ -261,16 +261,19 @@ ck_expand(struct ck_front *fe, const struct ck_env *env, const char *s, const ch
 }
 
 /* The keyword an argument starts with, as Click's cp_keyword: a word of
- * letters, digits and "_.:?!" up to the first space; its length, or 0. */
+ * letters, digits and "_.:?!" up to the first space, with a value after
+ * it (a keyword alone is none, as Click's); its length, or 0. */
 static size_t
 arg_keyword(const char *a)
 {
-	size_t n = 0;
+	size_t n = 0, v;
 
 	for (; a[n] && !isspace((unsigned char)a[n]); n++)
 		if (!isalnum((unsigned char)a[n]) && !strchr("_.:?!", a[n]))
 			return 0;
-	return n;
+	for (v = n; a[v] && isspace((unsigned char)a[v]); v++)
+		;
+	return a[v] ? n : 0;
 }
 
 /*

@@ -404,6 +404,18 @@ test_rule10_formals(void **state)
 		    "Idle -> P(1, x, KEY 2, y) -> Discard;",
 		    "Idle@1 :: Idle;\nP@2/Print@1 :: Print(1 2 x, y);\nDiscard@3 :: Discard;\n\n"
 		    "Idle@1 -> P@2/Print@1;\nP@2/Print@1 -> Discard@3;\n");
+	/* a keyword with no value after it is none (cp_keyword's rest is empty) */
+	expect_errors("elementclass P { KEY $k | input -> Print($k) -> output }\n"
+		      "Idle -> P(KEY) -> Discard;",
+		      "config:2: no match for 'P@2 :: P' with 1 inputs, 1 outputs and 1 arguments\n");
+	expect_flat("elementclass P { KEY $k | input -> Print($k) -> output\n"
+		    "|| $a | input -> Paint($a) -> output }\nIdle -> P(KEY) -> Discard;",
+		    "Idle@1 :: Idle;\nP@2/Paint@1 :: Paint(KEY);\nDiscard@3 :: Discard;\n\n"
+		    "Idle@1 -> P@2/Paint@1;\nP@2/Paint@1 -> Discard@3;\n");
+	expect_flat("elementclass P { $a, __REST__ $r | input -> Print($a $r) -> output }\n"
+		    "Idle -> P(1, KEY) -> Discard;",
+		    "Idle@1 :: Idle;\nP@2/Print@1 :: Print(1 KEY);\nDiscard@3 :: Discard;\n\n"
+		    "Idle@1 -> P@2/Print@1;\nP@2/Print@1 -> Discard@3;\n");
 }
 
 /* Rule 11: overloads chosen by ports and arguments; '...' extends an earlier class. */
