@@ -522,11 +522,12 @@ test_quiesce_beside_full_ring(void **state)
 	assert_int_equal(nvm_ring_enqueue_burst(&env->to_nf_rx, &d, 1), 1);
 	env->ctx.queues_up = 1;
 	assert_int_equal(pthread_create(&loop, NULL, run_queue, q), 0);
-	for (i = 0; i < 2000 && __atomic_load_n(&env->bursts, __ATOMIC_ACQUIRE) == 0; i++)
+	/* bounds of 30 s: a hang, not a time, is what they catch */
+	for (i = 0; i < 30000 && __atomic_load_n(&env->bursts, __ATOMIC_ACQUIRE) == 0; i++)
 		usleep(1000);
 	assert_int_equal(env->bursts, 1); /* the queue now waits for room */
 	assert_int_equal(pthread_create(&qu, NULL, quiesce, env), 0);
-	for (i = 0; i < 2000 && __atomic_load_n(&env->waits, __ATOMIC_ACQUIRE) == 0; i++)
+	for (i = 0; i < 30000 && __atomic_load_n(&env->waits, __ATOMIC_ACQUIRE) == 0; i++)
 		usleep(1000);
 	i = __atomic_load_n(&env->waits, __ATOMIC_ACQUIRE);
 	env->ctx.stop = 1; /* ends the loop, and nl_quiesce() if it still waits */
