@@ -187,14 +187,16 @@ find_handler(const struct ck_element *e, const char *name)
 
 /* Split "ELEMENT.HANDLER" at its last dot: *@elem gets ELEMENT in a malloc'ed
  * string of any length (an element's name has no limit), "" for a router
- * handler. Returns 0 or -ENOMEM. */
+ * handler. Returns 0, or -ENOMEM after saying so on @errf (if not NULL). */
 static int
-split_spec(const char *spec, char **elem, const char **handler)
+split_spec(const char *spec, char **elem, const char **handler, FILE *errf)
 {
 	const char *dot = strrchr(spec, '.');
 
 	*elem = dot ? strndup(spec, (size_t)(dot - spec)) : strdup("");
 	*handler = dot ? dot + 1 : spec;
+	if (*elem == NULL && errf != NULL)
+		fprintf(errf, "out of memory\n");
 	return *elem ? 0 : -ENOMEM;
 }
 
@@ -321,11 +323,8 @@ ck_handler_read_param(struct ck_router *r, const char *spec, const char *param, 
 	char *ename;
 	int rc;
 
-	if (split_spec(spec, &ename, &hname) < 0) {
-		if (errf)
-			fprintf(errf, "out of memory\n");
+	if (split_spec(spec, &ename, &hname, errf) < 0)
 		return -ENOMEM;
-	}
 	rc = read_param(r, spec, ename, hname, param, f, errf);
 	free(ename);
 	return rc;
@@ -343,7 +342,7 @@ ck_handler_reads_lines(struct ck_router *r, const char *spec)
 	bool lines = false;
 	char *ename;
 
-	if (split_spec(spec, &ename, &hname) < 0)
+	if (split_spec(spec, &ename, &hname, NULL) < 0)
 		return false;
 	if (!ename[0]) {
 		for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++)
@@ -442,11 +441,8 @@ find_write(struct ck_router *r, const char *spec, FILE *errf, struct ck_element 
 
 	*ep = NULL;
 	*hp = NULL;
-	if (split_spec(spec, &ename, &hname) < 0) {
-		if (errf)
-			fprintf(errf, "out of memory\n");
+	if (split_spec(spec, &ename, &hname, errf) < 0)
 		return -ENOMEM;
-	}
 	rc = find_write_in(r, spec, ename, hname, errf, ep, hp);
 	free(ename);
 	return rc;
@@ -570,11 +566,8 @@ ck_router_print_handler(struct ck_router *r, const char *spec, bool names, bool 
 	char *ename;
 	int rc;
 
-	if (split_spec(spec, &ename, &hname) < 0) {
-		if (errf)
-			fprintf(errf, "out of memory\n");
+	if (split_spec(spec, &ename, &hname, errf) < 0)
 		return -ENOMEM;
-	}
 	rc = print_handler(r, spec, ename, hname, names, live, out, errf);
 	free(ename);
 	return rc;
