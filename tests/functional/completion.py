@@ -85,6 +85,12 @@ CASES = [
     ("netvmctl --js", {"--json"}),
     ("netvmctl -t 5 --co", {"--core"}),
     ("netvmctl stats ", set()),
+    # short options bundled as getopt takes them: a value-taking letter
+    # takes the rest of its word, or the next word
+    ("netvmctl -js /tmp/mgr.sock vm stop f", {"fw1"}),
+    ("netvmctl -jt 5 vm ", {"list", "start", "stop", "migrate", "cmd"}),
+    ("netvmctl -js/tmp/mgr.sock vm stop f", {"fw1"}),
+    ("netvmctl -jt ", set()),
 ]
 
 
