@@ -100,7 +100,9 @@ struct nl_cmd {
  *        docs/control.md): called from the main thread, like reload. Write
  *        the answer to cmd->out; return 0, -ENOTSUP for a command the NF
  *        does not know, or another negative errno (say why in cmd->out).
- *        A positive number (a count) is a success, answered as 0.
+ *        A positive number (a count) is a success, answered as 0; a
+ *        negative one that is no errno (below -4095) is answered -EIO,
+ *        saying so.
  *        netlib answers `help`, `stats`, `reload`, `park` and `resume`
  *        itself when they come without words after them; with words they
  *        come here, and -ENOTSUP for them is answered -EINVAL, "'help'

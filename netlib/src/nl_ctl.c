@@ -15,6 +15,7 @@
 #include "nl_priv.h"
 
 #define CMD_MAX_WORDS 64
+#define NL_ERRNO_MAX 4095 /* the largest errno a status may carry */
 #define PUBLISH_MS 200 /* counters published at most this often */
 
 static uint64_t
@@ -162,6 +163,12 @@ dispatch(struct nl_ctx *ctx, char *text, size_t len, FILE *out)
 	r = ctx->nf->command != NULL ? ctx->nf->command(ctx, ctx->state, &cmd) : -ENOTSUP;
 	if (r > 0)
 		r = 0; /* a count: a success (the channel's status is 0 or -errno) */
+	if (r < -NL_ERRNO_MAX) {
+		/* no errno: -r might not even be an int (INT_MIN) */
+		fprintf(out, "%s: the command hook returned %d for '%s', not a negative errno\n",
+			ctx->nf->name, r, argv[0]);
+		r = -EIO;
+	}
 	if (r == -ENOTSUP && is_own(argv[0])) {
 		/* netlib's own, given words it does not take (the NF's hook had
 		 * them): a reload reads the NF's own files, never a file named */

@@ -7,6 +7,7 @@
  * answer from the answer pipe.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -109,6 +110,8 @@ cmd_count(struct nl_ctx *ctx, void *state, struct nl_cmd *cmd)
 		fprintf(cmd->out, "no such table\n");
 		return -ENOENT;
 	}
+	if (strcmp(cmd->argv[0], "intmin") == 0)
+		return INT_MIN; /* no errno: a bug in the NF */
 	return -ENOTSUP;
 }
 
@@ -135,8 +138,14 @@ test_positive_return(void **state)
 	ask(env, "other", &m);
 	assert_int_equal(m.hdr.status, -ENOTSUP);
 	nvm_ctl_recv_reset(&m);
-	assert_int_equal(env->ctx.ctl.commands, 3);
-	assert_int_equal(env->ctx.ctl.failed, 2);
+	/* a negative number that is no errno (-INT_MIN is no int): -EIO, said */
+	ask(env, "intmin", &m);
+	assert_int_equal(m.hdr.status, -EIO);
+	assert_string_equal(m.text, "test: the command hook returned -2147483648 for 'intmin', "
+			    "not a negative errno\n");
+	nvm_ctl_recv_reset(&m);
+	assert_int_equal(env->ctx.ctl.commands, 4);
+	assert_int_equal(env->ctx.ctl.failed, 3);
 	env_free(env);
 }
 
