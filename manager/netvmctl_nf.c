@@ -192,14 +192,18 @@ ctl_nf_cmd(const char *core_sock, int id, int n, char **words, const char *file,
 	} else if (status == 0) {
 		fputs(answer, stdout);
 	} else {
-		char who[32];
+		char who[32], why[64];
 
 		if (id == CTL_CORE)
 			snprintf(who, sizeof(who), "core");
 		else
 			snprintf(who, sizeof(who), "nf %d", id);
-		fprintf(stderr, "netvmctl: %s: %s%s%s", who, strerror(-status),
-			answer[0] ? ": " : "\n", answer);
+		/* an NF may answer any int: -INT_MIN is no int */
+		if (status < 0 && status >= -4095)
+			snprintf(why, sizeof(why), "%s", strerror(-status));
+		else
+			snprintf(why, sizeof(why), "status %d, which is no errno", status);
+		fprintf(stderr, "netvmctl: %s: %s%s%s", who, why, answer[0] ? ": " : "\n", answer);
 		if (answer[0] && answer[strlen(answer) - 1] != '\n')
 			fputc('\n', stderr);
 	}

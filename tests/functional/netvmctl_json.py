@@ -151,7 +151,8 @@ class FakeCore(UnixServer):
                 break
             n += len(more)
         self.requests.append((head.decode(), n))
-        answer(conn, b"0 2\nok")
+        # NF 4242 answers a status that is no errno (a raw NF may send any int)
+        answer(conn, b"-2147483648 3\nbad" if words[1:2] == [b"4242"] else b"0 2\nok")
 
 
 def ctl(env, *args, first=(), limit=30):
@@ -342,6 +343,13 @@ def main():
         sent = fc.requests[before:]
         chk.ok(rc == 0 and sent == [(f"nf {sent_id} 5 10000", 5)],
                f"nf cmd {word} help: NF {sent_id}, exit 0", f"rc={rc} {err!r} {sent}")
+
+    r = subprocess.run([env.binary(CTL), "-c", core, "nf", "cmd", "4242", "help"],
+                       capture_output=True, text=True, timeout=30)
+    chk.ok(r.returncode == 1 and
+           "netvmctl: nf 4242: status -2147483648, which is no errno: bad" in r.stderr,
+           "an NF's status that is no errno (INT_MIN): exit 1, said as a number",
+           f"rc={r.returncode} {r.stderr!r}")
 
     chk.section("a core command's value that must be one word")
     # the core splits the line again: 'fw 1' would make chain fw = 1,2
