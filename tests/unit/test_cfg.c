@@ -965,6 +965,7 @@ test_include_not_regular(void **state)
 	struct cfg c;
 
 	(void)state;
+	/* a mkdtemp(3) template: the X are replaced by a unique name */
 	snprintf(dir, sizeof(dir), "%s/netvm-test-inc-XXXXXX", P_tmpdir);
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/main.conf", dir);

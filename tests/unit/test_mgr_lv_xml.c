@@ -62,11 +62,13 @@ setup_vm(const char *state_dir, const char *name)
 static void
 validate(void)
 {
-	char path[] = "/tmp/netvm-lv-xml-XXXXXX", cmd[128];
+	char path[64], cmd[128];
 	int fd, rc;
 
 	if (!have_validator)
 		return;
+	/* a mkstemp(3) template: the X are replaced by a unique name */
+	snprintf(path, sizeof(path), "%s/netvm-lv-xml-XXXXXX", P_tmpdir);
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, x.buf, x.len), (ssize_t)x.len);
