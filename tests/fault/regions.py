@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from nvtest import check, rawnf, traffic  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.inject import Injector, drained  # noqa: E402
-from nvtest.proc import Core, Nf  # noqa: E402
+from nvtest.proc import Nf, core_and_bridge  # noqa: E402
 from nvtest.rawnf import NF_RUNNING, RawNf  # noqa: E402
 
 RAW_ROLE = 3
@@ -130,14 +130,7 @@ def main():
 
     inj = Injector(env)
     tr = Traffic(inj, 21)
-    core = Core(env, "r", CONFIG, [inj.vdev(0), "net_null0,no-rx=1"], wait_nfs=2)
-    err = core.start_ready()
-    if not chk.ok(err is None, "core starts", err or ""):
-        env.done(chk)
-    bridge = Nf(env, core, nvenv.BRIDGE_BIN, 1, name="bridge-r1")
-    err = bridge.start_attached()
-    if not chk.ok(err is None, "well-behaved bridge attaches (role 1)", err or ""):
-        env.done(chk)
+    core, bridge = core_and_bridge(env, chk, "r", CONFIG, [inj.vdev(0), "net_null0,no-rx=1"])
     try:
         raw = RawNf(core.sock, RAW_ROLE)
     except (rawnf.AttachError, OSError) as exc:

@@ -293,16 +293,11 @@ class Nf(Proc):
         return rc, self.counters
 
 
-def bridged_core(env, chk, tag, config, frames):
-    """A core on @config whose port 0 replays @frames endlessly (net_pcap) and
-    whose port 1 is a net_null sink, waiting for two NFs, and a well-behaved
-    netvm-bridge of role 1 attached to it; (core, bridge). Ends the test
-    (env.done) when either does not start."""
-    flows = env.path(f"{tag}-flows.pcap")
-    pcaps.write(flows, frames)
-    core = Core(env, tag, config,
-                [f"net_pcap0,rx_pcap={flows},infinite_rx=1", "net_null0,no-rx=1"],
-                wait_nfs=2)
+def core_and_bridge(env, chk, tag, config, vdevs):
+    """A core on @config with ports @vdevs, waiting for two NFs, and a
+    well-behaved netvm-bridge of role 1 attached to it; (core, bridge). Ends
+    the test (env.done) when either does not start."""
+    core = Core(env, tag, config, vdevs, wait_nfs=2)
     err = core.start_ready()
     if not chk.ok(err is None, "core starts", err or ""):
         env.done(chk)
@@ -311,6 +306,15 @@ def bridged_core(env, chk, tag, config, frames):
     if not chk.ok(err is None, "well-behaved bridge attaches (role 1)", err or ""):
         env.done(chk)
     return core, bridge
+
+
+def bridged_core(env, chk, tag, config, frames):
+    """core_and_bridge() whose port 0 replays @frames endlessly (net_pcap) and
+    whose port 1 is a net_null sink."""
+    flows = env.path(f"{tag}-flows.pcap")
+    pcaps.write(flows, frames)
+    return core_and_bridge(env, chk, tag, config,
+                           [f"net_pcap0,rx_pcap={flows},infinite_rx=1", "net_null0,no-rx=1"])
 
 
 def parse_stat_lines(text):
