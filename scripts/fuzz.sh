@@ -14,12 +14,13 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #   SECONDS   fuzzing time per target (default 20; 0: replay the corpus only)
-#   TARGET    cfg mgr_cfg mgr_mig_auth routes hdr cls msg validate filter click (default: all)
+#   TARGET    cfg mgr_cfg mgr_mig_auth routes hdr cls msg validate filter click click_pkt
+#             (default: all)
 # Environment:
 #   NETVM_FUZZ_BUILD=DIR   build directory (default build-fuzz, relative to the tree)
 set -euo pipefail
 
-TARGETS_ALL="cfg mgr_cfg mgr_mig_auth routes hdr cls msg validate filter click"
+TARGETS_ALL="cfg mgr_cfg mgr_mig_auth routes hdr cls msg validate filter click click_pkt"
 # Seconds one input may run, replayed or fuzzed, before it counts as a hang.
 HANG_SECS=10
 # Debian packages for the clang build (libFuzzer is in libclang-rt-dev).
