@@ -11,6 +11,8 @@ Usage:
   telemetry.py -f PREFIX [-n COUNT] [-i SECONDS] COMMAND
       print COUNT replies, SECONDS apart, one JSON line each:
       {"t": <monotonic seconds>, "reply": <value of the reply>}
+      (COUNT >= 1; a command the process does not have, not in the reply
+      to "/", is an error, exit 1, rather than a null reply)
   telemetry.py -f PREFIX --until KEY=MIN [--timeout SECONDS] COMMAND
       wait until the socket answers and reply[KEY] >= MIN (exit 1 on timeout,
       saying the last value seen; a value that is not an integer never meets MIN)
@@ -53,6 +55,13 @@ class Telemetry:
         reply = json.loads(self.sock.recv(self.max_len).decode())
         return reply.get(command.split(",", 1)[0])
 
+    def known(self, command):
+        """Whether the process has @command (its name, before the first ","):
+        the reply to "/" lists them. An unknown command's reply is null, as
+        is a known one's for some parameters (an NF id not attached)."""
+        names = self.query("/")
+        return not isinstance(names, list) or command.split(",", 1)[0] in names
+
     def close(self):
         self.sock.close()
 
@@ -93,10 +102,18 @@ def main():
     ap.add_argument("--timeout", type=float, default=10.0)
     ap.add_argument("command")
     args = ap.parse_args()
+    if args.count < 1:
+        ap.error(f"-n {args.count}: COUNT is at least 1")
+    if not 0 <= args.interval < float("inf"):
+        ap.error(f"-i {args.interval:g}: SECONDS is a finite number >= 0")
+    if not 0 < args.timeout < float("inf"):
+        ap.error(f"--timeout {args.timeout:g}: SECONDS is a finite number > 0")
     path = socket_path(args.file_prefix)
 
     if args.until:
         key, _, minimum = args.until.partition("=")
+        if not key:
+            ap.error(f"--until {args.until}: KEY is empty")
         try:
             minimum = int(minimum or 1)
         except ValueError:
@@ -116,6 +133,10 @@ def main():
         print(f"telemetry: {path}: {e}", file=sys.stderr)
         return 1
     try:
+        if not tel.known(args.command):
+            print(f"telemetry: {path}: no command {args.command.split(',', 1)[0]} "
+                  "(\"/\" lists them)", file=sys.stderr)
+            return 1
         start = time.monotonic()
         for i in range(args.count):
             # Keep a fixed schedule so the query time does not add up.

@@ -19,7 +19,9 @@ integers). Then the project's own client, scripts/lib/telemetry.py: one
 JSON line per reply; --until on a counter that is there exits 0, on a
 value that is not a number (pool0_name) exits 1 at its --timeout naming
 the value (no traceback), and a MIN that is not an integer is a usage
-error (exit 2).
+error (exit 2); so are -n 0, a negative -i, --timeout 0 and an empty
+KEY. A command the core does not have (/netvm/stat) exits 1 naming it,
+where a known one with a null reply (/netvm/nf,63) prints null, exit 0.
 """
 
 import json
@@ -204,6 +206,22 @@ def main():
     rc, out, errtxt = tool_run("--until", "nfs_attached=x", STATS_CMD)
     chk.ok(rc == 2 and "Traceback" not in errtxt and "MIN is not an integer" in errtxt,
            "--until KEY=x: a usage error, exit 2", f"rc={rc} {errtxt[-400:]!r}")
+    for bad, says in ((["-n", "0"], "COUNT is at least 1"),
+                      (["-i", "-1"], "finite number >= 0"),
+                      (["--until", "nfs_attached", "--timeout", "0"], "finite number > 0"),
+                      (["--until", "=1"], "KEY is empty")):
+        rc, out, errtxt = tool_run(*bad, STATS_CMD)
+        chk.ok(rc == 2 and out == "" and "Traceback" not in errtxt and says in errtxt,
+               f"{' '.join(bad)}: a usage error, exit 2, nothing printed",
+               f"rc={rc} {out[:200]!r} {errtxt[-300:]!r}")
+    rc, out, errtxt = tool_run("/netvm/stat")
+    chk.ok(rc == 1 and out == "" and "no command /netvm/stat" in errtxt,
+           "a command the core does not have: exit 1, named, no null reply",
+           f"rc={rc} {out[:200]!r} {errtxt[-300:]!r}")
+    rc, out, errtxt = tool_run("/netvm/nf,63")
+    chk.ok(rc == 0 and json.loads(out or "{}").get("reply", 0) is None,
+           "a known command whose reply is null (no NF 63): null, exit 0",
+           f"rc={rc} {out[:200]!r} {errtxt[-300:]!r}")
 
     chk.section("after the run")
     rc, counters = nf.stop_counters()
