@@ -9,7 +9,9 @@
 #   scripts/test.sh --load fault    with one CPU kept busy by a spinning
 #                                   process all along (flushes out timing
 #                                   assumptions; --load=CPU picks the CPU,
-#                                   default 0, where the core engine polls)
+#                                   default 0, where the core engine polls;
+#                                   one this process may not run on is
+#                                   refused)
 #
 # Suites: unit (cmocka), functional (core + NFs over net_pcap), ops (scaling,
 # the DoS response, live changes, flow placement, NFs provisioned into idle
@@ -55,6 +57,13 @@ done
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || { echo "test.sh: --repeat takes a count, not '$repeat'" >&2; exit 2; }
 [[ -z $load_cpu || $load_cpu =~ ^[0-9]+$ ]] ||
 	{ echo "test.sh: --load=CPU takes a CPU number, not '$load_cpu'" >&2; exit 2; }
+# a CPU this process may not run on would leave the spinner dead at once and
+# the tests unloaded, while they are said to run loaded
+if [[ -n $load_cpu ]] && ! taskset -c "$load_cpu" true 2>/dev/null; then
+	echo "test.sh: --load=$load_cpu: CPU $load_cpu is not one this process may run on" \
+		"(CPUs: $(taskset -cp $$ | sed 's/.*: //'))" >&2
+	exit 2
+fi
 
 scripts/setup.sh
 

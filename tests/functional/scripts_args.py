@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""scripts_args: scripts/test.sh refuses bad arguments before any set-up.
+
+Each script runs from a copy of itself in a scratch tree whose
+scripts/setup.sh is a stand-in that leaves a mark and fails: a refusal
+must come with exit status 2 and a message naming the value, before the
+set-up (no mark). scripts/test.sh: --repeat 0, --load=x, and --load=CPU of
+a CPU this process may not run on (the spinner would die at once and the
+suites run unloaded, said to be loaded). No root, no core.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+from nvtest import check  # noqa: E402
+from nvtest import env as nvenv  # noqa: E402
+
+STUB_SETUP = """#!/bin/sh
+echo ran > "$(dirname "$0")/../setup-ran"
+echo "setup stand-in: the script went on to its set-up" >&2
+exit 3
+"""
+
+
+def scratch_tree(env, name, scripts):
+    """A tree @name holding copies of @scripts and the stand-in setup.sh."""
+    tree = env.path(name)
+    os.makedirs(os.path.join(tree, "scripts"))
+    for script in scripts:
+        shutil.copy(os.path.join(env.source_dir, "scripts", script),
+                    os.path.join(tree, "scripts", script))
+    setup = os.path.join(tree, "scripts", "setup.sh")
+    with open(setup, "w") as f:
+        f.write(STUB_SETUP)
+    os.chmod(setup, 0o755)
+    return tree
+
+
+def refused(chk, tree, script, args, says, env_extra=None):
+    """Run @script of @tree with @args: exit 2, @says on stderr, no set-up."""
+    mark = os.path.join(tree, "setup-ran")
+    if os.path.exists(mark):
+        os.unlink(mark)
+    r = subprocess.run(["bash", os.path.join(tree, "scripts", script)] + args,
+                       capture_output=True, text=True, timeout=30,
+                       env=dict(os.environ, **(env_extra or {})))
+    label = " ".join([f"{k}={v}" for k, v in (env_extra or {}).items()] + [script] + args)
+    chk.ok(r.returncode == 2 and says in r.stderr and not os.path.exists(mark),
+           f"{label}: refused, exit 2, before the set-up",
+           f"rc={r.returncode} set-up ran={os.path.exists(mark)} {r.stderr[-300:]!r}")
+
+
+def main():
+    env = nvenv.setup("scripts_args", timeout=90, description=__doc__)
+    chk = check.Checker("scripts_args")
+
+    chk.section("scripts/test.sh")
+    tree = scratch_tree(env, "t", ["test.sh"])
+    refused(chk, tree, "test.sh", ["--repeat", "0", "unit"], "--repeat takes a count")
+    refused(chk, tree, "test.sh", ["--load=x", "unit"], "takes a CPU number")
+    missing = (os.cpu_count() or 1) + 4096
+    refused(chk, tree, "test.sh", [f"--load={missing}", "unit"],
+            f"CPU {missing} is not one this process may run on")
+    env.done(chk)
+
+
+if __name__ == "__main__":
+    main()
