@@ -33,7 +33,9 @@
 # Environment: NETVM_DEMO_SECONDS (default 5), NETVM_BUILD (default build),
 # NETVM_DEMO_VM (1: as --vm), NETVM_GUEST_DIR (guest image, default build/guest),
 # NETVM_DEMO_IPERF_SECONDS (--netns: the iperf3 run, default 5),
-# NETVM_SKIP_SETUP (1: do not run scripts/setup.sh).
+# NETVM_SKIP_SETUP (1: do not run scripts/setup.sh). A value that is not one
+# of these (NETVM_DEMO_SECONDS=abc, NETVM_DEMO_VM=yes) is refused, exit 2,
+# before anything starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${NETVM_BUILD:-build}
@@ -57,6 +59,16 @@ while [[ $# -gt 0 ]]; do
 	esac
 	shift
 done
+# the environment's values are checked before anything starts (a bad one
+# would otherwise end the demo half-way, its core and NF already running)
+[[ $vm == 0 || $vm == 1 ]] || { echo "demo: NETVM_DEMO_VM=$vm: 0 or 1" >&2; exit 2; }
+[[ $secs =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
+	{ echo "demo: NETVM_DEMO_SECONDS=$secs: a number of seconds (5, 0.5)" >&2; exit 2; }
+[[ ${NETVM_DEMO_IPERF_SECONDS:-5} =~ ^[1-9][0-9]{0,4}$ ]] || {
+	echo "demo: NETVM_DEMO_IPERF_SECONDS=$NETVM_DEMO_IPERF_SECONDS: whole seconds," \
+		"1..99999" >&2
+	exit 2
+}
 case $nf in
 l3fwd | bridge | firewall) ;;
 *) echo "demo: --nf $nf: not l3fwd, bridge or firewall" >&2; exit 2 ;;

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""scripts_args: scripts/test.sh refuses bad arguments before any set-up.
+"""scripts_args: scripts/test.sh and scripts/demo.sh refuse bad arguments before any set-up.
 
 Each script runs from a copy of itself in a scratch tree whose
 scripts/setup.sh is a stand-in that leaves a mark and fails: a refusal
 must come with exit status 2 and a message naming the value, before the
 set-up (no mark). scripts/test.sh: --repeat 0, --load=x, and --load=CPU of
 a CPU this process may not run on (the spinner would die at once and the
-suites run unloaded, said to be loaded). No root, no core.
+suites run unloaded, said to be loaded). scripts/demo.sh: an unknown
+option, --nf without --netns, and values of its environment that would
+end it half-way, its core already running: NETVM_DEMO_SECONDS=abc or -1,
+NETVM_DEMO_IPERF_SECONDS=0, NETVM_DEMO_VM=yes. No root, no core.
 """
 
 import os
@@ -65,6 +68,17 @@ def main():
     missing = (os.cpu_count() or 1) + 4096
     refused(chk, tree, "test.sh", [f"--load={missing}", "unit"],
             f"CPU {missing} is not one this process may run on")
+
+    chk.section("scripts/demo.sh")
+    tree = scratch_tree(env, "d", ["demo.sh"])
+    refused(chk, tree, "demo.sh", ["--bogus"], "usage: scripts/demo.sh")
+    refused(chk, tree, "demo.sh", ["--nf", "bridge"], "--nf goes with --netns")
+    for var, value, says in (("NETVM_DEMO_SECONDS", "abc", "a number of seconds"),
+                             ("NETVM_DEMO_SECONDS", "-1", "a number of seconds"),
+                             ("NETVM_DEMO_IPERF_SECONDS", "0", "whole seconds"),
+                             ("NETVM_DEMO_VM", "yes", "0 or 1")):
+        refused(chk, tree, "demo.sh", ["--netns"] if "IPERF" in var else [],
+                f"{var}={value}: {says}", {var: value})
     env.done(chk)
 
 
