@@ -7,12 +7,15 @@
  * (default: the page size, 4096), `framesz` (default 2048) and `framecnt`
  * (default 512). It walks the ring as if frames were contiguous, which
  * holds only when blocksz is a multiple of framesz: otherwise the kernel
- * leaves a gap at the end of each block and the port receives nothing. A
- * frame carries framesz - 32 bytes of packet (the tpacket2 header), which
- * must fit in one buffer. The PMD never reads PACKET_STATISTICS, so the
- * kernel's ring-full drops are not in rte_eth_stats.imissed: the core reads
- * them from the PMD's sockets (found by their interface index) and adds
- * them to port<P>_rx_missed.
+ * leaves a gap at the end of each block and the port receives nothing. The
+ * PMD refuses a buffer with less than framesz - 32 bytes of room (the
+ * tpacket2 header); the kernel puts an Ethernet frame further in, 66 bytes
+ * (the header and room for a 16-byte link header, aligned to 16, less the
+ * 14 bytes of Ethernet header), so a frame holds framesz - 66 bytes of
+ * packet and a longer one arrives cut short. The PMD never reads
+ * PACKET_STATISTICS, so the kernel's ring-full drops are not in
+ * rte_eth_stats.imissed: the core reads them from the PMD's sockets (found
+ * by their interface index) and adds them to port<P>_rx_missed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -39,6 +42,9 @@
 #define AFP_DEF_FRAMESZ 2048u
 #define AFP_DEF_FRAMECNT 512u
 #define AFP_FRAME_HDR (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
+/* where the kernel's tpacket_rcv() puts an Ethernet frame in a TPACKET_V2
+ * ring frame: TPACKET_ALIGN(TPACKET2_HDRLEN + 16) - ETH_HLEN */
+#define AFP_FRAME_OFF (TPACKET_ALIGN(TPACKET2_HDRLEN + 16) - 14)
 
 static pthread_mutex_t afp_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -137,10 +143,13 @@ core_afp_check(uint16_t port, const struct rte_eth_dev_info *info, uint32_t room
 			 lcm(framesz, getpagesize()));
 		r = -EINVAL;
 	} else if ((unsigned long)framesz - AFP_FRAME_HDR > room) {
-		snprintf(err, errlen, "port %u (%s): framesz %ld carries up to %lu bytes of packet, "
-			 "a buffer only %u (core.buffer_size minus %u of headroom): set "
+		snprintf(err, errlen, "port %u (%s): framesz %ld carries frames of up to %lu bytes, "
+			 "and DPDK's af_packet PMD wants buffers of %lu bytes for it; a buffer "
+			 "holds only %u (core.buffer_size minus %u of headroom): set "
 			 "core.buffer_size = %lu (docs/quickstart.md), or framesz to at most %lu",
-			 port, da->name, framesz, (unsigned long)framesz - AFP_FRAME_HDR, room,
+			 port, da->name, framesz,
+			 framesz > (long)AFP_FRAME_OFF ? (unsigned long)framesz - AFP_FRAME_OFF : 0ul,
+			 (unsigned long)framesz - AFP_FRAME_HDR, room,
 			 (unsigned int)RTE_PKTMBUF_HEADROOM,
 			 pow2_at_least((unsigned long)framesz - AFP_FRAME_HDR + RTE_PKTMBUF_HEADROOM),
 			 ((unsigned long)room + AFP_FRAME_HDR) & ~15ul);

@@ -4,10 +4,15 @@
 A veth pair in the root namespace: one end is the core's net_af_packet
 port, the test writes raw frames into the other. A blocksz that is not a
 multiple of framesz, and a framesz whose frames do not fit in a buffer, are
-refused at start-up with a message naming the values; transmit checksum
-offload left on draws a warning with the ethtool command; and frames the
-kernel drops because the receive ring is full (the core receives nothing
-while it waits for an NF: --wait-nfs 1) show in port0_rx_missed.
+refused at start-up with a message naming the values (the default
+framesz: frames of up to 1982 bytes, buffers of 2016 for DPDK's PMD);
+transmit checksum offload left on draws a warning with the ethtool
+command; and frames the kernel drops because the receive ring is full (the
+core receives nothing while it waits for an NF: --wait-nfs 1) show in
+port0_rx_missed. Last, what the default framesz of 2048 carries: a bridge
+sends port 0's frames out of a net_pcap port; an IPv4 frame of 1982 bytes
+arrives whole (as fragments, the port's MTU being 1500), ones of 1983 and
+2016 bytes are cut short by the kernel and dropped as malformed.
 """
 
 import os
@@ -17,10 +22,12 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
-from nvtest import check  # noqa: E402
+from scapy.all import IP, UDP, Ether, Raw, rdpcap  # noqa: E402
+
+from nvtest import check, pcaps  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 from nvtest.netns import tool  # noqa: E402
-from nvtest.proc import Core, run  # noqa: E402
+from nvtest.proc import Core, Nf, run  # noqa: E402
 
 CONF = """core = {
   pool_buffers = 4096;
@@ -100,7 +107,8 @@ def main():
                    ["framesz 4096", "core.buffer_size = 8192"])
     core = Core(env, "afd", CONF % 2048, [f"net_af_packet0,iface={host}"])
     expect_refused(chk, "default framesz 2048 with buffer_size 2048", core,
-                   ["framesz 2048", "core.buffer_size = 4096"])
+                   ["framesz 2048", "frames of up to 1982 bytes", "buffers of 2016 bytes",
+                    "core.buffer_size = 4096"])
 
     chk.section("checksum offload warning, ring losses")
     core = Core(env, "afm", CONF % 4096, [f"net_af_packet0,iface={host}"], wait_nfs=1)
@@ -131,7 +139,51 @@ def main():
     chk.ok("checksum offload" not in core.stderr(), "tx checksum offload off: no warning",
            core.tail())
     core.stop_stats()
+
+    chk.section("what a frame of the default framesz carries")
+    frame_room(env, chk, ip, host, peer)
     env.done(chk)
+
+
+def frame_room(env, chk, ip, host, peer):
+    """IPv4 frames of 1982, 1983 and 2016 bytes into port 0 (framesz 2048),
+    a bridge to port 1 (net_pcap): only the first comes out, whole."""
+    for name in (host, peer):
+        run([ip, "link", "set", name, "mtu", "9000"])
+    out, empty = env.path("room-out.pcap"), env.path("room-empty.pcap")
+    pcaps.write(empty, [])
+    core = Core(env, "afr", CONF % 4096,
+                [f"net_af_packet0,iface={host}", f"net_pcap1,rx_pcap={empty},tx_pcap={out}"],
+                wait_nfs=1)
+    err = core.start_ready()
+    if err:
+        chk.fatal("core starts with an af_packet and a pcap port", err)
+    bridge = Nf(env, core, nvenv.BRIDGE_BIN, 1, name="bridge")
+    err = bridge.start_attached()
+    if err:
+        chk.fatal("bridge attaches", err)
+    sizes = {1: 1982, 2: 1983, 3: 2016}  # IP id: frame length
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((peer, 0))
+    for ipid, size in sizes.items():
+        head = (Ether(dst="02:00:00:00:00:01", src="02:00:00:00:00:02") /
+                IP(id=ipid, src="10.0.0.1", dst="10.0.0.2") / UDP(sport=9, dport=9))
+        s.send(bytes(head / Raw(b"x" * (size - len(head)))))
+    s.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and core.stats().get("drop_malformed", 0) < 2:
+        time.sleep(0.1)
+    rc, _ = bridge.stop_counters()
+    chk.eq(rc, 0, "bridge exits 0")
+    rc, final = core.stop_stats()
+    chk.eq(rc, 0, "core exits 0 on SIGINT")
+    got = {}
+    for p in rdpcap(out):
+        if IP in p and p[IP].id in sizes:
+            got[p[IP].id] = got.get(p[IP].id, 0) + p[IP].len - 4 * p[IP].ihl
+    chk.eq(got, {1: sizes[1] - 14 - 20},
+           "the 1982-byte frame out whole (its fragments' payloads), not the longer ones")
+    chk.eq(final.get("drop_malformed"), 2, "the 1983- and 2016-byte frames: drop_malformed")
 
 
 if __name__ == "__main__":

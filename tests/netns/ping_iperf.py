@@ -31,8 +31,9 @@ from nvtest import netns as nvnetns  # noqa: E402
 from nvtest.proc import Core, Nf  # noqa: E402
 
 # net_af_packet's frames must hold a reassembled 8042-byte ping (framesz
-# 12288; blocksz a multiple of it), and an mbuf's data room must hold a
-# frame: 12256 bytes, more than a 12288-byte buffer leaves after its headroom.
+# 12288, which holds frames of 12222 bytes; blocksz a multiple of it), and an
+# mbuf's data room must hold 12256 bytes (DPDK's PMD asks framesz - 32), more
+# than a 12288-byte buffer leaves after its headroom.
 AF_PACKET_ARGS = "framesz=12288,blocksz=12288"
 BIG_PING = 8000
 CONFIG = """core = {
