@@ -7,8 +7,11 @@ a unit with a relative ExecStart must fail the same verification, so a
 verifier that accepts anything is noticed. The core's ExecReload must be
 `netvmctl ... core reload` of its configuration file. netvm-manager without
 -c reads the file the units default to (/etc/default/netvm's NETVM_CONFIG):
-one file for the core and the manager. Exit 77 (skipped) without
-systemd-analyze.
+one file for the core and the manager. netvm-hugepages' command, run by
+sh on a file standing in for nr_hugepages: it raises the count to
+NETVM_HUGEPAGES and never lowers it (2048 reserved stay with 1024 asked),
+and refuses a NETVM_HUGEPAGES that is no number, saying so, writing
+nothing. Exit 77 (skipped) without systemd-analyze.
 """
 
 import glob
@@ -22,6 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 
+HP_SYSFS = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 PROGRAMS = {"netvm-core": "core/netvm-core", "netvmctl": "manager/netvmctl",
             "netvm-manager": "manager/netvm-manager"}
 
@@ -31,6 +35,23 @@ def verify(units):
     r = subprocess.run(["systemd-analyze", "verify", "--man=no"] + units,
                        capture_output=True, text=True, timeout=60)
     return r.returncode, (r.stdout + r.stderr).strip()
+
+
+def hugepages_run(env, unit_text, have, want):
+    """Run netvm-hugepages' ExecStart (sh -c SCRIPT) on a file holding @have
+    standing in for nr_hugepages, with NETVM_HUGEPAGES=@want; (exit status,
+    stderr, what the file holds after)."""
+    line = re.search(r"^ExecStart=/bin/sh -c '(.*)'$", unit_text, re.M)
+    if line is None:
+        return None, "no ExecStart=/bin/sh -c '...'", have
+    nr = env.path("nr_hugepages")
+    with open(nr, "w") as f:
+        f.write(f"{have}\n")
+    script = line.group(1).replace(HP_SYSFS, nr)
+    r = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=30,
+                       env=dict(os.environ, NETVM_HUGEPAGES=want))
+    with open(nr) as f:
+        return r.returncode, r.stderr, f.read().strip()
 
 
 def main():
@@ -86,6 +107,21 @@ def main():
                "netvm-manager's default configuration is the units' NETVM_CONFIG")
     else:
         chk.ok(dflt is not None, "netvm.default names NETVM_CONFIG")
+
+    with open(env.path("netvm-hugepages.service")) as f:
+        hp = f.read()
+    chk.ok(HP_SYSFS in hp, f"netvm-hugepages writes {HP_SYSFS}")
+    rc, err, now = hugepages_run(env, hp, 0, "16")
+    chk.ok(rc == 0 and now == "16", "netvm-hugepages: 0 reserved, 16 asked: 16",
+           f"rc={rc} holds {now!r} {err!r}")
+    rc, err, now = hugepages_run(env, hp, 2048, "1024")
+    chk.ok(rc == 0 and now == "2048", "netvm-hugepages: 2048 reserved, 1024 asked: 2048 stay",
+           f"rc={rc} holds {now!r} {err!r}")
+    for bad in ("abc", "", "1024 2"):
+        rc, err, now = hugepages_run(env, hp, 8, bad)
+        chk.ok(rc == 1 and now == "8" and f"NETVM_HUGEPAGES={bad} is not a number" in err,
+               f"netvm-hugepages: NETVM_HUGEPAGES={bad!r} refused, saying so, nothing written",
+               f"rc={rc} holds {now!r} {err!r}")
 
     broken = env.path("netvm-broken.service")
     with open(broken, "w") as f:
