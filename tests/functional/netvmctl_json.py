@@ -38,7 +38,10 @@ No root, no core, no manager.
              a directory as -f or core reload's FILE: refused, 'DIR: Is a directory'
   stdout     an answer that cannot be written whole (stdout is /dev/full: a full
              disk under `netvmctl metrics > F && mv F ...`): exit status 1, stderr
-             says so, with or without --json
+             says so, with or without --json; the textfile snippet of
+             docs/operations-basics.md "Metrics" run as written: with the manager
+             answering it puts netvm.prom in place, without one it fails and leaves
+             the previous netvm.prom, and in either case no temporary file behind
   -t core    nf cmd and a core command to a core that takes the connection and never
              answers: refused after -t plus 2 s, exit 1, 'did not answer within N ms'
   -t         every command for the manager (vm cmd, vm list/start/stop/migrate, nf
@@ -49,6 +52,7 @@ No root, no core, no manager.
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -153,6 +157,15 @@ class FakeCore(UnixServer):
         self.requests.append((head.decode(), n))
         # NF 4242 answers a status that is no errno (a raw NF may send any int)
         answer(conn, b"-2147483648 3\nbad" if words[1:2] == [b"4242"] else b"0 2\nok")
+
+
+def textfile_snippet(env):
+    """The sh lines of docs/operations-basics.md's textfile collector
+    example, or None."""
+    with open(os.path.join(env.source_dir, "docs", "operations-basics.md")) as f:
+        text = f.read()
+    m = re.search(r"```sh\n(# every 15 s.*?)```", text, re.S)
+    return m.group(1) if m else None
 
 
 def ctl(env, *args, first=(), limit=30):
@@ -417,6 +430,27 @@ def main():
             r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                timeout=30)
             chk.eq(r.returncode, 0, f"{what} > /dev/null: exit 0")
+
+    chk.section("the textfile snippet of docs/operations-basics.md")
+    snippet = textfile_snippet(env)
+    if not chk.ok(snippet is not None, "the snippet is in operations-basics.md \"Metrics\""):
+        env.done(chk)
+    textdir = env.path("textfile")
+    os.mkdir(textdir)
+    prom = os.path.join(textdir, "netvm.prom")
+    for manager, ok in ((sock, True), (env.path("absent.sock"), False)):
+        script = snippet.replace("/var/lib/node_exporter/textfile", textdir)
+        script = script.replace("netvmctl metrics", f"{env.binary(CTL)} -s {manager} metrics")
+        r = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True,
+                           timeout=30)
+        with open(prom) if os.path.exists(prom) else open(os.devnull) as f:
+            text = f.read()
+        what = "manager answers" if ok else "no manager"
+        chk.ok((r.returncode == 0) == ok and "netvm_port_rx_packets_total" in text,
+               f"{what}: exit {'0' if ok else 'not 0'}, netvm.prom holds the metrics",
+               f"rc={r.returncode} {text[:200]!r} {r.stderr[-300:]!r}")
+        chk.eq(sorted(os.listdir(textdir)), ["netvm.prom"],
+               f"{what}: no temporary file left beside netvm.prom")
 
     chk.section("-t bounds the wait for the core's answer")
     # a core that takes the connection and never answers (stopped, or its
