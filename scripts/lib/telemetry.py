@@ -3,7 +3,8 @@
 """Minimal client of a DPDK process's telemetry socket (protocol v2).
 
 The socket is /var/run/dpdk/<file-prefix>/dpdk_telemetry.v2 for root
-(XDG_RUNTIME_DIR/dpdk/<file-prefix>/ otherwise), AF_UNIX SOCK_SEQPACKET. On
+(XDG_RUNTIME_DIR/dpdk/<file-prefix>/ otherwise, /tmp/dpdk/<file-prefix>/
+without XDG_RUNTIME_DIR), AF_UNIX SOCK_SEQPACKET. On
 connect the server sends one JSON greeting holding max_output_len; each
 command is one message and gets one JSON reply {"<command>": value}.
 
@@ -23,16 +24,17 @@ import json
 import os
 import socket
 import sys
-import tempfile
 import time
 
 
 def socket_path(prefix):
-    """Path of the telemetry socket of the DPDK process with this file prefix."""
-    if os.geteuid() == 0:
+    """Path of the telemetry socket of the DPDK process with this file prefix,
+    as DPDK's EAL makes it: by the real uid, XDG_RUNTIME_DIR or else /tmp
+    (not TMPDIR) for a user other than root."""
+    if os.getuid() == 0:
         base = "/var/run/dpdk"
     else:
-        base = os.path.join(os.environ.get("XDG_RUNTIME_DIR", tempfile.gettempdir()), "dpdk")
+        base = os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
     return os.path.join(base, prefix, "dpdk_telemetry.v2")
 
 

@@ -22,10 +22,14 @@ the value (no traceback), and a MIN that is not an integer is a usage
 error (exit 2); so are -n 0, a negative -i, --timeout 0 and an empty
 KEY. A command the core does not have (/netvm/stat) exits 1 naming it,
 where a known one with a null reply (/netvm/nf,63) prints null, exit 0.
+Run as another user (nobody), it looks for the socket where DPDK's EAL
+puts a non-root process's: XDG_RUNTIME_DIR, else /tmp, whatever TMPDIR
+says.
 """
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -222,6 +226,23 @@ def main():
     chk.ok(rc == 0 and json.loads(out or "{}").get("reply", 0) is None,
            "a known command whose reply is null (no NF 63): null, exit 0",
            f"rc={rc} {out[:200]!r} {errtxt[-300:]!r}")
+
+    if os.geteuid() == 0:
+        copy, tmp = env.path("telemetry.py"), env.path("tmp")
+        shutil.copy(tool, copy)
+        os.mkdir(tmp)
+        os.chmod(tmp, 0o777)
+        os.chmod(env.workdir, 0o755)  # nobody runs the copy
+        run_env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
+        run_env["TMPDIR"] = tmp
+        r = subprocess.run([PYTHON, copy, "-f", "nvnoprefix", STATS_CMD], capture_output=True,
+                           text=True, timeout=20, env=run_env, user=65534, group=65534,
+                           extra_groups=[])
+        os.chmod(env.workdir, 0o700)
+        chk.ok(r.returncode == 1 and
+               "telemetry: /tmp/dpdk/nvnoprefix/dpdk_telemetry.v2:" in r.stderr,
+               "as nobody without XDG_RUNTIME_DIR: /tmp/dpdk/PREFIX, not TMPDIR's",
+               f"rc={r.returncode} {r.stderr[-300:]!r}")
 
     chk.section("after the run")
     rc, counters = nf.stop_counters()
