@@ -28,7 +28,8 @@
 # thresholds); sanitize (unit, functional and
 # fault again on an AddressSanitizer + UndefinedBehaviorSanitizer build:
 # scripts/sanitize.sh); fuzz (every libFuzzer target for
-# NETVM_FUZZ_SECONDS, default 10, after its corpus: scripts/fuzz.sh).
+# NETVM_FUZZ_SECONDS, default 10, after its corpus: scripts/fuzz.sh; a value
+# that is not whole seconds is refused before anything runs).
 # sanitize and fuzz, having builds of their own, run before the others.
 # Needs root (hugepages, namespaces, libvirtd).
 set -euo pipefail
@@ -57,6 +58,13 @@ done
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || { echo "test.sh: --repeat takes a count, not '$repeat'" >&2; exit 2; }
 [[ -z $load_cpu || $load_cpu =~ ^[0-9]+$ ]] ||
 	{ echo "test.sh: --load=CPU takes a CPU number, not '$load_cpu'" >&2; exit 2; }
+# fuzz.sh would take a value that is no number for a target's name, after
+# the whole set-up
+[[ ${NETVM_FUZZ_SECONDS:-10} =~ ^[0-9]+$ ]] || {
+	echo "test.sh: NETVM_FUZZ_SECONDS=$NETVM_FUZZ_SECONDS: whole seconds per fuzz target" \
+		"(0: the corpus only)" >&2
+	exit 2
+}
 # a CPU this process may not run on would leave the spinner dead at once and
 # the tests unloaded, while they are said to run loaded
 if [[ -n $load_cpu ]] && ! taskset -c "$load_cpu" true 2>/dev/null; then
