@@ -81,7 +81,7 @@ core_mac() {
 
 demo_netns() {
 	local nf=$1 iperf_secs=${NETVM_DEMO_IPERF_SECONDS:-5} prefix=netvm-demo-netns
-	local sock=$work/core.sock addr_b gw_a= gw_b= conf tool pkg
+	local sock=$work/core.sock addr_b gw_a= gw_b= conf tool pkg http_pid iperf_pid
 	for tool in ip:iproute2 ethtool:ethtool ping:iputils-ping curl:curl iperf3:iperf3 \
 		sha256sum:coreutils; do
 		pkg=${tool#*:} tool=${tool%%:*}
@@ -187,12 +187,17 @@ demo_netns() {
 	want=$(sha256sum < "$work/www/file.bin" | cut -d' ' -f1)
 	ip netns exec "$NS_B" /usr/bin/python3 -m http.server 80 --bind "$addr_b" \
 		--directory "$work/www" > "$work/http.out" 2>&1 &
+	http_pid=$!
 	for _ in $(seq 100); do
 		ip netns exec "$NS_B" ss -Hltn 'sport = :80' | grep -q ':80' && break
 		sleep 0.1
 	done
 	got=$(ip netns exec "$NS_A" curl -sS --max-time 30 "http://$addr_b/file.bin" |
 		sha256sum | cut -d' ' -f1) || true
+	# stopped here and waited for quietly: bash reports a background job
+	# killed later by the clean-up as "line N: PID Killed ..."
+	kill "$http_pid" 2>/dev/null || true
+	wait "$http_pid" 2>/dev/null || true
 	echo "sha256 sent     $want"
 	echo "sha256 received $got"
 	if [[ $got == "$want" ]]; then
@@ -205,12 +210,16 @@ demo_netns() {
 
 	echo "== iperf3 $NS_A -> $NS_B, $iperf_secs s (port 443)"
 	ip netns exec "$NS_B" iperf3 -s -1 -p 443 -B "$addr_b" > "$work/iperf3-server.out" 2>&1 &
+	iperf_pid=$!
 	for _ in $(seq 50); do
 		ip netns exec "$NS_B" ss -Hltn 'sport = :443' | grep -q ':443' && break
 		sleep 0.1
 	done
 	ip netns exec "$NS_A" iperf3 -c "$addr_b" -p 443 -t "$iperf_secs" --connect-timeout 5000 |
 		tail -n 4 || status=1
+	# one test (-1) ends the server; one that saw none is stopped
+	kill "$iperf_pid" 2>/dev/null || true
+	wait "$iperf_pid" 2>/dev/null || true
 
 	echo "== the core engine's counters (non-zero; telemetry /netvm/stats)"
 	/usr/bin/python3 scripts/lib/telemetry.py -f "$prefix" /netvm/stats |

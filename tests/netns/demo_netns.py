@@ -5,7 +5,10 @@ Runs `scripts/demo.sh --netns --nf l3fwd` and `--nf firewall` as a user
 would (set-up skipped: the tree is built), with a 2-second iperf3 run. Each
 must exit 0, print a ping with no loss, the sha256 of the file curl
 fetched equal to the one served ("sha256: match"), an iperf3 result and
-the core's counters, and leave no namespace or veth behind.
+the core's counters, and leave no namespace or veth behind; and print
+no report of a process killed by a signal ("Killed", "Terminated": bash's
+notice of a background server the clean-up killed, which reads as an
+error).
 """
 
 import os
@@ -52,6 +55,9 @@ def main():
         chk.ok("receiver" in out, f"--nf {nf}: iperf3 reports a result", tail)
         chk.ok(re.search(r"^ +port1_tx [1-9]", out, re.M) is not None,
                f"--nf {nf}: the core's counters are printed", tail)
+        killed = [line for line in out.splitlines()
+                  if re.search(r"\b(Killed|Terminated)\b", line)]
+        chk.eq(killed, [], f"--nf {nf}: no process reported killed")
         left = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
         chk.ok("netvm-demo-" not in left, f"--nf {nf}: its namespaces are removed", left)
         chk.ok(not os.path.exists("/sys/class/net/nvdemo-a"),
