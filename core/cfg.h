@@ -160,7 +160,8 @@ int cfg_copy(struct cfg *dst, const struct cfg *src);
 
 /* Parse @text, rules as inside "rules = ( ... );", against the chains of @c
  * (a "role = N" target may append an implicit chain to @c) and its
- * nb_ports (in_port): *out (malloc'd) holds *nb rules. 0, -EINVAL or -ENOMEM. */
+ * nb_ports (in_port): *out (malloc'd) holds *nb rules. 0, -EINVAL, -ENOSPC (more
+ * rules than CFG_MAX_RULES with @c's) or -ENOMEM. */
 int cfg_rules_parse(struct cfg *c, const char *text, const char *name, struct cfg_rule **out,
 		    unsigned int *nb, char *err, size_t errlen);
 

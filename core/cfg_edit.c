@@ -142,8 +142,15 @@ cfg_rules_parse(struct cfg *c, const char *text, const char *name, struct cfg_ru
 	}
 	n = (unsigned int)config_setting_length(rules);
 	rc = -EINVAL;
-	if (n == 0 || n > CFG_MAX_RULES) {
-		snprintf(err, errlen, "%s: %u rules; give 1..%u", name, n, CFG_MAX_RULES);
+	if (n == 0) {
+		snprintf(err, errlen, "%s: 0 rules; give 1..%u", name, CFG_MAX_RULES);
+		goto out;
+	}
+	if (n > CFG_MAX_RULES - c->nb_rules) {
+		/* one text or many: past the limit by any count is -ENOSPC */
+		snprintf(err, errlen, "%u rules in force and %u more: at most %u (the "
+			 "classifier's limit)", c->nb_rules, n, CFG_MAX_RULES);
+		rc = -ENOSPC;
 		goto out;
 	}
 	r = calloc(n, sizeof(*r));
@@ -242,12 +249,6 @@ cfg_rule_add(struct cfg *c, unsigned int at, const char *text, const char *name,
 	rc = cfg_rules_parse(c, text, name, &add, &n, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (c->nb_rules + n > CFG_MAX_RULES) {
-		free(add);
-		return cfg_err(err, errlen, -ENOSPC, "%u rules in force and %u more: at most %u "
-			       "(the classifier's limit)",
-			       c->nb_rules, n, CFG_MAX_RULES);
-	}
 	all = realloc(c->rules, (c->nb_rules + n) * sizeof(*all));
 	if (all == NULL) {
 		free(add);

@@ -144,8 +144,6 @@ test_rule_add_errors(void **state)
 	cfg_free(&c);
 }
 
-/* Rule add up to the limit: 131070 rules added to the base's 2 fill it,
- * one more is refused (-ENOSPC) naming the limit. */
 /* The ports of the core: a rule's in_port of a port it does not have never
  * matches, so the file (loaded for a core of 2 ports), a reload and rule
  * add refuse it; without a port count (offline) 0..31 is all there is. */
@@ -186,21 +184,33 @@ test_in_port_ports(void **state)
 	cfg_free(&c);
 }
 
+/* Rule add up to the limit: 131070 rules added to the base's 2 fill it,
+ * one more is refused (-ENOSPC) naming the limit; so is one text of more
+ * rules than the limit, as docs/config.md says, not read as bad text. */
 static void
 test_rule_add_limit(void **state)
 {
 	const unsigned int n = 131070;
-	size_t cap = (size_t)n * 40, len = 0;
+	size_t cap = (size_t)(n + 3) * 40, len = 0;
 	char err[256], *text = malloc(cap);
 	struct cfg c;
 	unsigned int i;
 
 	(void)state;
 	assert_non_null(text);
-	for (i = 0; i < n; i++)
-		len += (size_t)snprintf(text + len, cap - len, "{ dport = %u; role = 2; }%s",
-					i % 65536, i + 1 < n ? ", " : "");
+	for (i = 0; i < n + 3; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%s{ dport = %u; role = 2; }",
+					i > 0 ? ", " : "", i % 65536);
 	load(&c);
+	assert_int_equal(cfg_rule_add(&c, 0, text, "cmd", err, sizeof(err)), -ENOSPC);
+	assert_string_equal(err, "2 rules in force and 131073 more: at most 131072 (the "
+			    "classifier's limit)");
+	assert_int_equal(c.nb_rules, 2);
+	/* n of them fill it */
+	len = 0;
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%s{ dport = %u; role = 2; }",
+					i > 0 ? ", " : "", i % 65536);
 	assert_int_equal(cfg_rule_add(&c, 1, text, "cmd", err, sizeof(err)), 0);
 	assert_int_equal(c.nb_rules, 131072);
 	assert_int_equal(c.rules[1].dport_lo, 0);
