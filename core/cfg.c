@@ -142,13 +142,15 @@ cfg_mtu_check(struct cfg_ctx *x, const config_setting_t *core)
 
 /* core.file_prefix as the manager takes it, and a relative core.socket from
  * the file's directory, where the manager looks for it (one file may serve
- * both). Returns 0 or -EINVAL. */
+ * both); a file that is no regular file (a pipe, -c <(...)) has no such
+ * directory (/dev/fd is none). Returns 0 or -EINVAL. */
 static int
 cfg_core_paths(struct cfg_ctx *x, const config_setting_t *core)
 {
 	struct cfg *c = x->c;
 	char path[sizeof(c->socket_path) + 1];
 	const char *slash;
+	struct stat st;
 	int n;
 
 	if (c->file_prefix[strspn(c->file_prefix, "abcdefghijklmnopqrstuvwxyz"
@@ -156,7 +158,14 @@ cfg_core_paths(struct cfg_ctx *x, const config_setting_t *core)
 		return cfg_fail(x, config_setting_get_member(core, "file_prefix"),
 				"core.file_prefix", "'%s': use only letters, digits, '_', '-', '.'",
 				c->file_prefix);
-	if (!x->file || c->socket_path[0] == '/' || (slash = strrchr(x->name, '/')) == NULL)
+	if (!x->file || c->socket_path[0] == '/')
+		return 0;
+	if (stat(x->name, &st) == 0 && !S_ISREG(st.st_mode))
+		return cfg_fail(x, config_setting_get_member(core, "socket"), "core.socket",
+				"'%s' is relative, but %s is no regular file, whose directory it "
+				"would be taken from: give an absolute path", c->socket_path,
+				x->name);
+	if ((slash = strrchr(x->name, '/')) == NULL)
 		return 0;
 	n = snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - x->name), x->name,
 		     c->socket_path);

@@ -876,11 +876,11 @@ test_file_errors_name_the_file(void **state)
 
 /* A file whose reading fails midway is an error naming it, not the end of
  * the process (libconfig's own reader exits on it); a pipe is read to its
- * end. */
+ * end, but has no directory to take a relative core.socket from. */
 static void
 test_read_errors(void **state)
 {
-	char err[256] = "", path[64];
+	char err[256] = "", path[64], expect[256];
 	int fds[2];
 	struct cfg c;
 
@@ -896,6 +896,18 @@ test_read_errors(void **state)
 	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.queues, 3);
 	cfg_free(&c);
+	close(fds[0]);
+
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "core = {\n socket = \"x.sock\";\n};\n", 32), 32);
+	close(fds[1]);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+	assert_int_equal(cfg_load(path, &c, err, sizeof(err)), -EINVAL);
+	snprintf(expect, sizeof(expect), "%s:2: core.socket: 'x.sock' is relative, but %s is no "
+		 "regular file, whose directory it would be taken from: give an absolute path",
+		 path, path);
+	assert_string_equal(err, expect);
+	assert_is_defaults(&c);
 	close(fds[0]);
 }
 
