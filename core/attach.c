@@ -62,7 +62,8 @@ _Static_assert(NVM_MAX_ROLES == CFG_MAX_ROLES, "a hello names any role of the co
 
 /*
  * Open the listening socket at cfg.socket_path. A path where another core
- * engine answers is an error; a stale one (nobody listening) is replaced.
+ * engine answers is an error; a stale one (nobody listening) is replaced;
+ * any other file there is an error, left alone.
  * Returns 0 or a negative errno with a message in err.
  */
 int
@@ -94,6 +95,11 @@ core_attach_open(struct core *c, char *err, size_t errlen)
 		snprintf(err, errlen, "socket %s is in use by a running core engine (stop it, or "
 			 "give another path with --socket)", path);
 		return -EADDRINUSE;
+	}
+	r = core_sock_replaceable(path, err, errlen);
+	if (r < 0) {
+		close(fd);
+		return r;
 	}
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0 ||

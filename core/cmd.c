@@ -80,6 +80,26 @@ core_cmd_path(const struct core *c, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * Whether @path may be bound to: 0 when nothing is there or a socket (a
+ * stale one, once no core answers on it, is replaced), -EEXIST with a
+ * message in @err when it is another kind of file, which a mistyped path
+ * must not delete.
+ */
+int
+core_sock_replaceable(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0 || S_ISSOCK(st.st_mode))
+		return 0;
+	snprintf(err, errlen, "%s exists and is no socket (%s): remove it, or give another "
+		 "path with --socket", path, S_ISREG(st.st_mode) ? "a regular file" :
+		 S_ISDIR(st.st_mode) ? "a directory" : S_ISLNK(st.st_mode) ? "a symbolic link" :
+		 S_ISFIFO(st.st_mode) ? "a FIFO" : "a device");
+	return -EEXIST;
+}
+
 /* Open the command socket (mode 0600). 0 or a negative errno with a message. */
 int
 core_cmd_open(struct core *c, char *err, size_t errlen)
@@ -100,6 +120,9 @@ core_cmd_open(struct core *c, char *err, size_t errlen)
 			 sizeof(sa.sun_path) - 1, c->cfg.socket_path);
 		return -ENAMETOOLONG;
 	}
+	r = core_sock_replaceable(sa.sun_path, err, errlen);
+	if (r < 0)
+		return r;
 	unlink(sa.sun_path); /* the attach socket's check made sure no core uses it */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)

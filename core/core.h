@@ -385,6 +385,7 @@ struct core {
 
 /* cmd.c: the command socket, NFs' control channels */
 int core_cmd_path(const struct core *c, char *buf, size_t len);
+int core_sock_replaceable(const char *path, char *err, size_t errlen);
 int core_cmd_open(struct core *c, char *err, size_t errlen);
 void core_cmd_close(struct core *c);
 uint64_t core_cmd_bytes(void);

@@ -148,6 +148,18 @@ def main():
     expect_failure(env, chk, "socket in use", core, [sock_path])
     chk.ok(os.path.exists(sock_path), "the other owner's socket file is left alone")
 
+    chk.section("a file that is no socket where a socket goes")
+    # only a stale socket is replaced: a mistyped path must not delete a file
+    for what, sock_path, victim in (("attach", "file.sock", "file.sock"),
+                                    ("command", "ctl.sock", "ctl.sock.ctl")):
+        sock_path, victim = env.path(sock_path), env.path(victim)
+        with open(victim, "w") as f:
+            f.write("not a socket\n")
+        core = Core(env, "e", GOOD, null_port, socket=sock_path)
+        expect_failure(env, chk, f"a regular file at the {what} socket's path", core,
+                       [victim, "is no socket"])
+        chk.ok(os.path.isfile(victim), f"the file at the {what} socket's path is left alone")
+
     chk.section("no hugepages")
     nohuge = GOOD.replace("pool_buffers = 4096;",
                           'pool_buffers = 4096;\n  hugepage_dir = "/nonexistent";')
