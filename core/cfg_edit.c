@@ -356,36 +356,49 @@ int
 cfg_chain_set(struct cfg *c, const char *name, const char *roles, char *err, size_t errlen)
 {
 	struct cfg_chain ch = { .len = 0 };
-	char buf[256], *save = NULL, *w;
+	char *buf, *save = NULL, *w;
 	unsigned int i;
+	int rc = 0;
 
 	if (!cfg_name_ok(name))
 		return cfg_err(err, errlen, -EINVAL, "chain '%s': a name is 1..%u of letters, "
 			       "digits, '_', '-', '.'", name, CFG_NAME_LEN - 1);
-	if (strlen(roles) >= sizeof(buf))
-		return cfg_err(err, errlen, -EINVAL, "chain %s: role list too long", name);
-	strcpy(buf, roles);
+	/* as long as the command: 8 names of 31 characters and the blanks
+	 * around them may take any length */
+	buf = strdup(roles);
+	if (buf == NULL)
+		return cfg_err(err, errlen, -ENOMEM, "out of memory");
 	/* no empty entry: nothing but blanks before, between or after commas */
 	for (w = buf; strchr(roles, ',') != NULL && w != NULL; w = save) {
 		save = strchr(w, ',');
-		if (w[strspn(w, " \t")] == (save != NULL ? ',' : '\0'))
-			return cfg_err(err, errlen, -EINVAL, "chain %s: an empty role in '%s'; "
-				       "give 1..%u, separated by commas", name, roles,
-				       CFG_MAX_CHAIN_LEN);
+		if (w[strspn(w, " \t")] == (save != NULL ? ',' : '\0')) {
+			rc = cfg_err(err, errlen, -EINVAL, "chain %s: an empty role in '%s'; "
+				     "give 1..%u, separated by commas", name, roles,
+				     CFG_MAX_CHAIN_LEN);
+			goto out;
+		}
 		if (save != NULL)
 			save++;
 	}
 	save = NULL;
 	for (w = strtok_r(buf, ", \t", &save); w != NULL; w = strtok_r(NULL, ", \t", &save)) {
-		if (ch.len == CFG_MAX_CHAIN_LEN)
-			return cfg_err(err, errlen, -EINVAL, "chain %s: more than %u roles", name,
-				       CFG_MAX_CHAIN_LEN);
-		if (cfg_role_of(c, w, &ch.roles[ch.len]) < 0)
-			return cfg_err(err, errlen, -EINVAL, "chain %s: unknown role '%s' (a role "
-				       "is an id 0..%u or a name from 'role list')", name, w,
-				       CFG_MAX_ROLES - 1);
+		if (ch.len == CFG_MAX_CHAIN_LEN) {
+			rc = cfg_err(err, errlen, -EINVAL, "chain %s: more than %u roles", name,
+				     CFG_MAX_CHAIN_LEN);
+			goto out;
+		}
+		if (cfg_role_of(c, w, &ch.roles[ch.len]) < 0) {
+			rc = cfg_err(err, errlen, -EINVAL, "chain %s: unknown role '%s' (a role "
+				     "is an id 0..%u or a name from 'role list')", name, w,
+				     CFG_MAX_ROLES - 1);
+			goto out;
+		}
 		ch.len++;
 	}
+out:
+	free(buf);
+	if (rc < 0)
+		return rc;
 	if (ch.len == 0)
 		return cfg_err(err, errlen, -EINVAL, "chain %s: no roles; give 1..%u, "
 			       "separated by commas", name, CFG_MAX_CHAIN_LEN);

@@ -257,6 +257,24 @@ test_chains(void **state)
 	assert_int_equal(cfg_chain_set(&c, "a:b", "1", err, sizeof(err)), -EINVAL);
 	assert_int_equal(cfg_chain_set(&c, "x", "1,1,1,1,1,1,1,1,1", err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "chain x: more than 8 roles");
+	/* 8 roles of the longest names, written with blanks: however long the
+	 * text, 8 roles are a chain */
+	{
+		char name[32], roles[400] = "";
+		unsigned int i;
+
+		for (i = 0; i < 8; i++) {
+			snprintf(name, sizeof(name), "r%030u", i);
+			assert_int_equal(cfg_role_name(&c, 10 + i, name, err, sizeof(err)), 0);
+			snprintf(roles + strlen(roles), sizeof(roles) - strlen(roles), "%s%s",
+				 i > 0 ? ", " : " ", name);
+		}
+		assert_int_equal(strlen(roles), 8 * 31 + 7 * 2 + 1);
+		assert_int_equal(cfg_chain_set(&c, "long", roles, err, sizeof(err)), 0);
+		assert_int_equal(c.chains[c.nb_chains - 1].len, 8);
+		assert_int_equal(c.chains[c.nb_chains - 1].roles[7], 17);
+		assert_int_equal(cfg_chain_del(&c, "long", err, sizeof(err)), 0);
+	}
 	/* via is rule 1's target; "new" is nobody's */
 	assert_int_equal(cfg_chain_del(&c, "via", err, sizeof(err)), -EBUSY);
 	assert_string_equal(err, "chain via is the target of rule 1; delete or change that rule first");
