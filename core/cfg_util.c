@@ -342,13 +342,17 @@ cfg_read_file(config_t *lc, const char *path, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], *text;
 	const char *incdir = NULL;
+	struct stat st;
 	int rc;
 
 	rc = read_text(path, &text, err, errlen);
 	if (rc < 0)
 		return rc;
 	config_set_auto_convert(lc, 0);
-	if (snprintf(dir, sizeof(dir), "%s", path) < (int)sizeof(dir)) {
+	/* a pipe (-c <(...)) has no directory of its own (/dev/fd is none):
+	 * its @include paths are taken as written, as in a text */
+	if ((stat(path, &st) < 0 || S_ISREG(st.st_mode)) &&
+	    snprintf(dir, sizeof(dir), "%s", path) < (int)sizeof(dir)) {
 		incdir = dirname(dir);
 		config_set_include_dir(lc, incdir);
 	}

@@ -959,6 +959,23 @@ test_include_relative(void **state)
 	assert_int_equal(c.nb_rules, 1);
 	assert_int_equal(c.rules[0].in_port, 1);
 	cfg_free(&c);
+
+	/* a pipe (-c <(...)) has no directory: PATH is taken as written, as
+	 * in core reload's text, not from /proc/self/fd */
+	{
+		char pp[64], text[256];
+		int fds[2], n;
+
+		n = snprintf(text, sizeof(text), "@include \"%s\"\n", nested);
+		assert_int_equal(pipe(fds), 0);
+		assert_int_equal(write(fds[1], text, (size_t)n), n);
+		close(fds[1]);
+		snprintf(pp, sizeof(pp), "/proc/self/fd/%d", fds[0]);
+		assert_int_equal(cfg_load(pp, &c, err, sizeof(err)), 0);
+		assert_int_equal(c.nb_rules, 1);
+		cfg_free(&c);
+		close(fds[0]);
+	}
 	unlink(nested);
 	unlink(inc);
 	unlink(path);
