@@ -57,18 +57,29 @@
 
 /*
  * Whether another manager answers on control socket @path: -EADDRINUSE with
- * a message in @err when one does, -ENAMETOOLONG, -errno of socket(), or 0.
+ * a message in @err when one does, -EEXIST when a file that is no socket is
+ * there (a mistyped path must not delete it), -ENAMETOOLONG, -errno of
+ * socket(), or 0.
  */
 int
 mgr_ctl_busy(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
 	int fd, r = 0;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "manager.socket too long (max %zu): %s",
 			 sizeof(sa.sun_path) - 1, path);
 		return -ENAMETOOLONG;
+	}
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is no socket (%s): remove it, or give "
+			 "another manager.socket", path,
+			 S_ISREG(st.st_mode) ? "a regular file" : S_ISDIR(st.st_mode) ?
+			 "a directory" : S_ISLNK(st.st_mode) ? "a symbolic link" :
+			 S_ISFIFO(st.st_mode) ? "a FIFO" : "a device");
+		return -EEXIST;
 	}
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -17,6 +17,8 @@ configuration in the work directory with relative paths:
              options, as it is in -serial file:, which QEMU takes whole); an
              existing one writable by group or others (modes 1777, 0775) or
              owned by another user is refused before anything is put in it
+  socket     a regular file at manager.socket is refused before anything is
+             made, and left as it was (not deleted as a stale socket)
   control    a request line of more than 2047 bytes with its line break is refused
              whole ('vm stop v3' cut short would stop v3), as is one with a NUL
              byte after 'vm stop v3'; 'vm stop' with v3 on the next line is
@@ -389,6 +391,30 @@ def main():
                f"state_dir mode {mode_:o}, uid {uid}: refused, nothing created in it",
                f"rc {p.returncode}: {err[-600:]}")
     os.chown(env.path("open"), 0, -1)
+
+    chk.section("control socket: a file that is no socket at manager.socket is left alone")
+    with open(env.path("notsock"), "w") as f:
+        f.write("keep me\n")
+    with open(env.path("notsock.conf"), "w") as f:
+        f.write(text.replace('socket = "manager.sock"', 'socket = "notsock"')
+                .replace('state_dir = "st/v,ms"', 'state_dir = "st-notsock"'))
+    p = subprocess.Popen([mgr_bin, "-c", env.path("notsock.conf")], cwd="/", text=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:  # it runs: stopped as an operator would
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=30)
+    try:
+        with open(env.path("notsock")) as f:
+            kept = f.read()
+    except OSError as exc:  # deleted, or replaced by the manager's socket
+        kept = repr(exc)
+    chk.ok(p.returncode == 1 and f"{env.path('notsock')} exists and is no socket "
+           "(a regular file): remove it, or give another manager.socket" in err
+           and kept == "keep me\n" and not os.path.exists(env.path("st-notsock")),
+           "manager.socket naming a regular file: refused before anything, the file kept",
+           f"rc {p.returncode}, file {kept!r}: {err[-600:]}")
 
     chk.section("start: each VM's QEMU is the stand-in, the manager's cwd /")
     mgr = Manager(env, conf, env.path("st/v,ms"), env.path("manager.sock"))
