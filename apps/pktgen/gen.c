@@ -222,8 +222,9 @@ stamp(struct rte_mbuf *m, uint64_t seq, uint64_t tsc)
 	memcpy(p + sizeof(seq), &tsc, sizeof(tsc));
 }
 
-/* Send what the pacer allows at TSC @now; returns the number of frames the
- * port took (0 when nothing was due or the port refused everything). */
+/* Send what the pacer allows at TSC @now (frames due by stop_tsc at most);
+ * returns the number of frames the port took (0 when nothing was due or the
+ * port refused everything). */
 unsigned int
 pg_tx_step(struct pg_ctx *ctx, uint64_t now)
 {
@@ -233,7 +234,8 @@ pg_tx_step(struct pg_ctx *ctx, uint64_t now)
 	unsigned int want = PG_BURST, n, i, sent;
 
 	if (c->rate_pps > 0) {
-		double due = (double)(now - tx->start_tsc) * c->rate_pps / (double)ctx->hz;
+		uint64_t pace = now < tx->stop_tsc ? now : tx->stop_tsc;
+		double due = (double)(pace - tx->start_tsc) * c->rate_pps / (double)ctx->hz;
 
 		if (due <= (double)tx->offered)
 			return 0;

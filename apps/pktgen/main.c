@@ -440,18 +440,27 @@ run(struct pg_ctx *ctx)
 
 	ctx->tx.start_tsc = rte_rdtsc();
 	end = ctx->tx.start_tsc + (uint64_t)(ctx->conf.seconds * (double)ctx->hz);
+	ctx->tx.stop_tsc = end;
 	if (!single)
 		rte_eal_remote_launch(rx_loop, ctx, rx_lcore);
-	for (now = ctx->tx.start_tsc; !ctx->quit && now < end; now = rte_rdtsc()) {
-		unsigned int n = pg_tx_step(ctx, now);
+	for (now = ctx->tx.start_tsc; !ctx->quit; now = rte_rdtsc()) {
+		uint64_t offered = ctx->tx.offered;
+		unsigned int n;
 
+		if (now >= end && ctx->conf.rate_pps == 0)
+			break;
+		n = pg_tx_step(ctx, now);
 		if (single)
 			n += pg_rx_step(ctx);
+		/* Past the end, what was due by then and is not offered yet
+		 * (the CPU was taken away just before it) is offered first. */
+		if (now >= end && ctx->tx.offered == offered)
+			break;
 		/* Idle: let a process that shares this CPU (an NF) run. */
 		if (n == 0 && ctx->conf.yield)
 			sched_yield();
 	}
-	ctx->tx.end_tsc = now;
+	ctx->tx.end_tsc = now < end ? now : end; /* the rates are over -T, what was offered */
 	ctx->tx_done = true;
 	if (single)
 		rx_loop(ctx);

@@ -69,6 +69,7 @@ struct pg_tx_state {
 	struct rte_mbuf *pending[PG_BURST]; /* refused by the port, resent first */
 	unsigned int nb_pending;
 	uint64_t start_tsc;
+	uint64_t stop_tsc;		/* end of TX: the pacer's clock stops there */
 	uint64_t seq;			/* next sequence number */
 	uint64_t offered;		/* frames the pacer asked for */
 	uint64_t sent;			/* frames the port took */
@@ -110,8 +111,9 @@ unsigned int pg_gen_max_len(const struct pg_ctx *ctx);
 /* Free what pg_gen_init allocated and the frames still pending; never fails. */
 void pg_gen_free(struct pg_ctx *ctx);
 
-/* Send what the pacer allows at TSC @now; returns the number of frames the
- * port took (0 when nothing was due or the port refused everything). */
+/* Send what the pacer allows at TSC @now (frames due by stop_tsc at most);
+ * returns the number of frames the port took (0 when nothing was due or the
+ * port refused everything). */
 unsigned int pg_tx_step(struct pg_ctx *ctx, uint64_t now);
 
 /* Receive one burst and account for it; returns the number of frames

@@ -59,10 +59,11 @@ REFUSED = [
 ]
 
 
-def run_pktgen(env, args, timeout=30, wrap=(), vdevs=None, sigint_after=None):
+def run_pktgen(env, args, timeout=30, wrap=(), vdevs=None, signals=()):
     """Run netvm-pktgen (under the command @wrap) on a net_ring loopback port (or
-    the ports @vdevs) with app options @args, sent SIGINT @sigint_after seconds
-    after its start if given; (exit status or None on a timeout, stdout, stderr)."""
+    the ports @vdevs) with app options @args, sent each (delay, signal) of
+    @signals that many seconds after the one before (the first: after its
+    start) while it runs; (exit status or None on a timeout, stdout, stderr)."""
     prefix = env.unique("pg")
     env.add_cleanup(lambda: nvenv.remove_prefix_files(prefix))
     cmd = list(wrap) + [env.binary(PKTGEN_BIN), "-l", "1", "--file-prefix", prefix, "--no-pci"]
@@ -76,11 +77,11 @@ def run_pktgen(env, args, timeout=30, wrap=(), vdevs=None, sigint_after=None):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env_vars)
     try:
-        if sigint_after is not None:
+        for delay, sig in signals:
             try:
-                proc.wait(timeout=sigint_after)
+                proc.wait(timeout=delay)
             except subprocess.TimeoutExpired:
-                proc.send_signal(signal.SIGINT)
+                proc.send_signal(sig)
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
@@ -225,18 +226,35 @@ def check_sigint(env, chk):
     result; SIGINT during TX ends the run early with the result of what was sent."""
     out_file = env.path("sig.json")
     rc, out, err = run_pktgen(env, ["-R", "1k", "-T", "1", "--wait-signal", "-o", out_file],
-                              sigint_after=3)
+                              signals=[(3, signal.SIGINT)])
     chk.ok(rc == 1, "SIGINT before TX (--wait-signal): exit status 1",
            f"status {rc}, stderr {err[-300:]!r}")
     chk.ok(out.strip() == "" and not os.path.exists(out_file) and
            not os.path.exists(out_file + ".tmp"), "SIGINT before TX: no result, no file",
            f"stdout {out[-300:]!r}")
     chk.ok("before sending" in err, "SIGINT before TX: said on stderr", f"stderr {err[-300:]!r}")
-    rc, out, err = run_pktgen(env, ["-R", "10k", "-T", "600"], sigint_after=3, timeout=60)
+    rc, out, err = run_pktgen(env, ["-R", "10k", "-T", "600"], signals=[(3, signal.SIGINT)],
+                              timeout=60)
     res = result_of(chk, "pktgen -T 600, SIGINT during TX", rc, out, err)
     if res is not None:
         chk.ok(0 < res["sent"] < 600 * 10000 and res["rx"] == res["sent"],
                "SIGINT during TX: the result counts what was sent", str(res))
+
+
+def check_stopped_at_end(env, chk):
+    """A generator that loses its CPU just before the end of TX (here: stopped
+    by SIGSTOP from 1 s before the end to 1.5 s after it) still offers rate x
+    time frames: what was due by the end goes out when it runs again."""
+    # TX starts at SIGUSR1, 2 s after the start (net_ring's link is up by then)
+    rc, out, err = run_pktgen(env, ["-R", "1k", "-T", "2", "--wait-signal"],
+                              signals=[(2, signal.SIGUSR1), (1, signal.SIGSTOP),
+                                       (2.5, signal.SIGCONT)])
+    res = result_of(chk, "pktgen -R 1k -T 2, stopped across the end of TX", rc, out, err)
+    if res is not None:
+        chk.ok(1999 <= res["offered"] <= 2000 and res["rx"] == res["sent"] == res["offered"],
+               "1k x 2 s offered, sent and back", str(res))
+        chk.ok(abs(res["seconds"] - 2) < 0.001 and abs(res["offered_pps"] - 1000) <= 1,
+               "seconds is -T, offered_pps the rate", str(res))
 
 
 def check_help(env, chk):
@@ -267,6 +285,9 @@ def main():
                f"offered {res['offered']}")
         chk.ok(res["rx"] == res["sent"] == res["marked"] == res["offered"],
                "every frame comes back stamped", str(res))
+
+    chk.section("the frames due by the end of TX are all offered")
+    check_stopped_at_end(env, chk)
 
     chk.section("whole numbers are decimal: -f 010 is 10 flows")
     rc, out, err = run_pktgen(env, ["-R", "10k", "-T", "0.1", "-f", "010"])
