@@ -50,6 +50,8 @@ REFUSED = [
     (["-R", "1k", "-p", "50"], "--rate-pct"),
     (["-p", "50", "-R", "1k"], "--rate-pct"),
     (["-R", "1k", "--link-gbps", "40"], "--link-gbps"),
+    # the source address of flow i is --src-ip + i, and does not wrap
+    (["--src-ip", "255.255.255.254", "-f", "3"], "--flows"),
     # what --pcap replays is the capture's frames as they are
     (["--pcap", "PCAP", "-f", "4"], "--flows"),
     (["--pcap", "PCAP", "-s", "128"], "--size"),
@@ -221,6 +223,26 @@ def check_dst_mac(env, chk):
     chk.eq(macs, {"02:ab:00:00:0c:0f"}, "every frame sent to 02:ab:00:00:0c:0f")
 
 
+def check_flow_range(env, chk):
+    """Flow i has source address and source port + i: the port wraps, the last
+    address may be 255.255.255.255; TX on a net_pcap port that writes a capture."""
+    empty, sent = env.path("empty-f.pcap"), env.path("flows.pcap")
+    pcaps.write(empty, [])
+    rc, out, err = run_pktgen(env, ["-t", "0", "-r", "1", "-R", "1k", "-T", "0.1",
+                                    "--drain-ms", "0", "-f", "5", "--src-ip", "255.255.255.251",
+                                    "--sport", "65534"],
+                              vdevs=[f"net_pcap0,rx_pcap={empty},tx_pcap={sent}", "net_ring1"])
+    if result_of(chk, "pktgen -f 5 --src-ip 255.255.255.251 --sport 65534", rc, out, err) is None:
+        return
+    try:
+        got = {(".".join(str(b) for b in f[26:30]), struct.unpack("!H", f[34:36])[0])
+               for f in pcaps.read(sent)}
+    except (OSError, ValueError) as exc:
+        got = {str(exc)}
+    chk.eq(got, {(f"255.255.255.{251 + i}", (65534 + i) % 65536) for i in range(5)},
+           "5 flows: the addresses up to 255.255.255.255, the ports 65534, 65535, 0, 1, 2")
+
+
 def check_sigint(env, chk):
     """SIGINT while waiting for SIGUSR1 ends the generator with status 1 and no
     result; SIGINT during TX ends the run early with the result of what was sent."""
@@ -306,6 +328,9 @@ def main():
 
     chk.section("--dst-mac")
     check_dst_mac(env, chk)
+
+    chk.section("flow ranges")
+    check_flow_range(env, chk)
 
     chk.section("stamps this run did not send")
     check_stale_stamps(env, chk)
