@@ -2,8 +2,8 @@
 /*
  * Frames to send and the paced TX step. Generated frames are prebuilt
  * headers (one per flow and size, IPv4 checksum included); a TX burst copies
- * one into each mbuf, then stamps sequence and TSC. A pcap is loaded whole
- * into memory and replayed in a loop, unstamped.
+ * one into each mbuf, zeroes the payload after it, then stamps sequence and
+ * TSC. A pcap is loaded whole into memory and replayed in a loop, unstamped.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -254,8 +254,12 @@ pg_tx_step(struct pg_ctx *ctx, uint64_t now)
 			for (i = n; i < want; i++) {
 				const struct pg_frame *f = next_frame(tx, c);
 				unsigned int len = f->stamped ? PG_TPL_LEN : f->len;
+				uint8_t *d = rte_pktmbuf_mtod(pkts[i], uint8_t *);
 
-				rte_memcpy(rte_pktmbuf_mtod(pkts[i], void *), f->data, len);
+				rte_memcpy(d, f->data, len);
+				/* the buffer may hold a frame received before */
+				if (f->len > len)
+					memset(d + len, 0, f->len - len);
 				pkts[i]->data_len = f->len;
 				pkts[i]->pkt_len = f->len;
 			}

@@ -243,6 +243,30 @@ def check_flow_range(env, chk):
            "5 flows: the addresses up to 255.255.255.255, the ports 65534, 65535, 0, 1, 2")
 
 
+def check_payload(env, chk):
+    """The bytes after the stamp are zero, whatever the buffer held before: TX
+    and RX on one net_pcap port that receives 2000 other frames first and
+    writes what is sent to a capture."""
+    other, sent = env.path("other.pcap"), env.path("payload.pcap")
+    pcaps.write(other, [b"\xff" * 12 + b"\x88\xb5" + b"not-ours-" * 40] * 2000)
+    rc, out, err = run_pktgen(env, ["-t", "0", "-r", "0", "-R", "20k", "-T", "0.2",
+                                    "--drain-ms", "0", "-s", "imix"],
+                              vdevs=[f"net_pcap0,rx_pcap={other},tx_pcap={sent}"])
+    res = result_of(chk, "pktgen -s imix, receiving other frames", rc, out, err)
+    if res is None:
+        return
+    try:
+        frames = pcaps.read(sent)
+    except (OSError, ValueError) as exc:
+        chk.ok(False, "the capture of what was sent is readable", str(exc))
+        return
+    chk.ok(res["rx"] == 2000 and len(frames) == res["sent"] > 0,
+           "the 2000 other frames received, every frame sent captured", str(res))
+    dirty = [len(f) for f in frames if any(f[60:])]
+    chk.eq(dirty[:5], [], "the frames sent are zero after the stamp "
+           f"({len(dirty)} of {len(frames)} are not; their sizes)")
+
+
 def check_sigint(env, chk):
     """SIGINT while waiting for SIGUSR1 ends the generator with status 1 and no
     result; SIGINT during TX ends the run early with the result of what was sent."""
@@ -331,6 +355,9 @@ def main():
 
     chk.section("flow ranges")
     check_flow_range(env, chk)
+
+    chk.section("payload")
+    check_payload(env, chk)
 
     chk.section("stamps this run did not send")
     check_stale_stamps(env, chk)
