@@ -55,7 +55,8 @@ usage(FILE *f, const char *prog)
 		"usage: %s [EAL options] -- [options]\n"
 		"  -t, --tx-port P       send on port P (default 0)\n"
 		"  -r, --rx-port P       receive on port P (default 1 if there are two ports, else 0)\n"
-		"  -R, --rate PPS        offered rate, packets/s, k/M suffixes (default: as fast as possible)\n"
+		"  -R, --rate PPS        offered rate, packets/s, PPS > 0, k/M/G suffixes\n"
+		"                        (default: as fast as the port takes them)\n"
 		"  -p, --rate-pct PCT    offered rate as a percentage of --link-gbps for the frame size,\n"
 		"                        0 < PCT <= 100 (not with --rate)\n"
 		"      --link-gbps G     link speed for --rate-pct, and only with it (default 10)\n"
@@ -252,6 +253,8 @@ parse_args(struct pg_conf *c, struct pg_opts *o, int argc, char **argv)
 			break;
 		case 'R':
 			r = parse_rate(optarg, &c->rate_pps);
+			if (r == 0 && c->rate_pps <= 0) /* 0 would be no rate: unpaced */
+				r = -EINVAL;
 			o->rate_set = true;
 			break;
 		case 'p':

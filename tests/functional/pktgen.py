@@ -25,6 +25,7 @@ PKTGEN_BIN = "apps/pktgen/netvm-pktgen"
 
 # (app options, what the message must name): each must be refused
 REFUSED = [
+    (["-R", "0"], "--rate"),  # not "no rate": that is without -R
     (["-R", "nan"], "--rate"),
     (["-R", "inf"], "--rate"),
     (["-R", "1e308k"], "--rate"),
