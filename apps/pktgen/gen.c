@@ -196,20 +196,27 @@ pg_gen_avg_size(const struct pg_ctx *ctx)
 	return ctx->tx.nb_frames ? sum / ctx->tx.nb_frames : 0;
 }
 
-/* The next frame to send, in flow order (and IMIX order within a flow). */
+/*
+ * The next frame to send, in flow order, and in IMIX order within a flow:
+ * in round r over the flows, flow f takes IMIX position (f + r) % 12, so
+ * every flow goes through the whole pattern (one position a round would
+ * give a flow a single size when 12 and the number of flows share a
+ * factor) and frames in a row still take positions in a row.
+ */
 static const struct pg_frame *
 next_frame(struct pg_tx_state *tx, const struct pg_conf *c)
 {
 	unsigned int i;
 
-	if (c->pcap != NULL || c->size != 0) {
+	if (c->pcap != NULL || c->size != 0)
 		i = tx->next_frame;
-	} else {
-		i = tx->next_frame * 3 + imix_pattern[tx->imix_pos];
-		tx->imix_pos = (tx->imix_pos + 1) % PG_IMIX_LEN;
-	}
-	if (++tx->next_frame == (c->pcap != NULL ? tx->nb_frames : c->flows))
+	else
+		i = tx->next_frame * 3 +
+		    imix_pattern[(tx->next_frame % PG_IMIX_LEN + tx->imix_pos) % PG_IMIX_LEN];
+	if (++tx->next_frame == (c->pcap != NULL ? tx->nb_frames : c->flows)) {
 		tx->next_frame = 0;
+		tx->imix_pos = (tx->imix_pos + 1) % PG_IMIX_LEN; /* the round */
+	}
 	return &tx->frames[i];
 }
 

@@ -65,7 +65,7 @@ struct pg_tx_state {
 	struct pg_frame *frames;
 	unsigned int nb_frames;
 	unsigned int next_frame;
-	unsigned int imix_pos;
+	unsigned int imix_pos;		/* rounds over the flows, modulo the IMIX pattern */
 	struct rte_mbuf *pending[PG_BURST]; /* refused by the port, resent first */
 	unsigned int nb_pending;
 	uint64_t start_tsc;

@@ -244,6 +244,34 @@ def check_flow_range(env, chk):
            "5 flows: the addresses up to 255.255.255.255, the ports 65534, 65535, 0, 1, 2")
 
 
+IMIX = [0, 1, 0, 0, 1, 0, 2, 0, 1, 0, 1, 0]  # the pattern, indexes into IMIX_LENS
+IMIX_LENS = [60, 566, 1514]  # 64, 570 and 1518 B without the FCS
+
+
+def check_imix_flows(env, chk):
+    """-s imix with -f 12: every flow's frames go through the IMIX pattern in
+    order (flow i from position i), so each flow gets 7:4:1 of the sizes, not
+    one size (12 flows and 12 positions)."""
+    empty, sent = env.path("empty-i.pcap"), env.path("imix.pcap")
+    pcaps.write(empty, [])
+    rc, out, err = run_pktgen(env, ["-t", "0", "-r", "1", "-R", "12k", "-T", "0.1",
+                                    "--drain-ms", "0", "-f", "12", "-s", "imix"],
+                              vdevs=[f"net_pcap0,rx_pcap={empty},tx_pcap={sent}", "net_ring1"])
+    if result_of(chk, "pktgen -s imix -f 12", rc, out, err) is None:
+        return
+    per_flow = {}
+    try:
+        for f in pcaps.read(sent):
+            per_flow.setdefault(struct.unpack("!H", f[34:36])[0] - 1024, []).append(len(f))
+    except (OSError, ValueError) as exc:
+        per_flow = {-1: str(exc)}
+    chk.eq(sorted(per_flow), list(range(12)), "frames of the 12 flows")
+    wrong = [i for i, lens in per_flow.items() if len(lens) < 12 or
+             lens != [IMIX_LENS[IMIX[(i + k) % 12]] for k in range(len(lens))]]
+    chk.ok(not wrong, "every flow's sizes follow the IMIX pattern, flow i from position i",
+           f"flows {wrong}: {[per_flow[i][:12] for i in wrong[:3]]}")
+
+
 def check_payload(env, chk):
     """The bytes after the stamp are zero, whatever the buffer held before: TX
     and RX on one net_pcap port that receives 2000 other frames first and
@@ -356,6 +384,9 @@ def main():
 
     chk.section("flow ranges")
     check_flow_range(env, chk)
+
+    chk.section("IMIX within every flow")
+    check_imix_flows(env, chk)
 
     chk.section("payload")
     check_payload(env, chk)
