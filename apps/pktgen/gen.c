@@ -177,7 +177,8 @@ pg_gen_max_len(const struct pg_ctx *ctx)
 	return max;
 }
 
-/* Average frame size of the traffic (FCS included); never fails. */
+/* Average frame size of the traffic on the wire (FCS included, at least
+ * PG_MIN_SIZE); never fails. */
 double
 pg_gen_avg_size(const struct pg_ctx *ctx)
 {
@@ -192,7 +193,7 @@ pg_gen_avg_size(const struct pg_ctx *ctx)
 		return sum / PG_IMIX_LEN;
 	}
 	for (i = 0; i < ctx->tx.nb_frames; i++)
-		sum += ctx->tx.frames[i].len + PG_FCS;
+		sum += pg_wire_size(ctx->tx.frames[i].len);
 	return ctx->tx.nb_frames ? sum / ctx->tx.nb_frames : 0;
 }
 
@@ -281,7 +282,7 @@ pg_tx_step(struct pg_ctx *ctx, uint64_t now)
 	__atomic_store_n(&tx->seq, tx->seq + sent, __ATOMIC_RELAXED); /* read by RX */
 	tx->sent += sent;
 	for (i = 0; i < sent; i++)
-		tx->bytes += pkts[i]->pkt_len + PG_FCS;
+		tx->bytes += pg_wire_size(pkts[i]->pkt_len);
 	/* Frames beyond the pending ones are new offers. Refused frames wait
 	 * for the next burst (--retry) or are lost, as on a wire. */
 	if (n > tx->nb_pending)

@@ -79,7 +79,7 @@ pg_rx_step(struct pg_ctx *ctx)
 	seq_end = __atomic_load_n(&ctx->tx.seq, __ATOMIC_RELAXED) + PG_BURST;
 	for (i = 0; i < n; i++) {
 		rx->pkts++;
-		rx->bytes += pkts[i]->pkt_len + PG_FCS;
+		rx->bytes += pg_wire_size(pkts[i]->pkt_len);
 		/* A replayed capture is unstamped, whatever its frames carry; a
 		 * stamp beyond what this run sent, or with a TSC from before its
 		 * TX or from the future (1 ms of slack for the TSCs of two

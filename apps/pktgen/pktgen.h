@@ -27,6 +27,7 @@
 #define PG_STAMP_LEN 18			/* marker 2 + sequence 8 + TSC 8 */
 #define PG_TPL_LEN (PG_HDR_LEN + PG_STAMP_LEN)
 #define PG_FCS 4			/* sizes are frame sizes, FCS included */
+#define PG_MIN_SIZE 64			/* the least a wire carries: shorter frames are padded */
 #define PG_MAX_SIZE 9000		/* jumbo frames: the core's buffer_size = 16384 holds them */
 #define PG_WIRE_EXTRA 20		/* preamble 8 + inter-frame gap 12 */
 #define PG_MAX_FLOWS 1048576	/* 2^20: the scale suite goes up to 1 000 000 */
@@ -36,6 +37,13 @@
 #define PG_HIST_FINE 4096
 #define PG_HIST_COARSE_SHIFT 12
 #define PG_HIST_BINS (2 * PG_HIST_FINE + 1)
+
+/* The size on the wire (FCS included) of a frame of @len bytes in an mbuf. */
+static inline unsigned int
+pg_wire_size(uint32_t len)
+{
+	return len + PG_FCS < PG_MIN_SIZE ? PG_MIN_SIZE : len + PG_FCS;
+}
 
 /* What to send and how fast: filled by main.c from the arguments. */
 struct pg_conf {
@@ -120,7 +128,8 @@ unsigned int pg_tx_step(struct pg_ctx *ctx, uint64_t now);
  * received (0 when the port had none). */
 unsigned int pg_rx_step(struct pg_ctx *ctx);
 
-/* Average frame size of the traffic (FCS included); never fails. */
+/* Average frame size of the traffic on the wire (FCS included, at least
+ * PG_MIN_SIZE); never fails. */
 double pg_gen_avg_size(const struct pg_ctx *ctx);
 
 /* Write the results as one JSON object on one line to @f; never fails. */
