@@ -56,10 +56,10 @@ load_pcap(struct pg_ctx *ctx, unsigned int room)
 	char err[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	unsigned int cap = 0, skipped = 0;
+	unsigned int cap = 0, skipped = 0, cut = 0;
 	const char *name;
 	pcap_t *p;
-	int r, link;
+	int r, link, snap;
 
 	p = pcap_open_offline(ctx->conf.pcap, err);
 	if (p == NULL) {
@@ -96,8 +96,14 @@ load_pcap(struct pg_ctx *ctx, unsigned int room)
 		f->len = (uint16_t)h->caplen;
 		f->stamped = false;
 		ctx->tx.nb_frames++;
+		cut += h->caplen < h->len;
 	}
+	snap = pcap_snapshot(p);
 	pcap_close(p);
+	if (cut > 0) /* the headers still say the whole length: a receiver may drop them */
+		fprintf(stderr, "pktgen: %s: %u record(s) cut short by the capture's snap length "
+			"(%d): sent as captured, shorter than the frames were\n", ctx->conf.pcap,
+			cut, snap);
 	if (skipped > 0)
 		fprintf(stderr, "pktgen: %s: %u record(s) skipped: shorter than %u bytes or "
 			"longer than %u (%u B frames with FCS)\n", ctx->conf.pcap, skipped,

@@ -151,6 +151,20 @@ def check_pcaps(env, chk):
         chk.ok("1 record" in err and "9000" in err, "the skipped record is said on stderr",
                f"stderr {err[-300:]!r}")
 
+    # Records cut short by the capture's snap length are sent as captured, said.
+    cut = env.path("cut.pcap")
+    with open(cut, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 100, 1))
+        for i in range(3):
+            f.write(struct.pack("<IIII", 0, i, 100, 1000) + frame(1000)[:100])
+    rc, out, err = run_pktgen(env, ["--pcap", cut, "-R", "1k", "-T", "0.1"])
+    res = result_of(chk, "--pcap of 3 records cut to 100 of 1000 bytes", rc, out, err)
+    if res is not None:
+        chk.ok(res["flows"] == 3 and res["avg_size"] == 104, "the 3 records, sent as captured",
+               str(res))
+        chk.ok("3 record(s) cut short" in err and "snap length (100)" in err,
+               "the cut records are said on stderr", f"stderr {err[-300:]!r}")
+
     # Records shorter than 60 bytes (a capture taken before the NIC padded
     # them) take 64 B on a wire: the sizes, the -p rate and Gbit/s say so.
     short = env.path("short.pcap")
