@@ -9,6 +9,7 @@
  * counts, RX alone for --drain-ms, and one JSON line of results. With two
  * or more lcores RX runs on the first worker lcore, TX on the main one.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -114,12 +115,17 @@ help_asked(int argc, char **argv)
 	return false;
 }
 
+/* A finite decimal number, with a k/M/G suffix: no sign, no space, no hex. */
 static int
 parse_rate(const char *s, double *out)
 {
 	char *end;
-	double v = strtod(s, &end);
+	double v;
 
+	/* strtod() would skip blanks and take a sign, 0x10 and nan */
+	if ((!isdigit((unsigned char)s[0]) && s[0] != '.') || strpbrk(s, "xX") != NULL)
+		return -EINVAL;
+	v = strtod(s, &end);
 	if (end == s || v < 0)
 		return -EINVAL;
 	if (*end == 'k' || *end == 'K')

@@ -29,6 +29,10 @@ REFUSED = [
     (["-R", "nan"], "--rate"),
     (["-R", "inf"], "--rate"),
     (["-R", "1e308k"], "--rate"),
+    (["-R", "0x10"], "--rate"),  # decimal numbers: no hex, no sign, no space
+    (["-R", "+5k"], "--rate"),
+    (["-T", " 1"], "--seconds"),
+    (["--drain-ms", "0X1p4"], "--drain-ms"),
     (["-p", "nan"], "--rate-pct"),
     (["-p", "50", "--link-gbps", "inf"], "--link-gbps"),
     (["-T", "nan"], "--seconds"),
