@@ -542,8 +542,12 @@ parse_line(struct fw_parse *P, char *line, size_t len)
 			     "0 (Click's IPFilter reads it in octal)", (int)w.len, w.s);
 			return -1;
 		} else if ((out = number(w.s, w.len, FW_MAX_OUTPUT)) < 0) {
-			perr(P, w.col, "'%.*s =': allow or an output number 0..%u before '='",
-			     (int)w.len, w.s, FW_MAX_OUTPUT);
+			if (strspn(w.s, "0123456789") >= w.len)
+				perr(P, w.col, "output %.*s: out of range (0..%u)", (int)w.len, w.s,
+				     FW_MAX_OUTPUT);
+			else
+				perr(P, w.col, "'%.*s =': allow or an output number 0..%u before "
+				     "'='", (int)w.len, w.s, FW_MAX_OUTPUT);
 			return -1;
 		}
 		if (P->output_set[out] || (out == 0 && P->allow_set)) {

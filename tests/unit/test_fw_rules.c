@@ -183,6 +183,10 @@ test_conditions(void **state)
 	/* and an output number beyond 255 is said to be one */
 	refused("256 tcp\n", "t.rules:1:1: output 256: out of range (0..255)");
 	refused("in 0 99999999999 tcp\n", "t.rules:1:6: output 99999999999: out of range (0..255)");
+	/* the same when the output is given its action */
+	refused("allow tcp\n256 = out 1\n", "t.rules:2:1: output 256: out of range (0..255)");
+	refused("99999999999 = drop\n",
+		"t.rules:1:1: output 99999999999: out of range (0..255)");
 	/* a leading 0 would be octal in Click's IPFilter: refused, not read as decimal */
 	refused("1 = out 1\n010 tcp\n", "t.rules:2:1: output 010: an output number is decimal "
 		"without a leading 0 (Click's IPFilter reads it in octal)");
