@@ -133,6 +133,14 @@ port(struct fw_parse *P, const char *s, size_t len, uint32_t col)
 	return v;
 }
 
+/* @c may be in a word of a pattern (docs/filter.md "Words"): not white space,
+ * an operator or punctuation. */
+static int
+word_char(int c)
+{
+	return isalnum(c) || (c != '\0' && strchr("-./@_:", c) != NULL);
+}
+
 /* "ACTION" after "allow =" or "N =": pair, next, drop, out P, role R. */
 static int
 parse_action(struct fw_parse *P, const char *line, const char **pos, struct fw_action *a)
@@ -413,7 +421,7 @@ parse_rule(struct fw_parse *P, const char *line, const char **pos, struct fw_wor
 	struct fw_rule r = { .line = P->line, .in_ports = FW_ALL_PORTS };
 	const char *pat, *first = w.s;
 	uint32_t mask;
-	size_t plen;
+	size_t plen, k;
 	long out;
 
 	for (;;) {
@@ -429,6 +437,14 @@ parse_rule(struct fw_parse *P, const char *line, const char **pos, struct fw_wor
 			break;
 		}
 		w = word(line, pos);
+	}
+	/* the action is a word as the pattern's words are: punctuation ends it,
+	 * as in Click's IPFilter ("allow(tcp)", "1!udp") */
+	for (k = 0; k < w.len && word_char((unsigned char)w.s[k]); k++)
+		;
+	if (k > 0 && k < w.len) {
+		w.len = k;
+		*pos = w.s + k;
 	}
 	if (is(&w, "allow")) {
 		r.verdict = FW_V_ALLOW;

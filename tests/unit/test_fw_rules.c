@@ -205,6 +205,44 @@ test_conditions(void **state)
 }
 
 /*
+ * A rule is an IPFilter argument: punctuation ends its action word as white
+ * space does, as in Click ("allow(tcp)", "1!udp"), after the conditions too.
+ */
+static void
+test_action_word(void **state)
+{
+	struct fw_ruleset *rs;
+
+	(void)state;
+	rs = loads("1 = out 1\nallow(tcp)\nin 0 deny!udp\nstateless 1(icmp or tcp)\n"
+		   "drop(dst port 22)\n");
+	assert_int_equal(rs->nb_rules, 4);
+	assert_int_equal(rs->rules[0].verdict, FW_V_ALLOW);
+	assert_string_equal(rs->rules[0].pattern, "(tcp)");
+	assert_int_equal(rs->rules[0].pat_col, 6);
+	assert_int_equal(rs->rules[1].verdict, FW_V_DENY);
+	assert_int_equal(rs->rules[1].in_ports, 1);
+	assert_string_equal(rs->rules[1].pattern, "!udp");
+	assert_int_equal(rs->rules[2].verdict, FW_V_OUTPUT);
+	assert_int_equal(rs->rules[2].output, 1);
+	assert_int_equal(rs->rules[2].stateless, 1);
+	assert_string_equal(rs->rules[2].pattern, "(icmp or tcp)");
+	assert_string_equal(rs->rules[2].text, "stateless 1(icmp or tcp)");
+	assert_string_equal(rs->rules[3].pattern, "(dst port 22)");
+	fw_rules_free(rs);
+	/* columns count from the line's start, the pattern's first byte included */
+	refused("allow(tcpx)\n", "t.rules:1:7: rule 1: unknown name 'tcpx'");
+	/* a word with no action before its punctuation is no rule, as before */
+	refused("(tcp)\n", "t.rules:1:1: '(tcp)': a rule starts with allow, deny, drop or an "
+		"output number (after in, dir, stateless)");
+	refused("allow-tcp all\n", "t.rules:1:1: 'allow-tcp': a rule starts with allow, deny, "
+		"drop or an output number (after in, dir, stateless)");
+	refused("2(tcp)\n", "t.rules:1:1: output 2 has no action: define one first "
+		"('2 = out 1')");
+	refused("allow(\n", "t.rules:1:7: rule 1: expected a test");
+}
+
+/*
  * The text `rules show` writes of a rule, in a column of tab-separated ones:
  * the rule as written, comment and trailing blanks left out, each tab as "\t".
  */
@@ -290,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_many_names),
 		cmocka_unit_test(test_first_error),
 		cmocka_unit_test(test_conditions),
+		cmocka_unit_test(test_action_word),
 		cmocka_unit_test(test_show_text),
 		cmocka_unit_test(test_line_ends),
 		cmocka_unit_test(test_unreadable),
