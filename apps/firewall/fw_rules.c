@@ -522,10 +522,11 @@ nomem:
 static int
 parse_line(struct fw_parse *P, char *line, size_t len)
 {
-	const char *pos = line, *save;
+	const char *pos = line, *save, *glued;
 	struct fw_word w, eq;
 	size_t i;
 	long out;
+	int def = 0;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
@@ -550,7 +551,18 @@ parse_line(struct fw_parse *P, char *line, size_t len)
 		return parse_define(P, line, &pos);
 	save = pos;
 	eq = word(line, &save);
-	if (is(&eq, "=")) {
+	glued = memchr(w.s, '=', w.len);
+	if (glued != NULL && glued > w.s) {
+		/* "allow=next", "1=drop": the action starts after the '=' */
+		w.len = (size_t)(glued - w.s);
+		save = glued + 1;
+		def = 1;
+	} else if (glued == NULL && eq.len > 0 && eq.s[0] == '=') {
+		/* "allow = next", "allow =next" */
+		save = eq.s + 1;
+		def = 1;
+	}
+	if (def) {
 		if (is(&w, "allow")) {
 			out = 0;
 		} else if (leading_zero(&w)) {

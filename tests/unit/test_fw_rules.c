@@ -242,6 +242,28 @@ test_action_word(void **state)
 	refused("allow(\n", "t.rules:1:7: rule 1: expected a test");
 }
 
+/* "allow = ACTION" and "N = ACTION" with or without spaces around the '='. */
+static void
+test_action_lines(void **state)
+{
+	struct fw_ruleset *rs;
+	char act[32];
+
+	(void)state;
+	rs = loads("allow=next\n1=drop\n2= out 1\n3 =role 7\n1 udp\n2 tcp\n3 icmp\n");
+	assert_string_equal(fw_action_str(&rs->allow, act, sizeof(act)), "next");
+	assert_string_equal(fw_action_str(&rs->rules[0].act, act, sizeof(act)), "drop");
+	assert_string_equal(fw_action_str(&rs->rules[1].act, act, sizeof(act)), "out 1");
+	assert_string_equal(fw_action_str(&rs->rules[2].act, act, sizeof(act)), "role 7");
+	fw_rules_free(rs);
+	refused("1=drop\n1 = next\n", "t.rules:2:1: output 1 has an action already");
+	refused("allow=nxt\n", "t.rules:1:7: unknown action 'nxt' (pair, next, drop, out PORT, "
+		"role ROLE)");
+	refused("allow=\n", "t.rules:1:7: missing action (pair, next, drop, out PORT, "
+		"role ROLE)");
+	refused("x=drop\n", "t.rules:1:1: 'x =': allow or an output number 0..255 before '='");
+}
+
 /*
  * The text `rules show` writes of a rule, in a column of tab-separated ones:
  * the rule as written, comment and trailing blanks left out, each tab as "\t".
@@ -329,6 +351,7 @@ main(void)
 		cmocka_unit_test(test_first_error),
 		cmocka_unit_test(test_conditions),
 		cmocka_unit_test(test_action_word),
+		cmocka_unit_test(test_action_lines),
 		cmocka_unit_test(test_show_text),
 		cmocka_unit_test(test_line_ends),
 		cmocka_unit_test(test_unreadable),
