@@ -614,6 +614,9 @@ parse_name(struct nlf_parser *p, struct nlf_prim *pr, const struct nlf_tok *t)
 	if (t->len > 1 && t->s[0] == '0' && strspn(t->s, "0123456789") >= t->len)
 		nlf_error(p, t->col, "'%.*s' is no number (a leading 0 means octal)", (int)t->len,
 			  t->s);
+	else if (nlf_tok_is(t, "all") || nlf_tok_is(t, "any") || nlf_tok_is(t, "-"))
+		nlf_error(p, t->col, "'%.*s' matches every packet as the whole pattern only; "
+			  "within one, write 'true'", (int)t->len, t->s);
 	else
 		nlf_error(p, t->col, "unknown name '%.*s'", (int)t->len, t->s);
 out:

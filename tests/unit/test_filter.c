@@ -198,6 +198,13 @@ test_errors(void **state)
 	expect_error("tcp ? udp or icmp", "column 18: missing ':' in ternary expression");
 	expect_error("src port 70000", "column 10: value 70000 out of range");
 	expect_error("ip ttl > 256", "value 256 out of range");
+	/* all, any and - are whole patterns: inside one, true says it */
+	expect_error("all and tcp", "rule 0, column 1: 'all' matches every packet as the whole "
+		     "pattern only; within one, write 'true'");
+	expect_error("tcp or (any)", "rule 0, column 9: 'any' matches every packet as the "
+		     "whole pattern only; within one, write 'true'");
+	expect_error("not -", "rule 0, column 5: '-' matches every packet as the whole pattern "
+		     "only; within one, write 'true'");
 	expect_error("ip vers 16", "value 16 out of range");
 	/* 256 stands for tcpudp inside the compiler: as a number it is no protocol */
 	expect_error("ip proto 256", "column 10: value 256 out of range for 'proto' (0-255)");
