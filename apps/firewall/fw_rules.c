@@ -239,17 +239,64 @@ names_room(struct fw_parse *P)
 	return 0;
 }
 
+/* Define @name as @a/@mask; -1 when it is defined already (*@twice) or out of memory. */
+static int
+define_add(struct fw_parse *P, const struct fw_word *name, uint32_t a, uint32_t mask, int *twice)
+{
+	struct fw_ruleset *rs = P->rs;
+	uint32_t slot;
+
+	*twice = 0;
+	if (names_room(P) < 0)
+		return -1;
+	slot = name_slot(P, name->s, name->len);
+	if (P->names[slot] != 0) {
+		*twice = 1;
+		return -1;
+	}
+	if (rs->nb_defs == P->cap_defs) {
+		uint32_t cap = P->cap_defs ? 2 * P->cap_defs : 16;
+		struct fw_define *d = realloc(rs->defs, cap * sizeof(*d));
+
+		if (d == NULL)
+			return -1;
+		rs->defs = d;
+		P->cap_defs = cap;
+	}
+	rs->defs[rs->nb_defs].name = strndup(name->s, name->len);
+	if (rs->defs[rs->nb_defs].name == NULL)
+		return -1;
+	rs->defs[rs->nb_defs].addr = a;
+	rs->defs[rs->nb_defs].mask = mask;
+	P->names[slot] = ++rs->nb_defs;
+	return 0;
+}
+
+/*
+ * The name of a define whose address is wrong: it is still a name, so that
+ * rules above it that use it are not refused for an unknown name before
+ * the define's own error is (the file is refused whatever the address).
+ */
+static void
+define_bad(struct fw_parse *P, const struct fw_word *name)
+{
+	int twice, e = errno;
+
+	define_add(P, name, 0, 0xffffffffu, &twice);
+	errno = e;
+}
+
 /* "define NAME ADDR[/LEN]" (the word "define" is read). */
 static int
 parse_define(struct fw_parse *P, const char *line, const char **pos)
 {
-	struct fw_ruleset *rs = P->rs;
 	struct fw_word name = word(line, pos), addr = word(line, pos), extra = word(line, pos);
 	char buf[INET_ADDRSTRLEN + 4], *slash;
 	struct in_addr in;
 	long len = 32;
-	uint32_t a, mask, slot;
+	uint32_t a, mask;
 	size_t k;
+	int twice;
 
 	if (name.len == 0 || addr.len == 0) {
 		perr(P, name.len ? addr.col : name.col, "define needs a name and an address: "
@@ -269,6 +316,7 @@ parse_define(struct fw_parse *P, const char *line, const char **pos)
 		return -1;
 	}
 	if (extra.len != 0) {
+		define_bad(P, &name);
 		perr(P, extra.col, "unexpected '%.*s' after the address", (int)extra.len, extra.s);
 		return -1;
 	}
@@ -288,34 +336,17 @@ parse_define(struct fw_parse *P, const char *line, const char **pos)
 	a = ntohl(in.s_addr);
 	mask = len == 0 ? 0 : 0xffffffffu << (32 - len);
 	if ((a & ~mask) != 0) {
+		define_bad(P, &name);
 		perr(P, addr.col, "'%.*s': host bits set after the /%ld prefix", (int)addr.len,
 		     addr.s, len);
 		return -1;
 	}
-	if (names_room(P) < 0)
-		goto nomem;
-	slot = name_slot(P, name.s, name.len);
-	if (P->names[slot] != 0) {
+	if (define_add(P, &name, a, mask, &twice) == 0)
+		return 0;
+	if (twice) {
 		perr(P, name.col, "'%.*s' is defined twice", (int)name.len, name.s);
 		return -1;
 	}
-	if (rs->nb_defs == P->cap_defs) {
-		uint32_t cap = P->cap_defs ? 2 * P->cap_defs : 16;
-		struct fw_define *d = realloc(rs->defs, cap * sizeof(*d));
-
-		if (d == NULL)
-			goto nomem;
-		rs->defs = d;
-		P->cap_defs = cap;
-	}
-	rs->defs[rs->nb_defs].name = strndup(name.s, name.len);
-	if (rs->defs[rs->nb_defs].name == NULL)
-		goto nomem;
-	rs->defs[rs->nb_defs].addr = a;
-	rs->defs[rs->nb_defs].mask = mask;
-	P->names[slot] = ++rs->nb_defs;
-	return 0;
-nomem:
 	errno = ENOMEM;
 	perr(P, 0, "out of memory");
 	return -1;
@@ -324,6 +355,7 @@ bad_name:
 	     (int)name.len, name.s);
 	return -1;
 bad_addr:
+	define_bad(P, &name);
 	perr(P, addr.col, "'%.*s' is not an IPv4 address or ADDR/LEN prefix", (int)addr.len,
 	     addr.s);
 	return -1;

@@ -158,6 +158,16 @@ test_first_error(void **state)
 	refused("allow dst host late\nfoo bar\ndefine late 10.0.0.1\n",
 		"t.rules:2:1: 'foo': a rule starts with allow, deny, drop or an output number "
 		"(after in, dir, stateless)");
+	/* a name whose define below is wrong is no unknown name above: the define's error */
+	refused("allow src host x\ndefine x 10.0.0.1/24\n",
+		"t.rules:2:10: '10.0.0.1/24': host bits set after the /24 prefix");
+	refused("allow src net lan\ndefine lan 192.168.1.0/33\n",
+		"t.rules:2:12: '192.168.1.0/33' is not an IPv4 address or ADDR/LEN prefix");
+	refused("allow src net lan\ndefine lan 192.168.1.0/24 10.0.0.0/8\n",
+		"t.rules:2:27: unexpected '10.0.0.0/8' after the address");
+	/* while a name defined nowhere stays unknown */
+	refused("allow src host y\ndefine x 10.0.0.1/24\n",
+		"t.rules:1:16: rule 1: unknown name 'y'");
 }
 
 /* "in P[,P...]" and the other conditions; "deny" as an action. */
