@@ -228,20 +228,50 @@ ck_parse_bool(const char *s, bool *v)
 	return -EINVAL;
 }
 
-/* Parse a decimal, 0-octal or 0x-hex integer with an optional sign. Returns 0 or -EINVAL. */
+/* The value of digit @c in @base, or -1. */
+static int
+digit_val(int c, int base)
+{
+	int v = c >= '0' && c <= '9' ? c - '0'
+		: c >= 'a' && c <= 'z' ? c - 'a' + 10
+		: c >= 'A' && c <= 'Z' ? c - 'A' + 10 : -1;
+
+	return v < base ? v : -1;
+}
+
+/* Parse an integer as Click's IntArg: an optional sign, then decimal, 0x
+ * hex, 0b binary or octal after a 0, a single '_' allowed between digits;
+ * nothing before or after it. Returns 0 or -EINVAL (also out of range). */
 int
 ck_parse_int(const char *s, int64_t *v)
 {
-	char *end;
-	long long x;
+	uint64_t x = 0;
+	bool neg = false;
+	int base = 10;
 
-	if (!*s)
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && s[2])
+		base = 16, s += 2;
+	else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B') && s[2])
+		base = 2, s += 2;
+	else if (s[0] == '0')
+		base = 8;
+	if (digit_val((unsigned char)*s, base) < 0)
 		return -EINVAL;
-	errno = 0;
-	x = strtoll(s, &end, 0);
-	if (errno || *end)
+	for (; *s; s++) {
+		int d = digit_val((unsigned char)*s, base);
+
+		if (*s == '_' && digit_val((unsigned char)s[1], base) >= 0 &&
+		    digit_val((unsigned char)s[-1], base) >= 0)
+			continue;
+		if (d < 0 || x > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return -EINVAL;
+		x = x * (uint64_t)base + (uint64_t)d;
+	}
+	if (x > (uint64_t)INT64_MAX + neg)
 		return -EINVAL;
-	*v = x;
+	*v = neg ? (int64_t)(0 - x) : (int64_t)x;
 	return 0;
 }
 

@@ -32,6 +32,7 @@ test_args(void **state)
 	size_t l;
 	int n;
 	bool b;
+	int64_t i;
 
 	(void)state;
 	assert_int_equal(ck_parse_prefix(NULL, "18.26.4/24", &ip, &mask, false), 0);
@@ -65,6 +66,29 @@ test_args(void **state)
 	assert_int_equal(ck_parse_time("4294967295", &t), 0);
 	assert_int_equal(ck_parse_bool("yes", &b), 0);
 	assert_true(b);
+	/* integers as Click's IntArg: 0x hex, 0b binary, octal after a 0, '_'
+	 * between digits, a sign; nothing else around them */
+	assert_int_equal(ck_parse_int("0b101", &i), 0);
+	assert_int_equal(i, 5);
+	assert_int_equal(ck_parse_int("1_000_000", &i), 0);
+	assert_int_equal(i, 1000000);
+	assert_int_equal(ck_parse_int("0x1_F", &i), 0);
+	assert_int_equal(i, 31);
+	assert_int_equal(ck_parse_int("-010", &i), 0);
+	assert_int_equal(i, -8);
+	assert_int_equal(ck_parse_int("+0X10", &i), 0);
+	assert_int_equal(i, 16);
+	assert_int_equal(ck_parse_int("-9223372036854775808", &i), 0);
+	assert_true(i == INT64_MIN);
+	assert_int_equal(ck_parse_int("9223372036854775808", &i), -EINVAL);
+	assert_int_equal(ck_parse_int("1__0", &i), -EINVAL);
+	assert_int_equal(ck_parse_int("1_", &i), -EINVAL);
+	assert_int_equal(ck_parse_int("_1", &i), -EINVAL);
+	assert_int_equal(ck_parse_int("0x", &i), -EINVAL);
+	assert_int_equal(ck_parse_int("0b2", &i), -EINVAL);
+	assert_int_equal(ck_parse_int("08", &i), -EINVAL);
+	assert_int_equal(ck_parse_int(" 1", &i), -EINVAL);
+	assert_int_equal(ck_parse_int("--1", &i), -EINVAL);
 	assert_int_equal(ck_parse_string("\"a\\tb\"\\<41 42>'c d'", &s, &l), 0);
 	assert_int_equal(l, 8);
 	assert_memory_equal(s, "a\tbABc d", 8);
