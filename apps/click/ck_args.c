@@ -10,7 +10,6 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ck_args.h"
 #include "nl_filter.h"
@@ -208,7 +207,7 @@ ck_args_words(const char *arg, char ***out)
 	return n;
 }
 
-/* Parse a boolean. Returns 0 or -EINVAL. */
+/* Parse a boolean, as Click's BoolArg (lower case only). Returns 0 or -EINVAL. */
 int
 ck_parse_bool(const char *s, bool *v)
 {
@@ -216,11 +215,11 @@ ck_parse_bool(const char *s, bool *v)
 	static const char *const no[] = { "0", "false", "no", "f", "n" };
 
 	for (size_t i = 0; i < 5; i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
+		if (strcmp(s, yes[i]) == 0) {
 			*v = true;
 			return 0;
 		}
-		if (strcasecmp(s, no[i]) == 0) {
+		if (strcmp(s, no[i]) == 0) {
 			*v = false;
 			return 0;
 		}

@@ -66,6 +66,12 @@ test_args(void **state)
 	assert_int_equal(ck_parse_time("4294967295", &t), 0);
 	assert_int_equal(ck_parse_bool("yes", &b), 0);
 	assert_true(b);
+	/* booleans as Click's BoolArg: lower case only */
+	assert_int_equal(ck_parse_bool("f", &b), 0);
+	assert_false(b);
+	assert_int_equal(ck_parse_bool("TRUE", &b), -EINVAL);
+	assert_int_equal(ck_parse_bool("Yes", &b), -EINVAL);
+	assert_int_equal(ck_parse_bool("N", &b), -EINVAL);
 	/* integers as Click's IntArg: 0x hex, 0b binary, octal after a 0, '_'
 	 * between digits, a sign; nothing else around them */
 	assert_int_equal(ck_parse_int("0b101", &i), 0);
