@@ -751,7 +751,8 @@ ck_args_parse(struct ck_element *e, const struct ck_argdesc *d, unsigned int n)
 		if (wl < sizeof(kw)) {
 			memcpy(kw, a, wl);
 			kw[wl] = 0;
-			if (is_keyword_word(kw)) {
+			/* as Click's, a keyword alone (no value) is positional */
+			if (is_keyword_word(kw) && a[wl]) {
 				for (unsigned int j = 0; j < n; j++)
 					if (strcmp(d[j].kw, kw) == 0)
 						k = (int)j;

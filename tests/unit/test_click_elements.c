@@ -73,6 +73,28 @@ test_print_empty_label(void **state)
 	finish(&x);
 }
 
+/* A keyword with no value after it is a positional argument, as Click's:
+ * Print(ACTIVE) is labelled ACTIVE. */
+static void
+test_print_keyword_label(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t s, p, d;
+
+	(void)state;
+	tg_init(&t);
+	s = tg_add(&t, "s", "InfiniteSource", "DATA \"\", LIMIT 1, STOP true", "", "h");
+	p = tg_add(&t, "p", "Print", "ACTIVE", "h", "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, s, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	ck_router_run(x.r);
+	assert_string_equal(chat(&x), "ACTIVE:    0\n");
+	finish(&x);
+}
+
 /* MAXLENGTH -1 prints every byte, and a label longer than any line buffer
  * is printed whole, as Click's (its line grows as needed). */
 static void
@@ -2180,6 +2202,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_print_format),
 		cmocka_unit_test(test_print_empty_label),
+		cmocka_unit_test(test_print_keyword_label),
 		cmocka_unit_test(test_print_long),
 		cmocka_unit_test(test_tee_clones),
 		cmocka_unit_test(test_classifier),
