@@ -467,6 +467,41 @@ test_ipprint(void **state)
 	finish(&x);
 }
 
+
+/* IPPrint's AGGREGATE (before the paint, "#AGG.PAINT: "), NBYTES (Click's
+ * older MAXLENGTH) and active handler (rw), as Click's. */
+static void
+test_ipprint_aggregate_active(void **state)
+{
+	struct tg t;
+	struct run x;
+	uint32_t m, pt, p, d;
+	char *v;
+
+	(void)state;
+	tg_init(&t);
+	m = tg_add(&t, "m", "MarkIPHeader", "", "h", "h");
+	pt = tg_add(&t, "pt", "Paint", "3", "h", "h");
+	p = tg_add(&t, "p", "IPPrint",
+		   "TIMESTAMP false, AGGREGATE true, PAINT true, NBYTES 4, CONTENTS hex", "h",
+		   "h");
+	d = tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, m, 0, pt, 0);
+	tg_conn(&t, pt, 0, p, 0);
+	tg_conn(&t, p, 0, d, 0);
+	assert_int_equal(start(&x, &t), 0);
+	inject(&x, "m", udp40, 40);
+	assert_string_equal(chat(&x), "#0.3: 10.0.0.1.1234 > 10.0.0.2.53: udp 20\n  45000028\n");
+	v = ck_handler_read_str(x.r, "p.active");
+	assert_string_equal(v, "true\n");
+	free(v);
+	assert_int_equal(ck_handler_write(x.r, "p.active", "false", NULL), 0);
+	inject(&x, "m", udp40, 40);
+	assert_string_equal(chat(&x), "#0.3: 10.0.0.1.1234 > 10.0.0.2.53: udp 20\n  45000028\n");
+	assert_int_equal(hread(&x, "d.count"), 2);
+	finish(&x);
+}
+
 static void
 test_truncate_rrswitch(void **state)
 {
@@ -2214,6 +2249,7 @@ main(void)
 		cmocka_unit_test(test_ipclassifier_ipfilter),
 		cmocka_unit_test(test_iplookup),
 		cmocka_unit_test(test_ipprint),
+		cmocka_unit_test(test_ipprint_aggregate_active),
 		cmocka_unit_test(test_truncate_rrswitch),
 		cmocka_unit_test(test_ipsumdump_roundtrip),
 		cmocka_unit_test(test_pcap_roundtrip),

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * IPPrint([LABEL], TIMESTAMP, ID, TTL, TOS, LENGTH, PAINT, CONTENTS, PAYLOAD,
- * MAXLENGTH, SWAP, ACTIVE) — a tcpdump-like line per IPv4 packet (from the IP
- * header annotation), in Click's words:
- *   "LABEL: " "SEC.USEC: " ["paint N: "] ["id N "] ["ttl N "] ["tos N "] ["length N "]
+ * IPPrint([LABEL], TIMESTAMP, ID, TTL, TOS, LENGTH, PAINT, AGGREGATE, CONTENTS,
+ * PAYLOAD, MAXLENGTH (or NBYTES), SWAP, ACTIVE) — a tcpdump-like line per IPv4
+ * packet (from the IP header annotation), in Click's words:
+ *   "LABEL: " "SEC.USEC: " ["#AGG"] ["paint N" | ".N" after #AGG] [": "]
+ *   ["id N "] ["ttl N "] ["tos N "] ["length N "]
  *   TCP:  SRC.SPORT > DST.DPORT: FLAGS SEQ:END(SEGLEN,PKTLEN,IPLEN)[ ack A] win W
  *         (FLAGS: S F R P, '.' when none of them; SYN and FIN count in SEGLEN)
  *   UDP:  SRC.SPORT > DST.DPORT: udp ULEN
@@ -17,7 +18,7 @@
  *   fragments end with " (frag ID:LEN@OFFSET[+])"; CONTENTS hex|ascii
  *   appends MAXLENGTH (1500) bytes of the packet, PAYLOAD those after the
  *   transport header. ICMP identifiers print as Click on a little-endian host
- *   reads them (SWAP true: swapped).
+ *   reads them (SWAP true: swapped). Handler active (rw).
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -27,7 +28,7 @@
 
 struct ipprint {
 	struct ck_bytes label;
-	bool timestamp, id, ttl, tos, length, paint, active, swap, payload;
+	bool timestamp, id, ttl, tos, length, paint, aggregate, active, swap, payload;
 	int contents; /* 0 none, 1 hex, 2 ascii */
 	int64_t maxlen;
 };
@@ -66,13 +67,15 @@ ipprint_configure(struct ck_element *e)
 		{ "ACTIVE", CK_A_BOOL, &x->active, 0, NULL },
 		{ "MAXLENGTH", CK_A_INT, &x->maxlen, 0, NULL },
 		{ "SWAP", CK_A_BOOL, &x->swap, 0, NULL },
+		{ "AGGREGATE", CK_A_BOOL, &x->aggregate, 0, NULL },
+		{ "NBYTES", CK_A_INT, &x->maxlen, 0, NULL }, /* Click's older MAXLENGTH */
 	};
 	int rc = 0;
 
 	x->timestamp = true;
 	x->active = true;
 	x->maxlen = 1500;
-	if (ck_args_parse(e, a, 12) < 0)
+	if (ck_args_parse(e, a, 14) < 0)
 		return -EINVAL;
 	if (contents.p && (x->contents = contents_kind(contents.p)) < 0)
 		rc = ck_error(e, "CONTENTS: '%s' is not false, hex or ascii", contents.p);
@@ -218,8 +221,12 @@ ipprint_action(struct ck_element *e, struct ck_pkt *p)
 		OUT("%s: ", x->label.p);
 	if (x->timestamp)
 		OUT("%" PRId64 ".%06u: ", p->a.ts_sec, p->a.ts_usec);
+	if (x->aggregate)
+		OUT("#%" PRIu32, p->a.aggregate);
 	if (x->paint)
-		OUT("paint %u: ", p->a.paint);
+		OUT(x->aggregate ? ".%u" : "paint %u", p->a.paint);
+	if (x->aggregate || x->paint)
+		OUT(": ");
 	if (!ip) { /* fewer than 20 bytes of header in the packet */
 		OUT("truncated-ip");
 		goto done;
@@ -321,8 +328,15 @@ ipprint_cleanup(struct ck_element *e)
 	free(CK_PRIV(e, struct ipprint)->label.p);
 }
 
+static const struct ck_handler ipprint_handlers[] = {
+	{ "active", CK_H_READ | CK_H_WRITE, ck_h_read_bool, ck_h_write_bool,
+	  offsetof(struct ipprint, active), NULL },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
 const struct ck_element_class ck_class_IPPrint = {
 	.name = "IPPrint", .ports = "1/1", .processing = "a/a",
 	.priv_size = sizeof(struct ipprint), .configure = ipprint_configure,
 	.action = ipprint_action, .cleanup = ipprint_cleanup,
+	.handlers = ipprint_handlers,
 };
