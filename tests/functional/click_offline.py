@@ -38,7 +38,8 @@ netvm-click --offline, no root, no core engine.
                  aggregate, first_timestamp and wire_len
   sources        InfiniteSource, RatedSource, TimedSource send Click's default text;
                  LENGTH (DATASIZE) cuts or repeats DATA; BURST 0 refused in Click's words;
-                 a RATE or BANDWIDTH out of the clock's range, nan or hex refused
+                 a RATE or BANDWIDTH out of the clock's range, nan or hex refused;
+                 as Click's, a pull RatedSource's active write starts no timer
   IPPrint        ICMP errors by type and code name (an unreachable with the quoted
                  destination, protocol and port), PAINT before the addresses,
                  CONTENTS hex laid out as Click's (checksums worked out here)
@@ -603,6 +604,21 @@ def source_handlers(env, chk):
     chk.eq((rc, lines), (0, [print_lines("x", b"abc"), print_lines("x", b"q")]),
            "TimedSource: a data write changes the packets after it")
     chk.eq(handlers(out), {"s.data": "q", "s.limit": "2"}, "TimedSource: data, limit read")
+
+
+def source_restart(env, chk):
+    # as Click's: a pull RatedSource's active write starts no timer of its own
+    # (every packet it makes is pulled)
+    def prints(conf, script, simtime=True):
+        args = (["--simtime"] if simtime else []) + ["-e", f"{conf}; Script({script}, stop)"]
+        rc, out, err = click(env, *args)
+        return rc, out.split(), err
+
+    rc, out, err = prints("r :: RatedSource(ACTIVE false) -> Unqueue -> c :: Counter -> Discard",
+                          "wait 0.05, write r.active true, wait 0.3, print r.count, "
+                          "print c.count", simtime=False)
+    chk.ok(rc == 0 and len(out) == 2 and out[0] == out[1] and int(out[0]) > 0,
+           "pull RatedSource: an active write makes only what is pulled", (rc, out, err))
 
 
 def rewriter_patterns(env, chk):
@@ -2537,6 +2553,8 @@ def main():
     source_data(env, chk)
     chk.section("sources' handlers")
     source_handlers(env, chk)
+    chk.section("sources' active and reset writes")
+    source_restart(env, chk)
     chk.section("IPPrint's lines")
     ipprint_lines(env, chk)
     chk.section("ICMPError")

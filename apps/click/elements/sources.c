@@ -246,7 +246,9 @@ source_write_active(struct ck_element *e, const struct ck_handler *h, const char
 	}
 	if (s->active && !s->done && e->cls->name[0] == 'I' && e->out_kind[0] == CK_PUSH)
 		ck_task_reschedule(e);
-	if (s->active && !s->done && e->cls->name[0] != 'I' && !s->timer.scheduled)
+	/* as Click's, only a push source has a timer to start (a pull one is pulled) */
+	if (s->active && !s->done && e->cls->name[0] != 'I' && e->out_kind[0] == CK_PUSH &&
+	    !s->timer.scheduled)
 		ck_timer_schedule_after(&s->timer, 0);
 	return 0;
 }
