@@ -39,7 +39,8 @@ netvm-click --offline, no root, no core engine.
   sources        InfiniteSource, RatedSource, TimedSource send Click's default text;
                  LENGTH (DATASIZE) cuts or repeats DATA; BURST 0 refused in Click's words;
                  a RATE or BANDWIDTH out of the clock's range, nan or hex refused;
-                 as Click's, a pull RatedSource's active write starts no timer
+                 as Click's, a pull RatedSource's active write starts no timer, a
+                 source active again makes up no packets for its pause
   IPPrint        ICMP errors by type and code name (an unreachable with the quoted
                  destination, protocol and port), PAINT before the addresses,
                  CONTENTS hex laid out as Click's (checksums worked out here)
@@ -608,7 +609,9 @@ def source_handlers(env, chk):
 
 def source_restart(env, chk):
     # as Click's: a pull RatedSource's active write starts no timer of its own
-    # (every packet it makes is pulled)
+    # (every packet it makes is pulled); a source made active again goes on at
+    # its rate from then on (Click's bucket of one token, a timer due now: no
+    # packets made up for the pause)
     def prints(conf, script, simtime=True):
         args = (["--simtime"] if simtime else []) + ["-e", f"{conf}; Script({script}, stop)"]
         rc, out, err = click(env, *args)
@@ -619,6 +622,12 @@ def source_restart(env, chk):
                           "print c.count", simtime=False)
     chk.ok(rc == 0 and len(out) == 2 and out[0] == out[1] and int(out[0]) > 0,
            "pull RatedSource: an active write makes only what is pulled", (rc, out, err))
+    for src in ("TimedSource(0.1)", "RatedSource(RATE 10)"):
+        rc, out, err = prints(f"s :: {src} -> c :: Counter -> Discard",
+                              "wait 1.05, print c.count, write s.active false, wait 2, "
+                              "write s.active true, wait 0.52, print c.count")
+        chk.ok(rc == 0 and len(out) == 2 and int(out[1]) - int(out[0]) == 6,
+               f"{src}: active again, 6 packets in 0.52 s (no burst)", (rc, out, err))
 
 
 def rewriter_patterns(env, chk):

@@ -237,12 +237,20 @@ source_write_active(struct ck_element *e, const struct ck_handler *h, const char
 {
 	struct source *s = CK_PRIV(e, struct source);
 
+	bool was = s->active;
+
 	(void)h;
 	if (ck_parse_bool(v, &s->active) < 0) {
 		if (errf)
 			fprintf(errf, "%s\n", e->cls->name[0] == 'I' ? "active parameter must be boolean" :
 					      e->cls->name[0] == 'R' ? "syntax error" : "bad active");
 		return -EINVAL;
+	}
+	if (s->active && !was && e->cls->name[0] != 'I') {
+		/* as Click's (a token bucket of one, a timer due now): the rate
+		 * counts from now on, no packets are made up for the pause */
+		s->base_count = s->count;
+		s->start_ns = ck_now(e->r);
 	}
 	if (s->active && !s->done && e->cls->name[0] == 'I' && e->out_kind[0] == CK_PUSH)
 		ck_task_reschedule(e);
