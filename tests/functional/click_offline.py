@@ -40,7 +40,8 @@ netvm-click --offline, no root, no core engine.
                  LENGTH (DATASIZE) cuts or repeats DATA; BURST 0 refused in Click's words;
                  a RATE or BANDWIDTH out of the clock's range, nan or hex refused;
                  as Click's, a pull RatedSource's active write starts no timer, a
-                 source active again makes up no packets for its pause
+                 source active again makes up no packets for its pause, a reset
+                 after LIMIT starts it again
   IPPrint        ICMP errors by type and code name (an unreachable with the quoted
                  destination, protocol and port), PAINT before the addresses,
                  CONTENTS hex laid out as Click's (checksums worked out here)
@@ -611,7 +612,8 @@ def source_restart(env, chk):
     # as Click's: a pull RatedSource's active write starts no timer of its own
     # (every packet it makes is pulled); a source made active again goes on at
     # its rate from then on (Click's bucket of one token, a timer due now: no
-    # packets made up for the pause)
+    # packets made up for the pause); a reset starts a RatedSource or a
+    # TimedSource that reached its LIMIT again
     def prints(conf, script, simtime=True):
         args = (["--simtime"] if simtime else []) + ["-e", f"{conf}; Script({script}, stop)"]
         rc, out, err = click(env, *args)
@@ -628,6 +630,11 @@ def source_restart(env, chk):
                               "write s.active true, wait 0.52, print c.count")
         chk.ok(rc == 0 and len(out) == 2 and int(out[1]) - int(out[0]) == 6,
                f"{src}: active again, 6 packets in 0.52 s (no burst)", (rc, out, err))
+        lim = src[:-1] + ", LIMIT 2)"
+        rc, out, err = prints(f"s :: {lim} -> c :: Counter -> Discard",
+                              "wait 1, print c.count, write s.reset, wait 1, print c.count, "
+                              "print s.count")
+        chk.eq((rc, out), (0, ["2", "4", "2"]), f"{lim}: a reset sends LIMIT more")
 
 
 def rewriter_patterns(env, chk):

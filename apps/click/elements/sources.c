@@ -281,6 +281,11 @@ source_reset(struct ck_element *e, const struct ck_handler *h, const char *v, FI
 	s->start_ns = ck_now(e->r);
 	if (e->cls->name[0] == 'I' && e->out_kind[0] == CK_PUSH && s->active)
 		ck_task_reschedule(e);
+	/* as Click's, a push RatedSource or TimedSource that stopped (at its
+	 * LIMIT) starts again */
+	if (e->cls->name[0] != 'I' && e->out_kind[0] == CK_PUSH && s->active &&
+	    !s->timer.scheduled)
+		ck_timer_schedule_after(&s->timer, 0);
 	return 0;
 }
 
