@@ -345,32 +345,45 @@ ck_parse_time(const char *s, double *sec)
 	return -EINVAL;
 }
 
-/* Parse a bandwidth into bytes per second. Returns 0 or -EINVAL. */
+/* Parse a bandwidth into bytes per second, as Click's BandwidthArg: a
+ * decimal number (no sign, hex, inf or nan), then either nothing (bytes per
+ * second) or blanks allowed, an optional k, K, M or G and a unit: baud, bps
+ * or b/s (bits per second), Bps or B/s. Returns 0 or -EINVAL. */
 int
 ck_parse_bandwidth(const char *s, double *bps)
 {
-	char *end;
+	static const struct {
+		const char *u;
+		double f;
+	} units[] = {
+		{ "baud", 0.125 }, { "bps", 0.125 }, { "b/s", 0.125 }, { "Bps", 1 }, { "B/s", 1 },
+	};
+	size_t len = strlen(s), ul;
 	double x, m = 1;
+	char num[64], *end;
 
-	/* a decimal number, as Click's BandwidthArg: no sign, hex, inf or nan */
-	if (!isdigit((unsigned char)*s) && !(*s == '.' && isdigit((unsigned char)s[1])))
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		ul = strlen(units[i].u);
+		if (len >= ul && strcmp(s + len - ul, units[i].u) == 0) {
+			len -= ul;
+			m = units[i].f;
+			if (len > 0 && strchr("kKMG", s[len - 1]))
+				m *= s[len - 1] == 'G' ? 1e9 : s[len - 1] == 'M' ? 1e6 : 1e3, len--;
+			while (len > 0 && isspace((unsigned char)s[len - 1]))
+				len--;
+			break;
+		}
+	}
+	if (len == 0 || len >= sizeof(num))
 		return -EINVAL;
-	x = strtod(s, &end);
-	if (end == s || !isfinite(x) || memchr(s, 'x', (size_t)(end - s)) ||
-	    memchr(s, 'X', (size_t)(end - s)))
+	memcpy(num, s, len);
+	num[len] = 0;
+	if (!isdigit((unsigned char)num[0]) && !(num[0] == '.' && isdigit((unsigned char)num[1])))
 		return -EINVAL;
-	if (*end == 'k' || *end == 'K')
-		m = 1e3, end++;
-	else if (*end == 'M')
-		m = 1e6, end++;
-	else if (*end == 'G')
-		m = 1e9, end++;
-	if (strcmp(end, "bps") == 0 || strcmp(end, "baud") == 0)
-		*bps = x * m / 8;
-	else if (strcmp(end, "Bps") == 0 || *end == 0)
-		*bps = x * m;
-	else
+	x = strtod(num, &end);
+	if (*end || !isfinite(x) || strpbrk(num, "xX"))
 		return -EINVAL;
+	*bps = x * m;
 	return 0;
 }
 

@@ -32,7 +32,7 @@ int ck_parse_int(const char *s, int64_t *v);
 int ck_parse_real(const char *s, double *v);
 /* A time ("1.5", "10ms", "2min") in seconds. */
 int ck_parse_time(const char *s, double *sec);
-/* A bandwidth ("10Mbps", "1kBps", bare number = bytes/s) in bytes per second. */
+/* A bandwidth ("10Mbps", "1 kB/s", bare number = bytes/s) in bytes per second. */
 int ck_parse_bandwidth(const char *s, double *bytes_per_sec);
 /* An IPv4 address or AddressInfo name, network order. */
 int ck_parse_ip(const struct ck_router *r, const char *s, uint32_t *ip);

@@ -66,6 +66,26 @@ test_args(void **state)
 	assert_int_equal(ck_parse_time("4294967295", &t), 0);
 	assert_int_equal(ck_parse_bool("yes", &b), 0);
 	assert_true(b);
+	/* bandwidths as Click's BandwidthArg: units baud, bps, b/s (bits), Bps,
+	 * B/s (bytes), k/K/M/G just before them, blanks before; no prefix
+	 * without a unit */
+	assert_int_equal(ck_parse_bandwidth("1 Mbps", &t), 0);
+	assert_true(t == 125000);
+	assert_int_equal(ck_parse_bandwidth("8kb/s", &t), 0);
+	assert_true(t == 1000);
+	assert_int_equal(ck_parse_bandwidth("2KB/s", &t), 0);
+	assert_true(t == 2000);
+	assert_int_equal(ck_parse_bandwidth("1Gbaud", &t), 0);
+	assert_true(t == 125000000);
+	assert_int_equal(ck_parse_bandwidth("1.5kBps", &t), 0);
+	assert_true(t == 1500);
+	assert_int_equal(ck_parse_bandwidth("5", &t), 0);
+	assert_true(t == 5);
+	assert_int_equal(ck_parse_bandwidth("10M", &t), -EINVAL);
+	assert_int_equal(ck_parse_bandwidth("10k", &t), -EINVAL);
+	assert_int_equal(ck_parse_bandwidth("10 k bps", &t), -EINVAL);
+	assert_int_equal(ck_parse_bandwidth("Mbps", &t), -EINVAL);
+	assert_int_equal(ck_parse_bandwidth("-1Bps", &t), -EINVAL);
 	/* booleans as Click's BoolArg: lower case only */
 	assert_int_equal(ck_parse_bool("f", &b), 0);
 	assert_false(b);
