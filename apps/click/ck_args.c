@@ -780,7 +780,7 @@ ck_args_parse(struct ck_element *e, const struct ck_argdesc *d, unsigned int n)
 				pos++;
 			if (pos >= n) {
 				if (wl < sizeof(kw) && is_keyword_word(kw) && a[wl])
-					rc = ck_error(e, "unknown keyword '%s'", kw);
+					rc = ck_error(e, "%s: unknown argument", kw); /* Click's words */
 				else
 					rc = ck_error(e, "too many arguments");
 				break;

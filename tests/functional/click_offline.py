@@ -2509,7 +2509,8 @@ def no_arguments(env, chk):
     # an empty configuration (or a comment alone) is none
     for cls, conf, msg in (("Null", "5", "too many arguments"),
                            ("StripIPHeader", "14", "too many arguments"),
-                           ("Null", "FOO 1", "unknown keyword 'FOO'")):
+                           ("Null", "FOO 1", "FOO: unknown argument"),
+                           ("Queue", "5, FOO 1", "FOO: unknown argument")):
         rc, out, err = click(env, "-q", "-e", f"Idle -> x :: {cls}({conf}) -> Idle")
         chk.ok(rc != 0 and f"While configuring 'x :: {cls}': {msg}" in err,
                f"{cls}({conf}) refused: {msg}", f"rc={rc} {err!r}")
