@@ -39,6 +39,8 @@ netvm-click --offline, no root, no core engine.
   sources        InfiniteSource, RatedSource, TimedSource send Click's default text;
                  LENGTH (DATASIZE) cuts or repeats DATA; BURST 0 refused in Click's words;
                  a RATE or BANDWIDTH out of the clock's range, nan or hex refused;
+                 the keywords Click's sources lack (TimedSource's LENGTH, ...)
+                 refused, InfiniteSource's STOP with END_CALL too;
                  as Click's, a pull RatedSource's active write starts no timer, a
                  source active again makes up no packets for its pause, a reset
                  after LIMIT starts it again
@@ -562,6 +564,16 @@ def source_data(env, chk):
                      ("BANDWIDTH 0x10", "BANDWIDTH: expected bandwidth, got '0x10'")):
         rc, out, err = click(env, "-q", "-e", f"RatedSource({arg}) -> Discard")
         chk.ok(rc == 1 and msg in err, f"RatedSource({arg}) refused", f"rc={rc} {err!r}")
+    # the keywords each source has in Click, and InfiniteSource's STOP and END_CALL
+    # apart, as Click's
+    for src, msg in (("TimedSource(1, x, LENGTH 5)", "LENGTH: unknown argument"),
+                     ("TimedSource(1, x, TIMESTAMP false)", "TIMESTAMP: unknown argument"),
+                     ("TimedSource(1, x, END_CALL c.reset)", "END_CALL: unknown argument"),
+                     ("RatedSource(x, 1, 1, true, TIMESTAMP false)", "TIMESTAMP: unknown argument"),
+                     ("InfiniteSource(LIMIT 1, STOP true, END_CALL c.reset)",
+                      "END_CALL and STOP are mutually exclusive")):
+        rc, out, err = click(env, "-q", "-e", f"{src} -> c :: Counter -> Discard")
+        chk.ok(rc == 1 and msg in err, f"{src} refused", f"rc={rc} {err!r}")
 
 
 def source_handlers(env, chk):

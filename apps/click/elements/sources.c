@@ -82,15 +82,22 @@ source_configure(struct ck_element *e)
 		a[n++] = (struct ck_argdesc){ "BURST", CK_A_INT, &s->burst, CK_POS, NULL };
 	a[n++] = (struct ck_argdesc){ "ACTIVE", CK_A_BOOL, &s->active, kind == 'T' ? 0 : CK_POS, NULL };
 	a[n++] = (struct ck_argdesc){ "STOP", CK_A_BOOL, &s->stop, 0, NULL };
-	a[n++] = (struct ck_argdesc){ "LENGTH", CK_A_INT, &s->length, 0, &have_len };
-	if (kind != 'T') /* Click's older name for LENGTH */
+	/* as Click's: TimedSource has no LENGTH and no END_CALL, only
+	 * InfiniteSource a TIMESTAMP */
+	if (kind != 'T') {
+		a[n++] = (struct ck_argdesc){ "LENGTH", CK_A_INT, &s->length, 0, &have_len };
+		/* Click's older name for LENGTH */
 		a[n++] = (struct ck_argdesc){ "DATASIZE", CK_A_INT, &s->length, 0, &have_dsz };
-	a[n++] = (struct ck_argdesc){ "TIMESTAMP", CK_A_BOOL, &s->timestamp, 0, NULL };
-	a[n++] = (struct ck_argdesc){ "END_CALL", CK_A_WORD, &endcall, 0, NULL };
+		a[n++] = (struct ck_argdesc){ "END_CALL", CK_A_WORD, &endcall, 0, NULL };
+	}
+	if (kind == 'I')
+		a[n++] = (struct ck_argdesc){ "TIMESTAMP", CK_A_BOOL, &s->timestamp, 0, NULL };
 	a[n++] = (struct ck_argdesc){ "HEADROOM", CK_A_WORD, &headroom, 0, NULL };
 	if (kind == 'R')
 		a[n++] = (struct ck_argdesc){ "BANDWIDTH", CK_A_BW, &s->bandwidth, 0, &have_bw };
 	rc = ck_args_parse(e, a, n);
+	if (rc == 0 && kind == 'I' && endcall.p && s->stop)
+		rc = ck_error(e, "END_CALL and STOP are mutually exclusive"); /* as Click's */
 	if (rc == 0 && endcall.p)
 		rc = ck_call_parse(e, "END_CALL", endcall.p, &s->end_call);
 	free(endcall.p);
