@@ -1064,6 +1064,49 @@ test_udpipencap_dst_anno(void **state)
 	finish(&x);
 }
 
+/* IPEncap's PROTO names are Click's (igmp, dccp, sctp, gre, ... ), not only
+ * those of icmp, ipip, tcp, udp and gre. */
+static void
+test_ipencap_proto_names(void **state)
+{
+	static const char *const names[][2] = {
+		{ "igmp", "02" }, { "dccp", "21" }, { "sctp", "84" }, { "gre", "2f" }, { "17", "11" },
+	};
+	const uint8_t two[2] = { 0xab, 0xcd };
+	struct tg t;
+	struct run x;
+	char conf[64], want[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		tg_init(&t);
+		snprintf(conf, sizeof(conf), "%s, 10.0.0.1, 10.0.0.2", names[i][0]);
+		tg_add(&t, "en", "IPEncap", conf, "h", "h");
+		tg_add(&t, "p", "Print", "MAXLENGTH 10", "h", "h");
+		tg_add(&t, "d", "Discard", "", "h", "");
+		tg_conn(&t, 0, 0, 1, 0);
+		tg_conn(&t, 1, 0, 2, 0);
+		assert_int_equal(start(&x, &t), 0);
+		inject(&x, "en", two, 2);
+		snprintf(want, sizeof(want), "  22 | 45000016 00000000 fa%s\n", names[i][1]);
+		assert_string_equal(chat(&x), want);
+		finish(&x);
+	}
+	/* a pseudo-protocol (Click's tcpudp, 256) or a name Click lacks is refused */
+	for (int i = 0; i < 2; i++) {
+		tg_init(&t);
+		tg_add(&t, "en", "IPEncap", i ? "nosuchproto, 1.0.0.1, 1.0.0.2" : "256, 1.0.0.1, 1.0.0.2",
+		       "h", "h");
+		tg_add(&t, "d", "Discard", "", "h", "");
+		tg_conn(&t, 0, 0, 1, 0);
+		assert_int_equal(start(&x, &t), -1);
+		fclose(x.chatf);
+		fclose(x.errf);
+		free(x.chat);
+		free(x.err);
+	}
+}
+
 static void
 test_ipmirror(void **state)
 {
@@ -2264,6 +2307,7 @@ main(void)
 		cmocka_unit_test(test_arpquerier),
 		cmocka_unit_test(test_ipencap_udpipencap),
 		cmocka_unit_test(test_udpipencap_dst_anno),
+		cmocka_unit_test(test_ipencap_proto_names),
 		cmocka_unit_test(test_ipmirror),
 		cmocka_unit_test(test_setudpchecksum),
 		cmocka_unit_test(test_icmppingresponder),

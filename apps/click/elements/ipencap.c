@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * IPEncap(PROTO, SRC, DST [, TTL, TOS, DF]) — prepends a 20-byte IPv4 header
- * (protocol PROTO: a number or ipip/icmp/tcp/udp/gre; TTL default 250, TOS
+ * (protocol PROTO: a number 0..255 or a name, as Click's: dccp, gre, icmp,
+ * igmp, ipip, sctp, tcp, udp, then the system's protocols; TTL default 250, TOS
  * 0, DF false; IDs 0, 1, 2, ... per element) in the packet's headroom, sets
  * the IP header and destination-IP annotations. DST may be DST_ANNO: the
  * packet's destination-IP annotation. A packet without 20 bytes of headroom
@@ -11,6 +12,8 @@
  * written FFFF). DST may be DST_ANNO, as IPEncap's. Ports are numbers or
  * names ("domain", "http"), as Click's.
  */
+
+#include <netdb.h>
 
 #include "ck_elem.h"
 
@@ -28,20 +31,27 @@ proto_value(const struct ck_bytes *w, int64_t *v)
 	static const struct {
 		const char *name;
 		int n;
-	} names[] = { { "icmp", 1 }, { "ipip", 4 }, { "tcp", 6 }, { "udp", 17 }, { "gre", 47 } };
-	char buf[16];
+	} names[] = { { "dccp", 33 }, { "gre", 47 }, { "icmp", 1 }, { "igmp", 2 }, { "ipip", 4 },
+		      { "sctp", 132 }, { "tcp", 6 }, { "udp", 17 } };
+	const struct protoent *pe;
+	char buf[64];
 
 	if (w->len == 0 || w->len >= sizeof(buf))
 		return -1;
 	memcpy(buf, w->p, w->len);
 	buf[w->len] = '\0';
+	if (ck_parse_int(buf, v) == 0)
+		return *v < 0 || *v > 255 ? -1 : 0;
+	/* as Click's userlevel: its names, then the system's protocols database */
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcasecmp(buf, names[i].name) == 0) {
+		if (strcmp(buf, names[i].name) == 0) {
 			*v = names[i].n;
 			return 0;
 		}
-	if (ck_parse_int(buf, v) < 0 || *v < 0 || *v > 255)
+	pe = getprotobyname(buf);
+	if (!pe || pe->p_proto < 0 || pe->p_proto > 255)
 		return -1;
+	*v = pe->p_proto;
 	return 0;
 }
 
