@@ -939,6 +939,50 @@ test_icmperror(void **state)
 	finish(&x);
 }
 
+/* ICMP code names are Click's (hostprohibited, tosnet, ...), in ICMPError's
+ * CODE and in IPPrint's lines; a protocol unreachable names the protocol by
+ * Click's names (igmp). */
+static void
+test_icmp_code_names(void **state)
+{
+	static const char *const codes[][2] = {
+		{ "hostprohibited", "hostprohibited" }, { "filterprohibited", "filterprohibited" },
+		{ "14", "hostprecedence" }, { "protocol", "protocol igmp" },
+	};
+	struct tg t;
+	struct run x;
+	char conf[64], want[128];
+	uint8_t pkt[40];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		tg_init(&t);
+		snprintf(conf, sizeof(conf), "192.168.0.1, unreachable, %s", codes[i][0]);
+		tg_add(&t, "m", "MarkIPHeader", "", "h", "h");
+		tg_add(&t, "e", "ICMPError", conf, "h", "h");
+		tg_add(&t, "p", "IPPrint", "TIMESTAMP false", "h", "h");
+		tg_add(&t, "d", "Discard", "", "h", "");
+		tg_conn(&t, 0, 0, 1, 0);
+		tg_conn(&t, 1, 0, 2, 0);
+		tg_conn(&t, 2, 0, 3, 0);
+		assert_int_equal(start(&x, &t), 0);
+		memcpy(pkt, udp40, 40);
+		pkt[9] = 2; /* IGMP; the header checksum is not checked */
+		inject(&x, "m", pkt, 40);
+		snprintf(want, sizeof(want),
+			 "192.168.0.1 > 10.0.0.1: icmp 10.0.0.2 unreachable %s\n", codes[i][1]);
+		assert_string_equal(chat(&x), want);
+		finish(&x);
+	}
+	/* redirect's codes: tosnet and toshost */
+	tg_init(&t);
+	tg_add(&t, "e", "ICMPError", "192.168.0.1, redirect, tosnet", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, 0, 0, 1, 0);
+	assert_int_equal(start(&x, &t), 0);
+	finish(&x);
+}
+
 /* A parameter problem about a source-routed packet: as Click's, the error
  * carries the route reversed unless the pointer (param_off) is inside the
  * route. The route's header: NOP, LSRR length 11 pointer 12 (two hops passed),
@@ -2303,6 +2347,7 @@ main(void)
 		cmocka_unit_test(test_ipreassembler_expiry),
 		cmocka_unit_test(test_ipreassembler_himem),
 		cmocka_unit_test(test_icmperror),
+		cmocka_unit_test(test_icmp_code_names),
 		cmocka_unit_test(test_icmperror_route_paramprob),
 		cmocka_unit_test(test_arpquerier),
 		cmocka_unit_test(test_ipencap_udpipencap),

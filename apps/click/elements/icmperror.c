@@ -3,9 +3,10 @@
  * ICMPError(SRC, TYPE [, CODE], BADADDRS, MTU, PMTU, USE_FIX_ANNO) — replaces
  * an IP packet (IP header annotation) by an ICMP error from SRC to its
  * source, quoting as much of it as fits in MTU (576). TYPE is an error type
- * (3, 4, 5, 11, 12), CODE a number; both may be names (unreachable/net/host/
- * protocol/port/needfrag, timeexceeded/transit/reassembly, parameterproblem/
- * erroratptr/missingopt/length, redirect, sourcequench). The error gets TTL
+ * (3, 4, 5, 11, 12), CODE a number; both may be names, Click's (unreachable,
+ * timeexceeded, parameterproblem, redirect, sourcequench; the codes net, host,
+ * protocol, port, needfrag, ..., hostprohibited, ..., transit, reassembly,
+ * erroratptr, missingopt, length, tosnet, toshost). The error gets TTL
  * 200, the destination-IP annotation and, unless USE_FIX_ANNO is false, the
  * fix-ip-src one; the gateway of a redirect comes from the destination-IP
  * annotation, a parameter problem's pointer (code 0) from the param-off
@@ -22,6 +23,7 @@
 #include <arpa/inet.h>
 
 #include "ck_elem.h"
+#include "ipsumdump.h"
 
 struct icmperr {
 	uint32_t src;
@@ -57,11 +59,6 @@ icmperr_configure(struct ck_element *e)
 {
 	static const char *const types[] = { "echo-reply", "", "", "unreachable", "sourcequench",
 		"redirect", "", "", "echo", "", "", "timeexceeded", "parameterproblem", NULL };
-	static const char *const unreach[] = { "net", "host", "protocol", "port", "needfrag",
-		"srcroutefail", NULL };
-	static const char *const exceeded[] = { "transit", "reassembly", NULL };
-	static const char *const redirect[] = { "net", "host", "tos-net", "tos-host", NULL };
-	static const char *const paramprob[] = { "erroratptr", "missingopt", "length", NULL };
 	struct icmperr *x = CK_PRIV(e, struct icmperr);
 	struct ck_bytes type = { 0 }, code = { 0 }, bad = { 0 };
 	const struct ck_argdesc a[] = {
@@ -86,12 +83,12 @@ icmperr_configure(struct ck_element *e)
 	else if (rc == 0 && !is_error_type(x->type))
 		rc = ck_error(e, "ICMP type %d is not an error type", (int)x->type);
 	if (rc == 0 && code.p) {
-		const char *const *names = x->type == 3 ? unreach : x->type == 11 ? exceeded :
-					   x->type == 5 ? redirect : x->type == 12 ? paramprob :
-					   NULL;
-		static const char *const none[] = { NULL };
+		/* Click's code names of the type (ipsumdump.c's table) */
+		int c = ipsd_icmp_code_by_name((unsigned int)x->type, code.p);
 
-		if (name_or_number(code.p, names ? names : none, &x->code) < 0)
+		if (c >= 0)
+			x->code = c;
+		else if (ck_parse_int(code.p, &x->code) < 0)
 			rc = ck_error(e, "unknown ICMP code '%s'", code.p);
 	}
 	if (rc == 0 && bad.p) {

@@ -10,7 +10,7 @@
  *   UDP:  SRC.SPORT > DST.DPORT: udp ULEN
  *   ICMP: SRC > DST: icmp echo (ID, SEQ) | icmp echo-reply (ID, SEQ)
  *         | icmp EDST unreachable CODE [PROTO[/DPORT] | (mtu M)]
- *         | icmp TYPE [CODE]  (names of the filter language; "type N", "code N")
+ *         | icmp TYPE [CODE]  (Click's names; "type N", "code N")
  *   else: SRC > DST: ip-proto-P; later fragments: SRC > DST: tcp|udp|icmp
  *   a header cut short: truncated-ip, truncated-tcp, truncated-udp, truncated-icmp
  *   (truncated-ip also for a header outside the packet's data, as after
@@ -24,6 +24,7 @@
 #include <inttypes.h>
 
 #include "ck_elem.h"
+#include "ipsumdump.h"
 #include "nl_filter.h"
 
 struct ipprint {
@@ -94,27 +95,21 @@ ipprint_configure(struct ck_element *e)
 
 #define OUT(...) (*n += (size_t)snprintf(line + *n, *n < cap ? cap - *n : 0, __VA_ARGS__))
 
-/* The names the filter language gives ICMP codes of type @type. */
+/* Click's name of IP protocol @p (its NameInfo's), or NULL. */
 static const char *
-icmp_code_name(unsigned int type, unsigned int code)
+proto_name(unsigned int p)
 {
-	static const char *const unreach[] = { "net", "host", "protocol", "port", "needfrag",
-		"srcroutefail", "net-unknown", "host-unknown", "isolated", "net-prohibited",
-		"host-prohibited", "tos-net", "tos-host", "filter-prohibited", "host-precedence",
-		"precedence-cutoff" };
-	static const char *const redirect[] = { "net", "host", "tos-net", "tos-host" };
-	static const char *const exceeded[] = { "transit", "reassembly" };
-	static const char *const param[] = { "erroratptr", "missingopt", "length" };
-
-	if (type == 3 && code < sizeof(unreach) / sizeof(unreach[0]))
-		return unreach[code];
-	if (type == 5 && code < sizeof(redirect) / sizeof(redirect[0]))
-		return redirect[code];
-	if (type == 11 && code < sizeof(exceeded) / sizeof(exceeded[0]))
-		return exceeded[code];
-	if (type == 12 && code < sizeof(param) / sizeof(param[0]))
-		return param[code];
-	return NULL;
+	switch (p) {
+	case 1: return "icmp";
+	case 2: return "igmp";
+	case 4: return "ipip";
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 33: return "dccp";
+	case 47: return "gre";
+	case 132: return "sctp";
+	default: return NULL;
+	}
 }
 
 /* The ICMP part of the line; @tl: transport bytes the packet holds. */
@@ -128,7 +123,7 @@ icmp_line(const struct ipprint *x, const uint8_t *th, uint32_t tl, char *line, s
 		OUT("truncated-icmp");
 		return;
 	}
-	cname = icmp_code_name(th[0], th[1]);
+	cname = ipsd_icmp_code_name(th[0], th[1]);
 	if (th[0] == 0 || th[0] == 8) {
 		OUT("icmp %s ", th[0] ? "echo" : "echo-reply");
 		if (tl < 8)
@@ -153,8 +148,7 @@ icmp_line(const struct ipprint *x, const uint8_t *th, uint32_t tl, char *line, s
 		memcpy(&edst, eip + 16, 4);
 		OUT("icmp %s unreachable %s", ck_ip_str(edst, a), cname ? cname : code);
 		if (th[1] == 2 || th[1] == 3) {
-			const char *pn = eip[9] == 6 ? "tcp" : eip[9] == 17 ? "udp" :
-					 eip[9] == 1 ? "icmp" : NULL;
+			const char *pn = proto_name(eip[9]);
 
 			if (pn)
 				OUT(" %s", pn);
