@@ -131,6 +131,35 @@ test_print_long(void **state)
 	finish(&x);
 }
 
+/* As Click's, only a pull Discard has the active handler. */
+static void
+test_discard_active_pull_only(void **state)
+{
+	struct tg t;
+	struct run x;
+	char *v;
+
+	(void)state;
+	for (int pull = 0; pull < 2; pull++) {
+		tg_init(&t);
+		if (pull) {
+			tg_add(&t, "q", "Queue", "", "h", "l");
+			tg_add(&t, "d", "Discard", "", "l", "");
+		} else {
+			tg_add(&t, "q", "Null", "", "h", "h");
+			tg_add(&t, "d", "Discard", "", "h", "");
+		}
+		tg_conn(&t, 0, 0, 1, 0);
+		assert_int_equal(start(&x, &t), 0);
+		v = ck_handler_read_str(x.r, "d.handlers");
+		assert_non_null(v);
+		assert_int_equal(strstr(v, "active\trw\n") != NULL, pull);
+		free(v);
+		assert_int_equal(ck_handler_write(x.r, "d.active", "false", NULL) == 0, pull);
+		finish(&x);
+	}
+}
+
 static void
 test_tee_clones(void **state)
 {
@@ -2326,6 +2355,7 @@ main(void)
 		cmocka_unit_test(test_print_empty_label),
 		cmocka_unit_test(test_print_keyword_label),
 		cmocka_unit_test(test_print_long),
+		cmocka_unit_test(test_discard_active_pull_only),
 		cmocka_unit_test(test_tee_clones),
 		cmocka_unit_test(test_classifier),
 		cmocka_unit_test(test_decipttl_checksum),

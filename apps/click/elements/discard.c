@@ -5,7 +5,7 @@
  * pulls up to BURST (default 8, Click's 1; 0: until a pull gives nothing, as
  * Click's) packets per run and kills them, and sleeps while the Queue
  * upstream says it is empty (its notifier).
- * Handlers: count, reset_counts (w), active (rw).
+ * Handlers: count, reset_counts (w), and with a pull input active (rw).
  */
 #include "ck_elem.h"
 
@@ -131,9 +131,26 @@ discard_write_active(struct ck_element *e, const struct ck_handler *h, const cha
 static const struct ck_handler discard_handlers[] = {
 	{ "count", CK_H_READ, ck_h_read_u64, NULL, offsetof(struct discard, count), NULL },
 	{ "reset_counts", CK_H_WRITE, NULL, discard_reset, 0, NULL },
-	{ "active", CK_H_READ | CK_H_WRITE, discard_read_active, discard_write_active, 0, NULL },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
+
+static const struct ck_handler discard_active = {
+	"active", CK_H_READ | CK_H_WRITE, discard_read_active, discard_write_active, 0, NULL
+};
+
+/* As Click's, only a pull Discard has an active handler. */
+static const struct ck_handler *
+discard_lookup(struct ck_element *e, const char *name)
+{
+	return e->in_kind[0] == CK_PULL && strcmp(name, "active") == 0 ? &discard_active : NULL;
+}
+
+static void
+discard_list(struct ck_element *e, FILE *f)
+{
+	if (e->in_kind[0] == CK_PULL)
+		fprintf(f, "active\trw\n");
+}
 
 const struct ck_element_class ck_class_Discard = {
 	.name = "Discard",
@@ -146,4 +163,6 @@ const struct ck_element_class ck_class_Discard = {
 	.push_batch = discard_push_batch,
 	.run_task = discard_run,
 	.handlers = discard_handlers,
+	.lookup_handler = discard_lookup,
+	.list_handlers = discard_list,
 };
