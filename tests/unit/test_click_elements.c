@@ -497,6 +497,49 @@ test_ipprint(void **state)
 }
 
 
+/* IPPrint's CONTENTS as Click's: a boolean (1, t, ...) or NONE, HEX, ASCII in
+ * any case; PAYLOAD NO, FALSE, YES, TRUE, HEX or ASCII in any case. */
+static void
+test_ipprint_contents_words(void **state)
+{
+	static const struct {
+		const char *conf;
+		const char *err; /* NULL: taken */
+	} cases[] = {
+		{ "CONTENTS 1", NULL },
+		{ "CONTENTS t", NULL },
+		{ "CONTENTS Hex", NULL },
+		{ "CONTENTS none", NULL },
+		{ "CONTENTS FALSE",
+		  "bad contents value 'FALSE'; should be 'NONE', 'HEX', or 'ASCII'" },
+		{ "PAYLOAD No", NULL },
+		{ "PAYLOAD ascii", NULL },
+		{ "PAYLOAD none", "bad payload value 'NONE'; should be 'false', 'hex', or 'ascii'" },
+		{ "PAYLOAD 1", "bad payload value '1'; should be 'false', 'hex', or 'ascii'" },
+	};
+	struct tg t;
+	struct run x;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tg_init(&t);
+		tg_add(&t, "p", "IPPrint", cases[i].conf, "h", "h");
+		tg_add(&t, "d", "Discard", "", "h", "");
+		tg_conn(&t, 0, 0, 1, 0);
+		if (!cases[i].err) {
+			assert_int_equal(start(&x, &t), 0);
+			finish(&x);
+			continue;
+		}
+		assert_int_equal(start(&x, &t), -1);
+		assert_non_null(strstr(x.err, cases[i].err));
+		fclose(x.chatf);
+		fclose(x.errf);
+		free(x.chat);
+		free(x.err);
+	}
+}
+
 /* IPPrint's AGGREGATE (before the paint, "#AGG.PAINT: "), NBYTES (Click's
  * older MAXLENGTH) and active handler (rw), as Click's. */
 static void
@@ -2367,6 +2410,7 @@ main(void)
 		cmocka_unit_test(test_iplookup),
 		cmocka_unit_test(test_ipprint),
 		cmocka_unit_test(test_ipprint_aggregate_active),
+		cmocka_unit_test(test_ipprint_contents_words),
 		cmocka_unit_test(test_truncate_rrswitch),
 		cmocka_unit_test(test_ipsumdump_roundtrip),
 		cmocka_unit_test(test_pcap_roundtrip),

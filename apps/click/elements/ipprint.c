@@ -21,6 +21,7 @@
  *   reads them (SWAP true: swapped). Handler active (rw).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <inttypes.h>
 
 #include "ck_elem.h"
@@ -34,20 +35,35 @@ struct ipprint {
 	int64_t maxlen;
 };
 
-/* CONTENTS / PAYLOAD's value: 0, 1 (hex) or 2 (ascii); -1 when bad. */
+/* CONTENTS's value as Click's: a boolean (0 or 1 for hex), else NONE, HEX
+ * or ASCII in any case (0, 1, 2); -1 when bad. */
 static int
 contents_kind(const char *v)
 {
-	static const char *const no[] = { "false", "no", "none", NULL };
-	static const char *const hex[] = { "true", "yes", "hex", NULL };
+	bool b;
 
-	for (int i = 0; no[i]; i++)
-		if (strcasecmp(v, no[i]) == 0)
-			return 0;
-	for (int i = 0; hex[i]; i++)
-		if (strcasecmp(v, hex[i]) == 0)
-			return 1;
-	return strcasecmp(v, "ascii") == 0 ? 2 : -1;
+	if (ck_parse_bool(v, &b) == 0)
+		return b ? 1 : 0;
+	return strcasecmp(v, "none") == 0 ? 0 : strcasecmp(v, "hex") == 0 ? 1 :
+	       strcasecmp(v, "ascii") == 0 ? 2 : -1;
+}
+
+/* PAYLOAD's value as Click's: NO, FALSE, YES, TRUE, HEX or ASCII in any case. */
+static int
+payload_kind(const char *v)
+{
+	return strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 ? 0 :
+	       strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
+	       strcasecmp(v, "hex") == 0 ? 1 : strcasecmp(v, "ascii") == 0 ? 2 : -1;
+}
+
+/* Upper-case @s in place, for Click's messages; returns @s. */
+static char *
+upper(char *s)
+{
+	for (char *c = s; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	return s;
 }
 
 static int
@@ -78,14 +94,17 @@ ipprint_configure(struct ck_element *e)
 	x->maxlen = 1500;
 	if (ck_args_parse(e, a, 14) < 0)
 		return -EINVAL;
+	/* Click's words */
 	if (contents.p && (x->contents = contents_kind(contents.p)) < 0)
-		rc = ck_error(e, "CONTENTS: '%s' is not false, hex or ascii", contents.p);
-	if (rc == 0 && payload.p && contents_kind(payload.p) < 0)
-		rc = ck_error(e, "PAYLOAD: '%s' is not false, hex or ascii", payload.p);
-	else if (rc == 0 && payload.p && contents_kind(payload.p) > 0 && x->contents > 0)
+		rc = ck_error(e, "bad contents value '%s'; should be 'NONE', 'HEX', or 'ASCII'",
+			      upper(contents.p));
+	if (rc == 0 && payload.p && payload_kind(payload.p) < 0)
+		rc = ck_error(e, "bad payload value '%s'; should be 'false', 'hex', or 'ascii'",
+			      upper(payload.p));
+	else if (rc == 0 && payload.p && payload_kind(payload.p) > 0 && x->contents > 0)
 		rc = ck_error(e, "specify at most one of PAYLOAD and CONTENTS"); /* as Click */
-	else if (rc == 0 && payload.p && contents_kind(payload.p) > 0) {
-		x->contents = contents_kind(payload.p);
+	else if (rc == 0 && payload.p && payload_kind(payload.p) > 0) {
+		x->contents = payload_kind(payload.p);
 		x->payload = true;
 	}
 	free(contents.p);
