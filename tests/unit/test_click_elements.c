@@ -95,6 +95,22 @@ test_print_keyword_label(void **state)
 	finish(&x);
 }
 
+/* Print's HEADROOM is a boolean, as Click's (accepted, nothing printed). */
+static void
+test_print_headroom_bool(void **state)
+{
+	struct tg t;
+	struct run x;
+
+	(void)state;
+	tg_init(&t);
+	tg_add(&t, "p", "Print", "x, HEADROOM true", "h", "h");
+	tg_add(&t, "d", "Discard", "", "h", "");
+	tg_conn(&t, 0, 0, 1, 0);
+	assert_int_equal(start(&x, &t), 0);
+	finish(&x);
+}
+
 /* MAXLENGTH -1 prints every byte, and a label longer than any line buffer
  * is printed whole, as Click's (its line grows as needed). */
 static void
@@ -2397,6 +2413,7 @@ main(void)
 		cmocka_unit_test(test_print_format),
 		cmocka_unit_test(test_print_empty_label),
 		cmocka_unit_test(test_print_keyword_label),
+		cmocka_unit_test(test_print_headroom_bool),
 		cmocka_unit_test(test_print_long),
 		cmocka_unit_test(test_discard_active_pull_only),
 		cmocka_unit_test(test_tee_clones),

@@ -24,8 +24,7 @@ static int
 print_configure(struct ck_element *e)
 {
 	struct print *pr = CK_PRIV(e, struct print);
-	bool anno = false, cpu = false;
-	int64_t headroom = 0;
+	bool anno = false, cpu = false, headroom = false;
 	const struct ck_argdesc a[] = {
 		{ "LABEL", CK_A_STRING, &pr->label, CK_POS, NULL },
 		{ "MAXLENGTH", CK_A_INT, &pr->maxlength, CK_POS, NULL },
@@ -36,7 +35,7 @@ print_configure(struct ck_element *e)
 		{ "ACTIVE", CK_A_BOOL, &pr->active, 0, NULL },
 		{ "PRINTANNO", CK_A_BOOL, &anno, 0, NULL },
 		{ "CPU", CK_A_BOOL, &cpu, 0, NULL },
-		{ "HEADROOM", CK_A_INT, &headroom, 0, NULL },
+		{ "HEADROOM", CK_A_BOOL, &headroom, 0, NULL }, /* Click's: a boolean */
 	};
 
 	pr->maxlength = 24;
