@@ -313,7 +313,7 @@ test_pull_counter_discard(void **state)
 }
 
 static void
-sched_run(const char *sched, const char *expect)
+sched_run(const char *sched, const char *conf, const char *expect)
 {
 	struct tg t;
 	struct run x;
@@ -324,7 +324,7 @@ sched_run(const char *sched, const char *expect)
 	b = tg_add(&t, "b", "InfiniteSource", "\\<02>, 2", "", "h");
 	q1 = tg_add(&t, "q1", "Queue", "", "h", "l");
 	q2 = tg_add(&t, "q2", "Queue", "", "h", "l");
-	rr = tg_add(&t, "rr", sched, "", "ll", "l");
+	rr = tg_add(&t, "rr", sched, conf, "ll", "l");
 	u = tg_add(&t, "u", "Unqueue", "", "l", "h");
 	p = tg_add(&t, "p", "Print", "", "h", "h");
 	d = tg_add(&t, "d", "Discard", "", "h", "");
@@ -345,8 +345,11 @@ static void
 test_rrsched_priosched(void **state)
 {
 	(void)state;
-	sched_run("RoundRobinSched", "   1 | 01\n   1 | 02\n   1 | 01\n   1 | 02\n");
-	sched_run("PrioSched", "   1 | 01\n   1 | 01\n   1 | 02\n   1 | 02\n");
+	sched_run("RoundRobinSched", "", "   1 | 01\n   1 | 02\n   1 | 01\n   1 | 02\n");
+	sched_run("PrioSched", "", "   1 | 01\n   1 | 01\n   1 | 02\n   1 | 02\n");
+	/* as Click's, RoundRobinSched's MAX: only inputs 0 to MAX - 1 are pulled */
+	sched_run("RoundRobinSched", "2", "   1 | 01\n   1 | 02\n   1 | 01\n   1 | 02\n");
+	sched_run("RoundRobinSched", "MAX 1", "   1 | 01\n   1 | 01\n");
 }
 
 /* ---- push elements ---- */

@@ -4,8 +4,9 @@
  * negative: until a pull gives nothing) packets per run from its input and
  * pushes them; LIMIT caps the total. Handlers count, active, limit, burst
  * (rw), reset (w).
- * RoundRobinSched — each pull tries the inputs round-robin, starting after
- * the one that last gave a packet. PrioSched — each pull tries input 0
+ * RoundRobinSched([MAX]) — each pull tries the inputs (only 0 to MAX - 1 when
+ * MAX is given, as Click's) round-robin, starting after the one that last
+ * gave a packet. PrioSched — each pull tries input 0
  * first, then 1, ...
  */
 #include "ck_elem.h"
@@ -149,16 +150,34 @@ rrsched_pull(struct ck_element *e, unsigned int port)
 	struct sched *s = CK_PRIV(e, struct sched);
 
 	(void)port;
-	for (unsigned int k = 0; k < e->nin; k++) {
-		unsigned int i = (s->next + k) % e->nin;
+	for (unsigned int k = 0; k < (unsigned int)s->limit; k++) {
+		unsigned int i = (s->next + k) % (unsigned int)s->limit;
 		struct ck_pkt *p = ck_pull_in(e, i);
 
 		if (p) {
-			s->next = (i + 1) % e->nin;
+			s->next = (i + 1) % (unsigned int)s->limit;
 			return p;
 		}
 	}
 	return NULL;
+}
+
+/* RoundRobinSched([MAX]): as Click's, only inputs 0 to MAX - 1 (default all)
+ * are pulled; kept in the limit field. */
+static int
+rrsched_configure(struct ck_element *e)
+{
+	struct sched *s = CK_PRIV(e, struct sched);
+	const struct ck_argdesc a[] = {
+		{ "MAX", CK_A_INT, &s->limit, CK_POS, NULL },
+	};
+
+	s->limit = e->nin;
+	if (ck_args_parse(e, a, 1) < 0)
+		return -EINVAL;
+	if (s->limit < 1 || s->limit > e->nin)
+		return ck_error(e, "MAX must be between 1 and the number of inputs (%u)", e->nin);
+	return 0;
 }
 
 static struct ck_pkt *
@@ -176,7 +195,7 @@ priosched_pull(struct ck_element *e, unsigned int port)
 
 const struct ck_element_class ck_class_RoundRobinSched = {
 	.name = "RoundRobinSched", .ports = "-/1", .processing = "l/l",
-	.priv_size = sizeof(struct sched), .pull = rrsched_pull,
+	.priv_size = sizeof(struct sched), .configure = rrsched_configure, .pull = rrsched_pull,
 };
 
 const struct ck_element_class ck_class_PrioSched = {
