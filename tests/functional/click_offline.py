@@ -83,7 +83,7 @@ netvm-click --offline, no root, no core engine.
                  written smaller drops the excess, larger wakes the source; the
                  first drop prints Click's overflow line; reset sends the packets
                  out of output 1, as Click's; Discard's BURST 0 and ACTIVE false as
-                 Click's; ToDevice's positional BURST; Unqueue with a negative
+                 Click's; ToDevice's positional BURST, DEVNAME keyword; Unqueue with a negative
                  BURST pulls until nothing comes back
   timing         FromIPSummaryDump TIMING true spaces packets as their timestamps
                  (--simtime); IPRewriter REPLY_ANNO PAINT, GUARANTEE
@@ -1515,8 +1515,9 @@ def queue_full(env, chk):
     rc, out, err = click(env, "-q", "-e", "Idle -> d :: Discard(ACTIVE false)")
     chk.ok(rc == 1 and "While configuring 'd :: Discard': ACTIVE is meaningless in push context"
            in err, "Discard(ACTIVE false) pushed to: refused", f"rc={rc} {err!r}")
-    # ToDevice's BURST is its second positional argument too, as Click's
-    for conf in ("eth0, 4", "eth0, BURST 4"):
+    # ToDevice's BURST is its second positional argument too, as Click's, and
+    # DEVNAME a keyword too
+    for conf in ("eth0, 4", "eth0, BURST 4", "DEVNAME eth0, BURST 4", "BURST 4, DEVNAME eth0"):
         rc, out, err = click(env, "-e", "InfiniteSource(LIMIT 8, BURST 8, STOP true) -> Queue -> "
                              f"t :: ToDevice({conf})", "-h", "t.count", "-h", "t.task_runs")
         chk.eq((rc, handlers(out)), (0, {"t.count": "4", "t.task_runs": "1"}),

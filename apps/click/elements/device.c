@@ -29,27 +29,36 @@ device_configure(struct ck_element *e)
 {
 	struct device *d = CK_PRIV(e, struct device);
 	char **args;
-	int n = ck_args_split(e->config, &args), rc = 0;
+	int n = ck_args_split(e->config, &args), rc = 0, devi = -1;
 	const struct ck_platform *pl = ck_router_platform(e->r);
+	const char *dev = NULL;
 
 	if (n < 0)
 		return ck_error(e, "out of memory");
 	d->burst = 1;
 	d->port = -1;
-	if (n < 1 || strchr(args[0], ' ')) {
+	/* DEVNAME: the first argument, or as Click's a keyword (the last one) */
+	for (int i = 0; i < n; i++)
+		if (strncmp(args[i], "DEVNAME", 7) == 0 && (args[i][7] == ' ' || args[i][7] == '\t'))
+			devi = i, dev = args[i] + 8 + strspn(args[i] + 8, " \t");
+	if (devi < 0 && n >= 1 && !strchr(args[0], ' '))
+		devi = 0, dev = args[0];
+	if (devi < 0) {
 		rc = ck_error(e, "missing mandatory DEVNAME argument");
 	} else {
-		d->port = pl->port ? pl->port(pl->ctx, args[0]) : -1;
+		d->port = pl->port ? pl->port(pl->ctx, dev) : -1;
 		if (d->port < 0)
-			rc = ck_error(e, "device '%s' is no port (give --port %s=N)", args[0],
-				      args[0]);
+			rc = ck_error(e, "device '%s' is no port (give --port %s=N)", dev, dev);
 	}
-	for (int i = 1; i < n && rc == 0; i++) {
+	for (int i = 0; i < n && rc == 0; i++) {
 		const char *b = NULL;
 
+		if (i == devi)
+			continue;
 		if (strncmp(args[i], "BURST ", 6) == 0)
 			b = args[i] + 6;
-		else if (i == 1 && strcmp(e->cls->name, "ToDevice") == 0 && !strchr(args[i], ' '))
+		else if (i == 1 && devi == 0 && strcmp(e->cls->name, "ToDevice") == 0 &&
+			 !strchr(args[i], ' '))
 			b = args[i]; /* as Click's ToDevice(DEVNAME, BURST) */
 		if (b && ck_parse_int(b + strspn(b, " \t"), &d->burst) < 0)
 			rc = ck_error(e, "BURST: expected integer");
