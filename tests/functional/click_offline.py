@@ -40,7 +40,7 @@ netvm-click --offline, no root, no core engine.
                  LENGTH (DATASIZE) cuts or repeats DATA; BURST 0 refused in Click's words;
                  a RATE or BANDWIDTH out of the clock's range, nan or hex refused;
                  the keywords Click's sources lack (TimedSource's LENGTH, ...)
-                 refused, InfiniteSource's STOP with END_CALL too;
+                 refused, InfiniteSource's STOP with END_CALL too, HEADROOM an integer;
                  as Click's, a pull RatedSource's active write starts no timer, a
                  source active again makes up no packets for its pause, a reset
                  after LIMIT starts it again
@@ -571,7 +571,9 @@ def source_data(env, chk):
                      ("TimedSource(1, x, END_CALL c.reset)", "END_CALL: unknown argument"),
                      ("RatedSource(x, 1, 1, true, TIMESTAMP false)", "TIMESTAMP: unknown argument"),
                      ("InfiniteSource(LIMIT 1, STOP true, END_CALL c.reset)",
-                      "END_CALL and STOP are mutually exclusive")):
+                      "END_CALL and STOP are mutually exclusive"),
+                     ("RatedSource(HEADROOM x)", "HEADROOM: expected integer"),
+                     ("TimedSource(HEADROOM -1)", "HEADROOM must be 0..")):
         rc, out, err = click(env, "-q", "-e", f"{src} -> c :: Counter -> Discard")
         chk.ok(rc == 1 and msg in err, f"{src} refused", f"rc={rc} {err!r}")
 

@@ -58,7 +58,8 @@ static int
 source_configure(struct ck_element *e)
 {
 	struct source *s = CK_PRIV(e, struct source);
-	struct ck_bytes endcall = { 0 }, headroom = { 0 };
+	struct ck_bytes endcall = { 0 };
+	int64_t headroom = 0; /* accepted, checked and ignored (Click's packet headroom) */
 	bool have_len = false, have_dsz = false, have_bw = false;
 	char kind = e->cls->name[0]; /* 'I', 'R', 'T' */
 	struct ck_argdesc a[12];
@@ -92,7 +93,7 @@ source_configure(struct ck_element *e)
 	}
 	if (kind == 'I')
 		a[n++] = (struct ck_argdesc){ "TIMESTAMP", CK_A_BOOL, &s->timestamp, 0, NULL };
-	a[n++] = (struct ck_argdesc){ "HEADROOM", CK_A_WORD, &headroom, 0, NULL };
+	a[n++] = (struct ck_argdesc){ "HEADROOM", CK_A_INT, &headroom, 0, NULL };
 	if (kind == 'R')
 		a[n++] = (struct ck_argdesc){ "BANDWIDTH", CK_A_BW, &s->bandwidth, 0, &have_bw };
 	rc = ck_args_parse(e, a, n);
@@ -101,9 +102,10 @@ source_configure(struct ck_element *e)
 	if (rc == 0 && endcall.p)
 		rc = ck_call_parse(e, "END_CALL", endcall.p, &s->end_call);
 	free(endcall.p);
-	free(headroom.p);
 	if (rc < 0)
 		return rc;
+	if (headroom < 0 || headroom > UINT32_MAX)
+		return ck_error(e, "HEADROOM must be 0..4294967295");
 	if (!s->data.p) {
 		s->data.p = strdup(default_data);
 		s->data.len = sizeof(default_data) - 1;
