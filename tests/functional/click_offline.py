@@ -43,7 +43,7 @@ netvm-click --offline, no root, no core engine.
                  refused, InfiniteSource's STOP with END_CALL too, HEADROOM an integer;
                  as Click's, a pull RatedSource's active write starts no timer, a
                  source active again makes up no packets for its pause, a reset
-                 after LIMIT starts it again
+                 after LIMIT starts it again, a pull one saves up only its bucket
   IPPrint        ICMP errors by type and code name (an unreachable with the quoted
                  destination, protocol and port), PAINT before the addresses,
                  CONTENTS hex laid out as Click's (checksums worked out here)
@@ -638,6 +638,15 @@ def source_restart(env, chk):
                           "print c.count", simtime=False)
     chk.ok(rc == 0 and len(out) == 2 and out[0] == out[1] and int(out[0]) > 0,
            "pull RatedSource: an active write makes only what is pulled", (rc, out, err))
+    # a pull RatedSource saves up at most Click's token bucket (2 packets below
+    # 200 a second) while nothing pulls: not the 10 of a second without pulls
+    rc, out, err = prints("r :: RatedSource(RATE 10) -> u :: Unqueue(ACTIVE false) -> "
+                          "c :: Counter -> Discard",
+                          "wait 1, write u.active true, wait 0.25, print c.count",
+                          simtime=False)
+    chk.ok(rc == 0 and len(out) == 1 and 2 <= int(out[0]) <= 6,
+           "pull RatedSource: no more than its bucket saved up while not pulled",
+           (rc, out, err))
     for src in ("TimedSource(0.1)", "RatedSource(RATE 10)"):
         rc, out, err = prints(f"s :: {src} -> c :: Counter -> Discard",
                               "wait 1.05, print c.count, write s.active false, wait 2, "

@@ -16,6 +16,8 @@
  * length (InfiniteSource), rate and length (RatedSource); a write changes the
  * packets sent after it.
  */
+#include <math.h>
+
 #include "ck_elem.h"
 
 /* Click's default packet data (InfiniteSource, RatedSource, TimedSource). */
@@ -226,6 +228,22 @@ infinite_run(struct ck_element *e)
 	return true;
 }
 
+/* As Click's token bucket (a burst of 2 below 200 packets a second, else
+ * rate / 100): a pull RatedSource saves up at most that many packets while
+ * nothing pulls; the spacing moves on past the rest. */
+static void
+rated_cap_backlog(struct ck_element *e, struct source *s)
+{
+	uint64_t now = ck_now(e->r);
+	double burst = s->rate < 200 ? 2 : floor(s->rate / 100);
+	double due = now > s->start_ns ? floor((double)(now - s->start_ns) / 1e9 * s->rate) + 1 : 0;
+
+	if (due - (double)(s->count - s->base_count) > burst) {
+		s->base_count = s->count;
+		s->start_ns = now - (uint64_t)((burst - 1) / s->rate * 1e9);
+	}
+}
+
 static struct ck_pkt *
 source_pull(struct ck_element *e, unsigned int port)
 {
@@ -234,6 +252,8 @@ source_pull(struct ck_element *e, unsigned int port)
 	(void)port;
 	if (!s->active || at_limit(e, s))
 		return NULL;
+	if (e->cls->name[0] == 'R')
+		rated_cap_backlog(e, s);
 	if (e->cls->name[0] == 'R' &&
 	    ck_now(e->r) < s->start_ns +
 				   (uint64_t)((double)(s->count - s->base_count) / s->rate * 1e9))
