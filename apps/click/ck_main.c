@@ -18,16 +18,19 @@
 #include "ck_offdev.h"
 #include "elements/ck_elem.h"
 
-/* Store option @opt's value @v (-f, -e or -h). Returns 0 or -EINVAL. */
+/* Store option @opt's value @v (-f, -e or -h; a second configuration is
+ * refused). Returns 0 or -EINVAL. */
 static int
 cli_value(struct ck_cli *c, char opt, const char *v)
 {
 	switch (opt) {
 	case 'f':
-		c->file = v;
-		return 0;
 	case 'e':
-		c->expr = v;
+		if (c->file || c->expr) { /* as Click's driver */
+			fprintf(stderr, "netvm-click: router configuration specified twice\n");
+			return -EINVAL;
+		}
+		*(opt == 'f' ? &c->file : &c->expr) = v;
 		return 0;
 	default:
 		if (c->nb_handlers == CK_CLI_MAX) {
@@ -113,8 +116,9 @@ ck_cli_parse(struct ck_cli *c, int argc, char **argv)
 			if (c->nb_to == CK_CLI_MAX)
 				goto many;
 			c->to_pcap[c->nb_to++] = v, i++;
-		} else if (strcmp(a, "-") == 0 && !c->file && !c->expr) {
-			c->file = a; /* standard input */
+		} else if (strcmp(a, "-") == 0) {
+			if (cli_value(c, 'f', a) < 0) /* standard input */
+				return -EINVAL;
 		} else if (a[0] == '-' && a[1] != '-') {
 			if (cli_short(c, argc, argv, &i) < 0)
 				return -EINVAL;
@@ -122,8 +126,9 @@ ck_cli_parse(struct ck_cli *c, int argc, char **argv)
 			if (c->nb_defs == CK_CLI_MAX)
 				goto many;
 			c->defs[c->nb_defs++] = a;
-		} else if (a[0] != '-' && !c->file && !c->expr) {
-			c->file = a;
+		} else if (a[0] != '-') {
+			if (cli_value(c, 'f', a) < 0)
+				return -EINVAL;
 		} else {
 			fprintf(stderr, "netvm-click: unknown or incomplete option '%s'\n", a);
 			return -EINVAL;

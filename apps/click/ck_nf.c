@@ -382,7 +382,8 @@ click_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 
 	if (!nf)
 		return -ENOMEM;
-	if (ck_cli_parse(&nf->cli, argc, argv) < 0) {
+	/* argv[0] is the NF's name, not a configuration file */
+	if (ck_cli_parse(&nf->cli, argc - 1, argv + 1) < 0) {
 		free(nf);
 		return -EINVAL;
 	}

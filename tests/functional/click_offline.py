@@ -74,7 +74,8 @@ netvm-click --offline, no root, no core engine.
                  command's end on, not those before it; the server's acks without the
                  ACK flag and its SACK blocks moved back too, the checksum right
   options        -qh H, -qe CONFIG, -hH, --handler=H, --expression=E as Click's
-                 driver takes them; an unknown global handler prints no header
+                 driver takes them; an unknown global handler prints no header; a
+                 second configuration refused
   count call     Counter COUNT_CALL / BYTE_COUNT_CALL write a handler as the count
                  reaches N, before the packet goes on; the count_call and
                  byte_count_call handlers set a new call
@@ -1434,6 +1435,13 @@ def options(env, chk):
     rc, out, err = click(env, "-q", "-e", conf, "-h", "nosuch", "-h", "c.count")
     chk.eq((rc, out, err.strip()), (1, "c.count:\n0\n\n", "no global handler named 'nosuch'"),
            "-h nosuch -h c.count: only c.count's block on stdout")
+    # a second configuration (-f, -e or a FILE after one) is refused, as Click's
+    # driver refuses it, not one of them silently run
+    for args in (["-e", conf, "-e", "Idle"], ["-f", "-", "-e", conf], ["-e", conf, "x.click"],
+                 ["-e", conf, "-"]):
+        rc, out, err = click(env, "-q", *args)
+        chk.eq((rc, err.strip()), (1, "netvm-click: router configuration specified twice"),
+               f"netvm-click {' '.join(args[::2])}: a second configuration refused")
     # a configuration file that does not read (a directory) is no empty configuration
     rc, out, err = click(env, "-q", "-f", env.source_dir)
     chk.eq((rc, err.strip()), (1, f"{env.source_dir}: Is a directory"),
