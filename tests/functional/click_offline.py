@@ -2199,6 +2199,20 @@ def todump(env, chk):
     conf = (f"f :: FromDump({path}) -> c :: Counter(COUNT_CALL 1 f.stop) -> Discard")
     rc, out, err = click(env, "-e", conf, "-h", "c.count")
     chk.eq((rc, out), (0, "1\n"), "FromDump: stop written ends the run")
+    # Click's END_CALL: the handler written at the end of the file (here a
+    # DriverManager's step, so the run ends as the driver goes on); not with STOP;
+    # TIMING as the second positional argument
+    conf = (f"f :: FromDump({path}, false, END_CALL d.step) -> c :: Counter -> Discard; "
+            "d :: DriverManager(pause, read c.count, stop)")
+    rc, out, err = click(env, "-e", conf, timeout=20)
+    chk.eq((rc, err), (0, "c.count:\n3\n"), "FromDump END_CALL: written at the end")
+    rc, out, err = click(env, "-q", "-e", f"FromDump({path}, END_CALL x.step) -> Discard")
+    chk.ok(rc == 1 and "END_CALL" in err, "FromDump END_CALL of no handler refused",
+           f"rc={rc} {err!r}")
+    rc, out, err = click(env, "-q", "-e", f"f :: FromDump({path}, STOP true, "
+                                          "END_CALL f.stop) -> Discard")
+    chk.ok(rc == 1 and "END_CALL and STOP are mutually exclusive" in err,
+           "FromDump END_CALL with STOP true refused, as Click", f"rc={rc} {err!r}")
 
 
 def tee_arms(env, chk):

@@ -5,7 +5,8 @@
  * raw IPv4 (12, 101, 228)): one packet per task run or pull, with the
  * timestamp, MAC and IP header annotations (IPv4 only) and the cut-off length
  * as extra length. FORCE_IP: non-IPv4 packets go to output 1 or are dropped.
- * At the end STOP true stops the driver. START/END/TIMING are ignored.
+ * At the end STOP true stops the driver, or END_CALL HANDLER [VALUE] writes
+ * the handler. START/END/TIMING (also the second positional) are ignored.
  * Handlers count, active (rw), stop (w), encap, filename, filesize, filepos.
  * ToDump(FILENAME, SNAPLEN, ENCAP, EXTRA_LENGTH) — writes a pcap file
  * (microseconds, host byte order; SNAPLEN 0: no limit; a packet without a
@@ -19,6 +20,7 @@
 
 struct pcap {
 	struct ck_bytes file, encap;
+	struct ck_call end_call; /* FromDump's END_CALL HANDLER [VALUE] */
 	bool stop, force_ip, active, extra, swap, nano, done;
 	int64_t snaplen;
 	uint32_t linktype;
@@ -39,13 +41,14 @@ static int
 fromdump_configure(struct ck_element *e)
 {
 	struct pcap *x = CK_PRIV(e, struct pcap);
-	struct ck_bytes ign[6] = { { 0 } };
+	struct ck_bytes ign[6] = { { 0 } }, endcall = { 0 };
 	const struct ck_argdesc a[] = {
 		{ "FILENAME", CK_A_STRING, &x->file, CK_POS | CK_MAND, NULL },
+		{ "TIMING", CK_A_WORD, &ign[0], CK_POS, NULL },
 		{ "STOP", CK_A_BOOL, &x->stop, 0, NULL },
 		{ "FORCE_IP", CK_A_BOOL, &x->force_ip, 0, NULL },
 		{ "ACTIVE", CK_A_BOOL, &x->active, 0, NULL },
-		{ "TIMING", CK_A_WORD, &ign[0], 0, NULL },
+		{ "END_CALL", CK_A_WORD, &endcall, 0, NULL },
 		{ "START", CK_A_WORD, &ign[1], 0, NULL },
 		{ "END", CK_A_WORD, &ign[2], 0, NULL },
 		{ "SAMPLE", CK_A_WORD, &ign[3], 0, NULL },
@@ -55,9 +58,14 @@ fromdump_configure(struct ck_element *e)
 	int rc;
 
 	x->active = true;
-	rc = ck_args_parse(e, a, 10);
+	rc = ck_args_parse(e, a, 11);
 	for (int i = 0; i < 6; i++)
 		free(ign[i].p);
+	if (rc == 0 && endcall.p && x->stop)
+		rc = ck_error(e, "END_CALL and STOP are mutually exclusive");
+	else if (rc == 0 && endcall.p)
+		rc = ck_call_parse(e, "END_CALL", endcall.p, &x->end_call);
+	free(endcall.p);
 	return rc;
 }
 
@@ -68,6 +76,8 @@ fromdump_initialize(struct ck_element *e)
 	uint8_t h[24];
 	uint32_t magic;
 
+	if (ck_call_check(e, "END_CALL", &x->end_call) < 0)
+		return -EINVAL;
 	x->f = strcmp(x->file.p, "-") == 0 ? stdin : fopen(x->file.p, "rb");
 	if (!x->f)
 		return ck_error(e, "%s: %s", x->file.p, strerror(errno));
@@ -135,7 +145,9 @@ end:
 	if (!x->done) {
 		x->done = true;
 		ck_task_unschedule(e);
-		if (x->stop)
+		if (x->end_call.handler)
+			ck_call_write(e, &x->end_call);
+		else if (x->stop)
 			ck_please_stop(e->r);
 	}
 	return NULL;
@@ -184,6 +196,7 @@ pcap_cleanup(struct ck_element *e)
 		fflush(x->f);
 	free(x->file.p);
 	free(x->encap.p);
+	ck_call_free(&x->end_call);
 }
 
 static int
