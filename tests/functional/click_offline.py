@@ -2199,6 +2199,27 @@ def todump(env, chk):
     conf = (f"f :: FromDump({path}) -> c :: Counter(COUNT_CALL 1 f.stop) -> Discard")
     rc, out, err = click(env, "-e", conf, "-h", "c.count")
     chk.eq((rc, out), (0, "1\n"), "FromDump: stop written ends the run")
+    # a record whose captured length is over its length is cut to it, the rest
+    # skipped (as Click's, tcpdump's); a record cut short by the end of the file
+    # and one over 65535 bytes are said, as Click's, not passed over in silence
+    hdr = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+    frame = bytes(range(60))
+    rec = struct.pack("<IIII", 1, 0, 64, 60) + frame + b"XXXX"
+    bad = env.path("bad.pcap")
+    conf = f"FromDump({bad}) -> Print(p, MAXLENGTH 64) -> c :: Counter -> Discard"
+    for tail, want, what in (
+            (rec, "", "a record's captured length over its length: cut to it"),
+            (rec[:16] + frame[:20], f"{bad}: short packet", "a record cut short: said"),
+            (struct.pack("<IIII", 1, 0, 70000, 70000) + frame,
+             f"{bad}: bad packet header; giving up", "a record of 70000 bytes: said")):
+        with open(bad, "wb") as f:
+            f.write(hdr + rec + tail)
+        rc, out, err = click(env, "-e", conf, "-h", "c.count")
+        lines = err.splitlines()
+        n = 2 if tail is rec else 1
+        chk.eq((rc, out, [ln.split("|")[0] for ln in lines if ln.startswith("p:")],
+                [ln for ln in lines if not ln.startswith("p:")]),
+               (0, f"{n}\n", ["p:   60 "] * n, [want] if want else []), what)
     # Click's END_CALL: the handler written at the end of the file (here a
     # DriverManager's step, so the run ends as the driver goes on); not with STOP;
     # TIMING as the second positional argument

@@ -4,7 +4,8 @@
  * byte order, micro- or nanosecond timestamps; link types Ethernet (1) and
  * raw IPv4 (12, 101, 228)): one packet per task run or pull, with the
  * timestamp, MAC and IP header annotations (IPv4 only) and the cut-off length
- * as extra length. FORCE_IP: non-IPv4 packets go to output 1 or are dropped.
+ * as extra length. A record over 65535 bytes or cut short ends the file, said
+ * on the chatter stream. FORCE_IP: non-IPv4 packets go to output 1 or are dropped.
  * At the end STOP true stops the driver, or END_CALL HANDLER [VALUE] writes
  * the handler. START/END/TIMING (also the second positional) are ignored.
  * Handlers count, active (rw), stop (w), encap, filename, filesize, filepos.
@@ -101,12 +102,36 @@ fromdump_initialize(struct ck_element *e)
 	return 0;
 }
 
+/* Skip @n bytes of the file (a pipe too). Returns whether they were there. */
+static bool
+skip_bytes(FILE *f, uint32_t n)
+{
+	char buf[512];
+
+	while (n) {
+		size_t k = n < sizeof(buf) ? n : sizeof(buf);
+
+		if (fread(buf, 1, k, f) != k)
+			return false;
+		n -= (uint32_t)k;
+	}
+	return true;
+}
+
+/* A record FromDump gives up on, said on the chatter stream as Click's. */
+static void
+record_error(struct ck_element *e, struct pcap *x, const char *what)
+{
+	fprintf(ck_chatter(e->r), "%s: %s\n", strcmp(x->file.p, "-") ? x->file.p : "<stdin>",
+		what);
+}
+
 /* Read the next record. Returns a packet, or NULL at the end (or no buffer). */
 static struct ck_pkt *
 read_packet(struct ck_element *e, struct pcap *x, bool *is_ip)
 {
 	uint8_t h[16];
-	uint32_t caplen, origlen;
+	uint32_t caplen, origlen, skip = 0;
 	struct ck_pkt *p;
 
 	*is_ip = false;
@@ -114,17 +139,25 @@ read_packet(struct ck_element *e, struct pcap *x, bool *is_ip)
 		goto end;
 	caplen = rd32(h + 8, x->swap);
 	origlen = rd32(h + 12, x->swap);
-	if (caplen > 262144)
+	if (caplen > 65535) { /* as Click's */
+		record_error(e, x, "bad packet header; giving up");
 		goto end;
+	}
+	if (caplen > origlen) { /* as Click's (and tcpdump's): the rest skipped */
+		skip = caplen - origlen;
+		caplen = origlen;
+	}
 	p = ck_pkt_new(e, caplen);
 	if (!p) {
-		fseek(x->f, caplen, SEEK_CUR);
+		skip_bytes(x->f, caplen + skip);
 		return NULL;
 	}
 	if (fread(p->data, 1, caplen, x->f) != caplen) {
+		record_error(e, x, "short packet");
 		ck_pkt_kill(e, p);
 		goto end;
 	}
+	skip_bytes(x->f, skip);
 	p->a.ts_sec = rd32(h, x->swap);
 	p->a.ts_usec = rd32(h + 4, x->swap) / (x->nano ? 1000u : 1u);
 	p->a.extra_len = origlen > caplen ? origlen - caplen : 0;
