@@ -2220,6 +2220,16 @@ def todump(env, chk):
         chk.eq((rc, out, [ln.split("|")[0] for ln in lines if ln.startswith("p:")],
                 [ln for ln in lines if not ln.startswith("p:")]),
                (0, f"{n}\n", ["p:   60 "] * n, [want] if want else []), what)
+    # Kuznetzov's modified pcap (magic A1B2CD34, 8 more bytes after each record
+    # header), in either byte order, read as Click's FromDump reads it
+    for order in "<>":
+        with open(bad, "wb") as f:
+            f.write(struct.pack(order + "IHHiIII", 0xa1b2cd34, 2, 4, 0, 0, 65535, 1))
+            for i in range(2):
+                f.write(struct.pack(order + "IIII", 1, 0, 60, 60) + b"\1" * 8 + frame)
+        rc, out, err = click(env, "-e", conf, "-h", "c.count")
+        chk.eq((rc, out, [ln[:18] for ln in err.splitlines()]),
+               (0, "2\n", ["p:   60 | 00010203"] * 2), f"modified pcap, byte order {order}")
     # Click's END_CALL: the handler written at the end of the file (here a
     # DriverManager's step, so the run ends as the driver goes on); not with STOP;
     # TIMING as the second positional argument

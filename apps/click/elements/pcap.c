@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * FromDump(FILENAME, STOP, FORCE_IP, ACTIVE, ...) — reads a pcap file (either
- * byte order, micro- or nanosecond timestamps; link types Ethernet (1) and
+ * byte order, micro- or nanosecond timestamps, or Kuznetzov's modified pcap
+ * with its longer record headers; link types Ethernet (1) and
  * raw IPv4 (12, 101, 228)): one packet per task run or pull, with the
  * timestamp, MAC and IP header annotations (IPv4 only) and the cut-off length
  * as extra length. A record over 65535 bytes or cut short ends the file, said
@@ -25,6 +26,7 @@ struct pcap {
 	bool stop, force_ip, active, extra, swap, nano, done;
 	int64_t snaplen;
 	uint32_t linktype;
+	uint32_t hdr_extra; /* bytes after each record header (modified pcap: 8) */
 	FILE *f;
 	uint64_t count;
 };
@@ -85,15 +87,18 @@ fromdump_initialize(struct ck_element *e)
 	if (fread(h, 1, 24, x->f) != 24)
 		return ck_error(e, "%s: not a pcap file (too short)", x->file.p);
 	memcpy(&magic, h, 4);
-	if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du) {
+	if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du || magic == 0xa1b2cd34u) {
 		x->swap = false;
-	} else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u) {
+	} else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u || magic == 0x34cdb2a1u) {
 		x->swap = true;
 		magic = __builtin_bswap32(magic);
 	} else {
 		return ck_error(e, "%s: not a pcap file (bad magic)", x->file.p);
 	}
 	x->nano = magic == 0xa1b23c4du;
+	/* Kuznetzov's modified pcap: interface index, protocol, packet type and
+	 * padding after each record header, skipped as Click's */
+	x->hdr_extra = magic == 0xa1b2cd34u ? 8 : 0;
 	x->linktype = rd32(h + 20, x->swap);
 	if (x->linktype != 1 && x->linktype != 12 && x->linktype != 101 && x->linktype != 228)
 		return ck_error(e, "%s: link type %u is not supported", x->file.p, x->linktype);
@@ -135,7 +140,7 @@ read_packet(struct ck_element *e, struct pcap *x, bool *is_ip)
 	struct ck_pkt *p;
 
 	*is_ip = false;
-	if (x->done || fread(h, 1, 16, x->f) != 16)
+	if (x->done || fread(h, 1, 16, x->f) != 16 || !skip_bytes(x->f, x->hdr_extra))
 		goto end;
 	caplen = rd32(h + 8, x->swap);
 	origlen = rd32(h + 12, x->swap);
