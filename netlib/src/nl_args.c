@@ -67,6 +67,7 @@ nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *prog = argv[0];
+	const char *why = "";
 	unsigned long v;
 	int opt, i, li;
 
@@ -98,6 +99,10 @@ nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o)
 	while ((opt = getopt_long(argc, argv, "s:r:q:h", longopts, &li)) != -1) {
 		switch (opt) {
 		case 's':
+			if (optarg[0] == '\0') {
+				why = ": the path is empty";
+				goto bad;
+			}
 			o->socket_path = optarg;
 			break;
 		case 'r':
@@ -145,9 +150,9 @@ nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o)
 bad:
 	/* argv[optind - 1] is the value when it came as a word of its own */
 	if (li >= 0)
-		fprintf(stderr, "%s: bad value '%s' for option --%s\n", prog, optarg,
-			longopts[li].name);
+		fprintf(stderr, "%s: bad value '%s' for option --%s%s\n", prog, optarg,
+			longopts[li].name, why);
 	else
-		fprintf(stderr, "%s: bad value '%s' for option -%c\n", prog, optarg, opt);
+		fprintf(stderr, "%s: bad value '%s' for option -%c%s\n", prog, optarg, opt, why);
 	return -EINVAL;
 }

@@ -196,14 +196,20 @@ def main():
     chk.ok(nocore in err, "its message names the socket path", err[-400:])
 
     chk.section("an NF's netlib option with a bad value (found before attaching)")
-    for i, (args, named) in enumerate(((["-r", "300"], "option -r"),
-                                       (["-r", "1", "--stats", "0x5"], "option --stats"),
-                                       (["--role=1", "-q", "0"], "option -q"))):
+    # (options after -s, the option named, what the message says after it)
+    for i, (args, named, why) in enumerate(((["-r", "300"], "option -r", ""),
+                                            (["-r", "1", "--stats", "0x5"], "option --stats", ""),
+                                            (["--role=1", "-q", "0"], "option -q", ""),
+                                            (["-r", "1", "-s", ""], "option -s",
+                                             ": the path is empty"),
+                                            (["-r", "1", "--socket="], "option --socket",
+                                             ": the path is empty"))):
         what = "netvm-bridge " + " ".join(args)
+        value = args[-1].split("=", 1)[1] if args[-1].startswith("--") else args[-1]
         err = nf_refuses(env, chk, f"bridge-bad-value{i}",
                          [env.binary(nvenv.BRIDGE_BIN) or nvenv.BRIDGE_BIN, "-s", nocore] + args,
                          what)
-        chk.ok(f"'{args[-1]}' for {named}" in err,
+        chk.ok(f"'{value}' for {named}{why}" in err,
                f"{what}: its message names the value and {named}", err[-400:])
 
     chk.section("an NF's app option it does not have")
