@@ -9,6 +9,8 @@
 #include "nl_priv.h"
 
 #define NL_DEFAULT_SOCKET "/run/netvm/core.sock"
+#define NL_STATS_MAX_S 86400            /* --stats: a day */
+#define NL_SLEEP_AFTER_MAX_US 10000000  /* --sleep-after-us: 10 s */
 
 /* Print the options netlib understands, then the app's own. */
 void
@@ -20,13 +22,15 @@ nl_usage(FILE *f, const char *prog, const struct nl_nf *nf)
 		"  -s, --socket PATH      core engine attach socket (default %s)\n"
 		"  -r, --role N           role this instance serves (0..255, required)\n"
 		"  -q, --queues N         ring pairs = threads (1..%u, default 1)\n"
-		"      --stats SECONDS    print counters every SECONDS (default: at exit)\n"
+		"      --stats SECONDS    print counters every SECONDS (0..%u, default 0:\n"
+		"                         only at exit)\n"
 		"      --sleep-after-us N after N us with no packets, block on the doorbell\n"
-		"                         until the core rings it (default 0: always poll)\n"
+		"                         until the core rings it (0..%u, default 0:\n"
+		"                         always poll)\n"
 		"      --transport NAME   how to reach the core: host (the attach socket,\n"
 		"                         default) or uio (inside a VM: the ivshmem devices)\n"
 		"  -h, --help             this text\n",
-		prog, NL_DEFAULT_SOCKET, NVM_MAX_QUEUES);
+		prog, NL_DEFAULT_SOCKET, NVM_MAX_QUEUES, NL_STATS_MAX_S, NL_SLEEP_AFTER_MAX_US);
 	if (nf->usage != NULL)
 		fprintf(f, "%s options:\n%s", nf->name, nf->usage);
 }
@@ -68,7 +72,8 @@ nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o)
 	};
 	const char *prog = argv[0];
 	const char *why = "";
-	unsigned long v;
+	char range[48];
+	unsigned long v, lo = 0, hi = 0;
 	int opt, i, li;
 
 	memset(o, 0, sizeof(*o));
@@ -106,23 +111,31 @@ nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o)
 			o->socket_path = optarg;
 			break;
 		case 'r':
-			if (parse_uint(optarg, 0, 255, &v) < 0)
-				goto bad;
+			lo = 0;
+			hi = 255;
+			if (parse_uint(optarg, lo, hi, &v) < 0)
+				goto bad_number;
 			o->role = (int)v;
 			break;
 		case 'q':
-			if (parse_uint(optarg, 1, NVM_MAX_QUEUES, &v) < 0)
-				goto bad;
+			lo = 1;
+			hi = NVM_MAX_QUEUES;
+			if (parse_uint(optarg, lo, hi, &v) < 0)
+				goto bad_number;
 			o->nb_queues = (unsigned int)v;
 			break;
 		case 'S':
-			if (parse_uint(optarg, 0, 86400, &v) < 0)
-				goto bad;
+			lo = 0;
+			hi = NL_STATS_MAX_S;
+			if (parse_uint(optarg, lo, hi, &v) < 0)
+				goto bad_number;
 			o->stats_interval = (unsigned int)v;
 			break;
 		case 'I':
-			if (parse_uint(optarg, 0, 10000000, &v) < 0)
-				goto bad;
+			lo = 0;
+			hi = NL_SLEEP_AFTER_MAX_US;
+			if (parse_uint(optarg, lo, hi, &v) < 0)
+				goto bad_number;
 			o->sleep_after_us = (unsigned int)v;
 			break;
 		case 'T':
@@ -147,6 +160,9 @@ nl_args_parse(int argc, char **argv, const struct nl_nf *nf, struct nl_opts *o)
 		return -EINVAL;
 	}
 	return 0;
+bad_number:
+	snprintf(range, sizeof(range), " (a decimal number, %lu..%lu)", lo, hi);
+	why = range;
 bad:
 	/* argv[optind - 1] is the value when it came as a word of its own */
 	if (li >= 0)

@@ -197,9 +197,15 @@ def main():
 
     chk.section("an NF's netlib option with a bad value (found before attaching)")
     # (options after -s, the option named, what the message says after it)
-    for i, (args, named, why) in enumerate(((["-r", "300"], "option -r", ""),
-                                            (["-r", "1", "--stats", "0x5"], "option --stats", ""),
-                                            (["--role=1", "-q", "0"], "option -q", ""),
+    for i, (args, named, why) in enumerate(((["-r", "300"], "option -r",
+                                             " (a decimal number, 0..255)"),
+                                            (["-r", "1", "--stats", "0x5"], "option --stats",
+                                             " (a decimal number, 0..86400)"),
+                                            (["--role=1", "-q", "0"], "option -q",
+                                             " (a decimal number, 1..8)"),
+                                            (["-r", "1", "--sleep-after-us", "20000000"],
+                                             "option --sleep-after-us",
+                                             " (a decimal number, 0..10000000)"),
                                             (["-r", "1", "-s", ""], "option -s",
                                              ": the path is empty"),
                                             (["-r", "1", "--socket="], "option --socket",
