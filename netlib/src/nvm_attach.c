@@ -32,6 +32,28 @@ nvm_attach_init(struct nvm_attach *a)
 	a->sock = a->priv_fd = a->pool_fd = a->doorbell_fd = -1;
 }
 
+/* Write into @out what the core's refusal @code means (docs/abi.md §3):
+ * " (...)", or nothing for an errno that says it all. */
+static void
+refusal_meaning(int64_t code, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (code == -EPROTO)
+		snprintf(out, len, " (a hello of another magic or ABI version: this side "
+			 "speaks version %u)", NVM_ABI_VERSION);
+	else if (code == -EINVAL)
+		snprintf(out, len, " (a role or queue count out of range: roles 0..255, "
+			 "queues 1..%u)", NVM_MAX_QUEUES);
+	else if (code == -ENOSPC)
+		snprintf(out, len, " (64 NFs, or 16 NFs of this role, are attached: the most "
+			 "the core serves)");
+	else if (code == -ENOENT)
+		snprintf(out, len, " (no lease of that instance with that token: it expired, "
+			 "or never was)");
+	else if (code == -EBUSY)
+		snprintf(out, len, " (the lease's manager is still connected)");
+}
+
 /* Receive one message, with a descriptor if @need_fd, without one
  * otherwise. The core's refusal becomes its errno, and *refused is set. */
 static int
@@ -52,8 +74,11 @@ expect(int sock, int64_t *v, int *fd, int need_fd, const char *what, int timeout
 		if (cfd >= 0)
 			close(cfd);
 		if (r == 0 && code < 0 && code > -4096) {
-			snprintf(err, errlen, "the core engine refused the attach: %s",
-				 strerror((int)-code));
+			char meaning[128];
+
+			refusal_meaning(code, meaning, sizeof(meaning));
+			snprintf(err, errlen, "the core engine refused the attach: %s%s",
+				 strerror((int)-code), meaning);
 			return (int)code;
 		}
 		snprintf(err, errlen, "the core engine refused the attach");

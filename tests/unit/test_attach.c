@@ -218,7 +218,7 @@ test_lease_ok(void **state)
 }
 
 /* A refusal (with a stray descriptor on its code): the core's errno and
- * message; a refused lease was never granted, so no NVM_MSG_DETACH. */
+ * a message saying what it means; a refused lease was never granted, so no NVM_MSG_DETACH. */
 static void
 test_refused(void **state)
 {
@@ -233,6 +233,8 @@ test_refused(void **state)
 	assert_int_equal(nvm_attach_lease(&a, f.path, 1, 1, TIMEOUT_MS, err, sizeof(err)),
 			 -ENOSPC);
 	assert_non_null(strstr(err, strerror(ENOSPC)));
+	/* what the errno means here, as docs/abi.md §3 says it */
+	assert_non_null(strstr(err, "64 NFs, or 16 NFs of this role, are attached"));
 	assert_int_equal(a.sock, -1);
 	fake_join(&f);
 	assert_int_equal(f.nb_after, 0);
