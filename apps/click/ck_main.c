@@ -3,7 +3,7 @@
  * ck_main.c — netvm-click's command line.
  *
  *   netvm-click --offline [-f FILE | -e EXPR | FILE] [NAME=VALUE...] [-h ELEM.HANDLER]
- *               [-q] [--simtime] [--from-pcap DEV=FILE] [--to-pcap DEV=FILE]
+ *               [-q] [--simtime] [--from-pcap DEV=FILE] [--to-pcap DEV=FILE] [--help]
  *       runs the configuration like Click's userlevel driver, without the core
  *       engine (FromDump/FromIPSummaryDump/InfiniteSource ... ToDump/Print/Discard),
  *       devices bound to pcap files (ck_offdev.c).
@@ -222,6 +222,24 @@ offline_port(void *ctx, const char *name)
 	return 128 + (int)o->n++;
 }
 
+static const char offline_usage[] =
+	"usage: netvm-click --offline [-f FILE | -e EXPR | FILE] [NAME=VALUE ...]\n"
+	"                   [-h ELEMENT.HANDLER ...] [-q] [--simtime] [--port NAME=N ...]\n"
+	"                   [--from-pcap DEV=FILE ...] [--to-pcap DEV=FILE ...]\n"
+	"Runs a Click configuration without the core engine, as Click's userlevel driver.\n"
+	"  -f, --file FILE        the configuration (FILE or '-': standard input, the default)\n"
+	"  -e, --expression EXPR  the configuration as text\n"
+	"  NAME=VALUE             define a configuration parameter\n"
+	"  -h, --handler ELEMENT.HANDLER\n"
+	"                         print a read handler when the run ends\n"
+	"  -q, --quit             initialise the router only, do not run it\n"
+	"      --simtime          run on Click's simulated clock\n"
+	"      --port NAME=N      device NAME is port N\n"
+	"      --from-pcap DEV=FILE  device DEV receives FILE's packets\n"
+	"      --to-pcap DEV=FILE    what ToDevice(DEV) sends is written to FILE\n"
+	"      --help             this text\n"
+	"As an NF on the core engine: netvm-click --help.\n";
+
 static int
 offline_main(int argc, char **argv)
 {
@@ -233,6 +251,11 @@ offline_main(int argc, char **argv)
 	struct ck_router *r = NULL;
 	int rc = 0;
 
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0) {
+			fputs(offline_usage, stdout);
+			return 0;
+		}
 	if (ck_cli_parse(&cli, argc - 1, argv + 1) < 0)
 		return 1;
 	g = ck_cli_graph(&cli, stderr);

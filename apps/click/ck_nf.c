@@ -473,7 +473,8 @@ static const struct nl_nf click_nf_def = {
 	.usage = "  -f FILE | -e EXPR      the Click configuration\n"
 		 "  NAME=VALUE             define a configuration parameter\n"
 		 "  --port NAME=N          device NAME is core port N (numbers need no mapping)\n"
-		 "  -h ELEMENT.HANDLER     print a read handler at exit\n",
+		 "  -h ELEMENT.HANDLER     print a read handler at exit\n"
+		 "netvm-click --offline --help: running without the core engine\n",
 	.init = click_init,
 	.burst = click_burst,
 	.idle = click_idle,

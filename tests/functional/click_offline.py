@@ -75,7 +75,7 @@ netvm-click --offline, no root, no core engine.
                  ACK flag and its SACK blocks moved back too, the checksum right
   options        -qh H, -qe CONFIG, -hH, --handler=H, --expression=E as Click's
                  driver takes them; an unknown global handler prints no header; a
-                 second configuration refused
+                 second configuration refused; --help prints every option, exit 0
   count call     Counter COUNT_CALL / BYTE_COUNT_CALL write a handler as the count
                  reaches N, before the packet goes on; the count_call and
                  byte_count_call handlers set a new call
@@ -1431,6 +1431,14 @@ def options(env, chk):
         chk.eq((rc, out.strip()), (0, want), f"netvm-click {' '.join(args[:2])} ...")
     rc, out, err = click(env, "-qx", "-e", conf)
     chk.ok(rc == 1 and "unknown or incomplete option '-qx'" in err, "-qx: refused", err)
+    # --help: the usage on stdout, every option click.md's synopsis gives, nothing run
+    rc, out, err = click(env, "--help", "-e", "InfiniteSource(LIMIT 1) -> Print(ran) -> Discard")
+    want = ["--offline", "-f", "-e", "NAME=VALUE", "-h", "-q", "--simtime", "--port",
+            "--from-pcap", "--to-pcap", "--help"]
+    chk.ok(rc == 0 and out.startswith("usage: netvm-click --offline") and err == ""
+           and all(re.search(r"(^|[\s\[,])" + re.escape(o) + r"\b", out) for o in want),
+           "--help: the usage on stdout with every option, exit 0, nothing run",
+           f"rc {rc}: {out[:300]!r} {err[:200]!r}")
     # an unknown global handler: an error on stderr, no header on stdout
     rc, out, err = click(env, "-q", "-e", conf, "-h", "nosuch", "-h", "c.count")
     chk.eq((rc, out, err.strip()), (1, "c.count:\n0\n\n", "no global handler named 'nosuch'"),
