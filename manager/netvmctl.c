@@ -50,7 +50,7 @@ static void
 usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [-s SOCKET] [--json] COMMAND\n"
+		"usage: %s [-s SOCKET] [-c SOCKET] [-f FILE] [-t SECONDS] [--json] COMMAND\n"
 		"  vm list          the configured VMs and their state\n"
 		"  vm start NAME    start a VM (again)\n"
 		"  vm stop NAME     stop a VM; it stays stopped\n"
