@@ -325,6 +325,17 @@ replaced(const struct nl_ctx *ctx)
 			       __ATOMIC_ACQUIRE) != NVM_NF_PARKED;
 }
 
+/* Seconds on the monotonic clock: --stats keeps its period when the
+ * wall clock is set back or forth. */
+static time_t
+mono_secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 /* Run NF @nf with the process's arguments; returns the exit status. */
 int
 nl_main(int argc, char **argv, const struct nl_nf *nf)
@@ -333,7 +344,7 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 	struct sigaction sa = { .sa_handler = on_signal };
 	const char *prog = argv[0];
 	char err[256] = "";
-	time_t last = time(NULL);
+	time_t last = mono_secs();
 	int r, status = 0;
 
 	r = nl_args_parse(argc, argv, nf, &ctx.opts);
@@ -410,8 +421,8 @@ nl_main(int argc, char **argv, const struct nl_nf *nf)
 			status = 1;
 			break;
 		}
-		if (ctx.opts.stats_interval > 0 && time(NULL) - last >= ctx.opts.stats_interval) {
-			last = time(NULL);
+		if (ctx.opts.stats_interval > 0 && mono_secs() - last >= ctx.opts.stats_interval) {
+			last = mono_secs();
 			nl_stats_print(&ctx, stdout);
 		}
 	}
