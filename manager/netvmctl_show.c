@@ -25,7 +25,7 @@
 struct tbl {
 	unsigned int ncols, nrows;
 	char hdr[TBL_MAX_COLS][TBL_CELL];
-	char (*cells)[TBL_MAX_COLS][TBL_CELL]; /* [row][col] */
+	char *(*cells)[TBL_MAX_COLS]; /* [row][col]: whole, as long as they are */
 	bool num[TBL_MAX_COLS]; /* right-aligned */
 };
 
@@ -53,6 +53,18 @@ tbl_col(struct tbl *t, const char *name, bool num)
 	return (int)t->ncols++;
 }
 
+static void
+tbl_free(struct tbl *t)
+{
+	unsigned int r, c;
+
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < TBL_MAX_COLS; c++)
+			free(t->cells[r][c]);
+	free(t->cells);
+	t->cells = NULL;
+}
+
 /* Index of a new empty row (-1 when full). */
 static int
 tbl_row(struct tbl *t)
@@ -65,8 +77,22 @@ tbl_set(struct tbl *t, int row, const char *col, bool num, const char *val)
 {
 	int c = tbl_col(t, col, num);
 
-	if (row >= 0 && c >= 0)
-		snprintf(t->cells[row][c], TBL_CELL, "%.*s", TBL_CELL - 1, val);
+	char *v;
+
+	/* a cell is never cut short: a VM's LAST DOWN is the whole reason */
+	if (row < 0 || c < 0 || (v = strdup(val)) == NULL)
+		return;
+	free(t->cells[row][c]);
+	t->cells[row][c] = v;
+}
+
+/* Cell @r, @c as printed: "-" when empty. */
+static const char *
+tbl_cell(const struct tbl *t, unsigned int r, unsigned int c)
+{
+	const char *v = t->cells[r][c];
+
+	return v == NULL || v[0] == '\0' ? "-" : v;
 }
 
 /* JSON value as a cell: strings as they are, null as "-". */
@@ -86,12 +112,9 @@ tbl_print(struct tbl *t, FILE *f, const char *title)
 		fprintf(f, "%s\n", title);
 	for (c = 0; c < t->ncols; c++) {
 		w[c] = strlen(t->hdr[c]);
-		for (r = 0; r < t->nrows; r++) {
-			if (t->cells[r][c][0] == '\0')
-				snprintf(t->cells[r][c], TBL_CELL, "-");
-			if (strlen(t->cells[r][c]) > w[c])
-				w[c] = strlen(t->cells[r][c]);
-		}
+		for (r = 0; r < t->nrows; r++)
+			if (strlen(tbl_cell(t, r, c)) > w[c])
+				w[c] = strlen(tbl_cell(t, r, c));
 	}
 	/* the last header is not padded: no line ends in blanks (a column of
 	 * numbers wider than its header is right-aligned below it) */
@@ -104,14 +127,13 @@ tbl_print(struct tbl *t, FILE *f, const char *title)
 
 			fprintf(f, "%s", c ? "  " : "");
 			if (t->num[c])
-				fprintf(f, "%*s", width, t->cells[r][c]);
+				fprintf(f, "%*s", width, tbl_cell(t, r, c));
 			else
-				fprintf(f, "%-*s", width, t->cells[r][c]);
+				fprintf(f, "%-*s", width, tbl_cell(t, r, c));
 		}
 		fputc('\n', f);
 	}
-	free(t->cells);
-	t->cells = NULL;
+	tbl_free(t);
 }
 
 static struct json_object *

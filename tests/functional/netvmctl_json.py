@@ -6,8 +6,9 @@ each request line with canned bytes) and against sockets that do not exist.
 No root, no core, no manager.
 
   answer     the manager's answer is printed as JSON, exit status as its "ok"
-  tables     without --json, nf list and stats are aligned tables whose lines
-             end in no blank (a last column of numbers wider than its header)
+  tables     without --json, nf list, stats and vm list are aligned tables whose
+             lines end in no blank (a last column of numbers wider than its
+             header); vm list's LAST DOWN is the whole reason, not cut short
   not UTF-8  an answer that echoes bytes that are not UTF-8 (a VM name given
              as raw bytes) is still valid JSON: each bad byte is U+FFFD
   failures   no manager socket, no core socket, a VM the manager does not
@@ -64,6 +65,9 @@ from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 
 CTL = "manager/netvmctl"
+# a VM's reason for going down longer than a table cell used to be
+LONG_DOWN = ("restart failed: cannot reach the core engine at /run/netvm/core.sock: "
+             "No such file or directory (is netvm-core running?)")
 
 
 class UnixServer:
@@ -193,7 +197,10 @@ def main():
         "vm start": b'{"ok": false, "error": "no VM called \'\xff\xfe\' in the manager\'s '
                     b'configuration"}\n',
         "vm stop": b'{"ok": true}\n',
-        "vm list": b'{"ok": true, "vms": [], "core_socket": "/nonexistent/core.sock"}\n',
+        "vm list": b'{"ok": true, "vms": [{"name": "fw1", "state": "failed", "launcher": '
+                   b'"qemu", "role": 2, "nf_id": null, "pid": null, "uptime_s": null, '
+                   b'"restarts": 5, "last_down": "' + LONG_DOWN.encode() + b'"}], '
+                   b'"core_socket": "/nonexistent/core.sock"}\n',
         "metrics": b'{"ok": true, "stats": {"cmd_sent": 18446744073709551615, '
                    b'"port0_rx": 9223372036854775808, "nf3_role": 1}, '
                    b'"nf_counters": {"3": {"big": 18446744073709551614, "small": 5}}}\n',
@@ -233,7 +240,11 @@ def main():
                         (("stats",), ["ports:", "port  rx         tx", "   0  123456789   7", "",
                                       "drops:", "REASON   PACKETS", "no_rule  1234567", "",
                                       "other counters:", "COUNTER   VALUE",
-                                      "uptime_s  123456789"])):
+                                      "uptime_s  123456789"]),
+                        (("vm", "list"), ["NAME  STATE   LAUNCHER  ROLE  NF  PID  UPTIME  "
+                                          "RESTARTS  LAST DOWN",
+                                          "fw1   failed  qemu         2   -    -       -  "
+                                          "       5  " + LONG_DOWN])):
         r = subprocess.run([env.binary(CTL), "-s", sock] + list(words), capture_output=True,
                            text=True, timeout=30)
         lines = r.stdout.splitlines()
