@@ -63,15 +63,19 @@
 #define MIG_QUIT_MS 5000       /* the source's quit */
 #define MIG_POLL_MS 20
 #define MIG_PROBE_MAX 65536
+#define MIG_PROBE_MS 5000      /* the capability probe's whole run */
 
 /* ---- the capability: does manager.qemu have x-shared-no-migrate? ---- */
 
-/* Run `@qemu -device ivshmem-plain,help`: 1 when it lists the property. */
+/* Run `@qemu -device ivshmem-plain,help`: 1 when it lists the property.
+ * Bounded by MIG_PROBE_MS: a binary that does not end (or leaves its output
+ * open) is killed and taken for one without it, rather than hold the loop. */
 static int
 mig_probe(const char *qemu)
 {
 	char *out = malloc(MIG_PROBE_MAX);
-	int pfd[2], status, found = 0;
+	uint64_t deadline = mgr_now_ms() + MIG_PROBE_MS;
+	int pfd[2], status, found = 0, timed_out = 0;
 	size_t len = 0;
 	ssize_t n;
 	pid_t pid;
@@ -92,6 +96,21 @@ mig_probe(const char *qemu)
 	}
 	close(pfd[1]);
 	while (pid > 0 && len + 1 < MIG_PROBE_MAX) {
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		uint64_t now = mgr_now_ms();
+		int r;
+
+		if (now >= deadline) {
+			timed_out = 1;
+			break;
+		}
+		r = poll(&p, 1, (int)(deadline - now));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		if (r == 0)
+			continue;
 		n = read(pfd[0], out + len, MIG_PROBE_MAX - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -101,10 +120,16 @@ mig_probe(const char *qemu)
 	}
 	close(pfd[0]);
 	if (pid > 0) {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
 		out[len] = '\0';
 		found = strstr(out, MIG_PROPERTY) != NULL;
+		if (timed_out)
+			kill(pid, SIGKILL);
+		if (timed_out && !found)
+			mgr_log("manager.qemu %s: '-device ivshmem-plain,help' did not end within "
+				"%d ms: killed, taken for a QEMU without %s", qemu, MIG_PROBE_MS,
+				MIG_PROPERTY);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 	}
 	free(out);
 	return found;

@@ -13,6 +13,10 @@ manager's `stats` answer is far longer than a socket's buffer.
            manager logs it
   prompt   a client that reads at once gets the whole answer, valid JSON
            with every counter
+  probe    manager.qemu is a stand-in that never ends its
+           `-device ivshmem-plain,help`: `vm receive v1`, which asks it
+           for x-shared-no-migrate, is refused within seconds (the probe
+           killed after 5 s, logged), not held as long as the binary runs
 
 Needs root (the telemetry directory under /var/run/dpdk).
 """
@@ -35,6 +39,8 @@ from nvtest import env as nvenv  # noqa: E402
 from nvtest.proc import Proc  # noqa: E402
 from nvtest.telemetry import FakeServer  # noqa: E402
 
+# Stands in for QEMU: its capability probe (-device ivshmem-plain,help) never ends
+HANG_QEMU = "#!/bin/sh\nexec sleep 60\n"
 COUNTERS = 30000  # about 890 KB of JSON: under the manager's 1 MiB telemetry reply
 
 
@@ -79,10 +85,15 @@ def main():
 
     sock = env.path("manager.sock")
     conf = env.path("manager.conf")
+    qemu = env.path("hangqemu")
+    with open(qemu, "w") as f:
+        f.write(HANG_QEMU)
+    os.chmod(qemu, 0o755)
     with open(conf, "w") as f:
-        f.write(f'manager = {{ socket = "{sock}"; state_dir = "{env.path("st")}"; }};\n'
+        f.write(f'manager = {{ socket = "{sock}"; state_dir = "{env.path("st")}"; '
+                f'qemu = "{qemu}"; }};\n'
                 f'core = {{ socket = "{env.path("core.sock")}"; file_prefix = "{prefix}"; }};\n'
-                "vms = ( );\n")
+                f'vms = ( {{ name = "v1"; role = 1; disk = "{conf}"; autostart = false; }} );\n')
     mgr = Proc(env, "manager", [env.binary(mgrtest.MANAGER_BIN), "-c", conf])
     mgr.start()
     ctl = env.binary(mgrtest.NETVMCTL_BIN)
@@ -131,6 +142,28 @@ def main():
            f"{ {k: v for k, v in result.items() if k != 'data'} } of about {length} bytes")
     chk.ok("control: a client took " in mgr.stdout() + mgr.stderr(),
            "the manager logs the client it closed", mgr.tail(4))
+
+    chk.section("probe: a QEMU whose capability probe never ends holds the loop 5 s at most")
+    t0 = time.monotonic()
+    got = b""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(30)
+        s.connect(sock)
+        s.sendall(b"vm receive v1\n")
+        try:
+            while True:
+                b = s.recv(4096)
+                if not b:
+                    break
+                got += b
+        except OSError as exc:
+            got += repr(exc).encode()
+    secs = time.monotonic() - t0
+    chk.ok(secs < 15 and b"x-shared-no-migrate" in got,
+           f"vm receive v1: refused for want of x-shared-no-migrate ({secs:.1f} s)",
+           f"{got[:300]!r}")
+    chk.ok("did not end within 5000 ms" in mgr.stdout() + mgr.stderr(),
+           "the manager logs the probe it killed", mgr.tail(4))
 
     rc = mgr.stop(timeout=20)
     chk.eq(rc, 0, "netvm-manager exits 0")
