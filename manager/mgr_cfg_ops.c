@@ -125,6 +125,12 @@ mgr_parse_scale_one(struct mgr_cfg_ctx *x, const config_setting_t *g, const char
 		snprintf(mkey, sizeof(mkey), "%s.command", key);
 		return mgr_fail(x, cmd, mkey, "holds no word: give the NF to run");
 	}
+	/* the agent takes the command line as the rest of one line */
+	if (p->method == MGR_METHOD_IDLE && strpbrk(p->command, "\n\r") != NULL) {
+		snprintf(mkey, sizeof(mkey), "%s.command", key);
+		return mgr_fail(x, cmd, mkey, "with method \"idle\" the guest's command line "
+				"cannot hold a line break (the guest's agent takes it as one line)");
+	}
 	if (p->min > p->max)
 		return mgr_fail(x, g, key, "min %u is above max %u", p->min, p->max);
 	if (p->method == MGR_METHOD_VM && p->max > p->nb_vms)
@@ -277,6 +283,10 @@ mgr_cfg_ops_check(struct mgr_cfg_ctx *x, const config_setting_t *root, const str
 			return mgr_fail(x, config_setting_get_member(d, "filter"), "dos.filter",
 					"with method \"idle\" the guest's command line cannot hold "
 					"a single quote (the manager wraps it in sh -c '...')");
+		if (strpbrk(c->dos.filter, "\n\r") != NULL)
+			return mgr_fail(x, config_setting_get_member(d, "filter"), "dos.filter",
+					"with method \"idle\" the guest's command line cannot hold "
+					"a line break (the guest's agent takes it as one line)");
 	}
 	return 0;
 }

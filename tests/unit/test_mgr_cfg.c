@@ -746,6 +746,13 @@ test_ops_errors(void **state)
 	/* white space only: every start would fail ("empty command") */
 	expect_error("scale = (\n  { role = 1; max = 2;\n    command = \" \\t \"; }\n);\n", "command",
 		     "scale[0].command", "holds no word");
+	/* a line break would end the agent's run request, the rest another request */
+	expect_error(IDLE_GROUP "scale = (\n  { role = 1; method = \"idle\"; max = 1;\n"
+		     "    command = \"/bin/netvm-bridge -r 1\\nstop 1\"; }\n);\n", "command",
+		     "scale[0].command", "cannot hold a line break");
+	expect_error(IDLE_GROUP "scale = (\n  { role = 1; method = \"idle\"; max = 1;\n"
+		     "    command = \"/bin/netvm-bridge\\r\"; }\n);\n", "command",
+		     "scale[0].command", "cannot hold a line break");
 	expect_error("scale = (\n  { role = 1; method = \"vm\"; command = \"x\"; max = 1; }\n);\n",
 		     "{ role", "scale[0]", "method \"vm\" needs 'vms'");
 	expect_error(IDLE_GROUP "scale = (\n  { role = 1; method = \"idle\"; max = 2; }\n);\n",
@@ -787,6 +794,9 @@ test_ops_errors(void **state)
 		     "dos.method", "needs idle VMs");
 	expect_error(IDLE_GROUP DOS_HEAD "  method = \"idle\";\n  filter = \"sh -c 'x'\"; };\n",
 		     "filter = ", "dos.filter", "cannot hold a single quote");
+	expect_error(IDLE_GROUP DOS_HEAD "  method = \"idle\";\n"
+		     "  filter = \"/bin/netvm-firewall\\nping 3\"; };\n",
+		     "filter = ", "dos.filter", "cannot hold a line break");
 	expect_error("scale = (\n  { role = 9; command = \"x\"; max = 1; }\n);\n"
 		     DOS_HEAD "  filter = \"x\"; };\n", "dos", "dos.filter_role",
 		     "role 9 is scaled by scale[0] (line 2)");
