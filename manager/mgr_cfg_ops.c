@@ -191,6 +191,10 @@ mgr_cfg_ops_parse(struct mgr_cfg_ctx *x, const config_setting_t *s, struct mgr_c
 	rc = mgr_parse_object(x, s, "dos", mgr_dos_schema, &c->dos, found);
 	if (rc == 0 && c->dos.src_pps == 0 && c->dos.syn_pps == 0)
 		rc = mgr_fail(x, s, "dos", "detects nothing: give src_pps or syn_pps (packets/s)");
+	/* white space only: each mitigation's start would fail ("empty command") */
+	if (rc == 0 && c->dos.filter[strspn(c->dos.filter, " \t")] == '\0')
+		rc = mgr_fail(x, found[mgr_field_idx(mgr_dos_schema, "filter")], "dos.filter",
+			      "holds no word: give the filter NF to run");
 	c->dos.on = rc == 0;
 	c->dos.line = config_setting_source_line(s);
 	return rc;

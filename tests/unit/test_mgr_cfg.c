@@ -788,6 +788,9 @@ test_ops_errors(void **state)
 		     "missing key 'chain'");
 	expect_error(DOS_HEAD "  filter = \"x\";\n  hold_ms = 3600001; };\n", "hold_ms",
 		     "dos.hold_ms", "out of range 0..3600000");
+	/* white space only: each mitigation's start would fail ("empty command") */
+	expect_error(DOS_HEAD "  filter = \" \\t \"; };\n", "filter = ", "dos.filter",
+		     "holds no word");
 	expect_error(DOS_HEAD "  filter = \"x\";\n  method = \"vm\"; };\n", "method", "dos.method",
 		     "'vm' is not one of \"process\", \"idle\"");
 	expect_error(DOS_HEAD "  filter = \"x\";\n  method = \"idle\"; };\n", "method",
