@@ -174,7 +174,7 @@ ctl_show_idle(const char *req, struct json_object *reply, FILE *f)
 			idle_str(v, "state", "?"), idle_str(v, "pid", "-"),
 			idle_str(v, "nf_id", "-"), idle_str(v, "role", "-"),
 			idle_str(v, "nfs_run", "0"),
-			idle_str(v, "nf", idle_str(v, "last_error", "")));
+			idle_str(v, "nf", idle_str(v, "last_error", "-")));
 	}
 	fprintf(f, "provisioned %s, replaced %s, retired %s\n", idle_str(reply, "provisioned", "0"),
 		idle_str(reply, "replaced", "0"), idle_str(reply, "retired", "0"));

@@ -6,9 +6,10 @@ each request line with canned bytes) and against sockets that do not exist.
 No root, no core, no manager.
 
   answer     the manager's answer is printed as JSON, exit status as its "ok"
-  tables     without --json, nf list, stats and vm list are aligned tables whose
-             lines end in no blank (a last column of numbers wider than its
-             header); vm list's LAST DOWN is the whole reason, not cut short
+  tables     without --json, nf list, stats, vm list and idle list are aligned
+             tables whose lines end in no blank (a last column of numbers
+             wider than its header; an idle VM with no command and no error
+             shows -); vm list's LAST DOWN is the whole reason, not cut short
   not UTF-8  an answer that echoes bytes that are not UTF-8 (a VM name given
              as raw bytes) is still valid JSON: each bad byte is U+FFFD
   failures   no manager socket, no core socket, a VM the manager does not
@@ -206,6 +207,11 @@ def main():
                    b'"nf_counters": {"3": {"big": 18446744073709551614, "small": 5}}}\n',
         "nf list": b'{"ok": true, "nfs": [{"id": 3, "vm": "fw1", "role": 1, "rx": 123456789},'
                    b' {"id": 12, "vm": null, "role": 2, "rx": 5}]}\n',
+        "idle list": b'{"ok": true, "idle": [{"name": "idle0", "state": "idle", "pid": 4242, '
+                     b'"nf_id": null, "role": null, "nf": null, "nfs_run": 0, '
+                     b'"last_error": null}, {"name": "idle1", "state": "busy", "pid": 4243, '
+                     b'"nf_id": 3, "role": 1, "nf": "/bin/netvm-bridge -r 1", "nfs_run": 1, '
+                     b'"last_error": null}], "provisioned": 1, "replaced": 0, "retired": 0}\n',
         "stats": b'{"ok": true, "stats": {"port0_rx": 123456789, "port0_tx": 7, '
                  b'"drop_no_rule": 1234567, "uptime_s": 123456789}}\n',
     })
@@ -244,7 +250,13 @@ def main():
                         (("vm", "list"), ["NAME  STATE   LAUNCHER  ROLE  NF  PID  UPTIME  "
                                           "RESTARTS  LAST DOWN",
                                           "fw1   failed  qemu         2   -    -       -  "
-                                          "       5  " + LONG_DOWN])):
+                                          "       5  " + LONG_DOWN]),
+                        (("idle", "list"), ["NAME     STATE    PID      NF     ROLE  NFS    "
+                                            "COMMAND / LAST ERROR",
+                                            "idle0    idle     4242     -      -     0      -",
+                                            "idle1    busy     4243     3      1     1      "
+                                            "/bin/netvm-bridge -r 1",
+                                            "provisioned 1, replaced 0, retired 0"])):
         r = subprocess.run([env.binary(CTL), "-s", sock] + list(words), capture_output=True,
                            text=True, timeout=30)
         lines = r.stdout.splitlines()
