@@ -233,6 +233,19 @@ def trickle(path, secs, result):
         result["closed"] = False
 
 
+def run_refused(mgr_bin, conf):
+    """Start netvm-manager on @conf from /, expecting a refusal; (exit status, stderr).
+    One that runs is stopped after 10 s as an operator would."""
+    p = subprocess.Popen([mgr_bin, "-c", conf], cwd="/", text=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=30)
+    return p.returncode, err
+
+
 def control_socket(env, chk, mgr):
     """The control socket's limits: a line of more than 2047 bytes with its line break
     is refused whole (cut short it would be another request), and a client has one
@@ -379,17 +392,11 @@ def main():
         os.chown(env.path("open"), uid, -1)
         with open(env.path("open.conf"), "w") as f:
             f.write(text.replace('state_dir = "st/v,ms"', 'state_dir = "open"'))
-        p = subprocess.Popen([mgr_bin, "-c", env.path("open.conf")], cwd="/", text=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            _, err = p.communicate(timeout=10)
-        except subprocess.TimeoutExpired:  # it runs: stopped as an operator would
-            p.send_signal(signal.SIGTERM)
-            _, err = p.communicate(timeout=30)
-        chk.ok(p.returncode == 1 and f"state directory {env.path('open')}: {why}" in err
+        rc, err = run_refused(mgr_bin, env.path("open.conf"))
+        chk.ok(rc == 1 and f"state directory {env.path('open')}: {why}" in err
                and os.listdir(env.path("open")) == [],
                f"state_dir mode {mode_:o}, uid {uid}: refused, nothing created in it",
-               f"rc {p.returncode}: {err[-600:]}")
+               f"rc {rc}: {err[-600:]}")
     os.chown(env.path("open"), 0, -1)
 
     chk.section("control socket: a file that is no socket at manager.socket is left alone")
@@ -398,23 +405,17 @@ def main():
     with open(env.path("notsock.conf"), "w") as f:
         f.write(text.replace('socket = "manager.sock"', 'socket = "notsock"')
                 .replace('state_dir = "st/v,ms"', 'state_dir = "st-notsock"'))
-    p = subprocess.Popen([mgr_bin, "-c", env.path("notsock.conf")], cwd="/", text=True,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _, err = p.communicate(timeout=10)
-    except subprocess.TimeoutExpired:  # it runs: stopped as an operator would
-        p.send_signal(signal.SIGTERM)
-        _, err = p.communicate(timeout=30)
+    rc, err = run_refused(mgr_bin, env.path("notsock.conf"))
     try:
         with open(env.path("notsock")) as f:
             kept = f.read()
     except OSError as exc:  # deleted, or replaced by the manager's socket
         kept = repr(exc)
-    chk.ok(p.returncode == 1 and f"{env.path('notsock')} exists and is no socket "
+    chk.ok(rc == 1 and f"{env.path('notsock')} exists and is no socket "
            "(a regular file): remove it, or give another manager.socket" in err
            and kept == "keep me\n" and not os.path.exists(env.path("st-notsock")),
            "manager.socket naming a regular file: refused before anything, the file kept",
-           f"rc {p.returncode}, file {kept!r}: {err[-600:]}")
+           f"rc {rc}, file {kept!r}: {err[-600:]}")
 
     chk.section("start: each VM's QEMU is the stand-in, the manager's cwd /")
     mgr = Manager(env, conf, env.path("st/v,ms"), env.path("manager.sock"))
