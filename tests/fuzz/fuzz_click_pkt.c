@@ -20,6 +20,8 @@
  * back exactly once (none leaked, none finished twice) by the time the
  * router is freed; every packet leaving the graph has its window inside
  * its buffer and an action a NetVM descriptor can carry.
+ *
+ * FUZZ_VERBOSE set in the environment: a configuration's errors on stderr.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -96,6 +98,8 @@ struct plat {
 	uint64_t now;
 };
 
+/* Make @p, allocated with @size bytes of buffer after it, a packet of @len
+ * bytes @headroom bytes into that buffer. */
 static void
 own(struct ck_pkt *p, size_t size, uint32_t headroom, uint32_t len)
 {
@@ -216,7 +220,7 @@ frame(struct plat *pl, const uint8_t *data, uint32_t len, unsigned int port)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct plat pl = { .now = 1000000000ull * 1000000000ull };
+	struct plat pl = { .now = 1000000000ull * 1000000000ull }; /* 10^9 s, as --simtime */
 	struct ck_platform plat = {
 		.name = "fuzz", .ctx = &pl, .alloc = pl_alloc, .finish = pl_finish,
 		.port = pl_port, .now = pl_now,
@@ -232,7 +236,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	devnull = fopen("/dev/null", "w");
 	FUZZ_CHECK(devnull != NULL, "cannot open /dev/null");
-	r = ck_router_new(graphs[data[0] % nb_graphs], &plat, getenv("FUZZ_VERBOSE") ? stderr : devnull);
+	r = ck_router_new(graphs[data[0] % nb_graphs], &plat,
+			  getenv("FUZZ_VERBOSE") != NULL ? stderr : devnull);
 	FUZZ_CHECK(r != NULL, "configuration %u refused", data[0] % nb_graphs);
 	ck_router_set_chatter(r, devnull);
 	ck_router_set_output(r, devnull);
