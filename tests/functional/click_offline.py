@@ -2212,7 +2212,8 @@ def todump(env, chk):
     # and one over 65535 bytes are said, as Click's, not passed over in silence
     hdr = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
     frame = bytes(range(60))
-    rec = struct.pack("<IIII", 1, 0, 64, 60) + frame + b"XXXX"
+    past = bytes([0xee] * 4)  # captured beyond the record's length: never packet data
+    rec = struct.pack("<IIII", 1, 0, 64, 60) + frame + past
     bad = env.path("bad.pcap")
     conf = f"FromDump({bad}) -> Print(p, MAXLENGTH 64) -> c :: Counter -> Discard"
     for tail, want, what in (

@@ -23,7 +23,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from nvtest import check  # noqa: E402
 from nvtest import env as nvenv  # noqa: E402
 
-STUB_SETUP = """#!/bin/sh
+# scripts/setup.sh in the scratch trees: it marks that a script reached its
+# set-up and ends there, so a refusal that comes too late is seen (and no
+# package is installed)
+SETUP_STANDIN = """#!/bin/sh
 echo ran > "$(dirname "$0")/../setup-ran"
 echo "setup stand-in: the script went on to its set-up" >&2
 exit 3
@@ -39,7 +42,7 @@ def scratch_tree(env, name, scripts):
                     os.path.join(tree, "scripts", script))
     setup = os.path.join(tree, "scripts", "setup.sh")
     with open(setup, "w") as f:
-        f.write(STUB_SETUP)
+        f.write(SETUP_STANDIN)
     os.chmod(setup, 0o755)
     return tree
 
