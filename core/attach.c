@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -260,6 +261,37 @@ role_instances(const struct core *c, uint16_t role)
 	return n;
 }
 
+static void nf_sock_event(struct core *c, int epfd, unsigned int slot);
+
+/*
+ * Take the news of every NF socket that has some (closed, or sent its
+ * detach) now, not when the event loop comes to it. A peer that closes and
+ * attaches again at once can be read before its own close: a burst of
+ * accepts reads every hello waiting, and the loop sees the closes after.
+ * Called on each hello, so that the limits count only the NFs still there,
+ * a restarted NF is never refused for its own predecessor, and a manager
+ * that closed and came back at once finds its lease orphaned, to adopt.
+ * One poll() of at most CORE_MAX_NFS sockets.
+ */
+static void
+reap_gone(struct core *c, int epfd)
+{
+	struct pollfd p[CORE_MAX_NFS];
+	unsigned int slot[CORE_MAX_NFS], i, n = 0;
+
+	for (i = 0; i < CORE_MAX_NFS; i++) {
+		if (c->nfs[i] == NULL || c->nfs[i]->sock < 0)
+			continue;
+		p[n] = (struct pollfd){ .fd = c->nfs[i]->sock, .events = POLLIN | POLLRDHUP };
+		slot[n++] = i;
+	}
+	if (n == 0 || poll(p, n, 0) <= 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (p[i].revents != 0 && c->nfs[slot[i]] != NULL)
+			nf_sock_event(c, epfd, slot[i]);
+}
+
 /* A whole hello came on @fd: make the NF and send it its regions, or give
  * an orphaned lease to a new manager, or refuse. */
 static void
@@ -277,6 +309,7 @@ attach_one(struct core *c, int epfd, int fd, const int64_t *hello)
 		refuse(c, fd, EPROTO);
 		return;
 	}
+	reap_gone(c, epfd);
 	if (r == 0 && h.kind == NVM_HELLO_ADOPT) {
 		adopt_one(c, epfd, fd, h.nf_id, h.token);
 		return;

@@ -5,6 +5,7 @@ work directory, and is killed (SIGKILL to the group) by the cleanup stack if
 the test ends before stopping it. Every wait has a deadline.
 """
 
+import contextlib
 import os
 import re
 import signal
@@ -72,6 +73,39 @@ class Proc:
                 os.kill(self.popen.pid, sig)
             except ProcessLookupError:
                 pass
+
+    @contextlib.contextmanager
+    def paused(self, timeout=10.0):
+        """Stop the process (SIGSTOP) for the with-block, continue it after.
+
+        The block runs once every thread is stopped; True is given to it, or
+        False when they were not all stopped within @timeout (the process
+        may have run meanwhile). The process continues whatever the block does."""
+        self.send_signal(signal.SIGSTOP)
+        try:
+            yield self._all_stopped(timeout)
+        finally:
+            self.send_signal(signal.SIGCONT)
+
+    def _all_stopped(self, timeout):
+        """True once every thread of the process is stopped (state T), within @timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            states = []
+            try:
+                tids = os.listdir(f"/proc/{self.pid}/task")
+            except OSError:
+                return False  # gone
+            for tid in tids:
+                try:
+                    with open(f"/proc/{self.pid}/task/{tid}/stat") as f:
+                        states.append(f.read().rsplit(")", 1)[1].split()[0])
+                except OSError:
+                    pass  # a thread that ended meanwhile
+            if states and all(st in "tT" for st in states):
+                return True
+            time.sleep(0.01)
+        return False
 
     def stop(self, sig=signal.SIGINT, timeout=15.0):
         """Send @sig, wait up to @timeout; a hung process is killed. Exit status or None."""

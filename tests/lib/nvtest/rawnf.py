@@ -153,11 +153,12 @@ class RawNf:
     """One attached instance; rings of queue 0 as .rx, .tx, .alloc."""
 
     def __init__(self, sock_path, role, nb_queues=1, timeout=5.0, magic=HELLO_MAGIC,
-                 version=ABI_VERSION, hello=None):
+                 version=ABI_VERSION, hello=None, sent=None):
         """Attach as role @role. Raises AttachError (or OSError) and leaves nothing open.
 
         @magic and @version may be changed to send a bad hello; @hello, a list
-        of int64, replaces the whole hello (a lease's or an adoption's)."""
+        of int64, replaces the whole hello (a lease's or an adoption's). @sent,
+        a threading.Event, is set once the hello is sent (the answer not yet read)."""
         self.magic = magic
         self.version = version
         self.hello = hello
@@ -172,6 +173,7 @@ class RawNf:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
                              struct.pack("ll", int(timeout), int(timeout % 1 * 1e6)))
         self.timeout = timeout
+        self.sent = sent
         try:
             self._attach(sock_path, role, nb_queues)
         except Exception:
@@ -183,6 +185,8 @@ class RawNf:
         self.sock.settimeout(self.timeout)
         hello = self.hello or [self.magic, self.version, role, nb_queues]
         self.sock.sendall(struct.pack(f"<{len(hello)}q", *hello))
+        if self.sent is not None:
+            self.sent.set()
         self.proto_version, _ = self._msg()
         if self.proto_version == MSG_ERROR:
             err, _ = self._msg()
