@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "fw.h"
+#include "nl_text.h"
 
 #define FW_MAX_OUTPUT 255u
 
@@ -784,7 +785,7 @@ rules_read(FILE *f, const char *name, unsigned int nb_ports, char *err, size_t e
 	char *line = NULL;
 	size_t cap = 0;
 	char *saved, scratch[64];
-	ssize_t n;
+	ssize_t n = 0;
 	uint32_t i, bad_line = 0;
 	int e = EINVAL;
 
@@ -803,7 +804,7 @@ rules_read(FILE *f, const char *name, unsigned int nb_ports, char *err, size_t e
 	rs->nb_ports = nb_ports ? (nb_ports < FW_MAX_PORTS ? nb_ports : FW_MAX_PORTS) : 1;
 	rs->allow.kind = FW_ACT_PAIR;
 	errno = 0;
-	while (f != NULL && (n = getline(&line, &cap, f)) >= 0) {
+	while (f != NULL && (n = nl_read_line(f, &line, &cap, NL_LINE_MAX)) > 0) {
 		P->line++;
 		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
@@ -828,8 +829,18 @@ rules_read(FILE *f, const char *name, unsigned int nb_ports, char *err, size_t e
 	}
 	P->err = err;
 	P->errlen = errlen;
+	if (bad_line == 0 && n < 0) {
+		/* the read stops there: what came before it is checked below */
+		e = (int)-n;
+		bad_line = P->line + 1;
+		if (e == EMSGSIZE)
+			snprintf(err, errlen, "%s:%u: line longer than %u bytes (is this a text file?)",
+				 name, bad_line, NL_LINE_MAX);
+		else
+			snprintf(err, errlen, "%s: %s", name, strerror(e));
+	}
 	if (bad_line == 0 && f != NULL && ferror(f)) {
-		e = errno ? errno : EIO; /* getline()'s: EISDIR for a directory */
+		e = errno ? errno : EIO; /* the read's: EISDIR for a directory */
 		snprintf(err, errlen, "%s: %s", name, strerror(e));
 		goto fail;
 	}

@@ -15,6 +15,7 @@
 
 #include "netvm_abi.h"
 #include "nl_routes.h"
+#include "nl_text.h"
 
 #define MAX_FIELDS 8  /* more than any line has, so the first extra one is kept */
 #define FIELD_MAX 64  /* no valid field is longer (an IPv6 prefix: 43 + /128) */
@@ -408,7 +409,7 @@ read_lines(struct loader *ld, FILE *f, bool flows)
 	int64_t nh;
 	int rc = 0;
 
-	while ((got = getline(&buf, &cap, f)) >= 0) {
+	while ((got = nl_read_line(f, &buf, &cap, NL_LINE_MAX)) > 0) {
 		lineno++;
 		if (memchr(buf, '\0', (size_t)got) != NULL) {
 			/* the parser would stop there and take the start of the line alone */
@@ -440,7 +441,12 @@ read_lines(struct loader *ld, FILE *f, bool flows)
 			break;
 		}
 	}
-	if (rc >= 0 && ferror(f)) { /* getline() said why: EISDIR for a directory, EIO... */
+	if (rc >= 0 && got == -EMSGSIZE) {
+		rc = invalid(ld->err, ld->errlen, "%s:%u: line longer than %u bytes (a route or "
+			     "flow file is text)", ld->name, lineno + 1, NL_LINE_MAX);
+	} else if (rc >= 0 && got < 0) {
+		rc = fail((int)got, ld->err, ld->errlen, "%s: %s", ld->name, strerror((int)-got));
+	} else if (rc >= 0 && ferror(f)) { /* the read said why: EISDIR for a directory, EIO... */
 		rc = errno > 0 ? -errno : -EIO;
 		fail(rc, ld->err, ld->errlen, "%s: %s", ld->name, strerror(-rc));
 	}

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "fw.h"
+#include "nl_text.h"
 
 /* Load @text as the file "t.rules" for a core with two ports; NULL on error (in @err). */
 static struct fw_ruleset *
@@ -351,6 +352,56 @@ test_unreadable(void **state)
 	assert_string_equal(err, want);
 }
 
+/* @head, then a comment line of @len bytes, then @tail, in @buf. */
+static const char *
+with_comment(char *buf, const char *head, size_t len, const char *tail)
+{
+	size_t h = strlen(head);
+
+	strcpy(buf, head);
+	buf[h] = '#';
+	memset(buf + h + 1, 'x', len - 1);
+	strcpy(buf + h + len, tail);
+	return buf;
+}
+
+/*
+ * A line may be NL_LINE_MAX bytes long, not one more: a file with no line
+ * end at all (/dev/zero) is refused at once, not read into memory whole.
+ */
+static void
+test_long_line(void **state)
+{
+	char *text = malloc(NL_LINE_MAX + 64), err[512] = "", want[160];
+	struct fw_ruleset *rs;
+
+	(void)state;
+	assert_non_null(text);
+	rs = loads(with_comment(text, "", NL_LINE_MAX, "\nallow tcp\n"));
+	assert_int_equal(rs->nb_rules, 1);
+	assert_int_equal(rs->rules[0].line, 2);
+	fw_rules_free(rs);
+	snprintf(want, sizeof(want), "t.rules:1: line longer than %u bytes (is this a text file?)",
+		 NL_LINE_MAX);
+	assert_null(load(with_comment(text, "", NL_LINE_MAX + 1, "\nallow tcp\n"), err,
+			 sizeof(err)));
+	assert_string_equal(err, want);
+	/* the same on line 2, after a good line, with no line end */
+	snprintf(want, sizeof(want), "t.rules:2: line longer than %u bytes (is this a text file?)",
+		 NL_LINE_MAX);
+	assert_null(load(with_comment(text, "deny udp\n", NL_LINE_MAX + 1, ""), err, sizeof(err)));
+	assert_string_equal(err, want);
+	/* an earlier line's error is the one reported */
+	assert_null(load(with_comment(text, "deny udx\n", NL_LINE_MAX + 1, ""), err, sizeof(err)));
+	assert_string_equal(err, "t.rules:1:6: rule 1: unknown name 'udx'");
+	free(text);
+	rs = fw_rules_load("/dev/zero", 2, err, sizeof(err));
+	assert_null(rs);
+	snprintf(want, sizeof(want), "/dev/zero:1: line longer than %u bytes (is this a text "
+		 "file?)", NL_LINE_MAX);
+	assert_string_equal(err, want);
+}
+
 int
 main(void)
 {
@@ -365,6 +416,7 @@ main(void)
 		cmocka_unit_test(test_show_text),
 		cmocka_unit_test(test_line_ends),
 		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_long_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

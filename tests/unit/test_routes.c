@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "nl_routes.h"
+#include "nl_text.h"
 
 #define IP(a, b, c, d) \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -231,6 +232,44 @@ test_file_nul_byte(void **st)
 	fclose(f);
 	assert_null(rt);
 	assert_string_equal(err, "f.txt:2: NUL byte in the line (a route or flow file is text)");
+}
+
+/*
+ * A line may be NL_LINE_MAX bytes long, not one more: a file with no line
+ * end at all (/dev/zero) is refused at once, not read into memory whole.
+ */
+static void
+test_file_long_line(void **st)
+{
+	char *text = malloc(NL_LINE_MAX + 64), err[160], want[160];
+	struct nl_routes *rt;
+
+	(void)st;
+	assert_non_null(text);
+	strcpy(text, "10.0.0.0/8 1\n#");
+	memset(text + 14, 'x', NL_LINE_MAX - 1);
+	strcpy(text + 13 + NL_LINE_MAX, "\n10.1.0.0/16 2\n");
+	rt = read_text(text, "r.txt", 0, err, sizeof(err));
+	assert_non_null(rt);
+	assert_int_equal(rt->nb_entries, 2);
+	nl_routes_free(rt);
+	/* one byte more on line 2 */
+	memmove(text + 14, text + 13, NL_LINE_MAX + 16);
+	errno = 0;
+	assert_null(read_text(text, "r.txt", 0, err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
+	snprintf(want, sizeof(want), "r.txt:2: line longer than %u bytes (a route or flow file "
+		 "is text)", NL_LINE_MAX);
+	assert_string_equal(err, want);
+	assert_null(read_text(text, "f.txt", 1, err, sizeof(err)));
+	assert_string_equal(err, "f.txt:1: missing fields " FLOW_WANT);
+	free(text);
+	assert_null(nl_routes_load_lpm("/dev/zero", err, sizeof(err)));
+	snprintf(want, sizeof(want), "/dev/zero:1: line longer than %u bytes (a route or flow "
+		 "file is text)", NL_LINE_MAX);
+	assert_string_equal(err, want);
+	assert_null(nl_routes_load_flows("/dev/zero", err, sizeof(err)));
+	assert_string_equal(err, want);
 }
 
 /* Every bad line, put at line 2, 5 and 9 of a file, is reported at that line. */
@@ -602,6 +641,7 @@ main(void)
 		cmocka_unit_test(test_file_error_names_line),
 		cmocka_unit_test(test_file_each_bad_line),
 		cmocka_unit_test(test_file_nul_byte),
+		cmocka_unit_test(test_file_long_line),
 		cmocka_unit_test(test_load_lpm),
 		cmocka_unit_test(test_ipv6_routes),
 		cmocka_unit_test(test_load_many_long_prefixes),
