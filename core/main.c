@@ -143,15 +143,16 @@ parse_args(struct core *c, int argc, char **argv)
 			single = true;
 			break;
 		case 'S':
+			/* decimal digits only: strtol() would take a blank or a sign */
 			stats = strtol(optarg, &end, 10);
-			if (end == optarg || *end != '\0' || stats < 0 || stats > 86400) {
+			if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || stats > 86400) {
 				fprintf(stderr, "--stats: '%s' is not 0..86400\n", optarg);
 				return -EINVAL;
 			}
 			break;
 		case 'W':
 			wait = strtol(optarg, &end, 10);
-			if (end == optarg || *end != '\0' || wait < 0 || wait > CORE_MAX_NFS) {
+			if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || wait > CORE_MAX_NFS) {
 				fprintf(stderr, "--wait-nfs: '%s' is not 0..%u\n", optarg, CORE_MAX_NFS);
 				return -EINVAL;
 			}

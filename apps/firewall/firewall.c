@@ -414,8 +414,8 @@ fw_init(struct nl_ctx *ctx, int argc, char **argv, void **state)
 		} else if (c == 'c') {
 			errno = 0;
 			conns = strtoul(optarg, &end, 10);
-			if (errno || *end != '\0' || optarg[0] == '-' || conns < NL_CT_BUCKET_WAYS ||
-			    conns > NL_CT_MAX_CAPACITY) {
+			if (errno || *end != '\0' || optarg[0] < '0' || optarg[0] > '9' ||
+			    conns < NL_CT_BUCKET_WAYS || conns > NL_CT_MAX_CAPACITY) {
 				fprintf(stderr, "%s: --conns '%s': a number of connections %u..%u\n",
 					prog, optarg, NL_CT_BUCKET_WAYS, NL_CT_MAX_CAPACITY);
 				return -EINVAL;

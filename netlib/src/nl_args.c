@@ -42,8 +42,8 @@ parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out
 	char *end;
 	unsigned long v;
 
-	if (s == NULL || *s == '\0' || *s == '-')
-		return -EINVAL;
+	if (s == NULL || *s < '0' || *s > '9')
+		return -EINVAL; /* strtoul() would take a blank, a sign */
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < lo || v > hi)

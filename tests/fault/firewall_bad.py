@@ -130,9 +130,23 @@ def garbage(env, chk, rig):
         chk.ok(re.search(r"random\.rules:\d+", nf.stderr()) is not None,
                f"seed {seed}: the message names the file and a line", nf.tail(3))
 
+    # a file with no line end is refused at its first line, not read into
+    # memory whole (the firewall would grow its line without bound)
+    nf, err = start_fw(env, rig, "/dev/zero")
+    rc = nf.wait(30)
+    chk.eq(rc, 2, "--rules /dev/zero: the firewall refuses to start (exit 2)")
+    chk.ok("/dev/zero:1: line longer than 65536 bytes" in nf.stderr(),
+           "... saying the first line is too long", nf.tail(3))
+
     chk.section("bad files by SIGHUP")
     good = env.path("good.rules")
     write(good, GOOD)
+    for value in ("+4096", " 4096"):
+        # decimal digits only: strtoul() takes a sign or a blank
+        nf, err = start_fw(env, rig, good, ["--conns", value])
+        rc = nf.wait(30)
+        chk.eq(rc, 2, f"--conns '{value}': the firewall refuses to start (exit 2)")
+        chk.ok(f"--conns '{value}'" in nf.stderr(), "... naming the value", nf.tail(3))
     nf, err = start_fw(env, rig, good)
     if not chk.ok(err is None, "firewall starts with good rules", err or ""):
         return
