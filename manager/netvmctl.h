@@ -26,6 +26,20 @@ int ctl_show_stats(struct json_object *reply, FILE *f);
  * value, in the NF's order) to @f. Returns 0 or -EPROTO. */
 int ctl_show_nf_counters(struct json_object *reply, FILE *f);
 
+/* A column of ctl_show_table(): the member @key of each object (@alt when
+ * @key is absent or null; @none when both are: NULL prints "-"), headed @hdr,
+ * right-aligned when @num. */
+struct ctl_col {
+	const char *key, *alt, *hdr, *none;
+	bool num;
+};
+
+/* Print JSON array @a, one row per object, with columns @cols, as every
+ * table of netvmctl (docs/manager.md §7), each line after @indent. Returns
+ * 0, -EPROTO when @a is no array, or -ENOMEM. */
+int ctl_show_table(struct json_object *a, const struct ctl_col *cols, size_t ncols,
+		   const char *indent, FILE *f);
+
 /* netvmctl_metrics.c: print a "metrics" answer in the Prometheus text
  * exposition format (docs/operations-basics.md). Returns 0 or -EPROTO. */
 int ctl_show_metrics(struct json_object *reply, FILE *f);

@@ -137,9 +137,17 @@ idle_times(struct json_object *reply, const char *key, int ms[4])
 int
 ctl_show_idle(const char *req, struct json_object *reply, FILE *f)
 {
+	static const struct ctl_col cols[] = {
+		{ .key = "name", .hdr = "NAME", .none = "?" },
+		{ .key = "state", .hdr = "STATE", .none = "?" },
+		{ .key = "pid", .hdr = "PID", .num = true },
+		{ .key = "nf_id", .hdr = "NF", .num = true },
+		{ .key = "role", .hdr = "ROLE", .num = true },
+		{ .key = "nfs_run", .hdr = "NFS", .none = "0", .num = true },
+		{ .key = "nf", .alt = "last_error", .hdr = "COMMAND / LAST ERROR" },
+	};
 	struct json_object *a, *t;
 	int ms[4];
-	size_t i;
 
 	if (strncmp(req, "nf stop", 7) == 0) {
 		fprintf(f, "%s\n", idle_str(reply, "message", "stopped"));
@@ -163,19 +171,9 @@ ctl_show_idle(const char *req, struct json_object *reply, FILE *f)
 			ms[3]);
 		return 0;
 	}
-	if (!json_object_object_get_ex(reply, "idle", &a) || !json_object_is_type(a, json_type_array))
+	if (!json_object_object_get_ex(reply, "idle", &a) ||
+	    ctl_show_table(a, cols, sizeof(cols) / sizeof(cols[0]), "", f) < 0)
 		return -EPROTO;
-	fprintf(f, "%-8s %-8s %-8s %-6s %-5s %-6s %s\n", "NAME", "STATE", "PID", "NF", "ROLE",
-		"NFS", "COMMAND / LAST ERROR");
-	for (i = 0; i < json_object_array_length(a); i++) {
-		struct json_object *v = json_object_array_get_idx(a, i);
-
-		fprintf(f, "%-8s %-8s %-8s %-6s %-5s %-6s %s\n", idle_str(v, "name", "?"),
-			idle_str(v, "state", "?"), idle_str(v, "pid", "-"),
-			idle_str(v, "nf_id", "-"), idle_str(v, "role", "-"),
-			idle_str(v, "nfs_run", "0"),
-			idle_str(v, "nf", idle_str(v, "last_error", "-")));
-	}
 	fprintf(f, "provisioned %s, replaced %s, retired %s\n", idle_str(reply, "provisioned", "0"),
 		idle_str(reply, "replaced", "0"), idle_str(reply, "retired", "0"));
 	if (json_object_object_get_ex(reply, "template", &t) && t != NULL)

@@ -24,8 +24,17 @@ str(struct json_object *o, const char *k)
 int
 ctl_show_scale(struct json_object *reply, FILE *f)
 {
+	static const struct ctl_col cols[] = {
+		{ .key = "name", .hdr = "INSTANCE" },
+		{ .key = "state", .hdr = "STATE" },
+		{ .key = "nf_id", .hdr = "NF", .num = true },
+		{ .key = "pid", .hdr = "PID", .num = true },
+		{ .key = "vm", .hdr = "VM" },
+		{ .key = "log", .hdr = "LOG" },
+	};
 	struct json_object *pols, *us, *log;
 	size_t i, k;
+	int r = 0;
 
 	if (!json_object_object_get_ex(reply, "policies", &pols) ||
 	    !json_object_is_type(pols, json_type_array))
@@ -33,7 +42,7 @@ ctl_show_scale(struct json_object *reply, FILE *f)
 	if (json_object_array_length(pols) == 0)
 		fprintf(f, "no scaling policy (the configuration's scale list is empty)\n");
 	for (i = 0; i < json_object_array_length(pols); i++) {
-		struct json_object *p = json_object_array_get_idx(pols, i);
+		struct json_object *p = json_object_array_get_idx(pols, i), *none = NULL;
 
 		fprintf(f, "role %s: %s, min %s max %s, running %s, mean load %s "
 			"(out above %s, in below %s), scale-outs %s, scale-ins %s, "
@@ -42,16 +51,13 @@ ctl_show_scale(struct json_object *reply, FILE *f)
 			str(p, "running"), str(p, "mean_load"), str(p, "out_above"),
 			str(p, "in_below"), str(p, "scale_outs"), str(p, "scale_ins"),
 			str(p, "start_failures"));
-		fprintf(f, "  %-16s %-9s %-6s %-8s %-8s %s\n", "INSTANCE", "STATE", "NF", "PID",
-			"VM", "LOG");
-		if (json_object_object_get_ex(p, "instances", &us))
-			for (k = 0; k < json_object_array_length(us); k++) {
-				struct json_object *u = json_object_array_get_idx(us, k);
-
-				fprintf(f, "  %-16s %-9s %-6s %-8s %-8s %s\n", str(u, "name"),
-					str(u, "state"), str(u, "nf_id"), str(u, "pid"),
-					str(u, "vm"), str(u, "log"));
-			}
+		/* a policy with no instance still shows the table's header */
+		if (!json_object_object_get_ex(p, "instances", &us) || us == NULL)
+			us = none = json_object_new_array();
+		r = ctl_show_table(us, cols, sizeof(cols) / sizeof(cols[0]), "  ", f);
+		json_object_put(none);
+		if (r < 0)
+			return r;
 		if (json_object_object_get_ex(p, "decisions", &log))
 			for (k = 0; k < json_object_array_length(log); k++)
 				fprintf(f, "  > %s\n",

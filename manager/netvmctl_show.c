@@ -27,12 +27,14 @@ struct tbl {
 	char hdr[TBL_MAX_COLS][TBL_CELL];
 	char *(*cells)[TBL_MAX_COLS]; /* [row][col]: whole, as long as they are */
 	bool num[TBL_MAX_COLS]; /* right-aligned */
+	const char *indent; /* before every line but the title */
 };
 
 static int
 tbl_init(struct tbl *t)
 {
 	memset(t, 0, sizeof(*t));
+	t->indent = "";
 	t->cells = calloc(TBL_MAX_ROWS, sizeof(*t->cells));
 	return t->cells == NULL ? -ENOMEM : 0;
 }
@@ -119,9 +121,11 @@ tbl_print(struct tbl *t, FILE *f, const char *title)
 	/* the last header is not padded: no line ends in blanks (a column of
 	 * numbers wider than its header is right-aligned below it) */
 	for (c = 0; c < t->ncols; c++)
-		fprintf(f, "%s%-*s", c ? "  " : "", c + 1 < t->ncols ? (int)w[c] : 0, t->hdr[c]);
+		fprintf(f, "%s%-*s", c ? "  " : t->indent, c + 1 < t->ncols ? (int)w[c] : 0,
+			t->hdr[c]);
 	fputc('\n', f);
 	for (r = 0; r < t->nrows; r++) {
+		fputs(t->indent, f);
 		for (c = 0; c < t->ncols; c++) {
 			int width = c + 1 < t->ncols || t->num[c] ? (int)w[c] : 0;
 
@@ -144,6 +148,39 @@ tbl_array(struct json_object *reply, const char *key)
 	if (!json_object_object_get_ex(reply, key, &a) || !json_object_is_type(a, json_type_array))
 		return NULL;
 	return a;
+}
+
+int
+ctl_show_table(struct json_object *a, const struct ctl_col *cols, size_t ncols,
+	       const char *indent, FILE *f)
+{
+	struct json_object *v;
+	struct tbl t;
+	size_t i, c;
+	int row;
+
+	if (a == NULL || !json_object_is_type(a, json_type_array))
+		return -EPROTO;
+	if (tbl_init(&t) < 0)
+		return -ENOMEM;
+	t.indent = indent;
+	for (c = 0; c < ncols; c++)
+		tbl_col(&t, cols[c].hdr, cols[c].num);
+	for (i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *o = json_object_array_get_idx(a, i);
+
+		row = tbl_row(&t);
+		for (c = 0; c < ncols; c++) {
+			if ((!json_object_object_get_ex(o, cols[c].key, &v) || v == NULL) &&
+			    (cols[c].alt == NULL || !json_object_object_get_ex(o, cols[c].alt, &v)))
+				v = NULL;
+			tbl_set(&t, row, cols[c].hdr, false,
+				v != NULL ? json_object_get_string(v) :
+				cols[c].none != NULL ? cols[c].none : "-");
+		}
+	}
+	tbl_print(&t, f, NULL);
+	return 0;
 }
 
 int

@@ -212,6 +212,14 @@ def main():
                      b'"last_error": null}, {"name": "idle1", "state": "busy", "pid": 4243, '
                      b'"nf_id": 3, "role": 1, "nf": "/bin/netvm-bridge -r 1", "nfs_run": 1, '
                      b'"last_error": null}], "provisioned": 1, "replaced": 0, "retired": 0}\n',
+        "scale list": b'{"ok": true, "policies": [{"role": 1, "method": "process", "min": 1, '
+                      b'"max": 3, "running": 2, "mean_load": 41, "out_above": 16, '
+                      b'"in_below": 2, "scale_outs": 1, "scale_ins": 0, '
+                      b'"start_failures": 0, "instances": [{"name": "r1-1", "state": '
+                      b'"running", "nf_id": 0, "pid": 4711, "vm": null, "log": '
+                      b'"/run/netvm/r1-1.log"}, {"name": "r1-2", "state": "starting", '
+                      b'"nf_id": null, "pid": 123456, "vm": null, "log": ""}], '
+                      b'"decisions": ["scale out: 1 -> 2 instances"]}]}\n',
         "stats": b'{"ok": true, "stats": {"port0_rx": 123456789, "port0_tx": 7, '
                  b'"drop_no_rule": 1234567, "uptime_s": 123456789}}\n',
     })
@@ -239,7 +247,8 @@ def main():
                f"rc={r.returncode} {r.stdout[-600:]!r} {r.stderr!r}")
 
     chk.section("tables")
-    # without --json: aligned tables; no line ends in a blank, even when the
+    # without --json: aligned tables (docs/manager.md §7: columns two blanks
+    # apart, numbers right-aligned); no line ends in a blank, even when the
     # last column is numbers wider than its header
     for words, want in ((("nf", "list"), ["NF  VM   ROLE  RX", " 3  fw1     1  123456789",
                                           "12  -       2          5"]),
@@ -251,12 +260,20 @@ def main():
                                           "RESTARTS  LAST DOWN",
                                           "fw1   failed  qemu         2   -    -       -  "
                                           "       5  " + LONG_DOWN]),
-                        (("idle", "list"), ["NAME     STATE    PID      NF     ROLE  NFS    "
+                        (("idle", "list"), ["NAME   STATE  PID   NF  ROLE  NFS  "
                                             "COMMAND / LAST ERROR",
-                                            "idle0    idle     4242     -      -     0      -",
-                                            "idle1    busy     4243     3      1     1      "
+                                            "idle0  idle   4242   -     -    0  -",
+                                            "idle1  busy   4243   3     1    1  "
                                             "/bin/netvm-bridge -r 1",
-                                            "provisioned 1, replaced 0, retired 0"])):
+                                            "provisioned 1, replaced 0, retired 0"]),
+                        (("scale", "list"), ["role 1: process, min 1 max 3, running 2, mean "
+                                             "load 41 (out above 16, in below 2), scale-outs "
+                                             "1, scale-ins 0, failed starts 0",
+                                             "  INSTANCE  STATE     NF  PID     VM  LOG",
+                                             "  r1-1      running    0    4711  -   "
+                                             "/run/netvm/r1-1.log",
+                                             "  r1-2      starting   -  123456  -   -",
+                                             "  > scale out: 1 -> 2 instances"])):
         r = subprocess.run([env.binary(CTL), "-s", sock] + list(words), capture_output=True,
                            text=True, timeout=30)
         lines = r.stdout.splitlines()
