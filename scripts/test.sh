@@ -73,6 +73,15 @@ if [[ -n $load_cpu ]] && ! taskset -c "$load_cpu" true 2>/dev/null; then
 	exit 2
 fi
 
+# every suite there is (soak is run on its own: scripts/soak.sh); a name
+# none of them has is refused now, not after the set-up. The build's own
+# list is checked again below.
+all_suites="unit functional ops netns fault vm manager migrate bench-smoke soak sanitize fuzz"
+for s in "${suites[@]}"; do
+	[[ " $all_suites " == *" $s "* ]] ||
+		{ echo "test.sh: unknown suite '$s' (suites: $all_suites)" >&2; exit 2; }
+done
+
 scripts/setup.sh
 
 [[ ${#suites[@]} -gt 0 ]] ||

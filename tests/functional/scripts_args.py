@@ -7,7 +7,8 @@ must come with exit status 2 and a message naming the value, before the
 set-up (no mark). scripts/test.sh: --repeat 0, --load=x, and --load=CPU of
 a CPU this process may not run on (the spinner would die at once and the
 suites run unloaded, said to be loaded), NETVM_FUZZ_SECONDS=abc (fuzz.sh
-would take it for a target's name, after the set-up). scripts/demo.sh: an unknown
+would take it for a target's name, after the set-up), a suite name
+misspelt (meson would run it as nothing, and pass). scripts/demo.sh: an unknown
 option, --nf without --netns, and values of its environment that would
 end it half-way, its core already running: NETVM_DEMO_SECONDS=abc or -1,
 NETVM_DEMO_IPERF_SECONDS=0, NETVM_DEMO_VM=yes. No root, no core.
@@ -74,6 +75,7 @@ def main():
             f"CPU {missing} is not one this process may run on")
     refused(chk, tree, "test.sh", ["fuzz"], "NETVM_FUZZ_SECONDS=abc: whole seconds",
             {"NETVM_FUZZ_SECONDS": "abc"})
+    refused(chk, tree, "test.sh", ["unit", "functionl"], "unknown suite 'functionl'")
 
     chk.section("scripts/demo.sh")
     tree = scratch_tree(env, "d", ["demo.sh"])
