@@ -16,7 +16,8 @@ Usage:
       to "/", is an error, exit 1, rather than a null reply)
   telemetry.py -f PREFIX --until KEY=MIN [--timeout SECONDS] COMMAND
       wait until the socket answers and reply[KEY] >= MIN (exit 1 on timeout,
-      saying the last value seen; a value that is not an integer never meets MIN)
+      saying the last value seen; a value that is not an integer never meets MIN;
+      a command the process does not have is an error at once, exit 1)
 """
 
 import argparse
@@ -68,15 +69,22 @@ class Telemetry:
         self.sock.close()
 
 
+class UnknownCommand(Exception):
+    """The process has no such command: no reply will ever have the key."""
+
+
 def wait_until(path, command, key, minimum, timeout, seen=None):
     """Poll until reply[key] >= minimum; return the reply, or None on timeout.
 
-    With @seen (a dict), seen[key] is left holding the last value read."""
+    Raises UnknownCommand as soon as the process answers that it has no
+    @command. With @seen (a dict), seen[key] is left holding the last value read."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             tel = Telemetry(path)
             try:
+                if not tel.known(command):
+                    raise UnknownCommand(command.split(",", 1)[0])
                 while time.monotonic() < deadline:
                     reply = tel.query(command)
                     if isinstance(reply, dict):
@@ -121,7 +129,11 @@ def main():
         except ValueError:
             ap.error(f"--until {args.until}: MIN is not an integer")
         seen = {}
-        reply = wait_until(path, args.command, key, minimum, args.timeout, seen)
+        try:
+            reply = wait_until(path, args.command, key, minimum, args.timeout, seen)
+        except UnknownCommand as e:
+            print(f"telemetry: {path}: no command {e} (\"/\" lists them)", file=sys.stderr)
+            return 1
         if reply is None:
             print(f"telemetry: {path}: no reply with {key} >= {minimum} "
                   f"within {args.timeout:g} s (last {key}: {json.dumps(seen.get(key))})",

@@ -20,7 +20,8 @@ JSON line per reply; --until on a counter that is there exits 0, on a
 value that is not a number (pool0_name) exits 1 at its --timeout naming
 the value (no traceback), and a MIN that is not an integer is a usage
 error (exit 2); so are -n 0, a negative -i, --timeout 0 and an empty
-KEY. A command the core does not have (/netvm/stat) exits 1 naming it,
+KEY. A command the core does not have (/netvm/stat) exits 1 naming it
+(with --until too, at once),
 where a known one with a null reply (/netvm/nf,63) prints null, exit 0.
 Run as another user (nobody), it looks for the socket where DPDK's EAL
 puts a non-root process's: XDG_RUNTIME_DIR, else /tmp, whatever TMPDIR
@@ -222,6 +223,14 @@ def main():
     chk.ok(rc == 1 and out == "" and "no command /netvm/stat" in errtxt,
            "a command the core does not have: exit 1, named, no null reply",
            f"rc={rc} {out[:200]!r} {errtxt[-300:]!r}")
+    # --until on it: at once, not at the end of its time-out (60 s here)
+    t0 = time.monotonic()
+    rc, out, errtxt = tool_run("--until", "x=1", "--timeout", "60", "/netvm/stat",
+                               timeout=90)
+    took = time.monotonic() - t0
+    chk.ok(rc == 1 and out == "" and "no command /netvm/stat" in errtxt and took < 30,
+           "--until with a command the core does not have: exit 1 at once, named",
+           f"rc={rc} after {took:.1f} s {out[:200]!r} {errtxt[-300:]!r}")
     rc, out, errtxt = tool_run("/netvm/nf,63")
     chk.ok(rc == 0 and json.loads(out or "{}").get("reply", 0) is None,
            "a known command whose reply is null (no NF 63): null, exit 0",
