@@ -73,6 +73,8 @@ CASES = [
     ("netvmctl nf start --r", {"--role"}),
     ("netvmctl nf counters ", {"3", "12"}),
     ("netvmctl nf counters 1", {"12"}),
+    ("netvmctl nf cmd ", {"3", "12"}),
+    ("netvmctl nf cmd 3 ", {"help", "stats"}),
     ("netvmctl rule ", {"list", "add", "del"}),
     ("netvmctl chain ", {"list", "set", "del"}),
     ("netvmctl role ", {"list", "name"}),
