@@ -48,6 +48,7 @@ static int
 region_map(struct core *c, struct core_pool *p, char *err, size_t errlen)
 {
 	struct statfs sfs;
+	uint64_t room;
 	int r;
 
 	if (statfs(c->cfg.hugepage_dir, &sfs) < 0 || (uint32_t)sfs.f_type != HUGETLBFS_MAGIC) {
@@ -63,9 +64,10 @@ region_map(struct core *c, struct core_pool *p, char *err, size_t errlen)
 						 p->page_size));
 	printf("pool %u: %u buffers of %u bytes in a %zu MiB region (a power of two, as a VM's "
 	       "ivshmem BAR must be)\n", p->id, p->count, p->stride, p->size >> 20);
-	if ((p->size - p->bufs_off) / p->stride > p->count + p->count / 4) {
-		/* no more than core.pool_buffers may be (docs/config.md) */
-		uint64_t room = (p->size - p->bufs_off) / p->stride;
+	room = (p->size - p->bufs_off) / p->stride;
+	if ((room - p->count) * 4 > room) {
+		/* more than a quarter of the room unused; no more than
+		 * core.pool_buffers may be (docs/config.md) */
 		uint64_t fit = RTE_MIN(room, (uint64_t)CFG_MAX_POOL_BUFFERS);
 
 		if (fit > p->count)
