@@ -899,6 +899,19 @@ fw_rules_load(const char *path, unsigned int nb_ports, char *err, size_t errlen)
 		errno = e;
 		return NULL;
 	}
+	/* An empty file is more often one being written (an editor's save,
+	 * a copy) than rules meant to drop every new connection: those say
+	 * so in a comment, as `rules load` asks of its data. */
+	e = getc(f);
+	if (e == EOF && !ferror(f)) {
+		snprintf(err, errlen, "%s: the file is empty (a file of comments alone loads no "
+			 "rules)", path);
+		fclose(f);
+		errno = ENODATA;
+		return NULL;
+	}
+	if (e != EOF)
+		ungetc(e, f);
 	rs = rules_read(f, path, nb_ports, err, errlen);
 	e = errno;
 	fclose(f);

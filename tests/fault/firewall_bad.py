@@ -132,6 +132,11 @@ def garbage(env, chk, rig):
 
     # a file with no line end is refused at its first line, not read into
     # memory whole (the firewall would grow its line without bound)
+    empty = env.path("empty.rules")
+    write(empty, b"")
+    nf, err = start_fw(env, rig, empty)
+    chk.eq(nf.wait(30), 2, "an empty rules file: the firewall refuses to start (exit 2)")
+    chk.ok("empty.rules: the file is empty" in nf.stderr(), "... saying so", nf.tail(3))
     nf, err = start_fw(env, rig, "/dev/zero")
     rc = nf.wait(30)
     chk.eq(rc, 2, "--rules /dev/zero: the firewall refuses to start (exit 2)")
@@ -166,6 +171,13 @@ def garbage(env, chk, rig):
         failed += 1
         chk.ok(reload_and_wait(nf, "SIGHUP: reload failed", failed),
                f"random file (seed {seed}) by SIGHUP: refused", nf.tail(3))
+    # an empty file (an editor's save caught half-way) would drop every new
+    # connection: refused, the rules in force stay
+    write(good, b"")
+    failed += 1
+    chk.ok(reload_and_wait(nf, "SIGHUP: reload failed", failed) and
+           "good.rules: the file is empty" in nf.stderr(),
+           "an empty file by SIGHUP: refused, saying so", nf.tail(3))
     chk.ok(nf.alive(), "the firewall runs on")
     syn = pad(Ether(src=IN_MAC, dst=OUT_MAC) / IP(src="10.0.1.2", dst="10.0.2.2")
               / TCP(sport=1234, dport=80, flags="S"))
@@ -173,7 +185,7 @@ def garbage(env, chk, rig):
     chk.eq([len(x) for x in rig.captured([0, 1])], [0, 1], "the first rules are still in force")
     rc, counters = nf.stop_counters()
     chk.eq(rc, 0, "exit 0")
-    chk.eq(counters.get("reload_failed"), len(BAD_LINES) + 5, "every bad file counted")
+    chk.eq(counters.get("reload_failed"), len(BAD_LINES) + 6, "every bad file counted")
 
 
 def many_rules(env, chk, rig):

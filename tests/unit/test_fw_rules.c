@@ -5,6 +5,7 @@
  * with several errors reports, and the port conditions. Every expected
  * message is written here from docs/firewall.md.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -402,6 +403,41 @@ test_long_line(void **state)
 	assert_string_equal(err, want);
 }
 
+/*
+ * An empty rules file (one being written, most often) is refused at start
+ * and on reload; rules that drop every new connection come from a file of
+ * comments alone.
+ */
+static void
+test_empty_file(void **state)
+{
+	char path[64], err[512] = "", want[160];
+	struct fw_ruleset *rs;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/fw_rules_empty.%ld", (long)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	errno = 0;
+	rs = fw_rules_load(path, 2, err, sizeof(err));
+	assert_null(rs);
+	assert_int_equal(errno, ENODATA);
+	snprintf(want, sizeof(want), "%s: the file is empty (a file of comments alone loads no "
+		 "rules)", path);
+	assert_string_equal(err, want);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("# drops every new connection\n", f);
+	fclose(f);
+	rs = fw_rules_load(path, 2, err, sizeof(err));
+	unlink(path);
+	assert_non_null(rs);
+	assert_int_equal(rs->nb_rules, 0);
+	fw_rules_free(rs);
+}
+
 int
 main(void)
 {
@@ -417,6 +453,7 @@ main(void)
 		cmocka_unit_test(test_line_ends),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_empty_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
