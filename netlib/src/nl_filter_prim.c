@@ -401,8 +401,13 @@ parse_brackets(struct nlf_parser *p, struct nlf_prim *pr)
 			goto syntax;
 	} else if ((sep = strchr(buf, ','))) {
 		if (nlf_parse_num(buf, (uint32_t)(sep - buf), &pos) < 0 ||
-		    nlf_parse_num(sep + 1, (uint32_t)strlen(sep + 1), &end) < 0 || end < pos)
+		    nlf_parse_num(sep + 1, (uint32_t)strlen(sep + 1), &end) < 0)
 			goto syntax;
+		if (end < pos) {
+			nlf_error(p, col, "END in '[POS,END]' is %u, before POS %u (END is the "
+				  "last byte's offset)", end, pos);
+			return -1;
+		}
 		len = end - pos + 1;
 	} else if (nlf_parse_num(buf, (uint32_t)n, &pos) < 0)
 		goto syntax;
@@ -424,7 +429,7 @@ parse_brackets(struct nlf_parser *p, struct nlf_prim *pr)
 	pr->raw_len = (uint16_t)len;
 	return 0;
 syntax:
-	nlf_error(p, col, "syntax error after '[', expected '[POS]' or '[POS:LEN]'");
+	nlf_error(p, col, "syntax error after '[', expected '[POS]', '[POS:LEN]' or '[POS,END]'");
 	return -1;
 }
 
@@ -504,6 +509,30 @@ data_word(const struct nlf_tok *t)
 		if (nlf_tok_is(t, *r))
 			return 0;
 	return 1;
+}
+
+/* After the address in @pr (a D_ADDR), "mask MASK" when it comes: the
+ * address and the mask make a net. 0, or -1 on error. */
+static int
+parse_addr_mask(struct nlf_parser *p, struct nlf_prim *pr)
+{
+	const struct nlf_tok *m;
+
+	if (!at(p, 0, "mask"))
+		return 0;
+	if (p->pos + 1 >= p->ntok) {
+		nlf_error(p, nlf_cur_col(p), "missing the mask after 'mask'");
+		return -1;
+	}
+	m = &p->tok[p->pos + 1];
+	if (parse_addr(m->s, m->len, &pr->dmask) < 0) {
+		nlf_error(p, m->col, "bad address mask '%.*s'", (int)m->len, m->s);
+		return -1;
+	}
+	pr->val &= pr->dmask;
+	pr->data = D_NET;
+	p->pos += 2;
+	return 0;
 }
 
 /* Which name tables a word may come from, given the type and protocol. */
@@ -608,7 +637,13 @@ parse_name(struct nlf_parser *p, struct nlf_prim *pr, const struct nlf_tok *t)
 	     p->opts->resolve(p->opts->resolve_ctx, name, &pr->val, &pr->dmask) == 0)) {
 		pr->data = pr->dmask == 0xffffffffu ? D_ADDR : D_NET;
 		pr->val &= pr->dmask;
-		rc = 0;
+		if (pr->data == D_ADDR)
+			rc = parse_addr_mask(p, pr); /* a name for an address: NAME mask M */
+		else if (at(p, 0, "mask"))
+			nlf_error(p, nlf_cur_col(p), "'%s' is a net (/%d): 'mask' goes after an "
+				  "address only", name, __builtin_popcount(pr->dmask));
+		else
+			rc = 0;
 		goto out;
 	}
 	if (t->len > 1 && t->s[0] == '0' && strspn(t->s, "0123456789") >= t->len)
@@ -647,18 +682,7 @@ parse_data(struct nlf_parser *p, struct nlf_prim *pr)
 	if (parse_addr(t->s, t->len, &pr->val) == 0) {
 		pr->data = D_ADDR;
 		pr->dmask = 0xffffffffu;
-		if (at(p, 0, "mask") && p->pos + 1 < p->ntok) {
-			const struct nlf_tok *m = &p->tok[p->pos + 1];
-
-			if (parse_addr(m->s, m->len, &pr->dmask) < 0) {
-				nlf_error(p, m->col, "bad address mask '%.*s'", (int)m->len, m->s);
-				return -1;
-			}
-			pr->val &= pr->dmask;
-			pr->data = D_NET;
-			p->pos += 2;
-		}
-		return 0;
+		return parse_addr_mask(p, pr);
 	}
 	if ((rc = parse_prefix(t->s, t->len, &pr->val, &pr->dmask)) != -1) {
 		if (rc == -2) {

@@ -217,7 +217,12 @@ test_errors(void **state)
 	expect_error("ip[0:0] 1", "LEN in '[POS:LEN]' is 0");
 	expect_error("ip[65521] 1", "column 3: POS in '[POS:LEN]' is 65521, at most 65520");
 	expect_error("tcp opt = syn", "column 9: relation not allowed with 'tcp opt'");
-	expect_error("ip[x] 1", "syntax error after '['");
+	expect_error("ip[x] 1", "syntax error after '[', expected '[POS]', '[POS:LEN]' or "
+		     "'[POS,END]'");
+	expect_error("ip[9,8] 6", "column 3: END in '[POS,END]' is 8, before POS 9 (END is the "
+		     "last byte's offset)");
+	expect_error("src net 10.0.0.0 mask", "column 18: missing the mask after 'mask'");
+	expect_error("src net 10.0.0.0 mask 255.x", "column 23: bad address mask '255.x'");
 	expect_error("ip[4 1", "missing ']'");
 	expect_error("(tcp", "column 5: missing ')'");
 	expect_error("tcp and", "missing test after 'and'");
@@ -1459,6 +1464,8 @@ test_names_hook(void **state)
 		"drop all",
 	};
 	const char *bad[] = { "allow src NOWHERE" }, *badport[] = { "allow port INSIDE" };
+	const char *masked[] = { "allow src net GATEWAY mask 255.255.255.0" };
+	const char *netmask[] = { "allow src net INSIDE mask 255.255.0.0" };
 	struct nl_filter *f;
 	struct pkt p;
 	char err[256];
@@ -1486,6 +1493,19 @@ test_names_hook(void **state)
 	assert_string_equal(err, "rule 0, column 11: unknown name 'NOWHERE'");
 	assert_null(nl_filter_compile_ipfilter(badport, 1, &o, err, sizeof(err)));
 	assert_string_equal(err, "rule 0, column 12: unknown port 'INSIDE'");
+	/* NAME mask MASK, as ADDR mask MASK, when the name is an address */
+	f = nl_filter_compile_ipfilter(masked, 1, &o, err, sizeof(err));
+	if (!f)
+		fail_msg("%s", err);
+	p = tcp4(IP(198, 51, 100, 99), IP(192, 0, 2, 25), 2000, 25, TCPF_SYN);
+	assert_int_equal(run(f, &p), 0);
+	p = tcp4(IP(198, 51, 101, 10), IP(192, 0, 2, 25), 2000, 25, TCPF_SYN);
+	assert_int_equal(run(f, &p), -1);
+	nl_filter_free(f);
+	/* a name for a net has its mask already */
+	assert_null(nl_filter_compile_ipfilter(netmask, 1, &o, err, sizeof(err)));
+	assert_string_equal(err, "rule 0, column 22: 'INSIDE' is a net (/24): 'mask' goes after "
+			    "an address only");
 }
 
 /* A defined name that is also a port name: the address after host, the
