@@ -466,7 +466,7 @@ ck_parse_prefix(const struct ck_router *r, const char *s, uint32_t *ip, uint32_t
 		if (l > 6 && l < sizeof(name) && strcmp(s + l - 6, ":ipnet") == 0) {
 			memcpy(name, s, l - 6);
 			name[l - 6] = 0;
-			if (r && ck_addr_lookup(r, name, 'i', (uint8_t *)ip, mask) == 0)
+			if (r && ck_addr_lookup(r, name, 'p', (uint8_t *)ip, mask) == 0)
 				return 0;
 			return -EINVAL;
 		}

@@ -348,6 +348,9 @@ void ck_signal_rearm(struct ck_element *e);
  * router's error stream. Returns -EINVAL, for "return ck_error(...)". */
 int ck_error(const struct ck_element *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same with "warning: " before MESSAGE; the configuration goes on. */
+void ck_warning(const struct ck_element *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Bind @e (FromDevice) as the reader of device port @port. Returns 0,
  * -EINVAL (port out of range) or -EEXIST (another element reads it). */
@@ -356,8 +359,20 @@ int ck_router_bind_rx(struct ck_router *r, unsigned int port, struct ck_element 
 /* The element named @name, or NULL. */
 struct ck_element *ck_router_find(const struct ck_router *r, const char *name);
 
-/* Register an AddressInfo name: kind 'i' IPv4 (ip, mask), 'e' Ethernet.
- * Returns 0 or -ENOMEM. */
+/* What a name given again says of its earlier values, as Click's AddressInfo
+ * warns (the later value replaces the earlier one of its kind). */
+enum ck_addr_conflict {
+	CK_ADDR_SAME = 0,     /* new, or as before */
+	CK_ADDR_IPS,          /* "IP addresses conflict" */
+	CK_ADDR_PREFIXES,     /* "IP address prefixes conflict" */
+	CK_ADDR_IP_PREFIX,    /* "IP address and IP address prefix conflict" */
+	CK_ADDR_ETHERS,       /* "Ethernet addresses conflict" */
+};
+
+/* Register an AddressInfo name: kind 'i' IPv4 (ip, mask: an address when
+ * /32, else a prefix), 'e' Ethernet. A name keeps one address, one prefix
+ * and one Ethernet address: a later one replaces the earlier. Returns an
+ * enum ck_addr_conflict, or -ENOMEM. */
 int ck_addr_define(struct ck_router *r, const char *name, char kind, const uint8_t *val,
 		   uint32_t mask);
 /* Look a name up: 0, or -ENOENT. Kind 'p' is an IPv4 name's prefix entry

@@ -82,6 +82,21 @@ ck_error(const struct ck_element *e, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* Write a configuration warning for @e (the configuration goes on). */
+void
+ck_warning(const struct ck_element *e, const char *fmt, ...)
+{
+	FILE *f = ck_errf(e->r);
+	va_list ap;
+
+	fprintf(f, "%s: While configuring '%s :: %s': warning: ", e->landmark, e->name,
+		e->cls->name);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+}
+
 /* Return the error stream. */
 FILE *
 ck_errf(const struct ck_router *r)
@@ -589,8 +604,43 @@ int
 ck_addr_define(struct ck_router *r, const char *name, char kind, const uint8_t *val,
 	       uint32_t mask)
 {
-	struct ck_addr *a = realloc(r->addrs, (r->naddrs + 1) * sizeof(*a));
+	const bool host = kind == 'i' && mask == 0xffffffffu;
+	int conflict = CK_ADDR_SAME;
+	struct ck_addr *a, *same = NULL;
+	uint32_t v4 = 0;
 
+	if (kind == 'i')
+		memcpy(&v4, val, 4);
+	for (uint32_t i = 0; i < r->naddrs; i++) {
+		uint32_t old;
+
+		a = &r->addrs[i];
+		if (a->kind != kind || strcmp(a->name, name) != 0)
+			continue;
+		if (kind == 'e') {
+			same = a;
+			conflict = memcmp(a->val, val, 6) != 0 ? CK_ADDR_ETHERS : conflict;
+			continue;
+		}
+		memcpy(&old, a->val, 4);
+		if ((a->mask == 0xffffffffu) == host)
+			same = a;
+		if (host && a->mask == 0xffffffffu && old != v4)
+			conflict = CK_ADDR_IPS;
+		else if (host && conflict == CK_ADDR_SAME && (v4 & a->mask) != (old & a->mask))
+			conflict = CK_ADDR_IP_PREFIX; /* the address is outside the prefix */
+		else if (!host && (v4 & mask) != (old & mask))
+			conflict = CK_ADDR_IP_PREFIX;
+		else if (!host && a->mask != 0xffffffffu && a->mask != mask &&
+			 conflict == CK_ADDR_SAME)
+			conflict = CK_ADDR_PREFIXES;
+	}
+	if (same) {
+		memcpy(same->val, val, kind == 'e' ? 6 : 4);
+		same->mask = mask;
+		return conflict;
+	}
+	a = realloc(r->addrs, (r->naddrs + 1) * sizeof(*a));
 	if (!a)
 		return -ENOMEM;
 	r->addrs = a;
@@ -603,7 +653,7 @@ ck_addr_define(struct ck_router *r, const char *name, char kind, const uint8_t *
 	memcpy(a->val, val, kind == 'e' ? 6 : 4);
 	a->mask = mask;
 	r->naddrs++;
-	return 0;
+	return conflict;
 }
 
 /* Look up an address name. Returns 0 or -ENOENT. */
@@ -611,6 +661,8 @@ int
 ck_addr_lookup(const struct ck_router *r, const char *name, char kind, uint8_t *val,
 	       uint32_t *mask)
 {
+	const bool addr = kind == 'i';
+
 	/* 'p': the name's prefix (an IPv4 entry not /32) when it has one */
 	for (uint32_t i = 0; kind == 'p' && i < r->naddrs; i++) {
 		const struct ck_addr *a = &r->addrs[i];
@@ -623,10 +675,24 @@ ck_addr_lookup(const struct ck_router *r, const char *name, char kind, uint8_t *
 	}
 	if (kind == 'p')
 		kind = 'i';
-	for (uint32_t i = 0; i < r->naddrs; i++) {
+	/* 'i': the name's address, as Click's: the one given, else a prefix's
+	 * when it has host bits (1.2.3.4/20); a bare network (10.0.0.0/8) is
+	 * no address */
+	for (uint32_t i = 0; kind == 'i' && i < r->naddrs; i++) {
 		const struct ck_addr *a = &r->addrs[i];
 
-		if (a->kind == kind && strcmp(a->name, name) == 0) {
+		if (a->kind == 'i' && a->mask == 0xffffffffu && strcmp(a->name, name) == 0) {
+			memcpy(val, a->val, 4);
+			*mask = a->mask;
+			return 0;
+		}
+	}
+	for (uint32_t i = 0; i < r->naddrs; i++) {
+		const struct ck_addr *a = &r->addrs[i];
+		uint32_t v;
+
+		memcpy(&v, a->val, 4);
+		if (a->kind == kind && strcmp(a->name, name) == 0 && (!addr || (v & ~a->mask) != 0)) {
 			memcpy(val, a->val, kind == 'e' ? 6 : 4);
 			*mask = a->mask;
 			return 0;

@@ -1639,6 +1639,26 @@ def route_names(env, chk):
            "NAME, NAME:ipnet, NAME:bcast in routes, listed in their order")
 
 
+def addressinfo_again(env, chk):
+    # As Click's AddressInfo: a name given again keeps the later value of
+    # each kind (address, prefix, Ethernet address) and says where they
+    # conflict; the same value again, or an address inside the prefix, is fine
+    conf = ("AddressInfo(a 10.0.0.1, a 10.0.0.2, b 10.0.0.0/8, b 10.0.0.0/16, "
+            "c 0:1:2:3:4:5, c 0:1:2:3:4:6, d 10.0.0.0/8 11.0.0.1, f 10.0.0.1 10.0.0.0/8 "
+            "10.0.0.1); rt :: LinearIPLookup(a 0, b 1, d:ipnet 1); Idle -> rt; "
+            "rt[0] -> Discard; rt[1] -> Discard; "
+            "Idle -> ARPResponder(1.1.1.1 c) -> Discard")
+    rc, out, err = click(env, "-q", "-e", conf, "-h", "rt.table")
+    warned = [line.split("warning: ", 1)[1] for line in err.splitlines() if "warning: " in line]
+    chk.eq((rc, [line.split() for line in out.splitlines()]),
+           (0, [["10.0.0.2/32", "-", "0"], ["10.0.0.0/16", "-", "1"], ["10.0.0.0/8", "-", "1"]]),
+           "AddressInfo: a name given again is its later address and its later prefix")
+    chk.eq(warned, ['"a" IP addresses conflict', '"b" IP address prefixes conflict',
+                    '"c" Ethernet addresses conflict',
+                    '"d" IP address and IP address prefix conflict'],
+           "... with Click's warning where the values conflict, none for f")
+
+
 def route_table(env, chk):
     conf = ("rt :: StaticIPLookup(1.0.0.0/8 0, 18.26.4.0/24 18.26.4.1 1, "
             "10.0.0.0/255.0.255.0 1); Idle -> rt; rt[0] -> Discard; rt[1] -> Discard;")
@@ -2711,6 +2731,8 @@ def main():
     udprewriter(env, chk)
     chk.section("AddressInfo names in routes")
     route_names(env, chk)
+    chk.section("AddressInfo: a name given again")
+    addressinfo_again(env, chk)
     chk.section("a routing table's table handler")
     route_table(env, chk)
     chk.section("routing tables' lookup, add, set, remove and ctrl")
