@@ -2557,6 +2557,17 @@ def ipprint_no_header(env, chk):
     rc, out, err = click(env, "-q", "-e", "Idle -> IPPrint(CONTENTS hex, PAYLOAD ascii) -> Idle")
     chk.ok(rc == 1 and "specify at most one of PAYLOAD and CONTENTS" in err,
            "IPPrint: CONTENTS and PAYLOAD both refused, as Click", err)
+    # MAXLENGTH -1 shows every byte, however long the packet: each one, in
+    # hex, once (the line was cut at 64 KiB, 28048 bytes of these 30000)
+    size = 30000
+    conf = (f"InfiniteSource(LENGTH {size}, LIMIT 1, STOP true) -> MarkIPHeader -> "
+            "IPPrint(CONTENTS HEX, MAXLENGTH -1) -> Discard")
+    rc, out, err = click(env, "-e", conf)
+    words = [w for line in err.splitlines()[1:] for w in line.split()]
+    chk.ok(rc == 0 and sum(len(w) for w in words) == 2 * size and
+           all(len(w) % 2 == 0 for w in words),
+           f"IPPrint MAXLENGTH -1: all {size} bytes of a {size}-byte packet in hex",
+           f"rc={rc} {sum(len(w) for w in words) // 2} bytes shown")
 
 
 def dump_banner(env, chk):

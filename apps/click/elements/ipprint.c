@@ -218,7 +218,11 @@ ipprint_action(struct ck_element *e, struct ck_pkt *p)
 	struct ipprint *x = CK_PRIV(e, struct ipprint);
 	const struct nl_ipv4_hdr *ip = ck_ip_hdr(p);
 	FILE *f = ck_chatter(e->r);
-	size_t cap = 65536, nn = 0, *n = &nn;
+	/* room for the headers' words, then for the contents: a byte takes
+	 * at most 2 hex digits, a blank and a share of "\n  " every 24 bytes */
+	size_t shown = !x->contents ? 0 : x->maxlen < 0 || (uint64_t)x->maxlen > p->len ?
+			p->len : (size_t)x->maxlen;
+	size_t cap = 2048 + 4 * shown, nn = 0, *n = &nn;
 	char *line = malloc(cap), src[16], dst[16];
 	uint32_t iplen, hl, plen, tl;
 	uint16_t off;
