@@ -819,16 +819,25 @@ int
 cfg_parse_string_ports(const char *text, const char *name, unsigned int nb_ports,
 		       struct cfg *c, char *err, size_t errlen)
 {
+	return cfg_parse_string_in(text, name, NULL, nb_ports, c, err, errlen);
+}
+
+int
+cfg_parse_string_in(const char *text, const char *name, const char *incdir,
+		    unsigned int nb_ports, struct cfg *c, char *err, size_t errlen)
+{
 	config_t lc;
 	int rc;
 
 	config_init(&lc);
 	config_set_auto_convert(&lc, 0);
-	if ((rc = cfg_check_includes(text, name, NULL, err, errlen)) < 0)
+	if (incdir != NULL)
+		config_set_include_dir(&lc, incdir);
+	if ((rc = cfg_check_includes(text, name, incdir, err, errlen)) < 0)
 		cfg_defaults(c);
 	else if (config_read_string(&lc, text) != CONFIG_TRUE)
 		rc = cfg_syntax_error(&lc, name, c, err, errlen);
-	else if ((rc = cfg_check_ints(text, name, NULL, err, errlen)) < 0)
+	else if ((rc = cfg_check_ints(text, name, incdir, err, errlen)) < 0)
 		cfg_defaults(c);
 	else
 		rc = cfg_build(&lc, name, false, nb_ports, c, err, errlen);

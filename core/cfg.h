@@ -143,6 +143,12 @@ int cfg_parse_string(const char *text, const char *name, struct cfg *c, char *er
 int cfg_parse_string_ports(const char *text, const char *name, unsigned int nb_ports,
 			   struct cfg *c, char *err, size_t errlen);
 
+/* As cfg_parse_string_ports(), with @incdir (NULL: none) as the directory
+ * @include paths are taken from, as a file's own directory is in
+ * cfg_load_ports(). */
+int cfg_parse_string_in(const char *text, const char *name, const char *incdir,
+			unsigned int nb_ports, struct cfg *c, char *err, size_t errlen);
+
 /* Free what cfg_load() or cfg_parse_string() allocated, reset @c to the defaults; cannot fail. */
 void cfg_free(struct cfg *c);
 

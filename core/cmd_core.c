@@ -7,7 +7,8 @@
  *   rule list                  rule add [N] RULE[, RULE...]    rule del N
  *   default set TARGET         chain list   chain set NAME ROLE[,ROLE...]
  *   chain del NAME             role list    role name ID NAME|-
- *   reload                     (the request's data: a whole configuration)
+ *   reload [DIR]               (the request's data: a whole configuration; its
+ *                              @include paths from DIR, the file's directory)
  *
  * A rule is written as in the file's rules list, in libconfig syntax:
  * `rule add 2 { dst = "10.1.0.0/16"; chain = "fw"; }`, and goes through
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core.h"
 
@@ -40,6 +42,17 @@ word(char **p)
 	if (**p != '\0')
 		*(*p)++ = '\0';
 	return w;
+}
+
+/* The words of "reload" after the verb at @p: none, or DIR in *@dir
+ * (NULL: none). False when there are more. */
+static bool
+reload_args(char *p, char **dir)
+{
+	char *w = word(&p);
+
+	*dir = w[0] != '\0' ? w : NULL;
+	return *word(&p) == '\0';
 }
 
 /* Parse a rule, role or instance number: any decimal, one above UINT_MAX
@@ -146,7 +159,8 @@ help(FILE *f)
 	      "chain del NAME                 delete a chain no rule uses\n"
 	      "role list                      roles named, used or served: ID NAME instances=N\n"
 	      "role name ID NAME|-            name a role (- takes its name away)\n"
-	      "reload                         put the configuration sent as data in force\n"
+	      "reload [DIR]                   put the configuration sent as data in force (its\n"
+	      "                               @include paths from DIR, absolute, if given)\n"
 	      "instance drain|handover|undrain ID  no new flow on instance ID (handover: move its\n"
 	      "                               flows once it is empty) / place again\n"
 	      "dos list                       the attack detector's limits, the sources and the\n"
@@ -266,17 +280,26 @@ change(struct core *c, const char *verb, char *p, const char *data, struct cfg *
 	return -ENOTSUP;
 }
 
-/* "reload": the data is a whole configuration file. */
+/* "reload [DIR]": the data is a whole configuration file; its @include
+ * paths are taken from DIR (the file's directory, absolute) when given, as
+ * at start-up from the -c file's, else as they are written. */
 static int
-reload(struct core *c, const char *data, struct cfg *next, char *err, size_t errlen)
+reload(struct core *c, const char *dir, const char *data, struct cfg *next, char *err,
+       size_t errlen)
 {
+	struct stat st;
 	int rc;
 
 	if (data[0] == '\0') {
 		snprintf(err, errlen, "reload: send the configuration as data");
 		return -EINVAL;
 	}
-	rc = cfg_parse_string_ports(data, "reload", c->cfg.nb_ports, next, err, errlen);
+	if (dir != NULL && (dir[0] != '/' || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		snprintf(err, errlen, "reload %.200s: the directory @include paths are taken from "
+			 "must be an absolute path to a directory", dir);
+		return -EINVAL;
+	}
+	rc = cfg_parse_string_in(data, "reload", dir, c->cfg.nb_ports, next, err, errlen);
 	if (rc == 0)
 		rc = cfg_restart_check(&c->cfg, next, err, errlen);
 	return rc;
@@ -342,7 +365,7 @@ instance(struct core *c, char *p, FILE *f, char *err, size_t errlen)
 int
 core_cmd_core(struct core *c, const char *text, size_t len, char **out, size_t *out_len)
 {
-	char err[CC_ERR_LEN] = "", what[96] = "", *line, *p, *verb;
+	char err[CC_ERR_LEN] = "", what[96] = "", *line, *p, *verb, *dir;
 	const char *data;
 	struct cfg next;
 	bool changing;
@@ -399,9 +422,9 @@ core_cmd_core(struct core *c, const char *text, size_t len, char **out, size_t *
 		rc = instance(c, p, f, err, sizeof(err));
 	} else {
 		changing = true;
-		if (strcmp(verb, "reload") == 0 && *word(&p) == '\0') {
+		if (strcmp(verb, "reload") == 0 && reload_args(p, &dir)) {
 			snprintf(what, sizeof(what), "reloaded");
-			rc = reload(c, data, &next, err, sizeof(err));
+			rc = reload(c, dir, data, &next, err, sizeof(err));
 		} else if ((rc = cfg_copy(&next, &c->cfg)) == 0) {
 			rc = change(c, verb, p, data, &next, what, sizeof(what), err, sizeof(err));
 			if (rc == -ENOTSUP) {

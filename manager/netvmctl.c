@@ -23,11 +23,14 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
@@ -102,6 +105,35 @@ usage(FILE *f, const char *prog)
 }
 
 /*
+ * core reload FILE: the file is the command's data and, when it is a
+ * regular file, its directory (absolute) the command's word: the core
+ * takes its @include paths from there, as at start-up from the -c file's
+ * (docs/config.md). A pipe has no directory: its paths are taken as written.
+ */
+static int
+core_reload(const char *core_sock, const char *file, unsigned int timeout_s, bool json)
+{
+	char *words[2] = { "reload", NULL }, *path;
+	struct stat st;
+	int n = 1, rc;
+
+	path = stat(file, &st) == 0 && S_ISREG(st.st_mode) ? realpath(file, NULL) : NULL;
+	if (path != NULL) {
+		words[1] = dirname(path);
+		/* the core splits its line at blanks: such a directory cannot be
+		 * sent, its @include paths are taken as they are written */
+		if (strpbrk(words[1], " \t\r\n") == NULL)
+			n = 2;
+		else
+			fprintf(stderr, "netvmctl: note: %s's directory holds a blank: an @include "
+				"in it is taken from the core engine's working directory\n", file);
+	}
+	rc = ctl_nf_cmd(core_sock, CTL_CORE, n, words, file, timeout_s, json);
+	free(path);
+	return rc;
+}
+
+/*
  * A command for the core itself (@argv: "rule add ...", "core reload FILE",
  * ...): checked for its shape here, sent through the core's command socket;
  * the core has @timeout_s to answer (a rule change rebuilds the classifier).
@@ -156,9 +188,10 @@ ctl_core_words(const char *core_sock, int argc, char **argv, const char *file,
 				argc == 3 ? "reload FILE" : "help");
 			return 2;
 		}
-		/* the core's own words: "reload" (the file is its data), "help" */
-		return ctl_nf_cmd(core_sock, CTL_CORE, 1, argv + 1, argc == 3 ? argv[2] : NULL,
-				  timeout_s, json);
+		if (argc == 3)
+			return core_reload(core_sock, argv[2], timeout_s, json);
+		/* the core's own words: "help" */
+		return ctl_nf_cmd(core_sock, CTL_CORE, 1, argv + 1, NULL, timeout_s, json);
 	}
 	return ctl_nf_cmd(core_sock, CTL_CORE, argc, argv, file, timeout_s, json);
 }

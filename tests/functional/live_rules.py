@@ -122,6 +122,10 @@ class Live:
         self.chk.ok(rc == 1 and reason in err, f"refused: {' '.join(args)[:60]}: '{reason}'",
                     f"rc {rc} out {out!r} err {err!r}")
 
+    def core_cwd(self):
+        """The core engine's working directory."""
+        return os.readlink(f"/proc/{self.core.pid}/cwd")
+
     def listing(self, what, expected):
         rc, out, err = self.nv(what, "list")
         self.chk.eq(out, expected, f"{what} list")
@@ -217,6 +221,45 @@ def reload_part(t):
     t.listing("role", "1 left instances=1 chains=via,role:1\n2 right instances=1 chains=role:2\n"
               "3 pre instances=1 chains=via\n")
     t.expect((HALF, HALF, 0), "after reload: the 10.1 half to right, the rest to left")
+
+
+def include_part(t):
+    t.chk.section("core reload of a file that @includes another, from any directory")
+    # the file's @include paths are taken from its directory, as at start-up,
+    # whatever the core's and netvmctl's working directories: netvmctl sends
+    # that directory with the file
+    inc = t.env.path("inc")
+    os.makedirs(inc, exist_ok=True)
+    with open(os.path.join(inc, "rules.conf"), "w") as f:
+        f.write('rules = ( { dst = "10.1.0.0/16"; role = 2; },\n'
+                '          { in_port = 0; role = 1; } );\n')
+    main_conf = os.path.join(inc, "main.conf")
+    with open(main_conf, "w") as f:
+        f.write(CORE_PART + '@include "rules.conf"\ndefault = { action = "drop"; };\n'
+                'chains = ( { name = "via"; roles = [ 3, 1 ]; } );\n')
+    t.chk.ok(os.getcwd() != inc and t.core_cwd() != inc,
+             "netvmctl and the core run elsewhere than the file's directory")
+    t.change(["core", "reload", main_conf], "reloaded: 2 rules, 3 chains in force")
+    t.expect((HALF, HALF, 0), "after the reload: the included rules in force")
+    # a pipe has no directory: the path is taken as written, from the core's
+    # working directory, where there is no rules.conf
+    with open(main_conf, "rb") as f:
+        text = f.read()
+    rc, out, err = ctl.netvmctl(t.env, ["-c", t.core.sock, "core", "reload", "/dev/stdin"],
+                                data=text)
+    t.refused += 1
+    t.chk.ok(rc == 1 and "cannot open include file" in err,
+             "the same text from a pipe: refused, its @include not found from the core's "
+             "working directory", f"rc {rc} out {out!r} err {err!r}")
+    # the core takes the directory from the command: an absolute one only
+    got, text = ctl.core_request(t.core.sock, b"core %d\nreload inc\n" % (len(b"reload inc\n")
+                                 + len(RELOAD)) + RELOAD.encode())
+    t.refused += 1
+    t.chk.ok(got not in (0, None) and "must be an absolute path to a directory" in text,
+             "reload DIR with a relative DIR: refused", f"{got} {text!r}")
+    # back to the reload part's file, which the parts after this one expect
+    t.change(["core", "reload", t.env.path("reload.conf")], "reloaded: 2 rules, 3 chains in force")
+    t.listing("rule", RULES_RELOAD)
 
 
 def refused_part(t):
@@ -437,6 +480,7 @@ def main():
     rules_part(t)
     chains_part(t)
     reload_part(t)
+    include_part(t)
     refused_part(t)
     traffic_part(t)
     stop(chk, t)
