@@ -29,7 +29,6 @@ import os
 import socket
 import struct
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
@@ -127,29 +126,19 @@ def restart_section(env, chk, core):
         except (rawnf.AttachError, OSError) as exc:
             chk.fatal(f"{MAX_INSTANCES} raw NFs of role {OTHER_ROLE} attach", str(exc))
         env.add_cleanup(many[-1].close)
-    sent, got = threading.Event(), {}
-
-    def attach():
-        try:
-            got["nf"] = RawNf(core.sock, OTHER_ROLE, timeout=ATTACH_WAIT_S, sent=sent)
-        except (rawnf.AttachError, OSError) as exc:
-            got["err"] = f"{type(exc).__name__}: {exc}"
-        sent.set()
-
     # stopped, the core sees the new hello and the closes at once when it
     # runs again, the hello first (it came first): the closes must count
     with core.paused() as stopped:
         chk.ok(stopped, "the core is stopped (every thread)")
-        th = threading.Thread(target=attach, daemon=True)
-        th.start()
-        chk.ok(sent.wait(10), "the new NF's hello is sent while the core is stopped")
+        pending = rawnf.PendingAttach(core.sock, OTHER_ROLE, timeout=ATTACH_WAIT_S)
+        chk.ok(pending.sent.wait(10), "the new NF's hello is sent while the core is stopped")
         for nf in many:
             nf.close()
-    th.join(ATTACH_WAIT_S + 5)
-    chk.ok("nf" in got, f"the core, running again, attaches it in the place of the "
-           f"{MAX_INSTANCES} that closed", got.get("err", "no answer"))
-    if "nf" in got:
-        got["nf"].close()
+    nf, err = pending.wait(ATTACH_WAIT_S + 5)
+    chk.ok(nf is not None, f"the core, running again, attaches it in the place of the "
+           f"{MAX_INSTANCES} that closed", err)
+    if nf is not None:
+        nf.close()
 
 
 def main():

@@ -37,7 +37,6 @@ import re
 import socket
 import struct
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -137,28 +136,18 @@ def adopt_at_restart(chk, core, holder, nf_id):
     """A manager that dies and comes back at once: its adoption reaches a
     core that has not yet taken the close (stopped until both are sent). The
     core takes the close first and hands over the lease. Returns the new holder."""
-    sent, got = threading.Event(), {}
-
-    def adopt():
-        try:
-            got["nf"] = RawNf(core.sock, ROLE, hello=adopt_hello(nf_id), sent=sent)
-        except (rawnf.AttachError, OSError) as exc:
-            got["err"] = f"{type(exc).__name__}: {exc}"
-        sent.set()
-
     with core.paused() as stopped:
         chk.ok(stopped, "the core is stopped (every thread)")
-        th = threading.Thread(target=adopt, daemon=True)
-        th.start()
-        chk.ok(sent.wait(10), "an adoption is sent while the core is stopped ...")
+        pending = rawnf.PendingAttach(core.sock, ROLE, hello=adopt_hello(nf_id))
+        chk.ok(pending.sent.wait(10), "an adoption is sent while the core is stopped ...")
         holder.close()
-    th.join(10)
-    chk.ok("nf" in got, "... then its holder closes: the core, running again, takes the "
-           "close and the adoption", got.get("err", "no answer"))
-    if "nf" not in got:
+    nf, err = pending.wait(10)
+    chk.ok(nf is not None, "... then its holder closes: the core, running again, takes the "
+           "close and the adoption", err)
+    if nf is None:
         return holder
-    chk.eq(got["nf"].nf_id, nf_id, "the same instance")
-    return got["nf"]
+    chk.eq(nf.nf_id, nf_id, "the same instance")
+    return nf
 
 
 def main():

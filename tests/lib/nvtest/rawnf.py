@@ -9,6 +9,7 @@ import mmap
 import os
 import socket
 import struct
+import threading
 import time
 
 HELLO_MAGIC = 0x4e564d48454c4c
@@ -308,6 +309,33 @@ class RawNf:
             except OSError:
                 pass
         self.fds = []
+
+
+class PendingAttach:
+    """A RawNf attaching in a thread of its own, to be sent while the core is
+    stopped: .sent is set once its hello is sent (or the attach failed);
+    wait() gives the outcome."""
+
+    def __init__(self, sock_path, role, **kwargs):
+        self.sent = threading.Event()
+        self.nf, self.err = None, None
+
+        def run():
+            try:
+                self.nf = RawNf(sock_path, role, sent=self.sent, **kwargs)
+            except (AttachError, OSError) as exc:
+                self.err = f"{type(exc).__name__}: {exc}"
+            self.sent.set()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def wait(self, timeout):
+        """(the RawNf or None, why not: "" when attached) within @timeout s."""
+        self.thread.join(timeout)
+        if self.nf is not None:
+            return self.nf, ""
+        return None, self.err or f"no answer within {timeout} s"
 
 
 def attach_running(env, chk, sock_path, role):
