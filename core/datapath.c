@@ -341,34 +341,44 @@ _Static_assert(offsetof(struct nvm_desc, data_off) == 4 && offsetof(struct nvm_d
 	       offsetof(struct nvm_desc, port) == 9 && offsetof(struct nvm_desc, hash) == 12 &&
 	       __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "stage_add() writes this layout");
 
+/* Runs of packets of one flow: run r is len[r] packets of role role[r] and
+ * flow hash hash[r]. */
+struct dp_runs {
+	unsigned int n;
+	uint16_t role[CORE_BURST];
+	uint32_t hash[CORE_BURST];
+	uint8_t len[CORE_BURST];
+};
+
+/* Add a packet of role @role and flow hash @hash to the runs @ru. */
+static inline void
+run_add(struct dp_runs *ru, uint16_t role, uint32_t hash)
+{
+	if (ru->n > 0 && ru->hash[ru->n - 1] == hash && ru->role[ru->n - 1] == role) {
+		ru->len[ru->n - 1]++;
+		return;
+	}
+	ru->role[ru->n] = role;
+	ru->hash[ru->n] = hash;
+	ru->len[ru->n++] = 1;
+}
+
 /*
- * Stage each of the @n packets, of roles @role and flow hashes @hash (as
- * in their metadata), for the instance of its role its flow is on
- * (choose()); the flow hash picks the queue, so a flow always takes the
- * same path. Most packets of a burst follow the one before (one flow):
- * the burst is cut into runs of one flow, and each run is placed, and its
+ * Stage the packets @m, cut into the runs @ru (in order), each for the
+ * instance of its role its flow is on (choose()); the flow hash picks the
+ * queue, so a flow always takes the same path. Each run is placed, and its
  * stage found, once.
  */
 static void
-deliver(struct dp *dp, struct rte_mbuf **m, const uint16_t *role, const uint32_t *hash,
-	unsigned int n)
+deliver_runs(struct dp *dp, struct rte_mbuf **m, const struct dp_runs *ru)
 {
 	struct core_nf *to[CORE_BURST];
-	uint16_t run_role[CORE_BURST];
-	uint32_t run_hash[CORE_BURST];
-	uint8_t run_len[CORE_BURST];
+	const uint16_t *run_role = ru->role;
+	const uint32_t *run_hash = ru->hash;
+	const uint8_t *run_len = ru->len;
 	const int mo = core_meta_off;
-	unsigned int i, r, nr = 0, end;
+	unsigned int i, r, nr = ru->n, end;
 
-	for (i = 0; i < n; i++) {
-		if (nr > 0 && run_hash[nr - 1] == hash[i] && run_role[nr - 1] == role[i]) {
-			run_len[nr - 1]++;
-			continue;
-		}
-		run_role[nr] = role[i];
-		run_hash[nr] = hash[i];
-		run_len[nr++] = 1;
-	}
 	choose(dp, run_role, run_hash, run_len, nr, to);
 	for (r = 0, i = 0; r < nr; r++, i = end) {
 		struct core_nf *nf = to[r];
@@ -396,6 +406,22 @@ deliver(struct dp *dp, struct rte_mbuf **m, const uint16_t *role, const uint32_t
 		}
 	}
 	stages_flush(dp);
+}
+
+/* deliver_runs() the @n packets @m, of roles @role and flow hashes @hash:
+ * most packets of a burst follow the one before (one flow), so the burst
+ * is cut into runs of one flow. */
+static void
+deliver(struct dp *dp, struct rte_mbuf **m, const uint16_t *role, const uint32_t *hash,
+	unsigned int n)
+{
+	struct dp_runs ru;
+	unsigned int i;
+
+	ru.n = 0;
+	for (i = 0; i < n; i++)
+		run_add(&ru, role[i], hash[i]);
+	deliver_runs(dp, m, &ru);
 }
 
 /* The flow hash of a frame received unread (rx_unread()) or made by an NF
@@ -464,6 +490,46 @@ rx_dest(const struct dp *dp, const struct core_rules *r, uint32_t rule, struct r
 	return true;
 }
 
+/* The first 8 bytes of the metadata of a frame received on @port for the
+ * first role of @to (step and hops 0), as one word: the same for a whole
+ * burst, written with one store per frame (rx_meta()). */
+static inline uint64_t
+rx_meta_word(const struct rx_dest *to, uint16_t port, uint8_t unread)
+{
+	return to->slot | (uint64_t)(uint8_t)port << 24 | (uint64_t)to->role << 32 |
+	       (uint64_t)unread << 48;
+}
+_Static_assert(offsetof(struct core_mbuf_meta, chain) == 0 &&
+	       offsetof(struct core_mbuf_meta, step) == 2 &&
+	       offsetof(struct core_mbuf_meta, in_port) == 3 &&
+	       offsetof(struct core_mbuf_meta, role) == 4 &&
+	       offsetof(struct core_mbuf_meta, unread) == 6 &&
+	       offsetof(struct core_mbuf_meta, hops) == 7 &&
+	       offsetof(struct core_mbuf_meta, hash) == 8 &&
+	       __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "rx_meta_word() makes this layout");
+
+/* Write the metadata of received frame @m (mo: core_meta_off): @word from
+ * rx_meta_word(), flow hash @hash. */
+static inline void
+rx_meta(struct rte_mbuf *m, int mo, uint64_t word, uint32_t hash)
+{
+	struct core_mbuf_meta *meta = core_meta_at(m, mo);
+
+	memcpy(meta, &word, sizeof(word));
+	meta->hash = hash;
+}
+
+/* Count a burst of @n frames received from t0 to t1, @np of them handed
+ * on from t1 to now, in the stage clocks. */
+static inline void
+rx_clocks(struct dp *dp, uint64_t t0, uint64_t t1, unsigned int n, unsigned int np)
+{
+	dp->st->stage_cycles[CORE_STAGE_NIC_CORE] += t1 - t0;
+	dp->st->stage_pkts[CORE_STAGE_NIC_CORE] += n;
+	dp->st->stage_cycles[CORE_STAGE_CORE_NF] += CORE_STAGE_NOW() - t1;
+	dp->st->stage_pkts[CORE_STAGE_CORE_NF] += np;
+}
+
 /*
  * With core.rx_parse = "when_needed", the instance a burst received on
  * @port goes to when nothing needs its frames read: no rule constrains more
@@ -498,25 +564,17 @@ rx_unread(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 {
 	const struct rte_mempool *mp = nf->pool->mp;
 	struct dp_stage *st = stage_for(dp, nf, 0);
+	const uint64_t word = rx_meta_word(to, port, CORE_UNREAD_RX);
 	const int mo = core_meta_off;
 	unsigned int i, np = 0;
 	uint64_t t1;
 
 	for (i = 0; i < n; i++) {
-		struct core_mbuf_meta *meta;
-
 		if (unlikely(m[i]->nb_segs != 1)) {
 			drop(dp, m[i], CORE_DROP_frame_room);
 			continue;
 		}
-		meta = core_meta_at(m[i], mo);
-		meta->chain = to->slot;
-		meta->step = 0;
-		meta->in_port = (uint8_t)port;
-		meta->role = to->role;
-		meta->unread = CORE_UNREAD_RX;
-		meta->hops = 0;
-		meta->hash = 0;
+		rx_meta(m[i], mo, word, 0);
 		if (unlikely(m[i]->pool != mp)) {
 			m[i] = cross_pool(dp, m[i], nf);
 			if (m[i] == NULL)
@@ -529,18 +587,59 @@ rx_unread(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 	/* what reached the NF's ring: not what a full ring or the budget
 	 * dropped (counted under those reasons) */
 	dp->st->rx_unread += stages_flush(dp);
-	dp->st->stage_cycles[CORE_STAGE_NIC_CORE] += t1 - t0;
-	dp->st->stage_pkts[CORE_STAGE_NIC_CORE] += n;
-	dp->st->stage_cycles[CORE_STAGE_CORE_NF] += CORE_STAGE_NOW() - t1;
-	dp->st->stage_pkts[CORE_STAGE_CORE_NF] += np;
+	rx_clocks(dp, t0, t1, n, np);
+}
+
+/*
+ * A burst of @n frames received on @port when the default decides every
+ * frame (no rules, the default has a destination, @to) and the DoS
+ * detector is off: what rx_port() does for such a burst (frame-room and
+ * malformed-frame drops, key, flow hash, metadata), in one pass with no
+ * classification; the runs of one flow deliver_runs() takes are cut on
+ * the way.
+ */
+static void
+rx_default(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
+	   const struct rx_dest *to, uint64_t t0)
+{
+	struct rte_mbuf *pass[CORE_BURST];
+	struct dp_runs ru;
+	struct cls_key key;
+	struct cls_key6 key6;
+	const uint64_t word = rx_meta_word(to, port, 0);
+	const int mo = core_meta_off;
+	unsigned int i, np = 0;
+	uint32_t hash;
+	uint64_t t1;
+	int rc;
+
+	ru.n = 0;
+	for (i = 0; i < n; i++) {
+		rc = unlikely(m[i]->nb_segs != 1) ? -EMSGSIZE :
+		     cls_key_extract(rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, port,
+				     &key, &key6);
+		if (unlikely(rc < 0)) {
+			drop(dp, m[i], rc == -EMSGSIZE ? CORE_DROP_frame_room : CORE_DROP_malformed);
+			continue;
+		}
+		hash = unlikely(rc == CLS_IPV6) ? cls_flow_hash6(&key6) : cls_flow_hash(&key);
+		rx_meta(m[i], mo, word, hash);
+		run_add(&ru, to->role, hash);
+		pass[np++] = m[i];
+	}
+	t1 = CORE_STAGE_NOW();
+	deliver_runs(dp, pass, &ru);
+	rx_clocks(dp, t0, t1, n, np);
 }
 
 /*
  * Receive a burst from one port queue, classify it, hand it to the NFs.
  * IPv4 (and other) frames and IPv6 frames are classified in two groups,
- * then handed on in the order they arrived. Without rules the default
- * decides: no cls_match (the keys are still extracted, for the flow hash,
- * the DoS counters and the malformed-frame drop).
+ * then handed on in the order they arrived. When nothing needs the
+ * frames read the burst goes on unread (rx_unread()); without rules, with
+ * a default destination and the DoS detector off, by rx_default(); without
+ * rules but with the DoS detector on, the keys are extracted as here, for
+ * the DoS counters, but not matched.
  */
 static unsigned int
 rx_port(struct dp *dp, uint16_t port, uint16_t queue)
@@ -562,7 +661,6 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	bool dflt_ok;
 	uint32_t rule, hash;
 	uint64_t t0 = CORE_STAGE_NOW(), t1, now;
-	struct core_mbuf_meta *meta;
 	const int mo = core_meta_off;
 	struct core_nf *only;
 	int rc;
@@ -575,6 +673,10 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	only = rx_unread_to(dp, r, port, &dest);
 	if (only != NULL) {
 		rx_unread(dp, m, n, port, &dest, only, t0);
+		return n;
+	}
+	if (r->nb_rules == 0 && !core_dos_on(dp->c->dos) && rx_dest(dp, r, CLS_NO_RULE, &dest)) {
+		rx_default(dp, m, n, port, &dest, t0);
 		return n;
 	}
 	for (i = 0; i < n; i++) {
@@ -630,24 +732,14 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 					     rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len,
 					     dest.role, now);
 		}
-		meta = core_meta_at(m[i], mo);
-		meta->chain = dest.slot;
-		meta->step = 0;
-		meta->in_port = (uint8_t)port;
-		meta->role = dest.role;
-		meta->unread = 0;
-		meta->hops = 0;
-		meta->hash = hash;
+		rx_meta(m[i], mo, rx_meta_word(&dest, port, 0), hash);
 		pass_role[np] = dest.role;
 		pass_hash[np] = hash;
 		pass[np++] = m[i];
 	}
 	t1 = CORE_STAGE_NOW();
 	deliver(dp, pass, pass_role, pass_hash, np);
-	dp->st->stage_cycles[CORE_STAGE_NIC_CORE] += t1 - t0;
-	dp->st->stage_pkts[CORE_STAGE_NIC_CORE] += n;
-	dp->st->stage_cycles[CORE_STAGE_CORE_NF] += CORE_STAGE_NOW() - t1;
-	dp->st->stage_pkts[CORE_STAGE_CORE_NF] += np;
+	rx_clocks(dp, t0, t1, n, np);
 	return n;
 }
 
