@@ -27,7 +27,7 @@ from bench_trial import tool_suite_args, remove_dpdk_files, stop
 # Which stage of the path (docs/benchmarks.md, suite cycles) a function
 # belongs to; static helpers the compiler inlined show as their caller.
 STAGES = [
-    ("NIC->core", r"rx_port|cls_|rte_acl|acl_|eth_null_rx|null_rx|rte_eth_rx|"
+    ("NIC->core", r"rx_port|rx_default|rx_unread|cls_|rte_acl|acl_|eth_null_rx|null_rx|rte_eth_rx|"
                   r"librte_net_null"),
     ("core->NF", r"deliver|stages_flush|choose|core_flows_place|flows_|doorbell|"
                  r"nvm_ring_enqueue|budget_left|rte_hash|librte_hash"),
