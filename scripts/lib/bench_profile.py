@@ -15,7 +15,6 @@ share of each stage), profile.json, perf.txt (perf report) and the logs.
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
