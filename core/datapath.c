@@ -85,8 +85,11 @@ doorbell_ring(struct dp *dp, struct core_nf *nf)
 	}
 	nf->ring_due = false;
 	nf->last_ring = now;
-	if (write(nf->doorbell, &one, sizeof(one)) == sizeof(one))
-		nf->st.doorbells++;
+	/* counted before the write: the NF (or whoever waits on it) may run,
+	 * and read the count, before this thread goes on after the write */
+	nf->st.doorbells++;
+	if (write(nf->doorbell, &one, sizeof(one)) != sizeof(one))
+		nf->st.doorbells--; /* not rung */
 }
 
 /* Note that NF @nf was given descriptors: doorbells() looks whether it
