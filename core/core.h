@@ -349,6 +349,11 @@ struct core {
 	struct core_port_stats port_st[RTE_MAX_ETHPORTS];
 	uint16_t port_mtu[RTE_MAX_ETHPORTS];       /* the device's MTU */
 	uint32_t port_frame_max[RTE_MAX_ETHPORTS]; /* MTU + Ethernet header */
+	/* a returned descriptor's port byte → how many frame lengths from
+	 * CORE_FRAME_MIN up the port sends whole: port_frame_max -
+	 * CORE_FRAME_MIN + 1 for a port that exists, 0 for every other value
+	 * (core_validate_out()) */
+	uint32_t port_out_lim[256];
 	uint64_t port_imissed[RTE_MAX_ETHPORTS];   /* last rte_eth_stats.imissed read */
 	struct core_afp_ring afp[RTE_MAX_ETHPORTS];
 	/* IPv4 fragments: headers (direct) and references into the packet

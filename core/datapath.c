@@ -232,13 +232,17 @@ stages_flush(struct dp *dp)
 		uint64_t corrupt = rx->corrupt;
 		uint32_t fit = RTE_MIN((uint32_t)st->n, nvm_ring_free_count(rx, st->n));
 		uint32_t k = RTE_MIN(fit, budget_left(nf));
+		uint16_t *owner = p->owner;
+		const uint16_t id = nf->id;
 
 		/* counted as held before the NF can see them, so a count read
 		 * elsewhere never goes below zero */
 		core_ctr_add(&nf->st.rx, k);
 		core_ctr_add(&p->nf_given, k);
+		/* the NF sees them after the enqueue's release store of the
+		 * producer index, which orders these stores before it */
 		for (i = 0; i < k; i++)
-			__atomic_store_n(&p->owner[st->d[i].buf], nf->id, __ATOMIC_RELEASE);
+			__atomic_store_n(&owner[st->d[i].buf], id, __ATOMIC_RELAXED);
 		if (k > 0) {
 			/* cannot enqueue fewer: the room was counted above and only
 			 * this lcore produces on the ring */
@@ -324,25 +328,43 @@ stage_for(struct dp *dp, struct core_nf *nf, uint16_t q)
 	return st;
 }
 
-/* Add packet @m of flow hash @hash to stage @st (mo: core_meta_off). The
- * descriptor is written as its two 8-byte halves (struct nvm_desc's layout
+/* The second half of a descriptor for a frame received on @in_port, of
+ * flow hash @hash (desc_put()). */
+static inline uint64_t
+desc_hi(uint8_t in_port, uint32_t hash)
+{
+	return (uint64_t)in_port << 8 | (uint64_t)hash << 32;
+}
+
+/* Write the descriptor of packet @m, in buffer @buf, at @d, its second
+ * half @hi from desc_hi(), as two 8-byte halves (struct nvm_desc's layout
  * on a little-endian CPU; action and arg 0): the field-by-field form cost
  * twice the instructions. */
 static inline void
-stage_add(struct dp_stage *st, struct rte_mbuf *m, uint32_t hash, int mo)
+desc_put(struct nvm_desc *d, uint32_t buf, const struct rte_mbuf *m, uint64_t hi)
 {
-	const struct core_mbuf_meta *meta = core_meta_at(m, mo);
 	const uint64_t half[2] = {
-		meta->buf | (uint64_t)m->data_off << 32 | (uint64_t)m->data_len << 48,
-		(uint64_t)meta->in_port << 8 | (uint64_t)hash << 32,
+		buf | (uint64_t)m->data_off << 32 | (uint64_t)m->data_len << 48, hi,
 	};
 
-	memcpy(&st->d[st->n], half, sizeof(half));
-	st->m[st->n++] = m;
+	memcpy(d, half, sizeof(half));
+}
+
+/* Put packet @m of flow hash @hash in place @at of stage @st (mo:
+ * core_meta_off); the caller counts the places in a local and sets st->n
+ * once (in memory, the count would be read again after every descriptor's
+ * store). */
+static inline void
+stage_put(struct dp_stage *st, unsigned int at, struct rte_mbuf *m, uint32_t hash, int mo)
+{
+	const struct core_mbuf_meta *meta = core_meta_at(m, mo);
+
+	desc_put(&st->d[at], meta->buf, m, desc_hi(meta->in_port, hash));
+	st->m[at] = m;
 }
 _Static_assert(offsetof(struct nvm_desc, data_off) == 4 && offsetof(struct nvm_desc, len) == 6 &&
 	       offsetof(struct nvm_desc, port) == 9 && offsetof(struct nvm_desc, hash) == 12 &&
-	       __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "stage_add() writes this layout");
+	       __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "desc_put() writes this layout");
 
 /* Runs of packets of one flow: run r is len[r] packets of role role[r] and
  * flow hash hash[r]. */
@@ -380,7 +402,7 @@ deliver_runs(struct dp *dp, struct rte_mbuf **m, const struct dp_runs *ru)
 	const uint32_t *run_hash = ru->hash;
 	const uint8_t *run_len = ru->len;
 	const int mo = core_meta_off;
-	unsigned int i, r, nr = ru->n, end;
+	unsigned int i, r, nr = ru->n, end, sn;
 
 	choose(dp, run_role, run_hash, run_len, nr, to);
 	for (r = 0, i = 0; r < nr; r++, i = end) {
@@ -399,14 +421,15 @@ deliver_runs(struct dp *dp, struct rte_mbuf **m, const struct dp_runs *ru)
 		mp = nf->pool->mp;
 		st = stage_for(dp, nf, nf->nb_queues == 1 ? 0 :
 				       cls_pick(__builtin_bswap32(run_hash[r]), nf->nb_queues));
-		for (; i < end; i++) {
+		for (sn = st->n; i < end; i++) {
 			if (unlikely(m[i]->pool != mp)) {
 				m[i] = cross_pool(dp, m[i], nf);
 				if (m[i] == NULL)
 					continue;
 			}
-			stage_add(st, m[i], run_hash[r], mo);
+			stage_put(st, sn++, m[i], run_hash[r], mo);
 		}
+		st->n = (uint16_t)sn;
 	}
 	stages_flush(dp);
 }
@@ -565,31 +588,61 @@ static void
 rx_unread(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 	  const struct rx_dest *to, struct core_nf *nf, uint64_t t0)
 {
-	const struct rte_mempool *mp = nf->pool->mp;
-	struct dp_stage *st = stage_for(dp, nf, 0);
+	struct core_pool *p = nf->pool;
+	const struct rte_mempool *mp = p->mp;
+	struct nvm_ring_prod *rx = &nf->q[0].rx;
+	uint16_t *owner = p->owner;
+	const uint16_t id = nf->id;
 	const uint64_t word = rx_meta_word(to, port, CORE_UNREAD_RX);
+	const uint64_t hi = desc_hi((uint8_t)port, 0);
 	const int mo = core_meta_off;
-	unsigned int i, np = 0;
-	uint64_t t1;
+	uint64_t corrupt = rx->corrupt, t1;
+	/* room on the ring and in the budget, reserved for the whole burst
+	 * as stages_flush() does for a stage */
+	const uint32_t fit = RTE_MIN((uint32_t)n, nvm_ring_free_count(rx, n));
+	const uint32_t room = RTE_MIN(fit, budget_left(nf));
+	unsigned int i, np = 0, k = 0;
 
 	for (i = 0; i < n; i++) {
-		if (unlikely(m[i]->nb_segs != 1)) {
-			drop(dp, m[i], CORE_DROP_frame_room);
+		struct rte_mbuf *b = m[i];
+		uint32_t buf;
+
+		if (unlikely(b->nb_segs != 1)) {
+			drop(dp, b, CORE_DROP_frame_room);
 			continue;
 		}
-		rx_meta(m[i], mo, word, 0);
-		if (unlikely(m[i]->pool != mp)) {
-			m[i] = cross_pool(dp, m[i], nf);
-			if (m[i] == NULL)
+		rx_meta(b, mo, word, 0);
+		if (unlikely(b->pool != mp)) {
+			b = cross_pool(dp, b, nf);
+			if (b == NULL)
 				continue;
 		}
-		stage_add(st, m[i], 0, mo);
 		np++;
+		if (unlikely(k == room)) {
+			drop(dp, b, np <= fit ? CORE_DROP_nf_budget : CORE_DROP_nf_ring_full);
+			continue;
+		}
+		/* straight into the ring: one instance with one queue takes the
+		 * whole burst, so there is nothing to sort into stages */
+		buf = core_meta_at(b, mo)->buf;
+		desc_put(nvm_ring_slot(rx, k), buf, b, hi);
+		/* the NF's once published: the release store of the producer
+		 * index orders this before it */
+		__atomic_store_n(&owner[buf], id, __ATOMIC_RELAXED);
+		k++;
 	}
 	t1 = CORE_STAGE_NOW();
+	/* counted as held before the NF can see them (stages_flush()) */
+	core_ctr_add(&nf->st.rx, k);
+	core_ctr_add(&p->nf_given, k);
+	if (k > 0) {
+		nvm_ring_publish(rx, k);
+		published(dp, nf);
+	}
+	dp->st->drops[CORE_DROP_ring_corrupt] += rx->corrupt - corrupt;
 	/* what reached the NF's ring: not what a full ring or the budget
 	 * dropped (counted under those reasons) */
-	dp->st->rx_unread += stages_flush(dp);
+	dp->st->rx_unread += k;
 	rx_clocks(dp, t0, t1, n, np);
 }
 
@@ -890,8 +943,25 @@ forward(struct dp *dp, struct rte_mbuf **m, unsigned int n, bool direct)
 		drop(dp, m[i], CORE_DROP_nf_ring_full);
 }
 
+/* The mbuf of the buffer of returned descriptor @d, the NF's until now:
+ * the core's again, holding the frame @d places in it. */
+static inline struct rte_mbuf *
+take_back(struct rte_mbuf *const *by_idx, uint16_t *owner, const struct nvm_desc *d)
+{
+	struct rte_mbuf *m = by_idx[d->buf];
+
+	__atomic_store_n(&owner[d->buf], CORE_OWNER_CORE, __ATOMIC_RELAXED);
+	m->data_off = d->data_off;
+	m->data_len = d->len;
+	m->pkt_len = d->len;
+	/* no other mbuf refers to the buffer now: flagged direct, it is
+	 * freed the cheap way (index_mbuf() in core/pool.c) */
+	m->ol_flags = 0;
+	return m;
+}
+
 /* Drain one NF queue's tx ring: validate each descriptor, then act. */
-static unsigned int
+static __rte_noinline unsigned int
 tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 {
 	const struct core_chain *tab = dp->c->chain_tab;
@@ -903,7 +973,11 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 		.buf_count = p->count, .buf_stride = p->stride,
 		.nb_ports = dp->c->nb_ports, .nf_id = nf->id,
 		.owner = p->owner, .role_known = dp->view->role_known,
+		.out_lim = dp->c->port_out_lim,
 	};
+	/* in locals: the stores into the mbufs below could otherwise alias them */
+	struct rte_mbuf *const *by_idx = p->by_idx;
+	uint16_t *owner = p->owner;
 	uint64_t corrupt = q->tx.corrupt, t0 = CORE_STAGE_NOW();
 	const int mo = core_meta_off;
 	uint32_t n, i, nf_fwd = 0, taken = 0;
@@ -917,15 +991,22 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 	nf->st.tx += n;
 	nf->st.tx_bursts++;
 	for (i = 0; i < n; i++) {
-		struct core_verdict vr = core_validate(&v, &d[i]);
+		struct core_verdict vr;
 		struct rte_mbuf *m;
 
+		/* the common case first: OUT, sent whole */
+		if (likely(core_validate_out(&v, &d[i]))) {
+			m = take_back(by_idx, owner, &d[i]);
+			taken++;
+			tx_stage(dp, d[i].port, m);
+			continue;
+		}
+		vr = core_validate(&v, &d[i]);
 		if (!vr.owned) {
 			dp->st->drops[vr.reason]++;
 			continue;
 		}
-		m = p->by_idx[d[i].buf];
-		__atomic_store_n(&p->owner[d[i].buf], CORE_OWNER_CORE, __ATOMIC_RELAXED);
+		m = take_back(by_idx, owner, &d[i]);
 		taken++;
 		if (vr.reason != CORE_DROP_MAX) {
 			drop(dp, m, (enum core_drop)vr.reason);
@@ -956,12 +1037,6 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 				meta->role = tab[meta->chain].roles[meta->step];
 			}
 		}
-		m->data_off = d[i].data_off;
-		m->data_len = d[i].len;
-		m->pkt_len = d[i].len;
-		/* no other mbuf refers to the buffer now: flagged direct, it
-		 * is freed the cheap way (index_mbuf() in core/pool.c) */
-		m->ol_flags = 0;
 		if (d[i].action == NVM_ACT_OUT)
 			tx_out(dp, d[i].port, m);
 		else

@@ -379,6 +379,7 @@ port_init(struct core *c, uint16_t port)
 		c->port_mtu[port] = (uint16_t)c->cfg.mtu;
 	}
 	c->port_frame_max[port] = c->port_mtu[port] + RTE_ETHER_HDR_LEN;
+	c->port_out_lim[port] = c->port_frame_max[port] - CORE_FRAME_MIN + 1;
 	printf("port %u: %s MAC " RTE_ETHER_ADDR_PRT_FMT "\n", port, info.driver_name,
 	       RTE_ETHER_ADDR_BYTES(&mac));
 	printf("port %u: MTU %u: longer IPv4 packets leave as fragments\n", port,

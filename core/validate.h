@@ -7,6 +7,7 @@
 #ifndef CORE_VALIDATE_H
 #define CORE_VALIDATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "netvm_abi.h"
@@ -56,6 +57,10 @@ struct core_vctx {
 	uint16_t nf_id;               /* the NF the descriptor came from */
 	const uint16_t *owner;        /* buffer index → owning NF id */
 	const uint8_t *role_known;    /* role → nonzero if it may be named */
+	/* core_validate_out() only: all 256 values of a descriptor's port
+	 * byte → how many frame lengths from CORE_FRAME_MIN up it sends whole
+	 * (its MTU + Ethernet header - CORE_FRAME_MIN + 1; 0: no such port) */
+	const uint32_t *out_lim;
 };
 
 /* The verdict on one returned descriptor. */
@@ -115,6 +120,23 @@ core_validate(const struct core_vctx *v, const struct nvm_desc *d)
 	else if (d->len < CORE_FRAME_MIN)
 		r.reason = CORE_DROP_frame_short;
 	return r;
+}
+
+/*
+ * The return path's common case, decided with one test per field and no
+ * reason: true when core_validate() accepts @d as OUT (the NF holds the
+ * buffer, the port exists, the frame lies within its buffer and holds an
+ * Ethernet header) and the port sends the frame whole (v->out_lim). False
+ * says nothing: core_validate() and the MTU check then decide.
+ */
+static inline bool
+core_validate_out(const struct core_vctx *v, const struct nvm_desc *d)
+{
+	return d->buf < v->buf_count && d->action == NVM_ACT_OUT &&
+	       /* the port exists, and CORE_FRAME_MIN <= len <= its frame_max */
+	       (uint32_t)d->len - CORE_FRAME_MIN < v->out_lim[d->port] &&
+	       (uint32_t)d->data_off + d->len <= v->buf_stride &&
+	       __atomic_load_n(&v->owner[d->buf], __ATOMIC_ACQUIRE) == v->nf_id;
 }
 
 #endif /* CORE_VALIDATE_H */

@@ -93,6 +93,26 @@ nvm_ring_free_count(struct nvm_ring_prod *p, uint32_t want)
 	return p->size - used;
 }
 
+/*
+ * Enqueue in place: the slot @k places past the producer's head, where the
+ * producer writes a descriptor itself; nvm_ring_publish() then hands the
+ * written slots over. @k must be below what nvm_ring_free_count() said. The
+ * peer can write the slot too: write it, never read it back.
+ */
+static inline struct nvm_desc *
+nvm_ring_slot(const struct nvm_ring_prod *p, uint32_t k)
+{
+	return &p->r->slots[(p->head + k) & p->mask];
+}
+
+/* Hand the @n slots past the head (written) to the consumer. */
+static inline void
+nvm_ring_publish(struct nvm_ring_prod *p, uint32_t n)
+{
+	p->head += n;
+	__atomic_store_n(&p->r->prod, p->head, __ATOMIC_RELEASE);
+}
+
 /* Enqueue up to @n descriptors; returns how many were enqueued. */
 static inline uint32_t
 nvm_ring_enqueue_burst(struct nvm_ring_prod *p, const struct nvm_desc *d, uint32_t n)
@@ -112,8 +132,7 @@ nvm_ring_enqueue_burst(struct nvm_ring_prod *p, const struct nvm_desc *d, uint32
 		memcpy(&p->r->slots[idx], d, first * sizeof(*d));
 		memcpy(&p->r->slots[0], d + first, (n - first) * sizeof(*d));
 	}
-	p->head += n;
-	__atomic_store_n(&p->r->prod, p->head, __ATOMIC_RELEASE);
+	nvm_ring_publish(p, n);
 	return n;
 }
 

@@ -4,8 +4,10 @@
  * writes, against the rules of docs/abi.md restated here.
  *
  * Input: a 16-byte descriptor, then the validator's context (buffer count
- * 1..64, stride, port count, NF id), then one byte per buffer for its owner
- * and 32 bytes of role bitmap. Missing bytes read as 0.
+ * 1..64, stride, port count, NF id), then one byte per buffer for its owner,
+ * 32 bytes of role bitmap and two bytes per possible port for its MTU.
+ * Missing bytes read as 0. core_validate_out(), the return path's common
+ * case, is checked against the same rules.
  */
 #include <string.h>
 
@@ -61,6 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz_in in = { data, size };
 	uint16_t owner[FZ_MAX_BUFS];
 	uint8_t roles[256];
+	uint32_t frame_max[NVM_MAX_PORTS], out_lim[256];
 	struct core_vctx v;
 	struct nvm_desc d;
 	struct core_verdict r;
@@ -93,8 +96,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (b = 0; b < 8; b++)
 			roles[i + b] = (bits >> b) & 1;
 	}
+	memset(out_lim, 0, sizeof(out_lim));
+	for (i = 0; i < NVM_MAX_PORTS; i++) {
+		/* an MTU from RTE_ETHER_MIN_MTU (68) up, as the core allows */
+		frame_max[i] = 68 + fz_u16(&in) % 9500 + 14;
+		if (i < v.nb_ports)
+			out_lim[i] = frame_max[i] - CORE_FRAME_MIN + 1;
+	}
 	v.owner = owner;
 	v.role_known = roles;
+	v.out_lim = out_lim;
 
 	r = core_validate(&v, &d);
 	want = spec_accepts(&v, &d);
@@ -108,6 +119,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The buffer goes back to the core exactly when the NF held it. */
 	FUZZ_CHECK(r.owned == (d.buf < v.buf_count && owner[d.buf] == v.nf_id),
 		   "buf %u: owned %u", d.buf, r.owned);
+	/* the common case: an OUT the port sends whole, nothing else */
+	want = want && d.action == NVM_ACT_OUT && d.len <= frame_max[d.port % NVM_MAX_PORTS];
+	FUZZ_CHECK(core_validate_out(&v, &d) == want,
+		   "buf %u/%u off %u len %u stride %u act %u port %u/%u: the fast check says "
+		   "%d, the ABI and the MTU %d", d.buf, v.buf_count, d.data_off, d.len,
+		   v.buf_stride, d.action, d.port, v.nb_ports, !want, want);
 	FUZZ_CHECK(r.reason <= CORE_DROP_MAX, "reason %u", r.reason);
 	if (r.reason != CORE_DROP_MAX)
 		FUZZ_CHECK(strcmp(core_drop_name(r.reason), "?") != 0, "reason %u has no name",

@@ -14,15 +14,18 @@
 #define NBUF 64
 #define STRIDE 2048
 
+#define FRAME_MAX 1514 /* both ports: MTU 1500 */
+
 static uint16_t owner[NBUF];
 static uint8_t role_known[256];
+static uint32_t out_lim[256]; /* ports 0 and 1 exist */
 
 static struct core_vctx
 vctx(uint16_t nf)
 {
 	struct core_vctx v = {
 		.buf_count = NBUF, .buf_stride = STRIDE, .nb_ports = 2,
-		.nf_id = nf, .owner = owner, .role_known = role_known,
+		.nf_id = nf, .owner = owner, .role_known = role_known, .out_lim = out_lim,
 	};
 	return v;
 }
@@ -35,6 +38,8 @@ reset(void)
 	for (i = 0; i < NBUF; i++)
 		owner[i] = CORE_OWNER_CORE;
 	memset(role_known, 0, sizeof(role_known));
+	memset(out_lim, 0, sizeof(out_lim));
+	out_lim[0] = out_lim[1] = FRAME_MAX - CORE_FRAME_MIN + 1;
 	owner[5] = 3;  /* NF 3 holds buffer 5 */
 	owner[6] = 4;  /* NF 4 holds buffer 6 */
 	role_known[7] = 1;
@@ -149,6 +154,97 @@ test_frame_short(void **state)
 	VERDICT(d, CORE_DROP_bad_port, 1);
 }
 
+#define FAST(d, want)                                                        \
+	do {                                                                 \
+		struct core_vctx v_ = vctx(3);                               \
+		assert_int_equal(core_validate_out(&v_, &(d)), (want));      \
+	} while (0)
+
+/* core_validate_out(), the return path's common case: an OUT the port
+ * sends whole, from a buffer the NF holds; everything else is false. */
+static void
+test_out_fast(void **state)
+{
+	struct nvm_desc d;
+
+	(void)state;
+	reset();
+	d = desc(5, NVM_ACT_OUT);
+	d.port = 1;
+	FAST(d, true);
+	d.len = 14;
+	FAST(d, true);
+	d.len = 13;
+	FAST(d, false);
+	d.len = 0;
+	FAST(d, false);
+	d.len = FRAME_MAX;
+	FAST(d, true);
+	d.len = FRAME_MAX + 1; /* over the MTU: the slow path fragments it */
+	FAST(d, false);
+	d = desc(5, NVM_ACT_OUT);
+	d.port = 2; /* no such port */
+	FAST(d, false);
+	d.port = 255;
+	FAST(d, false);
+	d = desc(5, NVM_ACT_OUT);
+	d.data_off = STRIDE - 59; /* one byte past the buffer */
+	FAST(d, false);
+	d.data_off = 0xffff;
+	d.len = 0xffff;
+	FAST(d, false);
+	d = desc(6, NVM_ACT_OUT); /* NF 4's buffer */
+	FAST(d, false);
+	d = desc(NBUF, NVM_ACT_OUT);
+	FAST(d, false);
+	d = desc(5, NVM_ACT_DROP);
+	FAST(d, false);
+	d = desc(5, NVM_ACT_NEXT);
+	FAST(d, false);
+	d = desc(5, NVM_ACT_TO_ROLE);
+	d.arg = 7;
+	FAST(d, false);
+}
+
+/* core_validate_out() is true exactly when core_validate() accepts an OUT
+ * whose frame the port sends whole, over a grid of descriptors. */
+static void
+test_out_fast_agrees(void **state)
+{
+	static const uint32_t bufs[] = { 0, 5, 6, NBUF - 1, NBUF, 0xffffffffu };
+	static const uint16_t offs[] = { 0, 128, STRIDE - 1515, STRIDE - 14, STRIDE, 0xffff };
+	static const uint16_t lens[] = { 0, 1, 13, 14, 60, FRAME_MAX, FRAME_MAX + 1, 0xffff };
+	static const uint8_t ports[] = { 0, 1, 2, 31, 255 };
+	struct core_vctx v;
+	struct nvm_desc d;
+	unsigned int b, o, l, pt, a, hits = 0;
+
+	(void)state;
+	reset();
+	owner[NBUF - 1] = 3;
+	v = vctx(3);
+	for (b = 0; b < sizeof(bufs) / sizeof(bufs[0]); b++)
+		for (o = 0; o < sizeof(offs) / sizeof(offs[0]); o++)
+			for (l = 0; l < sizeof(lens) / sizeof(lens[0]); l++)
+				for (pt = 0; pt < sizeof(ports); pt++)
+					for (a = 0; a <= NVM_ACT_MAX; a++) {
+						struct core_verdict r;
+						bool want;
+
+						d = desc(bufs[b], (uint8_t)a);
+						d.data_off = offs[o];
+						d.len = lens[l];
+						d.port = ports[pt];
+						d.arg = 7;
+						r = core_validate(&v, &d);
+						want = r.reason == CORE_DROP_MAX &&
+						       a == NVM_ACT_OUT && d.len <= FRAME_MAX;
+						assert_int_equal(core_validate_out(&v, &d), want);
+						hits += want;
+					}
+	assert_true(hits > 0);
+}
+
 static void
 test_drop_names(void **state)
 {
@@ -188,6 +284,8 @@ main(void)
 		cmocka_unit_test(test_accepts_good),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_frame_short),
+		cmocka_unit_test(test_out_fast),
+		cmocka_unit_test(test_out_fast_agrees),
 		cmocka_unit_test(test_drop_names),
 		cmocka_unit_test(test_translation),
 	};
