@@ -13,7 +13,8 @@ has the same VM configured with autostart = false.
             migrate exits 1, the VM runs on at A in the same QEMU and routes
             (its NF resumed after `park`), manager B stopped its side, core
             B has every buffer back
-  move      ping floods A -> B on host A and C -> D on host B, every 10 ms,
+  move      ping floods A -> B on host A (6 s) and C -> D on host B (until
+            2 s after the move), every 10 ms,
             while `netvmctl -s A vm migrate l3fwd --to unix:B`: manager B
             starts the VM's QEMU attached to core B waiting for the stream,
             the NF parks (netlib's `park`), QEMU migrates without the pools,

@@ -26,8 +26,12 @@ import traffic  # noqa: E402
 from nvtest import netns as nvnetns  # noqa: E402
 
 VM = traffic.VM
-FLOOD = 600          # pings every 10 ms on each host: about 6 s, the move in the middle
+FLOOD = 600          # pings every 10 ms on host A: about 6 s, the move in the middle
 FLOOD_LEAD_S = 1.5   # flood before the move starts
+# host B's flood runs until FLOOD_TAIL_S after the move, however long the move takes (the
+# destination's set-up under TCG on a loaded machine took 8 s), at most FLOOD_B_MAX pings
+FLOOD_TAIL_S = 2.0
+FLOOD_B_MAX = 9000
 RUNNING_S = 60       # the VM running under manager B after the move
 
 
@@ -122,11 +126,13 @@ def case_move(chk, h, uri):
     can_a.start()
     can_b.start()
     flood_a = migtest.Flood(a, b, FLOOD, quiet=False)
-    flood_b = migtest.Flood(c, d, FLOOD, quiet=False)
+    flood_b = migtest.Flood(c, d, FLOOD_B_MAX, quiet=False)
     time.sleep(FLOOD_LEAD_S)
     t0 = time.monotonic()
     rc, rep = mgr_a.netvmctl("vm", "migrate", VM, "--to", uri)
     took = time.monotonic() - t0
+    time.sleep(FLOOD_TAIL_S)
+    flood_b.stop()
     sent_a, got_a, out_a = flood_a.result(90)
     sent_b, got_b, out_b = flood_b.result(90)
     can_a.stop()
@@ -143,8 +149,9 @@ def case_move(chk, h, uri):
                isinstance(rep.get("nf_id"), int), "move: the answer names the destination, "
                "the old QEMU and B's instance", str(rep))
     times_a, times_b = flood_a.reply_times(), flood_b.reply_times()
-    chk.ok(sent_a == FLOOD and sent_b == FLOOD, "move: both floods ran to the end",
-           out_a[-200:] + out_b[-200:])
+    chk.ok(sent_a == FLOOD and sent_b is not None and sent_b >= FLOOD_TAIL_S / 0.01 / 2,
+           f"move: host A's flood ran to the end, host B's until {FLOOD_TAIL_S} s after the "
+           f"move ({sent_a}, {sent_b} pings)", out_a[-200:] + out_b[-200:])
     chk.gt(got_a or 0, 0, f"move: host A's flood got replies before the move ({got_a})")
     chk.gt(got_b or 0, 0, f"move: host B's flood got replies after the move ({got_b})")
     if times_a and times_b:

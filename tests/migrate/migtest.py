@@ -13,6 +13,7 @@ import mmap
 import os
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -169,6 +170,11 @@ class Flood:
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)
         self.out = ""
+
+    def stop(self):
+        """End the flood now (ping prints its counts on SIGINT); result() reads them."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
 
     def result(self, timeout):
         """(transmitted, received, ping's output) once it ended."""
