@@ -402,13 +402,16 @@ deliver_runs(struct dp *dp, struct rte_mbuf **m, const struct dp_runs *ru)
 	const uint32_t *run_hash = ru->hash;
 	const uint8_t *run_len = ru->len;
 	const int mo = core_meta_off;
-	unsigned int i, r, nr = ru->n, end, sn;
+	/* the stage of the run before, with its count in a local: runs of
+	 * many flows mostly go to the same stage (one instance, one queue) */
+	struct dp_stage *st = NULL;
+	const struct rte_mempool *mp = NULL;
+	unsigned int i, r, nr = ru->n, end, sn = 0;
 
 	choose(dp, run_role, run_hash, run_len, nr, to);
 	for (r = 0, i = 0; r < nr; r++, i = end) {
 		struct core_nf *nf = to[r];
-		const struct rte_mempool *mp;
-		struct dp_stage *st;
+		uint16_t q;
 
 		end = i + run_len[r];
 		if (nf == NULL) {
@@ -418,10 +421,15 @@ deliver_runs(struct dp *dp, struct rte_mbuf **m, const struct dp_runs *ru)
 				drop(dp, m[i], CORE_DROP_no_instance);
 			continue;
 		}
-		mp = nf->pool->mp;
-		st = stage_for(dp, nf, nf->nb_queues == 1 ? 0 :
-				       cls_pick(__builtin_bswap32(run_hash[r]), nf->nb_queues));
-		for (sn = st->n; i < end; i++) {
+		q = nf->nb_queues == 1 ? 0 : cls_pick(__builtin_bswap32(run_hash[r]), nf->nb_queues);
+		if (st == NULL || st->nf != nf || st->q != q) {
+			if (st != NULL)
+				st->n = (uint16_t)sn;
+			st = stage_for(dp, nf, q);
+			sn = st->n;
+			mp = nf->pool->mp;
+		}
+		for (; i < end; i++) {
 			if (unlikely(m[i]->pool != mp)) {
 				m[i] = cross_pool(dp, m[i], nf);
 				if (m[i] == NULL)
@@ -429,8 +437,9 @@ deliver_runs(struct dp *dp, struct rte_mbuf **m, const struct dp_runs *ru)
 			}
 			stage_put(st, sn++, m[i], run_hash[r], mo);
 		}
-		st->n = (uint16_t)sn;
 	}
+	if (st != NULL)
+		st->n = (uint16_t)sn;
 	stages_flush(dp);
 }
 

@@ -17,6 +17,12 @@ build). Cases:
             trip RX, classify, deliver, return, validate, TX
     bridge-unread  bridge with core.rx_parse = "when_needed": the round
             trip without reading the frames
+    bridge-udp  bridge with IPv4/UDP frames of one flow (net_null's frames
+            are all zeros, which the core reads as traffic that is not
+            IP): port 0 is net_pcap replaying a pcap (infinite_rx: each RX
+            copies a frame into a fresh buffer), port 1 a net_null sink
+    bridge-flows  bridge-udp with 256 flows in turn: every burst of 64
+            holds 64 flows (no run of one flow, a flow-table lookup each)
     testpmd-io  dpdk-testpmd's io forwarding between the same two net_null
             ports on one lcore: net_null's RX and TX and testpmd's loop,
             no NetVM. The floor under the other cases (what every setup of
@@ -40,13 +46,12 @@ import glob
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
 
 import telemetry
-from bench_trial import parse_stats, tool_suite_args, remove_dpdk_files, stop
+from bench_trial import parse_stats, tool_suite_args, remove_dpdk_files, stop, write_flows_pcap
 
 NF_TRIES = 5  # netvm-bridge starts (bridge case)
 # --fair-sched=yes: valgrind runs one thread at a time, and without a fair
@@ -57,7 +62,10 @@ NF_TRIES = 5  # netvm-bridge starts (bridge case)
 SIM_D1 = "32768,8,64"
 SIM_LL = "33554432,16,64"
 CASES = {"drop": 'default = { action = "drop"; };', "bridge": "default = { role = 1; };",
-         "bridge-unread": "default = { role = 1; };"}
+         "bridge-unread": "default = { role = 1; };", "bridge-udp": "default = { role = 1; };",
+         "bridge-flows": "default = { role = 1; };"}
+# cases whose port 0 replays a pcap of IPv4/UDP frames, this many flows
+PCAP_FLOWS = {"bridge-udp": 1, "bridge-flows": 256}
 # more keys of the core group, per case
 CORE_KEYS = {"bridge-unread": ' rx_parse = "when_needed";'}
 TESTPMD_CASES = ("testpmd-io",)
@@ -94,14 +102,20 @@ def run_case(out, build, name, seconds):
     with open(conf, "w") as f:
         f.write(f'core = {{ socket = "{sock}"; pool_buffers = 8192;{CORE_KEYS.get(name, "")} }};\n'
                 f'{CASES[name]}\n')
+    ports = ["--vdev", "net_null0,size=64", "--vdev", "net_null1,size=64"]
+    if name in PCAP_FLOWS:
+        pcap = os.path.join(out, f"{name}.pcap")
+        write_flows_pcap(pcap, PCAP_FLOWS[name])
+        ports = ["--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1",
+                 "--vdev", "net_null0,no-rx=1"]
     nf = None
     log = open(os.path.join(out, f"{name}.core.log"), "w")
     core = subprocess.Popen(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}", "--cache-sim=yes",
          "--fair-sched=yes", f"--D1={SIM_D1}", f"--LL={SIM_LL}",
          "--toggle-collect=core_dp_loop", os.path.join(build, "core/netvm-core"), "-l", "0",
-         "--file-prefix", prefix, "--no-pci", "--vdev", "net_null0,size=64",
-         "--vdev", "net_null1,size=64", "--", "-c", conf, "-s", sock, "--single-lcore",
+         "--file-prefix", prefix, "--no-pci", *ports, "--", "-c", conf, "-s", sock,
+         "--single-lcore",
          "--wait-nfs", "0" if name == "drop" else "1"],
         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     try:

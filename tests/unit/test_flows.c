@@ -4,7 +4,8 @@
  * choice and its tie rule, flows staying on their instance, load given
  * within one burst, runs of one flow in a burst, instances that leave,
  * drain and handover, idle expiry (and that it frees the hash), a full
- * table. The
+ * table, the lookup hints (two flows on one hint, a hint left by a flow
+ * that expired). The
  * instances are fake NFs whose one rx ring holds as many descriptors as a
  * test says. Prints the cost of a burst of known flows, per packet.
  */
@@ -359,6 +360,85 @@ test_expire_frees(void **state)
 	core_flows_free(fl);
 }
 
+/* Two flows whose signatures share a hint (they differ above the hint
+ * array's bits) each keep their own instance, in separate calls and within
+ * one call: a hint is trusted only for the key it was written for. */
+static void
+test_hint_collision(void **state)
+{
+	struct core_flows *fl = table(1024, 1000);
+	struct core_flows_stats st;
+	struct fake f;
+	uint32_t h[4] = { 0x11, 0x11 ^ (1u << 24), 0x11, 0x11 ^ (1u << 24) };
+	int out[4], a, b;
+	unsigned int i;
+
+	(void)state;
+	fake_init(&f, 2);
+	fake_load(&f, 1, 5);
+	place(fl, &f, &h[0], 1, 1, out);
+	a = out[0];
+	assert_int_equal(a, 0); /* the emptier */
+	fake_load(&f, 0, 9);
+	place(fl, &f, &h[1], 1, 2, out);
+	b = out[0];
+	assert_int_equal(b, 1);
+	for (i = 0; i < 3; i++) {
+		place(fl, &f, &h[i % 2], 1, 3 + i, out);
+		assert_int_equal(out[0], i % 2 == 0 ? a : b);
+	}
+	fake_load(&f, 0, 0);
+	fake_load(&f, 1, 0);
+	place(fl, &f, h, 4, 9, out);
+	assert_int_equal(out[0], a);
+	assert_int_equal(out[1], b);
+	assert_int_equal(out[2], a);
+	assert_int_equal(out[3], b);
+	core_flows_stats_get(fl, &st);
+	assert_int_equal(st.active, 2);
+	assert_int_equal(f.nf[0].st.placed + f.nf[1].st.placed, 2);
+	core_flows_free(fl);
+}
+
+/* A flow that expired is new when it comes back, though its hint is still
+ * there: placed again by load, and in the hash again, so that the table
+ * still holds no more flows than its size. */
+static void
+test_hint_stale(void **state)
+{
+	struct core_flows *fl = table(1024, 10);
+	uint64_t ms = rte_get_tsc_hz() / 1000, t = 1000 * ms;
+	struct core_flows_stats st;
+	struct fake f;
+	uint32_t h[32] = { 77 };
+	int out[32];
+	unsigned int i, j;
+
+	(void)state;
+	fake_init(&f, 2);
+	fake_load(&f, 1, 5);
+	place(fl, &f, h, 1, t, out);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(core_flows_expire(fl, t + 20 * ms, 1u << 20), 1);
+	fake_load(&f, 0, 9);
+	place(fl, &f, h, 1, t + 21 * ms, out);
+	assert_int_equal(out[0], 1); /* placed anew, on the emptier */
+	core_flows_stats_get(fl, &st);
+	assert_int_equal(st.active, 1);
+	assert_int_equal(f.nf[0].st.placed + f.nf[1].st.placed, 2);
+	/* fill the table: the flow that came back takes a place in it */
+	for (i = 0; i < 64; i++) {
+		for (j = 0; j < 32; j++)
+			h[j] = (i * 32 + j + 1) * 2654435761u;
+		place(fl, &f, h, 32, t + 22 * ms, out);
+	}
+	core_flows_stats_get(fl, &st);
+	assert_true(st.full > 0);
+	assert_true(st.active <= 1024);
+	assert_int_equal(st.active + st.full, 1 + 64 * 32);
+	core_flows_free(fl);
+}
+
 static void
 test_cost(void **state)
 {
@@ -416,6 +496,8 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_expire_frees),
+		cmocka_unit_test(test_hint_collision),
+		cmocka_unit_test(test_hint_stale),
 		cmocka_unit_test(test_cost),
 	};
 
