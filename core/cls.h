@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_hash_crc.h>
 #if defined(__SSE4_2__)
@@ -149,9 +150,16 @@ cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls
 	if (len - off < CLS_IPV4_MIN_LEN)
 		return -EINVAL;
 	ip = frame + off;
-	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
+	/* version 4 with no options, the common case, in one compare */
+	if (likely(ip[0] == 0x45)) {
+		ihl = CLS_IPV4_MIN_LEN;
+	} else {
+		ihl = (uint32_t)(ip[0] & 0x0f) * 4;
+		if ((ip[0] >> 4) != 4 || ihl < CLS_IPV4_MIN_LEN)
+			return -EINVAL;
+	}
 	tot = cls_rd16(ip + 2);
-	if ((ip[0] >> 4) != 4 || ihl < CLS_IPV4_MIN_LEN || tot < ihl || tot > len - off)
+	if (tot < ihl || tot > len - off)
 		return -EINVAL;
 	/* Only the first fragment (offset 0) carries the L4 header. */
 	if ((cls_rd16(ip + 6) & 0x1fff) == 0) {
@@ -184,15 +192,14 @@ cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls
 static inline uint32_t
 cls_flow_hash(const struct cls_key *key)
 {
-	uint32_t h, lo_ip = key->src_ip, hi_ip = key->dst_ip;
-	uint16_t lo_port = key->sport, hi_port = key->dport;
+	/* each end as one number, address then port: the lower end is
+	 * the lower number, found without a branch */
+	const uint64_t src = (uint64_t)key->src_ip << 16 | key->sport;
+	const uint64_t dst = (uint64_t)key->dst_ip << 16 | key->dport;
+	const uint64_t lo = src < dst ? src : dst, hi = src < dst ? dst : src;
+	uint32_t h, lo_ip = (uint32_t)(lo >> 16), hi_ip = (uint32_t)(hi >> 16);
+	uint16_t lo_port = (uint16_t)lo, hi_port = (uint16_t)hi;
 
-	if (lo_ip > hi_ip || (lo_ip == hi_ip && lo_port > hi_port)) {
-		lo_ip = key->dst_ip;
-		hi_ip = key->src_ip;
-		lo_port = key->dport;
-		hi_port = key->sport;
-	}
 #if defined(__SSE4_2__)
 	h = _mm_crc32_u32(CLS_HASH_SEED, lo_ip);
 	h = _mm_crc32_u32(h, hi_ip);

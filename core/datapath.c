@@ -674,7 +674,7 @@ rx_default(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 	const uint64_t word = rx_meta_word(to, port, 0);
 	const int mo = core_meta_off;
 	unsigned int i, np = 0;
-	uint32_t hash;
+	uint32_t hash, last = 0;
 	uint64_t t1;
 	int rc;
 
@@ -689,7 +689,16 @@ rx_default(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 		}
 		hash = unlikely(rc == CLS_IPV6) ? cls_flow_hash6(&key6) : cls_flow_hash(&key);
 		rx_meta(m[i], mo, word, hash);
-		run_add(&ru, to->role, hash);
+		/* one role for the burst: a run ends where the flow hash
+		 * changes (run_add() with the role's test left out) */
+		if (likely(np > 0 && hash == last)) {
+			ru.len[ru.n - 1]++;
+		} else {
+			ru.role[ru.n] = to->role;
+			ru.hash[ru.n] = hash;
+			ru.len[ru.n++] = 1;
+			last = hash;
+		}
 		pass[np++] = m[i];
 	}
 	t1 = CORE_STAGE_NOW();
