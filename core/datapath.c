@@ -350,16 +350,16 @@ desc_put(struct nvm_desc *d, uint32_t buf, const struct rte_mbuf *m, uint64_t hi
 	memcpy(d, half, sizeof(half));
 }
 
-/* Put packet @m of flow hash @hash in place @at of stage @st (mo:
- * core_meta_off); the caller counts the places in a local and sets st->n
+/* Put packet @m, its flow hash in its metadata, in place @at of stage @st
+ * (mo: core_meta_off); the caller counts the places in a local and sets st->n
  * once (in memory, the count would be read again after every descriptor's
  * store). */
 static inline void
-stage_put(struct dp_stage *st, unsigned int at, struct rte_mbuf *m, uint32_t hash, int mo)
+stage_put(struct dp_stage *st, unsigned int at, struct rte_mbuf *m, int mo)
 {
 	const struct core_mbuf_meta *meta = core_meta_at(m, mo);
 
-	desc_put(&st->d[at], meta->buf, m, desc_hi(meta->in_port, hash));
+	desc_put(&st->d[at], meta->buf, m, desc_hi(meta->in_port, meta->hash));
 	st->m[at] = m;
 }
 _Static_assert(offsetof(struct nvm_desc, data_off) == 4 && offsetof(struct nvm_desc, len) == 6 &&
@@ -389,6 +389,47 @@ run_add(struct dp_runs *ru, uint16_t role, uint32_t hash)
 }
 
 /*
+ * The common case of deliver_runs(): when every one of the @nr runs (of
+ * @len packets each) of the packets @m goes to the same instance and that
+ * instance has one queue (to[] from choose()), stage them all in one
+ * pass, with no work per run, and hand them on; false otherwise (nothing
+ * done).
+ */
+static inline bool
+one_stage(struct dp *dp, struct rte_mbuf **m, struct core_nf *const *to, const uint8_t *len,
+	  unsigned int nr)
+{
+	const struct rte_mempool *mp;
+	const int mo = core_meta_off;
+	struct core_nf *nf;
+	struct dp_stage *st;
+	unsigned int r, i, n, sn;
+
+	if (nr == 0 || to[0] == NULL || to[0]->nb_queues != 1)
+		return false;
+	nf = to[0];
+	n = len[0];
+	for (r = 1; r < nr; r++) {
+		if (to[r] != nf)
+			return false;
+		n += len[r];
+	}
+	st = stage_for(dp, nf, 0);
+	mp = nf->pool->mp;
+	for (i = 0, sn = st->n; i < n; i++) {
+		if (unlikely(m[i]->pool != mp)) {
+			m[i] = cross_pool(dp, m[i], nf);
+			if (m[i] == NULL)
+				continue;
+		}
+		stage_put(st, sn++, m[i], mo);
+	}
+	st->n = (uint16_t)sn;
+	stages_flush(dp);
+	return true;
+}
+
+/*
  * Stage the packets @m, cut into the runs @ru (in order), each for the
  * instance of its role its flow is on (choose()); the flow hash picks the
  * queue, so a flow always takes the same path. Each run is placed, and its
@@ -409,6 +450,8 @@ deliver_runs(struct dp *dp, struct rte_mbuf **m, const struct dp_runs *ru)
 	unsigned int i, r, nr = ru->n, end, sn = 0;
 
 	choose(dp, run_role, run_hash, run_len, nr, to);
+	if (one_stage(dp, m, to, run_len, nr))
+		return;
 	for (r = 0, i = 0; r < nr; r++, i = end) {
 		struct core_nf *nf = to[r];
 		uint16_t q;
@@ -435,7 +478,7 @@ deliver_runs(struct dp *dp, struct rte_mbuf **m, const struct dp_runs *ru)
 				if (m[i] == NULL)
 					continue;
 			}
-			stage_put(st, sn++, m[i], run_hash[r], mo);
+			stage_put(st, sn++, m[i], mo);
 		}
 	}
 	if (st != NULL)
