@@ -443,8 +443,8 @@ deliver_runs(struct dp *dp, struct rte_mbuf **m, const struct dp_runs *ru)
 	const uint32_t *run_hash = ru->hash;
 	const uint8_t *run_len = ru->len;
 	const int mo = core_meta_off;
-	/* the stage of the run before, with its count in a local: runs of
-	 * many flows mostly go to the same stage (one instance, one queue) */
+	/* the stage of the run before, with its count in a local: runs
+	 * placed one after another on the same instance and queue share it */
 	struct dp_stage *st = NULL;
 	const struct rte_mempool *mp = NULL;
 	unsigned int i, r, nr = ru->n, end, sn = 0;
