@@ -19,6 +19,11 @@ Three cores, one after the other:
 In each: the NF gets exactly the well-formed frames, byte for byte and in
 the order sent, each descriptor saying input port 0; the malformed ones are
 drop_malformed, the long one drop_frame_room, and nothing else is dropped.
+A fourth core, without rules, has two instances of role 1: the bursts of
+many flows are cut into runs of one flow, each placed by the flow table,
+so every flow (flow hash) reaches one instance only, both instances get
+flows, and together they get every well-formed frame, each in the order
+sent.
 The flow hash of each frame (the descriptor's) is the same in all three,
 the same for both directions of a connection (docs/abi.md), the same for
 every ARP frame (one flow per input port, docs/config.md), and differs
@@ -120,6 +125,31 @@ def run(chk, env, pcap, name, rules, nb_good):
     return nf.got, final
 
 
+def run_two(chk, env, pcap, nb_good):
+    """A core without rules whose role 1 has two instances: each one's
+    [(descriptor, frame)]."""
+    core = Core(env, "two", CONFIG % "", [f"net_pcap0,rx_pcap={pcap}", "net_null0,no-rx=1"],
+                wait_nfs=2)
+    err = core.start_ready()
+    if not chk.ok(err is None, "two: core starts", err or ""):
+        env.done(chk)
+    nfs = []
+    try:
+        for _ in range(2):
+            nfs.append(Keeper(core.sock))
+            env.add_cleanup(nfs[-1].close)
+    except (rawnf.AttachError, OSError) as exc:
+        chk.fatal("two: both raw NFs attach", str(exc))
+    ok, st = rawnf.take_until(core, nfs, lambda s: sum(len(n.got) for n in nfs) >= nb_good)
+    chk.ok(ok, f"two: the NFs are given {nb_good} packets", f"{[len(n.got) for n in nfs]}; {st}")
+    time.sleep(0.5)
+    for nf in nfs:
+        nf.take()
+        nf.close()
+    core.stop_checked(chk)
+    return [nf.got for nf in nfs]
+
+
 def check_one(chk, name, got, final, sent):
     good = [f for f, kind, _ in sent if kind == "good"]
     frames = [f for _, f in got]
@@ -168,6 +198,23 @@ def main():
     chk.gt(len(by_conn), 40, "connections seen")
     firsts = [next(iter(h)) for h in by_conn.values()]
     chk.eq(len(set(firsts)), len(firsts), "no two connections (or ARP) share a hash")
+
+    chk.section("two instances")
+    each = run_two(chk, env, pcap, len(good))
+    good_frames = [f for f, _ in good]
+    chk.eq(sorted(f for got in each for _, f in got), sorted(good_frames),
+           "the two instances get every well-formed frame between them, once")
+    for i, got in enumerate(each):
+        frames = [f for _, f in got]
+        mine = set(frames)
+        want = [f for f in good_frames if f in mine]
+        first = next((k for k, (a, b) in enumerate(zip(frames, want)) if a != b), None)
+        chk.ok(frames == want, f"instance {i}: its frames in the order sent",
+               f"{len(frames)} frames, {len(want)} expected, first out of order at {first}")
+    hashes_of = [{d.hash for d, _ in got} for got in each]
+    both = sorted(hashes_of[0] & hashes_of[1])
+    chk.ok(not both, "no flow hash reaches both instances", f"{len(both)} do: {both[:5]}")
+    chk.ok(all(hashes_of), "both instances get flows", f"{[len(h) for h in hashes_of]}")
     env.done(chk)
 
 
