@@ -388,6 +388,26 @@ run_add(struct dp_runs *ru, uint16_t role, uint32_t hash)
 	ru->len[ru->n++] = 1;
 }
 
+/* Stage the packets m[i..end) for @nf in @st from place @sn on (@mp: the
+ * pool of @nf's buffers; a packet of another pool is copied into it, or
+ * dropped); returns the next place. */
+static inline unsigned int
+stage_some(struct dp *dp, struct dp_stage *st, unsigned int sn, struct rte_mbuf **m,
+	   unsigned int i, unsigned int end, struct core_nf *nf, const struct rte_mempool *mp)
+{
+	const int mo = core_meta_off;
+
+	for (; i < end; i++) {
+		if (unlikely(m[i]->pool != mp)) {
+			m[i] = cross_pool(dp, m[i], nf);
+			if (m[i] == NULL)
+				continue;
+		}
+		stage_put(st, sn++, m[i], mo);
+	}
+	return sn;
+}
+
 /*
  * The common case of deliver_runs(): when every one of the @nr runs (of
  * @len packets each) of the packets @m goes to the same instance and that
@@ -399,11 +419,9 @@ static inline bool
 one_stage(struct dp *dp, struct rte_mbuf **m, struct core_nf *const *to, const uint8_t *len,
 	  unsigned int nr)
 {
-	const struct rte_mempool *mp;
-	const int mo = core_meta_off;
 	struct core_nf *nf;
 	struct dp_stage *st;
-	unsigned int r, i, n, sn;
+	unsigned int r, n;
 
 	if (nr == 0 || to[0] == NULL || to[0]->nb_queues != 1)
 		return false;
@@ -415,16 +433,7 @@ one_stage(struct dp *dp, struct rte_mbuf **m, struct core_nf *const *to, const u
 		n += len[r];
 	}
 	st = stage_for(dp, nf, 0);
-	mp = nf->pool->mp;
-	for (i = 0, sn = st->n; i < n; i++) {
-		if (unlikely(m[i]->pool != mp)) {
-			m[i] = cross_pool(dp, m[i], nf);
-			if (m[i] == NULL)
-				continue;
-		}
-		stage_put(st, sn++, m[i], mo);
-	}
-	st->n = (uint16_t)sn;
+	st->n = (uint16_t)stage_some(dp, st, st->n, m, 0, n, nf, nf->pool->mp);
 	stages_flush(dp);
 	return true;
 }
@@ -442,7 +451,6 @@ deliver_runs(struct dp *dp, struct rte_mbuf **m, const struct dp_runs *ru)
 	const uint16_t *run_role = ru->role;
 	const uint32_t *run_hash = ru->hash;
 	const uint8_t *run_len = ru->len;
-	const int mo = core_meta_off;
 	/* the stage of the run before, with its count in a local: runs
 	 * placed one after another on the same instance and queue share it */
 	struct dp_stage *st = NULL;
@@ -472,14 +480,7 @@ deliver_runs(struct dp *dp, struct rte_mbuf **m, const struct dp_runs *ru)
 			sn = st->n;
 			mp = nf->pool->mp;
 		}
-		for (; i < end; i++) {
-			if (unlikely(m[i]->pool != mp)) {
-				m[i] = cross_pool(dp, m[i], nf);
-				if (m[i] == NULL)
-					continue;
-			}
-			stage_put(st, sn++, m[i], mo);
-		}
+		sn = stage_some(dp, st, sn, m, i, end, nf, mp);
 	}
 	if (st != NULL)
 		st->n = (uint16_t)sn;
