@@ -289,7 +289,7 @@ run_given(struct core_flows *fl, struct core_nf *nf, unsigned int n)
 
 /* The instance for flow key @key at table position @p (a lookup's result:
  * negative when the key was not found), adding the key when it is new. */
-static struct core_nf *
+static __rte_always_inline struct core_nf *
 resolve(struct core_flows *fl, const struct core_view *v, const struct flow_key *key,
 	hash_sig_t sig, int32_t p, uint64_t now)
 {
@@ -345,34 +345,49 @@ core_flows_place(struct core_flows *fl, const struct core_view *v, const uint16_
 	hash_sig_t msig[FLOWS_BULK];
 	int32_t mpos[FLOWS_BULK];
 	uint8_t miss_of[FLOWS_BULK];
-	/* per run: its key, or FLOWS_NONE when its role has no instance */
+	/* per run left for the second pass: its key, or FLOWS_NONE (its role
+	 * has no instance, or the first pass resolved it) */
 	uint8_t key_of[FLOWS_BULK];
-	unsigned int i, k = 0, nm = 0;
+	unsigned int i, k = 0, nm = 0, first = n;
 
 	fl->call++;
+	/* Runs are resolved in order, so that a new flow sees what this call
+	 * gave before it (base[]). Up to the first key without a good hint,
+	 * each run is resolved at once; from there on, keys are gathered for
+	 * one bulk lookup and resolved after it. */
 	for (i = 0; i < n; i++) {
+		const struct flow_key key = { .hash = hash[i], .role = role[i] };
+		const hash_sig_t s = flow_sig(hash[i], role[i]);
+		int32_t p;
+
 		out[i] = NULL;
 		key_of[i] = FLOWS_NONE;
 		if (v->nb_inst[role[i]] == 0)
 			continue;
-		keys[k] = (struct flow_key){ .hash = hash[i], .role = role[i] };
-		sig[k] = flow_sig(hash[i], role[i]);
-		pos[k] = hinted(fl, &keys[k], sig[k]);
-		if (pos[k] < 0) {
+		p = hinted(fl, &key, s);
+		if (p >= 0 && nm == 0) {
+			out[i] = resolve(fl, v, &key, s, p, now);
+			run_given(fl, out[i], len[i]);
+			continue;
+		}
+		if (first == n)
+			first = i;
+		keys[k] = key;
+		sig[k] = s;
+		pos[k] = p;
+		if (p < 0) {
 			kp[nm] = &keys[k];
-			msig[nm] = sig[k];
+			msig[nm] = s;
 			miss_of[nm++] = (uint8_t)k;
 		}
 		key_of[i] = (uint8_t)k++;
 	}
-	if (nm > 0) {
-		rte_hash_lookup_with_hash_bulk(fl->h, kp, msig, nm, mpos);
-		for (i = 0; i < nm; i++)
-			pos[miss_of[i]] = mpos[i];
-	}
-	/* in order, so that a new flow sees what this call gave before it
-	 * (base[]) */
-	for (i = 0; i < n; i++) {
+	if (nm == 0)
+		return;
+	rte_hash_lookup_with_hash_bulk(fl->h, kp, msig, nm, mpos);
+	for (i = 0; i < nm; i++)
+		pos[miss_of[i]] = mpos[i];
+	for (i = first; i < n; i++) {
 		if (key_of[i] == FLOWS_NONE)
 			continue;
 		out[i] = resolve(fl, v, &keys[key_of[i]], sig[key_of[i]], pos[key_of[i]], now);

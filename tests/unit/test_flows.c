@@ -400,6 +400,34 @@ test_hint_collision(void **state)
 	core_flows_free(fl);
 }
 
+/* A known flow between two new ones in a call: its run counts for the
+ * second new flow's placement (the runs are resolved in order, though the
+ * known flow's hint is good and the new flows go to rte_hash). */
+static void
+test_known_between_new(void **state)
+{
+	struct core_flows *fl = table(1024, 1000);
+	const uint16_t role[3] = { ROLE, ROLE, ROLE };
+	uint32_t h[3] = { 500, 100, 101 }; /* cls_pick(h, 2) == 0: ties go to A */
+	const uint8_t len[3] = { 1, 3, 1 };
+	struct core_nf *to[3];
+	struct fake f;
+	int out[1];
+
+	(void)state;
+	fake_init(&f, 2);
+	fake_load(&f, 0, 5);
+	place(fl, &f, &h[0], 1, 1, out);
+	assert_int_equal(out[0], 1); /* the known flow K on B */
+	fake_load(&f, 0, 0);
+	h[0] = 100, h[1] = 500, h[2] = 101; /* new N1, K, new N2 */
+	core_flows_place(fl, &f.v, role, h, len, 3, 2, to);
+	assert_ptr_equal(to[0], &f.nf[0]); /* N1: a tie, A */
+	assert_ptr_equal(to[1], &f.nf[1]); /* K stays on B */
+	assert_ptr_equal(to[2], &f.nf[0]); /* N2: A holds 1, B the 3 of K */
+	core_flows_free(fl);
+}
+
 /* A flow that expired is new when it comes back, though its hint is still
  * there: placed again by load, and in the hash again, so that the table
  * still holds no more flows than its size. */
@@ -498,6 +526,7 @@ main(void)
 		cmocka_unit_test(test_expire_frees),
 		cmocka_unit_test(test_hint_collision),
 		cmocka_unit_test(test_hint_stale),
+		cmocka_unit_test(test_known_between_new),
 		cmocka_unit_test(test_cost),
 	};
 
