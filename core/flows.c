@@ -108,6 +108,15 @@ flow_key_word(const struct flow_key *k)
 	return w;
 }
 
+/* flow_key_word() of the key (@hash, @role), built in a register. */
+static inline uint64_t
+flow_word(uint32_t hash, uint16_t role)
+{
+	return (uint64_t)hash | (uint64_t)role << 32;
+}
+_Static_assert(offsetof(struct flow_key, hash) == 0 && offsetof(struct flow_key, role) == 4 &&
+	       __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "flow_word() makes this layout");
+
 /* rte_hash's key compare: 0 when equal, as memcmp. */
 static int
 flow_key_cmp(const void *a, const void *b, size_t len)
@@ -289,7 +298,7 @@ run_given(struct core_flows *fl, struct core_nf *nf, unsigned int n)
 
 /* The instance for flow key @key at table position @p (a lookup's result:
  * negative when the key was not found), adding the key when it is new. */
-static __rte_always_inline struct core_nf *
+static struct core_nf *
 resolve(struct core_flows *fl, const struct core_view *v, const struct flow_key *key,
 	hash_sig_t sig, int32_t p, uint64_t now)
 {
@@ -319,17 +328,29 @@ resolve(struct core_flows *fl, const struct core_view *v, const struct flow_key 
 	return nf;
 }
 
-/* The position of flow key @key (signature @sig) by its hint, or -1 when the
- * hint is stale or there is none: rte_hash then decides. */
+/* The position of the flow of key word @kw (flow_word(); signature @sig)
+ * by its hint, or -1 when the hint is stale or there is none: rte_hash then
+ * decides. */
 static inline int32_t
-hinted(const struct core_flows *fl, const struct flow_key *key, hash_sig_t sig)
+hinted(const struct core_flows *fl, uint64_t kw, hash_sig_t sig)
 {
 	uint32_t p = fl->hint[sig & fl->hint_mask] - 1;
 
-	if (p < fl->nb_pos && fl->ents[p].used &&
-	    flow_key_word(&fl->ents[p].key) == flow_key_word(key))
+	if (p < fl->nb_pos && fl->ents[p].used && flow_key_word(&fl->ents[p].key) == kw)
 		return (int32_t)p;
 	return -1;
+}
+
+/* resolve() for a flow its hint found at @p (hinted()): known, and its
+ * hint already right. */
+static inline struct core_nf *
+resolve_hinted(struct core_flows *fl, const struct core_view *v, int32_t p, uint64_t now)
+{
+	struct flow_ent *e = &fl->ents[p];
+	struct core_nf *nf = known(fl, v, e);
+
+	e->seen = now;
+	return nf;
 }
 
 void
@@ -353,26 +374,26 @@ core_flows_place(struct core_flows *fl, const struct core_view *v, const uint16_
 	fl->call++;
 	/* Runs are resolved in order, so that a new flow sees what this call
 	 * gave before it (base[]). Up to the first key without a good hint,
-	 * each run is resolved at once; from there on, keys are gathered for
-	 * one bulk lookup and resolved after it. */
+	 * each run is resolved at once; from there on (first), keys are
+	 * gathered for one bulk lookup and resolved after it. */
 	for (i = 0; i < n; i++) {
-		const struct flow_key key = { .hash = hash[i], .role = role[i] };
 		const hash_sig_t s = flow_sig(hash[i], role[i]);
 		int32_t p;
 
-		out[i] = NULL;
-		key_of[i] = FLOWS_NONE;
-		if (v->nb_inst[role[i]] == 0)
+		if (v->nb_inst[role[i]] == 0) {
+			out[i] = NULL;
+			key_of[i] = FLOWS_NONE;
 			continue;
-		p = hinted(fl, &key, s);
+		}
+		p = hinted(fl, flow_word(hash[i], role[i]), s);
 		if (p >= 0 && nm == 0) {
-			out[i] = resolve(fl, v, &key, s, p, now);
+			out[i] = resolve_hinted(fl, v, p, now);
 			run_given(fl, out[i], len[i]);
 			continue;
 		}
 		if (first == n)
 			first = i;
-		keys[k] = key;
+		keys[k] = (struct flow_key){ .hash = hash[i], .role = role[i] };
 		sig[k] = s;
 		pos[k] = p;
 		if (p < 0) {
