@@ -20,6 +20,11 @@
  * test and send the key to rte_hash, as every key went before: a known
  * flow costs one array read and one compare instead of a bulk lookup's
  * bucket search (about 120 instructions per key).
+ *
+ * A call resolves its runs in order. Up to the first key whose hint fails,
+ * each run is resolved as it is read (resolve_hinted()); the keys from
+ * there on wait for one bulk lookup. With many flows (FLOWS_PREFETCH_MIN),
+ * the burst's hints and then their entries are prefetched first.
  */
 #include <errno.h>
 #include <stdio.h>
