@@ -548,7 +548,8 @@ test_cost(void **state)
 	core_flows_free(fl);
 
 	/* many flows: every burst 32 others, out of 100 000 known ones in a
-	 * table of 262 144 (its entries and hints far past the caches) */
+	 * table of 262 144 (their entries and hints past the second-level
+	 * cache: the table prefetches them) */
 	fl = table(262144, 1000);
 	for (i = 0; i < 100000 / 32; i++) {
 		for (j = 0; j < 32; j++)
