@@ -50,7 +50,8 @@
 #   NETVM_BENCH_CHAIN_MAX=N    longest chain (default 3)
 #   NETVM_BENCH_NF_SLEEP_US=U  NFs block on the doorbell after U us idle (default 0: never)
 #   NETVM_BENCH_CASES="C ..."  setups of 'peers'; of 'instr': drop bridge
-#                              bridge-unread bridge-udp bridge-flows testpmd-io
+#                              bridge-unread bridge-udp bridge-flows bridge-flows-2
+#                              testpmd-io
 #   NETVM_BENCH_TESTPMD_BURST=N peers: burst of every testpmd (default 64, the core's)
 #   NETVM_BENCH_SCALE="S ..."  sweeps of 'scale' (default: rules flows instances
 #                              chain routes size)

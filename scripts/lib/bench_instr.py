@@ -23,6 +23,9 @@ build). Cases:
             copies a frame into a fresh buffer), port 1 a net_null sink
     bridge-flows  bridge-udp with 256 flows in turn: every burst of 64
             holds 64 flows (no run of one flow, a flow-table lookup each)
+    bridge-flows-2  bridge-flows with two bridges on role 1 (both on CPU
+            1; the core waits for both): the flow table spreads the flows
+            over two instances, so a burst's runs go to two rings
     testpmd-io  dpdk-testpmd's io forwarding between the same two net_null
             ports on one lcore: net_null's RX and TX and testpmd's loop,
             no NetVM. The floor under the other cases (what every setup of
@@ -63,9 +66,12 @@ SIM_D1 = "32768,8,64"
 SIM_LL = "33554432,16,64"
 CASES = {"drop": 'default = { action = "drop"; };', "bridge": "default = { role = 1; };",
          "bridge-unread": "default = { role = 1; };", "bridge-udp": "default = { role = 1; };",
-         "bridge-flows": "default = { role = 1; };"}
+         "bridge-flows": "default = { role = 1; };",
+         "bridge-flows-2": "default = { role = 1; };"}
 # cases whose port 0 replays a pcap of IPv4/UDP frames, this many flows
-PCAP_FLOWS = {"bridge-udp": 1, "bridge-flows": 256}
+PCAP_FLOWS = {"bridge-udp": 1, "bridge-flows": 256, "bridge-flows-2": 256}
+# bridges on role 1, per case (default 1; none for drop)
+NF_COUNT = {"drop": 0, "bridge-flows-2": 2}
 # more keys of the core group, per case
 CORE_KEYS = {"bridge-unread": ' rx_parse = "when_needed";'}
 TESTPMD_CASES = ("testpmd-io",)
@@ -76,12 +82,13 @@ def port_sum(st, what):
     return sum(v for k, v in st.items() if re.fullmatch(rf"port\d+_{what}", k))
 
 
-def start_bridge(out, build, name, sock, prefix, tries=NF_TRIES):
-    """Start netvm-bridge on role 1 and wait until it is attached; an NF
-    whose handshake timed out (valgrind's core answers slowly on a loaded
-    machine) is started again, up to @tries times. Returns the process."""
+def start_bridge(out, build, name, sock, prefix, k=0, tries=NF_TRIES):
+    """Start netvm-bridge number @k (from 0) on role 1 and wait until k + 1
+    NFs are attached; an NF whose handshake timed out (valgrind's core
+    answers slowly on a loaded machine) is started again, up to @tries
+    times. Returns the process."""
     for t in range(tries):
-        with open(os.path.join(out, f"{name}.nf{t}.log"), "w") as f:
+        with open(os.path.join(out, f"{name}.nf{k}.{t}.log"), "w") as f:
             nf = subprocess.Popen(["taskset", "-c", "1",
                                    os.path.join(build, "apps/bridge/netvm-bridge"),
                                    "-s", sock, "-r", "1"], stdin=subprocess.DEVNULL,
@@ -89,10 +96,10 @@ def start_bridge(out, build, name, sock, prefix, tries=NF_TRIES):
         deadline = time.monotonic() + 120
         while nf.poll() is None and time.monotonic() < deadline:
             if telemetry.wait_until(telemetry.socket_path(prefix), "/netvm/stats",
-                                    "nfs_attached", 1, 1) is not None:
+                                    "nfs_attached", k + 1, 1) is not None:
                 return nf
         stop(nf)
-    raise RuntimeError(f"netvm-bridge did not attach in {tries} tries ({name}.nf*.log)")
+    raise RuntimeError(f"netvm-bridge {k} did not attach in {tries} tries ({name}.nf*.log)")
 
 
 def run_case(out, build, name, seconds):
@@ -108,7 +115,8 @@ def run_case(out, build, name, seconds):
         write_flows_pcap(pcap, PCAP_FLOWS[name])
         ports = ["--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1",
                  "--vdev", "net_null0,no-rx=1"]
-    nf = None
+    nfs = []
+    count = NF_COUNT.get(name, 1)
     log = open(os.path.join(out, f"{name}.core.log"), "w")
     core = subprocess.Popen(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}", "--cache-sim=yes",
@@ -116,7 +124,7 @@ def run_case(out, build, name, seconds):
          "--toggle-collect=core_dp_loop", os.path.join(build, "core/netvm-core"), "-l", "0",
          "--file-prefix", prefix, "--no-pci", *ports, "--", "-c", conf, "-s", sock,
          "--single-lcore",
-         "--wait-nfs", "0" if name == "drop" else "1"],
+         "--wait-nfs", str(count)],
         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120
@@ -124,12 +132,13 @@ def run_case(out, build, name, seconds):
             if core.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"netvm-core did not open {sock} ({name}.core.log)")
             time.sleep(0.1)
-        if name != "drop":
-            nf = start_bridge(out, build, name, sock, prefix)
+        for k in range(count):
+            nfs.append(start_bridge(out, build, name, sock, prefix, k))
         time.sleep(seconds)
     finally:
         stop(core, 60)  # valgrind writes its profile as the core exits
-        stop(nf)
+        for nf in nfs:
+            stop(nf)
         log.close()
         remove_dpdk_files(prefix)
     with open(os.path.join(out, f"{name}.core.log")) as f:
