@@ -86,9 +86,10 @@ def start_bridge(out, build, name, sock, prefix, k=0, tries=NF_TRIES):
     """Start netvm-bridge number @k (from 0) on role 1 and wait until k + 1
     NFs are attached; an NF whose handshake timed out (valgrind's core
     answers slowly on a loaded machine) is started again, up to @tries
-    times. Returns the process."""
+    times. Returns the process and its log's path."""
     for t in range(tries):
-        with open(os.path.join(out, f"{name}.nf{k}.{t}.log"), "w") as f:
+        logpath = os.path.join(out, f"{name}.nf{k}.{t}.log")
+        with open(logpath, "w") as f:
             nf = subprocess.Popen(["taskset", "-c", "1",
                                    os.path.join(build, "apps/bridge/netvm-bridge"),
                                    "-s", sock, "-r", "1"], stdin=subprocess.DEVNULL,
@@ -97,9 +98,11 @@ def start_bridge(out, build, name, sock, prefix, k=0, tries=NF_TRIES):
         while nf.poll() is None and time.monotonic() < deadline:
             if telemetry.wait_until(telemetry.socket_path(prefix), "/netvm/stats",
                                     "nfs_attached", k + 1, 1) is not None:
-                return nf
+                return nf, logpath
         stop(nf)
-    raise RuntimeError(f"netvm-bridge {k} did not attach in {tries} tries ({name}.nf*.log)")
+    raise RuntimeError(f"netvm-bridge {k} did not attach in {tries} tries ({name}.nf*.log; an "
+                       "NF times out its handshake when valgrind's core is too slow: run on "
+                       "an idle machine)")
 
 
 def run_case(out, build, name, seconds):
@@ -137,7 +140,7 @@ def run_case(out, build, name, seconds):
         time.sleep(seconds)
     finally:
         stop(core, 60)  # valgrind writes its profile as the core exits
-        for nf in nfs:
+        for nf, _ in nfs:
             stop(nf)
         log.close()
         remove_dpdk_files(prefix)
@@ -145,8 +148,23 @@ def run_case(out, build, name, seconds):
         st = parse_stats(f.read())
     with open(cg) as f:
         ev = events(f.read())
-    return tally(ev, port_sum(st, "rx"), port_sum(st, "tx"),
-                 {k: v for k, v in st.items() if k.startswith("drop_") and v})
+    res = tally(ev, port_sum(st, "rx"), port_sum(st, "tx"),
+                {k: v for k, v in st.items() if k.startswith("drop_") and v})
+    # what each bridge received (its count as it exits): with several, a
+    # case is void unless the flows reached every one of them
+    res["nf_rx"] = [nf_rx(logpath) for _, logpath in nfs]
+    if count > 1 and not all(res["nf_rx"]):
+        raise RuntimeError(f"the flows did not reach every bridge (received {res['nf_rx']}; "
+                           f"{name}.nf*.log)")
+    return res
+
+
+def nf_rx(logpath):
+    """The packets a bridge received, from the counters it prints as it
+    exits (0 if it printed none)."""
+    with open(logpath) as f:
+        m = re.search(r"^rx (\d+)$", f.read(), re.M)
+    return int(m.group(1)) if m else 0
 
 
 def run_testpmd(out, name, seconds):
@@ -233,8 +251,7 @@ def main():
             else:
                 res[name] = run_case(out, build, name, seconds)
         except RuntimeError as e:
-            sys.exit(f"bench: instr {name}: {e} (an NF times out its handshake when "
-                     "valgrind's core is too slow: run on an idle machine)")
+            sys.exit(f"bench: instr {name}: {e}")
     with open(os.path.join(out, "instr.json"), "w") as f:
         json.dump({"suite": "instr", "build": build, "seconds": seconds, "cases": res}, f,
                   indent=1)
