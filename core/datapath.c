@@ -957,6 +957,49 @@ tx_flush(struct dp *dp)
 			port_tx(dp, port);
 }
 
+/*
+ * The return path's staging for the ports: where the next packet for the
+ * port of the last one goes, in a local. In memory its count would be read
+ * again after every packet, since the stores into the mbuf before it may
+ * alias it. tx_cur_sync() writes the count back before anything else
+ * stages (tx_out()), tx_cur_load() reads it again after.
+ */
+struct tx_cur {
+	uint16_t port;
+	struct rte_mbuf **at;  /* &dp->tx[port][dp->nb_tx[port]] */
+	struct rte_mbuf **end; /* &dp->tx[port][CORE_BURST] */
+};
+
+static inline void
+tx_cur_load(struct dp *dp, struct tx_cur *c, uint16_t port)
+{
+	c->port = port;
+	c->at = &dp->tx[port][dp->nb_tx[port]];
+	c->end = &dp->tx[port][CORE_BURST];
+}
+
+static inline void
+tx_cur_sync(struct dp *dp, const struct tx_cur *c)
+{
+	dp->nb_tx[c->port] = (uint16_t)(c->at - dp->tx[c->port]);
+}
+
+/* tx_stage() @m for @port through @c. */
+static inline void
+tx_cur_put(struct dp *dp, struct tx_cur *c, uint16_t port, struct rte_mbuf *m)
+{
+	if (unlikely(port != c->port)) {
+		tx_cur_sync(dp, c);
+		tx_cur_load(dp, c, port);
+	}
+	*c->at++ = m;
+	if (unlikely(c->at == c->end)) {
+		dp->nb_tx[port] = CORE_BURST;
+		port_tx(dp, port);
+		c->at = dp->tx[port];
+	}
+}
+
 /* A frame longer than port @port's MTU allows: an IPv4 packet without DF
  * leaves as fragments; anything else is dropped under its reason. */
 static void
@@ -1043,6 +1086,7 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 	uint64_t corrupt = q->tx.corrupt, t0 = CORE_STAGE_NOW();
 	const int mo = core_meta_off;
 	uint32_t n, i, nf_fwd = 0, taken = 0;
+	struct tx_cur out;
 
 	n = nvm_ring_dequeue_burst(&q->tx, d, CORE_BURST);
 	if (unlikely(q->tx.corrupt != corrupt))
@@ -1052,6 +1096,7 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 	dp->nic_cycles = 0;
 	nf->st.tx += n;
 	nf->st.tx_bursts++;
+	tx_cur_load(dp, &out, 0);
 	for (i = 0; i < n; i++) {
 		struct core_verdict vr;
 		struct rte_mbuf *m;
@@ -1060,7 +1105,7 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 		if (likely(core_validate_out(&v, &d[i]))) {
 			m = take_back(by_idx, owner, &d[i]);
 			taken++;
-			tx_stage(dp, d[i].port, m);
+			tx_cur_put(dp, &out, d[i].port, m);
 			continue;
 		}
 		vr = core_validate(&v, &d[i]);
@@ -1099,11 +1144,15 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 				meta->role = tab[meta->chain].roles[meta->step];
 			}
 		}
-		if (d[i].action == NVM_ACT_OUT)
+		if (d[i].action == NVM_ACT_OUT) {
+			tx_cur_sync(dp, &out);
 			tx_out(dp, d[i].port, m);
-		else
+			tx_cur_load(dp, &out, out.port);
+		} else {
 			fwd[nf_fwd++] = m;
+		}
 	}
+	tx_cur_sync(dp, &out);
 	core_ctr_add(&nf->st.returned, taken);
 	core_ctr_add(&p->nf_taken, taken);
 	forward(dp, fwd, nf_fwd, direct);
