@@ -156,6 +156,20 @@ nvm_ring_count(struct nvm_ring_cons *c, uint32_t want)
 	return avail;
 }
 
+/*
+ * Whether the producer has published anything the consumer has not read:
+ * a look at the producer index, no more, for a poller that would rather
+ * not start its work on an empty ring. True for an impossible index too,
+ * which the dequeue then counts; the dequeue reads the index again, in
+ * order, before it reads a slot.
+ */
+static inline int
+nvm_ring_ready(const struct nvm_ring_cons *c)
+{
+	return c->prod_cache != c->tail ||
+	       __atomic_load_n(&c->r->prod, __ATOMIC_RELAXED) != c->tail;
+}
+
 /* Dequeue up to @n descriptors into @d; returns how many were dequeued. */
 static inline uint32_t
 nvm_ring_dequeue_burst(struct nvm_ring_cons *c, struct nvm_desc *d, uint32_t n)
