@@ -1220,16 +1220,15 @@ core_dp_loop(void *arg)
 			unsigned int i, q, b;
 
 			for (i = 0; i < v->nb_nfs; i++)
-				for (q = 0; q < v->nfs[i]->nb_queues; q++) {
+				for (q = 0; q < v->nfs[i]->nb_queues; q++)
 					/* an empty ring costs one read, not tx_nf()'s
 					 * set-up and stage clock: with many instances
-					 * most rings are empty at most turns */
-					if (!nvm_ring_ready(&v->nfs[i]->q[q].tx))
-						continue;
-					for (b = 0; b < DP_TX_BURSTS; b++)
+					 * most rings are empty at most turns, and a
+					 * full burst is often the ring's last */
+					for (b = 0; b < DP_TX_BURSTS &&
+						    nvm_ring_ready(&v->nfs[i]->q[q].tx); b++)
 						if (tx_nf(dp, v->nfs[i], q, direct) < CORE_BURST)
 							break;
-				}
 			tx_flush(dp);
 			doorbells(dp); /* those forward() delivered */
 		}
