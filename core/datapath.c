@@ -408,20 +408,45 @@ stage_some(struct dp *dp, struct dp_stage *st, unsigned int sn, struct rte_mbuf 
 	return sn;
 }
 
+/* Count the @k packets written on the rx ring @rx of @nf as held, and
+ * publish them; @corrupt: the ring's corrupt count before (what the room's
+ * check found is counted as a drop). */
+static inline void
+ring_given(struct dp *dp, struct core_nf *nf, struct nvm_ring_prod *rx, uint32_t k,
+	   uint64_t corrupt)
+{
+	/* counted as held before the NF can see them (stages_flush()) */
+	core_ctr_add(&nf->st.rx, k);
+	core_ctr_add(&nf->pool->nf_given, k);
+	if (k > 0) {
+		nvm_ring_publish(rx, k);
+		published(dp, nf);
+	}
+	dp->st->drops[CORE_DROP_ring_corrupt] += rx->corrupt - corrupt;
+}
+
 /*
  * The common case of deliver_runs(): when every one of the @nr runs (of
  * @len packets each) of the packets @m goes to the same instance and that
- * instance has one queue (to[] from choose()), stage them all in one
- * pass, with no work per run, and hand them on; false otherwise (nothing
- * done).
+ * instance has one queue (to[] from choose()), write them all straight
+ * onto its rx ring, with no work per run and no stage (nothing is staged
+ * when deliver_runs() starts: every delivery ends with stages_flush());
+ * false otherwise (nothing done). Room on the ring and in the budget is
+ * reserved, and the buffers marked, as stages_flush() does.
  */
 static inline bool
-one_stage(struct dp *dp, struct rte_mbuf **m, struct core_nf *const *to, const uint8_t *len,
+one_ring(struct dp *dp, struct rte_mbuf **m, struct core_nf *const *to, const uint8_t *len,
 	  unsigned int nr)
 {
 	struct core_nf *nf;
-	struct dp_stage *st;
-	unsigned int r, n;
+	struct nvm_ring_prod *rx;
+	const struct rte_mempool *mp;
+	uint16_t *owner;
+	const int mo = core_meta_off;
+	uint64_t corrupt;
+	uint32_t fit, room;
+	unsigned int r, n, i, np = 0, k = 0;
+	uint16_t id;
 
 	if (nr == 0 || to[0] == NULL || to[0]->nb_queues != 1)
 		return false;
@@ -432,9 +457,38 @@ one_stage(struct dp *dp, struct rte_mbuf **m, struct core_nf *const *to, const u
 			return false;
 		n += len[r];
 	}
-	st = stage_for(dp, nf, 0);
-	st->n = (uint16_t)stage_some(dp, st, st->n, m, 0, n, nf, nf->pool->mp);
-	stages_flush(dp);
+	RTE_ASSERT(dp->nb_stages == 0);
+	rx = &nf->q[0].rx;
+	mp = nf->pool->mp;
+	owner = nf->pool->owner;
+	id = nf->id;
+	corrupt = rx->corrupt;
+	fit = RTE_MIN((uint32_t)n, nvm_ring_free_count(rx, n));
+	room = RTE_MIN(fit, budget_left(nf));
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *b = m[i];
+		const struct core_mbuf_meta *meta;
+
+		if (unlikely(b->pool != mp)) {
+			b = cross_pool(dp, b, nf);
+			if (b == NULL)
+				continue;
+		}
+		/* np: the packets a stage would hold, of which the first fit
+		 * had room on the ring */
+		np++;
+		if (unlikely(k == room)) {
+			drop(dp, b, np <= fit ? CORE_DROP_nf_budget : CORE_DROP_nf_ring_full);
+			continue;
+		}
+		meta = core_meta_at(b, mo);
+		desc_put(nvm_ring_slot(rx, k), meta->buf, b, desc_hi(meta->in_port, meta->hash));
+		/* the NF's once published: the release store of the producer
+		 * index orders this before it */
+		__atomic_store_n(&owner[meta->buf], id, __ATOMIC_RELAXED);
+		k++;
+	}
+	ring_given(dp, nf, rx, k, corrupt);
 	return true;
 }
 
@@ -458,7 +512,7 @@ deliver_runs(struct dp *dp, struct rte_mbuf **m, const struct dp_runs *ru)
 	unsigned int i, r, nr = ru->n, end, sn = 0;
 
 	choose(dp, run_role, run_hash, run_len, nr, to);
-	if (one_stage(dp, m, to, run_len, nr))
+	if (one_ring(dp, m, to, run_len, nr))
 		return;
 	for (r = 0, i = 0; r < nr; r++, i = end) {
 		struct core_nf *nf = to[r];
@@ -685,14 +739,7 @@ rx_unread(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 		k++;
 	}
 	t1 = CORE_STAGE_NOW();
-	/* counted as held before the NF can see them (stages_flush()) */
-	core_ctr_add(&nf->st.rx, k);
-	core_ctr_add(&p->nf_given, k);
-	if (k > 0) {
-		nvm_ring_publish(rx, k);
-		published(dp, nf);
-	}
-	dp->st->drops[CORE_DROP_ring_corrupt] += rx->corrupt - corrupt;
+	ring_given(dp, nf, rx, k, corrupt);
 	/* what reached the NF's ring: not what a full ring or the budget
 	 * dropped (counted under those reasons) */
 	dp->st->rx_unread += k;
