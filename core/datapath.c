@@ -439,7 +439,7 @@ one_ring(struct dp *dp, struct rte_mbuf **m, struct core_nf *const *to, const ui
 	  unsigned int nr)
 {
 	struct core_nf *nf;
-	struct nvm_ring_prod *rx;
+	struct nvm_ring_prod *rx, win;
 	const struct rte_mempool *mp;
 	uint16_t *owner;
 	const int mo = core_meta_off;
@@ -465,6 +465,9 @@ one_ring(struct dp *dp, struct rte_mbuf **m, struct core_nf *const *to, const ui
 	corrupt = rx->corrupt;
 	fit = RTE_MIN((uint32_t)n, nvm_ring_free_count(rx, n));
 	room = RTE_MIN(fit, budget_left(nf));
+	/* the producer's head, mask and slots in a local copy: in memory they
+	 * would be read again after every descriptor's store */
+	win = *rx;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *b = m[i];
 		const struct core_mbuf_meta *meta;
@@ -482,7 +485,7 @@ one_ring(struct dp *dp, struct rte_mbuf **m, struct core_nf *const *to, const ui
 			continue;
 		}
 		meta = core_meta_at(b, mo);
-		desc_put(nvm_ring_slot(rx, k), meta->buf, b, desc_hi(meta->in_port, meta->hash));
+		desc_put(nvm_ring_slot(&win, k), meta->buf, b, desc_hi(meta->in_port, meta->hash));
 		/* the NF's once published: the release store of the producer
 		 * index orders this before it */
 		__atomic_store_n(&owner[meta->buf], id, __ATOMIC_RELAXED);
@@ -708,6 +711,8 @@ rx_unread(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 	 * as stages_flush() does for a stage */
 	const uint32_t fit = RTE_MIN((uint32_t)n, nvm_ring_free_count(rx, n));
 	const uint32_t room = RTE_MIN(fit, budget_left(nf));
+	/* in a local copy, as in one_ring() */
+	const struct nvm_ring_prod win = *rx;
 	unsigned int i, np = 0, k = 0;
 
 	for (i = 0; i < n; i++) {
@@ -732,7 +737,7 @@ rx_unread(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 		/* straight into the ring: one instance with one queue takes the
 		 * whole burst, so there is nothing to sort into stages */
 		buf = core_meta_at(b, mo)->buf;
-		desc_put(nvm_ring_slot(rx, k), buf, b, hi);
+		desc_put(nvm_ring_slot(&win, k), buf, b, hi);
 		/* the NF's once published: the release store of the producer
 		 * index orders this before it */
 		__atomic_store_n(&owner[buf], id, __ATOMIC_RELAXED);
