@@ -408,45 +408,105 @@ stage_some(struct dp *dp, struct dp_stage *st, unsigned int sn, struct rte_mbuf 
 	return sn;
 }
 
-/* Count the @k packets written on the rx ring @rx of @nf as held, and
- * publish them; @corrupt: the ring's corrupt count before (what the room's
- * check found is counted as a drop). */
+/*
+ * Descriptors written straight onto the rx ring of queue 0 of an NF, with
+ * no stage (one_ring(), rx_unread()): the room on the ring and in the
+ * budgets is reserved for the whole burst first, as stages_flush() does
+ * for a stage, and only the buffers that get a slot are marked as the
+ * NF's. A local: the compiler keeps its fields in registers, where in
+ * memory the descriptors' stores could alias them.
+ */
+struct ring_put {
+	struct core_nf *nf;
+	struct nvm_ring_prod *rx;
+	struct nvm_ring_prod win; /* a copy: the head, mask and slots */
+	const struct rte_mempool *mp;
+	uint16_t *owner;
+	uint64_t corrupt;
+	uint32_t fit;  /* packets the ring has room for */
+	uint32_t room; /* of those, packets the budgets allow */
+	uint32_t np;   /* packets offered (a stage would hold them) */
+	uint32_t k;    /* packets written */
+	int mo;        /* core_meta_off */
+	uint16_t id;
+};
+
+/* Open @w for at most @n packets to @nf. */
 static inline void
-ring_given(struct dp *dp, struct core_nf *nf, struct nvm_ring_prod *rx, uint32_t k,
-	   uint64_t corrupt)
+ring_put_open(struct ring_put *w, struct core_nf *nf, unsigned int n)
+{
+	w->nf = nf;
+	w->rx = &nf->q[0].rx;
+	w->mp = nf->pool->mp;
+	w->owner = nf->pool->owner;
+	w->id = nf->id;
+	w->mo = core_meta_off;
+	w->corrupt = w->rx->corrupt;
+	w->fit = RTE_MIN((uint32_t)n, nvm_ring_free_count(w->rx, n));
+	w->room = RTE_MIN(w->fit, budget_left(nf));
+	w->win = *w->rx;
+	w->np = 0;
+	w->k = 0;
+}
+
+/* Write packet @b, the second half of its descriptor @hi (desc_hi()), in
+ * the next slot of @w; a packet of another pool is copied into the NF's
+ * first (or dropped); one past the room is dropped, counted under the
+ * budget or the full ring as stages_flush() counts it. */
+static inline void
+ring_put(struct dp *dp, struct ring_put *w, struct rte_mbuf *b, uint64_t hi)
+{
+	uint32_t buf;
+
+	if (unlikely(b->pool != w->mp)) {
+		b = cross_pool(dp, b, w->nf);
+		if (b == NULL)
+			return;
+	}
+	w->np++;
+	if (unlikely(w->k == w->room)) {
+		drop(dp, b, w->np <= w->fit ? CORE_DROP_nf_budget : CORE_DROP_nf_ring_full);
+		return;
+	}
+	buf = core_meta_at(b, w->mo)->buf;
+	desc_put(nvm_ring_slot(&w->win, w->k), buf, b, hi);
+	/* the NF's once published: the release store of the producer index
+	 * orders this before it */
+	__atomic_store_n(&w->owner[buf], w->id, __ATOMIC_RELAXED);
+	w->k++;
+}
+
+/* Count the packets written by @w as held, and publish them. */
+static inline void
+ring_put_close(struct dp *dp, const struct ring_put *w)
 {
 	/* counted as held before the NF can see them (stages_flush()) */
-	core_ctr_add(&nf->st.rx, k);
-	core_ctr_add(&nf->pool->nf_given, k);
-	if (k > 0) {
-		nvm_ring_publish(rx, k);
-		published(dp, nf);
+	core_ctr_add(&w->nf->st.rx, w->k);
+	core_ctr_add(&w->nf->pool->nf_given, w->k);
+	if (w->k > 0) {
+		nvm_ring_publish(w->rx, w->k);
+		published(dp, w->nf);
 	}
-	dp->st->drops[CORE_DROP_ring_corrupt] += rx->corrupt - corrupt;
+	dp->st->drops[CORE_DROP_ring_corrupt] += w->rx->corrupt - w->corrupt;
 }
 
 /*
  * The common case of deliver_runs(): when every one of the @nr runs (of
  * @len packets each) of the packets @m goes to the same instance and that
  * instance has one queue (to[] from choose()), write them all straight
- * onto its rx ring, with no work per run and no stage (nothing is staged
- * when deliver_runs() starts: every delivery ends with stages_flush());
- * false otherwise (nothing done). Room on the ring and in the budget is
- * reserved, and the buffers marked, as stages_flush() does.
+ * onto its rx ring (ring_put()), with no work per run and no stage
+ * (nothing is staged when deliver_runs() starts: every delivery ends with
+ * stages_flush(), so the packets keep their order); false otherwise
+ * (nothing done).
  */
 static inline bool
 one_ring(struct dp *dp, struct rte_mbuf **m, struct core_nf *const *to, const uint8_t *len,
-	  unsigned int nr)
+	 unsigned int nr)
 {
+	struct ring_put w;
 	struct core_nf *nf;
-	struct nvm_ring_prod *rx, win;
-	const struct rte_mempool *mp;
-	uint16_t *owner;
 	const int mo = core_meta_off;
-	uint64_t corrupt;
-	uint32_t fit, room;
-	unsigned int r, n, i, np = 0, k = 0;
-	uint16_t id;
+	unsigned int r, n, i;
 
 	if (nr == 0 || to[0] == NULL || to[0]->nb_queues != 1)
 		return false;
@@ -458,40 +518,14 @@ one_ring(struct dp *dp, struct rte_mbuf **m, struct core_nf *const *to, const ui
 		n += len[r];
 	}
 	RTE_ASSERT(dp->nb_stages == 0);
-	rx = &nf->q[0].rx;
-	mp = nf->pool->mp;
-	owner = nf->pool->owner;
-	id = nf->id;
-	corrupt = rx->corrupt;
-	fit = RTE_MIN((uint32_t)n, nvm_ring_free_count(rx, n));
-	room = RTE_MIN(fit, budget_left(nf));
-	/* the producer's head, mask and slots in a local copy: in memory they
-	 * would be read again after every descriptor's store */
-	win = *rx;
+	ring_put_open(&w, nf, n);
 	for (i = 0; i < n; i++) {
-		struct rte_mbuf *b = m[i];
-		const struct core_mbuf_meta *meta;
+		/* a copy into another pool (ring_put()) keeps the metadata */
+		const struct core_mbuf_meta *meta = core_meta_at(m[i], mo);
 
-		if (unlikely(b->pool != mp)) {
-			b = cross_pool(dp, b, nf);
-			if (b == NULL)
-				continue;
-		}
-		/* np: the packets a stage would hold, of which the first fit
-		 * had room on the ring */
-		np++;
-		if (unlikely(k == room)) {
-			drop(dp, b, np <= fit ? CORE_DROP_nf_budget : CORE_DROP_nf_ring_full);
-			continue;
-		}
-		meta = core_meta_at(b, mo);
-		desc_put(nvm_ring_slot(&win, k), meta->buf, b, desc_hi(meta->in_port, meta->hash));
-		/* the NF's once published: the release store of the producer
-		 * index orders this before it */
-		__atomic_store_n(&owner[meta->buf], id, __ATOMIC_RELAXED);
-		k++;
+		ring_put(dp, &w, m[i], desc_hi(meta->in_port, meta->hash));
 	}
-	ring_given(dp, nf, rx, k, corrupt);
+	ring_put_close(dp, &w);
 	return true;
 }
 
@@ -698,57 +732,30 @@ static void
 rx_unread(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 	  const struct rx_dest *to, struct core_nf *nf, uint64_t t0)
 {
-	struct core_pool *p = nf->pool;
-	const struct rte_mempool *mp = p->mp;
-	struct nvm_ring_prod *rx = &nf->q[0].rx;
-	uint16_t *owner = p->owner;
-	const uint16_t id = nf->id;
 	const uint64_t word = rx_meta_word(to, port, CORE_UNREAD_RX);
 	const uint64_t hi = desc_hi((uint8_t)port, 0);
 	const int mo = core_meta_off;
-	uint64_t corrupt = rx->corrupt, t1;
-	/* room on the ring and in the budget, reserved for the whole burst
-	 * as stages_flush() does for a stage */
-	const uint32_t fit = RTE_MIN((uint32_t)n, nvm_ring_free_count(rx, n));
-	const uint32_t room = RTE_MIN(fit, budget_left(nf));
-	/* in a local copy, as in one_ring() */
-	const struct nvm_ring_prod win = *rx;
-	unsigned int i, np = 0, k = 0;
+	struct ring_put w;
+	uint64_t t1;
+	unsigned int i;
 
+	/* straight into the ring: one instance with one queue takes the
+	 * whole burst, so there is nothing to sort into stages */
+	ring_put_open(&w, nf, n);
 	for (i = 0; i < n; i++) {
-		struct rte_mbuf *b = m[i];
-		uint32_t buf;
-
-		if (unlikely(b->nb_segs != 1)) {
-			drop(dp, b, CORE_DROP_frame_room);
+		if (unlikely(m[i]->nb_segs != 1)) {
+			drop(dp, m[i], CORE_DROP_frame_room);
 			continue;
 		}
-		rx_meta(b, mo, word, 0);
-		if (unlikely(b->pool != mp)) {
-			b = cross_pool(dp, b, nf);
-			if (b == NULL)
-				continue;
-		}
-		np++;
-		if (unlikely(k == room)) {
-			drop(dp, b, np <= fit ? CORE_DROP_nf_budget : CORE_DROP_nf_ring_full);
-			continue;
-		}
-		/* straight into the ring: one instance with one queue takes the
-		 * whole burst, so there is nothing to sort into stages */
-		buf = core_meta_at(b, mo)->buf;
-		desc_put(nvm_ring_slot(&win, k), buf, b, hi);
-		/* the NF's once published: the release store of the producer
-		 * index orders this before it */
-		__atomic_store_n(&owner[buf], id, __ATOMIC_RELAXED);
-		k++;
+		rx_meta(m[i], mo, word, 0);
+		ring_put(dp, &w, m[i], hi);
 	}
 	t1 = CORE_STAGE_NOW();
-	ring_given(dp, nf, rx, k, corrupt);
+	ring_put_close(dp, &w);
 	/* what reached the NF's ring: not what a full ring or the budget
 	 * dropped (counted under those reasons) */
-	dp->st->rx_unread += k;
-	rx_clocks(dp, t0, t1, n, np);
+	dp->st->rx_unread += w.k;
+	rx_clocks(dp, t0, t1, n, w.np);
 }
 
 /*
