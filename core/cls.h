@@ -78,6 +78,7 @@ _Static_assert(sizeof(struct cls_key6) == 44, "cls_key6 layout");
 #define CLS_OTHER 0 /* neither IPv4 nor IPv6: key holds in_port */
 #define CLS_IPV4 1  /* key filled */
 #define CLS_IPV6 2  /* key6 filled */
+#define CLS_IPV4_FRAG 3 /* key filled, and the packet is an IPv4 fragment (MF or an offset) */
 
 #define CLS_NO_RULE 0xffffffffu /* cls_match(): no rule matched */
 
@@ -111,7 +112,7 @@ int cls_key6_extract(const uint8_t *ip, uint32_t avail, uint16_t in_port, struct
  * Extract the key of the frame of @len bytes at @frame that arrived on port
  * @in_port (< 256), reading no byte at or past @len. One 802.1Q tag is
  * skipped; a non-first IPv4 fragment gets ports 0. Returns CLS_IPV4 (@key
- * filled), CLS_IPV6 (@key6 filled; @key holds only in_port), CLS_OTHER
+ * filled; CLS_IPV4_FRAG for a fragment, first or later), CLS_IPV6 (@key6 filled; @key holds only in_port), CLS_OTHER
  * (@key holds only in_port, also as src_ip 0.0.0.P: cls_flow_hash() makes
  * each port one flow), or -EINVAL for a frame shorter than an Ethernet header,
  * a truncated or malformed IPv4 packet (bad version, header length, total
@@ -125,7 +126,7 @@ cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls
 {
 	uint32_t off = CLS_ETH_LEN, ihl, tot, l4min;
 	const uint8_t *ip;
-	uint16_t type;
+	uint16_t type, frag;
 
 	memset(key, 0, sizeof(*key));
 	key->in_port = (uint8_t)in_port;
@@ -162,7 +163,8 @@ cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls
 	if (tot < ihl || tot > len - off)
 		return -EINVAL;
 	/* Only the first fragment (offset 0) carries the L4 header. */
-	if ((cls_rd16(ip + 6) & 0x1fff) == 0) {
+	frag = cls_rd16(ip + 6) & 0x3fff; /* MF and the offset */
+	if ((frag & 0x1fff) == 0) {
 		l4min = ip[9] == CLS_PROTO_TCP ? CLS_TCP_MIN_LEN :
 			ip[9] == CLS_PROTO_UDP ? CLS_UDP_LEN : 0;
 		if (tot - ihl < l4min)
@@ -176,7 +178,7 @@ cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls
 	memcpy(&key->src_ip, ip + 12, 4);
 	memcpy(&key->dst_ip, ip + 16, 4);
 	key->ipv4 = 1;
-	return CLS_IPV4;
+	return likely(frag == 0) ? CLS_IPV4 : CLS_IPV4_FRAG;
 }
 
 /*

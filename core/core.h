@@ -255,6 +255,8 @@ struct core_lcore_stats {
 	uint64_t rx_unread;      /* frames handed on unread (core.rx_parse) */
 	uint64_t frag_packets;   /* IPv4 packets sent as fragments */
 	uint64_t frag_out;       /* fragments made of them */
+	uint64_t rx_frag_followed; /* later IPv4 fragments given their first fragment's verdict */
+	uint64_t rx_frag_alone;  /* later IPv4 fragments with no first fragment known */
 	uint64_t stage_cycles[CORE_STAGE_MAX];
 	uint64_t stage_pkts[CORE_STAGE_MAX];
 	uint64_t role_no_instance[CFG_MAX_ROLES]; /* drops[no_instance] by role */

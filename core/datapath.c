@@ -24,6 +24,7 @@
 #include <rte_memcpy.h>
 
 #include "core.h"
+#include "frags.h"
 
 _Static_assert(CORE_BURST <= 64, "core_flows_place() takes at most 64 runs");
 _Static_assert(CORE_BURST < 256, "dp.stage_of holds a stage index + 1 in a byte");
@@ -58,6 +59,7 @@ struct dp {
 	uint8_t pub_of[CORE_MAX_NFS]; /* 1: in pub[] */
 	uint64_t nic_cycles; /* CORE_NIC cycles inside the current NF_CORE window */
 	bool lazy;           /* core.rx_parse = "when_needed" */
+	struct core_frags *frags; /* the RX side's: IPv4 fragments with their first */
 	uint16_t nb_tx[RTE_MAX_ETHPORTS];
 	struct rte_mbuf *tx[RTE_MAX_ETHPORTS][CORE_BURST];
 };
@@ -594,12 +596,50 @@ deliver(struct dp *dp, struct rte_mbuf **m, const uint16_t *role, const uint32_t
 	deliver_runs(dp, m, &ru);
 }
 
+/* Where packets of one rule go: chain_tab slot and first role. */
+struct rx_dest {
+	uint16_t slot;
+	uint16_t role;
+};
+
+/*
+ * The flow hash of IPv4 fragment @m, of key @key (frags.h): a first
+ * fragment's own, noted with destination @to (NULL: the hash alone); a
+ * later fragment's first fragment's when the table has it, else its own
+ * (counted either way).
+ */
+static uint32_t
+frag_hash(struct dp *dp, const struct rte_mbuf *m, const struct cls_key *key,
+	  const struct rx_dest *to)
+{
+	struct core_frag_verdict v = { .hash = cls_flow_hash(key), .drop = CORE_DROP_MAX };
+	struct core_frag_id f;
+	uint64_t now = rte_rdtsc();
+
+	if (dp->frags == NULL)
+		return v.hash;
+	core_frag_id_of(rte_pktmbuf_mtod(m, const uint8_t *), &f);
+	if (f.first) {
+		if (to != NULL) {
+			v.slot = to->slot;
+			v.role = to->role;
+			v.has_dest = 1;
+		}
+		core_frags_note(dp->frags, &f, &v, now);
+	} else if (core_frags_find(dp->frags, &f, now, &v)) {
+		dp->st->rx_frag_followed++;
+	} else {
+		dp->st->rx_frag_alone++;
+	}
+	return v.hash;
+}
+
 /* The flow hash of a frame received unread (rx_unread()) or made by an NF
  * (alloc_refill()), read now that another role is to get it; false when a
  * received frame is malformed. A made packet the core cannot read keeps
  * hash 0: the NF built it, and the core delivers what an NF makes as it is. */
 static bool
-read_late(struct rte_mbuf *m, struct core_mbuf_meta *meta)
+read_late(struct dp *dp, struct rte_mbuf *m, struct core_mbuf_meta *meta)
 {
 	struct cls_key key;
 	struct cls_key6 key6;
@@ -608,7 +648,8 @@ read_late(struct rte_mbuf *m, struct core_mbuf_meta *meta)
 
 	if (rc < 0 && meta->unread == CORE_UNREAD_RX)
 		return false;
-	meta->hash = rc < 0 ? 0 : rc == CLS_IPV6 ? cls_flow_hash6(&key6) : cls_flow_hash(&key);
+	meta->hash = rc < 0 ? 0 : rc == CLS_IPV6 ? cls_flow_hash6(&key6) :
+		     rc == CLS_IPV4_FRAG ? frag_hash(dp, m, &key, NULL) : cls_flow_hash(&key);
 	meta->unread = 0;
 	return true;
 }
@@ -625,7 +666,7 @@ deliver_meta(struct dp *dp, struct rte_mbuf **m, unsigned int n)
 	for (i = 0; i < n; i++) {
 		struct core_mbuf_meta *meta = core_meta_at(m[i], mo);
 
-		if (unlikely(meta->unread) && !read_late(m[i], meta)) {
+		if (unlikely(meta->unread) && !read_late(dp, m[i], meta)) {
 			drop(dp, m[i], CORE_DROP_malformed);
 			continue;
 		}
@@ -637,12 +678,6 @@ deliver_meta(struct dp *dp, struct rte_mbuf **m, unsigned int n)
 }
 
 #define RX_DROPPED UINT16_MAX
-
-/* Where packets of one rule go: chain_tab slot and first role. */
-struct rx_dest {
-	uint16_t slot;
-	uint16_t role;
-};
 
 /* The destination of packets that matched rule @rule of snapshot @r
  * (CLS_NO_RULE: the default): false when they are dropped. The slot, not
@@ -657,6 +692,61 @@ rx_dest(const struct dp *dp, const struct core_rules *r, uint32_t rule, struct r
 		return false;
 	to->slot = r->slot[target];
 	to->role = dp->c->chain_tab[to->slot].roles[0];
+	return true;
+}
+
+/*
+ * The destination (*@dest) and flow hash (*@hash) of IPv4 fragment @m, of
+ * key @key, which matched rule @rule of @r (@dflt: the default's
+ * destination, NULL when the default drops). A later fragment takes what
+ * the first fragment of its datagram was given (frags.h): its flow hash,
+ * and its destination or its drop. A first fragment, or a later one the
+ * table has nothing for, is decided as any packet; a first fragment is
+ * noted. False when @m is dropped (counted).
+ */
+static bool
+rx_frag(struct dp *dp, const struct core_rules *r, struct rte_mbuf *m, const struct cls_key *key,
+	uint32_t rule, const struct rx_dest *dflt, struct rx_dest *dest, uint32_t *hash)
+{
+	struct core_frag_verdict v = { .hash = cls_flow_hash(key), .drop = CORE_DROP_MAX };
+	struct core_frag_id f;
+	uint64_t now = rte_rdtsc();
+	bool found = false;
+
+	core_frag_id_of(rte_pktmbuf_mtod(m, const uint8_t *), &f);
+	if (!f.first) {
+		found = core_frags_find(dp->frags, &f, now, &v);
+		if (found)
+			dp->st->rx_frag_followed++;
+		else
+			dp->st->rx_frag_alone++;
+	}
+	*hash = v.hash;
+	if (found && v.has_dest) {
+		dest->slot = v.slot;
+		dest->role = v.role;
+	} else if (!found || v.drop == CORE_DROP_MAX) {
+		/* decided by itself, as rx_port() decides any packet */
+		v.drop = CORE_DROP_MAX;
+		if (rule != CLS_NO_RULE) {
+			if (!rx_dest(dp, r, rule, dest))
+				v.drop = CORE_DROP_rule_drop;
+		} else if (dflt != NULL) {
+			*dest = *dflt;
+		} else {
+			v.drop = CORE_DROP_no_rule;
+		}
+		if (f.first) {
+			v.slot = dest->slot;
+			v.role = dest->role;
+			v.has_dest = v.drop == CORE_DROP_MAX;
+			core_frags_note(dp->frags, &f, &v, now);
+		}
+	}
+	if (v.drop != CORE_DROP_MAX) {
+		drop(dp, m, (enum core_drop)v.drop);
+		return false;
+	}
 	return true;
 }
 
@@ -790,7 +880,8 @@ rx_default(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 			drop(dp, m[i], rc == -EMSGSIZE ? CORE_DROP_frame_room : CORE_DROP_malformed);
 			continue;
 		}
-		hash = unlikely(rc == CLS_IPV6) ? cls_flow_hash6(&key6) : cls_flow_hash(&key);
+		hash = likely(rc < CLS_IPV6) ? cls_flow_hash(&key) :
+		       rc == CLS_IPV6 ? cls_flow_hash6(&key6) : frag_hash(dp, m[i], &key, to);
 		rx_meta(m[i], mo, word, hash);
 		/* one role for the burst: a run ends where the flow hash
 		 * changes (run_add() with the role's test left out) */
@@ -832,7 +923,7 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	uint32_t rules[CORE_BURST], rules6[CORE_BURST];
 	/* per received frame: its index in its group, or RX_DROPPED */
 	uint16_t at[CORE_BURST];
-	bool v6[CORE_BURST];
+	uint8_t kind[CORE_BURST]; /* per frame not dropped: cls_key_extract()'s CLS_* */
 	uint16_t n, i, k = 0, k6 = 0, np = 0;
 	struct rx_dest dflt, dest;
 	bool dflt_ok;
@@ -861,14 +952,14 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		rc = unlikely(m[i]->nb_segs != 1) ? -EMSGSIZE :
 		     cls_key_extract(rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len, port,
 				     &keys[k], &keys6[k6]);
-		v6[i] = rc == CLS_IPV6;
+		kind[i] = (uint8_t)rc;
 		if (unlikely(rc == -EMSGSIZE)) {
 			drop(dp, m[i], CORE_DROP_frame_room);
 			at[i] = RX_DROPPED;
 		} else if (rc < 0) {
 			drop(dp, m[i], CORE_DROP_malformed);
 			at[i] = RX_DROPPED;
-		} else if (unlikely(v6[i])) {
+		} else if (unlikely(rc == CLS_IPV6)) {
 			kp6[k6] = &keys6[k6];
 			at[i] = k6++;
 		} else {
@@ -888,8 +979,14 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	for (i = 0; i < n; i++) {
 		if (at[i] == RX_DROPPED)
 			continue;
-		rule = r->nb_rules == 0 ? CLS_NO_RULE : v6[i] ? rules6[at[i]] : rules[at[i]];
-		if (rule != CLS_NO_RULE) {
+		rule = r->nb_rules == 0 ? CLS_NO_RULE :
+		       kind[i] == CLS_IPV6 ? rules6[at[i]] : rules[at[i]];
+		if (unlikely(kind[i] == CLS_IPV4_FRAG)) {
+			/* with the first fragment of its datagram */
+			if (!rx_frag(dp, r, m[i], kp[at[i]], rule, dflt_ok ? &dflt : NULL, &dest,
+				     &hash))
+				continue;
+		} else if (rule != CLS_NO_RULE) {
 			if (!rx_dest(dp, r, rule, &dest)) {
 				drop(dp, m[i], CORE_DROP_rule_drop);
 				continue;
@@ -900,10 +997,11 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 			drop(dp, m[i], CORE_DROP_no_rule);
 			continue;
 		}
-		if (v6[i]) {
+		if (kind[i] == CLS_IPV6) {
 			hash = cls_flow_hash6(kp6[at[i]]);
 		} else {
-			hash = cls_flow_hash(kp[at[i]]);
+			if (likely(kind[i] != CLS_IPV4_FRAG))
+				hash = cls_flow_hash(kp[at[i]]);
 			if (kp[at[i]]->proto == 6) /* TCP */
 				core_dos_syn(dp->c->dos, kp[at[i]],
 					     rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len,
@@ -1242,6 +1340,16 @@ core_dp_loop(void *arg)
 	dp->c = c;
 	dp->st = &c->lst[a->tid];
 	dp->lazy = c->cfg.rx_parse_lazy;
+	if (rx) {
+		dp->frags = rte_malloc("netvm_frags", sizeof(*dp->frags), RTE_CACHE_LINE_SIZE);
+		if (dp->frags == NULL) {
+			fprintf(stderr, "lcore %u: out of memory\n", rte_lcore_id());
+			rte_free(dp);
+			c->quit = true;
+			return -ENOMEM;
+		}
+		core_frags_init(dp->frags, rte_get_tsc_hz());
+	}
 	rte_rcu_qsbr_thread_online(c->qsbr, a->tid);
 	while (!c->quit) {
 		dp->view = __atomic_load_n(&c->view, __ATOMIC_ACQUIRE);
@@ -1294,6 +1402,7 @@ core_dp_loop(void *arg)
 		rte_rcu_qsbr_quiescent(c->qsbr, a->tid);
 	}
 	rte_rcu_qsbr_thread_offline(c->qsbr, a->tid);
+	rte_free(dp->frags);
 	rte_free(dp);
 	return 0;
 }

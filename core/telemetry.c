@@ -88,6 +88,7 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 	};
 	uint64_t drops[CORE_DROP_MAX] = { 0 }, cyc[CORE_STAGE_MAX] = { 0 };
 	uint64_t pkts[CORE_STAGE_MAX] = { 0 }, copies = 0, unread = 0, fragd = 0, frags = 0;
+	uint64_t followed = 0, alone = 0;
 	struct core_flows_stats fst = { 0 };
 	struct core_dos_stats dst;
 	unsigned int i, r;
@@ -122,6 +123,8 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 		unread += c->lst[i].rx_unread;
 		fragd += c->lst[i].frag_packets;
 		frags += c->lst[i].frag_out;
+		followed += c->lst[i].rx_frag_followed;
+		alone += c->lst[i].rx_frag_alone;
 	}
 	for (r = 0; r < CORE_DROP_MAX; r++) {
 		snprintf(name, sizeof(name), "drop_%s", core_drop_name(r));
@@ -140,6 +143,8 @@ stats_walk(struct core *c, stat_fn fn, void *arg)
 	fn(arg, "rx_unread", unread);
 	fn(arg, "frag_packets", fragd);
 	fn(arg, "frag_out", frags);
+	fn(arg, "rx_frag_followed", followed);
+	fn(arg, "rx_frag_alone", alone);
 	/* Cycles per packet, in hundredths for the integer API: of each stage,
 	 * and of the RX side (NIC_CORE + CORE_NF per packet received) and the TX
 	 * side (NF_CORE + CORE_NIC per descriptor returned). */

@@ -28,6 +28,15 @@
  *   the action sends out of a port the core engine lacks: drop, counted bad_port
  *   (before the connection is created: such a packet opens none)
  *
+ * IPv4 fragments: the first one (offset 0) is decided as above and its
+ * action noted under its datagram's identity (addresses, protocol, IP
+ * identification) in its queue thread's table (fw_frag_*); a later one
+ * (no ports, not tracked) whose first fragment was noted in the last
+ * FW_FRAG_TTL_MS takes the same action, counted frag_allowed, or is
+ * dropped with it, counted frag_dropped; one with no noted first fragment
+ * goes through the rules as above. A TCP fragment at offset 8 (RFC 1858:
+ * it could overwrite the first fragment's ports or flags) is malformed.
+ *
  * SIGHUP re-reads the rules file into a new rule set beside the one in use,
  * swapped with one pointer store; the connection table stays, so
  * established connections go on. A file with an error is refused, with its
@@ -47,7 +56,8 @@
 
 #define FW_COUNTERS(X) \
 	X(established) X(related) X(allowed_new) X(allowed_nostate) X(denied) X(no_match) \
-	X(stray) X(ct_invalid) X(ct_full) X(not_ip) X(malformed) X(bad_port)
+	X(stray) X(ct_invalid) X(ct_full) X(not_ip) X(malformed) X(bad_port) \
+	X(frag_allowed) X(frag_dropped)
 
 enum fw_counter {
 #define X(name) C_##name,
@@ -64,6 +74,8 @@ static const char *const counter_names[C_MAX] = {
 
 #define FW_DEFAULT_CONNS 65536u
 #define FW_RULES_LISTED 64u /* above this many rules, only those that matched are printed */
+#define FW_FRAGS 1024u          /* IPv4 datagrams noted per queue thread; a power of 2 */
+#define FW_FRAG_TTL_MS 5000u    /* a noted first fragment's life */
 
 struct fw {
 	const char *rules_file; /* read again on SIGHUP and after a re-attach */
@@ -107,6 +119,71 @@ fw_act(const struct fw *s, const struct fw_action *a, struct nl_pkt *p, enum fw_
 		*c = C_denied;
 		return NL_DROP;
 	}
+}
+
+/*
+ * What the first fragment of an IPv4 datagram was given, by the queue thread
+ * that saw it: the core engine hands every fragment of a datagram to the
+ * instance and queue of its first fragment (docs/core.md). Direct-mapped:
+ * a first fragment takes its entry from whatever datagram held it.
+ */
+struct fw_frag {
+	uint32_t src, dst; /* network order */
+	uint16_t id;       /* network order */
+	uint8_t proto;
+	uint8_t act;       /* NL_DROP, NL_NEXT, or the action of nl_out()/nl_to_role() */
+	uint16_t arg;      /* its output port or role */
+	uint8_t used;      /* 0: an empty entry */
+	uint64_t ms;       /* when the first fragment came */
+};
+
+static __thread struct fw_frag fw_frags[FW_FRAGS];
+
+/* The entry of the datagram of IPv4 header @ip. */
+static struct fw_frag *
+fw_frag_at(const struct nl_ipv4_hdr *ip)
+{
+	uint32_t h = (ip->src * 0x9e3779b1u) ^ (ip->dst * 0x85ebca77u) ^ ip->id;
+
+	h ^= h >> 15;
+	h *= 0x2c1b3c6du;
+	h ^= h >> 13;
+	return &fw_frags[h & (FW_FRAGS - 1)];
+}
+
+/* Note action @act, just given to @p (the first fragment of IPv4 header @ip),
+ * at @now. */
+static void
+fw_frag_note(const struct nl_ipv4_hdr *ip, const struct nl_pkt *p, int act, uint64_t now)
+{
+	struct fw_frag *e = fw_frag_at(ip);
+
+	e->src = ip->src;
+	e->dst = ip->dst;
+	e->id = ip->id;
+	e->proto = ip->proto;
+	e->act = (uint8_t)act;
+	e->arg = act == NVM_ACT_OUT ? p->out_port : act == NVM_ACT_TO_ROLE ? p->role : 0;
+	e->used = 1;
+	e->ms = now;
+}
+
+/* A later fragment of IPv4 header @ip: the action its first fragment was
+ * given, for @p, counted in *@c; -1 when none was noted. */
+static int
+fw_frag_follow(const struct nl_ipv4_hdr *ip, struct nl_pkt *p, uint64_t now, enum fw_counter *c)
+{
+	const struct fw_frag *e = fw_frag_at(ip);
+
+	if (!e->used || now - e->ms > FW_FRAG_TTL_MS || e->src != ip->src ||
+	    e->dst != ip->dst || e->id != ip->id || e->proto != ip->proto)
+		return -1;
+	*c = e->act == NL_DROP ? C_frag_dropped : C_frag_allowed;
+	if (e->act == NVM_ACT_OUT)
+		return nl_out(p, e->arg);
+	if (e->act == NVM_ACT_TO_ROLE)
+		return nl_to_role(p, e->arg);
+	return e->act;
 }
 
 /* The rule of @f matching @p, or NULL; counted to that rule. */
@@ -166,15 +243,51 @@ fw_rules(struct fw *s, const struct fw_ruleset *rs, struct nl_pkt *p, const stru
 	return fw_act(s, &r->act, p, c);
 }
 
+/* A well-formed IP packet @p (@pp, @cp) of a port the rules know: its
+ * action, and the counter that says why in *@c. */
+static int
+fw_decide(struct fw *s, const struct fw_ruleset *rs, struct nl_pkt *p, const struct nl_parsed *pp,
+	  const struct nl_ct_pkt *cp, uint64_t now, enum fw_counter *c)
+{
+	struct nl_ct_result res;
+	int status;
+
+	/* A SYN that opens the tuple of a connection past its handshake again,
+	 * from either end of a closed one (TIME_WAIT, CLOSE), or from the
+	 * opener of an open one (ESTABLISHED to LAST_ACK: it lost it). The
+	 * rules decide, as for a SYN with no connection (nl_ct_create() then
+	 * finds the entry, -EEXIST, and nl_ct_update() moves it on to
+	 * SYN_SENT, or marks it reopened). */
+	if (cp->kind == NL_CT_K_TCP &&
+	    (cp->tcp_flags & (NL_CT_TCP_SYN | NL_CT_TCP_ACK | NL_CT_TCP_FIN | NL_CT_TCP_RST)) ==
+		    NL_CT_TCP_SYN &&
+	    nl_ct_lookup(s->ct, cp, now, &res) == NL_CT_FOUND &&
+	    (res.state == NL_CT_TCP_TIME_WAIT || res.state == NL_CT_TCP_CLOSE ||
+	     (res.dir == NL_CT_DIR_ORIG && res.state >= NL_CT_TCP_ESTABLISHED &&
+	      res.state <= NL_CT_TCP_LAST_ACK)))
+		return fw_rules(s, rs, p, pp, cp, NL_CT_NEW, now, c);
+	status = nl_ct_track(s->ct, cp, now, &res);
+	if (status == NL_CT_FOUND) {
+		if (!res.valid) {
+			*c = C_ct_invalid;
+			return NL_DROP;
+		}
+		*c = res.related ? C_related : C_established;
+		return fw_act(s, &rs->allow, p, c);
+	}
+	return fw_rules(s, rs, p, pp, cp, status, now, c);
+}
+
 /* One packet: its action, and the counter that says why in *@c. */
 static int
 fw_packet(struct fw *s, const struct fw_ruleset *rs, struct nl_pkt *p, uint64_t now,
 	  enum fw_counter *c)
 {
+	const struct nl_ipv4_hdr *ip;
 	struct nl_parsed pp;
 	struct nl_ct_pkt cp;
-	struct nl_ct_result res;
-	int rc = nl_parse(p->data, p->len, &pp), status;
+	int rc = nl_parse(p->data, p->len, &pp), act;
+	uint32_t off;
 
 	if (pp.ethertype != NL_ETHERTYPE_IPV4 && pp.ethertype != NL_ETHERTYPE_IPV6) {
 		*c = C_not_ip;
@@ -188,30 +301,21 @@ fw_packet(struct fw *s, const struct fw_ruleset *rs, struct nl_pkt *p, uint64_t 
 		*c = C_bad_port;
 		return NL_DROP;
 	}
-	/* A SYN that opens the tuple of a connection past its handshake again,
-	 * from either end of a closed one (TIME_WAIT, CLOSE), or from the
-	 * opener of an open one (ESTABLISHED to LAST_ACK: it lost it). The
-	 * rules decide, as for a SYN with no connection (nl_ct_create() then
-	 * finds the entry, -EEXIST, and nl_ct_update() moves it on to
-	 * SYN_SENT, or marks it reopened). */
-	if (cp.kind == NL_CT_K_TCP &&
-	    (cp.tcp_flags & (NL_CT_TCP_SYN | NL_CT_TCP_ACK | NL_CT_TCP_FIN | NL_CT_TCP_RST)) ==
-		    NL_CT_TCP_SYN &&
-	    nl_ct_lookup(s->ct, &cp, now, &res) == NL_CT_FOUND &&
-	    (res.state == NL_CT_TCP_TIME_WAIT || res.state == NL_CT_TCP_CLOSE ||
-	     (res.dir == NL_CT_DIR_ORIG && res.state >= NL_CT_TCP_ESTABLISHED &&
-	      res.state <= NL_CT_TCP_LAST_ACK)))
-		return fw_rules(s, rs, p, &pp, &cp, NL_CT_NEW, now, c);
-	status = nl_ct_track(s->ct, &cp, now, &res);
-	if (status == NL_CT_FOUND) {
-		if (!res.valid) {
-			*c = C_ct_invalid;
-			return NL_DROP;
-		}
-		*c = res.related ? C_related : C_established;
-		return fw_act(s, &rs->allow, p, c);
+	if (!pp.is_fragment || pp.ip_version != 4)
+		return fw_decide(s, rs, p, &pp, &cp, now, c);
+	ip = (const struct nl_ipv4_hdr *)(p->data + pp.l3_off);
+	off = nl_ipv4_frag_offset(ip);
+	if (off == 8 && ip->proto == NL_IPPROTO_TCP) {
+		*c = C_malformed;
+		return NL_DROP;
 	}
-	return fw_rules(s, rs, p, &pp, &cp, status, now, c);
+	if (off != 0) {
+		act = fw_frag_follow(ip, p, now, c);
+		return act >= 0 ? act : fw_decide(s, rs, p, &pp, &cp, now, c);
+	}
+	act = fw_decide(s, rs, p, &pp, &cp, now, c);
+	fw_frag_note(ip, p, act, now);
+	return act;
 }
 
 static void

@@ -33,12 +33,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rk = cls_key_extract(frame, len, in_port, &key, &key6);
 	rp = nl_parse(frame, len, &p);
 
-	FUZZ_CHECK(rk == CLS_IPV4 || rk == CLS_IPV6 || rk == CLS_OTHER || rk == -EINVAL,
+	FUZZ_CHECK(rk == CLS_IPV4 || rk == CLS_IPV4_FRAG || rk == CLS_IPV6 || rk == CLS_OTHER ||
+		   rk == -EINVAL,
 		   "returned %d", rk);
 	FUZZ_CHECK(key.in_port == in_port, "in_port %u, frame came on %u", key.in_port, in_port);
 	FUZZ_CHECK(key.pad0[0] == 0 && key.pad0[1] == 0 && key.pad0[2] == 0 && key.pad1 == 0,
 		   "padding not zero");
-	if (rk != 1) {
+	if (rk != CLS_IPV4 && rk != CLS_IPV4_FRAG) {
 		/* a frame that is neither IP: the input port as source 0.0.0.P too */
 		memset(&zero, 0, sizeof(zero));
 		zero.in_port = (uint8_t)in_port;
@@ -82,10 +83,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	/* IPv4: both accept or both refuse the same frames, and agree on the tuple. */
-	FUZZ_CHECK((rk == 1) == (rp == 0), "IPv4 frame of %u bytes: cls %d, nl_parse %d",
-		   len, rk, rp);
-	if (rk != 1)
+	FUZZ_CHECK((rk == CLS_IPV4 || rk == CLS_IPV4_FRAG) == (rp == 0),
+		   "IPv4 frame of %u bytes: cls %d, nl_parse %d", len, rk, rp);
+	if (rk < 0)
 		return 0;
+	FUZZ_CHECK((rk == CLS_IPV4_FRAG) == (p.is_fragment != 0), "fragment: cls %d, nl_parse %u",
+		   rk, p.is_fragment);
 	FUZZ_CHECK(key.ipv4 == 1, "ipv4 flag %u", key.ipv4);
 	FUZZ_CHECK(key.proto == p.proto, "proto %u vs %u", key.proto, p.proto);
 	FUZZ_CHECK(key.src_ip == htonl(p.src.v4) && key.dst_ip == htonl(p.dst.v4),

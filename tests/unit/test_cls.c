@@ -364,7 +364,7 @@ test_extract_fragments(void **state)
 	/* Non-first fragment: the bytes at the L4 offset are data, not ports. */
 	s.frag = 185;
 	len = build_frame(buf, &s);
-	assert_int_equal(extract_exact(buf, len, 1, &k), 1);
+	assert_int_equal(extract_exact(buf, len, 1, &k), CLS_IPV4_FRAG);
 	assert_key(&k, 1, 17, 0x0a010203, 0xc0a80101, 0, 0, 1);
 
 	/* ... even a tiny one, with no room for a UDP header; with MF set too. */
@@ -372,18 +372,26 @@ test_extract_fragments(void **state)
 	s.proto = 6;
 	s.tot_adj = -20 + 2;
 	len = build_frame(buf, &s);
-	assert_int_equal(extract_exact(buf, len, 1, &k), 1);
+	assert_int_equal(extract_exact(buf, len, 1, &k), CLS_IPV4_FRAG);
 	assert_key(&k, 1, 6, 0x0a010203, 0xc0a80101, 0, 0, 1);
 
-	/* First fragment (MF set, offset 0) and DF: the ports are there. */
+	/* The last fragment: an offset, MF clear. */
+	s = udp_spec;
+	s.frag = 0x4000 | 7;
+	len = build_frame(buf, &s);
+	assert_int_equal(extract_exact(buf, len, 1, &k), CLS_IPV4_FRAG);
+	assert_key(&k, 1, 17, 0x0a010203, 0xc0a80101, 0, 0, 1);
+
+	/* First fragment (MF set, offset 0): the ports are there, and it is
+	 * a fragment; DF alone (no MF, no offset) is a whole packet. */
 	s = udp_spec;
 	s.frag = 0x2000;
 	len = build_frame(buf, &s);
-	assert_int_equal(extract_exact(buf, len, 1, &k), 1);
+	assert_int_equal(extract_exact(buf, len, 1, &k), CLS_IPV4_FRAG);
 	assert_key(&k, 1, 17, 0x0a010203, 0xc0a80101, 1234, 53, 1);
 	s.frag = 0x4000;
 	len = build_frame(buf, &s);
-	assert_int_equal(extract_exact(buf, len, 1, &k), 1);
+	assert_int_equal(extract_exact(buf, len, 1, &k), CLS_IPV4);
 	assert_key(&k, 1, 17, 0x0a010203, 0xc0a80101, 1234, 53, 1);
 }
 

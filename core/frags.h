@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * frags.h — IPv4 fragments kept with the first fragment of their datagram.
+ *
+ * Only the first fragment of an IPv4 datagram carries the TCP or UDP
+ * header: a later one has ports 0 in its key, so by itself it would match
+ * other rules and have another flow hash than its first fragment, reaching
+ * another role, instance or queue, where an NF that keeps state per
+ * connection (a firewall, a NAT) does not know it. The RX side notes what
+ * each first fragment was given (its flow hash, and its destination or the
+ * reason it was dropped) under the datagram's identity (addresses, protocol,
+ * IP identification); a later fragment of the same identity takes the same.
+ *
+ * The table is direct-mapped, CORE_FRAGS entries, owned by the RX lcore (no
+ * lock): a first fragment takes its entry from whatever was there; an
+ * entry is good for CORE_FRAG_TTL_MS after its first fragment. A later
+ * fragment with no good entry (its first fragment came after it, was lost,
+ * or was pushed out by another datagram's) is classified by itself.
+ */
+#ifndef CORE_FRAGS_H
+#define CORE_FRAGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CORE_FRAGS 4096u       /* entries; a power of 2 */
+#define CORE_FRAG_TTL_MS 5000u /* an entry's life after its first fragment */
+
+/* Which datagram an IPv4 fragment belongs to. */
+struct core_frag_id {
+	uint32_t src, dst; /* network order */
+	uint16_t id;       /* IP identification, network order */
+	uint8_t proto;
+	uint8_t first;     /* 1: the first fragment (offset 0) */
+};
+
+/* What the first fragment of a datagram was given. */
+struct core_frag_verdict {
+	uint32_t hash;  /* its flow hash */
+	uint16_t slot;  /* its destination: chain_tab slot and first role */
+	uint16_t role;
+	uint8_t drop;   /* CORE_DROP_MAX, or the reason it was dropped */
+	uint8_t has_dest; /* slot and role hold its destination (else: the hash alone) */
+};
+
+struct core_frag_ent {
+	struct core_frag_id id;
+	struct core_frag_verdict v;
+	uint64_t tsc; /* when its first fragment came (id.first 0: empty) */
+};
+
+struct core_frags {
+	uint64_t ttl; /* CORE_FRAG_TTL_MS in TSC cycles */
+	struct core_frag_ent e[CORE_FRAGS];
+};
+
+/* Set up @t, empty, for a TSC of @hz cycles a second. */
+void core_frags_init(struct core_frags *t, uint64_t hz);
+
+/*
+ * The identity of the IPv4 fragment in @frame, whose key cls_key_extract()
+ * made (CLS_IPV4_FRAG: the header is whole, after the Ethernet header and at
+ * most one 802.1Q tag).
+ */
+void core_frag_id_of(const uint8_t *frame, struct core_frag_id *f);
+
+/* Note @v, given at TSC @now to first fragment @f. */
+void core_frags_note(struct core_frags *t, const struct core_frag_id *f,
+		     const struct core_frag_verdict *v, uint64_t now);
+
+/* What the first fragment of @f's datagram was given, into *@v; false when
+ * the table has no entry for it younger than CORE_FRAG_TTL_MS at @now. */
+bool core_frags_find(const struct core_frags *t, const struct core_frag_id *f, uint64_t now,
+		     struct core_frag_verdict *v);
+
+#endif /* CORE_FRAGS_H */

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the core's table of IPv4 fragments (core/frags.c) against
+ * core/frags.h: a fragment's identity read from its frame (with and without
+ * an 802.1Q tag), a later fragment finding what its first fragment was
+ * given, for CORE_FRAG_TTL_MS and no longer, and only for the same
+ * addresses, protocol and identification; an empty table finds nothing; a
+ * first fragment takes its entry from the datagram that held it.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "frags.h"
+#include "validate.h"
+
+#define HZ 1000000000ull /* a TSC of 1 GHz: 1 ms is 1 000 000 cycles */
+
+static struct core_frags tab;
+
+/* An IPv4 frame of fragment @off (8-byte units, @mf: more fragments) of
+ * datagram @id from @src to @dst, protocol @proto, tagged when @vlan. */
+static void
+frame_of(uint8_t *buf, int vlan, uint32_t src, uint32_t dst, uint16_t id, uint8_t proto,
+	 uint16_t off, int mf)
+{
+	uint8_t *ip = buf + 14;
+	uint16_t w;
+
+	memset(buf, 0, 128);
+	if (vlan) {
+		buf[12] = 0x81;
+		buf[13] = 0x00;
+		buf[16] = 0x08;
+		ip += 4;
+	} else {
+		buf[12] = 0x08;
+	}
+	ip[0] = 0x45;
+	w = htons(id);
+	memcpy(ip + 4, &w, 2);
+	w = htons((uint16_t)(off | (mf ? 0x2000 : 0)));
+	memcpy(ip + 6, &w, 2);
+	ip[9] = proto;
+	src = htonl(src);
+	dst = htonl(dst);
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+}
+
+static struct core_frag_verdict
+verdict(uint32_t hash, uint16_t slot, uint16_t role)
+{
+	struct core_frag_verdict v = { .hash = hash, .slot = slot, .role = role,
+				       .drop = CORE_DROP_MAX, .has_dest = 1 };
+	return v;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	core_frags_init(&tab, HZ);
+	return 0;
+}
+
+static void
+test_id_of(void **state)
+{
+	uint8_t buf[128];
+	struct core_frag_id f;
+	int vlan;
+
+	(void)state;
+	for (vlan = 0; vlan < 2; vlan++) {
+		frame_of(buf, vlan, 0x0a000001, 0xc0a80102, 0x1234, 17, 0, 1);
+		core_frag_id_of(buf, &f);
+		assert_int_equal(f.src, htonl(0x0a000001));
+		assert_int_equal(f.dst, htonl(0xc0a80102));
+		assert_int_equal(f.id, htons(0x1234));
+		assert_int_equal(f.proto, 17);
+		assert_int_equal(f.first, 1);
+		frame_of(buf, vlan, 0x0a000001, 0xc0a80102, 0x1234, 17, 185, 0);
+		core_frag_id_of(buf, &f);
+		assert_int_equal(f.first, 0);
+		assert_int_equal(f.id, htons(0x1234));
+		frame_of(buf, vlan, 0x0a000001, 0xc0a80102, 0x1234, 6, 1, 1);
+		core_frag_id_of(buf, &f);
+		assert_int_equal(f.first, 0);
+		assert_int_equal(f.proto, 6);
+	}
+}
+
+static void
+test_later_finds_first(void **state)
+{
+	uint8_t buf[128];
+	struct core_frag_id first, later;
+	struct core_frag_verdict v = verdict(0xdeadbeef, 7, 3), got;
+	uint64_t t0 = 5 * HZ;
+
+	(void)state;
+	frame_of(buf, 0, 0x0a000001, 0x0a000002, 99, 17, 0, 1);
+	core_frag_id_of(buf, &first);
+	frame_of(buf, 0, 0x0a000001, 0x0a000002, 99, 17, 185, 1);
+	core_frag_id_of(buf, &later);
+	/* nothing noted yet */
+	assert_false(core_frags_find(&tab, &later, t0, &got));
+	core_frags_note(&tab, &first, &v, t0);
+	memset(&got, 0, sizeof(got));
+	assert_true(core_frags_find(&tab, &later, t0, &got));
+	assert_int_equal(got.hash, 0xdeadbeef);
+	assert_int_equal(got.slot, 7);
+	assert_int_equal(got.role, 3);
+	assert_int_equal(got.drop, CORE_DROP_MAX);
+	assert_int_equal(got.has_dest, 1);
+	/* good for CORE_FRAG_TTL_MS, not a cycle more */
+	assert_true(core_frags_find(&tab, &later, t0 + HZ / 1000 * CORE_FRAG_TTL_MS, &got));
+	assert_false(core_frags_find(&tab, &later, t0 + HZ / 1000 * CORE_FRAG_TTL_MS + 1, &got));
+	/* a drop is kept as given */
+	v.drop = CORE_DROP_rule_drop;
+	v.has_dest = 0;
+	core_frags_note(&tab, &first, &v, t0);
+	assert_true(core_frags_find(&tab, &later, t0 + 1, &got));
+	assert_int_equal(got.drop, CORE_DROP_rule_drop);
+	assert_int_equal(got.has_dest, 0);
+}
+
+static void
+test_identity_must_match(void **state)
+{
+	uint8_t buf[128];
+	struct core_frag_id first, f;
+	struct core_frag_verdict v = verdict(1, 1, 1), got;
+	uint64_t t0 = HZ;
+
+	(void)state;
+	frame_of(buf, 0, 0x0a000001, 0x0a000002, 7, 17, 0, 1);
+	core_frag_id_of(buf, &first);
+	core_frags_note(&tab, &first, &v, t0);
+	/* another identification, source, destination or protocol */
+	frame_of(buf, 0, 0x0a000001, 0x0a000002, 8, 17, 10, 0);
+	core_frag_id_of(buf, &f);
+	assert_false(core_frags_find(&tab, &f, t0, &got));
+	frame_of(buf, 0, 0x0a000003, 0x0a000002, 7, 17, 10, 0);
+	core_frag_id_of(buf, &f);
+	assert_false(core_frags_find(&tab, &f, t0, &got));
+	frame_of(buf, 0, 0x0a000001, 0x0a000004, 7, 17, 10, 0);
+	core_frag_id_of(buf, &f);
+	assert_false(core_frags_find(&tab, &f, t0, &got));
+	frame_of(buf, 0, 0x0a000001, 0x0a000002, 7, 6, 10, 0);
+	core_frag_id_of(buf, &f);
+	assert_false(core_frags_find(&tab, &f, t0, &got));
+	/* the same datagram, tagged: found */
+	frame_of(buf, 1, 0x0a000001, 0x0a000002, 7, 17, 10, 0);
+	core_frag_id_of(buf, &f);
+	assert_true(core_frags_find(&tab, &f, t0, &got));
+}
+
+/* @a with field @field (0 src, 1 dst, 2 id) moved by @k. */
+static struct core_frag_id
+moved(const struct core_frag_id *a, int field, uint32_t k)
+{
+	struct core_frag_id b = *a;
+
+	if (field == 0)
+		b.src = htonl(ntohl(a->src) + k);
+	else if (field == 1)
+		b.dst = htonl(ntohl(a->dst) + k);
+	else
+		b.id = htons((uint16_t)(ntohs(a->id) + k));
+	return b;
+}
+
+/*
+ * Datagrams that share an entry with a noted one (found by noting them
+ * after it: it is then gone) but for one field: never found with its
+ * verdict (the entry's identity is compared whole). The protocol is not
+ * in the entry's index: every protocol of the same datagram shares it.
+ */
+static void
+test_no_false_match(void **state)
+{
+	struct core_frag_id a = { htonl(0x0a000001), htonl(0x0a000002), htons(7), 17, 1 }, b;
+	struct core_frag_verdict v = verdict(1, 1, 1), got;
+	unsigned int field, x, shared;
+	uint32_t k;
+
+	(void)state;
+	for (field = 0; field < 3; field++) {
+		shared = 0;
+		for (k = 1; k < 65536 && shared < 4; k++) {
+			core_frags_note(&tab, &a, &v, HZ);
+			b = moved(&a, (int)field, k);
+			core_frags_note(&tab, &b, &v, HZ);
+			if (core_frags_find(&tab, &a, HZ, &got))
+				continue;
+			shared++;
+			b.first = 0;
+			core_frags_note(&tab, &a, &v, HZ);
+			assert_false(core_frags_find(&tab, &b, HZ, &got));
+		}
+		assert_int_equal(shared, 4); /* the search found some */
+	}
+	core_frags_note(&tab, &a, &v, HZ);
+	for (x = 0; x < 256; x++) {
+		b = a;
+		b.proto = (uint8_t)x;
+		b.first = 0;
+		assert_int_equal(core_frags_find(&tab, &b, HZ, &got), x == 17);
+	}
+}
+
+/* Four times as many datagrams noted as the table holds: at least three
+ * quarters are gone (each entry holds the last noted of those mapped to
+ * it), the last noted is there, and none is ever found with another's
+ * verdict. */
+static void
+test_overwritten(void **state)
+{
+	const unsigned int n = 4 * CORE_FRAGS;
+	uint8_t buf[128];
+	struct core_frag_id f;
+	struct core_frag_verdict v, got;
+	unsigned int i, found = 0, lost = 0;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		frame_of(buf, 0, 0x0a000001, 0x0a000002 + (i >> 16), (uint16_t)i, 17, 0, 1);
+		core_frag_id_of(buf, &f);
+		v = verdict(i, (uint16_t)i, 1);
+		core_frags_note(&tab, &f, &v, HZ);
+	}
+	for (i = 0; i < n; i++) {
+		frame_of(buf, 0, 0x0a000001, 0x0a000002 + (i >> 16), (uint16_t)i, 17, 64, 0);
+		core_frag_id_of(buf, &f);
+		if (core_frags_find(&tab, &f, HZ, &got)) {
+			assert_int_equal(got.hash, i);
+			found++;
+		} else {
+			lost++;
+		}
+	}
+	assert_true(found <= CORE_FRAGS);
+	assert_true(lost >= n - CORE_FRAGS);
+	/* the last one noted is always there */
+	frame_of(buf, 0, 0x0a000001, 0x0a000002 + ((n - 1) >> 16), (uint16_t)(n - 1), 17, 64, 0);
+	core_frag_id_of(buf, &f);
+	assert_true(core_frags_find(&tab, &f, HZ, &got));
+	assert_int_equal(got.hash, n - 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_id_of, setup),
+		cmocka_unit_test_setup(test_later_finds_first, setup),
+		cmocka_unit_test_setup(test_identity_must_match, setup),
+		cmocka_unit_test_setup(test_no_false_match, setup),
+		cmocka_unit_test_setup(test_overwritten, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
