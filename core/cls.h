@@ -108,6 +108,34 @@ cls_rd16(const uint8_t *p)
  * Ethernet header; CLS_IPV6 or -EINVAL. */
 int cls_key6_extract(const uint8_t *ip, uint32_t avail, uint16_t in_port, struct cls_key6 *key6);
 
+/* The ports of the IPv4 packet at @ip (header @ihl bytes, @tot in all) into
+ * @key when it is TCP or UDP; -EINVAL (@key untouched) when their header is
+ * cut short. */
+static inline int
+cls_key_l4(struct cls_key *key, const uint8_t *ip, uint32_t ihl, uint32_t tot)
+{
+	uint32_t l4min = ip[9] == CLS_PROTO_TCP ? CLS_TCP_MIN_LEN :
+			 ip[9] == CLS_PROTO_UDP ? CLS_UDP_LEN : 0;
+
+	if (tot - ihl < l4min)
+		return -EINVAL;
+	if (l4min != 0) {
+		memcpy(&key->sport, ip + ihl, 2);
+		memcpy(&key->dport, ip + ihl + 2, 2);
+	}
+	return 0;
+}
+
+/* The protocol and addresses of the IPv4 packet at @ip into @key. */
+static inline void
+cls_key_ipv4(struct cls_key *key, const uint8_t *ip)
+{
+	key->proto = ip[9];
+	memcpy(&key->src_ip, ip + 12, 4);
+	memcpy(&key->dst_ip, ip + 16, 4);
+	key->ipv4 = 1;
+}
+
 /*
  * Extract the key of the frame of @len bytes at @frame that arrived on port
  * @in_port (< 256), reading no byte at or past @len. One 802.1Q tag is
@@ -124,7 +152,7 @@ static inline int
 cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls_key *key,
 		struct cls_key6 *key6)
 {
-	uint32_t off = CLS_ETH_LEN, ihl, tot, l4min;
+	uint32_t off = CLS_ETH_LEN, ihl, tot;
 	const uint8_t *ip;
 	uint16_t type, frag;
 
@@ -162,23 +190,21 @@ cls_key_extract(const uint8_t *frame, uint32_t len, uint16_t in_port, struct cls
 	tot = cls_rd16(ip + 2);
 	if (tot < ihl || tot > len - off)
 		return -EINVAL;
-	/* Only the first fragment (offset 0) carries the L4 header. */
-	frag = cls_rd16(ip + 6) & 0x3fff; /* MF and the offset */
-	if ((frag & 0x1fff) == 0) {
-		l4min = ip[9] == CLS_PROTO_TCP ? CLS_TCP_MIN_LEN :
-			ip[9] == CLS_PROTO_UDP ? CLS_UDP_LEN : 0;
-		if (tot - ihl < l4min)
+	/* MF or an offset: a fragment. The field is tested as it is on the
+	 * wire (no byte swap); each case returns its constant, so that the
+	 * caller's test of the result folds away where this is inlined. */
+	memcpy(&frag, ip + 6, 2);
+	if (likely((frag & rte_cpu_to_be_16(0x3fff)) == 0)) {
+		if (cls_key_l4(key, ip, ihl, tot) < 0)
 			return -EINVAL;
-		if (l4min != 0) {
-			memcpy(&key->sport, ip + ihl, 2);
-			memcpy(&key->dport, ip + ihl + 2, 2);
-		}
+		cls_key_ipv4(key, ip);
+		return CLS_IPV4;
 	}
-	key->proto = ip[9];
-	memcpy(&key->src_ip, ip + 12, 4);
-	memcpy(&key->dst_ip, ip + 16, 4);
-	key->ipv4 = 1;
-	return likely(frag == 0) ? CLS_IPV4 : CLS_IPV4_FRAG;
+	/* Only the first fragment (offset 0) carries the L4 header. */
+	if ((frag & rte_cpu_to_be_16(0x1fff)) == 0 && cls_key_l4(key, ip, ihl, tot) < 0)
+		return -EINVAL;
+	cls_key_ipv4(key, ip);
+	return CLS_IPV4_FRAG;
 }
 
 /*
