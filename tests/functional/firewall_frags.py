@@ -30,10 +30,13 @@ its first fragment got, so:
     8), stray 0; both instances opened some;
   - the core counts rx_frag_followed 98 and rx_frag_alone 3.
 
-Run three times: with a rule per input port (the core classifies every
+Run four times: with a rule per input port (the core classifies every
 frame), with no rule and role 1 as the default (the core's one-pass default
-path), and with a core rule that drops UDP to port 7777 (the core drops the
-whole 7777 datagram, rule_drop 3, and the firewall never sees it).
+path), with a core rule that drops UDP to port 7777 (the core drops the
+whole 7777 datagram, rule_drop 3, and the firewall never sees it), and with
+core.rx_parse = "when_needed" and a chain whose first role is one bridge
+returning NEXT (the core hands every frame to the bridge unread, rx_unread,
+and reads it when the bridge passes it on to role 1: read_late()).
 
 A core that hashes a later fragment by itself spreads it over both
 instances (the one without the first fragment drops it as no_match); a
@@ -67,7 +70,11 @@ CONFIGS = {
     "core drops 7777": ("rules = ( { proto = \"udp\"; dport = \"7777\"; action = \"drop\"; },\n"
                         "          { in_port = 0; role = 1; } );\n"
                         "default = { action = \"drop\"; };\n"),
+    "unread, then a chain": ("chains = ( { name = \"c\"; roles = [ 3, 1 ]; } );\n"
+                             "rules = ( { in_port = 0; chain = \"c\"; } );\n"
+                             "default = { action = \"drop\"; };\n"),
 }
+UNREAD = "unread, then a chain"
 
 FLOWS = 48
 MACS = dict(src="02:00:00:00:01:02", dst="02:00:00:00:02:02")
@@ -104,7 +111,7 @@ def pad(frame):
     return frame + b"\0" * max(0, 60 - len(frame))
 
 
-def check_run(chk, tag, res, parts, core_drops_7777):
+def check_run(chk, tag, res, parts, core_drops_7777, fw_idx):
     _frames, requests, replies, _denied, late = parts
     out1 = res.out.get(1) or []
     got = [bytes(f) for f in out1]
@@ -124,8 +131,9 @@ def check_run(chk, tag, res, parts, core_drops_7777):
             break
     else:
         chk.ok(True, f"{tag}: every reply's fragments leave in order")
+    fw_counters = [res.nf_counters[i] if i < len(res.nf_counters) else {} for i in fw_idx]
     total = {}
-    for cnt in res.nf_counters:
+    for cnt in fw_counters:
         for k, v in (cnt or {}).items():
             total[k] = total.get(k, 0) + v
     want_fw = {"allowed_new": FLOWS, "established": FLOWS + 1, "frag_allowed": 2 * FLOWS,
@@ -134,7 +142,7 @@ def check_run(chk, tag, res, parts, core_drops_7777):
                "frag_dropped": 0 if core_drops_7777 else 2}
     for k, v in want_fw.items():
         chk.eq(total.get(k, 0), v, f"{tag}: the instances' {k} add up to {v}")
-    opened = [(cnt or {}).get("allowed_new", 0) for cnt in res.nf_counters]
+    opened = [(cnt or {}).get("allowed_new", 0) for cnt in fw_counters]
     chk.ok(len(opened) == 2 and all(opened), f"{tag}: both instances opened connections",
            f"allowed_new per instance {opened}")
     st = res.live
@@ -161,10 +169,18 @@ def main():
         tag = f"firewall_frags ({name})"
         nfs = [NfSpec(nvenv.FIREWALL_BIN, 1, ["--rules", rules], f"fw{k}a"),
                NfSpec(nvenv.FIREWALL_BIN, 1, ["--rules", rules], f"fw{k}b")]
-        res = replay(env, chk, f"ff{k}", config, parts[0], nfs, wait_nfs=2)
+        extra = ""
+        if name == UNREAD:
+            nfs.insert(0, NfSpec(nvenv.BRIDGE_BIN, 3, ["--next"], f"br{k}"))
+            extra = 'rx_parse = "when_needed";\n'
+        res = replay(env, chk, f"ff{k}", config, parts[0], nfs, core_extra=extra)
         if not res.ok:
             continue
-        check_run(chk, tag, res, parts, name == "core drops 7777")
+        check_run(chk, tag, res, parts, name == "core drops 7777",
+                  [1, 2] if name == UNREAD else [0, 1])
+        if name == UNREAD:
+            chk.eq(res.live.get("rx_unread"), len(parts[0]),
+                   f"{tag}: every frame handed to the bridge unread (rx_unread)")
     env.done(chk)
 
 
