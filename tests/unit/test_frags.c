@@ -53,6 +53,18 @@ frame_of(uint8_t *buf, int vlan, uint32_t src, uint32_t dst, uint16_t id, uint8_
 	memcpy(ip + 16, &dst, 4);
 }
 
+/* The identity core_frag_id_of() reads in the frame frame_of() makes. */
+static struct core_frag_id
+fid(int vlan, uint32_t src, uint32_t dst, uint16_t id, uint8_t proto, uint16_t off, int mf)
+{
+	uint8_t buf[128];
+	struct core_frag_id f;
+
+	frame_of(buf, vlan, src, dst, id, proto, off, mf);
+	core_frag_id_of(buf, &f);
+	return f;
+}
+
 static struct core_frag_verdict
 verdict(uint32_t hash, uint16_t slot, uint16_t role)
 {
@@ -72,25 +84,21 @@ setup(void **state)
 static void
 test_id_of(void **state)
 {
-	uint8_t buf[128];
 	struct core_frag_id f;
 	int vlan;
 
 	(void)state;
 	for (vlan = 0; vlan < 2; vlan++) {
-		frame_of(buf, vlan, 0x0a000001, 0xc0a80102, 0x1234, 17, 0, 1);
-		core_frag_id_of(buf, &f);
+		f = fid(vlan, 0x0a000001, 0xc0a80102, 0x1234, 17, 0, 1);
 		assert_int_equal(f.src, htonl(0x0a000001));
 		assert_int_equal(f.dst, htonl(0xc0a80102));
 		assert_int_equal(f.id, htons(0x1234));
 		assert_int_equal(f.proto, 17);
 		assert_int_equal(f.first, 1);
-		frame_of(buf, vlan, 0x0a000001, 0xc0a80102, 0x1234, 17, 185, 0);
-		core_frag_id_of(buf, &f);
+		f = fid(vlan, 0x0a000001, 0xc0a80102, 0x1234, 17, 185, 0);
 		assert_int_equal(f.first, 0);
 		assert_int_equal(f.id, htons(0x1234));
-		frame_of(buf, vlan, 0x0a000001, 0xc0a80102, 0x1234, 6, 1, 1);
-		core_frag_id_of(buf, &f);
+		f = fid(vlan, 0x0a000001, 0xc0a80102, 0x1234, 6, 1, 1);
 		assert_int_equal(f.first, 0);
 		assert_int_equal(f.proto, 6);
 	}
@@ -99,16 +107,13 @@ test_id_of(void **state)
 static void
 test_later_finds_first(void **state)
 {
-	uint8_t buf[128];
 	struct core_frag_id first, later;
 	struct core_frag_verdict v = verdict(0xdeadbeef, 7, 3), got;
 	uint64_t t0 = 5 * HZ;
 
 	(void)state;
-	frame_of(buf, 0, 0x0a000001, 0x0a000002, 99, 17, 0, 1);
-	core_frag_id_of(buf, &first);
-	frame_of(buf, 0, 0x0a000001, 0x0a000002, 99, 17, 185, 1);
-	core_frag_id_of(buf, &later);
+	first = fid(0, 0x0a000001, 0x0a000002, 99, 17, 0, 1);
+	later = fid(0, 0x0a000001, 0x0a000002, 99, 17, 185, 1);
 	/* nothing noted yet */
 	assert_false(core_frags_find(&tab, &later, t0, &got));
 	core_frags_note(&tab, &first, &v, t0);
@@ -134,31 +139,24 @@ test_later_finds_first(void **state)
 static void
 test_identity_must_match(void **state)
 {
-	uint8_t buf[128];
 	struct core_frag_id first, f;
 	struct core_frag_verdict v = verdict(1, 1, 1), got;
 	uint64_t t0 = HZ;
 
 	(void)state;
-	frame_of(buf, 0, 0x0a000001, 0x0a000002, 7, 17, 0, 1);
-	core_frag_id_of(buf, &first);
+	first = fid(0, 0x0a000001, 0x0a000002, 7, 17, 0, 1);
 	core_frags_note(&tab, &first, &v, t0);
 	/* another identification, source, destination or protocol */
-	frame_of(buf, 0, 0x0a000001, 0x0a000002, 8, 17, 10, 0);
-	core_frag_id_of(buf, &f);
+	f = fid(0, 0x0a000001, 0x0a000002, 8, 17, 10, 0);
 	assert_false(core_frags_find(&tab, &f, t0, &got));
-	frame_of(buf, 0, 0x0a000003, 0x0a000002, 7, 17, 10, 0);
-	core_frag_id_of(buf, &f);
+	f = fid(0, 0x0a000003, 0x0a000002, 7, 17, 10, 0);
 	assert_false(core_frags_find(&tab, &f, t0, &got));
-	frame_of(buf, 0, 0x0a000001, 0x0a000004, 7, 17, 10, 0);
-	core_frag_id_of(buf, &f);
+	f = fid(0, 0x0a000001, 0x0a000004, 7, 17, 10, 0);
 	assert_false(core_frags_find(&tab, &f, t0, &got));
-	frame_of(buf, 0, 0x0a000001, 0x0a000002, 7, 6, 10, 0);
-	core_frag_id_of(buf, &f);
+	f = fid(0, 0x0a000001, 0x0a000002, 7, 6, 10, 0);
 	assert_false(core_frags_find(&tab, &f, t0, &got));
 	/* the same datagram, tagged: found */
-	frame_of(buf, 1, 0x0a000001, 0x0a000002, 7, 17, 10, 0);
-	core_frag_id_of(buf, &f);
+	f = fid(1, 0x0a000001, 0x0a000002, 7, 17, 10, 0);
 	assert_true(core_frags_find(&tab, &f, t0, &got));
 }
 
@@ -224,21 +222,18 @@ static void
 test_overwritten(void **state)
 {
 	const unsigned int n = 4 * CORE_FRAGS;
-	uint8_t buf[128];
 	struct core_frag_id f;
 	struct core_frag_verdict v, got;
 	unsigned int i, found = 0, lost = 0;
 
 	(void)state;
 	for (i = 0; i < n; i++) {
-		frame_of(buf, 0, 0x0a000001, 0x0a000002 + (i >> 16), (uint16_t)i, 17, 0, 1);
-		core_frag_id_of(buf, &f);
+		f = fid(0, 0x0a000001, 0x0a000002 + (i >> 16), (uint16_t)i, 17, 0, 1);
 		v = verdict(i, (uint16_t)i, 1);
 		core_frags_note(&tab, &f, &v, HZ);
 	}
 	for (i = 0; i < n; i++) {
-		frame_of(buf, 0, 0x0a000001, 0x0a000002 + (i >> 16), (uint16_t)i, 17, 64, 0);
-		core_frag_id_of(buf, &f);
+		f = fid(0, 0x0a000001, 0x0a000002 + (i >> 16), (uint16_t)i, 17, 64, 0);
 		if (core_frags_find(&tab, &f, HZ, &got)) {
 			assert_int_equal(got.hash, i);
 			found++;
@@ -249,8 +244,7 @@ test_overwritten(void **state)
 	assert_true(found <= CORE_FRAGS);
 	assert_true(lost >= n - CORE_FRAGS);
 	/* the last one noted is always there */
-	frame_of(buf, 0, 0x0a000001, 0x0a000002 + ((n - 1) >> 16), (uint16_t)(n - 1), 17, 64, 0);
-	core_frag_id_of(buf, &f);
+	f = fid(0, 0x0a000001, 0x0a000002 + ((n - 1) >> 16), (uint16_t)(n - 1), 17, 64, 0);
 	assert_true(core_frags_find(&tab, &f, HZ, &got));
 	assert_int_equal(got.hash, n - 1);
 }
