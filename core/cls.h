@@ -140,7 +140,8 @@ cls_key_ipv4(struct cls_key *key, const uint8_t *ip)
  * Extract the key of the frame of @len bytes at @frame that arrived on port
  * @in_port (< 256), reading no byte at or past @len. One 802.1Q tag is
  * skipped; a non-first IPv4 fragment gets ports 0. Returns CLS_IPV4 (@key
- * filled; CLS_IPV4_FRAG for a fragment, first or later), CLS_IPV6 (@key6 filled; @key holds only in_port), CLS_OTHER
+ * filled; CLS_IPV4_FRAG instead for a fragment, first or later), CLS_IPV6
+ * (@key6 filled; @key holds only in_port), CLS_OTHER
  * (@key holds only in_port, also as src_ip 0.0.0.P: cls_flow_hash() makes
  * each port one flow), or -EINVAL for a frame shorter than an Ethernet header,
  * a truncated or malformed IPv4 packet (bad version, header length, total
