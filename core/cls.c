@@ -133,6 +133,10 @@ cls_key6_extract(const uint8_t *ip, uint32_t avail, uint16_t in_port, struct cls
 		memcpy(&key6->sport, ip + CLS_IPV6_LEN, 2);
 		memcpy(&key6->dport, ip + CLS_IPV6_LEN + 2, 2);
 	}
+	/* a fragment header (8 bytes) right after the fixed header, whole:
+	 * the key stays that of protocol 44, the caller may read the header */
+	if (unlikely(ip[6] == CLS_PROTO_FRAG6) && plen >= CLS_FRAG6_LEN)
+		return CLS_IPV6_FRAG;
 	return CLS_IPV6;
 }
 

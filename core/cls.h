@@ -78,7 +78,10 @@ _Static_assert(sizeof(struct cls_key6) == 44, "cls_key6 layout");
 #define CLS_OTHER 0 /* neither IPv4 nor IPv6: key holds in_port */
 #define CLS_IPV4 1  /* key filled */
 #define CLS_IPV6 2  /* key6 filled */
-#define CLS_IPV4_FRAG 3 /* key filled, and the packet is an IPv4 fragment (MF or an offset) */
+#define CLS_FRAG 4  /* or'ed in: a fragment (CLS_IPV4_FRAG, CLS_IPV6_FRAG) */
+#define CLS_IPV4_FRAG (CLS_IPV4 | CLS_FRAG) /* key filled; an IPv4 fragment (MF or an offset) */
+#define CLS_IPV6_FRAG (CLS_IPV6 | CLS_FRAG) /* key6 filled; a fragment header right after
+					     * the fixed header, whole in the frame */
 
 #define CLS_NO_RULE 0xffffffffu /* cls_match(): no rule matched */
 
@@ -95,6 +98,8 @@ struct cls;
 #define CLS_PROTO_UDP 17
 #define CLS_TCP_MIN_LEN 20
 #define CLS_UDP_LEN 8
+#define CLS_PROTO_FRAG6 44 /* IPv6 fragment header */
+#define CLS_FRAG6_LEN 8
 #define CLS_HASH_SEED 0x4e564d48u
 
 /* The big-endian 16-bit value at @p. */
@@ -105,7 +110,7 @@ cls_rd16(const uint8_t *p)
 }
 
 /* The IPv6 part of cls_key_extract(): the @avail bytes at @ip after the
- * Ethernet header; CLS_IPV6 or -EINVAL. */
+ * Ethernet header; CLS_IPV6, CLS_IPV6_FRAG or -EINVAL. */
 int cls_key6_extract(const uint8_t *ip, uint32_t avail, uint16_t in_port, struct cls_key6 *key6);
 
 /* The ports of the IPv4 packet at @ip (header @ihl bytes, @tot in all) into
@@ -141,7 +146,8 @@ cls_key_ipv4(struct cls_key *key, const uint8_t *ip)
  * @in_port (< 256), reading no byte at or past @len. One 802.1Q tag is
  * skipped; a non-first IPv4 fragment gets ports 0. Returns CLS_IPV4 (@key
  * filled; CLS_IPV4_FRAG instead for a fragment, first or later), CLS_IPV6
- * (@key6 filled; @key holds only in_port), CLS_OTHER
+ * (@key6 filled; @key holds only in_port; CLS_IPV6_FRAG instead when a
+ * fragment header follows the fixed header), CLS_OTHER
  * (@key holds only in_port, also as src_ip 0.0.0.P: cls_flow_hash() makes
  * each port one flow), or -EINVAL for a frame shorter than an Ethernet header,
  * a truncated or malformed IPv4 packet (bad version, header length, total

@@ -602,23 +602,38 @@ struct rx_dest {
 	uint16_t role;
 };
 
+/* The identity (*@f) and own flow hash of fragment @m, of kind @rc
+ * (CLS_IPV4_FRAG with key @key, CLS_IPV6_FRAG with key @key6): a first IPv6
+ * fragment's is that of its upper-layer ports (frags.h). */
+static uint32_t
+frag_read(const struct rte_mbuf *m, int rc, const struct cls_key *key,
+	  const struct cls_key6 *key6, struct core_frag_id *f)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	core_frag_id_of(frame, f);
+	if (rc == CLS_IPV4_FRAG)
+		return cls_flow_hash(key);
+	return f->first ? core_frag6_first_hash(key6, frame) : cls_flow_hash6(key6);
+}
+
 /*
- * The flow hash of IPv4 fragment @m, of key @key (frags.h): a first
- * fragment's own, noted with destination @to (NULL: the hash alone); a
- * later fragment's first fragment's when the table has it, else its own
- * (counted either way).
+ * The flow hash of fragment @m, of kind @rc and key @key or @key6
+ * (frags.h): a first fragment's own, noted with destination @to (NULL: the
+ * hash alone); a later fragment's first fragment's when the table has it,
+ * else its own (counted either way).
  */
 static uint32_t
-frag_hash(struct dp *dp, const struct rte_mbuf *m, const struct cls_key *key,
-	  const struct rx_dest *to)
+frag_hash(struct dp *dp, const struct rte_mbuf *m, int rc, const struct cls_key *key,
+	  const struct cls_key6 *key6, const struct rx_dest *to)
 {
-	struct core_frag_verdict v = { .hash = cls_flow_hash(key), .drop = CORE_DROP_MAX };
+	struct core_frag_verdict v = { .drop = CORE_DROP_MAX };
 	struct core_frag_id f;
 	uint64_t now = rte_rdtsc();
 
+	v.hash = frag_read(m, rc, key, key6, &f);
 	if (dp->frags == NULL)
 		return v.hash;
-	core_frag_id_of(rte_pktmbuf_mtod(m, const uint8_t *), &f);
 	if (f.first) {
 		if (to != NULL) {
 			v.slot = to->slot;
@@ -649,7 +664,7 @@ read_late(struct dp *dp, struct rte_mbuf *m, struct core_mbuf_meta *meta)
 	if (rc < 0 && meta->unread == CORE_UNREAD_RX)
 		return false;
 	meta->hash = rc < 0 ? 0 : rc == CLS_IPV6 ? cls_flow_hash6(&key6) :
-		     rc == CLS_IPV4_FRAG ? frag_hash(dp, m, &key, NULL) : cls_flow_hash(&key);
+		     rc & CLS_FRAG ? frag_hash(dp, m, rc, &key, &key6, NULL) : cls_flow_hash(&key);
 	meta->unread = 0;
 	return true;
 }
@@ -696,8 +711,8 @@ rx_dest(const struct dp *dp, const struct core_rules *r, uint32_t rule, struct r
 }
 
 /*
- * The destination (*@dest) and flow hash (*@hash) of IPv4 fragment @m, of
- * key @key, which matched rule @rule of @r (@dflt: the default's
+ * The destination (*@dest) and flow hash (*@hash) of fragment @m, of kind
+ * @rc and key @key or @key6, which matched rule @rule of @r (@dflt: the default's
  * destination, NULL when the default drops). A later fragment takes what
  * the first fragment of its datagram was given (frags.h): its flow hash,
  * and its destination or its drop. A first fragment, or a later one the
@@ -705,15 +720,16 @@ rx_dest(const struct dp *dp, const struct core_rules *r, uint32_t rule, struct r
  * noted. False when @m is dropped (counted).
  */
 static bool
-rx_frag(struct dp *dp, const struct core_rules *r, struct rte_mbuf *m, const struct cls_key *key,
-	uint32_t rule, const struct rx_dest *dflt, struct rx_dest *dest, uint32_t *hash)
+rx_frag(struct dp *dp, const struct core_rules *r, struct rte_mbuf *m, int rc,
+	const struct cls_key *key, const struct cls_key6 *key6, uint32_t rule,
+	const struct rx_dest *dflt, struct rx_dest *dest, uint32_t *hash)
 {
-	struct core_frag_verdict v = { .hash = cls_flow_hash(key), .drop = CORE_DROP_MAX };
+	struct core_frag_verdict v = { .drop = CORE_DROP_MAX };
 	struct core_frag_id f;
 	uint64_t now = rte_rdtsc();
 	bool found = false;
 
-	core_frag_id_of(rte_pktmbuf_mtod(m, const uint8_t *), &f);
+	v.hash = frag_read(m, rc, key, key6, &f);
 	if (!f.first) {
 		found = core_frags_find(dp->frags, &f, now, &v);
 		if (found)
@@ -881,7 +897,8 @@ rx_default(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 			continue;
 		}
 		hash = likely(rc < CLS_IPV6) ? cls_flow_hash(&key) :
-		       rc == CLS_IPV6 ? cls_flow_hash6(&key6) : frag_hash(dp, m[i], &key, to);
+		       rc == CLS_IPV6 ? cls_flow_hash6(&key6) :
+				      frag_hash(dp, m[i], rc, &key, &key6, to);
 		rx_meta(m[i], mo, word, hash);
 		/* one role for the burst: a run ends where the flow hash
 		 * changes (run_add() with the role's test left out) */
@@ -959,7 +976,7 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		} else if (rc < 0) {
 			drop(dp, m[i], CORE_DROP_malformed);
 			at[i] = RX_DROPPED;
-		} else if (unlikely(rc == CLS_IPV6)) {
+		} else if (unlikely(rc & CLS_IPV6)) {
 			kp6[k6] = &keys6[k6];
 			at[i] = k6++;
 		} else {
@@ -980,11 +997,12 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 		if (at[i] == RX_DROPPED)
 			continue;
 		rule = r->nb_rules == 0 ? CLS_NO_RULE :
-		       kind[i] == CLS_IPV6 ? rules6[at[i]] : rules[at[i]];
-		if (unlikely(kind[i] == CLS_IPV4_FRAG)) {
+		       kind[i] & CLS_IPV6 ? rules6[at[i]] : rules[at[i]];
+		if (unlikely(kind[i] & CLS_FRAG)) {
 			/* with the first fragment of its datagram */
-			if (!rx_frag(dp, r, m[i], kp[at[i]], rule, dflt_ok ? &dflt : NULL, &dest,
-				     &hash))
+			if (!rx_frag(dp, r, m[i], kind[i], kind[i] & CLS_IPV6 ? NULL : kp[at[i]],
+				     kind[i] & CLS_IPV6 ? kp6[at[i]] : NULL, rule,
+				     dflt_ok ? &dflt : NULL, &dest, &hash))
 				continue;
 		} else if (rule != CLS_NO_RULE) {
 			if (!rx_dest(dp, r, rule, &dest)) {
@@ -997,11 +1015,10 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 			drop(dp, m[i], CORE_DROP_no_rule);
 			continue;
 		}
-		if (kind[i] == CLS_IPV6) {
-			hash = cls_flow_hash6(kp6[at[i]]);
-		} else {
-			if (likely(kind[i] != CLS_IPV4_FRAG))
-				hash = cls_flow_hash(kp[at[i]]);
+		if (likely(!(kind[i] & CLS_FRAG))) /* else rx_frag() gave it */
+			hash = kind[i] == CLS_IPV6 ? cls_flow_hash6(kp6[at[i]]) :
+						     cls_flow_hash(kp[at[i]]);
+		if (!(kind[i] & CLS_IPV6)) {
 			if (kp[at[i]]->proto == 6) /* TCP */
 				core_dos_syn(dp->c->dos, kp[at[i]],
 					     rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len,

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * frags.c — IPv4 fragments kept with the first fragment of their datagram
+ * frags.c — IP fragments kept with the first fragment of their datagram
  * (frags.h). The RX side's slow path: only fragments come here.
  */
 #include "frags.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_hash_crc.h>
-
-#include "cls.h"
 
 void
 core_frags_init(struct core_frags *t, uint64_t hz)
@@ -18,18 +17,55 @@ core_frags_init(struct core_frags *t, uint64_t hz)
 	t->ttl = hz / 1000 * CORE_FRAG_TTL_MS;
 }
 
+/* The IP header in @frame: after the Ethernet header and an 802.1Q tag. */
+static const uint8_t *
+ip_of(const uint8_t *frame, uint16_t *type)
+{
+	*type = cls_rd16(frame + 12);
+	if (*type != CLS_ETH_P_8021Q)
+		return frame + CLS_ETH_LEN;
+	*type = cls_rd16(frame + 16);
+	return frame + CLS_ETH_LEN + CLS_VLAN_LEN;
+}
+
 void
 core_frag_id_of(const uint8_t *frame, struct core_frag_id *f)
 {
-	const uint8_t *ip = frame + CLS_ETH_LEN;
+	uint16_t type;
+	const uint8_t *ip = ip_of(frame, &type), *fh = ip + CLS_IPV6_LEN;
 
-	if (cls_rd16(frame + 12) == CLS_ETH_P_8021Q)
-		ip += CLS_VLAN_LEN;
-	memcpy(&f->src, ip + 12, 4);
-	memcpy(&f->dst, ip + 16, 4);
+	memset(f, 0, sizeof(*f));
+	if (type == CLS_ETH_P_IPV6) {
+		memcpy(f->src, ip + 8, 16);
+		memcpy(f->dst, ip + 24, 16);
+		memcpy(&f->id, fh + 4, 4);
+		f->v6 = 1;
+		f->first = (cls_rd16(fh + 2) & 0xfff8) == 0;
+		return;
+	}
+	memcpy(f->src, ip + 12, 4);
+	memcpy(f->dst, ip + 16, 4);
 	memcpy(&f->id, ip + 4, 2);
 	f->proto = ip[9];
 	f->first = (cls_rd16(ip + 6) & 0x1fff) == 0;
+}
+
+uint32_t
+core_frag6_first_hash(const struct cls_key6 *key6, const uint8_t *frame)
+{
+	uint16_t type;
+	const uint8_t *ip = ip_of(frame, &type), *fh = ip + CLS_IPV6_LEN;
+	uint32_t plen = cls_rd16(ip + 4);
+	struct cls_key6 k = *key6;
+
+	k.proto = fh[0];
+	k.sport = 0;
+	k.dport = 0;
+	if ((k.proto == CLS_PROTO_TCP || k.proto == CLS_PROTO_UDP) && plen >= CLS_FRAG6_LEN + 4) {
+		memcpy(&k.sport, fh + CLS_FRAG6_LEN, 2);
+		memcpy(&k.dport, fh + CLS_FRAG6_LEN + 2, 2);
+	}
+	return cls_flow_hash6(&k);
 }
 
 /* The entry of @f's datagram (not of its protocol: datagrams of one
@@ -38,9 +74,13 @@ core_frag_id_of(const uint8_t *frame, struct core_frag_id *f)
 static inline uint32_t
 index_of(const struct core_frag_id *f)
 {
-	uint32_t h = rte_hash_crc_4byte(f->src, CLS_HASH_SEED);
+	uint64_t w[4];
+	uint32_t h;
 
-	h = rte_hash_crc_4byte(f->dst, h);
+	memcpy(w, f->src, 16);
+	memcpy(w + 2, f->dst, 16);
+	h = rte_hash_crc_8byte(w[0] ^ w[2], CLS_HASH_SEED);
+	h = rte_hash_crc_8byte(w[1] ^ w[3], h);
 	h = rte_hash_crc_4byte(f->id, h);
 	return h & (CORE_FRAGS - 1);
 }
@@ -48,7 +88,7 @@ index_of(const struct core_frag_id *f)
 static inline bool
 same(const struct core_frag_id *a, const struct core_frag_id *b)
 {
-	return a->src == b->src && a->dst == b->dst && a->id == b->id && a->proto == b->proto;
+	return memcmp(a, b, offsetof(struct core_frag_id, first)) == 0;
 }
 
 void

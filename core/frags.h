@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * frags.h — IPv4 fragments kept with the first fragment of their datagram.
+ * frags.h — IP fragments kept with the first fragment of their datagram.
  *
- * Only the first fragment of an IPv4 datagram carries the TCP or UDP
- * header: a later one has ports 0 in its key, so by itself it would match
- * other rules and have another flow hash than its first fragment, reaching
- * another role, instance or queue, where an NF that keeps state per
- * connection (a firewall, a NAT) does not know it. The RX side notes what
- * each first fragment was given (its flow hash, and its destination or the
- * reason it was dropped) under the datagram's identity (addresses, protocol,
- * IP identification); a later fragment of the same identity takes the same.
+ * Only the first fragment of a datagram carries the TCP or UDP header: a
+ * later one has ports 0 in its key, so by itself it would match other rules
+ * and have another flow hash than its first fragment, reaching another
+ * role, instance or queue, where an NF that keeps state per connection (a
+ * firewall, a NAT) does not know it. The RX side notes what each first
+ * fragment was given (its flow hash, and its destination or the reason it
+ * was dropped) under the datagram's identity (IPv4: addresses, protocol, IP
+ * identification; IPv6: addresses and the fragment header's
+ * identification); a later fragment of the same identity takes the same.
+ * An IPv6 fragment is one whose fragment header follows the fixed header
+ * (CLS_IPV6_FRAG); its first fragment's flow hash is that of its upper-layer
+ * protocol and ports (core_frag6_first_hash()), the one its datagram would
+ * have whole, so that it reaches the instance of its connection.
  *
  * The table is direct-mapped, CORE_FRAGS entries, owned by the RX lcore (no
  * lock): a first fragment takes its entry from whatever was there; an
@@ -26,12 +31,16 @@
 #define CORE_FRAGS 4096u       /* entries; a power of 2 */
 #define CORE_FRAG_TTL_MS 5000u /* an entry's life after its first fragment */
 
-/* Which datagram an IPv4 fragment belongs to. */
+#include "cls.h"
+
+/* Which datagram a fragment belongs to. */
 struct core_frag_id {
-	uint32_t src, dst; /* network order */
-	uint16_t id;       /* IP identification, network order */
-	uint8_t proto;
+	uint8_t src[16], dst[16]; /* as on the wire; IPv4: the first 4 bytes, the rest 0 */
+	uint32_t id;       /* identification as on the wire (IPv4: 16 bits, the rest 0) */
+	uint8_t proto;     /* IPv4's protocol; IPv6: 0 (RFC 8200: fragments may differ in it) */
+	uint8_t v6;
 	uint8_t first;     /* 1: the first fragment (offset 0) */
+	uint8_t pad;       /* 0 */
 };
 
 /* What the first fragment of a datagram was given. */
@@ -49,6 +58,8 @@ struct core_frag_ent {
 	uint64_t tsc; /* when its first fragment came (id.first 0: empty) */
 };
 
+_Static_assert(sizeof(struct core_frag_ent) == 64, "one cache line per entry (docs/core.md)");
+
 struct core_frags {
 	uint64_t ttl; /* CORE_FRAG_TTL_MS in TSC cycles */
 	struct core_frag_ent e[CORE_FRAGS];
@@ -58,11 +69,16 @@ struct core_frags {
 void core_frags_init(struct core_frags *t, uint64_t hz);
 
 /*
- * The identity of the IPv4 fragment in @frame, whose key cls_key_extract()
- * made (CLS_IPV4_FRAG: the header is whole, after the Ethernet header and at
- * most one 802.1Q tag).
+ * The identity of the fragment in @frame, for which cls_key_extract()
+ * returned CLS_IPV4_FRAG or CLS_IPV6_FRAG (the headers read are whole,
+ * after the Ethernet header and at most one 802.1Q tag).
  */
 void core_frag_id_of(const uint8_t *frame, struct core_frag_id *f);
+
+/* The flow hash of the datagram whose first IPv6 fragment is in @frame (key
+ * @key6, CLS_IPV6_FRAG): that of its upper-layer protocol and, for TCP and
+ * UDP when the fragment holds them, ports, as the datagram whole has. */
+uint32_t core_frag6_first_hash(const struct cls_key6 *key6, const uint8_t *frame);
 
 /* Note @v, given at TSC @now to first fragment @f. */
 void core_frags_note(struct core_frags *t, const struct core_frag_id *f,

@@ -28,14 +28,15 @@
  *   the action sends out of a port the core engine lacks: drop, counted bad_port
  *   (before the connection is created: such a packet opens none)
  *
- * IPv4 fragments: the first one (offset 0) is decided as above and its
- * action noted under its datagram's identity (addresses, protocol, IP
- * identification) in its queue thread's table (fw_frag_*); a later one
- * (no ports, not tracked) whose first fragment was noted in the last
- * FW_FRAG_TTL_MS takes the same action, counted frag_allowed, or is
- * dropped with it, counted frag_dropped; one with no noted first fragment
- * goes through the rules as above. A TCP fragment at offset 8 (RFC 1858:
- * it could overwrite the first fragment's ports or flags) is malformed.
+ * Fragments (IPv4, and IPv6 with a fragment header): the first one (offset
+ * 0) is decided as above and its action noted under its datagram's identity
+ * (addresses, IPv4's protocol, the identification) in its queue thread's
+ * table (fw_frag_*); a later one (no ports, not tracked) whose first
+ * fragment was noted in the last FW_FRAG_TTL_MS takes the same action,
+ * counted frag_allowed, or is dropped with it, counted frag_dropped; one
+ * with no noted first fragment goes through the rules as above. A TCP
+ * fragment at offset 8 (RFC 1858: it could overwrite the first fragment's
+ * ports or flags) is malformed.
  *
  * SIGHUP re-reads the rules file into a new rule set beside the one in use,
  * swapped with one pointer store; the connection table stays, so
@@ -45,6 +46,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +77,7 @@ static const char *const counter_names[C_MAX] = {
 
 #define FW_DEFAULT_CONNS 65536u
 #define FW_RULES_LISTED 64u /* above this many rules, only those that matched are printed */
-#define FW_FRAGS 1024u          /* IPv4 datagrams noted per queue thread; a power of 2 */
+#define FW_FRAGS 1024u          /* datagrams noted per queue thread; a power of 2 */
 #define FW_FRAG_TTL_MS 5000u    /* a noted first fragment's life */
 
 struct fw {
@@ -122,61 +125,94 @@ fw_act(const struct fw *s, const struct fw_action *a, struct nl_pkt *p, enum fw_
 }
 
 /*
- * What the first fragment of an IPv4 datagram was given, by the queue thread
- * that saw it: the core engine hands every fragment of a datagram to the
+ * What the first fragment of a datagram was given, by the queue thread that
+ * saw it: the core engine hands every fragment of a datagram to the
  * instance and queue of its first fragment (docs/core.md). Direct-mapped:
  * a first fragment takes its entry from whatever datagram held it.
  */
 struct fw_frag {
-	uint32_t src, dst; /* network order */
-	uint16_t id;       /* network order */
-	uint8_t proto;
+	uint8_t src[16], dst[16]; /* as on the wire; IPv4: the first 4 bytes */
+	uint32_t id;       /* identification as on the wire (IPv4: 16 bits) */
+	uint8_t proto;     /* IPv4's protocol; IPv6: 0 (fragments may differ in it) */
+	uint8_t v6;
+	uint8_t used;      /* 0: an empty entry; not part of the identity */
 	uint8_t act;       /* NL_DROP, NL_NEXT, or the action of nl_out()/nl_to_role() */
 	uint16_t arg;      /* its output port or role */
-	uint8_t used;      /* 0: an empty entry */
 	uint64_t ms;       /* when the first fragment came */
 };
 
 static __thread struct fw_frag fw_frags[FW_FRAGS];
 
-/* The entry of the datagram of IPv4 header @ip. */
-static struct fw_frag *
-fw_frag_at(const struct nl_ipv4_hdr *ip)
+/* The identity of fragment @p (@pp) into @k, its offset in bytes into *@off
+ * and its upper-layer protocol into *@l4; false for an IPv6 packet whose
+ * fragment header cannot be found (it is not followed). */
+static bool
+fw_frag_id(const struct nl_pkt *p, const struct nl_parsed *pp, struct fw_frag *k, uint32_t *off,
+	   uint8_t *l4)
 {
-	uint32_t h = (ip->src * 0x9e3779b1u) ^ (ip->dst * 0x85ebca77u) ^ ip->id;
+	const uint8_t *l3 = p->data + pp->l3_off;
+	uint32_t at;
 
+	memset(k, 0, offsetof(struct fw_frag, used));
+	if (pp->ip_version == 4) {
+		const struct nl_ipv4_hdr *ip = (const struct nl_ipv4_hdr *)l3;
+
+		memcpy(k->src, &ip->src, 4);
+		memcpy(k->dst, &ip->dst, 4);
+		memcpy(&k->id, &ip->id, 2);
+		k->proto = ip->proto;
+		*off = nl_ipv4_frag_offset(ip);
+		*l4 = ip->proto;
+		return true;
+	}
+	at = nl_ipv6_frag_hdr(l3, pp->l3_len);
+	if (at == 0)
+		return false;
+	memcpy(k->src, pp->src.v6, 16);
+	memcpy(k->dst, pp->dst.v6, 16);
+	memcpy(&k->id, l3 + at + 4, 4);
+	k->v6 = 1;
+	*off = (uint32_t)(l3[at + 2] << 8 | l3[at + 3]) & 0xfff8u;
+	*l4 = l3[at];
+	return true;
+}
+
+/* The entry of the datagram of identity @k. */
+static struct fw_frag *
+fw_frag_at(const struct fw_frag *k)
+{
+	uint32_t w[9], h = 0x811c9dc5u, i;
+
+	memcpy(w, k, sizeof(w));
+	for (i = 0; i < 9; i++)
+		h = (h ^ w[i]) * 0x01000193u;
 	h ^= h >> 15;
-	h *= 0x2c1b3c6du;
-	h ^= h >> 13;
 	return &fw_frags[h & (FW_FRAGS - 1)];
 }
 
-/* Note action @act, just given to @p (the first fragment of IPv4 header @ip),
+/* Note action @act, just given to @p (the first fragment of identity @k),
  * at @now. */
 static void
-fw_frag_note(const struct nl_ipv4_hdr *ip, const struct nl_pkt *p, int act, uint64_t now)
+fw_frag_note(const struct fw_frag *k, const struct nl_pkt *p, int act, uint64_t now)
 {
-	struct fw_frag *e = fw_frag_at(ip);
+	struct fw_frag *e = fw_frag_at(k);
 
-	e->src = ip->src;
-	e->dst = ip->dst;
-	e->id = ip->id;
-	e->proto = ip->proto;
+	memcpy(e, k, offsetof(struct fw_frag, used));
 	e->act = (uint8_t)act;
 	e->arg = act == NVM_ACT_OUT ? p->out_port : act == NVM_ACT_TO_ROLE ? p->role : 0;
 	e->used = 1;
 	e->ms = now;
 }
 
-/* A later fragment of IPv4 header @ip: the action its first fragment was
+/* A later fragment of identity @k: the action its first fragment was
  * given, for @p, counted in *@c; -1 when none was noted. */
 static int
-fw_frag_follow(const struct nl_ipv4_hdr *ip, struct nl_pkt *p, uint64_t now, enum fw_counter *c)
+fw_frag_follow(const struct fw_frag *k, struct nl_pkt *p, uint64_t now, enum fw_counter *c)
 {
-	const struct fw_frag *e = fw_frag_at(ip);
+	const struct fw_frag *e = fw_frag_at(k);
 
-	if (!e->used || now - e->ms > FW_FRAG_TTL_MS || e->src != ip->src ||
-	    e->dst != ip->dst || e->id != ip->id || e->proto != ip->proto)
+	if (!e->used || now - e->ms > FW_FRAG_TTL_MS ||
+	    memcmp(e, k, offsetof(struct fw_frag, used)) != 0)
 		return -1;
 	*c = e->act == NL_DROP ? C_frag_dropped : C_frag_allowed;
 	if (e->act == NVM_ACT_OUT)
@@ -283,11 +319,12 @@ static int
 fw_packet(struct fw *s, const struct fw_ruleset *rs, struct nl_pkt *p, uint64_t now,
 	  enum fw_counter *c)
 {
-	const struct nl_ipv4_hdr *ip;
+	struct fw_frag k;
 	struct nl_parsed pp;
 	struct nl_ct_pkt cp;
 	int rc = nl_parse(p->data, p->len, &pp), act;
 	uint32_t off;
+	uint8_t l4;
 
 	if (pp.ethertype != NL_ETHERTYPE_IPV4 && pp.ethertype != NL_ETHERTYPE_IPV6) {
 		*c = C_not_ip;
@@ -301,20 +338,18 @@ fw_packet(struct fw *s, const struct fw_ruleset *rs, struct nl_pkt *p, uint64_t 
 		*c = C_bad_port;
 		return NL_DROP;
 	}
-	if (!pp.is_fragment || pp.ip_version != 4)
+	if (!pp.is_fragment || !fw_frag_id(p, &pp, &k, &off, &l4))
 		return fw_decide(s, rs, p, &pp, &cp, now, c);
-	ip = (const struct nl_ipv4_hdr *)(p->data + pp.l3_off);
-	off = nl_ipv4_frag_offset(ip);
-	if (off == 8 && ip->proto == NL_IPPROTO_TCP) {
+	if (off == 8 && l4 == NL_IPPROTO_TCP) {
 		*c = C_malformed;
 		return NL_DROP;
 	}
 	if (off != 0) {
-		act = fw_frag_follow(ip, p, now, c);
+		act = fw_frag_follow(&k, p, now, c);
 		return act >= 0 ? act : fw_decide(s, rs, p, &pp, &cp, now, c);
 	}
 	act = fw_decide(s, rs, p, &pp, &cp, now, c);
-	fw_frag_note(ip, p, act, now);
+	fw_frag_note(&k, p, act, now);
 	return act;
 }
 

@@ -201,6 +201,13 @@ int nl_parse(const uint8_t *data, uint32_t len, struct nl_parsed *out);
 int nl_ipv6_walk_ext(const uint8_t *ip6, uint32_t end, uint8_t *proto, uint8_t *frag);
 
 /*
+ * The offset from @ip6 of the fragment header nl_ipv6_walk_ext() passes in
+ * the first @end bytes (its 8 bytes within them: offset and M flag at +2,
+ * identification at +4), or 0 when it passes none or fails.
+ */
+uint32_t nl_ipv6_frag_hdr(const uint8_t *ip6, uint32_t end);
+
+/*
  * Add @len bytes at @data to the 32-bit ones'-complement accumulator @sum
  * (start with 0) and return the new, unfolded accumulator; it cannot fail.
  * When data is summed in pieces, every piece but the last has an even length.

@@ -71,8 +71,10 @@ parse_ipv4(const uint8_t *l3, uint32_t len, struct nl_parsed *out)
 	return parse_l4(l3 + hl, total - hl, out);
 }
 
-int
-nl_ipv6_walk_ext(const uint8_t *ip6, uint32_t end, uint8_t *proto, uint8_t *frag)
+/* nl_ipv6_walk_ext(), the offset from @ip6 of the fragment header passed
+ * in *@frag_at (left as it is when none is). */
+static int
+walk_ext(const uint8_t *ip6, uint32_t end, uint8_t *proto, uint32_t *frag_at)
 {
 	uint32_t off = NL_IPV6_HDR_LEN, ext_len;
 	unsigned int n;
@@ -90,7 +92,7 @@ nl_ipv6_walk_ext(const uint8_t *ip6, uint32_t end, uint8_t *proto, uint8_t *frag
 			uint16_t fo = (uint16_t)(ext[2] << 8 | ext[3]);
 
 			ext_len = 8;
-			*frag = 1;
+			*frag_at = off;
 			if (fo & 0xfff8) { /* offset != 0: no upper-layer header here */
 				*proto = ext[0];
 				return 0;
@@ -107,6 +109,26 @@ nl_ipv6_walk_ext(const uint8_t *ip6, uint32_t end, uint8_t *proto, uint8_t *frag
 	}
 	*proto = nh;
 	return (int)off;
+}
+
+int
+nl_ipv6_walk_ext(const uint8_t *ip6, uint32_t end, uint8_t *proto, uint8_t *frag)
+{
+	uint32_t at = 0;
+	int rc = walk_ext(ip6, end, proto, &at);
+
+	if (at != 0)
+		*frag = 1;
+	return rc;
+}
+
+uint32_t
+nl_ipv6_frag_hdr(const uint8_t *ip6, uint32_t end)
+{
+	uint32_t at = 0;
+	uint8_t proto;
+
+	return walk_ext(ip6, end, &proto, &at) < 0 ? 0 : at;
 }
 
 static int

@@ -4,11 +4,12 @@
 Port 0 replays, in this order (all frames enter port 0; the firewall's
 allow action "pair" sends what it allows out of port 1):
 
-  - 48 UDP requests from inside clients to port 5353 of outside servers,
-    which the rules let open a connection;
-  - each one's reply, 2400 bytes of payload cut into 3 IPv4 fragments: the
-    first carries the ports and is of a known connection (established); the
-    two later ones carry no ports;
+  - 48 UDP requests from inside clients to port 5353 of outside servers
+    (32 IPv4, 16 IPv6), which the rules let open a connection;
+  - each one's reply, 2400 bytes of payload cut into 3 fragments (IPv6: a
+    fragment header right after the fixed header): the first carries the
+    ports and is of a known connection (established); the two later ones
+    carry no ports;
   - a datagram to port 7777, 3 fragments: the rules deny its first fragment,
     while a later rule would allow fragments without ports (dst host
     198.51.100.9);
@@ -16,9 +17,11 @@ allow action "pair" sends what it allows out of port 1):
   - a TCP fragment at offset 8 to 198.51.100.9 (RFC 1858: it could rewrite
     a first fragment's ports or flags), which the last rule would allow.
 
-The core engine hands a later fragment to the instance of its first fragment
-(core/frags.h: same flow hash) and each instance gives a later fragment what
-its first fragment got, so:
+The core engine hands a first IPv6 fragment to the instance of its
+connection (the flow hash of its UDP ports, not of the fragment header's
+protocol) and a later fragment to the instance of its first fragment
+(core/frags.h: the same flow hash); each instance gives a later fragment
+what its first fragment got, so:
 
   - port 1 sends the 48 requests and all 3 x 48 reply fragments, byte for
     byte as they came, each datagram's fragments in order; nothing of the
@@ -51,6 +54,7 @@ from collections import Counter
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from scapy.layers.inet import IP, UDP, fragment  # noqa: E402
+from scapy.layers.inet6 import IPv6, IPv6ExtHdrFragment, fragment6  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
 
@@ -76,12 +80,17 @@ CONFIGS = {
 }
 UNREAD = "unread, then a chain"
 
-FLOWS = 48
+FLOWS = 48  # the first 32 IPv4, the last 16 IPv6
+FLOWS4 = 32
 MACS = dict(src="02:00:00:00:01:02", dst="02:00:00:00:02:02")
 
 
 def frags(ip, udp, payload):
-    """The frames of @ip / @udp / @payload cut into IPv4 fragments of 1000 bytes."""
+    """The frames of @ip / @udp / @payload cut into fragments of at most 1000
+    bytes (IPv6: with a fragment header right after the fixed header)."""
+    if isinstance(ip, IPv6):
+        pkt = ip / IPv6ExtHdrFragment(id=ip.fl) / udp / Raw(payload)
+        return [bytes(Ether(**MACS) / f) for f in fragment6(pkt, 1000)]
     return [bytes(Ether(**MACS) / f) for f in fragment(ip / udp / Raw(payload), fragsize=1000)]
 
 
@@ -90,12 +99,19 @@ def traffic():
     the parts the checks look for."""
     requests, replies = [], []
     for i in range(FLOWS):
-        client, server = f"10.0.{1 + i % 4}.{10 + i}", f"192.0.2.{1 + i % 7}"
         sport = 20000 + 13 * i
-        requests.append(bytes(Ether(**MACS) / IP(src=client, dst=server, id=100 + i)
-                              / UDP(sport=sport, dport=5353) / Raw(b"q" * 30)))
-        replies.append(frags(IP(src=server, dst=client, id=4000 + i),
-                             UDP(sport=5353, dport=sport), bytes([i]) * 2400))
+        if i < FLOWS4:
+            client, server = f"10.0.{1 + i % 4}.{10 + i}", f"192.0.2.{1 + i % 7}"
+            ask, answer = IP(src=client, dst=server, id=100 + i), IP(src=server, dst=client,
+                                                                       id=4000 + i)
+        else:
+            client, server = f"2001:db8:1::{10 + i:x}", f"2001:db8:2::{1 + i % 7:x}"
+            # the fragment header's identification: the flow label given here
+            ask, answer = IPv6(src=client, dst=server), IPv6(src=server, dst=client,
+                                                            fl=70000 + i)
+        requests.append(bytes(Ether(**MACS) / ask / UDP(sport=sport, dport=5353)
+                              / Raw(b"q" * 30)))
+        replies.append(frags(answer, UDP(sport=5353, dport=sport), bytes([i]) * 2400))
     denied = frags(IP(src="10.0.9.9", dst="198.51.100.9", id=777),
                    UDP(sport=4000, dport=7777), b"d" * 2400)
     late = frags(IP(src="192.0.2.1", dst="10.0.1.10", id=999),

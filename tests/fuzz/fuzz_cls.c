@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cls.h"
+#include "frags.h"
 #include "fuzz.h"
 #include "nl_hdr.h"
 
@@ -33,8 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rk = cls_key_extract(frame, len, in_port, &key, &key6);
 	rp = nl_parse(frame, len, &p);
 
-	FUZZ_CHECK(rk == CLS_IPV4 || rk == CLS_IPV4_FRAG || rk == CLS_IPV6 || rk == CLS_OTHER ||
-		   rk == -EINVAL,
+	FUZZ_CHECK(rk == CLS_IPV4 || rk == CLS_IPV4_FRAG || rk == CLS_IPV6 || rk == CLS_IPV6_FRAG ||
+		   rk == CLS_OTHER || rk == -EINVAL,
 		   "returned %d", rk);
 	FUZZ_CHECK(key.in_port == in_port, "in_port %u, frame came on %u", key.in_port, in_port);
 	FUZZ_CHECK(key.pad0[0] == 0 && key.pad0[1] == 0 && key.pad0[2] == 0 && key.pad1 == 0,
@@ -55,10 +56,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (p.ethertype == NL_ETHERTYPE_IPV6) {
 		/* IPv6: what netlib accepts the core accepts (netlib also walks
 		 * the extension headers), with the same addresses and ports */
-		FUZZ_CHECK(rp != 0 || rk == CLS_IPV6, "IPv6 frame of %u bytes: cls %d, nl_parse %d",
-			   len, rk, rp);
-		if (rk != CLS_IPV6)
+		FUZZ_CHECK(rp != 0 || rk == CLS_IPV6 || rk == CLS_IPV6_FRAG,
+			   "IPv6 frame of %u bytes: cls %d, nl_parse %d", len, rk, rp);
+		if (rk != CLS_IPV6 && rk != CLS_IPV6_FRAG)
 			return 0;
+		/* a fragment's identity and first hash read only what the
+		 * extraction checked (the sanitizer sees any read past) */
+		if (rk == CLS_IPV6_FRAG) {
+			struct core_frag_id f;
+
+			core_frag_id_of(frame, &f);
+			FUZZ_CHECK(f.v6 == 1 && key6.proto == 44, "IPv6 fragment: v6 %u proto %u",
+				   f.v6, key6.proto);
+			(void)core_frag6_first_hash(&key6, frame);
+		}
 		FUZZ_CHECK(key6.in_port == in_port && key6.pad1 == 0 && key6.pad2 == 0,
 			   "IPv6 key: in_port or padding");
 		FUZZ_CHECK(cls_flow_hash6(&key6) == cls_flow_hash6(&key6), "hash not stable");
@@ -102,5 +113,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   p.proto, p.is_fragment);
 	/* Same flow, same hash: the hash reads only the key. */
 	FUZZ_CHECK(cls_flow_hash(&key) == cls_flow_hash(&key), "hash not stable");
+	if (rk == CLS_IPV4_FRAG) {
+		struct core_frag_id f;
+
+		core_frag_id_of(frame, &f);
+		FUZZ_CHECK(f.v6 == 0 && f.proto == key.proto && f.first == (p.l4_off != 0),
+			   "IPv4 fragment identity: first %u, nl_parse l4_off %u", f.first, p.l4_off);
+	}
 	return 0;
 }

@@ -1260,10 +1260,17 @@ test_extract_ipv6(void **state)
 	len = build_frame6(buf, false, 58, "::1", "::2", 0x8000, 0x1234, 8, 0);
 	assert_int_equal(extract6(buf, len, 0, &k6), CLS_IPV6);
 	assert_key6(&k6, 0, 58, "::1", "::2", 0, 0);
-	/* an extension header (fragment, 44) first: proto is 44, no ports */
+	/* an extension header (fragment, 44) first: proto is 44, no ports; a
+	 * whole fragment header makes it a fragment, a cut one does not */
 	len = build_frame6(buf, false, 44, "2001:db8::1", "2001:db8::2", 0x0600, 0, 8, 0);
+	assert_int_equal(extract6(buf, len, 0, &k6), CLS_IPV6_FRAG);
+	assert_key6(&k6, 0, 44, "2001:db8::1", "2001:db8::2", 0, 0);
+	len = build_frame6(buf, false, 44, "2001:db8::1", "2001:db8::2", 0x0600, 0, 7, 0);
 	assert_int_equal(extract6(buf, len, 0, &k6), CLS_IPV6);
 	assert_key6(&k6, 0, 44, "2001:db8::1", "2001:db8::2", 0, 0);
+	/* hop-by-hop (0) first: not taken for a fragment */
+	len = build_frame6(buf, false, 0, "2001:db8::1", "2001:db8::2", 0x2c00, 0, 16, 0);
+	assert_int_equal(extract6(buf, len, 0, &k6), CLS_IPV6);
 	/* truncated and malformed: a cut fixed header, payload past the frame,
 	 * a cut TCP or UDP header, version 4 in an IPv6 ethertype */
 	len = build_frame6(buf, false, 6, "2001:db8::1", "2001:db8::2", 1, 2, 20, 0);

@@ -8,6 +8,7 @@
  * first fragment takes its entry from the datagram that held it.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "cls.h"
 #include "frags.h"
 #include "validate.h"
 
@@ -53,6 +55,23 @@ frame_of(uint8_t *buf, int vlan, uint32_t src, uint32_t dst, uint16_t id, uint8_
 	memcpy(ip + 16, &dst, 4);
 }
 
+/* The IPv4 address in the first 4 bytes of @a, in host order. */
+static uint32_t
+addr4(const uint8_t *a)
+{
+	uint32_t v;
+
+	memcpy(&v, a, 4);
+	return ntohl(v);
+}
+
+static void
+addr4_set(uint8_t *a, uint32_t v)
+{
+	v = htonl(v);
+	memcpy(a, &v, 4);
+}
+
 /* The identity core_frag_id_of() reads in the frame frame_of() makes. */
 static struct core_frag_id
 fid(int vlan, uint32_t src, uint32_t dst, uint16_t id, uint8_t proto, uint16_t off, int mf)
@@ -63,6 +82,61 @@ fid(int vlan, uint32_t src, uint32_t dst, uint16_t id, uint8_t proto, uint16_t o
 	frame_of(buf, vlan, src, dst, id, proto, off, mf);
 	core_frag_id_of(buf, &f);
 	return f;
+}
+
+/* An IPv6 frame from @src to @dst (the last byte of 2001:db8::) whose
+ * fixed header has next header @nh; with @nh 44, a fragment header follows,
+ * of fragment @off (8-byte units, @mf: more fragments) of datagram @id and
+ * next header @inner; then @pay bytes, starting with a UDP header from port
+ * 1000 to 53 in a first fragment (or whole packet) of UDP. Returns its
+ * length. */
+static uint32_t
+frame6_of(uint8_t *buf, int vlan, uint8_t src, uint8_t dst, uint8_t nh, uint32_t id,
+	  uint8_t inner, uint16_t off, int mf, uint16_t pay)
+{
+	uint8_t *ip = buf + 14, *p;
+	uint16_t w;
+	uint32_t fh = nh == 44 ? 8 : 0;
+
+	memset(buf, 0, 256);
+	if (vlan) {
+		buf[12] = 0x81;
+		buf[13] = 0x00;
+		buf[16] = 0x86;
+		buf[17] = 0xdd;
+		ip += 4;
+	} else {
+		buf[12] = 0x86;
+		buf[13] = 0xdd;
+	}
+	ip[0] = 0x60;
+	w = htons((uint16_t)(fh + pay));
+	memcpy(ip + 4, &w, 2);
+	ip[6] = nh;
+	ip[7] = 64;
+	ip[8] = 0x20;
+	ip[9] = 0x01;
+	ip[10] = 0x0d;
+	ip[11] = 0xb8;
+	memcpy(ip + 24, ip + 8, 16);
+	ip[23] = src;
+	ip[39] = dst;
+	p = ip + 40;
+	if (nh == 44) {
+		p[0] = inner;
+		w = htons((uint16_t)(off << 3 | (mf ? 1 : 0)));
+		memcpy(p + 2, &w, 2);
+		id = htonl(id);
+		memcpy(p + 4, &id, 4);
+		p += 8;
+	}
+	if ((nh == 44 ? inner : nh) == 17 && pay >= 8 && off == 0) {
+		w = htons(1000);
+		memcpy(p, &w, 2);
+		w = htons(53);
+		memcpy(p + 2, &w, 2);
+	}
+	return (uint32_t)(ip - buf) + 40 + fh + pay;
 }
 
 static struct core_frag_verdict
@@ -90,8 +164,9 @@ test_id_of(void **state)
 	(void)state;
 	for (vlan = 0; vlan < 2; vlan++) {
 		f = fid(vlan, 0x0a000001, 0xc0a80102, 0x1234, 17, 0, 1);
-		assert_int_equal(f.src, htonl(0x0a000001));
-		assert_int_equal(f.dst, htonl(0xc0a80102));
+		assert_int_equal(addr4(f.src), 0x0a000001);
+		assert_int_equal(addr4(f.dst), 0xc0a80102);
+		assert_int_equal(f.v6, 0);
 		assert_int_equal(f.id, htons(0x1234));
 		assert_int_equal(f.proto, 17);
 		assert_int_equal(f.first, 1);
@@ -160,6 +235,85 @@ test_identity_must_match(void **state)
 	assert_true(core_frags_find(&tab, &f, t0, &got));
 }
 
+static void
+test_id6_of(void **state)
+{
+	uint8_t buf[256];
+	struct cls_key key;
+	struct cls_key6 key6;
+	struct core_frag_id f;
+	uint32_t len, id6 = htonl(0xabcdef01);
+	int vlan;
+
+	(void)state;
+	for (vlan = 0; vlan < 2; vlan++) {
+		len = frame6_of(buf, vlan, 1, 2, 44, 0xabcdef01, 17, 0, 1, 100);
+		assert_int_equal(cls_key_extract(buf, len, 0, &key, &key6), CLS_IPV6_FRAG);
+		core_frag_id_of(buf, &f);
+		assert_int_equal(f.v6, 1);
+		assert_int_equal(f.first, 1);
+		assert_int_equal(f.proto, 0);
+		assert_memory_equal(&f.id, &id6, 4);
+		assert_memory_equal(f.src, key6.src, 16);
+		assert_memory_equal(f.dst, key6.dst, 16);
+		len = frame6_of(buf, vlan, 1, 2, 44, 0xabcdef01, 17, 185, 0, 100);
+		assert_int_equal(cls_key_extract(buf, len, 0, &key, &key6), CLS_IPV6_FRAG);
+		core_frag_id_of(buf, &f);
+		assert_int_equal(f.first, 0);
+		assert_memory_equal(&f.id, &id6, 4);
+	}
+	/* a fragment header cut short: no CLS_IPV6_FRAG (the key is 44's) */
+	len = frame6_of(buf, 0, 1, 2, 44, 1, 17, 0, 1, 0);
+	assert_int_equal(cls_key_extract(buf, len - 1, 0, &key, &key6), -EINVAL);
+	buf[14 + 5] = 7; /* payload length 7 */
+	assert_int_equal(cls_key_extract(buf, len - 1, 0, &key, &key6), CLS_IPV6);
+}
+
+/* A first IPv6 fragment's flow hash is its datagram's whole: its upper
+ * protocol and ports; a later one has the key of protocol 44. */
+static void
+test_first6_hash(void **state)
+{
+	uint8_t buf[256];
+	struct cls_key key;
+	struct cls_key6 key6;
+	uint32_t len, whole;
+
+	(void)state;
+	len = frame6_of(buf, 0, 1, 2, 17, 0, 0, 0, 0, 100);
+	assert_int_equal(cls_key_extract(buf, len, 0, &key, &key6), CLS_IPV6);
+	assert_int_equal(ntohs(key6.dport), 53);
+	whole = cls_flow_hash6(&key6);
+	len = frame6_of(buf, 0, 1, 2, 44, 77, 17, 0, 1, 100);
+	assert_int_equal(cls_key_extract(buf, len, 0, &key, &key6), CLS_IPV6_FRAG);
+	assert_int_equal(key6.proto, 44);
+	assert_int_equal(key6.dport, 0);
+	assert_int_equal(core_frag6_first_hash(&key6, buf), whole);
+	assert_int_not_equal(cls_flow_hash6(&key6), whole);
+	/* the reply's first fragment: the same hash (symmetric) */
+	len = frame6_of(buf, 0, 2, 1, 44, 78, 17, 0, 1, 100);
+	assert_int_equal(cls_key_extract(buf, len, 0, &key, &key6), CLS_IPV6_FRAG);
+	memcpy(buf + 14 + 48, "\x00\x35\x03\xe8", 4); /* from 53 to 1000 */
+	assert_int_equal(core_frag6_first_hash(&key6, buf), whole);
+}
+
+/* An IPv4 and an IPv6 datagram whose identities agree but for the family:
+ * one is never found for the other. */
+static void
+test_family_apart(void **state)
+{
+	struct core_frag_id a = fid(0, 0x0a000001, 0x0a000002, 7, 0, 0, 1), b = a;
+	struct core_frag_verdict v = verdict(1, 1, 1), got;
+
+	(void)state;
+	b.v6 = 1;
+	core_frags_note(&tab, &a, &v, HZ);
+	b.first = 0;
+	assert_false(core_frags_find(&tab, &b, HZ, &got));
+	a.first = 0;
+	assert_true(core_frags_find(&tab, &a, HZ, &got));
+}
+
 /* @a with field @field (0 src, 1 dst, 2 id) moved by @k. */
 static struct core_frag_id
 moved(const struct core_frag_id *a, int field, uint32_t k)
@@ -167,9 +321,9 @@ moved(const struct core_frag_id *a, int field, uint32_t k)
 	struct core_frag_id b = *a;
 
 	if (field == 0)
-		b.src = htonl(ntohl(a->src) + k);
+		addr4_set(b.src, addr4(a->src) + k);
 	else if (field == 1)
-		b.dst = htonl(ntohl(a->dst) + k);
+		addr4_set(b.dst, addr4(a->dst) + k);
 	else
 		b.id = htons((uint16_t)(ntohs(a->id) + k));
 	return b;
@@ -184,7 +338,7 @@ moved(const struct core_frag_id *a, int field, uint32_t k)
 static void
 test_no_false_match(void **state)
 {
-	struct core_frag_id a = { htonl(0x0a000001), htonl(0x0a000002), htons(7), 17, 1 }, b;
+	struct core_frag_id a = fid(0, 0x0a000001, 0x0a000002, 7, 17, 0, 1), b;
 	struct core_frag_verdict v = verdict(1, 1, 1), got;
 	unsigned int field, x, shared;
 	uint32_t k;
@@ -257,6 +411,9 @@ main(void)
 		cmocka_unit_test_setup(test_later_finds_first, setup),
 		cmocka_unit_test_setup(test_identity_must_match, setup),
 		cmocka_unit_test_setup(test_no_false_match, setup),
+		cmocka_unit_test_setup(test_id6_of, setup),
+		cmocka_unit_test_setup(test_first6_hash, setup),
+		cmocka_unit_test_setup(test_family_apart, setup),
 		cmocka_unit_test_setup(test_overwritten, setup),
 	};
 

@@ -369,6 +369,7 @@ test_parse_ipv6_ext_limit(void **st)
 			assert_int_equal(proto, 99);
 		}
 		assert_int_equal(frag, 0);
+		assert_int_equal(nl_ipv6_frag_hdr(ip6, l3len), 0);
 		free(f);
 	}
 	/* hop-by-hop, then a later fragment (offset 8) of TCP: 0, protocol 6 */
@@ -377,6 +378,13 @@ test_parse_ipv6_ext_limit(void **st)
 	assert_int_equal(nl_ipv6_walk_ext(f + 14, sizeof(tcp6_ext) - 14, &proto, &frag), 0);
 	assert_int_equal(proto, 6);
 	assert_int_equal(frag, 1);
+	/* where that fragment header is: after the 8 bytes of hop-by-hop;
+	 * none when the walk fails before or within it */
+	assert_int_equal(nl_ipv6_frag_hdr(f + 14, sizeof(tcp6_ext) - 14), 48);
+	assert_int_equal(nl_ipv6_frag_hdr(f + 14, 48 + 7), 0);
+	assert_int_equal(nl_ipv6_frag_hdr(f + 14, 48 + 8), 48);
+	f[14 + 40] = 6; /* hop-by-hop says TCP follows: no fragment header */
+	assert_int_equal(nl_ipv6_frag_hdr(f + 14, sizeof(tcp6_ext) - 14), 0);
 	free(f);
 }
 
