@@ -28,10 +28,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cls.h"
+
 #define CORE_FRAGS 4096u       /* entries; a power of 2 */
 #define CORE_FRAG_TTL_MS 5000u /* an entry's life after its first fragment */
-
-#include "cls.h"
 
 /* Which datagram a fragment belongs to. */
 struct core_frag_id {
