@@ -63,7 +63,8 @@ struct core_mbuf_meta {
 	uint16_t role;  /* role to deliver to next */
 	uint8_t unread; /* hash not computed: 0, or CORE_UNREAD_RX or CORE_UNREAD_MADE */
 	uint8_t hops;   /* TO_ROLE hand-overs so far (at most NVM_TO_ROLE_MAX) */
-	uint32_t hash;  /* flow hash */
+	uint32_t hash;  /* flow hash; while unread, 0, then, handed on by an NF,
+			 * the NF's role (read_late() in datapath.c) */
 	uint32_t buf;   /* buffer index in its pool region: set when the pool is
 			 * made (core_pool_create()), never changed */
 };

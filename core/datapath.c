@@ -602,36 +602,37 @@ struct rx_dest {
 	uint16_t role;
 };
 
-/* The identity (*@f) and own flow hash of fragment @m, of kind @rc
- * (CLS_IPV4_FRAG with key @key, CLS_IPV6_FRAG with key @key6): a first IPv6
- * fragment's is that of its upper-layer ports (frags.h). */
+/* The identity (*@f, handed on by @from) and own flow hash of fragment @m,
+ * of kind @rc (CLS_IPV4_FRAG with key @key, CLS_IPV6_FRAG with key @key6): a
+ * first IPv6 fragment's is that of its upper-layer ports (frags.h). */
 static uint32_t
 frag_read(const struct rte_mbuf *m, int rc, const struct cls_key *key,
-	  const struct cls_key6 *key6, struct core_frag_id *f)
+	  const struct cls_key6 *key6, uint16_t from, struct core_frag_id *f)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 
 	core_frag_id_of(frame, f);
+	f->from = from;
 	if (rc == CLS_IPV4_FRAG)
 		return cls_flow_hash(key);
 	return f->first ? core_frag6_first_hash(key6, frame) : cls_flow_hash6(key6);
 }
 
 /*
- * The flow hash of fragment @m, of kind @rc and key @key or @key6
- * (frags.h): a first fragment's own, noted with destination @to (NULL: the
- * hash alone); a later fragment's first fragment's when the table has it,
- * else its own (counted either way).
+ * The flow hash of fragment @m, of kind @rc and key @key or @key6, handed on
+ * by @from (frags.h): a first fragment's own, noted with destination @to
+ * (NULL: the hash alone); a later fragment's first fragment's when the table
+ * has it, else its own (counted either way).
  */
 static uint32_t
 frag_hash(struct dp *dp, const struct rte_mbuf *m, int rc, const struct cls_key *key,
-	  const struct cls_key6 *key6, const struct rx_dest *to)
+	  const struct cls_key6 *key6, uint16_t from, const struct rx_dest *to)
 {
 	struct core_frag_verdict v = { .drop = CORE_DROP_MAX };
 	struct core_frag_id f;
 	uint64_t now = rte_rdtsc();
 
-	v.hash = frag_read(m, rc, key, key6, &f);
+	v.hash = frag_read(m, rc, key, key6, from, &f);
 	if (dp->frags == NULL)
 		return v.hash;
 	if (f.first) {
@@ -650,9 +651,11 @@ frag_hash(struct dp *dp, const struct rte_mbuf *m, int rc, const struct cls_key 
 }
 
 /* The flow hash of a frame received unread (rx_unread()) or made by an NF
- * (alloc_refill()), read now that another role is to get it; false when a
- * received frame is malformed. A made packet the core cannot read keeps
- * hash 0: the NF built it, and the core delivers what an NF makes as it is. */
+ * (alloc_refill()), read now that another role is to get it from the NF of
+ * role meta->hash (tx_nf()); false when a received frame is malformed. A
+ * made packet the core cannot read keeps hash 0: the NF built it, and the
+ * core delivers what an NF makes as it is. A fragment's note is the handing
+ * role's (frags.h): the NF may have written the frame. */
 static bool
 read_late(struct dp *dp, struct rte_mbuf *m, struct core_mbuf_meta *meta)
 {
@@ -664,7 +667,9 @@ read_late(struct dp *dp, struct rte_mbuf *m, struct core_mbuf_meta *meta)
 	if (rc < 0 && meta->unread == CORE_UNREAD_RX)
 		return false;
 	meta->hash = rc < 0 ? 0 : rc == CLS_IPV6 ? cls_flow_hash6(&key6) :
-		     rc & CLS_FRAG ? frag_hash(dp, m, rc, &key, &key6, NULL) : cls_flow_hash(&key);
+		     rc & CLS_FRAG ? frag_hash(dp, m, rc, &key, &key6, (uint16_t)(1 + meta->hash),
+					       NULL) :
+				     cls_flow_hash(&key);
 	meta->unread = 0;
 	return true;
 }
@@ -729,7 +734,7 @@ rx_frag(struct dp *dp, const struct core_rules *r, struct rte_mbuf *m, int rc,
 	uint64_t now = rte_rdtsc();
 	bool found = false;
 
-	v.hash = frag_read(m, rc, key, key6, &f);
+	v.hash = frag_read(m, rc, key, key6, CORE_FRAG_WIRE, &f);
 	if (!f.first) {
 		found = core_frags_find(dp->frags, &f, now, &v);
 		if (found)
@@ -898,7 +903,7 @@ rx_default(struct dp *dp, struct rte_mbuf **m, unsigned int n, uint16_t port,
 		}
 		hash = likely(rc < CLS_IPV6) ? cls_flow_hash(&key) :
 		       rc == CLS_IPV6 ? cls_flow_hash6(&key6) :
-				      frag_hash(dp, m[i], rc, &key, &key6, to);
+				      frag_hash(dp, m[i], rc, &key, &key6, CORE_FRAG_WIRE, to);
 		rx_meta(m[i], mo, word, hash);
 		/* one role for the burst: a run ends where the flow hash
 		 * changes (run_add() with the role's test left out) */
@@ -1300,6 +1305,8 @@ tx_nf(struct dp *dp, struct core_nf *nf, unsigned int qi, bool direct)
 				drop(dp, m, CORE_DROP_nf_drop);
 				continue;
 			}
+			if (meta->unread) /* for read_late(): who hands it on */
+				meta->hash = nf->role;
 			if (d[i].action == NVM_ACT_TO_ROLE) {
 				/* two NFs could hand a packet to each other for ever */
 				if (unlikely(meta->hops >= NVM_TO_ROLE_MAX)) {

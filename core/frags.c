@@ -70,7 +70,7 @@ core_frag6_first_hash(const struct cls_key6 *key6, const uint8_t *frame)
 
 /* The entry of @f's datagram (not of its protocol: datagrams of one
  * identity but for the protocol are as rare as the same identification
- * sent twice). */
+ * sent twice) as handed on by @f->from. */
 static inline uint32_t
 index_of(const struct core_frag_id *f)
 {
@@ -81,7 +81,7 @@ index_of(const struct core_frag_id *f)
 	memcpy(w + 2, f->dst, 16);
 	h = rte_hash_crc_8byte(w[0] ^ w[2], CLS_HASH_SEED);
 	h = rte_hash_crc_8byte(w[1] ^ w[3], h);
-	h = rte_hash_crc_4byte(f->id, h);
+	h = rte_hash_crc_4byte(f->id ^ (uint32_t)f->from << 16, h);
 	return h & (CORE_FRAGS - 1);
 }
 
@@ -97,6 +97,9 @@ core_frags_note(struct core_frags *t, const struct core_frag_id *f,
 {
 	struct core_frag_ent *e = &t->e[index_of(f)];
 
+	if (f->from != CORE_FRAG_WIRE && e->id.first && e->id.from == CORE_FRAG_WIRE &&
+	    now - e->tsc <= t->ttl)
+		return;
 	e->id = *f; /* first is 1: an entry in use (an empty one is all 0) */
 	e->v = *v;
 	e->tsc = now;

@@ -21,6 +21,13 @@
  * entry is good for CORE_FRAG_TTL_MS after its first fragment. A later
  * fragment with no good entry (its first fragment came after it, was lost,
  * or was pushed out by another datagram's) is classified by itself.
+ *
+ * Guests are not trusted: a frame an NF hands to another role unread (read
+ * then, read_late()) is one the NF may have written or made, so its
+ * identity carries the handing NF's role (core_frag_id.from). What it notes
+ * is found only by fragments that NF's role hands on, never by fragments
+ * from the wire nor by another role's; and its note never pushes out a
+ * live note of a fragment from the wire.
  */
 #ifndef CORE_FRAGS_H
 #define CORE_FRAGS_H
@@ -33,15 +40,18 @@
 #define CORE_FRAGS 4096u       /* entries; a power of 2 */
 #define CORE_FRAG_TTL_MS 5000u /* an entry's life after its first fragment */
 
-/* Which datagram a fragment belongs to. */
+/* Which datagram a fragment belongs to, and who handed it to the core. */
 struct core_frag_id {
 	uint8_t src[16], dst[16]; /* as on the wire; IPv4: the first 4 bytes, the rest 0 */
 	uint32_t id;       /* identification as on the wire (IPv4: 16 bits, the rest 0) */
+	uint16_t from;     /* CORE_FRAG_WIRE, or 1 + the role of the NF that handed it on */
 	uint8_t proto;     /* IPv4's protocol; IPv6: 0 (RFC 8200: fragments may differ in it) */
 	uint8_t v6;
 	uint8_t first;     /* 1: the first fragment (offset 0) */
-	uint8_t pad;       /* 0 */
+	uint8_t pad[3];    /* 0 */
 };
+
+#define CORE_FRAG_WIRE 0 /* received from a port, read on the RX side */
 
 /* What the first fragment of a datagram was given. */
 struct core_frag_verdict {
@@ -71,7 +81,7 @@ void core_frags_init(struct core_frags *t, uint64_t hz);
 /*
  * The identity of the fragment in @frame, for which cls_key_extract()
  * returned CLS_IPV4_FRAG or CLS_IPV6_FRAG (the headers read are whole,
- * after the Ethernet header and at most one 802.1Q tag).
+ * after the Ethernet header and at most one 802.1Q tag), from the wire.
  */
 void core_frag_id_of(const uint8_t *frame, struct core_frag_id *f);
 
@@ -80,7 +90,9 @@ void core_frag_id_of(const uint8_t *frame, struct core_frag_id *f);
  * UDP when the fragment holds them, ports, as the datagram whole has. */
 uint32_t core_frag6_first_hash(const struct cls_key6 *key6, const uint8_t *frame);
 
-/* Note @v, given at TSC @now to first fragment @f. */
+/* Note @v, given at TSC @now to first fragment @f; not when @f is handed on
+ * by an NF and its entry holds a note of the wire younger than
+ * CORE_FRAG_TTL_MS. */
 void core_frags_note(struct core_frags *t, const struct core_frag_id *f,
 		     const struct core_frag_verdict *v, uint64_t now);
 

@@ -5,7 +5,9 @@
  * an 802.1Q tag), a later fragment finding what its first fragment was
  * given, for CORE_FRAG_TTL_MS and no longer, and only for the same
  * addresses, protocol and identification; an empty table finds nothing; a
- * first fragment takes its entry from the datagram that held it.
+ * first fragment takes its entry from the datagram that held it; what a
+ * fragment an NF hands on notes is found only for the same role, and never
+ * pushes out a live note of the wire.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -403,6 +405,79 @@ test_overwritten(void **state)
 	assert_int_equal(got.hash, n - 1);
 }
 
+static struct core_frag_id
+handed(struct core_frag_id f, uint16_t from)
+{
+	f.from = from;
+	return f;
+}
+
+/* What a first fragment an NF hands on notes is found only by later
+ * fragments the same role hands on: not by fragments from the wire, nor by
+ * another role's. */
+static void
+test_handed_apart(void **state)
+{
+	struct core_frag_id first = fid(0, 0x0a000001, 0x0a000002, 42, 17, 0, 1);
+	struct core_frag_id later = fid(0, 0x0a000001, 0x0a000002, 42, 17, 185, 0);
+	struct core_frag_verdict wire = verdict(0x1111, 1, 1), nf = verdict(0x2222, 0, 0), got;
+	struct core_frag_id first2 = handed(first, 1 + 2), later2 = handed(later, 1 + 2);
+	struct core_frag_id later3 = handed(later, 1 + 3);
+
+	(void)state;
+	assert_int_equal(first.from, CORE_FRAG_WIRE);
+	nf.has_dest = 0;
+	core_frags_note(&tab, &first, &wire, HZ);
+	core_frags_note(&tab, &first2, &nf, HZ);
+	assert_true(core_frags_find(&tab, &later, HZ, &got));
+	assert_int_equal(got.hash, 0x1111);
+	assert_int_equal(got.has_dest, 1);
+	assert_true(core_frags_find(&tab, &later2, HZ, &got));
+	assert_int_equal(got.hash, 0x2222);
+	assert_int_equal(got.has_dest, 0);
+	assert_false(core_frags_find(&tab, &later3, HZ, &got));
+}
+
+/* An NF's note never pushes out a live note of the wire in the entry it
+ * maps to; once that note is older than CORE_FRAG_TTL_MS it does, and a
+ * note of the wire pushes out an NF's. */
+static void
+test_wire_kept(void **state)
+{
+	const uint64_t ttl = HZ / 1000 * CORE_FRAG_TTL_MS;
+	struct core_frag_id first = fid(0, 0x0a000001, 0x0a000002, 42, 17, 0, 1);
+	struct core_frag_id later = fid(0, 0x0a000001, 0x0a000002, 42, 17, 185, 0);
+	struct core_frag_verdict wire = verdict(0x1111, 1, 1), nf = verdict(0x2222, 0, 0), got;
+	struct core_frag_id g = first;
+	unsigned int i;
+
+	(void)state;
+	wire.drop = CORE_DROP_rule_drop;
+	wire.has_dest = 0;
+	core_frags_note(&tab, &first, &wire, HZ);
+	/* an NF's first fragment whose note is refused: its entry is the wire's */
+	for (i = 1; i < 64 * CORE_FRAGS; i++) {
+		g = handed(fid(0, 0x0a000009, 0x0a00000a, (uint16_t)i, 17, 0, 1),
+			   (uint16_t)(1 + i % 256));
+		core_frags_note(&tab, &g, &nf, HZ);
+		if (!core_frags_find(&tab, &g, HZ, &got))
+			break;
+	}
+	assert_true(i < 64 * CORE_FRAGS);
+	assert_true(core_frags_find(&tab, &later, HZ + 1, &got));
+	assert_int_equal(got.hash, 0x1111);
+	assert_int_equal(got.drop, CORE_DROP_rule_drop);
+	/* the wire's note is too old: the NF's takes the entry */
+	core_frags_note(&tab, &g, &nf, HZ + ttl + 1);
+	assert_true(core_frags_find(&tab, &g, HZ + ttl + 1, &got));
+	assert_int_equal(got.hash, 0x2222);
+	/* a note of the wire takes it back */
+	core_frags_note(&tab, &first, &wire, HZ + ttl + 2);
+	assert_false(core_frags_find(&tab, &g, HZ + ttl + 2, &got));
+	assert_true(core_frags_find(&tab, &later, HZ + ttl + 2, &got));
+	assert_int_equal(got.hash, 0x1111);
+}
+
 int
 main(void)
 {
@@ -415,6 +490,8 @@ main(void)
 		cmocka_unit_test_setup(test_first6_hash, setup),
 		cmocka_unit_test_setup(test_family_apart, setup),
 		cmocka_unit_test_setup(test_overwritten, setup),
+		cmocka_unit_test_setup(test_handed_apart, setup),
+		cmocka_unit_test_setup(test_wire_kept, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
