@@ -111,8 +111,12 @@ netvm-click --offline, no root, no core engine.
   Print          CONTENTS ASCII as Click lays it out; the active handler
   route errors   the routing tables' configuration errors in Click's words
   ToDump         SNAPLEN 0 no limit, the time for a packet without a timestamp,
-                 filename/count/reset_counts, Click's ENCAP message; FromDump's
-                 count, encap, filename, filesize, filepos, active and stop
+                 filename/count/reset_counts, Click's ENCAP message; NANO
+                 (nanosecond file and timestamps, read back by FromDump);
+                 UNBUFFERED and a failed write (/dev/full: the header refused
+                 at once, or the writing ended, said once); USE_ENCAP_FROM and
+                 its errors; FromDump's SAMPLE (and sampling_prob), count,
+                 encap, filename, filesize, filepos, active and stop
   ARPQuerier     insert, delete, clear, ipaddr and broadcast handlers; replies
                  learned only when Ethernet/IP from a unicast sender, responses
                  counting every frame of 42 bytes or more; a packet without the
@@ -2273,6 +2277,130 @@ def todump(env, chk):
                                           "END_CALL f.stop) -> Discard")
     chk.ok(rc == 1 and "END_CALL and STOP are mutually exclusive" in err,
            "FromDump END_CALL with STOP true refused, as Click", f"rc={rc} {err!r}")
+    todump_nano(env, chk)
+    todump_errors(env, chk)
+    todump_encap_from(env, chk)
+    fromdump_sample(env, chk)
+
+
+def fromdump_sample(env, chk):
+    # Click's SAMPLE: each record emitted with that probability (the others
+    # skipped, not counted), in file order; over 1 reduced to 1 and 0 emitting
+    # nothing, both with Click's warning; the sampling_prob handler
+    src, out_path = env.path("sample.pcap"), env.path("sampled.pcap")
+    n = 4000
+    with open(src, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i in range(n):
+            f.write(struct.pack("<IIII", 7, i, 60, 60) + i.to_bytes(2, "big") + bytes(58))
+    conf = f"f :: FromDump({src}, STOP true, SAMPLE %s) -> c :: Counter -> ToDump({out_path})"
+    rc, out, err = click(env, "-e", conf % "0.25", "-h", "c.count", "-h", "f.count",
+                         "-h", "f.sampling_prob")
+    got = handlers(out)
+    kept = [usec for _, usec, _ in pcap_records(out_path)[2]]
+    chk.ok(rc == 0 and err == "" and 800 <= int(got.get("c.count", -1)) <= 1200
+           and got.get("f.count") == got.get("c.count") and got.get("f.sampling_prob") == "0.25"
+           and len(kept) == int(got["c.count"]) and kept == sorted(set(kept)),
+           f"FromDump(SAMPLE 0.25): about a quarter of {n} records, in order, counted; "
+           "sampling_prob 0.25", f"rc={rc} {got} {err!r}")
+    for sample, want, warn in (("0", 0, "SAMPLE probability is 0; emitting no packets"),
+                               ("2", n, "SAMPLE probability reduced to 1")):
+        rc, out, err = click(env, "-e", conf % sample, "-h", "c.count")
+        chk.ok(rc == 0 and out == f"{want}\n" and f"warning: {warn}" in err,
+               f"FromDump(SAMPLE {sample}): {want} packets, with Click's warning",
+               f"rc={rc} {out!r} {err!r}")
+    rc, out, err = click(env, "-q", "-e", conf % "-0.5")
+    chk.ok(rc != 0 and "SAMPLE" in err, "FromDump(SAMPLE -0.5) refused", f"rc={rc} {err!r}")
+
+
+def pcap_records(path):
+    """(magic, link type, [(sec, subsec, caplen)]) of the pcap file @path."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic, linktype = struct.unpack("<I", data[:4])[0], struct.unpack("<I", data[20:24])[0]
+    recs, off = [], 24
+    while off + 16 <= len(data):
+        sec, sub, cap, _ = struct.unpack("<IIII", data[off:off + 16])
+        recs.append((sec, sub, cap))
+        off += 16 + cap
+    return magic, linktype, recs
+
+
+def todump_nano(env, chk):
+    # Click's NANO: the nanosecond pcap magic and timestamps; FromDump reads
+    # such a file back to the same times
+    src, ns, back = env.path("us.pcap"), env.path("ns.pcap"), env.path("back.pcap")
+    with open(src, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for sec, usec in ((1000, 123456), (1001, 999999)):
+            f.write(struct.pack("<IIII", sec, usec, 60, 60) + bytes(60))
+    rc, out, err = click(env, "-e", f"FromDump({src}, STOP true) -> ToDump({ns}, NANO true)")
+    chk.eq((rc, err, pcap_records(ns)),
+           (0, "", (0xa1b23c4d, 1, [(1000, 123456000, 60), (1001, 999999000, 60)])),
+           "ToDump(NANO true): nanosecond magic and timestamps")
+    rc, out, err = click(env, "-e", f"FromDump({ns}, STOP true) -> ToDump({back})")
+    chk.eq((rc, err, pcap_records(back)),
+           (0, "", (0xa1b2c3d4, 1, [(1000, 123456, 60), (1001, 999999, 60)])),
+           "the nanosecond file read back by FromDump: the same times in microseconds")
+    rc, out, err = click(env, "--simtime", "-e",
+                         f"InfiniteSource(LIMIT 1, STOP true) -> ToDump({ns}, NANO true)")
+    magic, _, recs = pcap_records(ns)
+    chk.ok(rc == 0 and magic == 0xa1b23c4d and len(recs) == 1 and recs[0][0] == 1000000000
+           and recs[0][1] < 1000000000,
+           "NANO: a packet without a timestamp gets the (simulated) time in nanoseconds",
+           f"rc={rc} {recs} {err!r}")
+
+
+def todump_errors(env, chk):
+    # Click's ToDump on a full disk (/dev/full): buffered, the header goes into
+    # the buffer and a later write fails: said once on the chatter stream
+    # ("ToDump(FILE): ERROR"), nothing more is written or counted, the router
+    # goes on; UNBUFFERED true, the header's write fails at once and the router
+    # is not initialized
+    conf = "InfiniteSource(LIMIT 200, STOP true) -> t :: ToDump(/dev/full%s)"
+    rc, out, err = click(env, "-e", conf % "", "-h", "t.count")
+    said = [ln for ln in err.splitlines() if ln.startswith("ToDump(")]
+    chk.ok(rc == 0 and said == ["ToDump(/dev/full): No space left on device"]
+           and out.strip().isdigit() and 0 < int(out) < 200,
+           "ToDump to a full disk: the failed write said once, the packets after it "
+           "not counted", f"rc={rc} count={out.strip()} {err!r}")
+    rc, out, err = click(env, "-q", "-e", conf % ", UNBUFFERED true")
+    chk.ok(rc != 0 and "/dev/full: unable to write file header" in err,
+           "ToDump(UNBUFFERED true) to a full disk: the header's write refused at once",
+           f"rc={rc} {err!r}")
+    path = env.path("unbuf.pcap")
+    rc, out, err = click(env, "-e", f"InfiniteSource(LIMIT 3, STOP true) -> "
+                                    f"t :: ToDump({path}, UNBUFFERED true)", "-h", "t.count")
+    chk.eq((rc, out, len(pcap_records(path)[2])), (0, "3\n", 3),
+           "ToDump(UNBUFFERED true) to a file: every packet written")
+
+
+def todump_encap_from(env, chk):
+    # Click's USE_ENCAP_FROM: the link type the named elements' encap handlers
+    # agree on; at most one of ENCAP and USE_ENCAP_FROM; an element with no
+    # encap handler, and sources that disagree, refused
+    ip, eth, out_path = env.path("ip.pcap"), env.path("eth.pcap"), env.path("encap.pcap")
+    for path, linktype in ((ip, 12), (eth, 1)):
+        with open(path, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, linktype))
+            f.write(struct.pack("<IIII", 1, 0, 20, 20) + bytes([0x45]) + bytes(19))
+    rc, out, err = click(env, "-e", f"f :: FromDump({ip}, STOP true) -> "
+                                    f"ToDump({out_path}, USE_ENCAP_FROM f)")
+    chk.eq((rc, err, pcap_records(out_path)[1]), (0, "", 12),
+           "ToDump(USE_ENCAP_FROM f): the raw IP link type of f's file")
+    for conf, want, what in (
+            (f"f :: FromDump({ip}) -> ToDump({out_path}, ENCAP ETHER, USE_ENCAP_FROM f)",
+             "specify at most one of 'ENCAP' and 'USE_ENCAP_FROM'", "with ENCAP"),
+            (f"f :: FromDump({ip}) -> ToDump({out_path}, USE_ENCAP_FROM g)",
+             "USE_ENCAP_FROM: no element named 'g'", "naming no element"),
+            (f"f :: FromDump({ip}) -> c :: Counter -> ToDump({out_path}, USE_ENCAP_FROM c)",
+             "'c' has no 'encap' read handler", "naming a Counter"),
+            (f"f :: FromDump({ip}) -> Discard; g :: FromDump({eth}) -> "
+             f"ToDump({out_path}, USE_ENCAP_FROM f g)",
+             "source encapsulation types disagree", "of sources that disagree")):
+        rc, out, err = click(env, "-q", "-e", conf)
+        chk.ok(rc != 0 and want in err, f"ToDump USE_ENCAP_FROM {what}: refused",
+               f"rc={rc} {err!r}")
 
 
 def tee_arms(env, chk):

@@ -8,12 +8,19 @@
  * as extra length. A record over 65535 bytes or cut short ends the file, said
  * on the chatter stream. FORCE_IP: non-IPv4 packets go to output 1 or are dropped.
  * At the end STOP true stops the driver, or END_CALL HANDLER [VALUE] writes
- * the handler. START/END/TIMING (also the second positional) are ignored.
- * Handlers count, active (rw), stop (w), encap, filename, filesize, filepos.
- * ToDump(FILENAME, SNAPLEN, ENCAP, EXTRA_LENGTH) — writes a pcap file
- * (microseconds, host byte order; SNAPLEN 0: no limit; a packet without a
- * timestamp gets the router's time); with output 0 connected packets go on.
- * Handlers filename, count, reset_counts.
+ * the handler. SAMPLE P: each record is emitted with probability P (in
+ * 28-bit fixed point, as Click's; the others are skipped unread and not
+ * counted). START/END/TIMING (also the second positional), INTERVAL and
+ * MMAP are ignored. Handlers count, active (rw), stop (w), encap, filename,
+ * filesize, filepos, sampling_prob.
+ * ToDump(FILENAME, SNAPLEN, ENCAP, EXTRA_LENGTH, NANO, UNBUFFERED,
+ * USE_ENCAP_FROM) — writes a pcap file (host byte order; micro- or, with
+ * NANO, nanosecond timestamps; SNAPLEN 0: no limit; a packet without a
+ * timestamp gets the router's time; UNBUFFERED: each write goes to the file
+ * at once; USE_ENCAP_FROM: the link type the named elements' encap handlers
+ * agree on); with output 0 connected packets go on. A failed write is said
+ * on the chatter stream and ends the writing, as Click's. Handlers
+ * filename, count, reset_counts.
  */
 #include <inttypes.h>
 #include <sys/stat.h>
@@ -22,14 +29,19 @@
 
 struct pcap {
 	struct ck_bytes file, encap;
+	struct ck_bytes use_from; /* ToDump's USE_ENCAP_FROM: element names */
 	struct ck_call end_call; /* FromDump's END_CALL HANDLER [VALUE] */
-	bool stop, force_ip, active, extra, swap, nano, done;
+	bool stop, force_ip, active, extra, swap, nano, done, unbuf;
 	int64_t snaplen;
 	uint32_t linktype;
 	uint32_t hdr_extra; /* bytes after each record header (modified pcap: 8) */
+	uint32_t sample;    /* FromDump's SAMPLE, × 2^SAMPLE_SHIFT */
 	FILE *f;
 	uint64_t count;
 };
+
+#define SAMPLE_SHIFT 28 /* Click's fixed point for SAMPLE */
+#define SAMPLE_ONE (1u << SAMPLE_SHIFT)
 
 static uint32_t
 rd32(const uint8_t *b, bool swap)
@@ -44,7 +56,8 @@ static int
 fromdump_configure(struct ck_element *e)
 {
 	struct pcap *x = CK_PRIV(e, struct pcap);
-	struct ck_bytes ign[6] = { { 0 } }, endcall = { 0 };
+	struct ck_bytes ign[5] = { { 0 } }, endcall = { 0 };
+	double sample = 1;
 	const struct ck_argdesc a[] = {
 		{ "FILENAME", CK_A_STRING, &x->file, CK_POS | CK_MAND, NULL },
 		{ "TIMING", CK_A_WORD, &ign[0], CK_POS, NULL },
@@ -54,16 +67,26 @@ fromdump_configure(struct ck_element *e)
 		{ "END_CALL", CK_A_WORD, &endcall, 0, NULL },
 		{ "START", CK_A_WORD, &ign[1], 0, NULL },
 		{ "END", CK_A_WORD, &ign[2], 0, NULL },
-		{ "SAMPLE", CK_A_WORD, &ign[3], 0, NULL },
-		{ "MMAP", CK_A_WORD, &ign[4], 0, NULL },
-		{ "INTERVAL", CK_A_WORD, &ign[5], 0, NULL },
+		{ "SAMPLE", CK_A_REAL, &sample, 0, NULL },
+		{ "MMAP", CK_A_WORD, &ign[3], 0, NULL },
+		{ "INTERVAL", CK_A_WORD, &ign[4], 0, NULL },
 	};
 	int rc;
 
 	x->active = true;
 	rc = ck_args_parse(e, a, 11);
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 5; i++)
 		free(ign[i].p);
+	if (rc == 0 && !(sample >= 0)) {
+		rc = ck_error(e, "SAMPLE: expected a probability between 0 and 1");
+	} else if (rc == 0 && sample > 1) {
+		ck_warning(e, "SAMPLE probability reduced to 1");
+		x->sample = SAMPLE_ONE;
+	} else if (rc == 0) {
+		x->sample = (uint32_t)(sample * SAMPLE_ONE + 0.5);
+		if (x->sample == 0)
+			ck_warning(e, "SAMPLE probability is 0; emitting no packets");
+	}
 	if (rc == 0 && endcall.p && x->stop)
 		rc = ck_error(e, "END_CALL and STOP are mutually exclusive");
 	else if (rc == 0 && endcall.p)
@@ -140,6 +163,7 @@ read_packet(struct ck_element *e, struct pcap *x, bool *is_ip)
 	struct ck_pkt *p;
 
 	*is_ip = false;
+next:
 	if (x->done || fread(h, 1, 16, x->f) != 16 || !skip_bytes(x->f, x->hdr_extra))
 		goto end;
 	caplen = rd32(h + 8, x->swap);
@@ -148,6 +172,13 @@ read_packet(struct ck_element *e, struct pcap *x, bool *is_ip)
 		record_error(e, x, "bad packet header; giving up");
 		goto end;
 	}
+	/* not sampled: skipped, as Click's (a record cut short is then the end) */
+	if (x->sample < SAMPLE_ONE && ((uint32_t)random() & (SAMPLE_ONE - 1)) >= x->sample) {
+		if (!skip_bytes(x->f, caplen))
+			goto end;
+		goto next;
+	}
+	skip = 0;
 	if (caplen > origlen) { /* as Click's (and tcpdump's): the rest skipped */
 		skip = caplen - origlen;
 		caplen = origlen;
@@ -234,23 +265,33 @@ pcap_cleanup(struct ck_element *e)
 		fflush(x->f);
 	free(x->file.p);
 	free(x->encap.p);
+	free(x->use_from.p);
 	ck_call_free(&x->end_call);
+}
+
+/* The pcap link type of Click's encapsulation name @name (ETHER, IP), or 0. */
+static uint32_t
+linktype_of(const char *name)
+{
+	if (strcasecmp(name, "ETHER") == 0)
+		return 1;
+	if (strcasecmp(name, "IP") == 0)
+		return 12;
+	return 0;
 }
 
 static int
 todump_configure(struct ck_element *e)
 {
 	struct pcap *x = CK_PRIV(e, struct pcap);
-	bool nano = false, unbuf = false;
-	struct ck_bytes use = { 0 };
 	const struct ck_argdesc a[] = {
 		{ "FILENAME", CK_A_STRING, &x->file, CK_POS | CK_MAND, NULL },
 		{ "SNAPLEN", CK_A_INT, &x->snaplen, CK_POS, NULL },
 		{ "ENCAP", CK_A_WORD, &x->encap, CK_POS, NULL },
 		{ "EXTRA_LENGTH", CK_A_BOOL, &x->extra, 0, NULL },
-		{ "NANO", CK_A_BOOL, &nano, 0, NULL },
-		{ "UNBUFFERED", CK_A_BOOL, &unbuf, 0, NULL },
-		{ "USE_ENCAP_FROM", CK_A_WORD, &use, 0, NULL },
+		{ "NANO", CK_A_BOOL, &x->nano, 0, NULL },
+		{ "UNBUFFERED", CK_A_BOOL, &x->unbuf, 0, NULL },
+		{ "USE_ENCAP_FROM", CK_A_WORD, &x->use_from, 0, NULL },
 	};
 	int rc;
 
@@ -258,15 +299,57 @@ todump_configure(struct ck_element *e)
 	x->extra = true;
 	x->linktype = 1;
 	rc = ck_args_parse(e, a, 7);
-	free(use.p);
-	if (rc == 0 && x->encap.p) {
-		if (strcasecmp(x->encap.p, "ETHER") == 0)
-			x->linktype = 1;
-		else if (strcasecmp(x->encap.p, "IP") == 0)
-			x->linktype = 12;
+	if (rc == 0 && x->encap.p && x->use_from.p)
+		rc = ck_error(e, "specify at most one of 'ENCAP' and 'USE_ENCAP_FROM'");
+	else if (rc == 0 && x->encap.p && !(x->linktype = linktype_of(x->encap.p)))
+		rc = ck_error(e, "bad encapsulation type");
+	return rc;
+}
+
+/* USE_ENCAP_FROM: the link type every named element's encap handler gives,
+ * read once they are all initialized. */
+static int
+todump_encap_from(struct ck_element *e)
+{
+	struct pcap *x = CK_PRIV(e, struct pcap);
+	char **w, *v, *spec;
+	int nw = ck_args_words(x->use_from.p, &w), rc = 0;
+	uint32_t lt;
+
+	if (nw < 0)
+		return ck_error(e, "out of memory");
+	if (nw == 0)
+		rc = ck_error(e, "element names missing after 'USE_ENCAP_FROM'");
+	x->linktype = 0;
+	for (int i = 0; i < nw && rc == 0; i++) {
+		if (!ck_router_find(e->r, w[i])) {
+			rc = ck_error(e, "USE_ENCAP_FROM: no element named '%s'", w[i]);
+			break;
+		}
+		if (asprintf(&spec, "%s.encap", w[i]) < 0) {
+			rc = ck_error(e, "out of memory");
+			break;
+		}
+		v = ck_handler_read_str(e->r, spec);
+		if (!v) {
+			rc = ck_error(e, "'%s' has no 'encap' read handler", w[i]);
+			free(spec);
+			break;
+		}
+		v[strcspn(v, "\n")] = '\0';
+		lt = linktype_of(v);
+		if (!lt)
+			rc = ck_error(e, "'%s' did not return a valid encapsulation type", spec);
+		else if (x->linktype && lt != x->linktype)
+			rc = ck_error(e, "source encapsulation types disagree: '%s' has %s, "
+				      "'%s' has %s", w[0], x->linktype == 1 ? "ETHER" : "IP",
+				      w[i], v);
 		else
-			rc = ck_error(e, "bad encapsulation type");
+			x->linktype = lt;
+		free(v);
+		free(spec);
 	}
+	ck_args_free(w, nw);
 	return rc;
 }
 
@@ -274,15 +357,25 @@ static int
 todump_initialize(struct ck_element *e)
 {
 	struct pcap *x = CK_PRIV(e, struct pcap);
-	uint32_t h[6] = { 0xa1b2c3d4u, 2 | 4u << 16, 0, 0, (uint32_t)x->snaplen, x->linktype };
+	uint32_t h[6] = { x->nano ? 0xa1b23c4du : 0xa1b2c3d4u, 2 | 4u << 16, 0, 0,
+			  (uint32_t)x->snaplen, 0 };
 
+	if (x->use_from.p && todump_encap_from(e) < 0)
+		return -EINVAL;
+	h[5] = x->linktype;
 	if (x->snaplen == 0) /* no limit, as Click's */
 		h[4] = x->snaplen = 0xffffffffu;
 
 	x->f = strcmp(x->file.p, "-") == 0 ? stdout : fopen(x->file.p, "wb");
 	if (!x->f)
 		return ck_error(e, "%s: %s", x->file.p, strerror(errno));
-	fwrite(h, 4, 6, x->f);
+	if (x->unbuf) {
+		fflush(x->f);
+		setvbuf(x->f, NULL, _IONBF, 0);
+	}
+	if (fwrite(h, 4, 6, x->f) != 6)
+		return ck_error(e, "%s: unable to write file header", x->file.p);
+	x->active = true;
 	if (e->in_kind[0] != CK_PULL)
 		ck_task_unschedule(e);
 	return 0;
@@ -293,18 +386,26 @@ todump_action(struct ck_element *e, struct ck_pkt *p)
 {
 	struct pcap *x = CK_PRIV(e, struct pcap);
 	uint32_t cap = p->len < (uint64_t)x->snaplen ? p->len : (uint32_t)x->snaplen;
-	uint32_t r[4] = { (uint32_t)p->a.ts_sec, p->a.ts_usec, cap,
+	uint32_t r[4] = { (uint32_t)p->a.ts_sec, p->a.ts_usec * (x->nano ? 1000u : 1u), cap,
 			  p->len + (x->extra ? p->a.extra_len : 0) };
 
 	if (p->a.ts_sec == 0 && p->a.ts_usec == 0) { /* no timestamp: now, as Click */
 		uint64_t now = ck_now(e->r);
 
 		r[0] = (uint32_t)(now / CK_NS_PER_SEC);
-		r[1] = (uint32_t)(now % CK_NS_PER_SEC / 1000);
+		r[1] = (uint32_t)(now % CK_NS_PER_SEC / (x->nano ? 1u : 1000u));
 	}
-	fwrite(r, 4, 4, x->f);
-	fwrite(p->data, 1, cap, x->f);
-	x->count++;
+	if (!x->active) {
+		/* a write failed: nothing more is written */
+	} else if (fwrite(r, 4, 4, x->f) != 4 || (cap && fwrite(p->data, 1, cap, x->f) != cap)) {
+		if (errno != EAGAIN) {
+			x->active = false;
+			fprintf(ck_chatter(e->r), "ToDump(%s): %s\n",
+				strcmp(x->file.p, "-") ? x->file.p : "<stdout>", strerror(errno));
+		}
+	} else {
+		x->count++;
+	}
 	if (e->nout == 0) {
 		ck_pkt_kill(e, p);
 		return NULL;
@@ -315,8 +416,13 @@ todump_action(struct ck_element *e, struct ck_pkt *p)
 static bool
 todump_run(struct ck_element *e)
 {
-	struct ck_pkt *p = ck_pull_in(e, 0);
+	struct ck_pkt *p;
 
+	if (!CK_PRIV(e, struct pcap)->active) { /* a write failed: pull no more, as Click's */
+		ck_task_unschedule(e);
+		return false;
+	}
+	p = ck_pull_in(e, 0);
 	if (!p)
 		return false;
 	p = todump_action(e, p);
@@ -356,8 +462,38 @@ fromdump_stop(struct ck_element *e, const struct ck_handler *h, const char *v, F
 static int
 fromdump_encap(struct ck_element *e, const struct ck_handler *h, FILE *f)
 {
+	uint32_t lt = CK_PRIV(e, struct pcap)->linktype;
+
 	(void)h;
-	fprintf(f, "%s\n", CK_PRIV(e, struct pcap)->linktype == 1 ? "ETHER" : "IP");
+	/* 0: the file is not read yet (the element is not initialized) */
+	fprintf(f, "%s\n", lt == 1 ? "ETHER" : lt ? "IP" : "UNKNOWN");
+	return 0;
+}
+
+/* sampling_prob: SAMPLE as kept (28-bit fixed point), in the fewest digits
+ * that read back to it, as Click writes it. */
+static int
+fromdump_sampling_prob(struct ck_element *e, const struct ck_handler *h, FILE *f)
+{
+	uint32_t v = CK_PRIV(e, struct pcap)->sample;
+	char b[32];
+
+	(void)h;
+	for (int digits = 1; digits <= 12; digits++) {
+		snprintf(b, sizeof(b), "%.*f", digits, (double)v / SAMPLE_ONE);
+		if ((uint32_t)(strtod(b, NULL) * SAMPLE_ONE + 0.5) == v)
+			break;
+	}
+	/* no trailing zeros: 0.5, 1 */
+	if (strchr(b, '.')) {
+		char *z = b + strlen(b) - 1;
+
+		while (*z == '0')
+			*z-- = '\0';
+		if (*z == '.')
+			*z = '\0';
+	}
+	fprintf(f, "%s\n", b);
 	return 0;
 }
 
@@ -402,6 +538,7 @@ static const struct ck_handler pcap_handlers[] = {
 	{ "filename", CK_H_READ, pcap_filename, NULL, 0, NULL },
 	{ "filesize", CK_H_READ, fromdump_filepos, NULL, 0, NULL },
 	{ "filepos", CK_H_READ, fromdump_filepos, NULL, 1, NULL },
+	{ "sampling_prob", CK_H_READ, fromdump_sampling_prob, NULL, 0, NULL },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
