@@ -115,8 +115,10 @@ netvm-click --offline, no root, no core engine.
                  (nanosecond file and timestamps, read back by FromDump);
                  UNBUFFERED and a failed write (/dev/full: the header refused
                  at once, or the writing ended, said once); USE_ENCAP_FROM and
-                 its errors; FromDump's SAMPLE (and sampling_prob), count,
-                 encap, filename, filesize, filepos, active and stop
+                 its errors; FromDump's SAMPLE (and sampling_prob),
+                 START/START_AFTER/END/END_AFTER/INTERVAL, TIMING (pushed and
+                 pulled), count, encap, filename, filesize, filepos, active
+                 and stop
   ARPQuerier     insert, delete, clear, ipaddr and broadcast handlers; replies
                  learned only when Ethernet/IP from a unicast sender, responses
                  counting every frame of 42 bytes or more; a packet without the
@@ -2281,6 +2283,63 @@ def todump(env, chk):
     todump_errors(env, chk)
     todump_encap_from(env, chk)
     fromdump_sample(env, chk)
+    fromdump_window(env, chk)
+    fromdump_timing(env, chk)
+
+
+def fromdump_window(env, chk):
+    # Click's START/START_AFTER (earlier records skipped) and END/END_AFTER/
+    # INTERVAL (the first record at or after the end ends the file, STOP then
+    # stopping the driver); the exclusive pairs refused in Click's words
+    src, out_path = env.path("window.pcap"), env.path("windowed.pcap")
+    with open(src, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i in range(10):
+            f.write(struct.pack("<IIII", 100 + i, 500000, 60, 60) + bytes(60))
+    conf = f"f :: FromDump({src}, STOP true, %s) -> c :: Counter -> ToDump({out_path})"
+    for kw, want in (("START 103", range(103, 110)), ("START_AFTER 3", range(103, 110)),
+                     ("END 105", range(100, 105)), ("END_AFTER 2.5", range(100, 103)),
+                     ("INTERVAL 2", range(100, 102)), ("START 103, INTERVAL 2", (103, 104)),
+                     ("START_AFTER 1, END_AFTER 3", (101, 102)),
+                     ("START 104.5, END 106.5", (104, 105))):
+        rc, out, err = click(env, "-e", conf % kw, "-h", "c.count", timeout=30)
+        secs = [sec for sec, _, _ in pcap_records(out_path)[2]]
+        chk.eq((rc, err, out, secs), (0, "", f"{len(want)}\n", list(want)),
+               f"FromDump({kw}): the records of seconds {list(want)} (each at .5)")
+    for kw, msg in (("START 1, START_AFTER 2", "'START' and 'START_AFTER' are mutually exclusive"),
+                    ("END 1, INTERVAL 2",
+                     "'END', 'END_AFTER', and 'INTERVAL' are mutually exclusive")):
+        rc, out, err = click(env, "-q", "-e", conf % kw)
+        chk.ok(rc != 0 and msg in err, f"FromDump({kw}) refused in Click's words",
+               f"rc={rc} {err!r}")
+
+
+def fromdump_timing(env, chk):
+    # Click's TIMING (keyword or second positional): the first packet at once,
+    # each later one when as much time has passed as between the timestamps;
+    # a push FromDump and a pulled one (Unqueue). 5 packets 0.2 s apart take at
+    # least 0.8 s (only the lower bound is checked: a loaded host is slower)
+    src = env.path("timing.pcap")
+    with open(src, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i in range(5):
+            f.write(struct.pack("<IIII", 100, 200000 * i, 60, 60) + bytes(60))
+    for what, conf in (
+            ("TIMING true, pushed", f"FromDump({src}, STOP true, TIMING true) -> "
+                                    "c :: Counter -> Discard"),
+            ("second argument true, pulled", f"FromDump({src}, true, STOP true) -> "
+                                             "Unqueue -> c :: Counter -> Discard")):
+        t0 = time.monotonic()
+        rc, out, err = click(env, "-e", conf, "-h", "c.count", timeout=30)
+        secs = time.monotonic() - t0
+        chk.ok(rc == 0 and out == "5\n" and secs >= 0.79,
+               f"FromDump({what}): 5 packets over the 0.8 s of their timestamps",
+               f"rc={rc} count={out.strip()} {secs:.3f} s {err!r}")
+    t0 = time.monotonic()
+    rc, out, err = click(env, "-e", f"FromDump({src}, STOP true) -> c :: Counter -> Discard",
+                         "-h", "c.count", timeout=30)
+    chk.eq((rc, out), (0, "5\n"), "FromDump without TIMING: the same 5 packets "
+           f"({time.monotonic() - t0:.3f} s)")
 
 
 def fromdump_sample(env, chk):

@@ -10,9 +10,12 @@
  * At the end STOP true stops the driver, or END_CALL HANDLER [VALUE] writes
  * the handler. SAMPLE P: each record is emitted with probability P (in
  * 28-bit fixed point, as Click's; the others are skipped unread and not
- * counted). START/END/TIMING (also the second positional), INTERVAL and
- * MMAP are ignored. Handlers count, active (rw), stop (w), encap, filename,
- * filesize, filepos, sampling_prob.
+ * counted). START (absolute) or START_AFTER (after the first record's time):
+ * earlier records skipped; END, END_AFTER or INTERVAL (after the start):
+ * the first record at or after it ends the file. TIMING (also the second
+ * positional): the first packet at once, each later one when as much time
+ * has passed as between their timestamps. MMAP is ignored. Handlers count,
+ * active (rw), stop (w), encap, filename, filesize, filepos, sampling_prob.
  * ToDump(FILENAME, SNAPLEN, ENCAP, EXTRA_LENGTH, NANO, UNBUFFERED,
  * USE_ENCAP_FROM) — writes a pcap file (host byte order; micro- or, with
  * NANO, nanosecond timestamps; SNAPLEN 0: no limit; a packet without a
@@ -36,6 +39,18 @@ struct pcap {
 	uint32_t linktype;
 	uint32_t hdr_extra; /* bytes after each record header (modified pcap: 8) */
 	uint32_t sample;    /* FromDump's SAMPLE, × 2^SAMPLE_SHIFT */
+	/* FromDump's time window (ns, the records' clock), set at the first
+	 * record from START/START_AFTER and END/END_AFTER/INTERVAL (s; < 0: not
+	 * given) */
+	double start, start_after, end, end_after, interval;
+	bool window_set, skip_early;
+	uint64_t first_ns, last_ns;
+	/* TIMING: the packet read but not yet due, the record clock's offset
+	 * from the router's, and the timer that wakes the task when it is due */
+	bool timing, timing_set, pending_ip;
+	struct ck_pkt *pending;
+	int64_t clock_off;
+	struct ck_timer due;
 	FILE *f;
 	uint64_t count;
 };
@@ -52,31 +67,47 @@ rd32(const uint8_t *b, bool swap)
 	return swap ? __builtin_bswap32(v) : v;
 }
 
+/* TIMING: the next packet is due (timing_due()): a push FromDump's task
+ * runs again. */
+static void
+timing_fire(struct ck_element *e, struct ck_timer *t)
+{
+	(void)t;
+	if (CK_PRIV(e, struct pcap)->active && e->out_kind[0] == CK_PUSH)
+		ck_task_reschedule(e);
+}
+
 static int
 fromdump_configure(struct ck_element *e)
 {
 	struct pcap *x = CK_PRIV(e, struct pcap);
-	struct ck_bytes ign[5] = { { 0 } }, endcall = { 0 };
+	struct ck_bytes mmap = { 0 }, endcall = { 0 };
 	double sample = 1;
 	const struct ck_argdesc a[] = {
 		{ "FILENAME", CK_A_STRING, &x->file, CK_POS | CK_MAND, NULL },
-		{ "TIMING", CK_A_WORD, &ign[0], CK_POS, NULL },
+		{ "TIMING", CK_A_BOOL, &x->timing, CK_POS, NULL },
 		{ "STOP", CK_A_BOOL, &x->stop, 0, NULL },
 		{ "FORCE_IP", CK_A_BOOL, &x->force_ip, 0, NULL },
 		{ "ACTIVE", CK_A_BOOL, &x->active, 0, NULL },
 		{ "END_CALL", CK_A_WORD, &endcall, 0, NULL },
-		{ "START", CK_A_WORD, &ign[1], 0, NULL },
-		{ "END", CK_A_WORD, &ign[2], 0, NULL },
+		{ "START", CK_A_TIME, &x->start, 0, NULL },
+		{ "START_AFTER", CK_A_TIME, &x->start_after, 0, NULL },
+		{ "END", CK_A_TIME, &x->end, 0, NULL },
+		{ "END_AFTER", CK_A_TIME, &x->end_after, 0, NULL },
+		{ "INTERVAL", CK_A_TIME, &x->interval, 0, NULL },
 		{ "SAMPLE", CK_A_REAL, &sample, 0, NULL },
-		{ "MMAP", CK_A_WORD, &ign[3], 0, NULL },
-		{ "INTERVAL", CK_A_WORD, &ign[4], 0, NULL },
+		{ "MMAP", CK_A_WORD, &mmap, 0, NULL },
 	};
 	int rc;
 
 	x->active = true;
-	rc = ck_args_parse(e, a, 11);
-	for (int i = 0; i < 5; i++)
-		free(ign[i].p);
+	x->start = x->start_after = x->end = x->end_after = x->interval = -1;
+	rc = ck_args_parse(e, a, 13);
+	free(mmap.p);
+	if (rc == 0 && x->start >= 0 && x->start_after >= 0)
+		rc = ck_error(e, "'START' and 'START_AFTER' are mutually exclusive");
+	else if (rc == 0 && (x->end >= 0) + (x->end_after >= 0) + (x->interval >= 0) > 1)
+		rc = ck_error(e, "'END', 'END_AFTER', and 'INTERVAL' are mutually exclusive");
 	if (rc == 0 && !(sample >= 0)) {
 		rc = ck_error(e, "SAMPLE: expected a probability between 0 and 1");
 	} else if (rc == 0 && sample > 1) {
@@ -104,6 +135,8 @@ fromdump_initialize(struct ck_element *e)
 
 	if (ck_call_check(e, "END_CALL", &x->end_call) < 0)
 		return -EINVAL;
+	if (x->timing)
+		ck_timer_init(e, &x->due, timing_fire);
 	x->f = strcmp(x->file.p, "-") == 0 ? stdin : fopen(x->file.p, "rb");
 	if (!x->f)
 		return ck_error(e, "%s: %s", x->file.p, strerror(errno));
@@ -154,6 +187,35 @@ record_error(struct ck_element *e, struct pcap *x, const char *what)
 		what);
 }
 
+/* The time of the record whose header is @h, in ns. */
+static uint64_t
+record_ns(const struct pcap *x, const uint8_t *h)
+{
+	return (uint64_t)rd32(h, x->swap) * CK_NS_PER_SEC +
+	       (uint64_t)rd32(h + 4, x->swap) * (x->nano ? 1u : 1000u);
+}
+
+static uint64_t
+ns_of(double sec)
+{
+	return (uint64_t)(sec * CK_NS_PER_SEC + 0.5);
+}
+
+/* The time window, from the first record's time @ts, as Click's: START or
+ * START_AFTER after @ts; END, END_AFTER after @ts, or INTERVAL after the
+ * window's start. */
+static void
+window_set(struct pcap *x, uint64_t ts)
+{
+	x->first_ns = x->start >= 0 ? ns_of(x->start) :
+		      ts + (x->start_after >= 0 ? ns_of(x->start_after) : 0);
+	x->skip_early = x->start >= 0 || x->start_after >= 0;
+	x->last_ns = x->end >= 0 ? ns_of(x->end) :
+		     x->end_after >= 0 ? ts + ns_of(x->end_after) :
+		     x->interval >= 0 ? x->first_ns + ns_of(x->interval) : UINT64_MAX;
+	x->window_set = true;
+}
+
 /* Read the next record. Returns a packet, or NULL at the end (or no buffer). */
 static struct ck_pkt *
 read_packet(struct ck_element *e, struct pcap *x, bool *is_ip)
@@ -161,6 +223,7 @@ read_packet(struct ck_element *e, struct pcap *x, bool *is_ip)
 	uint8_t h[16];
 	uint32_t caplen, origlen, skip = 0;
 	struct ck_pkt *p;
+	uint64_t ts;
 
 	*is_ip = false;
 next:
@@ -172,6 +235,17 @@ next:
 		record_error(e, x, "bad packet header; giving up");
 		goto end;
 	}
+	ts = record_ns(x, h);
+	if (!x->window_set)
+		window_set(x, ts);
+	if (x->skip_early && ts < x->first_ns) { /* before START: skipped */
+		if (!skip_bytes(x->f, caplen))
+			goto end;
+		goto next;
+	}
+	x->skip_early = false;
+	if (ts >= x->last_ns) /* END reached: the end of the file */
+		goto end;
 	/* not sampled: skipped, as Click's (a record cut short is then the end) */
 	if (x->sample < SAMPLE_ONE && ((uint32_t)random() & (SAMPLE_ONE - 1)) >= x->sample) {
 		if (!skip_bytes(x->f, caplen))
@@ -222,15 +296,55 @@ end:
 	return NULL;
 }
 
+/* TIMING: whether packet @p is due now: the first at once, a later one once
+ * as much time passed as between their timestamps. Not due, the timer is
+ * set for when it is, and a push FromDump's task sleeps until then (@push);
+ * a pull one is pulled again when the router wakes for the timer. */
+static bool
+timing_due(struct ck_element *e, struct pcap *x, const struct ck_pkt *p, bool push)
+{
+	uint64_t now = ck_now(e->r);
+	int64_t ts = p->a.ts_sec * (int64_t)CK_NS_PER_SEC + (int64_t)p->a.ts_usec * 1000;
+
+	if (!x->timing_set) {
+		x->clock_off = (int64_t)now - ts;
+		x->timing_set = true;
+		return true;
+	}
+	if (ts + x->clock_off <= (int64_t)now)
+		return true;
+	if (push)
+		ck_task_unschedule(e);
+	ck_timer_schedule_at(&x->due, (uint64_t)(ts + x->clock_off));
+	return false;
+}
+
+/* The next packet to emit (and whether it is IPv4: *@ip), or NULL: at the
+ * end, or (TIMING) not due yet; @push: for the task (push output). */
+static struct ck_pkt *
+next_packet(struct ck_element *e, struct pcap *x, bool *ip, bool push)
+{
+	struct ck_pkt *p;
+
+	if (!x->pending)
+		x->pending = read_packet(e, x, &x->pending_ip);
+	if (!x->pending || (x->timing && !timing_due(e, x, x->pending, push)))
+		return NULL;
+	p = x->pending;
+	*ip = x->pending_ip;
+	x->pending = NULL;
+	return p;
+}
+
 static bool
 fromdump_run(struct ck_element *e)
 {
 	struct pcap *x = CK_PRIV(e, struct pcap);
 	bool ip;
-	struct ck_pkt *p = read_packet(e, x, &ip);
+	struct ck_pkt *p = next_packet(e, x, &ip, true);
 
 	if (!p)
-		return !x->done;
+		return !x->done && !x->pending;
 	ck_push_out(e, x->force_ip && !ip ? 1 : 0, p);
 	return true;
 }
@@ -241,9 +355,9 @@ fromdump_pull(struct ck_element *e, unsigned int port)
 	struct pcap *x = CK_PRIV(e, struct pcap);
 
 	(void)port;
-	while (x->active && !x->done) {
+	while (x->active && (!x->done || x->pending)) {
 		bool ip;
-		struct ck_pkt *p = read_packet(e, x, &ip);
+		struct ck_pkt *p = next_packet(e, x, &ip, false);
 
 		if (!p)
 			return NULL;
@@ -259,6 +373,11 @@ pcap_cleanup(struct ck_element *e)
 {
 	struct pcap *x = CK_PRIV(e, struct pcap);
 
+	if (x->pending)
+		ck_pkt_kill(e, x->pending);
+	x->pending = NULL;
+	if (x->timing)
+		ck_timer_unschedule(&x->due);
 	if (x->f && x->f != stdin && x->f != stdout)
 		fclose(x->f);
 	else if (x->f == stdout)
