@@ -414,7 +414,7 @@ handed(struct core_frag_id f, uint16_t from)
 
 /* What a first fragment an NF hands on notes is found only by later
  * fragments the same role hands on: not by fragments from the wire, nor by
- * another role's. */
+ * another role's, even one whose entry is the same. */
 static void
 test_handed_apart(void **state)
 {
@@ -436,6 +436,13 @@ test_handed_apart(void **state)
 	assert_int_equal(got.hash, 0x2222);
 	assert_int_equal(got.has_dest, 0);
 	assert_false(core_frags_find(&tab, &later3, HZ, &got));
+	/* no other hander finds it, those whose entry is the same included */
+	for (uint32_t from = 1; from <= UINT16_MAX; from++) {
+		struct core_frag_id l = handed(later, (uint16_t)from);
+
+		if (from != 1 + 2)
+			assert_false(core_frags_find(&tab, &l, HZ, &got));
+	}
 }
 
 /* An NF's note never pushes out a live note of the wire in the entry it
