@@ -24,6 +24,7 @@
 #include <rte_malloc.h>
 
 #include "cls.h"
+#include "nl_hdr.h"
 
 #define CLS_BURST 64 /* keys per rte_acl_classify call */
 
@@ -117,27 +118,37 @@ int
 cls_key6_extract(const uint8_t *ip, uint32_t avail, uint16_t in_port, struct cls_key6 *key6)
 {
 	uint32_t plen, l4min;
+	uint8_t proto, frag = 0;
+	int off = CLS_IPV6_LEN;
 
 	if (avail < CLS_IPV6_LEN || (ip[0] >> 4) != 6)
 		return -EINVAL;
 	plen = cls_rd16(ip + 4);
-	l4min = ip[6] == CLS_PROTO_TCP ? CLS_TCP_MIN_LEN : ip[6] == CLS_PROTO_UDP ? CLS_UDP_LEN : 0;
-	if (plen > avail - CLS_IPV6_LEN || plen < l4min)
+	proto = ip[6];
+	if (plen > avail - CLS_IPV6_LEN)
+		return -EINVAL;
+	/* extension headers first: past them as netlib's nl_parse() goes, so
+	 * that rules, flows and NFs see one protocol and one transport header;
+	 * 0: a later fragment, whose protocol is its fragment header's */
+	if (proto != CLS_PROTO_TCP && proto != CLS_PROTO_UDP) {
+		off = nl_ipv6_walk_ext(ip, CLS_IPV6_LEN + plen, &proto, &frag);
+		if (off < 0)
+			return -EINVAL;
+	}
+	l4min = off == 0 ? 0 : proto == CLS_PROTO_TCP ? CLS_TCP_MIN_LEN :
+		proto == CLS_PROTO_UDP ? CLS_UDP_LEN : 0;
+	if (CLS_IPV6_LEN + plen - (uint32_t)off < l4min)
 		return -EINVAL;
 	memset(key6, 0, sizeof(*key6));
-	key6->proto = ip[6];
+	key6->proto = proto;
 	key6->in_port = (uint8_t)in_port;
 	memcpy(key6->src, ip + 8, 16);
 	memcpy(key6->dst, ip + 24, 16);
 	if (l4min != 0) {
-		memcpy(&key6->sport, ip + CLS_IPV6_LEN, 2);
-		memcpy(&key6->dport, ip + CLS_IPV6_LEN + 2, 2);
+		memcpy(&key6->sport, ip + off, 2);
+		memcpy(&key6->dport, ip + off + 2, 2);
 	}
-	/* a fragment header (8 bytes) right after the fixed header, whole:
-	 * the key stays that of protocol 44, the caller may read the header */
-	if (unlikely(ip[6] == CLS_PROTO_FRAG6) && plen >= CLS_FRAG6_LEN)
-		return CLS_IPV6_FRAG;
-	return CLS_IPV6;
+	return frag ? CLS_IPV6_FRAG : CLS_IPV6;
 }
 
 /* The CRC of the 16 bytes at @p: the key's addresses are only 4-byte

@@ -57,16 +57,17 @@ _Static_assert(sizeof(struct cls_key) == 20, "cls_key layout");
 
 /*
  * The IPv6 key, laid out for rte_acl like struct cls_key (each address is
- * four 4-byte fields). proto is the next header of the fixed header (its
- * first extension header, if any); the ports are read only when that is
- * TCP or UDP.
+ * four 4-byte fields). proto is the upper-layer protocol, past the
+ * extension headers as nl_parse() walks them (a later fragment: its fragment
+ * header's next header); the ports are read only when that is TCP or UDP and
+ * its header is in the packet (not in a later fragment).
  */
 struct cls_key6 {
-	uint8_t proto;    /* next header of the fixed IPv6 header */
+	uint8_t proto;    /* upper-layer protocol (past extension headers) */
 	uint8_t pad0[3];
 	uint8_t src[16];  /* as on the wire */
 	uint8_t dst[16];
-	uint16_t sport;   /* network order; 0 unless next header is TCP/UDP */
+	uint16_t sport;   /* network order; 0 unless TCP/UDP whose header is here */
 	uint16_t dport;
 	uint8_t in_port;
 	uint8_t pad1;
@@ -80,8 +81,8 @@ _Static_assert(sizeof(struct cls_key6) == 44, "cls_key6 layout");
 #define CLS_IPV6 2  /* key6 filled */
 #define CLS_FRAG 4  /* or'ed in: a fragment (CLS_IPV4_FRAG, CLS_IPV6_FRAG) */
 #define CLS_IPV4_FRAG (CLS_IPV4 | CLS_FRAG) /* key filled; an IPv4 fragment (MF or an offset) */
-#define CLS_IPV6_FRAG (CLS_IPV6 | CLS_FRAG) /* key6 filled; a fragment header right after
-					     * the fixed header, whole in the frame */
+#define CLS_IPV6_FRAG (CLS_IPV6 | CLS_FRAG) /* key6 filled; a fragment header among the
+					     * extension headers, whole in the packet */
 
 #define CLS_NO_RULE 0xffffffffu /* cls_match(): no rule matched */
 
@@ -98,8 +99,6 @@ struct cls;
 #define CLS_PROTO_UDP 17
 #define CLS_TCP_MIN_LEN 20
 #define CLS_UDP_LEN 8
-#define CLS_PROTO_FRAG6 44 /* IPv6 fragment header */
-#define CLS_FRAG6_LEN 8
 #define CLS_HASH_SEED 0x4e564d48u
 
 /* The big-endian 16-bit value at @p. */
@@ -110,7 +109,8 @@ cls_rd16(const uint8_t *p)
 }
 
 /* The IPv6 part of cls_key_extract(): the @avail bytes at @ip after the
- * Ethernet header; CLS_IPV6, CLS_IPV6_FRAG or -EINVAL. */
+ * Ethernet header; CLS_IPV6, CLS_IPV6_FRAG or -EINVAL. Out of line: it walks
+ * the extension headers (netlib's nl_ipv6_walk_ext()). */
 int cls_key6_extract(const uint8_t *ip, uint32_t avail, uint16_t in_port, struct cls_key6 *key6);
 
 /* The ports of the IPv4 packet at @ip (header @ihl bytes, @tot in all) into
@@ -147,12 +147,13 @@ cls_key_ipv4(struct cls_key *key, const uint8_t *ip)
  * skipped; a non-first IPv4 fragment gets ports 0. Returns CLS_IPV4 (@key
  * filled; CLS_IPV4_FRAG instead for a fragment, first or later), CLS_IPV6
  * (@key6 filled; @key holds only in_port; CLS_IPV6_FRAG instead when a
- * fragment header follows the fixed header), CLS_OTHER
+ * fragment header is among its extension headers), CLS_OTHER
  * (@key holds only in_port, also as src_ip 0.0.0.P: cls_flow_hash() makes
  * each port one flow), or -EINVAL for a frame shorter than an Ethernet header,
  * a truncated or malformed IPv4 packet (bad version, header length, total
  * length, or L4 header cut short) or IPv6 packet (bad version, fixed header
- * or payload length past the frame, TCP/UDP header cut short), with @key
+ * or payload length past the frame, an extension header cut short or more
+ * than 8 of them, TCP/UDP header cut short), with @key
  * zeroed but for in_port. Inline: the datapath calls it for every frame.
  */
 static inline int

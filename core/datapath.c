@@ -603,19 +603,14 @@ struct rx_dest {
 };
 
 /* The identity (*@f, handed on by @from) and own flow hash of fragment @m,
- * of kind @rc (CLS_IPV4_FRAG with key @key, CLS_IPV6_FRAG with key @key6): a
- * first IPv6 fragment's is that of its upper-layer ports (frags.h). */
+ * of kind @rc (CLS_IPV4_FRAG with key @key, CLS_IPV6_FRAG with key @key6). */
 static uint32_t
 frag_read(const struct rte_mbuf *m, int rc, const struct cls_key *key,
 	  const struct cls_key6 *key6, uint16_t from, struct core_frag_id *f)
 {
-	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
-
-	core_frag_id_of(frame, f);
+	core_frag_id_of(rte_pktmbuf_mtod(m, const uint8_t *), f);
 	f->from = from;
-	if (rc == CLS_IPV4_FRAG)
-		return cls_flow_hash(key);
-	return f->first ? core_frag6_first_hash(key6, frame) : cls_flow_hash6(key6);
+	return rc == CLS_IPV4_FRAG ? cls_flow_hash(key) : cls_flow_hash6(key6);
 }
 
 /*

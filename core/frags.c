@@ -10,6 +10,8 @@
 
 #include <rte_hash_crc.h>
 
+#include "nl_hdr.h"
+
 void
 core_frags_init(struct core_frags *t, uint64_t hz)
 {
@@ -32,10 +34,12 @@ void
 core_frag_id_of(const uint8_t *frame, struct core_frag_id *f)
 {
 	uint16_t type;
-	const uint8_t *ip = ip_of(frame, &type), *fh = ip + CLS_IPV6_LEN;
+	const uint8_t *ip = ip_of(frame, &type), *fh;
 
 	memset(f, 0, sizeof(*f));
 	if (type == CLS_ETH_P_IPV6) {
+		/* where the walk cls_key6_extract() made found it */
+		fh = ip + nl_ipv6_frag_hdr(ip, CLS_IPV6_LEN + cls_rd16(ip + 4));
 		memcpy(f->src, ip + 8, 16);
 		memcpy(f->dst, ip + 24, 16);
 		memcpy(&f->id, fh + 4, 4);
@@ -48,24 +52,6 @@ core_frag_id_of(const uint8_t *frame, struct core_frag_id *f)
 	memcpy(&f->id, ip + 4, 2);
 	f->proto = ip[9];
 	f->first = (cls_rd16(ip + 6) & 0x1fff) == 0;
-}
-
-uint32_t
-core_frag6_first_hash(const struct cls_key6 *key6, const uint8_t *frame)
-{
-	uint16_t type;
-	const uint8_t *ip = ip_of(frame, &type), *fh = ip + CLS_IPV6_LEN;
-	uint32_t plen = cls_rd16(ip + 4);
-	struct cls_key6 k = *key6;
-
-	k.proto = fh[0];
-	k.sport = 0;
-	k.dport = 0;
-	if ((k.proto == CLS_PROTO_TCP || k.proto == CLS_PROTO_UDP) && plen >= CLS_FRAG6_LEN + 4) {
-		memcpy(&k.sport, fh + CLS_FRAG6_LEN, 2);
-		memcpy(&k.dport, fh + CLS_FRAG6_LEN + 2, 2);
-	}
-	return cls_flow_hash6(&k);
 }
 
 /* The entry of @f's datagram (not of its protocol: datagrams of one

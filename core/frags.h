@@ -11,10 +11,11 @@
  * was dropped) under the datagram's identity (IPv4: addresses, protocol, IP
  * identification; IPv6: addresses and the fragment header's
  * identification); a later fragment of the same identity takes the same.
- * An IPv6 fragment is one whose fragment header follows the fixed header
- * (CLS_IPV6_FRAG); its first fragment's flow hash is that of its upper-layer
- * protocol and ports (core_frag6_first_hash()), the one its datagram would
- * have whole, so that it reaches the instance of its connection.
+ * An IPv6 fragment is one with a fragment header among its extension
+ * headers (CLS_IPV6_FRAG); as an IPv4 one, its key holds the upper-layer
+ * protocol, and the first fragment's the ports too: its flow hash is the
+ * one its datagram would have whole, so that it reaches the instance of its
+ * connection.
  *
  * The table is direct-mapped, CORE_FRAGS entries, owned by the RX lcore (no
  * lock): a first fragment takes its entry from whatever was there; an
@@ -84,11 +85,6 @@ void core_frags_init(struct core_frags *t, uint64_t hz);
  * after the Ethernet header and at most one 802.1Q tag), from the wire.
  */
 void core_frag_id_of(const uint8_t *frame, struct core_frag_id *f);
-
-/* The flow hash of the datagram whose first IPv6 fragment is in @frame (key
- * @key6, CLS_IPV6_FRAG): that of its upper-layer protocol and, for TCP and
- * UDP when the fragment holds them, ports, as the datagram whole has. */
-uint32_t core_frag6_first_hash(const struct cls_key6 *key6, const uint8_t *frame);
 
 /* Note @v, given at TSC @now to first fragment @f; not when @f is handed on
  * by an NF and its entry holds a note of the wire younger than

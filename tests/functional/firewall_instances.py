@@ -11,7 +11,10 @@ and drops it as stray). So with 64 IPv4 and 64 IPv6 connections:
 
   - every SYN leaves by port 1 and every SYN+ACK by port 0 (128 each): the
     hash (cls_flow_hash, cls_flow_hash6) sends both directions of a
-    connection to the same instance;
+    connection to the same instance, also when one IPv6 SYN in four has a
+    hop-by-hop and a destination options header and its reply none, and one
+    reply in four a destination options header (the core hashes the
+    protocol and ports past them);
   - the instances' allowed_new add up to 128 and established to 128, with no
     stray anywhere, and each instance opened some of them (the spread).
 
@@ -25,7 +28,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from scapy.layers.inet import IP, TCP  # noqa: E402
-from scapy.layers.inet6 import IPv6  # noqa: E402
+from scapy.layers.inet6 import IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 
 from nvtest import check  # noqa: E402
@@ -45,8 +48,13 @@ def conn(i):
     else:
         a, b, ip = f"2001:db8:{1 + i % 3}::{2 + i:x}", f"2001:db8:9:{i % 5}::{100 + i:x}", IPv6
     sport = 30000 + 7 * i
-    syn = inside(ip(src=a, dst=b), TCP(sport=sport, dport=80, flags="S", seq=100))
-    synack = outside(ip(src=b, dst=a), TCP(sport=80, dport=sport, flags="SA", seq=900, ack=101))
+    there, back = ip(src=a, dst=b), ip(src=b, dst=a)
+    if ip is IPv6 and i % 4 == 1:  # the SYN behind two extension headers, its reply bare
+        there = there / IPv6ExtHdrHopByHop() / IPv6ExtHdrDestOpt()
+    elif ip is IPv6 and i % 4 == 2:  # the reply behind one
+        back = back / IPv6ExtHdrDestOpt()
+    syn = inside(there, TCP(sport=sport, dport=80, flags="S", seq=100))
+    synack = outside(back, TCP(sport=80, dport=sport, flags="SA", seq=900, ack=101))
     return syn, synack
 
 

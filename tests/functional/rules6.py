@@ -16,9 +16,14 @@ The frames (the expected role of each group comes from the rules above):
 IPv6 from 2001:db8:1::/48 (role 1), IPv6 TCP to 2001:db8:2::/64 port 443
 (role 2) and port 80 (role 3), IPv6 UDP to port 53 from elsewhere (role 1),
 IPv4 from 10.1/16 (role 2), IPv4 from 10.2/16 (role 3), ICMPv6 behind a
-fragment header (proto 44, no ports: role 3), and truncated or malformed IPv6 frames (a payload
-length past the frame, a cut UDP header, version 4): dropped at RX as
-drop_malformed, reaching no NF.
+fragment header (role 3). The rules see past IPv6 extension headers: UDP to
+port 53 behind a hop-by-hop header (role 1, rule 3), TCP to 2001:db8:2::/64
+port 443 behind three extension headers (role 2, rule 1), the two fragments
+of a UDP datagram to port 53 behind a hop-by-hop header (role 1: the first
+by rule 3, the later one, which has no ports, with its first). Truncated or
+malformed IPv6 frames (a payload length past the frame, a cut UDP header,
+version 4, a cut hop-by-hop header, nine extension headers): dropped at RX
+as drop_malformed, reaching no NF.
 
 Then `netvmctl rule add/del` with IPv6 prefixes moves the port-80 group to
 role 2 and back (`rule list` prints the IPv6 prefixes), and bad IPv6 rules
@@ -26,12 +31,15 @@ are refused with their reason, by command and in a reloaded file (its line).
 """
 
 import os
+import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 from scapy.layers.inet import IP, TCP, UDP  # noqa: E402
-from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6, IPv6ExtHdrFragment  # noqa: E402
+from scapy.layers.inet6 import (ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt,  # noqa: E402
+                                IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting)
+from scapy.packet import Raw  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 
 from nvtest import check, ctl  # noqa: E402
@@ -74,6 +82,17 @@ def eth6(src, dst, l4):
     return bytes(Ether(**MAC) / IPv6(src=src, dst=dst, hlim=64) / l4)
 
 
+def udp53_frags(sport, ident):
+    """The two fragments of a UDP datagram to port 53 (8 bytes of data),
+    each behind a hop-by-hop header: the first holds the UDP header."""
+    src, dst = "2001:db8:7::99", "2001:db8:5::53"
+    first = (IPv6ExtHdrHopByHop() / IPv6ExtHdrFragment(nh=17, offset=0, m=1, id=ident)
+             / Raw(struct.pack("!HHHH", sport, 53, 16, 0) + bytes(8)))
+    later = (IPv6ExtHdrHopByHop() / IPv6ExtHdrFragment(nh=17, offset=2, m=0, id=ident)
+             / Raw(bytes(8)))
+    return [eth6(src, dst, first), eth6(src, dst, later)]
+
+
 def groups():
     """(name, frames, role or 'malformed') of the traffic the test sends."""
     g = [
@@ -98,6 +117,17 @@ def groups():
         ("ICMPv6 behind a fragment header",
          [eth6("2001:db8:7::1", "2001:db8:2::1", IPv6ExtHdrFragment() / ICMPv6EchoRequest(id=i))
           for i in range(N)], 3),
+        # the rules see past extension headers: these are rules 3 and 1's
+        ("IPv6 UDP to port 53 behind a hop-by-hop header",
+         [eth6(f"2001:db8:7::{i + 1:x}", "2001:db8:5::53",
+               IPv6ExtHdrHopByHop() / UDP(sport=3100 + i, dport=53)) for i in range(N)], 1),
+        ("IPv6 TCP to 2001:db8:2::/64 port 443 behind hop-by-hop, routing, dest. options",
+         [eth6(f"2001:db8:9::{i + 1:x}", f"2001:db8:2::{i + 1:x}",
+               IPv6ExtHdrHopByHop() / IPv6ExtHdrRouting() / IPv6ExtHdrDestOpt()
+               / TCP(sport=2100 + i, dport=443)) for i in range(N)], 2),
+        ("IPv6 UDP to port 53 in two fragments behind a hop-by-hop header (the later one "
+         "follows its first)",
+         [f for i in range(N // 2) for f in udp53_frags(3200 + i, 0x5300 + i)], 1),
     ]
     good = eth6("2001:db8:9::1", "2001:db8:2::1", UDP(sport=5, dport=53))
     longer = bytearray(good)
@@ -106,8 +136,20 @@ def groups():
     cut_udp[18:20] = (6).to_bytes(2, "big")                        # a 6-byte UDP header
     v4 = bytearray(good)
     v4[14] = 0x40                                                  # version 4
+    # a hop-by-hop header of 16 bytes in a payload of 8
+    cut_ext = eth6("2001:db8:9::1", "2001:db8:2::1", Raw(b"\x11\x01" + bytes(6)))
+    cut_ext = bytearray(cut_ext)
+    cut_ext[20] = 0                                                # next header: hop-by-hop
+    # nine extension headers before UDP
+    nine = eth6("2001:db8:9::1", "2001:db8:2::1",
+                IPv6ExtHdrHopByHop() / (IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt()
+                                        / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt()
+                                        / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt()
+                                        / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt())
+                / UDP(sport=5, dport=53))
     g.append(("truncated or malformed IPv6", [bytes(longer), bytes(cut_udp), bytes(v4),
-                                              good[:14 + 39]], "malformed"))
+                                              good[:14 + 39], bytes(cut_ext), nine],
+              "malformed"))
     return g
 
 

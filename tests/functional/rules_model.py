@@ -10,10 +10,13 @@ key but in_port, and a default.
 
 The frames, written byte by byte: TCP, UDP, ICMP, GRE and SCTP over IPv4
 and IPv6, with addresses and ports on and just off each rule's edges; IPv6
-behind a fragment header (its proto is 44, no ports); one frame in four
+behind extension headers (hop-by-hop, routing, destination options, AH,
+fragment: the protocol and ports past them, a later fragment's protocol
+with no ports); one frame in four
 behind one 802.1Q tag; ARP, LLDP, QinQ and a frame with two 802.1Q tags
 (other traffic: only rules on in_port alone match); and malformed IPv4 and
-IPv6 (dropped as drop_malformed). No IPv4 fragment: net_af_packet's socket
+IPv6, an extension header cut short or nine of them among the latter
+(dropped as drop_malformed). No IPv4 fragment: net_af_packet's socket
 reassembles them, so a lone one never reaches the core here (test_cls
 classifies them).
 
@@ -145,16 +148,43 @@ def frame_fields(frame):
     if etype == 0x86dd:
         if len(ip) < 40 or ip[0] >> 4 != 6:
             return "malformed", None
-        plen, nh, sport, dport = struct.unpack("!H", ip[4:6])[0], ip[6], 0, 0
+        plen, sport, dport = struct.unpack("!H", ip[4:6])[0], 0, 0
         if plen > len(ip) - 40:
             return "malformed", None
-        if nh in (6, 17):
-            if plen < (20 if nh == 6 else 8):
+        walked = walk6(ip, 40 + plen)
+        if walked is None:
+            return "malformed", None
+        nh, at = walked
+        if at and nh in (6, 17):
+            if 40 + plen - at < (20 if nh == 6 else 8):
                 return "malformed", None
-            sport, dport = struct.unpack("!HH", ip[40:44])
+            sport, dport = struct.unpack("!HH", ip[at:at + 4])
         return "ipv6", (nh, int.from_bytes(ip[8:24], "big"), int.from_bytes(ip[24:40], "big"),
                         sport, dport)
     return "other", None
+
+
+def walk6(ip, end):
+    """(protocol, offset of its header) past the IPv6 extension headers in
+    the first @end bytes of @ip (offset 0: a later fragment, the protocol its
+    fragment header's), or None when one is cut short or more than 8 come
+    first (docs/config.md)."""
+    nh, at, n = ip[6], 40, 0
+    while nh in (0, 43, 44, 51, 60):
+        if n == 8 or end - at < 8:
+            return None
+        if nh == 44:
+            if struct.unpack("!H", ip[at + 2:at + 4])[0] & 0xfff8:
+                return ip[at], 0
+            size = 8
+        elif nh == 51:
+            size = (ip[at + 1] + 2) * 4
+        else:
+            size = (ip[at + 1] + 1) * 8
+        if size > end - at:
+            return None
+        nh, at, n = ip[at], at + size, n + 1
+    return nh, at
 
 
 def in_prefix(p, addr):
@@ -264,10 +294,27 @@ def frames():
             p = ip6(src, dst, proto, l4(proto, sp, dp))
             out.append((f"IPv6 {proto} [{src}]:{sp} > [{dst}]:{dp}",
                         eth(0x86dd, p, vlan=i % 4 == 1)))
-    # IPv6 behind a fragment header (44): its proto, no ports
+    # IPv6 behind extension headers: the rules see the protocol and ports
+    # past them (a later fragment: its protocol, no ports)
+    hbh, dst16 = bytes([0, 0]) + bytes(6), bytes([0, 1]) + bytes(14)
+    ah12, frag0, frag_later = bytes([0, 1]) + bytes(10), bytes(8), struct.pack("!BBHI", 0, 0, 8, 7)
+
+    def chain(*exts):
+        """The headers @exts (each's first byte its next header), upper last."""
+        nhs = [e[1] for e in exts[1:]]
+        body = b"".join(bytes([nh]) + e[0][1:] for e, nh in zip(exts[:-1], nhs))
+        return exts[0][1], body + exts[-1][0]
+
     for src in ("2001:db8::1", "8000::1", "2001:db8::5"):
-        p = ip6(src, "2001:db8::fffe", 44, struct.pack("!BBHI", 17, 0, 0, 7) + l4(17, 65535, 53))
-        out.append((f"IPv6 fragment header from {src}", eth(0x86dd, p)))
+        for name, (nh, p) in (
+                ("fragment header", chain((frag0, 44), (l4(17, 65535, 53), 17))),
+                ("hop-by-hop", chain((hbh, 0), (l4(6, 1023, 53), 6))),
+                ("hop-by-hop, routing, dest. options",
+                 chain((hbh, 0), (dst16, 43), (dst16, 60), (l4(17, 0, 1024), 17))),
+                ("AH", chain((ah12, 51), (l4(6, 65535, 1), 6))),
+                ("later fragment", chain((hbh, 0), (frag_later, 44), (l4(17, 53, 53), 17))),
+                ("hop-by-hop before ICMPv6", chain((hbh, 0), (l4(58, 1, 53), 58)))):
+            out.append((f"IPv6 {name} from {src}", eth(0x86dd, ip6(src, "2001:db8::fffe", nh, p))))
     # other traffic
     arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, bytes(6), bytes(4), bytes(6),
                       bytes(4))
@@ -297,6 +344,14 @@ def frames():
     bad = bytearray(good6)
     bad[0] = 0x40
     out.append(("IPv6 version 4", eth(0x86dd, bytes(bad))))
+    out.append(("IPv6 hop-by-hop header cut short",
+                eth(0x86dd, ip6("2001:db8::1", "2001:db8::2", 0, bytes([17, 1]) + bytes(6)))))
+    nine = b"".join(bytes([60, 0]) + bytes(6) for _ in range(8)) + bytes([17, 0]) + bytes(6)
+    out.append(("IPv6 nine extension headers",
+                eth(0x86dd, ip6("2001:db8::1", "2001:db8::2", 0, nine + l4(17, 1, 2)))))
+    out.append(("IPv6 TCP header cut behind hop-by-hop",
+                eth(0x86dd, ip6("2001:db8::1", "2001:db8::2", 0, bytes([6, 0]) + bytes(6)
+                                + bytes(19)))))
     return out
 
 

@@ -2,8 +2,10 @@
 /*
  * fuzz_cls.c — the classifier's key extraction (cls_key_extract, core/cls.c)
  * on any frame, cross-checked with netlib's parser (nl_parse, nl_hdr.c):
- * both implement the same rules for IPv4 (docs/config.md, docs/l3fwd.md),
- * written twice, so each is the other's reference.
+ * both implement the same rules (docs/config.md, docs/l3fwd.md), written
+ * twice, so each is the other's reference; IPv6's extension headers are
+ * walked by the same netlib function in both, what is around the walk (the
+ * lengths, the transport header) is written twice.
  *
  * Input: one byte of input port, then the frame.
  */
@@ -54,32 +56,43 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (p.ethertype == NL_ETHERTYPE_IPV6) {
-		/* IPv6: what netlib accepts the core accepts (netlib also walks
-		 * the extension headers), with the same addresses and ports */
-		FUZZ_CHECK(rp != 0 || rk == CLS_IPV6 || rk == CLS_IPV6_FRAG,
+		/* IPv6: both accept or both refuse the same frames (both walk
+		 * the extension headers), and agree on the protocol, the
+		 * addresses, the ports and what is a fragment */
+		FUZZ_CHECK((rk == CLS_IPV6 || rk == CLS_IPV6_FRAG) == (rp == 0),
 			   "IPv6 frame of %u bytes: cls %d, nl_parse %d", len, rk, rp);
-		if (rk != CLS_IPV6 && rk != CLS_IPV6_FRAG)
+		if (rk < 0)
 			return 0;
-		/* a fragment's identity and first hash read only what the
-		 * extraction checked (the sanitizer sees any read past) */
+		FUZZ_CHECK((rk == CLS_IPV6_FRAG) == (p.is_fragment != 0),
+			   "IPv6 fragment: cls %d, nl_parse %u", rk, p.is_fragment);
+		FUZZ_CHECK(key6.in_port == in_port && key6.pad1 == 0 && key6.pad2 == 0,
+			   "IPv6 key: in_port or padding");
+		FUZZ_CHECK(key6.proto == p.proto, "IPv6 proto %u vs %u", key6.proto, p.proto);
+		FUZZ_CHECK(memcmp(key6.src, p.src.v6, 16) == 0 && memcmp(key6.dst, p.dst.v6, 16) == 0,
+			   "IPv6 addresses differ");
+		if (p.has_ports)
+			FUZZ_CHECK(key6.sport == htons(p.sport) && key6.dport == htons(p.dport),
+				   "IPv6 ports differ");
+		else
+			FUZZ_CHECK(key6.sport == 0 && key6.dport == 0, "IPv6 ports set for proto %u",
+				   p.proto);
+		FUZZ_CHECK(cls_flow_hash6(&key6) == cls_flow_hash6(&key6), "hash not stable");
+		/* a fragment's identity reads only what the extraction checked
+		 * (the sanitizer sees any read past); first: offset 0, where
+		 * nl_parse() found the upper-layer header (unless ESP or none) */
 		if (rk == CLS_IPV6_FRAG) {
 			struct core_frag_id f;
 
 			core_frag_id_of(frame, &f);
-			FUZZ_CHECK(f.v6 == 1 && key6.proto == 44, "IPv6 fragment: v6 %u proto %u",
-				   f.v6, key6.proto);
-			(void)core_frag6_first_hash(&key6, frame);
+			FUZZ_CHECK(f.v6 == 1 && f.proto == 0, "IPv6 fragment: v6 %u proto %u", f.v6,
+				   f.proto);
+			if (p.l4_off != 0)
+				FUZZ_CHECK(f.first == 1, "IPv6 first fragment not first");
+			if (p.proto == NL_IPPROTO_TCP || p.proto == NL_IPPROTO_UDP)
+				FUZZ_CHECK(f.first == (p.l4_off != 0),
+					   "IPv6 fragment: first %u, nl_parse l4_off %u", f.first,
+					   p.l4_off);
 		}
-		FUZZ_CHECK(key6.in_port == in_port && key6.pad1 == 0 && key6.pad2 == 0,
-			   "IPv6 key: in_port or padding");
-		FUZZ_CHECK(cls_flow_hash6(&key6) == cls_flow_hash6(&key6), "hash not stable");
-		if (rp != 0)
-			return 0;
-		FUZZ_CHECK(memcmp(key6.src, p.src.v6, 16) == 0 && memcmp(key6.dst, p.dst.v6, 16) == 0,
-			   "IPv6 addresses differ");
-		if (key6.proto == p.proto && p.has_ports)
-			FUZZ_CHECK(key6.sport == htons(p.sport) && key6.dport == htons(p.dport),
-				   "IPv6 ports differ");
 		return 0;
 	}
 	if (p.ethertype != NL_ETHERTYPE_IPV4) {

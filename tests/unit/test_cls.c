@@ -26,6 +26,7 @@
 
 #include "cfg.h"
 #include "cls.h"
+#include "nl_hdr.h"
 
 #ifndef NETVM_SOURCE_ROOT
 #define NETVM_SOURCE_ROOT "."
@@ -1260,17 +1261,17 @@ test_extract_ipv6(void **state)
 	len = build_frame6(buf, false, 58, "::1", "::2", 0x8000, 0x1234, 8, 0);
 	assert_int_equal(extract6(buf, len, 0, &k6), CLS_IPV6);
 	assert_key6(&k6, 0, 58, "::1", "::2", 0, 0);
-	/* an extension header (fragment, 44) first: proto is 44, no ports; a
-	 * whole fragment header makes it a fragment, a cut one does not */
-	len = build_frame6(buf, false, 44, "2001:db8::1", "2001:db8::2", 0x0600, 0, 8, 0);
-	assert_int_equal(extract6(buf, len, 0, &k6), CLS_IPV6_FRAG);
-	assert_key6(&k6, 0, 44, "2001:db8::1", "2001:db8::2", 0, 0);
+	/* a first fragment of TCP (a fragment header, 44, whose next header
+	 * is 6; more fragments): TCP with no ports, its header cut short; a
+	 * fragment header cut short: malformed (test_extract_ipv6_ext walks
+	 * longer chains) */
+	len = build_frame6(buf, false, 44, "2001:db8::1", "2001:db8::2", 0x0600, 1, 8, 0);
+	assert_int_equal(extract6(buf, len, 0, &k6), -EINVAL);
+	len = build_frame6(buf, false, 44, "2001:db8::1", "2001:db8::2", 0x0600, 0x00b9, 8, 0);
+	assert_int_equal(extract6(buf, len, 0, &k6), CLS_IPV6_FRAG); /* offset 23: later */
+	assert_key6(&k6, 0, 6, "2001:db8::1", "2001:db8::2", 0, 0);
 	len = build_frame6(buf, false, 44, "2001:db8::1", "2001:db8::2", 0x0600, 0, 7, 0);
-	assert_int_equal(extract6(buf, len, 0, &k6), CLS_IPV6);
-	assert_key6(&k6, 0, 44, "2001:db8::1", "2001:db8::2", 0, 0);
-	/* hop-by-hop (0) first: not taken for a fragment */
-	len = build_frame6(buf, false, 0, "2001:db8::1", "2001:db8::2", 0x2c00, 0, 16, 0);
-	assert_int_equal(extract6(buf, len, 0, &k6), CLS_IPV6);
+	assert_int_equal(extract6(buf, len, 0, &k6), -EINVAL);
 	/* truncated and malformed: a cut fixed header, payload past the frame,
 	 * a cut TCP or UDP header, version 4 in an IPv6 ethertype */
 	len = build_frame6(buf, false, 6, "2001:db8::1", "2001:db8::2", 1, 2, 20, 0);
@@ -1285,6 +1286,138 @@ test_extract_ipv6(void **state)
 	len = build_frame6(buf, false, 17, "2001:db8::1", "2001:db8::2", 1, 2, 8, 0);
 	buf[14] = 0x40;
 	assert_int_equal(extract6(buf, len, 0, &k6), -EINVAL);
+}
+
+/* The extension headers test_extract_ipv6_ext() chains: type, bytes. */
+struct ext6 {
+	uint8_t type;
+	uint8_t len;
+};
+
+/*
+ * An IPv6 frame of @n extension headers @ext (fragment 44: of offset
+ * @frag_off, 8-byte units) before upper protocol @upper, whose @l4 bytes
+ * start with ports 1000 and 53; the payload length says @cut bytes fewer
+ * than the frame holds. Returns the frame length.
+ */
+static uint32_t
+chain6(uint8_t *buf, const struct ext6 *ext, unsigned int n, uint8_t upper, uint16_t frag_off,
+       uint32_t l4, uint32_t cut)
+{
+	uint8_t *ip = buf + 14, *p = ip + 40, *nh = ip + 6;
+	unsigned int i;
+
+	memset(buf, 0, 2048);
+	wr16(buf + 12, 0x86dd);
+	ip[0] = 0x60;
+	ip[7] = 64;
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", ip + 8), 1);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::2", ip + 24), 1);
+	for (i = 0; i < n; i++) {
+		*nh = ext[i].type;
+		nh = p;
+		if (ext[i].type == 51)
+			p[1] = (uint8_t)(ext[i].len / 4 - 2);
+		else if (ext[i].type == 44)
+			wr16(p + 2, (uint16_t)(frag_off << 3 | 1));
+		else
+			p[1] = (uint8_t)(ext[i].len / 8 - 1);
+		p += ext[i].len;
+	}
+	*nh = upper;
+	if (l4 >= 4) {
+		wr16(p, 1000);
+		wr16(p + 2, 53);
+	}
+	p += l4;
+	wr16(ip + 4, (uint16_t)(p - ip - 40 - (long)cut));
+	return (uint32_t)(p - buf);
+}
+
+/* As netlib's nl_parse() sees it: the same verdict, protocol and ports. */
+static void
+agrees(const uint8_t *buf, uint32_t len, int rc, const struct cls_key6 *k6)
+{
+	struct nl_parsed p;
+	int rp = nl_parse(buf, len, &p);
+
+	assert_int_equal(rc >= 0, rp == 0);
+	if (rc < 0)
+		return;
+	assert_int_equal(k6->proto, p.proto);
+	assert_int_equal(rc == CLS_IPV6_FRAG, p.is_fragment);
+	assert_int_equal(ntohs(k6->sport), p.has_ports ? p.sport : 0);
+	assert_int_equal(ntohs(k6->dport), p.has_ports ? p.dport : 0);
+}
+
+/* Extension headers are walked: the key holds the upper-layer protocol and,
+ * for TCP and UDP, its ports, as netlib sees them; a fragment header
+ * anywhere makes a fragment; a chain cut short or of more than 8 headers is
+ * malformed. */
+static void
+test_extract_ipv6_ext(void **state)
+{
+	static const struct ext6 hbh = { 0, 8 }, rt = { 43, 16 }, dst = { 60, 24 },
+				 ah = { 51, 12 }, frag = { 44, 8 };
+	static const struct {
+		struct ext6 ext[9];
+		unsigned int n;
+		uint8_t upper;
+		uint16_t frag_off;
+		uint32_t l4, cut;
+		int rc;
+		uint8_t proto;
+		uint16_t sport, dport;
+	} cases[] = {
+		{ { hbh }, 1, 17, 0, 8, 0, CLS_IPV6, 17, 1000, 53 },
+		{ { hbh, rt, dst }, 3, 6, 0, 20, 0, CLS_IPV6, 6, 1000, 53 },
+		{ { ah }, 1, 6, 0, 20, 0, CLS_IPV6, 6, 1000, 53 },
+		{ { dst }, 1, 58, 0, 8, 0, CLS_IPV6, 58, 0, 0 },
+		{ { hbh, frag }, 2, 17, 0, 8, 0, CLS_IPV6_FRAG, 17, 1000, 53 },
+		{ { hbh, frag }, 2, 17, 185, 8, 0, CLS_IPV6_FRAG, 17, 0, 0 },
+		{ { frag, dst }, 2, 6, 0, 20, 0, CLS_IPV6_FRAG, 6, 1000, 53 },
+		{ { dst }, 1, 50, 0, 16, 0, CLS_IPV6, 50, 0, 0 },  /* ESP: the walk ends */
+		{ { hbh }, 1, 59, 0, 0, 0, CLS_IPV6, 59, 0, 0 },   /* no next header */
+		{ { hbh, dst, dst, dst, dst, dst, dst, dst }, 8, 17, 0, 8, 0, CLS_IPV6, 17, 1000,
+		  53 },
+		{ { hbh, dst, dst, dst, dst, dst, dst, dst, dst }, 9, 17, 0, 8, 0, -EINVAL, 0, 0, 0 },
+		{ { hbh }, 1, 17, 0, 0, 4, -EINVAL, 0, 0, 0 },              /* the header cut short */
+		{ { hbh, rt }, 2, 17, 0, 0, 8, -EINVAL, 0, 0, 0 },          /* the second cut short */
+		{ { hbh }, 1, 6, 0, 19, 0, -EINVAL, 0, 0, 0 },              /* TCP cut short */
+		{ { hbh }, 1, 17, 0, 8, 1, -EINVAL, 0, 0, 0 },              /* UDP cut by the length */
+		{ { hbh, frag }, 2, 17, 0, 4, 0, -EINVAL, 0, 0, 0 },        /* in a first fragment */
+		{ { hbh, frag }, 2, 17, 1, 4, 0, CLS_IPV6_FRAG, 17, 0, 0 }, /* a later one */
+	};
+	uint8_t buf[2048];
+	struct cls_key6 k6;
+	unsigned int i;
+	uint32_t len, h;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		len = chain6(buf, cases[i].ext, cases[i].n, cases[i].upper, cases[i].frag_off,
+			     cases[i].l4, cases[i].cut);
+		rc = extract6(buf, len, 2, &k6);
+		if (rc != cases[i].rc)
+			fail_msg("case %u: %d, not %d", i, rc, cases[i].rc);
+		agrees(buf, len, rc, &k6);
+		if (rc < 0)
+			continue;
+		assert_key6(&k6, 2, cases[i].proto, "2001:db8::1", "2001:db8::2", cases[i].sport,
+			    cases[i].dport);
+	}
+	/* a hop-by-hop header's length field past the frame */
+	len = chain6(buf, &hbh, 1, 17, 0, 8, 0);
+	buf[14 + 40 + 1] = 2; /* 24 bytes */
+	assert_int_equal(extract6(buf, len, 0, &k6), -EINVAL);
+	/* a UDP flow is one flow with a hop-by-hop header or without */
+	len = chain6(buf, &hbh, 1, 17, 0, 8, 0);
+	assert_int_equal(extract6(buf, len, 0, &k6), CLS_IPV6);
+	h = cls_flow_hash6(&k6);
+	len = chain6(buf, NULL, 0, 17, 0, 8, 0);
+	assert_int_equal(extract6(buf, len, 0, &k6), CLS_IPV6);
+	assert_int_equal(cls_flow_hash6(&k6), h);
 }
 
 static void
@@ -1696,6 +1829,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_extract_malformed),
 		cmocka_unit_test(test_extract_fragments),
 		cmocka_unit_test(test_extract_ipv6),
+		cmocka_unit_test(test_extract_ipv6_ext),
 		cmocka_unit_test(test_match_ipv6),
 		cmocka_unit_test(test_flow_hash6),
 		cmocka_unit_test(test_rule_order),

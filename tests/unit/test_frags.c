@@ -141,6 +141,24 @@ frame6_of(uint8_t *buf, int vlan, uint8_t src, uint8_t dst, uint8_t nh, uint32_t
 	return (uint32_t)(ip - buf) + 40 + fh + pay;
 }
 
+/* An 8-byte hop-by-hop header put in front of the extension headers of the
+ * IPv6 frame of @len bytes in @buf (tagged when @vlan); its new length. */
+static uint32_t
+hbh_in(uint8_t *buf, int vlan, uint32_t len)
+{
+	uint8_t *ip = buf + 14 + (vlan ? 4 : 0);
+	uint16_t plen = (uint16_t)((ip[4] << 8 | ip[5]) + 8);
+	uint32_t at = (uint32_t)(ip - buf) + 40;
+
+	memmove(buf + at + 8, buf + at, len - at);
+	memset(buf + at, 0, 8); /* Pad1 options */
+	buf[at] = ip[6];
+	ip[6] = 0;
+	ip[4] = (uint8_t)(plen >> 8);
+	ip[5] = (uint8_t)plen;
+	return len + 8;
+}
+
 static struct core_frag_verdict
 verdict(uint32_t hash, uint16_t slot, uint16_t role)
 {
@@ -264,15 +282,29 @@ test_id6_of(void **state)
 		assert_int_equal(f.first, 0);
 		assert_memory_equal(&f.id, &id6, 4);
 	}
-	/* a fragment header cut short: no CLS_IPV6_FRAG (the key is 44's) */
+	/* behind a hop-by-hop header: the same identity */
+	len = hbh_in(buf, 0, frame6_of(buf, 0, 1, 2, 44, 0xabcdef01, 17, 185, 1, 100));
+	assert_int_equal(cls_key_extract(buf, len, 0, &key, &key6), CLS_IPV6_FRAG);
+	core_frag_id_of(buf, &f);
+	assert_int_equal(f.first, 0);
+	assert_memory_equal(&f.id, &id6, 4);
+	assert_memory_equal(f.src, key6.src, 16);
+	len = hbh_in(buf, 1, frame6_of(buf, 1, 1, 2, 44, 0xabcdef01, 17, 0, 1, 100));
+	assert_int_equal(cls_key_extract(buf, len, 0, &key, &key6), CLS_IPV6_FRAG);
+	core_frag_id_of(buf, &f);
+	assert_int_equal(f.first, 1);
+	assert_memory_equal(&f.id, &id6, 4);
+	/* a fragment header cut short: malformed, whether the frame or the
+	 * payload length cuts it */
 	len = frame6_of(buf, 0, 1, 2, 44, 1, 17, 0, 1, 0);
 	assert_int_equal(cls_key_extract(buf, len - 1, 0, &key, &key6), -EINVAL);
 	buf[14 + 5] = 7; /* payload length 7 */
-	assert_int_equal(cls_key_extract(buf, len - 1, 0, &key, &key6), CLS_IPV6);
+	assert_int_equal(cls_key_extract(buf, len - 1, 0, &key, &key6), -EINVAL);
 }
 
-/* A first IPv6 fragment's flow hash is its datagram's whole: its upper
- * protocol and ports; a later one has the key of protocol 44. */
+/* A first IPv6 fragment has its datagram's key and flow hash: its upper
+ * protocol and ports, also behind a hop-by-hop header; a later one has the
+ * upper protocol and no ports. */
 static void
 test_first6_hash(void **state)
 {
@@ -288,15 +320,23 @@ test_first6_hash(void **state)
 	whole = cls_flow_hash6(&key6);
 	len = frame6_of(buf, 0, 1, 2, 44, 77, 17, 0, 1, 100);
 	assert_int_equal(cls_key_extract(buf, len, 0, &key, &key6), CLS_IPV6_FRAG);
-	assert_int_equal(key6.proto, 44);
-	assert_int_equal(key6.dport, 0);
-	assert_int_equal(core_frag6_first_hash(&key6, buf), whole);
-	assert_int_not_equal(cls_flow_hash6(&key6), whole);
+	assert_int_equal(key6.proto, 17);
+	assert_int_equal(ntohs(key6.sport), 1000);
+	assert_int_equal(ntohs(key6.dport), 53);
+	assert_int_equal(cls_flow_hash6(&key6), whole);
+	len = hbh_in(buf, 0, len);
+	assert_int_equal(cls_key_extract(buf, len, 0, &key, &key6), CLS_IPV6_FRAG);
+	assert_int_equal(cls_flow_hash6(&key6), whole);
 	/* the reply's first fragment: the same hash (symmetric) */
 	len = frame6_of(buf, 0, 2, 1, 44, 78, 17, 0, 1, 100);
-	assert_int_equal(cls_key_extract(buf, len, 0, &key, &key6), CLS_IPV6_FRAG);
 	memcpy(buf + 14 + 48, "\x00\x35\x03\xe8", 4); /* from 53 to 1000 */
-	assert_int_equal(core_frag6_first_hash(&key6, buf), whole);
+	assert_int_equal(cls_key_extract(buf, len, 0, &key, &key6), CLS_IPV6_FRAG);
+	assert_int_equal(cls_flow_hash6(&key6), whole);
+	/* a later fragment: UDP, ports 0 */
+	len = frame6_of(buf, 0, 1, 2, 44, 77, 17, 185, 0, 100);
+	assert_int_equal(cls_key_extract(buf, len, 0, &key, &key6), CLS_IPV6_FRAG);
+	assert_int_equal(key6.proto, 17);
+	assert_int_equal(key6.sport | key6.dport, 0);
 }
 
 /* An IPv4 and an IPv6 datagram whose identities agree but for the family:
