@@ -135,15 +135,52 @@ mig_probe(const char *qemu)
 	return found;
 }
 
+/* The file execlp() runs for @qemu (a name without '/' is looked up in
+ * PATH, glibc's default when it is unset), into *@st; -1 when there is none. */
+static int
+qemu_stat(const char *qemu, struct stat *st)
+{
+	const char *p = getenv("PATH"), *end;
+	char file[MGR_CFG_PATH_LEN * 2];
+
+	if (strchr(qemu, '/') != NULL)
+		return stat(qemu, st);
+	for (p = p ? p : "/bin:/usr/bin";; p = end + 1) {
+		int n;
+
+		end = strchrnul(p, ':');
+		if (end == p) /* an empty element: the current directory */
+			n = snprintf(file, sizeof(file), "%s", qemu);
+		else
+			n = snprintf(file, sizeof(file), "%.*s/%s", (int)(end - p), p, qemu);
+		if (n > 0 && (size_t)n < sizeof(file) && stat(file, st) == 0 &&
+		    S_ISREG(st->st_mode) && access(file, X_OK) == 0)
+			return 0;
+		if (*end == '\0')
+			return -1;
+	}
+}
+
 int
 mgr_migrate_capable(const char *qemu)
 {
 	static char known[MGR_CFG_PATH_LEN];
+	static struct stat known_st;
 	static int answer;
+	struct stat st;
 
-	if (strcmp(known, qemu) != 0) {
+	/* a binary replaced under the same name (the patched QEMU built while
+	 * the manager runs) is asked again: the file's identity and time */
+	memset(&st, 0, sizeof(st));
+	if (qemu_stat(qemu, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	if (strcmp(known, qemu) != 0 || st.st_dev != known_st.st_dev ||
+	    st.st_ino != known_st.st_ino || st.st_size != known_st.st_size ||
+	    st.st_mtim.tv_sec != known_st.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != known_st.st_mtim.tv_nsec) {
 		answer = mig_probe(qemu);
 		snprintf(known, sizeof(known), "%s", qemu);
+		known_st = st;
 	}
 	return answer;
 }

@@ -42,7 +42,8 @@ struct mgr_migrate_incoming {
 /*
  * Whether QEMU binary @qemu has the ivshmem property x-shared-no-migrate
  * (docs/qemu-patches.md): 1 yes, 0 no (or it cannot be run). Asked once
- * per binary name and remembered.
+ * per binary and remembered: asked again when @qemu names another file, or
+ * the file it names was replaced or changed (device, inode, size, mtime).
  */
 int mgr_migrate_capable(const char *qemu);
 
