@@ -1023,6 +1023,9 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 				core_dos_syn(dp->c->dos, kp[at[i]],
 					     rte_pktmbuf_mtod(m[i], const uint8_t *), m[i]->data_len,
 					     dest.role, now);
+		} else if (kp6[at[i]]->proto == 6) {
+			core_dos_syn6(dp->c->dos, kp6[at[i]], rte_pktmbuf_mtod(m[i], const uint8_t *),
+				      dest.role, now);
 		}
 		rx_meta(m[i], mo, rx_meta_word(&dest, port, 0), hash);
 		pass_role[np] = dest.role;

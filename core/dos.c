@@ -20,6 +20,7 @@
 #include <rte_spinlock.h>
 
 #include "dos.h"
+#include "nl_hdr.h"
 
 struct dos_slot {
 	uint32_t ip;   /* network order */
@@ -112,24 +113,14 @@ dos_list(struct core_dos *d, uint32_t ip, uint64_t now)
 	rte_spinlock_unlock(&d->lock);
 }
 
-void
-core_dos_syn(struct core_dos *d, const struct cls_key *k, const uint8_t *frame, uint32_t len,
-	     uint16_t role, uint64_t now)
+/* One SYN into role @role (< CFG_MAX_ROLES) at @now, @limit the SYNs in a
+ * window that are over syn_pps: the role listed when it gets there. */
+static void
+syn_count(struct core_dos *d, uint16_t role, uint64_t now, uint32_t limit)
 {
-	uint32_t limit = __atomic_load_n(&d->syn_limit, __ATOMIC_RELAXED), win, l3 = 14, l4;
-	struct dos_role *r;
+	struct dos_role *r = &d->role[role];
+	uint32_t win = (uint32_t)((now - d->start_tsc) / d->win_tsc);
 
-	if (limit == 0 || !k->ipv4 || k->proto != 6 || role >= CFG_MAX_ROLES)
-		return;
-	if (frame[12] == 0x81 && frame[13] == 0x00)
-		l3 += 4; /* one 802.1Q tag, as cls_key_extract skips */
-	l4 = l3 + (uint32_t)(frame[l3] & 0x0f) * 4;
-	/* a later fragment has no TCP header; the flags byte must be there */
-	if ((((frame[l3 + 6] & 0x1f) << 8) | frame[l3 + 7]) != 0 || l4 + 14 > len ||
-	    (frame[l4 + 13] & 0x12) != 0x02)
-		return;
-	r = &d->role[role];
-	win = (uint32_t)((now - d->start_tsc) / d->win_tsc);
 	if (r->win != win) {
 		r->win = win;
 		r->cnt = 0;
@@ -145,6 +136,53 @@ core_dos_syn(struct core_dos *d, const struct cls_key *k, const uint8_t *frame, 
 		d->events++;
 	}
 	rte_spinlock_unlock(&d->lock);
+}
+
+/* The offset of @frame's IP header: after the Ethernet header and one
+ * 802.1Q tag, as cls_key_extract() skips. */
+static inline uint32_t
+l3_of(const uint8_t *frame)
+{
+	return frame[12] == 0x81 && frame[13] == 0x00 ? 18 : 14;
+}
+
+void
+core_dos_syn(struct core_dos *d, const struct cls_key *k, const uint8_t *frame, uint32_t len,
+	     uint16_t role, uint64_t now)
+{
+	uint32_t limit = __atomic_load_n(&d->syn_limit, __ATOMIC_RELAXED), l3, l4;
+
+	if (limit == 0 || !k->ipv4 || k->proto != 6 || role >= CFG_MAX_ROLES)
+		return;
+	l3 = l3_of(frame);
+	l4 = l3 + (uint32_t)(frame[l3] & 0x0f) * 4;
+	/* a later fragment has no TCP header; the flags byte must be there */
+	if ((((frame[l3 + 6] & 0x1f) << 8) | frame[l3 + 7]) != 0 || l4 + 14 > len ||
+	    (frame[l4 + 13] & 0x12) != 0x02)
+		return;
+	syn_count(d, role, now, limit);
+}
+
+void
+core_dos_syn6(struct core_dos *d, const struct cls_key6 *k6, const uint8_t *frame,
+	      uint16_t role, uint64_t now)
+{
+	uint32_t limit = __atomic_load_n(&d->syn_limit, __ATOMIC_RELAXED), end;
+	const uint8_t *ip;
+	uint8_t proto = 6, frag = 0;
+	int off = CLS_IPV6_LEN;
+
+	if (limit == 0 || k6->proto != 6 || role >= CFG_MAX_ROLES)
+		return;
+	ip = frame + l3_of(frame);
+	end = CLS_IPV6_LEN + cls_rd16(ip + 4);
+	/* the TCP header past the extension headers, as cls_key6_extract()
+	 * found it (whole: 20 bytes); none in a later fragment (0) */
+	if (ip[6] != 6)
+		off = nl_ipv6_walk_ext(ip, end, &proto, &frag);
+	if (off <= 0 || proto != 6 || (uint32_t)off + 14 > end || (ip[off + 13] & 0x12) != 0x02)
+		return;
+	syn_count(d, role, now, limit);
 }
 
 bool

@@ -69,6 +69,12 @@ void core_dos_count(struct core_dos *d, const struct cls_key *const *kp, unsigne
 void core_dos_syn(struct core_dos *d, const struct cls_key *k, const uint8_t *frame,
 		  uint32_t len, uint16_t role, uint64_t now);
 
+/* As core_dos_syn(), for an IPv6 frame whose key @k6 cls_key_extract() made
+ * (CLS_IPV6 or CLS_IPV6_FRAG): its TCP header may follow extension headers;
+ * a later fragment has none. Cannot fail. */
+void core_dos_syn6(struct core_dos *d, const struct cls_key6 *k6, const uint8_t *frame,
+		   uint16_t role, uint64_t now);
+
 /*
  * Run detector command @args (after the word "dos"): "list", "set src_pps
  * N", "set syn_pps N", "clear"; the answer to @f. Control thread. Returns 0, or -EINVAL with

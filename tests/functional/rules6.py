@@ -28,6 +28,9 @@ as drop_malformed, reaching no NF.
 Then `netvmctl rule add/del` with IPv6 prefixes moves the port-80 group to
 role 2 and back (`rule list` prints the IPv6 prefixes), and bad IPv6 rules
 are refused with their reason, by command and in a reloaded file (its line).
+Last, the DoS detector (`dos set syn_pps 10`): IPv6 SYN-ACKs and ACKs into
+role 2 list no role, 48 SYNs behind hop-by-hop or destination options
+headers list role 2 as SYN-flooded.
 """
 
 import os
@@ -229,6 +232,26 @@ def main():
                f"rc {rc} out {out!r} err {err!r}")
     rc, out, err = nv("rule", "list")
     chk.eq(out, RULE_LIST, "nothing changed: the file's rules are in force")
+
+    chk.section("the DoS detector counts IPv6 SYNs, behind extension headers too")
+    rc, out, err = nv("dos", "set", "syn_pps", "10")  # over 1 SYN in 100 ms into a role
+    chk.ok(rc == 0, "dos set syn_pps 10", f"rc {rc} out {out!r} err {err!r}")
+    to443 = [eth6(f"2001:db8:9::{i + 1:x}", "2001:db8:2::1", ext / TCP(sport=2200 + i, dport=443,
+                                                                      flags=flags))
+             for i in range(24)
+             for ext, flags in ((IPv6ExtHdrHopByHop(), "SA"), (IPv6ExtHdrDestOpt(), "A"))]
+    sent_through(chk, core, inj, to443, "SYN-ACKs and ACKs to role 2", keys)
+    rc, out, err = nv("dos", "list")
+    chk.ok(rc == 0 and "syn_role" not in out, "SYN-ACKs and ACKs: no role listed", out + err)
+    syns = [eth6(f"2001:db8:9::{i + 1:x}", "2001:db8:2::1",
+                 (IPv6ExtHdrHopByHop() if i % 2 else IPv6ExtHdrDestOpt())
+                 / TCP(sport=2300 + i, dport=443, flags="S")) for i in range(48)]
+    sent_through(chk, core, inj, syns, "SYNs behind extension headers to role 2", keys)
+    rc, out, err = nv("dos", "list")
+    chk.ok(rc == 0 and "syn_role 2 since_ms" in out and "syn_role 3" not in out,
+           "48 SYNs behind extension headers: role 2 listed as SYN-flooded", out + err)
+    rc, out, err = nv("dos", "set", "syn_pps", "0")
+    chk.ok(rc == 0, "dos set syn_pps 0", f"rc {rc} out {out!r} err {err!r}")
 
     chk.section("shutdown")
     for nf in nfs:

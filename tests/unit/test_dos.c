@@ -6,9 +6,9 @@
  * one 100 ms window (one packet more: reaching it is not over), and its entry
  * refreshed (not listed again) when it is over in a later window; a rate
  * below one packet per window lists a source's first packet; at most 64 sources listed, the ones over the limit
- * beyond that counted in dos_list_full; TCP SYNs without ACK per role
- * (SYN-ACKs, later fragments and frames too short for the flags are not
- * SYNs); `dos clear` empties the lists and keeps the counters since start;
+ * beyond that counted in dos_list_full; TCP SYNs without ACK per role,
+ * IPv4 and IPv6 (behind extension headers too; SYN-ACKs, later fragments
+ * and frames too short for the flags are not SYNs); `dos clear` empties the lists and keeps the counters since start;
  * bad commands refused with the usage.
  *
  * Windows are driven by the TSC values passed to the detector: window k is
@@ -301,6 +301,95 @@ test_syn_per_role(void **state)
 	assert_null(strstr(out, "syn_role"));
 }
 
+/*
+ * An Ethernet + IPv6 frame carrying TCP flags @flags: with @hbh a hop-by-hop
+ * header first, with @frag_off >= 0 a fragment header of that offset (8-byte
+ * units) before TCP, whose header (20 bytes) is there unless the offset is
+ * not 0. Its key into @k6 (cls_key_extract() must take it); its length.
+ */
+static uint32_t
+tcp6_frame(uint8_t *b, uint8_t flags, int hbh, int frag_off, struct cls_key6 *k6)
+{
+	uint8_t *ip = b + 14, *p = ip + 40, *nh = ip + 6;
+	struct cls_key k;
+	uint32_t len;
+
+	memset(b, 0, 128);
+	b[12] = 0x86;
+	b[13] = 0xdd;
+	ip[0] = 0x60;
+	ip[7] = 64;
+	ip[8] = 0x20;
+	ip[23] = 1;
+	ip[24] = 0x20;
+	ip[39] = 2;
+	if (hbh) {
+		*nh = 0;
+		nh = p;
+		p += 8;
+	}
+	if (frag_off >= 0) {
+		*nh = 44;
+		nh = p;
+		p[2] = (uint8_t)(frag_off >> 5);
+		p[3] = (uint8_t)(frag_off << 3 | 1);
+		p += 8;
+	}
+	*nh = 6;
+	p[1] = 80;
+	p[12] = 0x50;
+	p[13] = flags;
+	p += 20;
+	len = (uint32_t)(p - b);
+	ip[5] = (uint8_t)(len - 54);
+	assert_true(cls_key_extract(b, len, 0, &k, k6) >= 0);
+	assert_int_equal(k6->proto, 6);
+	return len;
+}
+
+/* IPv6 SYNs count as IPv4 ones, behind extension headers too; a SYN-ACK, an
+ * ACK and a later fragment do not. */
+static void
+test_syn6_per_role(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t syn[128], hbh[128], first[128], synack[128], ack[128], later[128];
+	struct cls_key6 k_syn, k_hbh, k_first, k_synack, k_ack, k_later;
+	unsigned int i;
+
+	tcp6_frame(syn, 0x02, 0, -1, &k_syn);
+	tcp6_frame(hbh, 0x02, 1, -1, &k_hbh);
+	tcp6_frame(first, 0x02, 1, 0, &k_first);
+	tcp6_frame(synack, 0x12, 1, -1, &k_synack);
+	tcp6_frame(ack, 0x10, 0, -1, &k_ack);
+	tcp6_frame(later, 0x02, 1, 3, &k_later); /* its "flags" are data */
+	/* off by default */
+	for (i = 0; i < 100; i++)
+		core_dos_syn6(f->d, &k_syn, syn, 3, at_window(f, 1));
+	assert_int_equal(stats(f).syn_roles, 0);
+	set(f, "set syn_pps 100");
+	for (i = 0; i < 1000; i++) {
+		core_dos_syn6(f->d, &k_synack, synack, 3, at_window(f, 2));
+		core_dos_syn6(f->d, &k_ack, ack, 3, at_window(f, 2));
+		core_dos_syn6(f->d, &k_later, later, 3, at_window(f, 2));
+		core_dos_syn6(f->d, &k_syn, syn, CFG_MAX_ROLES, at_window(f, 2));
+	}
+	assert_int_equal(stats(f).syn_roles, 0);
+	/* 10 SYNs in one window, of the three kinds: the limit, not over it */
+	for (i = 0; i < 10; i++)
+		core_dos_syn6(f->d, i % 3 == 0 ? &k_syn : i % 3 == 1 ? &k_hbh : &k_first,
+			      i % 3 == 0 ? syn : i % 3 == 1 ? hbh : first, 4, at_window(f, 3));
+	assert_int_equal(stats(f).syn_roles, 0);
+	/* 11 behind a hop-by-hop header: over */
+	for (i = 0; i < 11; i++)
+		core_dos_syn6(f->d, &k_hbh, hbh, 4, at_window(f, 4));
+	assert_int_equal(stats(f).syn_roles, 1);
+	/* and 11 as first fragments, into another role */
+	for (i = 0; i < 11; i++)
+		core_dos_syn6(f->d, &k_first, first, 5, at_window(f, 4));
+	assert_int_equal(stats(f).syn_roles, 2);
+}
+
 static void
 test_bad_commands(void **state)
 {
@@ -394,6 +483,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_listed_once_over_the_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_holds_64, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_per_role, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn6_per_role, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_rates, setup, teardown),
 	};
