@@ -986,6 +986,8 @@ rx_port(struct dp *dp, uint16_t port, uint16_t queue)
 	}
 	now = rte_rdtsc();
 	core_dos_count(dp->c->dos, kp, k, now);
+	if (unlikely(k6 != 0))
+		core_dos_count6(dp->c->dos, kp6, k6, now);
 	if (r->nb_rules != 0) {
 		cls_match(r->cls, kp, k, rules);
 		if (unlikely(k6 != 0))

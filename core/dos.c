@@ -22,17 +22,30 @@
 #include "dos.h"
 #include "nl_hdr.h"
 
+/* A source: an IPv4 address, or an IPv6 /64 (an attacker holds a whole
+ * /64 as easily as one address), as on the wire. */
+struct dos_src {
+	uint64_t a;  /* IPv4: the address in the first 4 bytes, the rest 0; IPv6: the /64 */
+	uint8_t v6;
+};
+
 struct dos_slot {
-	uint32_t ip;   /* network order */
+	struct dos_src src;
 	uint32_t win;  /* window the count is for */
 	uint32_t cnt;
 };
 
 struct dos_offender {
-	uint32_t ip;        /* network order */
+	struct dos_src src;
 	uint64_t since_ms;  /* when it was listed, ms since the core started */
 	uint64_t last_ms;   /* the last window it was over the limit in */
 };
+
+static inline bool
+same_src(const struct dos_src *a, const struct dos_src *b)
+{
+	return a->a == b->a && a->v6 == b->v6;
+}
 
 /* A role's SYNs in one window (RX side), and whether it is listed. */
 struct dos_role {
@@ -90,22 +103,22 @@ core_dos_free(struct core_dos *d)
 	rte_free(d);
 }
 
-/* List source @ip (RX side), or note that a listed one is over again. */
+/* List source @src (RX side), or note that a listed one is over again. */
 static void
-dos_list(struct core_dos *d, uint32_t ip, uint64_t now)
+dos_list(struct core_dos *d, const struct dos_src *src, uint64_t now)
 {
 	uint64_t ms = dos_ms(d, now);
 	unsigned int i;
 
 	rte_spinlock_lock(&d->lock);
-	for (i = 0; i < d->nb && d->off[i].ip != ip; i++)
+	for (i = 0; i < d->nb && !same_src(&d->off[i].src, src); i++)
 		;
 	if (i < d->nb) {
 		d->off[i].last_ms = ms;
 	} else if (d->nb == CORE_DOS_MAX_OFFENDERS) {
 		d->list_full++;
 	} else {
-		d->off[d->nb].ip = ip;
+		d->off[d->nb].src = *src;
 		d->off[d->nb].since_ms = d->off[d->nb].last_ms = ms;
 		d->nb++;
 		d->events++;
@@ -192,32 +205,58 @@ core_dos_on(const struct core_dos *d)
 	       __atomic_load_n(&d->syn_limit, __ATOMIC_RELAXED) != 0;
 }
 
+/* Count one packet of source @src in window @win; listed at the @limit-th. */
+static inline void
+src_count(struct core_dos *d, const struct dos_src *src, uint32_t win, uint32_t limit,
+	  uint64_t now)
+{
+	struct dos_slot *s = &d->slot[((src->a ^ src->v6) * 0x9e3779b97f4a7c15ull) >> (64 - 12)];
+
+	if (s->win != win || !same_src(&s->src, src)) {
+		if (s->win == win && s->cnt > (limit - 1) / 2)
+			return; /* a heavy source holds the slot this window */
+		s->src = *src;
+		s->win = win;
+		s->cnt = 0;
+	}
+	if (++s->cnt == limit)
+		dos_list(d, src, now);
+}
+
 void
 core_dos_count(struct core_dos *d, const struct cls_key *const *kp, unsigned int n,
 	       uint64_t now)
 {
 	uint32_t limit = __atomic_load_n(&d->limit, __ATOMIC_RELAXED), win;
+	struct dos_src src = { 0, 0 };
 	unsigned int i;
 
 	if (limit == 0)
 		return;
 	win = (uint32_t)((now - d->start_tsc) / d->win_tsc);
 	for (i = 0; i < n; i++) {
-		const struct cls_key *k = kp[i];
-		struct dos_slot *s;
-
-		if (!k->ipv4)
+		if (!kp[i]->ipv4)
 			continue;
-		s = &d->slot[(k->src_ip * 2654435761u) >> (32 - 12)];
-		if (s->win != win || s->ip != k->src_ip) {
-			if (s->win == win && s->cnt > (limit - 1) / 2)
-				continue; /* a heavy source holds the slot this window */
-			s->ip = k->src_ip;
-			s->win = win;
-			s->cnt = 0;
-		}
-		if (++s->cnt == limit)
-			dos_list(d, k->src_ip, now);
+		src.a = 0;
+		memcpy(&src.a, &kp[i]->src_ip, 4);
+		src_count(d, &src, win, limit, now);
+	}
+}
+
+void
+core_dos_count6(struct core_dos *d, const struct cls_key6 *const *kp6, unsigned int n,
+		uint64_t now)
+{
+	uint32_t limit = __atomic_load_n(&d->limit, __ATOMIC_RELAXED), win;
+	struct dos_src src = { 0, 1 };
+	unsigned int i;
+
+	if (limit == 0)
+		return;
+	win = (uint32_t)((now - d->start_tsc) / d->win_tsc);
+	for (i = 0; i < n; i++) {
+		memcpy(&src.a, kp6[i]->src, 8);
+		src_count(d, &src, win, limit, now);
 	}
 }
 
@@ -283,7 +322,7 @@ dos_set(struct core_dos *d, const char *key, const char *val, FILE *f, char *err
 int
 core_dos_cmd(struct core_dos *d, char *args, FILE *f, char *err, size_t errlen)
 {
-	char verb[16] = "", key[16] = "", val[24] = "", more[2], ip[INET_ADDRSTRLEN];
+	char verb[16] = "", key[16] = "", val[24] = "", more[2], ip[INET6_ADDRSTRLEN];
 	int words = sscanf(args, "%15s %15s %23s %1s", verb, key, val, more);
 	uint64_t ms = dos_ms(d, rte_rdtsc());
 	unsigned int i;
@@ -293,10 +332,15 @@ core_dos_cmd(struct core_dos *d, char *args, FILE *f, char *err, size_t errlen)
 			__atomic_load_n(&d->src_pps, __ATOMIC_RELAXED),
 			__atomic_load_n(&d->syn_pps, __ATOMIC_RELAXED));
 		rte_spinlock_lock(&d->lock);
-		for (i = 0; i < d->nb; i++)
-			fprintf(f, "offender %s since_ms %" PRIu64 " quiet_ms %" PRIu64 "\n",
-				inet_ntop(AF_INET, &d->off[i].ip, ip, sizeof(ip)),
-				d->off[i].since_ms, ms - d->off[i].last_ms);
+		for (i = 0; i < d->nb; i++) {
+			uint8_t a[16] = { 0 };
+
+			memcpy(a, &d->off[i].src.a, 8);
+			fprintf(f, "offender %s%s since_ms %" PRIu64 " quiet_ms %" PRIu64 "\n",
+				inet_ntop(d->off[i].src.v6 ? AF_INET6 : AF_INET, a, ip, sizeof(ip)),
+				d->off[i].src.v6 ? "/64" : "", d->off[i].since_ms,
+				ms - d->off[i].last_ms);
+		}
 		for (i = 0; i < CFG_MAX_ROLES; i++)
 			if (d->role[i].listed)
 				fprintf(f, "syn_role %u since_ms %" PRIu64 " quiet_ms %" PRIu64 "\n",

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * dos.h — the core's attack detector: packets per IPv4 source over short
- * windows, on the RX side, before classification drops or delivers them.
+ * dos.h — the core's attack detector: packets per source (an IPv4 address,
+ * or an IPv6 /64) over short windows, on the RX side, before classification
+ * drops or delivers them.
  *
  * A source that sends more than the limit within one window (src_pps / 10
  * packets in 100 ms) is listed as an offender, once, and dos_events counts
@@ -59,9 +60,14 @@ void core_dos_free(struct core_dos *d);
  * source (and TCP flags) for the detector. Cannot fail. */
 bool core_dos_on(const struct core_dos *d);
 
-/* Count @n classified keys at TSC @now (RX side only). Cannot fail. */
+/* Count @n classified keys at TSC @now (RX side only): each IPv4 one's
+ * source. Cannot fail. */
 void core_dos_count(struct core_dos *d, const struct cls_key *const *kp, unsigned int n,
 		    uint64_t now);
+
+/* As core_dos_count(), for @n IPv6 keys: each source's /64. Cannot fail. */
+void core_dos_count6(struct core_dos *d, const struct cls_key6 *const *kp6, unsigned int n,
+		     uint64_t now);
 
 /* Count TCP packet @frame (@len bytes, its key @k already extracted and
  * checked by cls_key_extract) entering role @role at TSC @now when it is a

@@ -6,7 +6,8 @@
  * it has not seen yet:
  *
  *   1. writes <state_dir>/dos.rules: "stateless deny src host A" per
- *      source, "stateless deny tcp and syn and not ack" once a role is
+ *      source ("stateless deny src net P/64" per IPv6 /64), "stateless
+ *      deny tcp and syn and not ack" once a role is
  *      SYN-flooded (no new TCP connection; those established go on), then
  *      "stateless allow all" (allowed packets go on along the chain:
  *      "allow = next");
@@ -59,7 +60,7 @@
 #include "mgr_ops.h"
 
 #define DOS_MAX_BLOCKED 64 /* core/dos.h's CORE_DOS_MAX_OFFENDERS */
-#define DOS_IP_LEN 16
+#define DOS_IP_LEN 64 /* an IPv4 address, or an IPv6 /64: "2001:db8:1:2::/64" */
 /* method idle: the rules file in the guest until the first "rules load" */
 #define DOS_GUEST_RULES "/tmp/netvm-dos.rules"
 
@@ -219,7 +220,8 @@ dos_rules(const struct mgr_dos *d, size_t *len)
 	fprintf(f, "# written by netvm-manager: what its DoS response drops\n"
 		"allow = next\n");
 	for (i = 0; i < d->nb_blocked; i++)
-		fprintf(f, "stateless deny src host %s\n", d->blocked[i]);
+		fprintf(f, "stateless deny src %s %s\n", strchr(d->blocked[i], '/') ? "net" : "host",
+			d->blocked[i]);
 	if (d->nb_syn > 0)
 		fprintf(f, "stateless deny tcp and syn and not ack\n");
 	fprintf(f, "stateless allow all\n");
@@ -249,7 +251,7 @@ dos_take(struct mgr_dos *d, char *ans)
 			}
 			continue;
 		}
-		if (sscanf(line, "offender %16s since_ms %llu quiet_ms %llu", ip, &since,
+		if (sscanf(line, "offender %64s since_ms %llu quiet_ms %llu", ip, &since,
 			   &quiet) != 3 || strlen(ip) >= DOS_IP_LEN)
 			continue;
 		entries++;

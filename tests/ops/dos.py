@@ -21,8 +21,12 @@ SYN, so no source is over src_pps; over syn_pps = 150 SYNs/s into role 1)
 while 16 established TCP connections go on: the core lists role 1 as
 SYN-flooded, the filter goes in front again and drops SYNs without ACK,
 every packet of the established connections passes; the flood stops and the
-mitigation ends again. Last, the core's limits set to 0 by hand (what a
-restarted core has): the manager sets them again.
+mitigation ends again. Then the core's limits set to 0 by hand (what a
+restarted core has): the manager sets them again. Last, an IPv6 flood from
+32 addresses of one /64, each under src_pps: the core lists the /64, the
+manager's filter denies it (`src net .../64`) and goes in front again; after
+that none of the /64's packets leaves port 1 while 16 legitimate IPv6
+sources, a /64 each, pass; the flood stops and the mitigation ends.
 """
 
 import json
@@ -52,6 +56,10 @@ LEGIT = list(range(1, 17))
 SYN_FLOW0 = 2 << 20
 KEEP0 = 3 << 20      # the attack's packets sent while the test looks
 SYN_KEEP0 = 4 << 20
+V6_NET = "2001:db8:66:1::"  # the IPv6 attacker's /64, one source per address
+V6_FLOW0 = 5 << 20
+V6_KEEP0 = 6 << 20
+V6_LEGIT0 = 7 << 20
 
 
 def chain_roles(env, core, name):
@@ -208,6 +216,61 @@ def spoofed(k):
     return f"172.16.{(k >> 8) & 255}.{k & 255}"
 
 
+def case_v6(env, chk, rig, mgr):
+    """An IPv6 flood from 32 addresses of one /64, each under src_pps: the
+    /64 is listed and filtered; legitimate IPv6 sources (a /64 each) pass."""
+    chk.section("IPv6: a flood spread over one /64 is blocked as the /64")
+    legit6 = [(V6_LEGIT0 + i, f"2001:db8:70:{i:x}::1") for i in range(16)]
+    t0, t_v6, rnd, flow = time.monotonic(), None, 0, V6_FLOW0
+    while time.monotonic() - t0 < 20:
+        # 1600 packets/s in all, 50 from each address
+        rig.send_from([(flow + k, f"{V6_NET}{k + 1:x}") for k in range(32)])
+        flow += 32
+        if rnd % 5 == 0:
+            rig.send_from(legit6)
+            rig.collect()
+            if t_v6 is None and chain_roles(env, rig.core, "web") == "9,1":
+                t_v6 = time.monotonic()
+        rnd += 1
+        if t_v6 is not None and time.monotonic() - t_v6 > 1.0:
+            break
+        time.sleep(max(0.0, t0 + rnd * 0.02 - time.monotonic()))
+    keep = opslib.Flood(lambda i: rig.send_from(
+        [(V6_KEEP0 + 64 * i + k, f"{V6_NET}{k + 1:x}") for k in range(64)]))
+    chk.ok(t_v6 is not None, "the chain becomes 9,1 a third time",
+           str(chain_roles(env, rig.core, "web")))
+    rc, out = mgr.netvmctl("dos")
+    d = out.get("dos", {}) if isinstance(out, dict) else {}
+    chk.eq(d.get("blocked"), [V6_NET + "/64"], "the manager blocks the attacker's /64 only")
+    with open(os.path.join(mgr.state_dir, "dos.rules")) as f:
+        rules = f.read()
+    chk.ok(f"stateless deny src net {V6_NET}/64\n" in rules,
+           "dos.rules denies the /64 by net", rules)
+    ok, st = rig.through(60)
+    chk.ok(ok, "every frame through or dropped")
+    legit_mark = {f: rig.sent[f] for f, _ in legit6}
+    got_mark = {f: len(rig.got[f]) for f, _ in legit6}
+    mark = flow
+    for _ in range(10):
+        rig.send_from([(flow + k, f"{V6_NET}{k + 1:x}") for k in range(32)])
+        flow += 32
+        rig.send_from(legit6)
+        time.sleep(0.02)
+    keep.stop()
+    ok, st = rig.through(60)
+    chk.ok(ok, "every frame through or dropped")
+    late = [f for f in list(range(mark, flow)) + list(range(V6_KEEP0, V6_KEEP0 + 64 * keep.n))
+            if rig.got.get(f)]
+    chk.eq(len(late), 0, "no packet of the /64 sent after mitigation leaves port 1")
+    missing = {f: (rig.sent[f] - legit_mark[f]) - (len(rig.got[f]) - got_mark[f])
+               for f, _ in legit6}
+    chk.ok(all(v == 0 for v in missing.values()), "every legitimate IPv6 packet after "
+           "mitigation passes the filter", str(missing))
+    ended = wait_end(env, rig, mgr, 3, lambda: rig.send_from(legit6))
+    chk.ok(ended is not None, "the flood stops: the mitigation ends (ends 3)", str(ended))
+    chk.eq(chain_roles(env, rig.core, "web"), "1", "the chain is 1 again")
+
+
 def main():
     env = nvenv.setup("dos", timeout=200, description=__doc__)
     chk = check.Checker("dos")
@@ -291,6 +354,7 @@ def main():
     chk.ok("dos: the core's limits are src_pps 0, syn_pps " in mgr.stdout(),
            "and logs why", mgr.tail(4))
 
+    case_v6(env, chk, rig, mgr)
     opslib.finish(env, chk, rig, mgr, "stops the filter", victim=nf)
 
 

@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "manager"))
 
 from scapy.layers.inet import IP, TCP, UDP  # noqa: E402
+from scapy.layers.inet6 import IPv6  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 
 import mgrtest  # noqa: E402
@@ -25,21 +26,26 @@ from nvtest.inject import Injector  # noqa: E402
 from nvtest.proc import Core, Proc  # noqa: E402
 
 PAYLOAD = 14 + 20 + 8
+PAYLOAD6 = 14 + 40 + 8
 
 
 def frame(flow, seq, src=None, tcp=None):
     """Flow @flow's packet @seq: UDP, or TCP with flags @tcp ("A", "S"),
-    carrying (flow, seq)."""
+    carrying (flow, seq); IPv6 when the source @src is an IPv6 address."""
     src = src or f"10.0.{(flow >> 8) & 255}.{flow & 255}"
     l4 = (UDP(sport=1000 + (flow & 0x7fff), dport=2000) if tcp is None else
           TCP(sport=1000 + (flow & 0x7fff), dport=80, flags=tcp, seq=1000 + seq, ack=1))
+    ip = IPv6(src=src, dst="2001:db8:100::1") if ":" in src else IP(src=src, dst="10.1.0.1")
     return bytes(Ether(src="02:00:00:00:01:01", dst="02:00:00:00:01:02") /
-                 IP(src=src, dst="10.1.0.1") / l4 / (struct.pack("!II", flow, seq) + bytes(56)))
+                 ip / l4 / (struct.pack("!II", flow, seq) + bytes(56)))
 
 
 def parse(data):
     """(flow, seq) of a captured frame, or None."""
-    off = PAYLOAD + (12 if len(data) > 23 and data[23] == 6 else 0)  # TCP: 20-byte header
+    if len(data) > 20 and data[12:14] == b"\x86\xdd":
+        off = PAYLOAD6 + (12 if data[20] == 6 else 0)
+    else:
+        off = PAYLOAD + (12 if len(data) > 23 and data[23] == 6 else 0)  # TCP: 20-byte header
     if len(data) < off + 8:
         return None
     return struct.unpack_from("!II", data, off)

@@ -2,14 +2,16 @@
 /*
  * Unit tests of the core's attack detector (core/dos.c) against what
  * core/dos.h, docs/core.md and docs/operations.md section 8 promise: off by
- * default; a source listed once when it sends over src_pps / 10 packets in
- * one 100 ms window (one packet more: reaching it is not over), and its entry
- * refreshed (not listed again) when it is over in a later window; a rate
- * below one packet per window lists a source's first packet; at most 64 sources listed, the ones over the limit
- * beyond that counted in dos_list_full; TCP SYNs without ACK per role,
- * IPv4 and IPv6 (behind extension headers too; SYN-ACKs, later fragments
- * and frames too short for the flags are not SYNs); `dos clear` empties the lists and keeps the counters since start;
- * bad commands refused with the usage.
+ * default; a source (an IPv4 address, an IPv6 /64) listed once when it
+ * sends over src_pps / 10 packets in one 100 ms window (one packet more:
+ * reaching it is not over), and its entry refreshed (not listed again) when
+ * it is over in a later window; a rate below one packet per window lists a
+ * source's first packet; at most 64 sources listed, the ones over the limit
+ * beyond that counted in dos_list_full; TCP SYNs without ACK per role, IPv4
+ * and IPv6 (behind extension headers too; SYN-ACKs, later fragments and
+ * frames too short for the flags are not SYNs); `dos clear` empties the
+ * lists and keeps the counters since start; bad commands refused with the
+ * usage.
  *
  * Windows are driven by the TSC values passed to the detector: window k is
  * start + k whole windows, start being a TSC read after the detector was
@@ -390,6 +392,57 @@ test_syn6_per_role(void **state)
 	assert_int_equal(stats(f).syn_roles, 2);
 }
 
+/* @n packets from IPv6 source @src at @now, in bursts of up to 32. */
+static void
+packets6(struct fixture *f, const char *src, unsigned int n, uint64_t now)
+{
+	struct cls_key6 k = { .proto = 17 };
+	const struct cls_key6 *kp[32];
+	unsigned int i;
+
+	assert_int_equal(inet_pton(AF_INET6, src, k.src), 1);
+	for (i = 0; i < 32; i++)
+		kp[i] = &k;
+	while (n > 0) {
+		unsigned int b = n < 32 ? n : 32;
+
+		core_dos_count6(f->d, kp, b, now);
+		n -= b;
+	}
+}
+
+/* IPv6 sources are counted per /64: the addresses of one /64 together,
+ * listed as the prefix; another /64, and an IPv4 source whose address is
+ * the /64's first bytes, apart. */
+static void
+test_v6_per_64(void **state)
+{
+	struct fixture *f = *state;
+	char out[1024];
+
+	set(f, "set src_pps 100"); /* over 10 in a window */
+	/* 6 + 5 from two addresses of one /64: 11, over */
+	packets6(f, "2001:db8:1:2::1", 6, at_window(f, 1));
+	packets6(f, "2001:db8:1:2:ffff:ffff:ffff:ffff", 5, at_window(f, 1));
+	/* 10 from each of two other /64s, and 10 from IPv4 32.1.13.184
+	 * (0x20010db8, the first bytes of 2001:db8::/64) */
+	packets6(f, "2001:db8:1:3::1", 10, at_window(f, 1));
+	packets6(f, "2001:db8:1:1::1", 10, at_window(f, 1));
+	packets(f, 0x20010db8, 10, at_window(f, 1));
+	packets6(f, "2001:db8::", 10, at_window(f, 1));
+	assert_int_equal(stats(f).offenders, 1);
+	assert_int_equal(cmd(f, "list", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "offender 2001:db8:1:2::/64 since_ms "));
+	assert_null(strstr(out, "offender 2001:db8:1:3"));
+	assert_null(strstr(out, "offender 32.1.13.184"));
+	/* the IPv4 source over by itself: listed as an address */
+	packets(f, 0x20010db8, 11, at_window(f, 2));
+	assert_int_equal(cmd(f, "list", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "offender 32.1.13.184 since_ms "));
+	assert_null(strstr(out, "offender 2001:db8::/64"));
+	assert_int_equal(stats(f).offenders, 2);
+}
+
 static void
 test_bad_commands(void **state)
 {
@@ -484,6 +537,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list_holds_64, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_per_role, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn6_per_role, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v6_per_64, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_rates, setup, teardown),
 	};
